@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages fastio-c needs to build and test, and nothing when all are present.
+set -euo pipefail
+PKGS=(build-essential cmake pkg-config git ca-certificates
+      libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libjansson-dev libcmocka-dev
+      jq sqlite3 procps curl)
+missing=()
+for p in "${PKGS[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

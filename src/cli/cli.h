@@ -1,0 +1,232 @@
+/* cli.h - shared types of the fastio command-line tool: the command table (one row per command,
+ * read by the parser, the help printer and the generic runner), the per-invocation context and
+ * the helpers every command file uses. The CLI uses only include/fastio/ and src/common/. */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <fastio/fastio.h>
+
+/* Exit codes (api §11.1): 0 ok, 1 any API/network/local error, 2 usage error. */
+enum cli_exit { CLI_OK = 0, CLI_ERR = 1, CLI_USAGE = 2 };
+
+enum cli_format { CLI_FMT_TABLE, CLI_FMT_JSON };
+
+/* ---- the command table ----------------------------------------------------------------------- */
+
+/* Kinds of an option row. A positional is matched by position, a flag by "--name". */
+enum cli_opt_kind {
+    OPT_POS,   /* one positional argument */
+    OPT_REST,  /* all remaining positionals (one or more); must be the last positional */
+    OPT_VALUE, /* --name VALUE or --name=VALUE */
+    OPT_BOOL   /* --name (sends "true" when the row has a param) */
+};
+
+/* Client-side checks of a value; failures are usage errors (exit 2). */
+enum cli_check {
+    CHK_NONE,
+    CHK_UINT,   /* decimal integer >= 0 */
+    CHK_BOOL,   /* true | false */
+    CHK_CHOICE, /* one of opt->choices ("a|b|c") */
+    CHK_NAME,   /* a valid node name (name.h) */
+    CHK_JSON,   /* a JSON document */
+    CHK_EXPIRES /* "YYYY-MM-DD HH:MM:SS UTC" */
+};
+
+struct cli_opt {
+    const char *name; /* flag name without "--", or the positional's metavar ("WS") */
+    enum cli_opt_kind kind;
+    bool required;     /* must be given (positionals are required unless optional is set) */
+    bool optional;     /* positional that may be omitted */
+    int path;          /* 1-based index of the endpoint path argument it fills; 0 = none */
+    const char *param; /* wire parameter it fills; NULL = none (path arg or custom use) */
+    enum cli_check check;
+    const char *choices; /* for CHK_CHOICE */
+    const char *def;     /* value used when the option is absent; NULL = nothing sent */
+    const char *metavar; /* flag value placeholder; NULL = derived from the name */
+    const char *help;    /* one or more lines; shown in OPTIONS */
+};
+
+struct cli_ctx;
+struct cli_args;
+struct cli_cmd;
+
+typedef int (*cli_run_fn)(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args);
+
+/* Flags of a command row. */
+#define CMD_NEEDS_FIELD 0x1u /* at least one parameter-bearing option must be given (updates) */
+#define CMD_LOCAL 0x2u       /* never talks to the API (no client is needed) */
+
+struct cli_cmd {
+    const char *name;           /* "info", or two words for nested groups ("api-key create") */
+    int endpoint;               /* enum fastio_endpoint the command calls; -1 = several/none */
+    const struct cli_opt *opts; /* terminated by a row with name == NULL */
+    cli_run_fn run;             /* NULL = cli_run_generic */
+    unsigned flags;             /* CMD_* */
+    const char *summary;        /* one line, no trailing period */
+    const char *description;    /* paragraphs separated by "\n\n"; lines wrapped in the source */
+    const char *examples;       /* one example per line */
+};
+
+struct cli_group {
+    const char *name;
+    const char *summary;
+    const char *description;
+    const struct cli_cmd *cmds; /* terminated by a row with name == NULL */
+};
+
+/* Command tables, one per group file. */
+extern const struct cli_cmd cli_auth_cmds[];
+extern const struct cli_cmd cli_org_cmds[];
+extern const struct cli_cmd cli_workspace_cmds[];
+extern const struct cli_cmd cli_files_cmds[];
+extern const struct cli_cmd cli_system_cmds[];
+
+/* ---- per-invocation state -------------------------------------------------------------------- */
+
+/* Where the bearer token came from (auth status reports it). */
+enum cli_token_source {
+    TOK_NONE,
+    TOK_FLAG,
+    TOK_ENV_TOKEN,
+    TOK_ENV_API_KEY,
+    TOK_PROFILE,
+    TOK_LOCAL_KEY
+};
+
+enum cli_base_source { BASE_DEFAULT, BASE_FLAG, BASE_ENV, BASE_PROFILE };
+
+#define CLI_LOCAL_BASE "http://127.0.0.1:8787/current"
+
+struct cli_ctx {
+    /* from the global flags */
+    const char *flag_api_base; /* borrowed from argv */
+    const char *flag_token;
+    const char *flag_profile;
+    enum cli_format format;
+    bool format_set;
+    bool quiet;
+    int verbose;
+
+    /* resolved (owned strings) */
+    char *profile; /* profile name in use */
+    char *api_base;
+    enum cli_base_source base_source;
+    char *token; /* NULL when none */
+    enum cli_token_source token_source;
+    char *token_origin;         /* human description: "--token", "profile 'default'", a path */
+    bool token_expired;         /* stored JWT past its expires_at: refused on authenticated calls */
+    long long token_expires_at; /* 0 = unknown / never */
+
+    const char *what; /* "workspace info": prefix of error messages */
+    struct fastio_client *client;
+};
+
+/* Parsed arguments of one command: a value per option row (NULL when absent). */
+#define CLI_MAX_OPTS 48
+struct cli_args {
+    const struct cli_cmd *cmd;
+    const char *values[CLI_MAX_OPTS]; /* borrowed from argv or static defaults */
+    bool given[CLI_MAX_OPTS];         /* set on the command line (not defaulted) */
+    char *owned[CLI_MAX_OPTS];        /* values computed by a command (freed by cli_args_release) */
+    const char **rest;                /* OPT_REST values (borrowed from argv) */
+    size_t n_rest;
+};
+
+/* ---- args.c -----------------------------------------------------------------------------------
+ */
+
+/* Parse the words after the command name. Global flags are accepted too when the command has no
+ * option of the same name. Returns CLI_OK, CLI_USAGE (message printed) or -1 when --help was
+ * asked (nothing printed). */
+int cli_args_parse(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv,
+                   struct cli_args *args);
+void cli_args_release(struct cli_args *args);
+/* Value of an option by name (flag or positional metavar), defaults applied; NULL when absent. */
+const char *cli_arg(const struct cli_args *args, const char *name);
+/* true when the option was given on the command line. */
+bool cli_arg_given(const struct cli_args *args, const char *name);
+/* Set a computed value (copied) for an option; false on OOM or unknown name. */
+bool cli_arg_set(struct cli_args *args, const char *name, const char *value);
+
+/* Handle one global flag. name is without dashes ("format", "q"); *consumed tells whether value
+ * was used. Returns 1 when handled, 0 when not a global flag, CLI_USAGE on a bad value. */
+int cli_global_flag(struct cli_ctx *ctx, const char *name, const char *value, bool *consumed);
+
+/* ---- run.c: the generic runner -----------------------------------------------------------------
+ */
+
+#define CLI_MAX_PARAMS 40
+struct cli_request {
+    const char *path[4];
+    size_t n_path;
+    struct fastio_param params[CLI_MAX_PARAMS];
+    size_t n_params;
+};
+
+/* Build path arguments (for endpoint ep) and parameters from the options of args->cmd.
+ * CLI_OK or CLI_USAGE (printed). */
+int cli_build_request(struct cli_ctx *ctx, int ep, const struct cli_args *args,
+                      struct cli_request *req);
+/* Append one parameter; false when the table is full. */
+bool cli_request_add(struct cli_request *req, const char *name, const char *value);
+/* Create ctx->client if needed; when the endpoint needs a token and there is none (or it is
+ * expired) print an error and return CLI_ERR. ep < 0 = no token check. */
+int cli_connect(struct cli_ctx *ctx, int ep, bool need_token);
+/* fastio_call() for the request, printing the error on failure. CLI_OK / CLI_ERR. */
+int cli_call(struct cli_ctx *ctx, int ep, const struct cli_request *req, json_t **response);
+/* The generic command: build, call, print. */
+int cli_run_generic(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args);
+
+/* ---- output.c ----------------------------------------------------------------------------------
+ */
+
+/* Print a response: JSON format prints `whole` pretty-printed; table format renders `result`
+ * (NULL = whole). Nothing under --quiet. Returns CLI_OK or CLI_ERR (stdout write failure). */
+int cli_print(struct cli_ctx *ctx, json_t *whole, json_t *result);
+/* Render a value as a table / key-value list / plain scalar on stdout. */
+void cli_print_table(json_t *v);
+/* "error: <what>: <message> (HTTP n, code c)" on stderr (unless quiet). */
+void cli_print_api_error(const struct cli_ctx *ctx, const struct fastio_error *err);
+/* "error: <what>: <printf message>" on stderr (unless quiet). ctx is never NULL here. */
+void cli_errorf(const struct cli_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Usage error: "error: <message>" plus a hint to --help, always printed. Returns CLI_USAGE. */
+int cli_usage(const struct cli_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Informational line on stderr unless quiet. */
+void cli_note(const struct cli_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- config.c ----------------------------------------------------------------------------------
+ */
+
+/* Resolve the profile, API base and token (api §2.6 plus the local-server key). CLI_OK, or
+ * CLI_ERR when a config file is unreadable / malformed (printed). */
+int cli_config_resolve(struct cli_ctx *ctx);
+void cli_config_release(struct cli_ctx *ctx);
+/* Replace the credentials of a profile with `creds` (borrowed; a JSON object), NULL removes
+ * the profile. Written atomically, mode 0600 in a 0700 directory. CLI_OK / CLI_ERR (printed). */
+int cli_credentials_store(struct cli_ctx *ctx, const char *profile, json_t *creds);
+/* Set profiles.<profile>.api_base in config.json (atomic, 0600). CLI_OK / CLI_ERR (printed). */
+int cli_config_set_api_base(struct cli_ctx *ctx, const char *profile, const char *api_base);
+/* Path of credentials.json / config.json / the local server key into out. false if unknown. */
+bool cli_credentials_path(char *out, size_t size);
+bool cli_config_path(char *out, size_t size);
+bool cli_local_key_path(char *out, size_t size);
+const char *cli_token_source_name(enum cli_token_source s);
+
+/* ---- help.c ------------------------------------------------------------------------------------
+ */
+
+const struct cli_group *cli_groups(void);
+void cli_help_main(void);
+void cli_help_group(const struct cli_group *g, const char *prefix);
+void cli_help_cmd(const struct cli_group *g, const struct cli_cmd *cmd);
+/* Synopsis line of a command ("fastio workspace info <WS>") to the stream. */
+void cli_help_synopsis(FILE *stream, const struct cli_group *g, const struct cli_cmd *cmd);
+
+#endif

@@ -1,0 +1,252 @@
+/* cli_main.c - entry point of the fastio CLI: global flags, the table of command groups, command
+ * lookup (including two-word commands such as "api-key create"), help dispatch and exit codes.
+ * Everything a command does lives in its row (cmd_*.c) and the generic runner (run.c). */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct cli_group groups[] = {
+    {"auth", "Sign in, show the session, manage API keys",
+     "Sign in with email and password (the token is stored in credentials.json under the\n"
+     "profile), show who is signed in and where the token came from, and manage API keys.",
+     cli_auth_cmds},
+    {"org", "Organizations: list, create, show, update",
+     "Organizations are the billable containers of workspaces. An org may be named by its id\n"
+     "or its domain.",
+     cli_org_cmds},
+    {"workspace", "Workspaces: list, create, show, update, delete",
+     "Workspaces hold files and members and belong to an organization. A workspace may be\n"
+     "named by its id or its folder_name.",
+     cli_workspace_cmds},
+    {"files", "Files and folders in a workspace: list, info, create, move, trash",
+     "Storage operations on the nodes (files, folders, notes) of a workspace. The top folder\n"
+     "is \"root\"; node ids are opaque strings (hyphens allowed).",
+     cli_files_cmds},
+    {"system", "Service health: ping and status",
+     "Unauthenticated health checks of the API server.", cli_system_cmds},
+    {NULL, NULL, NULL, NULL},
+};
+
+const struct cli_group *cli_groups(void)
+{
+    return groups;
+}
+
+static const struct cli_group *find_group(const char *name)
+{
+    for (const struct cli_group *g = groups; g->name; g++)
+        if (strcmp(g->name, name) == 0)
+            return g;
+    return NULL;
+}
+
+static bool is_help(const char *a)
+{
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+/* Match argv[0] (and argv[1] for two-word names) against the group's commands. *words gets the
+ * number of words used. *prefix_only is set when argv[0] is the first word of two-word commands
+ * but no full command matched ("auth api-key"). */
+static const struct cli_cmd *find_cmd(const struct cli_group *g, int argc, char **argv, int *words,
+                                      bool *prefix_only)
+{
+    *prefix_only = false;
+    if (argc < 1)
+        return NULL;
+    size_t l0 = strlen(argv[0]);
+    for (const struct cli_cmd *c = g->cmds; c->name; c++) {
+        const char *sp = strchr(c->name, ' ');
+        if (!sp) {
+            if (strcmp(c->name, argv[0]) == 0) {
+                *words = 1;
+                return c;
+            }
+            continue;
+        }
+        if ((size_t)(sp - c->name) != l0 || strncmp(c->name, argv[0], l0) != 0)
+            continue;
+        *prefix_only = true;
+        if (argc >= 2 && strcmp(sp + 1, argv[1]) == 0) {
+            *words = 2;
+            *prefix_only = false;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* "fastio help [group [command...]]" and "--help" placed before the group. */
+static int help_for(struct cli_ctx *ctx, int argc, char **argv)
+{
+    if (argc == 0) {
+        cli_help_main();
+        return CLI_OK;
+    }
+    const struct cli_group *g = find_group(argv[0]);
+    if (!g)
+        return cli_usage(ctx, "unknown command '%s'", argv[0]);
+    if (argc == 1) {
+        cli_help_group(g, NULL);
+        return CLI_OK;
+    }
+    int words;
+    bool prefix_only;
+    const struct cli_cmd *c = find_cmd(g, argc - 1, argv + 1, &words, &prefix_only);
+    if (c) {
+        cli_help_cmd(g, c);
+        return CLI_OK;
+    }
+    if (prefix_only) {
+        char pfx[64];
+        snprintf(pfx, sizeof(pfx), "%s ", argv[1]);
+        cli_help_group(g, pfx);
+        return CLI_OK;
+    }
+    return cli_usage(ctx, "unknown command '%s %s'", g->name, argv[1]);
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_ctx ctx;
+    struct cli_args args;
+    memset(&ctx, 0, sizeof(ctx));
+    memset(&args, 0, sizeof(args));
+    bool want_help = false;
+    int i = 1;
+
+    /* global flags before the group */
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (is_help(a)) {
+            want_help = true;
+            continue;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("fastio %s (libfastio %s)\n", FASTIO_VERSION, FASTIO_VERSION);
+            return CLI_OK;
+        }
+        if (a[1] == '-') {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            char nm[32];
+            if (len >= sizeof(nm))
+                return cli_usage(&ctx, "unknown option '%s'", a);
+            memcpy(nm, name, len);
+            nm[len] = '\0';
+            bool consumed;
+            const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
+            int r = cli_global_flag(&ctx, nm, v, &consumed);
+            if (r == CLI_USAGE)
+                return CLI_USAGE;
+            if (r == 0)
+                return cli_usage(&ctx, "unknown option '%s'", a);
+            if (eq && !consumed)
+                return cli_usage(&ctx, "option --%s takes no value", nm);
+            if (consumed && !eq)
+                i++;
+            continue;
+        }
+        for (const char *c = a + 1; *c; c++) {
+            char nm[2] = {*c, '\0'};
+            bool consumed;
+            if (*c == 'h')
+                want_help = true;
+            else if ((*c != 'q' && *c != 'v') || cli_global_flag(&ctx, nm, NULL, &consumed) != 1)
+                return cli_usage(&ctx, "unknown option '%s'", a);
+        }
+    }
+
+    if (i < argc && strcmp(argv[i], "help") == 0)
+        return help_for(&ctx, argc - i - 1, argv + i + 1);
+    if (want_help) {
+        /* "fastio --help workspace info" */
+        int n = 0;
+        while (i + n < argc && argv[i + n][0] != '-')
+            n++;
+        return help_for(&ctx, n, argv + i);
+    }
+    if (i >= argc) {
+        fputs("usage: fastio [GLOBAL OPTIONS] <group> <command> [ARGS] [OPTIONS]\n"
+              "groups:",
+              stderr);
+        for (const struct cli_group *g = groups; g->name; g++)
+            fprintf(stderr, " %s", g->name);
+        fputs("\nRun 'fastio --help' for the full manual.\n", stderr);
+        return CLI_USAGE;
+    }
+
+    const struct cli_group *g = find_group(argv[i]);
+    if (!g)
+        return cli_usage(&ctx, "unknown command '%s'", argv[i]);
+    i++;
+    if (i >= argc || is_help(argv[i])) {
+        if (i < argc) {
+            cli_help_group(g, NULL);
+            return CLI_OK;
+        }
+        fprintf(stderr, "error: 'fastio %s' needs a command:", g->name);
+        for (const struct cli_cmd *c = g->cmds; c->name; c++)
+            fprintf(stderr, "%s %s", c == g->cmds ? "" : ",", c->name);
+        fprintf(stderr, "\nRun 'fastio %s --help' for usage.\n", g->name);
+        return CLI_USAGE;
+    }
+    int words = 0;
+    bool prefix_only;
+    const struct cli_cmd *cmd = find_cmd(g, argc - i, argv + i, &words, &prefix_only);
+    if (!cmd) {
+        if (prefix_only) {
+            char pfx[64];
+            snprintf(pfx, sizeof(pfx), "%s ", argv[i]);
+            if (i + 1 < argc && is_help(argv[i + 1])) {
+                cli_help_group(g, pfx);
+                return CLI_OK;
+            }
+            if (i + 1 < argc)
+                return cli_usage(&ctx, "unknown command '%s %s %s'", g->name, argv[i], argv[i + 1]);
+            fprintf(stderr, "error: 'fastio %s %s' needs a command\n", g->name, argv[i]);
+            fprintf(stderr, "Run 'fastio %s %s --help' for usage.\n", g->name, argv[i]);
+            return CLI_USAGE;
+        }
+        return cli_usage(&ctx, "unknown command '%s %s'", g->name, argv[i]);
+    }
+    i += words;
+
+    char what[96];
+    snprintf(what, sizeof(what), "%s %s", g->name, cmd->name);
+    ctx.what = what;
+    int rc = cli_args_parse(&ctx, cmd, argc - i, argv + i, &args);
+    if (rc == -1) {
+        cli_args_release(&args);
+        cli_help_cmd(g, cmd);
+        return CLI_OK;
+    }
+    if (rc != CLI_OK) {
+        cli_args_release(&args);
+        return rc;
+    }
+    if (!ctx.format_set)
+        ctx.format = isatty(STDOUT_FILENO) ? CLI_FMT_TABLE : CLI_FMT_JSON;
+
+    if (fastio_global_init() != FASTIO_OK) {
+        cli_errorf(&ctx, "cannot initialise libfastio");
+        cli_args_release(&args);
+        return CLI_ERR;
+    }
+    rc = cli_config_resolve(&ctx);
+    if (rc == CLI_OK)
+        rc = (cmd->run ? cmd->run : cli_run_generic)(&ctx, cmd, &args);
+
+    fastio_client_free(ctx.client);
+    cli_config_release(&ctx);
+    cli_args_release(&args);
+    fastio_global_cleanup();
+    return rc;
+}

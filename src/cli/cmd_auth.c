@@ -1,0 +1,421 @@
+/* cmd_auth.c - rows and handlers of the "auth" group: Basic sign-in that stores the token in the
+ * profile (api §2.2, §2.6), local sign-out, the session report and API keys (api §2.4). Passwords
+ * never need to be on the command line: stdin or a no-echo terminal prompt is used instead. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "timeutil.h"
+
+#define PASSWORD_MAX 1024
+
+/* ---- password input -------------------------------------------------------------------------- */
+
+/* Read one line from fd into buf (without the line end). false on error, EOF before any byte,
+ * or a line longer than the buffer. */
+static bool read_line_fd(int fd, char *buf, size_t size)
+{
+    size_t n = 0;
+    for (;;) {
+        char c;
+        ssize_t r = read(fd, &c, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return false;
+        if (r == 0) {
+            if (n == 0)
+                return false;
+            break;
+        }
+        if (c == '\n')
+            break;
+        if (n + 1 >= size)
+            return false;
+        buf[n++] = c;
+    }
+    if (n && buf[n - 1] == '\r')
+        n--;
+    buf[n] = '\0';
+    return true;
+}
+
+/* Prompt on the controlling terminal with echo off. */
+static bool prompt_password(char *buf, size_t size)
+{
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return false;
+    struct termios old, quiet;
+    bool have_tio = tcgetattr(fd, &old) == 0;
+    if (have_tio) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+        quiet.c_lflag |= ICANON;
+        (void)tcsetattr(fd, TCSANOW, &quiet);
+    }
+    static const char prompt[] = "Password: ";
+    bool ok = write(fd, prompt, sizeof(prompt) - 1) >= 0 && read_line_fd(fd, buf, size);
+    if (have_tio)
+        (void)tcsetattr(fd, TCSANOW, &old);
+    if (write(fd, "\n", 1) < 0) {
+        /* the newline only moves the cursor past the prompt; nothing to do on failure */
+    }
+    close(fd);
+    return ok;
+}
+
+/* ---- auth login ------------------------------------------------------------------------------ */
+
+static int auth_login(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    const char *email = cli_arg(args, "email");
+    const char *given_pw = cli_arg(args, "password");
+    char pw[PASSWORD_MAX];
+    int rc = CLI_ERR;
+    char *token = NULL;
+    json_t *user = NULL, *creds = NULL, *out = NULL;
+
+    if (given_pw && cli_arg_given(args, "password-stdin"))
+        return cli_usage(ctx, "--password and --password-stdin are mutually exclusive");
+    if (given_pw) {
+        if (!fio_strlcpy(pw, given_pw, sizeof(pw)))
+            return cli_usage(ctx, "--password is too long");
+    } else if (cli_arg_given(args, "password-stdin") || !isatty(STDIN_FILENO)) {
+        if (!read_line_fd(STDIN_FILENO, pw, sizeof(pw)))
+            return cli_usage(ctx, "cannot read the password from stdin (one line expected)");
+    } else if (!prompt_password(pw, sizeof(pw))) {
+        return cli_usage(ctx, "cannot read the password: use --password-stdin");
+    }
+    if (!pw[0]) {
+        explicit_bzero(pw, sizeof(pw));
+        return cli_usage(ctx, "the password is empty");
+    }
+
+    rc = cli_connect(ctx, FASTIO_EP_USER_SIGNIN, false);
+    if (rc != CLI_OK)
+        goto done;
+    struct fastio_error err;
+    long expires_in = 0;
+    enum fastio_status st = fastio_user_signin(ctx->client, email, pw, &token, &expires_in, &err);
+    explicit_bzero(pw, sizeof(pw));
+    if (st != FASTIO_OK) {
+        cli_print_api_error(ctx, &err);
+        rc = CLI_ERR;
+        goto done;
+    }
+    long long expires_at = expires_in > 0 ? (long long)time(NULL) + expires_in : 0;
+
+    /* Who are we? Best effort: the sign-in already succeeded. */
+    const char *user_id = NULL;
+    if (fastio_client_set_token(ctx->client, token, &err) == FASTIO_OK &&
+        fastio_user_me(ctx->client, &user, &err) == FASTIO_OK)
+        user_id = json_string_value(json_object_get(user, "id"));
+
+    creds = json_pack("{s:s, s:s, s:s}", "token", token, "email", email, "auth_method", "basic");
+    if (!creds ||
+        (expires_at && json_object_set_new(creds, "expires_at", json_integer(expires_at)) != 0) ||
+        (user_id && json_object_set_new(creds, "user_id", json_string(user_id)) != 0)) {
+        cli_errorf(ctx, "out of memory");
+        rc = CLI_ERR;
+        goto done;
+    }
+    rc = cli_credentials_store(ctx, ctx->profile, creds);
+    if (rc != CLI_OK)
+        goto done;
+    /* A token is only good on the server that issued it: remember an explicit --api-base. */
+    if (ctx->base_source == BASE_FLAG) {
+        rc = cli_config_set_api_base(ctx, ctx->profile, ctx->api_base);
+        if (rc != CLI_OK)
+            goto done;
+    }
+
+    char when[32] = "never";
+    if (expires_at)
+        fio_time_api((int64_t)expires_at * 1000000, when, sizeof(when));
+    out = json_pack("{s:b, s:s, s:s, s:s, s:s}", "signed_in", 1, "email", email, "profile",
+                    ctx->profile, "api_base", ctx->api_base, "expires_at", when);
+    if (!out || (user_id && json_object_set_new(out, "user_id", json_string(user_id)) != 0)) {
+        cli_errorf(ctx, "out of memory");
+        rc = CLI_ERR;
+        goto done;
+    }
+    rc = cli_print(ctx, out, NULL);
+done:
+    explicit_bzero(pw, sizeof(pw));
+    if (token) {
+        explicit_bzero(token, strlen(token));
+        fastio_free(token);
+    }
+    json_decref(user);
+    json_decref(creds);
+    json_decref(out);
+    return rc;
+}
+
+/* ---- auth logout / status -------------------------------------------------------------------- */
+
+static int auth_logout(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    (void)args;
+    int rc = cli_credentials_store(ctx, ctx->profile, NULL);
+    if (rc != CLI_OK)
+        return rc;
+    if (ctx->token_source == TOK_FLAG || ctx->token_source == TOK_ENV_TOKEN ||
+        ctx->token_source == TOK_ENV_API_KEY)
+        cli_note(ctx, "note: %s still provides a token", ctx->token_origin);
+    json_t *out = json_pack("{s:s}", "signed_out", ctx->profile);
+    if (!out) {
+        cli_errorf(ctx, "out of memory");
+        return CLI_ERR;
+    }
+    rc = cli_print(ctx, out, NULL);
+    json_decref(out);
+    return rc;
+}
+
+static int copy_field(json_t *dst, const char *key, json_t *src, const char *src_key)
+{
+    json_t *v = json_object_get(src, src_key);
+    return v ? json_object_set(dst, key, v) : 0;
+}
+
+static int auth_status(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    (void)args;
+    int rc = cli_connect(ctx, FASTIO_EP_AUTH_CHECK, true);
+    if (rc != CLI_OK)
+        return rc;
+    struct fastio_error err;
+    char *user_id = NULL;
+    json_t *user = NULL, *out = NULL;
+    if (fastio_auth_check(ctx->client, &user_id, &err) != FASTIO_OK ||
+        fastio_user_me(ctx->client, &user, &err) != FASTIO_OK) {
+        cli_print_api_error(ctx, &err);
+        rc = CLI_ERR;
+        goto done;
+    }
+    out = json_pack("{s:s}", "user_id", user_id ? user_id : "");
+    if (!out)
+        goto oom;
+    json_t *email = json_object_get(user, "email_address");
+    if (!email)
+        email = json_object_get(user, "email");
+    if ((email && json_object_set(out, "email", email) != 0) ||
+        copy_field(out, "first_name", user, "first_name") != 0 ||
+        copy_field(out, "last_name", user, "last_name") != 0 ||
+        copy_field(out, "account_type", user, "account_type") != 0 ||
+        copy_field(out, "auth_method", user, "auth_method") != 0 ||
+        json_object_set_new(out, "token_source",
+                            json_string(cli_token_source_name(ctx->token_source))) != 0 ||
+        json_object_set_new(out, "token_origin", json_string(ctx->token_origin)) != 0 ||
+        json_object_set_new(out, "profile", json_string(ctx->profile)) != 0 ||
+        json_object_set_new(out, "api_base", json_string(ctx->api_base)) != 0)
+        goto oom;
+    if (ctx->token_source == TOK_PROFILE && ctx->token_expires_at > 0) {
+        char when[32];
+        fio_time_api((int64_t)ctx->token_expires_at * 1000000, when, sizeof(when));
+        if (json_object_set_new(out, "expires_at", json_string(when)) != 0)
+            goto oom;
+    }
+    rc = cli_print(ctx, out, NULL);
+    goto done;
+oom:
+    cli_errorf(ctx, "out of memory");
+    rc = CLI_ERR;
+done:
+    fastio_free(user_id);
+    json_decref(user);
+    json_decref(out);
+    return rc;
+}
+
+/* The new key is printed once (that is the point of the command); say so on stderr. */
+static int apikey_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    int rc = cli_run_generic(ctx, cmd, args);
+    if (rc == CLI_OK)
+        cli_note(ctx, "note: the api_key above is shown only once; store it now");
+    return rc;
+}
+
+/* ---- rows ------------------------------------------------------------------------------------ */
+/* clang-format off: one option per line reads as a table; the formatter would explode
+ * each designated initializer into a column of fields. */
+
+static const struct cli_opt login_opts[] = {
+    {.name = "email",
+     .kind = OPT_VALUE,
+     .required = true,
+     .metavar = "EMAIL",
+     .help = "Account email address."},
+    {.name = "password",
+     .kind = OPT_VALUE,
+     .metavar = "PASSWORD",
+     .help = "Password. Avoid it: other local users can read command lines. Without it the\n"
+             "password is read from stdin when stdin is not a terminal, else prompted for\n"
+             "on the terminal with echo off."},
+    {.name = "password-stdin",
+     .kind = OPT_BOOL,
+     .help = "Read the password from the first line of stdin."},
+    {0},
+};
+
+static const struct cli_opt no_opts[] = {{0}};
+
+#define KEY_FIELDS                                                                                 \
+    {.name = "name",                                                                               \
+     .kind = OPT_VALUE,                                                                            \
+     .param = "memo",                                                                              \
+     .metavar = "MEMO",                                                                            \
+     .help = "Label of the key."},                                                                 \
+        {.name = "scopes",                                                                         \
+         .kind = OPT_VALUE,                                                                        \
+         .param = "scopes",                                                                        \
+         .check = CHK_JSON,                                                                        \
+         .metavar = "JSON",                                                                        \
+         .help = "JSON array of scopes, e.g. '[\"org:123:rw\"]'. Omit for full\n"                  \
+                 "access."},                                                                       \
+        {.name = "agent-name",                                                                     \
+         .kind = OPT_VALUE,                                                                        \
+         .param = "agent_name",                                                                    \
+         .metavar = "NAME",                                                                        \
+         .help = "Name of the agent that will use the key."},                                      \
+    {                                                                                              \
+        .name = "expires", .kind = OPT_VALUE, .param = "expires", .check = CHK_EXPIRES,            \
+        .metavar = "\"YYYY-MM-DD HH:MM:SS UTC\"",                                                  \
+        .help = "Expiry time (in the future). Omit for a key that never expires."                  \
+    }
+
+static const struct cli_opt key_create_opts[] = {KEY_FIELDS, {0}};
+
+static const struct cli_opt key_id_opts[] = {
+    {.name = "KEY_ID", .kind = OPT_POS, .path = 1, .help = "Id of the API key."},
+    {0},
+};
+
+static const struct cli_opt key_update_opts[] = {
+    {.name = "KEY_ID", .kind = OPT_POS, .path = 1, .help = "Id of the API key."},
+    KEY_FIELDS,
+    {0},
+};
+
+static const struct cli_opt key_delete_opts[] = {
+    {.name = "KEY_ID",
+     .kind = OPT_POS,
+     .optional = true,
+     .path = 1,
+     .help = "Id of the API key (or use --key-id)."},
+    {.name = "key-id",
+     .kind = OPT_VALUE,
+     .path = 1,
+     .metavar = "KEY_ID",
+     .help = "Id of the API key (the official CLI's spelling)."},
+    {0},
+};
+
+const struct cli_cmd cli_auth_cmds[] = {
+    {
+        .name = "login",
+        .endpoint = FASTIO_EP_USER_SIGNIN,
+        .opts = login_opts,
+        .run = auth_login,
+        .summary = "Sign in with email and password and store the token",
+        .description =
+            "Signs in with HTTP Basic credentials (GET /user/auth/) and stores the returned\n"
+            "token, its expiry, the email and auth_method \"basic\" under the profile in\n"
+            "credentials.json (mode 0600), replacing what the profile held. When --api-base was\n"
+            "given, it is saved as the profile's api_base in config.json, since a token only\n"
+            "works on the server that issued it. Prints who is signed in; never the token.",
+        .examples = "fastio auth login --email me@example.com            # prompts\n"
+                    "printf '%s\\n' \"$PW\" | fastio auth login --email me@example.com\n"
+                    "fastio --profile work auth login --email me@corp.example --password-stdin",
+    },
+    {
+        .name = "logout",
+        .endpoint = -1,
+        .opts = no_opts,
+        .run = auth_logout,
+        .flags = CMD_LOCAL,
+        .summary = "Forget the stored credentials of the profile (local only)",
+        .description = "Removes the profile from credentials.json. The token is not revoked on\n"
+                       "the server. --token and the environment variables are not affected.",
+        .examples = "fastio auth logout\nfastio --profile work auth logout",
+    },
+    {
+        .name = "status",
+        .endpoint = -1,
+        .opts = no_opts,
+        .run = auth_status,
+        .summary = "Show the signed-in user and where the token came from",
+        .description =
+            "Checks the token (GET /user/auth/check/), fetches the user (GET\n"
+            "/user/me/details/) and prints the user, the token source (flag, env, profile or\n"
+            "local-server-key), the profile, the API base and the stored expiry. The token\n"
+            "itself is never printed. Exits 1 when not signed in or the token is rejected.",
+        .examples = "fastio auth status\nfastio auth status --format json",
+    },
+    {
+        .name = "api-key create",
+        .endpoint = FASTIO_EP_APIKEY_CREATE,
+        .opts = key_create_opts,
+        .run = apikey_create,
+        .summary = "Create an API key (printed once)",
+        .description = "Creates a long-lived API key (POST /user/auth/key/). The secret is in the\n"
+                       "api_key field of the output and is shown only this once.",
+        .examples = "fastio auth api-key create --name ci --format json\n"
+                    "fastio auth api-key create --name bot --scopes '[\"org:123:r\"]' \\\n"
+                    "    --expires \"2027-01-31 23:59:59 UTC\"",
+    },
+    {
+        .name = "api-key list",
+        .endpoint = FASTIO_EP_APIKEY_LIST,
+        .opts = no_opts,
+        .summary = "List your API keys",
+        .description = "Lists the API keys of the signed-in user (GET /user/auth/keys/). Secrets\n"
+                       "are not included.",
+        .examples = "fastio auth api-key list",
+    },
+    {
+        .name = "api-key get",
+        .endpoint = FASTIO_EP_APIKEY_GET,
+        .opts = key_id_opts,
+        .summary = "Show one API key",
+        .description = "Shows the details of one API key (GET /user/auth/key/{id}/).",
+        .examples = "fastio auth api-key get d1abc...",
+    },
+    {
+        .name = "api-key update",
+        .endpoint = FASTIO_EP_APIKEY_UPDATE,
+        .opts = key_update_opts,
+        .flags = CMD_NEEDS_FIELD,
+        .summary = "Change an API key's label, scopes, agent name or expiry",
+        .description =
+            "Updates an API key (POST /user/auth/key/{id}/). Only the options given are\n"
+            "sent.",
+        .examples = "fastio auth api-key update d1abc... --name deploy",
+    },
+    {
+        .name = "api-key delete",
+        .endpoint = FASTIO_EP_APIKEY_DELETE,
+        .opts = key_delete_opts,
+        .summary = "Delete an API key",
+        .description =
+            "Deletes an API key (DELETE /user/auth/key/{id}/); it stops working at once.\n"
+            "The id may be given as an argument or with --key-id.",
+        .examples = "fastio auth api-key delete d1abc...\n"
+                    "fastio auth api-key delete --key-id d1abc...",
+    },
+    {0},
+};
+/* clang-format on */

@@ -1,0 +1,174 @@
+/* run.c - the generic command runner: turns a command row plus parsed arguments into path
+ * arguments and parameters, creates the client, calls fastio_call() and prints the result.
+ * Most commands are nothing but a row run by this file. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "timeutil.h"
+
+bool cli_request_add(struct cli_request *req, const char *name, const char *value)
+{
+    for (size_t i = 0; i < req->n_params; i++) {
+        if (strcmp(req->params[i].name, name) == 0) {
+            req->params[i].value = value;
+            return true;
+        }
+    }
+    if (req->n_params >= CLI_MAX_PARAMS)
+        return false;
+    req->params[req->n_params].name = name;
+    req->params[req->n_params].value = value;
+    req->n_params++;
+    return true;
+}
+
+int cli_build_request(struct cli_ctx *ctx, int ep, const struct cli_args *args,
+                      struct cli_request *req)
+{
+    const struct cli_cmd *cmd = args->cmd;
+    const struct fastio_endpoint_info *info = fastio_endpoint_get((enum fastio_endpoint)ep);
+    memset(req, 0, sizeof(*req));
+    if (!info || info->path_args > sizeof(req->path) / sizeof(req->path[0]))
+        abort(); /* broken table invariant */
+
+    /* Path slot k is filled by the first option mapped to it that has a value; several options
+     * may map to one slot (a positional and a flag alternative, e.g. api-key delete). */
+    for (unsigned k = 1; k <= info->path_args; k++) {
+        const char *v = NULL;
+        char names[160] = "";
+        size_t used = 0;
+        int given = 0;
+        for (size_t i = 0; cmd->opts[i].name; i++) {
+            const struct cli_opt *o = &cmd->opts[i];
+            if (o->path != (int)k)
+                continue;
+            given += args->given[i];
+            if (!v)
+                v = args->values[i];
+            int n =
+                snprintf(names + used, sizeof(names) - used, "%s%s%s%s", used ? " or " : "",
+                         o->kind == OPT_POS ? "<" : "--", o->name, o->kind == OPT_POS ? ">" : "");
+            if (n > 0 && (size_t)n < sizeof(names) - used)
+                used += (size_t)n;
+        }
+        if (given > 1)
+            return cli_usage(ctx, "give only one of %s", names);
+        if (!v || !v[0])
+            return cli_usage(ctx, "missing %s", used ? names : "an argument");
+        req->path[req->n_path++] = v;
+    }
+
+    bool any_field = false;
+    for (size_t i = 0; cmd->opts[i].name; i++) {
+        const struct cli_opt *o = &cmd->opts[i];
+        if (!o->param || !args->values[i])
+            continue;
+        if (args->given[i])
+            any_field = true;
+        if (!cli_request_add(req, o->param, args->values[i]))
+            abort(); /* broken table invariant: raise CLI_MAX_PARAMS */
+    }
+    if ((cmd->flags & CMD_NEEDS_FIELD) && !any_field)
+        return cli_usage(ctx, "nothing to change: give at least one option (see --help)");
+    return CLI_OK;
+}
+
+static void log_line(void *userdata, const char *json_line)
+{
+    (void)userdata;
+    fputs(json_line, stderr);
+    fputc('\n', stderr);
+}
+
+int cli_connect(struct cli_ctx *ctx, int ep, bool need_token)
+{
+    if (need_token && ep >= 0) {
+        const struct fastio_endpoint_info *info = fastio_endpoint_get((enum fastio_endpoint)ep);
+        need_token = info && info->auth == FASTIO_AUTH_BEARER;
+    }
+    if (need_token && ctx->token_expired) {
+        char when[32];
+        fio_time_api((int64_t)ctx->token_expires_at * 1000000, when, sizeof(when));
+        cli_errorf(ctx,
+                   "the stored token of profile '%s' expired at %s; sign in again with "
+                   "'fastio auth login'",
+                   ctx->profile, when);
+        return CLI_ERR;
+    }
+    if (need_token && !ctx->token) {
+        cli_errorf(ctx, "not signed in: pass --token, set FASTIO_TOKEN or FASTIO_API_KEY, or run "
+                        "'fastio auth login'");
+        return CLI_ERR;
+    }
+    if (need_token && ctx->token_source == TOK_PROFILE && ctx->token_expires_at > 0 &&
+        ctx->token_expires_at - (long long)time(NULL) < 300)
+        cli_note(ctx, "warning: the stored token of profile '%s' expires in less than 5 minutes",
+                 ctx->profile);
+    if (ctx->client)
+        return CLI_OK;
+
+    if (ctx->verbose >= 2) {
+        static const char *const base_src[] = {"built-in local default", "--api-base",
+                                               "FASTIO_API_BASE", "config.json"};
+        cli_note(ctx, "debug: api base %s (from %s)", ctx->api_base, base_src[ctx->base_source]);
+        cli_note(ctx, "debug: token from %s", ctx->token ? ctx->token_origin : "nowhere (none)");
+    }
+    struct fastio_config cfg;
+    fastio_config_init(&cfg);
+    cfg.base_url = ctx->api_base;
+    cfg.token = ctx->token_expired ? NULL : ctx->token;
+    cfg.user_agent = "fastio-c-cli/" FASTIO_VERSION;
+    if (ctx->verbose >= 1)
+        cfg.log = log_line;
+    struct fastio_error err;
+    fastio_error_clear(&err);
+    ctx->client = fastio_client_new(&cfg, &err);
+    if (!ctx->client) {
+        if (err.status == FASTIO_INVALID)
+            cli_errorf(ctx, "bad API base URL '%s': %s", ctx->api_base,
+                       err.message[0] ? err.message : "invalid");
+        else
+            cli_print_api_error(ctx, &err);
+        return CLI_ERR;
+    }
+    return CLI_OK;
+}
+
+int cli_call(struct cli_ctx *ctx, int ep, const struct cli_request *req, json_t **response)
+{
+    struct fastio_error err;
+    fastio_error_clear(&err);
+    *response = NULL;
+    enum fastio_status st = fastio_call(ctx->client, (enum fastio_endpoint)ep, req->path,
+                                        req->n_path, req->params, req->n_params, response, &err);
+    if (st != FASTIO_OK) {
+        if (err.status == FASTIO_OK)
+            err.status = st;
+        cli_print_api_error(ctx, &err);
+        json_decref(*response);
+        *response = NULL;
+        return CLI_ERR;
+    }
+    return CLI_OK;
+}
+
+int cli_run_generic(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    struct cli_request req;
+    int rc = cli_build_request(ctx, cmd->endpoint, args, &req);
+    if (rc != CLI_OK)
+        return rc;
+    rc = cli_connect(ctx, cmd->endpoint, true);
+    if (rc != CLI_OK)
+        return rc;
+    json_t *resp;
+    rc = cli_call(ctx, cmd->endpoint, &req, &resp);
+    if (rc != CLI_OK)
+        return rc;
+    rc = cli_print(ctx, resp, fastio_result(resp, (enum fastio_endpoint)cmd->endpoint));
+    json_decref(resp);
+    return rc;
+}

@@ -1,0 +1,331 @@
+/* api_storage.c - the typed storage wrappers of fastio.h (api §4.2): listings with cursor
+ * paging, node details single and bulk, folder creation, move, copy, rename, trash. Shared
+ * helpers are in api.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "buf.h"
+#include "client.h"
+#include "envelope.h"
+
+#define BULK_MAX_IDS 25 /* api §4.2: more is 400/115519 */
+
+/* ---- storage (api §4.2) ------------------------------------------------------------------ */
+
+/* Cursor paging (api §1.5): only what the caller set is sent. */
+static void add_list_opts(struct fio_plist *l, const struct fastio_list_opts *o, char size[24])
+{
+    if (o == NULL)
+        return;
+    fio_plist_add(l, "sort_by", o->sort_by);
+    fio_plist_add(l, "sort_dir", o->sort_dir);
+    if (o->page_size > 0) {
+        int w = snprintf(size, 24, "%d", o->page_size);
+        (void)w; /* an int always fits */
+        fio_plist_add(l, "page_size", size);
+    }
+    if (o->cursor != NULL && o->cursor[0] != '\0')
+        fio_plist_add(l, "cursor", o->cursor);
+}
+
+/* The nodes of a listing, OWNED. The key is not certain (api §13.1): "nodes" first, then the
+ * collection keys other lists use. A map keyed by id (the shape of search results) becomes
+ * an array of its values. No key at all is a protocol error rather than a silently empty
+ * folder. */
+static enum fastio_status take_nodes(json_t *resp, json_t **out, struct fastio_error *err)
+{
+    static const char *const keys[] = {"nodes", "items", "files", "results"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        json_t *v = json_object_get(resp, keys[i]);
+        const char *k;
+        json_t *node;
+        if (v == NULL)
+            continue;
+        if (!json_is_object(v))
+            return fio_api_take_array(resp, keys[i], out, err);
+        *out = json_array();
+        if (*out == NULL)
+            return fio_error_set(err, FASTIO_NOMEM, "out of memory");
+        json_object_foreach(v, k, node)
+        {
+            if (json_array_append(*out, node) != 0) {
+                json_decref(*out);
+                *out = NULL;
+                return fio_error_set(err, FASTIO_NOMEM, "out of memory");
+            }
+        }
+        return FASTIO_OK;
+    }
+    return fio_api_protocol(err, "listing response has no nodes");
+}
+
+/* next_cursor at the top level or inside "pagination"; "" and null mean "last page". */
+static enum fastio_status take_cursor(json_t *resp, char **out, struct fastio_error *err)
+{
+    const json_t *v = json_object_get(resp, "next_cursor");
+    if (v == NULL)
+        v = json_object_get(json_object_get(resp, "pagination"), "next_cursor");
+    if (json_is_string(v) && json_string_length(v) > 0) {
+        *out = fio_strdup(json_string_value(v));
+        if (*out == NULL)
+            return fio_error_set(err, FASTIO_NOMEM, "out of memory");
+    }
+    return FASTIO_OK;
+}
+
+static enum fastio_status list_nodes(struct fastio_client *c, enum fastio_endpoint ep,
+                                     const char *const *args, size_t n_args,
+                                     const struct fastio_list_opts *o, json_t **nodes,
+                                     char **next_cursor, struct fastio_error *err)
+{
+    struct fio_plist l = {0};
+    char size[24];
+    json_t *resp = NULL;
+    json_t *list = NULL;
+    char *cursor = NULL;
+    enum fastio_status st;
+
+    if (nodes != NULL)
+        *nodes = NULL;
+    if (next_cursor != NULL)
+        *next_cursor = NULL;
+    add_list_opts(&l, o, size);
+    st = fastio_call(c, ep, args, n_args, l.p, l.n, &resp, err);
+    if (st == FASTIO_OK)
+        st = take_nodes(resp, &list, err);
+    if (st == FASTIO_OK && next_cursor != NULL)
+        st = take_cursor(resp, &cursor, err);
+    json_decref(resp);
+    if (st != FASTIO_OK) {
+        json_decref(list);
+        return st;
+    }
+    if (nodes != NULL)
+        *nodes = list;
+    else
+        json_decref(list);
+    if (next_cursor != NULL)
+        *next_cursor = cursor;
+    return FASTIO_OK;
+}
+
+FASTIO_API enum fastio_status fastio_storage_list(struct fastio_client *c, const char *ws,
+                                                  const char *folder,
+                                                  const struct fastio_list_opts *o, json_t **nodes,
+                                                  char **next_cursor, struct fastio_error *err)
+{
+    const char *args[2] = {ws, folder != NULL ? folder : "root"};
+    if (ws == NULL) {
+        if (nodes != NULL)
+            *nodes = NULL;
+        if (next_cursor != NULL)
+            *next_cursor = NULL;
+        return fio_error_set(err, FASTIO_INVALID, "workspace is required");
+    }
+    return list_nodes(c, FASTIO_EP_STORAGE_LIST, args, 2, o, nodes, next_cursor, err);
+}
+
+FASTIO_API enum fastio_status fastio_storage_trash_list(struct fastio_client *c, const char *ws,
+                                                        const struct fastio_list_opts *o,
+                                                        json_t **nodes, char **next_cursor,
+                                                        struct fastio_error *err)
+{
+    if (ws == NULL) {
+        if (nodes != NULL)
+            *nodes = NULL;
+        if (next_cursor != NULL)
+            *next_cursor = NULL;
+        return fio_error_set(err, FASTIO_INVALID, "workspace is required");
+    }
+    return list_nodes(c, FASTIO_EP_STORAGE_TRASH_LIST, &ws, 1, o, nodes, next_cursor, err);
+}
+
+FASTIO_API enum fastio_status fastio_storage_details(struct fastio_client *c, const char *ws,
+                                                     const char *node, json_t **out,
+                                                     struct fastio_error *err)
+{
+    const char *args[2] = {ws, node};
+    json_t *resp = NULL;
+    json_t *v;
+    enum fastio_status st;
+
+    if (out != NULL)
+        *out = NULL;
+    if (ws == NULL || node == NULL)
+        return fio_error_set(err, FASTIO_INVALID, "workspace and node are required");
+    st = fastio_call(c, FASTIO_EP_STORAGE_DETAILS, args, 2, NULL, 0, &resp, err);
+    if (st != FASTIO_OK)
+        return st;
+    /* api §4.2: format "single" carries "node"; should the server answer in the "multi" shape
+     * anyway, the one node is nodes[0]. */
+    v = json_object_get(resp, "node");
+    if (!json_is_object(v)) {
+        json_t *nodes = json_object_get(resp, "nodes");
+        v = json_is_array(nodes) ? json_array_get(nodes, 0) : NULL;
+        if (json_is_array(nodes) && !json_is_object(v)) {
+            json_decref(resp);
+            if (err != NULL) {
+                fastio_error_clear(err);
+                err->status = FASTIO_NOT_FOUND;
+                err->http_status = 200;
+                (void)fio_strlcpy(err->message, "node not found", sizeof(err->message));
+            }
+            return FASTIO_NOT_FOUND;
+        }
+        if (v == NULL)
+            v = resp; /* a flattened node: hand out the body as it is */
+    }
+    if (out != NULL)
+        *out = json_incref(v);
+    json_decref(resp);
+    return FASTIO_OK;
+}
+
+FASTIO_API enum fastio_status fastio_storage_details_bulk(struct fastio_client *c, const char *ws,
+                                                          const char *const *ids, size_t n_ids,
+                                                          json_t **out, struct fastio_error *err)
+{
+    struct fio_buf joined;
+    const char *args[2];
+    json_t *resp = NULL;
+    enum fastio_status st;
+    bool ok = true;
+
+    if (out != NULL)
+        *out = NULL;
+    if (ws == NULL || ids == NULL || n_ids == 0 || n_ids > BULK_MAX_IDS)
+        return fio_error_set(err, FASTIO_INVALID, "bulk details take 1 to 25 node ids");
+    for (size_t i = 0; i < n_ids; i++) {
+        if (ids[i] == NULL || ids[i][0] == '\0' || strchr(ids[i], ',') != NULL)
+            return fio_error_set(err, FASTIO_INVALID,
+                                 "node ids must be non-empty and contain no ','");
+    }
+    /* api §4.2: one path segment "id1,id2,..." with literal commas. A single id is sent as
+     * "id,id", as the official CLI does, so the answer has the "multi" shape promised. */
+    fio_buf_init(&joined, 0);
+    for (size_t i = 0; i < n_ids && ok; i++)
+        ok = (i == 0 || fio_buf_append(&joined, ",", 1)) && fio_buf_append_str(&joined, ids[i]);
+    if (ok && n_ids == 1)
+        ok = fio_buf_append(&joined, ",", 1) && fio_buf_append_str(&joined, ids[0]);
+    if (!ok) {
+        fio_buf_release(&joined);
+        return fio_error_set(err, FASTIO_NOMEM, "out of memory");
+    }
+    args[0] = ws;
+    args[1] = joined.data;
+    /* fio_client_call keeps the body of a failure: "all ids failed" is a 404 whose body still
+     * lists the per-id errors. */
+    st = fio_client_call(c, FASTIO_EP_STORAGE_DETAILS, args, 2, NULL, 0, NULL,
+                         out != NULL ? &resp : NULL, err);
+    fio_buf_release(&joined);
+    if (st == FASTIO_OK || st == FASTIO_NOT_FOUND) {
+        if (out != NULL)
+            *out = resp;
+        else
+            json_decref(resp);
+    } else {
+        json_decref(resp);
+    }
+    return st;
+}
+
+FASTIO_API enum fastio_status fastio_storage_create_folder(struct fastio_client *c, const char *ws,
+                                                           const char *parent, const char *name,
+                                                           bool force, json_t **node,
+                                                           struct fastio_error *err)
+{
+    const char *args[2] = {ws, parent != NULL ? parent : "root"};
+    struct fio_plist l = {0};
+    if (node != NULL)
+        *node = NULL;
+    if (ws == NULL || name == NULL)
+        return fio_error_set(err, FASTIO_INVALID, "workspace and name are required");
+    fio_plist_add(&l, "name", name);
+    if (force) /* default is idempotent (returns the existing folder); force auto-renames */
+        fio_plist_add(&l, "force", "true");
+    return fio_api_call_take(c, FASTIO_EP_STORAGE_CREATE_FOLDER, args, 2, &l, node, err);
+}
+
+/* move and copy: the same form, "parent" = the target folder. */
+static enum fastio_status node_to_parent(struct fastio_client *c, enum fastio_endpoint ep,
+                                         const char *ws, const char *node, const char *to_parent,
+                                         json_t **out, struct fastio_error *err)
+{
+    const char *args[2] = {ws, node};
+    struct fio_plist l = {0};
+    if (out != NULL)
+        *out = NULL;
+    if (ws == NULL || node == NULL || to_parent == NULL)
+        return fio_error_set(err, FASTIO_INVALID, "workspace, node and target folder are required");
+    fio_plist_add(&l, "parent", to_parent);
+    return fio_api_call_take(c, ep, args, 2, &l, out, err);
+}
+
+FASTIO_API enum fastio_status fastio_storage_move(struct fastio_client *c, const char *ws,
+                                                  const char *node, const char *to_parent,
+                                                  json_t **out, struct fastio_error *err)
+{
+    return node_to_parent(c, FASTIO_EP_STORAGE_MOVE, ws, node, to_parent, out, err);
+}
+
+FASTIO_API enum fastio_status fastio_storage_copy(struct fastio_client *c, const char *ws,
+                                                  const char *node, const char *to_parent,
+                                                  json_t **out, struct fastio_error *err)
+{
+    return node_to_parent(c, FASTIO_EP_STORAGE_COPY, ws, node, to_parent, out, err);
+}
+
+FASTIO_API enum fastio_status fastio_storage_rename(struct fastio_client *c, const char *ws,
+                                                    const char *node, const char *new_name,
+                                                    json_t **out, struct fastio_error *err)
+{
+    const char *args[2] = {ws, node};
+    struct fio_plist l = {0};
+    if (out != NULL)
+        *out = NULL;
+    if (ws == NULL || node == NULL || new_name == NULL)
+        return fio_error_set(err, FASTIO_INVALID, "workspace, node and new name are required");
+    fio_plist_add(&l, "name", new_name);
+    return fio_api_call_take(c, FASTIO_EP_STORAGE_UPDATE, args, 2, &l, out, err);
+}
+
+/* Rows that take a workspace and a node and whose answer the caller may ignore. */
+static enum fastio_status node_op(struct fastio_client *c, enum fastio_endpoint ep, const char *ws,
+                                  const char *node, json_t **out, struct fastio_error *err)
+{
+    const char *args[2] = {ws, node};
+    if (out != NULL)
+        *out = NULL;
+    if (ws == NULL || node == NULL)
+        return fio_error_set(err, FASTIO_INVALID, "workspace and node are required");
+    return fio_api_call_take(c, ep, args, 2, NULL, out, err);
+}
+
+FASTIO_API enum fastio_status fastio_storage_delete(struct fastio_client *c, const char *ws,
+                                                    const char *node, struct fastio_error *err)
+{
+    return node_op(c, FASTIO_EP_STORAGE_DELETE, ws, node, NULL, err);
+}
+
+FASTIO_API enum fastio_status fastio_storage_restore(struct fastio_client *c, const char *ws,
+                                                     const char *node, json_t **out,
+                                                     struct fastio_error *err)
+{
+    return node_op(c, FASTIO_EP_STORAGE_RESTORE, ws, node, out, err);
+}
+
+FASTIO_API enum fastio_status fastio_storage_purge(struct fastio_client *c, const char *ws,
+                                                   const char *node, struct fastio_error *err)
+{
+    return node_op(c, FASTIO_EP_STORAGE_PURGE, ws, node, NULL, err);
+}
+
+FASTIO_API enum fastio_status fastio_storage_trash_empty(struct fastio_client *c, const char *ws,
+                                                         struct fastio_error *err)
+{
+    if (ws == NULL)
+        return fio_error_set(err, FASTIO_INVALID, "workspace is required");
+    return fio_api_call_take(c, FASTIO_EP_STORAGE_TRASH_EMPTY, &ws, 1, NULL, NULL, err);
+}

@@ -1,0 +1,584 @@
+/* client.c - the client handle and the single place that sends a request: request.c builds it
+ * from the endpoint row, this file performs it with a reused curl handle (so connections stay
+ * alive between calls), decodes the envelope (envelope.c), maps curl failures and logs one
+ * line. One function, attempt(), does exactly one try so that the retry loop can wrap it. */
+#include "client.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "envelope.h"
+#include "ratelimit.h"
+#include "request.h"
+#include "timeutil.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 30000L
+#define DEFAULT_TIMEOUT_MS 120000L
+#define DEFAULT_MAX_RESPONSE ((size_t)64 * 1024 * 1024)
+/* After a large answer the response buffer is given back instead of kept: the handle may live
+ * for the whole program and typical answers are a few KiB. */
+#define RESPONSE_KEEP_BYTES ((size_t)1024 * 1024)
+#define HEADER_VALUE_MAX 64
+
+/* Values of the response headers the client cares about, for the current attempt (api §1.8).
+ * avail/max are not used yet: they are for the low-quota warning and the retry loop. */
+struct response_headers {
+    char limit_avail[HEADER_VALUE_MAX];
+    char limit_max[HEADER_VALUE_MAX];
+    char limit_expires[HEADER_VALUE_MAX];
+    char retry_after[HEADER_VALUE_MAX];
+    char date[HEADER_VALUE_MAX];
+};
+
+struct fastio_client {
+    struct fastio_config cfg; /* strings below are owned copies; cfg points at them */
+    char *base_url;           /* without trailing '/' */
+    char *token;
+    char *user_agent;
+
+    CURL *curl; /* reused: keeps connections, DNS and TLS sessions between calls */
+    char curl_errbuf[CURL_ERROR_SIZE];
+
+    /* per-attempt state, reset by attempt() */
+    struct fio_buf response; /* capped at cfg.max_response_bytes */
+    bool response_too_large;
+    bool response_nomem;
+    struct response_headers headers;
+};
+
+/* ---- process-wide set-up ----------------------------------------------------------------- */
+
+/* The only global state of the library (conventions.md "State"): how many fastio_global_init()
+ * calls are outstanding. Documented as not thread-safe, like curl_global_init(). */
+static unsigned global_refs;
+
+FASTIO_API enum fastio_status fastio_global_init(void)
+{
+    if (global_refs == 0) {
+        /* CURL_GLOBAL_DEFAULT also initialises the TLS library (OpenSSL). */
+        CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+        if (rc != CURLE_OK)
+            return rc == CURLE_OUT_OF_MEMORY ? FASTIO_NOMEM : FASTIO_IO;
+    }
+    global_refs++;
+    return FASTIO_OK;
+}
+
+FASTIO_API void fastio_global_cleanup(void)
+{
+    if (global_refs == 0)
+        return;
+    if (--global_refs == 0)
+        curl_global_cleanup();
+}
+
+FASTIO_API void fastio_free(void *p)
+{
+    free(p);
+}
+
+/* ---- the client handle ------------------------------------------------------------------- */
+
+FASTIO_API void fastio_config_init(struct fastio_config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+    cfg->timeout_ms = DEFAULT_TIMEOUT_MS;
+    cfg->max_response_bytes = DEFAULT_MAX_RESPONSE;
+}
+
+/* A value that goes into an HTTP header line: a CR or LF would let it inject other headers. */
+static bool header_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+/* Validate the base URL with curl's own parser (the one that will use it) and return a copy
+ * without trailing slashes; NULL with err set otherwise. */
+static char *base_url_copy(const char *url, struct fastio_error *err)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *query = NULL, *fragment = NULL;
+    char *copy = NULL;
+    size_t n;
+
+    if (u == NULL) {
+        fio_error_set(err, FASTIO_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (!header_safe(url) || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0' ||
+        (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)) {
+        fio_error_set(err, FASTIO_INVALID, "base URL must be an http:// or https:// URL");
+        goto out;
+    }
+    /* Paths and queries are appended to the base: a query or fragment there would swallow
+     * them. */
+    if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK ||
+        curl_url_get(u, CURLUPART_FRAGMENT, &fragment, 0) == CURLUE_OK) {
+        fio_error_set(err, FASTIO_INVALID, "base URL must not have a query or fragment");
+        goto out;
+    }
+    copy = fio_strdup(url);
+    if (copy == NULL) {
+        fio_error_set(err, FASTIO_NOMEM, "out of memory");
+        goto out;
+    }
+    n = strlen(copy);
+    while (n > 0 && copy[n - 1] == '/')
+        copy[--n] = '\0';
+out:
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(query);
+    curl_free(fragment);
+    curl_url_cleanup(u);
+    return copy;
+}
+
+FASTIO_API struct fastio_client *fastio_client_new(const struct fastio_config *cfg,
+                                                   struct fastio_error *err)
+{
+    struct fastio_config defaults;
+    struct fastio_client *c;
+
+    if (cfg == NULL) {
+        fastio_config_init(&defaults);
+        cfg = &defaults;
+    }
+    if (cfg->connect_timeout_ms < 0 || cfg->timeout_ms < 0) {
+        fio_error_set(err, FASTIO_INVALID, "timeouts must not be negative");
+        return NULL;
+    }
+    if ((cfg->token != NULL && !header_safe(cfg->token)) ||
+        (cfg->user_agent != NULL && !header_safe(cfg->user_agent))) {
+        fio_error_set(err, FASTIO_INVALID,
+                      "token and user agent must not contain control characters");
+        return NULL;
+    }
+
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        fio_error_set(err, FASTIO_NOMEM, "out of memory");
+        return NULL;
+    }
+    c->cfg = *cfg;
+    if (c->cfg.connect_timeout_ms == 0)
+        c->cfg.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+    if (c->cfg.max_response_bytes == 0)
+        c->cfg.max_response_bytes = DEFAULT_MAX_RESPONSE;
+    fio_buf_init(&c->response, c->cfg.max_response_bytes);
+
+    c->base_url =
+        base_url_copy(cfg->base_url != NULL ? cfg->base_url : FASTIO_DEFAULT_BASE_URL, err);
+    if (c->base_url == NULL)
+        goto fail; /* err already set */
+    c->user_agent =
+        fio_strdup(cfg->user_agent != NULL ? cfg->user_agent : "fastio-c/" FASTIO_VERSION);
+    /* An empty token means "none", like NULL: an empty Bearer header would only earn a 401. */
+    c->token = cfg->token != NULL && cfg->token[0] != '\0' ? fio_strdup(cfg->token) : NULL;
+    c->curl = curl_easy_init();
+    if (c->user_agent == NULL || (cfg->token != NULL && cfg->token[0] != '\0' && !c->token) ||
+        c->curl == NULL) {
+        fio_error_set(err, FASTIO_NOMEM, "out of memory");
+        goto fail;
+    }
+    c->cfg.base_url = c->base_url;
+    c->cfg.token = c->token;
+    c->cfg.user_agent = c->user_agent;
+    fastio_error_clear(err);
+    return c;
+fail:
+    fastio_client_free(c);
+    return NULL;
+}
+
+static void wipe_free(char *s)
+{
+    if (s == NULL)
+        return;
+    explicit_bzero(s, strlen(s));
+    free(s);
+}
+
+FASTIO_API void fastio_client_free(struct fastio_client *c)
+{
+    if (c == NULL)
+        return;
+    if (c->curl != NULL)
+        curl_easy_cleanup(c->curl);
+    fio_buf_release(&c->response);
+    free(c->base_url);
+    free(c->user_agent);
+    wipe_free(c->token);
+    free(c);
+}
+
+FASTIO_API enum fastio_status fastio_client_set_token(struct fastio_client *c, const char *token,
+                                                      struct fastio_error *err)
+{
+    char *copy = NULL;
+    if (c == NULL) {
+        return fio_error_set(err, FASTIO_INVALID, "no client");
+    }
+    if (token != NULL && !header_safe(token)) {
+        return fio_error_set(err, FASTIO_INVALID, "token must not contain control characters");
+    }
+    if (token != NULL && token[0] != '\0') {
+        copy = fio_strdup(token);
+        if (copy == NULL) {
+            return fio_error_set(err, FASTIO_NOMEM, "out of memory");
+        }
+    }
+    wipe_free(c->token);
+    c->token = copy;
+    c->cfg.token = copy;
+    fastio_error_clear(err);
+    return FASTIO_OK;
+}
+
+FASTIO_API const char *fastio_client_base_url(const struct fastio_client *c)
+{
+    return c != NULL ? c->base_url : NULL;
+}
+
+/* ---- one attempt ------------------------------------------------------------------------- */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct fastio_client *c = userdata;
+    size_t n = size * nmemb; /* curl guarantees size == 1 */
+    if (n > c->cfg.max_response_bytes - c->response.len) {
+        c->response_too_large = true;
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    if (!fio_buf_append(&c->response, data, n)) {
+        c->response_nomem = true;
+        return 0;
+    }
+    return n;
+}
+
+/* Copy a header value, trimmed, into a fixed field; longer values are cut (they are numbers
+ * and dates, so a cut value simply fails to parse later). */
+static void store_header(char *dst, const char *v, size_t n)
+{
+    size_t k = n < HEADER_VALUE_MAX - 1 ? n : HEADER_VALUE_MAX - 1;
+    memcpy(dst, v, k);
+    dst[k] = '\0';
+}
+
+static bool header_is(const char *line, size_t name_len, const char *name)
+{
+    return strlen(name) == name_len && strncasecmp(line, name, name_len) == 0;
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
+{
+    struct fastio_client *c = userdata;
+    struct response_headers *h = &c->headers;
+    size_t n = size * nmemb;
+    const char *colon = memchr(line, ':', n);
+    const char *v, *end;
+    size_t name_len;
+
+    /* A new status line starts a new header block (after 100 Continue): forget the old one. */
+    if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+        memset(h, 0, sizeof(*h));
+        return n;
+    }
+    if (colon == NULL)
+        return n;
+    name_len = (size_t)(colon - line);
+    v = colon + 1;
+    end = line + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+
+    /* api §1.8: modern names first, legacy names as fallback. */
+    if (header_is(line, name_len, "x-ve-limit-avail") ||
+        (h->limit_avail[0] == '\0' && header_is(line, name_len, "X-Rate-Limit-Available")))
+        store_header(h->limit_avail, v, (size_t)(end - v));
+    else if (header_is(line, name_len, "x-ve-limit-max") ||
+             (h->limit_max[0] == '\0' && header_is(line, name_len, "X-Rate-Limit-Max")))
+        store_header(h->limit_max, v, (size_t)(end - v));
+    else if (header_is(line, name_len, "x-ve-limit-expires") ||
+             (h->limit_expires[0] == '\0' && header_is(line, name_len, "X-Rate-Limit-Expiry")))
+        store_header(h->limit_expires, v, (size_t)(end - v));
+    else if (header_is(line, name_len, "Retry-After"))
+        store_header(h->retry_after, v, (size_t)(end - v));
+    else if (header_is(line, name_len, "Date"))
+        store_header(h->date, v, (size_t)(end - v));
+    return n;
+}
+
+static enum fastio_status map_curl_error(CURLcode rc, const struct fastio_client *c,
+                                         struct fastio_error *err)
+{
+    enum fastio_status st;
+    bool retryable = false;
+    int w;
+
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        st = FASTIO_TIMEOUT;
+        break;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:
+        /* The connection broke or never came up: the same request may well work again. */
+        st = FASTIO_NETWORK;
+        retryable = true;
+        break;
+    case CURLE_FILESIZE_EXCEEDED:
+        st = FASTIO_TOO_LARGE;
+        break;
+    case CURLE_WRITE_ERROR:
+        /* Our own write callback refused: it says why. */
+        st = c->response_too_large ? FASTIO_TOO_LARGE
+             : c->response_nomem   ? FASTIO_NOMEM
+                                   : FASTIO_IO;
+        break;
+    case CURLE_OUT_OF_MEMORY:
+        st = FASTIO_NOMEM;
+        break;
+    case CURLE_ABORTED_BY_CALLBACK:
+        st = FASTIO_CANCELLED;
+        break;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        st = FASTIO_INVALID;
+        break;
+    default:
+        /* TLS verification failures and the like: retrying cannot fix them. */
+        st = FASTIO_NETWORK;
+        break;
+    }
+    if (err == NULL)
+        return st;
+    fastio_error_clear(err);
+    err->status = st;
+    err->retryable = retryable;
+    if (st == FASTIO_TOO_LARGE)
+        w = snprintf(err->message, sizeof(err->message), "response larger than %zu bytes",
+                     c->cfg.max_response_bytes);
+    else
+        w = snprintf(err->message, sizeof(err->message), "%s%s%s", curl_easy_strerror(rc),
+                     c->curl_errbuf[0] != '\0' ? ": " : "", c->curl_errbuf);
+    (void)w; /* a truncated message is acceptable */
+    return st;
+}
+
+/* Apply the options of one attempt to the (reset) handle. */
+static CURLcode setup_handle(struct fastio_client *c, const struct fio_request *rq)
+{
+    CURL *h = c->curl;
+    const struct fastio_endpoint_info *row = rq->row;
+    CURLcode rc = CURLE_OK;
+    curl_off_t max_size = c->cfg.max_response_bytes > (size_t)INT64_MAX
+                              ? (curl_off_t)INT64_MAX
+                              : (curl_off_t)c->cfg.max_response_bytes;
+
+/* Stop at the first option that fails; the code says why. */
+#define SET(opt, val)                                                                              \
+    do {                                                                                           \
+        if (rc == CURLE_OK)                                                                        \
+            rc = curl_easy_setopt(h, opt, val);                                                    \
+    } while (0)
+
+    /* reset keeps live connections, DNS and TLS session caches: only options are cleared, so
+     * nothing of the previous request (a body, a method) can leak into this one. */
+    curl_easy_reset(h);
+    SET(CURLOPT_URL, rq->url.data);
+    SET(CURLOPT_NOSIGNAL, 1L); /* clients may run on several threads */
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    SET(CURLOPT_USERAGENT, c->user_agent);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms);
+    SET(CURLOPT_TIMEOUT_MS, c->cfg.timeout_ms);
+    SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    SET(CURLOPT_ACCEPT_ENCODING,
+        ""); /* every encoding curl supports; the cap is on decoded bytes */
+    SET(CURLOPT_MAXFILESIZE_LARGE, max_size); /* refuse early when Content-Length says too big */
+    SET(CURLOPT_HTTPHEADER, rq->headers);
+    SET(CURLOPT_ERRORBUFFER, c->curl_errbuf);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, (void *)c);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, (void *)c);
+
+    switch (row->method) {
+    case FASTIO_METHOD_GET:
+        if (rq->has_body) /* not used by any row; kept generic */
+            SET(CURLOPT_CUSTOMREQUEST, "GET");
+        else
+            SET(CURLOPT_HTTPGET, 1L);
+        break;
+    case FASTIO_METHOD_POST:
+        SET(CURLOPT_POST, 1L);
+        break;
+    default:
+        SET(CURLOPT_CUSTOMREQUEST, fastio_method_name(row->method));
+        break;
+    }
+    /* POST, PUT and PATCH always carry a body, empty if need be (Content-Length: 0), so that no
+     * server waits for one; DELETE and GET carry one only when the row says so. */
+    if (rq->has_body || row->method == FASTIO_METHOD_POST || row->method == FASTIO_METHOD_PUT ||
+        row->method == FASTIO_METHOD_PATCH) {
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body.len);
+        SET(CURLOPT_POSTFIELDS, rq->body.data != NULL ? rq->body.data : "");
+    }
+#undef SET
+    return rc;
+}
+
+/* One JSON log line per attempt. Only the path goes in: queries can hold confirmations and
+ * the token lives in a header that is never logged. */
+static void log_attempt(struct fastio_client *c, const struct fio_request *rq,
+                        enum fastio_status st, long http_status, const struct fastio_error *e,
+                        int64_t latency_us)
+{
+    json_t *line;
+    char *text;
+    if (c->cfg.log == NULL)
+        return;
+    line = json_pack("{s:s, s:s, s:s%, s:i, s:s, s:I, s:I, s:I, s:i}", "endpoint", rq->row->name,
+                     "method", fastio_method_name(rq->row->method), "path",
+                     rq->url.data + rq->path_off, rq->path_len, "status", (int)http_status,
+                     "outcome", fastio_status_name(st), "api_code",
+                     (json_int_t)(e != NULL ? e->api_code : 0), "latency_us",
+                     (json_int_t)latency_us, "bytes", (json_int_t)c->response.len, "attempt", 1);
+    if (line == NULL)
+        return; /* logging is best effort; never fail a request because of it */
+    text = json_dumps(line, JSON_COMPACT);
+    json_decref(line);
+    if (text != NULL)
+        c->cfg.log(c->cfg.log_userdata, text);
+    free(text);
+}
+
+/* Send rq once and decode the answer. This is the unit a retry loop will repeat. */
+static enum fastio_status attempt(struct fastio_client *c, const struct fio_request *rq,
+                                  json_t **response, struct fastio_error *err)
+{
+    struct fastio_error local;
+    struct fastio_error *e;
+    int64_t t0;
+    long http_status = 0;
+    enum fastio_status st;
+    CURLcode rc;
+
+    fastio_error_clear(&local);
+    e = err != NULL ? err : &local; /* the decoders need somewhere to write */
+    t0 = fio_mono_us();
+    if (response != NULL)
+        *response = NULL;
+    fio_buf_reset(&c->response);
+    c->response_too_large = false;
+    c->response_nomem = false;
+    c->curl_errbuf[0] = '\0';
+    memset(&c->headers, 0, sizeof(c->headers));
+
+    rc = setup_handle(c, rq);
+    if (rc == CURLE_OK)
+        rc = curl_easy_perform(c->curl);
+    if (rc != CURLE_OK) {
+        st = map_curl_error(rc, c, e);
+    } else {
+        if (curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &http_status) != CURLE_OK)
+            http_status = 0;
+        st = fio_envelope_decode(c->response.data, c->response.len, http_status, response, e);
+        if (st == FASTIO_RATE_LIMITED || (st != FASTIO_OK && http_status == 503)) {
+            /* api §1.8: how long until the window reopens. */
+            e->retry_after_ms =
+                fio_retry_after_ms(c->headers.limit_expires, c->headers.retry_after,
+                                   c->headers.date, (long long)(fio_wall_us() / 1000000));
+        }
+    }
+    log_attempt(c, rq, st, http_status, st == FASTIO_OK ? NULL : e, fio_mono_us() - t0);
+
+    if (c->response.cap > RESPONSE_KEEP_BYTES) {
+        fio_buf_release(&c->response);
+        fio_buf_init(&c->response, c->cfg.max_response_bytes);
+    }
+    return st;
+}
+
+/* ---- the request path -------------------------------------------------------------------- */
+
+enum fastio_status fio_client_call(struct fastio_client *c, enum fastio_endpoint ep,
+                                   const char *const *path_args, size_t n_path_args,
+                                   const struct fastio_param *params, size_t n_params,
+                                   const struct fio_call_opts *opts, json_t **response,
+                                   struct fastio_error *err)
+{
+    struct fio_request rq;
+    enum fastio_status st;
+
+    if (response != NULL)
+        *response = NULL;
+    if (c == NULL) {
+        return fio_error_set(err, FASTIO_INVALID, "no client");
+    }
+    fio_request_init(&rq);
+    st = fio_request_build(&rq, ep, c->base_url, c->token, path_args, n_path_args, params, n_params,
+                           opts, err);
+    if (st == FASTIO_OK)
+        st = attempt(c, &rq, response, err);
+    fio_request_release(&rq);
+    return st;
+}
+
+FASTIO_API enum fastio_status fastio_call(struct fastio_client *c, enum fastio_endpoint ep,
+                                          const char *const *path_args, size_t n_path_args,
+                                          const struct fastio_param *params, size_t n_params,
+                                          json_t **response, struct fastio_error *err)
+{
+    json_t *body = NULL;
+    enum fastio_status st = fio_client_call(c, ep, path_args, n_path_args, params, n_params, NULL,
+                                            response != NULL ? &body : NULL, err);
+    /* The public contract: outputs are NULL on failure (fio_client_call keeps error bodies). */
+    if (st != FASTIO_OK) {
+        json_decref(body);
+        body = NULL;
+    }
+    if (response != NULL)
+        *response = body;
+    return st;
+}
+
+FASTIO_API json_t *fastio_result(json_t *response, enum fastio_endpoint ep)
+{
+    const struct fastio_endpoint_info *row = fastio_endpoint_get(ep);
+    json_t *v;
+    if (response == NULL || row == NULL || row->result_key[0] == '\0')
+        return response;
+    v = json_object_get(response, row->result_key);
+    return v != NULL ? v : response;
+}

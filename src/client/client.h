@@ -1,0 +1,28 @@
+/* client.h - the one request path of libfastio, as seen by the rest of the library (api.c and,
+ * later, the transfer engine). The public fastio_call() is a thin wrapper over it. */
+#ifndef FIO_CLIENT_H
+#define FIO_CLIENT_H
+
+#include <stddef.h>
+
+#include "fastio/fastio.h"
+
+/* Per-call options that the public fastio_call() has no room for. */
+struct fio_call_opts {
+    /* Credentials for a BASIC row (USER_SIGNIN): used for this one call and never stored.
+     * A BASIC row without them fails with INVALID before any request is sent. */
+    const char *basic_user;
+    const char *basic_password;
+};
+
+/* Like fastio_call(), with two differences: opts (may be NULL) and the response. *response
+ * (may be NULL) receives, OWNED, the normalised body whenever the server answered with a JSON
+ * object - also on failure, so that a caller can read a bulk body sent with 404 (api §4.2) -
+ * and NULL otherwise. The caller releases it in both cases. */
+enum fastio_status fio_client_call(struct fastio_client *c, enum fastio_endpoint ep,
+                                   const char *const *path_args, size_t n_path_args,
+                                   const struct fastio_param *params, size_t n_params,
+                                   const struct fio_call_opts *opts, json_t **response,
+                                   struct fastio_error *err);
+
+#endif

@@ -1,0 +1,641 @@
+/* h_auth.c - accounts and credentials (api §2.1, §2.2, §2.4): sign-up, Basic sign-in, token
+ * resolution for the router, the caller's profile, API keys, and the first-start bootstrap of
+ * the local owner account. Passwords use PBKDF2-HMAC-SHA256 (libcrypto); bearer tokens and API
+ * keys carry 256 random bits and only their SHA-256 is stored. Owns the users, sessions and
+ * api_keys tables. */
+#include "handlers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "b64.h"
+#include "name.h"
+#include "rand.h"
+#include "timeutil.h"
+
+#define TOKEN_PREFIX_SESSION "fio_s_"
+#define TOKEN_PREFIX_KEY "fio_k_"
+#define TOKEN_RAW 32
+#define HASH_HEX 65
+
+/* ---- secrets -------------------------------------------------------------------------------- */
+
+static void sha256_hex(const char *s, char out[HASH_HEX])
+{
+    unsigned char md[32];
+    unsigned int n = 0;
+    EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
+    fio_hex_encode(md, 32, out);
+}
+
+/* A new secret "<prefix><43 base64url chars>" and its hash. */
+static bool new_token(const char *prefix, char *tok, size_t toksize, char hash[HASH_HEX])
+{
+    unsigned char raw[TOKEN_RAW];
+    char enc[64];
+    if (!fio_random_bytes(raw, sizeof(raw)))
+        return false;
+    fio_b64url_encode(raw, sizeof(raw), enc, sizeof(enc));
+    snprintf(tok, toksize, "%s%s", prefix, enc);
+    sha256_hex(tok, hash);
+    return true;
+}
+
+/* "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>" */
+static bool password_hash(const char *pw, unsigned iterations, char *out, size_t out_size)
+{
+    unsigned char salt[16], dk[32];
+    char salt64[32], dk64[64];
+    if (!fio_random_bytes(salt, sizeof(salt)))
+        return false;
+    if (PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, sizeof(salt), (int)iterations, EVP_sha256(),
+                          sizeof(dk), dk) != 1)
+        return false;
+    fio_b64_encode(salt, sizeof(salt), salt64, sizeof(salt64));
+    fio_b64_encode(dk, sizeof(dk), dk64, sizeof(dk64));
+    int n = snprintf(out, out_size, "pbkdf2-sha256$%u$%s$%s", iterations, salt64, dk64);
+    return n > 0 && (size_t)n < out_size;
+}
+
+static bool password_verify(const char *pw, const char *stored)
+{
+    char buf[256];
+    if (!fio_strlcpy(buf, stored, sizeof(buf)))
+        return false;
+    char *parts[4];
+    char *p = buf;
+    for (int i = 0; i < 4; i++) {
+        parts[i] = p;
+        p = i < 3 ? strchr(p, '$') : NULL;
+        if (i < 3) {
+            if (!p)
+                return false;
+            *p++ = 0;
+        }
+    }
+    long long iter;
+    if (strcmp(parts[0], "pbkdf2-sha256") != 0 || !fio_parse_ll(parts[1], 1, 100000000, &iter))
+        return false;
+    unsigned char salt[64], want[64], got[64];
+    size_t sl, wl;
+    if (!fio_b64_decode(parts[2], strlen(parts[2]), salt, sizeof(salt), &sl) ||
+        !fio_b64_decode(parts[3], strlen(parts[3]), want, sizeof(want), &wl) || wl == 0)
+        return false;
+    if (PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, (int)sl, (int)iter, EVP_sha256(), (int)wl,
+                          got) != 1)
+        return false;
+    return CRYPTO_memcmp(got, want, wl) == 0;
+}
+
+/* ---- token resolution (used by the router for every request) ------------------------------ */
+
+int auth_resolve_bearer(struct db_conn *db, const char *token, struct caller *out)
+{
+    size_t n = strlen(token);
+    if (n < 8 || n > 512)
+        return -1;
+    char hash[HASH_HEX];
+    sha256_hex(token, hash);
+    int64_t now = srv_now_us();
+    sqlite3_stmt *st;
+    bool key = strncmp(token, TOKEN_PREFIX_KEY, strlen(TOKEN_PREFIX_KEY)) == 0;
+    /* Lookup by the hash of a 256-bit secret: timing reveals nothing about the secret itself. */
+    if (key)
+        st = db_query(db,
+                      "SELECT k.user_id, u.email, k.id FROM api_keys k JOIN users u ON u.id = "
+                      "k.user_id WHERE k.key_hash = ?1 AND (k.expires IS NULL OR k.expires > ?2)",
+                      "ti", hash, now);
+    else
+        st = db_query(db,
+                      "SELECT s.user_id, u.email, '' FROM sessions s JOIN users u ON u.id = "
+                      "s.user_id WHERE s.token_hash = ?1 AND s.expires > ?2",
+                      "ti", hash, now);
+    if (!st)
+        return -1;
+    int rc = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        out->authed = true;
+        fio_strlcpy(out->user_id, db_col_text(st, 0), sizeof(out->user_id));
+        fio_strlcpy(out->email, db_col_text(st, 1), sizeof(out->email));
+        out->via_api_key = key;
+        fio_strlcpy(out->key_id, db_col_text(st, 2), sizeof(out->key_id));
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- users ---------------------------------------------------------------------------------- */
+
+static bool email_valid(const char *e)
+{
+    size_t n = strlen(e);
+    if (n < 3 || n > 254 || !fio_utf8_valid(e, n))
+        return false;
+    const char *at = strchr(e, '@');
+    if (!at || at == e || !at[1] || strchr(at + 1, '@'))
+        return false;
+    for (const char *p = e; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '/' || *p == '\\')
+            return false;
+    return true;
+}
+
+static int insert_user(struct req *r, struct db_conn *db, const char *email, const char *pwhash,
+                       const char *first, const char *last, bool agent, char id[FIO_PROFILE_ID_SIZE])
+{
+    int64_t now = srv_now_us();
+    if (!fio_profile_id_new(id))
+        return -1;
+    int rc = db_exec(db,
+                     "INSERT INTO users(id, email, password_hash, first_name, last_name, "
+                     "account_type, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                     "tttttti", id, email, pwhash, first, last, agent ? "agent" : "human", now);
+    (void)r;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int h_user_signup(struct req *r)
+{
+    const char *email = req_param_required(r, "email_address");
+    if (!email)
+        return -1;
+    const char *pw = req_param_required(r, "password");
+    if (!pw)
+        return -1;
+    const char *first = req_param(r, "first_name");
+    const char *last = req_param(r, "last_name");
+    bool agent;
+    if (!req_param_bool(r, "agent", false, &agent))
+        return -1;
+    if (!email_valid(email))
+        return req_fail_param(r, "email_address", "invalid", "Not a valid email address");
+    size_t pl = strlen(pw);
+    if (pl < 8 || pl > 1024)
+        return req_fail_param(r, "password", "invalid",
+                              "The password must be 8 to 1024 characters long");
+    if ((first && strlen(first) > 100) || (last && strlen(last) > 100))
+        return req_fail_param(r, first && strlen(first) > 100 ? "first_name" : "last_name",
+                              "invalid", "Names are limited to 100 characters");
+    char hash[160];
+    /* The slow KDF runs before the transaction so it never holds the write lock. */
+    if (!password_hash(pw, r->srv->cfg.kdf_iterations, hash, sizeof(hash)))
+        return req_fail_internal(r, "password hash");
+    if (db_begin(r->db) != SQLITE_OK)
+        return req_fail(r, 503, 0, "The database is busy; try again");
+    sqlite3_stmt *st = db_query(r->db, "SELECT 1 FROM users WHERE email = ?1", "t", email);
+    bool exists = st && sqlite3_step(st) == SQLITE_ROW;
+    if (st)
+        sqlite3_reset(st);
+    char id[FIO_PROFILE_ID_SIZE];
+    /* api §2.1: the answer is the same for new and existing emails (no enumeration). */
+    if (!exists && insert_user(r, r->db, email, hash, first ? first : "", last ? last : "", agent,
+                               id) != 0) {
+        db_rollback(r->db);
+        return req_fail_internal(r, "insert user");
+    }
+    if (db_commit(r->db) != SQLITE_OK) {
+        db_rollback(r->db);
+        return req_fail_internal(r, "commit user");
+    }
+    if (req_set(r, "signup_request_accepted", json_true()) ||
+        req_set(r, "signed_in", json_false()))
+        return -1;
+    return 0;
+}
+
+int h_user_signin(struct req *r)
+{
+    const char *a = r->authz;
+    if (!a || strncasecmp(a, "Basic ", 6) != 0)
+        return req_fail(r, 401, API_ERR_AUTH, "Basic credentials (email:password) are required");
+    a += 6;
+    while (*a == ' ')
+        a++;
+    char dec[1100];
+    size_t dl;
+    if (strlen(a) > 1400 || !fio_b64_decode(a, strlen(a), dec, sizeof(dec) - 1, &dl))
+        return req_fail(r, 401, API_ERR_AUTH, "Malformed Basic credentials");
+    dec[dl] = 0;
+    char *colon = memchr(dec, ':', dl);
+    if (!colon || memchr(dec, 0, dl))
+        return req_fail(r, 401, API_ERR_AUTH, "Malformed Basic credentials");
+    *colon = 0;
+    const char *email = dec, *pw = colon + 1;
+
+    char stored[256] = "", user_id[FIO_PROFILE_ID_SIZE] = "";
+    sqlite3_stmt *st =
+        db_query(r->db, "SELECT id, password_hash FROM users WHERE email = ?1", "t", email);
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        fio_strlcpy(user_id, db_col_text(st, 0), sizeof(user_id));
+        fio_strlcpy(stored, db_col_text(st, 1), sizeof(stored));
+    }
+    if (st)
+        sqlite3_reset(st);
+    bool ok;
+    if (user_id[0]) {
+        ok = password_verify(pw, stored);
+    } else {
+        /* Spend the same time for unknown accounts, so timing does not reveal which exist. */
+        char dummy[160];
+        ok = password_hash(pw, r->srv->cfg.kdf_iterations, dummy, sizeof(dummy)) && false;
+    }
+    explicit_bzero(dec, sizeof(dec));
+    if (!ok)
+        return req_fail(r, 401, API_ERR_AUTH, "Wrong email or password");
+
+    char tok[96], hash[HASH_HEX];
+    if (!new_token(TOKEN_PREFIX_SESSION, tok, sizeof(tok), hash))
+        return req_fail_internal(r, "token");
+    int64_t now = srv_now_us();
+    int64_t ttl = r->srv->cfg.token_ttl_s;
+    if (db_begin(r->db) != SQLITE_OK)
+        return req_fail(r, 503, 0, "The database is busy; try again");
+    /* Expired sessions of this user are pruned on each sign-in, bounding the table. */
+    int rc = db_exec(r->db, "DELETE FROM sessions WHERE user_id = ?1 AND expires <= ?2", "ti",
+                     user_id, now);
+    if (rc == SQLITE_DONE)
+        rc = db_exec(r->db,
+                     "INSERT INTO sessions(token_hash, user_id, created, expires) VALUES (?1, ?2, "
+                     "?3, ?4)",
+                     "ttii", hash, user_id, now, now + ttl * 1000000);
+    if (rc != SQLITE_DONE || db_commit(r->db) != SQLITE_OK) {
+        db_rollback(r->db);
+        return req_fail_internal(r, "session insert");
+    }
+    if (req_set(r, "auth_token", json_string(tok)) ||
+        req_set(r, "expires_in", json_integer(ttl)) || req_set(r, "2factor", json_false()) ||
+        req_set(r, "user_id", json_string(user_id)))
+        return -1;
+    return 0;
+}
+
+int h_auth_check(struct req *r)
+{
+    return req_set(r, "id", json_string(r->caller.user_id));
+}
+
+int h_user_me(struct req *r)
+{
+    sqlite3_stmt *st = db_query(r->db,
+                                "SELECT id, email, first_name, last_name, account_type, "
+                                "email_verified, created, updated FROM users WHERE id = ?1",
+                                "t", r->caller.user_id);
+    if (!st || sqlite3_step(st) != SQLITE_ROW) {
+        if (st)
+            sqlite3_reset(st);
+        return req_fail_internal(r, "user lookup");
+    }
+    json_t *u = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id", db_col_text(st, 0),
+                          "email_address", db_col_text(st, 1), "first_name", db_col_text(st, 2),
+                          "last_name", db_col_text(st, 3), "account_type", db_col_text(st, 4),
+                          "email_verified", sqlite3_column_int(st, 5) != 0, "created",
+                          srv_time_json(sqlite3_column_int64(st, 6)), "updated",
+                          srv_time_json(sqlite3_column_int64(st, 7)));
+    sqlite3_reset(st);
+    if (u)
+        json_object_set_new(u, "auth_method", json_string(r->caller.via_api_key ? "api_key" : "jwt"));
+    return req_set(r, "user", u);
+}
+
+/* ---- API keys (api §2.4) -------------------------------------------------------------------- */
+
+/* Parse "YYYY-MM-DD HH:MM:SS" with an optional " UTC" into wall microseconds. */
+static bool parse_api_time(const char *s, int64_t *us)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+    if (!end)
+        return false;
+    if (*end && strcmp(end, " UTC") != 0 && strcmp(end, "Z") != 0)
+        return false;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+        return false;
+    *us = (int64_t)t * 1000000;
+    return true;
+}
+
+static json_t *key_json(sqlite3_stmt *st)
+{
+    /* columns: id, key_prefix, memo, scopes, agent_name, expires, created, updated, last_used */
+    json_t *k = json_pack("{s:s, s:s, s:s}", "id", db_col_text(st, 0), "key_prefix",
+                          db_col_text(st, 1), "memo", db_col_text(st, 2));
+    if (!k)
+        return NULL;
+    json_t *scopes = NULL;
+    if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+        scopes = json_loads(db_col_text(st, 3), 0, NULL);
+    json_object_set_new(k, "scopes", scopes ? scopes : json_null());
+    json_object_set_new(k, "agent_name", sqlite3_column_type(st, 4) == SQLITE_NULL
+                                             ? json_null()
+                                             : json_string(db_col_text(st, 4)));
+    json_object_set_new(k, "expires", sqlite3_column_type(st, 5) == SQLITE_NULL
+                                          ? json_null()
+                                          : srv_time_json(sqlite3_column_int64(st, 5)));
+    json_object_set_new(k, "created", srv_time_json(sqlite3_column_int64(st, 6)));
+    json_object_set_new(k, "updated", srv_time_json(sqlite3_column_int64(st, 7)));
+    json_object_set_new(k, "last_used", sqlite3_column_type(st, 8) == SQLITE_NULL
+                                            ? json_null()
+                                            : srv_time_json(sqlite3_column_int64(st, 8)));
+    return k;
+}
+
+#define KEY_COLS "id, key_prefix, memo, scopes, agent_name, expires, created, updated, last_used"
+
+static json_t *load_key(struct req *r, const char *id)
+{
+    sqlite3_stmt *st = db_query(r->db,
+                                "SELECT " KEY_COLS " FROM api_keys WHERE id = ?1 AND user_id = ?2",
+                                "tt", id, r->caller.user_id);
+    if (!st)
+        return NULL;
+    json_t *k = sqlite3_step(st) == SQLITE_ROW ? key_json(st) : NULL;
+    sqlite3_reset(st);
+    return k;
+}
+
+/* Validate the optional key fields shared by create and update. scopes_out/expires_out get
+ * the values to store; *has_* says whether the field was given. */
+struct key_fields {
+    const char *memo;
+    bool has_scopes;
+    char *scopes; /* owned, compact JSON or NULL */
+    const char *agent_name;
+    bool has_expires;
+    bool expires_null;
+    int64_t expires;
+};
+
+static int key_fields_read(struct req *r, struct key_fields *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->memo = req_param(r, "memo");
+    if (f->memo && (strlen(f->memo) > 255 || !fio_utf8_valid(f->memo, strlen(f->memo))))
+        return req_fail_param(r, "memo", "invalid", "memo must be valid text of at most 255 bytes");
+    f->agent_name = req_param(r, "agent_name");
+    if (f->agent_name && strlen(f->agent_name) > 100)
+        return req_fail_param(r, "agent_name", "invalid", "agent_name is limited to 100 bytes");
+    const char *scopes = req_param(r, "scopes");
+    if (scopes) {
+        f->has_scopes = true;
+        if (*scopes && strcmp(scopes, "null") != 0) {
+            json_t *a = json_loads(scopes, JSON_REJECT_DUPLICATES, NULL);
+            bool ok = json_is_array(a) && json_array_size(a) <= 100;
+            size_t i;
+            json_t *v;
+            json_array_foreach(a, i, v) if (!json_is_string(v) || json_string_length(v) > 200) ok =
+                false;
+            if (ok)
+                f->scopes = json_dumps(a, JSON_COMPACT);
+            json_decref(a);
+            if (!ok || !f->scopes)
+                return req_fail_param(r, "scopes", "invalid",
+                                      "scopes must be a JSON array of scope strings");
+        }
+    }
+    const char *exp = req_param(r, "expires");
+    if (exp) {
+        f->has_expires = true;
+        if (!*exp || strcmp(exp, "null") == 0) {
+            f->expires_null = true;
+        } else if (!parse_api_time(exp, &f->expires)) {
+            return req_fail_param(r, "expires", "invalid",
+                                  "expires must look like 'YYYY-MM-DD HH:MM:SS UTC'");
+        } else if (f->expires <= srv_now_us()) {
+            return req_fail_param(r, "expires", "invalid", "expires must be in the future");
+        }
+    }
+    return 0;
+}
+
+int h_apikey_create(struct req *r)
+{
+    struct key_fields f;
+    if (key_fields_read(r, &f) != 0) {
+        free(f.scopes);
+        return -1;
+    }
+    char tok[96], hash[HASH_HEX], id[FIO_OPAQUE_ID_SIZE], prefix[16];
+    if (!new_token(TOKEN_PREFIX_KEY, tok, sizeof(tok), hash) ||
+        !fio_opaque_id_new(FIO_ID_GENERAL, id)) {
+        free(f.scopes);
+        return req_fail_internal(r, "key generation");
+    }
+    fio_strlcpy(prefix, tok, 11);
+    int64_t now = srv_now_us();
+    sqlite3_stmt *st = db_stmt(r->db, "INSERT INTO api_keys(id, user_id, key_hash, key_prefix, "
+                                      "memo, scopes, agent_name, expires, created, updated) "
+                                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)");
+    int rc = st ? db_bind(st, "ttttttt", id, r->caller.user_id, hash, prefix,
+                          f.memo ? f.memo : "", f.scopes, f.agent_name)
+                : SQLITE_ERROR;
+    if (rc == SQLITE_OK)
+        rc = (f.has_expires && !f.expires_null) ? sqlite3_bind_int64(st, 8, f.expires)
+                                                 : sqlite3_bind_null(st, 8);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(st, 9, now);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (st)
+        sqlite3_reset(st);
+    free(f.scopes);
+    if (rc != SQLITE_DONE)
+        return req_fail_internal(r, "insert key");
+    json_t *k = load_key(r, id);
+    if (!k)
+        return req_fail_internal(r, "load key");
+    if (req_set(r, "api_key", json_string(tok)))
+        return -1;
+    return req_set(r, "key", k);
+}
+
+int h_apikey_list(struct req *r)
+{
+    sqlite3_stmt *st = db_query(r->db,
+                                "SELECT " KEY_COLS " FROM api_keys WHERE user_id = ?1 "
+                                "ORDER BY created, id",
+                                "t", r->caller.user_id);
+    if (!st)
+        return req_fail_internal(r, "list keys");
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(arr, key_json(st));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(arr);
+        return req_fail_internal(r, "list keys step");
+    }
+    if (req_set(r, "results", json_integer((json_int_t)json_array_size(arr))))
+        return -1;
+    return req_set(r, "api_keys", arr);
+}
+
+int h_apikey_get(struct req *r)
+{
+    json_t *k = load_key(r, req_arg(r, 0));
+    if (!k)
+        return req_fail(r, 404, API_ERR_NOT_FOUND, "API key not found");
+    return req_set(r, "api_key", k);
+}
+
+int h_apikey_update(struct req *r)
+{
+    const char *id = req_arg(r, 0);
+    json_t *k = load_key(r, id);
+    if (!k)
+        return req_fail(r, 404, API_ERR_NOT_FOUND, "API key not found");
+    json_decref(k);
+    struct key_fields f;
+    if (key_fields_read(r, &f) != 0) {
+        free(f.scopes);
+        return -1;
+    }
+    int64_t now = srv_now_us();
+    int rc = SQLITE_DONE;
+    if (f.memo)
+        rc = db_exec(r->db, "UPDATE api_keys SET memo = ?1, updated = ?2 WHERE id = ?3", "tit",
+                     f.memo, now, id);
+    if (rc == SQLITE_DONE && f.agent_name)
+        rc = db_exec(r->db, "UPDATE api_keys SET agent_name = ?1, updated = ?2 WHERE id = ?3",
+                     "tit", *f.agent_name ? f.agent_name : NULL, now, id);
+    if (rc == SQLITE_DONE && f.has_scopes)
+        rc = db_exec(r->db, "UPDATE api_keys SET scopes = ?1, updated = ?2 WHERE id = ?3", "tit",
+                     f.scopes, now, id);
+    if (rc == SQLITE_DONE && f.has_expires)
+        rc = f.expires_null
+                 ? db_exec(r->db, "UPDATE api_keys SET expires = NULL, updated = ?1 WHERE id = ?2",
+                           "it", now, id)
+                 : db_exec(r->db, "UPDATE api_keys SET expires = ?1, updated = ?2 WHERE id = ?3",
+                           "iit", f.expires, now, id);
+    free(f.scopes);
+    if (rc != SQLITE_DONE)
+        return req_fail_internal(r, "update key");
+    k = load_key(r, id);
+    return k ? req_set(r, "api_key", k) : req_fail_internal(r, "reload key");
+}
+
+int h_apikey_delete(struct req *r)
+{
+    const char *id = req_arg(r, 0);
+    int rc = db_exec(r->db, "DELETE FROM api_keys WHERE id = ?1 AND user_id = ?2", "tt", id,
+                     r->caller.user_id);
+    if (rc != SQLITE_DONE)
+        return req_fail_internal(r, "delete key");
+    if (sqlite3_changes(r->db->db) == 0)
+        return req_fail(r, 404, API_ERR_NOT_FOUND, "API key not found");
+    return 0;
+}
+
+/* ---- bootstrap -------------------------------------------------------------------------------- */
+
+/* Write data atomically to dir/name with mode 0600: temp sibling (O_EXCL|O_NOFOLLOW), fsync,
+ * rename, fsync the directory. */
+static int write_secret_file(const char *dir, const char *name, const char *data)
+{
+    char path[4096], tmp[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    unsigned char rnd[6];
+    char rhex[13];
+    if (!fio_random_bytes(rnd, sizeof(rnd)))
+        return -1;
+    fio_hex_encode(rnd, sizeof(rnd), rhex);
+    snprintf(tmp, sizeof(tmp), "%s/.%s.%s.tmp", dir, name, rhex);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    size_t len = strlen(data), off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+int auth_bootstrap_owner(struct server *s)
+{
+    struct db_conn *db = db_acquire(s->db);
+    int ret = -1;
+    sqlite3_stmt *st = db_query(db, "SELECT COUNT(*) FROM users", "");
+    long long users = (st && sqlite3_step(st) == SQLITE_ROW) ? sqlite3_column_int64(st, 0) : -1;
+    if (st)
+        sqlite3_reset(st);
+    if (users != 0) {
+        ret = users > 0 ? 0 : -1;
+        goto done;
+    }
+    /* First start: a local owner with a random (unused) password and an API key for the CLI. */
+    unsigned char pwraw[24];
+    char pw[40], hash[160], tok[96], khash[HASH_HEX], kid[FIO_OPAQUE_ID_SIZE], prefix[16];
+    char uid[FIO_PROFILE_ID_SIZE];
+    if (!fio_random_bytes(pwraw, sizeof(pwraw)))
+        goto done;
+    fio_b64url_encode(pwraw, sizeof(pwraw), pw, sizeof(pw));
+    if (!password_hash(pw, s->cfg.kdf_iterations, hash, sizeof(hash)) ||
+        !new_token(TOKEN_PREFIX_KEY, tok, sizeof(tok), khash) ||
+        !fio_opaque_id_new(FIO_ID_GENERAL, kid))
+        goto done;
+    fio_strlcpy(prefix, tok, 11);
+    int64_t now = srv_now_us();
+    if (db_begin(db) != SQLITE_OK)
+        goto done;
+    if (insert_user(NULL, db, "owner@localhost", hash, "Local", "Owner", false, uid) != 0 ||
+        db_exec(db,
+                "INSERT INTO api_keys(id, user_id, key_hash, key_prefix, memo, created, updated) "
+                "VALUES (?1, ?2, ?3, ?4, 'local owner key', ?5, ?5)",
+                "tttti", kid, uid, khash, prefix, now) != SQLITE_DONE) {
+        db_rollback(db);
+        goto done;
+    }
+    /* The key file is written before the commit: if the commit fails the file names a key that
+     * does not exist, and the next start (still with no users) rewrites it. */
+    char line[128];
+    snprintf(line, sizeof(line), "%s\n", tok);
+    if (write_secret_file(s->cfg.data_dir, "owner.key", line) != 0) {
+        srv_log(s, SRV_LOG_ERROR, "cannot write %s/owner.key: %s", s->cfg.data_dir,
+                strerror(errno));
+        db_rollback(db);
+        goto done;
+    }
+    if (db_commit(db) != SQLITE_OK) {
+        db_rollback(db);
+        goto done;
+    }
+    srv_log(s, SRV_LOG_INFO, "created local owner account owner@localhost; API key in %s/owner.key",
+            s->cfg.data_dir);
+    ret = 0;
+done:
+    db_release(s->db, db);
+    return ret;
+}

@@ -1,0 +1,846 @@
+/* h_storage.c - storage handlers, workspace twin (api §4.2): list a folder or the trash with
+ * keyset paging, node details (single and bulk), create folders, move, copy, rename/update,
+ * trash, restore, purge and empty the trash. The router has already resolved the workspace
+ * (r->ws), checked the caller's role and opened a transaction for writes; the tree primitives
+ * are in storage_tree.c, the paging cursor in cursor.c. */
+#include "handlers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "storage.h"
+
+#define XSTR(x) STR(x)
+#define STR(x) #x
+
+#define LIST_PAGE_DEFAULT 100
+#define BULK_MAX_IDS 25
+#define BULK_ECHO_MAX 64
+#define META_TITLE_MAX 50
+#define META_SHORT_MAX 2048
+
+/* ---- parameters ----------------------------------------------------------------------------- */
+
+/* A parameter, refusing values with an embedded NUL byte (the form decoder keeps their real
+ * length; a C string would silently cut them). NULL without error when absent. */
+static const char *param_text(struct req *r, const char *name, bool *bad)
+{
+    *bad = false;
+    const char *v = req_param(r, name);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < r->form.count; i++) {
+        if (strcmp(r->form.fields[i].name, name) == 0) {
+            *bad = r->form.fields[i].value_len != strlen(v);
+            break;
+        }
+    }
+    if (*bad)
+        req_fail_param(r, name, "invalid", "The parameter '%s' contains a NUL byte", name);
+    return v;
+}
+
+/* A node name parameter checked by the shared rules (reliability.md "Names and paths"). */
+static const char *param_name(struct req *r, const char *pname)
+{
+    bool bad;
+    const char *v = param_text(r, pname, &bad);
+    if (bad)
+        return NULL;
+    if (!v) {
+        req_fail_param(r, pname, "missing", "The parameter '%s' is required", pname);
+        return NULL;
+    }
+    enum fio_name_check c = fio_name_check(v, strlen(v));
+    if (c != FIO_NAME_OK) {
+        req_fail_param(r, pname, "invalid", "The name %s", fio_name_check_str(c));
+        return NULL;
+    }
+    return v;
+}
+
+/* The {node} path argument (arg 1): "root" or a node id. Operations that cannot act on the root
+ * pass root_what ("moved", ...) to refuse it. */
+static int node_arg(struct req *r, const char *root_what, bool *is_root,
+                    char id[FIO_OPAQUE_ID_SIZE])
+{
+    if (store_parse_id(r, req_arg(r, 1), "node", is_root, id) != 0)
+        return -1;
+    if (*is_root && root_what)
+        return req_fail_param(r, "node", "invalid", "The root folder cannot be %s", root_what);
+    return 0;
+}
+
+static int not_found(struct req *r)
+{
+    return req_fail(r, 404, API_ERR_NOT_FOUND, "Node not found");
+}
+
+/* A live node by id (trashed, under a trashed folder, unknown or of another workspace: 404). */
+static int live_node(struct req *r, const char *id, const char *watch, struct store_node *n)
+{
+    int rc = store_node_get(r, id, watch, n);
+    if (rc < 0)
+        return -1;
+    if (rc == 0 || n->hidden)
+        return not_found(r);
+    return 0;
+}
+
+/* A destination or listed folder: the root, or a live folder. *child_depth receives the depth a
+ * child placed in it would have. watch (may be NULL): a node that must be neither the folder
+ * nor one of its ancestors (moving or copying a folder into itself). */
+static int live_folder(struct req *r, bool is_root, const char *id, const char *param,
+                       const char *watch, int *child_depth)
+{
+    if (is_root) {
+        *child_depth = 0;
+        return 0;
+    }
+    struct store_node f;
+    int rc = store_node_get(r, id, watch, &f);
+    if (rc < 0)
+        return -1;
+    if (rc == 0 || f.hidden)
+        return req_fail(r, 404, API_ERR_NOT_FOUND, "Folder not found");
+    if (strcmp(f.type, "folder") != 0)
+        return req_fail_param(r, param, "invalid", "The node '%s' is not a folder", f.id);
+    if (watch && f.has_watch)
+        return req_fail_param(r, param, "invalid",
+                              "A folder cannot be moved or copied into itself or a subfolder");
+    *child_depth = f.depth + 1;
+    return 0;
+}
+
+/* Refuse a placement that would nest the subtree of id deeper than STORE_MAX_DEPTH. old_depth:
+ * the node's current depth (its subtree already fits there), or -1 to always check. */
+static int depth_check(struct req *r, const char *id, int old_depth, int new_depth)
+{
+    if (new_depth <= old_depth)
+        return 0;
+    int height = 0;
+    long count = 0;
+    if (id && store_subtree_size(r, id, &height, &count) != 0)
+        return -1;
+    if (new_depth + height >= STORE_MAX_DEPTH)
+        return req_fail_param(r, "parent", "invalid", "Folders nest at most %d levels deep",
+                              STORE_MAX_DEPTH);
+    return 0;
+}
+
+/* ---- listing (api §1.5 cursor style) -------------------------------------------------------- */
+
+/* One statement per (sort, direction, first page or not): the statement cache keys on the SQL
+ * pointer, and each keyset predicate needs its own index range. Parameters: ?1 workspace,
+ * ?2 parent (NULL: root or trash), ?3 trashed (0 folder listing, 1 trash), ?4 ?5 key values of
+ * the cursor row, ?6 its id, ?7 row limit. Trashed top nodes are detached (parent NULL), so the
+ * trash is "parent IS NULL AND trashed = 1" and shares the indexes of the listings. */
+#define LIST_SELECT                                                                                \
+    "SELECT " STORE_NODE_COLS " FROM nodes n WHERE n.workspace_id = ?1 AND n.parent_id IS ?2 "    \
+    "AND n.trashed = ?3"
+#define LIST_Q(after, order) LIST_SELECT after " ORDER BY " order " LIMIT ?7"
+#define LIST_PAIR(cols, keys)                                                                      \
+    {LIST_Q("", cols), LIST_Q(" AND (" cols ") > (" keys ")", cols)}
+#define LIST_PAIR_DESC(cols, cols_desc, keys)                                                      \
+    {LIST_Q("", cols_desc), LIST_Q(" AND (" cols ") < (" keys ")", cols_desc)}
+
+static const char *const LIST_SQL[CURSOR_SORT_COUNT][2][2] = {
+    [CURSOR_SORT_NAME] = {LIST_PAIR("n.name, n.id", "?4, ?6"),
+                          LIST_PAIR_DESC("n.name, n.id", "n.name DESC, n.id DESC", "?4, ?6")},
+    [CURSOR_SORT_UPDATED] = {LIST_PAIR("n.modified, n.id", "?4, ?6"),
+                             LIST_PAIR_DESC("n.modified, n.id", "n.modified DESC, n.id DESC",
+                                            "?4, ?6")},
+    [CURSOR_SORT_CREATED] = {LIST_PAIR("n.created, n.id", "?4, ?6"),
+                             LIST_PAIR_DESC("n.created, n.id", "n.created DESC, n.id DESC",
+                                            "?4, ?6")},
+    [CURSOR_SORT_TYPE] = {LIST_PAIR("n.type, n.name, n.id", "?4, ?5, ?6"),
+                          LIST_PAIR_DESC("n.type, n.name, n.id",
+                                         "n.type DESC, n.name DESC, n.id DESC", "?4, ?5, ?6")},
+};
+
+struct list_params {
+    enum cursor_sort sort;
+    bool desc;
+    int page_size;
+    const char *cursor; /* NULL or "" = first page */
+};
+
+static int list_params_parse(struct req *r, struct list_params *lp)
+{
+    bool bad;
+    const char *v = param_text(r, "sort_by", &bad);
+    if (bad)
+        return -1;
+    lp->sort = CURSOR_SORT_NAME;
+    if (v && *v && !cursor_sort_parse(v, &lp->sort))
+        return req_fail_param(r, "sort_by", "invalid",
+                              "sort_by must be one of name, updated, created, type");
+    v = param_text(r, "sort_dir", &bad);
+    if (bad)
+        return -1;
+    lp->desc = false;
+    if (v && *v) {
+        if (strcmp(v, "desc") == 0)
+            lp->desc = true;
+        else if (strcmp(v, "asc") != 0)
+            return req_fail_param(r, "sort_dir", "invalid", "sort_dir must be asc or desc");
+    }
+    v = param_text(r, "page_size", &bad);
+    if (bad)
+        return -1;
+    lp->page_size = LIST_PAGE_DEFAULT;
+    if (v && *v) {
+        long long n = 0;
+        /* api §12: only 100, 250 and 500 are accepted */
+        if (!fio_parse_ll(v, 1, 500, &n) || (n != 100 && n != 250 && n != 500))
+            return req_fail_param(r, "page_size", "invalid", "page_size must be 100, 250 or 500");
+        lp->page_size = (int)n;
+    }
+    lp->cursor = param_text(r, "cursor", &bad);
+    return bad ? -1 : 0;
+}
+
+/* Run one page of a listing and set {nodes, next_cursor}. scope: the cursor's listing name. */
+static int list_page(struct req *r, const struct list_params *lp, const char *scope,
+                     const char *parent, int trashed)
+{
+    struct cursor after;
+    bool have_cursor = lp->cursor && *lp->cursor;
+    if (have_cursor) {
+        enum cursor_status cs =
+            cursor_decode(lp->cursor, strlen(lp->cursor), lp->sort, lp->desc, scope, &after);
+        if (cs == CURSOR_MISMATCH)
+            return req_fail_param(r, "cursor", "invalid",
+                                  "The cursor belongs to another listing (folder, sort_by or "
+                                  "sort_dir differ)");
+        if (cs != CURSOR_OK)
+            return req_fail_param(r, "cursor", "invalid", "The cursor is invalid");
+    }
+    sqlite3_stmt *st = db_query(r->db, LIST_SQL[lp->sort][lp->desc][have_cursor], "ttd", r->ws.id,
+                                parent, trashed);
+    if (!st)
+        return req_fail_internal(r, "list prepare");
+    int brc = SQLITE_OK;
+    if (have_cursor) {
+        if (lp->sort == CURSOR_SORT_UPDATED || lp->sort == CURSOR_SORT_CREATED) {
+            brc = sqlite3_bind_int64(st, 4, after.time);
+        } else if (lp->sort == CURSOR_SORT_TYPE) {
+            brc = sqlite3_bind_text(st, 4, after.type, -1, SQLITE_TRANSIENT);
+            if (brc == SQLITE_OK)
+                brc = sqlite3_bind_text(st, 5, after.name, -1, SQLITE_TRANSIENT);
+        } else {
+            brc = sqlite3_bind_text(st, 4, after.name, -1, SQLITE_TRANSIENT);
+        }
+        if (brc == SQLITE_OK)
+            brc = sqlite3_bind_text(st, 6, after.id, -1, SQLITE_TRANSIENT);
+    }
+    if (brc == SQLITE_OK)
+        brc = sqlite3_bind_int(st, 7, lp->page_size + 1); /* one more: are there more pages? */
+    if (brc != SQLITE_OK) {
+        sqlite3_reset(st);
+        return req_fail_internal(r, "list bind");
+    }
+
+    json_t *nodes = json_array();
+    struct cursor last;
+    memset(&last, 0, sizeof(last));
+    int n = 0, rc = SQLITE_DONE;
+    bool more = false, ok = nodes != NULL;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == lp->page_size) {
+            more = true;
+            break;
+        }
+        json_t *o = store_row_json(st, false);
+        ok = o && json_array_append_new(nodes, o) == 0;
+        ok = ok && fio_strlcpy(last.id, db_col_text(st, STORE_COL_ID), sizeof(last.id)) &&
+             fio_strlcpy(last.name, db_col_text(st, STORE_COL_NAME), sizeof(last.name)) &&
+             fio_strlcpy(last.type, db_col_text(st, STORE_COL_TYPE), sizeof(last.type));
+        last.time = sqlite3_column_int64(
+            st, lp->sort == CURSOR_SORT_CREATED ? STORE_COL_CREATED : STORE_COL_MODIFIED);
+        n++;
+    }
+    if (ok && !more && rc != SQLITE_DONE)
+        ok = false;
+    sqlite3_reset(st);
+    if (!ok) {
+        json_decref(nodes);
+        return req_fail_internal(r, "list rows");
+    }
+    json_t *next = json_null();
+    if (more) {
+        char text[CURSOR_TEXT_SIZE];
+        last.sort = lp->sort;
+        last.desc = lp->desc;
+        fio_strlcpy(last.scope, scope, sizeof(last.scope));
+        if (!cursor_encode(&last, text, sizeof(text))) {
+            json_decref(nodes);
+            return req_fail_internal(r, "cursor encode");
+        }
+        next = json_string(text);
+    }
+    if (req_set(r, "nodes", nodes) != 0) {
+        json_decref(next);
+        return -1;
+    }
+    return req_set(r, "next_cursor", next);
+}
+
+int h_st_list(struct req *r)
+{
+    struct list_params lp;
+    bool is_root;
+    char id[FIO_OPAQUE_ID_SIZE];
+    int depth;
+    if (node_arg(r, NULL, &is_root, id) != 0 || list_params_parse(r, &lp) != 0)
+        return -1;
+    if (live_folder(r, is_root, id, "node", NULL, &depth) != 0)
+        return -1;
+    return list_page(r, &lp, is_root ? STORE_ROOT : id, is_root ? NULL : id, 0);
+}
+
+int h_st_trash_list(struct req *r)
+{
+    struct list_params lp;
+    if (list_params_parse(r, &lp) != 0)
+        return -1;
+    return list_page(r, &lp, "trash", NULL, 1);
+}
+
+/* ---- details (single and bulk) -------------------------------------------------------------- */
+
+/* The node object of a node of this workspace (hidden ones included, marked deleted), or NULL:
+ * *found tells unknown (false) from an error (true with r->err set). */
+static json_t *details_one(struct req *r, const char *id, bool *found)
+{
+    struct store_node n;
+    int rc = store_node_get(r, id, NULL, &n);
+    *found = rc != 0;
+    if (rc <= 0)
+        return NULL;
+    return store_render(r, id, n.hidden);
+}
+
+/* The id as the caller sent it, for errors[].node_id: bounded, and valid UTF-8 or "". */
+static json_t *echo_id(const char *s, size_t n)
+{
+    json_t *v = json_stringn(s, n > BULK_ECHO_MAX ? BULK_ECHO_MAX : n);
+    return v ? v : json_string("");
+}
+
+static int bulk_error(json_t *errors, const char *s, size_t n, long code, const char *message)
+{
+    json_t *e = json_pack("{s:o, s:I, s:s}", "node_id", echo_id(s, n), "code", (json_int_t)code,
+                          "message", message);
+    return e && json_array_append_new(errors, e) == 0 ? 0 : -1;
+}
+
+/* api §4.2 bulk details: 1-25 comma-separated ids, per-id errors, 404 with the same body when
+ * none resolved. Nothing is dropped or merged: an empty element is a bad id and a repeated id is
+ * answered twice, so node_count + error_count == requested_count. */
+static int details_bulk(struct req *r, const char *list)
+{
+    size_t requested = 1;
+    for (const char *p = list; *p; p++)
+        requested += *p == ',';
+    if (requested > BULK_MAX_IDS)
+        return req_fail(r, 400, API_ERR_BULK_TOO_MANY, "At most %d node ids per request (got %zu)",
+                        BULK_MAX_IDS, requested);
+    json_t *nodes = json_array(), *errors = json_array();
+    if (!nodes || !errors)
+        goto oom;
+    const char *p = list;
+    for (size_t i = 0; i < requested; i++) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char id[FIO_OPAQUE_ID_SIZE], type[3];
+        if (!fio_opaque_id_normalize(p, len, id) || !fio_opaque_id_type(id, type, NULL) ||
+            strcmp(type, FIO_ID_NODE) != 0) {
+            if (bulk_error(errors, p, len, API_ERR_BULK_BAD_ID, "Invalid node id") != 0)
+                goto oom;
+        } else {
+            bool found;
+            json_t *o = details_one(r, id, &found);
+            if (found && !o) {
+                json_decref(nodes);
+                json_decref(errors);
+                return -1;
+            }
+            if (o) {
+                if (json_array_append_new(nodes, o) != 0)
+                    goto oom;
+            } else if (bulk_error(errors, p, len, API_ERR_BULK_NOT_FOUND, "Node not found") != 0) {
+                goto oom;
+            }
+        }
+        p = comma ? comma + 1 : p + len;
+    }
+    size_t nn = json_array_size(nodes), ne = json_array_size(errors);
+    if (req_set(r, "format", json_string("multi")) || req_set(r, "nodes", nodes) ||
+        req_set(r, "errors", errors) || req_set(r, "node_count", json_integer((json_int_t)nn)) ||
+        req_set(r, "error_count", json_integer((json_int_t)ne)) ||
+        req_set(r, "requested_count", json_integer((json_int_t)requested)))
+        return -1;
+    if (nn == 0) /* the keys set above are rendered in the error envelope too (http.c) */
+        return req_fail(r, 404, API_ERR_BULK_NOT_FOUND, "None of the requested nodes was found");
+    return 0;
+oom:
+    json_decref(nodes);
+    json_decref(errors);
+    return req_fail(r, 500, 0, "Out of memory");
+}
+
+int h_st_details(struct req *r)
+{
+    const char *arg = req_arg(r, 1);
+    if (arg && strchr(arg, ','))
+        return details_bulk(r, arg);
+    bool is_root;
+    char id[FIO_OPAQUE_ID_SIZE];
+    if (node_arg(r, NULL, &is_root, id) != 0)
+        return -1;
+    if (is_root)
+        return req_fail_param(r, "node", "invalid",
+                              "The root folder has no details; list it with /storage/root/list/");
+    bool found;
+    json_t *o = details_one(r, id, &found);
+    if (!o)
+        return found ? -1 : not_found(r);
+    if (req_set(r, "format", json_string("single")) != 0) {
+        json_decref(o);
+        return -1;
+    }
+    return req_set(r, "node", o);
+}
+
+/* ---- create, move, copy, update ------------------------------------------------------------- */
+
+int h_st_createfolder(struct req *r)
+{
+    bool is_root, force;
+    char pid[FIO_OPAQUE_ID_SIZE];
+    int depth;
+    if (node_arg(r, NULL, &is_root, pid) != 0)
+        return -1;
+    const char *name = param_name(r, "name");
+    if (!name || !req_param_bool(r, "force", false, &force))
+        return -1;
+    if (live_folder(r, is_root, pid, "node", NULL, &depth) != 0)
+        return -1;
+    if (depth >= STORE_MAX_DEPTH)
+        return req_fail_param(r, "node", "invalid", "Folders nest at most %d levels deep",
+                              STORE_MAX_DEPTH);
+    const char *parent = is_root ? NULL : pid;
+    char final[STORE_NAME_SIZE], sid[FIO_OPAQUE_ID_SIZE], stype[STORE_TYPE_SIZE];
+    int rc = store_find_sibling(r, parent, name, NULL, sid, stype);
+    if (rc < 0)
+        return -1;
+    fio_strlcpy(final, name, sizeof(final));
+    if (rc == 1) {
+        if (!force) {
+            /* idempotent by default (api §4.2): the existing folder is the answer */
+            if (strcmp(stype, "folder") != 0)
+                return req_fail(r, 409, API_ERR_CONFLICT,
+                                "A %s with this name already exists in the folder", stype);
+            if (store_reply_node(r, sid, false) != 0)
+                return -1;
+            return req_set(r, "created", json_false());
+        }
+        if (store_free_name(r, parent, name, "folder", final) != 0)
+            return -1;
+    }
+    char id[FIO_OPAQUE_ID_SIZE];
+    if (!fio_opaque_id_new(FIO_ID_NODE, id))
+        return req_fail_internal(r, "node id");
+    int64_t now = srv_now_us();
+    if (db_exec(r->db,
+                "INSERT INTO nodes (id, workspace_id, parent_id, type, name, creator_id, created, "
+                "modified) VALUES (?1, ?2, ?3, 'folder', ?4, ?5, ?6, ?6)",
+                "ttttti", id, r->ws.id, parent, final, r->caller.user_id, now) != SQLITE_DONE)
+        return req_fail_internal(r, "insert folder");
+    if (store_reply_node(r, id, false) != 0)
+        return -1;
+    return req_set(r, "created", json_true());
+}
+
+/* Common start of move and copy: the node (live, not the root) and the target folder. */
+struct relocate {
+    struct store_node node;
+    bool to_root;
+    char target[FIO_OPAQUE_ID_SIZE];
+    int depth; /* depth of the node at the target */
+};
+
+static int relocate_begin(struct req *r, const char *what, struct relocate *rl)
+{
+    bool is_root;
+    char id[FIO_OPAQUE_ID_SIZE];
+    bool bad;
+    if (node_arg(r, what, &is_root, id) != 0)
+        return -1;
+    const char *ptext = param_text(r, "parent", &bad);
+    if (bad)
+        return -1;
+    if (!ptext || !*ptext)
+        return req_fail_param(r, "parent", "missing", "The parameter 'parent' is required");
+    if (store_parse_id(r, ptext, "parent", &rl->to_root, rl->target) != 0)
+        return -1;
+    if (live_node(r, id, NULL, &rl->node) != 0)
+        return -1;
+    return live_folder(r, rl->to_root, rl->target, "parent", rl->node.id, &rl->depth);
+}
+
+int h_st_move(struct req *r)
+{
+    struct relocate rl;
+    if (relocate_begin(r, "moved", &rl) != 0)
+        return -1;
+    const char *target = rl.to_root ? NULL : rl.target;
+    if (strcmp(rl.node.parent_id, target ? target : "") == 0)
+        return store_reply_node(r, rl.node.id, false); /* already there: nothing changes */
+    if (depth_check(r, rl.node.id, rl.node.depth, rl.depth) != 0)
+        return -1;
+    int64_t now = srv_now_us();
+    char final[STORE_NAME_SIZE];
+    if (store_place(r, target, rl.node.name, rl.node.type, rl.node.id, now, final) != 0)
+        return -1;
+    if (db_exec(r->db,
+                "UPDATE nodes SET parent_id = ?1, name = ?2, modified = ?3 WHERE workspace_id = ?4 "
+                "AND id = ?5",
+                "ttitt", target, final, now, r->ws.id, rl.node.id) != SQLITE_DONE)
+        return req_fail_internal(r, "move node");
+    return store_reply_node(r, rl.node.id, false);
+}
+
+struct copy_item {
+    char old_id[FIO_OPAQUE_ID_SIZE];
+    char old_parent[FIO_OPAQUE_ID_SIZE];
+    char new_id[FIO_OPAQUE_ID_SIZE];
+};
+
+static int cmp_old_id(const void *a, const void *b)
+{
+    const struct copy_item *const *x = a, *const *y = b;
+    return strcmp((*x)->old_id, (*y)->old_id);
+}
+
+/* The new id of the copy of old_id, via the index sorted by old id; NULL when not copied. */
+static const char *copy_lookup(struct copy_item **index, size_t n, const char *old_id)
+{
+    struct copy_item key, *kp = &key;
+    fio_strlcpy(key.old_id, old_id, sizeof(key.old_id));
+    struct copy_item **hit = bsearch(&kp, index, n, sizeof(*index), cmp_old_id);
+    return hit ? (*hit)->new_id : NULL;
+}
+
+/* Load the subtree of id breadth-first (parents before children), at most max rows. */
+static int copy_load(struct req *r, const char *id, struct copy_item *items, size_t max,
+                     size_t *count, int *height)
+{
+    sqlite3_stmt *st = db_query(
+        r->db,
+        "WITH RECURSIVE d(id, parent, depth) AS ("
+        " SELECT ?2, NULL, 0"
+        " UNION ALL"
+        " SELECT n.id, n.parent_id, d.depth + 1 FROM nodes n JOIN d ON n.parent_id = d.id"
+        " WHERE n.workspace_id = ?1 AND d.depth < " XSTR(STORE_WALK_LIMIT) " ORDER BY 3 LIMIT ?3)"
+        " SELECT id, COALESCE(parent, ''), depth FROM d",
+        "tti", r->ws.id, id, (int64_t)max);
+    if (!st)
+        return req_fail_internal(r, "copy walk");
+    size_t n = 0;
+    int rc;
+    *height = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
+        fio_strlcpy(items[n].old_id, db_col_text(st, 0), sizeof(items[n].old_id));
+        fio_strlcpy(items[n].old_parent, db_col_text(st, 1), sizeof(items[n].old_parent));
+        int d = sqlite3_column_int(st, 2);
+        if (d > *height)
+            *height = d;
+        n++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return req_fail_internal(r, "copy walk step");
+    *count = n;
+    return 0;
+}
+
+int h_st_copy(struct req *r)
+{
+    struct relocate rl;
+    if (relocate_begin(r, "copied", &rl) != 0)
+        return -1;
+    const char *target = rl.to_root ? NULL : rl.target;
+    /* one extra row tells "too many" from "exactly the maximum" */
+    size_t cap = STORE_COPY_MAX + 1, n = 0;
+    struct copy_item *items = calloc(cap, sizeof(*items));
+    struct copy_item **index = calloc(cap, sizeof(*index));
+    int ret = -1, height = 0;
+    if (!items || !index) {
+        req_fail(r, 500, 0, "Out of memory");
+        goto done;
+    }
+    if (copy_load(r, rl.node.id, items, cap, &n, &height) != 0)
+        goto done;
+    if (n == 0 || strcmp(items[0].old_id, rl.node.id) != 0) {
+        req_fail_internal(r, "copy walk: source missing");
+        goto done;
+    }
+    if (n > STORE_COPY_MAX) {
+        req_fail_param(r, "node", "invalid", "A copy may create at most %d nodes per request",
+                       STORE_COPY_MAX);
+        goto done;
+    }
+    if (rl.depth + height >= STORE_MAX_DEPTH) {
+        req_fail_param(r, "parent", "invalid", "Folders nest at most %d levels deep",
+                       STORE_MAX_DEPTH);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!fio_opaque_id_new(FIO_ID_NODE, items[i].new_id)) {
+            req_fail_internal(r, "node id");
+            goto done;
+        }
+        index[i] = &items[i];
+    }
+    qsort(index, n, sizeof(*index), cmp_old_id);
+
+    int64_t now = srv_now_us();
+    char final[STORE_NAME_SIZE];
+    if (store_place(r, target, rl.node.name, rl.node.type, rl.node.id, now, final) != 0)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        const char *parent = target, *name = final;
+        if (i > 0) {
+            parent = copy_lookup(index, n, items[i].old_parent);
+            name = NULL; /* descendants keep their names: their new parents are empty */
+            if (!parent) {
+                req_fail_internal(r, "copy: parent not copied before child");
+                goto done;
+            }
+        }
+        /* The copy is new content of the caller: new id, creator and timestamps; the rest
+         * (size, hash, version, metadata) is the source's. */
+        if (db_exec(r->db,
+                    "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, mimetype, "
+                    "hash, hash_algo, version_id, creator_id, trashed, metadata_title, "
+                    "metadata_short, created, modified) SELECT ?1, workspace_id, ?2, type, "
+                    "COALESCE(?3, name), size, mimetype, hash, hash_algo, version_id, ?4, 0, "
+                    "metadata_title, metadata_short, ?5, ?5 FROM nodes WHERE workspace_id = ?6 "
+                    "AND id = ?7",
+                    "ttttitt", items[i].new_id, parent, name, r->caller.user_id, now, r->ws.id,
+                    items[i].old_id) != SQLITE_DONE ||
+            sqlite3_changes(r->db->db) != 1) {
+            req_fail_internal(r, "copy insert");
+            goto done;
+        }
+    }
+    ret = store_reply_node(r, items[0].new_id, false);
+done:
+    free(items);
+    free(index);
+    return ret;
+}
+
+/* A metadata field: absent (*set false), cleared by "" or "null" (*set true, *out NULL), or a
+ * new value (*out owned, free()): valid UTF-8, at most max characters once control characters
+ * other than tab and newlines are removed (api §1.2). */
+static int meta_param(struct req *r, const char *pname, size_t max, bool *set, char **out)
+{
+    bool bad;
+    const char *v = param_text(r, pname, &bad);
+    *set = false;
+    *out = NULL;
+    if (bad)
+        return -1;
+    if (!v)
+        return 0;
+    *set = true;
+    if (!*v || strcmp(v, "null") == 0)
+        return 0;
+    size_t len = strlen(v);
+    if (!fio_utf8_valid(v, len))
+        return req_fail_param(r, pname, "invalid", "The parameter '%s' is not valid UTF-8",
+                              pname);
+    char *s = malloc(len + 1);
+    if (!s)
+        return req_fail(r, 500, 0, "Out of memory");
+    size_t o = 0, chars = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        bool c0 = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
+        bool c1 = c == 0xc2 && i + 1 < len && (unsigned char)v[i + 1] >= 0x80 &&
+                  (unsigned char)v[i + 1] <= 0x9f;
+        if (c0)
+            continue;
+        if (c1) {
+            i++;
+            continue;
+        }
+        if ((c & 0xc0) != 0x80)
+            chars++;
+        s[o++] = (char)c;
+    }
+    s[o] = '\0';
+    if (chars > max) {
+        free(s);
+        return req_fail_param(r, pname, "invalid", "The parameter '%s' is longer than %zu characters",
+                              pname, max);
+    }
+    *out = s;
+    return 0;
+}
+
+int h_st_update(struct req *r)
+{
+    bool is_root, bad, set_title = false, set_short = false;
+    char id[FIO_OPAQUE_ID_SIZE];
+    char *title = NULL, *shortd = NULL;
+    int ret = -1;
+    if (node_arg(r, "updated", &is_root, id) != 0)
+        return -1;
+    const char *from = param_text(r, "from", &bad);
+    if (bad)
+        return -1;
+    if (from) /* content versions arrive with uploads (api §5); until then say so plainly */
+        return req_fail_param(r, "from", "invalid",
+                              "content versions via 'from' are not supported yet");
+    const char *name = NULL;
+    if (req_param(r, "name")) {
+        name = param_name(r, "name");
+        if (!name)
+            return -1;
+    }
+    if (meta_param(r, "metadata_title", META_TITLE_MAX, &set_title, &title) != 0 ||
+        meta_param(r, "metadata_short", META_SHORT_MAX, &set_short, &shortd) != 0)
+        goto done;
+    if (!name && !set_title && !set_short) {
+        req_fail_param(r, "name", "missing",
+                       "At least one of name, metadata_title, metadata_short is required");
+        goto done;
+    }
+    struct store_node n;
+    if (live_node(r, id, NULL, &n) != 0)
+        goto done;
+    const char *parent = n.parent_id[0] ? n.parent_id : NULL;
+    if (name && strcmp(name, n.name) != 0) {
+        char sid[FIO_OPAQUE_ID_SIZE], stype[STORE_TYPE_SIZE];
+        int rc = store_find_sibling(r, parent, name, n.id, sid, stype);
+        if (rc < 0)
+            goto done;
+        if (rc == 1) { /* api §1.4: a rename conflict is 400 / 1605 */
+            req_fail_param(r, "name", "invalid", "A %s with this name already exists in the folder",
+                           stype);
+            goto done;
+        }
+    }
+    if (db_exec(r->db,
+                "UPDATE nodes SET name = COALESCE(?1, name), "
+                "metadata_title = CASE WHEN ?2 THEN ?3 ELSE metadata_title END, "
+                "metadata_short = CASE WHEN ?4 THEN ?5 ELSE metadata_short END, modified = ?6 "
+                "WHERE workspace_id = ?7 AND id = ?8",
+                "tdtdtitt", name, (int)set_title, title, (int)set_short, shortd, srv_now_us(),
+                r->ws.id, n.id) != SQLITE_DONE) {
+        req_fail_internal(r, "update node");
+        goto done;
+    }
+    ret = store_reply_node(r, n.id, false);
+done:
+    free(title);
+    free(shortd);
+    return ret;
+}
+
+/* ---- trash ---------------------------------------------------------------------------------- */
+
+int h_st_delete(struct req *r)
+{
+    bool is_root;
+    char id[FIO_OPAQUE_ID_SIZE];
+    struct store_node n;
+    if (node_arg(r, "deleted", &is_root, id) != 0 || live_node(r, id, NULL, &n) != 0)
+        return -1;
+    if (store_trash(r, n.id, n.parent_id[0] ? n.parent_id : NULL, srv_now_us()) != 0)
+        return -1;
+    return store_reply_node(r, n.id, false);
+}
+
+/* A node that is the top of a trashed subtree (restore, purge). */
+static int trashed_node(struct req *r, const char *what, struct store_node *n)
+{
+    bool is_root;
+    char id[FIO_OPAQUE_ID_SIZE];
+    if (node_arg(r, what, &is_root, id) != 0)
+        return -1;
+    int rc = store_node_get(r, id, NULL, n);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return not_found(r);
+    if (n->hidden && !n->trashed)
+        return req_fail_param(r, "node", "invalid",
+                              "The node is inside a trashed folder; only that folder can be %s",
+                              what);
+    if (!n->trashed)
+        return req_fail_param(r, "node", "invalid", "The node is not in the trash");
+    return 0;
+}
+
+int h_st_restore(struct req *r)
+{
+    struct store_node n;
+    if (trashed_node(r, "restored", &n) != 0)
+        return -1;
+    /* Back where it was deleted from when that folder is still live, else to the root. */
+    const char *target = NULL;
+    int depth = 0;
+    if (n.deleted_from[0]) {
+        struct store_node f;
+        int rc = store_node_get(r, n.deleted_from, NULL, &f);
+        if (rc < 0)
+            return -1;
+        if (rc == 1 && !f.hidden && strcmp(f.type, "folder") == 0 &&
+            f.depth + 1 < STORE_MAX_DEPTH) {
+            target = n.deleted_from;
+            depth = f.depth + 1;
+        }
+    }
+    if (depth_check(r, n.id, 0, depth) != 0)
+        return -1;
+    int64_t now = srv_now_us();
+    char final[STORE_NAME_SIZE];
+    if (store_place(r, target, n.name, n.type, n.id, now, final) != 0)
+        return -1;
+    if (db_exec(r->db,
+                "UPDATE nodes SET trashed = 0, deleted_at = NULL, deleted_from = NULL, "
+                "parent_id = ?1, name = ?2, modified = ?3 WHERE workspace_id = ?4 AND id = ?5 AND "
+                "trashed = 1",
+                "ttitt", target, final, now, r->ws.id, n.id) != SQLITE_DONE)
+        return req_fail_internal(r, "restore node");
+    return store_reply_node(r, n.id, false);
+}
+
+int h_st_purge(struct req *r)
+{
+    struct store_node n;
+    if (trashed_node(r, "purged", &n) != 0)
+        return -1;
+    /* Descendants go with it (ON DELETE CASCADE). When files have blobs, the upload code must
+     * collect the blobs no row references any more (reliability.md I5). */
+    if (db_exec(r->db, "DELETE FROM nodes WHERE workspace_id = ?1 AND id = ?2 AND trashed = 1",
+                "tt", r->ws.id, n.id) != SQLITE_DONE)
+        return req_fail_internal(r, "purge node");
+    return 0;
+}
+
+int h_st_trash_empty(struct req *r)
+{
+    if (db_exec(r->db,
+                "DELETE FROM nodes WHERE workspace_id = ?1 AND parent_id IS NULL AND trashed = 1",
+                "t", r->ws.id) != SQLITE_DONE)
+        return req_fail_internal(r, "empty trash");
+    /* sqlite3_changes counts the top-level rows only, not the cascaded descendants */
+    return req_set(r, "purged", json_integer(sqlite3_changes(r->db->db)));
+}

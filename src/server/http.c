@@ -1,0 +1,373 @@
+/* http.c - the libmicrohttpd front of fastio-server: request lifecycle (headers, bounded body,
+ * parameters), the one function that turns a handler's result into the wire envelope
+ * (api §1.3), the x-ve-limit-* headers (api §1.8), and one JSON access-log line per request. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "ratelimit.h"
+#include "router.h"
+#include "server.h"
+#include "timeutil.h"
+
+static struct req *req_new(struct server *s, struct MHD_Connection *conn, const char *method)
+{
+    struct req *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->srv = s;
+    r->method = method;
+    r->status_ok = 200;
+    r->start_us = fio_mono_us();
+    fio_form_init(&r->query);
+    fio_form_init(&r->form);
+    fio_buf_init(&r->body, SRV_MAX_BODY);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                      r->client_ip, sizeof(r->client_ip));
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      r->client_ip, sizeof(r->client_ip));
+    }
+    return r;
+}
+
+static void req_free(struct req *r)
+{
+    if (!r)
+        return;
+    free(r->path);
+    for (size_t i = 0; i < r->nargs; i++)
+        free(r->args[i]);
+    fio_form_release(&r->query);
+    fio_form_release(&r->form);
+    json_decref(r->json);
+    json_decref(r->out);
+    json_decref(r->err.params);
+    fio_buf_release(&r->body);
+    free(r);
+}
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    struct req *r = cls;
+    if (r->query.count >= SRV_MAX_FIELDS) {
+        r->too_large = true;
+        return MHD_NO;
+    }
+    if (!fio_form_add(&r->query, key, value ? value : ""))
+        return MHD_NO;
+    return MHD_YES;
+}
+
+/* Turn a JSON object body into parameters: strings as they are, numbers and booleans as text,
+ * arrays and objects as their compact JSON text (the form convention of api §1.2). */
+static int json_to_params(struct req *r)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(r->json, key, v)
+    {
+        char numbuf[64];
+        char *dumped = NULL;
+        const char *text;
+        if (json_is_string(v))
+            text = json_string_value(v);
+        else if (json_is_integer(v)) {
+            snprintf(numbuf, sizeof(numbuf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+            text = numbuf;
+        } else if (json_is_real(v)) {
+            snprintf(numbuf, sizeof(numbuf), "%.17g", json_real_value(v));
+            text = numbuf;
+        } else if (json_is_boolean(v))
+            text = json_is_true(v) ? "true" : "false";
+        else if (json_is_null(v))
+            continue;
+        else {
+            dumped = json_dumps(v, JSON_COMPACT);
+            if (!dumped)
+                return req_fail(r, 500, 0, "Out of memory");
+            text = dumped;
+        }
+        bool ok = fio_form_add(&r->form, key, text);
+        free(dumped);
+        if (!ok)
+            return req_fail(r, 500, 0, "Out of memory");
+    }
+    return 0;
+}
+
+static int parse_body(struct req *r)
+{
+    if (r->body.len == 0)
+        return 0;
+    const char *ct = r->content_type;
+    if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
+        if (!fio_form_parse(&r->form, r->body.data, r->body.len, SRV_MAX_FIELDS))
+            return req_fail(r, 400, API_ERR_INVALID,
+                            "Malformed form body (bad escape or more than %d fields)",
+                            SRV_MAX_FIELDS);
+        return 0;
+    }
+    if (strncasecmp(ct, "application/json", 16) == 0) {
+        json_error_t je;
+        r->json = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &je);
+        if (!r->json)
+            return req_fail(r, 400, API_ERR_INVALID, "Malformed JSON body: %s (line %d)", je.text,
+                            je.line);
+        if (!json_is_object(r->json))
+            return req_fail(r, 400, API_ERR_INVALID, "The JSON body must be an object");
+        return json_to_params(r);
+    }
+    return req_fail(r, 415, API_ERR_INVALID,
+                    "Unsupported Content-Type '%s'; use application/x-www-form-urlencoded or "
+                    "application/json",
+                    *ct ? ct : "(none)");
+}
+
+/* The envelope (api §1.3): flat named keys, boolean result, current_api_version, server_date. */
+static char *render(struct req *r, size_t *len, int *http)
+{
+    json_t *env = json_object();
+    if (!env)
+        return NULL;
+    if (r->err.http) {
+        *http = r->err.http;
+        json_t *e = json_pack("{s:I, s:s}", "code", (json_int_t)r->err.code, "text", r->err.text);
+        if (e && r->err.params)
+            json_object_set(e, "params", r->err.params);
+        json_object_set_new(env, "result", json_false());
+        /* A few errors still carry a body (bulk details answering 404 with per-id errors,
+         * api §4.2): handlers that set keys before failing get them in the envelope. */
+        if (r->out)
+            json_object_update(env, r->out);
+        json_object_set_new(env, "error", e ? e : json_object());
+    } else {
+        *http = r->status_ok;
+        json_object_set_new(env, "result", json_true());
+        if (r->out)
+            json_object_update(env, r->out);
+    }
+    json_object_set_new(env, "current_api_version", json_string(SRV_API_VERSION));
+    json_object_set_new(env, "server_date", srv_time_json(srv_now_us()));
+    char *txt = json_dumps(env, JSON_COMPACT);
+    json_decref(env);
+    if (txt)
+        *len = strlen(txt);
+    return txt;
+}
+
+static enum MHD_Result send_reply(struct req *r, struct MHD_Connection *conn)
+{
+    size_t len = 0;
+    int http = 500;
+    char *txt = render(r, &len, &http);
+    struct MHD_Response *resp;
+    if (txt)
+        resp = MHD_create_response_from_buffer(len, txt, MHD_RESPMEM_MUST_FREE);
+    else {
+        static const char oom[] = "{\"result\":false,\"error\":{\"code\":0,\"text\":\"Out of memory\"}}";
+        http = 500;
+        len = sizeof(oom) - 1;
+        resp = MHD_create_response_from_buffer(len, (void *)oom, MHD_RESPMEM_PERSISTENT);
+    }
+    if (!resp) {
+        free(txt);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (!r->rl_set) {
+        char key[80];
+        snprintf(key, sizeof(key), "ip:%s", r->client_ip);
+        r->rl_set = true;
+        ratelimit_hit(r->srv->rl, key, srv_now_us() / 1000000, &r->rl_avail, &r->rl_max,
+                      &r->rl_expires);
+    }
+    char num[32];
+    snprintf(num, sizeof(num), "%ld", r->rl_avail);
+    MHD_add_response_header(resp, "x-ve-limit-avail", num);
+    snprintf(num, sizeof(num), "%ld", r->rl_max);
+    MHD_add_response_header(resp, "x-ve-limit-max", num);
+    snprintf(num, sizeof(num), "%lld", (long long)r->rl_expires);
+    MHD_add_response_header(resp, "x-ve-limit-expires", num);
+    if (http == 429) {
+        long long wait = (long long)r->rl_expires - srv_now_us() / 1000000;
+        snprintf(num, sizeof(num), "%lld", wait > 0 ? wait : 1);
+        MHD_add_response_header(resp, "Retry-After", num);
+    }
+    if (http == 405 && r->route == NULL)
+        MHD_add_response_header(resp, "Allow", "GET, POST, DELETE");
+    r->http_status_sent = http;
+    r->bytes_out = len;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)http, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void handle(struct req *r, struct MHD_Connection *conn, const char *url)
+{
+    if (strcmp(url, "/current") != 0 && strncmp(url, "/current/", 9) != 0) {
+        req_fail(r, 404, API_ERR_UNKNOWN_ROUTE, "The router does not recognize this path");
+        return;
+    }
+    r->path = fio_strdup(url[8] ? url + 8 : "/");
+    if (!r->path) {
+        req_fail(r, 500, 0, "Out of memory");
+        return;
+    }
+    bool known = false;
+    r->route = router_match(r->method, r->path, r->args, SRV_MAX_PATH_ARGS, &r->nargs, &known);
+    if (!r->route) {
+        if (known)
+            req_fail(r, 405, API_ERR_UNKNOWN_ROUTE, "Method %s is not allowed on this path",
+                     r->method);
+        else
+            req_fail(r, 404, API_ERR_UNKNOWN_ROUTE, "The router does not recognize this path");
+        return;
+    }
+    if (r->too_large) {
+        req_fail(r, 413, API_ERR_INVALID, "Request too large");
+        return;
+    }
+    if (parse_body(r) != 0)
+        return;
+    const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    router_dispatch(r, authz);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size, void **ctx)
+{
+    (void)version;
+    struct server *s = cls;
+    struct req *r = *ctx;
+    if (!r) {
+        r = req_new(s, conn, method);
+        if (!r)
+            return MHD_NO;
+        *ctx = r;
+        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+        fio_strlcpy(r->content_type, ct ? ct : "", sizeof(r->content_type));
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        long long n;
+        if (cl && fio_parse_ll(cl, 0, INT64_MAX, &n) && n > SRV_MAX_BODY) {
+            /* Refuse before reading a byte of the body. */
+            req_fail(r, 413, API_ERR_INVALID, "Request body too large (limit %d bytes)",
+                     SRV_MAX_BODY);
+            return send_reply(r, conn);
+        }
+        return MHD_YES;
+    }
+    if (r->http_status_sent)
+        return MHD_YES; /* already answered (e.g. 413); discard the rest */
+    if (*upload_data_size) {
+        if (!fio_buf_append(&r->body, upload_data, *upload_data_size)) {
+            *upload_data_size = 0;
+            req_fail(r, 413, API_ERR_INVALID, "Request body too large (limit %d bytes)",
+                     SRV_MAX_BODY);
+            return send_reply(r, conn);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    handle(r, conn, url);
+    return send_reply(r, conn);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    struct server *s = cls;
+    struct req *r = *ctx;
+    if (!r)
+        return;
+    char ts[40];
+    fio_time_iso(fio_wall_us(), ts, sizeof(ts));
+    /* The path is logged without its query string: queries may carry read tokens. */
+    json_t *line = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:s, s:b}", "ts", ts, "method",
+                             r->method ? r->method : "", "path", r->path ? r->path : "?",
+                             "status", r->http_status_sent, "bytes", (json_int_t)r->bytes_out,
+                             "us", (json_int_t)(fio_mono_us() - r->start_us), "ip", r->client_ip,
+                             "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    if (line && r->err.http && r->err.code)
+        json_object_set_new(line, "code", json_integer(r->err.code));
+    char *txt = line ? json_dumps(line, JSON_COMPACT) : NULL;
+    if (txt) {
+        FILE *f = s->access_log ? s->access_log : stderr;
+        fprintf(f, "%s\n", txt);
+        fflush(f);
+    }
+    free(txt);
+    json_decref(line);
+    req_free(r);
+    *ctx = NULL;
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = 0;
+    srv_log(cls, SRV_LOG_WARN, "http: %s", msg);
+}
+
+int srv_start(struct server *s)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, s->cfg.listen_addr, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(s->cfg.port);
+    } else if (inet_pton(AF_INET6, s->cfg.listen_addr, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(s->cfg.port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        srv_log(s, SRV_LOG_ERROR, "invalid listen address '%s'", s->cfg.listen_addr);
+        return -1;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->cfg.threads,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)1000, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
+        MHD_OPTION_END);
+    if (!d) {
+        srv_log(s, SRV_LOG_ERROR, "cannot listen on %s:%u: %s", s->cfg.listen_addr,
+                (unsigned)s->cfg.port, strerror(errno));
+        return -1;
+    }
+    s->mhd = d;
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    s->bound_port = di ? di->port : s->cfg.port;
+    return 0;
+}
+
+void srv_stop(struct server *s)
+{
+    if (s->mhd)
+        MHD_stop_daemon(s->mhd);
+    s->mhd = NULL;
+}

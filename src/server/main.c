@@ -1,0 +1,296 @@
+/* main.c - fastio-server's entry point: options, the embedded default (no flags needed: data in
+ * the user's data dir, 127.0.0.1:8787), data-dir layout, first-start bootstrap, and a clean
+ * shutdown on SIGINT/SIGTERM. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ratelimit.h"
+#include "server.h"
+#include "timeutil.h"
+
+static const char usage_text[] =
+    "NAME\n"
+    "    fastio-server - a Fast.io-compatible API server (SQLite metadata, blobs on disk)\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    fastio-server [--data DIR] [--listen ADDR:PORT] [--log-level LEVEL] [options]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Serves the Fast.io REST API under /current/ (same paths, envelopes and error codes as\n"
+    "    https://api.fast.io/current). With no options it runs the embedded default: data in\n"
+    "    $XDG_DATA_HOME/fastio-server (~/.local/share/fastio-server), listening on\n"
+    "    127.0.0.1:8787. On first start with an empty data directory it creates the local owner\n"
+    "    account owner@localhost and writes its API key to DIR/owner.key (mode 0600); the\n"
+    "    fastio CLI uses that key when nothing else is configured.\n"
+    "\n"
+    "    One JSON line per request (method, path, status, bytes, us) goes to the access log.\n"
+    "    SIGINT or SIGTERM stops the server cleanly.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --data DIR            data directory (created 0700): meta.db, blobs/, tmp/, owner.key\n"
+    "    --listen ADDR:PORT    numeric address and port; [v6]:port for IPv6; port 0 = any free\n"
+    "                          port (the chosen one is printed). Default 127.0.0.1:8787\n"
+    "    --log-level LEVEL     error | warn | info | debug (default info)\n"
+    "    --access-log FILE     append access and server log lines to FILE (default stderr)\n"
+    "    --threads N           HTTP worker threads (default 4)\n"
+    "    --rate-limit N        requests per minute per caller before 429 (default 6000; 0 = off)\n"
+    "    --token-ttl SECONDS   lifetime of sign-in tokens (default 3600)\n"
+    "    --kdf-iterations N    PBKDF2-SHA256 iterations for new password hashes (default\n"
+    "                          600000; lower values are for tests only)\n"
+    "    -h, --help            show this help\n"
+    "    --version             print the version\n"
+    "\n"
+    "EXAMPLES\n"
+    "    fastio-server\n"
+    "    fastio-server --data /srv/fastio --listen 127.0.0.1:9000 --log-level warn\n";
+
+static int parse_listen(const char *s, struct srv_config *c)
+{
+    const char *colon;
+    if (s[0] == '[') {
+        const char *rb = strchr(s, ']');
+        if (!rb || rb[1] != ':' || (size_t)(rb - s - 1) >= sizeof(c->listen_addr))
+            return -1;
+        memcpy(c->listen_addr, s + 1, (size_t)(rb - s - 1));
+        c->listen_addr[rb - s - 1] = 0;
+        colon = rb + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || (size_t)(colon - s) >= sizeof(c->listen_addr))
+            return -1;
+        memcpy(c->listen_addr, s, (size_t)(colon - s));
+        c->listen_addr[colon - s] = 0;
+    }
+    long long port;
+    if (!fio_parse_ll(colon + 1, 0, 65535, &port))
+        return -1;
+    c->port = (uint16_t)port;
+    return 0;
+}
+
+static char *default_data_dir(void)
+{
+    const char *x = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    struct fio_buf b;
+    fio_buf_init(&b, 4096);
+    bool ok;
+    if (x && x[0] == '/')
+        ok = fio_buf_printf(&b, "%s/fastio-server", x);
+    else if (home && home[0] == '/')
+        ok = fio_buf_printf(&b, "%s/.local/share/fastio-server", home);
+    else
+        ok = fio_buf_printf(&b, "./fastio-data");
+    if (!ok) {
+        fio_buf_release(&b);
+        return NULL;
+    }
+    return fio_buf_steal(&b);
+}
+
+/* mkdir -p with mode 0700 for the directories we create. */
+static int mkdirs(const char *path)
+{
+    char buf[4096];
+    if (!fio_strlcpy(buf, path, sizeof(buf)))
+        return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+static int prepare_data_dir(const char *dir)
+{
+    char sub[4200];
+    if (mkdirs(dir) != 0)
+        return -1;
+    snprintf(sub, sizeof(sub), "%s/blobs", dir);
+    if (mkdirs(sub) != 0)
+        return -1;
+    snprintf(sub, sizeof(sub), "%s/tmp", dir);
+    return mkdirs(sub);
+}
+
+int main(int argc, char **argv)
+{
+    struct server s;
+    memset(&s, 0, sizeof(s));
+    struct srv_config *c = &s.cfg;
+    fio_strlcpy(c->listen_addr, SRV_DEFAULT_ADDR, sizeof(c->listen_addr));
+    c->port = SRV_DEFAULT_PORT;
+    c->log_level = SRV_LOG_INFO;
+    c->threads = 4;
+    c->kdf_iterations = 600000;
+    c->token_ttl_s = 3600;
+    c->rate_max = 6000;
+    c->rate_window_s = 60;
+
+    enum { O_DATA = 256, O_LISTEN, O_LOG, O_ACCESS, O_THREADS, O_RATE, O_TTL, O_KDF, O_VERSION };
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, O_DATA},
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"log-level", required_argument, NULL, O_LOG},
+        {"access-log", required_argument, NULL, O_ACCESS},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"rate-limit", required_argument, NULL, O_RATE},
+        {"token-ttl", required_argument, NULL, O_TTL},
+        {"kdf-iterations", required_argument, NULL, O_KDF},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, O_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    long long v;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case O_DATA:
+            free(c->data_dir);
+            c->data_dir = fio_strdup(optarg);
+            break;
+        case O_LISTEN:
+            if (parse_listen(optarg, c) != 0) {
+                fprintf(stderr, "fastio-server: --listen wants ADDR:PORT, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_LOG:
+            if (!strcmp(optarg, "error"))
+                c->log_level = SRV_LOG_ERROR;
+            else if (!strcmp(optarg, "warn"))
+                c->log_level = SRV_LOG_WARN;
+            else if (!strcmp(optarg, "info"))
+                c->log_level = SRV_LOG_INFO;
+            else if (!strcmp(optarg, "debug"))
+                c->log_level = SRV_LOG_DEBUG;
+            else {
+                fprintf(stderr, "fastio-server: --log-level: error|warn|info|debug\n");
+                return 2;
+            }
+            break;
+        case O_ACCESS:
+            free(c->access_log_path);
+            c->access_log_path = fio_strdup(optarg);
+            break;
+        case O_THREADS:
+            if (!fio_parse_ll(optarg, 1, 64, &v)) {
+                fprintf(stderr, "fastio-server: --threads wants 1..64\n");
+                return 2;
+            }
+            c->threads = (unsigned)v;
+            break;
+        case O_RATE:
+            if (!fio_parse_ll(optarg, 0, 100000000, &v)) {
+                fprintf(stderr, "fastio-server: --rate-limit wants a count >= 0\n");
+                return 2;
+            }
+            c->rate_max = (long)v;
+            break;
+        case O_TTL:
+            if (!fio_parse_ll(optarg, 1, 365LL * 86400, &v)) {
+                fprintf(stderr, "fastio-server: --token-ttl wants 1..31536000 seconds\n");
+                return 2;
+            }
+            c->token_ttl_s = (long)v;
+            break;
+        case O_KDF:
+            if (!fio_parse_ll(optarg, 1000, 10000000, &v)) {
+                fprintf(stderr, "fastio-server: --kdf-iterations wants 1000..10000000\n");
+                return 2;
+            }
+            c->kdf_iterations = (unsigned)v;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case O_VERSION:
+            puts("fastio-server 0.1.0");
+            return 0;
+        default:
+            fputs("Try 'fastio-server --help'.\n", stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "fastio-server: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (!c->data_dir)
+        c->data_dir = default_data_dir();
+    if (!c->data_dir) {
+        fputs("fastio-server: out of memory\n", stderr);
+        return 1;
+    }
+    int ret = 1;
+    if (c->access_log_path) {
+        s.access_log = fopen(c->access_log_path, "ae");
+        if (!s.access_log) {
+            fprintf(stderr, "fastio-server: cannot open %s: %s\n", c->access_log_path,
+                    strerror(errno));
+            goto out;
+        }
+    }
+    if (prepare_data_dir(c->data_dir) != 0) {
+        fprintf(stderr, "fastio-server: cannot create data directory %s: %s\n", c->data_dir,
+                strerror(errno));
+        goto out;
+    }
+    char dbpath[4200], err[512];
+    snprintf(dbpath, sizeof(dbpath), "%s/meta.db", c->data_dir);
+    s.db = db_pool_open(dbpath, c->threads + 1, err, sizeof(err));
+    if (!s.db) {
+        fprintf(stderr, "fastio-server: %s\n", err);
+        goto out;
+    }
+    s.rl = ratelimit_new(c->rate_max, c->rate_window_s);
+    if (!s.rl || auth_bootstrap_owner(&s) != 0) {
+        fprintf(stderr, "fastio-server: start-up failed (bootstrap)\n");
+        goto out;
+    }
+
+    /* Signals are taken synchronously by this thread only: block them before any thread starts
+     * so the HTTP workers inherit the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    s.started_us = fio_mono_us();
+    if (srv_start(&s) != 0)
+        goto out;
+    printf("fastio-server: listening on http://%s%s%s:%u/current (data %s)\n",
+           strchr(c->listen_addr, ':') ? "[" : "", c->listen_addr,
+           strchr(c->listen_addr, ':') ? "]" : "", (unsigned)s.bound_port, c->data_dir);
+    fflush(stdout);
+
+    int sig = 0;
+    sigwait(&set, &sig);
+    srv_log(&s, SRV_LOG_INFO, "signal %d: shutting down", sig);
+    srv_stop(&s);
+    ret = 0;
+out:
+    srv_stop(&s);
+    db_pool_close(s.db);
+    ratelimit_free(s.rl);
+    if (s.access_log)
+        fclose(s.access_log);
+    free(c->data_dir);
+    free(c->access_log_path);
+    return ret;
+}

@@ -1,0 +1,258 @@
+/* router.c - matches requests against routes.def and enforces, in one place, what must hold
+ * before any handler runs: a valid caller, the org/workspace named in the path resolved (by id or
+ * by name), the caller's role there at least the route's minimum, archived workspaces read-only,
+ * and a transaction around every state change (reliability.md "Authorization at the edge"). */
+#include "router.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "handlers.h"
+#include "ratelimit.h"
+
+static const struct route routes[] = {
+#define R(m, pattern, auth, org_role, ws_role, flags, fn)                                          \
+    {#m, pattern, auth, org_role, ws_role, flags, fn, #fn},
+#include "routes.def"
+#undef R
+};
+
+const struct route *router_table(size_t *count)
+{
+    *count = sizeof(routes) / sizeof(routes[0]);
+    return routes;
+}
+
+/* Next segment of a path: [*p, end) without the '/'. Returns false at the end. */
+static bool next_seg(const char **p, const char **seg, size_t *len)
+{
+    const char *s = *p;
+    while (*s == '/')
+        s++;
+    if (!*s)
+        return false;
+    const char *e = strchr(s, '/');
+    if (!e)
+        e = s + strlen(s);
+    *seg = s;
+    *len = (size_t)(e - s);
+    *p = e;
+    return true;
+}
+
+/* Score of a match (number of literal segments) or -1. Captures go to args when non-NULL. */
+static int match_one(const char *pattern, const char *path, char **args, size_t max_args,
+                     size_t *nargs)
+{
+    const char *pp = pattern, *up = path;
+    const char *ps, *us;
+    size_t pl, ul, n = 0;
+    int score = 0;
+    for (;;) {
+        bool hp = next_seg(&pp, &ps, &pl);
+        bool hu = next_seg(&up, &us, &ul);
+        if (!hp && !hu)
+            break;
+        if (hp != hu)
+            goto fail;
+        if (pl >= 2 && ps[0] == '{' && ps[pl - 1] == '}') {
+            if (args) {
+                if (n >= max_args)
+                    goto fail;
+                args[n] = fio_slice_dup(fio_slice_make(us, ul));
+                if (!args[n])
+                    goto fail;
+            }
+            n++;
+        } else {
+            if (pl != ul || memcmp(ps, us, pl) != 0)
+                goto fail;
+            score++;
+        }
+    }
+    if (nargs)
+        *nargs = n;
+    return score;
+fail:
+    if (args)
+        for (size_t i = 0; i < n && i < max_args; i++) {
+            free(args[i]);
+            args[i] = NULL;
+        }
+    return -1;
+}
+
+const struct route *router_match(const char *method, const char *path, char **args,
+                                 size_t max_args, size_t *nargs, bool *path_known)
+{
+    const struct route *best = NULL;
+    int best_score = -1;
+    *path_known = false;
+    *nargs = 0;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        int sc = match_one(routes[i].pattern, path, NULL, 0, NULL);
+        if (sc < 0)
+            continue;
+        *path_known = true;
+        if (strcmp(routes[i].method, method) != 0)
+            continue;
+        if (sc > best_score) {
+            best = &routes[i];
+            best_score = sc;
+        }
+    }
+    if (best && match_one(best->pattern, path, args, max_args, nargs) < 0)
+        return NULL; /* out of memory while copying captures */
+    return best;
+}
+
+size_t router_capture_names(const struct route *rt, const char **names, size_t max)
+{
+    /* Names are static: point into a small per-route table computed on demand. */
+    static const char *const known[] = {"org", "ws", "node", "key", "ids", "id"};
+    const char *p = rt->pattern, *s;
+    size_t l, n = 0;
+    while (next_seg(&p, &s, &l)) {
+        if (l >= 2 && s[0] == '{' && s[l - 1] == '}') {
+            const char *nm = "?";
+            for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+                if (strlen(known[k]) == l - 2 && memcmp(known[k], s + 1, l - 2) == 0)
+                    nm = known[k];
+            if (n < max)
+                names[n] = nm;
+            n++;
+        }
+    }
+    return n < max ? n : max;
+}
+
+/* ---- resolution of {org} and {ws} --------------------------------------------------------- */
+
+static int resolve_org(struct req *r, const char *key, enum role need)
+{
+    sqlite3_stmt *st = db_query(r->db,
+                                "SELECT o.id, o.domain, m.role FROM orgs o "
+                                "LEFT JOIN org_members m ON m.org_id = o.id AND m.user_id = ?1 "
+                                "WHERE (o.id = ?2 OR o.domain = ?2) AND o.closed = 0",
+                                "tt", r->caller.user_id, key);
+    if (!st)
+        return req_fail_internal(r, "resolve org");
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        if (rc != SQLITE_DONE)
+            return req_fail_internal(r, "resolve org step");
+        return req_fail(r, 404, API_ERR_NOT_FOUND, "Organization not found");
+    }
+    r->org.set = true;
+    fio_strlcpy(r->org.id, db_col_text(st, 0), sizeof(r->org.id));
+    fio_strlcpy(r->org.domain, db_col_text(st, 1), sizeof(r->org.domain));
+    r->org.role = role_parse(db_col_text(st, 2));
+    sqlite3_reset(st);
+    if (r->org.role == ROLE_NONE)
+        return req_fail(r, 403, API_ERR_RESTRICTED, "You are not a member of this organization");
+    if (r->org.role < need)
+        return req_fail(r, 403, API_ERR_PERMISSION,
+                        "This action needs the organization role '%s' or above", role_name(need));
+    return 0;
+}
+
+static int resolve_ws(struct req *r, const char *key, enum role need)
+{
+    sqlite3_stmt *st =
+        db_query(r->db,
+                 "SELECT w.id, w.org_id, w.folder_name, w.archived, m.role FROM workspaces w "
+                 "JOIN orgs o ON o.id = w.org_id AND o.closed = 0 "
+                 "LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ?1 "
+                 "WHERE w.id = ?2 OR w.folder_name = ?2",
+                 "tt", r->caller.user_id, key);
+    if (!st)
+        return req_fail_internal(r, "resolve workspace");
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        if (rc != SQLITE_DONE)
+            return req_fail_internal(r, "resolve workspace step");
+        return req_fail(r, 404, API_ERR_NOT_FOUND, "Workspace not found");
+    }
+    r->ws.set = true;
+    fio_strlcpy(r->ws.id, db_col_text(st, 0), sizeof(r->ws.id));
+    fio_strlcpy(r->ws.org_id, db_col_text(st, 1), sizeof(r->ws.org_id));
+    fio_strlcpy(r->ws.folder_name, db_col_text(st, 2), sizeof(r->ws.folder_name));
+    r->ws.archived = sqlite3_column_int(st, 3) != 0;
+    r->ws.role = role_parse(db_col_text(st, 4));
+    sqlite3_reset(st);
+    /* api §1.4: 10545 = authenticated but not a member. We answer 403, not 401, so that clients
+     * do not take it for an expired token (docs/decisions.md). */
+    if (r->ws.role == ROLE_NONE)
+        return req_fail(r, 403, API_ERR_NOT_MEMBER, "You are not a member of this workspace");
+    if (r->ws.role < need)
+        return req_fail(r, 403, API_ERR_PERMISSION,
+                        "This action needs the workspace role '%s' or above", role_name(need));
+    if (r->ws.archived && (r->route->flags & F_WRITE) && !(r->route->flags & F_ARCHIVE_OK))
+        return req_fail(r, 403, API_ERR_RESTRICTED,
+                        "The workspace is archived; unarchive it to make changes");
+    return 0;
+}
+
+static int authenticate(struct req *r, const char *authz)
+{
+    if (r->route->auth == A_BASIC)
+        return 0; /* the handler checks Basic credentials itself */
+    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
+        const char *tok = authz + 7;
+        while (*tok == ' ')
+            tok++;
+        if (auth_resolve_bearer(r->db, tok, &r->caller) != 0)
+            return req_fail(r, 401, API_ERR_AUTH, "The access token is invalid or has expired");
+    } else if (authz && *authz) {
+        return req_fail(r, 401, API_ERR_AUTH, "Unsupported Authorization scheme; use Bearer");
+    }
+    if (r->route->auth == A_USER && !r->caller.authed)
+        return req_fail(r, 401, API_ERR_AUTH, "Authentication required");
+    return 0;
+}
+
+int router_dispatch(struct req *r, const char *authz)
+{
+    const struct route *rt = r->route;
+    int rc = -1;
+    r->authz = authz;
+    r->db = db_acquire(r->srv->db);
+    if (authenticate(r, authz) != 0)
+        goto done;
+    if (srv_rate_check(r) != 0)
+        goto done;
+
+    const char *names[SRV_MAX_PATH_ARGS];
+    size_t n = router_capture_names(rt, names, SRV_MAX_PATH_ARGS);
+    for (size_t i = 0; i < n && i < r->nargs; i++) {
+        if (strcmp(names[i], "org") == 0 && resolve_org(r, r->args[i], rt->org_role) != 0)
+            goto done;
+        if (strcmp(names[i], "ws") == 0 && resolve_ws(r, r->args[i], rt->ws_role) != 0)
+            goto done;
+    }
+
+    bool txn = (rt->flags & F_WRITE) && !(rt->flags & F_OWN_TXN);
+    if (txn && db_begin(r->db) != SQLITE_OK) {
+        req_fail(r, 503, 0, "The database is busy; try again");
+        goto done;
+    }
+    rc = rt->fn(r);
+    if (txn) {
+        if (rc == 0 && !r->err.http) {
+            if (db_commit(r->db) != SQLITE_OK) {
+                db_rollback(r->db);
+                rc = req_fail_internal(r, "commit");
+            }
+        } else {
+            db_rollback(r->db);
+        }
+    }
+    if (rc != 0 && !r->err.http)
+        rc = req_fail_internal(r, "handler failed without an error");
+done:
+    if (r->db && r->db->in_txn)
+        db_rollback(r->db);
+    db_release(r->srv->db, r->db);
+    r->db = NULL;
+    return r->err.http ? -1 : rc;
+}

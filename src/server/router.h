@@ -1,0 +1,40 @@
+/* router.h - the route table (routes.def) and the dispatcher that authenticates the caller,
+ * resolves {org} / {ws} captures with the caller's role, opens a transaction for writes, and only
+ * then runs the handler. */
+#ifndef SRV_ROUTER_H
+#define SRV_ROUTER_H
+
+#include "server.h"
+
+enum route_auth { A_PUBLIC, A_USER, A_BASIC };
+enum route_flags { F_WRITE = 1u, F_ARCHIVE_OK = 2u, F_OWN_TXN = 4u };
+
+struct route {
+    const char *method;
+    const char *pattern;
+    enum route_auth auth;
+    enum role org_role;
+    enum role ws_role;
+    unsigned flags;
+    handler_fn fn;
+    const char *fn_name;
+};
+
+/* All routes, in table order. */
+const struct route *router_table(size_t *count);
+
+/* Match method + path ("/org/1/details/"). On a match, returns the route and stores the
+ * captured segments (owned copies, free()) in args / *nargs. NULL when nothing matches; then
+ * *path_known tells whether the path matched some route under another method. */
+const struct route *router_match(const char *method, const char *path, char **args,
+                                 size_t max_args, size_t *nargs, bool *path_known);
+
+/* The capture names of a route's pattern, in order ("org", "ws", "node", ...); n <= max. */
+size_t router_capture_names(const struct route *rt, const char **names, size_t max);
+
+/* Authenticate (authz = the Authorization header or NULL), rate-limit, authorize and run
+ * r->route's handler. Returns 0 on success (r->out set) or -1 (r->err set). Acquires and
+ * releases r->db. */
+int router_dispatch(struct req *r, const char *authz);
+
+#endif

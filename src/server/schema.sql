@@ -1,0 +1,136 @@
+-- schema.sql - the whole metadata schema of fastio-server, as numbered migrations.
+-- Each block starting with "-- migration N" is applied once, in order, inside one transaction,
+-- and recorded in schema_migrations. Never edit an applied migration: append a new one.
+-- Times are wall-clock microseconds since the epoch (INTEGER). Ids are TEXT (api §1.7).
+
+-- migration 1
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY,              -- 19-digit profile id
+    email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,                 -- pbkdf2-sha256$iter$salt$hash
+    first_name    TEXT NOT NULL DEFAULT '',
+    last_name     TEXT NOT NULL DEFAULT '',
+    account_type  TEXT NOT NULL DEFAULT 'human' CHECK (account_type IN ('human', 'agent')),
+    email_verified INTEGER NOT NULL DEFAULT 1,
+    created       INTEGER NOT NULL,
+    updated       INTEGER NOT NULL
+);
+
+-- Bearer tokens from Basic sign-in; only the SHA-256 of the token is stored.
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created    INTEGER NOT NULL,
+    expires    INTEGER NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+-- API keys: shown once, stored as SHA-256 (keys carry 256 random bits).
+CREATE TABLE api_keys (
+    id         TEXT PRIMARY KEY,                 -- OpaqueId, type 'a'
+    user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    key_hash   TEXT NOT NULL UNIQUE,
+    key_prefix TEXT NOT NULL,                    -- first characters, for display
+    memo       TEXT NOT NULL DEFAULT '',
+    scopes     TEXT,                             -- JSON array text, NULL = full access
+    agent_name TEXT,
+    expires    INTEGER,                          -- NULL = never
+    created    INTEGER NOT NULL,
+    updated    INTEGER NOT NULL,
+    last_used  INTEGER
+);
+CREATE INDEX api_keys_user ON api_keys(user_id);
+
+CREATE TABLE orgs (
+    id                 TEXT PRIMARY KEY,
+    domain             TEXT NOT NULL UNIQUE,
+    name               TEXT NOT NULL,
+    description        TEXT NOT NULL DEFAULT '',
+    industry           TEXT NOT NULL DEFAULT '',
+    billing_email      TEXT NOT NULL DEFAULT '',
+    homepage           TEXT NOT NULL DEFAULT '',
+    perm_member_manage TEXT NOT NULL DEFAULT 'Admin or above'
+                       CHECK (perm_member_manage IN ('Member or above', 'Admin or above',
+                                                     'Owner only')),
+    extra              TEXT NOT NULL DEFAULT '{}',  -- JSON object: branding/social/owner_defined
+    owner_id           TEXT NOT NULL REFERENCES users(id),
+    closed             INTEGER NOT NULL DEFAULT 0 CHECK (closed IN (0, 1)), -- soft delete
+    created            INTEGER NOT NULL,
+    updated            INTEGER NOT NULL
+);
+
+CREATE TABLE org_members (
+    org_id  TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role    TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+    created INTEGER NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+);
+CREATE INDEX org_members_user ON org_members(user_id);
+
+CREATE TABLE workspaces (
+    id                 TEXT PRIMARY KEY,
+    org_id             TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    folder_name        TEXT NOT NULL UNIQUE,
+    name               TEXT NOT NULL,
+    description        TEXT NOT NULL DEFAULT '',
+    perm_join          TEXT NOT NULL
+                       CHECK (perm_join IN ('Member or above', 'Admin or above', 'Only Org Owners')),
+    perm_member_manage TEXT NOT NULL CHECK (perm_member_manage IN ('Member or above', 'Admin or above')),
+    intelligence       INTEGER NOT NULL CHECK (intelligence IN (0, 1)),
+    archived           INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
+    extra              TEXT NOT NULL DEFAULT '{}',  -- JSON: accent_color, background colors, owner_defined
+    created            INTEGER NOT NULL,
+    updated            INTEGER NOT NULL
+);
+CREATE INDEX workspaces_org ON workspaces(org_id);
+
+CREATE TABLE workspace_members (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role         TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'guest')),
+    created      INTEGER NOT NULL,
+    PRIMARY KEY (workspace_id, user_id)
+);
+CREATE INDEX workspace_members_user ON workspace_members(user_id);
+
+-- Storage nodes (api 4.1), owned by h_storage.c / storage_tree.c. parent_id NULL = the workspace
+-- root. Trash: only the top node of a trashed subtree is marked (trashed = 1, deleted_at,
+-- deleted_from = the parent id it was deleted from, NULL for the root) and it is detached
+-- (parent_id = NULL), so purging a folder never cascades into nodes trashed separately before.
+-- Its descendants keep trashed = 0 and are hidden because an ancestor is trashed.
+-- Live siblings have distinct names (byte-exact), enforced by nodes_live_name.
+-- Tree depth is capped by the server (STORE_MAX_DEPTH) below SQLite's cascade limit of 1000.
+CREATE TABLE nodes (
+    id             TEXT PRIMARY KEY,             -- OpaqueId, type '2'
+    workspace_id   TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    parent_id      TEXT REFERENCES nodes(id) ON DELETE CASCADE,
+    type           TEXT NOT NULL CHECK (type IN ('file', 'folder', 'note', 'link')),
+    name           TEXT NOT NULL,
+    size           INTEGER NOT NULL DEFAULT 0,
+    mimetype       TEXT NOT NULL DEFAULT '',
+    hash           TEXT,
+    hash_algo      TEXT,
+    version_id     TEXT,
+    creator_id     TEXT NOT NULL,
+    trashed        INTEGER NOT NULL DEFAULT 0,
+    deleted_at     INTEGER,
+    deleted_from   TEXT,
+    metadata_title TEXT,                         -- user overrides (api 4.1 metadata{title, short})
+    metadata_short TEXT,
+    created        INTEGER NOT NULL,
+    modified       INTEGER NOT NULL,
+    CHECK (trashed IN (0, 1)),
+    CHECK (trashed = 0 OR parent_id IS NULL)
+);
+-- ON DELETE CASCADE looks children up by parent_id alone.
+CREATE INDEX nodes_parent ON nodes(parent_id);
+-- One index per listing order (keyset paging: key columns then id); they serve folder listings
+-- (parent_id = folder, trashed = 0), the root (parent_id NULL, trashed = 0) and the trash
+-- (parent_id NULL, trashed = 1) alike.
+CREATE INDEX nodes_by_name ON nodes(workspace_id, parent_id, trashed, name, id);
+CREATE INDEX nodes_by_modified ON nodes(workspace_id, parent_id, trashed, modified, id);
+CREATE INDEX nodes_by_created ON nodes(workspace_id, parent_id, trashed, created, id);
+CREATE INDEX nodes_by_type ON nodes(workspace_id, parent_id, trashed, type, name, id);
+CREATE UNIQUE INDEX nodes_live_name ON nodes(workspace_id, COALESCE(parent_id, ''), name)
+    WHERE trashed = 0;

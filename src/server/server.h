@@ -1,0 +1,195 @@
+/* server.h - the shared core of fastio-server: configuration, the per-request context every
+ * handler receives, the error/reply helpers that build the wire envelope (api §1.3), and the
+ * role levels the router checks before any handler runs. Handlers live in h_<area>.c files, one
+ * per API area, and are listed as rows in routes.def. */
+#ifndef SRV_SERVER_H
+#define SRV_SERVER_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "db.h"
+#include "form.h"
+#include "id.h"
+
+#define SRV_API_VERSION "1.0"
+#define SRV_DEFAULT_PORT 8787
+#define SRV_DEFAULT_ADDR "127.0.0.1"
+#define SRV_MAX_BODY (1024 * 1024)      /* non-upload bodies; reliability.md "Limits" */
+#define SRV_MAX_FIELDS 100
+#define SRV_MAX_PATH_ARGS 6
+
+/* Wire error codes used by the server (api §1.4). */
+enum {
+    API_ERR_INVALID = 1605,
+    API_ERR_NOT_FOUND = 1609,
+    API_ERR_AUTH = 1650,
+    API_ERR_CONFLICT = 1660,
+    API_ERR_RESTRICTED = 1670,
+    API_ERR_RATE_LIMITED = 1671,
+    API_ERR_PERMISSION = 1680,
+    API_ERR_UNKNOWN_ROUTE = 9992,
+    API_ERR_FIELD_MISSING = 10022,
+    API_ERR_FIELD_INVALID = 10023,
+    API_ERR_NOT_MEMBER = 10545,
+    API_ERR_BULK_TOO_MANY = 115519,
+    API_ERR_BULK_NOT_FOUND = 133123,
+    API_ERR_BULK_BAD_ID = 191878,
+};
+
+enum srv_log_level { SRV_LOG_ERROR, SRV_LOG_WARN, SRV_LOG_INFO, SRV_LOG_DEBUG };
+
+struct srv_config {
+    char *data_dir;        /* owned */
+    char listen_addr[64];  /* numeric IPv4/IPv6 address */
+    uint16_t port;         /* 0 = any free port */
+    enum srv_log_level log_level;
+    unsigned threads;      /* libmicrohttpd worker threads */
+    unsigned kdf_iterations; /* PBKDF2-HMAC-SHA256 iterations for new password hashes */
+    long token_ttl_s;      /* lifetime of Basic sign-in tokens */
+    long rate_max;         /* requests per window per caller; 0 = unlimited (headers still sent) */
+    long rate_window_s;
+    char *access_log_path; /* owned; NULL = stderr */
+};
+
+struct ratelimit;
+struct server {
+    struct srv_config cfg;
+    struct db_pool *db;
+    struct ratelimit *rl;
+    FILE *access_log;      /* not owned when stderr */
+    void *mhd;             /* struct MHD_Daemon * */
+    uint16_t bound_port;
+    int64_t started_us;
+};
+
+/* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */
+enum role {
+    ROLE_NONE = 0,
+    ROLE_GUEST = 1,
+    ROLE_MEMBER = 2,
+    ROLE_ADMIN = 3,
+    ROLE_OWNER = 4,
+};
+const char *role_name(enum role r);       /* "owner", "admin", "member", "guest", "none" */
+enum role role_parse(const char *s);      /* ROLE_NONE for unknown words */
+
+/* Who is calling: resolved from the Authorization header before the handler runs. */
+struct caller {
+    bool authed;
+    char user_id[FIO_PROFILE_ID_SIZE];
+    char email[256];
+    bool via_api_key;
+    char key_id[FIO_OPAQUE_ID_SIZE]; /* when via_api_key */
+};
+
+/* A resolved org / workspace from the path and the caller's role in it. */
+struct org_ctx {
+    bool set;
+    char id[FIO_PROFILE_ID_SIZE];
+    char domain[81];
+    enum role role;
+};
+struct ws_ctx {
+    bool set;
+    char id[FIO_PROFILE_ID_SIZE];
+    char org_id[FIO_PROFILE_ID_SIZE];
+    char folder_name[81];
+    bool archived;
+    enum role role;
+};
+
+struct srv_error {
+    int http;        /* HTTP status, 0 = no error */
+    long code;       /* API error code */
+    char text[256];
+    json_t *params;  /* owned; array or object; NULL = none */
+};
+
+struct route;
+struct req {
+    struct server *srv;
+    const struct route *route;
+    const char *method;          /* borrowed from MHD */
+    char *path;                  /* owned: path below /current, e.g. "/org/123/details/" */
+    char *args[SRV_MAX_PATH_ARGS]; /* owned: captured {x} segments, in pattern order */
+    size_t nargs;
+    struct fio_form query;       /* query-string arguments */
+    struct fio_form form;        /* form body fields (x-www-form-urlencoded) */
+    json_t *json;                /* JSON object body, when the body was JSON */
+    struct fio_buf body;         /* raw body (bounded) */
+    char content_type[128];
+    const char *authz;           /* Authorization header, borrowed from MHD; NULL when absent */
+    char client_ip[64];
+    struct caller caller;
+    struct org_ctx org;
+    struct ws_ctx ws;
+    struct db_conn *db;          /* acquired for the handler's duration */
+    json_t *out;                 /* owned: keys merged into the success envelope */
+    int status_ok;               /* HTTP status on success; default 200 */
+    struct srv_error err;
+    int64_t start_us;            /* monotonic */
+    size_t bytes_out;
+    int http_status_sent;
+    bool too_large;
+    /* rate limit window of this caller, for the x-ve-limit-* headers (api §1.8) */
+    bool rl_set;
+    long rl_avail, rl_max;
+    int64_t rl_expires; /* epoch seconds */
+};
+
+typedef int (*handler_fn)(struct req *r);
+
+/* ---- parameters ---------------------------------------------------------------------------- */
+/* A request parameter by name: the form body, then a JSON body's string/number/bool member,
+ * then the query string. Borrowed; NULL when absent. Values are NUL-terminated; a value with an
+ * embedded NUL byte is reported as invalid by the helpers below. */
+const char *req_param(struct req *r, const char *name);
+/* Required string parameter: on absence sets a 400 "missing" error and returns NULL. */
+const char *req_param_required(struct req *r, const char *name);
+/* Boolean parameter ("true"/"false"/"1"/"0"/"yes"/"no"); *out = def when absent. Returns false
+ * (with a 400 set) on any other value. */
+bool req_param_bool(struct req *r, const char *name, bool def, bool *out);
+/* Integer parameter within [min,max]; *out = def when absent; false (400 set) when invalid. */
+bool req_param_int(struct req *r, const char *name, long long min, long long max, long long def,
+                   long long *out);
+/* Path argument i (0-based, in pattern order). */
+const char *req_arg(struct req *r, size_t i);
+
+/* ---- replies -------------------------------------------------------------------------------- */
+/* Set an error and return -1 (so handlers can `return req_fail(...)`). */
+int req_fail(struct req *r, int http, long code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* 400 / 1605 with params [{name, kind, message, code}] (kind "missing" | "invalid"). */
+int req_fail_param(struct req *r, const char *name, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Internal failure (logged with detail, generic text on the wire): 500 / 1605-less code 0. */
+int req_fail_internal(struct req *r, const char *what);
+/* Add a key to the success body (steals value). Returns 0, or -1 with a 500 on OOM. */
+int req_set(struct req *r, const char *key, json_t *value);
+
+/* Log a server message (not the access log) at a level; printf-style. */
+void srv_log(struct server *s, enum srv_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Timestamps as stored and shown: wall-clock microseconds and API text "YYYY-MM-DD HH:MM:SS". */
+int64_t srv_now_us(void);
+json_t *srv_time_json(int64_t wall_us); /* new reference: "YYYY-MM-DD HH:MM:SS UTC" string */
+
+/* ---- start/stop (http.c) -------------------------------------------------------------------- */
+int srv_start(struct server *s);
+void srv_stop(struct server *s);
+
+/* Bootstrap: on an empty database create the local owner account and write its API key to
+ * <data>/owner.key (0600). Implemented in h_auth.c. */
+int auth_bootstrap_owner(struct server *s);
+/* Resolve a bearer token into a caller (h_auth.c). 0 when resolved, -1 when invalid. */
+int auth_resolve_bearer(struct db_conn *db, const char *token, struct caller *out);
+
+#endif

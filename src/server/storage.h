@@ -1,0 +1,113 @@
+/* storage.h - the node tree of a workspace (api §4), shared by the storage handlers
+ * (h_storage.c) and the tree primitives (storage_tree.c): looking nodes up within the resolved
+ * workspace, rendering them, the name-conflict rules of api §4.4 and the trash model. Every
+ * function filters by r->ws.id, so a node of another workspace behaves exactly like an unknown
+ * id. Owns the nodes table (schema.sql). */
+#ifndef SRV_STORAGE_H
+#define SRV_STORAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "name.h"
+#include "server.h"
+
+/* Deepest nesting allowed: a node has at most STORE_MAX_DEPTH - 1 ancestors. SQLite cascades
+ * ON DELETE through at most 1000 levels (SQLITE_MAX_TRIGGER_DEPTH), so purging a deeper tree
+ * would fail; 500 leaves a wide margin. */
+#define STORE_MAX_DEPTH 500
+/* Bound of every recursive walk (ancestors or descendants); a walk that reaches it means the
+ * tree is corrupt (a cycle), and the request fails instead of looping. */
+#define STORE_WALK_LIMIT 1000
+/* Most nodes one copy request may create. */
+#define STORE_COPY_MAX 10000
+/* Most "name (n)" candidates tried by an auto-rename before giving up with 409. */
+#define STORE_RENAME_MAX 10000
+
+#define STORE_TYPE_SIZE 8
+#define STORE_NAME_SIZE (FIO_NAME_MAX_BYTES + 1)
+
+/* A node as the tree logic needs it (not the full wire object: see store_render). */
+struct store_node {
+    char id[FIO_OPAQUE_ID_SIZE];
+    char parent_id[FIO_OPAQUE_ID_SIZE];    /* "" = the root */
+    char type[STORE_TYPE_SIZE];            /* "file" | "folder" | "note" | "link" */
+    char name[STORE_NAME_SIZE];
+    char deleted_from[FIO_OPAQUE_ID_SIZE]; /* trashed nodes: "" = deleted from the root */
+    bool trashed;    /* the top node of a trashed subtree */
+    bool hidden;     /* trashed itself, or below a trashed ancestor: not live */
+    bool has_watch;  /* store_node_get's watch_id is this node or one of its ancestors */
+    int depth;       /* number of ancestors: 0 for a child of the root */
+};
+
+/* The wire form of the root in paths and in "parent". */
+#define STORE_ROOT "root"
+
+/* A {node} path argument or a parent parameter: "root" (*is_root = true) or an OpaqueId in any
+ * case, with or without display hyphens, normalised into id. On a malformed value sets a 400 /
+ * 1605 param error naming `param` and returns -1. */
+int store_parse_id(struct req *r, const char *text, const char *param, bool *is_root,
+                   char id[FIO_OPAQUE_ID_SIZE]);
+
+/* Look a node up in r->ws and walk its ancestors (bounded) to fill hidden and depth; when
+ * watch_id is not NULL, has_watch tells whether it is the node or an ancestor. Returns 1 when
+ * found, 0 when no such node exists in this workspace, -1 on a database error (500 set). */
+int store_node_get(struct req *r, const char *id, const char *watch_id, struct store_node *out);
+
+/* The columns store_row_json reads, in order, for a SELECT over "nodes n". */
+#define STORE_NODE_COLS                                                                            \
+    "n.id, n.parent_id, n.type, n.name, n.size, n.mimetype, n.hash, n.hash_algo, n.version_id, "  \
+    "n.creator_id, n.trashed, n.deleted_from, n.created, n.modified, n.metadata_title, "          \
+    "n.metadata_short"
+enum {
+    STORE_COL_ID,
+    STORE_COL_PARENT,
+    STORE_COL_TYPE,
+    STORE_COL_NAME,
+    STORE_COL_SIZE,
+    STORE_COL_MIMETYPE,
+    STORE_COL_HASH,
+    STORE_COL_HASH_ALGO,
+    STORE_COL_VERSION,
+    STORE_COL_CREATOR,
+    STORE_COL_TRASHED,
+    STORE_COL_DELETED_FROM,
+    STORE_COL_CREATED,
+    STORE_COL_MODIFIED,
+    STORE_COL_META_TITLE,
+    STORE_COL_META_SHORT,
+};
+/* The node object of api §4.1 from the current row of st (columns STORE_NODE_COLS). under_trash:
+ * the node sits below a trashed ancestor (it is then reported deleted as well). New reference;
+ * NULL on allocation failure. */
+json_t *store_row_json(sqlite3_stmt *st, bool under_trash);
+/* Fetch node id of r->ws and render it. NULL with a 500 set on failure. */
+json_t *store_render(struct req *r, const char *id, bool under_trash);
+/* Render node id and set it as the "node" key of the reply. 0 or -1 (error set). */
+int store_reply_node(struct req *r, const char *id, bool under_trash);
+
+/* A live sibling named exactly `name` in parent (NULL = root), other than exclude_id (may be
+ * NULL). Returns 1 and fills id/type when found, 0 when the name is free, -1 on error. */
+int store_find_sibling(struct req *r, const char *parent, const char *name,
+                       const char *exclude_id, char id[FIO_OPAQUE_ID_SIZE],
+                       char type[STORE_TYPE_SIZE]);
+/* The first free name "name (2)", "name (3)"... in parent; for non-folders the counter goes
+ * before the extension ("a (2).txt"). Returns 0, or -1 with 409 / 1660 after STORE_RENAME_MAX
+ * candidates, or 500. */
+int store_free_name(struct req *r, const char *parent, const char *name, const char *type,
+                    char out[STORE_NAME_SIZE]);
+/* Where a node of `type` named `name` lands in parent when moved, copied or restored there
+ * (api §4.4): a live sibling of the same non-folder type is trashed first; a folder conflict or
+ * a type mismatch auto-renames. keep_id (may be NULL) is never trashed (the source of a copy):
+ * a conflict with it renames. The final name goes to out. 0 or -1 (error set). */
+int store_place(struct req *r, const char *parent, const char *name, const char *type,
+                const char *keep_id, int64_t now, char out[STORE_NAME_SIZE]);
+
+/* Move live node id (whose parent is parent, NULL = root) to the trash. 0 or -1 (500 set). */
+int store_trash(struct req *r, const char *id, const char *parent, int64_t now);
+
+/* Walk the subtree of id (bounded): its height (0 for a leaf) and node count including itself.
+ * 0 or -1 (500 set). */
+int store_subtree_size(struct req *r, const char *id, int *height, long *count);
+
+#endif

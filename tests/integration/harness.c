@@ -1,0 +1,337 @@
+/* harness.c - see harness.h. Servers run as child processes with --kdf-iterations 1000 so tests
+ * that create accounts stay fast; every wait is bounded. */
+#include "harness.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "timeutil.h"
+
+static void die(const char *what)
+{
+    fprintf(stderr, "harness: %s\n", what);
+    abort();
+}
+
+static const char *server_bin(void)
+{
+    const char *b = getenv("FASTIO_SERVER_BIN");
+    if (!b)
+        die("FASTIO_SERVER_BIN is not set (run through ctest)");
+    return b;
+}
+
+int it_server_start(struct it_server *s, const char *data_dir, const char *const *extra_args)
+{
+    static bool global;
+    if (!global) {
+        if (fastio_global_init() != FASTIO_OK)
+            die("fastio_global_init");
+        global = true;
+    }
+    if (!data_dir) {
+        memset(s, 0, sizeof(*s));
+        snprintf(s->dir, sizeof(s->dir), "/tmp/fastio-it-XXXXXX");
+        if (!mkdtemp(s->dir))
+            die("mkdtemp");
+    } else if (data_dir != s->dir) {
+        fio_strlcpy(s->dir, data_dir, sizeof(s->dir));
+    }
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) != 0)
+        die("pipe");
+    char logpath[320];
+    snprintf(logpath, sizeof(logpath), "%s/server.log", s->dir);
+    const char *argv[32];
+    size_t n = 0;
+    argv[n++] = server_bin();
+    argv[n++] = "--data";
+    argv[n++] = s->dir;
+    argv[n++] = "--listen";
+    argv[n++] = "127.0.0.1:0";
+    argv[n++] = "--kdf-iterations";
+    argv[n++] = "1000";
+    argv[n++] = "--access-log";
+    argv[n++] = logpath;
+    for (size_t i = 0; extra_args && extra_args[i] && n < 30; i++)
+        argv[n++] = extra_args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0) {
+        dup2(pfd[1], 1);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(pfd[1]);
+    s->pid = pid;
+    /* Wait (bounded) for "fastio-server: listening on http://127.0.0.1:PORT/current". */
+    char line[512];
+    size_t len = 0;
+    int64_t deadline = fio_mono_ms() + 20000;
+    s->port = 0;
+    while (fio_mono_ms() < deadline && len < sizeof(line) - 1) {
+        struct pollfd p = {pfd[0], POLLIN, 0};
+        int pr = poll(&p, 1, 200);
+        if (pr <= 0)
+            continue;
+        ssize_t r = read(pfd[0], line + len, sizeof(line) - 1 - len);
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+        line[len] = 0;
+        char *nl = strchr(line, '\n');
+        char *at = strstr(line, "127.0.0.1:");
+        if (nl && at) {
+            long long port;
+            char *end = strchr(at + 10, '/');
+            if (end) {
+                *end = 0;
+                if (fio_parse_ll(at + 10, 1, 65535, &port))
+                    s->port = (int)port;
+            }
+            break;
+        }
+    }
+    close(pfd[0]);
+    if (!s->port) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        s->pid = 0;
+        return -1;
+    }
+    snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d/current", s->port);
+    char kp[320];
+    snprintf(kp, sizeof(kp), "%s/owner.key", s->dir);
+    FILE *f = fopen(kp, "re");
+    if (!f)
+        return -1;
+    if (!fgets(s->owner_key, sizeof(s->owner_key), f))
+        s->owner_key[0] = 0;
+    fclose(f);
+    s->owner_key[strcspn(s->owner_key, "\r\n")] = 0;
+    return s->owner_key[0] ? 0 : -1;
+}
+
+int it_server_stop(struct it_server *s)
+{
+    if (s->pid <= 0)
+        return 0;
+    kill(s->pid, SIGTERM);
+    int st = 0;
+    int64_t deadline = fio_mono_ms() + 15000;
+    while (fio_mono_ms() < deadline) {
+        pid_t w = waitpid(s->pid, &st, WNOHANG);
+        if (w == s->pid) {
+            s->pid = 0;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, NULL, 0);
+    s->pid = 0;
+    return -1;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void it_server_cleanup(struct it_server *s)
+{
+    if (s->pid > 0)
+        it_server_stop(s);
+    if (s->dir[0] && strncmp(s->dir, "/tmp/fastio-it-", 15) == 0)
+        nftw(s->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+struct fastio_client *it_client(const struct it_server *s, const char *token)
+{
+    struct fastio_config cfg;
+    fastio_config_init(&cfg);
+    cfg.base_url = s->base;
+    cfg.token = token;
+    cfg.timeout_ms = 30000;
+    struct fastio_error err;
+    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    if (!c)
+        die("fastio_client_new");
+    return c;
+}
+
+void it_new_user(const struct it_server *s, char *token_out, size_t token_size, char *email_out)
+{
+    static unsigned counter;
+    char email[128];
+    snprintf(email, sizeof(email), "user%u.%d.%lld@example.test", ++counter, (int)getpid(),
+             (long long)(fio_wall_us() % 1000000000));
+    struct fastio_client *c = it_client(s, NULL);
+    struct fastio_signup su = {email, "correct horse battery", "Test", "User", false};
+    struct fastio_error err;
+    if (fastio_user_signup(c, &su, NULL, &err) != FASTIO_OK) {
+        fprintf(stderr, "signup: %s\n", err.message);
+        die("signup failed");
+    }
+    char *tok = NULL;
+    if (fastio_user_signin(c, email, "correct horse battery", &tok, NULL, &err) != FASTIO_OK) {
+        fprintf(stderr, "signin: %s\n", err.message);
+        die("signin failed");
+    }
+    fio_strlcpy(token_out, tok, token_size);
+    fastio_free(tok);
+    fastio_client_free(c);
+    if (email_out)
+        fio_strlcpy(email_out, email, 128);
+}
+
+static size_t collect(char *p, size_t size, size_t n, void *ud)
+{
+    struct fio_buf *b = ud;
+    return fio_buf_append(b, p, size * n) ? size * n : 0;
+}
+
+long it_raw(const struct it_server *s, const char *method, const char *path,
+            const char *content_type, const char *body, size_t body_len, const char *authz,
+            char **body_out)
+{
+    return it_raw_h(s, method, path, content_type, body, body_len, authz, body_out, NULL);
+}
+
+long it_raw_h(const struct it_server *s, const char *method, const char *path,
+              const char *content_type, const char *body, size_t body_len, const char *authz,
+              char **body_out, char **headers_out)
+{
+    CURL *h = curl_easy_init();
+    if (!h)
+        die("curl_easy_init");
+    char url[1024];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
+    struct fio_buf b, hb;
+    fio_buf_init(&b, 64u << 20);
+    fio_buf_init(&hb, 1u << 20);
+    struct curl_slist *hdr = NULL;
+    char line[1200];
+    if (content_type) {
+        snprintf(line, sizeof(line), "Content-Type: %s", content_type);
+        hdr = curl_slist_append(hdr, line);
+    }
+    if (authz) {
+        snprintf(line, sizeof(line), "Authorization: %s", authz);
+        hdr = curl_slist_append(hdr, line);
+    }
+    hdr = curl_slist_append(hdr, "Expect:");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &hb);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    }
+    long status = 0;
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(h);
+    if (body_out)
+        *body_out = fio_buf_steal(&b);
+    else
+        fio_buf_release(&b);
+    if (headers_out)
+        *headers_out = fio_buf_steal(&hb);
+    else
+        fio_buf_release(&hb);
+    return status;
+}
+
+static char *read_all_fd(int fd)
+{
+    struct fio_buf b;
+    fio_buf_init(&b, 16u << 20);
+    char tmp[4096];
+    for (;;) {
+        ssize_t r = read(fd, tmp, sizeof(tmp));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        if (!fio_buf_append(&b, tmp, (size_t)r))
+            break;
+    }
+    return fio_buf_steal(&b);
+}
+
+int it_cli(const struct it_server *s, const char *token, char **out, char **err, ...)
+{
+    const char *bin = getenv("FASTIO_CLI_BIN");
+    if (!bin)
+        die("FASTIO_CLI_BIN is not set (run through ctest)");
+    const char *argv[64];
+    size_t n = 0;
+    argv[n++] = bin;
+    argv[n++] = "--api-base";
+    argv[n++] = s->base;
+    if (token) {
+        argv[n++] = "--token";
+        argv[n++] = token;
+    }
+    va_list ap;
+    va_start(ap, err);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && n < 62)
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    char opath[] = "/tmp/fastio-cli-out-XXXXXX", epath[] = "/tmp/fastio-cli-err-XXXXXX";
+    int ofd = mkstemp(opath), efd = mkstemp(epath);
+    if (ofd < 0 || efd < 0)
+        die("mkstemp");
+    unlink(opath);
+    unlink(epath);
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0) {
+        dup2(ofd, 1);
+        dup2(efd, 2);
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul >= 0)
+            dup2(nul, 0);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    lseek(ofd, 0, SEEK_SET);
+    lseek(efd, 0, SEEK_SET);
+    if (out)
+        *out = read_all_fd(ofd);
+    if (err)
+        *err = read_all_fd(efd);
+    close(ofd);
+    close(efd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

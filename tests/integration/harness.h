@@ -1,0 +1,71 @@
+/* harness.h - integration-test support: start a real fastio-server on a free 127.0.0.1 port with
+ * a temporary data directory, make libfastio clients for it, run the fastio binary against it. */
+#ifndef IT_HARNESS_H
+#define IT_HARNESS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <fastio/fastio.h>
+
+struct it_server {
+    pid_t pid;
+    char dir[256];       /* data directory */
+    int port;
+    char base[128];      /* http://127.0.0.1:PORT/current */
+    char owner_key[128]; /* API key the server wrote to DIR/owner.key */
+};
+
+/* Start a server. data_dir NULL = a new temporary directory (removed by it_server_cleanup);
+ * otherwise reuse that directory (restart tests). extra_args: NULL-terminated list of extra
+ * command-line arguments or NULL. Returns 0 when the server answers /ping/. */
+int it_server_start(struct it_server *s, const char *data_dir, const char *const *extra_args);
+/* SIGTERM and wait (bounded); returns the exit status (0 = clean shutdown), -1 on timeout
+ * (then the server is killed). The data directory stays. */
+int it_server_stop(struct it_server *s);
+/* Remove the data directory. */
+void it_server_cleanup(struct it_server *s);
+
+/* A client for the server with the given bearer token (NULL = none). Aborts the test on
+ * failure. Free with fastio_client_free. */
+struct fastio_client *it_client(const struct it_server *s, const char *token);
+
+/* Sign up a new account with a unique email and sign it in; returns the token (static buffer
+ * per call slot: copy it) and stores the email in email_out (size >= 128) when not NULL. */
+void it_new_user(const struct it_server *s, char *token_out, size_t token_size, char *email_out);
+
+/* Send a raw HTTP request with libcurl (for malformed input the library would never send).
+ * Returns the HTTP status; *body_out (may be NULL) gets the response body (free()). */
+long it_raw(const struct it_server *s, const char *method, const char *path,
+            const char *content_type, const char *body, size_t body_len, const char *authz,
+            char **body_out);
+/* The same, also returning the raw response header block in *headers_out (free()). */
+long it_raw_h(const struct it_server *s, const char *method, const char *path,
+              const char *content_type, const char *body, size_t body_len, const char *authz,
+              char **body_out, char **headers_out);
+
+/* Run the fastio CLI with --api-base pointing at the server and the given args (NULL-ended).
+ * token NULL = no --token. stdout / stderr are captured into *out / *err (free(); may be NULL
+ * args). Returns the exit code, or -1 when it could not run. */
+int it_cli(const struct it_server *s, const char *token, char **out, char **err, ...);
+
+/* main() for integration test programs: like TEST_MAIN (tests/unit/testmain.h) - runs every
+ * case, or the one named in argv[1] - with a group setup/teardown (e.g. one server per run). */
+#define IT_MAIN(tests, setup, teardown)                                                            \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        if (argc == 2) {                                                                           \
+            int found_ = 0;                                                                        \
+            for (size_t i_ = 0; i_ < sizeof(tests) / sizeof((tests)[0]); i_++)                     \
+                if ((tests)[i_].name && strcmp((tests)[i_].name, argv[1]) == 0)                    \
+                    found_ = 1;                                                                    \
+            if (!found_) {                                                                         \
+                fprintf(stderr, "%s: no test case named '%s'\n", argv[0], argv[1]);               \
+                return 1;                                                                          \
+            }                                                                                      \
+            cmocka_set_test_filter(argv[1]);                                                       \
+        }                                                                                          \
+        return cmocka_run_group_tests(tests, setup, teardown);                                     \
+    }
+
+#endif
