@@ -257,6 +257,14 @@ sqlite3_stmt *db_stmt(struct db_conn *c, const char *sql)
 
 static int bind_va(sqlite3_stmt *st, const char *fmt, va_list ap)
 {
+    /* A format longer than the statement's parameter list is a programming error (and would
+     * read varargs the caller may not have passed): refuse it before touching any argument.
+     * Shorter is allowed: callers may bind the remaining parameters themselves. */
+    if ((int)strlen(fmt ? fmt : "") > sqlite3_bind_parameter_count(st)) {
+        fprintf(stderr, "db_bind: format '%s' does not match %d parameters of: %s\n",
+                fmt ? fmt : "", sqlite3_bind_parameter_count(st), sqlite3_sql(st));
+        return SQLITE_MISUSE;
+    }
     int idx = 1;
     for (const char *f = fmt; f && *f; f++, idx++) {
         int rc;

@@ -437,14 +437,13 @@ int h_apikey_create(struct req *r)
     sqlite3_stmt *st = db_stmt(r->db, "INSERT INTO api_keys(id, user_id, key_hash, key_prefix, "
                                       "memo, scopes, agent_name, expires, created, updated) "
                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)");
-    int rc = st ? db_bind(st, "ttttttt", id, r->caller.user_id, hash, prefix,
-                          f.memo ? f.memo : "", f.scopes, f.agent_name)
-                : SQLITE_ERROR;
-    if (rc == SQLITE_OK)
-        rc = (f.has_expires && !f.expires_null) ? sqlite3_bind_int64(st, 8, f.expires)
-                                                 : sqlite3_bind_null(st, 8);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(st, 9, now);
+    int rc = SQLITE_ERROR;
+    if (st && f.has_expires && !f.expires_null)
+        rc = db_bind(st, "tttttttii", id, r->caller.user_id, hash, prefix, f.memo ? f.memo : "",
+                     f.scopes, f.agent_name, f.expires, now);
+    else if (st)
+        rc = db_bind(st, "tttttttni", id, r->caller.user_id, hash, prefix, f.memo ? f.memo : "",
+                     f.scopes, f.agent_name, now);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     if (st)

@@ -93,13 +93,16 @@ static int json_to_params(struct req *r)
         } else if (json_is_boolean(v))
             text = json_is_true(v) ? "true" : "false";
         else if (json_is_null(v))
-            continue;
+            text = "null"; /* JSON null clears a field, like the form value "null" */
         else {
             dumped = json_dumps(v, JSON_COMPACT);
             if (!dumped)
                 return req_fail(r, 500, 0, "Out of memory");
             text = dumped;
         }
+        if (strlen(key) == 0 || (json_is_string(v) && strlen(text) != json_string_length(v)))
+            return req_fail_param(r, *key ? key : "(empty)", "invalid",
+                                  "JSON member names must be non-empty and values free of NUL");
         bool ok = fio_form_add(&r->form, key, text);
         free(dumped);
         if (!ok)
@@ -118,6 +121,13 @@ static int parse_body(struct req *r)
             return req_fail(r, 400, API_ERR_INVALID,
                             "Malformed form body (bad escape or more than %d fields)",
                             SRV_MAX_FIELDS);
+        /* Parameters are C strings from here on: a %00 inside a value is refused rather than
+         * silently cutting the value short. */
+        for (size_t i = 0; i < r->form.count; i++)
+            if (strlen(r->form.fields[i].value) != r->form.fields[i].value_len)
+                return req_fail_param(r, r->form.fields[i].name, "invalid",
+                                      "The parameter '%s' contains a NUL byte",
+                                      r->form.fields[i].name);
         return 0;
     }
     if (strncasecmp(ct, "application/json", 16) == 0) {

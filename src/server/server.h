@@ -148,8 +148,8 @@ typedef int (*handler_fn)(struct req *r);
 
 /* ---- parameters ---------------------------------------------------------------------------- */
 /* A request parameter by name: the form body, then a JSON body's string/number/bool member,
- * then the query string. Borrowed; NULL when absent. Values are NUL-terminated; a value with an
- * embedded NUL byte is reported as invalid by the helpers below. */
+ * then the query string. Borrowed; NULL when absent. Values are NUL-terminated C strings: a body
+ * parameter with an embedded NUL byte is refused (400) before any handler runs. */
 const char *req_param(struct req *r, const char *name);
 /* Required string parameter: on absence sets a 400 "missing" error and returns NULL. */
 const char *req_param_required(struct req *r, const char *name);
