@@ -91,12 +91,11 @@ static int migrate(struct db_conn *c, int *version, char *errbuf, size_t errlen)
         goto fail;
     int current = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(c->db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", -1,
-                           &st, NULL) != SQLITE_OK)
+    /* Migrations are tracked one by one, not by the highest number: blocks written in parallel
+     * may land in any order, and each must still be applied exactly once. */
+    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM schema_migrations WHERE version = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
         goto fail_db;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        current = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
 
     static const char marker[] = "-- migration ";
     const char *p = find_marker(store_schema_sql, marker);
@@ -114,14 +113,20 @@ static int migrate(struct db_conn *c, int *version, char *errbuf, size_t errlen)
         nbuf[nl] = 0;
         if (!fio_parse_ll(nbuf, 1, 1000000, &n)) {
             snprintf(errbuf, errlen, "schema.sql: bad migration marker '%s'", nbuf);
+            sqlite3_finalize(st);
             return -1;
         }
         const char *next = find_marker(eol, marker);
         size_t blen = next ? (size_t)(next - eol) : strlen(eol);
-        if (n > current) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, n);
+        bool applied = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+        if (!applied) {
             char *block = fio_slice_dup(fio_slice_make(eol, blen));
             if (!block) {
                 snprintf(errbuf, errlen, "out of memory");
+                sqlite3_finalize(st);
                 return -1;
             }
             int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
@@ -142,12 +147,15 @@ static int migrate(struct db_conn *c, int *version, char *errbuf, size_t errlen)
                 snprintf(errbuf, errlen, "migration %lld failed: %s", n, msg ? msg : "?");
                 sqlite3_free(msg);
                 sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+                sqlite3_finalize(st);
                 return -1;
             }
-            current = (int)n;
         }
+        if (n > current)
+            current = (int)n;
         p = next;
     }
+    sqlite3_finalize(st);
     *version = current;
     return 0;
 fail_db:

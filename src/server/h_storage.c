@@ -2,19 +2,17 @@
  * keyset paging, node details (single and bulk), create folders, move, copy, rename/update,
  * trash, restore, purge and empty the trash. The router has already resolved the workspace
  * (r->ws), checked the caller's role and opened a transaction for writes; the tree primitives
- * are in storage_tree.c, the paging cursor in cursor.c. */
+ * are in storage_tree.c, the listings in storage_list.c, the paging cursor in cursor.c. */
 #include "handlers.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "cursor.h"
 #include "storage.h"
 
 #define XSTR(x) STR(x)
 #define STR(x) #x
 
-#define LIST_PAGE_DEFAULT 100
 #define BULK_MAX_IDS 25
 #define BULK_ECHO_MAX 64
 #define META_TITLE_MAX 50
@@ -22,30 +20,11 @@
 
 /* ---- parameters ----------------------------------------------------------------------------- */
 
-/* A parameter, refusing values with an embedded NUL byte (the form decoder keeps their real
- * length; a C string would silently cut them). NULL without error when absent. */
-static const char *param_text(struct req *r, const char *name, bool *bad)
-{
-    *bad = false;
-    const char *v = req_param(r, name);
-    if (!v)
-        return NULL;
-    for (size_t i = 0; i < r->form.count; i++) {
-        if (strcmp(r->form.fields[i].name, name) == 0) {
-            *bad = r->form.fields[i].value_len != strlen(v);
-            break;
-        }
-    }
-    if (*bad)
-        req_fail_param(r, name, "invalid", "The parameter '%s' contains a NUL byte", name);
-    return v;
-}
-
 /* A node name parameter checked by the shared rules (reliability.md "Names and paths"). */
 static const char *param_name(struct req *r, const char *pname)
 {
     bool bad;
-    const char *v = param_text(r, pname, &bad);
+    const char *v = store_param(r, pname, &bad);
     if (bad)
         return NULL;
     if (!v) {
@@ -129,183 +108,23 @@ static int depth_check(struct req *r, const char *id, int old_depth, int new_dep
     return 0;
 }
 
-/* ---- listing (api §1.5 cursor style) -------------------------------------------------------- */
-
-/* One statement per (sort, direction, first page or not): the statement cache keys on the SQL
- * pointer, and each keyset predicate needs its own index range. Parameters: ?1 workspace,
- * ?2 parent (NULL: root or trash), ?3 trashed (0 folder listing, 1 trash), ?4 ?5 key values of
- * the cursor row, ?6 its id, ?7 row limit. Trashed top nodes are detached (parent NULL), so the
- * trash is "parent IS NULL AND trashed = 1" and shares the indexes of the listings. */
-#define LIST_SELECT                                                                                \
-    "SELECT " STORE_NODE_COLS " FROM nodes n WHERE n.workspace_id = ?1 AND n.parent_id IS ?2 "    \
-    "AND n.trashed = ?3"
-#define LIST_Q(after, order) LIST_SELECT after " ORDER BY " order " LIMIT ?7"
-#define LIST_PAIR(cols, keys)                                                                      \
-    {LIST_Q("", cols), LIST_Q(" AND (" cols ") > (" keys ")", cols)}
-#define LIST_PAIR_DESC(cols, cols_desc, keys)                                                      \
-    {LIST_Q("", cols_desc), LIST_Q(" AND (" cols ") < (" keys ")", cols_desc)}
-
-static const char *const LIST_SQL[CURSOR_SORT_COUNT][2][2] = {
-    [CURSOR_SORT_NAME] = {LIST_PAIR("n.name, n.id", "?4, ?6"),
-                          LIST_PAIR_DESC("n.name, n.id", "n.name DESC, n.id DESC", "?4, ?6")},
-    [CURSOR_SORT_UPDATED] = {LIST_PAIR("n.modified, n.id", "?4, ?6"),
-                             LIST_PAIR_DESC("n.modified, n.id", "n.modified DESC, n.id DESC",
-                                            "?4, ?6")},
-    [CURSOR_SORT_CREATED] = {LIST_PAIR("n.created, n.id", "?4, ?6"),
-                             LIST_PAIR_DESC("n.created, n.id", "n.created DESC, n.id DESC",
-                                            "?4, ?6")},
-    [CURSOR_SORT_TYPE] = {LIST_PAIR("n.type, n.name, n.id", "?4, ?5, ?6"),
-                          LIST_PAIR_DESC("n.type, n.name, n.id",
-                                         "n.type DESC, n.name DESC, n.id DESC", "?4, ?5, ?6")},
-};
-
-struct list_params {
-    enum cursor_sort sort;
-    bool desc;
-    int page_size;
-    const char *cursor; /* NULL or "" = first page */
-};
-
-static int list_params_parse(struct req *r, struct list_params *lp)
-{
-    bool bad;
-    const char *v = param_text(r, "sort_by", &bad);
-    if (bad)
-        return -1;
-    lp->sort = CURSOR_SORT_NAME;
-    if (v && *v && !cursor_sort_parse(v, &lp->sort))
-        return req_fail_param(r, "sort_by", "invalid",
-                              "sort_by must be one of name, updated, created, type");
-    v = param_text(r, "sort_dir", &bad);
-    if (bad)
-        return -1;
-    lp->desc = false;
-    if (v && *v) {
-        if (strcmp(v, "desc") == 0)
-            lp->desc = true;
-        else if (strcmp(v, "asc") != 0)
-            return req_fail_param(r, "sort_dir", "invalid", "sort_dir must be asc or desc");
-    }
-    v = param_text(r, "page_size", &bad);
-    if (bad)
-        return -1;
-    lp->page_size = LIST_PAGE_DEFAULT;
-    if (v && *v) {
-        long long n = 0;
-        /* api §12: only 100, 250 and 500 are accepted */
-        if (!fio_parse_ll(v, 1, 500, &n) || (n != 100 && n != 250 && n != 500))
-            return req_fail_param(r, "page_size", "invalid", "page_size must be 100, 250 or 500");
-        lp->page_size = (int)n;
-    }
-    lp->cursor = param_text(r, "cursor", &bad);
-    return bad ? -1 : 0;
-}
-
-/* Run one page of a listing and set {nodes, next_cursor}. scope: the cursor's listing name. */
-static int list_page(struct req *r, const struct list_params *lp, const char *scope,
-                     const char *parent, int trashed)
-{
-    struct cursor after;
-    bool have_cursor = lp->cursor && *lp->cursor;
-    if (have_cursor) {
-        enum cursor_status cs =
-            cursor_decode(lp->cursor, strlen(lp->cursor), lp->sort, lp->desc, scope, &after);
-        if (cs == CURSOR_MISMATCH)
-            return req_fail_param(r, "cursor", "invalid",
-                                  "The cursor belongs to another listing (folder, sort_by or "
-                                  "sort_dir differ)");
-        if (cs != CURSOR_OK)
-            return req_fail_param(r, "cursor", "invalid", "The cursor is invalid");
-    }
-    sqlite3_stmt *st = db_query(r->db, LIST_SQL[lp->sort][lp->desc][have_cursor], "ttd", r->ws.id,
-                                parent, trashed);
-    if (!st)
-        return req_fail_internal(r, "list prepare");
-    int brc = SQLITE_OK;
-    if (have_cursor) {
-        if (lp->sort == CURSOR_SORT_UPDATED || lp->sort == CURSOR_SORT_CREATED) {
-            brc = sqlite3_bind_int64(st, 4, after.time);
-        } else if (lp->sort == CURSOR_SORT_TYPE) {
-            brc = sqlite3_bind_text(st, 4, after.type, -1, SQLITE_TRANSIENT);
-            if (brc == SQLITE_OK)
-                brc = sqlite3_bind_text(st, 5, after.name, -1, SQLITE_TRANSIENT);
-        } else {
-            brc = sqlite3_bind_text(st, 4, after.name, -1, SQLITE_TRANSIENT);
-        }
-        if (brc == SQLITE_OK)
-            brc = sqlite3_bind_text(st, 6, after.id, -1, SQLITE_TRANSIENT);
-    }
-    if (brc == SQLITE_OK)
-        brc = sqlite3_bind_int(st, 7, lp->page_size + 1); /* one more: are there more pages? */
-    if (brc != SQLITE_OK) {
-        sqlite3_reset(st);
-        return req_fail_internal(r, "list bind");
-    }
-
-    json_t *nodes = json_array();
-    struct cursor last;
-    memset(&last, 0, sizeof(last));
-    int n = 0, rc = SQLITE_DONE;
-    bool more = false, ok = nodes != NULL;
-    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == lp->page_size) {
-            more = true;
-            break;
-        }
-        json_t *o = store_row_json(st, false);
-        ok = o && json_array_append_new(nodes, o) == 0;
-        ok = ok && fio_strlcpy(last.id, db_col_text(st, STORE_COL_ID), sizeof(last.id)) &&
-             fio_strlcpy(last.name, db_col_text(st, STORE_COL_NAME), sizeof(last.name)) &&
-             fio_strlcpy(last.type, db_col_text(st, STORE_COL_TYPE), sizeof(last.type));
-        last.time = sqlite3_column_int64(
-            st, lp->sort == CURSOR_SORT_CREATED ? STORE_COL_CREATED : STORE_COL_MODIFIED);
-        n++;
-    }
-    if (ok && !more && rc != SQLITE_DONE)
-        ok = false;
-    sqlite3_reset(st);
-    if (!ok) {
-        json_decref(nodes);
-        return req_fail_internal(r, "list rows");
-    }
-    json_t *next = json_null();
-    if (more) {
-        char text[CURSOR_TEXT_SIZE];
-        last.sort = lp->sort;
-        last.desc = lp->desc;
-        fio_strlcpy(last.scope, scope, sizeof(last.scope));
-        if (!cursor_encode(&last, text, sizeof(text))) {
-            json_decref(nodes);
-            return req_fail_internal(r, "cursor encode");
-        }
-        next = json_string(text);
-    }
-    if (req_set(r, "nodes", nodes) != 0) {
-        json_decref(next);
-        return -1;
-    }
-    return req_set(r, "next_cursor", next);
-}
+/* ---- listing (api §1.5 cursor style; storage_list.c) ------------------------------------ */
 
 int h_st_list(struct req *r)
 {
-    struct list_params lp;
     bool is_root;
     char id[FIO_OPAQUE_ID_SIZE];
     int depth;
-    if (node_arg(r, NULL, &is_root, id) != 0 || list_params_parse(r, &lp) != 0)
+    if (node_arg(r, NULL, &is_root, id) != 0)
         return -1;
     if (live_folder(r, is_root, id, "node", NULL, &depth) != 0)
         return -1;
-    return list_page(r, &lp, is_root ? STORE_ROOT : id, is_root ? NULL : id, 0);
+    return store_list(r, is_root ? STORE_ROOT : id, is_root ? NULL : id, false);
 }
 
 int h_st_trash_list(struct req *r)
 {
-    struct list_params lp;
-    if (list_params_parse(r, &lp) != 0)
-        return -1;
-    return list_page(r, &lp, "trash", NULL, 1);
+    return store_list(r, "trash", NULL, true);
 }
 
 /* ---- details (single and bulk) -------------------------------------------------------------- */
@@ -479,7 +298,7 @@ static int relocate_begin(struct req *r, const char *what, struct relocate *rl)
     bool bad;
     if (node_arg(r, what, &is_root, id) != 0)
         return -1;
-    const char *ptext = param_text(r, "parent", &bad);
+    const char *ptext = store_param(r, "parent", &bad);
     if (bad)
         return -1;
     if (!ptext || !*ptext)
@@ -650,7 +469,7 @@ done:
 static int meta_param(struct req *r, const char *pname, size_t max, bool *set, char **out)
 {
     bool bad;
-    const char *v = param_text(r, pname, &bad);
+    const char *v = store_param(r, pname, &bad);
     *set = false;
     *out = NULL;
     if (bad)
@@ -701,7 +520,7 @@ int h_st_update(struct req *r)
     int ret = -1;
     if (node_arg(r, "updated", &is_root, id) != 0)
         return -1;
-    const char *from = param_text(r, "from", &bad);
+    const char *from = store_param(r, "from", &bad);
     if (bad)
         return -1;
     if (from) /* content versions arrive with uploads (api §5); until then say so plainly */

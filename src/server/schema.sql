@@ -1,6 +1,9 @@
 -- schema.sql - the whole metadata schema of fastio-server, as numbered migrations.
--- Each block starting with "-- migration N" is applied once, in order, inside one transaction,
--- and recorded in schema_migrations. Never edit an applied migration: append a new one.
+-- Each block starting with "-- migration N" is applied once, in file order, inside one
+-- transaction, and recorded in schema_migrations (each number individually, so blocks may land
+-- in any order). Never edit a landed migration: append a new one.
+-- Reserved numbers: 2 OAuth and rate limits (issue 4), 3 members/invitations/events (issue 5),
+-- 4 uploads, blobs and versions (issue 3), 5 locks (issue 6); later work takes 6 and up.
 -- Times are wall-clock microseconds since the epoch (INTEGER). Ids are TEXT (api §1.7).
 
 -- migration 1

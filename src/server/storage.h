@@ -49,6 +49,11 @@ struct store_node {
 int store_parse_id(struct req *r, const char *text, const char *param, bool *is_root,
                    char id[FIO_OPAQUE_ID_SIZE]);
 
+/* A request parameter (req_param), refusing a value with an embedded NUL byte (the form
+ * decoder keeps its real length; as a C string it would be silently cut): then *bad is set, a
+ * 400 param error too, and the return value must be ignored. NULL without error when absent. */
+const char *store_param(struct req *r, const char *name, bool *bad);
+
 /* Look a node up in r->ws and walk its ancestors (bounded) to fill hidden and depth; when
  * watch_id is not NULL, has_watch tells whether it is the node or an ancestor. Returns 1 when
  * found, 0 when no such node exists in this workspace, -1 on a database error (500 set). */
@@ -109,5 +114,11 @@ int store_trash(struct req *r, const char *id, const char *parent, int64_t now);
 /* Walk the subtree of id (bounded): its height (0 for a leaf) and node count including itself.
  * 0 or -1 (500 set). */
 int store_subtree_size(struct req *r, const char *id, int *height, long *count);
+
+/* One page of a listing (storage_list.c): reads sort_by, sort_dir, page_size and cursor, and
+ * sets {nodes, next_cursor}. scope names the listing inside cursors ("root", "trash" or the
+ * folder id); parent is the folder (NULL = root, or the trash when trash is true). The caller
+ * has checked that the folder is live. 0 or -1 (error set). */
+int store_list(struct req *r, const char *scope, const char *parent, bool trash);
 
 #endif

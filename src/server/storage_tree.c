@@ -33,6 +33,23 @@ int store_parse_id(struct req *r, const char *text, const char *param, bool *is_
     return 0;
 }
 
+const char *store_param(struct req *r, const char *name, bool *bad)
+{
+    *bad = false;
+    const char *v = req_param(r, name);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < r->form.count; i++) {
+        if (strcmp(r->form.fields[i].name, name) == 0) {
+            *bad = r->form.fields[i].value_len != strlen(v);
+            break;
+        }
+    }
+    if (*bad)
+        req_fail_param(r, name, "invalid", "The parameter '%s' contains a NUL byte", name);
+    return v;
+}
+
 int store_node_get(struct req *r, const char *id, const char *watch_id, struct store_node *out)
 {
     /* One statement: the node itself, and over its ancestors (itself included) whether any is
