@@ -15,6 +15,11 @@
 #ifndef FASTIO_ENDPOINTS_H
 #define FASTIO_ENDPOINTS_H
 
+/* Each API area keeps its rows in its own header (same row format), appended to the list. */
+#include "fastio/endpoints_auth.h"     /* OAuth, sessions, scopes (api §2.5) */
+#include "fastio/endpoints_members.h"  /* members, invitations, transfer, events (api §3.3, §3.5) */
+#include "fastio/endpoints_transfer.h" /* uploads, downloads, versions (api §5, §6) */
+
 #define FASTIO_ENDPOINT_LIST(X)                                                                    \
     /* health: api §9.6 */                                                                         \
     X(PING, GET, QUERY, NONE, SAFE, "/ping/", "")                                                  \
@@ -57,6 +62,9 @@
     X(STORAGE_DELETE, DELETE, QUERY, BEARER, SAFE, "/workspace/{}/storage/{}/delete/", "node")     \
     X(STORAGE_RESTORE, POST, FORM, BEARER, SAFE, "/workspace/{}/storage/{}/restore/", "node")      \
     X(STORAGE_PURGE, DELETE, QUERY, BEARER, SAFE, "/workspace/{}/storage/{}/purge/", "")           \
-    X(STORAGE_TRASH_EMPTY, DELETE, QUERY, BEARER, SAFE, "/workspace/{}/storage/trash/delete/", "")
+    X(STORAGE_TRASH_EMPTY, DELETE, QUERY, BEARER, SAFE, "/workspace/{}/storage/trash/delete/", "") \
+    FASTIO_ENDPOINTS_AUTH(X)                                                                       \
+    FASTIO_ENDPOINTS_MEMBERS(X)                                                                    \
+    FASTIO_ENDPOINTS_TRANSFER(X)
 
 #endif
