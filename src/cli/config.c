@@ -181,12 +181,25 @@ static char *trimmed_copy(const char *s, size_t n)
     return fio_slice_dup(fio_slice_make(s, n));
 }
 
+/* The local owner key is offered only to a server on this machine: a loopback http:// base
+ * (127.0.0.0/8, localhost, [::1]) on any port. It is never sent anywhere else. */
 static bool is_local_default(const char *base)
 {
-    size_t n = strlen(base), d = strlen(CLI_LOCAL_BASE);
-    while (n > d && base[n - 1] == '/')
-        n--;
-    return n == d && memcmp(base, CLI_LOCAL_BASE, d) == 0;
+    static const char *const hosts[] = {"http://127.", "http://localhost:", "http://localhost/",
+                                        "http://[::1]:", "http://[::1]/"};
+    for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+        size_t hl = strlen(hosts[i]);
+        if (strncmp(base, hosts[i], hl) != 0)
+            continue;
+        if (i == 0) { /* 127.a.b.c: digits and dots up to ':' or '/' */
+            const char *p = base + hl;
+            while ((*p >= '0' && *p <= '9') || *p == '.')
+                p++;
+            return *p == ':' || *p == '/';
+        }
+        return true;
+    }
+    return false;
 }
 
 static int set_token(struct cli_ctx *ctx, const char *tok, enum cli_token_source src,

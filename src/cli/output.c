@@ -416,7 +416,7 @@ void cli_print_api_error(const struct cli_ctx *ctx, const struct fastio_error *e
     else if (err->api_code)
         snprintf(tail, sizeof(tail), " (code %ld)", err->api_code);
     cli_errorf(ctx, "%s%s", msg, tail);
-    if (err->status == FASTIO_AUTH)
+    if (err->status == FASTIO_AUTH && !(ctx->what && strcmp(ctx->what, "auth login") == 0))
         fputs("hint: check the token, or sign in again with 'fastio auth login'\n", stderr);
     else if (err->status == FASTIO_RATE_LIMITED && err->retry_after_ms > 0)
         fprintf(stderr, "hint: rate limited; retry in %ld s\n", (err->retry_after_ms + 999) / 1000);

@@ -83,16 +83,17 @@ bool cursor_encode(const struct cursor *c, char *out, size_t out_size)
         key = json_pack("[I]", (json_int_t)c->time);
         break;
     case CURSOR_SORT_TYPE:
-        if (!node_type_valid(c->type) || !key_name_valid(c->name, strnlen(c->name, sizeof(c->name))))
+        if (!node_type_valid(c->type) ||
+            !key_name_valid(c->name, strnlen(c->name, sizeof(c->name))))
             goto done;
         key = json_pack("[s, s]", c->type, c->name);
         break;
     }
     if (!key)
         goto done;
-    root = json_pack("{s:i, s:s, s:s, s:s, s:O, s:s}", "v", CURSOR_VERSION, "s",
-                     SORT_NAMES[c->sort], "d", c->desc ? "desc" : "asc", "p", c->scope, "k", key,
-                     "i", c->id);
+    root =
+        json_pack("{s:i, s:s, s:s, s:s, s:O, s:s}", "v", CURSOR_VERSION, "s", SORT_NAMES[c->sort],
+                  "d", c->desc ? "desc" : "asc", "p", c->scope, "k", key, "i", c->id);
     if (!root)
         goto done;
     txt = json_dumps(root, JSON_COMPACT);
@@ -154,8 +155,8 @@ enum cursor_status cursor_decode(const char *text, size_t n, enum cursor_sort so
     const char *s_sort = NULL, *s_dir = NULL, *s_scope = NULL, *s_id = NULL;
     json_t *key = NULL;
     /* JSON_STRICT: every member present, no other member, each of the stated type. */
-    if (json_unpack_ex(root, &je, JSON_STRICT, "{s:I, s:s, s:s, s:s, s:o, s:s}", "v", &version,
-                       "s", &s_sort, "d", &s_dir, "p", &s_scope, "k", &key, "i", &s_id) != 0)
+    if (json_unpack_ex(root, &je, JSON_STRICT, "{s:I, s:s, s:s, s:s, s:o, s:s}", "v", &version, "s",
+                       &s_sort, "d", &s_dir, "p", &s_scope, "k", &key, "i", &s_id) != 0)
         goto done;
     if (version != CURSOR_VERSION)
         goto done;

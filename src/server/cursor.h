@@ -38,17 +38,17 @@ enum cursor_sort {
 struct cursor {
     enum cursor_sort sort;
     bool desc;
-    char scope[CURSOR_SCOPE_SIZE];  /* the listing: "root", "trash" or a folder id */
-    char type[CURSOR_TYPE_SIZE];    /* CURSOR_SORT_TYPE: "file" | "folder" | "note" | "link" */
-    char name[CURSOR_NAME_SIZE];    /* CURSOR_SORT_NAME, CURSOR_SORT_TYPE; no NUL inside */
-    int64_t time;                   /* CURSOR_SORT_UPDATED / _CREATED: wall microseconds */
-    char id[FIO_OPAQUE_ID_SIZE];    /* the last row's node id, normalised */
+    char scope[CURSOR_SCOPE_SIZE]; /* the listing: "root", "trash" or a folder id */
+    char type[CURSOR_TYPE_SIZE];   /* CURSOR_SORT_TYPE: "file" | "folder" | "note" | "link" */
+    char name[CURSOR_NAME_SIZE];   /* CURSOR_SORT_NAME, CURSOR_SORT_TYPE; no NUL inside */
+    int64_t time;                  /* CURSOR_SORT_UPDATED / _CREATED: wall microseconds */
+    char id[FIO_OPAQUE_ID_SIZE];   /* the last row's node id, normalised */
 };
 
 enum cursor_status {
     CURSOR_OK = 0,
-    CURSOR_MALFORMED,  /* not base64url, not our JSON, wrong version, bad key types or values */
-    CURSOR_MISMATCH,   /* well formed, but made for another sort, direction or folder */
+    CURSOR_MALFORMED, /* not base64url, not our JSON, wrong version, bad key types or values */
+    CURSOR_MISMATCH,  /* well formed, but made for another sort, direction or folder */
 };
 
 /* "name" -> CURSOR_SORT_NAME etc.; false for any other word (case-sensitive). */

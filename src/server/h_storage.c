@@ -112,9 +112,9 @@ static int depth_check(struct req *r, const char *id, int old_depth, int new_dep
 
 int h_st_list(struct req *r)
 {
-    bool is_root;
+    bool is_root = false;
     char id[FIO_OPAQUE_ID_SIZE];
-    int depth;
+    int depth = 0;
     if (node_arg(r, NULL, &is_root, id) != 0)
         return -1;
     if (live_folder(r, is_root, id, "node", NULL, &depth) != 0)
@@ -237,9 +237,9 @@ int h_st_details(struct req *r)
 
 int h_st_createfolder(struct req *r)
 {
-    bool is_root, force;
+    bool is_root = false, force = false;
     char pid[FIO_OPAQUE_ID_SIZE];
-    int depth;
+    int depth = 0;
     if (node_arg(r, NULL, &is_root, pid) != 0)
         return -1;
     const char *name = param_name(r, "name");
@@ -293,6 +293,7 @@ struct relocate {
 
 static int relocate_begin(struct req *r, const char *what, struct relocate *rl)
 {
+    memset(rl, 0, sizeof(*rl));
     bool is_root;
     char id[FIO_OPAQUE_ID_SIZE];
     bool bad;
@@ -349,7 +350,7 @@ static const char *copy_lookup(struct copy_item **index, size_t n, const char *o
 {
     struct copy_item key, *kp = &key;
     fio_strlcpy(key.old_id, old_id, sizeof(key.old_id));
-    struct copy_item **hit = bsearch(&kp, index, n, sizeof(*index), cmp_old_id);
+    struct copy_item **hit = bsearch(&kp, index, n, sizeof(struct copy_item *), cmp_old_id);
     return hit ? (*hit)->new_id : NULL;
 }
 
@@ -357,15 +358,16 @@ static const char *copy_lookup(struct copy_item **index, size_t n, const char *o
 static int copy_load(struct req *r, const char *id, struct copy_item *items, size_t max,
                      size_t *count, int *height)
 {
-    sqlite3_stmt *st = db_query(
-        r->db,
-        "WITH RECURSIVE d(id, parent, depth) AS ("
-        " SELECT ?2, NULL, 0"
-        " UNION ALL"
-        " SELECT n.id, n.parent_id, d.depth + 1 FROM nodes n JOIN d ON n.parent_id = d.id"
-        " WHERE n.workspace_id = ?1 AND d.depth < " XSTR(STORE_WALK_LIMIT) " ORDER BY 3 LIMIT ?3)"
-        " SELECT id, COALESCE(parent, ''), depth FROM d",
-        "tti", r->ws.id, id, (int64_t)max);
+    sqlite3_stmt *st =
+        db_query(r->db,
+                 "WITH RECURSIVE d(id, parent, depth) AS ("
+                 " SELECT ?2, NULL, 0"
+                 " UNION ALL"
+                 " SELECT n.id, n.parent_id, d.depth + 1 FROM nodes n JOIN d ON n.parent_id = d.id"
+                 " WHERE n.workspace_id = ?1 AND d.depth < " XSTR(
+                     STORE_WALK_LIMIT) " ORDER BY 3 LIMIT ?3)"
+                                       " SELECT id, COALESCE(parent, ''), depth FROM d",
+                 "tti", r->ws.id, id, (int64_t)max);
     if (!st)
         return req_fail_internal(r, "copy walk");
     size_t n = 0;
@@ -395,7 +397,7 @@ int h_st_copy(struct req *r)
     /* one extra row tells "too many" from "exactly the maximum" */
     size_t cap = STORE_COPY_MAX + 1, n = 0;
     struct copy_item *items = calloc(cap, sizeof(*items));
-    struct copy_item **index = calloc(cap, sizeof(*index));
+    struct copy_item **index = calloc(cap, sizeof(struct copy_item *));
     int ret = -1, height = 0;
     if (!items || !index) {
         req_fail(r, 500, 0, "Out of memory");
@@ -424,7 +426,7 @@ int h_st_copy(struct req *r)
         }
         index[i] = &items[i];
     }
-    qsort(index, n, sizeof(*index), cmp_old_id);
+    qsort(index, n, sizeof(struct copy_item *), cmp_old_id);
 
     int64_t now = srv_now_us();
     char final[STORE_NAME_SIZE];
@@ -481,8 +483,7 @@ static int meta_param(struct req *r, const char *pname, size_t max, bool *set, c
         return 0;
     size_t len = strlen(v);
     if (!fio_utf8_valid(v, len))
-        return req_fail_param(r, pname, "invalid", "The parameter '%s' is not valid UTF-8",
-                              pname);
+        return req_fail_param(r, pname, "invalid", "The parameter '%s' is not valid UTF-8", pname);
     char *s = malloc(len + 1);
     if (!s)
         return req_fail(r, 500, 0, "Out of memory");
@@ -505,8 +506,8 @@ static int meta_param(struct req *r, const char *pname, size_t max, bool *set, c
     s[o] = '\0';
     if (chars > max) {
         free(s);
-        return req_fail_param(r, pname, "invalid", "The parameter '%s' is longer than %zu characters",
-                              pname, max);
+        return req_fail_param(r, pname, "invalid",
+                              "The parameter '%s' is longer than %zu characters", pname, max);
     }
     *out = s;
     return 0;

@@ -30,14 +30,14 @@
 /* A node as the tree logic needs it (not the full wire object: see store_render). */
 struct store_node {
     char id[FIO_OPAQUE_ID_SIZE];
-    char parent_id[FIO_OPAQUE_ID_SIZE];    /* "" = the root */
-    char type[STORE_TYPE_SIZE];            /* "file" | "folder" | "note" | "link" */
+    char parent_id[FIO_OPAQUE_ID_SIZE]; /* "" = the root */
+    char type[STORE_TYPE_SIZE];         /* "file" | "folder" | "note" | "link" */
     char name[STORE_NAME_SIZE];
     char deleted_from[FIO_OPAQUE_ID_SIZE]; /* trashed nodes: "" = deleted from the root */
-    bool trashed;    /* the top node of a trashed subtree */
-    bool hidden;     /* trashed itself, or below a trashed ancestor: not live */
-    bool has_watch;  /* store_node_get's watch_id is this node or one of its ancestors */
-    int depth;       /* number of ancestors: 0 for a child of the root */
+    bool trashed;                          /* the top node of a trashed subtree */
+    bool hidden;    /* trashed itself, or below a trashed ancestor: not live */
+    bool has_watch; /* store_node_get's watch_id is this node or one of its ancestors */
+    int depth;      /* number of ancestors: 0 for a child of the root */
 };
 
 /* The wire form of the root in paths and in "parent". */
@@ -61,8 +61,8 @@ int store_node_get(struct req *r, const char *id, const char *watch_id, struct s
 
 /* The columns store_row_json reads, in order, for a SELECT over "nodes n". */
 #define STORE_NODE_COLS                                                                            \
-    "n.id, n.parent_id, n.type, n.name, n.size, n.mimetype, n.hash, n.hash_algo, n.version_id, "  \
-    "n.creator_id, n.trashed, n.deleted_from, n.created, n.modified, n.metadata_title, "          \
+    "n.id, n.parent_id, n.type, n.name, n.size, n.mimetype, n.hash, n.hash_algo, n.version_id, "   \
+    "n.creator_id, n.trashed, n.deleted_from, n.created, n.modified, n.metadata_title, "           \
     "n.metadata_short"
 enum {
     STORE_COL_ID,
@@ -93,9 +93,8 @@ int store_reply_node(struct req *r, const char *id, bool under_trash);
 
 /* A live sibling named exactly `name` in parent (NULL = root), other than exclude_id (may be
  * NULL). Returns 1 and fills id/type when found, 0 when the name is free, -1 on error. */
-int store_find_sibling(struct req *r, const char *parent, const char *name,
-                       const char *exclude_id, char id[FIO_OPAQUE_ID_SIZE],
-                       char type[STORE_TYPE_SIZE]);
+int store_find_sibling(struct req *r, const char *parent, const char *name, const char *exclude_id,
+                       char id[FIO_OPAQUE_ID_SIZE], char type[STORE_TYPE_SIZE]);
 /* The first free name "name (2)", "name (3)"... in parent; for non-folders the counter goes
  * before the extension ("a (2).txt"). Returns 0, or -1 with 409 / 1660 after STORE_RENAME_MAX
  * candidates, or 500. */

@@ -16,13 +16,17 @@
  * the cursor row, ?6 its id, ?7 row limit. Trashed top nodes are detached (parent NULL), so the
  * trash is "parent IS NULL AND trashed = 1" and shares the indexes of the listings. */
 #define LIST_SELECT                                                                                \
-    "SELECT " STORE_NODE_COLS " FROM nodes n WHERE n.workspace_id = ?1 AND n.parent_id IS ?2 "    \
+    "SELECT " STORE_NODE_COLS " FROM nodes n WHERE n.workspace_id = ?1 AND n.parent_id IS ?2 "     \
     "AND n.trashed = ?3"
 #define LIST_Q(after, order) LIST_SELECT after " ORDER BY " order " LIMIT ?7"
 #define LIST_PAIR(cols, keys)                                                                      \
-    {LIST_Q("", cols), LIST_Q(" AND (" cols ") > (" keys ")", cols)}
+    {                                                                                              \
+        LIST_Q("", cols), LIST_Q(" AND (" cols ") > (" keys ")", cols)                             \
+    }
 #define LIST_PAIR_DESC(cols, cols_desc, keys)                                                      \
-    {LIST_Q("", cols_desc), LIST_Q(" AND (" cols ") < (" keys ")", cols_desc)}
+    {                                                                                              \
+        LIST_Q("", cols_desc), LIST_Q(" AND (" cols ") < (" keys ")", cols_desc)                   \
+    }
 
 static const char *const LIST_SQL[CURSOR_SORT_COUNT][2][2] = {
     [CURSOR_SORT_NAME] = {LIST_PAIR("n.name, n.id", "?4, ?6"),
@@ -47,6 +51,7 @@ struct list_params {
 
 static int list_params_parse(struct req *r, struct list_params *lp)
 {
+    memset(lp, 0, sizeof(*lp));
     bool bad;
     const char *v = store_param(r, "sort_by", &bad);
     if (bad)
@@ -136,8 +141,8 @@ static int list_page(struct req *r, const struct list_params *lp, const char *sc
         ok = ok && fio_strlcpy(last.id, db_col_text(st, STORE_COL_ID), sizeof(last.id)) &&
              fio_strlcpy(last.name, db_col_text(st, STORE_COL_NAME), sizeof(last.name)) &&
              fio_strlcpy(last.type, db_col_text(st, STORE_COL_TYPE), sizeof(last.type));
-        last.time = sqlite3_column_int64(
-            st, lp->sort == CURSOR_SORT_CREATED ? STORE_COL_CREATED : STORE_COL_MODIFIED);
+        last.time = sqlite3_column_int64(st, lp->sort == CURSOR_SORT_CREATED ? STORE_COL_CREATED
+                                                                             : STORE_COL_MODIFIED);
         n++;
     }
     if (ok && !more && rc != SQLITE_DONE)

@@ -54,18 +54,22 @@ int store_node_get(struct req *r, const char *id, const char *watch_id, struct s
 {
     /* One statement: the node itself, and over its ancestors (itself included) whether any is
      * trashed, how many there are, and whether watch_id is among them. */
-    sqlite3_stmt *st = db_query(
-        r->db,
-        "WITH RECURSIVE a(id, parent_id, trashed, depth) AS ("
-        " SELECT id, parent_id, trashed, 0 FROM nodes WHERE workspace_id = ?1 AND id = ?2"
-        " UNION ALL"
-        " SELECT n.id, n.parent_id, n.trashed, a.depth + 1 FROM nodes n JOIN a ON n.id = a.parent_id"
-        " WHERE n.workspace_id = ?1 AND a.depth < " XSTR(STORE_WALK_LIMIT) ")"
-        " SELECT n.id, COALESCE(n.parent_id, ''), n.type, n.name, COALESCE(n.deleted_from, ''),"
-        " n.trashed, (SELECT MAX(trashed) FROM a), (SELECT MAX(depth) FROM a),"
-        " (SELECT COUNT(*) FROM a WHERE id = ?3)"
-        " FROM nodes n WHERE n.workspace_id = ?1 AND n.id = ?2",
-        "ttt", r->ws.id, id, watch_id);
+    sqlite3_stmt *st =
+        db_query(r->db,
+                 "WITH RECURSIVE a(id, parent_id, trashed, depth) AS ("
+                 " SELECT id, parent_id, trashed, 0 FROM nodes WHERE workspace_id = ?1 AND id = ?2"
+                 " UNION ALL"
+                 " SELECT n.id, n.parent_id, n.trashed, a.depth + 1 FROM nodes n JOIN a ON n.id = "
+                 "a.parent_id"
+                 " WHERE n.workspace_id = ?1 AND a.depth < " XSTR(
+                     STORE_WALK_LIMIT) ")"
+                                       " SELECT n.id, COALESCE(n.parent_id, ''), n.type, n.name, "
+                                       "COALESCE(n.deleted_from, ''),"
+                                       " n.trashed, (SELECT MAX(trashed) FROM a), (SELECT "
+                                       "MAX(depth) FROM a),"
+                                       " (SELECT COUNT(*) FROM a WHERE id = ?3)"
+                                       " FROM nodes n WHERE n.workspace_id = ?1 AND n.id = ?2",
+                 "ttt", r->ws.id, id, watch_id);
     if (!st)
         return req_fail_internal(r, "node lookup");
     int rc = sqlite3_step(st);
@@ -174,10 +178,9 @@ json_t *store_row_json(sqlite3_stmt *st, bool under_trash)
 
 json_t *store_render(struct req *r, const char *id, bool under_trash)
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT " STORE_NODE_COLS
-                                " FROM nodes n WHERE n.workspace_id = ?1 AND n.id = ?2",
-                                "tt", r->ws.id, id);
+    sqlite3_stmt *st = db_query(
+        r->db, "SELECT " STORE_NODE_COLS " FROM nodes n WHERE n.workspace_id = ?1 AND n.id = ?2",
+        "tt", r->ws.id, id);
     if (!st) {
         req_fail_internal(r, "node render");
         return NULL;
@@ -200,9 +203,8 @@ int store_reply_node(struct req *r, const char *id, bool under_trash)
     return req_set(r, "node", o);
 }
 
-int store_find_sibling(struct req *r, const char *parent, const char *name,
-                       const char *exclude_id, char id[FIO_OPAQUE_ID_SIZE],
-                       char type[STORE_TYPE_SIZE])
+int store_find_sibling(struct req *r, const char *parent, const char *name, const char *exclude_id,
+                       char id[FIO_OPAQUE_ID_SIZE], char type[STORE_TYPE_SIZE])
 {
     sqlite3_stmt *st = db_query(r->db,
                                 "SELECT id, type FROM nodes WHERE workspace_id = ?1 AND "
@@ -331,15 +333,16 @@ int store_trash(struct req *r, const char *id, const char *parent, int64_t now)
 
 int store_subtree_size(struct req *r, const char *id, int *height, long *count)
 {
-    sqlite3_stmt *st = db_query(
-        r->db,
-        "WITH RECURSIVE d(id, depth) AS ("
-        " SELECT ?2, 0"
-        " UNION ALL"
-        " SELECT n.id, d.depth + 1 FROM nodes n JOIN d ON n.parent_id = d.id"
-        " WHERE n.workspace_id = ?1 AND d.depth < " XSTR(STORE_WALK_LIMIT) ")"
-        " SELECT MAX(depth), COUNT(*) FROM d",
-        "tt", r->ws.id, id);
+    sqlite3_stmt *st =
+        db_query(r->db,
+                 "WITH RECURSIVE d(id, depth) AS ("
+                 " SELECT ?2, 0"
+                 " UNION ALL"
+                 " SELECT n.id, d.depth + 1 FROM nodes n JOIN d ON n.parent_id = d.id"
+                 " WHERE n.workspace_id = ?1 AND d.depth < " XSTR(
+                     STORE_WALK_LIMIT) ")"
+                                       " SELECT MAX(depth), COUNT(*) FROM d",
+                 "tt", r->ws.id, id);
     if (!st)
         return req_fail_internal(r, "subtree walk");
     int rc = sqlite3_step(st);

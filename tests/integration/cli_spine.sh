@@ -128,7 +128,7 @@ fio --format json files create-folder --workspace "$WS" --parent "$DOCS" inner
 expect_rc 0 "create-folder inside a folder"
 INNER=$(printf '%s' "$OUT" | jq -r .node.id)
 fio --format json files create-folder --workspace "$WS" "bad/name"
-expect_rc 1 "a name with a slash is refused"
+expect_rc 2 "a name with a slash is refused before sending (usage error)"
 fio --format json files create-folder --workspace "$WS" archive
 ARCH=$(printf '%s' "$OUT" | jq -r .node.id)
 fio --format json files list --workspace "$WS"

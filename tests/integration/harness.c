@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "buf.h"
 #include "timeutil.h"
 
@@ -334,4 +336,92 @@ int it_cli(const struct it_server *s, const char *token, char **out, char **err,
     close(ofd);
     close(efd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* ---- helpers for the org, workspace and storage suites --------------------------------------- */
+
+void it_unique_name(const char *prefix, char *out, size_t out_size)
+{
+    static unsigned counter;
+    snprintf(out, out_size, "%s-%u-%d", prefix, ++counter, (int)getpid());
+}
+
+void it_org_ws(struct fastio_client *c, char *org_id, char *ws_id)
+{
+    char domain[64], folder[64];
+    it_unique_name("org", domain, sizeof(domain));
+    it_unique_name("ws", folder, sizeof(folder));
+    struct fastio_error err;
+    struct fastio_org_opts oo = {domain, NULL, NULL, NULL, NULL};
+    json_t *org = NULL;
+    if (fastio_org_create(c, &oo, &org, &err) != FASTIO_OK) {
+        fprintf(stderr, "org create: %s\n", err.message);
+        die("org create failed");
+    }
+    char oid[32];
+    fio_strlcpy(oid, json_string_value(json_object_get(org, "id")), sizeof(oid));
+    json_decref(org);
+    if (org_id)
+        fio_strlcpy(org_id, oid, 32);
+    struct fastio_workspace_opts wo = {"Test workspace", folder, NULL, NULL, NULL, 0};
+    json_t *ws = NULL;
+    if (fastio_workspace_create(c, oid, &wo, &ws, &err) != FASTIO_OK) {
+        fprintf(stderr, "workspace create: %s\n", err.message);
+        die("workspace create failed");
+    }
+    if (ws_id)
+        fio_strlcpy(ws_id, json_string_value(json_object_get(ws, "id")), 32);
+    json_decref(ws);
+}
+
+long long it_db(const struct it_server *s, const char *sql, ...)
+{
+    char path[320];
+    snprintf(path, sizeof(path), "%s/meta.db", s->dir);
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    sqlite3_stmt *st = NULL;
+    long long ret = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        va_list ap;
+        va_start(ap, sql);
+        const char *a;
+        int i = 1;
+        while ((a = va_arg(ap, const char *)) != NULL)
+            sqlite3_bind_text(st, i++, a, -1, SQLITE_TRANSIENT);
+        va_end(ap);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            ret = sqlite3_column_int64(st, 0);
+        else if (rc == SQLITE_DONE)
+            ret = 0;
+        else
+            fprintf(stderr, "it_db: %s\n", sqlite3_errmsg(db));
+    } else {
+        fprintf(stderr, "it_db: %s\n", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return ret;
+}
+
+json_t *it_error_body(const char *body, long *code)
+{
+    json_t *j = json_loads(body ? body : "", 0, NULL);
+    if (code)
+        *code = -1;
+    if (j && code && json_is_false(json_object_get(j, "result")))
+        *code = (long)json_integer_value(json_object_get(json_object_get(j, "error"), "code"));
+    return j;
+}
+
+const char *it_error_param(json_t *j, size_t i, const char *field)
+{
+    json_t *p = json_array_get(json_object_get(json_object_get(j, "error"), "params"), i);
+    return json_string_value(json_object_get(p, field));
 }

@@ -68,4 +68,25 @@ int it_cli(const struct it_server *s, const char *token, char **out, char **err,
         return cmocka_run_group_tests(tests, setup, teardown);                                     \
     }
 
+/* ---- helpers for the org, workspace and storage suites ---------------------------------------- */
+
+/* A unique lowercase name usable as an org domain or workspace folder_name:
+ * "<prefix>-<counter>-<pid>" (prefix: [a-z-], short). out_size >= 64. */
+void it_unique_name(const char *prefix, char *out, size_t out_size);
+
+/* Create an org (unique domain) and a workspace in it (unique folder_name) as the client's user;
+ * ids go to org_id / ws_id (size >= 32 each; either may be NULL). Aborts the test on failure. */
+void it_org_ws(struct fastio_client *c, char *org_id, char *ws_id);
+
+/* Run one SQL statement directly on the running server's database (DIR/meta.db, busy timeout
+ * 10 s): for set-ups no endpoint offers yet (e.g. workspace members) and to check what is
+ * stored. ?1, ?2 ... are bound to the NULL-terminated text arguments. Returns the first column
+ * of the first row as an integer (0 when there is no row or it is not a number), -1 on error. */
+long long it_db(const struct it_server *s, const char *sql, ...);
+
+/* The error envelope of a raw response: error.code, and name / kind of error.params[i]
+ * (borrowed from *j, which the caller frees with json_decref). Returns the parsed body or NULL. */
+json_t *it_error_body(const char *body, long *code);
+const char *it_error_param(json_t *j, size_t i, const char *field);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "b64.h"
+#include "buf.h"
 #include "cursor.h"
 #include "id.h"
 #include "testmain.h"
@@ -22,8 +23,8 @@ static void b64_of(const char *json, char *out, size_t out_size)
     fio_b64url_encode(json, n, out, out_size);
 }
 
-static enum cursor_status dec(const char *text, enum cursor_sort sort, bool desc,
-                              const char *scope, struct cursor *out)
+static enum cursor_status dec(const char *text, enum cursor_sort sort, bool desc, const char *scope,
+                              struct cursor *out)
 {
     return cursor_decode(text, strlen(text), sort, desc, scope, out);
 }
@@ -64,7 +65,7 @@ static void make(struct cursor *c, enum cursor_sort sort, bool desc, const char 
     memset(c, 0, sizeof(*c));
     c->sort = sort;
     c->desc = desc;
-    snprintf(c->scope, sizeof(c->scope), "%s", scope);
+    assert_true(fio_strlcpy(c->scope, scope, sizeof(c->scope)));
     new_node_id(c->id);
 }
 
@@ -91,13 +92,13 @@ static void cursor_round_trip_name(void **state)
     struct cursor c;
     for (int desc = 0; desc < 2; desc++) {
         make(&c, CURSOR_SORT_NAME, desc, "root");
-        snprintf(c.name, sizeof(c.name), "Quarterly report.pdf");
+        assert_true(fio_strlcpy(c.name, "Quarterly report.pdf", sizeof(c.name)));
         round_trip(&c);
     }
     char folder[FIO_OPAQUE_ID_SIZE];
     new_node_id(folder);
     make(&c, CURSOR_SORT_NAME, false, folder);
-    snprintf(c.name, sizeof(c.name), "a");
+    assert_true(fio_strlcpy(c.name, "a", sizeof(c.name)));
     round_trip(&c);
 }
 
@@ -125,8 +126,8 @@ static void cursor_round_trip_type(void **state)
     struct cursor c;
     for (size_t i = 0; i < 4; i++) {
         make(&c, CURSOR_SORT_TYPE, i % 2 == 1, "root");
-        snprintf(c.type, sizeof(c.type), "%s", types[i]);
-        snprintf(c.name, sizeof(c.name), "item %zu", i);
+        assert_true(fio_strlcpy(c.type, types[i], sizeof(c.type)));
+        assert_true(snprintf(c.name, sizeof(c.name), "item %zu", i) > 0);
         round_trip(&c);
     }
 }
@@ -137,11 +138,11 @@ static void cursor_round_trip_odd_names(void **state)
     static const char *const names[] = {
         "\"quoted\"",
         "back\\slash",
-        "\"}],\"v\":2,\"x\":[\"",             /* JSON injection attempt stays a string */
-        "caf\xc3\xa9",                         /* é */
+        "\"}],\"v\":2,\"x\":[\"",               /* JSON injection attempt stays a string */
+        "caf\xc3\xa9",                          /* é */
         "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", /* 日本語 */
         "\xf0\x9f\x93\x81 folder",              /* 📁 */
-        "tab\there",                           /* not a valid node name, still a valid key */
+        "tab\there",                            /* not a valid node name, still a valid key */
         "%2e%2e%2f",
         "a/b",
         " ",
@@ -149,11 +150,11 @@ static void cursor_round_trip_odd_names(void **state)
     struct cursor c;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         make(&c, CURSOR_SORT_NAME, false, "root");
-        snprintf(c.name, sizeof(c.name), "%s", names[i]);
+        assert_true(fio_strlcpy(c.name, names[i], sizeof(c.name)));
         round_trip(&c);
         make(&c, CURSOR_SORT_TYPE, true, "root");
-        snprintf(c.type, sizeof(c.type), "folder");
-        snprintf(c.name, sizeof(c.name), "%s", names[i]);
+        assert_true(fio_strlcpy(c.type, "folder", sizeof(c.type)));
+        assert_true(fio_strlcpy(c.name, names[i], sizeof(c.name)));
         round_trip(&c);
     }
     /* the longest name: 255 bytes, of quotes (each escaped to two bytes in the JSON) */
@@ -164,7 +165,7 @@ static void cursor_round_trip_odd_names(void **state)
     /* 85 three-byte characters = 255 bytes */
     make(&c, CURSOR_SORT_NAME, false, "root");
     for (int i = 0; i < 85; i++)
-        memcpy(c.name + 3 * i, "\xe2\x82\xac", 3); /* € */
+        memcpy(c.name + (size_t)3 * (size_t)i, "\xe2\x82\xac", 3); /* € */
     c.name[255] = '\0';
     round_trip(&c);
 }
@@ -181,29 +182,30 @@ static void cursor_encode_refuses_bad_values(void **state)
     assert_string_equal(text, "");
 
     make(&c, CURSOR_SORT_NAME, false, "root");
-    snprintf(c.name, sizeof(c.name), "x");
-    snprintf(c.id, sizeof(c.id), "not-an-id");
+    assert_true(fio_strlcpy(c.name, "x", sizeof(c.name)));
+    assert_true(fio_strlcpy(c.id, "not-an-id", sizeof(c.id)));
     assert_false(cursor_encode(&c, text, sizeof(text)));
 
     make(&c, CURSOR_SORT_NAME, false, "root");
-    snprintf(c.name, sizeof(c.name), "x");
+    assert_true(fio_strlcpy(c.name, "x", sizeof(c.name)));
     assert_true(fio_opaque_id_new(FIO_ID_UPLOAD, c.id)); /* valid id, not a node */
     assert_false(cursor_encode(&c, text, sizeof(text)));
 
     make(&c, CURSOR_SORT_TYPE, false, "root");
-    snprintf(c.type, sizeof(c.type), "dir");
-    snprintf(c.name, sizeof(c.name), "x");
+    assert_true(fio_strlcpy(c.type, "dir", sizeof(c.type)));
+    assert_true(fio_strlcpy(c.name, "x", sizeof(c.name)));
     assert_false(cursor_encode(&c, text, sizeof(text)));
 
     make(&c, CURSOR_SORT_UPDATED, false, "");
     assert_false(cursor_encode(&c, text, sizeof(text)));
 
     make(&c, CURSOR_SORT_NAME, false, "root");
-    snprintf(c.name, sizeof(c.name), "\xff\xfe"); /* not UTF-8: jansson refuses it */
+    assert_true(
+        fio_strlcpy(c.name, "\xff\xfe", sizeof(c.name))); /* not UTF-8: jansson refuses it */
     assert_false(cursor_encode(&c, text, sizeof(text)));
 
     make(&c, CURSOR_SORT_NAME, false, "root");
-    snprintf(c.name, sizeof(c.name), "fits");
+    assert_true(fio_strlcpy(c.name, "fits", sizeof(c.name)));
     assert_false(cursor_encode(&c, text, 16)); /* output too small */
 }
 
@@ -212,16 +214,23 @@ static void cursor_rejects_garbage(void **state)
     (void)state;
     struct cursor c;
     static const char *const garbage[] = {
-        "",      "x",         "!!!!",      "a b",   "abc=",     "eyJ2IjoxfQ==", /* padding */
-        "e30",   /* {} */     "W10",       /* [] */ "bnVsbA",   /* null */
-        "MQ",    /* 1 */      "ImEi",      /* "a" */
-        "AAAAAAAA",           /* NUL bytes */
+        "",
+        "x",
+        "!!!!",
+        "a b",
+        "abc=",
+        "eyJ2IjoxfQ==", /* padding */
+        "e30",
+        /* {} */ "W10",
+        /* [] */ "bnVsbA", /* null */
+        "MQ",
+        /* 1 */ "ImEi", /* "a" */
+        "AAAAAAAA",     /* NUL bytes */
         "_____________",
     };
     for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
         assert_int_equal(dec(garbage[i], CURSOR_SORT_NAME, false, "root", &c), CURSOR_MALFORMED);
-    assert_int_equal(cursor_decode(NULL, 0, CURSOR_SORT_NAME, false, "root", &c),
-                     CURSOR_MALFORMED);
+    assert_int_equal(cursor_decode(NULL, 0, CURSOR_SORT_NAME, false, "root", &c), CURSOR_MALFORMED);
 
     /* far too long: refused before decoding */
     size_t n = CURSOR_TEXT_SIZE + 10;
@@ -239,8 +248,8 @@ static void cursor_rejects_truncated(void **state)
     struct cursor c, out;
     char text[CURSOR_TEXT_SIZE];
     make(&c, CURSOR_SORT_TYPE, false, "root");
-    snprintf(c.type, sizeof(c.type), "note");
-    snprintf(c.name, sizeof(c.name), "meeting notes.md");
+    assert_true(fio_strlcpy(c.type, "note", sizeof(c.type)));
+    assert_true(fio_strlcpy(c.name, "meeting notes.md", sizeof(c.name)));
     assert_true(cursor_encode(&c, text, sizeof(text)));
     size_t len = strlen(text);
     for (size_t cut = 0; cut < len; cut++)
@@ -258,15 +267,19 @@ static void cursor_rejects_wrong_version(void **state)
     new_node_id(id);
     static const char *const versions[] = {"0", "2", "-1", "\"1\"", "1.0", "true", "null"};
     for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
-        snprintf(json, sizeof(json),
-                 "{\"v\":%s,\"s\":\"name\",\"d\":\"asc\",\"p\":\"root\",\"k\":[\"a\"],\"i\":\"%s\"}",
-                 versions[i], id);
+        assert_true(
+            snprintf(
+                json, sizeof(json),
+                "{\"v\":%s,\"s\":\"name\",\"d\":\"asc\",\"p\":\"root\",\"k\":[\"a\"],\"i\":\"%s\"}",
+                versions[i], id) > 0);
         b64_of(json, text, sizeof(text));
         assert_int_equal(dec(text, CURSOR_SORT_NAME, false, "root", &c), CURSOR_MALFORMED);
     }
     /* the same text with v:1 is accepted, so the refusals above are about the version */
-    snprintf(json, sizeof(json),
-             "{\"v\":1,\"s\":\"name\",\"d\":\"asc\",\"p\":\"root\",\"k\":[\"a\"],\"i\":\"%s\"}", id);
+    assert_true(
+        snprintf(json, sizeof(json),
+                 "{\"v\":1,\"s\":\"name\",\"d\":\"asc\",\"p\":\"root\",\"k\":[\"a\"],\"i\":\"%s\"}",
+                 id) > 0);
     b64_of(json, text, sizeof(text));
     assert_int_equal(dec(text, CURSOR_SORT_NAME, false, "root", &c), CURSOR_OK);
     assert_string_equal(c.name, "a");
@@ -281,7 +294,7 @@ static void cursor_rejects_other_listing(void **state)
     new_node_id(folder);
     new_node_id(other);
     make(&c, CURSOR_SORT_NAME, false, folder);
-    snprintf(c.name, sizeof(c.name), "x");
+    assert_true(fio_strlcpy(c.name, "x", sizeof(c.name)));
     assert_true(cursor_encode(&c, text, sizeof(text)));
     assert_int_equal(dec(text, CURSOR_SORT_NAME, false, folder, &out), CURSOR_OK);
     /* another folder, the root, the trash */
@@ -327,7 +340,8 @@ static void cursor_rejects_bad_fields(void **state)
         "{\"v\":1,\"s\":\"size\",\"d\":\"asc\",\"p\":\"root\",\"k\":[\"a\"],\"i\":\"@\"}",
         "{\"v\":1,\"s\":\"name\",\"d\":\"up\",\"p\":\"root\",\"k\":[\"a\"],\"i\":\"@\"}",
         "{\"v\":1,\"s\":\"name\",\"d\":\"asc\",\"p\":\"\",\"k\":[\"a\"],\"i\":\"@\"}",
-        "{\"v\":1,\"s\":\"name\",\"d\":\"asc\",\"p\":\"rootrootrootrootrootrootrootroot\","
+        /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one string over two lines */
+        "{\"v\":1,\"s\":\"name\",\"d\":\"asc\",\"p\":\"r12345678901234567890123456789012\","
         "\"k\":[\"a\"],\"i\":\"@\"}",
         "{\"v\":1,\"s\":\"name\",\"d\":\"asc\",\"p\":\"ro\\u0000ot\",\"k\":[\"a\"],\"i\":\"@\"}",
         /* keys of the wrong shape or type for the sort */
@@ -375,9 +389,11 @@ static void cursor_rejects_bad_ids(void **state)
     broken[5] = broken[5] == 'x' ? 'y' : 'x'; /* check characters no longer match */
     const char *ids[] = {"", "root", other, disp, upper, broken, "2"};
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-        snprintf(json, sizeof(json),
-                 "{\"v\":1,\"s\":\"name\",\"d\":\"asc\",\"p\":\"root\",\"k\":[\"a\"],\"i\":\"%s\"}",
-                 ids[i]);
+        assert_true(
+            snprintf(
+                json, sizeof(json),
+                "{\"v\":1,\"s\":\"name\",\"d\":\"asc\",\"p\":\"root\",\"k\":[\"a\"],\"i\":\"%s\"}",
+                ids[i]) > 0);
         b64_of(json, text, sizeof(text));
         if (dec(text, CURSOR_SORT_NAME, false, "root", &c) != CURSOR_MALFORMED)
             fail_msg("id '%s' accepted", ids[i]);
@@ -392,15 +408,19 @@ static void cursor_rejects_long_name(void **state)
     new_node_id(id);
     memset(name, 'n', 256);
     name[256] = '\0';
-    snprintf(json, sizeof(json),
-             "{\"v\":1,\"s\":\"name\",\"d\":\"asc\",\"p\":\"root\",\"k\":[\"%s\"],\"i\":\"%s\"}", name,
-             id);
+    assert_true(
+        snprintf(
+            json, sizeof(json),
+            "{\"v\":1,\"s\":\"name\",\"d\":\"asc\",\"p\":\"root\",\"k\":[\"%s\"],\"i\":\"%s\"}",
+            name, id) > 0);
     b64_of(json, text, sizeof(text));
     assert_int_equal(dec(text, CURSOR_SORT_NAME, false, "root", &c), CURSOR_MALFORMED);
     name[255] = '\0'; /* 255 bytes: the limit itself is fine */
-    snprintf(json, sizeof(json),
-             "{\"v\":1,\"s\":\"name\",\"d\":\"asc\",\"p\":\"root\",\"k\":[\"%s\"],\"i\":\"%s\"}", name,
-             id);
+    assert_true(
+        snprintf(
+            json, sizeof(json),
+            "{\"v\":1,\"s\":\"name\",\"d\":\"asc\",\"p\":\"root\",\"k\":[\"%s\"],\"i\":\"%s\"}",
+            name, id) > 0);
     b64_of(json, text, sizeof(text));
     assert_int_equal(dec(text, CURSOR_SORT_NAME, false, "root", &c), CURSOR_OK);
     assert_int_equal(strlen(c.name), 255);
