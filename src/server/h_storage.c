@@ -57,9 +57,9 @@ static int not_found(struct req *r)
 }
 
 /* A live node by id (trashed, under a trashed folder, unknown or of another workspace: 404). */
-static int live_node(struct req *r, const char *id, const char *watch, struct store_node *n)
+static int live_node(struct req *r, const char *id, struct store_node *n)
 {
-    int rc = store_node_get(r, id, watch, n);
+    int rc = store_node_get(r, id, NULL, n);
     if (rc < 0)
         return -1;
     if (rc == 0 || n->hidden)
@@ -93,14 +93,15 @@ static int live_folder(struct req *r, bool is_root, const char *id, const char *
 }
 
 /* Refuse a placement that would nest the subtree of id deeper than STORE_MAX_DEPTH. old_depth:
- * the node's current depth (its subtree already fits there), or -1 to always check. */
+ * the node's current depth: its subtree already fits there, so only a deeper place needs the
+ * (bounded) walk of the subtree. */
 static int depth_check(struct req *r, const char *id, int old_depth, int new_depth)
 {
     if (new_depth <= old_depth)
         return 0;
     int height = 0;
     long count = 0;
-    if (id && store_subtree_size(r, id, &height, &count) != 0)
+    if (store_subtree_size(r, id, &height, &count) != 0)
         return -1;
     if (new_depth + height >= STORE_MAX_DEPTH)
         return req_fail_param(r, "parent", "invalid", "Folders nest at most %d levels deep",
@@ -196,8 +197,12 @@ static int details_bulk(struct req *r, const char *list)
         p = comma ? comma + 1 : p + len;
     }
     size_t nn = json_array_size(nodes), ne = json_array_size(errors);
-    if (req_set(r, "format", json_string("multi")) || req_set(r, "nodes", nodes) ||
-        req_set(r, "errors", errors) || req_set(r, "node_count", json_integer((json_int_t)nn)) ||
+    if (req_set(r, "nodes", nodes) != 0) { /* req_set takes the value even when it fails */
+        json_decref(errors);
+        return -1;
+    }
+    if (req_set(r, "errors", errors) || req_set(r, "format", json_string("multi")) ||
+        req_set(r, "node_count", json_integer((json_int_t)nn)) ||
         req_set(r, "error_count", json_integer((json_int_t)ne)) ||
         req_set(r, "requested_count", json_integer((json_int_t)requested)))
         return -1;
@@ -306,7 +311,7 @@ static int relocate_begin(struct req *r, const char *what, struct relocate *rl)
         return req_fail_param(r, "parent", "missing", "The parameter 'parent' is required");
     if (store_parse_id(r, ptext, "parent", &rl->to_root, rl->target) != 0)
         return -1;
-    if (live_node(r, id, NULL, &rl->node) != 0)
+    if (live_node(r, id, &rl->node) != 0)
         return -1;
     return live_folder(r, rl->to_root, rl->target, "parent", rl->node.id, &rl->depth);
 }
@@ -542,7 +547,7 @@ int h_st_update(struct req *r)
         goto done;
     }
     struct store_node n;
-    if (live_node(r, id, NULL, &n) != 0)
+    if (live_node(r, id, &n) != 0)
         goto done;
     const char *parent = n.parent_id[0] ? n.parent_id : NULL;
     if (name && strcmp(name, n.name) != 0) {
@@ -580,7 +585,7 @@ int h_st_delete(struct req *r)
     bool is_root;
     char id[FIO_OPAQUE_ID_SIZE];
     struct store_node n;
-    if (node_arg(r, "deleted", &is_root, id) != 0 || live_node(r, id, NULL, &n) != 0)
+    if (node_arg(r, "deleted", &is_root, id) != 0 || live_node(r, id, &n) != 0)
         return -1;
     if (store_trash(r, n.id, n.parent_id[0] ? n.parent_id : NULL, srv_now_us()) != 0)
         return -1;

@@ -57,14 +57,20 @@ static void req_free(struct req *r)
     free(r);
 }
 
+/* Query arguments, with their real lengths: a %00 inside a key or value is refused (400)
+ * instead of silently cutting the value short. */
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value)
+                                     size_t key_size, const char *value, size_t value_size)
 {
     (void)kind;
     struct req *r = cls;
     if (r->query.count >= SRV_MAX_FIELDS) {
         r->too_large = true;
         return MHD_NO;
+    }
+    if (strlen(key) != key_size || (value && strlen(value) != value_size)) {
+        r->bad_query = true;
+        return MHD_YES;
     }
     if (!fio_form_add(&r->query, key, value ? value : ""))
         return MHD_NO;
@@ -252,6 +258,10 @@ static void handle(struct req *r, struct MHD_Connection *conn, const char *url)
         req_fail(r, 413, API_ERR_INVALID, "Request too large");
         return;
     }
+    if (r->bad_query) {
+        req_fail(r, 400, API_ERR_INVALID, "A query parameter contains a NUL byte");
+        return;
+    }
     if (parse_body(r) != 0)
         return;
     const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
@@ -272,7 +282,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *ctx = r;
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
         fio_strlcpy(r->content_type, ct ? ct : "", sizeof(r->content_type));
-        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
+        MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         long long n;
         if (cl && fio_parse_ll(cl, 0, INT64_MAX, &n) && n > SRV_MAX_BODY) {

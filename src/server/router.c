@@ -9,6 +9,7 @@
 
 #include "handlers.h"
 #include "ratelimit.h"
+#include "roles.h"
 
 static const struct route routes[] = {
 #define R(m, pattern, auth, org_role, ws_role, flags, fn)                                          \
@@ -148,7 +149,7 @@ static int resolve_org(struct req *r, const char *key, enum role need)
     fio_strlcpy(r->org.domain, db_col_text(st, 1), sizeof(r->org.domain));
     r->org.role = role_parse(db_col_text(st, 2));
     sqlite3_reset(st);
-    if (r->org.role == ROLE_NONE)
+    if (r->org.role == ROLE_NONE && !(r->route->flags & F_NONMEMBER))
         return req_fail(r, 403, API_ERR_RESTRICTED, "You are not a member of this organization");
     if (r->org.role < need)
         return req_fail(r, 403, API_ERR_PERMISSION,
@@ -182,7 +183,7 @@ static int resolve_ws(struct req *r, const char *key, enum role need)
     sqlite3_reset(st);
     /* api §1.4: 10545 = authenticated but not a member. We answer 403, not 401, so that clients
      * do not take it for an expired token (docs/decisions.md). */
-    if (r->ws.role == ROLE_NONE)
+    if (r->ws.role == ROLE_NONE && !(r->route->flags & F_NONMEMBER))
         return req_fail(r, 403, API_ERR_NOT_MEMBER, "You are not a member of this workspace");
     if (r->ws.role < need)
         return req_fail(r, 403, API_ERR_PERMISSION,
@@ -230,6 +231,8 @@ int router_dispatch(struct req *r, const char *authz)
         if (strcmp(names[i], "ws") == 0 && resolve_ws(r, r->args[i], rt->ws_role) != 0)
             goto done;
     }
+    if ((rt->flags & F_MEMBER_MANAGE) && roles_check_manage(r) != 0)
+        goto done;
 
     bool txn = (rt->flags & F_WRITE) && !(rt->flags & F_OWN_TXN);
     if (txn && db_begin(r->db) != SQLITE_OK) {

@@ -7,7 +7,16 @@
 #include "server.h"
 
 enum route_auth { A_PUBLIC, A_USER, A_BASIC };
-enum route_flags { F_WRITE = 1u, F_ARCHIVE_OK = 2u, F_OWN_TXN = 4u };
+/* F_MEMBER_MANAGE: the caller's role must also satisfy the entity's perm_member_manage phrase
+ * (roles.c); F_NONMEMBER: {org}/{ws} is resolved for non-members too (role ROLE_NONE) and the
+ * handler decides (self-join, invitation accept): see roles.h. */
+enum route_flags {
+    F_WRITE = 1u,
+    F_ARCHIVE_OK = 2u,
+    F_OWN_TXN = 4u,
+    F_MEMBER_MANAGE = 8u,
+    F_NONMEMBER = 16u,
+};
 
 struct route {
     const char *method;

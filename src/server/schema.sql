@@ -137,3 +137,65 @@ CREATE INDEX nodes_by_created ON nodes(workspace_id, parent_id, trashed, created
 CREATE INDEX nodes_by_type ON nodes(workspace_id, parent_id, trashed, type, name, id);
 CREATE UNIQUE INDEX nodes_live_name ON nodes(workspace_id, COALESCE(parent_id, ''), name)
     WHERE trashed = 0;
+
+-- migration 3
+-- Members, invitations, ownership transfer and the audit log (issue 5; h_member.c, h_invite.c,
+-- h_transfer.c, events.c). Members themselves live in org_members / workspace_members.
+
+-- An invitation of an email address to an org or workspace (api §3.2, §3.5). Matched to an
+-- account by email (case-insensitive) when that account lists or accepts its invitations, so an
+-- address that signs up later sees what was sent to it. At most one pending per (entity, email).
+CREATE TABLE invitations (
+    id          TEXT PRIMARY KEY,                -- OpaqueId, type 'a'; also the invitation_key
+    entity_type TEXT NOT NULL CHECK (entity_type IN ('org', 'workspace')),
+    entity_id   TEXT NOT NULL,                   -- orgs.id or workspaces.id
+    org_id      TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    workspace_id TEXT REFERENCES workspaces(id) ON DELETE CASCADE,
+    email       TEXT NOT NULL COLLATE NOCASE,
+    role        TEXT NOT NULL CHECK (role IN ('admin', 'member', 'guest')),
+    state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'accepted', 'declined')),
+    inviter_id  TEXT NOT NULL,
+    user_id     TEXT,                            -- who accepted or declined
+    created     INTEGER NOT NULL,
+    updated     INTEGER NOT NULL,
+    expires     INTEGER NOT NULL
+);
+CREATE INDEX invitations_entity ON invitations(entity_id, state, created);
+CREATE INDEX invitations_email ON invitations(email, state);
+CREATE UNIQUE INDEX invitations_one_pending ON invitations(entity_id, email) WHERE state = 'pending';
+
+-- Ownership transfer tokens (api §3.3): only the SHA-256 of the 64-character token is stored.
+CREATE TABLE transfer_tokens (
+    id         TEXT PRIMARY KEY,                 -- OpaqueId, type 'e' (OrgTransfer)
+    org_id     TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    creator_id TEXT NOT NULL,
+    email      TEXT,                             -- where the claim mail went, if anywhere
+    created    INTEGER NOT NULL,
+    expires    INTEGER NOT NULL,
+    claimed_by TEXT,
+    claimed_at INTEGER
+);
+CREATE INDEX transfer_tokens_org ON transfer_tokens(org_id, created);
+
+-- The audit log (api §9.4). Scope columns say who may read an event: org_id (org admins),
+-- workspace_id (workspace members), user_id / calling_user_id (that user).
+CREATE TABLE events (
+    id              TEXT PRIMARY KEY,            -- OpaqueId, type 'a'
+    seq             INTEGER NOT NULL UNIQUE,     -- insertion order, for stable paging
+    created         INTEGER NOT NULL,
+    category        TEXT NOT NULL,
+    subcategory     TEXT NOT NULL DEFAULT '',
+    event           TEXT NOT NULL,
+    org_id          TEXT,
+    workspace_id    TEXT,
+    user_id         TEXT,                        -- the user the event is about, if any
+    calling_user_id TEXT,
+    object_id       TEXT,
+    details         TEXT NOT NULL DEFAULT '{}',  -- JSON object
+    acknowledged    INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1))
+);
+CREATE INDEX events_org ON events(org_id, seq);
+CREATE INDEX events_ws ON events(workspace_id, seq);
+CREATE INDEX events_user ON events(user_id, seq);
+CREATE INDEX events_caller ON events(calling_user_id, seq);

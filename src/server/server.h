@@ -138,6 +138,7 @@ struct req {
     size_t bytes_out;
     int http_status_sent;
     bool too_large;
+    bool bad_query;              /* a query key/value held a NUL byte */
     /* rate limit window of this caller, for the x-ve-limit-* headers (api §1.8) */
     bool rl_set;
     long rl_avail, rl_max;

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# check_install.sh - install the build into a temporary prefix and use it the way an outside
+# project would: the expected files are there, libfastio.so exports only the public API, and a
+# small program builds with `pkg-config fastio` against the shared and the static library and runs.
+#
+# usage: check_install.sh BUILD_DIR [SANITIZE(ON|OFF)] [CC] [PKG_CONFIG]
+#   SANITIZE=ON when the build used FASTIO_SANITIZE: the consumer is then compiled with the same
+#   sanitizers, since an instrumented libfastio needs the ASan/UBSan runtime in the program.
+set -euo pipefail
+
+build_dir=${1:?usage: check_install.sh BUILD_DIR [SANITIZE] [CC] [PKG_CONFIG]}
+sanitize=${2:-OFF}
+cc=${3:-cc}
+pkg_config=${4:-pkg-config}
+here=$(cd "$(dirname "$0")" && pwd)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/fastio-install.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+prefix=$tmp/prefix
+failures=0
+fail() { echo "check_install: FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# ---- install -----------------------------------------------------------------------------------
+if ! cmake --install "$build_dir" --prefix "$prefix" >"$tmp/install.log" 2>&1; then
+    cat "$tmp/install.log" >&2
+    echo "check_install: FAIL: cmake --install failed" >&2
+    exit 1
+fi
+
+# GNUInstallDirs decides lib/ vs lib64/ vs lib/<multiarch>/: find the .pc wherever it went.
+pc=$(find "$prefix" -path '*/pkgconfig/fastio.pc' -print -quit)
+if [ -z "$pc" ]; then
+    echo "check_install: FAIL: no pkgconfig/fastio.pc under $prefix" >&2
+    find "$prefix" >&2
+    exit 1
+fi
+pcdir=$(dirname "$pc")
+libdir=$(dirname "$pcdir")
+
+# ---- installed files ---------------------------------------------------------------------------
+for h in fastio status endpoints export; do
+    [ -f "$prefix/include/fastio/$h.h" ] || fail "missing include/fastio/$h.h"
+done
+[ -e "$libdir/libfastio.so" ] || fail "missing $libdir/libfastio.so"
+compgen -G "$libdir/libfastio.so.*" >/dev/null || fail "missing versioned $libdir/libfastio.so.*"
+[ -f "$libdir/libfastio.a" ] || fail "missing $libdir/libfastio.a"
+for b in fastio fastio-server; do
+    [ -x "$prefix/bin/$b" ] || fail "missing or not executable: bin/$b"
+done
+
+# ---- exported symbols: the public API only -----------------------------------------------------
+# Internal names (fio_*, store_*, json helpers linked in ...) must stay hidden
+# (-fvisibility=hidden + FASTIO_API): a stray export is an ABI promise nobody meant to make.
+if [ -e "$libdir/libfastio.so" ]; then
+    nm -D --defined-only "$libdir/libfastio.so" | awk 'NF >= 3 { print $3 }' >"$tmp/exports"
+    [ -s "$tmp/exports" ] || fail "libfastio.so exports nothing"
+    if grep -v '^fastio_' "$tmp/exports" >"$tmp/stray"; then
+        fail "libfastio.so exports non-fastio_ symbols: $(tr '\n' ' ' <"$tmp/stray")"
+    fi
+fi
+
+# ---- build and run a consumer --------------------------------------------------------------------
+export PKG_CONFIG_PATH="$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+cflags=(-std=c11 -Wall -Wextra -Wpedantic -Werror)
+if [ "$sanitize" = ON ]; then
+    cflags+=(-fsanitize=address,undefined -fno-omit-frame-pointer)
+fi
+read -r -a pc_cflags <<<"$("$pkg_config" --cflags fastio)"
+read -r -a pc_libs <<<"$("$pkg_config" --libs fastio)"
+# For the archive: its Requires.private modules (libcurl, libcrypto), linked as shared libraries.
+# Not `--static --libs`: that expands libcurl's own private dependencies (ldap, krb5, zstd, ...),
+# which a system with only shared libcurl has no business needing.
+mapfile -t private_mods < <("$pkg_config" --print-requires-private fastio | awk '{ print $1 }')
+read -r -a pc_static_libs <<<"$("$pkg_config" --libs fastio "${private_mods[@]}")"
+
+# The headers must come from the prefix, not from the source tree or /usr/local (-H lists every
+# header opened; a leading ". " marks the ones consumer.c includes directly).
+if "$cc" "${cflags[@]}" "${pc_cflags[@]}" -E -H "$here/consumer.c" -o /dev/null 2>"$tmp/incs"; then
+    hdr=$(sed -n 's#^\. \(.*fastio/fastio\.h\)$#\1#p' "$tmp/incs")
+    real_prefix=$(realpath "$prefix")
+    case "$(realpath -m "${hdr:-none}")" in
+    "$real_prefix"/*) ;;
+    *) fail "fastio/fastio.h was not taken from $prefix (got '${hdr:-nothing}')" ;;
+    esac
+else
+    cat "$tmp/incs" >&2
+    fail "preprocessing consumer.c failed"
+fi
+
+# shared
+if "$cc" "${cflags[@]}" "${pc_cflags[@]}" "$here/consumer.c" -o "$tmp/consumer_shared" \
+        "${pc_libs[@]}"; then
+    readelf -d "$tmp/consumer_shared" | grep -q 'NEEDED.*\[libfastio\.so\.' ||
+        fail "consumer_shared does not depend on libfastio.so"
+    LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$tmp/consumer_shared" ||
+        fail "consumer_shared exited with $?"
+else
+    fail "could not build the consumer against libfastio.so"
+fi
+
+# static: -l:libfastio.a picks the archive although libfastio.so sits beside it.
+static_libs=()
+for f in "${pc_static_libs[@]}"; do
+    if [ "$f" = -lfastio ]; then static_libs+=(-l:libfastio.a); else static_libs+=("$f"); fi
+done
+if "$cc" "${cflags[@]}" "${pc_cflags[@]}" "$here/consumer.c" -o "$tmp/consumer_static" \
+        "${static_libs[@]}"; then
+    if readelf -d "$tmp/consumer_static" | grep -q 'NEEDED.*libfastio'; then
+        fail "consumer_static still depends on libfastio.so"
+    fi
+    "$tmp/consumer_static" || fail "consumer_static exited with $?"
+else
+    fail "could not build the consumer against libfastio.a"
+fi
+
+if [ "$failures" -ne 0 ]; then
+    echo "check_install: $failures check(s) failed" >&2
+    exit 1
+fi
+echo "check_install: ok ($prefix -> $libdir)"
