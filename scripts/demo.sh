@@ -44,5 +44,24 @@ run files create-folder --workspace "demo-ws-$STAMP" reports
 run files create-folder --workspace "demo-ws-$STAMP" "meeting notes"
 run files list --workspace "demo-ws-$STAMP"
 run workspace list
+
+# A 256 MiB file of random bytes: uploaded (progress bar on a terminal), downloaded back and
+# compared byte for byte; the temporary directory is removed however the script ends.
+TMPD=$(mktemp -d /tmp/fastio-demo-XXXXXX)
+trap 'rm -rf "$TMPD"; [ -n "$started" ] && kill "$started" 2>/dev/null; wait "$started" 2>/dev/null || true' EXIT
+echo
+echo "== generating a 256 MiB random file in $TMPD"
+head -c $((256 * 1024 * 1024)) /dev/urandom >"$TMPD/random-256MiB.bin"
+run --format table upload file --workspace "demo-ws-$STAMP" "$TMPD/random-256MiB.bin"
+NODE=$("$FASTIO" --format json files list --workspace "demo-ws-$STAMP" |
+       jq -r '.nodes[] | select(.name == "random-256MiB.bin") | .id')
+mkdir "$TMPD/back"
+run --format table download file --workspace "demo-ws-$STAMP" "$NODE" -o "$TMPD/back/"
+echo
+echo "\$ cmp random-256MiB.bin back/random-256MiB.bin && sha256sum ..."
+cmp "$TMPD/random-256MiB.bin" "$TMPD/back/random-256MiB.bin"
+(cd "$TMPD" && sha256sum random-256MiB.bin back/random-256MiB.bin)
+echo "== the bytes are identical"
+rm -rf "$TMPD"
 echo
 echo "== done: the session above ran against $("$FASTIO" --format json system status >/dev/null && echo http://127.0.0.1:8787/current)"

@@ -19,6 +19,7 @@
 #include "fastio/endpoints_auth.h"     /* OAuth, sessions, scopes (api §2.5) */
 #include "fastio/endpoints_members.h"  /* members, invitations, transfer, events (api §3.3, §3.5) */
 #include "fastio/endpoints_transfer.h" /* uploads, downloads, versions (api §5, §6) */
+#include "fastio/endpoints_lock.h"     /* file locks (api §7) */
 
 #define FASTIO_ENDPOINT_LIST(X)                                                                    \
     /* health: api §9.6 */                                                                         \
@@ -65,6 +66,7 @@
     X(STORAGE_TRASH_EMPTY, DELETE, QUERY, BEARER, SAFE, "/workspace/{}/storage/trash/delete/", "") \
     FASTIO_ENDPOINTS_AUTH(X)                                                                       \
     FASTIO_ENDPOINTS_MEMBERS(X)                                                                    \
-    FASTIO_ENDPOINTS_TRANSFER(X)
+    FASTIO_ENDPOINTS_TRANSFER(X)                                                                   \
+    FASTIO_ENDPOINTS_LOCK(X)
 
 #endif

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -87,6 +88,20 @@ FASTIO_API const char *fastio_method_name(enum fastio_method m);
  * Called on the thread that made the request. */
 typedef void (*fastio_log_fn)(void *userdata, const char *json_line);
 
+/* The largest token a token provider may return, including the NUL. */
+#define FASTIO_TOKEN_MAX 8192
+
+/* Supplies the Bearer token of each call (it takes precedence over cfg.token); installed as
+ * cfg.token_provider. Called on the thread making the call, before the first attempt of every
+ * call on a BEARER row with rejected = NULL ("the current token"), and at most once more per
+ * call with rejected = the token that just earned a 401 ("refresh unless someone already
+ * did"); after that second answer the call is repeated once. Write the token, NUL-terminated,
+ * into buf (size FASTIO_TOKEN_MAX); an empty string means "no token". Return OK, or a status
+ * (with err filled) that ends the call, typically AUTH. A provider shared by several clients
+ * must be thread-safe; fastio_token_store_provider() is one. */
+typedef enum fastio_status (*fastio_token_fn)(void *userdata, const char *rejected, char *buf,
+                                              size_t size, struct fastio_error *err);
+
 struct fastio_config {
     const char *base_url;    /* API base including "/current"; NULL = FASTIO_DEFAULT_BASE_URL */
     const char *token;       /* Bearer token: API key, JWT or OAuth access token; NULL = none */
@@ -96,6 +111,14 @@ struct fastio_config {
     size_t max_response_bytes; /* responses larger than this fail with TOO_LARGE; default 64 MiB */
     fastio_log_fn log;       /* optional */
     void *log_userdata;
+    /* ---- retries (decisions.md "Retries, deadlines, logs"); a zeroed struct never retries */
+    int max_retries;         /* repeats after the first attempt; default 4; 0 = none */
+    long backoff_base_ms;    /* first backoff ceiling; default 250 (0 = default) */
+    long backoff_cap_ms;     /* largest backoff ceiling; default 20000 (0 = default) */
+    long max_retry_wait_ms;  /* a 429/503 asking for a longer wait is returned, not waited;
+                                default 60000 (0 = default) */
+    fastio_token_fn token_provider; /* optional; see fastio_token_fn */
+    void *token_provider_userdata;
 };
 
 /* Fill cfg with the defaults above. */
@@ -346,6 +369,178 @@ FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_storage_purge(struct fasti
 FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_storage_trash_empty(struct fastio_client *c,
                                                                           const char *ws,
                                                                           struct fastio_error *err);
+
+/* ---- cancellation, deadlines and per-call options (issue 4) ----------------------------------
+ * Every call may be bounded by a deadline and stopped by a cancel token. The plain functions
+ * above take the client's default options (fastio_client_set_call_opts, none unless set);
+ * fastio_call_ex() takes its own. A cancelled call ends with FASTIO_CANCELLED within about
+ * 100 ms (transfers are polled in 25 ms slices, waits between retries sleep in 10 ms slices);
+ * a call still running at its deadline ends with FASTIO_TIMEOUT, and a retry wait that would
+ * pass the deadline is not started: the last failure is returned instead. */
+
+/* A cancel token (opaque). Created and freed by the application; it may be shared by several
+ * calls and clients, and outlives every call that uses it. */
+struct fastio_cancel;
+
+/* A new, untriggered token; NULL when out of memory. Free with fastio_cancel_free(). */
+FASTIO_API FASTIO_NODISCARD struct fastio_cancel *fastio_cancel_new(void);
+/* Free a token no call is using any more. NULL is a no-op. */
+FASTIO_API void fastio_cancel_free(struct fastio_cancel *t);
+/* Trigger the token: every call using it stops. Async-signal-safe and thread-safe (one atomic
+ * store); may be called from any thread, any number of times. NULL is a no-op. */
+FASTIO_API void fastio_cancel_trigger(struct fastio_cancel *t);
+/* Untrigger it so it can be used again (for a resumed transfer). Thread-safe. */
+FASTIO_API void fastio_cancel_reset(struct fastio_cancel *t);
+/* Whether the token is triggered; false for NULL. Thread-safe. */
+FASTIO_API bool fastio_cancel_is_set(const struct fastio_cancel *t);
+
+/* The monotonic clock of deadlines, in milliseconds (not wall time). Thread-safe. */
+FASTIO_API int64_t fastio_now_ms(void);
+
+struct fastio_call_opts {
+    int64_t deadline_ms;          /* absolute, on the fastio_now_ms() clock; 0 = none */
+    long timeout_ms;              /* relative to the start of the call; 0 = none; with both,
+                                     the earlier one wins. Covers every attempt and wait. */
+    struct fastio_cancel *cancel; /* borrowed; NULL = none */
+    int max_retries;              /* -1 = the client's cfg.max_retries */
+};
+
+/* Fill o with "no deadline, no cancel token, the client's retries". */
+FASTIO_API void fastio_call_opts_init(struct fastio_call_opts *o);
+
+/* Set the options every later call on c uses unless it passes its own (fastio_call_ex):
+ * the typed wrappers get deadlines and cancellation this way. The struct is copied; the cancel
+ * token is borrowed and must outlive its use. A relative timeout_ms restarts with each call.
+ * NULL restores "none". Returns OK or INVALID (c NULL, negative timeout). */
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_client_set_call_opts(struct fastio_client *c, const struct fastio_call_opts *opts,
+                            struct fastio_error *err);
+
+/* fastio_call() with explicit options (NULL = the client's defaults). Besides the statuses of
+ * fastio_call(): CANCELLED (the token was triggered), TIMEOUT (the deadline passed). */
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_call_ex(struct fastio_client *c, enum fastio_endpoint ep, const char *const *path_args,
+               size_t n_path_args, const struct fastio_param *params, size_t n_params,
+               const struct fastio_call_opts *opts, json_t **response, struct fastio_error *err);
+
+/* The x-request-id sent with the last call on c (32 hex characters; "" before the first call):
+ * the same for every attempt of one call, so it joins client log lines and server logs.
+ * Borrowed: valid until the next call on c. */
+FASTIO_API const char *fastio_client_last_request_id(const struct fastio_client *c);
+
+/* ---- OAuth 2.0 + PKCE (api §2.5) ------------------------------------------------------------ */
+
+/* A PKCE pair and state for one authorization request (RFC 7636, S256 only). Plain data;
+ * wipe it (explicit_bzero) when done: the verifier is a secret until the code is exchanged. */
+struct fastio_pkce {
+    char verifier[44];  /* base64url of 32 random bytes, 43 characters */
+    char challenge[44]; /* base64url(SHA-256(verifier)), 43 characters */
+    char state[33];     /* 32 hex characters (16 random bytes), checked on the redirect */
+};
+
+/* Fill p with a fresh verifier, its challenge and a state, from getrandom(2).
+ * Returns OK, INVALID (p NULL) or IO (no randomness or no SHA-256). Thread-safe. */
+FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_pkce_new(struct fastio_pkce *p,
+                                                               struct fastio_error *err);
+/* The S256 challenge of a verifier (43-128 characters of [A-Za-z0-9-._~], RFC 7636 §4.1)
+ * into challenge (size >= 44). Returns OK, INVALID or IO. Thread-safe. */
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_pkce_challenge(const char *verifier, char *challenge, size_t size, struct fastio_error *err);
+
+/* The answer of POST /oauth/token/ (a plain OAuth body, not an envelope). Strings OWNED;
+ * release with fastio_oauth_tokens_release(), which wipes them. */
+struct fastio_oauth_tokens {
+    char *access_token;
+    char *token_type;    /* "Bearer" */
+    char *refresh_token; /* NULL when none was issued */
+    char *scope;         /* "scope" or "scopes" as sent; NULL when absent */
+    long expires_in;     /* seconds; 0 when absent */
+};
+/* Wipe and free the strings and zero *t; NULL is a no-op. Safe on a zeroed struct. */
+FASTIO_API void fastio_oauth_tokens_release(struct fastio_oauth_tokens *t);
+
+struct fastio_oauth_code_grant {
+    const char *code;          /* required: from the redirect or pasted by the user */
+    const char *code_verifier; /* required: fastio_pkce.verifier */
+    const char *client_id;     /* required, e.g. "fastio-cli" */
+    const char *redirect_uri;  /* required: exactly the one sent to /oauth/authorize/ */
+    const char *device_name;   /* optional */
+    const char *device_type;   /* optional, e.g. "cli" */
+};
+
+/* POST /oauth/token/ grant_type=authorization_code (api §2.5 step 5). On success *out holds
+ * the tokens (OWNED; release it); on failure it is zeroed. OAuth errors {error,
+ * error_description} map to AUTH (invalid_grant, invalid_client, unauthorized_client),
+ * INVALID (invalid_request, unsupported_grant_type, invalid_scope), RATE_LIMITED, SERVER or
+ * API_ERROR, with err->message "<error>: <description>". Never retried except on 429 or a
+ * failure before sending (a code is single-use). Same threading rule as every client call. */
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_oauth_token_exchange(struct fastio_client *c, const struct fastio_oauth_code_grant *g,
+                            struct fastio_oauth_tokens *out, struct fastio_error *err);
+
+/* POST /oauth/token/ grant_type=refresh_token (api §2.5 step 6). The server rotates refresh
+ * tokens: out->refresh_token replaces the old one, which must not be used again (reuse is
+ * detected and revokes the session). Statuses as for fastio_oauth_token_exchange(). */
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_oauth_token_refresh(struct fastio_client *c, const char *client_id,
+                           const char *refresh_token, struct fastio_oauth_tokens *out,
+                           struct fastio_error *err);
+
+/* ---- a shared, self-refreshing token (issue 4) -----------------------------------------------
+ * A token store holds an access token, its expiry and a refresh token behind a mutex. Install
+ * it in any number of clients (cfg.token_provider = fastio_token_store_provider,
+ * cfg.token_provider_userdata = store): each call gets the current token; a token within
+ * refresh_skew_s of its expiry is refreshed first, and a 401 triggers one refresh that the
+ * other clients share (a thread whose rejected token was already replaced just takes the new
+ * one). Rotated tokens are handed to the persist callback under the lock, so the file on disk
+ * follows the rotation; serialising refreshes between processes (flock on the credentials
+ * file) is the application's part, done inside persist or around it. */
+
+/* Called with the new tokens after each refresh, under the store's lock: save them (the
+ * refresh token is single-use). expires_at is wall-clock Unix seconds (0 = unknown). A failure
+ * status is returned to the call that triggered the refresh; the new tokens are kept in
+ * memory anyway (the old refresh token is already spent). */
+typedef enum fastio_status (*fastio_token_persist_fn)(void *userdata,
+                                                     const struct fastio_oauth_tokens *tokens,
+                                                     int64_t expires_at,
+                                                     struct fastio_error *err);
+
+struct fastio_token_store_config {
+    const char *base_url;      /* API base for the refresh call; NULL = default */
+    const char *client_id;     /* required for refreshes, e.g. "fastio-cli" */
+    const char *access_token;  /* may be NULL: then the first use refreshes */
+    const char *refresh_token; /* NULL = cannot refresh (API key or basic JWT) */
+    int64_t expires_at;        /* wall-clock Unix seconds; 0 = unknown (never refreshed early) */
+    long refresh_skew_s;       /* refresh this long before expiry; 0 = 60 */
+    fastio_token_persist_fn persist; /* optional */
+    void *persist_userdata;
+    fastio_log_fn log;         /* optional: the refresh call's attempt lines */
+    void *log_userdata;
+};
+
+/* A new store; strings copied. NULL on failure (err: INVALID without client_id when a refresh
+ * token is given, or for a malformed base URL; NOMEM). Free with fastio_token_store_free(),
+ * after every client using it. */
+FASTIO_API FASTIO_NODISCARD struct fastio_token_store *
+fastio_token_store_new(const struct fastio_token_store_config *cfg, struct fastio_error *err);
+/* Wipe and free; NULL is a no-op. */
+FASTIO_API void fastio_token_store_free(struct fastio_token_store *s);
+
+/* A fastio_token_fn over a store (userdata = the store). Thread-safe. Returns OK, AUTH (no
+ * token and nothing to refresh with, or the refresh was refused), or the refresh call's
+ * status (NETWORK, TIMEOUT, ...). */
+FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_token_store_provider(void *store,
+                                                                           const char *rejected,
+                                                                           char *buf, size_t size,
+                                                                           struct fastio_error *err);
+/* Refresh now, whatever the expiry (e.g. "fastio auth refresh"). Thread-safe. */
+FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_token_store_refresh(struct fastio_token_store *s,
+                                                                          struct fastio_error *err);
+/* Copy the current tokens out (OWNED, release with fastio_oauth_tokens_release; expires_in is
+ * the seconds left, 0 when unknown or expired). Thread-safe. Returns OK or NOMEM. */
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_token_store_snapshot(struct fastio_token_store *s, struct fastio_oauth_tokens *out,
+                            struct fastio_error *err);
 
 #ifdef __cplusplus
 }

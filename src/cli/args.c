@@ -238,6 +238,26 @@ int cli_args_parse(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, cha
                 return r;
             continue;
         }
+        /* a command's one-letter alias of a flag ("-o PATH") */
+        if (a[2] == '\0') {
+            int k = -1;
+            for (int j = 0; cmd->opts && cmd->opts[j].name; j++)
+                if (cmd->opts[j].short_name == a[1] && cmd->opts[j].kind != OPT_POS &&
+                    cmd->opts[j].kind != OPT_REST)
+                    k = j;
+            if (k >= 0 && cmd->opts[k].kind == OPT_BOOL) {
+                args->values[k] = "true";
+                args->given[k] = true;
+                continue;
+            }
+            if (k >= 0) {
+                if (i + 1 >= argc)
+                    return cli_usage(ctx, "option -%c needs a value", a[1]);
+                args->values[k] = argv[++i];
+                args->given[k] = true;
+                continue;
+            }
+        }
         /* short global flags, possibly bundled: -q, -v, -vv, -qv */
         for (const char *c = a + 1; *c; c++) {
             char nm[2] = {*c, '\0'};

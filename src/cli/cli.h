@@ -48,6 +48,7 @@ struct cli_opt {
     const char *def;     /* value used when the option is absent; NULL = nothing sent */
     const char *metavar; /* flag value placeholder; NULL = derived from the name */
     const char *help;    /* one or more lines; shown in OPTIONS */
+    char short_name;     /* one-letter alias ("-o VALUE"); 0 = none. Flags only. */
 };
 
 struct cli_ctx;
@@ -84,6 +85,62 @@ extern const struct cli_cmd cli_org_cmds[];
 extern const struct cli_cmd cli_workspace_cmds[];
 extern const struct cli_cmd cli_files_cmds[];
 extern const struct cli_cmd cli_system_cmds[];
+extern const struct cli_cmd cli_lock_cmds[];
+extern const struct cli_cmd cli_configure_cmds[];
+
+/* File locks (cmd_lock.c, api §7): the rows of the "lock" group, also spliced into "files" as
+ * "files lock ..." with CLI_LOCK_ROWS("lock "). */
+extern const struct cli_opt cli_lock_acquire_opts[];
+extern const struct cli_opt cli_lock_status_opts[];
+extern const struct cli_opt cli_lock_token_opts[];
+extern const struct cli_opt cli_lock_run_opts[];
+int cli_lock_acquire(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args);
+/* "lock run" (cmd_lock_run.c): lock, download, run a command on the file, upload, release. */
+int cli_lock_run(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args);
+#define CLI_LOCK_ROWS(prefix)                                                                      \
+    {.name = prefix "acquire",                                                                     \
+     .endpoint = FASTIO_EP_LOCK_ACQUIRE,                                                           \
+     .opts = cli_lock_acquire_opts,                                                                \
+     .run = cli_lock_acquire,                                                                      \
+     .summary = "Take the exclusive lock of a file",                                               \
+     .description = "Locks a file (POST /workspace/{ws}/storage/{node}/lock/) and prints the\n"    \
+                    "lock with its lock_token. Pass the token to 'lock heartbeat' and 'lock\n"     \
+                    "release', and as lock_token with writes to the file. When someone else\n"     \
+                    "holds the lock the command fails (exit 1) and says who and until when.",     \
+     .examples = "fastio lock acquire --workspace team 2abc... --duration 600"},                   \
+    {.name = prefix "status",                                                                      \
+     .endpoint = FASTIO_EP_LOCK_STATUS,                                                            \
+     .opts = cli_lock_status_opts,                                                                 \
+     .summary = "Show whether a file is locked and by whom",                                       \
+     .description = "GET /workspace/{ws}/storage/{node}/lock/ (never shows the token).",           \
+     .examples = "fastio lock status --context-type workspace --context-id team 2abc..."},         \
+    {.name = prefix "heartbeat",                                                                   \
+     .endpoint = FASTIO_EP_LOCK_HEARTBEAT,                                                         \
+     .opts = cli_lock_token_opts,                                                                  \
+     .summary = "Renew a held lock for its full duration",                                         \
+     .description = "POST /workspace/{ws}/storage/{node}/lock/heartbeat/ with the lock_token.",    \
+     .examples = "fastio lock heartbeat --workspace team 2abc... --lock-token fio_l_..."},         \
+    {.name = prefix "release",                                                                     \
+     .endpoint = FASTIO_EP_LOCK_RELEASE,                                                           \
+     .opts = cli_lock_token_opts,                                                                  \
+     .summary = "Release a held lock",                                                             \
+     .description = "DELETE /workspace/{ws}/storage/{node}/lock/ with the lock_token.",            \
+     .examples = "fastio lock release --workspace team 2abc... --lock-token fio_l_..."},        \
+    {.name = prefix "run",                                                                         \
+     .endpoint = FASTIO_EP_LOCK_ACQUIRE,                                                           \
+     .opts = cli_lock_run_opts,                                                                    \
+     .run = cli_lock_run,                                                                          \
+     .summary = "Update a file under its lock with a local command",                               \
+     .description = "Takes the lock of a file (waiting up to --wait seconds while someone else\n"  \
+                    "holds it), keeps it alive, downloads the file into a private temporary\n"    \
+                    "directory and runs COMMAND with the file's path as its last argument (no\n"  \
+                    "shell). When the command exits 0 the file is uploaded as a new version\n"    \
+                    "with the lock token; otherwise nothing is stored. The lock is released in\n" \
+                    "every case (Ctrl-C and SIGTERM too; they are passed on to the command).\n"   \
+                    "\nExit status: the command's (128+N when it died of signal N), or 1 when\n"  \
+                    "the lock, the download or the upload failed.",                                \
+     .examples = "fastio lock run --workspace team 2abc... -- sh -c 'echo done >> \"$0\"'\n"      \
+                 "fastio lock run --workspace team 2abc... --wait 120 -- ./bump-version.sh"}
 
 /* ---- per-invocation state -------------------------------------------------------------------- */
 
@@ -120,6 +177,9 @@ struct cli_ctx {
     char *token_origin;         /* human description: "--token", "profile 'default'", a path */
     bool token_expired;         /* stored JWT past its expires_at: refused on authenticated calls */
     long long token_expires_at; /* 0 = unknown / never */
+    char *refresh_token;        /* stored PKCE refresh token (profile only); NULL = none */
+    char *auth_method;          /* stored auth_method of the profile ("pkce", "basic", ...) */
+    struct cli_tokens *tokens;  /* auth_pkce.c: self-refreshing token of a PKCE profile */
 
     const char *what; /* "workspace info": prefix of error messages */
     struct fastio_client *client;
@@ -218,6 +278,31 @@ bool cli_credentials_path(char *out, size_t size);
 bool cli_config_path(char *out, size_t size);
 bool cli_local_key_path(char *out, size_t size);
 const char *cli_token_source_name(enum cli_token_source s);
+
+/* Exclusive flock on credentials.json.lock beside credentials.json, waiting at most
+ * timeout_ms. Returns the lock fd (>= 0) or -1 (printed). Release with cli_credentials_unlock. */
+int cli_credentials_lock(struct cli_ctx *ctx, long timeout_ms);
+void cli_credentials_unlock(int fd);
+/* A copy of profiles.<profile> of credentials.json (NULL when absent). CLI_OK / CLI_ERR. */
+int cli_credentials_load(struct cli_ctx *ctx, const char *profile, json_t **out);
+/* config.json as an object ({} when absent) and writing it back (atomic, 0600). */
+int cli_config_load(struct cli_ctx *ctx, json_t **out);
+int cli_config_save(struct cli_ctx *ctx, json_t *root);
+/* The whole credentials.json ({} when absent); writing it back. */
+int cli_credentials_load_all(struct cli_ctx *ctx, json_t **out);
+int cli_credentials_save_all(struct cli_ctx *ctx, json_t *root);
+
+/* ---- auth_pkce.c: browser login and the self-refreshing token ----------------------------------
+ */
+
+#define CLI_OAUTH_CLIENT_ID "fastio-cli"
+/* "auth login" without --email: PKCE with a loopback listener, or the paste flow. */
+int cli_auth_login_pkce(struct cli_ctx *ctx, struct cli_args *args);
+/* Install the token store of a PKCE profile into cfg (token_provider). CLI_OK / CLI_ERR. */
+int cli_tokens_install(struct cli_ctx *ctx, struct fastio_config *cfg);
+void cli_tokens_free(struct cli_tokens *t);
+/* The current tokens of a PKCE profile (OWNED; fastio_oauth_tokens_release). false = none. */
+bool cli_tokens_snapshot(struct cli_ctx *ctx, struct fastio_oauth_tokens *out);
 
 /* ---- help.c ------------------------------------------------------------------------------------
  */

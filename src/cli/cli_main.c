@@ -2,17 +2,20 @@
  * lookup (including two-word commands such as "api-key create"), help dispatch and exit codes.
  * Everything a command does lives in its row (cmd_*.c) and the generic runner (run.c). */
 #include "cli.h"
+#include "cmd_member.h"
+#include "cmd_transfer.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static const struct cli_group groups[] = {
-    {"auth", "Sign in, show the session, manage API keys",
-     "Sign in with email and password (the token is stored in credentials.json under the\n"
-     "profile), show who is signed in and where the token came from, and manage API keys.",
+    {"auth", "Sign in and out, show the session, manage API keys and OAuth sessions",
+     "Sign in with the browser (OAuth 2.0 + PKCE, refreshed automatically) or with email and\n"
+     "password; the tokens are stored in credentials.json under the profile. Show who is\n"
+     "signed in and where the token came from, and manage API keys and OAuth sessions.",
      cli_auth_cmds},
-    {"org", "Organizations: list, create, show, update",
+    {"org", "Organizations: list, create, show, update, members, ownership transfer",
      "Organizations are the billable containers of workspaces. An org may be named by its id\n"
      "or its domain.",
      cli_org_cmds},
@@ -24,6 +27,35 @@ static const struct cli_group groups[] = {
      "Storage operations on the nodes (files, folders, notes) of a workspace. The top folder\n"
      "is \"root\"; node ids are opaque strings (hyphens allowed).",
      cli_files_cmds},
+    {"upload", "Upload files, trees, streams and text; manage upload sessions",
+     "Uploads into a workspace folder: many files in parallel, chunked with CRC-32C checks and\n"
+     "resumable ('upload file'), from a pipe ('upload stream') or from text ('upload text'),\n"
+     "plus the upload sessions of your account (status, cancel, list, limits).",
+     cli_upload_cmds},
+    {"download", "Download files (parallel ranges, resumable, verified)",
+     "Downloads file nodes into local directories: '<name>.partial' first, renamed into place\n"
+     "after the size and checksum check.",
+     cli_download_cmds},
+    {"lock", "File locks: acquire, status, heartbeat, release",
+     "Exclusive, token-based locks on files (api §7). While a file is locked, writes to it\n"
+     "without its lock_token are refused.",
+     cli_lock_cmds},
+    {"member", "Workspace members: list, add, remove, update, info, leave, join",
+     "Members of a workspace (--workspace id or folder_name) and their roles: owner, admin,\n"
+     "member, guest. Adding an unknown email address invites it by mail.",
+     cli_member_cmds},
+    {"invitation", "Invitations to you: list, accept, decline; delete one you manage",
+     "Invitations belong to an email address: whoever signs in with it may accept them.",
+     cli_invitation_cmds},
+    {"event", "Audit log and activity: list, info, ack, poll",
+     "Events record every membership, role, invitation, ownership, workspace and storage\n"
+     "change (api §9.4); 'event poll' waits for the next change (api §9.5).",
+     cli_event_cmds},
+    {"configure", "Profiles: init, list, set-default, show, delete",
+     "Named profiles in config.json: each has an API base and an auth method, and its own\n"
+     "credentials in credentials.json. Pick one with --profile NAME; without it the default\n"
+     "profile is used.",
+     cli_configure_cmds},
     {"system", "Service health: ping and status",
      "Unauthenticated health checks of the API server.", cli_system_cmds},
     {NULL, NULL, NULL, NULL},

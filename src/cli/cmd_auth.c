@@ -74,39 +74,76 @@ static bool prompt_password(char *buf, size_t size)
 
 /* ---- auth login ------------------------------------------------------------------------------ */
 
+static int get_password(struct cli_ctx *ctx, struct cli_args *args, char *pw);
+
+/* A new sign-in replaces the profile: never refresh (or use) what it held. */
+static void drop_refresh(struct cli_ctx *ctx)
+{
+    if (ctx->refresh_token) {
+        explicit_bzero(ctx->refresh_token, strlen(ctx->refresh_token));
+        free(ctx->refresh_token);
+        ctx->refresh_token = NULL;
+    }
+}
+static int login_basic(struct cli_ctx *ctx, const char *email, const char *pw, json_t *extra);
+
 static int auth_login(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
 {
     (void)cmd;
     const char *email = cli_arg(args, "email");
     const char *given_pw = cli_arg(args, "password");
+    drop_refresh(ctx);
+    if (!email) {
+        if (given_pw || cli_arg_given(args, "password-stdin"))
+            return cli_usage(ctx, "--password needs --email (browser sign-in takes no password)");
+        return cli_auth_login_pkce(ctx, args);
+    }
+    if (cli_arg_given(args, "no-browser"))
+        return cli_usage(ctx, "--no-browser is for the browser sign-in (without --email)");
     char pw[PASSWORD_MAX];
-    int rc = CLI_ERR;
-    char *token = NULL;
-    json_t *user = NULL, *creds = NULL, *out = NULL;
+    int rc = get_password(ctx, args, pw);
+    if (rc != CLI_OK)
+        return rc;
+    rc = login_basic(ctx, email, pw, NULL);
+    explicit_bzero(pw, sizeof(pw));
+    return rc;
+}
 
+/* The password of --password, --password-stdin / a piped stdin, or a no-echo prompt. */
+static int get_password(struct cli_ctx *ctx, struct cli_args *args, char *pw)
+{
+    const char *given_pw = cli_arg(args, "password");
     if (given_pw && cli_arg_given(args, "password-stdin"))
         return cli_usage(ctx, "--password and --password-stdin are mutually exclusive");
     if (given_pw) {
-        if (!fio_strlcpy(pw, given_pw, sizeof(pw)))
+        if (!fio_strlcpy(pw, given_pw, PASSWORD_MAX))
             return cli_usage(ctx, "--password is too long");
     } else if (cli_arg_given(args, "password-stdin") || !isatty(STDIN_FILENO)) {
-        if (!read_line_fd(STDIN_FILENO, pw, sizeof(pw)))
+        if (!read_line_fd(STDIN_FILENO, pw, PASSWORD_MAX))
             return cli_usage(ctx, "cannot read the password from stdin (one line expected)");
-    } else if (!prompt_password(pw, sizeof(pw))) {
+    } else if (!prompt_password(pw, PASSWORD_MAX)) {
         return cli_usage(ctx, "cannot read the password: use --password-stdin");
     }
     if (!pw[0]) {
-        explicit_bzero(pw, sizeof(pw));
+        explicit_bzero(pw, PASSWORD_MAX);
         return cli_usage(ctx, "the password is empty");
     }
+    return CLI_OK;
+}
 
+/* Basic sign-in and storing the token under the profile; `extra` (may be NULL) is merged into
+ * the printed result. The caller wipes pw. */
+static int login_basic(struct cli_ctx *ctx, const char *email, const char *pw, json_t *extra)
+{
+    int rc = CLI_ERR;
+    char *token = NULL;
+    json_t *user = NULL, *creds = NULL, *out = NULL;
     rc = cli_connect(ctx, FASTIO_EP_USER_SIGNIN, false);
     if (rc != CLI_OK)
         goto done;
     struct fastio_error err;
     long expires_in = 0;
     enum fastio_status st = fastio_user_signin(ctx->client, email, pw, &token, &expires_in, &err);
-    explicit_bzero(pw, sizeof(pw));
     if (st != FASTIO_OK) {
         cli_print_api_error(ctx, &err);
         rc = CLI_ERR;
@@ -143,14 +180,14 @@ static int auth_login(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli
         fio_time_api((int64_t)expires_at * 1000000, when, sizeof(when));
     out = json_pack("{s:b, s:s, s:s, s:s, s:s}", "signed_in", 1, "email", email, "profile",
                     ctx->profile, "api_base", ctx->api_base, "expires_at", when);
-    if (!out || (user_id && json_object_set_new(out, "user_id", json_string(user_id)) != 0)) {
+    if (!out || (user_id && json_object_set_new(out, "user_id", json_string(user_id)) != 0) ||
+        (extra && json_object_update(out, extra) != 0)) {
         cli_errorf(ctx, "out of memory");
         rc = CLI_ERR;
         goto done;
     }
     rc = cli_print(ctx, out, NULL);
 done:
-    explicit_bzero(pw, sizeof(pw));
     if (token) {
         explicit_bzero(token, strlen(token));
         fastio_free(token);
@@ -215,12 +252,17 @@ static int auth_status(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
         copy_field(out, "first_name", user, "first_name") != 0 ||
         copy_field(out, "last_name", user, "last_name") != 0 ||
         copy_field(out, "account_type", user, "account_type") != 0 ||
-        copy_field(out, "auth_method", user, "auth_method") != 0 ||
+        (ctx->token_source == TOK_PROFILE && ctx->auth_method
+             ? json_object_set_new(out, "auth_method", json_string(ctx->auth_method))
+             : copy_field(out, "auth_method", user, "auth_method")) != 0 ||
         json_object_set_new(out, "token_source",
                             json_string(cli_token_source_name(ctx->token_source))) != 0 ||
         json_object_set_new(out, "token_origin", json_string(ctx->token_origin)) != 0 ||
         json_object_set_new(out, "profile", json_string(ctx->profile)) != 0 ||
         json_object_set_new(out, "api_base", json_string(ctx->api_base)) != 0)
+        goto oom;
+    if (ctx->token_source == TOK_PROFILE &&
+        json_object_set_new(out, "refreshable", json_boolean(ctx->refresh_token != NULL)) != 0)
         goto oom;
     if (ctx->token_source == TOK_PROFILE && ctx->token_expires_at > 0) {
         char when[32];
@@ -240,6 +282,104 @@ done:
     return rc;
 }
 
+/* ---- auth signout / signup ------------------------------------------------------------------- */
+
+static int auth_signout(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    (void)args;
+    int rc = cli_connect(ctx, FASTIO_EP_USER_SIGNOUT, true);
+    if (rc != CLI_OK)
+        return rc;
+    json_t *resp = NULL, *out = NULL;
+    struct cli_request req;
+    memset(&req, 0, sizeof(req));
+    /* A PKCE profile: revoke its OAuth session (the refresh token names it) first. */
+    bool oauth_revoked = false;
+    if (ctx->tokens && ctx->refresh_token) {
+        struct fastio_oauth_tokens snap;
+        struct fastio_error err;
+        memset(&snap, 0, sizeof(snap));
+        if (cli_tokens_snapshot(ctx, &snap) && snap.refresh_token) {
+            cli_request_add(&req, "token", snap.refresh_token);
+            cli_request_add(&req, "token_type_hint", "refresh_token");
+            enum fastio_status st = fastio_call(ctx->client, FASTIO_EP_OAUTH_REVOKE, NULL, 0,
+                                                req.params, req.n_params, &resp, &err);
+            json_decref(resp);
+            resp = NULL;
+            if (st != FASTIO_OK) {
+                cli_print_api_error(ctx, &err);
+                fastio_oauth_tokens_release(&snap);
+                return CLI_ERR;
+            }
+            oauth_revoked = true;
+        }
+        fastio_oauth_tokens_release(&snap);
+        memset(&req, 0, sizeof(req));
+    }
+    if (!oauth_revoked) {
+        rc = cli_call(ctx, FASTIO_EP_USER_SIGNOUT, &req, &resp);
+        if (rc != CLI_OK)
+            return rc;
+    }
+    if (ctx->token_source == TOK_PROFILE) {
+        rc = cli_credentials_store(ctx, ctx->profile, NULL);
+        if (rc != CLI_OK)
+            goto done;
+    } else {
+        cli_note(ctx, "note: the token came from %s; nothing stored was removed",
+                 ctx->token_origin);
+    }
+    out = json_pack("{s:b, s:s, s:b}", "signed_out", 1, "profile", ctx->profile,
+                    "oauth_session_revoked", oauth_revoked);
+    if (!out || (resp && json_object_get(resp, "revoked") &&
+                 json_object_set(out, "sessions_revoked", json_object_get(resp, "revoked")) != 0)) {
+        cli_errorf(ctx, "out of memory");
+        rc = CLI_ERR;
+        goto done;
+    }
+    rc = cli_print(ctx, out, NULL);
+done:
+    json_decref(resp);
+    json_decref(out);
+    return rc;
+}
+
+static int auth_signup(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    const char *email = cli_arg(args, "email");
+    char pw[PASSWORD_MAX];
+    int rc = get_password(ctx, args, pw);
+    if (rc != CLI_OK)
+        return rc;
+    drop_refresh(ctx);
+    rc = cli_connect(ctx, FASTIO_EP_USER_SIGNUP, false);
+    if (rc != CLI_OK)
+        goto done;
+    struct fastio_signup su = {email, pw, cli_arg(args, "first-name"), cli_arg(args, "last-name"),
+                               cli_arg_given(args, "agent")};
+    struct fastio_error err;
+    json_t *resp = NULL;
+    if (fastio_user_signup(ctx->client, &su, &resp, &err) != FASTIO_OK) {
+        cli_print_api_error(ctx, &err);
+        rc = CLI_ERR;
+        goto done;
+    }
+    json_decref(resp);
+    json_t *extra = json_pack("{s:b}", "signed_up", 1);
+    if (!extra) {
+        cli_errorf(ctx, "out of memory");
+        rc = CLI_ERR;
+        goto done;
+    }
+    rc = login_basic(ctx, email, pw, extra); /* then sign in, as the official CLI does */
+    json_decref(extra);
+done:
+    explicit_bzero(pw, sizeof(pw));
+    return rc;
+}
+
 /* The new key is printed once (that is the point of the command); say so on stderr. */
 static int apikey_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
 {
@@ -256,9 +396,9 @@ static int apikey_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct 
 static const struct cli_opt login_opts[] = {
     {.name = "email",
      .kind = OPT_VALUE,
-     .required = true,
      .metavar = "EMAIL",
-     .help = "Account email address."},
+     .help = "Account email address: sign in with email and password (HTTP Basic)\n"
+             "instead of the browser."},
     {.name = "password",
      .kind = OPT_VALUE,
      .metavar = "PASSWORD",
@@ -268,10 +408,72 @@ static const struct cli_opt login_opts[] = {
     {.name = "password-stdin",
      .kind = OPT_BOOL,
      .help = "Read the password from the first line of stdin."},
+    {.name = "no-browser",
+     .kind = OPT_BOOL,
+     .help = "Browser sign-in on a machine without a browser: print the address, then\n"
+             "read the code (or the whole address the browser ended on) from stdin."},
+    {.name = "timeout",
+     .kind = OPT_VALUE,
+     .check = CHK_UINT,
+     .def = "300",
+     .metavar = "SECONDS",
+     .help = "How long to wait for the browser's redirect."},
+    {.name = "scope-type",
+     .kind = OPT_VALUE,
+     .check = CHK_CHOICE,
+     .choices = "user|org|workspace|all_orgs|all_workspaces|all_shares",
+     .metavar = "TYPE",
+     .help = "Scope to request (default user: full access)."},
+    {.name = "agent-name",
+     .kind = OPT_VALUE,
+     .metavar = "NAME",
+     .help = "Agent name shown on the consent page and in 'auth oauth list'."},
+    {.name = "device-name",
+     .kind = OPT_VALUE,
+     .metavar = "NAME",
+     .help = "Device name of the OAuth session (default: the host name)."},
     {0},
 };
 
 static const struct cli_opt no_opts[] = {{0}};
+
+static const struct cli_opt signup_opts[] = {
+    {.name = "email", .kind = OPT_VALUE, .required = true, .metavar = "EMAIL",
+     .help = "Email address of the new account."},
+    {.name = "password", .kind = OPT_VALUE, .metavar = "PASSWORD",
+     .help = "Password. Prefer --password-stdin or the prompt (command lines are visible\n"
+             "to other local users)."},
+    {.name = "password-stdin", .kind = OPT_BOOL,
+     .help = "Read the password from the first line of stdin."},
+    {.name = "first-name", .kind = OPT_VALUE, .metavar = "NAME", .help = "First name."},
+    {.name = "last-name", .kind = OPT_VALUE, .metavar = "NAME", .help = "Last name."},
+    {.name = "agent", .kind = OPT_BOOL,
+     .help = "Create an agent account (account_type \"agent\"; permanent)."},
+    {0},
+};
+
+static const struct cli_opt session_id_opts[] = {
+    {.name = "SESSION_ID", .kind = OPT_POS, .path = 1, .help = "Id of the OAuth session."},
+    {0},
+};
+
+static const struct cli_opt session_rename_opts[] = {
+    {.name = "SESSION_ID", .kind = OPT_POS, .path = 1, .help = "Id of the OAuth session."},
+    {.name = "device-name", .kind = OPT_VALUE, .param = "device_name", .metavar = "NAME",
+     .help = "New device name (\"\" clears it)."},
+    {.name = "agent-name", .kind = OPT_VALUE, .param = "agent_name", .metavar = "NAME",
+     .help = "New agent name (\"\" clears it)."},
+    {0},
+};
+
+static const struct cli_opt revoke_all_opts[] = {
+    {.name = "exclude-current", .kind = OPT_BOOL, .param = "exclude_current",
+     .help = "Keep one session: the one named by --current-session-id, else the session\n"
+             "of the calling OAuth token."},
+    {.name = "current-session-id", .kind = OPT_VALUE, .param = "current_session_id",
+     .metavar = "SESSION_ID", .help = "The session to keep with --exclude-current."},
+    {0},
+};
 
 #define KEY_FIELDS                                                                                 \
     {.name = "name",                                                                               \
@@ -330,14 +532,30 @@ const struct cli_cmd cli_auth_cmds[] = {
         .endpoint = FASTIO_EP_USER_SIGNIN,
         .opts = login_opts,
         .run = auth_login,
-        .summary = "Sign in with email and password and store the token",
+        .summary = "Sign in (browser with PKCE, or email and password) and store the token",
         .description =
-            "Signs in with HTTP Basic credentials (GET /user/auth/) and stores the returned\n"
-            "token, its expiry, the email and auth_method \"basic\" under the profile in\n"
-            "credentials.json (mode 0600), replacing what the profile held. When --api-base was\n"
-            "given, it is saved as the profile's api_base in config.json, since a token only\n"
-            "works on the server that issued it. Prints who is signed in; never the token.",
-        .examples = "fastio auth login --email me@example.com            # prompts\n"
+            "Without --email: OAuth 2.0 authorization code with PKCE (S256). The CLI listens\n"
+            "on 127.0.0.1 (a free port), asks the server for the sign-in address (GET\n"
+            "/oauth/authorize/?response_format=json), prints it on stderr and opens it with\n"
+            "xdg-open when a display is present. After you approve in the browser, the\n"
+            "server redirects to http://127.0.0.1:PORT/callback; the CLI accepts that one\n"
+            "redirect, checks its state, shows a \"you can close this tab\" page, and exchanges\n"
+            "the code (POST /oauth/token/). It waits --timeout seconds at most. With\n"
+            "--no-browser nothing listens: approve on any device, then paste the code or the\n"
+            "whole address the browser was sent to (its state is checked).\n\n"
+            "The access token, refresh token and expiry are stored under the profile with\n"
+            "auth_method \"pkce\". Later commands refresh the access token automatically a\n"
+            "minute before it expires and once after a 401, saving the rotated refresh token;\n"
+            "concurrent fastio processes share one refresh (an flock on credentials.json.lock).\n\n"
+            "With --email: HTTP Basic sign-in (GET /user/auth/); the token, its expiry, the\n"
+            "email and auth_method \"basic\" are stored. Such a token cannot be refreshed.\n\n"
+            "Either way the profile's previous credentials are replaced, credentials.json is\n"
+            "written atomically with mode 0600 in a 0700 directory, and an explicit --api-base\n"
+            "is saved as the profile's api_base in config.json (a token only works on the\n"
+            "server that issued it). Prints who is signed in; never a token.",
+        .examples = "fastio auth login                                    # browser\n"
+                    "fastio auth login --no-browser                       # paste the code\n"
+                    "fastio auth login --email me@example.com            # prompts\n"
                     "printf '%s\\n' \"$PW\" | fastio auth login --email me@example.com\n"
                     "fastio --profile work auth login --email me@corp.example --password-stdin",
     },
@@ -364,6 +582,93 @@ const struct cli_cmd cli_auth_cmds[] = {
             "local-server-key), the profile, the API base and the stored expiry. The token\n"
             "itself is never printed. Exits 1 when not signed in or the token is rejected.",
         .examples = "fastio auth status\nfastio auth status --format json",
+    },
+    {
+        .name = "signout",
+        .endpoint = -1,
+        .opts = no_opts,
+        .run = auth_signout,
+        .summary = "Revoke the session on the server, then forget it locally",
+        .description =
+            "For a browser (PKCE) profile, revokes its OAuth session (POST /oauth/revoke/\n"
+            "with the refresh token): its access and refresh tokens stop working at once.\n"
+            "Otherwise calls POST /user/auth/sign-out/, which revokes every email-and-password\n"
+            "sign-in token of the account (not API keys or OAuth sessions). Then removes the\n"
+            "profile from credentials.json, as 'auth logout' does.",
+        .examples = "fastio auth signout\nfastio --profile work auth signout",
+    },
+    {
+        .name = "signup",
+        .endpoint = FASTIO_EP_USER_SIGNUP,
+        .opts = signup_opts,
+        .run = auth_signup,
+        .summary = "Create an account, then sign in to it",
+        .description =
+            "Creates an account (POST /user/ with tos_agree=true), then signs in with the\n"
+            "same email and password and stores the token under the profile, like 'auth\n"
+            "login --email'. The password is read as for 'auth login'. The server answers\n"
+            "the same for a new and an existing email; the sign-in then tells them apart.",
+        .examples = "fastio auth signup --email me@example.com --first-name Ada\n"
+                    "printf '%s\\n' \"$PW\" | fastio auth signup --email bot@example.com --agent",
+    },
+    {
+        .name = "scopes",
+        .endpoint = FASTIO_EP_AUTH_SCOPES,
+        .opts = no_opts,
+        .summary = "Show what the current token may do",
+        .description =
+            "Token introspection (GET /auth/scopes/): auth_type (jwt, api_key or oauth), the\n"
+            "scopes (null = full access), scope_type for OAuth tokens, whether the account is\n"
+            "an agent, and full_access.",
+        .examples = "fastio auth scopes\nFASTIO_API_KEY=... fastio auth scopes --format json",
+    },
+    {
+        .name = "oauth list",
+        .endpoint = FASTIO_EP_OAUTH_SESSIONS_LIST,
+        .opts = no_opts,
+        .summary = "List your OAuth sessions (signed-in devices)",
+        .description =
+            "Lists the OAuth sessions of the account (GET /oauth/sessions/): id, client,\n"
+            "device and agent names, created, last_used, expires, and current (the session\n"
+            "of the calling token).",
+        .examples = "fastio auth oauth list",
+    },
+    {
+        .name = "oauth details",
+        .endpoint = FASTIO_EP_OAUTH_SESSION_DETAILS,
+        .opts = session_id_opts,
+        .summary = "Show one OAuth session",
+        .description = "GET /oauth/sessions/{id}/.",
+        .examples = "fastio auth oauth details a1b2c3...",
+    },
+    {
+        .name = "oauth rename",
+        .endpoint = FASTIO_EP_OAUTH_SESSION_RENAME,
+        .opts = session_rename_opts,
+        .flags = CMD_NEEDS_FIELD,
+        .summary = "Set the device or agent name of an OAuth session",
+        .description = "PATCH /oauth/sessions/{id}/ with the names given; \"\" clears one.",
+        .examples = "fastio auth oauth rename a1b2c3... --device-name laptop",
+    },
+    {
+        .name = "oauth revoke",
+        .endpoint = FASTIO_EP_OAUTH_SESSION_REVOKE,
+        .opts = session_id_opts,
+        .summary = "Revoke one OAuth session",
+        .description = "DELETE /oauth/sessions/{id}/: its access and refresh tokens stop working.",
+        .examples = "fastio auth oauth revoke a1b2c3...",
+    },
+    {
+        .name = "oauth revoke-all",
+        .endpoint = FASTIO_EP_OAUTH_SESSIONS_REVOKE_ALL,
+        .opts = revoke_all_opts,
+        .summary = "Revoke all your OAuth sessions",
+        .description =
+            "DELETE /oauth/sessions/: revokes every OAuth session of the account and prints\n"
+            "how many. With --exclude-current the current one (or --current-session-id) is\n"
+            "kept; without it, a browser-signed-in CLI signs itself out too.",
+        .examples = "fastio auth oauth revoke-all --exclude-current\n"
+                    "fastio auth oauth revoke-all --exclude-current --current-session-id a1b2...",
     },
     {
         .name = "api-key create",

@@ -2,6 +2,7 @@
  * for cursor paging (list, trash: --all follows next_cursor) and for bulk details (info: at most
  * 25 ids per request, so longer lists are split and the answers merged). */
 #include "cli.h"
+#include "cmd_transfer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,8 @@ const struct cli_cmd cli_files_cmds[] = {
                        "the same paging options as 'files list'.",
         .examples = "fastio files trash --workspace design-team --all",
     },
+    CLI_VERSION_ROWS, /* "files versions|version-restore" (cmd_download.c) */
+    CLI_LOCK_ROWS("lock "), /* "files lock acquire|status|heartbeat|release" (cmd_lock.c) */
     {0},
 };
 /* clang-format on */

@@ -1,6 +1,7 @@
 /* cmd_org.c - rows of the "org" group (api §3.2). "org list" merges the member orgs and the
  * orgs reached only through a workspace (the contract says to always read both lists). */
 #include "cli.h"
+#include "cmd_member.h"
 
 #include <string.h>
 
@@ -254,6 +255,7 @@ const struct cli_cmd cli_org_cmds[] = {
         .examples = "fastio org update acme --name \"Acme Inc\"\n"
                     "fastio org update acme --perm-member-manage \"Admin or above\"",
     },
+    CLI_ORG_MEMBER_ROWS, /* members, transfer tokens, claim, transfer (cmd_member.h) */
     {0},
 };
 /* clang-format on */

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -275,6 +276,9 @@ int cli_config_resolve(struct cli_ctx *ctx)
         const char *key = profile_str(creds, ctx->profile, "api_key");
         const char *jwt = profile_str(creds, ctx->profile, "token");
         if (key) {
+            const char *am = profile_str(creds, ctx->profile, "auth_method");
+            if (am && !(ctx->auth_method = fio_strdup(am)))
+                goto oom;
             rc = set_token(ctx, key, TOK_PROFILE, origin);
             goto done;
         }
@@ -283,8 +287,17 @@ int cli_config_resolve(struct cli_ctx *ctx)
             json_t *exp = json_object_get(p, "expires_at");
             if (json_is_integer(exp))
                 ctx->token_expires_at = json_integer_value(exp);
-            if (ctx->token_expires_at > 0 && ctx->token_expires_at <= (long long)time(NULL))
+            const char *rt = profile_str(creds, ctx->profile, "refresh_token");
+            const char *am = profile_str(creds, ctx->profile, "auth_method");
+            if (am && !(ctx->auth_method = fio_strdup(am)))
+                goto oom;
+            if (rt) { /* a PKCE token is refreshed, never refused for its age */
+                if (!(ctx->refresh_token = fio_strdup(rt)))
+                    goto oom;
+            } else if (ctx->token_expires_at > 0 &&
+                       ctx->token_expires_at <= (long long)time(NULL)) {
                 ctx->token_expired = true;
+            }
             rc = set_token(ctx, jwt, TOK_PROFILE, origin);
             goto done;
         }
@@ -326,6 +339,15 @@ void cli_config_release(struct cli_ctx *ctx)
         explicit_bzero(ctx->token, strlen(ctx->token));
         free(ctx->token);
     }
+    cli_tokens_free(ctx->tokens);
+    ctx->tokens = NULL;
+    if (ctx->refresh_token) {
+        explicit_bzero(ctx->refresh_token, strlen(ctx->refresh_token));
+        free(ctx->refresh_token);
+        ctx->refresh_token = NULL;
+    }
+    free(ctx->auth_method);
+    ctx->auth_method = NULL;
     free(ctx->token_origin);
     free(ctx->api_base);
     free(ctx->profile);
@@ -506,4 +528,117 @@ int cli_config_set_api_base(struct cli_ctx *ctx, const char *profile, const char
     int rc = update_profiles(ctx, "config.json", profile, "api_base", v);
     json_decref(v);
     return rc;
+}
+
+/* ---- whole-file access and the cross-process lock ------------------------------------------- */
+
+static int file_in_dir(struct cli_ctx *ctx, const char *name, char *dir, size_t dsize,
+                       char *path, size_t psize)
+{
+    if (!config_dir(dir, dsize)) {
+        cli_errorf(ctx, "cannot locate the configuration directory (set HOME or XDG_CONFIG_HOME)");
+        return CLI_ERR;
+    }
+    int n = snprintf(path, psize, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= psize) {
+        cli_errorf(ctx, "path too long: %s/%s", dir, name);
+        return CLI_ERR;
+    }
+    return CLI_OK;
+}
+
+static int load_named(struct cli_ctx *ctx, const char *name, json_t **out)
+{
+    char dir[4096], path[4200];
+    *out = NULL;
+    if (file_in_dir(ctx, name, dir, sizeof(dir), path, sizeof(path)) != CLI_OK)
+        return CLI_ERR;
+    return load_json(ctx, path, false, out);
+}
+
+static int save_named(struct cli_ctx *ctx, const char *name, json_t *root)
+{
+    char dir[4096], path[4200];
+    if (file_in_dir(ctx, name, dir, sizeof(dir), path, sizeof(path)) != CLI_OK)
+        return CLI_ERR;
+    return write_json_atomic(ctx, dir, name, root);
+}
+
+int cli_config_load(struct cli_ctx *ctx, json_t **out)
+{
+    return load_named(ctx, "config.json", out);
+}
+
+int cli_config_save(struct cli_ctx *ctx, json_t *root)
+{
+    return save_named(ctx, "config.json", root);
+}
+
+int cli_credentials_load_all(struct cli_ctx *ctx, json_t **out)
+{
+    return load_named(ctx, "credentials.json", out);
+}
+
+int cli_credentials_save_all(struct cli_ctx *ctx, json_t *root)
+{
+    return save_named(ctx, "credentials.json", root);
+}
+
+int cli_credentials_load(struct cli_ctx *ctx, const char *profile, json_t **out)
+{
+    json_t *root;
+    *out = NULL;
+    if (load_named(ctx, "credentials.json", &root) != CLI_OK)
+        return CLI_ERR;
+    json_t *p = json_object_get(json_object_get(root, "profiles"), profile);
+    if (json_is_object(p)) {
+        *out = json_deep_copy(p);
+        if (!*out) {
+            json_decref(root);
+            cli_errorf(ctx, "out of memory");
+            return CLI_ERR;
+        }
+    }
+    json_decref(root);
+    return CLI_OK;
+}
+
+int cli_credentials_lock(struct cli_ctx *ctx, long timeout_ms)
+{
+    char dir[4096], path[4200];
+    if (file_in_dir(ctx, "credentials.json.lock", dir, sizeof(dir), path, sizeof(path)) != CLI_OK)
+        return -1;
+    if (ensure_dir(dir) != 0) {
+        cli_errorf(ctx, "cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        cli_errorf(ctx, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    for (long waited = 0;; waited += 20) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return fd;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            break;
+        if (waited >= timeout_ms) {
+            errno = ETIMEDOUT;
+            break;
+        }
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    int e = errno;
+    close(fd);
+    cli_errorf(ctx, "cannot lock %s: %s", path, strerror(e));
+    return -1;
+}
+
+void cli_credentials_unlock(int fd)
+{
+    if (fd >= 0) {
+        (void)flock(fd, LOCK_UN);
+        close(fd);
+    }
 }

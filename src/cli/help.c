@@ -70,10 +70,16 @@ static void opt_block(const struct cli_opt *o)
     if (o->kind == OPT_POS || o->kind == OPT_REST) {
         printf("    <%s>%s\n", o->name, o->kind == OPT_REST ? "..." : "");
     } else if (o->kind == OPT_BOOL) {
-        printf("    --%s\n", o->name);
+        if (o->short_name)
+            printf("    -%c, --%s\n", o->short_name, o->name);
+        else
+            printf("    --%s\n", o->name);
     } else {
         metavar(o, mv, sizeof(mv));
-        printf("    --%s %s\n", o->name, mv);
+        if (o->short_name)
+            printf("    -%c, --%s %s\n", o->short_name, o->name, mv);
+        else
+            printf("    --%s %s\n", o->name, mv);
     }
     if (o->help)
         indented(stdout, o->help, 8);

@@ -103,7 +103,8 @@ int cli_connect(struct cli_ctx *ctx, int ep, bool need_token)
                         "'fastio auth login'");
         return CLI_ERR;
     }
-    if (need_token && ctx->token_source == TOK_PROFILE && ctx->token_expires_at > 0 &&
+    if (need_token && ctx->token_source == TOK_PROFILE && !ctx->refresh_token &&
+        ctx->token_expires_at > 0 &&
         ctx->token_expires_at - (long long)time(NULL) < 300)
         cli_note(ctx, "warning: the stored token of profile '%s' expires in less than 5 minutes",
                  ctx->profile);
@@ -123,6 +124,8 @@ int cli_connect(struct cli_ctx *ctx, int ep, bool need_token)
     cfg.user_agent = "fastio-c-cli/" FASTIO_VERSION;
     if (ctx->verbose >= 1)
         cfg.log = log_line;
+    if (cli_tokens_install(ctx, &cfg) != CLI_OK) /* PKCE profile: refreshed automatically */
+        return CLI_ERR;
     struct fastio_error err;
     fastio_error_clear(&err);
     ctx->client = fastio_client_new(&cfg, &err);

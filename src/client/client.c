@@ -1,7 +1,9 @@
 /* client.c - the client handle and the single place that sends a request: request.c builds it
- * from the endpoint row, this file performs it with a reused curl handle (so connections stay
- * alive between calls), decodes the envelope (envelope.c), maps curl failures and logs one
- * line. One function, attempt(), does exactly one try so that the retry loop can wrap it. */
+ * from the endpoint row, this file performs it with a reused curl handle driven by a multi
+ * handle (so connections stay alive between calls and a transfer can be polled for
+ * cancellation and deadlines), decodes the envelope (envelope.c), maps curl failures, and
+ * wraps attempt() - exactly one try - in the retry loop of call_path() with the policy of
+ * retry.c, the token provider's refresh-once-on-401 and one log line per attempt (log.c). */
 #include "client.h"
 
 #include <stdbool.h>
@@ -12,10 +14,15 @@
 
 #include <curl/curl.h>
 
+#include "auth.h"
+#include "b64.h"
 #include "buf.h"
 #include "envelope.h"
+#include "log.h"
+#include "rand.h"
 #include "ratelimit.h"
 #include "request.h"
+#include "retry.h"
 #include "timeutil.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 30000L
@@ -25,6 +32,14 @@
  * for the whole program and typical answers are a few KiB. */
 #define RESPONSE_KEEP_BYTES ((size_t)1024 * 1024)
 #define HEADER_VALUE_MAX 64
+#define DEFAULT_MAX_RETRIES 4
+#define DEFAULT_BACKOFF_BASE_MS 250L
+#define DEFAULT_BACKOFF_CAP_MS 20000L
+#define DEFAULT_MAX_RETRY_WAIT_MS 60000L
+/* How often a running transfer looks at its cancel token and deadline: small enough that a
+ * cancelled call ends well within 100 ms, large enough to cost nothing. */
+#define POLL_SLICE_MS 25
+#define REQUEST_ID_BYTES 16
 
 /* Values of the response headers the client cares about, for the current attempt (api §1.8).
  * avail/max are not used yet: they are for the low-quota warning and the retry loop. */
@@ -42,8 +57,13 @@ struct fastio_client {
     char *token;
     char *user_agent;
 
-    CURL *curl; /* reused: keeps connections, DNS and TLS sessions between calls */
+    CURL *curl;   /* reused: keeps connections, DNS and TLS sessions between calls */
+    CURLM *multi; /* drives curl one poll slice at a time; owns the connection cache */
     char curl_errbuf[CURL_ERROR_SIZE];
+
+    struct fastio_call_opts defaults; /* fastio_client_set_call_opts() */
+    bool has_defaults;
+    char request_id[2 * REQUEST_ID_BYTES + 1]; /* of the current / last call */
 
     /* per-attempt state, reset by attempt() */
     struct fio_buf response; /* capped at cfg.max_response_bytes */
@@ -93,6 +113,10 @@ FASTIO_API void fastio_config_init(struct fastio_config *cfg)
     cfg->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
     cfg->timeout_ms = DEFAULT_TIMEOUT_MS;
     cfg->max_response_bytes = DEFAULT_MAX_RESPONSE;
+    cfg->max_retries = DEFAULT_MAX_RETRIES;
+    cfg->backoff_base_ms = DEFAULT_BACKOFF_BASE_MS;
+    cfg->backoff_cap_ms = DEFAULT_BACKOFF_CAP_MS;
+    cfg->max_retry_wait_ms = DEFAULT_MAX_RETRY_WAIT_MS;
 }
 
 /* A value that goes into an HTTP header line: a CR or LF would let it inject other headers. */
@@ -159,8 +183,9 @@ FASTIO_API struct fastio_client *fastio_client_new(const struct fastio_config *c
         fastio_config_init(&defaults);
         cfg = &defaults;
     }
-    if (cfg->connect_timeout_ms < 0 || cfg->timeout_ms < 0) {
-        fio_error_set(err, FASTIO_INVALID, "timeouts must not be negative");
+    if (cfg->connect_timeout_ms < 0 || cfg->timeout_ms < 0 || cfg->max_retries < 0 ||
+        cfg->backoff_base_ms < 0 || cfg->backoff_cap_ms < 0 || cfg->max_retry_wait_ms < 0) {
+        fio_error_set(err, FASTIO_INVALID, "timeouts and retry settings must not be negative");
         return NULL;
     }
     if ((cfg->token != NULL && !header_safe(cfg->token)) ||
@@ -180,6 +205,14 @@ FASTIO_API struct fastio_client *fastio_client_new(const struct fastio_config *c
         c->cfg.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
     if (c->cfg.max_response_bytes == 0)
         c->cfg.max_response_bytes = DEFAULT_MAX_RESPONSE;
+    if (c->cfg.backoff_base_ms == 0)
+        c->cfg.backoff_base_ms = DEFAULT_BACKOFF_BASE_MS;
+    if (c->cfg.backoff_cap_ms == 0)
+        c->cfg.backoff_cap_ms = DEFAULT_BACKOFF_CAP_MS;
+    if (c->cfg.backoff_cap_ms < c->cfg.backoff_base_ms)
+        c->cfg.backoff_cap_ms = c->cfg.backoff_base_ms;
+    if (c->cfg.max_retry_wait_ms == 0)
+        c->cfg.max_retry_wait_ms = DEFAULT_MAX_RETRY_WAIT_MS;
     fio_buf_init(&c->response, c->cfg.max_response_bytes);
 
     c->base_url =
@@ -191,8 +224,9 @@ FASTIO_API struct fastio_client *fastio_client_new(const struct fastio_config *c
     /* An empty token means "none", like NULL: an empty Bearer header would only earn a 401. */
     c->token = cfg->token != NULL && cfg->token[0] != '\0' ? fio_strdup(cfg->token) : NULL;
     c->curl = curl_easy_init();
+    c->multi = curl_multi_init();
     if (c->user_agent == NULL || (cfg->token != NULL && cfg->token[0] != '\0' && !c->token) ||
-        c->curl == NULL) {
+        c->curl == NULL || c->multi == NULL) {
         fio_error_set(err, FASTIO_NOMEM, "out of memory");
         goto fail;
     }
@@ -220,6 +254,8 @@ FASTIO_API void fastio_client_free(struct fastio_client *c)
         return;
     if (c->curl != NULL)
         curl_easy_cleanup(c->curl);
+    if (c->multi != NULL)
+        curl_multi_cleanup(c->multi);
     fio_buf_release(&c->response);
     free(c->base_url);
     free(c->user_agent);
@@ -253,6 +289,11 @@ FASTIO_API enum fastio_status fastio_client_set_token(struct fastio_client *c, c
 FASTIO_API const char *fastio_client_base_url(const struct fastio_client *c)
 {
     return c != NULL ? c->base_url : NULL;
+}
+
+const struct fastio_config *fio_client_config(const struct fastio_client *c)
+{
+    return &c->cfg;
 }
 
 /* ---- one attempt ------------------------------------------------------------------------- */
@@ -458,45 +499,105 @@ static CURLcode setup_handle(struct fastio_client *c, const struct fio_request *
     return rc;
 }
 
-/* One JSON log line per attempt. Only the path goes in: queries can hold confirmations and
- * the token lives in a header that is never logged. */
-static void log_attempt(struct fastio_client *c, const struct fio_request *rq,
-                        enum fastio_status st, long http_status, const struct fastio_error *e,
-                        int64_t latency_us)
+/* What one attempt left behind besides its status, for the retry decision and the log. */
+struct attempt_info {
+    long http_status;  /* 0 = no response */
+    bool nothing_sent; /* the transport failed before any byte of the request went out */
+    int64_t latency_us;
+    size_t bytes;
+};
+
+/* Whether a curl failure happened before the request was written: resolving, connecting and
+ * the TLS handshake come first, and CURLINFO_REQUEST_SIZE counts the request bytes actually
+ * sent (reset for every transfer). */
+static bool failed_before_sending(CURL *h, CURLcode rc)
 {
-    json_t *line;
-    char *text;
-    if (c->cfg.log == NULL)
-        return;
-    line = json_pack("{s:s, s:s, s:s%, s:i, s:s, s:I, s:I, s:I, s:i}", "endpoint", rq->row->name,
-                     "method", fastio_method_name(rq->row->method), "path",
-                     rq->url.data + rq->path_off, rq->path_len, "status", (int)http_status,
-                     "outcome", fastio_status_name(st), "api_code",
-                     (json_int_t)(e != NULL ? e->api_code : 0), "latency_us",
-                     (json_int_t)latency_us, "bytes", (json_int_t)c->response.len, "attempt", 1);
-    if (line == NULL)
-        return; /* logging is best effort; never fail a request because of it */
-    text = json_dumps(line, JSON_COMPACT);
-    json_decref(line);
-    if (text != NULL)
-        c->cfg.log(c->cfg.log_userdata, text);
-    free(text);
+    long sent = -1;
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+        return true;
+    default:
+        break;
+    }
+    return curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent == 0;
 }
 
-/* Send rq once and decode the answer. This is the unit a retry loop will repeat. */
-static enum fastio_status attempt(struct fastio_client *c, const struct fio_request *rq,
-                                  json_t **response, struct fastio_error *err)
+/* Run the prepared easy handle to completion through the multi handle, looking at the cancel
+ * token and the deadline between poll slices. Returns curl's result; *stopped is CANCELLED or
+ * TIMEOUT when the call was stopped from outside (the connection is then closed by removing
+ * the handle mid-transfer), OK otherwise. */
+static CURLcode perform(struct fastio_client *c, const struct fio_deadline *d,
+                        enum fastio_status *stopped)
 {
-    struct fastio_error local;
-    struct fastio_error *e;
-    int64_t t0;
-    long http_status = 0;
-    enum fastio_status st;
+    CURLcode rc = CURLE_OK;
+    CURLMcode mc;
+    bool done = false;
+
+    *stopped = FASTIO_OK;
+    mc = curl_multi_add_handle(c->multi, c->curl);
+    if (mc != CURLM_OK)
+        return mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT;
+    while (!done) {
+        int running = 0, left = 0;
+        int64_t slice;
+        CURLMsg *m;
+
+        mc = curl_multi_perform(c->multi, &running);
+        if (mc != CURLM_OK) {
+            rc = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT;
+            break;
+        }
+        while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
+            if (m->msg == CURLMSG_DONE && m->easy_handle == c->curl) {
+                rc = m->data.result;
+                done = true;
+            }
+        }
+        if (done)
+            break;
+        if (running == 0) { /* finished without a message: cannot happen, but never spin */
+            rc = CURLE_GOT_NOTHING;
+            break;
+        }
+        *stopped = fio_deadline_check(d);
+        if (*stopped != FASTIO_OK)
+            break;
+        slice = fio_deadline_left_ms(d);
+        if (slice > POLL_SLICE_MS)
+            slice = POLL_SLICE_MS;
+        if (slice < 1)
+            slice = 1;
+        mc = curl_multi_poll(c->multi, NULL, 0, (int)slice, NULL);
+        if (mc != CURLM_OK) {
+            rc = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT;
+            break;
+        }
+    }
+    (void)curl_multi_remove_handle(c->multi, c->curl);
+    return rc;
+}
+
+/* Rows whose answer is a plain OAuth body (RFC 6749 §5), not an envelope (api §1.3). */
+static bool plain_oauth_body(const struct fastio_endpoint_info *row)
+{
+    return row == fastio_endpoint_get(FASTIO_EP_OAUTH_TOKEN) ||
+           row == fastio_endpoint_get(FASTIO_EP_OAUTH_REVOKE);
+}
+
+/* Send rq once and decode the answer: the unit the retry loop repeats. e must not be NULL. */
+static enum fastio_status attempt(struct fastio_client *c, const struct fio_request *rq,
+                                  const struct fio_deadline *d, json_t **response,
+                                  struct fastio_error *e, struct attempt_info *info)
+{
+    int64_t t0 = fio_mono_us();
+    enum fastio_status st, stopped = FASTIO_OK;
     CURLcode rc;
 
-    fastio_error_clear(&local);
-    e = err != NULL ? err : &local; /* the decoders need somewhere to write */
-    t0 = fio_mono_us();
+    fastio_error_clear(e);
+    memset(info, 0, sizeof(*info));
     if (response != NULL)
         *response = NULL;
     fio_buf_reset(&c->response);
@@ -507,21 +608,35 @@ static enum fastio_status attempt(struct fastio_client *c, const struct fio_requ
 
     rc = setup_handle(c, rq);
     if (rc == CURLE_OK)
-        rc = curl_easy_perform(c->curl);
-    if (rc != CURLE_OK) {
+        rc = perform(c, d, &stopped);
+    if (stopped != FASTIO_OK) {
+        st = fio_error_set(e, stopped,
+                           stopped == FASTIO_CANCELLED ? "cancelled" : "deadline passed");
+    } else if (rc != CURLE_OK) {
         st = map_curl_error(rc, c, e);
+        info->nothing_sent = failed_before_sending(c->curl, rc);
     } else {
+        long http_status = 0;
         if (curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &http_status) != CURLE_OK)
             http_status = 0;
-        st = fio_envelope_decode(c->response.data, c->response.len, http_status, response, e);
-        if (st == FASTIO_RATE_LIMITED || (st != FASTIO_OK && http_status == 503)) {
-            /* api §1.8: how long until the window reopens. */
+        info->http_status = http_status;
+        if (plain_oauth_body(rq->row))
+            st = fio_oauth_decode(c->response.data, c->response.len, http_status, response, e);
+        else
+            st = fio_envelope_decode(c->response.data, c->response.len, http_status, response,
+                                     e);
+        if (st != FASTIO_OK && (http_status == 429 || http_status == 503)) {
+            /* api §1.8: how long until the window reopens (or the service is back). The
+             * window's x-ve-limit-expires rides on every answer; only a 429 is about it, so a
+             * 503 goes by its Retry-After (else it would wait out a whole rate window). */
             e->retry_after_ms =
-                fio_retry_after_ms(c->headers.limit_expires, c->headers.retry_after,
+                fio_retry_after_ms(http_status == 429 ? c->headers.limit_expires : "",
+                                   c->headers.retry_after,
                                    c->headers.date, (long long)(fio_wall_us() / 1000000));
         }
     }
-    log_attempt(c, rq, st, http_status, st == FASTIO_OK ? NULL : e, fio_mono_us() - t0);
+    info->latency_us = fio_mono_us() - t0;
+    info->bytes = c->response.len;
 
     if (c->response.cap > RESPONSE_KEEP_BYTES) {
         fio_buf_release(&c->response);
@@ -532,26 +647,263 @@ static enum fastio_status attempt(struct fastio_client *c, const struct fio_requ
 
 /* ---- the request path -------------------------------------------------------------------- */
 
+static void log_attempt(struct fastio_client *c, const struct fio_request *rq,
+                        enum fastio_status st, const struct fastio_error *e,
+                        const struct attempt_info *info, int attempt_no, long wait_ms)
+{
+    struct fio_log_attempt a;
+    const char *path = rq->url.data + rq->path_off;
+    const char *after = path + rq->path_len;
+    if (c->cfg.log == NULL)
+        return;
+    memset(&a, 0, sizeof(a));
+    a.request_id = c->request_id;
+    a.endpoint = rq->row->name;
+    a.method = fastio_method_name(rq->row->method);
+    a.path = fio_slice_make(path, rq->path_len);
+    if (*after == '?')
+        a.query = fio_slice_make(after + 1, strlen(after + 1));
+    a.http_status = info->http_status;
+    a.outcome = st;
+    a.api_code = st == FASTIO_OK ? 0 : e->api_code;
+    a.latency_us = info->latency_us;
+    a.bytes = info->bytes;
+    a.attempt = attempt_no;
+    a.retry_wait_ms = wait_ms;
+    fio_log_emit(c->cfg.log, c->cfg.log_userdata, &a);
+}
+
+/* The deadline of one call from its options (the earlier of the absolute and the relative). */
+static struct fio_deadline deadline_of(const struct fastio_call_opts *o)
+{
+    struct fio_deadline d = {0, NULL};
+    if (o == NULL)
+        return d;
+    d.cancel = o->cancel;
+    if (o->deadline_ms > 0)
+        d.at_ms = o->deadline_ms;
+    if (o->timeout_ms > 0) {
+        int64_t rel = fio_mono_ms() + o->timeout_ms;
+        if (d.at_ms == 0 || rel < d.at_ms)
+            d.at_ms = rel;
+    }
+    return d;
+}
+
+/* Repeat rq under the retry policy until it succeeds, fails for good, runs out of retries or
+ * time. The response of a failed attempt is dropped before the next one. */
+static enum fastio_status retry_loop(struct fastio_client *c, const struct fio_request *rq,
+                                     const struct fio_deadline *d, int max_retries,
+                                     json_t **response, struct fastio_error *e)
+{
+    struct fio_backoff b = {max_retries, c->cfg.backoff_base_ms, c->cfg.backoff_cap_ms,
+                            c->cfg.max_retry_wait_ms};
+    enum fastio_status st;
+
+    for (int attempt_no = 1;; attempt_no++) {
+        struct attempt_info info;
+        long wait = -1;
+
+        st = fio_deadline_check(d);
+        if (st != FASTIO_OK) {
+            if (response != NULL) {
+                json_decref(*response);
+                *response = NULL;
+            }
+            return fio_error_set(e, st, st == FASTIO_CANCELLED ? "cancelled" : "deadline passed");
+        }
+        if (response != NULL) {
+            json_decref(*response);
+            *response = NULL;
+        }
+        st = attempt(c, rq, d, response, e, &info);
+        if (st != FASTIO_OK && attempt_no <= max_retries &&
+            fio_retry_decide(rq->row->retry, st, info.http_status, info.nothing_sent) ==
+                FIO_RETRY_YES) {
+            long hint = info.http_status == 429 || info.http_status == 503 ? e->retry_after_ms
+                                                                            : -1;
+            wait = fio_backoff_wait_ms(&b, attempt_no - 1, hint);
+            /* A wait that would pass the deadline is not started: the caller learns now, with
+             * err->retry_after_ms, instead of at the deadline. */
+            if (wait >= 0 && (int64_t)wait >= fio_deadline_left_ms(d))
+                wait = -1;
+        }
+        log_attempt(c, rq, st, e, &info, attempt_no, wait);
+        if (wait < 0)
+            return st;
+        st = fio_sleep_ms(wait, d);
+        if (st != FASTIO_OK) {
+            if (response != NULL) {
+                json_decref(*response);
+                *response = NULL;
+            }
+            return fio_error_set(e, st, st == FASTIO_CANCELLED ? "cancelled" : "deadline passed");
+        }
+    }
+}
+
+/* Ask the token provider for the current token (rejected NULL) or a replacement. */
+static enum fastio_status provide_token(struct fastio_client *c, const char *rejected, char *buf,
+                                        struct fastio_error *e)
+{
+    enum fastio_status st;
+    fastio_error_clear(e);
+    buf[0] = '\0';
+    st = c->cfg.token_provider(c->cfg.token_provider_userdata, rejected, buf, FASTIO_TOKEN_MAX, e);
+    buf[FASTIO_TOKEN_MAX - 1] = '\0';
+    if (st != FASTIO_OK) {
+        if (e->status == FASTIO_OK)
+            (void)fio_error_set(e, st, "the token provider failed");
+        e->status = st;
+        return st;
+    }
+    if (!header_safe(buf))
+        return fio_error_set(e, FASTIO_INVALID, "the token provider returned control characters");
+    return FASTIO_OK;
+}
+
+static void new_request_id(struct fastio_client *c)
+{
+    unsigned char raw[REQUEST_ID_BYTES];
+    if (!fio_random_bytes(raw, sizeof(raw))) {
+        /* Not a secret, only a correlation id: the clock will do. */
+        int64_t t = fio_mono_us();
+        memset(raw, 0, sizeof(raw));
+        memcpy(raw, &t, sizeof(t));
+    }
+    fio_hex_encode(raw, sizeof(raw), c->request_id);
+}
+
+static enum fastio_status call_path(struct fastio_client *c, enum fastio_endpoint ep,
+                                    const char *const *path_args, size_t n_path_args,
+                                    const struct fastio_param *params, size_t n_params,
+                                    const struct fio_call_opts *opts,
+                                    const struct fastio_call_opts *call, json_t **response,
+                                    struct fastio_error *err)
+{
+    const struct fastio_endpoint_info *row = fastio_endpoint_get(ep);
+    struct fastio_error local = {.status = FASTIO_OK, .retry_after_ms = -1};
+    struct fastio_error *e = err != NULL ? err : &local; /* the decoders need somewhere to write */
+    struct fio_deadline d;
+    char *tok = NULL; /* from the provider; wiped */
+    char idline[64];
+    bool use_provider;
+    int max_retries;
+    enum fastio_status st;
+
+    if (response != NULL)
+        *response = NULL;
+    if (c == NULL)
+        return fio_error_set(err, FASTIO_INVALID, "no client");
+    if (row == NULL)
+        return fio_error_set(err, FASTIO_INVALID, "unknown endpoint");
+    if (call == NULL && c->has_defaults)
+        call = &c->defaults;
+    d = deadline_of(call);
+    max_retries = call != NULL && call->max_retries >= 0 ? call->max_retries : c->cfg.max_retries;
+    new_request_id(c);
+    (void)snprintf(idline, sizeof(idline), "X-Request-Id: %s", c->request_id);
+
+    use_provider = row->auth == FASTIO_AUTH_BEARER && c->cfg.token_provider != NULL;
+    if (use_provider) {
+        tok = malloc(FASTIO_TOKEN_MAX);
+        if (tok == NULL)
+            return fio_error_set(err, FASTIO_NOMEM, "out of memory");
+        st = provide_token(c, NULL, tok, e);
+        if (st != FASTIO_OK)
+            goto out;
+    }
+    for (int round = 0;; round++) {
+        struct fio_request rq;
+        fio_request_init(&rq);
+        st = fio_request_build(&rq, ep, c->base_url, use_provider ? tok : c->token, path_args,
+                               n_path_args, params, n_params, opts, e);
+        if (st == FASTIO_OK && !fio_request_add_header(&rq, idline))
+            st = fio_error_set(e, FASTIO_NOMEM, "out of memory");
+        if (st == FASTIO_OK)
+            st = retry_loop(c, &rq, &d, max_retries, response, e);
+        fio_request_release(&rq);
+        /* A 401 with a token provider: one refresh, one more try (issue 4). A 401 means the
+         * request was not acted on, so this is safe for every row. */
+        if (st == FASTIO_AUTH && e->http_status == 401 && use_provider && round == 0 &&
+            tok[0] != '\0') {
+            char *old = fio_strdup(tok);
+            bool same;
+            if (old == NULL) {
+                st = fio_error_set(e, FASTIO_NOMEM, "out of memory");
+                break;
+            }
+            st = provide_token(c, old, tok, e);
+            same = strcmp(old, tok) == 0;
+            explicit_bzero(old, strlen(old));
+            free(old);
+            if (st != FASTIO_OK)
+                break;
+            if (same) { /* nothing new to try: the original 401 stands */
+                st = fio_error_set(e, FASTIO_AUTH, "token rejected and not refreshed");
+                e->http_status = 401;
+                break;
+            }
+            if (response != NULL) {
+                json_decref(*response);
+                *response = NULL;
+            }
+            continue;
+        }
+        break;
+    }
+out:
+    if (tok != NULL) {
+        explicit_bzero(tok, FASTIO_TOKEN_MAX);
+        free(tok);
+    }
+    if (st == FASTIO_OK)
+        fastio_error_clear(err);
+    return st;
+}
+
 enum fastio_status fio_client_call(struct fastio_client *c, enum fastio_endpoint ep,
                                    const char *const *path_args, size_t n_path_args,
                                    const struct fastio_param *params, size_t n_params,
                                    const struct fio_call_opts *opts, json_t **response,
                                    struct fastio_error *err)
 {
-    struct fio_request rq;
+    return call_path(c, ep, path_args, n_path_args, params, n_params, opts, NULL, response, err);
+}
+
+enum fastio_status fio_client_call_opts(struct fastio_client *c, enum fastio_endpoint ep,
+                                        const char *const *path_args, size_t n_path_args,
+                                        const struct fastio_param *params, size_t n_params,
+                                        const struct fio_call_opts *opts,
+                                        const struct fastio_call_opts *call, json_t **response,
+                                        struct fastio_error *err)
+{
+    return call_path(c, ep, path_args, n_path_args, params, n_params, opts, call, response, err);
+}
+
+FASTIO_API enum fastio_status fastio_call_ex(struct fastio_client *c, enum fastio_endpoint ep,
+                                             const char *const *path_args, size_t n_path_args,
+                                             const struct fastio_param *params, size_t n_params,
+                                             const struct fastio_call_opts *opts,
+                                             json_t **response, struct fastio_error *err)
+{
+    json_t *body = NULL;
     enum fastio_status st;
 
-    if (response != NULL)
-        *response = NULL;
-    if (c == NULL) {
-        return fio_error_set(err, FASTIO_INVALID, "no client");
+    if (opts != NULL && (opts->timeout_ms < 0 || opts->deadline_ms < 0)) {
+        if (response != NULL)
+            *response = NULL;
+        return fio_error_set(err, FASTIO_INVALID, "negative deadline or timeout");
     }
-    fio_request_init(&rq);
-    st = fio_request_build(&rq, ep, c->base_url, c->token, path_args, n_path_args, params, n_params,
-                           opts, err);
-    if (st == FASTIO_OK)
-        st = attempt(c, &rq, response, err);
-    fio_request_release(&rq);
+    st = call_path(c, ep, path_args, n_path_args, params, n_params, NULL, opts,
+                   response != NULL ? &body : NULL, err);
+    /* The public contract: outputs are NULL on failure (the call path keeps error bodies). */
+    if (st != FASTIO_OK) {
+        json_decref(body);
+        body = NULL;
+    }
+    if (response != NULL)
+        *response = body;
     return st;
 }
 
@@ -560,17 +912,40 @@ FASTIO_API enum fastio_status fastio_call(struct fastio_client *c, enum fastio_e
                                           const struct fastio_param *params, size_t n_params,
                                           json_t **response, struct fastio_error *err)
 {
-    json_t *body = NULL;
-    enum fastio_status st = fio_client_call(c, ep, path_args, n_path_args, params, n_params, NULL,
-                                            response != NULL ? &body : NULL, err);
-    /* The public contract: outputs are NULL on failure (fio_client_call keeps error bodies). */
-    if (st != FASTIO_OK) {
-        json_decref(body);
-        body = NULL;
+    return fastio_call_ex(c, ep, path_args, n_path_args, params, n_params, NULL, response, err);
+}
+
+FASTIO_API void fastio_call_opts_init(struct fastio_call_opts *o)
+{
+    if (o == NULL)
+        return;
+    memset(o, 0, sizeof(*o));
+    o->max_retries = -1;
+}
+
+FASTIO_API enum fastio_status fastio_client_set_call_opts(struct fastio_client *c,
+                                                          const struct fastio_call_opts *opts,
+                                                          struct fastio_error *err)
+{
+    if (c == NULL)
+        return fio_error_set(err, FASTIO_INVALID, "no client");
+    if (opts == NULL) {
+        c->has_defaults = false;
+        fastio_call_opts_init(&c->defaults);
+        fastio_error_clear(err);
+        return FASTIO_OK;
     }
-    if (response != NULL)
-        *response = body;
-    return st;
+    if (opts->timeout_ms < 0 || opts->deadline_ms < 0)
+        return fio_error_set(err, FASTIO_INVALID, "negative deadline or timeout");
+    c->defaults = *opts;
+    c->has_defaults = true;
+    fastio_error_clear(err);
+    return FASTIO_OK;
+}
+
+FASTIO_API const char *fastio_client_last_request_id(const struct fastio_client *c)
+{
+    return c != NULL ? c->request_id : "";
 }
 
 FASTIO_API json_t *fastio_result(json_t *response, enum fastio_endpoint ep)

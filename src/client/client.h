@@ -25,4 +25,19 @@ enum fastio_status fio_client_call(struct fastio_client *c, enum fastio_endpoint
                                    const struct fio_call_opts *opts, json_t **response,
                                    struct fastio_error *err);
 
+/* fio_client_call() with public call options (deadline, cancel token, retries; NULL = the
+ * client's defaults): the entry point for library code that takes a struct fastio_call_opts
+ * (the transfer engine, the OAuth calls). */
+enum fastio_status fio_client_call_opts(struct fastio_client *c, enum fastio_endpoint ep,
+                                        const char *const *path_args, size_t n_path_args,
+                                        const struct fastio_param *params, size_t n_params,
+                                        const struct fio_call_opts *opts,
+                                        const struct fastio_call_opts *call, json_t **response,
+                                        struct fastio_error *err);
+
+/* The configuration c was made with (its strings are c's own copies, the token the current
+ * one): fastio_client_new() of it makes an independent twin of c, e.g. for a helper thread
+ * (api_lock.c, the lock keeper). Borrowed: valid until c changes or is freed. */
+const struct fastio_config *fio_client_config(const struct fastio_client *c);
+
 #endif

@@ -266,3 +266,8 @@ enum fastio_status fio_request_build(struct fio_request *rq, enum fastio_endpoin
     }
     return FASTIO_OK;
 }
+
+bool fio_request_add_header(struct fio_request *rq, const char *line)
+{
+    return add_header(rq, line);
+}

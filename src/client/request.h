@@ -39,4 +39,7 @@ enum fastio_status fio_request_build(struct fio_request *rq, enum fastio_endpoin
                                      const struct fastio_param *params, size_t n_params,
                                      const struct fio_call_opts *opts, struct fastio_error *err);
 
+/* Append one header line ("Name: value", no CR/LF) to a built request; false on OOM. */
+bool fio_request_add_header(struct fio_request *rq, const char *line);
+
 #endif

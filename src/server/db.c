@@ -118,20 +118,19 @@ static int migrate(struct db_conn *c, int *version, char *errbuf, size_t errlen)
         }
         const char *next = find_marker(eol, marker);
         size_t blen = next ? (size_t)(next - eol) : strlen(eol);
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, n);
-        bool applied = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_reset(st);
-        if (!applied) {
+        /* The "already applied?" check runs inside the write transaction, so two servers
+         * starting on the same data directory cannot both apply a block. */
+        int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+        bool applied = false;
+        if (rc == SQLITE_OK) {
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, n);
+            applied = sqlite3_step(st) == SQLITE_ROW;
+            sqlite3_reset(st);
+        }
+        if (rc == SQLITE_OK && !applied) {
             char *block = fio_slice_dup(fio_slice_make(eol, blen));
-            if (!block) {
-                snprintf(errbuf, errlen, "out of memory");
-                sqlite3_finalize(st);
-                return -1;
-            }
-            int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
-            if (rc == SQLITE_OK)
-                rc = sqlite3_exec(c->db, block, NULL, NULL, &msg);
+            rc = block ? sqlite3_exec(c->db, block, NULL, NULL, &msg) : SQLITE_NOMEM;
             free(block);
             if (rc == SQLITE_OK) {
                 char ins[128];
@@ -141,15 +140,16 @@ static int migrate(struct db_conn *c, int *version, char *errbuf, size_t errlen)
                          n);
                 rc = sqlite3_exec(c->db, ins, NULL, NULL, &msg);
             }
-            if (rc == SQLITE_OK)
-                rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg);
-            if (rc != SQLITE_OK) {
-                snprintf(errbuf, errlen, "migration %lld failed: %s", n, msg ? msg : "?");
-                sqlite3_free(msg);
-                sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-                sqlite3_finalize(st);
-                return -1;
-            }
+        }
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg);
+        if (rc != SQLITE_OK) {
+            snprintf(errbuf, errlen, "migration %lld failed: %s", n,
+                     msg ? msg : sqlite3_errstr(rc));
+            sqlite3_free(msg);
+            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+            sqlite3_finalize(st);
+            return -1;
         }
         if (n > current)
             current = (int)n;
@@ -229,6 +229,11 @@ void db_release(struct db_pool *p, struct db_conn *c)
         return;
     if (c->in_txn)
         db_rollback(c);
+    /* A statement left mid-step keeps a read transaction open: the next user of this
+     * connection would see stale data and block WAL checkpoints. Reset every busy one. */
+    for (sqlite3_stmt *st = sqlite3_next_stmt(c->db, NULL); st; st = sqlite3_next_stmt(c->db, st))
+        if (sqlite3_stmt_busy(st))
+            sqlite3_reset(st);
     pthread_mutex_lock(&p->mu);
     p->free_list[p->nfree++] = c;
     pthread_cond_signal(&p->cv);

@@ -8,11 +8,34 @@
 #include <string.h>
 #include <time.h>
 
+#include "activity.h"
 #include "handlers.h"
 #include "orgws.h"
 #include "roles.h"
 
 #define EVENTS_LIMIT_MAX 250
+
+/* The activity keys of an event (api §9.5), noted on the request and published by the router
+ * after the commit (activity.h): storage changes -> "storage" and "storage:{node}" on the
+ * workspace; member, invitation and ownership changes -> "members" on the workspace, else the
+ * org. Other events (settings, lifecycle) have no key in the contract. */
+static int activity_keys(struct req *r, const struct event_spec *e)
+{
+    const char *sub = e->subcategory ? e->subcategory : "";
+    if (e->workspace_id && (strcmp(sub, "storage") == 0 || strcmp(e->category, "node") == 0)) {
+        char key[ACTIVITY_KEY_MAX];
+        if (activity_note(r, e->workspace_id, "storage") != 0)
+            return -1;
+        int w = e->object_id ? snprintf(key, sizeof(key), "storage:%s", e->object_id) : -1;
+        if (w > 0 && (size_t)w < sizeof(key) && activity_note(r, e->workspace_id, key) != 0)
+            return -1;
+        return 0;
+    }
+    if (strcmp(sub, "members") == 0 || strcmp(sub, "transfer") == 0 ||
+        strcmp(e->category, "invitation") == 0)
+        return activity_note(r, e->workspace_id ? e->workspace_id : e->org_id, "members");
+    return 0;
+}
 
 int events_add(struct req *r, const struct event_spec *e, json_t *details)
 {
@@ -33,10 +56,12 @@ int events_add(struct req *r, const struct event_spec *e, json_t *details)
                      "workspace_id, user_id, calling_user_id, object_id, details) VALUES (?1, "
                      "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                      "?9, ?10, ?11)",
-                     "titttttttttt", id, srv_now_us(), e->category,
+                     "tittttttttt", id, srv_now_us(), e->category,
                      e->subcategory ? e->subcategory : "", e->event, e->org_id, e->workspace_id,
                      e->user_id, r->caller.authed ? r->caller.user_id : NULL, e->object_id, text);
     ret = rc == SQLITE_DONE ? 0 : req_fail_internal(r, "insert event");
+    if (ret == 0)
+        ret = activity_keys(r, e);
 done:
     free(text);
     json_decref(details);

@@ -23,6 +23,7 @@
 
 #define TOKEN_PREFIX_SESSION "fio_s_"
 #define TOKEN_PREFIX_KEY "fio_k_"
+#define TOKEN_PREFIX_OAUTH "fio_o_" /* OAuth access tokens (h_oauth.c, oauth.h) */
 #define TOKEN_RAW 32
 #define HASH_HEX 65
 
@@ -107,8 +108,15 @@ int auth_resolve_bearer(struct db_conn *db, const char *token, struct caller *ou
     int64_t now = srv_now_us();
     sqlite3_stmt *st;
     bool key = strncmp(token, TOKEN_PREFIX_KEY, strlen(TOKEN_PREFIX_KEY)) == 0;
+    bool oauth = strncmp(token, TOKEN_PREFIX_OAUTH, strlen(TOKEN_PREFIX_OAUTH)) == 0;
     /* Lookup by the hash of a 256-bit secret: timing reveals nothing about the secret itself. */
-    if (key)
+    if (oauth)
+        st = db_query(db,
+                      "SELECT s.user_id, u.email, s.id FROM oauth_tokens t JOIN oauth_sessions s "
+                      "ON s.id = t.session_id JOIN users u ON u.id = s.user_id WHERE "
+                      "t.token_hash = ?1 AND t.kind = 'access' AND t.expires > ?2",
+                      "ti", hash, now);
+    else if (key)
         st = db_query(db,
                       "SELECT k.user_id, u.email, k.id FROM api_keys k JOIN users u ON u.id = "
                       "k.user_id WHERE k.key_hash = ?1 AND (k.expires IS NULL OR k.expires > ?2)",
@@ -127,11 +135,38 @@ int auth_resolve_bearer(struct db_conn *db, const char *token, struct caller *ou
         fio_strlcpy(out->user_id, db_col_text(st, 0), sizeof(out->user_id));
         fio_strlcpy(out->email, db_col_text(st, 1), sizeof(out->email));
         out->via_api_key = key;
-        fio_strlcpy(out->key_id, db_col_text(st, 2), sizeof(out->key_id));
+        out->via_oauth = oauth;
+        fio_strlcpy(oauth ? out->oauth_session : out->key_id, db_col_text(st, 2),
+                    oauth ? sizeof(out->oauth_session) : sizeof(out->key_id));
         rc = 0;
     }
     sqlite3_reset(st);
     return rc;
+}
+
+int auth_password_check(struct server *s, struct db_conn *db, const char *email, const char *pw,
+                        char user_id[FIO_PROFILE_ID_SIZE])
+{
+    char stored[256] = "";
+    user_id[0] = 0;
+    sqlite3_stmt *st =
+        db_query(db, "SELECT id, password_hash FROM users WHERE email = ?1", "t", email);
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        fio_strlcpy(user_id, db_col_text(st, 0), FIO_PROFILE_ID_SIZE);
+        fio_strlcpy(stored, db_col_text(st, 1), sizeof(stored));
+    }
+    if (st)
+        sqlite3_reset(st);
+    bool ok;
+    if (user_id[0]) {
+        ok = password_verify(pw, stored);
+    } else {
+        char dummy[160]; /* same time for unknown accounts */
+        ok = password_hash(pw, s->cfg.kdf_iterations, dummy, sizeof(dummy)) && false;
+    }
+    if (!ok)
+        user_id[0] = 0;
+    return ok ? 0 : -1;
 }
 
 /* ---- users ---------------------------------------------------------------------------------- */
@@ -303,7 +338,9 @@ int h_user_me(struct req *r)
                           srv_time_json(sqlite3_column_int64(st, 7)));
     sqlite3_reset(st);
     if (u)
-        json_object_set_new(u, "auth_method", json_string(r->caller.via_api_key ? "api_key" : "jwt"));
+        json_object_set_new(u, "auth_method", json_string(r->caller.via_api_key ? "api_key"
+                                                         : r->caller.via_oauth ? "oauth"
+                                                                               : "jwt"));
     return req_set(r, "user", u);
 }
 
@@ -637,4 +674,63 @@ int auth_bootstrap_owner(struct server *s)
 done:
     db_release(s->db, db);
     return ret;
+}
+
+/* ---- sign-out and token introspection (api §2.2; issue 4) ------------------------------------ */
+
+/* POST /user/auth/sign-out/: revokes the caller's Basic sign-in sessions (JWT-like tokens), not
+ * API keys or OAuth sessions (those have their own endpoints). */
+int h_user_signout(struct req *r)
+{
+    if (db_exec(r->db, "DELETE FROM sessions WHERE user_id = ?1", "t", r->caller.user_id) !=
+        SQLITE_DONE)
+        return req_fail_internal(r, "sign-out");
+    long n = (long)sqlite3_changes(r->db->db);
+    if (req_set(r, "signed_out", json_true()) || req_set(r, "revoked", json_integer(n)))
+        return -1;
+    return 0;
+}
+
+/* GET /auth/scopes/: what the calling token may do: auth_type (jwt | api_key | oauth), scopes
+ * (array, or null for full access), agent (account_type is "agent"), full_access. */
+int h_auth_scopes(struct req *r)
+{
+    const struct caller *c = &r->caller;
+    json_t *scopes = NULL;
+    const char *scope_type = NULL;
+    char stype[32] = "";
+    sqlite3_stmt *st = NULL;
+    if (c->via_api_key) {
+        st = db_query(r->db, "SELECT scopes FROM api_keys WHERE id = ?1", "t", c->key_id);
+        if (st && sqlite3_step(st) == SQLITE_ROW && db_col_text(st, 0)[0])
+            scopes = json_loads(db_col_text(st, 0), 0, NULL);
+    } else if (c->via_oauth) {
+        st = db_query(r->db, "SELECT scope, scope_type FROM oauth_sessions WHERE id = ?1", "t",
+                      c->oauth_session);
+        if (st && sqlite3_step(st) == SQLITE_ROW) {
+            const char *sc = db_col_text(st, 0);
+            fio_strlcpy(stype, db_col_text(st, 1), sizeof(stype));
+            scope_type = stype;
+            if (sc[0])
+                scopes = json_pack("[s]", sc);
+        }
+    }
+    if (st)
+        sqlite3_reset(st);
+    bool agent = false;
+    st = db_query(r->db, "SELECT account_type FROM users WHERE id = ?1", "t", c->user_id);
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        agent = strcmp(db_col_text(st, 0), "agent") == 0;
+    if (st)
+        sqlite3_reset(st);
+    /* Scopes are recorded but not yet enforced: an OAuth token of scope_type "user" and an
+     * unscoped key or sign-in token carry the user's full access. */
+    bool full = c->via_oauth ? strcmp(stype, "user") == 0 : !json_is_array(scopes);
+    const char *type = c->via_api_key ? "api_key" : c->via_oauth ? "oauth" : "jwt";
+    if (req_set(r, "auth_type", json_string(type)) ||
+        req_set(r, "scopes", scopes ? scopes : json_null()) ||
+        req_set(r, "scope_type", scope_type ? json_string(scope_type) : json_null()) ||
+        req_set(r, "agent", json_boolean(agent)) || req_set(r, "full_access", json_boolean(full)))
+        return -1;
+    return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "orgws.h"
 
 /* ---- the org object -------------------------------------------------------------------------- */
@@ -248,6 +249,9 @@ int h_org_create(struct req *r)
         ret = req_fail_internal(r, "insert org");
         goto done;
     }
+    struct event_spec ev = {"org", "lifecycle", "org_created", id, NULL, NULL, id};
+    if (events_add(r, &ev, json_pack("{s:s}", "domain", orgws_row_str(row, "domain"))) != 0)
+        goto done;
     ret = org_reply(r, id);
 done:
     free(extra);
@@ -313,7 +317,7 @@ int h_org_update(struct req *r)
         ret = req_fail(r, 409, API_ERR_CONFLICT, "domain already in use");
     else if (rc != SQLITE_DONE)
         ret = req_fail_internal(r, "update org");
-    else
+    else if (events_record(r, "org", "settings", "org_updated", r->org.id, NULL) == 0)
         ret = org_reply(r, r->org.id);
 done:
     free(extra);
@@ -337,5 +341,7 @@ int h_org_close(struct req *r)
                               "'confirm' must equal the organization's domain or id");
     int rc = db_exec(r->db, "UPDATE orgs SET closed = 1, updated = ?1 WHERE id = ?2", "it",
                      srv_now_us(), r->org.id);
-    return rc == SQLITE_DONE ? 0 : req_fail_internal(r, "close org");
+    if (rc != SQLITE_DONE)
+        return req_fail_internal(r, "close org");
+    return events_record(r, "org", "lifecycle", "org_closed", r->org.id, NULL);
 }

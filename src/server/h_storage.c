@@ -5,9 +5,12 @@
  * are in storage_tree.c, the listings in storage_list.c, the paging cursor in cursor.c. */
 #include "handlers.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
+#include "events.h"
 #include "storage.h"
 
 #define XSTR(x) STR(x)
@@ -95,6 +98,20 @@ static int live_folder(struct req *r, bool is_root, const char *id, const char *
 /* Refuse a placement that would nest the subtree of id deeper than STORE_MAX_DEPTH. old_depth:
  * the node's current depth: its subtree already fits there, so only a deeper place needs the
  * (bounded) walk of the subtree. */
+/* Audit-log hook (api §9.4): workspace_storage_{file|folder}_{verb} about node id. Returns 0,
+ * or -1 with a 500 set. */
+static int node_event(struct req *r, const char *type, const char *verb, const char *id,
+                      const char *name)
+{
+    char ev[80];
+    int w = snprintf(ev, sizeof(ev), "workspace_storage_%s_%s",
+                     strcmp(type, "folder") == 0 ? "folder" : "file", verb);
+    if (w < 0 || (size_t)w >= sizeof(ev))
+        return req_fail_internal(r, "event name");
+    return events_record(r, "node", "storage", ev, id,
+                         name ? json_pack("{s:s}", "name", name) : NULL);
+}
+
 static int depth_check(struct req *r, const char *id, int old_depth, int new_depth)
 {
     if (new_depth <= old_depth)
@@ -283,7 +300,7 @@ int h_st_createfolder(struct req *r)
                 "modified) VALUES (?1, ?2, ?3, 'folder', ?4, ?5, ?6, ?6)",
                 "ttttti", id, r->ws.id, parent, final, r->caller.user_id, now) != SQLITE_DONE)
         return req_fail_internal(r, "insert folder");
-    if (store_reply_node(r, id, false) != 0)
+    if (node_event(r, "folder", "added", id, final) != 0 || store_reply_node(r, id, false) != 0)
         return -1;
     return req_set(r, "created", json_true());
 }
@@ -319,7 +336,7 @@ static int relocate_begin(struct req *r, const char *what, struct relocate *rl)
 int h_st_move(struct req *r)
 {
     struct relocate rl;
-    if (relocate_begin(r, "moved", &rl) != 0)
+    if (relocate_begin(r, "moved", &rl) != 0 || store_check_lock(r, rl.node.id) != 0)
         return -1;
     const char *target = rl.to_root ? NULL : rl.target;
     if (strcmp(rl.node.parent_id, target ? target : "") == 0)
@@ -335,6 +352,8 @@ int h_st_move(struct req *r)
                 "AND id = ?5",
                 "ttitt", target, final, now, r->ws.id, rl.node.id) != SQLITE_DONE)
         return req_fail_internal(r, "move node");
+    if (node_event(r, rl.node.type, "moved", rl.node.id, final) != 0)
+        return -1;
     return store_reply_node(r, rl.node.id, false);
 }
 
@@ -463,7 +482,8 @@ int h_st_copy(struct req *r)
             goto done;
         }
     }
-    ret = store_reply_node(r, items[0].new_id, false);
+    if (node_event(r, rl.node.type, "copied", items[0].new_id, final) == 0)
+        ret = store_reply_node(r, items[0].new_id, false);
 done:
     free(items);
     free(index);
@@ -547,7 +567,7 @@ int h_st_update(struct req *r)
         goto done;
     }
     struct store_node n;
-    if (live_node(r, id, &n) != 0)
+    if (live_node(r, id, &n) != 0 || store_check_lock(r, n.id) != 0)
         goto done;
     const char *parent = n.parent_id[0] ? n.parent_id : NULL;
     if (name && strcmp(name, n.name) != 0) {
@@ -571,6 +591,9 @@ int h_st_update(struct req *r)
         req_fail_internal(r, "update node");
         goto done;
     }
+    if (node_event(r, n.type, name && strcmp(name, n.name) != 0 ? "renamed" : "updated", n.id,
+                   name ? name : n.name) != 0)
+        goto done;
     ret = store_reply_node(r, n.id, false);
 done:
     free(title);
@@ -585,9 +608,11 @@ int h_st_delete(struct req *r)
     bool is_root;
     char id[FIO_OPAQUE_ID_SIZE];
     struct store_node n;
-    if (node_arg(r, "deleted", &is_root, id) != 0 || live_node(r, id, &n) != 0)
+    if (node_arg(r, "deleted", &is_root, id) != 0 || live_node(r, id, &n) != 0 ||
+        store_check_lock_tree(r, n.id) != 0)
         return -1;
-    if (store_trash(r, n.id, n.parent_id[0] ? n.parent_id : NULL, srv_now_us()) != 0)
+    if (store_trash(r, n.id, n.parent_id[0] ? n.parent_id : NULL, srv_now_us()) != 0 ||
+        node_event(r, n.type, "deleted", n.id, n.name) != 0)
         return -1;
     return store_reply_node(r, n.id, false);
 }
@@ -644,28 +669,39 @@ int h_st_restore(struct req *r)
                 "trashed = 1",
                 "ttitt", target, final, now, r->ws.id, n.id) != SQLITE_DONE)
         return req_fail_internal(r, "restore node");
+    if (node_event(r, n.type, "restored", n.id, final) != 0)
+        return -1;
     return store_reply_node(r, n.id, false);
 }
 
 int h_st_purge(struct req *r)
 {
     struct store_node n;
-    if (trashed_node(r, "purged", &n) != 0)
+    if (trashed_node(r, "purged", &n) != 0 || store_check_lock_tree(r, n.id) != 0)
         return -1;
-    /* Descendants go with it (ON DELETE CASCADE). When files have blobs, the upload code must
-     * collect the blobs no row references any more (reliability.md I5). */
+    /* Descendants go with it (ON DELETE CASCADE); their blobs no row names any more are
+     * unlinked once the transaction ends (blob.h reclaim, reliability.md I5). */
+    if (blob_reclaim_collect(r, BLOB_RECLAIM_SUBTREE, n.id) != 0)
+        return -1;
     if (db_exec(r->db, "DELETE FROM nodes WHERE workspace_id = ?1 AND id = ?2 AND trashed = 1",
                 "tt", r->ws.id, n.id) != SQLITE_DONE)
         return req_fail_internal(r, "purge node");
-    return 0;
+    if (blob_reclaim_prune(r) != 0)
+        return -1;
+    return node_event(r, n.type, "purged", n.id, n.name);
 }
 
 int h_st_trash_empty(struct req *r)
 {
+    if (blob_reclaim_collect(r, BLOB_RECLAIM_TRASH, NULL) != 0)
+        return -1;
     if (db_exec(r->db,
                 "DELETE FROM nodes WHERE workspace_id = ?1 AND parent_id IS NULL AND trashed = 1",
                 "t", r->ws.id) != SQLITE_DONE)
         return req_fail_internal(r, "empty trash");
+    long purged = (long)sqlite3_changes(r->db->db);
+    if (blob_reclaim_prune(r) != 0)
+        return -1;
     /* sqlite3_changes counts the top-level rows only, not the cascaded descendants */
-    return req_set(r, "purged", json_integer(sqlite3_changes(r->db->db)));
+    return req_set(r, "purged", json_integer(purged));
 }

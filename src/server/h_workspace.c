@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
+#include "events.h"
 #include "orgws.h"
 
 /* ---- the workspace object -------------------------------------------------------------------- */
@@ -214,6 +216,10 @@ int h_ws_create(struct req *r)
         ret = req_fail_internal(r, "insert workspace");
         goto done;
     }
+    struct event_spec ev = {"workspace", "lifecycle", "workspace_created", r->org.id, id, NULL, id};
+    if (events_add(r, &ev,
+                   json_pack("{s:s}", "folder_name", orgws_row_str(row, "folder_name"))) != 0)
+        goto done;
     ret = ws_reply(r, id);
 done:
     free(extra);
@@ -324,7 +330,8 @@ int h_ws_update(struct req *r)
     if (strcmp(orgws_row_str(row, "folder_name"), r->ws.folder_name) != 0 &&
         folder_free(r, orgws_row_str(row, "folder_name"), r->ws.id) != 0)
         goto done;
-    if (ws_write(r, row, r->ws.id) == 0)
+    if (ws_write(r, row, r->ws.id) == 0 &&
+        events_record(r, "workspace", "settings", "workspace_updated", r->ws.id, NULL) == 0)
         ret = ws_reply(r, r->ws.id);
 done:
     json_decref(row);
@@ -344,8 +351,16 @@ int h_ws_delete(struct req *r)
     if (strcmp(confirm, r->ws.folder_name) != 0 && strcmp(confirm, r->ws.id) != 0)
         return req_fail_param(r, "confirm", "invalid",
                               "'confirm' must equal the workspace's folder_name or id");
+    if (blob_reclaim_collect(r, BLOB_RECLAIM_WORKSPACE, NULL) != 0)
+        return -1;
     int rc = db_exec(r->db, "DELETE FROM workspaces WHERE id = ?1", "t", r->ws.id);
-    return rc == SQLITE_DONE ? 0 : req_fail_internal(r, "delete workspace");
+    if (rc != SQLITE_DONE)
+        return req_fail_internal(r, "delete workspace");
+    if (blob_reclaim_prune(r) != 0) /* blobs unlinked after the commit (blob.h) */
+        return -1;
+    /* the workspace's members are gone with it: the org's owner and admins read this one */
+    return events_record(r, "workspace", "lifecycle", "workspace_deleted", r->ws.id,
+                         json_pack("{s:s}", "folder_name", r->ws.folder_name));
 }
 
 static int set_archived(struct req *r, int archived)
@@ -354,6 +369,10 @@ static int set_archived(struct req *r, int archived)
                      "dit", archived, srv_now_us(), r->ws.id);
     if (rc != SQLITE_DONE)
         return req_fail_internal(r, "archive workspace");
+    if (events_record(r, "workspace", "lifecycle",
+                      archived ? "workspace_archived" : "workspace_unarchived", r->ws.id,
+                      NULL) != 0)
+        return -1;
     return ws_reply(r, r->ws.id);
 }
 

@@ -10,6 +10,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "activity.h"
+#include "faults.h"
 #include "ratelimit.h"
 #include "router.h"
 #include "server.h"
@@ -21,6 +23,8 @@ static struct req *req_new(struct server *s, struct MHD_Connection *conn, const 
     if (!r)
         return NULL;
     r->srv = s;
+    r->conn = conn;
+    r->content_length = -1;
     r->method = method;
     r->status_ok = 200;
     r->start_us = fio_mono_us();
@@ -54,6 +58,14 @@ static void req_free(struct req *r)
     json_decref(r->out);
     json_decref(r->err.params);
     fio_buf_release(&r->body);
+    free(r->raw_body);
+    free(r->location);
+    free(r->reclaim);
+    if (r->stream && r->stream->on_free)
+        r->stream->on_free(r);
+    activity_req_end(r); /* unlinks a parked poll; publishes keys noted after the router */
+    if (r->raw_response)
+        MHD_destroy_response(r->raw_response);
     free(r);
 }
 
@@ -106,9 +118,11 @@ static int json_to_params(struct req *r)
                 return req_fail(r, 500, 0, "Out of memory");
             text = dumped;
         }
-        if (strlen(key) == 0 || (json_is_string(v) && strlen(text) != json_string_length(v)))
+        if (strlen(key) == 0 || (json_is_string(v) && strlen(text) != json_string_length(v))) {
+            free(dumped);
             return req_fail_param(r, *key ? key : "(empty)", "invalid",
                                   "JSON member names must be non-empty and values free of NUL");
+        }
         bool ok = fio_form_add(&r->form, key, text);
         free(dumped);
         if (!ok)
@@ -163,17 +177,18 @@ static char *render(struct req *r, size_t *len, int *http)
         json_t *e = json_pack("{s:I, s:s}", "code", (json_int_t)r->err.code, "text", r->err.text);
         if (e && r->err.params)
             json_object_set(e, "params", r->err.params);
-        json_object_set_new(env, "result", json_false());
         /* A few errors still carry a body (bulk details answering 404 with per-id errors,
-         * api §4.2): handlers that set keys before failing get them in the envelope. */
+         * api §4.2): handlers that set keys before failing get them in the envelope. The
+         * envelope's own keys are set after, so no handler key can override them. */
         if (r->out)
             json_object_update(env, r->out);
+        json_object_set_new(env, "result", json_false());
         json_object_set_new(env, "error", e ? e : json_object());
     } else {
         *http = r->status_ok;
-        json_object_set_new(env, "result", json_true());
         if (r->out)
             json_object_update(env, r->out);
+        json_object_set_new(env, "result", json_true());
     }
     json_object_set_new(env, "current_api_version", json_string(SRV_API_VERSION));
     json_object_set_new(env, "server_date", srv_time_json(srv_now_us()));
@@ -188,9 +203,29 @@ static enum MHD_Result send_reply(struct req *r, struct MHD_Connection *conn)
 {
     size_t len = 0;
     int http = 500;
-    char *txt = render(r, &len, &http);
+    char *txt = NULL;
+    const char *ctype = "application/json";
+    if (r->raw_type && r->raw_body && !r->err.http) {
+        /* A body outside the envelope (OAuth, api §2.5): sent as the handler built it. */
+        txt = r->raw_body;
+        r->raw_body = NULL;
+        len = strlen(txt);
+        http = r->status_ok;
+        ctype = r->raw_type;
+    } else {
+        txt = render(r, &len, &http);
+    }
     struct MHD_Response *resp;
-    if (txt)
+    bool bytes = r->raw_response && !r->err.http;
+    if (bytes) {
+        /* A byte endpoint (downloads, zip): the handler built the response and its headers. */
+        free(txt);
+        txt = NULL;
+        resp = r->raw_response;
+        r->raw_response = NULL;
+        http = r->status_ok;
+        len = r->bytes_out;
+    } else if (txt)
         resp = MHD_create_response_from_buffer(len, txt, MHD_RESPMEM_MUST_FREE);
     else {
         static const char oom[] = "{\"result\":false,\"error\":{\"code\":0,\"text\":\"Out of memory\"}}";
@@ -202,9 +237,20 @@ static enum MHD_Result send_reply(struct req *r, struct MHD_Connection *conn)
         free(txt);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, "Content-Type", "application/json");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (!bytes) {
+        MHD_add_response_header(resp, "Content-Type", ctype);
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    }
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (strncmp(ctype, "text/html", 9) == 0) {
+        /* The consent page: no scripts, no framing (clickjacking), no external loads. */
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; "
+                                "frame-ancestors 'none'; base-uri 'none'");
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    }
+    if (r->location && !r->err.http)
+        MHD_add_response_header(resp, "Location", r->location);
     if (!r->rl_set) {
         char key[80];
         snprintf(key, sizeof(key), "ip:%s", r->client_ip);
@@ -219,7 +265,10 @@ static enum MHD_Result send_reply(struct req *r, struct MHD_Connection *conn)
     MHD_add_response_header(resp, "x-ve-limit-max", num);
     snprintf(num, sizeof(num), "%lld", (long long)r->rl_expires);
     MHD_add_response_header(resp, "x-ve-limit-expires", num);
-    if (http == 429) {
+    if (r->retry_after_s > 0) {
+        snprintf(num, sizeof(num), "%d", r->retry_after_s);
+        MHD_add_response_header(resp, "Retry-After", num);
+    } else if (http == 429) {
         long long wait = (long long)r->rl_expires - srv_now_us() / 1000000;
         snprintf(num, sizeof(num), "%lld", wait > 0 ? wait : 1);
         MHD_add_response_header(resp, "Retry-After", num);
@@ -233,27 +282,40 @@ static enum MHD_Result send_reply(struct req *r, struct MHD_Connection *conn)
     return ret;
 }
 
-static void handle(struct req *r, struct MHD_Connection *conn, const char *url)
+/* Match the route from the URL (on the first call, before any body byte is read): sets
+ * r->route, or an error (404 / 405) that handle() answers. */
+static void match_route(struct req *r, const char *url)
 {
-    if (strcmp(url, "/current") != 0 && strncmp(url, "/current/", 9) != 0) {
+    /* Outside /current only the F_ROOT rows exist (OAuth discovery, api §1.1). */
+    bool root = strncmp(url, "/.well-known/", 13) == 0;
+    if (!root && strcmp(url, "/current") != 0 && strncmp(url, "/current/", 9) != 0) {
         req_fail(r, 404, API_ERR_UNKNOWN_ROUTE, "The router does not recognize this path");
         return;
     }
-    r->path = fio_strdup(url[8] ? url + 8 : "/");
+    r->path = fio_strdup(root ? url : url[8] ? url + 8 : "/");
     if (!r->path) {
         req_fail(r, 500, 0, "Out of memory");
         return;
     }
     bool known = false;
     r->route = router_match(r->method, r->path, r->args, SRV_MAX_PATH_ARGS, &r->nargs, &known);
+    if (r->route && ((r->route->flags & F_ROOT) != 0) != root) {
+        r->route = NULL; /* a root row under /current, or the reverse: no such path */
+        known = false;
+    }
     if (!r->route) {
         if (known)
             req_fail(r, 405, API_ERR_UNKNOWN_ROUTE, "Method %s is not allowed on this path",
                      r->method);
         else
             req_fail(r, 404, API_ERR_UNKNOWN_ROUTE, "The router does not recognize this path");
-        return;
     }
+}
+
+static void handle(struct req *r, struct MHD_Connection *conn)
+{
+    if (r->err.http || !r->route)
+        return;
     if (r->too_large) {
         req_fail(r, 413, API_ERR_INVALID, "Request too large");
         return;
@@ -283,6 +345,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
         fio_strlcpy(r->content_type, ct ? ct : "", sizeof(r->content_type));
         MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
+        match_route(r, url);
+        const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        long long cl_n = -1;
+        r->content_length = clen && fio_parse_ll(clen, 0, INT64_MAX, &cl_n) ? cl_n : -1;
+        if (r->route && (r->route->flags & F_STREAM)) {
+            /* A streamed body (uploads): authenticate, authorize and let the handler refuse
+             * before a byte of the body is read; it sets r->stream to take the body. */
+            enum fault_action fa = faults_apply(s, r, url); /* test-only, as below */
+            if (fa == FAULT_RESET)
+                return MHD_NO;
+            if (fa == FAULT_REPLY)
+                return send_reply(r, conn);
+            if (r->too_large)
+                req_fail(r, 413, API_ERR_INVALID, "Request too large");
+            else if (r->bad_query)
+                req_fail(r, 400, API_ERR_INVALID, "A query parameter contains a NUL byte");
+            else
+                router_dispatch(r, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                               "Authorization"));
+            if (r->err.http || !r->stream)
+                return send_reply(r, conn);
+            return MHD_YES;
+        }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         long long n;
         if (cl && fio_parse_ll(cl, 0, INT64_MAX, &n) && n > SRV_MAX_BODY) {
@@ -295,6 +380,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->http_status_sent)
         return MHD_YES; /* already answered (e.g. 413); discard the rest */
+    if (r->stream) {
+        /* One piece per call, at most the connection buffer (1 MiB): bounded work. */
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (n == 0) {
+            r->stream->on_finish(r);
+            return send_reply(r, conn);
+        }
+        if (r->stream->on_data(r, upload_data, n) != 0)
+            return send_reply(r, conn);
+        return MHD_YES;
+    }
     if (*upload_data_size) {
         if (!fio_buf_append(&r->body, upload_data, *upload_data_size)) {
             *upload_data_size = 0;
@@ -305,7 +402,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    handle(r, conn, url);
+    /* A parked activity poll (activity.h) is called again once resumed: it answers from
+     * memory, without a second dispatch. */
+    if (activity_resumed(r))
+        return send_reply(r, conn);
+    switch (faults_apply(s, r, url)) { /* test-only; a no-op unless --enable-test-faults */
+    case FAULT_RESET:
+        return MHD_NO; /* close the connection without a response */
+    case FAULT_REPLY:
+        return send_reply(r, conn);
+    case FAULT_NONE:
+        break;
+    }
+    handle(r, conn);
+    /* An activity poll with nothing new yet: its connection is suspended (no worker thread
+     * held) until a change or its deadline resumes it; no response now. */
+    if (activity_park(r, conn))
+        return MHD_YES;
     return send_reply(r, conn);
 }
 
@@ -319,9 +432,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
         return;
     char ts[40];
     fio_time_iso(fio_wall_us(), ts, sizeof(ts));
-    /* The path is logged without its query string: queries may carry read tokens. */
+    /* The path is logged without its query string: queries may carry read tokens. Method and
+     * path are client bytes: sanitised copies, so an invalid UTF-8 path cannot drop the line. */
+    char method[32], path[1024];
+    fio_strlcpy(method, r->method ? r->method : "", sizeof(method));
+    fio_strlcpy(path, r->path ? r->path : "?", sizeof(path));
+    srv_sanitize_text(method);
+    srv_sanitize_text(path);
     json_t *line = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:s, s:b}", "ts", ts, "method",
-                             r->method ? r->method : "", "path", r->path ? r->path : "?",
+                             method, "path", path,
                              "status", r->http_status_sent, "bytes", (json_int_t)r->bytes_out,
                              "us", (json_int_t)(fio_mono_us() - r->start_us), "ip", r->client_ip,
                              "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
@@ -353,7 +472,9 @@ int srv_start(struct server *s)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    /* MHD_ALLOW_SUSPEND_RESUME: activity long-polls park their connection (activity.h). */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, s->cfg.listen_addr, &sin->sin_addr) == 1) {
@@ -370,7 +491,7 @@ int srv_start(struct server *s)
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->cfg.threads,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(1024 * 1024), MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)1000, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
         MHD_OPTION_END);
@@ -387,7 +508,9 @@ int srv_start(struct server *s)
 
 void srv_stop(struct server *s)
 {
-    if (s->mhd)
+    if (s->mhd) {
+        activity_close(s); /* MHD_stop_daemon must not find a suspended connection */
         MHD_stop_daemon(s->mhd);
+    }
     s->mhd = NULL;
 }

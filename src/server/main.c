@@ -11,9 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "activity.h"
+#include "blob.h"
+#include "faults.h"
+#include "outbox.h"
 #include "ratelimit.h"
 #include "server.h"
 #include "timeutil.h"
+#include "upload.h"
 
 static const char usage_text[] =
     "NAME\n"
@@ -40,10 +45,29 @@ static const char usage_text[] =
     "    --log-level LEVEL     error | warn | info | debug (default info)\n"
     "    --access-log FILE     append access and server log lines to FILE (default stderr)\n"
     "    --threads N           HTTP worker threads (default 4)\n"
-    "    --rate-limit N        requests per minute per caller before 429 (default 6000; 0 = off)\n"
+    "    --rate-limit N        requests per window per caller before 429 (default 6000; 0 = off)\n"
+    "    --rate-window SECONDS length of the rate-limit window (default 60)\n"
+    "    --oauth-access-ttl S  OAuth access token lifetime (default 3600)\n"
+    "    --oauth-refresh-ttl S OAuth refresh token lifetime (default 2592000 = 30 days)\n"
+    "    --oauth-code-ttl S    OAuth authorization code lifetime (default 300)\n"
+    "    --oauth-request-ttl S pending OAuth authorization request lifetime (default 600)\n"
+    "    --public-url URL      base URL clients reach the server at, for the OAuth metadata\n"
+    "                          (default http://ADDR:PORT of --listen)\n"
+    "    --enable-test-faults  allow POST /current/test/faults/ (fault injection; tests only)\n"
+    "    --lock-time-scale N   file-lock durations pass N times faster (tests only; default 1)\n"
     "    --token-ttl SECONDS   lifetime of sign-in tokens (default 3600)\n"
     "    --kdf-iterations N    PBKDF2-SHA256 iterations for new password hashes (default\n"
     "                          600000; lower values are for tests only)\n"
+    "    --smtp-url URL        relay mail (invitations, ownership claims) through this SMTP\n"
+    "                          server, e.g. smtp://127.0.0.1:25; mail is always written to\n"
+    "                          DIR/outbox/ first, kept there while the relay fails, and moved\n"
+    "                          to DIR/outbox/sent/ once sent (default: no relay)\n"
+    "    --smtp-from ADDR      From header of mail (default \"" OUTBOX_DEFAULT_FROM "\")\n"
+    "    --sync POLICY         upload durability: complete (fdatasync + directory fsync when a\n"
+    "                          file completes; default), chunk (also fdatasync every chunk before\n"
+    "                          it is acknowledged) or none (tests and benchmarks)\n"
+    "    --min-chunk-size N    smallest chunk but the last, bytes (default 1048576; tests use small\n"
+    "                          values)\n"
     "    -h, --help            show this help\n"
     "    --version             print the version\n"
     "\n"
@@ -72,6 +96,80 @@ static int parse_listen(const char *s, struct srv_config *c)
     if (!fio_parse_ll(colon + 1, 0, 65535, &port))
         return -1;
     c->port = (uint16_t)port;
+    return 0;
+}
+
+/* Options of the OAuth server, rate-limit window and fault switch (issue 4). 0, or -1 after a
+ * message on stderr. */
+enum { O_RATE_WINDOW = 512, O_OAUTH_ACCESS, O_OAUTH_REFRESH, O_OAUTH_CODE, O_OAUTH_REQUEST,
+       O_PUBLIC_URL, O_TEST_FAULTS };
+static int parse_oauth_option(int opt, const char *arg, struct srv_config *c)
+{
+    long long v;
+    long *ttl = NULL;
+    const char *name = NULL;
+    switch (opt) {
+    case O_RATE_WINDOW:
+        ttl = &c->rate_window_s, name = "--rate-window";
+        break;
+    case O_OAUTH_ACCESS:
+        ttl = &c->oauth_access_ttl_s, name = "--oauth-access-ttl";
+        break;
+    case O_OAUTH_REFRESH:
+        ttl = &c->oauth_refresh_ttl_s, name = "--oauth-refresh-ttl";
+        break;
+    case O_OAUTH_CODE:
+        ttl = &c->oauth_code_ttl_s, name = "--oauth-code-ttl";
+        break;
+    case O_OAUTH_REQUEST:
+        ttl = &c->oauth_request_ttl_s, name = "--oauth-request-ttl";
+        break;
+    case O_PUBLIC_URL:
+        if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
+            fprintf(stderr, "fastio-server: --public-url wants http(s)://HOST[:PORT]\n");
+            return -1;
+        }
+        free(c->public_url);
+        c->public_url = fio_strdup(arg);
+        return c->public_url ? 0 : -1;
+    case O_TEST_FAULTS:
+        c->test_faults = true;
+        return 0;
+    default:
+        return -1;
+    }
+    if (!fio_parse_ll(arg, 1, 10LL * 365 * 86400, &v)) {
+        fprintf(stderr, "fastio-server: %s wants 1..315360000 seconds\n", name);
+        return -1;
+    }
+    *ttl = (long)v;
+    return 0;
+}
+
+/* Upload options (issue 3): --sync and --min-chunk-size. 0, or -1 after a message. */
+enum { O_SYNC = 1024, O_MIN_CHUNK };
+static int parse_upload_option(int opt, const char *arg, struct srv_config *c)
+{
+    long long v;
+    if (opt == O_SYNC) {
+        if (strcmp(arg, "complete") == 0)
+            c->sync_policy = BLOB_SYNC_COMPLETE;
+        else if (strcmp(arg, "chunk") == 0)
+            c->sync_policy = BLOB_SYNC_CHUNK;
+        else if (strcmp(arg, "none") == 0)
+            c->sync_policy = BLOB_SYNC_NONE;
+        else {
+            fprintf(stderr, "fastio-server: --sync wants complete, chunk or none\n");
+            return -1;
+        }
+        return 0;
+    }
+    if (!fio_parse_ll(arg, 1, UP_CHUNK_MAX, &v)) {
+        fprintf(stderr, "fastio-server: --min-chunk-size wants 1..%lld bytes\n",
+                (long long)UP_CHUNK_MAX);
+        return -1;
+    }
+    c->min_chunk_size = v;
     return 0;
 }
 
@@ -128,6 +226,13 @@ static int prepare_data_dir(const char *dir)
 
 int main(int argc, char **argv)
 {
+    /* SIGINT/SIGTERM are taken synchronously (sigwait below); block them from the start so a
+     * signal during a slow first start is not fatal, and every thread inherits the mask. */
+    sigset_t early;
+    sigemptyset(&early);
+    sigaddset(&early, SIGINT);
+    sigaddset(&early, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &early, NULL);
     struct server s;
     memset(&s, 0, sizeof(s));
     struct srv_config *c = &s.cfg;
@@ -139,8 +244,16 @@ int main(int argc, char **argv)
     c->token_ttl_s = 3600;
     c->rate_max = 6000;
     c->rate_window_s = 60;
+    c->sync_policy = BLOB_SYNC_COMPLETE;
+    c->min_chunk_size = UP_CHUNK_MIN_DEFAULT;
+    c->oauth_access_ttl_s = 3600;
+    c->oauth_refresh_ttl_s = 30L * 86400;
+    c->oauth_code_ttl_s = 300;
+    c->oauth_request_ttl_s = 600;
+    c->lock_time_scale = 1;
 
-    enum { O_DATA = 256, O_LISTEN, O_LOG, O_ACCESS, O_THREADS, O_RATE, O_TTL, O_KDF, O_VERSION };
+    enum { O_DATA = 256, O_LISTEN, O_LOG, O_ACCESS, O_THREADS, O_RATE, O_TTL, O_KDF, O_VERSION,
+           O_SMTP_URL, O_SMTP_FROM, O_LOCK_TIME_SCALE = 768 };
     static const struct option opts[] = {
         {"data", required_argument, NULL, O_DATA},
         {"listen", required_argument, NULL, O_LISTEN},
@@ -150,6 +263,18 @@ int main(int argc, char **argv)
         {"rate-limit", required_argument, NULL, O_RATE},
         {"token-ttl", required_argument, NULL, O_TTL},
         {"kdf-iterations", required_argument, NULL, O_KDF},
+        {"rate-window", required_argument, NULL, O_RATE_WINDOW},
+        {"oauth-access-ttl", required_argument, NULL, O_OAUTH_ACCESS},
+        {"oauth-refresh-ttl", required_argument, NULL, O_OAUTH_REFRESH},
+        {"oauth-code-ttl", required_argument, NULL, O_OAUTH_CODE},
+        {"oauth-request-ttl", required_argument, NULL, O_OAUTH_REQUEST},
+        {"public-url", required_argument, NULL, O_PUBLIC_URL},
+        {"enable-test-faults", no_argument, NULL, O_TEST_FAULTS},
+        {"smtp-url", required_argument, NULL, O_SMTP_URL},
+        {"smtp-from", required_argument, NULL, O_SMTP_FROM},
+        {"lock-time-scale", required_argument, NULL, O_LOCK_TIME_SCALE},
+        {"sync", required_argument, NULL, O_SYNC},
+        {"min-chunk-size", required_argument, NULL, O_MIN_CHUNK},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -214,6 +339,40 @@ int main(int argc, char **argv)
             }
             c->kdf_iterations = (unsigned)v;
             break;
+        case O_SMTP_URL:
+            if (strncmp(optarg, "smtp://", 7) != 0 && strncmp(optarg, "smtps://", 8) != 0) {
+                fprintf(stderr, "fastio-server: --smtp-url wants smtp://HOST:PORT\n");
+                return 2;
+            }
+            free(c->smtp_url);
+            c->smtp_url = fio_strdup(optarg);
+            break;
+        case O_SMTP_FROM:
+            free(c->smtp_from);
+            c->smtp_from = fio_strdup(optarg);
+            break;
+        case O_RATE_WINDOW:
+        case O_OAUTH_ACCESS:
+        case O_OAUTH_REFRESH:
+        case O_OAUTH_CODE:
+        case O_OAUTH_REQUEST:
+        case O_PUBLIC_URL:
+        case O_TEST_FAULTS:
+            if (parse_oauth_option(opt, optarg, c) != 0)
+                return 2;
+            break;
+        case O_LOCK_TIME_SCALE: /* h_lock.c: a 60 s lock lasts 60/N s of real time */
+            if (!fio_parse_ll(optarg, 1, 3600, &v)) {
+                fprintf(stderr, "fastio-server: --lock-time-scale wants 1..3600\n");
+                return 2;
+            }
+            c->lock_time_scale = (long)v;
+            break;
+        case O_SYNC:
+        case O_MIN_CHUNK:
+            if (parse_upload_option(opt, optarg, c) != 0)
+                return 2;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -257,8 +416,14 @@ int main(int argc, char **argv)
         goto out;
     }
     s.rl = ratelimit_new(c->rate_max, c->rate_window_s);
-    if (!s.rl || auth_bootstrap_owner(&s) != 0) {
+    s.faults = faults_new();
+    if (!s.rl || !s.faults || auth_bootstrap_owner(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (bootstrap)\n");
+        goto out;
+    }
+    /* uploads: the in-flight table, then recovery of what a crash left (reliability.md I4/I5) */
+    if (upload_state_init(&s) != 0 || blob_recover(&s) != 0) {
+        fprintf(stderr, "fastio-server: start-up failed (upload recovery)\n");
         goto out;
     }
 
@@ -271,6 +436,14 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (activity_init(&s) != 0) {
+        fprintf(stderr, "fastio-server: cannot start the activity timer thread\n");
+        goto out;
+    }
+    if (outbox_relay_start(&s) != 0) {
+        fprintf(stderr, "fastio-server: cannot start the SMTP relay thread\n");
+        goto out;
+    }
     s.started_us = fio_mono_us();
     if (srv_start(&s) != 0)
         goto out;
@@ -285,12 +458,19 @@ int main(int argc, char **argv)
     srv_stop(&s);
     ret = 0;
 out:
-    srv_stop(&s);
+    srv_stop(&s); /* resumes parked activity polls before stopping the daemon */
+    activity_free(&s);
+    outbox_relay_stop(&s);
     db_pool_close(s.db);
     ratelimit_free(s.rl);
+    faults_free(s.faults);
+    upload_state_free(&s);
     if (s.access_log)
         fclose(s.access_log);
     free(c->data_dir);
     free(c->access_log_path);
+    free(c->smtp_url);
+    free(c->smtp_from);
+    free(c->public_url);
     return ret;
 }

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "name.h"
 #include "server.h"
 #include "timeutil.h"
 
@@ -113,11 +114,37 @@ const char *req_arg(struct req *r, size_t i)
     return i < r->nargs ? r->args[i] : NULL;
 }
 
+/* Make text (NUL-terminated, in place) valid UTF-8 without control characters: error texts
+ * may quote client bytes (a content type, a field name), and JSON can only carry valid UTF-8. */
+void srv_sanitize_text(char *text)
+{
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f) {
+            text[i++] = '?';
+            continue;
+        }
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+        if (len == 0 || i + len > n || !fio_utf8_valid(text + i, len)) {
+            text[i++] = '?';
+            continue;
+        }
+        i += len;
+    }
+}
+
 static void set_err(struct req *r, int http, long code, const char *fmt, va_list ap)
 {
     r->err.http = http;
     r->err.code = code;
     vsnprintf(r->err.text, sizeof(r->err.text), fmt, ap);
+    /* vsnprintf may cut a multi-byte character at the end; sanitising fixes that too. */
+    srv_sanitize_text(r->err.text);
 }
 
 int req_fail(struct req *r, int http, long code, const char *fmt, ...)

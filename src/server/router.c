@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "activity.h"
+#include "blob.h"
 #include "handlers.h"
 #include "ratelimit.h"
 #include "roles.h"
@@ -216,13 +218,24 @@ int router_dispatch(struct req *r, const char *authz)
 {
     const struct route *rt = r->route;
     int rc = -1;
+    /* Writes take the write lock BEFORE the org/workspace and role are resolved, so a
+     * concurrent demotion, removal or close cannot slip between the check and the change. */
+    bool txn = (rt->flags & F_WRITE) && !(rt->flags & F_OWN_TXN), committed = false;
     r->authz = authz;
     r->db = db_acquire(r->srv->db);
-    if (authenticate(r, authz) != 0)
+    if (authenticate(r, authz) != 0) {
+        /* Failed authentication still counts against the client's address, so guessing
+         * tokens is throttled like everything else (429 replaces the 401 past the limit). */
+        srv_rate_check(r);
         goto done;
+    }
     if (srv_rate_check(r) != 0)
         goto done;
 
+    if (txn && db_begin(r->db) != SQLITE_OK) {
+        req_fail(r, 503, 0, "The database is busy; try again");
+        goto done;
+    }
     const char *names[SRV_MAX_PATH_ARGS];
     size_t n = router_capture_names(rt, names, SRV_MAX_PATH_ARGS);
     for (size_t i = 0; i < n && i < r->nargs; i++) {
@@ -234,17 +247,14 @@ int router_dispatch(struct req *r, const char *authz)
     if ((rt->flags & F_MEMBER_MANAGE) && roles_check_manage(r) != 0)
         goto done;
 
-    bool txn = (rt->flags & F_WRITE) && !(rt->flags & F_OWN_TXN);
-    if (txn && db_begin(r->db) != SQLITE_OK) {
-        req_fail(r, 503, 0, "The database is busy; try again");
-        goto done;
-    }
     rc = rt->fn(r);
     if (txn) {
         if (rc == 0 && !r->err.http) {
             if (db_commit(r->db) != SQLITE_OK) {
                 db_rollback(r->db);
                 rc = req_fail_internal(r, "commit");
+            } else {
+                committed = true;
             }
         } else {
             db_rollback(r->db);
@@ -255,6 +265,14 @@ int router_dispatch(struct req *r, const char *authz)
 done:
     if (r->db && r->db->in_txn)
         db_rollback(r->db);
+    /* Activity keys (activity.h) go out only once their change is readable: after the commit,
+     * or - routes without a router transaction - once the handler returned. */
+    if (!txn || committed)
+        activity_publish(r);
+    else
+        activity_discard(r);
+    if (r->reclaim)
+        blob_reclaim_run(r); /* after the commit (or rollback): unlink unreferenced blobs */
     db_release(r->srv->db, r->db);
     r->db = NULL;
     return r->err.http ? -1 : rc;

@@ -16,6 +16,9 @@ enum route_flags {
     F_OWN_TXN = 4u,
     F_MEMBER_MANAGE = 8u,
     F_NONMEMBER = 16u,
+    F_STREAM = 32u, /* body not buffered: handler runs after the headers (no transaction: add
+                     * F_OWN_TXN to writes) and sets r->stream to receive it (server.h) */
+    F_ROOT = 64u,   /* served at the server root, outside /current (/.well-known/, api §1.1) */
 };
 
 struct route {

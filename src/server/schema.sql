@@ -3,7 +3,8 @@
 -- transaction, and recorded in schema_migrations (each number individually, so blocks may land
 -- in any order). Never edit a landed migration: append a new one.
 -- Reserved numbers: 2 OAuth and rate limits (issue 4), 3 members/invitations/events (issue 5),
--- 4 uploads, blobs and versions (issue 3), 5 locks (issue 6); later work takes 6 and up.
+-- 4 uploads, blobs and versions (issue 3), 5 locks (issue 6), 6 upload lock tokens (issue 6);
+-- later work takes 7 and up.
 -- Times are wall-clock microseconds since the epoch (INTEGER). Ids are TEXT (api §1.7).
 
 -- migration 1
@@ -199,3 +200,164 @@ CREATE INDEX events_org ON events(org_id, seq);
 CREATE INDEX events_ws ON events(workspace_id, seq);
 CREATE INDEX events_user ON events(user_id, seq);
 CREATE INDEX events_caller ON events(calling_user_id, seq);
+
+-- migration 2
+-- OAuth 2.0 authorization server (issue 4; h_oauth.c, h_oauth_sessions.c; api §2.5). Codes and
+-- tokens are 256-bit secrets of which only the SHA-256 (hex) is stored.
+
+-- Pending authorization requests (GET /oauth/authorize/), single use, 10 minutes by default.
+CREATE TABLE oauth_requests (
+    id             TEXT PRIMARY KEY,             -- auth_request_id: 192 random bits, base64url
+    client_id      TEXT NOT NULL,
+    redirect_uri   TEXT NOT NULL,
+    code_challenge TEXT NOT NULL,                -- S256 only
+    state          TEXT NOT NULL DEFAULT '',
+    scope          TEXT NOT NULL DEFAULT '',
+    scope_type     TEXT NOT NULL DEFAULT 'user',
+    agent_name     TEXT NOT NULL DEFAULT '',
+    login_hint     TEXT NOT NULL DEFAULT '',
+    created        INTEGER NOT NULL,
+    expires        INTEGER NOT NULL
+);
+CREATE INDEX oauth_requests_expires ON oauth_requests(expires);
+
+-- Authorization codes (5 minutes by default). A used code keeps its row (used = 1, session_id)
+-- for a day after expiry so a replay can revoke the session it created (RFC 6749 §4.1.2).
+CREATE TABLE oauth_codes (
+    code_hash      TEXT PRIMARY KEY,
+    user_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    client_id      TEXT NOT NULL,
+    redirect_uri   TEXT NOT NULL,
+    code_challenge TEXT NOT NULL,
+    scope          TEXT NOT NULL DEFAULT '',
+    scope_type     TEXT NOT NULL DEFAULT 'user',
+    agent_name     TEXT NOT NULL DEFAULT '',
+    created        INTEGER NOT NULL,
+    expires        INTEGER NOT NULL,
+    used           INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),
+    session_id     TEXT                          -- the session this code created, once used
+);
+CREATE INDEX oauth_codes_expires ON oauth_codes(expires);
+
+-- One row per completed authorization (a device or agent login); revoking deletes the row and,
+-- by cascade, every token issued in it.
+CREATE TABLE oauth_sessions (
+    id          TEXT PRIMARY KEY,                -- OpaqueId, type 'a'
+    user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    client_id   TEXT NOT NULL,
+    scope       TEXT NOT NULL DEFAULT '',
+    scope_type  TEXT NOT NULL DEFAULT 'user',
+    device_name TEXT,
+    device_type TEXT,
+    agent_name  TEXT,
+    created     INTEGER NOT NULL,
+    last_used   INTEGER                          -- last code exchange or refresh
+);
+CREATE INDEX oauth_sessions_user ON oauth_sessions(user_id, created);
+
+-- Access tokens (1 h) and refresh tokens (30 days). A refresh token is rotated on use
+-- (rotated = 1) and kept until it would have expired: presenting it again revokes the session.
+CREATE TABLE oauth_tokens (
+    token_hash TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES oauth_sessions(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),
+    created    INTEGER NOT NULL,
+    expires    INTEGER NOT NULL,
+    rotated    INTEGER NOT NULL DEFAULT 0 CHECK (rotated IN (0, 1))
+);
+CREATE INDEX oauth_tokens_session ON oauth_tokens(session_id);
+
+-- migration 4
+-- Uploads, blobs and file versions (issue 3; h_upload*.c, blob.c, h_download*.c; api §4.2, §5,
+-- §6). A version is one immutable content of a file; its bytes are the blob DATA/blobs/<version
+-- id>, written once and renamed into place before the row that names it commits. nodes.version_id
+-- is a file's current version; node_versions is each node's history (a copy shares its source's
+-- current version without its history). Startup recovery (blob.c) deletes versions that neither
+-- a node nor a history row names, then blobs without a version row, then temporary files without
+-- a live session (reliability.md I5).
+CREATE TABLE file_versions (
+    id         TEXT PRIMARY KEY,                 -- OpaqueId, type '3'; also the blob's file name
+    size       INTEGER NOT NULL CHECK (size >= 0),
+    crc32c     TEXT NOT NULL,                    -- 8 lowercase hex digits (api §5.4)
+    name       TEXT NOT NULL,                    -- the file's name when this version was stored
+    creator_id TEXT NOT NULL,
+    created    INTEGER NOT NULL
+);
+
+CREATE TABLE node_versions (
+    node_id    TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+    version_id TEXT NOT NULL REFERENCES file_versions(id),
+    created    INTEGER NOT NULL,
+    PRIMARY KEY (node_id, version_id)
+);
+CREATE INDEX node_versions_version ON node_versions(version_id);
+
+-- Upload sessions (api §5.2-5.6): user-scoped, bound to one workspace (instance_id). The bytes
+-- of an unfinished chunked or stream session live in DATA/tmp/<session id>.
+CREATE TABLE upload_sessions (
+    id                TEXT PRIMARY KEY,          -- OpaqueId, type '5'
+    user_id           TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    workspace_id      TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    folder_id         TEXT,                      -- target folder; NULL = the root
+    file_id           TEXT,                      -- action=update: the file that gets a version
+    name              TEXT NOT NULL,
+    kind              TEXT NOT NULL CHECK (kind IN ('chunked', 'stream', 'single', 'batch')),
+    size              INTEGER NOT NULL,          -- declared bytes; -1 = not known (stream)
+    max_size          INTEGER NOT NULL,
+    chunk_size        INTEGER NOT NULL DEFAULT 0, -- 0 = not known yet
+    status            TEXT NOT NULL CHECK (status IN ('ready', 'uploading', 'assemble',
+                          'assembling', 'complete', 'store', 'storing', 'stored',
+                          'assembly_failed', 'store_failed')),
+    status_message    TEXT NOT NULL DEFAULT '',
+    file_crc32c       TEXT,                      -- whole-file CRC-32C announced by the client
+    integrity_failure TEXT,                      -- JSON object (api §5.4)
+    new_file_id       TEXT,
+    version_id        TEXT,
+    created           INTEGER NOT NULL,
+    updated           INTEGER NOT NULL,
+    expires           INTEGER NOT NULL
+);
+CREATE INDEX upload_sessions_user ON upload_sessions(user_id, created);
+
+CREATE TABLE upload_chunks (
+    session_id TEXT NOT NULL REFERENCES upload_sessions(id) ON DELETE CASCADE,
+    ord        INTEGER NOT NULL CHECK (ord >= 1),
+    size       INTEGER NOT NULL CHECK (size >= 0),
+    crc32c     TEXT NOT NULL,
+    created    INTEGER NOT NULL,
+    PRIMARY KEY (session_id, ord)
+);
+
+-- Download tokens (api §6): 256 random bits, only the SHA-256 stored; bound to node + version.
+CREATE TABLE read_tokens (
+    token_hash   TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    node_id      TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+    version_id   TEXT NOT NULL,
+    expires      INTEGER NOT NULL
+);
+CREATE INDEX read_tokens_expires ON read_tokens(expires);
+
+-- migration 5
+-- File locks (issue 6; h_lock.c; api §7). At most one row per file; a row whose expires has
+-- passed is a free lock (treated as absent everywhere, deleted by the next acquire in the
+-- workspace). Only the SHA-256 (hex) of the 256-bit lock token is stored. expires is wall-clock
+-- microseconds: renewed + duration / --lock-time-scale.
+CREATE TABLE locks (
+    node_id      TEXT PRIMARY KEY REFERENCES nodes(id) ON DELETE CASCADE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    token_hash   TEXT NOT NULL UNIQUE,
+    user_id      TEXT NOT NULL,                  -- who acquired it
+    client_info  TEXT,                           -- JSON object text (<= 4 KiB), NULL = none
+    duration     INTEGER NOT NULL CHECK (duration BETWEEN 60 AND 3600), -- seconds, as requested
+    acquired     INTEGER NOT NULL,
+    renewed      INTEGER NOT NULL,               -- acquire or last heartbeat
+    expires      INTEGER NOT NULL
+);
+CREATE INDEX locks_ws_expires ON locks(workspace_id, expires);
+
+-- migration 6
+-- Uploads onto a locked file (issue 6; h_upload.c, h_upload_store.c): the SHA-256 hex of the
+-- lock_token given at session create, checked again when the version is committed.
+ALTER TABLE upload_sessions ADD COLUMN lock_token_hash TEXT;

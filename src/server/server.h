@@ -56,9 +56,24 @@ struct srv_config {
     long rate_max;         /* requests per window per caller; 0 = unlimited (headers still sent) */
     long rate_window_s;
     char *access_log_path; /* owned; NULL = stderr */
+    char *smtp_url;        /* owned; NULL = mail stays in DATA/outbox (outbox.h) */
+    char *smtp_from;       /* owned; NULL = OUTBOX_DEFAULT_FROM */
+    int sync_policy;       /* enum blob_sync (blob.h): --sync=chunk|complete|none */
+    long long min_chunk_size; /* bytes; every chunk but the last is at least this (api §5.1) */
+    long oauth_access_ttl_s;  /* OAuth lifetimes (api §2.5): access 1 h, refresh 30 days, */
+    long oauth_refresh_ttl_s; /* code 5 min, pending authorization request 10 min */
+    long oauth_code_ttl_s;
+    long oauth_request_ttl_s;
+    char *public_url;      /* owned; OAuth issuer/base URL; NULL = http://<listen address> */
+    bool test_faults;      /* --enable-test-faults: /current/test/faults/ exists (faults.h) */
+    long lock_time_scale;  /* --lock-time-scale (tests): lock durations pass N times faster */
 };
 
 struct ratelimit;
+struct outbox_relay;
+struct upload_state;
+struct faults;
+struct activity;
 struct server {
     struct srv_config cfg;
     struct db_pool *db;
@@ -67,6 +82,10 @@ struct server {
     void *mhd;             /* struct MHD_Daemon * */
     uint16_t bound_port;
     int64_t started_us;
+    struct outbox_relay *relay; /* outbox.c; NULL without --smtp-url */
+    struct upload_state *up;    /* h_upload.c: chunks in flight per session */
+    struct faults *faults;      /* faults.c: test-only fault injector */
+    struct activity *act;       /* activity.c: long-poll keys and parked connections */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */
@@ -87,6 +106,8 @@ struct caller {
     char email[256];
     bool via_api_key;
     char key_id[FIO_OPAQUE_ID_SIZE]; /* when via_api_key */
+    bool via_oauth;
+    char oauth_session[FIO_OPAQUE_ID_SIZE]; /* when via_oauth (h_oauth_sessions.c) */
 };
 
 /* A resolved org / workspace from the path and the caller's role in it. */
@@ -143,9 +164,38 @@ struct req {
     bool rl_set;
     long rl_avail, rl_max;
     int64_t rl_expires; /* epoch seconds */
+    /* Streaming bodies (routes flagged F_STREAM): the handler runs once the headers are in,
+     * before any body byte is read, and sets stream (+ its own stream_ctx) to receive the body;
+     * http.c then calls on_data for each piece libmicrohttpd hands over and on_finish at the
+     * end, and on_free when the request is released (always, also after an error). */
+    const struct req_stream *stream;
+    void *stream_ctx;
+    int64_t content_length; /* the Content-Length header; -1 when absent or unparsable */
+    void *conn;             /* struct MHD_Connection * (request headers, e.g. Range), borrowed */
+    /* Byte endpoints (downloads): a prepared struct MHD_Response * sent with status_ok instead
+     * of the JSON envelope when the handler succeeds (owned; destroyed by http.c). */
+    void *raw_response;
+    /* Bodies outside the envelope (OAuth: RFC 6749/8414 JSON, the consent page, 302s): when
+     * raw_type is set and no error is, raw_body (owned) is sent with status_ok; location
+     * (owned) becomes a Location header. retry_after_s > 0 sets Retry-After (fault injector). */
+    const char *raw_type;
+    char *raw_body;
+    char *location;
+    int retry_after_s;
+    /* Blob reclaim (blob.h blob_reclaim_*): a JSON array of version ids whose blobs are
+     * unlinked once the handler's transaction has ended (owned; router.c runs and frees it). */
+    char *reclaim;
+    /* Activity (activity.h): keys noted by events_add, published by the router after the
+     * commit, and the wait of a parked long-poll (owned; NULL until used). */
+    struct activity_req *act;
 };
 
 typedef int (*handler_fn)(struct req *r);
+struct req_stream {
+    int (*on_data)(struct req *r, const char *data, size_t len); /* 0, or -1 with r->err set */
+    int (*on_finish)(struct req *r);                             /* 0, or -1 with r->err set */
+    void (*on_free)(struct req *r);                              /* may be NULL */
+};
 
 /* ---- parameters ---------------------------------------------------------------------------- */
 /* A request parameter by name: the form body, then a JSON body's string/number/bool member,
@@ -175,6 +225,10 @@ int req_fail_internal(struct req *r, const char *what);
 /* Add a key to the success body (steals value). Returns 0, or -1 with a 500 on OOM. */
 int req_set(struct req *r, const char *key, json_t *value);
 
+/* Replace, in place, every byte that would make text invalid UTF-8 or a control character
+ * with '?'. For texts that may quote client bytes. */
+void srv_sanitize_text(char *text);
+
 /* Log a server message (not the access log) at a level; printf-style. */
 void srv_log(struct server *s, enum srv_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -192,5 +246,9 @@ void srv_stop(struct server *s);
 int auth_bootstrap_owner(struct server *s);
 /* Resolve a bearer token into a caller (h_auth.c). 0 when resolved, -1 when invalid. */
 int auth_resolve_bearer(struct db_conn *db, const char *token, struct caller *out);
+/* Check an email + password (h_auth.c; same timing for unknown emails). 0 and the user's id in
+ * user_id when they match, -1 otherwise. Runs the slow KDF: call outside a write transaction. */
+int auth_password_check(struct server *s, struct db_conn *db, const char *email, const char *pw,
+                        char user_id[FIO_PROFILE_ID_SIZE]);
 
 #endif

@@ -63,7 +63,16 @@ int store_node_get(struct req *r, const char *id, const char *watch_id, struct s
 #define STORE_NODE_COLS                                                                            \
     "n.id, n.parent_id, n.type, n.name, n.size, n.mimetype, n.hash, n.hash_algo, n.version_id, "   \
     "n.creator_id, n.trashed, n.deleted_from, n.created, n.modified, n.metadata_title, "           \
-    "n.metadata_short"
+    "n.metadata_short, " STORE_LOCK_COLS
+/* The live lock of the node, if any (h_lock.c, api §7): NULL columns when it is not locked. The
+ * same "now" as the server's clock (wall time), in microseconds, computed by SQLite. */
+#define STORE_SQL_NOW_US "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
+#define STORE_LOCK_LIVE_ " FROM locks l WHERE l.node_id = n.id AND l.expires > " STORE_SQL_NOW_US ")"
+#define STORE_LOCK_COLS                                                                            \
+    "(SELECT l.user_id" STORE_LOCK_LIVE_ ", "                                                     \
+    "(SELECT (SELECT u.email FROM users u WHERE u.id = l.user_id)" STORE_LOCK_LIVE_ ", "          \
+    "(SELECT l.expires" STORE_LOCK_LIVE_ ", (SELECT l.acquired" STORE_LOCK_LIVE_ ", "            \
+    "(SELECT l.duration" STORE_LOCK_LIVE_ ", (SELECT l.client_info" STORE_LOCK_LIVE_
 enum {
     STORE_COL_ID,
     STORE_COL_PARENT,
@@ -81,6 +90,12 @@ enum {
     STORE_COL_MODIFIED,
     STORE_COL_META_TITLE,
     STORE_COL_META_SHORT,
+    STORE_COL_LOCK_USER,
+    STORE_COL_LOCK_EMAIL,
+    STORE_COL_LOCK_EXPIRES,
+    STORE_COL_LOCK_ACQUIRED,
+    STORE_COL_LOCK_DURATION,
+    STORE_COL_LOCK_INFO,
 };
 /* The node object of api §4.1 from the current row of st (columns STORE_NODE_COLS). under_trash:
  * the node sits below a trashed ancestor (it is then reported deleted as well). New reference;
@@ -113,6 +128,35 @@ int store_trash(struct req *r, const char *id, const char *parent, int64_t now);
 /* Walk the subtree of id (bounded): its height (0 for a leaf) and node count including itself.
  * 0 or -1 (500 set). */
 int store_subtree_size(struct req *r, const char *id, int *height, long *count);
+
+/* ---- file locks (h_lock.c, api §7, docs/decisions.md "Locks") ------------------------------
+ * A write to a file node checks its lock with ONE helper, store_check_lock(), before changing
+ * anything: rename/update, move, delete, purge, and replacing a same-name file (store_place).
+ * Uploads check a new version of an existing file (action=update, an upload onto an existing
+ * name) in up_store_file*, h_upload_store.c, with the token given at create (hash kept in the
+ * session) or with the committing request's own lock_token; restore-version checks too (h_download.c).
+ * The holder proves itself with the form/query parameter lock_token. Rules:
+ *  - a lock_token that belongs to no live lock (expired, released, never issued) refuses the
+ *    write, even on an unlocked node: the writer believes it holds a lock it has lost, and
+ *    letting its write through would be a lost update;
+ *  - a locked node accepts the write only with its own token.
+ * Refusals are 409 / 1660 with the holder in the body (locked, locked_by, expires, ...). */
+
+/* Check the lock of node id (itself only). 0 = the write may go on; -1 = refused (409 set) or a
+ * database error (500 set). */
+int store_check_lock(struct req *r, const char *id);
+/* The same for id and every node below it (delete and purge take the subtree with them). */
+int store_check_lock_tree(struct req *r, const char *id);
+/* Uploads (h_upload*.c) commit a version in a later request than the one that carried the
+ * token: the session keeps the token's SHA-256 hex (store_lock_param_hash: "" when the request
+ * has no lock_token; -1 on a NUL byte, 400 set) and store_check_lock_hash() checks node id with
+ * it (NULL or "" = no token) inside the transaction that writes the version. */
+#define STORE_LOCK_HASH_SIZE 65
+int store_lock_param_hash(struct req *r, char out[STORE_LOCK_HASH_SIZE]);
+int store_check_lock_hash(struct req *r, const char *id, const char *token_hash_hex);
+/* lock_info of a node (api §4.1) from the STORE_COL_LOCK_* columns of st; json null when the
+ * node is not locked. New reference; NULL on allocation failure. */
+json_t *store_lock_info_json(sqlite3_stmt *st);
 
 /* One page of a listing (storage_list.c): reads sort_by, sort_dir, page_size and cursor, and
  * sets {nodes, next_cursor}. scope names the listing inside cursors ("root", "trash" or the

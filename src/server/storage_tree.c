@@ -161,8 +161,10 @@ json_t *store_row_json(sqlite3_stmt *st, bool under_trash)
               put(o, "version", folder ? json_null() : col_str_or_null(st, STORE_COL_VERSION)) &&
               put(o, "created", srv_time_json(sqlite3_column_int64(st, STORE_COL_CREATED))) &&
               put(o, "modified", srv_time_json(sqlite3_column_int64(st, STORE_COL_MODIFIED))) &&
-              put(o, "restricted", json_false()) && put(o, "locked", json_false()) &&
-              put(o, "lock_info", json_null()) &&
+              put(o, "restricted", json_false()) &&
+              put(o, "locked",
+                  json_boolean(sqlite3_column_type(st, STORE_COL_LOCK_EXPIRES) != SQLITE_NULL)) &&
+              put(o, "lock_info", store_lock_info_json(st)) &&
               put(o, "deleted", json_boolean(trashed || under_trash)) &&
               put(o, "deleted_from", deleted_from_json(st)) &&
               put(o, "origin",
@@ -308,7 +310,8 @@ int store_place(struct req *r, const char *parent, const char *name, const char 
     bool replace = strcmp(stype, type) == 0 && strcmp(type, "folder") != 0 &&
                    (!keep_id || strcmp(sid, keep_id) != 0);
     if (replace) {
-        if (store_trash(r, sid, parent, now) != 0)
+        /* replacing a locked file is a write to it (store_check_lock, storage.h) */
+        if (store_check_lock(r, sid) != 0 || store_trash(r, sid, parent, now) != 0)
             return -1;
         fio_strlcpy(out, name, STORE_NAME_SIZE);
         return 0;

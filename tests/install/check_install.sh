@@ -63,7 +63,7 @@ fi
 export PKG_CONFIG_PATH="$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 cflags=(-std=c11 -Wall -Wextra -Wpedantic -Werror)
 if [ "$sanitize" = ON ]; then
-    cflags+=(-fsanitize=address,undefined -fno-omit-frame-pointer)
+    cflags+=("-fsanitize=address,undefined" -fno-omit-frame-pointer)
 fi
 read -r -a pc_cflags <<<"$("$pkg_config" --cflags fastio)"
 read -r -a pc_libs <<<"$("$pkg_config" --libs fastio)"

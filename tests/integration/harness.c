@@ -119,8 +119,12 @@ int it_server_start(struct it_server *s, const char *data_dir, const char *const
     char kp[320];
     snprintf(kp, sizeof(kp), "%s/owner.key", s->dir);
     FILE *f = fopen(kp, "re");
-    if (!f)
+    if (!f) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        s->pid = 0;
         return -1;
+    }
     if (!fgets(s->owner_key, sizeof(s->owner_key), f))
         s->owner_key[0] = 0;
     fclose(f);

@@ -18,7 +18,8 @@ struct it_server {
 
 /* Start a server. data_dir NULL = a new temporary directory (removed by it_server_cleanup);
  * otherwise reuse that directory (restart tests). extra_args: NULL-terminated list of extra
- * command-line arguments or NULL. Returns 0 when the server answers /ping/. */
+ * command-line arguments or NULL. Returns 0 once the server has printed its listening line
+ * (it listens before printing) and owner.key is readable; -1 otherwise (no server left). */
 int it_server_start(struct it_server *s, const char *data_dir, const char *const *extra_args);
 /* SIGTERM and wait (bounded); returns the exit status (0 = clean shutdown), -1 on timeout
  * (then the server is killed). The data directory stays. */

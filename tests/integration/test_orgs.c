@@ -629,6 +629,11 @@ static void test_close(void **state)
     /* still open after all that */
     assert_int_equal(fastio_org_details(c, domain, &org, &err), FASTIO_OK);
     json_decref(org);
+    json_t *ws = NULL;
+    char folder[64];
+    assert_int_equal(fastio_workspace_details(c, ws_id, &ws, &err), FASTIO_OK);
+    snprintf(folder, sizeof(folder), "%s", jstr(ws, "folder_name"));
+    json_decref(ws);
 
     /* the owner closes it (confirm = domain): gone for everyone, its workspace too */
     assert_int_equal(fastio_org_close(c, domain, domain, &err), FASTIO_OK);
@@ -636,7 +641,6 @@ static void test_close(void **state)
     assert_int_equal(err.api_code, 1609);
     assert_int_equal(fastio_org_details(c, domain, &org, &err), FASTIO_NOT_FOUND);
     assert_int_equal(fastio_org_details(b, org_id, &org, &err), FASTIO_NOT_FOUND);
-    json_t *ws = NULL;
     assert_int_equal(fastio_workspace_details(c, ws_id, &ws, &err), FASTIO_NOT_FOUND);
     json_t *list = NULL;
     assert_int_equal(fastio_org_list(c, NULL, &list, &err), FASTIO_OK);
@@ -646,9 +650,19 @@ static void test_close(void **state)
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
     assert_int_equal(fastio_org_close(c, org_id, org_id, &err), FASTIO_NOT_FOUND);
-    /* the domain stays reserved */
+    json_t *nodes = NULL;
+    assert_int_equal(fastio_storage_list(c, ws_id, "root", NULL, &nodes, NULL, &err),
+                     FASTIO_NOT_FOUND);
+    /* the domain stays reserved, and so does its workspace's folder_name */
     struct fastio_org_opts o = {domain, NULL, NULL, NULL, NULL};
     assert_int_equal(fastio_org_create(b, &o, &org, &err), FASTIO_CONFLICT);
+    assert_int_equal(err.api_code, 1660);
+    json_t *bo = org_new(b, NULL);
+    char boid[32];
+    snprintf(boid, sizeof(boid), "%s", jstr(bo, "id"));
+    json_decref(bo);
+    struct fastio_workspace_opts wo = {"Taken", folder, NULL, NULL, NULL, 0};
+    assert_int_equal(fastio_workspace_create(b, boid, &wo, &ws, &err), FASTIO_CONFLICT);
     assert_int_equal(err.api_code, 1660);
 
     /* confirm by id works too */

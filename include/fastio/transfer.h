@@ -1,0 +1,170 @@
+/* fastio/transfer.h - the transfer engine of libfastio: uploads and downloads of file bytes,
+ * concurrent (one curl multi event loop, reused connections), resumable (a small journal per
+ * upload, a .partial file per download) and verified (CRC-32C per chunk and per file, api §5.4;
+ * size and hash after a download, api §6).
+ *
+ * Use:
+ *   struct fastio_transfer *t = fastio_transfer_new(&cfg, &err);
+ *   fastio_transfer_add_upload(t, &up, &job, &err);      // any number of jobs
+ *   fastio_transfer_add_download(t, &down, &job2, &err);
+ *   st = fastio_transfer_run(t, &err);                   // blocks until all jobs end
+ *   fastio_transfer_job_result(t, job, &node_id, &job_err);
+ *   fastio_transfer_free(t);
+ *
+ * Threads: a transfer handle belongs to the thread that calls fastio_transfer_run(); only
+ * fastio_transfer_cancel() may be called from another thread (or from the progress callback).
+ * The engine starts no threads. fastio_global_init() must have been called.
+ *
+ * Memory: O(1) per file for uploads from files (each chunk is pread straight from the file in
+ * curl's read callback; its CRC is computed in a pre-pass through one reused 1 MiB buffer);
+ * downloads use one 1 MiB coalescing buffer per range in flight; stream uploads from pipes use
+ * curl's own upload buffer. Memory never grows with file size. */
+#ifndef FASTIO_TRANSFER_H
+#define FASTIO_TRANSFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fastio/export.h"
+#include "fastio/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Progress of the whole run, reported at most every progress_interval_ms and once at the end.
+ * Bytes count payload bytes acknowledged or written (a resumed upload counts the chunks the
+ * server already had as done). bytes_total is 0 while unknown (pipes, downloads before the
+ * size is known). rate_bps is a moving average over about a second. */
+struct fastio_transfer_progress {
+    uint64_t bytes_done;
+    uint64_t bytes_total;
+    double rate_bps;
+    size_t jobs_done;  /* finished, successfully or not */
+    size_t jobs_total;
+};
+/* Called on the thread running fastio_transfer_run(). It may call fastio_transfer_cancel() and
+ * fastio_transfer_job_progress(), nothing else of this handle. */
+typedef void (*fastio_transfer_progress_fn)(void *userdata,
+                                            const struct fastio_transfer_progress *p);
+
+struct fastio_transfer_config {
+    const char *base_url;   /* API base including "/current"; NULL = FASTIO_DEFAULT_BASE_URL */
+    const char *token;      /* Bearer token; copied */
+    const char *user_agent; /* NULL = "fastio-c/<version>" */
+    /* Directory of upload journals (created 0700 if missing). NULL = no resume: an upload
+     * started again starts a new session. See docs/decisions.md "Transfers". */
+    const char *journal_dir;
+    unsigned max_files;          /* files transferred in parallel; 0 = 4 */
+    unsigned chunks_in_flight;   /* chunks of one upload session in flight, 1..3; 0 = 2 */
+    unsigned download_ranges;    /* parallel ranges of one large download, 1..4; 0 = 2 */
+    uint64_t chunk_size;         /* 0 = choose from GET /upload/limits/ (normal use); otherwise
+                                    the wanted size, still bounded by the limits */
+    uint64_t single_max;         /* files up to this size go in one request (api §5.3);
+                                    0 = 4 MiB; 1 = only empty and 1-byte files */
+    int max_retries;             /* per request (chunk, create, ...); 0 = 5; -1 = none */
+    long backoff_base_ms;        /* full-jitter backoff: first ceiling, 0 = 250 */
+    long backoff_cap_ms;         /* largest ceiling, 0 = 20000 */
+    long max_retry_wait_ms;      /* a 429 asking to wait longer fails instead; 0 = 60000 */
+    long connect_timeout_ms;     /* 0 = 30000 */
+    long stall_timeout_ms;       /* a request moving no byte for this long fails (and is
+                                    retried); 0 = 60000 */
+    long poll_timeout_ms;        /* how long to wait for an upload to reach "stored" after
+                                    complete; 0 = 120000 */
+    long progress_interval_ms;   /* 0 = 100 */
+    fastio_transfer_progress_fn progress; /* optional */
+    void *progress_userdata;
+};
+
+/* Fill cfg with zeros, i.e. the defaults above. */
+FASTIO_API void fastio_transfer_config_init(struct fastio_transfer_config *cfg);
+
+/* Create an engine; every string of cfg is copied. NULL on failure with err set (INVALID for
+ * a malformed base URL or out-of-range option, NOMEM). Free with fastio_transfer_free(). */
+FASTIO_API FASTIO_NODISCARD struct fastio_transfer *
+fastio_transfer_new(const struct fastio_transfer_config *cfg, struct fastio_error *err);
+/* Free the engine and everything it owns (jobs, results). Not while fastio_transfer_run() runs.
+ * NULL is a no-op. Journals and .partial files stay on disk for a later resume. */
+FASTIO_API void fastio_transfer_free(struct fastio_transfer *t);
+
+/* An upload into a workspace folder (api §5.3-§5.5). */
+struct fastio_upload_spec {
+    const char *path;        /* local file; or NULL to read from fd */
+    int fd;                  /* used when path is NULL: a pipe or file of unknown size, sent as a
+                                stream session (api §5.5; not resumable, not retried once bytes
+                                were sent). Borrowed: not closed. */
+    const char *name;        /* name of the new file; NULL = the last component of path */
+    const char *workspace;   /* instance_id: workspace id or folder_name */
+    const char *folder;      /* folder node id; NULL = "root" */
+    uint64_t max_size;       /* stream sessions (fd): sent as max_size, the server refuses a
+                                longer stream (api §5.5); 0 = none. Ignored for paths. */
+    const char *file_id;     /* action=update: store the bytes as a new version of this file
+                                node (folder is then ignored); NULL = create (a same-name file
+                                in folder also gets a new version, api §4.4) */
+    const char *lock_token;  /* the lock of the file written, when it is locked (fastio/lock.h):
+                                sent as lock_token at create; the server checks it again when
+                                the version is committed. NULL = none */
+};
+
+/* A download of a file node into a local directory (api §6). */
+struct fastio_download_spec {
+    const char *workspace;
+    const char *node;        /* file node id */
+    const char *dest_dir;    /* existing directory; the file is created inside it, never outside */
+    const char *name;        /* local file name; NULL = the node's name. Either is sanitized:
+                                path separators, "..", control characters and the like are
+                                replaced so the result is a single safe component. */
+};
+
+/* Queue a job; nothing is sent before fastio_transfer_run(). Strings are copied. *job (may be
+ * NULL) receives the job's index for fastio_transfer_job_result(). Returns OK, INVALID (missing
+ * fields, a run in progress), NOMEM. */
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_transfer_add_upload(struct fastio_transfer *t, const struct fastio_upload_spec *spec,
+                           size_t *job, struct fastio_error *err);
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_transfer_add_download(struct fastio_transfer *t, const struct fastio_download_spec *spec,
+                             size_t *job, struct fastio_error *err);
+
+/* Run every queued job that has not succeeded yet, with one event loop on the calling thread,
+ * until all have ended or the run is cancelled. Returns OK when every job succeeded; otherwise
+ * the status of the first job that failed (err describes it, prefixed with the job's file
+ * name), or CANCELLED. A cancelled run may be run again (or a new engine with the same
+ * journal_dir may run the same jobs): finished jobs stay done, uploads continue their session,
+ * downloads continue their .partial file. Failures of one job do not stop the others. */
+FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
+                                                                  struct fastio_error *err);
+
+/* Ask a running fastio_transfer_run() to stop: it returns CANCELLED within about 100 ms, with
+ * every request aborted, every file closed, journals written. Thread-safe and async-signal-safe
+ * (one atomic store). The flag is cleared when the next run starts. */
+FASTIO_API void fastio_transfer_cancel(struct fastio_transfer *t);
+
+/* The outcome of job after a run: OK, or its failure (err filled). For uploads *node_id (may be
+ * NULL arg) receives the new file's node id (OWNED, fastio_free; NULL when the server has not
+ * reported it); for downloads it receives the local path written (OWNED). A job that never ran
+ * or was cancelled reports CANCELLED. INVALID for an unknown job. */
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_transfer_job_result(const struct fastio_transfer *t, size_t job, char **node_id,
+                           struct fastio_error *err);
+
+/* Where one job stands, for per-file progress displays. May be called from the progress
+ * callback (the loop thread) or between runs. */
+struct fastio_transfer_job_info {
+    uint64_t bytes_done;  /* payload bytes acknowledged or written, plus those of requests in
+                             flight */
+    uint64_t bytes_total; /* 0 while unknown */
+    bool started;         /* began in this run (or finished in an earlier one) */
+    bool ended;           /* finished in this run or an earlier one, successfully or not */
+    bool succeeded;
+};
+/* OK, or INVALID for an unknown job (info zeroed). */
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_transfer_job_progress(const struct fastio_transfer *t, size_t job,
+                         struct fastio_transfer_job_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,423 @@
+/* cmd_configure.c - the "configure" group: named profiles in config.json (api §2.6): create one
+ * with its API base and auth method, list them, choose the default, show one (never a secret)
+ * and delete one together with its stored credentials. Local only: no command talks to the API.
+ * Files are rewritten atomically, mode 0600 in a 0700 directory (config.c). */
+#include "cli.h"
+
+#include <string.h>
+
+#include "timeutil.h"
+
+static bool profile_name_ok(const char *n)
+{
+    size_t len = strlen(n);
+    if (len == 0 || len > 64)
+        return false;
+    for (const char *p = n; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.'))
+            return false;
+    return true;
+}
+
+/* profiles object of root, created when absent; NULL on OOM. */
+static json_t *profiles_of(json_t *root)
+{
+    json_t *p = json_object_get(root, "profiles");
+    if (json_is_object(p))
+        return p;
+    p = json_object();
+    if (!p || json_object_set_new(root, "profiles", p) != 0)
+        return NULL;
+    return p;
+}
+
+static int oom(struct cli_ctx *ctx)
+{
+    cli_errorf(ctx, "out of memory");
+    return CLI_ERR;
+}
+
+static const char *default_of(json_t *cfg)
+{
+    const char *d = json_string_value(json_object_get(cfg, "default_profile"));
+    return d && d[0] ? d : "default";
+}
+
+static int cfg_init(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    const char *name = cli_arg(args, "name");
+    const char *base = cli_arg(args, "api-base");
+    const char *method = cli_arg(args, "auth-method");
+    if (!profile_name_ok(name))
+        return cli_usage(ctx, "profile names are 1-64 characters of A-Z a-z 0-9 - _ .");
+    if (base && strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
+        return cli_usage(ctx, "--api-base must be an http:// or https:// URL");
+    json_t *cfg = NULL, *out = NULL;
+    int rc = cli_config_load(ctx, &cfg);
+    if (rc != CLI_OK)
+        return rc;
+    rc = CLI_ERR;
+    json_t *profiles = profiles_of(cfg);
+    json_t *p = profiles ? json_object_get(profiles, name) : NULL;
+    bool existed = json_is_object(p);
+    if (!profiles)
+        goto oom;
+    if (!existed) {
+        p = json_object();
+        if (!p || json_object_set_new(profiles, name, p) != 0)
+            goto oom;
+    }
+    if ((base && json_object_set_new(p, "api_base", json_string(base)) != 0) ||
+        (method && json_object_set_new(p, "auth_method", json_string(method)) != 0))
+        goto oom;
+    bool make_default = cli_arg_given(args, "default") || !json_object_get(cfg, "default_profile");
+    if (make_default && json_object_set_new(cfg, "default_profile", json_string(name)) != 0)
+        goto oom;
+    rc = cli_config_save(ctx, cfg);
+    if (rc != CLI_OK)
+        goto done;
+    out = json_pack("{s:s, s:b, s:b, s:O}", "profile", name, "created", !existed, "default",
+                    strcmp(default_of(cfg), name) == 0, "settings", p);
+    if (!out)
+        goto oom;
+    rc = cli_print(ctx, out, NULL);
+    if (rc == CLI_OK && method && strcmp(method, "api_key") != 0)
+        cli_note(ctx, "next: fastio --profile %s auth login%s", name,
+                 strcmp(method, "basic") == 0 ? " --email EMAIL" : "");
+    goto done;
+oom:
+    rc = oom(ctx);
+done:
+    json_decref(cfg);
+    json_decref(out);
+    return rc;
+}
+
+/* Profile summary without secrets: settings from config.json, what credentials.json holds. */
+static json_t *summary(const char *name, json_t *cfg, json_t *creds)
+{
+    json_t *c = json_object_get(json_object_get(cfg, "profiles"), name);
+    json_t *k = json_object_get(json_object_get(creds, "profiles"), name);
+    json_t *o = json_pack("{s:s, s:b}", "name", name, "default",
+                          strcmp(default_of(cfg), name) == 0);
+    if (!o)
+        return NULL;
+    const char *base = json_string_value(json_object_get(c, "api_base"));
+    const char *m = json_string_value(json_object_get(k, "auth_method"));
+    if (!m)
+        m = json_string_value(json_object_get(c, "auth_method"));
+    json_t *exp = json_object_get(k, "expires_at");
+    char when[32] = "";
+    if (json_is_integer(exp) && json_integer_value(exp) > 0)
+        fio_time_api((int64_t)json_integer_value(exp) * 1000000, when, sizeof(when));
+    const char *cred = json_object_get(k, "api_key") ? "api_key"
+                       : json_object_get(k, "refresh_token") ? "token+refresh_token"
+                       : json_object_get(k, "token")         ? "token"
+                                                             : "none";
+    if (json_object_set_new(o, "api_base", base ? json_string(base) : json_null()) != 0 ||
+        json_object_set_new(o, "auth_method", m ? json_string(m) : json_null()) != 0 ||
+        json_object_set_new(o, "credentials", json_string(cred)) != 0 ||
+        (json_object_get(k, "email") &&
+         json_object_set(o, "email", json_object_get(k, "email")) != 0) ||
+        (json_object_get(k, "user_id") &&
+         json_object_set(o, "user_id", json_object_get(k, "user_id")) != 0) ||
+        (when[0] && json_object_set_new(o, "expires_at", json_string(when)) != 0)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int load_both(struct cli_ctx *ctx, json_t **cfg, json_t **creds)
+{
+    *creds = NULL;
+    if (cli_config_load(ctx, cfg) != CLI_OK)
+        return CLI_ERR;
+    if (cli_credentials_load_all(ctx, creds) != CLI_OK) {
+        json_decref(*cfg);
+        *cfg = NULL;
+        return CLI_ERR;
+    }
+    return CLI_OK;
+}
+
+static int cfg_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    (void)args;
+    json_t *cfg, *creds, *names = NULL, *list = NULL, *out = NULL;
+    if (load_both(ctx, &cfg, &creds) != CLI_OK)
+        return CLI_ERR;
+    int rc = CLI_ERR;
+    /* every profile named in either file, sorted */
+    names = json_object();
+    list = json_array();
+    if (!names || !list)
+        goto oom;
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(cfg, "profiles"), k, v)
+    {
+        if (json_object_set(names, k, json_true()) != 0)
+            goto oom;
+    }
+    json_object_foreach(json_object_get(creds, "profiles"), k, v)
+    {
+        if (json_object_set(names, k, json_true()) != 0)
+            goto oom;
+    }
+    if (json_object_set(names, default_of(cfg), json_true()) != 0)
+        goto oom;
+    json_t *keys = json_array();
+    if (!keys)
+        goto oom;
+    json_object_foreach(names, k, v)
+    {
+        if (json_array_append_new(keys, json_string(k)) != 0) {
+            json_decref(keys);
+            goto oom;
+        }
+    }
+    /* insertion order of a jansson object is kept; sort by name for stable output */
+    size_t n = json_array_size(keys);
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(json_string_value(json_array_get(keys, j - 1)),
+                                           json_string_value(json_array_get(keys, j))) > 0;
+             j--) {
+            json_t *a = json_incref(json_array_get(keys, j - 1));
+            json_t *b = json_incref(json_array_get(keys, j));
+            json_array_set_new(keys, j - 1, b);
+            json_array_set_new(keys, j, a);
+        }
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = summary(json_string_value(json_array_get(keys, i)), cfg, creds);
+        if (!s || json_array_append_new(list, s) != 0) {
+            json_decref(keys);
+            goto oom;
+        }
+    }
+    json_decref(keys);
+    out = json_pack("{s:s, s:O}", "default_profile", default_of(cfg), "profiles", list);
+    if (!out)
+        goto oom;
+    rc = cli_print(ctx, out, list);
+    goto done;
+oom:
+    rc = oom(ctx);
+done:
+    json_decref(names);
+    json_decref(list);
+    json_decref(out);
+    json_decref(cfg);
+    json_decref(creds);
+    return rc;
+}
+
+static bool known(json_t *cfg, json_t *creds, const char *name)
+{
+    return json_object_get(json_object_get(cfg, "profiles"), name) ||
+           json_object_get(json_object_get(creds, "profiles"), name);
+}
+
+static int cfg_set_default(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    const char *name = cli_arg(args, "NAME");
+    json_t *cfg, *creds, *out = NULL;
+    if (load_both(ctx, &cfg, &creds) != CLI_OK)
+        return CLI_ERR;
+    int rc = CLI_ERR;
+    if (!known(cfg, creds, name)) {
+        cli_errorf(ctx, "no profile '%s' (create it with 'fastio configure init --name %s')", name,
+                   name);
+        goto done;
+    }
+    if (json_object_set_new(cfg, "default_profile", json_string(name)) != 0) {
+        rc = oom(ctx);
+        goto done;
+    }
+    rc = cli_config_save(ctx, cfg);
+    if (rc != CLI_OK)
+        goto done;
+    out = json_pack("{s:s}", "default_profile", name);
+    rc = out ? cli_print(ctx, out, NULL) : oom(ctx);
+done:
+    json_decref(out);
+    json_decref(cfg);
+    json_decref(creds);
+    return rc;
+}
+
+static int cfg_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    const char *name = cli_arg(args, "NAME");
+    if (!name)
+        name = ctx->profile;
+    json_t *cfg, *creds;
+    if (load_both(ctx, &cfg, &creds) != CLI_OK)
+        return CLI_ERR;
+    int rc = CLI_ERR;
+    json_t *s = NULL;
+    if (!known(cfg, creds, name) && strcmp(name, default_of(cfg)) != 0) {
+        cli_errorf(ctx, "no profile '%s'", name);
+        goto done;
+    }
+    s = summary(name, cfg, creds);
+    if (!s) {
+        rc = oom(ctx);
+        goto done;
+    }
+    char path[4096];
+    if (cli_config_path(path, sizeof(path)))
+        json_object_set_new(s, "config_file", json_string(path));
+    if (cli_credentials_path(path, sizeof(path)))
+        json_object_set_new(s, "credentials_file", json_string(path));
+    rc = cli_print(ctx, s, NULL);
+done:
+    json_decref(s);
+    json_decref(cfg);
+    json_decref(creds);
+    return rc;
+}
+
+static int cfg_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    const char *name = cli_arg(args, "NAME");
+    json_t *cfg, *creds, *out = NULL;
+    if (load_both(ctx, &cfg, &creds) != CLI_OK)
+        return CLI_ERR;
+    int rc = CLI_ERR;
+    int lk = -1;
+    if (!known(cfg, creds, name)) {
+        cli_errorf(ctx, "no profile '%s'", name);
+        goto done;
+    }
+    bool was_default = strcmp(default_of(cfg), name) == 0 && json_object_get(cfg, "default_profile");
+    json_object_del(profiles_of(cfg), name);
+    if (was_default)
+        json_object_del(cfg, "default_profile");
+    rc = cli_config_save(ctx, cfg);
+    if (rc != CLI_OK)
+        goto done;
+    /* credentials: under the refresh lock, re-read so a concurrent refresh is not undone */
+    lk = cli_credentials_lock(ctx, 30000);
+    if (lk < 0) {
+        rc = CLI_ERR;
+        goto done;
+    }
+    rc = cli_credentials_store(ctx, name, NULL);
+    if (rc != CLI_OK)
+        goto done;
+    out = json_pack("{s:s, s:b}", "deleted", name, "was_default", was_default);
+    rc = out ? cli_print(ctx, out, NULL) : oom(ctx);
+done:
+    cli_credentials_unlock(lk);
+    json_decref(out);
+    json_decref(cfg);
+    json_decref(creds);
+    return rc;
+}
+
+/* ---- rows ------------------------------------------------------------------------------------ */
+/* clang-format off */
+
+static const struct cli_opt init_opts[] = {
+    {.name = "name", .kind = OPT_VALUE, .required = true, .metavar = "NAME",
+     .help = "Profile name: 1-64 characters of A-Z a-z 0-9 - _ ."},
+    {.name = "api-base", .kind = OPT_VALUE, .metavar = "URL",
+     .help = "API base of the profile, including /current\n"
+             "(e.g. https://api.fast.io/current). Without it the built-in local server\n"
+             "address is used."},
+    {.name = "auth-method", .kind = OPT_VALUE, .check = CHK_CHOICE, .choices = "pkce|basic|api_key",
+     .metavar = "pkce|basic|api_key",
+     .help = "How the profile signs in (recorded; 'auth login' without --email is pkce)."},
+    {.name = "default", .kind = OPT_BOOL,
+     .help = "Make it the default profile (the first profile created always is)."},
+    {0},
+};
+
+static const struct cli_opt name_opts[] = {
+    {.name = "NAME", .kind = OPT_POS, .help = "Profile name."},
+    {0},
+};
+
+static const struct cli_opt show_opts[] = {
+    {.name = "NAME", .kind = OPT_POS, .optional = true,
+     .help = "Profile name (default: the profile in use, --profile or the default)."},
+    {0},
+};
+
+static const struct cli_opt no_opts[] = {{0}};
+
+const struct cli_cmd cli_configure_cmds[] = {
+    {
+        .name = "init",
+        .endpoint = -1,
+        .opts = init_opts,
+        .run = cfg_init,
+        .flags = CMD_LOCAL,
+        .summary = "Create or update a named profile",
+        .description =
+            "Writes profiles.NAME {api_base, auth_method} to config.json (atomically, mode\n"
+            "0600 in a 0700 directory). Options not given keep their stored values. The first\n"
+            "profile created becomes the default, as does any with --default. Sign in to it\n"
+            "afterwards with 'fastio --profile NAME auth login'.",
+        .examples = "fastio configure init --name work --api-base https://api.fast.io/current "
+                    "--auth-method pkce\n"
+                    "fastio configure init --name local --api-base http://127.0.0.1:8787/current "
+                    "--default",
+    },
+    {
+        .name = "list",
+        .endpoint = -1,
+        .opts = no_opts,
+        .run = cfg_list,
+        .flags = CMD_LOCAL,
+        .summary = "List the profiles",
+        .description =
+            "Every profile named in config.json or credentials.json: name, whether it is the\n"
+            "default, api_base, auth_method, which credentials are stored (none, token,\n"
+            "token+refresh_token, api_key), email and expiry. Never a secret.",
+        .examples = "fastio configure list\nfastio configure list --format json",
+    },
+    {
+        .name = "set-default",
+        .endpoint = -1,
+        .opts = name_opts,
+        .run = cfg_set_default,
+        .flags = CMD_LOCAL,
+        .summary = "Choose the profile used without --profile",
+        .description = "Sets default_profile in config.json. The profile must exist.",
+        .examples = "fastio configure set-default work",
+    },
+    {
+        .name = "show",
+        .endpoint = -1,
+        .opts = show_opts,
+        .run = cfg_show,
+        .flags = CMD_LOCAL,
+        .summary = "Show one profile (no secrets)",
+        .description = "The settings and stored-credential summary of one profile, and the paths\n"
+                       "of config.json and credentials.json.",
+        .examples = "fastio configure show\nfastio configure show work",
+    },
+    {
+        .name = "delete",
+        .endpoint = -1,
+        .opts = name_opts,
+        .run = cfg_delete,
+        .flags = CMD_LOCAL,
+        .summary = "Delete a profile and its stored credentials",
+        .description =
+            "Removes the profile from config.json and credentials.json (tokens are not\n"
+            "revoked on the server: use 'auth signout' first for that). When it was the\n"
+            "default, the default falls back to the profile named \"default\".",
+        .examples = "fastio configure delete old",
+    },
+    {0},
+};
+/* clang-format on */

@@ -1,0 +1,73 @@
+/* cmd_transfer.h - the transfer commands of the CLI (cmd_upload.c, cmd_download.c) and their
+ * progress display (progress.c): groups "upload" and "download", and the "files versions" /
+ * "files version-restore" rows spliced into the files group with CLI_VERSION_ROWS. */
+#ifndef CLI_CMD_TRANSFER_H
+#define CLI_CMD_TRANSFER_H
+
+#include <stdint.h>
+
+#include <fastio/transfer.h>
+
+#include "cli.h"
+
+extern const struct cli_cmd cli_upload_cmds[];
+extern const struct cli_cmd cli_download_cmds[];
+
+extern const struct cli_opt cli_versions_opts[];
+extern const struct cli_opt cli_version_restore_opts[];
+#define CLI_VERSION_ROWS                                                                           \
+    {.name = "versions",                                                                           \
+     .endpoint = FASTIO_EP_STORAGE_VERSIONS,                                                       \
+     .opts = cli_versions_opts,                                                                    \
+     .summary = "List the versions of a file",                                                     \
+     .description = "Lists every stored version of a file, newest first\n"                         \
+                    "(GET /workspace/{ws}/storage/{node}/versions/). Each upload over an\n"        \
+                    "existing file ('upload file' of the same name into the same folder, or\n"     \
+                    "action=update) adds one. 'download file --version ID' fetches an old\n"       \
+                    "version; 'files version-restore' makes it current again.",                  \
+     .examples = "fastio files versions --workspace team 2abc..."},                               \
+    {.name = "version-restore",                                                                    \
+     .endpoint = FASTIO_EP_STORAGE_VERSION_RESTORE,                                                \
+     .opts = cli_version_restore_opts,                                                             \
+     .summary = "Make an old version of a file current again",                                     \
+     .description = "Restores a version (POST /workspace/{ws}/storage/{node}/restore-version/):\n" \
+                    "its bytes become the file's content again, as a new current version; the\n"   \
+                    "versions in between are kept. Prints the updated node.",                      \
+     .examples = "fastio files version-restore --workspace team 2abc... 2ver..."}
+
+/* ---- progress.c ------------------------------------------------------------------------------ */
+
+/* A progress display on stderr: shown only when stderr is a terminal and neither -q nor -v is
+ * given; redrawn at most 10 times a second; one line per active file (at most 8) under a total
+ * line with bytes, rate and ETA. */
+struct cli_progress;
+
+/* verb: "Uploading" / "Downloading". labels[i] names job jobs[i] (borrowed, must outlive the
+ * display). NULL on OOM (then no display, not an error). */
+struct cli_progress *cli_progress_new(const struct cli_ctx *ctx, const char *verb, size_t n_jobs);
+/* Name job `job` (the engine's index) with label (borrowed). */
+void cli_progress_label(struct cli_progress *p, size_t job, const char *label);
+void cli_progress_attach(struct cli_progress *p, struct fastio_transfer *t);
+/* The engine callback; userdata is the cli_progress (may be NULL). */
+void cli_progress_cb(void *userdata, const struct fastio_transfer_progress *pr);
+/* Erase the display. Returns the seconds since cli_progress_new (for the summary). */
+double cli_progress_end(struct cli_progress *p);
+void cli_progress_free(struct cli_progress *p);
+
+/* Run the engine with SIGINT/SIGTERM turned into fastio_transfer_cancel(); the handlers are
+ * restored afterwards. */
+enum fastio_status cli_transfer_run(struct fastio_transfer *t, struct fastio_error *err);
+
+/* "12.3 MiB" into out. */
+void cli_fmt_bytes(double bytes, char *out, size_t size);
+
+/* ---- shared by cmd_upload.c and cmd_download.c ------------------------------------------------ */
+
+/* An engine for the context's API base and token; journal_dir for uploads (NULL = none). NULL on
+ * failure (printed). */
+struct fastio_transfer *cli_transfer_engine(struct cli_ctx *ctx, unsigned max_files,
+                                            const char *journal_dir, struct cli_progress *prog);
+/* A JSON error object {status, message, http_status?, code?} for a failed job. NULL on OOM. */
+json_t *cli_error_json(const struct fastio_error *err);
+
+#endif

@@ -1,0 +1,224 @@
+/* transfer_engine.h - the state shared by the transfer engine's files: the engine handle, jobs,
+ * and HTTP operations ("ops") in flight on the one curl multi handle. transfer.c owns the loop
+ * and the ops, transfer_upload.c and transfer_download.c the two job state machines. Every
+ * field here is touched by the loop thread only, except `cancel` (atomic). */
+#ifndef FIO_TRANSFER_ENGINE_H
+#define FIO_TRANSFER_ENGINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "buf.h"
+#include "fastio/fastio.h"
+#include "request.h"
+#include "fastio/transfer.h"
+#include "transfer_internal.h"
+
+#define XFER_HDR_MAX 96
+#define XFER_COALESCE (1024 * 1024) /* download writes are gathered into 1 MiB pwrites */
+#define XFER_RESPONSE_MAX (1024 * 1024)
+
+enum xfer_kind { XFER_UPLOAD, XFER_DOWNLOAD };
+
+/* Where a job stands. Each step issues at most one request at a time except CHUNKS/RANGES. */
+enum xfer_step {
+    STEP_QUEUED,     /* not started in this run */
+    STEP_LIMITS,     /* waiting for GET /upload/limits/ (engine-wide, once per engine) */
+    STEP_RESUME,     /* GET details of the journaled session */
+    STEP_CREATE,     /* POST /upload/ (form) */
+    STEP_CHUNKS,     /* chunks in flight */
+    STEP_COMPLETE,   /* POST complete */
+    STEP_POLL,       /* GET details until stored */
+    STEP_SINGLE,     /* one multipart POST /upload/ */
+    STEP_STREAM_CREATE,
+    STEP_STREAM,
+    STEP_DETAILS,    /* download: node details */
+    STEP_RANGES,     /* download: ranges in flight */
+    STEP_DONE,
+    STEP_FAILED
+};
+
+enum chunk_state { CHUNK_TODO, CHUNK_FLIGHT, CHUNK_DONE };
+
+struct xfer_chunk {
+    uint64_t off;
+    uint64_t len;
+    uint32_t crc;
+    bool crc_known;
+    enum chunk_state state;
+    int retries;
+    int64_t not_before_ms;
+};
+
+/* One range of a download: [start, end), `done` bytes of it written, crc of those bytes. */
+struct xfer_range {
+    uint64_t start, end, done;
+    uint32_t crc;
+    bool flight;
+    int retries;
+    int64_t not_before_ms;
+};
+
+struct xfer_job {
+    enum xfer_kind kind;
+    size_t index;
+    /* spec (owned copies) */
+    char *path, *name, *workspace, *folder, *node, *dest_dir;
+    char *file_id, *lock_token; /* uploads: action=update target, lock token (NULL = none) */
+    int src_fd; /* borrowed pipe (path == NULL) */
+    uint64_t max_size; /* stream sessions: max_size sent at create; 0 = none */
+
+    /* outcome */
+    enum xfer_step step;
+    enum fastio_status result;
+    struct fastio_error err;
+    char *result_str; /* node id (upload) or local path (download) */
+    bool succeeded;   /* kept across runs */
+
+    /* per-run state, released by job_reset() */
+    int fd;
+    uint64_t size;
+    int64_t mtime_ns;
+    bool size_known;
+    int busy;             /* ops in flight for this job */
+    int step_retries;
+    int64_t step_not_before_ms;
+    uint64_t bytes_done;  /* acknowledged / written */
+
+    /* upload */
+    char *journal_path;
+    struct fio_xfer_journal journal;
+    char upload_id[FIO_XFER_ID_MAX];
+    uint64_t chunk_size;
+    uint32_t n_chunks;
+    struct xfer_chunk *chunks;
+    uint32_t file_crc;
+    bool file_crc_ready;
+    int64_t poll_deadline_ms;
+    int64_t poll_interval_ms;
+
+    /* download */
+    int dir_fd;
+    char local_name[256];
+    char partial_name[300];
+    char state_name[300];
+    char *hash, *hash_algo;
+    struct xfer_range ranges[4];
+    unsigned n_ranges;
+    bool ranges_probed;   /* the server answered 206 at least once */
+    bool no_ranges;       /* it answered 200: one stream */
+};
+
+enum op_kind {
+    OP_LIMITS, OP_CREATE, OP_RESUME_DETAILS, OP_CHUNK, OP_COMPLETE, OP_POLL, OP_SINGLE,
+    OP_STREAM_CREATE, OP_STREAM, OP_NODE_DETAILS, OP_RANGE
+};
+
+struct xfer_op {
+    struct fastio_transfer *t;
+    struct xfer_job *job; /* NULL for OP_LIMITS */
+    enum op_kind kind;
+    uint32_t index;       /* chunk or range index */
+    CURL *easy;
+    struct curl_slist *headers; /* byte ops: our own header list (rq.headers for JSON ops) */
+    struct fio_request rq;      /* URL (and form body, headers of JSON ops) from the row */
+    bool added;                 /* in the multi handle */
+    struct xfer_op *prev, *next; /* list of live ops, for cancellation */
+    curl_mime *mime;
+    struct fio_buf resp;  /* JSON answer or an error body (capped) */
+    char errbuf[CURL_ERROR_SIZE];
+    /* headers of the current answer */
+    char h_expires[XFER_HDR_MAX], h_retry_after[XFER_HDR_MAX], h_date[XFER_HDR_MAX];
+    char h_content_range[XFER_HDR_MAX];
+    /* upload body: [pos, end) of job->fd */
+    uint64_t rd_start, rd_pos, rd_end;
+    bool src_changed;
+    /* download sink */
+    long http_status;
+    bool sink_decided, sink_file;
+    char *cbuf;           /* coalescing buffer (pool) */
+    size_t cbuf_len;
+    unsigned index_flushes;
+    bool io_error, range_mismatch;
+    uint64_t moved;       /* payload bytes moved by this op (progress) */
+};
+
+struct fastio_transfer {
+    struct fastio_transfer_config cfg; /* strings point at the copies below */
+    char *base_url, *token, *user_agent, *journal_dir;
+    char *auth_header; /* "Authorization: Bearer ..." or NULL */
+
+    CURLM *multi;
+    CURL **easy_pool;
+    size_t easy_pool_n, easy_pool_cap;
+    char **buf_pool; /* free 1 MiB coalescing buffers */
+    size_t buf_pool_n, buf_pool_cap;
+    unsigned char *crc_buf; /* pre-pass buffer, 1 MiB */
+
+    struct xfer_job **jobs;
+    size_t n_jobs, cap_jobs;
+
+    struct fio_xfer_limits limits;
+    int limits_state; /* 0 none, 1 pending, 2 known */
+    int limits_retries;
+    int64_t limits_not_before_ms;
+
+    bool running;
+    bool cancelling; /* the loop is tearing ops down: handlers must not retry or start more */
+    atomic_bool cancel;
+    size_t ops_live;
+    struct xfer_op *live; /* ops in the multi handle */
+
+    /* progress */
+    int64_t last_progress_ms;
+    uint64_t rate_bytes_mark;
+    int64_t rate_mark_ms;
+    double rate_bps;
+};
+
+/* ---- services of transfer.c for the job files ---------------------------------------------- */
+
+struct xfer_op *fio_xfer_op_new(struct fastio_transfer *t, struct xfer_job *job, enum op_kind kind);
+/* Free an op not yet started (or after it ended). */
+void fio_xfer_op_free(struct xfer_op *op);
+/* Prepare op as a request of endpoint row ep (URL with query, or form body when the row says
+ * FORM); byte ops add their body afterwards. */
+enum fastio_status fio_xfer_op_build(struct xfer_op *op, enum fastio_endpoint ep,
+                                     const char *const *args, size_t n_args,
+                                     const struct fastio_param *params, size_t n_params,
+                                     bool json_request, struct fastio_error *err);
+/* Hand op to the multi handle; on failure op is freed and the job fails. */
+enum fastio_status fio_xfer_op_start(struct xfer_op *op, struct fastio_error *err);
+/* Decode the JSON answer of a finished op (envelope + error mapping). */
+enum fastio_status fio_xfer_op_decode(struct xfer_op *op, CURLcode rc, json_t **out,
+                                      struct fastio_error *err);
+/* Retry policy: whether a failure may be repeated (and after how long, in *wait_ms); counts
+ * *retries. */
+bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error *e, bool safe,
+                           int *retries, long *wait_ms);
+void fio_xfer_job_fail(struct xfer_job *job, enum fastio_status st, const struct fastio_error *e,
+                       const char *what);
+char *fio_xfer_buf_get(struct fastio_transfer *t);
+void fio_xfer_buf_put(struct fastio_transfer *t, char *b);
+
+/* CRC-32C of [off, off+len) of fd through the engine's one reused 1 MiB buffer (the pre-pass
+ * of performance.md #1). CONFLICT when the file is shorter than expected, IO on read errors. */
+enum fastio_status fio_xfer_crc_range(struct fastio_transfer *t, int fd, uint64_t off,
+                                      uint64_t len, uint32_t *crc);
+
+/* upload / download state machines */
+void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now);
+void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc);
+void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now);
+void fio_xfer_download_done(struct xfer_op *op, CURLcode rc);
+/* Release per-run resources (files, arrays); on cancel the journals are already current. */
+void fio_xfer_upload_reset(struct xfer_job *job);
+void fio_xfer_download_reset(struct xfer_job *job);
+/* Engine-wide limits request result. */
+void fio_xfer_limits_done(struct xfer_op *op, CURLcode rc);
+
+#endif

@@ -1,0 +1,811 @@
+/* transfer_upload.c - the upload state machine of the transfer engine (api §5.3-§5.5): single
+ * request for small files, chunked sessions with up to 3 chunks in flight and CRC-32C per chunk
+ * and per file, resume from the journal reconciled with the server's details, stream sessions
+ * for pipes. Chunk bytes are pread straight from the file in curl's read callback. */
+#include "transfer_engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crc32c.h"
+#include "envelope.h"
+#include "timeutil.h"
+
+#define POLL_FIRST_MS 50
+#define POLL_MAX_MS 1000
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+static void job_done(struct xfer_job *job, const char *new_file_id)
+{
+    if (job->journal_path != NULL)
+        (void)unlink(job->journal_path);
+    free(job->result_str);
+    job->result_str = new_file_id != NULL ? fio_strdup(new_file_id) : NULL;
+    job->bytes_done = job->size;
+    job->result = FASTIO_OK;
+    job->succeeded = true;
+    fastio_error_clear(&job->err);
+    job->step = STEP_DONE;
+}
+
+/* The session is gone or unusable: forget the journal so the next run starts afresh. */
+static void drop_journal(struct xfer_job *job)
+{
+    if (job->journal_path != NULL)
+        (void)unlink(job->journal_path);
+}
+
+static bool id_ok(const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+    if (n == 0 || n >= FIO_XFER_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == '/')
+            return false;
+    return true;
+}
+
+static void save_journal(struct xfer_job *job)
+{
+    if (job->journal_path == NULL)
+        return;
+    /* A journal that cannot be written only costs the resume: the upload goes on. */
+    (void)fio_xfer_journal_save(job->journal_path, &job->journal, NULL);
+}
+
+static void fail_status(struct xfer_job *job, enum fastio_status st, const char *what)
+{
+    struct fastio_error e;
+    fastio_error_clear(&e);
+    e.status = st;
+    fio_xfer_job_fail(job, st, &e, what);
+}
+
+static int64_t mtime_ns(const struct stat *sb)
+{
+    return (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+}
+
+/* ---- starting ------------------------------------------------------------------------------- */
+
+static void prepare(struct fastio_transfer *t, struct xfer_job *job)
+{
+    struct stat sb;
+    if (job->path == NULL) {
+        job->step = STEP_STREAM_CREATE;
+        return;
+    }
+    job->fd = open(job->path, O_RDONLY | O_CLOEXEC);
+    if (job->fd < 0 || fstat(job->fd, &sb) != 0) {
+        struct fastio_error e;
+        fastio_error_clear(&e);
+        (void)snprintf(e.message, sizeof(e.message), "%s", strerror(errno));
+        fio_xfer_job_fail(job, FASTIO_IO, &e, "cannot open");
+        return;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        fail_status(job, FASTIO_INVALID, "not a regular file");
+        return;
+    }
+    job->size = (uint64_t)sb.st_size;
+    job->mtime_ns = mtime_ns(&sb);
+    job->size_known = true;
+    job->step = job->size <= t->cfg.single_max ? STEP_SINGLE : STEP_LIMITS;
+}
+
+static bool chunks_alloc(struct xfer_job *job)
+{
+    free(job->chunks);
+    job->chunks = calloc(job->n_chunks, sizeof(*job->chunks));
+    if (job->chunks == NULL)
+        return false;
+    for (uint32_t i = 0; i < job->n_chunks; i++) {
+        job->chunks[i].off = (uint64_t)i * job->chunk_size;
+        job->chunks[i].len = job->size - job->chunks[i].off < job->chunk_size
+                                 ? job->size - job->chunks[i].off
+                                 : job->chunk_size;
+    }
+    return true;
+}
+
+/* Limits are known: plan the chunks, then resume from the journal or create a session. */
+static void plan(struct fastio_transfer *t, struct xfer_job *job)
+{
+    struct fastio_error e;
+    enum fastio_status st;
+    char *abs = NULL;
+
+    st = fio_xfer_plan(job->size, &t->limits, t->cfg.chunk_size, &job->chunk_size,
+                       &job->n_chunks, &e);
+    if (st != FASTIO_OK) {
+        fio_xfer_job_fail(job, st, &e, "cannot plan the upload");
+        return;
+    }
+    if (t->journal_dir != NULL) {
+        if (mkdir(t->journal_dir, 0700) != 0 && errno != EEXIST) {
+            fail_status(job, FASTIO_IO, "cannot create the journal directory");
+            return;
+        }
+        abs = realpath(job->path, NULL);
+        job->journal_path = fio_xfer_journal_path(t->journal_dir, abs != NULL ? abs : job->path,
+                                                  t->base_url, job->workspace,
+                                                  job->file_id != NULL ? job->file_id
+                                                                       : job->folder,
+                                                  job->name);
+        free(abs);
+        if (job->journal_path == NULL) {
+            fail_status(job, FASTIO_NOMEM, "out of memory");
+            return;
+        }
+        st = fio_xfer_journal_load(job->journal_path, &job->journal, NULL);
+        if (st == FASTIO_OK && job->journal.size == job->size &&
+            job->journal.mtime_ns == job->mtime_ns && job->journal.chunk_size >= (t->limits.chunk_size_min > 0 ? t->limits.chunk_size_min : FIO_XFER_MIN_CHUNK) &&
+            (t->limits.chunk_size_max == 0 || job->journal.chunk_size <= t->limits.chunk_size_max)) {
+            /* Same source, same session: keep its chunk size (the session is bound to it). */
+            job->chunk_size = job->journal.chunk_size;
+            job->n_chunks = job->journal.n_chunks;
+            if (!chunks_alloc(job)) {
+                fail_status(job, FASTIO_NOMEM, "out of memory");
+                return;
+            }
+            for (uint32_t i = 0; i < job->n_chunks; i++) {
+                job->chunks[i].crc = job->journal.crc[i];
+                job->chunks[i].crc_known = job->journal.done[i];
+            }
+            fio_strlcpy(job->upload_id, job->journal.upload_id, sizeof(job->upload_id));
+            job->step = STEP_RESUME;
+            return;
+        }
+        /* Absent, corrupt, or another version of the file: never mix, start over. */
+        if (st != FASTIO_NOT_FOUND)
+            drop_journal(job);
+    }
+    fio_xfer_journal_release(&job->journal);
+    if (!chunks_alloc(job) || !fio_xfer_journal_alloc(&job->journal, job->n_chunks)) {
+        fail_status(job, FASTIO_NOMEM, "out of memory");
+        return;
+    }
+    job->journal.size = job->size;
+    job->journal.mtime_ns = job->mtime_ns;
+    job->journal.chunk_size = job->chunk_size;
+    job->step = STEP_CREATE;
+}
+
+/* ---- request bodies ------------------------------------------------------------------------ */
+
+static size_t read_part(char *buffer, size_t size, size_t nitems, void *arg)
+{
+    struct xfer_op *op = arg;
+    size_t want = size * nitems;
+    ssize_t r;
+    if (op->rd_end - op->rd_pos < want)
+        want = (size_t)(op->rd_end - op->rd_pos);
+    if (want == 0)
+        return 0;
+    do {
+        r = pread(op->job->fd, buffer, want, (off_t)op->rd_pos);
+    } while (r < 0 && errno == EINTR);
+    if (r <= 0) {
+        op->src_changed = r == 0; /* shorter than when the chunk's CRC was taken */
+        return CURL_READFUNC_ABORT;
+    }
+    op->rd_pos += (uint64_t)r;
+    op->moved += (uint64_t)r;
+    return (size_t)r;
+}
+
+static int seek_part(void *arg, curl_off_t offset, int origin)
+{
+    struct xfer_op *op = arg;
+    if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > op->rd_end - op->rd_start)
+        return CURL_SEEKFUNC_CANTSEEK;
+    op->rd_pos = op->rd_start + (uint64_t)offset;
+    op->moved = (uint64_t)offset;
+    return CURL_SEEKFUNC_OK;
+}
+
+/* One multipart part named "chunk" whose bytes curl pulls from the file (api §1.2). */
+static bool add_file_part(struct xfer_op *op, uint64_t off, uint64_t len, const char *filename)
+{
+    curl_mimepart *part;
+    op->mime = curl_mime_init(op->easy);
+    if (op->mime == NULL || (part = curl_mime_addpart(op->mime)) == NULL)
+        return false;
+    op->rd_start = op->rd_pos = off;
+    op->rd_end = off + len;
+    return curl_mime_name(part, "chunk") == CURLE_OK &&
+           curl_mime_filename(part, filename) == CURLE_OK &&
+           curl_mime_type(part, "application/octet-stream") == CURLE_OK &&
+           curl_mime_data_cb(part, (curl_off_t)len, read_part, seek_part, NULL, op) == CURLE_OK;
+}
+
+static bool add_text_part(struct xfer_op *op, const char *name, const char *value)
+{
+    curl_mimepart *part = curl_mime_addpart(op->mime);
+    return part != NULL && curl_mime_name(part, name) == CURLE_OK &&
+           curl_mime_data(part, value, CURL_ZERO_TERMINATED) == CURLE_OK;
+}
+
+static void start_or_fail(struct xfer_op *op, struct xfer_job *job, bool ok, const char *what)
+{
+    struct fastio_error e;
+    fastio_error_clear(&e);
+    if (!ok) {
+        fio_xfer_op_free(op);
+        fio_xfer_job_fail(job, FASTIO_NOMEM, &e, what);
+        return;
+    }
+    if (fio_xfer_op_start(op, &e) != FASTIO_OK)
+        fio_xfer_job_fail(job, e.status, &e, what);
+}
+
+static void issue_json(struct fastio_transfer *t, struct xfer_job *job, enum op_kind kind,
+                       enum fastio_endpoint ep, const char *id, const struct fastio_param *params,
+                       size_t n_params)
+{
+    struct fastio_error e;
+    const char *args[1] = {id};
+    struct xfer_op *op = fio_xfer_op_new(t, job, kind);
+    if (op == NULL) {
+        fail_status(job, FASTIO_NOMEM, "out of memory");
+        return;
+    }
+    if (fio_xfer_op_build(op, ep, id != NULL ? args : NULL, id != NULL ? 1 : 0, params, n_params,
+                          true, &e) != FASTIO_OK) {
+        fio_xfer_op_free(op);
+        fio_xfer_job_fail(job, e.status, &e, "cannot build the request");
+        return;
+    }
+    start_or_fail(op, job, true, "cannot start the request");
+}
+
+static void issue_create(struct fastio_transfer *t, struct xfer_job *job, bool stream)
+{
+    char size[32], cs[32], ms[32];
+    /* chunk_size fixes the session's chunk size up front, so chunks may arrive in any order
+     * (this server's extension; others ignore it). */
+    struct fastio_param p[11] = {
+        {"name", job->name},           {"size", size},
+        {"action", job->file_id != NULL ? "update" : "create"}, {"instance_id", job->workspace},
+        {"folder_id", job->file_id != NULL ? NULL : job->folder}, {"profile_type", "workspace"},
+        {"stream", stream ? "true" : NULL}, {"chunk_size", stream ? NULL : cs},
+        {"max_size", stream && job->max_size > 0 ? ms : NULL},
+        {"file_id", job->file_id},     {"lock_token", job->lock_token},
+    };
+    (void)snprintf(size, sizeof(size), "%llu", (unsigned long long)job->size);
+    (void)snprintf(cs, sizeof(cs), "%llu", (unsigned long long)job->chunk_size);
+    (void)snprintf(ms, sizeof(ms), "%llu", (unsigned long long)job->max_size);
+    if (stream)
+        p[1].value = NULL;
+    issue_json(t, job, stream ? OP_STREAM_CREATE : OP_CREATE, FASTIO_EP_UPLOAD_CREATE, NULL, p, 11);
+}
+
+/* api §5.3: text parts and the whole file as part "chunk", in one request. */
+static void issue_single(struct fastio_transfer *t, struct xfer_job *job)
+{
+    struct fastio_error e;
+    char size[32], hex[FIO_CRC32C_HEX_SIZE];
+    uint32_t crc = 0;
+    struct xfer_op *op;
+    bool ok;
+
+    if (fio_xfer_crc_range(t, job->fd, 0, job->size, &crc) != FASTIO_OK) {
+        fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
+        return;
+    }
+    fio_crc32c_hex(crc, hex);
+    op = fio_xfer_op_new(t, job, OP_SINGLE);
+    if (op == NULL) {
+        fail_status(job, FASTIO_NOMEM, "out of memory");
+        return;
+    }
+    if (fio_xfer_op_build(op, FASTIO_EP_UPLOAD_CREATE, NULL, 0, NULL, 0, false, &e) != FASTIO_OK) {
+        fio_xfer_op_free(op);
+        fio_xfer_job_fail(job, e.status, &e, "cannot build the request");
+        return;
+    }
+    (void)snprintf(size, sizeof(size), "%llu", (unsigned long long)job->size);
+    op->mime = curl_mime_init(op->easy);
+    ok = op->mime != NULL && add_text_part(op, "name", job->name) &&
+         add_text_part(op, "size", size) &&
+         add_text_part(op, "action", job->file_id != NULL ? "update" : "create") &&
+         add_text_part(op, "instance_id", job->workspace) &&
+         (job->file_id != NULL ? add_text_part(op, "file_id", job->file_id)
+                               : add_text_part(op, "folder_id", job->folder)) &&
+         (job->lock_token == NULL || add_text_part(op, "lock_token", job->lock_token)) &&
+         add_text_part(op, "profile_type", "workspace") &&
+         add_text_part(op, "hash_algo", "crc32c") && add_text_part(op, "hash", hex);
+    if (ok) {
+        curl_mimepart *part = curl_mime_addpart(op->mime);
+        op->rd_start = op->rd_pos = 0;
+        op->rd_end = job->size;
+        ok = part != NULL && curl_mime_name(part, "chunk") == CURLE_OK &&
+             curl_mime_filename(part, job->name) == CURLE_OK &&
+             curl_mime_type(part, "application/octet-stream") == CURLE_OK &&
+             curl_mime_data_cb(part, (curl_off_t)job->size, read_part, seek_part, NULL, op) ==
+                 CURLE_OK;
+    }
+    ok = ok && curl_easy_setopt(op->easy, CURLOPT_MIMEPOST, op->mime) == CURLE_OK;
+    start_or_fail(op, job, ok, "cannot build the request");
+}
+
+/* The CRC of the whole file, combined from the chunks' (api §5.4); chunks whose CRC is not
+ * known yet (the server had them, the journal did not) are read once. */
+static bool file_crc(struct fastio_transfer *t, struct xfer_job *job)
+{
+    uint32_t acc = 0;
+    for (uint32_t i = 0; i < job->n_chunks; i++) {
+        struct xfer_chunk *c = &job->chunks[i];
+        if (!c->crc_known) {
+            if (fio_xfer_crc_range(t, job->fd, c->off, c->len, &c->crc) != FASTIO_OK)
+                return false;
+            c->crc_known = true;
+        }
+        acc = fio_crc32c_combine(acc, c->crc, c->len);
+    }
+    job->file_crc = acc;
+    job->file_crc_ready = true;
+    return true;
+}
+
+/* api §5.4: POST /upload/{id}/chunk/?order=N&size=S&hash_algo=crc32c&hash=H[&file_crc32c=F]. */
+static void send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32_t i)
+{
+    struct xfer_chunk *c = &job->chunks[i];
+    char order[16], size[32], hex[FIO_CRC32C_HEX_SIZE], fhex[FIO_CRC32C_HEX_SIZE];
+    struct fastio_param p[5];
+    const char *args[1] = {job->upload_id};
+    struct fastio_error e;
+    struct xfer_op *op;
+    bool last = true, ok;
+
+    if (!c->crc_known) {
+        enum fastio_status st = fio_xfer_crc_range(t, job->fd, c->off, c->len, &c->crc);
+        if (st != FASTIO_OK) {
+            fail_status(job, st, st == FASTIO_CONFLICT ? "source file changed during the upload"
+                                                       : "cannot read the source");
+            return;
+        }
+        c->crc_known = true;
+    }
+    /* The chunk that completes the file carries the file's CRC (and so do later retries). */
+    for (uint32_t k = 0; k < job->n_chunks && last; k++)
+        if (k != i && job->chunks[k].state == CHUNK_TODO)
+            last = false;
+    if (last && !job->file_crc_ready && !file_crc(t, job)) {
+        fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
+        return;
+    }
+    (void)snprintf(order, sizeof(order), "%u", i + 1);
+    (void)snprintf(size, sizeof(size), "%llu", (unsigned long long)c->len);
+    fio_crc32c_hex(c->crc, hex);
+    fio_crc32c_hex(job->file_crc, fhex);
+    p[0] = (struct fastio_param){"order", order};
+    p[1] = (struct fastio_param){"size", size};
+    p[2] = (struct fastio_param){"hash_algo", "crc32c"};
+    p[3] = (struct fastio_param){"hash", hex};
+    p[4] = (struct fastio_param){"file_crc32c", job->file_crc_ready ? fhex : NULL};
+    op = fio_xfer_op_new(t, job, OP_CHUNK);
+    if (op == NULL) {
+        fail_status(job, FASTIO_NOMEM, "out of memory");
+        return;
+    }
+    op->index = i;
+    if (fio_xfer_op_build(op, FASTIO_EP_UPLOAD_CHUNK, args, 1, p, 5, false, &e) != FASTIO_OK) {
+        fio_xfer_op_free(op);
+        fio_xfer_job_fail(job, e.status, &e, "cannot build the request");
+        return;
+    }
+    ok = add_file_part(op, c->off, c->len, "chunk.bin") &&
+         curl_easy_setopt(op->easy, CURLOPT_MIMEPOST, op->mime) == CURLE_OK;
+    c->state = CHUNK_FLIGHT;
+    start_or_fail(op, job, ok, "cannot build the request");
+}
+
+static size_t read_pipe(char *buffer, size_t size, size_t nitems, void *arg)
+{
+    struct xfer_op *op = arg;
+    ssize_t r;
+    do {
+        r = read(op->job->src_fd, buffer, size * nitems);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return CURL_READFUNC_ABORT;
+    op->moved += (uint64_t)r;
+    return (size_t)r;
+}
+
+/* api §5.5: the raw body, chunked transfer encoding, size unknown. */
+static void issue_stream(struct fastio_transfer *t, struct xfer_job *job)
+{
+    struct fastio_error e;
+    const char *args[1] = {job->upload_id};
+    struct xfer_op *op = fio_xfer_op_new(t, job, OP_STREAM);
+    struct curl_slist *l;
+    bool ok;
+    if (op == NULL) {
+        fail_status(job, FASTIO_NOMEM, "out of memory");
+        return;
+    }
+    if (fio_xfer_op_build(op, FASTIO_EP_UPLOAD_STREAM, args, 1, NULL, 0, false, &e) != FASTIO_OK) {
+        fio_xfer_op_free(op);
+        fio_xfer_job_fail(job, e.status, &e, "cannot build the request");
+        return;
+    }
+    l = curl_slist_append(op->headers, "Content-Type: application/octet-stream");
+    ok = l != NULL;
+    if (ok)
+        op->headers = l;
+    ok = ok && curl_easy_setopt(op->easy, CURLOPT_HTTPHEADER, op->headers) == CURLE_OK &&
+         curl_easy_setopt(op->easy, CURLOPT_POST, 1L) == CURLE_OK &&
+         curl_easy_setopt(op->easy, CURLOPT_READFUNCTION, read_pipe) == CURLE_OK &&
+         curl_easy_setopt(op->easy, CURLOPT_READDATA, (void *)op) == CURLE_OK;
+    start_or_fail(op, job, ok, "cannot build the request");
+}
+
+/* ---- the state machine ----------------------------------------------------------------------- */
+
+void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now)
+{
+    if (job->step == STEP_QUEUED)
+        prepare(t, job);
+    if (job->step == STEP_LIMITS) {
+        if (t->limits_state != 2)
+            return;
+        plan(t, job);
+    }
+    if (job->busy > 0 && job->step != STEP_CHUNKS)
+        return;
+    if (now < job->step_not_before_ms && job->step != STEP_CHUNKS)
+        return;
+    switch (job->step) {
+    case STEP_RESUME:
+        issue_json(t, job, OP_RESUME_DETAILS, FASTIO_EP_UPLOAD_DETAILS, job->upload_id, NULL, 0);
+        break;
+    case STEP_CREATE:
+        issue_create(t, job, false);
+        break;
+    case STEP_STREAM_CREATE:
+        issue_create(t, job, true);
+        break;
+    case STEP_STREAM:
+        issue_stream(t, job);
+        break;
+    case STEP_SINGLE:
+        issue_single(t, job);
+        break;
+    case STEP_COMPLETE:
+        issue_json(t, job, OP_COMPLETE, FASTIO_EP_UPLOAD_COMPLETE, job->upload_id, NULL, 0);
+        break;
+    case STEP_POLL:
+        issue_json(t, job, OP_POLL, FASTIO_EP_UPLOAD_DETAILS, job->upload_id, NULL, 0);
+        break;
+    case STEP_CHUNKS: {
+        unsigned in_flight = 0;
+        bool all_done = true;
+        for (uint32_t i = 0; i < job->n_chunks; i++) {
+            if (job->chunks[i].state == CHUNK_FLIGHT)
+                in_flight++;
+            if (job->chunks[i].state != CHUNK_DONE)
+                all_done = false;
+        }
+        if (all_done) {
+            struct stat sb;
+            /* A source modified while it was read must not be completed as a mix. */
+            if (fstat(job->fd, &sb) != 0 || (uint64_t)sb.st_size != job->size ||
+                mtime_ns(&sb) != job->mtime_ns) {
+                drop_journal(job);
+                fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
+                return;
+            }
+            job->step = STEP_COMPLETE;
+            job->step_retries = 0;
+            issue_json(t, job, OP_COMPLETE, FASTIO_EP_UPLOAD_COMPLETE, job->upload_id, NULL, 0);
+            return;
+        }
+        for (uint32_t i = 0; i < job->n_chunks && in_flight < t->cfg.chunks_in_flight; i++) {
+            struct xfer_chunk *c = &job->chunks[i];
+            if (c->state != CHUNK_TODO || now < c->not_before_ms)
+                continue;
+            send_chunk(t, job, i);
+            if (job->step != STEP_CHUNKS)
+                return;
+            in_flight++;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static const char *session_status(json_t *s)
+{
+    const char *v = json_string_value(json_object_get(s, "status"));
+    return v != NULL ? v : "";
+}
+
+static bool status_in(const char *s, const char *const *set)
+{
+    for (; *set != NULL; set++)
+        if (strcmp(s, *set) == 0)
+            return true;
+    return false;
+}
+
+static const char *const FINISHING[] = {"assemble", "assembling", "complete", "store", "storing",
+                                        "stored", NULL};
+static const char *const FAILED[] = {"assembly_failed", "store_failed", NULL};
+
+/* A failed request: retry it later, or end the job. */
+static void retry_or_fail(struct fastio_transfer *t, struct xfer_job *job, struct fastio_error *e,
+                          int *retries, int64_t *not_before, const char *what)
+{
+    long wait = 0;
+    if (fio_xfer_should_retry(t, e, true, retries, &wait)) {
+        *not_before = fio_mono_ms() + wait;
+        return;
+    }
+    fio_xfer_job_fail(job, e->status, e, what);
+}
+
+static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *body, bool resume)
+{
+    json_t *s = json_object_get(body, "session");
+    const char *status, *nf;
+    if (!json_is_object(s))
+        s = body;
+    status = session_status(s);
+    nf = json_string_value(json_object_get(s, "new_file_id"));
+    if (status_in(status, FAILED)) {
+        drop_journal(job);
+        if (resume) { /* start a new session instead */
+            memset(job->upload_id, 0, sizeof(job->upload_id));
+            for (uint32_t i = 0; i < job->n_chunks; i++)
+                job->chunks[i].state = CHUNK_TODO;
+            job->step = STEP_CREATE;
+            return;
+        }
+        {
+            struct fastio_error e;
+            const char *msg = json_string_value(json_object_get(s, "status_message"));
+            fastio_error_clear(&e);
+            (void)snprintf(e.message, sizeof(e.message), "%s%s%s", status, msg ? ": " : "",
+                           msg ? msg : "");
+            fio_xfer_job_fail(job,
+                              json_object_get(s, "integrity_failure") != NULL ? FASTIO_INTEGRITY
+                                                                              : FASTIO_SERVER,
+                              &e, "upload failed on the server");
+        }
+        return;
+    }
+    if (strcmp(status, "stored") == 0 || (strcmp(status, "complete") == 0 && !resume)) {
+        job_done(job, nf);
+        return;
+    }
+    if (status_in(status, FINISHING)) {
+        job->step = STEP_POLL;
+        if (job->poll_deadline_ms == 0) {
+            job->poll_deadline_ms = fio_mono_ms() + t->cfg.poll_timeout_ms;
+            job->poll_interval_ms = POLL_FIRST_MS;
+        }
+        return;
+    }
+    if (!resume) {
+        if (fio_mono_ms() > job->poll_deadline_ms) {
+            fail_status(job, FASTIO_TIMEOUT, "the server did not store the upload in time");
+            return;
+        }
+        job->step_not_before_ms = fio_mono_ms() + job->poll_interval_ms;
+        job->poll_interval_ms =
+            job->poll_interval_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : job->poll_interval_ms * 2;
+        return;
+    }
+    /* Resuming a session that still takes chunks: the server's list is the truth, the
+     * journal only supplies CRCs (api §5.4 "Resume"). */
+    {
+        json_t *chunks = json_object_get(s, "chunks");
+        job->bytes_done = 0;
+        for (uint32_t i = 0; i < job->n_chunks; i++) {
+            char key[16];
+            long have = -1;
+            struct xfer_chunk *c = &job->chunks[i];
+            (void)snprintf(key, sizeof(key), "%u", i + 1);
+            if (json_is_object(chunks) && fio_json_to_long(json_object_get(chunks, key), &have) &&
+                have >= 0 && (uint64_t)have == c->len) {
+                c->state = CHUNK_DONE;
+                job->bytes_done += c->len;
+            } else {
+                c->state = CHUNK_TODO;
+                job->journal.done[i] = false;
+                c->crc_known = false; /* recomputed from the file when sent */
+            }
+        }
+        job->step = STEP_CHUNKS;
+    }
+}
+
+void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
+{
+    struct fastio_transfer *t = op->t;
+    struct xfer_job *job = op->job;
+    struct fastio_error e;
+    json_t *body = NULL;
+    enum fastio_status st;
+    enum op_kind kind = op->kind;
+    uint32_t idx = op->index;
+    const char *id;
+
+    if (t->cancelling) {
+        if (kind == OP_CHUNK && job->chunks != NULL)
+            job->chunks[idx].state = CHUNK_TODO;
+        fio_xfer_op_free(op);
+        return;
+    }
+    st = fio_xfer_op_decode(op, rc, &body, &e);
+    fio_xfer_op_free(op);
+    if (job->step == STEP_FAILED || job->step == STEP_DONE) {
+        json_decref(body);
+        return;
+    }
+    switch (kind) {
+    case OP_CREATE:
+    case OP_STREAM_CREATE:
+        if (st != FASTIO_OK) {
+            retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+                          "cannot create the upload session");
+            break;
+        }
+        id = json_string_value(json_object_get(body, "id"));
+        if (!id_ok(id)) {
+            fail_status(job, FASTIO_PROTOCOL, "the server sent no valid upload id");
+            break;
+        }
+        fio_strlcpy(job->upload_id, id, sizeof(job->upload_id));
+        job->step_retries = 0;
+        if (kind == OP_STREAM_CREATE) {
+            job->step = STEP_STREAM;
+            break;
+        }
+        fio_strlcpy(job->journal.upload_id, id, sizeof(job->journal.upload_id));
+        save_journal(job);
+        job->step = STEP_CHUNKS;
+        break;
+    case OP_RESUME_DETAILS:
+        if (st == FASTIO_OK) {
+            job->step_retries = 0;
+            on_session(t, job, body, true);
+        } else if (st == FASTIO_NOT_FOUND || st == FASTIO_FORBIDDEN || st == FASTIO_INVALID ||
+                   st == FASTIO_CONFLICT) {
+            /* The session expired or was cancelled: a new one, never a mix. */
+            drop_journal(job);
+            memset(job->upload_id, 0, sizeof(job->upload_id));
+            for (uint32_t i = 0; i < job->n_chunks; i++)
+                job->journal.done[i] = false;
+            job->step = STEP_CREATE;
+        } else {
+            retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+                          "cannot read the upload session");
+        }
+        break;
+    case OP_CHUNK: {
+        struct xfer_chunk *c = &job->chunks[idx];
+        if (st == FASTIO_OK) {
+            c->state = CHUNK_DONE;
+            job->bytes_done += c->len;
+            job->journal.done[idx] = true;
+            job->journal.crc[idx] = c->crc;
+            save_journal(job);
+            break;
+        }
+        c->state = CHUNK_TODO;
+        if (e.api_code == 10779 || e.api_code == 10522) {
+            /* The session cannot finish (api §5.4): start over next time. */
+            drop_journal(job);
+            fio_xfer_job_fail(job, e.api_code == 10779 ? FASTIO_CONFLICT : FASTIO_INVALID, &e,
+                              "upload refused");
+            break;
+        }
+        if (e.http_status == 409 || e.http_status == 429)
+            e.retryable = true; /* the same chunk still being received (an aborted earlier
+                                   attempt), or the session's in-flight cap: wait and resend */
+        if (e.api_code == 10778 || e.http_status == 406) {
+            /* The chunk's bytes did not match its CRC: garbled on the way, resend it alone.
+             * A whole-file mismatch fails the session; the retry then fails for good. */
+            e.retryable = true;
+            e.status = FASTIO_INTEGRITY;
+        }
+        {
+            char what[48];
+            (void)snprintf(what, sizeof(what), "chunk %u", idx + 1);
+            retry_or_fail(t, job, &e, &c->retries, &c->not_before_ms, what);
+        }
+        break;
+    }
+    case OP_COMPLETE:
+        if (st != FASTIO_OK) {
+            if (e.api_code == 10522 || e.api_code == 10778) {
+                drop_journal(job);
+                fio_xfer_job_fail(job, e.api_code == 10778 ? FASTIO_INTEGRITY : st, &e,
+                                  "upload refused at completion");
+                break;
+            }
+            retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+                          "cannot complete the upload");
+            break;
+        }
+        job->step_retries = 0;
+        job->step = STEP_POLL;
+        job->poll_deadline_ms = fio_mono_ms() + t->cfg.poll_timeout_ms;
+        job->poll_interval_ms = POLL_FIRST_MS;
+        if (json_string_value(json_object_get(body, "new_file_id")) != NULL)
+            job_done(job, json_string_value(json_object_get(body, "new_file_id")));
+        break;
+    case OP_POLL:
+        if (st != FASTIO_OK) {
+            retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+                          "cannot read the upload status");
+            break;
+        }
+        on_session(t, job, body, false);
+        break;
+    case OP_SINGLE:
+    case OP_STREAM:
+        if (st != FASTIO_OK) {
+            if (kind == OP_STREAM) /* the pipe's bytes are gone: nothing to resend */
+                fio_xfer_job_fail(job, st, &e, "stream upload failed");
+            else
+                retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+                              "upload failed");
+            break;
+        }
+        id = json_string_value(json_object_get(body, "new_file_id"));
+        if (kind == OP_STREAM)
+            job->size = job->bytes_done = 0;
+        if (id != NULL) {
+            job_done(job, id);
+            break;
+        }
+        if (kind == OP_SINGLE) {
+            const char *sid = json_string_value(json_object_get(body, "id"));
+            if (!id_ok(sid)) {
+                fail_status(job, FASTIO_PROTOCOL, "the server sent no valid upload id");
+                break;
+            }
+            fio_strlcpy(job->upload_id, sid, sizeof(job->upload_id));
+        }
+        job->step = STEP_POLL;
+        job->poll_deadline_ms = fio_mono_ms() + t->cfg.poll_timeout_ms;
+        job->poll_interval_ms = POLL_FIRST_MS;
+        break;
+    default:
+        break;
+    }
+    json_decref(body);
+}
+
+void fio_xfer_upload_reset(struct xfer_job *job)
+{
+    if (job->fd >= 0 && job->path != NULL)
+        (void)close(job->fd);
+    job->fd = -1;
+    free(job->chunks);
+    job->chunks = NULL;
+    job->n_chunks = 0;
+    fio_xfer_journal_release(&job->journal);
+    free(job->journal_path);
+    job->journal_path = NULL;
+    memset(job->upload_id, 0, sizeof(job->upload_id));
+    job->file_crc_ready = false;
+    job->step_retries = 0;
+    job->step_not_before_ms = 0;
+    job->poll_deadline_ms = 0;
+    if (!job->succeeded)
+        job->bytes_done = 0;
+}

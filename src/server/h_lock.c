@@ -1,0 +1,479 @@
+/* h_lock.c - exclusive file locks (api §7, docs/decisions.md "Locks"): acquire, status,
+ * heartbeat and release, and the one check every write to a file goes through
+ * (store_check_lock, storage.h). A lock is a row of the locks table (schema.sql migration 5)
+ * holding the SHA-256 of a 256-bit token; the token itself is shown once, to the acquirer.
+ * Expired rows are free locks: every reader ignores them, and acquire deletes them. */
+#include "handlers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "b64.h"
+#include "rand.h"
+#include "storage.h"
+
+#define XSTR(x) STR(x)
+#define STR(x) #x
+
+#define LOCK_DURATION_MIN 60 /* api §7: 60-3600 s */
+#define LOCK_DURATION_MAX 3600
+#define LOCK_DURATION_DEFAULT 300 /* not in the contract; its emulator suggestion */
+#define LOCK_CLIENT_INFO_MAX 4096 /* bytes of compact JSON */
+#define LOCK_TOKEN_PREFIX "fio_l_"
+#define LOCK_TOKEN_RAW 32 /* 256 random bits */
+#define LOCK_TOKEN_SIZE 64
+#define LOCK_HASH_HEX STORE_LOCK_HASH_SIZE
+
+/* The columns read_row() reads, in order, for a SELECT over "locks l". */
+#define LOCK_COLS                                                                                  \
+    "l.node_id, l.token_hash, l.user_id, COALESCE((SELECT u.email FROM users u WHERE u.id = "      \
+    "l.user_id), ''), l.client_info, l.duration, l.acquired, l.expires"
+
+struct lock_row {
+    char node_id[FIO_OPAQUE_ID_SIZE];
+    char token_hash[LOCK_HASH_HEX];
+    char user_id[FIO_PROFILE_ID_SIZE];
+    char email[256];
+    bool has_info;
+    char client_info[LOCK_CLIENT_INFO_MAX + 1];
+    long duration;
+    int64_t acquired, expires;
+};
+
+static void token_hash(const char *tok, char out[LOCK_HASH_HEX])
+{
+    unsigned char md[32];
+    unsigned int n = 0;
+    EVP_Digest(tok, strlen(tok), md, &n, EVP_sha256(), NULL);
+    fio_hex_encode(md, sizeof(md), out);
+}
+
+/* Real microseconds a lock of `duration` seconds lasts (--lock-time-scale divides it). */
+static int64_t lock_span_us(struct req *r, long duration)
+{
+    long scale = r->srv->cfg.lock_time_scale > 0 ? r->srv->cfg.lock_time_scale : 1;
+    return (int64_t)duration * 1000000 / scale;
+}
+
+static void read_row(sqlite3_stmt *st, struct lock_row *l)
+{
+    memset(l, 0, sizeof(*l));
+    fio_strlcpy(l->node_id, db_col_text(st, 0), sizeof(l->node_id));
+    fio_strlcpy(l->token_hash, db_col_text(st, 1), sizeof(l->token_hash));
+    fio_strlcpy(l->user_id, db_col_text(st, 2), sizeof(l->user_id));
+    fio_strlcpy(l->email, db_col_text(st, 3), sizeof(l->email));
+    l->has_info = sqlite3_column_type(st, 4) != SQLITE_NULL;
+    if (l->has_info)
+        fio_strlcpy(l->client_info, db_col_text(st, 4), sizeof(l->client_info));
+    l->duration = (long)sqlite3_column_int64(st, 5);
+    l->acquired = sqlite3_column_int64(st, 6);
+    l->expires = sqlite3_column_int64(st, 7);
+}
+
+/* The live lock of node id in r->ws: 1 (filled), 0 (none or expired), -1 (500 set). */
+static int lock_load(struct req *r, const char *id, struct lock_row *l)
+{
+    sqlite3_stmt *st = db_query(r->db,
+                                "SELECT " LOCK_COLS " FROM locks l WHERE l.workspace_id = ?1 AND "
+                                "l.node_id = ?2 AND l.expires > ?3",
+                                "tti", r->ws.id, id, srv_now_us());
+    if (!st)
+        return req_fail_internal(r, "lock lookup");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_row(st, l);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return req_fail_internal(r, "lock lookup step");
+    return rc == SQLITE_ROW;
+}
+
+/* ---- rendering ----------------------------------------------------------------------------- */
+
+/* client_info as stored (compact JSON object text), or null. */
+static json_t *client_info_json(bool has, const char *text)
+{
+    if (!has)
+        return json_null();
+    json_t *v = json_loads(text, 0, NULL);
+    return v ? v : json_null();
+}
+
+/* {locked, locked_by{id, email}, acquired, expires, expires_in_ms, duration, client_info}.
+ * expires_in_ms is real time left by the server's clock: what a heartbeat schedules by (it
+ * stays right under --lock-time-scale, where "duration" does not). */
+static json_t *info_build(const char *user, const char *email, int64_t acquired, int64_t expires,
+                          long duration, bool has_info, const char *info)
+{
+    int64_t left = (expires - srv_now_us()) / 1000;
+    json_t *by = json_pack("{s:s}", "id", user);
+    if (by && *email && json_object_set_new(by, "email", json_string(email)) != 0) {
+        json_decref(by);
+        by = NULL;
+    }
+    return json_pack("{s:b, s:o, s:o, s:o, s:I, s:I, s:o}", "locked", 1, "locked_by", by,
+                     "acquired", srv_time_json(acquired), "expires", srv_time_json(expires),
+                     "expires_in_ms", (json_int_t)(left > 0 ? left : 0), "duration",
+                     (json_int_t)duration, "client_info", client_info_json(has_info, info));
+}
+
+json_t *store_lock_info_json(sqlite3_stmt *st)
+{
+    if (sqlite3_column_type(st, STORE_COL_LOCK_EXPIRES) == SQLITE_NULL)
+        return json_null();
+    return info_build(db_col_text(st, STORE_COL_LOCK_USER), db_col_text(st, STORE_COL_LOCK_EMAIL),
+                      sqlite3_column_int64(st, STORE_COL_LOCK_ACQUIRED),
+                      sqlite3_column_int64(st, STORE_COL_LOCK_EXPIRES),
+                      (long)sqlite3_column_int64(st, STORE_COL_LOCK_DURATION),
+                      sqlite3_column_type(st, STORE_COL_LOCK_INFO) != SQLITE_NULL,
+                      db_col_text(st, STORE_COL_LOCK_INFO));
+}
+
+/* The lock object of the replies: node_id + info_build(). */
+static json_t *lock_json(const struct lock_row *l)
+{
+    json_t *o = info_build(l->user_id, l->email, l->acquired, l->expires, l->duration,
+                           l->has_info, l->client_info);
+    if (o && json_object_set_new(o, "node_id", json_string(l->node_id)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *unlocked_json(const char *node_id)
+{
+    return json_pack("{s:s, s:b}", "node_id", node_id, "locked", 0);
+}
+
+/* Refuse with 409 / 1660: the current holder (l, may be NULL = not locked) goes into the error
+ * body as top-level keys (locked, locked_by, expires, client_info, ...), rendered by http.c. */
+static int lock_refuse(struct req *r, const char *node_id, const struct lock_row *l,
+                       const char *text)
+{
+    json_t *o = l ? lock_json(l) : unlocked_json(node_id);
+    if (!o)
+        return req_fail(r, 500, 0, "Out of memory");
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        if (req_set(r, k, json_incref(v)) != 0) {
+            json_decref(o);
+            return -1;
+        }
+    }
+    json_decref(o);
+    return req_fail(r, 409, API_ERR_CONFLICT, "%s", text);
+}
+
+/* ---- the write check (storage.h) ---------------------------------------------------------- */
+
+int store_lock_param_hash(struct req *r, char out[STORE_LOCK_HASH_SIZE])
+{
+    bool bad;
+    const char *tok = store_param(r, "lock_token", &bad);
+    out[0] = 0;
+    if (bad)
+        return -1;
+    if (tok && *tok)
+        token_hash(tok, out);
+    return 0;
+}
+
+/* hash: the SHA-256 hex of the writer's lock_token, "" = none. */
+static int check_locks_hash(struct req *r, const char *id, bool tree, const char *hash)
+{
+    bool have = hash[0] != 0;
+    int64_t now = srv_now_us();
+    struct lock_row l;
+    if (have) {
+        /* A token must be live: a writer whose lock expired must not write (lost update). */
+        sqlite3_stmt *st = db_query(r->db,
+                                    "SELECT 1 FROM locks WHERE token_hash = ?1 AND "
+                                    "workspace_id = ?2 AND expires > ?3",
+                                    "tti", hash, r->ws.id, now);
+        if (!st)
+            return req_fail_internal(r, "lock token lookup");
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return req_fail_internal(r, "lock token lookup step");
+        if (rc == SQLITE_DONE) {
+            int held = lock_load(r, id, &l);
+            if (held < 0)
+                return -1;
+            return lock_refuse(r, id, held ? &l : NULL,
+                               "The lock token has expired or is not valid; acquire the lock "
+                               "again and re-read the file before writing");
+        }
+    } else {
+        /* Fast path: no live lock in the workspace at all. */
+        sqlite3_stmt *st = db_query(
+            r->db, "SELECT 1 FROM locks WHERE workspace_id = ?1 AND expires > ?2 LIMIT 1", "ti",
+            r->ws.id, now);
+        if (!st)
+            return req_fail_internal(r, "lock scan");
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE)
+            return 0;
+        if (rc != SQLITE_ROW)
+            return req_fail_internal(r, "lock scan step");
+    }
+    sqlite3_stmt *st =
+        tree ? db_query(r->db,
+                        "WITH RECURSIVE d(id, depth) AS (SELECT ?2, 0 UNION ALL SELECT n.id, "
+                        "d.depth + 1 FROM nodes n JOIN d ON n.parent_id = d.id WHERE "
+                        "n.workspace_id = ?1 AND d.depth < " XSTR(STORE_WALK_LIMIT) ") "
+                        "SELECT " LOCK_COLS " FROM locks l JOIN d ON l.node_id = d.id "
+                        "WHERE l.workspace_id = ?1 AND l.expires > ?3",
+                        "tti", r->ws.id, id, now)
+             : db_query(r->db,
+                        "SELECT " LOCK_COLS " FROM locks l WHERE l.workspace_id = ?1 AND "
+                        "l.node_id = ?2 AND l.expires > ?3",
+                        "tti", r->ws.id, id, now);
+    if (!st)
+        return req_fail_internal(r, "lock check");
+    int rc;
+    bool refused = false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *h = db_col_text(st, 1);
+        if (have && strlen(h) == LOCK_HASH_HEX - 1 &&
+            CRYPTO_memcmp(h, hash, LOCK_HASH_HEX - 1) == 0)
+            continue; /* locked by the caller's own token */
+        read_row(st, &l);
+        refused = true;
+        break;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return req_fail_internal(r, "lock check step");
+    if (!refused)
+        return 0;
+    return lock_refuse(r, l.node_id, &l,
+                       have ? "The file is locked by another lock; this lock_token is not its "
+                              "token"
+                            : "The file is locked; only the lock holder can change it (pass "
+                              "lock_token)");
+}
+
+static int check_locks(struct req *r, const char *id, bool tree)
+{
+    char hash[LOCK_HASH_HEX];
+    if (store_lock_param_hash(r, hash) != 0)
+        return -1;
+    return check_locks_hash(r, id, tree, hash);
+}
+
+int store_check_lock(struct req *r, const char *id)
+{
+    return check_locks(r, id, false);
+}
+
+int store_check_lock_hash(struct req *r, const char *id, const char *token_hash_hex)
+{
+    return check_locks_hash(r, id, false, token_hash_hex ? token_hash_hex : "");
+}
+
+int store_check_lock_tree(struct req *r, const char *id)
+{
+    return check_locks(r, id, true);
+}
+
+/* ---- handlers ------------------------------------------------------------------------------ */
+
+/* The {node} of a lock route: a live file of r->ws (folders, notes, links: 400; else 404). */
+static int lock_node(struct req *r, struct store_node *n)
+{
+    bool is_root;
+    char id[FIO_OPAQUE_ID_SIZE];
+    if (store_parse_id(r, req_arg(r, 1), "node", &is_root, id) != 0)
+        return -1;
+    if (is_root)
+        return req_fail_param(r, "node", "invalid", "The root folder cannot be locked");
+    int rc = store_node_get(r, id, NULL, n);
+    if (rc < 0)
+        return -1;
+    if (rc == 0 || n->hidden)
+        return req_fail(r, 404, API_ERR_NOT_FOUND, "Node not found");
+    if (strcmp(n->type, "file") != 0)
+        return req_fail_param(r, "node", "invalid", "Only files can be locked (this is a %s)",
+                              n->type);
+    return 0;
+}
+
+/* client_info: absent / "" / "null" = none; otherwise a JSON object of at most 4 KiB (compact),
+ * stored re-serialised. *out owned (free()) or NULL. */
+static int client_info_param(struct req *r, char **out)
+{
+    bool bad;
+    *out = NULL;
+    const char *v = store_param(r, "client_info", &bad);
+    if (bad)
+        return -1;
+    if (!v || !*v || strcmp(v, "null") == 0)
+        return 0;
+    if (strlen(v) > 4 * LOCK_CLIENT_INFO_MAX)
+        return req_fail_param(r, "client_info", "invalid",
+                              "client_info is longer than %d bytes", LOCK_CLIENT_INFO_MAX);
+    json_error_t je;
+    json_t *j = json_loads(v, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return req_fail_param(r, "client_info", "invalid", "client_info must be a JSON object");
+    }
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (!s)
+        return req_fail(r, 500, 0, "Out of memory");
+    if (strlen(s) > LOCK_CLIENT_INFO_MAX) {
+        free(s);
+        return req_fail_param(r, "client_info", "invalid",
+                              "client_info is longer than %d bytes", LOCK_CLIENT_INFO_MAX);
+    }
+    *out = s;
+    return 0;
+}
+
+/* POST …/storage/{node}/lock/ (api §7). */
+int h_lock_acquire(struct req *r)
+{
+    struct store_node n;
+    long long duration;
+    char *info = NULL;
+    if (lock_node(r, &n) != 0 ||
+        !req_param_int(r, "duration", LOCK_DURATION_MIN, LOCK_DURATION_MAX,
+                       LOCK_DURATION_DEFAULT, &duration) ||
+        client_info_param(r, &info) != 0)
+        return -1;
+    int ret = -1;
+    int64_t now = srv_now_us();
+    struct lock_row l;
+    /* Expired locks free themselves: sweep this workspace's before looking. */
+    if (db_exec(r->db, "DELETE FROM locks WHERE workspace_id = ?1 AND expires <= ?2", "ti",
+                r->ws.id, now) != SQLITE_DONE) {
+        req_fail_internal(r, "lock sweep");
+        goto done;
+    }
+    int held = lock_load(r, n.id, &l);
+    if (held < 0)
+        goto done;
+    if (held) { /* not re-entrant: the token, not the user, is the holder */
+        lock_refuse(r, n.id, &l, "The file is already locked");
+        goto done;
+    }
+    unsigned char raw[LOCK_TOKEN_RAW];
+    char enc[48], tok[LOCK_TOKEN_SIZE], hash[LOCK_HASH_HEX];
+    if (!fio_random_bytes(raw, sizeof(raw))) {
+        req_fail_internal(r, "lock token randomness");
+        goto done;
+    }
+    fio_b64url_encode(raw, sizeof(raw), enc, sizeof(enc));
+    explicit_bzero(raw, sizeof(raw));
+    snprintf(tok, sizeof(tok), LOCK_TOKEN_PREFIX "%s", enc);
+    token_hash(tok, hash);
+    int64_t expires = now + lock_span_us(r, (long)duration);
+    if (db_exec(r->db,
+                "INSERT INTO locks (node_id, workspace_id, token_hash, user_id, client_info, "
+                "duration, acquired, renewed, expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+                "tttttiii", n.id, r->ws.id, hash, r->caller.user_id, info, (int64_t)duration, now,
+                expires) != SQLITE_DONE) {
+        req_fail_internal(r, "lock insert");
+        goto done;
+    }
+    memset(&l, 0, sizeof(l));
+    fio_strlcpy(l.node_id, n.id, sizeof(l.node_id));
+    fio_strlcpy(l.user_id, r->caller.user_id, sizeof(l.user_id));
+    fio_strlcpy(l.email, r->caller.email, sizeof(l.email));
+    l.has_info = info != NULL;
+    if (info)
+        fio_strlcpy(l.client_info, info, sizeof(l.client_info));
+    l.duration = (long)duration;
+    l.acquired = now;
+    l.expires = expires;
+    json_t *o = lock_json(&l);
+    if (o && json_object_set_new(o, "lock_token", json_string(tok)) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    explicit_bzero(tok, sizeof(tok));
+    ret = req_set(r, "lock", o);
+done:
+    free(info);
+    return ret;
+}
+
+/* GET …/storage/{node}/lock/ */
+int h_lock_status(struct req *r)
+{
+    struct store_node n;
+    struct lock_row l;
+    if (lock_node(r, &n) != 0)
+        return -1;
+    int held = lock_load(r, n.id, &l);
+    if (held < 0)
+        return -1;
+    return req_set(r, "lock", held ? lock_json(&l) : unlocked_json(n.id));
+}
+
+/* The lock of the {node} of a heartbeat / release, which the request's lock_token must match.
+ * 0 with *l filled, or -1 (400 no token, 409 not locked / other token, ...). */
+static int held_by_token(struct req *r, struct store_node *n, struct lock_row *l)
+{
+    if (lock_node(r, n) != 0)
+        return -1;
+    bool bad;
+    const char *tok = store_param(r, "lock_token", &bad);
+    if (bad)
+        return -1;
+    if (!tok || !*tok)
+        return req_fail_param(r, "lock_token", "missing", "The parameter 'lock_token' is required");
+    int held = lock_load(r, n->id, l);
+    if (held < 0)
+        return -1;
+    if (!held)
+        return lock_refuse(r, n->id, NULL,
+                           "The file is not locked: the lock expired or was released");
+    char hash[LOCK_HASH_HEX];
+    token_hash(tok, hash);
+    if (strlen(l->token_hash) != LOCK_HASH_HEX - 1 ||
+        CRYPTO_memcmp(l->token_hash, hash, LOCK_HASH_HEX - 1) != 0)
+        return lock_refuse(r, n->id, l, "The lock token does not match the lock on this file");
+    return 0;
+}
+
+/* POST …/storage/{node}/lock/heartbeat/ with lock_token: the lock lasts its duration again. */
+int h_lock_heartbeat(struct req *r)
+{
+    struct store_node n;
+    struct lock_row l;
+    if (held_by_token(r, &n, &l) != 0)
+        return -1;
+    int64_t now = srv_now_us();
+    l.expires = now + lock_span_us(r, l.duration);
+    if (db_exec(r->db,
+                "UPDATE locks SET renewed = ?1, expires = ?2 WHERE workspace_id = ?3 AND "
+                "node_id = ?4",
+                "iitt", now, l.expires, r->ws.id, n.id) != SQLITE_DONE)
+        return req_fail_internal(r, "lock renew");
+    return req_set(r, "lock", lock_json(&l));
+}
+
+/* DELETE …/storage/{node}/lock/ with lock_token in the form body. */
+int h_lock_release(struct req *r)
+{
+    struct store_node n;
+    struct lock_row l;
+    if (held_by_token(r, &n, &l) != 0)
+        return -1;
+    if (db_exec(r->db, "DELETE FROM locks WHERE workspace_id = ?1 AND node_id = ?2", "tt",
+                r->ws.id, n.id) != SQLITE_DONE)
+        return req_fail_internal(r, "lock release");
+    if (req_set(r, "released", json_true()) != 0)
+        return -1;
+    return req_set(r, "lock", unlocked_json(n.id));
+}

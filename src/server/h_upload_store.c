@@ -1,0 +1,386 @@
+/* h_upload_store.c - the shared half of the upload flows (upload.h): session rows, the table of
+ * chunks in flight, the workspace check of routes whose workspace comes from a session or a
+ * parameter rather than the path, and placing a finished file in the tree with its version. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "crc32c.h"
+#include "upload.h"
+
+/* ---- chunks in flight --------------------------------------------------------------------- */
+
+#define INFLIGHT_SLOTS 4096 /* > the connection limit (1000): a slot per request suffices */
+
+struct inflight_slot {
+    char id[FIO_OPAQUE_ID_SIZE]; /* "" = free */
+    int order;
+};
+
+struct upload_state {
+    pthread_mutex_t mu;
+    struct inflight_slot slots[INFLIGHT_SLOTS];
+};
+
+int upload_state_init(struct server *s)
+{
+    s->up = calloc(1, sizeof(*s->up));
+    if (!s->up)
+        return -1;
+    pthread_mutex_init(&s->up->mu, NULL);
+    return 0;
+}
+
+void upload_state_free(struct server *s)
+{
+    if (!s->up)
+        return;
+    pthread_mutex_destroy(&s->up->mu);
+    free(s->up);
+    s->up = NULL;
+}
+
+static int count_locked(struct upload_state *u, const char *id, int order)
+{
+    int n = 0;
+    for (size_t i = 0; i < INFLIGHT_SLOTS; i++)
+        if (u->slots[i].id[0] && strcmp(u->slots[i].id, id) == 0 &&
+            (order == 0 || u->slots[i].order == order))
+            n++;
+    return n;
+}
+
+int upload_inflight_take(struct server *s, const char *id, int order, bool *dup)
+{
+    struct upload_state *u = s->up;
+    int rc = -1;
+    *dup = false;
+    pthread_mutex_lock(&u->mu);
+    if (count_locked(u, id, order) > 0)
+        *dup = true;
+    else if (count_locked(u, id, 0) < UP_INFLIGHT_MAX) {
+        for (size_t i = 0; i < INFLIGHT_SLOTS; i++) {
+            if (!u->slots[i].id[0]) {
+                fio_strlcpy(u->slots[i].id, id, sizeof(u->slots[i].id));
+                u->slots[i].order = order;
+                rc = 0;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&u->mu);
+    return rc;
+}
+
+void upload_inflight_put(struct server *s, const char *id, int order)
+{
+    struct upload_state *u = s->up;
+    pthread_mutex_lock(&u->mu);
+    for (size_t i = 0; i < INFLIGHT_SLOTS; i++) {
+        if (u->slots[i].id[0] && u->slots[i].order == order && strcmp(u->slots[i].id, id) == 0) {
+            u->slots[i].id[0] = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&u->mu);
+}
+
+int upload_inflight_count(struct server *s, const char *id, int order)
+{
+    pthread_mutex_lock(&s->up->mu);
+    int n = count_locked(s->up, id, order);
+    pthread_mutex_unlock(&s->up->mu);
+    return n;
+}
+
+/* ---- sessions ------------------------------------------------------------------------------ */
+
+int up_session_load(struct db_conn *c, const char *id, const char *user_id,
+                    struct up_session *out)
+{
+    char nid[FIO_OPAQUE_ID_SIZE], type[3];
+    if (!id || !fio_opaque_id_normalize(id, strlen(id), nid) || !fio_opaque_id_type(nid, type, NULL) ||
+        strcmp(type, FIO_ID_UPLOAD) != 0)
+        return 0;
+    sqlite3_stmt *st = db_query(
+        c,
+        "SELECT id, user_id, workspace_id, COALESCE(folder_id, ''), COALESCE(file_id, ''), name, "
+        "kind, status, COALESCE(file_crc32c, ''), COALESCE(new_file_id, ''), size, max_size, "
+        "chunk_size, COALESCE(lock_token_hash, '') FROM upload_sessions WHERE id = ?1 AND "
+        "user_id = ?2",
+        "tt", nid, user_id);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        fio_strlcpy(out->id, db_col_text(st, 0), sizeof(out->id));
+        fio_strlcpy(out->user_id, db_col_text(st, 1), sizeof(out->user_id));
+        fio_strlcpy(out->ws_id, db_col_text(st, 2), sizeof(out->ws_id));
+        fio_strlcpy(out->folder_id, db_col_text(st, 3), sizeof(out->folder_id));
+        fio_strlcpy(out->file_id, db_col_text(st, 4), sizeof(out->file_id));
+        fio_strlcpy(out->name, db_col_text(st, 5), sizeof(out->name));
+        fio_strlcpy(out->kind, db_col_text(st, 6), sizeof(out->kind));
+        fio_strlcpy(out->status, db_col_text(st, 7), sizeof(out->status));
+        fio_strlcpy(out->file_crc32c, db_col_text(st, 8), sizeof(out->file_crc32c));
+        fio_strlcpy(out->new_file_id, db_col_text(st, 9), sizeof(out->new_file_id));
+        out->size = sqlite3_column_int64(st, 10);
+        out->max_size = sqlite3_column_int64(st, 11);
+        out->chunk_size = sqlite3_column_int64(st, 12);
+        fio_strlcpy(out->lock_hash, db_col_text(st, 13), sizeof(out->lock_hash));
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int up_ws_enter(struct req *r, const char *key, enum role need, bool write)
+{
+    if (!key || !*key)
+        return req_fail_param(r, "instance_id", "missing", "The parameter 'instance_id' is required");
+    sqlite3_stmt *st =
+        db_query(r->db,
+                 "SELECT w.id, w.org_id, w.folder_name, w.archived, m.role FROM workspaces w "
+                 "JOIN orgs o ON o.id = w.org_id AND o.closed = 0 "
+                 "LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ?1 "
+                 "WHERE w.id = ?2 OR w.folder_name = ?2",
+                 "tt", r->caller.user_id, key);
+    if (!st)
+        return req_fail_internal(r, "resolve workspace");
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return req_fail_internal(r, "resolve workspace step");
+        return req_fail(r, 404, API_ERR_NOT_FOUND, "Workspace not found");
+    }
+    r->ws.set = true;
+    fio_strlcpy(r->ws.id, db_col_text(st, 0), sizeof(r->ws.id));
+    fio_strlcpy(r->ws.org_id, db_col_text(st, 1), sizeof(r->ws.org_id));
+    fio_strlcpy(r->ws.folder_name, db_col_text(st, 2), sizeof(r->ws.folder_name));
+    r->ws.archived = sqlite3_column_int(st, 3) != 0;
+    r->ws.role = role_parse(db_col_text(st, 4));
+    sqlite3_reset(st);
+    if (r->ws.role == ROLE_NONE)
+        return req_fail(r, 403, API_ERR_NOT_MEMBER, "You are not a member of this workspace");
+    if (r->ws.role < need)
+        return req_fail(r, 403, API_ERR_PERMISSION,
+                        "This action needs the workspace role '%s' or above", role_name(need));
+    if (write && r->ws.archived)
+        return req_fail(r, 403, API_ERR_RESTRICTED,
+                        "The workspace is archived; unarchive it to make changes");
+    return 0;
+}
+
+int up_check_folder(struct req *r, const char *param, char out[FIO_OPAQUE_ID_SIZE])
+{
+    bool is_root = false;
+    out[0] = 0;
+    if (!param || !*param)
+        return 0;
+    if (store_parse_id(r, param, "folder_id", &is_root, out) != 0)
+        return -1;
+    if (is_root) {
+        out[0] = 0;
+        return 0;
+    }
+    struct store_node f;
+    int rc = store_node_get(r, out, NULL, &f);
+    if (rc < 0)
+        return -1;
+    if (rc == 0 || f.hidden)
+        return req_fail(r, 404, API_ERR_NOT_FOUND, "Folder not found");
+    if (strcmp(f.type, "folder") != 0)
+        return req_fail_param(r, "folder_id", "invalid", "The node '%s' is not a folder", f.id);
+    if (f.depth + 1 >= STORE_MAX_DEPTH)
+        return req_fail_param(r, "folder_id", "invalid", "Folders nest at most %d levels deep",
+                              STORE_MAX_DEPTH);
+    return 0;
+}
+
+int up_check_file(struct req *r, const char *param, char out[FIO_OPAQUE_ID_SIZE])
+{
+    bool is_root = false;
+    if (store_parse_id(r, param, "file_id", &is_root, out) != 0)
+        return -1;
+    if (is_root)
+        return req_fail_param(r, "file_id", "invalid", "The root is not a file");
+    struct store_node n;
+    int rc = store_node_get(r, out, NULL, &n);
+    if (rc < 0)
+        return -1;
+    if (rc == 0 || n.hidden)
+        return req_fail(r, 404, API_ERR_NOT_FOUND, "File not found");
+    if (strcmp(n.type, "file") != 0)
+        return req_fail_param(r, "file_id", "invalid", "The node '%s' is not a file", n.id);
+    return 0;
+}
+
+/* A MIME type from the name's extension (a small table; unknown = octet-stream). */
+static const char *mime_of(const char *name)
+{
+    static const char *const map[][2] = {
+        {"txt", "text/plain"},        {"md", "text/markdown"},      {"csv", "text/csv"},
+        {"json", "application/json"}, {"pdf", "application/pdf"},  {"png", "image/png"},
+        {"jpg", "image/jpeg"},        {"jpeg", "image/jpeg"},       {"gif", "image/gif"},
+        {"webp", "image/webp"},       {"svg", "image/svg+xml"},     {"html", "text/html"},
+        {"zip", "application/zip"},   {"gz", "application/gzip"},   {"mp4", "video/mp4"},
+        {"mp3", "audio/mpeg"},        {"wav", "audio/wav"},         {"xml", "application/xml"},
+    };
+    const char *dot = strrchr(name, '.');
+    if (dot && dot != name)
+        for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+            if (strcasecmp(dot + 1, map[i][0]) == 0)
+                return map[i][1];
+    return "application/octet-stream";
+}
+
+int up_lock_param(struct req *r, const char *folder, const char *file_id, const char *name,
+                  char hash[STORE_LOCK_HASH_SIZE])
+{
+    if (store_lock_param_hash(r, hash) != 0)
+        return -1;
+    char sid[FIO_OPAQUE_ID_SIZE], stype[STORE_TYPE_SIZE];
+    if (file_id && *file_id)
+        return store_check_lock_hash(r, file_id, hash);
+    int rc = store_find_sibling(r, folder && *folder ? folder : NULL, name, NULL, sid, stype);
+    if (rc < 0)
+        return -1;
+    return rc == 1 && strcmp(stype, "file") == 0 ? store_check_lock_hash(r, sid, hash) : 0;
+}
+
+int up_store_file(struct req *r, const char *folder, const char *file_id, const char *name,
+                  const char *vid, int64_t size, uint32_t crc, char node_id[FIO_OPAQUE_ID_SIZE])
+{
+    char hash[STORE_LOCK_HASH_SIZE];
+    if (store_lock_param_hash(r, hash) != 0)
+        return -1;
+    return up_store_file_locked(r, folder, file_id, name, vid, size, crc, hash, node_id);
+}
+
+int up_store_file_locked(struct req *r, const char *folder, const char *file_id,
+                         const char *name, const char *vid, int64_t size, uint32_t crc,
+                         const char *lock_hash, char node_id[FIO_OPAQUE_ID_SIZE])
+{
+    int64_t now = srv_now_us();
+    char hex[FIO_CRC32C_HEX_SIZE];
+    fio_crc32c_hex(crc, hex);
+    char target[FIO_OPAQUE_ID_SIZE] = "";
+    char final[STORE_NAME_SIZE];
+    fio_strlcpy(final, name, sizeof(final));
+    if (file_id && *file_id) {
+        /* action=update: the file must still be live (checked again inside this transaction) */
+        if (up_check_file(r, file_id, target) != 0)
+            return -1;
+    } else {
+        char sid[FIO_OPAQUE_ID_SIZE], stype[STORE_TYPE_SIZE];
+        int rc = store_find_sibling(r, folder, name, NULL, sid, stype);
+        if (rc < 0)
+            return -1;
+        if (rc == 1 && strcmp(stype, "file") == 0)
+            fio_strlcpy(target, sid, sizeof(target)); /* api §4.4: same name = new version */
+        else if (rc == 1 && store_free_name(r, folder, name, "file", final) != 0)
+            return -1; /* a folder, note or link of that name: the upload is renamed */
+    }
+    /* a new version of a locked file needs the lock's token, checked here, inside the
+     * transaction that writes the version (storage.h, docs/decisions.md "Locks") */
+    if (target[0] && store_check_lock_hash(r, target, lock_hash) != 0)
+        return -1;
+    if (db_exec(r->db,
+                "INSERT INTO file_versions (id, size, crc32c, name, creator_id, created) VALUES "
+                "(?1, ?2, ?3, ?4, ?5, ?6)",
+                "tittti", vid, size, hex, final, r->caller.user_id, now) != SQLITE_DONE)
+        return req_fail_internal(r, "insert version");
+    if (target[0]) {
+        if (db_exec(r->db,
+                    "UPDATE nodes SET version_id = ?1, size = ?2, hash = ?3, hash_algo = 'crc32c', "
+                    "modified = ?4 WHERE workspace_id = ?5 AND id = ?6",
+                    "tititt", vid, size, hex, now, r->ws.id, target) != SQLITE_DONE ||
+            sqlite3_changes(r->db->db) != 1)
+            return req_fail_internal(r, "update node version");
+    } else {
+        if (!fio_opaque_id_new(FIO_ID_NODE, target))
+            return req_fail_internal(r, "node id");
+        if (db_exec(r->db,
+                    "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, mimetype, "
+                    "hash, hash_algo, version_id, creator_id, created, modified) VALUES (?1, ?2, "
+                    "?3, 'file', ?4, ?5, ?6, ?7, 'crc32c', ?8, ?9, ?10, ?10)",
+                    "ttttitttti", target, r->ws.id, (folder && *folder) ? folder : NULL, final,
+                    size, mime_of(final), hex, vid, r->caller.user_id, now) != SQLITE_DONE)
+            return req_fail_internal(r, "insert file node");
+    }
+    if (db_exec(r->db, "INSERT INTO node_versions (node_id, version_id, created) VALUES (?1, ?2, ?3)",
+                "tti", target, vid, now) != SQLITE_DONE)
+        return req_fail_internal(r, "insert version history");
+    memcpy(node_id, target, FIO_OPAQUE_ID_SIZE);
+    return 0;
+}
+
+json_t *up_session_json(struct req *r, const char *id, bool with_chunks)
+{
+    sqlite3_stmt *st = db_query(
+        r->db,
+        "SELECT id, name, kind, size, max_size, chunk_size, status, status_message, file_crc32c, "
+        "integrity_failure, new_file_id, workspace_id, folder_id, file_id, created, updated, "
+        "expires FROM upload_sessions WHERE id = ?1",
+        "t", id);
+    if (!st) {
+        req_fail_internal(r, "session json");
+        return NULL;
+    }
+    json_t *o = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *integ = NULL;
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+            integ = json_loads(db_col_text(st, 9), 0, NULL);
+#define TXT_OR_NULL(c) (sqlite3_column_type(st, c) == SQLITE_NULL ? json_null() : json_string(db_col_text(st, c)))
+        o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, "
+                      "s:o, s:b}",
+                      "id", db_col_text(st, 0), "name", db_col_text(st, 1), "type",
+                      db_col_text(st, 2), "size", (json_int_t)sqlite3_column_int64(st, 3),
+                      "max_size", (json_int_t)sqlite3_column_int64(st, 4), "chunk_size",
+                      (json_int_t)sqlite3_column_int64(st, 5), "status", db_col_text(st, 6),
+                      "status_message", db_col_text(st, 7), "file_crc32c", TXT_OR_NULL(8),
+                      "new_file_id", TXT_OR_NULL(10), "instance_id", db_col_text(st, 11),
+                      "folder_id", sqlite3_column_type(st, 12) == SQLITE_NULL ? json_string("root") : json_string(db_col_text(st, 12)),
+                      "file_id", TXT_OR_NULL(13), "created",
+                      srv_time_json(sqlite3_column_int64(st, 14)), "updated",
+                      srv_time_json(sqlite3_column_int64(st, 15)), "expires",
+                      srv_time_json(sqlite3_column_int64(st, 16)), "stream",
+                      strcmp(db_col_text(st, 2), "stream") == 0);
+#undef TXT_OR_NULL
+        if (o && integ)
+            json_object_set_new(o, "integrity_failure", integ);
+        else
+            json_decref(integ);
+    }
+    sqlite3_reset(st);
+    if (!o) {
+        req_fail_internal(r, "session json: missing or out of memory");
+        return NULL;
+    }
+    if (with_chunks) {
+        json_t *chunks = json_object();
+        sqlite3_stmt *cs = chunks ? db_query(r->db,
+                                             "SELECT ord, size FROM upload_chunks WHERE "
+                                             "session_id = ?1 ORDER BY ord LIMIT 100000",
+                                             "t", id)
+                                  : NULL;
+        bool ok = cs != NULL;
+        for (int k = 0; ok && k < 100000 && sqlite3_step(cs) == SQLITE_ROW; k++) {
+            char key[24];
+            snprintf(key, sizeof(key), "%lld", (long long)sqlite3_column_int64(cs, 0));
+            ok = json_object_set_new(chunks, key, json_integer(sqlite3_column_int64(cs, 1))) == 0;
+        }
+        if (cs)
+            sqlite3_reset(cs);
+        if (!ok || json_object_set_new(o, "chunks", chunks) != 0) {
+            if (!ok)
+                json_decref(chunks);
+            json_decref(o);
+            req_fail_internal(r, "session chunks");
+            return NULL;
+        }
+    }
+    return o;
+}

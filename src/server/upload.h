@@ -1,0 +1,93 @@
+/* upload.h - what the upload handlers share (h_upload.c sessions and chunks, h_upload_store.c
+ * placing a finished file in the tree, h_upload_batch.c, h_download.c): the session row, the
+ * per-session count of chunks in flight, the workspace check of an upload, and the limits of
+ * api §5.1 as this server applies them (docs/decisions.md "Uploads and downloads"). */
+#ifndef SRV_UPLOAD_H
+#define SRV_UPLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "server.h"
+#include "storage.h"
+
+/* api §1.4 upload error codes */
+#define API_ERR_UPLOAD_SIZE 10522  /* sum of chunks != declared size at complete */
+#define API_ERR_CRC_MISMATCH 10778 /* CRC-32C mismatch (406) */
+#define API_ERR_CRC_CONFLICT 10779 /* a different file_crc32c already set (409) */
+
+/* Limits (GET /upload/limits/). */
+#define UP_SINGLE_MAX (4LL * 1024 * 1024)        /* flow A and each batch file */
+#define UP_CHUNK_MAX (100LL * 1024 * 1024)       /* chunk_size */
+#define UP_CHUNK_MIN_DEFAULT (1LL * 1024 * 1024) /* --min-chunk-size */
+#define UP_FILE_MAX (1024LL * 1024 * 1024 * 1024) /* size: 1 TiB */
+#define UP_CHUNKS_MAX 10000                      /* chunks per session */
+#define UP_SESSIONS_MAX 1000                     /* live sessions per user */
+#define UP_SESSIONS_SIZE_MAX (4LL * UP_FILE_MAX) /* declared bytes of a user's live sessions */
+#define UP_INFLIGHT_MAX 3                        /* chunks of one session at once (api §5.1) */
+#define UP_WAIT_MAX 590                          /* details long-poll, seconds */
+#define UP_SESSION_TTL_US (24LL * 3600 * 1000000) /* an abandoned session expires after a day */
+#define UP_BATCH_FILES_MAX 200
+#define UP_BATCH_BYTES_MAX (100LL * 1024 * 1024)
+
+struct up_session {
+    char id[FIO_OPAQUE_ID_SIZE];
+    char user_id[FIO_PROFILE_ID_SIZE];
+    char ws_id[FIO_PROFILE_ID_SIZE];
+    char folder_id[FIO_OPAQUE_ID_SIZE]; /* "" = root */
+    char file_id[FIO_OPAQUE_ID_SIZE];   /* "" unless action=update */
+    char name[STORE_NAME_SIZE];
+    char kind[8];
+    char status[20];
+    char file_crc32c[9]; /* "" = not announced */
+    char new_file_id[FIO_OPAQUE_ID_SIZE];
+    int64_t size, max_size, chunk_size;
+    char lock_hash[STORE_LOCK_HASH_SIZE]; /* SHA-256 hex of the create's lock_token; "" = none */
+};
+
+/* The in-memory table of chunks in flight (server-wide, mutex-protected). */
+int upload_state_init(struct server *s);
+void upload_state_free(struct server *s);
+/* Take a slot for chunk `order` of session id: 0, or -1 when UP_INFLIGHT_MAX are in flight or
+ * that order is already being received (*dup set). */
+int upload_inflight_take(struct server *s, const char *id, int order, bool *dup);
+void upload_inflight_put(struct server *s, const char *id, int order);
+/* Chunks of session id in flight now (order 0 = any), or whether that order is. */
+int upload_inflight_count(struct server *s, const char *id, int order);
+
+/* Load session id of user user_id: 1 found, 0 not (another user's id behaves the same), -1 on
+ * a database error. */
+int up_session_load(struct db_conn *c, const char *id, const char *user_id,
+                    struct up_session *out);
+/* Resolve workspace key (id or folder_name) into r->ws with the caller's role, refusing (403 /
+ * 404, as the router would) a non-member, a role below need, or an archived workspace when
+ * write. 0 or -1 (error set). */
+int up_ws_enter(struct req *r, const char *key, enum role need, bool write);
+
+/* Place a finished upload in the tree inside the caller's open transaction (h_upload_store.c):
+ * insert version vid (size, crc) and either a new file node in folder (NULL = root) named name,
+ * or a new version of file_id (action=update), or of the live file already named `name` there
+ * (api §4.4). The node id goes to node_id. 0 or -1 (error set). */
+int up_store_file(struct req *r, const char *folder, const char *file_id, const char *name,
+                  const char *vid, int64_t size, uint32_t crc, char node_id[FIO_OPAQUE_ID_SIZE]);
+/* up_store_file checks a new version of an existing file against its lock with the request's
+ * own lock_token; a session completed by a later request passes the token hash it kept
+ * (lock_hash, "" = none) to up_store_file_locked instead. */
+int up_store_file_locked(struct req *r, const char *folder, const char *file_id,
+                         const char *name, const char *vid, int64_t size, uint32_t crc,
+                         const char *lock_hash, char node_id[FIO_OPAQUE_ID_SIZE]);
+/* At session create: hash the request's lock_token into hash ("" = none) and check the file the
+ * upload would write (file_id, else the live file named name in folder) against its lock now,
+ * so a writer without the token is refused before it sends any bytes. 0 or -1 (error set). */
+int up_lock_param(struct req *r, const char *folder, const char *file_id, const char *name,
+                  char hash[STORE_LOCK_HASH_SIZE]);
+/* Check a target folder param ("root", "" or a node id) names a live folder of r->ws: the
+ * normalised id goes to out ("" = root). 0 or -1 (error set). */
+int up_check_folder(struct req *r, const char *folder_param, char out[FIO_OPAQUE_ID_SIZE]);
+/* Check file_id names a live file of r->ws (normalised into out). 0 or -1. */
+int up_check_file(struct req *r, const char *file_param, char out[FIO_OPAQUE_ID_SIZE]);
+
+/* The session as JSON (details, list); with_chunks adds the chunks map. NULL + 500 on error. */
+json_t *up_session_json(struct req *r, const char *id, bool with_chunks);
+
+#endif

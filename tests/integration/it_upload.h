@@ -1,0 +1,260 @@
+/* it_upload.h - helpers of the upload and download suites (test_upload.c, test_download.c):
+ * multipart and raw requests with libcurl, chunked sessions, reading a file back. Header-only
+ * (static inline) so each suite stays one program. */
+#ifndef IT_UPLOAD_H
+#define IT_UPLOAD_H
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "crc32c.h"
+#include "harness.h"
+
+static inline size_t itu_collect(char *p, size_t sz, size_t n, void *ud)
+{
+    return fio_buf_append(ud, p, sz * n) ? sz * n : 0;
+}
+
+/* POST path as multipart: NULL-ended name/value pairs, plus a part "chunk" of data[len] when
+ * data is not NULL. Returns the status; *out gets the body (free()). */
+static inline long itu_multipart(const struct it_server *s, const char *token, const char *path,
+                                 const char *const *fields, const void *data, size_t len,
+                                 char **out)
+{
+    CURL *h = curl_easy_init();
+    curl_mime *m = curl_mime_init(h);
+    for (size_t i = 0; fields && fields[i]; i += 2) {
+        curl_mimepart *p = curl_mime_addpart(m);
+        curl_mime_name(p, fields[i]);
+        curl_mime_data(p, fields[i + 1], CURL_ZERO_TERMINATED);
+    }
+    if (data) {
+        curl_mimepart *p = curl_mime_addpart(m);
+        curl_mime_name(p, "chunk");
+        curl_mime_filename(p, "chunk.bin");
+        curl_mime_data(p, len ? data : "", len);
+    }
+    char url[1024], auth[300];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+    struct curl_slist *hdr = curl_slist_append(NULL, auth);
+    hdr = curl_slist_append(hdr, "Expect:");
+    struct fio_buf b;
+    fio_buf_init(&b, 64u << 20);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_MIMEPOST, m);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, itu_collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    long status = 0;
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdr);
+    curl_mime_free(m);
+    curl_easy_cleanup(h);
+    *out = fio_buf_steal(&b);
+    return status;
+}
+
+/* One file part of a batch (itu_batch). */
+struct itu_part {
+    const char *name;     /* "file_0" ... */
+    const char *filename;
+    const void *data;
+    size_t len;
+};
+
+/* POST /current/upload/batch/: text fields (NULL-ended name/value pairs) first when
+ * files_first is false, else the file parts first. token NULL = anonymous. */
+static inline long itu_batch(const struct it_server *s, const char *token,
+                             const char *const *fields, const struct itu_part *parts,
+                             size_t nparts, int files_first, char **out)
+{
+    CURL *h = curl_easy_init();
+    curl_mime *m = curl_mime_init(h);
+    for (int pass = 0; pass < 2; pass++) {
+        if ((pass == 0) == (files_first != 0)) {
+            for (size_t i = 0; i < nparts; i++) {
+                curl_mimepart *p = curl_mime_addpart(m);
+                curl_mime_name(p, parts[i].name);
+                curl_mime_filename(p, parts[i].filename);
+                curl_mime_data(p, parts[i].len ? parts[i].data : "", parts[i].len);
+            }
+        } else {
+            for (size_t i = 0; fields && fields[i]; i += 2) {
+                curl_mimepart *p = curl_mime_addpart(m);
+                curl_mime_name(p, fields[i]);
+                curl_mime_data(p, fields[i + 1], CURL_ZERO_TERMINATED);
+            }
+        }
+    }
+    char url[1024], auth[300];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/current/upload/batch/", s->port);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token ? token : "");
+    struct curl_slist *hdr = curl_slist_append(NULL, "Expect:");
+    if (token)
+        hdr = curl_slist_append(hdr, auth);
+    struct fio_buf b;
+    fio_buf_init(&b, 64u << 20);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_MIMEPOST, m);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, itu_collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    long status = 0;
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdr);
+    curl_mime_free(m);
+    curl_easy_cleanup(h);
+    *out = fio_buf_steal(&b);
+    return status;
+}
+
+/* A request with a form/raw body; bearer token (NULL = none). */
+static inline long itu_req(const struct it_server *s, const char *token, const char *method,
+                           const char *path, const char *ctype, const void *body, size_t len,
+                           char **out, char **headers)
+{
+    char auth[300];
+    snprintf(auth, sizeof(auth), "Bearer %s", token ? token : "");
+    return it_raw_h(s, method, path, ctype, body, len, token ? auth : NULL, out, headers);
+}
+
+static inline json_t *itu_json(const char *body)
+{
+    json_t *j = json_loads(body ? body : "", 0, NULL);
+    if (!j) {
+        fprintf(stderr, "not JSON: %s\n", body ? body : "(null)");
+        abort();
+    }
+    return j;
+}
+
+static inline long itu_code(const char *body)
+{
+    json_t *j = json_loads(body ? body : "", 0, NULL);
+    long c = j ? (long)json_integer_value(json_object_get(json_object_get(j, "error"), "code")) : -1;
+    json_decref(j);
+    return c;
+}
+
+/* Deterministic test bytes. */
+static inline unsigned char *itu_bytes(size_t n, unsigned seed)
+{
+    unsigned char *p = malloc(n ? n : 1);
+    uint32_t x = seed * 2654435761u + 1;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        p[i] = (unsigned char)x;
+    }
+    return p;
+}
+
+/* Create a chunked session; id into id_out (size >= 64). Returns the status. */
+static inline long itu_session(const struct it_server *s, const char *token, const char *ws,
+                               const char *name, long long size, const char *extra,
+                               char *id_out)
+{
+    char form[1024], *out = NULL;
+    snprintf(form, sizeof(form), "name=%s&size=%lld&action=create&instance_id=%s&folder_id=root&"
+             "profile_type=workspace%s%s", name, size, ws, extra ? "&" : "", extra ? extra : "");
+    long st = itu_req(s, token, "POST", "/current/upload/", "application/x-www-form-urlencoded",
+                      form, strlen(form), &out, NULL);
+    id_out[0] = 0;
+    if (st == 200) {
+        json_t *j = itu_json(out);
+        snprintf(id_out, 64, "%s", json_string_value(json_object_get(j, "id")));
+        json_decref(j);
+    }
+    free(out);
+    return st;
+}
+
+/* Send chunk `order` (1-based) of data as multipart with its CRC-32C; extra query may be NULL. */
+static inline long itu_chunk(const struct it_server *s, const char *token, const char *id,
+                             int order, const unsigned char *data, size_t len, const char *extra,
+                             char **out)
+{
+    char path[512], hex[FIO_CRC32C_HEX_SIZE];
+    fio_crc32c_hex(fio_crc32c(0, data, len), hex);
+    snprintf(path, sizeof(path), "/current/upload/%s/chunk/?order=%d&size=%zu&hash_algo=crc32c&"
+             "hash=%s%s%s", id, order, len, hex, extra ? "&" : "", extra ? extra : "");
+    return itu_multipart(s, token, path, NULL, data, len, out);
+}
+
+/* Upload data as a chunked session with chunk size cs; returns the new file id (static buffer). */
+static inline const char *itu_upload_chunked(const struct it_server *s, const char *token,
+                                             const char *ws, const char *name,
+                                             const unsigned char *data, size_t len, size_t cs)
+{
+    static char node[64];
+    char id[64], *out = NULL, fcrc[64];
+    node[0] = 0;
+    if (itu_session(s, token, ws, name, (long long)len, NULL, id) != 200)
+        return NULL;
+    snprintf(fcrc, sizeof(fcrc), "file_crc32c=");
+    fio_crc32c_hex(fio_crc32c(0, data, len), fcrc + 12);
+    size_t nchunks = len ? (len + cs - 1) / cs : 1;
+    for (size_t i = 0; i < nchunks; i++) {
+        size_t off = i * cs, n = len - off < cs ? len - off : cs;
+        long st = itu_chunk(s, token, id, (int)i + 1, data + off, n,
+                            i + 1 == nchunks ? fcrc : NULL, &out);
+        if (st != 200) {
+            fprintf(stderr, "chunk %zu: %ld %s\n", i + 1, st, out);
+            free(out);
+            return NULL;
+        }
+        free(out);
+    }
+    char path[256];
+    snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
+    long st = itu_req(s, token, "POST", path, NULL, NULL, 0, &out, NULL);
+    if (st == 200) {
+        json_t *j = itu_json(out);
+        snprintf(node, sizeof(node), "%s", json_string_value(json_object_get(j, "new_file_id")));
+        json_decref(j);
+    } else
+        fprintf(stderr, "complete: %ld %s\n", st, out);
+    free(out);
+    return st == 200 ? node : NULL;
+}
+
+/* GET the file's bytes (Bearer); *len gets the length. Returns the status. */
+static inline long itu_read(const struct it_server *s, const char *token, const char *ws,
+                            const char *node, const char *query, char **out, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/read/%s", ws, node,
+             query ? query : "");
+    CURL *h = curl_easy_init();
+    char url[1024], auth[300];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token ? token : "");
+    struct curl_slist *hdr = token ? curl_slist_append(NULL, auth) : NULL;
+    struct fio_buf b;
+    fio_buf_init(&b, 256u << 20);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, itu_collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    long status = 0;
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(h);
+    *len = b.len;
+    *out = fio_buf_steal(&b);
+    return status;
+}
+
+#endif

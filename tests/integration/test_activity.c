@@ -1,0 +1,415 @@
+/* test_activity.c - the activity long-poll (api §9.5; issue 5): immediate answers for stale
+ * cursors, the wait running out, a change waking waiters within 1 s (one and 200 at once, driven
+ * by one curl multi handle in this thread), the server's memory staying flat, authorization,
+ * and a clean shutdown with polls parked. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include <fastio/members.h>
+
+#include "harness.h"
+#include "timeutil.h"
+
+static struct it_server srv;
+
+static int setup(void **state)
+{
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* Sanitizer builds: a small quarantine for the server, so that its peak memory shows what
+     * it keeps (the memory test) rather than freed blocks AddressSanitizer holds back. */
+    const char *asan = getenv("ASAN_OPTIONS");
+    char opts[1024];
+    snprintf(opts, sizeof(opts), "%s%squarantine_size_mb=1", asan ? asan : "",
+             asan && *asan ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
+    return it_server_start(&srv, NULL, NULL);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int rc = it_server_stop(&srv);
+    it_server_cleanup(&srv);
+    curl_global_cleanup();
+    return rc == 0 ? 0 : -1;
+}
+
+static bool has_key(json_t *keys, const char *key)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(keys, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), key) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The current cursor of an entity (a poll without lastactivity). OWNED. */
+static char *cursor_now(struct fastio_client *c, const char *entity)
+{
+    struct fastio_error err;
+    json_t *keys = NULL;
+    char *cur = NULL;
+    assert_int_equal(fastio_wait_activity(c, entity, NULL, 0, &keys, &cur, &err), FASTIO_OK);
+    assert_non_null(cur);
+    assert_int_equal(json_array_size(keys), 0);
+    json_decref(keys);
+    return cur;
+}
+
+static char *make_folder(struct fastio_client *c, const char *ws, const char *name)
+{
+    struct fastio_error err;
+    json_t *node = NULL;
+    assert_int_equal(fastio_storage_create_folder(c, ws, "root", name, false, &node, &err),
+                     FASTIO_OK);
+    char *id = strdup(json_string_value(json_object_get(node, "id")));
+    assert_non_null(id);
+    json_decref(node);
+    return id;
+}
+
+/* ---- curl multi waiters ------------------------------------------------------------------- */
+
+#define MAX_WAITERS 200
+
+struct waiter {
+    CURL *h;
+    char *body;
+    size_t len;
+    bool done;
+    long status;
+    int64_t done_ms;
+};
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+    struct waiter *w = ud;
+    size_t add = sz * n;
+    if (w->len + add > 65536)
+        return 0;
+    char *b = realloc(w->body, w->len + add + 1);
+    if (!b)
+        return 0;
+    memcpy(b + w->len, p, add);
+    w->len += add;
+    b[w->len] = 0;
+    w->body = b;
+    return add;
+}
+
+struct pool {
+    CURLM *m;
+    struct waiter w[MAX_WAITERS];
+    size_t n, ndone;
+    struct curl_slist *hdrs;
+};
+
+static void pool_start(struct pool *p, const struct it_server *s, const char *token,
+                       const char *entity, const char *cursor, int wait_s, size_t n)
+{
+    memset(p, 0, sizeof(*p));
+    p->m = curl_multi_init();
+    assert_non_null(p->m);
+    char auth[256], url[512];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+    p->hdrs = curl_slist_append(NULL, auth);
+    assert_non_null(p->hdrs);
+    snprintf(url, sizeof(url), "%s/activity/poll/%s/?wait=%d&lastactivity=%s", s->base, entity,
+             wait_s, cursor);
+    for (size_t i = 0; i < n && i < MAX_WAITERS; i++) {
+        struct waiter *w = &p->w[i];
+        w->h = curl_easy_init();
+        assert_non_null(w->h);
+        curl_easy_setopt(w->h, CURLOPT_URL, url);
+        curl_easy_setopt(w->h, CURLOPT_HTTPHEADER, p->hdrs);
+        curl_easy_setopt(w->h, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(w->h, CURLOPT_WRITEDATA, w);
+        curl_easy_setopt(w->h, CURLOPT_PRIVATE, w);
+        curl_easy_setopt(w->h, CURLOPT_TIMEOUT, 120L);
+        curl_easy_setopt(w->h, CURLOPT_FORBID_REUSE, 1L);
+        assert_int_equal(curl_multi_add_handle(p->m, w->h), CURLM_OK);
+        p->n++;
+    }
+}
+
+/* Drive the transfers for at most ms milliseconds or until all are done. */
+static void pool_run(struct pool *p, int ms)
+{
+    int64_t until = fio_mono_ms() + ms;
+    for (int guard = 0; guard < 100000 && p->ndone < p->n && fio_mono_ms() < until; guard++) {
+        int running = 0;
+        curl_multi_perform(p->m, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(p->m, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            struct waiter *w = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&w);
+            w->done = true;
+            w->done_ms = fio_mono_ms();
+            if (msg->data.result == CURLE_OK)
+                curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &w->status);
+            p->ndone++;
+        }
+        if (p->ndone < p->n)
+            curl_multi_poll(p->m, NULL, 0, 20, NULL);
+    }
+}
+
+static void pool_free(struct pool *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        curl_multi_remove_handle(p->m, p->w[i].h);
+        curl_easy_cleanup(p->w[i].h);
+        free(p->w[i].body);
+    }
+    curl_multi_cleanup(p->m);
+    curl_slist_free_all(p->hdrs);
+}
+
+static long vm_hwm_kib(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    long kib = -1;
+    for (int guard = 0; guard < 200 && fgets(line, sizeof(line), f); guard++)
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kib = strtol(line + 6, NULL, 10);
+    fclose(f);
+    assert_true(kib > 0);
+    return kib;
+}
+
+/* ---- cases -------------------------------------------------------------------------------- */
+
+static void test_immediate_and_params(void **state)
+{
+    (void)state;
+    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    char org[32], ws[32];
+    it_org_ws(c, org, ws);
+    char *c0 = cursor_now(c, ws);
+    char *id = make_folder(c, ws, "a");
+    /* a stale cursor: answered at once with the keys of the change */
+    struct fastio_error err;
+    json_t *keys = NULL;
+    char *c1 = NULL;
+    int64_t t0 = fio_mono_ms();
+    assert_int_equal(fastio_wait_activity(c, ws, c0, 30, &keys, &c1, &err), FASTIO_OK);
+    assert_true(fio_mono_ms() - t0 < 1000);
+    char key[64];
+    snprintf(key, sizeof(key), "storage:%s", id);
+    assert_true(has_key(keys, "storage"));
+    assert_true(has_key(keys, key));
+    assert_false(has_key(keys, "members"));
+    assert_string_not_equal(c0, c1);
+    json_decref(keys);
+    keys = NULL;
+    /* by folder_name too; a cursor from before this run: the generic answer at once */
+    char *d = NULL;
+    assert_int_equal(fastio_wait_activity(c, ws, "12345", 30, &keys, &d, &err), FASTIO_OK);
+    assert_true(has_key(keys, "storage") && has_key(keys, "members"));
+    json_decref(keys);
+    fastio_free(d);
+    /* the org: members changes (the workspace creation itself has no key) */
+    char *oc = cursor_now(c, org);
+    char *body = NULL;
+    char path[160];
+    snprintf(path, sizeof(path), "/current/activity/poll/%s/?wait=0&lastactivity=%s", org, oc);
+    char authz[200];
+    snprintf(authz, sizeof(authz), "Bearer %s", srv.owner_key);
+    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, authz, &body), 200);
+    free(body);
+    /* malformed parameters */
+    snprintf(path, sizeof(path), "/current/activity/poll/%s/?wait=96&lastactivity=%s", ws, c1);
+    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, authz, NULL), 400);
+    snprintf(path, sizeof(path), "/current/activity/poll/%s/?wait=5&lastactivity=abc", ws);
+    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, authz, NULL), 400);
+    assert_int_equal(it_raw(&srv, "GET", "/current/activity/poll/nosuchthing/", NULL, NULL, 0, authz,
+                            NULL),
+                     404);
+    fastio_free(oc);
+    fastio_free(c0);
+    fastio_free(c1);
+    free(id);
+    fastio_client_free(c);
+}
+
+static void test_timeout(void **state)
+{
+    (void)state;
+    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    char ws[32];
+    it_org_ws(c, NULL, ws);
+    char *c0 = cursor_now(c, ws);
+    struct fastio_error err;
+    json_t *keys = NULL;
+    char *c1 = NULL;
+    int64_t t0 = fio_mono_ms();
+    assert_int_equal(fastio_wait_activity(c, ws, c0, 2, &keys, &c1, &err), FASTIO_OK);
+    int64_t el = fio_mono_ms() - t0;
+    assert_true(el >= 1900 && el < 4000);
+    assert_int_equal(json_array_size(keys), 0);
+    assert_string_equal(c0, c1);
+    json_decref(keys);
+    fastio_free(c0);
+    fastio_free(c1);
+    fastio_client_free(c);
+}
+
+static void test_outsider(void **state)
+{
+    (void)state;
+    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    char org[32], ws[32];
+    it_org_ws(c, org, ws);
+    char tok[256];
+    it_new_user(&srv, tok, sizeof(tok), NULL);
+    struct fastio_client *o = it_client(&srv, tok);
+    struct fastio_error err;
+    json_t *keys = NULL;
+    char *cur = NULL;
+    assert_int_not_equal(fastio_wait_activity(o, ws, NULL, 0, &keys, &cur, &err), FASTIO_OK);
+    assert_int_equal(err.http_status, 403);
+    assert_null(cur);
+    assert_int_not_equal(fastio_wait_activity(o, org, "1", 5, &keys, &cur, &err), FASTIO_OK);
+    assert_int_equal(err.http_status, 403);
+    /* another user's id */
+    json_t *me = NULL;
+    char authz[300], path[160], *body = NULL;
+    snprintf(authz, sizeof(authz), "Bearer %s", srv.owner_key);
+    assert_int_equal(it_raw(&srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body), 200);
+    me = json_loads(body, 0, NULL);
+    free(body);
+    const char *uid = json_string_value(json_object_get(json_object_get(me, "user"), "id"));
+    assert_non_null(uid);
+    snprintf(path, sizeof(path), "/current/activity/poll/%s/", uid);
+    snprintf(authz, sizeof(authz), "Bearer %s", tok);
+    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, authz, NULL), 403);
+    /* ... and one's own: allowed */
+    snprintf(authz, sizeof(authz), "Bearer %s", srv.owner_key);
+    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, authz, NULL), 200);
+    json_decref(me);
+    fastio_client_free(o);
+    fastio_client_free(c);
+}
+
+/* n waiters parked on ws; one change; all answered within 1 s with the change's keys. */
+static void wake_round(struct fastio_client *c, const char *ws, size_t n, const char *name)
+{
+    char *c0 = cursor_now(c, ws);
+    struct pool p;
+    pool_start(&p, &srv, srv.owner_key, ws, c0, 60, n);
+    pool_run(&p, 1500); /* all connected and parked */
+    assert_int_equal(p.ndone, 0);
+    int64_t t0 = fio_mono_ms();
+    char *id = make_folder(c, ws, name);
+    pool_run(&p, 5000);
+    assert_int_equal(p.ndone, n);
+    char key[64];
+    snprintf(key, sizeof(key), "storage:%s", id);
+    for (size_t i = 0; i < n; i++) {
+        struct waiter *w = &p.w[i];
+        assert_int_equal(w->status, 200);
+        assert_true(w->done_ms - t0 < 1000);
+        json_t *j = json_loads(w->body, 0, NULL);
+        assert_non_null(j);
+        json_t *keys = json_object_get(j, "activity");
+        assert_true(has_key(keys, "storage"));
+        assert_true(has_key(keys, key));
+        assert_string_not_equal(json_string_value(json_object_get(j, "lastactivity")), c0);
+        json_decref(j);
+    }
+    pool_free(&p);
+    free(id);
+    fastio_free(c0);
+}
+
+static void test_wake_one(void **state)
+{
+    (void)state;
+    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    char ws[32];
+    it_org_ws(c, NULL, ws);
+    wake_round(c, ws, 1, "one");
+    fastio_client_free(c);
+}
+
+static void test_wake_200_memory_flat(void **state)
+{
+    (void)state;
+    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    char ws[32];
+    it_org_ws(c, NULL, ws);
+    wake_round(c, ws, MAX_WAITERS, "warm"); /* warm-up: pools, caches, thread stacks */
+    long before = vm_hwm_kib(srv.pid);
+    for (int round = 0; round < 5; round++) {
+        char name[16];
+        snprintf(name, sizeof(name), "r%d", round);
+        wake_round(c, ws, MAX_WAITERS, name);
+        print_message("VmHWM after round %d: %ld KiB\n", round, vm_hwm_kib(srv.pid));
+    }
+    long after = vm_hwm_kib(srv.pid);
+    print_message("VmHWM before %ld KiB, after 5 x %d waiters %ld KiB\n", before, MAX_WAITERS,
+                  after);
+    assert_true(after - before < 20 * 1024);
+    fastio_client_free(c);
+}
+
+/* SIGTERM with polls parked: every poll answered (empty), exit status 0, promptly. */
+static void test_shutdown_with_waiters(void **state)
+{
+    (void)state;
+    struct it_server s2;
+    assert_int_equal(it_server_start(&s2, NULL, NULL), 0);
+    struct fastio_client *c = it_client(&s2, s2.owner_key);
+    char ws[32];
+    it_org_ws(c, NULL, ws);
+    char *c0 = cursor_now(c, ws);
+    struct pool p;
+    pool_start(&p, &s2, s2.owner_key, ws, c0, 60, 20);
+    pool_run(&p, 1000);
+    assert_int_equal(p.ndone, 0);
+    int64_t t0 = fio_mono_ms();
+    assert_int_equal(it_server_stop(&s2), 0);
+    assert_true(fio_mono_ms() - t0 < 5000);
+    pool_run(&p, 3000);
+    assert_int_equal(p.ndone, 20);
+    for (size_t i = 0; i < p.n; i++) {
+        assert_int_equal(p.w[i].status, 200);
+        json_t *j = json_loads(p.w[i].body, 0, NULL);
+        assert_non_null(j);
+        assert_int_equal(json_array_size(json_object_get(j, "activity")), 0);
+        json_decref(j);
+    }
+    pool_free(&p);
+    fastio_free(c0);
+    fastio_client_free(c);
+    it_server_cleanup(&s2);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_immediate_and_params),
+    cmocka_unit_test(test_timeout),
+    cmocka_unit_test(test_outsider),
+    cmocka_unit_test(test_wake_one),
+    cmocka_unit_test(test_wake_200_memory_flat),
+    cmocka_unit_test(test_shutdown_with_waiters),
+};
+
+IT_MAIN(tests, setup, teardown)

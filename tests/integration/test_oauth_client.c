@@ -1,0 +1,441 @@
+/* test_oauth_client.c - libfastio's OAuth client and resilience against the real fastio-server
+ * (issue 4): a full PKCE login driven by the library (fastio_pkce_new, the JSON authorize call,
+ * fastio_oauth_token_exchange) whose consent step is done by a real HTTP client (the HTML form
+ * POST, the 302 read from Location); a token store that refreshes before expiry (the server runs
+ * with --oauth-access-ttl 1) and once after a 401, persisting each rotation; reuse of a rotated
+ * refresh token rejected with invalid_grant and the session revoked; a 429 storm and a 30% 503
+ * rate from the server's fault switch, with the total wait bounded by the deadline; a deadline
+ * and a cancel token ending a request the server stalls (leaks are caught by the sanitizers). */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "form.h"
+#include "harness.h"
+
+#define FORM "application/x-www-form-urlencoded"
+#define CLIENT "fastio-cli"
+#define REDIRECT "http://127.0.0.1:19836/callback"
+#define PASSWORD "correct horse battery"
+
+static struct it_server srv;
+
+static int setup(void **state)
+{
+    (void)state;
+    static const char *const args[] = {"--oauth-access-ttl", "1", "--enable-test-faults", NULL};
+    return it_server_start(&srv, NULL, args);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int rc = it_server_stop(&srv);
+    it_server_cleanup(&srv);
+    return rc == 0 ? 0 : -1;
+}
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static bool header(const char *hdrs, const char *name, char *out, size_t out_size)
+{
+    size_t nl = strlen(name);
+    for (const char *p = hdrs; p && *p;) {
+        const char *eol = strstr(p, "\r\n");
+        if (!eol)
+            eol = p + strlen(p);
+        if ((size_t)(eol - p) > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+            const char *v = p + nl + 1;
+            while (*v == ' ')
+                v++;
+            size_t vl = (size_t)(eol - v);
+            if (vl >= out_size)
+                vl = out_size - 1;
+            memcpy(out, v, vl);
+            out[vl] = 0;
+            return true;
+        }
+        p = *eol ? eol + 2 : eol;
+    }
+    return false;
+}
+
+static bool query_param(const char *url, const char *k, char *out, size_t out_size)
+{
+    const char *q = strchr(url, '?');
+    if (!q)
+        return false;
+    struct fio_form f;
+    fio_form_init(&f);
+    bool ok = fio_form_parse(&f, q + 1, strlen(q + 1), 100);
+    const char *v = ok ? fio_form_get(&f, k) : NULL;
+    if (v)
+        fio_strlcpy(out, v, out_size);
+    fio_form_release(&f);
+    return v != NULL;
+}
+
+static char *enc(const char *s)
+{
+    struct fio_buf b;
+    fio_buf_init(&b, 1 << 16);
+    assert_true(fio_url_escape(&b, s, strlen(s), true, NULL));
+    char *r = fio_buf_steal(&b);
+    assert_non_null(r);
+    return r;
+}
+
+static long set_faults(const char *body)
+{
+    return it_raw(&srv, "POST", "/current/test/faults/", FORM, body, strlen(body), NULL, NULL);
+}
+
+static long faults_injected(void)
+{
+    char *body = NULL;
+    assert_int_equal(it_raw(&srv, "GET", "/current/test/faults/", NULL, NULL, 0, NULL, &body), 200);
+    json_t *j = json_loads(body, 0, NULL);
+    free(body);
+    assert_non_null(j);
+    long n = (long)json_integer_value(json_object_get(json_object_get(j, "faults"), "injected"));
+    json_decref(j);
+    return n;
+}
+
+/* The library's side of a PKCE login up to the code; the browser's side (the consent page and
+ * its form) is done with plain HTTP requests. Fills *tok. */
+static void pkce_login(const char *email, struct fastio_oauth_tokens *tok)
+{
+    struct fastio_client *c = it_client(&srv, NULL);
+    struct fastio_pkce pk;
+    struct fastio_error err;
+    assert_int_equal(fastio_pkce_new(&pk, &err), FASTIO_OK);
+    const struct fastio_param params[] = {
+        {"client_id", CLIENT},          {"response_type", "code"},
+        {"code_challenge", pk.challenge}, {"code_challenge_method", "S256"},
+        {"state", pk.state},            {"redirect_uri", REDIRECT},
+        {"response_format", "json"},
+    };
+    json_t *resp = NULL;
+    assert_int_equal(fastio_call(c, FASTIO_EP_OAUTH_AUTHORIZE, NULL, 0, params,
+                                 sizeof(params) / sizeof(params[0]), &resp, &err),
+                     FASTIO_OK);
+    const char *url = json_string_value(json_object_get(resp, "authorization_url"));
+    const char *rid = json_string_value(json_object_get(resp, "auth_request_id"));
+    assert_non_null(url);
+    assert_non_null(rid);
+    /* "the browser": GET the page, POST the consent form */
+    const char *path = strstr(url, "/current/");
+    assert_non_null(path);
+    char *html = NULL;
+    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, NULL, &html), 200);
+    assert_non_null(strstr(html, rid));
+    free(html);
+    char body[1024];
+    char *e = enc(email), *pw = enc(PASSWORD);
+    snprintf(body, sizeof(body), "auth_request_id=%s&consent=approve&email=%s&password=%s", rid, e,
+             pw);
+    free(e);
+    free(pw);
+    char *hdrs = NULL;
+    assert_int_equal(it_raw_h(&srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
+                              NULL, NULL, &hdrs),
+                     302);
+    char loc[1024], code[256], st[64];
+    assert_true(header(hdrs, "Location", loc, sizeof(loc)));
+    free(hdrs);
+    json_decref(resp);
+    assert_int_equal(strncmp(loc, REDIRECT "?", strlen(REDIRECT) + 1), 0);
+    assert_true(query_param(loc, "code", code, sizeof(code)));
+    assert_true(query_param(loc, "state", st, sizeof(st)));
+    assert_string_equal(st, pk.state); /* the state the library made comes back */
+
+    struct fastio_oauth_code_grant g = {code, pk.verifier, CLIENT, REDIRECT, "it-test", "cli"};
+    assert_int_equal(fastio_oauth_token_exchange(c, &g, tok, &err), FASTIO_OK);
+    assert_non_null(tok->access_token);
+    assert_non_null(tok->refresh_token);
+    assert_int_equal(tok->expires_in, 1);
+    explicit_bzero(&pk, sizeof(pk));
+    fastio_client_free(c);
+}
+
+struct saved {
+    int count;
+    char refresh[256];
+    char access[256];
+};
+
+static enum fastio_status persist(void *ud, const struct fastio_oauth_tokens *t, int64_t expires_at,
+                                  struct fastio_error *err)
+{
+    (void)err;
+    struct saved *s = ud;
+    s->count++;
+    fio_strlcpy(s->access, t->access_token, sizeof(s->access));
+    if (t->refresh_token)
+        fio_strlcpy(s->refresh, t->refresh_token, sizeof(s->refresh));
+    assert_true(expires_at > (int64_t)time(NULL) - 5);
+    return FASTIO_OK;
+}
+
+static struct fastio_client *client_with_store(struct fastio_token_store *store)
+{
+    struct fastio_config cfg;
+    fastio_config_init(&cfg);
+    cfg.base_url = srv.base;
+    cfg.token_provider = fastio_token_store_provider;
+    cfg.token_provider_userdata = store;
+    struct fastio_error err;
+    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    assert_non_null(c);
+    return c;
+}
+
+/* ---- tests -------------------------------------------------------------------------------- */
+
+static void test_pkce_login_refresh_rotation_reuse(void **state)
+{
+    (void)state;
+    char utok[128], email[128];
+    it_new_user(&srv, utok, sizeof(utok), email);
+    struct fastio_oauth_tokens tok;
+    memset(&tok, 0, sizeof(tok));
+    pkce_login(email, &tok);
+    char first_refresh[256];
+    fio_strlcpy(first_refresh, tok.refresh_token, sizeof(first_refresh));
+
+    /* refresh before expiry: the token lives 1 s, well inside the 60 s skew */
+    struct saved sv;
+    memset(&sv, 0, sizeof(sv));
+    struct fastio_token_store_config sc = {0};
+    sc.base_url = srv.base;
+    sc.client_id = CLIENT;
+    sc.access_token = tok.access_token;
+    sc.refresh_token = tok.refresh_token;
+    sc.expires_at = (int64_t)time(NULL) + tok.expires_in;
+    sc.persist = persist;
+    sc.persist_userdata = &sv;
+    struct fastio_error err;
+    struct fastio_token_store *store = fastio_token_store_new(&sc, &err);
+    assert_non_null(store);
+    struct fastio_client *c = client_with_store(store);
+    json_t *user = NULL;
+    enum fastio_status st = fastio_user_me(c, &user, &err);
+    if (st != FASTIO_OK)
+        fprintf(stderr, "user_me: %s\n", err.message);
+    assert_int_equal(st, FASTIO_OK);
+    assert_string_equal(json_string_value(json_object_get(user, "email_address")), email);
+    assert_string_equal(json_string_value(json_object_get(user, "auth_method")), "oauth");
+    json_decref(user);
+    assert_true(sv.count >= 1);
+    assert_string_not_equal(sv.refresh, first_refresh); /* rotated and persisted */
+    assert_string_not_equal(sv.access, tok.access_token);
+    fastio_client_free(c);
+    fastio_token_store_free(store);
+
+    /* refresh on a 401: a store whose access token the server rejects and whose expiry is
+     * unknown (so nothing refreshes early) refreshes once and repeats the call */
+    struct saved sv2;
+    memset(&sv2, 0, sizeof(sv2));
+    char latest_refresh[256];
+    fio_strlcpy(latest_refresh, sv.refresh, sizeof(latest_refresh));
+    sc.access_token = "fio_o_not-a-valid-access-token-at-all-0123456789abcdef";
+    sc.refresh_token = latest_refresh;
+    sc.expires_at = 0;
+    sc.persist_userdata = &sv2;
+    store = fastio_token_store_new(&sc, &err);
+    assert_non_null(store);
+    c = client_with_store(store);
+    char *uid = NULL;
+    assert_int_equal(fastio_auth_check(c, &uid, &err), FASTIO_OK);
+    fastio_free(uid);
+    assert_int_equal(sv2.count, 1);
+    assert_string_not_equal(sv2.refresh, latest_refresh);
+    fastio_client_free(c);
+    fastio_token_store_free(store);
+
+    /* the session is listed (as the user's Basic token sees it) */
+    struct fastio_client *uc = it_client(&srv, utok);
+    json_t *resp = NULL;
+    assert_int_equal(
+        fastio_call(uc, FASTIO_EP_OAUTH_SESSIONS_LIST, NULL, 0, NULL, 0, &resp, &err), FASTIO_OK);
+    assert_int_equal(json_array_size(json_object_get(resp, "sessions")), 1);
+    json_decref(resp);
+
+    /* reuse of a rotated refresh token: invalid_grant, and the session is revoked, so even
+     * the newest refresh token no longer works */
+    struct fastio_client *pc = it_client(&srv, NULL);
+    struct fastio_oauth_tokens t2;
+    assert_int_equal(fastio_oauth_token_refresh(pc, CLIENT, first_refresh, &t2, &err),
+                     FASTIO_AUTH);
+    assert_non_null(strstr(err.message, "invalid_grant"));
+    assert_int_equal(fastio_oauth_token_refresh(pc, CLIENT, sv2.refresh, &t2, &err), FASTIO_AUTH);
+    assert_int_equal(
+        fastio_call(uc, FASTIO_EP_OAUTH_SESSIONS_LIST, NULL, 0, NULL, 0, &resp, &err), FASTIO_OK);
+    assert_int_equal(json_array_size(json_object_get(resp, "sessions")), 0);
+    json_decref(resp);
+    fastio_client_free(pc);
+    fastio_client_free(uc);
+    fastio_oauth_tokens_release(&tok);
+}
+
+/* Every request fails with 429 (retry_after 1 s): the call gives up at its deadline instead of
+ * waiting out the storm, and returns the rate-limit error. */
+static void test_429_storm_bounded_by_deadline(void **state)
+{
+    (void)state;
+    struct fastio_config cfg;
+    fastio_config_init(&cfg);
+    cfg.base_url = srv.base;
+    cfg.token = srv.owner_key;
+    cfg.max_retries = 50;
+    struct fastio_error err;
+    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    assert_non_null(c);
+    assert_int_equal(set_faults("rate_429=100&retry_after=1&seed=3"), 200);
+    struct fastio_call_opts o;
+    fastio_call_opts_init(&o);
+    o.timeout_ms = 2500;
+    json_t *resp = NULL;
+    int64_t t0 = fastio_now_ms();
+    enum fastio_status st =
+        fastio_call_ex(c, FASTIO_EP_USER_ME, NULL, 0, NULL, 0, &o, &resp, &err);
+    int64_t took = fastio_now_ms() - t0;
+    assert_true(st == FASTIO_RATE_LIMITED || st == FASTIO_TIMEOUT);
+    assert_true(took <= 2500 + 300);
+    assert_true(took >= 900); /* it did wait as told (at least one Retry-After) */
+    assert_true(faults_injected() >= 2);
+    json_decref(resp);
+    assert_int_equal(set_faults("seed=1"), 200);
+    assert_int_equal(fastio_call_ex(c, FASTIO_EP_USER_ME, NULL, 0, NULL, 0, &o, &resp, &err),
+                     FASTIO_OK);
+    json_decref(resp);
+    fastio_client_free(c);
+}
+
+/* 30% of requests fail with 503: every call still succeeds within its deadline, and the whole
+ * run's waiting is bounded by the number of faults times the Retry-After (plus jitter). */
+static void test_503_thirty_percent(void **state)
+{
+    (void)state;
+    struct fastio_config cfg;
+    fastio_config_init(&cfg);
+    cfg.base_url = srv.base;
+    cfg.token = srv.owner_key;
+    struct fastio_error err;
+    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    assert_non_null(c);
+    assert_int_equal(set_faults("rate_503=30&retry_after=1&seed=11"), 200);
+    struct fastio_call_opts o;
+    fastio_call_opts_init(&o);
+    o.timeout_ms = 8000;
+    int64_t t0 = fastio_now_ms();
+    for (int i = 0; i < 12; i++) {
+        json_t *resp = NULL;
+        int64_t s0 = fastio_now_ms();
+        enum fastio_status st =
+            fastio_call_ex(c, FASTIO_EP_USER_ME, NULL, 0, NULL, 0, &o, &resp, &err);
+        if (st != FASTIO_OK)
+            fprintf(stderr, "call %d: %s\n", i, err.message);
+        assert_int_equal(st, FASTIO_OK);
+        assert_true(fastio_now_ms() - s0 <= 8000 + 300);
+        json_decref(resp);
+    }
+    long n = faults_injected();
+    int64_t took = fastio_now_ms() - t0;
+    assert_true(n >= 1);
+    assert_true(took <= n * 1300 + 3000);
+    /* with a deadline shorter than the Retry-After, the wait is not started */
+    assert_int_equal(set_faults("rate_503=100&retry_after=2&seed=5"), 200);
+    o.timeout_ms = 500;
+    json_t *resp = NULL;
+    t0 = fastio_now_ms();
+    enum fastio_status st = fastio_call_ex(c, FASTIO_EP_USER_ME, NULL, 0, NULL, 0, &o, &resp, &err);
+    assert_true(st != FASTIO_OK);
+    assert_true(fastio_now_ms() - t0 < 800);
+    json_decref(resp);
+    assert_int_equal(set_faults("seed=1"), 200);
+    fastio_client_free(c);
+}
+
+struct trig {
+    struct fastio_cancel *t;
+    long after_ms;
+};
+
+static void *trigger_later(void *p)
+{
+    struct trig *tr = p;
+    struct timespec ts = {tr->after_ms / 1000, (tr->after_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    fastio_cancel_trigger(tr->t);
+    return NULL;
+}
+
+/* The server stalls every answer 5 s: a 300 ms deadline ends the running request with TIMEOUT,
+ * and a cancel token ends it with CANCELLED, both promptly; nothing leaks (ASan). */
+static void test_deadline_and_cancel_running_request(void **state)
+{
+    (void)state;
+    struct fastio_config cfg;
+    fastio_config_init(&cfg);
+    cfg.base_url = srv.base;
+    cfg.token = srv.owner_key;
+    struct fastio_error err;
+    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    assert_non_null(c);
+    assert_int_equal(set_faults("stall_ms=5000&stall=100&seed=2"), 200);
+    struct fastio_call_opts o;
+    fastio_call_opts_init(&o);
+    o.timeout_ms = 300;
+    json_t *resp = NULL;
+    int64_t t0 = fastio_now_ms();
+    assert_int_equal(fastio_call_ex(c, FASTIO_EP_USER_ME, NULL, 0, NULL, 0, &o, &resp, &err),
+                     FASTIO_TIMEOUT);
+    assert_true(fastio_now_ms() - t0 < 300 + 200);
+    assert_null(resp);
+
+    struct fastio_cancel *tok = fastio_cancel_new();
+    assert_non_null(tok);
+    fastio_call_opts_init(&o);
+    o.cancel = tok;
+    struct trig tr = {tok, 200};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, trigger_later, &tr), 0);
+    t0 = fastio_now_ms();
+    assert_int_equal(fastio_call_ex(c, FASTIO_EP_USER_ME, NULL, 0, NULL, 0, &o, &resp, &err),
+                     FASTIO_CANCELLED);
+    int64_t took = fastio_now_ms() - t0;
+    pthread_join(th, NULL);
+    assert_true(took >= 150 && took < 200 + 150);
+    fastio_cancel_free(tok);
+    assert_int_equal(set_faults("seed=1"), 200);
+    /* the client is still usable after both */
+    o.cancel = NULL;
+    o.timeout_ms = 10000;
+    assert_int_equal(fastio_call_ex(c, FASTIO_EP_USER_ME, NULL, 0, NULL, 0, &o, &resp, &err),
+                     FASTIO_OK);
+    json_decref(resp);
+    fastio_client_free(c);
+}
+
+int main(int argc, char **argv);
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_pkce_login_refresh_rotation_reuse),
+    cmocka_unit_test(test_429_storm_bounded_by_deadline),
+    cmocka_unit_test(test_503_thirty_percent),
+    cmocka_unit_test(test_deadline_and_cancel_running_request),
+};
+
+IT_MAIN(tests, setup, teardown)

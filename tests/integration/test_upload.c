@@ -1,0 +1,582 @@
+/* test_upload.c - upload flows against a real server (api §5; reliability.md I1/I2/I4): single
+ * request, chunked sessions at chunk boundaries (chunk size 1 KiB via --min-chunk-size) compared
+ * byte for byte after a round trip, stream, action=update and versions, the rules (4th chunk in
+ * flight, short non-last chunk, 10522 / 10778 / 10779, resend, cancel), another user's session,
+ * and a restart in the middle of an upload. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "it_upload.h"
+
+#define CS 1024
+
+static struct it_server srv;
+static char ws[32];
+static const char *const srv_args[] = {"--min-chunk-size", "1024", NULL};
+
+static int setup(void **state)
+{
+    (void)state;
+    if (it_server_start(&srv, NULL, srv_args) != 0)
+        return -1;
+    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    it_org_ws(c, NULL, ws);
+    fastio_client_free(c);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int rc = it_server_stop(&srv);
+    it_server_cleanup(&srv);
+    return rc == 0 ? 0 : -1;
+}
+
+static void check_read(const char *node, const unsigned char *want, size_t len)
+{
+    char *got = NULL;
+    size_t n = 0;
+    assert_int_equal(itu_read(&srv, srv.owner_key, ws, node, NULL, &got, &n), 200);
+    assert_int_equal(n, len);
+    assert_true(len == 0 || memcmp(got, want, len) == 0);
+    free(got);
+}
+
+static void test_single_request(void **state)
+{
+    (void)state;
+    size_t sizes[] = {0, 1, 1000, 4 * 1024 * 1024};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        unsigned char *d = itu_bytes(sizes[i], (unsigned)i + 1);
+        char name[64], size[32], *out = NULL;
+        snprintf(name, sizeof(name), "single-%zu.bin", sizes[i]);
+        snprintf(size, sizeof(size), "%zu", sizes[i]);
+        const char *f[] = {"name", name, "size", size, "action", "create", "instance_id", ws,
+                           "folder_id", "root", "profile_type", "workspace", NULL};
+        assert_int_equal(itu_multipart(&srv, srv.owner_key, "/current/upload/", f, d, sizes[i], &out),
+                         200);
+        json_t *j = itu_json(out);
+        check_read(json_string_value(json_object_get(j, "new_file_id")), d, sizes[i]);
+        json_decref(j);
+        free(out);
+        free(d);
+    }
+    /* one byte over 4 MiB: refused */
+    unsigned char *d = itu_bytes(4 * 1024 * 1024 + 1, 9);
+    char *out = NULL;
+    const char *f[] = {"name", "big.bin", "instance_id", ws, NULL};
+    /* refused once the 4 MiB + 1st byte arrives: the 413 is queued mid-body and the server
+     * closes the connection, so a client still sending may see the reset instead */
+    long st = itu_multipart(&srv, srv.owner_key, "/current/upload/", f, d, 4 * 1024 * 1024 + 1, &out);
+    assert_true(st == 413 || st == 0);
+    free(out);
+    free(d);
+}
+
+static void test_chunked_boundaries(void **state)
+{
+    (void)state;
+    size_t sizes[] = {0, 1, CS - 1, CS, CS + 1, 3 * CS + 5};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        unsigned char *d = itu_bytes(sizes[i], (unsigned)i + 100);
+        char name[64];
+        snprintf(name, sizeof(name), "chunked-%zu.bin", sizes[i]);
+        const char *node = itu_upload_chunked(&srv, srv.owner_key, ws, name, d, sizes[i], CS);
+        assert_non_null(node);
+        check_read(node, d, sizes[i]);
+        free(d);
+    }
+}
+
+static void test_short_chunk_and_size_mismatch(void **state)
+{
+    (void)state;
+    unsigned char *d = itu_bytes(3 * CS, 7);
+    char id[64], *out = NULL, path[256];
+    assert_int_equal(itu_session(&srv, srv.owner_key, ws, "short.bin", 3 * CS, NULL, id), 200);
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 1, d, CS, NULL, &out), 200);
+    free(out);
+    /* a short chunk that is not the last one */
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 2, d + CS, CS / 2, NULL, &out), 400);
+    free(out);
+    /* the first chunk below the minimum */
+    char id2[64];
+    assert_int_equal(itu_session(&srv, srv.owner_key, ws, "short2.bin", 3 * CS, NULL, id2), 200);
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id2, 1, d, 100, NULL, &out), 400);
+    free(out);
+    /* complete with a chunk missing: 10522 and the session is failed */
+    snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL), 400);
+    assert_int_equal(itu_code(out), 10522);
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_non_null(strstr(out, "assembly_failed"));
+    free(out);
+    free(d);
+}
+
+static void test_crc_rules(void **state)
+{
+    (void)state;
+    unsigned char *d = itu_bytes(2 * CS, 11);
+    char id[64], *out = NULL, path[512];
+    assert_int_equal(itu_session(&srv, srv.owner_key, ws, "crc.bin", 2 * CS, NULL, id), 200);
+    /* a chunk whose bytes do not match its hash: 406 / 10778, nothing recorded */
+    snprintf(path, sizeof(path), "/current/upload/%s/chunk/?order=1&size=%d&hash_algo=crc32c&hash=00000000", id, CS);
+    assert_int_equal(itu_multipart(&srv, srv.owner_key, path, NULL, d, CS, &out), 406);
+    assert_int_equal(itu_code(out), 10778);
+    free(out);
+    /* file_crc32c set by one chunk, a different one by the next: 409 / 10779 */
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 1, d, CS, "file_crc32c=aaaaaaaa", &out), 200);
+    free(out);
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 2, d + CS, CS, "file_crc32c=bbbbbbbb", &out),
+                     409);
+    assert_int_equal(itu_code(out), 10779);
+    free(out);
+    /* resend of chunk 1 is fine; chunk 2 with the same (wrong) file CRC; complete -> 10778 */
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 1, d, CS, NULL, &out), 200);
+    free(out);
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 2, d + CS, CS, "file_crc32c=aaaaaaaa", &out),
+                     200);
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL), 406);
+    assert_int_equal(itu_code(out), 10778);
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_non_null(strstr(out, "file_crc32c_mismatch"));
+    free(out);
+    free(d);
+}
+
+/* Open a connection and send the headers of a chunk upload plus part of its body. */
+static int open_partial_chunk(const char *id, int order)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)srv.port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    char req[1024];
+    int n = snprintf(req, sizeof(req),
+                     "POST /current/upload/%s/chunk/?order=%d&size=%d HTTP/1.1\r\nHost: x\r\n"
+                     "Authorization: Bearer %s\r\nContent-Type: application/octet-stream\r\n"
+                     "Content-Length: %d\r\n\r\nabc",
+                     id, order, CS, srv.owner_key, CS);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    return fd;
+}
+
+static void test_fourth_chunk_in_flight_refused(void **state)
+{
+    (void)state;
+    unsigned char *d = itu_bytes(5 * CS, 13);
+    char id[64], *out = NULL;
+    assert_int_equal(itu_session(&srv, srv.owner_key, ws, "par.bin", 5 * CS, "chunk_size=1024", id),
+                     200);
+    int fds[3];
+    for (int i = 0; i < 3; i++)
+        fds[i] = open_partial_chunk(id, i + 1);
+    usleep(300000); /* the server has seen their headers */
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 4, d + 3 * CS, CS, NULL, &out), 409);
+    free(out);
+    /* the same order twice at once is refused too */
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 1, d, CS, NULL, &out), 409);
+    free(out);
+    for (int i = 0; i < 3; i++)
+        close(fds[i]);
+    usleep(300000);
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 4, d + 3 * CS, CS, NULL, &out), 200);
+    free(out);
+    free(d);
+}
+
+static void test_cancel_and_list(void **state)
+{
+    (void)state;
+    char id[64], *out = NULL, path[256];
+    unsigned char *d = itu_bytes(CS, 17);
+    assert_int_equal(itu_session(&srv, srv.owner_key, ws, "cancel.bin", 2 * CS, NULL, id), 200);
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 1, d, CS, NULL, &out), 200);
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/chunk/", id);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_non_null(strstr(out, "\"order\":1"));
+    free(out);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", "/current/upload/details/", NULL, NULL, 0,
+                             &out, NULL),
+                     200);
+    assert_non_null(strstr(out, id));
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/chunk/?order=1", id);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL), 200);
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/", id);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL), 200);
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 404);
+    free(out);
+    char tmp[512];
+    snprintf(tmp, sizeof(tmp), "%s/tmp/%s", srv.dir, id);
+    assert_int_not_equal(access(tmp, F_OK), 0);
+    free(d);
+}
+
+static void test_stream(void **state)
+{
+    (void)state;
+    char *out = NULL, path[256];
+    const char *form = "name=stream.bin&stream=true&instance_id=";
+    char body[256];
+    snprintf(body, sizeof(body), "%s%s&folder_id=root", form, ws);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "POST", "/current/upload/",
+                             "application/x-www-form-urlencoded", body, strlen(body), &out, NULL),
+                     200);
+    json_t *j = itu_json(out);
+    char id[64];
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    free(out);
+    unsigned char *d = itu_bytes(3 * CS + 7, 19);
+    char hex[FIO_CRC32C_HEX_SIZE];
+    fio_crc32c_hex(fio_crc32c(0, d, 3 * CS + 7), hex);
+    snprintf(path, sizeof(path), "/current/upload/%s/stream/?hash_algo=crc32c&hash=%s", id, hex);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "POST", path, "application/octet-stream",
+                             (const char *)d, 3 * CS + 7, &out, NULL),
+                     200);
+    j = itu_json(out);
+    check_read(json_string_value(json_object_get(j, "new_file_id")), d, 3 * CS + 7);
+    json_decref(j);
+    free(out);
+    /* single-shot */
+    assert_int_equal(itu_req(&srv, srv.owner_key, "POST", path, "application/octet-stream",
+                             (const char *)d, 10, &out, NULL),
+                     406);
+    free(out);
+    free(d);
+}
+
+static void test_update_versions_restore(void **state)
+{
+    (void)state;
+    unsigned char *v1 = itu_bytes(CS + 3, 21), *v2 = itu_bytes(2 * CS, 22), *v3 = itu_bytes(5, 23);
+    const char *n1 = itu_upload_chunked(&srv, srv.owner_key, ws, "doc.txt", v1, CS + 3, CS);
+    assert_non_null(n1);
+    char node[64];
+    snprintf(node, sizeof(node), "%s", n1);
+    /* same name in the same folder: a new version of the same node (api §4.4) */
+    const char *n2 = itu_upload_chunked(&srv, srv.owner_key, ws, "doc.txt", v2, 2 * CS, CS);
+    assert_non_null(n2);
+    assert_string_equal(n2, node);
+    check_read(node, v2, 2 * CS);
+    /* action=update with file_id (single request) */
+    char *out = NULL;
+    const char *f[] = {"name", "doc.txt", "action", "update", "file_id", node, "instance_id", ws, NULL};
+    assert_int_equal(itu_multipart(&srv, srv.owner_key, "/current/upload/", f, v3, 5, &out), 200);
+    json_t *j = itu_json(out);
+    assert_string_equal(json_string_value(json_object_get(j, "new_file_id")), node);
+    json_decref(j);
+    free(out);
+    check_read(node, v3, 5);
+    char path[256];
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/versions/", ws, node);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    j = itu_json(out);
+    json_t *vs = json_object_get(j, "versions");
+    assert_int_equal(json_array_size(vs), 3);
+    /* the oldest: size CS + 3 */
+    char old[64] = "";
+    for (size_t i = 0; i < 3; i++)
+        if (json_integer_value(json_object_get(json_array_get(vs, i), "size")) == CS + 3)
+            snprintf(old, sizeof(old), "%s",
+                     json_string_value(json_object_get(json_array_get(vs, i), "version_id")));
+    json_decref(j);
+    free(out);
+    assert_true(old[0]);
+    char q[128];
+    snprintf(q, sizeof(q), "?version_id=%s", old);
+    char *got = NULL;
+    size_t n = 0;
+    assert_int_equal(itu_read(&srv, srv.owner_key, ws, node, q, &got, &n), 200);
+    assert_int_equal(n, CS + 3);
+    assert_memory_equal(got, v1, CS + 3);
+    free(got);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/restore-version/", ws, node);
+    char body[128];
+    snprintf(body, sizeof(body), "version_id=%s", old);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "POST", path, "application/x-www-form-urlencoded",
+                             body, strlen(body), &out, NULL),
+                     200);
+    free(out);
+    check_read(node, v1, CS + 3);
+    free(v1);
+    free(v2);
+    free(v3);
+}
+
+static void test_other_user_refused(void **state)
+{
+    (void)state;
+    char id[64], tok[256], *out = NULL, path[256];
+    assert_int_equal(itu_session(&srv, srv.owner_key, ws, "mine.bin", CS, NULL, id), 200);
+    it_new_user(&srv, tok, sizeof(tok), NULL);
+    snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
+    assert_int_equal(itu_req(&srv, tok, "GET", path, NULL, NULL, 0, &out, NULL), 404);
+    free(out);
+    unsigned char *d = itu_bytes(CS, 5);
+    assert_int_equal(itu_chunk(&srv, tok, id, 1, d, CS, NULL, &out), 404);
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/", id);
+    assert_int_equal(itu_req(&srv, tok, "DELETE", path, NULL, NULL, 0, &out, NULL), 404);
+    free(out);
+    /* and no session in a workspace the user is not a member of */
+    assert_int_equal(itu_session(&srv, tok, ws, "x.bin", 10, NULL, id), 403);
+    free(d);
+}
+
+static void test_restart_resumes(void **state)
+{
+    (void)state;
+    struct it_server s2;
+    assert_int_equal(it_server_start(&s2, NULL, srv_args), 0);
+    struct fastio_client *c = it_client(&s2, s2.owner_key);
+    char ws2[32];
+    it_org_ws(c, NULL, ws2);
+    fastio_client_free(c);
+    unsigned char *d = itu_bytes(3 * CS + 5, 31), *e = itu_bytes(CS, 32);
+    /* a completed file (I1) and a half-uploaded session */
+    const char *done = itu_upload_chunked(&s2, s2.owner_key, ws2, "done.bin", e, CS, CS);
+    assert_non_null(done);
+    char done_id[64];
+    snprintf(done_id, sizeof(done_id), "%s", done);
+    char id[64], *out = NULL, path[256];
+    assert_int_equal(itu_session(&s2, s2.owner_key, ws2, "half.bin", 3 * CS + 5, NULL, id), 200);
+    assert_int_equal(itu_chunk(&s2, s2.owner_key, id, 1, d, CS, NULL, &out), 200);
+    free(out);
+    assert_int_equal(itu_chunk(&s2, s2.owner_key, id, 3, d + 2 * CS, CS, NULL, &out), 200);
+    free(out);
+    char dir[256];
+    snprintf(dir, sizeof(dir), "%s", s2.dir);
+    assert_int_equal(it_server_stop(&s2), 0);
+    assert_int_equal(it_server_start(&s2, dir, srv_args), 0);
+    snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
+    assert_int_equal(itu_req(&s2, s2.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    json_t *j = itu_json(out);
+    json_t *chunks = json_object_get(json_object_get(j, "session"), "chunks");
+    assert_int_equal(json_object_size(chunks), 2);
+    assert_int_equal(json_integer_value(json_object_get(chunks, "3")), CS);
+    json_decref(j);
+    free(out);
+    assert_int_equal(itu_chunk(&s2, s2.owner_key, id, 2, d + CS, CS, NULL, &out), 200);
+    free(out);
+    assert_int_equal(itu_chunk(&s2, s2.owner_key, id, 4, d + 3 * CS, 5, NULL, &out), 200);
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
+    assert_int_equal(itu_req(&s2, s2.owner_key, "POST", path, NULL, NULL, 0, &out, NULL), 200);
+    j = itu_json(out);
+    char *got = NULL;
+    size_t n = 0;
+    assert_int_equal(itu_read(&s2, s2.owner_key, ws2,
+                              json_string_value(json_object_get(j, "new_file_id")), NULL, &got, &n),
+                     200);
+    assert_int_equal(n, 3 * CS + 5);
+    assert_memory_equal(got, d, n);
+    free(got);
+    json_decref(j);
+    free(out);
+    assert_int_equal(itu_read(&s2, s2.owner_key, ws2, done_id, NULL, &got, &n), 200);
+    assert_int_equal(n, CS);
+    assert_memory_equal(got, e, CS);
+    free(got);
+    assert_int_equal(it_server_stop(&s2), 0);
+    it_server_cleanup(&s2);
+    free(d);
+    free(e);
+}
+
+static void test_limits(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", "/current/upload/limits/", NULL, NULL, 0,
+                             &out, NULL),
+                     200);
+    json_t *j = itu_json(out);
+    assert_int_equal(json_integer_value(json_object_get(j, "chunk_size_min")), CS);
+    assert_true(json_integer_value(json_object_get(j, "chunk_size")) >= CS);
+    assert_true(json_integer_value(json_object_get(j, "chunks")) > 0);
+    json_decref(j);
+    free(out);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", "/current/upload/limits/extensions/", NULL,
+                             NULL, 0, &out, NULL),
+                     200);
+    free(out);
+}
+
+static const char *batch_node(json_t *j, int index)
+{
+    json_t *res = json_object_get(j, "results");
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        json_t *e = json_array_get(res, i);
+        if (json_integer_value(json_object_get(e, "index")) == index)
+            return json_string_value(json_object_get(e, "node_id"));
+    }
+    return NULL;
+}
+
+static const char *batch_status(json_t *j, int index)
+{
+    json_t *res = json_object_get(j, "results");
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        json_t *e = json_array_get(res, i);
+        if (json_integer_value(json_object_get(e, "index")) == index)
+            return json_string_value(json_object_get(e, "status"));
+    }
+    return NULL;
+}
+
+static void test_batch(void **state)
+{
+    (void)state;
+    unsigned char *a = itu_bytes(1000, 41), *c = itu_bytes(77, 43);
+    size_t big_len = 4 * 1024 * 1024 + 1;
+    unsigned char *big = itu_bytes(big_len, 44);
+    char crc_a[FIO_CRC32C_HEX_SIZE], manifest[2048], *out = NULL;
+    fio_crc32c_hex(fio_crc32c(0, a, 1000), crc_a);
+    /* 0: good with crc32c; 1: empty file in sub/dir/ (folders created); 2: wrong crc; 3: part
+     * missing; 4: too large; 5: traversal in relative_path; 6: unicode name */
+    snprintf(manifest, sizeof(manifest),
+             "[{\"index\":0,\"filename\":\"a.txt\",\"hash_algo\":\"crc32c\",\"hash\":\"%s\"},"
+             "{\"index\":1,\"filename\":\"empty.bin\",\"relative_path\":\"sub/dir/\"},"
+             "{\"index\":2,\"filename\":\"bad.txt\",\"hash_algo\":\"crc32c\",\"hash\":\"00000000\"},"
+             "{\"index\":3,\"filename\":\"missing.txt\"},"
+             "{\"index\":4,\"filename\":\"big.bin\"},"
+             "{\"index\":5,\"filename\":\"x.txt\",\"relative_path\":\"../up/\"},"
+             "{\"index\":6,\"filename\":\"\u00e9t\u00e9 \u65e5\u672c.txt\",\"relative_path\":\"sub/\"}]",
+             crc_a);
+    struct itu_part parts[] = {
+        {"file_0", "a.txt", a, 1000},     {"file_1", "empty.bin", "", 0},
+        {"file_2", "bad.txt", c, 77},     {"file_4", "big.bin", big, big_len},
+        {"file_5", "x.txt", c, 5},        {"file_6", "u.txt", c, 77},
+    };
+    const char *f[] = {"instance_id", ws, "manifest", manifest, "folder_id", "root",
+                       "creator", "it-test", NULL};
+    assert_int_equal(itu_batch(&srv, srv.owner_key, f, parts, 6, 0, &out), 200);
+    json_t *j = itu_json(out);
+    assert_int_equal(json_integer_value(json_object_get(j, "count_total")), 7);
+    assert_int_equal(json_integer_value(json_object_get(j, "count_succeeded")), 3);
+    assert_int_equal(json_integer_value(json_object_get(j, "count_errored")), 4);
+    assert_true(json_is_true(json_object_get(j, "partial")));
+    assert_true(json_is_false(json_object_get(j, "all_failed")));
+    assert_string_equal(json_string_value(json_object_get(j, "creator")), "it-test");
+    assert_int_equal(json_array_size(json_object_get(j, "errors")), 4);
+    assert_non_null(json_string_value(json_object_get(j, "batch_id")));
+    assert_string_equal(batch_status(j, 2), "error");
+    assert_string_equal(batch_status(j, 3), "error");
+    assert_string_equal(batch_status(j, 4), "error");
+    assert_string_equal(batch_status(j, 5), "error");
+    check_read(batch_node(j, 0), a, 1000);
+    check_read(batch_node(j, 1), (const unsigned char *)"", 0);
+    check_read(batch_node(j, 6), c, 77);
+    /* the empty file sits in sub/dir/, the unicode one in sub/ (the same folder reused) */
+    char path[512], *o2 = NULL;
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", ws, batch_node(j, 1));
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL), 200);
+    json_t *d1 = itu_json(o2);
+    free(o2);
+    const char *dir = json_string_value(json_object_get(json_object_get(d1, "node"), "parent"));
+    assert_non_null(dir);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", ws, dir);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL), 200);
+    json_t *d2 = itu_json(o2);
+    free(o2);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(d2, "node"), "name")), "dir");
+    const char *sub = json_string_value(json_object_get(json_object_get(d2, "node"), "parent"));
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", ws, batch_node(j, 6));
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL), 200);
+    json_t *d3 = itu_json(o2);
+    free(o2);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(d3, "node"), "parent")), sub);
+    json_decref(d1);
+    json_decref(d2);
+    json_decref(d3);
+    json_decref(j);
+    free(out);
+
+    /* the manifest after the file parts, with sha256 (digest of the stored bytes) */
+    char sha[65];
+    {
+        unsigned char md[32];
+        unsigned int n = 0;
+        EVP_Digest(a, 1000, md, &n, EVP_sha256(), NULL);
+        for (int i = 0; i < 32; i++)
+            snprintf(sha + 2 * i, 3, "%02x", md[i]);
+    }
+    snprintf(manifest, sizeof(manifest),
+             "[{\"index\":0,\"filename\":\"late.txt\",\"hash_algo\":\"sha256\",\"hash\":\"%s\"}]", sha);
+    assert_int_equal(itu_batch(&srv, srv.owner_key, f, parts, 1, 1, &out), 200);
+    j = itu_json(out);
+    assert_int_equal(json_integer_value(json_object_get(j, "count_succeeded")), 1);
+    check_read(batch_node(j, 0), a, 1000);
+    json_decref(j);
+    free(out);
+
+    /* all failed is still a 200 */
+    snprintf(manifest, sizeof(manifest), "[{\"index\":0,\"filename\":\"a.txt\",\"hash_algo\":\"crc32c\",\"hash\":\"00000000\"}]");
+    assert_int_equal(itu_batch(&srv, srv.owner_key, f, parts, 1, 0, &out), 200);
+    j = itu_json(out);
+    assert_true(json_is_true(json_object_get(j, "all_failed")));
+    assert_true(json_is_false(json_object_get(j, "partial")));
+    json_decref(j);
+    free(out);
+
+    /* anonymous: 401 / 10011; a bad manifest or an outsider: the whole request fails */
+    assert_int_equal(itu_batch(&srv, NULL, f, parts, 1, 0, &out), 401);
+    assert_int_equal(itu_code(out), 10011);
+    free(out);
+    const char *bad[] = {"instance_id", ws, "manifest", "{\"index\":0}", NULL};
+    assert_int_equal(itu_batch(&srv, srv.owner_key, bad, parts, 1, 0, &out), 400);
+    free(out);
+    char tok[256];
+    it_new_user(&srv, tok, sizeof(tok), NULL);
+    assert_int_equal(itu_batch(&srv, tok, f, parts, 1, 0, &out), 403);
+    free(out);
+    free(a);
+    free(c);
+    free(big);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_single_request),
+        cmocka_unit_test(test_chunked_boundaries),
+        cmocka_unit_test(test_short_chunk_and_size_mismatch),
+        cmocka_unit_test(test_crc_rules),
+        cmocka_unit_test(test_fourth_chunk_in_flight_refused),
+        cmocka_unit_test(test_cancel_and_list),
+        cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_update_versions_restore),
+        cmocka_unit_test(test_other_user_refused),
+        cmocka_unit_test(test_restart_resumes),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_batch),
+    };
+    if (argc == 2)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
