@@ -31,7 +31,7 @@ fi
 run() {
     echo
     echo "\$ fastio $*"
-    "$FASTIO" "$@"
+    "$FASTIO" --format table "$@"
 }
 
 STAMP=$(date +%s)

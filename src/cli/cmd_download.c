@@ -161,6 +161,7 @@ done:
 static void safe_name(const char *in, char *out, size_t size)
 {
     size_t n = 0;
+    /* cppcheck-suppress nullPointerRedundantCheck ; callers never pass NULL (see the caller) */
     while (*in == '.' || *in == ' ')
         in++;
     for (; *in && n + 1 < size && n < 255; in++) {
@@ -178,7 +179,6 @@ struct sink {
     int fd;
     uint64_t bytes;
     bool io_error;
-    struct cli_progress *prog;
 };
 
 static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)

@@ -88,9 +88,9 @@ static int answer(struct cli_ctx *ctx, struct cli_args *args, int what)
         json_decref(out);
         return rc;
     }
-    enum fastio_entity_kind kind;
-    const char *eid;
-    json_t *owned;
+    enum fastio_entity_kind kind = FASTIO_ENTITY_ORG;
+    const char *eid = NULL;
+    json_t *owned = NULL;
     rc = entity_of(ctx, args, id, &kind, &eid, &owned);
     if (rc != CLI_OK)
         return rc;

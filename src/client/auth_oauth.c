@@ -157,21 +157,23 @@ enum fastio_status fio_oauth_decode(const char *body, size_t len, long http_stat
 
 /* ---- token calls ------------------------------------------------------------------------------- */
 
+/* Wipe a secret string before freeing it. */
+static void wipe_free(char *p)
+{
+    if (p != NULL) {
+        explicit_bzero(p, strlen(p));
+        free(p);
+    }
+}
+
 FASTIO_API void fastio_oauth_tokens_release(struct fastio_oauth_tokens *t)
 {
-    char **fields[4];
     if (t == NULL)
         return;
-    fields[0] = &t->access_token;
-    fields[1] = &t->token_type;
-    fields[2] = &t->refresh_token;
-    fields[3] = &t->scope;
-    for (size_t i = 0; i < 4; i++) {
-        if (*fields[i] != NULL) {
-            explicit_bzero(*fields[i], strlen(*fields[i]));
-            free(*fields[i]);
-        }
-    }
+    wipe_free(t->access_token);
+    wipe_free(t->token_type);
+    wipe_free(t->refresh_token);
+    wipe_free(t->scope);
     memset(t, 0, sizeof(*t));
 }
 

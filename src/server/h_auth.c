@@ -136,8 +136,10 @@ int auth_resolve_bearer(struct db_conn *db, const char *token, struct caller *ou
         fio_strlcpy(out->email, db_col_text(st, 1), sizeof(out->email));
         out->via_api_key = key;
         out->via_oauth = oauth;
-        fio_strlcpy(oauth ? out->oauth_session : out->key_id, db_col_text(st, 2),
-                    oauth ? sizeof(out->oauth_session) : sizeof(out->key_id));
+        if (oauth)
+            fio_strlcpy(out->oauth_session, db_col_text(st, 2), sizeof(out->oauth_session));
+        else
+            fio_strlcpy(out->key_id, db_col_text(st, 2), sizeof(out->key_id));
         rc = 0;
     }
     sqlite3_reset(st);

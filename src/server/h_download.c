@@ -259,10 +259,12 @@ int h_dl_read(struct req *r)
         if (len == 0) {
             close(fd);
             resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-        } else /* MHD owns fd from here (sendfile where it can) */
+        } else {
+            /* MHD owns fd from here (sendfile where it can); on failure it is still ours */
             resp = MHD_create_response_from_fd_at_offset64(len, fd, (uint64_t)(rr == 1 ? a : 0));
-        if (!resp && len)
-            close(fd);
+            if (!resp)
+                close(fd);
+        }
         r->status_ok = rr == 1 ? 206 : 200;
         r->bytes_out = (size_t)len;
         snprintf(cr, sizeof(cr), "bytes %lld-%lld/%lld", (long long)a, (long long)b,

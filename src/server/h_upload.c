@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -817,7 +818,7 @@ int h_up_chunk(struct req *r)
     if (fcrc && ses.file_crc32c[0] && strcasecmp(fcrc, ses.file_crc32c) != 0)
         return req_fail(r, 409, API_ERR_CRC_CONFLICT, "A different file_crc32c (%s) is already set",
                         ses.file_crc32c);
-    int64_t off;
+    int64_t off = 0;
     if (chunk_geometry(r, &ses, order, size, &off) != 0)
         return -1;
     bool raw = strncasecmp(r->content_type, "application/octet-stream", 24) == 0;
@@ -930,7 +931,8 @@ static void wait_for_change(struct req *r, const char *id, const char *status, l
             strcmp(now.status, status) != 0 || strcmp(now.status, "stored") == 0 ||
             strstr(now.status, "failed"))
             return;
-        usleep(100000);
+        struct timespec step = {0, 100 * 1000 * 1000};
+        nanosleep(&step, NULL);
     }
 }
 
@@ -1180,8 +1182,9 @@ int h_up_limits(struct req *r)
     json_t *v;
     json_object_foreach(o, k, v)
     {
-        if (rc == 0)
-            rc = req_set(r, k, json_incref(v));
+        rc = req_set(r, k, json_incref(v));
+        if (rc != 0)
+            break;
     }
     json_decref(o);
     return rc;

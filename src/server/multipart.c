@@ -193,6 +193,7 @@ static enum mp_status disposition(struct mp_parser *p, const char *v, const char
 {
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
+    /* cppcheck-suppress knownConditionTrueFalse ; false positive: v may have reached end */
     if ((size_t)(end - v) < 9 || strncasecmp(v, "form-data", 9) != 0)
         return fail(p, MP_ERR_SYNTAX, "a part's Content-Disposition is not form-data");
     v += 9;
