@@ -25,9 +25,10 @@ for tool in curl jq gcc cmake; do command -v $tool >/dev/null || { echo "bench: 
 
 B="$ROOT/build-bench"
 echo "== building Release into build-bench/" >&2
-# -Wno-error=maybe-uninitialized: some in-progress files trip that -O2-only warning.
+# -Wno-error: a benchmark build must not be blocked by another work-in-progress warning (the
+# warnings gate is the test build, which keeps -Werror).
 cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DFASTIO_TESTS=OFF \
-    -DCMAKE_C_FLAGS="-Wno-error=maybe-uninitialized" >/dev/null
+    -DCMAKE_C_FLAGS="-Wno-error" >/dev/null
 cmake --build "$B" -j2 --target fastio_cli fastio_server >/dev/null
 gcc -O2 -Wall -Wextra -Werror -o "$B/tcpcopy" bench/tcpcopy.c
 gcc -O2 -Wall -Wextra -Werror -pthread -o "$B/delayproxy" bench/delayproxy.c

@@ -19,6 +19,7 @@
     X(UPLOAD_CHUNK_DELETE, DELETE, QUERY, BEARER, SAFE, "/upload/{}/chunk/", "")                   \
     X(UPLOAD_LIMITS, GET, QUERY, BEARER, SAFE, "/upload/limits/", "")                              \
     X(UPLOAD_EXTENSIONS, GET, QUERY, BEARER, SAFE, "/upload/limits/extensions/", "")               \
+    X(UPLOAD_BATCH, POST, QUERY, BEARER, UNSAFE, "/upload/batch/", "") /* bytes (multipart) */      \
     /* downloads and versions: api §4.2, §6 */                                                     \
     X(STORAGE_REQUEST_READ, GET, QUERY, BEARER, SAFE, "/workspace/{}/storage/{}/requestread/",     \
       "token")                                                                                     \

@@ -75,6 +75,11 @@ struct fastio_transfer_config {
     long progress_interval_ms;   /* 0 = 100 */
     fastio_transfer_progress_fn progress; /* optional */
     void *progress_userdata;
+    /* Small files (up to min(single_max, 4 MiB), no lock token, no file_id) of one run that go
+     * to the same workspace folder are packed into batch requests (POST /upload/batch/, api
+     * §5.6: at most 200 files and 100 MiB each, a CRC-32C per entry); an entry the server
+     * refuses is retried alone through the single-request flow. true = never batch. */
+    bool no_batch;
 };
 
 /* Fill cfg with zeros, i.e. the defaults above. */
@@ -115,6 +120,13 @@ struct fastio_download_spec {
     const char *name;        /* local file name; NULL = the node's name. Either is sanitized:
                                 path separators, "..", control characters and the like are
                                 replaced so the result is a single safe component. */
+    const char *version_id;  /* fetch this version of the file (api §6 version_id) instead of
+                                the current one: same ranges, resume and checks, against the
+                                version's own size and hash; NULL = current */
+    bool zip;                /* node is a folder: stream the server's zip of it (GET .../zip/,
+                                api §6) into "<name>.partial", then rename; no Range, no resume
+                                (an interrupted zip starts over). NULL name = the folder's name
+                                + ".zip" (for "root": the workspace argument + ".zip") */
 };
 
 /* Queue a job; nothing is sent before fastio_transfer_run(). Strings are copied. *job (may be
@@ -158,6 +170,8 @@ struct fastio_transfer_job_info {
     bool started;         /* began in this run (or finished in an earlier one) */
     bool ended;           /* finished in this run or an earlier one, successfully or not */
     bool succeeded;
+    unsigned batch;       /* uploads: the batch request (1, 2, ... in the engine's order) that
+                             stored the file; 0 = it went alone */
 };
 /* OK, or INVALID for an unknown job (info zeroed). */
 FASTIO_API FASTIO_NODISCARD enum fastio_status

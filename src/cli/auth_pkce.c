@@ -9,10 +9,9 @@
  * browser ended on) is read from stdin. The code is exchanged (fastio_oauth_token_exchange) and
  * the access token, refresh token and expiry are stored under the profile, auth_method "pkce".
  *
- * Refresh: commands of a PKCE profile run with a fastio_token_store wrapped by a provider that
- * serialises refreshes between processes: when the token is due (or was rejected with 401) it
- * takes an flock on credentials.json.lock, re-reads the file, and refreshes only when no other
- * process already did; the rotated tokens are written back (atomically) while the lock is held.
+ * Refresh: commands of a PKCE profile run with libfastio's fastio_profile_tokens (see
+ * fastio/credentials.h), which serialises refreshes between processes with an flock on
+ * credentials.json.lock and writes the rotated tokens back atomically under it.
  * No token is ever printed or put on a command line. */
 #include "cli.h"
 
@@ -21,7 +20,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,200 +39,40 @@
 #define CODE_MAX 1024
 #define REQ_MAX 8192
 
-/* ---- the self-refreshing token ---------------------------------------------------------------- */
-
-struct cli_tokens {
-    pthread_mutex_t mu;
-    struct cli_ctx *ctx;
-    struct fastio_token_store *store;
-    long long expires_at; /* wall seconds of the store's access token; 0 = unknown */
-    int lock_fd;          /* >= 0 while this process holds the credentials lock */
-    fastio_log_fn log;
-};
-
-static void set_err(struct fastio_error *err, enum fastio_status st, const char *msg)
-{
-    if (!err)
-        return;
-    fastio_error_clear(err);
-    err->status = st;
-    fio_strlcpy(err->message, msg, sizeof(err->message));
-}
-
-/* persist callback of the store: write the rotated tokens into the profile. */
-static enum fastio_status tokens_persist(void *userdata, const struct fastio_oauth_tokens *tok,
-                                         int64_t expires_at, struct fastio_error *err)
-{
-    struct cli_tokens *t = userdata;
-    struct cli_ctx *ctx = t->ctx;
-    bool mine = t->lock_fd < 0;
-    int fd = mine ? cli_credentials_lock(ctx, LOCK_WAIT_MS) : t->lock_fd;
-    if (mine && fd < 0) {
-        set_err(err, FASTIO_IO, "cannot lock the credentials file");
-        return FASTIO_IO;
-    }
-    enum fastio_status st = FASTIO_IO;
-    json_t *root = NULL;
-    if (cli_credentials_load_all(ctx, &root) != CLI_OK)
-        goto out;
-    json_t *profiles = json_object_get(root, "profiles");
-    if (!json_is_object(profiles)) {
-        profiles = json_object();
-        if (!profiles || json_object_set_new(root, "profiles", profiles) != 0)
-            goto oom;
-    }
-    json_t *p = json_object_get(profiles, ctx->profile);
-    if (!json_is_object(p)) {
-        p = json_pack("{s:s}", "auth_method", "pkce");
-        if (!p || json_object_set_new(profiles, ctx->profile, p) != 0)
-            goto oom;
-    }
-    if (json_object_set_new(p, "token", json_string(tok->access_token)) != 0 ||
-        (tok->refresh_token &&
-         json_object_set_new(p, "refresh_token", json_string(tok->refresh_token)) != 0) ||
-        (expires_at > 0 && json_object_set_new(p, "expires_at", json_integer(expires_at)) != 0))
-        goto oom;
-    if (cli_credentials_save_all(ctx, root) != CLI_OK)
-        goto out;
-    t->expires_at = expires_at;
-    st = FASTIO_OK;
-    goto out;
-oom:
-    st = FASTIO_NOMEM;
-out:
-    if (st != FASTIO_OK)
-        set_err(err, st, "cannot save the refreshed tokens in credentials.json");
-    json_decref(root);
-    if (mine)
-        cli_credentials_unlock(fd);
-    return st;
-}
-
-static struct fastio_token_store *store_new(struct cli_tokens *t, const char *access,
-                                            const char *refresh, long long expires_at,
-                                            struct fastio_error *err)
-{
-    struct fastio_token_store_config sc;
-    memset(&sc, 0, sizeof(sc));
-    sc.base_url = t->ctx->api_base;
-    sc.client_id = CLI_OAUTH_CLIENT_ID;
-    sc.access_token = access;
-    sc.refresh_token = refresh;
-    sc.expires_at = expires_at;
-    sc.refresh_skew_s = REFRESH_SKEW_S;
-    sc.persist = tokens_persist;
-    sc.persist_userdata = t;
-    sc.log = t->log;
-    return fastio_token_store_new(&sc, err);
-}
-
-static bool due(long long expires_at)
-{
-    return expires_at > 0 && expires_at - (long long)time(NULL) <= REFRESH_SKEW_S;
-}
-
-/* The fastio_token_fn of the CLI: see the file comment. */
-static enum fastio_status tokens_provider(void *userdata, const char *rejected, char *buf,
-                                          size_t size, struct fastio_error *err)
-{
-    struct cli_tokens *t = userdata;
-    pthread_mutex_lock(&t->mu);
-    if (!rejected && !due(t->expires_at)) {
-        enum fastio_status st = fastio_token_store_provider(t->store, NULL, buf, size, err);
-        pthread_mutex_unlock(&t->mu);
-        return st;
-    }
-    struct fastio_oauth_tokens cur;
-    memset(&cur, 0, sizeof(cur));
-    enum fastio_status st = fastio_token_store_snapshot(t->store, &cur, err);
-    if (st != FASTIO_OK) {
-        pthread_mutex_unlock(&t->mu);
-        return st;
-    }
-    /* Another process may have refreshed already: look at the file under the lock. */
-    t->lock_fd = cli_credentials_lock(t->ctx, LOCK_WAIT_MS);
-    if (t->lock_fd >= 0) {
-        json_t *p = NULL;
-        if (cli_credentials_load(t->ctx, t->ctx->profile, &p) == CLI_OK && p) {
-            const char *ft = json_string_value(json_object_get(p, "token"));
-            const char *fr = json_string_value(json_object_get(p, "refresh_token"));
-            json_t *fe = json_object_get(p, "expires_at");
-            long long fexp = json_is_integer(fe) ? json_integer_value(fe) : 0;
-            /* A different refresh token in the file means another process rotated ours:
-             * ours is spent (using it would revoke the session), so adopt the file's. The
-             * store then refreshes again only if the adopted token is due or was rejected. */
-            if (ft && fr && (!cur.refresh_token || strcmp(fr, cur.refresh_token) != 0)) {
-                struct fastio_error e2;
-                struct fastio_token_store *ns = store_new(t, ft, fr, fexp, &e2);
-                if (ns) {
-                    fastio_token_store_free(t->store);
-                    t->store = ns;
-                    t->expires_at = fexp;
-                }
-            }
-        }
-        json_decref(p);
-    }
-    st = fastio_token_store_provider(t->store, rejected, buf, size, err);
-    cli_credentials_unlock(t->lock_fd);
-    t->lock_fd = -1;
-    fastio_oauth_tokens_release(&cur);
-    pthread_mutex_unlock(&t->mu);
-    return st;
-}
+/* ---- the self-refreshing token (fastio_profile_tokens, fastio/credentials.h) --------------- */
 
 int cli_tokens_install(struct cli_ctx *ctx, struct fastio_config *cfg)
 {
     if (!ctx->refresh_token || ctx->token_source != TOK_PROFILE || !ctx->token)
         return CLI_OK;
-    struct cli_tokens *t = calloc(1, sizeof(*t));
-    if (!t) {
-        cli_errorf(ctx, "out of memory");
-        return CLI_ERR;
-    }
-    if (pthread_mutex_init(&t->mu, NULL) != 0) {
-        free(t);
-        cli_errorf(ctx, "cannot create a mutex");
-        return CLI_ERR;
-    }
-    t->ctx = ctx;
-    t->lock_fd = -1;
-    t->log = cfg->log;
-    t->expires_at = ctx->token_expires_at;
+    struct fastio_profile_tokens_config tc;
+    memset(&tc, 0, sizeof(tc));
+    tc.profile = ctx->profile;
+    tc.base_url = ctx->api_base;
+    tc.client_id = CLI_OAUTH_CLIENT_ID;
+    tc.access_token = ctx->token;
+    tc.refresh_token = ctx->refresh_token;
+    tc.expires_at = ctx->token_expires_at;
+    tc.refresh_skew_s = REFRESH_SKEW_S;
+    tc.lock_timeout_ms = LOCK_WAIT_MS;
+    tc.log = cfg->log;
+    tc.log_userdata = cfg->log_userdata;
     struct fastio_error err;
     fastio_error_clear(&err);
-    t->store = store_new(t, ctx->token, ctx->refresh_token, ctx->token_expires_at, &err);
-    if (!t->store) {
-        pthread_mutex_destroy(&t->mu);
-        free(t);
+    ctx->tokens = fastio_profile_tokens_new(&tc, &err);
+    if (!ctx->tokens) {
         cli_print_api_error(ctx, &err);
         return CLI_ERR;
     }
-    ctx->tokens = t;
-    cfg->token_provider = tokens_provider;
-    cfg->token_provider_userdata = t;
+    cfg->token_provider = fastio_profile_tokens_provider;
+    cfg->token_provider_userdata = ctx->tokens;
     return CLI_OK;
 }
 
 bool cli_tokens_snapshot(struct cli_ctx *ctx, struct fastio_oauth_tokens *out)
 {
-    struct fastio_error err;
     memset(out, 0, sizeof(*out));
-    if (!ctx->tokens)
-        return false;
-    pthread_mutex_lock(&ctx->tokens->mu);
-    bool ok = fastio_token_store_snapshot(ctx->tokens->store, out, &err) == FASTIO_OK;
-    pthread_mutex_unlock(&ctx->tokens->mu);
-    return ok;
-}
-
-void cli_tokens_free(struct cli_tokens *t)
-{
-    if (!t)
-        return;
-    fastio_token_store_free(t->store);
-    pthread_mutex_destroy(&t->mu);
-    free(t);
+    return ctx->tokens && fastio_profile_tokens_snapshot(ctx->tokens, out, NULL) == FASTIO_OK;
 }
 
 /* ---- the browser ------------------------------------------------------------------------------ */
@@ -665,11 +503,7 @@ int cli_auth_login_pkce(struct cli_ctx *ctx, struct cli_args *args)
         cli_errorf(ctx, "out of memory");
         goto done;
     }
-    int lk = cli_credentials_lock(ctx, LOCK_WAIT_MS);
-    if (lk < 0)
-        goto done;
-    rc = cli_credentials_store(ctx, ctx->profile, creds);
-    cli_credentials_unlock(lk);
+    rc = cli_credentials_store(ctx, ctx->profile, creds); /* under the credentials lock */
     if (rc != CLI_OK)
         goto done;
     if (ctx->base_source == BASE_FLAG) {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <fastio/credentials.h>
 #include <fastio/fastio.h>
 
 /* Exit codes (api §11.1): 0 ok, 1 any API/network/local error, 2 usage error. */
@@ -144,17 +145,23 @@ int cli_lock_run(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args
 
 /* ---- per-invocation state -------------------------------------------------------------------- */
 
-/* Where the bearer token came from (auth status reports it). */
+/* Where the bearer token and the API base came from (auth status reports it): the library's
+ * enums (fastio/credentials.h) under the CLI's short names. */
 enum cli_token_source {
-    TOK_NONE,
-    TOK_FLAG,
-    TOK_ENV_TOKEN,
-    TOK_ENV_API_KEY,
-    TOK_PROFILE,
-    TOK_LOCAL_KEY
+    TOK_NONE = FASTIO_TOKEN_SOURCE_NONE,
+    TOK_FLAG = FASTIO_TOKEN_SOURCE_EXPLICIT,
+    TOK_ENV_TOKEN = FASTIO_TOKEN_SOURCE_ENV_TOKEN,
+    TOK_ENV_API_KEY = FASTIO_TOKEN_SOURCE_ENV_API_KEY,
+    TOK_PROFILE = FASTIO_TOKEN_SOURCE_PROFILE,
+    TOK_LOCAL_KEY = FASTIO_TOKEN_SOURCE_LOCAL_KEY
 };
 
-enum cli_base_source { BASE_DEFAULT, BASE_FLAG, BASE_ENV, BASE_PROFILE };
+enum cli_base_source {
+    BASE_DEFAULT = FASTIO_BASE_SOURCE_DEFAULT,
+    BASE_FLAG = FASTIO_BASE_SOURCE_EXPLICIT,
+    BASE_ENV = FASTIO_BASE_SOURCE_ENV,
+    BASE_PROFILE = FASTIO_BASE_SOURCE_PROFILE
+};
 
 #define CLI_LOCAL_BASE "http://127.0.0.1:8787/current"
 
@@ -179,7 +186,7 @@ struct cli_ctx {
     long long token_expires_at; /* 0 = unknown / never */
     char *refresh_token;        /* stored PKCE refresh token (profile only); NULL = none */
     char *auth_method;          /* stored auth_method of the profile ("pkce", "basic", ...) */
-    struct cli_tokens *tokens;  /* auth_pkce.c: self-refreshing token of a PKCE profile */
+    struct fastio_profile_tokens *tokens; /* self-refreshing token of a PKCE profile */
 
     const char *what; /* "workspace info": prefix of error messages */
     struct fastio_client *client;
@@ -264,33 +271,22 @@ void cli_note(const struct cli_ctx *ctx, const char *fmt, ...)
 /* ---- config.c ----------------------------------------------------------------------------------
  */
 
-/* Resolve the profile, API base and token (api §2.6 plus the local-server key). CLI_OK, or
- * CLI_ERR when a config file is unreadable / malformed (printed). */
+/* Thin wrappers over fastio/credentials.h that print failures the CLI's way.
+ * Resolve the profile, API base and token (fastio_credentials_resolve, with the local-server
+ * key; a group/world-readable credentials.json is read with a warning). CLI_OK, or CLI_ERR when
+ * a config file is unreadable / malformed (printed). */
 int cli_config_resolve(struct cli_ctx *ctx);
 void cli_config_release(struct cli_ctx *ctx);
 /* Replace the credentials of a profile with `creds` (borrowed; a JSON object), NULL removes
- * the profile. Written atomically, mode 0600 in a 0700 directory. CLI_OK / CLI_ERR (printed). */
+ * the profile; under the credentials lock (do not hold it). CLI_OK / CLI_ERR (printed). */
 int cli_credentials_store(struct cli_ctx *ctx, const char *profile, json_t *creds);
 /* Set profiles.<profile>.api_base in config.json (atomic, 0600). CLI_OK / CLI_ERR (printed). */
 int cli_config_set_api_base(struct cli_ctx *ctx, const char *profile, const char *api_base);
-/* Path of credentials.json / config.json / the local server key into out. false if unknown. */
-bool cli_credentials_path(char *out, size_t size);
-bool cli_config_path(char *out, size_t size);
-bool cli_local_key_path(char *out, size_t size);
-const char *cli_token_source_name(enum cli_token_source s);
-
-/* Exclusive flock on credentials.json.lock beside credentials.json, waiting at most
- * timeout_ms. Returns the lock fd (>= 0) or -1 (printed). Release with cli_credentials_unlock. */
-int cli_credentials_lock(struct cli_ctx *ctx, long timeout_ms);
-void cli_credentials_unlock(int fd);
-/* A copy of profiles.<profile> of credentials.json (NULL when absent). CLI_OK / CLI_ERR. */
-int cli_credentials_load(struct cli_ctx *ctx, const char *profile, json_t **out);
 /* config.json as an object ({} when absent) and writing it back (atomic, 0600). */
 int cli_config_load(struct cli_ctx *ctx, json_t **out);
 int cli_config_save(struct cli_ctx *ctx, json_t *root);
-/* The whole credentials.json ({} when absent); writing it back. */
+/* The whole credentials.json ({} when absent). */
 int cli_credentials_load_all(struct cli_ctx *ctx, json_t **out);
-int cli_credentials_save_all(struct cli_ctx *ctx, json_t *root);
 
 /* ---- auth_pkce.c: browser login and the self-refreshing token ----------------------------------
  */
@@ -298,9 +294,9 @@ int cli_credentials_save_all(struct cli_ctx *ctx, json_t *root);
 #define CLI_OAUTH_CLIENT_ID "fastio-cli"
 /* "auth login" without --email: PKCE with a loopback listener, or the paste flow. */
 int cli_auth_login_pkce(struct cli_ctx *ctx, struct cli_args *args);
-/* Install the token store of a PKCE profile into cfg (token_provider). CLI_OK / CLI_ERR. */
+/* Install the self-refreshing token of a PKCE profile (fastio_profile_tokens) into cfg.
+ * CLI_OK / CLI_ERR. */
 int cli_tokens_install(struct cli_ctx *ctx, struct fastio_config *cfg);
-void cli_tokens_free(struct cli_tokens *t);
 /* The current tokens of a PKCE profile (OWNED; fastio_oauth_tokens_release). false = none. */
 bool cli_tokens_snapshot(struct cli_ctx *ctx, struct fastio_oauth_tokens *out);
 

@@ -256,7 +256,8 @@ static int auth_status(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
              ? json_object_set_new(out, "auth_method", json_string(ctx->auth_method))
              : copy_field(out, "auth_method", user, "auth_method")) != 0 ||
         json_object_set_new(out, "token_source",
-                            json_string(cli_token_source_name(ctx->token_source))) != 0 ||
+                            json_string(fastio_token_source_name(
+                                (enum fastio_token_source)ctx->token_source))) != 0 ||
         json_object_set_new(out, "token_origin", json_string(ctx->token_origin)) != 0 ||
         json_object_set_new(out, "profile", json_string(ctx->profile)) != 0 ||
         json_object_set_new(out, "api_base", json_string(ctx->api_base)) != 0)

@@ -271,9 +271,9 @@ static int cfg_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_a
         goto done;
     }
     char path[4096];
-    if (cli_config_path(path, sizeof(path)))
+    if (fastio_cred_path(FASTIO_FILE_CONFIG, false, path, sizeof(path)))
         json_object_set_new(s, "config_file", json_string(path));
-    if (cli_credentials_path(path, sizeof(path)))
+    if (fastio_cred_path(FASTIO_FILE_CREDENTIALS, false, path, sizeof(path)))
         json_object_set_new(s, "credentials_file", json_string(path));
     rc = cli_print(ctx, s, NULL);
 done:
@@ -291,7 +291,6 @@ static int cfg_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli
     if (load_both(ctx, &cfg, &creds) != CLI_OK)
         return CLI_ERR;
     int rc = CLI_ERR;
-    int lk = -1;
     if (!known(cfg, creds, name)) {
         cli_errorf(ctx, "no profile '%s'", name);
         goto done;
@@ -303,19 +302,14 @@ static int cfg_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli
     rc = cli_config_save(ctx, cfg);
     if (rc != CLI_OK)
         goto done;
-    /* credentials: under the refresh lock, re-read so a concurrent refresh is not undone */
-    lk = cli_credentials_lock(ctx, 30000);
-    if (lk < 0) {
-        rc = CLI_ERR;
-        goto done;
-    }
+    /* credentials: under the refresh lock (taken by the library), re-read so a concurrent
+     * refresh is not undone */
     rc = cli_credentials_store(ctx, name, NULL);
     if (rc != CLI_OK)
         goto done;
     out = json_pack("{s:s, s:b}", "deleted", name, "was_default", was_default);
     rc = out ? cli_print(ctx, out, NULL) : oom(ctx);
 done:
-    cli_credentials_unlock(lk);
     json_decref(out);
     json_decref(cfg);
     json_decref(creds);

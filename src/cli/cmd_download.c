@@ -1,20 +1,13 @@
-/* cmd_download.c - the "download" group (files and batches through the transfer engine: ranged,
- * resumable .partial files, size and CRC-32C checked, atomic rename) and the "files versions" /
- * "files version-restore" rows. An old version (--version) is fetched with a read token
- * (GET requestread/ then read/?token=, api §6) in one plain stream written the same safe way:
- * a .partial file inside the destination directory, renamed into place when complete. */
+/* cmd_download.c - the "download" group through the transfer engine (files, batches, one
+ * version of a file, a folder's zip: .partial files inside the destination directory, renamed
+ * into place when complete; files ranged, resumable, size and CRC-32C checked) and the
+ * "files versions" / "files version-restore" rows. */
 #include "cmd_transfer.h"
 
-#include <curl/curl.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include "buf.h"
 
 /* Split -o PATH into an existing directory and a file name (NULL = the node's name). */
 static int split_output(struct cli_ctx *ctx, const char *out, char *dir, size_t dsize,
@@ -84,9 +77,9 @@ static int report(struct cli_ctx *ctx, json_t *files, size_t ok_n, size_t fail_n
     return fail_n == 0 && !cancelled ? CLI_OK : CLI_ERR;
 }
 
-/* Download nodes into dir through the engine; name applies to a single node. */
+/* Download nodes into dir through the engine; name, version and zip apply to a single node. */
 static int engine_download(struct cli_ctx *ctx, const char *ws, const char *const *nodes, size_t n,
-                           const char *dir, const char *name)
+                           const char *dir, const char *name, const char *version, bool zip)
 {
     int rc = cli_connect(ctx, FASTIO_EP_STORAGE_READ, true);
     if (rc != CLI_OK)
@@ -102,8 +95,12 @@ static int engine_download(struct cli_ctx *ctx, const char *ws, const char *cons
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        struct fastio_download_spec spec = {
-            .workspace = ws, .node = nodes[i], .dest_dir = dir, .name = name};
+        struct fastio_download_spec spec = {.workspace = ws,
+                                            .node = nodes[i],
+                                            .dest_dir = dir,
+                                            .name = name,
+                                            .version_id = version,
+                                            .zip = zip};
         struct fastio_error err;
         if (fastio_transfer_add_download(t, &spec, &jobs[i], &err) != FASTIO_OK) {
             cli_print_api_error(ctx, &err);
@@ -127,6 +124,10 @@ static int engine_download(struct cli_ctx *ctx, const char *ws, const char *cons
             memset(&ji, 0, sizeof(ji));
         json_t *o = json_pack("{s:s, s:s}", "node_id", nodes[i], "status",
                               js == FASTIO_OK ? "stored" : "failed");
+        if (o && version && json_object_set_new(o, "version_id", json_string(version)) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
         if (!o || json_array_append_new(files, o) != 0) {
             fastio_free(path);
             cli_errorf(ctx, "out of memory");
@@ -154,182 +155,6 @@ done:
     return rc;
 }
 
-/* ---- one version by read token ---------------------------------------------------------------- */
-
-/* One safe local name component: separators and control characters become '_', leading dots
- * and spaces go; "download" when nothing is left. */
-static void safe_name(const char *in, char *out, size_t size)
-{
-    size_t n = 0;
-    /* cppcheck-suppress nullPointerRedundantCheck ; callers never pass NULL (see the caller) */
-    while (*in == '.' || *in == ' ')
-        in++;
-    for (; *in && n + 1 < size && n < 255; in++) {
-        unsigned char c = (unsigned char)*in;
-        out[n++] = (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':') ? '_' : (char)c;
-    }
-    while (n > 0 && (out[n - 1] == '.' || out[n - 1] == ' '))
-        n--;
-    out[n] = '\0';
-    if (n == 0)
-        snprintf(out, size, "download");
-}
-
-struct sink {
-    int fd;
-    uint64_t bytes;
-    bool io_error;
-};
-
-static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
-{
-    struct sink *s = userdata;
-    size_t n = size * nmemb, off = 0;
-    while (off < n) {
-        ssize_t w = write(s->fd, data + off, n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            s->io_error = true;
-            return 0;
-        }
-        off += (size_t)w;
-    }
-    s->bytes += n;
-    return n;
-}
-
-static int version_download(struct cli_ctx *ctx, const char *ws, const char *node,
-                            const char *version, const char *dir, const char *name)
-{
-    int rc = cli_connect(ctx, FASTIO_EP_STORAGE_REQUEST_READ, true);
-    if (rc != CLI_OK)
-        return rc;
-    rc = CLI_ERR;
-    json_t *resp = NULL, *details = NULL, *files = NULL;
-    char *url = NULL, *e_ws = NULL, *e_node = NULL, *e_tok = NULL;
-    CURL *easy = NULL;
-    int dfd = -1, fd = -1;
-    char local[256], partial[300] = "";
-    struct cli_request req;
-    memset(&req, 0, sizeof(req));
-    req.path[0] = ws;
-    req.path[1] = node;
-    req.n_path = 2;
-    if (!cli_request_add(&req, "version_id", version) ||
-        cli_call(ctx, FASTIO_EP_STORAGE_REQUEST_READ, &req, &resp) != CLI_OK)
-        goto done;
-    const char *token = json_string_value(json_object_get(resp, "token"));
-    if (!token) {
-        cli_errorf(ctx, "unexpected response: no read token");
-        goto done;
-    }
-    if (!name) {
-        struct fastio_error err;
-        fastio_error_clear(&err);
-        if (fastio_storage_details(ctx->client, ws, node, &details, &err) != FASTIO_OK) {
-            cli_print_api_error(ctx, &err);
-            goto done;
-        }
-        name = json_string_value(json_object_get(details, "name"));
-        if (!name)
-            name = node;
-    }
-    safe_name(name, local, sizeof(local));
-    snprintf(partial, sizeof(partial), ".%s.partial", local);
-
-    easy = curl_easy_init();
-    if (!easy) {
-        cli_errorf(ctx, "cannot initialise libcurl");
-        goto done;
-    }
-    e_ws = curl_easy_escape(easy, ws, 0);
-    e_node = curl_easy_escape(easy, node, 0);
-    e_tok = curl_easy_escape(easy, token, 0);
-    struct fio_buf u;
-    fio_buf_init(&u, 0);
-    if (!e_ws || !e_node || !e_tok || !fio_buf_append_str(&u, ctx->api_base) ||
-        !fio_buf_append_str(&u, "/workspace/") || !fio_buf_append_str(&u, e_ws) ||
-        !fio_buf_append_str(&u, "/storage/") || !fio_buf_append_str(&u, e_node) ||
-        !fio_buf_append_str(&u, "/read/?token=") || !fio_buf_append_str(&u, e_tok)) {
-        fio_buf_release(&u);
-        cli_errorf(ctx, "out of memory");
-        goto done;
-    }
-    url = u.data;
-
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0)
-        fd = openat(dfd, partial, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        cli_errorf(ctx, "cannot write in '%s': %s", dir, strerror(errno));
-        partial[0] = '\0';
-        goto done;
-    }
-    struct sink s = {.fd = fd};
-    curl_easy_setopt(easy, CURLOPT_URL, url);
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, "fastio-c-cli/" FASTIO_VERSION);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &s);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 60L);
-    curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 256L * 1024);
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
-    CURLcode cc = curl_easy_perform(easy);
-    long http = 0;
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &http);
-    double clen = -1;
-    curl_off_t cl = -1;
-    if (curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK)
-        clen = (double)cl;
-    if (cc != CURLE_OK || s.io_error || http != 200 || (clen >= 0 && (uint64_t)cl != s.bytes)) {
-        cli_errorf(ctx, "download of version %s failed: %s (HTTP %ld)", version,
-                   s.io_error ? strerror(errno) : curl_easy_strerror(cc), http);
-        goto done;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        cli_errorf(ctx, "cannot write '%s': %s", local, strerror(errno));
-        goto done;
-    }
-    fd = -1;
-    if (renameat(dfd, partial, dfd, local) != 0) {
-        cli_errorf(ctx, "cannot rename into '%s': %s", local, strerror(errno));
-        goto done;
-    }
-    partial[0] = '\0';
-    char path[PATH_MAX + 300];
-    snprintf(path, sizeof(path), "%s/%s", dir, local);
-    files = json_pack("[{s:s, s:s, s:s, s:I, s:s}]", "node_id", node, "version_id", version, "path",
-                      path, "size", (json_int_t)s.bytes, "status", "stored");
-    if (!files) {
-        cli_errorf(ctx, "out of memory");
-        goto done;
-    }
-    rc = report(ctx, files, 1, 0, false, s.bytes, 0);
-done:
-    if (fd >= 0)
-        close(fd);
-    if (dfd >= 0) {
-        if (partial[0])
-            unlinkat(dfd, partial, 0);
-        close(dfd);
-    }
-    curl_free(e_ws);
-    curl_free(e_node);
-    curl_free(e_tok);
-    if (easy)
-        curl_easy_cleanup(easy);
-    free(url);
-    json_decref(resp);
-    json_decref(details);
-    json_decref(files);
-    return rc;
-}
-
 /* ---- commands -------------------------------------------------------------------------------- */
 
 static int download_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
@@ -340,10 +165,18 @@ static int download_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct 
     if (split_output(ctx, cli_arg(args, "output"), dir, sizeof(dir), &name) != CLI_OK)
         return CLI_ERR;
     const char *ws = cli_arg(args, "workspace"), *node = cli_arg(args, "NODE");
-    const char *version = cli_arg(args, "version");
-    if (version)
-        return version_download(ctx, ws, node, version, dir, name);
-    return engine_download(ctx, ws, &node, 1, dir, name);
+    return engine_download(ctx, ws, &node, 1, dir, name, cli_arg(args, "version"), false);
+}
+
+static int download_folder(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    char dir[PATH_MAX];
+    const char *name;
+    if (split_output(ctx, cli_arg(args, "output"), dir, sizeof(dir), &name) != CLI_OK)
+        return CLI_ERR;
+    const char *node = cli_arg(args, "NODE");
+    return engine_download(ctx, cli_arg(args, "workspace"), &node, 1, dir, name, NULL, true);
 }
 
 static int download_batch(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
@@ -355,7 +188,8 @@ static int download_batch(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct
         cli_errorf(ctx, "-o '%s': not an existing directory", dir);
         return CLI_ERR;
     }
-    return engine_download(ctx, cli_arg(args, "workspace"), args->rest, args->n_rest, dir, NULL);
+    return engine_download(ctx, cli_arg(args, "workspace"), args->rest, args->n_rest, dir, NULL,
+                           NULL, false);
 }
 
 /* clang-format off */
@@ -369,8 +203,19 @@ static const struct cli_opt file_opts[] = {
              "name is always reduced to one safe component, so nothing is written\n"
              "outside the directory."},
     {.name = "version", .kind = OPT_VALUE, .metavar = "VERSION_ID",
-     .help = "Fetch this version (see 'files versions') instead of the current one. Sent\n"
-             "as one stream, not resumable."},
+     .help = "Fetch this version (see 'files versions') instead of the current one, the\n"
+             "same way (ranges, resume, checked against the version's size and CRC-32C)."},
+    {0},
+};
+
+static const struct cli_opt folder_opts[] = {
+    {.name = "workspace", .kind = OPT_VALUE, .required = true, .metavar = "WS",
+     .help = "Workspace id or folder_name."},
+    {.name = "NODE", .kind = OPT_POS, .help = "Folder node id ('root' for the whole workspace)."},
+    {.name = "output", .short_name = 'o', .kind = OPT_VALUE, .metavar = "PATH",
+     .help = "Where to write the zip: an existing directory (the file is named\n"
+             "'<folder name>.zip' there) or a file path in an existing directory.\n"
+             "Default: the current directory."},
     {0},
 };
 
@@ -416,6 +261,20 @@ const struct cli_cmd cli_download_cmds[] = {
         .examples = "fastio download file --workspace team 2abc...\n"
                     "fastio download file --workspace team 2abc... -o /tmp/report.pdf\n"
                     "fastio download file --workspace team 2abc... --version 2ver... -o old.pdf",
+    },
+    {
+        .name = "folder",
+        .endpoint = FASTIO_EP_STORAGE_ZIP,
+        .opts = folder_opts,
+        .run = download_folder,
+        .summary = "Download a folder as one zip file",
+        .description =
+            "Streams the server's zip of a folder (all its files, in their tree) into\n"
+            "'<name>.partial' beside the target, renamed into place when the stream is\n"
+            "complete, so a complete name is never a partial file. A zip has no ranges: an\n"
+            "interrupted download starts over when run again.",
+        .examples = "fastio download folder --workspace team 2fold...\n"
+                    "fastio download folder --workspace team root -o /tmp/everything.zip",
     },
     {
         .name = "batch",

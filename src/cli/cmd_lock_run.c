@@ -285,7 +285,7 @@ int cli_lock_run(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args
     }
     if (g_signal)
         goto out;
-    struct fastio_download_spec down = {ws, node, dir, NULL};
+    struct fastio_download_spec down = {.workspace = ws, .node = node, .dest_dir = dir};
     st = run_job(ctx, NULL, &down, &local, &err);
     if (st != FASTIO_OK || !local) {
         if (st != FASTIO_CANCELLED)

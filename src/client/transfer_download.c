@@ -56,7 +56,8 @@ static void save_state(struct xfer_job *job)
                                                      (json_int_t)r->crc)) == 0;
     }
     if (ok)
-        doc = json_pack("{s:i, s:s, s:I, s:s, s:O}", "v", 1, "node", job->node, "size",
+        doc = json_pack("{s:i, s:s, s:s, s:I, s:s, s:O}", "v", 1, "node", job->node, "ver",
+                        job->version_id != NULL ? job->version_id : "", "size",
                         (json_int_t)job->size, "hash", job->hash != NULL ? job->hash : "",
                         "ranges", ranges);
     if (doc != NULL)
@@ -89,7 +90,7 @@ static bool load_state(struct xfer_job *job)
 {
     json_error_t jerr;
     json_t *doc, *ranges = NULL, *r;
-    const char *node = NULL, *hash = NULL;
+    const char *node = NULL, *hash = NULL, *ver = NULL;
     json_int_t size = -1, v = 0;
     struct stat sb;
     size_t i;
@@ -98,9 +99,12 @@ static bool load_state(struct xfer_job *job)
         return false;
     doc = json_loadfd(fd, 0, &jerr);
     (void)close(fd);
-    if (doc == NULL || json_unpack(doc, "{s:I, s:s, s:I, s:s, s:o}", "v", &v, "node", &node,
-                                   "size", &size, "hash", &hash, "ranges", &ranges) != 0 ||
-        v != 1 || strcmp(node, job->node) != 0 || size < 0 || (uint64_t)size != job->size ||
+    if (doc == NULL ||
+        json_unpack(doc, "{s:I, s:s, s:s, s:I, s:s, s:o}", "v", &v, "node", &node, "ver", &ver,
+                    "size", &size, "hash", &hash, "ranges", &ranges) != 0 ||
+        v != 1 || strcmp(node, job->node) != 0 ||
+        strcmp(ver, job->version_id != NULL ? job->version_id : "") != 0 || size < 0 ||
+        (uint64_t)size != job->size ||
         strcmp(hash, job->hash != NULL ? job->hash : "") != 0 || !json_is_array(ranges) ||
         json_array_size(ranges) == 0 || json_array_size(ranges) > 4)
         goto bad;
@@ -390,6 +394,7 @@ static void start_range(struct fastio_transfer *t, struct xfer_job *job, unsigne
 {
     struct xfer_range *r = &job->ranges[i];
     const char *args[2] = {job->workspace, job->node};
+    const struct fastio_param ver[1] = {{"version_id", job->version_id}};
     struct fastio_error e;
     struct xfer_op *op = fio_xfer_op_new(t, job, OP_RANGE);
     char range[80];
@@ -403,7 +408,7 @@ static void start_range(struct fastio_transfer *t, struct xfer_job *job, unsigne
     op->index = i;
     op->cbuf = fio_xfer_buf_get(t);
     if (op->cbuf == NULL ||
-        fio_xfer_op_build(op, FASTIO_EP_STORAGE_READ, args, 2, NULL, 0, false, &e) != FASTIO_OK) {
+        fio_xfer_op_build(op, FASTIO_EP_STORAGE_READ, args, 2, ver, 1, false, &e) != FASTIO_OK) {
         fio_xfer_op_free(op);
         fail_status(job, FASTIO_NOMEM, "cannot build the request");
         return;
@@ -429,9 +434,222 @@ static void start_range(struct fastio_transfer *t, struct xfer_job *job, unsigne
     }
 }
 
+/* ---- a given version ------------------------------------------------------------------------- */
+
+/* The entry of version_id in a versions list answer ({"versions": [...]}), or NULL. */
+static json_t *find_version(json_t *body, const char *version_id)
+{
+    json_t *list = json_object_get(body, "versions"), *v;
+    size_t i;
+    if (!json_is_array(list))
+        return NULL;
+    json_array_foreach(list, i, v)
+    {
+        const char *id = json_string_value(json_object_get(v, "version_id"));
+        if (id == NULL)
+            id = json_string_value(json_object_get(v, "id"));
+        if (id != NULL && strcmp(id, version_id) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+/* ---- a folder's zip: one stream into "<name>.partial", then rename -------------------------- */
+
+static void open_zip(struct fastio_transfer *t, struct xfer_job *job, const char *remote_name)
+{
+    char want[300];
+    (void)t;
+    if (job->name != NULL)
+        (void)snprintf(want, sizeof(want), "%s", job->name);
+    else
+        (void)snprintf(want, sizeof(want), "%.240s.zip",
+                       remote_name != NULL && remote_name[0] != '\0' ? remote_name : job->node);
+    fio_xfer_sanitize_name(want, strlen(want), job->local_name, sizeof(job->local_name));
+    {
+        size_t n = strlen(job->local_name);
+        if (n > 200) { /* "<name>.partial" must fit NAME_MAX too */
+            n = 200;
+            while (n > 0 && ((unsigned char)job->local_name[n] & 0xc0) == 0x80)
+                n--;
+        }
+        (void)snprintf(job->partial_name, sizeof(job->partial_name), "%.*s.partial", (int)n,
+                       job->local_name);
+    }
+    job->dir_fd = open(job->dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (job->dir_fd < 0) {
+        fail_errno(job, "cannot open the destination directory");
+        return;
+    }
+    job->fd = openat(job->dir_fd, job->partial_name,
+                     O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (job->fd < 0) {
+        fail_errno(job, "cannot create the .partial file");
+        return;
+    }
+    job->bytes_done = 0;
+    job->step_not_before_ms = 0;
+    job->step = STEP_ZIP;
+}
+
+static size_t on_zip_data(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct xfer_op *op = userdata;
+    struct xfer_job *job = op->job;
+    size_t n = size * nmemb, used = 0;
+    if (!op->sink_decided) {
+        (void)curl_easy_getinfo(op->easy, CURLINFO_RESPONSE_CODE, &op->http_status);
+        op->sink_decided = true;
+        op->sink_file = op->http_status == 200;
+    }
+    if (!op->sink_file)
+        return fio_buf_append(&op->resp, data, n) ? n : 0;
+    while (used < n) {
+        size_t k = XFER_COALESCE - op->cbuf_len, off = 0;
+        if (k > n - used)
+            k = n - used;
+        memcpy(op->cbuf + op->cbuf_len, data + used, k);
+        op->cbuf_len += k;
+        op->moved += k;
+        used += k;
+        if (op->cbuf_len < XFER_COALESCE)
+            continue;
+        while (off < op->cbuf_len) {
+            ssize_t w = pwrite(job->fd, op->cbuf + off, op->cbuf_len - off,
+                               (off_t)(job->bytes_done + off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                op->io_error = true;
+                return 0;
+            }
+            off += (size_t)w;
+        }
+        job->bytes_done += op->cbuf_len;
+        op->cbuf_len = 0;
+        op->moved = 0;
+    }
+    return n;
+}
+
+static void start_zip(struct fastio_transfer *t, struct xfer_job *job)
+{
+    const char *args[2] = {job->workspace, job->node};
+    struct fastio_error e;
+    struct xfer_op *op;
+    bool ok;
+    /* no Range for a zip: every attempt starts the file over */
+    if (ftruncate(job->fd, 0) != 0) {
+        fail_errno(job, "cannot truncate the .partial file");
+        return;
+    }
+    job->bytes_done = 0;
+    op = fio_xfer_op_new(t, job, OP_ZIP);
+    if (op == NULL) {
+        fail_status(job, FASTIO_NOMEM, "out of memory");
+        return;
+    }
+    op->cbuf = fio_xfer_buf_get(t);
+    ok = op->cbuf != NULL &&
+         fio_xfer_op_build(op, FASTIO_EP_STORAGE_ZIP, args, 2, NULL, 0, false, &e) == FASTIO_OK &&
+         curl_easy_setopt(op->easy, CURLOPT_WRITEFUNCTION, on_zip_data) == CURLE_OK &&
+         curl_easy_setopt(op->easy, CURLOPT_WRITEDATA, (void *)op) == CURLE_OK;
+    if (!ok) {
+        fio_xfer_op_free(op);
+        fail_status(job, FASTIO_NOMEM, "cannot build the request");
+        return;
+    }
+    if (fio_xfer_op_start(op, &e) != FASTIO_OK)
+        fio_xfer_job_fail(job, e.status, &e, "cannot start the request");
+}
+
+void fio_xfer_zip_done(struct xfer_op *op, CURLcode rc)
+{
+    struct fastio_transfer *t = op->t;
+    struct xfer_job *job = op->job;
+    struct fastio_error e;
+    enum fastio_status st;
+    struct fio_buf path;
+    size_t off = 0;
+
+    if (t->cancelling || job->step != STEP_ZIP) {
+        fio_xfer_op_free(op);
+        return;
+    }
+    while (rc == CURLE_OK && op->sink_file && off < op->cbuf_len) {
+        ssize_t w = pwrite(job->fd, op->cbuf + off, op->cbuf_len - off,
+                           (off_t)(job->bytes_done + off));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            op->io_error = true;
+            break;
+        }
+        off += (size_t)w;
+    }
+    if (op->io_error) {
+        fio_xfer_op_free(op);
+        (void)unlinkat(job->dir_fd, job->partial_name, 0);
+        fail_status(job, FASTIO_IO, "cannot write the .partial file");
+        return;
+    }
+    if (rc != CURLE_OK || !op->sink_file) {
+        st = fio_xfer_op_decode(op, rc, NULL, &e);
+        if (st == FASTIO_OK) {
+            e.status = st = FASTIO_PROTOCOL;
+            (void)snprintf(e.message, sizeof(e.message), "no zip bytes in the answer");
+        }
+        fio_xfer_op_free(op);
+        {
+            long wait = 0;
+            if (fio_xfer_should_retry(t, &e, true, &job->step_retries, &wait)) {
+                job->step_not_before_ms = fio_mono_ms() + wait;
+            } else {
+                /* a zip is never resumed: nothing of it stays behind */
+                (void)unlinkat(job->dir_fd, job->partial_name, 0);
+                fio_xfer_job_fail(job, st, &e, "folder download failed");
+            }
+        }
+        return;
+    }
+    job->bytes_done += op->cbuf_len;
+    op->cbuf_len = 0;
+    fio_xfer_op_free(op);
+    job->size = job->bytes_done;
+    job->size_known = true;
+    if (renameat(job->dir_fd, job->partial_name, job->dir_fd, job->local_name) != 0) {
+        fail_errno(job, "cannot rename the .partial file");
+        return;
+    }
+    fio_buf_init(&path, 0);
+    if (!fio_buf_append_str(&path, job->dest_dir) || !fio_buf_append_str(&path, "/") ||
+        !fio_buf_append_str(&path, job->local_name)) {
+        fio_buf_release(&path);
+        fail_status(job, FASTIO_NOMEM, "out of memory");
+        return;
+    }
+    free(job->result_str);
+    job->result_str = fio_buf_steal(&path);
+    fio_buf_release(&path);
+    job->result = FASTIO_OK;
+    job->succeeded = true;
+    job->step = STEP_DONE;
+}
+
 void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now)
 {
     bool all_done = true, any_flight = false;
+    if (job->step == STEP_QUEUED && job->zip &&
+        (job->name != NULL || strcmp(job->node, "root") == 0)) {
+        /* named by the caller, or the root (it has no details: named after the workspace) */
+        open_zip(t, job, strcmp(job->node, "root") == 0 ? job->workspace : NULL);
+        return;
+    }
+    if (job->step == STEP_ZIP) {
+        if (job->busy == 0 && now >= job->step_not_before_ms)
+            start_zip(t, job);
+        return;
+    }
     if (job->step == STEP_QUEUED) {
         const char *args[2] = {job->workspace, job->node};
         struct fastio_error e;
@@ -441,8 +659,11 @@ void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, 
             fail_status(job, FASTIO_NOMEM, "out of memory");
             return;
         }
-        if (fio_xfer_op_build(op, FASTIO_EP_STORAGE_DETAILS, args, 2, NULL, 0, true, &e) !=
-            FASTIO_OK) {
+        /* a given version: its own size and hash come from the versions list */
+        if (fio_xfer_op_build(op,
+                              job->version_id != NULL ? FASTIO_EP_STORAGE_VERSIONS
+                                                      : FASTIO_EP_STORAGE_DETAILS,
+                              args, 2, NULL, 0, true, &e) != FASTIO_OK) {
             fio_xfer_op_free(op);
             fio_xfer_job_fail(job, e.status, &e, "cannot build the request");
             return;
@@ -503,11 +724,20 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
             const char *type, *name, *hash, *algo;
             if (!json_is_object(node))
                 node = body;
+            if (job->version_id != NULL)
+                node = find_version(body, job->version_id);
             type = json_string_value(json_object_get(node, "type"));
             name = json_string_value(json_object_get(node, "name"));
             hash = json_string_value(json_object_get(node, "hash"));
             algo = json_string_value(json_object_get(node, "hash_algo"));
-            if (type != NULL && strcmp(type, "file") != 0) {
+            if (job->zip) {
+                if (type != NULL && strcmp(type, "folder") != 0)
+                    fail_status(job, FASTIO_INVALID, "not a folder");
+                else
+                    open_zip(t, job, name);
+            } else if (node == NULL) {
+                fail_status(job, FASTIO_NOT_FOUND, "no such version of the file");
+            } else if (type != NULL && strcmp(type, "file") != 0) {
                 fail_status(job, FASTIO_INVALID, "not a file");
             } else if (!fio_json_to_long(json_object_get(node, "size"), &size) || size < 0) {
                 fail_status(job, FASTIO_PROTOCOL, "the node has no valid size");

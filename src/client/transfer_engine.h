@@ -38,6 +38,8 @@ enum xfer_step {
     STEP_STREAM,
     STEP_DETAILS,    /* download: node details */
     STEP_RANGES,     /* download: ranges in flight */
+    STEP_BATCH,      /* upload: an entry of a batch request in flight (transfer_batch.c) */
+    STEP_ZIP,        /* download: the folder's zip stream in flight */
     STEP_DONE,
     STEP_FAILED
 };
@@ -69,6 +71,14 @@ struct xfer_job {
     /* spec (owned copies) */
     char *path, *name, *workspace, *folder, *node, *dest_dir;
     char *file_id, *lock_token; /* uploads: action=update target, lock token (NULL = none) */
+    char *version_id;           /* downloads: a given version (NULL = current) */
+    bool zip;                   /* downloads: the folder's zip stream */
+    /* batch upload (transfer_batch.c): batch_ok 0 = not examined in this run, 1 = may go in
+     * a batch, 2 = goes alone; no_batch = alone for the rest of the run (a refused entry) */
+    int batch_ok;
+    bool no_batch;
+    int batch_tries;
+    unsigned batch_no;          /* batch that stored it (kept across runs), 0 = none */
     int src_fd; /* borrowed pipe (path == NULL) */
     uint64_t max_size; /* stream sessions: max_size sent at create; 0 = none */
 
@@ -115,8 +125,10 @@ struct xfer_job {
 
 enum op_kind {
     OP_LIMITS, OP_CREATE, OP_RESUME_DETAILS, OP_CHUNK, OP_COMPLETE, OP_POLL, OP_SINGLE,
-    OP_STREAM_CREATE, OP_STREAM, OP_NODE_DETAILS, OP_RANGE
+    OP_STREAM_CREATE, OP_STREAM, OP_NODE_DETAILS, OP_RANGE, OP_BATCH, OP_ZIP
 };
+
+struct xfer_batch;
 
 struct xfer_op {
     struct fastio_transfer *t;
@@ -145,6 +157,7 @@ struct xfer_op {
     unsigned index_flushes;
     bool io_error, range_mismatch;
     uint64_t moved;       /* payload bytes moved by this op (progress) */
+    struct xfer_batch *batch; /* OP_BATCH: its entries (owned) */
 };
 
 struct fastio_transfer {
@@ -166,6 +179,9 @@ struct fastio_transfer {
     int limits_state; /* 0 none, 1 pending, 2 known */
     int limits_retries;
     int64_t limits_not_before_ms;
+
+    unsigned batches_started; /* batch numbers handed out (kept across runs) */
+    unsigned batches_live;
 
     bool running;
     bool cancelling; /* the loop is tearing ops down: handlers must not retry or start more */
@@ -218,6 +234,15 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc);
 /* Release per-run resources (files, arrays); on cancel the journals are already current. */
 void fio_xfer_upload_reset(struct xfer_job *job);
 void fio_xfer_download_reset(struct xfer_job *job);
+/* Batch uploads (transfer_batch.c): form and start batch requests from queued small files;
+ * whether a queued job waits for a batch (the per-job pass must leave it alone); the end of a
+ * batch request. */
+void fio_xfer_batch_advance(struct fastio_transfer *t, int64_t now);
+bool fio_xfer_batch_waiting(const struct fastio_transfer *t, const struct xfer_job *job);
+void fio_xfer_batch_done(struct xfer_op *op, CURLcode rc);
+void fio_xfer_batch_free(struct xfer_batch *b);
+/* A download's zip stream ended. */
+void fio_xfer_zip_done(struct xfer_op *op, CURLcode rc);
 /* Engine-wide limits request result. */
 void fio_xfer_limits_done(struct xfer_op *op, CURLcode rc);
 

@@ -13,7 +13,7 @@
 #include "roles.h"
 #include "timeutil.h"
 
-#define ACT_ID_MAX 48 /* an entity id (workspace / org / user id) with its NUL */
+#define ACT_ID_MAX 48             /* an entity id (workspace / org / user id) with its NUL */
 #define ACT_CLOSE_WAIT_US 2000000 /* activity_close: longest wait for resumed answers */
 #define ACT_TICK_US 1000000       /* the timer thread re-checks at least this often */
 
@@ -23,10 +23,10 @@ struct act_key {
 };
 
 struct act_entity {
-    char id[ACT_ID_MAX];   /* "" = free slot */
-    uint64_t floor;        /* every key of this entity newer than floor is in keys */
-    uint64_t last;         /* sequence of its latest key (eviction order) */
-    struct act_key *keys;  /* ascending seq, unique keys */
+    char id[ACT_ID_MAX];  /* "" = free slot */
+    uint64_t floor;       /* every key of this entity newer than floor is in keys */
+    uint64_t last;        /* sequence of its latest key (eviction order) */
+    struct act_key *keys; /* ascending seq, unique keys */
     size_t n, cap;
 };
 
@@ -282,8 +282,7 @@ void activity_close(struct server *s)
         (void)pthread_cond_timedwait(&h->done, &h->mu, &ts);
     }
     if (h->live > 0)
-        srv_log(s, SRV_LOG_WARN, "activity: %zu resumed polls not completed at shutdown",
-                h->live);
+        srv_log(s, SRV_LOG_WARN, "activity: %zu resumed polls not completed at shutdown", h->live);
     pthread_mutex_unlock(&h->mu);
 }
 

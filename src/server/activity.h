@@ -23,12 +23,12 @@
 
 #include "server.h"
 
-#define ACTIVITY_RING 256         /* keys remembered per entity */
+#define ACTIVITY_RING 256          /* keys remembered per entity */
 #define ACTIVITY_MAX_ENTITIES 1024 /* entities remembered (least recently changed evicted) */
-#define ACTIVITY_MAX_PARKED 750   /* parked connections; 503 past it */
-#define ACTIVITY_KEY_MAX 80       /* bytes of a key, with its NUL */
-#define ACTIVITY_PENDING_MAX 64   /* keys one request may publish (more: the generic keys stay) */
-#define ACTIVITY_WAIT_MAX 95      /* seconds */
+#define ACTIVITY_MAX_PARKED 750    /* parked connections; 503 past it */
+#define ACTIVITY_KEY_MAX 80        /* bytes of a key, with its NUL */
+#define ACTIVITY_PENDING_MAX 64    /* keys one request may publish (more: the generic keys stay) */
+#define ACTIVITY_WAIT_MAX 95       /* seconds */
 
 /* Start-up / shutdown (main.c, http.c). activity_init starts the timer thread; activity_close
  * refuses new parks, resumes every parked connection and waits (at most 2 s) until they have

@@ -112,6 +112,16 @@ fio_as "$HUMAN" --format json event list --org-id "$ORG" --acknowledged true
 expect_jq '.events | length' 1 "acknowledged filter"
 fio --format json event list --org-id "$ORG"; expect_rc 1 "an outsider cannot read the org's events"
 
+# ---- activity long-poll (api §9.5) ------------------------------------------------------------
+fio_as "$HUMAN" --format json event poll "$WS1"
+expect_jq '.activity | length' 0 "event poll without a cursor answers at once"
+CUR=$(printf '%s' "$OUT" | jq -r .lastactivity)
+fio_as "$HUMAN" --format json event poll "$WS1" --lastactivity "$CUR" --wait 1
+expect_jq '[(.activity | length), .lastactivity == "'"$CUR"'"] | @text' '[0,true]' "event poll waits, then answers empty"
+fio_as "$HUMAN" --format json event poll "$WS1" --lastactivity 1 --wait 30
+expect_jq '.activity | index("members") != null' true "a cursor from before the server start: at once"
+fio --format json event poll "$WS1"; expect_rc 1 "an outsider cannot poll the workspace"
+
 # ---- direct transfer and leaving --------------------------------------------------------------
 fio_as "$HUMAN" --format json org transfer seed-org "$AGENT_ID"
 expect_rc 0 "org transfer back to the agent"

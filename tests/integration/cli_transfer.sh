@@ -67,6 +67,26 @@ mapfile -t NODES < <(printf '%s' "$OUT" | jq -r '.files[].node_id')
 fio --format json download batch --workspace "$WS" "${NODES[@]}" -o "$W/many-dst"
 expect_rc 0 "download batch of 40"
 expect_jq '.succeeded' 40 "batch reports 40"
+# --- a folder as one zip (streamed into a .partial, renamed into place)
+fio --format json download folder --workspace "$WS" "$MANY" -o "$W/many.zip"
+expect_rc 0 "download folder"
+[ -s "$W/many.zip" ] && [ ! -e "$W/many.zip.partial" ] && ok "zip renamed into place" || bad "zip not in place"
+[ "$(head -c 2 "$W/many.zip")" = "PK" ] && ok "a zip file" || bad "not a zip file"
+if command -v unzip >/dev/null 2>&1; then
+    n=$(unzip -Z1 "$W/many.zip" | grep -c '^m[0-9]*\.bin$')
+    [ "$n" = 40 ] && ok "the zip lists the 40 files" || bad "the zip lists $n files"
+    unzip -tqq "$W/many.zip" >/dev/null 2>&1 && ok "unzip -t accepts the zip" || bad "unzip -t refused the zip"
+fi
+mkdir -p "$W/zipdir"
+fio download folder --workspace "$WS" "$MANY" -o "$W/zipdir"
+expect_rc 0 "download folder into a directory"
+[ -s "$W/zipdir/Many.zip" ] && ok "named after the folder" || bad "zip not named after the folder"
+fio download folder --workspace "$WS" root -o "$W/zipdir"
+expect_rc 0 "download folder root"
+[ -s "$W/zipdir/$WS.zip" ] && ok "the workspace root as <workspace>.zip" || bad "no zip of the root"
+fio download folder --workspace "$WS" "${NODES[0]}" -o "$W/zipdir/notafolder.zip"
+expect_rc 1 "download folder of a file fails"
+[ ! -e "$W/zipdir/notafolder.zip" ] && [ ! -e "$W/zipdir/notafolder.zip.partial" ] && ok "nothing written for a file node" || bad "a zip of a file node"
 same=0
 for i in $(seq 1 40); do cmp -s "$W/many/m$i.bin" "$W/many-dst/m$i.bin" && same=$((same + 1)); done
 [ "$same" = 40 ] && ok "40 files byte-identical" || bad "only $same of 40 identical"
@@ -120,8 +140,10 @@ fio --format json files versions --workspace "$WS" "$DOC"
 expect_rc 0 "files versions"
 expect_jq '.versions | length' 2 "two versions"
 V1=$(printf '%s' "$OUT" | jq -r '.versions[] | select(.current == false) | .version_id' | head -n1)
-fio download file --workspace "$WS" "$DOC" --version "$V1" -o "$W/dst/old.txt"
+fio --format json download file --workspace "$WS" "$DOC" --version "$V1" -o "$W/dst/old.txt"
 expect_rc 0 "download --version"
+expect_jq '.files[0].version_id' "$V1" "the result names the version"
+[ ! -e "$W/dst/old.txt.partial" ] && ok "no .partial left after --version" || bad ".partial left after --version"
 cmp -s "$W/src/doc-v1.txt" "$W/dst/old.txt" && ok "old version bytes" || bad "old version bytes"
 fio --format json files version-restore --workspace "$WS" "$DOC" "$V1"
 expect_rc 0 "files version-restore"

@@ -144,7 +144,7 @@ static enum fastio_status upload(const char *token, const char *path, const char
 static enum fastio_status download(struct fastio_transfer *t, const char *ws, const char *node,
                                    const char *dir, char **path, struct fastio_error *err)
 {
-    struct fastio_download_spec d = {ws, node, dir, "counter.txt"};
+    struct fastio_download_spec d = {.workspace = ws, .node = node, .dest_dir = dir, .name = "counter.txt"};
     size_t job = 0;
     *path = NULL;
     enum fastio_status st = fastio_transfer_add_download(t, &d, &job, err);

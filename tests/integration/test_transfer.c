@@ -2,7 +2,8 @@
  * fastio-server: uploads of sizes around chunk boundaries downloaded back byte for byte (api §5,
  * §6), single-request and stream flows, resume after a cancel (same session, only missing
  * chunks), a changed source restarts, a bad chunk CRC is refused, injected faults are retried,
- * ranged downloads and their resume. The server runs with a 64 KiB minimum chunk size so every
+ * ranged downloads and their resume, batch uploads of small files, a given version, a folder's
+ * zip. The server runs with a 64 KiB minimum chunk size so every
  * case stays small (well under 64 MiB in total). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -143,7 +144,7 @@ static void download_check(struct ctx *x, const char *node, const char *name,
                            const unsigned char *want, size_t n)
 {
     struct fastio_transfer *t = engine(x, NULL, NULL, 0);
-    struct fastio_download_spec d = {x->ws, node, x->dir, name};
+    struct fastio_download_spec d = {.workspace = x->ws, .node = node, .dest_dir = x->dir, .name = name};
     struct fastio_error err;
     size_t job;
     char *path = NULL;
@@ -196,7 +197,7 @@ static void test_transfer_sizes_round_trip(void **state)
 
     t = engine(&x, NULL, NULL, 0);
     for (size_t i = 0; i < N; i++) {
-        struct fastio_download_spec d = {x.ws, node[i], x.dir, NULL}; /* the node's name */
+        struct fastio_download_spec d = {.workspace = x.ws, .node = node[i], .dest_dir = x.dir}; /* the node's name */
         assert_int_equal(fastio_transfer_add_download(t, &d, &down_job[i], &err), FASTIO_OK);
     }
     if (fastio_transfer_run(t, &err) != FASTIO_OK)
@@ -478,7 +479,7 @@ static void test_transfer_ranged_download_and_resume(void **state)
     t = engine(&x, cancel_when, &c, 0);
     c.t = t;
     {
-        struct fastio_download_spec d = {x.ws, node, x.dir, "large-back.bin"};
+        struct fastio_download_spec d = {.workspace = x.ws, .node = node, .dest_dir = x.dir, .name = "large-back.bin"};
         assert_int_equal(fastio_transfer_add_download(t, &d, &job, &err), FASTIO_OK);
     }
     assert_int_equal(fastio_transfer_run(t, &err), FASTIO_CANCELLED);
@@ -517,6 +518,327 @@ static void test_transfer_download_name_stays_inside(void **state)
     free(data);
 }
 
+/* ---- batch uploads, versions, folder zips ---------------------------------------------------- */
+
+/* An engine with the default single-request size (4 MiB), so small files may batch. */
+static struct fastio_transfer *engine_defaults(struct ctx *x, bool no_batch)
+{
+    struct fastio_transfer_config cfg;
+    struct fastio_error err;
+    struct fastio_transfer *t;
+    fastio_transfer_config_init(&cfg);
+    cfg.base_url = srv.base;
+    cfg.token = x->token;
+    cfg.backoff_base_ms = 5;
+    cfg.backoff_cap_ms = 50;
+    cfg.no_batch = no_batch;
+    t = fastio_transfer_new(&cfg, &err);
+    if (t == NULL)
+        fail_msg("fastio_transfer_new: %s", err.message);
+    return t;
+}
+
+static void test_transfer_batch_small_files(void **state)
+{
+    enum { N = 50 };
+    struct ctx x;
+    struct fastio_transfer *t;
+    struct fastio_error err;
+    unsigned char *data[N];
+    size_t sizes[N], up_job[N], down_job[N], lock_job;
+    char path[N][512], name[N][64], lpath[512], *node[N];
+    unsigned batches[N];
+    size_t n_batches = 0;
+    (void)state;
+    new_ctx(&x);
+    t = engine_defaults(&x, false);
+    for (size_t i = 0; i < N; i++) {
+        struct fastio_upload_spec up = {.path = path[i], .fd = -1, .name = name[i],
+                                        .workspace = x.ws};
+        sizes[i] = i == 0 ? 0 : (i * 977) % (64 * KIB) + 1;
+        snprintf(name[i], sizeof(name[i]), "small-%02zu-\xc3\xa9.txt", i);
+        snprintf(path[i], sizeof(path[i]), "%s/small%zu", x.dir, i);
+        data[i] = make_file(path[i], sizes[i]);
+        assert_int_equal(fastio_transfer_add_upload(t, &up, &up_job[i], &err), FASTIO_OK);
+    }
+    /* a file with a lock token never goes in a batch: it takes the single flow (an unlocked
+     * new file accepts it) beside the batch */
+    {
+        struct fastio_upload_spec up = {.path = path[1], .fd = -1, .name = "locked.txt",
+                                        .workspace = x.ws, .lock_token = "not-a-lock"};
+        assert_int_equal(fastio_transfer_add_upload(t, &up, &lock_job, &err), FASTIO_OK);
+    }
+    if (fastio_transfer_run(t, &err) != FASTIO_OK)
+        fail_msg("batch run: %s", err.message);
+    for (size_t i = 0; i < N; i++) {
+        struct fastio_transfer_job_info ji;
+        bool seen = false;
+        if (fastio_transfer_job_result(t, up_job[i], &node[i], &err) != FASTIO_OK)
+            fail_msg("batch entry %zu: %s", i, err.message);
+        assert_non_null(node[i]);
+        assert_int_equal(fastio_transfer_job_progress(t, up_job[i], &ji), FASTIO_OK);
+        assert_true(ji.succeeded);
+        assert_int_not_equal(ji.batch, 0); /* went in a batch request */
+        for (size_t k = 0; k < n_batches; k++)
+            seen = seen || batches[k] == ji.batch;
+        if (!seen)
+            batches[n_batches++] = ji.batch;
+    }
+    assert_int_equal(n_batches, 1); /* 50 small files (< 100 MiB): one request */
+    {
+        struct fastio_transfer_job_info ji;
+        assert_int_equal(fastio_transfer_job_progress(t, lock_job, &ji), FASTIO_OK);
+        assert_int_equal(ji.batch, 0);
+    }
+    fastio_transfer_free(t);
+    snprintf(lpath, sizeof(lpath), "%s/back", x.dir);
+    assert_int_equal(mkdir(lpath, 0700), 0);
+    t = engine_defaults(&x, false);
+    for (size_t i = 0; i < N; i++) {
+        struct fastio_download_spec d = {.workspace = x.ws, .node = node[i], .dest_dir = lpath};
+        assert_int_equal(fastio_transfer_add_download(t, &d, &down_job[i], &err), FASTIO_OK);
+    }
+    if (fastio_transfer_run(t, &err) != FASTIO_OK)
+        fail_msg("download run: %s", err.message);
+    for (size_t i = 0; i < N; i++) {
+        char *p = NULL, want[700];
+        assert_int_equal(fastio_transfer_job_result(t, down_job[i], &p, &err), FASTIO_OK);
+        snprintf(want, sizeof(want), "%s/%s", lpath, name[i]);
+        assert_string_equal(p, want);
+        assert_file_equals(p, data[i], sizes[i]);
+        fastio_free(p);
+        fastio_free(node[i]);
+        free(data[i]);
+    }
+    fastio_transfer_free(t);
+}
+
+static void test_transfer_batch_disabled(void **state)
+{
+    struct ctx x;
+    struct fastio_transfer *t;
+    struct fastio_error err;
+    char path[2][512];
+    size_t job[2];
+    (void)state;
+    new_ctx(&x);
+    t = engine_defaults(&x, true);
+    for (size_t i = 0; i < 2; i++) {
+        char name[32];
+        struct fastio_upload_spec up = {.path = path[i], .fd = -1, .name = name,
+                                        .workspace = x.ws};
+        snprintf(name, sizeof(name), "nb%zu.txt", i);
+        snprintf(path[i], sizeof(path[i]), "%s/nb%zu", x.dir, i);
+        free(make_file(path[i], 100 + i));
+        assert_int_equal(fastio_transfer_add_upload(t, &up, &job[i], &err), FASTIO_OK);
+    }
+    if (fastio_transfer_run(t, &err) != FASTIO_OK)
+        fail_msg("run: %s", err.message);
+    for (size_t i = 0; i < 2; i++) {
+        struct fastio_transfer_job_info ji;
+        assert_int_equal(fastio_transfer_job_progress(t, job[i], &ji), FASTIO_OK);
+        assert_true(ji.succeeded);
+        assert_int_equal(ji.batch, 0);
+    }
+    fastio_transfer_free(t);
+}
+
+static void test_transfer_version_download(void **state)
+{
+    struct ctx x;
+    struct fastio_client *c;
+    struct fastio_transfer *t;
+    struct fastio_error err;
+    json_t *resp = NULL, *vs;
+    char path[512], *n1, *n2, old[128] = "", *out = NULL;
+    unsigned char *v1, *v2;
+    const size_t len1 = 3 * CHUNK + 7, len2 = 1000;
+    size_t job;
+    (void)state;
+    new_ctx(&x);
+    snprintf(path, sizeof(path), "%s/doc", x.dir);
+    v1 = make_file(path, len1);
+    n1 = upload_one(&x, path, "doc.bin");
+    v2 = make_file(path, len2);
+    n2 = upload_one(&x, path, "doc.bin");
+    assert_string_equal(n1, n2); /* same name, same folder: a new version */
+    c = it_client(&srv, x.token);
+    {
+        const char *args[2] = {x.ws, n1};
+        assert_int_equal(fastio_call(c, FASTIO_EP_STORAGE_VERSIONS, args, 2, NULL, 0, &resp, &err),
+                         FASTIO_OK);
+    }
+    vs = json_object_get(resp, "versions");
+    for (size_t i = 0; i < json_array_size(vs); i++)
+        if (json_integer_value(json_object_get(json_array_get(vs, i), "size")) == (json_int_t)len1)
+            snprintf(old, sizeof(old), "%s",
+                     json_string_value(json_object_get(json_array_get(vs, i), "version_id")));
+    json_decref(resp);
+    fastio_client_free(c);
+    assert_true(old[0] != '\0');
+    /* the old version through the engine: its own size and CRC, ranged like any file */
+    t = engine(&x, NULL, NULL, 0);
+    {
+        struct fastio_download_spec d = {.workspace = x.ws, .node = n1, .dest_dir = x.dir,
+                                         .name = "doc-v1.bin", .version_id = old};
+        assert_int_equal(fastio_transfer_add_download(t, &d, &job, &err), FASTIO_OK);
+    }
+    if (fastio_transfer_run(t, &err) != FASTIO_OK)
+        fail_msg("version download: %s", err.message);
+    assert_int_equal(fastio_transfer_job_result(t, job, &out, &err), FASTIO_OK);
+    assert_file_equals(out, v1, len1);
+    fastio_free(out);
+    fastio_transfer_free(t);
+    /* the current one is still the default */
+    download_check(&x, n1, "doc-cur.bin", v2, len2);
+    /* an unknown version fails cleanly */
+    t = engine(&x, NULL, NULL, 0);
+    {
+        struct fastio_download_spec d = {.workspace = x.ws, .node = n1, .dest_dir = x.dir,
+                                         .name = "doc-none.bin", .version_id = "nope"};
+        assert_int_equal(fastio_transfer_add_download(t, &d, &job, &err), FASTIO_OK);
+    }
+    assert_int_not_equal(fastio_transfer_run(t, &err), FASTIO_OK);
+    fastio_transfer_free(t);
+    snprintf(path, sizeof(path), "%s/doc-none.bin", x.dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    fastio_free(n1);
+    fastio_free(n2);
+    free(v1);
+    free(v2);
+}
+
+static uint32_t rd16(const unsigned char *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+}
+
+static uint32_t rd32(const unsigned char *p)
+{
+    return rd16(p) | (rd16(p + 2) << 16);
+}
+
+static void test_transfer_folder_zip_download(void **state)
+{
+    struct ctx x;
+    struct fastio_client *c;
+    struct fastio_transfer *t;
+    struct fastio_error err;
+    json_t *resp = NULL;
+    char path[512], folder[128], *out = NULL;
+    const char *names[3] = {"a.txt", "b.bin", "c-\xc3\xa9.txt"};
+    bool found[3] = {false, false, false};
+    unsigned char *data[3], *z;
+    size_t job, zlen;
+    FILE *f;
+    struct stat sb;
+    (void)state;
+    new_ctx(&x);
+    c = it_client(&srv, x.token);
+    {
+        const char *args[2] = {x.ws, "root"};
+        const struct fastio_param p = {"name", "Zipped"};
+        assert_int_equal(fastio_call(c, FASTIO_EP_STORAGE_CREATE_FOLDER, args, 2, &p, 1, &resp,
+                                     &err),
+                         FASTIO_OK);
+    }
+    {
+        json_t *fo = json_object_get(resp, "node");
+        const char *id;
+        if (!json_is_object(fo))
+            fo = resp;
+        id = json_string_value(json_object_get(fo, "id"));
+        assert_non_null(id);
+        snprintf(folder, sizeof(folder), "%s", id);
+    }
+    json_decref(resp);
+    fastio_client_free(c);
+    t = engine(&x, NULL, NULL, 0);
+    for (size_t i = 0; i < 3; i++) {
+        size_t jb;
+        struct fastio_upload_spec up = {.path = path, .fd = -1, .name = names[i],
+                                        .workspace = x.ws, .folder = folder};
+        snprintf(path, sizeof(path), "%s/z%zu", x.dir, i);
+        data[i] = make_file(path, 1000 * (i + 1));
+        assert_int_equal(fastio_transfer_add_upload(t, &up, &jb, &err), FASTIO_OK);
+    }
+    if (fastio_transfer_run(t, &err) != FASTIO_OK)
+        fail_msg("upload: %s", err.message);
+    fastio_transfer_free(t);
+
+    t = engine(&x, NULL, NULL, 0);
+    {
+        struct fastio_download_spec d = {.workspace = x.ws, .node = folder, .dest_dir = x.dir,
+                                         .zip = true};
+        assert_int_equal(fastio_transfer_add_download(t, &d, &job, &err), FASTIO_OK);
+    }
+    if (fastio_transfer_run(t, &err) != FASTIO_OK)
+        fail_msg("zip: %s", err.message);
+    assert_int_equal(fastio_transfer_job_result(t, job, &out, &err), FASTIO_OK);
+    fastio_transfer_free(t);
+    snprintf(path, sizeof(path), "%s/Zipped.zip", x.dir); /* the folder's name + .zip */
+    assert_string_equal(out, path);
+    fastio_free(out);
+    snprintf(path, sizeof(path), "%s/Zipped.zip.partial", x.dir);
+    assert_int_not_equal(stat(path, &sb), 0);
+    snprintf(path, sizeof(path), "%s/Zipped.zip", x.dir);
+    assert_int_equal(stat(path, &sb), 0);
+    zlen = (size_t)sb.st_size;
+    z = malloc(zlen);
+    assert_non_null(z);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(z, 1, zlen, f), zlen);
+    fclose(f);
+    /* the central directory, from the end record, lists the three files with their sizes */
+    {
+        const unsigned char *eocd = z + zlen - 22, *p;
+        size_t count, cd_off;
+        assert_true(zlen >= 22);
+        assert_int_equal(rd32(eocd), 0x06054b50);
+        count = rd16(eocd + 10);
+        cd_off = rd32(eocd + 16);
+        assert_true(cd_off < zlen);
+        p = z + cd_off;
+        for (size_t i = 0; i < count; i++) {
+            size_t nlen, usize;
+            assert_true(p + 46 <= z + zlen);
+            assert_int_equal(rd32(p), 0x02014b50);
+            usize = rd32(p + 24);
+            nlen = rd16(p + 28);
+            for (size_t k = 0; k < 3; k++)
+                if (nlen == strlen(names[k]) && memcmp(p + 46, names[k], nlen) == 0) {
+                    found[k] = true;
+                    assert_int_equal(usize, 1000 * (k + 1));
+                }
+            p += 46 + nlen + rd16(p + 30) + rd16(p + 32);
+        }
+    }
+    for (size_t k = 0; k < 3; k++) {
+        assert_true(found[k]);
+        free(data[k]);
+    }
+    free(z);
+    /* -o NAME: the caller's name, kept inside dest_dir */
+    t = engine(&x, NULL, NULL, 0);
+    {
+        struct fastio_download_spec d = {.workspace = x.ws, .node = folder, .dest_dir = x.dir,
+                                         .name = "../out.zip", .zip = true};
+        assert_int_equal(fastio_transfer_add_download(t, &d, &job, &err), FASTIO_OK);
+    }
+    if (fastio_transfer_run(t, &err) != FASTIO_OK)
+        fail_msg("zip 2: %s", err.message);
+    assert_int_equal(fastio_transfer_job_result(t, job, &out, &err), FASTIO_OK);
+    fastio_transfer_free(t);
+    assert_int_equal(strncmp(out, x.dir, strlen(x.dir)), 0);
+    assert_int_equal(out[strlen(x.dir)], '/');
+    assert_null(strchr(out + strlen(x.dir) + 1, '/')); /* one component inside dest_dir */
+    assert_non_null(strstr(out, "out.zip"));
+    assert_int_equal(stat(out, &sb), 0);
+    assert_int_equal((size_t)sb.st_size, zlen);
+    fastio_free(out);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_transfer_sizes_round_trip),
     cmocka_unit_test(test_transfer_single_request_flow),
@@ -527,6 +849,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_transfer_retries_injected_faults),
     cmocka_unit_test(test_transfer_ranged_download_and_resume),
     cmocka_unit_test(test_transfer_download_name_stays_inside),
+    cmocka_unit_test(test_transfer_batch_small_files),
+    cmocka_unit_test(test_transfer_batch_disabled),
+    cmocka_unit_test(test_transfer_version_download),
+    cmocka_unit_test(test_transfer_folder_zip_download),
 };
 
 IT_MAIN(tests, setup, teardown)
