@@ -49,6 +49,8 @@ struct fastio_transfer_progress {
 typedef void (*fastio_transfer_progress_fn)(void *userdata,
                                             const struct fastio_transfer_progress *p);
 
+struct fastio_cancel; /* fastio/fastio.h: fastio_cancel_new(), fastio_cancel_trigger() */
+
 struct fastio_transfer_config {
     const char *base_url;   /* API base including "/current"; NULL = FASTIO_DEFAULT_BASE_URL */
     const char *token;      /* Bearer token; copied */
@@ -80,6 +82,17 @@ struct fastio_transfer_config {
      * §5.6: at most 200 files and 100 MiB each, a CRC-32C per entry); an entry the server
      * refuses is retried alone through the single-request flow. true = never batch. */
     bool no_batch;
+    /* Cancellation and deadline of every fastio_transfer_run() of this engine (issue 4), in
+     * addition to fastio_transfer_cancel(). cancel: borrowed, must outlive the engine; NULL =
+     * none; the engine never resets it. deadline_ms: absolute, on the fastio_now_ms() clock;
+     * 0 = none; negative is INVALID. Within about 100 ms of the token being triggered (or of
+     * the deadline) the run aborts every request, closes every file, writes the journals and
+     * returns CANCELLED (token) or TIMEOUT (deadline; cancellation wins when both hold). Retry
+     * waits are timestamps checked by the same loop, so they never outlast either. Jobs that
+     * did not finish report CANCELLED and resume on a later run (clear or move deadline_ms:
+     * a new engine with the same journal_dir continues the same upload session). */
+    struct fastio_cancel *cancel;
+    int64_t deadline_ms;
 };
 
 /* Fill cfg with zeros, i.e. the defaults above. */
@@ -142,7 +155,7 @@ fastio_transfer_add_download(struct fastio_transfer *t, const struct fastio_down
 /* Run every queued job that has not succeeded yet, with one event loop on the calling thread,
  * until all have ended or the run is cancelled. Returns OK when every job succeeded; otherwise
  * the status of the first job that failed (err describes it, prefixed with the job's file
- * name), or CANCELLED. A cancelled run may be run again (or a new engine with the same
+ * name), or CANCELLED (fastio_transfer_cancel() or cfg.cancel), or TIMEOUT (cfg.deadline_ms). A cancelled run may be run again (or a new engine with the same
  * journal_dir may run the same jobs): finished jobs stay done, uploads continue their session,
  * downloads continue their .partial file. Failures of one job do not stop the others. */
 FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_transfer_run(struct fastio_transfer *t,

@@ -12,8 +12,8 @@
 
 #include "crc32c.h"
 #include "envelope.h"
-#include "rand.h"
 #include "ratelimit.h"
+#include "retry.h"
 #include "timeutil.h"
 
 #define DEFAULT_MAX_FILES 4
@@ -78,7 +78,7 @@ FASTIO_API struct fastio_transfer *fastio_transfer_new(const struct fastio_trans
     }
     if (!header_safe(cfg->token) || !header_safe(cfg->user_agent) || cfg->chunks_in_flight > 3 ||
         cfg->download_ranges > 4 || cfg->connect_timeout_ms < 0 || cfg->stall_timeout_ms < 0 ||
-        cfg->poll_timeout_ms < 0 || cfg->progress_interval_ms < 0) {
+        cfg->poll_timeout_ms < 0 || cfg->progress_interval_ms < 0 || cfg->deadline_ms < 0) {
         fio_error_set(err, FASTIO_INVALID, "transfer option out of range");
         return NULL;
     }
@@ -688,29 +688,25 @@ enum fastio_status fio_xfer_op_decode(struct xfer_op *op, CURLcode rc, json_t **
     return st;
 }
 
-/* Full-jitter exponential backoff; a 429 waits as the rate-limit headers say (api §1.8).
- * Local to the engine until the library-wide policy (retry.h) lands; same rules. */
+/* Full-jitter exponential backoff; a 429 waits as the rate-limit headers say (api §1.8). The
+ * delays are retry.h's (fio_backoff_wait_ms); the wait itself is a not-before timestamp that
+ * the run loop honours, so the loop's cancel and deadline checks bound it. */
 bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error *e, bool safe,
                            int *retries, long *wait_ms)
 {
-    long ceiling = t->cfg.backoff_base_ms;
+    const struct fio_backoff b = {t->cfg.max_retries, t->cfg.backoff_base_ms,
+                                  t->cfg.backoff_cap_ms, t->cfg.max_retry_wait_ms};
     bool retryable = e->retryable || e->status == FASTIO_NETWORK ||
                      e->status == FASTIO_TIMEOUT || e->status == FASTIO_RATE_LIMITED;
+    long w;
     (void)safe;
     if (t->cancelling || !retryable || *retries >= t->cfg.max_retries)
         return false;
-    for (int i = 0; i < *retries && ceiling < t->cfg.backoff_cap_ms; i++)
-        ceiling = ceiling > t->cfg.backoff_cap_ms / 2 ? t->cfg.backoff_cap_ms : ceiling * 2;
-    if (ceiling > t->cfg.backoff_cap_ms)
-        ceiling = t->cfg.backoff_cap_ms;
-    if (e->retry_after_ms >= 0 && e->status == FASTIO_RATE_LIMITED) {
-        if (e->retry_after_ms > t->cfg.max_retry_wait_ms)
-            return false;
-        *wait_ms = e->retry_after_ms +
-                   (long)fio_random_below((uint64_t)t->cfg.backoff_base_ms + 1);
-    } else {
-        *wait_ms = (long)fio_random_below((uint64_t)ceiling + 1);
-    }
+    w = fio_backoff_wait_ms(&b, *retries,
+                            e->status == FASTIO_RATE_LIMITED ? e->retry_after_ms : -1);
+    if (w < 0)
+        return false;
+    *wait_ms = w;
     (*retries)++;
     return true;
 }
@@ -895,13 +891,16 @@ static void cancel_all(struct fastio_transfer *t)
 FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
                                                   struct fastio_error *err)
 {
-    enum fastio_status result = FASTIO_OK;
+    enum fastio_status result = FASTIO_OK, stop = FASTIO_CANCELLED;
     bool cancelled = false;
+    struct fio_deadline dl;
 
     if (t == NULL || t->running)
         return fio_error_set(err, FASTIO_INVALID, "no transfer engine, or already running");
     t->running = true;
     atomic_store(&t->cancel, false);
+    dl.at_ms = t->cfg.deadline_ms;
+    dl.cancel = t->cfg.cancel;
     t->rate_mark_ms = 0;
     t->rate_bps = 0;
     for (size_t i = 0; i < t->n_jobs; i++) {
@@ -928,6 +927,12 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
             cancelled = true;
             break;
         }
+        stop = fio_deadline_check(&dl); /* cfg.cancel, cfg.deadline_ms (issue 4) */
+        if (stop != FASTIO_OK) {
+            cancelled = true;
+            break;
+        }
+        stop = FASTIO_CANCELLED;
         /* small files waiting in the queue go into batch requests first */
         fio_xfer_batch_advance(t, now);
         for (size_t i = 0; i < t->n_jobs; i++)
@@ -982,8 +987,11 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
         /* Sleep only when this pass changed nothing: a job that moved on (a step, a new
          * request, the first 206 that lets the other ranges start) is advanced again at once
          * instead of after a whole slice (the slice cost 50 ms at start and per download). */
-        if (!progressed && loop_state(t) == state0)
-            (void)curl_multi_poll(t->multi, NULL, 0, LOOP_SLICE_MS, NULL);
+        if (!progressed && loop_state(t) == state0) {
+            int64_t left = fio_deadline_left_ms(&dl); /* wake at the deadline, not after */
+            int slice = left < LOOP_SLICE_MS ? (left > 0 ? (int)left : 0) : LOOP_SLICE_MS;
+            (void)curl_multi_poll(t->multi, NULL, 0, slice, NULL);
+        }
     }
     if (cancelled)
         cancel_all(t);
@@ -1010,7 +1018,8 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
     t->running = false;
     if (cancelled) {
         fastio_error_clear(err);
-        return fio_error_set(err, FASTIO_CANCELLED, "transfer cancelled");
+        return fio_error_set(err, stop, stop == FASTIO_TIMEOUT ? "transfer deadline passed"
+                                                               : "transfer cancelled");
     }
     if (result == FASTIO_OK)
         fastio_error_clear(err);

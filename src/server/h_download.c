@@ -13,6 +13,7 @@
 
 #include "blob.h"
 #include "download.h"
+#include "events.h"
 #include "handlers.h"
 #include "rand.h"
 #include "upload.h"
@@ -332,7 +333,9 @@ int h_dl_restore_version(struct req *r)
                 "id = ?2) AS v WHERE nodes.workspace_id = ?3 AND nodes.id = ?4",
                 "itt" "t", srv_now_us(), vid, r->ws.id, node) != SQLITE_DONE)
         return req_fail_internal(r, "restore version");
-    if (req_set(r, "version_id", json_string(vid)))
+    if (events_record(r, "node", "storage", "workspace_storage_file_version_restored", node,
+                      json_pack("{s:s}", "version_id", vid)) != 0 ||
+        req_set(r, "version_id", json_string(vid)))
         return -1;
     return store_reply_node(r, node, false);
 }

@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "activity.h"
 #include "blob.h"
 #include "crc32c.h"
 #include "handlers.h"
@@ -268,6 +269,8 @@ static void ctx_free(struct req *r)
                 "UPDATE upload_sessions SET status = 'assembly_failed', status_message = "
                 "'stream interrupted', updated = ?1 WHERE id = ?2 AND status = 'uploading'",
                 "it", srv_now_us(), c->ses.id);
+        if (db && sqlite3_changes(db->db) == 1)
+            up_note(r, c->ses.id); /* published by activity_req_end, right after this */
         db_release(r->srv->db, db);
         blob_tmp_remove(r->srv, c->ses.id);
     }
@@ -306,6 +309,7 @@ static int set_failed(struct req *r, const char *id, const char *msg, json_t *in
             "integrity_failure = ?2, updated = ?3 WHERE id = ?4",
             "ttit", msg, integ, srv_now_us(), id);
     free(integ);
+    up_note(r, id);
     return 0;
 }
 
@@ -362,6 +366,7 @@ static int finalize(struct req *r, const struct up_session *ses, int64_t size, u
         req_fail_internal(r, "store commit");
         goto undo;
     }
+    up_note(r, ses->id);
     char hex[FIO_CRC32C_HEX_SIZE];
     fio_crc32c_hex(crc, hex);
     if (req_set(r, "id", json_string(ses->id)) || req_set(r, "new_file_id", json_string(node)) ||
@@ -374,6 +379,7 @@ undo:
     /* nothing was stored: put the bytes back where the session can complete again */
     if (r->db->in_txn)
         db_rollback(r->db);
+    activity_discard(r); /* the event's keys: nothing was stored */
     {
         char from[BLOB_PATH_MAX], to[BLOB_PATH_MAX];
         if (blob_path(r->srv, vid, from) && blob_tmp_path(r->srv, ses->id, to))
@@ -470,6 +476,7 @@ static int create_session(struct req *r)
         blob_tmp_remove(r->srv, id);
         return req_fail_internal(r, "insert session");
     }
+    up_note(r, id);
     return req_set(r, "id", json_string(id));
 }
 
@@ -534,11 +541,13 @@ static int single_upload(struct req *r, struct up_ctx *c)
                 now + UP_SESSION_TTL_US) != SQLITE_DONE ||
         db_commit(r->db) != SQLITE_OK) {
         db_rollback(r->db);
+        activity_discard(r); /* the event's keys: nothing was stored */
         blob_remove(r->srv, vid);
         if (!r->err.http)
             req_fail_internal(r, "single upload commit");
         return -1;
     }
+    up_note(r, c->upload_id);
     return req_set(r, "id", json_string(c->upload_id)) ||
                    req_set(r, "new_file_id", json_string(node))
                ? -1
@@ -784,6 +793,7 @@ static int chunk_finish_inner(struct req *r)
         req_fail_internal(r, "chunk commit");
         goto out;
     }
+    up_note(r, ses.id);
     rc = req_set(r, "chunk",
                  json_pack("{s:i, s:I, s:s}", "order", c->order, "size", (json_int_t)c->got,
                            "crc32c", hex));
@@ -986,6 +996,8 @@ static int cancel_one(struct req *r, const struct up_session *ses)
     if (db_exec(r->db, "DELETE FROM upload_sessions WHERE id = ?1 AND user_id = ?2", "tt",
                 ses->id, r->caller.user_id) != SQLITE_DONE)
         return req_fail_internal(r, "delete session");
+    if (sqlite3_changes(r->db->db) == 1)
+        up_note(r, ses->id);
     blob_tmp_remove(r->srv, ses->id); /* after the row: a crash between leaves a file recovery
                                        * removes, never a row without its file */
     return 0;
@@ -1090,6 +1102,7 @@ int h_up_chunk_delete(struct req *r)
         return req_fail_internal(r, "delete chunk");
     if (sqlite3_changes(r->db->db) == 0)
         return req_fail(r, 404, API_ERR_NOT_FOUND, "Chunk %lld has not been received", order);
+    up_note(r, ses.id);
     return req_set(r, "order", json_integer(order));
 }
 
@@ -1154,6 +1167,7 @@ int h_up_stream(struct req *r)
                 "it", srv_now_us(), ses.id) != SQLITE_DONE ||
         sqlite3_changes(r->db->db) != 1)
         return req_fail(r, 406, API_ERR_INVALID, "A stream session is single-shot");
+    up_note(r, ses.id);
     c->stream_started = true;
     c->fd = blob_tmp_open(r->srv, ses.id);
     if (c->fd < 0)

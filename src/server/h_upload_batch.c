@@ -16,8 +16,10 @@
 
 #include <openssl/evp.h>
 
+#include "activity.h"
 #include "blob.h"
 #include "crc32c.h"
+#include "events.h"
 #include "handlers.h"
 #include "multipart.h"
 #include "upload.h"
@@ -393,6 +395,9 @@ static int ensure_folders(struct req *r, const char *base, int base_depth, struc
                     "ttttti", id, r->ws.id, parent[0] ? parent : NULL, seg, r->caller.user_id,
                     srv_now_us()) != SQLITE_DONE)
             return req_fail_internal(r, "insert folder");
+        if (events_record(r, "node", "upload", "workspace_storage_folder_added", id,
+                          json_pack("{s:s}", "name", seg)) != 0)
+            return -1;
         memcpy(parent, id, sizeof(parent));
     }
     memcpy(out, parent, FIO_OPAQUE_ID_SIZE);
@@ -427,8 +432,10 @@ static void store_entry(struct bctx *c, const char *folder, int folder_depth, st
                 parent[0] ? parent : NULL, e->filename, f->size, e->node, e->vid, now,
                 now + UP_SESSION_TTL_US) != SQLITE_DONE)
         rc = req_fail_internal(r, "insert batch session");
-    if (rc == 0 && db_exec(r->db, "RELEASE batch_entry", "") == SQLITE_DONE)
+    if (rc == 0 && db_exec(r->db, "RELEASE batch_entry", "") == SQLITE_DONE) {
+        up_note(r, f->upload_id); /* published with the events' keys after the commit */
         return;
+    }
     db_exec(r->db, "ROLLBACK TO batch_entry", "");
     db_exec(r->db, "RELEASE batch_entry", "");
     if (!e->err_http) /* the error came from a shared helper: move it into the entry */
@@ -561,6 +568,7 @@ static int batch_commit(struct bctx *c)
                 store_entry(c, folder[0] ? folder : NULL, folder_depth, &e[k]);
         if (db_commit(r->db) != SQLITE_OK) {
             db_rollback(r->db);
+            activity_discard(r); /* the entries' keys: nothing was stored */
             req_fail(r, 503, 0, "The database is busy; try again");
             goto undo;
         }

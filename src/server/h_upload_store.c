@@ -6,7 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "activity.h"
 #include "crc32c.h"
+#include "events.h"
 #include "upload.h"
 
 /* ---- chunks in flight --------------------------------------------------------------------- */
@@ -132,6 +134,21 @@ int up_session_load(struct db_conn *c, const char *id, const char *user_id,
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+void up_note(struct req *r, const char *upload_id)
+{
+    char key[ACTIVITY_KEY_MAX];
+    int w = snprintf(key, sizeof(key), "upload:%s", upload_id);
+    if (!r->caller.authed || w < 0 || (size_t)w >= sizeof(key))
+        return;
+    bool had_error = r->err.http != 0;
+    if (activity_note(r, r->caller.user_id, key) != 0 && !had_error) {
+        /* out of memory: the note is dropped, the committed change still answers */
+        r->err.http = 0;
+        r->err.code = 0;
+        r->err.text[0] = 0;
+    }
 }
 
 int up_ws_enter(struct req *r, const char *key, enum role need, bool write)
@@ -286,6 +303,7 @@ int up_store_file_locked(struct req *r, const char *folder, const char *file_id,
      * transaction that writes the version (storage.h, docs/decisions.md "Locks") */
     if (target[0] && store_check_lock_hash(r, target, lock_hash) != 0)
         return -1;
+    bool replaced = target[0] != 0;
     if (db_exec(r->db,
                 "INSERT INTO file_versions (id, size, crc32c, name, creator_id, created) VALUES "
                 "(?1, ?2, ?3, ?4, ?5, ?6)",
@@ -312,6 +330,11 @@ int up_store_file_locked(struct req *r, const char *folder, const char *file_id,
     if (db_exec(r->db, "INSERT INTO node_versions (node_id, version_id, created) VALUES (?1, ?2, ?3)",
                 "tti", target, vid, now) != SQLITE_DONE)
         return req_fail_internal(r, "insert version history");
+    /* audit log + activity ("storage", "storage:{node}"), in this same transaction */
+    if (events_record(r, "node", "upload",
+                      replaced ? "workspace_storage_file_updated" : "workspace_storage_file_added",
+                      target, json_pack("{s:s, s:s}", "name", final, "version_id", vid)) != 0)
+        return -1;
     memcpy(node_id, target, FIO_OPAQUE_ID_SIZE);
     return 0;
 }

@@ -380,6 +380,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->http_status_sent)
         return MHD_YES; /* already answered (e.g. 413); discard the rest */
+    /* libmicrohttpd 0.9.75 cannot queue a response while body data is pending: an error found
+     * mid-body is remembered, the rest of the body is read and dropped, and the error is sent
+     * on the final call - so the client gets the real status, not a reset it might retry. */
+    if (r->discard_body) {
+        if (*upload_data_size) {
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        return send_reply(r, conn);
+    }
     if (r->stream) {
         /* One piece per call, at most the connection buffer (1 MiB): bounded work. */
         size_t n = *upload_data_size;
@@ -389,15 +399,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return send_reply(r, conn);
         }
         if (r->stream->on_data(r, upload_data, n) != 0)
-            return send_reply(r, conn);
+            r->discard_body = true;
         return MHD_YES;
     }
     if (*upload_data_size) {
         if (!fio_buf_append(&r->body, upload_data, *upload_data_size)) {
-            *upload_data_size = 0;
             req_fail(r, 413, API_ERR_INVALID, "Request body too large (limit %d bytes)",
                      SRV_MAX_BODY);
-            return send_reply(r, conn);
+            r->discard_body = true;
         }
         *upload_data_size = 0;
         return MHD_YES;

@@ -160,6 +160,7 @@ struct req {
     int http_status_sent;
     bool too_large;
     bool bad_query;              /* a query key/value held a NUL byte */
+    bool discard_body;           /* an error is set mid-body: drop the rest, answer at the end */
     /* rate limit window of this caller, for the x-ve-limit-* headers (api §1.8) */
     bool rl_set;
     long rl_avail, rl_max;

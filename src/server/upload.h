@@ -62,12 +62,19 @@ int up_session_load(struct db_conn *c, const char *id, const char *user_id,
 /* Resolve workspace key (id or folder_name) into r->ws with the caller's role, refusing (403 /
  * 404, as the router would) a non-member, a role below need, or an archived workspace when
  * write. 0 or -1 (error set). */
+/* Activity (activity.h): note "upload:{id}" on the caller's user id after a session's state
+ * changed (created, chunk committed, stored, failed, cancelled). Best effort: an out-of-memory
+ * note is dropped, never turned into an error of a committed change. */
+void up_note(struct req *r, const char *upload_id);
+
 int up_ws_enter(struct req *r, const char *key, enum role need, bool write);
 
 /* Place a finished upload in the tree inside the caller's open transaction (h_upload_store.c):
  * insert version vid (size, crc) and either a new file node in folder (NULL = root) named name,
  * or a new version of file_id (action=update), or of the live file already named `name` there
- * (api §4.4). The node id goes to node_id. 0 or -1 (error set). */
+ * (api §4.4), and record the event workspace_storage_file_added / _updated (events.h; its
+ * activity keys "storage" and "storage:{node}" are noted on r: a caller that rolls back calls
+ * activity_discard). The node id goes to node_id. 0 or -1 (error set). */
 int up_store_file(struct req *r, const char *folder, const char *file_id, const char *name,
                   const char *vid, int64_t size, uint32_t crc, char node_id[FIO_OPAQUE_ID_SIZE]);
 /* up_store_file checks a new version of an existing file against its lock with the request's

@@ -186,19 +186,34 @@ static void pool_free(struct pool *p)
     curl_slist_free_all(p->hdrs);
 }
 
-static long vm_hwm_kib(pid_t pid)
+/* A "VmXXX:" value of /proc/PID/status in KiB. */
+static long vm_kib(pid_t pid, const char *field)
 {
     char path[64], line[256];
     snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     long kib = -1;
+    size_t fl = strlen(field);
     for (int guard = 0; guard < 200 && fgets(line, sizeof(line), f); guard++)
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            kib = strtol(line + 6, NULL, 10);
+        if (strncmp(line, field, fl) == 0)
+            kib = strtol(line + fl, NULL, 10);
     fclose(f);
     assert_true(kib > 0);
     return kib;
+}
+
+static long vm_hwm_kib(pid_t pid)
+{
+    return vm_kib(pid, "VmHWM:");
+}
+
+/* Resident memory once the server has settled after a round (its closed connections freed). */
+static long vm_rss_settled_kib(pid_t pid)
+{
+    struct timespec ts = {0, 300 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    return vm_kib(pid, "VmRSS:");
 }
 
 /* ---- cases -------------------------------------------------------------------------------- */
@@ -367,30 +382,29 @@ static void test_wake_200_memory_flat(void **state)
     char ws[32];
     it_org_ws(c, NULL, ws);
     long idle = vm_hwm_kib(srv.pid);
-    /* Warm-up until the peak settles (two flat rounds; at most 8): each connection costs about its
-     * libmicrohttpd pool (MHD_OPTION_CONNECTION_MEMORY_LIMIT, 1 MiB), and the peak depends on
-     * how many of them overlapped; once 200 have, further rounds must not add to it. */
-    long before = idle;
-    int flat = 0;
-    for (int warm = 0; warm < 8 && flat < 2; warm++) {
+    /* Flat = no memory kept per finished waiter: after two warm-up rounds (allocator arenas and
+     * caches settle), the resident size after each further round of 200 waiters comes back to
+     * the same level. The peak (VmHWM) is printed but not asserted: it depends on how many
+     * connections happened to overlap, each holding its libmicrohttpd pool while parked
+     * (docs/decisions.md "## Activity"). */
+    for (int warm = 0; warm < 2; warm++) {
         char name[16];
         snprintf(name, sizeof(name), "warm%d", warm);
         wake_round(c, ws, MAX_WAITERS, name);
-        long now = vm_hwm_kib(srv.pid);
-        flat = warm > 0 && now - before < 1024 ? flat + 1 : 0;
-        before = now;
     }
-    print_message("VmHWM idle %ld KiB, after the warm-up rounds %ld KiB\n", idle, before);
-    for (int round = 0; round < 3; round++) {
+    long base = vm_rss_settled_kib(srv.pid), worst = base;
+    print_message("VmHWM idle %ld KiB; VmRSS after warm-up %ld KiB\n", idle, base);
+    for (int round = 0; round < 4; round++) {
         char name[16];
         snprintf(name, sizeof(name), "r%d", round);
         wake_round(c, ws, MAX_WAITERS, name);
-        print_message("VmHWM after round %d: %ld KiB\n", round, vm_hwm_kib(srv.pid));
+        long now = vm_rss_settled_kib(srv.pid);
+        if (now > worst)
+            worst = now;
+        print_message("round %d: VmRSS %ld KiB, VmHWM %ld KiB\n", round, now,
+                      vm_hwm_kib(srv.pid));
     }
-    long after = vm_hwm_kib(srv.pid);
-    print_message("VmHWM before %ld KiB, after 3 x %d waiters %ld KiB\n", before, MAX_WAITERS,
-                  after);
-    assert_true(after - before < 20 * 1024);
+    assert_true(worst - base < 20 * 1024);
     fastio_client_free(c);
 }
 

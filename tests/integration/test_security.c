@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "harness.h"
 
@@ -101,6 +102,53 @@ static void test_oversized_body(void **state)
     free(big);
     /* The server still works afterwards. */
     assert_int_equal(it_raw(&srv, "GET", "/current/ping/", NULL, NULL, 0, NULL, NULL), 200);
+}
+
+struct chunked_src {
+    size_t left;
+};
+
+static size_t chunked_read(char *buf, size_t size, size_t n, void *ud)
+{
+    struct chunked_src *src = ud;
+    size_t k = size * n < src->left ? size * n : src->left;
+    memset(buf, 'a', k);
+    src->left -= k;
+    return k;
+}
+
+/* A body without Content-Length (chunked) that grows past the limit mid-way: the answer is a
+ * real 413 envelope once the body has been read, not a dropped connection. */
+static void test_oversized_chunked_body(void **state)
+{
+    (void)state;
+    CURL *h = curl_easy_init();
+    assert_non_null(h);
+    char url[256], auth[200];
+    snprintf(url, sizeof(url), "%s/org/create/", srv.base);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", srv.owner_key);
+    struct curl_slist *hdr = curl_slist_append(NULL, auth);
+    hdr = curl_slist_append(hdr, "Content-Type: application/x-www-form-urlencoded");
+    hdr = curl_slist_append(hdr, "Transfer-Encoding: chunked");
+    hdr = curl_slist_append(hdr, "Expect:");
+    struct chunked_src src = {2u << 20};
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, chunked_read);
+    curl_easy_setopt(h, CURLOPT_READDATA, &src);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, NULL);
+    FILE *sink = fopen("/dev/null", "w");
+    assert_non_null(sink);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
+    assert_int_equal(curl_easy_perform(h), CURLE_OK);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    assert_int_equal(status, 413);
+    fclose(sink);
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(h);
 }
 
 static void test_malformed_bodies(void **state)
@@ -229,6 +277,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_unknown_route_and_method),
     cmocka_unit_test(test_envelope_shape),
     cmocka_unit_test(test_oversized_body),
+    cmocka_unit_test(test_oversized_chunked_body),
     cmocka_unit_test(test_malformed_bodies),
     cmocka_unit_test(test_cross_tenant),
 };
