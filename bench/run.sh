@@ -10,6 +10,7 @@
 #   - 2,000 files of 4-64 KiB (files/s);
 #   - peak RSS of client (/usr/bin/time -v) and server (VmHWM) during a BIG upload.
 # Usage: bench/run.sh [--quick]   (--quick: 256 MiB, 3 runs, 500 small files, 1 GiB RSS run)
+#        BENCH_SECTIONS=34 bench/run.sh   runs only the listed sections (default 1234)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -20,6 +21,8 @@ if [ $QUICK = 1 ]; then
 else
     SIZE_MB=1024; RUNS=7; SMALL=2000; BIG_MB=4096; PROXY_MB=256
 fi
+SECTIONS=${BENCH_SECTIONS:-1234}
+want() { case "$SECTIONS" in *"$1"*) return 0 ;; esac; return 1; }
 for tool in curl jq gcc cmake; do command -v $tool >/dev/null || { echo "bench: needs $tool (scripts/deps.sh)"; exit 1; }; done
 [ -x /usr/bin/time ] || { echo "bench: needs /usr/bin/time (apt-get install time)"; exit 1; }
 
@@ -102,6 +105,7 @@ split -b 4194304 -a 4 "$T/src/big.bin" "$T/parts/p"
 SIZE=$((SIZE_MB * 1048576))
 start_server
 
+if want 1; then
 # ---- 1. loopback: raw copy vs our upload vs the official way; our download -------------------
 : >"$T/r_raw"; : >"$T/r_up"; : >"$T/r_off"; : >"$T/r_down"
 for i in $(seq 0 "$RUNS"); do # run 0 is the discarded warm-up
@@ -131,7 +135,9 @@ printf '%-44s %9s %9s %9s %8s\n' "fastio upload file" "$up" "$upmin" "$upmax" "$
 printf '%-44s %9s %9s %9s %8s\n' "fastio download file" "$dn" "$dnmin" "$dnmax" "$(awk -v a="$dn" -v b="$raw" 'BEGIN{printf "%.2f", a/b}')"
 printf '%-44s %9s %9s %9s %8s\n' "official way (curl --next, 4 MiB sequential)" "$off" "$offmin" "$offmax" "$(awk -v a="$off" -v b="$raw" 'BEGIN{printf "%.2f", a/b}')"
 echo "  ours / official way (upload, loopback): $(awk -v a="$up" -v b="$off" 'BEGIN{printf "%.2f", a/b}')x"
+fi
 
+if want 2; then
 # ---- 2. through the delay proxy (20 ms each way) ------------------------------------------------
 PPORT=$((20000 + RANDOM % 20000))
 "$B/delayproxy" "$PPORT" "$PORT" 20 &
@@ -159,23 +165,28 @@ printf '%-44s %9s %9s %9s\n' "delay proxy 20 ms each way, ${PROXY_MB} MiB (MB/s)
 printf '%-44s %9s %9s %9s\n' "fastio upload file" "$pup" "$pupmin" "$pupmax"
 printf '%-44s %9s %9s %9s\n' "official way (curl --next, 4 MiB sequential)" "$poff" "$poffmin" "$poffmax"
 echo "  ours / official way (upload, 20 ms proxy): $(awk -v a="$pup" -v b="$poff" 'BEGIN{printf "%.2f", a/b}')x  ($PRUNS runs)"
+fi
 
+if want 3; then
 # ---- 3. many small files -----------------------------------------------------------------------
 mkdir -p "$T/small"
 for i in $(seq 1 "$SMALL"); do head -c $(( (4 + (i * 37) % 61) * 1024 )) "$T/src/big.bin" >"$T/small/s$i.bin"; done
 : >"$T/r_small"
 SRUNS=$([ $QUICK = 1 ] && echo 3 || echo 5)
 for i in $(seq 0 "$SRUNS"); do
-    purge_all
-    t0=$(now); fio -q upload file --workspace bench --parallel 16 "$T"/small/*.bin; t1=$(now)
+    # a fresh, empty workspace per run (outside the timing): deleting and purging SMALL files
+    # one CLI call at a time between runs took far longer than the uploads themselves
+    fio -q workspace create "Small $i" --org bench-org --folder-name "small-$i"
+    t0=$(now); fio -q upload file --workspace "small-$i" --parallel 16 "$T"/small/*.bin; t1=$(now)
     [ "$i" = 0 ] && continue
     awk -v a="$t0" -v b="$t1" -v n="$SMALL" 'BEGIN{print n/(b-a)}' >>"$T/r_small"
 done
 read -r sm smmin smmax < <(stats "$T/r_small")
 echo "small files: $SMALL files of 4-64 KiB: median $sm files/s (min $smmin, max $smmax; $SRUNS runs)"
-purge_all
+fi
 
 # ---- 4. peak RSS during a big upload (fresh server) ---------------------------------------------
+want 4 || exit 0
 stop_server
 rm -f "$T/src/proxy.bin" "$T/dst/"*; rm -rf "$T/parts" "$T/pparts" "$T/small"
 start_server

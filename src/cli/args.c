@@ -36,14 +36,16 @@ int cli_global_flag(struct cli_ctx *ctx, const char *name, const char *value, bo
     *consumed = false;
     bool is_format = strcmp(name, "format") == 0;
     if (is_format || strcmp(name, "api-base") == 0 || strcmp(name, "token") == 0 ||
-        strcmp(name, "profile") == 0) {
+        strcmp(name, "profile") == 0 || strcmp(name, "log-file") == 0) {
         if (!value)
             return cli_usage(ctx, "option --%s needs a value", name);
         *consumed = true;
         if (!value[0])
             return cli_usage(ctx, "option --%s needs a non-empty value", name);
         if (!is_format) {
-            if (name[0] == 'a')
+            if (name[0] == 'l')
+                ctx->flag_log_file = value;
+            else if (name[0] == 'a')
                 ctx->flag_api_base = value;
             else if (name[0] == 't')
                 ctx->flag_token = value;

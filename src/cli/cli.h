@@ -174,6 +174,8 @@ struct cli_ctx {
     bool format_set;
     bool quiet;
     int verbose;
+    const char *flag_log_file; /* --log-file PATH (borrowed from argv); NULL = none */
+    int log_fd;                /* open --log-file, or -1 (see cli_log_open) */
 
     /* resolved (owned strings) */
     char *profile; /* profile name in use */
@@ -222,6 +224,13 @@ bool cli_arg_set(struct cli_args *args, const char *name, const char *value);
 /* Handle one global flag. name is without dashes ("format", "q"); *consumed tells whether value
  * was used. Returns 1 when handled, 0 when not a global flag, CLI_USAGE on a bad value. */
 int cli_global_flag(struct cli_ctx *ctx, const char *name, const char *value, bool *consumed);
+
+/* ---- run.c: --log-file -------------------------------------------------------------------------
+ * Open ctx->flag_log_file for appending the request log (created 0600; a symlink at the path is
+ * refused; an existing file keeps its mode, with a warning when group or others can access it).
+ * CLI_OK (also when no --log-file was given) or CLI_ERR (printed). cli_log_close is idempotent. */
+int cli_log_open(struct cli_ctx *ctx);
+void cli_log_close(struct cli_ctx *ctx);
 
 /* ---- run.c: the generic runner -----------------------------------------------------------------
  */

@@ -146,6 +146,7 @@ int main(int argc, char **argv)
     struct cli_args args;
     memset(&ctx, 0, sizeof(ctx));
     memset(&args, 0, sizeof(args));
+    ctx.log_fd = -1;
     bool want_help = false;
     int i = 1;
 
@@ -272,12 +273,15 @@ int main(int argc, char **argv)
         cli_args_release(&args);
         return CLI_ERR;
     }
-    rc = cli_config_resolve(&ctx);
+    rc = cli_log_open(&ctx);
+    if (rc == CLI_OK)
+        rc = cli_config_resolve(&ctx);
     if (rc == CLI_OK)
         rc = (cmd->run ? cmd->run : cli_run_generic)(&ctx, cmd, &args);
 
     fastio_client_free(ctx.client);
     cli_config_release(&ctx);
+    cli_log_close(&ctx);
     cli_args_release(&args);
     fastio_global_cleanup();
     return rc;

@@ -125,7 +125,8 @@ void cli_help_cmd(const struct cli_group *g, const struct cli_cmd *cmd)
             if (cmd->opts[i].kind == OPT_VALUE || cmd->opts[i].kind == OPT_BOOL)
                 opt_block(&cmd->opts[i]);
     }
-    printf("\nGLOBAL OPTIONS\n    --api-base, --token, --profile, --format json|table, -q, -v: "
+    printf("\nGLOBAL OPTIONS\n    --api-base, --token, --profile, --format json|table, -q, -v,\n"
+           "    --log-file PATH: "
            "see 'fastio --help'.\n    They may also follow the command when it has no option "
            "of the same name.\n");
     if (cmd->examples) {
@@ -204,6 +205,15 @@ void cli_help_main(void)
           "    -v, --verbose\n"
           "        Log each request as a JSON line on stderr (secrets redacted). -vv also says\n"
           "        where the API base and the token came from.\n"
+          "    --log-file PATH\n"
+          "        Append the same JSON lines to PATH, one per request attempt (retries and\n"
+          "        token refreshes included), written as each attempt ends. Fields: time,\n"
+          "        request_id, endpoint, method, path, query (secret values replaced), status,\n"
+          "        outcome, api_code, latency_us, bytes, attempt, retry_wait_ms. Headers and\n"
+          "        bodies are never logged; tokens, keys, lock tokens and passwords are\n"
+          "        redacted. A new file is created with mode 0600; an existing one keeps its\n"
+          "        mode (warning when group or others can access it). A symbolic link at PATH\n"
+          "        is refused. Independent of -v: both may be given.\n"
           "    -h, --help\n"
           "        Show help (also 'fastio help ...').\n"
           "    --version\n"

@@ -3,9 +3,15 @@
  * Most commands are nothing but a row run by this file. */
 #include "cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "timeutil.h"
 
@@ -76,11 +82,80 @@ int cli_build_request(struct cli_ctx *ctx, int ep, const struct cli_args *args,
     return CLI_OK;
 }
 
+/* ---- request log: -v (stderr) and --log-file ---------------------------------------------- */
+
+int cli_log_open(struct cli_ctx *ctx)
+{
+    const char *path = ctx->flag_log_file;
+    if (!path)
+        return CLI_OK;
+    /* O_NOFOLLOW: a symlink planted at the path is refused, not followed. O_NONBLOCK: a FIFO
+     * without a reader fails instead of hanging (no effect on regular files). */
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+    if (fd < 0) {
+        int e = errno;
+        cli_errorf(ctx, "--log-file %s: %s", path,
+                   e == ELOOP ? "is a symbolic link (refused)" : strerror(e));
+        return CLI_ERR;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        cli_errorf(ctx, "--log-file %s: not a regular file", path);
+        close(fd);
+        return CLI_ERR;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO))
+        cli_note(ctx,
+                 "warning: --log-file %s has mode %04o: group or others can access it "
+                 "(chmod 600 it)",
+                 path, (unsigned)(st.st_mode & 07777));
+    ctx->log_fd = fd;
+    return CLI_OK;
+}
+
+void cli_log_close(struct cli_ctx *ctx)
+{
+    if (ctx->log_fd >= 0)
+        close(ctx->log_fd);
+    ctx->log_fd = -1;
+}
+
+/* The line plus its newline in one write(2) on the O_APPEND descriptor: lines from parallel
+ * transfer threads never interleave, and each is on disk (in the page cache) at once. */
+static void log_to_file(int fd, const char *json_line)
+{
+    size_t len = strlen(json_line);
+    char nl = '\n';
+    struct iovec iov[2] = {{(void *)(uintptr_t)json_line, len}, {&nl, 1}};
+    int n = 2;
+    struct iovec *v = iov;
+    while (n > 0) {
+        ssize_t w = writev(fd, v, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return; /* nothing to report to from here; the command itself goes on */
+        }
+        size_t done = (size_t)w;
+        while (n > 0 && done >= v->iov_len) {
+            done -= v->iov_len;
+            v++;
+            n--;
+        }
+        if (n > 0) {
+            v->iov_base = (char *)v->iov_base + done;
+            v->iov_len -= done;
+        }
+    }
+}
+
 static void log_line(void *userdata, const char *json_line)
 {
-    (void)userdata;
-    fputs(json_line, stderr);
-    fputc('\n', stderr);
+    const struct cli_ctx *ctx = userdata;
+    if (ctx->verbose >= 1)
+        fprintf(stderr, "%s\n", json_line); /* one write: no interleaving with other threads */
+    if (ctx->log_fd >= 0)
+        log_to_file(ctx->log_fd, json_line);
 }
 
 int cli_connect(struct cli_ctx *ctx, int ep, bool need_token)
@@ -122,8 +197,10 @@ int cli_connect(struct cli_ctx *ctx, int ep, bool need_token)
     cfg.base_url = ctx->api_base;
     cfg.token = ctx->token_expired ? NULL : ctx->token;
     cfg.user_agent = "fastio-c-cli/" FASTIO_VERSION;
-    if (ctx->verbose >= 1)
+    if (ctx->verbose >= 1 || ctx->log_fd >= 0) {
         cfg.log = log_line;
+        cfg.log_userdata = ctx;
+    }
     if (cli_tokens_install(ctx, &cfg) != CLI_OK) /* PKCE profile: refreshed automatically */
         return CLI_ERR;
     struct fastio_error err;

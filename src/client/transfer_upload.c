@@ -736,6 +736,9 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
                                   "upload refused at completion");
                 break;
             }
+            if (e.http_status == 409)
+                e.retryable = true; /* chunks of an aborted earlier attempt are still "in
+                                       flight" on the server until it notices: wait, retry */
             retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
                           "cannot complete the upload");
             break;

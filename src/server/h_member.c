@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "events.h"
 #include "member.h"
@@ -470,16 +471,81 @@ int h_ws_members_join(struct req *r)
     return member_reply(r, &e, r->caller.user_id);
 }
 
+/* Whether `domain` (the caller's, after the '@') is one of the org's authorized domains. The
+ * org update field perm_auth_domains is stored as a string in orgs.extra (OW_LINE): domains
+ * separated by commas, semicolons or white space, each optionally written "@example.com". A
+ * JSON array of strings is accepted as well. Exact match, ASCII case-insensitive; subdomains
+ * are not included. */
+static bool domain_listed(const char *list, const char *domain)
+{
+    size_t dl = strlen(domain);
+    const char *p = list;
+    for (size_t guard = 0; *p && guard < 1000; guard++) {
+        while (*p && strchr(", ;\t\r\n", *p))
+            p++;
+        const char *start = p;
+        while (*p && !strchr(", ;\t\r\n", *p))
+            p++;
+        size_t l = (size_t)(p - start);
+        if (l && *start == '@') {
+            start++;
+            l--;
+        }
+        if (l && l == dl && strncasecmp(start, domain, l) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int org_domain_authorized(struct req *r, const char *org_id, const char *email, bool *ok)
+{
+    *ok = false;
+    const char *at = strrchr(email, '@');
+    if (!at || !at[1])
+        return 0;
+    sqlite3_stmt *st = db_query(r->db, "SELECT extra FROM orgs WHERE id = ?1", "t", org_id);
+    if (!st)
+        return req_fail_internal(r, "org extra query");
+    int rc = sqlite3_step(st);
+    json_t *extra = rc == SQLITE_ROW ? orgws_extra_parse(db_col_text(st, 0)) : NULL;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return req_fail_internal(r, "org extra step");
+    json_t *v = json_object_get(extra, "perm_auth_domains");
+    if (json_is_string(v)) {
+        *ok = domain_listed(json_string_value(v), at + 1);
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *d;
+        json_array_foreach(v, i, d)
+        {
+            if (json_is_string(d) && domain_listed(json_string_value(d), at + 1))
+                *ok = true;
+        }
+    }
+    json_decref(extra);
+    return 0;
+}
+
 /* api §3.2: POST /org/{org}/members/join/ is self-join through the org's authorized email
- * domains (perm_auth_domains). Not implemented: the server answers 403 to non-members (members
- * get their membership back). docs/decisions.md. */
+ * domains (perm_auth_domains): a caller whose email domain is listed joins as "member"; anyone
+ * else gets 403. A member gets the membership back (200, idempotent). docs/decisions.md. */
 int h_org_members_join(struct req *r)
 {
     struct ent e;
     ent_from_req(r, &e);
     if (e.role != ROLE_NONE)
-        return member_reply(r, &e, r->caller.user_id);
-    return req_fail(r, 403, API_ERR_RESTRICTED,
-                    "You are not a member of this organization; joining by email domain is not "
-                    "supported by this server, ask for an invitation");
+        return member_reply(r, &e, r->caller.user_id); /* already a member: idempotent */
+    bool authorized = false;
+    if (org_domain_authorized(r, e.id, r->caller.email, &authorized) != 0)
+        return -1;
+    if (!authorized)
+        return req_fail(r, 403, API_ERR_RESTRICTED,
+                        "You are not a member of this organization and your email domain is not "
+                        "authorized to join it; ask for an invitation");
+    if (member_insert(r, &e, r->caller.user_id, ROLE_MEMBER) != 0 ||
+        member_event(r, &e, "member_joined_org", r->caller.user_id,
+                     json_pack("{s:s, s:s}", "permissions", "member", "via", "auth_domain")) != 0)
+        return -1;
+    return member_reply(r, &e, r->caller.user_id);
 }

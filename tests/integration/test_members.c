@@ -43,10 +43,11 @@ struct account {
     struct fastio_client *c;
 };
 
-static void account_new(struct account *a, const char *prefix, bool agent)
+/* A new account whose email is "<prefix><n>.<pid>@<domain>". */
+static void account_new_at(struct account *a, const char *prefix, const char *domain, bool agent)
 {
     static unsigned n;
-    snprintf(a->email, sizeof(a->email), "%s%u.%d@example.test", prefix, ++n, (int)getpid());
+    snprintf(a->email, sizeof(a->email), "%s%u.%d@%s", prefix, ++n, (int)getpid(), domain);
     struct fastio_client *anon = it_client(&srv, NULL);
     struct fastio_signup su = {a->email, "correct horse battery", "T", "U", agent};
     struct fastio_error err;
@@ -62,6 +63,11 @@ static void account_new(struct account *a, const char *prefix, bool agent)
     assert_int_equal(fastio_user_me(a->c, &me, &err), FASTIO_OK);
     snprintf(a->id, sizeof(a->id), "%s", json_string_value(json_object_get(me, "id")));
     json_decref(me);
+}
+
+static void account_new(struct account *a, const char *prefix, bool agent)
+{
+    account_new_at(a, prefix, "example.test", agent);
 }
 
 static void account_free(struct account *a)
@@ -816,6 +822,80 @@ static void test_eml_format(void **state)
     account_free(&o);
 }
 
+/* ---- org self-join by authorized email domain (api §3.2) ------------------------------------- */
+
+static void test_org_self_join_domain(void **state)
+{
+    (void)state;
+    char dom[64], dom_upper[64], sub[80];
+    snprintf(dom, sizeof(dom), "join%d.example", (int)getpid());
+    snprintf(dom_upper, sizeof(dom_upper), "JOIN%d.Example", (int)getpid());
+    snprintf(sub, sizeof(sub), "sub.%s", dom);
+    struct account o, in, out, subd;
+    account_new(&o, "joinowner", false);
+    account_new_at(&in, "joiner", dom, false);
+    account_new(&out, "stranger", false);
+    account_new_at(&subd, "subjoiner", sub, false);
+    char org[32], domain[64];
+    create_org(&o, "selfjoin", org, domain);
+    struct fastio_error err;
+
+    /* No authorized domains yet: everyone is refused, as before. */
+    assert_int_equal(call(in.c, FASTIO_EP_ORG_MEMBERS_JOIN, org, NULL, NULL, NULL, NULL, NULL,
+                          NULL, &err),
+                     FASTIO_FORBIDDEN);
+
+    /* Listed in another case and with '@': the match ignores ASCII case. */
+    char list[160];
+    snprintf(list, sizeof(list), "other.test, @%s", dom_upper);
+    struct fastio_param up[] = {{"perm_auth_domains", list}};
+    json_t *res = NULL;
+    assert_int_equal(fastio_org_update(o.c, org, up, 1, &res, &err), FASTIO_OK);
+    json_decref(res);
+
+    json_t *m = NULL;
+    CALL_OK(in.c, FASTIO_EP_ORG_MEMBERS_JOIN, org, NULL, NULL, NULL, NULL, NULL, &m);
+    assert_string_equal(json_string_value(json_object_get(m, "permissions")), "member");
+    assert_string_equal(json_string_value(json_object_get(m, "id")), in.id);
+    json_decref(m);
+    char role[32];
+    role_of(&o, FASTIO_EP_ORG_MEMBER_DETAILS, org, in.id, role, sizeof(role));
+    assert_string_equal(role, "member");
+
+    /* Joining again: 200 with the unchanged membership (idempotent). */
+    CALL_OK(in.c, FASTIO_EP_ORG_MEMBERS_JOIN, org, NULL, NULL, NULL, NULL, NULL, &m);
+    assert_string_equal(json_string_value(json_object_get(m, "permissions")), "member");
+    json_decref(m);
+
+    /* Another domain, and a subdomain of the listed one: refused, nothing stored. */
+    assert_int_equal(call(out.c, FASTIO_EP_ORG_MEMBERS_JOIN, org, NULL, NULL, NULL, NULL, NULL,
+                          NULL, &err),
+                     FASTIO_FORBIDDEN);
+    assert_int_equal(err.http_status, 403);
+    assert_int_equal(call(subd.c, FASTIO_EP_ORG_MEMBERS_JOIN, org, NULL, NULL, NULL, NULL, NULL,
+                          NULL, &err),
+                     FASTIO_FORBIDDEN);
+    role_of(&o, FASTIO_EP_ORG_MEMBER_DETAILS, org, out.id, role, sizeof(role));
+    assert_string_equal(role, "");
+    role_of(&o, FASTIO_EP_ORG_MEMBER_DETAILS, org, subd.id, role, sizeof(role));
+    assert_string_equal(role, "");
+
+    /* The join is an event of the org (and so an activity "members" change). */
+    json_t *events = NULL;
+    CALL_OK(o.c, FASTIO_EP_EVENTS_SEARCH, NULL, NULL, "org_id", org, "event", "member_joined_org",
+            &events);
+    assert_int_equal(json_array_size(events), 1);
+    json_decref(events);
+
+    /* The new member can use member routes now. */
+    CALL_OK(in.c, FASTIO_EP_ORG_MEMBER_DETAILS, org, in.id, NULL, NULL, NULL, NULL, NULL);
+
+    account_free(&o);
+    account_free(&in);
+    account_free(&out);
+    account_free(&subd);
+}
+
 /* With the relay down, mail stays in the outbox (and is retried); nothing reaches sent/. */
 static void test_relay_down_keeps_mail(void **state)
 {
@@ -864,5 +944,6 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_member_lifecycle),
     cmocka_unit_test(test_eml_format),
     cmocka_unit_test(test_relay_down_keeps_mail),
+    cmocka_unit_test(test_org_self_join_domain),
 };
 IT_MAIN(tests, setup, teardown)
