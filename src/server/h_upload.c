@@ -964,8 +964,8 @@ int h_up_list(struct req *r)
 {
     json_t *arr = json_array();
     sqlite3_stmt *st = arr ? db_query(r->db,
-                                      "SELECT id FROM upload_sessions WHERE user_id = ?1 ORDER BY "
-                                      "created DESC LIMIT 500",
+                                      "SELECT id FROM upload_sessions WHERE user_id = ?1 AND "
+                                      "status <> 'stored' ORDER BY created DESC LIMIT 500",
                                       "t", r->caller.user_id)
                            : NULL;
     if (!st) {
