@@ -30,7 +30,9 @@ fi
 
 run() {
     echo
-    echo "\$ fastio $*"
+    printf '$ fastio'
+    printf ' %q' "$@"
+    printf '\n'
     "$FASTIO" --format table "$@"
 }
 
