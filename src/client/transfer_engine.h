@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "fastio/fastio.h"
+#include "http_common.h"
 #include "request.h"
 #include "fastio/transfer.h"
 #include "transfer_internal.h"
@@ -144,7 +145,7 @@ struct xfer_op {
     struct fio_buf resp;  /* JSON answer or an error body (capped) */
     char errbuf[CURL_ERROR_SIZE];
     /* headers of the current answer */
-    char h_expires[XFER_HDR_MAX], h_retry_after[XFER_HDR_MAX], h_date[XFER_HDR_MAX];
+    struct fio_resp_headers hdr; /* x-ve-limit-*, Retry-After, Date (http_common.h) */
     char h_content_range[XFER_HDR_MAX];
     /* upload body: [pos, end) of job->fd */
     uint64_t rd_start, rd_pos, rd_end;

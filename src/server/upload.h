@@ -1,13 +1,17 @@
-/* upload.h - what the upload handlers share (h_upload.c sessions and chunks, h_upload_store.c
- * placing a finished file in the tree, h_upload_batch.c, h_download.c): the session row, the
- * per-session count of chunks in flight, the workspace check of an upload, and the limits of
- * api §5.1 as this server applies them (docs/decisions.md "Uploads and downloads"). */
+/* upload.h - what the upload handlers share (h_upload.c sessions, h_upload_chunk.c chunk and
+ * stream bodies, h_upload_store.c placing a finished file in the tree, h_upload_batch.c,
+ * h_download.c): the session row, the per-session count of chunks in flight, the workspace check
+ * of an upload, the limits of api §5.1 as this server applies them (docs/decisions.md "Uploads
+ * and downloads"), and the streamed-body context h_upload.c and h_upload_chunk.c share. */
 #ifndef SRV_UPLOAD_H
 #define SRV_UPLOAD_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
+#include "multipart.h"
 #include "server.h"
 #include "storage.h"
 
@@ -96,5 +100,68 @@ int up_check_file(struct req *r, const char *file_param, char out[FIO_OPAQUE_ID_
 
 /* The session as JSON (details, list); with_chunks adds the chunks map. NULL + 500 on error. */
 json_t *up_session_json(struct req *r, const char *id, bool with_chunks);
+
+/* ---- between h_upload.c and h_upload_chunk.c -------------------------------------------------- */
+
+/* The state of one streamed upload body (r->stream_ctx), freed by up_ctx_free. */
+enum up_ctx_kind { UP_CTX_FORM, UP_CTX_SINGLE, UP_CTX_CHUNK, UP_CTX_STREAM };
+
+struct up_ctx {
+    enum up_ctx_kind kind;
+    struct fio_buf form;   /* UP_CTX_FORM: the urlencoded body (≤ SRV_MAX_BODY) */
+    struct mp_parser mp;   /* multipart bodies */
+    bool mp_on;
+    bool raw;              /* chunk sent as application/octet-stream */
+    struct up_session ses;
+    char upload_id[FIO_OPAQUE_ID_SIZE];
+    int fd;
+    bool tmp_created;      /* UP_CTX_SINGLE: remove the temporary file unless committed */
+    bool committed;
+    bool inflight;         /* holds an in-flight slot for `order` */
+    bool stream_started;   /* UP_CTX_STREAM: the session left 'ready' */
+    int order;
+    int64_t off, got, limit;
+    uint32_t crc;
+    bool part_seen, part_done;
+    char hash_algo[8];
+    char hash[129];
+    EVP_MD_CTX *md;
+    struct req *r;
+};
+
+/* h_upload.c */
+/* Log err and fail 507 (disk full) or 500. -1. */
+int up_fail_io(struct req *r, const char *what, int err);
+/* Take a database connection for r->db if it has none: false when none is free. */
+bool up_db_enter(struct req *r);
+/* Give r->db back (rolling back an open transaction). */
+void up_db_leave(struct req *r);
+/* The file_crc32c param: NULL when absent, or when invalid (*bad set, error set). */
+const char *up_file_crc_param(struct req *r, bool *bad);
+/* Store the session's received bytes (size, crc) as a file version: the commit protocol of a
+ * completion (claim, sync + rename, one transaction). 0 or -1 (error set). */
+int up_finalize(struct req *r, const struct up_session *ses, int64_t size, uint32_t crc);
+/* The session of path argument 0 of the caller: 0, or -1 (404 / 500 set). */
+int up_session_or_404(struct req *r, struct up_session *ses);
+/* ready or uploading: it takes chunks and can complete. */
+bool up_open_status(const struct up_session *ses);
+
+/* h_upload_chunk.c */
+/* The hash_algo + hash params (api §5.4) into c: 0 or -1 (error set). */
+int up_hash_params(struct req *r, struct up_ctx *c);
+/* The received bytes against the announced hash: 0, or -1 (406 / 10778 set). */
+int up_hash_verify(struct req *r, struct up_ctx *c);
+/* A multipart parser status as the request's error: -1. */
+int up_mp_error(struct req *r, struct up_ctx *c, enum mp_status st);
+/* Start parsing a multipart body into c (its part 'chunk' is written as the file). 0 or -1. */
+int up_start_multipart(struct req *r, struct up_ctx *c);
+bool up_is_multipart(const struct req *r);
+/* Content-Length against a bound, before reading the body: 0 or -1 (413 set). */
+int up_length_check(struct req *r, int64_t max);
+/* The req_stream free op of every upload body. */
+void up_ctx_free(struct req *r);
+/* A new body context attached to r with ops (freed by up_ctx_free when the request ends). NULL
+ * (500 set) when out of memory. */
+struct up_ctx *up_ctx_new(struct req *r, enum up_ctx_kind kind, const struct req_stream *ops);
 
 #endif

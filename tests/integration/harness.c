@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cmocka.h>
 #include <sqlite3.h>
 
 #include "buf.h"
@@ -379,6 +382,19 @@ void it_org_ws(struct fastio_client *c, char *org_id, char *ws_id)
     if (ws_id)
         fio_strlcpy(ws_id, json_string_value(json_object_get(ws, "id")), 32);
     json_decref(ws);
+}
+
+json_t *it_ws_new(struct fastio_client *c, const char *title, const char *org, char *folder_out)
+{
+    char folder[64];
+    it_unique_name("ws", folder, sizeof(folder));
+    struct fastio_workspace_opts o = {title, folder, NULL, NULL, NULL, 0};
+    json_t *ws = NULL;
+    struct fastio_error err;
+    assert_int_equal(fastio_workspace_create(c, org, &o, &ws, &err), FASTIO_OK);
+    if (folder_out)
+        snprintf(folder_out, 64, "%s", folder);
+    return ws;
 }
 
 long long it_db(const struct it_server *s, const char *sql, ...)

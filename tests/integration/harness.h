@@ -79,6 +79,10 @@ void it_unique_name(const char *prefix, char *out, size_t out_size);
  * ids go to org_id / ws_id (size >= 32 each; either may be NULL). Aborts the test on failure. */
 void it_org_ws(struct fastio_client *c, char *org_id, char *ws_id);
 
+/* Create a workspace titled `title` in org with a unique folder_name (copied to folder_out, size
+ * >= 64, when not NULL); the test fails unless it is created. Returns the workspace (owned). */
+json_t *it_ws_new(struct fastio_client *c, const char *title, const char *org, char *folder_out);
+
 /* Run one SQL statement directly on the running server's database (DIR/meta.db, busy timeout
  * 10 s): for set-ups no endpoint offers yet (e.g. workspace members) and to check what is
  * stored. ?1, ?2 ... are bound to the NULL-terminated text arguments. Returns the first column

@@ -15,9 +15,9 @@
 
 #include "buf.h"
 #include "harness.h"
+#include "it_oauth.h"
 #include "timeutil.h"
 
-#define FORM "application/x-www-form-urlencoded"
 
 static struct it_server srv;
 
@@ -61,34 +61,11 @@ static int setup_rate_window(void **state)
     return start_with(args);
 }
 
-static bool header(const char *hdrs, const char *name, char *out, size_t out_size)
-{
-    size_t nl = strlen(name);
-    for (const char *p = hdrs; p && *p;) {
-        const char *eol = strstr(p, "\r\n");
-        if (!eol)
-            eol = p + strlen(p);
-        if ((size_t)(eol - p) > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
-            const char *v = p + nl + 1;
-            while (*v == ' ')
-                v++;
-            size_t vl = (size_t)(eol - v);
-            if (vl >= out_size)
-                vl = out_size - 1;
-            memcpy(out, v, vl);
-            out[vl] = 0;
-            return true;
-        }
-        p = *eol ? eol + 2 : eol;
-    }
-    return false;
-}
-
 static long long header_ll(const char *hdrs, const char *name)
 {
     char v[64];
     long long n = -1;
-    if (!header(hdrs, name, v, sizeof(v)) || !fio_parse_ll(v, 0, INT64_MAX, &n))
+    if (!ito_header(hdrs, name, v, sizeof(v)) || !fio_parse_ll(v, 0, INT64_MAX, &n))
         return -1;
     return n;
 }

@@ -20,12 +20,9 @@
 #include "buf.h"
 #include "form.h"
 #include "harness.h"
+#include "it_oauth.h"
 #include "rand.h"
 
-#define FORM "application/x-www-form-urlencoded"
-#define CLIENT "fastio-cli"
-#define REDIRECT "http://127.0.0.1:19836/callback"
-#define PASSWORD "correct horse battery"
 #define RFC_VERIFIER "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 #define RFC_CHALLENGE "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
@@ -64,55 +61,6 @@ static void new_verifier(char verifier[64], char challenge[64])
 }
 
 /* Value of header name in a raw header block (copied into out), or false. */
-static bool header(const char *hdrs, const char *name, char *out, size_t out_size)
-{
-    size_t nl = strlen(name);
-    for (const char *p = hdrs; p && *p;) {
-        const char *eol = strstr(p, "\r\n");
-        if (!eol)
-            eol = p + strlen(p);
-        if ((size_t)(eol - p) > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
-            const char *v = p + nl + 1;
-            while (*v == ' ')
-                v++;
-            size_t vl = (size_t)(eol - v);
-            if (vl >= out_size)
-                vl = out_size - 1;
-            memcpy(out, v, vl);
-            out[vl] = 0;
-            return true;
-        }
-        p = *eol ? eol + 2 : eol;
-    }
-    return false;
-}
-
-/* Value of query parameter k in url (decoded, copied into out), or false. */
-static bool query_param(const char *url, const char *k, char *out, size_t out_size)
-{
-    const char *q = strchr(url, '?');
-    if (!q)
-        return false;
-    struct fio_form f;
-    fio_form_init(&f);
-    bool ok = fio_form_parse(&f, q + 1, strlen(q + 1), 100);
-    const char *v = ok ? fio_form_get(&f, k) : NULL;
-    if (v)
-        fio_strlcpy(out, v, out_size);
-    fio_form_release(&f);
-    return v != NULL;
-}
-
-static char *enc(const char *s)
-{
-    struct fio_buf b;
-    fio_buf_init(&b, 1 << 16);
-    assert_true(fio_url_escape(&b, s, strlen(s), true, NULL));
-    char *r = fio_buf_steal(&b);
-    assert_non_null(r);
-    return r;
-}
-
 /* POST a form; returns status; *json_out gets the parsed body (may be NULL). */
 static long post_form(const struct it_server *s, const char *path, const char *body,
                       const char *bearer, json_t **json_out, char **headers_out)
@@ -148,7 +96,7 @@ static void authorize_json(const struct it_server *s, const char *challenge, con
                            char rid[64])
 {
     char path[1024];
-    char *r = enc(redirect);
+    char *r = ito_enc(redirect);
     snprintf(path, sizeof(path),
              "/current/oauth/authorize/?client_id=" CLIENT "&response_type=code&redirect_uri=%s"
              "&code_challenge=%s&code_challenge_method=S256&state=st4te&response_format=json",
@@ -185,7 +133,7 @@ static long exchange(const struct it_server *s, const char *code, const char *ve
                      const char *redirect, json_t **j)
 {
     char body[1024];
-    char *r = enc(redirect);
+    char *r = ito_enc(redirect);
     snprintf(body, sizeof(body),
              "grant_type=authorization_code&code=%s&code_verifier=%s&client_id=" CLIENT
              "&redirect_uri=%s&device_name=test-device&device_type=cli",
@@ -194,7 +142,7 @@ static long exchange(const struct it_server *s, const char *code, const char *ve
     char *hdrs = NULL;
     long st = post_form(s, "/current/oauth/token/", body, NULL, j, &hdrs);
     char ct[128] = "";
-    assert_true(header(hdrs, "Content-Type", ct, sizeof(ct)));
+    assert_true(ito_header(hdrs, "Content-Type", ct, sizeof(ct)));
     assert_string_equal(ct, "application/json");
     free(hdrs);
     /* Plain OAuth bodies, never the envelope (api §2.5). */
@@ -300,8 +248,8 @@ static void test_browser_login(void **state)
     it_new_user(&srv, tok, sizeof(tok), email);
     new_verifier(v, c);
     char path[1024];
-    char *r = enc("http://127.0.0.1:54321/callback");
-    char *hint = enc(email);
+    char *r = ito_enc("http://127.0.0.1:54321/callback");
+    char *hint = ito_enc(email);
     snprintf(path, sizeof(path),
              "/current/oauth/authorize/?client_id=" CLIENT "&response_type=code&redirect_uri=%s"
              "&code_challenge=%s&code_challenge_method=S256&state=xyz%%26%%3C1&login_hint=%s"
@@ -312,11 +260,11 @@ static void test_browser_login(void **state)
     char *html = NULL, *hdrs = NULL;
     assert_int_equal(it_raw_h(&srv, "GET", path, NULL, NULL, 0, NULL, &html, &hdrs), 200);
     char val[512];
-    assert_true(header(hdrs, "Content-Type", val, sizeof(val)));
+    assert_true(ito_header(hdrs, "Content-Type", val, sizeof(val)));
     assert_int_equal(strncmp(val, "text/html", 9), 0);
-    assert_true(header(hdrs, "Content-Security-Policy", val, sizeof(val)));
+    assert_true(ito_header(hdrs, "Content-Security-Policy", val, sizeof(val)));
     assert_non_null(strstr(val, "frame-ancestors 'none'"));
-    assert_true(header(hdrs, "x-ve-limit-max", val, sizeof(val)));
+    assert_true(ito_header(hdrs, "x-ve-limit-max", val, sizeof(val)));
     free(hdrs);
     /* Everything interpolated is escaped; no external assets. */
     assert_null(strstr(html, "<script"));
@@ -336,7 +284,7 @@ static void test_browser_login(void **state)
 
     /* A wrong password shows the page again with a message (401), the request stays usable. */
     char body[1024];
-    char *e = enc(email);
+    char *e = ito_enc(email);
     snprintf(body, sizeof(body), "auth_request_id=%s&email=%s&password=wrong-one&consent=approve",
              rid, e);
     assert_int_equal(it_raw(&srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
@@ -345,7 +293,7 @@ static void test_browser_login(void **state)
     assert_non_null(strstr(html, "Wrong email or password"));
     free(html);
 
-    char *pw = enc(PASSWORD);
+    char *pw = ito_enc(PASSWORD);
     snprintf(body, sizeof(body), "auth_request_id=%s&email=%s&password=%s&consent=approve", rid,
              e, pw);
     free(pw);
@@ -355,12 +303,12 @@ static void test_browser_login(void **state)
                               NULL, NULL, &hdrs),
                      302);
     char loc[1024];
-    assert_true(header(hdrs, "Location", loc, sizeof(loc)));
+    assert_true(ito_header(hdrs, "Location", loc, sizeof(loc)));
     free(hdrs);
     assert_int_equal(strncmp(loc, "http://127.0.0.1:54321/callback?code=", 37), 0);
     char code[128], st[64];
-    assert_true(query_param(loc, "code", code, sizeof(code)));
-    assert_true(query_param(loc, "state", st, sizeof(st)));
+    assert_true(ito_query_param(loc, "code", code, sizeof(code)));
+    assert_true(ito_query_param(loc, "state", st, sizeof(st)));
     assert_string_equal(st, "xyz&<1");
 
     /* The request is single-use. */
@@ -390,12 +338,12 @@ static void test_deny_redirects_with_error(void **state)
     assert_int_equal(it_raw_h(&srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
                               NULL, NULL, &hdrs),
                      302);
-    assert_true(header(hdrs, "Location", loc, sizeof(loc)));
+    assert_true(ito_header(hdrs, "Location", loc, sizeof(loc)));
     free(hdrs);
-    assert_true(query_param(loc, "error", val, sizeof(val)));
+    assert_true(ito_query_param(loc, "error", val, sizeof(val)));
     assert_string_equal(val, "access_denied");
-    assert_false(query_param(loc, "code", val, sizeof(val)));
-    assert_true(query_param(loc, "state", val, sizeof(val)));
+    assert_false(ito_query_param(loc, "code", val, sizeof(val)));
+    assert_true(ito_query_param(loc, "state", val, sizeof(val)));
     assert_string_equal(val, "st4te");
 }
 
@@ -483,7 +431,7 @@ static void test_plain_method_refused(void **state)
                               "&code_challenge_method=plain",
                               NULL, NULL, 0, NULL, &html, &hdrs),
                      400);
-    assert_false(header(hdrs, "Location", loc, sizeof(loc)));
+    assert_false(ito_header(hdrs, "Location", loc, sizeof(loc)));
     assert_non_null(strstr(html, "plain is not supported"));
     free(html);
     free(hdrs);
@@ -744,8 +692,8 @@ static void test_well_known(void **state)
     assert_int_equal(it_raw_h(&srv, "GET", "/.well-known/oauth-authorization-server/", NULL, NULL,
                               0, NULL, &out, &hdrs),
                      200);
-    assert_true(header(hdrs, "x-ve-limit-avail", val, sizeof(val)));
-    assert_true(header(hdrs, "Content-Type", val, sizeof(val)));
+    assert_true(ito_header(hdrs, "x-ve-limit-avail", val, sizeof(val)));
+    assert_true(ito_header(hdrs, "Content-Type", val, sizeof(val)));
     assert_string_equal(val, "application/json");
     free(hdrs);
     j = json_loads(out, 0, NULL);

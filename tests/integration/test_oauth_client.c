@@ -23,11 +23,8 @@
 #include "buf.h"
 #include "form.h"
 #include "harness.h"
+#include "it_oauth.h"
 
-#define FORM "application/x-www-form-urlencoded"
-#define CLIENT "fastio-cli"
-#define REDIRECT "http://127.0.0.1:19836/callback"
-#define PASSWORD "correct horse battery"
 
 static struct it_server srv;
 
@@ -47,54 +44,6 @@ static int teardown(void **state)
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-
-static bool header(const char *hdrs, const char *name, char *out, size_t out_size)
-{
-    size_t nl = strlen(name);
-    for (const char *p = hdrs; p && *p;) {
-        const char *eol = strstr(p, "\r\n");
-        if (!eol)
-            eol = p + strlen(p);
-        if ((size_t)(eol - p) > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
-            const char *v = p + nl + 1;
-            while (*v == ' ')
-                v++;
-            size_t vl = (size_t)(eol - v);
-            if (vl >= out_size)
-                vl = out_size - 1;
-            memcpy(out, v, vl);
-            out[vl] = 0;
-            return true;
-        }
-        p = *eol ? eol + 2 : eol;
-    }
-    return false;
-}
-
-static bool query_param(const char *url, const char *k, char *out, size_t out_size)
-{
-    const char *q = strchr(url, '?');
-    if (!q)
-        return false;
-    struct fio_form f;
-    fio_form_init(&f);
-    bool ok = fio_form_parse(&f, q + 1, strlen(q + 1), 100);
-    const char *v = ok ? fio_form_get(&f, k) : NULL;
-    if (v)
-        fio_strlcpy(out, v, out_size);
-    fio_form_release(&f);
-    return v != NULL;
-}
-
-static char *enc(const char *s)
-{
-    struct fio_buf b;
-    fio_buf_init(&b, 1 << 16);
-    assert_true(fio_url_escape(&b, s, strlen(s), true, NULL));
-    char *r = fio_buf_steal(&b);
-    assert_non_null(r);
-    return r;
-}
 
 static long set_faults(const char *body)
 {
@@ -143,7 +92,7 @@ static void pkce_login(const char *email, struct fastio_oauth_tokens *tok)
     assert_non_null(strstr(html, rid));
     free(html);
     char body[1024];
-    char *e = enc(email), *pw = enc(PASSWORD);
+    char *e = ito_enc(email), *pw = ito_enc(PASSWORD);
     snprintf(body, sizeof(body), "auth_request_id=%s&consent=approve&email=%s&password=%s", rid, e,
              pw);
     free(e);
@@ -153,12 +102,12 @@ static void pkce_login(const char *email, struct fastio_oauth_tokens *tok)
                               NULL, NULL, &hdrs),
                      302);
     char loc[1024], code[256], st[64];
-    assert_true(header(hdrs, "Location", loc, sizeof(loc)));
+    assert_true(ito_header(hdrs, "Location", loc, sizeof(loc)));
     free(hdrs);
     json_decref(resp);
     assert_int_equal(strncmp(loc, REDIRECT "?", strlen(REDIRECT) + 1), 0);
-    assert_true(query_param(loc, "code", code, sizeof(code)));
-    assert_true(query_param(loc, "state", st, sizeof(st)));
+    assert_true(ito_query_param(loc, "code", code, sizeof(code)));
+    assert_true(ito_query_param(loc, "state", st, sizeof(st)));
     assert_string_equal(st, pk.state); /* the state the library made comes back */
 
     struct fastio_oauth_code_grant g = {code, pk.verifier, CLIENT, REDIRECT, "it-test", "cli"};

@@ -678,19 +678,6 @@ static void test_close(void **state)
 
 /* ---- an org's workspaces ---------------------------------------------------------------------- */
 
-static json_t *ws_new(struct fastio_client *c, const char *org, char *folder_out)
-{
-    char folder[64];
-    it_unique_name("ws", folder, sizeof(folder));
-    struct fastio_workspace_opts o = {"A workspace", folder, NULL, NULL, NULL, 0};
-    json_t *ws = NULL;
-    struct fastio_error err;
-    assert_int_equal(fastio_workspace_create(c, org, &o, &ws, &err), FASTIO_OK);
-    if (folder_out)
-        snprintf(folder_out, 64, "%s", folder);
-    return ws;
-}
-
 static void test_org_workspaces(void **state)
 {
     (void)state;
@@ -705,7 +692,7 @@ static void test_org_workspaces(void **state)
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
     for (int i = 0; i < 3; i++) {
-        json_t *ws = ws_new(c, org_id, NULL);
+        json_t *ws = it_ws_new(c, "A workspace", org_id, NULL);
         snprintf(ids[i], sizeof(ids[i]), "%s", jstr(ws, "id"));
         json_decref(ws);
     }
@@ -758,7 +745,7 @@ static void test_org_workspaces(void **state)
                            "VALUES (?1, ?2, 'guest', 0)",
                            ids[1], bid, NULL),
                      0);
-    json_t *bws = ws_new(b, org_id, NULL); /* org members may create workspaces */
+    json_t *bws = it_ws_new(b, "A workspace", org_id, NULL); /* org members may create workspaces */
     snprintf(ids[3], sizeof(ids[3]), "%s", jstr(bws, "id"));
     json_decref(bws);
     assert_int_equal(fastio_org_workspaces(b, org_id, NULL, &list, &err), FASTIO_OK);

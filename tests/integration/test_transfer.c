@@ -1,11 +1,9 @@
 /* test_transfer.c - the libfastio transfer engine (fastio/transfer.h) against a real
  * fastio-server: uploads of sizes around chunk boundaries downloaded back byte for byte (api §5,
- * §6), single-request and stream flows, resume after a cancel (same session, only missing
- * chunks), a changed source restarts, a bad chunk CRC is refused, injected faults are retried,
+ * §6), single-request and stream flows, a bad chunk CRC is refused, injected faults are retried,
  * ranged downloads and their resume, batch uploads of small files, a given version, a folder's
- * zip, a deadline or a cancel token stopping a running upload that a later run resumes. The
- * server runs with a 64 KiB minimum chunk size so every
- * other case stays small; the two deadline/cancel cases send ~24 MiB each. */
+ * zip. Resume, deadlines and cancel tokens are in test_transfer_resume.c; the shared fixtures in
+ * it_transfer.h. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,148 +20,7 @@
 
 #include "harness.h"
 #include <fastio/transfer.h>
-
-#define KIB 1024u
-#define CHUNK (64u * KIB)
-
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    static const char *const args[] = {"--min-chunk-size", "65536", "--enable-test-faults", NULL};
-    (void)state;
-    return it_server_start(&srv, NULL, args);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
-
-/* ---- helpers ------------------------------------------------------------------------------- */
-
-struct ctx {
-    char token[256];
-    char ws[32];
-    char dir[300];     /* scratch: sources, downloads, journals */
-    char journal[320];
-};
-
-static void new_ctx(struct ctx *x)
-{
-    struct fastio_client *c;
-    it_new_user(&srv, x->token, sizeof(x->token), NULL);
-    c = it_client(&srv, x->token);
-    it_org_ws(c, NULL, x->ws);
-    fastio_client_free(c);
-    snprintf(x->dir, sizeof(x->dir), "%s/xfer-XXXXXX", srv.dir);
-    assert_non_null(mkdtemp(x->dir));
-    snprintf(x->journal, sizeof(x->journal), "%s/journal", x->dir);
-}
-
-static uint64_t seed_state = 0x1234567887654321ull;
-static void fill(unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        seed_state ^= seed_state << 13;
-        seed_state ^= seed_state >> 7;
-        seed_state ^= seed_state << 17;
-        p[i] = (unsigned char)seed_state;
-    }
-}
-
-static unsigned char *make_file(const char *path, size_t n)
-{
-    unsigned char *b = malloc(n ? n : 1);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(b);
-    assert_non_null(f);
-    fill(b, n);
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-    return b;
-}
-
-static void assert_file_equals(const char *path, const unsigned char *want, size_t n)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *got = malloc(n + 1);
-    size_t r;
-    assert_non_null(f);
-    assert_non_null(got);
-    r = fread(got, 1, n + 1, f);
-    fclose(f);
-    assert_int_equal(r, n);
-    assert_memory_equal(got, want, n);
-    free(got);
-}
-
-static struct fastio_transfer *engine(struct ctx *x, void (*progress)(void *, const struct fastio_transfer_progress *),
-                                      void *ud, unsigned in_flight)
-{
-    struct fastio_transfer_config cfg;
-    struct fastio_error err;
-    struct fastio_transfer *t;
-    fastio_transfer_config_init(&cfg);
-    cfg.base_url = srv.base;
-    cfg.token = x->token;
-    cfg.journal_dir = x->journal;
-    cfg.chunk_size = CHUNK;
-    cfg.single_max = 1;
-    cfg.chunks_in_flight = in_flight;
-    cfg.backoff_base_ms = 5;
-    cfg.backoff_cap_ms = 50;
-    cfg.progress = progress;
-    cfg.progress_userdata = ud;
-    cfg.progress_interval_ms = 1;
-    cfg.poll_timeout_ms = 20000;
-    t = fastio_transfer_new(&cfg, &err);
-    if (t == NULL)
-        fail_msg("fastio_transfer_new: %s", err.message);
-    return t;
-}
-
-static char *upload_one(struct ctx *x, const char *path, const char *name)
-{
-    struct fastio_transfer *t = engine(x, NULL, NULL, 0);
-    struct fastio_upload_spec up = {path, -1, name, x->ws, NULL, 0, NULL, NULL};
-    struct fastio_error err;
-    size_t job;
-    char *node = NULL;
-    assert_int_equal(fastio_transfer_add_upload(t, &up, &job, &err), FASTIO_OK);
-    if (fastio_transfer_run(t, &err) != FASTIO_OK)
-        fail_msg("upload: %s", err.message);
-    assert_int_equal(fastio_transfer_job_result(t, job, &node, &err), FASTIO_OK);
-    assert_non_null(node);
-    fastio_transfer_free(t);
-    return node;
-}
-
-static void download_check(struct ctx *x, const char *node, const char *name,
-                           const unsigned char *want, size_t n)
-{
-    struct fastio_transfer *t = engine(x, NULL, NULL, 0);
-    struct fastio_download_spec d = {.workspace = x->ws, .node = node, .dest_dir = x->dir, .name = name};
-    struct fastio_error err;
-    size_t job;
-    char *path = NULL;
-    assert_int_equal(fastio_transfer_add_download(t, &d, &job, &err), FASTIO_OK);
-    if (fastio_transfer_run(t, &err) != FASTIO_OK)
-        fail_msg("download: %s", err.message);
-    assert_int_equal(fastio_transfer_job_result(t, job, &path, &err), FASTIO_OK);
-    assert_file_equals(path, want, n);
-    fastio_free(path);
-    fastio_transfer_free(t);
-}
-
-static long long sessions(const struct ctx *x)
-{
-    return it_db(&srv, "SELECT COUNT(*) FROM upload_sessions WHERE workspace_id = ?1", x->ws,
-                 NULL);
-}
+#include "it_transfer.h"
 
 /* ---- round trips --------------------------------------------------------------------------- */
 
@@ -278,93 +135,6 @@ static void test_transfer_stream_from_pipe(void **state)
     fastio_free(node);
 }
 
-/* ---- resume ------------------------------------------------------------------------------------ */
-
-struct cancel_at {
-    struct fastio_transfer *t;
-    uint64_t at;
-    uint64_t seen;
-};
-
-static void cancel_when(void *ud, const struct fastio_transfer_progress *p)
-{
-    struct cancel_at *c = ud;
-    c->seen = p->bytes_done;
-    if (p->bytes_done >= c->at)
-        fastio_transfer_cancel(c->t);
-}
-
-/* Upload with a cancel at about `at` bytes; returns the run's status. */
-static enum fastio_status upload_cancelled(struct ctx *x, const char *path, const char *name,
-                                           uint64_t at)
-{
-    struct cancel_at c = {NULL, at, 0};
-    struct fastio_transfer *t = engine(x, cancel_when, &c, 1);
-    struct fastio_upload_spec up = {path, -1, name, x->ws, NULL, 0, NULL, NULL};
-    struct fastio_error err;
-    enum fastio_status st;
-    size_t job;
-    c.t = t;
-    assert_int_equal(fastio_transfer_add_upload(t, &up, &job, &err), FASTIO_OK);
-    st = fastio_transfer_run(t, &err);
-    assert_int_equal(fastio_transfer_job_result(t, job, NULL, &err), st);
-    fastio_transfer_free(t);
-    return st;
-}
-
-static void test_transfer_resume_after_cancel(void **state)
-{
-    struct ctx x;
-    char path[512], *node;
-    unsigned char *data;
-    const size_t n = 40 * CHUNK + 7;
-    long long chunks_before, chunks_after;
-    (void)state;
-    new_ctx(&x);
-    snprintf(path, sizeof(path), "%s/big", x.dir);
-    data = make_file(path, n);
-    assert_int_equal(upload_cancelled(&x, path, "big.bin", n / 3), FASTIO_CANCELLED);
-    assert_int_equal(sessions(&x), 1);
-    chunks_before = it_db(&srv,
-                          "SELECT COUNT(*) FROM upload_chunks WHERE session_id IN (SELECT id FROM "
-                          "upload_sessions WHERE workspace_id = ?1)",
-                          x.ws, NULL);
-    assert_true(chunks_before > 0 && chunks_before < 41);
-    /* a second engine (as after a restart of the program) continues the same session */
-    node = upload_one(&x, path, "big.bin");
-    assert_int_equal(sessions(&x), 1);
-    chunks_after = it_db(&srv,
-                         "SELECT COUNT(*) FROM upload_chunks WHERE session_id IN (SELECT id FROM "
-                         "upload_sessions WHERE workspace_id = ?1)",
-                         x.ws, NULL);
-    (void)chunks_after; /* the server may drop chunk rows once stored */
-    download_check(&x, node, "big-back.bin", data, n);
-    fastio_free(node);
-    free(data);
-}
-
-static void test_transfer_changed_source_restarts(void **state)
-{
-    struct ctx x;
-    char path[512], *node;
-    unsigned char *data;
-    const size_t n = 30 * CHUNK;
-    (void)state;
-    new_ctx(&x);
-    snprintf(path, sizeof(path), "%s/changing", x.dir);
-    data = make_file(path, n);
-    assert_int_equal(upload_cancelled(&x, path, "changing.bin", n / 3), FASTIO_CANCELLED);
-    assert_int_equal(sessions(&x), 1);
-    free(data);
-    usleep(20000); /* a different mtime even on coarse clocks */
-    data = make_file(path, n); /* same size, new bytes */
-    node = upload_one(&x, path, "changing.bin");
-    assert_int_equal(sessions(&x), 2); /* a new session: never a mix of old and new bytes */
-    download_check(&x, node, "changing-back.bin", data, n);
-    fastio_free(node);
-    free(data);
-}
-
 /* ---- integrity and faults ---------------------------------------------------------------------- */
 
 static void test_transfer_bad_chunk_crc_refused(void **state)
@@ -424,18 +194,6 @@ static void test_transfer_bad_chunk_crc_refused(void **state)
     }
     json_decref(resp);
     fastio_client_free(c);
-}
-
-static void set_faults(const struct ctx *x, const char *form)
-{
-    char authz[300], *body = NULL;
-    long http;
-    snprintf(authz, sizeof(authz), "Bearer %s", x->token);
-    http = it_raw(&srv, "POST", "/current/test/faults/", "application/x-www-form-urlencoded", form,
-                  strlen(form), authz, &body);
-    if (http != 200)
-        fail_msg("faults: %ld %s", http, body ? body : "");
-    free(body);
 }
 
 static void test_transfer_retries_injected_faults(void **state)
@@ -841,164 +599,10 @@ static void test_transfer_folder_zip_download(void **state)
     fastio_free(out);
 }
 
-/* ---- cancellation and deadlines (issue 4) ----------------------------------------------------- */
-
-#define BIG_N (24u * KIB * KIB + 3u) /* ~24 MiB */
-
-/* An engine with 1 MiB chunks, one in flight, and the given deadline and cancel token. */
-static struct fastio_transfer *engine_bounded(struct ctx *x, int64_t deadline_ms,
-                                              struct fastio_cancel *cancel)
-{
-    struct fastio_transfer_config cfg;
-    struct fastio_error err;
-    struct fastio_transfer *t;
-    fastio_transfer_config_init(&cfg);
-    cfg.base_url = srv.base;
-    cfg.token = x->token;
-    cfg.journal_dir = x->journal;
-    cfg.chunk_size = 1024u * KIB;
-    cfg.single_max = 1;
-    cfg.chunks_in_flight = 1;
-    cfg.backoff_base_ms = 5;
-    cfg.backoff_cap_ms = 50;
-    cfg.poll_timeout_ms = 20000;
-    cfg.deadline_ms = deadline_ms;
-    cfg.cancel = cancel;
-    t = fastio_transfer_new(&cfg, &err);
-    if (t == NULL)
-        fail_msg("fastio_transfer_new: %s", err.message);
-    return t;
-}
-
-static long long session_chunks(const struct ctx *x)
-{
-    return it_db(&srv,
-                 "SELECT COUNT(*) FROM upload_chunks WHERE session_id IN (SELECT id FROM "
-                 "upload_sessions WHERE workspace_id = ?1)",
-                 x->ws, NULL);
-}
-
-/* Runs one upload of path bounded by deadline/cancel; returns the status, *ended the time. */
-static enum fastio_status upload_bounded(struct ctx *x, const char *path, int64_t deadline_ms,
-                                         struct fastio_cancel *cancel, int64_t *ended)
-{
-    struct fastio_transfer *t = engine_bounded(x, deadline_ms, cancel);
-    struct fastio_upload_spec up = {path, -1, "big24.bin", x->ws, NULL, 0, NULL, NULL};
-    struct fastio_error err;
-    enum fastio_status st;
-    size_t job;
-    assert_int_equal(fastio_transfer_add_upload(t, &up, &job, &err), FASTIO_OK);
-    st = fastio_transfer_run(t, &err);
-    *ended = fastio_now_ms();
-    if (st != FASTIO_OK)
-        assert_int_equal(err.status, st);
-    assert_int_equal(fastio_transfer_job_result(t, job, NULL, &err),
-                     st == FASTIO_OK ? FASTIO_OK : FASTIO_CANCELLED);
-    fastio_transfer_free(t); /* everything the run held is freed (ASan/LSan check) */
-    return st;
-}
-
-/* Resume without bounds: the same (only) session completes and the bytes match. */
-static void resume_and_check(struct ctx *x, const char *path, const unsigned char *data)
-{
-    struct fastio_transfer *t = engine_bounded(x, 0, NULL);
-    struct fastio_upload_spec up = {path, -1, "big24.bin", x->ws, NULL, 0, NULL, NULL};
-    struct fastio_error err;
-    size_t job;
-    char *node = NULL;
-    assert_int_equal(fastio_transfer_add_upload(t, &up, &job, &err), FASTIO_OK);
-    if (fastio_transfer_run(t, &err) != FASTIO_OK)
-        fail_msg("resume: %s", err.message);
-    assert_int_equal(fastio_transfer_job_result(t, job, &node, &err), FASTIO_OK);
-    assert_non_null(node);
-    fastio_transfer_free(t);
-    assert_int_equal(sessions(x), 1);
-    download_check(x, node, "big24-back.bin", data, BIG_N);
-    fastio_free(node);
-}
-
-static void test_transfer_deadline_stops_upload_and_resumes(void **state)
-{
-    struct ctx x;
-    char path[512];
-    unsigned char *data;
-    int64_t deadline, ended;
-    (void)state;
-    new_ctx(&x);
-    snprintf(path, sizeof(path), "%s/big24", x.dir);
-    data = make_file(path, BIG_N);
-    set_faults(&x, "stall_ms=150"); /* every request takes >= 150 ms: 24 chunks >> deadline */
-    deadline = fastio_now_ms() + 1200;
-    assert_int_equal(upload_bounded(&x, path, deadline, NULL, &ended), FASTIO_TIMEOUT);
-    set_faults(&x, "stall_ms=0");
-    if (ended > deadline + 100)
-        fail_msg("the run ended %lld ms after its deadline", (long long)(ended - deadline));
-    assert_int_equal(sessions(&x), 1);
-    {
-        long long done = session_chunks(&x);
-        print_message("deadline: %lld of 24 chunks stored, ended %lld ms after it\n", done,
-                      (long long)(ended - deadline));
-        assert_true(done > 0 && done < 24); /* it was running, and was cut short */
-    }
-    /* a deadline already passed stops at once, before any request */
-    assert_int_equal(upload_bounded(&x, path, 1, NULL, &ended), FASTIO_TIMEOUT);
-    assert_int_equal(sessions(&x), 1);
-    resume_and_check(&x, path, data);
-    free(data);
-}
-
-struct trigger {
-    struct fastio_cancel *token;
-    long after_ms;
-    int64_t at; /* when it was triggered */
-};
-
-static void *trigger_later(void *arg)
-{
-    struct trigger *tr = arg;
-    usleep((useconds_t)tr->after_ms * 1000u);
-    tr->at = fastio_now_ms();
-    fastio_cancel_trigger(tr->token);
-    return NULL;
-}
-
-static void test_transfer_cancel_token_from_thread(void **state)
-{
-    struct ctx x;
-    char path[512];
-    unsigned char *data;
-    int64_t ended;
-    struct trigger tr = {NULL, 700, 0};
-    pthread_t th;
-    (void)state;
-    new_ctx(&x);
-    snprintf(path, sizeof(path), "%s/big24", x.dir);
-    data = make_file(path, BIG_N);
-    tr.token = fastio_cancel_new();
-    assert_non_null(tr.token);
-    set_faults(&x, "stall_ms=150");
-    assert_int_equal(pthread_create(&th, NULL, trigger_later, &tr), 0);
-    assert_int_equal(upload_bounded(&x, path, 0, tr.token, &ended), FASTIO_CANCELLED);
-    assert_int_equal(pthread_join(th, NULL), 0);
-    set_faults(&x, "stall_ms=0");
-    if (ended - tr.at > 100)
-        fail_msg("the run ended %lld ms after the cancel", (long long)(ended - tr.at));
-    assert_int_equal(sessions(&x), 1);
-    assert_true(session_chunks(&x) < 24);
-    /* a token still triggered stops the next run at once; reset, it no longer does */
-    assert_int_equal(upload_bounded(&x, path, 0, tr.token, &ended), FASTIO_CANCELLED);
-    fastio_cancel_reset(tr.token);
-    fastio_cancel_free(tr.token);
-    resume_and_check(&x, path, data);
-    free(data);
-}
-
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_transfer_sizes_round_trip),
     cmocka_unit_test(test_transfer_single_request_flow),
     cmocka_unit_test(test_transfer_stream_from_pipe),
-    cmocka_unit_test(test_transfer_resume_after_cancel),
-    cmocka_unit_test(test_transfer_changed_source_restarts),
     cmocka_unit_test(test_transfer_bad_chunk_crc_refused),
     cmocka_unit_test(test_transfer_retries_injected_faults),
     cmocka_unit_test(test_transfer_ranged_download_and_resume),
@@ -1007,8 +611,6 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_transfer_batch_disabled),
     cmocka_unit_test(test_transfer_version_download),
     cmocka_unit_test(test_transfer_folder_zip_download),
-    cmocka_unit_test(test_transfer_deadline_stops_upload_and_resumes),
-    cmocka_unit_test(test_transfer_cancel_token_from_thread),
 };
 
 IT_MAIN(tests, setup, teardown)

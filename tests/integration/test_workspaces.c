@@ -59,20 +59,6 @@ static void new_org(struct fastio_client *c, char id[32])
     json_decref(org);
 }
 
-/* A workspace with a unique folder_name (copied to folder_out, size >= 64, when not NULL). */
-static json_t *ws_new(struct fastio_client *c, const char *org, char *folder_out)
-{
-    char folder[64];
-    it_unique_name("ws", folder, sizeof(folder));
-    struct fastio_workspace_opts o = {"Workspace", folder, NULL, NULL, NULL, 0};
-    json_t *ws = NULL;
-    struct fastio_error err;
-    assert_int_equal(fastio_workspace_create(c, org, &o, &ws, &err), FASTIO_OK);
-    if (folder_out)
-        snprintf(folder_out, 64, "%s", folder);
-    return ws;
-}
-
 /* fastio_call on a row taking one path argument, with name/value pairs (NULL-terminated). */
 static enum fastio_status call1(struct fastio_client *c, enum fastio_endpoint ep, const char *arg,
                                 json_t **resp, struct fastio_error *err, ...)
@@ -278,7 +264,7 @@ static void test_create_invalid_values(void **state)
     assert_int_equal(fastio_workspace_create(c, org, &o, &ws, &err), FASTIO_INVALID);
 
     /* folder_name taken: in the same org, and in another user's org (names are global) */
-    json_decref(ws_new(c, org, folder));
+    json_decref(it_ws_new(c, "Workspace", org, folder));
     struct fastio_workspace_opts dup = {"Dup", folder, NULL, NULL, NULL, 0};
     assert_int_equal(fastio_workspace_create(c, org, &dup, &ws, &err), FASTIO_CONFLICT);
     assert_int_equal(err.http_status, 409);
@@ -313,7 +299,7 @@ static void test_list_paging(void **state)
     new_org(c, org1);
     new_org(c, org2);
     for (int i = 0; i < 5; i++) {
-        json_t *ws = ws_new(c, i < 3 ? org1 : org2, NULL);
+        json_t *ws = it_ws_new(c, "Workspace", i < 3 ? org1 : org2, NULL);
         snprintf(ids[i], sizeof(ids[i]), "%s", jstr(ws, "id"));
         json_decref(ws);
     }
@@ -369,7 +355,7 @@ static void test_details_by_id_and_folder_name(void **state)
     struct fastio_client *c = new_user(NULL);
     char org[32], folder[64], id[32];
     new_org(c, org);
-    json_t *ws = ws_new(c, org, folder);
+    json_t *ws = it_ws_new(c, "Workspace", org, folder);
     snprintf(id, sizeof(id), "%s", jstr(ws, "id"));
     json_decref(ws);
     struct fastio_error err;
@@ -405,7 +391,7 @@ static void test_update_fields(void **state)
     struct fastio_client *c = new_user(NULL);
     char org[32], id[32];
     new_org(c, org);
-    json_t *ws = ws_new(c, org, NULL);
+    json_t *ws = it_ws_new(c, "Workspace", org, NULL);
     snprintf(id, sizeof(id), "%s", jstr(ws, "id"));
     assert_true(json_is_false(json_object_get(ws, "intelligence")));
     json_decref(ws);
@@ -494,10 +480,10 @@ static void test_update_folder_name(void **state)
     struct fastio_client *c = new_user(NULL);
     char org[32], old_folder[64], new_folder[64], taken[64], id[32];
     new_org(c, org);
-    json_t *ws = ws_new(c, org, old_folder);
+    json_t *ws = it_ws_new(c, "Workspace", org, old_folder);
     snprintf(id, sizeof(id), "%s", jstr(ws, "id"));
     json_decref(ws);
-    json_decref(ws_new(c, org, taken));
+    json_decref(it_ws_new(c, "Workspace", org, taken));
     it_unique_name("moved", new_folder, sizeof(new_folder));
     struct fastio_error err;
     struct fastio_workspace_opts to_taken = {NULL, taken, NULL, NULL, NULL, -1};
@@ -533,7 +519,7 @@ static void test_archive_and_unarchive(void **state)
     struct fastio_client *c = new_user(NULL);
     char org[32], id[32];
     new_org(c, org);
-    json_t *ws = ws_new(c, org, NULL);
+    json_t *ws = it_ws_new(c, "Workspace", org, NULL);
     snprintf(id, sizeof(id), "%s", jstr(ws, "id"));
     json_decref(ws);
     struct fastio_error err;
@@ -610,10 +596,10 @@ static void test_delete(void **state)
     struct fastio_client *c = new_user(NULL);
     char org[32], id[32], folder[64];
     new_org(c, org);
-    json_t *ws = ws_new(c, org, folder);
+    json_t *ws = it_ws_new(c, "Workspace", org, folder);
     snprintf(id, sizeof(id), "%s", jstr(ws, "id"));
     json_decref(ws);
-    json_t *keep = ws_new(c, org, NULL);
+    json_t *keep = it_ws_new(c, "Workspace", org, NULL);
     char keep_id[32];
     snprintf(keep_id, sizeof(keep_id), "%s", jstr(keep, "id"));
     json_decref(keep);

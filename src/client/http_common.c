@@ -1,0 +1,106 @@
+/* http_common.c - shared by client_call.c and the transfer engine: the common CURLcode ->
+ * status table and the response-header capture (x-ve-limit-*, Retry-After, Date). */
+#include "http_common.h"
+
+#include <string.h>
+#include <strings.h>
+
+void fio_resp_header_store(char *dst, size_t value_max, const char *v, size_t n)
+{
+    size_t k = n < value_max - 1 ? n : value_max - 1;
+    memcpy(dst, v, k);
+    dst[k] = '\0';
+}
+
+static bool header_is(const char *line, size_t name_len, const char *name)
+{
+    return strlen(name) == name_len && strncasecmp(line, name, name_len) == 0;
+}
+
+enum fio_resp_header_kind fio_resp_header_line(struct fio_resp_headers *h, const char *line,
+                                               size_t n, size_t value_max, const char **name,
+                                               size_t *name_len, const char **value,
+                                               size_t *value_len)
+{
+    const char *colon = memchr(line, ':', n);
+    const char *v, *end;
+    size_t nl;
+    char *dst = NULL;
+
+    *name = NULL;
+    *name_len = 0;
+    *value = NULL;
+    *value_len = 0;
+    if (value_max > FIO_RESP_HDR_MAX)
+        value_max = FIO_RESP_HDR_MAX;
+    /* A new status line starts a new header block (after 100 Continue): forget the old one. */
+    if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+        memset(h, 0, sizeof(*h));
+        return FIO_RESP_HDR_STATUS;
+    }
+    if (colon == NULL)
+        return FIO_RESP_HDR_OTHER;
+    nl = (size_t)(colon - line);
+    v = colon + 1;
+    end = line + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+
+    /* api §1.8: modern names first, legacy names as fallback. */
+    if (header_is(line, nl, "x-ve-limit-avail") ||
+        (h->limit_avail[0] == '\0' && header_is(line, nl, "X-Rate-Limit-Available")))
+        dst = h->limit_avail;
+    else if (header_is(line, nl, "x-ve-limit-max") ||
+             (h->limit_max[0] == '\0' && header_is(line, nl, "X-Rate-Limit-Max")))
+        dst = h->limit_max;
+    else if (header_is(line, nl, "x-ve-limit-expires") ||
+             (h->limit_expires[0] == '\0' && header_is(line, nl, "X-Rate-Limit-Expiry")))
+        dst = h->limit_expires;
+    else if (header_is(line, nl, "Retry-After"))
+        dst = h->retry_after;
+    else if (header_is(line, nl, "Date"))
+        dst = h->date;
+    if (dst != NULL) {
+        fio_resp_header_store(dst, value_max, v, (size_t)(end - v));
+        return FIO_RESP_HDR_STORED;
+    }
+    *name = line;
+    *name_len = nl;
+    *value = v;
+    *value_len = (size_t)(end - v);
+    return FIO_RESP_HDR_OTHER;
+}
+
+enum fastio_status fio_curl_status(CURLcode rc, bool *retryable)
+{
+    *retryable = false;
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        return FASTIO_TIMEOUT;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:
+        /* The connection broke or never came up: the same request may well work again. */
+        *retryable = true;
+        return FASTIO_NETWORK;
+    case CURLE_OUT_OF_MEMORY:
+        return FASTIO_NOMEM;
+    case CURLE_ABORTED_BY_CALLBACK:
+        return FASTIO_CANCELLED;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return FASTIO_INVALID;
+    default:
+        /* TLS verification failures and the like: retrying cannot fix them. */
+        return FASTIO_NETWORK;
+    }
+}

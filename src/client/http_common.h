@@ -1,0 +1,53 @@
+/* http_common.h - what the request path (client_call.c) and the transfer engine share about
+ * an HTTP answer: the common CURLcode -> status table and the capture of the rate-limit,
+ * Retry-After and Date response headers (api §1.8). */
+#ifndef FIO_HTTP_COMMON_H
+#define FIO_HTTP_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+#include "fastio/fastio.h"
+
+/* Room for one captured header value (NUL included); a caller may cut values shorter. */
+#define FIO_RESP_HDR_MAX 96
+
+/* Values of the response headers both paths care about, for the current header block. */
+struct fio_resp_headers {
+    char limit_avail[FIO_RESP_HDR_MAX];
+    char limit_max[FIO_RESP_HDR_MAX];
+    char limit_expires[FIO_RESP_HDR_MAX];
+    char retry_after[FIO_RESP_HDR_MAX];
+    char date[FIO_RESP_HDR_MAX];
+};
+
+/* What fio_resp_header_line() did with a header line. */
+enum fio_resp_header_kind {
+    FIO_RESP_HDR_STATUS, /* an "HTTP/" status line: a new block starts, h was cleared */
+    FIO_RESP_HDR_STORED, /* one of the headers above, stored in h */
+    FIO_RESP_HDR_OTHER,  /* any other line; name and value are set when it has a colon */
+};
+
+/* Look at one raw header line of n bytes (as curl's header callback gets it). Values are
+ * trimmed and cut to value_max - 1 bytes (value_max <= FIO_RESP_HDR_MAX). Modern x-ve-limit-*
+ * names win; legacy X-Rate-Limit-* names are a fallback. For FIO_RESP_HDR_OTHER with a colon,
+ * the name (name, name_len) and the trimmed value (value, value_len) point into line; name is
+ * NULL otherwise. */
+enum fio_resp_header_kind fio_resp_header_line(struct fio_resp_headers *h, const char *line,
+                                               size_t n, size_t value_max, const char **name,
+                                               size_t *name_len, const char **value,
+                                               size_t *value_len);
+
+/* Copy a trimmed value into dst of value_max bytes, cutting it if need be. */
+void fio_resp_header_store(char *dst, size_t value_max, const char *v, size_t n);
+
+/* The CURLcode -> status table both paths share. *retryable is set for failures where the
+ * connection broke or never came up (the same request may well work again); everything else,
+ * including CURLE_OPERATION_TIMEDOUT (FASTIO_TIMEOUT), is left not retryable - a caller that
+ * retries timeouts says so at its call site. Callers handle their own codes (write/read
+ * errors, aborts) before asking this table. */
+enum fastio_status fio_curl_status(CURLcode rc, bool *retryable);
+
+#endif

@@ -1,0 +1,186 @@
+/* it_transfer.h - what the transfer-engine suites (test_transfer.c, test_transfer_resume.c)
+ * share: one server per program run with a 64 KiB minimum chunk size and the fault switch
+ * (setup / teardown for IT_MAIN), a fresh user and workspace per case with a scratch directory,
+ * pseudo-random source files, engines, one-shot upload and checked download, a progress callback
+ * that cancels at a byte count, and the fault switch. Include after <cmocka.h>. */
+#ifndef IT_TRANSFER_H
+#define IT_TRANSFER_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include <fastio/transfer.h>
+
+#define KIB 1024u
+#define CHUNK (64u * KIB)
+
+static struct it_server srv;
+
+static inline int setup(void **state)
+{
+    static const char *const args[] = {"--min-chunk-size", "65536", "--enable-test-faults", NULL};
+    (void)state;
+    return it_server_start(&srv, NULL, args);
+}
+
+static inline int teardown(void **state)
+{
+    (void)state;
+    int rc = it_server_stop(&srv);
+    it_server_cleanup(&srv);
+    return rc == 0 ? 0 : -1;
+}
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+struct ctx {
+    char token[256];
+    char ws[32];
+    char dir[300];     /* scratch: sources, downloads, journals */
+    char journal[320];
+};
+
+static inline void new_ctx(struct ctx *x)
+{
+    struct fastio_client *c;
+    it_new_user(&srv, x->token, sizeof(x->token), NULL);
+    c = it_client(&srv, x->token);
+    it_org_ws(c, NULL, x->ws);
+    fastio_client_free(c);
+    snprintf(x->dir, sizeof(x->dir), "%s/xfer-XXXXXX", srv.dir);
+    assert_non_null(mkdtemp(x->dir));
+    snprintf(x->journal, sizeof(x->journal), "%s/journal", x->dir);
+}
+
+static uint64_t seed_state = 0x1234567887654321ull;
+static inline void fill(unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed_state ^= seed_state << 13;
+        seed_state ^= seed_state >> 7;
+        seed_state ^= seed_state << 17;
+        p[i] = (unsigned char)seed_state;
+    }
+}
+
+static inline unsigned char *make_file(const char *path, size_t n)
+{
+    unsigned char *b = malloc(n ? n : 1);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(b);
+    assert_non_null(f);
+    fill(b, n);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    return b;
+}
+
+static inline void assert_file_equals(const char *path, const unsigned char *want, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *got = malloc(n + 1);
+    size_t r;
+    assert_non_null(f);
+    assert_non_null(got);
+    r = fread(got, 1, n + 1, f);
+    fclose(f);
+    assert_int_equal(r, n);
+    assert_memory_equal(got, want, n);
+    free(got);
+}
+
+static inline struct fastio_transfer *engine(struct ctx *x, void (*progress)(void *, const struct fastio_transfer_progress *),
+                                      void *ud, unsigned in_flight)
+{
+    struct fastio_transfer_config cfg;
+    struct fastio_error err;
+    struct fastio_transfer *t;
+    fastio_transfer_config_init(&cfg);
+    cfg.base_url = srv.base;
+    cfg.token = x->token;
+    cfg.journal_dir = x->journal;
+    cfg.chunk_size = CHUNK;
+    cfg.single_max = 1;
+    cfg.chunks_in_flight = in_flight;
+    cfg.backoff_base_ms = 5;
+    cfg.backoff_cap_ms = 50;
+    cfg.progress = progress;
+    cfg.progress_userdata = ud;
+    cfg.progress_interval_ms = 1;
+    cfg.poll_timeout_ms = 20000;
+    t = fastio_transfer_new(&cfg, &err);
+    if (t == NULL)
+        fail_msg("fastio_transfer_new: %s", err.message);
+    return t;
+}
+
+static inline char *upload_one(struct ctx *x, const char *path, const char *name)
+{
+    struct fastio_transfer *t = engine(x, NULL, NULL, 0);
+    struct fastio_upload_spec up = {path, -1, name, x->ws, NULL, 0, NULL, NULL};
+    struct fastio_error err;
+    size_t job;
+    char *node = NULL;
+    assert_int_equal(fastio_transfer_add_upload(t, &up, &job, &err), FASTIO_OK);
+    if (fastio_transfer_run(t, &err) != FASTIO_OK)
+        fail_msg("upload: %s", err.message);
+    assert_int_equal(fastio_transfer_job_result(t, job, &node, &err), FASTIO_OK);
+    assert_non_null(node);
+    fastio_transfer_free(t);
+    return node;
+}
+
+static inline void download_check(struct ctx *x, const char *node, const char *name,
+                           const unsigned char *want, size_t n)
+{
+    struct fastio_transfer *t = engine(x, NULL, NULL, 0);
+    struct fastio_download_spec d = {.workspace = x->ws, .node = node, .dest_dir = x->dir, .name = name};
+    struct fastio_error err;
+    size_t job;
+    char *path = NULL;
+    assert_int_equal(fastio_transfer_add_download(t, &d, &job, &err), FASTIO_OK);
+    if (fastio_transfer_run(t, &err) != FASTIO_OK)
+        fail_msg("download: %s", err.message);
+    assert_int_equal(fastio_transfer_job_result(t, job, &path, &err), FASTIO_OK);
+    assert_file_equals(path, want, n);
+    fastio_free(path);
+    fastio_transfer_free(t);
+}
+
+static inline long long sessions(const struct ctx *x)
+{
+    return it_db(&srv, "SELECT COUNT(*) FROM upload_sessions WHERE workspace_id = ?1", x->ws,
+                 NULL);
+}
+
+struct cancel_at {
+    struct fastio_transfer *t;
+    uint64_t at;
+    uint64_t seen;
+};
+
+static inline void cancel_when(void *ud, const struct fastio_transfer_progress *p)
+{
+    struct cancel_at *c = ud;
+    c->seen = p->bytes_done;
+    if (p->bytes_done >= c->at)
+        fastio_transfer_cancel(c->t);
+}
+
+
+static inline void set_faults(const struct ctx *x, const char *form)
+{
+    char authz[300], *body = NULL;
+    long http;
+    snprintf(authz, sizeof(authz), "Bearer %s", x->token);
+    http = it_raw(&srv, "POST", "/current/test/faults/", "application/x-www-form-urlencoded", form,
+                  strlen(form), authz, &body);
+    if (http != 200)
+        fail_msg("faults: %ld %s", http, body ? body : "");
+    free(body);
+}
+
+#endif
