@@ -1,7 +1,9 @@
 /* tcpcopy.c - the reference for bench/run.sh: a raw loopback copy of a file, file -> TCP
  * (127.0.0.1) -> new file, 1 MiB buffers, sender and receiver in two processes. Prints the
  * seconds the copy took (from the sender's first byte to the receiver's close). Usage:
- *   tcpcopy SRC DST */
+ *   tcpcopy [--sync] SRC DST
+ * --sync: the receiver also fdatasyncs DST before closing it (inside the timing): the reference
+ * for uploads to a server run with --sync complete, whose completion does the same. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,8 +42,13 @@ static int write_all(int fd, const char *p, size_t n)
 
 int main(int argc, char **argv)
 {
+    int sync_dst = argc == 4 && strcmp(argv[1], "--sync") == 0;
+    if (sync_dst) {
+        argv++;
+        argc--;
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: tcpcopy SRC DST\n");
+        fprintf(stderr, "usage: tcpcopy [--sync] SRC DST\n");
         return 2;
     }
     int ls = socket(AF_INET, SOCK_STREAM, 0);
@@ -78,6 +85,8 @@ int main(int argc, char **argv)
             if (write_all(out, buf, (size_t)r) != 0)
                 _exit(1);
         }
+        if (sync_dst && fdatasync(out) != 0)
+            _exit(1);
         _exit(close(out) == 0 ? 0 : 1);
     }
     close(ls);

@@ -146,12 +146,12 @@ FASTIO_API struct fastio_transfer *fastio_transfer_new(const struct fastio_trans
     return t;
 }
 
-static void job_free(struct xfer_job *job)
+static void job_free(struct fastio_transfer *t, struct xfer_job *job)
 {
     if (job == NULL)
         return;
     if (job->kind == XFER_UPLOAD)
-        fio_xfer_upload_reset(job);
+        fio_xfer_upload_reset(t, job);
     else
         fio_xfer_download_reset(job);
     free(job->path);
@@ -174,8 +174,9 @@ FASTIO_API void fastio_transfer_free(struct fastio_transfer *t)
     if (t == NULL)
         return;
     for (size_t i = 0; i < t->n_jobs; i++)
-        job_free(t->jobs[i]);
+        job_free(t, t->jobs[i]);
     free(t->jobs);
+    fio_xfer_hash_stop(t); /* before the multi handle: the thread wakes it */
     for (size_t i = 0; i < t->easy_pool_n; i++)
         curl_easy_cleanup(t->easy_pool[i]);
     free(t->easy_pool);
@@ -210,7 +211,7 @@ static enum fastio_status add_job(struct fastio_transfer *t, struct xfer_job *jo
         size_t cap = t->cap_jobs ? t->cap_jobs * 2 : 16;
         struct xfer_job **nj = realloc(t->jobs, cap * sizeof(*nj));
         if (nj == NULL) {
-            job_free(job);
+            job_free(t, job);
             return fio_error_set(err, FASTIO_NOMEM, "out of memory");
         }
         t->jobs = nj;
@@ -261,7 +262,7 @@ FASTIO_API enum fastio_status fastio_transfer_add_upload(struct fastio_transfer 
     job->lock_token =
         dup_opt(spec->lock_token != NULL && spec->lock_token[0] ? spec->lock_token : NULL, &ok);
     if (!ok) {
-        job_free(job);
+        job_free(t, job);
         return fio_error_set(err, FASTIO_NOMEM, "out of memory");
     }
     return add_job(t, job, index, err);
@@ -293,11 +294,11 @@ fastio_transfer_add_download(struct fastio_transfer *t, const struct fastio_down
                               &ok);
     job->zip = spec->zip;
     if (!ok) {
-        job_free(job);
+        job_free(t, job);
         return fio_error_set(err, FASTIO_NOMEM, "out of memory");
     }
     if (job->zip && job->version_id != NULL) {
-        job_free(job);
+        job_free(t, job);
         return fio_error_set(err, FASTIO_INVALID, "a folder zip has no versions");
     }
     return add_job(t, job, index, err);

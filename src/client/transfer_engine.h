@@ -5,6 +5,7 @@
 #ifndef FIO_TRANSFER_ENGINE_H
 #define FIO_TRANSFER_ENGINE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -111,6 +112,15 @@ struct xfer_job {
     bool file_crc_ready;
     int64_t poll_deadline_ms;
     int64_t poll_interval_ms;
+    /* the CRC pre-pass on the helper thread (transfer_hash.c; sharing rules there) */
+    struct {
+        bool on, tried;             /* registered / registration attempted this run */
+        uint32_t next, limit;       /* under the hasher's mutex */
+        uint32_t seen;              /* loop only: chunks [0, seen) marked crc_known */
+        enum fastio_status status;  /* under the mutex: OK, or why the pass stopped */
+        atomic_uint ready;          /* chunks [0, ready) have their crc */
+        atomic_bool abort;
+    } hs;
 
     /* download */
     int dir_fd;
@@ -171,7 +181,9 @@ struct fastio_transfer {
     size_t easy_pool_n, easy_pool_cap;
     char **buf_pool; /* free 1 MiB coalescing buffers */
     size_t buf_pool_n, buf_pool_cap;
-    unsigned char *crc_buf; /* pre-pass buffer, 1 MiB */
+    unsigned char *crc_buf; /* pre-pass buffer, 1 MiB (the loop's own passes) */
+    struct xfer_hasher *hasher; /* transfer_hash.c, started by the first chunked upload */
+    bool hasher_failed;         /* no thread: the loop computes the CRCs itself */
 
     struct xfer_job **jobs;
     size_t n_jobs, cap_jobs;
@@ -227,13 +239,26 @@ void fio_xfer_buf_put(struct fastio_transfer *t, char *b);
 enum fastio_status fio_xfer_crc_range(struct fastio_transfer *t, int fd, uint64_t off,
                                       uint64_t len, uint32_t *crc);
 
+/* The CRC pre-pass thread (transfer_hash.c). hash_start registers a job in STEP_CHUNKS (false:
+ * no thread, the loop computes CRCs itself); hash_window lets it read up to HASH_WINDOW chunks
+ * past `oldest` (the first chunk not acknowledged), or everything when `todo` <= 1;
+ * hash_status says whether the pass failed (CONFLICT: the file got shorter; IO); hash_forget
+ * unregisters a job and waits until the thread no longer reads it (before its fd closes);
+ * hash_stop ends the thread. */
+bool fio_xfer_hash_start(struct fastio_transfer *t, struct xfer_job *job);
+void fio_xfer_hash_window(struct fastio_transfer *t, struct xfer_job *job, uint32_t oldest,
+                          uint32_t todo);
+enum fastio_status fio_xfer_hash_status(struct fastio_transfer *t, struct xfer_job *job);
+void fio_xfer_hash_forget(struct fastio_transfer *t, struct xfer_job *job);
+void fio_xfer_hash_stop(struct fastio_transfer *t);
+
 /* upload / download state machines */
 void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now);
 void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc);
 void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now);
 void fio_xfer_download_done(struct xfer_op *op, CURLcode rc);
 /* Release per-run resources (files, arrays); on cancel the journals are already current. */
-void fio_xfer_upload_reset(struct xfer_job *job);
+void fio_xfer_upload_reset(struct fastio_transfer *t, struct xfer_job *job);
 void fio_xfer_download_reset(struct xfer_job *job);
 /* Batch uploads (transfer_batch.c): form and start batch requests from queued small files;
  * whether a queued job waits for a batch (the per-job pass must leave it alone); the end of a

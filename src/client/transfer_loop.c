@@ -553,7 +553,7 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
                 /* per-run resources go as soon as a job ends: fds are not held to the end */
                 if (job->busy == 0 && (job->fd >= 0 || job->dir_fd >= 0)) {
                     if (job->kind == XFER_UPLOAD)
-                        fio_xfer_upload_reset(job);
+                        fio_xfer_upload_reset(t, job);
                     else
                         fio_xfer_download_reset(job);
                 }
@@ -597,7 +597,7 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
     for (size_t i = 0; i < t->n_jobs; i++) {
         struct xfer_job *job = t->jobs[i];
         if (job->kind == XFER_UPLOAD)
-            fio_xfer_upload_reset(job);
+            fio_xfer_upload_reset(t, job);
         else
             fio_xfer_download_reset(job);
         if (job->succeeded || result != FASTIO_OK)

@@ -449,6 +449,56 @@ static void issue_stream(struct fastio_transfer *t, struct xfer_job *job)
     start_or_fail(op, job, ok, "cannot build the request");
 }
 
+/* ---- the CRC pre-pass (transfer_hash.c) ------------------------------------------------------ */
+
+/* Register the job with the helper thread once, keep its read-ahead window moving, take the
+ * CRCs it published and stop the job if its pass failed. false when the job failed. */
+static bool crc_pass(struct fastio_transfer *t, struct xfer_job *job)
+{
+    uint32_t oldest = job->n_chunks, todo = 0, ready;
+    enum fastio_status st;
+    if (!job->hs.tried) {
+        job->hs.tried = true;
+        job->hs.seen = 0;
+        (void)fio_xfer_hash_start(t, job); /* false: send_chunk computes them itself */
+    }
+    if (!job->hs.on)
+        return true;
+    st = fio_xfer_hash_status(t, job);
+    if (st != FASTIO_OK) {
+        if (st == FASTIO_CONFLICT)
+            drop_journal(job);
+        fail_status(job, st, st == FASTIO_CONFLICT ? "source file changed during the upload"
+                                                   : "cannot read the source");
+        return false;
+    }
+    for (uint32_t i = 0; i < job->n_chunks; i++) {
+        if (job->chunks[i].state != CHUNK_DONE && oldest == job->n_chunks)
+            oldest = i;
+        if (job->chunks[i].state == CHUNK_TODO)
+            todo++;
+    }
+    fio_xfer_hash_window(t, job, oldest, todo);
+    ready = atomic_load_explicit(&job->hs.ready, memory_order_acquire);
+    for (; job->hs.seen < ready && job->hs.seen < job->n_chunks; job->hs.seen++)
+        job->chunks[job->hs.seen].crc_known = true;
+    return true;
+}
+
+/* Whether chunk i may be sent now as far as CRCs go: its own is known and, when it is the
+ * last one to send (it carries the file's CRC), every chunk's is. */
+static bool crc_ready(const struct xfer_job *job, uint32_t i)
+{
+    if (!job->hs.on)
+        return true;
+    if (!job->chunks[i].crc_known)
+        return false;
+    for (uint32_t k = 0; k < job->n_chunks; k++)
+        if (k != i && job->chunks[k].state == CHUNK_TODO)
+            return true; /* not the last */
+    return job->hs.seen >= job->n_chunks;
+}
+
 /* ---- the state machine ----------------------------------------------------------------------- */
 
 void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now)
@@ -509,9 +559,11 @@ void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, in
             issue_json(t, job, OP_COMPLETE, FASTIO_EP_UPLOAD_COMPLETE, job->upload_id, NULL, 0);
             return;
         }
+        if (!crc_pass(t, job))
+            return;
         for (uint32_t i = 0; i < job->n_chunks && in_flight < t->cfg.chunks_in_flight; i++) {
             struct xfer_chunk *c = &job->chunks[i];
-            if (c->state != CHUNK_TODO || now < c->not_before_ms)
+            if (c->state != CHUNK_TODO || now < c->not_before_ms || !crc_ready(job, i))
                 continue;
             send_chunk(t, job, i);
             if (job->step != STEP_CHUNKS)
@@ -793,8 +845,10 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
     json_decref(body);
 }
 
-void fio_xfer_upload_reset(struct xfer_job *job)
+void fio_xfer_upload_reset(struct fastio_transfer *t, struct xfer_job *job)
 {
+    fio_xfer_hash_forget(t, job); /* the helper thread lets go of fd and chunks first */
+    job->hs.tried = false;
     if (job->fd >= 0 && job->path != NULL)
         (void)close(job->fd);
     job->fd = -1;

@@ -99,6 +99,8 @@ static enum mp_part_action mp_on_part(void *ud, const char *name, const char *fi
         return MP_PART_ABORT;
     }
     c->part_seen = true;
+    if (c->kind == UP_CTX_CHUNK) /* its size is announced: no delimiter search in the bytes */
+        mp_expect_length(&c->mp, (size_t)c->limit);
     if (c->kind == UP_CTX_SINGLE && !c->tmp_created) {
         if (blob_tmp_create(c->r->srv, c->upload_id, 0) != 0) {
             up_fail_io(c->r, "create temporary file", errno);
@@ -352,6 +354,7 @@ static int chunk_finish_inner(struct req *r)
         return -1;
     if (r->srv->cfg.sync_policy == BLOB_SYNC_CHUNK && fdatasync(c->fd) != 0)
         return up_fail_io(r, "fdatasync chunk", errno);
+    upload_written(r->srv, c->fd, c->off, c->got);
     bool bad;
     const char *fcrc = up_file_crc_param(r, &bad);
     if (bad)

@@ -7,9 +7,11 @@
 #include <strings.h>
 
 #include "activity.h"
+#include "blob.h"
 #include "crc32c.h"
 #include "events.h"
 #include "upload.h"
+#include "writeback.h"
 
 /* ---- chunks in flight --------------------------------------------------------------------- */
 
@@ -23,6 +25,7 @@ struct inflight_slot {
 struct upload_state {
     pthread_mutex_t mu;
     struct inflight_slot slots[INFLIGHT_SLOTS];
+    struct writeback *wb; /* --sync=complete only */
 };
 
 int upload_state_init(struct server *s)
@@ -31,13 +34,27 @@ int upload_state_init(struct server *s)
     if (!s->up)
         return -1;
     pthread_mutex_init(&s->up->mu, NULL);
+    if (s->cfg.sync_policy == BLOB_SYNC_COMPLETE) {
+        s->up->wb = writeback_start();
+        if (!s->up->wb) {
+            upload_state_free(s);
+            return -1;
+        }
+    }
     return 0;
+}
+
+void upload_written(struct server *s, int fd, int64_t off, int64_t len)
+{
+    if (s->up)
+        writeback_push(s->up->wb, fd, off, len);
 }
 
 void upload_state_free(struct server *s)
 {
     if (!s->up)
         return;
+    writeback_stop(s->up->wb);
     pthread_mutex_destroy(&s->up->mu);
     free(s->up);
     s->up = NULL;

@@ -260,11 +260,14 @@ static enum mp_status headers_done(struct mp_parser *p)
     if (++p->parts > MP_PARTS_MAX)
         return fail(p, MP_ERR_LIMIT, "too many parts");
     enum mp_part_action a = MP_PART_COLLECT;
+    p->known = 0;
     if (p->cb.on_part)
         a = p->cb.on_part(p->ud, p->name, p->has_filename ? p->filename : NULL);
     if (a == MP_PART_ABORT)
         return fail(p, MP_ERR_CALLBACK, "part refused by the receiver");
     p->streaming = a == MP_PART_STREAM;
+    if (!p->streaming)
+        p->known = 0;
     fio_buf_reset(&p->text);
     fio_buf_reset(&p->hdr);
     return MP_OK;
@@ -282,6 +285,14 @@ enum mp_status mp_feed(struct mp_parser *p, const char *data, size_t n)
         switch (p->state) {
         case ST_PREAMBLE:
         case ST_BODY:
+            if (p->state == ST_BODY && p->known > 0 && p->match == 0) {
+                size_t k = n - i < p->known ? n - i : p->known;
+                if ((st = emit(p, data + i, k)) != MP_OK)
+                    return st;
+                p->known -= k;
+                i += k;
+                break;
+            }
             if (p->match == 0) {
                 /* Fast path: the whole delimiter in this piece, else hold back the longest tail
                  * that could start one (it can only start at a CR). Bodies go out in one run
@@ -383,6 +394,11 @@ enum mp_status mp_feed(struct mp_parser *p, const char *data, size_t n)
         }
     }
     return MP_OK;
+}
+
+void mp_expect_length(struct mp_parser *p, size_t n)
+{
+    p->known = n;
 }
 
 enum mp_status mp_finish(struct mp_parser *p)

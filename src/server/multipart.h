@@ -53,6 +53,7 @@ struct mp_parser {
     char filename[MP_PARAM_MAX + 1];
     bool has_filename;
     bool streaming;
+    size_t known; /* bytes of the streamed part still to pass without a delimiter search */
     size_t parts;
     size_t text_total;
     struct mp_callbacks cb;
@@ -73,6 +74,12 @@ void mp_release(struct mp_parser *p);
 enum mp_status mp_feed(struct mp_parser *p, const char *data, size_t n);
 /* The body ended: MP_OK only when the closing delimiter was seen. */
 enum mp_status mp_finish(struct mp_parser *p);
+/* From on_part, for a part it streams: its body is n bytes (a chunk's announced size). Those n
+ * bytes go to on_data without the delimiter search (which cost about a tenth of the server's
+ * CPU time on large chunks); the search resumes after them, so a part longer than n still ends
+ * at its delimiter (the receiver sees the extra bytes) and a shorter one makes the body
+ * malformed. For a well-formed body of a part of n bytes the result is the same as without. */
+void mp_expect_length(struct mp_parser *p, size_t n);
 /* Whether the closing delimiter has been seen. */
 bool mp_done(const struct mp_parser *p);
 

@@ -52,6 +52,9 @@ struct up_session {
 /* The in-memory table of chunks in flight (server-wide, mutex-protected). */
 int upload_state_init(struct server *s);
 void upload_state_free(struct server *s);
+/* [off, off+len) of the upload file fd has been written: under --sync=complete, start its
+ * write-out in the background now (writeback.h) so the completion's fdatasync is short. */
+void upload_written(struct server *s, int fd, int64_t off, int64_t len);
 /* Take a slot for chunk `order` of session id: 0, or -1 when UP_INFLIGHT_MAX are in flight or
  * that order is already being received (*dup set). */
 int upload_inflight_take(struct server *s, const char *id, int order, bool *dup);
