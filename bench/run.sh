@@ -3,8 +3,11 @@
 # build-bench/, starts a local fastio-server (--sync complete, the default) on a free port and
 # prints, measured in this run and following docs/performance.md (random source created once,
 # one discarded warm-up, reference and candidates interleaved, destination removed before each
-# run, median of RUNS runs with min and max):
-#   - raw loopback copy (bench/tcpcopy.c) vs our upload and download of a SIZE file;
+# run, bench/ballast.c right before every timed command so that each starts on the same kind
+# of guest memory, median of RUNS runs with min and max):
+#   - raw loopback copy (bench/tcpcopy.c), without and with an fdatasync of the copy (the same
+#     durability as the server's --sync complete), vs our upload and download of a SIZE file,
+#     and how long the server took to complete the upload (its access log);
 #   - the official CLI's way (one connection, 4 MiB chunks one after another: one curl process
 #     with --next per chunk) vs ours, on loopback and through bench/delayproxy.c (20 ms each way);
 #   - 2,000 files of 4-64 KiB (files/s);
@@ -34,6 +37,7 @@ cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DFASTIO_TESTS=OFF \
     -DCMAKE_C_FLAGS="-Wno-error" >/dev/null
 cmake --build "$B" -j2 --target fastio_cli fastio_server >/dev/null
 gcc -O2 -Wall -Wextra -Werror -o "$B/tcpcopy" bench/tcpcopy.c
+gcc -O2 -Wall -Wextra -Werror -o "$B/ballast" bench/ballast.c
 gcc -O2 -Wall -Wextra -Werror -pthread -o "$B/delayproxy" bench/delayproxy.c
 FIO="$B/fastio"; SRV="$B/fastio-server"
 
@@ -51,7 +55,8 @@ mkdir -p "$HOME"
 
 start_server() { # sets PORT BASE KEY SPID
     rm -rf "$T/data"; mkdir -p "$T/data"
-    "$SRV" --data "$T/data" --listen 127.0.0.1:0 --kdf-iterations 1000 --sync complete >"$T/srv.out" 2>"$T/srv.err" &
+    "$SRV" --data "$T/data" --listen 127.0.0.1:0 --kdf-iterations 1000 --sync complete \
+        --access-log "$T/access.log" >"$T/srv.out" 2>"$T/srv.err" &
     SPID=$!
     PORT=""
     for _ in $(seq 1 200); do
@@ -66,6 +71,9 @@ start_server() { # sets PORT BASE KEY SPID
 stop_server() { kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=""; }
 fio() { "$FIO" --api-base "${API:-$BASE}" --token "$KEY" "$@"; }
 now() { date +%s.%N; }
+warm() { "$B/ballast" "$T/dst" $((SIZE_MB + 64)); } # see bench/ballast.c
+# the server's time for the last /complete/ request, in ms (its access log)
+complete_ms() { grep -a '/complete/' "$T/access.log" | tail -n 1 | jq -r '.us / 1000'; }
 # stats FILE -> "median min max" of the numbers in FILE
 stats() { sort -g "$1" | awk '{a[NR]=$1} END {printf "%.1f %.1f %.1f\n", a[int((NR+1)/2)], a[1], a[NR]}'; }
 purge_all() { # remove every file of the workspace (outside any timing)
@@ -107,34 +115,48 @@ start_server
 
 if want 1; then
 # ---- 1. loopback: raw copy vs our upload vs the official way; our download -------------------
-: >"$T/r_raw"; : >"$T/r_up"; : >"$T/r_off"; : >"$T/r_down"
+: >"$T/r_raw"; : >"$T/r_raws"; : >"$T/r_up"; : >"$T/r_off"; : >"$T/r_down"; : >"$T/r_comp"
 for i in $(seq 0 "$RUNS"); do # run 0 is the discarded warm-up
-    rm -f "$T/dst/raw.bin"
+    rm -f "$T/dst/raw.bin"; warm
     s=$("$B/tcpcopy" "$T/src/big.bin" "$T/dst/raw.bin")
-    purge_all
+    rm -f "$T/dst/raw.bin"; warm
+    ss=$("$B/tcpcopy" --sync "$T/src/big.bin" "$T/dst/raw.bin")
+    rm -f "$T/dst/raw.bin"
+    purge_all; warm
     t0=$(now); fio -q upload file --workspace bench "$T/src/big.bin"; t1=$(now)
+    cms=$(complete_ms)
     node=$(fio --format json files list --workspace bench | jq -r '.nodes[] | select(.name == "big.bin") | .id')
-    rm -f "$T/dst/big.bin"
+    rm -f "$T/dst/big.bin"; warm
     t2=$(now); fio -q download file --workspace bench "$node" -o "$T/dst/"; t3=$(now)
     cmp -s "$T/src/big.bin" "$T/dst/big.bin" || { echo "bench: download differs"; exit 1; }
-    purge_all
+    rm -f "$T/dst/big.bin"
+    purge_all; warm
     t4=$(now); official_upload "$BASE" off.bin "$SIZE" "$T/parts"; t5=$(now)
     [ "$i" = 0 ] && continue
     awk -v s="$s" -v n=$SIZE 'BEGIN{print n/s/1e6}' >>"$T/r_raw"
+    awk -v s="$ss" -v n=$SIZE 'BEGIN{print n/s/1e6}' >>"$T/r_raws"
     awk -v a="$t0" -v b="$t1" -v n=$SIZE 'BEGIN{print n/(b-a)/1e6}' >>"$T/r_up"
     awk -v a="$t2" -v b="$t3" -v n=$SIZE 'BEGIN{print n/(b-a)/1e6}' >>"$T/r_down"
     awk -v a="$t4" -v b="$t5" -v n=$SIZE 'BEGIN{print n/(b-a)/1e6}' >>"$T/r_off"
+    echo "$cms" >>"$T/r_comp"
 done
 read -r raw rawmin rawmax < <(stats "$T/r_raw")
+read -r raws rawsmin rawsmax < <(stats "$T/r_raws")
 read -r up upmin upmax < <(stats "$T/r_up")
 read -r dn dnmin dnmax < <(stats "$T/r_down")
 read -r off offmin offmax < <(stats "$T/r_off")
-printf '%-44s %9s %9s %9s %8s\n' "loopback, ${SIZE_MB} MiB (MB/s)" median min max ratio
-printf '%-44s %9s %9s %9s %8s\n' "raw loopback copy (tcpcopy)" "$raw" "$rawmin" "$rawmax" "1.00"
-printf '%-44s %9s %9s %9s %8s\n' "fastio upload file" "$up" "$upmin" "$upmax" "$(awk -v a="$up" -v b="$raw" 'BEGIN{printf "%.2f", a/b}')"
-printf '%-44s %9s %9s %9s %8s\n' "fastio download file" "$dn" "$dnmin" "$dnmax" "$(awk -v a="$dn" -v b="$raw" 'BEGIN{printf "%.2f", a/b}')"
-printf '%-44s %9s %9s %9s %8s\n' "official way (curl --next, 4 MiB sequential)" "$off" "$offmin" "$offmax" "$(awk -v a="$off" -v b="$raw" 'BEGIN{printf "%.2f", a/b}')"
-echo "  ours / official way (upload, loopback): $(awk -v a="$up" -v b="$off" 'BEGIN{printf "%.2f", a/b}')x"
+read -r cm cmmin cmmax < <(stats "$T/r_comp")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+printf '%-46s %9s %9s %9s %8s\n' "loopback, ${SIZE_MB} MiB (MB/s)" median min max ratio
+printf '%-46s %9s %9s %9s %8s\n' "raw loopback copy (tcpcopy)" "$raw" "$rawmin" "$rawmax" "1.00"
+printf '%-46s %9s %9s %9s %8s\n' "raw copy + fdatasync (tcpcopy --sync)" "$raws" "$rawsmin" "$rawsmax" "$(ratio "$raws" "$raw")"
+printf '%-46s %9s %9s %9s %8s\n' "fastio upload file (--sync complete)" "$up" "$upmin" "$upmax" "$(ratio "$up" "$raw")"
+printf '%-46s %9s %9s %9s %8s\n' "fastio download file" "$dn" "$dnmin" "$dnmax" "$(ratio "$dn" "$raw")"
+printf '%-46s %9s %9s %9s %8s\n' "official way (curl --next, 4 MiB sequential)" "$off" "$offmin" "$offmax" "$(ratio "$off" "$raw")"
+echo "  upload / raw copy + fdatasync (same durability): $(ratio "$up" "$raws")x"
+echo "  download / raw copy: $(ratio "$dn" "$raw")x"
+echo "  ours / official way (upload, loopback): $(ratio "$up" "$off")x"
+echo "  server time to complete the ${SIZE_MB} MiB upload (POST .../complete/): median $cm ms (min $cmmin, max $cmmax)"
 fi
 
 if want 2; then

@@ -3,12 +3,13 @@
 # bench/run.sh), two fastio-servers side by side (--sync complete and --sync none), every
 # iteration times the raw loopback copy and then one upload of the same SIZE_MB file to each
 # (one warm-up discarded, RUNS measured, uploaded file deleted and purged after each run); prints
-# median/min/max MB/s. A benchmark, never a test. Usage: bench/sync_ab.sh [RUNS] [SIZE_MB]
+# median/min/max MB/s; bench/ballast.c runs right before every timed command (see there). A
+# benchmark, never a test. Usage: bench/sync_ab.sh [RUNS] [SIZE_MB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-7}; SIZE_MB=${2:-1024}
 B="$(pwd)/build-bench"
-[ -x "$B/fastio-server" ] && [ -x "$B/tcpcopy" ] || { echo "run bench/run.sh first (build-bench/)"; exit 1; }
+[ -x "$B/fastio-server" ] && [ -x "$B/tcpcopy" ] && [ -x "$B/ballast" ] || { echo "run bench/run.sh first (build-bench/)"; exit 1; }
 T=$(mktemp -d /tmp/fastio-syncab-XXXXXX)
 declare -A PORT KEY SPID
 cleanup() { for v in "${!SPID[@]}"; do kill "${SPID[$v]}" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
@@ -32,9 +33,11 @@ SRC="$T/big.bin"; head -c $((SIZE_MB * 1048576)) /dev/urandom >"$SRC"; N=$((SIZE
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), ${SIZE_MB} MiB, ${RUNS} runs + 1 warm-up"
 : >"$T/res"
 for i in $(seq 0 "$RUNS"); do
-    rm -f "$T/raw.bin"; s=$("$B/tcpcopy" "$SRC" "$T/raw.bin"); rm -f "$T/raw.bin"
+    rm -f "$T/raw.bin"; "$B/ballast" "$T" $((SIZE_MB + 64))
+    s=$("$B/tcpcopy" "$SRC" "$T/raw.bin"); rm -f "$T/raw.bin"
     line="raw $(awk -v s="$s" -v n=$N 'BEGIN{printf "%.0f", n/s/1e6}')"
     for v in complete none; do
+        "$B/ballast" "$T" $((SIZE_MB + 64))
         t0=$(date +%s.%N); f "$v" -q upload file --workspace bench "$SRC"; t1=$(date +%s.%N)
         node=$(f "$v" --format json files list --workspace bench | jq -r '.nodes[] | select(.name == "big.bin") | .id' | head -1)
         f "$v" -q files delete --workspace bench "$node"; f "$v" -q files purge --workspace bench "$node"

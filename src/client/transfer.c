@@ -153,7 +153,7 @@ static void job_free(struct fastio_transfer *t, struct xfer_job *job)
     if (job->kind == XFER_UPLOAD)
         fio_xfer_upload_reset(t, job);
     else
-        fio_xfer_download_reset(job);
+        fio_xfer_download_reset(t, job);
     free(job->path);
     free(job->name);
     free(job->workspace);
@@ -177,6 +177,7 @@ FASTIO_API void fastio_transfer_free(struct fastio_transfer *t)
         job_free(t, t->jobs[i]);
     free(t->jobs);
     fio_xfer_hash_stop(t); /* before the multi handle: the thread wakes it */
+    fio_xfer_write_stop(t);
     for (size_t i = 0; i < t->easy_pool_n; i++)
         curl_easy_cleanup(t->easy_pool[i]);
     free(t->easy_pool);

@@ -21,23 +21,6 @@
 #include "timeutil.h"
 
 #define RANGE_MIN (8 * FIO_XFER_MIB) /* below 2 x this, one stream */
-#define STATE_EVERY_FLUSHES 32        /* state file rewritten every 32 MiB per range */
-
-static void fail_status(struct xfer_job *job, enum fastio_status st, const char *what)
-{
-    struct fastio_error e;
-    fastio_error_clear(&e);
-    e.status = st;
-    fio_xfer_job_fail(job, st, &e, what);
-}
-
-static void fail_errno(struct xfer_job *job, const char *what)
-{
-    struct fastio_error e;
-    fastio_error_clear(&e);
-    (void)snprintf(e.message, sizeof(e.message), "%s", strerror(errno));
-    fio_xfer_job_fail(job, FASTIO_IO, &e, what);
-}
 
 /* ---- the state file: node, size, hash and per-range progress -------------------------------- */
 
@@ -51,15 +34,15 @@ static void save_state(struct xfer_job *job)
 
     for (unsigned i = 0; ok && i < job->n_ranges; i++) {
         const struct xfer_range *r = &job->ranges[i];
-        ok = json_array_append_new(ranges, json_pack("[I,I,I,I]", (json_int_t)r->start,
-                                                     (json_int_t)r->end, (json_int_t)r->done,
-                                                     (json_int_t)r->crc)) == 0;
+        ok = json_array_append_new(ranges,
+                                   json_pack("[I,I,I,I]", (json_int_t)r->start, (json_int_t)r->end,
+                                             (json_int_t)r->done, (json_int_t)r->crc)) == 0;
     }
     if (ok)
-        doc = json_pack("{s:i, s:s, s:s, s:I, s:s, s:O}", "v", 1, "node", job->node, "ver",
-                        job->version_id != NULL ? job->version_id : "", "size",
-                        (json_int_t)job->size, "hash", job->hash != NULL ? job->hash : "",
-                        "ranges", ranges);
+        doc =
+            json_pack("{s:i, s:s, s:s, s:I, s:s, s:O}", "v", 1, "node", job->node, "ver",
+                      job->version_id != NULL ? job->version_id : "", "size", (json_int_t)job->size,
+                      "hash", job->hash != NULL ? job->hash : "", "ranges", ranges);
     if (doc != NULL)
         text = json_dumps(doc, JSON_COMPACT);
     json_decref(ranges);
@@ -104,9 +87,8 @@ static bool load_state(struct xfer_job *job)
                     "size", &size, "hash", &hash, "ranges", &ranges) != 0 ||
         v != 1 || strcmp(node, job->node) != 0 ||
         strcmp(ver, job->version_id != NULL ? job->version_id : "") != 0 || size < 0 ||
-        (uint64_t)size != job->size ||
-        strcmp(hash, job->hash != NULL ? job->hash : "") != 0 || !json_is_array(ranges) ||
-        json_array_size(ranges) == 0 || json_array_size(ranges) > 4)
+        (uint64_t)size != job->size || strcmp(hash, job->hash != NULL ? job->hash : "") != 0 ||
+        !json_is_array(ranges) || json_array_size(ranges) == 0 || json_array_size(ranges) > 4)
         goto bad;
     job->n_ranges = (unsigned)json_array_size(ranges);
     json_array_foreach(ranges, i, r)
@@ -184,19 +166,19 @@ static void open_files(struct fastio_transfer *t, struct xfer_job *job, const ch
 
     job->dir_fd = open(job->dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (job->dir_fd < 0) {
-        fail_errno(job, "cannot open the destination directory");
+        fio_xfer_fail_errno(job, "cannot open the destination directory");
         return;
     }
     if (!load_state(job)) {
         job->fd = openat(job->dir_fd, job->partial_name,
                          O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (job->fd < 0) {
-            fail_errno(job, "cannot create the .partial file");
+            fio_xfer_fail_errno(job, "cannot create the .partial file");
             return;
         }
         /* Preallocate: ranges then write at their final offsets (performance.md #5). */
         if (ftruncate(job->fd, (off_t)job->size) != 0) {
-            fail_errno(job, "cannot size the .partial file");
+            fio_xfer_fail_errno(job, "cannot size the .partial file");
             return;
         }
         if (job->size > 0)
@@ -241,7 +223,7 @@ static void finish(struct fastio_transfer *t, struct xfer_job *job)
     struct fio_buf path;
 
     if (fstat(job->fd, &sb) != 0 || (uint64_t)sb.st_size != job->size) {
-        fail_status(job, FASTIO_INTEGRITY, "downloaded size differs from the node's size");
+        fio_xfer_fail_status(job, FASTIO_INTEGRITY, "downloaded size differs from the node's size");
         return;
     }
     if (job->hash != NULL && job->hash[0] != '\0') {
@@ -260,12 +242,13 @@ static void finish(struct fastio_transfer *t, struct xfer_job *job)
     if (!verified) {
         (void)unlinkat(job->dir_fd, job->partial_name, 0);
         (void)unlinkat(job->dir_fd, job->state_name, 0);
-        fail_status(job, FASTIO_INTEGRITY, "downloaded bytes do not match the node's hash");
+        fio_xfer_fail_status(job, FASTIO_INTEGRITY,
+                             "downloaded bytes do not match the node's hash");
         return;
     }
     /* Atomic against a killed process: the name appears with all its bytes or not at all. */
     if (renameat(job->dir_fd, job->partial_name, job->dir_fd, job->local_name) != 0) {
-        fail_errno(job, "cannot rename the .partial file");
+        fio_xfer_fail_errno(job, "cannot rename the .partial file");
         return;
     }
     (void)unlinkat(job->dir_fd, job->state_name, 0);
@@ -273,7 +256,7 @@ static void finish(struct fastio_transfer *t, struct xfer_job *job)
     if (!fio_buf_append_str(&path, job->dest_dir) || !fio_buf_append_str(&path, "/") ||
         !fio_buf_append_str(&path, job->local_name)) {
         fio_buf_release(&path);
-        fail_status(job, FASTIO_NOMEM, "out of memory");
+        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
         return;
     }
     free(job->result_str);
@@ -287,14 +270,38 @@ static void finish(struct fastio_transfer *t, struct xfer_job *job)
 
 /* ---- ranges -------------------------------------------------------------------------------- */
 
+/* The op's full (or last) buffer: to the writer thread, or written here when there is none. */
 static bool flush(struct xfer_op *op)
 {
+    struct fastio_transfer *t = op->t;
     struct xfer_job *job = op->job;
     struct xfer_range *r = &job->ranges[op->index];
     size_t off = 0;
+    char *next;
+    if (op->cbuf_len == 0)
+        return true;
+    if (fio_xfer_write_failed(t, job)) {
+        op->io_error = true;
+        return false;
+    }
+    next = fio_xfer_write_buf(t);
+    if (next != NULL && fio_xfer_write_submit(t, job, op->index, op->cbuf, op->cbuf_len)) {
+        r->queued += op->cbuf_len;
+        job->bytes_done += op->cbuf_len;
+        op->cbuf = next;
+        op->cbuf_len = 0;
+        op->moved = 0;
+        return true;
+    }
+    fio_xfer_buf_put(t, next);
+    /* no writer thread: write here, once the writer (if any) has let go of the ranges */
+    if (!fio_xfer_write_drain(t, job)) {
+        op->io_error = true;
+        return false;
+    }
     while (off < op->cbuf_len) {
-        ssize_t w = pwrite(job->fd, op->cbuf + off, op->cbuf_len - off,
-                           (off_t)(r->start + r->done + off));
+        ssize_t w =
+            pwrite(job->fd, op->cbuf + off, op->cbuf_len - off, (off_t)(r->start + r->done + off));
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
@@ -305,10 +312,18 @@ static bool flush(struct xfer_op *op)
     }
     r->crc = fio_crc32c(r->crc, op->cbuf, op->cbuf_len);
     r->done += op->cbuf_len;
+    r->queued = r->done;
     job->bytes_done += op->cbuf_len;
     op->cbuf_len = 0;
     op->moved = 0;
+    if (++op->index_flushes % STATE_EVERY_WRITES == 0)
+        save_state(job);
     return true;
+}
+
+void fio_xfer_download_state_hook(struct xfer_job *job)
+{
+    save_state(job);
 }
 
 /* "bytes a-b/total": a must be where we asked to start and total the node's size. */
@@ -368,7 +383,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
     }
     if (!op->sink_file) /* an error body: keep (capped) for the envelope decoder */
         return fio_buf_append(&op->resp, data, n) ? n : 0;
-    if (r->done + op->cbuf_len + n > r->end - r->start) {
+    if (r->queued + op->cbuf_len + n > r->end - r->start) {
         op->range_mismatch = true; /* more bytes than asked for: never trust them */
         return 0;
     }
@@ -380,12 +395,8 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
         op->cbuf_len += k;
         op->moved += k;
         used += k;
-        if (op->cbuf_len == XFER_COALESCE) {
-            if (!flush(op))
-                return 0;
-            if (++op->index_flushes % STATE_EVERY_FLUSHES == 0)
-                save_state(job);
-        }
+        if (op->cbuf_len == XFER_COALESCE && !flush(op))
+            return 0;
     }
     return n;
 }
@@ -402,7 +413,7 @@ static void start_range(struct fastio_transfer *t, struct xfer_job *job, unsigne
     bool ok;
 
     if (op == NULL) {
-        fail_status(job, FASTIO_NOMEM, "out of memory");
+        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
         return;
     }
     op->index = i;
@@ -410,9 +421,10 @@ static void start_range(struct fastio_transfer *t, struct xfer_job *job, unsigne
     if (op->cbuf == NULL ||
         fio_xfer_op_build(op, FASTIO_EP_STORAGE_READ, args, 2, ver, 1, false, &e) != FASTIO_OK) {
         fio_xfer_op_free(op);
-        fail_status(job, FASTIO_NOMEM, "cannot build the request");
+        fio_xfer_fail_status(job, FASTIO_NOMEM, "cannot build the request");
         return;
     }
+    r->queued = r->done; /* not in flight: nothing of it is with the writer */
     (void)snprintf(range, sizeof(range), "Range: bytes=%llu-%llu",
                    (unsigned long long)(r->start + r->done), (unsigned long long)(r->end - 1));
     l = curl_slist_append(op->headers, range);
@@ -424,7 +436,7 @@ static void start_range(struct fastio_transfer *t, struct xfer_job *job, unsigne
          curl_easy_setopt(op->easy, CURLOPT_WRITEDATA, (void *)op) == CURLE_OK;
     if (!ok) {
         fio_xfer_op_free(op);
-        fail_status(job, FASTIO_NOMEM, "cannot build the request");
+        fio_xfer_fail_status(job, FASTIO_NOMEM, "cannot build the request");
         return;
     }
     r->flight = true;
@@ -454,200 +466,18 @@ static json_t *find_version(json_t *body, const char *version_id)
     return NULL;
 }
 
-/* ---- a folder's zip: one stream into "<name>.partial", then rename -------------------------- */
-
-static void open_zip(struct fastio_transfer *t, struct xfer_job *job, const char *remote_name)
-{
-    char want[300];
-    (void)t;
-    if (job->name != NULL)
-        (void)snprintf(want, sizeof(want), "%s", job->name);
-    else
-        (void)snprintf(want, sizeof(want), "%.240s.zip",
-                       remote_name != NULL && remote_name[0] != '\0' ? remote_name : job->node);
-    fio_xfer_sanitize_name(want, strlen(want), job->local_name, sizeof(job->local_name));
-    {
-        size_t n = strlen(job->local_name);
-        if (n > 200) { /* "<name>.partial" must fit NAME_MAX too */
-            n = 200;
-            while (n > 0 && ((unsigned char)job->local_name[n] & 0xc0) == 0x80)
-                n--;
-        }
-        (void)snprintf(job->partial_name, sizeof(job->partial_name), "%.*s.partial", (int)n,
-                       job->local_name);
-    }
-    job->dir_fd = open(job->dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (job->dir_fd < 0) {
-        fail_errno(job, "cannot open the destination directory");
-        return;
-    }
-    job->fd = openat(job->dir_fd, job->partial_name,
-                     O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (job->fd < 0) {
-        fail_errno(job, "cannot create the .partial file");
-        return;
-    }
-    job->bytes_done = 0;
-    job->step_not_before_ms = 0;
-    job->step = STEP_ZIP;
-}
-
-static size_t on_zip_data(char *data, size_t size, size_t nmemb, void *userdata)
-{
-    struct xfer_op *op = userdata;
-    struct xfer_job *job = op->job;
-    size_t n = size * nmemb, used = 0;
-    if (!op->sink_decided) {
-        (void)curl_easy_getinfo(op->easy, CURLINFO_RESPONSE_CODE, &op->http_status);
-        op->sink_decided = true;
-        op->sink_file = op->http_status == 200;
-    }
-    if (!op->sink_file)
-        return fio_buf_append(&op->resp, data, n) ? n : 0;
-    while (used < n) {
-        size_t k = XFER_COALESCE - op->cbuf_len, off = 0;
-        if (k > n - used)
-            k = n - used;
-        memcpy(op->cbuf + op->cbuf_len, data + used, k);
-        op->cbuf_len += k;
-        op->moved += k;
-        used += k;
-        if (op->cbuf_len < XFER_COALESCE)
-            continue;
-        while (off < op->cbuf_len) {
-            ssize_t w = pwrite(job->fd, op->cbuf + off, op->cbuf_len - off,
-                               (off_t)(job->bytes_done + off));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                op->io_error = true;
-                return 0;
-            }
-            off += (size_t)w;
-        }
-        job->bytes_done += op->cbuf_len;
-        op->cbuf_len = 0;
-        op->moved = 0;
-    }
-    return n;
-}
-
-static void start_zip(struct fastio_transfer *t, struct xfer_job *job)
-{
-    const char *args[2] = {job->workspace, job->node};
-    struct fastio_error e;
-    struct xfer_op *op;
-    bool ok;
-    /* no Range for a zip: every attempt starts the file over */
-    if (ftruncate(job->fd, 0) != 0) {
-        fail_errno(job, "cannot truncate the .partial file");
-        return;
-    }
-    job->bytes_done = 0;
-    op = fio_xfer_op_new(t, job, OP_ZIP);
-    if (op == NULL) {
-        fail_status(job, FASTIO_NOMEM, "out of memory");
-        return;
-    }
-    op->cbuf = fio_xfer_buf_get(t);
-    ok = op->cbuf != NULL &&
-         fio_xfer_op_build(op, FASTIO_EP_STORAGE_ZIP, args, 2, NULL, 0, false, &e) == FASTIO_OK &&
-         curl_easy_setopt(op->easy, CURLOPT_WRITEFUNCTION, on_zip_data) == CURLE_OK &&
-         curl_easy_setopt(op->easy, CURLOPT_WRITEDATA, (void *)op) == CURLE_OK;
-    if (!ok) {
-        fio_xfer_op_free(op);
-        fail_status(job, FASTIO_NOMEM, "cannot build the request");
-        return;
-    }
-    if (fio_xfer_op_start(op, &e) != FASTIO_OK)
-        fio_xfer_job_fail(job, e.status, &e, "cannot start the request");
-}
-
-void fio_xfer_zip_done(struct xfer_op *op, CURLcode rc)
-{
-    struct fastio_transfer *t = op->t;
-    struct xfer_job *job = op->job;
-    struct fastio_error e;
-    enum fastio_status st;
-    struct fio_buf path;
-    size_t off = 0;
-
-    if (t->cancelling || job->step != STEP_ZIP) {
-        fio_xfer_op_free(op);
-        return;
-    }
-    while (rc == CURLE_OK && op->sink_file && off < op->cbuf_len) {
-        ssize_t w = pwrite(job->fd, op->cbuf + off, op->cbuf_len - off,
-                           (off_t)(job->bytes_done + off));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            op->io_error = true;
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (op->io_error) {
-        fio_xfer_op_free(op);
-        (void)unlinkat(job->dir_fd, job->partial_name, 0);
-        fail_status(job, FASTIO_IO, "cannot write the .partial file");
-        return;
-    }
-    if (rc != CURLE_OK || !op->sink_file) {
-        st = fio_xfer_op_decode(op, rc, NULL, &e);
-        if (st == FASTIO_OK) {
-            e.status = st = FASTIO_PROTOCOL;
-            (void)snprintf(e.message, sizeof(e.message), "no zip bytes in the answer");
-        }
-        fio_xfer_op_free(op);
-        {
-            long wait = 0;
-            if (fio_xfer_should_retry(t, &e, true, &job->step_retries, &wait)) {
-                job->step_not_before_ms = fio_mono_ms() + wait;
-            } else {
-                /* a zip is never resumed: nothing of it stays behind */
-                (void)unlinkat(job->dir_fd, job->partial_name, 0);
-                fio_xfer_job_fail(job, st, &e, "folder download failed");
-            }
-        }
-        return;
-    }
-    job->bytes_done += op->cbuf_len;
-    op->cbuf_len = 0;
-    fio_xfer_op_free(op);
-    job->size = job->bytes_done;
-    job->size_known = true;
-    if (renameat(job->dir_fd, job->partial_name, job->dir_fd, job->local_name) != 0) {
-        fail_errno(job, "cannot rename the .partial file");
-        return;
-    }
-    fio_buf_init(&path, 0);
-    if (!fio_buf_append_str(&path, job->dest_dir) || !fio_buf_append_str(&path, "/") ||
-        !fio_buf_append_str(&path, job->local_name)) {
-        fio_buf_release(&path);
-        fail_status(job, FASTIO_NOMEM, "out of memory");
-        return;
-    }
-    free(job->result_str);
-    job->result_str = fio_buf_steal(&path);
-    fio_buf_release(&path);
-    job->result = FASTIO_OK;
-    job->succeeded = true;
-    job->step = STEP_DONE;
-}
-
 void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now)
 {
     bool all_done = true, any_flight = false;
     if (job->step == STEP_QUEUED && job->zip &&
         (job->name != NULL || strcmp(job->node, "root") == 0)) {
         /* named by the caller, or the root (it has no details: named after the workspace) */
-        open_zip(t, job, strcmp(job->node, "root") == 0 ? job->workspace : NULL);
+        fio_xfer_zip_open(t, job, strcmp(job->node, "root") == 0 ? job->workspace : NULL);
         return;
     }
     if (job->step == STEP_ZIP) {
         if (job->busy == 0 && now >= job->step_not_before_ms)
-            start_zip(t, job);
+            fio_xfer_zip_start(t, job);
         return;
     }
     if (job->step == STEP_QUEUED) {
@@ -656,7 +486,7 @@ void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, 
         struct xfer_op *op = fio_xfer_op_new(t, job, OP_NODE_DETAILS);
         job->step = STEP_DETAILS;
         if (op == NULL) {
-            fail_status(job, FASTIO_NOMEM, "out of memory");
+            fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
             return;
         }
         /* a given version: its own size and hash come from the versions list */
@@ -680,9 +510,10 @@ void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, 
         return;
     for (unsigned i = 0; i < job->n_ranges; i++) {
         struct xfer_range *r = &job->ranges[i];
+        /* a range in flight may have bytes with the writer: its `done` is not ours to read */
         if (r->flight)
             any_flight = true;
-        if (r->done < r->end - r->start)
+        if (r->flight || r->done < r->end - r->start)
             all_done = false;
     }
     if (all_done && job->busy == 0) {
@@ -732,15 +563,15 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
             algo = json_string_value(json_object_get(node, "hash_algo"));
             if (job->zip) {
                 if (type != NULL && strcmp(type, "folder") != 0)
-                    fail_status(job, FASTIO_INVALID, "not a folder");
+                    fio_xfer_fail_status(job, FASTIO_INVALID, "not a folder");
                 else
-                    open_zip(t, job, name);
+                    fio_xfer_zip_open(t, job, name);
             } else if (node == NULL) {
-                fail_status(job, FASTIO_NOT_FOUND, "no such version of the file");
+                fio_xfer_fail_status(job, FASTIO_NOT_FOUND, "no such version of the file");
             } else if (type != NULL && strcmp(type, "file") != 0) {
-                fail_status(job, FASTIO_INVALID, "not a file");
+                fio_xfer_fail_status(job, FASTIO_INVALID, "not a file");
             } else if (!fio_json_to_long(json_object_get(node, "size"), &size) || size < 0) {
-                fail_status(job, FASTIO_PROTOCOL, "the node has no valid size");
+                fio_xfer_fail_status(job, FASTIO_PROTOCOL, "the node has no valid size");
             } else {
                 job->size = (uint64_t)size;
                 job->size_known = true;
@@ -749,7 +580,7 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
                 job->hash = fio_strdup(hash);
                 job->hash_algo = fio_strdup(algo);
                 if ((hash != NULL && job->hash == NULL) || (algo != NULL && job->hash_algo == NULL))
-                    fail_status(job, FASTIO_NOMEM, "out of memory");
+                    fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
                 else
                     open_files(t, job, name);
             }
@@ -770,6 +601,8 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
         bool complete;
         if (op->sink_file && !op->io_error && !op->range_mismatch && op->cbuf_len > 0)
             (void)flush(op);
+        if (!fio_xfer_write_drain(t, job)) /* from here on done and crc are the loop's */
+            op->io_error = true;
         r->flight = false;
         complete = r->done >= r->end - r->start;
         if (t->cancelling || job->step != STEP_RANGES) {
@@ -780,7 +613,7 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
         }
         if (op->io_error) {
             fio_xfer_op_free(op);
-            fail_status(job, FASTIO_IO, "cannot write the .partial file");
+            fio_xfer_fail_status(job, FASTIO_IO, "cannot write the .partial file");
             return;
         }
         if (rc == CURLE_OK && op->sink_file && complete) {
@@ -827,8 +660,9 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
     }
 }
 
-void fio_xfer_download_reset(struct xfer_job *job)
+void fio_xfer_download_reset(struct fastio_transfer *t, struct xfer_job *job)
 {
+    fio_xfer_write_reset(t, job); /* the writer lets go of the file first */
     if (job->fd >= 0)
         (void)close(job->fd);
     job->fd = -1;

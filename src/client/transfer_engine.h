@@ -61,6 +61,7 @@ struct xfer_chunk {
 /* One range of a download: [start, end), `done` bytes of it written, crc of those bytes. */
 struct xfer_range {
     uint64_t start, end, done;
+    uint64_t queued; /* loop only: bytes received for it (handed to the writer or written) */
     uint32_t crc;
     bool flight;
     int retries;
@@ -132,6 +133,12 @@ struct xfer_job {
     unsigned n_ranges;
     bool ranges_probed;   /* the server answered 206 at least once */
     bool no_ranges;       /* it answered 200: one stream */
+    /* the writer thread (transfer_write.c; sharing rules there) */
+    struct {
+        unsigned pending;  /* under the writer's mutex: tasks queued or being written */
+        unsigned writes;   /* writer thread: buffers written (state saved every few) */
+        bool write_failed; /* under the mutex */
+    } ws;
 };
 
 enum op_kind {
@@ -184,6 +191,8 @@ struct fastio_transfer {
     unsigned char *crc_buf; /* pre-pass buffer, 1 MiB (the loop's own passes) */
     struct xfer_hasher *hasher; /* transfer_hash.c, started by the first chunked upload */
     bool hasher_failed;         /* no thread: the loop computes the CRCs itself */
+    struct xfer_writer *writer; /* transfer_write.c, started by the first ranged download */
+    bool writer_failed;         /* no thread: the loop writes itself */
 
     struct xfer_job **jobs;
     size_t n_jobs, cap_jobs;
@@ -231,6 +240,9 @@ bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error 
                            int *retries, long *wait_ms);
 void fio_xfer_job_fail(struct xfer_job *job, enum fastio_status st, const struct fastio_error *e,
                        const char *what);
+/* fio_xfer_job_fail with no more detail than the status / than errno's text (FASTIO_IO). */
+void fio_xfer_fail_status(struct xfer_job *job, enum fastio_status st, const char *what);
+void fio_xfer_fail_errno(struct xfer_job *job, const char *what);
 char *fio_xfer_buf_get(struct fastio_transfer *t);
 void fio_xfer_buf_put(struct fastio_transfer *t, char *b);
 
@@ -252,6 +264,23 @@ enum fastio_status fio_xfer_hash_status(struct fastio_transfer *t, struct xfer_j
 void fio_xfer_hash_forget(struct fastio_transfer *t, struct xfer_job *job);
 void fio_xfer_hash_stop(struct fastio_transfer *t);
 
+/* The download writer thread (transfer_write.c). write_buf: a free 1 MiB buffer (from the
+ * writer's written ones, else the pool; NULL on OOM). write_submit: hand buf (len bytes, the
+ * next bytes of range `range`) over (false: no thread; the caller writes itself); it waits
+ * while the queue is full. write_failed: whether a write of the job failed. write_drain: wait
+ * until the job has nothing queued; false when a write failed. write_reset: drain and clear the
+ * job's writer state (before its fd closes). write_stop: end the thread. The state hook
+ * (transfer_download.c) saves the resume state from the writer thread. */
+#define STATE_EVERY_WRITES 32 /* resume state rewritten every 32 MiB per job */
+char *fio_xfer_write_buf(struct fastio_transfer *t);
+bool fio_xfer_write_submit(struct fastio_transfer *t, struct xfer_job *job, unsigned range,
+                           char *buf, size_t len);
+bool fio_xfer_write_failed(struct fastio_transfer *t, struct xfer_job *job);
+bool fio_xfer_write_drain(struct fastio_transfer *t, struct xfer_job *job);
+void fio_xfer_write_reset(struct fastio_transfer *t, struct xfer_job *job);
+void fio_xfer_write_stop(struct fastio_transfer *t);
+void fio_xfer_download_state_hook(struct xfer_job *job);
+
 /* upload / download state machines */
 void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now);
 void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc);
@@ -259,7 +288,7 @@ void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, 
 void fio_xfer_download_done(struct xfer_op *op, CURLcode rc);
 /* Release per-run resources (files, arrays); on cancel the journals are already current. */
 void fio_xfer_upload_reset(struct fastio_transfer *t, struct xfer_job *job);
-void fio_xfer_download_reset(struct xfer_job *job);
+void fio_xfer_download_reset(struct fastio_transfer *t, struct xfer_job *job);
 /* Batch uploads (transfer_batch.c): form and start batch requests from queued small files;
  * whether a queued job waits for a batch (the per-job pass must leave it alone); the end of a
  * batch request. */
@@ -269,6 +298,10 @@ void fio_xfer_batch_done(struct xfer_op *op, CURLcode rc);
 void fio_xfer_batch_free(struct xfer_batch *b);
 /* A download's zip stream ended. */
 void fio_xfer_zip_done(struct xfer_op *op, CURLcode rc);
+/* The zip download of a folder (transfer_zip.c): open "<name>.partial" (step STEP_ZIP), then
+ * start the one streamed request. */
+void fio_xfer_zip_open(struct fastio_transfer *t, struct xfer_job *job, const char *remote_name);
+void fio_xfer_zip_start(struct fastio_transfer *t, struct xfer_job *job);
 /* Engine-wide limits request result. */
 void fio_xfer_limits_done(struct xfer_op *op, CURLcode rc);
 

@@ -4,6 +4,7 @@
 #include "transfer_engine.h"
 
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -330,6 +331,22 @@ void fio_xfer_job_fail(struct xfer_job *job, enum fastio_status st, const struct
     job->step = STEP_FAILED;
 }
 
+void fio_xfer_fail_status(struct xfer_job *job, enum fastio_status st, const char *what)
+{
+    struct fastio_error e;
+    fastio_error_clear(&e);
+    e.status = st;
+    fio_xfer_job_fail(job, st, &e, what);
+}
+
+void fio_xfer_fail_errno(struct xfer_job *job, const char *what)
+{
+    struct fastio_error e;
+    fastio_error_clear(&e);
+    (void)snprintf(e.message, sizeof(e.message), "%s", strerror(errno));
+    fio_xfer_job_fail(job, FASTIO_IO, &e, what);
+}
+
 /* ---- limits (api §5.8), once per engine ------------------------------------------------------ */
 
 static void start_limits(struct fastio_transfer *t, int64_t now)
@@ -555,7 +572,7 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
                     if (job->kind == XFER_UPLOAD)
                         fio_xfer_upload_reset(t, job);
                     else
-                        fio_xfer_download_reset(job);
+                        fio_xfer_download_reset(t, job);
                 }
                 continue;
             }
@@ -599,7 +616,7 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
         if (job->kind == XFER_UPLOAD)
             fio_xfer_upload_reset(t, job);
         else
-            fio_xfer_download_reset(job);
+            fio_xfer_download_reset(t, job);
         if (job->succeeded || result != FASTIO_OK)
             continue;
         result = job->result;

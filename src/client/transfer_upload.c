@@ -59,14 +59,6 @@ static void save_journal(struct xfer_job *job)
     (void)fio_xfer_journal_save(job->journal_path, &job->journal, NULL);
 }
 
-static void fail_status(struct xfer_job *job, enum fastio_status st, const char *what)
-{
-    struct fastio_error e;
-    fastio_error_clear(&e);
-    e.status = st;
-    fio_xfer_job_fail(job, st, &e, what);
-}
-
 static int64_t mtime_ns(const struct stat *sb)
 {
     return (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
@@ -90,7 +82,7 @@ static void prepare(struct fastio_transfer *t, struct xfer_job *job)
         return;
     }
     if (!S_ISREG(sb.st_mode)) {
-        fail_status(job, FASTIO_INVALID, "not a regular file");
+        fio_xfer_fail_status(job, FASTIO_INVALID, "not a regular file");
         return;
     }
     job->size = (uint64_t)sb.st_size;
@@ -121,37 +113,38 @@ static void plan(struct fastio_transfer *t, struct xfer_job *job)
     enum fastio_status st;
     char *abs = NULL;
 
-    st = fio_xfer_plan(job->size, &t->limits, t->cfg.chunk_size, &job->chunk_size,
-                       &job->n_chunks, &e);
+    st = fio_xfer_plan(job->size, &t->limits, t->cfg.chunk_size, &job->chunk_size, &job->n_chunks,
+                       &e);
     if (st != FASTIO_OK) {
         fio_xfer_job_fail(job, st, &e, "cannot plan the upload");
         return;
     }
     if (t->journal_dir != NULL) {
         if (mkdir(t->journal_dir, 0700) != 0 && errno != EEXIST) {
-            fail_status(job, FASTIO_IO, "cannot create the journal directory");
+            fio_xfer_fail_status(job, FASTIO_IO, "cannot create the journal directory");
             return;
         }
         abs = realpath(job->path, NULL);
-        job->journal_path = fio_xfer_journal_path(t->journal_dir, abs != NULL ? abs : job->path,
-                                                  t->base_url, job->workspace,
-                                                  job->file_id != NULL ? job->file_id
-                                                                       : job->folder,
-                                                  job->name);
+        job->journal_path = fio_xfer_journal_path(
+            t->journal_dir, abs != NULL ? abs : job->path, t->base_url, job->workspace,
+            job->file_id != NULL ? job->file_id : job->folder, job->name);
         free(abs);
         if (job->journal_path == NULL) {
-            fail_status(job, FASTIO_NOMEM, "out of memory");
+            fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
             return;
         }
         st = fio_xfer_journal_load(job->journal_path, &job->journal, NULL);
         if (st == FASTIO_OK && job->journal.size == job->size &&
-            job->journal.mtime_ns == job->mtime_ns && job->journal.chunk_size >= (t->limits.chunk_size_min > 0 ? t->limits.chunk_size_min : FIO_XFER_MIN_CHUNK) &&
-            (t->limits.chunk_size_max == 0 || job->journal.chunk_size <= t->limits.chunk_size_max)) {
+            job->journal.mtime_ns == job->mtime_ns &&
+            job->journal.chunk_size >=
+                (t->limits.chunk_size_min > 0 ? t->limits.chunk_size_min : FIO_XFER_MIN_CHUNK) &&
+            (t->limits.chunk_size_max == 0 ||
+             job->journal.chunk_size <= t->limits.chunk_size_max)) {
             /* Same source, same session: keep its chunk size (the session is bound to it). */
             job->chunk_size = job->journal.chunk_size;
             job->n_chunks = job->journal.n_chunks;
             if (!chunks_alloc(job)) {
-                fail_status(job, FASTIO_NOMEM, "out of memory");
+                fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
                 return;
             }
             for (uint32_t i = 0; i < job->n_chunks; i++) {
@@ -168,7 +161,7 @@ static void plan(struct fastio_transfer *t, struct xfer_job *job)
     }
     fio_xfer_journal_release(&job->journal);
     if (!chunks_alloc(job) || !fio_xfer_journal_alloc(&job->journal, job->n_chunks)) {
-        fail_status(job, FASTIO_NOMEM, "out of memory");
+        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
         return;
     }
     job->journal.size = job->size;
@@ -253,7 +246,7 @@ static void issue_json(struct fastio_transfer *t, struct xfer_job *job, enum op_
     const char *args[1] = {id};
     struct xfer_op *op = fio_xfer_op_new(t, job, kind);
     if (op == NULL) {
-        fail_status(job, FASTIO_NOMEM, "out of memory");
+        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
         return;
     }
     if (fio_xfer_op_build(op, ep, id != NULL ? args : NULL, id != NULL ? 1 : 0, params, n_params,
@@ -271,12 +264,17 @@ static void issue_create(struct fastio_transfer *t, struct xfer_job *job, bool s
     /* chunk_size fixes the session's chunk size up front, so chunks may arrive in any order
      * (this server's extension; others ignore it). */
     struct fastio_param p[11] = {
-        {"name", job->name},           {"size", size},
-        {"action", job->file_id != NULL ? "update" : "create"}, {"instance_id", job->workspace},
-        {"folder_id", job->file_id != NULL ? NULL : job->folder}, {"profile_type", "workspace"},
-        {"stream", stream ? "true" : NULL}, {"chunk_size", stream ? NULL : cs},
+        {"name", job->name},
+        {"size", size},
+        {"action", job->file_id != NULL ? "update" : "create"},
+        {"instance_id", job->workspace},
+        {"folder_id", job->file_id != NULL ? NULL : job->folder},
+        {"profile_type", "workspace"},
+        {"stream", stream ? "true" : NULL},
+        {"chunk_size", stream ? NULL : cs},
         {"max_size", stream && job->max_size > 0 ? ms : NULL},
-        {"file_id", job->file_id},     {"lock_token", job->lock_token},
+        {"file_id", job->file_id},
+        {"lock_token", job->lock_token},
     };
     (void)snprintf(size, sizeof(size), "%llu", (unsigned long long)job->size);
     (void)snprintf(cs, sizeof(cs), "%llu", (unsigned long long)job->chunk_size);
@@ -296,13 +294,13 @@ static void issue_single(struct fastio_transfer *t, struct xfer_job *job)
     bool ok;
 
     if (fio_xfer_crc_range(t, job->fd, 0, job->size, &crc) != FASTIO_OK) {
-        fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
+        fio_xfer_fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
         return;
     }
     fio_crc32c_hex(crc, hex);
     op = fio_xfer_op_new(t, job, OP_SINGLE);
     if (op == NULL) {
-        fail_status(job, FASTIO_NOMEM, "out of memory");
+        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
         return;
     }
     if (fio_xfer_op_build(op, FASTIO_EP_UPLOAD_CREATE, NULL, 0, NULL, 0, false, &e) != FASTIO_OK) {
@@ -368,7 +366,8 @@ static void send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32_t
     if (!c->crc_known) {
         enum fastio_status st = fio_xfer_crc_range(t, job->fd, c->off, c->len, &c->crc);
         if (st != FASTIO_OK) {
-            fail_status(job, st, st == FASTIO_CONFLICT ? "source file changed during the upload"
+            fio_xfer_fail_status(job, st,
+                                 st == FASTIO_CONFLICT ? "source file changed during the upload"
                                                        : "cannot read the source");
             return;
         }
@@ -379,7 +378,7 @@ static void send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32_t
         if (k != i && job->chunks[k].state == CHUNK_TODO)
             last = false;
     if (last && !job->file_crc_ready && !file_crc(t, job)) {
-        fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
+        fio_xfer_fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
         return;
     }
     (void)snprintf(order, sizeof(order), "%u", i + 1);
@@ -393,7 +392,7 @@ static void send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32_t
     p[4] = (struct fastio_param){"file_crc32c", job->file_crc_ready ? fhex : NULL};
     op = fio_xfer_op_new(t, job, OP_CHUNK);
     if (op == NULL) {
-        fail_status(job, FASTIO_NOMEM, "out of memory");
+        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
         return;
     }
     op->index = i;
@@ -430,7 +429,7 @@ static void issue_stream(struct fastio_transfer *t, struct xfer_job *job)
     struct curl_slist *l;
     bool ok;
     if (op == NULL) {
-        fail_status(job, FASTIO_NOMEM, "out of memory");
+        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
         return;
     }
     if (fio_xfer_op_build(op, FASTIO_EP_UPLOAD_STREAM, args, 1, NULL, 0, false, &e) != FASTIO_OK) {
@@ -468,7 +467,8 @@ static bool crc_pass(struct fastio_transfer *t, struct xfer_job *job)
     if (st != FASTIO_OK) {
         if (st == FASTIO_CONFLICT)
             drop_journal(job);
-        fail_status(job, st, st == FASTIO_CONFLICT ? "source file changed during the upload"
+        fio_xfer_fail_status(job, st,
+                             st == FASTIO_CONFLICT ? "source file changed during the upload"
                                                    : "cannot read the source");
         return false;
     }
@@ -551,7 +551,7 @@ void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, in
             if (fstat(job->fd, &sb) != 0 || (uint64_t)sb.st_size != job->size ||
                 mtime_ns(&sb) != job->mtime_ns) {
                 drop_journal(job);
-                fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
+                fio_xfer_fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
                 return;
             }
             job->step = STEP_COMPLETE;
@@ -591,8 +591,8 @@ static bool status_in(const char *s, const char *const *set)
     return false;
 }
 
-static const char *const FINISHING[] = {"assemble", "assembling", "complete", "store", "storing",
-                                        "stored", NULL};
+static const char *const FINISHING[] = {"assemble", "assembling", "complete", "store",
+                                        "storing",  "stored",     NULL};
 static const char *const FAILED[] = {"assembly_failed", "store_failed", NULL};
 
 /* A failed request: retry it later, or end the job. */
@@ -651,7 +651,8 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
     }
     if (!resume) {
         if (fio_mono_ms() > job->poll_deadline_ms) {
-            fail_status(job, FASTIO_TIMEOUT, "the server did not store the upload in time");
+            fio_xfer_fail_status(job, FASTIO_TIMEOUT,
+                                 "the server did not store the upload in time");
             return;
         }
         job->step_not_before_ms = fio_mono_ms() + job->poll_interval_ms;
@@ -716,7 +717,7 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
         }
         id = json_string_value(json_object_get(body, "id"));
         if (!id_ok(id)) {
-            fail_status(job, FASTIO_PROTOCOL, "the server sent no valid upload id");
+            fio_xfer_fail_status(job, FASTIO_PROTOCOL, "the server sent no valid upload id");
             break;
         }
         fio_strlcpy(job->upload_id, id, sizeof(job->upload_id));
@@ -830,7 +831,7 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
         if (kind == OP_SINGLE) {
             const char *sid = json_string_value(json_object_get(body, "id"));
             if (!id_ok(sid)) {
-                fail_status(job, FASTIO_PROTOCOL, "the server sent no valid upload id");
+                fio_xfer_fail_status(job, FASTIO_PROTOCOL, "the server sent no valid upload id");
                 break;
             }
             fio_strlcpy(job->upload_id, sid, sizeof(job->upload_id));
