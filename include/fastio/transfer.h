@@ -59,7 +59,7 @@ struct fastio_transfer_config {
      * started again starts a new session. See docs/decisions.md "Transfers". */
     const char *journal_dir;
     unsigned max_files;          /* files transferred in parallel; 0 = 4 */
-    unsigned chunks_in_flight;   /* chunks of one upload session in flight, 1..3; 0 = 2 */
+    unsigned chunks_in_flight;   /* chunks of one upload session in flight, 1..3; 0 = 3 */
     unsigned download_ranges;    /* parallel ranges of one large download, 1..4; 0 = 2 */
     uint64_t chunk_size;         /* 0 = choose from GET /upload/limits/ (normal use); otherwise
                                     the wanted size, still bounded by the limits */

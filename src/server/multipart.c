@@ -120,10 +120,12 @@ bool mp_done(const struct mp_parser *p)
 
 static enum mp_status fail(struct mp_parser *p, enum mp_status st, const char *msg)
 {
-    if (p->state != ST_ERROR)
+    if (p->state != ST_ERROR) {
         snprintf(p->err, sizeof(p->err), "%s", msg);
+        p->err_status = st;
+    }
     p->state = ST_ERROR;
-    return st;
+    return p->err_status;
 }
 
 /* Body bytes of the current part (or of the preamble, which is dropped). */
@@ -278,7 +280,7 @@ enum mp_status mp_feed(struct mp_parser *p, const char *data, size_t n)
     size_t i = 0;
     enum mp_status st;
     if (p->state == ST_ERROR)
-        return MP_ERR_SYNTAX;
+        return p->err_status; /* the first error, again */
     /* every iteration consumes at least one byte or changes state without looping back to the
      * same state on the same byte, so the loop is bounded by 2n + constant */
     while (i < n) {
@@ -406,6 +408,6 @@ enum mp_status mp_finish(struct mp_parser *p)
     if (p->state == ST_DONE)
         return MP_OK;
     if (p->state == ST_ERROR)
-        return MP_ERR_SYNTAX;
+        return p->err_status; /* the first error, again */
     return fail(p, MP_ERR_SYNTAX, "the body ended before the closing boundary");
 }

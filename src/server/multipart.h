@@ -47,6 +47,7 @@ struct mp_parser {
     size_t match; /* bytes of delim matched and held back */
     int state;
     int ws;       /* transport padding seen after a delimiter */
+    enum mp_status err_status; /* the first error (state ST_ERROR) */
     struct fio_buf hdr;   /* header bytes of the current part */
     struct fio_buf text;  /* body of the current collected part */
     char name[MP_PARAM_MAX + 1];
@@ -78,7 +79,10 @@ enum mp_status mp_finish(struct mp_parser *p);
  * bytes go to on_data without the delimiter search (which cost about a tenth of the server's
  * CPU time on large chunks); the search resumes after them, so a part longer than n still ends
  * at its delimiter (the receiver sees the extra bytes) and a shorter one makes the body
- * malformed. For a well-formed body of a part of n bytes the result is the same as without. */
+ * malformed, unless the n bytes happen to run through the next delimiter into a part that ends
+ * exactly there: then that delimiter and part are taken as data (a body shaped that way is the
+ * sender's own bytes; a chunk's CRC, when sent, still catches it). For a well-formed body of a
+ * part of n bytes the result is the same as without. */
 void mp_expect_length(struct mp_parser *p, size_t n);
 /* Whether the closing delimiter has been seen. */
 bool mp_done(const struct mp_parser *p);
