@@ -42,10 +42,11 @@ gcc -O2 -Wall -Wextra -Werror -pthread -o "$B/delayproxy" bench/delayproxy.c
 FIO="$B/fastio"; SRV="$B/fastio-server"
 
 T=$(mktemp -d /tmp/fastio-bench-XXXXXX)
-SPID=""; PPID2=""
+SPID=""; PPID2=""; NPID=""
 cleanup() {
     [ -n "$PPID2" ] && kill "$PPID2" 2>/dev/null || true
     [ -n "$SPID" ] && kill "$SPID" 2>/dev/null || true
+    [ -n "$NPID" ] && kill "$NPID" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$T"
 }
@@ -69,6 +70,25 @@ start_server() { # sets PORT BASE KEY SPID
     "$FIO" --api-base "$BASE" --token "$KEY" -q workspace create "Bench" --org bench-org --folder-name bench
 }
 stop_server() { kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=""; }
+# A second server, --sync none, for the upload row that is compared with the raw copy without
+# fdatasync (same durability on both sides). Sets NBASE NKEY NPID.
+start_server_none() {
+    mkdir -p "$T/data-none"
+    "$SRV" --data "$T/data-none" --listen 127.0.0.1:0 --kdf-iterations 1000 --sync none \
+        >"$T/srvn.out" 2>"$T/srvn.err" &
+    NPID=$!
+    local p=""
+    for _ in $(seq 1 200); do
+        p=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\)\/current.*/\1/p' "$T/srvn.out" | head -n1)
+        [ -n "$p" ] && break; sleep 0.05
+    done
+    [ -n "$p" ] || { echo "bench: server did not start"; exit 1; }
+    NBASE="http://127.0.0.1:$p/current"; NKEY=$(tr -d '\r\n' <"$T/data-none/owner.key")
+    fion -q org create "Bench Org" --domain bench-org
+    fion -q workspace create "Bench" --org bench-org --folder-name bench
+}
+fion() { "$FIO" --api-base "$NBASE" --token "$NKEY" "$@"; }
+stop_server_none() { kill "$NPID"; wait "$NPID" 2>/dev/null || true; NPID=""; }
 fio() { "$FIO" --api-base "${API:-$BASE}" --token "$KEY" "$@"; }
 now() { date +%s.%N; }
 warm() { "$B/ballast" "$T/dst" $((SIZE_MB + 64)); } # see bench/ballast.c
@@ -106,7 +126,7 @@ official_upload() { # API NAME SIZE PARTSDIR
 }
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r); sizes: ${SIZE_MB} MiB, ${RUNS} runs$([ $QUICK = 1 ] && echo ' (--quick)')"
-echo "== server durability policy: --sync complete (fdatasync + directory fsync when a file completes)"
+echo "== server durability policy: --sync complete (fdatasync + directory fsync when a file completes) unless a row says --sync none"
 mkdir -p "$T/src" "$T/dst" "$T/parts"
 head -c $((SIZE_MB * 1048576)) /dev/urandom >"$T/src/big.bin"
 split -b 4194304 -a 4 "$T/src/big.bin" "$T/parts/p"
@@ -115,7 +135,9 @@ start_server
 
 if want 1; then
 # ---- 1. loopback: raw copy vs our upload vs the official way; our download -------------------
+start_server_none
 : >"$T/r_raw"; : >"$T/r_raws"; : >"$T/r_up"; : >"$T/r_off"; : >"$T/r_down"; : >"$T/r_comp"
+: >"$T/r_upn"
 for i in $(seq 0 "$RUNS"); do # run 0 is the discarded warm-up
     rm -f "$T/dst/raw.bin"; warm
     s=$("$B/tcpcopy" "$T/src/big.bin" "$T/dst/raw.bin")
@@ -132,7 +154,12 @@ for i in $(seq 0 "$RUNS"); do # run 0 is the discarded warm-up
     rm -f "$T/dst/big.bin"
     purge_all; warm
     t4=$(now); official_upload "$BASE" off.bin "$SIZE" "$T/parts"; t5=$(now)
+    warm
+    t6=$(now); fion -q upload file --workspace bench "$T/src/big.bin"; t7=$(now)
+    nn=$(fion --format json files list --workspace bench | jq -r '.nodes[] | select(.name == "big.bin") | .id')
+    fion -q files delete --workspace bench "$nn"; fion -q files purge --workspace bench "$nn"
     [ "$i" = 0 ] && continue
+    awk -v a="$t6" -v b="$t7" -v n=$SIZE 'BEGIN{print n/(b-a)/1e6}' >>"$T/r_upn"
     awk -v s="$s" -v n=$SIZE 'BEGIN{print n/s/1e6}' >>"$T/r_raw"
     awk -v s="$ss" -v n=$SIZE 'BEGIN{print n/s/1e6}' >>"$T/r_raws"
     awk -v a="$t0" -v b="$t1" -v n=$SIZE 'BEGIN{print n/(b-a)/1e6}' >>"$T/r_up"
@@ -146,14 +173,18 @@ read -r up upmin upmax < <(stats "$T/r_up")
 read -r dn dnmin dnmax < <(stats "$T/r_down")
 read -r off offmin offmax < <(stats "$T/r_off")
 read -r cm cmmin cmmax < <(stats "$T/r_comp")
+read -r upn upnmin upnmax < <(stats "$T/r_upn")
+stop_server_none
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 printf '%-46s %9s %9s %9s %8s\n' "loopback, ${SIZE_MB} MiB (MB/s)" median min max ratio
 printf '%-46s %9s %9s %9s %8s\n' "raw loopback copy (tcpcopy)" "$raw" "$rawmin" "$rawmax" "1.00"
 printf '%-46s %9s %9s %9s %8s\n' "raw copy + fdatasync (tcpcopy --sync)" "$raws" "$rawsmin" "$rawsmax" "$(ratio "$raws" "$raw")"
 printf '%-46s %9s %9s %9s %8s\n' "fastio upload file (--sync complete)" "$up" "$upmin" "$upmax" "$(ratio "$up" "$raw")"
+printf '%-46s %9s %9s %9s %8s\n' "fastio upload file (server --sync none)" "$upn" "$upnmin" "$upnmax" "$(ratio "$upn" "$raw")"
 printf '%-46s %9s %9s %9s %8s\n' "fastio download file" "$dn" "$dnmin" "$dnmax" "$(ratio "$dn" "$raw")"
 printf '%-46s %9s %9s %9s %8s\n' "official way (curl --next, 4 MiB sequential)" "$off" "$offmin" "$offmax" "$(ratio "$off" "$raw")"
-echo "  upload / raw copy + fdatasync (same durability): $(ratio "$up" "$raws")x"
+echo "  upload --sync complete / raw copy + fdatasync (same durability): $(ratio "$up" "$raws")x"
+echo "  upload --sync none / raw copy (same durability): $(ratio "$upn" "$raw")x"
 echo "  download / raw copy: $(ratio "$dn" "$raw")x"
 echo "  ours / official way (upload, loopback): $(ratio "$up" "$off")x"
 echo "  server time to complete the ${SIZE_MB} MiB upload (POST .../complete/): median $cm ms (min $cmmin, max $cmmax)"

@@ -223,12 +223,25 @@ struct db_conn *db_acquire(struct db_pool *p)
     return c;
 }
 
+int db_lazy_sync(struct db_conn *c, bool lazy)
+{
+    if (c->in_txn)
+        return SQLITE_MISUSE;
+    int rc = sqlite3_exec(c->db, lazy ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
+                          NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        c->lazy_sync = lazy;
+    return rc;
+}
+
 void db_release(struct db_pool *p, struct db_conn *c)
 {
     if (!c)
         return;
     if (c->in_txn)
         db_rollback(c);
+    if (c->lazy_sync)
+        (void)db_lazy_sync(c, false); /* never hand a NORMAL connection to the next user */
     /* A statement left mid-step keeps a read transaction open: the next user of this
      * connection would see stale data and block WAL checkpoints. Reset every busy one. */
     for (sqlite3_stmt *st = sqlite3_next_stmt(c->db, NULL); st; st = sqlite3_next_stmt(c->db, st))

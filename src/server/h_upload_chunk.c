@@ -365,6 +365,12 @@ static int chunk_finish_inner(struct req *r)
     char hex[FIO_CRC32C_HEX_SIZE];
     fio_crc32c_hex(c->crc, hex);
     int64_t now = srv_now_us();
+    /* The chunk's bytes are not on disk yet (unless --sync chunk), so neither need its row be:
+     * the completion's fdatasync and FULL commit make both durable (decisions.md). */
+    if (r->srv->cfg.sync_policy != BLOB_SYNC_CHUNK && db_lazy_sync(r->db, true) != SQLITE_OK) {
+        req_fail_internal(r, "db sync mode");
+        goto out;
+    }
     if (db_begin(r->db) != SQLITE_OK) {
         req_fail(r, 503, 0, "The database is busy; try again");
         goto out;
