@@ -137,7 +137,7 @@ if want 1; then
 # ---- 1. loopback: raw copy vs our upload vs the official way; our download -------------------
 start_server_none
 : >"$T/r_raw"; : >"$T/r_raws"; : >"$T/r_up"; : >"$T/r_off"; : >"$T/r_down"; : >"$T/r_comp"
-: >"$T/r_upn"
+: >"$T/r_upn"; : >"$T/r_offn"
 for i in $(seq 0 "$RUNS"); do # run 0 is the discarded warm-up
     rm -f "$T/dst/raw.bin"; warm
     s=$("$B/tcpcopy" "$T/src/big.bin" "$T/dst/raw.bin")
@@ -158,8 +158,13 @@ for i in $(seq 0 "$RUNS"); do # run 0 is the discarded warm-up
     t6=$(now); fion -q upload file --workspace bench "$T/src/big.bin"; t7=$(now)
     nn=$(fion --format json files list --workspace bench | jq -r '.nodes[] | select(.name == "big.bin") | .id')
     fion -q files delete --workspace bench "$nn"; fion -q files purge --workspace bench "$nn"
+    warm
+    t8=$(now); KEY=$NKEY official_upload "$NBASE" off.bin "$SIZE" "$T/parts"; t9=$(now)
+    nn=$(fion --format json files list --workspace bench | jq -r '.nodes[] | select(.name == "off.bin") | .id')
+    fion -q files delete --workspace bench "$nn"; fion -q files purge --workspace bench "$nn"
     [ "$i" = 0 ] && continue
     awk -v a="$t6" -v b="$t7" -v n=$SIZE 'BEGIN{print n/(b-a)/1e6}' >>"$T/r_upn"
+    awk -v a="$t8" -v b="$t9" -v n=$SIZE 'BEGIN{print n/(b-a)/1e6}' >>"$T/r_offn"
     awk -v s="$s" -v n=$SIZE 'BEGIN{print n/s/1e6}' >>"$T/r_raw"
     awk -v s="$ss" -v n=$SIZE 'BEGIN{print n/s/1e6}' >>"$T/r_raws"
     awk -v a="$t0" -v b="$t1" -v n=$SIZE 'BEGIN{print n/(b-a)/1e6}' >>"$T/r_up"
@@ -174,6 +179,7 @@ read -r dn dnmin dnmax < <(stats "$T/r_down")
 read -r off offmin offmax < <(stats "$T/r_off")
 read -r cm cmmin cmmax < <(stats "$T/r_comp")
 read -r upn upnmin upnmax < <(stats "$T/r_upn")
+read -r offn offnmin offnmax < <(stats "$T/r_offn")
 stop_server_none
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 printf '%-46s %9s %9s %9s %8s\n' "loopback, ${SIZE_MB} MiB (MB/s)" median min max ratio
@@ -186,7 +192,9 @@ printf '%-46s %9s %9s %9s %8s\n' "official way (curl --next, 4 MiB sequential)" 
 echo "  upload --sync complete / raw copy + fdatasync (same durability): $(ratio "$up" "$raws")x"
 echo "  upload --sync none / raw copy (same durability): $(ratio "$upn" "$raw")x"
 echo "  download / raw copy: $(ratio "$dn" "$raw")x"
-echo "  ours / official way (upload, loopback): $(ratio "$up" "$off")x"
+printf '%-46s %9s %9s %9s %8s\n' "official way (server --sync none)" "$offn" "$offnmin" "$offnmax" "$(ratio "$offn" "$raw")"
+echo "  ours / official way (upload, loopback, --sync complete): $(ratio "$up" "$off")x"
+echo "  ours / official way (upload, loopback, --sync none): $(ratio "$upn" "$offn")x"
 echo "  server time to complete the ${SIZE_MB} MiB upload (POST .../complete/): median $cm ms (min $cmmin, max $cmmax)"
 fi
 
