@@ -15,7 +15,6 @@
 #include "multipart.h"
 #include "upload.h"
 
-
 /* hash_algo + hash pair (api §5.4): both or neither; crc32c (8 hex), sha256 (64), md5 (32). */
 int up_hash_params(struct req *r, struct up_ctx *c)
 {
@@ -295,9 +294,8 @@ static int body_session(struct req *r, struct up_session *ses, const char *kind,
 
 /* The body context of a chunk or stream of session ses: chunk `order`, at most limit bytes, the
  * announced hash (if any) set up. NULL on error (set; the context is freed with the request). */
-static struct up_ctx *body_ctx(struct req *r, enum up_ctx_kind kind,
-                               const struct req_stream *ops, const struct up_session *ses,
-                               int order, int64_t limit)
+static struct up_ctx *body_ctx(struct req *r, enum up_ctx_kind kind, const struct req_stream *ops,
+                               const struct up_session *ses, int order, int64_t limit)
 {
     struct up_ctx *c = up_ctx_new(r, kind, ops);
     if (!c)
@@ -407,9 +405,9 @@ static int chunk_finish_inner(struct req *r)
         goto out;
     }
     up_note(r, ses.id);
-    rc = req_set(r, "chunk",
-                 json_pack("{s:i, s:I, s:s}", "order", c->order, "size", (json_int_t)c->got,
-                           "crc32c", hex));
+    rc = req_set(
+        r, "chunk",
+        json_pack("{s:i, s:I, s:s}", "order", c->order, "size", (json_int_t)c->got, "crc32c", hex));
 out:
     up_db_leave(r);
     return rc;
@@ -460,6 +458,20 @@ int h_up_chunk(struct req *r)
                         dup ? "This chunk is being received already"
                             : "At most 3 chunks of one session may be in flight");
     c->inflight = true;
+    /* A chunk sent again: its old row goes before a byte of this body is written over the old
+     * bytes, so a body cut off half-way never leaves a row (size, CRC) describing bytes that
+     * are now half old, half new. The row comes back when this body is complete. */
+    sqlite3_stmt *st =
+        db_query(r->db, "SELECT 1 FROM upload_chunks WHERE session_id = ?1 AND ord = ?2", "ti",
+                 ses.id, (int64_t)order);
+    bool had = st && sqlite3_step(st) == SQLITE_ROW;
+    if (st)
+        sqlite3_reset(st);
+    if (had && db_exec(r->db, "DELETE FROM upload_chunks WHERE session_id = ?1 AND ord = ?2", "ti",
+                       ses.id, (int64_t)order) != SQLITE_DONE)
+        return req_fail_internal(r, "forget the chunk's old row");
+    if (had)
+        up_note(r, ses.id);
     c->fd = blob_tmp_open(r->srv, ses.id);
     if (c->fd < 0)
         return up_fail_io(r, "open upload file", errno);
@@ -503,8 +515,8 @@ int h_up_stream(struct req *r)
     if (body_session(r, &ses, "stream", "A chunked session takes no stream") != 0)
         return -1;
     if (strcmp(ses.status, "ready") != 0)
-        return req_fail(r, 406, API_ERR_INVALID,
-                        "A stream session is single-shot; this one is %s", ses.status);
+        return req_fail(r, 406, API_ERR_INVALID, "A stream session is single-shot; this one is %s",
+                        ses.status);
     if (up_length_check(r, ses.max_size) != 0)
         return -1;
     struct up_ctx *c = body_ctx(r, UP_CTX_STREAM, &stream_ops, &ses, 1, ses.max_size);

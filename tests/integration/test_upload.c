@@ -328,6 +328,72 @@ static void test_update_versions_restore(void **state)
     free(v3);
 }
 
+/* A chunk the server has, sent again and cut off half-way: its old row must be gone before a
+ * byte of the new body lands (those bytes overwrite the old ones at the same offset), so the
+ * session never lists a chunk whose bytes are half old, half new, and a completion cannot
+ * combine a stale CRC over them. Resending it whole then completes with the right bytes. */
+static void test_resent_chunk_cut_off_not_listed(void **state)
+{
+    (void)state;
+    char id[64], *out = NULL, path[256];
+    unsigned char *d = itu_bytes(2 * CS, 41), *junk = itu_bytes(CS, 42);
+    assert_int_equal(itu_session(&srv, srv.owner_key, ws, "resent.bin", 2 * CS, NULL, id), 200);
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 1, d, CS, NULL, &out), 200);
+    free(out);
+    /* chunk 1 again, raw body of other bytes, cut off after half of them */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    char head[1024];
+    int hl = snprintf(head, sizeof(head),
+                      "POST /current/upload/%s/chunk/?order=1&size=%d HTTP/1.1\r\n"
+                      "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+                      "Content-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n",
+                      id, CS, srv.owner_key, CS);
+    assert_int_equal(send(fd, head, (size_t)hl, 0), hl);
+    assert_int_equal(send(fd, junk, CS / 2, 0), CS / 2);
+    usleep(300 * 1000); /* let the server write what it got */
+    close(fd);
+    /* the server notices the close; chunk 1 is then neither in flight nor listed */
+    snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
+    json_t *chunks = NULL, *j = NULL;
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                         200);
+        j = itu_json(out);
+        free(out);
+        chunks = json_object_get(json_object_get(j, "session"), "chunks");
+        if (json_object_get(chunks, "1") == NULL)
+            break;
+        json_decref(j);
+        j = NULL;
+        usleep(50 * 1000);
+    }
+    assert_non_null(j); /* chunk 1 stopped being listed */
+    assert_int_equal(json_object_size(chunks), 0);
+    json_decref(j);
+    /* completing now is refused (10522: chunk 1 missing), not stored with mixed bytes */
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 2, d + CS, CS, NULL, &out), 200);
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
+    long st = itu_req(&srv, srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL);
+    assert_int_not_equal(st, 200);
+    free(out);
+    /* a session whose completion failed with 10522 must be cancelled (api §5.4): start again */
+    const char *node = itu_upload_chunked(&srv, srv.owner_key, ws, "resent.bin", d, 2 * CS, CS);
+    assert_non_null(node);
+    char *got = NULL;
+    size_t n = 0;
+    assert_int_equal(itu_read(&srv, srv.owner_key, ws, node, NULL, &got, &n), 200);
+    assert_int_equal(n, 2 * CS);
+    assert_memory_equal(got, d, n);
+    free(got);
+    free(d);
+    free(junk);
+}
+
 static void test_other_user_refused(void **state)
 {
     (void)state;
@@ -572,6 +638,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_update_versions_restore),
         cmocka_unit_test(test_other_user_refused),
+        cmocka_unit_test(test_resent_chunk_cut_off_not_listed),
         cmocka_unit_test(test_restart_resumes),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_batch),
