@@ -68,6 +68,12 @@ int up_hash_verify(struct req *r, struct up_ctx *c)
 
 /* ---- the file part of a body: written at its offset, CRC-32C on the way ---------------------- */
 
+static int superseded(struct req *r)
+{
+    return req_fail(r, 409, API_ERR_CONFLICT,
+                    "This chunk was sent again on another request, which replaced this one");
+}
+
 static int take_bytes(struct req *r, struct up_ctx *c, const char *d, size_t n)
 {
     if ((int64_t)n > c->limit - c->got) {
@@ -78,8 +84,13 @@ static int take_bytes(struct req *r, struct up_ctx *c, const char *d, size_t n)
         return req_fail(r, 413, API_ERR_INVALID, "The file is larger than allowed (%lld bytes)",
                         (long long)c->limit);
     }
-    if (blob_pwrite_all(c->fd, d, n, c->off + c->got) != 0)
-        return up_fail_io(r, "write", errno);
+    if (c->inflight && !upload_slot_lock(r->srv, &c->ticket))
+        return superseded(r);
+    int wrc = blob_pwrite_all(c->fd, d, n, c->off + c->got), werr = errno;
+    if (c->inflight)
+        upload_slot_unlock(r->srv, &c->ticket);
+    if (wrc != 0)
+        return up_fail_io(r, "write", werr);
     c->crc = fio_crc32c(c->crc, d, n);
     if (c->md && EVP_DigestUpdate(c->md, d, n) != 1)
         return req_fail(r, 500, 0, "Digest failed");
@@ -174,7 +185,7 @@ void up_ctx_free(struct req *r)
     if (c->fd >= 0)
         close(c->fd);
     if (c->inflight)
-        upload_inflight_put(r->srv, c->ses.id, c->order);
+        upload_inflight_put(r->srv, &c->ticket);
     if (c->kind == UP_CTX_SINGLE && c->tmp_created && !c->committed)
         blob_tmp_remove(r->srv, c->upload_id);
     if (c->kind == UP_CTX_STREAM && c->stream_started && !c->committed) {
@@ -329,7 +340,7 @@ static int chunk_finish(struct req *r)
     struct up_ctx *c = r->stream_ctx;
     int rc = chunk_finish_inner(r);
     if (c->inflight) {
-        upload_inflight_put(r->srv, c->ses.id, c->order);
+        upload_inflight_put(r->srv, &c->ticket);
         c->inflight = false;
     }
     return rc;
@@ -360,6 +371,7 @@ static int chunk_finish_inner(struct req *r)
     if (!up_db_enter(r))
         return req_fail_internal(r, "db");
     int rc = -1;
+    bool slot_locked = false;
     char hex[FIO_CRC32C_HEX_SIZE];
     fio_crc32c_hex(c->crc, hex);
     int64_t now = srv_now_us();
@@ -369,6 +381,13 @@ static int chunk_finish_inner(struct req *r)
         req_fail_internal(r, "db sync mode");
         goto out;
     }
+    /* The row is committed under the slot's lock, by its owner only: a request taken over
+     * (above) never writes a row over the newer request's bytes. */
+    if (c->inflight && !upload_slot_lock(r->srv, &c->ticket)) {
+        superseded(r);
+        goto out;
+    }
+    slot_locked = c->inflight;
     if (db_begin(r->db) != SQLITE_OK) {
         req_fail(r, 503, 0, "The database is busy; try again");
         goto out;
@@ -409,7 +428,9 @@ static int chunk_finish_inner(struct req *r)
         r, "chunk",
         json_pack("{s:i, s:I, s:s}", "order", c->order, "size", (json_int_t)c->got, "crc32c", hex));
 out:
-    up_db_leave(r);
+    up_db_leave(r); /* rolls back an unfinished transaction, before the slot is unlocked */
+    if (slot_locked)
+        upload_slot_unlock(r->srv, &c->ticket);
     return rc;
 }
 
@@ -452,11 +473,13 @@ int h_up_chunk(struct req *r)
         return -1;
     c->off = off;
     c->raw = raw;
-    bool dup;
-    if (upload_inflight_take(r->srv, ses.id, c->order, &dup) != 0)
+    bool dup, took_over;
+    /* The same order again while an earlier request still holds it (a client that vanished
+     * without closing its connection, or a retry racing a stalled one): the newer request
+     * takes over and the earlier one can write nothing more (docs/decisions.md). */
+    if (upload_inflight_take(r->srv, ses.id, c->order, true, &dup, &took_over, &c->ticket) != 0)
         return req_fail(r, 409, API_ERR_CONFLICT,
-                        dup ? "This chunk is being received already"
-                            : "At most 3 chunks of one session may be in flight");
+                        "At most 3 chunks of one session may be in flight");
     c->inflight = true;
     /* A chunk sent again: its old row goes before a byte of this body is written over the old
      * bytes, so a body cut off half-way never leaves a row (size, CRC) describing bytes that
@@ -522,8 +545,8 @@ int h_up_stream(struct req *r)
     struct up_ctx *c = body_ctx(r, UP_CTX_STREAM, &stream_ops, &ses, 1, ses.max_size);
     if (!c)
         return -1;
-    bool dup;
-    if (upload_inflight_take(r->srv, ses.id, 1, &dup) != 0)
+    bool dup, took_over;
+    if (upload_inflight_take(r->srv, ses.id, 1, false, &dup, &took_over, &c->ticket) != 0)
         return req_fail(r, 409, API_ERR_CONFLICT, "The stream is being received already");
     c->inflight = true;
     if (db_exec(r->db,

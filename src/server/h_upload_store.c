@@ -20,10 +20,13 @@
 struct inflight_slot {
     char id[FIO_OPAQUE_ID_SIZE]; /* "" = free */
     int order;
+    uint64_t gen;        /* of the request that owns it */
+    pthread_mutex_t wmu; /* held by the owner around each write and its row commit */
 };
 
 struct upload_state {
     pthread_mutex_t mu;
+    uint64_t next_gen;
     struct inflight_slot slots[INFLIGHT_SLOTS];
     struct writeback *wb; /* --sync=complete only */
 };
@@ -34,6 +37,8 @@ int upload_state_init(struct server *s)
     if (!s->up)
         return -1;
     pthread_mutex_init(&s->up->mu, NULL);
+    for (size_t i = 0; i < INFLIGHT_SLOTS; i++)
+        pthread_mutex_init(&s->up->slots[i].wmu, NULL);
     if (s->cfg.sync_policy == BLOB_SYNC_COMPLETE) {
         s->up->wb = writeback_start();
         if (!s->up->wb) {
@@ -55,6 +60,8 @@ void upload_state_free(struct server *s)
     if (!s->up)
         return;
     writeback_stop(s->up->wb);
+    for (size_t i = 0; i < INFLIGHT_SLOTS; i++)
+        pthread_mutex_destroy(&s->up->slots[i].wmu);
     pthread_mutex_destroy(&s->up->mu);
     free(s->up);
     s->up = NULL;
@@ -70,39 +77,80 @@ static int count_locked(struct upload_state *u, const char *id, int order)
     return n;
 }
 
-int upload_inflight_take(struct server *s, const char *id, int order, bool *dup)
+int upload_inflight_take(struct server *s, const char *id, int order, bool takeover, bool *dup,
+                         bool *took_over, struct up_ticket *t)
 {
     struct upload_state *u = s->up;
-    int rc = -1;
-    *dup = false;
+    int rc = -1, slot = -1;
+    *dup = *took_over = false;
+    t->slot = -1;
     pthread_mutex_lock(&u->mu);
-    if (count_locked(u, id, order) > 0)
+    for (size_t i = 0; i < INFLIGHT_SLOTS && slot < 0; i++)
+        if (u->slots[i].id[0] && u->slots[i].order == order && strcmp(u->slots[i].id, id) == 0)
+            slot = (int)i;
+    if (slot >= 0) {
         *dup = true;
-    else if (count_locked(u, id, 0) < UP_INFLIGHT_MAX) {
+        if (takeover) {
+            u->slots[slot].gen = ++u->next_gen; /* the earlier owner's checks fail from now on */
+            *took_over = true;
+            rc = 0;
+        }
+    } else if (count_locked(u, id, 0) < UP_INFLIGHT_MAX) {
         for (size_t i = 0; i < INFLIGHT_SLOTS; i++) {
             if (!u->slots[i].id[0]) {
                 fio_strlcpy(u->slots[i].id, id, sizeof(u->slots[i].id));
                 u->slots[i].order = order;
+                u->slots[i].gen = ++u->next_gen;
+                slot = (int)i;
                 rc = 0;
                 break;
             }
         }
     }
+    if (rc == 0) {
+        t->slot = slot;
+        t->gen = u->slots[slot].gen;
+    }
     pthread_mutex_unlock(&u->mu);
+    if (rc == 0 && *took_over) {
+        /* Barrier: a write or commit the earlier owner began before the takeover ends first;
+         * any later one sees the new generation. (Never held with the table lock above.) */
+        pthread_mutex_lock(&u->slots[slot].wmu);
+        pthread_mutex_unlock(&u->slots[slot].wmu);
+    }
     return rc;
 }
 
-void upload_inflight_put(struct server *s, const char *id, int order)
+void upload_inflight_put(struct server *s, struct up_ticket *t)
 {
     struct upload_state *u = s->up;
+    if (t->slot < 0)
+        return;
     pthread_mutex_lock(&u->mu);
-    for (size_t i = 0; i < INFLIGHT_SLOTS; i++) {
-        if (u->slots[i].id[0] && u->slots[i].order == order && strcmp(u->slots[i].id, id) == 0) {
-            u->slots[i].id[0] = 0;
-            break;
-        }
-    }
+    if (u->slots[t->slot].gen == t->gen)
+        u->slots[t->slot].id[0] = 0;
     pthread_mutex_unlock(&u->mu);
+    t->slot = -1;
+}
+
+bool upload_slot_lock(struct server *s, const struct up_ticket *t)
+{
+    struct upload_state *u = s->up;
+    if (t->slot < 0)
+        return true; /* no slot (single and batch uploads): nothing to guard */
+    pthread_mutex_lock(&u->slots[t->slot].wmu);
+    pthread_mutex_lock(&u->mu);
+    bool own = u->slots[t->slot].gen == t->gen;
+    pthread_mutex_unlock(&u->mu);
+    if (!own)
+        pthread_mutex_unlock(&u->slots[t->slot].wmu);
+    return own;
+}
+
+void upload_slot_unlock(struct server *s, const struct up_ticket *t)
+{
+    if (t->slot >= 0)
+        pthread_mutex_unlock(&s->up->slots[t->slot].wmu);
 }
 
 int upload_inflight_count(struct server *s, const char *id, int order)
@@ -115,12 +163,11 @@ int upload_inflight_count(struct server *s, const char *id, int order)
 
 /* ---- sessions ------------------------------------------------------------------------------ */
 
-int up_session_load(struct db_conn *c, const char *id, const char *user_id,
-                    struct up_session *out)
+int up_session_load(struct db_conn *c, const char *id, const char *user_id, struct up_session *out)
 {
     char nid[FIO_OPAQUE_ID_SIZE], type[3];
-    if (!id || !fio_opaque_id_normalize(id, strlen(id), nid) || !fio_opaque_id_type(nid, type, NULL) ||
-        strcmp(type, FIO_ID_UPLOAD) != 0)
+    if (!id || !fio_opaque_id_normalize(id, strlen(id), nid) ||
+        !fio_opaque_id_type(nid, type, NULL) || strcmp(type, FIO_ID_UPLOAD) != 0)
         return 0;
     sqlite3_stmt *st = db_query(
         c,
@@ -171,7 +218,8 @@ void up_note(struct req *r, const char *upload_id)
 int up_ws_enter(struct req *r, const char *key, enum role need, bool write)
 {
     if (!key || !*key)
-        return req_fail_param(r, "instance_id", "missing", "The parameter 'instance_id' is required");
+        return req_fail_param(r, "instance_id", "missing",
+                              "The parameter 'instance_id' is required");
     sqlite3_stmt *st =
         db_query(r->db,
                  "SELECT w.id, w.org_id, w.folder_name, w.archived, m.role FROM workspaces w "
@@ -254,12 +302,12 @@ int up_check_file(struct req *r, const char *param, char out[FIO_OPAQUE_ID_SIZE]
 static const char *mime_of(const char *name)
 {
     static const char *const map[][2] = {
-        {"txt", "text/plain"},        {"md", "text/markdown"},      {"csv", "text/csv"},
-        {"json", "application/json"}, {"pdf", "application/pdf"},  {"png", "image/png"},
-        {"jpg", "image/jpeg"},        {"jpeg", "image/jpeg"},       {"gif", "image/gif"},
-        {"webp", "image/webp"},       {"svg", "image/svg+xml"},     {"html", "text/html"},
-        {"zip", "application/zip"},   {"gz", "application/gzip"},   {"mp4", "video/mp4"},
-        {"mp3", "audio/mpeg"},        {"wav", "audio/wav"},         {"xml", "application/xml"},
+        {"txt", "text/plain"},        {"md", "text/markdown"},    {"csv", "text/csv"},
+        {"json", "application/json"}, {"pdf", "application/pdf"}, {"png", "image/png"},
+        {"jpg", "image/jpeg"},        {"jpeg", "image/jpeg"},     {"gif", "image/gif"},
+        {"webp", "image/webp"},       {"svg", "image/svg+xml"},   {"html", "text/html"},
+        {"zip", "application/zip"},   {"gz", "application/gzip"}, {"mp4", "video/mp4"},
+        {"mp3", "audio/mpeg"},        {"wav", "audio/wav"},       {"xml", "application/xml"},
     };
     const char *dot = strrchr(name, '.');
     if (dot && dot != name)
@@ -292,9 +340,9 @@ int up_store_file(struct req *r, const char *folder, const char *file_id, const 
     return up_store_file_locked(r, folder, file_id, name, vid, size, crc, hash, node_id);
 }
 
-int up_store_file_locked(struct req *r, const char *folder, const char *file_id,
-                         const char *name, const char *vid, int64_t size, uint32_t crc,
-                         const char *lock_hash, char node_id[FIO_OPAQUE_ID_SIZE])
+int up_store_file_locked(struct req *r, const char *folder, const char *file_id, const char *name,
+                         const char *vid, int64_t size, uint32_t crc, const char *lock_hash,
+                         char node_id[FIO_OPAQUE_ID_SIZE])
 {
     int64_t now = srv_now_us();
     char hex[FIO_CRC32C_HEX_SIZE];
@@ -344,7 +392,8 @@ int up_store_file_locked(struct req *r, const char *folder, const char *file_id,
                     size, mime_of(final), hex, vid, r->caller.user_id, now) != SQLITE_DONE)
             return req_fail_internal(r, "insert file node");
     }
-    if (db_exec(r->db, "INSERT INTO node_versions (node_id, version_id, created) VALUES (?1, ?2, ?3)",
+    if (db_exec(r->db,
+                "INSERT INTO node_versions (node_id, version_id, created) VALUES (?1, ?2, ?3)",
                 "tti", target, vid, now) != SQLITE_DONE)
         return req_fail_internal(r, "insert version history");
     /* audit log + activity ("storage", "storage:{node}"), in this same transaction */
@@ -373,21 +422,23 @@ json_t *up_session_json(struct req *r, const char *id, bool with_chunks)
         json_t *integ = NULL;
         if (sqlite3_column_type(st, 9) != SQLITE_NULL)
             integ = json_loads(db_col_text(st, 9), 0, NULL);
-#define TXT_OR_NULL(c) (sqlite3_column_type(st, c) == SQLITE_NULL ? json_null() : json_string(db_col_text(st, c)))
-        o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, "
-                      "s:o, s:b}",
-                      "id", db_col_text(st, 0), "name", db_col_text(st, 1), "type",
-                      db_col_text(st, 2), "size", (json_int_t)sqlite3_column_int64(st, 3),
-                      "max_size", (json_int_t)sqlite3_column_int64(st, 4), "chunk_size",
-                      (json_int_t)sqlite3_column_int64(st, 5), "status", db_col_text(st, 6),
-                      "status_message", db_col_text(st, 7), "file_crc32c", TXT_OR_NULL(8),
-                      "new_file_id", TXT_OR_NULL(10), "instance_id", db_col_text(st, 11),
-                      "folder_id", sqlite3_column_type(st, 12) == SQLITE_NULL ? json_string("root") : json_string(db_col_text(st, 12)),
-                      "file_id", TXT_OR_NULL(13), "created",
-                      srv_time_json(sqlite3_column_int64(st, 14)), "updated",
-                      srv_time_json(sqlite3_column_int64(st, 15)), "expires",
-                      srv_time_json(sqlite3_column_int64(st, 16)), "stream",
-                      strcmp(db_col_text(st, 2), "stream") == 0);
+#define TXT_OR_NULL(c)                                                                             \
+    (sqlite3_column_type(st, c) == SQLITE_NULL ? json_null() : json_string(db_col_text(st, c)))
+        o = json_pack(
+            "{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, "
+            "s:o, s:b}",
+            "id", db_col_text(st, 0), "name", db_col_text(st, 1), "type", db_col_text(st, 2),
+            "size", (json_int_t)sqlite3_column_int64(st, 3), "max_size",
+            (json_int_t)sqlite3_column_int64(st, 4), "chunk_size",
+            (json_int_t)sqlite3_column_int64(st, 5), "status", db_col_text(st, 6), "status_message",
+            db_col_text(st, 7), "file_crc32c", TXT_OR_NULL(8), "new_file_id", TXT_OR_NULL(10),
+            "instance_id", db_col_text(st, 11), "folder_id",
+            sqlite3_column_type(st, 12) == SQLITE_NULL ? json_string("root")
+                                                       : json_string(db_col_text(st, 12)),
+            "file_id", TXT_OR_NULL(13), "created", srv_time_json(sqlite3_column_int64(st, 14)),
+            "updated", srv_time_json(sqlite3_column_int64(st, 15)), "expires",
+            srv_time_json(sqlite3_column_int64(st, 16)), "stream",
+            strcmp(db_col_text(st, 2), "stream") == 0);
 #undef TXT_OR_NULL
         if (o && integ)
             json_object_set_new(o, "integrity_failure", integ);

@@ -55,10 +55,25 @@ void upload_state_free(struct server *s);
 /* [off, off+len) of the upload file fd has been written: under --sync=complete, start its
  * write-out in the background now (writeback.h) so the completion's fdatasync is short. */
 void upload_written(struct server *s, int fd, int64_t off, int64_t len);
+/* A held in-flight slot: its index and the generation it was taken with. */
+struct up_ticket {
+    int slot;     /* -1 = none */
+    uint64_t gen;
+};
 /* Take a slot for chunk `order` of session id: 0, or -1 when UP_INFLIGHT_MAX are in flight or
- * that order is already being received (*dup set). */
-int upload_inflight_take(struct server *s, const char *id, int order, bool *dup);
-void upload_inflight_put(struct server *s, const char *id, int order);
+ * that order is already being received (*dup set). With takeover, an order already being
+ * received is taken over instead (*took_over set): the earlier request (a client that vanished
+ * without closing its connection, or one a stalled worker still holds) can write no further
+ * byte and commit no row once this returns, because both happen under the slot's lock and
+ * check the generation (upload_slot_lock). */
+int upload_inflight_take(struct server *s, const char *id, int order, bool takeover, bool *dup,
+                         bool *took_over, struct up_ticket *t);
+/* Give the slot back (nothing when it was taken over since). */
+void upload_inflight_put(struct server *s, struct up_ticket *t);
+/* Lock the ticket's slot for a write or a commit: true when the ticket still owns it (then
+ * unlock with upload_slot_unlock), false when it was taken over (nothing to unlock). */
+bool upload_slot_lock(struct server *s, const struct up_ticket *t);
+void upload_slot_unlock(struct server *s, const struct up_ticket *t);
 /* Chunks of session id in flight now (order 0 = any), or whether that order is. */
 int upload_inflight_count(struct server *s, const char *id, int order);
 
@@ -120,7 +135,8 @@ struct up_ctx {
     int fd;
     bool tmp_created;      /* UP_CTX_SINGLE: remove the temporary file unless committed */
     bool committed;
-    bool inflight;         /* holds an in-flight slot for `order` */
+    bool inflight;         /* holds an in-flight slot for `order` (ticket) */
+    struct up_ticket ticket;
     bool stream_started;   /* UP_CTX_STREAM: the session left 'ready' */
     int order;
     int64_t off, got, limit;

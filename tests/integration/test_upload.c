@@ -61,10 +61,11 @@ static void test_single_request(void **state)
         char name[64], size[32], *out = NULL;
         snprintf(name, sizeof(name), "single-%zu.bin", sizes[i]);
         snprintf(size, sizeof(size), "%zu", sizes[i]);
-        const char *f[] = {"name", name, "size", size, "action", "create", "instance_id", ws,
-                           "folder_id", "root", "profile_type", "workspace", NULL};
-        assert_int_equal(itu_multipart(&srv, srv.owner_key, "/current/upload/", f, d, sizes[i], &out),
-                         200);
+        const char *f[] = {"name",         name,          "size", size,        "action",
+                           "create",       "instance_id", ws,     "folder_id", "root",
+                           "profile_type", "workspace",   NULL};
+        assert_int_equal(
+            itu_multipart(&srv, srv.owner_key, "/current/upload/", f, d, sizes[i], &out), 200);
         json_t *j = itu_json(out);
         check_read(json_string_value(json_object_get(j, "new_file_id")), d, sizes[i]);
         json_decref(j);
@@ -77,7 +78,8 @@ static void test_single_request(void **state)
     const char *f[] = {"name", "big.bin", "instance_id", ws, NULL};
     /* refused once the 4 MiB + 1st byte arrives: the 413 is queued mid-body and the server
      * closes the connection, so a client still sending may see the reset instead */
-    long st = itu_multipart(&srv, srv.owner_key, "/current/upload/", f, d, 4 * 1024 * 1024 + 1, &out);
+    long st =
+        itu_multipart(&srv, srv.owner_key, "/current/upload/", f, d, 4 * 1024 * 1024 + 1, &out);
     assert_true(st == 413 || st == 0);
     free(out);
     free(d);
@@ -133,22 +135,24 @@ static void test_crc_rules(void **state)
     char id[64], *out = NULL, path[512];
     assert_int_equal(itu_session(&srv, srv.owner_key, ws, "crc.bin", 2 * CS, NULL, id), 200);
     /* a chunk whose bytes do not match its hash: 406 / 10778, nothing recorded */
-    snprintf(path, sizeof(path), "/current/upload/%s/chunk/?order=1&size=%d&hash_algo=crc32c&hash=00000000", id, CS);
+    snprintf(path, sizeof(path),
+             "/current/upload/%s/chunk/?order=1&size=%d&hash_algo=crc32c&hash=00000000", id, CS);
     assert_int_equal(itu_multipart(&srv, srv.owner_key, path, NULL, d, CS, &out), 406);
     assert_int_equal(itu_code(out), 10778);
     free(out);
     /* file_crc32c set by one chunk, a different one by the next: 409 / 10779 */
-    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 1, d, CS, "file_crc32c=aaaaaaaa", &out), 200);
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 1, d, CS, "file_crc32c=aaaaaaaa", &out),
+                     200);
     free(out);
-    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 2, d + CS, CS, "file_crc32c=bbbbbbbb", &out),
-                     409);
+    assert_int_equal(
+        itu_chunk(&srv, srv.owner_key, id, 2, d + CS, CS, "file_crc32c=bbbbbbbb", &out), 409);
     assert_int_equal(itu_code(out), 10779);
     free(out);
     /* resend of chunk 1 is fine; chunk 2 with the same (wrong) file CRC; complete -> 10778 */
     assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 1, d, CS, NULL, &out), 200);
     free(out);
-    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 2, d + CS, CS, "file_crc32c=aaaaaaaa", &out),
-                     200);
+    assert_int_equal(
+        itu_chunk(&srv, srv.owner_key, id, 2, d + CS, CS, "file_crc32c=aaaaaaaa", &out), 200);
     free(out);
     snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
     assert_int_equal(itu_req(&srv, srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL), 406);
@@ -193,13 +197,65 @@ static void test_fourth_chunk_in_flight_refused(void **state)
     usleep(300000); /* the server has seen their headers */
     assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 4, d + 3 * CS, CS, NULL, &out), 409);
     free(out);
-    /* the same order twice at once is refused too */
-    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 1, d, CS, NULL, &out), 409);
+    /* The same order again while the first request of it is still open (a client that
+     * vanished without closing, or a stalled worker) takes over rather than waiting for the
+     * connection timeout: it is stored ... */
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 1, d, CS, NULL, &out), 200);
     free(out);
+    /* ... and the earlier request can write no more: the rest of its body (other bytes) is
+     * refused with 409, and chunk 1 keeps the newer request's bytes and CRC. */
+    unsigned char *junk = itu_bytes(CS, 14);
+    assert_int_equal(write(fds[0], junk, CS - 3), CS - 3);
+    char resp[2048];
+    ssize_t got = 0, r;
+    while (got < (ssize_t)sizeof(resp) - 1 &&
+           (r = read(fds[0], resp + got, sizeof(resp) - 1 - (size_t)got)) > 0) {
+        got += r;
+        resp[got] = 0;
+        if (strstr(resp, "\r\n\r\n") && strchr(strstr(resp, "\r\n\r\n"), '}'))
+            break;
+    }
+    resp[got > 0 ? got : 0] = 0;
+    assert_non_null(strstr(resp, "HTTP/1.1 409"));
+    assert_non_null(strstr(resp, "replaced this one"));
+    char path[256], hex[FIO_CRC32C_HEX_SIZE];
+    snprintf(path, sizeof(path), "/current/upload/%s/chunk/", id);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    fio_crc32c_hex(fio_crc32c(0, d, CS), hex);
+    assert_non_null(strstr(out, hex));
+    fio_crc32c_hex(fio_crc32c(0, junk, CS), hex);
+    assert_null(strstr(out, hex));
+    free(out);
+    free(junk);
     for (int i = 0; i < 3; i++)
         close(fds[i]);
     usleep(300000);
     assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 4, d + 3 * CS, CS, NULL, &out), 200);
+    free(out);
+    /* the file holds the newer bytes of chunk 1 */
+    for (int i = 2; i <= 3; i++) {
+        assert_int_equal(itu_chunk(&srv, srv.owner_key, id, i, d + (i - 1) * CS, CS, NULL, &out),
+                         200);
+        free(out);
+    }
+    char fcrc[64];
+    snprintf(fcrc, sizeof(fcrc), "file_crc32c=");
+    fio_crc32c_hex(fio_crc32c(0, d, 5 * CS), fcrc + 12);
+    assert_int_equal(itu_chunk(&srv, srv.owner_key, id, 5, d + 4 * CS, CS, fcrc, &out), 200);
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL), 200);
+    json_t *j = itu_json(out);
+    char *data = NULL;
+    size_t n = 0;
+    assert_int_equal(itu_read(&srv, srv.owner_key, ws,
+                              json_string_value(json_object_get(j, "new_file_id")), NULL, &data,
+                              &n),
+                     200);
+    assert_int_equal(n, 5 * CS);
+    assert_memory_equal(data, d, n);
+    free(data);
+    json_decref(j);
     free(out);
     free(d);
 }
@@ -216,9 +272,9 @@ static void test_cancel_and_list(void **state)
     assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
     assert_non_null(strstr(out, "\"order\":1"));
     free(out);
-    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", "/current/upload/details/", NULL, NULL, 0,
-                             &out, NULL),
-                     200);
+    assert_int_equal(
+        itu_req(&srv, srv.owner_key, "GET", "/current/upload/details/", NULL, NULL, 0, &out, NULL),
+        200);
     assert_non_null(strstr(out, id));
     free(out);
     snprintf(path, sizeof(path), "/current/upload/%s/chunk/?order=1", id);
@@ -285,7 +341,8 @@ static void test_update_versions_restore(void **state)
     check_read(node, v2, 2 * CS);
     /* action=update with file_id (single request) */
     char *out = NULL;
-    const char *f[] = {"name", "doc.txt", "action", "update", "file_id", node, "instance_id", ws, NULL};
+    const char *f[] = {"name", "doc.txt",     "action", "update", "file_id",
+                       node,   "instance_id", ws,       NULL};
     assert_int_equal(itu_multipart(&srv, srv.owner_key, "/current/upload/", f, v3, 5, &out), 200);
     json_t *j = itu_json(out);
     assert_string_equal(json_string_value(json_object_get(j, "new_file_id")), node);
@@ -360,8 +417,7 @@ static void test_resent_chunk_cut_off_not_listed(void **state)
     snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
     json_t *chunks = NULL, *j = NULL;
     for (int i = 0; i < 100; i++) {
-        assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
-                         200);
+        assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
         j = itu_json(out);
         free(out);
         chunks = json_object_get(json_object_get(j, "session"), "chunks");
@@ -478,9 +534,9 @@ static void test_limits(void **state)
 {
     (void)state;
     char *out = NULL;
-    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", "/current/upload/limits/", NULL, NULL, 0,
-                             &out, NULL),
-                     200);
+    assert_int_equal(
+        itu_req(&srv, srv.owner_key, "GET", "/current/upload/limits/", NULL, NULL, 0, &out, NULL),
+        200);
     json_t *j = itu_json(out);
     assert_int_equal(json_integer_value(json_object_get(j, "chunk_size_min")), CS);
     assert_true(json_integer_value(json_object_get(j, "chunk_size")) >= CS);
@@ -525,22 +581,23 @@ static void test_batch(void **state)
     fio_crc32c_hex(fio_crc32c(0, a, 1000), crc_a);
     /* 0: good with crc32c; 1: empty file in sub/dir/ (folders created); 2: wrong crc; 3: part
      * missing; 4: too large; 5: traversal in relative_path; 6: unicode name */
-    snprintf(manifest, sizeof(manifest),
-             "[{\"index\":0,\"filename\":\"a.txt\",\"hash_algo\":\"crc32c\",\"hash\":\"%s\"},"
-             "{\"index\":1,\"filename\":\"empty.bin\",\"relative_path\":\"sub/dir/\"},"
-             "{\"index\":2,\"filename\":\"bad.txt\",\"hash_algo\":\"crc32c\",\"hash\":\"00000000\"},"
-             "{\"index\":3,\"filename\":\"missing.txt\"},"
-             "{\"index\":4,\"filename\":\"big.bin\"},"
-             "{\"index\":5,\"filename\":\"x.txt\",\"relative_path\":\"../up/\"},"
-             "{\"index\":6,\"filename\":\"\u00e9t\u00e9 \u65e5\u672c.txt\",\"relative_path\":\"sub/\"}]",
-             crc_a);
+    snprintf(
+        manifest, sizeof(manifest),
+        "[{\"index\":0,\"filename\":\"a.txt\",\"hash_algo\":\"crc32c\",\"hash\":\"%s\"},"
+        "{\"index\":1,\"filename\":\"empty.bin\",\"relative_path\":\"sub/dir/\"},"
+        "{\"index\":2,\"filename\":\"bad.txt\",\"hash_algo\":\"crc32c\",\"hash\":\"00000000\"},"
+        "{\"index\":3,\"filename\":\"missing.txt\"},"
+        "{\"index\":4,\"filename\":\"big.bin\"},"
+        "{\"index\":5,\"filename\":\"x.txt\",\"relative_path\":\"../up/\"},"
+        "{\"index\":6,\"filename\":\"\u00e9t\u00e9 \u65e5\u672c.txt\",\"relative_path\":\"sub/\"}]",
+        crc_a);
     struct itu_part parts[] = {
-        {"file_0", "a.txt", a, 1000},     {"file_1", "empty.bin", "", 0},
-        {"file_2", "bad.txt", c, 77},     {"file_4", "big.bin", big, big_len},
-        {"file_5", "x.txt", c, 5},        {"file_6", "u.txt", c, 77},
+        {"file_0", "a.txt", a, 1000}, {"file_1", "empty.bin", "", 0},
+        {"file_2", "bad.txt", c, 77}, {"file_4", "big.bin", big, big_len},
+        {"file_5", "x.txt", c, 5},    {"file_6", "u.txt", c, 77},
     };
-    const char *f[] = {"instance_id", ws, "manifest", manifest, "folder_id", "root",
-                       "creator", "it-test", NULL};
+    const char *f[] = {"instance_id", ws,        "manifest", manifest, "folder_id",
+                       "root",        "creator", "it-test",  NULL};
     assert_int_equal(itu_batch(&srv, srv.owner_key, f, parts, 6, 0, &out), 200);
     json_t *j = itu_json(out);
     assert_int_equal(json_integer_value(json_object_get(j, "count_total")), 7);
@@ -570,13 +627,15 @@ static void test_batch(void **state)
     assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL), 200);
     json_t *d2 = itu_json(o2);
     free(o2);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(d2, "node"), "name")), "dir");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(d2, "node"), "name")),
+                        "dir");
     const char *sub = json_string_value(json_object_get(json_object_get(d2, "node"), "parent"));
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", ws, batch_node(j, 6));
     assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL), 200);
     json_t *d3 = itu_json(o2);
     free(o2);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(d3, "node"), "parent")), sub);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(d3, "node"), "parent")),
+                        sub);
     json_decref(d1);
     json_decref(d2);
     json_decref(d3);
@@ -593,7 +652,8 @@ static void test_batch(void **state)
             snprintf(sha + 2 * i, 3, "%02x", md[i]);
     }
     snprintf(manifest, sizeof(manifest),
-             "[{\"index\":0,\"filename\":\"late.txt\",\"hash_algo\":\"sha256\",\"hash\":\"%s\"}]", sha);
+             "[{\"index\":0,\"filename\":\"late.txt\",\"hash_algo\":\"sha256\",\"hash\":\"%s\"}]",
+             sha);
     assert_int_equal(itu_batch(&srv, srv.owner_key, f, parts, 1, 1, &out), 200);
     j = itu_json(out);
     assert_int_equal(json_integer_value(json_object_get(j, "count_succeeded")), 1);
@@ -602,7 +662,9 @@ static void test_batch(void **state)
     free(out);
 
     /* all failed is still a 200 */
-    snprintf(manifest, sizeof(manifest), "[{\"index\":0,\"filename\":\"a.txt\",\"hash_algo\":\"crc32c\",\"hash\":\"00000000\"}]");
+    snprintf(
+        manifest, sizeof(manifest),
+        "[{\"index\":0,\"filename\":\"a.txt\",\"hash_algo\":\"crc32c\",\"hash\":\"00000000\"}]");
     assert_int_equal(itu_batch(&srv, srv.owner_key, f, parts, 1, 0, &out), 200);
     j = itu_json(out);
     assert_true(json_is_true(json_object_get(j, "all_failed")));
