@@ -470,6 +470,47 @@ static void test_other_user_refused(void **state)
     free(d);
 }
 
+/* Each durability policy stores the same bytes; /upload/limits/ reports the policy. (complete,
+ * the default, is what every other case here runs: its chunks are also written out early by
+ * the writeback thread; chunk fdatasyncs every chunk and commits its row with a full sync;
+ * none never syncs.) */
+static void test_sync_policies_round_trip(void **state)
+{
+    (void)state;
+    const char *policies[] = {"chunk", "none"};
+    for (size_t k = 0; k < 2; k++) {
+        const char *args[] = {"--min-chunk-size", "1024", "--sync", policies[k], NULL};
+        struct it_server s2;
+        assert_int_equal(it_server_start(&s2, NULL, args), 0);
+        struct fastio_client *c = it_client(&s2, s2.owner_key);
+        char ws2[32];
+        it_org_ws(c, NULL, ws2);
+        fastio_client_free(c);
+        char *out = NULL;
+        assert_int_equal(
+            itu_req(&s2, s2.owner_key, "GET", "/current/upload/limits/", NULL, NULL, 0, &out, NULL),
+            200);
+        json_t *j = itu_json(out);
+        json_t *lim = json_object_get(j, "limits");
+        assert_string_equal(json_string_value(json_object_get(lim ? lim : j, "sync")), policies[k]);
+        json_decref(j);
+        free(out);
+        unsigned char *d = itu_bytes(3 * CS + 7, 51 + (unsigned)k);
+        const char *node =
+            itu_upload_chunked(&s2, s2.owner_key, ws2, "sync.bin", d, 3 * CS + 7, CS);
+        assert_non_null(node);
+        char *got = NULL;
+        size_t n = 0;
+        assert_int_equal(itu_read(&s2, s2.owner_key, ws2, node, NULL, &got, &n), 200);
+        assert_int_equal(n, 3 * CS + 7);
+        assert_memory_equal(got, d, n);
+        free(got);
+        free(d);
+        assert_int_equal(it_server_stop(&s2), 0);
+        it_server_cleanup(&s2);
+    }
+}
+
 static void test_restart_resumes(void **state)
 {
     (void)state;
@@ -702,6 +743,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_other_user_refused),
         cmocka_unit_test(test_resent_chunk_cut_off_not_listed),
         cmocka_unit_test(test_restart_resumes),
+        cmocka_unit_test(test_sync_policies_round_trip),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_batch),
     };
