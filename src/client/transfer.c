@@ -1,7 +1,9 @@
 /* transfer.c - the transfer engine's handle and its public API: configuration, jobs, their
  * results and progress, the buffer pool and the CRC helper. The event loop and its HTTP
  * operations are transfer_loop.c; the upload and download state machines live in
- * transfer_upload.c and transfer_download.c; pure helpers in transfer_plan.c. */
+ * transfer_upload.c and transfer_download.c (upload requests in transfer_upload_send.c, folder
+ * zips in transfer_zip.c, batches in transfer_batch.c), their helper threads in
+ * transfer_hash.c and transfer_write.c; pure helpers in transfer_plan.c. */
 #include "transfer_engine.h"
 
 #include <errno.h>

@@ -1,7 +1,8 @@
 /* transfer_engine.h - the state shared by the transfer engine's files: the engine handle, jobs,
  * and HTTP operations ("ops") in flight on the one curl multi handle. transfer.c owns the loop
- * and the ops, transfer_upload.c and transfer_download.c the two job state machines. Every
- * field here is touched by the loop thread only, except `cancel` (atomic). */
+ * and the ops, transfer_upload.c (its requests in transfer_upload_send.c) and transfer_download.c
+ * the two job state machines. Every field here is touched by the loop thread only, except
+ * `cancel` (atomic). */
 #ifndef FIO_TRANSFER_ENGINE_H
 #define FIO_TRANSFER_ENGINE_H
 
@@ -286,6 +287,19 @@ void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, in
 void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc);
 void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now);
 void fio_xfer_download_done(struct xfer_op *op, CURLcode rc);
+/* The upload's requests (transfer_upload_send.c); each fails the job when it cannot start. */
+/* A JSON-answered request of row ep on upload id `id` (NULL: none), with params. */
+void fio_xfer_issue_json(struct fastio_transfer *t, struct xfer_job *job, enum op_kind kind,
+                         enum fastio_endpoint ep, const char *id, const struct fastio_param *params,
+                         size_t n_params);
+/* POST /upload/ opening a chunked session, or with `stream` a stream session (api §5.4, §5.5). */
+void fio_xfer_issue_create(struct fastio_transfer *t, struct xfer_job *job, bool stream);
+/* The whole small file and its CRC-32C in one multipart POST /upload/ (api §5.3). */
+void fio_xfer_issue_single(struct fastio_transfer *t, struct xfer_job *job);
+/* Chunk i (its CRC taken first when not known; the file's CRC on the last one, api §5.4). */
+void fio_xfer_send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32_t i);
+/* The pipe's bytes as the raw chunked body of the stream session (api §5.5). */
+void fio_xfer_issue_stream(struct fastio_transfer *t, struct xfer_job *job);
 /* Release per-run resources (files, arrays); on cancel the journals are already current. */
 void fio_xfer_upload_reset(struct fastio_transfer *t, struct xfer_job *job);
 void fio_xfer_download_reset(struct fastio_transfer *t, struct xfer_job *job);

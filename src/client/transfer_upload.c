@@ -1,7 +1,7 @@
 /* transfer_upload.c - the upload state machine of the transfer engine (api §5.3-§5.5): single
  * request for small files, chunked sessions with up to 3 chunks in flight and CRC-32C per chunk
  * and per file, resume from the journal reconciled with the server's details, stream sessions
- * for pipes. Chunk bytes are pread straight from the file in curl's read callback. */
+ * for pipes. The requests themselves are built in transfer_upload_send.c. */
 #include "transfer_engine.h"
 
 #include <errno.h>
@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crc32c.h"
 #include "envelope.h"
 #include "timeutil.h"
 
@@ -170,284 +169,6 @@ static void plan(struct fastio_transfer *t, struct xfer_job *job)
     job->step = STEP_CREATE;
 }
 
-/* ---- request bodies ------------------------------------------------------------------------ */
-
-static size_t read_part(char *buffer, size_t size, size_t nitems, void *arg)
-{
-    struct xfer_op *op = arg;
-    size_t want = size * nitems;
-    ssize_t r;
-    if (op->rd_end - op->rd_pos < want)
-        want = (size_t)(op->rd_end - op->rd_pos);
-    if (want == 0)
-        return 0;
-    do {
-        r = pread(op->job->fd, buffer, want, (off_t)op->rd_pos);
-    } while (r < 0 && errno == EINTR);
-    if (r <= 0) {
-        op->src_changed = r == 0; /* shorter than when the chunk's CRC was taken */
-        return CURL_READFUNC_ABORT;
-    }
-    op->rd_pos += (uint64_t)r;
-    op->moved += (uint64_t)r;
-    return (size_t)r;
-}
-
-static int seek_part(void *arg, curl_off_t offset, int origin)
-{
-    struct xfer_op *op = arg;
-    if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > op->rd_end - op->rd_start)
-        return CURL_SEEKFUNC_CANTSEEK;
-    op->rd_pos = op->rd_start + (uint64_t)offset;
-    op->moved = (uint64_t)offset;
-    return CURL_SEEKFUNC_OK;
-}
-
-/* One multipart part named "chunk" whose bytes curl pulls from the file (api §1.2). */
-static bool add_file_part(struct xfer_op *op, uint64_t off, uint64_t len, const char *filename)
-{
-    curl_mimepart *part;
-    op->mime = curl_mime_init(op->easy);
-    if (op->mime == NULL || (part = curl_mime_addpart(op->mime)) == NULL)
-        return false;
-    op->rd_start = op->rd_pos = off;
-    op->rd_end = off + len;
-    return curl_mime_name(part, "chunk") == CURLE_OK &&
-           curl_mime_filename(part, filename) == CURLE_OK &&
-           curl_mime_type(part, "application/octet-stream") == CURLE_OK &&
-           curl_mime_data_cb(part, (curl_off_t)len, read_part, seek_part, NULL, op) == CURLE_OK;
-}
-
-static bool add_text_part(struct xfer_op *op, const char *name, const char *value)
-{
-    curl_mimepart *part = curl_mime_addpart(op->mime);
-    return part != NULL && curl_mime_name(part, name) == CURLE_OK &&
-           curl_mime_data(part, value, CURL_ZERO_TERMINATED) == CURLE_OK;
-}
-
-static void start_or_fail(struct xfer_op *op, struct xfer_job *job, bool ok, const char *what)
-{
-    struct fastio_error e;
-    fastio_error_clear(&e);
-    if (!ok) {
-        fio_xfer_op_free(op);
-        fio_xfer_job_fail(job, FASTIO_NOMEM, &e, what);
-        return;
-    }
-    if (fio_xfer_op_start(op, &e) != FASTIO_OK)
-        fio_xfer_job_fail(job, e.status, &e, what);
-}
-
-static void issue_json(struct fastio_transfer *t, struct xfer_job *job, enum op_kind kind,
-                       enum fastio_endpoint ep, const char *id, const struct fastio_param *params,
-                       size_t n_params)
-{
-    struct fastio_error e;
-    const char *args[1] = {id};
-    struct xfer_op *op = fio_xfer_op_new(t, job, kind);
-    if (op == NULL) {
-        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
-        return;
-    }
-    if (fio_xfer_op_build(op, ep, id != NULL ? args : NULL, id != NULL ? 1 : 0, params, n_params,
-                          true, &e) != FASTIO_OK) {
-        fio_xfer_op_free(op);
-        fio_xfer_job_fail(job, e.status, &e, "cannot build the request");
-        return;
-    }
-    start_or_fail(op, job, true, "cannot start the request");
-}
-
-static void issue_create(struct fastio_transfer *t, struct xfer_job *job, bool stream)
-{
-    char size[32], cs[32], ms[32];
-    /* chunk_size fixes the session's chunk size up front, so chunks may arrive in any order
-     * (this server's extension; others ignore it). */
-    struct fastio_param p[11] = {
-        {"name", job->name},
-        {"size", size},
-        {"action", job->file_id != NULL ? "update" : "create"},
-        {"instance_id", job->workspace},
-        {"folder_id", job->file_id != NULL ? NULL : job->folder},
-        {"profile_type", "workspace"},
-        {"stream", stream ? "true" : NULL},
-        {"chunk_size", stream ? NULL : cs},
-        {"max_size", stream && job->max_size > 0 ? ms : NULL},
-        {"file_id", job->file_id},
-        {"lock_token", job->lock_token},
-    };
-    (void)snprintf(size, sizeof(size), "%llu", (unsigned long long)job->size);
-    (void)snprintf(cs, sizeof(cs), "%llu", (unsigned long long)job->chunk_size);
-    (void)snprintf(ms, sizeof(ms), "%llu", (unsigned long long)job->max_size);
-    if (stream)
-        p[1].value = NULL;
-    issue_json(t, job, stream ? OP_STREAM_CREATE : OP_CREATE, FASTIO_EP_UPLOAD_CREATE, NULL, p, 11);
-}
-
-/* api §5.3: text parts and the whole file as part "chunk", in one request. */
-static void issue_single(struct fastio_transfer *t, struct xfer_job *job)
-{
-    struct fastio_error e;
-    char size[32], hex[FIO_CRC32C_HEX_SIZE];
-    uint32_t crc = 0;
-    struct xfer_op *op;
-    bool ok;
-
-    if (fio_xfer_crc_range(t, job->fd, 0, job->size, &crc) != FASTIO_OK) {
-        fio_xfer_fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
-        return;
-    }
-    fio_crc32c_hex(crc, hex);
-    op = fio_xfer_op_new(t, job, OP_SINGLE);
-    if (op == NULL) {
-        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
-        return;
-    }
-    if (fio_xfer_op_build(op, FASTIO_EP_UPLOAD_CREATE, NULL, 0, NULL, 0, false, &e) != FASTIO_OK) {
-        fio_xfer_op_free(op);
-        fio_xfer_job_fail(job, e.status, &e, "cannot build the request");
-        return;
-    }
-    (void)snprintf(size, sizeof(size), "%llu", (unsigned long long)job->size);
-    op->mime = curl_mime_init(op->easy);
-    ok = op->mime != NULL && add_text_part(op, "name", job->name) &&
-         add_text_part(op, "size", size) &&
-         add_text_part(op, "action", job->file_id != NULL ? "update" : "create") &&
-         add_text_part(op, "instance_id", job->workspace) &&
-         (job->file_id != NULL ? add_text_part(op, "file_id", job->file_id)
-                               : add_text_part(op, "folder_id", job->folder)) &&
-         (job->lock_token == NULL || add_text_part(op, "lock_token", job->lock_token)) &&
-         add_text_part(op, "profile_type", "workspace") &&
-         add_text_part(op, "hash_algo", "crc32c") && add_text_part(op, "hash", hex);
-    if (ok) {
-        curl_mimepart *part = curl_mime_addpart(op->mime);
-        op->rd_start = op->rd_pos = 0;
-        op->rd_end = job->size;
-        ok = part != NULL && curl_mime_name(part, "chunk") == CURLE_OK &&
-             curl_mime_filename(part, job->name) == CURLE_OK &&
-             curl_mime_type(part, "application/octet-stream") == CURLE_OK &&
-             curl_mime_data_cb(part, (curl_off_t)job->size, read_part, seek_part, NULL, op) ==
-                 CURLE_OK;
-    }
-    ok = ok && curl_easy_setopt(op->easy, CURLOPT_MIMEPOST, op->mime) == CURLE_OK;
-    start_or_fail(op, job, ok, "cannot build the request");
-}
-
-/* The CRC of the whole file, combined from the chunks' (api §5.4); chunks whose CRC is not
- * known yet (the server had them, the journal did not) are read once. */
-static bool file_crc(struct fastio_transfer *t, struct xfer_job *job)
-{
-    uint32_t acc = 0;
-    for (uint32_t i = 0; i < job->n_chunks; i++) {
-        struct xfer_chunk *c = &job->chunks[i];
-        if (!c->crc_known) {
-            if (fio_xfer_crc_range(t, job->fd, c->off, c->len, &c->crc) != FASTIO_OK)
-                return false;
-            c->crc_known = true;
-        }
-        acc = fio_crc32c_combine(acc, c->crc, c->len);
-    }
-    job->file_crc = acc;
-    job->file_crc_ready = true;
-    return true;
-}
-
-/* api §5.4: POST /upload/{id}/chunk/?order=N&size=S&hash_algo=crc32c&hash=H[&file_crc32c=F]. */
-static void send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32_t i)
-{
-    struct xfer_chunk *c = &job->chunks[i];
-    char order[16], size[32], hex[FIO_CRC32C_HEX_SIZE], fhex[FIO_CRC32C_HEX_SIZE];
-    struct fastio_param p[5];
-    const char *args[1] = {job->upload_id};
-    struct fastio_error e;
-    struct xfer_op *op;
-    bool last = true, ok;
-
-    if (!c->crc_known) {
-        enum fastio_status st = fio_xfer_crc_range(t, job->fd, c->off, c->len, &c->crc);
-        if (st != FASTIO_OK) {
-            fio_xfer_fail_status(job, st,
-                                 st == FASTIO_CONFLICT ? "source file changed during the upload"
-                                                       : "cannot read the source");
-            return;
-        }
-        c->crc_known = true;
-    }
-    /* The chunk that completes the file carries the file's CRC (and so do later retries). */
-    for (uint32_t k = 0; k < job->n_chunks && last; k++)
-        if (k != i && job->chunks[k].state == CHUNK_TODO)
-            last = false;
-    if (last && !job->file_crc_ready && !file_crc(t, job)) {
-        fio_xfer_fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
-        return;
-    }
-    (void)snprintf(order, sizeof(order), "%u", i + 1);
-    (void)snprintf(size, sizeof(size), "%llu", (unsigned long long)c->len);
-    fio_crc32c_hex(c->crc, hex);
-    fio_crc32c_hex(job->file_crc, fhex);
-    p[0] = (struct fastio_param){"order", order};
-    p[1] = (struct fastio_param){"size", size};
-    p[2] = (struct fastio_param){"hash_algo", "crc32c"};
-    p[3] = (struct fastio_param){"hash", hex};
-    p[4] = (struct fastio_param){"file_crc32c", job->file_crc_ready ? fhex : NULL};
-    op = fio_xfer_op_new(t, job, OP_CHUNK);
-    if (op == NULL) {
-        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
-        return;
-    }
-    op->index = i;
-    if (fio_xfer_op_build(op, FASTIO_EP_UPLOAD_CHUNK, args, 1, p, 5, false, &e) != FASTIO_OK) {
-        fio_xfer_op_free(op);
-        fio_xfer_job_fail(job, e.status, &e, "cannot build the request");
-        return;
-    }
-    ok = add_file_part(op, c->off, c->len, "chunk.bin") &&
-         curl_easy_setopt(op->easy, CURLOPT_MIMEPOST, op->mime) == CURLE_OK;
-    c->state = CHUNK_FLIGHT;
-    start_or_fail(op, job, ok, "cannot build the request");
-}
-
-static size_t read_pipe(char *buffer, size_t size, size_t nitems, void *arg)
-{
-    struct xfer_op *op = arg;
-    ssize_t r;
-    do {
-        r = read(op->job->src_fd, buffer, size * nitems);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return CURL_READFUNC_ABORT;
-    op->moved += (uint64_t)r;
-    return (size_t)r;
-}
-
-/* api §5.5: the raw body, chunked transfer encoding, size unknown. */
-static void issue_stream(struct fastio_transfer *t, struct xfer_job *job)
-{
-    struct fastio_error e;
-    const char *args[1] = {job->upload_id};
-    struct xfer_op *op = fio_xfer_op_new(t, job, OP_STREAM);
-    struct curl_slist *l;
-    bool ok;
-    if (op == NULL) {
-        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
-        return;
-    }
-    if (fio_xfer_op_build(op, FASTIO_EP_UPLOAD_STREAM, args, 1, NULL, 0, false, &e) != FASTIO_OK) {
-        fio_xfer_op_free(op);
-        fio_xfer_job_fail(job, e.status, &e, "cannot build the request");
-        return;
-    }
-    l = curl_slist_append(op->headers, "Content-Type: application/octet-stream");
-    ok = l != NULL;
-    if (ok)
-        op->headers = l;
-    ok = ok && curl_easy_setopt(op->easy, CURLOPT_HTTPHEADER, op->headers) == CURLE_OK &&
-         curl_easy_setopt(op->easy, CURLOPT_POST, 1L) == CURLE_OK &&
-         curl_easy_setopt(op->easy, CURLOPT_READFUNCTION, read_pipe) == CURLE_OK &&
-         curl_easy_setopt(op->easy, CURLOPT_READDATA, (void *)op) == CURLE_OK;
-    start_or_fail(op, job, ok, "cannot build the request");
-}
-
 /* ---- the CRC pre-pass (transfer_hash.c) ------------------------------------------------------ */
 
 /* Register the job with the helper thread once, keep its read-ahead window moving, take the
@@ -459,7 +180,7 @@ static bool crc_pass(struct fastio_transfer *t, struct xfer_job *job)
     if (!job->hs.tried) {
         job->hs.tried = true;
         job->hs.seen = 0;
-        (void)fio_xfer_hash_start(t, job); /* false: send_chunk computes them itself */
+        (void)fio_xfer_hash_start(t, job); /* false: fio_xfer_send_chunk computes them */
     }
     if (!job->hs.on)
         return true;
@@ -516,25 +237,27 @@ void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, in
         return;
     switch (job->step) {
     case STEP_RESUME:
-        issue_json(t, job, OP_RESUME_DETAILS, FASTIO_EP_UPLOAD_DETAILS, job->upload_id, NULL, 0);
+        fio_xfer_issue_json(t, job, OP_RESUME_DETAILS, FASTIO_EP_UPLOAD_DETAILS, job->upload_id,
+                            NULL, 0);
         break;
     case STEP_CREATE:
-        issue_create(t, job, false);
+        fio_xfer_issue_create(t, job, false);
         break;
     case STEP_STREAM_CREATE:
-        issue_create(t, job, true);
+        fio_xfer_issue_create(t, job, true);
         break;
     case STEP_STREAM:
-        issue_stream(t, job);
+        fio_xfer_issue_stream(t, job);
         break;
     case STEP_SINGLE:
-        issue_single(t, job);
+        fio_xfer_issue_single(t, job);
         break;
     case STEP_COMPLETE:
-        issue_json(t, job, OP_COMPLETE, FASTIO_EP_UPLOAD_COMPLETE, job->upload_id, NULL, 0);
+        fio_xfer_issue_json(t, job, OP_COMPLETE, FASTIO_EP_UPLOAD_COMPLETE, job->upload_id, NULL,
+                            0);
         break;
     case STEP_POLL:
-        issue_json(t, job, OP_POLL, FASTIO_EP_UPLOAD_DETAILS, job->upload_id, NULL, 0);
+        fio_xfer_issue_json(t, job, OP_POLL, FASTIO_EP_UPLOAD_DETAILS, job->upload_id, NULL, 0);
         break;
     case STEP_CHUNKS: {
         unsigned in_flight = 0;
@@ -556,7 +279,8 @@ void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, in
             }
             job->step = STEP_COMPLETE;
             job->step_retries = 0;
-            issue_json(t, job, OP_COMPLETE, FASTIO_EP_UPLOAD_COMPLETE, job->upload_id, NULL, 0);
+            fio_xfer_issue_json(t, job, OP_COMPLETE, FASTIO_EP_UPLOAD_COMPLETE, job->upload_id,
+                                NULL, 0);
             return;
         }
         if (!crc_pass(t, job))
@@ -565,7 +289,7 @@ void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, in
             struct xfer_chunk *c = &job->chunks[i];
             if (c->state != CHUNK_TODO || now < c->not_before_ms || !crc_ready(job, i))
                 continue;
-            send_chunk(t, job, i);
+            fio_xfer_send_chunk(t, job, i);
             if (job->step != STEP_CHUNKS)
                 return;
             in_flight++;
