@@ -220,7 +220,6 @@ static void finish(struct fastio_transfer *t, struct xfer_job *job)
     struct stat sb;
     const char *algo = job->hash_algo != NULL ? job->hash_algo : "";
     bool verified = true;
-    struct fio_buf path;
 
     if (fstat(job->fd, &sb) != 0 || (uint64_t)sb.st_size != job->size) {
         fio_xfer_fail_status(job, FASTIO_INTEGRITY, "downloaded size differs from the node's size");
@@ -252,20 +251,7 @@ static void finish(struct fastio_transfer *t, struct xfer_job *job)
         return;
     }
     (void)unlinkat(job->dir_fd, job->state_name, 0);
-    fio_buf_init(&path, 0);
-    if (!fio_buf_append_str(&path, job->dest_dir) || !fio_buf_append_str(&path, "/") ||
-        !fio_buf_append_str(&path, job->local_name)) {
-        fio_buf_release(&path);
-        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
-        return;
-    }
-    free(job->result_str);
-    job->result_str = fio_buf_steal(&path);
-    fio_buf_release(&path);
-    job->bytes_done = job->size;
-    job->result = FASTIO_OK;
-    job->succeeded = true;
-    job->step = STEP_DONE;
+    fio_xfer_job_placed(job);
 }
 
 /* ---- ranges -------------------------------------------------------------------------------- */
@@ -276,7 +262,6 @@ static bool flush(struct xfer_op *op)
     struct fastio_transfer *t = op->t;
     struct xfer_job *job = op->job;
     struct xfer_range *r = &job->ranges[op->index];
-    size_t off = 0;
     char *next;
     if (op->cbuf_len == 0)
         return true;
@@ -299,16 +284,9 @@ static bool flush(struct xfer_op *op)
         op->io_error = true;
         return false;
     }
-    while (off < op->cbuf_len) {
-        ssize_t w =
-            pwrite(job->fd, op->cbuf + off, op->cbuf_len - off, (off_t)(r->start + r->done + off));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            op->io_error = true;
-            return false;
-        }
-        off += (size_t)w;
+    if (!fio_xfer_pwrite_all(job->fd, op->cbuf, op->cbuf_len, r->start + r->done)) {
+        op->io_error = true;
+        return false;
     }
     r->crc = fio_crc32c(r->crc, op->cbuf, op->cbuf_len);
     r->done += op->cbuf_len;

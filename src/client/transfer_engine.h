@@ -244,6 +244,10 @@ void fio_xfer_job_fail(struct xfer_job *job, enum fastio_status st, const struct
 /* fio_xfer_job_fail with no more detail than the status / than errno's text (FASTIO_IO). */
 void fio_xfer_fail_status(struct xfer_job *job, enum fastio_status st, const char *what);
 void fio_xfer_fail_errno(struct xfer_job *job, const char *what);
+/* pwrite all len bytes of buf at off (EINTR and short writes retried). false on error. */
+bool fio_xfer_pwrite_all(int fd, const char *buf, size_t len, uint64_t off);
+/* A download renamed into place: the job succeeds with dest_dir/local_name as its result. */
+void fio_xfer_job_placed(struct xfer_job *job);
 char *fio_xfer_buf_get(struct fastio_transfer *t);
 void fio_xfer_buf_put(struct fastio_transfer *t, char *b);
 

@@ -3,9 +3,10 @@
  * the retry policy of the byte paths, the limits request, dispatch, cancellation, progress. */
 #include "transfer_engine.h"
 
-#include <stdlib.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "envelope.h"
@@ -17,7 +18,8 @@
 /* The loop never sleeps longer than this, so a cancel is seen within 100 ms. */
 #define LOOP_SLICE_MS 50
 
-/* ---- easy handles: pooled, never freed during a run (performance.md #7) ----------------------- */
+/* ---- easy handles: pooled, never freed during a run (performance.md #7) -----------------------
+ */
 
 static void easy_put(struct fastio_transfer *t, CURL *e)
 {
@@ -161,8 +163,8 @@ enum fastio_status fio_xfer_op_build(struct xfer_op *op, enum fastio_endpoint ep
     CURLcode rc = CURLE_OK;
     enum fastio_status st;
 
-    st = fio_request_build(&op->rq, ep, t->base_url, t->token, args, n_args, params, n_params,
-                           NULL, err);
+    st = fio_request_build(&op->rq, ep, t->base_url, t->token, args, n_args, params, n_params, NULL,
+                           err);
     if (st != FASTIO_OK)
         return st;
     rc = curl_easy_setopt(e, CURLOPT_URL, op->rq.url.data);
@@ -278,9 +280,9 @@ enum fastio_status fio_xfer_op_decode(struct xfer_op *op, CURLcode rc, json_t **
     if (st == FASTIO_RATE_LIMITED || (st != FASTIO_OK && http == 503)) {
         /* x-ve-limit-expires comes with every answer; it is the wait only for a 429. A 503
          * waits as Retry-After says (or the backoff). */
-        err->retry_after_ms = fio_retry_after_ms(http == 429 ? op->hdr.limit_expires : "",
-                                                 op->hdr.retry_after, op->hdr.date,
-                                                 (long long)(fio_wall_us() / 1000000));
+        err->retry_after_ms =
+            fio_retry_after_ms(http == 429 ? op->hdr.limit_expires : "", op->hdr.retry_after,
+                               op->hdr.date, (long long)(fio_wall_us() / 1000000));
     }
     if (st != FASTIO_OK && (http == 500 || http == 502 || http == 503 || http == 504))
         err->retryable = true;
@@ -293,10 +295,10 @@ enum fastio_status fio_xfer_op_decode(struct xfer_op *op, CURLcode rc, json_t **
 bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error *e, bool safe,
                            int *retries, long *wait_ms)
 {
-    const struct fio_backoff b = {t->cfg.max_retries, t->cfg.backoff_base_ms,
-                                  t->cfg.backoff_cap_ms, t->cfg.max_retry_wait_ms};
-    bool retryable = e->retryable || e->status == FASTIO_NETWORK ||
-                     e->status == FASTIO_TIMEOUT || e->status == FASTIO_RATE_LIMITED;
+    const struct fio_backoff b = {t->cfg.max_retries, t->cfg.backoff_base_ms, t->cfg.backoff_cap_ms,
+                                  t->cfg.max_retry_wait_ms};
+    bool retryable = e->retryable || e->status == FASTIO_NETWORK || e->status == FASTIO_TIMEOUT ||
+                     e->status == FASTIO_RATE_LIMITED;
     long w;
     (void)safe;
     if (t->cancelling || !retryable || *retries >= t->cfg.max_retries)
@@ -323,8 +325,7 @@ void fio_xfer_job_fail(struct xfer_job *job, enum fastio_status st, const struct
     {
         char msg[sizeof(job->err.message) + 600];
         (void)snprintf(msg, sizeof(msg), "%.200s: %.200s%s%s", label, what,
-                       e != NULL && e->message[0] != '\0' ? ": " : "",
-                       e != NULL ? e->message : "");
+                       e != NULL && e->message[0] != '\0' ? ": " : "", e != NULL ? e->message : "");
         fio_strlcpy(job->err.message, msg, sizeof(job->err.message)); /* cut if need be */
     }
     job->result = st;
@@ -347,6 +348,39 @@ void fio_xfer_fail_errno(struct xfer_job *job, const char *what)
     fio_xfer_job_fail(job, FASTIO_IO, &e, what);
 }
 
+bool fio_xfer_pwrite_all(int fd, const char *buf, size_t len, uint64_t off)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = pwrite(fd, buf + done, len - done, (off_t)(off + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        done += (size_t)w;
+    }
+    return true;
+}
+
+void fio_xfer_job_placed(struct xfer_job *job)
+{
+    struct fio_buf path;
+    fio_buf_init(&path, 0);
+    if (!fio_buf_append_str(&path, job->dest_dir) || !fio_buf_append_str(&path, "/") ||
+        !fio_buf_append_str(&path, job->local_name)) {
+        fio_buf_release(&path);
+        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
+        return;
+    }
+    free(job->result_str);
+    job->result_str = fio_buf_steal(&path);
+    fio_buf_release(&path);
+    job->bytes_done = job->size;
+    job->result = FASTIO_OK;
+    job->succeeded = true;
+    job->step = STEP_DONE;
+}
+
 /* ---- limits (api §5.8), once per engine ------------------------------------------------------ */
 
 static void start_limits(struct fastio_transfer *t, int64_t now)
@@ -356,8 +390,8 @@ static void start_limits(struct fastio_transfer *t, int64_t now)
     if (t->limits_state != 0 || now < t->limits_not_before_ms)
         return;
     op = fio_xfer_op_new(t, NULL, OP_LIMITS);
-    if (op == NULL || fio_xfer_op_build(op, FASTIO_EP_UPLOAD_LIMITS, NULL, 0, NULL, 0, true, &e) !=
-                          FASTIO_OK ||
+    if (op == NULL ||
+        fio_xfer_op_build(op, FASTIO_EP_UPLOAD_LIMITS, NULL, 0, NULL, 0, true, &e) != FASTIO_OK ||
         fio_xfer_op_start(op, &e) != FASTIO_OK) {
         /* op_start frees on failure; op_build failures leave it to us */
         if (op != NULL && !op->added)
@@ -469,8 +503,8 @@ static void report_progress(struct fastio_transfer *t, int64_t now, bool force)
         t->rate_mark_ms = now;
         t->rate_bytes_mark = p.bytes_done;
     } else if (now - t->rate_mark_ms >= 250) {
-        double inst = (double)(p.bytes_done - t->rate_bytes_mark) * 1000.0 /
-                      (double)(now - t->rate_mark_ms);
+        double inst =
+            (double)(p.bytes_done - t->rate_bytes_mark) * 1000.0 / (double)(now - t->rate_mark_ms);
         /* exponential moving average over about a second */
         t->rate_bps = t->rate_bps == 0 ? inst : 0.75 * t->rate_bps + 0.25 * inst;
         t->rate_mark_ms = now;
@@ -633,8 +667,8 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
     t->running = false;
     if (cancelled) {
         fastio_error_clear(err);
-        return fio_error_set(err, stop, stop == FASTIO_TIMEOUT ? "transfer deadline passed"
-                                                               : "transfer cancelled");
+        return fio_error_set(
+            err, stop, stop == FASTIO_TIMEOUT ? "transfer deadline passed" : "transfer cancelled");
     }
     if (result == FASTIO_OK)
         fastio_error_clear(err);

@@ -51,16 +51,8 @@ struct xfer_writer {
 static bool write_task(struct wtask *w)
 {
     struct xfer_range *r = &w->job->ranges[w->range];
-    size_t off = 0;
-    while (off < w->len) {
-        ssize_t n =
-            pwrite(w->job->fd, w->buf + off, w->len - off, (off_t)(r->start + r->done + off));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        off += (size_t)n;
-    }
+    if (!fio_xfer_pwrite_all(w->job->fd, w->buf, w->len, r->start + r->done))
+        return false;
     r->crc = fio_crc32c(r->crc, w->buf, w->len);
     r->done += w->len;
     return true;

@@ -64,7 +64,7 @@ static size_t on_zip_data(char *data, size_t size, size_t nmemb, void *userdata)
     if (!op->sink_file)
         return fio_buf_append(&op->resp, data, n) ? n : 0;
     while (used < n) {
-        size_t k = XFER_COALESCE - op->cbuf_len, off = 0;
+        size_t k = XFER_COALESCE - op->cbuf_len;
         if (k > n - used)
             k = n - used;
         memcpy(op->cbuf + op->cbuf_len, data + used, k);
@@ -73,16 +73,9 @@ static size_t on_zip_data(char *data, size_t size, size_t nmemb, void *userdata)
         used += k;
         if (op->cbuf_len < XFER_COALESCE)
             continue;
-        while (off < op->cbuf_len) {
-            ssize_t w =
-                pwrite(job->fd, op->cbuf + off, op->cbuf_len - off, (off_t)(job->bytes_done + off));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                op->io_error = true;
-                return 0;
-            }
-            off += (size_t)w;
+        if (!fio_xfer_pwrite_all(job->fd, op->cbuf, op->cbuf_len, job->bytes_done)) {
+            op->io_error = true;
+            return 0;
         }
         job->bytes_done += op->cbuf_len;
         op->cbuf_len = 0;
@@ -128,24 +121,14 @@ void fio_xfer_zip_done(struct xfer_op *op, CURLcode rc)
     struct xfer_job *job = op->job;
     struct fastio_error e;
     enum fastio_status st;
-    struct fio_buf path;
-    size_t off = 0;
 
     if (t->cancelling || job->step != STEP_ZIP) {
         fio_xfer_op_free(op);
         return;
     }
-    while (rc == CURLE_OK && op->sink_file && off < op->cbuf_len) {
-        ssize_t w =
-            pwrite(job->fd, op->cbuf + off, op->cbuf_len - off, (off_t)(job->bytes_done + off));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            op->io_error = true;
-            break;
-        }
-        off += (size_t)w;
-    }
+    if (rc == CURLE_OK && op->sink_file && op->cbuf_len > 0 &&
+        !fio_xfer_pwrite_all(job->fd, op->cbuf, op->cbuf_len, job->bytes_done))
+        op->io_error = true;
     if (op->io_error) {
         fio_xfer_op_free(op);
         (void)unlinkat(job->dir_fd, job->partial_name, 0);
@@ -180,17 +163,5 @@ void fio_xfer_zip_done(struct xfer_op *op, CURLcode rc)
         fio_xfer_fail_errno(job, "cannot rename the .partial file");
         return;
     }
-    fio_buf_init(&path, 0);
-    if (!fio_buf_append_str(&path, job->dest_dir) || !fio_buf_append_str(&path, "/") ||
-        !fio_buf_append_str(&path, job->local_name)) {
-        fio_buf_release(&path);
-        fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
-        return;
-    }
-    free(job->result_str);
-    job->result_str = fio_buf_steal(&path);
-    fio_buf_release(&path);
-    job->result = FASTIO_OK;
-    job->succeeded = true;
-    job->step = STEP_DONE;
+    fio_xfer_job_placed(job); /* size = bytes_done: what the stream had */
 }
