@@ -391,23 +391,31 @@ void fio_xfer_buf_put(struct fastio_transfer *t, char *b)
     t->buf_pool[t->buf_pool_n++] = b;
 }
 
-enum fastio_status fio_xfer_crc_range(struct fastio_transfer *t, int fd, uint64_t off,
-                                      uint64_t len, uint32_t *crc)
+enum fastio_status fio_xfer_crc_fd(int fd, uint64_t off, uint64_t len, unsigned char *buf,
+                                   size_t buf_size, atomic_bool *abort, uint32_t *crc)
 {
     uint32_t c = 0;
     while (len > 0) {
-        size_t want = len < CRC_BUF_SIZE ? (size_t)len : CRC_BUF_SIZE;
-        ssize_t r = pread(fd, t->crc_buf, want, (off_t)off);
+        size_t want = len < buf_size ? (size_t)len : buf_size;
+        ssize_t r = pread(fd, buf, want, (off_t)off);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
             return FASTIO_IO;
         if (r == 0)
             return FASTIO_CONFLICT; /* the file got shorter */
-        c = fio_crc32c(c, t->crc_buf, (size_t)r);
+        c = fio_crc32c(c, buf, (size_t)r);
         off += (uint64_t)r;
         len -= (uint64_t)r;
+        if (abort != NULL && atomic_load_explicit(abort, memory_order_relaxed))
+            return FASTIO_CANCELLED;
     }
     *crc = c;
     return FASTIO_OK;
+}
+
+enum fastio_status fio_xfer_crc_range(struct fastio_transfer *t, int fd, uint64_t off,
+                                      uint64_t len, uint32_t *crc)
+{
+    return fio_xfer_crc_fd(fd, off, len, t->crc_buf, CRC_BUF_SIZE, NULL, crc);
 }

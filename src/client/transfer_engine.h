@@ -255,6 +255,10 @@ void fio_xfer_buf_put(struct fastio_transfer *t, char *b);
  * of performance.md #1). CONFLICT when the file is shorter than expected, IO on read errors. */
 enum fastio_status fio_xfer_crc_range(struct fastio_transfer *t, int fd, uint64_t off,
                                       uint64_t len, uint32_t *crc);
+/* The same through buf (buf_size bytes), stopping with CANCELLED once *abort (may be NULL) is
+ * set; the helper thread's pass (transfer_hash.c) uses its own buffer. */
+enum fastio_status fio_xfer_crc_fd(int fd, uint64_t off, uint64_t len, unsigned char *buf,
+                                   size_t buf_size, atomic_bool *abort, uint32_t *crc);
 
 /* The CRC pre-pass thread (transfer_hash.c). hash_start registers a job in STEP_CHUNKS (false:
  * no thread, the loop computes CRCs itself); hash_window lets it read up to HASH_WINDOW chunks

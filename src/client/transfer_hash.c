@@ -17,12 +17,7 @@
  *  - next, limit, status and the registry are under the mutex. */
 #include "transfer_engine.h"
 
-#include <errno.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "crc32c.h"
 
 #define HASH_BUF (1024 * 1024)
 #define HASH_WINDOW 8 /* chunks read ahead of the oldest unacknowledged one */
@@ -51,31 +46,6 @@ static struct xfer_job *pick_locked(struct xfer_hasher *h)
     return NULL;
 }
 
-/* CRC of one chunk through the thread's buffer; CONFLICT when the file got shorter. */
-static enum fastio_status crc_chunk(struct xfer_hasher *h, struct xfer_job *job,
-                                    const struct xfer_chunk *c, uint32_t *out)
-{
-    uint64_t off = c->off, len = c->len;
-    uint32_t crc = 0;
-    while (len > 0) {
-        size_t want = len < HASH_BUF ? (size_t)len : HASH_BUF;
-        ssize_t r = pread(job->fd, h->buf, want, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return FASTIO_IO;
-        if (r == 0)
-            return FASTIO_CONFLICT;
-        crc = fio_crc32c(crc, h->buf, (size_t)r);
-        off += (uint64_t)r;
-        len -= (uint64_t)r;
-        if (atomic_load_explicit(&job->hs.abort, memory_order_relaxed))
-            return FASTIO_CANCELLED;
-    }
-    *out = crc;
-    return FASTIO_OK;
-}
-
 static void *hasher_main(void *arg)
 {
     struct xfer_hasher *h = arg;
@@ -95,7 +65,7 @@ static void *hasher_main(void *arg)
         enum fastio_status st = FASTIO_OK;
         if (!known) {
             uint32_t crc = 0;
-            st = crc_chunk(h, job, c, &crc);
+            st = fio_xfer_crc_fd(job->fd, c->off, c->len, h->buf, HASH_BUF, &job->hs.abort, &crc);
             if (st == FASTIO_OK)
                 c->crc = crc;
         }
