@@ -54,38 +54,33 @@ trap cleanup EXIT
 export HOME="$T/home" XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
 mkdir -p "$HOME"
 
-start_server() { # sets PORT BASE KEY SPID
-    rm -rf "$T/data"; mkdir -p "$T/data"
-    "$SRV" --data "$T/data" --listen 127.0.0.1:0 --kdf-iterations 1000 --sync complete \
-        --access-log "$T/access.log" >"$T/srv.out" 2>"$T/srv.err" &
-    SPID=$!
-    PORT=""
+# launch NAME SYNC [ARGS...]: a fastio-server with data in $T/NAME and output in $T/NAME.out/.err,
+# with the bench org and workspace; sets L_PID L_PORT L_BASE L_KEY.
+launch() {
+    local name=$1 sync=$2 p=""; shift 2
+    rm -rf "${T:?}/$name"; mkdir -p "$T/$name"
+    "$SRV" --data "$T/$name" --listen 127.0.0.1:0 --kdf-iterations 1000 --sync "$sync" "$@" \
+        >"$T/$name.out" 2>"$T/$name.err" &
+    L_PID=$!
     for _ in $(seq 1 200); do
-        PORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\)\/current.*/\1/p' "$T/srv.out" | head -n1)
-        [ -n "$PORT" ] && break; sleep 0.05
+        p=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\)\/current.*/\1/p' "$T/$name.out" | head -n1)
+        [ -n "$p" ] && break; sleep 0.05
     done
-    [ -n "$PORT" ] || { echo "bench: server did not start"; exit 1; }
-    BASE="http://127.0.0.1:$PORT/current"; KEY=$(tr -d '\r\n' <"$T/data/owner.key")
-    "$FIO" --api-base "$BASE" --token "$KEY" -q org create "Bench Org" --domain bench-org
-    "$FIO" --api-base "$BASE" --token "$KEY" -q workspace create "Bench" --org bench-org --folder-name bench
+    [ -n "$p" ] || { echo "bench: server did not start"; exit 1; }
+    L_PORT=$p; L_BASE="http://127.0.0.1:$p/current"; L_KEY=$(tr -d '\r\n' <"$T/$name/owner.key")
+    "$FIO" --api-base "$L_BASE" --token "$L_KEY" -q org create "Bench Org" --domain bench-org
+    "$FIO" --api-base "$L_BASE" --token "$L_KEY" -q workspace create "Bench" --org bench-org --folder-name bench
+}
+start_server() { # the main server (--sync complete); sets PORT BASE KEY SPID
+    launch data complete --access-log "$T/access.log"
+    SPID=$L_PID; PORT=$L_PORT; BASE=$L_BASE; KEY=$L_KEY
 }
 stop_server() { kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=""; }
 # A second server, --sync none, for the upload row that is compared with the raw copy without
 # fdatasync (same durability on both sides). Sets NBASE NKEY NPID.
 start_server_none() {
-    mkdir -p "$T/data-none"
-    "$SRV" --data "$T/data-none" --listen 127.0.0.1:0 --kdf-iterations 1000 --sync none \
-        >"$T/srvn.out" 2>"$T/srvn.err" &
-    NPID=$!
-    local p=""
-    for _ in $(seq 1 200); do
-        p=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\)\/current.*/\1/p' "$T/srvn.out" | head -n1)
-        [ -n "$p" ] && break; sleep 0.05
-    done
-    [ -n "$p" ] || { echo "bench: server did not start"; exit 1; }
-    NBASE="http://127.0.0.1:$p/current"; NKEY=$(tr -d '\r\n' <"$T/data-none/owner.key")
-    fion -q org create "Bench Org" --domain bench-org
-    fion -q workspace create "Bench" --org bench-org --folder-name bench
+    launch data-none none
+    NPID=$L_PID; NBASE=$L_BASE; NKEY=$L_KEY
 }
 fion() { "$FIO" --api-base "$NBASE" --token "$NKEY" "$@"; }
 stop_server_none() { kill "$NPID"; wait "$NPID" 2>/dev/null || true; NPID=""; }
