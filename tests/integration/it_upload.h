@@ -19,6 +19,35 @@ static inline size_t itu_collect(char *p, size_t sz, size_t n, void *ud)
     return fio_buf_append(ud, p, sz * n) ? sz * n : 0;
 }
 
+/* POST the multipart body m (built on handle h) to path with a bearer token (NULL = none);
+ * frees h and m. Returns the status; *out gets the body (free()). */
+static inline long itu_post_mime(const struct it_server *s, const char *token, const char *path,
+                                 CURL *h, curl_mime *m, char **out)
+{
+    char url[1024], auth[300];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token ? token : "");
+    struct curl_slist *hdr = curl_slist_append(NULL, "Expect:");
+    if (token)
+        hdr = curl_slist_append(hdr, auth);
+    struct fio_buf b;
+    fio_buf_init(&b, 64u << 20);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_MIMEPOST, m);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, itu_collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    long status = 0;
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdr);
+    curl_mime_free(m);
+    curl_easy_cleanup(h);
+    *out = fio_buf_steal(&b);
+    return status;
+}
+
 /* POST path as multipart: NULL-ended name/value pairs, plus a part "chunk" of data[len] when
  * data is not NULL. Returns the status; *out gets the body (free()). */
 static inline long itu_multipart(const struct it_server *s, const char *token, const char *path,
@@ -38,27 +67,7 @@ static inline long itu_multipart(const struct it_server *s, const char *token, c
         curl_mime_filename(p, "chunk.bin");
         curl_mime_data(p, len ? data : "", len);
     }
-    char url[1024], auth[300];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-    struct curl_slist *hdr = curl_slist_append(NULL, auth);
-    hdr = curl_slist_append(hdr, "Expect:");
-    struct fio_buf b;
-    fio_buf_init(&b, 64u << 20);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_MIMEPOST, m);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, itu_collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-    long status = 0;
-    if (curl_easy_perform(h) == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hdr);
-    curl_mime_free(m);
-    curl_easy_cleanup(h);
-    *out = fio_buf_steal(&b);
-    return status;
+    return itu_post_mime(s, token, path, h, m, out);
 }
 
 /* One file part of a batch (itu_batch). */
@@ -93,28 +102,7 @@ static inline long itu_batch(const struct it_server *s, const char *token,
             }
         }
     }
-    char url[1024], auth[300];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/current/upload/batch/", s->port);
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token ? token : "");
-    struct curl_slist *hdr = curl_slist_append(NULL, "Expect:");
-    if (token)
-        hdr = curl_slist_append(hdr, auth);
-    struct fio_buf b;
-    fio_buf_init(&b, 64u << 20);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_MIMEPOST, m);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, itu_collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-    long status = 0;
-    if (curl_easy_perform(h) == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hdr);
-    curl_mime_free(m);
-    curl_easy_cleanup(h);
-    *out = fio_buf_steal(&b);
-    return status;
+    return itu_post_mime(s, token, "/current/upload/batch/", h, m, out);
 }
 
 /* A request with a form/raw body; bearer token (NULL = none). */
