@@ -2,6 +2,7 @@
  * chunks in flight, the workspace check of routes whose workspace comes from a session or a
  * parameter rather than the path, and placing a finished file in the tree with its version. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,7 +21,7 @@
 struct inflight_slot {
     char id[FIO_OPAQUE_ID_SIZE]; /* "" = free */
     int order;
-    uint64_t gen;        /* of the request that owns it */
+    _Atomic uint64_t gen; /* of the request that owns it; written under mu, read anywhere */
     pthread_mutex_t wmu; /* held by the owner around each write and its row commit */
 };
 
@@ -138,10 +139,10 @@ bool upload_slot_lock(struct server *s, const struct up_ticket *t)
     struct upload_state *u = s->up;
     if (t->slot < 0)
         return true; /* no slot (single and batch uploads): nothing to guard */
+    /* No table lock on this path (every piece of every chunk): a takeover stores the new
+     * generation before its barrier on wmu, so once wmu is ours the stored value is visible. */
     pthread_mutex_lock(&u->slots[t->slot].wmu);
-    pthread_mutex_lock(&u->mu);
-    bool own = u->slots[t->slot].gen == t->gen;
-    pthread_mutex_unlock(&u->mu);
+    bool own = atomic_load(&u->slots[t->slot].gen) == t->gen;
     if (!own)
         pthread_mutex_unlock(&u->slots[t->slot].wmu);
     return own;
