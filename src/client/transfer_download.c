@@ -294,8 +294,10 @@ static bool flush(struct xfer_op *op)
     job->bytes_done += op->cbuf_len;
     op->cbuf_len = 0;
     op->moved = 0;
-    if (++op->index_flushes % STATE_EVERY_WRITES == 0)
+    if (fio_mono_ms() - job->ws.saved_ms >= STATE_EVERY_MS) {
         save_state(job);
+        job->ws.saved_ms = fio_mono_ms();
+    }
     return true;
 }
 

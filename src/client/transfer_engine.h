@@ -106,6 +106,8 @@ struct xfer_job {
     /* upload */
     char *journal_path;
     struct fio_xfer_journal journal;
+    bool journal_dirty;       /* chunks acknowledged since the journal was last written */
+    int64_t journal_saved_ms; /* when it was last written */
     char upload_id[FIO_XFER_ID_MAX];
     uint64_t chunk_size;
     uint32_t n_chunks;
@@ -137,7 +139,7 @@ struct xfer_job {
     /* the writer thread (transfer_write.c; sharing rules there) */
     struct {
         unsigned pending;  /* under the writer's mutex: tasks queued or being written */
-        unsigned writes;   /* writer thread: buffers written (state saved every few) */
+        int64_t saved_ms;  /* whoever writes the range bytes: when the state was last saved */
         bool write_failed; /* under the mutex */
     } ws;
 };
@@ -173,7 +175,6 @@ struct xfer_op {
     bool sink_decided, sink_file;
     char *cbuf;           /* coalescing buffer (pool) */
     size_t cbuf_len;
-    unsigned index_flushes;
     bool io_error, range_mismatch;
     uint64_t moved;       /* payload bytes moved by this op (progress) */
     struct xfer_batch *batch; /* OP_BATCH: its entries (owned) */
@@ -280,7 +281,9 @@ void fio_xfer_hash_stop(struct fastio_transfer *t);
  * until the job has nothing queued; false when a write failed. write_reset: drain and clear the
  * job's writer state (before its fd closes). write_stop: end the thread. The state hook
  * (transfer_download.c) saves the resume state from the writer thread. */
-#define STATE_EVERY_WRITES 32 /* resume state rewritten every 32 MiB per job */
+/* A download's resume state and an upload's journal are rewritten at most this often (a lag
+ * only costs some bytes sent or received again after a crash). */
+#define STATE_EVERY_MS 500
 char *fio_xfer_write_buf(struct fastio_transfer *t);
 bool fio_xfer_write_submit(struct fastio_transfer *t, struct xfer_job *job, unsigned range,
                            char *buf, size_t len);

@@ -4,8 +4,8 @@
  * into 1 MiB buffers and wrote them (pwrite) and their CRC-32C itself: the pwrite alone was
  * ~40% of its time, time during which no connection was read (docs/benchmarks.md). Here a full
  * buffer is handed to one writer thread per transfer, which writes it at its offset, folds it
- * into its range's CRC, advances the range's `done` and rewrites the resume state every
- * STATE_EVERY_WRITES buffers; the loop goes back to reading at once.
+ * into its range's CRC, advances the range's `done` and rewrites the resume state at most every
+ * STATE_EVERY_MS; the loop goes back to reading at once.
  *
  * Sharing rules:
  *  - tasks of one job are written in the order they were queued (one thread, FIFO), so each
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "timeutil.h"
 
 #define WQ_MAX 8 /* 1 MiB buffers waiting for the disk */
 
@@ -73,8 +74,11 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&wr->mu);
 
         bool ok = skip || write_task(&w);
-        if (ok && !skip && ++w.job->ws.writes % STATE_EVERY_WRITES == 0 && wr->on_written)
+        if (ok && !skip && wr->on_written &&
+            fio_mono_ms() - w.job->ws.saved_ms >= STATE_EVERY_MS) {
             wr->on_written(w.job);
+            w.job->ws.saved_ms = fio_mono_ms();
+        }
 
         pthread_mutex_lock(&wr->mu);
         if (!ok)
@@ -178,7 +182,7 @@ void fio_xfer_write_reset(struct fastio_transfer *t, struct xfer_job *job)
 {
     (void)fio_xfer_write_drain(t, job);
     job->ws.write_failed = false;
-    job->ws.writes = 0;
+    job->ws.saved_ms = 0;
 }
 
 void fio_xfer_write_stop(struct fastio_transfer *t)
