@@ -59,6 +59,7 @@ struct srv_config {
     char *smtp_url;        /* owned; NULL = mail stays in DATA/outbox (outbox.h) */
     char *smtp_from;       /* owned; NULL = OUTBOX_DEFAULT_FROM */
     int sync_policy;       /* enum blob_sync (blob.h): --sync=chunk|complete|none */
+    bool sendfile;         /* --sendfile: downloads by sendfile(2) rather than pread + send */
     long long min_chunk_size; /* bytes; every chunk but the last is at least this (api §5.1) */
     long oauth_access_ttl_s;  /* OAuth lifetimes (api §2.5): access 1 h, refresh 30 days, */
     long oauth_refresh_ttl_s; /* code 5 min, pending authorization request 10 min */
