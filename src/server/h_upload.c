@@ -666,14 +666,17 @@ int h_up_chunk_delete(struct req *r)
 int h_up_limits(struct req *r)
 {
     json_t *o = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s}", "chunk_size", (json_int_t)UP_CHUNK_MAX,
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s, s:b}", "chunk_size", (json_int_t)UP_CHUNK_MAX,
         "chunk_size_min", (json_int_t)r->srv->cfg.min_chunk_size, "size",
         (json_int_t)UP_FILE_MAX, "chunks", (json_int_t)UP_CHUNKS_MAX, "sessions",
         (json_int_t)UP_SESSIONS_MAX, "sessions_size_max", (json_int_t)UP_SESSIONS_SIZE_MAX,
         "single_size", (json_int_t)UP_SINGLE_MAX, "parallel_chunks", UP_INFLIGHT_MAX, "sync",
         r->srv->cfg.sync_policy == BLOB_SYNC_CHUNK  ? "chunk"
         : r->srv->cfg.sync_policy == BLOB_SYNC_NONE ? "none"
-                                                    : "complete");
+                                                    : "complete",
+        /* extension: crc32c hash and file_crc32c may also come as form fields after the
+         * chunk's bytes (h_upload_chunk.c, decisions.md) */
+        "trailing_hash", 1);
     if (!o)
         return req_fail(r, 500, 0, "Out of memory");
     /* flat keys (api §1.3) */

@@ -43,6 +43,58 @@ int up_hash_params(struct req *r, struct up_ctx *c)
     return 0;
 }
 
+/* Extension (advertised as trailing_hash in /upload/limits/): a multipart chunk may carry
+ * hash_algo=crc32c, hash and file_crc32c as form fields after its bytes, so that a client can
+ * take the CRC on the way out instead of reading the chunk twice. They are checked exactly as
+ * the query's, before the chunk is acknowledged. CRC-32C only (a digest would have to start
+ * before the bytes), and never both in the query and in the body. 0, or -1 (error set). */
+static int trailing_hash(struct req *r, struct up_ctx *c)
+{
+    const char *algo = fio_form_get(&c->mp.fields, "hash_algo");
+    const char *h = fio_form_get(&c->mp.fields, "hash");
+    if ((!algo || !*algo) && (!h || !*h))
+        return 0;
+    if (c->hash_algo[0])
+        return req_fail_param(r, "hash", "invalid",
+                              "hash is given both in the query and in the body");
+    if (!algo || !*algo || !h || !*h)
+        return req_fail_param(r, algo && *algo ? "hash" : "hash_algo", "missing",
+                              "hash and hash_algo go together");
+    if (strcmp(algo, "crc32c") != 0)
+        return req_fail_param(r, "hash_algo", "invalid",
+                              "A hash after the chunk's bytes must be crc32c (send others in the "
+                              "query)");
+    if (strlen(h) != 8 || strspn(h, "0123456789abcdefABCDEF") != 8)
+        return req_fail_param(r, "hash", "invalid", "hash must be 8 hex digits");
+    fio_strlcpy(c->hash_algo, algo, sizeof(c->hash_algo));
+    for (size_t i = 0; i <= 8; i++)
+        c->hash[i] = (char)((h[i] >= 'A' && h[i] <= 'F') ? h[i] - 'A' + 'a' : h[i]);
+    return 0;
+}
+
+/* file_crc32c of a chunk: the query's, or a form field after the bytes (not both). NULL when
+ * absent, or when invalid (*bad set, error set). */
+static const char *chunk_file_crc(struct req *r, struct up_ctx *c, bool *bad)
+{
+    const char *q = up_file_crc_param(r, bad);
+    const char *f = c->mp_on ? fio_form_get(&c->mp.fields, "file_crc32c") : NULL;
+    uint32_t x;
+    if (*bad || !f || !*f)
+        return q;
+    *bad = true;
+    if (q) {
+        req_fail_param(r, "file_crc32c", "invalid",
+                       "file_crc32c is given both in the query and in the body");
+        return NULL;
+    }
+    if (!fio_crc32c_parse_hex(f, strlen(f), &x)) {
+        req_fail_param(r, "file_crc32c", "invalid", "file_crc32c must be 8 hex digits");
+        return NULL;
+    }
+    *bad = false;
+    return f;
+}
+
 /* The received bytes against the announced hash: 0, or 406 / 10778. */
 int up_hash_verify(struct req *r, struct up_ctx *c)
 {
@@ -355,6 +407,8 @@ static int chunk_finish_inner(struct req *r)
             return up_mp_error(r, c, st);
         if (!c->part_seen)
             return req_fail_param(r, "chunk", "missing", "The multipart part 'chunk' is missing");
+        if (trailing_hash(r, c) != 0)
+            return -1;
     }
     if (c->got != c->limit)
         return req_fail_param(r, "size", "invalid", "size is %lld but %lld bytes arrived",
@@ -365,7 +419,7 @@ static int chunk_finish_inner(struct req *r)
         return up_fail_io(r, "fdatasync chunk", errno);
     upload_written(r->srv, c->fd, c->off, c->got);
     bool bad;
-    const char *fcrc = up_file_crc_param(r, &bad);
+    const char *fcrc = chunk_file_crc(r, c, &bad);
     if (bad)
         return -1;
     if (!up_db_enter(r))

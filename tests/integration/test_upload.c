@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include "crc32c.h"
 #include "it_upload.h"
 
 #define CS 1024
@@ -161,6 +162,95 @@ static void test_crc_rules(void **state)
     snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
     assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
     assert_non_null(strstr(out, "file_crc32c_mismatch"));
+    free(out);
+    free(d);
+}
+
+/* POST chunk `order` of session id as multipart: the part "chunk" first, then the text fields
+ * (NULL-ended name/value pairs); `query` is appended to the URL (NULL: none). */
+static long chunk_then_fields(const char *id, int order, const void *d, size_t len,
+                              const char *query, const char *const *fields, char **out)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "/current/upload/%s/chunk/?order=%d&size=%zu%s%s", id, order, len,
+             query ? "&" : "", query ? query : "");
+    CURL *h = curl_easy_init();
+    curl_mime *m = curl_mime_init(h);
+    curl_mimepart *p = curl_mime_addpart(m);
+    curl_mime_name(p, "chunk");
+    curl_mime_filename(p, "chunk.bin");
+    curl_mime_data(p, d, len);
+    for (size_t i = 0; fields && fields[i]; i += 2) {
+        p = curl_mime_addpart(m);
+        curl_mime_name(p, fields[i]);
+        curl_mime_data(p, fields[i + 1], CURL_ZERO_TERMINATED);
+    }
+    return itu_post_mime(&srv, srv.owner_key, path, h, m, out);
+}
+
+/* Extension: crc32c hash and file_crc32c as form fields after the chunk's bytes, checked as the
+ * query's are (decisions.md "Trailing chunk hashes"). */
+static void test_trailing_hash(void **state)
+{
+    (void)state;
+    unsigned char *d = itu_bytes(2 * CS, 12);
+    char id[64], *out = NULL, h1[9], h2[9], hf[9], path[512];
+    fio_crc32c_hex(fio_crc32c(0, d, CS), h1);
+    fio_crc32c_hex(fio_crc32c(0, d + CS, CS), h2);
+    fio_crc32c_hex(fio_crc32c(0, d, 2 * CS), hf);
+    assert_int_equal(itu_session(&srv, srv.owner_key, ws, "trail.bin", 2 * CS, NULL, id), 200);
+    /* a wrong hash after the bytes: 406 / 10778, nothing recorded */
+    const char *wrong[] = {"hash_algo", "crc32c", "hash", "00000000", NULL};
+    assert_int_equal(chunk_then_fields(id, 1, d, CS, NULL, wrong, &out), 406);
+    assert_int_equal(itu_code(out), 10778);
+    free(out);
+    /* refused: in the query and in the body; a digest other than crc32c; half a pair; bad hex */
+    const char *twice[] = {"hash_algo", "crc32c", "hash", h1, NULL};
+    char q[64];
+    snprintf(q, sizeof(q), "hash_algo=crc32c&hash=%s", h1);
+    assert_int_equal(chunk_then_fields(id, 1, d, CS, q, twice, &out), 400);
+    free(out);
+    const char *sha[] = {"hash_algo", "sha256", "hash", h1, NULL};
+    assert_int_equal(chunk_then_fields(id, 1, d, CS, NULL, sha, &out), 400);
+    free(out);
+    const char *half[] = {"hash", h1, NULL};
+    assert_int_equal(chunk_then_fields(id, 1, d, CS, NULL, half, &out), 400);
+    free(out);
+    const char *badhex[] = {"hash_algo", "crc32c", "hash", "xyz", NULL};
+    assert_int_equal(chunk_then_fields(id, 1, d, CS, NULL, badhex, &out), 400);
+    free(out);
+    const char *badfile[] = {"file_crc32c", "nothex!!", NULL};
+    assert_int_equal(chunk_then_fields(id, 1, d, CS, NULL, badfile, &out), 400);
+    free(out);
+    snprintf(q, sizeof(q), "file_crc32c=%s", hf);
+    const char *filetwice[] = {"file_crc32c", hf, NULL};
+    assert_int_equal(chunk_then_fields(id, 1, d, CS, q, filetwice, &out), 400);
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    json_t *j = itu_json(out);
+    assert_int_equal(json_object_size(json_object_get(json_object_get(j, "session"), "chunks")),
+                     0);
+    json_decref(j);
+    free(out);
+    /* the right ones: accepted; the file CRC after the last chunk's bytes is the session's */
+    assert_int_equal(chunk_then_fields(id, 1, d, CS, NULL, twice, &out), 200);
+    free(out);
+    const char *last[] = {"hash_algo", "crc32c", "hash", h2, "file_crc32c", hf, NULL};
+    assert_int_equal(chunk_then_fields(id, 2, d + CS, CS, NULL, last, &out), 200);
+    free(out);
+    const char *other[] = {"file_crc32c", "bbbbbbbb", NULL}; /* a different one: 409 / 10779 */
+    assert_int_equal(chunk_then_fields(id, 2, d + CS, CS, NULL, other, &out), 409);
+    assert_int_equal(itu_code(out), 10779);
+    free(out);
+    /* that failed resend dropped chunk 2 (a resend replaces): send it again, complete */
+    assert_int_equal(chunk_then_fields(id, 2, d + CS, CS, NULL, last, &out), 200);
+    free(out);
+    snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
+    assert_int_equal(itu_req(&srv, srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL), 200);
+    j = itu_json(out);
+    check_read(json_string_value(json_object_get(j, "new_file_id")), d, 2 * CS);
+    json_decref(j);
     free(out);
     free(d);
 }
@@ -582,6 +672,7 @@ static void test_limits(void **state)
     assert_int_equal(json_integer_value(json_object_get(j, "chunk_size_min")), CS);
     assert_true(json_integer_value(json_object_get(j, "chunk_size")) >= CS);
     assert_true(json_integer_value(json_object_get(j, "chunks")) > 0);
+    assert_true(json_is_true(json_object_get(j, "trailing_hash"))); /* our extension */
     json_decref(j);
     free(out);
     assert_int_equal(itu_req(&srv, srv.owner_key, "GET", "/current/upload/limits/extensions/", NULL,
@@ -736,6 +827,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_chunked_boundaries),
         cmocka_unit_test(test_short_chunk_and_size_mismatch),
         cmocka_unit_test(test_crc_rules),
+        cmocka_unit_test(test_trailing_hash),
         cmocka_unit_test(test_fourth_chunk_in_flight_refused),
         cmocka_unit_test(test_cancel_and_list),
         cmocka_unit_test(test_stream),
