@@ -82,6 +82,14 @@ struct fastio_transfer_config {
      * §5.6: at most 200 files and 100 MiB each, a CRC-32C per entry); an entry the server
      * refuses is retried alone through the single-request flow. true = never batch. */
     bool no_batch;
+    /* Each chunk of a chunked upload carries its CRC-32C (api §5.4). By default, where the
+     * server takes it after the chunk's bytes (it says so with "trailing_hash": true in GET
+     * /upload/limits/, as fastio-server does), the CRC is taken while curl reads the bytes and
+     * sent after them: each byte is read from the file once. Elsewhere (api.fast.io), or with
+     * this set, every chunk's CRC is taken in a pass over the file before the chunk is sent and
+     * goes in the query, as the official CLI does. Either way the server refuses a chunk whose
+     * bytes do not match (and the engine sends it again). */
+    bool hash_before_send;
     /* Cancellation and deadline of every fastio_transfer_run() of this engine (issue 4), in
      * addition to fastio_transfer_cancel(). cancel: borrowed, must outlive the engine; NULL =
      * none; the engine never resets it. deadline_ms: absolute, on the fastio_now_ms() clock;

@@ -170,6 +170,16 @@ struct xfer_op {
     /* upload body: [pos, end) of job->fd */
     uint64_t rd_start, rd_pos, rd_end;
     bool src_changed;
+    /* a chunk whose CRC-32C is taken as curl reads its bytes and sent after them (the
+     * server's trailing_hash): the running CRC, and the two fields that follow the bytes */
+    bool crc_on_way;
+    uint32_t crc_run;
+    struct xfer_trailer {
+        struct xfer_op *op;
+        bool file;       /* file_crc32c (else the chunk's hash) */
+        unsigned pos;    /* hex digits handed to curl */
+        char hex[9];
+    } trail[2];
     /* download sink */
     long http_status;
     bool sink_decided, sink_file;
@@ -309,6 +319,9 @@ void fio_xfer_issue_create(struct fastio_transfer *t, struct xfer_job *job, bool
 void fio_xfer_issue_single(struct fastio_transfer *t, struct xfer_job *job);
 /* Chunk i (its CRC taken first when not known; the file's CRC on the last one, api §5.4). */
 void fio_xfer_send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32_t i);
+/* Whether chunks' CRCs are taken as they are sent and follow their bytes (the server's
+ * trailing_hash, unless cfg.hash_before_send): no pre-pass then. */
+bool fio_xfer_trailing_crc(const struct fastio_transfer *t);
 /* The pipe's bytes as the raw chunked body of the stream session (api §5.5). */
 void fio_xfer_issue_stream(struct fastio_transfer *t, struct xfer_job *job);
 /* Release per-run resources (files, arrays); on cancel the journals are already current. */

@@ -25,6 +25,8 @@ struct fio_xfer_limits {
     uint64_t chunks_max;     /* "chunks" */
     uint64_t file_size_max;  /* "size" */
     uint64_t chunk_size_min; /* "chunk_size_min" (this server's); 0 = 1 MiB (api §5.1) */
+    bool trailing_hash;      /* "trailing_hash" (this project's server): a chunk's crc32c hash
+                                and file_crc32c may follow its bytes as form fields */
 };
 
 /* Choose the chunk size of a session for a file of `size` bytes (> 0): `wanted` (0 = the

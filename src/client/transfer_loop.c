@@ -425,6 +425,7 @@ void fio_xfer_limits_done(struct xfer_op *op, CURLcode rc)
         t->limits.chunks_max = json_u64(l, "chunks");
         t->limits.file_size_max = json_u64(l, "size");
         t->limits.chunk_size_min = json_u64(l, "chunk_size_min");
+        t->limits.trailing_hash = json_is_true(json_object_get(l, "trailing_hash"));
         t->limits_state = 2;
     } else {
         long wait = 0;

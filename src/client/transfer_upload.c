@@ -195,6 +195,8 @@ static bool crc_pass(struct fastio_transfer *t, struct xfer_job *job)
 {
     uint32_t oldest = job->n_chunks, todo = 0, ready;
     enum fastio_status st;
+    if (fio_xfer_trailing_crc(t))
+        return true; /* CRCs are taken as the bytes are sent */
     if (!job->hs.tried) {
         job->hs.tried = true;
         job->hs.seen = 0;
@@ -303,14 +305,22 @@ void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, in
         }
         if (!crc_pass(t, job))
             return;
+        uint32_t todo = 0;
+        for (uint32_t i = 0; i < job->n_chunks; i++)
+            todo += job->chunks[i].state == CHUNK_TODO;
         for (uint32_t i = 0; i < job->n_chunks && in_flight < t->cfg.chunks_in_flight; i++) {
             struct xfer_chunk *c = &job->chunks[i];
             if (c->state != CHUNK_TODO || now < c->not_before_ms || !crc_ready(job, i))
                 continue;
+            /* CRCs on the way: the chunk that completes the file carries the file's CRC, so it
+             * waits until every other chunk is acknowledged and its CRC known */
+            if (todo == 1 && in_flight > 0 && fio_xfer_trailing_crc(t))
+                break;
             fio_xfer_send_chunk(t, job, i);
             if (job->step != STEP_CHUNKS)
                 return;
             in_flight++;
+            todo--;
         }
         break;
     }
@@ -435,6 +445,10 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
     enum fastio_status st;
     enum op_kind kind = op->kind;
     uint32_t idx = op->index;
+    /* a chunk whose CRC was taken on the way: the CRC of all its bytes, which the server
+     * checked before it acknowledged them */
+    bool crc_sent = op->crc_on_way && op->rd_pos == op->rd_end;
+    uint32_t crc = op->crc_run;
     const char *id;
 
     if (t->cancelling) {
@@ -492,6 +506,10 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
     case OP_CHUNK: {
         struct xfer_chunk *c = &job->chunks[idx];
         if (st == FASTIO_OK) {
+            if (crc_sent) {
+                c->crc = crc;
+                c->crc_known = true;
+            }
             c->state = CHUNK_DONE;
             job->bytes_done += c->len;
             job->journal.done[idx] = true;

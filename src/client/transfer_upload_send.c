@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "crc32c.h"
@@ -27,6 +28,8 @@ static size_t read_part(char *buffer, size_t size, size_t nitems, void *arg)
         op->src_changed = r == 0; /* shorter than when the chunk's CRC was taken */
         return CURL_READFUNC_ABORT;
     }
+    if (op->crc_on_way)
+        op->crc_run = fio_crc32c(op->crc_run, buffer, (size_t)r); /* still in cache */
     op->rd_pos += (uint64_t)r;
     op->moved += (uint64_t)r;
     return (size_t)r;
@@ -37,9 +40,62 @@ static int seek_part(void *arg, curl_off_t offset, int origin)
     struct xfer_op *op = arg;
     if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > op->rd_end - op->rd_start)
         return CURL_SEEKFUNC_CANTSEEK;
+    if (op->crc_on_way && offset != 0)
+        return CURL_SEEKFUNC_CANTSEEK; /* the running CRC starts at the chunk's first byte */
     op->rd_pos = op->rd_start + (uint64_t)offset;
     op->moved = (uint64_t)offset;
+    op->crc_run = 0;
     return CURL_SEEKFUNC_OK;
+}
+
+/* The 8 hex digits of a field after the chunk's bytes: its hash (the running CRC) or, on the
+ * chunk that completes the file, the file's CRC combined from every chunk's. Taken when curl
+ * first asks, which is after it has read all the chunk's bytes (parts are read in order). */
+static size_t read_trailer(char *buffer, size_t size, size_t nitems, void *arg)
+{
+    struct xfer_trailer *tr = arg;
+    struct xfer_op *op = tr->op;
+    size_t want = size * nitems, n;
+    if (tr->pos == 0) {
+        uint32_t crc = op->crc_run;
+        if (op->rd_pos != op->rd_end)
+            return CURL_READFUNC_ABORT; /* never: the bytes come first */
+        if (tr->file) {
+            struct xfer_job *job = op->job;
+            crc = 0;
+            for (uint32_t k = 0; k < job->n_chunks; k++) {
+                const struct xfer_chunk *c = &job->chunks[k];
+                if (k != op->index && !c->crc_known)
+                    return CURL_READFUNC_ABORT; /* never: the last chunk goes after the others */
+                crc = fio_crc32c_combine(crc, k == op->index ? op->crc_run : c->crc, c->len);
+            }
+        }
+        fio_crc32c_hex(crc, tr->hex);
+    }
+    n = 8 - tr->pos;
+    if (n > want)
+        n = want;
+    memcpy(buffer, tr->hex + tr->pos, n);
+    tr->pos += (unsigned)n;
+    return n;
+}
+
+static int seek_trailer(void *arg, curl_off_t offset, int origin)
+{
+    struct xfer_trailer *tr = arg;
+    if (origin != SEEK_SET || offset != 0)
+        return CURL_SEEKFUNC_CANTSEEK;
+    tr->pos = 0;
+    return CURL_SEEKFUNC_OK;
+}
+
+static bool add_trailer(struct xfer_op *op, unsigned k, bool file)
+{
+    struct xfer_trailer *tr = &op->trail[k];
+    curl_mimepart *part = curl_mime_addpart(op->mime);
+    *tr = (struct xfer_trailer){.op = op, .file = file};
+    return part != NULL && curl_mime_name(part, file ? "file_crc32c" : "hash") == CURLE_OK &&
+           curl_mime_data_cb(part, 8, read_trailer, seek_trailer, NULL, tr) == CURLE_OK;
 }
 
 /* One multipart part named "chunk" whose bytes curl pulls from the file (api §1.2). */
@@ -192,7 +248,16 @@ static bool file_crc(struct fastio_transfer *t, struct xfer_job *job)
     return true;
 }
 
-/* api §5.4: POST /upload/{id}/chunk/?order=N&size=S&hash_algo=crc32c&hash=H[&file_crc32c=F]. */
+/* Whether chunk CRCs follow the bytes (transfer.h hash_before_send). */
+bool fio_xfer_trailing_crc(const struct fastio_transfer *t)
+{
+    return t->limits.trailing_hash && !t->cfg.hash_before_send;
+}
+
+/* api §5.4: POST /upload/{id}/chunk/?order=N&size=S&hash_algo=crc32c&hash=H[&file_crc32c=F];
+ * with the server's trailing_hash, ?order=N&size=S and the three as form fields after the
+ * chunk's bytes, their values taken as the bytes go (the engine starts the chunk that completes
+ * the file only once every other one is acknowledged, so all their CRCs are known). */
 void fio_xfer_send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32_t i)
 {
     struct xfer_chunk *c = &job->chunks[i];
@@ -201,9 +266,9 @@ void fio_xfer_send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32
     const char *args[1] = {job->upload_id};
     struct fastio_error e;
     struct xfer_op *op;
-    bool last = true, ok;
+    bool last = true, ok, trail = fio_xfer_trailing_crc(t);
 
-    if (!c->crc_known) {
+    if (!c->crc_known && !trail) {
         enum fastio_status st = fio_xfer_crc_range(t, job->fd, c->off, c->len, &c->crc);
         if (st != FASTIO_OK) {
             fio_xfer_fail_status(job, st,
@@ -217,9 +282,21 @@ void fio_xfer_send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32
     for (uint32_t k = 0; k < job->n_chunks && last; k++)
         if (k != i && job->chunks[k].state == CHUNK_TODO)
             last = false;
-    if (last && !job->file_crc_ready && !file_crc(t, job)) {
+    if (last && !trail && !job->file_crc_ready && !file_crc(t, job)) {
         fio_xfer_fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
         return;
+    }
+    if (last && trail) { /* chunks a previous run sent, not in its journal: read them once */
+        for (uint32_t k = 0; k < job->n_chunks; k++) {
+            struct xfer_chunk *o = &job->chunks[k];
+            if (k == i || o->crc_known)
+                continue;
+            if (fio_xfer_crc_range(t, job->fd, o->off, o->len, &o->crc) != FASTIO_OK) {
+                fio_xfer_fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
+                return;
+            }
+            o->crc_known = true;
+        }
     }
     (void)snprintf(order, sizeof(order), "%u", i + 1);
     (void)snprintf(size, sizeof(size), "%llu", (unsigned long long)c->len);
@@ -227,21 +304,24 @@ void fio_xfer_send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32
     fio_crc32c_hex(job->file_crc, fhex);
     p[0] = (struct fastio_param){"order", order};
     p[1] = (struct fastio_param){"size", size};
-    p[2] = (struct fastio_param){"hash_algo", "crc32c"};
-    p[3] = (struct fastio_param){"hash", hex};
-    p[4] = (struct fastio_param){"file_crc32c", job->file_crc_ready ? fhex : NULL};
+    p[2] = (struct fastio_param){"hash_algo", trail ? NULL : "crc32c"};
+    p[3] = (struct fastio_param){"hash", trail ? NULL : hex};
+    p[4] = (struct fastio_param){"file_crc32c", !trail && job->file_crc_ready ? fhex : NULL};
     op = fio_xfer_op_new(t, job, OP_CHUNK);
     if (op == NULL) {
         fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
         return;
     }
     op->index = i;
+    op->crc_on_way = trail;
     if (fio_xfer_op_build(op, FASTIO_EP_UPLOAD_CHUNK, args, 1, p, 5, false, &e) != FASTIO_OK) {
         fio_xfer_op_free(op);
         fio_xfer_job_fail(job, e.status, &e, "cannot build the request");
         return;
     }
     ok = add_file_part(op, c->off, c->len, "chunk.bin") &&
+         (!trail || (add_text_part(op, "hash_algo", "crc32c") && add_trailer(op, 0, false) &&
+                     (!last || add_trailer(op, 1, true)))) &&
          curl_easy_setopt(op->easy, CURLOPT_MIMEPOST, op->mime) == CURLE_OK;
     c->state = CHUNK_FLIGHT;
     start_or_fail(op, job, ok, "cannot build the request");

@@ -92,6 +92,10 @@ static inline void assert_file_equals(const char *path, const unsigned char *wan
     free(got);
 }
 
+/* Set by a test to run its engines with cfg.hash_before_send (CRC pre-pass, hash in the
+ * query) instead of CRCs taken on the way and sent after the bytes. */
+static bool it_hash_before_send;
+
 static inline struct fastio_transfer *engine(struct ctx *x, void (*progress)(void *, const struct fastio_transfer_progress *),
                                       void *ud, unsigned in_flight)
 {
@@ -111,6 +115,7 @@ static inline struct fastio_transfer *engine(struct ctx *x, void (*progress)(voi
     cfg.progress_userdata = ud;
     cfg.progress_interval_ms = 1;
     cfg.poll_timeout_ms = 20000;
+    cfg.hash_before_send = it_hash_before_send;
     t = fastio_transfer_new(&cfg, &err);
     if (t == NULL)
         fail_msg("fastio_transfer_new: %s", err.message);

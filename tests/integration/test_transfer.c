@@ -24,7 +24,72 @@
 
 /* ---- round trips --------------------------------------------------------------------------- */
 
+static void sizes_round_trip(void);
+
 static void test_transfer_sizes_round_trip(void **state)
+{
+    (void)state;
+    it_hash_before_send = false;
+    sizes_round_trip();
+}
+
+/* The same with every chunk's CRC taken before it is sent and put in the query (as against
+ * api.fast.io), on a server that would also take it after the bytes. */
+static void test_transfer_sizes_round_trip_hash_before(void **state)
+{
+    (void)state;
+    it_hash_before_send = true;
+    sizes_round_trip();
+    it_hash_before_send = false;
+}
+
+/* Bytes this process has read with read(2)/pread(2) so far (/proc/self/io rchar). */
+static unsigned long long rchar(void)
+{
+    unsigned long long v = 0;
+    char line[128];
+    FILE *f = fopen("/proc/self/io", "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, "rchar:", 6) == 0)
+            v = strtoull(line + 6, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+/* Against this server (trailing_hash) each chunk's CRC is taken as its bytes are read for
+ * sending: the source is read once; with hash_before_send it is read twice. */
+static void test_transfer_source_read_once(void **state)
+{
+    struct ctx x;
+    char path[512], *node;
+    unsigned char *data;
+    const size_t n = 40 * CHUNK + 9;
+    unsigned long long a, b;
+    (void)state;
+    new_ctx(&x);
+    snprintf(path, sizeof(path), "%s/once", x.dir);
+    data = make_file(path, n);
+    a = rchar();
+    node = upload_one(&x, path, "once.bin");
+    b = rchar();
+    print_message("CRCs on the way: %llu bytes read for %zu\n", b - a, n);
+    assert_true(b - a >= n && b - a < n + n / 4);
+    download_check(&x, node, "once-back.bin", data, n);
+    fastio_free(node);
+    it_hash_before_send = true;
+    a = rchar();
+    node = upload_one(&x, path, "twice.bin");
+    b = rchar();
+    it_hash_before_send = false;
+    print_message("CRC pre-pass: %llu bytes read for %zu\n", b - a, n);
+    assert_true(b - a >= 2 * n);
+    download_check(&x, node, "twice-back.bin", data, n);
+    fastio_free(node);
+    free(data);
+}
+
+static void sizes_round_trip(void)
 {
     static const size_t sizes[] = {0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 5};
     enum { N = sizeof(sizes) / sizeof(sizes[0]) };
@@ -35,7 +100,6 @@ static void test_transfer_sizes_round_trip(void **state)
     size_t up_job[N], down_job[N];
     char path[N][512], name[N][64];
     char *node[N];
-    (void)state;
     new_ctx(&x);
     t = engine(&x, NULL, NULL, 0);
     /* all files in one run: several sessions in parallel over shared connections */
@@ -601,6 +665,8 @@ static void test_transfer_folder_zip_download(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_transfer_sizes_round_trip),
+    cmocka_unit_test(test_transfer_sizes_round_trip_hash_before),
+    cmocka_unit_test(test_transfer_source_read_once),
     cmocka_unit_test(test_transfer_single_request_flow),
     cmocka_unit_test(test_transfer_stream_from_pipe),
     cmocka_unit_test(test_transfer_bad_chunk_crc_refused),

@@ -65,14 +65,31 @@ static enum fastio_status upload_cancelled(struct ctx *x, const char *path, cons
     return st;
 }
 
+static void resume_after_cancel(void);
+
 static void test_transfer_resume_after_cancel(void **state)
+{
+    (void)state;
+    it_hash_before_send = false;
+    resume_after_cancel();
+}
+
+/* The same with the CRC pre-pass (hash in the query). */
+static void test_transfer_resume_after_cancel_hash_before(void **state)
+{
+    (void)state;
+    it_hash_before_send = true;
+    resume_after_cancel();
+    it_hash_before_send = false;
+}
+
+static void resume_after_cancel(void)
 {
     struct ctx x;
     char path[512], *node;
     unsigned char *data;
     const size_t n = 40 * CHUNK + 7;
     long long chunks_before, chunks_after;
-    (void)state;
     new_ctx(&x);
     snprintf(path, sizeof(path), "%s/big", x.dir);
     data = make_file(path, n);
@@ -279,6 +296,7 @@ static void test_transfer_cancel_token_from_thread(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_transfer_resume_after_cancel),
+    cmocka_unit_test(test_transfer_resume_after_cancel_hash_before),
     cmocka_unit_test(test_transfer_changed_source_restarts),
     cmocka_unit_test(test_transfer_deadline_stops_upload_and_resumes),
     cmocka_unit_test(test_transfer_cancel_token_from_thread),

@@ -12,7 +12,7 @@
 
 static void plan_default_and_caps(void **state)
 {
-    struct fio_xfer_limits lim = {100 * 1000 * 1000, 550, 0, 0};
+    struct fio_xfer_limits lim = {100 * 1000 * 1000, 550, 0, 0, false};
     struct fastio_error e;
     uint64_t cs = 0;
     uint32_t n = 0;
@@ -42,7 +42,7 @@ static void plan_default_and_caps(void **state)
     lim.file_size_max = 10 * MIB;
     assert_int_equal(fio_xfer_plan(10 * MIB + 1, &lim, 0, &cs, &n, &e), FASTIO_TOO_LARGE);
     /* the maximum chunk size below the target */
-    lim = (struct fio_xfer_limits){4 * MIB, 0, 0, 0};
+    lim = (struct fio_xfer_limits){4 * MIB, 0, 0, 0, false};
     assert_int_equal(fio_xfer_plan(9 * MIB, &lim, 0, &cs, &n, &e), FASTIO_OK);
     assert_int_equal(cs, 4 * MIB);
     assert_int_equal(n, 3);
