@@ -18,6 +18,11 @@ uint32_t fio_crc32c(uint32_t crc, const void *buf, size_t len);
 uint32_t fio_crc32c_sw(uint32_t crc, const void *buf, size_t len);
 uint32_t fio_crc32c_hw(uint32_t crc, const void *buf, size_t len);
 bool fio_crc32c_hw_available(void);
+/* Carry-less multiplication on 512-bit registers (crc32c_fold.c), for the bulk of long buffers
+ * when fio_crc32c_fold_available(): len a multiple of 256 (anything else goes to
+ * fio_crc32c_hw). fio_crc32c() picks it by itself. */
+uint32_t fio_crc32c_fold(uint32_t crc, const void *buf, size_t len);
+bool fio_crc32c_fold_available(void);
 
 /* CRC of A||B from crc1 = CRC(A), crc2 = CRC(B) and len2 = length of B (zlib's crc32_combine,
  * GF(2) matrix method): O(log len2), nothing re-read. */

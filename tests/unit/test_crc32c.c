@@ -21,6 +21,40 @@ static void fill(unsigned char *p, size_t n)
         p[i] = (unsigned char)xs_next();
 }
 
+/* The carry-less multiplication path (crc32c_fold.c) against the table: every multiple of 256
+ * up to 16 KiB at every alignment in a cache line, several starting CRCs, long random buffers,
+ * and fio_crc32c (which uses it for the bulk and crc32q for the rest) on every length to 5 KiB. */
+static void crc32c_fold_equals_sw(void **state)
+{
+    const size_t big = 3u << 20;
+    unsigned char *b = malloc(big + 64);
+    const uint32_t inits[] = {0, 1, 0xffffffffu, 0x12345678u};
+    (void)state;
+    assert_non_null(b);
+    fill(b, big + 64);
+    if (!fio_crc32c_fold_available())
+        print_message("no VPCLMULQDQ here: fio_crc32c_fold falls back to crc32q\n");
+    for (size_t len = 256; len <= 16384; len += 256)
+        for (size_t off = 0; off < 64; off += len < 2048 ? 1 : 13)
+            for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++)
+                assert_int_equal(fio_crc32c_fold(inits[i], b + off, len),
+                                 fio_crc32c_sw(inits[i], b + off, len));
+    for (int r = 0; r < 8; r++) {
+        size_t len = (size_t)(xs_next() % (big / 256)) * 256, off = (size_t)(xs_next() % 64);
+        assert_int_equal(fio_crc32c_fold(7, b + off, len), fio_crc32c_sw(7, b + off, len));
+    }
+    for (size_t len = 0; len <= 5120; len++) {
+        size_t off = len % 61;
+        assert_int_equal(fio_crc32c(3, b + off, len), fio_crc32c_sw(3, b + off, len));
+    }
+    /* chained calls equal one call */
+    uint32_t c = fio_crc32c(0, b, 1000);
+    c = fio_crc32c(c, b + 1000, 70000);
+    c = fio_crc32c(c, b + 71000, 3);
+    assert_int_equal(c, fio_crc32c_sw(0, b, 71003));
+    free(b);
+}
+
 static void crc32c_vectors(void **state)
 {
     unsigned char zeros[32], ones[32], inc[32];
@@ -125,6 +159,7 @@ static void crc32c_parse_hex(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(crc32c_vectors),
     cmocka_unit_test(crc32c_hw_equals_sw),
+    cmocka_unit_test(crc32c_fold_equals_sw),
     cmocka_unit_test(crc32c_combine_random_splits),
     cmocka_unit_test(crc32c_parse_hex),
 };
