@@ -1,7 +1,8 @@
 /* crc32c.h - CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the integrity check of every
- * upload chunk and of whole files (api §5.4). Hardware (SSE4.2 crc32q, three interleaved lanes)
- * when the CPU has it, a slicing-by-8 table otherwise; both give identical results. Shared by the
- * library and the server. All functions are thread-safe. */
+ * upload chunk and of whole files (api §5.4). Hardware when the CPU has it (carry-less
+ * multiplication on 512-bit registers for the bulk of long buffers, SSE4.2 crc32q in three
+ * interleaved lanes for the rest), a slicing-by-8 table otherwise; all give identical results.
+ * Shared by the library and the server. All functions are thread-safe. */
 #ifndef FIO_CRC32C_H
 #define FIO_CRC32C_H
 

@@ -30,7 +30,7 @@
  * (docs/benchmarks.md): sendfile's page-by-page splice cost the server more CPU than one large
  * copy, and the receiving client then copied the bytes out of page-cache pages not in any
  * cache instead of freshly written socket buffers; a 1 GiB download took 0.44-0.47 s with
- * sendfile and 0.34-0.37 s with blocks. --sendfile keeps the zero-copy path, for a server whose
+ * sendfile and 0.33-0.35 s with blocks. --sendfile keeps the zero-copy path, for a server whose
  * clients are across a network where the copy is what matters. */
 struct dl_body {
     int fd;
