@@ -63,7 +63,11 @@ static const char *name_param(struct req *r)
 
 const char *up_file_crc_param(struct req *r, bool *bad)
 {
-    const char *v = req_param(r, "file_crc32c");
+    return up_file_crc_check(r, req_param(r, "file_crc32c"), bad);
+}
+
+const char *up_file_crc_check(struct req *r, const char *v, bool *bad)
+{
     uint32_t x;
     *bad = false;
     if (!v || !*v)

@@ -15,10 +15,12 @@
 #include "multipart.h"
 #include "upload.h"
 
-/* hash_algo + hash pair (api §5.4): both or neither; crc32c (8 hex), sha256 (64), md5 (32). */
-int up_hash_params(struct req *r, struct up_ctx *c)
+/* A hash_algo + hash pair (api §5.4): both or neither; crc32c (8 hex), sha256 (64), md5 (32);
+ * after_bytes (the pair came after the chunk's bytes): crc32c only, since a digest would have
+ * had to start before them. Sets c->hash_algo / c->hash (lower case) and starts the digest. */
+static int hash_pair(struct req *r, struct up_ctx *c, const char *algo, const char *h,
+                     bool after_bytes)
 {
-    const char *algo = req_param(r, "hash_algo"), *h = req_param(r, "hash");
     if ((!algo || !*algo) && (!h || !*h))
         return 0;
     if (!algo || !*algo || !h || !*h)
@@ -30,6 +32,10 @@ int up_hash_params(struct req *r, struct up_ctx *c)
                                                 : 0;
     if (!want)
         return req_fail_param(r, "hash_algo", "invalid", "hash_algo must be crc32c, sha256 or md5");
+    if (after_bytes && want != 8)
+        return req_fail_param(r, "hash_algo", "invalid",
+                              "A hash after the chunk's bytes must be crc32c (send others in the "
+                              "query)");
     if (strlen(h) != want || strspn(h, "0123456789abcdefABCDEF") != want)
         return req_fail_param(r, "hash", "invalid", "hash must be %zu hex digits", want);
     fio_strlcpy(c->hash_algo, algo, sizeof(c->hash_algo));
@@ -43,33 +49,24 @@ int up_hash_params(struct req *r, struct up_ctx *c)
     return 0;
 }
 
+int up_hash_params(struct req *r, struct up_ctx *c)
+{
+    return hash_pair(r, c, req_param(r, "hash_algo"), req_param(r, "hash"), false);
+}
+
 /* Extension (advertised as trailing_hash in /upload/limits/): a multipart chunk may carry
  * hash_algo=crc32c, hash and file_crc32c as form fields after its bytes, so that a client can
  * take the CRC on the way out instead of reading the chunk twice. They are checked exactly as
- * the query's, before the chunk is acknowledged. CRC-32C only (a digest would have to start
- * before the bytes), and never both in the query and in the body. 0, or -1 (error set). */
+ * the query's, before the chunk is acknowledged; never both in the query and in the body.
+ * 0, or -1 (error set). */
 static int trailing_hash(struct req *r, struct up_ctx *c)
 {
     const char *algo = fio_form_get(&c->mp.fields, "hash_algo");
     const char *h = fio_form_get(&c->mp.fields, "hash");
-    if ((!algo || !*algo) && (!h || !*h))
-        return 0;
-    if (c->hash_algo[0])
+    if (c->hash_algo[0] && ((algo && *algo) || (h && *h)))
         return req_fail_param(r, "hash", "invalid",
                               "hash is given both in the query and in the body");
-    if (!algo || !*algo || !h || !*h)
-        return req_fail_param(r, algo && *algo ? "hash" : "hash_algo", "missing",
-                              "hash and hash_algo go together");
-    if (strcmp(algo, "crc32c") != 0)
-        return req_fail_param(r, "hash_algo", "invalid",
-                              "A hash after the chunk's bytes must be crc32c (send others in the "
-                              "query)");
-    if (strlen(h) != 8 || strspn(h, "0123456789abcdefABCDEF") != 8)
-        return req_fail_param(r, "hash", "invalid", "hash must be 8 hex digits");
-    fio_strlcpy(c->hash_algo, algo, sizeof(c->hash_algo));
-    for (size_t i = 0; i <= 8; i++)
-        c->hash[i] = (char)((h[i] >= 'A' && h[i] <= 'F') ? h[i] - 'A' + 'a' : h[i]);
-    return 0;
+    return hash_pair(r, c, algo, h, true);
 }
 
 /* file_crc32c of a chunk: the query's, or a form field after the bytes (not both). NULL when
@@ -78,21 +75,15 @@ static const char *chunk_file_crc(struct req *r, struct up_ctx *c, bool *bad)
 {
     const char *q = up_file_crc_param(r, bad);
     const char *f = c->mp_on ? fio_form_get(&c->mp.fields, "file_crc32c") : NULL;
-    uint32_t x;
     if (*bad || !f || !*f)
         return q;
-    *bad = true;
     if (q) {
+        *bad = true;
         req_fail_param(r, "file_crc32c", "invalid",
                        "file_crc32c is given both in the query and in the body");
         return NULL;
     }
-    if (!fio_crc32c_parse_hex(f, strlen(f), &x)) {
-        req_fail_param(r, "file_crc32c", "invalid", "file_crc32c must be 8 hex digits");
-        return NULL;
-    }
-    *bad = false;
-    return f;
+    return up_file_crc_check(r, f, bad);
 }
 
 /* The received bytes against the announced hash: 0, or 406 / 10778. */

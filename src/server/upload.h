@@ -157,6 +157,8 @@ bool up_db_enter(struct req *r);
 void up_db_leave(struct req *r);
 /* The file_crc32c param: NULL when absent, or when invalid (*bad set, error set). */
 const char *up_file_crc_param(struct req *r, bool *bad);
+/* The same for a value from elsewhere (a form field after a chunk's bytes). */
+const char *up_file_crc_check(struct req *r, const char *v, bool *bad);
 /* Store the session's received bytes (size, crc) as a file version: the commit protocol of a
  * completion (claim, sync + rename, one transaction). 0 or -1 (error set). */
 int up_finalize(struct req *r, const struct up_session *ses, int64_t size, uint32_t crc);
