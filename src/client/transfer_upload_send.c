@@ -229,20 +229,29 @@ void fio_xfer_issue_single(struct fastio_transfer *t, struct xfer_job *job)
     start_or_fail(op, job, ok, "cannot build the request");
 }
 
-/* The CRC of the whole file, combined from the chunks' (api §5.4); chunks whose CRC is not
- * known yet (the server had them, the journal did not) are read once. */
+/* Every chunk's CRC but chunk skip's known: chunks whose CRC is not known yet (the server had
+ * them, the journal did not) are read once. false when the source can no longer be read so. */
+static bool known_crcs(struct fastio_transfer *t, struct xfer_job *job, uint32_t skip)
+{
+    for (uint32_t i = 0; i < job->n_chunks; i++) {
+        struct xfer_chunk *c = &job->chunks[i];
+        if (i == skip || c->crc_known)
+            continue;
+        if (fio_xfer_crc_range(t, job->fd, c->off, c->len, &c->crc) != FASTIO_OK)
+            return false;
+        c->crc_known = true;
+    }
+    return true;
+}
+
+/* The CRC of the whole file, combined from the chunks' (api §5.4). */
 static bool file_crc(struct fastio_transfer *t, struct xfer_job *job)
 {
     uint32_t acc = 0;
-    for (uint32_t i = 0; i < job->n_chunks; i++) {
-        struct xfer_chunk *c = &job->chunks[i];
-        if (!c->crc_known) {
-            if (fio_xfer_crc_range(t, job->fd, c->off, c->len, &c->crc) != FASTIO_OK)
-                return false;
-            c->crc_known = true;
-        }
-        acc = fio_crc32c_combine(acc, c->crc, c->len);
-    }
+    if (!known_crcs(t, job, job->n_chunks))
+        return false;
+    for (uint32_t i = 0; i < job->n_chunks; i++)
+        acc = fio_crc32c_combine(acc, job->chunks[i].crc, job->chunks[i].len);
     job->file_crc = acc;
     job->file_crc_ready = true;
     return true;
@@ -282,21 +291,10 @@ void fio_xfer_send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32
     for (uint32_t k = 0; k < job->n_chunks && last; k++)
         if (k != i && job->chunks[k].state == CHUNK_TODO)
             last = false;
-    if (last && !trail && !job->file_crc_ready && !file_crc(t, job)) {
+    /* with CRCs on the way, the others' are combined with this one's when curl asks */
+    if (last && !(trail ? known_crcs(t, job, i) : job->file_crc_ready || file_crc(t, job))) {
         fio_xfer_fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
         return;
-    }
-    if (last && trail) { /* chunks a previous run sent, not in its journal: read them once */
-        for (uint32_t k = 0; k < job->n_chunks; k++) {
-            struct xfer_chunk *o = &job->chunks[k];
-            if (k == i || o->crc_known)
-                continue;
-            if (fio_xfer_crc_range(t, job->fd, o->off, o->len, &o->crc) != FASTIO_OK) {
-                fio_xfer_fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
-                return;
-            }
-            o->crc_known = true;
-        }
     }
     (void)snprintf(order, sizeof(order), "%u", i + 1);
     (void)snprintf(size, sizeof(size), "%llu", (unsigned long long)c->len);
