@@ -122,9 +122,10 @@ static inline struct fastio_transfer *engine(struct ctx *x, void (*progress)(voi
     return t;
 }
 
-static inline char *upload_one(struct ctx *x, const char *path, const char *name)
+/* Upload path as name into x's workspace root with engine t (freed here); the node id. */
+static inline char *upload_with(struct fastio_transfer *t, struct ctx *x, const char *path,
+                                const char *name)
 {
-    struct fastio_transfer *t = engine(x, NULL, NULL, 0);
     struct fastio_upload_spec up = {path, -1, name, x->ws, NULL, 0, NULL, NULL};
     struct fastio_error err;
     size_t job;
@@ -136,6 +137,11 @@ static inline char *upload_one(struct ctx *x, const char *path, const char *name
     assert_non_null(node);
     fastio_transfer_free(t);
     return node;
+}
+
+static inline char *upload_one(struct ctx *x, const char *path, const char *name)
+{
+    return upload_with(engine(x, NULL, NULL, 0), x, path, name);
 }
 
 static inline void download_check(struct ctx *x, const char *node, const char *name,

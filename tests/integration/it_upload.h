@@ -245,4 +245,16 @@ static inline long itu_read(const struct it_server *s, const char *token, const 
     return status;
 }
 
+/* Whether the owner reads exactly want[len] from node (200, same length, same bytes). */
+static inline bool itu_read_equals(const struct it_server *s, const char *ws, const char *node,
+                                   const unsigned char *want, size_t len)
+{
+    char *got = NULL;
+    size_t n = 0;
+    bool ok = itu_read(s, s->owner_key, ws, node, NULL, &got, &n) == 200 && n == len &&
+              (len == 0 || memcmp(got, want, len) == 0);
+    free(got);
+    return ok;
+}
+
 #endif

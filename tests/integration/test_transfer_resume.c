@@ -202,17 +202,7 @@ static enum fastio_status upload_bounded(struct ctx *x, const char *path, int64_
 /* Resume without bounds: the same (only) session completes and the bytes match. */
 static void resume_and_check(struct ctx *x, const char *path, const unsigned char *data)
 {
-    struct fastio_transfer *t = engine_bounded(x, 0, NULL);
-    struct fastio_upload_spec up = {path, -1, "big24.bin", x->ws, NULL, 0, NULL, NULL};
-    struct fastio_error err;
-    size_t job;
-    char *node = NULL;
-    assert_int_equal(fastio_transfer_add_upload(t, &up, &job, &err), FASTIO_OK);
-    if (fastio_transfer_run(t, &err) != FASTIO_OK)
-        fail_msg("resume: %s", err.message);
-    assert_int_equal(fastio_transfer_job_result(t, job, &node, &err), FASTIO_OK);
-    assert_non_null(node);
-    fastio_transfer_free(t);
+    char *node = upload_with(engine_bounded(x, 0, NULL), x, path, "big24.bin");
     assert_int_equal(sessions(x), 1);
     download_check(x, node, "big24-back.bin", data, BIG_N);
     fastio_free(node);
