@@ -26,20 +26,13 @@ static char ws[32];
 static int setup(void **state)
 {
     (void)state;
-    if (it_server_start(&srv, NULL, NULL) != 0)
-        return -1;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
-    it_org_ws(c, NULL, ws);
-    fastio_client_free(c);
-    return 0;
+    return itu_start(&srv, NULL, ws);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
+    return itu_stop(&srv);
 }
 
 /* Single-request upload into folder (NULL = root) of workspace w; node id into node. */
@@ -260,17 +253,13 @@ static void test_range_sendfile(void **state)
     static struct it_server s2;
     const char *args[] = {"--sendfile", NULL};
     char w2[32];
-    assert_int_equal(it_server_start(&s2, NULL, args), 0);
-    struct fastio_client *c = it_client(&s2, s2.owner_key);
-    it_org_ws(c, NULL, w2);
-    fastio_client_free(c);
+    assert_int_equal(itu_start(&s2, args, w2), 0);
     cur = &s2;
     range_cases(w2, 1000);
     range_cases(w2, 3 * 1048576 + 5);
     short_blob_case(w2);
     cur = &srv;
-    assert_int_equal(it_server_stop(&s2), 0);
-    it_server_cleanup(&s2);
+    assert_int_equal(itu_stop(&s2), 0);
 }
 
 static void test_headers(void **state)

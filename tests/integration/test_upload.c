@@ -26,20 +26,13 @@ static const char *const srv_args[] = {"--min-chunk-size", "1024", NULL};
 static int setup(void **state)
 {
     (void)state;
-    if (it_server_start(&srv, NULL, srv_args) != 0)
-        return -1;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
-    it_org_ws(c, NULL, ws);
-    fastio_client_free(c);
-    return 0;
+    return itu_start(&srv, srv_args, ws);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
+    return itu_stop(&srv);
 }
 
 static void check_read(const char *node, const unsigned char *want, size_t len)

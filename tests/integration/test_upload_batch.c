@@ -19,20 +19,13 @@ static char ws[32];
 static int setup(void **state)
 {
     (void)state;
-    if (it_server_start(&srv, NULL, NULL) != 0)
-        return -1;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
-    it_org_ws(c, NULL, ws);
-    fastio_client_free(c);
-    return 0;
+    return itu_start(&srv, NULL, ws);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
+    return itu_stop(&srv);
 }
 
 static void check_read(const char *node, const unsigned char *want, size_t len)
