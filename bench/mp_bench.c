@@ -1,10 +1,10 @@
-/* mp_bench.c - throughput of the server's multipart parser alone (src/server/multipart.c): one
+/* mp_bench.c - throughput of the server's multipart parser alone (src/server/http/multipart.c): one
  * 64 MiB random file part with a curl-style boundary, fed in pieces of PIECE bytes (default
  * 512 KiB, about what the server's 1 MiB connection buffer hands over), best of 7 passes. A
  * benchmark, never a test. Build and run (from the repository root, after a Release build in
  * build-bench/):
- *   gcc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc/server -Isrc/common -Iinclude \
- *       bench/mp_bench.c src/server/multipart.c -Lbuild-bench -lfastio_server_core -lfastio \
+ *   gcc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc/server/http -Isrc/common -Iinclude \
+ *       bench/mp_bench.c src/server/http/multipart.c -Lbuild-bench -lfastio_server_core -lfastio \
  *       -o build-bench/mp_bench && build-bench/mp_bench [PIECE] */
 #include <stdio.h>
 #include <stdlib.h>

@@ -19,7 +19,7 @@ echo "== cppcheck"
 cppcheck --enable=warning,style,performance,portability --std=c11 --library=posix \
     -D_GNU_SOURCE -D__GNUC__ --inline-suppr --error-exitcode=1 -q -j "$JOBS" \
     --suppress=readdirCalled --suppress=variableScope \
-    -I include -I src/common -I src/client -I src/server -I src/cli \
+    -I include -I src/common $(find src/client src/server -type d -printf "-I %p ") -I src/cli \
     src/common src/client src/cli src/server
 
 run_suite() {

@@ -37,7 +37,7 @@ struct table_route {
 static const struct table_route table[] = {
 #define R(m, pattern, auth, org_role, ws_role, flags, fn)                                          \
     {#m, pattern, #auth, #org_role, #ws_role, #flags, #fn},
-#include "../../src/server/routes.def"
+#include "../../src/server/router/routes.def"
 #undef R
 };
 #define N_TABLE (sizeof(table) / sizeof(table[0]))
