@@ -18,6 +18,8 @@
 #include "form.h"
 #include "id.h"
 
+#include "api_codes.h"
+
 #define SRV_API_VERSION "1.0"
 #define SRV_DEFAULT_PORT 8787
 #define SRV_DEFAULT_ADDR "127.0.0.1"
@@ -25,23 +27,7 @@
 #define SRV_MAX_FIELDS 100
 #define SRV_MAX_PATH_ARGS 6
 
-/* Wire error codes used by the server (api §1.4). */
-enum {
-    API_ERR_INVALID = 1605,
-    API_ERR_NOT_FOUND = 1609,
-    API_ERR_AUTH = 1650,
-    API_ERR_CONFLICT = 1660,
-    API_ERR_RESTRICTED = 1670,
-    API_ERR_RATE_LIMITED = 1671,
-    API_ERR_PERMISSION = 1680,
-    API_ERR_UNKNOWN_ROUTE = 9992,
-    API_ERR_FIELD_MISSING = 10022,
-    API_ERR_FIELD_INVALID = 10023,
-    API_ERR_NOT_MEMBER = 10545,
-    API_ERR_BULK_TOO_MANY = 115519,
-    API_ERR_BULK_NOT_FOUND = 133123,
-    API_ERR_BULK_BAD_ID = 191878,
-};
+/* Wire error codes: src/common/api_codes.h (shared with libfastio). */
 
 enum srv_log_level { SRV_LOG_ERROR, SRV_LOG_WARN, SRV_LOG_INFO, SRV_LOG_DEBUG };
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api_codes.h"
 #include "envelope.h"
 #include "timeutil.h"
 
@@ -518,17 +519,18 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
             break;
         }
         c->state = CHUNK_TODO;
-        if (e.api_code == 10779 || e.api_code == 10522) {
+        if (e.api_code == API_ERR_CRC_CONFLICT || e.api_code == API_ERR_UPLOAD_SIZE) {
             /* The session cannot finish (api §5.4): start over next time. */
             drop_journal(job);
-            fio_xfer_job_fail(job, e.api_code == 10779 ? FASTIO_CONFLICT : FASTIO_INVALID, &e,
-                              "upload refused");
+            fio_xfer_job_fail(job,
+                              e.api_code == API_ERR_CRC_CONFLICT ? FASTIO_CONFLICT : FASTIO_INVALID,
+                              &e, "upload refused");
             break;
         }
         if (e.http_status == 409 || e.http_status == 429)
             e.retryable = true; /* the same chunk still being received (an aborted earlier
                                    attempt), or the session's in-flight cap: wait and resend */
-        if (e.api_code == 10778 || e.http_status == 406) {
+        if (e.api_code == API_ERR_CRC_MISMATCH || e.http_status == 406) {
             /* The chunk's bytes did not match its CRC: garbled on the way, resend it alone.
              * A whole-file mismatch fails the session; the retry then fails for good. */
             e.retryable = true;
@@ -543,10 +545,10 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
     }
     case OP_COMPLETE:
         if (st != FASTIO_OK) {
-            if (e.api_code == 10522 || e.api_code == 10778) {
+            if (e.api_code == API_ERR_UPLOAD_SIZE || e.api_code == API_ERR_CRC_MISMATCH) {
                 drop_journal(job);
-                fio_xfer_job_fail(job, e.api_code == 10778 ? FASTIO_INTEGRITY : st, &e,
-                                  "upload refused at completion");
+                fio_xfer_job_fail(job, e.api_code == API_ERR_CRC_MISMATCH ? FASTIO_INTEGRITY : st,
+                                  &e, "upload refused at completion");
                 break;
             }
             if (e.http_status == 409)

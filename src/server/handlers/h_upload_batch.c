@@ -24,7 +24,6 @@
 #include "multipart.h"
 #include "upload.h"
 
-#define API_ERR_BATCH_ANON 10011            /* api §1.4: anonymous caller on batch upload */
 #define BATCH_BODY_MAX (UP_BATCH_BYTES_MAX + 4LL * 1024 * 1024) /* files + text + part headers */
 #define BATCH_REL_PATH_MAX 8192
 #define BATCH_CREATOR_MAX 150

@@ -15,10 +15,6 @@
 #include "server.h"
 #include "storage.h"
 
-/* api §1.4 upload error codes */
-#define API_ERR_UPLOAD_SIZE 10522  /* sum of chunks != declared size at complete */
-#define API_ERR_CRC_MISMATCH 10778 /* CRC-32C mismatch (406) */
-#define API_ERR_CRC_CONFLICT 10779 /* a different file_crc32c already set (409) */
 
 /* Limits (GET /upload/limits/). */
 #define UP_SINGLE_MAX (4LL * 1024 * 1024)        /* flow A and each batch file */
