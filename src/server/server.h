@@ -138,7 +138,8 @@ struct req {
     struct caller caller;
     struct org_ctx org;
     struct ws_ctx ws;
-    struct db_conn *db;          /* acquired for the handler's duration */
+    struct db_conn *db;          /* acquired for the handler's duration; going away: use st */
+    struct store_conn *st;       /* the same connection through the store interface (store.h) */
     json_t *out;                 /* owned: keys merged into the success envelope */
     int status_ok;               /* HTTP status on success; default 200 */
     struct srv_error err;

@@ -31,8 +31,10 @@ int up_fail_io(struct req *r, const char *what, int err)
 
 bool up_db_enter(struct req *r)
 {
-    if (!r->db)
+    if (!r->db) {
         r->db = db_acquire(r->srv->db);
+        r->st = &r->db->base;
+    }
     return r->db != NULL;
 }
 
@@ -43,6 +45,7 @@ void up_db_leave(struct req *r)
     if (r->db->in_txn)
         db_rollback(r->db);
     db_release(r->srv->db, r->db);
+    r->st = NULL;
     r->db = NULL;
 }
 

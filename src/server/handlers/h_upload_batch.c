@@ -657,10 +657,12 @@ static int batch_finish(struct req *r)
     r->db = db_acquire(r->srv->db);
     if (!r->db)
         return req_fail_internal(r, "db");
+    r->st = &r->db->base;
     int rc = batch_commit(c);
     if (r->db->in_txn)
         db_rollback(r->db);
     db_release(r->srv->db, r->db);
+    r->st = NULL;
     r->db = NULL;
     return rc;
 }

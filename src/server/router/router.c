@@ -223,6 +223,7 @@ int router_dispatch(struct req *r, const char *authz)
     bool txn = (rt->flags & F_WRITE) && !(rt->flags & F_OWN_TXN), committed = false;
     r->authz = authz;
     r->db = db_acquire(r->srv->db);
+    r->st = &r->db->base;
     if (authenticate(r, authz) != 0) {
         /* Failed authentication still counts against the client's address, so guessing
          * tokens is throttled like everything else (429 replaces the 401 past the limit). */
@@ -274,6 +275,7 @@ done:
     if (r->reclaim)
         blob_reclaim_run(r); /* after the commit (or rollback): unlink unreferenced blobs */
     db_release(r->srv->db, r->db);
+    r->st = NULL;
     r->db = NULL;
     return r->err.http ? -1 : rc;
 }

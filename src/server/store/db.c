@@ -188,6 +188,7 @@ struct db_pool *db_pool_open(const char *path, unsigned size, char *errbuf, size
     for (unsigned i = 0; i < size; i++) {
         if (conn_open(&p->conns[i], path, errbuf, errlen) != 0)
             goto fail;
+        p->conns[i].base.ops = &store_sqlite_ops;
         if (i == 0 && migrate(&p->conns[0], &p->schema_version, errbuf, errlen) != 0)
             goto fail;
         p->free_list[p->nfree++] = &p->conns[i];

@@ -10,8 +10,11 @@
 
 #include <sqlite3.h>
 
+#include "store.h"
+
 struct db_pool;
 struct db_conn {
+    struct store_conn base; /* first: a db_conn is the SQLite backend's store_conn */
     sqlite3 *db;
     struct db_stmt_cache *cache;
     bool in_txn;
@@ -54,6 +57,9 @@ void db_rollback(struct db_conn *c);
  * chunks under --sync complete|none): an fsync per chunk row cost ~9 % of upload time. Call
  * outside a transaction. SQLITE_OK or an error. */
 int db_lazy_sync(struct db_conn *c, bool lazy);
+
+/* The store_rc of an SQLite result code (sqlite_ops.c). */
+enum store_rc store_sqlite_rc(int sqlite_rc);
 
 /* Last error message of the connection. */
 const char *db_errmsg(struct db_conn *c);
