@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 JOBS=$(nproc 2>/dev/null || echo 2)
 bash scripts/check-banned.sh
+bash scripts/check-citations.sh
 
 # Static analysis (conventions.md "Tooling"). One configuration, the one the build uses
 # (_GNU_SOURCE, GCC attributes), so cppcheck does not guess at #ifdef combinations. Directories,
