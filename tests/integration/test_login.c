@@ -28,21 +28,7 @@
 #define CLIENT "fastio-cli"
 #define PASSWORD "correct horse battery"
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    return it_server_start(&srv, NULL, NULL);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static struct it_fixture fx;
 
 /* ---- "the browser" (libcurl; safe to run off the test thread: no cmocka asserts) ---------- */
 
@@ -222,7 +208,7 @@ static void expect_user(const struct fastio_oauth_tokens *tok, const char *email
 {
     assert_non_null(tok->access_token);
     assert_non_null(tok->refresh_token);
-    struct fastio_client *c = it_client(&srv, tok->access_token);
+    struct fastio_client *c = it_client(&fx.srv, tok->access_token);
     json_t *user = NULL;
     struct fastio_error err;
     assert_int_equal(fastio_user_me(c, &user, &err), FASTIO_OK);
@@ -234,7 +220,7 @@ static void expect_user(const struct fastio_oauth_tokens *tok, const char *email
 static void opts_for(struct fastio_login_opts *o, struct app *a, enum fastio_login_step *step)
 {
     fastio_login_opts_init(o);
-    o->base_url = srv.base;
+    o->base_url = fx.srv.base;
     o->client_id = CLIENT;
     o->device_name = "it-login";
     o->device_type = "cli";
@@ -253,7 +239,7 @@ static void test_loopback_login(void **state)
     struct app a;
     memset(&a, 0, sizeof(a));
     char tok_unused[512];
-    it_new_user(&srv, tok_unused, sizeof(tok_unused), a.email);
+    it_new_user(&fx.srv, tok_unused, sizeof(tok_unused), a.email);
     a.act = ACT_CONSENT;
     struct fastio_login_opts o;
     enum fastio_login_step step = FASTIO_LOGIN_STEP_SETUP;
@@ -286,7 +272,7 @@ static void test_loopback_wrong_state(void **state)
     struct app a;
     memset(&a, 0, sizeof(a));
     a.act = ACT_FORGE;
-    struct fastio_client *c = it_client(&srv, NULL);
+    struct fastio_client *c = it_client(&fx.srv, NULL);
     struct fastio_login_opts o;
     enum fastio_login_step step = FASTIO_LOGIN_STEP_NONE;
     opts_for(&o, &a, &step);
@@ -309,9 +295,9 @@ static enum fastio_status paste_login(int paste, struct app *a, enum fastio_logi
 {
     memset(a, 0, sizeof(*a));
     char tok_unused[512];
-    it_new_user(&srv, tok_unused, sizeof(tok_unused), a->email);
+    it_new_user(&fx.srv, tok_unused, sizeof(tok_unused), a->email);
     a->paste = paste;
-    struct fastio_client *c = it_client(&srv, NULL);
+    struct fastio_client *c = it_client(&fx.srv, NULL);
     struct fastio_login_opts o;
     opts_for(&o, a, step);
     o.client = c;
@@ -458,4 +444,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_invalid_opts),
 };
 
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

@@ -122,14 +122,14 @@ static void test_member_lifecycle(void **state)
                           NULL, NULL, NULL, &err),
                      FASTIO_INVALID);
 
-    struct fastio_client *anon = it_client(&srv, NULL);
+    struct fastio_client *anon = it_client(&fx.srv, NULL);
     struct fastio_signup su = {email, "correct horse battery", NULL, NULL, false};
     assert_int_equal(fastio_user_signup(anon, &su, NULL, &err), FASTIO_OK);
     char *tok = NULL;
     assert_int_equal(fastio_user_signin(anon, email, "correct horse battery", &tok, NULL, &err),
                      FASTIO_OK);
     fastio_client_free(anon);
-    struct fastio_client *late = it_client(&srv, tok);
+    struct fastio_client *late = it_client(&fx.srv, tok);
     fastio_free(tok);
     CALL_OK(late, FASTIO_EP_WORKSPACE_INVITATION_DECLINE, ws, inv_id, NULL, NULL, NULL, NULL,
             &inv);
@@ -202,7 +202,7 @@ static void test_eml_format(void **state)
     free(mail);
     /* No temp files are left behind. */
     char dir[400];
-    snprintf(dir, sizeof(dir), "%s/outbox", srv.dir);
+    snprintf(dir, sizeof(dir), "%s/outbox", fx.srv.dir);
     DIR *d = opendir(dir);
     assert_non_null(d);
     struct dirent *de;
@@ -333,4 +333,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_relay_down_keeps_mail),
     cmocka_unit_test(test_org_self_join_domain),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)
