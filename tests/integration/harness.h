@@ -97,6 +97,9 @@ struct it_user {
 /* Sign up a new account with a unique email on s, sign it in, make its client and read its id
  * (and with IT_USER_WORKSPACE its org and workspace). Aborts the test on failure. */
 void it_user_new(struct it_user *u, const struct it_server *s, unsigned flags);
+/* The same with the given email and agent flag (password "correct horse battery"). */
+void it_user_signup(struct it_user *u, const struct it_server *s, const char *email, bool agent,
+                    unsigned flags);
 /* The client of u, which stays usable after it_user_release, owned by the caller (so a helper
  * can hand out the client and keep the ids). */
 struct fastio_client *it_user_take_client(struct it_user *u);
@@ -159,6 +162,12 @@ void it_org_ws(struct fastio_client *c, char *org_id, char *ws_id);
 /* Create a workspace titled `title` in org with a unique folder_name (copied to folder_out, size
  * >= 64, when not NULL); the test fails unless it is created. Returns the workspace (owned). */
 json_t *it_ws_new(struct fastio_client *c, const char *title, const char *org, char *folder_out);
+
+/* Only folders can be made through the API without uploading: a file row of size bytes straight
+ * into the database of workspace ws, in parent (NULL = root), created by "test". Its id goes to
+ * id (size >= 31, FIO_OPAQUE_ID_SIZE). The test fails unless the row is inserted. */
+void it_insert_file(const struct it_server *s, const char *ws, const char *parent,
+                    const char *name, long long size, char *id);
 
 /* Run one SQL statement directly on the running server's database (DIR/meta.db, busy timeout
  * 10 s): for set-ups no endpoint offers yet (e.g. workspace members) and to check what is

@@ -30,23 +30,15 @@ struct account {
 static inline void account_new_at(struct account *a, const char *prefix, const char *domain, bool agent)
 {
     static unsigned n;
+    char email[128];
+    snprintf(email, sizeof(email), "%s%u.%d@%s", prefix, ++n, (int)getpid(), domain);
+    struct it_user u;
+    it_user_signup(&u, &fx.srv, email, agent, 0);
     memset(a, 0, sizeof(*a));
-    snprintf(a->email, sizeof(a->email), "%s%u.%d@%s", prefix, ++n, (int)getpid(), domain);
-    struct fastio_client *anon = it_client(&fx.srv, NULL);
-    struct fastio_signup su = {a->email, "correct horse battery", "T", "U", agent};
-    struct fastio_error err;
-    assert_int_equal(fastio_user_signup(anon, &su, NULL, &err), FASTIO_OK);
-    char *tok = NULL;
-    assert_int_equal(fastio_user_signin(anon, a->email, "correct horse battery", &tok, NULL, &err),
-                     FASTIO_OK);
-    snprintf(a->token, sizeof(a->token), "%s", tok);
-    fastio_free(tok);
-    fastio_client_free(anon);
-    a->c = it_client(&fx.srv, a->token);
-    json_t *me = NULL;
-    assert_int_equal(fastio_user_me(a->c, &me, &err), FASTIO_OK);
-    snprintf(a->id, sizeof(a->id), "%s", json_string_value(json_object_get(me, "id")));
-    json_decref(me);
+    snprintf(a->email, sizeof(a->email), "%s", u.email);
+    snprintf(a->id, sizeof(a->id), "%s", u.id);
+    snprintf(a->token, sizeof(a->token), "%.159s", u.token);
+    a->c = it_user_take_client(&u);
 }
 
 static inline void account_new(struct account *a, const char *prefix, bool agent)

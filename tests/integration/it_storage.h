@@ -51,15 +51,8 @@ static inline void mkdir_id(struct fastio_client *c, const char *ws, const char 
  * database, in parent (NULL = root). Its id goes to id (size >= 40) when not NULL. */
 static inline void insert_file(const char *ws, const char *parent, const char *name, char *id)
 {
-    char fid[FIO_OPAQUE_ID_SIZE], now[32];
-    assert_true(fio_opaque_id_new(FIO_ID_NODE, fid));
-    snprintf(now, sizeof(now), "%lld", (long long)fio_wall_us());
-    assert_int_equal(it_db(&fx.srv,
-                           "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, "
-                           "creator_id, created, modified) VALUES (?1, ?2, NULLIF(?3, ''), "
-                           "'file', ?4, 5, 'test', CAST(?5 AS INTEGER), CAST(?5 AS INTEGER))",
-                           fid, ws, parent ? parent : "", name, now, (const char *)NULL),
-                     0);
+    char fid[FIO_OPAQUE_ID_SIZE];
+    it_insert_file(&fx.srv, ws, parent, name, 5, fid);
     if (id)
         snprintf(id, 40, "%s", fid);
 }

@@ -69,15 +69,7 @@ static struct fastio_client *new_member(const char *ws, char *uid)
 /* A file node named name in parent (NULL = root), made in the database. */
 static void new_file(const char *ws, const char *parent, const char *name, char id[FIO_OPAQUE_ID_SIZE])
 {
-    char now[32];
-    assert_true(fio_opaque_id_new(FIO_ID_NODE, id));
-    snprintf(now, sizeof(now), "%lld", (long long)fio_wall_us());
-    assert_int_equal(it_db(&fx.srv,
-                           "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, "
-                           "creator_id, created, modified) VALUES (?1, ?2, NULLIF(?3, ''), 'file', ?4, 1, "
-                           "'test', CAST(?5 AS INTEGER), CAST(?5 AS INTEGER))",
-                           id, ws, parent ? parent : "", name, now, (const char *)NULL),
-                     0);
+    it_insert_file(&fx.srv, ws, parent, name, 1, id);
 }
 
 static void new_folder(struct fastio_client *c, const char *ws, const char *name, char id[40])

@@ -24,9 +24,7 @@
 #include "buf.h"
 #include "form.h"
 #include "harness.h"
-
-#define CLIENT "fastio-cli"
-#define PASSWORD "correct horse battery"
+#include "it_oauth.h"
 
 static struct it_fixture fx;
 
@@ -97,21 +95,6 @@ static bool consent(const char *url, const char *email, char *loc, size_t loc_si
     memcpy(action, url, (size_t)(qm - url));
     action[qm - url] = '\0';
     return http("POST", action, post, NULL, 0, loc, loc_size) == 302 && loc[0];
-}
-
-static bool query_param(const char *url, const char *k, char *out, size_t out_size)
-{
-    const char *q = strchr(url, '?');
-    if (!q)
-        return false;
-    struct fio_form f;
-    fio_form_init(&f);
-    bool ok = fio_form_parse(&f, q + 1, strlen(q + 1), 100);
-    const char *v = ok ? fio_form_get(&f, k) : NULL;
-    if (v)
-        fio_strlcpy(out, v, out_size);
-    fio_form_release(&f);
-    return v != NULL;
 }
 
 /* ---- the application's side ---------------------------------------------------------------- */
@@ -185,9 +168,9 @@ static bool read_code(void *ud, char *buf, size_t size)
     case PASTE_URL:
         return a->loc[0] && fio_strlcpy(buf, a->loc, size);
     case PASTE_CODE:
-        return query_param(a->loc, "code", code, sizeof(code)) && fio_strlcpy(buf, code, size);
+        return ito_query_param(a->loc, "code", code, sizeof(code)) && fio_strlcpy(buf, code, size);
     case PASTE_FORGED: {
-        if (!query_param(a->loc, "code", code, sizeof(code)))
+        if (!ito_query_param(a->loc, "code", code, sizeof(code)))
             return false;
         int n = snprintf(buf, size, "%s?code=%s&state=ffff\n", a->redirect, code);
         return n > 0 && (size_t)n < size;

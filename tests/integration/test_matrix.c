@@ -352,18 +352,14 @@ static void req_ok(const struct account *a, const char *method, const char *path
 static void account_new(struct account *a, bool agent)
 {
     static unsigned n;
-    snprintf(a->email, sizeof(a->email), "mx%u.%d@example.test", ++n, (int)getpid());
-    struct fastio_client *anon = it_client(&fx.srv, NULL);
-    struct fastio_signup su = {a->email, "correct horse battery", "T", "U", agent};
-    struct fastio_error err;
-    assert_int_equal(fastio_user_signup(anon, &su, NULL, &err), FASTIO_OK);
-    char *tok = NULL;
-    assert_int_equal(fastio_user_signin(anon, a->email, "correct horse battery", &tok, NULL, &err),
-                     FASTIO_OK);
-    snprintf(a->token, sizeof(a->token), "%s", tok);
-    snprintf(a->authz, sizeof(a->authz), "Bearer %.160s", tok);
-    fastio_free(tok);
-    fastio_client_free(anon);
+    char email[128];
+    snprintf(email, sizeof(email), "mx%u.%d@example.test", ++n, (int)getpid());
+    struct it_user u;
+    it_user_signup(&u, &fx.srv, email, agent, 0);
+    it_user_release(&u);
+    snprintf(a->email, sizeof(a->email), "%s", u.email);
+    snprintf(a->token, sizeof(a->token), "%.159s", u.token);
+    snprintf(a->authz, sizeof(a->authz), "Bearer %.160s", a->token);
     db_text(a->id, sizeof(a->id), "SELECT id FROM users WHERE email = ?1", a->email, (const char *)NULL);
     assert_true(a->id[0] != 0);
 }
