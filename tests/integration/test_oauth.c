@@ -522,33 +522,33 @@ static void test_token_errors(void **state)
 static void test_short_ttls(void **state)
 {
     (void)state;
-    struct it_server s2;
+    struct it_fixture f2;
     const char *args[] = {"--oauth-code-ttl", "1", "--oauth-access-ttl", "1", NULL};
-    assert_int_equal(it_server_start(&s2, NULL, args), 0);
+    const struct it_fixture_opts o = {args, false};
+    assert_int_equal(it_fixture_start(&f2, &o), 0);
     char tok[128], v[64], c[64], rid[64], code[128];
-    it_new_user(&s2, tok, sizeof(tok), NULL);
+    it_new_user(&f2.srv, tok, sizeof(tok), NULL);
     new_verifier(v, c);
-    authorize_json(&s2, c, REDIRECT, rid);
-    approve_json(&s2, rid, tok, code);
+    authorize_json(&f2.srv, c, REDIRECT, rid);
+    approve_json(&f2.srv, rid, tok, code);
     sleep_ms(2100);
     json_t *j = NULL;
-    assert_int_equal(exchange(&s2, code, v, REDIRECT, &j), 400);
+    assert_int_equal(exchange(&f2.srv, code, v, REDIRECT, &j), 400);
     assert_oauth_error(j, "invalid_grant");
     assert_non_null(strstr(json_string_value(json_object_get(j, "error_description")), "expired"));
     json_decref(j);
 
     struct tokens t, t2;
-    login(&s2, tok, &t);
-    assert_int_equal(me(&s2, t.access, NULL), 200);
+    login(&f2.srv, tok, &t);
+    assert_int_equal(me(&f2.srv, t.access, NULL), 200);
     sleep_ms(2100);
-    assert_int_equal(me(&s2, t.access, NULL), 401);
-    assert_int_equal(refresh(&s2, t.refresh, &j), 200);
+    assert_int_equal(me(&f2.srv, t.access, NULL), 401);
+    assert_int_equal(refresh(&f2.srv, t.refresh, &j), 200);
     take_tokens(j, &t2);
     assert_int_equal(json_integer_value(json_object_get(j, "expires_in")), 1);
     json_decref(j);
-    assert_int_equal(me(&s2, t2.access, NULL), 200);
-    assert_int_equal(it_server_stop(&s2), 0);
-    it_server_cleanup(&s2);
+    assert_int_equal(me(&f2.srv, t2.access, NULL), 200);
+    assert_int_equal(it_fixture_stop(&f2), 0);
 }
 
 static json_t *find_session(json_t *list, const char *id)
