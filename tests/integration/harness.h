@@ -51,8 +51,20 @@ long it_raw_h(const struct it_server *s, const char *method, const char *path,
 int it_cli(const struct it_server *s, const char *token, char **out, char **err, ...);
 
 /* main() for integration test programs: like TEST_MAIN (tests/unit/testmain.h) - runs every
- * case, or the one named in argv[1] - with a group setup/teardown (e.g. one server per run). */
+ * case, or the one named in argv[1] - with a group setup/teardown (e.g. one server per run).
+ * cmocka reports a failed group teardown ("FAILED GROUP TEARDOWN") but does not count it in its
+ * result, so the teardown's result is kept here and fails the program (e.g. a server that does
+ * not shut down cleanly). */
 #define IT_MAIN(tests, setup, teardown)                                                            \
+    static int it_teardown_failed_;                                                                \
+    static int it_teardown_(void **state)                                                          \
+    {                                                                                              \
+        CMFixtureFunction td_ = (teardown);                                                        \
+        int rc_ = td_ ? td_(state) : 0;                                                            \
+        if (rc_ != 0)                                                                              \
+            it_teardown_failed_ = 1;                                                               \
+        return rc_;                                                                                \
+    }                                                                                              \
     int main(int argc, char **argv)                                                                \
     {                                                                                              \
         if (argc == 2) {                                                                           \
@@ -66,7 +78,8 @@ int it_cli(const struct it_server *s, const char *token, char **out, char **err,
             }                                                                                      \
             cmocka_set_test_filter(argv[1]);                                                       \
         }                                                                                          \
-        return cmocka_run_group_tests(tests, setup, teardown);                                     \
+        int failed_ = cmocka_run_group_tests(tests, setup, it_teardown_);                          \
+        return failed_ != 0 || it_teardown_failed_ ? 1 : 0;                                        \
     }
 
 /* ---- the shared fixture ---------------------------------------------------------------------
