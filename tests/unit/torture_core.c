@@ -11,9 +11,12 @@
  * through curl_global_init_mem(). Outstanding blocks are counted here (allocations minus frees
  * while armed), so a leak fails the test in a plain build too; the sanitizer build
  * (FASTIO_SANITIZE) checks it again with LeakSanitizer. */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -297,23 +300,55 @@ static const char *parser_oom(long n, enum fastio_status st, const struct fastio
     return NULL;
 }
 
+/* Both loops over one body. */
+static void torture_body(const struct envelope_input *in)
+{
+    struct target t = {"fio_envelope_decode", run_envelope, in, parser_oom};
+    json_error_t jerr;
+    arm(0, false); /* count, fail nothing */
+    json_decref(json_loadb(in->body, strlen(in->body), JSON_DECODE_ANY, &jerr));
+    parser_allocs = in->body[0] != '\0' ? T.calls : 0; /* "" is not parsed */
+    disarm();
+    print_message("body (%ld parser allocations): %.60s\n", parser_allocs, in->body);
+    torture(&t, false);
+    torture(&t, true);
+}
+
 static void torture_envelope_decode(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(envelopes) / sizeof(envelopes[0]); i++) {
-        struct target t = {"fio_envelope_decode", run_envelope, &envelopes[i],
-                           parser_oom};
-        json_error_t jerr;
-        arm(0, false); /* count, fail nothing */
-        json_decref(json_loadb(envelopes[i].body, strlen(envelopes[i].body), JSON_DECODE_ANY,
-                               &jerr));
-        parser_allocs = envelopes[i].body[0] != '\0' ? T.calls : 0; /* "" is not parsed */
-        disarm();
-        print_message("body %zu (%ld parser allocations): %.60s\n", i, parser_allocs,
-                      envelopes[i].body);
-        torture(&t, false);
-        torture(&t, true);
+    for (size_t i = 0; i < sizeof(envelopes) / sizeof(envelopes[0]); i++)
+        torture_body(&envelopes[i]);
+}
+
+/* A number longer than the lexer's first buffer (16 bytes), as in a byte count or an id.
+ * KNOWN DEFECT (jansson 2.14 as packaged, assertions on; akheron/jansson#362): when the buffer
+ * cannot grow, lex_save drops the byte and lex_unget_unsave's assert(c == d) aborts the
+ * process, so fio_envelope_decode() crashes the caller under memory pressure instead of
+ * returning NOMEM. The loops run in a child process: SIGABRT is reported as that defect; any
+ * other end but a clean exit fails the case. */
+static void torture_envelope_long_number(void **state)
+{
+    (void)state;
+    static const struct envelope_input in = {
+        "{\"result\":true,\"size\":12345678901234567,\"ids\":[1234567890123456,-1.25e-300]}", 200};
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        torture_body(&in);
+        fflush(NULL);
+        _exit(0);
     }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT) {
+        print_message("fio_envelope_decode: KNOWN DEFECT: jansson aborted (assert in "
+                      "lex_unget_unsave under OOM, akheron/jansson#362)\n");
+        return;
+    }
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 /* ---- the request builder -------------------------------------------------------------------- */
@@ -468,6 +503,7 @@ static void torture_countdown_works(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(torture_countdown_works),
     cmocka_unit_test(torture_envelope_decode),
+    cmocka_unit_test(torture_envelope_long_number),
     cmocka_unit_test(torture_request_query),
     cmocka_unit_test(torture_request_form),
     cmocka_unit_test(torture_request_json),
