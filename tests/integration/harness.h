@@ -108,7 +108,7 @@ struct it_user {
 #define IT_USER_WORKSPACE 1u /* also create an org (unique domain) and a workspace in it */
 
 /* Sign up a new account with a unique email on s, sign it in, make its client and read its id
- * (and with IT_USER_WORKSPACE its org and workspace). Aborts the test on failure. */
+ * (and with IT_USER_WORKSPACE its org and workspace). Fails (or aborts) the test on failure. */
 void it_user_new(struct it_user *u, const struct it_server *s, unsigned flags);
 /* The same with the given email and agent flag (password "correct horse battery"). */
 void it_user_signup(struct it_user *u, const struct it_server *s, const char *email, bool agent,
