@@ -398,8 +398,8 @@ json_t *it_ws_new(struct fastio_client *c, const char *title, const char *org, c
     return ws;
 }
 
-void it_insert_file(const struct it_server *s, const char *ws, const char *parent,
-                    const char *name, long long size, char *id)
+void it_insert_file(const struct it_server *s, const char *ws, const char *parent, const char *name,
+                    long long size, char *id)
 {
     char fid[FIO_OPAQUE_ID_SIZE], now[32], sz[32];
     assert_true(fio_opaque_id_new(FIO_ID_NODE, fid));

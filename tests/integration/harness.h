@@ -10,7 +10,7 @@
 
 struct it_server {
     pid_t pid;
-    char dir[256];       /* data directory */
+    char dir[256]; /* data directory */
     int port;
     char base[128];      /* http://127.0.0.1:PORT/current */
     char owner_key[128]; /* API key the server wrote to DIR/owner.key */
@@ -73,7 +73,7 @@ int it_cli(const struct it_server *s, const char *token, char **out, char **err,
                 if ((tests)[i_].name && strcmp((tests)[i_].name, argv[1]) == 0)                    \
                     found_ = 1;                                                                    \
             if (!found_) {                                                                         \
-                fprintf(stderr, "%s: no test case named '%s'\n", argv[0], argv[1]);               \
+                fprintf(stderr, "%s: no test case named '%s'\n", argv[0], argv[1]);                \
                 return 1;                                                                          \
             }                                                                                      \
             cmocka_set_test_filter(argv[1]);                                                       \
@@ -95,13 +95,13 @@ int it_cli(const struct it_server *s, const char *token, char **out, char **err,
 
 /* A signed-in account of a test server. */
 struct it_user {
-    char token[256];          /* Bearer token (the owner's API key for the owner) */
-    char authz[300];          /* "Bearer <token>", for it_raw */
+    char token[256]; /* Bearer token (the owner's API key for the owner) */
+    char authz[300]; /* "Bearer <token>", for it_raw */
     char email[128];
-    char id[32];              /* user id */
-    char org[32];             /* org and workspace made for it ("" when none) */
+    char id[32];  /* user id */
+    char org[32]; /* org and workspace made for it ("" when none) */
     char ws[32];
-    struct fastio_client *c;  /* a client with token; owned: it_user_release */
+    struct fastio_client *c; /* a client with token; owned: it_user_release */
 };
 
 /* it_user_new flags. */
@@ -162,7 +162,8 @@ long it_faults_set(const struct it_server *s, const char *form);
  * GET /current/test/faults/); the test fails when the switch cannot be read. */
 long long it_faults_injected(const struct it_server *s);
 
-/* ---- helpers for the org, workspace and storage suites ---------------------------------------- */
+/* ---- helpers for the org, workspace and storage suites ----------------------------------------
+ */
 
 /* A unique lowercase name usable as an org domain or workspace folder_name:
  * "<prefix>-<counter>-<pid>" (prefix: [a-z-], short). out_size >= 64. */
@@ -179,8 +180,8 @@ json_t *it_ws_new(struct fastio_client *c, const char *title, const char *org, c
 /* Only folders can be made through the API without uploading: a file row of size bytes straight
  * into the database of workspace ws, in parent (NULL = root), created by "test". Its id goes to
  * id (size >= 31, FIO_OPAQUE_ID_SIZE). The test fails unless the row is inserted. */
-void it_insert_file(const struct it_server *s, const char *ws, const char *parent,
-                    const char *name, long long size, char *id);
+void it_insert_file(const struct it_server *s, const char *ws, const char *parent, const char *name,
+                    long long size, char *id);
 
 /* Run one SQL statement directly on the running server's database (DIR/meta.db, busy timeout
  * 10 s): for set-ups no endpoint offers yet (e.g. workspace members) and to check what is

@@ -313,8 +313,8 @@ static void test_outsider(void **state)
     json_t *me = NULL;
     char authz[300], path[160], *body = NULL;
     snprintf(authz, sizeof(authz), "Bearer %s", fx.srv.owner_key);
-    assert_int_equal(it_raw(&fx.srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body),
-                     200);
+    assert_int_equal(
+        it_raw(&fx.srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body), 200);
     me = json_loads(body, 0, NULL);
     free(body);
     const char *uid = json_string_value(json_object_get(json_object_get(me, "user"), "id"));

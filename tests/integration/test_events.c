@@ -143,8 +143,9 @@ static void test_org_workspace_events(void **state)
     assert_int_equal(count_events(c, NULL, org, "workspace_deleted", ws), 1);
     assert_int_equal(fastio_org_close(c, org, dom, &err), FASTIO_OK);
     it_db(&fx.srv, "SELECT 1", (const char *)NULL);
-    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM events WHERE event = 'org_closed' AND "
-                                 "org_id = ?1",
+    assert_int_equal(it_db(&fx.srv,
+                           "SELECT COUNT(*) FROM events WHERE event = 'org_closed' AND "
+                           "org_id = ?1",
                            org, (const char *)NULL),
                      1);
     fastio_client_free(c);

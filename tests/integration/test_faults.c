@@ -18,7 +18,6 @@
 #include "it_oauth.h"
 #include "timeutil.h"
 
-
 static struct it_fixture fx;
 
 static int start_with(const char *const *args)
@@ -82,7 +81,8 @@ static long me(long *code, char **hdrs)
 {
     char authz[200], *body = NULL;
     snprintf(authz, sizeof(authz), "Bearer %s", fx.srv.owner_key);
-    long st = it_raw_h(&fx.srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body, hdrs);
+    long st =
+        it_raw_h(&fx.srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body, hdrs);
     if (code) {
         json_decref(it_error_body(body, code));
     }
@@ -96,12 +96,13 @@ static void test_faults_refused_without_flag(void **state)
     char *body = NULL;
     long code;
     static const char b[] = "rate_503=100";
-    assert_int_equal(it_raw(&fx.srv, "POST", "/current/test/faults/", FORM, b, strlen(b), NULL, &body),
-                     404);
+    assert_int_equal(
+        it_raw(&fx.srv, "POST", "/current/test/faults/", FORM, b, strlen(b), NULL, &body), 404);
     json_decref(it_error_body(body, &code));
     assert_int_equal(code, 9992);
     free(body);
-    assert_int_equal(it_raw(&fx.srv, "GET", "/current/test/faults/", NULL, NULL, 0, NULL, NULL), 404);
+    assert_int_equal(it_raw(&fx.srv, "GET", "/current/test/faults/", NULL, NULL, 0, NULL, NULL),
+                     404);
     assert_int_equal(me(NULL, NULL), 200);
 }
 

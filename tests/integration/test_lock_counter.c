@@ -35,7 +35,7 @@
 #define ROUNDS 50
 
 static const char *const server_args[] = {"--lock-time-scale", "60", "--kdf-iterations", "1000",
-   NULL};
+                                          NULL};
 static const struct it_fixture_opts fx_opts = {server_args, false};
 static struct it_fixture fx;
 
@@ -293,8 +293,8 @@ static void test_upload_locked(void **state)
         assert_int_equal(http, 200);
         free(out);
         snprintf(cpath, sizeof(cpath), "/current/upload/%s/complete/", sid);
-        http = it_raw(&fx.srv, "POST", cpath, "application/x-www-form-urlencoded", "", 0, authz,
-                      &out);
+        http =
+            it_raw(&fx.srv, "POST", cpath, "application/x-www-form-urlencoded", "", 0, authz, &out);
         assert_int_equal(http, 409);
         assert_non_null(strstr(out, "1660"));
         free(out);

@@ -314,13 +314,17 @@ static void test_lock_writes(void **state)
     assert_conflict(fastio_storage_purge(b, ws, file, &err), &err);
     assert_int_equal(write_call(a, FASTIO_EP_STORAGE_PURGE, ws, file, NULL, NULL, tok, &err),
                      FASTIO_OK);
-    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM locks WHERE node_id = ?1", file, (const char *)NULL), 0);
+    assert_int_equal(
+        it_db(&fx.srv, "SELECT COUNT(*) FROM locks WHERE node_id = ?1", file, (const char *)NULL),
+        0);
     /* unlocked nodes are unaffected, also with a live token of another lock */
     assert_int_equal(fastio_storage_delete(b, ws, dir, &err), FASTIO_OK);
     assert_int_equal(write_call(b, FASTIO_EP_STORAGE_UPDATE, ws, other, "name", "z.txt", tok2, &err),
                      FASTIO_OK);
     /* the token hash, never the token, is stored */
-    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM locks WHERE token_hash = ?1", tok2, (const char *)NULL), 0);
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM locks WHERE token_hash = ?1", tok2,
+                           (const char *)NULL),
+                     0);
     assert_int_equal(fastio_lock_release(b, ws, other_tok_file, tok2, &err), FASTIO_OK);
     fastio_free(tok);
     fastio_free(tok2);

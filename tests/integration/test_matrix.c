@@ -360,7 +360,8 @@ static void account_new(struct account *a, bool agent)
     snprintf(a->email, sizeof(a->email), "%s", u.email);
     snprintf(a->token, sizeof(a->token), "%.159s", u.token);
     snprintf(a->authz, sizeof(a->authz), "Bearer %.160s", a->token);
-    db_text(a->id, sizeof(a->id), "SELECT id FROM users WHERE email = ?1", a->email, (const char *)NULL);
+    db_text(a->id, sizeof(a->id), "SELECT id FROM users WHERE email = ?1", a->email,
+            (const char *)NULL);
     assert_true(a->id[0] != 0);
 }
 
@@ -393,8 +394,8 @@ static void new_invite(const char *what, const char *where, const char *eid, cha
     it_unique_name("mxinv", u, sizeof(u));
     snprintf(email, sizeof(email), "%s@example.test", u);
     add_member(what, where, email, strcmp(what, "org") == 0 ? "member" : "guest");
-    db_text(id, size, "SELECT id FROM invitations WHERE entity_id = ?1 AND email = ?2", eid,
-            email, (const char *)NULL);
+    db_text(id, size, "SELECT id FROM invitations WHERE entity_id = ?1 AND email = ?2", eid, email,
+            (const char *)NULL);
     assert_true(id[0] != 0);
 }
 
@@ -412,7 +413,8 @@ static void new_token(char *id, size_t size)
 static void new_key(char *id, size_t size)
 {
     req_ok(&mx.who[0], "POST", "/user/auth/key/", "memo=matrix");
-    db_text(id, size, "SELECT id FROM api_keys WHERE user_id = ?1 ORDER BY created DESC, rowid DESC",
+    db_text(id, size,
+            "SELECT id FROM api_keys WHERE user_id = ?1 ORDER BY created DESC, rowid DESC",
             mx.who[0].id, (const char *)NULL);
     assert_true(id[0] != 0);
 }
@@ -436,8 +438,10 @@ static void fixture_make(void)
     it_unique_name("mxorg", f->domain, sizeof(f->domain));
     snprintf(body, sizeof(body), "domain=%.63s&name=Secret%%20Org%%20%.63s", f->domain, f->domain);
     req_ok(o, "POST", "/org/create/", body);
-    db_text(f->org, sizeof(f->org), "SELECT id FROM orgs WHERE domain = ?1", f->domain, (const char *)NULL);
-    db_text(f->org_name, sizeof(f->org_name), "SELECT name FROM orgs WHERE id = ?1", f->org, (const char *)NULL);
+    db_text(f->org, sizeof(f->org), "SELECT id FROM orgs WHERE domain = ?1", f->domain,
+            (const char *)NULL);
+    db_text(f->org_name, sizeof(f->org_name), "SELECT name FROM orgs WHERE id = ?1", f->org,
+            (const char *)NULL);
     it_unique_name("mxws", f->folder_name, sizeof(f->folder_name));
     snprintf(f->ws_name, sizeof(f->ws_name), "Hidden %.50s", f->folder_name);
     snprintf(body, sizeof(body), "name=Hidden%%20%.63s&folder_name=%.63s&perm_join=Member%%20or%%20above&perm_member_manage=Admin%%20or%%20above&intelligence=false", f->folder_name,
@@ -472,8 +476,8 @@ static void fixture_make(void)
     new_token(f->token, sizeof(f->token));
     new_upload(f->upload);
     char *cout = NULL; /* one chunk received, so the owner's chunk delete has something to delete */
-    long cst = itu_chunk(&fx.srv, o->token, f->upload, 1, (const unsigned char *)"helloworld", 10, NULL,
-                         &cout);
+    long cst = itu_chunk(&fx.srv, o->token, f->upload, 1, (const unsigned char *)"helloworld", 10,
+                         NULL, &cout);
     if (cst != 200)
         fprintf(stderr, "setup chunk: %ld %s\n", cst, cout ? cout : "");
     free(cout);
@@ -492,7 +496,8 @@ static void fixture_make(void)
     it_unique_name("mxout", xd, sizeof(xd));
     snprintf(body, sizeof(body), "domain=%.63s", xd);
     req_ok(x, "POST", "/org/create/", body);
-    db_text(f->x_org, sizeof(f->x_org), "SELECT id FROM orgs WHERE domain = ?1", xd, (const char *)NULL);
+    db_text(f->x_org, sizeof(f->x_org), "SELECT id FROM orgs WHERE domain = ?1", xd,
+            (const char *)NULL);
     snprintf(path, sizeof(path), "/org/%.31s/create/workspace/", f->x_org);
     snprintf(body, sizeof(body), "name=Mine&folder_name=%.63s-w&perm_join=Member%%20or%%20above&perm_member_manage=Admin%%20or%%20above&intelligence=false", xd);
     req_ok(x, "POST", path, body);
@@ -618,8 +623,8 @@ static void build_path(const struct mrow *m, bool alias, const char *tgt, char *
                     (strncmp(m->pattern, "/org/", 5) == 0 || (m->opts & O_ENT_ORG)));
         bool ws = !org && (strcmp(name, "ws") == 0 || strcmp(name, "wsid") == 0 ||
                            strcmp(name, "entity") == 0);
-        const char *v = org     ? (alias ? mx.domain : mx.org)
-                        : ws    ? (alias ? mx.folder_name : mx.ws)
+        const char *v = org                          ? (alias ? mx.domain : mx.org)
+                        : ws                         ? (alias ? mx.folder_name : mx.ws)
                         : strcmp(name, "state") == 0 ? "pending"
                                                      : tgt;
         len += (size_t)snprintf(out + len, size - len, "%s", v);
@@ -639,10 +644,11 @@ static bool has_alias(const struct mrow *m)
 /* A name or id of the target appears in body although the caller did not send it. */
 static const char *leak(const char *body, const char *path, const char *sent)
 {
-    const char *secrets[] = {mx.org, mx.domain, mx.org_name, mx.ws, mx.folder_name, mx.ws_name,
-                             mx.folder, mx.folder_nm, mx.file, mx.file_nm, mx.who[0].id,
-                             mx.who[0].email, mx.org_inv, mx.ws_inv, mx.token, mx.upload,
-                             mx.key, mx.event, mx.victim.id, mx.victim.email};
+    const char *secrets[] = {mx.org,         mx.domain,  mx.org_name,  mx.ws,
+                             mx.folder_name, mx.ws_name, mx.folder,    mx.folder_nm,
+                             mx.file,        mx.file_nm, mx.who[0].id, mx.who[0].email,
+                             mx.org_inv,     mx.ws_inv,  mx.token,     mx.upload,
+                             mx.key,         mx.event,   mx.victim.id, mx.victim.email};
     for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
         if (secrets[i][0] && strstr(body, secrets[i]) && !strstr(path, secrets[i]) &&
             !(sent && strstr(sent, secrets[i])))

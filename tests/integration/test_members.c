@@ -395,8 +395,9 @@ static void test_outsider_copied_ids(void **state)
     snprintf(ev_id, sizeof(ev_id), "%s",
              json_string_value(json_object_get(json_array_get(events, 0), "id")));
     json_decref(events);
-    long long before = it_db(&fx.srv, "SELECT COUNT(*) FROM invitations", (const char *)NULL) * 1000 +
-                       it_db(&fx.srv, "SELECT COUNT(*) FROM workspace_members", (const char *)NULL);
+    long long before =
+        it_db(&fx.srv, "SELECT COUNT(*) FROM invitations", (const char *)NULL) * 1000 +
+        it_db(&fx.srv, "SELECT COUNT(*) FROM workspace_members", (const char *)NULL);
 
     struct {
         enum fastio_endpoint ep;
@@ -450,8 +451,9 @@ static void test_outsider_copied_ids(void **state)
     free(text);
     json_decref(mine);
     /* Nothing changed. */
-    long long after = it_db(&fx.srv, "SELECT COUNT(*) FROM invitations", (const char *)NULL) * 1000 +
-                      it_db(&fx.srv, "SELECT COUNT(*) FROM workspace_members", (const char *)NULL);
+    long long after =
+        it_db(&fx.srv, "SELECT COUNT(*) FROM invitations", (const char *)NULL) * 1000 +
+        it_db(&fx.srv, "SELECT COUNT(*) FROM workspace_members", (const char *)NULL);
     assert_int_equal(before, after);
     json_t *tl = NULL;
     CALL_OK(owner.c, FASTIO_EP_ORG_TRANSFER_TOKEN_LIST, org, NULL, NULL, NULL, NULL, NULL, &tl);

@@ -273,9 +273,9 @@ static void test_browser_login(void **state)
     char *e = ito_enc(email);
     snprintf(body, sizeof(body), "auth_request_id=%s&email=%s&password=wrong-one&consent=approve",
              rid, e);
-    assert_int_equal(it_raw(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
-                            NULL, &html),
-                     401);
+    assert_int_equal(
+        it_raw(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body), NULL, &html),
+        401);
     assert_non_null(strstr(html, "Wrong email or password"));
     free(html);
 
@@ -285,8 +285,8 @@ static void test_browser_login(void **state)
     free(pw);
     free(e);
     hdrs = NULL;
-    assert_int_equal(it_raw_h(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
-                              NULL, NULL, &hdrs),
+    assert_int_equal(it_raw_h(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body,
+                              strlen(body), NULL, NULL, &hdrs),
                      302);
     char loc[1024];
     assert_true(ito_header(hdrs, "Location", loc, sizeof(loc)));
@@ -298,9 +298,9 @@ static void test_browser_login(void **state)
     assert_string_equal(st, "xyz&<1");
 
     /* The request is single-use. */
-    assert_int_equal(it_raw(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
-                            NULL, NULL),
-                     404);
+    assert_int_equal(
+        it_raw(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body), NULL, NULL),
+        404);
 
     /* Loopback redirect: only the port may differ at the token endpoint. */
     json_t *j = NULL;
@@ -321,8 +321,8 @@ static void test_deny_redirects_with_error(void **state)
     authorize_json(&fx.srv, c, REDIRECT, rid);
     char body[256], *hdrs = NULL, loc[1024], val[64];
     snprintf(body, sizeof(body), "auth_request_id=%s&consent=deny", rid);
-    assert_int_equal(it_raw_h(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
-                              NULL, NULL, &hdrs),
+    assert_int_equal(it_raw_h(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body,
+                              strlen(body), NULL, NULL, &hdrs),
                      302);
     assert_true(ito_header(hdrs, "Location", loc, sizeof(loc)));
     free(hdrs);
@@ -411,12 +411,13 @@ static void test_plain_method_refused(void **state)
     }
     /* The HTML flow answers a page, never a redirect, for a bad request. */
     char *html = NULL, *hdrs = NULL, loc[64];
-    assert_int_equal(it_raw_h(&fx.srv, "GET",
-                              "/current/oauth/authorize/?client_id=x&response_type=code&"
-                              "redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&code_challenge=" RFC_CHALLENGE
-                              "&code_challenge_method=plain",
-                              NULL, NULL, 0, NULL, &html, &hdrs),
-                     400);
+    assert_int_equal(
+        it_raw_h(&fx.srv, "GET",
+                 "/current/oauth/authorize/?client_id=x&response_type=code&"
+                 "redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&code_challenge=" RFC_CHALLENGE
+                 "&code_challenge_method=plain",
+                 NULL, NULL, 0, NULL, &html, &hdrs),
+        400);
     assert_false(ito_header(hdrs, "Location", loc, sizeof(loc)));
     assert_non_null(strstr(html, "plain is not supported"));
     free(html);
@@ -500,11 +501,12 @@ static void test_token_errors(void **state)
     assert_int_equal(post_form(&fx.srv, "/current/oauth/token/", "code=x", NULL, &j, NULL), 400);
     assert_oauth_error(j, "invalid_request");
     json_decref(j);
-    assert_int_equal(post_form(&fx.srv, "/current/oauth/token/",
-                               "grant_type=authorization_code&code=fio_c_nope&code_verifier="
-                               RFC_VERIFIER "&client_id=x&redirect_uri=http%3A%2F%2F127.0.0.1%2F",
-                               NULL, &j, NULL),
-                     400);
+    assert_int_equal(
+        post_form(&fx.srv, "/current/oauth/token/",
+                  "grant_type=authorization_code&code=fio_c_nope&code_verifier=" RFC_VERIFIER
+                  "&client_id=x&redirect_uri=http%3A%2F%2F127.0.0.1%2F",
+                  NULL, &j, NULL),
+        400);
     assert_oauth_error(j, "invalid_grant");
     json_decref(j);
     assert_int_equal(refresh(&fx.srv, "fio_r_unknown", &j), 400);
@@ -661,8 +663,8 @@ static void test_revoke_endpoint(void **state)
     json_decref(j);
     /* Unknown or already revoked: still 200 (RFC 7009); missing: 400. */
     assert_int_equal(post_form(&fx.srv, "/current/oauth/revoke/", body, NULL, NULL, NULL), 200);
-    assert_int_equal(post_form(&fx.srv, "/current/oauth/revoke/", "token=nonsense", NULL, NULL, NULL),
-                     200);
+    assert_int_equal(
+        post_form(&fx.srv, "/current/oauth/revoke/", "token=nonsense", NULL, NULL, NULL), 200);
     assert_int_equal(post_form(&fx.srv, "/current/oauth/revoke/", "x=1", NULL, &j, NULL), 400);
     assert_oauth_error(j, "invalid_request");
     json_decref(j);
@@ -675,8 +677,8 @@ static void test_well_known(void **state)
     snprintf(issuer, sizeof(issuer), "http://127.0.0.1:%d", fx.srv.port);
     json_t *j = NULL;
     char *out = NULL, *hdrs = NULL, val[128];
-    assert_int_equal(it_raw_h(&fx.srv, "GET", "/.well-known/oauth-authorization-server/", NULL, NULL,
-                              0, NULL, &out, &hdrs),
+    assert_int_equal(it_raw_h(&fx.srv, "GET", "/.well-known/oauth-authorization-server/", NULL,
+                              NULL, 0, NULL, &out, &hdrs),
                      200);
     assert_true(ito_header(hdrs, "x-ve-limit-avail", val, sizeof(val)));
     assert_true(ito_header(hdrs, "Content-Type", val, sizeof(val)));
@@ -722,20 +724,20 @@ static void test_well_known(void **state)
         json_string_value(json_array_get(json_object_get(j, "authorization_servers"), 0)), issuer);
     json_decref(j);
     /* RFC 8414 spells the path without a trailing slash: both work. */
-    assert_int_equal(get_json(&fx.srv, "GET", "/.well-known/oauth-authorization-server", NULL, NULL),
-                     200);
+    assert_int_equal(
+        get_json(&fx.srv, "GET", "/.well-known/oauth-authorization-server", NULL, NULL), 200);
     /* Only at the root, and nothing else there. */
     char *body = NULL;
     long code;
-    assert_int_equal(it_raw(&fx.srv, "GET", "/current/.well-known/oauth-authorization-server/", NULL,
-                            NULL, 0, NULL, &body),
+    assert_int_equal(it_raw(&fx.srv, "GET", "/current/.well-known/oauth-authorization-server/",
+                            NULL, NULL, 0, NULL, &body),
                      404);
     json_decref(it_error_body(body, &code));
     assert_int_equal(code, 9992);
     free(body);
     assert_int_equal(get_json(&fx.srv, "GET", "/.well-known/other/", NULL, NULL), 404);
-    assert_int_equal(get_json(&fx.srv, "POST", "/.well-known/oauth-authorization-server/", NULL, NULL),
-                     405);
+    assert_int_equal(
+        get_json(&fx.srv, "POST", "/.well-known/oauth-authorization-server/", NULL, NULL), 405);
 }
 
 static const struct CMUnitTest tests[] = {

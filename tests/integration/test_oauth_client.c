@@ -25,7 +25,6 @@
 #include "harness.h"
 #include "it_oauth.h"
 
-
 static const char *const server_args[] = {"--oauth-access-ttl", "1", "--enable-test-faults", NULL};
 static const struct it_fixture_opts fx_opts = {server_args, false};
 static struct it_fixture fx;
@@ -78,8 +77,8 @@ static void pkce_login(const char *email, struct fastio_oauth_tokens *tok)
     free(e);
     free(pw);
     char *hdrs = NULL;
-    assert_int_equal(it_raw_h(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
-                              NULL, NULL, &hdrs),
+    assert_int_equal(it_raw_h(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body,
+                              strlen(body), NULL, NULL, &hdrs),
                      302);
     char loc[1024], code[256], st[64];
     assert_true(ito_header(hdrs, "Location", loc, sizeof(loc)));

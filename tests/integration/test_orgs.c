@@ -453,12 +453,14 @@ static void test_update_each_field_kind(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         print_message("%s = '%s'\n", bad[i][0], bad[i][1]);
-        assert_int_equal(update(c, id, &org, &err, bad[i][0], bad[i][1], (const char *)NULL), FASTIO_INVALID);
+        assert_int_equal(update(c, id, &org, &err, bad[i][0], bad[i][1], (const char *)NULL),
+                         FASTIO_INVALID);
         assert_int_equal(err.api_code, 1605);
     }
     /* one bad field spoils the whole update */
-    assert_int_equal(update(c, id, &org, &err, "name", "Would Change", "homepage", "nope", (const char *)NULL),
-                     FASTIO_INVALID);
+    assert_int_equal(
+        update(c, id, &org, &err, "name", "Would Change", "homepage", "nope", (const char *)NULL),
+        FASTIO_INVALID);
     assert_int_equal(fastio_org_details(c, id, &org, &err), FASTIO_OK);
     assert_string_equal(jstr(org, "name"), "New Name");
     assert_string_equal(jstr(org, "homepage"), "https://example.com/x");
@@ -475,10 +477,13 @@ static void test_update_each_field_kind(void **state)
     json_decref(org);
     assert_int_equal(fastio_org_details(c, domain, &org, &err), FASTIO_NOT_FOUND);
     json_decref(org_new(c, taken));
-    assert_int_equal(update(c, id, &org, &err, "domain", taken, (const char *)NULL), FASTIO_CONFLICT);
+    assert_int_equal(update(c, id, &org, &err, "domain", taken, (const char *)NULL),
+                     FASTIO_CONFLICT);
     assert_int_equal(err.api_code, 1660);
     /* the same domain again is not a conflict with itself */
-    assert_int_equal(update(c, id, &org, &err, "domain", nd, "industry", "Again", (const char *)NULL), FASTIO_OK);
+    assert_int_equal(
+        update(c, id, &org, &err, "domain", nd, "industry", "Again", (const char *)NULL),
+        FASTIO_OK);
     json_decref(org);
     fastio_client_free(c);
 }
@@ -500,8 +505,8 @@ static void test_update_null_clears(void **state)
                      FASTIO_OK);
     json_decref(org);
     assert_int_equal(update(c, id, &org, &err, "description", "null", "industry", "", "homepage",
-                            "null", "perm_member_manage", "null", "accent_color", "null",
-                            "twitter", "", "name", "null", (const char *)NULL),
+                            "null", "perm_member_manage", "null", "accent_color", "null", "twitter",
+                            "", "name", "null", (const char *)NULL),
                      FASTIO_OK);
     assert_string_equal(jstr(org, "description"), "");
     assert_string_equal(jstr(org, "industry"), "");
@@ -514,11 +519,13 @@ static void test_update_null_clears(void **state)
     /* name cleared together with a new domain takes the new domain */
     char nd[64];
     it_unique_name("cleared", nd, sizeof(nd));
-    assert_int_equal(update(c, id, &org, &err, "name", "null", "domain", nd, (const char *)NULL), FASTIO_OK);
+    assert_int_equal(update(c, id, &org, &err, "name", "null", "domain", nd, (const char *)NULL),
+                     FASTIO_OK);
     assert_string_equal(jstr(org, "name"), nd);
     json_decref(org);
     /* the domain cannot be cleared */
-    assert_int_equal(update(c, id, &org, &err, "domain", "null", (const char *)NULL), FASTIO_INVALID);
+    assert_int_equal(update(c, id, &org, &err, "domain", "null", (const char *)NULL),
+                     FASTIO_INVALID);
     assert_int_equal(update(c, id, &org, &err, "domain", "", (const char *)NULL), FASTIO_INVALID);
     assert_int_equal(fastio_org_details(c, id, &org, &err), FASTIO_OK);
     assert_string_equal(jstr(org, "domain"), nd);
@@ -558,12 +565,14 @@ static void test_update_ignores_unknown_and_mass_assignment(void **state)
     assert_int_equal(fastio_org_details(other, id, &org, &err), FASTIO_FORBIDDEN);
 
     /* no known field at all */
-    assert_int_equal(update(c, id, &org, &err, "owner_id", other_id, "bogus", "x", (const char *)NULL),
-                     FASTIO_INVALID);
+    assert_int_equal(
+        update(c, id, &org, &err, "owner_id", other_id, "bogus", "x", (const char *)NULL),
+        FASTIO_INVALID);
     assert_int_equal(err.api_code, 1605);
     assert_int_equal(update(c, id, &org, &err, (const char *)NULL), FASTIO_INVALID);
     /* a non-member cannot update */
-    assert_int_equal(update(other, id, &org, &err, "name", "Hijacked", (const char *)NULL), FASTIO_FORBIDDEN);
+    assert_int_equal(update(other, id, &org, &err, "name", "Hijacked", (const char *)NULL),
+                     FASTIO_FORBIDDEN);
     assert_int_equal(err.api_code, 1670);
     assert_int_equal(fastio_org_details(c, id, &org, &err), FASTIO_OK);
     assert_string_equal(jstr(org, "name"), "Still Mine");
@@ -601,8 +610,9 @@ static void test_close(void **state)
                            "VALUES (?1, ?2, 'admin', 0)",
                            org_id, bid, (const char *)NULL),
                      0);
-    assert_int_equal(update(b, org_id, &org, &err, "industry", "Admins may update", (const char *)NULL),
-                     FASTIO_OK);
+    assert_int_equal(
+        update(b, org_id, &org, &err, "industry", "Admins may update", (const char *)NULL),
+        FASTIO_OK);
     json_decref(org);
     assert_int_equal(fastio_org_close(b, org_id, domain, &err), FASTIO_FORBIDDEN);
     assert_int_equal(err.api_code, 1680);

@@ -48,8 +48,8 @@ static void test_envelope_shape(void **state)
 {
     (void)state;
     char *body = NULL, *hdr = NULL;
-    assert_int_equal(
-        it_raw_h(&fx.srv, "GET", "/current/ping/", NULL, NULL, 0, NULL, &body, &hdr), 200);
+    assert_int_equal(it_raw_h(&fx.srv, "GET", "/current/ping/", NULL, NULL, 0, NULL, &body, &hdr),
+                     200);
     json_t *j = json_loads(body, 0, NULL);
     assert_true(json_is_true(json_object_get(j, "result")));
     assert_string_equal(json_string_value(json_object_get(j, "current_api_version")), "1.0");
@@ -62,8 +62,8 @@ static void test_envelope_shape(void **state)
     assert_non_null(strcasestr(hdr, "content-type: application/json"));
     free(body);
     free(hdr);
-    assert_int_equal(
-        it_raw_h(&fx.srv, "GET", "/current/nope/", NULL, NULL, 0, NULL, &body, &hdr), 404);
+    assert_int_equal(it_raw_h(&fx.srv, "GET", "/current/nope/", NULL, NULL, 0, NULL, &body, &hdr),
+                     404);
     assert_non_null(strcasestr(hdr, "x-ve-limit-expires:"));
     free(body);
     free(hdr);
@@ -161,9 +161,9 @@ static void test_malformed_bodies(void **state)
                      400);
     assert_int_equal(error_code(body), 1605);
     free(body);
-    assert_int_equal(it_raw(&fx.srv, "POST", "/current/org/create/", "text/plain", "domain=x", 8,
-                            auth, &body),
-                     415);
+    assert_int_equal(
+        it_raw(&fx.srv, "POST", "/current/org/create/", "text/plain", "domain=x", 8, auth, &body),
+        415);
     free(body);
     /* JSON bodies are accepted as parameters too (api §1.2). */
     assert_int_equal(it_raw(&fx.srv, "POST", "/current/org/create/", "application/json",

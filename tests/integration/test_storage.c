@@ -128,8 +128,8 @@ static void test_createfolder_name_validation(void **state)
     }
     /* no name at all */
     char *body = NULL;
-    assert_int_equal(it_raw(&fx.srv, "POST", path, "application/x-www-form-urlencoded", "force=true",
-                            10, authz, &body),
+    assert_int_equal(it_raw(&fx.srv, "POST", path, "application/x-www-form-urlencoded",
+                            "force=true", 10, authz, &body),
                      400);
     json_t *j = it_error_body(body, NULL);
     assert_string_equal(it_error_param(j, 0, "name"), "name");

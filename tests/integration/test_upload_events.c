@@ -103,8 +103,8 @@ static void my_user_id(char out[64])
 {
     char authz[300], *body = NULL;
     snprintf(authz, sizeof(authz), "Bearer %s", fx.srv.owner_key);
-    assert_int_equal(it_raw(&fx.srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body),
-                     200);
+    assert_int_equal(
+        it_raw(&fx.srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body), 200);
     json_t *me = itu_json(body);
     free(body);
     snprintf(out, 64, "%s",
@@ -119,7 +119,8 @@ static void put_single(const char *ws, const char *name, const char *data, char 
 {
     char *out = NULL;
     const char *f[] = {"name", name, "instance_id", ws, "folder_id", "root", NULL};
-    long st = itu_multipart(&fx.srv, fx.srv.owner_key, "/current/upload/", f, data, strlen(data), &out);
+    long st =
+        itu_multipart(&fx.srv, fx.srv.owner_key, "/current/upload/", f, data, strlen(data), &out);
     if (st != 200)
         fprintf(stderr, "upload %s: %ld %s\n", name, st, out);
     assert_int_equal(st, 200);
@@ -177,7 +178,8 @@ static void test_single_update_restore(void **state)
     /* restore-version of the first version */
     char path[512], *out = NULL, old[64] = "";
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/versions/", ws, node);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     json_t *j = itu_json(out);
     free(out);
     json_t *vs = json_object_get(j, "versions");
@@ -220,7 +222,8 @@ static void test_chunked(void **state)
     ucur = cursor_now(c, uid);
     char path[256], *out = NULL;
     snprintf(path, sizeof(path), "/current/upload/%s/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL),
+                     200);
     free(out);
     assert_true(wakes_with(c, uid, ucur, key));
     fastio_free(ucur);
@@ -228,7 +231,8 @@ static void test_chunked(void **state)
     /* a chunked upload (3 chunks of 1 KiB): the event, storage:{node} */
     size_t len = 3000;
     unsigned char *data = itu_bytes(len, 7);
-    const char *node = itu_upload_chunked(&fx.srv, fx.srv.owner_key, ws, "big.bin", data, len, 1024);
+    const char *node =
+        itu_upload_chunked(&fx.srv, fx.srv.owner_key, ws, "big.bin", data, len, 1024);
     free(data);
     assert_non_null(node);
     char nid[64];

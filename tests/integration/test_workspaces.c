@@ -120,7 +120,8 @@ static void test_create_ok(void **state)
         json_decref(ws);
         assert_int_equal(call1(c, FASTIO_EP_WORKSPACE_CREATE, org, &ws, &err, "name", "B",
                                "folder_name", f2, "perm_join", "Only Org Owners",
-                               "perm_member_manage", "Admin or above", "intelligence", no[i], (const char *)NULL),
+                               "perm_member_manage", "Admin or above", "intelligence", no[i],
+                               (const char *)NULL),
                          FASTIO_OK);
         assert_true(
             json_is_false(json_object_get(json_object_get(ws, "workspace"), "intelligence")));
@@ -158,8 +159,8 @@ static void test_create_missing_fields(void **state)
             }
             char *resp = NULL;
             print_message("missing %s (%s): %s\n", fields[f], forms[k] ? forms[k] : "absent", body);
-            assert_int_equal(it_raw(&fx.srv, "POST", path, "application/x-www-form-urlencoded", body,
-                                    len, authz, &resp),
+            assert_int_equal(it_raw(&fx.srv, "POST", path, "application/x-www-form-urlencoded",
+                                    body, len, authz, &resp),
                              400);
             long code;
             json_t *j = it_error_body(resp, &code);
@@ -201,8 +202,8 @@ static void test_create_missing_fields(void **state)
     json_decref(list);
     const char *ok = "name=Raw&folder_name=raw-ws-one&perm_join=Member%20or%20above&"
                      "perm_member_manage=Admin%20or%20above&intelligence=false";
-    assert_int_equal(it_raw(&fx.srv, "POST", path, "application/x-www-form-urlencoded", ok, strlen(ok),
-                            authz, &resp),
+    assert_int_equal(it_raw(&fx.srv, "POST", path, "application/x-www-form-urlencoded", ok,
+                            strlen(ok), authz, &resp),
                      200);
     free(resp);
     fastio_client_free(c);
@@ -604,7 +605,8 @@ static void test_delete(void **state)
                      FASTIO_OK);
     assert_int_equal(fastio_storage_delete(c, id, jstr(n, "id"), &err), FASTIO_OK);
     json_decref(n);
-    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", id, (const char *)NULL),
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", id,
+                           (const char *)NULL),
                      3);
 
     assert_int_equal(fastio_workspace_delete(c, id, "wrong", &err), FASTIO_INVALID);
@@ -627,9 +629,11 @@ static void test_delete(void **state)
     assert_int_equal(fastio_storage_details(c, id, top, &n, &err), FASTIO_NOT_FOUND);
     assert_int_equal(fastio_workspace_delete(c, id, id, &err), FASTIO_NOT_FOUND);
     /* its nodes are gone from the database, trashed ones included */
-    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", id, (const char *)NULL),
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", id,
+                           (const char *)NULL),
                      0);
-    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE id = ?1", top, (const char *)NULL), 0);
+    assert_int_equal(
+        it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE id = ?1", top, (const char *)NULL), 0);
     /* the lists no longer show it; the other workspace is untouched */
     json_t *list = NULL;
     assert_int_equal(fastio_workspace_list(c, NULL, &list, &err), FASTIO_OK);

@@ -156,8 +156,8 @@ static int install_allocators(void **state)
 {
     (void)state;
     json_set_alloc_funcs(lib_malloc, lib_free);
-    return curl_global_init_mem(CURL_GLOBAL_DEFAULT, lib_malloc, lib_free, lib_realloc,
-                                lib_strdup, lib_calloc) == CURLE_OK
+    return curl_global_init_mem(CURL_GLOBAL_DEFAULT, lib_malloc, lib_free, lib_realloc, lib_strdup,
+                                lib_calloc) == CURLE_OK
                ? 0
                : -1;
 }
@@ -213,9 +213,8 @@ static long torture(const struct target *t, bool sticky)
             (st != FASTIO_NOMEM && (got == NULL || strcmp(got, want) != 0))) {
             print_error("%s (%s): allocation %ld of %ld failed -> %s (%s), want %s or NOMEM; "
                         "%ld block(s) left; output '%s', want '%s'\n",
-                        t->name, sticky ? "from then on" : "once", n, calls,
-                        fastio_status_name(st), err.message, fastio_status_name(want_st), live,
-                        got ? got : "(none)", want);
+                        t->name, sticky ? "from then on" : "once", n, calls, fastio_status_name(st),
+                        err.message, fastio_status_name(want_st), live, got ? got : "(none)", want);
             fail();
         }
         free(got);
@@ -238,8 +237,7 @@ struct envelope_input {
 
 /* Decode, then describe the outcome as "<status>|<code>|<message>|<normalised JSON>" (owned by
  * the caller; NULL only when the description itself cannot be made). */
-static enum fastio_status run_envelope(const void *input, char **summary,
-                                       struct fastio_error *err)
+static enum fastio_status run_envelope(const void *input, char **summary, struct fastio_error *err)
 {
     const struct envelope_input *in = input;
     json_t *out = NULL;
@@ -417,7 +415,7 @@ static enum fastio_status run_request(const void *input, char **summary, struct 
  * instead of FASTIO_NOMEM. (The parameters here are valid UTF-8, so INVALID can only come from
  * an allocation failure.) */
 static const char *json_oom_as_invalid(long n, enum fastio_status st,
-                                      const struct fastio_error *err)
+                                       const struct fastio_error *err)
 {
     (void)n;
     if (st == FASTIO_INVALID && strstr(err->message, "not valid UTF-8") != NULL)
@@ -501,12 +499,9 @@ static void torture_countdown_works(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(torture_countdown_works),
-    cmocka_unit_test(torture_envelope_decode),
-    cmocka_unit_test(torture_envelope_long_number),
-    cmocka_unit_test(torture_request_query),
-    cmocka_unit_test(torture_request_form),
-    cmocka_unit_test(torture_request_json),
+    cmocka_unit_test(torture_countdown_works),      cmocka_unit_test(torture_envelope_decode),
+    cmocka_unit_test(torture_envelope_long_number), cmocka_unit_test(torture_request_query),
+    cmocka_unit_test(torture_request_form),         cmocka_unit_test(torture_request_json),
     cmocka_unit_test(torture_request_basic),
 };
 
