@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "id.h"
 #include "timeutil.h"
 
 static void die(const char *what)
@@ -397,6 +398,23 @@ json_t *it_ws_new(struct fastio_client *c, const char *title, const char *org, c
     return ws;
 }
 
+void it_insert_file(const struct it_server *s, const char *ws, const char *parent, const char *name,
+                    long long size, char *id)
+{
+    char fid[FIO_OPAQUE_ID_SIZE], now[32], sz[32];
+    assert_true(fio_opaque_id_new(FIO_ID_NODE, fid));
+    snprintf(now, sizeof(now), "%lld", (long long)fio_wall_us());
+    snprintf(sz, sizeof(sz), "%lld", size);
+    assert_int_equal(it_db(s,
+                           "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, "
+                           "creator_id, created, modified) VALUES (?1, ?2, NULLIF(?3, ''), "
+                           "'file', ?4, CAST(?6 AS INTEGER), 'test', CAST(?5 AS INTEGER), "
+                           "CAST(?5 AS INTEGER))",
+                           fid, ws, parent ? parent : "", name, now, sz, (const char *)NULL),
+                     0);
+    fio_strlcpy(id, fid, FIO_OPAQUE_ID_SIZE);
+}
+
 long long it_db(const struct it_server *s, const char *sql, ...)
 {
     char path[320];
@@ -447,4 +465,109 @@ const char *it_error_param(json_t *j, size_t i, const char *field)
 {
     json_t *p = json_array_get(json_object_get(json_object_get(j, "error"), "params"), i);
     return json_string_value(json_object_get(p, field));
+}
+
+/* ---- the shared fixture ---------------------------------------------------------------------- */
+
+/* The rest of a signed-in user: authz, client, id, org / workspace. */
+static void user_finish(struct it_user *u, const struct it_server *s, unsigned flags)
+{
+    snprintf(u->authz, sizeof(u->authz), "Bearer %s", u->token);
+    u->c = it_client(s, u->token);
+    char *id = NULL;
+    struct fastio_error err;
+    enum fastio_status st = fastio_auth_check(u->c, &id, &err);
+    if (st != FASTIO_OK)
+        fprintf(stderr, "auth check: %s\n", err.message);
+    assert_int_equal(st, FASTIO_OK);
+    fio_strlcpy(u->id, id, sizeof(u->id));
+    fastio_free(id);
+    if (flags & IT_USER_WORKSPACE)
+        it_org_ws(u->c, u->org, u->ws);
+}
+
+void it_user_new(struct it_user *u, const struct it_server *s, unsigned flags)
+{
+    memset(u, 0, sizeof(*u));
+    it_new_user(s, u->token, sizeof(u->token), u->email);
+    user_finish(u, s, flags);
+}
+
+void it_user_signup(struct it_user *u, const struct it_server *s, const char *email, bool agent,
+                    unsigned flags)
+{
+    memset(u, 0, sizeof(*u));
+    fio_strlcpy(u->email, email, sizeof(u->email));
+    struct fastio_client *anon = it_client(s, NULL);
+    struct fastio_signup su = {u->email, "correct horse battery", "T", "U", agent};
+    struct fastio_error err;
+    assert_int_equal(fastio_user_signup(anon, &su, NULL, &err), FASTIO_OK);
+    char *tok = NULL;
+    assert_int_equal(fastio_user_signin(anon, u->email, "correct horse battery", &tok, NULL, &err),
+                     FASTIO_OK);
+    fio_strlcpy(u->token, tok, sizeof(u->token));
+    fastio_free(tok);
+    fastio_client_free(anon);
+    user_finish(u, s, flags);
+}
+
+struct fastio_client *it_user_take_client(struct it_user *u)
+{
+    struct fastio_client *c = u->c;
+    u->c = NULL;
+    return c;
+}
+
+void it_user_release(struct it_user *u)
+{
+    fastio_client_free(u->c);
+    u->c = NULL;
+}
+
+int it_fixture_start(struct it_fixture *fx, const struct it_fixture_opts *opts)
+{
+    memset(fx, 0, sizeof(*fx));
+    if (it_server_start(&fx->srv, NULL, opts ? opts->server_args : NULL) != 0) {
+        it_server_cleanup(&fx->srv);
+        return -1;
+    }
+    struct it_user *o = &fx->owner;
+    fio_strlcpy(o->token, fx->srv.owner_key, sizeof(o->token));
+    snprintf(o->authz, sizeof(o->authz), "Bearer %s", o->token);
+    fio_strlcpy(o->email, "owner@localhost", sizeof(o->email));
+    /* No request unless asked for: rate-limit and fault cases count every request. */
+    o->c = it_client(&fx->srv, o->token);
+    if (opts && opts->workspace)
+        it_org_ws(o->c, o->org, o->ws);
+    return 0;
+}
+
+int it_fixture_stop(struct it_fixture *fx)
+{
+    it_user_release(&fx->owner);
+    int rc = it_server_stop(&fx->srv);
+    it_server_cleanup(&fx->srv);
+    return rc == 0 ? 0 : -1; /* a clean SIGTERM shutdown exits 0 */
+}
+
+long it_faults_set(const struct it_server *s, const char *form)
+{
+    return it_raw(s, "POST", "/current/test/faults/", "application/x-www-form-urlencoded", form,
+                  strlen(form), NULL, NULL);
+}
+
+long long it_faults_injected(const struct it_server *s)
+{
+    char *body = NULL;
+    long st = it_raw(s, "GET", "/current/test/faults/", NULL, NULL, 0, NULL, &body);
+    json_t *j = json_loads(body ? body : "", 0, NULL);
+    free(body);
+    json_t *n = json_object_get(json_object_get(j, "faults"), "injected");
+    long long v = json_is_integer(n) ? (long long)json_integer_value(n) : -1;
+    json_decref(j);
+    if (st != 200 || v < 0) {
+        fprintf(stderr, "harness: GET /current/test/faults/: HTTP %ld, no injected counter\n", st);
+        fail(); /* a switch that cannot be read proves nothing */
+    }
+    return v;
 }

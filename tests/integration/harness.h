@@ -10,7 +10,7 @@
 
 struct it_server {
     pid_t pid;
-    char dir[256];       /* data directory */
+    char dir[256]; /* data directory */
     int port;
     char base[128];      /* http://127.0.0.1:PORT/current */
     char owner_key[128]; /* API key the server wrote to DIR/owner.key */
@@ -51,8 +51,20 @@ long it_raw_h(const struct it_server *s, const char *method, const char *path,
 int it_cli(const struct it_server *s, const char *token, char **out, char **err, ...);
 
 /* main() for integration test programs: like TEST_MAIN (tests/unit/testmain.h) - runs every
- * case, or the one named in argv[1] - with a group setup/teardown (e.g. one server per run). */
+ * case, or the one named in argv[1] - with a group setup/teardown (e.g. one server per run).
+ * cmocka reports a failed group teardown ("FAILED GROUP TEARDOWN") but does not count it in its
+ * result, so the teardown's result is kept here and fails the program (e.g. a server that does
+ * not shut down cleanly). */
 #define IT_MAIN(tests, setup, teardown)                                                            \
+    static int it_teardown_failed_;                                                                \
+    static int it_teardown_(void **state)                                                          \
+    {                                                                                              \
+        CMFixtureFunction td_ = (teardown);                                                        \
+        int rc_ = td_ ? td_(state) : 0;                                                            \
+        if (rc_ != 0)                                                                              \
+            it_teardown_failed_ = 1;                                                               \
+        return rc_;                                                                                \
+    }                                                                                              \
     int main(int argc, char **argv)                                                                \
     {                                                                                              \
         if (argc == 2) {                                                                           \
@@ -61,15 +73,97 @@ int it_cli(const struct it_server *s, const char *token, char **out, char **err,
                 if ((tests)[i_].name && strcmp((tests)[i_].name, argv[1]) == 0)                    \
                     found_ = 1;                                                                    \
             if (!found_) {                                                                         \
-                fprintf(stderr, "%s: no test case named '%s'\n", argv[0], argv[1]);               \
+                fprintf(stderr, "%s: no test case named '%s'\n", argv[0], argv[1]);                \
                 return 1;                                                                          \
             }                                                                                      \
             cmocka_set_test_filter(argv[1]);                                                       \
         }                                                                                          \
-        return cmocka_run_group_tests(tests, setup, teardown);                                     \
+        int failed_ = cmocka_run_group_tests(tests, setup, it_teardown_);                          \
+        return failed_ != 0 || it_teardown_failed_ ? 1 : 0;                                        \
     }
 
-/* ---- helpers for the org, workspace and storage suites ---------------------------------------- */
+/* ---- the shared fixture ---------------------------------------------------------------------
+ * One server per test program (or per case), its owner with a client, and fresh users with their
+ * own org and workspace. A program that needs one server for all its cases writes
+ *
+ *     static struct it_fixture fx;
+ *     ...
+ *     IT_FIXTURE_MAIN(tests, fx, NULL)               (or &opts for extra server args)
+ *
+ * and its cases use fx.srv, fx.owner.c, fx.owner.ws ... A case that needs its own server calls
+ * it_fixture_start / it_fixture_stop from its cmocka setup / teardown. */
+
+/* A signed-in account of a test server. */
+struct it_user {
+    char token[256]; /* Bearer token (the owner's API key for the owner) */
+    char authz[300]; /* "Bearer <token>", for it_raw */
+    char email[128];
+    char id[32];  /* user id */
+    char org[32]; /* org and workspace made for it ("" when none) */
+    char ws[32];
+    struct fastio_client *c; /* a client with token; owned: it_user_release */
+};
+
+/* it_user_new flags. */
+#define IT_USER_WORKSPACE 1u /* also create an org (unique domain) and a workspace in it */
+
+/* Sign up a new account with a unique email on s, sign it in, make its client and read its id
+ * (and with IT_USER_WORKSPACE its org and workspace). Fails (or aborts) the test on failure. */
+void it_user_new(struct it_user *u, const struct it_server *s, unsigned flags);
+/* The same with the given email and agent flag (password "correct horse battery"). */
+void it_user_signup(struct it_user *u, const struct it_server *s, const char *email, bool agent,
+                    unsigned flags);
+/* The client of u, which stays usable after it_user_release, owned by the caller (so a helper
+ * can hand out the client and keep the ids). */
+struct fastio_client *it_user_take_client(struct it_user *u);
+/* Free u's client (NULL-safe); the strings stay. */
+void it_user_release(struct it_user *u);
+
+struct it_fixture_opts {
+    const char *const *server_args; /* extra fastio-server arguments, NULL-ended; NULL = none */
+    bool workspace;                 /* the owner creates an org and a workspace (owner.org/ws) */
+};
+
+struct it_fixture {
+    struct it_server srv;
+    struct it_user owner; /* the bootstrap owner (token = srv.owner_key) with a client; its id
+                           * is not looked up ("") */
+};
+
+/* Start a server in a new temporary directory with opts (NULL = defaults), then the owner's
+ * client (and org / workspace). Sends no request unless opts->workspace. Returns 0, or -1 with
+ * nothing left running. */
+int it_fixture_start(struct it_fixture *fx, const struct it_fixture_opts *opts);
+/* Free the owner's client, stop the server (SIGTERM) and remove its directory. Returns 0 when the
+ * server shut down cleanly (exit status 0) or was already stopped, -1 otherwise. */
+int it_fixture_stop(struct it_fixture *fx);
+
+/* IT_MAIN with one fixture for the whole program: fx (a static struct it_fixture of the test
+ * file) is started with opts (an expression: NULL or a pointer to struct it_fixture_opts) before
+ * the first case and stopped after the last; a server that does not shut down cleanly fails the
+ * run. */
+#define IT_FIXTURE_MAIN(tests, fx, opts)                                                           \
+    static int it_fixture_setup_(void **state)                                                     \
+    {                                                                                              \
+        (void)state;                                                                               \
+        return it_fixture_start(&(fx), (opts));                                                    \
+    }                                                                                              \
+    static int it_fixture_teardown_(void **state)                                                  \
+    {                                                                                              \
+        (void)state;                                                                               \
+        return it_fixture_stop(&(fx));                                                             \
+    }                                                                                              \
+    IT_MAIN(tests, it_fixture_setup_, it_fixture_teardown_)
+
+/* The test-only fault switch (server started with --enable-test-faults): POST form (e.g.
+ * "rate_503=100&max_faults=2"; "" clears) to /current/test/faults/, returns the HTTP status. */
+long it_faults_set(const struct it_server *s, const char *form);
+/* How many faults the server injected since the last it_faults_set (the "injected" counter of
+ * GET /current/test/faults/); the test fails when the switch cannot be read. */
+long long it_faults_injected(const struct it_server *s);
+
+/* ---- helpers for the org, workspace and storage suites ----------------------------------------
+ */
 
 /* A unique lowercase name usable as an org domain or workspace folder_name:
  * "<prefix>-<counter>-<pid>" (prefix: [a-z-], short). out_size >= 64. */
@@ -82,6 +176,12 @@ void it_org_ws(struct fastio_client *c, char *org_id, char *ws_id);
 /* Create a workspace titled `title` in org with a unique folder_name (copied to folder_out, size
  * >= 64, when not NULL); the test fails unless it is created. Returns the workspace (owned). */
 json_t *it_ws_new(struct fastio_client *c, const char *title, const char *org, char *folder_out);
+
+/* Only folders can be made through the API without uploading: a file row of size bytes straight
+ * into the database of workspace ws, in parent (NULL = root), created by "test". Its id goes to
+ * id (size >= 31, FIO_OPAQUE_ID_SIZE). The test fails unless the row is inserted. */
+void it_insert_file(const struct it_server *s, const char *ws, const char *parent, const char *name,
+                    long long size, char *id);
 
 /* Run one SQL statement directly on the running server's database (DIR/meta.db, busy timeout
  * 10 s): for set-ups no endpoint offers yet (e.g. workspace members) and to check what is

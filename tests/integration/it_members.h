@@ -1,5 +1,5 @@
 /* it_members.h - what the member suites (test_members.c, test_members_lifecycle.c) share: one
- * server per program run (setup / teardown for IT_MAIN), signed-up accounts with their clients,
+ * fixture fx per program run (IT_FIXTURE_MAIN), signed-up accounts with their clients,
  * endpoint calls by row (call, CALL_OK), org and workspace creation, the mail outbox, the role
  * of a member and a look-up in an event list. Include after <cmocka.h>. */
 #ifndef IT_MEMBERS_H
@@ -15,21 +15,7 @@
 #include "buf.h"
 #include "harness.h"
 
-static struct it_server srv;
-
-static inline int setup(void **state)
-{
-    (void)state;
-    return it_server_start(&srv, NULL, NULL);
-}
-
-static inline int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static struct it_fixture fx;
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
 
@@ -44,22 +30,15 @@ struct account {
 static inline void account_new_at(struct account *a, const char *prefix, const char *domain, bool agent)
 {
     static unsigned n;
-    snprintf(a->email, sizeof(a->email), "%s%u.%d@%s", prefix, ++n, (int)getpid(), domain);
-    struct fastio_client *anon = it_client(&srv, NULL);
-    struct fastio_signup su = {a->email, "correct horse battery", "T", "U", agent};
-    struct fastio_error err;
-    assert_int_equal(fastio_user_signup(anon, &su, NULL, &err), FASTIO_OK);
-    char *tok = NULL;
-    assert_int_equal(fastio_user_signin(anon, a->email, "correct horse battery", &tok, NULL, &err),
-                     FASTIO_OK);
-    snprintf(a->token, sizeof(a->token), "%s", tok);
-    fastio_free(tok);
-    fastio_client_free(anon);
-    a->c = it_client(&srv, a->token);
-    json_t *me = NULL;
-    assert_int_equal(fastio_user_me(a->c, &me, &err), FASTIO_OK);
-    snprintf(a->id, sizeof(a->id), "%s", json_string_value(json_object_get(me, "id")));
-    json_decref(me);
+    char email[128];
+    snprintf(email, sizeof(email), "%s%u.%d@%s", prefix, ++n, (int)getpid(), domain);
+    struct it_user u;
+    it_user_signup(&u, &fx.srv, email, agent, 0);
+    memset(a, 0, sizeof(*a));
+    snprintf(a->email, sizeof(a->email), "%s", u.email);
+    snprintf(a->id, sizeof(a->id), "%s", u.id);
+    snprintf(a->token, sizeof(a->token), "%.159s", u.token);
+    a->c = it_user_take_client(&u);
 }
 
 static inline void account_new(struct account *a, const char *prefix, bool agent)
@@ -131,7 +110,7 @@ static inline void create_ws(struct account *a, const char *org_id, char ws_id[3
 static inline char *outbox_find(const char *to, const char *needle)
 {
     char dir[400], want[200];
-    snprintf(dir, sizeof(dir), "%s/outbox", srv.dir);
+    snprintf(dir, sizeof(dir), "%s/outbox", fx.srv.dir);
     snprintf(want, sizeof(want), "\r\nTo: %s\r\n", to);
     DIR *d = opendir(dir);
     if (!d)

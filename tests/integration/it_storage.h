@@ -1,5 +1,5 @@
 /* it_storage.h - what the storage integration suites (test_storage.c, test_storage_list.c,
- * test_storage_tree.c) share: one server per test program run (setup / teardown for IT_MAIN),
+ * test_storage_tree.c) share: the program's fixture fx (one server per run, IT_FIXTURE_MAIN),
  * a fresh user with a workspace per case, folder creation, listing by name, and the assertions
  * on 400 / 1605 and 404 / 1609. Include after <cmocka.h>. */
 #ifndef IT_STORAGE_H
@@ -13,21 +13,7 @@
 #include "id.h"
 #include "timeutil.h"
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    return it_server_start(&srv, NULL, NULL);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1; /* a clean SIGTERM shutdown exits 0 */
-}
+static struct it_fixture fx;
 
 static inline const char *jstr(json_t *o, const char *key)
 {
@@ -38,13 +24,12 @@ static inline const char *jstr(json_t *o, const char *key)
  * "Bearer <token>" in authz (size >= 160) when not NULL. */
 static inline struct fastio_client *new_ws(char *ws, char *authz)
 {
-    char tok[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
+    struct it_user u;
+    it_user_new(&u, &fx.srv, IT_USER_WORKSPACE);
+    snprintf(ws, 32, "%s", u.ws);
     if (authz)
-        snprintf(authz, 160, "Bearer %s", tok);
-    struct fastio_client *c = it_client(&srv, tok);
-    it_org_ws(c, NULL, ws);
-    return c;
+        snprintf(authz, 160, "%.159s", u.authz);
+    return it_user_take_client(&u);
 }
 
 /* Create folder name in parent (NULL = root); its id goes to id (size >= 40) when not NULL. */
@@ -66,15 +51,8 @@ static inline void mkdir_id(struct fastio_client *c, const char *ws, const char 
  * database, in parent (NULL = root). Its id goes to id (size >= 40) when not NULL. */
 static inline void insert_file(const char *ws, const char *parent, const char *name, char *id)
 {
-    char fid[FIO_OPAQUE_ID_SIZE], now[32];
-    assert_true(fio_opaque_id_new(FIO_ID_NODE, fid));
-    snprintf(now, sizeof(now), "%lld", (long long)fio_wall_us());
-    assert_int_equal(it_db(&srv,
-                           "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, "
-                           "creator_id, created, modified) VALUES (?1, ?2, NULLIF(?3, ''), "
-                           "'file', ?4, 5, 'test', CAST(?5 AS INTEGER), CAST(?5 AS INTEGER))",
-                           fid, ws, parent ? parent : "", name, now, NULL),
-                     0);
+    char fid[FIO_OPAQUE_ID_SIZE];
+    it_insert_file(&fx.srv, ws, parent, name, 5, fid);
     if (id)
         snprintf(id, 40, "%s", fid);
 }
@@ -89,8 +67,11 @@ static inline char *names_of(json_t *nodes)
         const char *n = jstr(json_array_get(nodes, i), "name");
         size_t nl = strlen(n) + 1;
         while (len + nl + 1 > cap) {
-            s = realloc(s, cap *= 2);
-            assert_non_null(s);
+            char *grown = realloc(s, cap *= 2);
+            if (!grown)
+                free(s);
+            assert_non_null(grown);
+            s = grown;
         }
         len += (size_t)snprintf(s + len, cap - len, "%s%s", i ? "|" : "", n);
     }

@@ -12,26 +12,12 @@
 
 #include "harness.h"
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    return it_server_start(&srv, NULL, NULL);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1; /* a clean SIGTERM shutdown exits 0 */
-}
+static struct it_fixture fx;
 
 static void test_ping_and_status(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, NULL);
+    struct fastio_client *c = it_client(&fx.srv, NULL);
     struct fastio_error err;
     json_t *out = NULL;
     assert_int_equal(fastio_ping(c, &out, &err), FASTIO_OK);
@@ -49,7 +35,7 @@ static void test_ping_and_status(void **state)
 static void test_owner_key_from_bootstrap(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     struct fastio_error err;
     char *id = NULL;
     assert_int_equal(fastio_auth_check(c, &id, &err), FASTIO_OK);
@@ -67,7 +53,7 @@ static void test_owner_key_from_bootstrap(void **state)
 static void test_signup_signin_me(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, NULL);
+    struct fastio_client *c = it_client(&fx.srv, NULL);
     struct fastio_error err;
     struct fastio_signup su = {"alice@example.test", "alice-password-1", "Alice", "Agent", true};
     json_t *out = NULL;
@@ -108,7 +94,7 @@ static void test_signup_signin_me(void **state)
 static void test_signin_unknown_and_malformed(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, NULL);
+    struct fastio_client *c = it_client(&fx.srv, NULL);
     struct fastio_error err;
     char *tok = NULL;
     assert_int_equal(fastio_user_signin(c, "nobody@example.test", "whatever-123", &tok, NULL, &err),
@@ -116,17 +102,18 @@ static void test_signin_unknown_and_malformed(void **state)
     assert_null(tok);
     fastio_client_free(c);
     /* Not Basic at all, and Basic that is not base64 / has no colon. */
-    assert_int_equal(it_raw(&srv, "GET", "/current/user/auth/", NULL, NULL, 0, NULL, NULL), 401);
-    assert_int_equal(it_raw(&srv, "GET", "/current/user/auth/", NULL, NULL, 0, "Basic !!!", NULL),
-                     401);
+    assert_int_equal(it_raw(&fx.srv, "GET", "/current/user/auth/", NULL, NULL, 0, NULL, NULL), 401);
     assert_int_equal(
-        it_raw(&srv, "GET", "/current/user/auth/", NULL, NULL, 0, "Basic bm9jb2xvbg==", NULL), 401);
+        it_raw(&fx.srv, "GET", "/current/user/auth/", NULL, NULL, 0, "Basic !!!", NULL), 401);
+    assert_int_equal(
+        it_raw(&fx.srv, "GET", "/current/user/auth/", NULL, NULL, 0, "Basic bm9jb2xvbg==", NULL),
+        401);
 }
 
 static void test_signup_validation(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, NULL);
+    struct fastio_client *c = it_client(&fx.srv, NULL);
     struct fastio_error err;
     struct fastio_signup bad_email = {"not-an-email", "long enough pw", NULL, NULL, false};
     assert_int_equal(fastio_user_signup(c, &bad_email, NULL, &err), FASTIO_INVALID);
@@ -137,7 +124,7 @@ static void test_signup_validation(void **state)
     fastio_client_free(c);
     /* Missing field: params say which one and why. */
     char *body = NULL;
-    assert_int_equal(it_raw(&srv, "POST", "/current/user/", "application/x-www-form-urlencoded",
+    assert_int_equal(it_raw(&fx.srv, "POST", "/current/user/", "application/x-www-form-urlencoded",
                             "password=whatever123", 20, NULL, &body),
                      400);
     json_t *j = json_loads(body, 0, NULL);
@@ -156,28 +143,28 @@ static void test_bad_tokens(void **state)
     const char *bad[] = {"fio_k_definitely-not-a-key-000000000000000000000",
                          "fio_s_definitely-not-a-session-0000000000000000", "x"};
     for (size_t i = 0; i < 3; i++) {
-        struct fastio_client *c = it_client(&srv, bad[i]);
+        struct fastio_client *c = it_client(&fx.srv, bad[i]);
         char *id = NULL;
         assert_int_equal(fastio_auth_check(c, &id, &err), FASTIO_AUTH);
         assert_int_equal(err.http_status, 401);
         assert_int_equal(err.api_code, 1650);
         fastio_client_free(c);
     }
-    struct fastio_client *anon = it_client(&srv, NULL);
+    struct fastio_client *anon = it_client(&fx.srv, NULL);
     json_t *orgs = NULL;
     assert_int_equal(fastio_org_list(anon, NULL, &orgs, &err), FASTIO_AUTH);
     fastio_client_free(anon);
-    assert_int_equal(it_raw(&srv, "GET", "/current/user/auth/check/", NULL, NULL, 0,
-                            "Digest abc", NULL),
-                     401);
+    assert_int_equal(
+        it_raw(&fx.srv, "GET", "/current/user/auth/check/", NULL, NULL, 0, "Digest abc", NULL),
+        401);
 }
 
 static void test_api_keys(void **state)
 {
     (void)state;
     char tok[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
-    struct fastio_client *c = it_client(&srv, tok);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
+    struct fastio_client *c = it_client(&fx.srv, tok);
     struct fastio_error err;
     struct fastio_apikey_opts o = {"ci key", "[\"org:1:r\"]", "robot", NULL};
     json_t *out = NULL;
@@ -195,7 +182,7 @@ static void test_api_keys(void **state)
     json_decref(out);
 
     /* The new key authenticates as the same user. */
-    struct fastio_client *kc = it_client(&srv, key_secret);
+    struct fastio_client *kc = it_client(&fx.srv, key_secret);
     char *a = NULL, *b = NULL;
     assert_int_equal(fastio_auth_check(c, &a, &err), FASTIO_OK);
     assert_int_equal(fastio_auth_check(kc, &b, &err), FASTIO_OK);
@@ -224,8 +211,8 @@ static void test_api_keys(void **state)
 
     /* Another user cannot see or delete this key. */
     char tok2[128];
-    it_new_user(&srv, tok2, sizeof(tok2), NULL);
-    struct fastio_client *c2 = it_client(&srv, tok2);
+    it_new_user(&fx.srv, tok2, sizeof(tok2), NULL);
+    struct fastio_client *c2 = it_client(&fx.srv, tok2);
     assert_int_equal(fastio_apikey_get(c2, key_id, &key, &err), FASTIO_NOT_FOUND);
     assert_int_equal(fastio_apikey_delete(c2, key_id, &err), FASTIO_NOT_FOUND);
 
@@ -247,4 +234,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bad_tokens),
     cmocka_unit_test(test_api_keys),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

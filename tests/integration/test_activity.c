@@ -19,7 +19,7 @@
 #include "harness.h"
 #include "timeutil.h"
 
-static struct it_server srv;
+static struct it_fixture fx;
 
 static int setup(void **state)
 {
@@ -32,16 +32,15 @@ static int setup(void **state)
     snprintf(opts, sizeof(opts), "%s%squarantine_size_mb=1", asan ? asan : "",
              asan && *asan ? ":" : "");
     setenv("ASAN_OPTIONS", opts, 1);
-    return it_server_start(&srv, NULL, NULL);
+    return it_fixture_start(&fx, NULL);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
+    int rc = it_fixture_stop(&fx);
     curl_global_cleanup();
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static bool has_key(json_t *keys, const char *key)
@@ -221,7 +220,7 @@ static long vm_rss_settled_kib(pid_t pid)
 static void test_immediate_and_params(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     char org[32], ws[32];
     it_org_ws(c, org, ws);
     char *c0 = cursor_now(c, ws);
@@ -253,16 +252,16 @@ static void test_immediate_and_params(void **state)
     char path[160];
     snprintf(path, sizeof(path), "/current/activity/poll/%s/?wait=0&lastactivity=%s", org, oc);
     char authz[200];
-    snprintf(authz, sizeof(authz), "Bearer %s", srv.owner_key);
-    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, authz, &body), 200);
+    snprintf(authz, sizeof(authz), "Bearer %s", fx.srv.owner_key);
+    assert_int_equal(it_raw(&fx.srv, "GET", path, NULL, NULL, 0, authz, &body), 200);
     free(body);
     /* malformed parameters */
     snprintf(path, sizeof(path), "/current/activity/poll/%s/?wait=96&lastactivity=%s", ws, c1);
-    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, authz, NULL), 400);
+    assert_int_equal(it_raw(&fx.srv, "GET", path, NULL, NULL, 0, authz, NULL), 400);
     snprintf(path, sizeof(path), "/current/activity/poll/%s/?wait=5&lastactivity=abc", ws);
-    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, authz, NULL), 400);
+    assert_int_equal(it_raw(&fx.srv, "GET", path, NULL, NULL, 0, authz, NULL), 400);
     assert_int_equal(
-        it_raw(&srv, "GET", "/current/activity/poll/nosuchthing/", NULL, NULL, 0, authz, NULL),
+        it_raw(&fx.srv, "GET", "/current/activity/poll/nosuchthing/", NULL, NULL, 0, authz, NULL),
         404);
     fastio_free(oc);
     fastio_free(c0);
@@ -274,7 +273,7 @@ static void test_immediate_and_params(void **state)
 static void test_timeout(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     char ws[32];
     it_org_ws(c, NULL, ws);
     char *c0 = cursor_now(c, ws);
@@ -296,12 +295,12 @@ static void test_timeout(void **state)
 static void test_outsider(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     char org[32], ws[32];
     it_org_ws(c, org, ws);
     char tok[256];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
-    struct fastio_client *o = it_client(&srv, tok);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
+    struct fastio_client *o = it_client(&fx.srv, tok);
     struct fastio_error err;
     json_t *keys = NULL;
     char *cur = NULL;
@@ -313,19 +312,19 @@ static void test_outsider(void **state)
     /* another user's id */
     json_t *me = NULL;
     char authz[300], path[160], *body = NULL;
-    snprintf(authz, sizeof(authz), "Bearer %s", srv.owner_key);
-    assert_int_equal(it_raw(&srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body),
-                     200);
+    snprintf(authz, sizeof(authz), "Bearer %s", fx.srv.owner_key);
+    assert_int_equal(
+        it_raw(&fx.srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body), 200);
     me = json_loads(body, 0, NULL);
     free(body);
     const char *uid = json_string_value(json_object_get(json_object_get(me, "user"), "id"));
     assert_non_null(uid);
     snprintf(path, sizeof(path), "/current/activity/poll/%s/", uid);
     snprintf(authz, sizeof(authz), "Bearer %s", tok);
-    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, authz, NULL), 403);
+    assert_int_equal(it_raw(&fx.srv, "GET", path, NULL, NULL, 0, authz, NULL), 403);
     /* ... and one's own: allowed */
-    snprintf(authz, sizeof(authz), "Bearer %s", srv.owner_key);
-    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, authz, NULL), 200);
+    snprintf(authz, sizeof(authz), "Bearer %s", fx.srv.owner_key);
+    assert_int_equal(it_raw(&fx.srv, "GET", path, NULL, NULL, 0, authz, NULL), 200);
     json_decref(me);
     fastio_client_free(o);
     fastio_client_free(c);
@@ -336,7 +335,7 @@ static void wake_round(struct fastio_client *c, const char *ws, size_t n, const 
 {
     char *c0 = cursor_now(c, ws);
     struct pool p;
-    pool_start(&p, &srv, srv.owner_key, ws, c0, 60, n);
+    pool_start(&p, &fx.srv, fx.srv.owner_key, ws, c0, 60, n);
     pool_run(&p, 1500); /* all connected and parked */
     assert_int_equal(p.ndone, 0);
     int64_t t0 = fio_mono_ms();
@@ -368,7 +367,7 @@ static void wake_round(struct fastio_client *c, const char *ws, size_t n, const 
 static void test_wake_one(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     char ws[32];
     it_org_ws(c, NULL, ws);
     wake_round(c, ws, 1, "one");
@@ -378,10 +377,10 @@ static void test_wake_one(void **state)
 static void test_wake_200_memory_flat(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     char ws[32];
     it_org_ws(c, NULL, ws);
-    long idle = vm_hwm_kib(srv.pid);
+    long idle = vm_hwm_kib(fx.srv.pid);
     /* Flat = no memory kept per finished waiter: after two warm-up rounds (allocator arenas and
      * caches settle), the resident size after each further round of 200 waiters comes back to
      * the same level. The peak (VmHWM) is printed but not asserted: it depends on how many
@@ -392,17 +391,17 @@ static void test_wake_200_memory_flat(void **state)
         snprintf(name, sizeof(name), "warm%d", warm);
         wake_round(c, ws, MAX_WAITERS, name);
     }
-    long base = vm_rss_settled_kib(srv.pid), worst = base;
+    long base = vm_rss_settled_kib(fx.srv.pid), worst = base;
     print_message("VmHWM idle %ld KiB; VmRSS after warm-up %ld KiB\n", idle, base);
     for (int round = 0; round < 4; round++) {
         char name[16];
         snprintf(name, sizeof(name), "r%d", round);
         wake_round(c, ws, MAX_WAITERS, name);
-        long now = vm_rss_settled_kib(srv.pid);
+        long now = vm_rss_settled_kib(fx.srv.pid);
         if (now > worst)
             worst = now;
         print_message("round %d: VmRSS %ld KiB, VmHWM %ld KiB\n", round, now,
-                      vm_hwm_kib(srv.pid));
+                      vm_hwm_kib(fx.srv.pid));
     }
     assert_true(worst - base < 20 * 1024);
     fastio_client_free(c);

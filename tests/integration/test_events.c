@@ -15,21 +15,7 @@
 
 #include "harness.h"
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    return it_server_start(&srv, NULL, NULL);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static struct it_fixture fx;
 
 /* Number of events named `name` in the scope (ws or org), optionally about object. */
 static int count_events(struct fastio_client *c, const char *ws, const char *org,
@@ -59,7 +45,7 @@ static const char *node_id(json_t *node)
 static void test_storage_events(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     char org[32], ws[32];
     it_org_ws(c, org, ws);
     struct fastio_error err;
@@ -124,7 +110,7 @@ static void test_storage_events(void **state)
 static void test_org_workspace_events(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     char org[32], ws[32], dom[64], folder[64];
     struct fastio_error err;
     it_unique_name("ev", dom, sizeof(dom));
@@ -156,10 +142,11 @@ static void test_org_workspace_events(void **state)
     /* the workspace is gone: its deletion is read through the org */
     assert_int_equal(count_events(c, NULL, org, "workspace_deleted", ws), 1);
     assert_int_equal(fastio_org_close(c, org, dom, &err), FASTIO_OK);
-    it_db(&srv, "SELECT 1", NULL);
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM events WHERE event = 'org_closed' AND "
-                                 "org_id = ?1",
-                           org, NULL),
+    it_db(&fx.srv, "SELECT 1", (const char *)NULL);
+    assert_int_equal(it_db(&fx.srv,
+                           "SELECT COUNT(*) FROM events WHERE event = 'org_closed' AND "
+                           "org_id = ?1",
+                           org, (const char *)NULL),
                      1);
     fastio_client_free(c);
 }
@@ -168,4 +155,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_storage_events),
     cmocka_unit_test(test_org_workspace_events),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

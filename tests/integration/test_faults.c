@@ -18,20 +18,18 @@
 #include "it_oauth.h"
 #include "timeutil.h"
 
-
-static struct it_server srv;
+static struct it_fixture fx;
 
 static int start_with(const char *const *args)
 {
-    return it_server_start(&srv, NULL, args);
+    const struct it_fixture_opts o = {args, false};
+    return it_fixture_start(&fx, &o);
 }
 
 static int teardown_one(void **state)
 {
     (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
+    return it_fixture_stop(&fx);
 }
 
 static int setup_plain(void **state)
@@ -70,17 +68,21 @@ static long long header_ll(const char *hdrs, const char *name)
     return n;
 }
 
+/* Every case that sets the switch also reads the server's own count of injected faults
+ * (it_faults_injected): a response that merely looks like a fault, or a switch that silently
+ * stayed off, fails the case. */
 static long set_faults(const char *body)
 {
-    return it_raw(&srv, "POST", "/current/test/faults/", FORM, body, strlen(body), NULL, NULL);
+    return it_faults_set(&fx.srv, body);
 }
 
 /* GET /user/me/details/ as the owner; status, body code and headers. */
 static long me(long *code, char **hdrs)
 {
     char authz[200], *body = NULL;
-    snprintf(authz, sizeof(authz), "Bearer %s", srv.owner_key);
-    long st = it_raw_h(&srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body, hdrs);
+    snprintf(authz, sizeof(authz), "Bearer %s", fx.srv.owner_key);
+    long st =
+        it_raw_h(&fx.srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body, hdrs);
     if (code) {
         json_decref(it_error_body(body, code));
     }
@@ -94,12 +96,13 @@ static void test_faults_refused_without_flag(void **state)
     char *body = NULL;
     long code;
     static const char b[] = "rate_503=100";
-    assert_int_equal(it_raw(&srv, "POST", "/current/test/faults/", FORM, b, strlen(b), NULL, &body),
-                     404);
+    assert_int_equal(
+        it_raw(&fx.srv, "POST", "/current/test/faults/", FORM, b, strlen(b), NULL, &body), 404);
     json_decref(it_error_body(body, &code));
     assert_int_equal(code, 9992);
     free(body);
-    assert_int_equal(it_raw(&srv, "GET", "/current/test/faults/", NULL, NULL, 0, NULL, NULL), 404);
+    assert_int_equal(it_raw(&fx.srv, "GET", "/current/test/faults/", NULL, NULL, 0, NULL, NULL),
+                     404);
     assert_int_equal(me(NULL, NULL), 200);
 }
 
@@ -114,16 +117,11 @@ static void test_faults_503(void **state)
         free(hdrs);
     }
     /* Health checks and the switch itself are never faulted. */
-    assert_int_equal(it_raw(&srv, "GET", "/current/ping/", NULL, NULL, 0, NULL, NULL), 200);
-    char *body = NULL;
-    assert_int_equal(it_raw(&srv, "GET", "/current/test/faults/", NULL, NULL, 0, NULL, &body), 200);
-    json_t *j = json_loads(body, 0, NULL);
-    free(body);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "faults"), "injected")),
-                     3);
-    json_decref(j);
+    assert_int_equal(it_raw(&fx.srv, "GET", "/current/ping/", NULL, NULL, 0, NULL, NULL), 200);
+    assert_int_equal(it_faults_injected(&fx.srv), 3); /* the three 503s, not the ping */
     assert_int_equal(set_faults(""), 200); /* clears */
     assert_int_equal(me(NULL, NULL), 200);
+    assert_int_equal(it_faults_injected(&fx.srv), 0);
     /* Percentages are checked. */
     assert_int_equal(set_faults("rate_503=101"), 400);
     assert_int_equal(set_faults("rate_503=60&rate_429=50"), 400);
@@ -144,11 +142,14 @@ static void test_faults_429_headers(void **state)
     assert_true(header_ll(hdrs, "x-ve-limit-max") > 0);
     assert_int_equal(header_ll(hdrs, "Retry-After"), 2);
     free(hdrs);
+    assert_int_equal(it_faults_injected(&fx.srv), 1);
     /* max_faults bounds the storm. */
     assert_int_equal(set_faults("rate_429=100&max_faults=2"), 200);
+    assert_int_equal(it_faults_injected(&fx.srv), 0); /* a new setting starts a new count */
     assert_int_equal(me(NULL, NULL), 429);
     assert_int_equal(me(NULL, NULL), 429);
     assert_int_equal(me(NULL, NULL), 200);
+    assert_int_equal(it_faults_injected(&fx.srv), 2);
 }
 
 /* The same seed gives the same sequence of faults. */
@@ -156,17 +157,19 @@ static void test_faults_seeded(void **state)
 {
     (void)state;
     long seq[2][24];
-    int faults = 0;
+    int faults[2] = {0, 0};
     for (int run = 0; run < 2; run++) {
         assert_int_equal(set_faults("rate_503=30&rate_500=20&seed=42"), 200);
         for (int i = 0; i < 24; i++) {
             seq[run][i] = me(NULL, NULL);
             assert_true(seq[run][i] == 200 || seq[run][i] == 500 || seq[run][i] == 503);
-            faults += run == 0 && seq[run][i] != 200;
+            faults[run] += seq[run][i] != 200;
         }
+        /* every error seen was one the server counts as injected */
+        assert_int_equal(it_faults_injected(&fx.srv), faults[run]);
     }
     assert_memory_equal(seq[0], seq[1], sizeof(seq[0]));
-    assert_true(faults > 0 && faults < 24);
+    assert_true(faults[0] > 0 && faults[0] < 24);
     assert_int_equal(set_faults("rate_503=30&rate_500=20&seed=43"), 200);
     bool differs = false;
     for (int i = 0; i < 24; i++)
@@ -179,12 +182,15 @@ static void test_faults_reset_and_stall(void **state)
     (void)state;
     assert_int_equal(set_faults("reset=100"), 200);
     assert_int_equal(me(NULL, NULL), 0); /* connection closed without a response */
+    assert_int_equal(it_faults_injected(&fx.srv), 1);
     assert_int_equal(set_faults("stall_ms=300"), 200);
     int64_t t0 = fio_mono_ms();
     assert_int_equal(me(NULL, NULL), 200);
     assert_true(fio_mono_ms() - t0 >= 300);
+    assert_int_equal(it_faults_injected(&fx.srv), 1); /* the stall, not a slow machine */
     assert_int_equal(set_faults(""), 200);
     assert_int_equal(me(NULL, NULL), 200);
+    assert_int_equal(it_faults_injected(&fx.srv), 0);
 }
 
 /* --rate-limit 5: the 6th request of the window is 429 / 1671 with the contract's headers. */

@@ -34,23 +34,10 @@
 #define WORKERS 8
 #define ROUNDS 50
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    static const char *const args[] = {"--lock-time-scale", "60", "--kdf-iterations", "1000",
-                                       NULL};
-    return it_server_start(&srv, NULL, args);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static const char *const server_args[] = {"--lock-time-scale", "60", "--kdf-iterations", "1000",
+                                          NULL};
+static const struct it_fixture_opts fx_opts = {server_args, false};
+static struct it_fixture fx;
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
 
@@ -70,7 +57,7 @@ static void sleep_ms(long ms)
 /* A private temporary directory (removed by rm_dir). */
 static void tmp_dir(char out[300])
 {
-    snprintf(out, 300, "%.250s/lockctr-XXXXXX", srv.dir);
+    snprintf(out, 300, "%.250s/lockctr-XXXXXX", fx.srv.dir);
     assert_non_null(mkdtemp(out));
 }
 
@@ -101,7 +88,7 @@ static struct fastio_transfer *engine(const char *token, uint64_t single_max)
 {
     struct fastio_transfer_config cfg;
     fastio_transfer_config_init(&cfg);
-    cfg.base_url = srv.base;
+    cfg.base_url = fx.srv.base;
     cfg.token = token;
     cfg.single_max = single_max;
     cfg.max_retries = -1; /* a refusal must show, not be retried */
@@ -159,9 +146,11 @@ static enum fastio_status download(struct fastio_transfer *t, const char *ws, co
  * and a file "counter.txt" holding text in its root (node id to node, size 64). */
 static struct fastio_client *counter_ws(char *tok, char *ws, char *node, const char *text)
 {
-    it_new_user(&srv, tok, 128, NULL);
-    struct fastio_client *c = it_client(&srv, tok);
-    it_org_ws(c, NULL, ws);
+    struct it_user u;
+    it_user_new(&u, &fx.srv, IT_USER_WORKSPACE);
+    snprintf(tok, 128, "%.127s", u.token);
+    snprintf(ws, 32, "%s", u.ws);
+    struct fastio_client *c = it_user_take_client(&u);
     char dir[300], path[400];
     tmp_dir(dir);
     snprintf(path, sizeof(path), "%s/counter.txt", dir);
@@ -275,7 +264,7 @@ static void test_upload_locked(void **state)
              node, ws, token);
     char authz[200];
     snprintf(authz, sizeof(authz), "Bearer %s", tok);
-    long http = it_raw(&srv, "POST", "/current/upload/", "application/x-www-form-urlencoded",
+    long http = it_raw(&fx.srv, "POST", "/current/upload/", "application/x-www-form-urlencoded",
                        form, strlen(form), authz, &out);
     assert_int_equal(http, 200);
     json_t *j = json_loads(out, 0, NULL);
@@ -300,19 +289,19 @@ static void test_upload_locked(void **state)
                          "--%s--\r\n",
                          boundary, boundary);
         snprintf(ctype, sizeof(ctype), "multipart/form-data; boundary=%s", boundary);
-        http = it_raw(&srv, "POST", cpath, ctype, body, (size_t)n, authz, &out);
+        http = it_raw(&fx.srv, "POST", cpath, ctype, body, (size_t)n, authz, &out);
         assert_int_equal(http, 200);
         free(out);
         snprintf(cpath, sizeof(cpath), "/current/upload/%s/complete/", sid);
-        http = it_raw(&srv, "POST", cpath, "application/x-www-form-urlencoded", "", 0, authz,
-                      &out);
+        http =
+            it_raw(&fx.srv, "POST", cpath, "application/x-www-form-urlencoded", "", 0, authz, &out);
         assert_int_equal(http, 409);
         assert_non_null(strstr(out, "1660"));
         free(out);
         /* the holder of the new lock completes the same session with its own token */
         char form2[200];
         int n2 = snprintf(form2, sizeof(form2), "lock_token=%s", tok2);
-        http = it_raw(&srv, "POST", cpath, "application/x-www-form-urlencoded", form2,
+        http = it_raw(&fx.srv, "POST", cpath, "application/x-www-form-urlencoded", form2,
                       (size_t)n2, authz, &out);
         assert_int_equal(http, 200);
         free(out);
@@ -364,11 +353,11 @@ static int worker(const char *tok, const char *ws, const char *node, int id)
 {
     struct fastio_config cfg;
     fastio_config_init(&cfg);
-    cfg.base_url = srv.base;
+    cfg.base_url = fx.srv.base;
     cfg.token = tok;
     struct fastio_client *c = fastio_client_new(&cfg, NULL);
     char dir[300];
-    snprintf(dir, sizeof(dir), "%.250s/worker-%d", srv.dir, id);
+    snprintf(dir, sizeof(dir), "%.250s/worker-%d", fx.srv.dir, id);
     if (!c || mkdir(dir, 0700) != 0)
         return 2;
     struct round r = {tok, ws, node, dir, engine(tok, 0)};
@@ -442,7 +431,7 @@ static void test_killed_holder(void **state)
         close(fds[0]);
         struct fastio_config cfg;
         fastio_config_init(&cfg);
-        cfg.base_url = srv.base;
+        cfg.base_url = fx.srv.base;
         cfg.token = tok;
         struct fastio_client *hc = fastio_client_new(&cfg, NULL);
         char *token = NULL;
@@ -518,4 +507,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_killed_holder),
 };
 
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, &fx_opts)

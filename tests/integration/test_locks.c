@@ -24,22 +24,9 @@
 #include "id.h"
 #include "timeutil.h"
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    static const char *const args[] = {"--lock-time-scale", "60", NULL};
-    return it_server_start(&srv, NULL, args);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static const char *const server_args[] = {"--lock-time-scale", "60", NULL};
+static const struct it_fixture_opts fx_opts = {server_args, false};
+static struct it_fixture fx;
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
 
@@ -57,49 +44,32 @@ static const char *jstr(json_t *o, const char *key)
 /* A new user with an org and a workspace; ws (size >= 32) gets the workspace id. */
 static struct fastio_client *new_ws(char *ws, char *user_id)
 {
-    char tok[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
-    struct fastio_client *c = it_client(&srv, tok);
-    it_org_ws(c, NULL, ws);
-    if (user_id) {
-        char *id = NULL;
-        assert_int_equal(fastio_auth_check(c, &id, NULL), FASTIO_OK);
-        snprintf(user_id, 32, "%s", id);
-        fastio_free(id);
-    }
-    return c;
+    struct it_user u;
+    it_user_new(&u, &fx.srv, IT_USER_WORKSPACE);
+    snprintf(ws, 32, "%s", u.ws);
+    if (user_id)
+        snprintf(user_id, 32, "%s", u.id);
+    return it_user_take_client(&u);
 }
 
 /* A second member of ws: its own client (user id to uid, size >= 32). */
 static struct fastio_client *new_member(const char *ws, char *uid)
 {
-    char tok[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
-    struct fastio_client *c = it_client(&srv, tok);
-    char *id = NULL;
-    assert_int_equal(fastio_auth_check(c, &id, NULL), FASTIO_OK);
-    snprintf(uid, 32, "%s", id);
-    fastio_free(id);
-    assert_int_equal(it_db(&srv,
+    struct it_user u;
+    it_user_new(&u, &fx.srv, 0);
+    snprintf(uid, 32, "%s", u.id);
+    assert_int_equal(it_db(&fx.srv,
                            "INSERT INTO workspace_members (workspace_id, user_id, role, created) "
                            "VALUES (?1, ?2, 'member', 0)",
-                           ws, uid, NULL),
+                           ws, uid, (const char *)NULL),
                      0);
-    return c;
+    return it_user_take_client(&u);
 }
 
 /* A file node named name in parent (NULL = root), made in the database. */
 static void new_file(const char *ws, const char *parent, const char *name, char id[FIO_OPAQUE_ID_SIZE])
 {
-    char now[32];
-    assert_true(fio_opaque_id_new(FIO_ID_NODE, id));
-    snprintf(now, sizeof(now), "%lld", (long long)fio_wall_us());
-    assert_int_equal(it_db(&srv,
-                           "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, "
-                           "creator_id, created, modified) VALUES (?1, ?2, NULLIF(?3, ''), 'file', ?4, 1, "
-                           "'test', CAST(?5 AS INTEGER), CAST(?5 AS INTEGER))",
-                           id, ws, parent ? parent : "", name, now, NULL),
-                     0);
+    it_insert_file(&fx.srv, ws, parent, name, 1, id);
 }
 
 static void new_folder(struct fastio_client *c, const char *ws, const char *name, char id[40])
@@ -344,13 +314,17 @@ static void test_lock_writes(void **state)
     assert_conflict(fastio_storage_purge(b, ws, file, &err), &err);
     assert_int_equal(write_call(a, FASTIO_EP_STORAGE_PURGE, ws, file, NULL, NULL, tok, &err),
                      FASTIO_OK);
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM locks WHERE node_id = ?1", file, NULL), 0);
+    assert_int_equal(
+        it_db(&fx.srv, "SELECT COUNT(*) FROM locks WHERE node_id = ?1", file, (const char *)NULL),
+        0);
     /* unlocked nodes are unaffected, also with a live token of another lock */
     assert_int_equal(fastio_storage_delete(b, ws, dir, &err), FASTIO_OK);
     assert_int_equal(write_call(b, FASTIO_EP_STORAGE_UPDATE, ws, other, "name", "z.txt", tok2, &err),
                      FASTIO_OK);
     /* the token hash, never the token, is stored */
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM locks WHERE token_hash = ?1", tok2, NULL), 0);
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM locks WHERE token_hash = ?1", tok2,
+                           (const char *)NULL),
+                     0);
     assert_int_equal(fastio_lock_release(b, ws, other_tok_file, tok2, &err), FASTIO_OK);
     fastio_free(tok);
     fastio_free(tok2);
@@ -488,4 +462,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_lock_keeper), cmocka_unit_test(test_with_lock),
 };
 
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, &fx_opts)

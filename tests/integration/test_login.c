@@ -24,25 +24,9 @@
 #include "buf.h"
 #include "form.h"
 #include "harness.h"
+#include "it_oauth.h"
 
-#define CLIENT "fastio-cli"
-#define PASSWORD "correct horse battery"
-
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    return it_server_start(&srv, NULL, NULL);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static struct it_fixture fx;
 
 /* ---- "the browser" (libcurl; safe to run off the test thread: no cmocka asserts) ---------- */
 
@@ -111,21 +95,6 @@ static bool consent(const char *url, const char *email, char *loc, size_t loc_si
     memcpy(action, url, (size_t)(qm - url));
     action[qm - url] = '\0';
     return http("POST", action, post, NULL, 0, loc, loc_size) == 302 && loc[0];
-}
-
-static bool query_param(const char *url, const char *k, char *out, size_t out_size)
-{
-    const char *q = strchr(url, '?');
-    if (!q)
-        return false;
-    struct fio_form f;
-    fio_form_init(&f);
-    bool ok = fio_form_parse(&f, q + 1, strlen(q + 1), 100);
-    const char *v = ok ? fio_form_get(&f, k) : NULL;
-    if (v)
-        fio_strlcpy(out, v, out_size);
-    fio_form_release(&f);
-    return v != NULL;
 }
 
 /* ---- the application's side ---------------------------------------------------------------- */
@@ -199,9 +168,9 @@ static bool read_code(void *ud, char *buf, size_t size)
     case PASTE_URL:
         return a->loc[0] && fio_strlcpy(buf, a->loc, size);
     case PASTE_CODE:
-        return query_param(a->loc, "code", code, sizeof(code)) && fio_strlcpy(buf, code, size);
+        return ito_query_param(a->loc, "code", code, sizeof(code)) && fio_strlcpy(buf, code, size);
     case PASTE_FORGED: {
-        if (!query_param(a->loc, "code", code, sizeof(code)))
+        if (!ito_query_param(a->loc, "code", code, sizeof(code)))
             return false;
         int n = snprintf(buf, size, "%s?code=%s&state=ffff\n", a->redirect, code);
         return n > 0 && (size_t)n < size;
@@ -222,7 +191,7 @@ static void expect_user(const struct fastio_oauth_tokens *tok, const char *email
 {
     assert_non_null(tok->access_token);
     assert_non_null(tok->refresh_token);
-    struct fastio_client *c = it_client(&srv, tok->access_token);
+    struct fastio_client *c = it_client(&fx.srv, tok->access_token);
     json_t *user = NULL;
     struct fastio_error err;
     assert_int_equal(fastio_user_me(c, &user, &err), FASTIO_OK);
@@ -234,7 +203,7 @@ static void expect_user(const struct fastio_oauth_tokens *tok, const char *email
 static void opts_for(struct fastio_login_opts *o, struct app *a, enum fastio_login_step *step)
 {
     fastio_login_opts_init(o);
-    o->base_url = srv.base;
+    o->base_url = fx.srv.base;
     o->client_id = CLIENT;
     o->device_name = "it-login";
     o->device_type = "cli";
@@ -253,7 +222,7 @@ static void test_loopback_login(void **state)
     struct app a;
     memset(&a, 0, sizeof(a));
     char tok_unused[512];
-    it_new_user(&srv, tok_unused, sizeof(tok_unused), a.email);
+    it_new_user(&fx.srv, tok_unused, sizeof(tok_unused), a.email);
     a.act = ACT_CONSENT;
     struct fastio_login_opts o;
     enum fastio_login_step step = FASTIO_LOGIN_STEP_SETUP;
@@ -286,7 +255,7 @@ static void test_loopback_wrong_state(void **state)
     struct app a;
     memset(&a, 0, sizeof(a));
     a.act = ACT_FORGE;
-    struct fastio_client *c = it_client(&srv, NULL);
+    struct fastio_client *c = it_client(&fx.srv, NULL);
     struct fastio_login_opts o;
     enum fastio_login_step step = FASTIO_LOGIN_STEP_NONE;
     opts_for(&o, &a, &step);
@@ -309,9 +278,9 @@ static enum fastio_status paste_login(int paste, struct app *a, enum fastio_logi
 {
     memset(a, 0, sizeof(*a));
     char tok_unused[512];
-    it_new_user(&srv, tok_unused, sizeof(tok_unused), a->email);
+    it_new_user(&fx.srv, tok_unused, sizeof(tok_unused), a->email);
     a->paste = paste;
-    struct fastio_client *c = it_client(&srv, NULL);
+    struct fastio_client *c = it_client(&fx.srv, NULL);
     struct fastio_login_opts o;
     opts_for(&o, a, step);
     o.client = c;
@@ -458,4 +427,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_invalid_opts),
 };
 
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

@@ -246,22 +246,9 @@ static void test_every_route_has_a_row(void **state)
 
 /* ---- fixture ------------------------------------------------------------------------------------ */
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    static const char *const args[] = {"--rate-limit", "0", NULL};
-    return it_server_start(&srv, NULL, args);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static const char *const server_args[] = {"--rate-limit", "0", NULL};
+static const struct it_fixture_opts fx_opts = {server_args, false};
+static struct it_fixture fx;
 
 enum { N_ROLES = 5 };
 static const char *const role_names[N_ROLES] = {"owner", "admin", "member", "guest", "outsider"};
@@ -281,13 +268,13 @@ struct fixture {
     char x_org[32], x_ws[32]; /* the outsider's own */
 };
 
-static struct fixture fx;
+static struct fixture mx;
 
 /* First column of the first row of sql (text arguments, NULL-ended) into out; "" if none. */
 static void db_text(char *out, size_t size, const char *sql, ...)
 {
     char path[320];
-    snprintf(path, sizeof(path), "%s/meta.db", srv.dir);
+    snprintf(path, sizeof(path), "%s/meta.db", fx.srv.dir);
     sqlite3 *db = NULL;
     out[0] = 0;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -310,7 +297,7 @@ static void db_text(char *out, size_t size, const char *sql, ...)
 static uint64_t db_hash(void)
 {
     char path[320];
-    snprintf(path, sizeof(path), "%s/meta.db", srv.dir);
+    snprintf(path, sizeof(path), "%s/meta.db", fx.srv.dir);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_busy_timeout(db, 10000);
@@ -347,7 +334,7 @@ static long req(const struct account *a, const char *method, const char *path, c
 {
     char full[1024];
     snprintf(full, sizeof(full), "/current%s", path);
-    return it_raw(&srv, method, full, body ? "application/x-www-form-urlencoded" : NULL, body,
+    return it_raw(&fx.srv, method, full, body ? "application/x-www-form-urlencoded" : NULL, body,
                   body ? strlen(body) : 0, a ? a->authz : NULL, out);
 }
 
@@ -356,30 +343,25 @@ static void req_ok(const struct account *a, const char *method, const char *path
 {
     char *out = NULL;
     long st = req(a, method, path, body, &out);
-    if (st != 200) {
+    if (st != 200)
         fprintf(stderr, "setup %s %s: %ld %s\n", method, path, st, out ? out : "");
-        free(out);
-        fail();
-    }
     free(out);
+    assert_int_equal(st, 200);
 }
 
 static void account_new(struct account *a, bool agent)
 {
     static unsigned n;
-    snprintf(a->email, sizeof(a->email), "mx%u.%d@example.test", ++n, (int)getpid());
-    struct fastio_client *anon = it_client(&srv, NULL);
-    struct fastio_signup su = {a->email, "correct horse battery", "T", "U", agent};
-    struct fastio_error err;
-    assert_int_equal(fastio_user_signup(anon, &su, NULL, &err), FASTIO_OK);
-    char *tok = NULL;
-    assert_int_equal(fastio_user_signin(anon, a->email, "correct horse battery", &tok, NULL, &err),
-                     FASTIO_OK);
-    snprintf(a->token, sizeof(a->token), "%s", tok);
-    snprintf(a->authz, sizeof(a->authz), "Bearer %.160s", tok);
-    fastio_free(tok);
-    fastio_client_free(anon);
-    db_text(a->id, sizeof(a->id), "SELECT id FROM users WHERE email = ?1", a->email, NULL);
+    char email[128];
+    snprintf(email, sizeof(email), "mx%u.%d@example.test", ++n, (int)getpid());
+    struct it_user u;
+    it_user_signup(&u, &fx.srv, email, agent, 0);
+    it_user_release(&u);
+    snprintf(a->email, sizeof(a->email), "%s", u.email);
+    snprintf(a->token, sizeof(a->token), "%.159s", u.token);
+    snprintf(a->authz, sizeof(a->authz), "Bearer %.160s", a->token);
+    db_text(a->id, sizeof(a->id), "SELECT id FROM users WHERE email = ?1", a->email,
+            (const char *)NULL);
     assert_true(a->id[0] != 0);
 }
 
@@ -388,18 +370,18 @@ static void add_member(const char *what, const char *where, const char *who, con
     char path[256], body[64];
     snprintf(path, sizeof(path), "/%.10s/%.40s/members/%.127s/", what, where, who);
     snprintf(body, sizeof(body), "permissions=%s", role);
-    req_ok(&fx.who[0], "POST", path, body);
+    req_ok(&mx.who[0], "POST", path, body);
 }
 
 static void new_folder(char *id, size_t size, char *name_out)
 {
     char name[64], path[128], body[96];
     it_unique_name("mxdir", name, sizeof(name));
-    snprintf(path, sizeof(path), "/workspace/%s/storage/root/createfolder/", fx.ws);
+    snprintf(path, sizeof(path), "/workspace/%s/storage/root/createfolder/", mx.ws);
     snprintf(body, sizeof(body), "name=%s", name);
-    req_ok(&fx.who[0], "POST", path, body);
-    db_text(id, size, "SELECT id FROM nodes WHERE workspace_id = ?1 AND name = ?2", fx.ws, name,
-            NULL);
+    req_ok(&mx.who[0], "POST", path, body);
+    db_text(id, size, "SELECT id FROM nodes WHERE workspace_id = ?1 AND name = ?2", mx.ws, name,
+            (const char *)NULL);
     assert_true(id[0] != 0);
     if (name_out)
         snprintf(name_out, 64, "%s", name);
@@ -412,27 +394,28 @@ static void new_invite(const char *what, const char *where, const char *eid, cha
     it_unique_name("mxinv", u, sizeof(u));
     snprintf(email, sizeof(email), "%s@example.test", u);
     add_member(what, where, email, strcmp(what, "org") == 0 ? "member" : "guest");
-    db_text(id, size, "SELECT id FROM invitations WHERE entity_id = ?1 AND email = ?2", eid,
-            email, NULL);
+    db_text(id, size, "SELECT id FROM invitations WHERE entity_id = ?1 AND email = ?2", eid, email,
+            (const char *)NULL);
     assert_true(id[0] != 0);
 }
 
 static void new_token(char *id, size_t size)
 {
     char path[128];
-    snprintf(path, sizeof(path), "/org/%s/transfer/token/create/", fx.org);
-    req_ok(&fx.who[0], "POST", path, NULL);
+    snprintf(path, sizeof(path), "/org/%s/transfer/token/create/", mx.org);
+    req_ok(&mx.who[0], "POST", path, NULL);
     db_text(id, size,
             "SELECT id FROM transfer_tokens WHERE org_id = ?1 ORDER BY created DESC, rowid DESC",
-            fx.org, NULL);
+            mx.org, (const char *)NULL);
     assert_true(id[0] != 0);
 }
 
 static void new_key(char *id, size_t size)
 {
-    req_ok(&fx.who[0], "POST", "/user/auth/key/", "memo=matrix");
-    db_text(id, size, "SELECT id FROM api_keys WHERE user_id = ?1 ORDER BY created DESC, rowid DESC",
-            fx.who[0].id, NULL);
+    req_ok(&mx.who[0], "POST", "/user/auth/key/", "memo=matrix");
+    db_text(id, size,
+            "SELECT id FROM api_keys WHERE user_id = ?1 ORDER BY created DESC, rowid DESC",
+            mx.who[0].id, (const char *)NULL);
     assert_true(id[0] != 0);
 }
 
@@ -440,12 +423,12 @@ static void new_upload(char *id)
 {
     char name[64];
     it_unique_name("mxup", name, sizeof(name));
-    assert_int_equal(itu_session(&srv, fx.who[0].token, fx.ws, name, 10, NULL, id), 200);
+    assert_int_equal(itu_session(&fx.srv, mx.who[0].token, mx.ws, name, 10, NULL, id), 200);
 }
 
 static void fixture_make(void)
 {
-    struct fixture *f = &fx;
+    struct fixture *f = &mx;
     memset(f, 0, sizeof(*f));
     for (int i = 0; i < N_ROLES; i++)
         account_new(&f->who[i], i == 0); /* the owner is an agent: it may make transfer tokens */
@@ -455,8 +438,10 @@ static void fixture_make(void)
     it_unique_name("mxorg", f->domain, sizeof(f->domain));
     snprintf(body, sizeof(body), "domain=%.63s&name=Secret%%20Org%%20%.63s", f->domain, f->domain);
     req_ok(o, "POST", "/org/create/", body);
-    db_text(f->org, sizeof(f->org), "SELECT id FROM orgs WHERE domain = ?1", f->domain, NULL);
-    db_text(f->org_name, sizeof(f->org_name), "SELECT name FROM orgs WHERE id = ?1", f->org, NULL);
+    db_text(f->org, sizeof(f->org), "SELECT id FROM orgs WHERE domain = ?1", f->domain,
+            (const char *)NULL);
+    db_text(f->org_name, sizeof(f->org_name), "SELECT name FROM orgs WHERE id = ?1", f->org,
+            (const char *)NULL);
     it_unique_name("mxws", f->folder_name, sizeof(f->folder_name));
     snprintf(f->ws_name, sizeof(f->ws_name), "Hidden %.50s", f->folder_name);
     snprintf(body, sizeof(body), "name=Hidden%%20%.63s&folder_name=%.63s&perm_join=Member%%20or%%20above&perm_member_manage=Admin%%20or%%20above&intelligence=false", f->folder_name,
@@ -465,7 +450,7 @@ static void fixture_make(void)
     snprintf(path, sizeof(path), "/org/%.31s/create/workspace/", f->org);
     req_ok(o, "POST", path, body);
     db_text(f->ws, sizeof(f->ws), "SELECT id FROM workspaces WHERE folder_name = ?1",
-            f->folder_name, NULL);
+            f->folder_name, (const char *)NULL);
     assert_true(f->org[0] && f->ws[0]);
 
     add_member("org", f->org, f->who[1].id, "admin");
@@ -482,7 +467,7 @@ static void fixture_make(void)
         size_t l = strlen(f->file_nm);
         snprintf(f->file_nm + l, sizeof(f->file_nm) - l, ".txt");
     }
-    const char *node = itu_upload_chunked(&srv, o->token, f->ws, f->file_nm,
+    const char *node = itu_upload_chunked(&fx.srv, o->token, f->ws, f->file_nm,
                                           (const unsigned char *)"matrix file", 11, 1u << 20);
     assert_non_null(node);
     snprintf(f->file, sizeof(f->file), "%s", node);
@@ -491,8 +476,8 @@ static void fixture_make(void)
     new_token(f->token, sizeof(f->token));
     new_upload(f->upload);
     char *cout = NULL; /* one chunk received, so the owner's chunk delete has something to delete */
-    long cst = itu_chunk(&srv, o->token, f->upload, 1, (const unsigned char *)"helloworld", 10, NULL,
-                         &cout);
+    long cst = itu_chunk(&fx.srv, o->token, f->upload, 1, (const unsigned char *)"helloworld", 10,
+                         NULL, &cout);
     if (cst != 200)
         fprintf(stderr, "setup chunk: %ld %s\n", cst, cout ? cout : "");
     free(cout);
@@ -501,7 +486,7 @@ static void fixture_make(void)
     db_text(f->event, sizeof(f->event),
             "SELECT id FROM events WHERE workspace_id = ?1 AND calling_user_id = ?2 AND "
             "(user_id IS NULL OR user_id = ?2) ORDER BY seq",
-            f->ws, o->id, NULL);
+            f->ws, o->id, (const char *)NULL);
     assert_true(f->event[0] != 0);
     assert_true(fio_opaque_id_new(FIO_ID_NODE, f->guess));
 
@@ -511,7 +496,8 @@ static void fixture_make(void)
     it_unique_name("mxout", xd, sizeof(xd));
     snprintf(body, sizeof(body), "domain=%.63s", xd);
     req_ok(x, "POST", "/org/create/", body);
-    db_text(f->x_org, sizeof(f->x_org), "SELECT id FROM orgs WHERE domain = ?1", xd, NULL);
+    db_text(f->x_org, sizeof(f->x_org), "SELECT id FROM orgs WHERE domain = ?1", xd,
+            (const char *)NULL);
     snprintf(path, sizeof(path), "/org/%.31s/create/workspace/", f->x_org);
     snprintf(body, sizeof(body), "name=Mine&folder_name=%.63s-w&perm_join=Member%%20or%%20above&perm_member_manage=Admin%%20or%%20above&intelligence=false", xd);
     req_ok(x, "POST", path, body);
@@ -542,18 +528,18 @@ static const char *target(const struct mrow *m, bool allowed, char *buf, size_t 
     case T_NONE:
         return "";
     case T_FOLDER:
-        return fx.folder;
+        return mx.folder;
     case T_FILE:
-        return fx.file;
+        return mx.file;
     case T_FRESH_FOLDER:
         if (!allowed)
-            return fx.folder;
+            return mx.folder;
         new_folder(buf, size, NULL);
         return buf;
     case T_OWNER_ID:
-        return fx.who[0].id;
+        return mx.who[0].id;
     case T_VICTIM:
-        return fx.victim.id;
+        return mx.victim.id;
     case T_FRESH_EMAIL:
         {
             char u[64];
@@ -564,53 +550,53 @@ static const char *target(const struct mrow *m, bool allowed, char *buf, size_t 
     case T_FRESH_ORG_MEMBER:
     case T_FRESH_WS_MEMBER:
         if (!allowed)
-            return fx.victim.id;
+            return mx.victim.id;
         account_new(&fresh, false);
         if (m->tgt == T_FRESH_ORG_MEMBER)
-            add_member("org", fx.org, fresh.id, "member");
+            add_member("org", mx.org, fresh.id, "member");
         else
-            add_member("workspace", fx.ws, fresh.id, "guest");
+            add_member("workspace", mx.ws, fresh.id, "guest");
         snprintf(buf, size, "%s", fresh.id);
         return buf;
     case T_ORG_INV:
-        return fx.org_inv;
+        return mx.org_inv;
     case T_WS_INV:
-        return fx.ws_inv;
+        return mx.ws_inv;
     case T_FRESH_ORG_INV:
         if (!allowed)
-            return fx.org_inv;
-        new_invite("org", fx.org, fx.org, buf, size);
+            return mx.org_inv;
+        new_invite("org", mx.org, mx.org, buf, size);
         return buf;
     case T_FRESH_WS_INV:
         if (!allowed)
-            return fx.ws_inv;
-        new_invite("workspace", fx.ws, fx.ws, buf, size);
+            return mx.ws_inv;
+        new_invite("workspace", mx.ws, mx.ws, buf, size);
         return buf;
     case T_TOKEN:
-        return fx.token;
+        return mx.token;
     case T_FRESH_TOKEN:
         if (!allowed)
-            return fx.token;
+            return mx.token;
         new_token(buf, size);
         return buf;
     case T_UPLOAD:
-        return fx.upload;
+        return mx.upload;
     case T_FRESH_UPLOAD:
         if (!allowed)
-            return fx.upload;
+            return mx.upload;
         new_upload(buf);
         return buf;
     case T_KEY:
-        return fx.key;
+        return mx.key;
     case T_FRESH_KEY:
         if (!allowed)
-            return fx.key;
+            return mx.key;
         new_key(buf, size);
         return buf;
     case T_GUESS:
-        return fx.guess;
+        return mx.guess;
     case T_EVENT:
-        return fx.event;
+        return mx.event;
     }
     return "";
 }
@@ -637,8 +623,8 @@ static void build_path(const struct mrow *m, bool alias, const char *tgt, char *
                     (strncmp(m->pattern, "/org/", 5) == 0 || (m->opts & O_ENT_ORG)));
         bool ws = !org && (strcmp(name, "ws") == 0 || strcmp(name, "wsid") == 0 ||
                            strcmp(name, "entity") == 0);
-        const char *v = org     ? (alias ? fx.domain : fx.org)
-                        : ws    ? (alias ? fx.folder_name : fx.ws)
+        const char *v = org                          ? (alias ? mx.domain : mx.org)
+                        : ws                         ? (alias ? mx.folder_name : mx.ws)
                         : strcmp(name, "state") == 0 ? "pending"
                                                      : tgt;
         len += (size_t)snprintf(out + len, size - len, "%s", v);
@@ -658,10 +644,11 @@ static bool has_alias(const struct mrow *m)
 /* A name or id of the target appears in body although the caller did not send it. */
 static const char *leak(const char *body, const char *path, const char *sent)
 {
-    const char *secrets[] = {fx.org, fx.domain, fx.org_name, fx.ws, fx.folder_name, fx.ws_name,
-                             fx.folder, fx.folder_nm, fx.file, fx.file_nm, fx.who[0].id,
-                             fx.who[0].email, fx.org_inv, fx.ws_inv, fx.token, fx.upload,
-                             fx.key, fx.event, fx.victim.id, fx.victim.email};
+    const char *secrets[] = {mx.org,         mx.domain,  mx.org_name,  mx.ws,
+                             mx.folder_name, mx.ws_name, mx.folder,    mx.folder_nm,
+                             mx.file,        mx.file_nm, mx.who[0].id, mx.who[0].email,
+                             mx.org_inv,     mx.ws_inv,  mx.token,     mx.upload,
+                             mx.key,         mx.event,   mx.victim.id, mx.victim.email};
     for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
         if (secrets[i][0] && strstr(body, secrets[i]) && !strstr(path, secrets[i]) &&
             !(sent && strstr(sent, secrets[i])))
@@ -700,7 +687,7 @@ static int cell(const struct mrow *m, int role, bool alias)
     }
     uint64_t before = allowed ? 0 : db_hash();
     char *out = NULL;
-    long st = req(&fx.who[role], m->method, path, b, &out);
+    long st = req(&mx.who[role], m->method, path, b, &out);
     const char *text = out ? out : "";
     long code = -1;
     json_decref(it_error_body(text, &code));
@@ -762,4 +749,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_route_matrix),
 };
 
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, &fx_opts)

@@ -55,7 +55,7 @@ static void test_seed_scenario(void **state)
     json_decref(users);
 
     /* The human signs up with that address and sees the invitation. */
-    struct fastio_client *anon = it_client(&srv, NULL);
+    struct fastio_client *anon = it_client(&fx.srv, NULL);
     struct fastio_signup su = {human_email, "correct horse battery", "Hu", "Man", false};
     struct fastio_error err;
     assert_int_equal(fastio_user_signup(anon, &su, NULL, &err), FASTIO_OK);
@@ -67,7 +67,7 @@ static void test_seed_scenario(void **state)
     snprintf(human.email, sizeof(human.email), "%s", human_email);
     snprintf(human.token, sizeof(human.token), "%s", tok);
     fastio_free(tok);
-    human.c = it_client(&srv, human.token);
+    human.c = it_client(&fx.srv, human.token);
     json_t *me = NULL;
     assert_int_equal(fastio_user_me(human.c, &me, &err), FASTIO_OK);
     snprintf(human.id, sizeof(human.id), "%s", json_string_value(json_object_get(me, "id")));
@@ -104,8 +104,8 @@ static void test_seed_scenario(void **state)
     assert_non_null(strstr(mail, token));
     free(mail);
     /* Only the hash is stored. */
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM transfer_tokens WHERE token_hash = ?1",
-                           token, NULL),
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM transfer_tokens WHERE token_hash = ?1",
+                           token, (const char *)NULL),
                      0);
     json_t *tl = NULL;
     CALL_OK(agent.c, FASTIO_EP_ORG_TRANSFER_TOKEN_LIST, org, NULL, NULL, NULL, NULL, NULL, &tl);
@@ -395,8 +395,9 @@ static void test_outsider_copied_ids(void **state)
     snprintf(ev_id, sizeof(ev_id), "%s",
              json_string_value(json_object_get(json_array_get(events, 0), "id")));
     json_decref(events);
-    long long before = it_db(&srv, "SELECT COUNT(*) FROM invitations", NULL) * 1000 +
-                       it_db(&srv, "SELECT COUNT(*) FROM workspace_members", NULL);
+    long long before =
+        it_db(&fx.srv, "SELECT COUNT(*) FROM invitations", (const char *)NULL) * 1000 +
+        it_db(&fx.srv, "SELECT COUNT(*) FROM workspace_members", (const char *)NULL);
 
     struct {
         enum fastio_endpoint ep;
@@ -450,8 +451,9 @@ static void test_outsider_copied_ids(void **state)
     free(text);
     json_decref(mine);
     /* Nothing changed. */
-    long long after = it_db(&srv, "SELECT COUNT(*) FROM invitations", NULL) * 1000 +
-                      it_db(&srv, "SELECT COUNT(*) FROM workspace_members", NULL);
+    long long after =
+        it_db(&fx.srv, "SELECT COUNT(*) FROM invitations", (const char *)NULL) * 1000 +
+        it_db(&fx.srv, "SELECT COUNT(*) FROM workspace_members", (const char *)NULL);
     assert_int_equal(before, after);
     json_t *tl = NULL;
     CALL_OK(owner.c, FASTIO_EP_ORG_TRANSFER_TOKEN_LIST, org, NULL, NULL, NULL, NULL, NULL, &tl);
@@ -466,4 +468,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_role_matrix),
     cmocka_unit_test(test_outsider_copied_ids),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

@@ -122,14 +122,14 @@ static void test_member_lifecycle(void **state)
                           NULL, NULL, NULL, &err),
                      FASTIO_INVALID);
 
-    struct fastio_client *anon = it_client(&srv, NULL);
+    struct fastio_client *anon = it_client(&fx.srv, NULL);
     struct fastio_signup su = {email, "correct horse battery", NULL, NULL, false};
     assert_int_equal(fastio_user_signup(anon, &su, NULL, &err), FASTIO_OK);
     char *tok = NULL;
     assert_int_equal(fastio_user_signin(anon, email, "correct horse battery", &tok, NULL, &err),
                      FASTIO_OK);
     fastio_client_free(anon);
-    struct fastio_client *late = it_client(&srv, tok);
+    struct fastio_client *late = it_client(&fx.srv, tok);
     fastio_free(tok);
     CALL_OK(late, FASTIO_EP_WORKSPACE_INVITATION_DECLINE, ws, inv_id, NULL, NULL, NULL, NULL,
             &inv);
@@ -202,7 +202,7 @@ static void test_eml_format(void **state)
     free(mail);
     /* No temp files are left behind. */
     char dir[400];
-    snprintf(dir, sizeof(dir), "%s/outbox", srv.dir);
+    snprintf(dir, sizeof(dir), "%s/outbox", fx.srv.dir);
     DIR *d = opendir(dir);
     assert_non_null(d);
     struct dirent *de;
@@ -290,11 +290,12 @@ static void test_org_self_join_domain(void **state)
 static void test_relay_down_keeps_mail(void **state)
 {
     (void)state;
-    struct it_server s2;
+    struct it_fixture f2;
     const char *const args[] = {"--smtp-url", "smtp://127.0.0.1:1", "--smtp-from",
                                 "Fastio <noreply@example.test>", NULL};
-    assert_int_equal(it_server_start(&s2, NULL, args), 0);
-    struct fastio_client *c = it_client(&s2, s2.owner_key);
+    const struct it_fixture_opts o = {args, false};
+    assert_int_equal(it_fixture_start(&f2, &o), 0);
+    struct fastio_client *c = f2.owner.c;
     struct fastio_org_opts oo = {"relay-org", NULL, NULL, NULL, NULL};
     json_t *org = NULL;
     struct fastio_error err;
@@ -304,7 +305,7 @@ static void test_relay_down_keeps_mail(void **state)
             NULL, NULL);
     usleep(300 * 1000); /* let the relay try (and fail) at least once */
     char dir[400];
-    snprintf(dir, sizeof(dir), "%s/outbox", s2.dir);
+    snprintf(dir, sizeof(dir), "%s/outbox", f2.srv.dir);
     int eml = 0, sent = 0;
     DIR *d = opendir(dir);
     assert_non_null(d);
@@ -313,7 +314,7 @@ static void test_relay_down_keeps_mail(void **state)
         if (strstr(de->d_name, ".eml") && de->d_name[0] != '.')
             eml++;
     closedir(d);
-    snprintf(dir, sizeof(dir), "%s/outbox/sent", s2.dir);
+    snprintf(dir, sizeof(dir), "%s/outbox/sent", f2.srv.dir);
     d = opendir(dir);
     assert_non_null(d);
     while ((de = readdir(d)) != NULL)
@@ -322,9 +323,7 @@ static void test_relay_down_keeps_mail(void **state)
     closedir(d);
     assert_int_equal(eml, 1);
     assert_int_equal(sent, 0);
-    fastio_client_free(c);
-    assert_int_equal(it_server_stop(&s2), 0);
-    it_server_cleanup(&s2);
+    assert_int_equal(it_fixture_stop(&f2), 0);
 }
 
 static const struct CMUnitTest tests[] = {
@@ -333,4 +332,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_relay_down_keeps_mail),
     cmocka_unit_test(test_org_self_join_domain),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

@@ -26,21 +26,7 @@
 #define RFC_VERIFIER "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 #define RFC_CHALLENGE "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    return it_server_start(&srv, NULL, NULL);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static struct it_fixture fx;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -228,15 +214,15 @@ static void test_rfc7636_vector(void **state)
     s256(RFC_VERIFIER, c);
     assert_string_equal(c, RFC_CHALLENGE);
     char tok[128], rid[64], code[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
-    authorize_json(&srv, RFC_CHALLENGE, REDIRECT, rid);
-    approve_json(&srv, rid, tok, code);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
+    authorize_json(&fx.srv, RFC_CHALLENGE, REDIRECT, rid);
+    approve_json(&fx.srv, rid, tok, code);
     json_t *j = NULL;
-    assert_int_equal(exchange(&srv, code, RFC_VERIFIER, REDIRECT, &j), 200);
+    assert_int_equal(exchange(&fx.srv, code, RFC_VERIFIER, REDIRECT, &j), 200);
     struct tokens t;
     take_tokens(j, &t);
     json_decref(j);
-    assert_int_equal(me(&srv, t.access, NULL), 200);
+    assert_int_equal(me(&fx.srv, t.access, NULL), 200);
 }
 
 /* A browser-style login: the HTML page, the consent form POST, the 302 to a loopback
@@ -245,7 +231,7 @@ static void test_browser_login(void **state)
 {
     (void)state;
     char tok[128], email[128], v[64], c[64];
-    it_new_user(&srv, tok, sizeof(tok), email);
+    it_new_user(&fx.srv, tok, sizeof(tok), email);
     new_verifier(v, c);
     char path[1024];
     char *r = ito_enc("http://127.0.0.1:54321/callback");
@@ -258,7 +244,7 @@ static void test_browser_login(void **state)
     free(r);
     free(hint);
     char *html = NULL, *hdrs = NULL;
-    assert_int_equal(it_raw_h(&srv, "GET", path, NULL, NULL, 0, NULL, &html, &hdrs), 200);
+    assert_int_equal(it_raw_h(&fx.srv, "GET", path, NULL, NULL, 0, NULL, &html, &hdrs), 200);
     char val[512];
     assert_true(ito_header(hdrs, "Content-Type", val, sizeof(val)));
     assert_int_equal(strncmp(val, "text/html", 9), 0);
@@ -287,9 +273,9 @@ static void test_browser_login(void **state)
     char *e = ito_enc(email);
     snprintf(body, sizeof(body), "auth_request_id=%s&email=%s&password=wrong-one&consent=approve",
              rid, e);
-    assert_int_equal(it_raw(&srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
-                            NULL, &html),
-                     401);
+    assert_int_equal(
+        it_raw(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body), NULL, &html),
+        401);
     assert_non_null(strstr(html, "Wrong email or password"));
     free(html);
 
@@ -299,8 +285,8 @@ static void test_browser_login(void **state)
     free(pw);
     free(e);
     hdrs = NULL;
-    assert_int_equal(it_raw_h(&srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
-                              NULL, NULL, &hdrs),
+    assert_int_equal(it_raw_h(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body,
+                              strlen(body), NULL, NULL, &hdrs),
                      302);
     char loc[1024];
     assert_true(ito_header(hdrs, "Location", loc, sizeof(loc)));
@@ -312,18 +298,18 @@ static void test_browser_login(void **state)
     assert_string_equal(st, "xyz&<1");
 
     /* The request is single-use. */
-    assert_int_equal(it_raw(&srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
-                            NULL, NULL),
-                     404);
+    assert_int_equal(
+        it_raw(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body), NULL, NULL),
+        404);
 
     /* Loopback redirect: only the port may differ at the token endpoint. */
     json_t *j = NULL;
-    assert_int_equal(exchange(&srv, code, v, "http://127.0.0.1:60000/callback", &j), 200);
+    assert_int_equal(exchange(&fx.srv, code, v, "http://127.0.0.1:60000/callback", &j), 200);
     struct tokens t;
     take_tokens(j, &t);
     json_decref(j);
     char who[128] = "";
-    assert_int_equal(me(&srv, t.access, who), 200);
+    assert_int_equal(me(&fx.srv, t.access, who), 200);
     assert_string_equal(who, email);
 }
 
@@ -332,11 +318,11 @@ static void test_deny_redirects_with_error(void **state)
     (void)state;
     char v[64], c[64], rid[64];
     new_verifier(v, c);
-    authorize_json(&srv, c, REDIRECT, rid);
+    authorize_json(&fx.srv, c, REDIRECT, rid);
     char body[256], *hdrs = NULL, loc[1024], val[64];
     snprintf(body, sizeof(body), "auth_request_id=%s&consent=deny", rid);
-    assert_int_equal(it_raw_h(&srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
-                              NULL, NULL, &hdrs),
+    assert_int_equal(it_raw_h(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body,
+                              strlen(body), NULL, NULL, &hdrs),
                      302);
     assert_true(ito_header(hdrs, "Location", loc, sizeof(loc)));
     free(hdrs);
@@ -351,29 +337,29 @@ static void test_refresh_rotation_and_reuse(void **state)
 {
     (void)state;
     char tok[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
     struct tokens t1, t2;
-    login(&srv, tok, &t1);
+    login(&fx.srv, tok, &t1);
     json_t *j = NULL;
-    assert_int_equal(refresh(&srv, t1.refresh, &j), 200);
+    assert_int_equal(refresh(&fx.srv, t1.refresh, &j), 200);
     take_tokens(j, &t2);
     json_decref(j);
     assert_string_not_equal(t1.refresh, t2.refresh);
     assert_string_not_equal(t1.access, t2.access);
     assert_string_equal(t1.session, t2.session);
-    assert_int_equal(me(&srv, t2.access, NULL), 200);
+    assert_int_equal(me(&fx.srv, t2.access, NULL), 200);
 
     /* The rotated token again: reuse → invalid_grant and the whole session revoked. */
-    assert_int_equal(refresh(&srv, t1.refresh, &j), 400);
+    assert_int_equal(refresh(&fx.srv, t1.refresh, &j), 400);
     assert_oauth_error(j, "invalid_grant");
     json_decref(j);
-    assert_int_equal(refresh(&srv, t2.refresh, &j), 400);
+    assert_int_equal(refresh(&fx.srv, t2.refresh, &j), 400);
     assert_oauth_error(j, "invalid_grant");
     json_decref(j);
-    assert_int_equal(me(&srv, t2.access, NULL), 401);
-    assert_int_equal(me(&srv, t1.access, NULL), 401);
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM oauth_sessions WHERE id = ?1", t1.session,
-                           NULL),
+    assert_int_equal(me(&fx.srv, t2.access, NULL), 401);
+    assert_int_equal(me(&fx.srv, t1.access, NULL), 401);
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM oauth_sessions WHERE id = ?1", t1.session,
+                           (const char *)NULL),
                      0);
 }
 
@@ -381,23 +367,23 @@ static void test_wrong_verifier(void **state)
 {
     (void)state;
     char tok[128], v[64], c[64], v2[64], c2[64], rid[64], code[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
     new_verifier(v, c);
     new_verifier(v2, c2);
-    authorize_json(&srv, c, REDIRECT, rid);
-    approve_json(&srv, rid, tok, code);
+    authorize_json(&fx.srv, c, REDIRECT, rid);
+    approve_json(&fx.srv, rid, tok, code);
     json_t *j = NULL;
-    assert_int_equal(exchange(&srv, code, v2, REDIRECT, &j), 400);
+    assert_int_equal(exchange(&fx.srv, code, v2, REDIRECT, &j), 400);
     assert_oauth_error(j, "invalid_grant");
     json_decref(j);
     /* One attempt per code: the right verifier no longer helps. */
-    assert_int_equal(exchange(&srv, code, v, REDIRECT, &j), 400);
+    assert_int_equal(exchange(&fx.srv, code, v, REDIRECT, &j), 400);
     assert_oauth_error(j, "invalid_grant");
     json_decref(j);
     /* A verifier shorter than 43 characters is refused outright. */
-    authorize_json(&srv, c, REDIRECT, rid);
-    approve_json(&srv, rid, tok, code);
-    assert_int_equal(exchange(&srv, code, "short-verifier", REDIRECT, &j), 400);
+    authorize_json(&fx.srv, c, REDIRECT, rid);
+    approve_json(&fx.srv, rid, tok, code);
+    assert_int_equal(exchange(&fx.srv, code, "short-verifier", REDIRECT, &j), 400);
     assert_oauth_error(j, "invalid_grant");
     json_decref(j);
 }
@@ -415,7 +401,7 @@ static void test_plain_method_refused(void **state)
                  "%s&response_format=json",
                  methods[i]);
         char *body = NULL;
-        assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, NULL, &body), 400);
+        assert_int_equal(it_raw(&fx.srv, "GET", path, NULL, NULL, 0, NULL, &body), 400);
         long code;
         json_t *j = it_error_body(body, &code);
         assert_int_equal(code, 1605);
@@ -425,12 +411,13 @@ static void test_plain_method_refused(void **state)
     }
     /* The HTML flow answers a page, never a redirect, for a bad request. */
     char *html = NULL, *hdrs = NULL, loc[64];
-    assert_int_equal(it_raw_h(&srv, "GET",
-                              "/current/oauth/authorize/?client_id=x&response_type=code&"
-                              "redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&code_challenge=" RFC_CHALLENGE
-                              "&code_challenge_method=plain",
-                              NULL, NULL, 0, NULL, &html, &hdrs),
-                     400);
+    assert_int_equal(
+        it_raw_h(&fx.srv, "GET",
+                 "/current/oauth/authorize/?client_id=x&response_type=code&"
+                 "redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&code_challenge=" RFC_CHALLENGE
+                 "&code_challenge_method=plain",
+                 NULL, NULL, 0, NULL, &html, &hdrs),
+        400);
     assert_false(ito_header(hdrs, "Location", loc, sizeof(loc)));
     assert_non_null(strstr(html, "plain is not supported"));
     free(html);
@@ -445,7 +432,7 @@ static void test_plain_method_refused(void **state)
                  "/current/oauth/authorize/?client_id=x&response_type=code&redirect_uri=%s"
                  "&code_challenge=" RFC_CHALLENGE "&code_challenge_method=S256&response_format=json",
                  bad[i]);
-        assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, NULL, NULL), 400);
+        assert_int_equal(it_raw(&fx.srv, "GET", path, NULL, NULL, 0, NULL, NULL), 400);
     }
 }
 
@@ -453,21 +440,21 @@ static void test_code_reuse_revokes(void **state)
 {
     (void)state;
     char tok[128], v[64], c[64], rid[64], code[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
     new_verifier(v, c);
-    authorize_json(&srv, c, REDIRECT, rid);
-    approve_json(&srv, rid, tok, code);
+    authorize_json(&fx.srv, c, REDIRECT, rid);
+    approve_json(&fx.srv, rid, tok, code);
     json_t *j = NULL;
-    assert_int_equal(exchange(&srv, code, v, REDIRECT, &j), 200);
+    assert_int_equal(exchange(&fx.srv, code, v, REDIRECT, &j), 200);
     struct tokens t;
     take_tokens(j, &t);
     json_decref(j);
-    assert_int_equal(me(&srv, t.access, NULL), 200);
-    assert_int_equal(exchange(&srv, code, v, REDIRECT, &j), 400);
+    assert_int_equal(me(&fx.srv, t.access, NULL), 200);
+    assert_int_equal(exchange(&fx.srv, code, v, REDIRECT, &j), 400);
     assert_oauth_error(j, "invalid_grant");
     json_decref(j);
-    assert_int_equal(me(&srv, t.access, NULL), 401);
-    assert_int_equal(refresh(&srv, t.refresh, &j), 400);
+    assert_int_equal(me(&fx.srv, t.access, NULL), 401);
+    assert_int_equal(refresh(&fx.srv, t.refresh, &j), 400);
     assert_oauth_error(j, "invalid_grant");
     json_decref(j);
 }
@@ -476,29 +463,29 @@ static void test_redirect_mismatch(void **state)
 {
     (void)state;
     char tok[128], v[64], c[64], rid[64], code[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
     static const char *const wrong[] = {"http://127.0.0.1:19836/other", "http://localhost:19836/callback",
                                         "https://127.0.0.1:19836/callback",
                                         "http://127.0.0.1:19836/callback/"};
     for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
         new_verifier(v, c);
-        authorize_json(&srv, c, REDIRECT, rid);
-        approve_json(&srv, rid, tok, code);
+        authorize_json(&fx.srv, c, REDIRECT, rid);
+        approve_json(&fx.srv, rid, tok, code);
         json_t *j = NULL;
-        assert_int_equal(exchange(&srv, code, v, wrong[i], &j), 400);
+        assert_int_equal(exchange(&fx.srv, code, v, wrong[i], &j), 400);
         assert_oauth_error(j, "invalid_grant");
         json_decref(j);
     }
     /* Exact https redirect URIs must match exactly (no port exception). */
     new_verifier(v, c);
-    authorize_json(&srv, c, "https://app.example/cb", rid);
+    authorize_json(&fx.srv, c, "https://app.example/cb", rid);
     char body[256];
     snprintf(body, sizeof(body), "auth_request_id=%s&consent=approve&response_format=json", rid);
     json_t *j = NULL;
-    assert_int_equal(post_form(&srv, "/current/oauth/authorize/", body, tok, &j, NULL), 200);
+    assert_int_equal(post_form(&fx.srv, "/current/oauth/authorize/", body, tok, &j, NULL), 200);
     fio_strlcpy(code, json_string_value(json_object_get(j, "code")), sizeof(code));
     json_decref(j);
-    assert_int_equal(exchange(&srv, code, v, "https://app.example:444/cb", &j), 400);
+    assert_int_equal(exchange(&fx.srv, code, v, "https://app.example:444/cb", &j), 400);
     assert_oauth_error(j, "invalid_grant");
     json_decref(j);
 }
@@ -508,61 +495,62 @@ static void test_token_errors(void **state)
     (void)state;
     json_t *j = NULL;
     static const char *const pw = "grant_type=password&username=owner%40localhost&password=x";
-    assert_int_equal(post_form(&srv, "/current/oauth/token/", pw, NULL, &j, NULL), 400);
+    assert_int_equal(post_form(&fx.srv, "/current/oauth/token/", pw, NULL, &j, NULL), 400);
     assert_oauth_error(j, "unsupported_grant_type");
     json_decref(j);
-    assert_int_equal(post_form(&srv, "/current/oauth/token/", "code=x", NULL, &j, NULL), 400);
+    assert_int_equal(post_form(&fx.srv, "/current/oauth/token/", "code=x", NULL, &j, NULL), 400);
     assert_oauth_error(j, "invalid_request");
     json_decref(j);
-    assert_int_equal(post_form(&srv, "/current/oauth/token/",
-                               "grant_type=authorization_code&code=fio_c_nope&code_verifier="
-                               RFC_VERIFIER "&client_id=x&redirect_uri=http%3A%2F%2F127.0.0.1%2F",
-                               NULL, &j, NULL),
-                     400);
+    assert_int_equal(
+        post_form(&fx.srv, "/current/oauth/token/",
+                  "grant_type=authorization_code&code=fio_c_nope&code_verifier=" RFC_VERIFIER
+                  "&client_id=x&redirect_uri=http%3A%2F%2F127.0.0.1%2F",
+                  NULL, &j, NULL),
+        400);
     assert_oauth_error(j, "invalid_grant");
     json_decref(j);
-    assert_int_equal(refresh(&srv, "fio_r_unknown", &j), 400);
+    assert_int_equal(refresh(&fx.srv, "fio_r_unknown", &j), 400);
     assert_oauth_error(j, "invalid_grant");
     json_decref(j);
     /* Refresh tokens are not bearer tokens. */
     char tok[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
     struct tokens t;
-    login(&srv, tok, &t);
-    assert_int_equal(me(&srv, t.refresh, NULL), 401);
+    login(&fx.srv, tok, &t);
+    assert_int_equal(me(&fx.srv, t.refresh, NULL), 401);
 }
 
 /* Short lifetimes from the command line: an expired code, an expired access token. */
 static void test_short_ttls(void **state)
 {
     (void)state;
-    struct it_server s2;
+    struct it_fixture f2;
     const char *args[] = {"--oauth-code-ttl", "1", "--oauth-access-ttl", "1", NULL};
-    assert_int_equal(it_server_start(&s2, NULL, args), 0);
+    const struct it_fixture_opts o = {args, false};
+    assert_int_equal(it_fixture_start(&f2, &o), 0);
     char tok[128], v[64], c[64], rid[64], code[128];
-    it_new_user(&s2, tok, sizeof(tok), NULL);
+    it_new_user(&f2.srv, tok, sizeof(tok), NULL);
     new_verifier(v, c);
-    authorize_json(&s2, c, REDIRECT, rid);
-    approve_json(&s2, rid, tok, code);
+    authorize_json(&f2.srv, c, REDIRECT, rid);
+    approve_json(&f2.srv, rid, tok, code);
     sleep_ms(2100);
     json_t *j = NULL;
-    assert_int_equal(exchange(&s2, code, v, REDIRECT, &j), 400);
+    assert_int_equal(exchange(&f2.srv, code, v, REDIRECT, &j), 400);
     assert_oauth_error(j, "invalid_grant");
     assert_non_null(strstr(json_string_value(json_object_get(j, "error_description")), "expired"));
     json_decref(j);
 
     struct tokens t, t2;
-    login(&s2, tok, &t);
-    assert_int_equal(me(&s2, t.access, NULL), 200);
+    login(&f2.srv, tok, &t);
+    assert_int_equal(me(&f2.srv, t.access, NULL), 200);
     sleep_ms(2100);
-    assert_int_equal(me(&s2, t.access, NULL), 401);
-    assert_int_equal(refresh(&s2, t.refresh, &j), 200);
+    assert_int_equal(me(&f2.srv, t.access, NULL), 401);
+    assert_int_equal(refresh(&f2.srv, t.refresh, &j), 200);
     take_tokens(j, &t2);
     assert_int_equal(json_integer_value(json_object_get(j, "expires_in")), 1);
     json_decref(j);
-    assert_int_equal(me(&s2, t2.access, NULL), 200);
-    assert_int_equal(it_server_stop(&s2), 0);
-    it_server_cleanup(&s2);
+    assert_int_equal(me(&f2.srv, t2.access, NULL), 200);
+    assert_int_equal(it_fixture_stop(&f2), 0);
 }
 
 static json_t *find_session(json_t *list, const char *id)
@@ -578,15 +566,15 @@ static void test_sessions(void **state)
 {
     (void)state;
     char tok[128], other[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
-    it_new_user(&srv, other, sizeof(other), NULL);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
+    it_new_user(&fx.srv, other, sizeof(other), NULL);
     struct tokens a, b, c;
-    login(&srv, tok, &a);
-    login(&srv, tok, &b);
-    login(&srv, tok, &c);
+    login(&fx.srv, tok, &a);
+    login(&fx.srv, tok, &b);
+    login(&fx.srv, tok, &c);
 
     json_t *j = NULL;
-    assert_int_equal(get_json(&srv, "GET", "/current/oauth/sessions/", a.access, &j), 200);
+    assert_int_equal(get_json(&fx.srv, "GET", "/current/oauth/sessions/", a.access, &j), 200);
     assert_int_equal(json_integer_value(json_object_get(j, "results")), 3);
     json_t *sa = find_session(j, a.session);
     assert_non_null(sa);
@@ -600,19 +588,19 @@ static void test_sessions(void **state)
     /* Details, and nobody else sees or touches them. */
     char path[256];
     snprintf(path, sizeof(path), "/current/oauth/sessions/%s/", b.session);
-    assert_int_equal(get_json(&srv, "GET", path, tok, &j), 200);
+    assert_int_equal(get_json(&fx.srv, "GET", path, tok, &j), 200);
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(j, "session"), "id")), b.session);
     json_decref(j);
-    assert_int_equal(get_json(&srv, "GET", path, other, NULL), 404);
-    assert_int_equal(get_json(&srv, "DELETE", path, other, NULL), 404);
+    assert_int_equal(get_json(&fx.srv, "GET", path, other, NULL), 404);
+    assert_int_equal(get_json(&fx.srv, "DELETE", path, other, NULL), 404);
 
     /* Rename: device_name set, agent_name "" clears. */
     char authz[200];
     snprintf(authz, sizeof(authz), "Bearer %s", tok);
     static const char ren[] = "device_name=laptop&agent_name=";
     char *out = NULL;
-    assert_int_equal(it_raw(&srv, "PATCH", path, FORM, ren, strlen(ren), authz, &out), 200);
+    assert_int_equal(it_raw(&fx.srv, "PATCH", path, FORM, ren, strlen(ren), authz, &out), 200);
     j = json_loads(out, 0, NULL);
     free(out);
     json_t *s = json_object_get(j, "session");
@@ -620,64 +608,64 @@ static void test_sessions(void **state)
     assert_true(json_is_null(json_object_get(s, "agent_name")));
     json_decref(j);
     static const char bad[] = "device_name=a%01b";
-    assert_int_equal(it_raw(&srv, "PATCH", path, FORM, bad, strlen(bad), authz, NULL), 400);
+    assert_int_equal(it_raw(&fx.srv, "PATCH", path, FORM, bad, strlen(bad), authz, NULL), 400);
 
     /* Revoke one: its tokens stop working, the others do not. */
-    assert_int_equal(get_json(&srv, "DELETE", path, tok, NULL), 200);
-    assert_int_equal(get_json(&srv, "GET", path, tok, NULL), 404);
-    assert_int_equal(me(&srv, b.access, NULL), 401);
-    assert_int_equal(refresh(&srv, b.refresh, &j), 400);
+    assert_int_equal(get_json(&fx.srv, "DELETE", path, tok, NULL), 200);
+    assert_int_equal(get_json(&fx.srv, "GET", path, tok, NULL), 404);
+    assert_int_equal(me(&fx.srv, b.access, NULL), 401);
+    assert_int_equal(refresh(&fx.srv, b.refresh, &j), 400);
     json_decref(j);
-    assert_int_equal(me(&srv, a.access, NULL), 200);
+    assert_int_equal(me(&fx.srv, a.access, NULL), 200);
 
     /* Revoke all but one. */
     snprintf(path, sizeof(path),
              "/current/oauth/sessions/?exclude_current=true&current_session_id=%s", c.session);
-    assert_int_equal(get_json(&srv, "DELETE", path, tok, &j), 200);
+    assert_int_equal(get_json(&fx.srv, "DELETE", path, tok, &j), 200);
     assert_int_equal(json_integer_value(json_object_get(j, "revoked")), 1);
     json_decref(j);
-    assert_int_equal(me(&srv, a.access, NULL), 401);
-    assert_int_equal(me(&srv, c.access, NULL), 200);
-    assert_int_equal(get_json(&srv, "GET", "/current/oauth/sessions/", c.access, &j), 200);
+    assert_int_equal(me(&fx.srv, a.access, NULL), 401);
+    assert_int_equal(me(&fx.srv, c.access, NULL), 200);
+    assert_int_equal(get_json(&fx.srv, "GET", "/current/oauth/sessions/", c.access, &j), 200);
     assert_int_equal(json_integer_value(json_object_get(j, "results")), 1);
     json_decref(j);
     /* Revoke all. */
-    assert_int_equal(get_json(&srv, "DELETE", "/current/oauth/sessions/", tok, NULL), 200);
-    assert_int_equal(me(&srv, c.access, NULL), 401);
-    assert_int_equal(get_json(&srv, "GET", "/current/oauth/sessions/", tok, &j), 200);
+    assert_int_equal(get_json(&fx.srv, "DELETE", "/current/oauth/sessions/", tok, NULL), 200);
+    assert_int_equal(me(&fx.srv, c.access, NULL), 401);
+    assert_int_equal(get_json(&fx.srv, "GET", "/current/oauth/sessions/", tok, &j), 200);
     assert_int_equal(json_integer_value(json_object_get(j, "results")), 0);
     json_decref(j);
     /* The sessions routes need a caller. */
-    assert_int_equal(get_json(&srv, "GET", "/current/oauth/sessions/", NULL, NULL), 401);
+    assert_int_equal(get_json(&fx.srv, "GET", "/current/oauth/sessions/", NULL, NULL), 401);
 }
 
 static void test_revoke_endpoint(void **state)
 {
     (void)state;
     char tok[128], body[256];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
     struct tokens a, b;
-    login(&srv, tok, &a);
-    login(&srv, tok, &b);
+    login(&fx.srv, tok, &a);
+    login(&fx.srv, tok, &b);
     json_t *j = NULL;
     /* An access token revokes only itself. */
     snprintf(body, sizeof(body), "token=%s&token_type_hint=access_token", a.access);
-    assert_int_equal(post_form(&srv, "/current/oauth/revoke/", body, NULL, NULL, NULL), 200);
-    assert_int_equal(me(&srv, a.access, NULL), 401);
-    assert_int_equal(refresh(&srv, a.refresh, &j), 200);
+    assert_int_equal(post_form(&fx.srv, "/current/oauth/revoke/", body, NULL, NULL, NULL), 200);
+    assert_int_equal(me(&fx.srv, a.access, NULL), 401);
+    assert_int_equal(refresh(&fx.srv, a.refresh, &j), 200);
     json_decref(j);
     /* A refresh token revokes its session. */
     snprintf(body, sizeof(body), "token=%s", b.refresh);
-    assert_int_equal(post_form(&srv, "/current/oauth/revoke/", body, NULL, NULL, NULL), 200);
-    assert_int_equal(me(&srv, b.access, NULL), 401);
-    assert_int_equal(refresh(&srv, b.refresh, &j), 400);
+    assert_int_equal(post_form(&fx.srv, "/current/oauth/revoke/", body, NULL, NULL, NULL), 200);
+    assert_int_equal(me(&fx.srv, b.access, NULL), 401);
+    assert_int_equal(refresh(&fx.srv, b.refresh, &j), 400);
     assert_oauth_error(j, "invalid_grant");
     json_decref(j);
     /* Unknown or already revoked: still 200 (RFC 7009); missing: 400. */
-    assert_int_equal(post_form(&srv, "/current/oauth/revoke/", body, NULL, NULL, NULL), 200);
-    assert_int_equal(post_form(&srv, "/current/oauth/revoke/", "token=nonsense", NULL, NULL, NULL),
-                     200);
-    assert_int_equal(post_form(&srv, "/current/oauth/revoke/", "x=1", NULL, &j, NULL), 400);
+    assert_int_equal(post_form(&fx.srv, "/current/oauth/revoke/", body, NULL, NULL, NULL), 200);
+    assert_int_equal(
+        post_form(&fx.srv, "/current/oauth/revoke/", "token=nonsense", NULL, NULL, NULL), 200);
+    assert_int_equal(post_form(&fx.srv, "/current/oauth/revoke/", "x=1", NULL, &j, NULL), 400);
     assert_oauth_error(j, "invalid_request");
     json_decref(j);
 }
@@ -686,11 +674,11 @@ static void test_well_known(void **state)
 {
     (void)state;
     char issuer[128];
-    snprintf(issuer, sizeof(issuer), "http://127.0.0.1:%d", srv.port);
+    snprintf(issuer, sizeof(issuer), "http://127.0.0.1:%d", fx.srv.port);
     json_t *j = NULL;
     char *out = NULL, *hdrs = NULL, val[128];
-    assert_int_equal(it_raw_h(&srv, "GET", "/.well-known/oauth-authorization-server/", NULL, NULL,
-                              0, NULL, &out, &hdrs),
+    assert_int_equal(it_raw_h(&fx.srv, "GET", "/.well-known/oauth-authorization-server/", NULL,
+                              NULL, 0, NULL, &out, &hdrs),
                      200);
     assert_true(ito_header(hdrs, "x-ve-limit-avail", val, sizeof(val)));
     assert_true(ito_header(hdrs, "Content-Type", val, sizeof(val)));
@@ -728,7 +716,7 @@ static void test_well_known(void **state)
                         "user");
     json_decref(j);
 
-    assert_int_equal(get_json(&srv, "GET", "/.well-known/oauth-protected-resource/", NULL, &j),
+    assert_int_equal(get_json(&fx.srv, "GET", "/.well-known/oauth-protected-resource/", NULL, &j),
                      200);
     snprintf(want, sizeof(want), "%s/current", issuer);
     assert_string_equal(json_string_value(json_object_get(j, "resource")), want);
@@ -736,20 +724,20 @@ static void test_well_known(void **state)
         json_string_value(json_array_get(json_object_get(j, "authorization_servers"), 0)), issuer);
     json_decref(j);
     /* RFC 8414 spells the path without a trailing slash: both work. */
-    assert_int_equal(get_json(&srv, "GET", "/.well-known/oauth-authorization-server", NULL, NULL),
-                     200);
+    assert_int_equal(
+        get_json(&fx.srv, "GET", "/.well-known/oauth-authorization-server", NULL, NULL), 200);
     /* Only at the root, and nothing else there. */
     char *body = NULL;
     long code;
-    assert_int_equal(it_raw(&srv, "GET", "/current/.well-known/oauth-authorization-server/", NULL,
-                            NULL, 0, NULL, &body),
+    assert_int_equal(it_raw(&fx.srv, "GET", "/current/.well-known/oauth-authorization-server/",
+                            NULL, NULL, 0, NULL, &body),
                      404);
     json_decref(it_error_body(body, &code));
     assert_int_equal(code, 9992);
     free(body);
-    assert_int_equal(get_json(&srv, "GET", "/.well-known/other/", NULL, NULL), 404);
-    assert_int_equal(get_json(&srv, "POST", "/.well-known/oauth-authorization-server/", NULL, NULL),
-                     405);
+    assert_int_equal(get_json(&fx.srv, "GET", "/.well-known/other/", NULL, NULL), 404);
+    assert_int_equal(
+        get_json(&fx.srv, "POST", "/.well-known/oauth-authorization-server/", NULL, NULL), 405);
 }
 
 static const struct CMUnitTest tests[] = {
@@ -767,4 +755,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_revoke_endpoint),
     cmocka_unit_test(test_well_known),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

@@ -25,48 +25,27 @@
 #include "harness.h"
 #include "it_oauth.h"
 
-
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    static const char *const args[] = {"--oauth-access-ttl", "1", "--enable-test-faults", NULL};
-    return it_server_start(&srv, NULL, args);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static const char *const server_args[] = {"--oauth-access-ttl", "1", "--enable-test-faults", NULL};
+static const struct it_fixture_opts fx_opts = {server_args, false};
+static struct it_fixture fx;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
 static long set_faults(const char *body)
 {
-    return it_raw(&srv, "POST", "/current/test/faults/", FORM, body, strlen(body), NULL, NULL);
+    return it_faults_set(&fx.srv, body);
 }
 
 static long faults_injected(void)
 {
-    char *body = NULL;
-    assert_int_equal(it_raw(&srv, "GET", "/current/test/faults/", NULL, NULL, 0, NULL, &body), 200);
-    json_t *j = json_loads(body, 0, NULL);
-    free(body);
-    assert_non_null(j);
-    long n = (long)json_integer_value(json_object_get(json_object_get(j, "faults"), "injected"));
-    json_decref(j);
-    return n;
+    return (long)it_faults_injected(&fx.srv);
 }
 
 /* The library's side of a PKCE login up to the code; the browser's side (the consent page and
  * its form) is done with plain HTTP requests. Fills *tok. */
 static void pkce_login(const char *email, struct fastio_oauth_tokens *tok)
 {
-    struct fastio_client *c = it_client(&srv, NULL);
+    struct fastio_client *c = it_client(&fx.srv, NULL);
     struct fastio_pkce pk;
     struct fastio_error err;
     assert_int_equal(fastio_pkce_new(&pk, &err), FASTIO_OK);
@@ -88,7 +67,7 @@ static void pkce_login(const char *email, struct fastio_oauth_tokens *tok)
     const char *path = strstr(url, "/current/");
     assert_non_null(path);
     char *html = NULL;
-    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, NULL, &html), 200);
+    assert_int_equal(it_raw(&fx.srv, "GET", path, NULL, NULL, 0, NULL, &html), 200);
     assert_non_null(strstr(html, rid));
     free(html);
     char body[1024];
@@ -98,8 +77,8 @@ static void pkce_login(const char *email, struct fastio_oauth_tokens *tok)
     free(e);
     free(pw);
     char *hdrs = NULL;
-    assert_int_equal(it_raw_h(&srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
-                              NULL, NULL, &hdrs),
+    assert_int_equal(it_raw_h(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body,
+                              strlen(body), NULL, NULL, &hdrs),
                      302);
     char loc[1024], code[256], st[64];
     assert_true(ito_header(hdrs, "Location", loc, sizeof(loc)));
@@ -142,7 +121,7 @@ static struct fastio_client *client_with_store(struct fastio_token_store *store)
 {
     struct fastio_config cfg;
     fastio_config_init(&cfg);
-    cfg.base_url = srv.base;
+    cfg.base_url = fx.srv.base;
     cfg.token_provider = fastio_token_store_provider;
     cfg.token_provider_userdata = store;
     struct fastio_error err;
@@ -157,7 +136,7 @@ static void test_pkce_login_refresh_rotation_reuse(void **state)
 {
     (void)state;
     char utok[128], email[128];
-    it_new_user(&srv, utok, sizeof(utok), email);
+    it_new_user(&fx.srv, utok, sizeof(utok), email);
     struct fastio_oauth_tokens tok;
     memset(&tok, 0, sizeof(tok));
     pkce_login(email, &tok);
@@ -168,7 +147,7 @@ static void test_pkce_login_refresh_rotation_reuse(void **state)
     struct saved sv;
     memset(&sv, 0, sizeof(sv));
     struct fastio_token_store_config sc = {0};
-    sc.base_url = srv.base;
+    sc.base_url = fx.srv.base;
     sc.client_id = CLIENT;
     sc.access_token = tok.access_token;
     sc.refresh_token = tok.refresh_token;
@@ -215,7 +194,7 @@ static void test_pkce_login_refresh_rotation_reuse(void **state)
     fastio_token_store_free(store);
 
     /* the session is listed (as the user's Basic token sees it) */
-    struct fastio_client *uc = it_client(&srv, utok);
+    struct fastio_client *uc = it_client(&fx.srv, utok);
     json_t *resp = NULL;
     assert_int_equal(
         fastio_call(uc, FASTIO_EP_OAUTH_SESSIONS_LIST, NULL, 0, NULL, 0, &resp, &err), FASTIO_OK);
@@ -224,7 +203,7 @@ static void test_pkce_login_refresh_rotation_reuse(void **state)
 
     /* reuse of a rotated refresh token: invalid_grant, and the session is revoked, so even
      * the newest refresh token no longer works */
-    struct fastio_client *pc = it_client(&srv, NULL);
+    struct fastio_client *pc = it_client(&fx.srv, NULL);
     struct fastio_oauth_tokens t2;
     assert_int_equal(fastio_oauth_token_refresh(pc, CLIENT, first_refresh, &t2, &err),
                      FASTIO_AUTH);
@@ -246,8 +225,8 @@ static void test_429_storm_bounded_by_deadline(void **state)
     (void)state;
     struct fastio_config cfg;
     fastio_config_init(&cfg);
-    cfg.base_url = srv.base;
-    cfg.token = srv.owner_key;
+    cfg.base_url = fx.srv.base;
+    cfg.token = fx.srv.owner_key;
     cfg.max_retries = 50;
     struct fastio_error err;
     struct fastio_client *c = fastio_client_new(&cfg, &err);
@@ -280,8 +259,8 @@ static void test_503_thirty_percent(void **state)
     (void)state;
     struct fastio_config cfg;
     fastio_config_init(&cfg);
-    cfg.base_url = srv.base;
-    cfg.token = srv.owner_key;
+    cfg.base_url = fx.srv.base;
+    cfg.token = fx.srv.owner_key;
     struct fastio_error err;
     struct fastio_client *c = fastio_client_new(&cfg, &err);
     assert_non_null(c);
@@ -313,6 +292,7 @@ static void test_503_thirty_percent(void **state)
     enum fastio_status st = fastio_call_ex(c, FASTIO_EP_USER_ME, NULL, 0, NULL, 0, &o, &resp, &err);
     assert_true(st != FASTIO_OK);
     assert_true(fastio_now_ms() - t0 < 800);
+    assert_true(faults_injected() >= 1); /* the failure was the injected 503 */
     json_decref(resp);
     assert_int_equal(set_faults("seed=1"), 200);
     fastio_client_free(c);
@@ -339,8 +319,8 @@ static void test_deadline_and_cancel_running_request(void **state)
     (void)state;
     struct fastio_config cfg;
     fastio_config_init(&cfg);
-    cfg.base_url = srv.base;
-    cfg.token = srv.owner_key;
+    cfg.base_url = fx.srv.base;
+    cfg.token = fx.srv.owner_key;
     struct fastio_error err;
     struct fastio_client *c = fastio_client_new(&cfg, &err);
     assert_non_null(c);
@@ -369,6 +349,7 @@ static void test_deadline_and_cancel_running_request(void **state)
     pthread_join(th, NULL);
     assert_true(took >= 150 && took < 200 + 150);
     fastio_cancel_free(tok);
+    assert_int_equal(faults_injected(), 2); /* both requests were stalled by the server */
     assert_int_equal(set_faults("seed=1"), 200);
     /* the client is still usable after both */
     o.cancel = NULL;
@@ -387,4 +368,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_deadline_and_cancel_running_request),
 };
 
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, &fx_opts)

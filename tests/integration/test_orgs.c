@@ -16,37 +16,18 @@
 
 #include "harness.h"
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    return it_server_start(&srv, NULL, NULL);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static struct it_fixture fx;
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
 
 /* A client for a brand-new user; its id goes to id_out (size >= 32) when not NULL. */
 static struct fastio_client *new_user(char *id_out)
 {
-    char tok[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
-    struct fastio_client *c = it_client(&srv, tok);
-    if (id_out) {
-        char *id = NULL;
-        assert_int_equal(fastio_auth_check(c, &id, NULL), FASTIO_OK);
-        snprintf(id_out, 32, "%s", id);
-        fastio_free(id);
-    }
-    return c;
+    struct it_user u;
+    it_user_new(&u, &fx.srv, 0);
+    if (id_out)
+        snprintf(id_out, 32, "%s", u.id);
+    return it_user_take_client(&u);
 }
 
 static const char *jstr(json_t *o, const char *key)
@@ -183,9 +164,9 @@ static void test_create_domain_rules(void **state)
 
     /* no domain at all: the error names the field */
     char tok[128], authz[160], *body = NULL;
-    it_new_user(&srv, tok, sizeof(tok), NULL);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
     snprintf(authz, sizeof(authz), "Bearer %s", tok);
-    assert_int_equal(it_raw(&srv, "POST", "/current/org/create/",
+    assert_int_equal(it_raw(&fx.srv, "POST", "/current/org/create/",
                             "application/x-www-form-urlencoded", "name=Nameless", 13, authz, &body),
                      400);
     long code;
@@ -335,7 +316,7 @@ static void test_list_external(void **state)
     struct fastio_error err;
     json_t *org = NULL;
     assert_int_equal(update(a, org_id, &org, &err, "billing_email", "pay@a.test", "owner_defined",
-                            "{\"k\":1}", NULL),
+                            "{\"k\":1}", (const char *)NULL),
                      FASTIO_OK);
     json_decref(org);
 
@@ -344,10 +325,10 @@ static void test_list_external(void **state)
     assert_int_equal(json_array_size(orgs), 0);
     json_decref(orgs);
     /* no members API yet: make b a workspace member in the database */
-    assert_int_equal(it_db(&srv,
+    assert_int_equal(it_db(&fx.srv,
                            "INSERT INTO workspace_members(workspace_id, user_id, role, created) "
                            "VALUES (?1, ?2, 'member', 0)",
-                           ws_id, bid, NULL),
+                           ws_id, bid, (const char *)NULL),
                      0);
     json_t *resp = NULL;
     assert_int_equal(list_raw(b, FASTIO_EP_ORG_LIST_EXTERNAL, NULL, NULL, NULL, &resp, &err),
@@ -438,7 +419,7 @@ static void test_update_each_field_kind(void **state)
                             "Line one\nline two", "industry", "Software", "billing_email",
                             "pay@x.test", "homepage", "https://example.com/x", "perm_member_manage",
                             "Owner only", "use_background", "yes", "accent_color",
-                            "{\"r\":255,\"g\":0}", "facebook", "acme", NULL),
+                            "{\"r\":255,\"g\":0}", "facebook", "acme", (const char *)NULL),
                      FASTIO_OK);
     assert_string_equal(jstr(org, "name"), "New Name");
     assert_string_equal(jstr(org, "description"), "Line one\nline two");
@@ -472,12 +453,14 @@ static void test_update_each_field_kind(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         print_message("%s = '%s'\n", bad[i][0], bad[i][1]);
-        assert_int_equal(update(c, id, &org, &err, bad[i][0], bad[i][1], NULL), FASTIO_INVALID);
+        assert_int_equal(update(c, id, &org, &err, bad[i][0], bad[i][1], (const char *)NULL),
+                         FASTIO_INVALID);
         assert_int_equal(err.api_code, 1605);
     }
     /* one bad field spoils the whole update */
-    assert_int_equal(update(c, id, &org, &err, "name", "Would Change", "homepage", "nope", NULL),
-                     FASTIO_INVALID);
+    assert_int_equal(
+        update(c, id, &org, &err, "name", "Would Change", "homepage", "nope", (const char *)NULL),
+        FASTIO_INVALID);
     assert_int_equal(fastio_org_details(c, id, &org, &err), FASTIO_OK);
     assert_string_equal(jstr(org, "name"), "New Name");
     assert_string_equal(jstr(org, "homepage"), "https://example.com/x");
@@ -486,7 +469,7 @@ static void test_update_each_field_kind(void **state)
     /* domain: renamed, the old one no longer resolves; a taken one conflicts */
     char nd[64], taken[64];
     it_unique_name("renamed", nd, sizeof(nd));
-    assert_int_equal(update(c, id, &org, &err, "domain", nd, NULL), FASTIO_OK);
+    assert_int_equal(update(c, id, &org, &err, "domain", nd, (const char *)NULL), FASTIO_OK);
     assert_string_equal(jstr(org, "domain"), nd);
     json_decref(org);
     assert_int_equal(fastio_org_details(c, nd, &org, &err), FASTIO_OK);
@@ -494,10 +477,13 @@ static void test_update_each_field_kind(void **state)
     json_decref(org);
     assert_int_equal(fastio_org_details(c, domain, &org, &err), FASTIO_NOT_FOUND);
     json_decref(org_new(c, taken));
-    assert_int_equal(update(c, id, &org, &err, "domain", taken, NULL), FASTIO_CONFLICT);
+    assert_int_equal(update(c, id, &org, &err, "domain", taken, (const char *)NULL),
+                     FASTIO_CONFLICT);
     assert_int_equal(err.api_code, 1660);
     /* the same domain again is not a conflict with itself */
-    assert_int_equal(update(c, id, &org, &err, "domain", nd, "industry", "Again", NULL), FASTIO_OK);
+    assert_int_equal(
+        update(c, id, &org, &err, "domain", nd, "industry", "Again", (const char *)NULL),
+        FASTIO_OK);
     json_decref(org);
     fastio_client_free(c);
 }
@@ -515,12 +501,12 @@ static void test_update_null_clears(void **state)
     assert_int_equal(update(c, id, &org, &err, "name", "Named Org", "description",
                             "Something long enough", "industry", "Retail", "homepage",
                             "http://x.test", "perm_member_manage", "Member or above",
-                            "accent_color", "{\"a\":1}", "twitter", "@x", NULL),
+                            "accent_color", "{\"a\":1}", "twitter", "@x", (const char *)NULL),
                      FASTIO_OK);
     json_decref(org);
     assert_int_equal(update(c, id, &org, &err, "description", "null", "industry", "", "homepage",
-                            "null", "perm_member_manage", "null", "accent_color", "null",
-                            "twitter", "", "name", "null", NULL),
+                            "null", "perm_member_manage", "null", "accent_color", "null", "twitter",
+                            "", "name", "null", (const char *)NULL),
                      FASTIO_OK);
     assert_string_equal(jstr(org, "description"), "");
     assert_string_equal(jstr(org, "industry"), "");
@@ -533,12 +519,14 @@ static void test_update_null_clears(void **state)
     /* name cleared together with a new domain takes the new domain */
     char nd[64];
     it_unique_name("cleared", nd, sizeof(nd));
-    assert_int_equal(update(c, id, &org, &err, "name", "null", "domain", nd, NULL), FASTIO_OK);
+    assert_int_equal(update(c, id, &org, &err, "name", "null", "domain", nd, (const char *)NULL),
+                     FASTIO_OK);
     assert_string_equal(jstr(org, "name"), nd);
     json_decref(org);
     /* the domain cannot be cleared */
-    assert_int_equal(update(c, id, &org, &err, "domain", "null", NULL), FASTIO_INVALID);
-    assert_int_equal(update(c, id, &org, &err, "domain", "", NULL), FASTIO_INVALID);
+    assert_int_equal(update(c, id, &org, &err, "domain", "null", (const char *)NULL),
+                     FASTIO_INVALID);
+    assert_int_equal(update(c, id, &org, &err, "domain", "", (const char *)NULL), FASTIO_INVALID);
     assert_int_equal(fastio_org_details(c, id, &org, &err), FASTIO_OK);
     assert_string_equal(jstr(org, "domain"), nd);
     json_decref(org);
@@ -560,7 +548,7 @@ static void test_update_ignores_unknown_and_mass_assignment(void **state)
     assert_int_equal(update(c, id, &org, &err, "owner_id", other_id, "id", "1111111111111111111",
                             "closed", "true", "member", "false", "created",
                             "2000-01-01 00:00:00 UTC", "user_permission", "member", "bogus", "x",
-                            "name", "Still Mine", NULL),
+                            "name", "Still Mine", (const char *)NULL),
                      FASTIO_OK);
     assert_string_equal(jstr(org, "name"), "Still Mine");
     assert_string_equal(jstr(org, "id"), id);
@@ -577,12 +565,14 @@ static void test_update_ignores_unknown_and_mass_assignment(void **state)
     assert_int_equal(fastio_org_details(other, id, &org, &err), FASTIO_FORBIDDEN);
 
     /* no known field at all */
-    assert_int_equal(update(c, id, &org, &err, "owner_id", other_id, "bogus", "x", NULL),
-                     FASTIO_INVALID);
+    assert_int_equal(
+        update(c, id, &org, &err, "owner_id", other_id, "bogus", "x", (const char *)NULL),
+        FASTIO_INVALID);
     assert_int_equal(err.api_code, 1605);
-    assert_int_equal(update(c, id, &org, &err, NULL), FASTIO_INVALID);
+    assert_int_equal(update(c, id, &org, &err, (const char *)NULL), FASTIO_INVALID);
     /* a non-member cannot update */
-    assert_int_equal(update(other, id, &org, &err, "name", "Hijacked", NULL), FASTIO_FORBIDDEN);
+    assert_int_equal(update(other, id, &org, &err, "name", "Hijacked", (const char *)NULL),
+                     FASTIO_FORBIDDEN);
     assert_int_equal(err.api_code, 1670);
     assert_int_equal(fastio_org_details(c, id, &org, &err), FASTIO_OK);
     assert_string_equal(jstr(org, "name"), "Still Mine");
@@ -615,13 +605,14 @@ static void test_close(void **state)
     struct fastio_client *b = new_user(bid);
     assert_int_equal(fastio_org_close(b, org_id, domain, &err), FASTIO_FORBIDDEN);
     assert_int_equal(err.api_code, 1670);
-    assert_int_equal(it_db(&srv,
+    assert_int_equal(it_db(&fx.srv,
                            "INSERT INTO org_members(org_id, user_id, role, created) "
                            "VALUES (?1, ?2, 'admin', 0)",
-                           org_id, bid, NULL),
+                           org_id, bid, (const char *)NULL),
                      0);
-    assert_int_equal(update(b, org_id, &org, &err, "industry", "Admins may update", NULL),
-                     FASTIO_OK);
+    assert_int_equal(
+        update(b, org_id, &org, &err, "industry", "Admins may update", (const char *)NULL),
+        FASTIO_OK);
     json_decref(org);
     assert_int_equal(fastio_org_close(b, org_id, domain, &err), FASTIO_FORBIDDEN);
     assert_int_equal(err.api_code, 1680);
@@ -732,18 +723,18 @@ static void test_org_workspaces(void **state)
 
     /* an org member (set up in the database: no members API yet) sees only the workspaces they
      * belong to; the owner sees all, with user_permission null where they hold no role */
-    assert_int_equal(it_db(&srv,
+    assert_int_equal(it_db(&fx.srv,
                            "INSERT INTO org_members(org_id, user_id, role, created) "
                            "VALUES (?1, ?2, 'member', 0)",
-                           org_id, bid, NULL),
+                           org_id, bid, (const char *)NULL),
                      0);
     assert_int_equal(fastio_org_workspaces(b, org_id, NULL, &list, &err), FASTIO_OK);
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
-    assert_int_equal(it_db(&srv,
+    assert_int_equal(it_db(&fx.srv,
                            "INSERT INTO workspace_members(workspace_id, user_id, role, created) "
                            "VALUES (?1, ?2, 'guest', 0)",
-                           ids[1], bid, NULL),
+                           ids[1], bid, (const char *)NULL),
                      0);
     json_t *bws = it_ws_new(b, "A workspace", org_id, NULL); /* org members may create workspaces */
     snprintf(ids[3], sizeof(ids[3]), "%s", jstr(bws, "id"));
@@ -777,4 +768,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_close),
     cmocka_unit_test(test_org_workspaces),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

@@ -256,12 +256,11 @@ static void test_relay_delivers_after_retry(void **state)
     snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", k.port);
     const char *const args[] = {"--smtp-url", url, "--smtp-from", "Fastio <noreply@example.test>",
                                 NULL};
-    struct it_server s;
-    assert_int_equal(it_server_start(&s, NULL, args), 0);
-    struct fastio_client *c = it_client(&s, s.owner_key);
-
-    char org[32], ws[32];
-    it_org_ws(c, org, ws);
+    struct it_fixture f;
+    const struct it_fixture_opts o = {args, true};
+    assert_int_equal(it_fixture_start(&f, &o), 0);
+    struct fastio_client *c = f.owner.c;
+    const char *ws = f.owner.ws;
     json_t *wsj = NULL;
     struct fastio_error err;
     const char *pargs[1] = {ws};
@@ -283,7 +282,7 @@ static void test_relay_delivers_after_retry(void **state)
     json_decref(resp);
 
     char outbox[400], sent[420];
-    snprintf(outbox, sizeof(outbox), "%s/outbox", s.dir);
+    snprintf(outbox, sizeof(outbox), "%s/outbox", f.srv.dir);
     snprintf(sent, sizeof(sent), "%s/sent", outbox);
     /* The relay is down (refused): the mail stays in the outbox. */
     assert_int_equal(eml_count(outbox), 1);
@@ -318,10 +317,8 @@ static void test_relay_delivers_after_retry(void **state)
     assert_non_null(strstr(body, "Invitation key: "));
     pthread_mutex_unlock(&k.lock);
 
-    fastio_client_free(c);
-    assert_int_equal(it_server_stop(&s), 0);
+    assert_int_equal(it_fixture_stop(&f), 0);
     sink_stop(&k, true);
-    it_server_cleanup(&s);
 }
 
 static const struct CMUnitTest tests[] = {

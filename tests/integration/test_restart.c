@@ -14,21 +14,7 @@
 
 #include "harness.h"
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    return it_server_start(&srv, NULL, NULL);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return 0;
-}
+static struct it_fixture fx;
 
 static char *sfield(json_t *o, const char *k)
 {
@@ -44,11 +30,11 @@ static void test_data_survives_restart(void **state)
     (void)state;
     struct fastio_error err;
     char owner_key[128];
-    snprintf(owner_key, sizeof(owner_key), "%s", srv.owner_key);
+    snprintf(owner_key, sizeof(owner_key), "%s", fx.srv.owner_key);
     char user_tok[128], email[128];
-    it_new_user(&srv, user_tok, sizeof(user_tok), email);
+    it_new_user(&fx.srv, user_tok, sizeof(user_tok), email);
 
-    struct fastio_client *c = it_client(&srv, owner_key);
+    struct fastio_client *c = it_client(&fx.srv, owner_key);
     json_t *o = NULL;
     struct fastio_apikey_opts ko = {"survivor", NULL, NULL, NULL};
     assert_int_equal(fastio_apikey_create(c, &ko, &o, &err), FASTIO_OK);
@@ -76,9 +62,9 @@ static void test_data_survives_restart(void **state)
     fastio_client_free(c);
 
     /* Clean stop, then start again on the same data directory. */
-    assert_int_equal(it_server_stop(&srv), 0);
+    assert_int_equal(it_server_stop(&fx.srv), 0);
     char dbpath[400];
-    snprintf(dbpath, sizeof(dbpath), "%s/meta.db", srv.dir);
+    snprintf(dbpath, sizeof(dbpath), "%s/meta.db", fx.srv.dir);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *st = NULL;
@@ -90,10 +76,10 @@ static void test_data_survives_restart(void **state)
     assert_int_equal(sqlite3_step(st), SQLITE_DONE); /* no rows = no violations */
     sqlite3_finalize(st);
     sqlite3_close(db);
-    assert_int_equal(it_server_start(&srv, srv.dir, NULL), 0);
-    assert_string_equal(srv.owner_key, owner_key); /* not re-bootstrapped */
+    assert_int_equal(it_server_start(&fx.srv, fx.srv.dir, NULL), 0);
+    assert_string_equal(fx.srv.owner_key, owner_key); /* not re-bootstrapped */
 
-    c = it_client(&srv, key); /* the API key created before the restart */
+    c = it_client(&fx.srv, key); /* the API key created before the restart */
     json_t *user = NULL;
     assert_int_equal(fastio_user_me(c, &user, &err), FASTIO_OK);
     assert_string_equal(json_string_value(json_object_get(user, "email_address")),
@@ -120,7 +106,7 @@ static void test_data_survives_restart(void **state)
     fastio_client_free(c);
 
     /* The sign-in token of the other user is still valid. */
-    c = it_client(&srv, user_tok);
+    c = it_client(&fx.srv, user_tok);
     char *uid = NULL;
     assert_int_equal(fastio_auth_check(c, &uid, &err), FASTIO_OK);
     fastio_free(uid);
@@ -136,4 +122,4 @@ static void test_data_survives_restart(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_data_survives_restart),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

@@ -15,21 +15,7 @@
 
 #include "harness.h"
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    return it_server_start(&srv, NULL, NULL);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static struct it_fixture fx;
 
 /* The error code of an error envelope, or -1. */
 static long error_code(const char *body)
@@ -46,14 +32,14 @@ static void test_unknown_route_and_method(void **state)
 {
     (void)state;
     char *body = NULL;
-    assert_int_equal(it_raw(&srv, "GET", "/current/no/such/thing/", NULL, NULL, 0, NULL, &body),
+    assert_int_equal(it_raw(&fx.srv, "GET", "/current/no/such/thing/", NULL, NULL, 0, NULL, &body),
                      404);
     assert_int_equal(error_code(body), 9992);
     free(body);
-    assert_int_equal(it_raw(&srv, "GET", "/elsewhere/", NULL, NULL, 0, NULL, &body), 404);
+    assert_int_equal(it_raw(&fx.srv, "GET", "/elsewhere/", NULL, NULL, 0, NULL, &body), 404);
     assert_int_equal(error_code(body), 9992);
     free(body);
-    assert_int_equal(it_raw(&srv, "PUT", "/current/ping/", NULL, NULL, 0, NULL, &body), 405);
+    assert_int_equal(it_raw(&fx.srv, "PUT", "/current/ping/", NULL, NULL, 0, NULL, &body), 405);
     assert_int_equal(error_code(body), 9992);
     free(body);
 }
@@ -62,8 +48,8 @@ static void test_envelope_shape(void **state)
 {
     (void)state;
     char *body = NULL, *hdr = NULL;
-    assert_int_equal(
-        it_raw_h(&srv, "GET", "/current/ping/", NULL, NULL, 0, NULL, &body, &hdr), 200);
+    assert_int_equal(it_raw_h(&fx.srv, "GET", "/current/ping/", NULL, NULL, 0, NULL, &body, &hdr),
+                     200);
     json_t *j = json_loads(body, 0, NULL);
     assert_true(json_is_true(json_object_get(j, "result")));
     assert_string_equal(json_string_value(json_object_get(j, "current_api_version")), "1.0");
@@ -76,8 +62,8 @@ static void test_envelope_shape(void **state)
     assert_non_null(strcasestr(hdr, "content-type: application/json"));
     free(body);
     free(hdr);
-    assert_int_equal(
-        it_raw_h(&srv, "GET", "/current/nope/", NULL, NULL, 0, NULL, &body, &hdr), 404);
+    assert_int_equal(it_raw_h(&fx.srv, "GET", "/current/nope/", NULL, NULL, 0, NULL, &body, &hdr),
+                     404);
     assert_non_null(strcasestr(hdr, "x-ve-limit-expires:"));
     free(body);
     free(hdr);
@@ -94,14 +80,14 @@ static void test_oversized_body(void **state)
     big[n] = 0;
     char *body = NULL;
     char auth[200];
-    snprintf(auth, sizeof(auth), "Bearer %s", srv.owner_key);
-    assert_int_equal(it_raw(&srv, "POST", "/current/org/create/",
+    snprintf(auth, sizeof(auth), "Bearer %s", fx.srv.owner_key);
+    assert_int_equal(it_raw(&fx.srv, "POST", "/current/org/create/",
                             "application/x-www-form-urlencoded", big, n, auth, &body),
                      413);
     free(body);
     free(big);
     /* The server still works afterwards. */
-    assert_int_equal(it_raw(&srv, "GET", "/current/ping/", NULL, NULL, 0, NULL, NULL), 200);
+    assert_int_equal(it_raw(&fx.srv, "GET", "/current/ping/", NULL, NULL, 0, NULL, NULL), 200);
 }
 
 struct chunked_src {
@@ -125,8 +111,8 @@ static void test_oversized_chunked_body(void **state)
     CURL *h = curl_easy_init();
     assert_non_null(h);
     char url[256], auth[200];
-    snprintf(url, sizeof(url), "%s/org/create/", srv.base);
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", srv.owner_key);
+    snprintf(url, sizeof(url), "%s/org/create/", fx.srv.base);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", fx.srv.owner_key);
     struct curl_slist *hdr = curl_slist_append(NULL, auth);
     hdr = curl_slist_append(hdr, "Content-Type: application/x-www-form-urlencoded");
     hdr = curl_slist_append(hdr, "Transfer-Encoding: chunked");
@@ -155,32 +141,32 @@ static void test_malformed_bodies(void **state)
 {
     (void)state;
     char auth[200];
-    snprintf(auth, sizeof(auth), "Bearer %s", srv.owner_key);
+    snprintf(auth, sizeof(auth), "Bearer %s", fx.srv.owner_key);
     char *body = NULL;
-    assert_int_equal(it_raw(&srv, "POST", "/current/org/create/", "application/json",
+    assert_int_equal(it_raw(&fx.srv, "POST", "/current/org/create/", "application/json",
                             "{\"domain\": ", 11, auth, &body),
                      400);
     assert_int_equal(error_code(body), 1605);
     free(body);
-    assert_int_equal(it_raw(&srv, "POST", "/current/org/create/", "application/json", "[1,2]", 5,
+    assert_int_equal(it_raw(&fx.srv, "POST", "/current/org/create/", "application/json", "[1,2]", 5,
                             auth, &body),
                      400);
     free(body);
-    assert_int_equal(it_raw(&srv, "POST", "/current/org/create/", "application/json",
+    assert_int_equal(it_raw(&fx.srv, "POST", "/current/org/create/", "application/json",
                             "{\"a\":1,\"a\":2}", 13, auth, &body),
                      400);
     free(body);
-    assert_int_equal(it_raw(&srv, "POST", "/current/org/create/",
+    assert_int_equal(it_raw(&fx.srv, "POST", "/current/org/create/",
                             "application/x-www-form-urlencoded", "domain=%zz", 10, auth, &body),
                      400);
     assert_int_equal(error_code(body), 1605);
     free(body);
-    assert_int_equal(it_raw(&srv, "POST", "/current/org/create/", "text/plain", "domain=x", 8,
-                            auth, &body),
-                     415);
+    assert_int_equal(
+        it_raw(&fx.srv, "POST", "/current/org/create/", "text/plain", "domain=x", 8, auth, &body),
+        415);
     free(body);
     /* JSON bodies are accepted as parameters too (api §1.2). */
-    assert_int_equal(it_raw(&srv, "POST", "/current/org/create/", "application/json",
+    assert_int_equal(it_raw(&fx.srv, "POST", "/current/org/create/", "application/json",
                             "{\"domain\":\"json-made\",\"name\":\"Json Made\"}", 41, auth, &body),
                      200);
     free(body);
@@ -191,7 +177,7 @@ static void test_cross_tenant(void **state)
 {
     (void)state;
     struct fastio_error err;
-    struct fastio_client *a = it_client(&srv, srv.owner_key);
+    struct fastio_client *a = it_client(&fx.srv, fx.srv.owner_key);
     struct fastio_org_opts oo = {"tenant-a", "Tenant A", NULL, NULL, NULL};
     json_t *org = NULL;
     assert_int_equal(fastio_org_create(a, &oo, &org, &err), FASTIO_OK);
@@ -212,8 +198,8 @@ static void test_cross_tenant(void **state)
     json_decref(node);
 
     char tok[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
-    struct fastio_client *b = it_client(&srv, tok);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
+    struct fastio_client *b = it_client(&fx.srv, tok);
     json_t *out = NULL;
     /* B's own org and workspace, to try A's node id inside B's workspace. */
     struct fastio_org_opts bo = {"tenant-b", NULL, NULL, NULL, NULL};
@@ -281,4 +267,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_malformed_bodies),
     cmocka_unit_test(test_cross_tenant),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

@@ -116,7 +116,7 @@ static void test_createfolder_name_validation(void **state)
     const char *nul_bodies[] = {"name=a%00b", "name=%00", "name=abc%00"};
     for (size_t i = 0; i < 3; i++) {
         char *body = NULL;
-        assert_int_equal(it_raw(&srv, "POST", path, "application/x-www-form-urlencoded",
+        assert_int_equal(it_raw(&fx.srv, "POST", path, "application/x-www-form-urlencoded",
                                 nul_bodies[i], strlen(nul_bodies[i]), authz, &body),
                          400);
         long code;
@@ -128,8 +128,8 @@ static void test_createfolder_name_validation(void **state)
     }
     /* no name at all */
     char *body = NULL;
-    assert_int_equal(it_raw(&srv, "POST", path, "application/x-www-form-urlencoded", "force=true",
-                            10, authz, &body),
+    assert_int_equal(it_raw(&fx.srv, "POST", path, "application/x-www-form-urlencoded",
+                            "force=true", 10, authz, &body),
                      400);
     json_t *j = it_error_body(body, NULL);
     assert_string_equal(it_error_param(j, 0, "name"), "name");
@@ -424,4 +424,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_details_bulk),
     cmocka_unit_test(test_unknown_and_malformed_ids),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

@@ -82,7 +82,7 @@ static void test_list_sorting(void **state)
     /* a NUL byte in a query parameter is refused, not cut short */
     char path[200], *body = NULL;
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/list/?sort_by=name%%00x", ws);
-    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, authz, &body), 400);
+    assert_int_equal(it_raw(&fx.srv, "GET", path, NULL, NULL, 0, authz, &body), 400);
     long code;
     json_decref(it_error_body(body, &code));
     assert_int_equal(code, 1605);
@@ -250,7 +250,7 @@ static void test_list_walk_520(void **state)
 static void test_cursor_misuse(void **state)
 {
     (void)state;
-    char ws[32], sub[40];
+    char ws[32], sub[40] = "";
     struct fastio_client *c = new_ws(ws, NULL);
     for (int i = 0; i < 101; i++) {
         char name[16];
@@ -333,4 +333,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_list_walk_520),
     cmocka_unit_test(test_cursor_misuse),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

@@ -55,7 +55,7 @@ static enum fastio_status node_update(struct fastio_client *c, const char *ws, c
 
 static long long node_rows(const char *id)
 {
-    return it_db(&srv, "SELECT COUNT(*) FROM nodes WHERE id = ?1", id, NULL);
+    return it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE id = ?1", id, (const char *)NULL);
 }
 
 /* ---- move ------------------------------------------------------------------------------------- */
@@ -145,8 +145,9 @@ static void test_copy_deep(void **state)
     struct fastio_error err;
     json_t *out = NULL;
     json_t *meta = NULL;
-    assert_int_equal(node_update(c, ws, cc, &meta, &err, "metadata_title", "Deepest", NULL),
-                     FASTIO_OK);
+    assert_int_equal(
+        node_update(c, ws, cc, &meta, &err, "metadata_title", "Deepest", (const char *)NULL),
+        FASTIO_OK);
     json_decref(meta);
 
     assert_int_equal(fastio_storage_copy(c, ws, a, t, &out, &err), FASTIO_OK);
@@ -176,7 +177,8 @@ static void test_copy_deep(void **state)
     assert_names(c, ws, "root", "A|T");
     assert_names(c, ws, a, "B|B2");
     assert_names(c, ws, b, "C");
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", ws, NULL),
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", ws,
+                           (const char *)NULL),
                      9);
     /* conflicts rename the copy: next to itself, and again in T */
     assert_int_equal(fastio_storage_copy(c, ws, a, "root", &out, &err), FASTIO_OK);
@@ -241,7 +243,7 @@ static void test_rename_and_metadata(void **state)
 
     /* metadata: set, limits, control characters dropped, cleared by "null" or "" */
     assert_int_equal(node_update(c, ws, two, &out, &err, "metadata_title", "My Title",
-                                 "metadata_short", "A short\ndescription", NULL),
+                                 "metadata_short", "A short\ndescription", (const char *)NULL),
                      FASTIO_OK);
     json_t *m = json_object_get(out, "metadata");
     assert_string_equal(jstr(m, "title"), "My Title");
@@ -253,32 +255,41 @@ static void test_rename_and_metadata(void **state)
     t50[50] = 0;
     memset(t51, 't', 51);
     t51[51] = 0;
-    assert_invalid(node_update(c, ws, two, &out, &err, "metadata_title", t51, NULL), &err);
-    assert_invalid(node_update(c, ws, two, &out, &err, "metadata_title", "ok", "name", "a/b", NULL),
+    assert_invalid(node_update(c, ws, two, &out, &err, "metadata_title", t51, (const char *)NULL),
                    &err);
-    assert_invalid(node_update(c, ws, two, &out, &err, "metadata_short", "\xff\xfe", NULL), &err);
+    assert_invalid(node_update(c, ws, two, &out, &err, "metadata_title", "ok", "name", "a/b",
+                               (const char *)NULL),
+                   &err);
+    assert_invalid(
+        node_update(c, ws, two, &out, &err, "metadata_short", "\xff\xfe", (const char *)NULL),
+        &err);
     assert_int_equal(fastio_storage_details(c, ws, two, &out, &err), FASTIO_OK);
     assert_string_equal(jstr(json_object_get(out, "metadata"), "title"), "My Title");
     json_decref(out);
-    assert_int_equal(node_update(c, ws, two, &out, &err, "metadata_title", t50, NULL), FASTIO_OK);
+    assert_int_equal(node_update(c, ws, two, &out, &err, "metadata_title", t50, (const char *)NULL),
+                     FASTIO_OK);
     assert_string_equal(jstr(json_object_get(out, "metadata"), "title"), t50);
     assert_string_equal(jstr(json_object_get(out, "metadata"), "short"), "A short\ndescription");
     json_decref(out);
-    assert_int_equal(node_update(c, ws, two, &out, &err, "metadata_title", "a\x01" "b\x7f" "c",
-                                 NULL),
+    assert_int_equal(node_update(c, ws, two, &out, &err, "metadata_title",
+                                 "a\x01"
+                                 "b\x7f"
+                                 "c",
+                                 (const char *)NULL),
                      FASTIO_OK);
     assert_string_equal(jstr(json_object_get(out, "metadata"), "title"), "abc");
     json_decref(out);
-    assert_int_equal(node_update(c, ws, two, &out, &err, "metadata_title", "null",
-                                 "metadata_short", "", "name", "Two renamed", NULL),
+    assert_int_equal(node_update(c, ws, two, &out, &err, "metadata_title", "null", "metadata_short",
+                                 "", "name", "Two renamed", (const char *)NULL),
                      FASTIO_OK);
     assert_true(json_is_null(json_object_get(json_object_get(out, "metadata"), "title")));
     assert_true(json_is_null(json_object_get(json_object_get(out, "metadata"), "short")));
     assert_string_equal(jstr(out, "name"), "Two renamed");
     json_decref(out);
     /* nothing to update, and content versions ("from") not offered */
-    assert_invalid(node_update(c, ws, two, &out, &err, "bogus", "1", NULL), &err);
-    assert_invalid(node_update(c, ws, two, &out, &err, "from", "whatever", NULL), &err);
+    assert_invalid(node_update(c, ws, two, &out, &err, "bogus", "1", (const char *)NULL), &err);
+    assert_invalid(node_update(c, ws, two, &out, &err, "from", "whatever", (const char *)NULL),
+                   &err);
     fastio_client_free(c);
 }
 
@@ -476,7 +487,8 @@ static void test_trash_empty(void **state)
         assert_int_equal(node_rows(gone[i]), 0);
     }
     assert_names(c, ws, "root", "Keep");
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", ws, NULL),
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", ws,
+                           (const char *)NULL),
                      1);
     /* an empty trash empties to nothing; the typed call works too */
     assert_int_equal(fastio_call(c, FASTIO_EP_STORAGE_TRASH_EMPTY, (const char *const[]){ws}, 1,
@@ -611,7 +623,8 @@ static void test_depth_limit(void **state)
     /* the whole chain (504 nodes) goes to the trash and is purged */
     assert_int_equal(fastio_storage_delete(c, ws, chain[0], &err), FASTIO_OK);
     assert_int_equal(fastio_storage_purge(c, ws, chain[0], &err), FASTIO_OK);
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", ws, NULL),
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", ws,
+                           (const char *)NULL),
                      0);
     assert_names(c, ws, "root", "");
     assert_names(c, ws, "trash", "");
@@ -629,4 +642,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_file_conflicts),
     cmocka_unit_test(test_depth_limit),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)

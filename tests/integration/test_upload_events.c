@@ -17,23 +17,23 @@
 
 #include "it_upload.h"
 
-static struct it_server srv;
+static struct it_fixture fx;
 static const char *const srv_args[] = {"--min-chunk-size", "1024", NULL};
 
 static int setup(void **state)
 {
     (void)state;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    return it_server_start(&srv, NULL, srv_args);
+    static const struct it_fixture_opts o = {srv_args, false};
+    return it_fixture_start(&fx, &o);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
+    int rc = it_fixture_stop(&fx);
     curl_global_cleanup();
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 /* Number of events named `name` in workspace ws, optionally about object. */
@@ -102,9 +102,9 @@ static bool wakes_with(struct fastio_client *c, const char *entity, const char *
 static void my_user_id(char out[64])
 {
     char authz[300], *body = NULL;
-    snprintf(authz, sizeof(authz), "Bearer %s", srv.owner_key);
-    assert_int_equal(it_raw(&srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body),
-                     200);
+    snprintf(authz, sizeof(authz), "Bearer %s", fx.srv.owner_key);
+    assert_int_equal(
+        it_raw(&fx.srv, "GET", "/current/user/me/details/", NULL, NULL, 0, authz, &body), 200);
     json_t *me = itu_json(body);
     free(body);
     snprintf(out, 64, "%s",
@@ -119,7 +119,8 @@ static void put_single(const char *ws, const char *name, const char *data, char 
 {
     char *out = NULL;
     const char *f[] = {"name", name, "instance_id", ws, "folder_id", "root", NULL};
-    long st = itu_multipart(&srv, srv.owner_key, "/current/upload/", f, data, strlen(data), &out);
+    long st =
+        itu_multipart(&fx.srv, fx.srv.owner_key, "/current/upload/", f, data, strlen(data), &out);
     if (st != 200)
         fprintf(stderr, "upload %s: %ld %s\n", name, st, out);
     assert_int_equal(st, 200);
@@ -133,7 +134,7 @@ static void put_single(const char *ws, const char *name, const char *data, char 
 static void test_single_update_restore(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     char org[32], ws[32], uid[64], node[64], up[64], node2[64], up2[64];
     it_org_ws(c, org, ws);
     my_user_id(uid);
@@ -177,7 +178,8 @@ static void test_single_update_restore(void **state)
     /* restore-version of the first version */
     char path[512], *out = NULL, old[64] = "";
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/versions/", ws, node);
-    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     json_t *j = itu_json(out);
     free(out);
     json_t *vs = json_object_get(j, "versions");
@@ -191,7 +193,7 @@ static void test_single_update_restore(void **state)
     char form[128];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/restore-version/", ws, node);
     snprintf(form, sizeof(form), "version_id=%s", old);
-    assert_int_equal(itu_req(&srv, srv.owner_key, "POST", path,
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path,
                              "application/x-www-form-urlencoded", form, strlen(form), &out, NULL),
                      200);
     free(out);
@@ -205,13 +207,13 @@ static void test_single_update_restore(void **state)
 static void test_chunked(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     char org[32], ws[32], uid[64], id[64];
     it_org_ws(c, org, ws);
     my_user_id(uid);
     char *wcur = cursor_now(c, ws), *ucur = cursor_now(c, uid);
     /* a session: upload:{id} at create */
-    assert_int_equal(itu_session(&srv, srv.owner_key, ws, "draft.bin", 10, NULL, id), 200);
+    assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, ws, "draft.bin", 10, NULL, id), 200);
     char key[128];
     snprintf(key, sizeof(key), "upload:%s", id);
     assert_true(wakes_with(c, uid, ucur, key));
@@ -220,7 +222,8 @@ static void test_chunked(void **state)
     ucur = cursor_now(c, uid);
     char path[256], *out = NULL;
     snprintf(path, sizeof(path), "/current/upload/%s/", id);
-    assert_int_equal(itu_req(&srv, srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL),
+                     200);
     free(out);
     assert_true(wakes_with(c, uid, ucur, key));
     fastio_free(ucur);
@@ -228,7 +231,8 @@ static void test_chunked(void **state)
     /* a chunked upload (3 chunks of 1 KiB): the event, storage:{node} */
     size_t len = 3000;
     unsigned char *data = itu_bytes(len, 7);
-    const char *node = itu_upload_chunked(&srv, srv.owner_key, ws, "big.bin", data, len, 1024);
+    const char *node =
+        itu_upload_chunked(&fx.srv, fx.srv.owner_key, ws, "big.bin", data, len, 1024);
     free(data);
     assert_non_null(node);
     char nid[64];
@@ -243,7 +247,7 @@ static void test_chunked(void **state)
 static void test_batch(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     char org[32], ws[32], uid[64];
     it_org_ws(c, org, ws);
     my_user_id(uid);
@@ -253,7 +257,7 @@ static void test_batch(void **state)
     struct itu_part parts[] = {{"file_0", "a.txt", "aaaa", 4}, {"file_1", "b.txt", "bbbbb", 5}};
     const char *f[] = {"instance_id", ws, "manifest", manifest, "folder_id", "root", NULL};
     char *out = NULL;
-    assert_int_equal(itu_batch(&srv, srv.owner_key, f, parts, 2, 0, &out), 200);
+    assert_int_equal(itu_batch(&fx.srv, fx.srv.owner_key, f, parts, 2, 0, &out), 200);
     json_t *j = itu_json(out);
     free(out);
     assert_int_equal(json_integer_value(json_object_get(j, "count_succeeded")), 2);

@@ -15,21 +15,7 @@
 
 #include "harness.h"
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    (void)state;
-    return it_server_start(&srv, NULL, NULL);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static struct it_fixture fx;
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
 
@@ -41,11 +27,11 @@ static const char *jstr(json_t *o, const char *key)
 /* A new user: client, and "Bearer <token>" in authz (size >= 160) when not NULL. */
 static struct fastio_client *new_user(char *authz)
 {
-    char tok[128];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
+    struct it_user u;
+    it_user_new(&u, &fx.srv, 0);
     if (authz)
-        snprintf(authz, 160, "Bearer %s", tok);
-    return it_client(&srv, tok);
+        snprintf(authz, 160, "%.159s", u.authz);
+    return it_user_take_client(&u);
 }
 
 static void new_org(struct fastio_client *c, char id[32])
@@ -128,13 +114,14 @@ static void test_create_ok(void **state)
         assert_int_equal(call1(c, FASTIO_EP_WORKSPACE_CREATE, org, &ws, &err, "name", "B",
                                "folder_name", f1, "perm_join", "Member or above",
                                "perm_member_manage", "Admin or above", "intelligence", yes[i],
-                               NULL),
+                               (const char *)NULL),
                          FASTIO_OK);
         assert_true(json_is_true(json_object_get(json_object_get(ws, "workspace"), "intelligence")));
         json_decref(ws);
         assert_int_equal(call1(c, FASTIO_EP_WORKSPACE_CREATE, org, &ws, &err, "name", "B",
                                "folder_name", f2, "perm_join", "Only Org Owners",
-                               "perm_member_manage", "Admin or above", "intelligence", no[i], NULL),
+                               "perm_member_manage", "Admin or above", "intelligence", no[i],
+                               (const char *)NULL),
                          FASTIO_OK);
         assert_true(
             json_is_false(json_object_get(json_object_get(ws, "workspace"), "intelligence")));
@@ -172,8 +159,8 @@ static void test_create_missing_fields(void **state)
             }
             char *resp = NULL;
             print_message("missing %s (%s): %s\n", fields[f], forms[k] ? forms[k] : "absent", body);
-            assert_int_equal(it_raw(&srv, "POST", path, "application/x-www-form-urlencoded", body,
-                                    len, authz, &resp),
+            assert_int_equal(it_raw(&fx.srv, "POST", path, "application/x-www-form-urlencoded",
+                                    body, len, authz, &resp),
                              400);
             long code;
             json_t *j = it_error_body(resp, &code);
@@ -188,7 +175,7 @@ static void test_create_missing_fields(void **state)
     }
     /* all of them missing: every one is listed, in order */
     char *resp = NULL;
-    assert_int_equal(it_raw(&srv, "POST", path, "application/x-www-form-urlencoded",
+    assert_int_equal(it_raw(&fx.srv, "POST", path, "application/x-www-form-urlencoded",
                             "description=only", 16, authz, &resp),
                      400);
     json_t *j = it_error_body(resp, NULL);
@@ -201,7 +188,7 @@ static void test_create_missing_fields(void **state)
     /* the JSON body form is read the same way */
     const char *json_body = "{\"name\":\"J\",\"folder_name\":\"json-ws\",\"perm_join\":\"Member "
                             "or above\",\"perm_member_manage\":\"Admin or above\"}";
-    assert_int_equal(it_raw(&srv, "POST", path, "application/json", json_body, strlen(json_body),
+    assert_int_equal(it_raw(&fx.srv, "POST", path, "application/json", json_body, strlen(json_body),
                             authz, &resp),
                      400);
     j = it_error_body(resp, NULL);
@@ -215,8 +202,8 @@ static void test_create_missing_fields(void **state)
     json_decref(list);
     const char *ok = "name=Raw&folder_name=raw-ws-one&perm_join=Member%20or%20above&"
                      "perm_member_manage=Admin%20or%20above&intelligence=false";
-    assert_int_equal(it_raw(&srv, "POST", path, "application/x-www-form-urlencoded", ok, strlen(ok),
-                            authz, &resp),
+    assert_int_equal(it_raw(&fx.srv, "POST", path, "application/x-www-form-urlencoded", ok,
+                            strlen(ok), authz, &resp),
                      200);
     free(resp);
     fastio_client_free(c);
@@ -252,7 +239,7 @@ static void test_create_invalid_values(void **state)
         assert_int_equal(call1(c, FASTIO_EP_WORKSPACE_CREATE, org, &ws, &err, "name", bad[i].name,
                                "folder_name", bad[i].folder, "perm_join", bad[i].join,
                                "perm_member_manage", bad[i].manage, "intelligence", bad[i].intel,
-                               NULL),
+                               (const char *)NULL),
                          FASTIO_INVALID);
         assert_int_equal(err.api_code, 1605);
         assert_int_equal(err.http_status, 400);
@@ -425,18 +412,18 @@ static void test_update_fields(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         print_message("%s = '%s'\n", bad[i][0], bad[i][1]);
         assert_int_equal(call1(c, FASTIO_EP_WORKSPACE_UPDATE, id, &ws, &err, bad[i][0], bad[i][1],
-                               NULL),
+                               (const char *)NULL),
                          FASTIO_INVALID);
         assert_int_equal(err.api_code, 1605);
     }
     /* "null" clears: perm_join to its default, description to empty, intelligence to off */
     assert_int_equal(call1(c, FASTIO_EP_WORKSPACE_UPDATE, id, &ws, &err, "intelligence", "true",
-                           NULL),
+                           (const char *)NULL),
                      FASTIO_OK);
     json_decref(ws);
     assert_int_equal(call1(c, FASTIO_EP_WORKSPACE_UPDATE, id, &ws, &err, "perm_join", "null",
                            "description", "", "perm_member_manage", "null", "intelligence", "null",
-                           NULL),
+                           (const char *)NULL),
                      FASTIO_OK);
     json_t *w = json_object_get(ws, "workspace");
     assert_string_equal(jstr(w, "perm_join"), "Member or above");
@@ -449,7 +436,7 @@ static void test_update_fields(void **state)
     /* unknown and mass-assignment keys are ignored; alone they are "nothing to update" */
     assert_int_equal(call1(c, FASTIO_EP_WORKSPACE_UPDATE, id, &ws, &err, "archived", "true",
                            "org_id", "1234567890123456789", "id", "1111111111111111111",
-                           "user_permission", "guest", "name", "Kept Safe", NULL),
+                           "user_permission", "guest", "name", "Kept Safe", (const char *)NULL),
                      FASTIO_OK);
     w = json_object_get(ws, "workspace");
     assert_string_equal(jstr(w, "name"), "Kept Safe");
@@ -459,7 +446,7 @@ static void test_update_fields(void **state)
     assert_true(json_is_false(json_object_get(w, "archived")));
     json_decref(ws);
     assert_int_equal(call1(c, FASTIO_EP_WORKSPACE_UPDATE, id, &ws, &err, "archived", "true",
-                           "bogus", "1", NULL),
+                           "bogus", "1", (const char *)NULL),
                      FASTIO_INVALID);
     assert_int_equal(err.api_code, 1605);
     /* outsiders cannot update */
@@ -618,7 +605,8 @@ static void test_delete(void **state)
                      FASTIO_OK);
     assert_int_equal(fastio_storage_delete(c, id, jstr(n, "id"), &err), FASTIO_OK);
     json_decref(n);
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", id, NULL),
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", id,
+                           (const char *)NULL),
                      3);
 
     assert_int_equal(fastio_workspace_delete(c, id, "wrong", &err), FASTIO_INVALID);
@@ -641,9 +629,11 @@ static void test_delete(void **state)
     assert_int_equal(fastio_storage_details(c, id, top, &n, &err), FASTIO_NOT_FOUND);
     assert_int_equal(fastio_workspace_delete(c, id, id, &err), FASTIO_NOT_FOUND);
     /* its nodes are gone from the database, trashed ones included */
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", id, NULL),
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", id,
+                           (const char *)NULL),
                      0);
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM nodes WHERE id = ?1", top, NULL), 0);
+    assert_int_equal(
+        it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE id = ?1", top, (const char *)NULL), 0);
     /* the lists no longer show it; the other workspace is untouched */
     json_t *list = NULL;
     assert_int_equal(fastio_workspace_list(c, NULL, &list, &err), FASTIO_OK);
@@ -667,4 +657,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_archive_and_unarchive),
     cmocka_unit_test(test_delete),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, NULL)
