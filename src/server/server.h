@@ -234,10 +234,10 @@ void srv_stop(struct server *s);
  * <data>/owner.key (0600). Implemented in h_auth.c. */
 int auth_bootstrap_owner(struct server *s);
 /* Resolve a bearer token into a caller (h_auth.c). 0 when resolved, -1 when invalid. */
-int auth_resolve_bearer(struct db_conn *db, const char *token, struct caller *out);
+int auth_resolve_bearer(struct store_conn *st, const char *token, struct caller *out);
 /* Check an email + password (h_auth.c; same timing for unknown emails). 0 and the user's id in
  * user_id when they match, -1 otherwise. Runs the slow KDF: call outside a write transaction. */
-int auth_password_check(struct server *s, struct db_conn *db, const char *email, const char *pw,
-                        char user_id[FIO_PROFILE_ID_SIZE]);
+int auth_password_check(struct server *s, struct store_conn *st, const char *email,
+                        const char *pw, char user_id[FIO_PROFILE_ID_SIZE]);
 
 #endif

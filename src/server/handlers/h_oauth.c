@@ -467,7 +467,7 @@ int h_oauth_authorize_post(struct req *r)
             const char *email = req_param(r, "email");
             const char *pw = req_param(r, "password");
             if (!email || !*email || !pw || !*pw ||
-                auth_password_check(r->srv, r->db, email, pw, user_id) != 0) {
+                auth_password_check(r->srv, r->st, email, pw, user_id) != 0) {
                 if (json_format(r))
                     return req_fail(r, 401, API_ERR_AUTH,
                                     "Sign in with a Bearer token or a correct email and password");

@@ -204,7 +204,7 @@ static int authenticate(struct req *r, const char *authz)
         const char *tok = authz + 7;
         while (*tok == ' ')
             tok++;
-        if (auth_resolve_bearer(r->db, tok, &r->caller) != 0)
+        if (auth_resolve_bearer(r->st, tok, &r->caller) != 0)
             return req_fail(r, 401, API_ERR_AUTH, "The access token is invalid or has expired");
     } else if (authz && *authz) {
         return req_fail(r, 401, API_ERR_AUTH, "Unsupported Authorization scheme; use Bearer");

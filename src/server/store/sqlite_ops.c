@@ -1,6 +1,7 @@
 /* sqlite_ops.c - the SQLite backend of struct store_ops (store.h): transactions and the table
  * of per-area operations. The area tables live in the store/sqlite_<area>.c files. */
 #include "db.h"
+#include "sqlite_util.h"
 #include "store.h"
 
 static struct db_conn *dbc(struct store_conn *c)
@@ -64,4 +65,6 @@ const struct store_ops store_sqlite_ops = {
     .rollback = s_rollback,
     .in_txn = s_in_txn,
     .errmsg = s_errmsg,
+    .account = &sqlite_account_ops,
+    .oauth = &sqlite_oauth_ops,
 };

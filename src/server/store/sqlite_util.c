@@ -1,0 +1,53 @@
+/* sqlite_util.c - the step and render helpers of sqlite_util.h, shared by the SQLite area files
+ * so that each area file holds only its own statements. */
+#include "sqlite_util.h"
+
+#include "server.h"
+
+json_t *sq_time_or_null(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL
+               ? json_null()
+               : srv_time_json(sqlite3_column_int64(st, col));
+}
+
+json_t *sq_text_or_null(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
+                                                       : json_string(db_col_text(st, col));
+}
+
+enum store_rc sq_collect(sqlite3_stmt *st, sq_render_fn fn, json_t **out)
+{
+    *out = NULL;
+    if (!st)
+        return STORE_ERROR;
+    json_t *arr = json_array();
+    int rc = SQLITE_DONE;
+    while (arr && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (json_array_append_new(arr, fn(st)) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    sqlite3_reset(st);
+    if (!arr)
+        return STORE_ERROR;
+    if (rc != SQLITE_DONE) {
+        json_decref(arr);
+        return store_sqlite_rc(rc) == STORE_OK ? STORE_ERROR : store_sqlite_rc(rc);
+    }
+    *out = arr;
+    return STORE_OK;
+}
+
+enum store_rc sq_count(sqlite3_stmt *st, long long *n)
+{
+    *n = 0;
+    enum store_rc rc = sq_row(st);
+    if (rc != STORE_OK)
+        return rc == STORE_NOT_FOUND ? STORE_ERROR : rc;
+    *n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
