@@ -467,7 +467,7 @@ static int resolve_entity(struct req *r, const char *key, char out[ACT_ID_MAX])
     if (rc == SQLITE_ROW) {
         fio_strlcpy(out, db_col_text(st, 0), ACT_ID_MAX);
         sqlite3_reset(st);
-        if (roles_ws_role(r->db, out, r->caller.user_id) < ROLE_GUEST)
+        if (roles_ws_role(r->st, out, r->caller.user_id) < ROLE_GUEST)
             return req_fail(r, 403, API_ERR_NOT_MEMBER, "You are not a member of this workspace");
         return 0;
     }
@@ -482,7 +482,7 @@ static int resolve_entity(struct req *r, const char *key, char out[ACT_ID_MAX])
     if (rc == SQLITE_ROW) {
         fio_strlcpy(out, db_col_text(st, 0), ACT_ID_MAX);
         sqlite3_reset(st);
-        if (roles_org_role(r->db, out, r->caller.user_id) < ROLE_MEMBER)
+        if (roles_org_role(r->st, out, r->caller.user_id) < ROLE_MEMBER)
             return req_fail(r, 403, API_ERR_RESTRICTED,
                             "You are not a member of this organization");
         return 0;

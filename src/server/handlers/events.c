@@ -129,12 +129,12 @@ static bool parse_time(const char *s, int64_t *us)
 /* May the caller read events of this scope? Unknown ids answer like foreign ones. */
 static bool may_read_ws(struct req *r, const char *ws_id)
 {
-    return roles_ws_role(r->db, ws_id, r->caller.user_id) >= ROLE_MEMBER;
+    return roles_ws_role(r->st, ws_id, r->caller.user_id) >= ROLE_MEMBER;
 }
 
 static bool may_read_org(struct req *r, const char *org_id)
 {
-    return roles_org_role(r->db, org_id, r->caller.user_id) >= ROLE_ADMIN;
+    return roles_org_role(r->st, org_id, r->caller.user_id) >= ROLE_ADMIN;
 }
 
 /* api §9.4: GET /events/search/ */

@@ -452,7 +452,7 @@ int h_ws_members_join(struct req *r)
     ent_from_req(r, &e);
     if (e.role != ROLE_NONE)
         return member_reply(r, &e, r->caller.user_id); /* already a member: idempotent */
-    enum role org_role = roles_org_role(r->db, e.org_id, r->caller.user_id);
+    enum role org_role = roles_org_role(r->st, e.org_id, r->caller.user_id);
     if (org_role == ROLE_NONE)
         return req_fail(r, 403, API_ERR_NOT_MEMBER, "You are not a member of this workspace");
     char perm[40] = "";

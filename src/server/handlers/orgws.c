@@ -361,6 +361,22 @@ const char *orgws_row_str(const json_t *row, const char *key)
     return s ? s : "";
 }
 
+long long orgws_row_int(const json_t *row, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(row, key));
+}
+
+json_t *orgws_row_time(const json_t *row, const char *key)
+{
+    return srv_time_json((int64_t)orgws_row_int(row, key));
+}
+
+json_t *orgws_row_str_or_null(const json_t *row, const char *key)
+{
+    const char *s = json_string_value(json_object_get(row, key));
+    return s ? json_string(s) : json_null();
+}
+
 bool orgws_rc_unique(int rc)
 {
     return rc == SQLITE_CONSTRAINT_UNIQUE; /* db.c enables extended result codes */
@@ -409,6 +425,22 @@ int orgws_collect(struct req *r, sqlite3_stmt *st, orgws_render_fn fn, json_t **
     }
     *out = arr;
     return 0;
+}
+
+int orgws_render_rows(struct req *r, const json_t *rows, orgws_row_render_fn fn, json_t **out)
+{
+    *out = json_array();
+    size_t i;
+    const json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        if (!*out || json_array_append_new(*out, fn(row)) != 0) {
+            json_decref(*out);
+            *out = NULL;
+            return req_fail(r, 500, 0, "Out of memory");
+        }
+    }
+    return *out ? 0 : req_fail(r, 500, 0, "Out of memory");
 }
 
 int orgws_page_reply(struct req *r, const char *key, json_t *items, long long total,

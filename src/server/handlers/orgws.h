@@ -80,6 +80,13 @@ const char *orgws_row_str(const json_t *row, const char *key);
 /* true when a db_exec result is a UNIQUE constraint violation (a name taken meanwhile). */
 bool orgws_rc_unique(int rc);
 
+/* Integer of a row key (a store row: flags 0/1, times in microseconds); 0 when absent. */
+long long orgws_row_int(const json_t *row, const char *key);
+/* A store row's time key (wall microseconds) as the API's time string; new reference. */
+json_t *orgws_row_time(const json_t *row, const char *key);
+/* A row key's string or JSON null (for columns that may be NULL); new reference. */
+json_t *orgws_row_str_or_null(const json_t *row, const char *key);
+
 /* ---- offset paging (api §1.5) ---------------------------------------------------------------- */
 struct orgws_page {
     long long limit;  /* 1-500, default 100 */
@@ -92,6 +99,10 @@ int orgws_count(struct req *r, sqlite3_stmt *st, long long *total);
 /* Render every row of st with fn into a new array (*out), resetting st. -1 (500 set) on failure. */
 typedef json_t *(*orgws_render_fn)(sqlite3_stmt *st);
 int orgws_collect(struct req *r, sqlite3_stmt *st, orgws_render_fn fn, json_t **out);
+/* Render each store row of rows (an array) with fn into a new array (*out). rows is borrowed.
+ * -1 with a 500 set on OOM (fn returns NULL). */
+typedef json_t *(*orgws_row_render_fn)(const json_t *row);
+int orgws_render_rows(struct req *r, const json_t *rows, orgws_row_render_fn fn, json_t **out);
 /* Set <key>: items and pagination: {total, limit, offset, has_more}. Steals items. */
 int orgws_page_reply(struct req *r, const char *key, json_t *items, long long total,
                      const struct orgws_page *pg);

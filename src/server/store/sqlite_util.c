@@ -51,3 +51,43 @@ enum store_rc sq_count(sqlite3_stmt *st, long long *n)
     sqlite3_reset(st);
     return STORE_OK;
 }
+
+json_t *sq_row_object(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+    int n = sqlite3_column_count(st);
+    for (int i = 0; o && i < n; i++) {
+        json_t *v;
+        switch (sqlite3_column_type(st, i)) {
+        case SQLITE_INTEGER:
+            v = json_integer((json_int_t)sqlite3_column_int64(st, i));
+            break;
+        case SQLITE_FLOAT:
+            v = json_real(sqlite3_column_double(st, i));
+            break;
+        case SQLITE_NULL:
+            v = json_null();
+            break;
+        default:
+            v = json_string(db_col_text(st, i));
+            break;
+        }
+        const char *name = sqlite3_column_name(st, i);
+        if (!name || json_object_set_new(o, name, v) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    return o;
+}
+
+enum store_rc sq_one_object(sqlite3_stmt *st, json_t **out)
+{
+    *out = NULL;
+    enum store_rc rc = sq_row(st);
+    if (rc != STORE_OK)
+        return rc;
+    *out = sq_row_object(st);
+    sqlite3_reset(st);
+    return *out ? STORE_OK : STORE_ERROR;
+}

@@ -46,15 +46,25 @@ json_t *sq_time_or_null(sqlite3_stmt *st, int col);
 /* A nullable text column as JSON: null or the string. */
 json_t *sq_text_or_null(sqlite3_stmt *st, int col);
 
+/* The current row of st as an object keyed by column name (use AS to name expressions):
+ * INTEGER -> integer, REAL -> real, TEXT and BLOB -> string, NULL -> null. New reference, NULL
+ * on OOM. For rows that are only rendered: the caller shapes the wire object from it. */
+json_t *sq_row_object(sqlite3_stmt *st);
+
 /* Every row of st rendered by fn into a new array (*out, OWNED), resetting st. fn returns a
  * new reference or NULL on OOM. STORE_ERROR on OOM or a step error. */
 typedef json_t *(*sq_render_fn)(sqlite3_stmt *st);
 enum store_rc sq_collect(sqlite3_stmt *st, sq_render_fn fn, json_t **out);
+/* Step st to its first row and return it as sq_row_object in *out (OWNED).
+ * STORE_NOT_FOUND when there is no row; st is reset in every case. */
+enum store_rc sq_one_object(sqlite3_stmt *st, json_t **out);
 /* One-row COUNT(*) (or any integer) query into *n, resetting st. */
 enum store_rc sq_count(sqlite3_stmt *st, long long *n);
 
 /* The area tables of the SQLite backend, one per sqlite_<area>.c, gathered by sqlite_ops.c. */
 extern const struct store_account_ops sqlite_account_ops;
 extern const struct store_oauth_ops sqlite_oauth_ops;
+extern const struct store_org_ops sqlite_org_ops;
+extern const struct store_workspace_ops sqlite_workspace_ops;
 
 #endif
