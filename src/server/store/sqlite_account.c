@@ -80,6 +80,16 @@ static enum store_rc user_insert(struct store_conn *c, const char *id, const cha
                               "tttttti", id, email, pwhash, first, last, account_type, now));
 }
 
+static enum store_rc user_exists(struct store_conn *c, const char *user_id, bool *exists)
+{
+    sqlite3_stmt *st = db_query(sq(c), "SELECT 1 FROM users WHERE id = ?1", "t", user_id);
+    enum store_rc rc = sq_row(st);
+    *exists = rc == STORE_OK;
+    if (rc == STORE_OK)
+        sqlite3_reset(st);
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+}
+
 static enum store_rc user_count(struct store_conn *c, long long *n)
 {
     return sq_count(db_query(sq(c), "SELECT COUNT(*) FROM users", ""), n);
@@ -260,6 +270,7 @@ const struct store_account_ops sqlite_account_ops = {
     .user_password = user_password,
     .user_email_taken = user_email_taken,
     .user_insert = user_insert,
+    .user_exists = user_exists,
     .user_count = user_count,
     .user_json = user_json,
     .user_account_type = user_account_type,

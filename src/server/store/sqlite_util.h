@@ -66,5 +66,6 @@ extern const struct store_account_ops sqlite_account_ops;
 extern const struct store_oauth_ops sqlite_oauth_ops;
 extern const struct store_org_ops sqlite_org_ops;
 extern const struct store_workspace_ops sqlite_workspace_ops;
+extern const struct store_event_ops sqlite_event_ops;
 
 #endif

@@ -62,6 +62,8 @@ struct store_account_ops {
     enum store_rc (*user_insert)(struct store_conn *c, const char *id, const char *email,
                                  const char *pwhash, const char *first, const char *last,
                                  const char *account_type, int64_t now);
+    /* *exists = a user with this id exists. */
+    enum store_rc (*user_exists)(struct store_conn *c, const char *user_id, bool *exists);
     /* The number of users. */
     enum store_rc (*user_count)(struct store_conn *c, long long *n);
     /* The user's profile as the wire renders it (id, email_address, first_name, last_name,
