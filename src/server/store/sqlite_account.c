@@ -80,6 +80,20 @@ static enum store_rc user_insert(struct store_conn *c, const char *id, const cha
                               "tttttti", id, email, pwhash, first, last, account_type, now));
 }
 
+static enum store_rc user_find(struct store_conn *c, const char *who,
+                               char user_id[FIO_PROFILE_ID_SIZE], char email[256])
+{
+    sqlite3_stmt *st =
+        db_query(sq(c), "SELECT id, email FROM users WHERE id = ?1 OR email = ?1", "t", who);
+    enum store_rc rc = sq_row(st);
+    if (rc != STORE_OK)
+        return rc;
+    fio_strlcpy(user_id, db_col_text(st, 0), FIO_PROFILE_ID_SIZE);
+    fio_strlcpy(email, db_col_text(st, 1), 256);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
 static enum store_rc user_exists(struct store_conn *c, const char *user_id, bool *exists)
 {
     sqlite3_stmt *st = db_query(sq(c), "SELECT 1 FROM users WHERE id = ?1", "t", user_id);
@@ -270,6 +284,7 @@ const struct store_account_ops sqlite_account_ops = {
     .user_password = user_password,
     .user_email_taken = user_email_taken,
     .user_insert = user_insert,
+    .user_find = user_find,
     .user_exists = user_exists,
     .user_count = user_count,
     .user_json = user_json,

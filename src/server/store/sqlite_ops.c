@@ -75,5 +75,6 @@ const struct store_ops store_sqlite_ops = {
     .oauth = &sqlite_oauth_ops,
     .org = &sqlite_org_ops,
     .workspace = &sqlite_workspace_ops,
+    .member = &sqlite_member_ops,
     .event = &sqlite_event_ops,
 };

@@ -67,5 +67,6 @@ extern const struct store_oauth_ops sqlite_oauth_ops;
 extern const struct store_org_ops sqlite_org_ops;
 extern const struct store_workspace_ops sqlite_workspace_ops;
 extern const struct store_event_ops sqlite_event_ops;
+extern const struct store_member_ops sqlite_member_ops;
 
 #endif

@@ -62,6 +62,9 @@ struct store_account_ops {
     enum store_rc (*user_insert)(struct store_conn *c, const char *id, const char *email,
                                  const char *pwhash, const char *first, const char *last,
                                  const char *account_type, int64_t now);
+    /* The user whose id or email is who: id and email (truncated to 256). STORE_NOT_FOUND. */
+    enum store_rc (*user_find)(struct store_conn *c, const char *who,
+                               char user_id[FIO_PROFILE_ID_SIZE], char email[256]);
     /* *exists = a user with this id exists. */
     enum store_rc (*user_exists)(struct store_conn *c, const char *user_id, bool *exists);
     /* The number of users. */
