@@ -3,6 +3,7 @@
  * the local owner account. Passwords use PBKDF2-HMAC-SHA256 (libcrypto); bearer tokens and API
  * keys carry 256 random bits and only their SHA-256 is stored. Owns the users, sessions and
  * api_keys tables. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <errno.h>
@@ -523,10 +524,8 @@ static int write_secret_file(const char *dir, const char *name, const char *data
     return 0;
 }
 
-int auth_bootstrap_owner(struct server *s)
+int auth_bootstrap_owner(struct server *s, struct store_conn *st)
 {
-    struct db_conn *db = db_acquire(s->db);
-    struct store_conn *st = &db->base;
     int ret = -1;
     long long users = -1;
     if (STORE(st, account)->user_count(st, &users) != STORE_OK)
@@ -583,7 +582,6 @@ int auth_bootstrap_owner(struct server *s)
             s->cfg.data_dir);
     ret = 0;
 done:
-    db_release(s->db, db);
     return ret;
 }
 

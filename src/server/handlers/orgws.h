@@ -77,8 +77,6 @@ void orgws_extra_copy(json_t *dst, const json_t *extra, const char *const *keys)
 /* Text of a row key (borrowed from row); "" when absent. */
 const char *orgws_row_str(const json_t *row, const char *key);
 
-/* true when a db_exec result is a UNIQUE constraint violation (a name taken meanwhile). */
-bool orgws_rc_unique(int rc);
 
 /* Integer of a row key (a store row: flags 0/1, times in microseconds); 0 when absent. */
 long long orgws_row_int(const json_t *row, const char *key);
@@ -94,11 +92,6 @@ struct orgws_page {
 };
 /* Read limit / offset; -1 with 400 "invalid" set when out of range. */
 int orgws_page_read(struct req *r, struct orgws_page *pg);
-/* Step a one-row COUNT(*) statement into *total and reset it. -1 with a 500 set on failure. */
-int orgws_count(struct req *r, sqlite3_stmt *st, long long *total);
-/* Render every row of st with fn into a new array (*out), resetting st. -1 (500 set) on failure. */
-typedef json_t *(*orgws_render_fn)(sqlite3_stmt *st);
-int orgws_collect(struct req *r, sqlite3_stmt *st, orgws_render_fn fn, json_t **out);
 /* Render each store row of rows (an array) with fn into a new array (*out). rows is borrowed.
  * -1 with a 500 set on OOM (fn returns NULL). */
 typedef json_t *(*orgws_row_render_fn)(const json_t *row);
