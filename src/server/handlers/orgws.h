@@ -2,7 +2,9 @@
  * rules as data (one row per wire key: where it is stored, how it is checked, what "null"
  * clears it to), the update engine that applies request parameters to a row held as a JSON
  * object, and offset paging (api §1.5). One set of rules, so create and update and both areas
- * validate identically. */
+ * validate identically. The paging and store-row helpers (orgws_row_*, orgws_render_rows) are
+ * also used by the member, invitation, transfer, event and OAuth session handlers, whose lists
+ * come from the store as row objects too. */
 #ifndef SRV_ORGWS_H
 #define SRV_ORGWS_H
 
