@@ -153,7 +153,8 @@ static int resolve_org(struct req *r, const char *key, enum role need)
     return 0;
 }
 
-static int resolve_ws(struct req *r, const char *key, enum role need)
+int router_ws_enter(struct req *r, const char *key, enum role need, bool nonmember_ok,
+                    bool write)
 {
     struct store_ws_access a;
     enum store_rc rc = STORE(r->st, workspace)->access(r->st, key, r->caller.user_id, &a);
@@ -169,15 +170,22 @@ static int resolve_ws(struct req *r, const char *key, enum role need)
     r->ws.role = role_parse(a.role);
     /* api §1.4: 10545 = authenticated but not a member. We answer 403, not 401, so that clients
      * do not take it for an expired token (docs/decisions.md). */
-    if (r->ws.role == ROLE_NONE && !(r->route->flags & F_NONMEMBER))
+    if (r->ws.role == ROLE_NONE && !nonmember_ok)
         return req_fail(r, 403, API_ERR_NOT_MEMBER, "You are not a member of this workspace");
     if (r->ws.role < need)
         return req_fail(r, 403, API_ERR_PERMISSION,
                         "This action needs the workspace role '%s' or above", role_name(need));
-    if (r->ws.archived && (r->route->flags & F_WRITE) && !(r->route->flags & F_ARCHIVE_OK))
+    if (r->ws.archived && write)
         return req_fail(r, 403, API_ERR_RESTRICTED,
                         "The workspace is archived; unarchive it to make changes");
     return 0;
+}
+
+static int resolve_ws(struct req *r, const char *key, enum role need)
+{
+    unsigned f = r->route->flags;
+    return router_ws_enter(r, key, need, (f & F_NONMEMBER) != 0,
+                           (f & F_WRITE) && !(f & F_ARCHIVE_OK));
 }
 
 static int authenticate(struct req *r, const char *authz)
