@@ -58,8 +58,8 @@ static void add_user(struct store_conn *c, const char *id, const char *email)
                      STORE_OK);
 }
 
-static const struct store_org_fields org_fields = {"acme", "Acme", "", "", "", "",
-                                                   "Admin or above", "{}"};
+static const struct store_org_fields org_fields = {"acme", "Acme",           "",  "", "",
+                                                   "",     "Admin or above", "{}"};
 
 static void store_account_users_and_tokens(void **state)
 {
@@ -94,8 +94,12 @@ static void store_account_users_and_tokens(void **state)
     /* the kind selects the table: a session hash is no API key */
     assert_int_equal(a->token_resolve(c, STORE_TOKEN_API_KEY, "s-hash", 1, &who), STORE_NOT_FOUND);
 
-    struct store_apikey_new k = {.id = "key1", .user_id = uid, .key_hash = "k-hash",
-                                 .key_prefix = "fio_k_abcd", .scopes = "[\"a\"]", .now = 1000};
+    struct store_apikey_new k = {.id = "key1",
+                                 .user_id = uid,
+                                 .key_hash = "k-hash",
+                                 .key_prefix = "fio_k_abcd",
+                                 .scopes = "[\"a\"]",
+                                 .now = 1000};
     assert_int_equal(a->apikey_insert(c, &k), STORE_OK);
     assert_int_equal(a->token_resolve(c, STORE_TOKEN_API_KEY, "k-hash", 1 << 30, &who), STORE_OK);
     assert_string_equal(who.ref_id, "key1");
@@ -139,11 +143,11 @@ static void store_org_and_workspace(void **state)
     assert_int_equal(o->access(c, "2000000000000000001", "1000000000000000002", &acc), STORE_OK);
     assert_string_equal(acc.role, "");
 
-    struct store_ws_fields wf = {"W", "ws-one", "", "Member or above", "Admin or above", "{}",
-                                 true};
-    assert_int_equal(w->insert(c, "3000000000000000001", "2000000000000000001", &wf,
-                               "1000000000000000001", 20),
-                     STORE_OK);
+    struct store_ws_fields wf = {"W",  "ws-one", "", "Member or above", "Admin or above",
+                                 "{}", true};
+    assert_int_equal(
+        w->insert(c, "3000000000000000001", "2000000000000000001", &wf, "1000000000000000001", 20),
+        STORE_OK);
     json_t *row = NULL;
     assert_int_equal(w->row(c, "3000000000000000001", "1000000000000000002", &row), STORE_OK);
     assert_string_equal(json_string_value(json_object_get(row, "domain")), "acme");
@@ -178,9 +182,9 @@ static void store_members_and_transactions(void **state)
     const struct store_member_ops *m = STORE(c, member);
     add_user(c, "1000000000000000001", "owner@x.io");
     add_user(c, "1000000000000000002", "joiner@x.io");
-    assert_int_equal(STORE(c, org)->insert(c, "2000000000000000001", &org_fields,
-                                           "1000000000000000001", 10),
-                     STORE_OK);
+    assert_int_equal(
+        STORE(c, org)->insert(c, "2000000000000000001", &org_fields, "1000000000000000001", 10),
+        STORE_OK);
 
     /* the router's write transaction: a rollback undoes the membership */
     assert_int_equal(store_begin(c), STORE_OK);
@@ -191,8 +195,7 @@ static void store_members_and_transactions(void **state)
     store_rollback(c);
     assert_false(c->ops->in_txn(c));
     json_t *row = NULL;
-    assert_int_equal(m->find(c, true, "2000000000000000001", "joiner@x.io", &row),
-                     STORE_NOT_FOUND);
+    assert_int_equal(m->find(c, true, "2000000000000000001", "joiner@x.io", &row), STORE_NOT_FOUND);
 
     assert_int_equal(m->add(c, true, "2000000000000000001", "1000000000000000002", "member", 12),
                      STORE_OK);
@@ -204,11 +207,15 @@ static void store_members_and_transactions(void **state)
     json_decref(row);
 
     /* inviting the same email twice refreshes the one pending invitation */
-    struct store_invite_new inv = {.id = "inv1", .is_org = true,
+    struct store_invite_new inv = {.id = "inv1",
+                                   .is_org = true,
                                    .entity_id = "2000000000000000001",
-                                   .org_id = "2000000000000000001", .email = "new@y.io",
-                                   .role = "member", .inviter_id = "1000000000000000001",
-                                   .now = 20, .expires = 100};
+                                   .org_id = "2000000000000000001",
+                                   .email = "new@y.io",
+                                   .role = "member",
+                                   .inviter_id = "1000000000000000001",
+                                   .now = 20,
+                                   .expires = 100};
     assert_int_equal(m->invite_upsert(c, &inv), STORE_OK);
     inv.id = "inv2";
     inv.role = "admin";
@@ -217,8 +224,7 @@ static void store_members_and_transactions(void **state)
     assert_int_equal(m->count_with_invites(c, true, "2000000000000000001", &n), STORE_OK);
     assert_int_equal(n, 3); /* owner, joiner, one invitation */
     json_t *rows = NULL;
-    assert_int_equal(m->list_with_invites(c, true, "2000000000000000001", 10, 0, &rows),
-                     STORE_OK);
+    assert_int_equal(m->list_with_invites(c, true, "2000000000000000001", 10, 0, &rows), STORE_OK);
     assert_int_equal(json_array_size(rows), 3);
     json_t *last = json_array_get(rows, 2);
     assert_string_equal(json_string_value(json_object_get(last, "status")), "pending");
@@ -239,8 +245,12 @@ static void store_events_filter_and_order(void **state)
     char id[8];
     for (int i = 0; i < 3; i++) {
         snprintf(id, sizeof(id), "ev%d", i);
-        struct store_event_new ev = {.id = id, .created = 1000 + i, .category = cats[i],
-                                     .subcategory = "", .event = "x", .user_id = "u1",
+        struct store_event_new ev = {.id = id,
+                                     .created = 1000 + i,
+                                     .category = cats[i],
+                                     .subcategory = "",
+                                     .event = "x",
+                                     .user_id = "u1",
                                      .details = "{}"};
         assert_int_equal(e->insert(c, &ev), STORE_OK);
     }

@@ -142,8 +142,8 @@ static enum store_rc user_account_type(struct store_conn *c, const char *user_id
     return STORE_OK;
 }
 
-static enum store_rc session_add(struct store_conn *c, const char *token_hash,
-                                 const char *user_id, int64_t now, int64_t expires)
+static enum store_rc session_add(struct store_conn *c, const char *token_hash, const char *user_id,
+                                 int64_t now, int64_t expires)
 {
     /* Expired sessions of this user are pruned on each sign-in, bounding the table. */
     int rc = db_exec(sq(c), "DELETE FROM sessions WHERE user_id = ?1 AND expires <= ?2", "ti",
@@ -156,8 +156,7 @@ static enum store_rc session_add(struct store_conn *c, const char *token_hash,
     return sq_exec_rc(rc);
 }
 
-static enum store_rc session_delete_user(struct store_conn *c, const char *user_id,
-                                         long long *n)
+static enum store_rc session_delete_user(struct store_conn *c, const char *user_id, long long *n)
 {
     *n = 0;
     enum store_rc rc =
@@ -177,11 +176,11 @@ static enum store_rc apikey_insert(struct store_conn *c, const struct store_apik
     if (!st)
         return STORE_ERROR;
     const char *memo = k->memo ? k->memo : "";
-    int rc = k->has_expires ? db_bind(st, "tttttttii", k->id, k->user_id, k->key_hash,
-                                      k->key_prefix, memo, k->scopes, k->agent_name, k->expires,
-                                      k->now)
-                            : db_bind(st, "tttttttni", k->id, k->user_id, k->key_hash,
-                                      k->key_prefix, memo, k->scopes, k->agent_name, k->now);
+    int rc = k->has_expires
+                 ? db_bind(st, "tttttttii", k->id, k->user_id, k->key_hash, k->key_prefix, memo,
+                           k->scopes, k->agent_name, k->expires, k->now)
+                 : db_bind(st, "tttttttni", k->id, k->user_id, k->key_hash, k->key_prefix, memo,
+                           k->scopes, k->agent_name, k->now);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -213,9 +212,9 @@ static enum store_rc apikey_json(struct store_conn *c, const char *id, const cha
                                  json_t **out)
 {
     *out = NULL;
-    sqlite3_stmt *st = db_query(sq(c),
-                                "SELECT " KEY_COLS " FROM api_keys WHERE id = ?1 AND user_id = ?2",
-                                "tt", id, user_id);
+    sqlite3_stmt *st =
+        db_query(sq(c), "SELECT " KEY_COLS " FROM api_keys WHERE id = ?1 AND user_id = ?2", "tt",
+                 id, user_id);
     enum store_rc rc = sq_row(st);
     if (rc != STORE_OK)
         return rc;

@@ -7,18 +7,18 @@
 
 static enum store_rc insert(struct store_conn *c, const struct store_event_new *e)
 {
-    return sq_exec_rc(db_exec(
-        sq(c),
-        "INSERT INTO events(id, seq, created, category, subcategory, event, org_id, "
-        "workspace_id, user_id, calling_user_id, object_id, details) VALUES (?1, "
-        "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-        "?9, ?10, ?11)",
-        "tittttttttt", e->id, e->created, e->category, e->subcategory, e->event, e->org_id,
-        e->workspace_id, e->user_id, e->calling_user_id, e->object_id, e->details));
+    return sq_exec_rc(
+        db_exec(sq(c),
+                "INSERT INTO events(id, seq, created, category, subcategory, event, org_id, "
+                "workspace_id, user_id, calling_user_id, object_id, details) VALUES (?1, "
+                "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                "?9, ?10, ?11)",
+                "tittttttttt", e->id, e->created, e->category, e->subcategory, e->event, e->org_id,
+                e->workspace_id, e->user_id, e->calling_user_id, e->object_id, e->details));
 }
 
 #define EVENT_COLS                                                                                 \
-    "id, created, category, subcategory, event, org_id, workspace_id, user_id, calling_user_id, " \
+    "id, created, category, subcategory, event, org_id, workspace_id, user_id, calling_user_id, "  \
     "object_id, details, acknowledged"
 
 /* Optional filters are bound as text or NULL so one statement serves every combination. */
@@ -54,30 +54,28 @@ static enum store_rc count(struct store_conn *c, const struct store_event_filter
                     n);
 }
 
-static enum store_rc list(struct store_conn *c, const struct store_event_filter *f,
-                          long long limit, long long offset, json_t **rows)
+static enum store_rc list(struct store_conn *c, const struct store_event_filter *f, long long limit,
+                          long long offset, json_t **rows)
 {
     struct bounds b;
     bounds_of(f, &b);
-    return sq_collect(db_query(sq(c),
-                               "SELECT " EVENT_COLS EVENT_WHERE
-                               " ORDER BY seq DESC LIMIT ?12 OFFSET ?13",
-                               "tttttttttttii", f->workspace_id, f->org_id, f->user_id, f->event,
-                               f->category, f->subcategory, f->calling_user_id, f->object_id,
-                               b.ack, b.pmin, b.pmax, (int64_t)limit, (int64_t)offset),
-                      sq_row_object, rows);
+    return sq_collect(
+        db_query(sq(c), "SELECT " EVENT_COLS EVENT_WHERE " ORDER BY seq DESC LIMIT ?12 OFFSET ?13",
+                 "tttttttttttii", f->workspace_id, f->org_id, f->user_id, f->event, f->category,
+                 f->subcategory, f->calling_user_id, f->object_id, b.ack, b.pmin, b.pmax,
+                 (int64_t)limit, (int64_t)offset),
+        sq_row_object, rows);
 }
 
 static enum store_rc get(struct store_conn *c, const char *id, json_t **row)
 {
-    return sq_one_object(db_query(sq(c), "SELECT " EVENT_COLS " FROM events WHERE id = ?1", "t", id),
-                         row);
+    return sq_one_object(
+        db_query(sq(c), "SELECT " EVENT_COLS " FROM events WHERE id = ?1", "t", id), row);
 }
 
 static enum store_rc ack(struct store_conn *c, const char *id)
 {
-    return sq_exec_rc(
-        db_exec(sq(c), "UPDATE events SET acknowledged = 1 WHERE id = ?1", "t", id));
+    return sq_exec_rc(db_exec(sq(c), "UPDATE events SET acknowledged = 1 WHERE id = ?1", "t", id));
 }
 
 const struct store_event_ops sqlite_event_ops = {

@@ -19,8 +19,8 @@ static enum store_rc exists_of(sqlite3_stmt *st, bool *exists)
 
 /* ---- memberships ----------------------------------------------------------------------------- */
 
-static enum store_rc find(struct store_conn *c, bool is_org, const char *entity_id,
-                          const char *who, json_t **row)
+static enum store_rc find(struct store_conn *c, bool is_org, const char *entity_id, const char *who,
+                          json_t **row)
 {
     return sq_one_object(
         db_query(sq(c),
@@ -140,8 +140,8 @@ static enum store_rc invite_get(struct store_conn *c, const char *id, json_t **r
     return sq_one_object(db_query(sq(c), INV_SELECT "WHERE i.id = ?1", "t", id), row);
 }
 
-static enum store_rc invite_pending(struct store_conn *c, const char *entity_id,
-                                    const char *email, json_t **row)
+static enum store_rc invite_pending(struct store_conn *c, const char *entity_id, const char *email,
+                                    json_t **row)
 {
     return sq_one_object(db_query(sq(c),
                                   INV_SELECT "WHERE i.entity_id = ?1 AND i.email = ?2 AND "
@@ -150,8 +150,8 @@ static enum store_rc invite_pending(struct store_conn *c, const char *entity_id,
                          row);
 }
 
-static enum store_rc invite_in_entity(struct store_conn *c, const char *id,
-                                      const char *entity_id, json_t **row)
+static enum store_rc invite_in_entity(struct store_conn *c, const char *id, const char *entity_id,
+                                      json_t **row)
 {
     return sq_one_object(
         db_query(sq(c), INV_SELECT "WHERE i.id = ?1 AND i.entity_id = ?2", "tt", id, entity_id),
@@ -166,8 +166,7 @@ static enum store_rc invite_of_invitee(struct store_conn *c, const char *id, con
 }
 
 static enum store_rc invite_to_answer(struct store_conn *c, const char *id, const char *email,
-                                      const char *entity_type, const char *entity_key,
-                                      json_t **row)
+                                      const char *entity_type, const char *entity_key, json_t **row)
 {
     return sq_one_object(db_query(sq(c),
                                   INV_SELECT "WHERE i.id = ?1 AND i.email = ?2 AND i.state = "
@@ -363,8 +362,8 @@ static enum store_rc token_exists(struct store_conn *c, const char *id, const ch
 }
 
 static enum store_rc token_insert(struct store_conn *c, const char *id, const char *org_id,
-                                  const char *token_hash, const char *creator_id,
-                                  const char *email, int64_t now, int64_t expires)
+                                  const char *token_hash, const char *creator_id, const char *email,
+                                  int64_t now, int64_t expires)
 {
     return sq_exec_rc(db_exec(sq(c),
                               "INSERT INTO transfer_tokens(id, org_id, token_hash, creator_id, "
@@ -399,9 +398,9 @@ static enum store_rc token_find(struct store_conn *c, const char *token_hash, in
 static enum store_rc token_spend(struct store_conn *c, const char *id, const char *org_id,
                                  const char *user_id, int64_t now)
 {
-    int rc = db_exec(sq(c),
-                     "UPDATE transfer_tokens SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1",
-                     "tti", id, user_id, now);
+    int rc =
+        db_exec(sq(c), "UPDATE transfer_tokens SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1",
+                "tti", id, user_id, now);
     if (rc == SQLITE_DONE)
         rc = db_exec(sq(c), "DELETE FROM transfer_tokens WHERE org_id = ?1 AND claimed_by IS NULL",
                      "t", org_id);

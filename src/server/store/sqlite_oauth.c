@@ -62,8 +62,8 @@ static enum store_rc request_get(struct store_conn *c, const char *id, int64_t n
 static enum store_rc request_take(struct store_conn *c, const char *id, int64_t now, bool *taken)
 {
     /* Single use: whoever deletes the request row issues the code. */
-    enum store_rc rc = sq_exec_rc(db_exec(
-        sq(c), "DELETE FROM oauth_requests WHERE id = ?1 AND expires > ?2", "ti", id, now));
+    enum store_rc rc = sq_exec_rc(
+        db_exec(sq(c), "DELETE FROM oauth_requests WHERE id = ?1 AND expires > ?2", "ti", id, now));
     *taken = rc == STORE_OK && sq_changes(c) == 1;
     return rc;
 }
@@ -78,8 +78,8 @@ static enum store_rc code_add(struct store_conn *c, const char *code_hash, const
                      "INSERT INTO oauth_codes(code_hash, user_id, client_id, redirect_uri, "
                      "code_challenge, scope, scope_type, agent_name, created, expires) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                     "ttttttttii", code_hash, user_id, q->client_id, q->redirect_uri,
-                     q->challenge, q->scope, q->scope_type, q->agent_name, now, expires);
+                     "ttttttttii", code_hash, user_id, q->client_id, q->redirect_uri, q->challenge,
+                     q->scope, q->scope_type, q->agent_name, now, expires);
     return sq_exec_rc(rc);
 }
 
@@ -144,8 +144,7 @@ static enum store_rc session_add(struct store_conn *c, const struct store_oauth_
 
 static enum store_rc session_delete(struct store_conn *c, const char *session_id)
 {
-    return sq_exec_rc(
-        db_exec(sq(c), "DELETE FROM oauth_sessions WHERE id = ?1", "t", session_id));
+    return sq_exec_rc(db_exec(sq(c), "DELETE FROM oauth_sessions WHERE id = ?1", "t", session_id));
 }
 
 static enum store_rc tokens_add(struct store_conn *c, const char *session_id,
@@ -170,11 +169,12 @@ static enum store_rc tokens_add(struct store_conn *c, const char *session_id,
 static enum store_rc refresh_get(struct store_conn *c, const char *token_hash,
                                  struct store_oauth_refresh *out)
 {
-    sqlite3_stmt *st = db_query(sq(c),
-                                "SELECT t.session_id, t.expires, t.rotated, s.client_id, s.scope, "
-                                "s.scope_type FROM oauth_tokens t JOIN oauth_sessions s ON "
-                                "s.id = t.session_id WHERE t.token_hash = ?1 AND t.kind = 'refresh'",
-                                "t", token_hash);
+    sqlite3_stmt *st =
+        db_query(sq(c),
+                 "SELECT t.session_id, t.expires, t.rotated, s.client_id, s.scope, "
+                 "s.scope_type FROM oauth_tokens t JOIN oauth_sessions s ON "
+                 "s.id = t.session_id WHERE t.token_hash = ?1 AND t.kind = 'refresh'",
+                 "t", token_hash);
     enum store_rc rc = sq_row(st);
     if (rc != STORE_OK)
         return rc;
@@ -207,8 +207,8 @@ static enum store_rc revoke(struct store_conn *c, const char *token_hash)
 }
 
 #define SESSION_COLS                                                                               \
-    "s.id, s.client_id, s.scope, s.scope_type, s.device_name, s.device_type, s.agent_name, "     \
-    "s.created, s.last_used, (SELECT MAX(t.expires) FROM oauth_tokens t WHERE t.session_id = "   \
+    "s.id, s.client_id, s.scope, s.scope_type, s.device_name, s.device_type, s.agent_name, "       \
+    "s.created, s.last_used, (SELECT MAX(t.expires) FROM oauth_tokens t WHERE t.session_id = "     \
     "s.id AND t.kind = 'refresh' AND t.rotated = 0) AS expires"
 
 static enum store_rc session_list(struct store_conn *c, const char *user_id, int64_t now,
@@ -236,8 +236,7 @@ static enum store_rc session_row(struct store_conn *c, const char *id, const cha
 }
 
 static enum store_rc session_rename(struct store_conn *c, const char *id, bool set_device,
-                                    const char *device_name, bool set_agent,
-                                    const char *agent_name)
+                                    const char *device_name, bool set_agent, const char *agent_name)
 {
     int rc = SQLITE_DONE;
     if (set_device)
@@ -258,8 +257,8 @@ static enum store_rc session_delete_own(struct store_conn *c, const char *id, co
     return rc;
 }
 
-static enum store_rc session_delete_all(struct store_conn *c, const char *user_id,
-                                        const char *keep, long long *n)
+static enum store_rc session_delete_all(struct store_conn *c, const char *user_id, const char *keep,
+                                        long long *n)
 {
     *n = 0;
     enum store_rc rc = sq_exec_rc(db_exec(sq(c),

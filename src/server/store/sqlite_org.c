@@ -5,7 +5,7 @@
 #include "store_org.h"
 
 static enum store_rc org_access(struct store_conn *c, const char *key, const char *user_id,
-                            struct store_org_access *out)
+                                struct store_org_access *out)
 {
     sqlite3_stmt *st = db_query(sq(c),
                                 "SELECT o.id, o.domain, m.role FROM orgs o "
@@ -164,8 +164,8 @@ static enum store_rc update(struct store_conn *c, const char *id, const struct s
 
 static enum store_rc close_org(struct store_conn *c, const char *id, int64_t now)
 {
-    return sq_exec_rc(db_exec(sq(c), "UPDATE orgs SET closed = 1, updated = ?1 WHERE id = ?2",
-                              "it", now, id));
+    return sq_exec_rc(
+        db_exec(sq(c), "UPDATE orgs SET closed = 1, updated = ?1 WHERE id = ?2", "it", now, id));
 }
 
 const struct store_org_ops sqlite_org_ops = {

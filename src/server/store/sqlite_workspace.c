@@ -121,8 +121,9 @@ static enum store_rc list_in_org(struct store_conn *c, const char *org_id, const
 static enum store_rc folder_taken(struct store_conn *c, const char *folder, const char *self_id,
                                   bool *taken)
 {
-    sqlite3_stmt *st = db_query(sq(c), "SELECT 1 FROM workspaces WHERE folder_name = ?1 AND id <> ?2",
-                                "tt", folder, self_id);
+    sqlite3_stmt *st =
+        db_query(sq(c), "SELECT 1 FROM workspaces WHERE folder_name = ?1 AND id <> ?2", "tt",
+                 folder, self_id);
     enum store_rc rc = sq_row(st);
     *taken = rc == STORE_OK;
     if (rc == STORE_OK)

@@ -77,8 +77,8 @@ struct store_account_ops {
                                        size_t size);
 
     /* Delete the user's sessions that expired at or before now, then add one. */
-    enum store_rc (*session_add)(struct store_conn *c, const char *token_hash,
-                                 const char *user_id, int64_t now, int64_t expires);
+    enum store_rc (*session_add)(struct store_conn *c, const char *token_hash, const char *user_id,
+                                 int64_t now, int64_t expires);
     /* Delete every session of the user; *n = how many. */
     enum store_rc (*session_delete_user)(struct store_conn *c, const char *user_id, long long *n);
 

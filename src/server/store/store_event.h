@@ -24,8 +24,8 @@ struct store_event_new {
 /* A search: every non-NULL text field must match (user_id matches user_id or calling_user_id);
  * has_* select the optional flag and time bounds (inclusive). */
 struct store_event_filter {
-    const char *workspace_id, *org_id, *user_id, *event, *category, *subcategory,
-        *calling_user_id, *object_id;
+    const char *workspace_id, *org_id, *user_id, *event, *category, *subcategory, *calling_user_id,
+        *object_id;
     bool has_ack, ack;
     bool has_min, has_max;
     int64_t min, max;
@@ -34,10 +34,9 @@ struct store_event_filter {
 struct store_event_ops {
     enum store_rc (*insert)(struct store_conn *c, const struct store_event_new *e);
     /* Matching events: how many, and a page of rows, newest first (OWNED array). */
-    enum store_rc (*count)(struct store_conn *c, const struct store_event_filter *f,
-                           long long *n);
-    enum store_rc (*list)(struct store_conn *c, const struct store_event_filter *f,
-                          long long limit, long long offset, json_t **rows);
+    enum store_rc (*count)(struct store_conn *c, const struct store_event_filter *f, long long *n);
+    enum store_rc (*list)(struct store_conn *c, const struct store_event_filter *f, long long limit,
+                          long long offset, json_t **rows);
     /* One event's row (OWNED); STORE_NOT_FOUND when there is none. */
     enum store_rc (*get)(struct store_conn *c, const char *id, json_t **row);
     enum store_rc (*ack)(struct store_conn *c, const char *id);

@@ -42,8 +42,8 @@ struct store_member_ops {
     /* ---- memberships ---- */
     /* The member of the entity whose user id or email is who, as a member row (OWNED).
      * STORE_NOT_FOUND when who is not a member. */
-    enum store_rc (*find)(struct store_conn *c, bool is_org, const char *entity_id,
-                          const char *who, json_t **row);
+    enum store_rc (*find)(struct store_conn *c, bool is_org, const char *entity_id, const char *who,
+                          json_t **row);
     /* Add user_id with role; an existing membership is left as it is. */
     enum store_rc (*add)(struct store_conn *c, bool is_org, const char *entity_id,
                          const char *user_id, const char *role, int64_t now);
@@ -67,10 +67,10 @@ struct store_member_ops {
      * invitee's answer (pending, and, when entity_type is not NULL, of that type and entity
      * named by id, org domain or workspace folder_name). */
     enum store_rc (*invite_get)(struct store_conn *c, const char *id, json_t **row);
-    enum store_rc (*invite_pending)(struct store_conn *c, const char *entity_id,
-                                    const char *email, json_t **row);
-    enum store_rc (*invite_in_entity)(struct store_conn *c, const char *id,
-                                      const char *entity_id, json_t **row);
+    enum store_rc (*invite_pending)(struct store_conn *c, const char *entity_id, const char *email,
+                                    json_t **row);
+    enum store_rc (*invite_in_entity)(struct store_conn *c, const char *id, const char *entity_id,
+                                      json_t **row);
     enum store_rc (*invite_of_invitee)(struct store_conn *c, const char *id, const char *email,
                                        json_t **row);
     enum store_rc (*invite_to_answer)(struct store_conn *c, const char *id, const char *email,
@@ -123,8 +123,8 @@ struct store_member_ops {
     enum store_rc (*token_exists)(struct store_conn *c, const char *id, const char *org_id,
                                   bool *exists);
     enum store_rc (*token_insert)(struct store_conn *c, const char *id, const char *org_id,
-                                  const char *token_hash, const char *creator_id,
-                                  const char *email, int64_t now, int64_t expires);
+                                  const char *token_hash, const char *creator_id, const char *email,
+                                  int64_t now, int64_t expires);
     enum store_rc (*token_delete)(struct store_conn *c, const char *id, const char *org_id);
     /* The unclaimed token of token_hash, unexpired at now, of an open org. STORE_NOT_FOUND. */
     enum store_rc (*token_find)(struct store_conn *c, const char *token_hash, int64_t now,

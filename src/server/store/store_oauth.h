@@ -114,11 +114,10 @@ struct store_oauth_ops {
                                     const char *device_name, bool set_agent,
                                     const char *agent_name);
     /* Delete the user's session id; STORE_NOT_FOUND when they have none of that id. */
-    enum store_rc (*session_delete_own)(struct store_conn *c, const char *id,
-                                        const char *user_id);
+    enum store_rc (*session_delete_own)(struct store_conn *c, const char *id, const char *user_id);
     /* Delete every session of the user except keep (NULL = none kept); *n = how many. */
-    enum store_rc (*session_delete_all)(struct store_conn *c, const char *user_id,
-                                        const char *keep, long long *n);
+    enum store_rc (*session_delete_all)(struct store_conn *c, const char *user_id, const char *keep,
+                                        long long *n);
 };
 
 #endif

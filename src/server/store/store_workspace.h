@@ -68,8 +68,7 @@ struct store_workspace_ops {
                             int64_t now);
     /* Delete the row (members and nodes go with it: ON DELETE CASCADE). */
     enum store_rc (*remove)(struct store_conn *c, const char *id);
-    enum store_rc (*set_archived)(struct store_conn *c, const char *id, bool archived,
-                                  int64_t now);
+    enum store_rc (*set_archived)(struct store_conn *c, const char *id, bool archived, int64_t now);
 };
 
 #endif
