@@ -108,11 +108,11 @@ static void store_account_users_and_tokens(void **state)
     assert_string_equal(scopes, "[\"a\"]");
     free(scopes);
     json_t *row = NULL;
-    assert_int_equal(a->apikey_json(c, "key1", uid, &row), STORE_OK);
+    assert_int_equal(a->apikey_row(c, "key1", uid, &row), STORE_OK);
     assert_string_equal(json_string_value(json_object_get(row, "memo")), "");
     assert_true(json_is_null(json_object_get(row, "expires")));
     json_decref(row);
-    assert_int_equal(a->apikey_json(c, "key1", "1000000000000000009", &row), STORE_NOT_FOUND);
+    assert_int_equal(a->apikey_row(c, "key1", "1000000000000000009", &row), STORE_NOT_FOUND);
     assert_int_equal(a->apikey_delete(c, "key1", uid), STORE_OK);
     assert_int_equal(a->apikey_delete(c, "key1", uid), STORE_NOT_FOUND);
 

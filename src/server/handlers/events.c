@@ -95,19 +95,19 @@ int events_record(struct req *r, const char *category, const char *subcategory, 
 /* The wire object of a store event row (store_event.h). */
 static json_t *event_render(const json_t *row)
 {
-    json_t *details = json_loads(orgws_row_str(row, "details"), 0, NULL);
+    json_t *details = json_loads(row_str(row, "details"), 0, NULL);
     if (!details)
         details = json_object();
     return json_pack("{s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id",
-                     orgws_row_str(row, "id"), "created", orgws_row_time(row, "created"),
-                     "category", orgws_row_str(row, "category"), "subcategory",
-                     orgws_row_str(row, "subcategory"), "event", orgws_row_str(row, "event"),
-                     "org_id", orgws_row_str_or_null(row, "org_id"), "workspace_id",
-                     orgws_row_str_or_null(row, "workspace_id"), "user_id",
-                     orgws_row_str_or_null(row, "user_id"), "calling_user_id",
-                     orgws_row_str_or_null(row, "calling_user_id"), "object_id",
-                     orgws_row_str_or_null(row, "object_id"), "details", details, "acknowledged",
-                     orgws_row_int(row, "acknowledged") != 0);
+                     row_str(row, "id"), "created", row_time(row, "created"),
+                     "category", row_str(row, "category"), "subcategory",
+                     row_str(row, "subcategory"), "event", row_str(row, "event"),
+                     "org_id", row_str_or_null(row, "org_id"), "workspace_id",
+                     row_str_or_null(row, "workspace_id"), "user_id",
+                     row_str_or_null(row, "user_id"), "calling_user_id",
+                     row_str_or_null(row, "calling_user_id"), "object_id",
+                     row_str_or_null(row, "object_id"), "details", details, "acknowledged",
+                     row_int(row, "acknowledged") != 0);
 }
 
 /* "YYYY-MM-DD HH:MM:SS" with an optional " UTC", or "YYYY-MM-DD", into wall microseconds. */
@@ -199,7 +199,7 @@ int h_event_search(struct req *r)
         return req_fail_internal(r, "count events");
     if (STORE(r->st, event)->list(r->st, &f, limit, offset, &rows) != STORE_OK)
         return req_fail_internal(r, "list events");
-    int ret = orgws_render_rows(r, rows, event_render, &items);
+    int ret = rows_render(r, rows, event_render, &items);
     json_decref(rows);
     if (ret != 0)
         return -1;
@@ -217,8 +217,8 @@ static int event_load(struct req *r, json_t **out)
     if (rc == STORE_OK) {
         const char *org = json_string_value(json_object_get(row, "org_id"));
         const char *ws = json_string_value(json_object_get(row, "workspace_id"));
-        ok = strcmp(orgws_row_str(row, "user_id"), r->caller.user_id) == 0 ||
-             strcmp(orgws_row_str(row, "calling_user_id"), r->caller.user_id) == 0;
+        ok = strcmp(row_str(row, "user_id"), r->caller.user_id) == 0 ||
+             strcmp(row_str(row, "calling_user_id"), r->caller.user_id) == 0;
         if (!ok && ws)
             ok = may_read_ws(r, ws);
         if (!ok && org)

@@ -21,6 +21,7 @@
 #include "store_account.h"
 #include "store_oauth.h"
 #include "name.h"
+#include "rows.h"
 #include "rand.h"
 #include "timeutil.h"
 
@@ -288,10 +289,16 @@ int h_auth_check(struct req *r)
 
 int h_user_me(struct req *r)
 {
-    json_t *u = NULL;
-    enum store_rc rc = STORE(r->st, account)->user_json(r->st, r->caller.user_id, &u);
-    if (rc != STORE_OK)
+    json_t *row = NULL;
+    if (STORE(r->st, account)->user_row(r->st, r->caller.user_id, &row) != STORE_OK)
         return req_fail_internal(r, "user lookup");
+    json_t *u = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id", row_str(row, "id"),
+                          "email_address", row_str(row, "email"), "first_name",
+                          row_str(row, "first_name"), "last_name", row_str(row, "last_name"),
+                          "account_type", row_str(row, "account_type"), "email_verified",
+                          row_int(row, "email_verified") != 0, "created", row_time(row, "created"),
+                          "updated", row_time(row, "updated"));
+    json_decref(row);
     if (u)
         json_object_set_new(u, "auth_method", json_string(r->caller.via_api_key ? "api_key"
                                                          : r->caller.via_oauth ? "oauth"
@@ -318,11 +325,31 @@ static bool parse_api_time(const char *s, int64_t *us)
     return true;
 }
 
+/* The wire object of a store API key row (store_account.h). */
+static json_t *key_render(const json_t *row)
+{
+    json_t *k = json_pack("{s:s, s:s, s:s}", "id", row_str(row, "id"), "key_prefix",
+                          row_str(row, "key_prefix"), "memo", row_str(row, "memo"));
+    if (!k)
+        return NULL;
+    const char *text = json_string_value(json_object_get(row, "scopes"));
+    json_t *scopes = text ? json_loads(text, 0, NULL) : NULL;
+    json_object_set_new(k, "scopes", scopes ? scopes : json_null());
+    json_object_set_new(k, "agent_name", row_str_or_null(row, "agent_name"));
+    json_object_set_new(k, "expires", row_time_or_null(row, "expires"));
+    json_object_set_new(k, "created", row_time(row, "created"));
+    json_object_set_new(k, "updated", row_time(row, "updated"));
+    json_object_set_new(k, "last_used", row_time_or_null(row, "last_used"));
+    return k;
+}
+
 static json_t *load_key(struct req *r, const char *id)
 {
-    json_t *k = NULL;
-    if (STORE(r->st, account)->apikey_json(r->st, id, r->caller.user_id, &k) != STORE_OK)
+    json_t *row = NULL;
+    if (STORE(r->st, account)->apikey_row(r->st, id, r->caller.user_id, &row) != STORE_OK)
         return NULL;
+    json_t *k = key_render(row);
+    json_decref(row);
     return k;
 }
 
@@ -420,9 +447,13 @@ int h_apikey_create(struct req *r)
 
 int h_apikey_list(struct req *r)
 {
-    json_t *arr = NULL;
-    if (STORE(r->st, account)->apikey_list_json(r->st, r->caller.user_id, &arr) != STORE_OK)
+    json_t *rows = NULL, *arr = NULL;
+    if (STORE(r->st, account)->apikey_list(r->st, r->caller.user_id, &rows) != STORE_OK)
         return req_fail_internal(r, "list keys");
+    int rc = rows_render(r, rows, key_render, &arr);
+    json_decref(rows);
+    if (rc != 0)
+        return -1;
     if (req_set(r, "results", json_integer((json_int_t)json_array_size(arr))))
         return -1;
     return req_set(r, "api_keys", arr);

@@ -19,19 +19,19 @@
 /* The wire object of a store invitation row (store_member.h). */
 static json_t *inv_render(const json_t *row)
 {
-    int64_t expires = (int64_t)orgws_row_int(row, "expires");
+    int64_t expires = (int64_t)row_int(row, "expires");
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:o, "
                      "s:o, s:b}",
-                     "id", orgws_row_str(row, "id"), "invitation_key", orgws_row_str(row, "id"),
-                     "entity_type", orgws_row_str(row, "entity_type"), "entity_id",
-                     orgws_row_str(row, "entity_id"), "org_id", orgws_row_str(row, "org_id"),
-                     "workspace_id", orgws_row_str_or_null(row, "workspace_id"), "entity_name",
-                     orgws_row_str(row, "entity_name"), "email", orgws_row_str(row, "email"),
-                     "permissions", orgws_row_str(row, "role"), "state",
-                     orgws_row_str(row, "state"), "inviter", "id",
-                     orgws_row_str(row, "inviter_id"), "email",
-                     orgws_row_str(row, "inviter_email"), "created",
-                     orgws_row_time(row, "created"), "updated", orgws_row_time(row, "updated"),
+                     "id", row_str(row, "id"), "invitation_key", row_str(row, "id"),
+                     "entity_type", row_str(row, "entity_type"), "entity_id",
+                     row_str(row, "entity_id"), "org_id", row_str(row, "org_id"),
+                     "workspace_id", row_str_or_null(row, "workspace_id"), "entity_name",
+                     row_str(row, "entity_name"), "email", row_str(row, "email"),
+                     "permissions", row_str(row, "role"), "state",
+                     row_str(row, "state"), "inviter", "id",
+                     row_str(row, "inviter_id"), "email",
+                     row_str(row, "inviter_email"), "created",
+                     row_time(row, "created"), "updated", row_time(row, "updated"),
                      "expires", srv_time_json(expires), "expired", expires < srv_now_us());
 }
 
@@ -67,7 +67,7 @@ static int inv_page(struct req *r, const struct orgws_page *pg, enum store_rc co
     else if (list_rc != STORE_OK)
         ret = req_fail_internal(r, "list invitations");
     else
-        ret = orgws_render_rows(r, rows, inv_render, &items);
+        ret = rows_render(r, rows, inv_render, &items);
     json_decref(rows);
     return ret == 0 ? orgws_page_reply(r, "invitations", items, total, pg) : -1;
 }

@@ -53,12 +53,12 @@ bool member_email_ok(const char *s)
 /* The wire object of a store member row (store_member.h). */
 static json_t *member_render(const json_t *row)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", orgws_row_str(row, "id"),
-                     "email", orgws_row_str(row, "email"), "first_name",
-                     orgws_row_str(row, "first_name"), "last_name", orgws_row_str(row, "last_name"),
-                     "account_type", orgws_row_str(row, "account_type"), "permissions",
-                     orgws_row_str(row, "role"), "status", "active", "created",
-                     orgws_row_time(row, "created"));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", row_str(row, "id"),
+                     "email", row_str(row, "email"), "first_name",
+                     row_str(row, "first_name"), "last_name", row_str(row, "last_name"),
+                     "account_type", row_str(row, "account_type"), "permissions",
+                     row_str(row, "role"), "status", "active", "created",
+                     row_time(row, "created"));
 }
 
 int member_find(struct req *r, const struct ent *e, const char *who, json_t **out,
@@ -72,9 +72,9 @@ int member_find(struct req *r, const struct ent *e, const char *who, json_t **ou
         return 0;
     if (rc != STORE_OK)
         return req_fail_internal(r, "member query");
-    *role = role_parse(orgws_row_str(row, "role"));
+    *role = role_parse(row_str(row, "role"));
     if (user_id)
-        fio_strlcpy(user_id, orgws_row_str(row, "id"), FIO_PROFILE_ID_SIZE);
+        fio_strlcpy(user_id, row_str(row, "id"), FIO_PROFILE_ID_SIZE);
     *out = member_render(row);
     json_decref(row);
     return *out ? 0 : req_fail(r, 500, 0, "Out of memory");
@@ -114,19 +114,19 @@ static int member_reply(struct req *r, const struct ent *e, const char *user_id)
  * active|pending; pending ones carry invite{id, created, expires}). */
 static json_t *list_render(const json_t *row)
 {
-    if (strcmp(orgws_row_str(row, "status"), "active") == 0)
-        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", orgws_row_str(row, "id"),
-                         "email", orgws_row_str(row, "email"), "first_name",
-                         orgws_row_str(row, "first_name"), "last_name",
-                         orgws_row_str(row, "last_name"), "account_type",
-                         orgws_row_str(row, "account_type"), "permissions",
-                         orgws_row_str(row, "role"), "status", "active", "created",
-                         orgws_row_time(row, "created"));
+    if (strcmp(row_str(row, "status"), "active") == 0)
+        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", row_str(row, "id"),
+                         "email", row_str(row, "email"), "first_name",
+                         row_str(row, "first_name"), "last_name",
+                         row_str(row, "last_name"), "account_type",
+                         row_str(row, "account_type"), "permissions",
+                         row_str(row, "role"), "status", "active", "created",
+                         row_time(row, "created"));
     return json_pack("{s:n, s:s, s:s, s:s, s:{s:s, s:o, s:o}}", "id", "email",
-                     orgws_row_str(row, "email"), "permissions", orgws_row_str(row, "role"),
-                     "status", "pending", "invite", "id", orgws_row_str(row, "invite_id"),
-                     "created", orgws_row_time(row, "created"), "expires",
-                     orgws_row_time(row, "expires"));
+                     row_str(row, "email"), "permissions", row_str(row, "role"),
+                     "status", "pending", "invite", "id", row_str(row, "invite_id"),
+                     "created", row_time(row, "created"), "expires",
+                     row_time(row, "expires"));
 }
 
 static int members_list(struct req *r)
@@ -143,7 +143,7 @@ static int members_list(struct req *r)
         return req_fail_internal(r, "count members");
     if (m->list_with_invites(r->st, e.is_org, e.id, pg.limit, pg.offset, &rows) != STORE_OK)
         return req_fail_internal(r, "list members");
-    int ret = orgws_render_rows(r, rows, list_render, &items);
+    int ret = rows_render(r, rows, list_render, &items);
     json_decref(rows);
     return ret == 0 ? orgws_page_reply(r, "users", items, total, &pg) : -1;
 }
@@ -406,7 +406,7 @@ int h_ws_members_join(struct req *r)
     json_t *ws = NULL;
     /* A failed lookup leaves perm "" (owners only: fail closed). */
     if (STORE(r->st, workspace)->settings(r->st, e.id, &ws) == STORE_OK)
-        fio_strlcpy(perm, orgws_row_str(ws, "perm_join"), sizeof(perm));
+        fio_strlcpy(perm, row_str(ws, "perm_join"), sizeof(perm));
     json_decref(ws);
     if (!roles_may_join(org_role, perm))
         return req_fail(r, 403, API_ERR_PERMISSION, "Joining this workspace is limited to: %s",
@@ -454,7 +454,7 @@ static int org_domain_authorized(struct req *r, const char *org_id, const char *
     enum store_rc rc = STORE(r->st, org)->settings(r->st, org_id, &org);
     if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return req_fail_internal(r, "org extra query");
-    json_t *extra = rc == STORE_OK ? orgws_extra_parse(orgws_row_str(org, "extra")) : NULL;
+    json_t *extra = rc == STORE_OK ? orgws_extra_parse(row_str(org, "extra")) : NULL;
     json_decref(org);
     json_t *v = json_object_get(extra, "perm_auth_domains");
     if (json_is_string(v)) {

@@ -242,7 +242,8 @@ static bool load_request(struct req *r, const char *id, struct store_oauth_reque
     return STORE(r->st, oauth)->request_get(r->st, id, srv_now_us(), q) == STORE_OK;
 }
 
-static int page_reply(struct req *r, int http, const struct store_oauth_request *q, const char *error)
+static int page_reply(struct req *r, int http, const struct store_oauth_request *q,
+                      const char *error)
 {
     struct oauth_page p = {q->id,
                            q->client_id,

@@ -8,23 +8,22 @@
 
 #include "name.h"
 #include "oauth.h"
-#include "orgws.h"
+#include "rows.h"
 #include "store_oauth.h"
 
 /* The wire object of a store session row (store_oauth.h). */
 static json_t *session_json(struct req *r, const json_t *row)
 {
-    const char *id = orgws_row_str(row, "id");
-    json_t *last = json_object_get(row, "last_used"), *exp = json_object_get(row, "expires");
+    const char *id = row_str(row, "id");
     return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id", id,
-                     "client_id", orgws_row_str(row, "client_id"), "scope",
-                     orgws_row_str(row, "scope"), "scope_type", orgws_row_str(row, "scope_type"),
-                     "device_name", orgws_row_str_or_null(row, "device_name"), "device_type",
-                     orgws_row_str_or_null(row, "device_type"), "agent_name",
-                     orgws_row_str_or_null(row, "agent_name"), "created",
-                     orgws_row_time(row, "created"), "last_used",
-                     json_is_integer(last) ? orgws_row_time(row, "last_used") : json_null(),
-                     "expires", json_is_integer(exp) ? orgws_row_time(row, "expires") : json_null(),
+                     "client_id", row_str(row, "client_id"), "scope",
+                     row_str(row, "scope"), "scope_type", row_str(row, "scope_type"),
+                     "device_name", row_str_or_null(row, "device_name"), "device_type",
+                     row_str_or_null(row, "device_type"), "agent_name",
+                     row_str_or_null(row, "agent_name"), "created",
+                     row_time(row, "created"), "last_used",
+                     row_time_or_null(row, "last_used"), "expires",
+                     row_time_or_null(row, "expires"),
                      "current", r->caller.via_oauth && strcmp(r->caller.oauth_session, id) == 0);
 }
 

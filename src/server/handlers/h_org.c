@@ -38,14 +38,14 @@ static json_t *org_render(const json_t *row)
     bool member = json_is_string(role);
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o}", "id",
-        orgws_row_str(row, "id"), "domain", orgws_row_str(row, "domain"), "name",
-        orgws_row_str(row, "name"), "description", orgws_row_str(row, "description"), "industry",
-        orgws_row_str(row, "industry"), "billing_email", orgws_row_str(row, "billing_email"),
-        "homepage", orgws_row_str(row, "homepage"), "perm_member_manage",
-        orgws_row_str(row, "perm_member_manage"), "owner_id", orgws_row_str(row, "owner_id"),
-        "member", member, "closed", orgws_row_int(row, "closed") != 0, "created",
-        orgws_row_time(row, "created"), "updated", orgws_row_time(row, "updated"));
-    json_t *extra = orgws_extra_parse(orgws_row_str(row, "extra"));
+        row_str(row, "id"), "domain", row_str(row, "domain"), "name",
+        row_str(row, "name"), "description", row_str(row, "description"), "industry",
+        row_str(row, "industry"), "billing_email", row_str(row, "billing_email"),
+        "homepage", row_str(row, "homepage"), "perm_member_manage",
+        row_str(row, "perm_member_manage"), "owner_id", row_str(row, "owner_id"),
+        "member", member, "closed", row_int(row, "closed") != 0, "created",
+        row_time(row, "created"), "updated", row_time(row, "updated"));
+    json_t *extra = orgws_extra_parse(row_str(row, "extra"));
     if (!o || !extra) {
         json_decref(o);
         json_decref(extra);
@@ -83,13 +83,13 @@ static int org_reply(struct req *r, const char *id)
 static struct store_org_fields org_fields_of(const json_t *row, const char *extra)
 {
     struct store_org_fields f = {
-        .domain = orgws_row_str(row, "domain"),
-        .name = orgws_row_str(row, "name"),
-        .description = orgws_row_str(row, "description"),
-        .industry = orgws_row_str(row, "industry"),
-        .billing_email = orgws_row_str(row, "billing_email"),
-        .homepage = orgws_row_str(row, "homepage"),
-        .perm_member_manage = orgws_row_str(row, "perm_member_manage"),
+        .domain = row_str(row, "domain"),
+        .name = row_str(row, "name"),
+        .description = row_str(row, "description"),
+        .industry = row_str(row, "industry"),
+        .billing_email = row_str(row, "billing_email"),
+        .homepage = row_str(row, "homepage"),
+        .perm_member_manage = row_str(row, "perm_member_manage"),
         .extra = extra,
     };
     return f;
@@ -152,7 +152,7 @@ static int org_page(struct req *r, bool external)
                   : o->list_joined(r->st, r->caller.user_id, pg.limit, pg.offset, &rows);
     if (rc != STORE_OK)
         return req_fail_internal(r, "list orgs");
-    int ret = orgws_render_rows(r, rows, org_render, &items);
+    int ret = rows_render(r, rows, org_render, &items);
     json_decref(rows);
     return ret == 0 ? orgws_page_reply(r, "orgs", items, total, &pg) : -1;
 }
@@ -195,12 +195,12 @@ int h_org_create(struct req *r)
     if (orgws_apply(r, org_fields, N_ORG_FIELDS, row, true, &known) != 0)
         goto done;
     /* name defaults to the domain (api §3.2 lists it as optional). */
-    if (!*orgws_row_str(row, "name") &&
-        json_object_set_new(row, "name", json_string(orgws_row_str(row, "domain"))) != 0) {
+    if (!*row_str(row, "name") &&
+        json_object_set_new(row, "name", json_string(row_str(row, "domain"))) != 0) {
         ret = req_fail(r, 500, 0, "Out of memory");
         goto done;
     }
-    if (domain_free(r, orgws_row_str(row, "domain"), "") != 0)
+    if (domain_free(r, row_str(row, "domain"), "") != 0)
         goto done;
     char id[FIO_PROFILE_ID_SIZE];
     extra = orgws_extra_dump(json_object_get(row, "extra"));
@@ -219,7 +219,7 @@ int h_org_create(struct req *r)
         goto done;
     }
     struct event_spec ev = {"org", "lifecycle", "org_created", id, NULL, NULL, id};
-    if (events_add(r, &ev, json_pack("{s:s}", "domain", orgws_row_str(row, "domain"))) != 0)
+    if (events_add(r, &ev, json_pack("{s:s}", "domain", row_str(row, "domain"))) != 0)
         goto done;
     ret = org_reply(r, id);
 done:
@@ -239,7 +239,7 @@ int h_org_update(struct req *r)
     if (STORE(r->st, org)->settings(r->st, r->org.id, &row) != STORE_OK)
         return req_fail_internal(r, "org row");
     /* The update engine works on "extra" as an object. */
-    if (json_object_set_new(row, "extra", orgws_extra_parse(orgws_row_str(row, "extra"))) != 0) {
+    if (json_object_set_new(row, "extra", orgws_extra_parse(row_str(row, "extra"))) != 0) {
         json_decref(row);
         return req_fail(r, 500, 0, "Out of memory");
     }
@@ -255,8 +255,8 @@ int h_org_update(struct req *r)
                        "Nothing to update: send at least one of the organization's fields");
         goto done;
     }
-    if (strcmp(orgws_row_str(row, "domain"), r->org.domain) != 0 &&
-        domain_free(r, orgws_row_str(row, "domain"), r->org.id) != 0)
+    if (strcmp(row_str(row, "domain"), r->org.domain) != 0 &&
+        domain_free(r, row_str(row, "domain"), r->org.id) != 0)
         goto done;
     extra = orgws_extra_dump(json_object_get(row, "extra"));
     if (!extra) {

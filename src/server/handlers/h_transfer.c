@@ -68,12 +68,12 @@ static json_t *token_render(const json_t *row)
     int64_t now = srv_now_us();
     bool claimed = json_string_value(json_object_get(row, "claimed_by")) != NULL;
     const char *state = claimed                                         ? "claimed"
-                        : (int64_t)orgws_row_int(row, "expires") <= now ? "expired"
+                        : (int64_t)row_int(row, "expires") <= now ? "expired"
                                                                         : "active";
-    return json_pack("{s:s, s:o, s:o, s:s, s:o, s:s}", "id", orgws_row_str(row, "id"), "created",
-                     orgws_row_time(row, "created"), "expires", orgws_row_time(row, "expires"),
-                     "state", state, "email", orgws_row_str_or_null(row, "email"), "creator_id",
-                     orgws_row_str(row, "creator_id"));
+    return json_pack("{s:s, s:o, s:o, s:s, s:o, s:s}", "id", row_str(row, "id"), "created",
+                     row_time(row, "created"), "expires", row_time(row, "expires"),
+                     "state", state, "email", row_str_or_null(row, "email"), "creator_id",
+                     row_str(row, "creator_id"));
 }
 
 static int claim_mail(struct req *r, const char *email, const char *token, const char *expires)
@@ -156,7 +156,7 @@ int h_transfer_token_list(struct req *r)
         return req_fail_internal(r, "count transfer tokens");
     if (m->token_list(r->st, r->org.id, pg.limit, pg.offset, &rows) != STORE_OK)
         return req_fail_internal(r, "list transfer tokens");
-    int ret = orgws_render_rows(r, rows, token_render, &items);
+    int ret = rows_render(r, rows, token_render, &items);
     json_decref(rows);
     return ret == 0 ? orgws_page_reply(r, "transfer_tokens", items, total, &pg) : -1;
 }
@@ -209,9 +209,9 @@ int h_transfer_claim(struct req *r)
         return -1;
     json_t *row = NULL, *org = NULL;
     if (STORE(r->st, member)->org_brief(r->st, org_id, &row) == STORE_OK)
-        org = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", orgws_row_str(row, "id"), "domain",
-                        orgws_row_str(row, "domain"), "name", orgws_row_str(row, "name"),
-                        "owner_id", orgws_row_str(row, "owner_id"), "user_permission", "owner");
+        org = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", row_str(row, "id"), "domain",
+                        row_str(row, "domain"), "name", row_str(row, "name"),
+                        "owner_id", row_str(row, "owner_id"), "user_permission", "owner");
     json_decref(row);
     return org ? req_set(r, "org", org) : req_fail_internal(r, "claimed org");
 }

@@ -24,17 +24,17 @@ static json_t *ws_render(const json_t *row)
     /* There are no plans here: intelligence is always available (api §3.4 "Plan gate"). */
     json_t *w = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:{s:b}}", "id",
-        orgws_row_str(row, "id"), "org_id", orgws_row_str(row, "org_id"), "org_domain",
-        orgws_row_str(row, "domain"), "name", orgws_row_str(row, "name"), "folder_name",
-        orgws_row_str(row, "folder_name"), "description", orgws_row_str(row, "description"),
-        "perm_join", orgws_row_str(row, "perm_join"), "perm_member_manage",
-        orgws_row_str(row, "perm_member_manage"), "intelligence",
-        orgws_row_int(row, "intelligence") != 0, "archived", orgws_row_int(row, "archived") != 0,
-        "created", orgws_row_time(row, "created"), "updated", orgws_row_time(row, "updated"),
+        row_str(row, "id"), "org_id", row_str(row, "org_id"), "org_domain",
+        row_str(row, "domain"), "name", row_str(row, "name"), "folder_name",
+        row_str(row, "folder_name"), "description", row_str(row, "description"),
+        "perm_join", row_str(row, "perm_join"), "perm_member_manage",
+        row_str(row, "perm_member_manage"), "intelligence",
+        row_int(row, "intelligence") != 0, "archived", row_int(row, "archived") != 0,
+        "created", row_time(row, "created"), "updated", row_time(row, "updated"),
         "capabilities", "can_use_intelligence", 1);
-    json_t *extra = orgws_extra_parse(orgws_row_str(row, "extra"));
+    json_t *extra = orgws_extra_parse(row_str(row, "extra"));
     if (!w || !extra ||
-        json_object_set_new(w, "user_permission", orgws_row_str_or_null(row, "role")) != 0) {
+        json_object_set_new(w, "user_permission", row_str_or_null(row, "role")) != 0) {
         json_decref(w);
         json_decref(extra);
         return NULL;
@@ -62,11 +62,11 @@ static int ws_reply(struct req *r, const char *id)
 static struct store_ws_fields ws_fields_of(const json_t *row, const char *extra)
 {
     struct store_ws_fields f = {
-        .name = orgws_row_str(row, "name"),
-        .folder_name = orgws_row_str(row, "folder_name"),
-        .description = orgws_row_str(row, "description"),
-        .perm_join = orgws_row_str(row, "perm_join"),
-        .perm_member_manage = orgws_row_str(row, "perm_member_manage"),
+        .name = row_str(row, "name"),
+        .folder_name = row_str(row, "folder_name"),
+        .description = row_str(row, "description"),
+        .perm_join = row_str(row, "perm_join"),
+        .perm_member_manage = row_str(row, "perm_member_manage"),
         .extra = extra,
         .intelligence = json_is_true(json_object_get(row, "intelligence")),
     };
@@ -177,7 +177,7 @@ int h_ws_create(struct req *r)
     char *extra = NULL;
     char id[FIO_PROFILE_ID_SIZE];
     if (orgws_apply(r, ws_fields, N_WS_FIELDS, row, true, &known) != 0 ||
-        folder_free(r, orgws_row_str(row, "folder_name"), "") != 0)
+        folder_free(r, row_str(row, "folder_name"), "") != 0)
         goto done;
     extra = orgws_extra_dump(json_object_get(row, "extra"));
     if (!extra || !fio_profile_id_new(id)) {
@@ -198,7 +198,7 @@ int h_ws_create(struct req *r)
     }
     struct event_spec ev = {"workspace", "lifecycle", "workspace_created", r->org.id, id, NULL, id};
     if (events_add(r, &ev,
-                   json_pack("{s:s}", "folder_name", orgws_row_str(row, "folder_name"))) != 0)
+                   json_pack("{s:s}", "folder_name", row_str(row, "folder_name"))) != 0)
         goto done;
     ret = ws_reply(r, id);
 done:
@@ -220,7 +220,7 @@ static int ws_page(struct req *r, const struct orgws_page *pg, enum store_rc cou
     else if (list_rc != STORE_OK)
         ret = req_fail_internal(r, "list workspaces");
     else
-        ret = orgws_render_rows(r, rows, ws_render, &items);
+        ret = rows_render(r, rows, ws_render, &items);
     json_decref(rows);
     return ret == 0 ? orgws_page_reply(r, "workspaces", items, total, pg) : -1;
 }
@@ -272,9 +272,9 @@ int h_ws_update(struct req *r)
     if (STORE(r->st, workspace)->settings(r->st, r->ws.id, &row) != STORE_OK)
         return req_fail_internal(r, "workspace row");
     /* The update engine works on "extra" as an object and on "intelligence" as a boolean. */
-    if (json_object_set_new(row, "extra", orgws_extra_parse(orgws_row_str(row, "extra"))) != 0 ||
+    if (json_object_set_new(row, "extra", orgws_extra_parse(row_str(row, "extra"))) != 0 ||
         json_object_set_new(row, "intelligence",
-                            json_boolean(orgws_row_int(row, "intelligence") != 0)) != 0) {
+                            json_boolean(row_int(row, "intelligence") != 0)) != 0) {
         json_decref(row);
         return req_fail(r, 500, 0, "Out of memory");
     }
@@ -288,8 +288,8 @@ int h_ws_update(struct req *r)
                        "Nothing to update: send at least one of the workspace's fields");
         goto done;
     }
-    if (strcmp(orgws_row_str(row, "folder_name"), r->ws.folder_name) != 0 &&
-        folder_free(r, orgws_row_str(row, "folder_name"), r->ws.id) != 0)
+    if (strcmp(row_str(row, "folder_name"), r->ws.folder_name) != 0 &&
+        folder_free(r, row_str(row, "folder_name"), r->ws.id) != 0)
         goto done;
     if (ws_write(r, row, r->ws.id) == 0 &&
         events_record(r, "workspace", "settings", "workspace_updated", r->ws.id, NULL) == 0)

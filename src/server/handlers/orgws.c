@@ -326,7 +326,7 @@ int orgws_apply(struct req *r, const struct orgws_field *rules, size_t n, json_t
     for (size_t i = 0; i < n; i++)
         if (copy_later[i] &&
             json_object_set_new(row, rules[i].key,
-                                json_string(orgws_row_str(row, rules[i].clear_copy))) != 0)
+                                json_string(row_str(row, rules[i].clear_copy))) != 0)
             return req_fail(r, 500, 0, "Out of memory");
     return 0;
 }
@@ -356,28 +356,6 @@ void orgws_extra_copy(json_t *dst, const json_t *extra, const char *const *keys)
     }
 }
 
-const char *orgws_row_str(const json_t *row, const char *key)
-{
-    const char *s = json_string_value(json_object_get(row, key));
-    return s ? s : "";
-}
-
-long long orgws_row_int(const json_t *row, const char *key)
-{
-    return (long long)json_integer_value(json_object_get(row, key));
-}
-
-json_t *orgws_row_time(const json_t *row, const char *key)
-{
-    return srv_time_json((int64_t)orgws_row_int(row, key));
-}
-
-json_t *orgws_row_str_or_null(const json_t *row, const char *key)
-{
-    const char *s = json_string_value(json_object_get(row, key));
-    return s ? json_string(s) : json_null();
-}
-
 /* ---- paging ---------------------------------------------------------------------------------- */
 
 int orgws_page_read(struct req *r, struct orgws_page *pg)
@@ -387,22 +365,6 @@ int orgws_page_read(struct req *r, struct orgws_page *pg)
     if (!req_param_int(r, "offset", 0, 1000000000, 0, &pg->offset))
         return -1;
     return 0;
-}
-
-int orgws_render_rows(struct req *r, const json_t *rows, orgws_row_render_fn fn, json_t **out)
-{
-    *out = json_array();
-    size_t i;
-    const json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        if (!*out || json_array_append_new(*out, fn(row)) != 0) {
-            json_decref(*out);
-            *out = NULL;
-            return req_fail(r, 500, 0, "Out of memory");
-        }
-    }
-    return *out ? 0 : req_fail(r, 500, 0, "Out of memory");
 }
 
 int orgws_page_reply(struct req *r, const char *key, json_t *items, long long total,

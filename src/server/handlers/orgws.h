@@ -2,15 +2,15 @@
  * rules as data (one row per wire key: where it is stored, how it is checked, what "null"
  * clears it to), the update engine that applies request parameters to a row held as a JSON
  * object, and offset paging (api §1.5). One set of rules, so create and update and both areas
- * validate identically. The paging and store-row helpers (orgws_row_*, orgws_render_rows) are
- * also used by the member, invitation, transfer, event and OAuth session handlers, whose lists
- * come from the store as row objects too. */
+ * validate identically. The paging helpers are also used by the member, invitation, transfer
+ * and event handlers; store rows are read with rows.h. */
 #ifndef SRV_ORGWS_H
 #define SRV_ORGWS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rows.h"
 #include "server.h"
 
 /* Profile names used as path aliases (org domain, workspace folder_name): api §3.2 gives 2-80
@@ -76,17 +76,6 @@ char *orgws_extra_dump(const json_t *extra);
 /* Copy the keys of a NULL-terminated list present in extra into dst. */
 void orgws_extra_copy(json_t *dst, const json_t *extra, const char *const *keys);
 
-/* Text of a row key (borrowed from row); "" when absent. */
-const char *orgws_row_str(const json_t *row, const char *key);
-
-
-/* Integer of a row key (a store row: flags 0/1, times in microseconds); 0 when absent. */
-long long orgws_row_int(const json_t *row, const char *key);
-/* A store row's time key (wall microseconds) as the API's time string; new reference. */
-json_t *orgws_row_time(const json_t *row, const char *key);
-/* A row key's string or JSON null (for columns that may be NULL); new reference. */
-json_t *orgws_row_str_or_null(const json_t *row, const char *key);
-
 /* ---- offset paging (api §1.5) ---------------------------------------------------------------- */
 struct orgws_page {
     long long limit;  /* 1-500, default 100 */
@@ -94,10 +83,6 @@ struct orgws_page {
 };
 /* Read limit / offset; -1 with 400 "invalid" set when out of range. */
 int orgws_page_read(struct req *r, struct orgws_page *pg);
-/* Render each store row of rows (an array) with fn into a new array (*out). rows is borrowed.
- * -1 with a 500 set on OOM (fn returns NULL). */
-typedef json_t *(*orgws_row_render_fn)(const json_t *row);
-int orgws_render_rows(struct req *r, const json_t *rows, orgws_row_render_fn fn, json_t **out);
 /* Set <key>: items and pagination: {total, limit, offset, has_more}. Steals items. */
 int orgws_page_reply(struct req *r, const char *key, json_t *items, long long total,
                      const struct orgws_page *pg);

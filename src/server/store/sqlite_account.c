@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
+#include "buf.h"
 #include "sqlite_util.h"
 #include "store_account.h"
 
@@ -109,24 +109,13 @@ static enum store_rc user_count(struct store_conn *c, long long *n)
     return sq_count(db_query(sq(c), "SELECT COUNT(*) FROM users", ""), n);
 }
 
-static enum store_rc user_json(struct store_conn *c, const char *user_id, json_t **out)
+static enum store_rc user_row(struct store_conn *c, const char *user_id, json_t **row)
 {
-    *out = NULL;
-    sqlite3_stmt *st = db_query(sq(c),
-                                "SELECT id, email, first_name, last_name, account_type, "
-                                "email_verified, created, updated FROM users WHERE id = ?1",
-                                "t", user_id);
-    enum store_rc rc = sq_row(st);
-    if (rc != STORE_OK)
-        return rc;
-    *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id", db_col_text(st, 0),
-                     "email_address", db_col_text(st, 1), "first_name", db_col_text(st, 2),
-                     "last_name", db_col_text(st, 3), "account_type", db_col_text(st, 4),
-                     "email_verified", sqlite3_column_int(st, 5) != 0, "created",
-                     srv_time_json(sqlite3_column_int64(st, 6)), "updated",
-                     srv_time_json(sqlite3_column_int64(st, 7)));
-    sqlite3_reset(st);
-    return *out ? STORE_OK : STORE_ERROR;
+    return sq_one_object(db_query(sq(c),
+                                  "SELECT id, email, first_name, last_name, account_type, "
+                                  "email_verified, created, updated FROM users WHERE id = ?1",
+                                  "t", user_id),
+                         row);
 }
 
 static enum store_rc user_account_type(struct store_conn *c, const char *user_id, char *out,
@@ -187,49 +176,24 @@ static enum store_rc apikey_insert(struct store_conn *c, const struct store_apik
     return sq_exec_rc(rc);
 }
 
-static json_t *key_json(sqlite3_stmt *st)
-{
-    /* columns: id, key_prefix, memo, scopes, agent_name, expires, created, updated, last_used */
-    json_t *k = json_pack("{s:s, s:s, s:s}", "id", db_col_text(st, 0), "key_prefix",
-                          db_col_text(st, 1), "memo", db_col_text(st, 2));
-    if (!k)
-        return NULL;
-    json_t *scopes = NULL;
-    if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-        scopes = json_loads(db_col_text(st, 3), 0, NULL);
-    json_object_set_new(k, "scopes", scopes ? scopes : json_null());
-    json_object_set_new(k, "agent_name", sq_text_or_null(st, 4));
-    json_object_set_new(k, "expires", sq_time_or_null(st, 5));
-    json_object_set_new(k, "created", srv_time_json(sqlite3_column_int64(st, 6)));
-    json_object_set_new(k, "updated", srv_time_json(sqlite3_column_int64(st, 7)));
-    json_object_set_new(k, "last_used", sq_time_or_null(st, 8));
-    return k;
-}
-
 #define KEY_COLS "id, key_prefix, memo, scopes, agent_name, expires, created, updated, last_used"
 
-static enum store_rc apikey_json(struct store_conn *c, const char *id, const char *user_id,
-                                 json_t **out)
+static enum store_rc apikey_row(struct store_conn *c, const char *id, const char *user_id,
+                                json_t **row)
 {
-    *out = NULL;
-    sqlite3_stmt *st =
+    return sq_one_object(
         db_query(sq(c), "SELECT " KEY_COLS " FROM api_keys WHERE id = ?1 AND user_id = ?2", "tt",
-                 id, user_id);
-    enum store_rc rc = sq_row(st);
-    if (rc != STORE_OK)
-        return rc;
-    *out = key_json(st);
-    sqlite3_reset(st);
-    return *out ? STORE_OK : STORE_ERROR;
+                 id, user_id),
+        row);
 }
 
-static enum store_rc apikey_list_json(struct store_conn *c, const char *user_id, json_t **out)
+static enum store_rc apikey_list(struct store_conn *c, const char *user_id, json_t **rows)
 {
     return sq_collect(db_query(sq(c),
                                "SELECT " KEY_COLS " FROM api_keys WHERE user_id = ?1 "
                                "ORDER BY created, id",
                                "t", user_id),
-                      key_json, out);
+                      sq_row_object, rows);
 }
 
 static enum store_rc apikey_update(struct store_conn *c, const char *id,
@@ -286,13 +250,13 @@ const struct store_account_ops sqlite_account_ops = {
     .user_find = user_find,
     .user_exists = user_exists,
     .user_count = user_count,
-    .user_json = user_json,
+    .user_row = user_row,
     .user_account_type = user_account_type,
     .session_add = session_add,
     .session_delete_user = session_delete_user,
     .apikey_insert = apikey_insert,
-    .apikey_json = apikey_json,
-    .apikey_list_json = apikey_list_json,
+    .apikey_row = apikey_row,
+    .apikey_list = apikey_list,
     .apikey_update = apikey_update,
     .apikey_delete = apikey_delete,
     .apikey_scopes = apikey_scopes,

@@ -1,7 +1,7 @@
 /* sqlite_event.c - the SQLite statements of the event area (store_event.h): the events table. */
 #include <stdio.h>
 
-#include "server.h"
+#include "buf.h"
 #include "sqlite_util.h"
 #include "store_event.h"
 

@@ -1,7 +1,7 @@
 /* sqlite_member.c - the SQLite statements of the member area (store_member.h): org_members,
  * workspace_members, invitations and transfer_tokens. Org and workspace statements come in
  * pairs of literals (the statement cache keys on the literal), picked by PICK. */
-#include "server.h"
+#include "buf.h"
 #include "sqlite_util.h"
 #include "store_member.h"
 

@@ -1,6 +1,6 @@
 /* sqlite_oauth.c - the SQLite statements of the OAuth area (store_oauth.h): oauth_requests,
  * oauth_codes, oauth_sessions and oauth_tokens. */
-#include "server.h"
+#include "buf.h"
 #include "sqlite_util.h"
 #include "store_oauth.h"
 

@@ -1,6 +1,6 @@
 /* sqlite_org.c - the SQLite statements of the organization area (store_org.h): orgs, and the
  * org_members lookups behind access checks. */
-#include "server.h"
+#include "buf.h"
 #include "sqlite_util.h"
 #include "store_org.h"
 

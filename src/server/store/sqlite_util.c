@@ -2,21 +2,6 @@
  * so that each area file holds only its own statements. */
 #include "sqlite_util.h"
 
-#include "server.h"
-
-json_t *sq_time_or_null(sqlite3_stmt *st, int col)
-{
-    return sqlite3_column_type(st, col) == SQLITE_NULL
-               ? json_null()
-               : srv_time_json(sqlite3_column_int64(st, col));
-}
-
-json_t *sq_text_or_null(sqlite3_stmt *st, int col)
-{
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
-                                                       : json_string(db_col_text(st, col));
-}
-
 enum store_rc sq_collect(sqlite3_stmt *st, sq_render_fn fn, json_t **out)
 {
     *out = NULL;

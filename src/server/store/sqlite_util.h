@@ -41,11 +41,6 @@ static inline long long sq_changes(struct store_conn *c)
     return (long long)sqlite3_changes(sq(c)->db);
 }
 
-/* A nullable integer column as JSON: null, or a timestamp rendered by srv_time_json. */
-json_t *sq_time_or_null(sqlite3_stmt *st, int col);
-/* A nullable text column as JSON: null or the string. */
-json_t *sq_text_or_null(sqlite3_stmt *st, int col);
-
 /* The current row of st as an object keyed by column name (use AS to name expressions):
  * INTEGER -> integer, REAL -> real, TEXT and BLOB -> string, NULL -> null. New reference, NULL
  * on OOM. For rows that are only rendered: the caller shapes the wire object from it. */

@@ -1,6 +1,6 @@
 /* sqlite_workspace.c - the SQLite statements of the workspace area (store_workspace.h):
  * workspaces, and the workspace_members lookups behind access checks. */
-#include "server.h"
+#include "buf.h"
 #include "sqlite_util.h"
 #include "store_workspace.h"
 

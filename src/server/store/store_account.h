@@ -69,9 +69,9 @@ struct store_account_ops {
     enum store_rc (*user_exists)(struct store_conn *c, const char *user_id, bool *exists);
     /* The number of users. */
     enum store_rc (*user_count)(struct store_conn *c, long long *n);
-    /* The user's profile as the wire renders it (id, email_address, first_name, last_name,
-     * account_type, email_verified, created, updated): OWNED in *out. */
-    enum store_rc (*user_json)(struct store_conn *c, const char *user_id, json_t **out);
+    /* The user's profile as a row object (id, email, first_name, last_name, account_type,
+     * email_verified 0/1, created, updated): OWNED in *row. */
+    enum store_rc (*user_row)(struct store_conn *c, const char *user_id, json_t **row);
     /* The user's account_type ("human" | "agent"), truncated to size. */
     enum store_rc (*user_account_type)(struct store_conn *c, const char *user_id, char *out,
                                        size_t size);
@@ -83,13 +83,13 @@ struct store_account_ops {
     enum store_rc (*session_delete_user)(struct store_conn *c, const char *user_id, long long *n);
 
     enum store_rc (*apikey_insert)(struct store_conn *c, const struct store_apikey_new *k);
-    /* One key of the user as the wire renders it (id, key_prefix, memo, scopes, agent_name,
-     * expires, created, updated, last_used): OWNED in *out; STORE_NOT_FOUND when the user has
-     * no such key. */
-    enum store_rc (*apikey_json)(struct store_conn *c, const char *id, const char *user_id,
-                                 json_t **out);
-    /* Every key of the user, oldest first, rendered as apikey_json: OWNED array in *out. */
-    enum store_rc (*apikey_list_json)(struct store_conn *c, const char *user_id, json_t **out);
+    /* One key of the user as a row object (id, key_prefix, memo, scopes (JSON text or null),
+     * agent_name (or null), expires (or null), created, updated, last_used (or null)): OWNED in
+     * *row; STORE_NOT_FOUND when the user has no such key. */
+    enum store_rc (*apikey_row)(struct store_conn *c, const char *id, const char *user_id,
+                                json_t **row);
+    /* Every key of the user, oldest first, as apikey_row rows: OWNED array in *rows. */
+    enum store_rc (*apikey_list)(struct store_conn *c, const char *user_id, json_t **rows);
     /* Apply p to key id (the caller has checked that it is the user's). */
     enum store_rc (*apikey_update)(struct store_conn *c, const char *id,
                                    const struct store_apikey_patch *p);
