@@ -2,6 +2,7 @@
  * before any handler runs: a valid caller, the org/workspace named in the path resolved (by id or
  * by name), the caller's role there at least the route's minimum, archived workspaces read-only,
  * and a transaction around every state change (reliability.md "Authorization at the edge"). */
+#define SRV_STORE_ONLY /* no db.h through server.h: SQL lives in store/ */
 #include "router.h"
 
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "activity.h"
 #include "blob.h"
+#include "db.h" /* the connection pool only: db_acquire / db_release */
 #include "handlers.h"
 #include "ratelimit.h"
 #include "roles.h"
