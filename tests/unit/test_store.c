@@ -9,6 +9,7 @@
 #include "store_account.h"
 #include "store_event.h"
 #include "store_member.h"
+#include "store_oauth.h"
 #include "store_org.h"
 #include "store_workspace.h"
 #include "testmain.h"
@@ -278,11 +279,83 @@ static void store_events_filter_and_order(void **state)
     json_decref(row);
 }
 
+static void store_oauth_single_use_and_rotation(void **state)
+{
+    struct store_conn *c = ((struct fixture *)*state)->c;
+    const struct store_oauth_ops *o = STORE(c, oauth);
+    add_user(c, "1000000000000000001", "a@x.io");
+    struct store_oauth_request q = {.id = "req1",
+                                    .client_id = "cli",
+                                    .redirect_uri = "http://x/",
+                                    .challenge = "ch",
+                                    .scope_type = "user"};
+    assert_int_equal(o->request_add(c, &q, 100, 200), STORE_OK);
+    struct store_oauth_request got;
+    assert_int_equal(o->request_get(c, "req1", 150, &got), STORE_OK);
+    assert_string_equal(got.client_id, "cli");
+    assert_int_equal(o->request_get(c, "req1", 200, &got), STORE_NOT_FOUND); /* expired */
+    /* single use: only the first taker gets it */
+    bool taken = false;
+    assert_int_equal(o->request_take(c, "req1", 150, &taken), STORE_OK);
+    assert_true(taken);
+    assert_int_equal(o->request_take(c, "req1", 150, &taken), STORE_OK);
+    assert_false(taken);
+
+    assert_int_equal(o->code_add(c, "code-hash", "1000000000000000001", &q, 150, 300, 0), STORE_OK);
+    struct store_oauth_code k;
+    assert_int_equal(o->code_get(c, "code-hash", &k), STORE_OK);
+    assert_false(k.used);
+    assert_string_equal(k.session_id, "");
+    assert_int_equal(o->code_mark_used(c, "code-hash"), STORE_OK);
+    struct store_oauth_session_new s = {.id = "ses1",
+                                        .user_id = "1000000000000000001",
+                                        .client_id = "cli",
+                                        .scope = "",
+                                        .scope_type = "user",
+                                        .now = 160};
+    assert_int_equal(o->session_add(c, &s), STORE_OK);
+    assert_int_equal(o->code_set_session(c, "code-hash", "ses1"), STORE_OK);
+    assert_int_equal(o->code_get(c, "code-hash", &k), STORE_OK);
+    assert_true(k.used);
+    assert_string_equal(k.session_id, "ses1");
+
+    assert_int_equal(o->tokens_add(c, "ses1", "at", 1000, "rt", 5000, 170), STORE_OK);
+    json_t *rows = NULL;
+    assert_int_equal(o->session_list(c, "1000000000000000001", 180, &rows), STORE_OK);
+    assert_int_equal(json_array_size(rows), 1);
+    json_t *row = json_array_get(rows, 0);
+    assert_int_equal(json_integer_value(json_object_get(row, "expires")), 5000);
+    assert_int_equal(json_integer_value(json_object_get(row, "last_used")), 170);
+    assert_true(json_is_null(json_object_get(row, "device_name")));
+    json_decref(rows);
+    struct store_oauth_refresh t;
+    assert_int_equal(o->refresh_get(c, "rt", &t), STORE_OK);
+    assert_false(t.rotated);
+    assert_int_equal(o->refresh_rotate(c, "rt"), STORE_OK);
+    assert_int_equal(o->refresh_get(c, "rt", &t), STORE_OK);
+    assert_true(t.rotated);
+    assert_int_equal(o->refresh_get(c, "at", &t), STORE_NOT_FOUND); /* an access token */
+
+    /* revoking by a refresh token's hash removes the session and so every token */
+    struct store_token_owner who;
+    assert_int_equal(STORE(c, account)->token_resolve(c, STORE_TOKEN_OAUTH, "at", 500, &who),
+                     STORE_OK);
+    assert_string_equal(who.ref_id, "ses1");
+    assert_int_equal(o->revoke(c, "rt"), STORE_OK);
+    assert_int_equal(STORE(c, account)->token_resolve(c, STORE_TOKEN_OAUTH, "at", 500, &who),
+                     STORE_NOT_FOUND);
+    assert_int_equal(o->session_delete_own(c, "ses1", "1000000000000000001"), STORE_NOT_FOUND);
+    long long n = -1;
+    assert_int_equal(o->session_delete_all(c, "1000000000000000001", NULL, &n), STORE_OK);
+    assert_int_equal(n, 0);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(store_account_users_and_tokens, setup, teardown),
     cmocka_unit_test_setup_teardown(store_org_and_workspace, setup, teardown),
     cmocka_unit_test_setup_teardown(store_members_and_transactions, setup, teardown),
     cmocka_unit_test_setup_teardown(store_events_filter_and_order, setup, teardown),
+    cmocka_unit_test_setup_teardown(store_oauth_single_use_and_rotation, setup, teardown),
 };
 
 TEST_MAIN(tests)
