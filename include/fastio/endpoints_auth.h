@@ -18,7 +18,8 @@
       P("state", STRING, REQ, BODY, NULL, "Random value echoed on the redirect.")                  \
       P("redirect_uri", STRING, REQ, BODY, NULL, "Where the code is sent.")                        \
       P("response_format", ENUM, OPT, BODY, "json", "\"json\": answer with the URL, not a page.") \
-      P("scope_type", STRING, OPT, BODY, NULL, "Scope of the token to issue.")                     \
+      P("scope_type", ENUM, OPT, BODY, "user|org|workspace|all_orgs|all_workspaces|all_shares",   \
+        "Scope of the token to issue.")                                                            \
       P("agent_name", STRING, OPT, BODY, NULL, "Name of the agent asking.")                        \
       P("login_hint", STRING, OPT, BODY, NULL, "Email address to pre-fill."))                      \
     X(OAUTH_TOKEN, 37, POST, FORM, NONE, UNSAFE, "/oauth/token/", "",                              \

@@ -197,6 +197,9 @@ int main(int argc, char **argv)
         }
     }
 
+    /* Hidden: the generated reference (docs/cli.md) and its JSON twin for the tests. */
+    if (i < argc && strcmp(argv[i], "__doc") == 0)
+        return cli_doc(argc - i - 1, argv + i + 1);
     if (i < argc && strcmp(argv[i], "help") == 0)
         return help_for(&ctx, argc - i - 1, argv + i + 1);
     if (want_help) {

@@ -130,30 +130,31 @@ static int inv_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli
 
 /* clang-format off */
 
+/* The entity picks the row (org or workspace twin) and fills its first path argument. */
 #define ENTITY_OPTS(req)                                                                           \
-    {.name = "entity-type", .kind = OPT_VALUE, .required = req, .check = CHK_CHOICE,               \
-     .choices = "org|workspace", .metavar = "TYPE",                                                \
+    {.name = "entity-type", .kind = OPT_VALUE, .cli_only = true, .required = req,                  \
+     .check = CHK_CHOICE, .choices = "org|workspace", .metavar = "TYPE",                           \
      .help = "Kind of entity the invitation is for: org or workspace."},                           \
-    {.name = "entity-id", .kind = OPT_VALUE, .required = req, .metavar = "ID",                     \
+    {.name = "entity-id", .kind = OPT_VALUE, .cli_only = true, .required = req, .metavar = "ID",   \
      .help = "Id of that org or workspace."}
 
 static const struct cli_opt no_opts[] = {{0}};
 
 static const struct cli_opt accept_opts[] = {
-    {.name = "ID", .kind = OPT_POS, .optional = true,
-     .help = "Invitation id (invitation_key). Omitted: accept every pending invitation."},
+    {.name = "ID", .kind = OPT_POS, .optional = true, .row = "USER_INVITATION_DETAILS", .path = 1,
+     .help = "The invitation_key. Omitted: accept every pending invitation."},
     ENTITY_OPTS(false),
     {0},
 };
 
 static const struct cli_opt decline_opts[] = {
-    {.name = "ID", .kind = OPT_POS, .help = "Invitation id (invitation_key)."},
+    {.name = "ID", .kind = OPT_POS, .path = 2, .help = "The invitation_key."},
     ENTITY_OPTS(false),
     {0},
 };
 
 static const struct cli_opt delete_opts[] = {
-    {.name = "ID", .kind = OPT_POS, .help = "Invitation id."},
+    {.name = "ID", .kind = OPT_POS, .path = 2},
     ENTITY_OPTS(true),
     {0},
 };
