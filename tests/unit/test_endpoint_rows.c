@@ -263,11 +263,99 @@ static void rows_params_match_path(void **state)
     assert_int_equal(p->in, FASTIO_PARAM_IN_MULTIPART);
 }
 
+
+/* The typed wrappers pass their arguments positionally, in the row's parameter order
+ * (fio_row_call, src/client/api/api.c). These are the orders they rely on: a row's parameters
+ * may be appended to, never reordered. */
+static const struct {
+    enum fastio_endpoint ep;
+    const char *names[8];
+} wrapper_orders[] = {
+    {FASTIO_EP_USER_SIGNUP,
+     {"email_address", "password", "tos_agree", "first_name", "last_name", "agent"}},
+    {FASTIO_EP_APIKEY_CREATE, {"memo", "scopes", "agent_name", "expires"}},
+    {FASTIO_EP_APIKEY_UPDATE, {"key_id", "memo", "scopes", "agent_name", "expires"}},
+    {FASTIO_EP_ORG_LIST, {"limit", "offset"}},
+    {FASTIO_EP_ORG_LIST_EXTERNAL, {"limit", "offset"}},
+    {FASTIO_EP_WORKSPACE_LIST, {"limit", "offset"}},
+    {FASTIO_EP_ORG_WORKSPACES, {"org_id", "limit", "offset"}},
+    {FASTIO_EP_ORG_CREATE, {"domain", "name", "description", "industry", "billing_email"}},
+    {FASTIO_EP_ORG_CLOSE, {"org_id", "confirm"}},
+    {FASTIO_EP_WORKSPACE_CREATE,
+     {"org_id", "name", "folder_name", "description", "intelligence", "perm_join",
+      "perm_member_manage"}},
+    {FASTIO_EP_WORKSPACE_UPDATE,
+     {"workspace_id", "name", "description", "folder_name", "intelligence", "perm_join",
+      "perm_member_manage"}},
+    {FASTIO_EP_WORKSPACE_DELETE, {"workspace_id", "confirm"}},
+    {FASTIO_EP_STORAGE_LIST,
+     {"workspace_id", "folder_id", "sort_by", "sort_dir", "page_size", "cursor"}},
+    {FASTIO_EP_STORAGE_TRASH_LIST, {"workspace_id", "sort_by", "sort_dir", "page_size", "cursor"}},
+    {FASTIO_EP_STORAGE_CREATE_FOLDER, {"workspace_id", "parent_id", "name", "force"}},
+    {FASTIO_EP_STORAGE_MOVE, {"workspace_id", "node_id", "parent"}},
+    {FASTIO_EP_STORAGE_COPY, {"workspace_id", "node_id", "parent"}},
+    {FASTIO_EP_STORAGE_UPDATE, {"workspace_id", "node_id", "name"}},
+    {FASTIO_EP_EVENTS_SEARCH,
+     {"workspace_id", "org_id", "user_id", "share_id", "parent_event_id", "event", "category",
+      "subcategory"}},
+    {FASTIO_EP_EVENT_ACK, {"event_id", "event_id"}},
+    {FASTIO_EP_ACTIVITY_POLL, {"entity_id", "lastactivity", "wait"}},
+};
+
+static void rows_wrapper_orders(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(wrapper_orders) / sizeof(wrapper_orders[0]); i++) {
+        const struct fastio_endpoint_info *row = fastio_endpoint_get(wrapper_orders[i].ep);
+        assert_non_null(row);
+        for (size_t k = 0; k < 8 && wrapper_orders[i].names[k] != NULL; k++) {
+            if (k >= row->n_params || strcmp(row->param_info[k].name,
+                                             wrapper_orders[i].names[k]) != 0)
+                fail_msg("%s: parameter %zu is %s, the typed wrapper passes %s there", row->name,
+                         k, k < row->n_params ? row->param_info[k].name : "(none)",
+                         wrapper_orders[i].names[k]);
+        }
+    }
+    /* and the rest of the events filter, past the 8 above */
+    const struct fastio_endpoint_info *ev = fastio_endpoint_get(FASTIO_EP_EVENTS_SEARCH);
+    static const char *const tail[] = {"calling_user_id", "object_id",   "visibility",
+                                       "acknowledged",    "created-min", "created-max",
+                                       "limit",           "offset"};
+    assert_int_equal(ev->n_params, 16);
+    for (size_t k = 0; k < 8; k++)
+        assert_string_equal(ev->param_info[8 + k].name, tail[k]);
+}
+
+/* A required parameter left out is refused before anything is sent, naming the wire name the
+ * row gives it (the base URL points at a port nobody should be asked). */
+static void rows_required_checked_before_sending(void **state)
+{
+    (void)state;
+    struct fastio_config cfg;
+    struct fastio_error err;
+    fastio_config_init(&cfg);
+    cfg.base_url = "http://127.0.0.1:9/current";
+    cfg.max_retries = 0;
+    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    assert_non_null(c);
+    assert_int_equal(fastio_org_close(c, "acme", NULL, &err), FASTIO_INVALID);
+    assert_string_equal(err.message, "confirm is required");
+    assert_int_equal(fastio_storage_move(c, "ws", NULL, "root", NULL, &err), FASTIO_INVALID);
+    assert_string_equal(err.message, "node_id is required");
+    json_t *out = (json_t *)&err;
+    assert_int_equal(fastio_org_workspaces(c, NULL, NULL, &out, &err), FASTIO_INVALID);
+    assert_string_equal(err.message, "org_id is required");
+    assert_null(out);
+    fastio_client_free(c);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(rows_ids_pinned),
     cmocka_unit_test(rows_ids_unique),
     cmocka_unit_test(rows_documented),
     cmocka_unit_test(rows_params_match_path),
+    cmocka_unit_test(rows_wrapper_orders),
+    cmocka_unit_test(rows_required_checked_before_sending),
 };
 
 TEST_MAIN(tests)
