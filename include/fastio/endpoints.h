@@ -27,7 +27,8 @@
  *   REQ     REQ (the server refuses the call without it) or OPT
  *   IN      PATH (fills the next "{}" of the path: one P per "{}", in path order), BODY (sent
  *           the row's PARAMS way), QUERY (in the URL even when the row has a body), MULTIPART
- *           (a part of a multipart body: only the transfer engine sends those)
+ *           (a part of a multipart body) or RAW (the whole body, as bytes): only the transfer
+ *           engine sends the last two, so fastio_call() and `fastio api` skip rows with them
  *   choices "a|b|c" when the contract fixes the values (ENUM), else NULL
  *   doc     one line
  */

@@ -41,7 +41,8 @@
       P("chunk", STRING, REQ, MULTIPART, NULL, "The chunk's bytes."))                              \
     X(UPLOAD_STREAM, 87, POST, QUERY, BEARER, UNSAFE, "/upload/{}/stream/", "",                    \
       "Send the bytes of a stream upload session as one body.", /* bytes */                        \
-      FASTIO_P_UPLOAD_(P))                                                                         \
+      FASTIO_P_UPLOAD_(P)                                                                          \
+      P("bytes", STRING, REQ, RAW, NULL, "The file's bytes (application/octet-stream)."))          \
     X(UPLOAD_COMPLETE, 88, POST, FORM, BEARER, SAFE, "/upload/{}/complete/", "",                   \
       "Ask the server to assemble an upload session's chunks.", FASTIO_P_UPLOAD_(P))               \
     X(UPLOAD_DETAILS, 89, GET, QUERY, BEARER, SAFE, "/upload/{}/details/", "session",              \

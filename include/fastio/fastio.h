@@ -93,7 +93,8 @@ enum fastio_param_in {
     FASTIO_PARAM_IN_QUERY,    /* URL query */
     FASTIO_PARAM_IN_FORM,     /* x-www-form-urlencoded body */
     FASTIO_PARAM_IN_JSON,     /* member of a JSON object body */
-    FASTIO_PARAM_IN_MULTIPART /* part of a multipart body (sent by the transfer engine) */
+    FASTIO_PARAM_IN_MULTIPART, /* part of a multipart body (sent by the transfer engine) */
+    FASTIO_PARAM_IN_RAW        /* the whole request body, as bytes (sent by the transfer engine) */
 };
 
 /* One parameter of a row. Static data: every pointer is borrowed for the life of the process. */

@@ -99,6 +99,9 @@ extern const struct cli_cmd cli_files_cmds[];
 extern const struct cli_cmd cli_system_cmds[];
 extern const struct cli_cmd cli_lock_cmds[];
 extern const struct cli_cmd cli_configure_cmds[];
+/* cmd_api.c: one command per endpoint row, filled by cli_api_init() (call it once, first). */
+extern struct cli_cmd cli_api_cmds[];
+void cli_api_init(void);
 
 /* File locks (cmd_lock.c, api §7): the rows of the "lock" group, also spliced into "files" as
  * "files lock ..." with CLI_LOCK_ROWS("lock "). */

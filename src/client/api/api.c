@@ -87,6 +87,8 @@ enum fastio_status fio_row_call(struct fastio_client *c, enum fastio_endpoint ep
     for (size_t k = 0; k < row->n_params; k++) {
         const struct fastio_param_info *p = &row->param_info[k];
         const char *v = k < n_values ? values[k] : NULL;
+        if (p->in == FASTIO_PARAM_IN_MULTIPART || p->in == FASTIO_PARAM_IN_RAW)
+            continue; /* bytes: the transfer engine's part, never a wrapper's */
         /* Only a missing value is caught here: "" goes out, and the server says what is wrong
          * with it (its validation codes are part of the contract, api §1.4). */
         if (p->required && v == NULL) {
@@ -97,7 +99,7 @@ enum fastio_status fio_row_call(struct fastio_client *c, enum fastio_endpoint ep
         }
         if (p->in == FASTIO_PARAM_IN_PATH)
             path[n_path++] = v; /* required, so not NULL */
-        else if (v != NULL && p->in != FASTIO_PARAM_IN_MULTIPART)
+        else if (v != NULL)
             params[n_params++] = (struct fastio_param){p->name, v};
     }
     st = fastio_call_ex(c, ep, path, n_path, params, n_params, opts, out != NULL ? &resp : NULL,

@@ -19,11 +19,12 @@
 #define EP_REQ_OPT false
 /* BODY means "the row's PARAMS way", which the parameter's own macro cannot see: it is marked
  * with a value past the enum and resolved in rows_init(). */
-#define EP_IN_BODY_ ((enum fastio_param_in)(FASTIO_PARAM_IN_MULTIPART + 1))
+#define EP_IN_BODY_ ((enum fastio_param_in)(FASTIO_PARAM_IN_RAW + 1))
 #define EP_IN_PATH FASTIO_PARAM_IN_PATH
 #define EP_IN_BODY EP_IN_BODY_
 #define EP_IN_QUERY FASTIO_PARAM_IN_QUERY
 #define EP_IN_MULTIPART FASTIO_PARAM_IN_MULTIPART
+#define EP_IN_RAW FASTIO_PARAM_IN_RAW
 
 #define EP_PARAM_(name, type, req, in, choices, doc)                                               \
     {name, EP_TYPE_(type), EP_IN_##in, EP_REQ_##req, choices, doc},
@@ -191,6 +192,8 @@ FASTIO_API const char *fastio_param_in_name(enum fastio_param_in in)
         return "json";
     case FASTIO_PARAM_IN_MULTIPART:
         return "multipart";
+    case FASTIO_PARAM_IN_RAW:
+        return "raw";
     }
     return "unknown";
 }
