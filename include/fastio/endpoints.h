@@ -182,7 +182,7 @@
       FASTIO_P_WS_(P) P("parent_id", ID, REQ, PATH, NULL, "Parent folder id, or \"root\".")        \
       P("name", NAME, REQ, BODY, NULL, "Name of the new folder.")                                  \
       P("force", BOOL, OPT, BODY, NULL,                                                            \
-        "true: always create a new folder (\"name (2)\" when taken); else return the existing one.")) \
+        "true: always a new folder (\"name (2)\" when taken); else the existing one comes back.")) \
     X(STORAGE_MOVE, 29, POST, FORM, BEARER, SAFE, "/workspace/{}/storage/{}/move/", "node",        \
       "Move a file or folder into another folder.",                                                \
       FASTIO_P_WS_(P) FASTIO_P_NODE_(P)                                                            \

@@ -15,8 +15,10 @@
     X(LOCK_ACQUIRE, 103, POST, FORM, BEARER, UNSAFE, "/workspace/{}/storage/{}/lock/", "lock",     \
       "Take the exclusive lock of a file.",                                                        \
       FASTIO_P_LOCK_NODE_(P)                                                                       \
-      P("duration", INT, OPT, BODY, NULL, "Lock lifetime without a heartbeat, 60-3600 s (default 300).")  \
-      P("client_info", JSON, OPT, BODY, NULL, "A JSON object shown to others while you hold the lock.")) \
+      P("duration", INT, OPT, BODY, NULL,                                                          \
+        "Lock lifetime without a heartbeat, 60-3600 s (default 300).")                             \
+      P("client_info", JSON, OPT, BODY, NULL,                                                      \
+        "A JSON object shown to others while you hold the lock."))                                 \
     X(LOCK_STATUS, 104, GET, QUERY, BEARER, SAFE, "/workspace/{}/storage/{}/lock/", "lock",        \
       "Show whether a file is locked and by whom (never the token).", FASTIO_P_LOCK_NODE_(P))     \
     X(LOCK_HEARTBEAT, 105, POST, FORM, BEARER, SAFE, "/workspace/{}/storage/{}/lock/heartbeat/",   \

@@ -327,7 +327,8 @@ static const struct cli_opt init_opts[] = {
      .help = "API base of the profile, including /current\n"
              "(e.g. https://api.fast.io/current). Without it the built-in local server\n"
              "address is used."},
-    {.name = "auth-method", .kind = OPT_VALUE, .cli_only = true, .check = CHK_CHOICE, .choices = "pkce|basic|api_key",
+    {.name = "auth-method", .kind = OPT_VALUE, .cli_only = true, .check = CHK_CHOICE,
+     .choices = "pkce|basic|api_key",
      .metavar = "pkce|basic|api_key",
      .help = "How the profile signs in (recorded; 'auth login' without --email is pkce)."},
     {.name = "default", .kind = OPT_BOOL, .cli_only = true,

@@ -193,7 +193,8 @@ static int download_batch(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct
 }
 
 /* clang-format off */
-#define WS_FLAG {.name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS"}
+#define WS_FLAG                                                                                    \
+    {.name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS"}
 
 static const struct cli_opt file_opts[] = {
     WS_FLAG,

@@ -176,7 +176,8 @@ done:
 /* clang-format off: one option per line reads as a table; the formatter would explode
  * each designated initializer into a column of fields. */
 
-#define WS_FLAG {.name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS"}
+#define WS_FLAG                                                                                    \
+    {.name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS"}
 #define NODE_ARG {.name = "NODE", .kind = OPT_POS, .path = 2}
 
 #define PAGING_FLAGS                                                                               \

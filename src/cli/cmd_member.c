@@ -56,7 +56,8 @@ const struct cli_opt cli_org_transfer_opts[] = {
 
 /* ---- the member group: --workspace W ------------------------------------------------------- */
 
-#define WS_OPT {.name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS"}
+#define WS_OPT                                                                                     \
+    {.name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS"}
 
 static const struct cli_opt list_opts[] = {WS_OPT, PAGE_OPTS, {0}};
 

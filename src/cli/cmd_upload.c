@@ -566,7 +566,7 @@ static int upload_text(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
 /* clang-format off */
 
 /* Upload options are parameters of UPLOAD_CREATE; the transfer engine sends them. */
-#define UP_WS {.name = "workspace", .kind = OPT_VALUE, .required = true, .param = "instance_id",    \
+#define UP_WS {.name = "workspace", .kind = OPT_VALUE, .required = true, .param = "instance_id",   \
                .metavar = "WS"}
 #define UP_FOLDER {.name = "folder", .kind = OPT_VALUE, .param = "folder_id", .def = "root",       \
                    .metavar = "FOLDER"}

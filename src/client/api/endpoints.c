@@ -134,8 +134,9 @@ fastio_endpoint_param(const struct fastio_endpoint_info *info, const char *name)
         return NULL;
     rows_ready();
     for (size_t k = 0; k < info->n_params; k++) {
-        if (info->param_info[k].in != FASTIO_PARAM_IN_PATH && strcmp(info->param_info[k].name, name) == 0)
-            return &info->param_info[k];
+        const struct fastio_param_info *p = &info->param_info[k];
+        if (p->in != FASTIO_PARAM_IN_PATH && strcmp(p->name, name) == 0)
+            return p;
     }
     return NULL;
 }
