@@ -226,7 +226,10 @@ fastio_call(struct fastio_client *c, enum fastio_endpoint ep, const char *const 
 FASTIO_API json_t *fastio_result(json_t *response, enum fastio_endpoint ep);
 
 /* ---- typed wrappers ----------------------------------------------------------------------- */
-/* Each wraps fastio_call() for one row and returns the row's result value (OWNED). */
+/* Each wraps fastio_call() for one row and returns the row's result value (OWNED). The wire
+ * names, where each value travels and which ones are required come from the row (its
+ * param_info); a missing required argument is INVALID before anything is sent. An endpoint
+ * without a typed function here is called through its row: fastio_call() + fastio_result(). */
 
 FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_ping(struct fastio_client *c, json_t **out,
                                                            struct fastio_error *err);

@@ -154,7 +154,10 @@ static json_t *opt_json(const struct cli_cmd *cmd, const struct cli_opt *o)
     cli_opt_view(cmd, o, &v);
     const struct fastio_endpoint_info *row = o->cli_only ? NULL : cli_opt_row(cmd, o);
     return json_pack("{s:s, s:s, s:s?, s:s?, s:i, s:b, s:b, s:s?, s:s?}", "name", o->name, "kind",
-                     kind_name(o->kind), "row", o->row ? o->row : row ? row->name : NULL,
+                     kind_name(o->kind), "row",
+                     o->row ? o->row
+                     : row  ? row->name
+                            : NULL,
                      "param", o->param, "path", o->path, "cli_only", o->cli_only, "required",
                      v.required, "doc", v.doc, "remark", v.remark);
 }
@@ -169,8 +172,8 @@ static int doc_json(FILE *f)
             const struct fastio_endpoint_info *row =
                 c->endpoint >= 0 ? fastio_endpoint_get((enum fastio_endpoint)c->endpoint) : NULL;
             json_t *opts = json_array();
-            json_t *one = json_pack("{s:s, s:s, s:s?, s:o*}", "group", g->name, "command",
-                                    c->name, "endpoint", row ? row->name : NULL, "options", opts);
+            json_t *one = json_pack("{s:s, s:s, s:s?, s:o*}", "group", g->name, "command", c->name,
+                                    "endpoint", row ? row->name : NULL, "options", opts);
             if (!one || json_array_append_new(cmds, one) != 0) {
                 json_decref(cmds);
                 return CLI_ERR;

@@ -86,15 +86,14 @@ static void cli_options_have_row_params(void **state)
             json_int_t path = json_integer_value(json_object_get(o, "path"));
             if (json_is_true(json_object_get(o, "cli_only"))) {
                 if (param != NULL || path != 0)
-                    REPORT("%s %s: --%s is cli_only but names a row parameter", group, cname,
-                             name);
+                    REPORT("%s %s: --%s is cli_only but names a row parameter", group, cname, name);
                 if (json_string_value(json_object_get(o, "remark")) == NULL)
                     REPORT("%s %s: CLI-only option %s has no help", group, cname, name);
                 continue;
             }
             if (param == NULL && path == 0) {
                 REPORT("%s %s: option %s names no row parameter and is not declared "
-                         "cli_only",
+                       "cli_only",
                        group, cname, name);
                 continue;
             }

@@ -162,8 +162,7 @@ static void rows_ids_unique(void **state)
             max = listed[i].id;
         for (size_t j = i + 1; j < n; j++) {
             if (listed[i].id == listed[j].id)
-                fail_msg("%s and %s both have id %d", listed[i].name, listed[j].name,
-                         listed[i].id);
+                fail_msg("%s and %s both have id %d", listed[i].name, listed[j].name, listed[i].id);
         }
         const struct fastio_endpoint_info *row =
             fastio_endpoint_get((enum fastio_endpoint)listed[i].id);
@@ -196,8 +195,8 @@ static void rows_documented(void **state)
             if (!one_line(p->doc))
                 fail_msg("%s: parameter %s has no one-line doc", row->name, p->name);
             if ((p->type == FASTIO_PARAM_ENUM) != (p->choices != NULL && p->choices[0] != '\0'))
-                fail_msg("%s: parameter %s: choices go with type enum, and only with it",
-                         row->name, p->name);
+                fail_msg("%s: parameter %s: choices go with type enum, and only with it", row->name,
+                         p->name);
             if (strcmp(fastio_param_type_name(p->type), "unknown") == 0 ||
                 strcmp(fastio_param_in_name(p->in), "unknown") == 0)
                 fail_msg("%s: parameter %s has a bad type or place", row->name, p->name);
@@ -263,7 +262,6 @@ static void rows_params_match_path(void **state)
     assert_int_equal(p->in, FASTIO_PARAM_IN_MULTIPART);
 }
 
-
 /* The typed wrappers pass their arguments positionally, in the row's parameter order
  * (fio_row_call, src/client/api/api.c). These are the orders they rely on: a row's parameters
  * may be appended to, never reordered. */
@@ -309,10 +307,10 @@ static void rows_wrapper_orders(void **state)
         const struct fastio_endpoint_info *row = fastio_endpoint_get(wrapper_orders[i].ep);
         assert_non_null(row);
         for (size_t k = 0; k < 8 && wrapper_orders[i].names[k] != NULL; k++) {
-            if (k >= row->n_params || strcmp(row->param_info[k].name,
-                                             wrapper_orders[i].names[k]) != 0)
-                fail_msg("%s: parameter %zu is %s, the typed wrapper passes %s there", row->name,
-                         k, k < row->n_params ? row->param_info[k].name : "(none)",
+            if (k >= row->n_params ||
+                strcmp(row->param_info[k].name, wrapper_orders[i].names[k]) != 0)
+                fail_msg("%s: parameter %zu is %s, the typed wrapper passes %s there", row->name, k,
+                         k < row->n_params ? row->param_info[k].name : "(none)",
                          wrapper_orders[i].names[k]);
         }
     }
@@ -350,12 +348,9 @@ static void rows_required_checked_before_sending(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(rows_ids_pinned),
-    cmocka_unit_test(rows_ids_unique),
-    cmocka_unit_test(rows_documented),
-    cmocka_unit_test(rows_params_match_path),
-    cmocka_unit_test(rows_wrapper_orders),
-    cmocka_unit_test(rows_required_checked_before_sending),
+    cmocka_unit_test(rows_ids_pinned),     cmocka_unit_test(rows_ids_unique),
+    cmocka_unit_test(rows_documented),     cmocka_unit_test(rows_params_match_path),
+    cmocka_unit_test(rows_wrapper_orders), cmocka_unit_test(rows_required_checked_before_sending),
 };
 
 TEST_MAIN(tests)
