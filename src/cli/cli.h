@@ -40,16 +40,19 @@ enum cli_check {
 struct cli_opt {
     const char *name; /* flag name without "--", or the positional's metavar ("WS") */
     enum cli_opt_kind kind;
-    bool required;     /* must be given (positionals are required unless optional is set) */
+    bool required;     /* must be given even though the row does not say so (a path argument
+                          flag, a CLI-only option); positionals are required unless optional */
     bool optional;     /* positional that may be omitted; a flag the row requires but the
                           command fills in when absent */
     int path;          /* 1-based index of the endpoint path argument it fills; 0 = none */
     const char *param; /* wire parameter it fills; NULL = none (path arg or custom use) */
-    enum cli_check check;
-    const char *choices; /* for CHK_CHOICE */
+    enum cli_check check; /* CHK_NONE = the row parameter's type decides; set only to check
+                             more (a CLI-only option, a name check on a plain string) */
+    const char *choices;  /* for CHK_CHOICE; NULL = the row parameter's choices */
     const char *def;     /* value used when the option is absent; NULL = nothing sent */
     const char *metavar; /* flag value placeholder; NULL = derived from the name */
-    const char *help;    /* one or more lines; shown in OPTIONS */
+    const char *help;    /* CLI remark shown after the row parameter's doc (the whole help
+                            of a CLI-only option); one or more lines */
     char short_name;     /* one-letter alias ("-o VALUE"); 0 = none. Flags only. */
     const char *row;     /* endpoint name ("ORG_WORKSPACES") whose parameter path/param names,
                             when not the command's own (a command that picks between rows) */
@@ -329,8 +332,9 @@ struct cli_opt_view {
     const struct fastio_param_info *param; /* the row parameter; NULL = CLI-only or unlinked */
     const char *doc;                       /* the parameter's doc, or NULL */
     const char *remark;                    /* the option's own help, or NULL */
-    enum cli_check check;
-    const char *choices; /* for CHK_CHOICE */
+    enum cli_check check; /* CHK_NONE = the row parameter's type decides; set only to check
+                             more (a CLI-only option, a name check on a plain string) */
+    const char *choices;  /* for CHK_CHOICE; NULL = the row parameter's choices */
     bool required;       /* a flag that must be given */
 };
 /* Fill v for option o of cmd. Never fails: a missing link gives a view without param. */

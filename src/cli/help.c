@@ -1,6 +1,7 @@
 /* help.c - man-page style help (NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXAMPLES) for the program,
- * a group and a command, generated from the command table so help cannot drift from what the
- * parser accepts. docs/cli.md mirrors this text. */
+ * a group and a command, generated from the command table and the endpoint rows its options
+ * name (cli_opt_view), so help cannot drift from what the parser accepts or the API takes. The
+ * reference in docs/cli.md is generated from the same tables (doc.c). */
 #include "cli.h"
 
 #include <ctype.h>
