@@ -5,11 +5,26 @@
 #ifndef FASTIO_ENDPOINTS_LOCK_H
 #define FASTIO_ENDPOINTS_LOCK_H
 
-#define FASTIO_ENDPOINTS_LOCK(X)                                                                   \
-    X(LOCK_ACQUIRE, POST, FORM, BEARER, UNSAFE, "/workspace/{}/storage/{}/lock/", "lock")          \
-    X(LOCK_STATUS, GET, QUERY, BEARER, SAFE, "/workspace/{}/storage/{}/lock/", "lock")             \
-    X(LOCK_HEARTBEAT, POST, FORM, BEARER, SAFE, "/workspace/{}/storage/{}/lock/heartbeat/",        \
-      "lock")                                                                                      \
-    X(LOCK_RELEASE, DELETE, FORM, BEARER, SAFE, "/workspace/{}/storage/{}/lock/", "lock")
+#define FASTIO_P_LOCK_NODE_(P)                                                                     \
+    P("workspace_id", ID, REQ, PATH, NULL, "Workspace id or folder_name.")                         \
+    P("node_id", ID, REQ, PATH, NULL, "File node id.")
+#define FASTIO_P_LOCK_TOKEN_(P)                                                                    \
+    P("lock_token", STRING, REQ, BODY, NULL, "The lock_token printed by lock acquire.")
+
+#define FASTIO_ENDPOINTS_LOCK(X, P)                                                                \
+    X(LOCK_ACQUIRE, 103, POST, FORM, BEARER, UNSAFE, "/workspace/{}/storage/{}/lock/", "lock",     \
+      "Take the exclusive lock of a file.",                                                        \
+      FASTIO_P_LOCK_NODE_(P)                                                                       \
+      P("duration", INT, OPT, BODY, NULL,                                                          \
+        "Lock lifetime without a heartbeat, 60-3600 s (default 300).")                             \
+      P("client_info", JSON, OPT, BODY, NULL,                                                      \
+        "A JSON object shown to others while you hold the lock."))                                 \
+    X(LOCK_STATUS, 104, GET, QUERY, BEARER, SAFE, "/workspace/{}/storage/{}/lock/", "lock",        \
+      "Show whether a file is locked and by whom (never the token).", FASTIO_P_LOCK_NODE_(P))     \
+    X(LOCK_HEARTBEAT, 105, POST, FORM, BEARER, SAFE, "/workspace/{}/storage/{}/lock/heartbeat/",   \
+      "lock", "Renew a held lock for its full duration.",                                          \
+      FASTIO_P_LOCK_NODE_(P) FASTIO_P_LOCK_TOKEN_(P))                                              \
+    X(LOCK_RELEASE, 106, DELETE, FORM, BEARER, SAFE, "/workspace/{}/storage/{}/lock/", "lock",     \
+      "Release a held lock.", FASTIO_P_LOCK_NODE_(P) FASTIO_P_LOCK_TOKEN_(P))
 
 #endif

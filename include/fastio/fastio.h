@@ -57,13 +57,58 @@ enum fastio_params_kind { FASTIO_PARAMS_QUERY, FASTIO_PARAMS_FORM, FASTIO_PARAMS
 enum fastio_auth_kind { FASTIO_AUTH_NONE, FASTIO_AUTH_BEARER, FASTIO_AUTH_BASIC };
 enum fastio_retry_kind { FASTIO_RETRY_SAFE, FASTIO_RETRY_UNSAFE };
 
-enum fastio_endpoint {
-#define FASTIO_EP_ENUM_(id, m, p, a, r, path, key) FASTIO_EP_##id,
-    FASTIO_ENDPOINT_LIST(FASTIO_EP_ENUM_)
-#undef FASTIO_EP_ENUM_
-        FASTIO_EP_COUNT_
+/* The highest row id plus one: the size of a union with one member of NUM + 1 bytes per row, so
+ * it follows the rows without a hand-kept count (ids are explicit, see fastio/endpoints.h). */
+union fastio_endpoint_span_ {
+#define FASTIO_EP_SPAN_(id, num, m, p, a, r, path, key, doc, params) char ep_##id[(num) + 1];
+    FASTIO_ENDPOINT_LIST(FASTIO_EP_SPAN_, FASTIO_EP_SPAN_)
+#undef FASTIO_EP_SPAN_
 };
 
+/* Endpoint ids: explicit and append-only (fastio/endpoints.h), so a new row never changes the
+ * value of an existing one. An id below FASTIO_EP_COUNT_ that no row uses (a removed row) is a
+ * gap: fastio_endpoint_get() returns NULL for it. */
+enum fastio_endpoint {
+#define FASTIO_EP_ENUM_(id, num, m, p, a, r, path, key, doc, params) FASTIO_EP_##id = (num),
+    FASTIO_ENDPOINT_LIST(FASTIO_EP_ENUM_, FASTIO_EP_ENUM_)
+#undef FASTIO_EP_ENUM_
+        FASTIO_EP_COUNT_ = (int)sizeof(union fastio_endpoint_span_)
+};
+
+/* Value type of a parameter (fastio/endpoints.h "TYPE"). Append-only. */
+enum fastio_param_type {
+    FASTIO_PARAM_STRING,
+    FASTIO_PARAM_INT,     /* decimal, >= 0 */
+    FASTIO_PARAM_BOOL,    /* "true" | "false" */
+    FASTIO_PARAM_ENUM,    /* one of the '|'-separated choices */
+    FASTIO_PARAM_ID,      /* an opaque id, or a name the API accepts in its place (api §1.1) */
+    FASTIO_PARAM_JSON,    /* a JSON document sent as one string */
+    FASTIO_PARAM_NAME,    /* a file or folder name */
+    FASTIO_PARAM_DATETIME /* "YYYY-MM-DD HH:MM:SS UTC" */
+};
+
+/* Where a parameter travels. Append-only. */
+enum fastio_param_in {
+    FASTIO_PARAM_IN_PATH,     /* fills a "{}" of the path; path parameters come in path order */
+    FASTIO_PARAM_IN_QUERY,    /* URL query */
+    FASTIO_PARAM_IN_FORM,     /* x-www-form-urlencoded body */
+    FASTIO_PARAM_IN_JSON,     /* member of a JSON object body */
+    FASTIO_PARAM_IN_MULTIPART, /* part of a multipart body (sent by the transfer engine) */
+    FASTIO_PARAM_IN_RAW        /* the whole request body, as bytes (sent by the transfer engine) */
+};
+
+/* One parameter of a row. Static data: every pointer is borrowed for the life of the process. */
+struct fastio_param_info {
+    const char *name; /* wire name, e.g. "billing_email" */
+    enum fastio_param_type type;
+    enum fastio_param_in in;
+    bool required;       /* the server refuses the call without it */
+    const char *choices; /* "a|b|c" when the contract fixes the values; NULL otherwise */
+    const char *doc;     /* one line */
+};
+
+/* One row. Fields are only ever appended (applications read this struct from the library, so
+ * an older application still finds its fields at the same offsets). */
 struct fastio_endpoint_info {
     const char *name; /* "ORG_CREATE" */
     enum fastio_method method;
@@ -73,12 +118,28 @@ struct fastio_endpoint_info {
     const char *path;       /* template with "{}" placeholders */
     const char *result_key; /* "" = whole body */
     unsigned path_args;     /* number of "{}" in path */
+    /* ---- appended with the parameter rows (issue 12) */
+    const char *doc;                          /* one line saying what the endpoint does */
+    const struct fastio_param_info *param_info; /* n_params entries (path ones in path order) */
+    size_t n_params;
 };
 
-/* The row of an endpoint; NULL for an out-of-range value. Borrowed, static. Thread-safe. */
+/* The row of an endpoint; NULL for an out-of-range value or a gap. Borrowed, static.
+ * Thread-safe. */
 FASTIO_API const struct fastio_endpoint_info *fastio_endpoint_get(enum fastio_endpoint ep);
 /* Look an endpoint up by its name ("ORG_CREATE", case-insensitive); -1 when unknown. */
 FASTIO_API int fastio_endpoint_find(const char *name);
+/* The parameter of row `info` named `name` that travels outside the path (query, body or
+ * multipart part); NULL when the row has none (or info is NULL). Borrowed, static. */
+FASTIO_API const struct fastio_param_info *
+fastio_endpoint_param(const struct fastio_endpoint_info *info, const char *name);
+/* The k-th (0-based) path parameter of row `info`; NULL when k >= info->path_args. */
+FASTIO_API const struct fastio_param_info *
+fastio_endpoint_path_param(const struct fastio_endpoint_info *info, unsigned k);
+/* "string", "int", "bool", "enum", "id", "json", "name", "datetime"; "unknown" otherwise. */
+FASTIO_API const char *fastio_param_type_name(enum fastio_param_type t);
+/* "path", "query", "form", "json", "multipart"; "unknown" otherwise. */
+FASTIO_API const char *fastio_param_in_name(enum fastio_param_in in);
 /* "GET", "POST", ... */
 FASTIO_API const char *fastio_method_name(enum fastio_method m);
 
@@ -165,7 +226,10 @@ fastio_call(struct fastio_client *c, enum fastio_endpoint ep, const char *const 
 FASTIO_API json_t *fastio_result(json_t *response, enum fastio_endpoint ep);
 
 /* ---- typed wrappers ----------------------------------------------------------------------- */
-/* Each wraps fastio_call() for one row and returns the row's result value (OWNED). */
+/* Each wraps fastio_call() for one row and returns the row's result value (OWNED). The wire
+ * names, where each value travels and which ones are required come from the row (its
+ * param_info); a missing required argument is INVALID before anything is sent. An endpoint
+ * without a typed function here is called through its row: fastio_call() + fastio_result(). */
 
 FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_ping(struct fastio_client *c, json_t **out,
                                                            struct fastio_error *err);

@@ -6,8 +6,6 @@
  * struct fastio_error; every json_t ** output is OWNED by the caller on success (json_decref)
  * and NULL on failure; output pointers may be NULL; input strings are borrowed for the call.
  *
- * Most calls exist for an org and for a workspace with the same shape; they take a
- * fastio_entity_kind and the entity's id (an org id or domain, a workspace id or folder_name).
  * Roles are the contract's words: "owner", "admin", "member" (orgs and workspaces) and "guest"
  * (workspaces only). Typical statuses besides transport failures: FORBIDDEN (your role, or the
  * entity's perm_member_manage / perm_join, does not allow it), NOT_FOUND (no such member or
@@ -22,129 +20,14 @@
 extern "C" {
 #endif
 
-enum fastio_entity_kind { FASTIO_ENTITY_ORG, FASTIO_ENTITY_WORKSPACE };
-
-/* ---- members ---------------------------------------------------------------------------------
- * A member object: {id, email, first_name, last_name, account_type, permissions, status:
- * "active", created}; a pending invitee in lists: {id: null, email, permissions, status:
- * "pending", invite: {id, created, expires}}. */
-
-/* GET /{org|workspace}/{id}/members/list/: *users is the array (members first, then pending
- * invitations). pg may be NULL. */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_members_list(struct fastio_client *c, enum fastio_entity_kind kind, const char *id,
-                    const struct fastio_page *pg, json_t **users, struct fastio_error *err);
-
-/* POST /{org|workspace}/{id}/members/{email_or_user_id}/ form permissions (NULL = "member").
- * An existing account becomes a member at once; an unknown email gets a pending invitation
- * (mailed). *member is the member object (status "active" or "pending"). Not resent after a
- * lost answer (it would mail twice). */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_member_add(struct fastio_client *c, enum fastio_entity_kind kind, const char *id,
-                  const char *email_or_user_id, const char *permissions, json_t **member,
-                  struct fastio_error *err);
-
-/* DELETE /{org|workspace}/{id}/members/{member}/ (a pending invitee's email withdraws the
- * invitation). Owners cannot be removed (transfer ownership first). */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_member_remove(struct fastio_client *c, enum fastio_entity_kind kind, const char *id,
-                     const char *member, struct fastio_error *err);
-
-/* POST /{org|workspace}/{id}/member/{member}/update/ form permissions (required; not "owner"). */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_member_update(struct fastio_client *c, enum fastio_entity_kind kind, const char *id,
-                     const char *member, const char *permissions, json_t **out,
-                     struct fastio_error *err);
-
-/* GET /{org|workspace}/{id}/member/{member}/details/ */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_member_details(struct fastio_client *c, enum fastio_entity_kind kind, const char *id,
-                      const char *member, json_t **out, struct fastio_error *err);
-
-/* DELETE /{org|workspace}/{id}/member/: leave. The owner cannot leave (FORBIDDEN). */
-FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_member_leave(struct fastio_client *c,
-                                                                   enum fastio_entity_kind kind,
-                                                                   const char *id,
-                                                                   struct fastio_error *err);
-
-/* POST /{org|workspace}/{id}/members/join/: self-join (workspaces: by perm_join, for members
- * of the workspace's org; orgs: FORBIDDEN on this server). Already a member: *member is the
- * existing membership. */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_member_join(struct fastio_client *c, enum fastio_entity_kind kind, const char *id,
-                   json_t **member, struct fastio_error *err);
-
-/* POST /{org|workspace}/{id}/member/{new_owner}/transfer_ownership/: the org form makes the
- * member owner of the org and all its workspaces (the previous owners become admins); the
- * workspace form moves one workspace. Owner only. */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_transfer_ownership(struct fastio_client *c, enum fastio_entity_kind kind, const char *id,
-                          const char *new_owner, struct fastio_error *err);
-
-/* ---- invitations -----------------------------------------------------------------------------
- * An invitation: {id, email, entity_type, entity_id, permissions, state, created, expires, ...};
- * its id is the invitation key used by accept/decline. */
-
-/* GET /{org|workspace}/{id}/members/invitations/list/[{state}/]; state NULL = all, else
- * "pending" | "accepted" | "declined". Needs member-manage rights. */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_invitations_list(struct fastio_client *c, enum fastio_entity_kind kind, const char *id,
-                        const char *state, json_t **invitations, struct fastio_error *err);
-
-/* POST /{org|workspace}/{id}/members/invitation/{inv}/ form state ("pending" | "declined"),
- * permissions; at least one must be non-NULL. */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_invitation_update(struct fastio_client *c, enum fastio_entity_kind kind, const char *id,
-                         const char *inv, const char *state, const char *permissions,
-                         json_t **invitation, struct fastio_error *err);
-
-/* DELETE /{org|workspace}/{id}/members/invitation/{inv}/ */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_invitation_delete(struct fastio_client *c, enum fastio_entity_kind kind, const char *id,
-                         const char *inv, struct fastio_error *err);
-
-/* POST /{org|workspace}/{id}/members/join/{inv}/accept|decline/ by the invitee (the signed-in
- * account whose email the invitation names; anything else is NOT_FOUND). */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_invitation_accept(struct fastio_client *c, enum fastio_entity_kind kind, const char *id,
-                         const char *inv, json_t **invitation, struct fastio_error *err);
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_invitation_decline(struct fastio_client *c, enum fastio_entity_kind kind, const char *id,
-                          const char *inv, json_t **invitation, struct fastio_error *err);
-
-/* GET /user/invitations/list/: the caller's invitations (all states). */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_user_invitations_list(struct fastio_client *c, json_t **invitations,
-                             struct fastio_error *err);
-/* POST /user/invitations/acceptall/: accept every pending invitation; *invitations lists the
- * accepted ones. */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_user_invitations_acceptall(struct fastio_client *c, json_t **invitations,
-                                  struct fastio_error *err);
-
-/* ---- ownership transfer (agent -> human, api §3.3) ------------------------------------------ */
-
-/* POST /org/{org}/transfer/token/create/ [form email]: by an agent account owning the org.
- * *token is {id, token, claim_url, created, expires, state}; the 64-character token is shown
- * only here. email (may be NULL) also mails the claim link. At most 5 active tokens per org
- * (CONFLICT). Not resent after a lost answer. */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_transfer_token_create(struct fastio_client *c, const char *org, const char *email,
-                             json_t **token, struct fastio_error *err);
-/* GET /org/{org}/transfer/token/list/ (without the secret token strings). pg may be NULL. */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_transfer_token_list(struct fastio_client *c, const char *org, const struct fastio_page *pg,
-                           json_t **tokens, struct fastio_error *err);
-/* DELETE /org/{org}/transfer/token/{token_id}/ */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_transfer_token_delete(struct fastio_client *c, const char *org, const char *token_id,
-                             struct fastio_error *err);
-/* POST /org/transfer/claim/ form token, by a signed-in human account: the caller becomes owner
- * of the org and its workspaces, the previous owner(s) admin. *org is the org. */
-FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_transfer_claim(struct fastio_client *c,
-                                                                     const char *token,
-                                                                     json_t **org,
-                                                                     struct fastio_error *err);
+/* ---- members, invitations, ownership transfer (api §3.2, §3.3, §3.5) -------------------------
+ * These are plain rows of fastio/endpoints_members.h, called with fastio_call() (the result
+ * value is fastio_result(response, row)); their parameters, in row order, are listed by
+ * fastio_endpoint_get(row)->param_info. Each org row has a workspace twin: ORG_MEMBERS_ADD and
+ * WORKSPACE_MEMBERS_ADD, and so on. A member object: {id, email, first_name, last_name,
+ * account_type, permissions, status: "active", created}; a pending invitee in the member lists:
+ * {id: null, email, permissions, status: "pending", invite: {id, created, expires}}. Adding a
+ * member and minting a transfer token are not resent after a lost answer (UNSAFE rows). */
 
 /* ---- events (api §9.4) ---------------------------------------------------------------------- */
 

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,16 +119,18 @@ static void opt_label(const struct cli_opt *o, char *out, size_t size)
         snprintf(out, size, "--%s", o->name);
 }
 
-static int check_value(struct cli_ctx *ctx, const struct cli_opt *o, const char *v)
+static int check_value(struct cli_ctx *ctx, const struct cli_opt *o,
+                       const struct cli_opt_view *view, const char *v)
 {
     char label[80];
     opt_label(o, label, sizeof(label));
-    switch (o->check) {
+    switch (view->check) {
     case CHK_NONE:
         return CLI_OK;
     case CHK_UINT: {
         long long n;
-        if (!all_digits(v) || !fio_parse_ll(v, 0, 1000000000LL, &n))
+        /* Only the form: the range is the command's or the server's to check. */
+        if (!all_digits(v) || !fio_parse_ll(v, 0, LLONG_MAX, &n))
             return cli_usage(ctx, "%s must be a non-negative integer, not '%s'", label, v);
         return CLI_OK;
     }
@@ -136,8 +139,8 @@ static int check_value(struct cli_ctx *ctx, const struct cli_opt *o, const char 
             return cli_usage(ctx, "%s must be true or false, not '%s'", label, v);
         return CLI_OK;
     case CHK_CHOICE:
-        if (!choice_ok(o->choices, v))
-            return cli_usage(ctx, "%s must be one of %s, not '%s'", label, o->choices, v);
+        if (!choice_ok(view->choices, v))
+            return cli_usage(ctx, "%s must be one of %s, not '%s'", label, view->choices, v);
         return CLI_OK;
     case CHK_NAME: {
         enum fio_name_check c = fio_name_check(v, strlen(v));
@@ -297,17 +300,20 @@ int cli_args_parse(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, cha
 
     for (size_t k = 0; k < nopts; k++) {
         const struct cli_opt *o = &cmd->opts[k];
+        struct cli_opt_view view;
+        cli_opt_view(cmd, o, &view); /* the checks come from the option's row parameter */
         if (args->given[k]) {
             if (o->kind == OPT_REST) {
                 for (size_t r = 0; r < args->n_rest; r++)
-                    if (check_value(ctx, o, args->rest[r]) != CLI_OK)
+                    if (check_value(ctx, o, &view, args->rest[r]) != CLI_OK)
                         return CLI_USAGE;
-            } else if (o->kind != OPT_BOOL && check_value(ctx, o, args->values[k]) != CLI_OK) {
+            } else if (o->kind != OPT_BOOL &&
+                       check_value(ctx, o, &view, args->values[k]) != CLI_OK) {
                 return CLI_USAGE;
             }
             continue;
         }
-        if (o->required && o->kind != OPT_POS && o->kind != OPT_REST)
+        if (view.required && o->kind != OPT_POS && o->kind != OPT_REST)
             return cli_usage(ctx, "missing required option --%s %s", o->name,
                              o->metavar ? o->metavar : "VALUE");
         args->values[k] = o->def;

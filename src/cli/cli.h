@@ -40,17 +40,31 @@ enum cli_check {
 struct cli_opt {
     const char *name; /* flag name without "--", or the positional's metavar ("WS") */
     enum cli_opt_kind kind;
-    bool required;     /* must be given (positionals are required unless optional is set) */
-    bool optional;     /* positional that may be omitted */
+    bool required;     /* must be given even though the row does not say so (a path argument
+                          flag, a CLI-only option); positionals are required unless optional */
+    bool optional;     /* positional that may be omitted; a flag the row requires but the
+                          command fills in when absent */
     int path;          /* 1-based index of the endpoint path argument it fills; 0 = none */
     const char *param; /* wire parameter it fills; NULL = none (path arg or custom use) */
-    enum cli_check check;
-    const char *choices; /* for CHK_CHOICE */
+    enum cli_check check; /* CHK_NONE = the row parameter's type decides; set only to check
+                             more (a CLI-only option, a name check on a plain string) */
+    const char *choices;  /* for CHK_CHOICE; NULL = the row parameter's choices */
     const char *def;     /* value used when the option is absent; NULL = nothing sent */
     const char *metavar; /* flag value placeholder; NULL = derived from the name */
-    const char *help;    /* one or more lines; shown in OPTIONS */
+    const char *help;    /* CLI remark shown after the row parameter's doc (the whole help
+                            of a CLI-only option); one or more lines */
     char short_name;     /* one-letter alias ("-o VALUE"); 0 = none. Flags only. */
+    const char *row;     /* endpoint name ("ORG_WORKSPACES") whose parameter path/param names,
+                            when not the command's own (a command that picks between rows) */
+    bool cli_only;       /* stands for no row parameter: a CLI-side option (output file,
+                            parallelism, a choice between rows); its help is its own */
 };
+/* An option that names a row parameter (.param, or .path for a "{}" of the path) takes from the
+ * row: its help (the row's doc, then .help as a CLI remark), its check (from the parameter's
+ * type) and choices, and, for a flag with .param, whether it is required (unless it has a
+ * default or .optional: the command fills it in). What stays in the option row is what only the
+ * CLI knows: the spelling, positional or flag, metavar, default, short alias. Every option names
+ * a row parameter or says cli_only (test_cli_rows.c checks both ways). */
 
 struct cli_ctx;
 struct cli_args;
@@ -88,6 +102,9 @@ extern const struct cli_cmd cli_files_cmds[];
 extern const struct cli_cmd cli_system_cmds[];
 extern const struct cli_cmd cli_lock_cmds[];
 extern const struct cli_cmd cli_configure_cmds[];
+/* cmd_api.c: one command per endpoint row, filled by cli_api_init() (call it once, first). */
+extern struct cli_cmd cli_api_cmds[];
+void cli_api_init(void);
 
 /* File locks (cmd_lock.c, api §7): the rows of the "lock" group, also spliced into "files" as
  * "files lock ..." with CLI_LOCK_ROWS("lock "). */
@@ -308,6 +325,27 @@ int cli_auth_login_pkce(struct cli_ctx *ctx, struct cli_args *args);
 int cli_tokens_install(struct cli_ctx *ctx, struct fastio_config *cfg);
 /* The current tokens of a PKCE profile (OWNED; fastio_oauth_tokens_release). false = none. */
 bool cli_tokens_snapshot(struct cli_ctx *ctx, struct fastio_oauth_tokens *out);
+
+/* ---- optrow.c: an option's facts, merged from its row parameter and its own row ------------- */
+
+struct cli_opt_view {
+    const struct fastio_param_info *param; /* the row parameter; NULL = CLI-only or unlinked */
+    const char *doc;                       /* the parameter's doc, or NULL */
+    const char *remark;                    /* the option's own help, or NULL */
+    enum cli_check check; /* CHK_NONE = the row parameter's type decides; set only to check
+                             more (a CLI-only option, a name check on a plain string) */
+    const char *choices;  /* for CHK_CHOICE; NULL = the row parameter's choices */
+    bool required;       /* a flag that must be given */
+};
+/* Fill v for option o of cmd. Never fails: a missing link gives a view without param. */
+void cli_opt_view(const struct cli_cmd *cmd, const struct cli_opt *o, struct cli_opt_view *v);
+/* The endpoint row an option's link points into (o->row, else the command's), or NULL. */
+const struct fastio_endpoint_info *cli_opt_row(const struct cli_cmd *cmd, const struct cli_opt *o);
+
+/* ---- doc.c: the generated reference ------------------------------------------------------------
+ * "fastio __doc markdown" prints the per-command sections of docs/cli.md; "fastio __doc json"
+ * prints every command and option with its row link, for test_cli_rows.c. Hidden commands. */
+int cli_doc(int argc, char **argv);
 
 /* ---- help.c ------------------------------------------------------------------------------------
  */

@@ -58,6 +58,13 @@ static const struct cli_group groups[] = {
      cli_configure_cmds},
     {"system", "Service health: ping and status",
      "Unauthenticated health checks of the API server.", cli_system_cmds},
+    {"api", "Call any endpoint row directly: one command per row, made from the row",
+     "Every endpoint row of libfastio (fastio/endpoints.h) that a plain call can serve is a\n"
+     "command here, named after the row ('api org-details'), with the row's parameters as\n"
+     "its arguments (path parameters, in order) and options (the others, under their wire\n"
+     "names with '-' for '_'). Rows that send file bytes are the upload and download\n"
+     "commands' business and are not listed.",
+     cli_api_cmds},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -147,6 +154,7 @@ int main(int argc, char **argv)
     memset(&ctx, 0, sizeof(ctx));
     memset(&args, 0, sizeof(args));
     ctx.log_fd = -1;
+    cli_api_init(); /* the "api" group's rows, before anything reads the command tables */
     bool want_help = false;
     int i = 1;
 
@@ -197,6 +205,9 @@ int main(int argc, char **argv)
         }
     }
 
+    /* Hidden: the generated reference (docs/cli.md) and its JSON twin for the tests. */
+    if (i < argc && strcmp(argv[i], "__doc") == 0)
+        return cli_doc(argc - i - 1, argv + i + 1);
     if (i < argc && strcmp(argv[i], "help") == 0)
         return help_for(&ctx, argc - i - 1, argv + i + 1);
     if (want_help) {

@@ -394,136 +394,95 @@ static int apikey_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct 
 /* clang-format off: one option per line reads as a table; the formatter would explode
  * each designated initializer into a column of fields. */
 
+/* Sign-in options: email and password travel as HTTP Basic credentials (no row parameter);
+ * the browser flow's options are parameters of OAUTH_AUTHORIZE and OAUTH_TOKEN. */
 static const struct cli_opt login_opts[] = {
-    {.name = "email",
-     .kind = OPT_VALUE,
-     .metavar = "EMAIL",
+    {.name = "email", .kind = OPT_VALUE, .cli_only = true, .metavar = "EMAIL",
      .help = "Account email address: sign in with email and password (HTTP Basic)\n"
              "instead of the browser."},
-    {.name = "password",
-     .kind = OPT_VALUE,
-     .metavar = "PASSWORD",
+    {.name = "password", .kind = OPT_VALUE, .cli_only = true, .metavar = "PASSWORD",
      .help = "Password. Avoid it: other local users can read command lines. Without it the\n"
              "password is read from stdin when stdin is not a terminal, else prompted for\n"
              "on the terminal with echo off."},
-    {.name = "password-stdin",
-     .kind = OPT_BOOL,
+    {.name = "password-stdin", .kind = OPT_BOOL, .cli_only = true,
      .help = "Read the password from the first line of stdin."},
-    {.name = "no-browser",
-     .kind = OPT_BOOL,
+    {.name = "no-browser", .kind = OPT_BOOL, .cli_only = true,
      .help = "Browser sign-in on a machine without a browser: print the address, then\n"
              "read the code (or the whole address the browser ended on) from stdin."},
-    {.name = "timeout",
-     .kind = OPT_VALUE,
-     .check = CHK_UINT,
-     .def = "300",
-     .metavar = "SECONDS",
-     .help = "How long to wait for the browser's redirect."},
-    {.name = "scope-type",
-     .kind = OPT_VALUE,
-     .check = CHK_CHOICE,
-     .choices = "user|org|workspace|all_orgs|all_workspaces|all_shares",
-     .metavar = "TYPE",
-     .help = "Scope to request (default user: full access)."},
-    {.name = "agent-name",
-     .kind = OPT_VALUE,
-     .metavar = "NAME",
-     .help = "Agent name shown on the consent page and in 'auth oauth list'."},
-    {.name = "device-name",
-     .kind = OPT_VALUE,
-     .metavar = "NAME",
-     .help = "Device name of the OAuth session (default: the host name)."},
+    {.name = "timeout", .kind = OPT_VALUE, .cli_only = true, .check = CHK_UINT, .def = "300",
+     .metavar = "SECONDS", .help = "How long to wait for the browser's redirect."},
+    {.name = "scope-type", .kind = OPT_VALUE, .row = "OAUTH_AUTHORIZE", .param = "scope_type",
+     .metavar = "TYPE", .help = "Default user: full access."},
+    {.name = "agent-name", .kind = OPT_VALUE, .row = "OAUTH_AUTHORIZE", .param = "agent_name",
+     .metavar = "NAME", .help = "Shown on the consent page and in 'auth oauth list'."},
+    {.name = "device-name", .kind = OPT_VALUE, .row = "OAUTH_TOKEN", .param = "device_name",
+     .metavar = "NAME", .help = "Default: the host name."},
     {0},
 };
 
 static const struct cli_opt no_opts[] = {{0}};
 
 static const struct cli_opt signup_opts[] = {
-    {.name = "email", .kind = OPT_VALUE, .required = true, .metavar = "EMAIL",
-     .help = "Email address of the new account."},
-    {.name = "password", .kind = OPT_VALUE, .metavar = "PASSWORD",
-     .help = "Password. Prefer --password-stdin or the prompt (command lines are visible\n"
-             "to other local users)."},
-    {.name = "password-stdin", .kind = OPT_BOOL,
+    {.name = "email", .kind = OPT_VALUE, .param = "email_address", .metavar = "EMAIL"},
+    {.name = "password", .kind = OPT_VALUE, .param = "password", .optional = true,
+     .metavar = "PASSWORD",
+     .help = "Prefer --password-stdin or the prompt (command lines are visible to other\n"
+             "local users)."},
+    {.name = "password-stdin", .kind = OPT_BOOL, .cli_only = true,
      .help = "Read the password from the first line of stdin."},
-    {.name = "first-name", .kind = OPT_VALUE, .metavar = "NAME", .help = "First name."},
-    {.name = "last-name", .kind = OPT_VALUE, .metavar = "NAME", .help = "Last name."},
-    {.name = "agent", .kind = OPT_BOOL,
-     .help = "Create an agent account (account_type \"agent\"; permanent)."},
+    {.name = "first-name", .kind = OPT_VALUE, .param = "first_name", .metavar = "NAME"},
+    {.name = "last-name", .kind = OPT_VALUE, .param = "last_name", .metavar = "NAME"},
+    {.name = "agent", .kind = OPT_BOOL, .param = "agent"},
     {0},
 };
 
 static const struct cli_opt session_id_opts[] = {
-    {.name = "SESSION_ID", .kind = OPT_POS, .path = 1, .help = "Id of the OAuth session."},
+    {.name = "SESSION_ID", .kind = OPT_POS, .path = 1},
     {0},
 };
 
 static const struct cli_opt session_rename_opts[] = {
-    {.name = "SESSION_ID", .kind = OPT_POS, .path = 1, .help = "Id of the OAuth session."},
+    {.name = "SESSION_ID", .kind = OPT_POS, .path = 1},
     {.name = "device-name", .kind = OPT_VALUE, .param = "device_name", .metavar = "NAME",
-     .help = "New device name (\"\" clears it)."},
+     .help = "\"\" clears it."},
     {.name = "agent-name", .kind = OPT_VALUE, .param = "agent_name", .metavar = "NAME",
-     .help = "New agent name (\"\" clears it)."},
+     .help = "\"\" clears it."},
     {0},
 };
 
 static const struct cli_opt revoke_all_opts[] = {
     {.name = "exclude-current", .kind = OPT_BOOL, .param = "exclude_current",
-     .help = "Keep one session: the one named by --current-session-id, else the session\n"
-             "of the calling OAuth token."},
+     .help = "Without --current-session-id: the session of the calling OAuth token."},
     {.name = "current-session-id", .kind = OPT_VALUE, .param = "current_session_id",
-     .metavar = "SESSION_ID", .help = "The session to keep with --exclude-current."},
+     .metavar = "SESSION_ID"},
     {0},
 };
 
 #define KEY_FIELDS                                                                                 \
-    {.name = "name",                                                                               \
-     .kind = OPT_VALUE,                                                                            \
-     .param = "memo",                                                                              \
-     .metavar = "MEMO",                                                                            \
-     .help = "Label of the key."},                                                                 \
-        {.name = "scopes",                                                                         \
-         .kind = OPT_VALUE,                                                                        \
-         .param = "scopes",                                                                        \
-         .check = CHK_JSON,                                                                        \
-         .metavar = "JSON",                                                                        \
-         .help = "JSON array of scopes, e.g. '[\"org:123:rw\"]'. Omit for full\n"                  \
-                 "access."},                                                                       \
-        {.name = "agent-name",                                                                     \
-         .kind = OPT_VALUE,                                                                        \
-         .param = "agent_name",                                                                    \
-         .metavar = "NAME",                                                                        \
-         .help = "Name of the agent that will use the key."},                                      \
-    {                                                                                              \
-        .name = "expires", .kind = OPT_VALUE, .param = "expires", .check = CHK_EXPIRES,            \
-        .metavar = "\"YYYY-MM-DD HH:MM:SS UTC\"",                                                  \
-        .help = "Expiry time (in the future). Omit for a key that never expires."                  \
-    }
+    {.name = "name", .kind = OPT_VALUE, .param = "memo", .metavar = "MEMO"},                       \
+    {.name = "scopes", .kind = OPT_VALUE, .param = "scopes", .metavar = "JSON"},                   \
+    {.name = "agent-name", .kind = OPT_VALUE, .param = "agent_name", .metavar = "NAME"},           \
+    {.name = "expires", .kind = OPT_VALUE, .param = "expires",                                     \
+     .metavar = "\"YYYY-MM-DD HH:MM:SS UTC\"", .help = "Must be in the future."}
 
 static const struct cli_opt key_create_opts[] = {KEY_FIELDS, {0}};
 
 static const struct cli_opt key_id_opts[] = {
-    {.name = "KEY_ID", .kind = OPT_POS, .path = 1, .help = "Id of the API key."},
+    {.name = "KEY_ID", .kind = OPT_POS, .path = 1},
     {0},
 };
 
 static const struct cli_opt key_update_opts[] = {
-    {.name = "KEY_ID", .kind = OPT_POS, .path = 1, .help = "Id of the API key."},
+    {.name = "KEY_ID", .kind = OPT_POS, .path = 1},
     KEY_FIELDS,
     {0},
 };
 
 static const struct cli_opt key_delete_opts[] = {
-    {.name = "KEY_ID",
-     .kind = OPT_POS,
-     .optional = true,
-     .path = 1,
-     .help = "Id of the API key (or use --key-id)."},
-    {.name = "key-id",
-     .kind = OPT_VALUE,
-     .path = 1,
-     .metavar = "KEY_ID",
-     .help = "Id of the API key (the official CLI's spelling)."},
+    {.name = "KEY_ID", .kind = OPT_POS, .optional = true, .path = 1,
+     .help = "Or use --key-id."},
+    {.name = "key-id", .kind = OPT_VALUE, .path = 1, .metavar = "KEY_ID",
+     .help = "The official CLI's spelling."},
     {0},
 };
 

@@ -319,28 +319,30 @@ done:
 /* ---- rows ------------------------------------------------------------------------------------ */
 /* clang-format off */
 
+/* Local settings only: no option here is a wire parameter. */
 static const struct cli_opt init_opts[] = {
-    {.name = "name", .kind = OPT_VALUE, .required = true, .metavar = "NAME",
+    {.name = "name", .kind = OPT_VALUE, .cli_only = true, .required = true, .metavar = "NAME",
      .help = "Profile name: 1-64 characters of A-Z a-z 0-9 - _ ."},
-    {.name = "api-base", .kind = OPT_VALUE, .metavar = "URL",
+    {.name = "api-base", .kind = OPT_VALUE, .cli_only = true, .metavar = "URL",
      .help = "API base of the profile, including /current\n"
              "(e.g. https://api.fast.io/current). Without it the built-in local server\n"
              "address is used."},
-    {.name = "auth-method", .kind = OPT_VALUE, .check = CHK_CHOICE, .choices = "pkce|basic|api_key",
+    {.name = "auth-method", .kind = OPT_VALUE, .cli_only = true, .check = CHK_CHOICE,
+     .choices = "pkce|basic|api_key",
      .metavar = "pkce|basic|api_key",
      .help = "How the profile signs in (recorded; 'auth login' without --email is pkce)."},
-    {.name = "default", .kind = OPT_BOOL,
+    {.name = "default", .kind = OPT_BOOL, .cli_only = true,
      .help = "Make it the default profile (the first profile created always is)."},
     {0},
 };
 
 static const struct cli_opt name_opts[] = {
-    {.name = "NAME", .kind = OPT_POS, .help = "Profile name."},
+    {.name = "NAME", .kind = OPT_POS, .cli_only = true, .help = "Profile name."},
     {0},
 };
 
 static const struct cli_opt show_opts[] = {
-    {.name = "NAME", .kind = OPT_POS, .optional = true,
+    {.name = "NAME", .kind = OPT_POS, .cli_only = true, .optional = true,
      .help = "Profile name (default: the profile in use, --profile or the default)."},
     {0},
 };

@@ -193,26 +193,27 @@ static int download_batch(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct
 }
 
 /* clang-format off */
+#define WS_FLAG                                                                                    \
+    {.name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS"}
+
 static const struct cli_opt file_opts[] = {
-    {.name = "workspace", .kind = OPT_VALUE, .required = true, .metavar = "WS",
-     .help = "Workspace id or folder_name."},
-    {.name = "NODE", .kind = OPT_POS, .help = "File node id."},
-    {.name = "output", .short_name = 'o', .kind = OPT_VALUE, .metavar = "PATH",
+    WS_FLAG,
+    {.name = "NODE", .kind = OPT_POS, .path = 2},
+    {.name = "output", .short_name = 'o', .kind = OPT_VALUE, .cli_only = true, .metavar = "PATH",
      .help = "Where to write: an existing directory (the file keeps its name there) or a\n"
              "file path in an existing directory. Default: the current directory. The\n"
              "name is always reduced to one safe component, so nothing is written\n"
              "outside the directory."},
-    {.name = "version", .kind = OPT_VALUE, .metavar = "VERSION_ID",
-     .help = "Fetch this version (see 'files versions') instead of the current one, the\n"
-             "same way (ranges, resume, checked against the version's size and CRC-32C)."},
+    {.name = "version", .kind = OPT_VALUE, .param = "version_id", .metavar = "VERSION_ID",
+     .help = "An id from 'files versions'; fetched the same way (ranges, resume, checked\n"
+             "against the version's size and CRC-32C)."},
     {0},
 };
 
 static const struct cli_opt folder_opts[] = {
-    {.name = "workspace", .kind = OPT_VALUE, .required = true, .metavar = "WS",
-     .help = "Workspace id or folder_name."},
-    {.name = "NODE", .kind = OPT_POS, .help = "Folder node id ('root' for the whole workspace)."},
-    {.name = "output", .short_name = 'o', .kind = OPT_VALUE, .metavar = "PATH",
+    WS_FLAG,
+    {.name = "NODE", .kind = OPT_POS, .path = 2},
+    {.name = "output", .short_name = 'o', .kind = OPT_VALUE, .cli_only = true, .metavar = "PATH",
      .help = "Where to write the zip: an existing directory (the file is named\n"
              "'<folder name>.zip' there) or a file path in an existing directory.\n"
              "Default: the current directory."},
@@ -220,27 +221,21 @@ static const struct cli_opt folder_opts[] = {
 };
 
 static const struct cli_opt batch_opts[] = {
-    {.name = "workspace", .kind = OPT_VALUE, .required = true, .metavar = "WS",
-     .help = "Workspace id or folder_name."},
-    {.name = "NODE", .kind = OPT_REST, .help = "File node ids (any number)."},
-    {.name = "output", .short_name = 'o', .kind = OPT_VALUE, .def = ".", .metavar = "DIR",
-     .help = "Existing directory to write into (default: the current directory)."},
+    WS_FLAG,
+    {.name = "NODE", .kind = OPT_REST, .path = 2, .help = "Any number of file node ids."},
+    {.name = "output", .short_name = 'o', .kind = OPT_VALUE, .cli_only = true, .def = ".",
+     .metavar = "DIR", .help = "Existing directory to write into."},
     {0},
 };
 
-const struct cli_opt cli_versions_opts[] = {
-    {.name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS",
-     .help = "Workspace id or folder_name."},
-    {.name = "NODE", .kind = OPT_POS, .path = 2, .help = "File node id."},
-    {0},
-};
+const struct cli_opt cli_versions_opts[] = {WS_FLAG, {.name = "NODE", .kind = OPT_POS, .path = 2},
+                                            {0}};
 
 const struct cli_opt cli_version_restore_opts[] = {
-    {.name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS",
-     .help = "Workspace id or folder_name."},
-    {.name = "NODE", .kind = OPT_POS, .path = 2, .help = "File node id."},
+    WS_FLAG,
+    {.name = "NODE", .kind = OPT_POS, .path = 2},
     {.name = "VERSION_ID", .kind = OPT_POS, .param = "version_id",
-     .help = "The version to restore (an id from 'files versions')."},
+     .help = "An id from 'files versions'."},
     {0},
 };
 

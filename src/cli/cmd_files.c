@@ -177,55 +177,21 @@ done:
  * each designated initializer into a column of fields. */
 
 #define WS_FLAG                                                                                    \
-    {                                                                                              \
-        .name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS",      \
-        .help = "Workspace id or folder_name."                                                     \
-    }
-#define NODE_ARG                                                                                   \
-    {                                                                                              \
-        .name = "NODE", .kind = OPT_POS, .path = 2, .help = "Node id."                             \
-    }
+    {.name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS"}
+#define NODE_ARG {.name = "NODE", .kind = OPT_POS, .path = 2}
 
 #define PAGING_FLAGS                                                                               \
-    {.name = "sort-by",                                                                            \
-     .kind = OPT_VALUE,                                                                            \
-     .param = "sort_by",                                                                           \
-     .check = CHK_CHOICE,                                                                          \
-     .choices = "name|updated|created|type",                                                       \
-     .metavar = "FIELD",                                                                           \
-     .help = "Sort key."},                                                                         \
-        {.name = "sort-dir",                                                                       \
-         .kind = OPT_VALUE,                                                                        \
-         .param = "sort_dir",                                                                      \
-         .check = CHK_CHOICE,                                                                      \
-         .choices = "asc|desc",                                                                    \
-         .metavar = "DIR",                                                                         \
-         .help = "Sort direction."},                                                               \
-        {.name = "page-size",                                                                      \
-         .kind = OPT_VALUE,                                                                        \
-         .param = "page_size",                                                                     \
-         .check = CHK_CHOICE,                                                                      \
-         .choices = "100|250|500",                                                                 \
-         .metavar = "N",                                                                           \
-         .help = "Nodes per page (server default 100)."},                                          \
-        {.name = "cursor",                                                                         \
-         .kind = OPT_VALUE,                                                                        \
-         .param = "cursor",                                                                        \
-         .metavar = "CURSOR",                                                                      \
-         .help = "Start at this page: the next_cursor of a previous listing."},                    \
-    {                                                                                              \
-        .name = "all", .kind = OPT_BOOL,                                                           \
-        .help = "Follow next_cursor until the listing ends and print every node."                  \
-    }
+    {.name = "sort-by", .kind = OPT_VALUE, .param = "sort_by", .metavar = "FIELD"},                \
+    {.name = "sort-dir", .kind = OPT_VALUE, .param = "sort_dir", .metavar = "DIR"},                \
+    {.name = "page-size", .kind = OPT_VALUE, .param = "page_size", .metavar = "N",                 \
+     .help = "Server default 100."},                                                               \
+    {.name = "cursor", .kind = OPT_VALUE, .param = "cursor", .metavar = "CURSOR"},                 \
+    {.name = "all", .kind = OPT_BOOL, .cli_only = true,                                            \
+     .help = "Follow next_cursor until the listing ends and print every node."}
 
 static const struct cli_opt list_opts[] = {
     WS_FLAG,
-    {.name = "folder",
-     .kind = OPT_VALUE,
-     .path = 2,
-     .def = "root",
-     .metavar = "FOLDER",
-     .help = "Folder node id to list."},
+    {.name = "folder", .kind = OPT_VALUE, .path = 2, .def = "root", .metavar = "FOLDER"},
     PAGING_FLAGS,
     {0},
 };
@@ -234,50 +200,31 @@ static const struct cli_opt trash_opts[] = {WS_FLAG, PAGING_FLAGS, {0}};
 
 static const struct cli_opt info_opts[] = {
     WS_FLAG,
-    {.name = "NODE",
-     .kind = OPT_REST,
-     .help = "One or more node ids (any number; sent 25 at a\n"
-             "time)."},
+    {.name = "NODE", .kind = OPT_REST, .path = 2,
+     .help = "Any number of ids, sent 25 at a time (joined by ',')."},
     {0},
 };
 
 static const struct cli_opt create_folder_opts[] = {
     WS_FLAG,
-    {.name = "NAME",
-     .kind = OPT_POS,
-     .param = "name",
-     .check = CHK_NAME,
-     .help = "Folder name (1-255 bytes of UTF-8, no '/' or control characters)."},
-    {.name = "parent",
-     .kind = OPT_VALUE,
-     .path = 2,
-     .def = "root",
-     .metavar = "FOLDER",
-     .help = "Parent folder node id."},
-    {.name = "force",
-     .kind = OPT_BOOL,
-     .param = "force",
-     .help = "Always create a new folder, renaming it (\"name (2)\") when the name is taken.\n"
-             "Without it an existing folder of that name is returned."},
+    {.name = "NAME", .kind = OPT_POS, .param = "name",
+     .help = "1-255 bytes of UTF-8, no '/' or control characters."},
+    {.name = "parent", .kind = OPT_VALUE, .path = 2, .def = "root", .metavar = "FOLDER"},
+    {.name = "force", .kind = OPT_BOOL, .param = "force"},
     {0},
 };
 
 static const struct cli_opt move_opts[] = {
     WS_FLAG,
     NODE_ARG,
-    {.name = "to",
-     .kind = OPT_VALUE,
-     .required = true,
-     .param = "parent",
-     .metavar = "FOLDER",
-     .help = "Destination folder node id (\"root\" for the top)."},
+    {.name = "to", .kind = OPT_VALUE, .param = "parent", .metavar = "FOLDER"},
     {0},
 };
 
 static const struct cli_opt rename_opts[] = {
     WS_FLAG,
     NODE_ARG,
-    {.name = "NEW_NAME", .kind = OPT_POS, .param = "name", .check = CHK_NAME, .help = "New name."},
+    {.name = "NEW_NAME", .kind = OPT_POS, .param = "name"},
     {0},
 };
 

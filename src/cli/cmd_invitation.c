@@ -5,8 +5,6 @@
 
 #include <string.h>
 
-#include <fastio/members.h>
-
 /* Print one invitation-shaped result the way cli_run_generic would. */
 static int print_result(struct cli_ctx *ctx, const char *key, json_t *v)
 {
@@ -28,10 +26,10 @@ static int fail(struct cli_ctx *ctx, enum fastio_status st, struct fastio_error 
     return CLI_ERR;
 }
 
-/* The entity of invitation `id`: from --entity-type/--entity-id, else from its details. kind and
- * entity_id (a copy, in *owned) are set. */
-static int entity_of(struct cli_ctx *ctx, struct cli_args *args, const char *id,
-                     enum fastio_entity_kind *kind, const char **entity_id, json_t **owned)
+/* The entity of invitation `id`: from --entity-type/--entity-id, else from its details. is_org
+ * and entity_id (pointing into *owned when looked up) are set. */
+static int entity_of(struct cli_ctx *ctx, struct cli_args *args, const char *id, bool *is_org,
+                     const char **entity_id, json_t **owned)
 {
     const char *type = cli_arg(args, "entity-type"), *eid = cli_arg(args, "entity-id");
     *owned = NULL;
@@ -58,9 +56,9 @@ static int entity_of(struct cli_ctx *ctx, struct cli_args *args, const char *id,
         *owned = resp; /* type and eid point into it */
     }
     if (strcmp(type, "org") == 0) {
-        *kind = FASTIO_ENTITY_ORG;
+        *is_org = true;
     } else if (strcmp(type, "workspace") == 0) {
-        *kind = FASTIO_ENTITY_WORKSPACE;
+        *is_org = false;
     } else {
         json_decref(*owned);
         *owned = NULL;
@@ -70,6 +68,31 @@ static int entity_of(struct cli_ctx *ctx, struct cli_args *args, const char *id,
     return CLI_OK;
 }
 
+/* The org and workspace rows of each answer: accept, decline, delete. */
+static const enum fastio_endpoint answer_rows[3][2] = {
+    {FASTIO_EP_ORG_INVITATION_ACCEPT, FASTIO_EP_WORKSPACE_INVITATION_ACCEPT},
+    {FASTIO_EP_ORG_INVITATION_DECLINE, FASTIO_EP_WORKSPACE_INVITATION_DECLINE},
+    {FASTIO_EP_ORG_INVITATION_DELETE, FASTIO_EP_WORKSPACE_INVITATION_DELETE},
+};
+
+/* One row call; prints its result under the row's result key. */
+static int call_and_print(struct cli_ctx *ctx, enum fastio_endpoint ep, const char *const *path,
+                          size_t n_path)
+{
+    struct fastio_error err;
+    json_t *resp = NULL;
+    enum fastio_status st = fastio_call(ctx->client, ep, path, n_path, NULL, 0, &resp, &err);
+    if (st != FASTIO_OK) {
+        json_decref(resp);
+        return fail(ctx, st, &err);
+    }
+    const char *key = fastio_endpoint_get(ep)->result_key;
+    json_t *v = fastio_result(resp, ep);
+    int rc = key[0] == '\0' ? CLI_OK : print_result(ctx, key, v);
+    json_decref(resp);
+    return rc;
+}
+
 /* accept [<ID>] and decline <ID>; delete <ID> (a manager's act) */
 static int answer(struct cli_ctx *ctx, struct cli_args *args, int what)
 {
@@ -77,36 +100,17 @@ static int answer(struct cli_ctx *ctx, struct cli_args *args, int what)
     int rc = cli_connect(ctx, FASTIO_EP_USER_INVITATIONS_LIST, true);
     if (rc != CLI_OK)
         return rc;
-    struct fastio_error err;
-    enum fastio_status st;
-    json_t *out = NULL;
-    if (what == 0 && (id == NULL || id[0] == '\0')) {
-        st = fastio_user_invitations_acceptall(ctx->client, &out, &err);
-        if (st != FASTIO_OK)
-            return fail(ctx, st, &err);
-        rc = print_result(ctx, "invitations", out);
-        json_decref(out);
-        return rc;
-    }
-    enum fastio_entity_kind kind = FASTIO_ENTITY_ORG;
+    if (what == 0 && (id == NULL || id[0] == '\0'))
+        return call_and_print(ctx, FASTIO_EP_USER_INVITATIONS_ACCEPTALL, NULL, 0);
+    bool is_org = true;
     const char *eid = NULL;
     json_t *owned = NULL;
-    rc = entity_of(ctx, args, id, &kind, &eid, &owned);
+    rc = entity_of(ctx, args, id, &is_org, &eid, &owned);
     if (rc != CLI_OK)
         return rc;
-    if (what == 0)
-        st = fastio_invitation_accept(ctx->client, kind, eid, id, &out, &err);
-    else if (what == 1)
-        st = fastio_invitation_decline(ctx->client, kind, eid, id, &out, &err);
-    else
-        st = fastio_invitation_delete(ctx->client, kind, eid, id, &err);
+    const char *path[2] = {eid, id};
+    rc = call_and_print(ctx, answer_rows[what][is_org ? 0 : 1], path, 2);
     json_decref(owned);
-    if (st != FASTIO_OK)
-        return fail(ctx, st, &err);
-    if (out == NULL)
-        return CLI_OK;
-    rc = print_result(ctx, "invitation", out);
-    json_decref(out);
     return rc;
 }
 
@@ -130,30 +134,31 @@ static int inv_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli
 
 /* clang-format off */
 
+/* The entity picks the row (org or workspace twin) and fills its first path argument. */
 #define ENTITY_OPTS(req)                                                                           \
-    {.name = "entity-type", .kind = OPT_VALUE, .required = req, .check = CHK_CHOICE,               \
-     .choices = "org|workspace", .metavar = "TYPE",                                                \
+    {.name = "entity-type", .kind = OPT_VALUE, .cli_only = true, .required = req,                  \
+     .check = CHK_CHOICE, .choices = "org|workspace", .metavar = "TYPE",                           \
      .help = "Kind of entity the invitation is for: org or workspace."},                           \
-    {.name = "entity-id", .kind = OPT_VALUE, .required = req, .metavar = "ID",                     \
+    {.name = "entity-id", .kind = OPT_VALUE, .cli_only = true, .required = req, .metavar = "ID",   \
      .help = "Id of that org or workspace."}
 
 static const struct cli_opt no_opts[] = {{0}};
 
 static const struct cli_opt accept_opts[] = {
-    {.name = "ID", .kind = OPT_POS, .optional = true,
-     .help = "Invitation id (invitation_key). Omitted: accept every pending invitation."},
+    {.name = "ID", .kind = OPT_POS, .optional = true, .row = "USER_INVITATION_DETAILS", .path = 1,
+     .help = "The invitation_key. Omitted: accept every pending invitation."},
     ENTITY_OPTS(false),
     {0},
 };
 
 static const struct cli_opt decline_opts[] = {
-    {.name = "ID", .kind = OPT_POS, .help = "Invitation id (invitation_key)."},
+    {.name = "ID", .kind = OPT_POS, .path = 2, .help = "The invitation_key."},
     ENTITY_OPTS(false),
     {0},
 };
 
 static const struct cli_opt delete_opts[] = {
-    {.name = "ID", .kind = OPT_POS, .help = "Invitation id."},
+    {.name = "ID", .kind = OPT_POS, .path = 2},
     ENTITY_OPTS(true),
     {0},
 };

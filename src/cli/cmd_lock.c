@@ -63,22 +63,25 @@ int cli_lock_acquire(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_
 /* ---- rows ------------------------------------------------------------------------------------ */
 /* clang-format off */
 
+/* --context-type only restates the one context this server has; --workspace and --context-id
+ * both fill the workspace of the path (cli_build_request refuses both at once). */
 #define LOCK_CTX_OPTS                                                                              \
     {.name = "workspace", .kind = OPT_VALUE, .path = 1, .metavar = "WS",                           \
-     .help = "Workspace id or folder_name (same as --context-id)."},                               \
-    {.name = "context-type", .kind = OPT_VALUE, .check = CHK_CHOICE, .choices = "workspace",       \
-     .metavar = "TYPE", .help = "Context kind: workspace (share storage is not served here)."},    \
-    {.name = "context-id", .kind = OPT_VALUE, .path = 1, .metavar = "ID",                          \
-     .help = "Workspace id or folder_name."},                                                      \
-    {.name = "NODE", .kind = OPT_POS, .path = 2, .help = "File node id."}
+     .help = "Same as --context-id."},                                                             \
+    {.name = "context-type", .kind = OPT_VALUE, .cli_only = true, .check = CHK_CHOICE,             \
+     .choices = "workspace", .metavar = "TYPE",                                                    \
+     .help = "Context kind: workspace (share storage is not served here)."},                       \
+    {.name = "context-id", .kind = OPT_VALUE, .path = 1, .metavar = "ID"},                         \
+    {.name = "NODE", .kind = OPT_POS, .path = 2}
+
+#define LOCK_CLIENT_INFO                                                                           \
+    {.name = "client-info", .kind = OPT_VALUE, .param = "client_info", .metavar = "JSON",          \
+     .help = "At most 4 KiB, e.g. '{\"device_name\":\"ci-7\"}'."}
 
 const struct cli_opt cli_lock_acquire_opts[] = {
     LOCK_CTX_OPTS,
-    {.name = "duration", .kind = OPT_VALUE, .check = CHK_UINT, .metavar = "SECONDS",
-     .help = "How long the lock lasts without a heartbeat: 60-3600 (server default 300)."},
-    {.name = "client-info", .kind = OPT_VALUE, .check = CHK_JSON, .metavar = "JSON",
-     .help = "A JSON object shown to others while you hold the lock (<= 4 KiB),\n"
-             "e.g. '{\"device_name\":\"ci-7\"}'."},
+    {.name = "duration", .kind = OPT_VALUE, .param = "duration", .metavar = "SECONDS"},
+    LOCK_CLIENT_INFO,
     {0},
 };
 
@@ -86,23 +89,20 @@ const struct cli_opt cli_lock_status_opts[] = {LOCK_CTX_OPTS, {0}};
 
 const struct cli_opt cli_lock_token_opts[] = {
     LOCK_CTX_OPTS,
-    {.name = "lock-token", .kind = OPT_VALUE, .required = true, .param = "lock_token",
-     .metavar = "TOKEN", .help = "The lock_token printed by 'lock acquire'."},
+    {.name = "lock-token", .kind = OPT_VALUE, .param = "lock_token", .metavar = "TOKEN"},
     {0},
 };
 
 const struct cli_opt cli_lock_run_opts[] = {
     LOCK_CTX_OPTS,
-    {.name = "duration", .kind = OPT_VALUE, .check = CHK_UINT, .metavar = "SECONDS",
-     .help = "Lock duration, 60-3600 (server default 300); the lock is renewed\n"
-             "automatically while the command runs."},
-    {.name = "wait", .kind = OPT_VALUE, .check = CHK_UINT, .metavar = "SECONDS",
+    {.name = "duration", .kind = OPT_VALUE, .param = "duration", .metavar = "SECONDS",
+     .help = "The lock is renewed automatically while the command runs."},
+    {.name = "wait", .kind = OPT_VALUE, .cli_only = true, .check = CHK_UINT, .metavar = "SECONDS",
      .def = "60",
      .help = "While someone else holds the lock, retry (with backoff) for up to this\n"
-             "long before giving up; 0 = fail at once (default 60)."},
-    {.name = "client-info", .kind = OPT_VALUE, .check = CHK_JSON, .metavar = "JSON",
-     .help = "A JSON object shown to others while you hold the lock (<= 4 KiB)."},
-    {.name = "COMMAND", .kind = OPT_REST,
+             "long before giving up; 0 = fail at once."},
+    LOCK_CLIENT_INFO,
+    {.name = "COMMAND", .kind = OPT_REST, .cli_only = true,
      .help = "The command and its arguments, after '--'; the local path of the\n"
              "downloaded file is appended as its last argument."},
     {0},

@@ -6,47 +6,30 @@
 /* clang-format off: one option per line reads as a table */
 
 #define PAGE_OPTS                                                                                  \
-    {.name = "limit", .kind = OPT_VALUE, .param = "limit", .check = CHK_UINT, .metavar = "N",      \
-     .help = "Maximum entries (server default 100)."},                                             \
-    {.name = "offset", .kind = OPT_VALUE, .param = "offset", .check = CHK_UINT, .metavar = "N",    \
-     .help = "Entries to skip."}
+    {.name = "limit", .kind = OPT_VALUE, .param = "limit", .metavar = "N"},                        \
+    {.name = "offset", .kind = OPT_VALUE, .param = "offset", .metavar = "N"}
 
-#define ORG_POS                                                                                    \
-    {.name = "ORG", .kind = OPT_POS, .path = 1, .help = "Org id or domain."}
-
-#define MEMBER_POS                                                                                 \
-    {.name = "MEMBER", .kind = OPT_POS, .path = 2,                                                 \
-     .help = "The member's user id (or email address)."}
+#define ORG_POS {.name = "ORG", .kind = OPT_POS, .path = 1}
+#define MEMBER_POS {.name = "MEMBER", .kind = OPT_POS, .path = 2}
+#define EMAIL_POS {.name = "EMAIL", .kind = OPT_POS, .path = 2}
+#define ROLE_OPT(dflt)                                                                        \
+    {.name = "role", .kind = OPT_VALUE, .param = "permissions", .def = dflt, .metavar = "ROLE"}
 
 const struct cli_opt cli_org_members_list_opts[] = {ORG_POS, PAGE_OPTS, {0}};
 
-const struct cli_opt cli_org_members_invite_opts[] = {
-    ORG_POS,
-    {.name = "EMAIL", .kind = OPT_POS, .path = 2,
-     .help = "Email address to invite, or the user id of an existing account."},
-    {.name = "role", .kind = OPT_VALUE, .param = "permissions", .check = CHK_CHOICE,
-     .choices = "admin|member", .def = "member", .metavar = "ROLE",
-     .help = "Role to give: admin or member (default member)."},
-    {0},
-};
+const struct cli_opt cli_org_members_invite_opts[] = {ORG_POS, EMAIL_POS, ROLE_OPT("member"),
+                                                      {0}};
 
 const struct cli_opt cli_org_member_opts[] = {ORG_POS, MEMBER_POS, {0}};
 
-const struct cli_opt cli_org_members_update_opts[] = {
-    ORG_POS,
-    MEMBER_POS,
-    {.name = "role", .kind = OPT_VALUE, .required = true, .param = "permissions",
-     .check = CHK_CHOICE, .choices = "admin|member", .metavar = "ROLE",
-     .help = "The new role: admin or member."},
-    {0},
-};
+const struct cli_opt cli_org_members_update_opts[] = {ORG_POS, MEMBER_POS, ROLE_OPT(NULL), {0}};
 
 const struct cli_opt cli_org_only_opts[] = {ORG_POS, {0}};
 
 const struct cli_opt cli_org_token_create_opts[] = {
     ORG_POS,
     {.name = "email", .kind = OPT_VALUE, .param = "email", .metavar = "EMAIL",
-     .help = "Also mail the claim link to this address."},
+     .help = "The claim link is also mailed there."},
     {0},
 };
 
@@ -55,55 +38,34 @@ const struct cli_opt cli_org_token_list_opts[] = {ORG_POS, PAGE_OPTS, {0}};
 const struct cli_opt cli_org_token_delete_opts[] = {
     ORG_POS,
     {.name = "TOKEN_ID", .kind = OPT_POS, .path = 2,
-     .help = "The token's id (from 'org transfer-token list'), not the token itself."},
+     .help = "From 'org transfer-token list'; not the token itself."},
     {0},
 };
 
 const struct cli_opt cli_org_claim_opts[] = {
     {.name = "TOKEN", .kind = OPT_POS, .param = "token",
-     .help = "The 64-character transfer token (or the claim URL's token= value)."},
+     .help = "Or the claim URL's token= value."},
     {0},
 };
 
 const struct cli_opt cli_org_transfer_opts[] = {
     ORG_POS,
-    {.name = "NEW_OWNER_ID", .kind = OPT_POS, .path = 2,
-     .help = "User id of the member who becomes owner."},
+    {.name = "NEW_OWNER_ID", .kind = OPT_POS, .path = 2},
     {0},
 };
 
 /* ---- the member group: --workspace W ------------------------------------------------------- */
 
 #define WS_OPT                                                                                     \
-    {.name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS",         \
-     .help = "Workspace id or folder_name."}
-
-#define WS_MEMBER_POS                                                                              \
-    {.name = "MEMBER", .kind = OPT_POS, .path = 2,                                                 \
-     .help = "The member's user id (or email address)."}
+    {.name = "workspace", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "WS"}
 
 static const struct cli_opt list_opts[] = {WS_OPT, PAGE_OPTS, {0}};
 
-static const struct cli_opt add_opts[] = {
-    {.name = "EMAIL", .kind = OPT_POS, .path = 2,
-     .help = "Email address to invite, or the user id of an existing account."},
-    WS_OPT,
-    {.name = "role", .kind = OPT_VALUE, .param = "permissions", .check = CHK_CHOICE,
-     .choices = "admin|member|guest", .def = "member", .metavar = "ROLE",
-     .help = "Role to give: admin, member or guest (default member)."},
-    {0},
-};
+static const struct cli_opt add_opts[] = {EMAIL_POS, WS_OPT, ROLE_OPT("member"), {0}};
 
-static const struct cli_opt member_opts[] = {WS_MEMBER_POS, WS_OPT, {0}};
+static const struct cli_opt member_opts[] = {MEMBER_POS, WS_OPT, {0}};
 
-static const struct cli_opt update_opts[] = {
-    WS_MEMBER_POS,
-    WS_OPT,
-    {.name = "role", .kind = OPT_VALUE, .required = true, .param = "permissions",
-     .check = CHK_CHOICE, .choices = "admin|member|guest", .metavar = "ROLE",
-     .help = "The new role: admin, member or guest."},
-    {0},
-};
+static const struct cli_opt update_opts[] = {MEMBER_POS, WS_OPT, ROLE_OPT(NULL), {0}};
 
 static const struct cli_opt ws_only_opts[] = {WS_OPT, {0}};
 

@@ -79,136 +79,51 @@ done:
  * each designated initializer into a column of fields. */
 
 static const struct cli_opt list_opts[] = {
-    {.name = "limit",
-     .kind = OPT_VALUE,
-     .param = "limit",
-     .check = CHK_UINT,
-     .metavar = "N",
-     .help = "Maximum orgs per list (server default 100, max 500)."},
-    {.name = "offset",
-     .kind = OPT_VALUE,
-     .param = "offset",
-     .check = CHK_UINT,
-     .metavar = "N",
-     .help = "Orgs to skip in each list."},
+    {.name = "limit", .kind = OPT_VALUE, .param = "limit", .metavar = "N",
+     .help = "Applies to each of the two lists."},
+    {.name = "offset", .kind = OPT_VALUE, .param = "offset", .metavar = "N",
+     .help = "Applies to each of the two lists."},
     {0},
 };
 
-#define ORG_ARG                                                                                    \
-    {                                                                                              \
-        .name = "ORG", .kind = OPT_POS, .path = 1, .help = "Org id or domain."                     \
-    }
+#define ORG_ARG {.name = "ORG", .kind = OPT_POS, .path = 1}
 
 #define ORG_FIELDS                                                                                 \
-    {.name = "description",                                                                        \
-     .kind = OPT_VALUE,                                                                            \
-     .param = "description",                                                                       \
-     .metavar = "TEXT",                                                                            \
-     .help = "Description, 10-1000 characters."},                                                  \
-        {.name = "industry",                                                                       \
-         .kind = OPT_VALUE,                                                                        \
-         .param = "industry",                                                                      \
-         .metavar = "INDUSTRY",                                                                    \
-         .help = "Industry (see GET /orgs/industries/)."},                                         \
-    {                                                                                              \
-        .name = "billing-email", .kind = OPT_VALUE, .param = "billing_email", .metavar = "EMAIL",  \
-        .help = "Address that receives invoices."                                                  \
-    }
+    {.name = "description", .kind = OPT_VALUE, .param = "description", .metavar = "TEXT"},         \
+    {.name = "industry", .kind = OPT_VALUE, .param = "industry", .metavar = "INDUSTRY"},           \
+    {.name = "billing-email", .kind = OPT_VALUE, .param = "billing_email", .metavar = "EMAIL"}
 
 static const struct cli_opt create_opts[] = {
-    {.name = "NAME", .kind = OPT_POS, .param = "name", .help = "Display name, 3-100 characters."},
-    {.name = "domain",
-     .kind = OPT_VALUE,
-     .required = true,
-     .param = "domain",
-     .metavar = "DOMAIN",
-     .help = "Unique short name: 2-80 characters of a-z, 0-9 and '-', used in URLs and\n"
-             "accepted wherever an org id is."},
+    {.name = "NAME", .kind = OPT_POS, .param = "name"},
+    {.name = "domain", .kind = OPT_VALUE, .param = "domain", .metavar = "DOMAIN"},
     ORG_FIELDS,
     {0},
 };
 
 static const struct cli_opt info_opts[] = {ORG_ARG, {0}};
 
+/* Every wire field of the update row, under its wire name with '-' for '_'. */
 static const struct cli_opt update_opts[] = {
     ORG_ARG,
-    {.name = "name",
-     .kind = OPT_VALUE,
-     .param = "name",
-     .metavar = "NAME",
-     .help = "New display name."},
-    {.name = "domain",
-     .kind = OPT_VALUE,
-     .param = "domain",
-     .metavar = "DOMAIN",
-     .help = "New domain."},
+    {.name = "name", .kind = OPT_VALUE, .param = "name", .metavar = "NAME"},
+    {.name = "domain", .kind = OPT_VALUE, .param = "domain", .metavar = "DOMAIN"},
     ORG_FIELDS,
-    {.name = "homepage",
-     .kind = OPT_VALUE,
-     .param = "homepage",
-     .metavar = "URL",
-     .help = "Homepage URL."},
-    {.name = "perm-member-manage",
-     .kind = OPT_VALUE,
-     .param = "perm_member_manage",
-     .check = CHK_CHOICE,
-     .choices = "Member or above|Admin or above|Owner only",
-     .metavar = "LEVEL",
-     .help = "Who may manage members."},
-    {.name = "perm-auth-domains",
-     .kind = OPT_VALUE,
-     .param = "perm_auth_domains",
-     .metavar = "DOMAINS",
-     .help = "Email domains whose users may join."},
-    {.name = "accent-color",
-     .kind = OPT_VALUE,
-     .param = "accent_color",
-     .check = CHK_JSON,
-     .metavar = "JSON",
-     .help = "Accent colour (JSON)."},
-    {.name = "background-color",
-     .kind = OPT_VALUE,
-     .param = "background_color",
-     .check = CHK_JSON,
-     .metavar = "JSON",
-     .help = "Background colour (JSON)."},
-    {.name = "background-mode",
-     .kind = OPT_VALUE,
-     .param = "background_mode",
-     .metavar = "MODE",
-     .help = "Background mode."},
-    {.name = "use-background",
-     .kind = OPT_VALUE,
-     .param = "use_background",
-     .check = CHK_BOOL,
-     .metavar = "true|false",
-     .help = "Whether to show the background."},
-    {.name = "facebook",
-     .kind = OPT_VALUE,
-     .param = "facebook",
-     .metavar = "URL",
-     .help = "Facebook page."},
-    {.name = "twitter",
-     .kind = OPT_VALUE,
-     .param = "twitter",
-     .metavar = "URL",
-     .help = "Twitter/X profile."},
-    {.name = "instagram",
-     .kind = OPT_VALUE,
-     .param = "instagram",
-     .metavar = "URL",
-     .help = "Instagram profile."},
-    {.name = "youtube",
-     .kind = OPT_VALUE,
-     .param = "youtube",
-     .metavar = "URL",
-     .help = "YouTube channel."},
-    {.name = "owner-defined",
-     .kind = OPT_VALUE,
-     .param = "owner_defined",
-     .check = CHK_JSON,
-     .metavar = "JSON",
-     .help = "Free-form JSON kept with the org."},
+    {.name = "homepage", .kind = OPT_VALUE, .param = "homepage", .metavar = "URL"},
+    {.name = "perm-member-manage", .kind = OPT_VALUE, .param = "perm_member_manage",
+     .metavar = "LEVEL"},
+    {.name = "perm-auth-domains", .kind = OPT_VALUE, .param = "perm_auth_domains",
+     .metavar = "DOMAINS"},
+    {.name = "accent-color", .kind = OPT_VALUE, .param = "accent_color", .metavar = "JSON"},
+    {.name = "background-color", .kind = OPT_VALUE, .param = "background_color",
+     .metavar = "JSON"},
+    {.name = "background-mode", .kind = OPT_VALUE, .param = "background_mode", .metavar = "MODE"},
+    {.name = "use-background", .kind = OPT_VALUE, .param = "use_background",
+     .metavar = "true|false"},
+    {.name = "facebook", .kind = OPT_VALUE, .param = "facebook", .metavar = "URL"},
+    {.name = "twitter", .kind = OPT_VALUE, .param = "twitter", .metavar = "URL"},
+    {.name = "instagram", .kind = OPT_VALUE, .param = "instagram", .metavar = "URL"},
+    {.name = "youtube", .kind = OPT_VALUE, .param = "youtube", .metavar = "URL"},
+    {.name = "owner-defined", .kind = OPT_VALUE, .param = "owner_defined", .metavar = "JSON"},
     {0},
 };
 

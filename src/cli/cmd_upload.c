@@ -565,60 +565,59 @@ static int upload_text(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
 /* ---- rows ------------------------------------------------------------------------------------ */
 /* clang-format off */
 
-#define UP_WS {.name = "workspace", .kind = OPT_VALUE, .required = true, .metavar = "WS",           \
-               .help = "Workspace id or folder_name."}
-#define UP_FOLDER {.name = "folder", .kind = OPT_VALUE, .def = "root", .metavar = "FOLDER",        \
-                   .help = "Destination folder node id (default: the top, \"root\")."}
+/* Upload options are parameters of UPLOAD_CREATE; the transfer engine sends them. */
+#define UP_WS {.name = "workspace", .kind = OPT_VALUE, .required = true, .param = "instance_id",   \
+               .metavar = "WS"}
+#define UP_FOLDER {.name = "folder", .kind = OPT_VALUE, .param = "folder_id", .def = "root",       \
+                   .metavar = "FOLDER"}
 
 static const struct cli_opt file_opts[] = {
     UP_WS,
-    {.name = "PATH", .kind = OPT_REST,
+    {.name = "PATH", .kind = OPT_REST, .cli_only = true,
      .help = "Local files to upload (any number; directories with --preserve-tree)."},
     UP_FOLDER,
-    {.name = "preserve-tree", .kind = OPT_VALUE, .metavar = "DIR",
+    {.name = "preserve-tree", .kind = OPT_VALUE, .cli_only = true, .metavar = "DIR",
      .help = "Recreate the paths below DIR as folders under --folder. Every PATH must be\n"
              "inside DIR; a PATH that is a directory is uploaded with everything in it\n"
              "(symlinks and special files are skipped)."},
-    {.name = "allow-partial", .kind = OPT_BOOL,
+    {.name = "allow-partial", .kind = OPT_BOOL, .cli_only = true,
      .help = "Exit 0 when at least one file was stored, even if others failed (they are\n"
              "still reported). Without it any failure makes the exit status 1, and a PATH\n"
              "that cannot be read stops the command before anything is sent."},
-    {.name = "parallel", .kind = OPT_VALUE, .metavar = "N",
+    {.name = "parallel", .kind = OPT_VALUE, .cli_only = true, .metavar = "N",
      .help = "Files transferred at once, 1-64 (default 4)."},
     {0},
 };
 
 static const struct cli_opt stream_opts[] = {
     UP_WS,
-    {.name = "SOURCE", .kind = OPT_POS,
+    {.name = "SOURCE", .kind = OPT_POS, .cli_only = true,
      .help = "A file, pipe or device to read to its end; \"-\" reads standard input."},
-    {.name = "name", .kind = OPT_VALUE, .check = CHK_NAME, .metavar = "NAME",
-     .help = "Name of the new file (required for \"-\"; default: the last component of\n"
-             "SOURCE)."},
+    {.name = "name", .kind = OPT_VALUE, .param = "name", .optional = true, .metavar = "NAME",
+     .help = "Required for \"-\"; default: the last component of SOURCE."},
     UP_FOLDER,
-    {.name = "max-size", .kind = OPT_VALUE, .metavar = "BYTES",
-     .help = "Refuse (and discard) the upload when the stream grows past BYTES."},
+    {.name = "max-size", .kind = OPT_VALUE, .param = "max_size", .metavar = "BYTES",
+     .help = "The upload is refused (and discarded) when the stream grows past it."},
     {0},
 };
 
 static const struct cli_opt text_opts[] = {
     UP_WS,
-    {.name = "name", .kind = OPT_VALUE, .required = true, .check = CHK_NAME, .metavar = "NAME",
-     .help = "Name of the new file."},
-    {.name = "CONTENT", .kind = OPT_POS, .help = "The text, stored byte for byte."},
+    {.name = "name", .kind = OPT_VALUE, .param = "name", .metavar = "NAME"},
+    {.name = "CONTENT", .kind = OPT_POS, .cli_only = true,
+     .help = "The text, stored byte for byte."},
     UP_FOLDER,
     {0},
 };
 
 static const struct cli_opt session_opts[] = {
-    {.name = "UPLOAD_ID", .kind = OPT_POS, .path = 1, .help = "Upload session id."},
+    {.name = "UPLOAD_ID", .kind = OPT_POS, .path = 1},
     {0},
 };
 
 static const struct cli_opt status_opts[] = {
-    {.name = "UPLOAD_ID", .kind = OPT_POS, .path = 1, .help = "Upload session id."},
-    {.name = "wait", .kind = OPT_VALUE, .param = "wait", .check = CHK_UINT, .metavar = "MS",
-     .help = "Wait up to MS milliseconds for the status to change (long poll)."},
+    {.name = "UPLOAD_ID", .kind = OPT_POS, .path = 1},
+    {.name = "wait", .kind = OPT_VALUE, .param = "wait", .metavar = "MS", .help = "A long poll."},
     {0},
 };
 

@@ -75,79 +75,30 @@ static int ws_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_
 /* clang-format off: one option per line reads as a table; the formatter would explode
  * each designated initializer into a column of fields. */
 
-#define WS_ARG                                                                                     \
-    {                                                                                              \
-        .name = "WS", .kind = OPT_POS, .path = 1, .help = "Workspace id or folder_name."           \
-    }
-
-#define PERM_JOIN_CHOICES "Member or above|Admin or above|Only Org Owners"
-#define PERM_MANAGE_CHOICES "Member or above|Admin or above"
+#define WS_ARG {.name = "WS", .kind = OPT_POS, .path = 1}
 
 static const struct cli_opt list_opts[] = {
-    {.name = "org",
-     .kind = OPT_VALUE,
-     .path = 1,
-     .metavar = "ORG",
-     .help = "Only the workspaces of this org (id or domain). Without it: every workspace\n"
-             "you can reach."},
-    {.name = "limit",
-     .kind = OPT_VALUE,
-     .param = "limit",
-     .check = CHK_UINT,
-     .metavar = "N",
-     .help = "Maximum workspaces to return (server default 100)."},
-    {.name = "offset",
-     .kind = OPT_VALUE,
-     .param = "offset",
-     .check = CHK_UINT,
-     .metavar = "N",
-     .help = "Workspaces to skip."},
+    {.name = "org", .kind = OPT_VALUE, .row = "ORG_WORKSPACES", .path = 1, .metavar = "ORG",
+     .help = "Only this org's workspaces (GET /org/{org}/list/workspaces/). Without it:\n"
+             "every workspace you can reach."},
+    {.name = "limit", .kind = OPT_VALUE, .param = "limit", .metavar = "N"},
+    {.name = "offset", .kind = OPT_VALUE, .param = "offset", .metavar = "N"},
     {0},
 };
 
 static const struct cli_opt create_opts[] = {
-    {.name = "NAME", .kind = OPT_POS, .param = "name", .help = "Display name."},
-    {.name = "org",
-     .kind = OPT_VALUE,
-     .required = true,
-     .path = 1,
-     .metavar = "ORG",
-     .help = "Org that owns the workspace (id or domain)."},
-    {.name = "folder-name",
-     .kind = OPT_VALUE,
-     .param = "folder_name",
+    {.name = "NAME", .kind = OPT_POS, .param = "name"},
+    {.name = "org", .kind = OPT_VALUE, .required = true, .path = 1, .metavar = "ORG"},
+    {.name = "folder-name", .kind = OPT_VALUE, .param = "folder_name", .optional = true,
      .metavar = "FOLDER_NAME",
-     .help = "Unique short name (a-z, 0-9, '-') usable instead of the id. Default: the name\n"
-             "lower-cased with spaces turned into '-'."},
-    {.name = "description",
-     .kind = OPT_VALUE,
-     .param = "description",
-     .metavar = "TEXT",
-     .help = "Description."},
-    {.name = "intelligence",
-     .kind = OPT_VALUE,
-     .param = "intelligence",
-     .check = CHK_BOOL,
-     .def = "false",
-     .metavar = "true|false",
-     .help = "AI indexing of every document (costs credits). Always sent, since the server\n"
-             "requires it."},
-    {.name = "perm-join",
-     .kind = OPT_VALUE,
-     .param = "perm_join",
-     .check = CHK_CHOICE,
-     .choices = PERM_JOIN_CHOICES,
-     .def = "Member or above",
-     .metavar = "LEVEL",
-     .help = "Which org members may join."},
-    {.name = "perm-member-manage",
-     .kind = OPT_VALUE,
-     .param = "perm_member_manage",
-     .check = CHK_CHOICE,
-     .choices = PERM_MANAGE_CHOICES,
-     .def = "Admin or above",
-     .metavar = "LEVEL",
-     .help = "Who may manage members."},
+     .help = "Default: the name lower-cased with spaces turned into '-'."},
+    {.name = "description", .kind = OPT_VALUE, .param = "description", .metavar = "TEXT"},
+    {.name = "intelligence", .kind = OPT_VALUE, .param = "intelligence", .def = "false",
+     .metavar = "true|false", .help = "Always sent, since the server requires it."},
+    {.name = "perm-join", .kind = OPT_VALUE, .param = "perm_join", .def = "Member or above",
+     .metavar = "LEVEL"},
+    {.name = "perm-member-manage", .kind = OPT_VALUE, .param = "perm_member_manage",
+     .def = "Admin or above", .metavar = "LEVEL"},
     {0},
 };
 
@@ -155,53 +106,20 @@ static const struct cli_opt info_opts[] = {WS_ARG, {0}};
 
 static const struct cli_opt update_opts[] = {
     WS_ARG,
-    {.name = "name",
-     .kind = OPT_VALUE,
-     .param = "name",
-     .metavar = "NAME",
-     .help = "New display name."},
-    {.name = "description",
-     .kind = OPT_VALUE,
-     .param = "description",
-     .metavar = "TEXT",
-     .help = "New description."},
-    {.name = "folder-name",
-     .kind = OPT_VALUE,
-     .param = "folder_name",
-     .metavar = "FOLDER_NAME",
-     .help = "New folder_name."},
-    {.name = "intelligence",
-     .kind = OPT_VALUE,
-     .param = "intelligence",
-     .check = CHK_BOOL,
-     .metavar = "true|false",
-     .help = "Turn AI indexing on or off."},
-    {.name = "perm-join",
-     .kind = OPT_VALUE,
-     .param = "perm_join",
-     .check = CHK_CHOICE,
-     .choices = PERM_JOIN_CHOICES,
-     .metavar = "LEVEL",
-     .help = "Which org members may join."},
-    {.name = "perm-member-manage",
-     .kind = OPT_VALUE,
-     .param = "perm_member_manage",
-     .check = CHK_CHOICE,
-     .choices = PERM_MANAGE_CHOICES,
-     .metavar = "LEVEL",
-     .help = "Who may manage members."},
+    {.name = "name", .kind = OPT_VALUE, .param = "name", .metavar = "NAME"},
+    {.name = "description", .kind = OPT_VALUE, .param = "description", .metavar = "TEXT"},
+    {.name = "folder-name", .kind = OPT_VALUE, .param = "folder_name", .metavar = "FOLDER_NAME"},
+    {.name = "intelligence", .kind = OPT_VALUE, .param = "intelligence", .metavar = "true|false"},
+    {.name = "perm-join", .kind = OPT_VALUE, .param = "perm_join", .metavar = "LEVEL"},
+    {.name = "perm-member-manage", .kind = OPT_VALUE, .param = "perm_member_manage",
+     .metavar = "LEVEL"},
     {0},
 };
 
 static const struct cli_opt delete_opts[] = {
     WS_ARG,
-    {.name = "confirm",
-     .kind = OPT_VALUE,
-     .required = true,
-     .param = "confirm",
-     .metavar = "FOLDER_NAME|ID",
-     .help = "The workspace's folder_name or id, repeated as a safeguard; the command is\n"
-             "refused without it."},
+    {.name = "confirm", .kind = OPT_VALUE, .param = "confirm", .metavar = "FOLDER_NAME|ID",
+     .help = "The command is refused without it."},
     {0},
 };
 

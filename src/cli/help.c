@@ -1,6 +1,7 @@
 /* help.c - man-page style help (NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXAMPLES) for the program,
- * a group and a command, generated from the command table so help cannot drift from what the
- * parser accepts. docs/cli.md mirrors this text. */
+ * a group and a command, generated from the command table and the endpoint rows its options
+ * name (cli_opt_view), so help cannot drift from what the parser accepts or the API takes. The
+ * reference in docs/cli.md is generated from the same tables (doc.c). */
 #include "cli.h"
 
 #include <ctype.h>
@@ -35,6 +36,7 @@ static void metavar(const struct cli_opt *o, char *out, size_t size)
 void cli_help_synopsis(FILE *f, const struct cli_group *g, const struct cli_cmd *cmd)
 {
     char mv[64];
+    struct cli_opt_view v;
     bool optional_flags = false;
     fprintf(f, "fastio [GLOBAL OPTIONS] %s %s", g->name, cmd->name);
     for (size_t i = 0; cmd->opts && cmd->opts[i].name; i++) {
@@ -47,7 +49,8 @@ void cli_help_synopsis(FILE *f, const struct cli_group *g, const struct cli_cmd 
             fprintf(f, o->optional ? " [<%s>...]" : " <%s>...", o->name);
             break;
         case OPT_VALUE:
-            if (o->required) {
+            cli_opt_view(cmd, o, &v);
+            if (v.required) {
                 metavar(o, mv, sizeof(mv));
                 fprintf(f, " --%s %s", o->name, mv);
             } else {
@@ -64,8 +67,10 @@ void cli_help_synopsis(FILE *f, const struct cli_group *g, const struct cli_cmd 
     fputc('\n', f);
 }
 
-static void opt_block(const struct cli_opt *o)
+static void opt_block(const struct cli_cmd *cmd, const struct cli_opt *o)
 {
+    struct cli_opt_view v;
+    cli_opt_view(cmd, o, &v);
     char mv[64];
     if (o->kind == OPT_POS || o->kind == OPT_REST) {
         printf("    <%s>%s\n", o->name, o->kind == OPT_REST ? "..." : "");
@@ -81,12 +86,14 @@ static void opt_block(const struct cli_opt *o)
         else
             printf("    --%s %s\n", o->name, mv);
     }
-    if (o->help)
-        indented(stdout, o->help, 8);
-    if (o->required)
+    if (v.doc)
+        indented(stdout, v.doc, 8);
+    if (v.remark)
+        indented(stdout, v.remark, 8);
+    if (v.required)
         printf("        Required.\n");
-    if (o->check == CHK_CHOICE && o->choices)
-        printf("        One of: %s.\n", o->choices);
+    if (v.check == CHK_CHOICE && v.choices)
+        printf("        One of: %s.\n", v.choices);
     if (o->def)
         printf("        Default: %s.\n", o->def);
     if (o->param)
@@ -102,9 +109,11 @@ void cli_help_cmd(const struct cli_group *g, const struct cli_cmd *cmd)
     if (cmd->endpoint >= 0) {
         const struct fastio_endpoint_info *info =
             fastio_endpoint_get((enum fastio_endpoint)cmd->endpoint);
-        if (info)
+        if (info) {
             printf("\n    API: %s %s%s\n", fastio_method_name(info->method), info->path,
                    info->auth == FASTIO_AUTH_NONE ? " (no authentication)" : "");
+            indented(stdout, info->doc, 9); /* the row's own line, under the path */
+        }
     }
     bool any_pos = false, any_flag = false;
     for (size_t i = 0; cmd->opts && cmd->opts[i].name; i++) {
@@ -117,13 +126,13 @@ void cli_help_cmd(const struct cli_group *g, const struct cli_cmd *cmd)
         printf("\nARGUMENTS\n");
         for (size_t i = 0; cmd->opts[i].name; i++)
             if (cmd->opts[i].kind == OPT_POS || cmd->opts[i].kind == OPT_REST)
-                opt_block(&cmd->opts[i]);
+                opt_block(cmd, &cmd->opts[i]);
     }
     if (any_flag) {
         printf("\nOPTIONS\n");
         for (size_t i = 0; cmd->opts[i].name; i++)
             if (cmd->opts[i].kind == OPT_VALUE || cmd->opts[i].kind == OPT_BOOL)
-                opt_block(&cmd->opts[i]);
+                opt_block(cmd, &cmd->opts[i]);
     }
     printf("\nGLOBAL OPTIONS\n    --api-base, --token, --profile, --format json|table, -q, -v,\n"
            "    --log-file PATH: "

@@ -1,8 +1,10 @@
 /* api.c - the typed wrappers of fastio.h for health, accounts, API keys, organizations and
- * workspaces (storage is in api_storage.c), plus the helpers they share. Each wrapper is a thin
- * layer over the one request path: put the arguments into a small parameter list, call the row,
- * take the row's result value. What lives here is only what the rows cannot say: required
- * fields, defaults, and tolerance for response shapes the contract is unsure about (api §13). */
+ * workspaces (storage is in api_storage.c), plus fio_row_call(), which they share. A wrapper
+ * that only forwards a row is one fio_row_call(): its arguments in the row's parameter order,
+ * so wire names, where each value travels and which are required come from the row
+ * (fastio/endpoints.h), not from the wrapper. What remains written out here is only what the
+ * rows cannot say: defaults, and tolerance for response shapes the contract is unsure about
+ * (api §13). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,24 +44,6 @@ enum fastio_status fio_api_protocol(struct fastio_error *err, const char *msg)
     return FASTIO_PROTOCOL;
 }
 
-enum fastio_status fio_api_call_take(struct fastio_client *c, enum fastio_endpoint ep,
-                                     const char *const *args, size_t n_args,
-                                     const struct fio_plist *pl, json_t **out,
-                                     struct fastio_error *err)
-{
-    json_t *resp = NULL;
-    enum fastio_status st;
-
-    if (out != NULL)
-        *out = NULL;
-    st = fastio_call(c, ep, args, n_args, pl != NULL ? pl->p : NULL, pl != NULL ? pl->n : 0,
-                     out != NULL ? &resp : NULL, err);
-    if (st == FASTIO_OK && out != NULL)
-        *out = json_incref(fastio_result(resp, ep));
-    json_decref(resp);
-    return st;
-}
-
 enum fastio_status fio_api_take_array(json_t *resp, const char *key, json_t **out,
                                       struct fastio_error *err)
 {
@@ -79,42 +63,75 @@ enum fastio_status fio_api_take_array(json_t *resp, const char *key, json_t **ou
     return FASTIO_OK;
 }
 
-/* Call a list row whose result key holds an array. */
-static enum fastio_status call_list(struct fastio_client *c, enum fastio_endpoint ep,
-                                    const char *const *args, size_t n_args,
-                                    const struct fio_plist *pl, json_t **out,
-                                    struct fastio_error *err)
+/* Bounds of one call's argument arrays; rows stay far below them (test_endpoint_rows). */
+#define ROW_MAX_PATH 4
+#define ROW_MAX_PARAMS 32
+
+enum fastio_status fio_row_call(struct fastio_client *c, enum fastio_endpoint ep,
+                                const char *const *values, size_t n_values,
+                                const struct fastio_call_opts *opts, enum fio_row_out how,
+                                json_t **out, struct fastio_error *err)
 {
+    const struct fastio_endpoint_info *row = fastio_endpoint_get(ep);
+    const char *path[ROW_MAX_PATH];
+    struct fastio_param params[ROW_MAX_PARAMS];
+    size_t n_path = 0, n_params = 0;
     json_t *resp = NULL;
     enum fastio_status st;
 
     if (out != NULL)
         *out = NULL;
-    st = fastio_call(c, ep, args, n_args, pl != NULL ? pl->p : NULL, pl != NULL ? pl->n : 0,
-                     out != NULL ? &resp : NULL, err);
-    if (st == FASTIO_OK && out != NULL)
-        st = fio_api_take_array(resp, fastio_endpoint_get(ep)->result_key, out, err);
+    if (row == NULL || n_values > row->n_params || row->path_args > ROW_MAX_PATH ||
+        row->n_params > ROW_MAX_PARAMS)
+        abort(); /* a wrapper that does not match its row: a bug, not a runtime condition */
+    for (size_t k = 0; k < row->n_params; k++) {
+        const struct fastio_param_info *p = &row->param_info[k];
+        const char *v = k < n_values ? values[k] : NULL;
+        if (p->in == FASTIO_PARAM_IN_MULTIPART || p->in == FASTIO_PARAM_IN_RAW)
+            continue; /* bytes: the transfer engine's part, never a wrapper's */
+        /* Only a missing value is caught here: "" goes out, and the server says what is wrong
+         * with it (its validation codes are part of the contract, api §1.4). */
+        if (p->required && v == NULL) {
+            char msg[96];
+            int w = snprintf(msg, sizeof(msg), "%s is required", p->name);
+            (void)w; /* a wire name is short; a cut message is still an error */
+            return invalid(err, msg);
+        }
+        if (p->in == FASTIO_PARAM_IN_PATH)
+            path[n_path++] = v; /* required, so not NULL */
+        else if (v != NULL)
+            params[n_params++] = (struct fastio_param){p->name, v};
+    }
+    st = fastio_call_ex(c, ep, path, n_path, params, n_params, opts, out != NULL ? &resp : NULL,
+                        err);
+    if (st == FASTIO_OK && out != NULL) {
+        if (how == FIO_ROW_LIST)
+            st = fio_api_take_array(resp, row->result_key, out, err);
+        else if (how == FIO_ROW_WHOLE)
+            *out = json_incref(resp);
+        else
+            *out = json_incref(fastio_result(resp, ep));
+    }
     json_decref(resp);
     return st;
 }
 
-/* Offset paging (api §1.5): only positive values are sent; bufs hold the decimal text. */
-static void add_page(struct fio_plist *l, const struct fastio_page *pg, char limit[24],
-                     char offset[24])
+const char *fio_page_limit(const struct fastio_page *pg, char buf[24])
 {
-    int w;
-    if (pg == NULL)
-        return;
-    if (pg->limit > 0) {
-        w = snprintf(limit, 24, "%ld", pg->limit);
-        (void)w; /* a long always fits in 24 bytes */
-        fio_plist_add(l, "limit", limit);
-    }
-    if (pg->offset > 0) {
-        w = snprintf(offset, 24, "%ld", pg->offset);
-        (void)w;
-        fio_plist_add(l, "offset", offset);
-    }
+    if (pg == NULL || pg->limit <= 0)
+        return NULL; /* only positive values are sent (api §1.5) */
+    int w = snprintf(buf, 24, "%ld", pg->limit);
+    (void)w; /* a long always fits in 24 bytes */
+    return buf;
+}
+
+const char *fio_page_offset(const struct fastio_page *pg, char buf[24])
+{
+    if (pg == NULL || pg->offset <= 0)
+        return NULL;
+    int w = snprintf(buf, 24, "%ld", pg->offset);
+    (void)w;
+    return buf;
 }
 
 static const char *bool_str(bool b)
@@ -122,38 +139,45 @@ static const char *bool_str(bool b)
     return b ? "true" : "false";
 }
 
+/* A list row with offset paging only: its parameters are the path argument (when the row has
+ * one), then limit and offset. */
+static enum fastio_status page_list(struct fastio_client *c, enum fastio_endpoint ep,
+                                    const char *id, const struct fastio_page *pg, json_t **out,
+                                    struct fastio_error *err)
+{
+    char lim[24], off[24];
+    const char *v[3] = {id, fio_page_limit(pg, lim), fio_page_offset(pg, off)};
+    bool has_path = fastio_endpoint_get(ep)->path_args > 0;
+    return fio_row_call(c, ep, has_path ? v : v + 1, has_path ? 3 : 2, NULL, FIO_ROW_LIST, out,
+                        err);
+}
+
 /* ---- health, accounts --------------------------------------------------------------------- */
 
 FASTIO_API enum fastio_status fastio_ping(struct fastio_client *c, json_t **out,
                                           struct fastio_error *err)
 {
-    return fio_api_call_take(c, FASTIO_EP_PING, NULL, 0, NULL, out, err);
+    return fio_row_call(c, FASTIO_EP_PING, NULL, 0, NULL, FIO_ROW_VALUE, out, err);
 }
 
 FASTIO_API enum fastio_status fastio_system_status(struct fastio_client *c, json_t **out,
                                                    struct fastio_error *err)
 {
-    return fio_api_call_take(c, FASTIO_EP_SYSTEM_STATUS, NULL, 0, NULL, out, err);
+    return fio_row_call(c, FASTIO_EP_SYSTEM_STATUS, NULL, 0, NULL, FIO_ROW_VALUE, out, err);
 }
 
 FASTIO_API enum fastio_status fastio_user_signup(struct fastio_client *c,
                                                  const struct fastio_signup *s, json_t **out,
                                                  struct fastio_error *err)
 {
-    struct fio_plist l = {0};
     if (out != NULL)
         *out = NULL;
-    if (s == NULL || s->email == NULL || s->password == NULL)
+    if (s == NULL)
         return invalid(err, "email and password are required");
-    /* api §2.1 */
-    fio_plist_add(&l, "email_address", s->email);
-    fio_plist_add(&l, "password", s->password);
-    fio_plist_add(&l, "tos_agree", "true");
-    fio_plist_add(&l, "first_name", s->first_name);
-    fio_plist_add(&l, "last_name", s->last_name);
-    if (s->agent)
-        fio_plist_add(&l, "agent", "true");
-    return fio_api_call_take(c, FASTIO_EP_USER_SIGNUP, NULL, 0, &l, out, err);
+    /* api §2.1: the terms are agreed to by calling at all */
+    const char *v[] = {s->email,      s->password,     "true",
+                       s->first_name, s->last_name, s->agent ? "true" : NULL};
+    return fio_row_call(c, FASTIO_EP_USER_SIGNUP, v, 6, NULL, FIO_ROW_VALUE, out, err);
 }
 
 FASTIO_API enum fastio_status fastio_user_signin(struct fastio_client *c, const char *email,
@@ -248,65 +272,54 @@ FASTIO_API enum fastio_status fastio_auth_check(struct fastio_client *c, char **
 FASTIO_API enum fastio_status fastio_user_me(struct fastio_client *c, json_t **user,
                                              struct fastio_error *err)
 {
-    return fio_api_call_take(c, FASTIO_EP_USER_ME, NULL, 0, NULL, user, err);
+    return fio_row_call(c, FASTIO_EP_USER_ME, NULL, 0, NULL, FIO_ROW_VALUE, user, err);
 }
 
 /* ---- API keys (api §2.4) --------------------------------------------------------------------- */
 
-static void add_apikey_opts(struct fio_plist *l, const struct fastio_apikey_opts *o)
+/* The row's parameters after the key id: memo, scopes, agent_name, expires. */
+static enum fastio_status apikey_call(struct fastio_client *c, enum fastio_endpoint ep,
+                                      const char *key_id, const struct fastio_apikey_opts *o,
+                                      json_t **out, struct fastio_error *err)
 {
+    const struct fastio_apikey_opts none = {0};
     if (o == NULL)
-        return;
-    fio_plist_add(l, "memo", o->memo);
-    fio_plist_add(l, "scopes", o->scopes);
-    fio_plist_add(l, "agent_name", o->agent_name);
-    fio_plist_add(l, "expires", o->expires);
+        o = &none;
+    const char *v[] = {key_id, o->memo, o->scopes, o->agent_name, o->expires};
+    bool has_id = ep != FASTIO_EP_APIKEY_CREATE;
+    return fio_row_call(c, ep, has_id ? v : v + 1, has_id ? 5 : 4, NULL, FIO_ROW_VALUE, out, err);
 }
 
 FASTIO_API enum fastio_status fastio_apikey_create(struct fastio_client *c,
                                                    const struct fastio_apikey_opts *o, json_t **out,
                                                    struct fastio_error *err)
 {
-    struct fio_plist l = {0};
-    add_apikey_opts(&l, o);
-    return fio_api_call_take(c, FASTIO_EP_APIKEY_CREATE, NULL, 0, &l, out, err);
+    return apikey_call(c, FASTIO_EP_APIKEY_CREATE, NULL, o, out, err);
 }
 
 FASTIO_API enum fastio_status fastio_apikey_list(struct fastio_client *c, json_t **keys,
                                                  struct fastio_error *err)
 {
-    return call_list(c, FASTIO_EP_APIKEY_LIST, NULL, 0, NULL, keys, err);
+    return fio_row_call(c, FASTIO_EP_APIKEY_LIST, NULL, 0, NULL, FIO_ROW_LIST, keys, err);
 }
 
 FASTIO_API enum fastio_status fastio_apikey_get(struct fastio_client *c, const char *key_id,
                                                 json_t **key, struct fastio_error *err)
 {
-    if (key != NULL)
-        *key = NULL;
-    if (key_id == NULL)
-        return invalid(err, "key id is required");
-    return fio_api_call_take(c, FASTIO_EP_APIKEY_GET, &key_id, 1, NULL, key, err);
+    return fio_row_call(c, FASTIO_EP_APIKEY_GET, &key_id, 1, NULL, FIO_ROW_VALUE, key, err);
 }
 
 FASTIO_API enum fastio_status fastio_apikey_update(struct fastio_client *c, const char *key_id,
                                                    const struct fastio_apikey_opts *o, json_t **key,
                                                    struct fastio_error *err)
 {
-    struct fio_plist l = {0};
-    if (key != NULL)
-        *key = NULL;
-    if (key_id == NULL)
-        return invalid(err, "key id is required");
-    add_apikey_opts(&l, o);
-    return fio_api_call_take(c, FASTIO_EP_APIKEY_UPDATE, &key_id, 1, &l, key, err);
+    return apikey_call(c, FASTIO_EP_APIKEY_UPDATE, key_id, o, key, err);
 }
 
 FASTIO_API enum fastio_status fastio_apikey_delete(struct fastio_client *c, const char *key_id,
                                                    struct fastio_error *err)
 {
-    if (key_id == NULL)
-        return invalid(err, "key id is required");
-    return fio_api_call_take(c, FASTIO_EP_APIKEY_DELETE, &key_id, 1, NULL, NULL, err);
+    return fio_row_call(c, FASTIO_EP_APIKEY_DELETE, &key_id, 1, NULL, FIO_ROW_VALUE, NULL, err);
 }
 
 /* ---- organizations (api §3.2) ------------------------------------------------------------ */
@@ -314,47 +327,32 @@ FASTIO_API enum fastio_status fastio_apikey_delete(struct fastio_client *c, cons
 FASTIO_API enum fastio_status fastio_org_list(struct fastio_client *c, const struct fastio_page *pg,
                                               json_t **orgs, struct fastio_error *err)
 {
-    struct fio_plist l = {0};
-    char limit[24], offset[24];
-    add_page(&l, pg, limit, offset);
-    return call_list(c, FASTIO_EP_ORG_LIST, NULL, 0, &l, orgs, err);
+    return page_list(c, FASTIO_EP_ORG_LIST, NULL, pg, orgs, err);
 }
 
 FASTIO_API enum fastio_status fastio_org_list_external(struct fastio_client *c,
                                                        const struct fastio_page *pg, json_t **orgs,
                                                        struct fastio_error *err)
 {
-    struct fio_plist l = {0};
-    char limit[24], offset[24];
-    add_page(&l, pg, limit, offset);
-    return call_list(c, FASTIO_EP_ORG_LIST_EXTERNAL, NULL, 0, &l, orgs, err);
+    return page_list(c, FASTIO_EP_ORG_LIST_EXTERNAL, NULL, pg, orgs, err);
 }
 
 FASTIO_API enum fastio_status fastio_org_create(struct fastio_client *c,
                                                 const struct fastio_org_opts *o, json_t **org,
                                                 struct fastio_error *err)
 {
-    struct fio_plist l = {0};
     if (org != NULL)
         *org = NULL;
-    if (o == NULL || o->domain == NULL)
+    if (o == NULL)
         return invalid(err, "domain is required");
-    fio_plist_add(&l, "domain", o->domain);
-    fio_plist_add(&l, "name", o->name);
-    fio_plist_add(&l, "description", o->description);
-    fio_plist_add(&l, "industry", o->industry);
-    fio_plist_add(&l, "billing_email", o->billing_email);
-    return fio_api_call_take(c, FASTIO_EP_ORG_CREATE, NULL, 0, &l, org, err);
+    const char *v[] = {o->domain, o->name, o->description, o->industry, o->billing_email};
+    return fio_row_call(c, FASTIO_EP_ORG_CREATE, v, 5, NULL, FIO_ROW_VALUE, org, err);
 }
 
 FASTIO_API enum fastio_status fastio_org_details(struct fastio_client *c, const char *org,
                                                  json_t **out, struct fastio_error *err)
 {
-    if (out != NULL)
-        *out = NULL;
-    if (org == NULL)
-        return invalid(err, "org is required");
-    return fio_api_call_take(c, FASTIO_EP_ORG_DETAILS, &org, 1, NULL, out, err);
+    return fio_row_call(c, FASTIO_EP_ORG_DETAILS, &org, 1, NULL, FIO_ROW_VALUE, out, err);
 }
 
 FASTIO_API enum fastio_status fastio_org_update(struct fastio_client *c, const char *org,
@@ -368,7 +366,7 @@ FASTIO_API enum fastio_status fastio_org_update(struct fastio_client *c, const c
         *out = NULL;
     if (org == NULL)
         return invalid(err, "org is required");
-    /* The caller's fields go through as they are: the contract lists many wire keys. */
+    /* The caller's fields go through as they are, under their wire names: the row lists them. */
     st = fastio_call(c, FASTIO_EP_ORG_UPDATE, &org, 1, fields, n_fields, out != NULL ? &resp : NULL,
                      err);
     if (st == FASTIO_OK && out != NULL)
@@ -380,25 +378,15 @@ FASTIO_API enum fastio_status fastio_org_update(struct fastio_client *c, const c
 FASTIO_API enum fastio_status fastio_org_close(struct fastio_client *c, const char *org,
                                                const char *confirm, struct fastio_error *err)
 {
-    struct fio_plist l = {0};
-    if (org == NULL || confirm == NULL)
-        return invalid(err, "org and confirm are required");
-    fio_plist_add(&l, "confirm", confirm);
-    return fio_api_call_take(c, FASTIO_EP_ORG_CLOSE, &org, 1, &l, NULL, err);
+    const char *v[] = {org, confirm};
+    return fio_row_call(c, FASTIO_EP_ORG_CLOSE, v, 2, NULL, FIO_ROW_VALUE, NULL, err);
 }
 
 FASTIO_API enum fastio_status fastio_org_workspaces(struct fastio_client *c, const char *org,
                                                     const struct fastio_page *pg,
                                                     json_t **workspaces, struct fastio_error *err)
 {
-    struct fio_plist l = {0};
-    char limit[24], offset[24];
-    if (workspaces != NULL)
-        *workspaces = NULL;
-    if (org == NULL)
-        return invalid(err, "org is required");
-    add_page(&l, pg, limit, offset);
-    return call_list(c, FASTIO_EP_ORG_WORKSPACES, &org, 1, &l, workspaces, err);
+    return page_list(c, FASTIO_EP_ORG_WORKSPACES, org, pg, workspaces, err);
 }
 
 /* ---- workspaces (api §3.4) --------------------------------------------------------------- */
@@ -422,29 +410,28 @@ FASTIO_API enum fastio_status fastio_workspace_create(struct fastio_client *c, c
                                                       const struct fastio_workspace_opts *o,
                                                       json_t **workspace, struct fastio_error *err)
 {
-    struct fio_plist l = {0};
     char *folder = NULL;
     enum fastio_status st;
 
     if (workspace != NULL)
         *workspace = NULL;
-    if (org == NULL || o == NULL || o->name == NULL)
+    if (o == NULL || o->name == NULL)
         return invalid(err, "org and name are required");
     if (o->folder_name == NULL) {
         folder = default_folder_name(o->name);
         if (folder == NULL)
             return nomem(err);
     }
-    /* api §3.4: all five fields are required and the server has no defaults, so send each. */
-    fio_plist_add(&l, "name", o->name);
-    fio_plist_add(&l, "folder_name", o->folder_name != NULL ? o->folder_name : folder);
-    fio_plist_add(&l, "perm_join", o->perm_join != NULL ? o->perm_join : "Member or above");
-    fio_plist_add(&l, "perm_member_manage",
-                  o->perm_member_manage != NULL ? o->perm_member_manage : "Admin or above");
-    /* Off unless asked for: it costs credits per page and sources disagree on the default. */
-    fio_plist_add(&l, "intelligence", bool_str(o->intelligence > 0));
-    fio_plist_add(&l, "description", o->description);
-    st = fio_api_call_take(c, FASTIO_EP_WORKSPACE_CREATE, &org, 1, &l, workspace, err);
+    /* api §3.4: the server has no defaults for the required fields, so each is sent; AI
+     * indexing is off unless asked for: it costs credits and sources disagree on the default. */
+    const char *v[] = {org,
+                       o->name,
+                       o->folder_name != NULL ? o->folder_name : folder,
+                       o->description,
+                       bool_str(o->intelligence > 0),
+                       o->perm_join != NULL ? o->perm_join : "Member or above",
+                       o->perm_member_manage != NULL ? o->perm_member_manage : "Admin or above"};
+    st = fio_row_call(c, FASTIO_EP_WORKSPACE_CREATE, v, 7, NULL, FIO_ROW_VALUE, workspace, err);
     free(folder);
     return st;
 }
@@ -453,61 +440,46 @@ FASTIO_API enum fastio_status fastio_workspace_list(struct fastio_client *c,
                                                     const struct fastio_page *pg,
                                                     json_t **workspaces, struct fastio_error *err)
 {
-    struct fio_plist l = {0};
-    char limit[24], offset[24];
-    add_page(&l, pg, limit, offset);
-    return call_list(c, FASTIO_EP_WORKSPACE_LIST, NULL, 0, &l, workspaces, err);
+    return page_list(c, FASTIO_EP_WORKSPACE_LIST, NULL, pg, workspaces, err);
 }
 
 FASTIO_API enum fastio_status fastio_workspace_details(struct fastio_client *c, const char *ws,
                                                        json_t **workspace, struct fastio_error *err)
 {
-    if (workspace != NULL)
-        *workspace = NULL;
-    if (ws == NULL)
-        return invalid(err, "workspace is required");
-    return fio_api_call_take(c, FASTIO_EP_WORKSPACE_DETAILS, &ws, 1, NULL, workspace, err);
+    return fio_row_call(c, FASTIO_EP_WORKSPACE_DETAILS, &ws, 1, NULL, FIO_ROW_VALUE, workspace,
+                        err);
 }
 
 FASTIO_API enum fastio_status fastio_workspace_update(struct fastio_client *c, const char *ws,
                                                       const struct fastio_workspace_opts *o,
                                                       json_t **workspace, struct fastio_error *err)
 {
-    struct fio_plist l = {0};
     if (workspace != NULL)
         *workspace = NULL;
-    if (ws == NULL || o == NULL)
+    if (o == NULL)
         return invalid(err, "workspace and fields are required");
-    fio_plist_add(&l, "name", o->name);
-    fio_plist_add(&l, "folder_name", o->folder_name);
-    fio_plist_add(&l, "description", o->description);
-    fio_plist_add(&l, "perm_join", o->perm_join);
-    fio_plist_add(&l, "perm_member_manage", o->perm_member_manage);
-    if (o->intelligence >= 0)
-        fio_plist_add(&l, "intelligence", bool_str(o->intelligence > 0));
-    return fio_api_call_take(c, FASTIO_EP_WORKSPACE_UPDATE, &ws, 1, &l, workspace, err);
+    const char *v[] = {ws,
+                       o->name,
+                       o->description,
+                       o->folder_name,
+                       o->intelligence >= 0 ? bool_str(o->intelligence > 0) : NULL,
+                       o->perm_join,
+                       o->perm_member_manage};
+    return fio_row_call(c, FASTIO_EP_WORKSPACE_UPDATE, v, 7, NULL, FIO_ROW_VALUE, workspace, err);
 }
 
 FASTIO_API enum fastio_status fastio_workspace_delete(struct fastio_client *c, const char *ws,
                                                       const char *confirm, struct fastio_error *err)
 {
-    struct fio_plist l = {0};
-    if (ws == NULL || confirm == NULL)
-        return invalid(err, "workspace and confirm are required");
-    fio_plist_add(&l, "confirm", confirm); /* a query parameter: the row is DELETE + QUERY */
-    return fio_api_call_take(c, FASTIO_EP_WORKSPACE_DELETE, &ws, 1, &l, NULL, err);
+    const char *v[] = {ws, confirm}; /* confirm travels in the query: the row is DELETE + QUERY */
+    return fio_row_call(c, FASTIO_EP_WORKSPACE_DELETE, v, 2, NULL, FIO_ROW_VALUE, NULL, err);
 }
 
 FASTIO_API enum fastio_status fastio_workspace_archive(struct fastio_client *c, const char *ws,
                                                        bool archive, json_t **workspace,
                                                        struct fastio_error *err)
 {
-    if (workspace != NULL)
-        *workspace = NULL;
-    if (ws == NULL)
-        return invalid(err, "workspace is required");
     /* JSON rows with no params send {} (api §3.4). */
-    return fio_api_call_take(c,
-                             archive ? FASTIO_EP_WORKSPACE_ARCHIVE : FASTIO_EP_WORKSPACE_UNARCHIVE,
-                             &ws, 1, NULL, workspace, err);
+    return fio_row_call(c, archive ? FASTIO_EP_WORKSPACE_ARCHIVE : FASTIO_EP_WORKSPACE_UNARCHIVE,
+                        &ws, 1, NULL, FIO_ROW_VALUE, workspace, err);
 }

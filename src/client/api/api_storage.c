@@ -1,6 +1,6 @@
 /* api_storage.c - the typed storage wrappers of fastio.h (api §4.2): listings with cursor
- * paging, node details single and bulk, folder creation, move, copy, rename, trash. Shared
- * helpers are in api.c. */
+ * paging, node details single and bulk, folder creation, move, copy, rename, trash. The plain
+ * ones are one fio_row_call() each (api.c): values in the row's parameter order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,22 +13,6 @@
 #define BULK_MAX_IDS 25 /* api §4.2: more is 400/115519 */
 
 /* ---- storage (api §4.2) ------------------------------------------------------------------ */
-
-/* Cursor paging (api §1.5): only what the caller set is sent. */
-static void add_list_opts(struct fio_plist *l, const struct fastio_list_opts *o, char size[24])
-{
-    if (o == NULL)
-        return;
-    fio_plist_add(l, "sort_by", o->sort_by);
-    fio_plist_add(l, "sort_dir", o->sort_dir);
-    if (o->page_size > 0) {
-        int w = snprintf(size, 24, "%d", o->page_size);
-        (void)w; /* an int always fits */
-        fio_plist_add(l, "page_size", size);
-    }
-    if (o->cursor != NULL && o->cursor[0] != '\0')
-        fio_plist_add(l, "cursor", o->cursor);
-}
 
 /* The nodes of a listing, OWNED. The key is not certain (api §13.1): "nodes" first, then the
  * collection keys other lists use. A map keyed by id (the shape of search results) becomes
@@ -75,13 +59,15 @@ static enum fastio_status take_cursor(json_t *resp, char **out, struct fastio_er
     return FASTIO_OK;
 }
 
+/* A listing row: its path arguments, then the cursor paging values (api §1.5) in row order
+ * (sort_by, sort_dir, page_size, cursor); only what the caller set is sent. */
 static enum fastio_status list_nodes(struct fastio_client *c, enum fastio_endpoint ep,
                                      const char *const *args, size_t n_args,
                                      const struct fastio_list_opts *o, json_t **nodes,
                                      char **next_cursor, struct fastio_error *err)
 {
-    struct fio_plist l = {0};
     char size[24];
+    const char *v[6] = {NULL};
     json_t *resp = NULL;
     json_t *list = NULL;
     char *cursor = NULL;
@@ -91,8 +77,20 @@ static enum fastio_status list_nodes(struct fastio_client *c, enum fastio_endpoi
         *nodes = NULL;
     if (next_cursor != NULL)
         *next_cursor = NULL;
-    add_list_opts(&l, o, size);
-    st = fastio_call(c, ep, args, n_args, l.p, l.n, &resp, err);
+    for (size_t k = 0; k < n_args; k++)
+        v[k] = args[k];
+    if (o != NULL) {
+        v[n_args] = o->sort_by;
+        v[n_args + 1] = o->sort_dir;
+        if (o->page_size > 0) {
+            int w = snprintf(size, sizeof(size), "%d", o->page_size);
+            (void)w; /* an int always fits */
+            v[n_args + 2] = size;
+        }
+        if (o->cursor != NULL && o->cursor[0] != '\0')
+            v[n_args + 3] = o->cursor;
+    }
+    st = fio_row_call(c, ep, v, n_args + 4, NULL, FIO_ROW_WHOLE, &resp, err);
     if (st == FASTIO_OK)
         st = take_nodes(resp, &list, err);
     if (st == FASTIO_OK && next_cursor != NULL)
@@ -236,96 +234,63 @@ FASTIO_API enum fastio_status fastio_storage_create_folder(struct fastio_client 
                                                            bool force, json_t **node,
                                                            struct fastio_error *err)
 {
-    const char *args[2] = {ws, parent != NULL ? parent : "root"};
-    struct fio_plist l = {0};
-    if (node != NULL)
-        *node = NULL;
-    if (ws == NULL || name == NULL)
-        return fio_error_set(err, FASTIO_INVALID, "workspace and name are required");
-    fio_plist_add(&l, "name", name);
-    if (force) /* default is idempotent (returns the existing folder); force auto-renames */
-        fio_plist_add(&l, "force", "true");
-    return fio_api_call_take(c, FASTIO_EP_STORAGE_CREATE_FOLDER, args, 2, &l, node, err);
-}
-
-/* move and copy: the same form, "parent" = the target folder. */
-static enum fastio_status node_to_parent(struct fastio_client *c, enum fastio_endpoint ep,
-                                         const char *ws, const char *node, const char *to_parent,
-                                         json_t **out, struct fastio_error *err)
-{
-    const char *args[2] = {ws, node};
-    struct fio_plist l = {0};
-    if (out != NULL)
-        *out = NULL;
-    if (ws == NULL || node == NULL || to_parent == NULL)
-        return fio_error_set(err, FASTIO_INVALID, "workspace, node and target folder are required");
-    fio_plist_add(&l, "parent", to_parent);
-    return fio_api_call_take(c, ep, args, 2, &l, out, err);
+    /* without force the call is idempotent (returns the existing folder); force auto-renames */
+    const char *v[] = {ws, parent != NULL ? parent : "root", name, force ? "true" : NULL};
+    return fio_row_call(c, FASTIO_EP_STORAGE_CREATE_FOLDER, v, 4, NULL, FIO_ROW_VALUE, node, err);
 }
 
 FASTIO_API enum fastio_status fastio_storage_move(struct fastio_client *c, const char *ws,
                                                   const char *node, const char *to_parent,
                                                   json_t **out, struct fastio_error *err)
 {
-    return node_to_parent(c, FASTIO_EP_STORAGE_MOVE, ws, node, to_parent, out, err);
+    const char *v[] = {ws, node, to_parent};
+    return fio_row_call(c, FASTIO_EP_STORAGE_MOVE, v, 3, NULL, FIO_ROW_VALUE, out, err);
 }
 
 FASTIO_API enum fastio_status fastio_storage_copy(struct fastio_client *c, const char *ws,
                                                   const char *node, const char *to_parent,
                                                   json_t **out, struct fastio_error *err)
 {
-    return node_to_parent(c, FASTIO_EP_STORAGE_COPY, ws, node, to_parent, out, err);
+    const char *v[] = {ws, node, to_parent};
+    return fio_row_call(c, FASTIO_EP_STORAGE_COPY, v, 3, NULL, FIO_ROW_VALUE, out, err);
 }
 
 FASTIO_API enum fastio_status fastio_storage_rename(struct fastio_client *c, const char *ws,
                                                     const char *node, const char *new_name,
                                                     json_t **out, struct fastio_error *err)
 {
-    const char *args[2] = {ws, node};
-    struct fio_plist l = {0};
+    const char *v[] = {ws, node, new_name};
     if (out != NULL)
         *out = NULL;
-    if (ws == NULL || node == NULL || new_name == NULL)
-        return fio_error_set(err, FASTIO_INVALID, "workspace, node and new name are required");
-    fio_plist_add(&l, "name", new_name);
-    return fio_api_call_take(c, FASTIO_EP_STORAGE_UPDATE, args, 2, &l, out, err);
-}
-
-/* Rows that take a workspace and a node and whose answer the caller may ignore. */
-static enum fastio_status node_op(struct fastio_client *c, enum fastio_endpoint ep, const char *ws,
-                                  const char *node, json_t **out, struct fastio_error *err)
-{
-    const char *args[2] = {ws, node};
-    if (out != NULL)
-        *out = NULL;
-    if (ws == NULL || node == NULL)
-        return fio_error_set(err, FASTIO_INVALID, "workspace and node are required");
-    return fio_api_call_take(c, ep, args, 2, NULL, out, err);
+    if (new_name == NULL) /* the row's name is optional; a rename without one is no rename */
+        return fio_error_set(err, FASTIO_INVALID, "new name is required");
+    return fio_row_call(c, FASTIO_EP_STORAGE_UPDATE, v, 3, NULL, FIO_ROW_VALUE, out, err);
 }
 
 FASTIO_API enum fastio_status fastio_storage_delete(struct fastio_client *c, const char *ws,
                                                     const char *node, struct fastio_error *err)
 {
-    return node_op(c, FASTIO_EP_STORAGE_DELETE, ws, node, NULL, err);
+    const char *v[] = {ws, node};
+    return fio_row_call(c, FASTIO_EP_STORAGE_DELETE, v, 2, NULL, FIO_ROW_VALUE, NULL, err);
 }
 
 FASTIO_API enum fastio_status fastio_storage_restore(struct fastio_client *c, const char *ws,
                                                      const char *node, json_t **out,
                                                      struct fastio_error *err)
 {
-    return node_op(c, FASTIO_EP_STORAGE_RESTORE, ws, node, out, err);
+    const char *v[] = {ws, node};
+    return fio_row_call(c, FASTIO_EP_STORAGE_RESTORE, v, 2, NULL, FIO_ROW_VALUE, out, err);
 }
 
 FASTIO_API enum fastio_status fastio_storage_purge(struct fastio_client *c, const char *ws,
                                                    const char *node, struct fastio_error *err)
 {
-    return node_op(c, FASTIO_EP_STORAGE_PURGE, ws, node, NULL, err);
+    const char *v[] = {ws, node};
+    return fio_row_call(c, FASTIO_EP_STORAGE_PURGE, v, 2, NULL, FIO_ROW_VALUE, NULL, err);
 }
 
 FASTIO_API enum fastio_status fastio_storage_trash_empty(struct fastio_client *c, const char *ws,
                                                          struct fastio_error *err)
 {
-    if (ws == NULL)
-        return fio_error_set(err, FASTIO_INVALID, "workspace is required");
-    return fio_api_call_take(c, FASTIO_EP_STORAGE_TRASH_EMPTY, &ws, 1, NULL, NULL, err);
+    return fio_row_call(c, FASTIO_EP_STORAGE_TRASH_EMPTY, &ws, 1, NULL, FIO_ROW_VALUE, NULL, err);
 }
