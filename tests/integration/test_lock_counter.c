@@ -30,6 +30,7 @@
 #include <fastio/transfer.h>
 
 #include "harness.h"
+#include "it_xfer_client.h"
 
 #define WORKERS 8
 #define ROUNDS 50
@@ -47,6 +48,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    itx_clients_free();
     int rc = it_server_stop(&srv);
     it_server_cleanup(&srv);
     return rc == 0 ? 0 : -1;
@@ -101,11 +103,9 @@ static struct fastio_transfer *engine(const char *token, uint64_t single_max)
 {
     struct fastio_transfer_config cfg;
     fastio_transfer_config_init(&cfg);
-    cfg.base_url = srv.base;
-    cfg.token = token;
     cfg.single_max = single_max;
     cfg.max_retries = -1; /* a refusal must show, not be retried */
-    return fastio_transfer_new(&cfg, NULL);
+    return fastio_transfer_new(itx_client(&srv, token), &cfg, NULL);
 }
 
 /* Upload path (as name) into the root, or as a new version of file_id, with lock_token (may be

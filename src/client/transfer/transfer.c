@@ -1,4 +1,5 @@
-/* transfer.c - the transfer engine's handle and its public API: configuration, jobs, their
+/* transfer.c - the transfer engine's handle and its public API: configuration (requests go
+ * through the client handle it is given: base URL, token, log hook, User-Agent), jobs, their
  * results and progress, the buffer pool and the CRC helper. The event loop and its HTTP
  * operations are transfer_loop.c; the upload and download state machines live in
  * transfer_upload.c and transfer_download.c (upload requests in transfer_upload_send.c, folder
@@ -23,7 +24,6 @@
 #define DEFAULT_BACKOFF_BASE_MS 250
 #define DEFAULT_BACKOFF_CAP_MS 20000
 #define DEFAULT_MAX_RETRY_WAIT_MS 60000
-#define DEFAULT_CONNECT_TIMEOUT_MS 30000
 #define DEFAULT_STALL_MS 60000
 #define DEFAULT_POLL_TIMEOUT_MS 120000
 #define DEFAULT_PROGRESS_MS 100
@@ -33,15 +33,6 @@ FASTIO_API void fastio_transfer_config_init(struct fastio_transfer_config *cfg)
 {
     if (cfg != NULL)
         memset(cfg, 0, sizeof(*cfg));
-}
-
-static bool header_safe(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; p != NULL && *p != '\0'; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            return false;
-    }
-    return true;
 }
 
 static char *dup_opt(const char *s, bool *ok)
@@ -55,28 +46,25 @@ static char *dup_opt(const char *s, bool *ok)
     return d;
 }
 
-FASTIO_API struct fastio_transfer *fastio_transfer_new(const struct fastio_transfer_config *cfg,
+FASTIO_API struct fastio_transfer *fastio_transfer_new(struct fastio_client *client,
+                                                       const struct fastio_transfer_config *cfg,
                                                        struct fastio_error *err)
 {
     struct fastio_transfer_config defaults;
     struct fastio_transfer *t;
-    const char *base;
     bool ok = true;
-    size_t n;
 
+    if (client == NULL) {
+        fio_error_set(err, FASTIO_INVALID, "a transfer needs a client");
+        return NULL;
+    }
     if (cfg == NULL) {
         fastio_transfer_config_init(&defaults);
         cfg = &defaults;
     }
-    base = cfg->base_url != NULL ? cfg->base_url : FASTIO_DEFAULT_BASE_URL;
-    if ((strncasecmp(base, "http://", 7) != 0 && strncasecmp(base, "https://", 8) != 0) ||
-        !header_safe(base) || strchr(base, '?') != NULL || strchr(base, '#') != NULL) {
-        fio_error_set(err, FASTIO_INVALID, "base URL must be an http:// or https:// URL");
-        return NULL;
-    }
-    if (!header_safe(cfg->token) || !header_safe(cfg->user_agent) || cfg->chunks_in_flight > 3 ||
-        cfg->download_ranges > 4 || cfg->connect_timeout_ms < 0 || cfg->stall_timeout_ms < 0 ||
-        cfg->poll_timeout_ms < 0 || cfg->progress_interval_ms < 0 || cfg->deadline_ms < 0) {
+    if (cfg->chunks_in_flight > 3 || cfg->download_ranges > 4 || cfg->connect_timeout_ms < 0 ||
+        cfg->stall_timeout_ms < 0 || cfg->poll_timeout_ms < 0 || cfg->progress_interval_ms < 0 ||
+        cfg->deadline_ms < 0) {
         fio_error_set(err, FASTIO_INVALID, "transfer option out of range");
         return NULL;
     }
@@ -87,34 +75,16 @@ FASTIO_API struct fastio_transfer *fastio_transfer_new(const struct fastio_trans
     }
     atomic_init(&t->cancel, false);
     t->cfg = *cfg;
-    t->base_url = dup_opt(base, &ok);
-    t->token = cfg->token != NULL && cfg->token[0] != '\0' ? dup_opt(cfg->token, &ok) : NULL;
-    t->user_agent =
-        dup_opt(cfg->user_agent != NULL ? cfg->user_agent : "fastio-c/" FASTIO_VERSION, &ok);
+    t->client = client;
     t->journal_dir = dup_opt(cfg->journal_dir, &ok);
-    if (ok && t->token != NULL) {
-        struct fio_buf b;
-        fio_buf_init(&b, 0);
-        ok = fio_buf_append_str(&b, "Authorization: Bearer ") &&
-             fio_buf_append_str(&b, t->token);
-        t->auth_header = ok ? fio_buf_steal(&b) : NULL;
-        fio_buf_release(&b);
-        ok = ok && t->auth_header != NULL;
-    }
+    t->token = calloc(1, FASTIO_TOKEN_MAX);
     t->multi = curl_multi_init();
     t->crc_buf = malloc(CRC_BUF_SIZE);
-    if (!ok || t->base_url == NULL || t->user_agent == NULL || t->multi == NULL ||
-        t->crc_buf == NULL) {
+    if (!ok || t->token == NULL || t->multi == NULL || t->crc_buf == NULL) {
         fio_error_set(err, FASTIO_NOMEM, "out of memory");
         fastio_transfer_free(t);
         return NULL;
     }
-    n = strlen(t->base_url);
-    while (n > 0 && t->base_url[n - 1] == '/')
-        t->base_url[--n] = '\0';
-    t->cfg.base_url = t->base_url;
-    t->cfg.token = t->token;
-    t->cfg.user_agent = t->user_agent;
     t->cfg.journal_dir = t->journal_dir;
     if (t->cfg.max_files == 0)
         t->cfg.max_files = DEFAULT_MAX_FILES;
@@ -134,8 +104,6 @@ FASTIO_API struct fastio_transfer *fastio_transfer_new(const struct fastio_trans
         t->cfg.backoff_cap_ms = DEFAULT_BACKOFF_CAP_MS;
     if (t->cfg.max_retry_wait_ms <= 0)
         t->cfg.max_retry_wait_ms = DEFAULT_MAX_RETRY_WAIT_MS;
-    if (t->cfg.connect_timeout_ms == 0)
-        t->cfg.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
     if (t->cfg.stall_timeout_ms == 0)
         t->cfg.stall_timeout_ms = DEFAULT_STALL_MS;
     if (t->cfg.poll_timeout_ms == 0)
@@ -190,14 +158,9 @@ FASTIO_API void fastio_transfer_free(struct fastio_transfer *t)
     if (t->multi != NULL)
         curl_multi_cleanup(t->multi);
     free(t->crc_buf);
-    free(t->base_url);
     if (t->token != NULL)
-        explicit_bzero(t->token, strlen(t->token));
+        explicit_bzero(t->token, FASTIO_TOKEN_MAX);
     free(t->token);
-    if (t->auth_header != NULL)
-        explicit_bzero(t->auth_header, strlen(t->auth_header));
-    free(t->auth_header);
-    free(t->user_agent);
     free(t->journal_dir);
     free(t);
 }

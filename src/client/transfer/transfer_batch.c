@@ -291,7 +291,7 @@ static void batch_retry(struct fastio_transfer *t, struct xfer_batch *b,
 {
     int tries = b->e[0].job->batch_tries;
     long wait = 0;
-    bool again = tries + 1 < BATCH_TRIES_MAX && fio_xfer_should_retry(t, e, true, &tries, &wait);
+    bool again = tries + 1 < BATCH_TRIES_MAX && fio_xfer_should_retry(t, e, false, &tries, &wait);
     int64_t when = fio_mono_ms() + wait;
     for (size_t i = 0; i < b->n; i++) {
         struct xfer_job *j = b->e[i].job;

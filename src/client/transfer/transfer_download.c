@@ -389,7 +389,6 @@ static void start_range(struct fastio_transfer *t, struct xfer_job *job, unsigne
     struct fastio_error e;
     struct xfer_op *op = fio_xfer_op_new(t, job, OP_RANGE);
     char range[80];
-    struct curl_slist *l;
     bool ok;
 
     if (op == NULL) {
@@ -407,11 +406,7 @@ static void start_range(struct fastio_transfer *t, struct xfer_job *job, unsigne
     r->queued = r->done; /* not in flight: nothing of it is with the writer */
     (void)snprintf(range, sizeof(range), "Range: bytes=%llu-%llu",
                    (unsigned long long)(r->start + r->done), (unsigned long long)(r->end - 1));
-    l = curl_slist_append(op->headers, range);
-    ok = l != NULL;
-    if (ok)
-        op->headers = l;
-    ok = ok && curl_easy_setopt(op->easy, CURLOPT_HTTPHEADER, op->headers) == CURLE_OK &&
+    ok = fio_xfer_op_add_header(op, range) &&
          curl_easy_setopt(op->easy, CURLOPT_WRITEFUNCTION, on_data) == CURLE_OK &&
          curl_easy_setopt(op->easy, CURLOPT_WRITEDATA, (void *)op) == CURLE_OK;
     if (!ok) {
@@ -566,7 +561,7 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
             }
         } else {
             long wait = 0;
-            if (fio_xfer_should_retry(t, &e, true, &job->step_retries, &wait))
+            if (fio_xfer_should_retry(t, &e, false, &job->step_retries, &wait))
                 job->step_not_before_ms = fio_mono_ms() + wait;
             else
                 fio_xfer_job_fail(job, st, &e, "cannot read the node");
@@ -632,7 +627,7 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
         save_state(job);
         {
             long wait = 0;
-            if (fio_xfer_should_retry(t, &e, true, &r->retries, &wait))
+            if (fio_xfer_should_retry(t, &e, false, &r->retries, &wait))
                 r->not_before_ms = fio_mono_ms() + wait;
             else
                 fio_xfer_job_fail(job, st, &e, "download failed");

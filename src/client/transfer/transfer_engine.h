@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "fastio/fastio.h"
 #include "http_common.h"
+#include "op.h"
 #include "request.h"
 #include "fastio/transfer.h"
 #include "transfer_internal.h"
@@ -157,15 +158,17 @@ struct xfer_op {
     enum op_kind kind;
     uint32_t index;       /* chunk or range index */
     CURL *easy;
-    struct curl_slist *headers; /* byte ops: our own header list (rq.headers for JSON ops) */
-    struct fio_request rq;      /* URL (and form body, headers of JSON ops) from the row */
+    /* the request and its judgement: the library's one operation (core/op.h), which builds
+     * the request from the endpoint row with the client's token, sets the common options and
+     * judges the answer exactly as fastio_call() does */
+    struct fio_op op;
+    unsigned token_gen;         /* the engine's token generation the request carries */
     bool added;                 /* in the multi handle */
+    bool dispatching;           /* its done-handler runs: fio_xfer_op_free defers the free */
+    bool freed;                 /* released by the handler while dispatching */
     struct xfer_op *prev, *next; /* list of live ops, for cancellation */
     curl_mime *mime;
     struct fio_buf resp;  /* JSON answer or an error body (capped) */
-    char errbuf[CURL_ERROR_SIZE];
-    /* headers of the current answer */
-    struct fio_resp_headers hdr; /* x-ve-limit-*, Retry-After, Date (http_common.h) */
     char h_content_range[XFER_HDR_MAX];
     /* upload body: [pos, end) of job->fd */
     uint64_t rd_start, rd_pos, rd_end;
@@ -191,9 +194,18 @@ struct xfer_op {
 };
 
 struct fastio_transfer {
-    struct fastio_transfer_config cfg; /* strings point at the copies below */
-    char *base_url, *token, *user_agent, *journal_dir;
-    char *auth_header; /* "Authorization: Bearer ..." or NULL */
+    struct fastio_transfer_config cfg; /* journal_dir points at the copy below */
+    char *journal_dir;
+    /* borrowed, outlives the engine: base URL, token (and its provider), User-Agent, log hook
+     * and connect timeout of every request */
+    struct fastio_client *client;
+    char *token;          /* the token requests carry now (FASTIO_TOKEN_MAX bytes, wiped) */
+    unsigned token_gen;   /* bumped when a 401 brought a new token */
+    int64_t token_at_ms;  /* when it was last asked for; 0 = ask before the next request */
+    /* the op whose done-handler runs (dispatch): its row and judgement decide retries, and
+     * the wait chosen for it goes into its log line */
+    struct xfer_op *judging;
+    long judged_wait_ms;
 
     CURLM *multi;
     CURL **easy_pool;
@@ -241,14 +253,20 @@ enum fastio_status fio_xfer_op_build(struct xfer_op *op, enum fastio_endpoint ep
                                      const char *const *args, size_t n_args,
                                      const struct fastio_param *params, size_t n_params,
                                      bool json_request, struct fastio_error *err);
+/* Add one header line ("Name: value") to a built op; false on OOM. */
+bool fio_xfer_op_add_header(struct xfer_op *op, const char *line);
 /* Hand op to the multi handle; on failure op is freed and the job fails. */
 enum fastio_status fio_xfer_op_start(struct xfer_op *op, struct fastio_error *err);
-/* Decode the JSON answer of a finished op (envelope + error mapping). */
+/* Judge a finished op (core/op.h: the curl table with the op's own reasons, the envelope, the
+ * rate-limit wait); *out (may be NULL) receives the JSON answer, OWNED. */
 enum fastio_status fio_xfer_op_decode(struct xfer_op *op, CURLcode rc, json_t **out,
                                       struct fastio_error *err);
-/* Retry policy: whether a failure may be repeated (and after how long, in *wait_ms); counts
- * *retries. */
-bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error *e, bool safe,
+/* The retry decision for the op being dispatched (the library's one rule, core/op.h, from its
+ * row's retry class): whether the failure e may be repeated and after how long (*wait_ms);
+ * counts *retries. force: the job's own knowledge that the failure left nothing behind (a
+ * chunk refused for its CRC or still being received) repeats it whatever the class. A 401
+ * with a token provider refreshes the engine's token once per token and repeats at once. */
+bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error *e, bool force,
                            int *retries, long *wait_ms);
 void fio_xfer_job_fail(struct xfer_job *job, enum fastio_status st, const struct fastio_error *e,
                        const char *what);

@@ -1,6 +1,7 @@
 /* transfer_loop.c - the transfer engine's one event loop: HTTP operations on a single curl
- * multi handle (connections reused across all of them), their curl/envelope error mapping,
- * the retry policy of the byte paths, the limits request, dispatch, cancellation, progress. */
+ * multi handle (connections reused across all of them), each built, judged and logged by the
+ * library's one operation code (core/op.h) with its retry rule; the limits request, dispatch,
+ * cancellation, progress. */
 #include "transfer_engine.h"
 
 #include <errno.h>
@@ -45,23 +46,13 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
     size_t n = size * nmemb;
     const char *name, *v;
     size_t name_len, vlen;
-    enum fio_resp_header_kind k =
-        fio_resp_header_line(&op->hdr, line, n, XFER_HDR_MAX, &name, &name_len, &v, &vlen);
+    enum fio_resp_header_kind k = fio_op_header_line(&op->op, line, n, &name, &name_len, &v, &vlen);
 
     if (k == FIO_RESP_HDR_STATUS)
         op->h_content_range[0] = '\0';
     else if (k == FIO_RESP_HDR_OTHER && name != NULL && name_len == sizeof("Content-Range") - 1 &&
              strncasecmp(name, "Content-Range", name_len) == 0)
         fio_resp_header_store(op->h_content_range, XFER_HDR_MAX, v, vlen);
-    return n;
-}
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
-{
-    struct xfer_op *op = userdata;
-    size_t n = size * nmemb;
-    if (!fio_buf_append(&op->resp, data, n))
-        return 0; /* over XFER_RESPONSE_MAX or OOM: abort */
     return n;
 }
 
@@ -75,8 +66,8 @@ struct xfer_op *fio_xfer_op_new(struct fastio_transfer *t, struct xfer_job *job,
     op->t = t;
     op->job = job;
     op->kind = kind;
-    fio_request_init(&op->rq);
     fio_buf_init(&op->resp, XFER_RESPONSE_MAX);
+    fio_op_init(&op->op, t->client, &op->resp);
     e = t->easy_pool_n > 0 ? t->easy_pool[--t->easy_pool_n] : curl_easy_init();
     if (e == NULL) {
         fio_xfer_op_free(op);
@@ -89,25 +80,10 @@ struct xfer_op *fio_xfer_op_new(struct fastio_transfer *t, struct xfer_job *job,
             rc = curl_easy_setopt(e, opt, val);                                                    \
     } while (0)
     SET(CURLOPT_PRIVATE, (void *)op);
-    SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    SET(CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    SET(CURLOPT_USERAGENT, t->user_agent);
-    SET(CURLOPT_CONNECTTIMEOUT_MS, t->cfg.connect_timeout_ms);
     /* No whole-request timeout (a 50 GB chunk stream may take long); a request that moves no
      * byte for stall_timeout fails and is retried. */
     SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
     SET(CURLOPT_LOW_SPEED_TIME, (long)(t->cfg.stall_timeout_ms + 999) / 1000);
-    SET(CURLOPT_TCP_KEEPALIVE, 1L);
-    SET(CURLOPT_ERRORBUFFER, op->errbuf);
-    SET(CURLOPT_HEADERFUNCTION, on_header);
-    SET(CURLOPT_HEADERDATA, (void *)op);
-    SET(CURLOPT_WRITEFUNCTION, on_body);
-    SET(CURLOPT_WRITEDATA, (void *)op);
 #undef SET
     if (rc != CURLE_OK) {
         fio_xfer_op_free(op);
@@ -118,12 +94,10 @@ struct xfer_op *fio_xfer_op_new(struct fastio_transfer *t, struct xfer_job *job,
     return op;
 }
 
-void fio_xfer_op_free(struct xfer_op *op)
+/* Everything of op but the struct and its request (which the log line still reads). */
+static void op_release_io(struct xfer_op *op)
 {
-    struct fastio_transfer *t;
-    if (op == NULL)
-        return;
-    t = op->t;
+    struct fastio_transfer *t = op->t;
     if (op->added) {
         (void)curl_multi_remove_handle(t->multi, op->easy);
         if (op->prev != NULL)
@@ -133,23 +107,68 @@ void fio_xfer_op_free(struct xfer_op *op)
         if (op->next != NULL)
             op->next->prev = op->prev;
         t->ops_live--;
+        op->added = false;
     }
     if (op->easy != NULL)
         easy_put(t, op->easy);
+    op->easy = NULL;
     if (op->job != NULL)
         op->job->busy--;
+    op->job = NULL;
     curl_mime_free(op->mime);
-    if (op->headers != NULL) {
-        for (struct curl_slist *h = op->headers; h != NULL; h = h->next)
-            if (strncasecmp(h->data, "Authorization:", 14) == 0)
-                explicit_bzero(h->data, strlen(h->data));
-        curl_slist_free_all(op->headers);
-    }
-    fio_request_release(&op->rq);
+    op->mime = NULL;
     fio_buf_release(&op->resp);
     fio_xfer_buf_put(t, op->cbuf);
+    op->cbuf = NULL;
     fio_xfer_batch_free(op->batch);
+    op->batch = NULL;
+}
+
+void fio_xfer_op_free(struct xfer_op *op)
+{
+    if (op == NULL || op->freed)
+        return;
+    op_release_io(op);
+    if (op->dispatching) { /* dispatch() logs the request, then frees the rest */
+        op->freed = true;
+        return;
+    }
+    fio_op_release(&op->op);
     free(op);
+}
+
+/* The token for the next request: asked from the client again at the start of a run and
+ * every TOKEN_REASK_MS (a token provider may refresh before expiry; a fixed token may have
+ * been replaced with fastio_client_set_token()), and after a 401 (fio_xfer_should_retry). */
+#define TOKEN_REASK_MS 10000
+static enum fastio_status current_token(struct fastio_transfer *t, struct fastio_error *err)
+{
+    int64_t now = fio_mono_ms();
+    enum fastio_status st;
+    if (t->token_at_ms != 0 && now - t->token_at_ms < TOKEN_REASK_MS)
+        return FASTIO_OK;
+    st = fio_op_token(t->client, NULL, t->token, err);
+    if (st != FASTIO_OK)
+        return st;
+    t->token_at_ms = now;
+    return FASTIO_OK;
+}
+
+/* Remove every header line named name (with its colon) from the request's list. */
+static void drop_header(struct fio_request *rq, const char *name)
+{
+    size_t n = strlen(name);
+    struct curl_slist **pp = &rq->headers;
+    while (*pp != NULL) {
+        struct curl_slist *h = *pp;
+        if (strncasecmp(h->data, name, n) == 0 && h->data[n] == ':') {
+            *pp = h->next;
+            h->next = NULL;
+            curl_slist_free_all(h);
+        } else {
+            pp = &h->next;
+        }
+    }
 }
 
 enum fastio_status fio_xfer_op_build(struct xfer_op *op, enum fastio_endpoint ep,
@@ -158,47 +177,37 @@ enum fastio_status fio_xfer_op_build(struct xfer_op *op, enum fastio_endpoint ep
                                      bool json_request, struct fastio_error *err)
 {
     struct fastio_transfer *t = op->t;
-    const struct fastio_endpoint_info *row = fastio_endpoint_get(ep);
     CURL *e = op->easy;
-    CURLcode rc = CURLE_OK;
+    CURLcode rc;
     enum fastio_status st;
 
-    st = fio_request_build(&op->rq, ep, t->base_url, t->token, args, n_args, params, n_params, NULL,
-                           err);
+    st = current_token(t, err);
     if (st != FASTIO_OK)
         return st;
-    rc = curl_easy_setopt(e, CURLOPT_URL, op->rq.url.data);
-    if (json_request) {
-        if (rc == CURLE_OK)
-            rc = curl_easy_setopt(e, CURLOPT_HTTPHEADER, op->rq.headers);
-        if (rc == CURLE_OK && row->method == FASTIO_METHOD_POST)
-            rc = curl_easy_setopt(e, CURLOPT_POST, 1L);
-        else if (rc == CURLE_OK && row->method != FASTIO_METHOD_GET)
-            rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, fastio_method_name(row->method));
-        if (rc == CURLE_OK && (op->rq.has_body || row->method == FASTIO_METHOD_POST)) {
-            rc = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)op->rq.body.len);
-            if (rc == CURLE_OK)
-                rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS,
-                                      op->rq.body.data != NULL ? op->rq.body.data : "");
-        }
-    } else {
-        /* Byte requests: only auth and the expectations; the body sets its own type. */
-        const char *lines[3] = {"Accept: application/json", "Expect:", t->auth_header};
-        for (size_t i = 0; i < 3 && rc == CURLE_OK; i++) {
-            struct curl_slist *l;
-            if (lines[i] == NULL)
-                continue;
-            l = curl_slist_append(op->headers, lines[i]);
-            if (l == NULL)
-                rc = CURLE_OUT_OF_MEMORY;
-            else
-                op->headers = l;
-        }
-        if (rc == CURLE_OK)
-            rc = curl_easy_setopt(e, CURLOPT_HTTPHEADER, op->headers);
-        /* Big I/O units at every hop (performance.md #4). */
-        if (rc == CURLE_OK)
-            rc = curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024);
+    op->token_gen = t->token_gen;
+    st = fio_op_build(&op->op, ep, args, n_args, params, n_params, NULL,
+                      t->token[0] != '\0' ? t->token : NULL, err);
+    if (st != FASTIO_OK)
+        return st;
+    if (!json_request) {
+        /* Byte requests set their own body and its type (multipart, octet-stream): the row's
+         * form type, or the empty "Content-Type:" that suppresses curl's, must not stay. */
+        drop_header(&op->op.rq, "Content-Type");
+    }
+    rc = fio_op_setup(&op->op, e, json_request ? FIO_OP_BODY_ROW : FIO_OP_BODY_CALLER);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)op);
+    if (rc == CURLE_OK && t->cfg.connect_timeout_ms > 0)
+        rc = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, t->cfg.connect_timeout_ms);
+    if (!json_request) {
+        /* Big I/O units at every hop (performance.md #4). A hint only: libcurl (7.88) refuses
+         * to resize the receive buffer of a pooled handle whose last request failed before
+         * freeing it (BAD_FUNCTION_ARGUMENT); the handle then keeps the buffer, which this same
+         * call sized before. Failing the request for it made a retry after "Could not resolve
+         * host" report "A libcurl function was given a bad argument" instead. */
+        (void)curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024);
         if (rc == CURLE_OK)
             rc = curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024);
     }
@@ -206,6 +215,12 @@ enum fastio_status fio_xfer_op_build(struct xfer_op *op, enum fastio_endpoint ep
         return fio_error_set(err, rc == CURLE_OUT_OF_MEMORY ? FASTIO_NOMEM : FASTIO_INVALID,
                              curl_easy_strerror(rc));
     return FASTIO_OK;
+}
+
+bool fio_xfer_op_add_header(struct xfer_op *op, const char *line)
+{
+    return fio_request_add_header(&op->op.rq, line) &&
+           curl_easy_setopt(op->easy, CURLOPT_HTTPHEADER, op->op.rq.headers) == CURLE_OK;
 }
 
 enum fastio_status fio_xfer_op_start(struct xfer_op *op, struct fastio_error *err)
@@ -225,89 +240,58 @@ enum fastio_status fio_xfer_op_start(struct xfer_op *op, struct fastio_error *er
     return FASTIO_OK;
 }
 
-static enum fastio_status map_curl(CURLcode rc, const struct xfer_op *op, struct fastio_error *e)
-{
-    enum fastio_status st;
-    bool retryable = false;
-    switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT:
-        /* Unlike the request path (client_call.c), a stalled byte request is retried. */
-        st = FASTIO_TIMEOUT;
-        retryable = true;
-        break;
-    case CURLE_ABORTED_BY_CALLBACK:
-        st = op->src_changed ? FASTIO_CONFLICT : FASTIO_CANCELLED;
-        break;
-    case CURLE_READ_ERROR:
-        st = op->src_changed ? FASTIO_CONFLICT : FASTIO_IO;
-        break;
-    case CURLE_WRITE_ERROR:
-        st = op->io_error ? FASTIO_IO : op->range_mismatch ? FASTIO_PROTOCOL : FASTIO_TOO_LARGE;
-        break;
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-        /* The engine has always mapped these as plain, not retryable network failures (the
-         * shared table says retryable NETWORK / INVALID): kept as they were. */
-        st = FASTIO_NETWORK;
-        break;
-    default:
-        st = fio_curl_status(rc, &retryable);
-        break;
-    }
-    fastio_error_clear(e);
-    e->status = st;
-    e->retryable = retryable;
-    if (op->src_changed)
-        (void)snprintf(e->message, sizeof(e->message), "source file changed during the upload");
-    else
-        (void)snprintf(e->message, sizeof(e->message), "%s%s%s", curl_easy_strerror(rc),
-                       op->errbuf[0] != '\0' ? ": " : "", op->errbuf);
-    return st;
-}
-
 enum fastio_status fio_xfer_op_decode(struct xfer_op *op, CURLcode rc, json_t **out,
                                       struct fastio_error *err)
 {
-    long http = 0;
-    enum fastio_status st;
-    if (out != NULL)
-        *out = NULL;
-    if (rc != CURLE_OK)
-        return map_curl(rc, op, err);
-    (void)curl_easy_getinfo(op->easy, CURLINFO_RESPONSE_CODE, &http);
-    st = fio_envelope_decode(op->resp.data, op->resp.len, http, out, err);
-    if (st == FASTIO_RATE_LIMITED || (st != FASTIO_OK && http == 503)) {
-        /* x-ve-limit-expires comes with every answer; it is the wait only for a 429. A 503
-         * waits as Retry-After says (or the backoff). */
-        err->retry_after_ms =
-            fio_retry_after_ms(http == 429 ? op->hdr.limit_expires : "", op->hdr.retry_after,
-                               op->hdr.date, (long long)(fio_wall_us() / 1000000));
-    }
-    if (st != FASTIO_OK && (http == 500 || http == 502 || http == 503 || http == 504))
-        err->retryable = true;
-    return st;
+    const struct fio_op_io io = {op->src_changed, op->io_error, op->range_mismatch};
+    return fio_op_judge(&op->op, op->easy, rc, &io, out, err);
 }
 
-/* Full-jitter exponential backoff; a 429 waits as the rate-limit headers say (api §1.8). The
- * delays are retry.h's (fio_backoff_wait_ms); the wait itself is a not-before timestamp that
- * the run loop honours, so the loop's cancel and deadline checks bound it. */
-bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error *e, bool safe,
+/* The library's retry rule (core/op.h) for the op being dispatched; the wait itself is a
+ * not-before timestamp that the run loop honours, so the loop's cancel and deadline checks
+ * bound it. */
+bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error *e, bool force,
                            int *retries, long *wait_ms)
 {
-    const struct fio_backoff b = {t->cfg.max_retries, t->cfg.backoff_base_ms, t->cfg.backoff_cap_ms,
-                                  t->cfg.max_retry_wait_ms};
-    bool retryable = e->retryable || e->status == FASTIO_NETWORK || e->status == FASTIO_TIMEOUT ||
-                     e->status == FASTIO_RATE_LIMITED;
+    const struct fio_backoff b = {t->cfg.max_retries, t->cfg.backoff_base_ms,
+                                  t->cfg.backoff_cap_ms, t->cfg.max_retry_wait_ms};
+    const struct xfer_op *op = t->judging;
+    enum fastio_retry_kind kind = op != NULL ? op->op.row->retry : FASTIO_RETRY_SAFE;
+    bool nothing_sent = op != NULL && op->op.nothing_sent;
     long w;
-    (void)safe;
-    if (t->cancelling || !retryable || *retries >= t->cfg.max_retries)
+
+    if (t->cancelling || *retries >= t->cfg.max_retries)
         return false;
-    w = fio_backoff_wait_ms(&b, *retries,
-                            e->status == FASTIO_RATE_LIMITED ? e->retry_after_ms : -1);
+    if (e->status == FASTIO_AUTH && e->http_status == 401 && op != NULL &&
+        fio_op_can_refresh(t->client)) {
+        /* A 401 means the request was not acted on: with a fresh token it may go again, for
+         * every row. One refresh per token: requests that carried an older token than the
+         * current one simply go again with it. */
+        if (op->token_gen == t->token_gen) {
+            char *old = fio_strdup(t->token);
+            struct fastio_error te;
+            bool same;
+            if (old == NULL)
+                return false;
+            same = fio_op_token(t->client, old, t->token, &te) != FASTIO_OK ||
+                   strcmp(old, t->token) == 0;
+            explicit_bzero(old, strlen(old));
+            free(old);
+            if (same)
+                return false;
+            t->token_gen++;
+            t->token_at_ms = fio_mono_ms();
+        }
+        (*retries)++;
+        *wait_ms = 0;
+        t->judged_wait_ms = 0;
+        return true;
+    }
+    w = fio_retry_wait(kind, e, e->http_status, nothing_sent, force, *retries + 1, &b);
     if (w < 0)
         return false;
     *wait_ms = w;
+    t->judged_wait_ms = w;
     (*retries)++;
     return true;
 }
@@ -429,7 +413,7 @@ void fio_xfer_limits_done(struct xfer_op *op, CURLcode rc)
         t->limits_state = 2;
     } else {
         long wait = 0;
-        if (!t->cancelling && fio_xfer_should_retry(t, &e, true, &t->limits_retries, &wait)) {
+        if (!t->cancelling && fio_xfer_should_retry(t, &e, false, &t->limits_retries, &wait)) {
             t->limits_state = 0;
             t->limits_not_before_ms = fio_mono_ms() + wait;
         } else {
@@ -444,7 +428,7 @@ void fio_xfer_limits_done(struct xfer_op *op, CURLcode rc)
 
 /* ---- the loop -------------------------------------------------------------------------------- */
 
-static void dispatch(struct xfer_op *op, CURLcode rc)
+static void run_handler(struct xfer_op *op, CURLcode rc)
 {
     switch (op->kind) {
     case OP_LIMITS:
@@ -463,6 +447,41 @@ static void dispatch(struct xfer_op *op, CURLcode rc)
     default:
         fio_xfer_upload_done(op, rc);
         break;
+    }
+}
+
+/* One request ended: its kind's handler judges it (fio_xfer_op_decode) and decides what the
+ * job does next (fio_xfer_should_retry reads the op's row through t->judging); then the
+ * request gets its log line through the client's log hook, with the wait chosen before its
+ * retry, and its memory goes. */
+static void dispatch(struct xfer_op *op, CURLcode rc)
+{
+    struct fastio_transfer *t = op->t;
+    struct fastio_error e;
+    enum fastio_status st;
+    size_t bytes;
+
+    op->dispatching = true;
+    /* The outcome for the log: the transport, and the HTTP status class of the answer (the
+     * body is the handler's: file bytes or JSON). */
+    {
+        const struct fio_op_io io = {op->src_changed, op->io_error, op->range_mismatch};
+        st = fio_op_judge_transport(&op->op, op->easy, rc, &io, &e);
+        if (st == FASTIO_OK && (op->op.http_status < 200 || op->op.http_status > 299))
+            st = fio_envelope_map_status(op->op.http_status, 0);
+        bytes = op->kind == OP_RANGE || op->kind == OP_ZIP ? (size_t)(op->moved + op->cbuf_len)
+                                                           : op->resp.len;
+    }
+    t->judging = op;
+    t->judged_wait_ms = -1;
+    run_handler(op, rc);
+    t->judging = NULL;
+    if (!t->cancelling || rc != CURLE_ABORTED_BY_CALLBACK)
+        fio_op_log(&op->op, st, &e, bytes, t->judged_wait_ms);
+    op->dispatching = false;
+    if (op->freed) {
+        fio_op_release(&op->op);
+        free(op);
     }
 }
 
@@ -549,6 +568,7 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
         return fio_error_set(err, FASTIO_INVALID, "no transfer engine, or already running");
     t->running = true;
     atomic_store(&t->cancel, false);
+    t->token_at_ms = 0; /* ask the client for its token again */
     dl.at_ms = t->cfg.deadline_ms;
     dl.cancel = t->cfg.cancel;
     t->rate_mark_ms = 0;

@@ -144,7 +144,7 @@ static void plan(struct fastio_transfer *t, struct xfer_job *job)
         }
         abs = realpath(job->path, NULL);
         job->journal_path = fio_xfer_journal_path(
-            t->journal_dir, abs != NULL ? abs : job->path, t->base_url, job->workspace,
+            t->journal_dir, abs != NULL ? abs : job->path, fastio_client_base_url(t->client), job->workspace,
             job->file_id != NULL ? job->file_id : job->folder, job->name);
         free(abs);
         if (job->journal_path == NULL) {
@@ -350,10 +350,10 @@ static const char *const FAILED[] = {"assembly_failed", "store_failed", NULL};
 
 /* A failed request: retry it later, or end the job. */
 static void retry_or_fail(struct fastio_transfer *t, struct xfer_job *job, struct fastio_error *e,
-                          int *retries, int64_t *not_before, const char *what)
+                          bool force, int *retries, int64_t *not_before, const char *what)
 {
     long wait = 0;
-    if (fio_xfer_should_retry(t, e, true, retries, &wait)) {
+    if (fio_xfer_should_retry(t, e, force, retries, &wait)) {
         *not_before = fio_mono_ms() + wait;
         return;
     }
@@ -446,6 +446,7 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
     enum fastio_status st;
     enum op_kind kind = op->kind;
     uint32_t idx = op->index;
+    bool force = false;
     /* a chunk whose CRC was taken on the way: the CRC of all its bytes, which the server
      * checked before it acknowledged them */
     bool crc_sent = op->crc_on_way && op->rd_pos == op->rd_end;
@@ -468,7 +469,7 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
     case OP_CREATE:
     case OP_STREAM_CREATE:
         if (st != FASTIO_OK) {
-            retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+            retry_or_fail(t, job, &e, false, &job->step_retries, &job->step_not_before_ms,
                           "cannot create the upload session");
             break;
         }
@@ -500,7 +501,7 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
                 job->journal.done[i] = false;
             job->step = STEP_CREATE;
         } else {
-            retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+            retry_or_fail(t, job, &e, false, &job->step_retries, &job->step_not_before_ms,
                           "cannot read the upload session");
         }
         break;
@@ -527,19 +528,19 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
                               &e, "upload refused");
             break;
         }
-        if (e.http_status == 409 || e.http_status == 429)
-            e.retryable = true; /* the same chunk still being received (an aborted earlier
-                                   attempt), or the session's in-flight cap: wait and resend */
+        /* The same chunk still being received (an aborted earlier attempt), or the
+         * session's in-flight cap: wait and resend. */
+        force = e.http_status == 409 || e.http_status == 429;
         if (e.api_code == API_ERR_CRC_MISMATCH || e.http_status == 406) {
             /* The chunk's bytes did not match its CRC: garbled on the way, resend it alone.
              * A whole-file mismatch fails the session; the retry then fails for good. */
-            e.retryable = true;
+            force = true;
             e.status = FASTIO_INTEGRITY;
         }
         {
             char what[48];
             (void)snprintf(what, sizeof(what), "chunk %u", idx + 1);
-            retry_or_fail(t, job, &e, &c->retries, &c->not_before_ms, what);
+            retry_or_fail(t, job, &e, force, &c->retries, &c->not_before_ms, what);
         }
         break;
     }
@@ -551,11 +552,10 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
                                   &e, "upload refused at completion");
                 break;
             }
-            if (e.http_status == 409)
-                e.retryable = true; /* chunks of an aborted earlier attempt are still "in
-                                       flight" on the server until it notices: wait, retry */
-            retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
-                          "cannot complete the upload");
+            /* chunks of an aborted earlier attempt are still "in flight" on the server until
+             * it notices: wait, retry */
+            retry_or_fail(t, job, &e, e.http_status == 409, &job->step_retries,
+                          &job->step_not_before_ms, "cannot complete the upload");
             break;
         }
         job->step_retries = 0;
@@ -567,7 +567,7 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
         break;
     case OP_POLL:
         if (st != FASTIO_OK) {
-            retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+            retry_or_fail(t, job, &e, false, &job->step_retries, &job->step_not_before_ms,
                           "cannot read the upload status");
             break;
         }
@@ -579,7 +579,7 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
             if (kind == OP_STREAM) /* the pipe's bytes are gone: nothing to resend */
                 fio_xfer_job_fail(job, st, &e, "stream upload failed");
             else
-                retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+                retry_or_fail(t, job, &e, false, &job->step_retries, &job->step_not_before_ms,
                               "upload failed");
             break;
         }

@@ -344,7 +344,6 @@ void fio_xfer_issue_stream(struct fastio_transfer *t, struct xfer_job *job)
     struct fastio_error e;
     const char *args[1] = {job->upload_id};
     struct xfer_op *op = fio_xfer_op_new(t, job, OP_STREAM);
-    struct curl_slist *l;
     bool ok;
     if (op == NULL) {
         fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
@@ -355,11 +354,7 @@ void fio_xfer_issue_stream(struct fastio_transfer *t, struct xfer_job *job)
         fio_xfer_job_fail(job, e.status, &e, "cannot build the request");
         return;
     }
-    l = curl_slist_append(op->headers, "Content-Type: application/octet-stream");
-    ok = l != NULL;
-    if (ok)
-        op->headers = l;
-    ok = ok && curl_easy_setopt(op->easy, CURLOPT_HTTPHEADER, op->headers) == CURLE_OK &&
+    ok = fio_xfer_op_add_header(op, "Content-Type: application/octet-stream") &&
          curl_easy_setopt(op->easy, CURLOPT_POST, 1L) == CURLE_OK &&
          curl_easy_setopt(op->easy, CURLOPT_READFUNCTION, read_pipe) == CURLE_OK &&
          curl_easy_setopt(op->easy, CURLOPT_READDATA, (void *)op) == CURLE_OK;

@@ -144,7 +144,7 @@ void fio_xfer_zip_done(struct xfer_op *op, CURLcode rc)
         fio_xfer_op_free(op);
         {
             long wait = 0;
-            if (fio_xfer_should_retry(t, &e, true, &job->step_retries, &wait)) {
+            if (fio_xfer_should_retry(t, &e, false, &job->step_retries, &wait)) {
                 job->step_not_before_ms = fio_mono_ms() + wait;
             } else {
                 /* a zip is never resumed: nothing of it stays behind */
