@@ -142,6 +142,13 @@ CURLcode fio_op_setup(struct fio_op *op, CURL *h, enum fio_op_body body)
     SET(CURLOPT_USERAGENT, c->user_agent);
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    /* An UNSAFE request goes on a new connection. On a reused keep-alive connection that dies
+     * before any answer byte, libcurl resends the request by itself on a fresh one ("Connection
+     * died, retrying a fresh connect"): invisible to the retry rule, so a session create or a
+     * batch the server had already acted on would be acted on twice. A fresh connection is
+     * never retried that way; it costs one connect per UNSAFE request (creates, batches - not
+     * chunks or ranges), and the connection then serves the requests that follow. */
+    SET(CURLOPT_FRESH_CONNECT, row->retry == FASTIO_RETRY_UNSAFE ? 1L : 0L);
     SET(CURLOPT_HTTPHEADER, rq->headers);
     SET(CURLOPT_ERRORBUFFER, op->errbuf);
     SET(CURLOPT_WRITEFUNCTION, on_body);

@@ -285,25 +285,37 @@ void fio_xfer_batch_advance(struct fastio_transfer *t, int64_t now)
     }
 }
 
-/* The whole request failed: try the batch again later, or send its files alone. */
+/* The whole request failed: try the batch again later when the retry rule allows it; else
+ * send its files alone when the server cannot have stored any of them (it refused the request
+ * as a whole with a 4xx, or nothing was sent); else fail them. UPLOAD_BATCH is UNSAFE: after a
+ * 5xx, a dropped connection or a timeout the server may have stored every file, and sending
+ * them again (alone or batched) would store them twice. */
 static void batch_retry(struct fastio_transfer *t, struct xfer_batch *b,
                         const struct fastio_error *e)
 {
     int tries = b->e[0].job->batch_tries;
     long wait = 0;
     bool again = tries + 1 < BATCH_TRIES_MAX && fio_xfer_should_retry(t, e, false, &tries, &wait);
+    bool refused = (e->http_status >= 400 && e->http_status < 500) ||
+                   (t->judging != NULL && t->judging->op.nothing_sent);
     int64_t when = fio_mono_ms() + wait;
     for (size_t i = 0; i < b->n; i++) {
         struct xfer_job *j = b->e[i].job;
-        if (!again) {
+        if (!again && refused) {
             go_alone(j);
             continue;
         }
         if (j->fd >= 0)
             (void)close(j->fd);
         j->fd = -1;
-        j->batch_tries = tries;
         j->batch_no = 0;
+        if (!again) {
+            fio_xfer_job_fail(j, e->status, e,
+                              "batch upload failed (not sent again: the server may have "
+                              "stored it)");
+            continue;
+        }
+        j->batch_tries = tries;
         j->step_not_before_ms = when;
         j->step = STEP_QUEUED;
     }
