@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "log.h"
+#include "op.h"
 #include "ratelimit.h"
 #include "retry.h"
 #include "testmain.h"
@@ -394,7 +395,48 @@ static void call_opts_and_config_defaults(void **state)
     fastio_client_free(c);
 }
 
+/* The one retry decision of the library (op.h), as fastio_call() and the transfer engine take
+ * it: from the row's class, the failure and the attempt number. */
+static void retry_wait_from_row_class(void **state)
+{
+    (void)state;
+    const struct fio_backoff b = {3, 10, 100, 5000};
+    struct fastio_error e;
+    fastio_error_clear(&e);
+
+    e.status = FASTIO_SERVER; /* a 500: the server may have acted */
+    assert_true(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 500, false, false, 1, &b) >= 0);
+    assert_int_equal(fio_retry_wait(FASTIO_RETRY_UNSAFE, &e, 500, false, false, 1, &b), -1);
+    /* the caller's own knowledge that nothing was acted on repeats it anyway */
+    assert_true(fio_retry_wait(FASTIO_RETRY_UNSAFE, &e, 409, false, true, 1, &b) >= 0);
+
+    e.status = FASTIO_NETWORK; /* a reset after the request went out */
+    assert_true(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 0, false, false, 1, &b) >= 0);
+    assert_int_equal(fio_retry_wait(FASTIO_RETRY_UNSAFE, &e, 0, false, false, 1, &b), -1);
+    /* nothing was sent (unknown host, refused connection): every row may go again */
+    assert_true(fio_retry_wait(FASTIO_RETRY_UNSAFE, &e, 0, true, false, 1, &b) >= 0);
+
+    e.status = FASTIO_RATE_LIMITED; /* 429: refused before any handler ran */
+    e.retry_after_ms = 1000;
+    long w = fio_retry_wait(FASTIO_RETRY_UNSAFE, &e, 429, false, false, 2, &b);
+    assert_true(w >= 1000 && w <= 1010); /* the server's wait plus at most base_ms of jitter */
+    e.retry_after_ms = 6000;               /* longer than max_wait_ms: returned, not waited */
+    assert_int_equal(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 429, false, false, 1, &b), -1);
+
+    e.status = FASTIO_SERVER;
+    e.retry_after_ms = -1;
+    /* at most max_retries repeats: attempt 3 may be followed by a 4th, attempt 4 not */
+    assert_true(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 503, false, false, 3, &b) >= 0);
+    assert_int_equal(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 503, false, false, 4, &b), -1);
+    /* 4xx and local failures are final whatever the class */
+    e.status = FASTIO_NOT_FOUND;
+    assert_int_equal(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 404, false, false, 1, &b), -1);
+    e.status = FASTIO_INVALID;
+    assert_int_equal(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 0, true, false, 1, &b), -1);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(retry_wait_from_row_class),
     cmocka_unit_test(backoff_schedule_bounds),
     cmocka_unit_test(backoff_server_hint),
     cmocka_unit_test(retry_decisions),
