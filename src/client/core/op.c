@@ -374,7 +374,7 @@ bool fio_op_can_refresh(const struct fastio_client *c)
 enum fastio_status fio_op_token(struct fastio_client *c, const char *rejected, char *buf,
                                 struct fastio_error *err)
 {
-    struct fastio_error local;
+    struct fastio_error local = {.status = FASTIO_OK, .retry_after_ms = -1};
     struct fastio_error *e = err != NULL ? err : &local;
     enum fastio_status st;
 
