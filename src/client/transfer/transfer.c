@@ -7,13 +7,9 @@
  * transfer_hash.c and transfer_write.c; pure helpers in transfer_plan.c. */
 #include "transfer_engine.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
-#include "crc32c.h"
 #include "envelope.h"
 
 #define DEFAULT_MAX_FILES 4
@@ -27,7 +23,6 @@
 #define DEFAULT_STALL_MS 60000
 #define DEFAULT_POLL_TIMEOUT_MS 120000
 #define DEFAULT_PROGRESS_MS 100
-#define CRC_BUF_SIZE (1024 * 1024)
 
 FASTIO_API void fastio_transfer_config_init(struct fastio_transfer_config *cfg)
 {
@@ -79,7 +74,7 @@ FASTIO_API struct fastio_transfer *fastio_transfer_new(struct fastio_client *cli
     t->journal_dir = dup_opt(cfg->journal_dir, &ok);
     t->token = calloc(1, FASTIO_TOKEN_MAX);
     t->multi = curl_multi_init();
-    t->crc_buf = malloc(CRC_BUF_SIZE);
+    t->crc_buf = malloc(XFER_CRC_BUF);
     if (!ok || t->token == NULL || t->multi == NULL || t->crc_buf == NULL) {
         fio_error_set(err, FASTIO_NOMEM, "out of memory");
         fastio_transfer_free(t);
@@ -121,10 +116,7 @@ static void job_free(struct fastio_transfer *t, struct xfer_job *job)
 {
     if (job == NULL)
         return;
-    if (job->kind == XFER_UPLOAD)
-        fio_xfer_upload_reset(t, job);
-    else
-        fio_xfer_download_reset(t, job);
+    job->kind->reset(t, job);
     free(job->path);
     free(job->name);
     free(job->workspace);
@@ -218,7 +210,7 @@ FASTIO_API enum fastio_status fastio_transfer_add_upload(struct fastio_transfer 
     job = calloc(1, sizeof(*job));
     if (job == NULL)
         return fio_error_set(err, FASTIO_NOMEM, "out of memory");
-    job->kind = XFER_UPLOAD;
+    job->kind = &fio_xfer_upload_kind;
     job->path = dup_opt(spec->path, &ok);
     job->src_fd = spec->path == NULL ? spec->fd : -1;
     job->max_size = spec->max_size;
@@ -250,7 +242,7 @@ fastio_transfer_add_download(struct fastio_transfer *t, const struct fastio_down
     job = calloc(1, sizeof(*job));
     if (job == NULL)
         return fio_error_set(err, FASTIO_NOMEM, "out of memory");
-    job->kind = XFER_DOWNLOAD;
+    job->kind = &fio_xfer_download_kind;
     job->workspace = dup_opt(spec->workspace, &ok);
     job->node = dup_opt(spec->node, &ok);
     job->dest_dir = dup_opt(spec->dest_dir, &ok);
@@ -325,60 +317,4 @@ FASTIO_API enum fastio_status fastio_transfer_job_progress(const struct fastio_t
     if (job->succeeded && job->size_known)
         info->bytes_done = job->size;
     return FASTIO_OK;
-}
-
-/* ---- buffers: pooled, never freed during a run (performance.md #7); easy handles are pooled
- * the same way in transfer_loop.c ---------------------------------------------------------- */
-
-char *fio_xfer_buf_get(struct fastio_transfer *t)
-{
-    if (t->buf_pool_n > 0)
-        return t->buf_pool[--t->buf_pool_n];
-    return malloc(XFER_COALESCE);
-}
-
-void fio_xfer_buf_put(struct fastio_transfer *t, char *b)
-{
-    if (b == NULL)
-        return;
-    if (t->buf_pool_n == t->buf_pool_cap) {
-        size_t cap = t->buf_pool_cap ? t->buf_pool_cap * 2 : 8;
-        char **nb = realloc(t->buf_pool, cap * sizeof(*nb));
-        if (nb == NULL) {
-            free(b);
-            return;
-        }
-        t->buf_pool = nb;
-        t->buf_pool_cap = cap;
-    }
-    t->buf_pool[t->buf_pool_n++] = b;
-}
-
-enum fastio_status fio_xfer_crc_fd(int fd, uint64_t off, uint64_t len, unsigned char *buf,
-                                   size_t buf_size, atomic_bool *abort, uint32_t *crc)
-{
-    uint32_t c = 0;
-    while (len > 0) {
-        size_t want = len < buf_size ? (size_t)len : buf_size;
-        ssize_t r = pread(fd, buf, want, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return FASTIO_IO;
-        if (r == 0)
-            return FASTIO_CONFLICT; /* the file got shorter */
-        c = fio_crc32c(c, buf, (size_t)r);
-        off += (uint64_t)r;
-        len -= (uint64_t)r;
-        if (abort != NULL && atomic_load_explicit(abort, memory_order_relaxed))
-            return FASTIO_CANCELLED;
-    }
-    *crc = c;
-    return FASTIO_OK;
-}
-
-enum fastio_status fio_xfer_crc_range(struct fastio_transfer *t, int fd, uint64_t off,
-                                      uint64_t len, uint32_t *crc)
-{
-    return fio_xfer_crc_fd(fd, off, len, t->crc_buf, CRC_BUF_SIZE, NULL, crc);
 }

@@ -65,7 +65,7 @@ static void classify(struct fastio_transfer *t, struct xfer_job *job)
 bool fio_xfer_batch_waiting(const struct fastio_transfer *t, const struct xfer_job *job)
 {
     (void)t;
-    return job->kind == XFER_UPLOAD && job->step == STEP_QUEUED && job->batch_ok == 1 &&
+    return XFER_IS_UPLOAD(job) && job->step == STEP_QUEUED && job->batch_ok == 1 &&
            !job->no_batch;
 }
 
@@ -156,6 +156,9 @@ static bool start_batch(struct fastio_transfer *t, struct xfer_batch *b, const u
     json_t *manifest = json_array();
     char *mtext = NULL;
     bool ok = op != NULL && manifest != NULL;
+
+    if (op != NULL)
+        op->done = fio_xfer_batch_done;
 
     for (size_t i = 0; ok && i < b->n; i++) {
         char hex[FIO_CRC32C_HEX_SIZE];
@@ -273,7 +276,7 @@ void fio_xfer_batch_advance(struct fastio_transfer *t, int64_t now)
 {
     for (size_t i = 0; i < t->n_jobs; i++) {
         struct xfer_job *job = t->jobs[i];
-        if (job->kind == XFER_UPLOAD && job->step == STEP_QUEUED && !job->succeeded &&
+        if (XFER_IS_UPLOAD(job) && job->step == STEP_QUEUED && !job->succeeded &&
             job->batch_ok == 0)
             classify(t, job);
     }

@@ -441,7 +441,7 @@ static json_t *find_version(json_t *body, const char *version_id)
     return NULL;
 }
 
-void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now)
+static void download_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now)
 {
     bool all_done = true, any_flight = false;
     if (job->step == STEP_QUEUED && job->zip &&
@@ -509,7 +509,7 @@ void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, 
     }
 }
 
-void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
+static void download_done(struct xfer_op *op, CURLcode rc)
 {
     struct fastio_transfer *t = op->t;
     struct xfer_job *job = op->job;
@@ -517,6 +517,10 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
     json_t *body = NULL;
     enum fastio_status st;
 
+    if (op->kind == OP_ZIP) { /* a folder's zip stream: transfer_zip.c */
+        fio_xfer_zip_done(op, rc);
+        return;
+    }
     if (op->kind == OP_NODE_DETAILS) {
         if (t->cancelling) {
             fio_xfer_op_free(op);
@@ -635,7 +639,7 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
     }
 }
 
-void fio_xfer_download_reset(struct fastio_transfer *t, struct xfer_job *job)
+static void download_reset(struct fastio_transfer *t, struct xfer_job *job)
 {
     fio_xfer_write_reset(t, job); /* the writer lets go of the file first */
     if (job->fd >= 0)
@@ -654,3 +658,6 @@ void fio_xfer_download_reset(struct fastio_transfer *t, struct xfer_job *job)
     if (!job->succeeded)
         job->bytes_done = 0;
 }
+
+const struct xfer_job_kind fio_xfer_download_kind = {"download", download_advance, download_done,
+                                                     download_reset};

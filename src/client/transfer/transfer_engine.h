@@ -25,8 +25,26 @@
 #define XFER_HDR_MAX 96
 #define XFER_COALESCE (1024 * 1024) /* download writes are gathered into 1 MiB pwrites */
 #define XFER_RESPONSE_MAX (1024 * 1024)
+#define XFER_CRC_BUF (1024 * 1024) /* the loop's own CRC passes (t->crc_buf) */
 
-enum xfer_kind { XFER_UPLOAD, XFER_DOWNLOAD };
+struct xfer_job;
+struct xfer_op;
+struct fastio_transfer;
+
+/* A job kind: what the loop does with a job of that kind. advance: start it or move it on (at
+ * most one step per call; called every pass while the job is active); done: one of its requests
+ * ended (the op's judgement is in the op; the handler frees it); reset: release what the job
+ * holds for a run (files, arrays, helper-thread registrations) - after it ended, at the end of
+ * the run, and when the engine is freed. The loop knows jobs only through this table. */
+struct xfer_job_kind {
+    const char *name;
+    void (*advance)(struct fastio_transfer *t, struct xfer_job *job, int64_t now);
+    void (*done)(struct xfer_op *op, CURLcode rc);
+    void (*reset)(struct fastio_transfer *t, struct xfer_job *job);
+};
+extern const struct xfer_job_kind fio_xfer_upload_kind;   /* transfer_upload.c */
+extern const struct xfer_job_kind fio_xfer_download_kind; /* transfer_download.c (and zip) */
+#define XFER_IS_UPLOAD(job) ((job)->kind == &fio_xfer_upload_kind)
 
 /* Where a job stands. Each step issues at most one request at a time except CHUNKS/RANGES. */
 enum xfer_step {
@@ -71,7 +89,7 @@ struct xfer_range {
 };
 
 struct xfer_job {
-    enum xfer_kind kind;
+    const struct xfer_job_kind *kind;
     size_t index;
     /* spec (owned copies) */
     char *path, *name, *workspace, *folder, *node, *dest_dir;
@@ -156,6 +174,8 @@ struct xfer_op {
     struct fastio_transfer *t;
     struct xfer_job *job; /* NULL for OP_LIMITS */
     enum op_kind kind;
+    /* what runs when it ends: its job kind's done, or the engine's own (limits, batches) */
+    void (*done)(struct xfer_op *op, CURLcode rc);
     uint32_t index;       /* chunk or range index */
     CURL *easy;
     /* the request and its judgement: the library's one operation (core/op.h), which builds
@@ -321,11 +341,6 @@ void fio_xfer_write_reset(struct fastio_transfer *t, struct xfer_job *job);
 void fio_xfer_write_stop(struct fastio_transfer *t);
 void fio_xfer_download_state_hook(struct xfer_job *job);
 
-/* upload / download state machines */
-void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now);
-void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc);
-void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now);
-void fio_xfer_download_done(struct xfer_op *op, CURLcode rc);
 /* The upload's requests (transfer_upload_send.c); each fails the job when it cannot start. */
 /* A JSON-answered request of row ep on upload id `id` (NULL: none), with params. */
 void fio_xfer_issue_json(struct fastio_transfer *t, struct xfer_job *job, enum op_kind kind,
@@ -342,9 +357,6 @@ void fio_xfer_send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32
 bool fio_xfer_trailing_crc(const struct fastio_transfer *t);
 /* The pipe's bytes as the raw chunked body of the stream session (api §5.5). */
 void fio_xfer_issue_stream(struct fastio_transfer *t, struct xfer_job *job);
-/* Release per-run resources (files, arrays); on cancel the journals are already current. */
-void fio_xfer_upload_reset(struct fastio_transfer *t, struct xfer_job *job);
-void fio_xfer_download_reset(struct fastio_transfer *t, struct xfer_job *job);
 /* Batch uploads (transfer_batch.c): form and start batch requests from queued small files;
  * whether a queued job waits for a batch (the per-job pass must leave it alone); the end of a
  * batch request. */
@@ -352,13 +364,15 @@ void fio_xfer_batch_advance(struct fastio_transfer *t, int64_t now);
 bool fio_xfer_batch_waiting(const struct fastio_transfer *t, const struct xfer_job *job);
 void fio_xfer_batch_done(struct xfer_op *op, CURLcode rc);
 void fio_xfer_batch_free(struct xfer_batch *b);
-/* A download's zip stream ended. */
+/* A download's zip stream ended (called by the download kind's done). */
 void fio_xfer_zip_done(struct xfer_op *op, CURLcode rc);
 /* The zip download of a folder (transfer_zip.c): open "<name>.partial" (step STEP_ZIP), then
  * start the one streamed request. */
 void fio_xfer_zip_open(struct fastio_transfer *t, struct xfer_job *job, const char *remote_name);
 void fio_xfer_zip_start(struct fastio_transfer *t, struct xfer_job *job);
-/* Engine-wide limits request result. */
+/* The engine-wide limits request (transfer_limits.c): start it unless asked already (or its
+ * retry waits until later); its end. t->limits_state: 0 not asked, 1 in flight, 2 known. */
+void fio_xfer_limits_start(struct fastio_transfer *t, int64_t now);
 void fio_xfer_limits_done(struct xfer_op *op, CURLcode rc);
 
 #endif

@@ -17,7 +17,11 @@
  *  - next, limit, status and the registry are under the mutex. */
 #include "transfer_engine.h"
 
+#include "crc32c.h"
+
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define HASH_BUF (1024 * 1024)
 #define HASH_WINDOW 8 /* chunks read ahead of the oldest unacknowledged one */
@@ -200,4 +204,35 @@ void fio_xfer_hash_stop(struct fastio_transfer *t)
     free(h->buf);
     free(h);
     t->hasher = NULL;
+}
+
+/* ---- the CRC passes themselves (the loop's and the helper thread's) ------------------------ */
+
+enum fastio_status fio_xfer_crc_fd(int fd, uint64_t off, uint64_t len, unsigned char *buf,
+                                   size_t buf_size, atomic_bool *abort, uint32_t *crc)
+{
+    uint32_t c = 0;
+    while (len > 0) {
+        size_t want = len < buf_size ? (size_t)len : buf_size;
+        ssize_t r = pread(fd, buf, want, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return FASTIO_IO;
+        if (r == 0)
+            return FASTIO_CONFLICT; /* the file got shorter */
+        c = fio_crc32c(c, buf, (size_t)r);
+        off += (uint64_t)r;
+        len -= (uint64_t)r;
+        if (abort != NULL && atomic_load_explicit(abort, memory_order_relaxed))
+            return FASTIO_CANCELLED;
+    }
+    *crc = c;
+    return FASTIO_OK;
+}
+
+enum fastio_status fio_xfer_crc_range(struct fastio_transfer *t, int fd, uint64_t off,
+                                      uint64_t len, uint32_t *crc)
+{
+    return fio_xfer_crc_fd(fd, off, len, t->crc_buf, XFER_CRC_BUF, NULL, crc);
 }

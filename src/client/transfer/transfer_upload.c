@@ -64,7 +64,7 @@ static void save_journal(struct xfer_job *job)
 }
 
 /* A chunk was acknowledged: its CRC goes into the journal, which is rewritten at most every
- * STATE_EVERY_MS (and when the run ends without success, fio_xfer_upload_reset). Rewriting
+ * STATE_EVERY_MS (and when the run ends without success, upload_reset). Rewriting
  * it after every chunk cost the loop thread 2-10 ms per chunk while the disk was busy (a create
  * and a rename each time; 0.34 s of a 0.68 s durable 1 GiB upload, during which no connection
  * was served), and O(chunks) each time. A journal that lags only means that a resumed upload
@@ -243,11 +243,12 @@ static bool crc_ready(const struct xfer_job *job, uint32_t i)
 
 /* ---- the state machine ----------------------------------------------------------------------- */
 
-void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now)
+static void upload_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now)
 {
     if (job->step == STEP_QUEUED)
         prepare(t, job);
     if (job->step == STEP_LIMITS) {
+        fio_xfer_limits_start(t, now); /* no-op once asked (or while its retry waits) */
         if (t->limits_state != 2)
             return;
         plan(t, job);
@@ -437,7 +438,7 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
     }
 }
 
-void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
+static void upload_done(struct xfer_op *op, CURLcode rc)
 {
     struct fastio_transfer *t = op->t;
     struct xfer_job *job = op->job;
@@ -608,7 +609,7 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
     json_decref(body);
 }
 
-void fio_xfer_upload_reset(struct fastio_transfer *t, struct xfer_job *job)
+static void upload_reset(struct fastio_transfer *t, struct xfer_job *job)
 {
     fio_xfer_hash_forget(t, job); /* the helper thread lets go of fd and chunks first */
     if (job->journal_dirty && !job->succeeded)
@@ -632,3 +633,6 @@ void fio_xfer_upload_reset(struct fastio_transfer *t, struct xfer_job *job)
     if (!job->succeeded)
         job->bytes_done = 0;
 }
+
+const struct xfer_job_kind fio_xfer_upload_kind = {"upload", upload_advance, upload_done,
+                                                   upload_reset};
