@@ -117,17 +117,17 @@ static void job_free(struct fastio_transfer *t, struct xfer_job *job)
     if (job == NULL)
         return;
     job->kind->reset(t, job);
-    free(job->path);
+    free(job->up.path);
     free(job->name);
     free(job->workspace);
-    free(job->folder);
-    free(job->file_id);
-    if (job->lock_token != NULL)
-        explicit_bzero(job->lock_token, strlen(job->lock_token));
-    free(job->lock_token);
-    free(job->node);
-    free(job->version_id);
-    free(job->dest_dir);
+    free(job->up.folder);
+    free(job->up.file_id);
+    if (job->up.lock_token != NULL)
+        explicit_bzero(job->up.lock_token, strlen(job->up.lock_token));
+    free(job->up.lock_token);
+    free(job->dl.node);
+    free(job->dl.version_id);
+    free(job->dl.dest_dir);
     free(job->result_str);
     free(job);
 }
@@ -180,8 +180,8 @@ static enum fastio_status add_job(struct fastio_transfer *t, struct xfer_job *jo
     job->step = STEP_QUEUED;
     job->result = FASTIO_CANCELLED;
     job->fd = -1;
-    job->dir_fd = -1;
-    fio_xfer_journal_init(&job->journal);
+    job->dl.dir_fd = -1;
+    fio_xfer_journal_init(&job->up.journal);
     t->jobs[t->n_jobs++] = job;
     if (index != NULL)
         *index = job->index;
@@ -211,14 +211,14 @@ FASTIO_API enum fastio_status fastio_transfer_add_upload(struct fastio_transfer 
     if (job == NULL)
         return fio_error_set(err, FASTIO_NOMEM, "out of memory");
     job->kind = &fio_xfer_upload_kind;
-    job->path = dup_opt(spec->path, &ok);
-    job->src_fd = spec->path == NULL ? spec->fd : -1;
-    job->max_size = spec->max_size;
+    job->up.path = dup_opt(spec->path, &ok);
+    job->up.src_fd = spec->path == NULL ? spec->fd : -1;
+    job->up.max_size = spec->max_size;
     job->name = dup_opt(name, &ok);
     job->workspace = dup_opt(spec->workspace, &ok);
-    job->folder = dup_opt(spec->folder != NULL ? spec->folder : "root", &ok);
-    job->file_id = dup_opt(spec->file_id != NULL && spec->file_id[0] ? spec->file_id : NULL, &ok);
-    job->lock_token =
+    job->up.folder = dup_opt(spec->folder != NULL ? spec->folder : "root", &ok);
+    job->up.file_id = dup_opt(spec->file_id != NULL && spec->file_id[0] ? spec->file_id : NULL, &ok);
+    job->up.lock_token =
         dup_opt(spec->lock_token != NULL && spec->lock_token[0] ? spec->lock_token : NULL, &ok);
     if (!ok) {
         job_free(t, job);
@@ -244,19 +244,19 @@ fastio_transfer_add_download(struct fastio_transfer *t, const struct fastio_down
         return fio_error_set(err, FASTIO_NOMEM, "out of memory");
     job->kind = &fio_xfer_download_kind;
     job->workspace = dup_opt(spec->workspace, &ok);
-    job->node = dup_opt(spec->node, &ok);
-    job->dest_dir = dup_opt(spec->dest_dir, &ok);
+    job->dl.node = dup_opt(spec->node, &ok);
+    job->dl.dest_dir = dup_opt(spec->dest_dir, &ok);
     job->name = dup_opt(spec->name, &ok);
-    job->version_id = dup_opt(spec->version_id != NULL && spec->version_id[0] != '\0'
+    job->dl.version_id = dup_opt(spec->version_id != NULL && spec->version_id[0] != '\0'
                                   ? spec->version_id
                                   : NULL,
                               &ok);
-    job->zip = spec->zip;
+    job->dl.zip = spec->zip;
     if (!ok) {
         job_free(t, job);
         return fio_error_set(err, FASTIO_NOMEM, "out of memory");
     }
-    if (job->zip && job->version_id != NULL) {
+    if (job->dl.zip && job->dl.version_id != NULL) {
         job_free(t, job);
         return fio_error_set(err, FASTIO_INVALID, "a folder zip has no versions");
     }
@@ -310,7 +310,7 @@ FASTIO_API enum fastio_status fastio_transfer_job_progress(const struct fastio_t
     info->started = info->ended || job->step != STEP_QUEUED;
     info->bytes_total = job->size_known ? job->size : 0;
     info->bytes_done = job->bytes_done;
-    info->batch = job->batch_no;
+    info->batch = job->up.batch_no;
     for (const struct xfer_op *op = t->live; op != NULL; op = op->next)
         if (op->job == job)
             info->bytes_done += op->moved;

@@ -88,41 +88,21 @@ struct xfer_range {
     int64_t not_before_ms;
 };
 
-struct xfer_job {
-    const struct xfer_job_kind *kind;
-    size_t index;
-    /* spec (owned copies) */
-    char *path, *name, *workspace, *folder, *node, *dest_dir;
-    char *file_id, *lock_token; /* uploads: action=update target, lock token (NULL = none) */
-    char *version_id;           /* downloads: a given version (NULL = current) */
-    bool zip;                   /* downloads: the folder's zip stream */
+/* What only an upload job has: its spec, its batch membership, its journal, its session and
+ * chunks, and its registration with the CRC helper thread. */
+struct xfer_upload_part {
+    char *path;                 /* local file; NULL = the borrowed pipe src_fd */
+    char *folder;               /* folder node id ("root" by default) */
+    char *file_id, *lock_token; /* action=update target, lock token (NULL = none) */
+    int src_fd;                 /* borrowed pipe (path == NULL) */
+    uint64_t max_size;          /* stream sessions: max_size sent at create; 0 = none */
     /* batch upload (transfer_batch.c): batch_ok 0 = not examined in this run, 1 = may go in
      * a batch, 2 = goes alone; no_batch = alone for the rest of the run (a refused entry) */
     int batch_ok;
     bool no_batch;
     int batch_tries;
     unsigned batch_no;          /* batch that stored it (kept across runs), 0 = none */
-    int src_fd; /* borrowed pipe (path == NULL) */
-    uint64_t max_size; /* stream sessions: max_size sent at create; 0 = none */
-
-    /* outcome */
-    enum xfer_step step;
-    enum fastio_status result;
-    struct fastio_error err;
-    char *result_str; /* node id (upload) or local path (download) */
-    bool succeeded;   /* kept across runs */
-
-    /* per-run state, released by job_reset() */
-    int fd;
-    uint64_t size;
-    int64_t mtime_ns;
-    bool size_known;
-    int busy;             /* ops in flight for this job */
-    int step_retries;
-    int64_t step_not_before_ms;
-    uint64_t bytes_done;  /* acknowledged / written */
-
-    /* upload */
+    int64_t mtime_ns;           /* of the source when the run opened it */
     char *journal_path;
     struct fio_xfer_journal journal;
     bool journal_dirty;       /* chunks acknowledged since the journal was last written */
@@ -144,8 +124,15 @@ struct xfer_job {
         atomic_uint ready;          /* chunks [0, ready) have their crc */
         atomic_bool abort;
     } hs;
+};
 
-    /* download */
+/* What only a download job has: its spec, the directory and file names it writes, the
+ * expected hash, its ranges, and its state with the writer thread. */
+struct xfer_download_part {
+    char *node;       /* file (or, for zip, folder) node id */
+    char *dest_dir;
+    char *version_id; /* a given version (NULL = current) */
+    bool zip;         /* the folder's zip stream */
     int dir_fd;
     char local_name[256];
     char partial_name[300];
@@ -161,6 +148,35 @@ struct xfer_job {
         int64_t saved_ms;  /* whoever writes the range bytes: when the state was last saved */
         bool write_failed; /* under the mutex */
     } ws;
+};
+
+/* One job: the head every kind has (what the loop, the public API and progress read), then the
+ * parts of the kinds. Only the part of the job's own kind is used; the other stays zeroed
+ * (dl.dir_fd -1). */
+struct xfer_job {
+    const struct xfer_job_kind *kind;
+    size_t index;
+    char *name;      /* uploads: the new file's name; downloads: the local name asked (or NULL) */
+    char *workspace;
+
+    /* outcome */
+    enum xfer_step step;
+    enum fastio_status result;
+    struct fastio_error err;
+    char *result_str; /* node id (upload) or local path (download) */
+    bool succeeded;   /* kept across runs */
+
+    /* per-run state, released by the kind's reset */
+    int fd;
+    uint64_t size;
+    bool size_known;
+    int busy;             /* ops in flight for this job */
+    int step_retries;
+    int64_t step_not_before_ms;
+    uint64_t bytes_done;  /* acknowledged / written */
+
+    struct xfer_upload_part up;
+    struct xfer_download_part dl;
 };
 
 enum op_kind {

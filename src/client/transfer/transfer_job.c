@@ -12,7 +12,7 @@
 void fio_xfer_job_fail(struct xfer_job *job, enum fastio_status st, const struct fastio_error *e,
                        const char *what)
 {
-    const char *label = job->name != NULL ? job->name : job->node != NULL ? job->node : "?";
+    const char *label = job->name != NULL ? job->name : job->dl.node != NULL ? job->dl.node : "?";
     if (job->step == STEP_FAILED || job->step == STEP_DONE)
         return;
     fastio_error_clear(&job->err);
@@ -63,8 +63,8 @@ void fio_xfer_job_placed(struct xfer_job *job)
 {
     struct fio_buf path;
     fio_buf_init(&path, 0);
-    if (!fio_buf_append_str(&path, job->dest_dir) || !fio_buf_append_str(&path, "/") ||
-        !fio_buf_append_str(&path, job->local_name)) {
+    if (!fio_buf_append_str(&path, job->dl.dest_dir) || !fio_buf_append_str(&path, "/") ||
+        !fio_buf_append_str(&path, job->dl.local_name)) {
         fio_buf_release(&path);
         fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
         return;
