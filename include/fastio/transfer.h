@@ -16,9 +16,10 @@
  * Every request, callback (progress, the client's log hook and token provider) and job state
  * change happens on that thread. The engine starts two helper threads of its own, lazily and
  * at most once each, joined by fastio_transfer_free(): a CRC helper (with the first chunked
- * upload that needs CRCs before sending) that reads the source files, and a download writer
- * (with the first ranged download) that writes received bytes to the .partial files; neither
- * sends requests nor calls back into the application. fastio_global_init() must have been
+ * upload whose chunk CRCs must be known before sending: hash_before_send, or a server without
+ * trailing_hash) that reads the source files, and a download writer (when a download first has
+ * received bytes to write) that writes them to the .partial files; neither sends requests nor
+ * calls back into the application. If a thread cannot be started, the loop does its work. fastio_global_init() must have been
  * called.
  *
  * Memory: O(1) per file for uploads from files (each chunk is pread straight from the file in
