@@ -202,6 +202,9 @@ struct xfer_op {
     bool added;                 /* in the multi handle */
     bool dispatching;           /* its done-handler runs: fio_xfer_op_free defers the free */
     bool freed;                 /* released by the handler while dispatching */
+    bool decoded;               /* its handler judged the answer: the log shows that outcome */
+    enum fastio_status decoded_st;
+    long decoded_api_code;
     struct xfer_op *prev, *next; /* list of live ops, for cancellation */
     curl_mime *mime;
     struct fio_buf resp;  /* JSON answer or an error body (capped) */

@@ -47,6 +47,10 @@ static void dispatch(struct xfer_op *op, CURLcode rc)
     else
         fio_xfer_op_free(op); /* never: every op is made with its done */
     t->judging = NULL;
+    if (op->decoded) {
+        st = op->decoded_st;
+        e.api_code = op->decoded_api_code;
+    }
     if (!t->cancelling || rc != CURLE_ABORTED_BY_CALLBACK)
         fio_op_log(&op->op, st, &e, bytes, t->judged_wait_ms);
     op->dispatching = false;

@@ -239,7 +239,11 @@ enum fastio_status fio_xfer_op_decode(struct xfer_op *op, CURLcode rc, json_t **
                                       struct fastio_error *err)
 {
     const struct fio_op_io io = {op->src_changed, op->io_error, op->range_mismatch};
-    return fio_op_judge(&op->op, op->easy, rc, &io, out, err);
+    enum fastio_status st = fio_op_judge(&op->op, op->easy, rc, &io, out, err);
+    op->decoded = true; /* the log line shows the decoder's outcome and API code */
+    op->decoded_st = st;
+    op->decoded_api_code = st == FASTIO_OK ? 0 : err->api_code;
+    return st;
 }
 
 /* The library's retry rule (core/op.h) for the op being dispatched; the wait itself is a
