@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -552,6 +553,29 @@ static void test_unknown_host_message(void **state)
     fastio_client_free(c);
 }
 
+/* A download refused at add time (a zip of a version) leaves the process's descriptors alone:
+ * the job freed before it was queued once closed fd 0 (its fd fields were 0, not -1). */
+static void test_refused_spec_keeps_fd0(void **state)
+{
+    (void)state;
+    struct fastio_error err;
+    int saved = dup(0);
+    bool had0 = saved >= 0;
+    if (!had0) { /* no stdin: make one so that a close would show */
+        int fd = open("/dev/null", O_RDONLY);
+        assert_int_equal(fd, 0);
+    }
+    struct fastio_transfer *t = fastio_transfer_new(itx_client(&srv, srv.owner_key), NULL, &err);
+    assert_non_null(t);
+    struct fastio_download_spec d = {"ws", "1234567890123456789", srv.dir, NULL, "v1", true};
+    assert_int_equal(fastio_transfer_add_download(t, &d, NULL, &err), FASTIO_INVALID);
+    assert_true(fcntl(0, F_GETFD) != -1); /* still open */
+    fastio_transfer_free(t);
+    assert_true(fcntl(0, F_GETFD) != -1);
+    if (had0)
+        close(saved);
+}
+
 int main(int argc, char **argv);
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_upload_outlives_oauth_token),
@@ -560,5 +584,6 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_safe_details_retried),
     cmocka_unit_test(test_failed_batch_not_sent_again),
     cmocka_unit_test(test_unknown_host_message),
+    cmocka_unit_test(test_refused_spec_keeps_fd0),
 };
 IT_MAIN(tests, setup, teardown)

@@ -117,18 +117,21 @@ static void job_free(struct fastio_transfer *t, struct xfer_job *job)
     if (job == NULL)
         return;
     job->kind->reset(t, job);
-    free(job->up.path);
     free(job->name);
     free(job->workspace);
-    free(job->up.folder);
-    free(job->up.file_id);
-    if (job->up.lock_token != NULL)
-        explicit_bzero(job->up.lock_token, strlen(job->up.lock_token));
-    free(job->up.lock_token);
-    free(job->dl.node);
-    free(job->dl.version_id);
-    free(job->dl.dest_dir);
     free(job->result_str);
+    if (XFER_IS_UPLOAD(job)) {
+        free(job->up.path);
+        free(job->up.folder);
+        free(job->up.file_id);
+        if (job->up.lock_token != NULL)
+            explicit_bzero(job->up.lock_token, strlen(job->up.lock_token));
+        free(job->up.lock_token);
+    } else {
+        free(job->dl.node);
+        free(job->dl.version_id);
+        free(job->dl.dest_dir);
+    }
     free(job);
 }
 
@@ -180,8 +183,6 @@ static enum fastio_status add_job(struct fastio_transfer *t, struct xfer_job *jo
     job->step = STEP_QUEUED;
     job->result = FASTIO_CANCELLED;
     job->fd = -1;
-    job->dl.dir_fd = -1;
-    fio_xfer_journal_init(&job->up.journal);
     t->jobs[t->n_jobs++] = job;
     if (index != NULL)
         *index = job->index;
@@ -211,6 +212,9 @@ FASTIO_API enum fastio_status fastio_transfer_add_upload(struct fastio_transfer 
     if (job == NULL)
         return fio_error_set(err, FASTIO_NOMEM, "out of memory");
     job->kind = &fio_xfer_upload_kind;
+    /* No descriptors yet: a job freed before add_job (OOM) must not close fd 0. */
+    job->fd = -1;
+    fio_xfer_journal_init(&job->up.journal);
     job->up.path = dup_opt(spec->path, &ok);
     job->up.src_fd = spec->path == NULL ? spec->fd : -1;
     job->up.max_size = spec->max_size;
@@ -243,6 +247,10 @@ fastio_transfer_add_download(struct fastio_transfer *t, const struct fastio_down
     if (job == NULL)
         return fio_error_set(err, FASTIO_NOMEM, "out of memory");
     job->kind = &fio_xfer_download_kind;
+    /* No descriptors yet: a job freed before add_job (an OOM, or a zip asked with a version)
+     * must not close fd 0 - the download reset closes fd and dir_fd when they are >= 0. */
+    job->fd = -1;
+    job->dl.dir_fd = -1;
     job->workspace = dup_opt(spec->workspace, &ok);
     job->dl.node = dup_opt(spec->node, &ok);
     job->dl.dest_dir = dup_opt(spec->dest_dir, &ok);
@@ -310,7 +318,7 @@ FASTIO_API enum fastio_status fastio_transfer_job_progress(const struct fastio_t
     info->started = info->ended || job->step != STEP_QUEUED;
     info->bytes_total = job->size_known ? job->size : 0;
     info->bytes_done = job->bytes_done;
-    info->batch = job->up.batch_no;
+    info->batch = XFER_IS_UPLOAD(job) ? job->up.batch_no : 0;
     for (const struct xfer_op *op = t->live; op != NULL; op = op->next)
         if (op->job == job)
             info->bytes_done += op->moved;

@@ -151,8 +151,10 @@ struct xfer_download_part {
 };
 
 /* One job: the head every kind has (what the loop, the public API and progress read), then the
- * parts of the kinds. Only the part of the job's own kind is used; the other stays zeroed
- * (dl.dir_fd -1). */
+ * part of its kind - a union: only the kind's own files touch it (transfer_upload*.c,
+ * transfer_batch.c, transfer_hash.c: up; transfer_download.c, transfer_zip.c,
+ * transfer_write.c: dl), and generic code looks at a part only after XFER_IS_UPLOAD(job). A
+ * queued small file costs the head and the upload part, not a download's name buffers. */
 struct xfer_job {
     const struct xfer_job_kind *kind;
     size_t index;
@@ -175,8 +177,10 @@ struct xfer_job {
     int64_t step_not_before_ms;
     uint64_t bytes_done;  /* acknowledged / written */
 
-    struct xfer_upload_part up;
-    struct xfer_download_part dl;
+    union {
+        struct xfer_upload_part up;
+        struct xfer_download_part dl;
+    };
 };
 
 enum op_kind {

@@ -12,7 +12,9 @@
 void fio_xfer_job_fail(struct xfer_job *job, enum fastio_status st, const struct fastio_error *e,
                        const char *what)
 {
-    const char *label = job->name != NULL ? job->name : job->dl.node != NULL ? job->dl.node : "?";
+    const char *label = job->name != NULL                           ? job->name
+                        : !XFER_IS_UPLOAD(job) && job->dl.node != NULL ? job->dl.node
+                                                                        : "?";
     if (job->step == STEP_FAILED || job->step == STEP_DONE)
         return;
     fastio_error_clear(&job->err);

@@ -69,7 +69,9 @@ static uint64_t loop_state(const struct fastio_transfer *t)
         const struct xfer_job *j = t->jobs[i];
         h = h * 1000003u + (uint64_t)j->step;
         h = h * 1000003u + (uint64_t)(uint32_t)j->busy;
-        h = h * 1000003u + (uint64_t)(j->dl.ranges_probed | j->dl.no_ranges << 1 | j->succeeded << 2);
+        h = h * 1000003u + (uint64_t)j->succeeded;
+        if (!XFER_IS_UPLOAD(j)) /* the range probe lets a download's other ranges start */
+            h = h * 1000003u + (uint64_t)(j->dl.ranges_probed | j->dl.no_ranges << 1);
     }
     return h;
 }
@@ -154,10 +156,12 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
             job->step = STEP_QUEUED;
             job->result = FASTIO_CANCELLED;
             fastio_error_clear(&job->err);
-            job->up.batch_ok = 0;
-            job->up.no_batch = false;
-            job->up.batch_tries = 0;
-            job->up.batch_no = 0;
+            if (XFER_IS_UPLOAD(job)) {
+                job->up.batch_ok = 0;
+                job->up.no_batch = false;
+                job->up.batch_tries = 0;
+                job->up.batch_no = 0;
+            }
         }
     }
     for (;;) {
@@ -198,7 +202,8 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
             }
             if (job->step == STEP_DONE || job->step == STEP_FAILED || job->succeeded) {
                 /* per-run resources go as soon as a job ends: fds are not held to the end */
-                if (job->busy == 0 && (job->fd >= 0 || job->dl.dir_fd >= 0))
+                if (job->busy == 0 &&
+                    (job->fd >= 0 || (!XFER_IS_UPLOAD(job) && job->dl.dir_fd >= 0)))
                     job->kind->reset(t, job);
                 continue;
             }
