@@ -125,7 +125,10 @@ FASTIO_API void fastio_transfer_config_init(struct fastio_transfer_config *cfg);
  * fastio_transfer_run() runs it must not be used or changed from another thread (the run
  * reads its token and calls its token provider and log hook on the run's thread). Between runs
  * the client may be used freely; a new token set with fastio_client_set_token() is picked up
- * by the next run. */
+ * by the next run. The token is asked from the client (its provider, if any, with rejected =
+ * NULL) when a run starts and at most every 10 s after, and again with rejected = the token
+ * after a 401: once per token, however many requests in flight earned the 401. A request
+ * repeated after a refresh counts as one of its max_retries. */
 FASTIO_API FASTIO_NODISCARD struct fastio_transfer *
 fastio_transfer_new(struct fastio_client *client, const struct fastio_transfer_config *cfg,
                     struct fastio_error *err);
