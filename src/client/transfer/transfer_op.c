@@ -140,13 +140,25 @@ static enum fastio_status current_token(struct fastio_transfer *t, struct fastio
 {
     int64_t now = fio_mono_ms();
     enum fastio_status st;
+    char *next;
     if (t->token_at_ms != 0 && now - t->token_at_ms < TOKEN_REASK_MS)
         return FASTIO_OK;
-    st = fio_op_token(t->client, NULL, t->token, err);
-    if (st != FASTIO_OK)
-        return st;
-    t->token_at_ms = now;
-    return FASTIO_OK;
+    next = malloc(FASTIO_TOKEN_MAX);
+    if (next == NULL)
+        return fio_error_set(err, FASTIO_NOMEM, "out of memory");
+    st = fio_op_token(t->client, NULL, next, err);
+    if (st == FASTIO_OK) {
+        /* A new token (the provider refreshed before expiry, or the application set one) is a
+         * new generation: a 401 earned by the old one then needs no refresh of its own. */
+        if (strcmp(next, t->token) != 0) {
+            memcpy(t->token, next, strlen(next) + 1);
+            t->token_gen++;
+        }
+        t->token_at_ms = now;
+    }
+    explicit_bzero(next, FASTIO_TOKEN_MAX);
+    free(next);
+    return st;
 }
 
 /* Remove every header line named name (with its colon) from the request's list. */
@@ -267,16 +279,21 @@ bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error 
          * every row. One refresh per token: requests that carried an older token than the
          * current one simply go again with it. */
         if (op->token_gen == t->token_gen) {
-            char *old = fio_strdup(t->token);
+            /* The refreshed token goes into a buffer of its own: a failed refresh leaves the
+             * current token in place for the requests still in flight. */
+            char *next = malloc(FASTIO_TOKEN_MAX);
             struct fastio_error te;
-            bool same;
-            if (old == NULL)
+            bool fresh;
+            if (next == NULL)
                 return false;
-            same = fio_op_token(t->client, old, t->token, &te) != FASTIO_OK ||
-                   strcmp(old, t->token) == 0;
-            explicit_bzero(old, strlen(old));
-            free(old);
-            if (same)
+            fresh = t->token[0] != '\0' &&
+                    fio_op_token(t->client, t->token, next, &te) == FASTIO_OK &&
+                    next[0] != '\0' && strcmp(next, t->token) != 0;
+            if (fresh)
+                memcpy(t->token, next, strlen(next) + 1);
+            explicit_bzero(next, FASTIO_TOKEN_MAX);
+            free(next);
+            if (!fresh)
                 return false;
             t->token_gen++;
             t->token_at_ms = fio_mono_ms();
