@@ -73,7 +73,13 @@ struct fastio_transfer_config {
                                     the wanted size, still bounded by the limits */
     uint64_t single_max;         /* files up to this size go in one request (api §5.3);
                                     0 = 4 MiB; 1 = only empty and 1-byte files */
-    int max_retries;             /* per request (chunk, create, ...); 0 = 5; -1 = none */
+    int max_retries;             /* repeats per request (chunk, range, create, ...); 0 = 5;
+                                    -1 = none. Which failures repeat is the endpoint row's
+                                    retry class, as for fastio_call(): SAFE rows (chunks,
+                                    ranges, details, complete) after network errors, timeouts,
+                                    429 and 500/502/503/504; UNSAFE rows (session create, the
+                                    single-request upload, batches) only after a 429 or a
+                                    failure before any byte was sent */
     long backoff_base_ms;        /* full-jitter backoff: first ceiling, 0 = 250 */
     long backoff_cap_ms;         /* largest ceiling, 0 = 20000 */
     long max_retry_wait_ms;      /* a 429 asking to wait longer fails instead; 0 = 60000 */
@@ -88,7 +94,10 @@ struct fastio_transfer_config {
     /* Small files (up to min(single_max, 4 MiB), no lock token, no file_id) of one run that go
      * to the same workspace folder are packed into batch requests (POST /upload/batch/, api
      * §5.6: at most 200 files and 100 MiB each, a CRC-32C per entry); an entry the server
-     * refuses is retried alone through the single-request flow. true = never batch. */
+     * refuses is retried alone through the single-request flow, and so are all its files when
+     * the server refused the whole request (a 4xx) or it was never sent. A batch request that
+     * failed after it may have been acted on (a 5xx, a dropped connection, a timeout) is not
+     * sent again, alone or batched: its files fail with its error. true = never batch. */
     bool no_batch;
     /* Each chunk of a chunked upload carries its CRC-32C (api §5.4). By default, where the
      * server takes it after the chunk's bytes (it says so with "trailing_hash": true in GET
