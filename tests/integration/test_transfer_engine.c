@@ -445,6 +445,12 @@ static void test_safe_details_retried(void **state)
         assert_true(json_integer_value(json_object_get(first, "retry_wait_ms")) >= 0);
         assert_int_equal(json_integer_value(json_object_get(first, "status")), k == 0 ? 500 : 0);
         assert_int_equal(count_lines(&l, "STORAGE_DETAILS", 200), 1);
+        json_t *second = json_array_get(l.all, 1); /* the retry, numbered as such */
+        assert_string_equal(json_string_value(json_object_get(second, "endpoint")),
+                            "STORAGE_DETAILS");
+        assert_int_equal(json_integer_value(json_object_get(first, "attempt")), 1);
+        assert_int_equal(json_integer_value(json_object_get(second, "attempt")), 2);
+        assert_int_equal(strlen(json_string_value(json_object_get(second, "request_id"))), 32);
         fastio_transfer_free(t);
         fastio_client_free(c);
         lines_release(&l);

@@ -157,8 +157,10 @@ static bool start_batch(struct fastio_transfer *t, struct xfer_batch *b, const u
     char *mtext = NULL;
     bool ok = op != NULL && manifest != NULL;
 
-    if (op != NULL)
+    if (op != NULL) {
         op->done = fio_xfer_batch_done;
+        op->op.attempt = b->e[0].job->up.batch_tries + 1;
+    }
 
     for (size_t i = 0; ok && i < b->n; i++) {
         char hex[FIO_CRC32C_HEX_SIZE];

@@ -396,6 +396,7 @@ static void start_range(struct fastio_transfer *t, struct xfer_job *job, unsigne
         return;
     }
     op->index = i;
+    op->op.attempt = r->retries + 1;
     op->cbuf = fio_xfer_buf_get(t);
     if (op->cbuf == NULL ||
         fio_xfer_op_build(op, FASTIO_EP_STORAGE_READ, args, 2, ver, 1, false, &e) != FASTIO_OK) {

@@ -13,8 +13,10 @@ void fio_xfer_limits_start(struct fastio_transfer *t, int64_t now)
     if (t->limits_state != 0 || now < t->limits_not_before_ms)
         return;
     op = fio_xfer_op_new(t, NULL, OP_LIMITS);
-    if (op != NULL)
+    if (op != NULL) {
         op->done = fio_xfer_limits_done;
+        op->op.attempt = t->limits_retries + 1;
+    }
     if (op == NULL ||
         fio_xfer_op_build(op, FASTIO_EP_UPLOAD_LIMITS, NULL, 0, NULL, 0, true, &e) != FASTIO_OK ||
         fio_xfer_op_start(op, &e) != FASTIO_OK) {

@@ -63,6 +63,9 @@ struct xfer_op *fio_xfer_op_new(struct fastio_transfer *t, struct xfer_job *job,
     op->done = job != NULL ? job->kind->done : NULL; /* engine-wide ops set their own */
     fio_buf_init(&op->resp, XFER_RESPONSE_MAX);
     fio_op_init(&op->op, t->client, &op->resp);
+    /* the attempt number in its log line: a job's step requests count their retries in
+     * step_retries; chunks, ranges, the limits and batches set theirs after this */
+    op->op.attempt = job != NULL ? job->step_retries + 1 : 1;
     e = t->easy_pool_n > 0 ? t->easy_pool[--t->easy_pool_n] : curl_easy_init();
     if (e == NULL) {
         fio_xfer_op_free(op);

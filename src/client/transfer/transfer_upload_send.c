@@ -311,6 +311,7 @@ void fio_xfer_send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32
         return;
     }
     op->index = i;
+    op->op.attempt = c->retries + 1;
     op->crc_on_way = trail;
     if (fio_xfer_op_build(op, FASTIO_EP_UPLOAD_CHUNK, args, 1, p, 5, false, &e) != FASTIO_OK) {
         fio_xfer_op_free(op);
