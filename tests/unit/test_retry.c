@@ -435,7 +435,59 @@ static void retry_wait_from_row_class(void **state)
     assert_int_equal(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 0, true, false, 1, &b), -1);
 }
 
+/* The one CURLcode table (op.c) with the reasons of the engine's own callbacks: what an upload,
+ * a download and fastio_call() report for the same transport failure is the same. */
+static void curl_error_table(void **state)
+{
+    (void)state;
+    struct fastio_config cfg;
+    struct fastio_error err;
+    struct fio_buf resp;
+    struct fio_op op;
+    fastio_config_init(&cfg);
+    cfg.base_url = "http://nonexistent.invalid/current";
+    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    assert_non_null(c);
+    fio_buf_init(&resp, 1024);
+    fio_op_init(&op, c, &resp);
+
+    assert_int_equal(fio_op_curl_error(&op, CURLE_COULDNT_RESOLVE_HOST, NULL, &err),
+                     FASTIO_NETWORK);
+    assert_non_null(strstr(err.message, curl_easy_strerror(CURLE_COULDNT_RESOLVE_HOST)));
+    assert_true(err.retryable);
+    assert_int_equal(fio_op_curl_error(&op, CURLE_OPERATION_TIMEDOUT, NULL, &err), FASTIO_TIMEOUT);
+    assert_int_equal(fio_op_curl_error(&op, CURLE_URL_MALFORMAT, NULL, &err), FASTIO_INVALID);
+    assert_int_equal(fio_op_curl_error(&op, CURLE_FILESIZE_EXCEEDED, NULL, &err),
+                     FASTIO_TOO_LARGE);
+    /* the callbacks' reasons */
+    struct fio_op_io io = {false, false, false};
+    assert_int_equal(fio_op_curl_error(&op, CURLE_ABORTED_BY_CALLBACK, &io, &err),
+                     FASTIO_CANCELLED);
+    io.src_changed = true;
+    assert_int_equal(fio_op_curl_error(&op, CURLE_READ_ERROR, &io, &err), FASTIO_CONFLICT);
+    assert_string_equal(err.message, "source file changed during the upload");
+    io.src_changed = false;
+    assert_int_equal(fio_op_curl_error(&op, CURLE_READ_ERROR, &io, &err), FASTIO_IO);
+    io.io_error = true;
+    assert_int_equal(fio_op_curl_error(&op, CURLE_WRITE_ERROR, &io, &err), FASTIO_IO);
+    io.io_error = false;
+    io.range_mismatch = true;
+    assert_int_equal(fio_op_curl_error(&op, CURLE_WRITE_ERROR, &io, &err), FASTIO_PROTOCOL);
+    io.range_mismatch = false;
+    op.resp_too_large = true;
+    assert_int_equal(fio_op_curl_error(&op, CURLE_WRITE_ERROR, &io, &err), FASTIO_TOO_LARGE);
+    assert_non_null(strstr(err.message, "response larger than 1024 bytes"));
+    op.resp_too_large = false;
+    op.resp_nomem = true;
+    assert_int_equal(fio_op_curl_error(&op, CURLE_WRITE_ERROR, &io, &err), FASTIO_NOMEM);
+
+    fio_op_release(&op);
+    fio_buf_release(&resp);
+    fastio_client_free(c);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(curl_error_table),
     cmocka_unit_test(retry_wait_from_row_class),
     cmocka_unit_test(backoff_schedule_bounds),
     cmocka_unit_test(backoff_server_hint),
