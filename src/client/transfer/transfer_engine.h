@@ -1,8 +1,10 @@
-/* transfer_engine.h - the state shared by the transfer engine's files: the engine handle, jobs,
- * and HTTP operations ("ops") in flight on the one curl multi handle. transfer.c owns the loop
- * and the ops, transfer_upload.c (its requests in transfer_upload_send.c) and transfer_download.c
- * the two job state machines. Every field here is touched by the loop thread only, except
- * `cancel` (atomic). */
+/* transfer_engine.h - the state shared by the transfer engine's files: the engine handle, the
+ * job kinds and jobs, and HTTP operations ("ops") in flight on the one curl multi handle, with
+ * the services the files offer each other. transfer.c is the public handle, transfer_loop.c
+ * the loop (it calls the kinds' tables), transfer_op.c the ops, transfer_job.c the job helpers,
+ * transfer_upload.c / transfer_download.c the two kinds (see README.md). Every field here is
+ * touched by the loop thread only, except `cancel` (atomic) and the fields documented as shared
+ * with the two helper threads (transfer_hash.c, transfer_write.c). */
 #ifndef FIO_TRANSFER_ENGINE_H
 #define FIO_TRANSFER_ENGINE_H
 
@@ -285,7 +287,7 @@ struct fastio_transfer {
     double rate_bps;
 };
 
-/* ---- services of transfer.c for the job files ---------------------------------------------- */
+/* ---- ops (transfer_op.c) ---------------------------------------------------------------------- */
 
 struct xfer_op *fio_xfer_op_new(struct fastio_transfer *t, struct xfer_job *job, enum op_kind kind);
 /* Free an op not yet started (or after it ended). */
@@ -311,6 +313,11 @@ enum fastio_status fio_xfer_op_decode(struct xfer_op *op, CURLcode rc, json_t **
  * with a token provider refreshes the engine's token once per token and repeats at once. */
 bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error *e, bool force,
                            int *retries, long *wait_ms);
+
+/* ---- job helpers (transfer_job.c) and pooled buffers (transfer_op.c) --------------------------- */
+
+/* End the job as failed with st: its error is e (may be NULL) prefixed with the job's file name
+ * and what failed. A job already ended is left as it is. */
 void fio_xfer_job_fail(struct xfer_job *job, enum fastio_status st, const struct fastio_error *e,
                        const char *what);
 /* fio_xfer_job_fail with no more detail than the status / than errno's text (FASTIO_IO). */
@@ -320,8 +327,11 @@ void fio_xfer_fail_errno(struct xfer_job *job, const char *what);
 bool fio_xfer_pwrite_all(int fd, const char *buf, size_t len, uint64_t off);
 /* A download renamed into place: the job succeeds with dest_dir/local_name as its result. */
 void fio_xfer_job_placed(struct xfer_job *job);
+/* A 1 MiB coalescing buffer from the pool (NULL on OOM) / back to it (NULL is a no-op). */
 char *fio_xfer_buf_get(struct fastio_transfer *t);
 void fio_xfer_buf_put(struct fastio_transfer *t, char *b);
+
+/* ---- CRC passes (transfer_hash.c) ------------------------------------------------------------- */
 
 /* CRC-32C of [off, off+len) of fd through the engine's one reused 1 MiB buffer (the pre-pass
  * of performance.md #1). CONFLICT when the file is shorter than expected, IO on read errors. */
