@@ -31,6 +31,9 @@ extern "C" {
 #endif
 
 #define FASTIO_VERSION "0.1.0"
+/* The version of the library actually linked ("0.1.0"): compare with FASTIO_VERSION, the
+ * version of the header compiled against. Static string; thread-safe. */
+FASTIO_API const char *fastio_version(void);
 #define FASTIO_DEFAULT_BASE_URL "https://api.fast.io/current"
 
 /* ---- process-wide set-up ------------------------------------------------------------------ */

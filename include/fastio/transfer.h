@@ -4,7 +4,7 @@
  * size and hash after a download, api §6).
  *
  * Use:
- *   struct fastio_transfer *t = fastio_transfer_new(&cfg, &err);
+ *   struct fastio_transfer *t = fastio_transfer_new(client, &cfg, &err); // client outlives t
  *   fastio_transfer_add_upload(t, &up, &job, &err);      // any number of jobs
  *   fastio_transfer_add_download(t, &down, &job2, &err);
  *   st = fastio_transfer_run(t, &err);                   // blocks until all jobs end
@@ -13,7 +13,14 @@
  *
  * Threads: a transfer handle belongs to the thread that calls fastio_transfer_run(); only
  * fastio_transfer_cancel() may be called from another thread (or from the progress callback).
- * The engine starts no threads. fastio_global_init() must have been called.
+ * Every request, callback (progress, the client's log hook and token provider) and job state
+ * change happens on that thread. The engine starts two helper threads of its own, lazily and
+ * at most once each, joined by fastio_transfer_free(): a CRC helper (with the first chunked
+ * upload whose chunk CRCs must be known before sending: hash_before_send, or a server without
+ * trailing_hash) that reads the source files, and a download writer (when a download first has
+ * received bytes to write) that writes them to the .partial files; neither sends requests nor
+ * calls back into the application. If a thread cannot be started, the loop does its work. fastio_global_init() must have been
+ * called.
  *
  * Memory: O(1) per file for uploads from files (each chunk is pread straight from the file in
  * curl's read callback; its CRC is computed in a pre-pass through one reused 1 MiB buffer);
@@ -51,10 +58,11 @@ typedef void (*fastio_transfer_progress_fn)(void *userdata,
 
 struct fastio_cancel; /* fastio/fastio.h: fastio_cancel_new(), fastio_cancel_trigger() */
 
+struct fastio_client; /* fastio/fastio.h: base URL, token, log hook, User-Agent */
+
+/* What only transfers need; where requests go and how they authenticate and log is the
+ * client's (fastio_transfer_new). */
 struct fastio_transfer_config {
-    const char *base_url;   /* API base including "/current"; NULL = FASTIO_DEFAULT_BASE_URL */
-    const char *token;      /* Bearer token; copied */
-    const char *user_agent; /* NULL = "fastio-c/<version>" */
     /* Directory of upload journals (created 0700 if missing). NULL = no resume: an upload
      * started again starts a new session. See docs/decisions.md "Transfers". */
     const char *journal_dir;
@@ -65,11 +73,17 @@ struct fastio_transfer_config {
                                     the wanted size, still bounded by the limits */
     uint64_t single_max;         /* files up to this size go in one request (api §5.3);
                                     0 = 4 MiB; 1 = only empty and 1-byte files */
-    int max_retries;             /* per request (chunk, create, ...); 0 = 5; -1 = none */
+    int max_retries;             /* repeats per request (chunk, range, create, ...); 0 = 5;
+                                    -1 = none. Which failures repeat is the endpoint row's
+                                    retry class, as for fastio_call(): SAFE rows (chunks,
+                                    ranges, details, complete) after network errors, timeouts,
+                                    429 and 500/502/503/504; UNSAFE rows (session create, the
+                                    single-request upload, batches) only after a 429 or a
+                                    failure before any byte was sent */
     long backoff_base_ms;        /* full-jitter backoff: first ceiling, 0 = 250 */
     long backoff_cap_ms;         /* largest ceiling, 0 = 20000 */
     long max_retry_wait_ms;      /* a 429 asking to wait longer fails instead; 0 = 60000 */
-    long connect_timeout_ms;     /* 0 = 30000 */
+    long connect_timeout_ms;     /* 0 = the client's (fastio_config.connect_timeout_ms) */
     long stall_timeout_ms;       /* a request moving no byte for this long fails (and is
                                     retried); 0 = 60000 */
     long poll_timeout_ms;        /* how long to wait for an upload to reach "stored" after
@@ -80,7 +94,10 @@ struct fastio_transfer_config {
     /* Small files (up to min(single_max, 4 MiB), no lock token, no file_id) of one run that go
      * to the same workspace folder are packed into batch requests (POST /upload/batch/, api
      * §5.6: at most 200 files and 100 MiB each, a CRC-32C per entry); an entry the server
-     * refuses is retried alone through the single-request flow. true = never batch. */
+     * refuses is retried alone through the single-request flow, and so are all its files when
+     * the server refused the whole request (a 4xx) or it was never sent. A batch request that
+     * failed after it may have been acted on (a 5xx, a dropped connection, a timeout) is not
+     * sent again, alone or batched: its files fail with its error. true = never batch. */
     bool no_batch;
     /* Each chunk of a chunked upload carries its CRC-32C (api §5.4). By default, where the
      * server takes it after the chunk's bytes (it says so with "trailing_hash": true in GET
@@ -106,10 +123,24 @@ struct fastio_transfer_config {
 /* Fill cfg with zeros, i.e. the defaults above. */
 FASTIO_API void fastio_transfer_config_init(struct fastio_transfer_config *cfg);
 
-/* Create an engine; every string of cfg is copied. NULL on failure with err set (INVALID for
- * a malformed base URL or out-of-range option, NOMEM). Free with fastio_transfer_free(). */
+/* Create an engine whose requests are the client's: its base URL, its token (or token
+ * provider: a request answered 401 gets a refreshed token and goes again, so an upload may
+ * outlive an OAuth access token), its log hook (one line per request: every chunk, range and
+ * session call, redacted like fastio_call()'s), User-Agent and connect timeout. cfg (NULL = all
+ * defaults) is copied. NULL on failure with err set (INVALID for a NULL client or an
+ * out-of-range option, NOMEM). Free with fastio_transfer_free().
+ *
+ * Ownership: the client is borrowed, not copied. It must outlive the engine, and while
+ * fastio_transfer_run() runs it must not be used or changed from another thread (the run
+ * reads its token and calls its token provider and log hook on the run's thread). Between runs
+ * the client may be used freely; a new token set with fastio_client_set_token() is picked up
+ * by the next run. The token is asked from the client (its provider, if any, with rejected =
+ * NULL) when a run starts and at most every 10 s after, and again with rejected = the token
+ * after a 401: once per token, however many requests in flight earned the 401. A request
+ * repeated after a refresh counts as one of its max_retries. */
 FASTIO_API FASTIO_NODISCARD struct fastio_transfer *
-fastio_transfer_new(const struct fastio_transfer_config *cfg, struct fastio_error *err);
+fastio_transfer_new(struct fastio_client *client, const struct fastio_transfer_config *cfg,
+                    struct fastio_error *err);
 /* Free the engine and everything it owns (jobs, results). Not while fastio_transfer_run() runs.
  * NULL is a no-op. Journals and .partial files stay on disk for a later resume. */
 FASTIO_API void fastio_transfer_free(struct fastio_transfer *t);

@@ -110,11 +110,9 @@ static struct fastio_transfer *engine(struct cli_ctx *ctx, struct fastio_error *
 {
     struct fastio_transfer_config cfg;
     fastio_transfer_config_init(&cfg);
-    cfg.base_url = ctx->api_base;
-    cfg.token = ctx->token;
-    cfg.user_agent = "fastio-c-cli/" FASTIO_VERSION;
     cfg.max_files = 1;
-    return fastio_transfer_new(&cfg, err);
+    /* the context's client (cli_connect): its base URL, token and refresh, log hook */
+    return fastio_transfer_new(ctx->client, &cfg, err);
 }
 
 /* Run one transfer job (cancelled by SIGINT/SIGTERM); *result (OWNED) = node id or local path. */

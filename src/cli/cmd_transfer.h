@@ -63,8 +63,8 @@ void cli_fmt_bytes(double bytes, char *out, size_t size);
 
 /* ---- shared by cmd_upload.c and cmd_download.c ------------------------------------------------ */
 
-/* An engine for the context's API base and token; journal_dir for uploads (NULL = none). NULL on
- * failure (printed). */
+/* An engine on the context's client (cli_connect() first; the client outlives the engine);
+ * journal_dir for uploads (NULL = none). NULL on failure (printed). */
 struct fastio_transfer *cli_transfer_engine(struct cli_ctx *ctx, unsigned max_files,
                                             const char *journal_dir, struct cli_progress *prog);
 /* A JSON error object {status, message, http_status?, code?} for a failed job. NULL on OOM. */

@@ -289,16 +289,15 @@ struct fastio_transfer *cli_transfer_engine(struct cli_ctx *ctx, unsigned max_fi
 {
     struct fastio_transfer_config cfg;
     fastio_transfer_config_init(&cfg);
-    cfg.base_url = ctx->api_base;
-    cfg.token = ctx->token;
-    cfg.user_agent = "fastio-c-cli/" FASTIO_VERSION;
     cfg.journal_dir = journal_dir;
     cfg.max_files = max_files;
     cfg.progress = cli_progress_cb;
     cfg.progress_userdata = prog;
     struct fastio_error err;
     fastio_error_clear(&err);
-    struct fastio_transfer *t = fastio_transfer_new(&cfg, &err);
+    /* The context's client (cli_connect ran first): transfers share its base URL, token and
+     * its refresh, -v / --log-file logging and User-Agent. */
+    struct fastio_transfer *t = fastio_transfer_new(ctx->client, &cfg, &err);
     if (!t) {
         cli_print_api_error(ctx, &err);
         return NULL;

@@ -3,7 +3,10 @@
 # one valid JSON line per attempt with method/path/status/attempt/request_id, retries logged as
 # attempts 1 and 2, no secret in the file (session token, API key, password, owner key), created
 # 0600, an existing file's mode kept with a warning, a symlink at the path refused, independent of
-# -v (both given: the same lines on stderr and in the file). Prints "N passed, N failed".
+# -v (both given: the same lines on stderr and in the file); transfers log too: one line per chunk,
+# session and range request of 'upload file' / 'download file' (redacted, with -v and
+# --log-file); an unknown host says "Could not resolve host" for uploads, downloads and ordinary
+# commands alike. Prints "N passed, N failed".
 source "$(dirname "$0")/lib.sh"
 start_server --enable-test-faults
 
@@ -77,6 +80,57 @@ grep -qF "$RID" <<<"$ERR" && ok "stderr and file share the request id" || bad "s
 
 for s in "$TOKEN" "$APIKEY" "$PW" "$KEY"; do
     if grep -qF -- "$s" "$LOG"; then bad "log file holds a secret (${s:0:6}...)"; else ok "log file holds no secret (${s:0:6}...)"; fi
+done
+
+# --- transfers log every request: session create, each chunk, complete, details; ranges
+XLOG="$T_DATA.transfer.log"
+rm -f "$XLOG"
+XW="$T_DATA.xfer"
+mkdir -p "$XW/dst"
+fio --format json org create "Log Org" --domain log-org
+fio --format json workspace create "Log WS" --org log-org
+WS=$(printf '%s' "$OUT" | jq -r .workspace.id)
+head -c $((20 * 1024 * 1024 + 5)) /dev/urandom >"$XW/big.bin"   # 8 MiB chunks: 3 of them
+fio --format json --log-file "$XLOG" -v upload file --workspace "$WS" "$XW/big.bin"
+expect_rc 0 "upload file with -v and --log-file"
+NODE=$(printf '%s' "$OUT" | jq -r '.files[0].node_id')
+NCHUNK=$(jq -c 'select(.endpoint=="UPLOAD_CHUNK")' "$XLOG" | wc -l)
+[ "$NCHUNK" = 3 ] && ok "one log line per chunk request (3)" || bad "chunk lines: $NCHUNK (want 3)"
+jq -se 'any(.[]; .endpoint=="UPLOAD_CREATE" and .method=="POST" and .status==200)' "$XLOG" >/dev/null \
+    && ok "the session create is logged" || bad "the session create is logged"
+jq -se 'any(.[]; .endpoint=="UPLOAD_COMPLETE")' "$XLOG" >/dev/null \
+    && ok "the session complete is logged" || bad "the session complete is logged"
+jq -se '[.[] | select(.endpoint=="UPLOAD_CHUNK")] | all(.status==200 and .outcome=="FASTIO_OK"
+        and (.path|test("^/upload/[^/]+/chunk/$")) and (.request_id|length)==32)' "$XLOG" >/dev/null \
+    && ok "chunk lines carry path, status, outcome, request_id" || bad "chunk lines carry their fields"
+[ "$(grep -c '"endpoint":"UPLOAD_CHUNK"' <<<"$ERR")" = 3 ] \
+    && ok "-v: the chunk requests on stderr too" || bad "-v: chunk lines on stderr"
+grep -qF -- "$KEY" "$XLOG" && bad "transfer log holds the token" || ok "transfer log holds no token"
+grep -qiF -- "authorization" "$XLOG" && bad "transfer log holds a header" || ok "transfer log holds no header"
+BEFORE=$(wc -l <"$XLOG")
+fio --format json --log-file "$XLOG" download file --workspace "$WS" "$NODE" -o "$XW/dst/"
+expect_rc 0 "download file with --log-file"
+cmp -s "$XW/big.bin" "$XW/dst/big.bin" && ok "download round trip" || bad "download round trip"
+NREAD=$(tail -n +$((BEFORE + 1)) "$XLOG" | jq -c 'select(.endpoint=="STORAGE_READ")' | wc -l)
+[ "$NREAD" -ge 1 ] && ok "download range requests logged ($NREAD)" || bad "download range requests logged"
+tail -n +$((BEFORE + 1)) "$XLOG" | jq -se 'any(.[]; .endpoint=="STORAGE_DETAILS")' >/dev/null \
+    && ok "download details request logged" || bad "download details request logged"
+rm -rf "$XW"
+
+# --- an unknown host: the resolver's error for every command, transfers included
+NX="http://nonexistent.invalid/current"
+printf 'x' >"$T_DATA.one"
+for cmd in "upload file --workspace w $T_DATA.one" "download file --workspace w 1234567890123456789" \
+           "workspace list"; do
+    set +e
+    # shellcheck disable=SC2086
+    OUT=$("$FASTIO_CLI_BIN" --api-base "$NX" --token "$KEY" $cmd 2>"$T_DATA.err" </dev/null)
+    RC=$?
+    set -e
+    ERR=$(cat "$T_DATA.err")
+    [ "$RC" != 0 ] && ok "unknown host fails: ${cmd%% --*}" || bad "unknown host fails: ${cmd%% --*}"
+    expect_err_contains "Could not resolve host" "unknown host: ${cmd%% --*} says Could not resolve host"
+    [[ "$ERR" == *"bad argument"* ]] && bad "no 'bad argument' for ${cmd%% --*}" || ok "no 'bad argument' for ${cmd%% --*}"
 done
 
 # --- an existing group-readable file: kept as is, with a warning; appended to

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "it_xfer_client.h"
 #include <fastio/transfer.h>
 
 #define KIB 1024u
@@ -29,6 +30,7 @@ static inline int setup(void **state)
 static inline int teardown(void **state)
 {
     (void)state;
+    itx_clients_free();
     int rc = it_server_stop(&srv);
     it_server_cleanup(&srv);
     return rc == 0 ? 0 : -1;
@@ -103,8 +105,6 @@ static inline struct fastio_transfer *engine(struct ctx *x, void (*progress)(voi
     struct fastio_error err;
     struct fastio_transfer *t;
     fastio_transfer_config_init(&cfg);
-    cfg.base_url = srv.base;
-    cfg.token = x->token;
     cfg.journal_dir = x->journal;
     cfg.chunk_size = CHUNK;
     cfg.single_max = 1;
@@ -116,7 +116,7 @@ static inline struct fastio_transfer *engine(struct ctx *x, void (*progress)(voi
     cfg.progress_interval_ms = 1;
     cfg.poll_timeout_ms = 20000;
     cfg.hash_before_send = it_hash_before_send;
-    t = fastio_transfer_new(&cfg, &err);
+    t = fastio_transfer_new(itx_client(&srv, x->token), &cfg, &err);
     if (t == NULL)
         fail_msg("fastio_transfer_new: %s", err.message);
     return t;

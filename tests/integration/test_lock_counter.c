@@ -30,6 +30,7 @@
 #include <fastio/transfer.h>
 
 #include "harness.h"
+#include "it_xfer_client.h"
 
 #define WORKERS 8
 #define ROUNDS 50
@@ -38,6 +39,19 @@ static const char *const server_args[] = {"--lock-time-scale", "60", "--kdf-iter
                                           NULL};
 static const struct it_fixture_opts fx_opts = {server_args, false};
 static struct it_fixture fx;
+
+static int setup(void **state)
+{
+    (void)state;
+    return it_fixture_start(&fx, &fx_opts);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    itx_clients_free(); /* the engines' clients, before their server goes */
+    return it_fixture_stop(&fx);
+}
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
 
@@ -88,11 +102,9 @@ static struct fastio_transfer *engine(const char *token, uint64_t single_max)
 {
     struct fastio_transfer_config cfg;
     fastio_transfer_config_init(&cfg);
-    cfg.base_url = fx.srv.base;
-    cfg.token = token;
     cfg.single_max = single_max;
     cfg.max_retries = -1; /* a refusal must show, not be retried */
-    return fastio_transfer_new(&cfg, NULL);
+    return fastio_transfer_new(itx_client(&fx.srv, token), &cfg, NULL);
 }
 
 /* Upload path (as name) into the root, or as a new version of file_id, with lock_token (may be
@@ -507,4 +519,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_killed_holder),
 };
 
-IT_FIXTURE_MAIN(tests, fx, &fx_opts)
+IT_MAIN(tests, setup, teardown)

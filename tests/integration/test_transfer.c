@@ -152,9 +152,7 @@ static void test_transfer_single_request_flow(void **state)
     snprintf(path, sizeof(path), "%s/small", x.dir);
     data = make_file(path, 100 * KIB + 3);
     fastio_transfer_config_init(&cfg); /* defaults: files up to 4 MiB in one request */
-    cfg.base_url = srv.base;
-    cfg.token = x.token;
-    t = fastio_transfer_new(&cfg, &err);
+    t = fastio_transfer_new(itx_client(&srv, x.token), &cfg, &err);
     assert_non_null(t);
     {
         struct fastio_upload_spec up = {path, -1, "small.txt", x.ws, NULL, 0, NULL, NULL};
@@ -351,12 +349,10 @@ static struct fastio_transfer *engine_defaults(struct ctx *x, bool no_batch)
     struct fastio_error err;
     struct fastio_transfer *t;
     fastio_transfer_config_init(&cfg);
-    cfg.base_url = srv.base;
-    cfg.token = x->token;
     cfg.backoff_base_ms = 5;
     cfg.backoff_cap_ms = 50;
     cfg.no_batch = no_batch;
-    t = fastio_transfer_new(&cfg, &err);
+    t = fastio_transfer_new(itx_client(&srv, x->token), &cfg, &err);
     if (t == NULL)
         fail_msg("fastio_transfer_new: %s", err.message);
     return t;

@@ -154,8 +154,6 @@ static struct fastio_transfer *engine_bounded(struct ctx *x, int64_t deadline_ms
     struct fastio_error err;
     struct fastio_transfer *t;
     fastio_transfer_config_init(&cfg);
-    cfg.base_url = srv.base;
-    cfg.token = x->token;
     cfg.journal_dir = x->journal;
     cfg.chunk_size = 1024u * KIB;
     cfg.single_max = 1;
@@ -165,7 +163,7 @@ static struct fastio_transfer *engine_bounded(struct ctx *x, int64_t deadline_ms
     cfg.poll_timeout_ms = 20000;
     cfg.deadline_ms = deadline_ms;
     cfg.cancel = cancel;
-    t = fastio_transfer_new(&cfg, &err);
+    t = fastio_transfer_new(itx_client(&srv, x->token), &cfg, &err);
     if (t == NULL)
         fail_msg("fastio_transfer_new: %s", err.message);
     return t;

@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "log.h"
+#include "op.h"
 #include "ratelimit.h"
 #include "retry.h"
 #include "testmain.h"
@@ -394,7 +395,100 @@ static void call_opts_and_config_defaults(void **state)
     fastio_client_free(c);
 }
 
+/* The one retry decision of the library (op.h), as fastio_call() and the transfer engine take
+ * it: from the row's class, the failure and the attempt number. */
+static void retry_wait_from_row_class(void **state)
+{
+    (void)state;
+    const struct fio_backoff b = {3, 10, 100, 5000};
+    struct fastio_error e;
+    fastio_error_clear(&e);
+
+    e.status = FASTIO_SERVER; /* a 500: the server may have acted */
+    assert_true(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 500, false, false, 1, &b) >= 0);
+    assert_int_equal(fio_retry_wait(FASTIO_RETRY_UNSAFE, &e, 500, false, false, 1, &b), -1);
+    /* the caller's own knowledge that nothing was acted on repeats it anyway */
+    assert_true(fio_retry_wait(FASTIO_RETRY_UNSAFE, &e, 409, false, true, 1, &b) >= 0);
+
+    e.status = FASTIO_NETWORK; /* a reset after the request went out */
+    assert_true(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 0, false, false, 1, &b) >= 0);
+    assert_int_equal(fio_retry_wait(FASTIO_RETRY_UNSAFE, &e, 0, false, false, 1, &b), -1);
+    /* nothing was sent (unknown host, refused connection): every row may go again */
+    assert_true(fio_retry_wait(FASTIO_RETRY_UNSAFE, &e, 0, true, false, 1, &b) >= 0);
+
+    e.status = FASTIO_RATE_LIMITED; /* 429: refused before any handler ran */
+    e.retry_after_ms = 1000;
+    long w = fio_retry_wait(FASTIO_RETRY_UNSAFE, &e, 429, false, false, 2, &b);
+    assert_true(w >= 1000 && w <= 1010); /* the server's wait plus at most base_ms of jitter */
+    e.retry_after_ms = 6000;               /* longer than max_wait_ms: returned, not waited */
+    assert_int_equal(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 429, false, false, 1, &b), -1);
+
+    e.status = FASTIO_SERVER;
+    e.retry_after_ms = -1;
+    /* at most max_retries repeats: attempt 3 may be followed by a 4th, attempt 4 not */
+    assert_true(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 503, false, false, 3, &b) >= 0);
+    assert_int_equal(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 503, false, false, 4, &b), -1);
+    /* 4xx and local failures are final whatever the class */
+    e.status = FASTIO_NOT_FOUND;
+    assert_int_equal(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 404, false, false, 1, &b), -1);
+    e.status = FASTIO_INVALID;
+    assert_int_equal(fio_retry_wait(FASTIO_RETRY_SAFE, &e, 0, true, false, 1, &b), -1);
+}
+
+/* The one CURLcode table (op.c) with the reasons of the engine's own callbacks: what an upload,
+ * a download and fastio_call() report for the same transport failure is the same. */
+static void curl_error_table(void **state)
+{
+    (void)state;
+    struct fastio_config cfg;
+    struct fastio_error err;
+    struct fio_buf resp;
+    struct fio_op op;
+    fastio_config_init(&cfg);
+    cfg.base_url = "http://nonexistent.invalid/current";
+    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    assert_non_null(c);
+    fio_buf_init(&resp, 1024);
+    fio_op_init(&op, c, &resp);
+
+    assert_int_equal(fio_op_curl_error(&op, CURLE_COULDNT_RESOLVE_HOST, NULL, &err),
+                     FASTIO_NETWORK);
+    assert_non_null(strstr(err.message, curl_easy_strerror(CURLE_COULDNT_RESOLVE_HOST)));
+    assert_true(err.retryable);
+    assert_int_equal(fio_op_curl_error(&op, CURLE_OPERATION_TIMEDOUT, NULL, &err), FASTIO_TIMEOUT);
+    assert_int_equal(fio_op_curl_error(&op, CURLE_URL_MALFORMAT, NULL, &err), FASTIO_INVALID);
+    assert_int_equal(fio_op_curl_error(&op, CURLE_FILESIZE_EXCEEDED, NULL, &err),
+                     FASTIO_TOO_LARGE);
+    /* the callbacks' reasons */
+    struct fio_op_io io = {false, false, false};
+    assert_int_equal(fio_op_curl_error(&op, CURLE_ABORTED_BY_CALLBACK, &io, &err),
+                     FASTIO_CANCELLED);
+    io.src_changed = true;
+    assert_int_equal(fio_op_curl_error(&op, CURLE_READ_ERROR, &io, &err), FASTIO_CONFLICT);
+    assert_string_equal(err.message, "source file changed during the upload");
+    io.src_changed = false;
+    assert_int_equal(fio_op_curl_error(&op, CURLE_READ_ERROR, &io, &err), FASTIO_IO);
+    io.io_error = true;
+    assert_int_equal(fio_op_curl_error(&op, CURLE_WRITE_ERROR, &io, &err), FASTIO_IO);
+    io.io_error = false;
+    io.range_mismatch = true;
+    assert_int_equal(fio_op_curl_error(&op, CURLE_WRITE_ERROR, &io, &err), FASTIO_PROTOCOL);
+    io.range_mismatch = false;
+    op.resp_too_large = true;
+    assert_int_equal(fio_op_curl_error(&op, CURLE_WRITE_ERROR, &io, &err), FASTIO_TOO_LARGE);
+    assert_non_null(strstr(err.message, "response larger than 1024 bytes"));
+    op.resp_too_large = false;
+    op.resp_nomem = true;
+    assert_int_equal(fio_op_curl_error(&op, CURLE_WRITE_ERROR, &io, &err), FASTIO_NOMEM);
+
+    fio_op_release(&op);
+    fio_buf_release(&resp);
+    fastio_client_free(c);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(curl_error_table),
+    cmocka_unit_test(retry_wait_from_row_class),
     cmocka_unit_test(backoff_schedule_bounds),
     cmocka_unit_test(backoff_server_hint),
     cmocka_unit_test(retry_decisions),

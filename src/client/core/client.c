@@ -23,6 +23,23 @@
 #define DEFAULT_BACKOFF_CAP_MS 20000L
 #define DEFAULT_MAX_RETRY_WAIT_MS 60000L
 
+/* ---- version ----------------------------------------------------------------------------- */
+
+#ifndef FIO_PROJECT_VERSION
+/* Only for tools that compile this file outside the build (cppcheck): the build defines it
+ * from CMakeLists.txt, and tests/unit/test_version.c fails without it. */
+#define FIO_PROJECT_VERSION FASTIO_VERSION
+#endif
+/* The header's FASTIO_VERSION and CMake's project version must be the same string; their
+ * lengths are compared here at compile time, the strings by tests/unit/test_version.c. */
+_Static_assert(sizeof(FASTIO_VERSION) == sizeof(FIO_PROJECT_VERSION),
+               "FASTIO_VERSION in fastio.h differs from project(VERSION) in CMakeLists.txt");
+
+FASTIO_API const char *fastio_version(void)
+{
+    return FIO_PROJECT_VERSION;
+}
+
 /* ---- process-wide set-up ----------------------------------------------------------------- */
 
 /* The only global state of the library (conventions.md "State"): how many fastio_global_init()

@@ -1,5 +1,7 @@
-/* client.h - the one request path of libfastio, as seen by the rest of the library (api.c and,
- * later, the transfer engine). The public fastio_call() is a thin wrapper over it. */
+/* client.h - fastio_call() as the rest of the library sees it (api/, auth/): one call of one
+ * endpoint row, with retries and the token refresh. The public fastio_call() is a thin wrapper
+ * over it. Requests that need their own event loop (transfer/) use the operation underneath
+ * (op.h) directly. */
 #ifndef FIO_CLIENT_H
 #define FIO_CLIENT_H
 
@@ -27,7 +29,7 @@ enum fastio_status fio_client_call(struct fastio_client *c, enum fastio_endpoint
 
 /* fio_client_call() with public call options (deadline, cancel token, retries; NULL = the
  * client's defaults): the entry point for library code that takes a struct fastio_call_opts
- * (the transfer engine, the OAuth calls). */
+ * (the OAuth calls). */
 enum fastio_status fio_client_call_opts(struct fastio_client *c, enum fastio_endpoint ep,
                                         const char *const *path_args, size_t n_path_args,
                                         const struct fastio_param *params, size_t n_params,

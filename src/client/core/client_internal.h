@@ -1,5 +1,6 @@
 /* client_internal.h - the client handle's layout, shared by client.c (the handle and its
- * configuration) and client_call.c (one attempt and the retry loop); not for other files. */
+ * configuration), client_call.c (one attempt and the retry loop) and op.c (the operation that
+ * reads the client's base URL, token, agent and hooks); not for other layers. */
 #ifndef FIO_CLIENT_INTERNAL_H
 #define FIO_CLIENT_INTERNAL_H
 
@@ -22,19 +23,14 @@ struct fastio_client {
 
     CURL *curl;   /* reused: keeps connections, DNS and TLS sessions between calls */
     CURLM *multi; /* drives curl one poll slice at a time; owns the connection cache */
-    char curl_errbuf[CURL_ERROR_SIZE];
 
     struct fastio_call_opts defaults; /* fastio_client_set_call_opts() */
     bool has_defaults;
     char request_id[2 * FIO_REQUEST_ID_BYTES + 1]; /* of the current / last call */
 
-    /* per-attempt state, reset by attempt() */
-    struct fio_buf response; /* capped at cfg.max_response_bytes */
-    bool response_too_large;
-    bool response_nomem;
-    /* values of the response headers the client cares about, for the current attempt (api
-     * §1.8); avail/max are not used yet: they are for the low-quota warning */
-    struct fio_resp_headers headers;
+    /* the answer of the current attempt (op.c writes it), capped at cfg.max_response_bytes;
+     * kept between calls unless it grew large */
+    struct fio_buf response;
 };
 
 /* A value that goes into an HTTP header line: a CR or LF would let it inject other headers. */

@@ -1,5 +1,5 @@
-/* http_common.c - shared by client_call.c and the transfer engine: the common CURLcode ->
- * status table and the response-header capture (x-ve-limit-*, Retry-After, Date). */
+/* http_common.c - the CURLcode -> status table under op.c's judgement and the response-header
+ * capture (x-ve-limit-*, Retry-After, Date). */
 #include "http_common.h"
 
 #include <string.h>

@@ -1,5 +1,5 @@
-/* http_common.h - what the request path (client_call.c) and the transfer engine share about
- * an HTTP answer: the common CURLcode -> status table and the capture of the rate-limit,
+/* http_common.h - the pieces of an HTTP answer that the operation (op.c) is judged by: the
+ * CURLcode -> status table underneath fio_op_curl_error() and the capture of the rate-limit,
  * Retry-After and Date response headers (api §1.8). */
 #ifndef FIO_HTTP_COMMON_H
 #define FIO_HTTP_COMMON_H
@@ -43,11 +43,12 @@ enum fio_resp_header_kind fio_resp_header_line(struct fio_resp_headers *h, const
 /* Copy a trimmed value into dst of value_max bytes, cutting it if need be. */
 void fio_resp_header_store(char *dst, size_t value_max, const char *v, size_t n);
 
-/* The CURLcode -> status table both paths share. *retryable is set for failures where the
+/* The CURLcode -> status table (op.c's fio_op_curl_error() handles the codes of its own
+ * callbacks - write/read errors, aborts - first). *retryable is set for failures where the
  * connection broke or never came up (the same request may well work again); everything else,
- * including CURLE_OPERATION_TIMEDOUT (FASTIO_TIMEOUT), is left not retryable - a caller that
- * retries timeouts says so at its call site. Callers handle their own codes (write/read
- * errors, aborts) before asking this table. */
+ * including CURLE_OPERATION_TIMEDOUT (FASTIO_TIMEOUT), is left not retryable. It only fills
+ * fastio_error.retryable: whether a request is repeated is fio_op_retry_wait()'s decision,
+ * from the row's retry class. */
 enum fastio_status fio_curl_status(CURLcode rc, bool *retryable);
 
 #endif

@@ -1,6 +1,6 @@
 /* retry.c - cancel tokens, deadlines and the retry policy (backoff with full jitter, which
- * failures may be repeated). The request path in client.c and the transfer engine both ask
- * these functions, so every retry in the library follows one policy. */
+ * failures may be repeated). op.c's fio_op_retry_wait() asks these functions for every request
+ * of the library, so every retry follows one policy. */
 #include "retry.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* retry.h - the retry policy of libfastio (exponential backoff with full jitter, server-given
  * waits, which failures may be repeated) and the deadline/cancellation checks every wait and
- * transfer loop makes. Small and free of client state so that the request path (client.c) and
- * the transfer engine share one policy. */
+ * transfer loop makes. Small and free of client state; op.c's fio_op_retry_wait() applies it to
+ * every request (fastio_call() and the transfer engine alike). */
 #ifndef FIO_RETRY_H
 #define FIO_RETRY_H
 

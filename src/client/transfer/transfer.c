@@ -1,4 +1,5 @@
-/* transfer.c - the transfer engine's handle and its public API: configuration, jobs, their
+/* transfer.c - the transfer engine's handle and its public API: configuration (requests go
+ * through the client handle it is given: base URL, token, log hook, User-Agent), jobs, their
  * results and progress, the buffer pool and the CRC helper. The event loop and its HTTP
  * operations are transfer_loop.c; the upload and download state machines live in
  * transfer_upload.c and transfer_download.c (upload requests in transfer_upload_send.c, folder
@@ -6,13 +7,9 @@
  * transfer_hash.c and transfer_write.c; pure helpers in transfer_plan.c. */
 #include "transfer_engine.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
-#include "crc32c.h"
 #include "envelope.h"
 
 #define DEFAULT_MAX_FILES 4
@@ -23,25 +20,14 @@
 #define DEFAULT_BACKOFF_BASE_MS 250
 #define DEFAULT_BACKOFF_CAP_MS 20000
 #define DEFAULT_MAX_RETRY_WAIT_MS 60000
-#define DEFAULT_CONNECT_TIMEOUT_MS 30000
 #define DEFAULT_STALL_MS 60000
 #define DEFAULT_POLL_TIMEOUT_MS 120000
 #define DEFAULT_PROGRESS_MS 100
-#define CRC_BUF_SIZE (1024 * 1024)
 
 FASTIO_API void fastio_transfer_config_init(struct fastio_transfer_config *cfg)
 {
     if (cfg != NULL)
         memset(cfg, 0, sizeof(*cfg));
-}
-
-static bool header_safe(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; p != NULL && *p != '\0'; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            return false;
-    }
-    return true;
 }
 
 static char *dup_opt(const char *s, bool *ok)
@@ -55,28 +41,25 @@ static char *dup_opt(const char *s, bool *ok)
     return d;
 }
 
-FASTIO_API struct fastio_transfer *fastio_transfer_new(const struct fastio_transfer_config *cfg,
+FASTIO_API struct fastio_transfer *fastio_transfer_new(struct fastio_client *client,
+                                                       const struct fastio_transfer_config *cfg,
                                                        struct fastio_error *err)
 {
     struct fastio_transfer_config defaults;
     struct fastio_transfer *t;
-    const char *base;
     bool ok = true;
-    size_t n;
 
+    if (client == NULL) {
+        fio_error_set(err, FASTIO_INVALID, "a transfer needs a client");
+        return NULL;
+    }
     if (cfg == NULL) {
         fastio_transfer_config_init(&defaults);
         cfg = &defaults;
     }
-    base = cfg->base_url != NULL ? cfg->base_url : FASTIO_DEFAULT_BASE_URL;
-    if ((strncasecmp(base, "http://", 7) != 0 && strncasecmp(base, "https://", 8) != 0) ||
-        !header_safe(base) || strchr(base, '?') != NULL || strchr(base, '#') != NULL) {
-        fio_error_set(err, FASTIO_INVALID, "base URL must be an http:// or https:// URL");
-        return NULL;
-    }
-    if (!header_safe(cfg->token) || !header_safe(cfg->user_agent) || cfg->chunks_in_flight > 3 ||
-        cfg->download_ranges > 4 || cfg->connect_timeout_ms < 0 || cfg->stall_timeout_ms < 0 ||
-        cfg->poll_timeout_ms < 0 || cfg->progress_interval_ms < 0 || cfg->deadline_ms < 0) {
+    if (cfg->chunks_in_flight > 3 || cfg->download_ranges > 4 || cfg->connect_timeout_ms < 0 ||
+        cfg->stall_timeout_ms < 0 || cfg->poll_timeout_ms < 0 || cfg->progress_interval_ms < 0 ||
+        cfg->deadline_ms < 0) {
         fio_error_set(err, FASTIO_INVALID, "transfer option out of range");
         return NULL;
     }
@@ -87,34 +70,16 @@ FASTIO_API struct fastio_transfer *fastio_transfer_new(const struct fastio_trans
     }
     atomic_init(&t->cancel, false);
     t->cfg = *cfg;
-    t->base_url = dup_opt(base, &ok);
-    t->token = cfg->token != NULL && cfg->token[0] != '\0' ? dup_opt(cfg->token, &ok) : NULL;
-    t->user_agent =
-        dup_opt(cfg->user_agent != NULL ? cfg->user_agent : "fastio-c/" FASTIO_VERSION, &ok);
+    t->client = client;
     t->journal_dir = dup_opt(cfg->journal_dir, &ok);
-    if (ok && t->token != NULL) {
-        struct fio_buf b;
-        fio_buf_init(&b, 0);
-        ok = fio_buf_append_str(&b, "Authorization: Bearer ") &&
-             fio_buf_append_str(&b, t->token);
-        t->auth_header = ok ? fio_buf_steal(&b) : NULL;
-        fio_buf_release(&b);
-        ok = ok && t->auth_header != NULL;
-    }
+    t->token = calloc(1, FASTIO_TOKEN_MAX);
     t->multi = curl_multi_init();
-    t->crc_buf = malloc(CRC_BUF_SIZE);
-    if (!ok || t->base_url == NULL || t->user_agent == NULL || t->multi == NULL ||
-        t->crc_buf == NULL) {
+    t->crc_buf = malloc(XFER_CRC_BUF);
+    if (!ok || t->token == NULL || t->multi == NULL || t->crc_buf == NULL) {
         fio_error_set(err, FASTIO_NOMEM, "out of memory");
         fastio_transfer_free(t);
         return NULL;
     }
-    n = strlen(t->base_url);
-    while (n > 0 && t->base_url[n - 1] == '/')
-        t->base_url[--n] = '\0';
-    t->cfg.base_url = t->base_url;
-    t->cfg.token = t->token;
-    t->cfg.user_agent = t->user_agent;
     t->cfg.journal_dir = t->journal_dir;
     if (t->cfg.max_files == 0)
         t->cfg.max_files = DEFAULT_MAX_FILES;
@@ -134,8 +99,6 @@ FASTIO_API struct fastio_transfer *fastio_transfer_new(const struct fastio_trans
         t->cfg.backoff_cap_ms = DEFAULT_BACKOFF_CAP_MS;
     if (t->cfg.max_retry_wait_ms <= 0)
         t->cfg.max_retry_wait_ms = DEFAULT_MAX_RETRY_WAIT_MS;
-    if (t->cfg.connect_timeout_ms == 0)
-        t->cfg.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
     if (t->cfg.stall_timeout_ms == 0)
         t->cfg.stall_timeout_ms = DEFAULT_STALL_MS;
     if (t->cfg.poll_timeout_ms == 0)
@@ -153,22 +116,22 @@ static void job_free(struct fastio_transfer *t, struct xfer_job *job)
 {
     if (job == NULL)
         return;
-    if (job->kind == XFER_UPLOAD)
-        fio_xfer_upload_reset(t, job);
-    else
-        fio_xfer_download_reset(t, job);
-    free(job->path);
+    job->kind->reset(t, job);
     free(job->name);
     free(job->workspace);
-    free(job->folder);
-    free(job->file_id);
-    if (job->lock_token != NULL)
-        explicit_bzero(job->lock_token, strlen(job->lock_token));
-    free(job->lock_token);
-    free(job->node);
-    free(job->version_id);
-    free(job->dest_dir);
     free(job->result_str);
+    if (XFER_IS_UPLOAD(job)) {
+        free(job->up.path);
+        free(job->up.folder);
+        free(job->up.file_id);
+        if (job->up.lock_token != NULL)
+            explicit_bzero(job->up.lock_token, strlen(job->up.lock_token));
+        free(job->up.lock_token);
+    } else {
+        free(job->dl.node);
+        free(job->dl.version_id);
+        free(job->dl.dest_dir);
+    }
     free(job);
 }
 
@@ -190,14 +153,9 @@ FASTIO_API void fastio_transfer_free(struct fastio_transfer *t)
     if (t->multi != NULL)
         curl_multi_cleanup(t->multi);
     free(t->crc_buf);
-    free(t->base_url);
     if (t->token != NULL)
-        explicit_bzero(t->token, strlen(t->token));
+        explicit_bzero(t->token, FASTIO_TOKEN_MAX);
     free(t->token);
-    if (t->auth_header != NULL)
-        explicit_bzero(t->auth_header, strlen(t->auth_header));
-    free(t->auth_header);
-    free(t->user_agent);
     free(t->journal_dir);
     free(t);
 }
@@ -225,8 +183,6 @@ static enum fastio_status add_job(struct fastio_transfer *t, struct xfer_job *jo
     job->step = STEP_QUEUED;
     job->result = FASTIO_CANCELLED;
     job->fd = -1;
-    job->dir_fd = -1;
-    fio_xfer_journal_init(&job->journal);
     t->jobs[t->n_jobs++] = job;
     if (index != NULL)
         *index = job->index;
@@ -255,15 +211,18 @@ FASTIO_API enum fastio_status fastio_transfer_add_upload(struct fastio_transfer 
     job = calloc(1, sizeof(*job));
     if (job == NULL)
         return fio_error_set(err, FASTIO_NOMEM, "out of memory");
-    job->kind = XFER_UPLOAD;
-    job->path = dup_opt(spec->path, &ok);
-    job->src_fd = spec->path == NULL ? spec->fd : -1;
-    job->max_size = spec->max_size;
+    job->kind = &fio_xfer_upload_kind;
+    /* No descriptors yet: a job freed before add_job (OOM) must not close fd 0. */
+    job->fd = -1;
+    fio_xfer_journal_init(&job->up.journal);
+    job->up.path = dup_opt(spec->path, &ok);
+    job->up.src_fd = spec->path == NULL ? spec->fd : -1;
+    job->up.max_size = spec->max_size;
     job->name = dup_opt(name, &ok);
     job->workspace = dup_opt(spec->workspace, &ok);
-    job->folder = dup_opt(spec->folder != NULL ? spec->folder : "root", &ok);
-    job->file_id = dup_opt(spec->file_id != NULL && spec->file_id[0] ? spec->file_id : NULL, &ok);
-    job->lock_token =
+    job->up.folder = dup_opt(spec->folder != NULL ? spec->folder : "root", &ok);
+    job->up.file_id = dup_opt(spec->file_id != NULL && spec->file_id[0] ? spec->file_id : NULL, &ok);
+    job->up.lock_token =
         dup_opt(spec->lock_token != NULL && spec->lock_token[0] ? spec->lock_token : NULL, &ok);
     if (!ok) {
         job_free(t, job);
@@ -287,21 +246,25 @@ fastio_transfer_add_download(struct fastio_transfer *t, const struct fastio_down
     job = calloc(1, sizeof(*job));
     if (job == NULL)
         return fio_error_set(err, FASTIO_NOMEM, "out of memory");
-    job->kind = XFER_DOWNLOAD;
+    job->kind = &fio_xfer_download_kind;
+    /* No descriptors yet: a job freed before add_job (an OOM, or a zip asked with a version)
+     * must not close fd 0 - the download reset closes fd and dir_fd when they are >= 0. */
+    job->fd = -1;
+    job->dl.dir_fd = -1;
     job->workspace = dup_opt(spec->workspace, &ok);
-    job->node = dup_opt(spec->node, &ok);
-    job->dest_dir = dup_opt(spec->dest_dir, &ok);
+    job->dl.node = dup_opt(spec->node, &ok);
+    job->dl.dest_dir = dup_opt(spec->dest_dir, &ok);
     job->name = dup_opt(spec->name, &ok);
-    job->version_id = dup_opt(spec->version_id != NULL && spec->version_id[0] != '\0'
+    job->dl.version_id = dup_opt(spec->version_id != NULL && spec->version_id[0] != '\0'
                                   ? spec->version_id
                                   : NULL,
                               &ok);
-    job->zip = spec->zip;
+    job->dl.zip = spec->zip;
     if (!ok) {
         job_free(t, job);
         return fio_error_set(err, FASTIO_NOMEM, "out of memory");
     }
-    if (job->zip && job->version_id != NULL) {
+    if (job->dl.zip && job->dl.version_id != NULL) {
         job_free(t, job);
         return fio_error_set(err, FASTIO_INVALID, "a folder zip has no versions");
     }
@@ -355,67 +318,11 @@ FASTIO_API enum fastio_status fastio_transfer_job_progress(const struct fastio_t
     info->started = info->ended || job->step != STEP_QUEUED;
     info->bytes_total = job->size_known ? job->size : 0;
     info->bytes_done = job->bytes_done;
-    info->batch = job->batch_no;
+    info->batch = XFER_IS_UPLOAD(job) ? job->up.batch_no : 0;
     for (const struct xfer_op *op = t->live; op != NULL; op = op->next)
         if (op->job == job)
             info->bytes_done += op->moved;
     if (job->succeeded && job->size_known)
         info->bytes_done = job->size;
     return FASTIO_OK;
-}
-
-/* ---- buffers: pooled, never freed during a run (performance.md #7); easy handles are pooled
- * the same way in transfer_loop.c ---------------------------------------------------------- */
-
-char *fio_xfer_buf_get(struct fastio_transfer *t)
-{
-    if (t->buf_pool_n > 0)
-        return t->buf_pool[--t->buf_pool_n];
-    return malloc(XFER_COALESCE);
-}
-
-void fio_xfer_buf_put(struct fastio_transfer *t, char *b)
-{
-    if (b == NULL)
-        return;
-    if (t->buf_pool_n == t->buf_pool_cap) {
-        size_t cap = t->buf_pool_cap ? t->buf_pool_cap * 2 : 8;
-        char **nb = realloc(t->buf_pool, cap * sizeof(*nb));
-        if (nb == NULL) {
-            free(b);
-            return;
-        }
-        t->buf_pool = nb;
-        t->buf_pool_cap = cap;
-    }
-    t->buf_pool[t->buf_pool_n++] = b;
-}
-
-enum fastio_status fio_xfer_crc_fd(int fd, uint64_t off, uint64_t len, unsigned char *buf,
-                                   size_t buf_size, atomic_bool *abort, uint32_t *crc)
-{
-    uint32_t c = 0;
-    while (len > 0) {
-        size_t want = len < buf_size ? (size_t)len : buf_size;
-        ssize_t r = pread(fd, buf, want, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return FASTIO_IO;
-        if (r == 0)
-            return FASTIO_CONFLICT; /* the file got shorter */
-        c = fio_crc32c(c, buf, (size_t)r);
-        off += (uint64_t)r;
-        len -= (uint64_t)r;
-        if (abort != NULL && atomic_load_explicit(abort, memory_order_relaxed))
-            return FASTIO_CANCELLED;
-    }
-    *crc = c;
-    return FASTIO_OK;
-}
-
-enum fastio_status fio_xfer_crc_range(struct fastio_transfer *t, int fd, uint64_t off,
-                                      uint64_t len, uint32_t *crc)
-{
-    return fio_xfer_crc_fd(fd, off, len, t->crc_buf, CRC_BUF_SIZE, NULL, crc);
 }

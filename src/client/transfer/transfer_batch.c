@@ -52,26 +52,26 @@ static uint64_t batch_file_max(const struct fastio_transfer *t)
 static void classify(struct fastio_transfer *t, struct xfer_job *job)
 {
     struct stat sb;
-    job->batch_ok = 2;
-    if (t->cfg.no_batch || job->no_batch || job->path == NULL || job->lock_token != NULL ||
-        job->file_id != NULL)
+    job->up.batch_ok = 2;
+    if (t->cfg.no_batch || job->up.no_batch || job->up.path == NULL || job->up.lock_token != NULL ||
+        job->up.file_id != NULL)
         return;
-    if (stat(job->path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+    if (stat(job->up.path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
         (uint64_t)sb.st_size > batch_file_max(t))
         return;
-    job->batch_ok = 1;
+    job->up.batch_ok = 1;
 }
 
 bool fio_xfer_batch_waiting(const struct fastio_transfer *t, const struct xfer_job *job)
 {
     (void)t;
-    return job->kind == XFER_UPLOAD && job->step == STEP_QUEUED && job->batch_ok == 1 &&
-           !job->no_batch;
+    return XFER_IS_UPLOAD(job) && job->step == STEP_QUEUED && job->up.batch_ok == 1 &&
+           !job->up.no_batch;
 }
 
 static bool same_target(const struct xfer_job *a, const struct xfer_job *b)
 {
-    return strcmp(a->workspace, b->workspace) == 0 && strcmp(a->folder, b->folder) == 0;
+    return strcmp(a->workspace, b->workspace) == 0 && strcmp(a->up.folder, b->up.folder) == 0;
 }
 
 /* The job goes alone from now on (per-run state released: prepare() opens it again). */
@@ -80,9 +80,9 @@ static void go_alone(struct xfer_job *job)
     if (job->fd >= 0)
         (void)close(job->fd);
     job->fd = -1;
-    job->batch_ok = 2;
-    job->no_batch = true;
-    job->batch_no = 0;
+    job->up.batch_ok = 2;
+    job->up.no_batch = true;
+    job->up.batch_no = 0;
     job->size_known = false;
     job->step_not_before_ms = 0;
     job->step = STEP_QUEUED;
@@ -92,14 +92,14 @@ static void go_alone(struct xfer_job *job)
 static bool open_member(struct fastio_transfer *t, struct xfer_job *job, uint32_t *crc)
 {
     struct stat sb;
-    job->fd = open(job->path, O_RDONLY | O_CLOEXEC);
+    job->fd = open(job->up.path, O_RDONLY | O_CLOEXEC);
     if (job->fd < 0 || fstat(job->fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
         (uint64_t)sb.st_size > batch_file_max(t)) {
         go_alone(job);
         return false;
     }
     job->size = (uint64_t)sb.st_size;
-    job->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+    job->up.mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
     job->size_known = true;
     if (fio_xfer_crc_range(t, job->fd, 0, job->size, crc) != FASTIO_OK) {
         go_alone(job);
@@ -157,6 +157,11 @@ static bool start_batch(struct fastio_transfer *t, struct xfer_batch *b, const u
     char *mtext = NULL;
     bool ok = op != NULL && manifest != NULL;
 
+    if (op != NULL) {
+        op->done = fio_xfer_batch_done;
+        op->op.attempt = b->e[0].job->up.batch_tries + 1;
+    }
+
     for (size_t i = 0; ok && i < b->n; i++) {
         char hex[FIO_CRC32C_HEX_SIZE];
         fio_crc32c_hex(crcs[i], hex);
@@ -174,7 +179,7 @@ static bool start_batch(struct fastio_transfer *t, struct xfer_batch *b, const u
         const struct xfer_job *j0 = b->e[0].job;
         op->mime = curl_mime_init(op->easy);
         ok = op->mime != NULL && text_part(op->mime, "instance_id", j0->workspace) &&
-             text_part(op->mime, "folder_id", j0->folder) &&
+             text_part(op->mime, "folder_id", j0->up.folder) &&
              text_part(op->mime, "profile_type", "workspace") &&
              text_part(op->mime, "manifest", mtext);
     }
@@ -208,7 +213,7 @@ static bool start_batch(struct fastio_transfer *t, struct xfer_batch *b, const u
     t->batches_live++;
     t->batches_started++;
     for (size_t i = 0; i < b->n; i++) {
-        b->e[i].job->batch_no = t->batches_started;
+        b->e[i].job->up.batch_no = t->batches_started;
         b->e[i].job->step = STEP_BATCH;
     }
     return true;
@@ -240,7 +245,7 @@ static void form_batch(struct fastio_transfer *t, size_t first, int64_t now)
     if (candidates < 2) {
         fio_xfer_batch_free(b);
         free(crcs);
-        lead->batch_ok = 2;
+        lead->up.batch_ok = 2;
         return;
     }
     for (size_t i = first; i < t->n_jobs && b->n < BATCH_FILES_MAX; i++) {
@@ -248,7 +253,7 @@ static void form_batch(struct fastio_transfer *t, size_t first, int64_t now)
         struct stat sb;
         if (!fio_xfer_batch_waiting(t, j) || now < j->step_not_before_ms || !same_target(lead, j))
             continue;
-        if (stat(j->path, &sb) != 0 || bytes + (uint64_t)sb.st_size > BATCH_BYTES_MAX) {
+        if (stat(j->up.path, &sb) != 0 || bytes + (uint64_t)sb.st_size > BATCH_BYTES_MAX) {
             if (b->n == 0)
                 go_alone(j);
             continue;
@@ -273,8 +278,8 @@ void fio_xfer_batch_advance(struct fastio_transfer *t, int64_t now)
 {
     for (size_t i = 0; i < t->n_jobs; i++) {
         struct xfer_job *job = t->jobs[i];
-        if (job->kind == XFER_UPLOAD && job->step == STEP_QUEUED && !job->succeeded &&
-            job->batch_ok == 0)
+        if (XFER_IS_UPLOAD(job) && job->step == STEP_QUEUED && !job->succeeded &&
+            job->up.batch_ok == 0)
             classify(t, job);
     }
     for (size_t i = 0; i < t->n_jobs && t->batches_live < BATCHES_IN_FLIGHT; i++) {
@@ -285,25 +290,37 @@ void fio_xfer_batch_advance(struct fastio_transfer *t, int64_t now)
     }
 }
 
-/* The whole request failed: try the batch again later, or send its files alone. */
+/* The whole request failed: try the batch again later when the retry rule allows it; else
+ * send its files alone when the server cannot have stored any of them (it refused the request
+ * as a whole with a 4xx, or nothing was sent); else fail them. UPLOAD_BATCH is UNSAFE: after a
+ * 5xx, a dropped connection or a timeout the server may have stored every file, and sending
+ * them again (alone or batched) would store them twice. */
 static void batch_retry(struct fastio_transfer *t, struct xfer_batch *b,
                         const struct fastio_error *e)
 {
-    int tries = b->e[0].job->batch_tries;
+    int tries = b->e[0].job->up.batch_tries;
     long wait = 0;
-    bool again = tries + 1 < BATCH_TRIES_MAX && fio_xfer_should_retry(t, e, true, &tries, &wait);
+    bool again = tries + 1 < BATCH_TRIES_MAX && fio_xfer_should_retry(t, e, false, &tries, &wait);
+    bool refused = (e->http_status >= 400 && e->http_status < 500) ||
+                   (t->judging != NULL && t->judging->op.nothing_sent);
     int64_t when = fio_mono_ms() + wait;
     for (size_t i = 0; i < b->n; i++) {
         struct xfer_job *j = b->e[i].job;
-        if (!again) {
+        if (!again && refused) {
             go_alone(j);
             continue;
         }
         if (j->fd >= 0)
             (void)close(j->fd);
         j->fd = -1;
-        j->batch_tries = tries;
-        j->batch_no = 0;
+        j->up.batch_no = 0;
+        if (!again) {
+            fio_xfer_job_fail(j, e->status, e,
+                              "batch upload failed (not sent again: the server may have "
+                              "stored it)");
+            continue;
+        }
+        j->up.batch_tries = tries;
         j->step_not_before_ms = when;
         j->step = STEP_QUEUED;
     }
@@ -327,7 +344,7 @@ void fio_xfer_batch_done(struct xfer_op *op, CURLcode rc)
             if (j->fd >= 0)
                 (void)close(j->fd);
             j->fd = -1;
-            j->batch_no = 0;
+            j->up.batch_no = 0;
             j->step = STEP_QUEUED;
         }
         fio_xfer_op_free(op);

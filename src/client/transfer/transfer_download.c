@@ -32,26 +32,26 @@ static void save_state(struct xfer_job *job)
     size_t len, off = 0;
     bool ok = ranges != NULL;
 
-    for (unsigned i = 0; ok && i < job->n_ranges; i++) {
-        const struct xfer_range *r = &job->ranges[i];
+    for (unsigned i = 0; ok && i < job->dl.n_ranges; i++) {
+        const struct xfer_range *r = &job->dl.ranges[i];
         ok = json_array_append_new(ranges,
                                    json_pack("[I,I,I,I]", (json_int_t)r->start, (json_int_t)r->end,
                                              (json_int_t)r->done, (json_int_t)r->crc)) == 0;
     }
     if (ok)
         doc =
-            json_pack("{s:i, s:s, s:s, s:I, s:s, s:O}", "v", 1, "node", job->node, "ver",
-                      job->version_id != NULL ? job->version_id : "", "size", (json_int_t)job->size,
-                      "hash", job->hash != NULL ? job->hash : "", "ranges", ranges);
+            json_pack("{s:i, s:s, s:s, s:I, s:s, s:O}", "v", 1, "node", job->dl.node, "ver",
+                      job->dl.version_id != NULL ? job->dl.version_id : "", "size", (json_int_t)job->size,
+                      "hash", job->dl.hash != NULL ? job->dl.hash : "", "ranges", ranges);
     if (doc != NULL)
         text = json_dumps(doc, JSON_COMPACT);
     json_decref(ranges);
     json_decref(doc);
     if (text == NULL)
         return; /* best effort: a lost state only costs a full download */
-    (void)snprintf(tmp, sizeof(tmp), "%s.tmp", job->state_name);
-    (void)unlinkat(job->dir_fd, tmp, 0);
-    fd = openat(job->dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    (void)snprintf(tmp, sizeof(tmp), "%s.tmp", job->dl.state_name);
+    (void)unlinkat(job->dl.dir_fd, tmp, 0);
+    fd = openat(job->dl.dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     len = strlen(text);
     while (fd >= 0 && off < len) {
         ssize_t w = write(fd, text + off, len - off);
@@ -62,9 +62,9 @@ static void save_state(struct xfer_job *job)
         off += (size_t)w;
     }
     if (fd >= 0 && close(fd) == 0 && off == len)
-        (void)renameat(job->dir_fd, tmp, job->dir_fd, job->state_name);
+        (void)renameat(job->dl.dir_fd, tmp, job->dl.dir_fd, job->dl.state_name);
     else
-        (void)unlinkat(job->dir_fd, tmp, 0);
+        (void)unlinkat(job->dl.dir_fd, tmp, 0);
     free(text);
 }
 
@@ -77,7 +77,7 @@ static bool load_state(struct xfer_job *job)
     json_int_t size = -1, v = 0;
     struct stat sb;
     size_t i;
-    int fd = openat(job->dir_fd, job->state_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(job->dl.dir_fd, job->dl.state_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return false;
     doc = json_loadfd(fd, 0, &jerr);
@@ -85,27 +85,27 @@ static bool load_state(struct xfer_job *job)
     if (doc == NULL ||
         json_unpack(doc, "{s:I, s:s, s:s, s:I, s:s, s:o}", "v", &v, "node", &node, "ver", &ver,
                     "size", &size, "hash", &hash, "ranges", &ranges) != 0 ||
-        v != 1 || strcmp(node, job->node) != 0 ||
-        strcmp(ver, job->version_id != NULL ? job->version_id : "") != 0 || size < 0 ||
-        (uint64_t)size != job->size || strcmp(hash, job->hash != NULL ? job->hash : "") != 0 ||
+        v != 1 || strcmp(node, job->dl.node) != 0 ||
+        strcmp(ver, job->dl.version_id != NULL ? job->dl.version_id : "") != 0 || size < 0 ||
+        (uint64_t)size != job->size || strcmp(hash, job->dl.hash != NULL ? job->dl.hash : "") != 0 ||
         !json_is_array(ranges) || json_array_size(ranges) == 0 || json_array_size(ranges) > 4)
         goto bad;
-    job->n_ranges = (unsigned)json_array_size(ranges);
+    job->dl.n_ranges = (unsigned)json_array_size(ranges);
     json_array_foreach(ranges, i, r)
     {
         json_int_t a, b, d, c;
         if (json_unpack(r, "[I,I,I,I]", &a, &b, &d, &c) != 0 || a < 0 || b < a || d < 0 ||
             d > b - a || c < 0 || c > (json_int_t)UINT32_MAX ||
-            (i == 0 ? a != 0 : (uint64_t)a != job->ranges[i - 1].end))
+            (i == 0 ? a != 0 : (uint64_t)a != job->dl.ranges[i - 1].end))
             goto bad;
-        job->ranges[i].start = (uint64_t)a;
-        job->ranges[i].end = (uint64_t)b;
-        job->ranges[i].done = (uint64_t)d;
-        job->ranges[i].crc = (uint32_t)c;
+        job->dl.ranges[i].start = (uint64_t)a;
+        job->dl.ranges[i].end = (uint64_t)b;
+        job->dl.ranges[i].done = (uint64_t)d;
+        job->dl.ranges[i].crc = (uint32_t)c;
     }
-    if (job->ranges[job->n_ranges - 1].end != job->size)
+    if (job->dl.ranges[job->dl.n_ranges - 1].end != job->size)
         goto bad;
-    job->fd = openat(job->dir_fd, job->partial_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    job->fd = openat(job->dl.dir_fd, job->dl.partial_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     if (job->fd < 0 || fstat(job->fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
         (uint64_t)sb.st_size != job->size) {
         if (job->fd >= 0)
@@ -117,7 +117,7 @@ static bool load_state(struct xfer_job *job)
     return true;
 bad:
     json_decref(doc);
-    job->n_ranges = 0;
+    job->dl.n_ranges = 0;
     return false;
 }
 
@@ -135,11 +135,11 @@ static void plan_ranges(struct fastio_transfer *t, struct xfer_job *job, unsigne
         n = 1;
     per = job->size / n;
     per -= per % FIO_XFER_MIB; /* MiB-aligned boundaries */
-    job->n_ranges = n;
+    job->dl.n_ranges = n;
     for (unsigned i = 0; i < n; i++) {
-        memset(&job->ranges[i], 0, sizeof(job->ranges[i]));
-        job->ranges[i].start = i == 0 ? 0 : job->ranges[i - 1].end;
-        job->ranges[i].end = i + 1 == n ? job->size : job->ranges[i].start + per;
+        memset(&job->dl.ranges[i], 0, sizeof(job->dl.ranges[i]));
+        job->dl.ranges[i].start = i == 0 ? 0 : job->dl.ranges[i - 1].end;
+        job->dl.ranges[i].end = i + 1 == n ? job->size : job->dl.ranges[i].start + per;
     }
 }
 
@@ -150,27 +150,27 @@ static void open_files(struct fastio_transfer *t, struct xfer_job *job, const ch
     char base[240];
     size_t n;
 
-    fio_xfer_sanitize_name(src, src != NULL ? strlen(src) : 0, job->local_name,
-                           sizeof(job->local_name));
+    fio_xfer_sanitize_name(src, src != NULL ? strlen(src) : 0, job->dl.local_name,
+                           sizeof(job->dl.local_name));
     /* "<name>.partial" and its state must fit NAME_MAX too: cut the base on a UTF-8 boundary. */
-    n = strlen(job->local_name);
+    n = strlen(job->dl.local_name);
     if (n > 200) {
         n = 200;
-        while (n > 0 && ((unsigned char)job->local_name[n] & 0xc0) == 0x80)
+        while (n > 0 && ((unsigned char)job->dl.local_name[n] & 0xc0) == 0x80)
             n--;
     }
-    memcpy(base, job->local_name, n);
+    memcpy(base, job->dl.local_name, n);
     base[n] = '\0';
-    (void)snprintf(job->partial_name, sizeof(job->partial_name), "%s.partial", base);
-    (void)snprintf(job->state_name, sizeof(job->state_name), "%s.partial.state", base);
+    (void)snprintf(job->dl.partial_name, sizeof(job->dl.partial_name), "%s.partial", base);
+    (void)snprintf(job->dl.state_name, sizeof(job->dl.state_name), "%s.partial.state", base);
 
-    job->dir_fd = open(job->dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (job->dir_fd < 0) {
+    job->dl.dir_fd = open(job->dl.dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (job->dl.dir_fd < 0) {
         fio_xfer_fail_errno(job, "cannot open the destination directory");
         return;
     }
     if (!load_state(job)) {
-        job->fd = openat(job->dir_fd, job->partial_name,
+        job->fd = openat(job->dl.dir_fd, job->dl.partial_name,
                          O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (job->fd < 0) {
             fio_xfer_fail_errno(job, "cannot create the .partial file");
@@ -187,8 +187,8 @@ static void open_files(struct fastio_transfer *t, struct xfer_job *job, const ch
         save_state(job);
     }
     job->bytes_done = 0;
-    for (unsigned i = 0; i < job->n_ranges; i++)
-        job->bytes_done += job->ranges[i].done;
+    for (unsigned i = 0; i < job->dl.n_ranges; i++)
+        job->bytes_done += job->dl.ranges[i].done;
     job->step = STEP_RANGES;
 }
 
@@ -218,39 +218,39 @@ static bool sha256_file(int fd, uint64_t size, char out[65], unsigned char *buf,
 static void finish(struct fastio_transfer *t, struct xfer_job *job)
 {
     struct stat sb;
-    const char *algo = job->hash_algo != NULL ? job->hash_algo : "";
+    const char *algo = job->dl.hash_algo != NULL ? job->dl.hash_algo : "";
     bool verified = true;
 
     if (fstat(job->fd, &sb) != 0 || (uint64_t)sb.st_size != job->size) {
         fio_xfer_fail_status(job, FASTIO_INTEGRITY, "downloaded size differs from the node's size");
         return;
     }
-    if (job->hash != NULL && job->hash[0] != '\0') {
+    if (job->dl.hash != NULL && job->dl.hash[0] != '\0') {
         if (strcasecmp(algo, "crc32c") == 0) {
             uint32_t want, acc = 0;
-            for (unsigned i = 0; i < job->n_ranges; i++)
-                acc = fio_crc32c_combine(acc, job->ranges[i].crc,
-                                         job->ranges[i].end - job->ranges[i].start);
-            verified = fio_crc32c_parse_hex(job->hash, strlen(job->hash), &want) && want == acc;
+            for (unsigned i = 0; i < job->dl.n_ranges; i++)
+                acc = fio_crc32c_combine(acc, job->dl.ranges[i].crc,
+                                         job->dl.ranges[i].end - job->dl.ranges[i].start);
+            verified = fio_crc32c_parse_hex(job->dl.hash, strlen(job->dl.hash), &want) && want == acc;
         } else if (strcasecmp(algo, "sha256") == 0) {
             char hex[65];
             verified = sha256_file(job->fd, job->size, hex, t->crc_buf, 1024 * 1024) &&
-                       strcasecmp(hex, job->hash) == 0;
+                       strcasecmp(hex, job->dl.hash) == 0;
         }
     }
     if (!verified) {
-        (void)unlinkat(job->dir_fd, job->partial_name, 0);
-        (void)unlinkat(job->dir_fd, job->state_name, 0);
+        (void)unlinkat(job->dl.dir_fd, job->dl.partial_name, 0);
+        (void)unlinkat(job->dl.dir_fd, job->dl.state_name, 0);
         fio_xfer_fail_status(job, FASTIO_INTEGRITY,
                              "downloaded bytes do not match the node's hash");
         return;
     }
     /* Atomic against a killed process: the name appears with all its bytes or not at all. */
-    if (renameat(job->dir_fd, job->partial_name, job->dir_fd, job->local_name) != 0) {
+    if (renameat(job->dl.dir_fd, job->dl.partial_name, job->dl.dir_fd, job->dl.local_name) != 0) {
         fio_xfer_fail_errno(job, "cannot rename the .partial file");
         return;
     }
-    (void)unlinkat(job->dir_fd, job->state_name, 0);
+    (void)unlinkat(job->dl.dir_fd, job->dl.state_name, 0);
     fio_xfer_job_placed(job);
 }
 
@@ -261,7 +261,7 @@ static bool flush(struct xfer_op *op)
 {
     struct fastio_transfer *t = op->t;
     struct xfer_job *job = op->job;
-    struct xfer_range *r = &job->ranges[op->index];
+    struct xfer_range *r = &job->dl.ranges[op->index];
     char *next;
     if (op->cbuf_len == 0)
         return true;
@@ -294,9 +294,9 @@ static bool flush(struct xfer_op *op)
     job->bytes_done += op->cbuf_len;
     op->cbuf_len = 0;
     op->moved = 0;
-    if (fio_mono_ms() - job->ws.saved_ms >= STATE_EVERY_MS) {
+    if (fio_mono_ms() - job->dl.ws.saved_ms >= STATE_EVERY_MS) {
         save_state(job);
-        job->ws.saved_ms = fio_mono_ms();
+        job->dl.ws.saved_ms = fio_mono_ms();
     }
     return true;
 }
@@ -334,7 +334,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
 {
     struct xfer_op *op = userdata;
     struct xfer_job *job = op->job;
-    struct xfer_range *r = &job->ranges[op->index];
+    struct xfer_range *r = &job->dl.ranges[op->index];
     size_t n = size * nmemb, used = 0;
 
     if (!op->sink_decided) {
@@ -345,19 +345,19 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
                 op->range_mismatch = true;
                 return 0;
             }
-            job->ranges_probed = true;
+            job->dl.ranges_probed = true;
             op->sink_file = true;
         } else if (op->http_status == 200) {
             /* Range ignored: the body is the whole file. Usable only from offset 0. */
-            job->no_ranges = true;
+            job->dl.no_ranges = true;
             if (r->start + r->done != 0) {
                 op->range_mismatch = true;
                 return 0;
             }
             r->end = job->size;
-            for (unsigned i = 1; i < job->n_ranges; i++)
-                job->ranges[i].start = job->ranges[i].end = job->size;
-            job->n_ranges = 1;
+            for (unsigned i = 1; i < job->dl.n_ranges; i++)
+                job->dl.ranges[i].start = job->dl.ranges[i].end = job->size;
+            job->dl.n_ranges = 1;
             op->sink_file = true;
         }
     }
@@ -383,13 +383,12 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
 
 static void start_range(struct fastio_transfer *t, struct xfer_job *job, unsigned i)
 {
-    struct xfer_range *r = &job->ranges[i];
-    const char *args[2] = {job->workspace, job->node};
-    const struct fastio_param ver[1] = {{"version_id", job->version_id}};
+    struct xfer_range *r = &job->dl.ranges[i];
+    const char *args[2] = {job->workspace, job->dl.node};
+    const struct fastio_param ver[1] = {{"version_id", job->dl.version_id}};
     struct fastio_error e;
     struct xfer_op *op = fio_xfer_op_new(t, job, OP_RANGE);
     char range[80];
-    struct curl_slist *l;
     bool ok;
 
     if (op == NULL) {
@@ -397,6 +396,7 @@ static void start_range(struct fastio_transfer *t, struct xfer_job *job, unsigne
         return;
     }
     op->index = i;
+    op->op.attempt = r->retries + 1;
     op->cbuf = fio_xfer_buf_get(t);
     if (op->cbuf == NULL ||
         fio_xfer_op_build(op, FASTIO_EP_STORAGE_READ, args, 2, ver, 1, false, &e) != FASTIO_OK) {
@@ -407,11 +407,7 @@ static void start_range(struct fastio_transfer *t, struct xfer_job *job, unsigne
     r->queued = r->done; /* not in flight: nothing of it is with the writer */
     (void)snprintf(range, sizeof(range), "Range: bytes=%llu-%llu",
                    (unsigned long long)(r->start + r->done), (unsigned long long)(r->end - 1));
-    l = curl_slist_append(op->headers, range);
-    ok = l != NULL;
-    if (ok)
-        op->headers = l;
-    ok = ok && curl_easy_setopt(op->easy, CURLOPT_HTTPHEADER, op->headers) == CURLE_OK &&
+    ok = fio_xfer_op_add_header(op, range) &&
          curl_easy_setopt(op->easy, CURLOPT_WRITEFUNCTION, on_data) == CURLE_OK &&
          curl_easy_setopt(op->easy, CURLOPT_WRITEDATA, (void *)op) == CURLE_OK;
     if (!ok) {
@@ -446,13 +442,13 @@ static json_t *find_version(json_t *body, const char *version_id)
     return NULL;
 }
 
-void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now)
+static void download_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now)
 {
     bool all_done = true, any_flight = false;
-    if (job->step == STEP_QUEUED && job->zip &&
-        (job->name != NULL || strcmp(job->node, "root") == 0)) {
+    if (job->step == STEP_QUEUED && job->dl.zip &&
+        (job->name != NULL || strcmp(job->dl.node, "root") == 0)) {
         /* named by the caller, or the root (it has no details: named after the workspace) */
-        fio_xfer_zip_open(t, job, strcmp(job->node, "root") == 0 ? job->workspace : NULL);
+        fio_xfer_zip_open(t, job, strcmp(job->dl.node, "root") == 0 ? job->workspace : NULL);
         return;
     }
     if (job->step == STEP_ZIP) {
@@ -461,7 +457,7 @@ void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, 
         return;
     }
     if (job->step == STEP_QUEUED) {
-        const char *args[2] = {job->workspace, job->node};
+        const char *args[2] = {job->workspace, job->dl.node};
         struct fastio_error e;
         struct xfer_op *op = fio_xfer_op_new(t, job, OP_NODE_DETAILS);
         job->step = STEP_DETAILS;
@@ -471,7 +467,7 @@ void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, 
         }
         /* a given version: its own size and hash come from the versions list */
         if (fio_xfer_op_build(op,
-                              job->version_id != NULL ? FASTIO_EP_STORAGE_VERSIONS
+                              job->dl.version_id != NULL ? FASTIO_EP_STORAGE_VERSIONS
                                                       : FASTIO_EP_STORAGE_DETAILS,
                               args, 2, NULL, 0, true, &e) != FASTIO_OK) {
             fio_xfer_op_free(op);
@@ -488,8 +484,8 @@ void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, 
     }
     if (job->step != STEP_RANGES)
         return;
-    for (unsigned i = 0; i < job->n_ranges; i++) {
-        struct xfer_range *r = &job->ranges[i];
+    for (unsigned i = 0; i < job->dl.n_ranges; i++) {
+        struct xfer_range *r = &job->dl.ranges[i];
         /* a range in flight may have bytes with the writer: its `done` is not ours to read */
         if (r->flight)
             any_flight = true;
@@ -500,12 +496,12 @@ void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, 
         finish(t, job);
         return;
     }
-    for (unsigned i = 0; i < job->n_ranges; i++) {
-        struct xfer_range *r = &job->ranges[i];
+    for (unsigned i = 0; i < job->dl.n_ranges; i++) {
+        struct xfer_range *r = &job->dl.ranges[i];
         if (r->flight || r->done >= r->end - r->start || now < r->not_before_ms)
             continue;
         /* Until the server has shown it honours Range (206), only one request is out. */
-        if (!job->ranges_probed && any_flight)
+        if (!job->dl.ranges_probed && any_flight)
             break;
         start_range(t, job, i);
         if (job->step != STEP_RANGES)
@@ -514,7 +510,7 @@ void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, 
     }
 }
 
-void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
+static void download_done(struct xfer_op *op, CURLcode rc)
 {
     struct fastio_transfer *t = op->t;
     struct xfer_job *job = op->job;
@@ -522,6 +518,10 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
     json_t *body = NULL;
     enum fastio_status st;
 
+    if (op->kind == OP_ZIP) { /* a folder's zip stream: transfer_zip.c */
+        fio_xfer_zip_done(op, rc);
+        return;
+    }
     if (op->kind == OP_NODE_DETAILS) {
         if (t->cancelling) {
             fio_xfer_op_free(op);
@@ -535,13 +535,13 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
             const char *type, *name, *hash, *algo;
             if (!json_is_object(node))
                 node = body;
-            if (job->version_id != NULL)
-                node = find_version(body, job->version_id);
+            if (job->dl.version_id != NULL)
+                node = find_version(body, job->dl.version_id);
             type = json_string_value(json_object_get(node, "type"));
             name = json_string_value(json_object_get(node, "name"));
             hash = json_string_value(json_object_get(node, "hash"));
             algo = json_string_value(json_object_get(node, "hash_algo"));
-            if (job->zip) {
+            if (job->dl.zip) {
                 if (type != NULL && strcmp(type, "folder") != 0)
                     fio_xfer_fail_status(job, FASTIO_INVALID, "not a folder");
                 else
@@ -555,18 +555,18 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
             } else {
                 job->size = (uint64_t)size;
                 job->size_known = true;
-                free(job->hash);
-                free(job->hash_algo);
-                job->hash = fio_strdup(hash);
-                job->hash_algo = fio_strdup(algo);
-                if ((hash != NULL && job->hash == NULL) || (algo != NULL && job->hash_algo == NULL))
+                free(job->dl.hash);
+                free(job->dl.hash_algo);
+                job->dl.hash = fio_strdup(hash);
+                job->dl.hash_algo = fio_strdup(algo);
+                if ((hash != NULL && job->dl.hash == NULL) || (algo != NULL && job->dl.hash_algo == NULL))
                     fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
                 else
                     open_files(t, job, name);
             }
         } else {
             long wait = 0;
-            if (fio_xfer_should_retry(t, &e, true, &job->step_retries, &wait))
+            if (fio_xfer_should_retry(t, &e, false, &job->step_retries, &wait))
                 job->step_not_before_ms = fio_mono_ms() + wait;
             else
                 fio_xfer_job_fail(job, st, &e, "cannot read the node");
@@ -577,7 +577,7 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
 
     /* OP_RANGE: bytes received are valid whatever happened next; keep them. */
     {
-        struct xfer_range *r = &job->ranges[op->index];
+        struct xfer_range *r = &job->dl.ranges[op->index];
         bool complete;
         if (op->sink_file && !op->io_error && !op->range_mismatch && op->cbuf_len > 0)
             (void)flush(op);
@@ -587,7 +587,7 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
         complete = r->done >= r->end - r->start;
         if (t->cancelling || job->step != STEP_RANGES) {
             fio_xfer_op_free(op);
-            if (job->dir_fd >= 0 && job->step == STEP_RANGES)
+            if (job->dl.dir_fd >= 0 && job->step == STEP_RANGES)
                 save_state(job);
             return;
         }
@@ -601,7 +601,7 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
             save_state(job);
             return;
         }
-        if (op->range_mismatch && job->no_ranges) {
+        if (op->range_mismatch && job->dl.no_ranges) {
             /* The server ignores Range: start over with one stream from offset 0. */
             fio_xfer_op_free(op);
             plan_ranges(t, job, 1);
@@ -632,7 +632,7 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
         save_state(job);
         {
             long wait = 0;
-            if (fio_xfer_should_retry(t, &e, true, &r->retries, &wait))
+            if (fio_xfer_should_retry(t, &e, false, &r->retries, &wait))
                 r->not_before_ms = fio_mono_ms() + wait;
             else
                 fio_xfer_job_fail(job, st, &e, "download failed");
@@ -640,22 +640,25 @@ void fio_xfer_download_done(struct xfer_op *op, CURLcode rc)
     }
 }
 
-void fio_xfer_download_reset(struct fastio_transfer *t, struct xfer_job *job)
+static void download_reset(struct fastio_transfer *t, struct xfer_job *job)
 {
     fio_xfer_write_reset(t, job); /* the writer lets go of the file first */
     if (job->fd >= 0)
         (void)close(job->fd);
     job->fd = -1;
-    if (job->dir_fd >= 0)
-        (void)close(job->dir_fd);
-    job->dir_fd = -1;
-    free(job->hash);
-    free(job->hash_algo);
-    job->hash = job->hash_algo = NULL;
-    job->n_ranges = 0;
-    job->ranges_probed = job->no_ranges = false;
+    if (job->dl.dir_fd >= 0)
+        (void)close(job->dl.dir_fd);
+    job->dl.dir_fd = -1;
+    free(job->dl.hash);
+    free(job->dl.hash_algo);
+    job->dl.hash = job->dl.hash_algo = NULL;
+    job->dl.n_ranges = 0;
+    job->dl.ranges_probed = job->dl.no_ranges = false;
     job->step_retries = 0;
     job->step_not_before_ms = 0;
     if (!job->succeeded)
         job->bytes_done = 0;
 }
+
+const struct xfer_job_kind fio_xfer_download_kind = {"download", download_advance, download_done,
+                                                     download_reset};

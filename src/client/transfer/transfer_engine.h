@@ -1,8 +1,10 @@
-/* transfer_engine.h - the state shared by the transfer engine's files: the engine handle, jobs,
- * and HTTP operations ("ops") in flight on the one curl multi handle. transfer.c owns the loop
- * and the ops, transfer_upload.c (its requests in transfer_upload_send.c) and transfer_download.c
- * the two job state machines. Every field here is touched by the loop thread only, except
- * `cancel` (atomic). */
+/* transfer_engine.h - the state shared by the transfer engine's files: the engine handle, the
+ * job kinds and jobs, and HTTP operations ("ops") in flight on the one curl multi handle, with
+ * the services the files offer each other. transfer.c is the public handle, transfer_loop.c
+ * the loop (it calls the kinds' tables), transfer_op.c the ops, transfer_job.c the job helpers,
+ * transfer_upload.c / transfer_download.c the two kinds (see README.md). Every field here is
+ * touched by the loop thread only, except `cancel` (atomic) and the fields documented as shared
+ * with the two helper threads (transfer_hash.c, transfer_write.c). */
 #ifndef FIO_TRANSFER_ENGINE_H
 #define FIO_TRANSFER_ENGINE_H
 
@@ -17,6 +19,7 @@
 #include "buf.h"
 #include "fastio/fastio.h"
 #include "http_common.h"
+#include "op.h"
 #include "request.h"
 #include "fastio/transfer.h"
 #include "transfer_internal.h"
@@ -24,8 +27,26 @@
 #define XFER_HDR_MAX 96
 #define XFER_COALESCE (1024 * 1024) /* download writes are gathered into 1 MiB pwrites */
 #define XFER_RESPONSE_MAX (1024 * 1024)
+#define XFER_CRC_BUF (1024 * 1024) /* the loop's own CRC passes (t->crc_buf) */
 
-enum xfer_kind { XFER_UPLOAD, XFER_DOWNLOAD };
+struct xfer_job;
+struct xfer_op;
+struct fastio_transfer;
+
+/* A job kind: what the loop does with a job of that kind. advance: start it or move it on (at
+ * most one step per call; called every pass while the job is active); done: one of its requests
+ * ended (the op's judgement is in the op; the handler frees it); reset: release what the job
+ * holds for a run (files, arrays, helper-thread registrations) - after it ended, at the end of
+ * the run, and when the engine is freed. The loop knows jobs only through this table. */
+struct xfer_job_kind {
+    const char *name;
+    void (*advance)(struct fastio_transfer *t, struct xfer_job *job, int64_t now);
+    void (*done)(struct xfer_op *op, CURLcode rc);
+    void (*reset)(struct fastio_transfer *t, struct xfer_job *job);
+};
+extern const struct xfer_job_kind fio_xfer_upload_kind;   /* transfer_upload.c */
+extern const struct xfer_job_kind fio_xfer_download_kind; /* transfer_download.c (and zip) */
+#define XFER_IS_UPLOAD(job) ((job)->kind == &fio_xfer_upload_kind)
 
 /* Where a job stands. Each step issues at most one request at a time except CHUNKS/RANGES. */
 enum xfer_step {
@@ -69,41 +90,21 @@ struct xfer_range {
     int64_t not_before_ms;
 };
 
-struct xfer_job {
-    enum xfer_kind kind;
-    size_t index;
-    /* spec (owned copies) */
-    char *path, *name, *workspace, *folder, *node, *dest_dir;
-    char *file_id, *lock_token; /* uploads: action=update target, lock token (NULL = none) */
-    char *version_id;           /* downloads: a given version (NULL = current) */
-    bool zip;                   /* downloads: the folder's zip stream */
+/* What only an upload job has: its spec, its batch membership, its journal, its session and
+ * chunks, and its registration with the CRC helper thread. */
+struct xfer_upload_part {
+    char *path;                 /* local file; NULL = the borrowed pipe src_fd */
+    char *folder;               /* folder node id ("root" by default) */
+    char *file_id, *lock_token; /* action=update target, lock token (NULL = none) */
+    int src_fd;                 /* borrowed pipe (path == NULL) */
+    uint64_t max_size;          /* stream sessions: max_size sent at create; 0 = none */
     /* batch upload (transfer_batch.c): batch_ok 0 = not examined in this run, 1 = may go in
      * a batch, 2 = goes alone; no_batch = alone for the rest of the run (a refused entry) */
     int batch_ok;
     bool no_batch;
     int batch_tries;
     unsigned batch_no;          /* batch that stored it (kept across runs), 0 = none */
-    int src_fd; /* borrowed pipe (path == NULL) */
-    uint64_t max_size; /* stream sessions: max_size sent at create; 0 = none */
-
-    /* outcome */
-    enum xfer_step step;
-    enum fastio_status result;
-    struct fastio_error err;
-    char *result_str; /* node id (upload) or local path (download) */
-    bool succeeded;   /* kept across runs */
-
-    /* per-run state, released by job_reset() */
-    int fd;
-    uint64_t size;
-    int64_t mtime_ns;
-    bool size_known;
-    int busy;             /* ops in flight for this job */
-    int step_retries;
-    int64_t step_not_before_ms;
-    uint64_t bytes_done;  /* acknowledged / written */
-
-    /* upload */
+    int64_t mtime_ns;           /* of the source when the run opened it */
     char *journal_path;
     struct fio_xfer_journal journal;
     bool journal_dirty;       /* chunks acknowledged since the journal was last written */
@@ -125,8 +126,15 @@ struct xfer_job {
         atomic_uint ready;          /* chunks [0, ready) have their crc */
         atomic_bool abort;
     } hs;
+};
 
-    /* download */
+/* What only a download job has: its spec, the directory and file names it writes, the
+ * expected hash, its ranges, and its state with the writer thread. */
+struct xfer_download_part {
+    char *node;       /* file (or, for zip, folder) node id */
+    char *dest_dir;
+    char *version_id; /* a given version (NULL = current) */
+    bool zip;         /* the folder's zip stream */
     int dir_fd;
     char local_name[256];
     char partial_name[300];
@@ -144,6 +152,39 @@ struct xfer_job {
     } ws;
 };
 
+/* One job: the head every kind has (what the loop, the public API and progress read), then the
+ * part of its kind - a union: only the kind's own files touch it (transfer_upload*.c,
+ * transfer_batch.c, transfer_hash.c: up; transfer_download.c, transfer_zip.c,
+ * transfer_write.c: dl), and generic code looks at a part only after XFER_IS_UPLOAD(job). A
+ * queued small file costs the head and the upload part, not a download's name buffers. */
+struct xfer_job {
+    const struct xfer_job_kind *kind;
+    size_t index;
+    char *name;      /* uploads: the new file's name; downloads: the local name asked (or NULL) */
+    char *workspace;
+
+    /* outcome */
+    enum xfer_step step;
+    enum fastio_status result;
+    struct fastio_error err;
+    char *result_str; /* node id (upload) or local path (download) */
+    bool succeeded;   /* kept across runs */
+
+    /* per-run state, released by the kind's reset */
+    int fd;
+    uint64_t size;
+    bool size_known;
+    int busy;             /* ops in flight for this job */
+    int step_retries;
+    int64_t step_not_before_ms;
+    uint64_t bytes_done;  /* acknowledged / written */
+
+    union {
+        struct xfer_upload_part up;
+        struct xfer_download_part dl;
+    };
+};
+
 enum op_kind {
     OP_LIMITS, OP_CREATE, OP_RESUME_DETAILS, OP_CHUNK, OP_COMPLETE, OP_POLL, OP_SINGLE,
     OP_STREAM_CREATE, OP_STREAM, OP_NODE_DETAILS, OP_RANGE, OP_BATCH, OP_ZIP
@@ -155,17 +196,24 @@ struct xfer_op {
     struct fastio_transfer *t;
     struct xfer_job *job; /* NULL for OP_LIMITS */
     enum op_kind kind;
+    /* what runs when it ends: its job kind's done, or the engine's own (limits, batches) */
+    void (*done)(struct xfer_op *op, CURLcode rc);
     uint32_t index;       /* chunk or range index */
     CURL *easy;
-    struct curl_slist *headers; /* byte ops: our own header list (rq.headers for JSON ops) */
-    struct fio_request rq;      /* URL (and form body, headers of JSON ops) from the row */
+    /* the request and its judgement: the library's one operation (core/op.h), which builds
+     * the request from the endpoint row with the client's token, sets the common options and
+     * judges the answer exactly as fastio_call() does */
+    struct fio_op op;
+    unsigned token_gen;         /* the engine's token generation the request carries */
     bool added;                 /* in the multi handle */
+    bool dispatching;           /* its done-handler runs: fio_xfer_op_free defers the free */
+    bool freed;                 /* released by the handler while dispatching */
+    bool decoded;               /* its handler judged the answer: the log shows that outcome */
+    enum fastio_status decoded_st;
+    long decoded_api_code;
     struct xfer_op *prev, *next; /* list of live ops, for cancellation */
     curl_mime *mime;
     struct fio_buf resp;  /* JSON answer or an error body (capped) */
-    char errbuf[CURL_ERROR_SIZE];
-    /* headers of the current answer */
-    struct fio_resp_headers hdr; /* x-ve-limit-*, Retry-After, Date (http_common.h) */
     char h_content_range[XFER_HDR_MAX];
     /* upload body: [pos, end) of job->fd */
     uint64_t rd_start, rd_pos, rd_end;
@@ -191,9 +239,18 @@ struct xfer_op {
 };
 
 struct fastio_transfer {
-    struct fastio_transfer_config cfg; /* strings point at the copies below */
-    char *base_url, *token, *user_agent, *journal_dir;
-    char *auth_header; /* "Authorization: Bearer ..." or NULL */
+    struct fastio_transfer_config cfg; /* journal_dir points at the copy below */
+    char *journal_dir;
+    /* borrowed, outlives the engine: base URL, token (and its provider), User-Agent, log hook
+     * and connect timeout of every request */
+    struct fastio_client *client;
+    char *token;          /* the token requests carry now (FASTIO_TOKEN_MAX bytes, wiped) */
+    unsigned token_gen;   /* bumped when a 401 brought a new token */
+    int64_t token_at_ms;  /* when it was last asked for; 0 = ask before the next request */
+    /* the op whose done-handler runs (dispatch): its row and judgement decide retries, and
+     * the wait chosen for it goes into its log line */
+    struct xfer_op *judging;
+    long judged_wait_ms;
 
     CURLM *multi;
     CURL **easy_pool;
@@ -230,7 +287,7 @@ struct fastio_transfer {
     double rate_bps;
 };
 
-/* ---- services of transfer.c for the job files ---------------------------------------------- */
+/* ---- ops (transfer_op.c) ---------------------------------------------------------------------- */
 
 struct xfer_op *fio_xfer_op_new(struct fastio_transfer *t, struct xfer_job *job, enum op_kind kind);
 /* Free an op not yet started (or after it ended). */
@@ -241,15 +298,26 @@ enum fastio_status fio_xfer_op_build(struct xfer_op *op, enum fastio_endpoint ep
                                      const char *const *args, size_t n_args,
                                      const struct fastio_param *params, size_t n_params,
                                      bool json_request, struct fastio_error *err);
+/* Add one header line ("Name: value") to a built op; false on OOM. */
+bool fio_xfer_op_add_header(struct xfer_op *op, const char *line);
 /* Hand op to the multi handle; on failure op is freed and the job fails. */
 enum fastio_status fio_xfer_op_start(struct xfer_op *op, struct fastio_error *err);
-/* Decode the JSON answer of a finished op (envelope + error mapping). */
+/* Judge a finished op (core/op.h: the curl table with the op's own reasons, the envelope, the
+ * rate-limit wait); *out (may be NULL) receives the JSON answer, OWNED. */
 enum fastio_status fio_xfer_op_decode(struct xfer_op *op, CURLcode rc, json_t **out,
                                       struct fastio_error *err);
-/* Retry policy: whether a failure may be repeated (and after how long, in *wait_ms); counts
- * *retries. */
-bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error *e, bool safe,
+/* The retry decision for the op being dispatched (the library's one rule, core/op.h, from its
+ * row's retry class): whether the failure e may be repeated and after how long (*wait_ms);
+ * counts *retries. force: the job's own knowledge that the failure left nothing behind (a
+ * chunk refused for its CRC or still being received) repeats it whatever the class. A 401
+ * with a token provider refreshes the engine's token once per token and repeats at once. */
+bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error *e, bool force,
                            int *retries, long *wait_ms);
+
+/* ---- job helpers (transfer_job.c) and pooled buffers (transfer_op.c) --------------------------- */
+
+/* End the job as failed with st: its error is e (may be NULL) prefixed with the job's file name
+ * and what failed. A job already ended is left as it is. */
 void fio_xfer_job_fail(struct xfer_job *job, enum fastio_status st, const struct fastio_error *e,
                        const char *what);
 /* fio_xfer_job_fail with no more detail than the status / than errno's text (FASTIO_IO). */
@@ -259,8 +327,11 @@ void fio_xfer_fail_errno(struct xfer_job *job, const char *what);
 bool fio_xfer_pwrite_all(int fd, const char *buf, size_t len, uint64_t off);
 /* A download renamed into place: the job succeeds with dest_dir/local_name as its result. */
 void fio_xfer_job_placed(struct xfer_job *job);
+/* A 1 MiB coalescing buffer from the pool (NULL on OOM) / back to it (NULL is a no-op). */
 char *fio_xfer_buf_get(struct fastio_transfer *t);
 void fio_xfer_buf_put(struct fastio_transfer *t, char *b);
+
+/* ---- CRC passes (transfer_hash.c) ------------------------------------------------------------- */
 
 /* CRC-32C of [off, off+len) of fd through the engine's one reused 1 MiB buffer (the pre-pass
  * of performance.md #1). CONFLICT when the file is shorter than expected, IO on read errors. */
@@ -303,11 +374,6 @@ void fio_xfer_write_reset(struct fastio_transfer *t, struct xfer_job *job);
 void fio_xfer_write_stop(struct fastio_transfer *t);
 void fio_xfer_download_state_hook(struct xfer_job *job);
 
-/* upload / download state machines */
-void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now);
-void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc);
-void fio_xfer_download_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now);
-void fio_xfer_download_done(struct xfer_op *op, CURLcode rc);
 /* The upload's requests (transfer_upload_send.c); each fails the job when it cannot start. */
 /* A JSON-answered request of row ep on upload id `id` (NULL: none), with params. */
 void fio_xfer_issue_json(struct fastio_transfer *t, struct xfer_job *job, enum op_kind kind,
@@ -324,9 +390,6 @@ void fio_xfer_send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32
 bool fio_xfer_trailing_crc(const struct fastio_transfer *t);
 /* The pipe's bytes as the raw chunked body of the stream session (api §5.5). */
 void fio_xfer_issue_stream(struct fastio_transfer *t, struct xfer_job *job);
-/* Release per-run resources (files, arrays); on cancel the journals are already current. */
-void fio_xfer_upload_reset(struct fastio_transfer *t, struct xfer_job *job);
-void fio_xfer_download_reset(struct fastio_transfer *t, struct xfer_job *job);
 /* Batch uploads (transfer_batch.c): form and start batch requests from queued small files;
  * whether a queued job waits for a batch (the per-job pass must leave it alone); the end of a
  * batch request. */
@@ -334,13 +397,15 @@ void fio_xfer_batch_advance(struct fastio_transfer *t, int64_t now);
 bool fio_xfer_batch_waiting(const struct fastio_transfer *t, const struct xfer_job *job);
 void fio_xfer_batch_done(struct xfer_op *op, CURLcode rc);
 void fio_xfer_batch_free(struct xfer_batch *b);
-/* A download's zip stream ended. */
+/* A download's zip stream ended (called by the download kind's done). */
 void fio_xfer_zip_done(struct xfer_op *op, CURLcode rc);
 /* The zip download of a folder (transfer_zip.c): open "<name>.partial" (step STEP_ZIP), then
  * start the one streamed request. */
 void fio_xfer_zip_open(struct fastio_transfer *t, struct xfer_job *job, const char *remote_name);
 void fio_xfer_zip_start(struct fastio_transfer *t, struct xfer_job *job);
-/* Engine-wide limits request result. */
+/* The engine-wide limits request (transfer_limits.c): start it unless asked already (or its
+ * retry waits until later); its end. t->limits_state: 0 not asked, 1 in flight, 2 known. */
+void fio_xfer_limits_start(struct fastio_transfer *t, int64_t now);
 void fio_xfer_limits_done(struct xfer_op *op, CURLcode rc);
 
 #endif

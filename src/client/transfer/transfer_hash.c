@@ -17,7 +17,11 @@
  *  - next, limit, status and the registry are under the mutex. */
 #include "transfer_engine.h"
 
+#include "crc32c.h"
+
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define HASH_BUF (1024 * 1024)
 #define HASH_WINDOW 8 /* chunks read ahead of the oldest unacknowledged one */
@@ -40,7 +44,7 @@ static struct xfer_job *pick_locked(struct xfer_hasher *h)
 {
     for (size_t i = 0; i < h->n_jobs; i++) {
         struct xfer_job *j = h->jobs[i];
-        if (j->hs.status == FASTIO_OK && j->hs.next < j->hs.limit)
+        if (j->up.hs.status == FASTIO_OK && j->up.hs.next < j->up.hs.limit)
             return j;
     }
     return NULL;
@@ -56,8 +60,8 @@ static void *hasher_main(void *arg)
             pthread_cond_wait(&h->work, &h->mu);
             continue;
         }
-        uint32_t i = job->hs.next;
-        struct xfer_chunk *c = &job->chunks[i];
+        uint32_t i = job->up.hs.next;
+        struct xfer_chunk *c = &job->up.chunks[i];
         bool known = c->crc_known; /* the loop set it before registering; fixed for i >= ready */
         h->current = job;
         pthread_mutex_unlock(&h->mu);
@@ -65,7 +69,7 @@ static void *hasher_main(void *arg)
         enum fastio_status st = FASTIO_OK;
         if (!known) {
             uint32_t crc = 0;
-            st = fio_xfer_crc_fd(job->fd, c->off, c->len, h->buf, HASH_BUF, &job->hs.abort, &crc);
+            st = fio_xfer_crc_fd(job->fd, c->off, c->len, h->buf, HASH_BUF, &job->up.hs.abort, &crc);
             if (st == FASTIO_OK)
                 c->crc = crc;
         }
@@ -73,10 +77,10 @@ static void *hasher_main(void *arg)
         pthread_mutex_lock(&h->mu);
         h->current = NULL;
         if (st == FASTIO_OK) {
-            job->hs.next = i + 1;
-            atomic_store_explicit(&job->hs.ready, i + 1, memory_order_release);
+            job->up.hs.next = i + 1;
+            atomic_store_explicit(&job->up.hs.ready, i + 1, memory_order_release);
         } else {
-            job->hs.status = st;
+            job->up.hs.status = st;
         }
         pthread_cond_broadcast(&h->idle);
         pthread_mutex_unlock(&h->mu);
@@ -126,12 +130,12 @@ bool fio_xfer_hash_start(struct fastio_transfer *t, struct xfer_job *job)
         pthread_mutex_unlock(&h->mu);
         return false;
     }
-    job->hs.next = 0;
-    job->hs.limit = 0;
-    job->hs.status = FASTIO_OK;
-    atomic_store(&job->hs.ready, 0);
-    atomic_store(&job->hs.abort, false);
-    job->hs.on = true;
+    job->up.hs.next = 0;
+    job->up.hs.limit = 0;
+    job->up.hs.status = FASTIO_OK;
+    atomic_store(&job->up.hs.ready, 0);
+    atomic_store(&job->up.hs.abort, false);
+    job->up.hs.on = true;
     h->jobs[h->n_jobs++] = job;
     pthread_mutex_unlock(&h->mu);
     return true;
@@ -141,15 +145,15 @@ void fio_xfer_hash_window(struct fastio_transfer *t, struct xfer_job *job, uint3
                           uint32_t todo)
 {
     struct xfer_hasher *h = t->hasher;
-    if (!job->hs.on || h == NULL)
+    if (!job->up.hs.on || h == NULL)
         return;
     /* The last chunk sent carries the whole file's CRC, so with one chunk left every CRC is
      * needed. */
-    uint64_t want = todo <= 1 ? job->n_chunks : (uint64_t)oldest + HASH_WINDOW;
-    uint32_t lim = want > job->n_chunks ? job->n_chunks : (uint32_t)want;
+    uint64_t want = todo <= 1 ? job->up.n_chunks : (uint64_t)oldest + HASH_WINDOW;
+    uint32_t lim = want > job->up.n_chunks ? job->up.n_chunks : (uint32_t)want;
     pthread_mutex_lock(&h->mu);
-    if (lim > job->hs.limit) {
-        job->hs.limit = lim;
+    if (lim > job->up.hs.limit) {
+        job->up.hs.limit = lim;
         pthread_cond_signal(&h->work);
     }
     pthread_mutex_unlock(&h->mu);
@@ -158,10 +162,10 @@ void fio_xfer_hash_window(struct fastio_transfer *t, struct xfer_job *job, uint3
 enum fastio_status fio_xfer_hash_status(struct fastio_transfer *t, struct xfer_job *job)
 {
     struct xfer_hasher *h = t->hasher;
-    if (!job->hs.on || h == NULL)
+    if (!job->up.hs.on || h == NULL)
         return FASTIO_OK;
     pthread_mutex_lock(&h->mu);
-    enum fastio_status st = job->hs.status;
+    enum fastio_status st = job->up.hs.status;
     pthread_mutex_unlock(&h->mu);
     return st;
 }
@@ -169,9 +173,9 @@ enum fastio_status fio_xfer_hash_status(struct fastio_transfer *t, struct xfer_j
 void fio_xfer_hash_forget(struct fastio_transfer *t, struct xfer_job *job)
 {
     struct xfer_hasher *h = t->hasher;
-    if (!job->hs.on || h == NULL)
+    if (!job->up.hs.on || h == NULL)
         return;
-    atomic_store(&job->hs.abort, true);
+    atomic_store(&job->up.hs.abort, true);
     pthread_mutex_lock(&h->mu);
     for (size_t i = 0; i < h->n_jobs; i++)
         if (h->jobs[i] == job) {
@@ -181,7 +185,7 @@ void fio_xfer_hash_forget(struct fastio_transfer *t, struct xfer_job *job)
     while (h->current == job) /* bounded: the thread checks abort after every 1 MiB read */
         pthread_cond_wait(&h->idle, &h->mu);
     pthread_mutex_unlock(&h->mu);
-    job->hs.on = false;
+    job->up.hs.on = false;
 }
 
 void fio_xfer_hash_stop(struct fastio_transfer *t)
@@ -200,4 +204,35 @@ void fio_xfer_hash_stop(struct fastio_transfer *t)
     free(h->buf);
     free(h);
     t->hasher = NULL;
+}
+
+/* ---- the CRC passes themselves (the loop's and the helper thread's) ------------------------ */
+
+enum fastio_status fio_xfer_crc_fd(int fd, uint64_t off, uint64_t len, unsigned char *buf,
+                                   size_t buf_size, atomic_bool *abort, uint32_t *crc)
+{
+    uint32_t c = 0;
+    while (len > 0) {
+        size_t want = len < buf_size ? (size_t)len : buf_size;
+        ssize_t r = pread(fd, buf, want, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return FASTIO_IO;
+        if (r == 0)
+            return FASTIO_CONFLICT; /* the file got shorter */
+        c = fio_crc32c(c, buf, (size_t)r);
+        off += (uint64_t)r;
+        len -= (uint64_t)r;
+        if (abort != NULL && atomic_load_explicit(abort, memory_order_relaxed))
+            return FASTIO_CANCELLED;
+    }
+    *crc = c;
+    return FASTIO_OK;
+}
+
+enum fastio_status fio_xfer_crc_range(struct fastio_transfer *t, int fd, uint64_t off,
+                                      uint64_t len, uint32_t *crc)
+{
+    return fio_xfer_crc_fd(fd, off, len, t->crc_buf, XFER_CRC_BUF, NULL, crc);
 }

@@ -22,9 +22,9 @@
 
 static void job_done(struct xfer_job *job, const char *new_file_id)
 {
-    if (job->journal_path != NULL)
-        (void)unlink(job->journal_path);
-    job->journal_dirty = false;
+    if (job->up.journal_path != NULL)
+        (void)unlink(job->up.journal_path);
+    job->up.journal_dirty = false;
     free(job->result_str);
     job->result_str = new_file_id != NULL ? fio_strdup(new_file_id) : NULL;
     job->bytes_done = job->size;
@@ -37,9 +37,9 @@ static void job_done(struct xfer_job *job, const char *new_file_id)
 /* The session is gone or unusable: forget the journal so the next run starts afresh. */
 static void drop_journal(struct xfer_job *job)
 {
-    if (job->journal_path != NULL)
-        (void)unlink(job->journal_path);
-    job->journal_dirty = false;
+    if (job->up.journal_path != NULL)
+        (void)unlink(job->up.journal_path);
+    job->up.journal_dirty = false;
 }
 
 static bool id_ok(const char *s)
@@ -55,16 +55,16 @@ static bool id_ok(const char *s)
 
 static void save_journal(struct xfer_job *job)
 {
-    if (job->journal_path == NULL)
+    if (job->up.journal_path == NULL)
         return;
     /* A journal that cannot be written only costs the resume: the upload goes on. */
-    (void)fio_xfer_journal_save(job->journal_path, &job->journal, NULL);
-    job->journal_dirty = false;
-    job->journal_saved_ms = fio_mono_ms();
+    (void)fio_xfer_journal_save(job->up.journal_path, &job->up.journal, NULL);
+    job->up.journal_dirty = false;
+    job->up.journal_saved_ms = fio_mono_ms();
 }
 
 /* A chunk was acknowledged: its CRC goes into the journal, which is rewritten at most every
- * STATE_EVERY_MS (and when the run ends without success, fio_xfer_upload_reset). Rewriting
+ * STATE_EVERY_MS (and when the run ends without success, upload_reset). Rewriting
  * it after every chunk cost the loop thread 2-10 ms per chunk while the disk was busy (a create
  * and a rename each time; 0.34 s of a 0.68 s durable 1 GiB upload, during which no connection
  * was served), and O(chunks) each time. A journal that lags only means that a resumed upload
@@ -72,8 +72,8 @@ static void save_journal(struct xfer_job *job)
  * not the journal, says what is sent again. */
 static void note_journal(struct xfer_job *job)
 {
-    job->journal_dirty = true;
-    if (fio_mono_ms() - job->journal_saved_ms >= STATE_EVERY_MS)
+    job->up.journal_dirty = true;
+    if (fio_mono_ms() - job->up.journal_saved_ms >= STATE_EVERY_MS)
         save_journal(job);
 }
 
@@ -87,11 +87,11 @@ static int64_t mtime_ns(const struct stat *sb)
 static void prepare(struct fastio_transfer *t, struct xfer_job *job)
 {
     struct stat sb;
-    if (job->path == NULL) {
+    if (job->up.path == NULL) {
         job->step = STEP_STREAM_CREATE;
         return;
     }
-    job->fd = open(job->path, O_RDONLY | O_CLOEXEC);
+    job->fd = open(job->up.path, O_RDONLY | O_CLOEXEC);
     if (job->fd < 0 || fstat(job->fd, &sb) != 0) {
         struct fastio_error e;
         fastio_error_clear(&e);
@@ -104,22 +104,22 @@ static void prepare(struct fastio_transfer *t, struct xfer_job *job)
         return;
     }
     job->size = (uint64_t)sb.st_size;
-    job->mtime_ns = mtime_ns(&sb);
+    job->up.mtime_ns = mtime_ns(&sb);
     job->size_known = true;
     job->step = job->size <= t->cfg.single_max ? STEP_SINGLE : STEP_LIMITS;
 }
 
 static bool chunks_alloc(struct xfer_job *job)
 {
-    free(job->chunks);
-    job->chunks = calloc(job->n_chunks, sizeof(*job->chunks));
-    if (job->chunks == NULL)
+    free(job->up.chunks);
+    job->up.chunks = calloc(job->up.n_chunks, sizeof(*job->up.chunks));
+    if (job->up.chunks == NULL)
         return false;
-    for (uint32_t i = 0; i < job->n_chunks; i++) {
-        job->chunks[i].off = (uint64_t)i * job->chunk_size;
-        job->chunks[i].len = job->size - job->chunks[i].off < job->chunk_size
-                                 ? job->size - job->chunks[i].off
-                                 : job->chunk_size;
+    for (uint32_t i = 0; i < job->up.n_chunks; i++) {
+        job->up.chunks[i].off = (uint64_t)i * job->up.chunk_size;
+        job->up.chunks[i].len = job->size - job->up.chunks[i].off < job->up.chunk_size
+                                 ? job->size - job->up.chunks[i].off
+                                 : job->up.chunk_size;
     }
     return true;
 }
@@ -131,7 +131,7 @@ static void plan(struct fastio_transfer *t, struct xfer_job *job)
     enum fastio_status st;
     char *abs = NULL;
 
-    st = fio_xfer_plan(job->size, &t->limits, t->cfg.chunk_size, &job->chunk_size, &job->n_chunks,
+    st = fio_xfer_plan(job->size, &t->limits, t->cfg.chunk_size, &job->up.chunk_size, &job->up.n_chunks,
                        &e);
     if (st != FASTIO_OK) {
         fio_xfer_job_fail(job, st, &e, "cannot plan the upload");
@@ -142,34 +142,34 @@ static void plan(struct fastio_transfer *t, struct xfer_job *job)
             fio_xfer_fail_status(job, FASTIO_IO, "cannot create the journal directory");
             return;
         }
-        abs = realpath(job->path, NULL);
-        job->journal_path = fio_xfer_journal_path(
-            t->journal_dir, abs != NULL ? abs : job->path, t->base_url, job->workspace,
-            job->file_id != NULL ? job->file_id : job->folder, job->name);
+        abs = realpath(job->up.path, NULL);
+        job->up.journal_path = fio_xfer_journal_path(
+            t->journal_dir, abs != NULL ? abs : job->up.path, fastio_client_base_url(t->client), job->workspace,
+            job->up.file_id != NULL ? job->up.file_id : job->up.folder, job->name);
         free(abs);
-        if (job->journal_path == NULL) {
+        if (job->up.journal_path == NULL) {
             fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
             return;
         }
-        st = fio_xfer_journal_load(job->journal_path, &job->journal, NULL);
-        if (st == FASTIO_OK && job->journal.size == job->size &&
-            job->journal.mtime_ns == job->mtime_ns &&
-            job->journal.chunk_size >=
+        st = fio_xfer_journal_load(job->up.journal_path, &job->up.journal, NULL);
+        if (st == FASTIO_OK && job->up.journal.size == job->size &&
+            job->up.journal.mtime_ns == job->up.mtime_ns &&
+            job->up.journal.chunk_size >=
                 (t->limits.chunk_size_min > 0 ? t->limits.chunk_size_min : FIO_XFER_MIN_CHUNK) &&
             (t->limits.chunk_size_max == 0 ||
-             job->journal.chunk_size <= t->limits.chunk_size_max)) {
+             job->up.journal.chunk_size <= t->limits.chunk_size_max)) {
             /* Same source, same session: keep its chunk size (the session is bound to it). */
-            job->chunk_size = job->journal.chunk_size;
-            job->n_chunks = job->journal.n_chunks;
+            job->up.chunk_size = job->up.journal.chunk_size;
+            job->up.n_chunks = job->up.journal.n_chunks;
             if (!chunks_alloc(job)) {
                 fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
                 return;
             }
-            for (uint32_t i = 0; i < job->n_chunks; i++) {
-                job->chunks[i].crc = job->journal.crc[i];
-                job->chunks[i].crc_known = job->journal.done[i];
+            for (uint32_t i = 0; i < job->up.n_chunks; i++) {
+                job->up.chunks[i].crc = job->up.journal.crc[i];
+                job->up.chunks[i].crc_known = job->up.journal.done[i];
             }
-            fio_strlcpy(job->upload_id, job->journal.upload_id, sizeof(job->upload_id));
+            fio_strlcpy(job->up.upload_id, job->up.journal.upload_id, sizeof(job->up.upload_id));
             job->step = STEP_RESUME;
             return;
         }
@@ -177,14 +177,14 @@ static void plan(struct fastio_transfer *t, struct xfer_job *job)
         if (st != FASTIO_NOT_FOUND)
             drop_journal(job);
     }
-    fio_xfer_journal_release(&job->journal);
-    if (!chunks_alloc(job) || !fio_xfer_journal_alloc(&job->journal, job->n_chunks)) {
+    fio_xfer_journal_release(&job->up.journal);
+    if (!chunks_alloc(job) || !fio_xfer_journal_alloc(&job->up.journal, job->up.n_chunks)) {
         fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
         return;
     }
-    job->journal.size = job->size;
-    job->journal.mtime_ns = job->mtime_ns;
-    job->journal.chunk_size = job->chunk_size;
+    job->up.journal.size = job->size;
+    job->up.journal.mtime_ns = job->up.mtime_ns;
+    job->up.journal.chunk_size = job->up.chunk_size;
     job->step = STEP_CREATE;
 }
 
@@ -194,16 +194,16 @@ static void plan(struct fastio_transfer *t, struct xfer_job *job)
  * CRCs it published and stop the job if its pass failed. false when the job failed. */
 static bool crc_pass(struct fastio_transfer *t, struct xfer_job *job)
 {
-    uint32_t oldest = job->n_chunks, todo = 0, ready;
+    uint32_t oldest = job->up.n_chunks, todo = 0, ready;
     enum fastio_status st;
     if (fio_xfer_trailing_crc(t))
         return true; /* CRCs are taken as the bytes are sent */
-    if (!job->hs.tried) {
-        job->hs.tried = true;
-        job->hs.seen = 0;
+    if (!job->up.hs.tried) {
+        job->up.hs.tried = true;
+        job->up.hs.seen = 0;
         (void)fio_xfer_hash_start(t, job); /* false: fio_xfer_send_chunk computes them */
     }
-    if (!job->hs.on)
+    if (!job->up.hs.on)
         return true;
     st = fio_xfer_hash_status(t, job);
     if (st != FASTIO_OK) {
@@ -214,16 +214,16 @@ static bool crc_pass(struct fastio_transfer *t, struct xfer_job *job)
                                                    : "cannot read the source");
         return false;
     }
-    for (uint32_t i = 0; i < job->n_chunks; i++) {
-        if (job->chunks[i].state != CHUNK_DONE && oldest == job->n_chunks)
+    for (uint32_t i = 0; i < job->up.n_chunks; i++) {
+        if (job->up.chunks[i].state != CHUNK_DONE && oldest == job->up.n_chunks)
             oldest = i;
-        if (job->chunks[i].state == CHUNK_TODO)
+        if (job->up.chunks[i].state == CHUNK_TODO)
             todo++;
     }
     fio_xfer_hash_window(t, job, oldest, todo);
-    ready = atomic_load_explicit(&job->hs.ready, memory_order_acquire);
-    for (; job->hs.seen < ready && job->hs.seen < job->n_chunks; job->hs.seen++)
-        job->chunks[job->hs.seen].crc_known = true;
+    ready = atomic_load_explicit(&job->up.hs.ready, memory_order_acquire);
+    for (; job->up.hs.seen < ready && job->up.hs.seen < job->up.n_chunks; job->up.hs.seen++)
+        job->up.chunks[job->up.hs.seen].crc_known = true;
     return true;
 }
 
@@ -231,23 +231,24 @@ static bool crc_pass(struct fastio_transfer *t, struct xfer_job *job)
  * last one to send (it carries the file's CRC), every chunk's is. */
 static bool crc_ready(const struct xfer_job *job, uint32_t i)
 {
-    if (!job->hs.on)
+    if (!job->up.hs.on)
         return true;
-    if (!job->chunks[i].crc_known)
+    if (!job->up.chunks[i].crc_known)
         return false;
-    for (uint32_t k = 0; k < job->n_chunks; k++)
-        if (k != i && job->chunks[k].state == CHUNK_TODO)
+    for (uint32_t k = 0; k < job->up.n_chunks; k++)
+        if (k != i && job->up.chunks[k].state == CHUNK_TODO)
             return true; /* not the last */
-    return job->hs.seen >= job->n_chunks;
+    return job->up.hs.seen >= job->up.n_chunks;
 }
 
 /* ---- the state machine ----------------------------------------------------------------------- */
 
-void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now)
+static void upload_advance(struct fastio_transfer *t, struct xfer_job *job, int64_t now)
 {
     if (job->step == STEP_QUEUED)
         prepare(t, job);
     if (job->step == STEP_LIMITS) {
+        fio_xfer_limits_start(t, now); /* no-op once asked (or while its retry waits) */
         if (t->limits_state != 2)
             return;
         plan(t, job);
@@ -258,7 +259,7 @@ void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, in
         return;
     switch (job->step) {
     case STEP_RESUME:
-        fio_xfer_issue_json(t, job, OP_RESUME_DETAILS, FASTIO_EP_UPLOAD_DETAILS, job->upload_id,
+        fio_xfer_issue_json(t, job, OP_RESUME_DETAILS, FASTIO_EP_UPLOAD_DETAILS, job->up.upload_id,
                             NULL, 0);
         break;
     case STEP_CREATE:
@@ -274,43 +275,43 @@ void fio_xfer_upload_advance(struct fastio_transfer *t, struct xfer_job *job, in
         fio_xfer_issue_single(t, job);
         break;
     case STEP_COMPLETE:
-        fio_xfer_issue_json(t, job, OP_COMPLETE, FASTIO_EP_UPLOAD_COMPLETE, job->upload_id, NULL,
+        fio_xfer_issue_json(t, job, OP_COMPLETE, FASTIO_EP_UPLOAD_COMPLETE, job->up.upload_id, NULL,
                             0);
         break;
     case STEP_POLL:
-        fio_xfer_issue_json(t, job, OP_POLL, FASTIO_EP_UPLOAD_DETAILS, job->upload_id, NULL, 0);
+        fio_xfer_issue_json(t, job, OP_POLL, FASTIO_EP_UPLOAD_DETAILS, job->up.upload_id, NULL, 0);
         break;
     case STEP_CHUNKS: {
         unsigned in_flight = 0;
         bool all_done = true;
-        for (uint32_t i = 0; i < job->n_chunks; i++) {
-            if (job->chunks[i].state == CHUNK_FLIGHT)
+        for (uint32_t i = 0; i < job->up.n_chunks; i++) {
+            if (job->up.chunks[i].state == CHUNK_FLIGHT)
                 in_flight++;
-            if (job->chunks[i].state != CHUNK_DONE)
+            if (job->up.chunks[i].state != CHUNK_DONE)
                 all_done = false;
         }
         if (all_done) {
             struct stat sb;
             /* A source modified while it was read must not be completed as a mix. */
             if (fstat(job->fd, &sb) != 0 || (uint64_t)sb.st_size != job->size ||
-                mtime_ns(&sb) != job->mtime_ns) {
+                mtime_ns(&sb) != job->up.mtime_ns) {
                 drop_journal(job);
                 fio_xfer_fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
                 return;
             }
             job->step = STEP_COMPLETE;
             job->step_retries = 0;
-            fio_xfer_issue_json(t, job, OP_COMPLETE, FASTIO_EP_UPLOAD_COMPLETE, job->upload_id,
+            fio_xfer_issue_json(t, job, OP_COMPLETE, FASTIO_EP_UPLOAD_COMPLETE, job->up.upload_id,
                                 NULL, 0);
             return;
         }
         if (!crc_pass(t, job))
             return;
         uint32_t todo = 0;
-        for (uint32_t i = 0; i < job->n_chunks; i++)
-            todo += job->chunks[i].state == CHUNK_TODO;
-        for (uint32_t i = 0; i < job->n_chunks && in_flight < t->cfg.chunks_in_flight; i++) {
-            struct xfer_chunk *c = &job->chunks[i];
+        for (uint32_t i = 0; i < job->up.n_chunks; i++)
+            todo += job->up.chunks[i].state == CHUNK_TODO;
+        for (uint32_t i = 0; i < job->up.n_chunks && in_flight < t->cfg.chunks_in_flight; i++) {
+            struct xfer_chunk *c = &job->up.chunks[i];
             if (c->state != CHUNK_TODO || now < c->not_before_ms || !crc_ready(job, i))
                 continue;
             /* CRCs on the way: the chunk that completes the file carries the file's CRC, so it
@@ -350,10 +351,10 @@ static const char *const FAILED[] = {"assembly_failed", "store_failed", NULL};
 
 /* A failed request: retry it later, or end the job. */
 static void retry_or_fail(struct fastio_transfer *t, struct xfer_job *job, struct fastio_error *e,
-                          int *retries, int64_t *not_before, const char *what)
+                          bool force, int *retries, int64_t *not_before, const char *what)
 {
     long wait = 0;
-    if (fio_xfer_should_retry(t, e, true, retries, &wait)) {
+    if (fio_xfer_should_retry(t, e, force, retries, &wait)) {
         *not_before = fio_mono_ms() + wait;
         return;
     }
@@ -371,9 +372,9 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
     if (status_in(status, FAILED)) {
         drop_journal(job);
         if (resume) { /* start a new session instead */
-            memset(job->upload_id, 0, sizeof(job->upload_id));
-            for (uint32_t i = 0; i < job->n_chunks; i++)
-                job->chunks[i].state = CHUNK_TODO;
+            memset(job->up.upload_id, 0, sizeof(job->up.upload_id));
+            for (uint32_t i = 0; i < job->up.n_chunks; i++)
+                job->up.chunks[i].state = CHUNK_TODO;
             job->step = STEP_CREATE;
             return;
         }
@@ -396,21 +397,21 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
     }
     if (status_in(status, FINISHING)) {
         job->step = STEP_POLL;
-        if (job->poll_deadline_ms == 0) {
-            job->poll_deadline_ms = fio_mono_ms() + t->cfg.poll_timeout_ms;
-            job->poll_interval_ms = POLL_FIRST_MS;
+        if (job->up.poll_deadline_ms == 0) {
+            job->up.poll_deadline_ms = fio_mono_ms() + t->cfg.poll_timeout_ms;
+            job->up.poll_interval_ms = POLL_FIRST_MS;
         }
         return;
     }
     if (!resume) {
-        if (fio_mono_ms() > job->poll_deadline_ms) {
+        if (fio_mono_ms() > job->up.poll_deadline_ms) {
             fio_xfer_fail_status(job, FASTIO_TIMEOUT,
                                  "the server did not store the upload in time");
             return;
         }
-        job->step_not_before_ms = fio_mono_ms() + job->poll_interval_ms;
-        job->poll_interval_ms =
-            job->poll_interval_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : job->poll_interval_ms * 2;
+        job->step_not_before_ms = fio_mono_ms() + job->up.poll_interval_ms;
+        job->up.poll_interval_ms =
+            job->up.poll_interval_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : job->up.poll_interval_ms * 2;
         return;
     }
     /* Resuming a session that still takes chunks: the server's list is the truth, the
@@ -418,10 +419,10 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
     {
         json_t *chunks = json_object_get(s, "chunks");
         job->bytes_done = 0;
-        for (uint32_t i = 0; i < job->n_chunks; i++) {
+        for (uint32_t i = 0; i < job->up.n_chunks; i++) {
             char key[16];
             long have = -1;
-            struct xfer_chunk *c = &job->chunks[i];
+            struct xfer_chunk *c = &job->up.chunks[i];
             (void)snprintf(key, sizeof(key), "%u", i + 1);
             if (json_is_object(chunks) && fio_json_to_long(json_object_get(chunks, key), &have) &&
                 have >= 0 && (uint64_t)have == c->len) {
@@ -429,7 +430,7 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
                 job->bytes_done += c->len;
             } else {
                 c->state = CHUNK_TODO;
-                job->journal.done[i] = false;
+                job->up.journal.done[i] = false;
                 c->crc_known = false; /* recomputed from the file when sent */
             }
         }
@@ -437,7 +438,7 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
     }
 }
 
-void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
+static void upload_done(struct xfer_op *op, CURLcode rc)
 {
     struct fastio_transfer *t = op->t;
     struct xfer_job *job = op->job;
@@ -446,6 +447,7 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
     enum fastio_status st;
     enum op_kind kind = op->kind;
     uint32_t idx = op->index;
+    bool force = false;
     /* a chunk whose CRC was taken on the way: the CRC of all its bytes, which the server
      * checked before it acknowledged them */
     bool crc_sent = op->crc_on_way && op->rd_pos == op->rd_end;
@@ -453,8 +455,8 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
     const char *id;
 
     if (t->cancelling) {
-        if (kind == OP_CHUNK && job->chunks != NULL)
-            job->chunks[idx].state = CHUNK_TODO;
+        if (kind == OP_CHUNK && job->up.chunks != NULL)
+            job->up.chunks[idx].state = CHUNK_TODO;
         fio_xfer_op_free(op);
         return;
     }
@@ -468,7 +470,7 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
     case OP_CREATE:
     case OP_STREAM_CREATE:
         if (st != FASTIO_OK) {
-            retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+            retry_or_fail(t, job, &e, false, &job->step_retries, &job->step_not_before_ms,
                           "cannot create the upload session");
             break;
         }
@@ -477,13 +479,13 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
             fio_xfer_fail_status(job, FASTIO_PROTOCOL, "the server sent no valid upload id");
             break;
         }
-        fio_strlcpy(job->upload_id, id, sizeof(job->upload_id));
+        fio_strlcpy(job->up.upload_id, id, sizeof(job->up.upload_id));
         job->step_retries = 0;
         if (kind == OP_STREAM_CREATE) {
             job->step = STEP_STREAM;
             break;
         }
-        fio_strlcpy(job->journal.upload_id, id, sizeof(job->journal.upload_id));
+        fio_strlcpy(job->up.journal.upload_id, id, sizeof(job->up.journal.upload_id));
         save_journal(job);
         job->step = STEP_CHUNKS;
         break;
@@ -495,17 +497,17 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
                    st == FASTIO_CONFLICT) {
             /* The session expired or was cancelled: a new one, never a mix. */
             drop_journal(job);
-            memset(job->upload_id, 0, sizeof(job->upload_id));
-            for (uint32_t i = 0; i < job->n_chunks; i++)
-                job->journal.done[i] = false;
+            memset(job->up.upload_id, 0, sizeof(job->up.upload_id));
+            for (uint32_t i = 0; i < job->up.n_chunks; i++)
+                job->up.journal.done[i] = false;
             job->step = STEP_CREATE;
         } else {
-            retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+            retry_or_fail(t, job, &e, false, &job->step_retries, &job->step_not_before_ms,
                           "cannot read the upload session");
         }
         break;
     case OP_CHUNK: {
-        struct xfer_chunk *c = &job->chunks[idx];
+        struct xfer_chunk *c = &job->up.chunks[idx];
         if (st == FASTIO_OK) {
             if (crc_sent) {
                 c->crc = crc;
@@ -513,8 +515,8 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
             }
             c->state = CHUNK_DONE;
             job->bytes_done += c->len;
-            job->journal.done[idx] = true;
-            job->journal.crc[idx] = c->crc;
+            job->up.journal.done[idx] = true;
+            job->up.journal.crc[idx] = c->crc;
             note_journal(job);
             break;
         }
@@ -527,19 +529,19 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
                               &e, "upload refused");
             break;
         }
-        if (e.http_status == 409 || e.http_status == 429)
-            e.retryable = true; /* the same chunk still being received (an aborted earlier
-                                   attempt), or the session's in-flight cap: wait and resend */
+        /* The same chunk still being received (an aborted earlier attempt), or the
+         * session's in-flight cap: wait and resend. */
+        force = e.http_status == 409 || e.http_status == 429;
         if (e.api_code == API_ERR_CRC_MISMATCH || e.http_status == 406) {
             /* The chunk's bytes did not match its CRC: garbled on the way, resend it alone.
              * A whole-file mismatch fails the session; the retry then fails for good. */
-            e.retryable = true;
+            force = true;
             e.status = FASTIO_INTEGRITY;
         }
         {
             char what[48];
             (void)snprintf(what, sizeof(what), "chunk %u", idx + 1);
-            retry_or_fail(t, job, &e, &c->retries, &c->not_before_ms, what);
+            retry_or_fail(t, job, &e, force, &c->retries, &c->not_before_ms, what);
         }
         break;
     }
@@ -551,23 +553,22 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
                                   &e, "upload refused at completion");
                 break;
             }
-            if (e.http_status == 409)
-                e.retryable = true; /* chunks of an aborted earlier attempt are still "in
-                                       flight" on the server until it notices: wait, retry */
-            retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
-                          "cannot complete the upload");
+            /* chunks of an aborted earlier attempt are still "in flight" on the server until
+             * it notices: wait, retry */
+            retry_or_fail(t, job, &e, e.http_status == 409, &job->step_retries,
+                          &job->step_not_before_ms, "cannot complete the upload");
             break;
         }
         job->step_retries = 0;
         job->step = STEP_POLL;
-        job->poll_deadline_ms = fio_mono_ms() + t->cfg.poll_timeout_ms;
-        job->poll_interval_ms = POLL_FIRST_MS;
+        job->up.poll_deadline_ms = fio_mono_ms() + t->cfg.poll_timeout_ms;
+        job->up.poll_interval_ms = POLL_FIRST_MS;
         if (json_string_value(json_object_get(body, "new_file_id")) != NULL)
             job_done(job, json_string_value(json_object_get(body, "new_file_id")));
         break;
     case OP_POLL:
         if (st != FASTIO_OK) {
-            retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+            retry_or_fail(t, job, &e, false, &job->step_retries, &job->step_not_before_ms,
                           "cannot read the upload status");
             break;
         }
@@ -579,7 +580,7 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
             if (kind == OP_STREAM) /* the pipe's bytes are gone: nothing to resend */
                 fio_xfer_job_fail(job, st, &e, "stream upload failed");
             else
-                retry_or_fail(t, job, &e, &job->step_retries, &job->step_not_before_ms,
+                retry_or_fail(t, job, &e, false, &job->step_retries, &job->step_not_before_ms,
                               "upload failed");
             break;
         }
@@ -596,11 +597,11 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
                 fio_xfer_fail_status(job, FASTIO_PROTOCOL, "the server sent no valid upload id");
                 break;
             }
-            fio_strlcpy(job->upload_id, sid, sizeof(job->upload_id));
+            fio_strlcpy(job->up.upload_id, sid, sizeof(job->up.upload_id));
         }
         job->step = STEP_POLL;
-        job->poll_deadline_ms = fio_mono_ms() + t->cfg.poll_timeout_ms;
-        job->poll_interval_ms = POLL_FIRST_MS;
+        job->up.poll_deadline_ms = fio_mono_ms() + t->cfg.poll_timeout_ms;
+        job->up.poll_interval_ms = POLL_FIRST_MS;
         break;
     default:
         break;
@@ -608,27 +609,30 @@ void fio_xfer_upload_done(struct xfer_op *op, CURLcode rc)
     json_decref(body);
 }
 
-void fio_xfer_upload_reset(struct fastio_transfer *t, struct xfer_job *job)
+static void upload_reset(struct fastio_transfer *t, struct xfer_job *job)
 {
     fio_xfer_hash_forget(t, job); /* the helper thread lets go of fd and chunks first */
-    if (job->journal_dirty && !job->succeeded)
+    if (job->up.journal_dirty && !job->succeeded)
         save_journal(job); /* cancelled or failed: a later run resumes from all we know */
-    job->journal_dirty = false;
-    job->hs.tried = false;
-    if (job->fd >= 0 && job->path != NULL)
+    job->up.journal_dirty = false;
+    job->up.hs.tried = false;
+    if (job->fd >= 0 && job->up.path != NULL)
         (void)close(job->fd);
     job->fd = -1;
-    free(job->chunks);
-    job->chunks = NULL;
-    job->n_chunks = 0;
-    fio_xfer_journal_release(&job->journal);
-    free(job->journal_path);
-    job->journal_path = NULL;
-    memset(job->upload_id, 0, sizeof(job->upload_id));
-    job->file_crc_ready = false;
+    free(job->up.chunks);
+    job->up.chunks = NULL;
+    job->up.n_chunks = 0;
+    fio_xfer_journal_release(&job->up.journal);
+    free(job->up.journal_path);
+    job->up.journal_path = NULL;
+    memset(job->up.upload_id, 0, sizeof(job->up.upload_id));
+    job->up.file_crc_ready = false;
     job->step_retries = 0;
     job->step_not_before_ms = 0;
-    job->poll_deadline_ms = 0;
+    job->up.poll_deadline_ms = 0;
     if (!job->succeeded)
         job->bytes_done = 0;
 }
+
+const struct xfer_job_kind fio_xfer_upload_kind = {"upload", upload_advance, upload_done,
+                                                   upload_reset};

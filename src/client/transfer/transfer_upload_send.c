@@ -63,8 +63,8 @@ static size_t read_trailer(char *buffer, size_t size, size_t nitems, void *arg)
         if (tr->file) {
             struct xfer_job *job = op->job;
             crc = 0;
-            for (uint32_t k = 0; k < job->n_chunks; k++) {
-                const struct xfer_chunk *c = &job->chunks[k];
+            for (uint32_t k = 0; k < job->up.n_chunks; k++) {
+                const struct xfer_chunk *c = &job->up.chunks[k];
                 if (k != op->index && !c->crc_known)
                     return CURL_READFUNC_ABORT; /* never: the last chunk goes after the others */
                 crc = fio_crc32c_combine(crc, k == op->index ? op->crc_run : c->crc, c->len);
@@ -161,19 +161,19 @@ void fio_xfer_issue_create(struct fastio_transfer *t, struct xfer_job *job, bool
     struct fastio_param p[11] = {
         {"name", job->name},
         {"size", size},
-        {"action", job->file_id != NULL ? "update" : "create"},
+        {"action", job->up.file_id != NULL ? "update" : "create"},
         {"instance_id", job->workspace},
-        {"folder_id", job->file_id != NULL ? NULL : job->folder},
+        {"folder_id", job->up.file_id != NULL ? NULL : job->up.folder},
         {"profile_type", "workspace"},
         {"stream", stream ? "true" : NULL},
         {"chunk_size", stream ? NULL : cs},
-        {"max_size", stream && job->max_size > 0 ? ms : NULL},
-        {"file_id", job->file_id},
-        {"lock_token", job->lock_token},
+        {"max_size", stream && job->up.max_size > 0 ? ms : NULL},
+        {"file_id", job->up.file_id},
+        {"lock_token", job->up.lock_token},
     };
     (void)snprintf(size, sizeof(size), "%llu", (unsigned long long)job->size);
-    (void)snprintf(cs, sizeof(cs), "%llu", (unsigned long long)job->chunk_size);
-    (void)snprintf(ms, sizeof(ms), "%llu", (unsigned long long)job->max_size);
+    (void)snprintf(cs, sizeof(cs), "%llu", (unsigned long long)job->up.chunk_size);
+    (void)snprintf(ms, sizeof(ms), "%llu", (unsigned long long)job->up.max_size);
     if (stream)
         p[1].value = NULL;
     fio_xfer_issue_json(t, job, stream ? OP_STREAM_CREATE : OP_CREATE, FASTIO_EP_UPLOAD_CREATE,
@@ -208,11 +208,11 @@ void fio_xfer_issue_single(struct fastio_transfer *t, struct xfer_job *job)
     op->mime = curl_mime_init(op->easy);
     ok = op->mime != NULL && add_text_part(op, "name", job->name) &&
          add_text_part(op, "size", size) &&
-         add_text_part(op, "action", job->file_id != NULL ? "update" : "create") &&
+         add_text_part(op, "action", job->up.file_id != NULL ? "update" : "create") &&
          add_text_part(op, "instance_id", job->workspace) &&
-         (job->file_id != NULL ? add_text_part(op, "file_id", job->file_id)
-                               : add_text_part(op, "folder_id", job->folder)) &&
-         (job->lock_token == NULL || add_text_part(op, "lock_token", job->lock_token)) &&
+         (job->up.file_id != NULL ? add_text_part(op, "file_id", job->up.file_id)
+                               : add_text_part(op, "folder_id", job->up.folder)) &&
+         (job->up.lock_token == NULL || add_text_part(op, "lock_token", job->up.lock_token)) &&
          add_text_part(op, "profile_type", "workspace") &&
          add_text_part(op, "hash_algo", "crc32c") && add_text_part(op, "hash", hex);
     if (ok) {
@@ -233,8 +233,8 @@ void fio_xfer_issue_single(struct fastio_transfer *t, struct xfer_job *job)
  * them, the journal did not) are read once. false when the source can no longer be read so. */
 static bool known_crcs(struct fastio_transfer *t, struct xfer_job *job, uint32_t skip)
 {
-    for (uint32_t i = 0; i < job->n_chunks; i++) {
-        struct xfer_chunk *c = &job->chunks[i];
+    for (uint32_t i = 0; i < job->up.n_chunks; i++) {
+        struct xfer_chunk *c = &job->up.chunks[i];
         if (i == skip || c->crc_known)
             continue;
         if (fio_xfer_crc_range(t, job->fd, c->off, c->len, &c->crc) != FASTIO_OK)
@@ -248,12 +248,12 @@ static bool known_crcs(struct fastio_transfer *t, struct xfer_job *job, uint32_t
 static bool file_crc(struct fastio_transfer *t, struct xfer_job *job)
 {
     uint32_t acc = 0;
-    if (!known_crcs(t, job, job->n_chunks))
+    if (!known_crcs(t, job, job->up.n_chunks))
         return false;
-    for (uint32_t i = 0; i < job->n_chunks; i++)
-        acc = fio_crc32c_combine(acc, job->chunks[i].crc, job->chunks[i].len);
-    job->file_crc = acc;
-    job->file_crc_ready = true;
+    for (uint32_t i = 0; i < job->up.n_chunks; i++)
+        acc = fio_crc32c_combine(acc, job->up.chunks[i].crc, job->up.chunks[i].len);
+    job->up.file_crc = acc;
+    job->up.file_crc_ready = true;
     return true;
 }
 
@@ -269,10 +269,10 @@ bool fio_xfer_trailing_crc(const struct fastio_transfer *t)
  * the file only once every other one is acknowledged, so all their CRCs are known). */
 void fio_xfer_send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32_t i)
 {
-    struct xfer_chunk *c = &job->chunks[i];
+    struct xfer_chunk *c = &job->up.chunks[i];
     char order[16], size[32], hex[FIO_CRC32C_HEX_SIZE], fhex[FIO_CRC32C_HEX_SIZE];
     struct fastio_param p[5];
-    const char *args[1] = {job->upload_id};
+    const char *args[1] = {job->up.upload_id};
     struct fastio_error e;
     struct xfer_op *op;
     bool last = true, ok, trail = fio_xfer_trailing_crc(t);
@@ -288,29 +288,30 @@ void fio_xfer_send_chunk(struct fastio_transfer *t, struct xfer_job *job, uint32
         c->crc_known = true;
     }
     /* The chunk that completes the file carries the file's CRC (and so do later retries). */
-    for (uint32_t k = 0; k < job->n_chunks && last; k++)
-        if (k != i && job->chunks[k].state == CHUNK_TODO)
+    for (uint32_t k = 0; k < job->up.n_chunks && last; k++)
+        if (k != i && job->up.chunks[k].state == CHUNK_TODO)
             last = false;
     /* with CRCs on the way, the others' are combined with this one's when curl asks */
-    if (last && !(trail ? known_crcs(t, job, i) : job->file_crc_ready || file_crc(t, job))) {
+    if (last && !(trail ? known_crcs(t, job, i) : job->up.file_crc_ready || file_crc(t, job))) {
         fio_xfer_fail_status(job, FASTIO_CONFLICT, "source file changed during the upload");
         return;
     }
     (void)snprintf(order, sizeof(order), "%u", i + 1);
     (void)snprintf(size, sizeof(size), "%llu", (unsigned long long)c->len);
     fio_crc32c_hex(c->crc, hex);
-    fio_crc32c_hex(job->file_crc, fhex);
+    fio_crc32c_hex(job->up.file_crc, fhex);
     p[0] = (struct fastio_param){"order", order};
     p[1] = (struct fastio_param){"size", size};
     p[2] = (struct fastio_param){"hash_algo", trail ? NULL : "crc32c"};
     p[3] = (struct fastio_param){"hash", trail ? NULL : hex};
-    p[4] = (struct fastio_param){"file_crc32c", !trail && job->file_crc_ready ? fhex : NULL};
+    p[4] = (struct fastio_param){"file_crc32c", !trail && job->up.file_crc_ready ? fhex : NULL};
     op = fio_xfer_op_new(t, job, OP_CHUNK);
     if (op == NULL) {
         fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
         return;
     }
     op->index = i;
+    op->op.attempt = c->retries + 1;
     op->crc_on_way = trail;
     if (fio_xfer_op_build(op, FASTIO_EP_UPLOAD_CHUNK, args, 1, p, 5, false, &e) != FASTIO_OK) {
         fio_xfer_op_free(op);
@@ -330,7 +331,7 @@ static size_t read_pipe(char *buffer, size_t size, size_t nitems, void *arg)
     struct xfer_op *op = arg;
     ssize_t r;
     do {
-        r = read(op->job->src_fd, buffer, size * nitems);
+        r = read(op->job->up.src_fd, buffer, size * nitems);
     } while (r < 0 && errno == EINTR);
     if (r < 0)
         return CURL_READFUNC_ABORT;
@@ -342,9 +343,8 @@ static size_t read_pipe(char *buffer, size_t size, size_t nitems, void *arg)
 void fio_xfer_issue_stream(struct fastio_transfer *t, struct xfer_job *job)
 {
     struct fastio_error e;
-    const char *args[1] = {job->upload_id};
+    const char *args[1] = {job->up.upload_id};
     struct xfer_op *op = fio_xfer_op_new(t, job, OP_STREAM);
-    struct curl_slist *l;
     bool ok;
     if (op == NULL) {
         fio_xfer_fail_status(job, FASTIO_NOMEM, "out of memory");
@@ -355,11 +355,7 @@ void fio_xfer_issue_stream(struct fastio_transfer *t, struct xfer_job *job)
         fio_xfer_job_fail(job, e.status, &e, "cannot build the request");
         return;
     }
-    l = curl_slist_append(op->headers, "Content-Type: application/octet-stream");
-    ok = l != NULL;
-    if (ok)
-        op->headers = l;
-    ok = ok && curl_easy_setopt(op->easy, CURLOPT_HTTPHEADER, op->headers) == CURLE_OK &&
+    ok = fio_xfer_op_add_header(op, "Content-Type: application/octet-stream") &&
          curl_easy_setopt(op->easy, CURLOPT_POST, 1L) == CURLE_OK &&
          curl_easy_setopt(op->easy, CURLOPT_READFUNCTION, read_pipe) == CURLE_OK &&
          curl_easy_setopt(op->easy, CURLOPT_READDATA, (void *)op) == CURLE_OK;

@@ -51,7 +51,7 @@ struct xfer_writer {
 
 static bool write_task(struct wtask *w)
 {
-    struct xfer_range *r = &w->job->ranges[w->range];
+    struct xfer_range *r = &w->job->dl.ranges[w->range];
     if (!fio_xfer_pwrite_all(w->job->fd, w->buf, w->len, r->start + r->done))
         return false;
     r->crc = fio_crc32c(r->crc, w->buf, w->len);
@@ -69,21 +69,21 @@ static void *writer_main(void *arg)
         if (wr->count == 0)
             break;
         struct wtask w = wr->q[wr->head];
-        bool skip = w.job->ws.write_failed;
+        bool skip = w.job->dl.ws.write_failed;
         wr->current = w.job;
         pthread_mutex_unlock(&wr->mu);
 
         bool ok = skip || write_task(&w);
         if (ok && !skip && wr->on_written &&
-            fio_mono_ms() - w.job->ws.saved_ms >= STATE_EVERY_MS) {
+            fio_mono_ms() - w.job->dl.ws.saved_ms >= STATE_EVERY_MS) {
             wr->on_written(w.job);
-            w.job->ws.saved_ms = fio_mono_ms();
+            w.job->dl.ws.saved_ms = fio_mono_ms();
         }
 
         pthread_mutex_lock(&wr->mu);
         if (!ok)
-            w.job->ws.write_failed = true;
-        w.job->ws.pending--;
+            w.job->dl.ws.write_failed = true;
+        w.job->dl.ws.pending--;
         wr->head = (wr->head + 1) % WQ_MAX;
         wr->count--;
         wr->current = NULL;
@@ -133,7 +133,7 @@ bool fio_xfer_write_submit(struct fastio_transfer *t, struct xfer_job *job, unsi
         pthread_cond_wait(&wr->space, &wr->mu);
     wr->q[(wr->head + wr->count) % WQ_MAX] = (struct wtask){job, range, buf, len};
     wr->count++;
-    job->ws.pending++;
+    job->dl.ws.pending++;
     pthread_cond_signal(&wr->work);
     pthread_mutex_unlock(&wr->mu);
     return true;
@@ -159,7 +159,7 @@ bool fio_xfer_write_failed(struct fastio_transfer *t, struct xfer_job *job)
     if (wr == NULL)
         return false;
     pthread_mutex_lock(&wr->mu);
-    f = job->ws.write_failed;
+    f = job->dl.ws.write_failed;
     pthread_mutex_unlock(&wr->mu);
     return f;
 }
@@ -171,9 +171,9 @@ bool fio_xfer_write_drain(struct fastio_transfer *t, struct xfer_job *job)
     if (wr == NULL)
         return true;
     pthread_mutex_lock(&wr->mu);
-    while (job->ws.pending > 0) /* bounded: each task is one pwrite of <= 1 MiB */
+    while (job->dl.ws.pending > 0) /* bounded: each task is one pwrite of <= 1 MiB */
         pthread_cond_wait(&wr->space, &wr->mu);
-    failed = job->ws.write_failed;
+    failed = job->dl.ws.write_failed;
     pthread_mutex_unlock(&wr->mu);
     return !failed;
 }
@@ -181,8 +181,8 @@ bool fio_xfer_write_drain(struct fastio_transfer *t, struct xfer_job *job)
 void fio_xfer_write_reset(struct fastio_transfer *t, struct xfer_job *job)
 {
     (void)fio_xfer_write_drain(t, job);
-    job->ws.write_failed = false;
-    job->ws.saved_ms = 0;
+    job->dl.ws.write_failed = false;
+    job->dl.ws.saved_ms = 0;
 }
 
 void fio_xfer_write_stop(struct fastio_transfer *t)

@@ -23,24 +23,24 @@ void fio_xfer_zip_open(struct fastio_transfer *t, struct xfer_job *job, const ch
         (void)snprintf(want, sizeof(want), "%s", job->name);
     else
         (void)snprintf(want, sizeof(want), "%.240s.zip",
-                       remote_name != NULL && remote_name[0] != '\0' ? remote_name : job->node);
-    fio_xfer_sanitize_name(want, strlen(want), job->local_name, sizeof(job->local_name));
+                       remote_name != NULL && remote_name[0] != '\0' ? remote_name : job->dl.node);
+    fio_xfer_sanitize_name(want, strlen(want), job->dl.local_name, sizeof(job->dl.local_name));
     {
-        size_t n = strlen(job->local_name);
+        size_t n = strlen(job->dl.local_name);
         if (n > 200) { /* "<name>.partial" must fit NAME_MAX too */
             n = 200;
-            while (n > 0 && ((unsigned char)job->local_name[n] & 0xc0) == 0x80)
+            while (n > 0 && ((unsigned char)job->dl.local_name[n] & 0xc0) == 0x80)
                 n--;
         }
-        (void)snprintf(job->partial_name, sizeof(job->partial_name), "%.*s.partial", (int)n,
-                       job->local_name);
+        (void)snprintf(job->dl.partial_name, sizeof(job->dl.partial_name), "%.*s.partial", (int)n,
+                       job->dl.local_name);
     }
-    job->dir_fd = open(job->dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (job->dir_fd < 0) {
+    job->dl.dir_fd = open(job->dl.dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (job->dl.dir_fd < 0) {
         fio_xfer_fail_errno(job, "cannot open the destination directory");
         return;
     }
-    job->fd = openat(job->dir_fd, job->partial_name,
+    job->fd = openat(job->dl.dir_fd, job->dl.partial_name,
                      O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (job->fd < 0) {
         fio_xfer_fail_errno(job, "cannot create the .partial file");
@@ -86,7 +86,7 @@ static size_t on_zip_data(char *data, size_t size, size_t nmemb, void *userdata)
 
 void fio_xfer_zip_start(struct fastio_transfer *t, struct xfer_job *job)
 {
-    const char *args[2] = {job->workspace, job->node};
+    const char *args[2] = {job->workspace, job->dl.node};
     struct fastio_error e;
     struct xfer_op *op;
     bool ok;
@@ -131,7 +131,7 @@ void fio_xfer_zip_done(struct xfer_op *op, CURLcode rc)
         op->io_error = true;
     if (op->io_error) {
         fio_xfer_op_free(op);
-        (void)unlinkat(job->dir_fd, job->partial_name, 0);
+        (void)unlinkat(job->dl.dir_fd, job->dl.partial_name, 0);
         fio_xfer_fail_status(job, FASTIO_IO, "cannot write the .partial file");
         return;
     }
@@ -144,11 +144,11 @@ void fio_xfer_zip_done(struct xfer_op *op, CURLcode rc)
         fio_xfer_op_free(op);
         {
             long wait = 0;
-            if (fio_xfer_should_retry(t, &e, true, &job->step_retries, &wait)) {
+            if (fio_xfer_should_retry(t, &e, false, &job->step_retries, &wait)) {
                 job->step_not_before_ms = fio_mono_ms() + wait;
             } else {
                 /* a zip is never resumed: nothing of it stays behind */
-                (void)unlinkat(job->dir_fd, job->partial_name, 0);
+                (void)unlinkat(job->dl.dir_fd, job->dl.partial_name, 0);
                 fio_xfer_job_fail(job, st, &e, "folder download failed");
             }
         }
@@ -159,7 +159,7 @@ void fio_xfer_zip_done(struct xfer_op *op, CURLcode rc)
     fio_xfer_op_free(op);
     job->size = job->bytes_done;
     job->size_known = true;
-    if (renameat(job->dir_fd, job->partial_name, job->dir_fd, job->local_name) != 0) {
+    if (renameat(job->dl.dir_fd, job->dl.partial_name, job->dl.dir_fd, job->dl.local_name) != 0) {
         fio_xfer_fail_errno(job, "cannot rename the .partial file");
         return;
     }
