@@ -10,6 +10,7 @@
 #include "b64.h"
 #include "envelope.h"
 #include "form.h"
+#include "name.h"
 
 void fio_request_init(struct fio_request *rq)
 {
@@ -87,15 +88,20 @@ static enum fastio_status encode_json(struct fio_buf *out, const struct fastio_p
         json_t *s;
         if (params[i].value == NULL)
             continue;
-        s = json_string(params[i].value);
-        if (s == NULL) {
-            /* jansson refuses strings that are not UTF-8 (or on OOM, indistinguishable) */
+        /* jansson refuses text that is not UTF-8 and fails on memory alike: check the text
+         * first, so that a failure below can only be memory (the torture test relies on it). */
+        if (!fio_utf8_valid(params[i].name, strlen(params[i].name))) {
+            json_decref(obj);
+            return fio_error_set(err, FASTIO_INVALID, "parameter name is not valid UTF-8");
+        }
+        if (!fio_utf8_valid(params[i].value, strlen(params[i].value))) {
             json_decref(obj);
             return fio_error_set(err, FASTIO_INVALID, "parameter is not valid UTF-8");
         }
-        if (json_object_set_new(obj, params[i].name, s) != 0) {
+        s = json_string(params[i].value);
+        if (s == NULL || json_object_set_new(obj, params[i].name, s) != 0) {
             json_decref(obj);
-            return fio_error_set(err, FASTIO_INVALID, "parameter name is not valid UTF-8");
+            goto nomem;
         }
     }
     text = json_dumps(obj, JSON_COMPACT);
