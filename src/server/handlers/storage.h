@@ -11,6 +11,7 @@
 
 #include "name.h"
 #include "server.h"
+#include "store_lock.h"
 
 /* Deepest nesting allowed: a node has at most STORE_MAX_DEPTH - 1 ancestors. SQLite cascades
  * ON DELETE through at most 1000 levels (SQLITE_MAX_TRIGGER_DEPTH), so purging a deeper tree
@@ -151,12 +152,11 @@ int store_check_lock_tree(struct req *r, const char *id);
  * token: the session keeps the token's SHA-256 hex (store_lock_param_hash: "" when the request
  * has no lock_token; -1 on a NUL byte, 400 set) and store_check_lock_hash() checks node id with
  * it (NULL or "" = no token) inside the transaction that writes the version. */
-#define STORE_LOCK_HASH_SIZE 65
 int store_lock_param_hash(struct req *r, char out[STORE_LOCK_HASH_SIZE]);
 int store_check_lock_hash(struct req *r, const char *id, const char *token_hash_hex);
-/* lock_info of a node (api §4.1) from the STORE_COL_LOCK_* columns of st; json null when the
- * node is not locked. New reference; NULL on allocation failure. */
-json_t *store_lock_info_json(sqlite3_stmt *st);
+/* lock_info of a node (api §4.1): json null when l is NULL (the node is not locked). New
+ * reference; NULL on allocation failure. */
+json_t *store_lock_info_json(const struct store_lock *l);
 
 /* One page of a listing (storage_list.c): reads sort_by, sort_dir, page_size and cursor, and
  * sets {nodes, next_cursor}. scope names the listing inside cursors ("root", "trash" or the

@@ -142,6 +142,24 @@ static json_t *metadata_json(sqlite3_stmt *st)
     return NULL;
 }
 
+/* lock_info from the STORE_COL_LOCK_* columns: NULL columns = not locked. */
+static json_t *lock_info_json(sqlite3_stmt *st)
+{
+    if (sqlite3_column_type(st, STORE_COL_LOCK_EXPIRES) == SQLITE_NULL)
+        return store_lock_info_json(NULL);
+    struct store_lock l;
+    memset(&l, 0, sizeof(l));
+    fio_strlcpy(l.user_id, db_col_text(st, STORE_COL_LOCK_USER), sizeof(l.user_id));
+    fio_strlcpy(l.email, db_col_text(st, STORE_COL_LOCK_EMAIL), sizeof(l.email));
+    l.acquired = sqlite3_column_int64(st, STORE_COL_LOCK_ACQUIRED);
+    l.expires = sqlite3_column_int64(st, STORE_COL_LOCK_EXPIRES);
+    l.duration = (long)sqlite3_column_int64(st, STORE_COL_LOCK_DURATION);
+    l.has_info = sqlite3_column_type(st, STORE_COL_LOCK_INFO) != SQLITE_NULL;
+    if (l.has_info)
+        fio_strlcpy(l.client_info, db_col_text(st, STORE_COL_LOCK_INFO), sizeof(l.client_info));
+    return store_lock_info_json(&l);
+}
+
 json_t *store_row_json(sqlite3_stmt *st, bool under_trash)
 {
     const char *type = db_col_text(st, STORE_COL_TYPE);
@@ -164,7 +182,7 @@ json_t *store_row_json(sqlite3_stmt *st, bool under_trash)
               put(o, "restricted", json_false()) &&
               put(o, "locked",
                   json_boolean(sqlite3_column_type(st, STORE_COL_LOCK_EXPIRES) != SQLITE_NULL)) &&
-              put(o, "lock_info", store_lock_info_json(st)) &&
+              put(o, "lock_info", lock_info_json(st)) &&
               put(o, "deleted", json_boolean(trashed || under_trash)) &&
               put(o, "deleted_from", deleted_from_json(st)) &&
               put(o, "origin",

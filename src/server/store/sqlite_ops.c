@@ -2,6 +2,7 @@
  * of per-area operations. The area tables live in the store/sqlite_<area>.c files. */
 #include "db.h"
 #include "store.h"
+#include "store_lock.h"
 
 static struct db_conn *dbc(struct store_conn *c)
 {
@@ -64,4 +65,5 @@ const struct store_ops store_sqlite_ops = {
     .rollback = s_rollback,
     .in_txn = s_in_txn,
     .errmsg = s_errmsg,
+    .lock = &store_sqlite_lock_ops,
 };
