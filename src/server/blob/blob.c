@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store_node.h"
+#include "store_upload.h"
+
 #define RECOVER_MAX_ENTRIES 1000000 /* bound of each directory walk */
 
 static bool id_ok(const char *id)
@@ -188,19 +191,20 @@ int blob_open(const struct server *s, const char *version_id, int64_t *size)
     return fd;
 }
 
-/* 1 when a row with this id exists in the table the SQL names, 0 when not, -1 on error. */
-static int row_exists(struct db_conn *c, const char *sql, const char *id)
+/* Which rows keep a file of DATA/<sub>: a version row keeps its blob, a live session its
+ * temporary file. */
+enum sweep_kind { SWEEP_BLOBS, SWEEP_TMP };
+
+/* 1 when a row keeps the file named id, 0 when not, -1 on error. */
+static int row_exists(struct store_conn *c, enum sweep_kind kind, const char *id)
 {
-    sqlite3_stmt *st = db_query(c, sql, "t", id);
-    if (!st)
-        return -1;
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    enum store_rc rc = kind == SWEEP_BLOBS ? STORE(c, node)->version_exists(c, id)
+                                           : STORE(c, upload)->live(c, id);
+    return rc == STORE_OK ? 1 : rc == STORE_NOT_FOUND ? 0 : -1;
 }
 
 /* Remove the files of DATA/<sub> whose name no row matches. */
-static long sweep(struct server *s, struct db_conn *c, const char *sub, const char *sql)
+static long sweep(struct server *s, struct store_conn *c, const char *sub, enum sweep_kind kind)
 {
     char dir[BLOB_PATH_MAX];
     snprintf(dir, sizeof(dir), "%s/%s", s->cfg.data_dir, sub);
@@ -212,7 +216,7 @@ static long sweep(struct server *s, struct db_conn *c, const char *sub, const ch
     for (long k = 0; k < RECOVER_MAX_ENTRIES && (e = readdir(d)) != NULL; k++) {
         if (e->d_name[0] == '.')
             continue;
-        int rc = id_ok(e->d_name) ? row_exists(c, sql, e->d_name) : 0;
+        int rc = id_ok(e->d_name) ? row_exists(c, kind, e->d_name) : 0;
         if (rc == 0) {
             char p[BLOB_PATH_MAX];
             int n = snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
@@ -225,63 +229,41 @@ static long sweep(struct server *s, struct db_conn *c, const char *sub, const ch
 }
 
 /* A completion killed between its rename and its commit: move the blob back to the session's
- * temporary file and reopen the session, so the client's retried complete finishes it (I4). */
-static int reopen_assembling(struct server *s, struct db_conn *c)
+ * temporary file (store_upload_ops.reopen_assembling then reopens the session), so the
+ * client's retried complete finishes it (I4). */
+static void move_back(const char *upload_id, const char *version_id, void *arg)
 {
-    sqlite3_stmt *st = db_query(c,
-                                "SELECT id, COALESCE(version_id, '') FROM upload_sessions WHERE "
-                                "status = 'assembling' LIMIT 10000",
-                                "");
-    if (!st)
-        return -1;
-    for (int k = 0; k < 10000 && sqlite3_step(st) == SQLITE_ROW; k++) {
-        char tmp[BLOB_PATH_MAX], blob[BLOB_PATH_MAX];
-        struct stat sb;
-        if (blob_tmp_path(s, db_col_text(st, 0), tmp) && blob_path(s, db_col_text(st, 1), blob) &&
-            stat(tmp, &sb) != 0 && stat(blob, &sb) == 0 && rename(blob, tmp) != 0)
-            srv_log(s, SRV_LOG_WARN, "recovery: cannot move %s back: %s", blob, strerror(errno));
-    }
-    sqlite3_reset(st);
-    return db_exec(c,
-                   "UPDATE upload_sessions SET status = 'uploading', version_id = NULL WHERE "
-                   "status = 'assembling'",
-                   "") == SQLITE_DONE
-               ? 0
-               : -1;
+    struct server *s = arg;
+    char tmp[BLOB_PATH_MAX], blob[BLOB_PATH_MAX];
+    struct stat sb;
+    if (blob_tmp_path(s, upload_id, tmp) && blob_path(s, version_id, blob) &&
+        stat(tmp, &sb) != 0 && stat(blob, &sb) == 0 && rename(blob, tmp) != 0)
+        srv_log(s, SRV_LOG_WARN, "recovery: cannot move %s back: %s", blob, strerror(errno));
 }
 
 int blob_recover(struct server *s)
 {
-    struct db_conn *c = db_acquire(s->db);
+    struct db_conn *dc = db_acquire(s->db);
+    struct store_conn *c = &dc->base;
     int ret = -1;
     int64_t now = srv_now_us();
-    if (db_begin(c) != SQLITE_OK)
+    long versions = 0;
+    if (store_begin(c) != STORE_OK)
         goto out;
-    if (reopen_assembling(s, c) != 0) {
-        db_rollback(c);
-        goto out;
-    }
     /* abandoned sessions expire; finished ones are kept until they expire for their details */
-    if (db_exec(c, "DELETE FROM upload_sessions WHERE expires < ?1", "i", now) != SQLITE_DONE ||
-        db_exec(c, "DELETE FROM read_tokens WHERE expires < ?1", "i", now) != SQLITE_DONE ||
-        db_exec(c,
-                "DELETE FROM file_versions WHERE id NOT IN (SELECT version_id FROM nodes WHERE "
-                "version_id IS NOT NULL) AND id NOT IN (SELECT version_id FROM node_versions) "
-                "AND id NOT IN (SELECT version_id FROM upload_sessions WHERE status = "
-                "'assembling' AND version_id IS NOT NULL)",
-                "") != SQLITE_DONE) {
-        db_rollback(c);
+    if (STORE(c, upload)->reopen_assembling(c, 10000, move_back, s) != STORE_OK ||
+        STORE(c, upload)->expire(c, now) != STORE_OK ||
+        STORE(c, node)->read_tokens_expire(c, now) != STORE_OK ||
+        STORE(c, node)->versions_prune_all(c, &versions) != STORE_OK) {
+        store_rollback(c);
         goto out;
     }
-    long versions = sqlite3_changes(c->db);
-    if (db_commit(c) != SQLITE_OK) {
-        db_rollback(c);
+    if (store_commit(c) != STORE_OK) {
+        store_rollback(c);
         goto out;
     }
-    long blobs = sweep(s, c, "blobs", "SELECT 1 FROM file_versions WHERE id = ?1");
-    long tmps = sweep(s, c, "tmp",
-                      "SELECT 1 FROM upload_sessions WHERE id = ?1 AND status IN ('ready', "
-                      "'uploading', 'assembling')");
+    long blobs = sweep(s, c, "blobs", SWEEP_BLOBS);
+    long tmps = sweep(s, c, "tmp", SWEEP_TMP);
     if (blobs < 0 || tmps < 0)
         goto out;
     if (versions || blobs || tmps)
@@ -290,7 +272,7 @@ int blob_recover(struct server *s)
                 versions, blobs, tmps);
     ret = 0;
 out:
-    db_release(s->db, c);
+    db_release(s->db, dc);
     return ret;
 }
 
@@ -298,32 +280,10 @@ out:
 
 int blob_reclaim_collect(struct req *r, enum blob_reclaim_scope scope, const char *id)
 {
-    static const char *const sql[] = {
-        /* BLOB_RECLAIM_SUBTREE: node id and everything below it */
-        "WITH RECURSIVE t(id, d) AS (SELECT id, 0 FROM nodes WHERE workspace_id = ?1 AND id = "
-        "?2 UNION ALL SELECT n.id, t.d + 1 FROM nodes n JOIN t ON n.parent_id = t.id WHERE t.d < "
-        "1000) SELECT json_group_array(v) FROM (SELECT version_id AS v FROM nodes WHERE id IN "
-        "(SELECT id FROM t) AND version_id IS NOT NULL UNION SELECT version_id FROM node_versions "
-        "WHERE node_id IN (SELECT id FROM t))",
-        /* BLOB_RECLAIM_TRASH: every trashed subtree of the workspace */
-        "WITH RECURSIVE t(id, d) AS (SELECT id, 0 FROM nodes WHERE workspace_id = ?1 AND "
-        "parent_id IS NULL AND trashed = 1 AND ?2 IS NULL UNION ALL SELECT n.id, t.d + 1 FROM "
-        "nodes n JOIN t ON n.parent_id = t.id WHERE t.d < 1000) SELECT json_group_array(v) FROM "
-        "(SELECT version_id AS v FROM nodes WHERE id IN (SELECT id FROM t) AND version_id IS NOT "
-        "NULL UNION SELECT version_id FROM node_versions WHERE node_id IN (SELECT id FROM t))",
-        /* BLOB_RECLAIM_WORKSPACE: every node of the workspace */
-        "SELECT json_group_array(v) FROM (SELECT version_id AS v FROM nodes WHERE workspace_id = "
-        "?1 AND version_id IS NOT NULL AND ?2 IS NULL UNION SELECT version_id FROM node_versions "
-        "WHERE node_id IN (SELECT id FROM nodes WHERE workspace_id = ?1))",
-    };
-    sqlite3_stmt *st = db_query(r->db, sql[scope], "tt", r->ws.id, id);
-    if (!st)
+    char *txt = NULL;
+    if (STORE(r->st, node)->versions_collect(r->st, r->ws.id, (enum store_version_scope)scope, id,
+                                             &txt) != STORE_OK)
         return req_fail_internal(r, "reclaim collect");
-    int rc = sqlite3_step(st);
-    char *txt = rc == SQLITE_ROW ? fio_strdup(db_col_text(st, 0)) : NULL;
-    sqlite3_reset(st);
-    if (!txt)
-        return req_fail_internal(r, "reclaim collect step");
     free(r->reclaim);
     r->reclaim = txt;
     return 0;
@@ -333,29 +293,13 @@ int blob_reclaim_prune(struct req *r)
 {
     if (!r->reclaim)
         return 0;
-    /* versions no node, history row or completion in progress names any more */
-    sqlite3_stmt *st = db_query(
-        r->db,
-        "DELETE FROM file_versions WHERE id IN (SELECT value FROM json_each(?1)) AND id NOT IN "
-        "(SELECT version_id FROM nodes WHERE version_id IS NOT NULL) AND id NOT IN (SELECT "
-        "version_id FROM node_versions) AND id NOT IN (SELECT version_id FROM upload_sessions "
-        "WHERE status = 'assembling' AND version_id IS NOT NULL) RETURNING id",
-        "t", r->reclaim);
-    json_t *gone = json_array();
-    if (!st || !gone) {
-        json_decref(gone);
-        return req_fail_internal(r, "reclaim prune");
-    }
-    int rc;
-    for (long k = 0; k < RECOVER_MAX_ENTRIES && (rc = sqlite3_step(st)) == SQLITE_ROW; k++)
-        json_array_append_new(gone, json_string(db_col_text(st, 0)));
-    sqlite3_reset(st);
-    char *txt = json_dumps(gone, JSON_COMPACT);
-    json_decref(gone);
+    char *gone = NULL;
+    enum store_rc rc =
+        STORE(r->st, node)->versions_prune(r->st, r->reclaim, RECOVER_MAX_ENTRIES, &gone);
     free(r->reclaim);
-    r->reclaim = txt; /* NULL on OOM: the blobs are left to the start-up sweep */
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return req_fail_internal(r, "reclaim prune step");
+    r->reclaim = gone; /* NULL on OOM: the blobs are left to the start-up sweep */
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "reclaim prune");
     return 0;
 }
 
@@ -363,7 +307,7 @@ void blob_reclaim_run(struct req *r)
 {
     char *txt = r->reclaim;
     r->reclaim = NULL;
-    if (!txt || !r->db || r->db->in_txn) {
+    if (!txt || !r->st || r->st->ops->in_txn(r->st)) {
         free(txt);
         return;
     }
@@ -375,7 +319,7 @@ void blob_reclaim_run(struct req *r)
      * transaction committed or not */
     for (size_t i = 0; i < n && i < RECOVER_MAX_ENTRIES; i++) {
         const char *vid = json_string_value(json_array_get(ids, i));
-        if (vid && row_exists(r->db, "SELECT 1 FROM file_versions WHERE id = ?1", vid) == 0) {
+        if (vid && row_exists(r->st, SWEEP_BLOBS, vid) == 0) {
             blob_remove(r->srv, vid);
             removed++;
         }

@@ -3,6 +3,8 @@
 #include "db.h"
 #include "store.h"
 #include "store_lock.h"
+#include "store_node.h"
+#include "store_upload.h"
 
 static struct db_conn *dbc(struct store_conn *c)
 {
@@ -65,5 +67,7 @@ const struct store_ops store_sqlite_ops = {
     .rollback = s_rollback,
     .in_txn = s_in_txn,
     .errmsg = s_errmsg,
+    .node = &store_sqlite_node_ops,
+    .upload = &store_sqlite_upload_ops,
     .lock = &store_sqlite_lock_ops,
 };
