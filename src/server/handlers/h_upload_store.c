@@ -13,6 +13,7 @@
 #include "events.h"
 #include "upload.h"
 #include "writeback.h"
+#include "ws_check.h"
 
 /* ---- chunks in flight --------------------------------------------------------------------- */
 
@@ -221,38 +222,7 @@ int up_ws_enter(struct req *r, const char *key, enum role need, bool write)
     if (!key || !*key)
         return req_fail_param(r, "instance_id", "missing",
                               "The parameter 'instance_id' is required");
-    sqlite3_stmt *st =
-        db_query(r->db,
-                 "SELECT w.id, w.org_id, w.folder_name, w.archived, m.role FROM workspaces w "
-                 "JOIN orgs o ON o.id = w.org_id AND o.closed = 0 "
-                 "LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ?1 "
-                 "WHERE w.id = ?2 OR w.folder_name = ?2",
-                 "tt", r->caller.user_id, key);
-    if (!st)
-        return req_fail_internal(r, "resolve workspace");
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-            return req_fail_internal(r, "resolve workspace step");
-        return req_fail(r, 404, API_ERR_NOT_FOUND, "Workspace not found");
-    }
-    r->ws.set = true;
-    fio_strlcpy(r->ws.id, db_col_text(st, 0), sizeof(r->ws.id));
-    fio_strlcpy(r->ws.org_id, db_col_text(st, 1), sizeof(r->ws.org_id));
-    fio_strlcpy(r->ws.folder_name, db_col_text(st, 2), sizeof(r->ws.folder_name));
-    r->ws.archived = sqlite3_column_int(st, 3) != 0;
-    r->ws.role = role_parse(db_col_text(st, 4));
-    sqlite3_reset(st);
-    if (r->ws.role == ROLE_NONE)
-        return req_fail(r, 403, API_ERR_NOT_MEMBER, "You are not a member of this workspace");
-    if (r->ws.role < need)
-        return req_fail(r, 403, API_ERR_PERMISSION,
-                        "This action needs the workspace role '%s' or above", role_name(need));
-    if (write && r->ws.archived)
-        return req_fail(r, 403, API_ERR_RESTRICTED,
-                        "The workspace is archived; unarchive it to make changes");
-    return 0;
+    return route_ws_check(r, key, need, write ? F_WRITE : 0);
 }
 
 int up_check_folder(struct req *r, const char *param, char out[FIO_OPAQUE_ID_SIZE])

@@ -78,8 +78,9 @@ int upload_inflight_count(struct server *s, const char *id, int order);
 int up_session_load(struct db_conn *c, const char *id, const char *user_id,
                     struct up_session *out);
 /* Resolve workspace key (id or folder_name) into r->ws with the caller's role, refusing (403 /
- * 404, as the router would) a non-member, a role below need, or an archived workspace when
- * write. 0 or -1 (error set). */
+ * 404) a non-member, a role below need, or an archived workspace when write: the router's own
+ * check (route_ws_check, router/ws_check.h), after a 400 for a missing key (instance_id).
+ * 0 or -1 (error set). */
 /* Activity (activity.h): note "upload:{id}" on the caller's user id after a session's state
  * changed (created, chunk committed, stored, failed, cancelled). Best effort: an out-of-memory
  * note is dropped, never turned into an error of a committed change. */

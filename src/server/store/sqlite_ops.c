@@ -2,6 +2,7 @@
  * of per-area operations. The area tables live in the store/sqlite_<area>.c files. */
 #include "db.h"
 #include "store.h"
+#include "store_access.h"
 #include "store_lock.h"
 #include "store_node.h"
 #include "store_upload.h"
@@ -70,4 +71,5 @@ const struct store_ops store_sqlite_ops = {
     .node = &store_sqlite_node_ops,
     .upload = &store_sqlite_upload_ops,
     .lock = &store_sqlite_lock_ops,
+    .access = &store_sqlite_access_ops,
 };
