@@ -12,6 +12,7 @@
 #include "handlers.h"
 #include "ratelimit.h"
 #include "roles.h"
+#include "ws_check.h"
 
 static const struct route routes[] = {
 #define R(m, pattern, auth, org_role, ws_role, flags, fn)                                          \
@@ -159,43 +160,6 @@ static int resolve_org(struct req *r, const char *key, enum role need)
     return 0;
 }
 
-static int resolve_ws(struct req *r, const char *key, enum role need)
-{
-    sqlite3_stmt *st =
-        db_query(r->db,
-                 "SELECT w.id, w.org_id, w.folder_name, w.archived, m.role FROM workspaces w "
-                 "JOIN orgs o ON o.id = w.org_id AND o.closed = 0 "
-                 "LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ?1 "
-                 "WHERE w.id = ?2 OR w.folder_name = ?2",
-                 "tt", r->caller.user_id, key);
-    if (!st)
-        return req_fail_internal(r, "resolve workspace");
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        if (rc != SQLITE_DONE)
-            return req_fail_internal(r, "resolve workspace step");
-        return req_fail(r, 404, API_ERR_NOT_FOUND, "Workspace not found");
-    }
-    r->ws.set = true;
-    fio_strlcpy(r->ws.id, db_col_text(st, 0), sizeof(r->ws.id));
-    fio_strlcpy(r->ws.org_id, db_col_text(st, 1), sizeof(r->ws.org_id));
-    fio_strlcpy(r->ws.folder_name, db_col_text(st, 2), sizeof(r->ws.folder_name));
-    r->ws.archived = sqlite3_column_int(st, 3) != 0;
-    r->ws.role = role_parse(db_col_text(st, 4));
-    sqlite3_reset(st);
-    /* api §1.4: 10545 = authenticated but not a member. We answer 403, not 401, so that clients
-     * do not take it for an expired token (docs/decisions.md). */
-    if (r->ws.role == ROLE_NONE && !(r->route->flags & F_NONMEMBER))
-        return req_fail(r, 403, API_ERR_NOT_MEMBER, "You are not a member of this workspace");
-    if (r->ws.role < need)
-        return req_fail(r, 403, API_ERR_PERMISSION,
-                        "This action needs the workspace role '%s' or above", role_name(need));
-    if (r->ws.archived && (r->route->flags & F_WRITE) && !(r->route->flags & F_ARCHIVE_OK))
-        return req_fail(r, 403, API_ERR_RESTRICTED,
-                        "The workspace is archived; unarchive it to make changes");
-    return 0;
-}
-
 static int authenticate(struct req *r, const char *authz)
 {
     if (r->route->auth == A_BASIC)
@@ -242,7 +206,7 @@ int router_dispatch(struct req *r, const char *authz)
     for (size_t i = 0; i < n && i < r->nargs; i++) {
         if (strcmp(names[i], "org") == 0 && resolve_org(r, r->args[i], rt->org_role) != 0)
             goto done;
-        if (strcmp(names[i], "ws") == 0 && resolve_ws(r, r->args[i], rt->ws_role) != 0)
+        if (strcmp(names[i], "ws") == 0 && route_ws_check(r, r->args[i], rt->ws_role, rt->flags) != 0)
             goto done;
     }
     if ((rt->flags & F_MEMBER_MANAGE) && roles_check_manage(r) != 0)
