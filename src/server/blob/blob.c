@@ -1,244 +1,42 @@
-/* blob.c - the local-disk byte store (blob.h): temporary upload files written at final offsets,
- * the commit protocol that turns one into an immutable blob, and startup recovery. */
+/* blob.c - what the byte store (blob.h) does with the metadata store: startup recovery (expire
+ * sessions, prune unreferenced versions, sweep files no row references) and the reclaim of a
+ * purge's contents. Backend independent: files are reached through s->blob only. */
 #include "blob.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "store_node.h"
 #include "store_upload.h"
 
-#define RECOVER_MAX_ENTRIES 1000000 /* bound of each directory walk */
+#define RECOVER_MAX_ENTRIES 1000000 /* bound of each list of version ids */
 
-static bool id_ok(const char *id)
+/* blob_keep_fn of the recovery sweeps: a version row keeps its content, a live session its
+ * session file; a database error keeps the file too (the next start looks again). */
+static bool content_referenced(struct server *s, const char *version_id, void *arg)
 {
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > 40)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9')))
-            return false;
-    return true;
+    struct store_conn *c = arg;
+    (void)s;
+    return STORE(c, node)->version_exists(c, version_id) != STORE_NOT_FOUND;
 }
 
-static bool make_path(const struct server *s, const char *sub, const char *id,
-                      char out[BLOB_PATH_MAX])
+static bool session_live(struct server *s, const char *upload_id, void *arg)
 {
-    if (!id_ok(id))
-        return false;
-    int n = snprintf(out, BLOB_PATH_MAX, "%s/%s/%s", s->cfg.data_dir, sub, id);
-    return n > 0 && n < BLOB_PATH_MAX;
+    struct store_conn *c = arg;
+    (void)s;
+    return STORE(c, upload)->live(c, upload_id) != STORE_NOT_FOUND;
 }
 
-bool blob_tmp_path(const struct server *s, const char *upload_id, char out[BLOB_PATH_MAX])
-{
-    return make_path(s, "tmp", upload_id, out);
-}
-
-bool blob_path(const struct server *s, const char *version_id, char out[BLOB_PATH_MAX])
-{
-    return make_path(s, "blobs", version_id, out);
-}
-
-int blob_tmp_create(const struct server *s, const char *upload_id, int64_t size)
-{
-    char p[BLOB_PATH_MAX];
-    if (!blob_tmp_path(s, upload_id, p)) {
-        errno = EINVAL;
-        return -1;
-    }
-    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return -1;
-    if (size > 0) {
-        int rc = posix_fallocate(fd, 0, (off_t)size);
-        /* file systems without fallocate (EOPNOTSUPP/EINVAL) just skip the reservation */
-        if (rc != 0 && rc != EOPNOTSUPP && rc != EINVAL) {
-            close(fd);
-            unlink(p);
-            errno = rc;
-            return -1;
-        }
-    }
-    if (close(fd) != 0) {
-        unlink(p);
-        return -1;
-    }
-    return 0;
-}
-
-int blob_tmp_open(const struct server *s, const char *upload_id)
-{
-    char p[BLOB_PATH_MAX];
-    if (!blob_tmp_path(s, upload_id, p)) {
-        errno = EINVAL;
-        return -1;
-    }
-    return open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-}
-
-int blob_pwrite_all(int fd, const void *data, size_t n, int64_t off)
-{
-    const char *p = data;
-    /* each round writes >= 1 byte or fails; EINTR retries are bounded too */
-    for (int guard = 0; n > 0 && guard < 1000000; guard++) {
-        ssize_t w = pwrite(fd, p, n, (off_t)off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (w == 0) {
-            errno = EIO;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-        off += w;
-    }
-    return n == 0 ? 0 : -1;
-}
-
-int blob_tmp_truncate(const struct server *s, const char *upload_id, int64_t size)
-{
-    char p[BLOB_PATH_MAX];
-    if (!blob_tmp_path(s, upload_id, p))
-        return -1;
-    return truncate(p, (off_t)size);
-}
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-int blob_commit_ex(const struct server *s, const char *upload_id, const char *version_id,
-                   bool sync_dir)
-{
-    char from[BLOB_PATH_MAX], to[BLOB_PATH_MAX];
-    if (!blob_tmp_path(s, upload_id, from) || !blob_path(s, version_id, to)) {
-        errno = EINVAL;
-        return -1;
-    }
-    if (s->cfg.sync_policy != BLOB_SYNC_NONE) {
-        int fd = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-            return -1;
-        /* after a failed fsync never retry: the kernel may have dropped the pages */
-        int rc = fdatasync(fd);
-        close(fd);
-        if (rc != 0)
-            return -1;
-    }
-    if (rename(from, to) != 0)
-        return -1;
-    return sync_dir ? blob_sync_blobs_dir(s) : 0;
-}
-
-int blob_sync_blobs_dir(const struct server *s)
-{
-    char dir[BLOB_PATH_MAX];
-    if (s->cfg.sync_policy == BLOB_SYNC_NONE)
-        return 0;
-    snprintf(dir, sizeof(dir), "%s/blobs", s->cfg.data_dir);
-    return fsync_dir(dir);
-}
-
-int blob_commit(const struct server *s, const char *upload_id, const char *version_id)
-{
-    return blob_commit_ex(s, upload_id, version_id, true);
-}
-
-void blob_tmp_remove(const struct server *s, const char *upload_id)
-{
-    char p[BLOB_PATH_MAX];
-    if (blob_tmp_path(s, upload_id, p))
-        unlink(p);
-}
-
-void blob_remove(const struct server *s, const char *version_id)
-{
-    char p[BLOB_PATH_MAX];
-    if (blob_path(s, version_id, p))
-        unlink(p);
-}
-
-int blob_open(const struct server *s, const char *version_id, int64_t *size)
-{
-    char p[BLOB_PATH_MAX];
-    if (!blob_path(s, version_id, p))
-        return -1;
-    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return -1;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return -1;
-    }
-    *size = (int64_t)st.st_size;
-    return fd;
-}
-
-/* Which rows keep a file of DATA/<sub>: a version row keeps its blob, a live session its
- * temporary file. */
-enum sweep_kind { SWEEP_BLOBS, SWEEP_TMP };
-
-/* 1 when a row keeps the file named id, 0 when not, -1 on error. */
-static int row_exists(struct store_conn *c, enum sweep_kind kind, const char *id)
-{
-    enum store_rc rc = kind == SWEEP_BLOBS ? STORE(c, node)->version_exists(c, id)
-                                           : STORE(c, upload)->live(c, id);
-    return rc == STORE_OK ? 1 : rc == STORE_NOT_FOUND ? 0 : -1;
-}
-
-/* Remove the files of DATA/<sub> whose name no row matches. */
-static long sweep(struct server *s, struct store_conn *c, const char *sub, enum sweep_kind kind)
-{
-    char dir[BLOB_PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s/%s", s->cfg.data_dir, sub);
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    long removed = 0;
-    struct dirent *e;
-    for (long k = 0; k < RECOVER_MAX_ENTRIES && (e = readdir(d)) != NULL; k++) {
-        if (e->d_name[0] == '.')
-            continue;
-        int rc = id_ok(e->d_name) ? row_exists(c, kind, e->d_name) : 0;
-        if (rc == 0) {
-            char p[BLOB_PATH_MAX];
-            int n = snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-            if (n > 0 && n < (int)sizeof(p) && unlinkat(dirfd(d), e->d_name, 0) == 0)
-                removed++;
-        }
-    }
-    closedir(d);
-    return removed;
-}
-
-/* A completion killed between its rename and its commit: move the blob back to the session's
- * temporary file (store_upload_ops.reopen_assembling then reopens the session), so the
+/* A completion killed between its move into place and its commit: make the content the
+ * session's file again (store_upload_ops.reopen_assembling then reopens the session), so the
  * client's retried complete finishes it (I4). */
 static void move_back(const char *upload_id, const char *version_id, void *arg)
 {
     struct server *s = arg;
-    char tmp[BLOB_PATH_MAX], blob[BLOB_PATH_MAX];
-    struct stat sb;
-    if (blob_tmp_path(s, upload_id, tmp) && blob_path(s, version_id, blob) &&
-        stat(tmp, &sb) != 0 && stat(blob, &sb) == 0 && rename(blob, tmp) != 0)
-        srv_log(s, SRV_LOG_WARN, "recovery: cannot move %s back: %s", blob, strerror(errno));
+    if (blob_uncommit(s, version_id, upload_id) != 0)
+        srv_log(s, SRV_LOG_WARN, "recovery: cannot move %s back to session %s: %s", version_id,
+                upload_id, strerror(errno));
 }
 
 int blob_recover(struct server *s)
@@ -262,8 +60,8 @@ int blob_recover(struct server *s)
         store_rollback(c);
         goto out;
     }
-    long blobs = sweep(s, c, "blobs", SWEEP_BLOBS);
-    long tmps = sweep(s, c, "tmp", SWEEP_TMP);
+    long blobs = s->blob->sweep(s, BLOB_AREA_BLOBS, content_referenced, c);
+    long tmps = s->blob->sweep(s, BLOB_AREA_TMP, session_live, c);
     if (blobs < 0 || tmps < 0)
         goto out;
     if (versions || blobs || tmps)
@@ -319,7 +117,7 @@ void blob_reclaim_run(struct req *r)
      * transaction committed or not */
     for (size_t i = 0; i < n && i < RECOVER_MAX_ENTRIES; i++) {
         const char *vid = json_string_value(json_array_get(ids, i));
-        if (vid && row_exists(r->st, SWEEP_BLOBS, vid) == 0) {
+        if (vid && STORE(r->st, node)->version_exists(r->st, vid) == STORE_NOT_FOUND) {
             blob_remove(r->srv, vid);
             removed++;
         }

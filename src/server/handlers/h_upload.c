@@ -165,11 +165,7 @@ undo:
     if (r->db->in_txn)
         db_rollback(r->db);
     activity_discard(r); /* the event's keys: nothing was stored */
-    {
-        char from[BLOB_PATH_MAX], to[BLOB_PATH_MAX];
-        if (blob_path(r->srv, vid, from) && blob_tmp_path(r->srv, ses->id, to))
-            rename(from, to);
-    }
+    blob_uncommit(r->srv, vid, ses->id); /* best effort, like the rest of this undo */
     db_exec(r->db,
             "UPDATE upload_sessions SET status = 'uploading', version_id = NULL WHERE id = ?1",
             "t", ses->id);

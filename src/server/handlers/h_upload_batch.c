@@ -8,7 +8,6 @@
  * partial or all-failed batch is still a 200 (docs/decisions.md "Uploads and downloads"). */
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -178,7 +177,7 @@ static int on_data(void *ud, const char *d, size_t n)
         f->size += (int64_t)n;
         return 0;
     }
-    if (blob_pwrite_all(c->fd, d, n, f->size) != 0) {
+    if (blob_pwrite_all(r->srv, c->fd, d, n, f->size) != 0) {
         fail_io(r, "write", errno);
         return -1;
     }
@@ -227,10 +226,7 @@ static const struct mp_callbacks batch_cbs = {on_part, on_data, on_end};
 static bool digest_file(const struct server *s, const char *upload_id, const char *algo,
                         char out[129])
 {
-    char p[BLOB_PATH_MAX];
-    if (!blob_tmp_path(s, upload_id, p))
-        return false;
-    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = blob_tmp_open_read(s, upload_id);
     if (fd < 0)
         return false;
     EVP_MD_CTX *md = EVP_MD_CTX_new();

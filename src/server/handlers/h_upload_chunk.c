@@ -129,7 +129,7 @@ static int take_bytes(struct req *r, struct up_ctx *c, const char *d, size_t n)
     }
     if (c->inflight && !upload_slot_lock(r->srv, &c->ticket))
         return superseded(r);
-    int wrc = blob_pwrite_all(c->fd, d, n, c->off + c->got), werr = errno;
+    int wrc = blob_pwrite_all(r->srv, c->fd, d, n, c->off + c->got), werr = errno;
     if (c->inflight)
         upload_slot_unlock(r->srv, &c->ticket);
     if (wrc != 0)
