@@ -100,6 +100,126 @@ static enum store_rc n_versions_prune(struct store_conn *c, const char *ids, lon
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_sqlite_rc(rc);
 }
 
+static enum store_rc n_version_current(struct store_conn *c, const char *ws_id,
+                                       const char *node_id, char cur[FIO_OPAQUE_ID_SIZE])
+{
+    sqlite3_stmt *st =
+        db_query(sq_conn(c),
+                 "SELECT COALESCE(version_id, '') FROM nodes WHERE workspace_id = ?1 AND id = ?2",
+                 "tt", ws_id, node_id);
+    enum store_rc rc = sq_row(st);
+    if (rc == STORE_OK) {
+        fio_strlcpy(cur, db_col_text(st, 0), FIO_OPAQUE_ID_SIZE);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
+
+static enum store_rc n_version_in_history(struct store_conn *c, const char *node_id,
+                                          const char *version_id)
+{
+    sqlite3_stmt *st =
+        db_query(sq_conn(c), "SELECT 1 FROM node_versions WHERE node_id = ?1 AND version_id = ?2",
+                 "tt", node_id, version_id);
+    enum store_rc rc = sq_row(st);
+    if (rc == STORE_OK)
+        sqlite3_reset(st);
+    return rc;
+}
+
+static enum store_rc n_versions_each(struct store_conn *c, const char *ws_id, const char *node_id,
+                                     int max, store_version_fn fn, void *arg)
+{
+    sqlite3_stmt *st = db_query(
+        sq_conn(c),
+        "SELECT v.id, v.size, v.crc32c, v.name, v.creator_id, v.created, v.id = n.version_id "
+        "FROM file_versions v JOIN nodes n ON n.id = ?1 AND n.workspace_id = ?2 WHERE v.id IN "
+        "(SELECT version_id FROM node_versions WHERE node_id = ?1) OR v.id = n.version_id "
+        "ORDER BY v.created DESC, v.id LIMIT ?3",
+        "ttd", node_id, ws_id, max);
+    if (!st)
+        return STORE_ERROR;
+    struct store_version v;
+    int rc = SQLITE_DONE;
+    for (int k = 0; k < max && (rc = sqlite3_step(st)) == SQLITE_ROW; k++) {
+        memset(&v, 0, sizeof(v));
+        fio_strlcpy(v.id, db_col_text(st, 0), sizeof(v.id));
+        v.size = sqlite3_column_int64(st, 1);
+        fio_strlcpy(v.crc32c, db_col_text(st, 2), sizeof(v.crc32c));
+        fio_strlcpy(v.name, db_col_text(st, 3), sizeof(v.name));
+        fio_strlcpy(v.creator_id, db_col_text(st, 4), sizeof(v.creator_id));
+        v.created = sqlite3_column_int64(st, 5);
+        v.current = sqlite3_column_int(st, 6) != 0;
+        if (fn(&v, arg) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_sqlite_rc(rc);
+}
+
+static enum store_rc n_version_restore(struct store_conn *c, const char *ws_id,
+                                       const char *node_id, const char *version_id, int64_t now)
+{
+    return sq_done(db_exec(sq_conn(c),
+                           "UPDATE nodes SET version_id = v.id, size = v.size, hash = v.crc32c, "
+                           "hash_algo = 'crc32c', modified = ?1 FROM (SELECT id, size, crc32c "
+                           "FROM file_versions WHERE id = ?2) AS v WHERE nodes.workspace_id = ?3 "
+                           "AND nodes.id = ?4",
+                           "ittt", now, version_id, ws_id, node_id));
+}
+
+/* ---- nodes ----------------------------------------------------------------------------------- */
+
+static enum store_rc n_name(struct store_conn *c, const char *ws_id, const char *node_id,
+                            char *out, size_t out_size)
+{
+    sqlite3_stmt *st = db_query(sq_conn(c),
+                                "SELECT name FROM nodes WHERE workspace_id = ?1 AND id = ?2", "tt",
+                                ws_id, node_id);
+    enum store_rc rc = sq_row(st);
+    if (rc == STORE_OK) {
+        fio_strlcpy(out, db_col_text(st, 0), out_size);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
+
+static enum store_rc n_zip_each(struct store_conn *c, const char *ws_id, const char *folder_id,
+                                long max, store_zip_fn fn, void *arg)
+{
+    sqlite3_stmt *st = db_query(
+        sq_conn(c),
+        "WITH RECURSIVE t(id, path, type, vid, size, modified, depth) AS ("
+        "SELECT id, name, type, version_id, size, modified, 1 FROM nodes WHERE workspace_id = ?1 "
+        "AND trashed = 0 AND ((?2 IS NULL AND parent_id IS NULL) OR parent_id = ?2) "
+        "UNION ALL SELECT n.id, t.path || '/' || n.name, n.type, n.version_id, n.size, "
+        "n.modified, t.depth + 1 FROM nodes n JOIN t ON n.parent_id = t.id WHERE t.type = "
+        "'folder' AND n.trashed = 0 AND t.depth < 1000) "
+        "SELECT path, type, COALESCE(vid, ''), size, modified FROM t WHERE type IN ('file', "
+        "'folder') ORDER BY path LIMIT ?3",
+        "tti", ws_id, folder_id, (int64_t)max + 1);
+    if (!st)
+        return STORE_ERROR;
+    int rc = SQLITE_DONE;
+    for (long k = 0; k <= max && (rc = sqlite3_step(st)) == SQLITE_ROW; k++) {
+        struct store_zip_entry e = {
+            .path = db_col_text(st, 0),
+            .folder = strcmp(db_col_text(st, 1), "folder") == 0,
+            .version_id = db_col_text(st, 2),
+            .size = sqlite3_column_int64(st, 3),
+            .modified = sqlite3_column_int64(st, 4),
+        };
+        if (fn(&e, arg) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_sqlite_rc(rc);
+}
+
 /* ---- read tokens ----------------------------------------------------------------------------- */
 
 static enum store_rc n_read_tokens_expire(struct store_conn *c, int64_t now)
@@ -107,7 +227,47 @@ static enum store_rc n_read_tokens_expire(struct store_conn *c, int64_t now)
     return sq_done(db_exec(sq_conn(c), "DELETE FROM read_tokens WHERE expires < ?1", "i", now));
 }
 
+static enum store_rc n_read_token_insert(struct store_conn *c, const char *token_hash,
+                                         const char *user_id, const char *ws_id,
+                                         const char *node_id, const char *version_id,
+                                         int64_t expires)
+{
+    return sq_done(db_exec(sq_conn(c),
+                           "INSERT INTO read_tokens (token_hash, user_id, workspace_id, node_id, "
+                           "version_id, expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                           "ttttti", token_hash, user_id, ws_id, node_id, version_id, expires));
+}
+
+static enum store_rc n_read_token_get(struct store_conn *c, const char *token_hash,
+                                      const char *ws_key, int64_t now,
+                                      struct store_read_token *out)
+{
+    sqlite3_stmt *st = db_query(sq_conn(c),
+                                "SELECT t.workspace_id, t.node_id, t.version_id FROM "
+                                "read_tokens t JOIN workspaces w ON w.id = t.workspace_id "
+                                "WHERE t.token_hash = ?1 AND t.expires > ?2 AND (w.id = ?3 "
+                                "OR w.folder_name = ?3)",
+                                "tit", token_hash, now, ws_key);
+    enum store_rc rc = sq_row(st);
+    if (rc != STORE_OK)
+        return rc;
+    memset(out, 0, sizeof(*out));
+    fio_strlcpy(out->ws_id, db_col_text(st, 0), sizeof(out->ws_id));
+    fio_strlcpy(out->node_id, db_col_text(st, 1), sizeof(out->node_id));
+    fio_strlcpy(out->version_id, db_col_text(st, 2), sizeof(out->version_id));
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
 const struct store_node_ops store_sqlite_node_ops = {
+    .version_current = n_version_current,
+    .version_in_history = n_version_in_history,
+    .versions_each = n_versions_each,
+    .version_restore = n_version_restore,
+    .name = n_name,
+    .zip_each = n_zip_each,
+    .read_token_insert = n_read_token_insert,
+    .read_token_get = n_read_token_get,
     .version_exists = n_version_exists,
     .versions_prune_all = n_versions_prune_all,
     .versions_collect = n_versions_collect,

@@ -1,14 +1,49 @@
 /* store_node.h - the storage tree's tables (schema.sql): nodes, their file versions
- * (file_versions, node_versions) and the download read tokens. Version rows are shared by
+ * (file_versions, node_versions) and the download read tokens. Every node lookup is scoped by
+ * workspace id, so a node of another workspace behaves like an unknown id. Version rows are shared by
  * copies (reference counting by rows): a version row, and so its blob, goes only when no node,
  * history row or completion in progress names it. */
 #ifndef SRV_STORE_NODE_H
 #define SRV_STORE_NODE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "id.h"
 #include "store.h"
+
+/* A stored version of a file, as the versions list shows it (h_download.c). */
+struct store_version {
+    char id[FIO_OPAQUE_ID_SIZE];
+    int64_t size;
+    char crc32c[9]; /* 8 lowercase hex digits */
+    char name[1024]; /* the file's name when this version was stored (<= 255 UTF-8 bytes) */
+    char creator_id[FIO_PROFILE_ID_SIZE];
+    int64_t created;
+    bool current; /* the node's current content */
+};
+
+/* A download read token (h_download.c): what it grants. */
+struct store_read_token {
+    char ws_id[FIO_PROFILE_ID_SIZE];
+    char node_id[FIO_OPAQUE_ID_SIZE];
+    char version_id[FIO_OPAQUE_ID_SIZE];
+};
+
+/* One member of a folder archive (zip.c): path below the folder ("a/b.txt"), borrowed for the
+ * call. */
+struct store_zip_entry {
+    const char *path;
+    bool folder;
+    const char *version_id; /* "" = no content yet */
+    int64_t size;
+    int64_t modified;
+};
+
+/* Visitors: return 0 to go on, non-zero to stop the walk (the store then returns STORE_OK). */
+typedef int (*store_version_fn)(const struct store_version *v, void *arg);
+typedef int (*store_zip_fn)(const struct store_zip_entry *e, void *arg);
 
 /* Which nodes' versions store_node_ops.versions_collect gathers (same values as
  * enum blob_reclaim_scope, blob.h). */
@@ -35,7 +70,40 @@ struct store_node_ops {
      * (the rows are deleted all the same). At most `max` ids are reported. */
     enum store_rc (*versions_prune)(struct store_conn *c, const char *ids, long max, char **gone);
 
+    /* The current version of file node_id in ws_id into cur ("" = no content yet):
+     * STORE_OK or STORE_NOT_FOUND (no such node). */
+    enum store_rc (*version_current)(struct store_conn *c, const char *ws_id, const char *node_id,
+                                     char cur[FIO_OPAQUE_ID_SIZE]);
+    /* Whether version_id is in the history of node_id: STORE_OK or STORE_NOT_FOUND. */
+    enum store_rc (*version_in_history)(struct store_conn *c, const char *node_id,
+                                        const char *version_id);
+    /* The versions of node_id in ws_id (history and current), newest first, at most max. */
+    enum store_rc (*versions_each)(struct store_conn *c, const char *ws_id, const char *node_id,
+                                   int max, store_version_fn fn, void *arg);
+    /* Make version_id the current content of node_id again (size and hash from its row). */
+    enum store_rc (*version_restore)(struct store_conn *c, const char *ws_id, const char *node_id,
+                                     const char *version_id, int64_t now);
+
+    /* ---- nodes ---- */
+    /* The name of node_id in ws_id (out_size bytes at most): STORE_OK or STORE_NOT_FOUND. */
+    enum store_rc (*name)(struct store_conn *c, const char *ws_id, const char *node_id, char *out,
+                          size_t out_size);
+    /* The live files and folders below folder_id (NULL = the root) of ws_id, in path order, at
+     * most max + 1 rows (so the caller can tell "more than max"). */
+    enum store_rc (*zip_each)(struct store_conn *c, const char *ws_id, const char *folder_id,
+                              long max, store_zip_fn fn, void *arg);
+
     /* ---- read tokens ---- */
+    /* Store a read token (only its hash) granting user_id version_id of node_id until expires. */
+    enum store_rc (*read_token_insert)(struct store_conn *c, const char *token_hash,
+                                       const char *user_id, const char *ws_id,
+                                       const char *node_id, const char *version_id,
+                                       int64_t expires);
+    /* The live read token with this hash for the workspace whose id or folder name is ws_key:
+     * STORE_OK (filled) or STORE_NOT_FOUND. */
+    enum store_rc (*read_token_get)(struct store_conn *c, const char *token_hash,
+                                    const char *ws_key, int64_t now,
+                                    struct store_read_token *out);
     /* Delete the read tokens that expired before now. */
     enum store_rc (*read_tokens_expire)(struct store_conn *c, int64_t now);
 };
