@@ -79,8 +79,9 @@ out:
 int blob_reclaim_collect(struct req *r, enum blob_reclaim_scope scope, const char *id)
 {
     char *txt = NULL;
-    if (STORE(r->st, node)->versions_collect(r->st, r->ws.id, (enum store_version_scope)scope, id,
-                                             &txt) != STORE_OK)
+    if (STORE(r->st, node)
+            ->versions_collect(r->st, r->ws.id, (enum store_version_scope)scope, id, &txt) !=
+        STORE_OK)
         return req_fail_internal(r, "reclaim collect");
     free(r->reclaim);
     r->reclaim = txt;

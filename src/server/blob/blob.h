@@ -109,8 +109,7 @@ static inline void blob_tmp_remove(const struct server *s, const char *upload_id
 }
 /* Commit with the directory sync (one file), or without it for many followed by one
  * blob_sync_blobs_dir (batch upload). */
-static inline int blob_commit(const struct server *s, const char *upload_id,
-                              const char *version_id)
+static inline int blob_commit(const struct server *s, const char *upload_id, const char *version_id)
 {
     return s->blob->commit(s, upload_id, version_id, true);
 }

@@ -141,7 +141,7 @@ static int l_commit_sync(const struct server *s)
 }
 
 static int l_commit(const struct server *s, const char *upload_id, const char *version_id,
-                   bool sync_dir)
+                    bool sync_dir)
 {
     char from[BLOB_PATH_MAX], to[BLOB_PATH_MAX];
     if (!tmp_path(s, upload_id, from) || !content_path(s, version_id, to)) {
@@ -207,7 +207,6 @@ static int l_open(const struct server *s, const char *version_id, int64_t *size)
     *size = (int64_t)st.st_size;
     return fd;
 }
-
 
 static long l_sweep(struct server *s, enum blob_area area, blob_keep_fn keep, void *arg)
 {

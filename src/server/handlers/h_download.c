@@ -172,8 +172,9 @@ int h_dl_requestread(struct req *r)
         snprintf(tok + 2 * i, 3, "%02x", raw[i]);
     sha256_hex(tok, hash);
     int64_t exp = srv_now_us() + READ_TOKEN_TTL_US;
-    if (STORE(r->st, node)->read_token_insert(r->st, hash, r->caller.user_id, r->ws.id, node, vid,
-                                              exp) != STORE_OK)
+    if (STORE(r->st, node)
+            ->read_token_insert(r->st, hash, r->caller.user_id, r->ws.id, node, vid, exp) !=
+        STORE_OK)
         return req_fail_internal(r, "insert read token");
     return req_set(r, "token", json_string(tok)) || req_set(r, "version_id", json_string(vid)) ||
                    req_set(r, "expires", srv_time_json(exp))
@@ -325,8 +326,8 @@ static int version_json(const struct store_version *v, void *arg)
 {
     json_array_append_new(
         arg, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:b}", "version_id", v->id, "id",
-                       v->id, "size", (json_int_t)v->size, "hash", v->crc32c, "hash_algo",
-                       "crc32c", "name", v->name, "creator", v->creator_id, "created",
+                       v->id, "size", (json_int_t)v->size, "hash", v->crc32c, "hash_algo", "crc32c",
+                       "name", v->name, "creator", v->creator_id, "created",
                        srv_time_json(v->created), "current", v->current));
     return 0;
 }
@@ -339,8 +340,8 @@ int h_dl_versions(struct req *r)
     json_t *arr = json_array();
     if (!arr)
         return req_fail(r, 500, 0, "Out of memory");
-    if (STORE(r->st, node)->versions_each(r->st, r->ws.id, node, VERSIONS_MAX, version_json,
-                                          arr) != STORE_OK) {
+    if (STORE(r->st, node)->versions_each(r->st, r->ws.id, node, VERSIONS_MAX, version_json, arr) !=
+        STORE_OK) {
         json_decref(arr);
         return req_fail_internal(r, "versions");
     }
@@ -359,8 +360,7 @@ int h_dl_restore_version(struct req *r)
         dl_node_version(r, node, want, vid) != 0)
         return -1;
     /* the old content becomes current again; the version being replaced stays in the history */
-    if (STORE(r->st, node)->version_restore(r->st, r->ws.id, node, vid, srv_now_us()) !=
-        STORE_OK)
+    if (STORE(r->st, node)->version_restore(r->st, r->ws.id, node, vid, srv_now_us()) != STORE_OK)
         return req_fail_internal(r, "restore version");
     if (events_record(r, "node", "storage", "workspace_storage_file_version_restored", node,
                       json_pack("{s:s}", "version_id", vid)) != 0 ||

@@ -206,7 +206,8 @@ int router_dispatch(struct req *r, const char *authz)
     for (size_t i = 0; i < n && i < r->nargs; i++) {
         if (strcmp(names[i], "org") == 0 && resolve_org(r, r->args[i], rt->org_role) != 0)
             goto done;
-        if (strcmp(names[i], "ws") == 0 && route_ws_check(r, r->args[i], rt->ws_role, rt->flags) != 0)
+        if (strcmp(names[i], "ws") == 0 &&
+            route_ws_check(r, r->args[i], rt->ws_role, rt->flags) != 0)
             goto done;
     }
     if ((rt->flags & F_MEMBER_MANAGE) && roles_check_manage(r) != 0)

@@ -40,8 +40,8 @@ static enum store_rc l_get(struct store_conn *c, const char *ws_id, const char *
     return rc;
 }
 
-static enum store_rc l_token_live(struct store_conn *c, const char *ws_id,
-                                  const char *token_hash, int64_t now)
+static enum store_rc l_token_live(struct store_conn *c, const char *ws_id, const char *token_hash,
+                                  int64_t now)
 {
     sqlite3_stmt *st = db_query(sq_conn(c),
                                 "SELECT 1 FROM locks WHERE token_hash = ?1 AND "
@@ -99,8 +99,9 @@ static enum store_rc l_each_live(struct store_conn *c, const char *ws_id, const 
 
 static enum store_rc l_sweep(struct store_conn *c, const char *ws_id, int64_t now)
 {
-    return sq_done(db_exec(sq_conn(c), "DELETE FROM locks WHERE workspace_id = ?1 AND expires <= ?2",
-                           "ti", ws_id, now));
+    return sq_done(db_exec(sq_conn(c),
+                           "DELETE FROM locks WHERE workspace_id = ?1 AND expires <= ?2", "ti",
+                           ws_id, now));
 }
 
 static enum store_rc l_insert(struct store_conn *c, const char *ws_id, const struct store_lock *l)
@@ -124,9 +125,8 @@ static enum store_rc l_renew(struct store_conn *c, const char *ws_id, const char
 
 static enum store_rc l_remove(struct store_conn *c, const char *ws_id, const char *node_id)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "DELETE FROM locks WHERE workspace_id = ?1 AND node_id = ?2", "tt",
-                           ws_id, node_id));
+    return sq_done(db_exec(sq_conn(c), "DELETE FROM locks WHERE workspace_id = ?1 AND node_id = ?2",
+                           "tt", ws_id, node_id));
 }
 
 const struct store_lock_ops store_sqlite_lock_ops = {

@@ -24,13 +24,13 @@ static enum store_rc n_versions_prune_all(struct store_conn *c, long *removed)
 {
     struct db_conn *d = sq_conn(c);
     *removed = 0;
-    enum store_rc rc = sq_done(db_exec(
-        d,
-        "DELETE FROM file_versions WHERE id NOT IN (SELECT version_id FROM nodes WHERE "
-        "version_id IS NOT NULL) AND id NOT IN (SELECT version_id FROM node_versions) "
-        "AND id NOT IN (SELECT version_id FROM upload_sessions WHERE status = "
-        "'assembling' AND version_id IS NOT NULL)",
-        ""));
+    enum store_rc rc = sq_done(
+        db_exec(d,
+                "DELETE FROM file_versions WHERE id NOT IN (SELECT version_id FROM nodes WHERE "
+                "version_id IS NOT NULL) AND id NOT IN (SELECT version_id FROM node_versions) "
+                "AND id NOT IN (SELECT version_id FROM upload_sessions WHERE status = "
+                "'assembling' AND version_id IS NOT NULL)",
+                ""));
     if (rc == STORE_OK)
         *removed = (long)sqlite3_changes(d->db);
     return rc;
@@ -72,8 +72,7 @@ static enum store_rc n_versions_collect(struct store_conn *c, const char *ws_id,
     return *ids ? STORE_OK : STORE_ERROR;
 }
 
-static enum store_rc n_versions_prune(struct store_conn *c, const char *ids, long max,
-                                      char **gone)
+static enum store_rc n_versions_prune(struct store_conn *c, const char *ids, long max, char **gone)
 {
     *gone = NULL;
     /* versions no node, history row or completion in progress names any more */
@@ -100,8 +99,8 @@ static enum store_rc n_versions_prune(struct store_conn *c, const char *ids, lon
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_sqlite_rc(rc);
 }
 
-static enum store_rc n_version_current(struct store_conn *c, const char *ws_id,
-                                       const char *node_id, char cur[FIO_OPAQUE_ID_SIZE])
+static enum store_rc n_version_current(struct store_conn *c, const char *ws_id, const char *node_id,
+                                       char cur[FIO_OPAQUE_ID_SIZE])
 {
     sqlite3_stmt *st =
         db_query(sq_conn(c),
@@ -159,8 +158,8 @@ static enum store_rc n_versions_each(struct store_conn *c, const char *ws_id, co
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_sqlite_rc(rc);
 }
 
-static enum store_rc n_version_restore(struct store_conn *c, const char *ws_id,
-                                       const char *node_id, const char *version_id, int64_t now)
+static enum store_rc n_version_restore(struct store_conn *c, const char *ws_id, const char *node_id,
+                                       const char *version_id, int64_t now)
 {
     return sq_done(db_exec(sq_conn(c),
                            "UPDATE nodes SET version_id = v.id, size = v.size, hash = v.crc32c, "
@@ -170,14 +169,80 @@ static enum store_rc n_version_restore(struct store_conn *c, const char *ws_id,
                            "ittt", now, version_id, ws_id, node_id));
 }
 
+static enum store_rc n_version_insert(struct store_conn *c, const char *version_id, int64_t size,
+                                      const char *crc32c_hex, const char *name,
+                                      const char *creator_id, int64_t now)
+{
+    return sq_done(
+        db_exec(sq_conn(c),
+                "INSERT INTO file_versions (id, size, crc32c, name, creator_id, created) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "tittti", version_id, size, crc32c_hex, name, creator_id, now));
+}
+
+static enum store_rc n_history_add(struct store_conn *c, const char *node_id,
+                                   const char *version_id, int64_t now)
+{
+    return sq_done(db_exec(
+        sq_conn(c), "INSERT INTO node_versions (node_id, version_id, created) VALUES (?1, ?2, ?3)",
+        "tti", node_id, version_id, now));
+}
+
 /* ---- nodes ----------------------------------------------------------------------------------- */
 
-static enum store_rc n_name(struct store_conn *c, const char *ws_id, const char *node_id,
-                            char *out, size_t out_size)
+/* "" -> NULL (the root as a parent). */
+static const char *nul(const char *s)
 {
-    sqlite3_stmt *st = db_query(sq_conn(c),
-                                "SELECT name FROM nodes WHERE workspace_id = ?1 AND id = ?2", "tt",
-                                ws_id, node_id);
+    return s && *s ? s : NULL;
+}
+
+static enum store_rc n_file_set_content(struct store_conn *c, const char *ws_id,
+                                        const char *node_id, const char *version_id, int64_t size,
+                                        const char *crc32c_hex, int64_t now)
+{
+    struct db_conn *d = sq_conn(c);
+    enum store_rc rc =
+        sq_done(db_exec(d,
+                        "UPDATE nodes SET version_id = ?1, size = ?2, hash = ?3, "
+                        "hash_algo = 'crc32c', modified = ?4 WHERE workspace_id = "
+                        "?5 AND id = ?6",
+                        "tititt", version_id, size, crc32c_hex, now, ws_id, node_id));
+    if (rc != STORE_OK)
+        return rc;
+    return sqlite3_changes(d->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static enum store_rc n_file_insert(struct store_conn *c, const char *ws_id, const char *node_id,
+                                   const char *parent_id, const char *name, int64_t size,
+                                   const char *mimetype, const char *crc32c_hex,
+                                   const char *version_id, const char *creator_id, int64_t now)
+{
+    return sq_done(db_exec(sq_conn(c),
+                           "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, "
+                           "mimetype, hash, hash_algo, version_id, creator_id, created, modified) "
+                           "VALUES (?1, ?2, ?3, 'file', ?4, ?5, ?6, ?7, 'crc32c', ?8, ?9, ?10, "
+                           "?10)",
+                           "ttttitttti", node_id, ws_id, nul(parent_id), name, size, mimetype,
+                           crc32c_hex, version_id, creator_id, now));
+}
+
+static enum store_rc n_folder_insert(struct store_conn *c, const char *ws_id, const char *node_id,
+                                     const char *parent_id, const char *name,
+                                     const char *creator_id, int64_t now)
+{
+    return sq_done(db_exec(sq_conn(c),
+                           "INSERT INTO nodes (id, workspace_id, parent_id, type, name, "
+                           "creator_id, created, modified) VALUES (?1, ?2, ?3, 'folder', ?4, ?5, "
+                           "?6, ?6)",
+                           "ttttti", node_id, ws_id, nul(parent_id), name, creator_id, now));
+}
+
+static enum store_rc n_name(struct store_conn *c, const char *ws_id, const char *node_id, char *out,
+                            size_t out_size)
+{
+    sqlite3_stmt *st =
+        db_query(sq_conn(c), "SELECT name FROM nodes WHERE workspace_id = ?1 AND id = ?2", "tt",
+                 ws_id, node_id);
     enum store_rc rc = sq_row(st);
     if (rc == STORE_OK) {
         fio_strlcpy(out, db_col_text(st, 0), out_size);
@@ -239,8 +304,7 @@ static enum store_rc n_read_token_insert(struct store_conn *c, const char *token
 }
 
 static enum store_rc n_read_token_get(struct store_conn *c, const char *token_hash,
-                                      const char *ws_key, int64_t now,
-                                      struct store_read_token *out)
+                                      const char *ws_key, int64_t now, struct store_read_token *out)
 {
     sqlite3_stmt *st = db_query(sq_conn(c),
                                 "SELECT t.workspace_id, t.node_id, t.version_id FROM "
@@ -264,6 +328,11 @@ const struct store_node_ops store_sqlite_node_ops = {
     .version_in_history = n_version_in_history,
     .versions_each = n_versions_each,
     .version_restore = n_version_restore,
+    .version_insert = n_version_insert,
+    .history_add = n_history_add,
+    .file_set_content = n_file_set_content,
+    .file_insert = n_file_insert,
+    .folder_insert = n_folder_insert,
     .name = n_name,
     .zip_each = n_zip_each,
     .read_token_insert = n_read_token_insert,

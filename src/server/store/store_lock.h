@@ -11,8 +11,8 @@
 #include "id.h"
 #include "store.h"
 
-#define STORE_LOCK_HASH_SIZE 65   /* SHA-256 hex + NUL */
-#define STORE_LOCK_INFO_MAX 4096  /* bytes of compact JSON client_info */
+#define STORE_LOCK_HASH_SIZE 65  /* SHA-256 hex + NUL */
+#define STORE_LOCK_INFO_MAX 4096 /* bytes of compact JSON client_info */
 
 /* One live lock, as the lock logic reasons about it. */
 struct store_lock {
@@ -31,8 +31,8 @@ typedef bool (*store_lock_visit_fn)(const struct store_lock *l, void *arg);
 
 struct store_lock_ops {
     /* The live lock of node_id in ws_id: STORE_OK (filled) or STORE_NOT_FOUND. */
-    enum store_rc (*get)(struct store_conn *c, const char *ws_id, const char *node_id,
-                         int64_t now, struct store_lock *out);
+    enum store_rc (*get)(struct store_conn *c, const char *ws_id, const char *node_id, int64_t now,
+                         struct store_lock *out);
     /* Whether a live lock of ws_id has this token hash: STORE_OK or STORE_NOT_FOUND. */
     enum store_rc (*token_live)(struct store_conn *c, const char *ws_id, const char *token_hash,
                                 int64_t now);

@@ -1,7 +1,7 @@
 /* store_node.h - the storage tree's tables (schema.sql): nodes, their file versions
  * (file_versions, node_versions) and the download read tokens. Every node lookup is scoped by
- * workspace id, so a node of another workspace behaves like an unknown id. Version rows are shared by
- * copies (reference counting by rows): a version row, and so its blob, goes only when no node,
+ * workspace id, so a node of another workspace behaves like an unknown id. Version rows are shared
+ * by copies (reference counting by rows): a version row, and so its blob, goes only when no node,
  * history row or completion in progress names it. */
 #ifndef SRV_STORE_NODE_H
 #define SRV_STORE_NODE_H
@@ -17,7 +17,7 @@
 struct store_version {
     char id[FIO_OPAQUE_ID_SIZE];
     int64_t size;
-    char crc32c[9]; /* 8 lowercase hex digits */
+    char crc32c[9];  /* 8 lowercase hex digits */
     char name[1024]; /* the file's name when this version was stored (<= 255 UTF-8 bytes) */
     char creator_id[FIO_PROFILE_ID_SIZE];
     int64_t created;
@@ -84,7 +84,28 @@ struct store_node_ops {
     enum store_rc (*version_restore)(struct store_conn *c, const char *ws_id, const char *node_id,
                                      const char *version_id, int64_t now);
 
+    /* A new version row (content of an upload): id, size, CRC-32C hex, the file's name then. */
+    enum store_rc (*version_insert)(struct store_conn *c, const char *version_id, int64_t size,
+                                    const char *crc32c_hex, const char *name,
+                                    const char *creator_id, int64_t now);
+    /* Add version_id to the history of node_id. */
+    enum store_rc (*history_add)(struct store_conn *c, const char *node_id, const char *version_id,
+                                 int64_t now);
+
     /* ---- nodes ---- */
+    /* Make version_id (size, CRC-32C hex) the content of file node_id in ws_id: STORE_OK, or
+     * STORE_NOT_FOUND when no such node was changed. */
+    enum store_rc (*file_set_content)(struct store_conn *c, const char *ws_id, const char *node_id,
+                                      const char *version_id, int64_t size, const char *crc32c_hex,
+                                      int64_t now);
+    /* A new file node (content version_id) or folder node in parent_id (NULL or "" = root). */
+    enum store_rc (*file_insert)(struct store_conn *c, const char *ws_id, const char *node_id,
+                                 const char *parent_id, const char *name, int64_t size,
+                                 const char *mimetype, const char *crc32c_hex,
+                                 const char *version_id, const char *creator_id, int64_t now);
+    enum store_rc (*folder_insert)(struct store_conn *c, const char *ws_id, const char *node_id,
+                                   const char *parent_id, const char *name, const char *creator_id,
+                                   int64_t now);
     /* The name of node_id in ws_id (out_size bytes at most): STORE_OK or STORE_NOT_FOUND. */
     enum store_rc (*name)(struct store_conn *c, const char *ws_id, const char *node_id, char *out,
                           size_t out_size);
@@ -96,14 +117,12 @@ struct store_node_ops {
     /* ---- read tokens ---- */
     /* Store a read token (only its hash) granting user_id version_id of node_id until expires. */
     enum store_rc (*read_token_insert)(struct store_conn *c, const char *token_hash,
-                                       const char *user_id, const char *ws_id,
-                                       const char *node_id, const char *version_id,
-                                       int64_t expires);
+                                       const char *user_id, const char *ws_id, const char *node_id,
+                                       const char *version_id, int64_t expires);
     /* The live read token with this hash for the workspace whose id or folder name is ws_key:
      * STORE_OK (filled) or STORE_NOT_FOUND. */
     enum store_rc (*read_token_get)(struct store_conn *c, const char *token_hash,
-                                    const char *ws_key, int64_t now,
-                                    struct store_read_token *out);
+                                    const char *ws_key, int64_t now, struct store_read_token *out);
     /* Delete the read tokens that expired before now. */
     enum store_rc (*read_tokens_expire)(struct store_conn *c, int64_t now);
 };
