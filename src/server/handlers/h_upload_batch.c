@@ -658,15 +658,10 @@ static int batch_finish(struct req *r)
     fio_form_release(&r->form);
     r->form = c->mp.fields;
     fio_form_init(&c->mp.fields);
-    r->db = db_acquire(r->srv->db);
-    if (!r->db)
+    if (!up_db_enter(r))
         return req_fail_internal(r, "db");
-    r->st = &r->db->base;
     int rc = batch_commit(c);
-    store_rollback(r->st); /* harmless outside a transaction */
-    db_release(r->srv->db, r->db);
-    r->st = NULL;
-    r->db = NULL;
+    up_db_leave(r); /* rolls back an unfinished transaction */
     return rc;
 }
 
