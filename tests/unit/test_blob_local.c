@@ -154,8 +154,8 @@ static void blob_refuses_bad_ids(void **state)
 {
     struct fixture *f = *state;
     const struct server *s = &f->s;
-    static const char *const bad[] = {"", "../x", "A", "a/b", ".", "..", "a b",
-                                      "0123456789012345678901234567890123456789x"};
+    static const char *const bad[] = {
+        "", "../x", "A", "a/b", ".", "..", "a b", "0123456789012345678901234567890123456789x"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int64_t size;
         errno = 0;
