@@ -14,7 +14,7 @@ static struct db_conn *dbc(struct store_conn *c)
 
 static enum store_rc map_rc(int rc)
 {
-    switch (rc) {
+    switch (rc & 0xff) { /* extended codes (SQLITE_CONSTRAINT_PRIMARYKEY ...) by their class */
     case SQLITE_OK:
     case SQLITE_DONE:
     case SQLITE_ROW:
