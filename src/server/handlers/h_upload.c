@@ -16,6 +16,7 @@
 #include "crc32c.h"
 #include "handlers.h"
 #include "multipart.h"
+#include "req_conn.h"
 #include "timeutil.h"
 #include "upload.h"
 
@@ -31,21 +32,12 @@ int up_fail_io(struct req *r, const char *what, int err)
 
 bool up_db_enter(struct req *r)
 {
-    if (!r->db) {
-        r->db = db_acquire(r->srv->db);
-        r->st = &r->db->base;
-    }
-    return r->db != NULL;
+    return req_conn_acquire(r);
 }
 
 void up_db_leave(struct req *r)
 {
-    if (!r->db)
-        return;
-    store_rollback(r->st); /* harmless outside a transaction */
-    db_release(r->srv->db, r->db);
-    r->st = NULL;
-    r->db = NULL;
+    req_conn_release(r); /* rolls back an unfinished transaction */
 }
 
 static const char *name_param(struct req *r)

@@ -13,6 +13,7 @@
 #include "crc32c.h"
 #include "handlers.h"
 #include "multipart.h"
+#include "store_pool.h"
 #include "upload.h"
 
 /* A hash_algo + hash pair (api §5.4): both or neither; crc32c (8 hex), sha256 (64), md5 (32);
@@ -233,11 +234,10 @@ void up_ctx_free(struct req *r)
         blob_tmp_remove(r->srv, c->upload_id);
     if (c->kind == UP_CTX_STREAM && c->stream_started && !c->committed) {
         /* a stream is single-shot: a broken one ends the session */
-        struct db_conn *db = db_acquire(r->srv->db);
-        struct store_conn *st = &db->base;
+        struct store_conn *st = store_pool_acquire(r->srv->db);
         if (STORE(st, upload)->stream_broken(st, c->ses.id, srv_now_us()) == STORE_OK)
             up_note(r, c->ses.id); /* published by activity_req_end, right after this */
-        db_release(r->srv->db, db);
+        store_pool_release(r->srv->db, st);
         blob_tmp_remove(r->srv, c->ses.id);
     }
     if (c->mp_on)

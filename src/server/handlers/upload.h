@@ -135,9 +135,10 @@ struct up_ctx {
 /* h_upload.c */
 /* Log err and fail 507 (disk full) or 500. -1. */
 int up_fail_io(struct req *r, const char *what, int err);
-/* Take a database connection for r->db if it has none: false when none is free. */
+/* Take a database connection for r (r->st) if it has none (req_conn.h): false when none is
+ * free. */
 bool up_db_enter(struct req *r);
-/* Give r->db back (rolling back an open transaction). */
+/* Give r's connection back (rolling back an open transaction). */
 void up_db_leave(struct req *r);
 /* The file_crc32c param: NULL when absent, or when invalid (*bad set, error set). */
 const char *up_file_crc_param(struct req *r, bool *bad);
