@@ -1,6 +1,8 @@
 /* store_access.h - who may enter a workspace: the one lookup behind the router's workspace
  * check (router/ws_check.c), used for {ws} path captures and for the routes whose workspace
- * comes from a parameter or an upload session. Reads workspaces, orgs and workspace_members. */
+ * comes from a parameter or an upload session. Reads workspaces, orgs and workspace_members;
+ * its own area so that it does not wait for the workspace area's table (store_workspace.h), into
+ * which it may fold once that exists. */
 #ifndef SRV_STORE_ACCESS_H
 #define SRV_STORE_ACCESS_H
 
