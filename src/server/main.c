@@ -232,6 +232,15 @@ static int prepare_data_dir(const char *dir)
     return mkdirs(sub);
 }
 
+/* The owner bootstrap (h_auth.c) runs through the store on one pooled connection. */
+static int bootstrap(struct server *s)
+{
+    struct db_conn *c = db_acquire(s->db);
+    int rc = auth_bootstrap_owner(s, &c->base);
+    db_release(s->db, c);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     /* SIGINT/SIGTERM are taken synchronously (sigwait below); block them from the start so a
@@ -427,7 +436,7 @@ int main(int argc, char **argv)
     }
     s.rl = ratelimit_new(c->rate_max, c->rate_window_s);
     s.faults = faults_new();
-    if (!s.rl || !s.faults || auth_bootstrap_owner(&s) != 0) {
+    if (!s.rl || !s.faults || bootstrap(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (bootstrap)\n");
         goto out;
     }

@@ -14,9 +14,18 @@
 #include <jansson.h>
 
 #include "buf.h"
-#include "db.h"
 #include "form.h"
 #include "id.h"
+#include "store.h"
+
+/* Transitional, until every file reaches the database only through the store (store.h): a file
+ * that is done defines SRV_STORE_ONLY before its first include, and then cannot see db.h (nor
+ * sqlite3.h) through this header. */
+#ifndef SRV_STORE_ONLY
+#include "db.h"
+#endif
+struct db_pool;
+struct db_conn;
 
 #include "api_codes.h"
 
@@ -233,13 +242,13 @@ int srv_start(struct server *s);
 void srv_stop(struct server *s);
 
 /* Bootstrap: on an empty database create the local owner account and write its API key to
- * <data>/owner.key (0600). Implemented in h_auth.c. */
-int auth_bootstrap_owner(struct server *s);
+ * <data>/owner.key (0600), using the connection st. Implemented in h_auth.c. */
+int auth_bootstrap_owner(struct server *s, struct store_conn *st);
 /* Resolve a bearer token into a caller (h_auth.c). 0 when resolved, -1 when invalid. */
-int auth_resolve_bearer(struct db_conn *db, const char *token, struct caller *out);
+int auth_resolve_bearer(struct store_conn *st, const char *token, struct caller *out);
 /* Check an email + password (h_auth.c; same timing for unknown emails). 0 and the user's id in
  * user_id when they match, -1 otherwise. Runs the slow KDF: call outside a write transaction. */
-int auth_password_check(struct server *s, struct db_conn *db, const char *email, const char *pw,
-                        char user_id[FIO_PROFILE_ID_SIZE]);
+int auth_password_check(struct server *s, struct store_conn *st, const char *email,
+                        const char *pw, char user_id[FIO_PROFILE_ID_SIZE]);
 
 #endif

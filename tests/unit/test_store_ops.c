@@ -261,6 +261,8 @@ static void store_lock_rows(void **state)
         memset(&dup, 0, sizeof(dup));
         snprintf(dup.node_id, sizeof(dup.node_id), "f1");
         snprintf(dup.token_hash, sizeof(dup.token_hash), "other");
+        snprintf(dup.user_id, sizeof(dup.user_id), "u2");
+        dup.duration = 60; /* a valid row but for its key: only the key may refuse it */
         assert_int_equal(lk->insert(c, "w1", &dup), STORE_EXISTS); /* one lock per node */
     }
     assert_int_equal(lk->any_live(c, "w1", 50), STORE_OK);

@@ -1,5 +1,6 @@
 /* activity.c - the activity long-poll (api §9.5): per-entity rings of recent keys, parked
  * connections (MHD suspend/resume) and the timer thread that ends their wait. See activity.h. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "activity.h"
 
 #include <errno.h>
@@ -10,7 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "roles.h"
+#include "store_account.h"
+#include "store_org.h"
+#include "store_workspace.h"
 #include "timeutil.h"
 
 #define ACT_ID_MAX 48             /* an entity id (workspace / org / user id) with its NUL */
@@ -457,45 +460,32 @@ static int resolve_entity(struct req *r, const char *key, char out[ACT_ID_MAX])
         fio_strlcpy(out, key, ACT_ID_MAX);
         return 0;
     }
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT w.id FROM workspaces w JOIN orgs o ON o.id = w.org_id "
-                                "AND o.closed = 0 WHERE w.id = ?1 OR w.folder_name = ?1",
-                                "t", key);
-    if (!st)
-        return req_fail_internal(r, "activity workspace");
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        fio_strlcpy(out, db_col_text(st, 0), ACT_ID_MAX);
-        sqlite3_reset(st);
-        if (roles_ws_role(r->db, out, r->caller.user_id) < ROLE_GUEST)
+    /* The caller's role comes with the lookup (store access rows), as the router's does. */
+    struct store_ws_access wa;
+    enum store_rc rc = STORE(r->st, workspace)->access(r->st, key, r->caller.user_id, &wa);
+    if (rc == STORE_OK) {
+        fio_strlcpy(out, wa.id, ACT_ID_MAX);
+        if (role_parse(wa.role) < ROLE_GUEST)
             return req_fail(r, 403, API_ERR_NOT_MEMBER, "You are not a member of this workspace");
         return 0;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return req_fail_internal(r, "activity workspace step");
-    st = db_query(r->db, "SELECT id FROM orgs WHERE (id = ?1 OR domain = ?1) AND closed = 0", "t",
-                  key);
-    if (!st)
-        return req_fail_internal(r, "activity org");
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        fio_strlcpy(out, db_col_text(st, 0), ACT_ID_MAX);
-        sqlite3_reset(st);
-        if (roles_org_role(r->db, out, r->caller.user_id) < ROLE_MEMBER)
+    if (rc != STORE_NOT_FOUND)
+        return req_fail_internal(r, "activity workspace");
+    struct store_org_access oa;
+    rc = STORE(r->st, org)->access(r->st, key, r->caller.user_id, &oa);
+    if (rc == STORE_OK) {
+        fio_strlcpy(out, oa.id, ACT_ID_MAX);
+        if (role_parse(oa.role) < ROLE_MEMBER)
             return req_fail(r, 403, API_ERR_RESTRICTED,
                             "You are not a member of this organization");
         return 0;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return req_fail_internal(r, "activity org step");
-    st = db_query(r->db, "SELECT 1 FROM users WHERE id = ?1", "t", key);
-    if (!st)
+    if (rc != STORE_NOT_FOUND)
+        return req_fail_internal(r, "activity org");
+    bool user = false;
+    if (STORE(r->st, account)->user_exists(r->st, key, &user) != STORE_OK)
         return req_fail_internal(r, "activity user");
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
+    if (user)
         return req_fail(r, 403, API_ERR_PERMISSION, "You may poll only your own user id");
     return req_fail(r, 404, API_ERR_NOT_FOUND, "No workspace, organization or user '%s'", key);
 }

@@ -2,6 +2,7 @@
  * GET /events/search/, GET /event/{id}/details/, POST /event/{id}/ack/. Owns the events table.
  * Reading rights are checked here, not by the router, because the scope comes from query
  * parameters: a scope the caller may not read answers the same 403 whether it exists or not. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "events.h"
 
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "handlers.h"
 #include "orgws.h"
 #include "roles.h"
+#include "store_event.h"
 
 #define EVENTS_LIMIT_MAX 250
 
@@ -51,15 +53,22 @@ int events_add(struct req *r, const struct event_spec *e, json_t *details)
         ret = req_fail_internal(r, "event record");
         goto done;
     }
-    int rc = db_exec(r->db,
-                     "INSERT INTO events(id, seq, created, category, subcategory, event, org_id, "
-                     "workspace_id, user_id, calling_user_id, object_id, details) VALUES (?1, "
-                     "(SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                     "?9, ?10, ?11)",
-                     "tittttttttt", id, srv_now_us(), e->category,
-                     e->subcategory ? e->subcategory : "", e->event, e->org_id, e->workspace_id,
-                     e->user_id, r->caller.authed ? r->caller.user_id : NULL, e->object_id, text);
-    ret = rc == SQLITE_DONE ? 0 : req_fail_internal(r, "insert event");
+    struct store_event_new row = {
+        .id = id,
+        .created = srv_now_us(),
+        .category = e->category,
+        .subcategory = e->subcategory ? e->subcategory : "",
+        .event = e->event,
+        .org_id = e->org_id,
+        .workspace_id = e->workspace_id,
+        .user_id = e->user_id,
+        .calling_user_id = r->caller.authed ? r->caller.user_id : NULL,
+        .object_id = e->object_id,
+        .details = text,
+    };
+    ret = STORE(r->st, event)->insert(r->st, &row) == STORE_OK
+              ? 0
+              : req_fail_internal(r, "insert event");
     if (ret == 0)
         ret = activity_keys(r, e);
 done:
@@ -83,28 +92,22 @@ int events_record(struct req *r, const char *category, const char *subcategory, 
 
 /* ---- reading ------------------------------------------------------------------------------- */
 
-#define EVENT_COLS                                                                                 \
-    "id, created, category, subcategory, event, org_id, workspace_id, user_id, calling_user_id, " \
-    "object_id, details, acknowledged"
-
-static json_t *nullable(sqlite3_stmt *st, int col)
+/* The wire object of a store event row (store_event.h). */
+static json_t *event_render(const json_t *row)
 {
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
-                                                       : json_string(db_col_text(st, col));
-}
-
-static json_t *event_render(sqlite3_stmt *st)
-{
-    json_t *details = json_loads(db_col_text(st, 10), 0, NULL);
+    json_t *details = json_loads(row_str(row, "details"), 0, NULL);
     if (!details)
         details = json_object();
     return json_pack("{s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id",
-                     db_col_text(st, 0), "created", srv_time_json(sqlite3_column_int64(st, 1)),
-                     "category", db_col_text(st, 2), "subcategory", db_col_text(st, 3), "event",
-                     db_col_text(st, 4), "org_id", nullable(st, 5), "workspace_id",
-                     nullable(st, 6), "user_id", nullable(st, 7), "calling_user_id",
-                     nullable(st, 8), "object_id", nullable(st, 9), "details", details,
-                     "acknowledged", sqlite3_column_int(st, 11) != 0);
+                     row_str(row, "id"), "created", row_time(row, "created"),
+                     "category", row_str(row, "category"), "subcategory",
+                     row_str(row, "subcategory"), "event", row_str(row, "event"),
+                     "org_id", row_str_or_null(row, "org_id"), "workspace_id",
+                     row_str_or_null(row, "workspace_id"), "user_id",
+                     row_str_or_null(row, "user_id"), "calling_user_id",
+                     row_str_or_null(row, "calling_user_id"), "object_id",
+                     row_str_or_null(row, "object_id"), "details", details, "acknowledged",
+                     row_int(row, "acknowledged") != 0);
 }
 
 /* "YYYY-MM-DD HH:MM:SS" with an optional " UTC", or "YYYY-MM-DD", into wall microseconds. */
@@ -129,12 +132,12 @@ static bool parse_time(const char *s, int64_t *us)
 /* May the caller read events of this scope? Unknown ids answer like foreign ones. */
 static bool may_read_ws(struct req *r, const char *ws_id)
 {
-    return roles_ws_role(r->db, ws_id, r->caller.user_id) >= ROLE_MEMBER;
+    return roles_ws_role(r->st, ws_id, r->caller.user_id) >= ROLE_MEMBER;
 }
 
 static bool may_read_org(struct req *r, const char *org_id)
 {
-    return roles_org_role(r->db, org_id, r->caller.user_id) >= ROLE_ADMIN;
+    return roles_org_role(r->st, org_id, r->caller.user_id) >= ROLE_ADMIN;
 }
 
 /* api §9.4: GET /events/search/ */
@@ -158,58 +161,48 @@ int h_event_search(struct req *r)
     if (user && strcmp(user, r->caller.user_id) != 0)
         return req_fail(r, 403, API_ERR_PERMISSION, "You may read only your own user events");
 
-    const char *ack_s = NULL;
-    bool ack = false;
+    struct store_event_filter f = {
+        .workspace_id = ws,
+        .org_id = org,
+        .user_id = user,
+        .event = req_param(r, "event"),
+        .category = req_param(r, "category"),
+        .subcategory = req_param(r, "subcategory"),
+        .calling_user_id = req_param(r, "calling_user_id"),
+        .object_id = req_param(r, "object_id"),
+    };
     if (req_param(r, "acknowledged")) {
-        if (!req_param_bool(r, "acknowledged", false, &ack))
+        if (!req_param_bool(r, "acknowledged", false, &f.ack))
             return -1;
-        ack_s = ack ? "1" : "0";
+        f.has_ack = true;
     }
-    char min_s[24] = "", max_s[24] = "";
     const char *names[2] = {"created-min", "created-max"};
-    char *outs[2] = {min_s, max_s};
+    bool *has[2] = {&f.has_min, &f.has_max};
+    int64_t *outs[2] = {&f.min, &f.max};
     for (int i = 0; i < 2; i++) {
         const char *v = req_param(r, names[i]);
-        int64_t us;
         if (!v)
             continue;
-        if (!parse_time(v, &us))
+        if (!parse_time(v, outs[i]))
             return req_fail_param(r, names[i], "invalid",
                                   "'%s' must be a time like 2025-01-19 00:00:00 UTC", names[i]);
-        (void)snprintf(outs[i], 24, "%lld", (long long)us);
+        *has[i] = true;
     }
     long long limit, offset;
     if (!req_param_int(r, "limit", 1, EVENTS_LIMIT_MAX, 100, &limit) ||
         !req_param_int(r, "offset", 0, 1000000000, 0, &offset))
         return -1;
 
-#define EVENT_WHERE                                                                                \
-    " FROM events WHERE (?1 IS NULL OR workspace_id = ?1) AND (?2 IS NULL OR org_id = ?2) AND "    \
-    "(?3 IS NULL OR user_id = ?3 OR calling_user_id = ?3) AND (?4 IS NULL OR event = ?4) AND "     \
-    "(?5 IS NULL OR category = ?5) AND (?6 IS NULL OR subcategory = ?6) AND (?7 IS NULL OR "       \
-    "calling_user_id = ?7) AND (?8 IS NULL OR object_id = ?8) AND (?9 IS NULL OR acknowledged = "  \
-    "CAST(?9 AS INTEGER)) AND (?10 IS NULL OR created >= CAST(?10 AS INTEGER)) AND (?11 IS NULL "  \
-    "OR created <= CAST(?11 AS INTEGER))"
-    const char *ev = req_param(r, "event"), *cat = req_param(r, "category"),
-               *sub = req_param(r, "subcategory"), *calling = req_param(r, "calling_user_id"),
-               *obj = req_param(r, "object_id");
-    const char *mn = min_s[0] ? min_s : NULL, *mx = max_s[0] ? max_s : NULL;
     long long total;
-    json_t *items;
-    if (orgws_count(r,
-                    db_query(r->db, "SELECT COUNT(*)" EVENT_WHERE, "ttttttttttt", ws, org, user,
-                             ev, cat, sub, calling, obj, ack_s, mn, mx),
-                    &total) != 0)
+    json_t *rows = NULL, *items = NULL;
+    if (STORE(r->st, event)->count(r->st, &f, &total) != STORE_OK)
+        return req_fail_internal(r, "count events");
+    if (STORE(r->st, event)->list(r->st, &f, limit, offset, &rows) != STORE_OK)
+        return req_fail_internal(r, "list events");
+    int ret = rows_render(r, rows, event_render, &items);
+    json_decref(rows);
+    if (ret != 0)
         return -1;
-    if (orgws_collect(r,
-                      db_query(r->db,
-                               "SELECT " EVENT_COLS EVENT_WHERE
-                               " ORDER BY seq DESC LIMIT ?12 OFFSET ?13",
-                               "tttttttttttii", ws, org, user, ev, cat, sub, calling, obj, ack_s,
-                               mn, mx, (int64_t)limit, (int64_t)offset),
-                      event_render, &items) != 0)
-        return -1;
-#undef EVENT_WHERE
     struct orgws_page pg = {limit, offset};
     return orgws_page_reply(r, "events", items, total, &pg);
 }
@@ -218,31 +211,22 @@ int h_event_search(struct req *r)
 static int event_load(struct req *r, json_t **out)
 {
     *out = NULL;
-    sqlite3_stmt *st =
-        db_query(r->db, "SELECT " EVENT_COLS " FROM events WHERE id = ?1", "t", req_arg(r, 0));
-    if (!st)
-        return req_fail_internal(r, "event query");
-    int rc = sqlite3_step(st);
-    json_t *e = NULL;
+    json_t *row = NULL, *e = NULL;
     bool ok = false;
-    if (rc == SQLITE_ROW) {
-        char org[FIO_PROFILE_ID_SIZE], ws[FIO_PROFILE_ID_SIZE];
-        bool has_org = sqlite3_column_type(st, 5) != SQLITE_NULL;
-        bool has_ws = sqlite3_column_type(st, 6) != SQLITE_NULL;
-        fio_strlcpy(org, db_col_text(st, 5), sizeof(org));
-        fio_strlcpy(ws, db_col_text(st, 6), sizeof(ws));
-        ok = strcmp(db_col_text(st, 7), r->caller.user_id) == 0 ||
-             strcmp(db_col_text(st, 8), r->caller.user_id) == 0;
-        e = event_render(st);
-        sqlite3_reset(st);
-        if (!ok && has_ws)
+    enum store_rc rc = STORE(r->st, event)->get(r->st, req_arg(r, 0), &row);
+    if (rc == STORE_OK) {
+        const char *org = json_string_value(json_object_get(row, "org_id"));
+        const char *ws = json_string_value(json_object_get(row, "workspace_id"));
+        ok = strcmp(row_str(row, "user_id"), r->caller.user_id) == 0 ||
+             strcmp(row_str(row, "calling_user_id"), r->caller.user_id) == 0;
+        if (!ok && ws)
             ok = may_read_ws(r, ws);
-        if (!ok && has_org)
+        if (!ok && org)
             ok = may_read_org(r, org);
-    } else {
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-            return req_fail_internal(r, "event step");
+        e = event_render(row);
+        json_decref(row);
+    } else if (rc != STORE_NOT_FOUND) {
+        return req_fail_internal(r, "event query");
     }
     if (!ok) {
         json_decref(e);
@@ -273,8 +257,7 @@ int h_event_ack(struct req *r)
     if (event_load(r, &e) != 0)
         return -1;
     json_decref(e);
-    if (db_exec(r->db, "UPDATE events SET acknowledged = 1 WHERE id = ?1", "t", req_arg(r, 0)) !=
-        SQLITE_DONE)
+    if (STORE(r->st, event)->ack(r->st, req_arg(r, 0)) != STORE_OK)
         return req_fail_internal(r, "ack event");
     if (event_load(r, &e) != 0)
         return -1;

@@ -3,6 +3,7 @@
  * the local owner account. Passwords use PBKDF2-HMAC-SHA256 (libcrypto); bearer tokens and API
  * keys carry 256 random bits and only their SHA-256 is stored. Owns the users, sessions and
  * api_keys tables. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <errno.h>
@@ -17,7 +18,10 @@
 #include <unistd.h>
 
 #include "b64.h"
+#include "store_account.h"
+#include "store_oauth.h"
 #include "name.h"
+#include "rows.h"
 #include "rand.h"
 #include "timeutil.h"
 
@@ -98,67 +102,43 @@ static bool password_verify(const char *pw, const char *stored)
 
 /* ---- token resolution (used by the router for every request) ------------------------------ */
 
-int auth_resolve_bearer(struct db_conn *db, const char *token, struct caller *out)
+int auth_resolve_bearer(struct store_conn *st, const char *token, struct caller *out)
 {
     size_t n = strlen(token);
     if (n < 8 || n > 512)
         return -1;
     char hash[HASH_HEX];
     sha256_hex(token, hash);
-    int64_t now = srv_now_us();
-    sqlite3_stmt *st;
     bool key = strncmp(token, TOKEN_PREFIX_KEY, strlen(TOKEN_PREFIX_KEY)) == 0;
     bool oauth = strncmp(token, TOKEN_PREFIX_OAUTH, strlen(TOKEN_PREFIX_OAUTH)) == 0;
-    /* Lookup by the hash of a 256-bit secret: timing reveals nothing about the secret itself. */
-    if (oauth)
-        st = db_query(db,
-                      "SELECT s.user_id, u.email, s.id FROM oauth_tokens t JOIN oauth_sessions s "
-                      "ON s.id = t.session_id JOIN users u ON u.id = s.user_id WHERE "
-                      "t.token_hash = ?1 AND t.kind = 'access' AND t.expires > ?2",
-                      "ti", hash, now);
-    else if (key)
-        st = db_query(db,
-                      "SELECT k.user_id, u.email, k.id FROM api_keys k JOIN users u ON u.id = "
-                      "k.user_id WHERE k.key_hash = ?1 AND (k.expires IS NULL OR k.expires > ?2)",
-                      "ti", hash, now);
-    else
-        st = db_query(db,
-                      "SELECT s.user_id, u.email, '' FROM sessions s JOIN users u ON u.id = "
-                      "s.user_id WHERE s.token_hash = ?1 AND s.expires > ?2",
-                      "ti", hash, now);
-    if (!st)
+    struct store_token_owner who;
+    if (STORE(st, account)->token_resolve(st,
+                                          oauth ? STORE_TOKEN_OAUTH
+                                          : key ? STORE_TOKEN_API_KEY
+                                                : STORE_TOKEN_SESSION,
+                                          hash, srv_now_us(), &who) != STORE_OK)
         return -1;
-    int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        out->authed = true;
-        fio_strlcpy(out->user_id, db_col_text(st, 0), sizeof(out->user_id));
-        fio_strlcpy(out->email, db_col_text(st, 1), sizeof(out->email));
-        out->via_api_key = key;
-        out->via_oauth = oauth;
-        if (oauth)
-            fio_strlcpy(out->oauth_session, db_col_text(st, 2), sizeof(out->oauth_session));
-        else
-            fio_strlcpy(out->key_id, db_col_text(st, 2), sizeof(out->key_id));
-        rc = 0;
-    }
-    sqlite3_reset(st);
-    return rc;
+    memset(out, 0, sizeof(*out));
+    out->authed = true;
+    fio_strlcpy(out->user_id, who.user_id, sizeof(out->user_id));
+    fio_strlcpy(out->email, who.email, sizeof(out->email));
+    out->via_api_key = key;
+    out->via_oauth = oauth;
+    if (oauth)
+        fio_strlcpy(out->oauth_session, who.ref_id, sizeof(out->oauth_session));
+    else
+        fio_strlcpy(out->key_id, who.ref_id, sizeof(out->key_id));
+    return 0;
 }
 
-int auth_password_check(struct server *s, struct db_conn *db, const char *email, const char *pw,
-                        char user_id[FIO_PROFILE_ID_SIZE])
+int auth_password_check(struct server *s, struct store_conn *st, const char *email,
+                        const char *pw, char user_id[FIO_PROFILE_ID_SIZE])
 {
     char stored[256] = "";
     user_id[0] = 0;
-    sqlite3_stmt *st =
-        db_query(db, "SELECT id, password_hash FROM users WHERE email = ?1", "t", email);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
-        fio_strlcpy(user_id, db_col_text(st, 0), FIO_PROFILE_ID_SIZE);
-        fio_strlcpy(stored, db_col_text(st, 1), sizeof(stored));
-    }
-    if (st)
-        sqlite3_reset(st);
+    /* Any failure reads as an unknown account: the dummy KDF below keeps the timing. */
+    if (STORE(st, account)->user_password(st, email, user_id, stored, sizeof(stored)) != STORE_OK)
+        user_id[0] = 0;
     bool ok;
     if (user_id[0]) {
         ok = password_verify(pw, stored);
@@ -187,18 +167,15 @@ static bool email_valid(const char *e)
     return true;
 }
 
-static int insert_user(struct req *r, struct db_conn *db, const char *email, const char *pwhash,
+static int insert_user(struct store_conn *st, const char *email, const char *pwhash,
                        const char *first, const char *last, bool agent, char id[FIO_PROFILE_ID_SIZE])
 {
-    int64_t now = srv_now_us();
     if (!fio_profile_id_new(id))
         return -1;
-    int rc = db_exec(db,
-                     "INSERT INTO users(id, email, password_hash, first_name, last_name, "
-                     "account_type, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                     "tttttti", id, email, pwhash, first, last, agent ? "agent" : "human", now);
-    (void)r;
-    return rc == SQLITE_DONE ? 0 : -1;
+    return STORE(st, account)->user_insert(st, id, email, pwhash, first, last,
+                                           agent ? "agent" : "human", srv_now_us()) == STORE_OK
+               ? 0
+               : -1;
 }
 
 int h_user_signup(struct req *r)
@@ -227,21 +204,21 @@ int h_user_signup(struct req *r)
     /* The slow KDF runs before the transaction so it never holds the write lock. */
     if (!password_hash(pw, r->srv->cfg.kdf_iterations, hash, sizeof(hash)))
         return req_fail_internal(r, "password hash");
-    if (db_begin(r->db) != SQLITE_OK)
+    if (store_begin(r->st) != STORE_OK)
         return req_fail(r, 503, 0, "The database is busy; try again");
-    sqlite3_stmt *st = db_query(r->db, "SELECT 1 FROM users WHERE email = ?1", "t", email);
-    bool exists = st && sqlite3_step(st) == SQLITE_ROW;
-    if (st)
-        sqlite3_reset(st);
+    bool exists = false;
+    /* A failed lookup reads as "new": the insert then fails on the unique email. */
+    if (STORE(r->st, account)->user_email_taken(r->st, email, &exists) != STORE_OK)
+        exists = false;
     char id[FIO_PROFILE_ID_SIZE];
     /* api §2.1: the answer is the same for new and existing emails (no enumeration). */
-    if (!exists && insert_user(r, r->db, email, hash, first ? first : "", last ? last : "", agent,
+    if (!exists && insert_user(r->st, email, hash, first ? first : "", last ? last : "", agent,
                                id) != 0) {
-        db_rollback(r->db);
+        store_rollback(r->st);
         return req_fail_internal(r, "insert user");
     }
-    if (db_commit(r->db) != SQLITE_OK) {
-        db_rollback(r->db);
+    if (store_commit(r->st) != STORE_OK) {
+        store_rollback(r->st);
         return req_fail_internal(r, "commit user");
     }
     if (req_set(r, "signup_request_accepted", json_true()) ||
@@ -270,14 +247,9 @@ int h_user_signin(struct req *r)
     const char *email = dec, *pw = colon + 1;
 
     char stored[256] = "", user_id[FIO_PROFILE_ID_SIZE] = "";
-    sqlite3_stmt *st =
-        db_query(r->db, "SELECT id, password_hash FROM users WHERE email = ?1", "t", email);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
-        fio_strlcpy(user_id, db_col_text(st, 0), sizeof(user_id));
-        fio_strlcpy(stored, db_col_text(st, 1), sizeof(stored));
-    }
-    if (st)
-        sqlite3_reset(st);
+    if (STORE(r->st, account)->user_password(r->st, email, user_id, stored, sizeof(stored)) !=
+        STORE_OK)
+        user_id[0] = 0;
     bool ok;
     if (user_id[0]) {
         ok = password_verify(pw, stored);
@@ -295,18 +267,12 @@ int h_user_signin(struct req *r)
         return req_fail_internal(r, "token");
     int64_t now = srv_now_us();
     int64_t ttl = r->srv->cfg.token_ttl_s;
-    if (db_begin(r->db) != SQLITE_OK)
+    if (store_begin(r->st) != STORE_OK)
         return req_fail(r, 503, 0, "The database is busy; try again");
-    /* Expired sessions of this user are pruned on each sign-in, bounding the table. */
-    int rc = db_exec(r->db, "DELETE FROM sessions WHERE user_id = ?1 AND expires <= ?2", "ti",
-                     user_id, now);
-    if (rc == SQLITE_DONE)
-        rc = db_exec(r->db,
-                     "INSERT INTO sessions(token_hash, user_id, created, expires) VALUES (?1, ?2, "
-                     "?3, ?4)",
-                     "ttii", hash, user_id, now, now + ttl * 1000000);
-    if (rc != SQLITE_DONE || db_commit(r->db) != SQLITE_OK) {
-        db_rollback(r->db);
+    if (STORE(r->st, account)->session_add(r->st, hash, user_id, now, now + ttl * 1000000) !=
+            STORE_OK ||
+        store_commit(r->st) != STORE_OK) {
+        store_rollback(r->st);
         return req_fail_internal(r, "session insert");
     }
     if (req_set(r, "auth_token", json_string(tok)) ||
@@ -323,22 +289,16 @@ int h_auth_check(struct req *r)
 
 int h_user_me(struct req *r)
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT id, email, first_name, last_name, account_type, "
-                                "email_verified, created, updated FROM users WHERE id = ?1",
-                                "t", r->caller.user_id);
-    if (!st || sqlite3_step(st) != SQLITE_ROW) {
-        if (st)
-            sqlite3_reset(st);
+    json_t *row = NULL;
+    if (STORE(r->st, account)->user_row(r->st, r->caller.user_id, &row) != STORE_OK)
         return req_fail_internal(r, "user lookup");
-    }
-    json_t *u = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id", db_col_text(st, 0),
-                          "email_address", db_col_text(st, 1), "first_name", db_col_text(st, 2),
-                          "last_name", db_col_text(st, 3), "account_type", db_col_text(st, 4),
-                          "email_verified", sqlite3_column_int(st, 5) != 0, "created",
-                          srv_time_json(sqlite3_column_int64(st, 6)), "updated",
-                          srv_time_json(sqlite3_column_int64(st, 7)));
-    sqlite3_reset(st);
+    json_t *u = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "id", row_str(row, "id"),
+                          "email_address", row_str(row, "email"), "first_name",
+                          row_str(row, "first_name"), "last_name", row_str(row, "last_name"),
+                          "account_type", row_str(row, "account_type"), "email_verified",
+                          row_int(row, "email_verified") != 0, "created", row_time(row, "created"),
+                          "updated", row_time(row, "updated"));
+    json_decref(row);
     if (u)
         json_object_set_new(u, "auth_method", json_string(r->caller.via_api_key ? "api_key"
                                                          : r->caller.via_oauth ? "oauth"
@@ -365,42 +325,31 @@ static bool parse_api_time(const char *s, int64_t *us)
     return true;
 }
 
-static json_t *key_json(sqlite3_stmt *st)
+/* The wire object of a store API key row (store_account.h). */
+static json_t *key_render(const json_t *row)
 {
-    /* columns: id, key_prefix, memo, scopes, agent_name, expires, created, updated, last_used */
-    json_t *k = json_pack("{s:s, s:s, s:s}", "id", db_col_text(st, 0), "key_prefix",
-                          db_col_text(st, 1), "memo", db_col_text(st, 2));
+    json_t *k = json_pack("{s:s, s:s, s:s}", "id", row_str(row, "id"), "key_prefix",
+                          row_str(row, "key_prefix"), "memo", row_str(row, "memo"));
     if (!k)
         return NULL;
-    json_t *scopes = NULL;
-    if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-        scopes = json_loads(db_col_text(st, 3), 0, NULL);
+    const char *text = json_string_value(json_object_get(row, "scopes"));
+    json_t *scopes = text ? json_loads(text, 0, NULL) : NULL;
     json_object_set_new(k, "scopes", scopes ? scopes : json_null());
-    json_object_set_new(k, "agent_name", sqlite3_column_type(st, 4) == SQLITE_NULL
-                                             ? json_null()
-                                             : json_string(db_col_text(st, 4)));
-    json_object_set_new(k, "expires", sqlite3_column_type(st, 5) == SQLITE_NULL
-                                          ? json_null()
-                                          : srv_time_json(sqlite3_column_int64(st, 5)));
-    json_object_set_new(k, "created", srv_time_json(sqlite3_column_int64(st, 6)));
-    json_object_set_new(k, "updated", srv_time_json(sqlite3_column_int64(st, 7)));
-    json_object_set_new(k, "last_used", sqlite3_column_type(st, 8) == SQLITE_NULL
-                                            ? json_null()
-                                            : srv_time_json(sqlite3_column_int64(st, 8)));
+    json_object_set_new(k, "agent_name", row_str_or_null(row, "agent_name"));
+    json_object_set_new(k, "expires", row_time_or_null(row, "expires"));
+    json_object_set_new(k, "created", row_time(row, "created"));
+    json_object_set_new(k, "updated", row_time(row, "updated"));
+    json_object_set_new(k, "last_used", row_time_or_null(row, "last_used"));
     return k;
 }
 
-#define KEY_COLS "id, key_prefix, memo, scopes, agent_name, expires, created, updated, last_used"
-
 static json_t *load_key(struct req *r, const char *id)
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT " KEY_COLS " FROM api_keys WHERE id = ?1 AND user_id = ?2",
-                                "tt", id, r->caller.user_id);
-    if (!st)
+    json_t *row = NULL;
+    if (STORE(r->st, account)->apikey_row(r->st, id, r->caller.user_id, &row) != STORE_OK)
         return NULL;
-    json_t *k = sqlite3_step(st) == SQLITE_ROW ? key_json(st) : NULL;
-    sqlite3_reset(st);
+    json_t *k = key_render(row);
+    json_decref(row);
     return k;
 }
 
@@ -472,23 +421,21 @@ int h_apikey_create(struct req *r)
         return req_fail_internal(r, "key generation");
     }
     fio_strlcpy(prefix, tok, 11);
-    int64_t now = srv_now_us();
-    sqlite3_stmt *st = db_stmt(r->db, "INSERT INTO api_keys(id, user_id, key_hash, key_prefix, "
-                                      "memo, scopes, agent_name, expires, created, updated) "
-                                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)");
-    int rc = SQLITE_ERROR;
-    if (st && f.has_expires && !f.expires_null)
-        rc = db_bind(st, "tttttttii", id, r->caller.user_id, hash, prefix, f.memo ? f.memo : "",
-                     f.scopes, f.agent_name, f.expires, now);
-    else if (st)
-        rc = db_bind(st, "tttttttni", id, r->caller.user_id, hash, prefix, f.memo ? f.memo : "",
-                     f.scopes, f.agent_name, now);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
-    if (st)
-        sqlite3_reset(st);
+    struct store_apikey_new k_new = {
+        .id = id,
+        .user_id = r->caller.user_id,
+        .key_hash = hash,
+        .key_prefix = prefix,
+        .memo = f.memo,
+        .scopes = f.scopes,
+        .agent_name = f.agent_name,
+        .has_expires = f.has_expires && !f.expires_null,
+        .expires = f.expires,
+        .now = srv_now_us(),
+    };
+    enum store_rc rc = STORE(r->st, account)->apikey_insert(r->st, &k_new);
     free(f.scopes);
-    if (rc != SQLITE_DONE)
+    if (rc != STORE_OK)
         return req_fail_internal(r, "insert key");
     json_t *k = load_key(r, id);
     if (!k)
@@ -500,21 +447,13 @@ int h_apikey_create(struct req *r)
 
 int h_apikey_list(struct req *r)
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT " KEY_COLS " FROM api_keys WHERE user_id = ?1 "
-                                "ORDER BY created, id",
-                                "t", r->caller.user_id);
-    if (!st)
+    json_t *rows = NULL, *arr = NULL;
+    if (STORE(r->st, account)->apikey_list(r->st, r->caller.user_id, &rows) != STORE_OK)
         return req_fail_internal(r, "list keys");
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(arr, key_json(st));
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        json_decref(arr);
-        return req_fail_internal(r, "list keys step");
-    }
+    int rc = rows_render(r, rows, key_render, &arr);
+    json_decref(rows);
+    if (rc != 0)
+        return -1;
     if (req_set(r, "results", json_integer((json_int_t)json_array_size(arr))))
         return -1;
     return req_set(r, "api_keys", arr);
@@ -540,25 +479,21 @@ int h_apikey_update(struct req *r)
         free(f.scopes);
         return -1;
     }
-    int64_t now = srv_now_us();
-    int rc = SQLITE_DONE;
-    if (f.memo)
-        rc = db_exec(r->db, "UPDATE api_keys SET memo = ?1, updated = ?2 WHERE id = ?3", "tit",
-                     f.memo, now, id);
-    if (rc == SQLITE_DONE && f.agent_name)
-        rc = db_exec(r->db, "UPDATE api_keys SET agent_name = ?1, updated = ?2 WHERE id = ?3",
-                     "tit", *f.agent_name ? f.agent_name : NULL, now, id);
-    if (rc == SQLITE_DONE && f.has_scopes)
-        rc = db_exec(r->db, "UPDATE api_keys SET scopes = ?1, updated = ?2 WHERE id = ?3", "tit",
-                     f.scopes, now, id);
-    if (rc == SQLITE_DONE && f.has_expires)
-        rc = f.expires_null
-                 ? db_exec(r->db, "UPDATE api_keys SET expires = NULL, updated = ?1 WHERE id = ?2",
-                           "it", now, id)
-                 : db_exec(r->db, "UPDATE api_keys SET expires = ?1, updated = ?2 WHERE id = ?3",
-                           "iit", f.expires, now, id);
+    struct store_apikey_patch p = {
+        .set_memo = f.memo != NULL,
+        .set_agent_name = f.agent_name != NULL,
+        .set_scopes = f.has_scopes,
+        .set_expires = f.has_expires,
+        .memo = f.memo,
+        .agent_name = f.agent_name,
+        .scopes = f.scopes,
+        .expires_null = f.expires_null,
+        .expires = f.expires,
+        .now = srv_now_us(),
+    };
+    enum store_rc rc = STORE(r->st, account)->apikey_update(r->st, id, &p);
     free(f.scopes);
-    if (rc != SQLITE_DONE)
+    if (rc != STORE_OK)
         return req_fail_internal(r, "update key");
     k = load_key(r, id);
     return k ? req_set(r, "api_key", k) : req_fail_internal(r, "reload key");
@@ -567,12 +502,11 @@ int h_apikey_update(struct req *r)
 int h_apikey_delete(struct req *r)
 {
     const char *id = req_arg(r, 0);
-    int rc = db_exec(r->db, "DELETE FROM api_keys WHERE id = ?1 AND user_id = ?2", "tt", id,
-                     r->caller.user_id);
-    if (rc != SQLITE_DONE)
-        return req_fail_internal(r, "delete key");
-    if (sqlite3_changes(r->db->db) == 0)
+    enum store_rc rc = STORE(r->st, account)->apikey_delete(r->st, id, r->caller.user_id);
+    if (rc == STORE_NOT_FOUND)
         return req_fail(r, 404, API_ERR_NOT_FOUND, "API key not found");
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "delete key");
     return 0;
 }
 
@@ -621,14 +555,12 @@ static int write_secret_file(const char *dir, const char *name, const char *data
     return 0;
 }
 
-int auth_bootstrap_owner(struct server *s)
+int auth_bootstrap_owner(struct server *s, struct store_conn *st)
 {
-    struct db_conn *db = db_acquire(s->db);
     int ret = -1;
-    sqlite3_stmt *st = db_query(db, "SELECT COUNT(*) FROM users", "");
-    long long users = (st && sqlite3_step(st) == SQLITE_ROW) ? sqlite3_column_int64(st, 0) : -1;
-    if (st)
-        sqlite3_reset(st);
+    long long users = -1;
+    if (STORE(st, account)->user_count(st, &users) != STORE_OK)
+        users = -1;
     if (users != 0) {
         ret = users > 0 ? 0 : -1;
         goto done;
@@ -645,15 +577,22 @@ int auth_bootstrap_owner(struct server *s)
         !fio_opaque_id_new(FIO_ID_GENERAL, kid))
         goto done;
     fio_strlcpy(prefix, tok, 11);
-    int64_t now = srv_now_us();
-    if (db_begin(db) != SQLITE_OK)
+    if (store_begin(st) != STORE_OK)
         goto done;
-    if (insert_user(NULL, db, "owner@localhost", hash, "Local", "Owner", false, uid) != 0 ||
-        db_exec(db,
-                "INSERT INTO api_keys(id, user_id, key_hash, key_prefix, memo, created, updated) "
-                "VALUES (?1, ?2, ?3, ?4, 'local owner key', ?5, ?5)",
-                "tttti", kid, uid, khash, prefix, now) != SQLITE_DONE) {
-        db_rollback(db);
+    if (insert_user(st, "owner@localhost", hash, "Local", "Owner", false, uid) != 0) {
+        store_rollback(st);
+        goto done;
+    }
+    struct store_apikey_new k_new = {
+        .id = kid,
+        .user_id = uid,
+        .key_hash = khash,
+        .key_prefix = prefix,
+        .memo = "local owner key",
+        .now = srv_now_us(),
+    };
+    if (STORE(st, account)->apikey_insert(st, &k_new) != STORE_OK) {
+        store_rollback(st);
         goto done;
     }
     /* The key file is written before the commit: if the commit fails the file names a key that
@@ -663,18 +602,17 @@ int auth_bootstrap_owner(struct server *s)
     if (write_secret_file(s->cfg.data_dir, "owner.key", line) != 0) {
         srv_log(s, SRV_LOG_ERROR, "cannot write %s/owner.key: %s", s->cfg.data_dir,
                 strerror(errno));
-        db_rollback(db);
+        store_rollback(st);
         goto done;
     }
-    if (db_commit(db) != SQLITE_OK) {
-        db_rollback(db);
+    if (store_commit(st) != STORE_OK) {
+        store_rollback(st);
         goto done;
     }
     srv_log(s, SRV_LOG_INFO, "created local owner account owner@localhost; API key in %s/owner.key",
             s->cfg.data_dir);
     ret = 0;
 done:
-    db_release(s->db, db);
     return ret;
 }
 
@@ -684,11 +622,10 @@ done:
  * API keys or OAuth sessions (those have their own endpoints). */
 int h_user_signout(struct req *r)
 {
-    if (db_exec(r->db, "DELETE FROM sessions WHERE user_id = ?1", "t", r->caller.user_id) !=
-        SQLITE_DONE)
+    long long n = 0;
+    if (STORE(r->st, account)->session_delete_user(r->st, r->caller.user_id, &n) != STORE_OK)
         return req_fail_internal(r, "sign-out");
-    long n = (long)sqlite3_changes(r->db->db);
-    if (req_set(r, "signed_out", json_true()) || req_set(r, "revoked", json_integer(n)))
+    if (req_set(r, "signed_out", json_true()) || req_set(r, "revoked", json_integer((json_int_t)n)))
         return -1;
     return 0;
 }
@@ -701,30 +638,25 @@ int h_auth_scopes(struct req *r)
     json_t *scopes = NULL;
     const char *scope_type = NULL;
     char stype[32] = "";
-    sqlite3_stmt *st = NULL;
+    /* A failed lookup reads as "no scopes" here, as a missing row does. */
     if (c->via_api_key) {
-        st = db_query(r->db, "SELECT scopes FROM api_keys WHERE id = ?1", "t", c->key_id);
-        if (st && sqlite3_step(st) == SQLITE_ROW && db_col_text(st, 0)[0])
-            scopes = json_loads(db_col_text(st, 0), 0, NULL);
+        char *text = NULL;
+        if (STORE(r->st, account)->apikey_scopes(r->st, c->key_id, &text) == STORE_OK && text)
+            scopes = json_loads(text, 0, NULL);
+        free(text);
     } else if (c->via_oauth) {
-        st = db_query(r->db, "SELECT scope, scope_type FROM oauth_sessions WHERE id = ?1", "t",
-                      c->oauth_session);
-        if (st && sqlite3_step(st) == SQLITE_ROW) {
-            const char *sc = db_col_text(st, 0);
-            fio_strlcpy(stype, db_col_text(st, 1), sizeof(stype));
+        char sc[512];
+        if (STORE(r->st, oauth)->session_scope(r->st, c->oauth_session, sc, sizeof(sc), stype,
+                                               sizeof(stype)) == STORE_OK) {
             scope_type = stype;
             if (sc[0])
                 scopes = json_pack("[s]", sc);
         }
     }
-    if (st)
-        sqlite3_reset(st);
-    bool agent = false;
-    st = db_query(r->db, "SELECT account_type FROM users WHERE id = ?1", "t", c->user_id);
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        agent = strcmp(db_col_text(st, 0), "agent") == 0;
-    if (st)
-        sqlite3_reset(st);
+    char atype[16] = "";
+    bool agent = STORE(r->st, account)->user_account_type(r->st, c->user_id, atype,
+                                                          sizeof(atype)) == STORE_OK &&
+                 strcmp(atype, "agent") == 0;
     /* Scopes are recorded but not yet enforced: an OAuth token of scope_type "user" and an
      * unscoped key or sign-in token carry the user's full access. */
     bool full = c->via_oauth ? strcmp(stype, "user") == 0 : !json_is_array(scopes);

@@ -3,6 +3,7 @@
  * accept all. Owns the invitations table. An invitation belongs to an email address; the
  * invitee is whoever is signed in with that address (compared case-insensitively), so an
  * address that signs up after being invited sees its invitations at once. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <stdlib.h>
@@ -13,49 +14,62 @@
 #include "orgws.h"
 #include "outbox.h"
 #include "roles.h"
+#include "store_member.h"
 
-/* i.*, the entity's name, the inviter's email. */
-#define INV_SELECT                                                                                 \
-    "SELECT i.id, i.entity_type, i.entity_id, i.org_id, i.workspace_id, i.email, i.role, "         \
-    "i.state, i.inviter_id, i.created, i.updated, i.expires, COALESCE(w.name, o.name), "           \
-    "COALESCE(iu.email, '') FROM invitations i JOIN orgs o ON o.id = i.org_id AND o.closed = 0 "   \
-    "LEFT JOIN workspaces w ON w.id = i.workspace_id LEFT JOIN users iu ON iu.id = i.inviter_id "
-
-static json_t *inv_render(sqlite3_stmt *st)
+/* The wire object of a store invitation row (store_member.h). */
+static json_t *inv_render(const json_t *row)
 {
-    bool ws = sqlite3_column_type(st, 4) != SQLITE_NULL;
-    int64_t expires = sqlite3_column_int64(st, 11);
+    int64_t expires = (int64_t)row_int(row, "expires");
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:o, "
                      "s:o, s:b}",
-                     "id", db_col_text(st, 0), "invitation_key", db_col_text(st, 0), "entity_type",
-                     db_col_text(st, 1), "entity_id", db_col_text(st, 2), "org_id",
-                     db_col_text(st, 3), "workspace_id",
-                     ws ? json_string(db_col_text(st, 4)) : json_null(), "entity_name",
-                     db_col_text(st, 12), "email", db_col_text(st, 5), "permissions",
-                     db_col_text(st, 6), "state", db_col_text(st, 7), "inviter", "id",
-                     db_col_text(st, 8), "email", db_col_text(st, 13), "created",
-                     srv_time_json(sqlite3_column_int64(st, 9)), "updated",
-                     srv_time_json(sqlite3_column_int64(st, 10)), "expires",
-                     srv_time_json(expires), "expired", expires < srv_now_us());
+                     "id", row_str(row, "id"), "invitation_key", row_str(row, "id"),
+                     "entity_type", row_str(row, "entity_type"), "entity_id",
+                     row_str(row, "entity_id"), "org_id", row_str(row, "org_id"),
+                     "workspace_id", row_str_or_null(row, "workspace_id"), "entity_name",
+                     row_str(row, "entity_name"), "email", row_str(row, "email"),
+                     "permissions", row_str(row, "role"), "state",
+                     row_str(row, "state"), "inviter", "id",
+                     row_str(row, "inviter_id"), "email",
+                     row_str(row, "inviter_email"), "created",
+                     row_time(row, "created"), "updated", row_time(row, "updated"),
+                     "expires", srv_time_json(expires), "expired", expires < srv_now_us());
 }
 
-static int inv_one(struct req *r, sqlite3_stmt *st, json_t **out)
+/* Render the result of a one-invitation store lookup: *out = the invitation, or NULL when
+ * none matched (rc STORE_NOT_FOUND). row is consumed. */
+static int inv_one(struct req *r, enum store_rc rc, json_t *row, json_t **out)
 {
     *out = NULL;
-    if (!st)
+    if (rc == STORE_NOT_FOUND)
+        return 0;
+    if (rc != STORE_OK)
         return req_fail_internal(r, "invitation query");
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = inv_render(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW && !*out)
-        return req_fail(r, 500, 0, "Out of memory");
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : req_fail_internal(r, "invitation step");
+    *out = inv_render(row);
+    json_decref(row);
+    return *out ? 0 : req_fail(r, 500, 0, "Out of memory");
 }
 
 static int inv_by_id(struct req *r, const char *id, json_t **out)
 {
-    return inv_one(r, db_query(r->db, INV_SELECT "WHERE i.id = ?1", "t", id), out);
+    json_t *row = NULL;
+    enum store_rc rc = STORE(r->st, member)->invite_get(r->st, id, &row);
+    return inv_one(r, rc, row, out);
+}
+
+/* A page of invitation rows from the store (counted first), rendered under "invitations". */
+static int inv_page(struct req *r, const struct orgws_page *pg, enum store_rc count_rc,
+                    long long total, enum store_rc list_rc, json_t *rows)
+{
+    json_t *items = NULL;
+    int ret;
+    if (count_rc != STORE_OK)
+        ret = req_fail_internal(r, "count invitations");
+    else if (list_rc != STORE_OK)
+        ret = req_fail_internal(r, "list invitations");
+    else
+        ret = rows_render(r, rows, inv_render, &items);
+    json_decref(rows);
+    return ret == 0 ? orgws_page_reply(r, "invitations", items, total, pg) : -1;
 }
 
 /* ---- creating -------------------------------------------------------------------------------- */
@@ -98,23 +112,22 @@ int invite_create(struct req *r, const struct ent *e, const char *email, enum ro
     if (!fio_opaque_id_new(FIO_ID_GENERAL, id))
         return req_fail_internal(r, "invitation id");
     /* One pending invitation per (entity, email): inviting again refreshes role and expiry. */
-    int rc = db_exec(r->db,
-                     "INSERT INTO invitations(id, entity_type, entity_id, org_id, workspace_id, "
-                     "email, role, state, inviter_id, created, updated, expires) VALUES (?1, ?2, "
-                     "?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?9, ?9, ?10) ON CONFLICT(entity_id, email) "
-                     "WHERE state = 'pending' DO UPDATE SET role = excluded.role, inviter_id = "
-                     "excluded.inviter_id, updated = excluded.updated, expires = excluded.expires",
-                     "ttttttttii", id, e->is_org ? "org" : "workspace", e->id, e->org_id,
-                     e->is_org ? NULL : e->id, email, role_name(role), r->caller.user_id, now,
-                     now + INVITATION_TTL_US);
-    if (rc != SQLITE_DONE)
+    struct store_invite_new in = {
+        .id = id,
+        .is_org = e->is_org,
+        .entity_id = e->id,
+        .org_id = e->org_id,
+        .email = email,
+        .role = role_name(role),
+        .inviter_id = r->caller.user_id,
+        .now = now,
+        .expires = now + INVITATION_TTL_US,
+    };
+    if (STORE(r->st, member)->invite_upsert(r->st, &in) != STORE_OK)
         return req_fail_internal(r, "insert invitation");
-    json_t *inv;
-    if (inv_one(r,
-                db_query(r->db, INV_SELECT "WHERE i.entity_id = ?1 AND i.email = ?2 AND i.state "
-                                           "= 'pending'",
-                         "tt", e->id, email),
-                &inv) != 0)
+    json_t *inv, *row = NULL;
+    enum store_rc rc = STORE(r->st, member)->invite_pending(r->st, e->id, email, &row);
+    if (inv_one(r, rc, row, &inv) != 0)
         return -1;
     if (!inv)
         return req_fail_internal(r, "invitation vanished");
@@ -133,11 +146,10 @@ int invite_create(struct req *r, const struct ent *e, const char *email, enum ro
 
 int invite_settle(struct req *r, const struct ent *e, const char *email, const char *user_id)
 {
-    int rc = db_exec(r->db,
-                     "UPDATE invitations SET state = 'accepted', user_id = ?3, updated = ?4 "
-                     "WHERE entity_id = ?1 AND email = ?2 AND state = 'pending'",
-                     "ttti", e->id, email, user_id, srv_now_us());
-    return rc == SQLITE_DONE ? 0 : req_fail_internal(r, "settle invitation");
+    return STORE(r->st, member)->invite_settle(r->st, e->id, email, user_id, srv_now_us()) ==
+                   STORE_OK
+               ? 0
+               : req_fail_internal(r, "settle invitation");
 }
 
 /* ---- managers: list, update, delete ---------------------------------------------------------- */
@@ -153,25 +165,16 @@ static int invitations_list(struct req *r)
         return req_fail_param(r, "state", "invalid",
                               "The state must be 'pending', 'accepted' or 'declined'");
     struct orgws_page pg;
-    long long total;
-    json_t *items;
+    long long total = 0;
+    json_t *rows = NULL;
     if (orgws_page_read(r, &pg) != 0)
         return -1;
-    if (orgws_count(r,
-                    db_query(r->db,
-                             "SELECT COUNT(*) FROM invitations WHERE entity_id = ?1 AND (?2 IS "
-                             "NULL OR state = ?2)",
-                             "tt", e.id, state),
-                    &total) != 0)
-        return -1;
-    if (orgws_collect(r,
-                      db_query(r->db,
-                               INV_SELECT "WHERE i.entity_id = ?1 AND (?2 IS NULL OR i.state = "
-                                          "?2) ORDER BY i.created DESC, i.id LIMIT ?3 OFFSET ?4",
-                               "ttii", e.id, state, (int64_t)pg.limit, (int64_t)pg.offset),
-                      inv_render, &items) != 0)
-        return -1;
-    return orgws_page_reply(r, "invitations", items, total, &pg);
+    const struct store_member_ops *m = STORE(r->st, member);
+    enum store_rc crc = m->invite_count_entity(r->st, e.id, state, &total);
+    enum store_rc lrc =
+        crc != STORE_OK ? crc
+                        : m->invite_list_entity(r->st, e.id, state, pg.limit, pg.offset, &rows);
+    return inv_page(r, &pg, crc, total, lrc, rows);
 }
 
 int h_org_invitations_list(struct req *r)
@@ -187,10 +190,9 @@ int h_ws_invitations_list(struct req *r)
 /* The invitation of path argument 1, within the resolved entity (foreign ids: 404). */
 static int entity_inv(struct req *r, const struct ent *e, json_t **out)
 {
-    if (inv_one(r,
-                db_query(r->db, INV_SELECT "WHERE i.id = ?1 AND i.entity_id = ?2", "tt",
-                         req_arg(r, 1), e->id),
-                out) != 0)
+    json_t *row = NULL;
+    enum store_rc rc = STORE(r->st, member)->invite_in_entity(r->st, req_arg(r, 1), e->id, &row);
+    if (inv_one(r, rc, row, out) != 0)
         return -1;
     return *out ? 0 : req_fail(r, 404, API_ERR_NOT_FOUND, "Invitation not found");
 }
@@ -235,17 +237,14 @@ static int invitation_update(struct req *r)
     }
     int64_t now = srv_now_us();
     bool reopen = state && strcmp(state, "pending") == 0;
-    int rc = db_exec(r->db,
-                     "UPDATE invitations SET state = COALESCE(?2, state), role = COALESCE(?3, "
-                     "role), updated = ?4, expires = CASE WHEN ?5 THEN ?6 ELSE expires END "
-                     "WHERE id = ?1",
-                     "tttidi", id, state, perm, now, reopen ? 1 : 0, now + INVITATION_TTL_US);
-    if (orgws_rc_unique(rc)) {
+    enum store_rc rc = STORE(r->st, member)->invite_update(r->st, id, state, perm, now, reopen,
+                                                           now + INVITATION_TTL_US);
+    if (rc == STORE_EXISTS) {
         ret = req_fail(r, 409, API_ERR_CONFLICT,
                        "Another pending invitation exists for this email address");
         goto done;
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != STORE_OK) {
         ret = req_fail_internal(r, "update invitation");
         goto done;
     }
@@ -281,7 +280,7 @@ static int invitation_delete(struct req *r)
     if (entity_inv(r, &e, &inv) != 0)
         return -1;
     json_decref(inv);
-    if (db_exec(r->db, "DELETE FROM invitations WHERE id = ?1", "t", req_arg(r, 1)) != SQLITE_DONE)
+    if (STORE(r->st, member)->invite_delete(r->st, req_arg(r, 1)) != STORE_OK)
         return req_fail_internal(r, "delete invitation");
     struct event_spec ev = {"invitation", "invitations", "invitation_deleted", e.org_id,
                             e.is_org ? NULL : e.id, NULL, req_arg(r, 1)};
@@ -307,15 +306,10 @@ static int answer(struct req *r, const char *id, const char *entity_type, const 
                   bool accept, json_t **out)
 {
     *out = NULL;
-    json_t *inv;
-    if (inv_one(r,
-                db_query(r->db,
-                         INV_SELECT "WHERE i.id = ?1 AND i.email = ?2 AND i.state = 'pending' "
-                                    "AND (?3 IS NULL OR (i.entity_type = ?3 AND (i.entity_id = "
-                                    "?4 OR (i.entity_type = 'org' AND o.domain = ?4) OR "
-                                    "w.folder_name = ?4)))",
-                         "tttt", id, r->caller.email, entity_type, entity_key),
-                &inv) != 0)
+    json_t *inv, *row = NULL;
+    enum store_rc rc = STORE(r->st, member)->invite_to_answer(r->st, id, r->caller.email,
+                                                              entity_type, entity_key, &row);
+    if (inv_one(r, rc, row, &inv) != 0)
         return -1;
     if (!inv)
         return req_fail(r, 404, API_ERR_NOT_FOUND, "Invitation not found");
@@ -330,10 +324,8 @@ static int answer(struct req *r, const char *id, const char *entity_type, const 
     fio_strlcpy(e.id, json_string_value(json_object_get(inv, "entity_id")), sizeof(e.id));
     fio_strlcpy(e.org_id, json_string_value(json_object_get(inv, "org_id")), sizeof(e.org_id));
     const char *perm = json_string_value(json_object_get(inv, "permissions"));
-    if (db_exec(r->db,
-                "UPDATE invitations SET state = ?2, user_id = ?3, updated = ?4 WHERE id = ?1",
-                "ttti", id, accept ? "accepted" : "declined", r->caller.user_id,
-                srv_now_us()) != SQLITE_DONE) {
+    if (STORE(r->st, member)->invite_answer(r->st, id, accept ? "accepted" : "declined",
+                                            r->caller.user_id, srv_now_us()) != STORE_OK) {
         ret = req_fail_internal(r, "answer invitation");
         goto done;
     }
@@ -382,39 +374,26 @@ int h_user_invitations_list(struct req *r)
 {
     const char *key = req_param(r, "invitation_key");
     struct orgws_page pg;
-    long long total;
-    json_t *items;
+    long long total = 0;
+    json_t *rows = NULL;
     if (orgws_page_read(r, &pg) != 0)
         return -1;
     int64_t now = srv_now_us();
-    if (orgws_count(r,
-                    db_query(r->db,
-                             "SELECT COUNT(*) FROM invitations i JOIN orgs o ON o.id = i.org_id "
-                             "AND o.closed = 0 WHERE i.email = ?1 AND i.state = 'pending' AND "
-                             "i.expires > ?2 AND (?3 IS NULL OR i.id = ?3)",
-                             "tit", r->caller.email, now, key),
-                    &total) != 0)
-        return -1;
-    if (orgws_collect(r,
-                      db_query(r->db,
-                               INV_SELECT "WHERE i.email = ?1 AND i.state = 'pending' AND "
-                                          "i.expires > ?2 AND (?3 IS NULL OR i.id = ?3) ORDER BY "
-                                          "i.created, i.id LIMIT ?4 OFFSET ?5",
-                               "titii", r->caller.email, now, key, (int64_t)pg.limit,
-                               (int64_t)pg.offset),
-                      inv_render, &items) != 0)
-        return -1;
-    return orgws_page_reply(r, "invitations", items, total, &pg);
+    const struct store_member_ops *m = STORE(r->st, member);
+    enum store_rc crc = m->invite_count_invitee(r->st, r->caller.email, now, key, &total);
+    enum store_rc lrc = crc != STORE_OK ? crc
+                                        : m->invite_list_invitee(r->st, r->caller.email, now, key,
+                                                                 pg.limit, pg.offset, &rows);
+    return inv_page(r, &pg, crc, total, lrc, rows);
 }
 
 /* api §3.1: GET /user/invitation/{id}/details/ - only the invitee's own (any state). */
 int h_user_invitation_details(struct req *r)
 {
-    json_t *inv;
-    if (inv_one(r,
-                db_query(r->db, INV_SELECT "WHERE i.id = ?1 AND i.email = ?2", "tt", req_arg(r, 0),
-                         r->caller.email),
-                &inv) != 0)
+    json_t *inv, *row = NULL;
+    enum store_rc rc =
+        STORE(r->st, member)->invite_of_invitee(r->st, req_arg(r, 0), r->caller.email, &row);
+    if (inv_one(r, rc, row, &inv) != 0)
         return -1;
     if (!inv)
         return req_fail(r, 404, API_ERR_NOT_FOUND, "Invitation not found");
@@ -425,23 +404,10 @@ int h_user_invitation_details(struct req *r)
 int h_user_invitations_acceptall(struct req *r)
 {
     const char *key = req_param(r, "invitation_key");
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT id FROM invitations WHERE email = ?1 AND state = "
-                                "'pending' AND expires > ?2 AND (?3 IS NULL OR id = ?3) "
-                                "ORDER BY created, id LIMIT 500",
-                                "tit", r->caller.email, srv_now_us(), key);
-    if (!st)
+    json_t *ids = NULL;
+    if (STORE(r->st, member)->invite_pending_ids(r->st, r->caller.email, srv_now_us(), key,
+                                                 &ids) != STORE_OK)
         return req_fail_internal(r, "invitations query");
-    json_t *ids = json_array();
-    int rc;
-    while (ids && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (json_array_append_new(ids, json_string(db_col_text(st, 0))) != 0) {
-            json_decref(ids);
-            ids = NULL;
-        }
-    sqlite3_reset(st);
-    if (!ids)
-        return req_fail(r, 500, 0, "Out of memory");
     json_t *done = json_array();
     size_t i;
     json_t *v;

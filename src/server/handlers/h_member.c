@@ -3,6 +3,7 @@
  * role, details, leave and self-join. The router has resolved {org} / {ws}, checked the least
  * role and, for F_MEMBER_MANAGE rows, the entity's perm_member_manage (routes_members.def); the
  * rules on the target member (roles_may_change / roles_may_grant) are checked here. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <stdlib.h>
@@ -14,6 +15,10 @@
 #include "name.h"
 #include "orgws.h"
 #include "roles.h"
+#include "store_account.h"
+#include "store_member.h"
+#include "store_org.h"
+#include "store_workspace.h"
 
 /* ---- shared ---------------------------------------------------------------------------------- */
 
@@ -45,14 +50,15 @@ bool member_email_ok(const char *s)
     return fio_utf8_valid(s, n) != 0;
 }
 
-/* Columns: user id, email, first, last, account_type, role, joined. */
-static json_t *member_render(sqlite3_stmt *st)
+/* The wire object of a store member row (store_member.h). */
+static json_t *member_render(const json_t *row)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", db_col_text(st, 0), "email",
-                     db_col_text(st, 1), "first_name", db_col_text(st, 2), "last_name",
-                     db_col_text(st, 3), "account_type", db_col_text(st, 4), "permissions",
-                     db_col_text(st, 5), "status", "active", "created",
-                     srv_time_json(sqlite3_column_int64(st, 6)));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", row_str(row, "id"),
+                     "email", row_str(row, "email"), "first_name",
+                     row_str(row, "first_name"), "last_name", row_str(row, "last_name"),
+                     "account_type", row_str(row, "account_type"), "permissions",
+                     row_str(row, "role"), "status", "active", "created",
+                     row_time(row, "created"));
 }
 
 int member_find(struct req *r, const struct ent *e, const char *who, json_t **out,
@@ -60,42 +66,26 @@ int member_find(struct req *r, const struct ent *e, const char *who, json_t **ou
 {
     *out = NULL;
     *role = ROLE_NONE;
-    sqlite3_stmt *st = db_query(
-        r->db,
-        ENT_SQL(e,
-                "SELECT u.id, u.email, u.first_name, u.last_name, u.account_type, m.role, "
-                "m.created FROM org_members m JOIN users u ON u.id = m.user_id "
-                "WHERE m.org_id = ?1 AND (u.id = ?2 OR u.email = ?2)",
-                "SELECT u.id, u.email, u.first_name, u.last_name, u.account_type, m.role, "
-                "m.created FROM workspace_members m JOIN users u ON u.id = m.user_id "
-                "WHERE m.workspace_id = ?1 AND (u.id = ?2 OR u.email = ?2)"),
-        "tt", e->id, who);
-    if (!st)
+    json_t *row = NULL;
+    enum store_rc rc = STORE(r->st, member)->find(r->st, e->is_org, e->id, who, &row);
+    if (rc == STORE_NOT_FOUND)
+        return 0;
+    if (rc != STORE_OK)
         return req_fail_internal(r, "member query");
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *role = role_parse(db_col_text(st, 5));
-        if (user_id)
-            fio_strlcpy(user_id, db_col_text(st, 0), FIO_PROFILE_ID_SIZE);
-        *out = member_render(st);
-    }
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW && !*out)
-        return req_fail(r, 500, 0, "Out of memory");
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : req_fail_internal(r, "member step");
+    *role = role_parse(row_str(row, "role"));
+    if (user_id)
+        fio_strlcpy(user_id, row_str(row, "id"), FIO_PROFILE_ID_SIZE);
+    *out = member_render(row);
+    json_decref(row);
+    return *out ? 0 : req_fail(r, 500, 0, "Out of memory");
 }
 
 int member_insert(struct req *r, const struct ent *e, const char *user_id, enum role role)
 {
-    int rc = db_exec(r->db,
-                     ENT_SQL(e,
-                             "INSERT INTO org_members(org_id, user_id, role, created) VALUES "
-                             "(?1, ?2, ?3, ?4) ON CONFLICT(org_id, user_id) DO NOTHING",
-                             "INSERT INTO workspace_members(workspace_id, user_id, role, created) "
-                             "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(workspace_id, user_id) DO "
-                             "NOTHING"),
-                     "ttti", e->id, user_id, role_name(role), srv_now_us());
-    return rc == SQLITE_DONE ? 0 : req_fail_internal(r, "insert member");
+    return STORE(r->st, member)->add(r->st, e->is_org, e->id, user_id, role_name(role),
+                                     srv_now_us()) == STORE_OK
+               ? 0
+               : req_fail_internal(r, "insert member");
 }
 
 int member_event(struct req *r, const struct ent *e, const char *event, const char *user_id,
@@ -122,18 +112,21 @@ static int member_reply(struct req *r, const struct ent *e, const char *user_id)
 
 /* Members first (then by join time), then pending invitations (api §3.2: users[] with status
  * active|pending; pending ones carry invite{id, created, expires}). */
-static json_t *list_render(sqlite3_stmt *st)
+static json_t *list_render(const json_t *row)
 {
-    if (strcmp(db_col_text(st, 0), "active") == 0)
-        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", db_col_text(st, 1),
-                         "email", db_col_text(st, 2), "first_name", db_col_text(st, 3),
-                         "last_name", db_col_text(st, 4), "account_type", db_col_text(st, 5),
-                         "permissions", db_col_text(st, 6), "status", "active", "created",
-                         srv_time_json(sqlite3_column_int64(st, 7)));
-    return json_pack("{s:n, s:s, s:s, s:s, s:{s:s, s:o, s:o}}", "id", "email", db_col_text(st, 2),
-                     "permissions", db_col_text(st, 6), "status", "pending", "invite", "id",
-                     db_col_text(st, 8), "created", srv_time_json(sqlite3_column_int64(st, 7)),
-                     "expires", srv_time_json(sqlite3_column_int64(st, 9)));
+    if (strcmp(row_str(row, "status"), "active") == 0)
+        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", row_str(row, "id"),
+                         "email", row_str(row, "email"), "first_name",
+                         row_str(row, "first_name"), "last_name",
+                         row_str(row, "last_name"), "account_type",
+                         row_str(row, "account_type"), "permissions",
+                         row_str(row, "role"), "status", "active", "created",
+                         row_time(row, "created"));
+    return json_pack("{s:n, s:s, s:s, s:s, s:{s:s, s:o, s:o}}", "id", "email",
+                     row_str(row, "email"), "permissions", row_str(row, "role"),
+                     "status", "pending", "invite", "id", row_str(row, "invite_id"),
+                     "created", row_time(row, "created"), "expires",
+                     row_time(row, "expires"));
 }
 
 static int members_list(struct req *r)
@@ -142,42 +135,17 @@ static int members_list(struct req *r)
     ent_from_req(r, &e);
     struct orgws_page pg;
     long long total;
-    json_t *items;
+    json_t *rows = NULL, *items = NULL;
     if (orgws_page_read(r, &pg) != 0)
         return -1;
-    if (orgws_count(r,
-                    db_query(r->db,
-                             ENT_SQL(&e,
-                                     "SELECT (SELECT COUNT(*) FROM org_members WHERE org_id = ?1) "
-                                     "+ (SELECT COUNT(*) FROM invitations WHERE entity_id = ?1 "
-                                     "AND state = 'pending')",
-                                     "SELECT (SELECT COUNT(*) FROM workspace_members WHERE "
-                                     "workspace_id = ?1) + (SELECT COUNT(*) FROM invitations "
-                                     "WHERE entity_id = ?1 AND state = 'pending')"),
-                             "t", e.id),
-                    &total) != 0)
-        return -1;
-    if (orgws_collect(
-            r,
-            db_query(r->db,
-                     ENT_SQL(&e,
-                             "SELECT 'active', u.id, u.email, u.first_name, u.last_name, "
-                             "u.account_type, m.role, m.created, NULL, NULL FROM org_members m "
-                             "JOIN users u ON u.id = m.user_id WHERE m.org_id = ?1 UNION ALL "
-                             "SELECT 'pending', NULL, i.email, '', '', '', i.role, i.created, "
-                             "i.id, i.expires FROM invitations i WHERE i.entity_id = ?1 AND "
-                             "i.state = 'pending' ORDER BY 1, 8, 3 LIMIT ?2 OFFSET ?3",
-                             "SELECT 'active', u.id, u.email, u.first_name, u.last_name, "
-                             "u.account_type, m.role, m.created, NULL, NULL FROM "
-                             "workspace_members m JOIN users u ON u.id = m.user_id WHERE "
-                             "m.workspace_id = ?1 UNION ALL SELECT 'pending', NULL, i.email, '', "
-                             "'', '', i.role, i.created, i.id, i.expires FROM invitations i WHERE "
-                             "i.entity_id = ?1 AND i.state = 'pending' ORDER BY 1, 8, 3 LIMIT ?2 "
-                             "OFFSET ?3"),
-                     "tii", e.id, (int64_t)pg.limit, (int64_t)pg.offset),
-            list_render, &items) != 0)
-        return -1;
-    return orgws_page_reply(r, "users", items, total, &pg);
+    const struct store_member_ops *m = STORE(r->st, member);
+    if (m->count_with_invites(r->st, e.is_org, e.id, &total) != STORE_OK)
+        return req_fail_internal(r, "count members");
+    if (m->list_with_invites(r->st, e.is_org, e.id, pg.limit, pg.offset, &rows) != STORE_OK)
+        return req_fail_internal(r, "list members");
+    int ret = rows_render(r, rows, list_render, &items);
+    json_decref(rows);
+    return ret == 0 ? orgws_page_reply(r, "users", items, total, &pg) : -1;
 }
 
 int h_org_members_list(struct req *r)
@@ -222,18 +190,11 @@ static int members_add(struct req *r)
     if (wanted_role(r, &e, false, &want) != 0)
         return -1;
     char uid[FIO_PROFILE_ID_SIZE] = "", email[256] = "";
-    sqlite3_stmt *st =
-        db_query(r->db, "SELECT id, email FROM users WHERE id = ?1 OR email = ?1", "t", who);
-    if (!st)
+    enum store_rc rc = STORE(r->st, account)->user_find(r->st, who, uid, email);
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return req_fail_internal(r, "user lookup");
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        fio_strlcpy(uid, db_col_text(st, 0), sizeof(uid));
-        fio_strlcpy(email, db_col_text(st, 1), sizeof(email));
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return req_fail_internal(r, "user lookup step");
+    if (rc == STORE_NOT_FOUND)
+        uid[0] = 0;
 
     if (!uid[0]) {
         /* An unknown profile id is an error; an unknown email becomes an invitation. */
@@ -308,12 +269,9 @@ static int target_load(struct req *r, const struct ent *e, enum role *role,
 
 static int member_delete(struct req *r, const struct ent *e, const char *uid)
 {
-    int rc = db_exec(r->db,
-                     ENT_SQL(e, "DELETE FROM org_members WHERE org_id = ?1 AND user_id = ?2",
-                             "DELETE FROM workspace_members WHERE workspace_id = ?1 AND user_id "
-                             "= ?2"),
-                     "tt", e->id, uid);
-    return rc == SQLITE_DONE ? 0 : req_fail_internal(r, "delete member");
+    return STORE(r->st, member)->remove(r->st, e->is_org, e->id, uid) == STORE_OK
+               ? 0
+               : req_fail_internal(r, "delete member");
 }
 
 /* api §3.5: DELETE /{entity}/{id}/members/{member_id}/ (an email with a pending invitation
@@ -329,18 +287,13 @@ static int members_remove(struct req *r)
         return -1;
     json_decref(m);
     if (role == ROLE_NONE) {
-        sqlite3_stmt *st = db_query(r->db,
-                                    "SELECT id FROM invitations WHERE entity_id = ?1 AND email = "
-                                    "?2 AND state = 'pending'",
-                                    "tt", e.id, req_arg(r, 1));
         char inv[FIO_OPAQUE_ID_SIZE] = "";
-        if (st && sqlite3_step(st) == SQLITE_ROW)
-            fio_strlcpy(inv, db_col_text(st, 0), sizeof(inv));
-        if (st)
-            sqlite3_reset(st);
+        /* A failed lookup reads as "no invitation" (404), as before the store layer. */
+        if (STORE(r->st, member)->invite_pending_id(r->st, e.id, req_arg(r, 1), inv) != STORE_OK)
+            inv[0] = 0;
         if (!inv[0])
             return req_fail(r, 404, API_ERR_NOT_FOUND, "Member not found");
-        if (db_exec(r->db, "DELETE FROM invitations WHERE id = ?1", "t", inv) != SQLITE_DONE)
+        if (STORE(r->st, member)->invite_delete(r->st, inv) != STORE_OK)
             return req_fail_internal(r, "delete invitation");
         struct event_spec ev = {"invitation", "invitations", "invitation_deleted", e.org_id,
                                 e.is_org ? NULL : e.id, NULL, inv};
@@ -372,14 +325,8 @@ static int member_update(struct req *r)
     if (target_load(r, &e, &role, uid) != 0 || wanted_role(r, &e, true, &want) != 0)
         return -1;
     if (want != role) {
-        int rc = db_exec(r->db,
-                         ENT_SQL(&e,
-                                 "UPDATE org_members SET role = ?3 WHERE org_id = ?1 AND user_id "
-                                 "= ?2",
-                                 "UPDATE workspace_members SET role = ?3 WHERE workspace_id = ?1 "
-                                 "AND user_id = ?2"),
-                         "ttt", e.id, uid, role_name(want));
-        if (rc != SQLITE_DONE)
+        if (STORE(r->st, member)->set_role(r->st, e.is_org, e.id, uid, role_name(want)) !=
+            STORE_OK)
             return req_fail_internal(r, "update member");
         if (member_event(r, &e, e.is_org ? "org_member_role_changed"
                                          : "workspace_member_role_changed",
@@ -452,15 +399,15 @@ int h_ws_members_join(struct req *r)
     ent_from_req(r, &e);
     if (e.role != ROLE_NONE)
         return member_reply(r, &e, r->caller.user_id); /* already a member: idempotent */
-    enum role org_role = roles_org_role(r->db, e.org_id, r->caller.user_id);
+    enum role org_role = roles_org_role(r->st, e.org_id, r->caller.user_id);
     if (org_role == ROLE_NONE)
         return req_fail(r, 403, API_ERR_NOT_MEMBER, "You are not a member of this workspace");
     char perm[40] = "";
-    sqlite3_stmt *st = db_query(r->db, "SELECT perm_join FROM workspaces WHERE id = ?1", "t", e.id);
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        fio_strlcpy(perm, db_col_text(st, 0), sizeof(perm));
-    if (st)
-        sqlite3_reset(st);
+    json_t *ws = NULL;
+    /* A failed lookup leaves perm "" (owners only: fail closed). */
+    if (STORE(r->st, workspace)->settings(r->st, e.id, &ws) == STORE_OK)
+        fio_strlcpy(perm, row_str(ws, "perm_join"), sizeof(perm));
+    json_decref(ws);
     if (!roles_may_join(org_role, perm))
         return req_fail(r, 403, API_ERR_PERMISSION, "Joining this workspace is limited to: %s",
                         perm[0] ? perm : "Only Org Owners");
@@ -503,14 +450,12 @@ static int org_domain_authorized(struct req *r, const char *org_id, const char *
     const char *at = strrchr(email, '@');
     if (!at || !at[1])
         return 0;
-    sqlite3_stmt *st = db_query(r->db, "SELECT extra FROM orgs WHERE id = ?1", "t", org_id);
-    if (!st)
+    json_t *org = NULL;
+    enum store_rc rc = STORE(r->st, org)->settings(r->st, org_id, &org);
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return req_fail_internal(r, "org extra query");
-    int rc = sqlite3_step(st);
-    json_t *extra = rc == SQLITE_ROW ? orgws_extra_parse(db_col_text(st, 0)) : NULL;
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return req_fail_internal(r, "org extra step");
+    json_t *extra = rc == STORE_OK ? orgws_extra_parse(row_str(org, "extra")) : NULL;
+    json_decref(org);
     json_t *v = json_object_get(extra, "perm_auth_domains");
     if (json_is_string(v)) {
         *ok = domain_listed(json_string_value(v), at + 1);

@@ -5,6 +5,7 @@
  * oauth_codes, oauth_sessions and oauth_tokens tables (schema.sql migration 2). Only SHA-256
  * hashes of codes and tokens are stored; secrets are looked up by hash, and the one comparison of
  * a secret-derived value (the PKCE challenge) is constant-time. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <ctype.h>
@@ -69,9 +70,9 @@ int oauth_error(struct req *r, int http, const char *error, const char *descript
         r, http, json_pack("{s:s, s:s}", "error", error, "error_description", description));
 }
 
-int oauth_session_delete(struct db_conn *db, const char *session_id)
+int oauth_session_delete(struct store_conn *st, const char *session_id)
 {
-    return db_exec(db, "DELETE FROM oauth_sessions WHERE id = ?1", "t", session_id);
+    return STORE(st, oauth)->session_delete(st, session_id) == STORE_OK ? 0 : -1;
 }
 
 void oauth_base_url(const struct server *s, char *out, size_t out_size)
@@ -235,44 +236,14 @@ int h_oauth_resource_metadata(struct req *r)
 
 /* ---- authorization requests ---------------------------------------------------------------- */
 
-struct auth_request {
-    char id[48];
-    char client_id[201];
-    char redirect_uri[2001];
-    char challenge[64];
-    char state[501];
-    char scope[501];
-    char scope_type[32];
-    char agent_name[101];
-    char login_hint[255];
-};
-
-static bool load_request(struct req *r, const char *id, struct auth_request *q)
+static bool load_request(struct req *r, const char *id, struct store_oauth_request *q)
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT id, client_id, redirect_uri, code_challenge, state, scope, "
-                                "scope_type, agent_name, login_hint FROM oauth_requests "
-                                "WHERE id = ?1 AND expires > ?2",
-                                "ti", id, srv_now_us());
-    if (!st)
-        return false;
-    bool found = sqlite3_step(st) == SQLITE_ROW;
-    if (found) {
-        fio_strlcpy(q->id, db_col_text(st, 0), sizeof(q->id));
-        fio_strlcpy(q->client_id, db_col_text(st, 1), sizeof(q->client_id));
-        fio_strlcpy(q->redirect_uri, db_col_text(st, 2), sizeof(q->redirect_uri));
-        fio_strlcpy(q->challenge, db_col_text(st, 3), sizeof(q->challenge));
-        fio_strlcpy(q->state, db_col_text(st, 4), sizeof(q->state));
-        fio_strlcpy(q->scope, db_col_text(st, 5), sizeof(q->scope));
-        fio_strlcpy(q->scope_type, db_col_text(st, 6), sizeof(q->scope_type));
-        fio_strlcpy(q->agent_name, db_col_text(st, 7), sizeof(q->agent_name));
-        fio_strlcpy(q->login_hint, db_col_text(st, 8), sizeof(q->login_hint));
-    }
-    sqlite3_reset(st);
-    return found;
+    /* A failed lookup reads as "not found or expired". */
+    return STORE(r->st, oauth)->request_get(r->st, id, srv_now_us(), q) == STORE_OK;
 }
 
-static int page_reply(struct req *r, int http, const struct auth_request *q, const char *error)
+static int page_reply(struct req *r, int http, const struct store_oauth_request *q,
+                      const char *error)
 {
     struct oauth_page p = {q->id,
                            q->client_id,
@@ -300,7 +271,7 @@ static int authorize_fail(struct req *r, const char *param, const char *msg)
  * the login-and-consent page (HTML). */
 int h_oauth_authorize_get(struct req *r)
 {
-    struct auth_request q;
+    struct store_oauth_request q;
     memset(&q, 0, sizeof(q));
     const char *rid = req_param(r, "auth_request_id");
     if (rid && *rid) {
@@ -368,16 +339,8 @@ int h_oauth_authorize_get(struct req *r)
     fio_strlcpy(q.login_hint, hint ? hint : "", sizeof(q.login_hint));
     int64_t now = srv_now_us();
     int64_t ttl = r->srv->cfg.oauth_request_ttl_s;
-    /* Expired requests are pruned on each new one, bounding the table. */
-    int rc = db_exec(r->db, "DELETE FROM oauth_requests WHERE expires <= ?1", "i", now);
-    if (rc == SQLITE_DONE)
-        rc = db_exec(r->db,
-                     "INSERT INTO oauth_requests(id, client_id, redirect_uri, code_challenge, "
-                     "state, scope, scope_type, agent_name, login_hint, created, expires) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                     "tttttttttii", q.id, q.client_id, q.redirect_uri, q.challenge, q.state,
-                     q.scope, q.scope_type, q.agent_name, q.login_hint, now, now + ttl * 1000000);
-    if (rc != SQLITE_DONE)
+    /* Expired requests are pruned on each new one (by the store), bounding the table. */
+    if (STORE(r->st, oauth)->request_add(r->st, &q, now, now + ttl * 1000000) != STORE_OK)
         return req_fail_internal(r, "store authorization request");
     if (!json_format(r))
         return page_reply(r, 200, &q, NULL);
@@ -448,7 +411,7 @@ int h_oauth_authorize_post(struct req *r)
     const char *consent = req_param(r, "consent");
     if (!consent || (strcmp(consent, "approve") != 0 && strcmp(consent, "deny") != 0))
         return req_fail_param(r, "consent", "invalid", "consent must be 'approve' or 'deny'");
-    struct auth_request q;
+    struct store_oauth_request q;
     memset(&q, 0, sizeof(q));
     if (!load_request(r, rid, &q)) {
         if (json_format(r))
@@ -467,7 +430,7 @@ int h_oauth_authorize_post(struct req *r)
             const char *email = req_param(r, "email");
             const char *pw = req_param(r, "password");
             if (!email || !*email || !pw || !*pw ||
-                auth_password_check(r->srv, r->db, email, pw, user_id) != 0) {
+                auth_password_check(r->srv, r->st, email, pw, user_id) != 0) {
                 if (json_format(r))
                     return req_fail(r, 401, API_ERR_AUTH,
                                     "Sign in with a Bearer token or a correct email and password");
@@ -479,28 +442,19 @@ int h_oauth_authorize_post(struct req *r)
     char code[96], hash[OAUTH_HASH_HEX];
     if (approve && !oauth_new_secret(OAUTH_PREFIX_CODE, code, sizeof(code), hash))
         return req_fail_internal(r, "code generation");
-    if (db_begin(r->db) != SQLITE_OK)
+    if (store_begin(r->st) != STORE_OK)
         return req_fail(r, 503, 0, "The database is busy; try again");
     int64_t now = srv_now_us();
     /* Single use: whoever deletes the request row issues the code. */
-    int rc = db_exec(r->db, "DELETE FROM oauth_requests WHERE id = ?1 AND expires > ?2", "ti",
-                     q.id, now);
-    bool mine = rc == SQLITE_DONE && sqlite3_changes(r->db->db) == 1;
-    if (rc == SQLITE_DONE && mine && approve) {
-        /* Codes stay a day after expiry so that a replay can still revoke what they issued. */
-        rc = db_exec(r->db, "DELETE FROM oauth_codes WHERE expires <= ?1", "i",
-                     now - (int64_t)86400 * 1000000);
-        if (rc == SQLITE_DONE)
-            rc = db_exec(r->db,
-                         "INSERT INTO oauth_codes(code_hash, user_id, client_id, redirect_uri, "
-                         "code_challenge, scope, scope_type, agent_name, created, expires) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                         "ttttttttii", hash, user_id, q.client_id, q.redirect_uri, q.challenge,
-                         q.scope, q.scope_type, q.agent_name, now,
-                         now + r->srv->cfg.oauth_code_ttl_s * 1000000);
-    }
-    if (rc != SQLITE_DONE || db_commit(r->db) != SQLITE_OK) {
-        db_rollback(r->db);
+    bool mine = false;
+    enum store_rc rc = STORE(r->st, oauth)->request_take(r->st, q.id, now, &mine);
+    /* Codes stay a day after expiry so that a replay can still revoke what they issued. */
+    if (rc == STORE_OK && mine && approve)
+        rc = STORE(r->st, oauth)->code_add(r->st, hash, user_id, &q, now,
+                                           now + r->srv->cfg.oauth_code_ttl_s * 1000000,
+                                           now - (int64_t)86400 * 1000000);
+    if (rc != STORE_OK || store_commit(r->st) != STORE_OK) {
+        store_rollback(r->st);
         return req_fail_internal(r, "issue code");
     }
     if (!mine)
@@ -529,19 +483,8 @@ static int issue_tokens(struct req *r, const char *session_id, const char *scope
         return req_fail_internal(r, "token generation");
     int64_t now = srv_now_us();
     long attl = r->srv->cfg.oauth_access_ttl_s, rttl = r->srv->cfg.oauth_refresh_ttl_s;
-    int rc = db_exec(r->db,
-                     "INSERT INTO oauth_tokens(token_hash, session_id, kind, created, expires) "
-                     "VALUES (?1, ?2, 'access', ?3, ?4)",
-                     "ttii", ah, session_id, now, now + (int64_t)attl * 1000000);
-    if (rc == SQLITE_DONE)
-        rc = db_exec(r->db,
-                     "INSERT INTO oauth_tokens(token_hash, session_id, kind, created, expires) "
-                     "VALUES (?1, ?2, 'refresh', ?3, ?4)",
-                     "ttii", rh, session_id, now, now + (int64_t)rttl * 1000000);
-    if (rc == SQLITE_DONE)
-        rc = db_exec(r->db, "UPDATE oauth_sessions SET last_used = ?1 WHERE id = ?2", "it", now,
-                     session_id);
-    if (rc != SQLITE_DONE)
+    if (STORE(r->st, oauth)->tokens_add(r->st, session_id, ah, now + (int64_t)attl * 1000000, rh,
+                                        now + (int64_t)rttl * 1000000, now) != STORE_OK)
         return req_fail_internal(r, "store tokens");
     json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:I, s:s, s:s}", "access_token", at,
                              "token_type", "Bearer", "expires_in", (json_int_t)attl,
@@ -566,34 +509,21 @@ static int grant_code(struct req *r)
         return oauth_error(r, 400, "invalid_grant", "The authorization code is invalid");
     char hash[OAUTH_HASH_HEX];
     oauth_sha256_hex(code, hash);
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT user_id, client_id, redirect_uri, code_challenge, scope, "
-                                "scope_type, agent_name, expires, used, session_id "
-                                "FROM oauth_codes WHERE code_hash = ?1",
-                                "t", hash);
-    if (!st)
-        return req_fail_internal(r, "code lookup");
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_reset(st);
+    struct store_oauth_code k;
+    enum store_rc found = STORE(r->st, oauth)->code_get(r->st, hash, &k);
+    if (found == STORE_NOT_FOUND)
         return oauth_error(r, 400, "invalid_grant", "The authorization code is invalid");
-    }
-    char user_id[FIO_PROFILE_ID_SIZE], cid[201], ruri[2001], chal[64], scope[501], stype[32],
-        agent[101], used_session[FIO_OPAQUE_ID_SIZE];
-    fio_strlcpy(user_id, db_col_text(st, 0), sizeof(user_id));
-    fio_strlcpy(cid, db_col_text(st, 1), sizeof(cid));
-    fio_strlcpy(ruri, db_col_text(st, 2), sizeof(ruri));
-    fio_strlcpy(chal, db_col_text(st, 3), sizeof(chal));
-    fio_strlcpy(scope, db_col_text(st, 4), sizeof(scope));
-    fio_strlcpy(stype, db_col_text(st, 5), sizeof(stype));
-    fio_strlcpy(agent, db_col_text(st, 6), sizeof(agent));
-    int64_t expires = sqlite3_column_int64(st, 7);
-    bool used = sqlite3_column_int(st, 8) != 0;
-    fio_strlcpy(used_session, db_col_text(st, 9), sizeof(used_session));
-    sqlite3_reset(st);
+    if (found != STORE_OK)
+        return req_fail_internal(r, "code lookup");
+    const char *user_id = k.user_id, *cid = k.client_id, *ruri = k.redirect_uri,
+               *chal = k.challenge, *scope = k.scope, *stype = k.scope_type, *agent = k.agent_name,
+               *used_session = k.session_id;
+    int64_t expires = k.expires;
+    bool used = k.used;
 
     if (used) {
         /* RFC 6749 §4.1.2: a code used twice revokes what it issued. */
-        if (*used_session && oauth_session_delete(r->db, used_session) != SQLITE_DONE)
+        if (*used_session && oauth_session_delete(r->st, used_session) != 0)
             return req_fail_internal(r, "revoke on code reuse");
         srv_log(r->srv, SRV_LOG_WARN, "oauth: authorization code reused; session %s revoked",
                 *used_session ? used_session : "(none)");
@@ -602,8 +532,7 @@ static int grant_code(struct req *r)
                            "revoked");
     }
     /* Any failed exchange burns the code: one attempt per code. */
-    if (db_exec(r->db, "UPDATE oauth_codes SET used = 1 WHERE code_hash = ?1", "t", hash) !=
-        SQLITE_DONE)
+    if (STORE(r->st, oauth)->code_mark_used(r->st, hash) != STORE_OK)
         return req_fail_internal(r, "mark code used");
     if (expires <= srv_now_us())
         return oauth_error(r, 400, "invalid_grant", "The authorization code has expired");
@@ -625,25 +554,22 @@ static int grant_code(struct req *r)
     if (!fio_opaque_id_new(FIO_ID_GENERAL, sid))
         return req_fail_internal(r, "session id");
     int64_t now = srv_now_us();
-    /* Sessions of this user with no live token are pruned on each new one. Rotated refresh
-     * tokens stay until they would have expired, so a late replay is still recognised. */
-    int rc = db_exec(r->db,
-                     "DELETE FROM oauth_sessions WHERE user_id = ?1 AND NOT EXISTS (SELECT 1 "
-                     "FROM oauth_tokens t WHERE t.session_id = oauth_sessions.id AND "
-                     "t.expires > ?2)",
-                     "ti", user_id, now);
-    if (rc == SQLITE_DONE)
-        rc = db_exec(r->db,
-                     "INSERT INTO oauth_sessions(id, user_id, client_id, scope, scope_type, "
-                     "device_name, device_type, agent_name, created) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                     "tttttttti", sid, user_id, cid, scope, stype,
-                     dname && *dname ? dname : NULL, dtype && *dtype ? dtype : NULL,
-                     *agent ? agent : NULL, now);
-    if (rc == SQLITE_DONE)
-        rc = db_exec(r->db, "UPDATE oauth_codes SET session_id = ?1 WHERE code_hash = ?2", "tt",
-                     sid, hash);
-    if (rc != SQLITE_DONE)
+    /* The store prunes this user's sessions with no live token on each new one. */
+    struct store_oauth_session_new ns = {
+        .id = sid,
+        .user_id = user_id,
+        .client_id = cid,
+        .scope = scope,
+        .scope_type = stype,
+        .device_name = dname && *dname ? dname : NULL,
+        .device_type = dtype && *dtype ? dtype : NULL,
+        .agent_name = *agent ? agent : NULL,
+        .now = now,
+    };
+    enum store_rc rc = STORE(r->st, oauth)->session_add(r->st, &ns);
+    if (rc == STORE_OK)
+        rc = STORE(r->st, oauth)->code_set_session(r->st, hash, sid);
+    if (rc != STORE_OK)
         return req_fail_internal(r, "create session");
     return issue_tokens(r, sid, *scope ? scope : stype);
 }
@@ -658,29 +584,19 @@ static int grant_refresh(struct req *r)
         return oauth_error(r, 400, "invalid_grant", "The refresh token is invalid");
     char hash[OAUTH_HASH_HEX];
     oauth_sha256_hex(tok, hash);
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT t.session_id, t.expires, t.rotated, s.client_id, s.scope, "
-                                "s.scope_type FROM oauth_tokens t JOIN oauth_sessions s ON "
-                                "s.id = t.session_id WHERE t.token_hash = ?1 AND t.kind = 'refresh'",
-                                "t", hash);
-    if (!st)
-        return req_fail_internal(r, "refresh lookup");
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_reset(st);
+    struct store_oauth_refresh t;
+    enum store_rc found = STORE(r->st, oauth)->refresh_get(r->st, hash, &t);
+    if (found == STORE_NOT_FOUND)
         return oauth_error(r, 400, "invalid_grant", "The refresh token is invalid or revoked");
-    }
-    char sid[FIO_OPAQUE_ID_SIZE], cid[201], scope[501], stype[32];
-    fio_strlcpy(sid, db_col_text(st, 0), sizeof(sid));
-    int64_t expires = sqlite3_column_int64(st, 1);
-    bool rotated = sqlite3_column_int(st, 2) != 0;
-    fio_strlcpy(cid, db_col_text(st, 3), sizeof(cid));
-    fio_strlcpy(scope, db_col_text(st, 4), sizeof(scope));
-    fio_strlcpy(stype, db_col_text(st, 5), sizeof(stype));
-    sqlite3_reset(st);
+    if (found != STORE_OK)
+        return req_fail_internal(r, "refresh lookup");
+    const char *sid = t.session_id, *cid = t.client_id, *scope = t.scope, *stype = t.scope_type;
+    int64_t expires = t.expires;
+    bool rotated = t.rotated;
     if (rotated) {
         /* RFC 9700 §4.14.2: a rotated refresh token presented again means it leaked (or two
          * parties share it): revoke the whole session, the newest tokens included. */
-        if (oauth_session_delete(r->db, sid) != SQLITE_DONE)
+        if (oauth_session_delete(r->st, sid) != 0)
             return req_fail_internal(r, "revoke on refresh reuse");
         srv_log(r->srv, SRV_LOG_WARN, "oauth: rotated refresh token reused; session %s revoked",
                 sid);
@@ -691,8 +607,7 @@ static int grant_refresh(struct req *r)
         return oauth_error(r, 400, "invalid_grant", "The refresh token has expired");
     if (client_id && *client_id && strcmp(client_id, cid) != 0)
         return oauth_error(r, 400, "invalid_grant", "The refresh token belongs to another client");
-    if (db_exec(r->db, "UPDATE oauth_tokens SET rotated = 1 WHERE token_hash = ?1", "t", hash) !=
-        SQLITE_DONE)
+    if (STORE(r->st, oauth)->refresh_rotate(r->st, hash) != STORE_OK)
         return req_fail_internal(r, "rotate");
     return issue_tokens(r, sid, *scope ? scope : stype);
 }
@@ -721,14 +636,7 @@ int h_oauth_revoke(struct req *r)
     if (strlen(tok) <= 200) {
         char hash[OAUTH_HASH_HEX];
         oauth_sha256_hex(tok, hash);
-        int rc = db_exec(r->db,
-                         "DELETE FROM oauth_sessions WHERE id = (SELECT session_id FROM "
-                         "oauth_tokens WHERE token_hash = ?1 AND kind = 'refresh')",
-                         "t", hash);
-        if (rc == SQLITE_DONE)
-            rc = db_exec(r->db, "DELETE FROM oauth_tokens WHERE token_hash = ?1 AND kind = 'access'",
-                         "t", hash);
-        if (rc != SQLITE_DONE)
+        if (STORE(r->st, oauth)->revoke(r->st, hash) != STORE_OK)
             return req_fail_internal(r, "revoke");
     }
     return 0; /* the envelope {result: true}: RFC 7009 clients ignore the body */

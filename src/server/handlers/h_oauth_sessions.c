@@ -1,81 +1,63 @@
 /* h_oauth_sessions.c - the caller's OAuth sessions (api §2.5): list, details, rename, revoke one,
  * revoke all (optionally keeping the current one). A session is one completed authorization (a
  * device or agent login); its tokens hang off it, so deleting the row revokes them all. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <string.h>
 
 #include "name.h"
 #include "oauth.h"
+#include "rows.h"
+#include "store_oauth.h"
 
-#define SESSION_COLS                                                                               \
-    "s.id, s.client_id, s.scope, s.scope_type, s.device_name, s.device_type, s.agent_name, "     \
-    "s.created, s.last_used, (SELECT MAX(t.expires) FROM oauth_tokens t WHERE t.session_id = "   \
-    "s.id AND t.kind = 'refresh' AND t.rotated = 0)"
-
-static json_t *nullable_text(sqlite3_stmt *st, int col)
+/* The wire object of a store session row (store_oauth.h). */
+static json_t *session_json(struct req *r, const json_t *row)
 {
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
-                                                       : json_string(db_col_text(st, col));
-}
-
-static json_t *nullable_time(sqlite3_stmt *st, int col)
-{
-    return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
-                                                       : srv_time_json(sqlite3_column_int64(st, col));
-}
-
-static json_t *session_json(struct req *r, sqlite3_stmt *st)
-{
-    const char *id = db_col_text(st, 0);
+    const char *id = row_str(row, "id");
     return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id", id,
-                     "client_id", db_col_text(st, 1), "scope", db_col_text(st, 2), "scope_type",
-                     db_col_text(st, 3), "device_name", nullable_text(st, 4), "device_type",
-                     nullable_text(st, 5), "agent_name", nullable_text(st, 6), "created",
-                     srv_time_json(sqlite3_column_int64(st, 7)), "last_used",
-                     nullable_time(st, 8), "expires", nullable_time(st, 9), "current",
-                     r->caller.via_oauth && strcmp(r->caller.oauth_session, id) == 0);
+                     "client_id", row_str(row, "client_id"), "scope",
+                     row_str(row, "scope"), "scope_type", row_str(row, "scope_type"),
+                     "device_name", row_str_or_null(row, "device_name"), "device_type",
+                     row_str_or_null(row, "device_type"), "agent_name",
+                     row_str_or_null(row, "agent_name"), "created",
+                     row_time(row, "created"), "last_used",
+                     row_time_or_null(row, "last_used"), "expires",
+                     row_time_or_null(row, "expires"),
+                     "current", r->caller.via_oauth && strcmp(r->caller.oauth_session, id) == 0);
 }
 
 /* The caller's live session id (a live token remains), or NULL when not found. */
 static json_t *load_session(struct req *r, const char *id)
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT " SESSION_COLS " FROM oauth_sessions s "
-                                "WHERE s.id = ?1 AND s.user_id = ?2 AND EXISTS (SELECT 1 FROM "
-                                "oauth_tokens t WHERE t.session_id = s.id AND t.rotated = 0 AND "
-                                "t.expires > ?3)",
-                                "tti", id, r->caller.user_id, srv_now_us());
-    if (!st)
+    json_t *row = NULL;
+    if (STORE(r->st, oauth)->session_row(r->st, id, r->caller.user_id, srv_now_us(), &row) !=
+        STORE_OK)
         return NULL;
-    json_t *s = sqlite3_step(st) == SQLITE_ROW ? session_json(r, st) : NULL;
-    sqlite3_reset(st);
+    json_t *s = session_json(r, row);
+    json_decref(row);
     return s;
 }
 
 int h_oauth_sessions_list(struct req *r)
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT " SESSION_COLS " FROM oauth_sessions s "
-                                "WHERE s.user_id = ?1 AND EXISTS (SELECT 1 FROM oauth_tokens t "
-                                "WHERE t.session_id = s.id AND t.rotated = 0 AND t.expires > ?2) "
-                                "ORDER BY s.created, s.id",
-                                "ti", r->caller.user_id, srv_now_us());
-    if (!st)
+    json_t *rows = NULL;
+    if (STORE(r->st, oauth)->session_list(r->st, r->caller.user_id, srv_now_us(), &rows) !=
+        STORE_OK)
         return req_fail_internal(r, "list sessions");
     json_t *arr = json_array();
-    int rc;
     bool oom = !arr;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && !oom)
-        oom = json_array_append_new(arr, session_json(r, st)) != 0;
-    sqlite3_reset(st);
+    size_t i;
+    const json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        if (!oom)
+            oom = json_array_append_new(arr, session_json(r, row)) != 0;
+    }
+    json_decref(rows);
     if (oom) {
         json_decref(arr);
         return req_fail(r, 500, 0, "Out of memory");
-    }
-    if (rc != SQLITE_DONE) {
-        json_decref(arr);
-        return req_fail_internal(r, "list sessions step");
     }
     if (req_set(r, "results", json_integer((json_int_t)json_array_size(arr))))
         return -1;
@@ -118,14 +100,8 @@ int h_oauth_session_update(struct req *r)
                                   "%s is limited to 100 bytes of text without control characters",
                                   names[i]);
     }
-    int rc = SQLITE_DONE;
-    if (dname)
-        rc = db_exec(r->db, "UPDATE oauth_sessions SET device_name = ?1 WHERE id = ?2", "tt",
-                     *dname ? dname : NULL, id);
-    if (rc == SQLITE_DONE && agent)
-        rc = db_exec(r->db, "UPDATE oauth_sessions SET agent_name = ?1 WHERE id = ?2", "tt",
-                     *agent ? agent : NULL, id);
-    if (rc != SQLITE_DONE)
+    if (STORE(r->st, oauth)->session_rename(r->st, id, dname != NULL, dname, agent != NULL,
+                                            agent) != STORE_OK)
         return req_fail_internal(r, "rename session");
     s = load_session(r, id);
     return s ? req_set(r, "session", s) : req_fail_internal(r, "reload session");
@@ -133,12 +109,12 @@ int h_oauth_session_update(struct req *r)
 
 int h_oauth_session_delete(struct req *r)
 {
-    int rc = db_exec(r->db, "DELETE FROM oauth_sessions WHERE id = ?1 AND user_id = ?2", "tt",
-                     req_arg(r, 0), r->caller.user_id);
-    if (rc != SQLITE_DONE)
-        return req_fail_internal(r, "revoke session");
-    if (sqlite3_changes(r->db->db) == 0)
+    enum store_rc rc =
+        STORE(r->st, oauth)->session_delete_own(r->st, req_arg(r, 0), r->caller.user_id);
+    if (rc == STORE_NOT_FOUND)
         return req_fail(r, 404, API_ERR_NOT_FOUND, "OAuth session not found");
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "revoke session");
     return 0;
 }
 
@@ -159,9 +135,8 @@ int h_oauth_sessions_delete_all(struct req *r)
                                   "exclude_current=true needs current_session_id (or an OAuth "
                                   "access token)");
     }
-    int rc = db_exec(r->db, "DELETE FROM oauth_sessions WHERE user_id = ?1 AND id IS NOT ?2",
-                     "tt", r->caller.user_id, keep);
-    if (rc != SQLITE_DONE)
+    long long n = 0;
+    if (STORE(r->st, oauth)->session_delete_all(r->st, r->caller.user_id, keep, &n) != STORE_OK)
         return req_fail_internal(r, "revoke sessions");
-    return req_set(r, "revoked", json_integer(sqlite3_changes(r->db->db)));
+    return req_set(r, "revoked", json_integer((json_int_t)n));
 }

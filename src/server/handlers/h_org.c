@@ -2,6 +2,7 @@
  * update and close. Owns the orgs and org_members tables. The router has already resolved {org}
  * (by id or domain, open orgs only) and checked the caller's org role (routes.def), so these
  * handlers validate input and read or write their own rows only. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <stdlib.h>
@@ -9,13 +10,9 @@
 
 #include "events.h"
 #include "orgws.h"
+#include "store_org.h"
 
 /* ---- the org object -------------------------------------------------------------------------- */
-
-/* Columns every org query selects, in this order; column 13 is the caller's org role or NULL. */
-#define ORG_COLS                                                                                   \
-    "o.id, o.domain, o.name, o.description, o.industry, o.billing_email, o.homepage, "             \
-    "o.perm_member_manage, o.owner_id, o.created, o.updated, o.extra, o.closed"
 
 static const char *const org_extra_keys[] = {"accent_color",
                                              "background_color",
@@ -34,25 +31,28 @@ static const char *const org_extra_keys[] = {"accent_color",
 static const char *const org_member_keys[] = {"billing_email", "perm_auth_domains", "owner_defined",
                                               NULL};
 
-static json_t *org_render(sqlite3_stmt *st)
+/* The wire object of a store org row (store_org.h). */
+static json_t *org_render(const json_t *row)
 {
-    bool member = sqlite3_column_type(st, 13) != SQLITE_NULL;
+    json_t *role = json_object_get(row, "role");
+    bool member = json_is_string(role);
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o}", "id",
-        db_col_text(st, 0), "domain", db_col_text(st, 1), "name", db_col_text(st, 2), "description",
-        db_col_text(st, 3), "industry", db_col_text(st, 4), "billing_email", db_col_text(st, 5),
-        "homepage", db_col_text(st, 6), "perm_member_manage", db_col_text(st, 7), "owner_id",
-        db_col_text(st, 8), "member", member, "closed", sqlite3_column_int(st, 12) != 0, "created",
-        srv_time_json(sqlite3_column_int64(st, 9)), "updated",
-        srv_time_json(sqlite3_column_int64(st, 10)));
-    json_t *extra = orgws_extra_parse(db_col_text(st, 11));
+        row_str(row, "id"), "domain", row_str(row, "domain"), "name",
+        row_str(row, "name"), "description", row_str(row, "description"), "industry",
+        row_str(row, "industry"), "billing_email", row_str(row, "billing_email"),
+        "homepage", row_str(row, "homepage"), "perm_member_manage",
+        row_str(row, "perm_member_manage"), "owner_id", row_str(row, "owner_id"),
+        "member", member, "closed", row_int(row, "closed") != 0, "created",
+        row_time(row, "created"), "updated", row_time(row, "updated"));
+    json_t *extra = orgws_extra_parse(row_str(row, "extra"));
     if (!o || !extra) {
         json_decref(o);
         json_decref(extra);
         return NULL;
     }
     if (json_object_set_new(o, "user_permission",
-                            member ? json_string(db_col_text(st, 13)) : json_null()) != 0) {
+                            member ? json_string(json_string_value(role)) : json_null()) != 0) {
         json_decref(o);
         json_decref(extra);
         return NULL;
@@ -68,21 +68,31 @@ static json_t *org_render(sqlite3_stmt *st)
 /* Set "org" to the org `id` as the caller sees it. */
 static int org_reply(struct req *r, const char *id)
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT " ORG_COLS ", m.role FROM orgs o "
-                                "LEFT JOIN org_members m ON m.org_id = o.id AND m.user_id = ?1 "
-                                "WHERE o.id = ?2",
-                                "tt", r->caller.user_id, id);
-    if (!st)
-        return req_fail_internal(r, "org query");
-    int rc = sqlite3_step(st);
-    json_t *o = rc == SQLITE_ROW ? org_render(st) : NULL;
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    json_t *row = NULL;
+    enum store_rc rc = STORE(r->st, org)->row(r->st, id, r->caller.user_id, &row);
+    if (rc == STORE_NOT_FOUND)
         return req_fail(r, 404, API_ERR_NOT_FOUND, "Organization not found");
-    if (rc != SQLITE_ROW)
-        return req_fail_internal(r, "org step");
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "org query");
+    json_t *o = org_render(row);
+    json_decref(row);
     return o ? req_set(r, "org", o) : req_fail(r, 500, 0, "Out of memory");
+}
+
+/* The settable columns of row (a row object after orgws_apply) and its dumped extra. */
+static struct store_org_fields org_fields_of(const json_t *row, const char *extra)
+{
+    struct store_org_fields f = {
+        .domain = row_str(row, "domain"),
+        .name = row_str(row, "name"),
+        .description = row_str(row, "description"),
+        .industry = row_str(row, "industry"),
+        .billing_email = row_str(row, "billing_email"),
+        .homepage = row_str(row, "homepage"),
+        .perm_member_manage = row_str(row, "perm_member_manage"),
+        .extra = extra,
+    };
+    return f;
 }
 
 /* ---- field rules (api §3.2) ------------------------------------------------------------------ */
@@ -117,75 +127,46 @@ static const struct orgws_field org_fields[] = {
  * links never lead to a newcomer) already has the domain. */
 static int domain_free(struct req *r, const char *domain, const char *self_id)
 {
-    sqlite3_stmt *st =
-        db_query(r->db, "SELECT 1 FROM orgs WHERE domain = ?1 AND id <> ?2", "tt", domain, self_id);
-    if (!st)
+    bool taken = false;
+    if (STORE(r->st, org)->domain_taken(r->st, domain, self_id, &taken) != STORE_OK)
         return req_fail_internal(r, "domain lookup");
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return req_fail(r, 409, API_ERR_CONFLICT, "domain already in use");
-    return rc == SQLITE_DONE ? 0 : req_fail_internal(r, "domain lookup step");
+    return taken ? req_fail(r, 409, API_ERR_CONFLICT, "domain already in use") : 0;
 }
 
 /* ---- lists ----------------------------------------------------------------------------------- */
 
-int h_org_list(struct req *r)
+/* One page of orgs: count and rows from the store, rendered by org_render. */
+static int org_page(struct req *r, bool external)
 {
+    const struct store_org_ops *o = STORE(r->st, org);
     struct orgws_page pg;
     long long total;
-    json_t *items;
+    json_t *rows = NULL, *items = NULL;
     if (orgws_page_read(r, &pg) != 0)
         return -1;
-    if (orgws_count(r,
-                    db_query(r->db,
-                             "SELECT COUNT(*) FROM orgs o JOIN org_members m ON m.org_id = o.id "
-                             "AND m.user_id = ?1 WHERE o.closed = 0",
-                             "t", r->caller.user_id),
-                    &total) != 0)
-        return -1;
-    if (orgws_collect(r,
-                      db_query(r->db,
-                               "SELECT " ORG_COLS ", m.role FROM orgs o JOIN org_members m ON "
-                               "m.org_id = o.id AND m.user_id = ?1 WHERE o.closed = 0 "
-                               "ORDER BY o.created, o.id LIMIT ?2 OFFSET ?3",
-                               "tii", r->caller.user_id, (int64_t)pg.limit, (int64_t)pg.offset),
-                      org_render, &items) != 0)
-        return -1;
-    return orgws_page_reply(r, "orgs", items, total, &pg);
+    enum store_rc rc = external ? o->count_external(r->st, r->caller.user_id, &total)
+                                : o->count_joined(r->st, r->caller.user_id, &total);
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "count orgs");
+    rc = external ? o->list_external(r->st, r->caller.user_id, pg.limit, pg.offset, &rows)
+                  : o->list_joined(r->st, r->caller.user_id, pg.limit, pg.offset, &rows);
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "list orgs");
+    int ret = rows_render(r, rows, org_render, &items);
+    json_decref(rows);
+    return ret == 0 ? orgws_page_reply(r, "orgs", items, total, &pg) : -1;
+}
+
+int h_org_list(struct req *r)
+{
+    return org_page(r, false);
 }
 
 /* Orgs the caller is not a member of but holds a workspace membership in (api §3.2 "always call
- * both"). The role column is NULL, so they render with member:false, user_permission:null. */
+ * both"). Their role is null, so they render with member:false, user_permission:null. */
 int h_org_list_external(struct req *r)
 {
-    struct orgws_page pg;
-    long long total;
-    json_t *items;
-    if (orgws_page_read(r, &pg) != 0)
-        return -1;
-    if (orgws_count(r,
-                    db_query(r->db,
-                             "SELECT COUNT(*) FROM orgs o WHERE o.closed = 0 AND NOT EXISTS "
-                             "(SELECT 1 FROM org_members m WHERE m.org_id = o.id AND m.user_id = "
-                             "?1) AND EXISTS (SELECT 1 FROM workspaces w JOIN workspace_members "
-                             "wm ON wm.workspace_id = w.id WHERE w.org_id = o.id AND wm.user_id "
-                             "= ?1)",
-                             "t", r->caller.user_id),
-                    &total) != 0)
-        return -1;
-    if (orgws_collect(r,
-                      db_query(r->db,
-                               "SELECT " ORG_COLS ", NULL FROM orgs o WHERE o.closed = 0 AND NOT "
-                               "EXISTS (SELECT 1 FROM org_members m WHERE m.org_id = o.id AND "
-                               "m.user_id = ?1) AND EXISTS (SELECT 1 FROM workspaces w JOIN "
-                               "workspace_members wm ON wm.workspace_id = w.id WHERE w.org_id = "
-                               "o.id AND wm.user_id = ?1) ORDER BY o.created, o.id "
-                               "LIMIT ?2 OFFSET ?3",
-                               "tii", r->caller.user_id, (int64_t)pg.limit, (int64_t)pg.offset),
-                      org_render, &items) != 0)
-        return -1;
-    return orgws_page_reply(r, "orgs", items, total, &pg);
+    return org_page(r, true);
 }
 
 /* ---- create, details, update, close ---------------------------------------------------------- */
@@ -214,12 +195,12 @@ int h_org_create(struct req *r)
     if (orgws_apply(r, org_fields, N_ORG_FIELDS, row, true, &known) != 0)
         goto done;
     /* name defaults to the domain (api §3.2 lists it as optional). */
-    if (!*orgws_row_str(row, "name") &&
-        json_object_set_new(row, "name", json_string(orgws_row_str(row, "domain"))) != 0) {
+    if (!*row_str(row, "name") &&
+        json_object_set_new(row, "name", json_string(row_str(row, "domain"))) != 0) {
         ret = req_fail(r, 500, 0, "Out of memory");
         goto done;
     }
-    if (domain_free(r, orgws_row_str(row, "domain"), "") != 0)
+    if (domain_free(r, row_str(row, "domain"), "") != 0)
         goto done;
     char id[FIO_PROFILE_ID_SIZE];
     extra = orgws_extra_dump(json_object_get(row, "extra"));
@@ -227,30 +208,18 @@ int h_org_create(struct req *r)
         ret = req_fail_internal(r, "org id");
         goto done;
     }
-    int64_t now = srv_now_us();
-    int rc = db_exec(r->db,
-                     "INSERT INTO orgs(id, domain, name, description, industry, billing_email, "
-                     "homepage, perm_member_manage, extra, owner_id, closed, created, updated) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?11)",
-                     "tttttttttti", id, orgws_row_str(row, "domain"), orgws_row_str(row, "name"),
-                     orgws_row_str(row, "description"), orgws_row_str(row, "industry"),
-                     orgws_row_str(row, "billing_email"), orgws_row_str(row, "homepage"),
-                     orgws_row_str(row, "perm_member_manage"), extra, r->caller.user_id, now);
-    if (orgws_rc_unique(rc)) {
+    struct store_org_fields f = org_fields_of(row, extra);
+    enum store_rc rc = STORE(r->st, org)->insert(r->st, id, &f, r->caller.user_id, srv_now_us());
+    if (rc == STORE_EXISTS) {
         ret = req_fail(r, 409, API_ERR_CONFLICT, "domain already in use");
         goto done;
     }
-    if (rc == SQLITE_DONE)
-        rc = db_exec(r->db,
-                     "INSERT INTO org_members(org_id, user_id, role, created) "
-                     "VALUES (?1, ?2, 'owner', ?3)",
-                     "tti", id, r->caller.user_id, now);
-    if (rc != SQLITE_DONE) {
+    if (rc != STORE_OK) {
         ret = req_fail_internal(r, "insert org");
         goto done;
     }
     struct event_spec ev = {"org", "lifecycle", "org_created", id, NULL, NULL, id};
-    if (events_add(r, &ev, json_pack("{s:s}", "domain", orgws_row_str(row, "domain"))) != 0)
+    if (events_add(r, &ev, json_pack("{s:s}", "domain", row_str(row, "domain"))) != 0)
         goto done;
     ret = org_reply(r, id);
 done:
@@ -266,25 +235,14 @@ int h_org_details(struct req *r)
 
 int h_org_update(struct req *r)
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT domain, name, description, industry, billing_email, "
-                                "homepage, perm_member_manage, extra FROM orgs WHERE id = ?1",
-                                "t", r->org.id);
-    if (!st)
-        return req_fail_internal(r, "org row");
     json_t *row = NULL;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "domain", db_col_text(st, 0),
-                        "name", db_col_text(st, 1), "description", db_col_text(st, 2), "industry",
-                        db_col_text(st, 3), "billing_email", db_col_text(st, 4), "homepage",
-                        db_col_text(st, 5), "perm_member_manage", db_col_text(st, 6), "extra",
-                        orgws_extra_parse(db_col_text(st, 7)));
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW)
-        return req_fail_internal(r, "org row step");
-    if (!row)
+    if (STORE(r->st, org)->settings(r->st, r->org.id, &row) != STORE_OK)
+        return req_fail_internal(r, "org row");
+    /* The update engine works on "extra" as an object. */
+    if (json_object_set_new(row, "extra", orgws_extra_parse(row_str(row, "extra"))) != 0) {
+        json_decref(row);
         return req_fail(r, 500, 0, "Out of memory");
+    }
 
     size_t known;
     int ret = -1;
@@ -297,25 +255,19 @@ int h_org_update(struct req *r)
                        "Nothing to update: send at least one of the organization's fields");
         goto done;
     }
-    if (strcmp(orgws_row_str(row, "domain"), r->org.domain) != 0 &&
-        domain_free(r, orgws_row_str(row, "domain"), r->org.id) != 0)
+    if (strcmp(row_str(row, "domain"), r->org.domain) != 0 &&
+        domain_free(r, row_str(row, "domain"), r->org.id) != 0)
         goto done;
     extra = orgws_extra_dump(json_object_get(row, "extra"));
     if (!extra) {
         ret = req_fail(r, 500, 0, "Out of memory");
         goto done;
     }
-    int rc = db_exec(r->db,
-                     "UPDATE orgs SET domain = ?1, name = ?2, description = ?3, industry = ?4, "
-                     "billing_email = ?5, homepage = ?6, perm_member_manage = ?7, extra = ?8, "
-                     "updated = ?9 WHERE id = ?10",
-                     "ttttttttit", orgws_row_str(row, "domain"), orgws_row_str(row, "name"),
-                     orgws_row_str(row, "description"), orgws_row_str(row, "industry"),
-                     orgws_row_str(row, "billing_email"), orgws_row_str(row, "homepage"),
-                     orgws_row_str(row, "perm_member_manage"), extra, srv_now_us(), r->org.id);
-    if (orgws_rc_unique(rc))
+    struct store_org_fields f = org_fields_of(row, extra);
+    enum store_rc rc = STORE(r->st, org)->update(r->st, r->org.id, &f, srv_now_us());
+    if (rc == STORE_EXISTS)
         ret = req_fail(r, 409, API_ERR_CONFLICT, "domain already in use");
-    else if (rc != SQLITE_DONE)
+    else if (rc != STORE_OK)
         ret = req_fail_internal(r, "update org");
     else if (events_record(r, "org", "settings", "org_updated", r->org.id, NULL) == 0)
         ret = org_reply(r, r->org.id);
@@ -339,9 +291,7 @@ int h_org_close(struct req *r)
     if (strcmp(confirm, r->org.domain) != 0 && strcmp(confirm, r->org.id) != 0)
         return req_fail_param(r, "confirm", "invalid",
                               "'confirm' must equal the organization's domain or id");
-    int rc = db_exec(r->db, "UPDATE orgs SET closed = 1, updated = ?1 WHERE id = ?2", "it",
-                     srv_now_us(), r->org.id);
-    if (rc != SQLITE_DONE)
+    if (STORE(r->st, org)->close(r->st, r->org.id, srv_now_us()) != STORE_OK)
         return req_fail_internal(r, "close org");
     return events_record(r, "org", "lifecycle", "org_closed", r->org.id, NULL);
 }

@@ -2,6 +2,7 @@
  * (create / list / delete), the claim by a signed-in human, and direct transfer between members
  * of an org or a workspace. Owns the transfer_tokens table. Tokens are 64 base64url characters
  * (384 random bits); only their SHA-256 is stored, and a claim looks the hash up. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <openssl/evp.h>
@@ -14,6 +15,8 @@
 #include "orgws.h"
 #include "outbox.h"
 #include "rand.h"
+#include "store_account.h"
+#include "store_member.h"
 #include "timeutil.h"
 
 #define TRANSFER_TOKEN_RAW 48 /* -> 64 base64url characters */
@@ -33,12 +36,9 @@ static bool sha256_hex(const char *s, char out[65])
 
 static const char *account_type(struct req *r, const char *user_id, char *buf, size_t size)
 {
-    buf[0] = 0;
-    sqlite3_stmt *st = db_query(r->db, "SELECT account_type FROM users WHERE id = ?1", "t", user_id);
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        fio_strlcpy(buf, db_col_text(st, 0), size);
-    if (st)
-        sqlite3_reset(st);
+    /* A failed lookup reads as "" (neither agent nor human: refused). */
+    if (STORE(r->st, account)->user_account_type(r->st, user_id, buf, size) != STORE_OK)
+        buf[0] = 0;
     return buf;
 }
 
@@ -46,32 +46,9 @@ static const char *account_type(struct req *r, const char *user_id, char *buf, s
  * becomes admin (the agent keeps admin access, api §3.3 step 5). */
 static int org_transfer(struct req *r, const char *org_id, const char *to)
 {
-    int64_t now = srv_now_us();
-    int rc = db_exec(r->db, "UPDATE orgs SET owner_id = ?2, updated = ?3 WHERE id = ?1", "tti",
-                     org_id, to, now);
-    if (rc == SQLITE_DONE)
-        rc = db_exec(r->db,
-                     "UPDATE org_members SET role = 'admin' WHERE org_id = ?1 AND role = 'owner' "
-                     "AND user_id <> ?2",
-                     "tt", org_id, to);
-    if (rc == SQLITE_DONE)
-        rc = db_exec(r->db,
-                     "INSERT INTO org_members(org_id, user_id, role, created) VALUES (?1, ?2, "
-                     "'owner', ?3) ON CONFLICT(org_id, user_id) DO UPDATE SET role = 'owner'",
-                     "tti", org_id, to, now);
-    if (rc == SQLITE_DONE)
-        rc = db_exec(r->db,
-                     "UPDATE workspace_members SET role = 'admin' WHERE role = 'owner' AND "
-                     "user_id <> ?2 AND workspace_id IN (SELECT id FROM workspaces WHERE org_id "
-                     "= ?1)",
-                     "tt", org_id, to);
-    if (rc == SQLITE_DONE)
-        rc = db_exec(r->db,
-                     "INSERT INTO workspace_members(workspace_id, user_id, role, created) SELECT "
-                     "id, ?2, 'owner', ?3 FROM workspaces WHERE org_id = ?1 ON "
-                     "CONFLICT(workspace_id, user_id) DO UPDATE SET role = 'owner'",
-                     "tti", org_id, to, now);
-    return rc == SQLITE_DONE ? 0 : req_fail_internal(r, "transfer org");
+    return STORE(r->st, member)->org_transfer(r->st, org_id, to, srv_now_us()) == STORE_OK
+               ? 0
+               : req_fail_internal(r, "transfer org");
 }
 
 static int transfer_event(struct req *r, const char *org_id, const char *from, const char *to,
@@ -85,19 +62,18 @@ static int transfer_event(struct req *r, const char *org_id, const char *from, c
 
 /* ---- tokens ---------------------------------------------------------------------------------- */
 
-static json_t *token_render(sqlite3_stmt *st)
+/* The wire object of a store transfer token row (store_member.h). */
+static json_t *token_render(const json_t *row)
 {
-    /* id, created, expires, claimed_by, claimed_at, email, creator_id */
     int64_t now = srv_now_us();
-    bool claimed = sqlite3_column_type(st, 3) != SQLITE_NULL;
-    const char *state = claimed ? "claimed" : sqlite3_column_int64(st, 2) <= now ? "expired"
-                                                                                  : "active";
-    return json_pack("{s:s, s:o, s:o, s:s, s:o, s:s}", "id", db_col_text(st, 0), "created",
-                     srv_time_json(sqlite3_column_int64(st, 1)), "expires",
-                     srv_time_json(sqlite3_column_int64(st, 2)), "state", state, "email",
-                     sqlite3_column_type(st, 5) == SQLITE_NULL ? json_null()
-                                                               : json_string(db_col_text(st, 5)),
-                     "creator_id", db_col_text(st, 6));
+    bool claimed = json_string_value(json_object_get(row, "claimed_by")) != NULL;
+    const char *state = claimed                                         ? "claimed"
+                        : (int64_t)row_int(row, "expires") <= now ? "expired"
+                                                                        : "active";
+    return json_pack("{s:s, s:o, s:o, s:s, s:o, s:s}", "id", row_str(row, "id"), "created",
+                     row_time(row, "created"), "expires", row_time(row, "expires"),
+                     "state", state, "email", row_str_or_null(row, "email"), "creator_id",
+                     row_str(row, "creator_id"));
 }
 
 static int claim_mail(struct req *r, const char *email, const char *token, const char *expires)
@@ -133,13 +109,8 @@ int h_transfer_token_create(struct req *r)
         return req_fail_param(r, "email", "invalid", "'email' must be a valid email address");
     int64_t now = srv_now_us();
     long long active;
-    if (orgws_count(r,
-                    db_query(r->db,
-                             "SELECT COUNT(*) FROM transfer_tokens WHERE org_id = ?1 AND "
-                             "claimed_by IS NULL AND expires > ?2",
-                             "ti", r->org.id, now),
-                    &active) != 0)
-        return -1;
+    if (STORE(r->st, member)->token_count_active(r->st, r->org.id, now, &active) != STORE_OK)
+        return req_fail_internal(r, "count transfer tokens");
     if (active >= TRANSFER_MAX_ACTIVE)
         return req_fail(r, 409, API_ERR_CONFLICT,
                         "An organization may have at most %d active transfer tokens; delete one",
@@ -151,12 +122,8 @@ int h_transfer_token_create(struct req *r)
         !sha256_hex(token, hash) || !fio_opaque_id_new(FIO_ID_ORGTRANSFER, id))
         return req_fail_internal(r, "transfer token");
     explicit_bzero(raw, sizeof(raw));
-    int rc = db_exec(r->db,
-                     "INSERT INTO transfer_tokens(id, org_id, token_hash, creator_id, email, "
-                     "created, expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                     "tttttii", id, r->org.id, hash, r->caller.user_id, email, now,
-                     now + TRANSFER_TTL_US);
-    if (rc != SQLITE_DONE)
+    if (STORE(r->st, member)->token_insert(r->st, id, r->org.id, hash, r->caller.user_id, email,
+                                           now, now + TRANSFER_TTL_US) != STORE_OK)
         return req_fail_internal(r, "insert transfer token");
     char expires[40];
     fio_time_api(now + TRANSFER_TTL_US, expires, sizeof(expires));
@@ -181,40 +148,29 @@ int h_transfer_token_list(struct req *r)
 {
     struct orgws_page pg;
     long long total;
-    json_t *items;
+    json_t *rows = NULL, *items = NULL;
     if (orgws_page_read(r, &pg) != 0)
         return -1;
-    if (orgws_count(r,
-                    db_query(r->db, "SELECT COUNT(*) FROM transfer_tokens WHERE org_id = ?1", "t",
-                             r->org.id),
-                    &total) != 0)
-        return -1;
-    if (orgws_collect(r,
-                      db_query(r->db,
-                               "SELECT id, created, expires, claimed_by, claimed_at, email, "
-                               "creator_id FROM transfer_tokens WHERE org_id = ?1 ORDER BY "
-                               "created DESC, id LIMIT ?2 OFFSET ?3",
-                               "tii", r->org.id, (int64_t)pg.limit, (int64_t)pg.offset),
-                      token_render, &items) != 0)
-        return -1;
-    return orgws_page_reply(r, "transfer_tokens", items, total, &pg);
+    const struct store_member_ops *m = STORE(r->st, member);
+    if (m->token_count(r->st, r->org.id, &total) != STORE_OK)
+        return req_fail_internal(r, "count transfer tokens");
+    if (m->token_list(r->st, r->org.id, pg.limit, pg.offset, &rows) != STORE_OK)
+        return req_fail_internal(r, "list transfer tokens");
+    int ret = rows_render(r, rows, token_render, &items);
+    json_decref(rows);
+    return ret == 0 ? orgws_page_reply(r, "transfer_tokens", items, total, &pg) : -1;
 }
 
 /* api §3.3: DELETE /org/{org}/transfer/token/{token_id}/ */
 int h_transfer_token_delete(struct req *r)
 {
     const char *tid = req_arg(r, 1);
-    long long n;
-    if (orgws_count(r,
-                    db_query(r->db,
-                             "SELECT COUNT(*) FROM transfer_tokens WHERE id = ?1 AND org_id = ?2",
-                             "tt", tid, r->org.id),
-                    &n) != 0)
-        return -1;
-    if (n == 0)
+    bool exists = false;
+    if (STORE(r->st, member)->token_exists(r->st, tid, r->org.id, &exists) != STORE_OK)
+        return req_fail_internal(r, "transfer token lookup");
+    if (!exists)
         return req_fail(r, 404, API_ERR_NOT_FOUND, "Transfer token not found");
-    if (db_exec(r->db, "DELETE FROM transfer_tokens WHERE id = ?1 AND org_id = ?2", "tt", tid,
-                r->org.id) != SQLITE_DONE)
+    if (STORE(r->st, member)->token_delete(r->st, tid, r->org.id) != STORE_OK)
         return req_fail_internal(r, "delete transfer token");
     struct event_spec ev = {"org", "transfer", "org_transfer_token_deleted", r->org.id, NULL, NULL,
                             tid};
@@ -235,46 +191,28 @@ int h_transfer_claim(struct req *r)
                         "Ownership can only be claimed by a human account");
     if (strlen(token) != 64 || !sha256_hex(token, hash))
         return req_fail(r, 404, API_ERR_NOT_FOUND, "Transfer token not found or expired");
-    char tid[FIO_OPAQUE_ID_SIZE] = "", org_id[FIO_PROFILE_ID_SIZE] = "",
-                           owner[FIO_PROFILE_ID_SIZE] = "";
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT t.id, t.org_id, o.owner_id FROM transfer_tokens t JOIN "
-                                "orgs o ON o.id = t.org_id AND o.closed = 0 WHERE t.token_hash = "
-                                "?1 AND t.claimed_by IS NULL AND t.expires > ?2",
-                                "ti", hash, srv_now_us());
-    if (!st)
-        return req_fail_internal(r, "transfer token lookup");
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        fio_strlcpy(tid, db_col_text(st, 0), sizeof(tid));
-        fio_strlcpy(org_id, db_col_text(st, 1), sizeof(org_id));
-        fio_strlcpy(owner, db_col_text(st, 2), sizeof(owner));
-    }
-    sqlite3_reset(st);
-    if (!tid[0])
+    struct store_transfer_claim t;
+    enum store_rc rc = STORE(r->st, member)->token_find(r->st, hash, srv_now_us(), &t);
+    if (rc == STORE_NOT_FOUND)
         return req_fail(r, 404, API_ERR_NOT_FOUND, "Transfer token not found or expired");
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "transfer token lookup");
+    const char *tid = t.id, *org_id = t.org_id, *owner = t.owner_id;
     if (strcmp(owner, r->caller.user_id) == 0)
         return req_fail(r, 409, API_ERR_CONFLICT, "You already own this organization");
     int64_t now = srv_now_us();
     if (org_transfer(r, org_id, r->caller.user_id) != 0)
         return -1;
-    if (db_exec(r->db,
-                "UPDATE transfer_tokens SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1", "tti",
-                tid, r->caller.user_id, now) != SQLITE_DONE ||
-        db_exec(r->db,
-                "DELETE FROM transfer_tokens WHERE org_id = ?1 AND claimed_by IS NULL", "t",
-                org_id) != SQLITE_DONE)
+    if (STORE(r->st, member)->token_spend(r->st, tid, org_id, r->caller.user_id, now) != STORE_OK)
         return req_fail_internal(r, "spend transfer token");
     if (transfer_event(r, org_id, owner, r->caller.user_id, "claim", tid) != 0)
         return -1;
-    sqlite3_stmt *o = db_query(r->db, "SELECT id, domain, name, owner_id FROM orgs WHERE id = ?1",
-                               "t", org_id);
-    json_t *org = NULL;
-    if (o && sqlite3_step(o) == SQLITE_ROW)
-        org = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", db_col_text(o, 0), "domain",
-                        db_col_text(o, 1), "name", db_col_text(o, 2), "owner_id",
-                        db_col_text(o, 3), "user_permission", "owner");
-    if (o)
-        sqlite3_reset(o);
+    json_t *row = NULL, *org = NULL;
+    if (STORE(r->st, member)->org_brief(r->st, org_id, &row) == STORE_OK)
+        org = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", row_str(row, "id"), "domain",
+                        row_str(row, "domain"), "name", row_str(row, "name"),
+                        "owner_id", row_str(row, "owner_id"), "user_permission", "owner");
+    json_decref(row);
     return org ? req_set(r, "org", org) : req_fail_internal(r, "claimed org");
 }
 
@@ -315,12 +253,7 @@ int h_ws_member_transfer(struct req *r)
     char uid[FIO_PROFILE_ID_SIZE];
     if (direct_target(r, &e, uid) != 0)
         return -1;
-    int rc = db_exec(r->db,
-                     "UPDATE workspace_members SET role = CASE WHEN user_id = ?2 THEN 'owner' "
-                     "ELSE 'admin' END WHERE workspace_id = ?1 AND (user_id = ?2 OR role = "
-                     "'owner')",
-                     "tt", e.id, uid);
-    if (rc != SQLITE_DONE)
+    if (STORE(r->st, member)->ws_transfer(r->st, e.id, uid) != STORE_OK)
         return req_fail_internal(r, "transfer workspace");
     struct event_spec ev = {"workspace", "transfer", "workspace_transfer_completed", e.org_id, e.id,
                             uid, e.id};

@@ -8,13 +8,13 @@
 #include <strings.h>
 
 #include "activity.h"
+#include "router.h"
 #include "blob.h"
 #include "crc32c.h"
 #include "events.h"
 #include "store_node.h"
 #include "upload.h"
 #include "writeback.h"
-#include "ws_check.h"
 
 /* ---- chunks in flight --------------------------------------------------------------------- */
 
@@ -197,7 +197,7 @@ int up_ws_enter(struct req *r, const char *key, enum role need, bool write)
     if (!key || !*key)
         return req_fail_param(r, "instance_id", "missing",
                               "The parameter 'instance_id' is required");
-    return route_ws_check(r, key, need, write ? F_WRITE : 0);
+    return router_ws_enter(r, key, need, false, write);
 }
 
 int up_check_folder(struct req *r, const char *param, char out[FIO_OPAQUE_ID_SIZE])

@@ -2,6 +2,7 @@
  * workspaces, details, update, delete, archive and unarchive. Owns the workspaces and
  * workspace_members tables. The router has resolved {org} / {ws} (by id or name), checked the
  * caller's role there and refused writes on archived workspaces (routes.def). */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <stdlib.h>
@@ -10,35 +11,30 @@
 #include "blob.h"
 #include "events.h"
 #include "orgws.h"
+#include "store_workspace.h"
 
 /* ---- the workspace object -------------------------------------------------------------------- */
-
-/* Columns every workspace query selects, in this order; column 10 is the caller's workspace
- * role or NULL. */
-#define WS_COLS                                                                                    \
-    "w.id, w.org_id, o.domain, w.name, w.folder_name, w.description, w.perm_join, "                \
-    "w.perm_member_manage, w.intelligence, w.archived, m.role, w.created, w.updated, w.extra"
 
 static const char *const ws_extra_keys[] = {"accent_color", "background_color1",
                                             "background_color2", "owner_defined", NULL};
 
-static json_t *ws_render(sqlite3_stmt *st)
+/* The wire object of a store workspace row (store_workspace.h). */
+static json_t *ws_render(const json_t *row)
 {
     /* There are no plans here: intelligence is always available (api §3.4 "Plan gate"). */
     json_t *w = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:{s:b}}", "id",
-        db_col_text(st, 0), "org_id", db_col_text(st, 1), "org_domain", db_col_text(st, 2), "name",
-        db_col_text(st, 3), "folder_name", db_col_text(st, 4), "description", db_col_text(st, 5),
-        "perm_join", db_col_text(st, 6), "perm_member_manage", db_col_text(st, 7), "intelligence",
-        sqlite3_column_int(st, 8) != 0, "archived", sqlite3_column_int(st, 9) != 0, "created",
-        srv_time_json(sqlite3_column_int64(st, 11)), "updated",
-        srv_time_json(sqlite3_column_int64(st, 12)), "capabilities", "can_use_intelligence", 1);
-    json_t *extra = orgws_extra_parse(db_col_text(st, 13));
+        row_str(row, "id"), "org_id", row_str(row, "org_id"), "org_domain",
+        row_str(row, "domain"), "name", row_str(row, "name"), "folder_name",
+        row_str(row, "folder_name"), "description", row_str(row, "description"),
+        "perm_join", row_str(row, "perm_join"), "perm_member_manage",
+        row_str(row, "perm_member_manage"), "intelligence",
+        row_int(row, "intelligence") != 0, "archived", row_int(row, "archived") != 0,
+        "created", row_time(row, "created"), "updated", row_time(row, "updated"),
+        "capabilities", "can_use_intelligence", 1);
+    json_t *extra = orgws_extra_parse(row_str(row, "extra"));
     if (!w || !extra ||
-        json_object_set_new(w, "user_permission",
-                            sqlite3_column_type(st, 10) == SQLITE_NULL
-                                ? json_null()
-                                : json_string(db_col_text(st, 10))) != 0) {
+        json_object_set_new(w, "user_permission", row_str_or_null(row, "role")) != 0) {
         json_decref(w);
         json_decref(extra);
         return NULL;
@@ -51,22 +47,30 @@ static json_t *ws_render(sqlite3_stmt *st)
 /* Set "workspace" to the workspace `id` as the caller sees it. */
 static int ws_reply(struct req *r, const char *id)
 {
-    sqlite3_stmt *st =
-        db_query(r->db,
-                 "SELECT " WS_COLS " FROM workspaces w JOIN orgs o ON o.id = w.org_id "
-                 "LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ?1 "
-                 "WHERE w.id = ?2",
-                 "tt", r->caller.user_id, id);
-    if (!st)
-        return req_fail_internal(r, "workspace query");
-    int rc = sqlite3_step(st);
-    json_t *w = rc == SQLITE_ROW ? ws_render(st) : NULL;
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    json_t *row = NULL;
+    enum store_rc rc = STORE(r->st, workspace)->row(r->st, id, r->caller.user_id, &row);
+    if (rc == STORE_NOT_FOUND)
         return req_fail(r, 404, API_ERR_NOT_FOUND, "Workspace not found");
-    if (rc != SQLITE_ROW)
-        return req_fail_internal(r, "workspace step");
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "workspace query");
+    json_t *w = ws_render(row);
+    json_decref(row);
     return w ? req_set(r, "workspace", w) : req_fail(r, 500, 0, "Out of memory");
+}
+
+/* The settable columns of row (a row object after orgws_apply) and its dumped extra. */
+static struct store_ws_fields ws_fields_of(const json_t *row, const char *extra)
+{
+    struct store_ws_fields f = {
+        .name = row_str(row, "name"),
+        .folder_name = row_str(row, "folder_name"),
+        .description = row_str(row, "description"),
+        .perm_join = row_str(row, "perm_join"),
+        .perm_member_manage = row_str(row, "perm_member_manage"),
+        .extra = extra,
+        .intelligence = json_is_true(json_object_get(row, "intelligence")),
+    };
+    return f;
 }
 
 /* ---- field rules (api §3.4) ------------------------------------------------------------------ */
@@ -99,16 +103,10 @@ static const struct orgws_field ws_fields[] = {
  * aliases, api §1.1), and those of workspaces in closed orgs stay reserved. */
 static int folder_free(struct req *r, const char *folder, const char *self_id)
 {
-    sqlite3_stmt *st =
-        db_query(r->db, "SELECT 1 FROM workspaces WHERE folder_name = ?1 AND id <> ?2", "tt",
-                 folder, self_id);
-    if (!st)
+    bool taken = false;
+    if (STORE(r->st, workspace)->folder_taken(r->st, folder, self_id, &taken) != STORE_OK)
         return req_fail_internal(r, "folder_name lookup");
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return req_fail(r, 409, API_ERR_CONFLICT, "folder_name already in use");
-    return rc == SQLITE_DONE ? 0 : req_fail_internal(r, "folder_name lookup step");
+    return taken ? req_fail(r, 409, API_ERR_CONFLICT, "folder_name already in use") : 0;
 }
 
 static int ws_write(struct req *r, const json_t *row, const char *id)
@@ -116,19 +114,12 @@ static int ws_write(struct req *r, const json_t *row, const char *id)
     char *extra = orgws_extra_dump(json_object_get(row, "extra"));
     if (!extra)
         return req_fail(r, 500, 0, "Out of memory");
-    int rc = db_exec(r->db,
-                     "UPDATE workspaces SET name = ?1, folder_name = ?2, description = ?3, "
-                     "perm_join = ?4, perm_member_manage = ?5, intelligence = ?6, extra = ?7, "
-                     "updated = ?8 WHERE id = ?9",
-                     "tttttdtit", orgws_row_str(row, "name"), orgws_row_str(row, "folder_name"),
-                     orgws_row_str(row, "description"), orgws_row_str(row, "perm_join"),
-                     orgws_row_str(row, "perm_member_manage"),
-                     json_is_true(json_object_get(row, "intelligence")) ? 1 : 0, extra,
-                     srv_now_us(), id);
+    struct store_ws_fields f = ws_fields_of(row, extra);
+    enum store_rc rc = STORE(r->st, workspace)->update(r->st, id, &f, srv_now_us());
     free(extra);
-    if (orgws_rc_unique(rc))
+    if (rc == STORE_EXISTS)
         return req_fail(r, 409, API_ERR_CONFLICT, "folder_name already in use");
-    return rc == SQLITE_DONE ? 0 : req_fail_internal(r, "update workspace");
+    return rc == STORE_OK ? 0 : req_fail_internal(r, "update workspace");
 }
 
 /* ---- create ---------------------------------------------------------------------------------- */
@@ -186,39 +177,28 @@ int h_ws_create(struct req *r)
     char *extra = NULL;
     char id[FIO_PROFILE_ID_SIZE];
     if (orgws_apply(r, ws_fields, N_WS_FIELDS, row, true, &known) != 0 ||
-        folder_free(r, orgws_row_str(row, "folder_name"), "") != 0)
+        folder_free(r, row_str(row, "folder_name"), "") != 0)
         goto done;
     extra = orgws_extra_dump(json_object_get(row, "extra"));
     if (!extra || !fio_profile_id_new(id)) {
         ret = req_fail_internal(r, "workspace id");
         goto done;
     }
-    int64_t now = srv_now_us();
-    int rc = db_exec(r->db,
-                     "INSERT INTO workspaces(id, org_id, folder_name, name, description, "
-                     "perm_join, perm_member_manage, intelligence, archived, extra, created, "
-                     "updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?10)",
-                     "tttttttdti", id, r->org.id, orgws_row_str(row, "folder_name"),
-                     orgws_row_str(row, "name"), orgws_row_str(row, "description"),
-                     orgws_row_str(row, "perm_join"), orgws_row_str(row, "perm_member_manage"),
-                     json_is_true(json_object_get(row, "intelligence")) ? 1 : 0, extra, now);
-    if (orgws_rc_unique(rc)) {
+    /* The creator owns the workspace (api §3.4). */
+    struct store_ws_fields f = ws_fields_of(row, extra);
+    enum store_rc rc =
+        STORE(r->st, workspace)->insert(r->st, id, r->org.id, &f, r->caller.user_id, srv_now_us());
+    if (rc == STORE_EXISTS) {
         ret = req_fail(r, 409, API_ERR_CONFLICT, "folder_name already in use");
         goto done;
     }
-    /* The creator owns the workspace (api §3.4). */
-    if (rc == SQLITE_DONE)
-        rc = db_exec(r->db,
-                     "INSERT INTO workspace_members(workspace_id, user_id, role, created) "
-                     "VALUES (?1, ?2, 'owner', ?3)",
-                     "tti", id, r->caller.user_id, now);
-    if (rc != SQLITE_DONE) {
+    if (rc != STORE_OK) {
         ret = req_fail_internal(r, "insert workspace");
         goto done;
     }
     struct event_spec ev = {"workspace", "lifecycle", "workspace_created", r->org.id, id, NULL, id};
     if (events_add(r, &ev,
-                   json_pack("{s:s}", "folder_name", orgws_row_str(row, "folder_name"))) != 0)
+                   json_pack("{s:s}", "folder_name", row_str(row, "folder_name"))) != 0)
         goto done;
     ret = ws_reply(r, id);
 done:
@@ -229,63 +209,54 @@ done:
 
 /* ---- lists ----------------------------------------------------------------------------------- */
 
+/* Reply one page: the count and rows the store gave (counted first), rendered by ws_render. */
+static int ws_page(struct req *r, const struct orgws_page *pg, enum store_rc count_rc,
+                   long long total, enum store_rc list_rc, json_t *rows)
+{
+    json_t *items = NULL;
+    int ret;
+    if (count_rc != STORE_OK)
+        ret = req_fail_internal(r, "count workspaces");
+    else if (list_rc != STORE_OK)
+        ret = req_fail_internal(r, "list workspaces");
+    else
+        ret = rows_render(r, rows, ws_render, &items);
+    json_decref(rows);
+    return ret == 0 ? orgws_page_reply(r, "workspaces", items, total, pg) : -1;
+}
+
 /* The caller's workspaces, in open orgs, whatever the caller's org role. */
 int h_ws_list(struct req *r)
 {
+    const struct store_workspace_ops *w = STORE(r->st, workspace);
     struct orgws_page pg;
-    long long total;
-    json_t *items;
+    long long total = 0;
+    json_t *rows = NULL;
     if (orgws_page_read(r, &pg) != 0)
         return -1;
-    if (orgws_count(r,
-                    db_query(r->db,
-                             "SELECT COUNT(*) FROM workspaces w JOIN orgs o ON o.id = w.org_id "
-                             "AND o.closed = 0 JOIN workspace_members m ON m.workspace_id = w.id "
-                             "AND m.user_id = ?1",
-                             "t", r->caller.user_id),
-                    &total) != 0)
-        return -1;
-    if (orgws_collect(r,
-                      db_query(r->db,
-                               "SELECT " WS_COLS " FROM workspaces w JOIN orgs o ON o.id = "
-                               "w.org_id AND o.closed = 0 JOIN workspace_members m ON "
-                               "m.workspace_id = w.id AND m.user_id = ?1 "
-                               "ORDER BY w.created, w.id LIMIT ?2 OFFSET ?3",
-                               "tii", r->caller.user_id, (int64_t)pg.limit, (int64_t)pg.offset),
-                      ws_render, &items) != 0)
-        return -1;
-    return orgws_page_reply(r, "workspaces", items, total, &pg);
+    enum store_rc crc = w->count_joined(r->st, r->caller.user_id, &total);
+    enum store_rc lrc = crc != STORE_OK ? crc
+                                        : w->list_joined(r->st, r->caller.user_id, pg.limit,
+                                                         pg.offset, &rows);
+    return ws_page(r, &pg, crc, total, lrc, rows);
 }
 
 /* An org's workspaces: the org's owner and admins see all of them (user_permission null where
  * they hold no workspace role); members see only those they belong to. */
 int h_org_workspaces(struct req *r)
 {
+    const struct store_workspace_ops *w = STORE(r->st, workspace);
     struct orgws_page pg;
-    long long total;
-    json_t *items;
-    int all = r->org.role >= ROLE_ADMIN;
+    long long total = 0;
+    json_t *rows = NULL;
+    bool all = r->org.role >= ROLE_ADMIN;
     if (orgws_page_read(r, &pg) != 0)
         return -1;
-    if (orgws_count(r,
-                    db_query(r->db,
-                             "SELECT COUNT(*) FROM workspaces w LEFT JOIN workspace_members m ON "
-                             "m.workspace_id = w.id AND m.user_id = ?1 WHERE w.org_id = ?2 AND "
-                             "(?3 OR m.role IS NOT NULL)",
-                             "ttd", r->caller.user_id, r->org.id, all),
-                    &total) != 0)
-        return -1;
-    if (orgws_collect(r,
-                      db_query(r->db,
-                               "SELECT " WS_COLS " FROM workspaces w JOIN orgs o ON o.id = "
-                               "w.org_id LEFT JOIN workspace_members m ON m.workspace_id = w.id "
-                               "AND m.user_id = ?1 WHERE w.org_id = ?2 AND (?3 OR m.role IS NOT "
-                               "NULL) ORDER BY w.created, w.id LIMIT ?4 OFFSET ?5",
-                               "ttdii", r->caller.user_id, r->org.id, all, (int64_t)pg.limit,
-                               (int64_t)pg.offset),
-                      ws_render, &items) != 0)
-        return -1;
-    return orgws_page_reply(r, "workspaces", items, total, &pg);
+    enum store_rc crc = w->count_in_org(r->st, r->org.id, r->caller.user_id, all, &total);
+    enum store_rc lrc = crc != STORE_OK ? crc
+                                        : w->list_in_org(r->st, r->org.id, r->caller.user_id, all,
+                                                         pg.limit, pg.offset, &rows);
+    return ws_page(r, &pg, crc, total, lrc, rows);
 }
 
 /* ---- details, update, delete, archive -------------------------------------------------------- */
@@ -297,26 +268,16 @@ int h_ws_details(struct req *r)
 
 int h_ws_update(struct req *r)
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT name, folder_name, description, perm_join, "
-                                "perm_member_manage, intelligence, extra FROM workspaces "
-                                "WHERE id = ?1",
-                                "t", r->ws.id);
-    if (!st)
-        return req_fail_internal(r, "workspace row");
     json_t *row = NULL;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "name", db_col_text(st, 0),
-                        "folder_name", db_col_text(st, 1), "description", db_col_text(st, 2),
-                        "perm_join", db_col_text(st, 3), "perm_member_manage", db_col_text(st, 4),
-                        "intelligence", sqlite3_column_int(st, 5) != 0, "extra",
-                        orgws_extra_parse(db_col_text(st, 6)));
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW)
-        return req_fail_internal(r, "workspace row step");
-    if (!row)
+    if (STORE(r->st, workspace)->settings(r->st, r->ws.id, &row) != STORE_OK)
+        return req_fail_internal(r, "workspace row");
+    /* The update engine works on "extra" as an object and on "intelligence" as a boolean. */
+    if (json_object_set_new(row, "extra", orgws_extra_parse(row_str(row, "extra"))) != 0 ||
+        json_object_set_new(row, "intelligence",
+                            json_boolean(row_int(row, "intelligence") != 0)) != 0) {
+        json_decref(row);
         return req_fail(r, 500, 0, "Out of memory");
+    }
     size_t known;
     int ret = -1;
     /* Only the rule keys are read: id, org_id, archived, created ... are never assignable. */
@@ -327,8 +288,8 @@ int h_ws_update(struct req *r)
                        "Nothing to update: send at least one of the workspace's fields");
         goto done;
     }
-    if (strcmp(orgws_row_str(row, "folder_name"), r->ws.folder_name) != 0 &&
-        folder_free(r, orgws_row_str(row, "folder_name"), r->ws.id) != 0)
+    if (strcmp(row_str(row, "folder_name"), r->ws.folder_name) != 0 &&
+        folder_free(r, row_str(row, "folder_name"), r->ws.id) != 0)
         goto done;
     if (ws_write(r, row, r->ws.id) == 0 &&
         events_record(r, "workspace", "settings", "workspace_updated", r->ws.id, NULL) == 0)
@@ -353,8 +314,7 @@ int h_ws_delete(struct req *r)
                               "'confirm' must equal the workspace's folder_name or id");
     if (blob_reclaim_collect(r, BLOB_RECLAIM_WORKSPACE, NULL) != 0)
         return -1;
-    int rc = db_exec(r->db, "DELETE FROM workspaces WHERE id = ?1", "t", r->ws.id);
-    if (rc != SQLITE_DONE)
+    if (STORE(r->st, workspace)->remove(r->st, r->ws.id) != STORE_OK)
         return req_fail_internal(r, "delete workspace");
     if (blob_reclaim_prune(r) != 0) /* blobs unlinked after the commit (blob.h) */
         return -1;
@@ -365,9 +325,8 @@ int h_ws_delete(struct req *r)
 
 static int set_archived(struct req *r, int archived)
 {
-    int rc = db_exec(r->db, "UPDATE workspaces SET archived = ?1, updated = ?2 WHERE id = ?3",
-                     "dit", archived, srv_now_us(), r->ws.id);
-    if (rc != SQLITE_DONE)
+    if (STORE(r->st, workspace)->set_archived(r->st, r->ws.id, archived != 0, srv_now_us()) !=
+        STORE_OK)
         return req_fail_internal(r, "archive workspace");
     if (events_record(r, "workspace", "lifecycle",
                       archived ? "workspace_archived" : "workspace_unarchived", r->ws.id,

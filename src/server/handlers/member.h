@@ -1,8 +1,7 @@
 /* member.h - what the member, invitation and transfer handlers (h_member.c, h_invite.c,
  * h_transfer.c) share: the org-or-workspace a route acts on, member lookups and rendering, and
  * the invitation writer used by "add member" for unknown emails. Orgs and workspaces have the
- * same member shape (api §3.2, §3.5); the SQL differs only in table names, so each query is a
- * pair of literals picked by ENT_SQL. */
+ * same member shape (api §3.2, §3.5); the store (store_member.h) picks their tables. */
 #ifndef SRV_MEMBER_H
 #define SRV_MEMBER_H
 
@@ -17,7 +16,6 @@ struct ent {
     enum role role;                   /* the caller's role in it */
 };
 
-#define ENT_SQL(e, org_sql, ws_sql) ((e)->is_org ? (org_sql) : (ws_sql))
 #define INVITATION_TTL_US (14LL * 86400 * 1000000) /* invitations stay valid 14 days */
 
 /* The entity resolved by the router: r->ws when set, else r->org. */

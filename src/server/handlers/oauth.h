@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "server.h"
+#include "store_oauth.h"
 
 #define OAUTH_HASH_HEX 65
 #define OAUTH_PREFIX_ACCESS "fio_o_"  /* accepted as a Bearer token everywhere (h_auth.c) */
@@ -30,8 +31,9 @@ int oauth_reply_json(struct req *r, int http, json_t *body);
  * commits what the handler did, e.g. the revocation triggered by a reused code). */
 int oauth_error(struct req *r, int http, const char *error, const char *description);
 
-/* Delete an OAuth session and, by cascade, every token issued in it. Returns SQLITE_DONE. */
-int oauth_session_delete(struct db_conn *db, const char *session_id);
+/* Delete an OAuth session and, by cascade, every token issued in it. 0, or -1 on a store
+ * error. */
+int oauth_session_delete(struct store_conn *st, const char *session_id);
 
 /* The externally visible base URL ("http://127.0.0.1:8787", no trailing slash): --public-url, or
  * built from the listen address and bound port. */

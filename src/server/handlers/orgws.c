@@ -1,6 +1,7 @@
 /* orgws.c - validation, the "null clears" update engine and offset paging shared by the
  * organization and workspace handlers (see orgws.h). Checks never echo the rejected value: an
  * error names the field and the rule only. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "orgws.h"
 
 #include <stdint.h>
@@ -325,7 +326,7 @@ int orgws_apply(struct req *r, const struct orgws_field *rules, size_t n, json_t
     for (size_t i = 0; i < n; i++)
         if (copy_later[i] &&
             json_object_set_new(row, rules[i].key,
-                                json_string(orgws_row_str(row, rules[i].clear_copy))) != 0)
+                                json_string(row_str(row, rules[i].clear_copy))) != 0)
             return req_fail(r, 500, 0, "Out of memory");
     return 0;
 }
@@ -355,17 +356,6 @@ void orgws_extra_copy(json_t *dst, const json_t *extra, const char *const *keys)
     }
 }
 
-const char *orgws_row_str(const json_t *row, const char *key)
-{
-    const char *s = json_string_value(json_object_get(row, key));
-    return s ? s : "";
-}
-
-bool orgws_rc_unique(int rc)
-{
-    return rc == SQLITE_CONSTRAINT_UNIQUE; /* db.c enables extended result codes */
-}
-
 /* ---- paging ---------------------------------------------------------------------------------- */
 
 int orgws_page_read(struct req *r, struct orgws_page *pg)
@@ -374,40 +364,6 @@ int orgws_page_read(struct req *r, struct orgws_page *pg)
         return -1;
     if (!req_param_int(r, "offset", 0, 1000000000, 0, &pg->offset))
         return -1;
-    return 0;
-}
-
-int orgws_count(struct req *r, sqlite3_stmt *st, long long *total)
-{
-    if (!st)
-        return req_fail_internal(r, "count query");
-    int rc = sqlite3_step(st);
-    *total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : req_fail_internal(r, "count step");
-}
-
-int orgws_collect(struct req *r, sqlite3_stmt *st, orgws_render_fn fn, json_t **out)
-{
-    *out = NULL;
-    if (!st)
-        return req_fail_internal(r, "list query");
-    json_t *arr = json_array();
-    int rc = SQLITE_DONE;
-    while (arr && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (json_array_append_new(arr, fn(st)) != 0) {
-            json_decref(arr);
-            arr = NULL;
-        }
-    }
-    sqlite3_reset(st);
-    if (!arr)
-        return req_fail(r, 500, 0, "Out of memory");
-    if (rc != SQLITE_DONE) {
-        json_decref(arr);
-        return req_fail_internal(r, "list step");
-    }
-    *out = arr;
     return 0;
 }
 

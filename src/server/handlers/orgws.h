@@ -2,13 +2,15 @@
  * rules as data (one row per wire key: where it is stored, how it is checked, what "null"
  * clears it to), the update engine that applies request parameters to a row held as a JSON
  * object, and offset paging (api §1.5). One set of rules, so create and update and both areas
- * validate identically. */
+ * validate identically. The paging helpers are also used by the member, invitation, transfer
+ * and event handlers; store rows are read with rows.h. */
 #ifndef SRV_ORGWS_H
 #define SRV_ORGWS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rows.h"
 #include "server.h"
 
 /* Profile names used as path aliases (org domain, workspace folder_name): api §3.2 gives 2-80
@@ -74,12 +76,6 @@ char *orgws_extra_dump(const json_t *extra);
 /* Copy the keys of a NULL-terminated list present in extra into dst. */
 void orgws_extra_copy(json_t *dst, const json_t *extra, const char *const *keys);
 
-/* Text of a row key (borrowed from row); "" when absent. */
-const char *orgws_row_str(const json_t *row, const char *key);
-
-/* true when a db_exec result is a UNIQUE constraint violation (a name taken meanwhile). */
-bool orgws_rc_unique(int rc);
-
 /* ---- offset paging (api §1.5) ---------------------------------------------------------------- */
 struct orgws_page {
     long long limit;  /* 1-500, default 100 */
@@ -87,11 +83,6 @@ struct orgws_page {
 };
 /* Read limit / offset; -1 with 400 "invalid" set when out of range. */
 int orgws_page_read(struct req *r, struct orgws_page *pg);
-/* Step a one-row COUNT(*) statement into *total and reset it. -1 with a 500 set on failure. */
-int orgws_count(struct req *r, sqlite3_stmt *st, long long *total);
-/* Render every row of st with fn into a new array (*out), resetting st. -1 (500 set) on failure. */
-typedef json_t *(*orgws_render_fn)(sqlite3_stmt *st);
-int orgws_collect(struct req *r, sqlite3_stmt *st, orgws_render_fn fn, json_t **out);
 /* Set <key>: items and pagination: {total, limit, offset, has_more}. Steals items. */
 int orgws_page_reply(struct req *r, const char *key, json_t *items, long long total,
                      const struct orgws_page *pg);

@@ -66,7 +66,7 @@ int up_session_load(struct store_conn *c, const char *id, const char *user_id,
                     struct store_upload_session *out);
 /* Resolve workspace key (id or folder_name) into r->ws with the caller's role, refusing (403 /
  * 404) a non-member, a role below need, or an archived workspace when write: the router's own
- * check (route_ws_check, router/ws_check.h), after a 400 for a missing key (instance_id).
+ * check (router_ws_enter, router.h), after a 400 for a missing key (instance_id).
  * 0 or -1 (error set). */
 /* Activity (activity.h): note "upload:{id}" on the caller's user id after a session's state
  * changed (created, chunk committed, stored, failed, cancelled). Best effort: an out-of-memory

@@ -1,6 +1,7 @@
 /* req.c - what handlers use to read a request and to answer it: parameters from the form body,
  * JSON body or query string; errors as {http, code, text, params}; success keys. The envelope
  * itself is built in one place (http.c, reply_render) from these. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -174,7 +175,7 @@ int req_fail_param(struct req *r, const char *name, const char *kind, const char
 int req_fail_internal(struct req *r, const char *what)
 {
     srv_log(r->srv, SRV_LOG_ERROR, "internal error in %s %s: %s%s%s", r->method,
-            r->path ? r->path : "?", what, r->db ? ": " : "", r->db ? db_errmsg(r->db) : "");
+            r->path ? r->path : "?", what, r->st ? ": " : "", r->st ? store_errmsg(r->st) : "");
     return req_fail(r, 500, 0, "Internal server error");
 }
 

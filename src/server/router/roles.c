@@ -1,8 +1,12 @@
 /* roles.c - the entity-dependent half of the role table (see roles.h); the static half is the
  * role columns of routes_members.def, checked by the router before any handler runs. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "roles.h"
 
 #include <string.h>
+
+#include "store_org.h"
+#include "store_workspace.h"
 
 enum role roles_phrase_min(const char *phrase)
 {
@@ -13,59 +17,44 @@ enum role roles_phrase_min(const char *phrase)
     return ROLE_OWNER; /* "Owner only", "Only Org Owners", anything unknown */
 }
 
-static enum role role_query(sqlite3_stmt *st)
+enum role roles_org_role(struct store_conn *st, const char *org_id, const char *user_id)
 {
-    if (!st)
-        return ROLE_NONE;
-    enum role r = ROLE_NONE;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        r = role_parse(db_col_text(st, 0));
-    sqlite3_reset(st);
-    return r;
+    char role[STORE_ROLE_SIZE];
+    /* role is "" (ROLE_NONE) for a non-member and on any error: fail closed. */
+    (void)STORE(st, org)->role(st, org_id, user_id, role);
+    return role_parse(role);
 }
 
-enum role roles_org_role(struct db_conn *db, const char *org_id, const char *user_id)
+enum role roles_ws_role(struct store_conn *st, const char *ws_id, const char *user_id)
 {
-    return role_query(db_query(db,
-                               "SELECT m.role FROM org_members m JOIN orgs o ON o.id = m.org_id "
-                               "AND o.closed = 0 WHERE m.org_id = ?1 AND m.user_id = ?2",
-                               "tt", org_id, user_id));
-}
-
-enum role roles_ws_role(struct db_conn *db, const char *ws_id, const char *user_id)
-{
-    return role_query(db_query(db,
-                               "SELECT role FROM workspace_members WHERE workspace_id = ?1 AND "
-                               "user_id = ?2",
-                               "tt", ws_id, user_id));
+    char role[STORE_ROLE_SIZE];
+    (void)STORE(st, workspace)->role(st, ws_id, user_id, role);
+    return role_parse(role);
 }
 
 int roles_check_manage(struct req *r)
 {
-    sqlite3_stmt *st;
     enum role have;
     const char *what;
+    char phrase[40] = "Owner only";
+    enum store_rc rc;
     if (r->ws.set) {
-        st = db_query(r->db, "SELECT perm_member_manage FROM workspaces WHERE id = ?1", "t",
-                      r->ws.id);
+        rc = STORE(r->st, workspace)->perm_member_manage(r->st, r->ws.id, phrase, sizeof(phrase));
         have = r->ws.role;
         what = "workspace";
     } else if (r->org.set) {
-        st = db_query(r->db, "SELECT perm_member_manage FROM orgs WHERE id = ?1", "t", r->org.id);
+        rc = STORE(r->st, org)->perm_member_manage(r->st, r->org.id, phrase, sizeof(phrase));
         have = r->org.role;
         what = "organization";
     } else {
         return req_fail_internal(r, "F_MEMBER_MANAGE on a route without {org} or {ws}");
     }
-    if (!st)
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return req_fail_internal(r, "perm_member_manage");
-    enum role need = ROLE_OWNER;
-    char phrase[40] = "Owner only";
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        fio_strlcpy(phrase, db_col_text(st, 0), sizeof(phrase));
-        need = roles_phrase_min(phrase);
-    }
-    sqlite3_reset(st);
+    /* No row (it was resolved in this transaction, so only in theory): owners only. */
+    if (rc == STORE_NOT_FOUND)
+        fio_strlcpy(phrase, "Owner only", sizeof(phrase));
+    enum role need = roles_phrase_min(phrase);
     if (have < need)
         return req_fail(r, 403, API_ERR_PERMISSION,
                         "Managing members of this %s is limited to: %s", what, phrase);

@@ -20,8 +20,8 @@ enum role roles_phrase_min(const char *phrase);
 int roles_check_manage(struct req *r);
 
 /* The role of user_id in an org / workspace (ROLE_NONE when not a member or on error). */
-enum role roles_org_role(struct db_conn *db, const char *org_id, const char *user_id);
-enum role roles_ws_role(struct db_conn *db, const char *ws_id, const char *user_id);
+enum role roles_org_role(struct store_conn *st, const char *org_id, const char *user_id);
+enum role roles_ws_role(struct store_conn *st, const char *ws_id, const char *user_id);
 
 /* Workspace self-join (api §3.4 perm_join): the joiner's role in the workspace's org decides. */
 bool roles_may_join(enum role org_role, const char *perm_join);

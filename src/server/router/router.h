@@ -44,6 +44,15 @@ const struct route *router_match(const char *method, const char *path, char **ar
 /* The capture names of a route's pattern, in order ("org", "ws", "node", ...); n <= max. */
 size_t router_capture_names(const struct route *rt, const char **names, size_t max);
 
+/* The router's workspace check, shared with handlers that resolve a workspace named in a
+ * parameter rather than in the path (uploads: instance_id): resolve key (id or folder_name, in
+ * an open org) into r->ws with the caller's role, then refuse with the router's own errors a
+ * missing workspace (404), a non-member unless nonmember_ok (403 / 10545), a role below need
+ * (403) and, when write, an archived workspace (403). Runs on r->st. 0, or -1 with the error
+ * set. */
+int router_ws_enter(struct req *r, const char *key, enum role need, bool nonmember_ok,
+                    bool write);
+
 /* Authenticate (authz = the Authorization header or NULL), rate-limit, authorize and run
  * r->route's handler. Returns 0 on success (r->out set) or -1 (r->err set). Acquires and
  * releases r->db. */

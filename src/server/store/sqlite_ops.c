@@ -1,8 +1,8 @@
 /* sqlite_ops.c - the SQLite backend of struct store_ops (store.h): transactions and the table
  * of per-area operations. The area tables live in the store/sqlite_<area>.c files. */
 #include "db.h"
+#include "sqlite_util.h"
 #include "store.h"
-#include "store_access.h"
 #include "store_lock.h"
 #include "store_node.h"
 #include "store_upload.h"
@@ -14,7 +14,10 @@ static struct db_conn *dbc(struct store_conn *c)
 
 static enum store_rc map_rc(int rc)
 {
-    switch (rc & 0xff) { /* extended codes (SQLITE_CONSTRAINT_PRIMARYKEY ...) by their class */
+    /* db.c turns on extended result codes: compare primary codes (the low byte), and among
+     * constraint failures only a taken unique key is STORE_EXISTS (a foreign key, CHECK or NOT
+     * NULL failure is a broken invariant, not a name someone else holds). */
+    switch (rc & 0xff) {
     case SQLITE_OK:
     case SQLITE_DONE:
     case SQLITE_ROW:
@@ -25,7 +28,10 @@ static enum store_rc map_rc(int rc)
     case SQLITE_FULL:
         return STORE_FULL;
     case SQLITE_CONSTRAINT:
-        return STORE_EXISTS;
+        return rc == SQLITE_CONSTRAINT || rc == SQLITE_CONSTRAINT_UNIQUE ||
+                       rc == SQLITE_CONSTRAINT_PRIMARYKEY
+                   ? STORE_EXISTS
+                   : STORE_ERROR;
     default:
         return STORE_ERROR;
     }
@@ -68,8 +74,13 @@ const struct store_ops store_sqlite_ops = {
     .rollback = s_rollback,
     .in_txn = s_in_txn,
     .errmsg = s_errmsg,
+    .account = &sqlite_account_ops,
+    .oauth = &sqlite_oauth_ops,
+    .org = &sqlite_org_ops,
+    .workspace = &sqlite_workspace_ops,
+    .member = &sqlite_member_ops,
+    .event = &sqlite_event_ops,
     .node = &store_sqlite_node_ops,
     .upload = &store_sqlite_upload_ops,
     .lock = &store_sqlite_lock_ops,
-    .access = &store_sqlite_access_ops,
 };

@@ -38,7 +38,6 @@ struct store_event_ops;
 struct store_node_ops;
 struct store_upload_ops;
 struct store_lock_ops;
-struct store_access_ops;
 
 struct store_ops {
     const char *name; /* "sqlite" */
@@ -60,7 +59,6 @@ struct store_ops {
     const struct store_node_ops *node;
     const struct store_upload_ops *upload;
     const struct store_lock_ops *lock;
-    const struct store_access_ops *access; /* workspace + role lookup (router/ws_check.c) */
 };
 
 #define STORE(c, area) ((c)->ops->area)

@@ -1,0 +1,67 @@
+/* sqlite_util.h - helpers shared by the SQLite backend's area files (sqlite_<area>.c) and by
+ * nothing else: the cast from the interface's connection to the SQLite one, and the few step
+ * patterns every area repeats. Internal to store/: no header outside store/ includes this. */
+#ifndef SRV_SQLITE_UTIL_H
+#define SRV_SQLITE_UTIL_H
+
+#include <jansson.h>
+
+#include "db.h"
+#include "store.h"
+
+/* The SQLite connection behind c (struct db_conn starts with its struct store_conn). */
+static inline struct db_conn *sq(struct store_conn *c)
+{
+    return (struct db_conn *)c;
+}
+
+/* Step st (prepared by db_query; NULL means preparing or binding failed) to its first row.
+ * STORE_OK with the row current (the caller reads it, then calls sqlite3_reset), or
+ * STORE_NOT_FOUND / an error with st already reset. */
+static inline enum store_rc sq_row(sqlite3_stmt *st)
+{
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return STORE_OK;
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_NOT_FOUND : store_sqlite_rc(rc);
+}
+
+/* The result of db_exec as a store_rc (SQLITE_DONE is success). */
+static inline enum store_rc sq_exec_rc(int rc)
+{
+    return rc == SQLITE_DONE ? STORE_OK : store_sqlite_rc(rc);
+}
+
+/* Rows changed by the last statement of c. */
+static inline long long sq_changes(struct store_conn *c)
+{
+    return (long long)sqlite3_changes(sq(c)->db);
+}
+
+/* The current row of st as an object keyed by column name (use AS to name expressions):
+ * INTEGER -> integer, REAL -> real, TEXT and BLOB -> string, NULL -> null. New reference, NULL
+ * on OOM. For rows that are only rendered: the caller shapes the wire object from it. */
+json_t *sq_row_object(sqlite3_stmt *st);
+
+/* Every row of st rendered by fn into a new array (*out, OWNED), resetting st. fn returns a
+ * new reference or NULL on OOM. STORE_ERROR on OOM or a step error. */
+typedef json_t *(*sq_render_fn)(sqlite3_stmt *st);
+enum store_rc sq_collect(sqlite3_stmt *st, sq_render_fn fn, json_t **out);
+/* Step st to its first row and return it as sq_row_object in *out (OWNED).
+ * STORE_NOT_FOUND when there is no row; st is reset in every case. */
+enum store_rc sq_one_object(sqlite3_stmt *st, json_t **out);
+/* One-row COUNT(*) (or any integer) query into *n, resetting st. */
+enum store_rc sq_count(sqlite3_stmt *st, long long *n);
+
+/* The area tables of the SQLite backend, one per sqlite_<area>.c, gathered by sqlite_ops.c. */
+extern const struct store_account_ops sqlite_account_ops;
+extern const struct store_oauth_ops sqlite_oauth_ops;
+extern const struct store_org_ops sqlite_org_ops;
+extern const struct store_workspace_ops sqlite_workspace_ops;
+extern const struct store_event_ops sqlite_event_ops;
+extern const struct store_member_ops sqlite_member_ops;
+
+#endif
