@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "sqlite_conn.h"
+#include "sqlite_util.h"
 #include "store_lock.h"
 
 /* The columns read_row() reads, in order, for a SELECT over "locks l". */
@@ -28,7 +28,7 @@ static void read_row(sqlite3_stmt *st, struct store_lock *l)
 static enum store_rc l_get(struct store_conn *c, const char *ws_id, const char *node_id,
                            int64_t now, struct store_lock *out)
 {
-    sqlite3_stmt *st = db_query(sq_conn(c),
+    sqlite3_stmt *st = db_query(sq(c),
                                 "SELECT " LOCK_COLS " FROM locks l WHERE l.workspace_id = ?1 AND "
                                 "l.node_id = ?2 AND l.expires > ?3",
                                 "tti", ws_id, node_id, now);
@@ -43,7 +43,7 @@ static enum store_rc l_get(struct store_conn *c, const char *ws_id, const char *
 static enum store_rc l_token_live(struct store_conn *c, const char *ws_id, const char *token_hash,
                                   int64_t now)
 {
-    sqlite3_stmt *st = db_query(sq_conn(c),
+    sqlite3_stmt *st = db_query(sq(c),
                                 "SELECT 1 FROM locks WHERE token_hash = ?1 AND "
                                 "workspace_id = ?2 AND expires > ?3",
                                 "tti", token_hash, ws_id, now);
@@ -56,7 +56,7 @@ static enum store_rc l_token_live(struct store_conn *c, const char *ws_id, const
 static enum store_rc l_any_live(struct store_conn *c, const char *ws_id, int64_t now)
 {
     sqlite3_stmt *st =
-        db_query(sq_conn(c), "SELECT 1 FROM locks WHERE workspace_id = ?1 AND expires > ?2 LIMIT 1",
+        db_query(sq(c), "SELECT 1 FROM locks WHERE workspace_id = ?1 AND expires > ?2 LIMIT 1",
                  "ti", ws_id, now);
     enum store_rc rc = sq_row(st);
     if (rc == STORE_OK)
@@ -68,7 +68,7 @@ static enum store_rc l_each_live(struct store_conn *c, const char *ws_id, const 
                                  bool tree, int walk_limit, int64_t now, store_lock_visit_fn fn,
                                  void *arg, bool *stopped)
 {
-    struct db_conn *d = sq_conn(c);
+    struct db_conn *d = sq(c);
     *stopped = false;
     sqlite3_stmt *st =
         tree ? db_query(d,
@@ -99,15 +99,14 @@ static enum store_rc l_each_live(struct store_conn *c, const char *ws_id, const 
 
 static enum store_rc l_sweep(struct store_conn *c, const char *ws_id, int64_t now)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "DELETE FROM locks WHERE workspace_id = ?1 AND expires <= ?2", "ti",
-                           ws_id, now));
+    return sq_exec_rc(db_exec(sq(c), "DELETE FROM locks WHERE workspace_id = ?1 AND expires <= ?2",
+                              "ti", ws_id, now));
 }
 
 static enum store_rc l_insert(struct store_conn *c, const char *ws_id, const struct store_lock *l)
 {
-    return sq_done(db_exec(
-        sq_conn(c),
+    return sq_exec_rc(db_exec(
+        sq(c),
         "INSERT INTO locks (node_id, workspace_id, token_hash, user_id, client_info, "
         "duration, acquired, renewed, expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
         "tttttiii", l->node_id, ws_id, l->token_hash, l->user_id,
@@ -117,19 +116,19 @@ static enum store_rc l_insert(struct store_conn *c, const char *ws_id, const str
 static enum store_rc l_renew(struct store_conn *c, const char *ws_id, const char *node_id,
                              int64_t now, int64_t expires)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "UPDATE locks SET renewed = ?1, expires = ?2 WHERE workspace_id = ?3 "
-                           "AND node_id = ?4",
-                           "iitt", now, expires, ws_id, node_id));
+    return sq_exec_rc(db_exec(sq(c),
+                              "UPDATE locks SET renewed = ?1, expires = ?2 WHERE workspace_id = ?3 "
+                              "AND node_id = ?4",
+                              "iitt", now, expires, ws_id, node_id));
 }
 
 static enum store_rc l_remove(struct store_conn *c, const char *ws_id, const char *node_id)
 {
-    return sq_done(db_exec(sq_conn(c), "DELETE FROM locks WHERE workspace_id = ?1 AND node_id = ?2",
-                           "tt", ws_id, node_id));
+    return sq_exec_rc(db_exec(sq(c), "DELETE FROM locks WHERE workspace_id = ?1 AND node_id = ?2",
+                              "tt", ws_id, node_id));
 }
 
-const struct store_lock_ops store_sqlite_lock_ops = {
+const struct store_lock_ops sqlite_lock_ops = {
     .get = l_get,
     .token_live = l_token_live,
     .any_live = l_any_live,

@@ -5,7 +5,7 @@
 #include <jansson.h>
 
 #include "buf.h"
-#include "sqlite_conn.h"
+#include "sqlite_util.h"
 #include "store_node.h"
 
 /* ---- file versions --------------------------------------------------------------------------- */
@@ -13,7 +13,7 @@
 static enum store_rc n_version_exists(struct store_conn *c, const char *version_id)
 {
     sqlite3_stmt *st =
-        db_query(sq_conn(c), "SELECT 1 FROM file_versions WHERE id = ?1", "t", version_id);
+        db_query(sq(c), "SELECT 1 FROM file_versions WHERE id = ?1", "t", version_id);
     enum store_rc rc = sq_row(st);
     if (rc == STORE_OK)
         sqlite3_reset(st);
@@ -22,9 +22,9 @@ static enum store_rc n_version_exists(struct store_conn *c, const char *version_
 
 static enum store_rc n_versions_prune_all(struct store_conn *c, long *removed)
 {
-    struct db_conn *d = sq_conn(c);
+    struct db_conn *d = sq(c);
     *removed = 0;
-    enum store_rc rc = sq_done(
+    enum store_rc rc = sq_exec_rc(
         db_exec(d,
                 "DELETE FROM file_versions WHERE id NOT IN (SELECT version_id FROM nodes WHERE "
                 "version_id IS NOT NULL) AND id NOT IN (SELECT version_id FROM node_versions) "
@@ -61,7 +61,7 @@ static enum store_rc n_versions_collect(struct store_conn *c, const char *ws_id,
     *ids = NULL;
     if ((unsigned)scope >= sizeof(sql) / sizeof(sql[0]))
         return STORE_ERROR;
-    sqlite3_stmt *st = db_query(sq_conn(c), sql[scope], "tt", ws_id, node_id);
+    sqlite3_stmt *st = db_query(sq(c), sql[scope], "tt", ws_id, node_id);
     enum store_rc rc = sq_row(st);
     if (rc == STORE_NOT_FOUND)
         return STORE_ERROR; /* an aggregate always yields a row */
@@ -77,7 +77,7 @@ static enum store_rc n_versions_prune(struct store_conn *c, const char *ids, lon
     *gone = NULL;
     /* versions no node, history row or completion in progress names any more */
     sqlite3_stmt *st = db_query(
-        sq_conn(c),
+        sq(c),
         "DELETE FROM file_versions WHERE id IN (SELECT value FROM json_each(?1)) AND id NOT IN "
         "(SELECT version_id FROM nodes WHERE version_id IS NOT NULL) AND id NOT IN (SELECT "
         "version_id FROM node_versions) AND id NOT IN (SELECT version_id FROM upload_sessions "
@@ -102,10 +102,9 @@ static enum store_rc n_versions_prune(struct store_conn *c, const char *ids, lon
 static enum store_rc n_version_current(struct store_conn *c, const char *ws_id, const char *node_id,
                                        char cur[FIO_OPAQUE_ID_SIZE])
 {
-    sqlite3_stmt *st =
-        db_query(sq_conn(c),
-                 "SELECT COALESCE(version_id, '') FROM nodes WHERE workspace_id = ?1 AND id = ?2",
-                 "tt", ws_id, node_id);
+    sqlite3_stmt *st = db_query(
+        sq(c), "SELECT COALESCE(version_id, '') FROM nodes WHERE workspace_id = ?1 AND id = ?2",
+        "tt", ws_id, node_id);
     enum store_rc rc = sq_row(st);
     if (rc == STORE_OK) {
         fio_strlcpy(cur, db_col_text(st, 0), FIO_OPAQUE_ID_SIZE);
@@ -118,8 +117,8 @@ static enum store_rc n_version_in_history(struct store_conn *c, const char *node
                                           const char *version_id)
 {
     sqlite3_stmt *st =
-        db_query(sq_conn(c), "SELECT 1 FROM node_versions WHERE node_id = ?1 AND version_id = ?2",
-                 "tt", node_id, version_id);
+        db_query(sq(c), "SELECT 1 FROM node_versions WHERE node_id = ?1 AND version_id = ?2", "tt",
+                 node_id, version_id);
     enum store_rc rc = sq_row(st);
     if (rc == STORE_OK)
         sqlite3_reset(st);
@@ -130,7 +129,7 @@ static enum store_rc n_versions_each(struct store_conn *c, const char *ws_id, co
                                      int max, store_version_fn fn, void *arg)
 {
     sqlite3_stmt *st = db_query(
-        sq_conn(c),
+        sq(c),
         "SELECT v.id, v.size, v.crc32c, v.name, v.creator_id, v.created, v.id = n.version_id "
         "FROM file_versions v JOIN nodes n ON n.id = ?1 AND n.workspace_id = ?2 WHERE v.id IN "
         "(SELECT version_id FROM node_versions WHERE node_id = ?1) OR v.id = n.version_id "
@@ -161,20 +160,21 @@ static enum store_rc n_versions_each(struct store_conn *c, const char *ws_id, co
 static enum store_rc n_version_restore(struct store_conn *c, const char *ws_id, const char *node_id,
                                        const char *version_id, int64_t now)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "UPDATE nodes SET version_id = v.id, size = v.size, hash = v.crc32c, "
-                           "hash_algo = 'crc32c', modified = ?1 FROM (SELECT id, size, crc32c "
-                           "FROM file_versions WHERE id = ?2) AS v WHERE nodes.workspace_id = ?3 "
-                           "AND nodes.id = ?4",
-                           "ittt", now, version_id, ws_id, node_id));
+    return sq_exec_rc(
+        db_exec(sq(c),
+                "UPDATE nodes SET version_id = v.id, size = v.size, hash = v.crc32c, "
+                "hash_algo = 'crc32c', modified = ?1 FROM (SELECT id, size, crc32c "
+                "FROM file_versions WHERE id = ?2) AS v WHERE nodes.workspace_id = ?3 "
+                "AND nodes.id = ?4",
+                "ittt", now, version_id, ws_id, node_id));
 }
 
 static enum store_rc n_version_insert(struct store_conn *c, const char *version_id, int64_t size,
                                       const char *crc32c_hex, const char *name,
                                       const char *creator_id, int64_t now)
 {
-    return sq_done(
-        db_exec(sq_conn(c),
+    return sq_exec_rc(
+        db_exec(sq(c),
                 "INSERT INTO file_versions (id, size, crc32c, name, creator_id, created) "
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 "tittti", version_id, size, crc32c_hex, name, creator_id, now));
@@ -183,8 +183,8 @@ static enum store_rc n_version_insert(struct store_conn *c, const char *version_
 static enum store_rc n_history_add(struct store_conn *c, const char *node_id,
                                    const char *version_id, int64_t now)
 {
-    return sq_done(db_exec(
-        sq_conn(c), "INSERT INTO node_versions (node_id, version_id, created) VALUES (?1, ?2, ?3)",
+    return sq_exec_rc(db_exec(
+        sq(c), "INSERT INTO node_versions (node_id, version_id, created) VALUES (?1, ?2, ?3)",
         "tti", node_id, version_id, now));
 }
 
@@ -282,7 +282,7 @@ static enum store_rc n_node_get(struct store_conn *c, const char *ws_id, const c
     /* One statement: the node itself, and over its ancestors (itself included) whether any is
      * trashed, how many there are, and whether watch_id is among them. */
     sqlite3_stmt *st =
-        db_query(sq_conn(c),
+        db_query(sq(c),
                  "WITH RECURSIVE a(id, parent_id, trashed, depth) AS ("
                  " SELECT id, parent_id, trashed, 0 FROM nodes WHERE workspace_id = ?1 AND id = ?2"
                  " UNION ALL"
@@ -317,9 +317,9 @@ static enum store_rc n_node_get(struct store_conn *c, const char *ws_id, const c
 static enum store_rc n_node_row(struct store_conn *c, const char *ws_id, const char *id,
                                 store_node_fn fn, void *arg)
 {
-    sqlite3_stmt *st = db_query(
-        sq_conn(c), "SELECT " NODE_COLS " FROM nodes n WHERE n.workspace_id = ?1 AND n.id = ?2",
-        "tt", ws_id, id);
+    sqlite3_stmt *st =
+        db_query(sq(c), "SELECT " NODE_COLS " FROM nodes n WHERE n.workspace_id = ?1 AND n.id = ?2",
+                 "tt", ws_id, id);
     enum store_rc rc = sq_row(st);
     if (rc != STORE_OK)
         return rc;
@@ -367,8 +367,8 @@ static enum store_rc n_list_page(struct store_conn *c, const char *ws_id, const 
 {
     if ((unsigned)sort >= CURSOR_SORT_COUNT)
         return STORE_ERROR;
-    sqlite3_stmt *st = db_query(sq_conn(c), LIST_SQL[sort][desc ? 1 : 0][after ? 1 : 0], "ttd",
-                                ws_id, parent_id, trash ? 1 : 0);
+    sqlite3_stmt *st = db_query(sq(c), LIST_SQL[sort][desc ? 1 : 0][after ? 1 : 0], "ttd", ws_id,
+                                parent_id, trash ? 1 : 0);
     if (!st)
         return STORE_ERROR;
     int brc = SQLITE_OK;
@@ -407,7 +407,7 @@ static enum store_rc n_find_sibling(struct store_conn *c, const char *ws_id, con
                                     const char *name, const char *exclude_id,
                                     char id[FIO_OPAQUE_ID_SIZE], char type[STORE_TYPE_SIZE])
 {
-    sqlite3_stmt *st = db_query(sq_conn(c),
+    sqlite3_stmt *st = db_query(sq(c),
                                 "SELECT id, type FROM nodes WHERE workspace_id = ?1 AND "
                                 "parent_id IS ?2 AND trashed = 0 AND name = ?3 AND id IS NOT ?4 "
                                 "LIMIT 1",
@@ -424,7 +424,7 @@ static enum store_rc n_find_sibling(struct store_conn *c, const char *ws_id, con
 static enum store_rc n_subtree_size(struct store_conn *c, const char *ws_id, const char *id,
                                     int *height, long *count)
 {
-    sqlite3_stmt *st = db_query(sq_conn(c),
+    sqlite3_stmt *st = db_query(sq(c),
                                 "WITH RECURSIVE d(id, depth) AS ("
                                 " SELECT ?2, 0"
                                 " UNION ALL"
@@ -448,7 +448,7 @@ static enum store_rc n_subtree_walk(struct store_conn *c, const char *ws_id, con
                                     long max, store_walk_fn fn, void *arg)
 {
     sqlite3_stmt *st =
-        db_query(sq_conn(c),
+        db_query(sq(c),
                  "WITH RECURSIVE d(id, parent, depth) AS ("
                  " SELECT ?2, NULL, 0"
                  " UNION ALL"
@@ -478,8 +478,8 @@ static enum store_rc n_node_copy(struct store_conn *c, const char *ws_id, const 
                                  const char *new_id, const char *parent_id, const char *name,
                                  const char *creator_id, int64_t now)
 {
-    struct db_conn *d = sq_conn(c);
-    enum store_rc rc = sq_done(db_exec(
+    struct db_conn *d = sq(c);
+    enum store_rc rc = sq_exec_rc(db_exec(
         d,
         "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, mimetype, hash, "
         "hash_algo, version_id, creator_id, trashed, metadata_title, metadata_short, created, "
@@ -495,22 +495,22 @@ static enum store_rc n_node_copy(struct store_conn *c, const char *ws_id, const 
 static enum store_rc n_node_move(struct store_conn *c, const char *ws_id, const char *id,
                                  const char *parent_id, const char *name, int64_t now)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "UPDATE nodes SET parent_id = ?1, name = ?2, modified = ?3 WHERE "
-                           "workspace_id = ?4 AND id = ?5",
-                           "ttitt", parent_id, name, now, ws_id, id));
+    return sq_exec_rc(db_exec(sq(c),
+                              "UPDATE nodes SET parent_id = ?1, name = ?2, modified = ?3 WHERE "
+                              "workspace_id = ?4 AND id = ?5",
+                              "ttitt", parent_id, name, now, ws_id, id));
 }
 
 static enum store_rc n_node_update(struct store_conn *c, const char *ws_id, const char *id,
                                    const struct store_node_update *u, int64_t now)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "UPDATE nodes SET name = COALESCE(?1, name), "
-                           "metadata_title = CASE WHEN ?2 THEN ?3 ELSE metadata_title END, "
-                           "metadata_short = CASE WHEN ?4 THEN ?5 ELSE metadata_short END, "
-                           "modified = ?6 WHERE workspace_id = ?7 AND id = ?8",
-                           "tdtdtitt", u->name, (int)u->set_title, u->title, (int)u->set_short,
-                           u->short_desc, now, ws_id, id));
+    return sq_exec_rc(db_exec(sq(c),
+                              "UPDATE nodes SET name = COALESCE(?1, name), "
+                              "metadata_title = CASE WHEN ?2 THEN ?3 ELSE metadata_title END, "
+                              "metadata_short = CASE WHEN ?4 THEN ?5 ELSE metadata_short END, "
+                              "modified = ?6 WHERE workspace_id = ?7 AND id = ?8",
+                              "tdtdtitt", u->name, (int)u->set_title, u->title, (int)u->set_short,
+                              u->short_desc, now, ws_id, id));
 }
 
 static enum store_rc n_node_trash(struct store_conn *c, const char *ws_id, const char *id,
@@ -518,12 +518,13 @@ static enum store_rc n_node_trash(struct store_conn *c, const char *ws_id, const
 {
     /* The top node is detached from its parent (parent_id NULL): purging the old parent later
      * must not cascade into it, and restore uses deleted_from. */
-    struct db_conn *d = sq_conn(c);
-    enum store_rc rc = sq_done(db_exec(d,
-                                       "UPDATE nodes SET trashed = 1, deleted_at = ?1, "
-                                       "deleted_from = ?2, parent_id = NULL WHERE workspace_id = "
-                                       "?3 AND id = ?4 AND trashed = 0",
-                                       "ittt", now, parent_id, ws_id, id));
+    struct db_conn *d = sq(c);
+    enum store_rc rc =
+        sq_exec_rc(db_exec(d,
+                           "UPDATE nodes SET trashed = 1, deleted_at = ?1, "
+                           "deleted_from = ?2, parent_id = NULL WHERE workspace_id = "
+                           "?3 AND id = ?4 AND trashed = 0",
+                           "ittt", now, parent_id, ws_id, id));
     if (rc != STORE_OK)
         return rc;
     return sqlite3_changes(d->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
@@ -532,25 +533,26 @@ static enum store_rc n_node_trash(struct store_conn *c, const char *ws_id, const
 static enum store_rc n_node_restore(struct store_conn *c, const char *ws_id, const char *id,
                                     const char *parent_id, const char *name, int64_t now)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "UPDATE nodes SET trashed = 0, deleted_at = NULL, deleted_from = NULL, "
-                           "parent_id = ?1, name = ?2, modified = ?3 WHERE workspace_id = ?4 AND "
-                           "id = ?5 AND trashed = 1",
-                           "ttitt", parent_id, name, now, ws_id, id));
+    return sq_exec_rc(
+        db_exec(sq(c),
+                "UPDATE nodes SET trashed = 0, deleted_at = NULL, deleted_from = NULL, "
+                "parent_id = ?1, name = ?2, modified = ?3 WHERE workspace_id = ?4 AND "
+                "id = ?5 AND trashed = 1",
+                "ttitt", parent_id, name, now, ws_id, id));
 }
 
 static enum store_rc n_node_purge(struct store_conn *c, const char *ws_id, const char *id)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "DELETE FROM nodes WHERE workspace_id = ?1 AND id = ?2 AND trashed = 1",
-                           "tt", ws_id, id));
+    return sq_exec_rc(
+        db_exec(sq(c), "DELETE FROM nodes WHERE workspace_id = ?1 AND id = ?2 AND trashed = 1",
+                "tt", ws_id, id));
 }
 
 static enum store_rc n_trash_empty(struct store_conn *c, const char *ws_id, long *purged)
 {
-    struct db_conn *d = sq_conn(c);
+    struct db_conn *d = sq(c);
     *purged = 0;
-    enum store_rc rc = sq_done(db_exec(
+    enum store_rc rc = sq_exec_rc(db_exec(
         d, "DELETE FROM nodes WHERE workspace_id = ?1 AND parent_id IS NULL AND trashed = 1", "t",
         ws_id));
     /* sqlite3_changes counts the top-level rows only, not the cascaded descendants */
@@ -569,13 +571,13 @@ static enum store_rc n_file_set_content(struct store_conn *c, const char *ws_id,
                                         const char *node_id, const char *version_id, int64_t size,
                                         const char *crc32c_hex, int64_t now)
 {
-    struct db_conn *d = sq_conn(c);
+    struct db_conn *d = sq(c);
     enum store_rc rc =
-        sq_done(db_exec(d,
-                        "UPDATE nodes SET version_id = ?1, size = ?2, hash = ?3, "
-                        "hash_algo = 'crc32c', modified = ?4 WHERE workspace_id = "
-                        "?5 AND id = ?6",
-                        "tititt", version_id, size, crc32c_hex, now, ws_id, node_id));
+        sq_exec_rc(db_exec(d,
+                           "UPDATE nodes SET version_id = ?1, size = ?2, hash = ?3, "
+                           "hash_algo = 'crc32c', modified = ?4 WHERE workspace_id = "
+                           "?5 AND id = ?6",
+                           "tititt", version_id, size, crc32c_hex, now, ws_id, node_id));
     if (rc != STORE_OK)
         return rc;
     return sqlite3_changes(d->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
@@ -586,32 +588,33 @@ static enum store_rc n_file_insert(struct store_conn *c, const char *ws_id, cons
                                    const char *mimetype, const char *crc32c_hex,
                                    const char *version_id, const char *creator_id, int64_t now)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, "
-                           "mimetype, hash, hash_algo, version_id, creator_id, created, modified) "
-                           "VALUES (?1, ?2, ?3, 'file', ?4, ?5, ?6, ?7, 'crc32c', ?8, ?9, ?10, "
-                           "?10)",
-                           "ttttitttti", node_id, ws_id, nul(parent_id), name, size, mimetype,
-                           crc32c_hex, version_id, creator_id, now));
+    return sq_exec_rc(
+        db_exec(sq(c),
+                "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, "
+                "mimetype, hash, hash_algo, version_id, creator_id, created, modified) "
+                "VALUES (?1, ?2, ?3, 'file', ?4, ?5, ?6, ?7, 'crc32c', ?8, ?9, ?10, "
+                "?10)",
+                "ttttitttti", node_id, ws_id, nul(parent_id), name, size, mimetype, crc32c_hex,
+                version_id, creator_id, now));
 }
 
 static enum store_rc n_folder_insert(struct store_conn *c, const char *ws_id, const char *node_id,
                                      const char *parent_id, const char *name,
                                      const char *creator_id, int64_t now)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "INSERT INTO nodes (id, workspace_id, parent_id, type, name, "
-                           "creator_id, created, modified) VALUES (?1, ?2, ?3, 'folder', ?4, ?5, "
-                           "?6, ?6)",
-                           "ttttti", node_id, ws_id, nul(parent_id), name, creator_id, now));
+    return sq_exec_rc(
+        db_exec(sq(c),
+                "INSERT INTO nodes (id, workspace_id, parent_id, type, name, "
+                "creator_id, created, modified) VALUES (?1, ?2, ?3, 'folder', ?4, ?5, "
+                "?6, ?6)",
+                "ttttti", node_id, ws_id, nul(parent_id), name, creator_id, now));
 }
 
 static enum store_rc n_name(struct store_conn *c, const char *ws_id, const char *node_id, char *out,
                             size_t out_size)
 {
-    sqlite3_stmt *st =
-        db_query(sq_conn(c), "SELECT name FROM nodes WHERE workspace_id = ?1 AND id = ?2", "tt",
-                 ws_id, node_id);
+    sqlite3_stmt *st = db_query(sq(c), "SELECT name FROM nodes WHERE workspace_id = ?1 AND id = ?2",
+                                "tt", ws_id, node_id);
     enum store_rc rc = sq_row(st);
     if (rc == STORE_OK) {
         fio_strlcpy(out, db_col_text(st, 0), out_size);
@@ -624,7 +627,7 @@ static enum store_rc n_zip_each(struct store_conn *c, const char *ws_id, const c
                                 long max, store_zip_fn fn, void *arg)
 {
     sqlite3_stmt *st = db_query(
-        sq_conn(c),
+        sq(c),
         "WITH RECURSIVE t(id, path, type, vid, size, modified, depth) AS ("
         "SELECT id, name, type, version_id, size, modified, 1 FROM nodes WHERE workspace_id = ?1 "
         "AND trashed = 0 AND ((?2 IS NULL AND parent_id IS NULL) OR parent_id = ?2) "
@@ -658,7 +661,7 @@ static enum store_rc n_zip_each(struct store_conn *c, const char *ws_id, const c
 
 static enum store_rc n_read_tokens_expire(struct store_conn *c, int64_t now)
 {
-    return sq_done(db_exec(sq_conn(c), "DELETE FROM read_tokens WHERE expires < ?1", "i", now));
+    return sq_exec_rc(db_exec(sq(c), "DELETE FROM read_tokens WHERE expires < ?1", "i", now));
 }
 
 static enum store_rc n_read_token_insert(struct store_conn *c, const char *token_hash,
@@ -666,16 +669,17 @@ static enum store_rc n_read_token_insert(struct store_conn *c, const char *token
                                          const char *node_id, const char *version_id,
                                          int64_t expires)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "INSERT INTO read_tokens (token_hash, user_id, workspace_id, node_id, "
-                           "version_id, expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                           "ttttti", token_hash, user_id, ws_id, node_id, version_id, expires));
+    return sq_exec_rc(
+        db_exec(sq(c),
+                "INSERT INTO read_tokens (token_hash, user_id, workspace_id, node_id, "
+                "version_id, expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "ttttti", token_hash, user_id, ws_id, node_id, version_id, expires));
 }
 
 static enum store_rc n_read_token_get(struct store_conn *c, const char *token_hash,
                                       const char *ws_key, int64_t now, struct store_read_token *out)
 {
-    sqlite3_stmt *st = db_query(sq_conn(c),
+    sqlite3_stmt *st = db_query(sq(c),
                                 "SELECT t.workspace_id, t.node_id, t.version_id FROM "
                                 "read_tokens t JOIN workspaces w ON w.id = t.workspace_id "
                                 "WHERE t.token_hash = ?1 AND t.expires > ?2 AND (w.id = ?3 "
@@ -692,7 +696,7 @@ static enum store_rc n_read_token_get(struct store_conn *c, const char *token_ha
     return STORE_OK;
 }
 
-const struct store_node_ops store_sqlite_node_ops = {
+const struct store_node_ops sqlite_node_ops = {
     .version_current = n_version_current,
     .version_in_history = n_version_in_history,
     .versions_each = n_versions_each,

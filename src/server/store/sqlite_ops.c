@@ -80,7 +80,7 @@ const struct store_ops store_sqlite_ops = {
     .workspace = &sqlite_workspace_ops,
     .member = &sqlite_member_ops,
     .event = &sqlite_event_ops,
-    .node = &store_sqlite_node_ops,
-    .upload = &store_sqlite_upload_ops,
-    .lock = &store_sqlite_lock_ops,
+    .node = &sqlite_node_ops,
+    .upload = &sqlite_upload_ops,
+    .lock = &sqlite_lock_ops,
 };

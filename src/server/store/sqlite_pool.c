@@ -1,5 +1,5 @@
 /* sqlite_pool.c - store_pool.h over the SQLite connection pool of db.c. */
-#include "sqlite_conn.h"
+#include "sqlite_util.h"
 #include "store_pool.h"
 
 struct store_conn *store_pool_acquire(struct db_pool *p)
@@ -10,5 +10,5 @@ struct store_conn *store_pool_acquire(struct db_pool *p)
 void store_pool_release(struct db_pool *p, struct store_conn *c)
 {
     if (c)
-        db_release(p, sq_conn(c)); /* rolls back an open transaction */
+        db_release(p, sq(c)); /* rolls back an open transaction */
 }

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "sqlite_conn.h"
+#include "sqlite_util.h"
 #include "store_upload.h"
 
 /* "" -> NULL for the optional text columns. */
@@ -15,7 +15,7 @@ static const char *nul(const char *s)
 static enum store_rc u_reopen_assembling(struct store_conn *c, long max, store_assembling_fn fn,
                                          void *arg)
 {
-    struct db_conn *d = sq_conn(c);
+    struct db_conn *d = sq(c);
     sqlite3_stmt *st = db_query(d,
                                 "SELECT id, COALESCE(version_id, '') FROM upload_sessions WHERE "
                                 "status = 'assembling' LIMIT 10000",
@@ -25,20 +25,20 @@ static enum store_rc u_reopen_assembling(struct store_conn *c, long max, store_a
     for (long k = 0; k < max && sqlite3_step(st) == SQLITE_ROW; k++)
         fn(db_col_text(st, 0), db_col_text(st, 1), arg);
     sqlite3_reset(st);
-    return sq_done(db_exec(d,
-                           "UPDATE upload_sessions SET status = 'uploading', version_id = NULL "
-                           "WHERE status = 'assembling'",
-                           ""));
+    return sq_exec_rc(db_exec(d,
+                              "UPDATE upload_sessions SET status = 'uploading', version_id = NULL "
+                              "WHERE status = 'assembling'",
+                              ""));
 }
 
 static enum store_rc u_expire(struct store_conn *c, int64_t now)
 {
-    return sq_done(db_exec(sq_conn(c), "DELETE FROM upload_sessions WHERE expires < ?1", "i", now));
+    return sq_exec_rc(db_exec(sq(c), "DELETE FROM upload_sessions WHERE expires < ?1", "i", now));
 }
 
 static enum store_rc u_live(struct store_conn *c, const char *upload_id)
 {
-    sqlite3_stmt *st = db_query(sq_conn(c),
+    sqlite3_stmt *st = db_query(sq(c),
                                 "SELECT 1 FROM upload_sessions WHERE id = ?1 AND status IN "
                                 "('ready', 'uploading', 'assembling')",
                                 "t", upload_id);
@@ -54,7 +54,7 @@ static enum store_rc u_get(struct store_conn *c, const char *id, const char *use
                            struct store_upload_session *out)
 {
     sqlite3_stmt *st = db_query(
-        sq_conn(c),
+        sq(c),
         "SELECT id, user_id, workspace_id, COALESCE(folder_id, ''), COALESCE(file_id, ''), name, "
         "kind, status, COALESCE(file_crc32c, ''), COALESCE(new_file_id, ''), size, max_size, "
         "chunk_size, COALESCE(lock_token_hash, '') FROM upload_sessions WHERE id = ?1 AND "
@@ -85,7 +85,7 @@ static enum store_rc u_get(struct store_conn *c, const char *id, const char *use
 static enum store_rc u_view(struct store_conn *c, const char *id, struct store_upload_view *out)
 {
     sqlite3_stmt *st = db_query(
-        sq_conn(c),
+        sq(c),
         "SELECT id, user_id, workspace_id, COALESCE(folder_id, ''), COALESCE(file_id, ''), name, "
         "kind, status, COALESCE(file_crc32c, ''), COALESCE(new_file_id, ''), size, max_size, "
         "chunk_size, status_message, integrity_failure, created, updated, expires FROM "
@@ -125,8 +125,8 @@ static enum store_rc u_view(struct store_conn *c, const char *id, struct store_u
 
 static enum store_rc u_insert(struct store_conn *c, const struct store_upload_new *n)
 {
-    return sq_done(db_exec(
-        sq_conn(c),
+    return sq_exec_rc(db_exec(
+        sq(c),
         "INSERT INTO upload_sessions (id, user_id, workspace_id, folder_id, file_id, name, kind, "
         "size, max_size, chunk_size, status, file_crc32c, new_file_id, version_id, created, "
         "updated, expires, lock_token_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
@@ -139,7 +139,7 @@ static enum store_rc u_insert(struct store_conn *c, const struct store_upload_ne
 static enum store_rc u_usage(struct store_conn *c, const char *user_id, int64_t *count,
                              int64_t *bytes)
 {
-    sqlite3_stmt *st = db_query(sq_conn(c),
+    sqlite3_stmt *st = db_query(sq(c),
                                 "SELECT COUNT(*), COALESCE(SUM(MAX(size, 0)), 0) FROM "
                                 "upload_sessions WHERE user_id = ?1 AND status IN ('ready', "
                                 "'uploading', 'assembling')",
@@ -160,13 +160,12 @@ static enum store_rc u_list_ids(struct store_conn *c, const char *user_id, bool 
 {
     *n = 0;
     sqlite3_stmt *st =
-        not_stored
-            ? db_query(sq_conn(c),
-                       "SELECT id FROM upload_sessions WHERE user_id = ?1 AND "
-                       "status <> 'stored' ORDER BY created DESC LIMIT ?2",
-                       "ti", user_id, (int64_t)max)
-            : db_query(sq_conn(c), "SELECT id FROM upload_sessions WHERE user_id = ?1 LIMIT ?2",
-                       "ti", user_id, (int64_t)max);
+        not_stored ? db_query(sq(c),
+                              "SELECT id FROM upload_sessions WHERE user_id = ?1 AND "
+                              "status <> 'stored' ORDER BY created DESC LIMIT ?2",
+                              "ti", user_id, (int64_t)max)
+                   : db_query(sq(c), "SELECT id FROM upload_sessions WHERE user_id = ?1 LIMIT ?2",
+                              "ti", user_id, (int64_t)max);
     if (!st)
         return STORE_ERROR;
     int rc = SQLITE_DONE;
@@ -179,30 +178,30 @@ static enum store_rc u_list_ids(struct store_conn *c, const char *user_id, bool 
 /* STORE_OK when the last statement changed exactly one row, else STORE_NOT_FOUND. */
 static enum store_rc one_changed(struct store_conn *c, int exec_rc)
 {
-    enum store_rc rc = sq_done(exec_rc);
+    enum store_rc rc = sq_exec_rc(exec_rc);
     if (rc != STORE_OK)
         return rc;
-    return sqlite3_changes(sq_conn(c)->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+    return sqlite3_changes(sq(c)->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
 }
 
 static enum store_rc u_remove(struct store_conn *c, const char *id, const char *user_id)
 {
-    return one_changed(c, db_exec(sq_conn(c),
-                                  "DELETE FROM upload_sessions WHERE id = ?1 AND user_id = ?2",
-                                  "tt", id, user_id));
+    return one_changed(c,
+                       db_exec(sq(c), "DELETE FROM upload_sessions WHERE id = ?1 AND user_id = ?2",
+                               "tt", id, user_id));
 }
 
 static enum store_rc u_set_chunk_size(struct store_conn *c, const char *id, int64_t chunk_size)
 {
-    return sq_done(db_exec(
-        sq_conn(c), "UPDATE upload_sessions SET chunk_size = ?1 WHERE id = ?2 AND chunk_size = 0",
-        "it", chunk_size, id));
+    return sq_exec_rc(db_exec(
+        sq(c), "UPDATE upload_sessions SET chunk_size = ?1 WHERE id = ?2 AND chunk_size = 0", "it",
+        chunk_size, id));
 }
 
 static enum store_rc u_claim(struct store_conn *c, const char *id, const char *version_id,
                              int64_t now)
 {
-    return one_changed(c, db_exec(sq_conn(c),
+    return one_changed(c, db_exec(sq(c),
                                   "UPDATE upload_sessions SET status = 'assembling', version_id = "
                                   "?1, updated = ?2 WHERE id = ?3 AND status IN ('ready', "
                                   "'uploading')",
@@ -211,33 +210,33 @@ static enum store_rc u_claim(struct store_conn *c, const char *id, const char *v
 
 static enum store_rc u_reopen(struct store_conn *c, const char *id)
 {
-    return sq_done(
-        db_exec(sq_conn(c),
-                "UPDATE upload_sessions SET status = 'uploading', version_id = NULL WHERE id = ?1",
-                "t", id));
+    return sq_exec_rc(db_exec(
+        sq(c), "UPDATE upload_sessions SET status = 'uploading', version_id = NULL WHERE id = ?1",
+        "t", id));
 }
 
 static enum store_rc u_stored(struct store_conn *c, const char *id, const char *node_id,
                               int64_t now)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "UPDATE upload_sessions SET status = 'stored', new_file_id = ?1, "
-                           "updated = ?2, status_message = '' WHERE id = ?3",
-                           "tit", node_id, now, id));
+    return sq_exec_rc(db_exec(sq(c),
+                              "UPDATE upload_sessions SET status = 'stored', new_file_id = ?1, "
+                              "updated = ?2, status_message = '' WHERE id = ?3",
+                              "tit", node_id, now, id));
 }
 
 static enum store_rc u_failed(struct store_conn *c, const char *id, const char *message,
                               const char *integrity_json, int64_t now)
 {
-    return sq_done(db_exec(sq_conn(c),
-                           "UPDATE upload_sessions SET status = 'assembly_failed', status_message "
-                           "= ?1, integrity_failure = ?2, updated = ?3 WHERE id = ?4",
-                           "ttit", message, integrity_json, now, id));
+    return sq_exec_rc(
+        db_exec(sq(c),
+                "UPDATE upload_sessions SET status = 'assembly_failed', status_message "
+                "= ?1, integrity_failure = ?2, updated = ?3 WHERE id = ?4",
+                "ttit", message, integrity_json, now, id));
 }
 
 static enum store_rc u_stream_start(struct store_conn *c, const char *id, int64_t now)
 {
-    return one_changed(c, db_exec(sq_conn(c),
+    return one_changed(c, db_exec(sq(c),
                                   "UPDATE upload_sessions SET status = 'uploading', updated = ?1 "
                                   "WHERE id = ?2 AND status = 'ready'",
                                   "it", now, id));
@@ -245,7 +244,7 @@ static enum store_rc u_stream_start(struct store_conn *c, const char *id, int64_
 
 static enum store_rc u_stream_broken(struct store_conn *c, const char *id, int64_t now)
 {
-    return one_changed(c, db_exec(sq_conn(c),
+    return one_changed(c, db_exec(sq(c),
                                   "UPDATE upload_sessions SET status = 'assembly_failed', "
                                   "status_message = 'stream interrupted', updated = ?1 WHERE id = "
                                   "?2 AND status = 'uploading'",
@@ -257,22 +256,22 @@ static enum store_rc u_stream_broken(struct store_conn *c, const char *id, int64
 static enum store_rc u_chunk_put(struct store_conn *c, const char *id, int order, int64_t size,
                                  const char *crc32c_hex, const char *file_crc32c, int64_t now)
 {
-    struct db_conn *d = sq_conn(c);
-    enum store_rc rc = sq_done(db_exec(d,
-                                       "INSERT OR REPLACE INTO upload_chunks (session_id, ord, "
-                                       "size, crc32c, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-                                       "tditi", id, order, size, crc32c_hex, now));
+    struct db_conn *d = sq(c);
+    enum store_rc rc = sq_exec_rc(db_exec(d,
+                                          "INSERT OR REPLACE INTO upload_chunks (session_id, ord, "
+                                          "size, crc32c, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                          "tditi", id, order, size, crc32c_hex, now));
     if (rc != STORE_OK)
         return rc;
-    return sq_done(db_exec(d,
-                           "UPDATE upload_sessions SET status = 'uploading', updated = ?1, "
-                           "file_crc32c = COALESCE(file_crc32c, ?2) WHERE id = ?3",
-                           "itt", now, file_crc32c, id));
+    return sq_exec_rc(db_exec(d,
+                              "UPDATE upload_sessions SET status = 'uploading', updated = ?1, "
+                              "file_crc32c = COALESCE(file_crc32c, ?2) WHERE id = ?3",
+                              "itt", now, file_crc32c, id));
 }
 
 static enum store_rc u_chunk_forget(struct store_conn *c, const char *id, int order)
 {
-    struct db_conn *d = sq_conn(c);
+    struct db_conn *d = sq(c);
     /* look before deleting: a DELETE takes the write lock even when it matches nothing, and
      * most chunks are sent once */
     sqlite3_stmt *st = db_query(d, "SELECT 1 FROM upload_chunks WHERE session_id = ?1 AND ord = ?2",
@@ -281,14 +280,14 @@ static enum store_rc u_chunk_forget(struct store_conn *c, const char *id, int or
     if (rc != STORE_OK)
         return rc;
     sqlite3_reset(st);
-    return sq_done(db_exec(d, "DELETE FROM upload_chunks WHERE session_id = ?1 AND ord = ?2", "ti",
-                           id, (int64_t)order));
+    return sq_exec_rc(db_exec(d, "DELETE FROM upload_chunks WHERE session_id = ?1 AND ord = ?2",
+                              "ti", id, (int64_t)order));
 }
 
 static enum store_rc u_chunks_each(struct store_conn *c, const char *id, int64_t order, long max,
                                    store_chunk_fn fn, void *arg)
 {
-    sqlite3_stmt *st = db_query(sq_conn(c),
+    sqlite3_stmt *st = db_query(sq(c),
                                 "SELECT ord, size, crc32c, created FROM upload_chunks WHERE "
                                 "session_id = ?1 AND (?2 = 0 OR ord = ?2) ORDER BY ord LIMIT ?3",
                                 "tii", id, order, (int64_t)max);
@@ -314,12 +313,12 @@ static enum store_rc u_chunks_each(struct store_conn *c, const char *id, int64_t
 
 static enum store_rc u_entry_begin(struct store_conn *c)
 {
-    return sq_done(db_exec(sq_conn(c), "SAVEPOINT batch_entry", ""));
+    return sq_exec_rc(db_exec(sq(c), "SAVEPOINT batch_entry", ""));
 }
 
 static enum store_rc u_entry_end(struct store_conn *c, bool keep)
 {
-    struct db_conn *d = sq_conn(c);
+    struct db_conn *d = sq(c);
     if (keep && db_exec(d, "RELEASE batch_entry", "") == SQLITE_DONE)
         return STORE_OK;
     db_exec(d, "ROLLBACK TO batch_entry", "");
@@ -329,10 +328,10 @@ static enum store_rc u_entry_end(struct store_conn *c, bool keep)
 
 static enum store_rc u_lazy_commit(struct store_conn *c, bool lazy)
 {
-    return store_sqlite_rc(db_lazy_sync(sq_conn(c), lazy));
+    return store_sqlite_rc(db_lazy_sync(sq(c), lazy));
 }
 
-const struct store_upload_ops store_sqlite_upload_ops = {
+const struct store_upload_ops sqlite_upload_ops = {
     .reopen_assembling = u_reopen_assembling,
     .expire = u_expire,
     .live = u_live,

@@ -57,6 +57,4 @@ struct store_lock_ops {
     enum store_rc (*remove)(struct store_conn *c, const char *ws_id, const char *node_id);
 };
 
-extern const struct store_lock_ops store_sqlite_lock_ops;
-
 #endif

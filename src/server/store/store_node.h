@@ -226,6 +226,4 @@ struct store_node_ops {
     enum store_rc (*read_tokens_expire)(struct store_conn *c, int64_t now);
 };
 
-extern const struct store_node_ops store_sqlite_node_ops;
-
 #endif

@@ -128,6 +128,4 @@ struct store_upload_ops {
     enum store_rc (*lazy_commit)(struct store_conn *c, bool lazy);
 };
 
-extern const struct store_upload_ops store_sqlite_upload_ops;
-
 #endif
