@@ -8,11 +8,12 @@
 
 #include "server.h"
 
-/* Give r a connection of the server's pool unless it has one: r->st, and r->db (the same
- * connection, while struct req still carries it). Blocks while all are busy. true when r has
- * a connection. */
+/* Give r a connection of the server's pool (r->st) unless it has one. Blocks while all are
+ * busy. true when r has a connection. r->db stays NULL: nothing outside the router's dispatch
+ * reads it. */
 bool req_conn_acquire(struct req *r);
-/* Roll back an open transaction and give r's connection back. No-op without one. */
+/* Roll back an open transaction and give r's connection back. No-op without one, and for the
+ * connection of a running dispatch (the router gives that one back itself). */
 void req_conn_release(struct req *r);
 
 #endif
