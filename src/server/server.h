@@ -70,6 +70,7 @@ struct outbox_relay;
 struct upload_state;
 struct faults;
 struct activity;
+struct blob_ops;
 struct server {
     struct srv_config cfg;
     struct db_pool *db;
@@ -82,6 +83,7 @@ struct server {
     struct upload_state *up;    /* h_upload.c: chunks in flight per session */
     struct faults *faults;      /* faults.c: test-only fault injector */
     struct activity *act;       /* activity.c: long-poll keys and parked connections */
+    const struct blob_ops *blob; /* blob.h: the byte store (main.c: blob_local_ops) */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */

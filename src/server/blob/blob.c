@@ -1,287 +1,68 @@
-/* blob.c - the local-disk byte store (blob.h): temporary upload files written at final offsets,
- * the commit protocol that turns one into an immutable blob, and startup recovery. */
+/* blob.c - what the byte store (blob.h) does with the metadata store: startup recovery (expire
+ * sessions, prune unreferenced versions, sweep files no row references) and the reclaim of a
+ * purge's contents. Backend independent: files are reached through s->blob only. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "blob.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#define RECOVER_MAX_ENTRIES 1000000 /* bound of each directory walk */
+#include "store_node.h"
+#include "store_pool.h"
+#include "store_upload.h"
 
-static bool id_ok(const char *id)
+#define RECOVER_MAX_ENTRIES 1000000 /* bound of each list of version ids */
+
+/* blob_keep_fn of the recovery sweeps: a version row keeps its content, a live session its
+ * session file; a database error keeps the file too (the next start looks again). */
+static bool content_referenced(struct server *s, const char *version_id, void *arg)
 {
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > 40)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9')))
-            return false;
-    return true;
+    struct store_conn *c = arg;
+    (void)s;
+    return STORE(c, node)->version_exists(c, version_id) != STORE_NOT_FOUND;
 }
 
-static bool make_path(const struct server *s, const char *sub, const char *id,
-                      char out[BLOB_PATH_MAX])
+static bool session_live(struct server *s, const char *upload_id, void *arg)
 {
-    if (!id_ok(id))
-        return false;
-    int n = snprintf(out, BLOB_PATH_MAX, "%s/%s/%s", s->cfg.data_dir, sub, id);
-    return n > 0 && n < BLOB_PATH_MAX;
+    struct store_conn *c = arg;
+    (void)s;
+    return STORE(c, upload)->live(c, upload_id) != STORE_NOT_FOUND;
 }
 
-bool blob_tmp_path(const struct server *s, const char *upload_id, char out[BLOB_PATH_MAX])
+/* A completion killed between its move into place and its commit: make the content the
+ * session's file again (store_upload_ops.reopen_assembling then reopens the session), so the
+ * client's retried complete finishes it (I4). */
+static void move_back(const char *upload_id, const char *version_id, void *arg)
 {
-    return make_path(s, "tmp", upload_id, out);
-}
-
-bool blob_path(const struct server *s, const char *version_id, char out[BLOB_PATH_MAX])
-{
-    return make_path(s, "blobs", version_id, out);
-}
-
-int blob_tmp_create(const struct server *s, const char *upload_id, int64_t size)
-{
-    char p[BLOB_PATH_MAX];
-    if (!blob_tmp_path(s, upload_id, p)) {
-        errno = EINVAL;
-        return -1;
-    }
-    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return -1;
-    if (size > 0) {
-        int rc = posix_fallocate(fd, 0, (off_t)size);
-        /* file systems without fallocate (EOPNOTSUPP/EINVAL) just skip the reservation */
-        if (rc != 0 && rc != EOPNOTSUPP && rc != EINVAL) {
-            close(fd);
-            unlink(p);
-            errno = rc;
-            return -1;
-        }
-    }
-    if (close(fd) != 0) {
-        unlink(p);
-        return -1;
-    }
-    return 0;
-}
-
-int blob_tmp_open(const struct server *s, const char *upload_id)
-{
-    char p[BLOB_PATH_MAX];
-    if (!blob_tmp_path(s, upload_id, p)) {
-        errno = EINVAL;
-        return -1;
-    }
-    return open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-}
-
-int blob_pwrite_all(int fd, const void *data, size_t n, int64_t off)
-{
-    const char *p = data;
-    /* each round writes >= 1 byte or fails; EINTR retries are bounded too */
-    for (int guard = 0; n > 0 && guard < 1000000; guard++) {
-        ssize_t w = pwrite(fd, p, n, (off_t)off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (w == 0) {
-            errno = EIO;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-        off += w;
-    }
-    return n == 0 ? 0 : -1;
-}
-
-int blob_tmp_truncate(const struct server *s, const char *upload_id, int64_t size)
-{
-    char p[BLOB_PATH_MAX];
-    if (!blob_tmp_path(s, upload_id, p))
-        return -1;
-    return truncate(p, (off_t)size);
-}
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-int blob_commit_ex(const struct server *s, const char *upload_id, const char *version_id,
-                   bool sync_dir)
-{
-    char from[BLOB_PATH_MAX], to[BLOB_PATH_MAX];
-    if (!blob_tmp_path(s, upload_id, from) || !blob_path(s, version_id, to)) {
-        errno = EINVAL;
-        return -1;
-    }
-    if (s->cfg.sync_policy != BLOB_SYNC_NONE) {
-        int fd = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-            return -1;
-        /* after a failed fsync never retry: the kernel may have dropped the pages */
-        int rc = fdatasync(fd);
-        close(fd);
-        if (rc != 0)
-            return -1;
-    }
-    if (rename(from, to) != 0)
-        return -1;
-    return sync_dir ? blob_sync_blobs_dir(s) : 0;
-}
-
-int blob_sync_blobs_dir(const struct server *s)
-{
-    char dir[BLOB_PATH_MAX];
-    if (s->cfg.sync_policy == BLOB_SYNC_NONE)
-        return 0;
-    snprintf(dir, sizeof(dir), "%s/blobs", s->cfg.data_dir);
-    return fsync_dir(dir);
-}
-
-int blob_commit(const struct server *s, const char *upload_id, const char *version_id)
-{
-    return blob_commit_ex(s, upload_id, version_id, true);
-}
-
-void blob_tmp_remove(const struct server *s, const char *upload_id)
-{
-    char p[BLOB_PATH_MAX];
-    if (blob_tmp_path(s, upload_id, p))
-        unlink(p);
-}
-
-void blob_remove(const struct server *s, const char *version_id)
-{
-    char p[BLOB_PATH_MAX];
-    if (blob_path(s, version_id, p))
-        unlink(p);
-}
-
-int blob_open(const struct server *s, const char *version_id, int64_t *size)
-{
-    char p[BLOB_PATH_MAX];
-    if (!blob_path(s, version_id, p))
-        return -1;
-    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return -1;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return -1;
-    }
-    *size = (int64_t)st.st_size;
-    return fd;
-}
-
-/* 1 when a row with this id exists in the table the SQL names, 0 when not, -1 on error. */
-static int row_exists(struct db_conn *c, const char *sql, const char *id)
-{
-    sqlite3_stmt *st = db_query(c, sql, "t", id);
-    if (!st)
-        return -1;
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* Remove the files of DATA/<sub> whose name no row matches. */
-static long sweep(struct server *s, struct db_conn *c, const char *sub, const char *sql)
-{
-    char dir[BLOB_PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s/%s", s->cfg.data_dir, sub);
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    long removed = 0;
-    struct dirent *e;
-    for (long k = 0; k < RECOVER_MAX_ENTRIES && (e = readdir(d)) != NULL; k++) {
-        if (e->d_name[0] == '.')
-            continue;
-        int rc = id_ok(e->d_name) ? row_exists(c, sql, e->d_name) : 0;
-        if (rc == 0) {
-            char p[BLOB_PATH_MAX];
-            int n = snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-            if (n > 0 && n < (int)sizeof(p) && unlinkat(dirfd(d), e->d_name, 0) == 0)
-                removed++;
-        }
-    }
-    closedir(d);
-    return removed;
-}
-
-/* A completion killed between its rename and its commit: move the blob back to the session's
- * temporary file and reopen the session, so the client's retried complete finishes it (I4). */
-static int reopen_assembling(struct server *s, struct db_conn *c)
-{
-    sqlite3_stmt *st = db_query(c,
-                                "SELECT id, COALESCE(version_id, '') FROM upload_sessions WHERE "
-                                "status = 'assembling' LIMIT 10000",
-                                "");
-    if (!st)
-        return -1;
-    for (int k = 0; k < 10000 && sqlite3_step(st) == SQLITE_ROW; k++) {
-        char tmp[BLOB_PATH_MAX], blob[BLOB_PATH_MAX];
-        struct stat sb;
-        if (blob_tmp_path(s, db_col_text(st, 0), tmp) && blob_path(s, db_col_text(st, 1), blob) &&
-            stat(tmp, &sb) != 0 && stat(blob, &sb) == 0 && rename(blob, tmp) != 0)
-            srv_log(s, SRV_LOG_WARN, "recovery: cannot move %s back: %s", blob, strerror(errno));
-    }
-    sqlite3_reset(st);
-    return db_exec(c,
-                   "UPDATE upload_sessions SET status = 'uploading', version_id = NULL WHERE "
-                   "status = 'assembling'",
-                   "") == SQLITE_DONE
-               ? 0
-               : -1;
+    struct server *s = arg;
+    if (blob_uncommit(s, version_id, upload_id) != 0)
+        srv_log(s, SRV_LOG_WARN, "recovery: cannot move %s back to session %s: %s", version_id,
+                upload_id, strerror(errno));
 }
 
 int blob_recover(struct server *s)
 {
-    struct db_conn *c = db_acquire(s->db);
+    struct store_conn *c = store_pool_acquire(s->db);
     int ret = -1;
     int64_t now = srv_now_us();
-    if (db_begin(c) != SQLITE_OK)
+    long versions = 0;
+    if (store_begin(c) != STORE_OK)
         goto out;
-    if (reopen_assembling(s, c) != 0) {
-        db_rollback(c);
-        goto out;
-    }
     /* abandoned sessions expire; finished ones are kept until they expire for their details */
-    if (db_exec(c, "DELETE FROM upload_sessions WHERE expires < ?1", "i", now) != SQLITE_DONE ||
-        db_exec(c, "DELETE FROM read_tokens WHERE expires < ?1", "i", now) != SQLITE_DONE ||
-        db_exec(c,
-                "DELETE FROM file_versions WHERE id NOT IN (SELECT version_id FROM nodes WHERE "
-                "version_id IS NOT NULL) AND id NOT IN (SELECT version_id FROM node_versions) "
-                "AND id NOT IN (SELECT version_id FROM upload_sessions WHERE status = "
-                "'assembling' AND version_id IS NOT NULL)",
-                "") != SQLITE_DONE) {
-        db_rollback(c);
+    if (STORE(c, upload)->reopen_assembling(c, 10000, move_back, s) != STORE_OK ||
+        STORE(c, upload)->expire(c, now) != STORE_OK ||
+        STORE(c, node)->read_tokens_expire(c, now) != STORE_OK ||
+        STORE(c, node)->versions_prune_all(c, &versions) != STORE_OK) {
+        store_rollback(c);
         goto out;
     }
-    long versions = sqlite3_changes(c->db);
-    if (db_commit(c) != SQLITE_OK) {
-        db_rollback(c);
+    if (store_commit(c) != STORE_OK) {
+        store_rollback(c);
         goto out;
     }
-    long blobs = sweep(s, c, "blobs", "SELECT 1 FROM file_versions WHERE id = ?1");
-    long tmps = sweep(s, c, "tmp",
-                      "SELECT 1 FROM upload_sessions WHERE id = ?1 AND status IN ('ready', "
-                      "'uploading', 'assembling')");
+    long blobs = s->blob->sweep(s, BLOB_AREA_BLOBS, content_referenced, c);
+    long tmps = s->blob->sweep(s, BLOB_AREA_TMP, session_live, c);
     if (blobs < 0 || tmps < 0)
         goto out;
     if (versions || blobs || tmps)
@@ -290,7 +71,7 @@ int blob_recover(struct server *s)
                 versions, blobs, tmps);
     ret = 0;
 out:
-    db_release(s->db, c);
+    store_pool_release(s->db, c);
     return ret;
 }
 
@@ -298,32 +79,11 @@ out:
 
 int blob_reclaim_collect(struct req *r, enum blob_reclaim_scope scope, const char *id)
 {
-    static const char *const sql[] = {
-        /* BLOB_RECLAIM_SUBTREE: node id and everything below it */
-        "WITH RECURSIVE t(id, d) AS (SELECT id, 0 FROM nodes WHERE workspace_id = ?1 AND id = "
-        "?2 UNION ALL SELECT n.id, t.d + 1 FROM nodes n JOIN t ON n.parent_id = t.id WHERE t.d < "
-        "1000) SELECT json_group_array(v) FROM (SELECT version_id AS v FROM nodes WHERE id IN "
-        "(SELECT id FROM t) AND version_id IS NOT NULL UNION SELECT version_id FROM node_versions "
-        "WHERE node_id IN (SELECT id FROM t))",
-        /* BLOB_RECLAIM_TRASH: every trashed subtree of the workspace */
-        "WITH RECURSIVE t(id, d) AS (SELECT id, 0 FROM nodes WHERE workspace_id = ?1 AND "
-        "parent_id IS NULL AND trashed = 1 AND ?2 IS NULL UNION ALL SELECT n.id, t.d + 1 FROM "
-        "nodes n JOIN t ON n.parent_id = t.id WHERE t.d < 1000) SELECT json_group_array(v) FROM "
-        "(SELECT version_id AS v FROM nodes WHERE id IN (SELECT id FROM t) AND version_id IS NOT "
-        "NULL UNION SELECT version_id FROM node_versions WHERE node_id IN (SELECT id FROM t))",
-        /* BLOB_RECLAIM_WORKSPACE: every node of the workspace */
-        "SELECT json_group_array(v) FROM (SELECT version_id AS v FROM nodes WHERE workspace_id = "
-        "?1 AND version_id IS NOT NULL AND ?2 IS NULL UNION SELECT version_id FROM node_versions "
-        "WHERE node_id IN (SELECT id FROM nodes WHERE workspace_id = ?1))",
-    };
-    sqlite3_stmt *st = db_query(r->db, sql[scope], "tt", r->ws.id, id);
-    if (!st)
+    char *txt = NULL;
+    if (STORE(r->st, node)
+            ->versions_collect(r->st, r->ws.id, (enum store_version_scope)scope, id, &txt) !=
+        STORE_OK)
         return req_fail_internal(r, "reclaim collect");
-    int rc = sqlite3_step(st);
-    char *txt = rc == SQLITE_ROW ? fio_strdup(db_col_text(st, 0)) : NULL;
-    sqlite3_reset(st);
-    if (!txt)
-        return req_fail_internal(r, "reclaim collect step");
     free(r->reclaim);
     r->reclaim = txt;
     return 0;
@@ -333,29 +93,13 @@ int blob_reclaim_prune(struct req *r)
 {
     if (!r->reclaim)
         return 0;
-    /* versions no node, history row or completion in progress names any more */
-    sqlite3_stmt *st = db_query(
-        r->db,
-        "DELETE FROM file_versions WHERE id IN (SELECT value FROM json_each(?1)) AND id NOT IN "
-        "(SELECT version_id FROM nodes WHERE version_id IS NOT NULL) AND id NOT IN (SELECT "
-        "version_id FROM node_versions) AND id NOT IN (SELECT version_id FROM upload_sessions "
-        "WHERE status = 'assembling' AND version_id IS NOT NULL) RETURNING id",
-        "t", r->reclaim);
-    json_t *gone = json_array();
-    if (!st || !gone) {
-        json_decref(gone);
-        return req_fail_internal(r, "reclaim prune");
-    }
-    int rc;
-    for (long k = 0; k < RECOVER_MAX_ENTRIES && (rc = sqlite3_step(st)) == SQLITE_ROW; k++)
-        json_array_append_new(gone, json_string(db_col_text(st, 0)));
-    sqlite3_reset(st);
-    char *txt = json_dumps(gone, JSON_COMPACT);
-    json_decref(gone);
+    char *gone = NULL;
+    enum store_rc rc =
+        STORE(r->st, node)->versions_prune(r->st, r->reclaim, RECOVER_MAX_ENTRIES, &gone);
     free(r->reclaim);
-    r->reclaim = txt; /* NULL on OOM: the blobs are left to the start-up sweep */
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return req_fail_internal(r, "reclaim prune step");
+    r->reclaim = gone; /* NULL on OOM: the blobs are left to the start-up sweep */
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "reclaim prune");
     return 0;
 }
 
@@ -363,7 +107,7 @@ void blob_reclaim_run(struct req *r)
 {
     char *txt = r->reclaim;
     r->reclaim = NULL;
-    if (!txt || !r->db || r->db->in_txn) {
+    if (!txt || !r->st || r->st->ops->in_txn(r->st)) {
         free(txt);
         return;
     }
@@ -375,7 +119,7 @@ void blob_reclaim_run(struct req *r)
      * transaction committed or not */
     for (size_t i = 0; i < n && i < RECOVER_MAX_ENTRIES; i++) {
         const char *vid = json_string_value(json_array_get(ids, i));
-        if (vid && row_exists(r->db, "SELECT 1 FROM file_versions WHERE id = ?1", vid) == 0) {
+        if (vid && STORE(r->st, node)->version_exists(r->st, vid) == STORE_NOT_FOUND) {
             blob_remove(r->srv, vid);
             removed++;
         }

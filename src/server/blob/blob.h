@@ -1,9 +1,8 @@
-/* blob.h - the byte store of fastio-server on the local disk (reliability.md "Durability"):
- *   DATA/tmp/<upload id>    the preallocated file an upload session writes at final offsets
- *   DATA/blobs/<version id> one immutable file content, renamed there when an upload completes
- * Paths are built from validated ids only ([a-z0-9]), never from user names. Commit protocol of
- * a completion: fdatasync the file (unless --sync=none) -> rename into blobs/ -> fsync blobs/ ->
- * then the caller commits the row naming it. Startup recovery removes what no row references. */
+/* blob.h - the byte store of fastio-server (reliability.md "Durability"), behind struct
+ * blob_ops: upload session files written at final offsets and immutable stored contents.
+ * Commit protocol of a completion: sync the session file (unless --sync=none) -> move it into
+ * place -> make the move durable -> then the caller commits the row naming it. Startup recovery
+ * (blob.c) removes what no row references; reclaim unlinks what a purge left unreferenced. */
 #ifndef SRV_BLOB_H
 #define SRV_BLOB_H
 
@@ -23,33 +22,119 @@ enum blob_sync {
 
 #define BLOB_PATH_MAX 4200
 
-/* The path of a temporary upload file / a blob. false when the id is not [a-z0-9]{1,40} or the
- * path does not fit. */
-bool blob_tmp_path(const struct server *s, const char *upload_id, char out[BLOB_PATH_MAX]);
-bool blob_path(const struct server *s, const char *version_id, char out[BLOB_PATH_MAX]);
+/* The byte store as a table of operations, so that another one (an S3-compatible object store)
+ * can replace the local disk without touching a handler (architecture.md "Scale-out path").
+ * A server's table is s->blob (main.c sets blob_local_ops). Handles are file descriptors: an
+ * upload session's bytes are staged in a local file in any backend (chunks land at their final
+ * offsets; a remote backend would upload it at commit), and a read handle is what downloads hand
+ * to sendfile / pread. Ids are validated ([a-z0-9]{1,40}); nothing is ever named by a user name.
+ * Unless said otherwise: 0, or -1 with errno set. */
+enum blob_area {
+    BLOB_AREA_TMP = 0,   /* upload session files, by upload id */
+    BLOB_AREA_BLOBS = 1, /* stored contents, by version id */
+};
+/* Recovery sweep predicate: true keeps the file named id (false when no row references it). */
+typedef bool (*blob_keep_fn)(struct server *s, const char *id, void *arg);
 
-/* Create DATA/tmp/<upload id> (0600, must not exist) and reserve `size` bytes with fallocate
- * (size 0 or -1: nothing reserved). 0, or -1 with errno set (ENOSPC when the disk is full). */
-int blob_tmp_create(const struct server *s, const char *upload_id, int64_t size);
-/* Open the temporary file for writing. fd or -1. */
-int blob_tmp_open(const struct server *s, const char *upload_id);
-/* pwrite all n bytes at off (retrying short writes and EINTR, bounded). 0 or -1. */
-int blob_pwrite_all(int fd, const void *data, size_t n, int64_t off);
-/* Give the temporary file its final length (a preallocation may have made it longer). */
-int blob_tmp_truncate(const struct server *s, const char *upload_id, int64_t size);
-/* Commit protocol above: sync per policy, rename tmp/<upload id> to blobs/<version id>, fsync
- * blobs/. 0 or -1 (the temporary file is left in place on failure). */
-int blob_commit(const struct server *s, const char *upload_id, const char *version_id);
-/* The same in two steps for many files (batch upload): sync + rename without the directory
- * fsync (sync_dir false), then one blob_sync_blobs_dir for all. 0 or -1 (errno set). */
-int blob_commit_ex(const struct server *s, const char *upload_id, const char *version_id,
-                   bool sync_dir);
-int blob_sync_blobs_dir(const struct server *s);
-/* Remove a temporary file / a blob; missing files are not an error. */
-void blob_tmp_remove(const struct server *s, const char *upload_id);
-void blob_remove(const struct server *s, const char *version_id);
-/* Open a blob for reading; fills *size. fd or -1. */
-int blob_open(const struct server *s, const char *version_id, int64_t *size);
+struct blob_ops {
+    const char *name; /* "local" */
+    /* ---- upload session files ---- */
+    /* Create the session file (must not exist) and reserve `size` bytes (0 or -1: nothing
+     * reserved); ENOSPC when the disk is full. */
+    int (*tmp_create)(const struct server *s, const char *upload_id, int64_t size);
+    /* A write handle on the session file: fd (owned: close()) or -1. */
+    int (*tmp_open)(const struct server *s, const char *upload_id);
+    /* A read handle on the session file (digests before completion): fd (owned) or -1. */
+    int (*tmp_open_read)(const struct server *s, const char *upload_id);
+    /* Write all n bytes at off through a write handle (short writes and EINTR retried,
+     * bounded). */
+    int (*write_at)(int fd, const void *data, size_t n, int64_t off);
+    /* Give the session file its final length (a preallocation may have made it longer). */
+    int (*tmp_truncate)(const struct server *s, const char *upload_id, int64_t size);
+    /* Remove the session file; a missing file is not an error. */
+    void (*tmp_remove)(const struct server *s, const char *upload_id);
+    /* ---- the commit protocol (reliability.md "Durability") ---- */
+    /* Make the session file the content of version_id: sync per --sync, move it into place and,
+     * when sync_dir, make the move durable (else commit_sync later, once for many). The session
+     * file is left in place on failure. */
+    int (*commit)(const struct server *s, const char *upload_id, const char *version_id,
+                  bool sync_dir);
+    /* Make the moves of earlier commit(..., false) calls durable. */
+    int (*commit_sync)(const struct server *s);
+    /* Undo a commit whose row was not written: version_id's content becomes the session file
+     * again, unless a session file already exists or the content is gone (then nothing is
+     * done, and 0 is returned). */
+    int (*uncommit)(const struct server *s, const char *version_id, const char *upload_id);
+    /* ---- stored contents ---- */
+    /* A read handle on version_id's content and its size: fd (owned) or -1. */
+    int (*open)(const struct server *s, const char *version_id, int64_t *size);
+    /* Remove a content; a missing one is not an error. */
+    void (*remove)(const struct server *s, const char *version_id);
+    /* ---- recovery ---- */
+    /* Remove every file of `area` whose id keep() refuses (bounded walk). The number removed,
+     * or -1 when the area cannot be listed. */
+    long (*sweep)(struct server *s, enum blob_area area, blob_keep_fn keep, void *arg);
+};
+
+/* The local-disk backend (blob_local.c):
+ *   DATA/tmp/<upload id>    the preallocated file an upload session writes at final offsets
+ *   DATA/blobs/<version id> one immutable file content, renamed there when an upload completes */
+extern const struct blob_ops blob_local_ops;
+
+/* The calls of the handlers, through the server's table. */
+static inline int blob_tmp_create(const struct server *s, const char *upload_id, int64_t size)
+{
+    return s->blob->tmp_create(s, upload_id, size);
+}
+static inline int blob_tmp_open(const struct server *s, const char *upload_id)
+{
+    return s->blob->tmp_open(s, upload_id);
+}
+static inline int blob_tmp_open_read(const struct server *s, const char *upload_id)
+{
+    return s->blob->tmp_open_read(s, upload_id);
+}
+static inline int blob_pwrite_all(const struct server *s, int fd, const void *data, size_t n,
+                                  int64_t off)
+{
+    return s->blob->write_at(fd, data, n, off);
+}
+static inline int blob_tmp_truncate(const struct server *s, const char *upload_id, int64_t size)
+{
+    return s->blob->tmp_truncate(s, upload_id, size);
+}
+static inline void blob_tmp_remove(const struct server *s, const char *upload_id)
+{
+    s->blob->tmp_remove(s, upload_id);
+}
+/* Commit with the directory sync (one file), or without it for many followed by one
+ * blob_sync_blobs_dir (batch upload). */
+static inline int blob_commit(const struct server *s, const char *upload_id, const char *version_id)
+{
+    return s->blob->commit(s, upload_id, version_id, true);
+}
+static inline int blob_commit_ex(const struct server *s, const char *upload_id,
+                                 const char *version_id, bool sync_dir)
+{
+    return s->blob->commit(s, upload_id, version_id, sync_dir);
+}
+static inline int blob_sync_blobs_dir(const struct server *s)
+{
+    return s->blob->commit_sync(s);
+}
+static inline int blob_uncommit(const struct server *s, const char *version_id,
+                                const char *upload_id)
+{
+    return s->blob->uncommit(s, version_id, upload_id);
+}
+static inline int blob_open(const struct server *s, const char *version_id, int64_t *size)
+{
+    return s->blob->open(s, version_id, size);
+}
+static inline void blob_remove(const struct server *s, const char *version_id)
+{
+    s->blob->remove(s, version_id);
+}
 
 /* Startup recovery (reliability.md I5): expire abandoned sessions, delete unreferenced version
  * rows, then remove blobs without a version row and temporary files without a live session.

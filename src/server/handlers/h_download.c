@@ -3,6 +3,7 @@
  * caller, single-range Range requests (206 / 416), bytes served from the file descriptor
  * (pread into 1 MiB blocks that are sent, or sendfile with --sendfile), the versions list and
  * restore-version. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "events.h"
 #include "handlers.h"
 #include "rand.h"
+#include "store_node.h"
 #include "upload.h"
 
 #define READ_TOKEN_TTL_US (10LL * 60 * 1000000) /* 10 minutes, reusable (parallel ranges) */
@@ -116,32 +118,21 @@ int dl_node_version(struct req *r, const char *node_id, const char *want,
             !fio_opaque_id_type(norm, type, NULL) || strcmp(type, FIO_ID_VERSION) != 0)
             return req_fail_param(r, "version_id", "invalid", "Not a version id");
     }
-    sqlite3_stmt *st =
-        db_query(r->db,
-                 "SELECT COALESCE(version_id, '') FROM nodes WHERE workspace_id = ?1 AND id = ?2",
-                 "tt", r->ws.id, node_id);
-    if (!st || sqlite3_step(st) != SQLITE_ROW) {
-        if (st)
-            sqlite3_reset(st);
-        return req_fail_internal(r, "node version");
-    }
+    const struct store_node_ops *nd = STORE(r->st, node);
     char cur[FIO_OPAQUE_ID_SIZE];
-    fio_strlcpy(cur, db_col_text(st, 0), sizeof(cur));
-    sqlite3_reset(st);
+    if (nd->version_current(r->st, r->ws.id, node_id, cur) != STORE_OK)
+        return req_fail_internal(r, "node version");
     if (!norm[0] || strcmp(norm, cur) == 0) {
         if (!cur[0])
             return req_fail(r, 404, API_ERR_NOT_FOUND, "The file has no content yet");
         memcpy(out, cur, FIO_OPAQUE_ID_SIZE);
         return 0;
     }
-    st = db_query(r->db, "SELECT 1 FROM node_versions WHERE node_id = ?1 AND version_id = ?2",
-                  "tt", node_id, norm);
-    if (!st)
-        return req_fail_internal(r, "version lookup");
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
+    enum store_rc rc = nd->version_in_history(r->st, node_id, norm);
+    if (rc == STORE_NOT_FOUND)
         return req_fail(r, 404, API_ERR_NOT_FOUND, "No such version of this file");
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "version lookup");
     memcpy(out, norm, FIO_OPAQUE_ID_SIZE);
     return 0;
 }
@@ -182,10 +173,9 @@ int h_dl_requestread(struct req *r)
         snprintf(tok + 2 * i, 3, "%02x", raw[i]);
     sha256_hex(tok, hash);
     int64_t exp = srv_now_us() + READ_TOKEN_TTL_US;
-    if (db_exec(r->db,
-                "INSERT INTO read_tokens (token_hash, user_id, workspace_id, node_id, version_id, "
-                "expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                "ttttti", hash, r->caller.user_id, r->ws.id, node, vid, exp) != SQLITE_DONE)
+    if (STORE(r->st, node)
+            ->read_token_insert(r->st, hash, r->caller.user_id, r->ws.id, node, vid, exp) !=
+        STORE_OK)
         return req_fail_internal(r, "insert read token");
     return req_set(r, "token", json_string(tok)) || req_set(r, "version_id", json_string(vid)) ||
                    req_set(r, "expires", srv_time_json(exp))
@@ -242,35 +232,28 @@ int h_dl_read(struct req *r)
     const char *ws_key = req_arg(r, 0);
     const char *token = req_param(r, "token");
     char node[FIO_OPAQUE_ID_SIZE], vid[FIO_OPAQUE_ID_SIZE], bound[FIO_OPAQUE_ID_SIZE] = "";
-    if (!r->db)
+    if (!r->st)
         return req_fail_internal(r, "db");
     if (token && *token) {
         /* the token alone authorizes: its workspace and node must be the ones in the path */
-        char hash[65], tws[FIO_PROFILE_ID_SIZE] = "", tnode[FIO_OPAQUE_ID_SIZE] = "";
+        char hash[65];
+        struct store_read_token t;
+        memset(&t, 0, sizeof(t)); /* not found leaves it empty: refused below */
         sha256_hex(token, hash);
-        sqlite3_stmt *st = db_query(r->db,
-                                    "SELECT t.workspace_id, t.node_id, t.version_id FROM "
-                                    "read_tokens t JOIN workspaces w ON w.id = t.workspace_id "
-                                    "WHERE t.token_hash = ?1 AND t.expires > ?2 AND (w.id = ?3 "
-                                    "OR w.folder_name = ?3)",
-                                    "tit", hash, srv_now_us(), ws_key);
-        if (!st)
+        enum store_rc rc =
+            STORE(r->st, node)->read_token_get(r->st, hash, ws_key, srv_now_us(), &t);
+        if (rc != STORE_OK && rc != STORE_NOT_FOUND)
             return req_fail_internal(r, "token lookup");
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            fio_strlcpy(tws, db_col_text(st, 0), sizeof(tws));
-            fio_strlcpy(tnode, db_col_text(st, 1), sizeof(tnode));
-            fio_strlcpy(bound, db_col_text(st, 2), sizeof(bound));
-        }
-        sqlite3_reset(st);
+        fio_strlcpy(bound, t.version_id, sizeof(bound));
         char want[FIO_OPAQUE_ID_SIZE] = "";
         const char *arg = req_arg(r, 1);
         if (arg)
             fio_opaque_id_normalize(arg, strlen(arg), want);
-        if (!tws[0] || strcmp(want, tnode) != 0)
+        if (!t.ws_id[0] || strcmp(want, t.node_id) != 0)
             return req_fail(r, 401, API_ERR_AUTH,
                             "The read token is invalid, expired or for another file");
         r->ws.set = true;
-        fio_strlcpy(r->ws.id, tws, sizeof(r->ws.id));
+        fio_strlcpy(r->ws.id, t.ws_id, sizeof(r->ws.id));
     } else {
         if (!r->caller.authed)
             return req_fail(r, 401, API_ERR_AUTH, "Authentication or a read token is required");
@@ -289,11 +272,8 @@ int h_dl_read(struct req *r)
     if (dl_node_version(r, node, bound[0] ? bound : want_v, vid) != 0)
         return -1;
     char name[STORE_NAME_SIZE] = "download";
-    sqlite3_stmt *st = db_query(r->db, "SELECT name FROM nodes WHERE id = ?1", "t", node);
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        fio_strlcpy(name, db_col_text(st, 0), sizeof(name));
-    if (st)
-        sqlite3_reset(st);
+    /* the default name stays when the lookup fails: the bytes matter more than their name */
+    STORE(r->st, node)->name(r->st, r->ws.id, node, name, sizeof(name));
     int64_t size = 0;
     int fd = blob_open(r->srv, vid, &size);
     if (fd < 0) {
@@ -342,32 +322,30 @@ int h_dl_read(struct req *r)
     return 0;
 }
 
+/* store_version_fn: append the version object of api §6 to the array arg. */
+static int version_json(const struct store_version *v, void *arg)
+{
+    json_array_append_new(
+        arg, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:b}", "version_id", v->id, "id",
+                       v->id, "size", (json_int_t)v->size, "hash", v->crc32c, "hash_algo", "crc32c",
+                       "name", v->name, "creator", v->creator_id, "created",
+                       srv_time_json(v->created), "current", v->current));
+    return 0;
+}
+
 int h_dl_versions(struct req *r)
 {
     char node[FIO_OPAQUE_ID_SIZE];
     if (live_file(r, node) != 0)
         return -1;
-    sqlite3_stmt *st = db_query(
-        r->db,
-        "SELECT v.id, v.size, v.crc32c, v.name, v.creator_id, v.created, v.id = n.version_id "
-        "FROM file_versions v JOIN nodes n ON n.id = ?1 AND n.workspace_id = ?2 WHERE v.id IN "
-        "(SELECT version_id FROM node_versions WHERE node_id = ?1) OR v.id = n.version_id "
-        "ORDER BY v.created DESC, v.id LIMIT " "1000",
-        "tt", node, r->ws.id);
     json_t *arr = json_array();
-    if (!st || !arr) {
+    if (!arr)
+        return req_fail(r, 500, 0, "Out of memory");
+    if (STORE(r->st, node)->versions_each(r->st, r->ws.id, node, VERSIONS_MAX, version_json, arr) !=
+        STORE_OK) {
         json_decref(arr);
         return req_fail_internal(r, "versions");
     }
-    for (int k = 0; k < VERSIONS_MAX && sqlite3_step(st) == SQLITE_ROW; k++)
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:b}", "version_id",
-                           db_col_text(st, 0), "id", db_col_text(st, 0), "size",
-                           (json_int_t)sqlite3_column_int64(st, 1), "hash", db_col_text(st, 2),
-                           "hash_algo", "crc32c", "name", db_col_text(st, 3), "creator",
-                           db_col_text(st, 4), "created", srv_time_json(sqlite3_column_int64(st, 5)),
-                           "current", sqlite3_column_int(st, 6) != 0));
-    sqlite3_reset(st);
     size_t n = json_array_size(arr);
     return req_set(r, "versions", arr) || req_set(r, "count", json_integer((json_int_t)n)) ? -1
                                                                                             : 0;
@@ -383,11 +361,7 @@ int h_dl_restore_version(struct req *r)
         dl_node_version(r, node, want, vid) != 0)
         return -1;
     /* the old content becomes current again; the version being replaced stays in the history */
-    if (db_exec(r->db,
-                "UPDATE nodes SET version_id = v.id, size = v.size, hash = v.crc32c, hash_algo = "
-                "'crc32c', modified = ?1 FROM (SELECT id, size, crc32c FROM file_versions WHERE "
-                "id = ?2) AS v WHERE nodes.workspace_id = ?3 AND nodes.id = ?4",
-                "itt" "t", srv_now_us(), vid, r->ws.id, node) != SQLITE_DONE)
+    if (STORE(r->st, node)->version_restore(r->st, r->ws.id, node, vid, srv_now_us()) != STORE_OK)
         return req_fail_internal(r, "restore version");
     if (events_record(r, "node", "storage", "workspace_storage_file_version_restored", node,
                       json_pack("{s:s}", "version_id", vid)) != 0 ||

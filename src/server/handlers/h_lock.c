@@ -3,6 +3,7 @@
  * (store_check_lock, storage.h). A lock is a row of the locks table (schema.sql migration 5)
  * holding the SHA-256 of a 256-bit token; the token itself is shown once, to the acquirer.
  * Expired rows are free locks: every reader ignores them, and acquire deletes them. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <stdlib.h>
@@ -14,34 +15,16 @@
 #include "b64.h"
 #include "rand.h"
 #include "storage.h"
-
-#define XSTR(x) STR(x)
-#define STR(x) #x
+#include "store_lock.h"
 
 #define LOCK_DURATION_MIN 60 /* api §7: 60-3600 s */
 #define LOCK_DURATION_MAX 3600
 #define LOCK_DURATION_DEFAULT 300 /* not in the contract; its emulator suggestion */
-#define LOCK_CLIENT_INFO_MAX 4096 /* bytes of compact JSON */
+#define LOCK_CLIENT_INFO_MAX STORE_LOCK_INFO_MAX /* bytes of compact JSON */
 #define LOCK_TOKEN_PREFIX "fio_l_"
 #define LOCK_TOKEN_RAW 32 /* 256 random bits */
 #define LOCK_TOKEN_SIZE 64
 #define LOCK_HASH_HEX STORE_LOCK_HASH_SIZE
-
-/* The columns read_row() reads, in order, for a SELECT over "locks l". */
-#define LOCK_COLS                                                                                  \
-    "l.node_id, l.token_hash, l.user_id, COALESCE((SELECT u.email FROM users u WHERE u.id = "      \
-    "l.user_id), ''), l.client_info, l.duration, l.acquired, l.expires"
-
-struct lock_row {
-    char node_id[FIO_OPAQUE_ID_SIZE];
-    char token_hash[LOCK_HASH_HEX];
-    char user_id[FIO_PROFILE_ID_SIZE];
-    char email[256];
-    bool has_info;
-    char client_info[LOCK_CLIENT_INFO_MAX + 1];
-    long duration;
-    int64_t acquired, expires;
-};
 
 static void token_hash(const char *tok, char out[LOCK_HASH_HEX])
 {
@@ -58,37 +41,13 @@ static int64_t lock_span_us(struct req *r, long duration)
     return (int64_t)duration * 1000000 / scale;
 }
 
-static void read_row(sqlite3_stmt *st, struct lock_row *l)
-{
-    memset(l, 0, sizeof(*l));
-    fio_strlcpy(l->node_id, db_col_text(st, 0), sizeof(l->node_id));
-    fio_strlcpy(l->token_hash, db_col_text(st, 1), sizeof(l->token_hash));
-    fio_strlcpy(l->user_id, db_col_text(st, 2), sizeof(l->user_id));
-    fio_strlcpy(l->email, db_col_text(st, 3), sizeof(l->email));
-    l->has_info = sqlite3_column_type(st, 4) != SQLITE_NULL;
-    if (l->has_info)
-        fio_strlcpy(l->client_info, db_col_text(st, 4), sizeof(l->client_info));
-    l->duration = (long)sqlite3_column_int64(st, 5);
-    l->acquired = sqlite3_column_int64(st, 6);
-    l->expires = sqlite3_column_int64(st, 7);
-}
-
 /* The live lock of node id in r->ws: 1 (filled), 0 (none or expired), -1 (500 set). */
-static int lock_load(struct req *r, const char *id, struct lock_row *l)
+static int lock_load(struct req *r, const char *id, struct store_lock *l)
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT " LOCK_COLS " FROM locks l WHERE l.workspace_id = ?1 AND "
-                                "l.node_id = ?2 AND l.expires > ?3",
-                                "tti", r->ws.id, id, srv_now_us());
-    if (!st)
+    enum store_rc rc = STORE(r->st, lock)->get(r->st, r->ws.id, id, srv_now_us(), l);
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return req_fail_internal(r, "lock lookup");
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        read_row(st, l);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return req_fail_internal(r, "lock lookup step");
-    return rc == SQLITE_ROW;
+    return rc == STORE_OK;
 }
 
 /* ---- rendering ----------------------------------------------------------------------------- */
@@ -120,20 +79,16 @@ static json_t *info_build(const char *user, const char *email, int64_t acquired,
                      (json_int_t)duration, "client_info", client_info_json(has_info, info));
 }
 
-json_t *store_lock_info_json(sqlite3_stmt *st)
+json_t *store_lock_info_json(const struct store_lock *l)
 {
-    if (sqlite3_column_type(st, STORE_COL_LOCK_EXPIRES) == SQLITE_NULL)
+    if (!l)
         return json_null();
-    return info_build(db_col_text(st, STORE_COL_LOCK_USER), db_col_text(st, STORE_COL_LOCK_EMAIL),
-                      sqlite3_column_int64(st, STORE_COL_LOCK_ACQUIRED),
-                      sqlite3_column_int64(st, STORE_COL_LOCK_EXPIRES),
-                      (long)sqlite3_column_int64(st, STORE_COL_LOCK_DURATION),
-                      sqlite3_column_type(st, STORE_COL_LOCK_INFO) != SQLITE_NULL,
-                      db_col_text(st, STORE_COL_LOCK_INFO));
+    return info_build(l->user_id, l->email, l->acquired, l->expires, l->duration, l->has_info,
+                      l->client_info);
 }
 
 /* The lock object of the replies: node_id + info_build(). */
-static json_t *lock_json(const struct lock_row *l)
+static json_t *lock_json(const struct store_lock *l)
 {
     json_t *o = info_build(l->user_id, l->email, l->acquired, l->expires, l->duration,
                            l->has_info, l->client_info);
@@ -151,7 +106,7 @@ static json_t *unlocked_json(const char *node_id)
 
 /* Refuse with 409 / 1660: the current holder (l, may be NULL = not locked) goes into the error
  * body as top-level keys (locked, locked_by, expires, client_info, ...), rendered by http.c. */
-static int lock_refuse(struct req *r, const char *node_id, const struct lock_row *l,
+static int lock_refuse(struct req *r, const char *node_id, const struct store_lock *l,
                        const char *text)
 {
     json_t *o = l ? lock_json(l) : unlocked_json(node_id);
@@ -184,25 +139,37 @@ int store_lock_param_hash(struct req *r, char out[STORE_LOCK_HASH_SIZE])
     return 0;
 }
 
+/* each_live visitor: stop at the first lock that is not the writer's own token. */
+struct other_lock {
+    const char *hash; /* the writer's token hash, "" = none */
+    struct store_lock found;
+};
+
+static bool stop_at_other(const struct store_lock *l, void *arg)
+{
+    struct other_lock *o = arg;
+    const char *h = l->token_hash;
+    if (o->hash[0] && strlen(h) == LOCK_HASH_HEX - 1 &&
+        CRYPTO_memcmp(h, o->hash, LOCK_HASH_HEX - 1) == 0)
+        return false; /* locked by the caller's own token */
+    o->found = *l;
+    return true;
+}
+
 /* hash: the SHA-256 hex of the writer's lock_token, "" = none. */
 static int check_locks_hash(struct req *r, const char *id, bool tree, const char *hash)
 {
     bool have = hash[0] != 0;
     int64_t now = srv_now_us();
-    struct lock_row l;
+    const struct store_lock_ops *lk = STORE(r->st, lock);
+    enum store_rc rc;
     if (have) {
         /* A token must be live: a writer whose lock expired must not write (lost update). */
-        sqlite3_stmt *st = db_query(r->db,
-                                    "SELECT 1 FROM locks WHERE token_hash = ?1 AND "
-                                    "workspace_id = ?2 AND expires > ?3",
-                                    "tti", hash, r->ws.id, now);
-        if (!st)
+        rc = lk->token_live(r->st, r->ws.id, hash, now);
+        if (rc != STORE_OK && rc != STORE_NOT_FOUND)
             return req_fail_internal(r, "lock token lookup");
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return req_fail_internal(r, "lock token lookup step");
-        if (rc == SQLITE_DONE) {
+        if (rc == STORE_NOT_FOUND) {
+            struct store_lock l;
             int held = lock_load(r, id, &l);
             if (held < 0)
                 return -1;
@@ -212,49 +179,21 @@ static int check_locks_hash(struct req *r, const char *id, bool tree, const char
         }
     } else {
         /* Fast path: no live lock in the workspace at all. */
-        sqlite3_stmt *st = db_query(
-            r->db, "SELECT 1 FROM locks WHERE workspace_id = ?1 AND expires > ?2 LIMIT 1", "ti",
-            r->ws.id, now);
-        if (!st)
-            return req_fail_internal(r, "lock scan");
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_DONE)
+        rc = lk->any_live(r->st, r->ws.id, now);
+        if (rc == STORE_NOT_FOUND)
             return 0;
-        if (rc != SQLITE_ROW)
-            return req_fail_internal(r, "lock scan step");
+        if (rc != STORE_OK)
+            return req_fail_internal(r, "lock scan");
     }
-    sqlite3_stmt *st =
-        tree ? db_query(r->db,
-                        "WITH RECURSIVE d(id, depth) AS (SELECT ?2, 0 UNION ALL SELECT n.id, "
-                        "d.depth + 1 FROM nodes n JOIN d ON n.parent_id = d.id WHERE "
-                        "n.workspace_id = ?1 AND d.depth < " XSTR(STORE_WALK_LIMIT) ") "
-                        "SELECT " LOCK_COLS " FROM locks l JOIN d ON l.node_id = d.id "
-                        "WHERE l.workspace_id = ?1 AND l.expires > ?3",
-                        "tti", r->ws.id, id, now)
-             : db_query(r->db,
-                        "SELECT " LOCK_COLS " FROM locks l WHERE l.workspace_id = ?1 AND "
-                        "l.node_id = ?2 AND l.expires > ?3",
-                        "tti", r->ws.id, id, now);
-    if (!st)
-        return req_fail_internal(r, "lock check");
-    int rc;
+    struct other_lock o = {.hash = hash};
     bool refused = false;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *h = db_col_text(st, 1);
-        if (have && strlen(h) == LOCK_HASH_HEX - 1 &&
-            CRYPTO_memcmp(h, hash, LOCK_HASH_HEX - 1) == 0)
-            continue; /* locked by the caller's own token */
-        read_row(st, &l);
-        refused = true;
-        break;
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return req_fail_internal(r, "lock check step");
+    rc = lk->each_live(r->st, r->ws.id, id, tree, STORE_WALK_LIMIT, now, stop_at_other, &o,
+                       &refused);
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "lock check");
     if (!refused)
         return 0;
-    return lock_refuse(r, l.node_id, &l,
+    return lock_refuse(r, o.found.node_id, &o.found,
                        have ? "The file is locked by another lock; this lock_token is not its "
                               "token"
                             : "The file is locked; only the lock holder can change it (pass "
@@ -352,10 +291,9 @@ int h_lock_acquire(struct req *r)
         return -1;
     int ret = -1;
     int64_t now = srv_now_us();
-    struct lock_row l;
+    struct store_lock l;
     /* Expired locks free themselves: sweep this workspace's before looking. */
-    if (db_exec(r->db, "DELETE FROM locks WHERE workspace_id = ?1 AND expires <= ?2", "ti",
-                r->ws.id, now) != SQLITE_DONE) {
+    if (STORE(r->st, lock)->sweep(r->st, r->ws.id, now) != STORE_OK) {
         req_fail_internal(r, "lock sweep");
         goto done;
     }
@@ -376,17 +314,9 @@ int h_lock_acquire(struct req *r)
     explicit_bzero(raw, sizeof(raw));
     snprintf(tok, sizeof(tok), LOCK_TOKEN_PREFIX "%s", enc);
     token_hash(tok, hash);
-    int64_t expires = now + lock_span_us(r, (long)duration);
-    if (db_exec(r->db,
-                "INSERT INTO locks (node_id, workspace_id, token_hash, user_id, client_info, "
-                "duration, acquired, renewed, expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
-                "tttttiii", n.id, r->ws.id, hash, r->caller.user_id, info, (int64_t)duration, now,
-                expires) != SQLITE_DONE) {
-        req_fail_internal(r, "lock insert");
-        goto done;
-    }
     memset(&l, 0, sizeof(l));
     fio_strlcpy(l.node_id, n.id, sizeof(l.node_id));
+    fio_strlcpy(l.token_hash, hash, sizeof(l.token_hash));
     fio_strlcpy(l.user_id, r->caller.user_id, sizeof(l.user_id));
     fio_strlcpy(l.email, r->caller.email, sizeof(l.email));
     l.has_info = info != NULL;
@@ -394,7 +324,11 @@ int h_lock_acquire(struct req *r)
         fio_strlcpy(l.client_info, info, sizeof(l.client_info));
     l.duration = (long)duration;
     l.acquired = now;
-    l.expires = expires;
+    l.expires = now + lock_span_us(r, (long)duration);
+    if (STORE(r->st, lock)->insert(r->st, r->ws.id, &l) != STORE_OK) {
+        req_fail_internal(r, "lock insert");
+        goto done;
+    }
     json_t *o = lock_json(&l);
     if (o && json_object_set_new(o, "lock_token", json_string(tok)) != 0) {
         json_decref(o);
@@ -411,7 +345,7 @@ done:
 int h_lock_status(struct req *r)
 {
     struct store_node n;
-    struct lock_row l;
+    struct store_lock l;
     if (lock_node(r, &n) != 0)
         return -1;
     int held = lock_load(r, n.id, &l);
@@ -422,7 +356,7 @@ int h_lock_status(struct req *r)
 
 /* The lock of the {node} of a heartbeat / release, which the request's lock_token must match.
  * 0 with *l filled, or -1 (400 no token, 409 not locked / other token, ...). */
-static int held_by_token(struct req *r, struct store_node *n, struct lock_row *l)
+static int held_by_token(struct req *r, struct store_node *n, struct store_lock *l)
 {
     if (lock_node(r, n) != 0)
         return -1;
@@ -450,15 +384,12 @@ static int held_by_token(struct req *r, struct store_node *n, struct lock_row *l
 int h_lock_heartbeat(struct req *r)
 {
     struct store_node n;
-    struct lock_row l;
+    struct store_lock l;
     if (held_by_token(r, &n, &l) != 0)
         return -1;
     int64_t now = srv_now_us();
     l.expires = now + lock_span_us(r, l.duration);
-    if (db_exec(r->db,
-                "UPDATE locks SET renewed = ?1, expires = ?2 WHERE workspace_id = ?3 AND "
-                "node_id = ?4",
-                "iitt", now, l.expires, r->ws.id, n.id) != SQLITE_DONE)
+    if (STORE(r->st, lock)->renew(r->st, r->ws.id, n.id, now, l.expires) != STORE_OK)
         return req_fail_internal(r, "lock renew");
     return req_set(r, "lock", lock_json(&l));
 }
@@ -467,11 +398,10 @@ int h_lock_heartbeat(struct req *r)
 int h_lock_release(struct req *r)
 {
     struct store_node n;
-    struct lock_row l;
+    struct store_lock l;
     if (held_by_token(r, &n, &l) != 0)
         return -1;
-    if (db_exec(r->db, "DELETE FROM locks WHERE workspace_id = ?1 AND node_id = ?2", "tt",
-                r->ws.id, n.id) != SQLITE_DONE)
+    if (STORE(r->st, lock)->remove(r->st, r->ws.id, n.id) != STORE_OK)
         return req_fail_internal(r, "lock release");
     if (req_set(r, "released", json_true()) != 0)
         return -1;

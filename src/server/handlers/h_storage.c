@@ -3,6 +3,7 @@
  * trash, restore, purge and empty the trash. The router has already resolved the workspace
  * (r->ws), checked the caller's role and opened a transaction for writes; the tree primitives
  * are in storage_tree.c, the listings in storage_list.c, the paging cursor in cursor.c. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <stdio.h>
@@ -12,9 +13,6 @@
 #include "blob.h"
 #include "events.h"
 #include "storage.h"
-
-#define XSTR(x) STR(x)
-#define STR(x) #x
 
 #define BULK_MAX_IDS 25
 #define BULK_ECHO_MAX 64
@@ -295,10 +293,8 @@ int h_st_createfolder(struct req *r)
     if (!fio_opaque_id_new(FIO_ID_NODE, id))
         return req_fail_internal(r, "node id");
     int64_t now = srv_now_us();
-    if (db_exec(r->db,
-                "INSERT INTO nodes (id, workspace_id, parent_id, type, name, creator_id, created, "
-                "modified) VALUES (?1, ?2, ?3, 'folder', ?4, ?5, ?6, ?6)",
-                "ttttti", id, r->ws.id, parent, final, r->caller.user_id, now) != SQLITE_DONE)
+    if (STORE(r->st, node)
+            ->folder_insert(r->st, r->ws.id, id, parent, final, r->caller.user_id, now) != STORE_OK)
         return req_fail_internal(r, "insert folder");
     if (node_event(r, "folder", "added", id, final) != 0 || store_reply_node(r, id, false) != 0)
         return -1;
@@ -347,10 +343,7 @@ int h_st_move(struct req *r)
     char final[STORE_NAME_SIZE];
     if (store_place(r, target, rl.node.name, rl.node.type, rl.node.id, now, final) != 0)
         return -1;
-    if (db_exec(r->db,
-                "UPDATE nodes SET parent_id = ?1, name = ?2, modified = ?3 WHERE workspace_id = ?4 "
-                "AND id = ?5",
-                "ttitt", target, final, now, r->ws.id, rl.node.id) != SQLITE_DONE)
+    if (STORE(r->st, node)->node_move(r->st, r->ws.id, rl.node.id, target, final, now) != STORE_OK)
         return req_fail_internal(r, "move node");
     if (node_event(r, rl.node.type, "moved", rl.node.id, final) != 0)
         return -1;
@@ -378,37 +371,34 @@ static const char *copy_lookup(struct copy_item **index, size_t n, const char *o
     return hit ? (*hit)->new_id : NULL;
 }
 
+/* store_walk_fn of copy_load: one item per node, the height seen so far. */
+struct copy_walk {
+    struct copy_item *items;
+    size_t n;
+    int height;
+};
+
+static int copy_item_add(const char *id, const char *parent_id, int depth, void *arg)
+{
+    struct copy_walk *w = arg;
+    struct copy_item *it = &w->items[w->n++];
+    fio_strlcpy(it->old_id, id, sizeof(it->old_id));
+    fio_strlcpy(it->old_parent, parent_id, sizeof(it->old_parent));
+    if (depth > w->height)
+        w->height = depth;
+    return 0;
+}
+
 /* Load the subtree of id breadth-first (parents before children), at most max rows. */
 static int copy_load(struct req *r, const char *id, struct copy_item *items, size_t max,
                      size_t *count, int *height)
 {
-    sqlite3_stmt *st =
-        db_query(r->db,
-                 "WITH RECURSIVE d(id, parent, depth) AS ("
-                 " SELECT ?2, NULL, 0"
-                 " UNION ALL"
-                 " SELECT n.id, n.parent_id, d.depth + 1 FROM nodes n JOIN d ON n.parent_id = d.id"
-                 " WHERE n.workspace_id = ?1 AND d.depth < " XSTR(
-                     STORE_WALK_LIMIT) " ORDER BY 3 LIMIT ?3)"
-                                       " SELECT id, COALESCE(parent, ''), depth FROM d",
-                 "tti", r->ws.id, id, (int64_t)max);
-    if (!st)
+    struct copy_walk w = {.items = items, .n = 0, .height = 0};
+    if (STORE(r->st, node)->subtree_walk(r->st, r->ws.id, id, (long)max, copy_item_add, &w) !=
+        STORE_OK)
         return req_fail_internal(r, "copy walk");
-    size_t n = 0;
-    int rc;
-    *height = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
-        fio_strlcpy(items[n].old_id, db_col_text(st, 0), sizeof(items[n].old_id));
-        fio_strlcpy(items[n].old_parent, db_col_text(st, 1), sizeof(items[n].old_parent));
-        int d = sqlite3_column_int(st, 2);
-        if (d > *height)
-            *height = d;
-        n++;
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return req_fail_internal(r, "copy walk step");
-    *count = n;
+    *count = w.n;
+    *height = w.height;
     return 0;
 }
 
@@ -468,16 +458,9 @@ int h_st_copy(struct req *r)
         }
         /* The copy is new content of the caller: new id, creator and timestamps; the rest
          * (size, hash, version, metadata) is the source's. */
-        if (db_exec(r->db,
-                    "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, mimetype, "
-                    "hash, hash_algo, version_id, creator_id, trashed, metadata_title, "
-                    "metadata_short, created, modified) SELECT ?1, workspace_id, ?2, type, "
-                    "COALESCE(?3, name), size, mimetype, hash, hash_algo, version_id, ?4, 0, "
-                    "metadata_title, metadata_short, ?5, ?5 FROM nodes WHERE workspace_id = ?6 "
-                    "AND id = ?7",
-                    "ttttitt", items[i].new_id, parent, name, r->caller.user_id, now, r->ws.id,
-                    items[i].old_id) != SQLITE_DONE ||
-            sqlite3_changes(r->db->db) != 1) {
+        if (STORE(r->st, node)
+                ->node_copy(r->st, r->ws.id, items[i].old_id, items[i].new_id, parent, name,
+                            r->caller.user_id, now) != STORE_OK) {
             req_fail_internal(r, "copy insert");
             goto done;
         }
@@ -581,13 +564,12 @@ int h_st_update(struct req *r)
             goto done;
         }
     }
-    if (db_exec(r->db,
-                "UPDATE nodes SET name = COALESCE(?1, name), "
-                "metadata_title = CASE WHEN ?2 THEN ?3 ELSE metadata_title END, "
-                "metadata_short = CASE WHEN ?4 THEN ?5 ELSE metadata_short END, modified = ?6 "
-                "WHERE workspace_id = ?7 AND id = ?8",
-                "tdtdtitt", name, (int)set_title, title, (int)set_short, shortd, srv_now_us(),
-                r->ws.id, n.id) != SQLITE_DONE) {
+    struct store_node_update u = {.name = name,
+                                  .set_title = set_title,
+                                  .title = title,
+                                  .set_short = set_short,
+                                  .short_desc = shortd};
+    if (STORE(r->st, node)->node_update(r->st, r->ws.id, n.id, &u, srv_now_us()) != STORE_OK) {
         req_fail_internal(r, "update node");
         goto done;
     }
@@ -663,11 +645,7 @@ int h_st_restore(struct req *r)
     char final[STORE_NAME_SIZE];
     if (store_place(r, target, n.name, n.type, n.id, now, final) != 0)
         return -1;
-    if (db_exec(r->db,
-                "UPDATE nodes SET trashed = 0, deleted_at = NULL, deleted_from = NULL, "
-                "parent_id = ?1, name = ?2, modified = ?3 WHERE workspace_id = ?4 AND id = ?5 AND "
-                "trashed = 1",
-                "ttitt", target, final, now, r->ws.id, n.id) != SQLITE_DONE)
+    if (STORE(r->st, node)->node_restore(r->st, r->ws.id, n.id, target, final, now) != STORE_OK)
         return req_fail_internal(r, "restore node");
     if (node_event(r, n.type, "restored", n.id, final) != 0)
         return -1;
@@ -683,8 +661,7 @@ int h_st_purge(struct req *r)
      * unlinked once the transaction ends (blob.h reclaim, reliability.md I5). */
     if (blob_reclaim_collect(r, BLOB_RECLAIM_SUBTREE, n.id) != 0)
         return -1;
-    if (db_exec(r->db, "DELETE FROM nodes WHERE workspace_id = ?1 AND id = ?2 AND trashed = 1",
-                "tt", r->ws.id, n.id) != SQLITE_DONE)
+    if (STORE(r->st, node)->node_purge(r->st, r->ws.id, n.id) != STORE_OK)
         return req_fail_internal(r, "purge node");
     if (blob_reclaim_prune(r) != 0)
         return -1;
@@ -695,13 +672,10 @@ int h_st_trash_empty(struct req *r)
 {
     if (blob_reclaim_collect(r, BLOB_RECLAIM_TRASH, NULL) != 0)
         return -1;
-    if (db_exec(r->db,
-                "DELETE FROM nodes WHERE workspace_id = ?1 AND parent_id IS NULL AND trashed = 1",
-                "t", r->ws.id) != SQLITE_DONE)
+    long purged = 0; /* the top-level trashed nodes, not their cascaded descendants */
+    if (STORE(r->st, node)->trash_empty(r->st, r->ws.id, &purged) != STORE_OK)
         return req_fail_internal(r, "empty trash");
-    long purged = (long)sqlite3_changes(r->db->db);
     if (blob_reclaim_prune(r) != 0)
         return -1;
-    /* sqlite3_changes counts the top-level rows only, not the cascaded descendants */
     return req_set(r, "purged", json_integer(purged));
 }

@@ -1,9 +1,11 @@
 /* h_system.c - health endpoints (api §9.6): /ping/ and /system/status/, the latter also
  * reporting the database settings that durability depends on so tests can assert them. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <string.h>
 
+#include "store_pool.h"
 #include "timeutil.h"
 
 int h_ping(struct req *r)
@@ -13,14 +15,9 @@ int h_ping(struct req *r)
 
 int h_system_status(struct req *r)
 {
-    char jm[32], sync[32], fk[32], bt[32];
-    db_pragma(r->db, "journal_mode", jm, sizeof(jm));
-    db_pragma(r->db, "synchronous", sync, sizeof(sync));
-    db_pragma(r->db, "foreign_keys", fk, sizeof(fk));
-    db_pragma(r->db, "busy_timeout", bt, sizeof(bt));
-    json_t *db = json_pack("{s:s, s:s, s:s, s:s, s:i}", "journal_mode", jm, "synchronous", sync,
-                           "foreign_keys", fk, "busy_timeout", bt, "schema_version",
-                           db_schema_version(r->srv->db));
+    json_t *db = NULL;
+    if (store_pool_health(r->srv->db, r->st, &db) != STORE_OK)
+        return req_fail(r, 500, 0, "Out of memory");
     if (req_set(r, "status", json_string("ok")) || req_set(r, "version", json_string("0.1.0")))
         return -1;
     if (req_set(r, "uptime_s", json_integer((fio_mono_us() - r->srv->started_us) / 1000000)))

@@ -2,6 +2,7 @@
  * ≤ 4 MiB from multipart), completion (sizes and combined CRCs checked, nothing re-read; sync,
  * rename, one transaction), details with long-poll, and session management. The chunk and stream
  * bodies are received in h_upload_chunk.c. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "crc32c.h"
 #include "handlers.h"
 #include "multipart.h"
+#include "req_conn.h"
 #include "timeutil.h"
 #include "upload.h"
 
@@ -31,22 +33,12 @@ int up_fail_io(struct req *r, const char *what, int err)
 
 bool up_db_enter(struct req *r)
 {
-    if (!r->db) {
-        r->db = db_acquire(r->srv->db);
-        r->st = &r->db->base;
-    }
-    return r->db != NULL;
+    return req_conn_acquire(r);
 }
 
 void up_db_leave(struct req *r)
 {
-    if (!r->db)
-        return;
-    if (r->db->in_txn)
-        db_rollback(r->db);
-    db_release(r->srv->db, r->db);
-    r->st = NULL;
-    r->db = NULL;
+    req_conn_release(r); /* rolls back an unfinished transaction */
 }
 
 static const char *name_param(struct req *r)
@@ -89,10 +81,7 @@ static int set_failed(struct req *r, const char *id, const char *msg, json_t *in
 {
     char *integ = integrity ? json_dumps(integrity, JSON_COMPACT) : NULL;
     json_decref(integrity);
-    db_exec(r->db,
-            "UPDATE upload_sessions SET status = 'assembly_failed', status_message = ?1, "
-            "integrity_failure = ?2, updated = ?3 WHERE id = ?4",
-            "ttit", msg, integ, srv_now_us(), id);
+    STORE(r->st, upload)->failed(r->st, id, msg, integ, srv_now_us());
     free(integ);
     up_note(r, id);
     return 0;
@@ -101,7 +90,7 @@ static int set_failed(struct req *r, const char *id, const char *msg, json_t *in
 /* The commit protocol of a completion (reliability.md): claim the session (assembling, its
  * version id recorded so recovery can undo a half-done rename), sync + rename + fsync dir, then
  * one transaction inserts version and node and marks the session stored. */
-int up_finalize(struct req *r, const struct up_session *ses, int64_t size, uint32_t crc)
+int up_finalize(struct req *r, const struct store_upload_session *ses, int64_t size, uint32_t crc)
 {
     char vid[FIO_OPAQUE_ID_SIZE], node[FIO_OPAQUE_ID_SIZE];
     /* the lock token of this request (a holder that re-acquired), else the create's */
@@ -113,29 +102,24 @@ int up_finalize(struct req *r, const struct up_session *ses, int64_t size, uint3
     if (!fio_opaque_id_new(FIO_ID_VERSION, vid))
         return req_fail_internal(r, "version id");
     int64_t now = srv_now_us();
-    if (db_exec(r->db,
-                "UPDATE upload_sessions SET status = 'assembling', version_id = ?1, updated = ?2 "
-                "WHERE id = ?3 AND status IN ('ready', 'uploading')",
-                "tit", vid, now, ses->id) != SQLITE_DONE)
-        return req_fail_internal(r, "claim session");
-    if (sqlite3_changes(r->db->db) != 1)
+    const struct store_upload_ops *up = STORE(r->st, upload);
+    enum store_rc claimed = up->claim(r->st, ses->id, vid, now);
+    if (claimed == STORE_NOT_FOUND)
         return req_fail(r, 409, API_ERR_CONFLICT, "The session is being completed already");
+    if (claimed != STORE_OK)
+        return req_fail_internal(r, "claim session");
     if (upload_inflight_count(r->srv, ses->id, 0) > (strcmp(ses->kind, "stream") == 0 ? 1 : 0)) {
-        db_exec(r->db,
-                "UPDATE upload_sessions SET status = 'uploading', version_id = NULL WHERE id = ?1",
-                "t", ses->id);
+        up->reopen(r->st, ses->id);
         return req_fail(r, 409, API_ERR_CONFLICT, "Chunks of this session are still in flight");
     }
     if (strcmp(ses->kind, "stream") == 0 && blob_tmp_truncate(r->srv, ses->id, size) != 0)
         return up_fail_io(r, "truncate", errno);
     if (blob_commit(r->srv, ses->id, vid) != 0) {
         int e = errno;
-        db_exec(r->db,
-                "UPDATE upload_sessions SET status = 'uploading', version_id = NULL WHERE id = ?1",
-                "t", ses->id);
+        up->reopen(r->st, ses->id);
         return up_fail_io(r, "commit blob", e);
     }
-    if (db_begin(r->db) != SQLITE_OK)
+    if (store_begin(r->st) != STORE_OK)
         goto undo;
     char folder[FIO_OPAQUE_ID_SIZE] = "";
     if (!ses->file_id[0] && ses->folder_id[0] && up_check_folder(r, ses->folder_id, folder) != 0)
@@ -143,11 +127,8 @@ int up_finalize(struct req *r, const struct up_session *ses, int64_t size, uint3
     if (up_store_file_locked(r, folder[0] ? folder : NULL, ses->file_id, ses->name, vid, size,
                              crc, lock_hash, node) != 0)
         goto undo;
-    if (db_exec(r->db,
-                "UPDATE upload_sessions SET status = 'stored', new_file_id = ?1, updated = ?2, "
-                "status_message = '' WHERE id = ?3",
-                "tit", node, srv_now_us(), ses->id) != SQLITE_DONE ||
-        db_commit(r->db) != SQLITE_OK) {
+    if (up->stored(r->st, ses->id, node, srv_now_us()) != STORE_OK ||
+        store_commit(r->st) != STORE_OK) {
         req_fail_internal(r, "store commit");
         goto undo;
     }
@@ -162,17 +143,10 @@ int up_finalize(struct req *r, const struct up_session *ses, int64_t size, uint3
     return 0;
 undo:
     /* nothing was stored: put the bytes back where the session can complete again */
-    if (r->db->in_txn)
-        db_rollback(r->db);
+    store_rollback(r->st); /* harmless when the transaction has ended */
     activity_discard(r); /* the event's keys: nothing was stored */
-    {
-        char from[BLOB_PATH_MAX], to[BLOB_PATH_MAX];
-        if (blob_path(r->srv, vid, from) && blob_tmp_path(r->srv, ses->id, to))
-            rename(from, to);
-    }
-    db_exec(r->db,
-            "UPDATE upload_sessions SET status = 'uploading', version_id = NULL WHERE id = ?1",
-            "t", ses->id);
+    blob_uncommit(r->srv, vid, ses->id); /* best effort, like the rest of this undo */
+    up->reopen(r->st, ses->id);
     if (!r->err.http)
         req_fail(r, 503, 0, "The database is busy; try again");
     return -1;
@@ -225,18 +199,9 @@ static int create_session(struct req *r)
     char lock_hash[STORE_LOCK_HASH_SIZE]; /* kept for the commit (up_finalize) */
     if (up_lock_param(r, folder, file, name, lock_hash) != 0)
         return -1;
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT COUNT(*), COALESCE(SUM(MAX(size, 0)), 0) FROM "
-                                "upload_sessions WHERE user_id = ?1 AND status IN ('ready', "
-                                "'uploading', 'assembling')",
-                                "t", r->caller.user_id);
-    if (!st || sqlite3_step(st) != SQLITE_ROW) {
-        if (st)
-            sqlite3_reset(st);
+    int64_t live = 0, bytes = 0;
+    if (STORE(r->st, upload)->usage(r->st, r->caller.user_id, &live, &bytes) != STORE_OK)
         return req_fail_internal(r, "count sessions");
-    }
-    long long live = sqlite3_column_int64(st, 0), bytes = sqlite3_column_int64(st, 1);
-    sqlite3_reset(st);
     if (live >= UP_SESSIONS_MAX || bytes + (size > 0 ? size : 0) > UP_SESSIONS_SIZE_MAX)
         return req_fail(r, 429, API_ERR_RATE_LIMITED,
                         "Too many open upload sessions (limits: %d sessions, %lld bytes)",
@@ -249,15 +214,24 @@ static int create_session(struct req *r)
     if (blob_tmp_create(r->srv, id, size) != 0)
         return up_fail_io(r, "create upload file", errno);
     int64_t now = srv_now_us();
-    if (db_exec(r->db,
-                "INSERT INTO upload_sessions (id, user_id, workspace_id, folder_id, file_id, name, "
-                "kind, size, max_size, chunk_size, status, file_crc32c, created, updated, expires, "
-                "lock_token_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ready', ?11, "
-                "?12, ?12, ?13, ?14)",
-                "tttttttiiitiit", id, r->caller.user_id, r->ws.id, folder[0] ? folder : NULL,
-                file[0] ? file : NULL, name, stream ? "stream" : "chunked", (int64_t)size,
-                (int64_t)max_size, (int64_t)chunk_size, fcrc, now, now + UP_SESSION_TTL_US,
-                lock_hash[0] ? lock_hash : NULL) != SQLITE_DONE) {
+    struct store_upload_new row = {
+        .id = id,
+        .user_id = r->caller.user_id,
+        .ws_id = r->ws.id,
+        .folder_id = folder,
+        .file_id = file,
+        .name = name,
+        .kind = stream ? "stream" : "chunked",
+        .status = "ready",
+        .size = (int64_t)size,
+        .max_size = (int64_t)max_size,
+        .chunk_size = (int64_t)chunk_size,
+        .file_crc32c = fcrc,
+        .lock_hash = lock_hash,
+        .created = now,
+        .expires = now + UP_SESSION_TTL_US,
+    };
+    if (STORE(r->st, upload)->insert(r->st, &row) != STORE_OK) {
         blob_tmp_remove(r->srv, id);
         return req_fail_internal(r, "insert session");
     }
@@ -311,21 +285,30 @@ static int single_upload(struct req *r, struct up_ctx *c)
         return up_fail_io(r, "commit blob", errno);
     c->committed = true;
     int64_t now = srv_now_us();
-    if (db_begin(r->db) != SQLITE_OK) {
+    if (store_begin(r->st) != STORE_OK) {
         blob_remove(r->srv, vid);
         return req_fail(r, 503, 0, "The database is busy; try again");
     }
+    struct store_upload_new row = {
+        .id = c->upload_id,
+        .user_id = r->caller.user_id,
+        .ws_id = r->ws.id,
+        .folder_id = folder,
+        .file_id = file,
+        .name = name,
+        .kind = "single",
+        .status = "stored",
+        .size = c->got,
+        .max_size = c->got,
+        .new_file_id = node,
+        .version_id = vid,
+        .created = now,
+        .expires = now + UP_SESSION_TTL_US,
+    };
+    /* row.new_file_id points at node, which up_store_file fills before the insert */
     if (up_store_file(r, folder[0] ? folder : NULL, file, name, vid, c->got, c->crc, node) != 0 ||
-        db_exec(r->db,
-                "INSERT INTO upload_sessions (id, user_id, workspace_id, folder_id, file_id, name, "
-                "kind, size, max_size, status, new_file_id, version_id, created, updated, "
-                "expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'single', ?7, ?7, 'stored', ?8, ?9, ?10, "
-                "?10, ?11)",
-                "ttttttittii", c->upload_id, r->caller.user_id, r->ws.id,
-                folder[0] ? folder : NULL, file[0] ? file : NULL, name, c->got, node, vid, now,
-                now + UP_SESSION_TTL_US) != SQLITE_DONE ||
-        db_commit(r->db) != SQLITE_OK) {
-        db_rollback(r->db);
+        STORE(r->st, upload)->insert(r->st, &row) != STORE_OK || store_commit(r->st) != STORE_OK) {
+        store_rollback(r->st);
         activity_discard(r); /* the event's keys: nothing was stored */
         blob_remove(r->srv, vid);
         if (!r->err.http)
@@ -407,9 +390,9 @@ int h_up_create(struct req *r)
     return up_start_multipart(r, c);
 }
 
-int up_session_or_404(struct req *r, struct up_session *ses)
+int up_session_or_404(struct req *r, struct store_upload_session *ses)
 {
-    int rc = up_session_load(r->db, req_arg(r, 0), r->caller.user_id, ses);
+    int rc = up_session_load(r->st, req_arg(r, 0), r->caller.user_id, ses);
     if (rc < 0)
         return req_fail_internal(r, "load session");
     if (rc == 0)
@@ -417,16 +400,34 @@ int up_session_or_404(struct req *r, struct up_session *ses)
     return 0;
 }
 
-bool up_open_status(const struct up_session *ses)
+bool up_open_status(const struct store_upload_session *ses)
 {
     return strcmp(ses->status, "ready") == 0 || strcmp(ses->status, "uploading") == 0;
 }
 
 /* ---- complete, details, cancel, list, chunk info / delete ------------------------------------ */
 
+/* store_chunk_fn of a completion: the chunks' sizes and CRCs combined, gaps noted. */
+struct chunk_sum {
+    int64_t sum, expect;
+    uint32_t crc;
+    bool gap;
+};
+
+static int chunk_add(const struct store_upload_chunk *ch, void *arg)
+{
+    struct chunk_sum *cs = arg;
+    uint32_t cc = 0;
+    if (ch->order != cs->expect++ || !fio_crc32c_parse_hex(ch->crc32c, strlen(ch->crc32c), &cc))
+        cs->gap = true;
+    cs->crc = fio_crc32c_combine(cs->crc, cc, (uint64_t)ch->size);
+    cs->sum += ch->size;
+    return 0;
+}
+
 int h_up_complete(struct req *r)
 {
-    struct up_session ses;
+    struct store_upload_session ses;
     if (up_session_or_404(r, &ses) != 0)
         return -1;
     if (strcmp(ses.kind, "chunked") != 0)
@@ -451,25 +452,13 @@ int h_up_complete(struct req *r)
     if (upload_inflight_count(r->srv, ses.id, 0) > 0)
         return req_fail(r, 409, API_ERR_CONFLICT, "Chunks of this session are still in flight");
     /* sizes and CRCs from the chunk rows: nothing is re-read (crc32c_combine) */
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT ord, size, crc32c FROM upload_chunks WHERE session_id = "
-                                "?1 ORDER BY ord LIMIT " "10001",
-                                "t", ses.id);
-    if (!st)
+    struct chunk_sum cs = {.expect = 1};
+    if (STORE(r->st, upload)->chunks_each(r->st, ses.id, 0, UP_CHUNKS_MAX + 1, chunk_add, &cs) !=
+        STORE_OK)
         return req_fail_internal(r, "chunks");
-    int64_t sum = 0, expect = 1;
-    uint32_t crc = 0;
-    bool gap = false;
-    for (int k = 0; k <= UP_CHUNKS_MAX && sqlite3_step(st) == SQLITE_ROW; k++) {
-        uint32_t cc = 0;
-        int64_t sz = sqlite3_column_int64(st, 1);
-        const char *hx = db_col_text(st, 2);
-        if (sqlite3_column_int64(st, 0) != expect++ || !fio_crc32c_parse_hex(hx, strlen(hx), &cc))
-            gap = true;
-        crc = fio_crc32c_combine(crc, cc, (uint64_t)sz);
-        sum += sz;
-    }
-    sqlite3_reset(st);
+    int64_t sum = cs.sum;
+    uint32_t crc = cs.crc;
+    bool gap = cs.gap;
     if (gap || sum != ses.size) {
         char msg[200];
         snprintf(msg, sizeof(msg), "%s: the chunks hold %lld bytes, the declared size is %lld",
@@ -498,8 +487,8 @@ static void wait_for_change(struct req *r, const char *id, const char *status, l
 {
     int64_t deadline = fio_mono_us() + secs * 1000000;
     for (long k = 0; k < UP_WAIT_MAX * 10L + 10 && fio_mono_us() < deadline; k++) {
-        struct up_session now;
-        if (up_session_load(r->db, id, r->caller.user_id, &now) != 1 ||
+        struct store_upload_session now;
+        if (up_session_load(r->st, id, r->caller.user_id, &now) != 1 ||
             strcmp(now.status, status) != 0 || strcmp(now.status, "stored") == 0 ||
             strstr(now.status, "failed"))
             return;
@@ -510,7 +499,7 @@ static void wait_for_change(struct req *r, const char *id, const char *status, l
 
 int h_up_details(struct req *r)
 {
-    struct up_session ses;
+    struct store_upload_session ses;
     if (up_session_or_404(r, &ses) != 0)
         return -1;
     long long wait = 0;
@@ -525,20 +514,13 @@ int h_up_details(struct req *r)
 int h_up_list(struct req *r)
 {
     json_t *arr = json_array();
-    sqlite3_stmt *st = arr ? db_query(r->db,
-                                      "SELECT id FROM upload_sessions WHERE user_id = ?1 AND "
-                                      "status <> 'stored' ORDER BY created DESC LIMIT 500",
-                                      "t", r->caller.user_id)
-                           : NULL;
-    if (!st) {
+    char ids[500][FIO_OPAQUE_ID_SIZE];
+    size_t n = 0;
+    if (!arr ||
+        STORE(r->st, upload)->list_ids(r->st, r->caller.user_id, true, 500, ids, &n) != STORE_OK) {
         json_decref(arr);
         return req_fail_internal(r, "list sessions");
     }
-    char ids[500][FIO_OPAQUE_ID_SIZE];
-    size_t n = 0;
-    while (n < 500 && sqlite3_step(st) == SQLITE_ROW)
-        fio_strlcpy(ids[n++], db_col_text(st, 0), FIO_OPAQUE_ID_SIZE);
-    sqlite3_reset(st);
     for (size_t i = 0; i < n; i++) {
         json_t *o = up_session_json(r, ids[i], false);
         if (!o || json_array_append_new(arr, o) != 0) {
@@ -551,14 +533,14 @@ int h_up_list(struct req *r)
     return 0;
 }
 
-static int cancel_one(struct req *r, const struct up_session *ses)
+static int cancel_one(struct req *r, const struct store_upload_session *ses)
 {
     if (upload_inflight_count(r->srv, ses->id, 0) > 0 || strcmp(ses->status, "assembling") == 0)
         return req_fail(r, 409, API_ERR_CONFLICT, "The session is busy; try again");
-    if (db_exec(r->db, "DELETE FROM upload_sessions WHERE id = ?1 AND user_id = ?2", "tt",
-                ses->id, r->caller.user_id) != SQLITE_DONE)
+    enum store_rc rc = STORE(r->st, upload)->remove(r->st, ses->id, r->caller.user_id);
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return req_fail_internal(r, "delete session");
-    if (sqlite3_changes(r->db->db) == 1)
+    if (rc == STORE_OK)
         up_note(r, ses->id);
     blob_tmp_remove(r->srv, ses->id); /* after the row: a crash between leaves a file recovery
                                        * removes, never a row without its file */
@@ -567,7 +549,7 @@ static int cancel_one(struct req *r, const struct up_session *ses)
 
 int h_up_cancel(struct req *r)
 {
-    struct up_session ses;
+    struct store_upload_session ses;
     if (up_session_or_404(r, &ses) != 0 || cancel_one(r, &ses) != 0)
         return -1;
     return req_set(r, "id", json_string(ses.id));
@@ -575,22 +557,19 @@ int h_up_cancel(struct req *r)
 
 int h_up_cancel_all(struct req *r)
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT id FROM upload_sessions WHERE user_id = ?1 LIMIT 2000", "t",
-                                r->caller.user_id);
-    if (!st)
-        return req_fail_internal(r, "list sessions");
     char(*ids)[FIO_OPAQUE_ID_SIZE] = calloc(2000, FIO_OPAQUE_ID_SIZE);
-    size_t n = 0;
-    while (ids && n < 2000 && sqlite3_step(st) == SQLITE_ROW)
-        fio_strlcpy(ids[n++], db_col_text(st, 0), FIO_OPAQUE_ID_SIZE);
-    sqlite3_reset(st);
     if (!ids)
         return req_fail(r, 500, 0, "Out of memory");
+    size_t n = 0;
+    if (STORE(r->st, upload)->list_ids(r->st, r->caller.user_id, false, 2000, ids, &n) !=
+        STORE_OK) {
+        free(ids);
+        return req_fail_internal(r, "list sessions");
+    }
     long cancelled = 0, busy = 0;
     for (size_t i = 0; i < n; i++) {
-        struct up_session ses;
-        if (up_session_load(r->db, ids[i], r->caller.user_id, &ses) != 1)
+        struct store_upload_session ses;
+        if (up_session_load(r->st, ids[i], r->caller.user_id, &ses) != 1)
             continue;
         if (cancel_one(r, &ses) == 0)
             cancelled++;
@@ -607,30 +586,30 @@ int h_up_cancel_all(struct req *r)
                : 0;
 }
 
+/* store_chunk_fn of h_up_chunk_info: the chunk object of api §5.6 appended to arg. */
+static int chunk_json(const struct store_upload_chunk *ch, void *arg)
+{
+    json_array_append_new(arg, json_pack("{s:I, s:I, s:s, s:o}", "order", (json_int_t)ch->order,
+                                         "size", (json_int_t)ch->size, "crc32c", ch->crc32c,
+                                         "created", srv_time_json(ch->created)));
+    return 0;
+}
+
 int h_up_chunk_info(struct req *r)
 {
-    struct up_session ses;
+    struct store_upload_session ses;
     if (up_session_or_404(r, &ses) != 0)
         return -1;
     long long order = 0;
     if (!req_param_int(r, "order", 0, UP_CHUNKS_MAX, 0, &order))
         return -1;
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT ord, size, crc32c, created FROM upload_chunks WHERE "
-                                "session_id = ?1 AND (?2 = 0 OR ord = ?2) ORDER BY ord LIMIT 10000",
-                                "ti", ses.id, (int64_t)order);
     json_t *arr = json_array();
-    if (!st || !arr) {
+    if (!arr ||
+        STORE(r->st, upload)->chunks_each(r->st, ses.id, (int64_t)order, 10000, chunk_json, arr) !=
+            STORE_OK) {
         json_decref(arr);
         return req_fail_internal(r, "chunk info");
     }
-    for (int k = 0; k < 10000 && sqlite3_step(st) == SQLITE_ROW; k++)
-        json_array_append_new(arr, json_pack("{s:I, s:I, s:s, s:o}", "order",
-                                             (json_int_t)sqlite3_column_int64(st, 0), "size",
-                                             (json_int_t)sqlite3_column_int64(st, 1), "crc32c",
-                                             db_col_text(st, 2), "created",
-                                             srv_time_json(sqlite3_column_int64(st, 3))));
-    sqlite3_reset(st);
     if (order && json_array_size(arr) == 0) {
         json_decref(arr);
         return req_fail(r, 404, API_ERR_NOT_FOUND, "Chunk %lld has not been received", order);
@@ -647,7 +626,7 @@ int h_up_chunk_info(struct req *r)
 
 int h_up_chunk_delete(struct req *r)
 {
-    struct up_session ses;
+    struct store_upload_session ses;
     if (up_session_or_404(r, &ses) != 0)
         return -1;
     long long order;
@@ -659,11 +638,11 @@ int h_up_chunk_delete(struct req *r)
         return req_fail(r, 409, API_ERR_CONFLICT, "The session is %s", ses.status);
     if (upload_inflight_count(r->srv, ses.id, (int)order) > 0)
         return req_fail(r, 409, API_ERR_CONFLICT, "That chunk is being received");
-    if (db_exec(r->db, "DELETE FROM upload_chunks WHERE session_id = ?1 AND ord = ?2", "ti",
-                ses.id, (int64_t)order) != SQLITE_DONE)
-        return req_fail_internal(r, "delete chunk");
-    if (sqlite3_changes(r->db->db) == 0)
+    enum store_rc rc = STORE(r->st, upload)->chunk_forget(r->st, ses.id, (int)order);
+    if (rc == STORE_NOT_FOUND)
         return req_fail(r, 404, API_ERR_NOT_FOUND, "Chunk %lld has not been received", order);
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "delete chunk");
     up_note(r, ses.id);
     return req_set(r, "order", json_integer(order));
 }

@@ -6,9 +6,9 @@
  * store (one directory fsync for all), then one transaction places them in the tree, each entry
  * under its own savepoint so one bad entry never takes the others down. Per-entry results; a
  * partial or all-failed batch is still a 200 (docs/decisions.md "Uploads and downloads"). */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,6 +22,7 @@
 #include "events.h"
 #include "handlers.h"
 #include "multipart.h"
+#include "store_node.h"
 #include "upload.h"
 
 #define BATCH_BODY_MAX (UP_BATCH_BYTES_MAX + 4LL * 1024 * 1024) /* files + text + part headers */
@@ -178,7 +179,7 @@ static int on_data(void *ud, const char *d, size_t n)
         f->size += (int64_t)n;
         return 0;
     }
-    if (blob_pwrite_all(c->fd, d, n, f->size) != 0) {
+    if (blob_pwrite_all(r->srv, c->fd, d, n, f->size) != 0) {
         fail_io(r, "write", errno);
         return -1;
     }
@@ -227,10 +228,7 @@ static const struct mp_callbacks batch_cbs = {on_part, on_data, on_end};
 static bool digest_file(const struct server *s, const char *upload_id, const char *algo,
                         char out[129])
 {
-    char p[BLOB_PATH_MAX];
-    if (!blob_tmp_path(s, upload_id, p))
-        return false;
-    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = blob_tmp_open_read(s, upload_id);
     if (fd < 0)
         return false;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -388,11 +386,9 @@ static int ensure_folders(struct req *r, const char *base, int base_depth, struc
         char id[FIO_OPAQUE_ID_SIZE];
         if (!fio_opaque_id_new(FIO_ID_NODE, id))
             return req_fail_internal(r, "node id");
-        if (db_exec(r->db,
-                    "INSERT INTO nodes (id, workspace_id, parent_id, type, name, creator_id, "
-                    "created, modified) VALUES (?1, ?2, ?3, 'folder', ?4, ?5, ?6, ?6)",
-                    "ttttti", id, r->ws.id, parent[0] ? parent : NULL, seg, r->caller.user_id,
-                    srv_now_us()) != SQLITE_DONE)
+        if (STORE(r->st, node)
+                ->folder_insert(r->st, r->ws.id, id, parent, seg, r->caller.user_id,
+                                srv_now_us()) != STORE_OK)
             return req_fail_internal(r, "insert folder");
         if (events_record(r, "node", "upload", "workspace_storage_folder_added", id,
                           json_pack("{s:s}", "name", seg)) != 0)
@@ -408,7 +404,8 @@ static void store_entry(struct bctx *c, const char *folder, int folder_depth, st
 {
     struct req *r = c->r;
     struct bfile *f = &c->f[e->index];
-    if (db_exec(r->db, "SAVEPOINT batch_entry", "") != SQLITE_DONE) {
+    const struct store_upload_ops *up = STORE(r->st, upload);
+    if (up->entry_begin(r->st) != STORE_OK) {
         entry_fail(e, 503, 0, "The database is busy");
         return;
     }
@@ -422,21 +419,29 @@ static void store_entry(struct bctx *c, const char *folder, int folder_depth, st
     if (rc == 0)
         rc = up_store_file(r, parent[0] ? parent : NULL, NULL, e->filename, e->vid, f->size,
                            f->crc, e->node);
-    if (rc == 0 &&
-        db_exec(r->db,
-                "INSERT INTO upload_sessions (id, user_id, workspace_id, folder_id, name, kind, "
-                "size, max_size, status, new_file_id, version_id, created, updated, expires) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, 'batch', ?6, ?6, 'stored', ?7, ?8, ?9, ?9, ?10)",
-                "tttttittii", f->upload_id, r->caller.user_id, r->ws.id,
-                parent[0] ? parent : NULL, e->filename, f->size, e->node, e->vid, now,
-                now + UP_SESSION_TTL_US) != SQLITE_DONE)
+    struct store_upload_new row = {
+        .id = f->upload_id,
+        .user_id = r->caller.user_id,
+        .ws_id = r->ws.id,
+        .folder_id = parent,
+        .name = e->filename,
+        .kind = "batch",
+        .status = "stored",
+        .size = f->size,
+        .max_size = f->size,
+        .new_file_id = e->node,
+        .version_id = e->vid,
+        .created = now,
+        .expires = now + UP_SESSION_TTL_US,
+    };
+    if (rc == 0 && up->insert(r->st, &row) != STORE_OK)
         rc = req_fail_internal(r, "insert batch session");
-    if (rc == 0 && db_exec(r->db, "RELEASE batch_entry", "") == SQLITE_DONE) {
+    if (rc == 0 && up->entry_end(r->st, true) == STORE_OK) {
         up_note(r, f->upload_id); /* published with the events' keys after the commit */
         return;
     }
-    db_exec(r->db, "ROLLBACK TO batch_entry", "");
-    db_exec(r->db, "RELEASE batch_entry", "");
+    if (rc != 0) /* a failed release has undone the entry already */
+        up->entry_end(r->st, false);
     if (!e->err_http) /* the error came from a shared helper: move it into the entry */
         entry_fail(e, r->err.http ? r->err.http : 500, r->err.code, "%s",
                    r->err.http ? r->err.text : "Could not store the file");
@@ -558,15 +563,15 @@ static int batch_commit(struct bctx *c)
     }
     /* 3: one transaction, a savepoint per entry */
     if (any) {
-        if (db_begin(r->db) != SQLITE_OK) {
+        if (store_begin(r->st) != STORE_OK) {
             req_fail(r, 503, 0, "The database is busy; try again");
             goto undo;
         }
         for (size_t k = 0; k < n; k++)
             if (!e[k].err_http)
                 store_entry(c, folder[0] ? folder : NULL, folder_depth, &e[k]);
-        if (db_commit(r->db) != SQLITE_OK) {
-            db_rollback(r->db);
+        if (store_commit(r->st) != STORE_OK) {
+            store_rollback(r->st);
             activity_discard(r); /* the entries' keys: nothing was stored */
             req_fail(r, 503, 0, "The database is busy; try again");
             goto undo;
@@ -654,16 +659,10 @@ static int batch_finish(struct req *r)
     fio_form_release(&r->form);
     r->form = c->mp.fields;
     fio_form_init(&c->mp.fields);
-    r->db = db_acquire(r->srv->db);
-    if (!r->db)
+    if (!up_db_enter(r))
         return req_fail_internal(r, "db");
-    r->st = &r->db->base;
     int rc = batch_commit(c);
-    if (r->db->in_txn)
-        db_rollback(r->db);
-    db_release(r->srv->db, r->db);
-    r->st = NULL;
-    r->db = NULL;
+    up_db_leave(r); /* rolls back an unfinished transaction */
     return rc;
 }
 

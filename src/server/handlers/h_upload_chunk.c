@@ -1,6 +1,7 @@
 /* h_upload_chunk.c - the streamed bodies of uploads: the body context (bytes written at their
  * offset with CRC-32C and hash on the way, multipart parsing) and the req_stream ops of
  * POST /upload/{id}/chunk/ and /upload/{id}/stream/. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "crc32c.h"
 #include "handlers.h"
 #include "multipart.h"
+#include "store_pool.h"
 #include "upload.h"
 
 /* A hash_algo + hash pair (api §5.4): both or neither; crc32c (8 hex), sha256 (64), md5 (32);
@@ -129,7 +131,7 @@ static int take_bytes(struct req *r, struct up_ctx *c, const char *d, size_t n)
     }
     if (c->inflight && !upload_slot_lock(r->srv, &c->ticket))
         return superseded(r);
-    int wrc = blob_pwrite_all(c->fd, d, n, c->off + c->got), werr = errno;
+    int wrc = blob_pwrite_all(r->srv, c->fd, d, n, c->off + c->got), werr = errno;
     if (c->inflight)
         upload_slot_unlock(r->srv, &c->ticket);
     if (wrc != 0)
@@ -233,14 +235,10 @@ void up_ctx_free(struct req *r)
         blob_tmp_remove(r->srv, c->upload_id);
     if (c->kind == UP_CTX_STREAM && c->stream_started && !c->committed) {
         /* a stream is single-shot: a broken one ends the session */
-        struct db_conn *db = db_acquire(r->srv->db);
-        db_exec(db,
-                "UPDATE upload_sessions SET status = 'assembly_failed', status_message = "
-                "'stream interrupted', updated = ?1 WHERE id = ?2 AND status = 'uploading'",
-                "it", srv_now_us(), c->ses.id);
-        if (db && sqlite3_changes(db->db) == 1)
+        struct store_conn *st = store_pool_acquire(r->srv->db);
+        if (STORE(st, upload)->stream_broken(st, c->ses.id, srv_now_us()) == STORE_OK)
             up_note(r, c->ses.id); /* published by activity_req_end, right after this */
-        db_release(r->srv->db, db);
+        store_pool_release(r->srv->db, st);
         blob_tmp_remove(r->srv, c->ses.id);
     }
     if (c->mp_on)
@@ -274,8 +272,8 @@ struct up_ctx *up_ctx_new(struct req *r, enum up_ctx_kind kind, const struct req
  * by the first chunk that shows it: chunk 1, or a chunk that can only be the last. A chunk that
  * could be either a full middle chunk or a short last one, before the size is known, is refused
  * with 409 (retry after chunk 1 has started, or pass chunk_size at create). */
-static int chunk_geometry(struct req *r, struct up_session *ses, int64_t order, int64_t size,
-                          int64_t *off)
+static int chunk_geometry(struct req *r, struct store_upload_session *ses, int64_t order,
+                          int64_t size, int64_t *off)
 {
     int64_t total = ses->size, min = r->srv->cfg.min_chunk_size, cs = ses->chunk_size;
     if (total == 0) {
@@ -311,12 +309,10 @@ static int chunk_geometry(struct req *r, struct up_session *ses, int64_t order, 
             return req_fail_param(r, "size", "invalid",
                                   "Chunks must be at most %lld bytes and at most %d per file",
                                   (long long)UP_CHUNK_MAX, UP_CHUNKS_MAX);
-        if (db_exec(r->db,
-                    "UPDATE upload_sessions SET chunk_size = ?1 WHERE id = ?2 AND chunk_size = 0",
-                    "it", cs, ses->id) != SQLITE_DONE)
+        if (STORE(r->st, upload)->set_chunk_size(r->st, ses->id, cs) != STORE_OK)
             return req_fail_internal(r, "set chunk size");
-        struct up_session again;
-        if (up_session_load(r->db, ses->id, r->caller.user_id, &again) != 1)
+        struct store_upload_session again;
+        if (up_session_load(r->st, ses->id, r->caller.user_id, &again) != 1)
             return req_fail_internal(r, "reload session");
         ses->chunk_size = cs = again.chunk_size; /* another request may have won the race */
     }
@@ -336,7 +332,7 @@ static int chunk_geometry(struct req *r, struct up_session *ses, int64_t order, 
 
 /* The session of a chunk or stream request, which must be of kind `kind`: 0, or -1 (error set:
  * 404, or 406 with wrong_kind). */
-static int body_session(struct req *r, struct up_session *ses, const char *kind,
+static int body_session(struct req *r, struct store_upload_session *ses, const char *kind,
                         const char *wrong_kind)
 {
     if (up_session_or_404(r, ses) != 0)
@@ -349,7 +345,7 @@ static int body_session(struct req *r, struct up_session *ses, const char *kind,
 /* The body context of a chunk or stream of session ses: chunk `order`, at most limit bytes, the
  * announced hash (if any) set up. NULL on error (set; the context is freed with the request). */
 static struct up_ctx *body_ctx(struct req *r, enum up_ctx_kind kind, const struct req_stream *ops,
-                               const struct up_session *ses, int order, int64_t limit)
+                               const struct store_upload_session *ses, int order, int64_t limit)
 {
     struct up_ctx *c = up_ctx_new(r, kind, ops);
     if (!c)
@@ -422,7 +418,8 @@ static int chunk_finish_inner(struct req *r)
     int64_t now = srv_now_us();
     /* The chunk's bytes are not on disk yet (unless --sync chunk), so neither need its row be:
      * the completion's fdatasync and FULL commit make both durable (decisions.md). */
-    if (r->srv->cfg.sync_policy != BLOB_SYNC_CHUNK && db_lazy_sync(r->db, true) != SQLITE_OK) {
+    if (r->srv->cfg.sync_policy != BLOB_SYNC_CHUNK &&
+        STORE(r->st, upload)->lazy_commit(r->st, true) != STORE_OK) {
         req_fail_internal(r, "db sync mode");
         goto out;
     }
@@ -433,11 +430,11 @@ static int chunk_finish_inner(struct req *r)
         goto out;
     }
     slot_locked = c->inflight;
-    if (db_begin(r->db) != SQLITE_OK) {
+    if (store_begin(r->st) != STORE_OK) {
         req_fail(r, 503, 0, "The database is busy; try again");
         goto out;
     }
-    struct up_session ses;
+    struct store_upload_session ses;
     if (up_session_or_404(r, &ses) != 0)
         goto out;
     if (!up_open_status(&ses)) {
@@ -453,18 +450,13 @@ static int chunk_finish_inner(struct req *r)
     char lower[9] = "";
     for (int i = 0; fcrc && i < 9; i++)
         lower[i] = (char)((fcrc[i] >= 'A' && fcrc[i] <= 'F') ? fcrc[i] - 'A' + 'a' : fcrc[i]);
-    if (db_exec(r->db,
-                "INSERT OR REPLACE INTO upload_chunks (session_id, ord, size, crc32c, created) "
-                "VALUES (?1, ?2, ?3, ?4, ?5)",
-                "tditi", ses.id, c->order, c->got, hex, now) != SQLITE_DONE ||
-        db_exec(r->db,
-                "UPDATE upload_sessions SET status = 'uploading', updated = ?1, file_crc32c = "
-                "COALESCE(file_crc32c, ?2) WHERE id = ?3",
-                "itt", now, fcrc ? lower : NULL, ses.id) != SQLITE_DONE) {
+    if (STORE(r->st, upload)
+            ->chunk_put(r->st, ses.id, c->order, c->got, hex, fcrc ? lower : NULL, now) !=
+        STORE_OK) {
         req_fail_internal(r, "chunk row");
         goto out;
     }
-    if (db_commit(r->db) != SQLITE_OK) {
+    if (store_commit(r->st) != STORE_OK) {
         req_fail_internal(r, "chunk commit");
         goto out;
     }
@@ -483,7 +475,7 @@ static const struct req_stream chunk_ops = {chunk_data, chunk_finish, up_ctx_fre
 
 int h_up_chunk(struct req *r)
 {
-    struct up_session ses;
+    struct store_upload_session ses;
     if (body_session(r, &ses, "chunked", "A stream session takes no chunks") != 0)
         return -1;
     if (!up_open_status(&ses))
@@ -529,16 +521,10 @@ int h_up_chunk(struct req *r)
     /* A chunk sent again: its old row goes before a byte of this body is written over the old
      * bytes, so a body cut off half-way never leaves a row (size, CRC) describing bytes that
      * are now half old, half new. The row comes back when this body is complete. */
-    sqlite3_stmt *st =
-        db_query(r->db, "SELECT 1 FROM upload_chunks WHERE session_id = ?1 AND ord = ?2", "ti",
-                 ses.id, (int64_t)order);
-    bool had = st && sqlite3_step(st) == SQLITE_ROW;
-    if (st)
-        sqlite3_reset(st);
-    if (had && db_exec(r->db, "DELETE FROM upload_chunks WHERE session_id = ?1 AND ord = ?2", "ti",
-                       ses.id, (int64_t)order) != SQLITE_DONE)
+    enum store_rc had = STORE(r->st, upload)->chunk_forget(r->st, ses.id, (int)order);
+    if (had != STORE_OK && had != STORE_NOT_FOUND)
         return req_fail_internal(r, "forget the chunk's old row");
-    if (had)
+    if (had == STORE_OK)
         up_note(r, ses.id);
     c->fd = blob_tmp_open(r->srv, ses.id);
     if (c->fd < 0)
@@ -561,7 +547,7 @@ static int stream_finish(struct req *r)
     if (!up_db_enter(r))
         return req_fail_internal(r, "db");
     int rc = -1;
-    struct up_session ses;
+    struct store_upload_session ses;
     if (up_session_or_404(r, &ses) == 0 && up_ws_enter(r, ses.ws_id, ROLE_MEMBER, true) == 0) {
         if (c->fd >= 0) {
             close(c->fd);
@@ -579,7 +565,7 @@ static const struct req_stream stream_ops = {stream_data, stream_finish, up_ctx_
 
 int h_up_stream(struct req *r)
 {
-    struct up_session ses;
+    struct store_upload_session ses;
     if (body_session(r, &ses, "stream", "A chunked session takes no stream") != 0)
         return -1;
     if (strcmp(ses.status, "ready") != 0)
@@ -594,11 +580,7 @@ int h_up_stream(struct req *r)
     if (upload_inflight_take(r->srv, ses.id, 1, false, &dup, &took_over, &c->ticket) != 0)
         return req_fail(r, 409, API_ERR_CONFLICT, "The stream is being received already");
     c->inflight = true;
-    if (db_exec(r->db,
-                "UPDATE upload_sessions SET status = 'uploading', updated = ?1 WHERE id = ?2 AND "
-                "status = 'ready'",
-                "it", srv_now_us(), ses.id) != SQLITE_DONE ||
-        sqlite3_changes(r->db->db) != 1)
+    if (STORE(r->st, upload)->stream_start(r->st, ses.id, srv_now_us()) != STORE_OK)
         return req_fail(r, 406, API_ERR_INVALID, "A stream session is single-shot");
     up_note(r, ses.id);
     c->stream_started = true;

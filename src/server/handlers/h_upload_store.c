@@ -1,6 +1,7 @@
 /* h_upload_store.c - the shared half of the upload flows (upload.h): session rows, the table of
  * chunks in flight, the workspace check of routes whose workspace comes from a session or a
  * parameter rather than the path, and placing a finished file in the tree with its version. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -8,9 +9,11 @@
 #include <strings.h>
 
 #include "activity.h"
+#include "router.h"
 #include "blob.h"
 #include "crc32c.h"
 #include "events.h"
+#include "store_node.h"
 #include "upload.h"
 #include "writeback.h"
 
@@ -164,41 +167,15 @@ int upload_inflight_count(struct server *s, const char *id, int order)
 
 /* ---- sessions ------------------------------------------------------------------------------ */
 
-int up_session_load(struct db_conn *c, const char *id, const char *user_id, struct up_session *out)
+int up_session_load(struct store_conn *c, const char *id, const char *user_id,
+                    struct store_upload_session *out)
 {
     char nid[FIO_OPAQUE_ID_SIZE], type[3];
     if (!id || !fio_opaque_id_normalize(id, strlen(id), nid) ||
         !fio_opaque_id_type(nid, type, NULL) || strcmp(type, FIO_ID_UPLOAD) != 0)
         return 0;
-    sqlite3_stmt *st = db_query(
-        c,
-        "SELECT id, user_id, workspace_id, COALESCE(folder_id, ''), COALESCE(file_id, ''), name, "
-        "kind, status, COALESCE(file_crc32c, ''), COALESCE(new_file_id, ''), size, max_size, "
-        "chunk_size, COALESCE(lock_token_hash, '') FROM upload_sessions WHERE id = ?1 AND "
-        "user_id = ?2",
-        "tt", nid, user_id);
-    if (!st)
-        return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        fio_strlcpy(out->id, db_col_text(st, 0), sizeof(out->id));
-        fio_strlcpy(out->user_id, db_col_text(st, 1), sizeof(out->user_id));
-        fio_strlcpy(out->ws_id, db_col_text(st, 2), sizeof(out->ws_id));
-        fio_strlcpy(out->folder_id, db_col_text(st, 3), sizeof(out->folder_id));
-        fio_strlcpy(out->file_id, db_col_text(st, 4), sizeof(out->file_id));
-        fio_strlcpy(out->name, db_col_text(st, 5), sizeof(out->name));
-        fio_strlcpy(out->kind, db_col_text(st, 6), sizeof(out->kind));
-        fio_strlcpy(out->status, db_col_text(st, 7), sizeof(out->status));
-        fio_strlcpy(out->file_crc32c, db_col_text(st, 8), sizeof(out->file_crc32c));
-        fio_strlcpy(out->new_file_id, db_col_text(st, 9), sizeof(out->new_file_id));
-        out->size = sqlite3_column_int64(st, 10);
-        out->max_size = sqlite3_column_int64(st, 11);
-        out->chunk_size = sqlite3_column_int64(st, 12);
-        fio_strlcpy(out->lock_hash, db_col_text(st, 13), sizeof(out->lock_hash));
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    enum store_rc rc = STORE(c, upload)->get(c, nid, user_id, out);
+    return rc == STORE_OK ? 1 : rc == STORE_NOT_FOUND ? 0 : -1;
 }
 
 void up_note(struct req *r, const char *upload_id)
@@ -221,38 +198,7 @@ int up_ws_enter(struct req *r, const char *key, enum role need, bool write)
     if (!key || !*key)
         return req_fail_param(r, "instance_id", "missing",
                               "The parameter 'instance_id' is required");
-    sqlite3_stmt *st =
-        db_query(r->db,
-                 "SELECT w.id, w.org_id, w.folder_name, w.archived, m.role FROM workspaces w "
-                 "JOIN orgs o ON o.id = w.org_id AND o.closed = 0 "
-                 "LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = ?1 "
-                 "WHERE w.id = ?2 OR w.folder_name = ?2",
-                 "tt", r->caller.user_id, key);
-    if (!st)
-        return req_fail_internal(r, "resolve workspace");
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-            return req_fail_internal(r, "resolve workspace step");
-        return req_fail(r, 404, API_ERR_NOT_FOUND, "Workspace not found");
-    }
-    r->ws.set = true;
-    fio_strlcpy(r->ws.id, db_col_text(st, 0), sizeof(r->ws.id));
-    fio_strlcpy(r->ws.org_id, db_col_text(st, 1), sizeof(r->ws.org_id));
-    fio_strlcpy(r->ws.folder_name, db_col_text(st, 2), sizeof(r->ws.folder_name));
-    r->ws.archived = sqlite3_column_int(st, 3) != 0;
-    r->ws.role = role_parse(db_col_text(st, 4));
-    sqlite3_reset(st);
-    if (r->ws.role == ROLE_NONE)
-        return req_fail(r, 403, API_ERR_NOT_MEMBER, "You are not a member of this workspace");
-    if (r->ws.role < need)
-        return req_fail(r, 403, API_ERR_PERMISSION,
-                        "This action needs the workspace role '%s' or above", role_name(need));
-    if (write && r->ws.archived)
-        return req_fail(r, 403, API_ERR_RESTRICTED,
-                        "The workspace is archived; unarchive it to make changes");
-    return 0;
+    return router_ws_enter(r, key, need, false, write);
 }
 
 int up_check_folder(struct req *r, const char *param, char out[FIO_OPAQUE_ID_SIZE])
@@ -370,32 +316,20 @@ int up_store_file_locked(struct req *r, const char *folder, const char *file_id,
     if (target[0] && store_check_lock_hash(r, target, lock_hash) != 0)
         return -1;
     bool replaced = target[0] != 0;
-    if (db_exec(r->db,
-                "INSERT INTO file_versions (id, size, crc32c, name, creator_id, created) VALUES "
-                "(?1, ?2, ?3, ?4, ?5, ?6)",
-                "tittti", vid, size, hex, final, r->caller.user_id, now) != SQLITE_DONE)
+    const struct store_node_ops *nd = STORE(r->st, node);
+    if (nd->version_insert(r->st, vid, size, hex, final, r->caller.user_id, now) != STORE_OK)
         return req_fail_internal(r, "insert version");
     if (target[0]) {
-        if (db_exec(r->db,
-                    "UPDATE nodes SET version_id = ?1, size = ?2, hash = ?3, hash_algo = 'crc32c', "
-                    "modified = ?4 WHERE workspace_id = ?5 AND id = ?6",
-                    "tititt", vid, size, hex, now, r->ws.id, target) != SQLITE_DONE ||
-            sqlite3_changes(r->db->db) != 1)
+        if (nd->file_set_content(r->st, r->ws.id, target, vid, size, hex, now) != STORE_OK)
             return req_fail_internal(r, "update node version");
     } else {
         if (!fio_opaque_id_new(FIO_ID_NODE, target))
             return req_fail_internal(r, "node id");
-        if (db_exec(r->db,
-                    "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, mimetype, "
-                    "hash, hash_algo, version_id, creator_id, created, modified) VALUES (?1, ?2, "
-                    "?3, 'file', ?4, ?5, ?6, ?7, 'crc32c', ?8, ?9, ?10, ?10)",
-                    "ttttitttti", target, r->ws.id, (folder && *folder) ? folder : NULL, final,
-                    size, mime_of(final), hex, vid, r->caller.user_id, now) != SQLITE_DONE)
+        if (nd->file_insert(r->st, r->ws.id, target, folder, final, size, mime_of(final), hex, vid,
+                            r->caller.user_id, now) != STORE_OK)
             return req_fail_internal(r, "insert file node");
     }
-    if (db_exec(r->db,
-                "INSERT INTO node_versions (node_id, version_id, created) VALUES (?1, ?2, ?3)",
-                "tti", target, vid, now) != SQLITE_DONE)
+    if (nd->history_add(r->st, target, vid, now) != STORE_OK)
         return req_fail_internal(r, "insert version history");
     /* audit log + activity ("storage", "storage:{node}"), in this same transaction */
     if (events_record(r, "node", "upload",
@@ -406,66 +340,62 @@ int up_store_file_locked(struct req *r, const char *folder, const char *file_id,
     return 0;
 }
 
+/* store_chunk_fn of the details: chunks[order] = size. */
+struct chunk_map {
+    json_t *o;
+    bool failed; /* out of memory: the walk stopped */
+};
+
+static int chunk_size_json(const struct store_upload_chunk *ch, void *arg)
+{
+    struct chunk_map *m = arg;
+    char key[24];
+    snprintf(key, sizeof(key), "%lld", (long long)ch->order);
+    m->failed = json_object_set_new(m->o, key, json_integer(ch->size)) != 0;
+    return m->failed;
+}
+
+/* A text column that may be NULL ("" in the row). */
+static json_t *str_or_null(const char *s)
+{
+    return *s ? json_string(s) : json_null();
+}
+
 json_t *up_session_json(struct req *r, const char *id, bool with_chunks)
 {
-    sqlite3_stmt *st = db_query(
-        r->db,
-        "SELECT id, name, kind, size, max_size, chunk_size, status, status_message, file_crc32c, "
-        "integrity_failure, new_file_id, workspace_id, folder_id, file_id, created, updated, "
-        "expires FROM upload_sessions WHERE id = ?1",
-        "t", id);
-    if (!st) {
-        req_fail_internal(r, "session json");
+    struct store_upload_view v;
+    enum store_rc rc = STORE(r->st, upload)->view(r->st, id, &v);
+    if (rc != STORE_OK) {
+        req_fail_internal(r, rc == STORE_NOT_FOUND ? "session json: missing" : "session json");
         return NULL;
     }
-    json_t *o = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *integ = NULL;
-        if (sqlite3_column_type(st, 9) != SQLITE_NULL)
-            integ = json_loads(db_col_text(st, 9), 0, NULL);
-#define TXT_OR_NULL(c)                                                                             \
-    (sqlite3_column_type(st, c) == SQLITE_NULL ? json_null() : json_string(db_col_text(st, c)))
-        o = json_pack(
-            "{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, "
-            "s:o, s:b}",
-            "id", db_col_text(st, 0), "name", db_col_text(st, 1), "type", db_col_text(st, 2),
-            "size", (json_int_t)sqlite3_column_int64(st, 3), "max_size",
-            (json_int_t)sqlite3_column_int64(st, 4), "chunk_size",
-            (json_int_t)sqlite3_column_int64(st, 5), "status", db_col_text(st, 6), "status_message",
-            db_col_text(st, 7), "file_crc32c", TXT_OR_NULL(8), "new_file_id", TXT_OR_NULL(10),
-            "instance_id", db_col_text(st, 11), "folder_id",
-            sqlite3_column_type(st, 12) == SQLITE_NULL ? json_string("root")
-                                                       : json_string(db_col_text(st, 12)),
-            "file_id", TXT_OR_NULL(13), "created", srv_time_json(sqlite3_column_int64(st, 14)),
-            "updated", srv_time_json(sqlite3_column_int64(st, 15)), "expires",
-            srv_time_json(sqlite3_column_int64(st, 16)), "stream",
-            strcmp(db_col_text(st, 2), "stream") == 0);
-#undef TXT_OR_NULL
-        if (o && integ)
-            json_object_set_new(o, "integrity_failure", integ);
-        else
-            json_decref(integ);
-    }
-    sqlite3_reset(st);
+    const struct store_upload_session *s = &v.s;
+    json_t *integ = v.integrity_failure ? json_loads(v.integrity_failure, 0, NULL) : NULL;
+    free(v.integrity_failure);
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:b}",
+        "id", s->id, "name", s->name, "type", s->kind, "size", (json_int_t)s->size, "max_size",
+        (json_int_t)s->max_size, "chunk_size", (json_int_t)s->chunk_size, "status", s->status,
+        "status_message", v.status_message, "file_crc32c", str_or_null(s->file_crc32c),
+        "new_file_id", str_or_null(s->new_file_id), "instance_id", s->ws_id, "folder_id",
+        json_string(s->folder_id[0] ? s->folder_id : "root"), "file_id", str_or_null(s->file_id),
+        "created", srv_time_json(v.created), "updated", srv_time_json(v.updated), "expires",
+        srv_time_json(v.expires), "stream", strcmp(s->kind, "stream") == 0);
+    if (o && integ)
+        json_object_set_new(o, "integrity_failure", integ);
+    else
+        json_decref(integ);
     if (!o) {
-        req_fail_internal(r, "session json: missing or out of memory");
+        req_fail_internal(r, "session json: out of memory");
         return NULL;
     }
     if (with_chunks) {
         json_t *chunks = json_object();
-        sqlite3_stmt *cs = chunks ? db_query(r->db,
-                                             "SELECT ord, size FROM upload_chunks WHERE "
-                                             "session_id = ?1 ORDER BY ord LIMIT 100000",
-                                             "t", id)
-                                  : NULL;
-        bool ok = cs != NULL;
-        for (int k = 0; ok && k < 100000 && sqlite3_step(cs) == SQLITE_ROW; k++) {
-            char key[24];
-            snprintf(key, sizeof(key), "%lld", (long long)sqlite3_column_int64(cs, 0));
-            ok = json_object_set_new(chunks, key, json_integer(sqlite3_column_int64(cs, 1))) == 0;
-        }
-        if (cs)
-            sqlite3_reset(cs);
+        struct chunk_map m = {.o = chunks, .failed = false};
+        bool ok = chunks &&
+                  STORE(r->st, upload)->chunks_each(r->st, id, 0, 100000, chunk_size_json, &m) ==
+                      STORE_OK &&
+                  !m.failed;
         if (!ok || json_object_set_new(o, "chunks", chunks) != 0) {
             if (!ok)
                 json_decref(chunks);

@@ -2,7 +2,7 @@
  * (h_storage.c) and the tree primitives (storage_tree.c): looking nodes up within the resolved
  * workspace, rendering them, the name-conflict rules of api §4.4 and the trash model. Every
  * function filters by r->ws.id, so a node of another workspace behaves exactly like an unknown
- * id. Owns the nodes table (schema.sql). */
+ * id. The nodes table's statements are behind store_node_ops (store/store_node.h). */
 #ifndef SRV_STORAGE_H
 #define SRV_STORAGE_H
 
@@ -11,34 +11,19 @@
 
 #include "name.h"
 #include "server.h"
+#include "store_lock.h"
+#include "store_node.h"
 
 /* Deepest nesting allowed: a node has at most STORE_MAX_DEPTH - 1 ancestors. SQLite cascades
  * ON DELETE through at most 1000 levels (SQLITE_MAX_TRIGGER_DEPTH), so purging a deeper tree
  * would fail; 500 leaves a wide margin. */
 #define STORE_MAX_DEPTH 500
-/* Bound of every recursive walk (ancestors or descendants); a walk that reaches it means the
- * tree is corrupt (a cycle), and the request fails instead of looping. */
-#define STORE_WALK_LIMIT 1000
 /* Most nodes one copy request may create. */
 #define STORE_COPY_MAX 10000
 /* Most "name (n)" candidates tried by an auto-rename before giving up with 409. */
 #define STORE_RENAME_MAX 10000
 
-#define STORE_TYPE_SIZE 8
-#define STORE_NAME_SIZE (FIO_NAME_MAX_BYTES + 1)
-
-/* A node as the tree logic needs it (not the full wire object: see store_render). */
-struct store_node {
-    char id[FIO_OPAQUE_ID_SIZE];
-    char parent_id[FIO_OPAQUE_ID_SIZE]; /* "" = the root */
-    char type[STORE_TYPE_SIZE];         /* "file" | "folder" | "note" | "link" */
-    char name[STORE_NAME_SIZE];
-    char deleted_from[FIO_OPAQUE_ID_SIZE]; /* trashed nodes: "" = deleted from the root */
-    bool trashed;                          /* the top node of a trashed subtree */
-    bool hidden;    /* trashed itself, or below a trashed ancestor: not live */
-    bool has_watch; /* store_node_get's watch_id is this node or one of its ancestors */
-    int depth;      /* number of ancestors: 0 for a child of the root */
-};
+/* STORE_WALK_LIMIT, STORE_TYPE_SIZE, STORE_NAME_SIZE and struct store_node: store_node.h. */
 
 /* The wire form of the root in paths and in "parent". */
 #define STORE_ROOT "root"
@@ -59,48 +44,10 @@ const char *store_param(struct req *r, const char *name, bool *bad);
  * found, 0 when no such node exists in this workspace, -1 on a database error (500 set). */
 int store_node_get(struct req *r, const char *id, const char *watch_id, struct store_node *out);
 
-/* The columns store_row_json reads, in order, for a SELECT over "nodes n". */
-#define STORE_NODE_COLS                                                                            \
-    "n.id, n.parent_id, n.type, n.name, n.size, n.mimetype, n.hash, n.hash_algo, n.version_id, "   \
-    "n.creator_id, n.trashed, n.deleted_from, n.created, n.modified, n.metadata_title, "           \
-    "n.metadata_short, " STORE_LOCK_COLS
-/* The live lock of the node, if any (h_lock.c, api §7): NULL columns when it is not locked. The
- * same "now" as the server's clock (wall time), in microseconds, computed by SQLite. */
-#define STORE_SQL_NOW_US "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
-#define STORE_LOCK_LIVE_ " FROM locks l WHERE l.node_id = n.id AND l.expires > " STORE_SQL_NOW_US ")"
-#define STORE_LOCK_COLS                                                                            \
-    "(SELECT l.user_id" STORE_LOCK_LIVE_ ", "                                                     \
-    "(SELECT (SELECT u.email FROM users u WHERE u.id = l.user_id)" STORE_LOCK_LIVE_ ", "          \
-    "(SELECT l.expires" STORE_LOCK_LIVE_ ", (SELECT l.acquired" STORE_LOCK_LIVE_ ", "            \
-    "(SELECT l.duration" STORE_LOCK_LIVE_ ", (SELECT l.client_info" STORE_LOCK_LIVE_
-enum {
-    STORE_COL_ID,
-    STORE_COL_PARENT,
-    STORE_COL_TYPE,
-    STORE_COL_NAME,
-    STORE_COL_SIZE,
-    STORE_COL_MIMETYPE,
-    STORE_COL_HASH,
-    STORE_COL_HASH_ALGO,
-    STORE_COL_VERSION,
-    STORE_COL_CREATOR,
-    STORE_COL_TRASHED,
-    STORE_COL_DELETED_FROM,
-    STORE_COL_CREATED,
-    STORE_COL_MODIFIED,
-    STORE_COL_META_TITLE,
-    STORE_COL_META_SHORT,
-    STORE_COL_LOCK_USER,
-    STORE_COL_LOCK_EMAIL,
-    STORE_COL_LOCK_EXPIRES,
-    STORE_COL_LOCK_ACQUIRED,
-    STORE_COL_LOCK_DURATION,
-    STORE_COL_LOCK_INFO,
-};
-/* The node object of api §4.1 from the current row of st (columns STORE_NODE_COLS). under_trash:
- * the node sits below a trashed ancestor (it is then reported deleted as well). New reference;
- * NULL on allocation failure. */
-json_t *store_row_json(sqlite3_stmt *st, bool under_trash);
+/* The node object of api §4.1 from a row of the store. under_trash: the node sits below a
+ * trashed ancestor (it is then reported deleted as well). New reference; NULL on allocation
+ * failure. */
+json_t *store_row_json(const struct store_node_row *row, bool under_trash);
 /* Fetch node id of r->ws and render it. NULL with a 500 set on failure. */
 json_t *store_render(struct req *r, const char *id, bool under_trash);
 /* Render node id and set it as the "node" key of the reply. 0 or -1 (error set). */
@@ -151,12 +98,11 @@ int store_check_lock_tree(struct req *r, const char *id);
  * token: the session keeps the token's SHA-256 hex (store_lock_param_hash: "" when the request
  * has no lock_token; -1 on a NUL byte, 400 set) and store_check_lock_hash() checks node id with
  * it (NULL or "" = no token) inside the transaction that writes the version. */
-#define STORE_LOCK_HASH_SIZE 65
 int store_lock_param_hash(struct req *r, char out[STORE_LOCK_HASH_SIZE]);
 int store_check_lock_hash(struct req *r, const char *id, const char *token_hash_hex);
-/* lock_info of a node (api §4.1) from the STORE_COL_LOCK_* columns of st; json null when the
- * node is not locked. New reference; NULL on allocation failure. */
-json_t *store_lock_info_json(sqlite3_stmt *st);
+/* lock_info of a node (api §4.1): json null when l is NULL (the node is not locked). New
+ * reference; NULL on allocation failure. */
+json_t *store_lock_info_json(const struct store_lock *l);
 
 /* One page of a listing (storage_list.c): reads sort_by, sort_dir, page_size and cursor, and
  * sets {nodes, next_cursor}. scope names the listing inside cursors ("root", "trash" or the

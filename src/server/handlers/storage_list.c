@@ -1,7 +1,8 @@
 /* storage_list.c - folder and trash listings with keyset paging (api §1.5 "Cursor style",
- * §4.2): the query parameters, one prepared statement per order, and the next_cursor of a page
- * (cursor.c). Keyset paging keeps pages stable while nodes are added or removed, and every page
- * is an index range scan whatever its position. */
+ * §4.2): the query parameters, one page from the store (store_node_ops.list_page), and the
+ * next_cursor of a page (cursor.c). Keyset paging keeps pages stable while nodes are added or
+ * removed, and every page is an index range scan whatever its position. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "storage.h"
 
 #include <string.h>
@@ -9,38 +10,6 @@
 #include "cursor.h"
 
 #define LIST_PAGE_DEFAULT 100
-
-/* One statement per (sort, direction, first page or not): the statement cache keys on the SQL
- * pointer, and each keyset predicate needs its own index range. Parameters: ?1 workspace,
- * ?2 parent (NULL: root or trash), ?3 trashed (0 folder listing, 1 trash), ?4 ?5 key values of
- * the cursor row, ?6 its id, ?7 row limit. Trashed top nodes are detached (parent NULL), so the
- * trash is "parent IS NULL AND trashed = 1" and shares the indexes of the listings. */
-#define LIST_SELECT                                                                                \
-    "SELECT " STORE_NODE_COLS " FROM nodes n WHERE n.workspace_id = ?1 AND n.parent_id IS ?2 "     \
-    "AND n.trashed = ?3"
-#define LIST_Q(after, order) LIST_SELECT after " ORDER BY " order " LIMIT ?7"
-#define LIST_PAIR(cols, keys)                                                                      \
-    {                                                                                              \
-        LIST_Q("", cols), LIST_Q(" AND (" cols ") > (" keys ")", cols)                             \
-    }
-#define LIST_PAIR_DESC(cols, cols_desc, keys)                                                      \
-    {                                                                                              \
-        LIST_Q("", cols_desc), LIST_Q(" AND (" cols ") < (" keys ")", cols_desc)                   \
-    }
-
-static const char *const LIST_SQL[CURSOR_SORT_COUNT][2][2] = {
-    [CURSOR_SORT_NAME] = {LIST_PAIR("n.name, n.id", "?4, ?6"),
-                          LIST_PAIR_DESC("n.name, n.id", "n.name DESC, n.id DESC", "?4, ?6")},
-    [CURSOR_SORT_UPDATED] = {LIST_PAIR("n.modified, n.id", "?4, ?6"),
-                             LIST_PAIR_DESC("n.modified, n.id", "n.modified DESC, n.id DESC",
-                                            "?4, ?6")},
-    [CURSOR_SORT_CREATED] = {LIST_PAIR("n.created, n.id", "?4, ?6"),
-                             LIST_PAIR_DESC("n.created, n.id", "n.created DESC, n.id DESC",
-                                            "?4, ?6")},
-    [CURSOR_SORT_TYPE] = {LIST_PAIR("n.type, n.name, n.id", "?4, ?5, ?6"),
-                          LIST_PAIR_DESC("n.type, n.name, n.id",
-                                         "n.type DESC, n.name DESC, n.id DESC", "?4, ?5, ?6")},
-};
 
 struct list_params {
     enum cursor_sort sort;
@@ -85,9 +54,40 @@ static int list_params_parse(struct req *r, struct list_params *lp)
     return bad ? -1 : 0;
 }
 
+/* store_node_fn of a page: render each row and remember the last one for the cursor; the
+ * row after a full page only says that there are more. */
+struct page_ctx {
+    const struct list_params *lp;
+    json_t *nodes;
+    struct cursor last;
+    int n;
+    bool more, failed;
+};
+
+static int page_row(const struct store_node_row *row, void *arg)
+{
+    struct page_ctx *p = arg;
+    if (p->n == p->lp->page_size) {
+        p->more = true;
+        return 1;
+    }
+    json_t *o = store_row_json(row, false);
+    bool ok = o && json_array_append_new(p->nodes, o) == 0;
+    ok = ok && fio_strlcpy(p->last.id, row->id, sizeof(p->last.id)) &&
+         fio_strlcpy(p->last.name, row->name, sizeof(p->last.name)) &&
+         fio_strlcpy(p->last.type, row->type, sizeof(p->last.type));
+    p->last.time = p->lp->sort == CURSOR_SORT_CREATED ? row->created : row->modified;
+    p->n++;
+    if (!ok) {
+        p->failed = true;
+        return 1;
+    }
+    return 0;
+}
+
 /* Run one page of a listing and set {nodes, next_cursor}. */
 static int list_page(struct req *r, const struct list_params *lp, const char *scope,
-                     const char *parent, int trashed)
+                     const char *parent, bool trash)
 {
     struct cursor after;
     bool have_cursor = lp->cursor && *lp->cursor;
@@ -101,57 +101,23 @@ static int list_page(struct req *r, const struct list_params *lp, const char *sc
         if (cs != CURSOR_OK)
             return req_fail_param(r, "cursor", "invalid", "The cursor is invalid");
     }
-    sqlite3_stmt *st = db_query(r->db, LIST_SQL[lp->sort][lp->desc][have_cursor], "ttd", r->ws.id,
-                                parent, trashed);
-    if (!st)
-        return req_fail_internal(r, "list prepare");
-    int brc = SQLITE_OK;
-    if (have_cursor) {
-        if (lp->sort == CURSOR_SORT_UPDATED || lp->sort == CURSOR_SORT_CREATED) {
-            brc = sqlite3_bind_int64(st, 4, after.time);
-        } else if (lp->sort == CURSOR_SORT_TYPE) {
-            brc = sqlite3_bind_text(st, 4, after.type, -1, SQLITE_TRANSIENT);
-            if (brc == SQLITE_OK)
-                brc = sqlite3_bind_text(st, 5, after.name, -1, SQLITE_TRANSIENT);
-        } else {
-            brc = sqlite3_bind_text(st, 4, after.name, -1, SQLITE_TRANSIENT);
-        }
-        if (brc == SQLITE_OK)
-            brc = sqlite3_bind_text(st, 6, after.id, -1, SQLITE_TRANSIENT);
-    }
-    if (brc == SQLITE_OK)
-        brc = sqlite3_bind_int(st, 7, lp->page_size + 1); /* one more: are there more pages? */
-    if (brc != SQLITE_OK) {
-        sqlite3_reset(st);
-        return req_fail_internal(r, "list bind");
-    }
-
-    json_t *nodes = json_array();
-    struct cursor last;
-    memset(&last, 0, sizeof(last));
-    int n = 0, rc = SQLITE_DONE;
-    bool more = false, ok = nodes != NULL;
-    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == lp->page_size) {
-            more = true;
-            break;
-        }
-        json_t *o = store_row_json(st, false);
-        ok = o && json_array_append_new(nodes, o) == 0;
-        ok = ok && fio_strlcpy(last.id, db_col_text(st, STORE_COL_ID), sizeof(last.id)) &&
-             fio_strlcpy(last.name, db_col_text(st, STORE_COL_NAME), sizeof(last.name)) &&
-             fio_strlcpy(last.type, db_col_text(st, STORE_COL_TYPE), sizeof(last.type));
-        last.time = sqlite3_column_int64(st, lp->sort == CURSOR_SORT_CREATED ? STORE_COL_CREATED
-                                                                             : STORE_COL_MODIFIED);
-        n++;
-    }
-    if (ok && !more && rc != SQLITE_DONE)
-        ok = false;
-    sqlite3_reset(st);
-    if (!ok) {
-        json_decref(nodes);
+    struct page_ctx p;
+    memset(&p, 0, sizeof(p));
+    p.lp = lp;
+    p.nodes = json_array();
+    /* one row more than a page: are there more pages? */
+    if (!p.nodes ||
+        STORE(r->st, node)
+                ->list_page(r->st, r->ws.id, parent, trash, lp->sort, lp->desc,
+                            have_cursor ? &after : NULL, lp->page_size + 1, page_row,
+                            &p) != STORE_OK ||
+        p.failed) {
+        json_decref(p.nodes);
         return req_fail_internal(r, "list rows");
     }
+    json_t *nodes = p.nodes;
+    struct cursor last = p.last;
+    bool more = p.more;
     json_t *next = json_null();
     if (more) {
         char text[CURSOR_TEXT_SIZE];
@@ -176,5 +142,5 @@ int store_list(struct req *r, const char *scope, const char *parent, bool trash)
     struct list_params lp;
     if (list_params_parse(r, &lp) != 0)
         return -1;
-    return list_page(r, &lp, scope, parent, trash ? 1 : 0);
+    return list_page(r, &lp, scope, parent, trash);
 }

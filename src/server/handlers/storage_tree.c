@@ -2,14 +2,12 @@
  * bounded ancestor walk, the wire rendering of a node (api §4.1), sibling-name conflicts and
  * auto-renaming (api §4.4), and moving a node to the trash. The handlers in h_storage.c compose
  * these inside the transaction the router opened. */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "storage.h"
 
 #include <string.h>
 
 #include "buf.h"
-
-#define XSTR(x) STR(x)
-#define STR(x) #x
 
 int store_parse_id(struct req *r, const char *text, const char *param, bool *is_root,
                    char id[FIO_OPAQUE_ID_SIZE])
@@ -52,60 +50,20 @@ const char *store_param(struct req *r, const char *name, bool *bad)
 
 int store_node_get(struct req *r, const char *id, const char *watch_id, struct store_node *out)
 {
-    /* One statement: the node itself, and over its ancestors (itself included) whether any is
-     * trashed, how many there are, and whether watch_id is among them. */
-    sqlite3_stmt *st =
-        db_query(r->db,
-                 "WITH RECURSIVE a(id, parent_id, trashed, depth) AS ("
-                 " SELECT id, parent_id, trashed, 0 FROM nodes WHERE workspace_id = ?1 AND id = ?2"
-                 " UNION ALL"
-                 " SELECT n.id, n.parent_id, n.trashed, a.depth + 1 FROM nodes n JOIN a ON n.id = "
-                 "a.parent_id"
-                 " WHERE n.workspace_id = ?1 AND a.depth < " XSTR(
-                     STORE_WALK_LIMIT) ")"
-                                       " SELECT n.id, COALESCE(n.parent_id, ''), n.type, n.name, "
-                                       "COALESCE(n.deleted_from, ''),"
-                                       " n.trashed, (SELECT MAX(trashed) FROM a), (SELECT "
-                                       "MAX(depth) FROM a),"
-                                       " (SELECT COUNT(*) FROM a WHERE id = ?3)"
-                                       " FROM nodes n WHERE n.workspace_id = ?1 AND n.id = ?2",
-                 "ttt", r->ws.id, id, watch_id);
-    if (!st)
-        return req_fail_internal(r, "node lookup");
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
+    enum store_rc rc = STORE(r->st, node)->node_get(r->st, r->ws.id, id, watch_id, out);
+    if (rc == STORE_NOT_FOUND)
         return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        return req_fail_internal(r, "node lookup step");
-    }
-    memset(out, 0, sizeof(*out));
-    bool fits = fio_strlcpy(out->id, db_col_text(st, 0), sizeof(out->id)) &&
-                fio_strlcpy(out->parent_id, db_col_text(st, 1), sizeof(out->parent_id)) &&
-                fio_strlcpy(out->type, db_col_text(st, 2), sizeof(out->type)) &&
-                fio_strlcpy(out->name, db_col_text(st, 3), sizeof(out->name)) &&
-                fio_strlcpy(out->deleted_from, db_col_text(st, 4), sizeof(out->deleted_from));
-    out->trashed = sqlite3_column_int(st, 5) != 0;
-    out->hidden = sqlite3_column_int(st, 6) != 0;
-    int depth = sqlite3_column_int(st, 7);
-    out->has_watch = sqlite3_column_int(st, 8) != 0;
-    sqlite3_reset(st);
-    if (!fits)
-        return req_fail_internal(r, "node row does not fit");
-    if (depth >= STORE_WALK_LIMIT)
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "node lookup");
+    if (out->depth >= STORE_WALK_LIMIT)
         return req_fail_internal(r, "node ancestry too deep (cycle?)");
-    out->depth = depth;
     return 1;
 }
 
-/* Text column as a JSON string, or null when SQL NULL. */
-static json_t *col_str_or_null(sqlite3_stmt *st, int col)
+/* A text that may be NULL as a JSON string or null. */
+static json_t *str_or_null(const char *s)
 {
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
-        return json_null();
-    return json_string(db_col_text(st, col));
+    return s ? json_string(s) : json_null();
 }
 
 /* Set key to value (stolen) in obj; false on NULL value or OOM. */
@@ -114,63 +72,50 @@ static bool put(json_t *obj, const char *key, json_t *value)
     return value && json_object_set_new(obj, key, value) == 0;
 }
 
-/* "parent": the parent id, or "root" for children of the root and detached trashed nodes. */
-static json_t *parent_json(sqlite3_stmt *st)
-{
-    if (sqlite3_column_type(st, STORE_COL_PARENT) == SQLITE_NULL)
-        return json_string(STORE_ROOT);
-    return json_string(db_col_text(st, STORE_COL_PARENT));
-}
-
 /* "deleted_from": on the top node of a trashed subtree only (NULL there = the root). */
-static json_t *deleted_from_json(sqlite3_stmt *st)
+static json_t *deleted_from_json(const struct store_node_row *row)
 {
-    if (sqlite3_column_int(st, STORE_COL_TRASHED) == 0)
+    if (!row->trashed)
         return json_null();
-    if (sqlite3_column_type(st, STORE_COL_DELETED_FROM) == SQLITE_NULL)
-        return json_string(STORE_ROOT);
-    return json_string(db_col_text(st, STORE_COL_DELETED_FROM));
+    return json_string(row->deleted_from ? row->deleted_from : STORE_ROOT);
 }
 
-static json_t *metadata_json(sqlite3_stmt *st)
+static json_t *metadata_json(const struct store_node_row *row)
 {
     json_t *m = json_object();
-    if (m && put(m, "title", col_str_or_null(st, STORE_COL_META_TITLE)) &&
-        put(m, "short", col_str_or_null(st, STORE_COL_META_SHORT)))
+    if (m && put(m, "title", str_or_null(row->meta_title)) &&
+        put(m, "short", str_or_null(row->meta_short)))
         return m;
     json_decref(m);
     return NULL;
 }
 
-json_t *store_row_json(sqlite3_stmt *st, bool under_trash)
+json_t *store_row_json(const struct store_node_row *row, bool under_trash)
 {
-    const char *type = db_col_text(st, STORE_COL_TYPE);
-    bool folder = strcmp(type, "folder") == 0;
-    bool trashed = sqlite3_column_int(st, STORE_COL_TRASHED) != 0;
+    bool folder = strcmp(row->type, "folder") == 0;
     json_t *o = json_object();
     if (!o)
         return NULL;
-    /* Each value is created right before put() takes it, so a failure leaks nothing. */
-    bool ok = put(o, "id", json_string(db_col_text(st, STORE_COL_ID))) &&
-              put(o, "name", json_string(db_col_text(st, STORE_COL_NAME))) &&
-              put(o, "type", json_string(type)) && put(o, "parent", parent_json(st)) &&
-              put(o, "size", json_integer(folder ? 0 : sqlite3_column_int64(st, STORE_COL_SIZE))) &&
-              put(o, "mimetype", json_string(db_col_text(st, STORE_COL_MIMETYPE))) &&
-              put(o, "hash", col_str_or_null(st, STORE_COL_HASH)) &&
-              put(o, "hash_algo", col_str_or_null(st, STORE_COL_HASH_ALGO)) &&
-              put(o, "version", folder ? json_null() : col_str_or_null(st, STORE_COL_VERSION)) &&
-              put(o, "created", srv_time_json(sqlite3_column_int64(st, STORE_COL_CREATED))) &&
-              put(o, "modified", srv_time_json(sqlite3_column_int64(st, STORE_COL_MODIFIED))) &&
-              put(o, "restricted", json_false()) &&
-              put(o, "locked",
-                  json_boolean(sqlite3_column_type(st, STORE_COL_LOCK_EXPIRES) != SQLITE_NULL)) &&
-              put(o, "lock_info", store_lock_info_json(st)) &&
-              put(o, "deleted", json_boolean(trashed || under_trash)) &&
-              put(o, "deleted_from", deleted_from_json(st)) &&
-              put(o, "origin",
-                  json_pack("{s:s, s:s}", "type", folder ? "folder" : "upload", "creator",
-                            db_col_text(st, STORE_COL_CREATOR))) &&
-              put(o, "metadata", metadata_json(st));
+    /* Each value is created right before put() takes it, so a failure leaks nothing.
+     * "parent": the parent id, or "root" for children of the root and detached trashed nodes. */
+    bool ok =
+        put(o, "id", json_string(row->id)) && put(o, "name", json_string(row->name)) &&
+        put(o, "type", json_string(row->type)) &&
+        put(o, "parent", json_string(row->parent_id ? row->parent_id : STORE_ROOT)) &&
+        put(o, "size", json_integer(folder ? 0 : row->size)) &&
+        put(o, "mimetype", json_string(row->mimetype)) && put(o, "hash", str_or_null(row->hash)) &&
+        put(o, "hash_algo", str_or_null(row->hash_algo)) &&
+        put(o, "version", folder ? json_null() : str_or_null(row->version_id)) &&
+        put(o, "created", srv_time_json(row->created)) &&
+        put(o, "modified", srv_time_json(row->modified)) && put(o, "restricted", json_false()) &&
+        put(o, "locked", json_boolean(row->lock != NULL)) &&
+        put(o, "lock_info", store_lock_info_json(row->lock)) &&
+        put(o, "deleted", json_boolean(row->trashed || under_trash)) &&
+        put(o, "deleted_from", deleted_from_json(row)) &&
+        put(o, "origin",
+            json_pack("{s:s, s:s}", "type", folder ? "folder" : "upload", "creator",
+                      row->creator_id)) &&
+        put(o, "metadata", metadata_json(row));
     if (!ok) {
         json_decref(o);
         return NULL;
@@ -178,23 +123,28 @@ json_t *store_row_json(sqlite3_stmt *st, bool under_trash)
     return o;
 }
 
+/* store_node_fn of store_render: the one row, rendered. */
+struct render_ctx {
+    bool under_trash;
+    json_t *o;
+};
+
+static int render_row(const struct store_node_row *row, void *arg)
+{
+    struct render_ctx *rc = arg;
+    rc->o = store_row_json(row, rc->under_trash);
+    return 0;
+}
+
 json_t *store_render(struct req *r, const char *id, bool under_trash)
 {
-    sqlite3_stmt *st = db_query(
-        r->db, "SELECT " STORE_NODE_COLS " FROM nodes n WHERE n.workspace_id = ?1 AND n.id = ?2",
-        "tt", r->ws.id, id);
-    if (!st) {
-        req_fail_internal(r, "node render");
-        return NULL;
-    }
-    json_t *o = NULL;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        o = store_row_json(st, under_trash);
-    sqlite3_reset(st);
-    if (!o)
-        req_fail_internal(r, rc == SQLITE_ROW ? "node render: out of memory" : "node vanished");
-    return o;
+    struct render_ctx ctx = {.under_trash = under_trash, .o = NULL};
+    enum store_rc rc = STORE(r->st, node)->node_row(r->st, r->ws.id, id, render_row, &ctx);
+    if (!ctx.o)
+        req_fail_internal(r, rc == STORE_OK          ? "node render: out of memory"
+                             : rc == STORE_NOT_FOUND ? "node vanished"
+                                                     : "node render");
+    return ctx.o;
 }
 
 int store_reply_node(struct req *r, const char *id, bool under_trash)
@@ -208,24 +158,13 @@ int store_reply_node(struct req *r, const char *id, bool under_trash)
 int store_find_sibling(struct req *r, const char *parent, const char *name, const char *exclude_id,
                        char id[FIO_OPAQUE_ID_SIZE], char type[STORE_TYPE_SIZE])
 {
-    sqlite3_stmt *st = db_query(r->db,
-                                "SELECT id, type FROM nodes WHERE workspace_id = ?1 AND "
-                                "parent_id IS ?2 AND trashed = 0 AND name = ?3 AND id IS NOT ?4 "
-                                "LIMIT 1",
-                                "tttt", r->ws.id, parent, name, exclude_id);
-    if (!st)
+    enum store_rc rc =
+        STORE(r->st, node)->find_sibling(r->st, r->ws.id, parent, name, exclude_id, id, type);
+    if (rc == STORE_NOT_FOUND)
+        return 0;
+    if (rc != STORE_OK)
         return req_fail_internal(r, "sibling lookup");
-    int rc = sqlite3_step(st);
-    int found = 0;
-    if (rc == SQLITE_ROW) {
-        fio_strlcpy(id, db_col_text(st, 0), FIO_OPAQUE_ID_SIZE);
-        fio_strlcpy(type, db_col_text(st, 1), STORE_TYPE_SIZE);
-        found = 1;
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return req_fail_internal(r, "sibling lookup step");
-    return found;
+    return 1;
 }
 
 /* Candidate k of an auto-rename: "<stem> (k)<ext>", without a counter the stem already ends
@@ -321,41 +260,18 @@ int store_place(struct req *r, const char *parent, const char *name, const char 
 
 int store_trash(struct req *r, const char *id, const char *parent, int64_t now)
 {
-    /* The top node is detached from its parent (parent_id NULL): purging the old parent later
-     * must not cascade into it, and restore uses deleted_from. */
-    int rc = db_exec(r->db,
-                     "UPDATE nodes SET trashed = 1, deleted_at = ?1, deleted_from = ?2, "
-                     "parent_id = NULL WHERE workspace_id = ?3 AND id = ?4 AND trashed = 0",
-                     "ittt", now, parent, r->ws.id, id);
-    if (rc != SQLITE_DONE)
-        return req_fail_internal(r, "trash node");
-    if (sqlite3_changes(r->db->db) != 1)
+    enum store_rc rc = STORE(r->st, node)->node_trash(r->st, r->ws.id, id, parent, now);
+    if (rc == STORE_NOT_FOUND)
         return req_fail_internal(r, "trash node: not exactly one row");
+    if (rc != STORE_OK)
+        return req_fail_internal(r, "trash node");
     return 0;
 }
 
 int store_subtree_size(struct req *r, const char *id, int *height, long *count)
 {
-    sqlite3_stmt *st =
-        db_query(r->db,
-                 "WITH RECURSIVE d(id, depth) AS ("
-                 " SELECT ?2, 0"
-                 " UNION ALL"
-                 " SELECT n.id, d.depth + 1 FROM nodes n JOIN d ON n.parent_id = d.id"
-                 " WHERE n.workspace_id = ?1 AND d.depth < " XSTR(
-                     STORE_WALK_LIMIT) ")"
-                                       " SELECT MAX(depth), COUNT(*) FROM d",
-                 "tt", r->ws.id, id);
-    if (!st)
+    if (STORE(r->st, node)->subtree_size(r->st, r->ws.id, id, height, count) != STORE_OK)
         return req_fail_internal(r, "subtree walk");
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *height = sqlite3_column_int(st, 0);
-        *count = (long)sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
-        return req_fail_internal(r, "subtree walk step");
     if (*height >= STORE_WALK_LIMIT)
         return req_fail_internal(r, "subtree too deep (cycle?)");
     return 0;

@@ -14,7 +14,7 @@
 #include "multipart.h"
 #include "server.h"
 #include "storage.h"
-
+#include "store_upload.h"
 
 /* Limits (GET /upload/limits/). */
 #define UP_SINGLE_MAX (4LL * 1024 * 1024)        /* flow A and each batch file */
@@ -30,20 +30,7 @@
 #define UP_BATCH_FILES_MAX 200
 #define UP_BATCH_BYTES_MAX (100LL * 1024 * 1024)
 
-struct up_session {
-    char id[FIO_OPAQUE_ID_SIZE];
-    char user_id[FIO_PROFILE_ID_SIZE];
-    char ws_id[FIO_PROFILE_ID_SIZE];
-    char folder_id[FIO_OPAQUE_ID_SIZE]; /* "" = root */
-    char file_id[FIO_OPAQUE_ID_SIZE];   /* "" unless action=update */
-    char name[STORE_NAME_SIZE];
-    char kind[8];
-    char status[20];
-    char file_crc32c[9]; /* "" = not announced */
-    char new_file_id[FIO_OPAQUE_ID_SIZE];
-    int64_t size, max_size, chunk_size;
-    char lock_hash[STORE_LOCK_HASH_SIZE]; /* SHA-256 hex of the create's lock_token; "" = none */
-};
+/* A session row: struct store_upload_session (store_upload.h). */
 
 /* The in-memory table of chunks in flight (server-wide, mutex-protected). */
 int upload_state_init(struct server *s);
@@ -75,11 +62,12 @@ int upload_inflight_count(struct server *s, const char *id, int order);
 
 /* Load session id of user user_id: 1 found, 0 not (another user's id behaves the same), -1 on
  * a database error. */
-int up_session_load(struct db_conn *c, const char *id, const char *user_id,
-                    struct up_session *out);
+int up_session_load(struct store_conn *c, const char *id, const char *user_id,
+                    struct store_upload_session *out);
 /* Resolve workspace key (id or folder_name) into r->ws with the caller's role, refusing (403 /
- * 404, as the router would) a non-member, a role below need, or an archived workspace when
- * write. 0 or -1 (error set). */
+ * 404) a non-member, a role below need, or an archived workspace when write: the router's own
+ * check (router_ws_enter, router.h), after a 400 for a missing key (instance_id).
+ * 0 or -1 (error set). */
 /* Activity (activity.h): note "upload:{id}" on the caller's user id after a session's state
  * changed (created, chunk committed, stored, failed, cancelled). Best effort: an out-of-memory
  * note is dropped, never turned into an error of a committed change. */
@@ -126,7 +114,7 @@ struct up_ctx {
     struct mp_parser mp;   /* multipart bodies */
     bool mp_on;
     bool raw;              /* chunk sent as application/octet-stream */
-    struct up_session ses;
+    struct store_upload_session ses;
     char upload_id[FIO_OPAQUE_ID_SIZE];
     int fd;
     bool tmp_created;      /* UP_CTX_SINGLE: remove the temporary file unless committed */
@@ -147,9 +135,10 @@ struct up_ctx {
 /* h_upload.c */
 /* Log err and fail 507 (disk full) or 500. -1. */
 int up_fail_io(struct req *r, const char *what, int err);
-/* Take a database connection for r->db if it has none: false when none is free. */
+/* Take a database connection for r (r->st) if it has none (req_conn.h): false when none is
+ * free. */
 bool up_db_enter(struct req *r);
-/* Give r->db back (rolling back an open transaction). */
+/* Give r's connection back (rolling back an open transaction). */
 void up_db_leave(struct req *r);
 /* The file_crc32c param: NULL when absent, or when invalid (*bad set, error set). */
 const char *up_file_crc_param(struct req *r, bool *bad);
@@ -157,11 +146,11 @@ const char *up_file_crc_param(struct req *r, bool *bad);
 const char *up_file_crc_check(struct req *r, const char *v, bool *bad);
 /* Store the session's received bytes (size, crc) as a file version: the commit protocol of a
  * completion (claim, sync + rename, one transaction). 0 or -1 (error set). */
-int up_finalize(struct req *r, const struct up_session *ses, int64_t size, uint32_t crc);
+int up_finalize(struct req *r, const struct store_upload_session *ses, int64_t size, uint32_t crc);
 /* The session of path argument 0 of the caller: 0, or -1 (404 / 500 set). */
-int up_session_or_404(struct req *r, struct up_session *ses);
+int up_session_or_404(struct req *r, struct store_upload_session *ses);
 /* ready or uploading: it takes chunks and can complete. */
-bool up_open_status(const struct up_session *ses);
+bool up_open_status(const struct store_upload_session *ses);
 
 /* h_upload_chunk.c */
 /* The hash_algo + hash params (api §5.4) into c: 0 or -1 (error set). */

@@ -10,6 +10,7 @@
  * immutable, so a file's bytes cannot change under the stream; a file purged (and its blob
  * reclaimed) after the listing ends the stream with an error (a short body).
  * docs/decisions.md "Uploads and downloads". */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "download.h"
 #include "handlers.h"
 #include "storage.h"
+#include "store_node.h"
 #include "zipcrc.h"
 
 #define ZIP_MAX_ENTRIES 100000
@@ -332,71 +334,71 @@ static void dos_time(int64_t us, uint16_t *t, uint16_t *d)
     *d = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
 }
 
+/* store_zip_fn of plan(): one member laid out at *off. */
+struct plan_ctx {
+    struct req *r;
+    struct zstream *z;
+    uint64_t off;
+    bool failed; /* an error is set: the walk stopped */
+};
+
+static int plan_one(struct plan_ctx *p, const struct store_zip_entry *row)
+{
+    struct zstream *z = p->z;
+    if (z->n >= ZIP_MAX_ENTRIES)
+        return req_fail(p->r, 413, API_ERR_INVALID, "The folder holds more than %d entries",
+                        ZIP_MAX_ENTRIES);
+    size_t plen = strlen(row->path);
+    if (plen + 1 > ZIP_NAME_MAX)
+        return req_fail(p->r, 400, API_ERR_INVALID, "A path in the folder is too long for zip");
+    if (z->n == z->cap) {
+        size_t nc = z->cap ? z->cap * 2 : 64;
+        struct zent *ne = realloc(z->e, nc * sizeof(*ne));
+        if (!ne)
+            return req_fail(p->r, 500, 0, "Out of memory");
+        z->e = ne;
+        z->cap = nc;
+    }
+    struct zent *e = &z->e[z->n];
+    memset(e, 0, sizeof(*e));
+    e->name = malloc(plen + 2);
+    if (!e->name)
+        return req_fail(p->r, 500, 0, "Out of memory");
+    bool dir = row->folder;
+    memcpy(e->name, row->path, plen);
+    e->name[plen] = dir ? '/' : 0;
+    e->name[plen + 1] = 0;
+    z->n++;
+    e->dir = dir;
+    fio_strlcpy(e->vid, row->version_id, sizeof(e->vid));
+    e->size = dir || row->size < 0 ? 0 : (uint64_t)row->size;
+    if (!dir && !e->vid[0])
+        e->size = 0; /* no content yet: an empty member (never opened) */
+    dos_time(row->modified, &e->dtime, &e->ddate);
+    e->off = p->off;
+    p->off += local_len(e) + e->size + desc_len(e);
+    return 0;
+}
+
+static int plan_entry(const struct store_zip_entry *row, void *arg)
+{
+    struct plan_ctx *p = arg;
+    if (plan_one(p, row) == 0)
+        return 0;
+    p->failed = true;
+    return 1;
+}
+
 /* List the live subtree of folder (NULL = root) in path order and lay the archive out. */
 static int plan(struct req *r, struct zstream *z, const char *folder)
 {
-    sqlite3_stmt *st = db_query(
-        r->db,
-        "WITH RECURSIVE t(id, path, type, vid, size, modified, depth) AS ("
-        "SELECT id, name, type, version_id, size, modified, 1 FROM nodes WHERE workspace_id = ?1 "
-        "AND trashed = 0 AND ((?2 IS NULL AND parent_id IS NULL) OR parent_id = ?2) "
-        "UNION ALL SELECT n.id, t.path || '/' || n.name, n.type, n.version_id, n.size, "
-        "n.modified, t.depth + 1 FROM nodes n JOIN t ON n.parent_id = t.id WHERE t.type = "
-        "'folder' AND n.trashed = 0 AND t.depth < 1000) "
-        "SELECT path, type, COALESCE(vid, ''), size, modified FROM t WHERE type IN ('file', "
-        "'folder') ORDER BY path LIMIT 100001",
-        "tt", r->ws.id, folder);
-    if (!st)
+    struct plan_ctx p = {.r = r, .z = z, .off = 0, .failed = false};
+    if (STORE(r->st, node)->zip_each(r->st, r->ws.id, folder, ZIP_MAX_ENTRIES, plan_entry, &p) !=
+        STORE_OK)
         return req_fail_internal(r, "zip list");
-    int rc = SQLITE_ROW;
-    uint64_t off = 0;
-    for (size_t k = 0; k <= ZIP_MAX_ENTRIES && (rc = sqlite3_step(st)) == SQLITE_ROW; k++) {
-        if (z->n >= ZIP_MAX_ENTRIES) {
-            sqlite3_reset(st);
-            return req_fail(r, 413, API_ERR_INVALID, "The folder holds more than %d entries",
-                            ZIP_MAX_ENTRIES);
-        }
-        const char *path = db_col_text(st, 0);
-        bool dir = strcmp(db_col_text(st, 1), "folder") == 0;
-        size_t plen = strlen(path);
-        if (plen + 1 > ZIP_NAME_MAX) {
-            sqlite3_reset(st);
-            return req_fail(r, 400, API_ERR_INVALID, "A path in the folder is too long for zip");
-        }
-        if (z->n == z->cap) {
-            size_t nc = z->cap ? z->cap * 2 : 64;
-            struct zent *ne = realloc(z->e, nc * sizeof(*ne));
-            if (!ne) {
-                sqlite3_reset(st);
-                return req_fail(r, 500, 0, "Out of memory");
-            }
-            z->e = ne;
-            z->cap = nc;
-        }
-        struct zent *e = &z->e[z->n];
-        memset(e, 0, sizeof(*e));
-        e->name = malloc(plen + 2);
-        if (!e->name) {
-            sqlite3_reset(st);
-            return req_fail(r, 500, 0, "Out of memory");
-        }
-        memcpy(e->name, path, plen);
-        e->name[plen] = dir ? '/' : 0;
-        e->name[plen + 1] = 0;
-        z->n++;
-        e->dir = dir;
-        fio_strlcpy(e->vid, db_col_text(st, 2), sizeof(e->vid));
-        int64_t sz = sqlite3_column_int64(st, 3);
-        e->size = dir || sz < 0 ? 0 : (uint64_t)sz;
-        if (!dir && !e->vid[0])
-            e->size = 0; /* no content yet: an empty member (never opened) */
-        dos_time(sqlite3_column_int64(st, 4), &e->dtime, &e->ddate);
-        e->off = off;
-        off += local_len(e) + e->size + desc_len(e);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return req_fail_internal(r, "zip list step");
+    if (p.failed)
+        return -1;
+    uint64_t off = p.off;
     z->cd_start = off;
     for (size_t i = 0; i < z->n; i++)
         z->cd_size += 46 + strlen(z->e[i].name) + central_extra(&z->e[i]);

@@ -3,6 +3,9 @@
 #include "db.h"
 #include "sqlite_util.h"
 #include "store.h"
+#include "store_lock.h"
+#include "store_node.h"
+#include "store_upload.h"
 
 static struct db_conn *dbc(struct store_conn *c)
 {
@@ -77,4 +80,7 @@ const struct store_ops store_sqlite_ops = {
     .workspace = &sqlite_workspace_ops,
     .member = &sqlite_member_ops,
     .event = &sqlite_event_ops,
+    .node = &sqlite_node_ops,
+    .upload = &sqlite_upload_ops,
+    .lock = &sqlite_lock_ops,
 };

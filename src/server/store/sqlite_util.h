@@ -63,5 +63,8 @@ extern const struct store_org_ops sqlite_org_ops;
 extern const struct store_workspace_ops sqlite_workspace_ops;
 extern const struct store_event_ops sqlite_event_ops;
 extern const struct store_member_ops sqlite_member_ops;
+extern const struct store_node_ops sqlite_node_ops;
+extern const struct store_upload_ops sqlite_upload_ops;
+extern const struct store_lock_ops sqlite_lock_ops;
 
 #endif

@@ -1,0 +1,20 @@
+/* req_conn.c - a request's database connection outside the router's dispatch (req_conn.h). */
+#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
+#include "req_conn.h"
+
+#include "store_pool.h"
+
+bool req_conn_acquire(struct req *r)
+{
+    if (!r->st)
+        r->st = store_pool_acquire(r->srv->db);
+    return r->st != NULL;
+}
+
+void req_conn_release(struct req *r)
+{
+    if (r->db)
+        return; /* inside the dispatch: the router's connection, which the router gives back */
+    store_pool_release(r->srv->db, r->st); /* rolls back an open transaction; NULL is fine */
+    r->st = NULL;
+}
