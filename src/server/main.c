@@ -16,7 +16,9 @@
 #include "faults.h"
 #include "outbox.h"
 #include "ratelimit.h"
+#include "db.h" /* the composition root opens the SQLite backend */
 #include "server.h"
+#include "store_pool.h"
 #include "timeutil.h"
 #include "upload.h"
 
@@ -235,9 +237,9 @@ static int prepare_data_dir(const char *dir)
 /* The owner bootstrap (h_auth.c) runs through the store on one pooled connection. */
 static int bootstrap(struct server *s)
 {
-    struct db_conn *c = db_acquire(s->db);
-    int rc = auth_bootstrap_owner(s, &c->base);
-    db_release(s->db, c);
+    struct store_conn *c = store_pool_acquire(s->db);
+    int rc = auth_bootstrap_owner(s, c);
+    store_pool_release(s->db, c);
     return rc;
 }
 

@@ -18,14 +18,7 @@
 #include "id.h"
 #include "store.h"
 
-/* Transitional, until every file reaches the database only through the store (store.h): a file
- * that is done defines SRV_STORE_ONLY before its first include, and then cannot see db.h (nor
- * sqlite3.h) through this header. */
-#ifndef SRV_STORE_ONLY
-#include "db.h"
-#endif
-struct db_pool;
-struct db_conn;
+struct db_pool; /* the SQLite backend's connection pool (store/db.h); opaque here */
 
 #include "api_codes.h"
 
@@ -149,8 +142,8 @@ struct req {
     struct caller caller;
     struct org_ctx org;
     struct ws_ctx ws;
-    struct db_conn *db;          /* acquired for the handler's duration; going away: use st */
-    struct store_conn *st;       /* the same connection through the store interface (store.h) */
+    struct store_conn *st;       /* the metadata store, acquired for the handler's duration */
+    bool st_dispatch;            /* st is the router's (it gives it back), not req_conn.h's */
     json_t *out;                 /* owned: keys merged into the success envelope */
     int status_ok;               /* HTTP status on success; default 200 */
     struct srv_error err;

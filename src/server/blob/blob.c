@@ -1,7 +1,6 @@
 /* blob.c - what the byte store (blob.h) does with the metadata store: startup recovery (expire
  * sessions, prune unreferenced versions, sweep files no row references) and the reclaim of a
  * purge's contents. Backend independent: files are reached through s->blob only. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "blob.h"
 
 #include <errno.h>

@@ -2,7 +2,6 @@
  * written at final offsets under DATA/tmp, the commit protocol that fsyncs and renames one into
  * DATA/blobs as an immutable content, and the recovery sweep of both directories. Paths are built
  * from validated ids only ([a-z0-9]{1,40}), never from user names. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "blob.h"
 
 #include <dirent.h>

@@ -1,6 +1,5 @@
 /* activity.c - the activity long-poll (api §9.5): per-entity rings of recent keys, parked
  * connections (MHD suspend/resume) and the timer thread that ends their wait. See activity.h. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "activity.h"
 
 #include <errno.h>

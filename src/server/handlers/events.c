@@ -2,7 +2,6 @@
  * GET /events/search/, GET /event/{id}/details/, POST /event/{id}/ack/. Owns the events table.
  * Reading rights are checked here, not by the router, because the scope comes from query
  * parameters: a scope the caller may not read answers the same 403 whether it exists or not. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "events.h"
 
 #include <stdlib.h>

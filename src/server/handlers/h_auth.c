@@ -3,7 +3,6 @@
  * the local owner account. Passwords use PBKDF2-HMAC-SHA256 (libcrypto); bearer tokens and API
  * keys carry 256 random bits and only their SHA-256 is stored. Owns the users, sessions and
  * api_keys tables. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <errno.h>

@@ -3,7 +3,6 @@
  * caller, single-range Range requests (206 / 416), bytes served from the file descriptor
  * (pread into 1 MiB blocks that are sent, or sendfile with --sendfile), the versions list and
  * restore-version. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -3,7 +3,6 @@
  * accept all. Owns the invitations table. An invitation belongs to an email address; the
  * invitee is whoever is signed in with that address (compared case-insensitively), so an
  * address that signs up after being invited sees its invitations at once. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <stdlib.h>

@@ -3,7 +3,6 @@
  * (store_check_lock, storage.h). A lock is a row of the locks table (schema.sql migration 5)
  * holding the SHA-256 of a 256-bit token; the token itself is shown once, to the acquirer.
  * Expired rows are free locks: every reader ignores them, and acquire deletes them. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <stdlib.h>

@@ -3,7 +3,6 @@
  * role, details, leave and self-join. The router has resolved {org} / {ws}, checked the least
  * role and, for F_MEMBER_MANAGE rows, the entity's perm_member_manage (routes_members.def); the
  * rules on the target member (roles_may_change / roles_may_grant) are checked here. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <stdlib.h>

@@ -5,7 +5,6 @@
  * oauth_codes, oauth_sessions and oauth_tokens tables (schema.sql migration 2). Only SHA-256
  * hashes of codes and tokens are stored; secrets are looked up by hash, and the one comparison of
  * a secret-derived value (the PKCE challenge) is constant-time. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <ctype.h>

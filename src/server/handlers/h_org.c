@@ -2,7 +2,6 @@
  * update and close. Owns the orgs and org_members tables. The router has already resolved {org}
  * (by id or domain, open orgs only) and checked the caller's org role (routes.def), so these
  * handlers validate input and read or write their own rows only. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <stdlib.h>

@@ -3,7 +3,6 @@
  * trash, restore, purge and empty the trash. The router has already resolved the workspace
  * (r->ws), checked the caller's role and opened a transaction for writes; the tree primitives
  * are in storage_tree.c, the listings in storage_list.c, the paging cursor in cursor.c. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <stdio.h>

@@ -1,6 +1,5 @@
 /* h_system.c - health endpoints (api §9.6): /ping/ and /system/status/, the latter also
  * reporting the database settings that durability depends on so tests can assert them. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <string.h>

@@ -2,7 +2,6 @@
  * (create / list / delete), the claim by a signed-in human, and direct transfer between members
  * of an org or a workspace. Owns the transfer_tokens table. Tokens are 64 base64url characters
  * (384 random bits); only their SHA-256 is stored, and a claim looks the hash up. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <openssl/evp.h>

@@ -2,7 +2,6 @@
  * ≤ 4 MiB from multipart), completion (sizes and combined CRCs checked, nothing re-read; sync,
  * rename, one transaction), details with long-poll, and session management. The chunk and stream
  * bodies are received in h_upload_chunk.c. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,6 @@
  * store (one directory fsync for all), then one transaction places them in the tree, each entry
  * under its own savepoint so one bad entry never takes the others down. Per-entry results; a
  * partial or all-failed batch is still a 200 (docs/decisions.md "Uploads and downloads"). */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>

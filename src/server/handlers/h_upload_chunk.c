@@ -1,7 +1,6 @@
 /* h_upload_chunk.c - the streamed bodies of uploads: the body context (bytes written at their
  * offset with CRC-32C and hash on the way, multipart parsing) and the req_stream ops of
  * POST /upload/{id}/chunk/ and /upload/{id}/stream/. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

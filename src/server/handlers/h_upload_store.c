@@ -1,7 +1,6 @@
 /* h_upload_store.c - the shared half of the upload flows (upload.h): session rows, the table of
  * chunks in flight, the workspace check of routes whose workspace comes from a session or a
  * parameter rather than the path, and placing a finished file in the tree with its version. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>

@@ -2,7 +2,6 @@
  * workspaces, details, update, delete, archive and unarchive. Owns the workspaces and
  * workspace_members tables. The router has resolved {org} / {ws} (by id or name), checked the
  * caller's role there and refused writes on archived workspaces (routes.def). */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "handlers.h"
 
 #include <stdlib.h>

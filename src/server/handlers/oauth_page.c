@@ -2,7 +2,6 @@
  * consent page and one error page. Self-contained (inline style, no scripts, no external assets)
  * and every interpolated value is HTML-escaped; http.c adds a CSP that forbids scripts and
  * framing. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,7 +1,6 @@
 /* orgws.c - validation, the "null clears" update engine and offset paging shared by the
  * organization and workspace handlers (see orgws.h). Checks never echo the rejected value: an
  * error names the field and the rule only. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "orgws.h"
 
 #include <stdint.h>

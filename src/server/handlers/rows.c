@@ -1,5 +1,4 @@
 /* rows.c - the store row readers of rows.h. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "rows.h"
 
 const char *row_str(const json_t *row, const char *key)

@@ -2,7 +2,6 @@
  * §4.2): the query parameters, one page from the store (store_node_ops.list_page), and the
  * next_cursor of a page (cursor.c). Keyset paging keeps pages stable while nodes are added or
  * removed, and every page is an index range scan whatever its position. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "storage.h"
 
 #include <string.h>

@@ -2,7 +2,6 @@
  * bounded ancestor walk, the wire rendering of a node (api §4.1), sibling-name conflicts and
  * auto-renaming (api §4.4), and moving a node to the trash. The handlers in h_storage.c compose
  * these inside the transaction the router opened. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "storage.h"
 
 #include <string.h>

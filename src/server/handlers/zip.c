@@ -10,7 +10,6 @@
  * immutable, so a file's bytes cannot change under the stream; a file purged (and its blob
  * reclaimed) after the listing ends the stream with an error (a short body).
  * docs/decisions.md "Uploads and downloads". */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,6 @@
 /* req.c - what handlers use to read a request and to answer it: parameters from the form body,
  * JSON body or query string; errors as {http, code, text, params}; success keys. The envelope
  * itself is built in one place (http.c, reply_render) from these. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

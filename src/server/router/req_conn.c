@@ -1,5 +1,4 @@
 /* req_conn.c - a request's database connection outside the router's dispatch (req_conn.h). */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "req_conn.h"
 
 #include "store_pool.h"
@@ -13,7 +12,7 @@ bool req_conn_acquire(struct req *r)
 
 void req_conn_release(struct req *r)
 {
-    if (r->db)
+    if (r->st_dispatch)
         return; /* inside the dispatch: the router's connection, which the router gives back */
     store_pool_release(r->srv->db, r->st); /* rolls back an open transaction; NULL is fine */
     r->st = NULL;

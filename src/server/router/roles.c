@@ -1,6 +1,5 @@
 /* roles.c - the entity-dependent half of the role table (see roles.h); the static half is the
  * role columns of routes_members.def, checked by the router before any handler runs. */
-#define SRV_STORE_ONLY /* no db.h or sqlite3.h through server.h: SQL lives in store/ */
 #include "roles.h"
 
 #include <string.h>

@@ -2,7 +2,6 @@
  * before any handler runs: a valid caller, the org/workspace named in the path resolved (by id or
  * by name), the caller's role there at least the route's minimum, archived workspaces read-only,
  * and a transaction around every state change (reliability.md "Authorization at the edge"). */
-#define SRV_STORE_ONLY /* no db.h through server.h: SQL lives in store/ */
 #include "router.h"
 
 #include <string.h>
@@ -10,7 +9,7 @@
 
 #include "activity.h"
 #include "blob.h"
-#include "db.h" /* the connection pool only: db_acquire / db_release */
+#include "store_pool.h"
 #include "handlers.h"
 #include "ratelimit.h"
 #include "roles.h"
@@ -216,8 +215,8 @@ int router_dispatch(struct req *r, const char *authz)
      * concurrent demotion, removal or close cannot slip between the check and the change. */
     bool txn = (rt->flags & F_WRITE) && !(rt->flags & F_OWN_TXN), committed = false;
     r->authz = authz;
-    r->db = db_acquire(r->srv->db);
-    r->st = &r->db->base;
+    r->st = store_pool_acquire(r->srv->db);
+    r->st_dispatch = true;
     if (authenticate(r, authz) != 0) {
         /* Failed authentication still counts against the client's address, so guessing
          * tokens is throttled like everything else (429 replaces the 401 past the limit). */
@@ -268,8 +267,8 @@ done:
         activity_discard(r);
     if (r->reclaim)
         blob_reclaim_run(r); /* after the commit (or rollback): unlink unreferenced blobs */
-    db_release(r->srv->db, r->db);
+    store_pool_release(r->srv->db, r->st);
     r->st = NULL;
-    r->db = NULL;
+    r->st_dispatch = false;
     return r->err.http ? -1 : rc;
 }
