@@ -48,7 +48,7 @@
     X(UPLOAD_DETAILS, 89, GET, QUERY, BEARER, SAFE, "/upload/{}/details/", "session",              \
       "Show an upload session's state.",                                                           \
       FASTIO_P_UPLOAD_(P)                                                                          \
-      P("wait", INT, OPT, BODY, NULL, "Wait up to this many ms for the state to change."))         \
+      P("wait", INT, OPT, BODY, NULL, "Long poll: seconds to wait for a change, 0-590."))          \
     X(UPLOAD_CANCEL, 90, DELETE, QUERY, BEARER, SAFE, "/upload/{}/", "",                           \
       "Cancel an upload session.", FASTIO_P_UPLOAD_(P))                                            \
     X(UPLOAD_LIST, 91, GET, QUERY, BEARER, SAFE, "/upload/details/", "",                           \

@@ -617,7 +617,7 @@ static const struct cli_opt session_opts[] = {
 
 static const struct cli_opt status_opts[] = {
     {.name = "UPLOAD_ID", .kind = OPT_POS, .path = 1},
-    {.name = "wait", .kind = OPT_VALUE, .param = "wait", .metavar = "MS", .help = "A long poll."},
+    {.name = "wait", .kind = OPT_VALUE, .param = "wait", .metavar = "SECONDS", .help = "A long poll."},
     {0},
 };
 
@@ -679,7 +679,7 @@ const struct cli_cmd cli_upload_cmds[] = {
         .description =
             "Shows an upload session (GET /upload/{id}/details/): status (ready, uploading,\n"
             "assembling, stored or a failure state), size, chunks received, new file id.",
-        .examples = "fastio upload status 2upl...\nfastio upload status 2upl... --wait 5000",
+        .examples = "fastio upload status 2upl...\nfastio upload status 2upl... --wait 60",
     },
     {
         .name = "cancel",
