@@ -12,6 +12,9 @@ enum api_err {
     API_ERR_RESTRICTED = 1670,       /* not allowed in this state */
     API_ERR_RATE_LIMITED = 1671,     /* too many requests */
     API_ERR_PERMISSION = 1680,       /* role too low */
+    API_ERR_PAYMENT = 1688,          /* subscription needed or free credits used up (402) */
+    API_ERR_UPGRADE = 1695,          /* feature gated by the plan (402/403) */
+    API_ERR_CREDIT_LIMIT = 1696,     /* credit limit exceeded (402) */
     API_ERR_UNKNOWN_ROUTE = 9992,    /* no such path */
     API_ERR_BATCH_ANON = 10011,      /* anonymous caller on batch upload */
     API_ERR_FIELD_MISSING = 10022,   /* required parameter missing */
@@ -20,6 +23,7 @@ enum api_err {
     API_ERR_NOT_MEMBER = 10545,      /* caller is not a member */
     API_ERR_CRC_MISMATCH = 10778,    /* chunk bytes do not match their CRC-32C (406) */
     API_ERR_CRC_CONFLICT = 10779,    /* a different file_crc32c is already set (409) */
+    API_ERR_NOT_SHARED = 115069,     /* the resource is not shared with the caller (401) */
     API_ERR_BULK_TOO_MANY = 115519,  /* bulk route: too many ids */
     API_ERR_BULK_NOT_FOUND = 133123, /* bulk route: an id not found */
     API_ERR_BULK_BAD_ID = 191878,    /* bulk route: an id malformed */

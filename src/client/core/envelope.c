@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api_codes.h"
 #include "buf.h"
 
 /* Bytes of a non-JSON body quoted in the message: enough to show "502 Bad Gateway" or the
@@ -319,23 +320,23 @@ enum fastio_status fio_envelope_map_status(long http_status, long api_code)
 {
     /* Codes first: they are more specific than the HTTP status (api §1.4). */
     switch (api_code) {
-    case 10545:  /* authenticated but not a member of the workspace (sent with 401) */
-    case 115069: /* resource not shared with the caller (401) */
+    case API_ERR_NOT_MEMBER: /* authenticated but not a member of the workspace (sent with 401) */
+    case API_ERR_NOT_SHARED: /* resource not shared with the caller (401) */
         /* Not an expired token: signing in again would not help, so not AUTH. */
         return FASTIO_FORBIDDEN;
-    case 1650:
+    case API_ERR_AUTH:
         return FASTIO_AUTH;
-    case 1609:
+    case API_ERR_NOT_FOUND:
         return FASTIO_NOT_FOUND;
-    case 1660:
+    case API_ERR_CONFLICT:
         return FASTIO_CONFLICT;
-    case 1671:
+    case API_ERR_RATE_LIMITED:
         return FASTIO_RATE_LIMITED;
-    case 1688:
-    case 1695:
-    case 1696:
+    case API_ERR_PAYMENT:
+    case API_ERR_UPGRADE:
+    case API_ERR_CREDIT_LIMIT:
         return FASTIO_PAYMENT;
-    case 1605:
+    case API_ERR_INVALID:
         return FASTIO_INVALID;
     default:
         break;
