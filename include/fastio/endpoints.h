@@ -1,5 +1,5 @@
 /* fastio/endpoints.h - the endpoint table: one row per Fast.io REST endpoint (api = the wire
- * contract, shared/docs/fastio-api.md). The library's fastio_call(), the CLI's options, help and
+ * contract, docs/api.md). The library's fastio_call(), the CLI's options, help and
  * reference (docs/cli.md) and the MCP tool schemas all read these rows, parameters included;
  * adding an endpoint is one row here (and a route + handler on the server), nothing else.
  *

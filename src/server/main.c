@@ -442,7 +442,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fastio-server: start-up failed (bootstrap)\n");
         goto out;
     }
-    /* uploads: the in-flight table, then recovery of what a crash left (reliability.md I4/I5) */
+    /* uploads: the in-flight table, then recovery of what a crash left (docs/decisions.md D-036) */
     s.blob = &blob_local_ops;
     if (upload_state_init(&s) != 0 || blob_recover(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (upload recovery)\n");

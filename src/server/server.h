@@ -25,7 +25,7 @@ struct db_pool; /* the SQLite backend's connection pool (store/db.h); opaque her
 #define SRV_API_VERSION "1.0"
 #define SRV_DEFAULT_PORT 8787
 #define SRV_DEFAULT_ADDR "127.0.0.1"
-#define SRV_MAX_BODY (1024 * 1024)      /* non-upload bodies; reliability.md "Limits" */
+#define SRV_MAX_BODY (1024 * 1024)      /* non-upload bodies; api §1.2, docs/decisions.md D-006 */
 #define SRV_MAX_FIELDS 100
 #define SRV_MAX_PATH_ARGS 6
 

@@ -1,5 +1,5 @@
-/* test_transfer.c - the pure parts of the transfer engine: chunk planner (api §5.1, §5.8),
- * download-name sanitizer (reliability.md "Names and paths") and the upload journal. */
+/* test_transfer_plan.c - the pure parts of the transfer engine: chunk planner (api §5.1, §5.8),
+ * download-name sanitizer (docs/decisions.md D-028 "Names") and the upload journal. */
 #include "testmain.h"
 
 #include <stdlib.h>
@@ -81,7 +81,7 @@ static void sanitize_vector(void **state)
 {
     char big[300];
     (void)state;
-    /* reliability.md "Names and paths" */
+    /* docs/decisions.md D-028 "Names" */
     sanitize(".", 1, "download");
     sanitize("..", 2, "download");
     sanitize("", 0, "download");

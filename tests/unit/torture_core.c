@@ -1,9 +1,9 @@
 /* torture_core.c - allocation-failure loops ("torture", as in curl's tests and SQLite's malloc
- * tests; conventions.md "Memory and ownership") over the envelope decoder (fio_envelope_decode)
- * and the request builder (fio_request_build): for N = 1, 2, ... the N-th allocation fails (once,
- * then in a second pass from the N-th on), until a run needs fewer than N allocations and must
- * succeed. Every failed run must give FASTIO_NOMEM (or the same result as without failures, when
- * the failure was absorbed) and leave nothing allocated.
+ * tests; docs/decisions.md D-050, ownership rules: D-004) over the envelope decoder
+ * (fio_envelope_decode) and the request builder (fio_request_build): for N = 1, 2, ... the N-th
+ * allocation fails (once, then in a second pass from the N-th on), until a run needs fewer than N
+ * allocations and must succeed. Every failed run must give FASTIO_NOMEM (or the same result as
+ * without failures, when the failure was absorbed) and leave nothing allocated.
  *
  * No library change is needed: the test is linked with -Wl,--wrap=malloc,... so every allocation
  * made by the static library's objects (and src/common's) goes through the countdown below;

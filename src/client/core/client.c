@@ -42,8 +42,9 @@ FASTIO_API const char *fastio_version(void)
 
 /* ---- process-wide set-up ----------------------------------------------------------------- */
 
-/* The only global state of the library (conventions.md "State"): how many fastio_global_init()
- * calls are outstanding. Documented as not thread-safe, like curl_global_init(). */
+/* The only global state of the library (fastio/fastio.h "process-wide set-up"): how many
+ * fastio_global_init() calls are outstanding. Documented as not thread-safe, like
+ * curl_global_init(). */
 static unsigned global_refs;
 
 FASTIO_API enum fastio_status fastio_global_init(void)

@@ -105,8 +105,8 @@ FASTIO_API struct fastio_transfer *fastio_transfer_new(struct fastio_client *cli
         t->cfg.poll_timeout_ms = DEFAULT_POLL_TIMEOUT_MS;
     if (t->cfg.progress_interval_ms == 0)
         t->cfg.progress_interval_ms = DEFAULT_PROGRESS_MS;
-    /* Keep-alive HTTP/1.1 connections, several per host, reused by every op (performance.md
-     * technique 2). */
+    /* Keep-alive HTTP/1.1 connections, several per host, reused by every op (docs/decisions.md
+     * D-023 "Resources"). */
     (void)curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, 16L);
     fastio_error_clear(err);
     return t;

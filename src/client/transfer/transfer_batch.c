@@ -4,8 +4,10 @@
  * with a CRC-32C per entry, then parts file_0..file_{n-1} whose bytes curl pulls from the files
  * (pread in the read callback, nothing held in memory). The per-entry results go back to each
  * job: a node id, or the entry is retried alone through the single-request flow (once: that
- * flow has its own bounded retries). A whole request that fails is retried with backoff a few
- * times, then its files go alone too. Files with a lock token or a file_id never batch. */
+ * flow has its own bounded retries). A whole request that fails goes again only as the retry
+ * rule of its UNSAFE row allows (a 429, or nothing sent; at most BATCH_TRIES_MAX attempts); its
+ * files then go alone only when the server cannot have stored any of them (batch_retry), else
+ * they fail. Files with a lock token or a file_id never batch (docs/decisions.md D-026). */
 #include "transfer_engine.h"
 
 #include <errno.h>

@@ -176,7 +176,7 @@ static void open_files(struct fastio_transfer *t, struct xfer_job *job, const ch
             fio_xfer_fail_errno(job, "cannot create the .partial file");
             return;
         }
-        /* Preallocate: ranges then write at their final offsets (performance.md #5). */
+        /* Preallocate: ranges then write at their final offsets (docs/decisions.md D-028). */
         if (ftruncate(job->fd, (off_t)job->size) != 0) {
             fio_xfer_fail_errno(job, "cannot size the .partial file");
             return;

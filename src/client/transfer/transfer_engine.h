@@ -334,7 +334,8 @@ void fio_xfer_buf_put(struct fastio_transfer *t, char *b);
 /* ---- CRC passes (transfer_hash.c) ------------------------------------------------------------- */
 
 /* CRC-32C of [off, off+len) of fd through the engine's one reused 1 MiB buffer (the pre-pass
- * of performance.md #1). CONFLICT when the file is shorter than expected, IO on read errors. */
+ * of docs/decisions.md D-025). CONFLICT when the file is shorter than expected, IO on read
+ * errors. */
 enum fastio_status fio_xfer_crc_range(struct fastio_transfer *t, int fd, uint64_t off,
                                       uint64_t len, uint32_t *crc);
 /* The same through buf (buf_size bytes), stopping with CANCELLED once *abort (may be NULL) is

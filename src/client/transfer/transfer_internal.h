@@ -13,7 +13,8 @@
 #define FIO_XFER_MIB ((uint64_t)1024 * 1024)
 /* api §5.1: chunks are at least 1 MB except the last one. */
 #define FIO_XFER_MIN_CHUNK FIO_XFER_MIB
-/* Smaller parts cost throughput (1 MiB parts: 3.4 vs 4.8 GB/s, performance.md); larger ones
+/* Smaller parts cost throughput (1 MiB parts: 3.4 vs 4.8 GB/s; docs/decisions.md D-024,
+ * docs/benchmarks.md); larger ones
  * cost parallelism on mid-sized files and retry granularity. */
 #define FIO_XFER_TARGET_CHUNK (8 * FIO_XFER_MIB)
 /* api §5.1: single-request uploads up to 4 MiB. */

@@ -13,7 +13,7 @@
 #include "retry.h"
 #include "timeutil.h"
 
-/* ---- easy handles: pooled, never freed during a run (performance.md #7) -----------------------
+/* ---- easy handles: pooled, never freed during a run (docs/decisions.md D-023 "Resources") ----
  */
 
 static void easy_put(struct fastio_transfer *t, CURL *e)
@@ -212,11 +212,12 @@ enum fastio_status fio_xfer_op_build(struct xfer_op *op, enum fastio_endpoint ep
     if (rc == CURLE_OK && t->cfg.connect_timeout_ms > 0)
         rc = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, t->cfg.connect_timeout_ms);
     if (!json_request) {
-        /* Big I/O units at every hop (performance.md #4). A hint only: libcurl (7.88) refuses
-         * to resize the receive buffer of a pooled handle whose last request failed before
-         * freeing it (BAD_FUNCTION_ARGUMENT); the handle then keeps the buffer, which this same
-         * call sized before. Failing the request for it made a retry after "Could not resolve
-         * host" report "A libcurl function was given a bad argument" instead. */
+        /* Big I/O units at every hop (docs/decisions.md D-023 "Resources"). A hint only:
+         * libcurl (7.88) refuses to resize the receive buffer of a pooled handle whose last
+         * request failed before freeing it (BAD_FUNCTION_ARGUMENT); the handle then keeps the
+         * buffer, which this same call sized before. Failing the request for it made a retry
+         * after "Could not resolve host" report "A libcurl function was given a bad argument"
+         * instead. */
         (void)curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024);
         if (rc == CURLE_OK)
             rc = curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024);
@@ -315,7 +316,7 @@ bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error 
     return true;
 }
 
-/* ---- buffers: pooled, never freed during a run (performance.md #7), like the easy handles -- */
+/* ---- buffers: pooled, never freed during a run (docs/decisions.md D-023), like easy handles */
 
 char *fio_xfer_buf_get(struct fastio_transfer *t)
 {

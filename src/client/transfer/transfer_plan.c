@@ -1,6 +1,6 @@
 /* transfer_plan.c - decisions of the transfer engine that need no network: how a file is cut
- * into chunks (api §5.1, §5.8), how a remote name becomes a safe local name (reliability.md
- * "Names and paths"), and the upload journal that lets a killed upload resume its session. */
+ * into chunks (api §5.1, §5.8), how a remote name becomes a safe local name (docs/decisions.md
+ * D-028 "Names"), and the upload journal that lets a killed upload resume its session. */
 #include "transfer_internal.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* faults.h - the test-only fault injector (reliability.md "Simulating failures here"): off unless
+/* faults.h - the test-only fault injector (docs/decisions.md D-017, docs/server.md "Rate limits and
+ * test faults"): off unless
  * the server runs with --enable-test-faults; then POST /current/test/faults/ configures a seeded,
  * deterministic share of requests that answer 429 / 500 / 503, stall, or lose their connection
  * without a response. Requests to the faults route itself and to /ping/ are never faulted. */
