@@ -1,6 +1,6 @@
 /* it_transfer.h - what the transfer-engine suites (test_transfer.c, test_transfer_resume.c)
- * share: one server per program run with a 64 KiB minimum chunk size and the fault switch
- * (setup / teardown for IT_MAIN), a fresh user and workspace per case with a scratch directory,
+ * share: one server per program run (the shared it_fixture) with a 64 KiB minimum chunk size and
+ * the fault switch (setup / teardown for IT_MAIN), a fresh user and workspace per case with a scratch directory,
  * pseudo-random source files, engines, one-shot upload and checked download, a progress callback
  * that cancels at a byte count, and the fault switch. Include after <cmocka.h>. */
 #ifndef IT_TRANSFER_H
@@ -18,22 +18,24 @@
 #define KIB 1024u
 #define CHUNK (64u * KIB)
 
-static struct it_server srv;
+static const char *const it_transfer_args[] = {"--min-chunk-size", "65536",
+                                               "--enable-test-faults", NULL};
+static const struct it_fixture_opts it_transfer_opts = {it_transfer_args, false};
+static struct it_fixture fx;
 
+/* IT_FIXTURE_MAIN's start and stop, with the engines' borrowed clients freed before the server
+ * goes (it_xfer_client.h). */
 static inline int setup(void **state)
 {
-    static const char *const args[] = {"--min-chunk-size", "65536", "--enable-test-faults", NULL};
     (void)state;
-    return it_server_start(&srv, NULL, args);
+    return it_fixture_start(&fx, &it_transfer_opts);
 }
 
 static inline int teardown(void **state)
 {
     (void)state;
     itx_clients_free();
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
+    return it_fixture_stop(&fx);
 }
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -47,12 +49,12 @@ struct ctx {
 
 static inline void new_ctx(struct ctx *x)
 {
-    struct fastio_client *c;
-    it_new_user(&srv, x->token, sizeof(x->token), NULL);
-    c = it_client(&srv, x->token);
-    it_org_ws(c, NULL, x->ws);
-    fastio_client_free(c);
-    snprintf(x->dir, sizeof(x->dir), "%s/xfer-XXXXXX", srv.dir);
+    struct it_user u;
+    it_user_new(&u, &fx.srv, IT_USER_WORKSPACE);
+    snprintf(x->token, sizeof(x->token), "%s", u.token);
+    snprintf(x->ws, sizeof(x->ws), "%s", u.ws);
+    it_user_release(&u);
+    snprintf(x->dir, sizeof(x->dir), "%s/xfer-XXXXXX", fx.srv.dir);
     assert_non_null(mkdtemp(x->dir));
     snprintf(x->journal, sizeof(x->journal), "%s/journal", x->dir);
 }
@@ -116,7 +118,7 @@ static inline struct fastio_transfer *engine(struct ctx *x, void (*progress)(voi
     cfg.progress_interval_ms = 1;
     cfg.poll_timeout_ms = 20000;
     cfg.hash_before_send = it_hash_before_send;
-    t = fastio_transfer_new(itx_client(&srv, x->token), &cfg, &err);
+    t = fastio_transfer_new(itx_client(&fx.srv, x->token), &cfg, &err);
     if (t == NULL)
         fail_msg("fastio_transfer_new: %s", err.message);
     return t;
@@ -163,7 +165,7 @@ static inline void download_check(struct ctx *x, const char *node, const char *n
 
 static inline long long sessions(const struct ctx *x)
 {
-    return it_db(&srv, "SELECT COUNT(*) FROM upload_sessions WHERE workspace_id = ?1", x->ws,
+    return it_db(&fx.srv, "SELECT COUNT(*) FROM upload_sessions WHERE workspace_id = ?1", x->ws,
                  NULL);
 }
 
@@ -182,16 +184,12 @@ static inline void cancel_when(void *ud, const struct fastio_transfer_progress *
 }
 
 
-static inline void set_faults(const struct ctx *x, const char *form)
+/* Set the server's fault switch (form as for it_faults_set; "" or "rate_500=0" turns it off).
+ * A case that turns faults on also asserts it_faults_injected() afterwards, so that it cannot
+ * pass with the switch silently off. */
+static inline void set_faults(const char *form)
 {
-    char authz[300], *body = NULL;
-    long http;
-    snprintf(authz, sizeof(authz), "Bearer %s", x->token);
-    http = it_raw(&srv, "POST", "/current/test/faults/", "application/x-www-form-urlencoded", form,
-                  strlen(form), authz, &body);
-    if (http != 200)
-        fail_msg("faults: %ld %s", http, body ? body : "");
-    free(body);
+    assert_int_equal(it_faults_set(&fx.srv, form), 200);
 }
 
 #endif
