@@ -216,25 +216,6 @@ static inline const char *itu_upload_chunked(const struct it_server *s, const ch
     return st == 200 ? node : NULL;
 }
 
-/* Start a server (extra args, NULL = none) with an organization and a workspace of the owner's
- * (its id into ws): 0, or -1. itu_stop: stop and clean it up, 0 or -1. */
-static inline int itu_start(struct it_server *s, const char *const *args, char ws[32])
-{
-    if (it_server_start(s, NULL, args) != 0)
-        return -1;
-    struct fastio_client *c = it_client(s, s->owner_key);
-    it_org_ws(c, NULL, ws);
-    fastio_client_free(c);
-    return 0;
-}
-
-static inline int itu_stop(struct it_server *s)
-{
-    int rc = it_server_stop(s);
-    it_server_cleanup(s);
-    return rc == 0 ? 0 : -1;
-}
-
 /* GET the file's bytes (Bearer); *len gets the length. Returns the status. */
 static inline long itu_read(const struct it_server *s, const char *token, const char *ws,
                             const char *node, const char *query, char **out, size_t *len)
