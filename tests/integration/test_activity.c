@@ -407,22 +407,24 @@ static void test_wake_200_memory_flat(void **state)
     fastio_client_free(c);
 }
 
-/* SIGTERM with polls parked: every poll answered (empty), exit status 0, promptly. */
+/* SIGTERM with polls parked: every poll answered (empty), exit status 0, promptly. A server of
+ * its own (the shared one must outlive the case); the bare it_server_stop is what is timed,
+ * it_fixture_stop then only frees the client and the directory. */
 static void test_shutdown_with_waiters(void **state)
 {
     (void)state;
-    struct it_server s2;
-    assert_int_equal(it_server_start(&s2, NULL, NULL), 0);
-    struct fastio_client *c = it_client(&s2, s2.owner_key);
-    char ws[32];
-    it_org_ws(c, NULL, ws);
+    static const struct it_fixture_opts o = {NULL, true};
+    struct it_fixture f2;
+    assert_int_equal(it_fixture_start(&f2, &o), 0);
+    struct fastio_client *c = f2.owner.c;
+    const char *ws = f2.owner.ws;
     char *c0 = cursor_now(c, ws);
     struct pool p;
-    pool_start(&p, &s2, s2.owner_key, ws, c0, 60, 20);
+    pool_start(&p, &f2.srv, f2.srv.owner_key, ws, c0, 60, 20);
     pool_run(&p, 1000);
     assert_int_equal(p.ndone, 0);
     int64_t t0 = fio_mono_ms();
-    assert_int_equal(it_server_stop(&s2), 0);
+    assert_int_equal(it_server_stop(&f2.srv), 0);
     assert_true(fio_mono_ms() - t0 < 5000);
     pool_run(&p, 3000);
     assert_int_equal(p.ndone, 20);
@@ -435,8 +437,7 @@ static void test_shutdown_with_waiters(void **state)
     }
     pool_free(&p);
     fastio_free(c0);
-    fastio_client_free(c);
-    it_server_cleanup(&s2);
+    assert_int_equal(it_fixture_stop(&f2), 0); /* already stopped: 0 */
 }
 
 static const struct CMUnitTest tests[] = {
