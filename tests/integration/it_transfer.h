@@ -1,8 +1,9 @@
 /* it_transfer.h - what the transfer-engine suites (test_transfer.c, test_transfer_resume.c)
- * share: one server per program run (the shared it_fixture) with a 64 KiB minimum chunk size and
- * the fault switch (setup / teardown for IT_MAIN), a fresh user and workspace per case with a scratch directory,
- * pseudo-random source files, engines, one-shot upload and checked download, a progress callback
- * that cancels at a byte count, and the fault switch. Include after <cmocka.h>. */
+ * share: one server per program run (the shared it_fixture, started by
+ * ITX_FIXTURE_MAIN(tests, fx, &it_transfer_opts)) with a 64 KiB minimum chunk size and the fault
+ * switch, a fresh user and workspace per case with a scratch directory, pseudo-random source
+ * files, engines, one-shot upload and checked download, a progress callback that cancels at a
+ * byte count, and the fault switch. Include after <cmocka.h>. */
 #ifndef IT_TRANSFER_H
 #define IT_TRANSFER_H
 
@@ -22,21 +23,6 @@ static const char *const it_transfer_args[] = {"--min-chunk-size", "65536",
                                                "--enable-test-faults", NULL};
 static const struct it_fixture_opts it_transfer_opts = {it_transfer_args, false};
 static struct it_fixture fx;
-
-/* IT_FIXTURE_MAIN's start and stop, with the engines' borrowed clients freed before the server
- * goes (it_xfer_client.h). */
-static inline int setup(void **state)
-{
-    (void)state;
-    return it_fixture_start(&fx, &it_transfer_opts);
-}
-
-static inline int teardown(void **state)
-{
-    (void)state;
-    itx_clients_free();
-    return it_fixture_stop(&fx);
-}
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 

@@ -40,19 +40,6 @@ static const char *const server_args[] = {"--lock-time-scale", "60", "--kdf-iter
 static const struct it_fixture_opts fx_opts = {server_args, false};
 static struct it_fixture fx;
 
-static int setup(void **state)
-{
-    (void)state;
-    return it_fixture_start(&fx, &fx_opts);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    itx_clients_free(); /* the engines' clients, before their server goes */
-    return it_fixture_stop(&fx);
-}
-
 /* ---- helpers ---------------------------------------------------------------------------------- */
 
 static int64_t mono_ms(void)
@@ -519,4 +506,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_killed_holder),
 };
 
-IT_MAIN(tests, setup, teardown)
+ITX_FIXTURE_MAIN(tests, fx, &fx_opts)

@@ -39,21 +39,6 @@ static const char *const server_args[] = {"--oauth-access-ttl", "2", "--enable-t
 static const struct it_fixture_opts fx_opts = {server_args, false};
 static struct it_fixture fx;
 
-/* IT_FIXTURE_MAIN's start and stop, with the engines' borrowed clients freed before the server
- * goes (it_xfer_client.h). */
-static int setup(void **state)
-{
-    (void)state;
-    return it_fixture_start(&fx, &fx_opts);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    itx_clients_free();
-    return it_fixture_stop(&fx);
-}
-
 /* ---- helpers ------------------------------------------------------------------------------ */
 
 static void set_faults(const char *form)
@@ -534,4 +519,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_unknown_host_message),
     cmocka_unit_test(test_refused_spec_keeps_fd0),
 };
-IT_MAIN(tests, setup, teardown)
+ITX_FIXTURE_MAIN(tests, fx, &fx_opts)

@@ -292,4 +292,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_transfer_cancel_token_from_thread),
 };
 
-IT_MAIN(tests, setup, teardown)
+ITX_FIXTURE_MAIN(tests, fx, &it_transfer_opts)
