@@ -40,52 +40,11 @@ static void put_file(const char *w, const char *folder, const char *name, const 
     free(out);
 }
 
-static size_t hdr_collect(char *p, size_t sz, size_t n, void *ud)
-{
-    return fio_buf_append(ud, p, sz * n) ? sz * n : 0;
-}
-
-/* GET path with an optional bearer and Range; body, length and headers out. */
+/* GET path on the current server (itu_get). */
 static long get(const char *token, const char *path, const char *range, char **body, size_t *len,
                 char **hdrs)
 {
-    CURL *h = curl_easy_init();
-    char url[1024], auth[300], rh[128];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", cur->port, path);
-    struct curl_slist *hl = NULL;
-    if (token) {
-        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-        hl = curl_slist_append(hl, auth);
-    }
-    if (range) {
-        snprintf(rh, sizeof(rh), "Range: %s", range);
-        hl = curl_slist_append(hl, rh);
-    }
-    struct fio_buf b, hb;
-    fio_buf_init(&b, 256u << 20);
-    fio_buf_init(&hb, 1u << 20);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, itu_collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, hdr_collect);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &hb);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-    long status = 0;
-    if (curl_easy_perform(h) == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(h);
-    *len = b.len;
-    *body = fio_buf_steal(&b);
-    if (!*body)
-        *body = calloc(1, 1);
-    fio_buf_append(&hb, "", 1);
-    if (hdrs)
-        *hdrs = fio_buf_steal(&hb);
-    else
-        fio_buf_release(&hb);
-    return status;
+    return itu_get(cur, token, path, range, body, len, hdrs);
 }
 
 /* A response header's value (case-insensitive name) copied into out; false when absent. */
