@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "it_oauth.h" /* ito_header */
 #include "it_upload.h"
 
 static const struct it_fixture_opts fx_opts = {NULL, true}; /* the owner's workspace */
@@ -45,29 +46,6 @@ static long get(const char *token, const char *path, const char *range, char **b
                 char **hdrs)
 {
     return itu_get(cur, token, path, range, body, len, hdrs);
-}
-
-/* A response header's value (case-insensitive name) copied into out; false when absent. */
-static bool header(const char *hdrs, const char *name, char *out, size_t n)
-{
-    size_t nl = strlen(name);
-    for (const char *p = hdrs; p && *p;) {
-        const char *eol = strstr(p, "\r\n");
-        size_t ll = eol ? (size_t)(eol - p) : strlen(p);
-        if (ll > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
-            const char *v = p + nl + 1;
-            while (*v == ' ')
-                v++;
-            size_t vl = ll - (size_t)(v - p);
-            if (vl >= n)
-                vl = n - 1;
-            memcpy(out, v, vl);
-            out[vl] = 0;
-            return true;
-        }
-        p = eol ? eol + 2 : p + ll;
-    }
-    return false;
 }
 
 static long atoi_safe(const char *s)
@@ -136,11 +114,11 @@ static void range_cases(const char *w, size_t n)
         assert_int_equal(len, cases[i].len);
         assert_memory_equal(body, d + cases[i].off, cases[i].len);
         if (cases[i].cr) {
-            assert_true(header(h, "Content-Range", v, sizeof(v)));
+            assert_true(ito_header(h, "Content-Range", v, sizeof(v)));
             assert_string_equal(v, cases[i].cr);
         } else
-            assert_false(header(h, "Content-Range", v, sizeof(v)));
-        assert_true(header(h, "Content-Length", v, sizeof(v)));
+            assert_false(ito_header(h, "Content-Range", v, sizeof(v)));
+        assert_true(ito_header(h, "Content-Length", v, sizeof(v)));
         assert_int_equal(atoi_safe(v), (long)cases[i].len);
         free(body);
         free(h);
@@ -153,7 +131,7 @@ static void range_cases(const char *w, size_t n)
     const char *bad[] = {b0, b1, "bytes=-0"};
     for (size_t i = 0; i < 3; i++) {
         assert_int_equal(get(cur->owner_key, path, bad[i], &body, &len, &h), 416);
-        assert_true(header(h, "Content-Range", v, sizeof(v)));
+        assert_true(ito_header(h, "Content-Range", v, sizeof(v)));
         assert_string_equal(v, want);
         free(body);
         free(h);
@@ -172,7 +150,7 @@ static void short_blob_case(const char *w)
     put_file(w, NULL, "short.bin", d, n, node);
     read_path(path, sizeof(path), w, node, NULL);
     assert_int_equal(get(cur->owner_key, path, "bytes=0-0", &body, &len, &h), 206);
-    assert_true(header(h, "X-Version-Id", vid, sizeof(vid)));
+    assert_true(ito_header(h, "X-Version-Id", vid, sizeof(vid)));
     free(body);
     free(h);
     snprintf(blob, sizeof(blob), "%s/blobs/%s", cur->dir, vid);
@@ -218,16 +196,16 @@ static void test_headers(void **state)
     read_path(path, sizeof(path), fx.owner.ws, node, NULL);
     assert_int_equal(get(fx.srv.owner_key, path, NULL, &body, &len, &h), 200);
     assert_int_equal(len, 5);
-    assert_true(header(h, "Content-Length", v, sizeof(v)));
+    assert_true(ito_header(h, "Content-Length", v, sizeof(v)));
     assert_string_equal(v, "5");
-    assert_true(header(h, "Content-Disposition", v, sizeof(v)));
+    assert_true(ito_header(h, "Content-Disposition", v, sizeof(v)));
     assert_non_null(strstr(v, "attachment"));
     assert_non_null(strstr(v, "filename*=UTF-8''%C3%A9t%C3%A9%20%22x%22.txt"));
-    assert_true(header(h, "X-Content-Type-Options", v, sizeof(v)));
+    assert_true(ito_header(h, "X-Content-Type-Options", v, sizeof(v)));
     assert_string_equal(v, "nosniff");
-    assert_true(header(h, "Content-Security-Policy", v, sizeof(v)));
+    assert_true(ito_header(h, "Content-Security-Policy", v, sizeof(v)));
     assert_string_equal(v, "sandbox");
-    assert_true(header(h, "Accept-Ranges", v, sizeof(v)));
+    assert_true(ito_header(h, "Accept-Ranges", v, sizeof(v)));
     free(body);
     free(h);
 }
@@ -466,11 +444,11 @@ static void test_zip(void **state)
     size_t n;
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/zip/", w2);
     assert_int_equal(get(fx.srv.owner_key, path, NULL, &z, &n, &h), 200);
-    assert_true(header(h, "Content-Type", v, sizeof(v)));
+    assert_true(ito_header(h, "Content-Type", v, sizeof(v)));
     assert_string_equal(v, "application/zip");
-    assert_true(header(h, "Content-Length", v, sizeof(v)));
+    assert_true(ito_header(h, "Content-Length", v, sizeof(v)));
     assert_int_equal(atoi_safe(v), (long)n);
-    assert_true(header(h, "Content-Disposition", v, sizeof(v)));
+    assert_true(ito_header(h, "Content-Disposition", v, sizeof(v)));
     assert_non_null(strstr(v, "attachment"));
     free(h);
     struct want w[] = {
