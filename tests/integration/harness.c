@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <fastio/members.h>
 
 #include "buf.h"
 #include "id.h"
@@ -570,4 +571,28 @@ long long it_faults_injected(const struct it_server *s)
         fail(); /* a switch that cannot be read proves nothing */
     }
     return v;
+}
+
+bool it_has_key(json_t *keys, const char *key)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(keys, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), key) == 0)
+            return true;
+    }
+    return false;
+}
+
+char *it_cursor_now(struct fastio_client *c, const char *entity)
+{
+    struct fastio_error err;
+    json_t *keys = NULL;
+    char *cur = NULL;
+    assert_int_equal(fastio_wait_activity(c, entity, NULL, 0, &keys, &cur, &err), FASTIO_OK);
+    assert_non_null(cur);
+    assert_int_equal(json_array_size(keys), 0);
+    json_decref(keys);
+    return cur;
 }

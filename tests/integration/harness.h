@@ -189,6 +189,14 @@ void it_insert_file(const struct it_server *s, const char *ws, const char *paren
  * of the first row as an integer (0 when there is no row or it is not a number), -1 on error. */
 long long it_db(const struct it_server *s, const char *sql, ...);
 
+/* ---- activity polls (test_activity.c, test_upload_events.c) ---------------------------------- */
+
+/* Whether keys (the JSON array of a poll's activity keys) holds the string key. */
+bool it_has_key(json_t *keys, const char *key);
+/* The current activity cursor of entity: a poll without lastactivity, which answers at once with
+ * no keys (the test fails otherwise). Owned: fastio_free. */
+char *it_cursor_now(struct fastio_client *c, const char *entity);
+
 /* The error envelope of a raw response: error.code, and name / kind of error.params[i]
  * (borrowed from *j, which the caller frees with json_decref). Returns the parsed body or NULL. */
 json_t *it_error_body(const char *body, long *code);

@@ -54,29 +54,6 @@ static int count_events(struct fastio_client *c, const char *ws, const char *nam
     return n;
 }
 
-static bool has_key(json_t *keys, const char *key)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(keys, i, v)
-    {
-        if (json_is_string(v) && strcmp(json_string_value(v), key) == 0)
-            return true;
-    }
-    return false;
-}
-
-static char *cursor_now(struct fastio_client *c, const char *entity)
-{
-    struct fastio_error err;
-    json_t *keys = NULL;
-    char *cur = NULL;
-    assert_int_equal(fastio_wait_activity(c, entity, NULL, 0, &keys, &cur, &err), FASTIO_OK);
-    assert_non_null(cur);
-    json_decref(keys);
-    return cur;
-}
-
 /* Poll entity from cursor (waiting up to 10 s) until `key` shows; true when it did. */
 static bool wakes_with(struct fastio_client *c, const char *entity, const char *cursor,
                        const char *key)
@@ -89,7 +66,7 @@ static bool wakes_with(struct fastio_client *c, const char *entity, const char *
         json_t *keys = NULL;
         char *next = NULL;
         assert_int_equal(fastio_wait_activity(c, entity, cur, 10, &keys, &next, &err), FASTIO_OK);
-        found = has_key(keys, key);
+        found = it_has_key(keys, key);
         json_decref(keys);
         if (!next)
             break;
@@ -138,7 +115,7 @@ static void test_single_update_restore(void **state)
     char org[32], ws[32], uid[64], node[64], up[64], node2[64], up2[64];
     it_org_ws(c, org, ws);
     my_user_id(uid);
-    char *wcur = cursor_now(c, ws), *ucur = cursor_now(c, uid);
+    char *wcur = it_cursor_now(c, ws), *ucur = it_cursor_now(c, uid);
     put_single(ws, "one.txt", "version-1", node, up);
     assert_int_equal(count_events(c, ws, "workspace_storage_file_added", node), 1);
     char key[128];
@@ -150,7 +127,7 @@ static void test_single_update_restore(void **state)
     fastio_free(ucur);
 
     /* same name: a new version of the node */
-    wcur = cursor_now(c, ws);
+    wcur = it_cursor_now(c, ws);
     put_single(ws, "one.txt", "version-2!", node2, up2);
     assert_string_equal(node, node2);
     assert_int_equal(count_events(c, ws, "workspace_storage_file_updated", node), 1);
@@ -189,7 +166,7 @@ static void test_single_update_restore(void **state)
                      json_string_value(json_object_get(json_array_get(vs, i), "version_id")));
     json_decref(j);
     assert_true(old[0]);
-    wcur = cursor_now(c, ws);
+    wcur = it_cursor_now(c, ws);
     char form[128];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/restore-version/", ws, node);
     snprintf(form, sizeof(form), "version_id=%s", old);
@@ -211,7 +188,7 @@ static void test_chunked(void **state)
     char org[32], ws[32], uid[64], id[64];
     it_org_ws(c, org, ws);
     my_user_id(uid);
-    char *wcur = cursor_now(c, ws), *ucur = cursor_now(c, uid);
+    char *wcur = it_cursor_now(c, ws), *ucur = it_cursor_now(c, uid);
     /* a session: upload:{id} at create */
     assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, ws, "draft.bin", 10, NULL, id), 200);
     char key[128];
@@ -219,7 +196,7 @@ static void test_chunked(void **state)
     assert_true(wakes_with(c, uid, ucur, key));
     fastio_free(ucur);
     /* ... and at cancel */
-    ucur = cursor_now(c, uid);
+    ucur = it_cursor_now(c, uid);
     char path[256], *out = NULL;
     snprintf(path, sizeof(path), "/current/upload/%s/", id);
     assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL),
@@ -251,7 +228,7 @@ static void test_batch(void **state)
     char org[32], ws[32], uid[64];
     it_org_ws(c, org, ws);
     my_user_id(uid);
-    char *wcur = cursor_now(c, ws), *ucur = cursor_now(c, uid);
+    char *wcur = it_cursor_now(c, ws), *ucur = it_cursor_now(c, uid);
     const char *manifest = "[{\"index\":0,\"filename\":\"a.txt\"},"
                            "{\"index\":1,\"filename\":\"b.txt\",\"relative_path\":\"sub/\"}]";
     struct itu_part parts[] = {{"file_0", "a.txt", "aaaa", 4}, {"file_1", "b.txt", "bbbbb", 5}};
