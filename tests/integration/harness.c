@@ -532,6 +532,7 @@ int it_fixture_start(struct it_fixture *fx, const struct it_fixture_opts *opts)
         it_server_cleanup(&fx->srv);
         return -1;
     }
+    fx->before_stop = opts ? opts->before_stop : NULL;
     struct it_user *o = &fx->owner;
     fio_strlcpy(o->token, fx->srv.owner_key, sizeof(o->token));
     snprintf(o->authz, sizeof(o->authz), "Bearer %s", o->token);
@@ -545,6 +546,8 @@ int it_fixture_start(struct it_fixture *fx, const struct it_fixture_opts *opts)
 
 int it_fixture_stop(struct it_fixture *fx)
 {
+    if (fx->before_stop)
+        fx->before_stop();
     it_user_release(&fx->owner);
     int rc = it_server_stop(&fx->srv);
     it_server_cleanup(&fx->srv);

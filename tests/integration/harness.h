@@ -122,10 +122,13 @@ void it_user_release(struct it_user *u);
 struct it_fixture_opts {
     const char *const *server_args; /* extra fastio-server arguments, NULL-ended; NULL = none */
     bool workspace;                 /* the owner creates an org and a workspace (owner.org/ws) */
+    void (*before_stop)(void);      /* NULL, or run by it_fixture_stop before the server stops
+                                     * (e.g. itx_clients_free: clients that engines borrowed) */
 };
 
 struct it_fixture {
     struct it_server srv;
+    void (*before_stop)(void); /* from the opts */
     struct it_user owner; /* the bootstrap owner (token = srv.owner_key) with a client; its id
                            * is not looked up ("") */
 };
@@ -134,7 +137,8 @@ struct it_fixture {
  * client (and org / workspace). Sends no request unless opts->workspace. Returns 0, or -1 with
  * nothing left running. */
 int it_fixture_start(struct it_fixture *fx, const struct it_fixture_opts *opts);
-/* Free the owner's client, stop the server (SIGTERM) and remove its directory. Returns 0 when the
+/* Run the opts' before_stop, free the owner's client, stop the server (SIGTERM) and remove its
+ * directory. Returns 0 when the
  * server shut down cleanly (exit status 0) or was already stopped, -1 otherwise. */
 int it_fixture_stop(struct it_fixture *fx);
 

@@ -1,6 +1,6 @@
 /* it_transfer.h - what the transfer-engine suites (test_transfer.c, test_transfer_resume.c)
  * share: one server per program run (the shared it_fixture, started by
- * ITX_FIXTURE_MAIN(tests, fx, &it_transfer_opts)) with a 64 KiB minimum chunk size and the fault
+ * IT_FIXTURE_MAIN(tests, fx, &it_transfer_opts)) with a 64 KiB minimum chunk size and the fault
  * switch, a fresh user and workspace per case with a scratch directory, pseudo-random source
  * files, engines, one-shot upload and checked download, a progress callback that cancels at a
  * byte count, and the fault switch. Include after <cmocka.h>. */
@@ -21,7 +21,9 @@
 
 static const char *const it_transfer_args[] = {"--min-chunk-size", "65536",
                                                "--enable-test-faults", NULL};
-static const struct it_fixture_opts it_transfer_opts = {it_transfer_args, false};
+/* the engines' borrowed clients go before the server (it_xfer_client.h) */
+static const struct it_fixture_opts it_transfer_opts = {it_transfer_args, false,
+                                                        itx_clients_free};
 static struct it_fixture fx;
 
 /* ---- helpers ------------------------------------------------------------------------------- */

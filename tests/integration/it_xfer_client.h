@@ -1,9 +1,8 @@
 /* it_xfer_client.h - a transfer engine borrows a client that must outlive it
  * (fastio_transfer_new): the suites that make engines keep one client per token for the whole
- * program (itx_client) and free them all in their teardown (itx_clients_free), which
- * ITX_FIXTURE_MAIN does for a program on one shared it_fixture. Loop-thread use only: the
- * lookup is not locked, so call it before starting any thread. Include after <cmocka.h> and
- * harness.h. */
+ * program (itx_client) and free them all before their server stops: itx_clients_free as the
+ * fixture's before_stop (struct it_fixture_opts). Loop-thread use only: the lookup is not
+ * locked, so call it before starting any thread. Include after <cmocka.h> and harness.h. */
 #ifndef IT_XFER_CLIENT_H
 #define IT_XFER_CLIENT_H
 
@@ -44,22 +43,5 @@ static inline void itx_clients_free(void)
     }
     itx_n = 0;
 }
-
-/* IT_FIXTURE_MAIN for a program whose engines borrow itx_client clients: the fixture fx is
- * started with opts before the first case; after the last, the clients are freed before their
- * server is stopped (a server that does not shut down cleanly fails the run). */
-#define ITX_FIXTURE_MAIN(tests, fx, opts)                                                          \
-    static int itx_fixture_setup_(void **state)                                                    \
-    {                                                                                              \
-        (void)state;                                                                               \
-        return it_fixture_start(&(fx), (opts));                                                    \
-    }                                                                                              \
-    static int itx_fixture_teardown_(void **state)                                                 \
-    {                                                                                              \
-        (void)state;                                                                               \
-        itx_clients_free();                                                                        \
-        return it_fixture_stop(&(fx));                                                             \
-    }                                                                                              \
-    IT_MAIN(tests, itx_fixture_setup_, itx_fixture_teardown_)
 
 #endif

@@ -388,7 +388,7 @@ static void test_wake_200_memory_flat(void **state)
 static void test_shutdown_with_waiters(void **state)
 {
     (void)state;
-    static const struct it_fixture_opts o = {NULL, true};
+    static const struct it_fixture_opts o = {NULL, true, NULL};
     struct it_fixture f2;
     assert_int_equal(it_fixture_start(&f2, &o), 0);
     struct fastio_client *c = f2.owner.c;

@@ -20,7 +20,7 @@
 #include "it_oauth.h" /* ito_header */
 #include "it_upload.h"
 
-static const struct it_fixture_opts fx_opts = {NULL, true}; /* the owner's workspace */
+static const struct it_fixture_opts fx_opts = {NULL, true, NULL}; /* the owner's workspace */
 static struct it_fixture fx;
 static struct it_server *cur = &fx.srv; /* the server put_file and get talk to */
 
@@ -177,7 +177,7 @@ static void test_range_sendfile(void **state)
     (void)state;
     static struct it_fixture f2;
     static const char *const args[] = {"--sendfile", NULL};
-    const struct it_fixture_opts o = {args, true};
+    const struct it_fixture_opts o = {args, true, NULL};
     assert_int_equal(it_fixture_start(&f2, &o), 0);
     cur = &f2.srv;
     range_cases(f2.owner.ws, 1000);

@@ -37,7 +37,7 @@
 
 static const char *const server_args[] = {"--lock-time-scale", "60", "--kdf-iterations", "1000",
                                           NULL};
-static const struct it_fixture_opts fx_opts = {server_args, false};
+static const struct it_fixture_opts fx_opts = {server_args, false, itx_clients_free};
 static struct it_fixture fx;
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
@@ -506,4 +506,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_killed_holder),
 };
 
-ITX_FIXTURE_MAIN(tests, fx, &fx_opts)
+IT_FIXTURE_MAIN(tests, fx, &fx_opts)

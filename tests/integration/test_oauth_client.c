@@ -26,7 +26,7 @@
 #include "it_oauth.h"
 
 static const char *const server_args[] = {"--oauth-access-ttl", "1", "--enable-test-faults", NULL};
-static const struct it_fixture_opts fx_opts = {server_args, false};
+static const struct it_fixture_opts fx_opts = {server_args, false, NULL};
 static struct it_fixture fx;
 
 /* ---- helpers ------------------------------------------------------------------------------ */

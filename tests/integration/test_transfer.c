@@ -681,4 +681,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_transfer_folder_zip_download),
 };
 
-ITX_FIXTURE_MAIN(tests, fx, &it_transfer_opts)
+IT_FIXTURE_MAIN(tests, fx, &it_transfer_opts)

@@ -36,7 +36,7 @@
 
 static const char *const server_args[] = {"--oauth-access-ttl", "2", "--enable-test-faults",
                                           "--min-chunk-size", "65536", NULL};
-static const struct it_fixture_opts fx_opts = {server_args, false};
+static const struct it_fixture_opts fx_opts = {server_args, false, itx_clients_free};
 static struct it_fixture fx;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -519,4 +519,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_unknown_host_message),
     cmocka_unit_test(test_refused_spec_keeps_fd0),
 };
-ITX_FIXTURE_MAIN(tests, fx, &fx_opts)
+IT_FIXTURE_MAIN(tests, fx, &fx_opts)

@@ -292,4 +292,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_transfer_cancel_token_from_thread),
 };
 
-ITX_FIXTURE_MAIN(tests, fx, &it_transfer_opts)
+IT_FIXTURE_MAIN(tests, fx, &it_transfer_opts)

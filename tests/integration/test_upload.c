@@ -20,7 +20,7 @@
 #define CS 1024
 
 static const char *const srv_args[] = {"--min-chunk-size", "1024", NULL};
-static const struct it_fixture_opts fx_opts = {srv_args, true}; /* and the owner's workspace */
+static const struct it_fixture_opts fx_opts = {srv_args, true, NULL}; /* and the owner's workspace */
 static struct it_fixture fx;
 
 static void check_read(const char *node, const unsigned char *want, size_t len)
@@ -545,7 +545,7 @@ static void test_sync_policies_round_trip(void **state)
     const char *policies[] = {"chunk", "none"};
     for (size_t k = 0; k < 2; k++) {
         const char *args[] = {"--min-chunk-size", "1024", "--sync", policies[k], NULL};
-        const struct it_fixture_opts o = {args, true};
+        const struct it_fixture_opts o = {args, true, NULL};
         struct it_fixture f2;
         assert_int_equal(it_fixture_start(&f2, &o), 0);
         struct it_server *s2 = &f2.srv;

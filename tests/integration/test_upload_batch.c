@@ -13,7 +13,7 @@
 #include "crc32c.h"
 #include "it_upload.h"
 
-static const struct it_fixture_opts fx_opts = {NULL, true}; /* the owner's workspace */
+static const struct it_fixture_opts fx_opts = {NULL, true, NULL}; /* the owner's workspace */
 static struct it_fixture fx;
 
 static void check_read(const char *node, const unsigned char *want, size_t len)

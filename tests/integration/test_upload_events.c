@@ -24,7 +24,7 @@ static int setup(void **state)
 {
     (void)state;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    static const struct it_fixture_opts o = {srv_args, false};
+    static const struct it_fixture_opts o = {srv_args, false, NULL};
     return it_fixture_start(&fx, &o);
 }
 
