@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <fastio/members.h>
+#include <sqlite3.h>
 
 #include "buf.h"
 #include "id.h"

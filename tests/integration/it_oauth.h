@@ -93,9 +93,12 @@ static inline void ito_pkce_login(const struct it_server *s, const char *email,
     struct fastio_error err;
     assert_int_equal(fastio_pkce_new(&pk, &err), FASTIO_OK);
     const struct fastio_param params[] = {
-        {"client_id", CLIENT},            {"response_type", "code"},
-        {"code_challenge", pk.challenge}, {"code_challenge_method", "S256"},
-        {"state", pk.state},              {"redirect_uri", REDIRECT},
+        {"client_id", CLIENT},
+        {"response_type", "code"},
+        {"code_challenge", pk.challenge},
+        {"code_challenge_method", "S256"},
+        {"state", pk.state},
+        {"redirect_uri", REDIRECT},
         {"response_format", "json"},
     };
     json_t *resp = NULL;

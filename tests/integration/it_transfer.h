@@ -19,11 +19,10 @@
 #define KIB 1024u
 #define CHUNK (64u * KIB)
 
-static const char *const it_transfer_args[] = {"--min-chunk-size", "65536",
-                                               "--enable-test-faults", NULL};
+static const char *const it_transfer_args[] = {"--min-chunk-size", "65536", "--enable-test-faults",
+                                               NULL};
 /* the engines' borrowed clients go before the server (it_xfer_client.h) */
-static const struct it_fixture_opts it_transfer_opts = {it_transfer_args, false,
-                                                        itx_clients_free};
+static const struct it_fixture_opts it_transfer_opts = {it_transfer_args, false, itx_clients_free};
 static struct it_fixture fx;
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -170,7 +169,6 @@ static inline void cancel_when(void *ud, const struct fastio_transfer_progress *
     if (p->bytes_done >= c->at)
         fastio_transfer_cancel(c->t);
 }
-
 
 /* Set the server's fault switch (form as for it_faults_set; "" or "rate_500=0" turns it off).
  * A case that turns faults on also asserts it_faults_injected() afterwards, so that it cannot

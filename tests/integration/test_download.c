@@ -215,7 +215,8 @@ static void request_token(const char *w, const char *node, const char *q, char t
     char path[512], *out = NULL;
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/requestread/%s", w, node,
              q ? q : "");
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     json_t *j = itu_json(out);
     snprintf(tok, 128, "%s", json_string_value(json_object_get(j, "token")));
     json_decref(j);
@@ -253,7 +254,8 @@ static void test_tokens_versions_refusals(void **state)
     assert_string_equal(n1, n2); /* same name, same folder: a new version of the node */
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/versions/", fx.owner.ws, n1);
     char *out = NULL;
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     json_t *j = itu_json(out);
     free(out);
     json_t *vs = json_object_get(j, "versions");
@@ -435,10 +437,12 @@ static void test_zip(void **state)
     char path[512];
     /* trash gone.txt; delete zero.bin so top/sub/empty/ is an empty folder */
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/delete/", w2, gone);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL),
+                     200);
     free(out);
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/delete/", w2, zero);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL),
+                     200);
     free(out);
     char *z, *h, v[512];
     size_t n;
@@ -470,7 +474,8 @@ static void test_zip(void **state)
     free(z);
     /* a subfolder: paths relative to it */
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/list/", w2);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     j = itu_json(out);
     free(out);
     json_t *nodes = json_object_get(j, "nodes");
@@ -587,12 +592,9 @@ static void test_reclaim(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_range),
-    cmocka_unit_test(test_range_sendfile),
-    cmocka_unit_test(test_headers),
-    cmocka_unit_test(test_tokens_versions_refusals),
-    cmocka_unit_test(test_zip),
-    cmocka_unit_test(test_reclaim),
+    cmocka_unit_test(test_range),   cmocka_unit_test(test_range_sendfile),
+    cmocka_unit_test(test_headers), cmocka_unit_test(test_tokens_versions_refusals),
+    cmocka_unit_test(test_zip),     cmocka_unit_test(test_reclaim),
 };
 
 IT_FIXTURE_MAIN(tests, fx, &fx_opts)

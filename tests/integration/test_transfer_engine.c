@@ -34,8 +34,8 @@
 #define KIB 1024u
 #define CHUNK (64u * KIB)
 
-static const char *const server_args[] = {"--oauth-access-ttl", "2", "--enable-test-faults",
-                                          "--min-chunk-size", "65536", NULL};
+static const char *const server_args[] = {"--oauth-access-ttl", "2",     "--enable-test-faults",
+                                          "--min-chunk-size",   "65536", NULL};
 static const struct it_fixture_opts fx_opts = {server_args, false, itx_clients_free};
 static struct it_fixture fx;
 

@@ -20,7 +20,8 @@
 #define CS 1024
 
 static const char *const srv_args[] = {"--min-chunk-size", "1024", NULL};
-static const struct it_fixture_opts fx_opts = {srv_args, true, NULL}; /* and the owner's workspace */
+static const struct it_fixture_opts fx_opts = {srv_args, true,
+                                               NULL}; /* and the owner's workspace */
 static struct it_fixture fx;
 
 static void check_read(const char *node, const unsigned char *want, size_t len)
@@ -37,11 +38,12 @@ static void test_single_request(void **state)
         char name[64], size[32], *out = NULL;
         snprintf(name, sizeof(name), "single-%zu.bin", sizes[i]);
         snprintf(size, sizeof(size), "%zu", sizes[i]);
-        const char *f[] = {"name",         name,          "size", size,        "action",
-                           "create",       "instance_id", fx.owner.ws,     "folder_id", "root",
+        const char *f[] = {"name",         name,          "size",      size,        "action",
+                           "create",       "instance_id", fx.owner.ws, "folder_id", "root",
                            "profile_type", "workspace",   NULL};
         assert_int_equal(
-            itu_multipart(&fx.srv, fx.srv.owner_key, "/current/upload/", f, d, sizes[i], &out), 200);
+            itu_multipart(&fx.srv, fx.srv.owner_key, "/current/upload/", f, d, sizes[i], &out),
+            200);
         json_t *j = itu_json(out);
         check_read(json_string_value(json_object_get(j, "new_file_id")), d, sizes[i]);
         json_decref(j);
@@ -54,8 +56,8 @@ static void test_single_request(void **state)
     const char *f[] = {"name", "big.bin", "instance_id", fx.owner.ws, NULL};
     /* refused once the 4 MiB + 1st byte arrives: the 413 is queued mid-body and the server
      * closes the connection, so a client still sending may see the reset instead */
-    long st =
-        itu_multipart(&fx.srv, fx.srv.owner_key, "/current/upload/", f, d, 4 * 1024 * 1024 + 1, &out);
+    long st = itu_multipart(&fx.srv, fx.srv.owner_key, "/current/upload/", f, d,
+                            4 * 1024 * 1024 + 1, &out);
     assert_true(st == 413 || st == 0);
     free(out);
     free(d);
@@ -69,7 +71,8 @@ static void test_chunked_boundaries(void **state)
         unsigned char *d = itu_bytes(sizes[i], (unsigned)i + 100);
         char name[64];
         snprintf(name, sizeof(name), "chunked-%zu.bin", sizes[i]);
-        const char *node = itu_upload_chunked(&fx.srv, fx.srv.owner_key, fx.owner.ws, name, d, sizes[i], CS);
+        const char *node =
+            itu_upload_chunked(&fx.srv, fx.srv.owner_key, fx.owner.ws, name, d, sizes[i], CS);
         assert_non_null(node);
         check_read(node, d, sizes[i]);
         free(d);
@@ -81,7 +84,8 @@ static void test_short_chunk_and_size_mismatch(void **state)
     (void)state;
     unsigned char *d = itu_bytes(3 * CS, 7);
     char id[64], *out = NULL, path[256];
-    assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "short.bin", 3 * CS, NULL, id), 200);
+    assert_int_equal(
+        itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "short.bin", 3 * CS, NULL, id), 200);
     assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 1, d, CS, NULL, &out), 200);
     free(out);
     /* a short chunk that is not the last one */
@@ -89,16 +93,19 @@ static void test_short_chunk_and_size_mismatch(void **state)
     free(out);
     /* the first chunk below the minimum */
     char id2[64];
-    assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "short2.bin", 3 * CS, NULL, id2), 200);
+    assert_int_equal(
+        itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "short2.bin", 3 * CS, NULL, id2), 200);
     assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id2, 1, d, 100, NULL, &out), 400);
     free(out);
     /* complete with a chunk missing: 10522 and the session is failed */
     snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL), 400);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL),
+                     400);
     assert_int_equal(itu_code(out), 10522);
     free(out);
     snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     assert_non_null(strstr(out, "assembly_failed"));
     free(out);
     free(d);
@@ -109,7 +116,8 @@ static void test_crc_rules(void **state)
     (void)state;
     unsigned char *d = itu_bytes(2 * CS, 11);
     char id[64], *out = NULL, path[512];
-    assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "crc.bin", 2 * CS, NULL, id), 200);
+    assert_int_equal(
+        itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "crc.bin", 2 * CS, NULL, id), 200);
     /* a chunk whose bytes do not match its hash: 406 / 10778, nothing recorded */
     snprintf(path, sizeof(path),
              "/current/upload/%s/chunk/?order=1&size=%d&hash_algo=crc32c&hash=00000000", id, CS);
@@ -117,8 +125,8 @@ static void test_crc_rules(void **state)
     assert_int_equal(itu_code(out), 10778);
     free(out);
     /* file_crc32c set by one chunk, a different one by the next: 409 / 10779 */
-    assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 1, d, CS, "file_crc32c=aaaaaaaa", &out),
-                     200);
+    assert_int_equal(
+        itu_chunk(&fx.srv, fx.srv.owner_key, id, 1, d, CS, "file_crc32c=aaaaaaaa", &out), 200);
     free(out);
     assert_int_equal(
         itu_chunk(&fx.srv, fx.srv.owner_key, id, 2, d + CS, CS, "file_crc32c=bbbbbbbb", &out), 409);
@@ -131,11 +139,13 @@ static void test_crc_rules(void **state)
         itu_chunk(&fx.srv, fx.srv.owner_key, id, 2, d + CS, CS, "file_crc32c=aaaaaaaa", &out), 200);
     free(out);
     snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL), 406);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL),
+                     406);
     assert_int_equal(itu_code(out), 10778);
     free(out);
     snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     assert_non_null(strstr(out, "file_crc32c_mismatch"));
     free(out);
     free(d);
@@ -173,7 +183,8 @@ static void test_trailing_hash(void **state)
     fio_crc32c_hex(fio_crc32c(0, d, CS), h1);
     fio_crc32c_hex(fio_crc32c(0, d + CS, CS), h2);
     fio_crc32c_hex(fio_crc32c(0, d, 2 * CS), hf);
-    assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "trail.bin", 2 * CS, NULL, id), 200);
+    assert_int_equal(
+        itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "trail.bin", 2 * CS, NULL, id), 200);
     /* a wrong hash after the bytes: 406 / 10778, nothing recorded */
     const char *wrong[] = {"hash_algo", "crc32c", "hash", "00000000", NULL};
     assert_int_equal(chunk_then_fields(id, 1, d, CS, NULL, wrong, &out), 406);
@@ -202,7 +213,8 @@ static void test_trailing_hash(void **state)
     assert_int_equal(chunk_then_fields(id, 1, d, CS, q, filetwice, &out), 400);
     free(out);
     snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     json_t *j = itu_json(out);
     assert_int_equal(json_object_size(json_object_get(json_object_get(j, "session"), "chunks")),
                      0);
@@ -222,7 +234,8 @@ static void test_trailing_hash(void **state)
     assert_int_equal(chunk_then_fields(id, 2, d + CS, CS, NULL, last, &out), 200);
     free(out);
     snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL),
+                     200);
     j = itu_json(out);
     check_read(json_string_value(json_object_get(j, "new_file_id")), d, 2 * CS);
     json_decref(j);
@@ -254,7 +267,8 @@ static void test_fourth_chunk_in_flight_refused(void **state)
     (void)state;
     unsigned char *d = itu_bytes(5 * CS, 13);
     char id[64], *out = NULL;
-    assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "par.bin", 5 * CS, "chunk_size=1024", id),
+    assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "par.bin", 5 * CS,
+                                 "chunk_size=1024", id),
                      200);
     int fds[3];
     for (int i = 0; i < 3; i++)
@@ -285,7 +299,8 @@ static void test_fourth_chunk_in_flight_refused(void **state)
     assert_non_null(strstr(resp, "replaced this one"));
     char path[256], hex[FIO_CRC32C_HEX_SIZE];
     snprintf(path, sizeof(path), "/current/upload/%s/chunk/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     fio_crc32c_hex(fio_crc32c(0, d, CS), hex);
     assert_non_null(strstr(out, hex));
     fio_crc32c_hex(fio_crc32c(0, junk, CS), hex);
@@ -299,8 +314,8 @@ static void test_fourth_chunk_in_flight_refused(void **state)
     free(out);
     /* the file holds the newer bytes of chunk 1 */
     for (int i = 2; i <= 3; i++) {
-        assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, i, d + (i - 1) * CS, CS, NULL, &out),
-                         200);
+        assert_int_equal(
+            itu_chunk(&fx.srv, fx.srv.owner_key, id, i, d + (i - 1) * CS, CS, NULL, &out), 200);
         free(out);
     }
     char fcrc[64];
@@ -309,7 +324,8 @@ static void test_fourth_chunk_in_flight_refused(void **state)
     assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 5, d + 4 * CS, CS, fcrc, &out), 200);
     free(out);
     snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL),
+                     200);
     json_t *j = itu_json(out);
     char *data = NULL;
     size_t n = 0;
@@ -330,26 +346,31 @@ static void test_cancel_and_list(void **state)
     (void)state;
     char id[64], *out = NULL, path[256];
     unsigned char *d = itu_bytes(CS, 17);
-    assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "cancel.bin", 2 * CS, NULL, id), 200);
+    assert_int_equal(
+        itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "cancel.bin", 2 * CS, NULL, id), 200);
     assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 1, d, CS, NULL, &out), 200);
     free(out);
     snprintf(path, sizeof(path), "/current/upload/%s/chunk/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     assert_non_null(strstr(out, "\"order\":1"));
     free(out);
-    assert_int_equal(
-        itu_req(&fx.srv, fx.srv.owner_key, "GET", "/current/upload/details/", NULL, NULL, 0, &out, NULL),
-        200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", "/current/upload/details/", NULL,
+                             NULL, 0, &out, NULL),
+                     200);
     assert_non_null(strstr(out, id));
     free(out);
     snprintf(path, sizeof(path), "/current/upload/%s/chunk/?order=1", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL),
+                     200);
     free(out);
     snprintf(path, sizeof(path), "/current/upload/%s/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL),
+                     200);
     free(out);
     snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 404);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     404);
     free(out);
     char tmp[512];
     snprintf(tmp, sizeof(tmp), "%s/tmp/%s", fx.srv.dir, id);
@@ -395,20 +416,23 @@ static void test_update_versions_restore(void **state)
 {
     (void)state;
     unsigned char *v1 = itu_bytes(CS + 3, 21), *v2 = itu_bytes(2 * CS, 22), *v3 = itu_bytes(5, 23);
-    const char *n1 = itu_upload_chunked(&fx.srv, fx.srv.owner_key, fx.owner.ws, "doc.txt", v1, CS + 3, CS);
+    const char *n1 =
+        itu_upload_chunked(&fx.srv, fx.srv.owner_key, fx.owner.ws, "doc.txt", v1, CS + 3, CS);
     assert_non_null(n1);
     char node[64];
     snprintf(node, sizeof(node), "%s", n1);
     /* same name in the same folder: a new version of the same node (api §4.4) */
-    const char *n2 = itu_upload_chunked(&fx.srv, fx.srv.owner_key, fx.owner.ws, "doc.txt", v2, 2 * CS, CS);
+    const char *n2 =
+        itu_upload_chunked(&fx.srv, fx.srv.owner_key, fx.owner.ws, "doc.txt", v2, 2 * CS, CS);
     assert_non_null(n2);
     assert_string_equal(n2, node);
     check_read(node, v2, 2 * CS);
     /* action=update with file_id (single request) */
     char *out = NULL;
-    const char *f[] = {"name", "doc.txt",     "action", "update", "file_id",
-                       node,   "instance_id", fx.owner.ws,       NULL};
-    assert_int_equal(itu_multipart(&fx.srv, fx.srv.owner_key, "/current/upload/", f, v3, 5, &out), 200);
+    const char *f[] = {"name", "doc.txt",     "action",    "update", "file_id",
+                       node,   "instance_id", fx.owner.ws, NULL};
+    assert_int_equal(itu_multipart(&fx.srv, fx.srv.owner_key, "/current/upload/", f, v3, 5, &out),
+                     200);
     json_t *j = itu_json(out);
     assert_string_equal(json_string_value(json_object_get(j, "new_file_id")), node);
     json_decref(j);
@@ -416,7 +440,8 @@ static void test_update_versions_restore(void **state)
     check_read(node, v3, 5);
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/versions/", fx.owner.ws, node);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     j = itu_json(out);
     json_t *vs = json_object_get(j, "versions");
     assert_int_equal(json_array_size(vs), 3);
@@ -437,11 +462,12 @@ static void test_update_versions_restore(void **state)
     assert_int_equal(n, CS + 3);
     assert_memory_equal(got, v1, CS + 3);
     free(got);
-    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/restore-version/", fx.owner.ws, node);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/restore-version/", fx.owner.ws,
+             node);
     char body[128];
     snprintf(body, sizeof(body), "version_id=%s", old);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, "application/x-www-form-urlencoded",
-                             body, strlen(body), &out, NULL),
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path,
+                             "application/x-www-form-urlencoded", body, strlen(body), &out, NULL),
                      200);
     free(out);
     check_read(node, v1, CS + 3);
@@ -459,7 +485,8 @@ static void test_resent_chunk_cut_off_not_listed(void **state)
     (void)state;
     char id[64], *out = NULL, path[256];
     unsigned char *d = itu_bytes(2 * CS, 41), *junk = itu_bytes(CS, 42);
-    assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "resent.bin", 2 * CS, NULL, id), 200);
+    assert_int_equal(
+        itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "resent.bin", 2 * CS, NULL, id), 200);
     assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 1, d, CS, NULL, &out), 200);
     free(out);
     /* chunk 1 again, raw body of other bytes, cut off after half of them */
@@ -482,7 +509,8 @@ static void test_resent_chunk_cut_off_not_listed(void **state)
     snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
     json_t *chunks = NULL, *j = NULL;
     for (int i = 0; i < 100; i++) {
-        assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+        assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                         200);
         j = itu_json(out);
         free(out);
         chunks = json_object_get(json_object_get(j, "session"), "chunks");
@@ -503,7 +531,8 @@ static void test_resent_chunk_cut_off_not_listed(void **state)
     assert_int_not_equal(st, 200);
     free(out);
     /* a session whose completion failed with 10522 must be cancelled (api §5.4): start again */
-    const char *node = itu_upload_chunked(&fx.srv, fx.srv.owner_key, fx.owner.ws, "resent.bin", d, 2 * CS, CS);
+    const char *node =
+        itu_upload_chunked(&fx.srv, fx.srv.owner_key, fx.owner.ws, "resent.bin", d, 2 * CS, CS);
     assert_non_null(node);
     char *got = NULL;
     size_t n = 0;
@@ -519,7 +548,8 @@ static void test_other_user_refused(void **state)
 {
     (void)state;
     char id[64], tok[256], *out = NULL, path[256];
-    assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "mine.bin", CS, NULL, id), 200);
+    assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "mine.bin", CS, NULL, id),
+                     200);
     it_new_user(&fx.srv, tok, sizeof(tok), NULL);
     snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
     assert_int_equal(itu_req(&fx.srv, tok, "GET", path, NULL, NULL, 0, &out, NULL), 404);
@@ -635,9 +665,9 @@ static void test_limits(void **state)
 {
     (void)state;
     char *out = NULL;
-    assert_int_equal(
-        itu_req(&fx.srv, fx.srv.owner_key, "GET", "/current/upload/limits/", NULL, NULL, 0, &out, NULL),
-        200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", "/current/upload/limits/", NULL,
+                             NULL, 0, &out, NULL),
+                     200);
     json_t *j = itu_json(out);
     assert_int_equal(json_integer_value(json_object_get(j, "chunk_size_min")), CS);
     assert_true(json_integer_value(json_object_get(j, "chunk_size")) >= CS);
@@ -645,8 +675,8 @@ static void test_limits(void **state)
     assert_true(json_is_true(json_object_get(j, "trailing_hash"))); /* our extension */
     json_decref(j);
     free(out);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", "/current/upload/limits/extensions/", NULL,
-                             NULL, 0, &out, NULL),
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", "/current/upload/limits/extensions/",
+                             NULL, NULL, 0, &out, NULL),
                      200);
     free(out);
 }

@@ -68,8 +68,8 @@ static void test_batch(void **state)
         {"file_2", "bad.txt", c, 77}, {"file_4", "big.bin", big, big_len},
         {"file_5", "x.txt", c, 5},    {"file_6", "u.txt", c, 77},
     };
-    const char *f[] = {"instance_id", fx.owner.ws,        "manifest", manifest, "folder_id",
-                       "root",        "creator", "it-test",  NULL};
+    const char *f[] = {"instance_id", fx.owner.ws, "manifest", manifest, "folder_id",
+                       "root",        "creator",   "it-test",  NULL};
     assert_int_equal(itu_batch(&fx.srv, fx.srv.owner_key, f, parts, 6, 0, &out), 200);
     json_t *j = itu_json(out);
     assert_int_equal(json_integer_value(json_object_get(j, "count_total")), 7);
@@ -89,21 +89,26 @@ static void test_batch(void **state)
     check_read(batch_node(j, 6), c, 77);
     /* the empty file sits in sub/dir/, the unicode one in sub/ (the same folder reused) */
     char path[512], *o2 = NULL;
-    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", fx.owner.ws, batch_node(j, 1));
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL), 200);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", fx.owner.ws,
+             batch_node(j, 1));
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL),
+                     200);
     json_t *d1 = itu_json(o2);
     free(o2);
     const char *dir = json_string_value(json_object_get(json_object_get(d1, "node"), "parent"));
     assert_non_null(dir);
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", fx.owner.ws, dir);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL),
+                     200);
     json_t *d2 = itu_json(o2);
     free(o2);
     assert_string_equal(json_string_value(json_object_get(json_object_get(d2, "node"), "name")),
                         "dir");
     const char *sub = json_string_value(json_object_get(json_object_get(d2, "node"), "parent"));
-    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", fx.owner.ws, batch_node(j, 6));
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL), 200);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", fx.owner.ws,
+             batch_node(j, 6));
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL),
+                     200);
     json_t *d3 = itu_json(o2);
     free(o2);
     assert_string_equal(json_string_value(json_object_get(json_object_get(d3, "node"), "parent")),
