@@ -269,26 +269,53 @@ static void test_upload_outlives_oauth_token(void **state)
     lines_release(&l);
 }
 
+/* A new user with a workspace, its logged client and an engine (batch or not) that already
+ * knows the server's limits: a small file (size bytes, named name) was uploaded first, so the
+ * next upload starts with its own first request. warm_release frees what it made. */
+struct warm {
+    struct it_user u; /* token, ws */
+    struct lines l;
+    struct fastio_client *c;
+    struct fastio_transfer *t;
+    char dir[300]; /* scratch */
+};
+
+static void warm_engine(struct warm *w, bool batch, const char *name, size_t size)
+{
+    char path[400], *node = NULL;
+    struct fastio_error err;
+    it_user_new(&w->u, &fx.srv, IT_USER_WORKSPACE);
+    it_user_release(&w->u); /* the logged client below does the work */
+    lines_init(&w->l);
+    w->c = logging_client(w->u.token, &w->l, NULL, NULL);
+    w->t = engine(w->c, 3, batch);
+    scratch_dir(w->dir, sizeof(w->dir));
+    snprintf(path, sizeof(path), "%s/%s", w->dir, name);
+    free(make_file(path, size));
+    assert_int_equal(upload(w->t, w->u.ws, path, name, &node, &err), FASTIO_OK);
+    fastio_free(node);
+}
+
+static void warm_release(struct warm *w)
+{
+    fastio_transfer_free(w->t);
+    fastio_client_free(w->c);
+    lines_release(&w->l);
+}
+
 /* After one fault on the next request, a chunked upload of a fresh file whose engine already
  * knows the limits: the first request is the UNSAFE session create. */
 static void unsafe_create_once(const char *fault, enum fastio_status want)
 {
-    char tokn[128], ws[32], dir[300], path[400], small[400], *node = NULL;
+    char path[400], *node = NULL;
     struct fastio_error err;
-    struct lines l;
-    it_new_user(&fx.srv, tokn, sizeof(tokn), NULL);
-    it_org_ws(itx_client(&fx.srv, tokn), NULL, ws);
-    lines_init(&l);
-    struct fastio_client *c = logging_client(tokn, &l, NULL, NULL);
-    struct fastio_transfer *t = engine(c, 3, false);
-    scratch_dir(dir, sizeof(dir));
-    snprintf(small, sizeof(small), "%s/warm.bin", dir);
-    free(make_file(small, 1000));
-    assert_int_equal(upload(t, ws, small, "warm.bin", &node, &err), FASTIO_OK); /* limits known */
-    fastio_free(node);
-    node = NULL;
-    assert_int_equal(count_lines(&l, "UPLOAD_CREATE", -1), 1);
-    size_t chunks_before = count_lines(&l, "UPLOAD_CHUNK", -1);
+    struct warm w;
+    warm_engine(&w, false, "warm.bin", 1000);
+    struct lines *l = &w.l;
+    struct fastio_transfer *t = w.t;
+    const char *ws = w.u.ws, *dir = w.dir;
+    assert_int_equal(count_lines(l, "UPLOAD_CREATE", -1), 1);
+    size_t chunks_before = count_lines(l, "UPLOAD_CHUNK", -1);
 
     snprintf(path, sizeof(path), "%s/once.bin", dir);
     free(make_file(path, 3 * CHUNK));
@@ -300,10 +327,10 @@ static void unsafe_create_once(const char *fault, enum fastio_status want)
     assert_int_equal(st, want);
     assert_null(node);
     /* exactly one more create, logged with its failure and no wait before another try */
-    assert_int_equal(count_lines(&l, "UPLOAD_CREATE", -1), 2);
+    assert_int_equal(count_lines(l, "UPLOAD_CREATE", -1), 2);
     json_t *last = NULL, *v;
     size_t i;
-    json_array_foreach(l.all, i, v)
+    json_array_foreach(l->all, i, v)
     {
         const char *e = json_string_value(json_object_get(v, "endpoint"));
         if (e != NULL && strcmp(e, "UPLOAD_CREATE") == 0)
@@ -311,10 +338,8 @@ static void unsafe_create_once(const char *fault, enum fastio_status want)
     }
     assert_non_null(last);
     assert_int_equal(json_integer_value(json_object_get(last, "retry_wait_ms")), -1);
-    assert_int_equal(count_lines(&l, "UPLOAD_CHUNK", -1), chunks_before);
-    fastio_transfer_free(t);
-    fastio_client_free(c);
-    lines_release(&l);
+    assert_int_equal(count_lines(l, "UPLOAD_CHUNK", -1), chunks_before);
+    warm_release(&w);
 }
 
 static void test_unsafe_create_not_retried_after_500(void **state)
@@ -400,19 +425,13 @@ static void test_safe_details_retried(void **state)
 static void test_failed_batch_not_sent_again(void **state)
 {
     (void)state;
-    char tokn[128], ws[32], dir[300], path[400], *node = NULL;
+    char path[400];
     struct fastio_error err;
-    struct lines l;
-    it_new_user(&fx.srv, tokn, sizeof(tokn), NULL);
-    it_org_ws(itx_client(&fx.srv, tokn), NULL, ws);
-    lines_init(&l);
-    struct fastio_client *c = logging_client(tokn, &l, NULL, NULL);
-    struct fastio_transfer *t = engine(c, 3, true);
-    scratch_dir(dir, sizeof(dir));
-    snprintf(path, sizeof(path), "%s/warm.txt", dir);
-    free(make_file(path, 10));
-    assert_int_equal(upload(t, ws, path, "warm.txt", &node, &err), FASTIO_OK); /* limits known */
-    fastio_free(node);
+    struct warm w;
+    warm_engine(&w, true, "warm.txt", 10);
+    struct lines *l = &w.l;
+    struct fastio_transfer *t = w.t;
+    const char *ws = w.u.ws, *dir = w.dir;
     size_t jobs[3];
     for (size_t i = 0; i < 3; i++) {
         char name[32];
@@ -422,15 +441,15 @@ static void test_failed_batch_not_sent_again(void **state)
         struct fastio_upload_spec up = {path, -1, name, ws, NULL, 0, NULL, NULL};
         assert_int_equal(fastio_transfer_add_upload(t, &up, &jobs[i], &err), FASTIO_OK);
     }
-    size_t batches_before = count_lines(&l, "UPLOAD_BATCH", -1);
-    size_t creates_before = count_lines(&l, "UPLOAD_CREATE", -1);
+    size_t batches_before = count_lines(l, "UPLOAD_BATCH", -1);
+    size_t creates_before = count_lines(l, "UPLOAD_CREATE", -1);
     set_faults("rate_500=100&max_faults=1");
     assert_int_equal(fastio_transfer_run(t, &err), FASTIO_SERVER);
     long injected = faults_injected();
     set_faults("rate_500=0");
     assert_int_equal(injected, 1);
-    assert_int_equal(count_lines(&l, "UPLOAD_BATCH", -1), batches_before + 1);
-    assert_int_equal(count_lines(&l, "UPLOAD_CREATE", -1), creates_before);
+    assert_int_equal(count_lines(l, "UPLOAD_BATCH", -1), batches_before + 1);
+    assert_int_equal(count_lines(l, "UPLOAD_CREATE", -1), creates_before);
     for (size_t i = 0; i < 3; i++) {
         struct fastio_transfer_job_info info;
         assert_int_equal(fastio_transfer_job_result(t, jobs[i], NULL, &err), FASTIO_SERVER);
@@ -438,9 +457,7 @@ static void test_failed_batch_not_sent_again(void **state)
         assert_int_equal(fastio_transfer_job_progress(t, jobs[i], &info), FASTIO_OK);
         assert_true(info.ended && !info.succeeded);
     }
-    fastio_transfer_free(t);
-    fastio_client_free(c);
-    lines_release(&l);
+    warm_release(&w);
 }
 
 /* An unknown host: the resolver's message, for an upload and a download of the engine. */
