@@ -599,3 +599,40 @@ char *it_cursor_now(struct fastio_client *c, const char *entity)
     json_decref(keys);
     return cur;
 }
+
+void it_fill(unsigned char *p, size_t n, uint64_t *seed)
+{
+    uint64_t x = *seed;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        p[i] = (unsigned char)x;
+    }
+    *seed = x;
+}
+
+unsigned char *it_make_file(const char *path, size_t n, uint64_t *seed)
+{
+    unsigned char *b = malloc(n ? n : 1);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(b);
+    assert_non_null(f);
+    it_fill(b, n, seed);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    return b;
+}
+
+void it_assert_file_equals(const char *path, const unsigned char *want, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *got = malloc(n + 1);
+    assert_non_null(f);
+    assert_non_null(got);
+    size_t r = fread(got, 1, n + 1, f); /* one more: a longer file shows */
+    fclose(f);
+    assert_int_equal(r, n);
+    assert_memory_equal(got, want, n);
+    free(got);
+}

@@ -4,6 +4,7 @@
 #define IT_HARNESS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <fastio/fastio.h>
@@ -192,6 +193,15 @@ void it_insert_file(const struct it_server *s, const char *ws, const char *paren
  * stored. ?1, ?2 ... are bound to the NULL-terminated text arguments. Returns the first column
  * of the first row as an integer (0 when there is no row or it is not a number), -1 on error. */
 long long it_db(const struct it_server *s, const char *sql, ...);
+
+/* ---- scratch files (the transfer suites) ------------------------------------------------------ */
+
+/* Fill p[n] with pseudo-random bytes from the xorshift state *seed (advanced). */
+void it_fill(unsigned char *p, size_t n, uint64_t *seed);
+/* Write n such bytes to path (created or truncated); returns them (free()). */
+unsigned char *it_make_file(const char *path, size_t n, uint64_t *seed);
+/* The test fails unless path holds exactly want[n]. */
+void it_assert_file_equals(const char *path, const unsigned char *want, size_t n);
 
 /* ---- activity polls (test_activity.c, test_upload_events.c) ---------------------------------- */
 

@@ -47,40 +47,9 @@ static inline void new_ctx(struct ctx *x)
 }
 
 static uint64_t seed_state = 0x1234567887654321ull;
-static inline void fill(unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        seed_state ^= seed_state << 13;
-        seed_state ^= seed_state >> 7;
-        seed_state ^= seed_state << 17;
-        p[i] = (unsigned char)seed_state;
-    }
-}
-
 static inline unsigned char *make_file(const char *path, size_t n)
 {
-    unsigned char *b = malloc(n ? n : 1);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(b);
-    assert_non_null(f);
-    fill(b, n);
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-    return b;
-}
-
-static inline void assert_file_equals(const char *path, const unsigned char *want, size_t n)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *got = malloc(n + 1);
-    size_t r;
-    assert_non_null(f);
-    assert_non_null(got);
-    r = fread(got, 1, n + 1, f);
-    fclose(f);
-    assert_int_equal(r, n);
-    assert_memory_equal(got, want, n);
-    free(got);
+    return it_make_file(path, n, &seed_state);
 }
 
 /* Set by a test to run its engines with cfg.hash_before_send (CRC pre-pass, hash in the
@@ -145,7 +114,7 @@ static inline void download_check(struct ctx *x, const char *node, const char *n
     if (fastio_transfer_run(t, &err) != FASTIO_OK)
         fail_msg("download: %s", err.message);
     assert_int_equal(fastio_transfer_job_result(t, job, &path, &err), FASTIO_OK);
-    assert_file_equals(path, want, n);
+    it_assert_file_equals(path, want, n);
     fastio_free(path);
     fastio_transfer_free(t);
 }

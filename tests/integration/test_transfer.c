@@ -130,7 +130,7 @@ static void sizes_round_trip(void)
         assert_int_equal(fastio_transfer_job_result(t, down_job[i], &p, &err), FASTIO_OK);
         snprintf(want, sizeof(want), "%s/%s", x.dir, name[i]);
         assert_string_equal(p, want); /* unicode name kept */
-        assert_file_equals(p, data[i], sizes[i]);
+        it_assert_file_equals(p, data[i], sizes[i]);
         fastio_free(p);
         fastio_free(node[i]);
         free(data[i]);
@@ -178,7 +178,7 @@ static void test_transfer_stream_from_pipe(void **state)
     size_t job;
     (void)state;
     new_ctx(&x);
-    fill(buf, sizeof(buf));
+    it_fill(buf, sizeof(buf), &seed_state);
     assert_int_equal(pipe(fds), 0);
     /* fits in the pipe buffer: written and closed before the run */
     assert_int_equal(write(fds[1], buf, sizeof(buf)), (ssize_t)sizeof(buf));
@@ -320,7 +320,7 @@ static void test_transfer_ranged_download_and_resume(void **state)
     if (fastio_transfer_run(t, &err) != FASTIO_OK)
         fail_msg("resume: %s", err.message);
     assert_int_equal(fastio_transfer_job_result(t, job, &out, &err), FASTIO_OK);
-    assert_file_equals(out, data, n);
+    it_assert_file_equals(out, data, n);
     assert_int_not_equal(stat(partial, &sb), 0);
     fastio_free(out);
     fastio_transfer_free(t);
@@ -341,7 +341,7 @@ static void test_transfer_download_name_stays_inside(void **state)
     /* a hostile local name is reduced to one component inside dest_dir */
     download_check(&x, node, "../../escape", data, 1000);
     snprintf(path, sizeof(path), "%s/_.._escape", x.dir);
-    assert_file_equals(path, data, 1000);
+    it_assert_file_equals(path, data, 1000);
     fastio_free(node);
     free(data);
 }
@@ -431,7 +431,7 @@ static void test_transfer_batch_small_files(void **state)
         assert_int_equal(fastio_transfer_job_result(t, down_job[i], &p, &err), FASTIO_OK);
         snprintf(want, sizeof(want), "%s/%s", lpath, name[i]);
         assert_string_equal(p, want);
-        assert_file_equals(p, data[i], sizes[i]);
+        it_assert_file_equals(p, data[i], sizes[i]);
         fastio_free(p);
         fastio_free(node[i]);
         free(data[i]);
@@ -512,7 +512,7 @@ static void test_transfer_version_download(void **state)
     if (fastio_transfer_run(t, &err) != FASTIO_OK)
         fail_msg("version download: %s", err.message);
     assert_int_equal(fastio_transfer_job_result(t, job, &out, &err), FASTIO_OK);
-    assert_file_equals(out, v1, len1);
+    it_assert_file_equals(out, v1, len1);
     fastio_free(out);
     fastio_transfer_free(t);
     /* the current one is still the default */

@@ -135,19 +135,7 @@ static struct fastio_transfer *engine(struct fastio_client *c, unsigned in_fligh
 static uint64_t seed = 0x9e3779b97f4a7c15ull;
 static unsigned char *make_file(const char *path, size_t n)
 {
-    unsigned char *b = malloc(n ? n : 1);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(b);
-    assert_non_null(f);
-    for (size_t i = 0; i < n; i++) {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        b[i] = (unsigned char)seed;
-    }
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-    return b;
+    return it_make_file(path, n, &seed);
 }
 
 static void scratch_dir(char *dir, size_t size)
@@ -181,14 +169,7 @@ static void download_check(const char *token, const char *ws, const char *node, 
         fail_msg("download: %s", err.message);
     assert_int_equal(fastio_transfer_job_result(t, job, &local, &err), FASTIO_OK);
     fastio_transfer_free(t);
-    FILE *f = fopen(local, "rb");
-    unsigned char *got = malloc(n + 1);
-    assert_non_null(f);
-    assert_non_null(got);
-    assert_int_equal(fread(got, 1, n + 1, f), n);
-    fclose(f);
-    assert_memory_equal(got, want, n);
-    free(got);
+    it_assert_file_equals(local, want, n);
     fastio_free(local);
 }
 
@@ -407,14 +388,7 @@ static void test_safe_details_retried(void **state)
         lines_release(&l);
         char back[400];
         snprintf(back, sizeof(back), "%s/%s", dir, name);
-        FILE *f = fopen(back, "rb");
-        assert_non_null(f);
-        unsigned char *got = malloc(n + 1);
-        assert_non_null(got);
-        assert_int_equal(fread(got, 1, n + 1, f), n);
-        fclose(f);
-        assert_memory_equal(got, data, n);
-        free(got);
+        it_assert_file_equals(back, data, n);
     }
     fastio_free(node);
     free(data);
