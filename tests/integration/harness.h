@@ -194,7 +194,8 @@ void it_insert_file(const struct it_server *s, const char *ws, const char *paren
  * of the first row as an integer (0 when there is no row or it is not a number), -1 on error. */
 long long it_db(const struct it_server *s, const char *sql, ...);
 
-/* ---- scratch files (the transfer suites) ------------------------------------------------------ */
+/* ---- scratch files (the transfer suites) ------------------------------------------------------
+ */
 
 /* Fill p[n] with pseudo-random bytes from the xorshift state *seed (advanced). */
 void it_fill(unsigned char *p, size_t n, uint64_t *seed);

@@ -56,9 +56,9 @@ static enum fastio_status persist(void *ud, const struct fastio_oauth_tokens *t,
 /* The scripted server's base URL into base (size >= 64) and a token store for it: client
  * "fastio-cli" with the given pair, expires_at (epoch seconds, 0 = unknown), persisting into
  * saved (NULL = no persist callback). */
-static struct fastio_token_store *store_for(const struct script *sc, char *base,
-                                            const char *access, const char *refresh,
-                                            int64_t expires_at, struct persisted *saved)
+static struct fastio_token_store *store_for(const struct script *sc, char *base, const char *access,
+                                            const char *refresh, int64_t expires_at,
+                                            struct persisted *saved)
 {
     struct fastio_error err;
     (void)snprintf(base, 64, "http://127.0.0.1:%d/current", sc->port);
@@ -170,8 +170,8 @@ static void test_refresh_before_expiry(void **state)
     char base[64];
     script_start(&sc, early_refresh, 2);
     /* an expiry inside the default 60 s skew */
-    struct fastio_token_store *store = store_for(&sc, base, "fio_o_expiring", "fio_r_keep",
-                                                 fio_wall_us() / 1000000 + 30, NULL);
+    struct fastio_token_store *store =
+        store_for(&sc, base, "fio_o_expiring", "fio_r_keep", fio_wall_us() / 1000000 + 30, NULL);
     struct fastio_client *c = client_with_store(base, store, 0);
     assert_non_null(c);
     assert_int_equal(fastio_auth_check(c, NULL, &err), FASTIO_OK);
