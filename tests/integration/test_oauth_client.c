@@ -161,19 +161,29 @@ static void test_pkce_login_refresh_rotation_reuse(void **state)
     fastio_oauth_tokens_release(&tok);
 }
 
+/* The owner's client with the library's default configuration (timeouts and retries as a
+ * user gets them, unlike it_client), max_retries when > 0. */
+static struct fastio_client *default_client(int max_retries)
+{
+    struct fastio_config cfg;
+    fastio_config_init(&cfg);
+    cfg.base_url = fx.srv.base;
+    cfg.token = fx.srv.owner_key;
+    if (max_retries > 0)
+        cfg.max_retries = max_retries;
+    struct fastio_error err;
+    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    assert_non_null(c);
+    return c;
+}
+
 /* Every request fails with 429 (retry_after 1 s): the call gives up at its deadline instead of
  * waiting out the storm, and returns the rate-limit error. */
 static void test_429_storm_bounded_by_deadline(void **state)
 {
     (void)state;
-    struct fastio_config cfg;
-    fastio_config_init(&cfg);
-    cfg.base_url = fx.srv.base;
-    cfg.token = fx.srv.owner_key;
-    cfg.max_retries = 50;
     struct fastio_error err;
-    struct fastio_client *c = fastio_client_new(&cfg, &err);
-    assert_non_null(c);
+    struct fastio_client *c = default_client(50);
     assert_int_equal(set_faults("rate_429=100&retry_after=1&seed=3"), 200);
     struct fastio_call_opts o;
     fastio_call_opts_init(&o);
@@ -200,13 +210,8 @@ static void test_429_storm_bounded_by_deadline(void **state)
 static void test_503_thirty_percent(void **state)
 {
     (void)state;
-    struct fastio_config cfg;
-    fastio_config_init(&cfg);
-    cfg.base_url = fx.srv.base;
-    cfg.token = fx.srv.owner_key;
     struct fastio_error err;
-    struct fastio_client *c = fastio_client_new(&cfg, &err);
-    assert_non_null(c);
+    struct fastio_client *c = default_client(0);
     assert_int_equal(set_faults("rate_503=30&retry_after=1&seed=11"), 200);
     struct fastio_call_opts o;
     fastio_call_opts_init(&o);
@@ -260,13 +265,8 @@ static void *trigger_later(void *p)
 static void test_deadline_and_cancel_running_request(void **state)
 {
     (void)state;
-    struct fastio_config cfg;
-    fastio_config_init(&cfg);
-    cfg.base_url = fx.srv.base;
-    cfg.token = fx.srv.owner_key;
     struct fastio_error err;
-    struct fastio_client *c = fastio_client_new(&cfg, &err);
-    assert_non_null(c);
+    struct fastio_client *c = default_client(0);
     assert_int_equal(set_faults("stall_ms=5000&stall=100&seed=2"), 200);
     struct fastio_call_opts o;
     fastio_call_opts_init(&o);
