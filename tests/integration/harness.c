@@ -636,3 +636,22 @@ void it_assert_file_equals(const char *path, const unsigned char *want, size_t n
     assert_memory_equal(got, want, n);
     free(got);
 }
+
+int it_count_events(struct fastio_client *c, const char *ws, const char *org, const char *name,
+                    const char *object)
+{
+    struct fastio_event_filter f;
+    fastio_event_filter_init(&f);
+    f.workspace_id = ws;
+    f.org_id = org;
+    f.event = name;
+    f.object_id = object;
+    json_t *evs = NULL;
+    long total = -1;
+    struct fastio_error err;
+    assert_int_equal(fastio_events_search(c, &f, NULL, &evs, &total, &err), FASTIO_OK);
+    int n = (int)json_array_size(evs);
+    assert_int_equal(total, n);
+    json_decref(evs);
+    return n;
+}

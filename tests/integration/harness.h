@@ -204,10 +204,15 @@ unsigned char *it_make_file(const char *path, size_t n, uint64_t *seed);
 /* The test fails unless path holds exactly want[n]. */
 void it_assert_file_equals(const char *path, const unsigned char *want, size_t n);
 
-/* ---- activity polls (test_activity.c, test_upload_events.c) ---------------------------------- */
+/* ---- events and activity polls (test_events.c, test_activity.c, test_upload_events.c) ---------------------------------- */
 
 /* Whether keys (the JSON array of a poll's activity keys) holds the string key. */
 bool it_has_key(json_t *keys, const char *key);
+/* Number of events named `name` (NULL = any) in the scope (workspace ws and / or org, NULL =
+ * not filtered), optionally about object: one page, whose length must equal the reported
+ * total. */
+int it_count_events(struct fastio_client *c, const char *ws, const char *org, const char *name,
+                    const char *object);
 /* The current activity cursor of entity: a poll without lastactivity, which answers at once with
  * no keys (the test fails otherwise). Owned: fastio_free. */
 char *it_cursor_now(struct fastio_client *c, const char *entity);

@@ -36,24 +36,6 @@ static int teardown(void **state)
     return rc;
 }
 
-/* Number of events named `name` in workspace ws, optionally about object. */
-static int count_events(struct fastio_client *c, const char *ws, const char *name,
-                        const char *object)
-{
-    struct fastio_event_filter f;
-    fastio_event_filter_init(&f);
-    f.workspace_id = ws;
-    f.event = name;
-    f.object_id = object;
-    json_t *evs = NULL;
-    long total = -1;
-    struct fastio_error err;
-    assert_int_equal(fastio_events_search(c, &f, NULL, &evs, &total, &err), FASTIO_OK);
-    int n = (int)json_array_size(evs);
-    json_decref(evs);
-    return n;
-}
-
 /* Poll entity from cursor (waiting up to 10 s) until `key` shows; true when it did. */
 static bool wakes_with(struct fastio_client *c, const char *entity, const char *cursor,
                        const char *key)
@@ -139,7 +121,7 @@ static void expect_node_event(struct fastio_client *c, const char *ws, const cha
                               const char *node, const char *cursor)
 {
     char key[128];
-    assert_int_equal(count_events(c, ws, event, node), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, event, node), 1);
     snprintf(key, sizeof(key), "storage:%s", node);
     assert_true(wakes_with(c, ws, cursor, key));
 }
@@ -163,7 +145,7 @@ static void test_single_update_restore(void **state)
     put_single(ws, "one.txt", "version-2!", node2, up2);
     assert_string_equal(node, node2);
     expect_node_event(c, ws, "workspace_storage_file_updated", node, k.wcur);
-    assert_int_equal(count_events(c, ws, "workspace_storage_file_added", node), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_storage_file_added", node), 1);
     fastio_free(k.wcur);
 
     /* the shape: category node, subcategory upload, details.name */
@@ -274,7 +256,7 @@ static void test_batch(void **state)
     }
     json_decref(j);
     /* the folder of relative_path is a storage change too */
-    assert_int_equal(count_events(c, ws, "workspace_storage_folder_added", NULL), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_storage_folder_added", NULL), 1);
     case_end(&k);
 }
 
