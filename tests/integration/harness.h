@@ -204,7 +204,8 @@ unsigned char *it_make_file(const char *path, size_t n, uint64_t *seed);
 /* The test fails unless path holds exactly want[n]. */
 void it_assert_file_equals(const char *path, const unsigned char *want, size_t n);
 
-/* ---- events and activity polls (test_events.c, test_activity.c, test_upload_events.c) ---------------------------------- */
+/* ---- events and activity polls (test_events.c, test_activity.c, test_upload_events.c)
+ * ---------------------------------- */
 
 /* Whether keys (the JSON array of a poll's activity keys) holds the string key. */
 bool it_has_key(json_t *keys, const char *key);
