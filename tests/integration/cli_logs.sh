@@ -55,6 +55,9 @@ expect_rc 0 "--log-file accepted after the command, with an API key"
 curl -fsS -X POST "$BASE/test/faults/" -d rate_503=100 -d max_faults=2 -d retry_after=1 >/dev/null
 fio --format json --log-file "$LOG" -v workspace list
 expect_rc 0 "workspace list succeeds after two 503s"
+# the server's own counter: the switch was on and fired twice (not a run with faults off)
+INJ=$(curl -fsS "$BASE/test/faults/" | jq -r '.faults.injected')
+[ "$INJ" = 2 ] && ok "the server injected the two 503s" || bad "faults injected: $INJ"
 curl -fsS -X POST "$BASE/test/faults/" -d rate_503=0 >/dev/null
 LINES=$(wc -l <"$LOG")
 [ "$LINES" -ge 6 ] && ok "one line per attempt appended ($LINES lines)" || bad "line count $LINES"

@@ -57,6 +57,9 @@ if [ "$first" -ge 1 ] && [ "$first" -lt 5 ]; then ok "some chunks stored before 
 # when its client died may still hold its chunk's in-flight slot (its connection lingers until
 # libmicrohttpd's timeout); the rerun's request for that chunk takes the slot over instead of
 # getting 409, and the stale request can write nothing more (docs/decisions.md).
+# the server's own counter: its stall was really applied (not a run with the switch off)
+INJ=$(curl -fsS "$BASE/test/faults/" | jq -r '.faults.injected')
+if [ "$INJ" -ge 1 ] 2>/dev/null; then ok "the server stalled $INJ requests"; else bad "faults injected: $INJ"; fi
 curl -fsS -X POST "$BASE/test/faults/" -d stall_ms=0 >/dev/null && ok "stall removed" || bad "faults off"
 
 # the interrupted session is there, alone

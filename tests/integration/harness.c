@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <fastio/members.h>
 #include <sqlite3.h>
 
 #include "buf.h"
@@ -531,6 +532,7 @@ int it_fixture_start(struct it_fixture *fx, const struct it_fixture_opts *opts)
         it_server_cleanup(&fx->srv);
         return -1;
     }
+    fx->before_stop = opts ? opts->before_stop : NULL;
     struct it_user *o = &fx->owner;
     fio_strlcpy(o->token, fx->srv.owner_key, sizeof(o->token));
     snprintf(o->authz, sizeof(o->authz), "Bearer %s", o->token);
@@ -544,6 +546,8 @@ int it_fixture_start(struct it_fixture *fx, const struct it_fixture_opts *opts)
 
 int it_fixture_stop(struct it_fixture *fx)
 {
+    if (fx->before_stop)
+        fx->before_stop();
     it_user_release(&fx->owner);
     int rc = it_server_stop(&fx->srv);
     it_server_cleanup(&fx->srv);
@@ -570,4 +574,84 @@ long long it_faults_injected(const struct it_server *s)
         fail(); /* a switch that cannot be read proves nothing */
     }
     return v;
+}
+
+bool it_has_key(json_t *keys, const char *key)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(keys, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), key) == 0)
+            return true;
+    }
+    return false;
+}
+
+char *it_cursor_now(struct fastio_client *c, const char *entity)
+{
+    struct fastio_error err;
+    json_t *keys = NULL;
+    char *cur = NULL;
+    assert_int_equal(fastio_wait_activity(c, entity, NULL, 0, &keys, &cur, &err), FASTIO_OK);
+    assert_non_null(cur);
+    assert_int_equal(json_array_size(keys), 0);
+    json_decref(keys);
+    return cur;
+}
+
+void it_fill(unsigned char *p, size_t n, uint64_t *seed)
+{
+    uint64_t x = *seed;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        p[i] = (unsigned char)x;
+    }
+    *seed = x;
+}
+
+unsigned char *it_make_file(const char *path, size_t n, uint64_t *seed)
+{
+    unsigned char *b = malloc(n ? n : 1);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(b);
+    assert_non_null(f);
+    it_fill(b, n, seed);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    return b;
+}
+
+void it_assert_file_equals(const char *path, const unsigned char *want, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *got = malloc(n + 1);
+    assert_non_null(f);
+    assert_non_null(got);
+    size_t r = fread(got, 1, n + 1, f); /* one more: a longer file shows */
+    fclose(f);
+    assert_int_equal(r, n);
+    assert_memory_equal(got, want, n);
+    free(got);
+}
+
+int it_count_events(struct fastio_client *c, const char *ws, const char *org, const char *name,
+                    const char *object)
+{
+    struct fastio_event_filter f;
+    fastio_event_filter_init(&f);
+    f.workspace_id = ws;
+    f.org_id = org;
+    f.event = name;
+    f.object_id = object;
+    json_t *evs = NULL;
+    long total = -1;
+    struct fastio_error err;
+    assert_int_equal(fastio_events_search(c, &f, NULL, &evs, &total, &err), FASTIO_OK);
+    int n = (int)json_array_size(evs);
+    assert_int_equal(total, n);
+    json_decref(evs);
+    return n;
 }

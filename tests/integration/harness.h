@@ -4,6 +4,7 @@
 #define IT_HARNESS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <fastio/fastio.h>
@@ -122,10 +123,13 @@ void it_user_release(struct it_user *u);
 struct it_fixture_opts {
     const char *const *server_args; /* extra fastio-server arguments, NULL-ended; NULL = none */
     bool workspace;                 /* the owner creates an org and a workspace (owner.org/ws) */
+    void (*before_stop)(void);      /* NULL, or run by it_fixture_stop before the server stops
+                                     * (e.g. itx_clients_free: clients that engines borrowed) */
 };
 
 struct it_fixture {
     struct it_server srv;
+    void (*before_stop)(void); /* from the opts */
     struct it_user owner; /* the bootstrap owner (token = srv.owner_key) with a client; its id
                            * is not looked up ("") */
 };
@@ -134,7 +138,8 @@ struct it_fixture {
  * client (and org / workspace). Sends no request unless opts->workspace. Returns 0, or -1 with
  * nothing left running. */
 int it_fixture_start(struct it_fixture *fx, const struct it_fixture_opts *opts);
-/* Free the owner's client, stop the server (SIGTERM) and remove its directory. Returns 0 when the
+/* Run the opts' before_stop, free the owner's client, stop the server (SIGTERM) and remove its
+ * directory. Returns 0 when the
  * server shut down cleanly (exit status 0) or was already stopped, -1 otherwise. */
 int it_fixture_stop(struct it_fixture *fx);
 
@@ -188,6 +193,30 @@ void it_insert_file(const struct it_server *s, const char *ws, const char *paren
  * stored. ?1, ?2 ... are bound to the NULL-terminated text arguments. Returns the first column
  * of the first row as an integer (0 when there is no row or it is not a number), -1 on error. */
 long long it_db(const struct it_server *s, const char *sql, ...);
+
+/* ---- scratch files (the transfer suites) ------------------------------------------------------
+ */
+
+/* Fill p[n] with pseudo-random bytes from the xorshift state *seed (advanced). */
+void it_fill(unsigned char *p, size_t n, uint64_t *seed);
+/* Write n such bytes to path (created or truncated); returns them (free()). */
+unsigned char *it_make_file(const char *path, size_t n, uint64_t *seed);
+/* The test fails unless path holds exactly want[n]. */
+void it_assert_file_equals(const char *path, const unsigned char *want, size_t n);
+
+/* ---- events and activity polls (test_events.c, test_activity.c, test_upload_events.c)
+ * ---------------------------------- */
+
+/* Whether keys (the JSON array of a poll's activity keys) holds the string key. */
+bool it_has_key(json_t *keys, const char *key);
+/* Number of events named `name` (NULL = any) in the scope (workspace ws and / or org, NULL =
+ * not filtered), optionally about object: one page, whose length must equal the reported
+ * total. */
+int it_count_events(struct fastio_client *c, const char *ws, const char *org, const char *name,
+                    const char *object);
+/* The current activity cursor of entity: a poll without lastactivity, which answers at once with
+ * no keys (the test fails otherwise). Owned: fastio_free. */
+char *it_cursor_now(struct fastio_client *c, const char *entity);
 
 /* The error envelope of a raw response: error.code, and name / kind of error.params[i]
  * (borrowed from *j, which the caller frees with json_decref). Returns the parsed body or NULL. */

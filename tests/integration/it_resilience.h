@@ -224,6 +224,10 @@ static inline struct fastio_client *client_for(const struct script *sc, int port
     return c;
 }
 
+/* Not on it_fixture, on purpose: these suites start no fastio-server. Each case scripts its own
+ * peer (script_start) to answer byte for byte what the real server never sends on demand (a 429
+ * with x-ve-limit-expires at a chosen epoch, a reset after the head, a 401 on the Nth request),
+ * so the only program-wide state is libfastio's global init. */
 static inline int setup(void **state)
 {
     (void)state;

@@ -1,8 +1,9 @@
 /* it_transfer.h - what the transfer-engine suites (test_transfer.c, test_transfer_resume.c)
- * share: one server per program run with a 64 KiB minimum chunk size and the fault switch
- * (setup / teardown for IT_MAIN), a fresh user and workspace per case with a scratch directory,
- * pseudo-random source files, engines, one-shot upload and checked download, a progress callback
- * that cancels at a byte count, and the fault switch. Include after <cmocka.h>. */
+ * share: one server per program run (the shared it_fixture, started by
+ * IT_FIXTURE_MAIN(tests, fx, &it_transfer_opts)) with a 64 KiB minimum chunk size and the fault
+ * switch, a fresh user and workspace per case with a scratch directory, pseudo-random source
+ * files, engines, one-shot upload and checked download, a progress callback that cancels at a
+ * byte count, and the fault switch. Include after <cmocka.h>. */
 #ifndef IT_TRANSFER_H
 #define IT_TRANSFER_H
 
@@ -18,23 +19,11 @@
 #define KIB 1024u
 #define CHUNK (64u * KIB)
 
-static struct it_server srv;
-
-static inline int setup(void **state)
-{
-    static const char *const args[] = {"--min-chunk-size", "65536", "--enable-test-faults", NULL};
-    (void)state;
-    return it_server_start(&srv, NULL, args);
-}
-
-static inline int teardown(void **state)
-{
-    (void)state;
-    itx_clients_free();
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static const char *const it_transfer_args[] = {"--min-chunk-size", "65536", "--enable-test-faults",
+                                               NULL};
+/* the engines' borrowed clients go before the server (it_xfer_client.h) */
+static const struct it_fixture_opts it_transfer_opts = {it_transfer_args, false, itx_clients_free};
+static struct it_fixture fx;
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
@@ -47,51 +36,20 @@ struct ctx {
 
 static inline void new_ctx(struct ctx *x)
 {
-    struct fastio_client *c;
-    it_new_user(&srv, x->token, sizeof(x->token), NULL);
-    c = it_client(&srv, x->token);
-    it_org_ws(c, NULL, x->ws);
-    fastio_client_free(c);
-    snprintf(x->dir, sizeof(x->dir), "%s/xfer-XXXXXX", srv.dir);
+    struct it_user u;
+    it_user_new(&u, &fx.srv, IT_USER_WORKSPACE);
+    snprintf(x->token, sizeof(x->token), "%s", u.token);
+    snprintf(x->ws, sizeof(x->ws), "%s", u.ws);
+    it_user_release(&u);
+    snprintf(x->dir, sizeof(x->dir), "%s/xfer-XXXXXX", fx.srv.dir);
     assert_non_null(mkdtemp(x->dir));
     snprintf(x->journal, sizeof(x->journal), "%s/journal", x->dir);
 }
 
 static uint64_t seed_state = 0x1234567887654321ull;
-static inline void fill(unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        seed_state ^= seed_state << 13;
-        seed_state ^= seed_state >> 7;
-        seed_state ^= seed_state << 17;
-        p[i] = (unsigned char)seed_state;
-    }
-}
-
 static inline unsigned char *make_file(const char *path, size_t n)
 {
-    unsigned char *b = malloc(n ? n : 1);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(b);
-    assert_non_null(f);
-    fill(b, n);
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-    return b;
-}
-
-static inline void assert_file_equals(const char *path, const unsigned char *want, size_t n)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *got = malloc(n + 1);
-    size_t r;
-    assert_non_null(f);
-    assert_non_null(got);
-    r = fread(got, 1, n + 1, f);
-    fclose(f);
-    assert_int_equal(r, n);
-    assert_memory_equal(got, want, n);
-    free(got);
+    return it_make_file(path, n, &seed_state);
 }
 
 /* Set by a test to run its engines with cfg.hash_before_send (CRC pre-pass, hash in the
@@ -116,7 +74,7 @@ static inline struct fastio_transfer *engine(struct ctx *x, void (*progress)(voi
     cfg.progress_interval_ms = 1;
     cfg.poll_timeout_ms = 20000;
     cfg.hash_before_send = it_hash_before_send;
-    t = fastio_transfer_new(itx_client(&srv, x->token), &cfg, &err);
+    t = fastio_transfer_new(itx_client(&fx.srv, x->token), &cfg, &err);
     if (t == NULL)
         fail_msg("fastio_transfer_new: %s", err.message);
     return t;
@@ -156,14 +114,14 @@ static inline void download_check(struct ctx *x, const char *node, const char *n
     if (fastio_transfer_run(t, &err) != FASTIO_OK)
         fail_msg("download: %s", err.message);
     assert_int_equal(fastio_transfer_job_result(t, job, &path, &err), FASTIO_OK);
-    assert_file_equals(path, want, n);
+    it_assert_file_equals(path, want, n);
     fastio_free(path);
     fastio_transfer_free(t);
 }
 
 static inline long long sessions(const struct ctx *x)
 {
-    return it_db(&srv, "SELECT COUNT(*) FROM upload_sessions WHERE workspace_id = ?1", x->ws,
+    return it_db(&fx.srv, "SELECT COUNT(*) FROM upload_sessions WHERE workspace_id = ?1", x->ws,
                  NULL);
 }
 
@@ -181,17 +139,12 @@ static inline void cancel_when(void *ud, const struct fastio_transfer_progress *
         fastio_transfer_cancel(c->t);
 }
 
-
-static inline void set_faults(const struct ctx *x, const char *form)
+/* Set the server's fault switch (form as for it_faults_set; "" or "rate_500=0" turns it off).
+ * A case that turns faults on also asserts it_faults_injected() afterwards, so that it cannot
+ * pass with the switch silently off. */
+static inline void set_faults(const char *form)
 {
-    char authz[300], *body = NULL;
-    long http;
-    snprintf(authz, sizeof(authz), "Bearer %s", x->token);
-    http = it_raw(&srv, "POST", "/current/test/faults/", "application/x-www-form-urlencoded", form,
-                  strlen(form), authz, &body);
-    if (http != 200)
-        fail_msg("faults: %ld %s", http, body ? body : "");
-    free(body);
+    assert_int_equal(it_faults_set(&fx.srv, form), 200);
 }
 
 #endif

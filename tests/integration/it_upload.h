@@ -19,31 +19,46 @@ static inline size_t itu_collect(char *p, size_t sz, size_t n, void *ud)
     return fio_buf_append(ud, p, sz * n) ? sz * n : 0;
 }
 
+/* Run the request on handle h to path on s with the header lines hdr: the body into b and, when
+ * hb is not NULL, the raw header block into hb; 60 s at most. Frees hdr and h. Returns the
+ * status (0 when no response came). */
+static inline long itu_perform(const struct it_server *s, const char *path, CURL *h,
+                               struct curl_slist *hdr, struct fio_buf *b, struct fio_buf *hb)
+{
+    char url[1024];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, itu_collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+    if (hb != NULL) {
+        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, itu_collect);
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, hb);
+    }
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    long status = 0;
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(h);
+    return status;
+}
+
 /* POST the multipart body m (built on handle h) to path with a bearer token (NULL = none);
  * frees h and m. Returns the status; *out gets the body (free()). */
 static inline long itu_post_mime(const struct it_server *s, const char *token, const char *path,
                                  CURL *h, curl_mime *m, char **out)
 {
-    char url[1024], auth[300];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
+    char auth[300];
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token ? token : "");
     struct curl_slist *hdr = curl_slist_append(NULL, "Expect:");
     if (token)
         hdr = curl_slist_append(hdr, auth);
     struct fio_buf b;
     fio_buf_init(&b, 64u << 20);
-    curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_MIMEPOST, m);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, itu_collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-    long status = 0;
-    if (curl_easy_perform(h) == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hdr);
+    long status = itu_perform(s, path, h, hdr, &b, NULL);
     curl_mime_free(m);
-    curl_easy_cleanup(h);
     *out = fio_buf_steal(&b);
     return status;
 }
@@ -216,23 +231,36 @@ static inline const char *itu_upload_chunked(const struct it_server *s, const ch
     return st == 200 ? node : NULL;
 }
 
-/* Start a server (extra args, NULL = none) with an organization and a workspace of the owner's
- * (its id into ws): 0, or -1. itu_stop: stop and clean it up, 0 or -1. */
-static inline int itu_start(struct it_server *s, const char *const *args, char ws[32])
+/* GET path on s with a bearer token (NULL = none) and a Range header (NULL = none): *body gets
+ * the bytes (never NULL; free()), *len their length, *hdrs (when not NULL) the raw header block
+ * (free()). Returns the status. */
+static inline long itu_get(const struct it_server *s, const char *token, const char *path,
+                           const char *range, char **body, size_t *len, char **hdrs)
 {
-    if (it_server_start(s, NULL, args) != 0)
-        return -1;
-    struct fastio_client *c = it_client(s, s->owner_key);
-    it_org_ws(c, NULL, ws);
-    fastio_client_free(c);
-    return 0;
-}
-
-static inline int itu_stop(struct it_server *s)
-{
-    int rc = it_server_stop(s);
-    it_server_cleanup(s);
-    return rc == 0 ? 0 : -1;
+    char auth[300], rh[128];
+    struct curl_slist *hl = NULL;
+    if (token) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+        hl = curl_slist_append(hl, auth);
+    }
+    if (range) {
+        snprintf(rh, sizeof(rh), "Range: %s", range);
+        hl = curl_slist_append(hl, rh);
+    }
+    struct fio_buf b, hb;
+    fio_buf_init(&b, 256u << 20);
+    fio_buf_init(&hb, 1u << 20);
+    long status = itu_perform(s, path, curl_easy_init(), hl, &b, &hb);
+    *len = b.len;
+    *body = fio_buf_steal(&b);
+    if (!*body)
+        *body = calloc(1, 1);
+    fio_buf_append(&hb, "", 1);
+    if (hdrs)
+        *hdrs = fio_buf_steal(&hb);
+    else
+        fio_buf_release(&hb);
+    return status;
 }
 
 /* GET the file's bytes (Bearer); *len gets the length. Returns the status. */
@@ -242,26 +270,7 @@ static inline long itu_read(const struct it_server *s, const char *token, const 
     char path[512];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/read/%s", ws, node,
              query ? query : "");
-    CURL *h = curl_easy_init();
-    char url[1024], auth[300];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token ? token : "");
-    struct curl_slist *hdr = token ? curl_slist_append(NULL, auth) : NULL;
-    struct fio_buf b;
-    fio_buf_init(&b, 256u << 20);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, itu_collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-    long status = 0;
-    if (curl_easy_perform(h) == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hdr);
-    curl_easy_cleanup(h);
-    *len = b.len;
-    *out = fio_buf_steal(&b);
-    return status;
+    return itu_get(s, token, path, NULL, out, len, NULL);
 }
 
 /* Whether the owner reads exactly want[len] from node (200, same length, same bytes). */

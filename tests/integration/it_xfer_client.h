@@ -1,8 +1,8 @@
 /* it_xfer_client.h - a transfer engine borrows a client that must outlive it
  * (fastio_transfer_new): the suites that make engines keep one client per token for the whole
- * program (itx_client) and free them all in their teardown (itx_clients_free). Loop-thread
- * use only: the lookup is not locked, so call it before starting any thread. Include after
- * <cmocka.h> and harness.h. */
+ * program (itx_client) and free them all before their server stops: itx_clients_free as the
+ * fixture's before_stop (struct it_fixture_opts). Loop-thread use only: the lookup is not
+ * locked, so call it before starting any thread. Include after <cmocka.h> and harness.h. */
 #ifndef IT_XFER_CLIENT_H
 #define IT_XFER_CLIENT_H
 

@@ -43,31 +43,6 @@ static int teardown(void **state)
     return rc;
 }
 
-static bool has_key(json_t *keys, const char *key)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(keys, i, v)
-    {
-        if (json_is_string(v) && strcmp(json_string_value(v), key) == 0)
-            return true;
-    }
-    return false;
-}
-
-/* The current cursor of an entity (a poll without lastactivity). OWNED. */
-static char *cursor_now(struct fastio_client *c, const char *entity)
-{
-    struct fastio_error err;
-    json_t *keys = NULL;
-    char *cur = NULL;
-    assert_int_equal(fastio_wait_activity(c, entity, NULL, 0, &keys, &cur, &err), FASTIO_OK);
-    assert_non_null(cur);
-    assert_int_equal(json_array_size(keys), 0);
-    json_decref(keys);
-    return cur;
-}
-
 static char *make_folder(struct fastio_client *c, const char *ws, const char *name)
 {
     struct fastio_error err;
@@ -223,7 +198,7 @@ static void test_immediate_and_params(void **state)
     struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     char org[32], ws[32];
     it_org_ws(c, org, ws);
-    char *c0 = cursor_now(c, ws);
+    char *c0 = it_cursor_now(c, ws);
     char *id = make_folder(c, ws, "a");
     /* a stale cursor: answered at once with the keys of the change */
     struct fastio_error err;
@@ -234,20 +209,20 @@ static void test_immediate_and_params(void **state)
     assert_true(fio_mono_ms() - t0 < 1000);
     char key[64];
     snprintf(key, sizeof(key), "storage:%s", id);
-    assert_true(has_key(keys, "storage"));
-    assert_true(has_key(keys, key));
-    assert_false(has_key(keys, "members"));
+    assert_true(it_has_key(keys, "storage"));
+    assert_true(it_has_key(keys, key));
+    assert_false(it_has_key(keys, "members"));
     assert_string_not_equal(c0, c1);
     json_decref(keys);
     keys = NULL;
     /* by folder_name too; a cursor from before this run: the generic answer at once */
     char *d = NULL;
     assert_int_equal(fastio_wait_activity(c, ws, "12345", 30, &keys, &d, &err), FASTIO_OK);
-    assert_true(has_key(keys, "storage") && has_key(keys, "members"));
+    assert_true(it_has_key(keys, "storage") && it_has_key(keys, "members"));
     json_decref(keys);
     fastio_free(d);
     /* the org: members changes (the workspace creation itself has no key) */
-    char *oc = cursor_now(c, org);
+    char *oc = it_cursor_now(c, org);
     char *body = NULL;
     char path[160];
     snprintf(path, sizeof(path), "/current/activity/poll/%s/?wait=0&lastactivity=%s", org, oc);
@@ -276,7 +251,7 @@ static void test_timeout(void **state)
     struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     char ws[32];
     it_org_ws(c, NULL, ws);
-    char *c0 = cursor_now(c, ws);
+    char *c0 = it_cursor_now(c, ws);
     struct fastio_error err;
     json_t *keys = NULL;
     char *c1 = NULL;
@@ -333,7 +308,7 @@ static void test_outsider(void **state)
 /* n waiters parked on ws; one change; all answered within 1 s with the change's keys. */
 static void wake_round(struct fastio_client *c, const char *ws, size_t n, const char *name)
 {
-    char *c0 = cursor_now(c, ws);
+    char *c0 = it_cursor_now(c, ws);
     struct pool p;
     pool_start(&p, &fx.srv, fx.srv.owner_key, ws, c0, 60, n);
     pool_run(&p, 1500); /* all connected and parked */
@@ -351,8 +326,8 @@ static void wake_round(struct fastio_client *c, const char *ws, size_t n, const 
         json_t *j = json_loads(w->body, 0, NULL);
         assert_non_null(j);
         json_t *keys = json_object_get(j, "activity");
-        assert_true(has_key(keys, "storage"));
-        assert_true(has_key(keys, key));
+        assert_true(it_has_key(keys, "storage"));
+        assert_true(it_has_key(keys, key));
         assert_string_not_equal(json_string_value(json_object_get(j, "lastactivity")), c0);
         json_decref(j);
     }
@@ -407,22 +382,24 @@ static void test_wake_200_memory_flat(void **state)
     fastio_client_free(c);
 }
 
-/* SIGTERM with polls parked: every poll answered (empty), exit status 0, promptly. */
+/* SIGTERM with polls parked: every poll answered (empty), exit status 0, promptly. A server of
+ * its own (the shared one must outlive the case); the bare it_server_stop is what is timed,
+ * it_fixture_stop then only frees the client and the directory. */
 static void test_shutdown_with_waiters(void **state)
 {
     (void)state;
-    struct it_server s2;
-    assert_int_equal(it_server_start(&s2, NULL, NULL), 0);
-    struct fastio_client *c = it_client(&s2, s2.owner_key);
-    char ws[32];
-    it_org_ws(c, NULL, ws);
-    char *c0 = cursor_now(c, ws);
+    static const struct it_fixture_opts o = {NULL, true, NULL};
+    struct it_fixture f2;
+    assert_int_equal(it_fixture_start(&f2, &o), 0);
+    struct fastio_client *c = f2.owner.c;
+    const char *ws = f2.owner.ws;
+    char *c0 = it_cursor_now(c, ws);
     struct pool p;
-    pool_start(&p, &s2, s2.owner_key, ws, c0, 60, 20);
+    pool_start(&p, &f2.srv, f2.srv.owner_key, ws, c0, 60, 20);
     pool_run(&p, 1000);
     assert_int_equal(p.ndone, 0);
     int64_t t0 = fio_mono_ms();
-    assert_int_equal(it_server_stop(&s2), 0);
+    assert_int_equal(it_server_stop(&f2.srv), 0);
     assert_true(fio_mono_ms() - t0 < 5000);
     pool_run(&p, 3000);
     assert_int_equal(p.ndone, 20);
@@ -435,8 +412,7 @@ static void test_shutdown_with_waiters(void **state)
     }
     pool_free(&p);
     fastio_free(c0);
-    fastio_client_free(c);
-    it_server_cleanup(&s2);
+    assert_int_equal(it_fixture_stop(&f2), 0); /* already stopped: 0 */
 }
 
 static const struct CMUnitTest tests[] = {

@@ -17,23 +17,12 @@
 
 #include <cmocka.h>
 
+#include "it_oauth.h" /* ito_header */
 #include "it_upload.h"
 
-static struct it_server srv;
-static struct it_server *cur = &srv; /* the server put_file and get talk to */
-static char ws[32];
-
-static int setup(void **state)
-{
-    (void)state;
-    return itu_start(&srv, NULL, ws);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return itu_stop(&srv);
-}
+static const struct it_fixture_opts fx_opts = {NULL, true, NULL}; /* the owner's workspace */
+static struct it_fixture fx;
+static struct it_server *cur = &fx.srv; /* the server put_file and get talk to */
 
 /* Single-request upload into folder (NULL = root) of workspace w; node id into node. */
 static void put_file(const char *w, const char *folder, const char *name, const void *d,
@@ -52,75 +41,11 @@ static void put_file(const char *w, const char *folder, const char *name, const 
     free(out);
 }
 
-static size_t hdr_collect(char *p, size_t sz, size_t n, void *ud)
-{
-    return fio_buf_append(ud, p, sz * n) ? sz * n : 0;
-}
-
-/* GET path with an optional bearer and Range; body, length and headers out. */
+/* GET path on the current server (itu_get). */
 static long get(const char *token, const char *path, const char *range, char **body, size_t *len,
                 char **hdrs)
 {
-    CURL *h = curl_easy_init();
-    char url[1024], auth[300], rh[128];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", cur->port, path);
-    struct curl_slist *hl = NULL;
-    if (token) {
-        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-        hl = curl_slist_append(hl, auth);
-    }
-    if (range) {
-        snprintf(rh, sizeof(rh), "Range: %s", range);
-        hl = curl_slist_append(hl, rh);
-    }
-    struct fio_buf b, hb;
-    fio_buf_init(&b, 256u << 20);
-    fio_buf_init(&hb, 1u << 20);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, itu_collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, hdr_collect);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &hb);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-    long status = 0;
-    if (curl_easy_perform(h) == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(h);
-    *len = b.len;
-    *body = fio_buf_steal(&b);
-    if (!*body)
-        *body = calloc(1, 1);
-    fio_buf_append(&hb, "", 1);
-    if (hdrs)
-        *hdrs = fio_buf_steal(&hb);
-    else
-        fio_buf_release(&hb);
-    return status;
-}
-
-/* A response header's value (case-insensitive name) copied into out; false when absent. */
-static bool header(const char *hdrs, const char *name, char *out, size_t n)
-{
-    size_t nl = strlen(name);
-    for (const char *p = hdrs; p && *p;) {
-        const char *eol = strstr(p, "\r\n");
-        size_t ll = eol ? (size_t)(eol - p) : strlen(p);
-        if (ll > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
-            const char *v = p + nl + 1;
-            while (*v == ' ')
-                v++;
-            size_t vl = ll - (size_t)(v - p);
-            if (vl >= n)
-                vl = n - 1;
-            memcpy(out, v, vl);
-            out[vl] = 0;
-            return true;
-        }
-        p = eol ? eol + 2 : p + ll;
-    }
-    return false;
+    return itu_get(cur, token, path, range, body, len, hdrs);
 }
 
 static long atoi_safe(const char *s)
@@ -189,11 +114,11 @@ static void range_cases(const char *w, size_t n)
         assert_int_equal(len, cases[i].len);
         assert_memory_equal(body, d + cases[i].off, cases[i].len);
         if (cases[i].cr) {
-            assert_true(header(h, "Content-Range", v, sizeof(v)));
+            assert_true(ito_header(h, "Content-Range", v, sizeof(v)));
             assert_string_equal(v, cases[i].cr);
         } else
-            assert_false(header(h, "Content-Range", v, sizeof(v)));
-        assert_true(header(h, "Content-Length", v, sizeof(v)));
+            assert_false(ito_header(h, "Content-Range", v, sizeof(v)));
+        assert_true(ito_header(h, "Content-Length", v, sizeof(v)));
         assert_int_equal(atoi_safe(v), (long)cases[i].len);
         free(body);
         free(h);
@@ -206,7 +131,7 @@ static void range_cases(const char *w, size_t n)
     const char *bad[] = {b0, b1, "bytes=-0"};
     for (size_t i = 0; i < 3; i++) {
         assert_int_equal(get(cur->owner_key, path, bad[i], &body, &len, &h), 416);
-        assert_true(header(h, "Content-Range", v, sizeof(v)));
+        assert_true(ito_header(h, "Content-Range", v, sizeof(v)));
         assert_string_equal(v, want);
         free(body);
         free(h);
@@ -225,7 +150,7 @@ static void short_blob_case(const char *w)
     put_file(w, NULL, "short.bin", d, n, node);
     read_path(path, sizeof(path), w, node, NULL);
     assert_int_equal(get(cur->owner_key, path, "bytes=0-0", &body, &len, &h), 206);
-    assert_true(header(h, "X-Version-Id", vid, sizeof(vid)));
+    assert_true(ito_header(h, "X-Version-Id", vid, sizeof(vid)));
     free(body);
     free(h);
     snprintf(blob, sizeof(blob), "%s/blobs/%s", cur->dir, vid);
@@ -241,25 +166,25 @@ static void short_blob_case(const char *w)
 static void test_range(void **state)
 {
     (void)state;
-    range_cases(ws, 1000);
-    range_cases(ws, 3 * 1048576 + 5); /* several of the server's 1 MiB read blocks */
-    short_blob_case(ws);
+    range_cases(fx.owner.ws, 1000);
+    range_cases(fx.owner.ws, 3 * 1048576 + 5); /* several of the server's 1 MiB read blocks */
+    short_blob_case(fx.owner.ws);
 }
 
 /* The same on a server started with --sendfile (bytes sent from the file descriptor). */
 static void test_range_sendfile(void **state)
 {
     (void)state;
-    static struct it_server s2;
-    const char *args[] = {"--sendfile", NULL};
-    char w2[32];
-    assert_int_equal(itu_start(&s2, args, w2), 0);
-    cur = &s2;
-    range_cases(w2, 1000);
-    range_cases(w2, 3 * 1048576 + 5);
-    short_blob_case(w2);
-    cur = &srv;
-    assert_int_equal(itu_stop(&s2), 0);
+    static struct it_fixture f2;
+    static const char *const args[] = {"--sendfile", NULL};
+    const struct it_fixture_opts o = {args, true, NULL};
+    assert_int_equal(it_fixture_start(&f2, &o), 0);
+    cur = &f2.srv;
+    range_cases(f2.owner.ws, 1000);
+    range_cases(f2.owner.ws, 3 * 1048576 + 5);
+    short_blob_case(f2.owner.ws);
+    cur = &fx.srv;
+    assert_int_equal(it_fixture_stop(&f2), 0);
 }
 
 static void test_headers(void **state)
@@ -267,20 +192,20 @@ static void test_headers(void **state)
     (void)state;
     char node[64], path[512], *body, *h, v[512];
     size_t len;
-    put_file(ws, NULL, "\xc3\xa9t\xc3\xa9 \"x\".txt", "hello", 5, node);
-    read_path(path, sizeof(path), ws, node, NULL);
-    assert_int_equal(get(srv.owner_key, path, NULL, &body, &len, &h), 200);
+    put_file(fx.owner.ws, NULL, "\xc3\xa9t\xc3\xa9 \"x\".txt", "hello", 5, node);
+    read_path(path, sizeof(path), fx.owner.ws, node, NULL);
+    assert_int_equal(get(fx.srv.owner_key, path, NULL, &body, &len, &h), 200);
     assert_int_equal(len, 5);
-    assert_true(header(h, "Content-Length", v, sizeof(v)));
+    assert_true(ito_header(h, "Content-Length", v, sizeof(v)));
     assert_string_equal(v, "5");
-    assert_true(header(h, "Content-Disposition", v, sizeof(v)));
+    assert_true(ito_header(h, "Content-Disposition", v, sizeof(v)));
     assert_non_null(strstr(v, "attachment"));
     assert_non_null(strstr(v, "filename*=UTF-8''%C3%A9t%C3%A9%20%22x%22.txt"));
-    assert_true(header(h, "X-Content-Type-Options", v, sizeof(v)));
+    assert_true(ito_header(h, "X-Content-Type-Options", v, sizeof(v)));
     assert_string_equal(v, "nosniff");
-    assert_true(header(h, "Content-Security-Policy", v, sizeof(v)));
+    assert_true(ito_header(h, "Content-Security-Policy", v, sizeof(v)));
     assert_string_equal(v, "sandbox");
-    assert_true(header(h, "Accept-Ranges", v, sizeof(v)));
+    assert_true(ito_header(h, "Accept-Ranges", v, sizeof(v)));
     free(body);
     free(h);
 }
@@ -290,7 +215,8 @@ static void request_token(const char *w, const char *node, const char *q, char t
     char path[512], *out = NULL;
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/requestread/%s", w, node,
              q ? q : "");
-    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     json_t *j = itu_json(out);
     snprintf(tok, 128, "%s", json_string_value(json_object_get(j, "token")));
     json_decref(j);
@@ -302,33 +228,34 @@ static void test_tokens_versions_refusals(void **state)
     (void)state;
     char n1[64], n2[64], path[512], q[256], tok[128], *body;
     size_t len;
-    put_file(ws, NULL, "tok.txt", "version-1", 9, n1);
-    put_file(ws, NULL, "other.txt", "other", 5, n2);
-    request_token(ws, n1, NULL, tok);
+    put_file(fx.owner.ws, NULL, "tok.txt", "version-1", 9, n1);
+    put_file(fx.owner.ws, NULL, "other.txt", "other", 5, n2);
+    request_token(fx.owner.ws, n1, NULL, tok);
     /* no Authorization */
     snprintf(q, sizeof(q), "?token=%s", tok);
-    read_path(path, sizeof(path), ws, n1, q);
+    read_path(path, sizeof(path), fx.owner.ws, n1, q);
     assert_int_equal(get(NULL, path, NULL, &body, &len, NULL), 200);
     assert_int_equal(len, 9);
     assert_memory_equal(body, "version-1", 9);
     free(body);
     /* another node, another workspace: refused */
-    read_path(path, sizeof(path), ws, n2, q);
+    read_path(path, sizeof(path), fx.owner.ws, n2, q);
     assert_int_equal(get(NULL, path, NULL, &body, &len, NULL), 401);
     free(body);
     char ws2[32];
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     it_org_ws(c, NULL, ws2);
     fastio_client_free(c);
     read_path(path, sizeof(path), ws2, n1, q);
     assert_int_equal(get(NULL, path, NULL, &body, &len, NULL), 401);
     free(body);
     /* a new version; the old one stays readable by version_id */
-    put_file(ws, NULL, "tok.txt", "version-2!", 10, n2);
+    put_file(fx.owner.ws, NULL, "tok.txt", "version-2!", 10, n2);
     assert_string_equal(n1, n2); /* same name, same folder: a new version of the node */
-    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/versions/", ws, n1);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/versions/", fx.owner.ws, n1);
     char *out = NULL;
-    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     json_t *j = itu_json(out);
     free(out);
     json_t *vs = json_object_get(j, "versions");
@@ -341,22 +268,22 @@ static void test_tokens_versions_refusals(void **state)
     json_decref(j);
     assert_true(old[0]);
     /* the token was bound to version 1 when it was issued */
-    read_path(path, sizeof(path), ws, n1, q);
+    read_path(path, sizeof(path), fx.owner.ws, n1, q);
     assert_int_equal(get(NULL, path, NULL, &body, &len, NULL), 200);
     assert_memory_equal(body, "version-1", 9);
     free(body);
     snprintf(q, sizeof(q), "?version_id=%s", old);
-    read_path(path, sizeof(path), ws, n1, q);
-    assert_int_equal(get(srv.owner_key, path, NULL, &body, &len, NULL), 200);
+    read_path(path, sizeof(path), fx.owner.ws, n1, q);
+    assert_int_equal(get(fx.srv.owner_key, path, NULL, &body, &len, NULL), 200);
     assert_int_equal(len, 9);
     free(body);
-    read_path(path, sizeof(path), ws, n1, NULL);
-    assert_int_equal(get(srv.owner_key, path, NULL, &body, &len, NULL), 200);
+    read_path(path, sizeof(path), fx.owner.ws, n1, NULL);
+    assert_int_equal(get(fx.srv.owner_key, path, NULL, &body, &len, NULL), 200);
     assert_int_equal(len, 10);
     free(body);
     /* expiry: the token's expiry moved into the past */
     char dbp[512];
-    snprintf(dbp, sizeof(dbp), "%s/meta.db", srv.dir);
+    snprintf(dbp, sizeof(dbp), "%s/meta.db", fx.srv.dir);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(dbp, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
@@ -364,19 +291,19 @@ static void test_tokens_versions_refusals(void **state)
                      SQLITE_OK);
     sqlite3_close(db);
     snprintf(q, sizeof(q), "?token=%s", tok);
-    read_path(path, sizeof(path), ws, n1, q);
+    read_path(path, sizeof(path), fx.owner.ws, n1, q);
     assert_int_equal(get(NULL, path, NULL, &body, &len, NULL), 401);
     free(body);
     /* a folder is not read: 400; an outsider: 403 */
-    snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/read/", ws);
-    assert_int_equal(get(srv.owner_key, path, NULL, &body, &len, NULL), 400);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/read/", fx.owner.ws);
+    assert_int_equal(get(fx.srv.owner_key, path, NULL, &body, &len, NULL), 400);
     free(body);
     char outsider[256];
-    it_new_user(&srv, outsider, sizeof(outsider), NULL);
-    read_path(path, sizeof(path), ws, n1, NULL);
+    it_new_user(&fx.srv, outsider, sizeof(outsider), NULL);
+    read_path(path, sizeof(path), fx.owner.ws, n1, NULL);
     assert_int_equal(get(outsider, path, NULL, &body, &len, NULL), 403);
     free(body);
-    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/requestread/", ws, n1);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/requestread/", fx.owner.ws, n1);
     assert_int_equal(get(outsider, path, NULL, &body, &len, NULL), 403);
     free(body);
 }
@@ -483,7 +410,7 @@ static void test_zip(void **state)
     (void)state;
     /* a fresh workspace: top/{a.txt, sub/{\u00e9t\u00e9.bin, empty/}}, and a trashed file */
     char w2[32];
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     it_org_ws(c, NULL, w2);
     fastio_client_free(c);
     unsigned char *a = itu_bytes(3000, 7), *u = itu_bytes(70000, 8);
@@ -498,7 +425,7 @@ static void test_zip(void **state)
                                {"file_2", "gone.txt", "bye", 3},
                                {"file_3", "zero.bin", "", 0}};
     const char *f[] = {"instance_id", w2, "manifest", manifest, NULL};
-    assert_int_equal(itu_batch(&srv, srv.owner_key, f, parts, 4, 0, &out), 200);
+    assert_int_equal(itu_batch(&fx.srv, fx.srv.owner_key, f, parts, 4, 0, &out), 200);
     json_t *j = itu_json(out);
     free(out);
     assert_int_equal(json_integer_value(json_object_get(j, "count_succeeded")), 4);
@@ -510,20 +437,22 @@ static void test_zip(void **state)
     char path[512];
     /* trash gone.txt; delete zero.bin so top/sub/empty/ is an empty folder */
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/delete/", w2, gone);
-    assert_int_equal(itu_req(&srv, srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL),
+                     200);
     free(out);
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/delete/", w2, zero);
-    assert_int_equal(itu_req(&srv, srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL),
+                     200);
     free(out);
     char *z, *h, v[512];
     size_t n;
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/zip/", w2);
-    assert_int_equal(get(srv.owner_key, path, NULL, &z, &n, &h), 200);
-    assert_true(header(h, "Content-Type", v, sizeof(v)));
+    assert_int_equal(get(fx.srv.owner_key, path, NULL, &z, &n, &h), 200);
+    assert_true(ito_header(h, "Content-Type", v, sizeof(v)));
     assert_string_equal(v, "application/zip");
-    assert_true(header(h, "Content-Length", v, sizeof(v)));
+    assert_true(ito_header(h, "Content-Length", v, sizeof(v)));
     assert_int_equal(atoi_safe(v), (long)n);
-    assert_true(header(h, "Content-Disposition", v, sizeof(v)));
+    assert_true(ito_header(h, "Content-Disposition", v, sizeof(v)));
     assert_non_null(strstr(v, "attachment"));
     free(h);
     struct want w[] = {
@@ -535,7 +464,7 @@ static void test_zip(void **state)
     };
     check_zip((unsigned char *)z, n, w, 5);
     char file[600];
-    snprintf(file, sizeof(file), "%s/it.zip", srv.dir);
+    snprintf(file, sizeof(file), "%s/it.zip", fx.srv.dir);
     FILE *fp = fopen(file, "wb");
     assert_non_null(fp);
     assert_int_equal(fwrite(z, 1, n, fp), n);
@@ -545,7 +474,8 @@ static void test_zip(void **state)
     free(z);
     /* a subfolder: paths relative to it */
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/list/", w2);
-    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL), 200);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
+                     200);
     j = itu_json(out);
     free(out);
     json_t *nodes = json_object_get(j, "nodes");
@@ -556,7 +486,7 @@ static void test_zip(void **state)
     json_decref(j);
     assert_true(top[0]);
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/zip/", w2, top);
-    assert_int_equal(get(srv.owner_key, path, NULL, &z, &n, NULL), 200);
+    assert_int_equal(get(fx.srv.owner_key, path, NULL, &z, &n, NULL), 200);
     struct want w3[] = {
         {"a.txt", a, 3000, false},
         {"sub/", NULL, 0, false},
@@ -567,10 +497,10 @@ static void test_zip(void **state)
     free(z);
     /* a file is not zipped; an outsider is refused */
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/zip/", w2, gone);
-    assert_int_equal(get(srv.owner_key, path, NULL, &z, &n, NULL), 404); /* trashed */
+    assert_int_equal(get(fx.srv.owner_key, path, NULL, &z, &n, NULL), 404); /* trashed */
     free(z);
     char outsider[256];
-    it_new_user(&srv, outsider, sizeof(outsider), NULL);
+    it_new_user(&fx.srv, outsider, sizeof(outsider), NULL);
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/zip/", w2);
     assert_int_equal(get(outsider, path, NULL, &z, &n, NULL), 403);
     free(z);
@@ -583,7 +513,7 @@ static void test_zip(void **state)
 static long count_blobs(void)
 {
     char dir[512];
-    snprintf(dir, sizeof(dir), "%s/blobs", srv.dir);
+    snprintf(dir, sizeof(dir), "%s/blobs", fx.srv.dir);
     DIR *d = opendir(dir);
     assert_non_null(d);
     long n = 0;
@@ -598,7 +528,7 @@ static long count_blobs(void)
 static long call(const char *method, const char *path, const char *form)
 {
     char *out = NULL;
-    long st = itu_req(&srv, srv.owner_key, method, path,
+    long st = itu_req(&fx.srv, fx.srv.owner_key, method, path,
                       form ? "application/x-www-form-urlencoded" : NULL, form,
                       form ? strlen(form) : 0, &out, NULL);
     if (st != 200)
@@ -611,7 +541,7 @@ static void test_reclaim(void **state)
 {
     (void)state;
     char w2[32], x[64], x2[64], y[64], copy[64] = "", path[512], *out = NULL;
-    struct fastio_client *c = it_client(&srv, srv.owner_key);
+    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
     it_org_ws(c, NULL, w2);
     fastio_client_free(c);
     long base = count_blobs();
@@ -621,7 +551,7 @@ static void test_reclaim(void **state)
     assert_int_equal(count_blobs(), base + 3);
     /* a copy of x shares its current version (and blob) */
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/copy/", w2, x);
-    assert_int_equal(itu_req(&srv, srv.owner_key, "POST", path,
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path,
                              "application/x-www-form-urlencoded", "parent=root", 11, &out, NULL),
                      200);
     json_t *j = itu_json(out);
@@ -642,7 +572,7 @@ static void test_reclaim(void **state)
     char *body;
     size_t len;
     read_path(path, sizeof(path), w2, copy, NULL);
-    assert_int_equal(get(srv.owner_key, path, NULL, &body, &len, NULL), 200);
+    assert_int_equal(get(fx.srv.owner_key, path, NULL, &body, &len, NULL), 200);
     assert_int_equal(len, 4);
     assert_memory_equal(body, "two!", 4);
     free(body);
@@ -661,17 +591,10 @@ static void test_reclaim(void **state)
     (void)x2;
 }
 
-int main(int argc, char **argv)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_range),
-        cmocka_unit_test(test_range_sendfile),
-        cmocka_unit_test(test_headers),
-        cmocka_unit_test(test_tokens_versions_refusals),
-        cmocka_unit_test(test_zip),
-        cmocka_unit_test(test_reclaim),
-    };
-    if (argc == 2)
-        cmocka_set_test_filter(argv[1]);
-    return cmocka_run_group_tests(tests, setup, teardown);
-}
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_range),   cmocka_unit_test(test_range_sendfile),
+    cmocka_unit_test(test_headers), cmocka_unit_test(test_tokens_versions_refusals),
+    cmocka_unit_test(test_zip),     cmocka_unit_test(test_reclaim),
+};
+
+IT_FIXTURE_MAIN(tests, fx, &fx_opts)

@@ -17,26 +17,6 @@
 
 static struct it_fixture fx;
 
-/* Number of events named `name` in the scope (ws or org), optionally about object. */
-static int count_events(struct fastio_client *c, const char *ws, const char *org,
-                        const char *name, const char *object)
-{
-    struct fastio_event_filter f;
-    fastio_event_filter_init(&f);
-    f.workspace_id = ws;
-    f.org_id = org;
-    f.event = name;
-    f.object_id = object;
-    json_t *evs = NULL;
-    long total = -1;
-    struct fastio_error err;
-    assert_int_equal(fastio_events_search(c, &f, NULL, &evs, &total, &err), FASTIO_OK);
-    int n = (int)json_array_size(evs);
-    assert_int_equal(total, n);
-    json_decref(evs);
-    return n;
-}
-
 static const char *node_id(json_t *node)
 {
     return json_string_value(json_object_get(node, "id"));
@@ -57,28 +37,28 @@ static void test_storage_events(void **state)
     snprintf(idb, sizeof(idb), "%s", node_id(b));
     json_decref(a);
     json_decref(b);
-    assert_int_equal(count_events(c, ws, NULL, "workspace_storage_folder_added", ida), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_storage_folder_added", ida), 1);
     /* idempotent create-folder changes nothing: no second event */
     assert_int_equal(fastio_storage_create_folder(c, ws, "root", "a", false, NULL, &err),
                      FASTIO_OK);
-    assert_int_equal(count_events(c, ws, NULL, "workspace_storage_folder_added", NULL), 2);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_storage_folder_added", NULL), 2);
 
     assert_int_equal(fastio_storage_move(c, ws, ida, idb, NULL, &err), FASTIO_OK);
-    assert_int_equal(count_events(c, ws, NULL, "workspace_storage_folder_moved", ida), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_storage_folder_moved", ida), 1);
     assert_int_equal(fastio_storage_copy(c, ws, ida, "root", &tmp, &err), FASTIO_OK);
     char idc[40];
     snprintf(idc, sizeof(idc), "%s", node_id(tmp));
     json_decref(tmp);
-    assert_int_equal(count_events(c, ws, NULL, "workspace_storage_folder_copied", idc), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_storage_folder_copied", idc), 1);
     assert_int_equal(fastio_storage_rename(c, ws, idc, "c", NULL, &err), FASTIO_OK);
-    assert_int_equal(count_events(c, ws, NULL, "workspace_storage_folder_renamed", idc), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_storage_folder_renamed", idc), 1);
     assert_int_equal(fastio_storage_delete(c, ws, idc, &err), FASTIO_OK);
-    assert_int_equal(count_events(c, ws, NULL, "workspace_storage_folder_deleted", idc), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_storage_folder_deleted", idc), 1);
     assert_int_equal(fastio_storage_restore(c, ws, idc, NULL, &err), FASTIO_OK);
-    assert_int_equal(count_events(c, ws, NULL, "workspace_storage_folder_restored", idc), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_storage_folder_restored", idc), 1);
     assert_int_equal(fastio_storage_delete(c, ws, idc, &err), FASTIO_OK);
     assert_int_equal(fastio_storage_purge(c, ws, idc, &err), FASTIO_OK);
-    assert_int_equal(count_events(c, ws, NULL, "workspace_storage_folder_purged", idc), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_storage_folder_purged", idc), 1);
 
     /* the shape: category node, subcategory storage, the caller, details.name */
     struct fastio_event_filter f;
@@ -119,10 +99,10 @@ static void test_org_workspace_events(void **state)
     assert_int_equal(fastio_org_create(c, &oo, &o, &err), FASTIO_OK);
     snprintf(org, sizeof(org), "%s", json_string_value(json_object_get(o, "id")));
     json_decref(o);
-    assert_int_equal(count_events(c, NULL, org, "org_created", org), 1);
+    assert_int_equal(it_count_events(c, NULL, org, "org_created", org), 1);
     struct fastio_param upd[] = {{"name", "Event Org 2"}};
     assert_int_equal(fastio_org_update(c, org, upd, 1, NULL, &err), FASTIO_OK);
-    assert_int_equal(count_events(c, NULL, org, "org_updated", org), 1);
+    assert_int_equal(it_count_events(c, NULL, org, "org_updated", org), 1);
 
     it_unique_name("evw", folder, sizeof(folder));
     struct fastio_workspace_opts wo = {"Event WS", folder, NULL, "Member or above",
@@ -130,17 +110,17 @@ static void test_org_workspace_events(void **state)
     assert_int_equal(fastio_workspace_create(c, org, &wo, &w, &err), FASTIO_OK);
     snprintf(ws, sizeof(ws), "%s", json_string_value(json_object_get(w, "id")));
     json_decref(w);
-    assert_int_equal(count_events(c, ws, NULL, "workspace_created", ws), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_created", ws), 1);
     struct fastio_workspace_opts wu = {"Event WS 2", NULL, NULL, NULL, NULL, -1};
     assert_int_equal(fastio_workspace_update(c, ws, &wu, NULL, &err), FASTIO_OK);
-    assert_int_equal(count_events(c, ws, NULL, "workspace_updated", ws), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_updated", ws), 1);
     assert_int_equal(fastio_workspace_archive(c, ws, true, NULL, &err), FASTIO_OK);
-    assert_int_equal(count_events(c, ws, NULL, "workspace_archived", ws), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_archived", ws), 1);
     assert_int_equal(fastio_workspace_archive(c, ws, false, NULL, &err), FASTIO_OK);
-    assert_int_equal(count_events(c, ws, NULL, "workspace_unarchived", ws), 1);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_unarchived", ws), 1);
     assert_int_equal(fastio_workspace_delete(c, ws, folder, &err), FASTIO_OK);
     /* the workspace is gone: its deletion is read through the org */
-    assert_int_equal(count_events(c, NULL, org, "workspace_deleted", ws), 1);
+    assert_int_equal(it_count_events(c, NULL, org, "workspace_deleted", ws), 1);
     assert_int_equal(fastio_org_close(c, org, dom, &err), FASTIO_OK);
     it_db(&fx.srv, "SELECT 1", (const char *)NULL);
     assert_int_equal(it_db(&fx.srv,

@@ -22,7 +22,7 @@ static struct it_fixture fx;
 
 static int start_with(const char *const *args)
 {
-    const struct it_fixture_opts o = {args, false};
+    const struct it_fixture_opts o = {args, false, NULL};
     return it_fixture_start(&fx, &o);
 }
 

@@ -37,21 +37,8 @@
 
 static const char *const server_args[] = {"--lock-time-scale", "60", "--kdf-iterations", "1000",
                                           NULL};
-static const struct it_fixture_opts fx_opts = {server_args, false};
+static const struct it_fixture_opts fx_opts = {server_args, false, itx_clients_free};
 static struct it_fixture fx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return it_fixture_start(&fx, &fx_opts);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    itx_clients_free(); /* the engines' clients, before their server goes */
-    return it_fixture_stop(&fx);
-}
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
 
@@ -519,4 +506,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_killed_holder),
 };
 
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, &fx_opts)

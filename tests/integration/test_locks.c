@@ -25,7 +25,7 @@
 #include "timeutil.h"
 
 static const char *const server_args[] = {"--lock-time-scale", "60", NULL};
-static const struct it_fixture_opts fx_opts = {server_args, false};
+static const struct it_fixture_opts fx_opts = {server_args, false, NULL};
 static struct it_fixture fx;
 
 /* ---- helpers ---------------------------------------------------------------------------------- */

@@ -247,7 +247,7 @@ static void test_every_route_has_a_row(void **state)
 /* ---- fixture ------------------------------------------------------------------------------------ */
 
 static const char *const server_args[] = {"--rate-limit", "0", NULL};
-static const struct it_fixture_opts fx_opts = {server_args, false};
+static const struct it_fixture_opts fx_opts = {server_args, false, NULL};
 static struct it_fixture fx;
 
 enum { N_ROLES = 5 };

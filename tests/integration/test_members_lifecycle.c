@@ -293,7 +293,7 @@ static void test_relay_down_keeps_mail(void **state)
     struct it_fixture f2;
     const char *const args[] = {"--smtp-url", "smtp://127.0.0.1:1", "--smtp-from",
                                 "Fastio <noreply@example.test>", NULL};
-    const struct it_fixture_opts o = {args, false};
+    const struct it_fixture_opts o = {args, false, NULL};
     assert_int_equal(it_fixture_start(&f2, &o), 0);
     struct fastio_client *c = f2.owner.c;
     struct fastio_org_opts oo = {"relay-org", NULL, NULL, NULL, NULL};

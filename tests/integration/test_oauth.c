@@ -526,7 +526,7 @@ static void test_short_ttls(void **state)
     (void)state;
     struct it_fixture f2;
     const char *args[] = {"--oauth-code-ttl", "1", "--oauth-access-ttl", "1", NULL};
-    const struct it_fixture_opts o = {args, false};
+    const struct it_fixture_opts o = {args, false, NULL};
     assert_int_equal(it_fixture_start(&f2, &o), 0);
     char tok[128], v[64], c[64], rid[64], code[128];
     it_new_user(&f2.srv, tok, sizeof(tok), NULL);

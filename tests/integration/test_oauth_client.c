@@ -26,7 +26,7 @@
 #include "it_oauth.h"
 
 static const char *const server_args[] = {"--oauth-access-ttl", "1", "--enable-test-faults", NULL};
-static const struct it_fixture_opts fx_opts = {server_args, false};
+static const struct it_fixture_opts fx_opts = {server_args, false, NULL};
 static struct it_fixture fx;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -39,63 +39,6 @@ static long set_faults(const char *body)
 static long faults_injected(void)
 {
     return (long)it_faults_injected(&fx.srv);
-}
-
-/* The library's side of a PKCE login up to the code; the browser's side (the consent page and
- * its form) is done with plain HTTP requests. Fills *tok. */
-static void pkce_login(const char *email, struct fastio_oauth_tokens *tok)
-{
-    struct fastio_client *c = it_client(&fx.srv, NULL);
-    struct fastio_pkce pk;
-    struct fastio_error err;
-    assert_int_equal(fastio_pkce_new(&pk, &err), FASTIO_OK);
-    const struct fastio_param params[] = {
-        {"client_id", CLIENT},          {"response_type", "code"},
-        {"code_challenge", pk.challenge}, {"code_challenge_method", "S256"},
-        {"state", pk.state},            {"redirect_uri", REDIRECT},
-        {"response_format", "json"},
-    };
-    json_t *resp = NULL;
-    assert_int_equal(fastio_call(c, FASTIO_EP_OAUTH_AUTHORIZE, NULL, 0, params,
-                                 sizeof(params) / sizeof(params[0]), &resp, &err),
-                     FASTIO_OK);
-    const char *url = json_string_value(json_object_get(resp, "authorization_url"));
-    const char *rid = json_string_value(json_object_get(resp, "auth_request_id"));
-    assert_non_null(url);
-    assert_non_null(rid);
-    /* "the browser": GET the page, POST the consent form */
-    const char *path = strstr(url, "/current/");
-    assert_non_null(path);
-    char *html = NULL;
-    assert_int_equal(it_raw(&fx.srv, "GET", path, NULL, NULL, 0, NULL, &html), 200);
-    assert_non_null(strstr(html, rid));
-    free(html);
-    char body[1024];
-    char *e = ito_enc(email), *pw = ito_enc(PASSWORD);
-    snprintf(body, sizeof(body), "auth_request_id=%s&consent=approve&email=%s&password=%s", rid, e,
-             pw);
-    free(e);
-    free(pw);
-    char *hdrs = NULL;
-    assert_int_equal(it_raw_h(&fx.srv, "POST", "/current/oauth/authorize/", FORM, body,
-                              strlen(body), NULL, NULL, &hdrs),
-                     302);
-    char loc[1024], code[256], st[64];
-    assert_true(ito_header(hdrs, "Location", loc, sizeof(loc)));
-    free(hdrs);
-    json_decref(resp);
-    assert_int_equal(strncmp(loc, REDIRECT "?", strlen(REDIRECT) + 1), 0);
-    assert_true(ito_query_param(loc, "code", code, sizeof(code)));
-    assert_true(ito_query_param(loc, "state", st, sizeof(st)));
-    assert_string_equal(st, pk.state); /* the state the library made comes back */
-
-    struct fastio_oauth_code_grant g = {code, pk.verifier, CLIENT, REDIRECT, "it-test", "cli"};
-    assert_int_equal(fastio_oauth_token_exchange(c, &g, tok, &err), FASTIO_OK);
-    assert_non_null(tok->access_token);
-    assert_non_null(tok->refresh_token);
-    assert_int_equal(tok->expires_in, 1);
-    explicit_bzero(&pk, sizeof(pk));
-    fastio_client_free(c);
 }
 
 struct saved {
@@ -139,7 +82,7 @@ static void test_pkce_login_refresh_rotation_reuse(void **state)
     it_new_user(&fx.srv, utok, sizeof(utok), email);
     struct fastio_oauth_tokens tok;
     memset(&tok, 0, sizeof(tok));
-    pkce_login(email, &tok);
+    ito_pkce_login(&fx.srv, email, "it-test", 1, &tok);
     char first_refresh[256];
     fio_strlcpy(first_refresh, tok.refresh_token, sizeof(first_refresh));
 
@@ -218,19 +161,29 @@ static void test_pkce_login_refresh_rotation_reuse(void **state)
     fastio_oauth_tokens_release(&tok);
 }
 
+/* The owner's client with the library's default configuration (timeouts and retries as a
+ * user gets them, unlike it_client), max_retries when > 0. */
+static struct fastio_client *default_client(int max_retries)
+{
+    struct fastio_config cfg;
+    fastio_config_init(&cfg);
+    cfg.base_url = fx.srv.base;
+    cfg.token = fx.srv.owner_key;
+    if (max_retries > 0)
+        cfg.max_retries = max_retries;
+    struct fastio_error err;
+    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    assert_non_null(c);
+    return c;
+}
+
 /* Every request fails with 429 (retry_after 1 s): the call gives up at its deadline instead of
  * waiting out the storm, and returns the rate-limit error. */
 static void test_429_storm_bounded_by_deadline(void **state)
 {
     (void)state;
-    struct fastio_config cfg;
-    fastio_config_init(&cfg);
-    cfg.base_url = fx.srv.base;
-    cfg.token = fx.srv.owner_key;
-    cfg.max_retries = 50;
     struct fastio_error err;
-    struct fastio_client *c = fastio_client_new(&cfg, &err);
-    assert_non_null(c);
+    struct fastio_client *c = default_client(50);
     assert_int_equal(set_faults("rate_429=100&retry_after=1&seed=3"), 200);
     struct fastio_call_opts o;
     fastio_call_opts_init(&o);
@@ -257,13 +210,8 @@ static void test_429_storm_bounded_by_deadline(void **state)
 static void test_503_thirty_percent(void **state)
 {
     (void)state;
-    struct fastio_config cfg;
-    fastio_config_init(&cfg);
-    cfg.base_url = fx.srv.base;
-    cfg.token = fx.srv.owner_key;
     struct fastio_error err;
-    struct fastio_client *c = fastio_client_new(&cfg, &err);
-    assert_non_null(c);
+    struct fastio_client *c = default_client(0);
     assert_int_equal(set_faults("rate_503=30&retry_after=1&seed=11"), 200);
     struct fastio_call_opts o;
     fastio_call_opts_init(&o);
@@ -317,13 +265,8 @@ static void *trigger_later(void *p)
 static void test_deadline_and_cancel_running_request(void **state)
 {
     (void)state;
-    struct fastio_config cfg;
-    fastio_config_init(&cfg);
-    cfg.base_url = fx.srv.base;
-    cfg.token = fx.srv.owner_key;
     struct fastio_error err;
-    struct fastio_client *c = fastio_client_new(&cfg, &err);
-    assert_non_null(c);
+    struct fastio_client *c = default_client(0);
     assert_int_equal(set_faults("stall_ms=5000&stall=100&seed=2"), 200);
     struct fastio_call_opts o;
     fastio_call_opts_init(&o);

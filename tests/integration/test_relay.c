@@ -257,7 +257,7 @@ static void test_relay_delivers_after_retry(void **state)
     const char *const args[] = {"--smtp-url", url, "--smtp-from", "Fastio <noreply@example.test>",
                                 NULL};
     struct it_fixture f;
-    const struct it_fixture_opts o = {args, true};
+    const struct it_fixture_opts o = {args, true, NULL};
     assert_int_equal(it_fixture_start(&f, &o), 0);
     struct fastio_client *c = f.owner.c;
     const char *ws = f.owner.ws;

@@ -53,6 +53,46 @@ static enum fastio_status persist(void *ud, const struct fastio_oauth_tokens *t,
     return FASTIO_OK;
 }
 
+/* The scripted server's base URL into base (size >= 64) and a token store for it: client
+ * "fastio-cli" with the given pair, expires_at (epoch seconds, 0 = unknown), persisting into
+ * saved (NULL = no persist callback). */
+static struct fastio_token_store *store_for(const struct script *sc, char *base, const char *access,
+                                            const char *refresh, int64_t expires_at,
+                                            struct persisted *saved)
+{
+    struct fastio_error err;
+    (void)snprintf(base, 64, "http://127.0.0.1:%d/current", sc->port);
+    struct fastio_token_store_config tc = {0};
+    tc.base_url = base;
+    tc.client_id = "fastio-cli";
+    tc.access_token = access;
+    tc.refresh_token = refresh;
+    tc.expires_at = expires_at;
+    if (saved != NULL) {
+        tc.persist = persist;
+        tc.persist_userdata = saved;
+    }
+    struct fastio_token_store *store = fastio_token_store_new(&tc, &err);
+    assert_non_null(store);
+    return store;
+}
+
+/* A client of base whose bearer comes from store (timeout_ms 0 = the default); NULL on failure
+ * (no assertion: the racing threads call it too). */
+static struct fastio_client *client_with_store(const char *base, struct fastio_token_store *store,
+                                               long timeout_ms)
+{
+    struct fastio_config cfg;
+    struct fastio_error err;
+    fastio_config_init(&cfg);
+    cfg.base_url = base;
+    if (timeout_ms > 0)
+        cfg.timeout_ms = timeout_ms;
+    cfg.token_provider = fastio_token_store_provider;
+    cfg.token_provider_userdata = store;
+    return fastio_client_new(&cfg, &err);
+}
+
 static void test_refresh_once_on_401(void **state)
 {
     (void)state;
@@ -61,23 +101,8 @@ static void test_refresh_once_on_401(void **state)
     struct persisted saved = {0};
     char base[64];
     script_start(&sc, refresh_script, 3);
-    (void)snprintf(base, sizeof(base), "http://127.0.0.1:%d/current", sc.port);
-    struct fastio_token_store_config tc = {0};
-    tc.base_url = base;
-    tc.client_id = "fastio-cli";
-    tc.access_token = "fio_o_old";
-    tc.refresh_token = "fio_r_old";
-    tc.persist = persist;
-    tc.persist_userdata = &saved;
-    struct fastio_token_store *store = fastio_token_store_new(&tc, &err);
-    assert_non_null(store);
-
-    struct fastio_config cfg;
-    fastio_config_init(&cfg);
-    cfg.base_url = base;
-    cfg.token_provider = fastio_token_store_provider;
-    cfg.token_provider_userdata = store;
-    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    struct fastio_token_store *store = store_for(&sc, base, "fio_o_old", "fio_r_old", 0, &saved);
+    struct fastio_client *c = client_with_store(base, store, 0);
     assert_non_null(c);
     char *id = NULL;
     assert_int_equal(fastio_auth_check(c, &id, &err), FASTIO_OK);
@@ -119,20 +144,8 @@ static void test_refresh_refused_is_auth(void **state)
     struct fastio_error err;
     char base[64];
     script_start(&sc, refresh_refused, 2);
-    (void)snprintf(base, sizeof(base), "http://127.0.0.1:%d/current", sc.port);
-    struct fastio_token_store_config tc = {0};
-    tc.base_url = base;
-    tc.client_id = "fastio-cli";
-    tc.access_token = "fio_o_old";
-    tc.refresh_token = "fio_r_spent";
-    struct fastio_token_store *store = fastio_token_store_new(&tc, &err);
-    assert_non_null(store);
-    struct fastio_config cfg;
-    fastio_config_init(&cfg);
-    cfg.base_url = base;
-    cfg.token_provider = fastio_token_store_provider;
-    cfg.token_provider_userdata = store;
-    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    struct fastio_token_store *store = store_for(&sc, base, "fio_o_old", "fio_r_spent", 0, NULL);
+    struct fastio_client *c = client_with_store(base, store, 0);
     assert_non_null(c);
     assert_int_equal(fastio_auth_check(c, NULL, &err), FASTIO_AUTH);
     assert_non_null(strstr(err.message, "invalid_grant"));
@@ -156,21 +169,10 @@ static void test_refresh_before_expiry(void **state)
     struct fastio_error err;
     char base[64];
     script_start(&sc, early_refresh, 2);
-    (void)snprintf(base, sizeof(base), "http://127.0.0.1:%d/current", sc.port);
-    struct fastio_token_store_config tc = {0};
-    tc.base_url = base;
-    tc.client_id = "fastio-cli";
-    tc.access_token = "fio_o_expiring";
-    tc.refresh_token = "fio_r_keep";
-    tc.expires_at = fio_wall_us() / 1000000 + 30; /* inside the default 60 s skew */
-    struct fastio_token_store *store = fastio_token_store_new(&tc, &err);
-    assert_non_null(store);
-    struct fastio_config cfg;
-    fastio_config_init(&cfg);
-    cfg.base_url = base;
-    cfg.token_provider = fastio_token_store_provider;
-    cfg.token_provider_userdata = store;
-    struct fastio_client *c = fastio_client_new(&cfg, &err);
+    /* an expiry inside the default 60 s skew */
+    struct fastio_token_store *store =
+        store_for(&sc, base, "fio_o_expiring", "fio_r_keep", fio_wall_us() / 1000000 + 30, NULL);
+    struct fastio_client *c = client_with_store(base, store, 0);
     assert_non_null(c);
     assert_int_equal(fastio_auth_check(c, NULL, &err), FASTIO_OK);
     assert_non_null(strstr(sc.reqs[0], "/oauth/token/"));
@@ -233,14 +235,8 @@ struct racer {
 static void *race(void *p)
 {
     struct racer *r = p;
-    struct fastio_config cfg;
     struct fastio_error err;
-    fastio_config_init(&cfg);
-    cfg.base_url = r->base;
-    cfg.timeout_ms = 10000;
-    cfg.token_provider = fastio_token_store_provider;
-    cfg.token_provider_userdata = r->store;
-    struct fastio_client *c = fastio_client_new(&cfg, &err); /* one client per thread */
+    struct fastio_client *c = client_with_store(r->base, r->store, 10000); /* one per thread */
     (void)pthread_barrier_wait(r->go);
     r->st = c != NULL ? fastio_auth_check(c, NULL, &err) : FASTIO_NOMEM;
     fastio_client_free(c);
@@ -266,17 +262,9 @@ static void shared_refresh(bool early)
     atomic_store(&g_held, false);
     script_start(&sc, NULL, 0);
     sc.route = route_refresh;
-    (void)snprintf(base, sizeof(base), "http://127.0.0.1:%d/current", sc.port);
-    struct fastio_token_store_config tc = {0};
-    tc.base_url = base;
-    tc.client_id = "fastio-cli";
-    tc.access_token = "fio_o_old";
-    tc.refresh_token = "fio_r_old";
-    tc.expires_at = early ? fio_wall_us() / 1000000 + 30 : 0; /* inside the 60 s skew */
-    tc.persist = persist;
-    tc.persist_userdata = &saved;
-    struct fastio_token_store *store = fastio_token_store_new(&tc, &err);
-    assert_non_null(store);
+    struct fastio_token_store *store =
+        store_for(&sc, base, "fio_o_old", "fio_r_old",
+                  early ? fio_wall_us() / 1000000 + 30 : 0 /* inside the 60 s skew */, &saved);
     assert_int_equal(pthread_barrier_init(&go, NULL, N_THREADS), 0);
     for (int i = 0; i < N_THREADS; i++) {
         r[i] = (struct racer){&go, base, store, FASTIO_INVALID};

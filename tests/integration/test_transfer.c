@@ -130,7 +130,7 @@ static void sizes_round_trip(void)
         assert_int_equal(fastio_transfer_job_result(t, down_job[i], &p, &err), FASTIO_OK);
         snprintf(want, sizeof(want), "%s/%s", x.dir, name[i]);
         assert_string_equal(p, want); /* unicode name kept */
-        assert_file_equals(p, data[i], sizes[i]);
+        it_assert_file_equals(p, data[i], sizes[i]);
         fastio_free(p);
         fastio_free(node[i]);
         free(data[i]);
@@ -152,7 +152,7 @@ static void test_transfer_single_request_flow(void **state)
     snprintf(path, sizeof(path), "%s/small", x.dir);
     data = make_file(path, 100 * KIB + 3);
     fastio_transfer_config_init(&cfg); /* defaults: files up to 4 MiB in one request */
-    t = fastio_transfer_new(itx_client(&srv, x.token), &cfg, &err);
+    t = fastio_transfer_new(itx_client(&fx.srv, x.token), &cfg, &err);
     assert_non_null(t);
     {
         struct fastio_upload_spec up = {path, -1, "small.txt", x.ws, NULL, 0, NULL, NULL};
@@ -178,7 +178,7 @@ static void test_transfer_stream_from_pipe(void **state)
     size_t job;
     (void)state;
     new_ctx(&x);
-    fill(buf, sizeof(buf));
+    it_fill(buf, sizeof(buf), &seed_state);
     assert_int_equal(pipe(fds), 0);
     /* fits in the pipe buffer: written and closed before the run */
     assert_int_equal(write(fds[1], buf, sizeof(buf)), (ssize_t)sizeof(buf));
@@ -211,7 +211,7 @@ static void test_transfer_bad_chunk_crc_refused(void **state)
     long code = 0;
     (void)state;
     new_ctx(&x);
-    c = it_client(&srv, x.token);
+    c = it_client(&fx.srv, x.token);
     {
         struct fastio_param p[7] = {{"name", "crc.bin"},  {"size", "5"},
                                     {"action", "create"}, {"instance_id", x.ws},
@@ -229,7 +229,7 @@ static void test_transfer_bad_chunk_crc_refused(void **state)
         static const char mp[] = "--b0undary\r\nContent-Disposition: form-data; name=\"chunk\"; "
                                  "filename=\"chunk.bin\"\r\nContent-Type: application/octet-stream"
                                  "\r\n\r\nhello\r\n--b0undary--\r\n";
-        long http = it_raw(&srv, "POST", path, "multipart/form-data; boundary=b0undary", mp,
+        long http = it_raw(&fx.srv, "POST", path, "multipart/form-data; boundary=b0undary", mp,
                            sizeof(mp) - 1, authz, &body);
         assert_int_equal(http, 406);
         json_decref(it_error_body(body, &code));
@@ -241,7 +241,7 @@ static void test_transfer_bad_chunk_crc_refused(void **state)
         /* The server may still count the refused request as in flight for a moment after its
          * answer (409): the engine would retry; so does the test, briefly. */
         for (int i = 0; i < 50; i++) {
-            http = it_raw(&srv, "POST", path, "multipart/form-data; boundary=b0undary", mp,
+            http = it_raw(&fx.srv, "POST", path, "multipart/form-data; boundary=b0undary", mp,
                           sizeof(mp) - 1, authz, &body);
             if (http != 409)
                 break;
@@ -264,15 +264,21 @@ static void test_transfer_retries_injected_faults(void **state)
     char path[512], *node;
     unsigned char *data;
     const size_t n = 20 * CHUNK + 11;
+    long long injected;
     (void)state;
     new_ctx(&x);
     snprintf(path, sizeof(path), "%s/faulty", x.dir);
     data = make_file(path, n);
     /* a quarter of all requests fail (500, or the connection is dropped), at most 12 of them */
-    set_faults(&x, "rate_500=15&reset=10&max_faults=12&seed=7");
+    set_faults("rate_500=15&reset=10&max_faults=12&seed=7");
     node = upload_one(&x, path, "faulty.bin");
     download_check(&x, node, "faulty-back.bin", data, n);
-    set_faults(&x, "rate_500=0");
+    /* the engine went through real faults (so the switch was on), and no more than allowed */
+    injected = it_faults_injected(&fx.srv);
+    set_faults("rate_500=0");
+    print_message("faults injected: %lld\n", injected);
+    assert_true(injected > 0);
+    assert_true(injected <= 12);
     fastio_free(node);
     free(data);
 }
@@ -314,7 +320,7 @@ static void test_transfer_ranged_download_and_resume(void **state)
     if (fastio_transfer_run(t, &err) != FASTIO_OK)
         fail_msg("resume: %s", err.message);
     assert_int_equal(fastio_transfer_job_result(t, job, &out, &err), FASTIO_OK);
-    assert_file_equals(out, data, n);
+    it_assert_file_equals(out, data, n);
     assert_int_not_equal(stat(partial, &sb), 0);
     fastio_free(out);
     fastio_transfer_free(t);
@@ -335,7 +341,7 @@ static void test_transfer_download_name_stays_inside(void **state)
     /* a hostile local name is reduced to one component inside dest_dir */
     download_check(&x, node, "../../escape", data, 1000);
     snprintf(path, sizeof(path), "%s/_.._escape", x.dir);
-    assert_file_equals(path, data, 1000);
+    it_assert_file_equals(path, data, 1000);
     fastio_free(node);
     free(data);
 }
@@ -352,7 +358,7 @@ static struct fastio_transfer *engine_defaults(struct ctx *x, bool no_batch)
     cfg.backoff_base_ms = 5;
     cfg.backoff_cap_ms = 50;
     cfg.no_batch = no_batch;
-    t = fastio_transfer_new(itx_client(&srv, x->token), &cfg, &err);
+    t = fastio_transfer_new(itx_client(&fx.srv, x->token), &cfg, &err);
     if (t == NULL)
         fail_msg("fastio_transfer_new: %s", err.message);
     return t;
@@ -425,7 +431,7 @@ static void test_transfer_batch_small_files(void **state)
         assert_int_equal(fastio_transfer_job_result(t, down_job[i], &p, &err), FASTIO_OK);
         snprintf(want, sizeof(want), "%s/%s", lpath, name[i]);
         assert_string_equal(p, want);
-        assert_file_equals(p, data[i], sizes[i]);
+        it_assert_file_equals(p, data[i], sizes[i]);
         fastio_free(p);
         fastio_free(node[i]);
         free(data[i]);
@@ -482,7 +488,7 @@ static void test_transfer_version_download(void **state)
     v2 = make_file(path, len2);
     n2 = upload_one(&x, path, "doc.bin");
     assert_string_equal(n1, n2); /* same name, same folder: a new version */
-    c = it_client(&srv, x.token);
+    c = it_client(&fx.srv, x.token);
     {
         const char *args[2] = {x.ws, n1};
         assert_int_equal(fastio_call(c, FASTIO_EP_STORAGE_VERSIONS, args, 2, NULL, 0, &resp, &err),
@@ -506,7 +512,7 @@ static void test_transfer_version_download(void **state)
     if (fastio_transfer_run(t, &err) != FASTIO_OK)
         fail_msg("version download: %s", err.message);
     assert_int_equal(fastio_transfer_job_result(t, job, &out, &err), FASTIO_OK);
-    assert_file_equals(out, v1, len1);
+    it_assert_file_equals(out, v1, len1);
     fastio_free(out);
     fastio_transfer_free(t);
     /* the current one is still the default */
@@ -554,7 +560,7 @@ static void test_transfer_folder_zip_download(void **state)
     struct stat sb;
     (void)state;
     new_ctx(&x);
-    c = it_client(&srv, x.token);
+    c = it_client(&fx.srv, x.token);
     {
         const char *args[2] = {x.ws, "root"};
         const struct fastio_param p = {"name", "Zipped"};
@@ -675,4 +681,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_transfer_folder_zip_download),
 };
 
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, &it_transfer_opts)

@@ -34,46 +34,21 @@
 #define KIB 1024u
 #define CHUNK (64u * KIB)
 
-static struct it_server srv;
-
-static int setup(void **state)
-{
-    static const char *const args[] = {"--oauth-access-ttl", "2", "--enable-test-faults",
-                                       "--min-chunk-size", "65536", NULL};
-    (void)state;
-    return it_server_start(&srv, NULL, args);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    itx_clients_free();
-    int rc = it_server_stop(&srv);
-    it_server_cleanup(&srv);
-    return rc == 0 ? 0 : -1;
-}
+static const char *const server_args[] = {"--oauth-access-ttl", "2",     "--enable-test-faults",
+                                          "--min-chunk-size",   "65536", NULL};
+static const struct it_fixture_opts fx_opts = {server_args, false, itx_clients_free};
+static struct it_fixture fx;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
 static void set_faults(const char *form)
 {
-    char *body = NULL;
-    long http = it_raw(&srv, "POST", "/current/test/faults/", FORM, form, strlen(form), NULL, &body);
-    if (http != 200)
-        fail_msg("faults: %ld %s", http, body ? body : "");
-    free(body);
+    assert_int_equal(it_faults_set(&fx.srv, form), 200);
 }
 
 static long faults_injected(void)
 {
-    char *body = NULL;
-    assert_int_equal(it_raw(&srv, "GET", "/current/test/faults/", NULL, NULL, 0, NULL, &body), 200);
-    json_t *j = json_loads(body, 0, NULL);
-    free(body);
-    assert_non_null(j);
-    long n = (long)json_integer_value(json_object_get(json_object_get(j, "faults"), "injected"));
-    json_decref(j);
-    return n;
+    return (long)it_faults_injected(&fx.srv);
 }
 
 /* The log hook: every line, kept for the assertions. */
@@ -126,7 +101,7 @@ static struct fastio_client *logging_client(const char *token, struct lines *l,
     struct fastio_config cfg;
     struct fastio_error err;
     fastio_config_init(&cfg);
-    cfg.base_url = srv.base;
+    cfg.base_url = fx.srv.base;
     cfg.token = token;
     cfg.log = on_log;
     cfg.log_userdata = l;
@@ -160,24 +135,12 @@ static struct fastio_transfer *engine(struct fastio_client *c, unsigned in_fligh
 static uint64_t seed = 0x9e3779b97f4a7c15ull;
 static unsigned char *make_file(const char *path, size_t n)
 {
-    unsigned char *b = malloc(n ? n : 1);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(b);
-    assert_non_null(f);
-    for (size_t i = 0; i < n; i++) {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        b[i] = (unsigned char)seed;
-    }
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-    return b;
+    return it_make_file(path, n, &seed);
 }
 
 static void scratch_dir(char *dir, size_t size)
 {
-    snprintf(dir, size, "%s/eng-XXXXXX", srv.dir);
+    snprintf(dir, size, "%s/eng-XXXXXX", fx.srv.dir);
     assert_non_null(mkdtemp(dir));
 }
 
@@ -196,7 +159,7 @@ static enum fastio_status upload(struct fastio_transfer *t, const char *ws, cons
 static void download_check(const char *token, const char *ws, const char *node, const char *dir,
                            const char *name, const unsigned char *want, size_t n)
 {
-    struct fastio_transfer *t = engine(itx_client(&srv, token), 3, false);
+    struct fastio_transfer *t = engine(itx_client(&fx.srv, token), 3, false);
     struct fastio_download_spec d = {ws, node, dir, name, NULL, false};
     struct fastio_error err;
     char *local = NULL;
@@ -206,64 +169,8 @@ static void download_check(const char *token, const char *ws, const char *node, 
         fail_msg("download: %s", err.message);
     assert_int_equal(fastio_transfer_job_result(t, job, &local, &err), FASTIO_OK);
     fastio_transfer_free(t);
-    FILE *f = fopen(local, "rb");
-    unsigned char *got = malloc(n + 1);
-    assert_non_null(f);
-    assert_non_null(got);
-    assert_int_equal(fread(got, 1, n + 1, f), n);
-    fclose(f);
-    assert_memory_equal(got, want, n);
-    free(got);
+    it_assert_file_equals(local, want, n);
     fastio_free(local);
-}
-
-/* The library's side of a PKCE login and the browser's (consent page and form) with plain
- * HTTP requests; fills *tok (access token living 2 s). */
-static void pkce_login(const char *email, struct fastio_oauth_tokens *tok)
-{
-    struct fastio_client *c = it_client(&srv, NULL);
-    struct fastio_pkce pk;
-    struct fastio_error err;
-    assert_int_equal(fastio_pkce_new(&pk, &err), FASTIO_OK);
-    const struct fastio_param params[] = {
-        {"client_id", CLIENT},          {"response_type", "code"},
-        {"code_challenge", pk.challenge}, {"code_challenge_method", "S256"},
-        {"state", pk.state},            {"redirect_uri", REDIRECT},
-        {"response_format", "json"},
-    };
-    json_t *resp = NULL;
-    assert_int_equal(fastio_call(c, FASTIO_EP_OAUTH_AUTHORIZE, NULL, 0, params,
-                                 sizeof(params) / sizeof(params[0]), &resp, &err),
-                     FASTIO_OK);
-    const char *url = json_string_value(json_object_get(resp, "authorization_url"));
-    const char *rid = json_string_value(json_object_get(resp, "auth_request_id"));
-    assert_non_null(url);
-    assert_non_null(rid);
-    const char *path = strstr(url, "/current/");
-    assert_non_null(path);
-    char *html = NULL;
-    assert_int_equal(it_raw(&srv, "GET", path, NULL, NULL, 0, NULL, &html), 200);
-    free(html);
-    char body[1024];
-    char *e = ito_enc(email), *pw = ito_enc(PASSWORD);
-    snprintf(body, sizeof(body), "auth_request_id=%s&consent=approve&email=%s&password=%s", rid, e,
-             pw);
-    free(e);
-    free(pw);
-    char *hdrs = NULL;
-    assert_int_equal(it_raw_h(&srv, "POST", "/current/oauth/authorize/", FORM, body, strlen(body),
-                              NULL, NULL, &hdrs),
-                     302);
-    char loc[1024], code[256];
-    assert_true(ito_header(hdrs, "Location", loc, sizeof(loc)));
-    free(hdrs);
-    json_decref(resp);
-    assert_true(ito_query_param(loc, "code", code, sizeof(code)));
-    struct fastio_oauth_code_grant g = {code, pk.verifier, CLIENT, REDIRECT, "it-engine", "cli"};
-    assert_int_equal(fastio_oauth_token_exchange(c, &g, tok, &err), FASTIO_OK);
-    assert_int_equal(tok->expires_in, 2);
-    explicit_bzero(&pk, sizeof(pk));
-    fastio_client_free(c);
 }
 
 static int persisted;
@@ -287,16 +194,16 @@ static void test_upload_outlives_oauth_token(void **state)
     struct fastio_error err;
     const size_t n = 14 * CHUNK + 5;
 
-    it_new_user(&srv, utok, sizeof(utok), email);
-    struct fastio_client *uc = itx_client(&srv, utok);
+    it_new_user(&fx.srv, utok, sizeof(utok), email);
+    struct fastio_client *uc = itx_client(&fx.srv, utok);
     it_org_ws(uc, NULL, ws);
     struct fastio_oauth_tokens tok;
     memset(&tok, 0, sizeof(tok));
-    pkce_login(email, &tok);
+    ito_pkce_login(&fx.srv, email, "it-engine", 2, &tok);
 
     /* A store whose expiry is unknown: nothing refreshes early, only a 401 does. */
     struct fastio_token_store_config sc = {0};
-    sc.base_url = srv.base;
+    sc.base_url = fx.srv.base;
     sc.client_id = CLIENT;
     sc.access_token = tok.access_token;
     sc.refresh_token = tok.refresh_token;
@@ -343,26 +250,53 @@ static void test_upload_outlives_oauth_token(void **state)
     lines_release(&l);
 }
 
+/* A new user with a workspace, its logged client and an engine (batch or not) that already
+ * knows the server's limits: a small file (size bytes, named name) was uploaded first, so the
+ * next upload starts with its own first request. warm_release frees what it made. */
+struct warm {
+    struct it_user u; /* token, ws */
+    struct lines l;
+    struct fastio_client *c;
+    struct fastio_transfer *t;
+    char dir[300]; /* scratch */
+};
+
+static void warm_engine(struct warm *w, bool batch, const char *name, size_t size)
+{
+    char path[400], *node = NULL;
+    struct fastio_error err;
+    it_user_new(&w->u, &fx.srv, IT_USER_WORKSPACE);
+    it_user_release(&w->u); /* the logged client below does the work */
+    lines_init(&w->l);
+    w->c = logging_client(w->u.token, &w->l, NULL, NULL);
+    w->t = engine(w->c, 3, batch);
+    scratch_dir(w->dir, sizeof(w->dir));
+    snprintf(path, sizeof(path), "%s/%s", w->dir, name);
+    free(make_file(path, size));
+    assert_int_equal(upload(w->t, w->u.ws, path, name, &node, &err), FASTIO_OK);
+    fastio_free(node);
+}
+
+static void warm_release(struct warm *w)
+{
+    fastio_transfer_free(w->t);
+    fastio_client_free(w->c);
+    lines_release(&w->l);
+}
+
 /* After one fault on the next request, a chunked upload of a fresh file whose engine already
  * knows the limits: the first request is the UNSAFE session create. */
 static void unsafe_create_once(const char *fault, enum fastio_status want)
 {
-    char tokn[128], ws[32], dir[300], path[400], small[400], *node = NULL;
+    char path[400], *node = NULL;
     struct fastio_error err;
-    struct lines l;
-    it_new_user(&srv, tokn, sizeof(tokn), NULL);
-    it_org_ws(itx_client(&srv, tokn), NULL, ws);
-    lines_init(&l);
-    struct fastio_client *c = logging_client(tokn, &l, NULL, NULL);
-    struct fastio_transfer *t = engine(c, 3, false);
-    scratch_dir(dir, sizeof(dir));
-    snprintf(small, sizeof(small), "%s/warm.bin", dir);
-    free(make_file(small, 1000));
-    assert_int_equal(upload(t, ws, small, "warm.bin", &node, &err), FASTIO_OK); /* limits known */
-    fastio_free(node);
-    node = NULL;
-    assert_int_equal(count_lines(&l, "UPLOAD_CREATE", -1), 1);
-    size_t chunks_before = count_lines(&l, "UPLOAD_CHUNK", -1);
+    struct warm w;
+    warm_engine(&w, false, "warm.bin", 1000);
+    struct lines *l = &w.l;
+    struct fastio_transfer *t = w.t;
+    const char *ws = w.u.ws, *dir = w.dir;
+    assert_int_equal(count_lines(l, "UPLOAD_CREATE", -1), 1);
+    size_t chunks_before = count_lines(l, "UPLOAD_CHUNK", -1);
 
     snprintf(path, sizeof(path), "%s/once.bin", dir);
     free(make_file(path, 3 * CHUNK));
@@ -374,10 +308,10 @@ static void unsafe_create_once(const char *fault, enum fastio_status want)
     assert_int_equal(st, want);
     assert_null(node);
     /* exactly one more create, logged with its failure and no wait before another try */
-    assert_int_equal(count_lines(&l, "UPLOAD_CREATE", -1), 2);
+    assert_int_equal(count_lines(l, "UPLOAD_CREATE", -1), 2);
     json_t *last = NULL, *v;
     size_t i;
-    json_array_foreach(l.all, i, v)
+    json_array_foreach(l->all, i, v)
     {
         const char *e = json_string_value(json_object_get(v, "endpoint"));
         if (e != NULL && strcmp(e, "UPLOAD_CREATE") == 0)
@@ -385,10 +319,8 @@ static void unsafe_create_once(const char *fault, enum fastio_status want)
     }
     assert_non_null(last);
     assert_int_equal(json_integer_value(json_object_get(last, "retry_wait_ms")), -1);
-    assert_int_equal(count_lines(&l, "UPLOAD_CHUNK", -1), chunks_before);
-    fastio_transfer_free(t);
-    fastio_client_free(c);
-    lines_release(&l);
+    assert_int_equal(count_lines(l, "UPLOAD_CHUNK", -1), chunks_before);
+    warm_release(&w);
 }
 
 static void test_unsafe_create_not_retried_after_500(void **state)
@@ -411,13 +343,13 @@ static void test_safe_details_retried(void **state)
     static const char *const faults[] = {"rate_500=100&max_faults=1", "reset=100&max_faults=1"};
     char tokn[128], ws[32], dir[300], path[400], *node = NULL;
     struct fastio_error err;
-    it_new_user(&srv, tokn, sizeof(tokn), NULL);
-    it_org_ws(itx_client(&srv, tokn), NULL, ws);
+    it_new_user(&fx.srv, tokn, sizeof(tokn), NULL);
+    it_org_ws(itx_client(&fx.srv, tokn), NULL, ws);
     scratch_dir(dir, sizeof(dir));
     snprintf(path, sizeof(path), "%s/safe.bin", dir);
     const size_t n = 2 * CHUNK + 9;
     unsigned char *data = make_file(path, n);
-    struct fastio_transfer *t = engine(itx_client(&srv, tokn), 3, false);
+    struct fastio_transfer *t = engine(itx_client(&fx.srv, tokn), 3, false);
     assert_int_equal(upload(t, ws, path, "safe.bin", &node, &err), FASTIO_OK);
     fastio_transfer_free(t);
     for (size_t k = 0; k < 2; k++) {
@@ -456,14 +388,7 @@ static void test_safe_details_retried(void **state)
         lines_release(&l);
         char back[400];
         snprintf(back, sizeof(back), "%s/%s", dir, name);
-        FILE *f = fopen(back, "rb");
-        assert_non_null(f);
-        unsigned char *got = malloc(n + 1);
-        assert_non_null(got);
-        assert_int_equal(fread(got, 1, n + 1, f), n);
-        fclose(f);
-        assert_memory_equal(got, data, n);
-        free(got);
+        it_assert_file_equals(back, data, n);
     }
     fastio_free(node);
     free(data);
@@ -474,19 +399,13 @@ static void test_safe_details_retried(void **state)
 static void test_failed_batch_not_sent_again(void **state)
 {
     (void)state;
-    char tokn[128], ws[32], dir[300], path[400], *node = NULL;
+    char path[400];
     struct fastio_error err;
-    struct lines l;
-    it_new_user(&srv, tokn, sizeof(tokn), NULL);
-    it_org_ws(itx_client(&srv, tokn), NULL, ws);
-    lines_init(&l);
-    struct fastio_client *c = logging_client(tokn, &l, NULL, NULL);
-    struct fastio_transfer *t = engine(c, 3, true);
-    scratch_dir(dir, sizeof(dir));
-    snprintf(path, sizeof(path), "%s/warm.txt", dir);
-    free(make_file(path, 10));
-    assert_int_equal(upload(t, ws, path, "warm.txt", &node, &err), FASTIO_OK); /* limits known */
-    fastio_free(node);
+    struct warm w;
+    warm_engine(&w, true, "warm.txt", 10);
+    struct lines *l = &w.l;
+    struct fastio_transfer *t = w.t;
+    const char *ws = w.u.ws, *dir = w.dir;
     size_t jobs[3];
     for (size_t i = 0; i < 3; i++) {
         char name[32];
@@ -496,15 +415,15 @@ static void test_failed_batch_not_sent_again(void **state)
         struct fastio_upload_spec up = {path, -1, name, ws, NULL, 0, NULL, NULL};
         assert_int_equal(fastio_transfer_add_upload(t, &up, &jobs[i], &err), FASTIO_OK);
     }
-    size_t batches_before = count_lines(&l, "UPLOAD_BATCH", -1);
-    size_t creates_before = count_lines(&l, "UPLOAD_CREATE", -1);
+    size_t batches_before = count_lines(l, "UPLOAD_BATCH", -1);
+    size_t creates_before = count_lines(l, "UPLOAD_CREATE", -1);
     set_faults("rate_500=100&max_faults=1");
     assert_int_equal(fastio_transfer_run(t, &err), FASTIO_SERVER);
     long injected = faults_injected();
     set_faults("rate_500=0");
     assert_int_equal(injected, 1);
-    assert_int_equal(count_lines(&l, "UPLOAD_BATCH", -1), batches_before + 1);
-    assert_int_equal(count_lines(&l, "UPLOAD_CREATE", -1), creates_before);
+    assert_int_equal(count_lines(l, "UPLOAD_BATCH", -1), batches_before + 1);
+    assert_int_equal(count_lines(l, "UPLOAD_CREATE", -1), creates_before);
     for (size_t i = 0; i < 3; i++) {
         struct fastio_transfer_job_info info;
         assert_int_equal(fastio_transfer_job_result(t, jobs[i], NULL, &err), FASTIO_SERVER);
@@ -512,9 +431,7 @@ static void test_failed_batch_not_sent_again(void **state)
         assert_int_equal(fastio_transfer_job_progress(t, jobs[i], &info), FASTIO_OK);
         assert_true(info.ended && !info.succeeded);
     }
-    fastio_transfer_free(t);
-    fastio_client_free(c);
-    lines_release(&l);
+    warm_release(&w);
 }
 
 /* An unknown host: the resolver's message, for an upload and a download of the engine. */
@@ -571,9 +488,10 @@ static void test_refused_spec_keeps_fd0(void **state)
         int fd = open("/dev/null", O_RDONLY);
         assert_int_equal(fd, 0);
     }
-    struct fastio_transfer *t = fastio_transfer_new(itx_client(&srv, srv.owner_key), NULL, &err);
+    struct fastio_transfer *t =
+        fastio_transfer_new(itx_client(&fx.srv, fx.srv.owner_key), NULL, &err);
     assert_non_null(t);
-    struct fastio_download_spec d = {"ws", "1234567890123456789", srv.dir, NULL, "v1", true};
+    struct fastio_download_spec d = {"ws", "1234567890123456789", fx.srv.dir, NULL, "v1", true};
     assert_int_equal(fastio_transfer_add_download(t, &d, NULL, &err), FASTIO_INVALID);
     assert_true(fcntl(0, F_GETFD) != -1); /* still open */
     fastio_transfer_free(t);
@@ -592,4 +510,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_unknown_host_message),
     cmocka_unit_test(test_refused_spec_keeps_fd0),
 };
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, &fx_opts)

@@ -95,7 +95,7 @@ static void resume_after_cancel(void)
     data = make_file(path, n);
     assert_int_equal(upload_cancelled(&x, path, "big.bin", n / 3), FASTIO_CANCELLED);
     assert_int_equal(sessions(&x), 1);
-    chunks_before = it_db(&srv,
+    chunks_before = it_db(&fx.srv,
                           "SELECT COUNT(*) FROM upload_chunks WHERE session_id IN (SELECT id FROM "
                           "upload_sessions WHERE workspace_id = ?1)",
                           x.ws, NULL);
@@ -110,7 +110,7 @@ static void resume_after_cancel(void)
     /* a second engine (as after a restart of the program) continues the same session */
     node = upload_one(&x, path, "big.bin");
     assert_int_equal(sessions(&x), 1);
-    chunks_after = it_db(&srv,
+    chunks_after = it_db(&fx.srv,
                          "SELECT COUNT(*) FROM upload_chunks WHERE session_id IN (SELECT id FROM "
                          "upload_sessions WHERE workspace_id = ?1)",
                          x.ws, NULL);
@@ -163,7 +163,7 @@ static struct fastio_transfer *engine_bounded(struct ctx *x, int64_t deadline_ms
     cfg.poll_timeout_ms = 20000;
     cfg.deadline_ms = deadline_ms;
     cfg.cancel = cancel;
-    t = fastio_transfer_new(itx_client(&srv, x->token), &cfg, &err);
+    t = fastio_transfer_new(itx_client(&fx.srv, x->token), &cfg, &err);
     if (t == NULL)
         fail_msg("fastio_transfer_new: %s", err.message);
     return t;
@@ -171,7 +171,7 @@ static struct fastio_transfer *engine_bounded(struct ctx *x, int64_t deadline_ms
 
 static long long session_chunks(const struct ctx *x)
 {
-    return it_db(&srv,
+    return it_db(&fx.srv,
                  "SELECT COUNT(*) FROM upload_chunks WHERE session_id IN (SELECT id FROM "
                  "upload_sessions WHERE workspace_id = ?1)",
                  x->ws, NULL);
@@ -216,10 +216,11 @@ static void test_transfer_deadline_stops_upload_and_resumes(void **state)
     new_ctx(&x);
     snprintf(path, sizeof(path), "%s/big24", x.dir);
     data = make_file(path, BIG_N);
-    set_faults(&x, "stall_ms=150"); /* every request takes >= 150 ms: 24 chunks >> deadline */
+    set_faults("stall_ms=150"); /* every request takes >= 150 ms: 24 chunks >> deadline */
     deadline = fastio_now_ms() + 1200;
     assert_int_equal(upload_bounded(&x, path, deadline, NULL, &ended), FASTIO_TIMEOUT);
-    set_faults(&x, "stall_ms=0");
+    assert_true(it_faults_injected(&fx.srv) > 0); /* the stalls, not a slow machine */
+    set_faults("stall_ms=0");
     if (ended > deadline + 100)
         fail_msg("the run ended %lld ms after its deadline", (long long)(ended - deadline));
     assert_int_equal(sessions(&x), 1);
@@ -265,11 +266,12 @@ static void test_transfer_cancel_token_from_thread(void **state)
     data = make_file(path, BIG_N);
     tr.token = fastio_cancel_new();
     assert_non_null(tr.token);
-    set_faults(&x, "stall_ms=150");
+    set_faults("stall_ms=150");
     assert_int_equal(pthread_create(&th, NULL, trigger_later, &tr), 0);
     assert_int_equal(upload_bounded(&x, path, 0, tr.token, &ended), FASTIO_CANCELLED);
     assert_int_equal(pthread_join(th, NULL), 0);
-    set_faults(&x, "stall_ms=0");
+    assert_true(it_faults_injected(&fx.srv) > 0); /* the stalls, not a slow machine */
+    set_faults("stall_ms=0");
     if (ended - tr.at > 100)
         fail_msg("the run ended %lld ms after the cancel", (long long)(ended - tr.at));
     assert_int_equal(sessions(&x), 1);
@@ -290,4 +292,4 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_transfer_cancel_token_from_thread),
 };
 
-IT_MAIN(tests, setup, teardown)
+IT_FIXTURE_MAIN(tests, fx, &it_transfer_opts)

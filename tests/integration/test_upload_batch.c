@@ -13,24 +13,12 @@
 #include "crc32c.h"
 #include "it_upload.h"
 
-static struct it_server srv;
-static char ws[32];
-
-static int setup(void **state)
-{
-    (void)state;
-    return itu_start(&srv, NULL, ws);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return itu_stop(&srv);
-}
+static const struct it_fixture_opts fx_opts = {NULL, true, NULL}; /* the owner's workspace */
+static struct it_fixture fx;
 
 static void check_read(const char *node, const unsigned char *want, size_t len)
 {
-    assert_true(itu_read_equals(&srv, ws, node, want, len));
+    assert_true(itu_read_equals(&fx.srv, fx.owner.ws, node, want, len));
 }
 
 static const char *batch_node(json_t *j, int index)
@@ -80,9 +68,9 @@ static void test_batch(void **state)
         {"file_2", "bad.txt", c, 77}, {"file_4", "big.bin", big, big_len},
         {"file_5", "x.txt", c, 5},    {"file_6", "u.txt", c, 77},
     };
-    const char *f[] = {"instance_id", ws,        "manifest", manifest, "folder_id",
-                       "root",        "creator", "it-test",  NULL};
-    assert_int_equal(itu_batch(&srv, srv.owner_key, f, parts, 6, 0, &out), 200);
+    const char *f[] = {"instance_id", fx.owner.ws, "manifest", manifest, "folder_id",
+                       "root",        "creator",   "it-test",  NULL};
+    assert_int_equal(itu_batch(&fx.srv, fx.srv.owner_key, f, parts, 6, 0, &out), 200);
     json_t *j = itu_json(out);
     assert_int_equal(json_integer_value(json_object_get(j, "count_total")), 7);
     assert_int_equal(json_integer_value(json_object_get(j, "count_succeeded")), 3);
@@ -101,21 +89,26 @@ static void test_batch(void **state)
     check_read(batch_node(j, 6), c, 77);
     /* the empty file sits in sub/dir/, the unicode one in sub/ (the same folder reused) */
     char path[512], *o2 = NULL;
-    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", ws, batch_node(j, 1));
-    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL), 200);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", fx.owner.ws,
+             batch_node(j, 1));
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL),
+                     200);
     json_t *d1 = itu_json(o2);
     free(o2);
     const char *dir = json_string_value(json_object_get(json_object_get(d1, "node"), "parent"));
     assert_non_null(dir);
-    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", ws, dir);
-    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL), 200);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", fx.owner.ws, dir);
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL),
+                     200);
     json_t *d2 = itu_json(o2);
     free(o2);
     assert_string_equal(json_string_value(json_object_get(json_object_get(d2, "node"), "name")),
                         "dir");
     const char *sub = json_string_value(json_object_get(json_object_get(d2, "node"), "parent"));
-    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", ws, batch_node(j, 6));
-    assert_int_equal(itu_req(&srv, srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL), 200);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", fx.owner.ws,
+             batch_node(j, 6));
+    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &o2, NULL),
+                     200);
     json_t *d3 = itu_json(o2);
     free(o2);
     assert_string_equal(json_string_value(json_object_get(json_object_get(d3, "node"), "parent")),
@@ -138,7 +131,7 @@ static void test_batch(void **state)
     snprintf(manifest, sizeof(manifest),
              "[{\"index\":0,\"filename\":\"late.txt\",\"hash_algo\":\"sha256\",\"hash\":\"%s\"}]",
              sha);
-    assert_int_equal(itu_batch(&srv, srv.owner_key, f, parts, 1, 1, &out), 200);
+    assert_int_equal(itu_batch(&fx.srv, fx.srv.owner_key, f, parts, 1, 1, &out), 200);
     j = itu_json(out);
     assert_int_equal(json_integer_value(json_object_get(j, "count_succeeded")), 1);
     check_read(batch_node(j, 0), a, 1000);
@@ -149,7 +142,7 @@ static void test_batch(void **state)
     snprintf(
         manifest, sizeof(manifest),
         "[{\"index\":0,\"filename\":\"a.txt\",\"hash_algo\":\"crc32c\",\"hash\":\"00000000\"}]");
-    assert_int_equal(itu_batch(&srv, srv.owner_key, f, parts, 1, 0, &out), 200);
+    assert_int_equal(itu_batch(&fx.srv, fx.srv.owner_key, f, parts, 1, 0, &out), 200);
     j = itu_json(out);
     assert_true(json_is_true(json_object_get(j, "all_failed")));
     assert_true(json_is_false(json_object_get(j, "partial")));
@@ -157,27 +150,23 @@ static void test_batch(void **state)
     free(out);
 
     /* anonymous: 401 / 10011; a bad manifest or an outsider: the whole request fails */
-    assert_int_equal(itu_batch(&srv, NULL, f, parts, 1, 0, &out), 401);
+    assert_int_equal(itu_batch(&fx.srv, NULL, f, parts, 1, 0, &out), 401);
     assert_int_equal(itu_code(out), 10011);
     free(out);
-    const char *bad[] = {"instance_id", ws, "manifest", "{\"index\":0}", NULL};
-    assert_int_equal(itu_batch(&srv, srv.owner_key, bad, parts, 1, 0, &out), 400);
+    const char *bad[] = {"instance_id", fx.owner.ws, "manifest", "{\"index\":0}", NULL};
+    assert_int_equal(itu_batch(&fx.srv, fx.srv.owner_key, bad, parts, 1, 0, &out), 400);
     free(out);
     char tok[256];
-    it_new_user(&srv, tok, sizeof(tok), NULL);
-    assert_int_equal(itu_batch(&srv, tok, f, parts, 1, 0, &out), 403);
+    it_new_user(&fx.srv, tok, sizeof(tok), NULL);
+    assert_int_equal(itu_batch(&fx.srv, tok, f, parts, 1, 0, &out), 403);
     free(out);
     free(a);
     free(c);
     free(big);
 }
 
-int main(int argc, char **argv)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_batch),
-    };
-    if (argc == 2)
-        cmocka_set_test_filter(argv[1]);
-    return cmocka_run_group_tests(tests, setup, teardown);
-}
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_batch),
+};
+
+IT_FIXTURE_MAIN(tests, fx, &fx_opts)

@@ -24,7 +24,7 @@ static int setup(void **state)
 {
     (void)state;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    static const struct it_fixture_opts o = {srv_args, false};
+    static const struct it_fixture_opts o = {srv_args, false, NULL};
     return it_fixture_start(&fx, &o);
 }
 
@@ -34,47 +34,6 @@ static int teardown(void **state)
     int rc = it_fixture_stop(&fx);
     curl_global_cleanup();
     return rc;
-}
-
-/* Number of events named `name` in workspace ws, optionally about object. */
-static int count_events(struct fastio_client *c, const char *ws, const char *name,
-                        const char *object)
-{
-    struct fastio_event_filter f;
-    fastio_event_filter_init(&f);
-    f.workspace_id = ws;
-    f.event = name;
-    f.object_id = object;
-    json_t *evs = NULL;
-    long total = -1;
-    struct fastio_error err;
-    assert_int_equal(fastio_events_search(c, &f, NULL, &evs, &total, &err), FASTIO_OK);
-    int n = (int)json_array_size(evs);
-    json_decref(evs);
-    return n;
-}
-
-static bool has_key(json_t *keys, const char *key)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(keys, i, v)
-    {
-        if (json_is_string(v) && strcmp(json_string_value(v), key) == 0)
-            return true;
-    }
-    return false;
-}
-
-static char *cursor_now(struct fastio_client *c, const char *entity)
-{
-    struct fastio_error err;
-    json_t *keys = NULL;
-    char *cur = NULL;
-    assert_int_equal(fastio_wait_activity(c, entity, NULL, 0, &keys, &cur, &err), FASTIO_OK);
-    assert_non_null(cur);
-    json_decref(keys);
-    return cur;
 }
 
 /* Poll entity from cursor (waiting up to 10 s) until `key` shows; true when it did. */
@@ -89,7 +48,7 @@ static bool wakes_with(struct fastio_client *c, const char *entity, const char *
         json_t *keys = NULL;
         char *next = NULL;
         assert_int_equal(fastio_wait_activity(c, entity, cur, 10, &keys, &next, &err), FASTIO_OK);
-        found = has_key(keys, key);
+        found = it_has_key(keys, key);
         json_decref(keys);
         if (!next)
             break;
@@ -131,33 +90,63 @@ static void put_single(const char *ws, const char *name, const char *data, char 
     json_decref(j);
 }
 
+/* What each case starts from: the owner's client, a new org and workspace of its own, the
+ * owner's user id, and the activity cursors of the workspace and of the user taken now
+ * (case_end frees them). */
+struct evcase {
+    struct fastio_client *c;
+    char org[32], ws[32], uid[64];
+    char *wcur, *ucur;
+};
+
+static void case_begin(struct evcase *k)
+{
+    k->c = it_client(&fx.srv, fx.srv.owner_key);
+    it_org_ws(k->c, k->org, k->ws);
+    my_user_id(k->uid);
+    k->wcur = it_cursor_now(k->c, k->ws);
+    k->ucur = it_cursor_now(k->c, k->uid);
+}
+
+static void case_end(struct evcase *k)
+{
+    fastio_free(k->wcur);
+    fastio_free(k->ucur);
+    fastio_client_free(k->c);
+}
+
+/* Exactly one event `event` about node in ws, and the workspace's poll from cursor wakes with
+ * storage:{node}. */
+static void expect_node_event(struct fastio_client *c, const char *ws, const char *event,
+                              const char *node, const char *cursor)
+{
+    char key[128];
+    assert_int_equal(it_count_events(c, ws, NULL, event, node), 1);
+    snprintf(key, sizeof(key), "storage:%s", node);
+    assert_true(wakes_with(c, ws, cursor, key));
+}
+
 static void test_single_update_restore(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
-    char org[32], ws[32], uid[64], node[64], up[64], node2[64], up2[64];
-    it_org_ws(c, org, ws);
-    my_user_id(uid);
-    char *wcur = cursor_now(c, ws), *ucur = cursor_now(c, uid);
+    struct evcase k;
+    case_begin(&k);
+    struct fastio_client *c = k.c;
+    const char *ws = k.ws;
+    char node[64], up[64], node2[64], up2[64], key[128];
     put_single(ws, "one.txt", "version-1", node, up);
-    assert_int_equal(count_events(c, ws, "workspace_storage_file_added", node), 1);
-    char key[128];
-    snprintf(key, sizeof(key), "storage:%s", node);
-    assert_true(wakes_with(c, ws, wcur, key));
+    expect_node_event(c, ws, "workspace_storage_file_added", node, k.wcur);
     snprintf(key, sizeof(key), "upload:%s", up);
-    assert_true(wakes_with(c, uid, ucur, key));
-    fastio_free(wcur);
-    fastio_free(ucur);
+    assert_true(wakes_with(c, k.uid, k.ucur, key));
+    fastio_free(k.wcur);
 
     /* same name: a new version of the node */
-    wcur = cursor_now(c, ws);
+    k.wcur = it_cursor_now(c, ws);
     put_single(ws, "one.txt", "version-2!", node2, up2);
     assert_string_equal(node, node2);
-    assert_int_equal(count_events(c, ws, "workspace_storage_file_updated", node), 1);
-    assert_int_equal(count_events(c, ws, "workspace_storage_file_added", node), 1);
-    snprintf(key, sizeof(key), "storage:%s", node);
-    assert_true(wakes_with(c, ws, wcur, key));
-    fastio_free(wcur);
+    expect_node_event(c, ws, "workspace_storage_file_updated", node, k.wcur);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_storage_file_added", node), 1);
+    fastio_free(k.wcur);
 
     /* the shape: category node, subcategory upload, details.name */
     struct fastio_event_filter f;
@@ -189,7 +178,7 @@ static void test_single_update_restore(void **state)
                      json_string_value(json_object_get(json_array_get(vs, i), "version_id")));
     json_decref(j);
     assert_true(old[0]);
-    wcur = cursor_now(c, ws);
+    k.wcur = it_cursor_now(c, ws);
     char form[128];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/restore-version/", ws, node);
     snprintf(form, sizeof(form), "version_id=%s", old);
@@ -197,36 +186,32 @@ static void test_single_update_restore(void **state)
                              "application/x-www-form-urlencoded", form, strlen(form), &out, NULL),
                      200);
     free(out);
-    assert_int_equal(count_events(c, ws, "workspace_storage_file_version_restored", node), 1);
-    snprintf(key, sizeof(key), "storage:%s", node);
-    assert_true(wakes_with(c, ws, wcur, key));
-    fastio_free(wcur);
-    fastio_client_free(c);
+    expect_node_event(c, ws, "workspace_storage_file_version_restored", node, k.wcur);
+    case_end(&k);
 }
 
 static void test_chunked(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
-    char org[32], ws[32], uid[64], id[64];
-    it_org_ws(c, org, ws);
-    my_user_id(uid);
-    char *wcur = cursor_now(c, ws), *ucur = cursor_now(c, uid);
+    struct evcase k;
+    case_begin(&k);
+    struct fastio_client *c = k.c;
+    const char *ws = k.ws, *uid = k.uid;
+    char id[64];
     /* a session: upload:{id} at create */
     assert_int_equal(itu_session(&fx.srv, fx.srv.owner_key, ws, "draft.bin", 10, NULL, id), 200);
     char key[128];
     snprintf(key, sizeof(key), "upload:%s", id);
-    assert_true(wakes_with(c, uid, ucur, key));
-    fastio_free(ucur);
+    assert_true(wakes_with(c, uid, k.ucur, key));
+    fastio_free(k.ucur);
     /* ... and at cancel */
-    ucur = cursor_now(c, uid);
+    k.ucur = it_cursor_now(c, uid);
     char path[256], *out = NULL;
     snprintf(path, sizeof(path), "/current/upload/%s/", id);
     assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL),
                      200);
     free(out);
-    assert_true(wakes_with(c, uid, ucur, key));
-    fastio_free(ucur);
+    assert_true(wakes_with(c, uid, k.ucur, key));
 
     /* a chunked upload (3 chunks of 1 KiB): the event, storage:{node} */
     size_t len = 3000;
@@ -237,21 +222,17 @@ static void test_chunked(void **state)
     assert_non_null(node);
     char nid[64];
     snprintf(nid, sizeof(nid), "%s", node);
-    assert_int_equal(count_events(c, ws, "workspace_storage_file_added", nid), 1);
-    snprintf(key, sizeof(key), "storage:%s", nid);
-    assert_true(wakes_with(c, ws, wcur, key));
-    fastio_free(wcur);
-    fastio_client_free(c);
+    expect_node_event(c, ws, "workspace_storage_file_added", nid, k.wcur);
+    case_end(&k);
 }
 
 static void test_batch(void **state)
 {
     (void)state;
-    struct fastio_client *c = it_client(&fx.srv, fx.srv.owner_key);
-    char org[32], ws[32], uid[64];
-    it_org_ws(c, org, ws);
-    my_user_id(uid);
-    char *wcur = cursor_now(c, ws), *ucur = cursor_now(c, uid);
+    struct evcase k;
+    case_begin(&k);
+    struct fastio_client *c = k.c;
+    const char *ws = k.ws;
     const char *manifest = "[{\"index\":0,\"filename\":\"a.txt\"},"
                            "{\"index\":1,\"filename\":\"b.txt\",\"relative_path\":\"sub/\"}]";
     struct itu_part parts[] = {{"file_0", "a.txt", "aaaa", 4}, {"file_1", "b.txt", "bbbbb", 5}};
@@ -268,19 +249,15 @@ static void test_batch(void **state)
         const char *up = json_string_value(json_object_get(r, "upload_id"));
         assert_non_null(node);
         assert_non_null(up);
-        assert_int_equal(count_events(c, ws, "workspace_storage_file_added", node), 1);
+        expect_node_event(c, ws, "workspace_storage_file_added", node, k.wcur);
         char key[128];
-        snprintf(key, sizeof(key), "storage:%s", node);
-        assert_true(wakes_with(c, ws, wcur, key));
         snprintf(key, sizeof(key), "upload:%s", up);
-        assert_true(wakes_with(c, uid, ucur, key));
+        assert_true(wakes_with(c, k.uid, k.ucur, key));
     }
     json_decref(j);
     /* the folder of relative_path is a storage change too */
-    assert_int_equal(count_events(c, ws, "workspace_storage_folder_added", NULL), 1);
-    fastio_free(wcur);
-    fastio_free(ucur);
-    fastio_client_free(c);
+    assert_int_equal(it_count_events(c, ws, NULL, "workspace_storage_folder_added", NULL), 1);
+    case_end(&k);
 }
 
 static const struct CMUnitTest tests[] = {
