@@ -62,7 +62,8 @@ static void test_refresh_once_on_401(void **state)
     char base[64];
     script_start(&sc, refresh_script, 3);
     (void)snprintf(base, sizeof(base), "http://127.0.0.1:%d/current", sc.port);
-    struct fastio_token_store_config tc = {0};
+    struct fastio_token_store_config tc;
+    fastio_token_store_config_init(&tc);
     tc.base_url = base;
     tc.client_id = "fastio-cli";
     tc.access_token = "fio_o_old";
@@ -120,7 +121,8 @@ static void test_refresh_refused_is_auth(void **state)
     char base[64];
     script_start(&sc, refresh_refused, 2);
     (void)snprintf(base, sizeof(base), "http://127.0.0.1:%d/current", sc.port);
-    struct fastio_token_store_config tc = {0};
+    struct fastio_token_store_config tc;
+    fastio_token_store_config_init(&tc);
     tc.base_url = base;
     tc.client_id = "fastio-cli";
     tc.access_token = "fio_o_old";
@@ -157,7 +159,8 @@ static void test_refresh_before_expiry(void **state)
     char base[64];
     script_start(&sc, early_refresh, 2);
     (void)snprintf(base, sizeof(base), "http://127.0.0.1:%d/current", sc.port);
-    struct fastio_token_store_config tc = {0};
+    struct fastio_token_store_config tc;
+    fastio_token_store_config_init(&tc);
     tc.base_url = base;
     tc.client_id = "fastio-cli";
     tc.access_token = "fio_o_expiring";
@@ -267,7 +270,8 @@ static void shared_refresh(bool early)
     script_start(&sc, NULL, 0);
     sc.route = route_refresh;
     (void)snprintf(base, sizeof(base), "http://127.0.0.1:%d/current", sc.port);
-    struct fastio_token_store_config tc = {0};
+    struct fastio_token_store_config tc;
+    fastio_token_store_config_init(&tc);
     tc.base_url = base;
     tc.client_id = "fastio-cli";
     tc.access_token = "fio_o_old";
