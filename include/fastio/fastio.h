@@ -180,8 +180,10 @@ typedef enum fastio_status (*fastio_token_fn)(void *userdata, const char *reject
  * fields at their defaults, are accepted). The small per-call structs (fastio_page,
  * fastio_list_opts, fastio_signup, fastio_apikey_opts, fastio_org_opts, fastio_workspace_opts,
  * fastio_oauth_code_grant, fastio_upload_spec, fastio_download_spec, fastio_lock_opts) have no
- * size field: fields are only appended and zero always means "the default", so zero-fill them
- * (`= {0}` or designated initialisers); a new field then reads as its default. */
+ * size field: fields are only appended and an appended field's zero means "the default", so
+ * zero-fill them (`= {0}` or designated initialisers) and a field added later reads as its
+ * default. (Two older fields predate this: fastio_workspace_opts.intelligence, where 0 is
+ * "false" and -1 "not sent", and fastio_upload_spec.fd, read only when path is NULL.) */
 
 struct fastio_config {
     size_t struct_size;      /* set by fastio_config_init(); see the ABI rule above */

@@ -152,7 +152,8 @@ fastio_transfer_new(struct fastio_client *client, const struct fastio_transfer_c
  * NULL is a no-op. Journals and .partial files stay on disk for a later resume. */
 FASTIO_API void fastio_transfer_free(struct fastio_transfer *t);
 
-/* An upload into a workspace folder (api §5.3-§5.5). */
+/* An upload into a workspace folder (api §5.3-§5.5). Per-call struct without a size field:
+ * zero-fill it (zero = the default); ABI rule in fastio/fastio.h. */
 struct fastio_upload_spec {
     const char *path;        /* local file; or NULL to read from fd */
     int fd;                  /* used when path is NULL: a pipe or file of unknown size, sent as a
@@ -171,7 +172,8 @@ struct fastio_upload_spec {
                                 the version is committed. NULL = none */
 };
 
-/* A download of a file node into a local directory (api §6). */
+/* A download of a file node into a local directory (api §6). Per-call struct: zero-fill it,
+ * as fastio_upload_spec. */
 struct fastio_download_spec {
     const char *workspace;
     const char *node;        /* file node id */

@@ -32,6 +32,8 @@ static const char *or_null(const char *s)
 
 /* ---- events -------------------------------------------------------------------------------- */
 
+FIO_ABI_FIRST(fastio_event_filter);
+
 FASTIO_API void fastio_event_filter_init_sized(struct fastio_event_filter *f, size_t size)
 {
     struct fastio_event_filter d;

@@ -51,6 +51,8 @@ FASTIO_API void fastio_token_store_free(struct fastio_token_store *s)
     free(s);
 }
 
+FIO_ABI_FIRST(fastio_token_store_config);
+
 FASTIO_API void fastio_token_store_config_init_sized(struct fastio_token_store_config *cfg,
                                                      size_t size)
 {

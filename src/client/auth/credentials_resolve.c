@@ -174,12 +174,16 @@ static enum fastio_status from_local_key(struct fastio_credentials *c, struct fa
     return ok ? FASTIO_OK : fio_cred_seterr(err, FASTIO_NOMEM, "out of memory");
 }
 
+FIO_ABI_FIRST(fastio_credentials_opts);
+
 FASTIO_API void fastio_credentials_opts_init_sized(struct fastio_credentials_opts *o, size_t size)
 {
     struct fastio_credentials_opts d;
     memset(&d, 0, sizeof(d));
     fio_abi_init(o, size, &d, sizeof(d));
 }
+
+FIO_ABI_FIRST(fastio_profile_tokens_config);
 
 FASTIO_API void fastio_profile_tokens_config_init_sized(struct fastio_profile_tokens_config *cfg,
                                                         size_t size)

@@ -25,6 +25,8 @@
 #define SLICE_MS 100 /* how often a wait looks at the cancel token */
 #define FORM_FIELDS 32
 
+FIO_ABI_FIRST(fastio_login_opts);
+
 FASTIO_API void fastio_login_opts_init_sized(struct fastio_login_opts *o, size_t size)
 {
     struct fastio_login_opts d;

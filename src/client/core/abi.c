@@ -5,22 +5,6 @@
 #include <string.h>
 
 #include "envelope.h"
-#include "fastio/credentials.h"
-#include "fastio/login.h"
-#include "fastio/members.h"
-#include "fastio/transfer.h"
-
-/* Every struct under the rule starts with struct_size: fio_abi_read() finds it at offset 0. */
-#define FIO_ABI_FIRST(type)                                                                        \
-    _Static_assert(offsetof(struct type, struct_size) == 0, #type ": struct_size must be first")
-FIO_ABI_FIRST(fastio_config);
-FIO_ABI_FIRST(fastio_call_opts);
-FIO_ABI_FIRST(fastio_token_store_config);
-FIO_ABI_FIRST(fastio_transfer_config);
-FIO_ABI_FIRST(fastio_login_opts);
-FIO_ABI_FIRST(fastio_event_filter);
-FIO_ABI_FIRST(fastio_credentials_opts);
-FIO_ABI_FIRST(fastio_profile_tokens_config);
 
 void fio_abi_init(void *dst, size_t size, const void *defaults, size_t lib_size)
 {

@@ -26,6 +26,11 @@ void fio_abi_init(void *dst, size_t size, const void *defaults, size_t lib_size)
 enum fastio_status fio_abi_read(void *out, size_t lib_size, const void *in, const char *what,
                                 struct fastio_error *err);
 
+/* A struct under the rule starts with struct_size (fio_abi_read() finds it at offset 0); each
+ * `*_init_sized()` states it for its struct. */
+#define FIO_ABI_FIRST(type)                                                                        \
+    _Static_assert(offsetof(struct type, struct_size) == 0, #type ": struct_size must be first")
+
 /* fio_abi_read() with lib_size taken from out's type. */
 #define FIO_ABI_READ(out, in, what, err) fio_abi_read((out), sizeof(*(out)), (in), (what), (err))
 

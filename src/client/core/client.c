@@ -75,6 +75,8 @@ FASTIO_API void fastio_free(void *p)
 
 /* ---- the client handle ------------------------------------------------------------------- */
 
+FIO_ABI_FIRST(fastio_config);
+
 FASTIO_API void fastio_config_init_sized(struct fastio_config *cfg, size_t size)
 {
     struct fastio_config d;
@@ -266,6 +268,8 @@ const struct fastio_config *fio_client_config(const struct fastio_client *c)
     return &c->cfg;
 }
 
+
+FIO_ABI_FIRST(fastio_call_opts);
 
 FASTIO_API void fastio_call_opts_init_sized(struct fastio_call_opts *o, size_t size)
 {

@@ -25,6 +25,8 @@
 #define DEFAULT_POLL_TIMEOUT_MS 120000
 #define DEFAULT_PROGRESS_MS 100
 
+FIO_ABI_FIRST(fastio_transfer_config);
+
 FASTIO_API void fastio_transfer_config_init_sized(struct fastio_transfer_config *cfg, size_t size)
 {
     struct fastio_transfer_config d;
