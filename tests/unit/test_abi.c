@@ -71,6 +71,32 @@ static void init_writes_only_the_callers_bytes(void **state)
     fastio_config_init_sized(NULL, sizeof(buf)); /* no-op */
 }
 
+/* Every X_init() sets struct_size to sizeof as this header has it, whatever was there. */
+static void every_init_sets_struct_size(void **state)
+{
+    (void)state;
+#define CHECK_INIT(type, init)                                                                     \
+    do {                                                                                           \
+        struct type v_;                                                                            \
+        fill_garbage(&v_, sizeof(v_));                                                             \
+        init(&v_);                                                                                 \
+        assert_int_equal(v_.struct_size, sizeof(v_));                                              \
+    } while (0)
+    CHECK_INIT(fastio_config, fastio_config_init);
+    CHECK_INIT(fastio_call_opts, fastio_call_opts_init);
+    CHECK_INIT(fastio_token_store_config, fastio_token_store_config_init);
+    CHECK_INIT(fastio_transfer_config, fastio_transfer_config_init);
+    CHECK_INIT(fastio_login_opts, fastio_login_opts_init);
+    CHECK_INIT(fastio_event_filter, fastio_event_filter_init);
+    CHECK_INIT(fastio_credentials_opts, fastio_credentials_opts_init);
+    CHECK_INIT(fastio_profile_tokens_config, fastio_profile_tokens_config_init);
+#undef CHECK_INIT
+    struct fastio_event_filter f;
+    fastio_event_filter_init(&f);
+    assert_int_equal(f.acknowledged, -1);
+    assert_null(f.workspace_id);
+}
+
 static void read_refuses_zero_and_small(void **state)
 {
     (void)state;
@@ -339,6 +365,7 @@ static void profile_tokens_config_older_caller_and_zero(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(init_writes_only_the_callers_bytes),
+    cmocka_unit_test(every_init_sets_struct_size),
     cmocka_unit_test(read_refuses_zero_and_small),
     cmocka_unit_test(config_older_caller_gets_defaults),
     cmocka_unit_test(config_zero_size_refused),
