@@ -110,6 +110,7 @@ enum fastio_base_source {
 FASTIO_API const char *fastio_token_source_name(enum fastio_token_source s);
 
 struct fastio_credentials_opts {
+    size_t struct_size; /* set by fastio_credentials_opts_init(); ABI rule in fastio/fastio.h */
     const char *profile;            /* NULL = config.json's default_profile, else "default" */
     const char *explicit_token;     /* wins over everything; NULL = none */
     const char *explicit_token_origin; /* label for token_origin; NULL = "explicit token" */
@@ -117,6 +118,14 @@ struct fastio_credentials_opts {
     const char *default_api_base;   /* NULL = FASTIO_DEFAULT_BASE_URL */
     unsigned flags;                 /* FASTIO_CRED_ALLOW_INSECURE, FASTIO_CRED_USE_LOCAL_KEY */
 };
+
+/* Fill the first size bytes of o with the defaults; use fastio_credentials_opts_init(). */
+FASTIO_API void fastio_credentials_opts_init_sized(struct fastio_credentials_opts *o, size_t size);
+/* Fill o with the defaults (every field 0/NULL), struct_size = sizeof. Call it first. */
+static inline void fastio_credentials_opts_init(struct fastio_credentials_opts *o)
+{
+    fastio_credentials_opts_init_sized(o, sizeof(*o));
+}
 
 /* The outcome of a resolution. Strings OWNED by the struct: fastio_credentials_release(). */
 struct fastio_credentials {
@@ -143,7 +152,8 @@ struct fastio_credentials {
  *             falls back to another profile's token.
  * Files are read only when needed (credentials.json only when no explicit/env token).
  * *out is zeroed first; on failure it is released (except insecure_mode, kept for a warning).
- * Returns OK (also when no token exists), or fastio_cred_file_load()'s failures. */
+ * opts NULL = the defaults. Returns OK (also when no token exists), INVALID (opts not set up
+ * by fastio_credentials_opts_init()), or fastio_cred_file_load()'s failures. */
 FASTIO_API FASTIO_NODISCARD enum fastio_status
 fastio_credentials_resolve(const struct fastio_credentials_opts *opts,
                            struct fastio_credentials *out, struct fastio_error *err);
@@ -161,6 +171,8 @@ FASTIO_API void fastio_credentials_release(struct fastio_credentials *c);
 struct fastio_profile_tokens;
 
 struct fastio_profile_tokens_config {
+    size_t struct_size;        /* set by fastio_profile_tokens_config_init(); ABI rule in
+                                  fastio/fastio.h */
     const char *profile;       /* required: the credentials.json profile to write back */
     const char *base_url;      /* API base of the refresh call; NULL = default */
     const char *client_id;     /* required, e.g. "fastio-cli" */
@@ -173,7 +185,16 @@ struct fastio_profile_tokens_config {
     void *log_userdata;
 };
 
-/* Strings copied. NULL on failure (INVALID without profile/client_id/refresh_token, NOMEM). */
+/* Fill the first size bytes of cfg with the defaults; use fastio_profile_tokens_config_init(). */
+FASTIO_API void fastio_profile_tokens_config_init_sized(struct fastio_profile_tokens_config *cfg, size_t size);
+/* Fill cfg with the defaults (every field 0/NULL), struct_size = sizeof. Call it first. */
+static inline void fastio_profile_tokens_config_init(struct fastio_profile_tokens_config *cfg)
+{
+    fastio_profile_tokens_config_init_sized(cfg, sizeof(*cfg));
+}
+
+/* Strings copied. NULL on failure (INVALID without profile/client_id/refresh_token or for a cfg
+ * not set up by fastio_profile_tokens_config_init(), NOMEM). */
 FASTIO_API FASTIO_NODISCARD struct fastio_profile_tokens *
 fastio_profile_tokens_new(const struct fastio_profile_tokens_config *cfg,
                           struct fastio_error *err);

@@ -166,7 +166,27 @@ typedef void (*fastio_log_fn)(void *userdata, const char *json_line);
 typedef enum fastio_status (*fastio_token_fn)(void *userdata, const char *rejected, char *buf,
                                               size_t size, struct fastio_error *err);
 
+/* ABI rule of the config structs (docs/decisions.md D-005). A long-lived config struct
+ * (fastio_config, fastio_call_opts, fastio_token_store_config here; fastio_transfer_config,
+ * fastio_login_opts, fastio_event_filter, fastio_credentials_opts,
+ * fastio_profile_tokens_config in the other headers) starts with `size_t struct_size`, set by its
+ * `*_init()`: always call `*_init()` before setting fields, never zero-fill it yourself. `*_init()`
+ * is a static inline that passes the struct's size as your compiler sees it to the exported
+ * `*_init_sized()`, so a library newer than your header writes only the bytes your struct has.
+ * The library reads only the first struct_size bytes: a field added after your header was
+ * written keeps its default. Fields are only appended. Refused with FASTIO_INVALID: struct_size
+ * 0 (not initialised), or a struct larger than the library knows whose extra bytes are not all
+ * zero (you set a field this older library does not have; all-zero extra bytes, i.e. those
+ * fields at their defaults, are accepted). The small per-call structs (fastio_page,
+ * fastio_list_opts, fastio_signup, fastio_apikey_opts, fastio_org_opts, fastio_workspace_opts,
+ * fastio_oauth_code_grant, fastio_upload_spec, fastio_download_spec, fastio_lock_opts) have no
+ * size field: fields are only appended and an appended field's zero means "the default", so
+ * zero-fill them (`= {0}` or designated initialisers) and a field added later reads as its
+ * default. (Two older fields predate this: fastio_workspace_opts.intelligence, where 0 is
+ * "false" and -1 "not sent", and fastio_upload_spec.fd, read only when path is NULL.) */
+
 struct fastio_config {
+    size_t struct_size;      /* set by fastio_config_init(); see the ABI rule above */
     const char *base_url;    /* API base including "/current"; NULL = FASTIO_DEFAULT_BASE_URL */
     const char *token;       /* Bearer token: API key, JWT or OAuth access token; NULL = none */
     const char *user_agent;  /* NULL = "fastio-c/" FASTIO_VERSION */
@@ -185,11 +205,18 @@ struct fastio_config {
     void *token_provider_userdata;
 };
 
-/* Fill cfg with the defaults above. */
-FASTIO_API void fastio_config_init(struct fastio_config *cfg);
+/* Fill the first size bytes of cfg with the defaults above and set struct_size = size (the ABI
+ * rule above). Use fastio_config_init(). NULL is a no-op. */
+FASTIO_API void fastio_config_init_sized(struct fastio_config *cfg, size_t size);
+/* Fill cfg with the defaults above; struct_size = sizeof(*cfg) as this header has it. */
+static inline void fastio_config_init(struct fastio_config *cfg)
+{
+    fastio_config_init_sized(cfg, sizeof(*cfg));
+}
 
 /* Create a client; every string of cfg is copied. Returns NULL on failure (err says why:
- * INVALID for a malformed base URL, NOMEM). Free with fastio_client_free(). */
+ * INVALID for a malformed base URL or a cfg not set up by fastio_config_init(), NOMEM). cfg
+ * NULL = the defaults. Free with fastio_client_free(). */
 FASTIO_API FASTIO_NODISCARD struct fastio_client *fastio_client_new(const struct fastio_config *cfg,
                                                                    struct fastio_error *err);
 /* Free a client and everything it owns. NULL is a no-op. */
@@ -465,6 +492,7 @@ FASTIO_API bool fastio_cancel_is_set(const struct fastio_cancel *t);
 FASTIO_API int64_t fastio_now_ms(void);
 
 struct fastio_call_opts {
+    size_t struct_size;           /* set by fastio_call_opts_init(); ABI rule above */
     int64_t deadline_ms;          /* absolute, on the fastio_now_ms() clock; 0 = none */
     long timeout_ms;              /* relative to the start of the call; 0 = none; with both,
                                      the earlier one wins. Covers every attempt and wait. */
@@ -472,19 +500,26 @@ struct fastio_call_opts {
     int max_retries;              /* -1 = the client's cfg.max_retries */
 };
 
-/* Fill o with "no deadline, no cancel token, the client's retries". */
-FASTIO_API void fastio_call_opts_init(struct fastio_call_opts *o);
+/* Fill the first size bytes of o with the defaults; use fastio_call_opts_init(). */
+FASTIO_API void fastio_call_opts_init_sized(struct fastio_call_opts *o, size_t size);
+/* Fill o with "no deadline, no cancel token, the client's retries" (struct_size = sizeof). */
+static inline void fastio_call_opts_init(struct fastio_call_opts *o)
+{
+    fastio_call_opts_init_sized(o, sizeof(*o));
+}
 
 /* Set the options every later call on c uses unless it passes its own (fastio_call_ex):
  * the typed wrappers get deadlines and cancellation this way. The struct is copied; the cancel
  * token is borrowed and must outlive its use. A relative timeout_ms restarts with each call.
- * NULL restores "none". Returns OK or INVALID (c NULL, negative timeout). */
+ * NULL restores "none". Returns OK or INVALID (c NULL, negative timeout, opts not set up by
+ * fastio_call_opts_init()). */
 FASTIO_API FASTIO_NODISCARD enum fastio_status
 fastio_client_set_call_opts(struct fastio_client *c, const struct fastio_call_opts *opts,
                             struct fastio_error *err);
 
 /* fastio_call() with explicit options (NULL = the client's defaults). Besides the statuses of
- * fastio_call(): CANCELLED (the token was triggered), TIMEOUT (the deadline passed). */
+ * fastio_call(): CANCELLED (the token was triggered), TIMEOUT (the deadline passed), INVALID
+ * (opts not set up by fastio_call_opts_init()). */
 FASTIO_API FASTIO_NODISCARD enum fastio_status
 fastio_call_ex(struct fastio_client *c, enum fastio_endpoint ep, const char *const *path_args,
                size_t n_path_args, const struct fastio_param *params, size_t n_params,
@@ -573,6 +608,7 @@ typedef enum fastio_status (*fastio_token_persist_fn)(void *userdata,
                                                      struct fastio_error *err);
 
 struct fastio_token_store_config {
+    size_t struct_size;        /* set by fastio_token_store_config_init(); ABI rule above */
     const char *base_url;      /* API base for the refresh call; NULL = default */
     const char *client_id;     /* required for refreshes, e.g. "fastio-cli" */
     const char *access_token;  /* may be NULL: then the first use refreshes */
@@ -585,7 +621,18 @@ struct fastio_token_store_config {
     void *log_userdata;
 };
 
-/* A new store; strings copied. NULL on failure (err: INVALID without client_id when a refresh
+/* Fill the first size bytes of cfg with the defaults (every field 0/NULL); use
+ * fastio_token_store_config_init(). */
+FASTIO_API void fastio_token_store_config_init_sized(struct fastio_token_store_config *cfg,
+                                                     size_t size);
+/* Fill cfg with the defaults (struct_size = sizeof); call it before setting fields. */
+static inline void fastio_token_store_config_init(struct fastio_token_store_config *cfg)
+{
+    fastio_token_store_config_init_sized(cfg, sizeof(*cfg));
+}
+
+/* A new store; strings copied. NULL on failure (err: INVALID for a cfg not set up by
+ * fastio_token_store_config_init(), or without client_id when a refresh
  * token is given, or for a malformed base URL; NOMEM). Free with fastio_token_store_free(),
  * after every client using it. */
 FASTIO_API FASTIO_NODISCARD struct fastio_token_store *

@@ -23,6 +23,8 @@ extern "C" {
 #define FASTIO_LOCK_DURATION_MAX 3600
 #define FASTIO_LOCK_DURATION_DEFAULT 300 /* what the server uses when none is sent */
 
+/* Per-call struct without a size field: zero-fill it (zero = the default); ABI rule in
+ * fastio/fastio.h. */
 struct fastio_lock_opts {
     long duration_s;         /* 60-3600; 0 = the server default (300) */
     const char *client_info; /* JSON object text (<= 4 KiB), e.g. {"device_name":"ci-7"}; NULL */

@@ -74,6 +74,7 @@ typedef void (*fastio_login_show_url_fn)(void *userdata, const char *url,
 typedef bool (*fastio_login_read_code_fn)(void *userdata, char *buf, size_t size);
 
 struct fastio_login_opts {
+    size_t struct_size; /* set by fastio_login_opts_init(); ABI rule in fastio/fastio.h */
     struct fastio_client *client; /* borrowed (its log, retries...); NULL = a client of its own
                                      made from base_url for the duration of the login */
     const char *base_url;         /* used only when client is NULL; NULL = the default */
@@ -93,11 +94,17 @@ struct fastio_login_opts {
     enum fastio_login_step *failed_step; /* optional out: the failed step (NONE on success) */
 };
 
-/* Fill o with zeros/defaults (LOOPBACK, 300 s, no callbacks). */
-FASTIO_API void fastio_login_opts_init(struct fastio_login_opts *o);
+/* Fill the first size bytes of o with the defaults; use fastio_login_opts_init(). */
+FASTIO_API void fastio_login_opts_init_sized(struct fastio_login_opts *o, size_t size);
+/* Fill o with zeros/defaults (LOOPBACK, 300 s, no callbacks), struct_size = sizeof. */
+static inline void fastio_login_opts_init(struct fastio_login_opts *o)
+{
+    fastio_login_opts_init_sized(o, sizeof(*o));
+}
 
 /* Run a PKCE login as described above. On success *out holds the tokens (OWNED; release with
- * fastio_oauth_tokens_release); on failure it is zeroed and err says why: INVALID (opts),
+ * fastio_oauth_tokens_release); on failure it is zeroed and err says why: INVALID (opts, also
+ * when not set up by fastio_login_opts_init()),
  * IO, TIMEOUT, CANCELLED, AUTH (state mismatch, refusal, rejected code), PROTOCOL, or the
  * status of the authorize / token call. err->message is user-readable. */
 FASTIO_API FASTIO_NODISCARD enum fastio_status

@@ -35,6 +35,7 @@ extern "C" {
  * acknowledged: -1 any, 0 not acknowledged, 1 acknowledged. created_min/max:
  * "YYYY-MM-DD[ HH:MM:SS[ UTC]]". */
 struct fastio_event_filter {
+    size_t struct_size; /* set by fastio_event_filter_init(); ABI rule in fastio/fastio.h */
     const char *workspace_id;
     const char *org_id;
     const char *user_id;
@@ -48,13 +49,19 @@ struct fastio_event_filter {
     const char *created_max;
 };
 
-/* Sets every field to "no filter" (acknowledged = -1). */
-FASTIO_API void fastio_event_filter_init(struct fastio_event_filter *f);
+/* Fill the first size bytes of f with the defaults; use fastio_event_filter_init(). */
+FASTIO_API void fastio_event_filter_init_sized(struct fastio_event_filter *f, size_t size);
+/* Sets every field to "no filter" (acknowledged = -1), struct_size = sizeof. Call it first. */
+static inline void fastio_event_filter_init(struct fastio_event_filter *f)
+{
+    fastio_event_filter_init_sized(f, sizeof(*f));
+}
 
 /* GET /events/search/: *events is the array, newest first; an event is {id, created, category,
  * subcategory, event, org_id, workspace_id, user_id, calling_user_id, object_id, details,
  * acknowledged}. *total (may be NULL) receives the number of matches (-1 when not reported).
- * pg may be NULL (limit 1-250, server default 100). */
+ * pg may be NULL (limit 1-250, server default 100). f must be set up by
+ * fastio_event_filter_init() (else INVALID). */
 FASTIO_API FASTIO_NODISCARD enum fastio_status
 fastio_events_search(struct fastio_client *c, const struct fastio_event_filter *f,
                      const struct fastio_page *pg, json_t **events, long *total,

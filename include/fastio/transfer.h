@@ -63,6 +63,7 @@ struct fastio_client; /* fastio/fastio.h: base URL, token, log hook, User-Agent 
 /* What only transfers need; where requests go and how they authenticate and log is the
  * client's (fastio_transfer_new). */
 struct fastio_transfer_config {
+    size_t struct_size; /* set by fastio_transfer_config_init(); ABI rule in fastio/fastio.h */
     /* Directory of upload journals (created 0700 if missing). NULL = no resume: an upload
      * started again starts a new session. See docs/decisions.md "Transfers". */
     const char *journal_dir;
@@ -120,8 +121,13 @@ struct fastio_transfer_config {
     int64_t deadline_ms;
 };
 
-/* Fill cfg with zeros, i.e. the defaults above. */
-FASTIO_API void fastio_transfer_config_init(struct fastio_transfer_config *cfg);
+/* Fill the first size bytes of cfg with the defaults; use fastio_transfer_config_init(). */
+FASTIO_API void fastio_transfer_config_init_sized(struct fastio_transfer_config *cfg, size_t size);
+/* Fill cfg with zeros, i.e. the defaults above, and struct_size = sizeof. Call it first. */
+static inline void fastio_transfer_config_init(struct fastio_transfer_config *cfg)
+{
+    fastio_transfer_config_init_sized(cfg, sizeof(*cfg));
+}
 
 /* Create an engine whose requests are the client's: its base URL, its token (or token
  * provider: a request answered 401 gets a refreshed token and goes again, so an upload may
@@ -137,7 +143,8 @@ FASTIO_API void fastio_transfer_config_init(struct fastio_transfer_config *cfg);
  * by the next run. The token is asked from the client (its provider, if any, with rejected =
  * NULL) when a run starts and at most every 10 s after, and again with rejected = the token
  * after a 401: once per token, however many requests in flight earned the 401. A request
- * repeated after a refresh counts as one of its max_retries. */
+ * repeated after a refresh counts as one of its max_retries. cfg NULL = the defaults; a cfg not
+ * set up by fastio_transfer_config_init() is refused (INVALID). */
 FASTIO_API FASTIO_NODISCARD struct fastio_transfer *
 fastio_transfer_new(struct fastio_client *client, const struct fastio_transfer_config *cfg,
                     struct fastio_error *err);
@@ -145,7 +152,8 @@ fastio_transfer_new(struct fastio_client *client, const struct fastio_transfer_c
  * NULL is a no-op. Journals and .partial files stay on disk for a later resume. */
 FASTIO_API void fastio_transfer_free(struct fastio_transfer *t);
 
-/* An upload into a workspace folder (api §5.3-§5.5). */
+/* An upload into a workspace folder (api §5.3-§5.5). Per-call struct without a size field:
+ * zero-fill it (zero = the default); ABI rule in fastio/fastio.h. */
 struct fastio_upload_spec {
     const char *path;        /* local file; or NULL to read from fd */
     int fd;                  /* used when path is NULL: a pipe or file of unknown size, sent as a
@@ -164,7 +172,8 @@ struct fastio_upload_spec {
                                 the version is committed. NULL = none */
 };
 
-/* A download of a file node into a local directory (api §6). */
+/* A download of a file node into a local directory (api §6). Per-call struct: zero-fill it,
+ * as fastio_upload_spec. */
 struct fastio_download_spec {
     const char *workspace;
     const char *node;        /* file node id */

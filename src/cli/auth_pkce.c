@@ -37,7 +37,7 @@ int cli_tokens_install(struct cli_ctx *ctx, struct fastio_config *cfg)
     if (!ctx->refresh_token || ctx->token_source != TOK_PROFILE || !ctx->token)
         return CLI_OK;
     struct fastio_profile_tokens_config tc;
-    memset(&tc, 0, sizeof(tc));
+    fastio_profile_tokens_config_init(&tc);
     tc.profile = ctx->profile;
     tc.base_url = ctx->api_base;
     tc.client_id = CLI_OAUTH_CLIENT_ID;

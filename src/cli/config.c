@@ -14,7 +14,7 @@ int cli_config_resolve(struct cli_ctx *ctx)
     struct fastio_credentials c;
     struct fastio_error err;
     char path[4096];
-    memset(&o, 0, sizeof(o));
+    fastio_credentials_opts_init(&o);
     fastio_error_clear(&err);
     o.profile = ctx->flag_profile;
     o.explicit_token = ctx->flag_token;

@@ -1,7 +1,7 @@
 /* consumer.c - a program outside the tree, built only from what `cmake --install` put in a prefix
  * (headers + `pkg-config fastio`), to prove the installed library is usable on its own. It
- * touches every layer that needs no network: global init, config, client, status table and
- * endpoint table. Exit 0 = everything behaved. */
+ * touches every layer that needs no network: global init, config (and its size rule), client,
+ * status table and endpoint table. Exit 0 = everything behaved. */
 #include <stdio.h>
 #include <string.h>
 
@@ -19,12 +19,18 @@ int main(void)
         return fail("fastio_global_init failed");
 
     struct fastio_config cfg;
+    /* ABI rule (D-005): a zero-filled config is refused, _init sets struct_size. */
+    struct fastio_error err;
+    memset(&cfg, 0, sizeof(cfg));
+    if (fastio_client_new(&cfg, &err) != NULL || err.status != FASTIO_INVALID)
+        return fail("a zero-filled fastio_config was not refused");
     fastio_config_init(&cfg);
+    if (cfg.struct_size != sizeof(cfg))
+        return fail("fastio_config_init did not set struct_size");
     if (cfg.base_url != NULL && strcmp(cfg.base_url, FASTIO_DEFAULT_BASE_URL) != 0)
         return fail("unexpected default base_url");
     cfg.base_url = "http://127.0.0.1:1/current";
 
-    struct fastio_error err;
     struct fastio_client *c = fastio_client_new(&cfg, &err);
     if (c == NULL)
         return fail("fastio_client_new failed");

@@ -89,7 +89,8 @@ static void test_pkce_login_refresh_rotation_reuse(void **state)
     /* refresh before expiry: the token lives 1 s, well inside the 60 s skew */
     struct saved sv;
     memset(&sv, 0, sizeof(sv));
-    struct fastio_token_store_config sc = {0};
+    struct fastio_token_store_config sc;
+    fastio_token_store_config_init(&sc);
     sc.base_url = fx.srv.base;
     sc.client_id = CLIENT;
     sc.access_token = tok.access_token;

@@ -62,7 +62,8 @@ static struct fastio_token_store *store_for(const struct script *sc, char *base,
 {
     struct fastio_error err;
     (void)snprintf(base, 64, "http://127.0.0.1:%d/current", sc->port);
-    struct fastio_token_store_config tc = {0};
+    struct fastio_token_store_config tc;
+    fastio_token_store_config_init(&tc);
     tc.base_url = base;
     tc.client_id = "fastio-cli";
     tc.access_token = access;

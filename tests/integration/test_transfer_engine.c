@@ -202,7 +202,8 @@ static void test_upload_outlives_oauth_token(void **state)
     ito_pkce_login(&fx.srv, email, "it-engine", 2, &tok);
 
     /* A store whose expiry is unknown: nothing refreshes early, only a 401 does. */
-    struct fastio_token_store_config sc = {0};
+    struct fastio_token_store_config sc;
+    fastio_token_store_config_init(&sc);
     sc.base_url = fx.srv.base;
     sc.client_id = CLIENT;
     sc.access_token = tok.access_token;

@@ -106,7 +106,7 @@ static enum fastio_status resolve(const char *profile, const char *explicit_toke
                                   unsigned flags, struct fastio_credentials *c)
 {
     struct fastio_credentials_opts o;
-    memset(&o, 0, sizeof(o));
+    fastio_credentials_opts_init(&o);
     o.profile = profile;
     o.explicit_token = explicit_token;
     o.flags = flags;
@@ -223,7 +223,7 @@ static void api_base_precedence(void **state)
     (void)state;
     struct fastio_credentials_opts o;
     struct fastio_credentials c;
-    memset(&o, 0, sizeof(o));
+    fastio_credentials_opts_init(&o);
     write_config("{\"profiles\":{\"default\":{\"api_base\":\"http://prof/current\"}}}");
     o.explicit_api_base = "http://flag/current";
     setenv("FASTIO_API_BASE", "http://env/current", 1);
@@ -552,7 +552,7 @@ static void child_refresh(const char *base, int go_fd)
     if (fastio_global_init() != FASTIO_OK)
         _exit(11);
     struct fastio_profile_tokens_config tc;
-    memset(&tc, 0, sizeof(tc));
+    fastio_profile_tokens_config_init(&tc);
     tc.profile = "default";
     tc.base_url = base;
     tc.client_id = "fastio-cli";
@@ -634,7 +634,7 @@ static void bad_arguments(void **state)
     (void)state;
     struct fastio_error err;
     struct fastio_profile_tokens_config tc;
-    memset(&tc, 0, sizeof(tc));
+    fastio_profile_tokens_config_init(&tc);
     assert_null(fastio_profile_tokens_new(NULL, &err));
     assert_null(fastio_profile_tokens_new(&tc, &err));
     assert_int_equal(err.status, FASTIO_INVALID);

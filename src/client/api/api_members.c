@@ -8,6 +8,7 @@
 
 #include "fastio/members.h"
 
+#include "abi.h"
 #include "api.h"
 #include "buf.h"
 #include "client.h"
@@ -31,12 +32,14 @@ static const char *or_null(const char *s)
 
 /* ---- events -------------------------------------------------------------------------------- */
 
-FASTIO_API void fastio_event_filter_init(struct fastio_event_filter *f)
+FIO_ABI_FIRST(fastio_event_filter);
+
+FASTIO_API void fastio_event_filter_init_sized(struct fastio_event_filter *f, size_t size)
 {
-    if (f == NULL)
-        return;
-    memset(f, 0, sizeof(*f));
-    f->acknowledged = -1;
+    struct fastio_event_filter d;
+    memset(&d, 0, sizeof(d));
+    d.acknowledged = -1;
+    fio_abi_init(f, size, &d, sizeof(d));
 }
 
 FASTIO_API enum fastio_status fastio_events_search(struct fastio_client *c,
@@ -50,7 +53,14 @@ FASTIO_API enum fastio_status fastio_events_search(struct fastio_client *c,
         *events = NULL;
     if (total != NULL)
         *total = -1;
-    if (f == NULL || (!given(f->workspace_id) && !given(f->org_id) && !given(f->user_id)))
+    if (f == NULL)
+        return invalid(err, "one of workspace_id, org_id or user_id is required");
+    struct fastio_event_filter full; /* the caller's struct at this library's size (D-005) */
+    fastio_event_filter_init(&full);
+    if (FIO_ABI_READ(&full, f, "fastio_event_filter", err) != FASTIO_OK)
+        return FASTIO_INVALID;
+    f = &full;
+    if (!given(f->workspace_id) && !given(f->org_id) && !given(f->user_id))
         return invalid(err, "one of workspace_id, org_id or user_id is required");
     /* the EVENTS_SEARCH row's order; share, parent event and visibility are not in the filter */
     const char *v[] = {or_null(f->workspace_id),

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
 #include "buf.h"
 #include "envelope.h"
 #include "fastio/fastio.h"
@@ -50,12 +51,29 @@ FASTIO_API void fastio_token_store_free(struct fastio_token_store *s)
     free(s);
 }
 
+FIO_ABI_FIRST(fastio_token_store_config);
+
+FASTIO_API void fastio_token_store_config_init_sized(struct fastio_token_store_config *cfg,
+                                                     size_t size)
+{
+    struct fastio_token_store_config d;
+    memset(&d, 0, sizeof(d));
+    fio_abi_init(cfg, size, &d, sizeof(d));
+}
+
 FASTIO_API struct fastio_token_store *
 fastio_token_store_new(const struct fastio_token_store_config *cfg, struct fastio_error *err)
 {
     struct fastio_token_store *s;
     struct fastio_config cc;
+    struct fastio_token_store_config full; /* the caller's struct at this library's size */
 
+    if (cfg != NULL) {
+        fastio_token_store_config_init(&full);
+        if (FIO_ABI_READ(&full, cfg, "fastio_token_store_config", err) != FASTIO_OK)
+            return NULL;
+        cfg = &full;
+    }
     if (cfg == NULL || (cfg->refresh_token != NULL && cfg->client_id == NULL) ||
         cfg->refresh_skew_s < 0) {
         (void)fio_error_set(err, FASTIO_INVALID, "a refresh token needs a client_id");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "abi.h"
 #include "buf.h"
 #include "credentials_internal.h"
 #include "envelope.h"
@@ -173,12 +174,31 @@ static enum fastio_status from_local_key(struct fastio_credentials *c, struct fa
     return ok ? FASTIO_OK : fio_cred_seterr(err, FASTIO_NOMEM, "out of memory");
 }
 
+FIO_ABI_FIRST(fastio_credentials_opts);
+
+FASTIO_API void fastio_credentials_opts_init_sized(struct fastio_credentials_opts *o, size_t size)
+{
+    struct fastio_credentials_opts d;
+    memset(&d, 0, sizeof(d));
+    fio_abi_init(o, size, &d, sizeof(d));
+}
+
+FIO_ABI_FIRST(fastio_profile_tokens_config);
+
+FASTIO_API void fastio_profile_tokens_config_init_sized(struct fastio_profile_tokens_config *cfg,
+                                                        size_t size)
+{
+    struct fastio_profile_tokens_config d;
+    memset(&d, 0, sizeof(d));
+    fio_abi_init(cfg, size, &d, sizeof(d));
+}
+
 FASTIO_API enum fastio_status fastio_credentials_resolve(const struct fastio_credentials_opts *opts,
                                                          struct fastio_credentials *out,
                                                          struct fastio_error *err)
 {
-    static const struct fastio_credentials_opts none;
-    const struct fastio_credentials_opts *o = opts != NULL ? opts : &none;
+    struct fastio_credentials_opts full; /* the caller's struct at this library's size (D-005) */
+    const struct fastio_credentials_opts *o = &full;
     char path[FIO_CRED_PATH_SZ];
     json_t *cfg = NULL;
     enum fastio_status st = FASTIO_OK;
@@ -188,6 +208,9 @@ FASTIO_API enum fastio_status fastio_credentials_resolve(const struct fastio_cre
     if (out == NULL)
         return fio_cred_seterr(err, FASTIO_INVALID, "bad arguments");
     memset(out, 0, sizeof(*out));
+    fastio_credentials_opts_init(&full);
+    if (opts != NULL && FIO_ABI_READ(&full, opts, "fastio_credentials_opts", err) != FASTIO_OK)
+        return FASTIO_INVALID;
     if (fastio_cred_path(FASTIO_FILE_CONFIG, false, path, sizeof(path))) {
         st = fio_cred_load_json(path, false, o->flags, &cfg, NULL, err);
         if (st != FASTIO_OK)
@@ -332,7 +355,7 @@ static struct fastio_token_store *store_new(struct fastio_profile_tokens *t, con
                                             struct fastio_error *err)
 {
     struct fastio_token_store_config sc;
-    memset(&sc, 0, sizeof(sc));
+    fastio_token_store_config_init(&sc);
     sc.base_url = t->base_url;
     sc.client_id = t->client_id;
     sc.access_token = access;
@@ -363,6 +386,13 @@ fastio_profile_tokens_new(const struct fastio_profile_tokens_config *cfg,
                           struct fastio_error *err)
 {
     struct fastio_profile_tokens *t;
+    struct fastio_profile_tokens_config full; /* the caller's struct at this library's size */
+    if (cfg != NULL) {
+        fastio_profile_tokens_config_init(&full);
+        if (FIO_ABI_READ(&full, cfg, "fastio_profile_tokens_config", err) != FASTIO_OK)
+            return NULL;
+        cfg = &full;
+    }
     if (cfg == NULL || cfg->profile == NULL || cfg->client_id == NULL ||
         cfg->refresh_token == NULL || cfg->refresh_token[0] == '\0' || cfg->refresh_skew_s < 0 ||
         cfg->lock_timeout_ms < 0) {

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "buf.h"
 #include "envelope.h"
 #include "form.h"
@@ -24,10 +25,13 @@
 #define SLICE_MS 100 /* how often a wait looks at the cancel token */
 #define FORM_FIELDS 32
 
-FASTIO_API void fastio_login_opts_init(struct fastio_login_opts *o)
+FIO_ABI_FIRST(fastio_login_opts);
+
+FASTIO_API void fastio_login_opts_init_sized(struct fastio_login_opts *o, size_t size)
 {
-    if (o != NULL)
-        memset(o, 0, sizeof(*o));
+    struct fastio_login_opts d;
+    memset(&d, 0, sizeof(d));
+    fio_abi_init(o, size, &d, sizeof(d));
 }
 
 /* Record the failed step and return st with err set to msg. */
@@ -370,7 +374,11 @@ FASTIO_API enum fastio_status fastio_pkce_login(const struct fastio_login_opts *
         memset(out, 0, sizeof(*out));
     if (opts == NULL || out == NULL)
         return fio_error_set(err, FASTIO_INVALID, "no login options or no token struct");
-    const struct fastio_login_opts *o = opts;
+    struct fastio_login_opts full; /* the caller's struct at this library's size (D-005) */
+    fastio_login_opts_init(&full);
+    if (FIO_ABI_READ(&full, opts, "fastio_login_opts", err) != FASTIO_OK)
+        return FASTIO_INVALID;
+    const struct fastio_login_opts *o = &full;
     if (o->failed_step != NULL)
         *o->failed_step = FASTIO_LOGIN_STEP_NONE;
     bool paste = o->mode == FASTIO_LOGIN_PASTE;

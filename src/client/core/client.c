@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "abi.h"
 #include "buf.h"
 #include "client_internal.h"
 #include "envelope.h"
@@ -74,18 +75,20 @@ FASTIO_API void fastio_free(void *p)
 
 /* ---- the client handle ------------------------------------------------------------------- */
 
-FASTIO_API void fastio_config_init(struct fastio_config *cfg)
+FIO_ABI_FIRST(fastio_config);
+
+FASTIO_API void fastio_config_init_sized(struct fastio_config *cfg, size_t size)
 {
-    if (cfg == NULL)
-        return;
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
-    cfg->timeout_ms = DEFAULT_TIMEOUT_MS;
-    cfg->max_response_bytes = DEFAULT_MAX_RESPONSE;
-    cfg->max_retries = DEFAULT_MAX_RETRIES;
-    cfg->backoff_base_ms = DEFAULT_BACKOFF_BASE_MS;
-    cfg->backoff_cap_ms = DEFAULT_BACKOFF_CAP_MS;
-    cfg->max_retry_wait_ms = DEFAULT_MAX_RETRY_WAIT_MS;
+    struct fastio_config d;
+    memset(&d, 0, sizeof(d));
+    d.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+    d.timeout_ms = DEFAULT_TIMEOUT_MS;
+    d.max_response_bytes = DEFAULT_MAX_RESPONSE;
+    d.max_retries = DEFAULT_MAX_RETRIES;
+    d.backoff_base_ms = DEFAULT_BACKOFF_BASE_MS;
+    d.backoff_cap_ms = DEFAULT_BACKOFF_CAP_MS;
+    d.max_retry_wait_ms = DEFAULT_MAX_RETRY_WAIT_MS;
+    fio_abi_init(cfg, size, &d, sizeof(d));
 }
 
 /* A value that goes into an HTTP header line: a CR or LF would let it inject other headers. */
@@ -145,13 +148,13 @@ out:
 FASTIO_API struct fastio_client *fastio_client_new(const struct fastio_config *cfg,
                                                    struct fastio_error *err)
 {
-    struct fastio_config defaults;
+    struct fastio_config full; /* the caller's struct at this library's size (D-005) */
     struct fastio_client *c;
 
-    if (cfg == NULL) {
-        fastio_config_init(&defaults);
-        cfg = &defaults;
-    }
+    fastio_config_init(&full);
+    if (cfg != NULL && FIO_ABI_READ(&full, cfg, "fastio_config", err) != FASTIO_OK)
+        return NULL;
+    cfg = &full;
     if (cfg->connect_timeout_ms < 0 || cfg->timeout_ms < 0 || cfg->max_retries < 0 ||
         cfg->backoff_base_ms < 0 || cfg->backoff_cap_ms < 0 || cfg->max_retry_wait_ms < 0) {
         fio_error_set(err, FASTIO_INVALID, "timeouts and retry settings must not be negative");
@@ -266,12 +269,14 @@ const struct fastio_config *fio_client_config(const struct fastio_client *c)
 }
 
 
-FASTIO_API void fastio_call_opts_init(struct fastio_call_opts *o)
+FIO_ABI_FIRST(fastio_call_opts);
+
+FASTIO_API void fastio_call_opts_init_sized(struct fastio_call_opts *o, size_t size)
 {
-    if (o == NULL)
-        return;
-    memset(o, 0, sizeof(*o));
-    o->max_retries = -1;
+    struct fastio_call_opts d;
+    memset(&d, 0, sizeof(d));
+    d.max_retries = -1;
+    fio_abi_init(o, size, &d, sizeof(d));
 }
 
 FASTIO_API enum fastio_status fastio_client_set_call_opts(struct fastio_client *c,
@@ -286,9 +291,13 @@ FASTIO_API enum fastio_status fastio_client_set_call_opts(struct fastio_client *
         fastio_error_clear(err);
         return FASTIO_OK;
     }
-    if (opts->timeout_ms < 0 || opts->deadline_ms < 0)
+    struct fastio_call_opts full;
+    fastio_call_opts_init(&full);
+    if (FIO_ABI_READ(&full, opts, "fastio_call_opts", err) != FASTIO_OK)
+        return FASTIO_INVALID;
+    if (full.timeout_ms < 0 || full.deadline_ms < 0)
         return fio_error_set(err, FASTIO_INVALID, "negative deadline or timeout");
-    c->defaults = *opts;
+    c->defaults = full;
     c->has_defaults = true;
     fastio_error_clear(err);
     return FASTIO_OK;

@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "abi.h"
 #include "buf.h"
 #include "client_internal.h"
 #include "envelope.h"
@@ -312,11 +313,17 @@ FASTIO_API enum fastio_status fastio_call_ex(struct fastio_client *c, enum fasti
 {
     json_t *body = NULL;
     enum fastio_status st;
+    struct fastio_call_opts full; /* the caller's struct at this library's size (D-005) */
 
-    if (opts != NULL && (opts->timeout_ms < 0 || opts->deadline_ms < 0)) {
-        if (response != NULL)
-            *response = NULL;
-        return fio_error_set(err, FASTIO_INVALID, "negative deadline or timeout");
+    if (response != NULL)
+        *response = NULL;
+    if (opts != NULL) {
+        fastio_call_opts_init(&full);
+        if (FIO_ABI_READ(&full, opts, "fastio_call_opts", err) != FASTIO_OK)
+            return FASTIO_INVALID;
+        if (full.timeout_ms < 0 || full.deadline_ms < 0)
+            return fio_error_set(err, FASTIO_INVALID, "negative deadline or timeout");
+        opts = &full;
     }
     st = call_path(c, ep, path_args, n_path_args, params, n_params, NULL, opts,
                    response != NULL ? &body : NULL, err);

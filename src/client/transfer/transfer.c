@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
 #include "envelope.h"
 
 #define DEFAULT_MAX_FILES 4
@@ -24,10 +25,13 @@
 #define DEFAULT_POLL_TIMEOUT_MS 120000
 #define DEFAULT_PROGRESS_MS 100
 
-FASTIO_API void fastio_transfer_config_init(struct fastio_transfer_config *cfg)
+FIO_ABI_FIRST(fastio_transfer_config);
+
+FASTIO_API void fastio_transfer_config_init_sized(struct fastio_transfer_config *cfg, size_t size)
 {
-    if (cfg != NULL)
-        memset(cfg, 0, sizeof(*cfg));
+    struct fastio_transfer_config d;
+    memset(&d, 0, sizeof(d));
+    fio_abi_init(cfg, size, &d, sizeof(d));
 }
 
 static char *dup_opt(const char *s, bool *ok)
@@ -45,7 +49,7 @@ FASTIO_API struct fastio_transfer *fastio_transfer_new(struct fastio_client *cli
                                                        const struct fastio_transfer_config *cfg,
                                                        struct fastio_error *err)
 {
-    struct fastio_transfer_config defaults;
+    struct fastio_transfer_config full; /* the caller's struct at this library's size (D-005) */
     struct fastio_transfer *t;
     bool ok = true;
 
@@ -53,10 +57,10 @@ FASTIO_API struct fastio_transfer *fastio_transfer_new(struct fastio_client *cli
         fio_error_set(err, FASTIO_INVALID, "a transfer needs a client");
         return NULL;
     }
-    if (cfg == NULL) {
-        fastio_transfer_config_init(&defaults);
-        cfg = &defaults;
-    }
+    fastio_transfer_config_init(&full);
+    if (cfg != NULL && FIO_ABI_READ(&full, cfg, "fastio_transfer_config", err) != FASTIO_OK)
+        return NULL;
+    cfg = &full;
     if (cfg->chunks_in_flight > 3 || cfg->download_ranges > 4 || cfg->connect_timeout_ms < 0 ||
         cfg->stall_timeout_ms < 0 || cfg->poll_timeout_ms < 0 || cfg->progress_interval_ms < 0 ||
         cfg->deadline_ms < 0) {
