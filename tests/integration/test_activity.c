@@ -360,7 +360,7 @@ static void test_wake_200_memory_flat(void **state)
      * caches settle), the resident size after each further round of 200 waiters comes back to
      * the same level. The peak (VmHWM) is printed but not asserted: it depends on how many
      * connections happened to overlap, each holding its libmicrohttpd pool while parked
-     * (docs/decisions.md "## Activity"). */
+     * (docs/decisions.md D-042). */
     for (int warm = 0; warm < 2; warm++) {
         char name[16];
         snprintf(name, sizeof(name), "warm%d", warm);
