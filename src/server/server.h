@@ -18,7 +18,7 @@
 #include "id.h"
 #include "store.h"
 
-struct db_pool; /* the SQLite backend's connection pool (store/db.h); opaque here */
+struct store; /* the metadata store instance (store/store_backend.h); opaque here */
 
 #include "api_codes.h"
 
@@ -66,7 +66,7 @@ struct activity;
 struct blob_ops;
 struct server {
     struct srv_config cfg;
-    struct db_pool *db;
+    struct store *store;   /* store_backend.h: the metadata store (main.c: SQLite) */
     struct ratelimit *rl;
     FILE *access_log;      /* not owned when stderr */
     void *mhd;             /* struct MHD_Daemon * */
