@@ -94,7 +94,7 @@ int up_finalize(struct req *r, const struct store_upload_session *ses, int64_t s
     char vid[FIO_OPAQUE_ID_SIZE], node[FIO_OPAQUE_ID_SIZE];
     /* the lock token of this request (a holder that re-acquired), else the create's */
     char lock_hash[STORE_LOCK_HASH_SIZE];
-    if (store_lock_param_hash(r, lock_hash) != 0)
+    if (tree_lock_param_hash(r, lock_hash) != 0)
         return -1;
     if (!lock_hash[0])
         fio_strlcpy(lock_hash, ses->lock_hash, sizeof(lock_hash));
