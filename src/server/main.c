@@ -444,7 +444,7 @@ int main(int argc, char **argv)
     }
     /* uploads: the in-flight table, then recovery of what a crash left (docs/decisions.md D-036) */
     s.blob = &blob_local_ops;
-    if (upload_state_init(&s) != 0 || blob_recover(&s) != 0) {
+    if (blob_start(&s) != 0 || upload_state_init(&s) != 0 || blob_recover(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (upload recovery)\n");
         goto out;
     }
@@ -486,6 +486,7 @@ out:
     store_close(s.store);
     ratelimit_free(s.rl);
     faults_free(s.faults);
+    blob_stop(&s); /* the write-out thread finishes its queue; no worker pushes any more */
     upload_state_free(&s);
     if (s.access_log)
         fclose(s.access_log);

@@ -64,6 +64,7 @@ struct upload_state;
 struct faults;
 struct activity;
 struct blob_ops;
+struct blob_backend;
 struct server {
     struct srv_config cfg;
     struct store *store;   /* store_backend.h: the metadata store (main.c: SQLite) */
@@ -77,6 +78,7 @@ struct server {
     struct faults *faults;      /* faults.c: test-only fault injector */
     struct activity *act;       /* activity.c: long-poll keys and parked connections */
     const struct blob_ops *blob; /* blob.h: the byte store (main.c: blob_local_ops) */
+    struct blob_backend *blob_state; /* its own state (blob_ops.start); NULL when it has none */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */

@@ -401,9 +401,8 @@ static int chunk_finish_inner(struct req *r)
                               (long long)c->limit, (long long)c->got);
     if (up_hash_verify(r, c) != 0)
         return -1;
-    if (r->srv->cfg.sync_policy == BLOB_SYNC_CHUNK && fdatasync(c->fd) != 0)
+    if (blob_tmp_written(r->srv, c->fd, c->off, c->got) != 0)
         return up_fail_io(r, "fdatasync chunk", errno);
-    upload_written(r->srv, c->fd, c->off, c->got);
     bool bad;
     const char *fcrc = chunk_file_crc(r, c, &bad);
     if (bad)

@@ -14,7 +14,6 @@
 #include "events.h"
 #include "store_node.h"
 #include "upload.h"
-#include "writeback.h"
 
 /* ---- chunks in flight --------------------------------------------------------------------- */
 
@@ -31,7 +30,6 @@ struct upload_state {
     pthread_mutex_t mu;
     uint64_t next_gen;
     struct inflight_slot slots[INFLIGHT_SLOTS];
-    struct writeback *wb; /* --sync=complete only */
 };
 
 int upload_state_init(struct server *s)
@@ -42,27 +40,13 @@ int upload_state_init(struct server *s)
     pthread_mutex_init(&s->up->mu, NULL);
     for (size_t i = 0; i < INFLIGHT_SLOTS; i++)
         pthread_mutex_init(&s->up->slots[i].wmu, NULL);
-    if (s->cfg.sync_policy == BLOB_SYNC_COMPLETE) {
-        s->up->wb = writeback_start();
-        if (!s->up->wb) {
-            upload_state_free(s);
-            return -1;
-        }
-    }
     return 0;
-}
-
-void upload_written(struct server *s, int fd, int64_t off, int64_t len)
-{
-    if (s->up)
-        writeback_push(s->up->wb, fd, off, len);
 }
 
 void upload_state_free(struct server *s)
 {
     if (!s->up)
         return;
-    writeback_stop(s->up->wb);
     for (size_t i = 0; i < INFLIGHT_SLOTS; i++)
         pthread_mutex_destroy(&s->up->slots[i].wmu);
     pthread_mutex_destroy(&s->up->mu);

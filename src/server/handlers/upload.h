@@ -35,9 +35,6 @@
 /* The in-memory table of chunks in flight (server-wide, mutex-protected). */
 int upload_state_init(struct server *s);
 void upload_state_free(struct server *s);
-/* [off, off+len) of the upload file fd has been written: under --sync=complete, start its
- * write-out in the background now (writeback.h) so the completion's fdatasync is short. */
-void upload_written(struct server *s, int fd, int64_t off, int64_t len);
 /* A held in-flight slot: its index and the generation it was taken with. */
 struct up_ticket {
     int slot;     /* -1 = none */
