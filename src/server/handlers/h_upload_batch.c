@@ -417,7 +417,7 @@ static void batch_place_entry(struct bctx *c, const char *folder, int folder_dep
     if (e->rel && *e->rel)
         rc = ensure_folders(r, folder, folder_depth, e, parent);
     if (rc == 0)
-        rc = up_store_file(r, parent[0] ? parent : NULL, NULL, e->filename, e->vid, f->size,
+        rc = up_place_file(r, parent[0] ? parent : NULL, NULL, e->filename, e->vid, f->size,
                            f->crc, e->node);
     struct store_upload_new row = {
         .id = f->upload_id,

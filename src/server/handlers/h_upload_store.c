@@ -261,16 +261,16 @@ int up_lock_param(struct req *r, const char *folder, const char *file_id, const 
     return rc == 1 && strcmp(stype, "file") == 0 ? tree_check_lock_hash(r, sid, hash) : 0;
 }
 
-int up_store_file(struct req *r, const char *folder, const char *file_id, const char *name,
+int up_place_file(struct req *r, const char *folder, const char *file_id, const char *name,
                   const char *vid, int64_t size, uint32_t crc, char node_id[FIO_OPAQUE_ID_SIZE])
 {
     char hash[STORE_LOCK_HASH_SIZE];
     if (tree_lock_param_hash(r, hash) != 0)
         return -1;
-    return up_store_file_locked(r, folder, file_id, name, vid, size, crc, hash, node_id);
+    return up_place_file_locked(r, folder, file_id, name, vid, size, crc, hash, node_id);
 }
 
-int up_store_file_locked(struct req *r, const char *folder, const char *file_id, const char *name,
+int up_place_file_locked(struct req *r, const char *folder, const char *file_id, const char *name,
                          const char *vid, int64_t size, uint32_t crc, const char *lock_hash,
                          char node_id[FIO_OPAQUE_ID_SIZE])
 {

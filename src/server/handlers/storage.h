@@ -80,7 +80,7 @@ int tree_subtree_size(struct req *r, const char *id, int *height, long *count);
  * A write to a file node checks its lock with ONE helper, tree_check_lock(), before changing
  * anything: rename/update, move, delete, purge, and replacing a same-name file (tree_place).
  * Uploads check a new version of an existing file (action=update, an upload onto an existing
- * name) in up_store_file*, h_upload_store.c, with the token given at create (hash kept in the
+ * name) in up_place_file*, h_upload_store.c, with the token given at create (hash kept in the
  * session) or with the committing request's own lock_token; restore-version checks too
  * (h_download.c). The holder proves itself with the form/query parameter lock_token. Rules:
  *  - a lock_token that belongs to no live lock (expired, released, never issued) refuses the

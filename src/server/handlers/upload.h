@@ -78,12 +78,12 @@ int up_ws_enter(struct req *r, const char *key, enum role need, bool write);
  * (api §4.4), and record the event workspace_storage_file_added / _updated (events.h; its
  * activity keys "storage" and "storage:{node}" are noted on r: a caller that rolls back calls
  * activity_discard). The node id goes to node_id. 0 or -1 (error set). */
-int up_store_file(struct req *r, const char *folder, const char *file_id, const char *name,
+int up_place_file(struct req *r, const char *folder, const char *file_id, const char *name,
                   const char *vid, int64_t size, uint32_t crc, char node_id[FIO_OPAQUE_ID_SIZE]);
-/* up_store_file checks a new version of an existing file against its lock with the request's
+/* up_place_file checks a new version of an existing file against its lock with the request's
  * own lock_token; a session completed by a later request passes the token hash it kept
- * (lock_hash, "" = none) to up_store_file_locked instead. */
-int up_store_file_locked(struct req *r, const char *folder, const char *file_id,
+ * (lock_hash, "" = none) to up_place_file_locked instead. */
+int up_place_file_locked(struct req *r, const char *folder, const char *file_id,
                          const char *name, const char *vid, int64_t size, uint32_t crc,
                          const char *lock_hash, char node_id[FIO_OPAQUE_ID_SIZE]);
 /* At session create: hash the request's lock_token into hash ("" = none) and check the file the
