@@ -16,9 +16,8 @@
 #include "faults.h"
 #include "outbox.h"
 #include "ratelimit.h"
-#include "db.h" /* the composition root opens the SQLite backend */
 #include "server.h"
-#include "store_pool.h"
+#include "store_backend.h"
 #include "timeutil.h"
 #include "upload.h"
 
@@ -237,9 +236,9 @@ static int prepare_data_dir(const char *dir)
 /* The owner bootstrap (h_auth.c) runs through the store on one pooled connection. */
 static int bootstrap(struct server *s)
 {
-    struct store_conn *c = store_pool_acquire(s->db);
+    struct store_conn *c = store_acquire(s->store);
     int rc = auth_bootstrap_owner(s, c);
-    store_pool_release(s->db, c);
+    store_release(s->store, c);
     return rc;
 }
 
@@ -431,8 +430,9 @@ int main(int argc, char **argv)
     }
     char dbpath[4200], err[512];
     snprintf(dbpath, sizeof(dbpath), "%s/meta.db", c->data_dir);
-    s.db = db_pool_open(dbpath, c->threads + 1, err, sizeof(err));
-    if (!s.db) {
+    /* The composition root is the one place that names the backend (store_backend.h). */
+    s.store = store_open(&store_sqlite_backend, dbpath, c->threads + 1, err, sizeof(err));
+    if (!s.store) {
         fprintf(stderr, "fastio-server: %s\n", err);
         goto out;
     }
@@ -442,9 +442,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "fastio-server: start-up failed (bootstrap)\n");
         goto out;
     }
-    /* uploads: the in-flight table, then recovery of what a crash left (docs/decisions.md D-036) */
+    /* uploads: the byte store's own threads (blob_ops.start), the in-flight table, then recovery
+     * of what a crash left (docs/decisions.md D-036) */
     s.blob = &blob_local_ops;
-    if (upload_state_init(&s) != 0 || blob_recover(&s) != 0) {
+    if (blob_start(&s) != 0 || upload_state_init(&s) != 0 || blob_recover(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (upload recovery)\n");
         goto out;
     }
@@ -483,9 +484,10 @@ out:
     srv_stop(&s); /* resumes parked activity polls before stopping the daemon */
     activity_free(&s);
     outbox_relay_stop(&s);
-    db_pool_close(s.db);
+    store_close(s.store);
     ratelimit_free(s.rl);
     faults_free(s.faults);
+    blob_stop(&s); /* the write-out thread finishes its queue; no worker pushes any more */
     upload_state_free(&s);
     if (s.access_log)
         fclose(s.access_log);

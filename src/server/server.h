@@ -18,7 +18,7 @@
 #include "id.h"
 #include "store.h"
 
-struct db_pool; /* the SQLite backend's connection pool (store/db.h); opaque here */
+struct store; /* the metadata store instance (store/store_backend.h); opaque here */
 
 #include "api_codes.h"
 
@@ -64,9 +64,10 @@ struct upload_state;
 struct faults;
 struct activity;
 struct blob_ops;
+struct blob_backend;
 struct server {
     struct srv_config cfg;
-    struct db_pool *db;
+    struct store *store;   /* store_backend.h: the metadata store (main.c: SQLite) */
     struct ratelimit *rl;
     FILE *access_log;      /* not owned when stderr */
     void *mhd;             /* struct MHD_Daemon * */
@@ -77,6 +78,7 @@ struct server {
     struct faults *faults;      /* faults.c: test-only fault injector */
     struct activity *act;       /* activity.c: long-poll keys and parked connections */
     const struct blob_ops *blob; /* blob.h: the byte store (main.c: blob_local_ops) */
+    struct blob_backend *blob_state; /* its own state (blob_ops.start); NULL when it has none */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */

@@ -202,6 +202,45 @@ static void blob_sweep_keeps_what_predicate_keeps(void **state)
     assert_int_equal(calls, 0);
 }
 
+/* What the backend runs beside the server follows --sync: under complete a write-out thread
+ * (state kept in s->blob_state) takes written ranges without failing; under chunk each written
+ * range is fdatasync'ed, so a bad handle is an error; under none nothing runs. stop is
+ * harmless twice and after no start. */
+static void blob_start_written_stop_per_policy(void **state)
+{
+    struct fixture *f = *state;
+    struct server *s = &f->s;
+    assert_int_equal(blob_tmp_create(s, "up2", 8192), 0);
+    int fd = blob_tmp_open(s, "up2");
+    assert_true(fd >= 0);
+    static const char page[4096] = {1};
+    assert_int_equal(blob_pwrite_all(s, fd, page, sizeof(page), 4096), 0);
+
+    s->cfg.sync_policy = BLOB_SYNC_COMPLETE;
+    assert_int_equal(blob_start(s), 0);
+    assert_non_null(s->blob_state);
+    assert_int_equal(blob_tmp_written(s, fd, 4096, 4096), 0);
+    assert_int_equal(blob_tmp_written(s, -1, 0, 4096), 0); /* dropped, never an error */
+    blob_stop(s);
+    assert_null(s->blob_state);
+    blob_stop(s);
+
+    s->cfg.sync_policy = BLOB_SYNC_CHUNK;
+    assert_int_equal(blob_start(s), 0);
+    assert_null(s->blob_state);
+    assert_int_equal(blob_tmp_written(s, fd, 4096, 4096), 0);
+    assert_int_equal(blob_tmp_written(s, -1, 0, 4096), -1);
+    assert_int_equal(errno, EBADF);
+    blob_stop(s);
+
+    s->cfg.sync_policy = BLOB_SYNC_NONE;
+    assert_int_equal(blob_start(s), 0);
+    assert_null(s->blob_state);
+    assert_int_equal(blob_tmp_written(s, -1, 0, 4096), 0);
+    blob_stop(s);
+    close(fd);
+}
+
 /* One case per line: tests/CMakeLists.txt makes each line a CTest entry. */
 /* clang-format off */
 static const struct CMUnitTest tests[] = {
@@ -210,6 +249,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(blob_uncommit_restores_session, setup, teardown),
     cmocka_unit_test_setup_teardown(blob_refuses_bad_ids, setup, teardown),
     cmocka_unit_test_setup_teardown(blob_sweep_keeps_what_predicate_keeps, setup, teardown),
+    cmocka_unit_test_setup_teardown(blob_start_written_stop_per_policy, setup, teardown),
 };
 /* clang-format on */
 

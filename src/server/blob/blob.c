@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "store_node.h"
-#include "store_pool.h"
+#include "store_backend.h"
 #include "store_upload.h"
 
 #define RECOVER_MAX_ENTRIES 1000000 /* bound of each list of version ids */
@@ -42,7 +42,7 @@ static void move_back(const char *upload_id, const char *version_id, void *arg)
 
 int blob_recover(struct server *s)
 {
-    struct store_conn *c = store_pool_acquire(s->db);
+    struct store_conn *c = store_acquire(s->store);
     int ret = -1;
     int64_t now = srv_now_us();
     long versions = 0;
@@ -70,7 +70,7 @@ int blob_recover(struct server *s)
                 versions, blobs, tmps);
     ret = 0;
 out:
-    store_pool_release(s->db, c);
+    store_release(s->store, c);
     return ret;
 }
 

@@ -74,6 +74,19 @@ struct blob_ops {
     /* Remove every file of `area` whose id keep() refuses (bounded walk). The number removed,
      * or -1 when the area cannot be listed. */
     long (*sweep)(struct server *s, enum blob_area area, blob_keep_fn keep, void *arg);
+    /* ---- what the backend runs beside the server ---- */
+    /* Set up the backend's own state in s->blob_state, per s->cfg (local: the write-out thread
+     * of writeback.h under --sync=complete). Before the first tmp_written. */
+    int (*start)(struct server *s);
+    /* Stop and free s->blob_state; harmless when start was not called or failed. After the
+     * last tmp_written (the HTTP daemon is stopped). */
+    void (*stop)(struct server *s);
+    /* [off, off+len) of the session file has just been written through write handle fd: make
+     * it as durable as --sync asks of a chunk before its row commits (local: fdatasync under
+     * --sync=chunk; under --sync=complete its write-out is started in the background, never
+     * waiting for the disk, so the completion's fdatasync is short). Called on the HTTP worker
+     * that wrote the chunk. */
+    int (*tmp_written)(const struct server *s, int fd, int64_t off, int64_t len);
 };
 
 /* The local-disk backend (blob_local.c):
@@ -134,6 +147,20 @@ static inline int blob_open(const struct server *s, const char *version_id, int6
 static inline void blob_remove(const struct server *s, const char *version_id)
 {
     s->blob->remove(s, version_id);
+}
+static inline int blob_start(struct server *s)
+{
+    return s->blob->start(s);
+}
+/* s->blob may be NULL: main.c's clean-up also runs when start-up failed before choosing it. */
+static inline void blob_stop(struct server *s)
+{
+    if (s->blob)
+        s->blob->stop(s);
+}
+static inline int blob_tmp_written(const struct server *s, int fd, int64_t off, int64_t len)
+{
+    return s->blob->tmp_written(s, fd, off, len);
 }
 
 /* Startup recovery (reliability.md I5): expire abandoned sessions, delete unreferenced version

@@ -3,11 +3,13 @@
  * DATA/blobs as an immutable content, and the recovery sweep of both directories. Paths are built
  * from validated ids only ([a-z0-9]{1,40}), never from user names. */
 #include "blob.h"
+#include "writeback.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -233,6 +235,47 @@ static long l_sweep(struct server *s, enum blob_area area, blob_keep_fn keep, vo
     return removed;
 }
 
+/* ---- write-out of received chunks ---- */
+
+/* The local backend's state: the write-out thread, only under --sync=complete. */
+struct blob_backend {
+    struct writeback *wb;
+};
+
+static int l_start(struct server *s)
+{
+    if (s->cfg.sync_policy != BLOB_SYNC_COMPLETE)
+        return 0; /* chunk syncs each chunk itself; none never writes out early */
+    struct blob_backend *b = calloc(1, sizeof(*b));
+    if (!b)
+        return -1;
+    b->wb = writeback_start();
+    if (!b->wb) {
+        free(b);
+        return -1;
+    }
+    s->blob_state = b;
+    return 0;
+}
+
+static void l_stop(struct server *s)
+{
+    if (!s->blob_state)
+        return;
+    writeback_stop(s->blob_state->wb); /* finishes the queued ranges first */
+    free(s->blob_state);
+    s->blob_state = NULL;
+}
+
+static int l_tmp_written(const struct server *s, int fd, int64_t off, int64_t len)
+{
+    if (s->cfg.sync_policy == BLOB_SYNC_CHUNK)
+        return fdatasync(fd); /* the row must not name bytes that are not on disk */
+    if (s->blob_state)
+        writeback_push(s->blob_state->wb, fd, off, len); /* queues; never blocks on the disk */
+    return 0;
+}
+
 const struct blob_ops blob_local_ops = {
     .name = "local",
     .tmp_create = l_tmp_create,
@@ -247,4 +290,7 @@ const struct blob_ops blob_local_ops = {
     .open = l_open,
     .remove = l_remove,
     .sweep = l_sweep,
+    .start = l_start,
+    .stop = l_stop,
+    .tmp_written = l_tmp_written,
 };

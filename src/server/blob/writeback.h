@@ -6,7 +6,8 @@
  * completion's fdatasync then finds little or nothing left to write. Durability is unchanged:
  * that fdatasync still runs and is still what the completion relies on; this is only earlier
  * scheduling of the same writes. HTTP workers never wait for the disk here: a full queue drops
- * the range (the completion writes it). */
+ * the range (the completion writes it). Owned by the local byte store (blob_local.c: started by
+ * blob_ops.start, fed by blob_ops.tmp_written on the worker that wrote the chunk). */
 #ifndef SRV_WRITEBACK_H
 #define SRV_WRITEBACK_H
 

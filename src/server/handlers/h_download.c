@@ -92,12 +92,12 @@ static void sha256_hex(const char *s, char out[65])
 static int live_file(struct req *r, char id[FIO_OPAQUE_ID_SIZE])
 {
     bool is_root;
-    if (store_parse_id(r, req_arg(r, 1), "node", &is_root, id) != 0)
+    if (tree_parse_id(r, req_arg(r, 1), "node", &is_root, id) != 0)
         return -1;
     if (is_root)
         return req_fail_param(r, "node", "invalid", "The root is a folder; use zip/");
     struct store_node n;
-    int rc = store_node_get(r, id, NULL, &n);
+    int rc = tree_node_get(r, id, NULL, &n);
     if (rc < 0)
         return -1;
     if (rc == 0 || n.hidden)
@@ -356,7 +356,7 @@ int h_dl_restore_version(struct req *r)
     const char *want = req_param(r, "version_id");
     if (!want || !*want)
         return req_fail_param(r, "version_id", "missing", "The parameter 'version_id' is required");
-    if (live_file(r, node) != 0 || store_check_lock(r, node) != 0 ||
+    if (live_file(r, node) != 0 || tree_check_lock(r, node) != 0 ||
         dl_node_version(r, node, want, vid) != 0)
         return -1;
     /* the old content becomes current again; the version being replaced stays in the history */
@@ -366,5 +366,5 @@ int h_dl_restore_version(struct req *r)
                       json_pack("{s:s}", "version_id", vid)) != 0 ||
         req_set(r, "version_id", json_string(vid)))
         return -1;
-    return store_reply_node(r, node, false);
+    return tree_reply_node(r, node, false);
 }

@@ -1,6 +1,6 @@
 /* h_lock.c - exclusive file locks (api §7, docs/decisions.md "Locks"): acquire, status,
  * heartbeat and release, and the one check every write to a file goes through
- * (store_check_lock, storage.h). A lock is a row of the locks table (schema.sql migration 5)
+ * (tree_check_lock, storage.h). A lock is a row of the locks table (schema.sql migration 5)
  * holding the SHA-256 of a 256-bit token; the token itself is shown once, to the acquirer.
  * Expired rows are free locks: every reader ignores them, and acquire deletes them. */
 #include "handlers.h"
@@ -78,7 +78,7 @@ static json_t *info_build(const char *user, const char *email, int64_t acquired,
                      (json_int_t)duration, "client_info", client_info_json(has_info, info));
 }
 
-json_t *store_lock_info_json(const struct store_lock *l)
+json_t *tree_lock_info_json(const struct store_lock *l)
 {
     if (!l)
         return json_null();
@@ -126,10 +126,10 @@ static int lock_refuse(struct req *r, const char *node_id, const struct store_lo
 
 /* ---- the write check (storage.h) ---------------------------------------------------------- */
 
-int store_lock_param_hash(struct req *r, char out[STORE_LOCK_HASH_SIZE])
+int tree_lock_param_hash(struct req *r, char out[STORE_LOCK_HASH_SIZE])
 {
     bool bad;
-    const char *tok = store_param(r, "lock_token", &bad);
+    const char *tok = tree_param(r, "lock_token", &bad);
     out[0] = 0;
     if (bad)
         return -1;
@@ -202,22 +202,22 @@ static int check_locks_hash(struct req *r, const char *id, bool tree, const char
 static int check_locks(struct req *r, const char *id, bool tree)
 {
     char hash[LOCK_HASH_HEX];
-    if (store_lock_param_hash(r, hash) != 0)
+    if (tree_lock_param_hash(r, hash) != 0)
         return -1;
     return check_locks_hash(r, id, tree, hash);
 }
 
-int store_check_lock(struct req *r, const char *id)
+int tree_check_lock(struct req *r, const char *id)
 {
     return check_locks(r, id, false);
 }
 
-int store_check_lock_hash(struct req *r, const char *id, const char *token_hash_hex)
+int tree_check_lock_hash(struct req *r, const char *id, const char *token_hash_hex)
 {
     return check_locks_hash(r, id, false, token_hash_hex ? token_hash_hex : "");
 }
 
-int store_check_lock_tree(struct req *r, const char *id)
+int tree_check_lock_tree(struct req *r, const char *id)
 {
     return check_locks(r, id, true);
 }
@@ -229,11 +229,11 @@ static int lock_node(struct req *r, struct store_node *n)
 {
     bool is_root;
     char id[FIO_OPAQUE_ID_SIZE];
-    if (store_parse_id(r, req_arg(r, 1), "node", &is_root, id) != 0)
+    if (tree_parse_id(r, req_arg(r, 1), "node", &is_root, id) != 0)
         return -1;
     if (is_root)
         return req_fail_param(r, "node", "invalid", "The root folder cannot be locked");
-    int rc = store_node_get(r, id, NULL, n);
+    int rc = tree_node_get(r, id, NULL, n);
     if (rc < 0)
         return -1;
     if (rc == 0 || n->hidden)
@@ -250,7 +250,7 @@ static int client_info_param(struct req *r, char **out)
 {
     bool bad;
     *out = NULL;
-    const char *v = store_param(r, "client_info", &bad);
+    const char *v = tree_param(r, "client_info", &bad);
     if (bad)
         return -1;
     if (!v || !*v || strcmp(v, "null") == 0)
@@ -360,7 +360,7 @@ static int held_by_token(struct req *r, struct store_node *n, struct store_lock 
     if (lock_node(r, n) != 0)
         return -1;
     bool bad;
-    const char *tok = store_param(r, "lock_token", &bad);
+    const char *tok = tree_param(r, "lock_token", &bad);
     if (bad)
         return -1;
     if (!tok || !*tok)

@@ -24,7 +24,7 @@
 static const char *param_name(struct req *r, const char *pname)
 {
     bool bad;
-    const char *v = store_param(r, pname, &bad);
+    const char *v = tree_param(r, pname, &bad);
     if (bad)
         return NULL;
     if (!v) {
@@ -44,7 +44,7 @@ static const char *param_name(struct req *r, const char *pname)
 static int node_arg(struct req *r, const char *root_what, bool *is_root,
                     char id[FIO_OPAQUE_ID_SIZE])
 {
-    if (store_parse_id(r, req_arg(r, 1), "node", is_root, id) != 0)
+    if (tree_parse_id(r, req_arg(r, 1), "node", is_root, id) != 0)
         return -1;
     if (*is_root && root_what)
         return req_fail_param(r, "node", "invalid", "The root folder cannot be %s", root_what);
@@ -59,7 +59,7 @@ static int not_found(struct req *r)
 /* A live node by id (trashed, under a trashed folder, unknown or of another workspace: 404). */
 static int live_node(struct req *r, const char *id, struct store_node *n)
 {
-    int rc = store_node_get(r, id, NULL, n);
+    int rc = tree_node_get(r, id, NULL, n);
     if (rc < 0)
         return -1;
     if (rc == 0 || n->hidden)
@@ -78,7 +78,7 @@ static int live_folder(struct req *r, bool is_root, const char *id, const char *
         return 0;
     }
     struct store_node f;
-    int rc = store_node_get(r, id, watch, &f);
+    int rc = tree_node_get(r, id, watch, &f);
     if (rc < 0)
         return -1;
     if (rc == 0 || f.hidden)
@@ -92,7 +92,7 @@ static int live_folder(struct req *r, bool is_root, const char *id, const char *
     return 0;
 }
 
-/* Refuse a placement that would nest the subtree of id deeper than STORE_MAX_DEPTH. old_depth:
+/* Refuse a placement that would nest the subtree of id deeper than TREE_MAX_DEPTH. old_depth:
  * the node's current depth: its subtree already fits there, so only a deeper place needs the
  * (bounded) walk of the subtree. */
 /* Audit-log hook (api §9.4): workspace_storage_{file|folder}_{verb} about node id. Returns 0,
@@ -115,11 +115,11 @@ static int depth_check(struct req *r, const char *id, int old_depth, int new_dep
         return 0;
     int height = 0;
     long count = 0;
-    if (store_subtree_size(r, id, &height, &count) != 0)
+    if (tree_subtree_size(r, id, &height, &count) != 0)
         return -1;
-    if (new_depth + height >= STORE_MAX_DEPTH)
+    if (new_depth + height >= TREE_MAX_DEPTH)
         return req_fail_param(r, "parent", "invalid", "Folders nest at most %d levels deep",
-                              STORE_MAX_DEPTH);
+                              TREE_MAX_DEPTH);
     return 0;
 }
 
@@ -134,12 +134,12 @@ int h_st_list(struct req *r)
         return -1;
     if (live_folder(r, is_root, id, "node", NULL, &depth) != 0)
         return -1;
-    return store_list(r, is_root ? STORE_ROOT : id, is_root ? NULL : id, false);
+    return tree_list(r, is_root ? TREE_ROOT : id, is_root ? NULL : id, false);
 }
 
 int h_st_trash_list(struct req *r)
 {
-    return store_list(r, "trash", NULL, true);
+    return tree_list(r, "trash", NULL, true);
 }
 
 /* ---- details (single and bulk) -------------------------------------------------------------- */
@@ -149,11 +149,11 @@ int h_st_trash_list(struct req *r)
 static json_t *details_one(struct req *r, const char *id, bool *found)
 {
     struct store_node n;
-    int rc = store_node_get(r, id, NULL, &n);
+    int rc = tree_node_get(r, id, NULL, &n);
     *found = rc != 0;
     if (rc <= 0)
         return NULL;
-    return store_render(r, id, n.hidden);
+    return tree_render(r, id, n.hidden);
 }
 
 /* The id as the caller sent it, for errors[].node_id: bounded, and valid UTF-8 or "". */
@@ -266,12 +266,12 @@ int h_st_createfolder(struct req *r)
         return -1;
     if (live_folder(r, is_root, pid, "node", NULL, &depth) != 0)
         return -1;
-    if (depth >= STORE_MAX_DEPTH)
+    if (depth >= TREE_MAX_DEPTH)
         return req_fail_param(r, "node", "invalid", "Folders nest at most %d levels deep",
-                              STORE_MAX_DEPTH);
+                              TREE_MAX_DEPTH);
     const char *parent = is_root ? NULL : pid;
     char final[STORE_NAME_SIZE], sid[FIO_OPAQUE_ID_SIZE], stype[STORE_TYPE_SIZE];
-    int rc = store_find_sibling(r, parent, name, NULL, sid, stype);
+    int rc = tree_find_sibling(r, parent, name, NULL, sid, stype);
     if (rc < 0)
         return -1;
     fio_strlcpy(final, name, sizeof(final));
@@ -281,11 +281,11 @@ int h_st_createfolder(struct req *r)
             if (strcmp(stype, "folder") != 0)
                 return req_fail(r, 409, API_ERR_CONFLICT,
                                 "A %s with this name already exists in the folder", stype);
-            if (store_reply_node(r, sid, false) != 0)
+            if (tree_reply_node(r, sid, false) != 0)
                 return -1;
             return req_set(r, "created", json_false());
         }
-        if (store_free_name(r, parent, name, "folder", final) != 0)
+        if (tree_free_name(r, parent, name, "folder", final) != 0)
             return -1;
     }
     char id[FIO_OPAQUE_ID_SIZE];
@@ -295,7 +295,7 @@ int h_st_createfolder(struct req *r)
     if (STORE(r->st, node)
             ->folder_insert(r->st, r->ws.id, id, parent, final, r->caller.user_id, now) != STORE_OK)
         return req_fail_internal(r, "insert folder");
-    if (node_event(r, "folder", "added", id, final) != 0 || store_reply_node(r, id, false) != 0)
+    if (node_event(r, "folder", "added", id, final) != 0 || tree_reply_node(r, id, false) != 0)
         return -1;
     return req_set(r, "created", json_true());
 }
@@ -316,12 +316,12 @@ static int relocate_begin(struct req *r, const char *what, struct relocate *rl)
     bool bad;
     if (node_arg(r, what, &is_root, id) != 0)
         return -1;
-    const char *ptext = store_param(r, "parent", &bad);
+    const char *ptext = tree_param(r, "parent", &bad);
     if (bad)
         return -1;
     if (!ptext || !*ptext)
         return req_fail_param(r, "parent", "missing", "The parameter 'parent' is required");
-    if (store_parse_id(r, ptext, "parent", &rl->to_root, rl->target) != 0)
+    if (tree_parse_id(r, ptext, "parent", &rl->to_root, rl->target) != 0)
         return -1;
     if (live_node(r, id, &rl->node) != 0)
         return -1;
@@ -331,22 +331,22 @@ static int relocate_begin(struct req *r, const char *what, struct relocate *rl)
 int h_st_move(struct req *r)
 {
     struct relocate rl;
-    if (relocate_begin(r, "moved", &rl) != 0 || store_check_lock(r, rl.node.id) != 0)
+    if (relocate_begin(r, "moved", &rl) != 0 || tree_check_lock(r, rl.node.id) != 0)
         return -1;
     const char *target = rl.to_root ? NULL : rl.target;
     if (strcmp(rl.node.parent_id, target ? target : "") == 0)
-        return store_reply_node(r, rl.node.id, false); /* already there: nothing changes */
+        return tree_reply_node(r, rl.node.id, false); /* already there: nothing changes */
     if (depth_check(r, rl.node.id, rl.node.depth, rl.depth) != 0)
         return -1;
     int64_t now = srv_now_us();
     char final[STORE_NAME_SIZE];
-    if (store_place(r, target, rl.node.name, rl.node.type, rl.node.id, now, final) != 0)
+    if (tree_place(r, target, rl.node.name, rl.node.type, rl.node.id, now, final) != 0)
         return -1;
     if (STORE(r->st, node)->node_move(r->st, r->ws.id, rl.node.id, target, final, now) != STORE_OK)
         return req_fail_internal(r, "move node");
     if (node_event(r, rl.node.type, "moved", rl.node.id, final) != 0)
         return -1;
-    return store_reply_node(r, rl.node.id, false);
+    return tree_reply_node(r, rl.node.id, false);
 }
 
 struct copy_item {
@@ -408,7 +408,7 @@ int h_st_copy(struct req *r)
         return -1;
     const char *target = rl.to_root ? NULL : rl.target;
     /* one extra row tells "too many" from "exactly the maximum" */
-    size_t cap = STORE_COPY_MAX + 1, n = 0;
+    size_t cap = TREE_COPY_MAX + 1, n = 0;
     struct copy_item *items = calloc(cap, sizeof(*items));
     struct copy_item **index = calloc(cap, sizeof(struct copy_item *));
     int ret = -1, height = 0;
@@ -422,14 +422,14 @@ int h_st_copy(struct req *r)
         req_fail_internal(r, "copy walk: source missing");
         goto done;
     }
-    if (n > STORE_COPY_MAX) {
+    if (n > TREE_COPY_MAX) {
         req_fail_param(r, "node", "invalid", "A copy may create at most %d nodes per request",
-                       STORE_COPY_MAX);
+                       TREE_COPY_MAX);
         goto done;
     }
-    if (rl.depth + height >= STORE_MAX_DEPTH) {
+    if (rl.depth + height >= TREE_MAX_DEPTH) {
         req_fail_param(r, "parent", "invalid", "Folders nest at most %d levels deep",
-                       STORE_MAX_DEPTH);
+                       TREE_MAX_DEPTH);
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
@@ -443,7 +443,7 @@ int h_st_copy(struct req *r)
 
     int64_t now = srv_now_us();
     char final[STORE_NAME_SIZE];
-    if (store_place(r, target, rl.node.name, rl.node.type, rl.node.id, now, final) != 0)
+    if (tree_place(r, target, rl.node.name, rl.node.type, rl.node.id, now, final) != 0)
         goto done;
     for (size_t i = 0; i < n; i++) {
         const char *parent = target, *name = final;
@@ -465,7 +465,7 @@ int h_st_copy(struct req *r)
         }
     }
     if (node_event(r, rl.node.type, "copied", items[0].new_id, final) == 0)
-        ret = store_reply_node(r, items[0].new_id, false);
+        ret = tree_reply_node(r, items[0].new_id, false);
 done:
     free(items);
     free(index);
@@ -478,7 +478,7 @@ done:
 static int meta_param(struct req *r, const char *pname, size_t max, bool *set, char **out)
 {
     bool bad;
-    const char *v = store_param(r, pname, &bad);
+    const char *v = tree_param(r, pname, &bad);
     *set = false;
     *out = NULL;
     if (bad)
@@ -528,7 +528,7 @@ int h_st_update(struct req *r)
     int ret = -1;
     if (node_arg(r, "updated", &is_root, id) != 0)
         return -1;
-    const char *from = store_param(r, "from", &bad);
+    const char *from = tree_param(r, "from", &bad);
     if (bad)
         return -1;
     if (from) /* content versions arrive with uploads (api §5); until then say so plainly */
@@ -549,12 +549,12 @@ int h_st_update(struct req *r)
         goto done;
     }
     struct store_node n;
-    if (live_node(r, id, &n) != 0 || store_check_lock(r, n.id) != 0)
+    if (live_node(r, id, &n) != 0 || tree_check_lock(r, n.id) != 0)
         goto done;
     const char *parent = n.parent_id[0] ? n.parent_id : NULL;
     if (name && strcmp(name, n.name) != 0) {
         char sid[FIO_OPAQUE_ID_SIZE], stype[STORE_TYPE_SIZE];
-        int rc = store_find_sibling(r, parent, name, n.id, sid, stype);
+        int rc = tree_find_sibling(r, parent, name, n.id, sid, stype);
         if (rc < 0)
             goto done;
         if (rc == 1) { /* api §1.4: a rename conflict is 400 / 1605 */
@@ -575,7 +575,7 @@ int h_st_update(struct req *r)
     if (node_event(r, n.type, name && strcmp(name, n.name) != 0 ? "renamed" : "updated", n.id,
                    name ? name : n.name) != 0)
         goto done;
-    ret = store_reply_node(r, n.id, false);
+    ret = tree_reply_node(r, n.id, false);
 done:
     free(title);
     free(shortd);
@@ -590,12 +590,12 @@ int h_st_delete(struct req *r)
     char id[FIO_OPAQUE_ID_SIZE];
     struct store_node n;
     if (node_arg(r, "deleted", &is_root, id) != 0 || live_node(r, id, &n) != 0 ||
-        store_check_lock_tree(r, n.id) != 0)
+        tree_check_lock_tree(r, n.id) != 0)
         return -1;
-    if (store_trash(r, n.id, n.parent_id[0] ? n.parent_id : NULL, srv_now_us()) != 0 ||
+    if (tree_trash(r, n.id, n.parent_id[0] ? n.parent_id : NULL, srv_now_us()) != 0 ||
         node_event(r, n.type, "deleted", n.id, n.name) != 0)
         return -1;
-    return store_reply_node(r, n.id, false);
+    return tree_reply_node(r, n.id, false);
 }
 
 /* A node that is the top of a trashed subtree (restore, purge). */
@@ -605,7 +605,7 @@ static int trashed_node(struct req *r, const char *what, struct store_node *n)
     char id[FIO_OPAQUE_ID_SIZE];
     if (node_arg(r, what, &is_root, id) != 0)
         return -1;
-    int rc = store_node_get(r, id, NULL, n);
+    int rc = tree_node_get(r, id, NULL, n);
     if (rc < 0)
         return -1;
     if (rc == 0)
@@ -629,11 +629,10 @@ int h_st_restore(struct req *r)
     int depth = 0;
     if (n.deleted_from[0]) {
         struct store_node f;
-        int rc = store_node_get(r, n.deleted_from, NULL, &f);
+        int rc = tree_node_get(r, n.deleted_from, NULL, &f);
         if (rc < 0)
             return -1;
-        if (rc == 1 && !f.hidden && strcmp(f.type, "folder") == 0 &&
-            f.depth + 1 < STORE_MAX_DEPTH) {
+        if (rc == 1 && !f.hidden && strcmp(f.type, "folder") == 0 && f.depth + 1 < TREE_MAX_DEPTH) {
             target = n.deleted_from;
             depth = f.depth + 1;
         }
@@ -642,19 +641,19 @@ int h_st_restore(struct req *r)
         return -1;
     int64_t now = srv_now_us();
     char final[STORE_NAME_SIZE];
-    if (store_place(r, target, n.name, n.type, n.id, now, final) != 0)
+    if (tree_place(r, target, n.name, n.type, n.id, now, final) != 0)
         return -1;
     if (STORE(r->st, node)->node_restore(r->st, r->ws.id, n.id, target, final, now) != STORE_OK)
         return req_fail_internal(r, "restore node");
     if (node_event(r, n.type, "restored", n.id, final) != 0)
         return -1;
-    return store_reply_node(r, n.id, false);
+    return tree_reply_node(r, n.id, false);
 }
 
 int h_st_purge(struct req *r)
 {
     struct store_node n;
-    if (trashed_node(r, "purged", &n) != 0 || store_check_lock_tree(r, n.id) != 0)
+    if (trashed_node(r, "purged", &n) != 0 || tree_check_lock_tree(r, n.id) != 0)
         return -1;
     /* Descendants go with it (ON DELETE CASCADE); their blobs no row names any more are
      * unlinked once the transaction ends (blob.h reclaim, reliability.md I5). */

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "store_pool.h"
+#include "store_backend.h"
 #include "timeutil.h"
 
 int h_ping(struct req *r)
@@ -15,7 +15,7 @@ int h_ping(struct req *r)
 int h_system_status(struct req *r)
 {
     json_t *db = NULL;
-    if (store_pool_health(r->srv->db, r->st, &db) != STORE_OK)
+    if (store_health(r->srv->store, r->st, &db) != STORE_OK)
         return req_fail(r, 500, 0, "Out of memory");
     if (req_set(r, "status", json_string("ok")) || req_set(r, "version", json_string("0.1.0")))
         return -1;

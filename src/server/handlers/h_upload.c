@@ -94,7 +94,7 @@ int up_finalize(struct req *r, const struct store_upload_session *ses, int64_t s
     char vid[FIO_OPAQUE_ID_SIZE], node[FIO_OPAQUE_ID_SIZE];
     /* the lock token of this request (a holder that re-acquired), else the create's */
     char lock_hash[STORE_LOCK_HASH_SIZE];
-    if (store_lock_param_hash(r, lock_hash) != 0)
+    if (tree_lock_param_hash(r, lock_hash) != 0)
         return -1;
     if (!lock_hash[0])
         fio_strlcpy(lock_hash, ses->lock_hash, sizeof(lock_hash));
@@ -123,7 +123,7 @@ int up_finalize(struct req *r, const struct store_upload_session *ses, int64_t s
     char folder[FIO_OPAQUE_ID_SIZE] = "";
     if (!ses->file_id[0] && ses->folder_id[0] && up_check_folder(r, ses->folder_id, folder) != 0)
         goto undo;
-    if (up_store_file_locked(r, folder[0] ? folder : NULL, ses->file_id, ses->name, vid, size,
+    if (up_place_file_locked(r, folder[0] ? folder : NULL, ses->file_id, ses->name, vid, size,
                              crc, lock_hash, node) != 0)
         goto undo;
     if (up->stored(r->st, ses->id, node, srv_now_us()) != STORE_OK ||
@@ -304,8 +304,8 @@ static int single_upload(struct req *r, struct up_ctx *c)
         .created = now,
         .expires = now + UP_SESSION_TTL_US,
     };
-    /* row.new_file_id points at node, which up_store_file fills before the insert */
-    if (up_store_file(r, folder[0] ? folder : NULL, file, name, vid, c->got, c->crc, node) != 0 ||
+    /* row.new_file_id points at node, which up_place_file fills before the insert */
+    if (up_place_file(r, folder[0] ? folder : NULL, file, name, vid, c->got, c->crc, node) != 0 ||
         STORE(r->st, upload)->insert(r->st, &row) != STORE_OK || store_commit(r->st) != STORE_OK) {
         store_rollback(r->st);
         activity_discard(r); /* the event's keys: nothing was stored */

@@ -367,11 +367,11 @@ static int ensure_folders(struct req *r, const char *base, int base_depth, struc
         memcpy(seg, p + a, len);
         seg[len] = 0;
         a += len + 1;
-        if (++depth >= STORE_MAX_DEPTH)
+        if (++depth >= TREE_MAX_DEPTH)
             return entry_fail(e, 400, API_ERR_INVALID, "Folders nest at most %d levels deep",
-                              STORE_MAX_DEPTH);
+                              TREE_MAX_DEPTH);
         char sid[FIO_OPAQUE_ID_SIZE], stype[STORE_TYPE_SIZE];
-        int rc = store_find_sibling(r, parent[0] ? parent : NULL, seg, NULL, sid, stype);
+        int rc = tree_find_sibling(r, parent[0] ? parent : NULL, seg, NULL, sid, stype);
         if (rc < 0)
             return -1;
         if (rc == 1) {
@@ -399,7 +399,8 @@ static int ensure_folders(struct req *r, const char *base, int base_depth, struc
 }
 
 /* Store one checked entry inside the open transaction, under a savepoint. */
-static void store_entry(struct bctx *c, const char *folder, int folder_depth, struct bentry *e)
+static void batch_place_entry(struct bctx *c, const char *folder, int folder_depth,
+                              struct bentry *e)
 {
     struct req *r = c->r;
     struct bfile *f = &c->f[e->index];
@@ -416,7 +417,7 @@ static void store_entry(struct bctx *c, const char *folder, int folder_depth, st
     if (e->rel && *e->rel)
         rc = ensure_folders(r, folder, folder_depth, e, parent);
     if (rc == 0)
-        rc = up_store_file(r, parent[0] ? parent : NULL, NULL, e->filename, e->vid, f->size,
+        rc = up_place_file(r, parent[0] ? parent : NULL, NULL, e->filename, e->vid, f->size,
                            f->crc, e->node);
     struct store_upload_new row = {
         .id = f->upload_id,
@@ -532,7 +533,7 @@ static int batch_commit(struct bctx *c)
         goto out;
     if (folder[0]) {
         struct store_node fn;
-        if (store_node_get(r, folder, NULL, &fn) != 1)
+        if (tree_node_get(r, folder, NULL, &fn) != 1)
             goto out;
         folder_depth = fn.depth;
     }
@@ -568,7 +569,7 @@ static int batch_commit(struct bctx *c)
         }
         for (size_t k = 0; k < n; k++)
             if (!e[k].err_http)
-                store_entry(c, folder[0] ? folder : NULL, folder_depth, &e[k]);
+                batch_place_entry(c, folder[0] ? folder : NULL, folder_depth, &e[k]);
         if (store_commit(r->st) != STORE_OK) {
             store_rollback(r->st);
             activity_discard(r); /* the entries' keys: nothing was stored */

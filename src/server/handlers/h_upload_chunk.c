@@ -13,7 +13,7 @@
 #include "crc32c.h"
 #include "handlers.h"
 #include "multipart.h"
-#include "store_pool.h"
+#include "store_backend.h"
 #include "upload.h"
 
 /* A hash_algo + hash pair (api §5.4): both or neither; crc32c (8 hex), sha256 (64), md5 (32);
@@ -234,10 +234,10 @@ void up_ctx_free(struct req *r)
         blob_tmp_remove(r->srv, c->upload_id);
     if (c->kind == UP_CTX_STREAM && c->stream_started && !c->committed) {
         /* a stream is single-shot: a broken one ends the session */
-        struct store_conn *st = store_pool_acquire(r->srv->db);
+        struct store_conn *st = store_acquire(r->srv->store);
         if (STORE(st, upload)->stream_broken(st, c->ses.id, srv_now_us()) == STORE_OK)
             up_note(r, c->ses.id); /* published by activity_req_end, right after this */
-        store_pool_release(r->srv->db, st);
+        store_release(r->srv->store, st);
         blob_tmp_remove(r->srv, c->ses.id);
     }
     if (c->mp_on)
@@ -401,9 +401,8 @@ static int chunk_finish_inner(struct req *r)
                               (long long)c->limit, (long long)c->got);
     if (up_hash_verify(r, c) != 0)
         return -1;
-    if (r->srv->cfg.sync_policy == BLOB_SYNC_CHUNK && fdatasync(c->fd) != 0)
+    if (blob_tmp_written(r->srv, c->fd, c->off, c->got) != 0)
         return up_fail_io(r, "fdatasync chunk", errno);
-    upload_written(r->srv, c->fd, c->off, c->got);
     bool bad;
     const char *fcrc = chunk_file_crc(r, c, &bad);
     if (bad)

@@ -14,7 +14,6 @@
 #include "events.h"
 #include "store_node.h"
 #include "upload.h"
-#include "writeback.h"
 
 /* ---- chunks in flight --------------------------------------------------------------------- */
 
@@ -31,7 +30,6 @@ struct upload_state {
     pthread_mutex_t mu;
     uint64_t next_gen;
     struct inflight_slot slots[INFLIGHT_SLOTS];
-    struct writeback *wb; /* --sync=complete only */
 };
 
 int upload_state_init(struct server *s)
@@ -42,27 +40,13 @@ int upload_state_init(struct server *s)
     pthread_mutex_init(&s->up->mu, NULL);
     for (size_t i = 0; i < INFLIGHT_SLOTS; i++)
         pthread_mutex_init(&s->up->slots[i].wmu, NULL);
-    if (s->cfg.sync_policy == BLOB_SYNC_COMPLETE) {
-        s->up->wb = writeback_start();
-        if (!s->up->wb) {
-            upload_state_free(s);
-            return -1;
-        }
-    }
     return 0;
-}
-
-void upload_written(struct server *s, int fd, int64_t off, int64_t len)
-{
-    if (s->up)
-        writeback_push(s->up->wb, fd, off, len);
 }
 
 void upload_state_free(struct server *s)
 {
     if (!s->up)
         return;
-    writeback_stop(s->up->wb);
     for (size_t i = 0; i < INFLIGHT_SLOTS; i++)
         pthread_mutex_destroy(&s->up->slots[i].wmu);
     pthread_mutex_destroy(&s->up->mu);
@@ -206,35 +190,35 @@ int up_check_folder(struct req *r, const char *param, char out[FIO_OPAQUE_ID_SIZ
     out[0] = 0;
     if (!param || !*param)
         return 0;
-    if (store_parse_id(r, param, "folder_id", &is_root, out) != 0)
+    if (tree_parse_id(r, param, "folder_id", &is_root, out) != 0)
         return -1;
     if (is_root) {
         out[0] = 0;
         return 0;
     }
     struct store_node f;
-    int rc = store_node_get(r, out, NULL, &f);
+    int rc = tree_node_get(r, out, NULL, &f);
     if (rc < 0)
         return -1;
     if (rc == 0 || f.hidden)
         return req_fail(r, 404, API_ERR_NOT_FOUND, "Folder not found");
     if (strcmp(f.type, "folder") != 0)
         return req_fail_param(r, "folder_id", "invalid", "The node '%s' is not a folder", f.id);
-    if (f.depth + 1 >= STORE_MAX_DEPTH)
+    if (f.depth + 1 >= TREE_MAX_DEPTH)
         return req_fail_param(r, "folder_id", "invalid", "Folders nest at most %d levels deep",
-                              STORE_MAX_DEPTH);
+                              TREE_MAX_DEPTH);
     return 0;
 }
 
 int up_check_file(struct req *r, const char *param, char out[FIO_OPAQUE_ID_SIZE])
 {
     bool is_root = false;
-    if (store_parse_id(r, param, "file_id", &is_root, out) != 0)
+    if (tree_parse_id(r, param, "file_id", &is_root, out) != 0)
         return -1;
     if (is_root)
         return req_fail_param(r, "file_id", "invalid", "The root is not a file");
     struct store_node n;
-    int rc = store_node_get(r, out, NULL, &n);
+    int rc = tree_node_get(r, out, NULL, &n);
     if (rc < 0)
         return -1;
     if (rc == 0 || n.hidden)
@@ -266,27 +250,27 @@ static const char *mime_of(const char *name)
 int up_lock_param(struct req *r, const char *folder, const char *file_id, const char *name,
                   char hash[STORE_LOCK_HASH_SIZE])
 {
-    if (store_lock_param_hash(r, hash) != 0)
+    if (tree_lock_param_hash(r, hash) != 0)
         return -1;
     char sid[FIO_OPAQUE_ID_SIZE], stype[STORE_TYPE_SIZE];
     if (file_id && *file_id)
-        return store_check_lock_hash(r, file_id, hash);
-    int rc = store_find_sibling(r, folder && *folder ? folder : NULL, name, NULL, sid, stype);
+        return tree_check_lock_hash(r, file_id, hash);
+    int rc = tree_find_sibling(r, folder && *folder ? folder : NULL, name, NULL, sid, stype);
     if (rc < 0)
         return -1;
-    return rc == 1 && strcmp(stype, "file") == 0 ? store_check_lock_hash(r, sid, hash) : 0;
+    return rc == 1 && strcmp(stype, "file") == 0 ? tree_check_lock_hash(r, sid, hash) : 0;
 }
 
-int up_store_file(struct req *r, const char *folder, const char *file_id, const char *name,
+int up_place_file(struct req *r, const char *folder, const char *file_id, const char *name,
                   const char *vid, int64_t size, uint32_t crc, char node_id[FIO_OPAQUE_ID_SIZE])
 {
     char hash[STORE_LOCK_HASH_SIZE];
-    if (store_lock_param_hash(r, hash) != 0)
+    if (tree_lock_param_hash(r, hash) != 0)
         return -1;
-    return up_store_file_locked(r, folder, file_id, name, vid, size, crc, hash, node_id);
+    return up_place_file_locked(r, folder, file_id, name, vid, size, crc, hash, node_id);
 }
 
-int up_store_file_locked(struct req *r, const char *folder, const char *file_id, const char *name,
+int up_place_file_locked(struct req *r, const char *folder, const char *file_id, const char *name,
                          const char *vid, int64_t size, uint32_t crc, const char *lock_hash,
                          char node_id[FIO_OPAQUE_ID_SIZE])
 {
@@ -302,17 +286,17 @@ int up_store_file_locked(struct req *r, const char *folder, const char *file_id,
             return -1;
     } else {
         char sid[FIO_OPAQUE_ID_SIZE], stype[STORE_TYPE_SIZE];
-        int rc = store_find_sibling(r, folder, name, NULL, sid, stype);
+        int rc = tree_find_sibling(r, folder, name, NULL, sid, stype);
         if (rc < 0)
             return -1;
         if (rc == 1 && strcmp(stype, "file") == 0)
             fio_strlcpy(target, sid, sizeof(target)); /* api §4.4: same name = new version */
-        else if (rc == 1 && store_free_name(r, folder, name, "file", final) != 0)
+        else if (rc == 1 && tree_free_name(r, folder, name, "file", final) != 0)
             return -1; /* a folder, note or link of that name: the upload is renamed */
     }
     /* a new version of a locked file needs the lock's token, checked here, inside the
      * transaction that writes the version (storage.h, docs/decisions.md "Locks") */
-    if (target[0] && store_check_lock_hash(r, target, lock_hash) != 0)
+    if (target[0] && tree_check_lock_hash(r, target, lock_hash) != 0)
         return -1;
     bool replaced = target[0] != 0;
     const struct store_node_ops *nd = STORE(r->st, node);

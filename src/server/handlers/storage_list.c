@@ -21,14 +21,14 @@ static int list_params_parse(struct req *r, struct list_params *lp)
 {
     memset(lp, 0, sizeof(*lp));
     bool bad;
-    const char *v = store_param(r, "sort_by", &bad);
+    const char *v = tree_param(r, "sort_by", &bad);
     if (bad)
         return -1;
     lp->sort = CURSOR_SORT_NAME;
     if (v && *v && !cursor_sort_parse(v, &lp->sort))
         return req_fail_param(r, "sort_by", "invalid",
                               "sort_by must be one of name, updated, created, type");
-    v = store_param(r, "sort_dir", &bad);
+    v = tree_param(r, "sort_dir", &bad);
     if (bad)
         return -1;
     lp->desc = false;
@@ -38,7 +38,7 @@ static int list_params_parse(struct req *r, struct list_params *lp)
         else if (strcmp(v, "asc") != 0)
             return req_fail_param(r, "sort_dir", "invalid", "sort_dir must be asc or desc");
     }
-    v = store_param(r, "page_size", &bad);
+    v = tree_param(r, "page_size", &bad);
     if (bad)
         return -1;
     lp->page_size = LIST_PAGE_DEFAULT;
@@ -49,7 +49,7 @@ static int list_params_parse(struct req *r, struct list_params *lp)
             return req_fail_param(r, "page_size", "invalid", "page_size must be 100, 250 or 500");
         lp->page_size = (int)n;
     }
-    lp->cursor = store_param(r, "cursor", &bad);
+    lp->cursor = tree_param(r, "cursor", &bad);
     return bad ? -1 : 0;
 }
 
@@ -70,7 +70,7 @@ static int page_row(const struct store_node_row *row, void *arg)
         p->more = true;
         return 1;
     }
-    json_t *o = store_row_json(row, false);
+    json_t *o = tree_row_json(row, false);
     bool ok = o && json_array_append_new(p->nodes, o) == 0;
     ok = ok && fio_strlcpy(p->last.id, row->id, sizeof(p->last.id)) &&
          fio_strlcpy(p->last.name, row->name, sizeof(p->last.name)) &&
@@ -136,7 +136,7 @@ static int list_page(struct req *r, const struct list_params *lp, const char *sc
     return req_set(r, "next_cursor", next);
 }
 
-int store_list(struct req *r, const char *scope, const char *parent, bool trash)
+int tree_list(struct req *r, const char *scope, const char *parent, bool trash)
 {
     struct list_params lp;
     if (list_params_parse(r, &lp) != 0)

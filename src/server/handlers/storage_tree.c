@@ -8,12 +8,12 @@
 
 #include "buf.h"
 
-int store_parse_id(struct req *r, const char *text, const char *param, bool *is_root,
-                   char id[FIO_OPAQUE_ID_SIZE])
+int tree_parse_id(struct req *r, const char *text, const char *param, bool *is_root,
+                  char id[FIO_OPAQUE_ID_SIZE])
 {
     *is_root = false;
     id[0] = '\0';
-    if (text && strcmp(text, STORE_ROOT) == 0) {
+    if (text && strcmp(text, TREE_ROOT) == 0) {
         *is_root = true;
         return 0;
     }
@@ -30,7 +30,7 @@ int store_parse_id(struct req *r, const char *text, const char *param, bool *is_
     return 0;
 }
 
-const char *store_param(struct req *r, const char *name, bool *bad)
+const char *tree_param(struct req *r, const char *name, bool *bad)
 {
     *bad = false;
     const char *v = req_param(r, name);
@@ -47,7 +47,7 @@ const char *store_param(struct req *r, const char *name, bool *bad)
     return v;
 }
 
-int store_node_get(struct req *r, const char *id, const char *watch_id, struct store_node *out)
+int tree_node_get(struct req *r, const char *id, const char *watch_id, struct store_node *out)
 {
     enum store_rc rc = STORE(r->st, node)->node_get(r->st, r->ws.id, id, watch_id, out);
     if (rc == STORE_NOT_FOUND)
@@ -76,7 +76,7 @@ static json_t *deleted_from_json(const struct store_node_row *row)
 {
     if (!row->trashed)
         return json_null();
-    return json_string(row->deleted_from ? row->deleted_from : STORE_ROOT);
+    return json_string(row->deleted_from ? row->deleted_from : TREE_ROOT);
 }
 
 static json_t *metadata_json(const struct store_node_row *row)
@@ -89,7 +89,7 @@ static json_t *metadata_json(const struct store_node_row *row)
     return NULL;
 }
 
-json_t *store_row_json(const struct store_node_row *row, bool under_trash)
+json_t *tree_row_json(const struct store_node_row *row, bool under_trash)
 {
     bool folder = strcmp(row->type, "folder") == 0;
     json_t *o = json_object();
@@ -100,7 +100,7 @@ json_t *store_row_json(const struct store_node_row *row, bool under_trash)
     bool ok =
         put(o, "id", json_string(row->id)) && put(o, "name", json_string(row->name)) &&
         put(o, "type", json_string(row->type)) &&
-        put(o, "parent", json_string(row->parent_id ? row->parent_id : STORE_ROOT)) &&
+        put(o, "parent", json_string(row->parent_id ? row->parent_id : TREE_ROOT)) &&
         put(o, "size", json_integer(folder ? 0 : row->size)) &&
         put(o, "mimetype", json_string(row->mimetype)) && put(o, "hash", str_or_null(row->hash)) &&
         put(o, "hash_algo", str_or_null(row->hash_algo)) &&
@@ -108,7 +108,7 @@ json_t *store_row_json(const struct store_node_row *row, bool under_trash)
         put(o, "created", srv_time_json(row->created)) &&
         put(o, "modified", srv_time_json(row->modified)) && put(o, "restricted", json_false()) &&
         put(o, "locked", json_boolean(row->lock != NULL)) &&
-        put(o, "lock_info", store_lock_info_json(row->lock)) &&
+        put(o, "lock_info", tree_lock_info_json(row->lock)) &&
         put(o, "deleted", json_boolean(row->trashed || under_trash)) &&
         put(o, "deleted_from", deleted_from_json(row)) &&
         put(o, "origin",
@@ -122,7 +122,7 @@ json_t *store_row_json(const struct store_node_row *row, bool under_trash)
     return o;
 }
 
-/* store_node_fn of store_render: the one row, rendered. */
+/* store_node_fn of tree_render: the one row, rendered. */
 struct render_ctx {
     bool under_trash;
     json_t *o;
@@ -131,11 +131,11 @@ struct render_ctx {
 static int render_row(const struct store_node_row *row, void *arg)
 {
     struct render_ctx *rc = arg;
-    rc->o = store_row_json(row, rc->under_trash);
+    rc->o = tree_row_json(row, rc->under_trash);
     return 0;
 }
 
-json_t *store_render(struct req *r, const char *id, bool under_trash)
+json_t *tree_render(struct req *r, const char *id, bool under_trash)
 {
     struct render_ctx ctx = {.under_trash = under_trash, .o = NULL};
     enum store_rc rc = STORE(r->st, node)->node_row(r->st, r->ws.id, id, render_row, &ctx);
@@ -146,16 +146,16 @@ json_t *store_render(struct req *r, const char *id, bool under_trash)
     return ctx.o;
 }
 
-int store_reply_node(struct req *r, const char *id, bool under_trash)
+int tree_reply_node(struct req *r, const char *id, bool under_trash)
 {
-    json_t *o = store_render(r, id, under_trash);
+    json_t *o = tree_render(r, id, under_trash);
     if (!o)
         return -1;
     return req_set(r, "node", o);
 }
 
-int store_find_sibling(struct req *r, const char *parent, const char *name, const char *exclude_id,
-                       char id[FIO_OPAQUE_ID_SIZE], char type[STORE_TYPE_SIZE])
+int tree_find_sibling(struct req *r, const char *parent, const char *name, const char *exclude_id,
+                      char id[FIO_OPAQUE_ID_SIZE], char type[STORE_TYPE_SIZE])
 {
     enum store_rc rc =
         STORE(r->st, node)->find_sibling(r->st, r->ws.id, parent, name, exclude_id, id, type);
@@ -210,17 +210,17 @@ static bool rename_candidate(const char *name, bool split_ext, int k, char out[S
     return n > 0 && n <= FIO_NAME_MAX_BYTES;
 }
 
-int store_free_name(struct req *r, const char *parent, const char *name, const char *type,
-                    char out[STORE_NAME_SIZE])
+int tree_free_name(struct req *r, const char *parent, const char *name, const char *type,
+                   char out[STORE_NAME_SIZE])
 {
     bool split_ext = strcmp(type, "folder") != 0;
-    for (int k = 2; k < 2 + STORE_RENAME_MAX; k++) {
+    for (int k = 2; k < 2 + TREE_RENAME_MAX; k++) {
         char cand[STORE_NAME_SIZE];
         if (!rename_candidate(name, split_ext, k, cand) ||
             fio_name_check(cand, strlen(cand)) != FIO_NAME_OK)
             break;
         char sid[FIO_OPAQUE_ID_SIZE], stype[STORE_TYPE_SIZE];
-        int rc = store_find_sibling(r, parent, cand, NULL, sid, stype);
+        int rc = tree_find_sibling(r, parent, cand, NULL, sid, stype);
         if (rc < 0)
             return -1;
         if (rc == 0) {
@@ -232,11 +232,11 @@ int store_free_name(struct req *r, const char *parent, const char *name, const c
                     "No free name like '%s (n)' is left in the target folder", name);
 }
 
-int store_place(struct req *r, const char *parent, const char *name, const char *type,
-                const char *keep_id, int64_t now, char out[STORE_NAME_SIZE])
+int tree_place(struct req *r, const char *parent, const char *name, const char *type,
+               const char *keep_id, int64_t now, char out[STORE_NAME_SIZE])
 {
     char sid[FIO_OPAQUE_ID_SIZE], stype[STORE_TYPE_SIZE];
-    int rc = store_find_sibling(r, parent, name, NULL, sid, stype);
+    int rc = tree_find_sibling(r, parent, name, NULL, sid, stype);
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -248,16 +248,16 @@ int store_place(struct req *r, const char *parent, const char *name, const char 
     bool replace = strcmp(stype, type) == 0 && strcmp(type, "folder") != 0 &&
                    (!keep_id || strcmp(sid, keep_id) != 0);
     if (replace) {
-        /* replacing a locked file is a write to it (store_check_lock, storage.h) */
-        if (store_check_lock(r, sid) != 0 || store_trash(r, sid, parent, now) != 0)
+        /* replacing a locked file is a write to it (tree_check_lock, storage.h) */
+        if (tree_check_lock(r, sid) != 0 || tree_trash(r, sid, parent, now) != 0)
             return -1;
         fio_strlcpy(out, name, STORE_NAME_SIZE);
         return 0;
     }
-    return store_free_name(r, parent, name, type, out);
+    return tree_free_name(r, parent, name, type, out);
 }
 
-int store_trash(struct req *r, const char *id, const char *parent, int64_t now)
+int tree_trash(struct req *r, const char *id, const char *parent, int64_t now)
 {
     enum store_rc rc = STORE(r->st, node)->node_trash(r->st, r->ws.id, id, parent, now);
     if (rc == STORE_NOT_FOUND)
@@ -267,7 +267,7 @@ int store_trash(struct req *r, const char *id, const char *parent, int64_t now)
     return 0;
 }
 
-int store_subtree_size(struct req *r, const char *id, int *height, long *count)
+int tree_subtree_size(struct req *r, const char *id, int *height, long *count)
 {
     if (STORE(r->st, node)->subtree_size(r->st, r->ws.id, id, height, count) != STORE_OK)
         return req_fail_internal(r, "subtree walk");

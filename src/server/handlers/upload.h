@@ -35,9 +35,6 @@
 /* The in-memory table of chunks in flight (server-wide, mutex-protected). */
 int upload_state_init(struct server *s);
 void upload_state_free(struct server *s);
-/* [off, off+len) of the upload file fd has been written: under --sync=complete, start its
- * write-out in the background now (writeback.h) so the completion's fdatasync is short. */
-void upload_written(struct server *s, int fd, int64_t off, int64_t len);
 /* A held in-flight slot: its index and the generation it was taken with. */
 struct up_ticket {
     int slot;     /* -1 = none */
@@ -81,12 +78,12 @@ int up_ws_enter(struct req *r, const char *key, enum role need, bool write);
  * (api §4.4), and record the event workspace_storage_file_added / _updated (events.h; its
  * activity keys "storage" and "storage:{node}" are noted on r: a caller that rolls back calls
  * activity_discard). The node id goes to node_id. 0 or -1 (error set). */
-int up_store_file(struct req *r, const char *folder, const char *file_id, const char *name,
+int up_place_file(struct req *r, const char *folder, const char *file_id, const char *name,
                   const char *vid, int64_t size, uint32_t crc, char node_id[FIO_OPAQUE_ID_SIZE]);
-/* up_store_file checks a new version of an existing file against its lock with the request's
+/* up_place_file checks a new version of an existing file against its lock with the request's
  * own lock_token; a session completed by a later request passes the token hash it kept
- * (lock_hash, "" = none) to up_store_file_locked instead. */
-int up_store_file_locked(struct req *r, const char *folder, const char *file_id,
+ * (lock_hash, "" = none) to up_place_file_locked instead. */
+int up_place_file_locked(struct req *r, const char *folder, const char *file_id,
                          const char *name, const char *vid, int64_t size, uint32_t crc,
                          const char *lock_hash, char node_id[FIO_OPAQUE_ID_SIZE]);
 /* At session create: hash the request's lock_token into hash ("" = none) and check the file the

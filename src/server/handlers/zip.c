@@ -409,14 +409,14 @@ int h_dl_zip(struct req *r)
 {
     bool is_root = false;
     char id[FIO_OPAQUE_ID_SIZE] = "";
-    if (store_parse_id(r, req_arg(r, 1), "node", &is_root, id) != 0)
+    if (tree_parse_id(r, req_arg(r, 1), "node", &is_root, id) != 0)
         return -1;
     char name[STORE_NAME_SIZE + 8];
     if (is_root) {
         snprintf(name, sizeof(name), "%s.zip", r->ws.folder_name[0] ? r->ws.folder_name : "root");
     } else {
         struct store_node n;
-        int rc = store_node_get(r, id, NULL, &n);
+        int rc = tree_node_get(r, id, NULL, &n);
         if (rc < 0)
             return -1;
         if (rc == 0 || n.hidden)

@@ -1,12 +1,12 @@
 /* req_conn.c - a request's database connection outside the router's dispatch (req_conn.h). */
 #include "req_conn.h"
 
-#include "store_pool.h"
+#include "store_backend.h"
 
 bool req_conn_acquire(struct req *r)
 {
     if (!r->st)
-        r->st = store_pool_acquire(r->srv->db);
+        r->st = store_acquire(r->srv->store);
     return r->st != NULL;
 }
 
@@ -14,6 +14,6 @@ void req_conn_release(struct req *r)
 {
     if (r->st_dispatch)
         return; /* inside the dispatch: the router's connection, which the router gives back */
-    store_pool_release(r->srv->db, r->st); /* rolls back an open transaction; NULL is fine */
+    store_release(r->srv->store, r->st); /* rolls back an open transaction; NULL is fine */
     r->st = NULL;
 }

@@ -9,8 +9,7 @@
 #include "server.h"
 
 /* Give r a connection of the server's pool (r->st) unless it has one. Blocks while all are
- * busy. true when r has a connection. r->db stays NULL: nothing outside the router's dispatch
- * reads it. */
+ * busy. true when r has a connection. */
 bool req_conn_acquire(struct req *r);
 /* Roll back an open transaction and give r's connection back. No-op without one, and for the
  * connection of a running dispatch (the router gives that one back itself). */

@@ -9,7 +9,7 @@
 
 #include "activity.h"
 #include "blob.h"
-#include "store_pool.h"
+#include "store_backend.h"
 #include "handlers.h"
 #include "ratelimit.h"
 #include "roles.h"
@@ -215,7 +215,7 @@ int router_dispatch(struct req *r, const char *authz)
      * concurrent demotion, removal or close cannot slip between the check and the change. */
     bool txn = (rt->flags & F_WRITE) && !(rt->flags & F_OWN_TXN), committed = false;
     r->authz = authz;
-    r->st = store_pool_acquire(r->srv->db);
+    r->st = store_acquire(r->srv->store);
     r->st_dispatch = true;
     if (authenticate(r, authz) != 0) {
         /* Failed authentication still counts against the client's address, so guessing
@@ -267,7 +267,7 @@ done:
         activity_discard(r);
     if (r->reclaim)
         blob_reclaim_run(r); /* after the commit (or rollback): unlink unreferenced blobs */
-    store_pool_release(r->srv->db, r->st);
+    store_release(r->srv->store, r->st);
     r->st = NULL;
     r->st_dispatch = false;
     return r->err.http ? -1 : rc;

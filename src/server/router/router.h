@@ -55,7 +55,7 @@ int router_ws_enter(struct req *r, const char *key, enum role need, bool nonmemb
 
 /* Authenticate (authz = the Authorization header or NULL), rate-limit, authorize and run
  * r->route's handler. Returns 0 on success (r->out set) or -1 (r->err set). Acquires and
- * releases r->db. */
+ * releases r->st. */
 int router_dispatch(struct req *r, const char *authz);
 
 #endif

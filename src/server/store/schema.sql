@@ -104,7 +104,7 @@ CREATE INDEX workspace_members_user ON workspace_members(user_id);
 -- (parent_id = NULL), so purging a folder never cascades into nodes trashed separately before.
 -- Its descendants keep trashed = 0 and are hidden because an ancestor is trashed.
 -- Live siblings have distinct names (byte-exact), enforced by nodes_live_name.
--- Tree depth is capped by the server (STORE_MAX_DEPTH) below SQLite's cascade limit of 1000.
+-- Tree depth is capped by the server (TREE_MAX_DEPTH) below SQLite's cascade limit of 1000.
 CREATE TABLE nodes (
     id             TEXT PRIMARY KEY,             -- OpaqueId, type '2'
     workspace_id   TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
