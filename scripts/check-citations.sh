@@ -12,9 +12,8 @@
 #     citation ("I1/I2/I4" lists too) whose invariant is not defined there (a list item
 #     "- **I4** ..." or a heading starting "I4"). A bare `reliability.md` means docs/reliability.md.
 # A shared/docs/ reference, or one to performance.md, conventions.md, architecture.md or
-# fastio-api.md, in src/, include/ or tests/ is only a warning (printed, exit 0) for now: some
-# remain in src/server/{handlers,blob,store,router}/, which were being rewritten when the others
-# were fixed. Once this script prints no warning, make both kinds failures.
+# fastio-api.md (documents outside this repository), fails anywhere: in docs, README.md and in
+# src/, include/ and tests/ alike.
 # Usage: bash scripts/check-citations.sh   (from anywhere; it works on its own repository)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,12 +61,13 @@ fi
 src_refs=$(grep -rnIE 'shared/docs/' src include tests 2>/dev/null || true)
 if [ -n "$src_refs" ]; then
     while IFS= read -r hit; do
-        echo "warning: $(echo "$hit" | cut -d: -f1-2) cites shared/docs/ (a file outside the repository; the contract is $api)"
+        echo "outside the repository: $(echo "$hit" | cut -d: -f1-2) cites shared/docs/ (the contract is $api)"
     done <<< "$src_refs"
+    fail=1
 fi
 
 # Documents by name that live beside the contract digest, outside the repository (unless a
-# file of that name has since been added under docs/): a failure in docs, a warning in source.
+# file of that name has since been added under docs/): a failure wherever it is cited.
 outside='\b(architecture|conventions|performance|reliability|fastio-api)\.md\b'
 named=$( { grep -rnoIE "$outside" docs/*.md README.md 2>/dev/null || true; } | sed 's/^/D /')
 named+=$'\n'$( { grep -rnoIE "$outside" src include tests 2>/dev/null || true; } | sed 's/^/S /')
@@ -82,12 +82,9 @@ while IFS= read -r hit; do
     case $'\n'"$docs_refs"$'\n'"$src_refs" in
     *$'\n'"$loc:"*"shared/docs/$name"*) continue ;;
     esac
-    if [ "$kind" = D ]; then
-        echo "outside the repository: $loc cites $name"
-        fail=1
-    else
-        echo "warning: $loc cites $name (not in the repository)"
-    fi
+    [ "$kind" = D ] || [ "$kind" = S ] || continue
+    echo "outside the repository: $loc cites $name"
+    fail=1
 done <<< "$named"
 
 # Citations of docs/reliability.md by section or invariant.

@@ -23,7 +23,7 @@ enum blob_sync {
 #define BLOB_PATH_MAX 4200
 
 /* The byte store as a table of operations, so that another one (an S3-compatible object store)
- * can replace the local disk without touching a handler (architecture.md "Scale-out path").
+ * can replace the local disk without touching a handler (docs/reliability.md "Scale-out path").
  * A server's table is s->blob (main.c sets blob_local_ops). Handles are file descriptors: an
  * upload session's bytes are staged in a local file in any backend (chunks land at their final
  * offsets; a remote backend would upload it at commit), and a read handle is what downloads hand
