@@ -166,6 +166,16 @@ static int check_value(struct cli_ctx *ctx, const struct cli_opt *o,
     return CLI_OK;
 }
 
+/* For an unknown option of a command that takes arguments: an argument that merely begins with
+ * '-' (a transfer token or a name can) is taken for an option, so say how to pass it. */
+static const char *value_hint(const struct cli_cmd *cmd)
+{
+    for (int j = 0; cmd->opts && cmd->opts[j].name; j++)
+        if (cmd->opts[j].kind == OPT_POS || cmd->opts[j].kind == OPT_REST)
+            return " (an argument that begins with '-' goes after '--')";
+    return "";
+}
+
 /* A long flag "--name[=value]" at argv[*i]. */
 static int parse_long(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv, int *i,
                       struct cli_args *args)
@@ -208,7 +218,7 @@ static int parse_long(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, 
             return CLI_OK;
         }
     }
-    return cli_usage(ctx, "unknown option '--%.*s'", (int)len, name);
+    return cli_usage(ctx, "unknown option '--%.*s'%s", (int)len, name, value_hint(cmd));
 }
 
 int cli_args_parse(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv,
@@ -270,7 +280,7 @@ int cli_args_parse(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, cha
             if (*c == 'h')
                 return -1;
             if ((*c != 'q' && *c != 'v') || cli_global_flag(ctx, nm, NULL, &consumed) != 1)
-                return cli_usage(ctx, "unknown option '%s'", a);
+                return cli_usage(ctx, "unknown option '%s'%s", a, value_hint(cmd));
         }
     }
 

@@ -83,7 +83,8 @@ TOKEN=$(printf '%s' "$OUT" | jq -r .transfer_token.token)
 fio_as "$AGENT" --format json org transfer-token list seed-org
 expect_jq '.transfer_tokens | length' 1 "one token listed"
 if printf '%s' "$OUT" | grep -q -- "$TOKEN"; then bad "list leaks the token"; else ok "list hides the token"; fi
-fio_as "$HUMAN" --format json org transfer-claim "$TOKEN"
+# "--": a base64url token may begin with '-' (1 run in 64 failed here before)
+fio_as "$HUMAN" --format json org transfer-claim -- "$TOKEN"
 expect_rc 0 "human claims the org"
 fio_as "$HUMAN" --format json org members details seed-org "$HUMAN_ID"
 expect_jq '.member.permissions' owner "human owns the org"
@@ -95,7 +96,9 @@ for ws in seed-one seed-two; do
     fio_as "$HUMAN" --format json member info "$AGENT_ID" --workspace "$ws"
     expect_jq '.member.permissions' admin "agent is admin of $ws"
 done
-fio_as "$HUMAN" org transfer-claim "$TOKEN"; expect_rc 1 "a token is spent once"
+fio_as "$HUMAN" org transfer-claim -- "$TOKEN"; expect_rc 1 "a token is spent once"
+fio_as "$HUMAN" org transfer-claim "-${TOKEN:1}"; expect_rc 2 "a value that begins with '-' is taken for an option"
+expect_err_contains "goes after '--'" "the usage error says how to pass it"
 
 # ---- events ---------------------------------------------------------------------------------
 fio_as "$HUMAN" --format json event list --org-id "$ORG" --event org_transfer_completed
