@@ -518,8 +518,14 @@ int h_up_chunk(struct req *r)
     c->inflight = true;
     /* A chunk sent again: its old row goes before a byte of this body is written over the old
      * bytes, so a body cut off half-way never leaves a row (size, CRC) describing bytes that
-     * are now half old, half new. The row comes back when this body is complete. */
+     * are now half old, half new. The row comes back when this body is complete. The delete
+     * happens under the slot's lock, by its owner only, like every write and row commit: a
+     * request taken over between its take and this point must not delete the row that a newer
+     * owner of the order has committed (and acknowledged) meanwhile (issue 15). */
+    if (!upload_slot_lock(r->srv, &c->ticket))
+        return superseded(r);
     enum store_rc had = STORE(r->st, upload)->chunk_forget(r->st, ses.id, (int)order);
+    upload_slot_unlock(r->srv, &c->ticket);
     if (had != STORE_OK && had != STORE_NOT_FOUND)
         return req_fail_internal(r, "forget the chunk's old row");
     if (had == STORE_OK)
