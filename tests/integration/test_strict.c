@@ -289,6 +289,24 @@ static void test_numbers_are_strict(void **state)
             fail_msg("order='%s': HTTP %ld, param '%s' code %ld; want 400 order 10023",
                      bad_orders[i], st, param, pcode);
     }
+    /* page_size= (empty) on a folder list: refused, not the default */
+    static const char *const bad_pages[] = {"", "-0", "+100", "100%20"};
+    for (size_t i = 0; i < sizeof(bad_pages) / sizeof(bad_pages[0]); i++) {
+        char lpath[200];
+        snprintf(lpath, sizeof(lpath), "/current/workspace/%s/storage/root/list/?page_size=%s", ws,
+                 bad_pages[i]);
+        body = NULL;
+        st = it_raw(&fx.srv, "GET", lpath, NULL, NULL, 0, fx.owner.authz, &body);
+        long code = -1;
+        j = it_error_body(body, &code);
+        const char *n = j ? it_error_param(j, 0, "name") : NULL;
+        snprintf(param, sizeof(param), "%s", n ? n : "");
+        json_decref(j);
+        free(body);
+        if (st != 400 || strcmp(param, "page_size") != 0)
+            fail_msg("page_size='%s': HTTP %ld, param '%s'; want 400 page_size", bad_pages[i], st,
+                     param);
+    }
     /* the good ones still work */
     char path[200];
     snprintf(path, sizeof(path), "/current/upload/%s/chunk/?order=0", sid);
