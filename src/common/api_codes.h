@@ -27,6 +27,9 @@ enum api_err {
     API_ERR_BULK_TOO_MANY = 115519,  /* bulk route: too many ids */
     API_ERR_BULK_NOT_FOUND = 133123, /* bulk route: an id not found */
     API_ERR_BULK_BAD_ID = 191878,    /* bulk route: an id malformed */
+    API_ERR_TRANSIENT = 146256,      /* transient failure: nothing was changed, try again (the
+                                      * contract's bulk per-id code; fastio-server also sends it
+                                      * with a 500 when a write's commit fails) */
 };
 
 #endif

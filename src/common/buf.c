@@ -1,6 +1,7 @@
 /* buf.c - the bounded owned buffer (fio_buf), borrowed slices and the small string helpers that
  * replace the banned libc functions (strcpy, atoi, ...). */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -168,17 +169,35 @@ bool fio_parse_ll(const char *s, long long min, long long max, long long *out)
 {
     if (!s)
         return false;
-    const char *d = s[0] == '-' ? s + 1 : s;
-    if (*d < '0' || *d > '9')
-        return false;
-    for (const char *p = d; *p; p++)
-        if (*p < '0' || *p > '9')
+    bool neg = s[0] == '-';
+    const char *d = neg ? s + 1 : s;
+    if (*d == '\0')
+        return false; /* "" and "-" */
+    /* Accumulate as a negative number: its range reaches LLONG_MIN, which has no positive twin.
+     * The overflow check ends the loop after at most 19 significant digits; the length cap
+     * bounds a run of leading zeros. */
+    enum { DIGITS_MAX = 40 };
+    long long v = 0;
+    bool nonzero = false;
+    size_t i = 0;
+    for (; d[i] && i < DIGITS_MAX; i++) {
+        if (d[i] < '0' || d[i] > '9')
             return false;
-    errno = 0;
-    char *end = NULL;
-    long long v = strtoll(s, &end, 10);
-    if (errno == ERANGE || end == s || *end != '\0')
-        return false;
+        int digit = d[i] - '0';
+        if (v < (LLONG_MIN + digit) / 10)
+            return false;
+        v = v * 10 - digit;
+        nonzero = nonzero || digit != 0;
+    }
+    if (d[i] != '\0')
+        return false; /* longer than DIGITS_MAX */
+    if (neg && !nonzero)
+        return false; /* "-0": zero has one spelling */
+    if (!neg) {
+        if (v == LLONG_MIN)
+            return false;
+        v = -v;
+    }
     if (v < min || v > max)
         return false;
     if (out)

@@ -47,7 +47,10 @@ char *fio_slice_dup(struct fio_slice s);
 char *fio_strdup(const char *s);
 /* Bounded copy that always NUL-terminates (dst size n > 0); returns false when truncated. */
 bool fio_strlcpy(char *dst, const char *src, size_t n);
-/* Parse a whole decimal string into a long long within [min, max]; false on any junk. */
+/* The one strict number parser (client and server: every parameter, header and path number):
+ * a whole decimal string - digits only, one optional leading '-' (never "-0"), nothing empty,
+ * no '+', no whitespace, at most 40 characters - within [min, max], without overflow. false on
+ * anything else, *out (may be NULL) untouched. */
 bool fio_parse_ll(const char *s, long long min, long long max, long long *out);
 /* Constant-time comparison of two equal-length byte arrays. */
 bool fio_ct_equal(const void *a, const void *b, size_t n);

@@ -220,7 +220,7 @@ static void test_rename_and_metadata(void **state)
     struct fastio_error err;
     json_t *out = NULL;
     assert_invalid(fastio_storage_rename(c, ws, one, "Two", &out, &err), &err);
-    const char *bad[] = {"a/b", "..", ".", "", "x\ny", " pad", "\xe2\x80\xae" "evil"};
+    const char *bad[] = {"a/b", "..", ".", "", "x\ny", " pad", "\xe2\x80\xae\x65vil"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_invalid(fastio_storage_rename(c, ws, one, bad[i], &out, &err), &err);
     assert_names(c, ws, "root", "One|Two");

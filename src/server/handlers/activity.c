@@ -502,7 +502,7 @@ int h_activity_poll(struct req *r)
         !req_param_bool(r, "updated", false, &updated))
         return -1;
     const char *c = req_param(r, "lastactivity");
-    bool have = c && *c;
+    bool have = c != NULL; /* present: a number ("lastactivity=" is refused) */
     (void)updated;
     if (have && !fio_parse_ll(c, 0, INT64_MAX, &cur))
         return req_fail_param(r, "lastactivity", "invalid",

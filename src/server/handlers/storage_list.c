@@ -42,7 +42,7 @@ static int list_params_parse(struct req *r, struct list_params *lp)
     if (bad)
         return -1;
     lp->page_size = LIST_PAGE_DEFAULT;
-    if (v && *v) {
+    if (v) { /* present: a number ("page_size=" is no default) */
         long long n = 0;
         /* api §12: only 100, 250 and 500 are accepted */
         if (!fio_parse_ll(v, 1, 500, &n) || (n != 100 && n != 250 && n != 500))

@@ -20,6 +20,7 @@ struct faults {
     long retry_after_s;
     long long max_faults; /* 0 = unlimited */
     long long injected;
+    long long commit_fail; /* router commits still to fail (faults_commit_fail) */
     unsigned long long seed;
     uint64_t rng;
 };
@@ -114,6 +115,21 @@ enum fault_action faults_apply(struct server *s, struct req *r, const char *url)
     return act;
 }
 
+bool faults_commit_fail(struct server *s)
+{
+    struct faults *f = s->faults;
+    if (!f || !s->cfg.test_faults)
+        return false;
+    pthread_mutex_lock(&f->mu);
+    bool fail = f->commit_fail > 0;
+    if (fail) {
+        f->commit_fail--;
+        f->injected++;
+    }
+    pthread_mutex_unlock(&f->mu);
+    return fail;
+}
+
 static bool pct(struct req *r, const char *name, long long def, unsigned *out)
 {
     long long v;
@@ -126,7 +142,8 @@ static bool pct(struct req *r, const char *name, long long def, unsigned *out)
 /* GET / POST /current/test/faults/: without --enable-test-faults this route does not exist
  * (404 / 9992 like any unknown path). POST replaces the whole configuration: rate_429,
  * rate_500, rate_503, reset (percent; their sum <= 100), stall_ms (0..60000) with stall
- * (percent, default 100), retry_after (seconds, default 1), max_faults (0 = unlimited), seed. */
+ * (percent, default 100), retry_after (seconds, default 1), max_faults (0 = unlimited), seed,
+ * commit_fail (the next N commits of the router's write transactions fail: 500, rolled back). */
 int h_test_faults(struct req *r)
 {
     struct faults *f = r->srv->faults;
@@ -134,14 +151,15 @@ int h_test_faults(struct req *r)
         return req_fail(r, 404, API_ERR_UNKNOWN_ROUTE, "The router does not recognize this path");
     if (strcmp(r->method, "POST") == 0) {
         unsigned p429, p500, p503, preset, pstall;
-        long long stall_ms, retry, maxf, seed;
+        long long stall_ms, retry, maxf, seed, commit_fail;
         if (!pct(r, "rate_429", 0, &p429) || !pct(r, "rate_500", 0, &p500) ||
             !pct(r, "rate_503", 0, &p503) || !pct(r, "reset", 0, &preset) ||
             !req_param_int(r, "stall_ms", 0, 60000, 0, &stall_ms) ||
             !pct(r, "stall", stall_ms > 0 ? 100 : 0, &pstall) ||
             !req_param_int(r, "retry_after", 1, 3600, 1, &retry) ||
             !req_param_int(r, "max_faults", 0, 1000000000, 0, &maxf) ||
-            !req_param_int(r, "seed", 0, INT64_MAX, 1, &seed))
+            !req_param_int(r, "seed", 0, INT64_MAX, 1, &seed) ||
+            !req_param_int(r, "commit_fail", 0, 1000000, 0, &commit_fail))
             return -1;
         if (p429 + p500 + p503 + preset > 100)
             return req_fail_param(r, "rate_429", "invalid",
@@ -158,15 +176,17 @@ int h_test_faults(struct req *r)
         f->injected = 0;
         f->seed = (unsigned long long)seed;
         f->rng = (uint64_t)seed;
+        f->commit_fail = commit_fail;
         pthread_mutex_unlock(&f->mu);
     }
     pthread_mutex_lock(&f->mu);
-    json_t *o = json_pack("{s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I}", "rate_429",
+    json_t *o = json_pack("{s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "rate_429",
                           (int)f->p_429, "rate_500", (int)f->p_500, "rate_503", (int)f->p_503,
                           "reset", (int)f->p_reset, "stall", (int)f->p_stall, "stall_ms",
                           (json_int_t)f->stall_ms, "retry_after", (json_int_t)f->retry_after_s,
                           "max_faults", (json_int_t)f->max_faults, "injected",
-                          (json_int_t)f->injected, "seed", (json_int_t)f->seed);
+                          (json_int_t)f->injected, "seed", (json_int_t)f->seed, "commit_fail",
+                          (json_int_t)f->commit_fail);
     pthread_mutex_unlock(&f->mu);
     return req_set(r, "faults", o);
 }

@@ -24,4 +24,10 @@ enum fault_action {
  * Called by http.c when the request is complete, before routing. */
 enum fault_action faults_apply(struct server *s, struct req *r, const char *url);
 
+/* Test-only: true when the router should fail the commit of this write transaction (it then
+ * rolls back and answers 500), i.e. while the configuration's commit_fail count lasts (each
+ * call that returns true uses one and counts as injected). Always false without
+ * --enable-test-faults. */
+bool faults_commit_fail(struct server *s);
+
 #endif

@@ -97,10 +97,12 @@ bool req_param_int(struct req *r, const char *name, long long min, long long max
                    long long *out)
 {
     const char *v = req_param(r, name);
-    if (!v || !*v) {
+    if (!v) {
         *out = def;
         return true;
     }
+    /* Present means a number: an empty value ("size=") is no default but a 400, like "-0",
+     * "+1" or " 1" (fio_parse_ll, buf.h). */
     if (!fio_parse_ll(v, min, max, out)) {
         req_fail_param(r, name, "invalid", "The parameter '%s' must be a whole number from %lld to %lld",
                        name, min, max);
@@ -138,7 +140,8 @@ void srv_sanitize_text(char *text)
     }
 }
 
-static void set_err(struct req *r, int http, long code, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void set_err(struct req *r, int http, long code,
+                                                         const char *fmt, va_list ap)
 {
     r->err.http = http;
     r->err.code = code;
