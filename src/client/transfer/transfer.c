@@ -126,6 +126,7 @@ static void job_free(struct fastio_transfer *t, struct xfer_job *job)
     free(job->result_str);
     if (XFER_IS_UPLOAD(job)) {
         free(job->up.path);
+        free(job->up.marker_path);
         free(job->up.folder);
         free(job->up.file_id);
         if (job->up.lock_token != NULL)

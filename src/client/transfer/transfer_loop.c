@@ -152,6 +152,10 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
     t->rate_bps = 0;
     for (size_t i = 0; i < t->n_jobs; i++) {
         struct xfer_job *job = t->jobs[i];
+        if (XFER_IS_UPLOAD(job))
+            job->up.skipped = false;
+        if (!job->succeeded && XFER_IS_UPLOAD(job) && fio_xfer_up_run_start(t, job))
+            continue; /* stored by an earlier run cut short: not sent again */
         if (!job->succeeded) {
             job->step = STEP_QUEUED;
             job->result = FASTIO_CANCELLED;
@@ -253,6 +257,9 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
         }
     }
     t->running = false;
+    if (!cancelled && result == FASTIO_OK)
+        for (size_t i = 0; i < t->n_jobs; i++)
+            fio_xfer_up_forget(t->jobs[i]); /* every file stored: a new run sends them anew */
     if (cancelled) {
         fastio_error_clear(err);
         return fio_error_set(

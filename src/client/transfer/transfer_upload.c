@@ -25,6 +25,7 @@ static void job_done(struct xfer_job *job, const char *new_file_id)
     if (job->up.journal_path != NULL)
         (void)unlink(job->up.journal_path);
     job->up.journal_dirty = false;
+    fio_xfer_up_mark(job, new_file_id);
     free(job->result_str);
     job->result_str = new_file_id != NULL ? fio_strdup(new_file_id) : NULL;
     job->bytes_done = job->size;
@@ -80,6 +81,71 @@ static void note_journal(struct xfer_job *job)
 static int64_t mtime_ns(const struct stat *sb)
 {
     return (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+}
+
+/* ---- stored markers (issue 15 item 6a) ------------------------------------------------------ */
+
+bool fio_xfer_up_run_start(struct fastio_transfer *t, struct xfer_job *job)
+{
+    struct stat sb;
+    char node[FIO_XFER_ID_MAX];
+    if (!XFER_IS_UPLOAD(job) || job->succeeded || job->up.path == NULL || t->journal_dir == NULL)
+        return false;
+    if (stat(job->up.path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return false;
+    job->up.marker_size = (uint64_t)sb.st_size;
+    job->up.marker_mtime_ns = mtime_ns(&sb);
+    if (job->up.marker_path == NULL) {
+        char *abs = realpath(job->up.path, NULL);
+        char *jp = fio_xfer_journal_path(t->journal_dir, abs != NULL ? abs : job->up.path,
+                                         fastio_client_base_url(t->client), job->workspace,
+                                         job->up.file_id != NULL ? job->up.file_id : job->up.folder,
+                                         job->name);
+        size_t n = jp != NULL ? strlen(jp) : 0;
+        free(abs);
+        if (jp == NULL)
+            return false; /* out of memory: no marker, the file is only not skipped */
+        job->up.marker_path = malloc(n + sizeof(".done"));
+        if (job->up.marker_path != NULL) {
+            memcpy(job->up.marker_path, jp, n);
+            memcpy(job->up.marker_path + n, ".done", sizeof(".done"));
+        }
+        free(jp);
+        if (job->up.marker_path == NULL)
+            return false;
+    }
+    if (!fio_xfer_marker_load(job->up.marker_path, job->up.marker_size, job->up.marker_mtime_ns,
+                              node, sizeof(node)))
+        return false;
+    free(job->result_str);
+    job->result_str = fio_strdup(node);
+    if (job->result_str == NULL)
+        return false;
+    job->size = job->up.marker_size;
+    job->size_known = true;
+    job->bytes_done = job->size;
+    job->up.skipped = true;
+    job->result = FASTIO_OK;
+    job->succeeded = true;
+    fastio_error_clear(&job->err);
+    job->step = STEP_DONE;
+    return true;
+}
+
+void fio_xfer_up_mark(struct xfer_job *job, const char *node_id)
+{
+    if (!XFER_IS_UPLOAD(job) || job->up.marker_path == NULL || node_id == NULL || node_id[0] == '\0')
+        return;
+    /* A marker that cannot be written only costs a second version if the run is cut short. */
+    (void)fio_xfer_marker_save(job->up.marker_path, job->up.marker_size, job->up.marker_mtime_ns,
+                               node_id);
+}
+
+void fio_xfer_up_forget(struct xfer_job *job)
+{
+    if (!XFER_IS_UPLOAD(job) || job->up.marker_path == NULL)
+        return;
+    (void)unlink(job->up.marker_path);
 }
 
 /* ---- starting ------------------------------------------------------------------------------- */

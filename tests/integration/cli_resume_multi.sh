@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# cli_resume_multi.sh - issue 15 item 6: `fastio upload file` of several files killed with
+# SIGKILL after some of them are stored, then run again, does not send the stored files again
+# (each file ends with exactly one version) and every file downloads byte for byte; SIGINT
+# during an upload exits 130 and the rerun resumes. The kill lands mid-run through a server-side
+# stall on every request (--enable-test-faults, stall_ms), not by timing the client.
+# Prints "N passed, N failed".
+source "$(dirname "$0")/lib.sh"
+start_server --min-chunk-size 65536 --enable-test-faults
+export XDG_STATE_HOME="$T_HOME/.local/state"
+JDIR="$XDG_STATE_HOME/fastio-c/uploads"
+W="$T_DATA.work"
+mkdir -p "$W/src" "$W/dst"
+CLI_PID=""
+trap '[ -n "$CLI_PID" ] && kill -9 "$CLI_PID" 2>/dev/null; rm -rf "$W"; cleanup' EXIT
+
+fio --format json org create "Multi Org" --domain multi-org
+fio --format json workspace create "Multi WS" --org multi-org
+WS=$(printf '%s' "$OUT" | jq -r .workspace.id)
+[ -n "$WS" ] && [ "$WS" != null ] && ok "workspace for the multi-file resume test" || bad "workspace create"
+
+LOG="$T_DATA/server.log"
+stall() { curl -fsS -X POST "$BASE/test/faults/" -d "stall_ms=$1" >/dev/null; }
+# chunk POSTs answered 200 so far
+chunks_ok() { jq -c 'select(.method == "POST" and (.path | test("/upload/[^/]+/chunk/?$")) and .status == 200)' "$LOG" 2>/dev/null | wc -l; }
+# markers of the files a run has stored ("*.done" in the journal directory)
+markers() { find "$JDIR" -maxdepth 1 -name '*.done' 2>/dev/null | wc -l; }
+# versions of the file called $1 in the workspace root (0 when there is none)
+versions_of() {
+    local node
+    node=$("$FASTIO_CLI_BIN" --api-base "$BASE" --token "$KEY" --format json files list \
+           --workspace "$WS" 2>/dev/null | jq -r --arg n "$1" '[.. | objects | select(.name? == $n) | .id][0] // empty')
+    [ -z "$node" ] && { echo 0; return; }
+    "$FASTIO_CLI_BIN" --api-base "$BASE" --token "$KEY" --format json files versions \
+        --workspace "$WS" "$node" 2>/dev/null | jq '.versions | length' 2>/dev/null || echo -1
+}
+
+# three files of 12 MiB + a few bytes: two chunks each with the client's 8 MiB chunks
+for f in a b c; do head -c $((12 * 1048576 + 7)) /dev/urandom >"$W/src/$f.bin"; done
+
+# ---- (a) SIGKILL after the first file is stored, then a rerun ---------------------------------
+stall 300 && ok "stall configured" || bad "faults"
+"$FASTIO_CLI_BIN" --api-base "$BASE" --token "$KEY" -q upload file --workspace "$WS" --parallel 1 \
+    "$W/src/a.bin" "$W/src/b.bin" "$W/src/c.bin" >"$W/run1.out" 2>"$W/run1.err" </dev/null &
+CLI_PID=$!
+# --parallel 1: b.bin starts once a.bin is stored; kill when a chunk of b.bin is answered
+# (a.bin's two chunks and one more), so a.bin is stored and c.bin is not
+before=$(chunks_ok)
+for _ in $(seq 1 1200); do  # bounded: 60 s
+    [ $(($(chunks_ok) - before)) -ge 3 ] && break
+    kill -0 "$CLI_PID" 2>/dev/null || break
+    sleep 0.05
+done
+if kill -0 "$CLI_PID" 2>/dev/null; then
+    kill -9 "$CLI_PID"; wait "$CLI_PID" 2>/dev/null || true; CLI_PID=""
+    ok "upload of three files killed with SIGKILL mid-run"
+else
+    CLI_PID=""; bad "the upload ended before it could be killed: $(cat "$W/run1.err")"
+fi
+stall 0
+sleep 1
+stored_before=0
+for f in a b c; do [ "$(versions_of $f.bin)" -ge 1 ] && stored_before=$((stored_before + 1)); done
+if [ "$stored_before" -ge 1 ] && [ "$stored_before" -lt 3 ]; then
+    ok "$stored_before of 3 files stored before the kill"
+else
+    bad "files stored before the kill: $stored_before"
+fi
+
+fio --format json upload file --workspace "$WS" --parallel 1 "$W/src/a.bin" "$W/src/b.bin" "$W/src/c.bin"
+expect_rc 0 "the rerun succeeds"
+expect_jq '[.files[].status] | unique | join(",")' 'stored' "every file is reported stored"
+RERUN=$OUT
+for f in a b c; do
+    v=$(versions_of $f.bin)
+    if [ "$v" = 1 ]; then ok "$f.bin has exactly one version"; else bad "$f.bin has $v versions"; fi
+done
+for i in 0 1 2; do
+    node=$(printf '%s' "$RERUN" | jq -r ".files[$i].node_id")
+    name=$(printf '%s' "$RERUN" | jq -r ".files[$i].name")
+    fio --format json download file --workspace "$WS" "$node" -o "$W/dst/"
+    if [ "$RC" = 0 ] && cmp -s "$W/src/$name" "$W/dst/$name"; then ok "$name downloads byte for byte"; else bad "$name differs"; fi
+done
+if [ "$(markers)" = 0 ]; then ok "no marker left after a run that stored every file"; else bad "markers left: $(markers)"; fi
+# a later deliberate upload of the same files sends them again (a new version each)
+fio --format json upload file --workspace "$WS" --parallel 1 "$W/src/a.bin"
+expect_rc 0 "a new run of a completed upload"
+v=$(versions_of a.bin)
+if [ "$v" = 2 ]; then ok "a new run after a completed one sends the file again"; else bad "a.bin has $v versions"; fi
+
+finish
