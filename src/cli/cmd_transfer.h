@@ -57,6 +57,9 @@ void cli_progress_free(struct cli_progress *p);
 /* Run the engine with SIGINT/SIGTERM turned into fastio_transfer_cancel(); the handlers are
  * restored afterwards. */
 enum fastio_status cli_transfer_run(struct fastio_transfer *t, struct fastio_error *err);
+/* The first SIGINT or SIGTERM that cancelled a transfer of this process, 0 = none. A command
+ * that did not succeed after one exits 128 + that signal (130, 143), like a shell does. */
+int cli_transfer_signal(void);
 
 /* "12.3 MiB" into out. */
 void cli_fmt_bytes(double bytes, char *out, size_t size);

@@ -257,10 +257,12 @@ void cli_progress_free(struct cli_progress *p)
 /* ---- signals --------------------------------------------------------------------------------- */
 
 static struct fastio_transfer *volatile running_transfer;
+static volatile sig_atomic_t caught_signal; /* the first SIGINT/SIGTERM during a transfer */
 
 static void on_signal(int sig)
 {
-    (void)sig;
+    if (caught_signal == 0)
+        caught_signal = sig;
     struct fastio_transfer *t = running_transfer;
     if (t)
         fastio_transfer_cancel(t); /* one atomic store: async-signal-safe */
@@ -280,6 +282,11 @@ enum fastio_status cli_transfer_run(struct fastio_transfer *t, struct fastio_err
     sigaction(SIGTERM, &old_term, NULL);
     running_transfer = NULL;
     return st;
+}
+
+int cli_transfer_signal(void)
+{
+    return (int)caught_signal;
 }
 
 /* ---- engine and errors ----------------------------------------------------------------------- */

@@ -88,4 +88,48 @@ expect_rc 0 "a new run of a completed upload"
 v=$(versions_of a.bin)
 if [ "$v" = 2 ]; then ok "a new run after a completed one sends the file again"; else bad "a.bin has $v versions"; fi
 
+# ---- (b) SIGINT exits 130, SIGTERM 143; the rerun resumes the session -----------------------
+# $1 = signal, $2 = file: start an upload of $2 under the stall, send $1 once a chunk of it is
+# answered; RC = the CLI's exit status
+interrupt_upload() {
+    local sig=$1 file=$2 b
+    stall 300
+    b=$(chunks_ok)
+    "$FASTIO_CLI_BIN" --api-base "$BASE" --token "$KEY" -q upload file --workspace "$WS" "$file" \
+        >"$W/int.out" 2>"$W/int.err" </dev/null &
+    CLI_PID=$!
+    for _ in $(seq 1 1200); do  # bounded: 60 s
+        [ $(($(chunks_ok) - b)) -ge 1 ] && break
+        kill -0 "$CLI_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -"$sig" "$CLI_PID" 2>/dev/null
+    RC=0
+    wait "$CLI_PID" || RC=$?
+    CLI_PID=""
+    stall 0
+}
+head -c $((32 * 1048576 + 5)) /dev/urandom >"$W/src/int.bin"
+interrupt_upload INT "$W/src/int.bin"
+expect_rc 130 "SIGINT during an upload exits 130"
+fio --format json upload list-sessions
+sid=$(printf '%s' "$OUT" | jq -r '.sessions[0].id' 2>/dev/null || echo "")
+mid=$(chunks_ok)
+fio --format json upload file --workspace "$WS" "$W/src/int.bin"
+expect_rc 0 "the upload interrupted by SIGINT is run again"
+node=$(printf '%s' "$OUT" | jq -r '.files[0].node_id')
+second=$(($(chunks_ok) - mid))
+if [ -n "$sid" ] && grep -q "/upload/$sid/complete" "$LOG"; then ok "the rerun completed the interrupted session"; else bad "session '$sid' not completed"; fi
+if [ "$second" -lt 5 ]; then ok "the rerun sent $second of 5 chunks"; else bad "the rerun sent $second chunks"; fi
+fio --format json download file --workspace "$WS" "$node" -o "$W/dst/"
+if [ "$RC" = 0 ] && cmp -s "$W/src/int.bin" "$W/dst/int.bin"; then ok "int.bin downloads byte for byte"; else bad "int.bin differs"; fi
+v=$(versions_of int.bin)
+if [ "$v" = 1 ]; then ok "int.bin has exactly one version"; else bad "int.bin has $v versions"; fi
+
+head -c $((32 * 1048576 + 5)) /dev/urandom >"$W/src/term.bin"
+interrupt_upload TERM "$W/src/term.bin"
+expect_rc 143 "SIGTERM during an upload exits 143"
+fio --format json upload file --workspace "$WS" "$W/src/term.bin"
+expect_rc 0 "the upload stopped by SIGTERM is run again"
+
 finish
