@@ -50,6 +50,10 @@ struct fastio_transfer_progress {
     double rate_bps;
     size_t jobs_done;  /* finished, successfully or not */
     size_t jobs_total;
+    /* Appended (docs/decisions.md D-005): the payload bytes this run moved itself, without
+     * what a resumed upload or download found already done or a skipped file (issue 15 item
+     * 6); rate_bps is computed from it. */
+    uint64_t bytes_sent;
 };
 /* Called on the thread running fastio_transfer_run(). It may call fastio_transfer_cancel() and
  * fastio_transfer_job_progress(), nothing else of this handle. */

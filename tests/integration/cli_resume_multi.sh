@@ -89,17 +89,17 @@ v=$(versions_of a.bin)
 if [ "$v" = 2 ]; then ok "a new run after a completed one sends the file again"; else bad "a.bin has $v versions"; fi
 
 # ---- (b) SIGINT exits 130, SIGTERM 143; the rerun resumes the session -----------------------
-# $1 = signal, $2 = file: start an upload of $2 under the stall, send $1 once a chunk of it is
-# answered; RC = the CLI's exit status
+# $1 = signal, $2 = file, $3 = chunks: start an upload of $2 under the stall, send $1 once $3
+# chunks of it are answered; RC = the CLI's exit status
 interrupt_upload() {
-    local sig=$1 file=$2 b
+    local sig=$1 file=$2 n=$3 b
     stall 300
     b=$(chunks_ok)
     "$FASTIO_CLI_BIN" --api-base "$BASE" --token "$KEY" -q upload file --workspace "$WS" "$file" \
         >"$W/int.out" 2>"$W/int.err" </dev/null &
     CLI_PID=$!
     for _ in $(seq 1 1200); do  # bounded: 60 s
-        [ $(($(chunks_ok) - b)) -ge 1 ] && break
+        [ $(($(chunks_ok) - b)) -ge "$n" ] && break
         kill -0 "$CLI_PID" 2>/dev/null || break
         sleep 0.05
     done
@@ -110,7 +110,7 @@ interrupt_upload() {
     stall 0
 }
 head -c $((32 * 1048576 + 5)) /dev/urandom >"$W/src/int.bin"
-interrupt_upload INT "$W/src/int.bin"
+interrupt_upload INT "$W/src/int.bin" 1
 expect_rc 130 "SIGINT during an upload exits 130"
 fio --format json upload list-sessions
 sid=$(printf '%s' "$OUT" | jq -r '.sessions[0].id' 2>/dev/null || echo "")
@@ -126,10 +126,42 @@ if [ "$RC" = 0 ] && cmp -s "$W/src/int.bin" "$W/dst/int.bin"; then ok "int.bin d
 v=$(versions_of int.bin)
 if [ "$v" = 1 ]; then ok "int.bin has exactly one version"; else bad "int.bin has $v versions"; fi
 
-head -c $((32 * 1048576 + 5)) /dev/urandom >"$W/src/term.bin"
-interrupt_upload TERM "$W/src/term.bin"
+# 80 MiB + 5 bytes: eleven chunks, the last one short
+head -c $((80 * 1048576 + 5)) /dev/urandom >"$W/src/term.bin"
+interrupt_upload TERM "$W/src/term.bin" 2
 expect_rc 143 "SIGTERM during an upload exits 143"
-fio --format json upload file --workspace "$WS" "$W/src/term.bin"
+
+# ---- (c) the resumed run's rate counts only the bytes it sent --------------------------------
+# the rerun goes on under the stall so that it lasts long enough (>= 1 s) for the one-decimal
+# seconds of the summary line; it prints "uploaded 1 file, SIZE in S s (SENT sent, R MB/s)"
+# a chunk request of the stopped client that was inside the stall may still be answered: wait
+# until the answered-chunk count has not moved for 2 s (bounded: 20 s) so the rerun's count
+# holds only its own
+last=-1; still=0
+for _ in $(seq 1 100); do
+    now=$(chunks_ok)
+    if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; last=$now; fi
+    [ "$still" -ge 10 ] && break
+    sleep 0.2
+done
+stall 300
+mid=$(chunks_ok)
+fio --format table upload file --workspace "$WS" "$W/src/term.bin"
+stall 0
 expect_rc 0 "the upload stopped by SIGTERM is run again"
+second=$(($(chunks_ok) - mid))
+line=$(printf '%s\n' "$ERR" | grep '^uploaded 1 file' || true)
+secs=$(printf '%s' "$line" | grep -o 'in [0-9.]* s' | grep -o '[0-9.]*' || true)
+rate=$(printf '%s' "$line" | grep -o '[0-9.]* MB/s' | grep -o '[0-9.]*' || true)
+# bytes the rate claims against what was sent: at most $second chunks of 8 MiB (+ 10 % for
+# rounding); the server held at least 2 of the 11 chunks, so that is under the 80 MiB file
+# that the rate counted before (issue 15 item 6c)
+claimed=$(awk -v r="${rate:-0}" -v s="${secs:-0}" 'BEGIN { printf "%d", r * s * 1e6 }')
+limit=$((second * 8 * 1048576 * 11 / 10))
+if [ -n "$rate" ] && [ "$second" -ge 1 ] && [ "$second" -le 9 ] && [ "$claimed" -le "$limit" ]; then
+    ok "the resumed run's rate counts only its $second chunks ($line)"
+else
+    bad "summary '$line': rate x time = $claimed bytes, sent $second chunks (limit $limit)"
+fi
 
 finish

@@ -193,6 +193,7 @@ struct xfer_job {
     int step_retries;
     int64_t step_not_before_ms;
     uint64_t bytes_done;  /* acknowledged / written */
+    uint64_t bytes_prior; /* of bytes_done, those not moved by this run (resumed, skipped) */
 
     union {
         struct xfer_upload_part up;

@@ -124,6 +124,7 @@ bool fio_xfer_up_run_start(struct fastio_transfer *t, struct xfer_job *job)
     job->size = job->up.marker_size;
     job->size_known = true;
     job->bytes_done = job->size;
+    job->bytes_prior = job->size; /* nothing sent */
     job->up.skipped = true;
     job->result = FASTIO_OK;
     job->succeeded = true;
@@ -458,10 +459,14 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
         return;
     }
     if (strcmp(status, "stored") == 0 || (strcmp(status, "complete") == 0 && !resume)) {
+        if (resume)
+            job->bytes_prior = job->size; /* stored by an earlier run: nothing sent now */
         job_done(job, nf);
         return;
     }
     if (status_in(status, FINISHING)) {
+        if (resume)
+            job->bytes_prior = job->size; /* every chunk was sent by an earlier run */
         job->step = STEP_POLL;
         if (job->up.poll_deadline_ms == 0) {
             job->up.poll_deadline_ms = fio_mono_ms() + t->cfg.poll_timeout_ms;
@@ -485,6 +490,7 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
     {
         json_t *chunks = json_object_get(s, "chunks");
         job->bytes_done = 0;
+        job->bytes_prior = 0;
         for (uint32_t i = 0; i < job->up.n_chunks; i++) {
             char key[16];
             long have = -1;
@@ -494,6 +500,7 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
                 have >= 0 && (uint64_t)have == c->len) {
                 c->state = CHUNK_DONE;
                 job->bytes_done += c->len;
+                job->bytes_prior += c->len; /* held by the server: not sent by this run */
             } else {
                 c->state = CHUNK_TODO;
                 job->up.journal.done[i] = false;
