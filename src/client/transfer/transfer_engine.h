@@ -121,6 +121,10 @@ struct xfer_upload_part {
     uint64_t marker_size;
     int64_t marker_mtime_ns;
     bool skipped; /* done from its marker in this run: nothing was sent */
+    /* 409 "chunks still in flight" (transfer_upload.c inflight_wait): until when it is waited
+     * out in this run (0 = not seen), and how many waits so far */
+    int64_t inflight_until_ms;
+    unsigned inflight_waits;
     struct fio_xfer_journal journal;
     bool journal_dirty;       /* chunks acknowledged since the journal was last written */
     int64_t journal_saved_ms; /* when it was last written */

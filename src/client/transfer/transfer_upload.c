@@ -17,6 +17,11 @@
 
 #define POLL_FIRST_MS 50
 #define POLL_MAX_MS 1000
+/* A 409 "chunks of this session are still in flight" (a request of an aborted earlier run that
+ * the server has not let go of yet) is waited out for this long, with waits growing to
+ * INFLIGHT_STEP_MAX_MS, before the normal retry count applies (issue 15 item 6d). */
+#define INFLIGHT_WAIT_MS 60000
+#define INFLIGHT_STEP_MAX_MS 2000
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
@@ -428,6 +433,30 @@ static void retry_or_fail(struct fastio_transfer *t, struct xfer_job *job, struc
     fio_xfer_job_fail(job, e->status, e, what);
 }
 
+/* A 409 conflict on a chunk or at completion while the session still has requests in flight
+ * on the server: wait and send again, for at most INFLIGHT_WAIT_MS from the first such answer,
+ * without spending the retries. false: not such an answer, or waited long enough. */
+static bool inflight_wait(struct fastio_transfer *t, struct xfer_job *job,
+                          const struct fastio_error *e, int64_t *not_before)
+{
+    int64_t now = fio_mono_ms();
+    long step;
+    if (e->http_status != 409 || e->api_code != API_ERR_CONFLICT || t->cancelling)
+        return false;
+    if (job->up.inflight_until_ms == 0) {
+        job->up.inflight_until_ms = now + INFLIGHT_WAIT_MS;
+        job->up.inflight_waits = 0;
+    }
+    if (now >= job->up.inflight_until_ms)
+        return false;
+    step = 250L << (job->up.inflight_waits < 3 ? job->up.inflight_waits : 3);
+    if (step > INFLIGHT_STEP_MAX_MS)
+        step = INFLIGHT_STEP_MAX_MS;
+    job->up.inflight_waits++;
+    *not_before = now + step;
+    return true;
+}
+
 static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *body, bool resume)
 {
     json_t *s = json_object_get(body, "session");
@@ -611,6 +640,8 @@ static void upload_done(struct xfer_op *op, CURLcode rc)
             force = true;
             e.status = FASTIO_INTEGRITY;
         }
+        if (inflight_wait(t, job, &e, &c->not_before_ms))
+            break;
         {
             char what[48];
             (void)snprintf(what, sizeof(what), "chunk %u", idx + 1);
@@ -628,6 +659,8 @@ static void upload_done(struct xfer_op *op, CURLcode rc)
             }
             /* chunks of an aborted earlier attempt are still "in flight" on the server until
              * it notices: wait, retry */
+            if (inflight_wait(t, job, &e, &job->step_not_before_ms))
+                break;
             retry_or_fail(t, job, &e, e.http_status == 409, &job->step_retries,
                           &job->step_not_before_ms, "cannot complete the upload");
             break;
@@ -700,6 +733,8 @@ static void upload_reset(struct fastio_transfer *t, struct xfer_job *job)
     job->up.journal_path = NULL;
     memset(job->up.upload_id, 0, sizeof(job->up.upload_id));
     job->up.file_crc_ready = false;
+    job->up.inflight_until_ms = 0;
+    job->up.inflight_waits = 0;
     job->step_retries = 0;
     job->step_not_before_ms = 0;
     job->up.poll_deadline_ms = 0;
