@@ -237,6 +237,9 @@ struct fastio_transfer_job_info {
     bool succeeded;
     unsigned batch;       /* uploads: the batch request (1, 2, ... in the engine's order) that
                              stored the file; 0 = it went alone */
+    /* Appended (docs/decisions.md D-005). Uploads: stored by an earlier run of the same files
+     * that was cut short (killed, interrupted), so this run sent nothing (issue 15 item 6). */
+    bool skipped;
 };
 /* OK, or INVALID for an unknown job (info zeroed). */
 FASTIO_API FASTIO_NODISCARD enum fastio_status

@@ -419,8 +419,12 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
             fastio_error_clear(&je);
             enum fastio_status js = fastio_transfer_job_result(t, e->job, &node, &je);
             if (js == FASTIO_OK) {
+                struct fastio_transfer_job_info ji;
                 good = true;
                 json_object_set_new(o, "node_id", node ? json_string(node) : json_null());
+                /* stored by the earlier run that was cut short: not sent again */
+                if (fastio_transfer_job_progress(t, e->job, &ji) == FASTIO_OK && ji.skipped)
+                    json_object_set_new(o, "skipped", json_true());
                 json_object_set_new(o, "size", json_integer((json_int_t)e->size));
                 bytes += e->size;
             } else {

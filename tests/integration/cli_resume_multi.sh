@@ -71,6 +71,7 @@ fio --format json upload file --workspace "$WS" --parallel 1 "$W/src/a.bin" "$W/
 expect_rc 0 "the rerun succeeds"
 expect_jq '[.files[].status] | unique | join(",")' 'stored' "every file is reported stored"
 RERUN=$OUT
+expect_jq '[.files[] | select(.skipped == true) | .name] | join(",")' a.bin "a.bin is reported skipped (already uploaded)"
 for f in a b c; do
     v=$(versions_of $f.bin)
     if [ "$v" = 1 ]; then ok "$f.bin has exactly one version"; else bad "$f.bin has $v versions"; fi
