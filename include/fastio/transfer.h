@@ -50,6 +50,10 @@ struct fastio_transfer_progress {
     double rate_bps;
     size_t jobs_done;  /* finished, successfully or not */
     size_t jobs_total;
+    /* Appended (docs/decisions.md D-005): the payload bytes this run moved itself, without
+     * what a resumed upload or download found already done or a skipped file (issue 15 item
+     * 6); rate_bps is computed from it. */
+    uint64_t bytes_sent;
 };
 /* Called on the thread running fastio_transfer_run(). It may call fastio_transfer_cancel() and
  * fastio_transfer_job_progress(), nothing else of this handle. */
@@ -233,6 +237,9 @@ struct fastio_transfer_job_info {
     bool succeeded;
     unsigned batch;       /* uploads: the batch request (1, 2, ... in the engine's order) that
                              stored the file; 0 = it went alone */
+    /* Appended (docs/decisions.md D-005). Uploads: stored by an earlier run of the same files
+     * that was cut short (killed, interrupted), so this run sent nothing (issue 15 item 6). */
+    bool skipped;
 };
 /* OK, or INVALID for an unknown job (info zeroed). */
 FASTIO_API FASTIO_NODISCARD enum fastio_status

@@ -289,6 +289,8 @@ int main(int argc, char **argv)
         rc = cli_config_resolve(&ctx);
     if (rc == CLI_OK)
         rc = (cmd->run ? cmd->run : cli_run_generic)(&ctx, cmd, &args);
+    if (rc != CLI_OK && cli_transfer_signal() != 0)
+        rc = 128 + cli_transfer_signal(); /* interrupted: 130 for SIGINT, 143 for SIGTERM */
 
     fastio_client_free(ctx.client);
     cli_config_release(&ctx);

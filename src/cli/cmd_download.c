@@ -54,7 +54,7 @@ static int split_output(struct cli_ctx *ctx, const char *out, char *dir, size_t 
 
 /* Print results and choose the exit status (shared shape with the upload commands). */
 static int report(struct cli_ctx *ctx, json_t *files, size_t ok_n, size_t fail_n, bool cancelled,
-                  uint64_t bytes, double secs)
+                  uint64_t bytes, uint64_t sent, double secs)
 {
     json_t *out = json_pack("{s:O, s:I, s:I}", "files", files, "succeeded", (json_int_t)ok_n,
                             "failed", (json_int_t)fail_n);
@@ -66,12 +66,8 @@ static int report(struct cli_ctx *ctx, json_t *files, size_t ok_n, size_t fail_n
     json_decref(out);
     if (rc != CLI_OK)
         return rc;
-    if (ctx->format == CLI_FMT_TABLE && ok_n > 0) {
-        char b[32];
-        cli_fmt_bytes((double)bytes, b, sizeof(b));
-        cli_note(ctx, "downloaded %zu file%s, %s in %.1f s (%.1f MB/s)", ok_n, ok_n == 1 ? "" : "s",
-                 b, secs, secs > 0 ? (double)bytes / secs / 1e6 : 0.0);
-    }
+    if (ctx->format == CLI_FMT_TABLE && ok_n > 0)
+        cli_transfer_note(ctx, "downloaded", ok_n, bytes, sent, secs);
     if (cancelled)
         cli_errorf(ctx, "interrupted; run the same command again to resume");
     return fail_n == 0 && !cancelled ? CLI_OK : CLI_ERR;
@@ -146,7 +142,8 @@ static int engine_download(struct cli_ctx *ctx, const char *ws, const char *cons
         }
         fastio_free(path);
     }
-    rc = report(ctx, files, ok_n, fail_n, st == FASTIO_CANCELLED, bytes, secs);
+    rc = report(ctx, files, ok_n, fail_n, st == FASTIO_CANCELLED, bytes, cli_progress_sent(prog),
+                secs);
 done:
     free(jobs);
     fastio_transfer_free(t);

@@ -53,10 +53,20 @@ void cli_progress_cb(void *userdata, const struct fastio_transfer_progress *pr);
 /* Erase the display. Returns the seconds since cli_progress_new (for the summary). */
 double cli_progress_end(struct cli_progress *p);
 void cli_progress_free(struct cli_progress *p);
+/* The bytes the run moved itself (the engine's last progress report): the summary's rate is
+ * these over the run's time, not the files' sizes (a resumed upload, a skipped file). */
+uint64_t cli_progress_sent(const struct cli_progress *p);
+/* The summary line: "<verb> N file(s), SIZE in S s (R MB/s)", plus "SENT sent" when the run
+ * moved less than the files' sizes. */
+void cli_transfer_note(struct cli_ctx *ctx, const char *verb, size_t n, uint64_t bytes,
+                       uint64_t sent, double secs);
 
 /* Run the engine with SIGINT/SIGTERM turned into fastio_transfer_cancel(); the handlers are
  * restored afterwards. */
 enum fastio_status cli_transfer_run(struct fastio_transfer *t, struct fastio_error *err);
+/* The first SIGINT or SIGTERM that cancelled a transfer of this process, 0 = none. A command
+ * that did not succeed after one exits 128 + that signal (130, 143), like a shell does. */
+int cli_transfer_signal(void);
 
 /* "12.3 MiB" into out. */
 void cli_fmt_bytes(double bytes, char *out, size_t size);

@@ -293,7 +293,7 @@ static const char *base_name(const char *path)
 
 /* Print the per-file results and choose the exit status. files: array of result objects. */
 static int report(struct cli_ctx *ctx, json_t *files, size_t ok_n, size_t fail_n, bool allow,
-                  bool cancelled, const char *verb, uint64_t bytes, double secs)
+                  bool cancelled, const char *verb, uint64_t bytes, uint64_t sent, double secs)
 {
     json_t *out = json_pack("{s:O, s:I, s:I}", "files", files, "succeeded", (json_int_t)ok_n,
                             "failed", (json_int_t)fail_n);
@@ -305,12 +305,8 @@ static int report(struct cli_ctx *ctx, json_t *files, size_t ok_n, size_t fail_n
     json_decref(out);
     if (rc != CLI_OK)
         return rc;
-    if (ctx->format == CLI_FMT_TABLE && ok_n > 0) {
-        char b[32];
-        cli_fmt_bytes((double)bytes, b, sizeof(b));
-        cli_note(ctx, "%s %zu file%s, %s in %.1f s (%.1f MB/s)", verb, ok_n, ok_n == 1 ? "" : "s",
-                 b, secs, secs > 0 ? (double)bytes / secs / 1e6 : 0.0);
-    }
+    if (ctx->format == CLI_FMT_TABLE && ok_n > 0)
+        cli_transfer_note(ctx, verb, ok_n, bytes, sent, secs);
     if (cancelled)
         cli_errorf(ctx, "interrupted; run the same command again to resume");
     if (fail_n == 0 && !cancelled)
@@ -423,8 +419,12 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
             fastio_error_clear(&je);
             enum fastio_status js = fastio_transfer_job_result(t, e->job, &node, &je);
             if (js == FASTIO_OK) {
+                struct fastio_transfer_job_info ji;
                 good = true;
                 json_object_set_new(o, "node_id", node ? json_string(node) : json_null());
+                /* stored by the earlier run that was cut short: not sent again */
+                if (fastio_transfer_job_progress(t, e->job, &ji) == FASTIO_OK && ji.skipped)
+                    json_object_set_new(o, "skipped", json_true());
                 json_object_set_new(o, "size", json_integer((json_int_t)e->size));
                 bytes += e->size;
             } else {
@@ -439,7 +439,8 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
             json_object_del(o, "folder_id");
         good ? ok_n++ : fail_n++;
     }
-    rc = report(ctx, files, ok_n, fail_n, allow, st == FASTIO_CANCELLED, "uploaded", bytes, secs);
+    rc = report(ctx, files, ok_n, fail_n, allow, st == FASTIO_CANCELLED, "uploaded", bytes,
+                cli_progress_sent(prog), secs);
 done:
     fastio_transfer_free(t);
     cli_progress_free(prog);
@@ -506,7 +507,7 @@ static int upload_fd(struct cli_ctx *ctx, const struct cli_cmd *cmd, int fd, con
     }
     fastio_free(node);
     rc = report(ctx, files, js == FASTIO_OK, js != FASTIO_OK, false, st == FASTIO_CANCELLED,
-                "uploaded", js == FASTIO_OK ? ji.bytes_done : 0, secs);
+                "uploaded", js == FASTIO_OK ? ji.bytes_done : 0, cli_progress_sent(prog), secs);
 done:
     fastio_transfer_free(t);
     cli_progress_free(prog);

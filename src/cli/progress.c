@@ -24,6 +24,7 @@ struct cli_progress {
     bool enabled;
     int lines; /* lines of the current drawing (0 = nothing drawn) */
     int64_t start_ms, last_ms;
+    uint64_t bytes_sent; /* of the last report: the bytes this run moved */
 };
 
 void cli_fmt_bytes(double b, char *out, size_t size)
@@ -222,6 +223,8 @@ static void draw(struct cli_progress *p, const struct fastio_transfer_progress *
 void cli_progress_cb(void *userdata, const struct fastio_transfer_progress *pr)
 {
     struct cli_progress *p = userdata;
+    if (p)
+        p->bytes_sent = pr->bytes_sent;
     if (!p || !p->enabled)
         return;
     int64_t now = fastio_now_ms();
@@ -246,6 +249,11 @@ double cli_progress_end(struct cli_progress *p)
     return (double)(fastio_now_ms() - p->start_ms) / 1000.0;
 }
 
+uint64_t cli_progress_sent(const struct cli_progress *p)
+{
+    return p ? p->bytes_sent : 0;
+}
+
 void cli_progress_free(struct cli_progress *p)
 {
     if (!p)
@@ -257,10 +265,12 @@ void cli_progress_free(struct cli_progress *p)
 /* ---- signals --------------------------------------------------------------------------------- */
 
 static struct fastio_transfer *volatile running_transfer;
+static volatile sig_atomic_t caught_signal; /* the first SIGINT/SIGTERM during a transfer */
 
 static void on_signal(int sig)
 {
-    (void)sig;
+    if (caught_signal == 0)
+        caught_signal = sig;
     struct fastio_transfer *t = running_transfer;
     if (t)
         fastio_transfer_cancel(t); /* one atomic store: async-signal-safe */
@@ -280,6 +290,24 @@ enum fastio_status cli_transfer_run(struct fastio_transfer *t, struct fastio_err
     sigaction(SIGTERM, &old_term, NULL);
     running_transfer = NULL;
     return st;
+}
+
+void cli_transfer_note(struct cli_ctx *ctx, const char *verb, size_t n, uint64_t bytes,
+                       uint64_t sent, double secs)
+{
+    char b[32], s[32];
+    cli_fmt_bytes((double)bytes, b, sizeof(b));
+    cli_fmt_bytes((double)sent, s, sizeof(s));
+    if (sent > bytes)
+        sent = bytes; /* retried requests: the rate is of the files' bytes at most */
+    cli_note(ctx, "%s %zu file%s, %s in %.1f s (%s%s%.1f MB/s)", verb, n, n == 1 ? "" : "s", b,
+             secs, sent < bytes ? s : "", sent < bytes ? " sent, " : "",
+             secs > 0 ? (double)sent / secs / 1e6 : 0.0);
+}
+
+int cli_transfer_signal(void)
+{
+    return (int)caught_signal;
 }
 
 /* ---- engine and errors ----------------------------------------------------------------------- */

@@ -2,6 +2,7 @@
  * download-name sanitizer (docs/decisions.md D-028 "Names") and the upload journal. */
 #include "testmain.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -244,11 +245,46 @@ static void journal_corruption(void **state)
     free(dir);
 }
 
+/* Stored markers (issue 15 item 6a): a marker names the node only for the size and mtime it
+ * was written for; a missing, torn or foreign file is no marker. */
+static void marker_round_trip(void **state)
+{
+    char *dir = tmpdir();
+    char path[512], node[64];
+    FILE *f;
+    struct stat sb;
+    (void)state;
+    snprintf(path, sizeof(path), "%s/up-x.json.done", dir);
+    assert_false(fio_xfer_marker_load(path, 10, 1, node, sizeof(node)));
+    assert_int_equal(fio_xfer_marker_save(path, 10, 1700000000123456789LL, "2node"), FASTIO_OK);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_true(fio_xfer_marker_load(path, 10, 1700000000123456789LL, node, sizeof(node)));
+    assert_string_equal(node, "2node");
+    assert_false(fio_xfer_marker_load(path, 11, 1700000000123456789LL, node, sizeof(node)));
+    assert_false(fio_xfer_marker_load(path, 10, 1700000000123456788LL, node, sizeof(node)));
+    assert_false(fio_xfer_marker_load(path, 10, 1700000000123456789LL, node, 5)); /* too long */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"v\":1,\"size\":10,", f); /* torn */
+    fclose(f);
+    assert_false(fio_xfer_marker_load(path, 10, 1700000000123456789LL, node, sizeof(node)));
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"v\":1,\"size\":10,\"mtime_ns\":1,\"node_id\":\"\"}", f); /* no node */
+    fclose(f);
+    assert_false(fio_xfer_marker_load(path, 10, 1, node, sizeof(node)));
+    unlink(path);
+    rmdir(dir);
+    free(dir);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(plan_default_and_caps),
     cmocka_unit_test(sanitize_vector),
     cmocka_unit_test(journal_round_trip),
     cmocka_unit_test(journal_corruption),
+    cmocka_unit_test(marker_round_trip),
 };
 
 TEST_MAIN(tests)

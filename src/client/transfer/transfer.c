@@ -126,6 +126,7 @@ static void job_free(struct fastio_transfer *t, struct xfer_job *job)
     free(job->result_str);
     if (XFER_IS_UPLOAD(job)) {
         free(job->up.path);
+        free(job->up.marker_path);
         free(job->up.folder);
         free(job->up.file_id);
         if (job->up.lock_token != NULL)
@@ -323,6 +324,7 @@ FASTIO_API enum fastio_status fastio_transfer_job_progress(const struct fastio_t
     info->bytes_total = job->size_known ? job->size : 0;
     info->bytes_done = job->bytes_done;
     info->batch = XFER_IS_UPLOAD(job) ? job->up.batch_no : 0;
+    info->skipped = XFER_IS_UPLOAD(job) && job->up.skipped;
     for (const struct xfer_op *op = t->live; op != NULL; op = op->next)
         if (op->job == job)
             info->bytes_done += op->moved;

@@ -379,6 +379,7 @@ void fio_xfer_batch_done(struct xfer_op *op, CURLcode rc)
         if (j->step != STEP_BATCH || status == NULL || strcmp(status, "ok") != 0 ||
             node == NULL || node[0] == '\0')
             continue; /* left in STEP_BATCH: goes alone below */
+        fio_xfer_up_mark(j, node);
         free(j->result_str);
         j->result_str = fio_strdup(node);
         if (j->result_str == NULL)

@@ -189,6 +189,7 @@ static void open_files(struct fastio_transfer *t, struct xfer_job *job, const ch
     job->bytes_done = 0;
     for (unsigned i = 0; i < job->dl.n_ranges; i++)
         job->bytes_done += job->dl.ranges[i].done;
+    job->bytes_prior = job->bytes_done; /* a .partial's bytes were not fetched by this run */
     job->step = STEP_RANGES;
 }
 

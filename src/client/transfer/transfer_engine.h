@@ -45,6 +45,15 @@ struct xfer_job_kind {
     void (*reset)(struct fastio_transfer *t, struct xfer_job *job);
 };
 extern const struct xfer_job_kind fio_xfer_upload_kind;   /* transfer_upload.c */
+struct fastio_transfer;
+struct xfer_job;
+/* Stored markers (transfer_upload.c, issue 15 item 6a). run_start: an upload job that is not
+ * done yet finds its marker path; when a marker for the source as it is now is there (a killed
+ * or interrupted run stored the file), the job is done at once with that node id (true).
+ * mark: the file is stored, write its marker. forget: the run stored every file, remove it. */
+bool fio_xfer_up_run_start(struct fastio_transfer *t, struct xfer_job *job);
+void fio_xfer_up_mark(struct xfer_job *job, const char *node_id);
+void fio_xfer_up_forget(struct xfer_job *job);
 extern const struct xfer_job_kind fio_xfer_download_kind; /* transfer_download.c (and zip) */
 #define XFER_IS_UPLOAD(job) ((job)->kind == &fio_xfer_upload_kind)
 
@@ -106,6 +115,16 @@ struct xfer_upload_part {
     unsigned batch_no;          /* batch that stored it (kept across runs), 0 = none */
     int64_t mtime_ns;           /* of the source when the run opened it */
     char *journal_path;
+    /* stored marker (issue 15 item 6a), kept across runs: its path (NULL = none) and the
+     * source's size and mtime when the run began */
+    char *marker_path;
+    uint64_t marker_size;
+    int64_t marker_mtime_ns;
+    bool skipped; /* done from its marker in this run: nothing was sent */
+    /* 409 "chunks still in flight" (transfer_upload.c inflight_wait): until when it is waited
+     * out in this run (0 = not seen), and how many waits so far */
+    int64_t inflight_until_ms;
+    unsigned inflight_waits;
     struct fio_xfer_journal journal;
     bool journal_dirty;       /* chunks acknowledged since the journal was last written */
     int64_t journal_saved_ms; /* when it was last written */
@@ -178,6 +197,7 @@ struct xfer_job {
     int step_retries;
     int64_t step_not_before_ms;
     uint64_t bytes_done;  /* acknowledged / written */
+    uint64_t bytes_prior; /* of bytes_done, those not moved by this run (resumed, skipped) */
 
     union {
         struct xfer_upload_part up;

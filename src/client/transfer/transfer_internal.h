@@ -82,4 +82,13 @@ enum fastio_status fio_xfer_journal_save(const char *path, const struct fio_xfer
 enum fastio_status fio_xfer_journal_load(const char *path, struct fio_xfer_journal *j,
                                          struct fastio_error *err);
 
+/* Stored marker of one file of a multi-file run (issue 15 item 6a): written (fsync, then an
+ * atomic rename) when the file is stored, read by a rerun that then skips the file; removed when
+ * a run ends with every file stored. save: OK, IO or NOMEM. load: true when path holds a marker
+ * for this size and mtime, its node id copied to node_id. */
+enum fastio_status fio_xfer_marker_save(const char *path, uint64_t size, int64_t mtime_ns,
+                                        const char *node_id);
+bool fio_xfer_marker_load(const char *path, uint64_t size, int64_t mtime_ns, char *node_id,
+                          size_t node_size);
+
 #endif

@@ -94,18 +94,27 @@ static void report_progress(struct fastio_transfer *t, int64_t now, bool force)
         if (job->step == STEP_DONE || job->step == STEP_FAILED || job->succeeded)
             p.jobs_done++;
     }
-    for (const struct xfer_op *op = t->live; op != NULL; op = op->next)
+    for (size_t i = 0; i < t->n_jobs; i++) {
+        const struct xfer_job *job = t->jobs[i];
+        if (job->bytes_done > job->bytes_prior)
+            p.bytes_sent += job->bytes_done - job->bytes_prior;
+    }
+    for (const struct xfer_op *op = t->live; op != NULL; op = op->next) {
         p.bytes_done += op->moved;
-    if (t->rate_mark_ms == 0 || p.bytes_done < t->rate_bytes_mark) {
+        p.bytes_sent += op->moved;
+    }
+    /* The rate counts only bytes this run moved: the chunks a resumed upload found on the
+     * server, a skipped file or a .partial are not bytes per second (issue 15 item 6c). */
+    if (t->rate_mark_ms == 0 || p.bytes_sent < t->rate_bytes_mark) {
         t->rate_mark_ms = now;
-        t->rate_bytes_mark = p.bytes_done;
+        t->rate_bytes_mark = p.bytes_sent;
     } else if (now - t->rate_mark_ms >= 250) {
         double inst =
-            (double)(p.bytes_done - t->rate_bytes_mark) * 1000.0 / (double)(now - t->rate_mark_ms);
+            (double)(p.bytes_sent - t->rate_bytes_mark) * 1000.0 / (double)(now - t->rate_mark_ms);
         /* exponential moving average over about a second */
         t->rate_bps = t->rate_bps == 0 ? inst : 0.75 * t->rate_bps + 0.25 * inst;
         t->rate_mark_ms = now;
-        t->rate_bytes_mark = p.bytes_done;
+        t->rate_bytes_mark = p.bytes_sent;
     }
     p.rate_bps = t->rate_bps;
     t->cfg.progress(t->cfg.progress_userdata, &p);
@@ -152,6 +161,11 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
     t->rate_bps = 0;
     for (size_t i = 0; i < t->n_jobs; i++) {
         struct xfer_job *job = t->jobs[i];
+        job->bytes_prior = job->succeeded ? job->bytes_done : 0;
+        if (XFER_IS_UPLOAD(job))
+            job->up.skipped = false;
+        if (!job->succeeded && XFER_IS_UPLOAD(job) && fio_xfer_up_run_start(t, job))
+            continue; /* stored by an earlier run cut short: not sent again */
         if (!job->succeeded) {
             job->step = STEP_QUEUED;
             job->result = FASTIO_CANCELLED;
@@ -253,6 +267,9 @@ FASTIO_API enum fastio_status fastio_transfer_run(struct fastio_transfer *t,
         }
     }
     t->running = false;
+    if (!cancelled && result == FASTIO_OK)
+        for (size_t i = 0; i < t->n_jobs; i++)
+            fio_xfer_up_forget(t->jobs[i]); /* every file stored: a new run sends them anew */
     if (cancelled) {
         fastio_error_clear(err);
         return fio_error_set(

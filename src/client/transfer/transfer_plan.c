@@ -336,3 +336,80 @@ corrupt:
     fio_xfer_journal_release(j);
     return fio_error_set(err, FASTIO_PROTOCOL, "upload journal is corrupt");
 }
+
+/* ---- stored markers (issue 15 item 6a) -------------------------------------------------------- */
+
+enum fastio_status fio_xfer_marker_save(const char *path, uint64_t size, int64_t mtime_ns,
+                                        const char *node_id)
+{
+    json_t *doc = json_pack("{s:i, s:I, s:I, s:s}", "v", 1, "size", (json_int_t)size, "mtime_ns",
+                            (json_int_t)mtime_ns, "node_id", node_id != NULL ? node_id : "");
+    char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+    struct fio_buf tmp;
+    enum fastio_status st = FASTIO_NOMEM;
+    size_t len, off = 0;
+    int fd = -1;
+
+    fio_buf_init(&tmp, 0);
+    if (text == NULL || !fio_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
+        goto out;
+    st = FASTIO_IO;
+    (void)unlink(tmp.data);
+    fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        goto out;
+    len = strlen(text);
+    while (off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            goto out;
+        off += (size_t)w;
+    }
+    /* Durable before the run moves on: a marker lost after the file was stored means the file
+     * is sent again (a second version) by the rerun. */
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        fd = -1;
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp.data, path) != 0)
+        goto out;
+    st = FASTIO_OK;
+out:
+    if (fd >= 0)
+        (void)close(fd);
+    if (st == FASTIO_IO && tmp.data != NULL)
+        (void)unlink(tmp.data);
+    json_decref(doc);
+    free(text);
+    fio_buf_release(&tmp);
+    return st;
+}
+
+bool fio_xfer_marker_load(const char *path, uint64_t size, int64_t mtime_ns, char *node_id,
+                          size_t node_size)
+{
+    json_error_t jerr;
+    json_t *doc;
+    json_int_t v = 0, sz = -1, mt = 0;
+    const char *id = NULL;
+    bool ok = false;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0)
+        return false;
+    doc = json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr);
+    (void)close(fd);
+    if (doc != NULL &&
+        json_unpack(doc, "{s:I, s:I, s:I, s:s}", "v", &v, "size", &sz, "mtime_ns", &mt,
+                    "node_id", &id) == 0 &&
+        v == 1 && sz >= 0 && (uint64_t)sz == size && mt == mtime_ns && id != NULL &&
+        id[0] != '\0' && strlen(id) < node_size) {
+        fio_strlcpy(node_id, id, node_size);
+        ok = true;
+    }
+    json_decref(doc);
+    return ok;
+}

@@ -17,6 +17,11 @@
 
 #define POLL_FIRST_MS 50
 #define POLL_MAX_MS 1000
+/* A 409 "chunks of this session are still in flight" (a request of an aborted earlier run that
+ * the server has not let go of yet) is waited out for this long, with waits growing to
+ * INFLIGHT_STEP_MAX_MS, before the normal retry count applies (issue 15 item 6d). */
+#define INFLIGHT_WAIT_MS 60000
+#define INFLIGHT_STEP_MAX_MS 2000
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
@@ -25,6 +30,7 @@ static void job_done(struct xfer_job *job, const char *new_file_id)
     if (job->up.journal_path != NULL)
         (void)unlink(job->up.journal_path);
     job->up.journal_dirty = false;
+    fio_xfer_up_mark(job, new_file_id);
     free(job->result_str);
     job->result_str = new_file_id != NULL ? fio_strdup(new_file_id) : NULL;
     job->bytes_done = job->size;
@@ -80,6 +86,72 @@ static void note_journal(struct xfer_job *job)
 static int64_t mtime_ns(const struct stat *sb)
 {
     return (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+}
+
+/* ---- stored markers (issue 15 item 6a) ------------------------------------------------------ */
+
+bool fio_xfer_up_run_start(struct fastio_transfer *t, struct xfer_job *job)
+{
+    struct stat sb;
+    char node[FIO_XFER_ID_MAX];
+    if (!XFER_IS_UPLOAD(job) || job->succeeded || job->up.path == NULL || t->journal_dir == NULL)
+        return false;
+    if (stat(job->up.path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return false;
+    job->up.marker_size = (uint64_t)sb.st_size;
+    job->up.marker_mtime_ns = mtime_ns(&sb);
+    if (job->up.marker_path == NULL) {
+        char *abs = realpath(job->up.path, NULL);
+        char *jp = fio_xfer_journal_path(t->journal_dir, abs != NULL ? abs : job->up.path,
+                                         fastio_client_base_url(t->client), job->workspace,
+                                         job->up.file_id != NULL ? job->up.file_id : job->up.folder,
+                                         job->name);
+        size_t n = jp != NULL ? strlen(jp) : 0;
+        free(abs);
+        if (jp == NULL)
+            return false; /* out of memory: no marker, the file is only not skipped */
+        job->up.marker_path = malloc(n + sizeof(".done"));
+        if (job->up.marker_path != NULL) {
+            memcpy(job->up.marker_path, jp, n);
+            memcpy(job->up.marker_path + n, ".done", sizeof(".done"));
+        }
+        free(jp);
+        if (job->up.marker_path == NULL)
+            return false;
+    }
+    if (!fio_xfer_marker_load(job->up.marker_path, job->up.marker_size, job->up.marker_mtime_ns,
+                              node, sizeof(node)))
+        return false;
+    free(job->result_str);
+    job->result_str = fio_strdup(node);
+    if (job->result_str == NULL)
+        return false;
+    job->size = job->up.marker_size;
+    job->size_known = true;
+    job->bytes_done = job->size;
+    job->bytes_prior = job->size; /* nothing sent */
+    job->up.skipped = true;
+    job->result = FASTIO_OK;
+    job->succeeded = true;
+    fastio_error_clear(&job->err);
+    job->step = STEP_DONE;
+    return true;
+}
+
+void fio_xfer_up_mark(struct xfer_job *job, const char *node_id)
+{
+    if (!XFER_IS_UPLOAD(job) || job->up.marker_path == NULL || node_id == NULL || node_id[0] == '\0')
+        return;
+    /* A marker that cannot be written only costs a second version if the run is cut short. */
+    (void)fio_xfer_marker_save(job->up.marker_path, job->up.marker_size, job->up.marker_mtime_ns,
+                               node_id);
+}
+
+void fio_xfer_up_forget(struct xfer_job *job)
+{
+    if (!XFER_IS_UPLOAD(job) || job->up.marker_path == NULL)
+        return;
+    (void)unlink(job->up.marker_path);
 }
 
 /* ---- starting ------------------------------------------------------------------------------- */
@@ -361,6 +433,30 @@ static void retry_or_fail(struct fastio_transfer *t, struct xfer_job *job, struc
     fio_xfer_job_fail(job, e->status, e, what);
 }
 
+/* A 409 conflict on a chunk or at completion while the session still has requests in flight
+ * on the server: wait and send again, for at most INFLIGHT_WAIT_MS from the first such answer,
+ * without spending the retries. false: not such an answer, or waited long enough. */
+static bool inflight_wait(struct fastio_transfer *t, struct xfer_job *job,
+                          const struct fastio_error *e, int64_t *not_before)
+{
+    int64_t now = fio_mono_ms();
+    long step;
+    if (e->http_status != 409 || e->api_code != API_ERR_CONFLICT || t->cancelling)
+        return false;
+    if (job->up.inflight_until_ms == 0) {
+        job->up.inflight_until_ms = now + INFLIGHT_WAIT_MS;
+        job->up.inflight_waits = 0;
+    }
+    if (now >= job->up.inflight_until_ms)
+        return false;
+    step = 250L << (job->up.inflight_waits < 3 ? job->up.inflight_waits : 3);
+    if (step > INFLIGHT_STEP_MAX_MS)
+        step = INFLIGHT_STEP_MAX_MS;
+    job->up.inflight_waits++;
+    *not_before = now + step;
+    return true;
+}
+
 static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *body, bool resume)
 {
     json_t *s = json_object_get(body, "session");
@@ -392,10 +488,14 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
         return;
     }
     if (strcmp(status, "stored") == 0 || (strcmp(status, "complete") == 0 && !resume)) {
+        if (resume)
+            job->bytes_prior = job->size; /* stored by an earlier run: nothing sent now */
         job_done(job, nf);
         return;
     }
     if (status_in(status, FINISHING)) {
+        if (resume)
+            job->bytes_prior = job->size; /* every chunk was sent by an earlier run */
         job->step = STEP_POLL;
         if (job->up.poll_deadline_ms == 0) {
             job->up.poll_deadline_ms = fio_mono_ms() + t->cfg.poll_timeout_ms;
@@ -419,6 +519,7 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
     {
         json_t *chunks = json_object_get(s, "chunks");
         job->bytes_done = 0;
+        job->bytes_prior = 0;
         for (uint32_t i = 0; i < job->up.n_chunks; i++) {
             char key[16];
             long have = -1;
@@ -428,6 +529,7 @@ static void on_session(struct fastio_transfer *t, struct xfer_job *job, json_t *
                 have >= 0 && (uint64_t)have == c->len) {
                 c->state = CHUNK_DONE;
                 job->bytes_done += c->len;
+                job->bytes_prior += c->len; /* held by the server: not sent by this run */
             } else {
                 c->state = CHUNK_TODO;
                 job->up.journal.done[i] = false;
@@ -538,6 +640,8 @@ static void upload_done(struct xfer_op *op, CURLcode rc)
             force = true;
             e.status = FASTIO_INTEGRITY;
         }
+        if (inflight_wait(t, job, &e, &c->not_before_ms))
+            break;
         {
             char what[48];
             (void)snprintf(what, sizeof(what), "chunk %u", idx + 1);
@@ -555,6 +659,8 @@ static void upload_done(struct xfer_op *op, CURLcode rc)
             }
             /* chunks of an aborted earlier attempt are still "in flight" on the server until
              * it notices: wait, retry */
+            if (inflight_wait(t, job, &e, &job->step_not_before_ms))
+                break;
             retry_or_fail(t, job, &e, e.http_status == 409, &job->step_retries,
                           &job->step_not_before_ms, "cannot complete the upload");
             break;
@@ -627,6 +733,8 @@ static void upload_reset(struct fastio_transfer *t, struct xfer_job *job)
     job->up.journal_path = NULL;
     memset(job->up.upload_id, 0, sizeof(job->up.upload_id));
     job->up.file_crc_ready = false;
+    job->up.inflight_until_ms = 0;
+    job->up.inflight_waits = 0;
     job->step_retries = 0;
     job->step_not_before_ms = 0;
     job->up.poll_deadline_ms = 0;
