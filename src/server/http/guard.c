@@ -20,6 +20,7 @@ struct conn_slot {
     int64_t since_us;    /* start of the current stage (headers: accept or previous request) */
     int64_t deadline_us; /* body: next progress due */
     size_t body_pending; /* body bytes since the last progress step */
+    bool query_flag;     /* guard_flag_query */
 };
 
 struct conn_guard {
@@ -143,6 +144,7 @@ struct conn_slot *guard_open(struct conn_guard *g, int fd)
             found->stage = ST_HEADERS;
             found->since_us = fio_mono_us();
             found->body_pending = 0;
+            found->query_flag = false;
             g->used++;
             break;
         }
@@ -217,4 +219,24 @@ uint64_t guard_cut_count(struct conn_guard *g)
     uint64_t n = g->cut;
     pthread_mutex_unlock(&g->mu);
     return n;
+}
+
+void guard_flag_query(struct conn_slot *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->g->mu);
+    c->query_flag = true;
+    pthread_mutex_unlock(&c->g->mu);
+}
+
+bool guard_take_query_flag(struct conn_slot *c)
+{
+    if (!c)
+        return false;
+    pthread_mutex_lock(&c->g->mu);
+    bool f = c->query_flag;
+    c->query_flag = false;
+    pthread_mutex_unlock(&c->g->mu);
+    return f;
 }

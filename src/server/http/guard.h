@@ -5,6 +5,7 @@
 #ifndef SRV_HTTP_GUARD_H
 #define SRV_HTTP_GUARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,10 @@ void guard_body(struct conn_slot *c, size_t n);
 void guard_answering(struct conn_slot *c);
 /* The request finished; the connection may carry another one: its headers get a deadline. */
 void guard_next_request(struct conn_slot *c);
+/* The request line carried too many query arguments (set before libmicrohttpd parses them;
+ * taken - read and cleared - by the access handler). */
+void guard_flag_query(struct conn_slot *c);
+bool guard_take_query_flag(struct conn_slot *c);
 /* Connections cut so far (for logs and tests). */
 uint64_t guard_cut_count(struct conn_guard *g);
 

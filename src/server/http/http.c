@@ -374,7 +374,7 @@ static int check_front_limits(struct req *r, struct MHD_Connection *conn)
         return req_fail(r, 400, API_ERR_INVALID, "Conflicting Content-Length headers");
     size_t nargs = 0;
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, count_arg, &nargs);
-    if (nargs > SRV_MAX_QUERY_ARGS)
+    if (guard_take_query_flag(conn_slot_of(conn)) || nargs > SRV_MAX_QUERY_ARGS)
         return req_fail(r, 414, API_ERR_INVALID, "Too many query arguments (limit %d)",
                         SRV_MAX_QUERY_ARGS);
     return 0;
@@ -576,6 +576,31 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     }
 }
 
+/* Called with the request line before libmicrohttpd parses its query: a query of more than
+ * SRV_MAX_QUERY_ARGS arguments is cut off here (the byte after its '?' becomes the end, in
+ * libmicrohttpd's own read buffer) and flagged, so the access handler answers 414 at once.
+ * Unchecked, 16,000 arguments exhaust the connection's memory pool and libmicrohttpd 0.9.75
+ * then answers nothing until the idle timeout. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    char *q = strchr(uri, '?');
+    if (!q)
+        return NULL;
+    size_t args = 1;
+    for (const char *p = q + 1; *p; p++)
+        if (*p == '&' || *p == ';')
+            args++;
+    if (args > SRV_MAX_QUERY_ARGS) {
+        struct conn_slot *slot = conn_slot_of(conn);
+        if (slot) {
+            guard_flag_query(slot);
+            q[1] = 0; /* the arguments end at once (0.9.75 has found the '?' already) */
+        }
+    }
+    return NULL;
+}
+
 int srv_start(struct server *s)
 {
     struct sockaddr_storage ss;
@@ -614,7 +639,8 @@ int srv_start(struct server *s)
         (unsigned int)s->cfg.threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(1024 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         s->cfg.max_conns_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+        MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, g, MHD_OPTION_END);
     if (!d) {
         guard_stop(g);
