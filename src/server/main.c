@@ -49,7 +49,7 @@ static const char usage_opts[] =
     "    --access-log FILE     append access and server log lines to FILE (default stderr)\n"
     "    --threads N           HTTP worker threads (default 4)\n"
     "    --max-connections N   open connections at most (default 1000)\n"
-    "    --max-connections-per-ip N  open connections from one client address (default 32;\n"
+    "    --max-connections-per-ip N  open connections from one client address (default 256;\n"
     "                          0 = no limit)\n"
     "    --header-timeout S    a request's headers must arrive within S seconds of the\n"
     "                          connection (or of its previous request) (default 10; 2 while\n"
@@ -280,7 +280,7 @@ int main(int argc, char **argv)
     c->oauth_request_ttl_s = 600;
     c->lock_time_scale = 1;
     c->max_conns = 1000;
-    c->max_conns_per_ip = 32;
+    c->max_conns_per_ip = 256;
     c->header_timeout_s = 10;
     c->body_timeout_s = 30;
 

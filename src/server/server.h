@@ -60,7 +60,7 @@ struct srv_config {
     bool test_faults;      /* --enable-test-faults: /current/test/faults/ exists (faults.h) */
     long lock_time_scale;  /* --lock-time-scale (tests): lock durations pass N times faster */
     unsigned max_conns;          /* --max-connections: open connections (default 1000) */
-    unsigned max_conns_per_ip;   /* --max-connections-per-ip (default 32; 0 = no limit) */
+    unsigned max_conns_per_ip;   /* --max-connections-per-ip (default 256; 0 = no limit) */
     long header_timeout_s;       /* --header-timeout: request headers complete within (10 s) */
     long body_timeout_s;         /* --body-timeout: a body brings 4 KiB (or ends) within (30 s) */
 };

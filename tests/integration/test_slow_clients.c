@@ -3,7 +3,7 @@
  * from one loopback address (the per-address limit) or spread over 40 (the header deadline and
  * the reserve), while a normal client on 127.0.0.1 keeps getting answers; and a lone slow
  * connection is cut at the header deadline even though it is never idle. The server runs with
- * its defaults (32 connections per address, 10 s for headers, 1,000 connections). */
+ * its defaults (256 connections per address, 10 s for headers, 1,000 connections). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -162,7 +162,8 @@ static void slow_load(int first_src, int nsrc, int duration_ms, bool reopen, con
     assert_true(max < NORMAL_BOUND_MS);
 }
 
-/* 1,000 slow connections from one address: the per-address limit keeps all but 32 out. */
+/* 1,000 slow connections from one address: the per-address limit keeps all but 256 out (and those are cut at the
+ * header deadline). */
 static void test_slow_one_address(void **state)
 {
     (void)state;
