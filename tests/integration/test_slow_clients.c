@@ -162,8 +162,8 @@ static void slow_load(int first_src, int nsrc, int duration_ms, bool reopen, con
     assert_true(max < NORMAL_BOUND_MS);
 }
 
-/* 1,000 slow connections from one address: the per-address limit keeps all but 256 out (and those are cut at the
- * header deadline). */
+/* 1,000 slow connections from one address: the per-address limit keeps all but 256 out (and
+ * those are cut at the header deadline). */
 static void test_slow_one_address(void **state)
 {
     (void)state;
