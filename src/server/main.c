@@ -38,7 +38,9 @@ static const char usage_text[] =
     "\n"
     "    One JSON line per request (method, path, status, bytes, us) goes to the access log.\n"
     "    SIGINT or SIGTERM stops the server cleanly.\n"
-    "\n"
+    "\n";
+
+static const char usage_opts[] =
     "OPTIONS\n"
     "    --data DIR            data directory (created 0700): meta.db, blobs/, tmp/, owner.key\n"
     "    --listen ADDR:PORT    numeric address and port; [v6]:port for IPv6; port 0 = any free\n"
@@ -46,6 +48,14 @@ static const char usage_text[] =
     "    --log-level LEVEL     error | warn | info | debug (default info)\n"
     "    --access-log FILE     append access and server log lines to FILE (default stderr)\n"
     "    --threads N           HTTP worker threads (default 4)\n"
+    "    --max-connections N   open connections at most (default 1000)\n"
+    "    --max-connections-per-ip N  open connections from one client address (default 256;\n"
+    "                          0 = no limit)\n"
+    "    --header-timeout S    a request's headers must arrive within S seconds of the\n"
+    "                          connection (or of its previous request) (default 10; 2 while\n"
+    "                          fewer than a tenth of the connections are free)\n"
+    "    --body-timeout S      a request body must bring 4 KiB (or end) every S seconds\n"
+    "                          (default 30)\n"
     "    --rate-limit N        requests per window per caller before 429 (default 6000; 0 = off)\n"
     "    --rate-window SECONDS length of the rate-limit window (default 60)\n"
     "    --oauth-access-ttl S  OAuth access token lifetime (default 3600)\n"
@@ -269,15 +279,24 @@ int main(int argc, char **argv)
     c->oauth_code_ttl_s = 300;
     c->oauth_request_ttl_s = 600;
     c->lock_time_scale = 1;
+    c->max_conns = 1000;
+    c->max_conns_per_ip = 256;
+    c->header_timeout_s = 10;
+    c->body_timeout_s = 30;
 
     enum { O_DATA = 256, O_LISTEN, O_LOG, O_ACCESS, O_THREADS, O_RATE, O_TTL, O_KDF, O_VERSION,
-           O_SMTP_URL, O_SMTP_FROM, O_LOCK_TIME_SCALE = 768 };
+           O_SMTP_URL, O_SMTP_FROM, O_LOCK_TIME_SCALE = 768, O_MAX_CONNS = 800,
+           O_MAX_CONNS_IP, O_HEADER_TIMEOUT, O_BODY_TIMEOUT };
     static const struct option opts[] = {
         {"data", required_argument, NULL, O_DATA},
         {"listen", required_argument, NULL, O_LISTEN},
         {"log-level", required_argument, NULL, O_LOG},
         {"access-log", required_argument, NULL, O_ACCESS},
         {"threads", required_argument, NULL, O_THREADS},
+        {"max-connections", required_argument, NULL, O_MAX_CONNS},
+        {"max-connections-per-ip", required_argument, NULL, O_MAX_CONNS_IP},
+        {"header-timeout", required_argument, NULL, O_HEADER_TIMEOUT},
+        {"body-timeout", required_argument, NULL, O_BODY_TIMEOUT},
         {"rate-limit", required_argument, NULL, O_RATE},
         {"token-ttl", required_argument, NULL, O_TTL},
         {"kdf-iterations", required_argument, NULL, O_KDF},
@@ -329,6 +348,32 @@ int main(int argc, char **argv)
         case O_ACCESS:
             free(c->access_log_path);
             c->access_log_path = fio_strdup(optarg);
+            break;
+        case O_MAX_CONNS:
+            if (!fio_parse_ll(optarg, 10, 100000, &v)) {
+                fprintf(stderr, "fastio-server: --max-connections wants 10..100000\n");
+                return 2;
+            }
+            c->max_conns = (unsigned)v;
+            break;
+        case O_MAX_CONNS_IP:
+            if (!fio_parse_ll(optarg, 0, 100000, &v)) {
+                fprintf(stderr, "fastio-server: --max-connections-per-ip wants 0..100000\n");
+                return 2;
+            }
+            c->max_conns_per_ip = (unsigned)v;
+            break;
+        case O_HEADER_TIMEOUT:
+        case O_BODY_TIMEOUT:
+            if (!fio_parse_ll(optarg, 1, 3600, &v)) {
+                fprintf(stderr, "fastio-server: --%s-timeout wants 1..3600 seconds\n",
+                        opt == O_HEADER_TIMEOUT ? "header" : "body");
+                return 2;
+            }
+            if (opt == O_HEADER_TIMEOUT)
+                c->header_timeout_s = (long)v;
+            else
+                c->body_timeout_s = (long)v;
             break;
         case O_THREADS:
             if (!fio_parse_ll(optarg, 1, 64, &v)) {
@@ -395,6 +440,7 @@ int main(int argc, char **argv)
             break;
         case 'h':
             fputs(usage_text, stdout);
+            fputs(usage_opts, stdout);
             return 0;
         case O_VERSION:
             puts("fastio-server 0.1.0");

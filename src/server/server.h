@@ -27,6 +27,9 @@ struct store; /* the metadata store instance (store/store_backend.h); opaque her
 #define SRV_DEFAULT_ADDR "127.0.0.1"
 #define SRV_MAX_BODY (1024 * 1024)      /* non-upload bodies; api §1.2, docs/decisions.md D-006 */
 #define SRV_MAX_FIELDS 100
+#define SRV_MAX_HEADER_BYTES (16 * 1024) /* all header fields together */
+#define SRV_MAX_HEADER_FIELDS 100
+#define SRV_MAX_QUERY_ARGS 1000 /* more: 414 at once */
 #define SRV_MAX_PATH_ARGS 6
 
 /* Wire error codes: src/common/api_codes.h (shared with libfastio). */
@@ -56,6 +59,10 @@ struct srv_config {
     char *public_url;      /* owned; OAuth issuer/base URL; NULL = http://<listen address> */
     bool test_faults;      /* --enable-test-faults: /current/test/faults/ exists (faults.h) */
     long lock_time_scale;  /* --lock-time-scale (tests): lock durations pass N times faster */
+    unsigned max_conns;          /* --max-connections: open connections (default 1000) */
+    unsigned max_conns_per_ip;   /* --max-connections-per-ip (default 256; 0 = no limit) */
+    long header_timeout_s;       /* --header-timeout: request headers complete within (10 s) */
+    long body_timeout_s;         /* --body-timeout: a body brings 4 KiB (or ends) within (30 s) */
 };
 
 struct ratelimit;

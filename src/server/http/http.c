@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,10 +13,18 @@
 
 #include "activity.h"
 #include "faults.h"
+#include "guard.h"
 #include "ratelimit.h"
 #include "router.h"
 #include "server.h"
 #include "timeutil.h"
+
+static struct conn_slot *conn_slot_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
 
 static struct req *req_new(struct server *s, struct MHD_Connection *conn, const char *method)
 {
@@ -312,6 +321,65 @@ static void match_route(struct req *r, const char *url)
     }
 }
 
+/* The header block as received: field count, bytes, and Content-Length agreement. */
+struct header_scan {
+    size_t fields;
+    size_t bytes;
+    size_t clen_count;
+    const char *clen_first;
+    bool clen_conflict;
+};
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    struct header_scan *h = cls;
+    h->fields++;
+    h->bytes += key_size + value_size + 4; /* "K: V\r\n" */
+    if (key_size == 14 && !strcasecmp(key, "Content-Length")) {
+        const char *v = value ? value : "";
+        if (h->clen_count == 0)
+            h->clen_first = v;
+        else if (strcmp(h->clen_first, v) != 0)
+            h->clen_conflict = true;
+        h->clen_count++;
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    (void)key;
+    (void)value;
+    size_t *n = cls;
+    (*n)++;
+    return MHD_YES;
+}
+
+/* The HTTP-front limits (docs/server.md "Limits"), checked once the headers are in and before
+ * anything else looks at the request. Returns 0, or -1 with the error set. */
+static int check_front_limits(struct req *r, struct MHD_Connection *conn)
+{
+    struct header_scan h;
+    memset(&h, 0, sizeof(h));
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, scan_header, &h);
+    if (h.fields > SRV_MAX_HEADER_FIELDS || h.bytes > SRV_MAX_HEADER_BYTES)
+        return req_fail(r, 431, API_ERR_INVALID,
+                        "Request headers too large (limit %d fields, %d bytes)",
+                        SRV_MAX_HEADER_FIELDS, SRV_MAX_HEADER_BYTES);
+    if (h.clen_conflict)
+        return req_fail(r, 400, API_ERR_INVALID, "Conflicting Content-Length headers");
+    size_t nargs = 0;
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, count_arg, &nargs);
+    if (guard_take_query_flag(conn_slot_of(conn)) || nargs > SRV_MAX_QUERY_ARGS)
+        return req_fail(r, 414, API_ERR_INVALID, "Too many query arguments (limit %d)",
+                        SRV_MAX_QUERY_ARGS);
+    return 0;
+}
+
 static void handle(struct req *r, struct MHD_Connection *conn)
 {
     if (r->err.http || !r->route)
@@ -342,6 +410,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r)
             return MHD_NO;
         *ctx = r;
+        guard_headers_done(conn_slot_of(conn));
+        if (check_front_limits(r, conn) != 0) {
+            guard_answering(conn_slot_of(conn));
+            return send_reply(r, conn);
+        }
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
         fio_strlcpy(r->content_type, ct ? ct : "", sizeof(r->content_type));
         MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
@@ -383,6 +456,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     /* libmicrohttpd 0.9.75 cannot queue a response while body data is pending: an error found
      * mid-body is remembered, the rest of the body is read and dropped, and the error is sent
      * on the final call - so the client gets the real status, not a reset it might retry. */
+    guard_body(conn_slot_of(conn), *upload_data_size);
     if (r->discard_body) {
         if (*upload_data_size) {
             *upload_data_size = 0;
@@ -395,6 +469,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         if (n == 0) {
+            guard_answering(conn_slot_of(conn));
             r->stream->on_finish(r);
             return send_reply(r, conn);
         }
@@ -411,6 +486,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    guard_answering(conn_slot_of(conn));
     /* A parked activity poll (activity.h) is called again once resumed: it answers from
      * memory, without a second dispatch. */
     if (activity_resumed(r))
@@ -434,9 +510,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     struct server *s = cls;
     struct req *r = *ctx;
+    guard_next_request(conn_slot_of(conn)); /* keep-alive: the next headers get a deadline */
     if (!r)
         return;
     char ts[40];
@@ -477,6 +553,54 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     srv_log(cls, SRV_LOG_WARN, "http: %s", msg);
 }
 
+/* The slow-client guard of each running server (guard.h); a few servers per process at most
+ * (tests start one). */
+#define GUARD_MAX_SERVERS 8
+static struct {
+    struct server *s;
+    struct conn_guard *g;
+} guards[GUARD_MAX_SERVERS];
+static pthread_mutex_t guards_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct conn_guard *g = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? guard_open(g, ci->connect_fd) : NULL;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        guard_close(*socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/* Called with the request line before libmicrohttpd parses its query: a query of more than
+ * SRV_MAX_QUERY_ARGS arguments is cut off here (the byte after its '?' becomes the end, in
+ * libmicrohttpd's own read buffer) and flagged, so the access handler answers 414 at once.
+ * Unchecked, 16,000 arguments exhaust the connection's memory pool and libmicrohttpd 0.9.75
+ * then answers nothing until the idle timeout. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    char *q = strchr(uri, '?');
+    if (!q)
+        return NULL;
+    size_t args = 1;
+    for (const char *p = q + 1; *p; p++)
+        if (*p == '&' || *p == ';')
+            args++;
+    if (args > SRV_MAX_QUERY_ARGS) {
+        struct conn_slot *slot = conn_slot_of(conn);
+        if (slot) {
+            guard_flag_query(slot);
+            q[1] = 0; /* the arguments end at once (0.9.75 has found the '?' already) */
+        }
+    }
+    return NULL;
+}
+
 int srv_start(struct server *s)
 {
     struct sockaddr_storage ss;
@@ -497,18 +621,51 @@ int srv_start(struct server *s)
         srv_log(s, SRV_LOG_ERROR, "invalid listen address '%s'", s->cfg.listen_addr);
         return -1;
     }
+    /* Slow clients (docs/server.md "Limits"): a per-address connection limit, and the guard's
+     * deadlines for headers and body progress; a tenth of the slots is the reserve - while
+     * fewer are free, headers must arrive within 2 s, so slots turn over for normal clients. */
+    unsigned limit = s->cfg.max_conns ? s->cfg.max_conns : 1000;
+    long header_s = s->cfg.header_timeout_s > 0 ? s->cfg.header_timeout_s : 10;
+    long body_s = s->cfg.body_timeout_s > 0 ? s->cfg.body_timeout_s : 30;
+    struct conn_guard *g = guard_start(limit, limit / 10, header_s, header_s < 2 ? header_s : 2,
+                                       body_s);
+    if (!g) {
+        srv_log(s, SRV_LOG_ERROR, "cannot start the connection guard");
+        return -1;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned int)s->cfg.threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(1024 * 1024),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)120, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        s->cfg.max_conns_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+        MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, g, MHD_OPTION_END);
     if (!d) {
+        guard_stop(g);
         srv_log(s, SRV_LOG_ERROR, "cannot listen on %s:%u: %s", s->cfg.listen_addr,
                 (unsigned)s->cfg.port, strerror(errno));
         return -1;
     }
     s->mhd = d;
+    pthread_mutex_lock(&guards_mu);
+    for (size_t i = 0; i < GUARD_MAX_SERVERS; i++) {
+        if (!guards[i].s) {
+            guards[i].s = s;
+            guards[i].g = g;
+            g = NULL;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&guards_mu);
+    if (g) {
+        srv_log(s, SRV_LOG_ERROR, "too many servers in one process");
+        MHD_stop_daemon(d);
+        s->mhd = NULL;
+        guard_stop(g);
+        return -1;
+    }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     s->bound_port = di ? di->port : s->cfg.port;
     return 0;
@@ -521,4 +678,16 @@ void srv_stop(struct server *s)
         MHD_stop_daemon(s->mhd);
     }
     s->mhd = NULL;
+    /* After the daemon: its last connection notifications still release slots. */
+    struct conn_guard *g = NULL;
+    pthread_mutex_lock(&guards_mu);
+    for (size_t i = 0; i < GUARD_MAX_SERVERS; i++) {
+        if (guards[i].s == s) {
+            g = guards[i].g;
+            guards[i].s = NULL;
+            guards[i].g = NULL;
+        }
+    }
+    pthread_mutex_unlock(&guards_mu);
+    guard_stop(g);
 }
