@@ -353,7 +353,8 @@ int cli_print(struct cli_ctx *ctx, json_t *whole, json_t *result)
 
 /* ---- messages -------------------------------------------------------------------------------- */
 
-static void vline(const char *prefix, const struct cli_ctx *ctx, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void
+vline(const char *prefix, const struct cli_ctx *ctx, const char *fmt, va_list ap)
 {
     char msg[1024];
     vsnprintf(msg, sizeof(msg), fmt, ap);

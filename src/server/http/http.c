@@ -543,7 +543,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
     *ctx = NULL;
 }
 
-static void mhd_logger(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
