@@ -85,7 +85,7 @@ static long err_code(const char *body)
     return code;
 }
 
-/* The answer a wrong token gets (401 / 1650), checked once per test. */
+/* The answer to a wrong token (401 / 1650), checked once per test. */
 static long wrong_token_code(void)
 {
     char *wrong = NULL;
