@@ -180,7 +180,7 @@ bool fio_parse_ll(const char *s, long long min, long long max, long long *out)
     long long v = 0;
     bool nonzero = false;
     size_t i = 0;
-    for (; d[i] && i < DIGITS_MAX; i++) {
+    for (; i < DIGITS_MAX && d[i]; i++) {
         if (d[i] < '0' || d[i] > '9')
             return false;
         int digit = d[i] - '0';

@@ -216,7 +216,7 @@ static bool authz_has_nul(const struct req *r, const char *authz)
 static bool token_alphabet(const char *tok)
 {
     size_t i = 0;
-    for (; tok[i] && i < 1024; i++) {
+    for (; i < 1024 && tok[i]; i++) {
         unsigned char c = (unsigned char)tok[i];
         bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                   c == '_' || c == '-';
