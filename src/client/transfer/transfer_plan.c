@@ -205,18 +205,73 @@ char *fio_xfer_journal_path(const char *journal_dir, const char *abs_path, const
     return fio_buf_steal(&b);
 }
 
+/* Replace path with text: written to a temporary file beside it, then renamed over it, so a
+ * reader sees the old or the new contents, never a mix. durable: the file and then its folder
+ * are synced, so the new contents survive a power loss once this returns. FASTIO_OK, NOMEM or
+ * IO (nothing left behind). */
+static enum fastio_status replace_file(const char *path, const char *text, bool durable)
+{
+    struct fio_buf tmp;
+    enum fastio_status st = FASTIO_NOMEM;
+    size_t len = strlen(text), off = 0;
+    int fd = -1;
+
+    fio_buf_init(&tmp, 0);
+    if (!fio_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
+        goto out;
+    st = FASTIO_IO;
+    (void)unlink(tmp.data);
+    fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        goto out;
+    while (off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            goto out;
+        off += (size_t)w;
+    }
+    if ((durable && fsync(fd) != 0) || close(fd) != 0) {
+        fd = -1;
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp.data, path) != 0)
+        goto out;
+    st = FASTIO_OK;
+    if (durable) {
+        /* the rename itself: sync the folder that holds the name */
+        const char *slash = strrchr(path, '/');
+        struct fio_buf dir;
+        fio_buf_init(&dir, 0);
+        bool named = slash == NULL
+                         ? fio_buf_append_str(&dir, ".")
+                         : fio_buf_append(&dir, path, (size_t)(slash - path + (slash == path)));
+        int dfd = named ? open(dir.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (dfd < 0 || fsync(dfd) != 0)
+            st = named ? FASTIO_IO : FASTIO_NOMEM;
+        if (dfd >= 0)
+            (void)close(dfd);
+        fio_buf_release(&dir);
+    }
+out:
+    if (fd >= 0)
+        (void)close(fd);
+    if (st != FASTIO_OK && tmp.data != NULL && st == FASTIO_IO)
+        (void)unlink(tmp.data);
+    fio_buf_release(&tmp);
+    return st;
+}
+
 enum fastio_status fio_xfer_journal_save(const char *path, const struct fio_xfer_journal *j,
                                          struct fastio_error *err)
 {
     json_t *chunks = json_object();
     json_t *doc = NULL;
     char *text = NULL;
-    struct fio_buf tmp;
-    int fd = -1;
     enum fastio_status st = FASTIO_NOMEM;
-    size_t len, off = 0;
 
-    fio_buf_init(&tmp, 0);
     if (chunks == NULL)
         goto out;
     for (uint32_t i = 0; i < j->n_chunks; i++) {
@@ -229,52 +284,26 @@ enum fastio_status fio_xfer_journal_save(const char *path, const struct fio_xfer
             goto out;
     }
     doc = json_pack("{s:i, s:s, s:I, s:I, s:I, s:i, s:O}", "v", 1, "upload_id", j->upload_id,
-                    "size", (json_int_t)j->size, "mtime_ns", (json_int_t)j->mtime_ns,
-                    "chunk_size", (json_int_t)j->chunk_size, "n_chunks", (int)j->n_chunks,
-                    "chunks", chunks);
+                    "size", (json_int_t)j->size, "mtime_ns", (json_int_t)j->mtime_ns, "chunk_size",
+                    (json_int_t)j->chunk_size, "n_chunks", (int)j->n_chunks, "chunks", chunks);
     if (doc == NULL)
         goto out;
     text = json_dumps(doc, JSON_COMPACT);
-    if (text == NULL || !fio_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
+    if (text == NULL)
         goto out;
     /* Process-kill safety only: the rename is atomic, so a reader sees the old or the new
      * journal. No fsync: after a power loss an old or empty journal only costs a restart
      * (an empty or torn file is refused as corrupt). */
-    st = FASTIO_IO;
-    (void)unlink(tmp.data);
-    fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        goto out;
-    len = strlen(text);
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            goto out;
-        off += (size_t)w;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp.data, path) != 0)
-        goto out;
-    st = FASTIO_OK;
+    st = replace_file(path, text, false);
 out:
-    if (fd >= 0)
-        (void)close(fd);
-    if (st == FASTIO_IO && tmp.data != NULL)
-        (void)unlink(tmp.data);
     json_decref(chunks);
     json_decref(doc);
     free(text);
-    fio_buf_release(&tmp);
     if (st == FASTIO_OK)
         fastio_error_clear(err);
     else
-        fio_error_set(err, st, st == FASTIO_IO ? "cannot write the upload journal" : "out of memory");
+        fio_error_set(err, st,
+                      st == FASTIO_IO ? "cannot write the upload journal" : "out of memory");
     return st;
 }
 
@@ -345,46 +374,11 @@ enum fastio_status fio_xfer_marker_save(const char *path, uint64_t size, int64_t
     json_t *doc = json_pack("{s:i, s:I, s:I, s:s}", "v", 1, "size", (json_int_t)size, "mtime_ns",
                             (json_int_t)mtime_ns, "node_id", node_id != NULL ? node_id : "");
     char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
-    struct fio_buf tmp;
-    enum fastio_status st = FASTIO_NOMEM;
-    size_t len, off = 0;
-    int fd = -1;
-
-    fio_buf_init(&tmp, 0);
-    if (text == NULL || !fio_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
-        goto out;
-    st = FASTIO_IO;
-    (void)unlink(tmp.data);
-    fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        goto out;
-    len = strlen(text);
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            goto out;
-        off += (size_t)w;
-    }
     /* Durable before the run moves on: a marker lost after the file was stored means the file
      * is sent again (a second version) by the rerun. */
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        fd = -1;
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp.data, path) != 0)
-        goto out;
-    st = FASTIO_OK;
-out:
-    if (fd >= 0)
-        (void)close(fd);
-    if (st == FASTIO_IO && tmp.data != NULL)
-        (void)unlink(tmp.data);
+    enum fastio_status st = text != NULL ? replace_file(path, text, true) : FASTIO_NOMEM;
     json_decref(doc);
     free(text);
-    fio_buf_release(&tmp);
     return st;
 }
 
