@@ -1,6 +1,7 @@
 /* main.c - fastio-server's entry point: options, the embedded default (no flags needed: data in
  * the user's data dir, 127.0.0.1:8787), data-dir layout, first-start bootstrap, and a clean
  * shutdown on SIGINT/SIGTERM. */
+#include <stdatomic.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -518,7 +519,7 @@ int main(int argc, char **argv)
         goto out;
     printf("fastio-server: listening on http://%s%s%s:%u/current (data %s)\n",
            strchr(c->listen_addr, ':') ? "[" : "", c->listen_addr,
-           strchr(c->listen_addr, ':') ? "]" : "", (unsigned)s.bound_port, c->data_dir);
+           strchr(c->listen_addr, ':') ? "]" : "", (unsigned)atomic_load(&s.bound_port), c->data_dir);
     fflush(stdout);
 
     int sig = 0;

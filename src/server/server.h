@@ -5,6 +5,7 @@
 #ifndef SRV_SERVER_H
 #define SRV_SERVER_H
 
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -78,7 +79,9 @@ struct server {
     struct ratelimit *rl;
     FILE *access_log;      /* not owned when stderr */
     void *mhd;             /* struct MHD_Daemon * */
-    uint16_t bound_port;
+    /* written once the daemon runs, when its threads already serve: atomic, read with
+     * atomic_load (the OAuth pages name it in their URLs) */
+    _Atomic uint16_t bound_port;
     int64_t started_us;
     struct outbox_relay *relay; /* outbox.c; NULL without --smtp-url */
     struct upload_state *up;    /* h_upload.c: chunks in flight per session */

@@ -5,6 +5,7 @@
  * connection is cut at the header deadline even though it is never idle. The server runs with
  * its defaults (256 connections per address, 10 s for headers, 1,000 connections). */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -37,7 +38,7 @@ struct slow_conn {
 };
 
 struct normal_run {
-    volatile bool stop;
+    atomic_bool stop; /* set by the main thread, read by the normal client */
     int n;
     int lost;
     int64_t ms[MAX_NORMAL];
@@ -48,7 +49,7 @@ static void *normal_client(void *arg)
     struct normal_run *nr = arg;
     static const char req[] = "GET /current/user/auth/ HTTP/1.1\r\nHost: t\r\n"
                               "Connection: close\r\n\r\n";
-    for (int i = 0; i < MAX_NORMAL && !nr->stop; i++) {
+    for (int i = 0; i < MAX_NORMAL && !atomic_load(&nr->stop); i++) {
         int64_t t0 = rs_now_ms();
         int st = rs_request(fx.srv.port, 1, req, sizeof(req) - 1, NORMAL_TIMEOUT_MS);
         int64_t ms = rs_now_ms() - t0;
@@ -139,7 +140,7 @@ static void slow_load(int first_src, int nsrc, int duration_ms, bool reopen, con
         }
         usleep(1000 * 1000);
     }
-    nr->stop = true;
+    atomic_store(&nr->stop, true);
     assert_int_equal(pthread_join(th, NULL), 0);
     for (int i = 0; i < want; i++)
         if (cs[i].fd >= 0)

@@ -7,6 +7,7 @@
  * a secret-derived value (the PKCE challenge) is constant-time. */
 #include "handlers.h"
 
+#include <stdatomic.h>
 #include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -90,7 +91,7 @@ void oauth_base_url(const struct server *s, char *out, size_t out_size)
         a = "::1";
     bool v6 = strchr(a, ':') != NULL;
     snprintf(out, out_size, "http://%s%s%s:%u", v6 ? "[" : "", a, v6 ? "]" : "",
-             (unsigned)s->bound_port);
+             (unsigned)atomic_load(&s->bound_port));
 }
 
 /* ---- validation ---------------------------------------------------------------------------- */

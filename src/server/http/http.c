@@ -1,6 +1,7 @@
 /* http.c - the libmicrohttpd front of fastio-server: request lifecycle (headers, bounded body,
  * parameters), the one function that turns a handler's result into the wire envelope
  * (api §1.3), the x-ve-limit-* headers (api §1.8), and one JSON access-log line per request. */
+#include <stdatomic.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
@@ -667,7 +668,7 @@ int srv_start(struct server *s)
         return -1;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    s->bound_port = di ? di->port : s->cfg.port;
+    atomic_store(&s->bound_port, di ? di->port : s->cfg.port);
     return 0;
 }
 
