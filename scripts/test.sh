@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Command 2 of the README: install what is missing, build, and run the whole test suite twice:
-# a normal build and an AddressSanitizer + UndefinedBehaviorSanitizer build. Also runs the
-# banned-function check and cppcheck. Exit status is non-zero if anything fails.
+# a normal build and an AddressSanitizer + UndefinedBehaviorSanitizer build, then the threaded
+# suites in a ThreadSanitizer build. Also runs the banned-function check, the citation check and
+# cppcheck. Exit status is non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
