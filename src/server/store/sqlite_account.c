@@ -123,12 +123,7 @@ static enum store_rc user_account_type(struct store_conn *c, const char *user_id
 {
     sqlite3_stmt *st =
         db_query(sq(c), "SELECT account_type FROM users WHERE id = ?1", "t", user_id);
-    enum store_rc rc = sq_row(st);
-    if (rc != STORE_OK)
-        return rc;
-    fio_strlcpy(out, db_col_text(st, 0), size);
-    sqlite3_reset(st);
-    return STORE_OK;
+    return sq_text(st, out, size);
 }
 
 static enum store_rc session_add(struct store_conn *c, const char *token_hash, const char *user_id,

@@ -184,12 +184,7 @@ static enum store_rc invite_pending_id(struct store_conn *c, const char *entity_
                                 "SELECT id FROM invitations WHERE entity_id = ?1 AND email = "
                                 "?2 AND state = 'pending'",
                                 "tt", entity_id, email);
-    enum store_rc rc = sq_row(st);
-    if (rc != STORE_OK)
-        return rc;
-    fio_strlcpy(id, db_col_text(st, 0), FIO_OPAQUE_ID_SIZE);
-    sqlite3_reset(st);
-    return STORE_OK;
+    return sq_text(st, id, FIO_OPAQUE_ID_SIZE);
 }
 
 static enum store_rc invite_settle(struct store_conn *c, const char *entity_id, const char *email,

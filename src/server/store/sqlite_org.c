@@ -30,12 +30,8 @@ static enum store_rc role(struct store_conn *c, const char *org_id, const char *
                                 "SELECT m.role FROM org_members m JOIN orgs o ON o.id = m.org_id "
                                 "AND o.closed = 0 WHERE m.org_id = ?1 AND m.user_id = ?2",
                                 "tt", org_id, user_id);
-    enum store_rc rc = sq_row(st);
-    if (rc != STORE_OK)
-        return rc == STORE_NOT_FOUND ? STORE_OK : rc;
-    fio_strlcpy(out, db_col_text(st, 0), STORE_ROLE_SIZE);
-    sqlite3_reset(st);
-    return STORE_OK;
+    enum store_rc rc = sq_text(st, out, STORE_ROLE_SIZE);
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc; /* no membership: "" */
 }
 
 static enum store_rc perm_member_manage(struct store_conn *c, const char *org_id, char *out,
@@ -43,12 +39,7 @@ static enum store_rc perm_member_manage(struct store_conn *c, const char *org_id
 {
     sqlite3_stmt *st =
         db_query(sq(c), "SELECT perm_member_manage FROM orgs WHERE id = ?1", "t", org_id);
-    enum store_rc rc = sq_row(st);
-    if (rc != STORE_OK)
-        return rc;
-    fio_strlcpy(out, db_col_text(st, 0), size);
-    sqlite3_reset(st);
-    return STORE_OK;
+    return sq_text(st, out, size);
 }
 
 /* Columns every org row selects, in this order, then the caller's role (or NULL) as "role". */

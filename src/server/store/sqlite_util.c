@@ -2,6 +2,8 @@
  * so that each area file holds only its own statements. */
 #include "sqlite_util.h"
 
+#include "buf.h"
+
 enum store_rc sq_collect(sqlite3_stmt *st, sq_render_fn fn, json_t **out)
 {
     *out = NULL;
@@ -33,6 +35,16 @@ enum store_rc sq_count(sqlite3_stmt *st, long long *n)
     if (rc != STORE_OK)
         return rc == STORE_NOT_FOUND ? STORE_ERROR : rc;
     *n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+enum store_rc sq_text(sqlite3_stmt *st, char *out, size_t size)
+{
+    enum store_rc rc = sq_row(st);
+    if (rc != STORE_OK)
+        return rc;
+    fio_strlcpy(out, db_col_text(st, 0), size);
     sqlite3_reset(st);
     return STORE_OK;
 }

@@ -55,6 +55,9 @@ enum store_rc sq_collect(sqlite3_stmt *st, sq_render_fn fn, json_t **out);
 enum store_rc sq_one_object(sqlite3_stmt *st, json_t **out);
 /* One-row COUNT(*) (or any integer) query into *n, resetting st. */
 enum store_rc sq_count(sqlite3_stmt *st, long long *n);
+/* Step st to its first row and copy its first column's text into out (size bytes, truncated;
+ * "" for NULL); st is reset. STORE_NOT_FOUND when there is no row (out untouched). */
+enum store_rc sq_text(sqlite3_stmt *st, char *out, size_t size);
 
 /* The area tables of the SQLite backend, one per sqlite_<area>.c, gathered by sqlite_ops.c. */
 extern const struct store_account_ops sqlite_account_ops;

@@ -34,12 +34,8 @@ static enum store_rc role(struct store_conn *c, const char *ws_id, const char *u
                                 "SELECT role FROM workspace_members WHERE workspace_id = ?1 AND "
                                 "user_id = ?2",
                                 "tt", ws_id, user_id);
-    enum store_rc rc = sq_row(st);
-    if (rc != STORE_OK)
-        return rc == STORE_NOT_FOUND ? STORE_OK : rc;
-    fio_strlcpy(out, db_col_text(st, 0), STORE_ROLE_SIZE);
-    sqlite3_reset(st);
-    return STORE_OK;
+    enum store_rc rc = sq_text(st, out, STORE_ROLE_SIZE);
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc; /* no membership: "" */
 }
 
 static enum store_rc perm_member_manage(struct store_conn *c, const char *ws_id, char *out,
@@ -47,12 +43,7 @@ static enum store_rc perm_member_manage(struct store_conn *c, const char *ws_id,
 {
     sqlite3_stmt *st =
         db_query(sq(c), "SELECT perm_member_manage FROM workspaces WHERE id = ?1", "t", ws_id);
-    enum store_rc rc = sq_row(st);
-    if (rc != STORE_OK)
-        return rc;
-    fio_strlcpy(out, db_col_text(st, 0), size);
-    sqlite3_reset(st);
-    return STORE_OK;
+    return sq_text(st, out, size);
 }
 
 /* Columns every workspace row selects (o.domain is the org's). */
