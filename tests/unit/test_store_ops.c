@@ -12,25 +12,11 @@
 #include "store_upload.h"
 #include "testmain.h"
 
-struct fixture {
-    char dir[64];
-    struct db_pool *pool;
-    struct db_conn *db;
-    struct store_conn *c;
-};
+#include "store_fixture.h"
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    char path[128], err[256];
-    snprintf(f->dir, sizeof(f->dir), "/tmp/fastio-test-store-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(path, sizeof(path), "%s/db.sqlite", f->dir);
-    f->pool = db_pool_open(path, 1, err, sizeof(err));
-    assert_non_null(f->pool);
-    f->db = db_acquire(f->pool);
-    f->c = &f->db->base;
+    struct fixture *f = store_fixture_new();
     assert_ptr_equal(f->c->ops, &store_sqlite_ops);
     assert_int_equal(db_exec(f->db, "PRAGMA foreign_keys=OFF", ""), SQLITE_DONE);
     *state = f;
@@ -39,18 +25,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    db_release(f->pool, f->db);
-    db_pool_close(f->pool);
-    const char *sfx[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        char path[160];
-        snprintf(path, sizeof(path), "%s/db.sqlite%s", f->dir, sfx[i]);
-        unlink(path);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
+    return store_fixture_free(state);
 }
 
 /* ---- uploads ----------------------------------------------------------------------------------
