@@ -287,11 +287,14 @@ int main(int argc, char **argv)
     rc = cli_log_open(&ctx);
     if (rc == CLI_OK)
         rc = cli_config_resolve(&ctx);
+    if (rc == CLI_OK && g->cmds != cli_api_cmds)
+        rc = cli_resolve_args(&ctx, &args); /* names and paths to ids (resolve.c) */
     if (rc == CLI_OK)
         rc = (cmd->run ? cmd->run : cli_run_generic)(&ctx, cmd, &args);
     if (rc != CLI_OK && cli_transfer_signal() != 0)
         rc = 128 + cli_transfer_signal(); /* interrupted: 130 for SIGINT, 143 for SIGTERM */
 
+    cli_resolve_release(&ctx);
     fastio_client_free(ctx.client);
     cli_config_release(&ctx);
     cli_log_close(&ctx);

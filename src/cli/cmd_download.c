@@ -66,7 +66,7 @@ static int report(struct cli_ctx *ctx, json_t *files, size_t ok_n, size_t fail_n
     json_decref(out);
     if (rc != CLI_OK)
         return rc;
-    if (ctx->format == CLI_FMT_TABLE && ok_n > 0)
+    if (ctx->format != CLI_FMT_JSON && ok_n > 0)
         cli_transfer_note(ctx, "downloaded", ok_n, bytes, sent, secs);
     if (cancelled)
         cli_errorf(ctx, "interrupted; run the same command again to resume");

@@ -46,7 +46,7 @@ static int list_pages(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli
         const char *next = json_string_value(json_object_get(resp, "next_cursor"));
         if (!all) {
             rc = cli_print(ctx, resp, nodes);
-            if (rc == CLI_OK && next && next[0] && ctx->format == CLI_FMT_TABLE)
+            if (rc == CLI_OK && next && next[0] && ctx->format != CLI_FMT_JSON)
                 cli_note(ctx, "more: --cursor %s (or --all)", next);
             json_decref(resp);
             goto done;
@@ -191,6 +191,9 @@ done:
 
 static const struct cli_opt list_opts[] = {
     WS_FLAG,
+    {.name = "FOLDER", .kind = OPT_POS, .path = 2, .optional = true,
+     .help = "The folder: an id, \"root\" or a path such as /reports/2026 (the same as\n"
+             "--folder)."},
     {.name = "folder", .kind = OPT_VALUE, .path = 2, .def = "root", .metavar = "FOLDER"},
     PAGING_FLAGS,
     {0},

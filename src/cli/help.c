@@ -90,6 +90,8 @@ static void opt_block(const struct cli_cmd *cmd, const struct cli_opt *o)
         indented(stdout, v.doc, 8);
     if (v.remark)
         indented(stdout, v.remark, 8);
+    if (v.note)
+        indented(stdout, v.note, 8);
     if (v.required)
         printf("        Required.\n");
     if (v.check == CHK_CHOICE && v.choices)
