@@ -504,32 +504,42 @@ static bool array_of_objects(json_t *a)
     return true;
 }
 
-/* Shrink column widths (w, with natural minimums) until the row fits `total` columns. Id
- * columns are cut last (they are meant to be copied). */
-static void fit_widths(size_t *w, const bool *is_id, size_t ncols, size_t total)
+/* What a column holds, for the order in which columns are cut to fit the terminal. */
+enum col_kind { COL_TEXT, COL_TIME, COL_ID };
+
+static enum col_kind col_kind_of(const char *h)
 {
+    static const char *const times[] = {"created", "modified", "updated", "expires",
+                                        "last_used", "deleted", "acquired", NULL};
+    size_t n = strlen(h);
+    if (strcmp(h, "id") == 0 || (n > 3 && strcmp(h + n - 3, "_id") == 0))
+        return COL_ID;
+    for (size_t i = 0; times[i]; i++)
+        if (strcmp(h, times[i]) == 0)
+            return COL_TIME;
+    return n > 3 && strcmp(h + n - 3, "_at") == 0 ? COL_TIME : COL_TEXT;
+}
+
+/* Shrink column widths w until the row fits `total` columns: long text columns first (down to
+ * 16, then MIN_COL, widest first), then times, then ids (meant to be copied whole). */
+static void fit_widths(size_t *w, const enum col_kind *kind, size_t ncols, size_t total)
+{
+    static const struct {
+        enum col_kind kind;
+        size_t floor;
+    } passes[] = {{COL_TEXT, 16}, {COL_TEXT, MIN_COL}, {COL_TIME, MIN_COL}, {COL_ID, MIN_COL}};
     size_t sum = ncols ? 2 * (ncols - 1) : 0;
     for (size_t c = 0; c < ncols; c++)
         sum += w[c];
-    for (int pass = 0; pass < 2 && sum > total; pass++) {
-        size_t floor = pass == 0 ? MIN_COL : 2;
+    for (size_t p = 0; p < sizeof(passes) / sizeof(passes[0]) && sum > total; p++) {
         while (sum > total) {
             size_t best = SIZE_MAX;
-            for (size_t c = 0; c < ncols; c++) {
-                if (w[c] <= floor || (pass == 0 && is_id[c]))
-                    continue;
-                if (best == SIZE_MAX || w[c] > w[best])
+            for (size_t c = 0; c < ncols; c++)
+                if (kind[c] == passes[p].kind && w[c] > passes[p].floor &&
+                    (best == SIZE_MAX || w[c] > w[best]))
                     best = c;
-            }
-            if (best == SIZE_MAX) {
-                if (pass == 0) /* now the id columns too, down to MIN_COL */
-                    for (size_t c = 0; c < ncols && sum > total; c++)
-                        while (is_id[c] && w[c] > MIN_COL && sum > total) {
-                            w[c]--;
-                            sum--;
-                        }
+            if (best == SIZE_MAX)
                 break;
-            }
             w[best]--;
             sum--;
         }
@@ -543,7 +553,7 @@ static void print_rows(json_t *rows)
     json_t *cols = choose_cols(rows);
     char **raw = NULL;                 /* nrows x ncols texts */
     size_t *widths = NULL, *cw = NULL; /* column widths; cell widths */
-    bool *is_id = NULL;
+    enum col_kind *is_id = NULL;
     size_t nrows = json_array_size(rows), ncols = 0;
     if (!cols)
         goto oom;
@@ -563,8 +573,7 @@ static void print_rows(json_t *rows)
     /* row 0 = the header */
     for (size_t c = 0; c < ncols; c++) {
         const char *h = json_string_value(json_array_get(cols, c));
-        size_t n = strlen(h);
-        is_id[c] = strcmp(h, "id") == 0 || (n > 3 && strcmp(h + n - 3, "_id") == 0);
+        is_id[c] = col_kind_of(h);
         raw[c] = fio_strdup(h);
         if (!raw[c])
             goto oom;

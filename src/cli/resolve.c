@@ -494,10 +494,13 @@ int cli_resolve_args(struct cli_ctx *ctx, struct cli_args *args)
                 if (!ws)
                     return cli_usage(ctx, "'%s' is a path: give --workspace too",
                                      args->rest[i]);
+                /* One of a list that does not resolve is reported and left as it is: the
+                 * command fails it alone and goes on with the others (download batch). */
                 const char *id = cli_resolve_node(ctx, ws, args->rest[i], want, false);
-                if (!id)
+                if (id)
+                    args->rest[i] = id;
+                else if (!ctx->client)
                     return CLI_ERR;
-                args->rest[i] = id;
             }
             args->values[k] = args->n_rest ? args->rest[0] : NULL;
             continue;
