@@ -51,7 +51,7 @@ static const struct cli_group groups[] = {
      "Events record every membership, role, invitation, ownership, workspace and storage\n"
      "change (api §9.4); 'event poll' waits for the next change (api §9.5).",
      cli_event_cmds},
-    {"configure", "Profiles: init, list, set-default, show, delete",
+    {"configure", "Profiles: init, set-key, list, set-default, show, delete",
      "Named profiles in config.json: each has an API base and an auth method, and its own\n"
      "credentials in credentials.json. Pick one with --profile NAME; without it the default\n"
      "profile is used.",

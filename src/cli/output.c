@@ -920,6 +920,31 @@ int cli_usage(const struct cli_ctx *ctx, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+/* After a connection failure: which profile and URL were used, where the URL came from, and,
+ * for a loopback http:// URL (nothing listening), how to start the local server. */
+static void connect_hint(const struct cli_ctx *ctx)
+{
+    static const char *const from[] = {"the built-in default", "--api-base", "FASTIO_API_BASE",
+                                       "config.json"};
+    const char *b = ctx->api_base;
+    unsigned src = (unsigned)ctx->base_source < 4 ? (unsigned)ctx->base_source : 0;
+    bool local = strncmp(b, "http://127.", 11) == 0 || strncmp(b, "http://localhost", 16) == 0 ||
+                 strncmp(b, "http://[::1]", 12) == 0;
+    size_t w;
+    char *safe = cell_text(b, 0, &w);
+    fprintf(stderr, "hint: profile '%s' uses %s (from %s)%s\n",
+            ctx->profile ? ctx->profile : "default", safe ? safe : "?", from[src],
+            local ? ", where nothing answers" : "");
+    free(safe);
+    if (local)
+        fputs("hint: start the local server with 'fastio-server' (127.0.0.1:8787), or\n"
+              "      'fastio-server --listen 127.0.0.1:PORT' for this port\n",
+              stderr);
+    else
+        fputs("hint: check the address and the network\n", stderr);
+    fputs("hint: another server: --api-base URL, FASTIO_API_BASE or --profile NAME\n", stderr);
+}
+
 void cli_print_api_error(const struct cli_ctx *ctx, const struct fastio_error *err)
 {
     if (ctx->quiet)
@@ -935,6 +960,8 @@ void cli_print_api_error(const struct cli_ctx *ctx, const struct fastio_error *e
     cli_errorf(ctx, "%s%s", msg, tail);
     if (err->status == FASTIO_AUTH && !(ctx->what && strcmp(ctx->what, "auth login") == 0))
         fputs("hint: check the token, or sign in again with 'fastio auth login'\n", stderr);
+    else if (err->status == FASTIO_NETWORK && ctx->api_base)
+        connect_hint(ctx);
     else if (err->status == FASTIO_RATE_LIMITED && err->retry_after_ms > 0)
         fprintf(stderr, "hint: rate limited; retry in %ld s\n", (err->retry_after_ms + 999) / 1000);
 }

@@ -521,6 +521,9 @@ int main(int argc, char **argv)
            strchr(c->listen_addr, ':') ? "[" : "", c->listen_addr,
            strchr(c->listen_addr, ':') ? "]" : "", (unsigned)atomic_load(&s.bound_port), c->data_dir);
     fflush(stdout);
+    if (auth_write_owner_url(&s, (unsigned)atomic_load(&s.bound_port)) != 0)
+        srv_log(&s, SRV_LOG_WARN, "cannot write %s/owner.url: the CLI will not find owner.key",
+                c->data_dir);
 
     int sig = 0;
     sigwait(&set, &sig);
