@@ -518,7 +518,7 @@ static int download_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct 
         }
     }
     struct dl_list l = {0};
-    if (rc == CLI_OK && !dl_add(&l, node, dir, name, node)) {
+    if (rc == CLI_OK && !dl_add(&l, node, dir, name, name)) {
         cli_errorf(ctx, "out of memory");
         rc = CLI_ERR;
     }
@@ -615,7 +615,7 @@ static int download_batch(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct
     rc = names ? CLI_OK : CLI_ERR;
     for (size_t i = 0; rc == CLI_OK && i < args->n_rest; i++) {
         const char *nm = json_string_value(json_object_get(names, args->rest[i]));
-        if (!dl_add(&l, args->rest[i], dir, nm, args->rest[i]))
+        if (!dl_add(&l, args->rest[i], dir, nm, nm ? nm : args->rest[i]))
             rc = CLI_ERR;
     }
     if (rc == CLI_ERR)
