@@ -294,6 +294,10 @@ size_t cli_display_width(const char *s);
 bool cli_color(const struct cli_ctx *ctx);
 /* "error: <what>: <message> (HTTP n, code c)" on stderr (unless quiet). */
 void cli_print_api_error(const struct cli_ctx *ctx, const struct fastio_error *err);
+/* After a network failure: "hint:" lines naming the profile, the URL and its source, and for a
+ * loopback URL how to start fastio-server (cli_print_api_error calls it for FASTIO_NETWORK;
+ * commands that report failures their own way call it once). */
+void cli_network_hint(const struct cli_ctx *ctx);
 /* "error: <what>: <printf message>" on stderr (unless quiet). ctx is never NULL here. */
 void cli_errorf(const struct cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

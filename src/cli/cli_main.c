@@ -25,7 +25,8 @@ static const struct cli_group groups[] = {
      cli_workspace_cmds},
     {"files", "Files and folders in a workspace: list, info, create, move, trash",
      "Storage operations on the nodes (files, folders, notes) of a workspace. The top folder\n"
-     "is \"root\"; node ids are opaque strings (hyphens allowed).",
+     "is \"root\" (or \"/\"); a node is named by its id or by its path (/reports/2026/q3.pdf),\n"
+     "a workspace by its id, folder_name or name.",
      cli_files_cmds},
     {"upload", "Upload files, trees, streams and text; manage upload sessions",
      "Uploads into a workspace folder: many files in parallel, chunked with CRC-32C checks and\n"

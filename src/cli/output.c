@@ -922,8 +922,10 @@ int cli_usage(const struct cli_ctx *ctx, const char *fmt, ...)
 
 /* After a connection failure: which profile and URL were used, where the URL came from, and,
  * for a loopback http:// URL (nothing listening), how to start the local server. */
-static void connect_hint(const struct cli_ctx *ctx)
+void cli_network_hint(const struct cli_ctx *ctx)
 {
+    if (ctx->quiet || !ctx->api_base)
+        return;
     static const char *const from[] = {"the built-in default", "--api-base", "FASTIO_API_BASE",
                                        "config.json"};
     const char *b = ctx->api_base;
@@ -960,8 +962,8 @@ void cli_print_api_error(const struct cli_ctx *ctx, const struct fastio_error *e
     cli_errorf(ctx, "%s%s", msg, tail);
     if (err->status == FASTIO_AUTH && !(ctx->what && strcmp(ctx->what, "auth login") == 0))
         fputs("hint: check the token, or sign in again with 'fastio auth login'\n", stderr);
-    else if (err->status == FASTIO_NETWORK && ctx->api_base)
-        connect_hint(ctx);
+    else if (err->status == FASTIO_NETWORK)
+        cli_network_hint(ctx);
     else if (err->status == FASTIO_RATE_LIMITED && err->retry_after_ms > 0)
         fprintf(stderr, "hint: rate limited; retry in %ld s\n", (err->retry_after_ms + 999) / 1000);
 }

@@ -70,6 +70,9 @@ raw --api-base "http://127.0.0.1:$FREE/current" --token x system ping
 expect_rc 1 "nothing listening: exit 1"
 expect_err_contains "profile 'default' uses http://127.0.0.1:$FREE/current (from --api-base)" "the error names the profile, the URL and its source"
 expect_err_contains "fastio-server" "the error says how to start the local server"
+raw --api-base "http://127.0.0.1:$FREE/current" --token x upload text --workspace w --name a.txt "x"
+expect_rc 1 "an upload with nothing listening: exit 1"
+expect_err_contains "profile 'default' uses http://127.0.0.1:$FREE/current" "transfers name the profile and URL too"
 raw --api-base "http://nohost.invalid/current" --token x system ping
 expect_rc 1 "an unknown host: exit 1"
 expect_err_contains "check the address" "a remote URL gets no local-server advice"
