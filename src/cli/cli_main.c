@@ -52,6 +52,10 @@ static const struct cli_group groups[] = {
      "Events record every membership, role, invitation, ownership, workspace and storage\n"
      "change (api §9.4); 'event poll' waits for the next change (api §9.5).",
      cli_event_cmds},
+    {"sync", "Mirror a local directory to a workspace folder, or the other way",
+     "'fastio sync SRC DST' with one side WORKSPACE:/PATH: sends what is new or changed (size\n"
+     "and checksum compared), optionally deletes what the source lacks (--delete).",
+     cli_sync_cmds},
     {"configure", "Profiles: init, set-key, list, set-default, show, delete",
      "Named profiles in config.json: each has an API base and an auth method, and its own\n"
      "credentials in credentials.json. Pick one with --profile NAME; without it the default\n"
@@ -246,6 +250,16 @@ int main(int argc, char **argv)
     int words = 0;
     bool prefix_only;
     const struct cli_cmd *cmd = find_cmd(g, argc - i, argv + i, &words, &prefix_only);
+    if (!cmd && !prefix_only) {
+        /* A group's CMD_DEFAULT command runs when the next word names no command of the group
+         * ("fastio ingest DIR" = "fastio ingest run DIR"). */
+        for (const struct cli_cmd *c = g->cmds; c->name; c++)
+            if (c->flags & CMD_DEFAULT) {
+                cmd = c;
+                words = 0;
+                break;
+            }
+    }
     if (!cmd) {
         if (prefix_only) {
             char pfx[64];

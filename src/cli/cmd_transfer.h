@@ -77,6 +77,9 @@ void cli_fmt_bytes(double bytes, char *out, size_t size);
  * journal_dir for uploads (NULL = none). NULL on failure (printed). */
 struct fastio_transfer *cli_transfer_engine(struct cli_ctx *ctx, unsigned max_files,
                                             const char *journal_dir, struct cli_progress *prog);
+/* $XDG_STATE_HOME/fastio-c/uploads (else ~/.local/state/...), created 0700: the upload
+ * journals of 'upload file' and 'sync'. false when there is no home (no resume). */
+bool cli_upload_journal_dir(char *out, size_t size);
 /* A JSON error object {status, message, http_status?, code?} for a failed job. NULL on OOM. */
 json_t *cli_error_json(const struct fastio_error *err);
 

@@ -241,7 +241,7 @@ static const char *ensure_folder(struct cli_ctx *ctx, const char *ws, const char
 
 /* $XDG_STATE_HOME/fastio-c/uploads (else ~/.local/state/...), created 0700. false when there
  * is no home (then uploads do not resume). */
-static bool journal_dir(char *out, size_t size)
+bool cli_upload_journal_dir(char *out, size_t size)
 {
     const char *x = getenv("XDG_STATE_HOME");
     const char *home = getenv("HOME");
@@ -377,7 +377,7 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
     }
 
     char jdir[PATH_MAX];
-    bool have_journal = journal_dir(jdir, sizeof(jdir));
+    bool have_journal = cli_upload_journal_dir(jdir, sizeof(jdir));
     prog = cli_progress_new(ctx, "Uploading", l.n);
     t = cli_transfer_engine(ctx, (unsigned)par, have_journal ? jdir : NULL, prog);
     if (!t)
