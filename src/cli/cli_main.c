@@ -279,7 +279,10 @@ int main(int argc, char **argv)
     i += words;
 
     char what[96];
-    snprintf(what, sizeof(what), "%s %s", g->name, cmd->name);
+    if (words == 0) /* the group's default command: "fastio sync --help" */
+        snprintf(what, sizeof(what), "%s", g->name);
+    else
+        snprintf(what, sizeof(what), "%s %s", g->name, cmd->name);
     ctx.what = what;
     int rc = cli_args_parse(&ctx, cmd, argc - i, argv + i, &args);
     if (rc == -1) {
