@@ -20,6 +20,7 @@
 
 #include <openssl/evp.h>
 
+#include "buf.h"
 #include "crc32c.h"
 #include "name.h"
 
@@ -37,7 +38,8 @@ struct filters {
 
 static bool split_patterns(char *s, char **out, size_t *n)
 {
-    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+    char *save = NULL;
+    for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (*n >= PATTERNS_MAX)
             return false;
         out[(*n)++] = tok;
@@ -194,7 +196,7 @@ static bool same_content(const char *path, uint64_t size, json_t *node)
             crc = fio_crc32c(crc, buf, (size_t)n);
     }
     close(fd);
-    char hex[33];
+    char hex[33] = "";
     if (ok && md5) {
         unsigned char dg[16];
         unsigned int dl = 0;
@@ -473,10 +475,10 @@ static int run_sync(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_a
     bool dry = cli_arg_given(args, "dry-run"), del = cli_arg_given(args, "delete");
     long long par = 4;
     const char *ps = cli_arg(args, "parallel");
-    if (ps != NULL && (par = atoll(ps)) < 1)
-        par = 1;
-    if (par > 64)
-        par = 64;
+    if (ps != NULL && !fio_parse_ll(ps, 1, 64, &par)) {
+        rc = cli_usage(ctx, "--parallel takes 1 to 64");
+        goto out_filters;
+    }
 
     char lroot[PATH_MAX];
     struct stat sb;
