@@ -102,6 +102,7 @@ extern const struct cli_cmd cli_files_cmds[];
 extern const struct cli_cmd cli_system_cmds[];
 extern const struct cli_cmd cli_lock_cmds[];
 extern const struct cli_cmd cli_configure_cmds[];
+extern const struct cli_cmd cli_mcp_cmds[]; /* cmd_mcp.c: MCP client (api §10) */
 /* cmd_api.c: one command per endpoint row, filled by cli_api_init() (call it once, first). */
 extern struct cli_cmd cli_api_cmds[];
 void cli_api_init(void);

@@ -56,6 +56,11 @@ static const struct cli_group groups[] = {
      "credentials in credentials.json. Pick one with --profile NAME; without it the default\n"
      "profile is used.",
      cli_configure_cmds},
+    {"mcp", "Model Context Protocol: list and call the tools of any MCP server",
+     "An MCP client (libfastio's fastio/mcp.h, api §10): connects over Streamable HTTP, the\n"
+     "older HTTP+SSE transport or a spawned stdio process, lists the server's tools and\n"
+     "calls them.",
+     cli_mcp_cmds},
     {"system", "Service health: ping and status",
      "Unauthenticated health checks of the API server.", cli_system_cmds},
     {"api", "Call any endpoint row directly: one command per row, made from the row",
