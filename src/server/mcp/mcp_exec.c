@@ -26,12 +26,15 @@ static bool structured(const struct mcp_rpc_sess *s)
     return mcp_proto_structured(s->proto);
 }
 
-/* The token a call uses: the one the session signed in with, else the request's Bearer. */
+/* The token a call uses: the request's own Bearer token, else the session's (a sign-in
+ * through the auth tool, or the Bearer token the session was opened with). */
 static void call_token(struct mcp_exec *ex, char *tok, size_t len)
 {
-    mcp_sess_token(ex->sess, tok, len, NULL, 0);
-    if (tok[0] == '\0')
+    if (ex->bearer[0] != '\0') {
         fio_strlcpy(tok, ex->bearer, len);
+        return;
+    }
+    mcp_sess_token(ex->sess, tok, len, NULL, 0);
 }
 
 static void authz_of(const char *tok, char *out, size_t len)
@@ -697,22 +700,23 @@ static json_t *code_tools(void)
                   "target=\"api\": find REST endpoints of this server by words (method, path, "
                   "parameters); target=\"content\" (default): find files by name in workspace_id.",
                   "inputSchema", "type", "object", "properties", "query", "type", "string",
-                  "description", "Words to look for.", "target", "type", "enum", "api",
+                  "description", "Words to look for.", "target", "type", "string", "enum", "api",
                   "content", "description", "What to search (default content).", "workspace_id",
                   "type", "string", "description", "Workspace for target=content.", "required",
                   "query", "annotations", "readOnlyHint", 1, "destructiveHint", 0,
                   "idempotentHint", 1, "openWorldHint", 0));
     json_array_append_new(
         tools,
-        json_pack("{s:s, s:s, s:s, s:{s:s, s:{s:{s:s, s:[s,s,s,s,s,s,s,s], s:s}, s:{s:s, s:s}, "
-                  "s:{s:s, s:s}, s:{s:s, s:s}}, s:[s,s]}, s:{s:b, s:b, s:b, s:b}}",
+        json_pack("{s:s, s:s, s:s, s:{s:s, s:{s:{s:s, s:[s,s,s,s,s,s,s,s], s:s}, "
+                  "s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}}, s:[s,s]}, "
+                  "s:{s:b, s:b, s:b, s:b}}",
                   "name", "execute", "title", "Call the REST API", "description",
                   "One REST call through this server's router with the session's token: method "
                   "get|post|put|patch|delete (form body) or postJson|putJson|patchJson, path "
                   "below /current (e.g. /workspaces/all/), params (query), body (object). Byte "
                   "routes (read, zip, chunk, stream) are refused: use download/upload.",
-                  "inputSchema", "type", "object", "properties", "method", "type", "enum", "get",
-                  "post", "put", "patch", "delete", "postJson", "putJson", "patchJson",
+                  "inputSchema", "type", "object", "properties", "method", "type", "string",
+                  "enum", "get", "post", "put", "patch", "delete", "postJson", "putJson", "patchJson",
                   "description", "HTTP method.", "path", "type", "string", "description",
                   "Path below /current.", "params", "type", "object", "description",
                   "Query parameters.", "body", "type", "object", "description", "Body fields.",

@@ -921,6 +921,10 @@ static int post_mcp(struct req *r, void *conn)
     struct emit_buf e = {NULL};
     unsigned flags = 0;
     char *out = run_body(r, c->sess, bearer, &e, &flags);
+    /* A session opened with a Bearer token keeps it: /file and /blob then work with the
+     * session id alone (api §10.1), as after a sign-in through the auth tool. */
+    if (created && (flags & MCP_RPC_INITIALIZE) && bearer[0] != '\0')
+        mcp_sess_set_token(c->sess, bearer, "bearer", "", "");
     explicit_bzero(bearer, sizeof(bearer));
     const char *sid_hdr = NULL;
     if (created) {
