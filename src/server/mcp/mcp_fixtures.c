@@ -1,0 +1,154 @@
+/* mcp_fixtures.c - --mcp-conformance-fixtures: the test_* tools, resources and prompts that the
+ * MCP conformance suite's server scenarios expect a server under test to offer. They touch no
+ * data; off by default (docs/server.md "MCP"). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mcp.h"
+
+/* A 1x1 PNG and a tiny WAV header, base64: content for the image/audio scenarios. */
+static const char png_b64[] = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQ"
+                              "DwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+static const char wav_b64[] = "UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQAAAAA=";
+
+static json_t *schema_empty(void)
+{
+    return json_pack("{s:s, s:{}}", "type", "object", "properties");
+}
+
+void mcp_fixture_tools(json_t *tools)
+{
+    static const char *const simple[][2] = {
+        {"test_simple_text", "Returns a simple text content block."},
+        {"test_image_content", "Returns an image content block."},
+        {"test_audio_content", "Returns an audio content block."},
+        {"test_embedded_resource", "Returns an embedded resource."},
+        {"test_multiple_content_types", "Returns text, image and a resource."},
+        {"test_tool_with_logging", "Sends log notifications while running."},
+        {"test_tool_with_progress", "Sends progress notifications while running."},
+        {"test_error_handling", "Always fails with isError:true."},
+    };
+    for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
+        json_array_append_new(tools, json_pack("{s:s, s:s, s:o}", "name", simple[i][0],
+                                               "description", simple[i][1], "inputSchema",
+                                               schema_empty()));
+}
+
+void mcp_fixture_resources(json_t *resources)
+{
+    json_array_append_new(resources, json_pack("{s:s, s:s, s:s}", "uri", "test://static-text",
+                                               "name", "static-text", "mimeType", "text/plain"));
+    json_array_append_new(resources,
+                          json_pack("{s:s, s:s, s:s}", "uri", "test://static-binary", "name",
+                                    "static-binary", "mimeType", "image/png"));
+}
+
+void mcp_fixture_templates(json_t *templates)
+{
+    json_array_append_new(templates,
+                          json_pack("{s:s, s:s, s:s}", "uriTemplate", "test://template/{id}/data",
+                                    "name", "template-data", "mimeType", "application/json"));
+}
+
+void mcp_fixture_prompts(json_t *prompts)
+{
+    json_array_append_new(prompts, json_pack("{s:s, s:s}", "name", "test_simple_prompt",
+                                             "description", "A prompt without arguments."));
+    json_array_append_new(
+        prompts, json_pack("{s:s, s:s, s:[{s:s, s:b}, {s:s, s:b}]}", "name",
+                           "test_prompt_with_arguments", "description", "A prompt with two "
+                           "arguments.", "arguments", "name", "arg1", "required", 1, "name",
+                           "arg2", "required", 1));
+}
+
+json_t *mcp_fixture_call(struct mcp_exec *ex, struct mcp_rpc_sess *s, const char *name,
+                         json_t *args, const json_t *ptok, mcp_emit_fn emit, void *ectx,
+                         struct mcp_fault *f)
+{
+    (void)ex;
+    (void)s;
+    (void)args;
+    if (strcmp(name, "test_simple_text") == 0)
+        return json_pack("{s:[{s:s, s:s}]}", "content", "type", "text", "text",
+                         "This is a simple text response for testing.");
+    if (strcmp(name, "test_image_content") == 0)
+        return json_pack("{s:[{s:s, s:s, s:s}]}", "content", "type", "image", "data", png_b64,
+                         "mimeType", "image/png");
+    if (strcmp(name, "test_audio_content") == 0)
+        return json_pack("{s:[{s:s, s:s, s:s}]}", "content", "type", "audio", "data", wav_b64,
+                         "mimeType", "audio/wav");
+    if (strcmp(name, "test_embedded_resource") == 0)
+        return json_pack("{s:[{s:s, s:{s:s, s:s, s:s}}]}", "content", "type", "resource",
+                         "resource", "uri", "test://embedded-resource", "mimeType", "text/plain",
+                         "text", "This is an embedded resource content.");
+    if (strcmp(name, "test_multiple_content_types") == 0)
+        return json_pack("{s:[{s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:{s:s, s:s, s:s}}]}",
+                         "content", "type", "text", "text", "Multiple content types test:",
+                         "type", "image", "data", png_b64, "mimeType", "image/png", "type",
+                         "resource", "resource", "uri", "test://mixed-content-resource",
+                         "mimeType", "application/json", "text", "{\"test\":\"data\"}");
+    if (strcmp(name, "test_tool_with_logging") == 0) {
+        const char *msgs[] = {"Tool execution started", "Tool processing data",
+                              "Tool execution completed"};
+        for (size_t i = 0; i < 3 && emit != NULL; i++)
+            emit(ectx, mcp_log_notification("info", "test", msgs[i]));
+        return json_pack("{s:[{s:s, s:s}]}", "content", "type", "text", "text",
+                         "Tool with logging executed successfully");
+    }
+    if (strcmp(name, "test_tool_with_progress") == 0) {
+        for (int i = 0; i <= 2 && ptok != NULL && emit != NULL; i++)
+            emit(ectx, mcp_progress_notification(ptok, i * 50, 100, NULL));
+        return json_pack("{s:[{s:s, s:s}]}", "content", "type", "text", "text",
+                         "Tool with progress executed successfully");
+    }
+    if (strcmp(name, "test_error_handling") == 0)
+        return json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text",
+                         "This tool intentionally returns an error for testing", "isError", 1);
+    f->code = MCP_ERR_PARAMS;
+    snprintf(f->msg, sizeof(f->msg), "unknown tool: %.100s", name);
+    return NULL;
+}
+
+json_t *mcp_fixture_read(const char *uri)
+{
+    if (strcmp(uri, "test://static-text") == 0)
+        return json_pack("{s:[{s:s, s:s, s:s}]}", "contents", "uri", uri, "mimeType",
+                         "text/plain", "text", "This is the content of the static text resource.");
+    if (strcmp(uri, "test://static-binary") == 0)
+        return json_pack("{s:[{s:s, s:s, s:s}]}", "contents", "uri", uri, "mimeType",
+                         "image/png", "blob", png_b64);
+    if (strncmp(uri, "test://template/", 16) == 0) {
+        const char *id = uri + 16;
+        const char *slash = strchr(id, '/');
+        if (slash == NULL || strcmp(slash, "/data") != 0 || slash == id || slash - id > 64)
+            return NULL;
+        char buf[200];
+        snprintf(buf, sizeof(buf), "{\"id\":\"%.*s\",\"templateTest\":true,\"data\":\"Data "
+                                   "for ID: %.*s\"}",
+                 (int)(slash - id), id, (int)(slash - id), id);
+        return json_pack("{s:[{s:s, s:s, s:s}]}", "contents", "uri", uri, "mimeType",
+                         "application/json", "text", buf);
+    }
+    return NULL;
+}
+
+json_t *mcp_fixture_prompt_get(const char *name, json_t *args, struct mcp_fault *f)
+{
+    if (strcmp(name, "test_simple_prompt") == 0)
+        return json_pack("{s:[{s:s, s:{s:s, s:s}}]}", "messages", "role", "user", "content",
+                         "type", "text", "text", "This is a simple prompt for testing.");
+    if (strcmp(name, "test_prompt_with_arguments") == 0) {
+        const char *a1 = json_string_value(json_object_get(args, "arg1"));
+        const char *a2 = json_string_value(json_object_get(args, "arg2"));
+        if (a1 == NULL || a2 == NULL) {
+            f->code = MCP_ERR_PARAMS;
+            snprintf(f->msg, sizeof(f->msg), "arg1 and arg2 are required strings");
+            return NULL;
+        }
+        char buf[600];
+        snprintf(buf, sizeof(buf), "Prompt with arguments: arg1='%.250s', arg2='%.250s'", a1, a2);
+        return json_pack("{s:[{s:s, s:{s:s, s:s}}]}", "messages", "role", "user", "content",
+                         "type", "text", "text", buf);
+    }
+    return NULL;
+}
