@@ -236,7 +236,13 @@ int main(int argc, char **argv)
     if (!g)
         return cli_usage(&ctx, "unknown command '%s'", argv[i]);
     i++;
-    if (i >= argc || is_help(argv[i])) {
+    /* "fastio mcp" alone, or with options only, is "fastio mcp serve" (the official CLI's
+     * spelling, api §10.2) */
+    const struct cli_cmd *cmd = NULL;
+    int words = 0;
+    if (strcmp(g->name, "mcp") == 0 && (i >= argc || (argv[i][0] == '-' && !is_help(argv[i]))))
+        cmd = &g->cmds[0];
+    if (cmd == NULL && (i >= argc || is_help(argv[i]))) {
         if (i < argc) {
             cli_help_group(g, NULL);
             return CLI_OK;
@@ -247,9 +253,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "\nRun 'fastio %s --help' for usage.\n", g->name);
         return CLI_USAGE;
     }
-    int words = 0;
-    bool prefix_only;
-    const struct cli_cmd *cmd = find_cmd(g, argc - i, argv + i, &words, &prefix_only);
+    bool prefix_only = false;
+    if (cmd == NULL)
+        cmd = find_cmd(g, argc - i, argv + i, &words, &prefix_only);
     if (!cmd) {
         if (prefix_only) {
             char pfx[64];

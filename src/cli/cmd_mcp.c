@@ -47,6 +47,13 @@ static const struct cli_opt call_opts[] = {
     CONNECT_OPTS,
     {0},
 };
+static const struct cli_opt serve_opts[] = {
+    {.name = "tools", .kind = OPT_VALUE, .cli_only = true, .metavar = "LIST",
+     .help = "Serve only these tools (comma-separated; the official CLI's names files,\n"
+             "lock and ripley are accepted). Unknown names are warned about on stderr;\n"
+             "none known is a usage error."},
+    {0},
+};
 /* clang-format on */
 
 static char **split_words(const char *s)
@@ -268,6 +275,32 @@ static int run_call(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_a
 
 /* clang-format off */
 const struct cli_cmd cli_mcp_cmds[] = {
+    {
+        .name = "serve",
+        .endpoint = -1,
+        .opts = serve_opts,
+        .run = cli_mcp_serve,
+        .summary = "Serve the Fast.io tools over MCP on stdin/stdout (the default)",
+        .description =
+            "Runs an MCP server on standard input and output (newline-delimited JSON-RPC;\n"
+            "protocol 2025-11-25, older versions accepted) for an agent that starts it as a\n"
+            "subprocess. It serves the tools of fastio-server's /mcp (auth, user, org,\n"
+            "workspace, storage, upload, download, ai, member, invitation, event, find; each\n"
+            "takes an action and answers action=describe) and executes them with libfastio\n"
+            "against the API base and token this command resolves like any other (--api-base,\n"
+            "--token, FASTIO_API_KEY, --profile): the Fast.io cloud or a local fastio-server.\n"
+            "The auth tool's set-api-key and signin replace the token for the session (not\n"
+            "stored). The official CLI's tool names files, lock and ripley are aliases.\n"
+            "Resources: session://status and skill://guide.\n"
+            "\nstdout carries nothing but protocol messages; warnings go to stderr. 'fastio\n"
+            "mcp' with no command (or only options) is this command. It ends when its input\n"
+            "ends. Not over stdio: the actions that need the hosted server's side routes\n"
+            "(upload stream and chunk from a blob, download read / file-url, pkce-login):\n"
+            "they answer isError with a pointer to the alternative.",
+        .examples = "fastio mcp\n"
+                    "fastio --api-base https://api.fast.io/current mcp --tools files,upload\n"
+                    "claude mcp add fastio -- fastio mcp",
+    },
     {
         .name = "tools",
         .endpoint = -1,
