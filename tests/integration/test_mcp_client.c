@@ -35,7 +35,7 @@ static struct it_fixture fx;
 
 /* ---- the protocol fixture -------------------------------------------------------------------- */
 
-enum fx_mode { FX_NORMAL, FX_DROP, FX_SILENT };
+enum fx_mode { FX_NORMAL, FX_DROP, FX_SILENT, FX_LISTEN };
 
 #define FX_MAX_REC 64
 struct fx_rec {
@@ -166,7 +166,11 @@ static void *fx_conn(void *arg)
     header_of(hdrs, "Last-Event-ID", rc.last_event_id, sizeof(rc.last_event_id));
     json_t *msg = strcmp(rc.http_method, "POST") == 0 ? json_loadb(body, want, 0, NULL) : NULL;
     const char *m = json_string_value(json_object_get(msg, "method"));
-    snprintf(rc.rpc_method, sizeof(rc.rpc_method), "%s", m ? m : "");
+    snprintf(rc.rpc_method, sizeof(rc.rpc_method), "%s",
+             m ? m : json_object_get(msg, "result") ? "(result)" : "");
+    const char *sid = json_string_value(json_object_get(msg, "id"));
+    if (sid != NULL) /* the answer to our own server request: its id in the session slot */
+        snprintf(rc.last_event_id, sizeof(rc.last_event_id), "%s", sid);
     if (json_is_integer(json_object_get(msg, "id")))
         rc.id = json_integer_value(json_object_get(msg, "id"));
     json_t *rid = json_object_get(json_object_get(msg, "params"), "requestId");
@@ -180,6 +184,16 @@ static void *fx_conn(void *arg)
     char out[4096];
     if (strcmp(rc.http_method, "DELETE") == 0) {
         reply_status(fd, 200, "OK");
+    } else if (strcmp(rc.http_method, "GET") == 0 && fxs.mode == FX_LISTEN) {
+        /* the standalone stream: a notification and a server-to-client ping, then open */
+        sse_head(fd);
+        send_str(fd, "retry: 60000\nid: g-1\ndata: {\"jsonrpc\":\"2.0\",\"method\":"
+                     "\"notifications/tools/list_changed\"}\n\n"
+                     "id: g-2\ndata: {\"jsonrpc\":\"2.0\",\"id\":\"srv-1\",\"method\":\"ping\"}\n\n");
+        for (int i = 0; i < 50 && !fxs.stop; i++) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
     } else if (strcmp(rc.http_method, "GET") == 0) {
         if (fxs.mode != FX_DROP || fxs.pending_id < 0) {
             reply_status(fd, 405, "Method Not Allowed");
@@ -467,6 +481,58 @@ static void test_http_timeout_sends_cancelled(void **state)
     assert_int_equal(cancel->cancelled_id, call->id);
 }
 
+static void test_http_listen_stream_and_server_ping(void **state)
+{
+    (void)state;
+    fx_start(FX_LISTEN);
+    struct seen seen = {0};
+    struct fastio_mcp_config cfg;
+    fastio_mcp_config_init(&cfg);
+    cfg.listen = true;
+    cfg.on_notification = on_note;
+    cfg.notification_userdata = &seen;
+    struct fastio_mcp *m = fx_connect(&cfg);
+    struct fastio_error err;
+    for (int i = 0; i < 30 && seen.notes == 0; i++)
+        assert_int_equal(fastio_mcp_poll(m, 100, &err), FASTIO_OK);
+    assert_int_equal(seen.notes, 1);
+    assert_string_equal(seen.note_method, "notifications/tools/list_changed");
+    assert_int_equal(fastio_mcp_poll(m, 300, &err), FASTIO_OK); /* the ping's answer leaves */
+    fastio_mcp_close(m);
+    fx_stop();
+    const struct fx_rec *get = fx_find("GET", NULL, 0);
+    assert_non_null(get);
+    assert_string_equal(get->session, "fx-session-1");
+    const struct fx_rec *pong = fx_find("POST", "(result)", 0);
+    assert_non_null(pong);
+    assert_string_equal(pong->last_event_id, "srv-1");
+}
+
+/* A stdio server that dies is a NETWORK failure that names its exit status. */
+static void test_stdio_child_exit(void **state)
+{
+    (void)state;
+    const char *argv[] = {"/bin/sh", "-c", "read line; exit 3", NULL};
+    struct fastio_mcp_config cfg;
+    fastio_mcp_config_init(&cfg);
+    cfg.transport = FASTIO_MCP_STDIO;
+    cfg.command = argv;
+    cfg.timeout_ms = 5000;
+    struct fastio_error err;
+    assert_null(fastio_mcp_connect(&cfg, &err));
+    assert_int_equal(err.status, FASTIO_NETWORK);
+    assert_non_null(strstr(err.message, "status 3"));
+    /* a line longer than max_message_bytes ends the connection with TOO_LARGE */
+    const char *big[] = {"/bin/sh", "-c", "read line; head -c 100000 /dev/zero | tr '\\0' x; "
+                                          "echo; sleep 5", NULL};
+    fastio_mcp_config_init(&cfg);
+    cfg.transport = FASTIO_MCP_STDIO;
+    cfg.command = big;
+    cfg.max_message_bytes = 4096;
+    assert_null(fastio_mcp_connect(&cfg, &err));
+    assert_int_equal(err.status, FASTIO_TOO_LARGE);
+}
+
 static void test_bad_config_refused(void **state)
 {
     (void)state;
@@ -679,6 +745,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_http_json_and_sse_answers),
     cmocka_unit_test(test_http_stream_resumed_with_last_event_id),
     cmocka_unit_test(test_http_timeout_sends_cancelled),
+    cmocka_unit_test(test_http_listen_stream_and_server_ping),
+    cmocka_unit_test(test_stdio_child_exit),
     cmocka_unit_test(test_bad_config_refused),
     cmocka_unit_test(test_fastio_server_mcp_http_and_sse),
     cmocka_unit_test(test_stdio_fastio_mcp_session),

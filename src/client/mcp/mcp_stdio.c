@@ -86,7 +86,16 @@ static void child_gone(struct fastio_mcp *m, const char *what)
         return;
     int status = 0;
     char how[80] = "";
-    if (m->pid > 0 && waitpid(m->pid, &status, WNOHANG) == m->pid) {
+    /* its output closes a moment before it can be reaped: wait for that up to 200 ms */
+    pid_t r = 0;
+    for (int i = 0; m->pid > 0 && i < 10; i++) {
+        r = waitpid(m->pid, &status, WNOHANG);
+        if (r != 0)
+            break;
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (m->pid > 0 && r == m->pid) {
         if (WIFEXITED(status))
             snprintf(how, sizeof(how), " (it exited with status %d)", WEXITSTATUS(status));
         else if (WIFSIGNALED(status))
