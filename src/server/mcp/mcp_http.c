@@ -859,6 +859,8 @@ static char *run_body(struct req *r, struct mcp_sess *ss, const char *bearer, st
     else {
         ss->rpc.ready = ss->rpc.ready || rpc.ready;
         memcpy(ss->rpc.log_level, rpc.log_level, sizeof(rpc.log_level));
+        memcpy(ss->rpc.subs, rpc.subs, sizeof(rpc.subs));
+        ss->rpc.n_subs = rpc.n_subs;
     }
     pthread_mutex_unlock(&st->mu);
     explicit_bzero(ex.bearer, sizeof(ex.bearer));
