@@ -115,9 +115,9 @@ static json_t *do_initialize(const struct mcp_server_ops *ops, void *ud, struct 
     s->initialized = true;
     if (ops->on_initialize != NULL)
         ops->on_initialize(ud, s);
-    json_t *caps = json_pack("{s:{s:b}, s:{s:b, s:b}, s:{s:b}, s:{}}", "tools", "listChanged", 0,
-                             "resources", "subscribe", 0, "listChanged", 0, "prompts",
-                             "listChanged", 0, "logging");
+    json_t *caps = json_pack("{s:{s:b}, s:{s:b, s:b}, s:{s:b}, s:{}, s:{}}", "tools",
+                             "listChanged", 0, "resources", "subscribe", 1, "listChanged", 0,
+                             "prompts", "listChanged", 0, "logging", "completions");
     json_t *r = json_pack("{s:s, s:o, s:{s:s, s:s}}", "protocolVersion", s->proto,
                           "capabilities", caps, "serverInfo", "name", ops->name, "version",
                           ops->version);
@@ -222,6 +222,37 @@ static json_t *dispatch(const struct mcp_server_ops *ops, void *ud, struct mcp_r
             return NULL;
         }
         snprintf(s->log_level, sizeof(s->log_level), "%s", lv);
+        return json_object();
+    }
+    if (strcmp(method, "resources/subscribe") == 0 ||
+        strcmp(method, "resources/unsubscribe") == 0) {
+        const char *uri = json_string_value(json_object_get(params, "uri"));
+        if (uri == NULL || strlen(uri) >= sizeof(s->subs[0])) {
+            f->code = MCP_ERR_PARAMS;
+            snprintf(f->msg, sizeof(f->msg), "%s needs params {uri: string} (under 256 bytes)",
+                     method);
+            return NULL;
+        }
+        unsigned at = s->n_subs;
+        for (unsigned i = 0; i < s->n_subs && i < MCP_MAX_SUBS; i++)
+            if (strcmp(s->subs[i], uri) == 0)
+                at = i;
+        if (strcmp(method, "resources/unsubscribe") == 0) {
+            if (at < s->n_subs) {
+                s->n_subs--;
+                memmove(s->subs[at], s->subs[s->n_subs], sizeof(s->subs[0]));
+            }
+            return json_object();
+        }
+        if (at == s->n_subs) {
+            if (s->n_subs >= MCP_MAX_SUBS) {
+                f->code = MCP_ERR_PARAMS;
+                snprintf(f->msg, sizeof(f->msg), "at most %d subscriptions per session",
+                         MCP_MAX_SUBS);
+                return NULL;
+            }
+            snprintf(s->subs[s->n_subs++], sizeof(s->subs[0]), "%s", uri);
+        }
         return json_object();
     }
     if (strcmp(method, "completion/complete") == 0)

@@ -17,6 +17,7 @@
 #define MCP_PROTO_LATEST "2025-11-25"
 #define MCP_MAX_BATCH 32                   /* messages in one batch (2025-03-26 only) */
 #define MCP_MAX_MESSAGE (4 * 1024 * 1024)  /* bytes of one message body; more is refused */
+#define MCP_MAX_SUBS 16                    /* resources/subscribe URIs of one session */
 
 enum {
     MCP_ERR_PARSE = -32700,
@@ -41,6 +42,9 @@ struct mcp_rpc_sess {
     char client_name[128]; /* clientInfo.name */
     char client_version[64];
     char log_level[16];    /* logging/setLevel; "" = info */
+    /* resources/subscribe: the URIs this session watches (bounded) */
+    char subs[MCP_MAX_SUBS][256];
+    unsigned n_subs;
 };
 
 /* Sends one notification (progress, log message) on the current call's stream; steals msg. The

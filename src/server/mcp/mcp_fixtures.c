@@ -59,6 +59,13 @@ void mcp_fixture_prompts(json_t *prompts)
                            "test_prompt_with_arguments", "description", "A prompt with two "
                            "arguments.", "arguments", "name", "arg1", "required", 1, "name",
                            "arg2", "required", 1));
+    json_array_append_new(
+        prompts, json_pack("{s:s, s:s, s:[{s:s, s:b}]}", "name",
+                           "test_prompt_with_embedded_resource", "description",
+                           "A prompt that embeds a resource.", "arguments", "name", "resourceUri",
+                           "required", 1));
+    json_array_append_new(prompts, json_pack("{s:s, s:s}", "name", "test_prompt_with_image",
+                                             "description", "A prompt with an image."));
 }
 
 json_t *mcp_fixture_call(struct mcp_exec *ex, struct mcp_rpc_sess *s, const char *name,
@@ -150,5 +157,23 @@ json_t *mcp_fixture_prompt_get(const char *name, json_t *args, struct mcp_fault 
         return json_pack("{s:[{s:s, s:{s:s, s:s}}]}", "messages", "role", "user", "content",
                          "type", "text", "text", buf);
     }
+    if (strcmp(name, "test_prompt_with_embedded_resource") == 0) {
+        const char *uri = json_string_value(json_object_get(args, "resourceUri"));
+        if (uri == NULL) {
+            f->code = MCP_ERR_PARAMS;
+            snprintf(f->msg, sizeof(f->msg), "resourceUri is a required string");
+            return NULL;
+        }
+        return json_pack("{s:[{s:s, s:{s:s, s:{s:s, s:s, s:s}}}, {s:s, s:{s:s, s:s}}]}",
+                         "messages", "role", "user", "content", "type", "resource", "resource",
+                         "uri", uri, "mimeType", "text/plain", "text",
+                         "Embedded resource content for testing.", "role", "user", "content",
+                         "type", "text", "text", "Please process the embedded resource above.");
+    }
+    if (strcmp(name, "test_prompt_with_image") == 0)
+        return json_pack("{s:[{s:s, s:{s:s, s:s, s:s}}, {s:s, s:{s:s, s:s}}]}", "messages",
+                         "role", "user", "content", "type", "image", "data", png_b64, "mimeType",
+                         "image/png", "role", "user", "content", "type", "text", "text",
+                         "Please analyze the image above.");
     return NULL;
 }

@@ -859,6 +859,8 @@ static char *run_body(struct req *r, struct mcp_sess *ss, const char *bearer, st
     else {
         ss->rpc.ready = ss->rpc.ready || rpc.ready;
         memcpy(ss->rpc.log_level, rpc.log_level, sizeof(rpc.log_level));
+        memcpy(ss->rpc.subs, rpc.subs, sizeof(rpc.subs));
+        ss->rpc.n_subs = rpc.n_subs;
     }
     pthread_mutex_unlock(&st->mu);
     explicit_bzero(ex.bearer, sizeof(ex.bearer));
@@ -904,10 +906,9 @@ static int post_mcp(struct req *r, void *conn)
         if (c->sess == NULL)
             return queue_rpc_error(r, conn, 404, MCP_ERR_INVALID_REQUEST,
                                    "Session not found (expired or ended); initialize a new one");
-        if (pv != NULL && c->sess->rpc.initialized && strcmp(pv, c->sess->rpc.proto) != 0)
-            return queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
-                                   "MCP-Protocol-Version differs from the version negotiated "
-                                   "for this session");
+        /* A supported MCP-Protocol-Version other than the negotiated one is accepted: the
+         * session keeps its version (the conformance suite sends 2025-03-26 on a 2025-11-25
+         * session; D-067). */
     } else {
         if (!is_initialize(r))
             return queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
