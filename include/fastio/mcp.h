@@ -19,6 +19,7 @@
  * FASTIO_MCP_PROTOCOL_VERSION, accepting any older version the server answers with) and the
  * notifications/initialized notification.
  *
+ * Call fastio_global_init() first (libcurl's process-wide set-up), as for every libfastio client.
  * One connection is single-threaded: call its functions from one thread at a time. Callbacks run
  * on that thread, inside the call that read the message; they must not call back into the same
  * connection. A request that times out or is cancelled is followed by notifications/cancelled

@@ -353,7 +353,11 @@ static enum fastio_status list_all(struct fastio_mcp *m, const char *method, con
                           method, key);
             break;
         }
-        json_array_extend(all, items);
+        if (json_array_extend(all, items) != 0) {
+            json_decref(res);
+            st = mcp_fail(err, FASTIO_NOMEM, "out of memory");
+            break;
+        }
         const char *next = json_string_value(json_object_get(res, "nextCursor"));
         bool again = next != NULL && next[0] != '\0' && (cursor == NULL || strcmp(next, cursor) != 0);
         free(cursor);
