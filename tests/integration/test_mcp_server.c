@@ -3,13 +3,19 @@
  * messages, DNS rebinding), the lifecycle, and BOLA through MCP: a second account's session
  * cannot read or change the first account's objects by any tool, resource or side route. */
 #include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
 #include "testmain.h"
 
-static const char *const server_args[] = {"--mcp-conformance-fixtures", NULL};
+/* No rate limit: the lock counter makes some 2,000 calls, retries included. */
+static const char *const server_args[] = {"--mcp-conformance-fixtures", "--rate-limit", "0",
+                                          "--sync", "none", NULL};
 static const struct it_fixture_opts fx_opts = {server_args, true, NULL};
 static struct it_fixture fx;
 
@@ -53,6 +59,8 @@ static long req(const char *method, const char *path, const char *const *hdrs, c
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     if (body != NULL) {
+        if (len == SIZE_MAX)
+            len = strlen(body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
@@ -299,7 +307,7 @@ static void mcp_unknown_sessions(void **state)
     assert_int_equal(req("POST", "/messages?sessionId=nope", (const char *const[]){
                                                                  "Content-Type: application/json",
                                                                  NULL},
-                         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", 40, NULL, NULL),
+                         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", SIZE_MAX, NULL, NULL),
                      404);
     /* A deleted session is gone. */
     struct sess s;
@@ -376,17 +384,17 @@ static void mcp_oversized_and_headers(void **state)
     /* DNS rebinding: a foreign Host or Origin is refused. */
     const char *hh[] = {"Content-Type: application/json", "Host: evil.example", sid, NULL};
     assert_int_equal(req("POST", "/mcp", hh, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}",
-                         40, NULL, NULL),
+                         SIZE_MAX, NULL, NULL),
                      403);
     const char *ho[] = {"Content-Type: application/json", "Origin: http://evil.example", sid,
                         NULL};
     assert_int_equal(req("POST", "/mcp", ho, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}",
-                         40, NULL, NULL),
+                         SIZE_MAX, NULL, NULL),
                      403);
     const char *ok[] = {"Content-Type: application/json", "Origin: http://localhost:3000", sid,
                         NULL};
     assert_int_equal(req("POST", "/mcp", ok, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}",
-                         40, NULL, NULL),
+                         SIZE_MAX, NULL, NULL),
                      200);
     /* An invalid Bearer token is a 401 that points at the resource metadata (RFC 9728). */
     const char *hb[] = {"Content-Type: application/json", "Authorization: Bearer fio_k_nope",
@@ -396,7 +404,7 @@ static void mcp_oversized_and_headers(void **state)
                          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
                          "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":"
                          "{\"name\":\"x\",\"version\":\"1\"}}}",
-                         160, NULL, &hd),
+                         SIZE_MAX, NULL, &hd),
                      401);
     assert_non_null(strcasestr(hd, "resource_metadata="));
     free(hd);
@@ -567,6 +575,153 @@ static void mcp_fixtures_and_progress(void **state)
     json_decref(v);
 }
 
+
+/* ---- eight sessions, one counter, under locks ---------------------------------------------- */
+
+#define COUNTER_SESSIONS 8
+#define COUNTER_ROUNDS 50
+
+struct counter_arg {
+    struct sess s;
+    const char *ws;
+    const char *node;
+    atomic_int *failures;
+    char why[256];
+};
+
+/* A tools/call from a thread (no cmocka asserts): structuredContent (owned) or NULL; *http =
+ * the error's HTTP status when isError. */
+static json_t *tcall(const struct sess *s, const char *name, const char *args, long *http)
+{
+    char body[1200];
+    snprintf(body, sizeof(body),
+             "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":"
+             "\"%s\",\"arguments\":%s}}",
+             name, args);
+    char *out = NULL;
+    *http = post(s, body, &out, NULL, NULL);
+    json_t *v = *http == 200 ? json_loads(out, 0, NULL) : NULL;
+    free(out);
+    json_t *r = json_object_get(v, "result");
+    json_t *sc = json_incref(json_object_get(r, "structuredContent"));
+    if (sc != NULL && json_is_true(json_object_get(r, "isError"))) {
+        *http = (long)json_integer_value(
+            json_object_get(json_object_get(sc, "error"), "http_status"));
+        json_decref(sc);
+        sc = NULL;
+    }
+    json_decref(v);
+    return sc;
+}
+
+static void *counter_worker(void *p)
+{
+    struct counter_arg *a = p;
+    char args[600];
+    for (int round = 0; round < COUNTER_ROUNDS; round++) {
+        long http = 0;
+        json_t *lock = NULL;
+        for (int tries = 0; tries < 5000 && lock == NULL; tries++) {
+            snprintf(args, sizeof(args),
+                     "{\"action\":\"lock-acquire\",\"workspace_id\":\"%s\",\"node_id\":\"%s\","
+                     "\"duration\":60}",
+                     a->ws, a->node);
+            lock = tcall(&a->s, "storage", args, &http);
+            if (lock == NULL) {
+                if (http != 409 && http != 423) {
+                    snprintf(a->why, sizeof(a->why), "lock-acquire: HTTP %ld", http);
+                    atomic_fetch_add(a->failures, 1);
+                    return NULL;
+                }
+                struct timespec ts = {0, (long)(1 + (unsigned)rand() % 5) * 1000000L};
+                nanosleep(&ts, NULL);
+            }
+        }
+        if (lock == NULL) {
+            snprintf(a->why, sizeof(a->why), "lock never acquired");
+            atomic_fetch_add(a->failures, 1);
+            return NULL;
+        }
+        char token[200];
+        snprintf(token, sizeof(token), "%s",
+                 json_string_value(json_object_get(json_object_get(lock, "lock"), "lock_token")));
+        json_decref(lock);
+        snprintf(args, sizeof(args),
+                 "{\"action\":\"read\",\"workspace_id\":\"%s\",\"node_id\":\"%s\"}", a->ws,
+                 a->node);
+        json_t *rd = tcall(&a->s, "download", args, &http);
+        long n = rd != NULL ? atol(json_string_value(json_object_get(rd, "content"))) : -1;
+        json_decref(rd);
+        snprintf(args, sizeof(args),
+                 "{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":\"counter.txt\","
+                 "\"content\":\"%ld\",\"file_id\":\"%s\",\"lock_token\":\"%s\"}",
+                 a->ws, n + 1, a->node, token);
+        json_t *up = n >= 0 ? tcall(&a->s, "upload", args, &http) : NULL;
+        bool wrote = up != NULL;
+        json_decref(up);
+        snprintf(args, sizeof(args),
+                 "{\"action\":\"lock-release\",\"workspace_id\":\"%s\",\"node_id\":\"%s\","
+                 "\"lock_token\":\"%s\"}",
+                 a->ws, a->node, token);
+        json_t *rel = tcall(&a->s, "storage", args, &http);
+        bool released = rel != NULL;
+        json_decref(rel);
+        if (!wrote || !released) {
+            snprintf(a->why, sizeof(a->why), "round %d: read %ld, wrote %d, released %d", round,
+                     n, wrote, released);
+            atomic_fetch_add(a->failures, 1);
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+static void mcp_lock_counter_400(void **state)
+{
+    (void)state;
+    char authz[300];
+    snprintf(authz, sizeof(authz), "Bearer %s", fx.owner.token);
+    struct sess s0;
+    sess_open(&s0, authz, "2025-11-25");
+    char args[400];
+    snprintf(args, sizeof(args),
+             "{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":\"counter.txt\",\"content\":"
+             "\"0\"}",
+             fx.owner.ws);
+    json_t *r = call(&s0, "upload", args);
+    assert_false(is_error(r));
+    char node[80];
+    snprintf(node, sizeof(node), "%s",
+             json_string_value(json_object_get(json_object_get(r, "structuredContent"),
+                                               "new_file_id")));
+    json_decref(r);
+    atomic_int failures = 0;
+    static struct counter_arg a[COUNTER_SESSIONS];
+    pthread_t th[COUNTER_SESSIONS];
+    for (int i = 0; i < COUNTER_SESSIONS; i++) {
+        memset(&a[i], 0, sizeof(a[i]));
+        sess_open(&a[i].s, authz, "2025-11-25"); /* one MCP session per agent */
+        a[i].ws = fx.owner.ws;
+        a[i].node = node;
+        a[i].failures = &failures;
+    }
+    for (int i = 0; i < COUNTER_SESSIONS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, counter_worker, &a[i]), 0);
+    for (int i = 0; i < COUNTER_SESSIONS; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < COUNTER_SESSIONS; i++)
+        if (a[i].why[0] != '\0')
+            fprintf(stderr, "session %d: %s\n", i, a[i].why);
+    assert_int_equal(atomic_load(&failures), 0);
+    snprintf(args, sizeof(args), "{\"action\":\"read\",\"workspace_id\":\"%s\",\"node_id\":\"%s\"}",
+             fx.owner.ws, node);
+    r = call(&s0, "download", args);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "structuredContent"),
+                                                          "content")),
+                        "400");
+    json_decref(r);
+}
+
 /* One case per line: tests/CMakeLists.txt makes each line a CTest entry. */
 /* clang-format off */
 static const struct CMUnitTest tests[] = {
@@ -577,6 +732,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(mcp_oversized_and_headers),
     cmocka_unit_test(mcp_agent_flow_and_bola),
     cmocka_unit_test(mcp_fixtures_and_progress),
+    cmocka_unit_test(mcp_lock_counter_400),
 };
 /* clang-format on */
 

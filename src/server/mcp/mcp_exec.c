@@ -91,6 +91,15 @@ static json_t *api_error(const struct mcp_call *c, const struct mcp_ires *res,
     return mcp_result_error(c, res->http, res->code, res->text, structured(s));
 }
 
+/* mcp_result_ok() for data made here (freed). */
+static json_t *result_steal(const struct mcp_call *c, const char *title, json_t *data,
+                            const struct mcp_rpc_sess *s)
+{
+    json_t *out = mcp_result_ok(c, title, data, structured(s));
+    json_decref(data);
+    return out;
+}
+
 /* ---- row actions -------------------------------------------------------------------------- */
 
 /* Run a row with the call's arguments (or explicit ones) through the router. */
@@ -193,7 +202,7 @@ static json_t *auth_status(struct mcp_exec *ex, struct mcp_rpc_sess *s, const st
     }
     explicit_bzero(token, sizeof(token));
     explicit_bzero(authz, sizeof(authz));
-    return mcp_result_ok(c, "Session status", o, structured(s));
+    return result_steal(c, "Session status", o, s);
 }
 
 static json_t *auth_signin(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c)
@@ -231,7 +240,7 @@ static json_t *auth_signin(struct mcp_exec *ex, struct mcp_rpc_sess *s, const st
                           "email", email, "auth_method", "jwt", "expires_in",
                           json_object_get(res.body, "expires_in"));
     mcp_ires_clear(&res);
-    return mcp_result_ok(c, "Signed in", o, structured(s));
+    return result_steal(c, "Signed in", o, s);
 }
 
 static json_t *auth_set_key(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c)
@@ -256,7 +265,7 @@ static json_t *auth_set_key(struct mcp_exec *ex, struct mcp_rpc_sess *s, const s
     json_t *o = json_pack("{s:b, s:s?, s:s}", "signed_in", 1, "user_id", uid, "auth_method",
                           method);
     mcp_ires_clear(&res);
-    return mcp_result_ok(c, "API key set for this session", o, structured(s));
+    return result_steal(c, "API key set for this session", o, s);
 }
 
 static json_t *auth_signout(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c)
@@ -277,7 +286,7 @@ static json_t *auth_signout(struct mcp_exec *ex, struct mcp_rpc_sess *s, const s
     explicit_bzero(token, sizeof(token));
     mcp_sess_set_token(ex->sess, "", "", "", "");
     json_t *o = json_pack("{s:b, s:b}", "signed_in", 0, "token_invalidated", invalidated);
-    return mcp_result_ok(c, "Signed out", o, structured(s));
+    return result_steal(c, "Signed out", o, s);
 }
 
 static json_t *auth_pkce_login(struct mcp_exec *ex, struct mcp_rpc_sess *s,
@@ -329,7 +338,7 @@ static json_t *auth_pkce_login(struct mcp_exec *ex, struct mcp_rpc_sess *s,
                                     "code shown in the redirect's ?code= parameter."));
     json_object_set_new(o, "state", json_string(state));
     mcp_ires_clear(&res);
-    return mcp_result_ok(c, "Browser sign-in started", o, structured(s));
+    return result_steal(c, "Browser sign-in started", o, s);
 }
 
 static json_t *auth_pkce_complete(struct mcp_exec *ex, struct mcp_rpc_sess *s,
@@ -371,7 +380,7 @@ static json_t *auth_pkce_complete(struct mcp_exec *ex, struct mcp_rpc_sess *s,
     json_t *o = json_pack("{s:b, s:s, s:O?}", "signed_in", 1, "auth_method", "oauth",
                           "expires_in", json_object_get(res.body, "expires_in"));
     mcp_ires_clear(&res);
-    return mcp_result_ok(c, "Signed in (OAuth)", o, structured(s));
+    return result_steal(c, "Signed in (OAuth)", o, s);
 }
 
 /* ---- uploads ------------------------------------------------------------------------------ */
