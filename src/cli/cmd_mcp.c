@@ -61,7 +61,9 @@ static char **split_words(const char *s)
     size_t n = 0, cap = 8;
     char **v = calloc(cap, sizeof(char *));
     const char *p = s;
-    while (v != NULL && *p != '\0' && n < 1000) {
+    if (v == NULL)
+        return NULL;
+    while (*p != '\0' && n < 1000) {
         while (*p == ' ' || *p == '\t')
             p++;
         if (*p == '\0')

@@ -32,7 +32,6 @@ static const struct {
 };
 
 struct serve {
-    struct cli_ctx *ctx;
     struct fastio_client *c;
     const char *allow[MAX_ALLOW + 1]; /* canonical tool names; allow[0] NULL = every tool */
     bool restricted;
@@ -358,7 +357,7 @@ static int parse_allow(struct serve *sv, struct cli_ctx *ctx, const char *list)
 int cli_mcp_serve(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
 {
     (void)cmd;
-    struct serve sv = {.ctx = ctx};
+    struct serve sv = {.c = NULL};
     int rc = parse_allow(&sv, ctx, cli_arg(args, "tools"));
     if (rc != CLI_OK)
         return rc;

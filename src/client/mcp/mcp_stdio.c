@@ -113,7 +113,7 @@ enum fastio_status mcp_stdio_send(struct fastio_mcp *m, const char *text, struct
         return mcp_fail(err, m->dead, "%s", m->dead_msg);
     size_t n = strlen(text);
     /* one message per line: the encoder never writes a raw newline (JSON escapes it) */
-    struct iovec iov[2] = {{(void *)text, n}, {(void *)"\n", 1}};
+    static char nl[] = "\n";
     size_t total = n + 1, sent = 0;
     int64_t deadline = fastio_now_ms() + (m->cfg.timeout_ms > 0 ? m->cfg.timeout_ms : 60000);
     while (sent < total) {
@@ -122,10 +122,8 @@ enum fastio_status mcp_stdio_send(struct fastio_mcp *m, const char *text, struct
         int cnt = 0;
         if (sent < n) {
             cur[cnt++] = (struct iovec){(char *)text + sent, n - sent};
-            cur[cnt++] = iov[1];
-        } else {
-            cur[cnt++] = iov[1];
         }
+        cur[cnt++] = (struct iovec){nl, 1};
         mh.msg_iov = cur;
         mh.msg_iovlen = (size_t)cnt;
         ssize_t w = sendmsg(m->to_child, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
