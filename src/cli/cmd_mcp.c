@@ -115,8 +115,10 @@ static void on_notification(void *ud, const char *method, const json_t *params)
     free(p);
 }
 
-static struct fastio_mcp *mcp_open(struct cli_ctx *ctx, struct cli_args *args)
+/* Connect as the options say. NULL on failure with *rc = CLI_USAGE or CLI_ERR (printed). */
+static struct fastio_mcp *mcp_open(struct cli_ctx *ctx, struct cli_args *args, int *rc)
 {
+    *rc = CLI_USAGE;
     const char *url = cli_arg(args, "url");
     const char *command = cli_arg(args, "command");
     const char *transport = cli_arg(args, "transport");
@@ -158,6 +160,7 @@ static struct fastio_mcp *mcp_open(struct cli_ctx *ctx, struct cli_args *args)
     struct fastio_error err;
     struct fastio_mcp *m = fastio_mcp_connect(&cfg, &err);
     free_words(argv);
+    *rc = CLI_ERR;
     if (m == NULL)
         cli_print_api_error(ctx, &err);
     return m;
@@ -166,12 +169,13 @@ static struct fastio_mcp *mcp_open(struct cli_ctx *ctx, struct cli_args *args)
 static int run_tools(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
 {
     (void)cmd;
-    struct fastio_mcp *m = mcp_open(ctx, args);
+    int rc = CLI_OK;
+    struct fastio_mcp *m = mcp_open(ctx, args, &rc);
     if (m == NULL)
-        return CLI_ERR;
+        return rc;
+    rc = CLI_OK;
     json_t *tools = NULL;
     struct fastio_error err;
-    int rc = CLI_OK;
     if (fastio_mcp_list_tools(m, &tools, &err) != FASTIO_OK) {
         cli_print_api_error(ctx, &err);
         rc = CLI_ERR;
@@ -231,14 +235,15 @@ static int run_call(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_a
             return cli_usage(ctx, "argument '%s' is not key=value", args->rest[i]);
         }
     }
-    struct fastio_mcp *m = mcp_open(ctx, args);
+    int rc = CLI_OK;
+    struct fastio_mcp *m = mcp_open(ctx, args, &rc);
     if (m == NULL) {
         json_decref(arguments);
-        return CLI_ERR;
+        return rc;
     }
+    rc = CLI_OK;
     json_t *res = NULL;
     struct fastio_error err;
-    int rc = CLI_OK;
     if (fastio_mcp_call_tool(m, cli_arg(args, "TOOL"), arguments, &res, &err) != FASTIO_OK) {
         cli_print_api_error(ctx, &err);
         rc = CLI_ERR;

@@ -178,8 +178,9 @@ static json_t *upload_text(struct serve *sv, const struct mcp_call *c, bool stru
     if (t != NULL && fastio_transfer_add_upload(t, &up, &job, &e) == FASTIO_OK &&
         fastio_transfer_run(t, &e) == FASTIO_OK &&
         fastio_transfer_job_result(t, job, &node, &e) == FASTIO_OK) {
-        json_t *o = json_pack("{s:s, s:s, s:I}", "node_id", node, "name", up.name, "size",
-                              (json_int_t)n);
+        /* the shape of fastio-server's /mcp answer: the stream upload's new_file_id */
+        json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "new_file_id", node, "name", up.name,
+                              "workspace_id", up.workspace, "size", (json_int_t)n);
         out = ok(c, "Text uploaded", o, structured);
     } else {
         out = api_error(c, &e, structured);
@@ -248,8 +249,12 @@ static json_t *op_tools_call(void *ud, struct mcp_rpc_sess *s, const char *name,
                         c.n_params, &resp, &e) == FASTIO_OK) {
             char title[160];
             snprintf(title, sizeof(title), "%s %s", c.tool->name, c.action->name);
-            out = mcp_result_ok(&c, title, fastio_result(resp, (enum fastio_endpoint)c.row_id),
-                                structured);
+            /* the envelope without its "result": true, as fastio-server's /mcp answers */
+            json_t *body = json_deep_copy(resp);
+            if (json_is_boolean(json_object_get(body, "result")))
+                json_object_del(body, "result");
+            out = body != NULL ? ok(&c, title, body, structured)
+                               : mcp_result_message("out of memory", true);
         } else {
             out = api_error(&c, &e, structured);
         }

@@ -651,7 +651,7 @@ static void test_stdio_fastio_mcp_session(void **state)
     snprintf(domain, sizeof(domain), "mcpc%ld", (long)getpid());
     sc = call_ok(m, "org", json_pack("{s:s, s:s, s:s}", "action", "create", "domain", domain,
                                      "name", "MCP client org"));
-    const char *org = json_string_value(json_object_get(sc, "id"));
+    const char *org = json_string_value(json_object_get(json_object_get(sc, "org"), "id"));
     assert_non_null(org);
     char org_id[64];
     snprintf(org_id, sizeof(org_id), "%s", org);
@@ -665,7 +665,8 @@ static void test_stdio_fastio_mcp_session(void **state)
                            "perm_join", "Member or above", "perm_member_manage",
                            "Member or above"));
     char ws[64];
-    snprintf(ws, sizeof(ws), "%s", json_string_value(json_object_get(sc, "id")));
+    snprintf(ws, sizeof(ws), "%s",
+             json_string_value(json_object_get(json_object_get(sc, "workspace"), "id")));
     json_decref(sc);
     assert_true(ws[0] != '\0');
 
@@ -673,7 +674,7 @@ static void test_stdio_fastio_mcp_session(void **state)
                                         "workspace_id", ws, "name", "hello.txt", "content",
                                         "hello over stdio"));
     char node[64];
-    snprintf(node, sizeof(node), "%s", json_string_value(json_object_get(sc, "node_id")));
+    snprintf(node, sizeof(node), "%s", json_string_value(json_object_get(sc, "new_file_id")));
     json_decref(sc);
     assert_true(node[0] != '\0');
 
@@ -692,7 +693,7 @@ static void test_stdio_fastio_mcp_session(void **state)
     /* `lock acquire` is storage's lock-acquire */
     sc = call_ok(m, "lock", json_pack("{s:s, s:s, s:s}", "action", "acquire", "workspace_id", ws,
                                       "node_id", node));
-    const char *tok = json_string_value(json_object_get(sc, "lock_token"));
+    const char *tok = json_string_value(json_object_get(json_object_get(sc, "lock"), "lock_token"));
     assert_non_null(tok);
     char lock_token[128];
     snprintf(lock_token, sizeof(lock_token), "%s", tok);

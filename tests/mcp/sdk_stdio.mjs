@@ -64,19 +64,19 @@ await step("auth set-api-key", async () => {
 });
 await step("org create + workspace create", async () => {
   const org = await ok(client, "org", { action: "create", domain: `sdkstdio${stamp}`, name: "SDK stdio" });
-  assert.ok(org.id);
+  assert.ok(org.org.id);
   const ws = await ok(client, "workspace", {
-    action: "create", org_id: org.id, folder_name: `sdk-stdio-${stamp}`, name: "SDK stdio ws",
+    action: "create", org_id: org.org.id, folder_name: `sdk-stdio-${stamp}`, name: "SDK stdio ws",
     intelligence: false, perm_join: "Member or above", perm_member_manage: "Member or above",
   });
-  assert.ok(ws.id);
-  s.ws = ws.id;
+  assert.ok(ws.workspace.id);
+  s.ws = ws.workspace.id;
 });
 await step("upload text", async () => {
   const r = await ok(client, "upload", { action: "text", workspace_id: s.ws, name: "notes.txt",
                                           content: "written by the SDK over stdio" });
-  assert.ok(r.node_id);
-  s.node = r.node_id;
+  assert.ok(r.new_file_id);
+  s.node = r.new_file_id;
 });
 await step("files list (alias of storage) shows it", async () => {
   const r = await client.callTool({ name: "files", arguments: { action: "list", workspace_id: s.ws, folder_id: "root" } });
@@ -85,12 +85,12 @@ await step("files list (alias of storage) shows it", async () => {
 });
 await step("lock acquire (alias) + status + release", async () => {
   const l = await ok(client, "lock", { action: "acquire", workspace_id: s.ws, node_id: s.node });
-  assert.ok(l.lock_token);
+  assert.ok(l.lock.lock_token);
   const st = await ok(client, "storage", { action: "lock-status", workspace_id: s.ws, node_id: s.node });
-  assert.equal(st.locked, true);
-  await ok(client, "lock", { action: "release", workspace_id: s.ws, node_id: s.node, lock_token: l.lock_token });
+  assert.equal(st.lock.locked, true);
+  await ok(client, "lock", { action: "release", workspace_id: s.ws, node_id: s.node, lock_token: l.lock.lock_token });
   const st2 = await ok(client, "storage", { action: "lock-status", workspace_id: s.ws, node_id: s.node });
-  assert.equal(st2.locked, false);
+  assert.equal(st2.lock.locked, false);
 });
 await step("resources: session://status", async () => {
   const r = await client.readResource({ uri: "session://status" });
