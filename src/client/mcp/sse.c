@@ -77,8 +77,10 @@ static int process_line(struct fio_sse *p, fio_sse_event_fn fn, void *userdata)
         vn--;
     }
     if (fn_len == 4 && memcmp(s, "data", 4) == 0) {
+        if (p->data.len + vn + 1 > p->max_bytes)
+            return FIO_SSE_TOO_LARGE;
         if (!fio_buf_append(&p->data, v, vn) || !fio_buf_append(&p->data, "\n", 1))
-            return p->data.len + vn + 1 > p->max_bytes ? FIO_SSE_TOO_LARGE : FIO_SSE_NOMEM;
+            return FIO_SSE_NOMEM;
         p->have_data = true;
     } else if (fn_len == 5 && memcmp(s, "event", 5) == 0) {
         if (!set_name(p->type, v, vn))
