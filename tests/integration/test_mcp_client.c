@@ -35,7 +35,7 @@ static struct it_fixture fx;
 
 /* ---- the protocol fixture -------------------------------------------------------------------- */
 
-enum fx_mode { FX_NORMAL, FX_DROP, FX_SILENT, FX_LISTEN };
+enum fx_mode { FX_NORMAL, FX_DROP, FX_SILENT, FX_LISTEN, FX_EXPIRED };
 
 #define FX_MAX_REC 64
 struct fx_rec {
@@ -215,6 +215,8 @@ static void *fx_conn(void *arg)
                  "\"version\":\"1\"}}}",
                  rc.id);
         reply_json(fd, out);
+    } else if (fxs.mode == FX_EXPIRED) {
+        reply_status(fd, 404, "Not Found"); /* the session is gone */
     } else if (strcmp(rc.session, "fx-session-1") != 0 ||
                strcmp(rc.version, "2025-06-18") != 0) {
         /* the client must send the session id and the negotiated version after initialize */
@@ -479,6 +481,59 @@ static void test_http_timeout_sends_cancelled(void **state)
     assert_non_null(call);
     assert_non_null(cancel);
     assert_int_equal(cancel->cancelled_id, call->id);
+}
+
+static void test_http_session_expired(void **state)
+{
+    (void)state;
+    fx_start(FX_EXPIRED);
+    struct fastio_mcp_config cfg;
+    fastio_mcp_config_init(&cfg);
+    struct fastio_mcp *m = fx_connect(&cfg);
+    json_t *res = NULL;
+    struct fastio_error err;
+    assert_int_equal(fastio_mcp_call_tool(m, "any", NULL, &res, &err), FASTIO_NOT_FOUND);
+    assert_int_equal(err.http_status, 404);
+    assert_non_null(strstr(err.message, "connect again"));
+    fastio_mcp_close(m);
+    fx_stop();
+}
+
+static void *trigger_later(void *arg)
+{
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    fastio_cancel_trigger(arg);
+    return NULL;
+}
+
+static void test_http_cancel_token(void **state)
+{
+    (void)state;
+    fx_start(FX_SILENT);
+    struct fastio_cancel *cancel = fastio_cancel_new();
+    assert_non_null(cancel);
+    struct fastio_mcp_config cfg;
+    fastio_mcp_config_init(&cfg);
+    cfg.timeout_ms = 0; /* no deadline: only the token ends the call */
+    cfg.cancel = cancel;
+    struct fastio_mcp *m = fx_connect(&cfg);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, trigger_later, cancel), 0);
+    json_t *res = NULL;
+    struct fastio_error err;
+    int64_t t0 = now_ms();
+    assert_int_equal(fastio_mcp_call_tool(m, "hang", NULL, &res, &err), FASTIO_CANCELLED);
+    assert_true(now_ms() - t0 < 1500);
+    pthread_join(t, NULL);
+    fastio_mcp_close(m);
+    fastio_cancel_free(cancel);
+    fx_stop();
+    const struct fx_rec *call = fx_find("POST", "tools/call", 0);
+    const struct fx_rec *cancelled = fx_find("POST", "notifications/cancelled", 0);
+    assert_non_null(call);
+    assert_non_null(cancelled);
+    assert_int_equal(cancelled->cancelled_id, call->id);
 }
 
 static void test_http_listen_stream_and_server_ping(void **state)
@@ -746,6 +801,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_http_json_and_sse_answers),
     cmocka_unit_test(test_http_stream_resumed_with_last_event_id),
     cmocka_unit_test(test_http_timeout_sends_cancelled),
+    cmocka_unit_test(test_http_session_expired),
+    cmocka_unit_test(test_http_cancel_token),
     cmocka_unit_test(test_http_listen_stream_and_server_ping),
     cmocka_unit_test(test_stdio_child_exit),
     cmocka_unit_test(test_bad_config_refused),
