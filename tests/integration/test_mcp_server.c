@@ -408,6 +408,17 @@ static void mcp_oversized_and_headers(void **state)
                      401);
     assert_non_null(strcasestr(hd, "resource_metadata="));
     free(hd);
+    char *prm = NULL;
+    assert_int_equal(req("GET", "/.well-known/oauth-protected-resource/mcp", NULL, NULL, 0, &prm,
+                         NULL),
+                     200);
+    json_t *pj = json_loads(prm, 0, NULL);
+    const char *res = json_string_value(json_object_get(pj, "resource"));
+    assert_non_null(res);
+    assert_non_null(strstr(res, "/mcp"));
+    assert_true(json_array_size(json_object_get(pj, "authorization_servers")) == 1);
+    json_decref(pj);
+    free(prm);
 }
 
 /* Sign a session in with a token through the auth tool. */

@@ -21,6 +21,7 @@ enum mcp_kind {
     MCP_K_MESSAGES, /* POST /messages?sessionId= */
     MCP_K_BLOB,     /* POST /blob */
     MCP_K_FILE,     /* GET /file/workspace/{ws}/{node} */
+    MCP_K_PRM,      /* GET /.well-known/oauth-protected-resource/mcp (RFC 9728) */
 };
 
 #define MCP_DEFAULT_MAX_SESSIONS 1000

@@ -491,6 +491,8 @@ enum mcp_kind mcp_kind_of(const char *url)
         return MCP_K_BLOB;
     if (strncmp(url, "/file/workspace/", 16) == 0)
         return MCP_K_FILE;
+    if (strcmp(url, "/.well-known/oauth-protected-resource/mcp") == 0)
+        return MCP_K_PRM;
     return MCP_K_NONE;
 }
 
@@ -598,7 +600,7 @@ static int queue_text(struct req *r, void *conn, int status, const char *ctype, 
         base_url(r->srv, base, sizeof(base));
         snprintf(v, sizeof(v),
                  "Bearer error=\"invalid_token\", resource_metadata=\"%s/.well-known/"
-                 "oauth-protected-resource\"",
+                 "oauth-protected-resource/mcp\"",
                  base);
         MHD_add_response_header(resp, "WWW-Authenticate", v);
     }
@@ -762,6 +764,7 @@ int mcp_http_begin(struct req *r, void *conn, const char *url)
         break;
     case MCP_K_SSE:
     case MCP_K_FILE:
+    case MCP_K_PRM:
         ok_method = method_is(r, "GET");
         break;
     case MCP_K_MESSAGES:
@@ -1176,6 +1179,24 @@ static int get_file(struct req *r, void *conn)
     return 2; /* http.c sends the read route's answer (bytes, or the error envelope) */
 }
 
+/* RFC 9728 metadata of the /mcp resource (the path-inserted form of its well-known URL): the
+ * authorization server is this server's own (docs/api.md §2.5). */
+static int get_prm(struct req *r, void *conn)
+{
+    char base[300], res[320];
+    base_url(r->srv, base, sizeof(base));
+    snprintf(res, sizeof(res), "%s/mcp", base);
+    json_t *o = json_pack("{s:s, s:[s], s:[s], s:s}", "resource", res, "authorization_servers",
+                          base, "bearer_methods_supported", "header", "resource_name",
+                          "fastio-server MCP");
+    char *t = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    int ret = queue_text(r, conn, t != NULL ? 200 : 500, "application/json", t != NULL ? t : "",
+                         t != NULL ? strlen(t) : 0, NULL);
+    free(t);
+    return ret;
+}
+
 int mcp_http_finish(struct req *r, void *conn)
 {
     switch ((enum mcp_kind)r->mcp_kind) {
@@ -1191,6 +1212,8 @@ int mcp_http_finish(struct req *r, void *conn)
         return post_messages(r, conn);
     case MCP_K_FILE:
         return get_file(r, conn);
+    case MCP_K_PRM:
+        return get_prm(r, conn);
     case MCP_K_BLOB:
     case MCP_K_NONE:
         break;
