@@ -502,14 +502,15 @@ static void mcp_agent_flow_and_bola(void **state)
     snprintf(oauthz, sizeof(oauthz), "Bearer %s", other.token);
     sess_open_as(&code, oauthz, "2025-11-25", "claude-code");
     json_t *v = rpc(&code, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", 200);
-    char names[256] = "";
-    size_t ti;
+    char names[2048] = "";
+    size_t ti, off = 0;
     json_t *tj;
     json_array_foreach(json_object_get(json_object_get(v, "result"), "tools"), ti, tj)
     {
-        strncat(names, json_string_value(json_object_get(tj, "name")),
-                sizeof(names) - strlen(names) - 2);
-        strcat(names, ",");
+        int w = snprintf(names + off, sizeof(names) - off, "%s,",
+                         json_string_value(json_object_get(tj, "name")));
+        assert_true(w > 0 && (size_t)w < sizeof(names) - off);
+        off += (size_t)w;
     }
     /* (the fixture flag of this suite's server adds test_* tools after these) */
     assert_int_equal(strncmp(names, "auth,upload,search,execute,", 27), 0);
