@@ -645,7 +645,7 @@ static void *counter_worker(void *p)
                     atomic_fetch_add(a->failures, 1);
                     return NULL;
                 }
-                struct timespec ts = {0, (long)(1 + (unsigned)rand() % 5) * 1000000L};
+                struct timespec ts = {0, (long)(1 + (tries + a->s.id[0]) % 5) * 1000000L};
                 nanosleep(&ts, NULL);
             }
         }
@@ -662,7 +662,8 @@ static void *counter_worker(void *p)
                  "{\"action\":\"read\",\"workspace_id\":\"%s\",\"node_id\":\"%s\"}", a->ws,
                  a->node);
         json_t *rd = tcall(&a->s, "download", args, &http);
-        long n = rd != NULL ? atol(json_string_value(json_object_get(rd, "content"))) : -1;
+        const char *txt = rd != NULL ? json_string_value(json_object_get(rd, "content")) : NULL;
+        long n = txt != NULL ? strtol(txt, NULL, 10) : -1;
         json_decref(rd);
         snprintf(args, sizeof(args),
                  "{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":\"counter.txt\","

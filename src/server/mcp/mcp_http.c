@@ -729,20 +729,26 @@ static int blob_on_finish(struct req *r)
         free(b);
         return req_fail_internal(r, "blob");
     }
+    /* Once listed, the blob may be taken (and freed) by another request at once: the answer is
+     * made from copies. */
+    char id[sizeof(b->id)];
+    fio_strlcpy(id, b->id, sizeof(id));
+    json_int_t len = (json_int_t)b->len;
     pthread_mutex_lock(&st->mu);
     bool full = st->nblobs >= MCP_BLOB_MAX_COUNT;
     if (!full) {
         b->next = st->blobs;
         st->blobs = b;
         st->nblobs++;
+        b = NULL; /* the list owns it */
     }
     pthread_mutex_unlock(&st->mu);
-    if (full) {
+    if (b != NULL) {
         blob_free(b);
         return req_fail(r, 429, API_ERR_RATE_LIMITED,
                         "Too many staged blobs; use or let expire the ones staged");
     }
-    json_t *o = json_pack("{s:s, s:I}", "blob_id", b->id, "size", (json_int_t)b->len);
+    json_t *o = json_pack("{s:s, s:I}", "blob_id", id, "size", len);
     r->raw_body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     r->raw_type = "application/json";
