@@ -998,22 +998,23 @@ static json_t *live_ask(struct mcp_exec *ex, const char *method, json_t *params,
     return resp;
 }
 
-/* A JSON-RPC response from the client to one of our requests: hand it to the waiting call. */
+/* A JSON-RPC response from the client to one of our requests: hand it (stolen: one thread owns
+ * a jansson value at a time) to the waiting call. */
 static bool deliver_answer(struct mcp_state *st, struct mcp_sess *ss, json_t *msg)
 {
     const char *id = json_string_value(json_object_get(msg, "id"));
-    if (id == NULL)
-        return false;
     bool found = false;
     pthread_mutex_lock(&st->mu);
-    for (size_t i = 0; i < sizeof(ss->ask) / sizeof(ss->ask[0]); i++) {
+    for (size_t i = 0; id != NULL && i < sizeof(ss->ask) / sizeof(ss->ask[0]) && !found; i++) {
         if (ss->ask[i].used && ss->ask[i].resp == NULL && strcmp(ss->ask[i].id, id) == 0) {
-            ss->ask[i].resp = json_incref(msg);
+            ss->ask[i].resp = msg;
             found = true;
         }
     }
     pthread_cond_broadcast(&st->cv);
     pthread_mutex_unlock(&st->mu);
+    if (!found)
+        json_decref(msg);
     return found;
 }
 
@@ -1176,7 +1177,6 @@ static int post_mcp(struct req *r, void *conn)
         enum post_kind pk = post_kind_of(r, &msg);
         if (pk == PK_ANSWER) {
             deliver_answer(st, c->sess, msg);
-            json_decref(msg);
             explicit_bzero(bearer, sizeof(bearer));
             return queue_text(r, conn, 202, NULL, "", 0, NULL);
         }
