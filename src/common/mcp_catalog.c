@@ -603,7 +603,7 @@ json_t *mcp_catalog_tools_list(const char *const *allow)
     for (size_t i = 0; i < N_TOOLS; i++) {
         if (allow != NULL) {
             bool keep = false;
-            for (size_t k = 0; allow[k] != NULL && k < 256; k++)
+            for (size_t k = 0; k < 256 && allow[k] != NULL; k++)
                 keep = keep || strcmp(allow[k], tools[i].name) == 0;
             if (!keep)
                 continue;

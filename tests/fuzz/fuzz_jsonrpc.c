@@ -4,6 +4,7 @@
  * answer must be valid JSON of the JSON-RPC 2.0 shape, and a message holding a request must
  * get one. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,7 @@ static json_t *tools_call(void *ud, struct mcp_rpc_sess *s, const char *name, js
     char err[512];
     if (mcp_catalog_tool(name) == NULL) {
         f->code = MCP_ERR_PARAMS;
-        strcpy(f->msg, "unknown tool");
+        snprintf(f->msg, sizeof(f->msg), "unknown tool");
         return NULL;
     }
     if (tok != NULL && emit != NULL)
@@ -86,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct mcp_rpc_sess s;
         memset(&s, 0, sizeof(s));
         if (proto[i][0] != '\0') {
-            strcpy(s.proto, proto[i]);
+            snprintf(s.proto, sizeof(s.proto), "%s", proto[i]);
             s.initialized = true;
         }
         unsigned flags = 0;

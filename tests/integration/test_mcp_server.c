@@ -408,6 +408,17 @@ static void mcp_oversized_and_headers(void **state)
                      401);
     assert_non_null(strcasestr(hd, "resource_metadata="));
     free(hd);
+    char *prm = NULL;
+    assert_int_equal(req("GET", "/.well-known/oauth-protected-resource/mcp", NULL, NULL, 0, &prm,
+                         NULL),
+                     200);
+    json_t *pj = json_loads(prm, 0, NULL);
+    const char *res = json_string_value(json_object_get(pj, "resource"));
+    assert_non_null(res);
+    assert_non_null(strstr(res, "/mcp"));
+    assert_true(json_array_size(json_object_get(pj, "authorization_servers")) == 1);
+    json_decref(pj);
+    free(prm);
 }
 
 /* Sign a session in with a token through the auth tool. */
@@ -491,14 +502,15 @@ static void mcp_agent_flow_and_bola(void **state)
     snprintf(oauthz, sizeof(oauthz), "Bearer %s", other.token);
     sess_open_as(&code, oauthz, "2025-11-25", "claude-code");
     json_t *v = rpc(&code, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", 200);
-    char names[256] = "";
-    size_t ti;
+    char names[2048] = "";
+    size_t ti, off = 0;
     json_t *tj;
     json_array_foreach(json_object_get(json_object_get(v, "result"), "tools"), ti, tj)
     {
-        strncat(names, json_string_value(json_object_get(tj, "name")),
-                sizeof(names) - strlen(names) - 2);
-        strcat(names, ",");
+        int w = snprintf(names + off, sizeof(names) - off, "%s,",
+                         json_string_value(json_object_get(tj, "name")));
+        assert_true(w > 0 && (size_t)w < sizeof(names) - off);
+        off += (size_t)w;
     }
     /* (the fixture flag of this suite's server adds test_* tools after these) */
     assert_int_equal(strncmp(names, "auth,upload,search,execute,", 27), 0);
@@ -633,7 +645,7 @@ static void *counter_worker(void *p)
                     atomic_fetch_add(a->failures, 1);
                     return NULL;
                 }
-                struct timespec ts = {0, (long)(1 + (unsigned)rand() % 5) * 1000000L};
+                struct timespec ts = {0, (long)(1 + (tries + a->s.id[0]) % 5) * 1000000L};
                 nanosleep(&ts, NULL);
             }
         }
@@ -650,7 +662,8 @@ static void *counter_worker(void *p)
                  "{\"action\":\"read\",\"workspace_id\":\"%s\",\"node_id\":\"%s\"}", a->ws,
                  a->node);
         json_t *rd = tcall(&a->s, "download", args, &http);
-        long n = rd != NULL ? atol(json_string_value(json_object_get(rd, "content"))) : -1;
+        const char *txt = rd != NULL ? json_string_value(json_object_get(rd, "content")) : NULL;
+        long n = txt != NULL ? strtol(txt, NULL, 10) : -1;
         json_decref(rd);
         snprintf(args, sizeof(args),
                  "{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":\"counter.txt\","

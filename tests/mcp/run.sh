@@ -65,8 +65,7 @@ sdk)
 conformance)
     cd "$dir"
     "$node" node_modules/@modelcontextprotocol/conformance/dist/index.js server \
-        --url "http://127.0.0.1:$port/mcp" --expected-failures "$src/conformance-baseline.yml" \
-        -o "$data/results"
+        --url "http://127.0.0.1:$port/mcp" -o "$data/results"
     ;;
 *)
     echo "usage: run.sh BUILD_DIR SERVER_BIN sdk|conformance" >&2

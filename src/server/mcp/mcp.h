@@ -21,6 +21,7 @@ enum mcp_kind {
     MCP_K_MESSAGES, /* POST /messages?sessionId= */
     MCP_K_BLOB,     /* POST /blob */
     MCP_K_FILE,     /* GET /file/workspace/{ws}/{node} */
+    MCP_K_PRM,      /* GET /.well-known/oauth-protected-resource/mcp (RFC 9728) */
 };
 
 #define MCP_DEFAULT_MAX_SESSIONS 1000
@@ -74,7 +75,16 @@ struct mcp_exec {
     struct mcp_sess *sess;
     const char *client_ip;
     char bearer[1100]; /* the request's own Bearer token, or "" */
+    /* A live call (its answer is a stream): send the client a request (method, params stolen)
+     * and wait for its answer; the answer message (owned), or NULL with err set. NULL when the
+     * call is not live. */
+    json_t *(*ask)(struct mcp_exec *ex, const char *method, json_t *params, char *err,
+                   size_t errlen);
+    void *live;
 };
+
+/* Tools whose calls send the client requests (sampling, elicitation): they run live. */
+bool mcp_tool_asks(const char *name);
 extern const struct mcp_server_ops mcp_srv_ops;
 
 /* Session token access for the executor (under the session lock). */

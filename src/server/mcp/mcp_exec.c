@@ -637,8 +637,9 @@ static json_t *download_read(struct mcp_exec *ex, struct mcp_rpc_sess *s, const 
 {
     size_t max = INLINE_MAX;
     const char *mb = mcp_call_arg(c, "max_bytes");
-    if (mb != NULL && (size_t)atoll(mb) < max)
-        max = (size_t)atoll(mb);
+    long long want = 0;
+    if (mb != NULL && fio_parse_ll(mb, 0, (long long)max, &want))
+        max = (size_t)want;
     char *data = NULL;
     size_t len = 0;
     int64_t size = 0;
@@ -685,7 +686,7 @@ static void on_initialize(void *ud, struct mcp_rpc_sess *s)
     } else if (ex->srv->cfg.mcp_mode == 0) {
         char lower[128];
         size_t i = 0;
-        for (; s->client_name[i] != '\0' && i < sizeof(lower) - 1; i++) {
+        for (; i < sizeof(lower) - 1 && s->client_name[i] != '\0'; i++) {
             char ch = s->client_name[i];
             lower[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
         }

@@ -32,6 +32,72 @@ void mcp_fixture_tools(json_t *tools)
         json_array_append_new(tools, json_pack("{s:s, s:s, s:o}", "name", simple[i][0],
                                                "description", simple[i][1], "inputSchema",
                                                schema_empty()));
+    json_array_append_new(
+        tools, json_pack("{s:s, s:s, s:{s:s, s:{s:{s:s}}, s:[s]}}", "name", "test_sampling",
+                         "description", "Asks the client for an LLM completion.", "inputSchema",
+                         "type", "object", "properties", "prompt", "type", "string", "required",
+                         "prompt"));
+    json_array_append_new(
+        tools, json_pack("{s:s, s:s, s:{s:s, s:{s:{s:s}}, s:[s]}}", "name", "test_elicitation",
+                         "description", "Asks the user (through the client) for input.",
+                         "inputSchema", "type", "object", "properties", "message", "type",
+                         "string", "required", "message"));
+    json_array_append_new(tools, json_pack("{s:s, s:s, s:o}", "name",
+                                           "test_elicitation_sep1034_defaults", "description",
+                                           "Elicitation with default values.", "inputSchema",
+                                           schema_empty()));
+    json_array_append_new(tools, json_pack("{s:s, s:s, s:o}", "name",
+                                           "test_elicitation_sep1330_enums", "description",
+                                           "Elicitation with the enum schema variants.",
+                                           "inputSchema", schema_empty()));
+}
+
+/* Ask the client; the result object of its answer (owned) or NULL with a tool error made. */
+static json_t *ask_client(struct mcp_exec *ex, const char *method, json_t *params,
+                          json_t **error_result)
+{
+    char err[200];
+    *error_result = NULL;
+    if (ex->ask == NULL) {
+        json_decref(params);
+        *error_result = json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text",
+                                  "This tool asks the client: call it with Accept: "
+                                  "text/event-stream",
+                                  "isError", 1);
+        return NULL;
+    }
+    json_t *ans = ex->ask(ex, method, params, err, sizeof(err));
+    json_t *res = json_incref(json_object_get(ans, "result"));
+    if (res == NULL) {
+        const char *m = json_string_value(json_object_get(json_object_get(ans, "error"),
+                                                          "message"));
+        *error_result = json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text",
+                                  ans == NULL ? err : m != NULL ? m : "the client refused",
+                                  "isError", 1);
+    }
+    json_decref(ans);
+    return res;
+}
+
+static json_t *text_result(const char *prefix, json_t *v)
+{
+    char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char buf[2048];
+    snprintf(buf, sizeof(buf), "%s%s", prefix, t != NULL ? t : "");
+    free(t);
+    return json_pack("{s:[{s:s, s:s}]}", "content", "type", "text", "text", buf);
+}
+
+static const char *const asking[] = {"test_sampling", "test_elicitation",
+                                     "test_elicitation_sep1034_defaults",
+                                     "test_elicitation_sep1330_enums"};
+
+bool mcp_tool_asks(const char *name)
+{
+    for (size_t i = 0; i < sizeof(asking) / sizeof(asking[0]); i++)
+        if (strcmp(name, asking[i]) == 0)
+            return true;
+    return false;
 }
 
 void mcp_fixture_resources(json_t *resources)
@@ -72,9 +138,7 @@ json_t *mcp_fixture_call(struct mcp_exec *ex, struct mcp_rpc_sess *s, const char
                          json_t *args, const json_t *ptok, mcp_emit_fn emit, void *ectx,
                          struct mcp_fault *f)
 {
-    (void)ex;
     (void)s;
-    (void)args;
     if (strcmp(name, "test_simple_text") == 0)
         return json_pack("{s:[{s:s, s:s}]}", "content", "type", "text", "text",
                          "This is a simple text response for testing.");
@@ -107,6 +171,88 @@ json_t *mcp_fixture_call(struct mcp_exec *ex, struct mcp_rpc_sess *s, const char
             emit(ectx, mcp_progress_notification(ptok, i * 50, 100, NULL));
         return json_pack("{s:[{s:s, s:s}]}", "content", "type", "text", "text",
                          "Tool with progress executed successfully");
+    }
+    if (strcmp(name, "test_sampling") == 0) {
+        const char *prompt = json_string_value(json_object_get(args, "prompt"));
+        json_t *err = NULL;
+        json_t *res = ask_client(
+            ex, "sampling/createMessage",
+            json_pack("{s:[{s:s, s:{s:s, s:s}}], s:i}", "messages", "role", "user", "content",
+                      "type", "text", "text", prompt != NULL ? prompt : "", "maxTokens", 100),
+            &err);
+        if (res == NULL)
+            return err;
+        const char *t = json_string_value(
+            json_object_get(json_object_get(res, "content"), "text"));
+        char buf[1200];
+        snprintf(buf, sizeof(buf), "LLM response: %.1000s", t != NULL ? t : "");
+        json_decref(res);
+        return json_pack("{s:[{s:s, s:s}]}", "content", "type", "text", "text", buf);
+    }
+    if (strcmp(name, "test_elicitation") == 0) {
+        const char *msg = json_string_value(json_object_get(args, "message"));
+        json_t *err = NULL;
+        json_t *res = ask_client(
+            ex, "elicitation/create",
+            json_pack("{s:s, s:{s:s, s:{s:{s:s, s:s}, s:{s:s, s:s}}, s:[s,s]}}", "message",
+                      msg != NULL ? msg : "", "requestedSchema", "type", "object", "properties",
+                      "username", "type", "string", "description", "User's response", "email",
+                      "type", "string", "description", "User's email address", "required",
+                      "username", "email"),
+            &err);
+        if (res == NULL)
+            return err;
+        json_t *out = text_result("User response: ", res);
+        json_decref(res);
+        return out;
+    }
+    if (strcmp(name, "test_elicitation_sep1034_defaults") == 0) {
+        json_t *err = NULL;
+        json_t *res = ask_client(
+            ex, "elicitation/create",
+            json_pack("{s:s, s:{s:s, s:{s:{s:s, s:s}, s:{s:s, s:i}, s:{s:s, s:f}, "
+                      "s:{s:s, s:[s,s,s], s:s}, s:{s:s, s:b}}}}",
+                      "message", "Please review and update the form fields with defaults",
+                      "requestedSchema", "type", "object", "properties", "name", "type", "string",
+                      "default", "John Doe", "age", "type", "integer", "default", 30, "score",
+                      "type", "number", "default", 95.5, "status", "type", "string", "enum",
+                      "active", "inactive", "pending", "default", "active", "verified", "type",
+                      "boolean", "default", 1),
+            &err);
+        if (res == NULL)
+            return err;
+        json_t *out = text_result("Elicitation completed: ", res);
+        json_decref(res);
+        return out;
+    }
+    if (strcmp(name, "test_elicitation_sep1330_enums") == 0) {
+        json_t *props = json_pack(
+            "{s:{s:s, s:[s,s,s]},"
+            " s:{s:s, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]},"
+            " s:{s:s, s:[s,s,s], s:[s,s,s]},"
+            " s:{s:s, s:{s:s, s:[s,s,s]}},"
+            " s:{s:s, s:{s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]}}}",
+            "untitledSingle", "type", "string", "enum", "option1", "option2", "option3",
+            "titledSingle", "type", "string", "oneOf", "const", "value1", "title", "First Option",
+            "const", "value2", "title", "Second Option", "const", "value3", "title",
+            "Third Option", "legacyEnum", "type", "string", "enum", "opt1", "opt2", "opt3",
+            "enumNames", "Option One", "Option Two", "Option Three", "untitledMulti", "type",
+            "array", "items", "type", "string", "enum", "option1", "option2", "option3",
+            "titledMulti", "type", "array", "items", "anyOf", "const", "value1", "title",
+            "First Choice", "const", "value2", "title", "Second Choice", "const", "value3",
+            "title", "Third Choice");
+        json_t *err = NULL;
+        json_t *res = ask_client(ex, "elicitation/create",
+                                 json_pack("{s:s, s:{s:s, s:o}}", "message",
+                                           "Please select options from the enum fields",
+                                           "requestedSchema", "type", "object", "properties",
+                                           props),
+                                 &err);
+        if (res == NULL)
+            return err;
+        json_t *out = text_result("Elicitation completed: ", res);
+        json_decref(res);
+        return out;
     }
     if (strcmp(name, "test_error_handling") == 0)
         return json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text",

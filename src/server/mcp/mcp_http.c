@@ -43,6 +43,13 @@ struct mcp_sess {
     int64_t last_us;
     struct mcp_stream *stream;
     struct mcp_sess *next;
+    /* Requests this server sent the client during a live call, waiting for its answer. */
+    struct {
+        char id[24];
+        bool used;
+        json_t *resp;
+    } ask[4];
+    unsigned ask_seq;
 };
 
 struct mcp_stream {
@@ -54,6 +61,8 @@ struct mcp_stream {
     struct mcp_sess *sess; /* holds a ref */
     int64_t last_write_us;
     struct mcp_stream *next; /* all live streams */
+    int refs;  /* libmicrohttpd's response holds one; a live call's thread another */
+    bool gone; /* the response is destroyed: nothing reads the queue any more */
 };
 
 struct mcp_blob {
@@ -79,6 +88,7 @@ struct mcp_state {
     size_t nstreams;
     struct mcp_blob *blobs;
     size_t nblobs;
+    size_t nlive; /* live call threads running */
 };
 
 /* Per-request state (r->mcp_ctx). */
@@ -96,6 +106,8 @@ static void sess_free(struct mcp_sess *ss)
         return;
     explicit_bzero(ss->token, sizeof(ss->token));
     explicit_bzero(ss->pkce_verifier, sizeof(ss->pkce_verifier));
+    for (size_t i = 0; i < sizeof(ss->ask) / sizeof(ss->ask[0]); i++)
+        json_decref(ss->ask[i].resp);
     free(ss);
 }
 
@@ -108,7 +120,7 @@ static void sess_unref_locked(struct mcp_sess *ss)
 
 static void stream_close_locked(struct mcp_stream *sm)
 {
-    if (sm == NULL || sm->closed)
+    if (sm == NULL || sm->closed || sm->gone)
         return;
     sm->closed = true;
     if (sm->suspended) {
@@ -285,6 +297,15 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
     return 0;
 }
 
+/* Under st->mu: drop one reference of a stream; the last one frees it. */
+static void stream_unref_locked(struct mcp_stream *sm)
+{
+    if (--sm->refs > 0)
+        return;
+    fio_buf_release(&sm->q);
+    free(sm);
+}
+
 static void stream_free(void *cls)
 {
     struct mcp_stream *sm = cls;
@@ -297,17 +318,21 @@ static void stream_free(void *cls)
             break;
         }
     }
+    sm->next = NULL;
+    sm->gone = true;
+    sm->closed = true;
     struct mcp_sess *ss = sm->sess;
+    sm->sess = NULL;
     if (ss != NULL) {
-        if (ss->stream == sm)
+        if (ss->stream == sm) {
             ss->stream = NULL;
-        /* A legacy session lives as long as its /sse stream. */
-        if (ss->legacy && !ss->dead)
-            sess_remove_locked(st, ss);
+            /* A legacy session lives as long as its /sse stream. */
+            if (ss->legacy && !ss->dead)
+                sess_remove_locked(st, ss);
+        }
         sess_unref_locked(ss);
     }
-    fio_buf_release(&sm->q);
-    free(sm);
+    stream_unref_locked(sm);
     pthread_cond_broadcast(&st->cv);
     pthread_mutex_unlock(&st->mu);
 }
@@ -315,7 +340,7 @@ static void stream_free(void *cls)
 /* Under st->mu: queue text on a stream and wake it. */
 static void stream_push_locked(struct mcp_stream *sm, const char *text, size_t n)
 {
-    if (sm == NULL || sm->closed)
+    if (sm == NULL || sm->closed || sm->gone)
         return;
     if (sm->q.len + n > STREAM_QUEUE_MAX || !fio_buf_append(&sm->q, text, n)) {
         stream_close_locked(sm); /* a reader that does not keep up loses its stream */
@@ -433,17 +458,19 @@ void mcp_close(struct server *s)
         return;
     pthread_mutex_lock(&st->mu);
     st->closing = true;
+    pthread_cond_broadcast(&st->cv); /* live calls waiting for the client give up */
     for (struct mcp_stream *sm = st->streams; sm != NULL; sm = sm->next)
         stream_close_locked(sm);
     int64_t until = fio_wall_us() + CLOSE_WAIT_US;
-    for (size_t guard = 0; st->nstreams > 0 && guard < 1000; guard++) {
+    for (size_t guard = 0; (st->nstreams > 0 || st->nlive > 0) && guard < 1000; guard++) {
         if (fio_wall_us() >= until)
             break;
         struct timespec ts = {(time_t)(until / 1000000), (long)(until % 1000000) * 1000};
         (void)pthread_cond_timedwait(&st->cv, &st->mu, &ts);
     }
-    if (st->nstreams > 0)
-        srv_log(s, SRV_LOG_WARN, "mcp: %zu streams still open at shutdown", st->nstreams);
+    if (st->nstreams > 0 || st->nlive > 0)
+        srv_log(s, SRV_LOG_WARN, "mcp: %zu streams and %zu calls still open at shutdown",
+                st->nstreams, st->nlive);
     pthread_mutex_unlock(&st->mu);
 }
 
@@ -491,6 +518,8 @@ enum mcp_kind mcp_kind_of(const char *url)
         return MCP_K_BLOB;
     if (strncmp(url, "/file/workspace/", 16) == 0)
         return MCP_K_FILE;
+    if (strcmp(url, "/.well-known/oauth-protected-resource/mcp") == 0)
+        return MCP_K_PRM;
     return MCP_K_NONE;
 }
 
@@ -598,7 +627,7 @@ static int queue_text(struct req *r, void *conn, int status, const char *ctype, 
         base_url(r->srv, base, sizeof(base));
         snprintf(v, sizeof(v),
                  "Bearer error=\"invalid_token\", resource_metadata=\"%s/.well-known/"
-                 "oauth-protected-resource\"",
+                 "oauth-protected-resource/mcp\"",
                  base);
         MHD_add_response_header(resp, "WWW-Authenticate", v);
     }
@@ -700,20 +729,26 @@ static int blob_on_finish(struct req *r)
         free(b);
         return req_fail_internal(r, "blob");
     }
+    /* Once listed, the blob may be taken (and freed) by another request at once: the answer is
+     * made from copies. */
+    char id[sizeof(b->id)];
+    fio_strlcpy(id, b->id, sizeof(id));
+    json_int_t len = (json_int_t)b->len;
     pthread_mutex_lock(&st->mu);
     bool full = st->nblobs >= MCP_BLOB_MAX_COUNT;
     if (!full) {
         b->next = st->blobs;
         st->blobs = b;
         st->nblobs++;
+        b = NULL; /* the list owns it */
     }
     pthread_mutex_unlock(&st->mu);
-    if (full) {
+    if (b != NULL) {
         blob_free(b);
         return req_fail(r, 429, API_ERR_RATE_LIMITED,
                         "Too many staged blobs; use or let expire the ones staged");
     }
-    json_t *o = json_pack("{s:s, s:I}", "blob_id", b->id, "size", (json_int_t)b->len);
+    json_t *o = json_pack("{s:s, s:I}", "blob_id", id, "size", len);
     r->raw_body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     r->raw_type = "application/json";
@@ -762,6 +797,7 @@ int mcp_http_begin(struct req *r, void *conn, const char *url)
         break;
     case MCP_K_SSE:
     case MCP_K_FILE:
+    case MCP_K_PRM:
         ok_method = method_is(r, "GET");
         break;
     case MCP_K_MESSAGES:
@@ -878,6 +914,223 @@ static bool is_initialize(const struct req *r)
     return yes;
 }
 
+
+static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const char *first,
+                       bool attach, struct mcp_stream **out);
+
+/* ---- live calls: the answer is a stream, the call may ask the client ---------------------- */
+
+#define ASK_TIMEOUT_US (60 * 1000000LL)
+
+struct live {
+    struct mcp_state *st;
+    struct server *srv;
+    struct mcp_sess *ss;    /* a ref */
+    struct mcp_stream *sm;  /* a ref */
+    char *body;
+    size_t len;
+    char bearer[1100];
+    char ip[64];
+};
+
+static void live_emit(void *ctx, json_t *msg)
+{
+    struct live *L = ctx;
+    char *t = msg != NULL ? json_dumps(msg, JSON_COMPACT) : NULL;
+    json_decref(msg);
+    if (t == NULL)
+        return;
+    struct fio_buf b;
+    fio_buf_init(&b, 0);
+    sse_event(&b, "message", t);
+    free(t);
+    pthread_mutex_lock(&L->st->mu);
+    stream_push_locked(L->sm, b.data != NULL ? b.data : "", b.len);
+    pthread_mutex_unlock(&L->st->mu);
+    fio_buf_release(&b);
+}
+
+static json_t *live_ask(struct mcp_exec *ex, const char *method, json_t *params, char *err,
+                        size_t errlen)
+{
+    struct live *L = ex->live;
+    struct mcp_state *st = L->st;
+    struct mcp_sess *ss = L->ss;
+    pthread_mutex_lock(&st->mu);
+    size_t slot = sizeof(ss->ask) / sizeof(ss->ask[0]);
+    for (size_t i = 0; i < sizeof(ss->ask) / sizeof(ss->ask[0]) && slot == sizeof(ss->ask) / sizeof(ss->ask[0]); i++)
+        if (!ss->ask[i].used)
+            slot = i;
+    if (slot == sizeof(ss->ask) / sizeof(ss->ask[0])) {
+        pthread_mutex_unlock(&st->mu);
+        json_decref(params);
+        snprintf(err, errlen, "too many requests to the client at once");
+        return NULL;
+    }
+    ss->ask[slot].used = true;
+    ss->ask[slot].resp = NULL;
+    snprintf(ss->ask[slot].id, sizeof(ss->ask[slot].id), "srv-%u", ++ss->ask_seq);
+    json_t *req = json_pack("{s:s, s:s, s:s, s:o}", "jsonrpc", "2.0", "id", ss->ask[slot].id,
+                            "method", method, "params", params);
+    char *t = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    struct fio_buf b;
+    fio_buf_init(&b, 0);
+    if (t != NULL)
+        sse_event(&b, "message", t);
+    free(t);
+    stream_push_locked(L->sm, b.data != NULL ? b.data : "", b.len);
+    fio_buf_release(&b);
+    int64_t until = fio_wall_us() + ASK_TIMEOUT_US;
+    json_t *resp = NULL;
+    for (size_t guard = 0; guard < 100000; guard++) {
+        resp = ss->ask[slot].resp;
+        if (resp != NULL || st->closing || L->sm->gone || fio_wall_us() >= until)
+            break;
+        struct timespec ts = {(time_t)(until / 1000000), (long)(until % 1000000) * 1000};
+        (void)pthread_cond_timedwait(&st->cv, &st->mu, &ts);
+    }
+    ss->ask[slot].resp = NULL;
+    ss->ask[slot].used = false;
+    pthread_mutex_unlock(&st->mu);
+    if (resp == NULL)
+        snprintf(err, errlen, "the client did not answer %s in time", method);
+    return resp;
+}
+
+/* A JSON-RPC response from the client to one of our requests: hand it (stolen: one thread owns
+ * a jansson value at a time) to the waiting call. */
+static bool deliver_answer(struct mcp_state *st, struct mcp_sess *ss, json_t *msg)
+{
+    const char *id = json_string_value(json_object_get(msg, "id"));
+    bool found = false;
+    pthread_mutex_lock(&st->mu);
+    for (size_t i = 0; id != NULL && i < sizeof(ss->ask) / sizeof(ss->ask[0]) && !found; i++) {
+        if (ss->ask[i].used && ss->ask[i].resp == NULL && strcmp(ss->ask[i].id, id) == 0) {
+            ss->ask[i].resp = msg;
+            found = true;
+        }
+    }
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    if (!found)
+        json_decref(msg);
+    return found;
+}
+
+static void *live_main(void *arg)
+{
+    struct live *L = arg;
+    struct mcp_state *st = L->st;
+    struct mcp_exec ex;
+    memset(&ex, 0, sizeof(ex));
+    ex.srv = L->srv;
+    ex.sess = L->ss;
+    ex.client_ip = L->ip;
+    fio_strlcpy(ex.bearer, L->bearer, sizeof(ex.bearer));
+    ex.ask = live_ask;
+    ex.live = L;
+    pthread_mutex_lock(&st->mu);
+    struct mcp_rpc_sess rpc = L->ss->rpc;
+    pthread_mutex_unlock(&st->mu);
+    unsigned flags = 0;
+    char *out = mcp_rpc_handle(&mcp_srv_ops, &ex, &rpc, L->body, L->len, live_emit, L, &flags);
+    struct fio_buf b;
+    fio_buf_init(&b, 0);
+    if (out != NULL)
+        sse_event(&b, "message", out);
+    free(out);
+    pthread_mutex_lock(&st->mu);
+    stream_push_locked(L->sm, b.data != NULL ? b.data : "", b.len);
+    stream_close_locked(L->sm);
+    stream_unref_locked(L->sm);
+    sess_unref_locked(L->ss);
+    st->nlive--;
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    fio_buf_release(&b);
+    explicit_bzero(L->bearer, sizeof(L->bearer));
+    explicit_bzero(ex.bearer, sizeof(ex.bearer));
+    free(L->body);
+    free(L);
+    return NULL;
+}
+
+/* Answer a tools/call live: an SSE stream now, the call on its own thread. */
+static int start_live(struct req *r, void *conn, struct mcp_sess *ss, const char *bearer)
+{
+    struct mcp_state *st = r->srv->mcp;
+    struct live *L = calloc(1, sizeof(*L));
+    if (L == NULL)
+        return MHD_NO;
+    L->st = st;
+    L->srv = r->srv;
+    L->len = r->body.len;
+    L->body = malloc(r->body.len + 1);
+    if (L->body == NULL) {
+        free(L);
+        return MHD_NO;
+    }
+    memcpy(L->body, r->body.data != NULL ? r->body.data : "", r->body.len);
+    L->body[r->body.len] = '\0';
+    fio_strlcpy(L->bearer, bearer, sizeof(L->bearer));
+    fio_strlcpy(L->ip, r->client_ip, sizeof(L->ip));
+    struct mcp_stream *sm = NULL;
+    int ret = open_stream(r, conn, ss, NULL, false, &sm);
+    if (sm == NULL) {
+        free(L->body);
+        free(L);
+        return ret;
+    }
+    L->sm = sm;
+    pthread_mutex_lock(&st->mu);
+    ss->refs++;
+    L->ss = ss;
+    st->nlive++;
+    pthread_mutex_unlock(&st->mu);
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&(pthread_t){0}, &at, live_main, L) != 0) {
+        pthread_mutex_lock(&st->mu);
+        stream_close_locked(sm);
+        stream_unref_locked(sm);
+        sess_unref_locked(ss);
+        st->nlive--;
+        pthread_mutex_unlock(&st->mu);
+        free(L->body);
+        free(L);
+    }
+    pthread_attr_destroy(&at);
+    return ret;
+}
+
+/* What a POST body is, read once: a response of the client, a live tool call, or other. */
+enum post_kind { PK_OTHER, PK_ANSWER, PK_LIVE };
+
+static enum post_kind post_kind_of(const struct req *r, json_t **msg)
+{
+    *msg = NULL;
+    json_t *v = json_loadb(r->body.data != NULL ? r->body.data : "", r->body.len, 0, NULL);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return PK_OTHER;
+    }
+    if (json_object_get(v, "method") == NULL &&
+        (json_object_get(v, "result") != NULL || json_object_get(v, "error") != NULL)) {
+        *msg = v;
+        return PK_ANSWER;
+    }
+    const char *m = json_string_value(json_object_get(v, "method"));
+    const char *name = json_string_value(json_object_get(json_object_get(v, "params"), "name"));
+    enum post_kind k = m != NULL && strcmp(m, "tools/call") == 0 && name != NULL &&
+                               mcp_tool_asks(name)
+                           ? PK_LIVE
+                           : PK_OTHER;
+    json_decref(v);
+    return k;
+}
+
 static int post_mcp(struct req *r, void *conn)
 {
     struct server *s = r->srv;
@@ -918,6 +1171,20 @@ static int post_mcp(struct req *r, void *conn)
         if (c->sess == NULL)
             return MHD_NO;
         created = true;
+    }
+    if (!created) {
+        json_t *msg = NULL;
+        enum post_kind pk = post_kind_of(r, &msg);
+        if (pk == PK_ANSWER) {
+            deliver_answer(st, c->sess, msg);
+            explicit_bzero(bearer, sizeof(bearer));
+            return queue_text(r, conn, 202, NULL, "", 0, NULL);
+        }
+        if (pk == PK_LIVE && accepts(conn, "text/event-stream")) {
+            int ret = start_live(r, conn, c->sess, bearer);
+            explicit_bzero(bearer, sizeof(bearer));
+            return ret;
+        }
     }
     struct emit_buf e = {NULL};
     unsigned flags = 0;
@@ -972,8 +1239,10 @@ static int post_mcp(struct req *r, void *conn)
     return ret;
 }
 
-/* Open a stream on conn for session ss (which gets it); first = text sent first. */
-static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const char *first)
+/* Open a stream on conn for session ss; first = text sent first. attach: it is the session's
+ * stream (GET /mcp, /sse); else a live call's answer stream, whose reference goes to *out. */
+static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const char *first,
+                       bool attach, struct mcp_stream **out)
 {
     struct mcp_state *st = r->srv->mcp;
     struct mcp_stream *sm = calloc(1, sizeof(*sm));
@@ -981,6 +1250,7 @@ static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const cha
         return MHD_NO;
     sm->st = st;
     sm->conn = conn;
+    sm->refs = out != NULL ? 2 : 1;
     fio_buf_init(&sm->q, 0);
     sm->last_write_us = fio_mono_us();
     if (first != NULL)
@@ -995,17 +1265,22 @@ static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const cha
     }
     pthread_mutex_lock(&st->mu);
     if (st->closing || ss->dead) {
+        if (out != NULL)
+            sm->refs--; /* no call will run */
         pthread_mutex_unlock(&st->mu);
         MHD_destroy_response(resp); /* stream_free runs: it takes the lock, so unlock first */
         return queue_rpc_error(r, conn, 503, MCP_ERR_INTERNAL, "The server is stopping");
     }
     ss->refs++;
     sm->sess = ss;
-    ss->stream = sm;
+    if (attach)
+        ss->stream = sm;
     sm->next = st->streams;
     st->streams = sm;
     st->nstreams++;
     pthread_mutex_unlock(&st->mu);
+    if (out != NULL)
+        *out = sm;
     MHD_add_response_header(resp, "Content-Type", "text/event-stream");
     MHD_add_response_header(resp, "Cache-Control", "no-cache");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
@@ -1034,7 +1309,7 @@ static int get_mcp(struct req *r, void *conn)
     if (busy)
         return queue_rpc_error(r, conn, 409, MCP_ERR_INVALID_REQUEST,
                                "This session already has an open stream");
-    return open_stream(r, conn, c->sess, ": stream open\n\n");
+    return open_stream(r, conn, c->sess, ": stream open\n\n", true, NULL);
 }
 
 static int delete_mcp(struct req *r, void *conn)
@@ -1074,7 +1349,7 @@ static int get_sse(struct req *r, void *conn)
     c->sess = ss; /* the ref of sess_new, released at the end of this request */
     char first[160];
     snprintf(first, sizeof(first), "event: endpoint\ndata: /messages?sessionId=%s\n\n", ss->id);
-    return open_stream(r, conn, ss, first);
+    return open_stream(r, conn, ss, first, true, NULL);
 }
 
 static int post_messages(struct req *r, void *conn)
@@ -1176,6 +1451,24 @@ static int get_file(struct req *r, void *conn)
     return 2; /* http.c sends the read route's answer (bytes, or the error envelope) */
 }
 
+/* RFC 9728 metadata of the /mcp resource (the path-inserted form of its well-known URL): the
+ * authorization server is this server's own (docs/api.md §2.5). */
+static int get_prm(struct req *r, void *conn)
+{
+    char base[300], res[320];
+    base_url(r->srv, base, sizeof(base));
+    snprintf(res, sizeof(res), "%s/mcp", base);
+    json_t *o = json_pack("{s:s, s:[s], s:[s], s:s}", "resource", res, "authorization_servers",
+                          base, "bearer_methods_supported", "header", "resource_name",
+                          "fastio-server MCP");
+    char *t = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    int ret = queue_text(r, conn, t != NULL ? 200 : 500, "application/json", t != NULL ? t : "",
+                         t != NULL ? strlen(t) : 0, NULL);
+    free(t);
+    return ret;
+}
+
 int mcp_http_finish(struct req *r, void *conn)
 {
     switch ((enum mcp_kind)r->mcp_kind) {
@@ -1191,6 +1484,8 @@ int mcp_http_finish(struct req *r, void *conn)
         return post_messages(r, conn);
     case MCP_K_FILE:
         return get_file(r, conn);
+    case MCP_K_PRM:
+        return get_prm(r, conn);
     case MCP_K_BLOB:
     case MCP_K_NONE:
         break;
