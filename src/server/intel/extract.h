@@ -48,6 +48,7 @@ struct intel_doc {
     size_t text_bytes;          /* bytes of extracted text, all pages */
     enum intel_format format;   /* what was extracted */
     int n_pages;                /* pages/slides seen (0 for formats without pages) */
+    size_t passages_cap;        /* allocated entries of passages (the splitter's business) */
 };
 
 struct intel_limits {
