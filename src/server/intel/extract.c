@@ -235,7 +235,9 @@ static enum intel_format sniff_text(const unsigned char *s, size_t n)
 {
     if (n >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF)))
         return INTEL_FMT_TEXT;
-    size_t m = n < 8192 ? n : 8192, bad = 0, i = 0;
+    size_t m = n, bad = 0, i = 0;
+    if (m > 8192)
+        m = 8192;
     while (i < m) {
         unsigned c = s[i];
         if (c == 0)

@@ -184,35 +184,49 @@ static const struct {
     {"mu", 0x3BC}, {"lambda", 0x3BB}, {"omega", 0x3C9}, {"infin", 0x221E}, {"check", 0x2713},
 };
 
+/* A numeric reference: p[0..n) follows "&#"; returns the bytes it used after "&#" (0 = none). */
+static size_t numeric_entity(struct writer *w, const char *p, size_t n)
+{
+    unsigned base = 10;
+    size_t i = 0;
+    if (n > 0 && (p[0] == 'x' || p[0] == 'X')) {
+        base = 16;
+        i = 1;
+    }
+    size_t d0 = i;
+    uint32_t v = 0;
+    int over = 0;
+    while (i < n && i - d0 < 16) {
+        unsigned c = (unsigned char)p[i];
+        unsigned dv;
+        if (c >= '0' && c <= '9')
+            dv = c - '0';
+        else if (base == 16 && c >= 'a' && c <= 'f')
+            dv = c - 'a' + 10;
+        else if (base == 16 && c >= 'A' && c <= 'F')
+            dv = c - 'A' + 10;
+        else
+            break;
+        if (v > 0x10FFFF)
+            over = 1;
+        else
+            v = v * base + dv;
+        i++;
+    }
+    if (i == d0 || i >= n || p[i] != ';')
+        return 0;
+    codepoint(w, over || v > 0x10FFFF ? 0xFFFD : v);
+    return i + 1;
+}
+
 /* Decodes the entity at p[0] == '&'; returns the bytes it used (0 = not an entity). */
 static size_t entity(struct writer *w, const char *p, size_t n)
 {
-    size_t i = 1;
-    if (i < n && p[i] == '#') {
-        i++;
-        int hex = 0;
-        if (i < n && (p[i] == 'x' || p[i] == 'X')) {
-            hex = 1;
-            i++;
-        }
-        size_t d0 = i;
-        uint32_t v = 0;
-        int over = 0;
-        while (i < n && i - d0 < 16 &&
-               (hex ? isxdigit((unsigned char)p[i]) : isdigit((unsigned char)p[i]))) {
-            unsigned c = (unsigned char)p[i];
-            unsigned dv = isdigit(c) ? c - '0' : (unsigned)(tolower(c) - 'a' + 10);
-            if (v > 0x10FFFF)
-                over = 1;
-            else
-                v = v * (hex ? 16u : 10u) + dv;
-            i++;
-        }
-        if (i == d0 || i >= n || p[i] != ';')
-            return 0;
-        codepoint(w, over || v > 0x10FFFF ? 0xFFFD : v);
-        return i + 1;
+    if (n >= 2 && p[1] == '#') {
+        size_t used = numeric_entity(w, p + 2, n - 2);
+        return used ? used + 2 : 0;
     }
+    size_t i = 1;
     size_t s0 = i;
     while (i < n && i - s0 <= 8 && isalnum((unsigned char)p[i]))
         i++;
@@ -489,10 +503,8 @@ int intel_markup_to(struct fio_buf *out, const char *in, size_t len,
             }
             j++;
         }
-        if (j >= rest) {
-            i = len; /* an unterminated tag: nothing after it is text */
-            break;
-        }
+        if (j >= rest)
+            break; /* an unterminated tag: nothing after it is text */
         size_t k = j;
         while (k > ne && isspace((unsigned char)p[k - 1]))
             k--;
