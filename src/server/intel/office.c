@@ -192,9 +192,70 @@ static int attr_value(const char *p, const char *e, const char *attr, char *dst,
     return 0;
 }
 
-/* The slide order from ppt/presentation.xml (<p:sldId r:id="rIdN"/> in order) and
- * ppt/_rels/presentation.xml.rels (Id="rIdN" Target="slides/slideK.xml"): sets order of each
- * listed slide. Best effort: a missing or odd part leaves the order by number. */
+struct rel {
+    char id[64];
+    unsigned num;
+};
+
+static int rel_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct rel *)a)->id, ((const struct rel *)b)->id);
+}
+
+static int slide_num_cmp(const void *a, const void *b)
+{
+    const struct slide *x = a, *y = b;
+    return x->num < y->num ? -1 : x->num > y->num;
+}
+
+/* The slide relationships of ppt/_rels/presentation.xml.rels (Id="rIdN" Target="slides/
+ * slideK.xml"), sorted by Id; *n set. NULL when there are none or out of memory. */
+static struct rel *read_rels(const struct fio_buf *rels, size_t *n)
+{
+    struct rel *r = NULL;
+    size_t cap = 0;
+    *n = 0;
+    const char *p = rels->data, *end = rels->data + rels->len;
+    while (p < end && *n < MAX_SLIDES) {
+        const char *rt = memmem(p, (size_t)(end - p), "<Relationship ", 14);
+        if (!rt)
+            break;
+        const char *rte = memchr(rt, '>', (size_t)(end - rt));
+        if (!rte)
+            break;
+        p = rte + 1;
+        char id[64], target[256], full[300];
+        if (!attr_value(rt, rte, "Id", id, sizeof id) ||
+            !attr_value(rt, rte, "Target", target, sizeof target))
+            continue;
+        snprintf(full, sizeof full, "%s%s", strncmp(target, "/ppt/", 5) == 0 ? "" : "ppt/",
+                 target[0] == '/' ? target + 1 : target);
+        unsigned num = slide_number(full);
+        if (num == 0)
+            continue;
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 32;
+            struct rel *nr = realloc(r, nc * sizeof *nr);
+            if (!nr) {
+                free(r);
+                *n = 0;
+                return NULL;
+            }
+            r = nr;
+            cap = nc;
+        }
+        memcpy(r[*n].id, id, sizeof id);
+        r[*n].num = num;
+        (*n)++;
+    }
+    if (r)
+        qsort(r, *n, sizeof *r, rel_cmp);
+    return r;
+}
+
+/* The slide order from ppt/presentation.xml (<p:sldId r:id="rIdN"/> in order), through the
+ * relationships: sets the order of each listed slide. Best effort: a missing or odd part leaves
+ * the order by number. O((slides + ids) log) whatever the parts hold. */
 static void slide_order(struct zctx *z, struct slide *sl, size_t n)
 {
     struct fio_buf pres, rels;
@@ -203,12 +264,18 @@ static void slide_order(struct zctx *z, struct slide *sl, size_t n)
     char saved[256] = "";
     if (z->reason && z->reason_len)
         snprintf(saved, sizeof saved, "%s", z->reason);
+    struct rel *rl = NULL;
+    size_t nrel = 0;
     zip_int64_t pi = zip_name_locate(z->za, "ppt/presentation.xml", 0);
     zip_int64_t ri = zip_name_locate(z->za, "ppt/_rels/presentation.xml.rels", 0);
     if (pi < 0 || ri < 0 || read_entry(z, pi, "ppt/presentation.xml", &pres) != 0 ||
         read_entry(z, ri, "ppt/_rels/presentation.xml.rels", &rels) != 0 || !pres.data ||
         !rels.data)
         goto done;
+    rl = read_rels(&rels, &nrel);
+    if (!rl)
+        goto done;
+    qsort(sl, n, sizeof *sl, slide_num_cmp);
     unsigned pos = 0;
     const char *p = pres.data, *end = pres.data + pres.len;
     while (p < end && pos < MAX_SLIDES) {
@@ -218,41 +285,22 @@ static void slide_order(struct zctx *z, struct slide *sl, size_t n)
         const char *te = memchr(tag, '>', (size_t)(end - tag));
         if (!te)
             break;
-        char rid[64];
-        if (attr_value(tag, te, "r:id", rid, sizeof rid)) {
-            /* find the relationship with Id="rid" */
-            const char *r = rels.data, *rend = rels.data + rels.len;
-            while (r < rend) {
-                const char *rt = memmem(r, (size_t)(rend - r), "<Relationship ", 14);
-                if (!rt)
-                    break;
-                const char *rte = memchr(rt, '>', (size_t)(rend - rt));
-                if (!rte)
-                    break;
-                char id[64], target[256];
-                if (attr_value(rt, rte, "Id", id, sizeof id) && strcmp(id, rid) == 0 &&
-                    attr_value(rt, rte, "Target", target, sizeof target)) {
-                    char full[300];
-                    const char *t = target;
-                    if (strncmp(t, "/ppt/", 5) == 0)
-                        snprintf(full, sizeof full, "%s", t + 1);
-                    else
-                        snprintf(full, sizeof full, "ppt/%s", t);
-                    unsigned num = slide_number(full);
-                    for (size_t k = 0; k < n; k++)
-                        if (sl[k].num == num && num != 0 && sl[k].order == (unsigned)-1)
-                            sl[k].order = pos;
-                    break;
-                }
-                r = rte + 1;
-            }
-        }
-        pos++;
         p = te + 1;
+        struct rel key;
+        if (!attr_value(tag, te, "r:id", key.id, sizeof key.id))
+            continue;
+        const struct rel *hit = bsearch(&key, rl, nrel, sizeof *rl, rel_cmp);
+        if (!hit)
+            continue;
+        struct slide sk = {0, hit->num, 0};
+        struct slide *s = bsearch(&sk, sl, n, sizeof *sl, slide_num_cmp);
+        if (s && s->order == (unsigned)-1)
+            s->order = pos++;
     }
 done:
     if (z->reason && z->reason_len)
         snprintf(z->reason, z->reason_len, "%s", saved);
+    free(rl);
     fio_buf_release(&pres);
     fio_buf_release(&rels);
 }
