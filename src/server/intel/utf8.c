@@ -125,6 +125,51 @@ static char *clean_utf16(const unsigned char *s, size_t n, int big_endian, size_
     return out;
 }
 
+/* The UTF-8 (or unknown) path of intel_utf8_clean: writes to out when not NULL; returns the
+ * output length either way. */
+static size_t clean_utf8_into(char *out, const unsigned char *s, size_t len)
+{
+    char tmp[4];
+    size_t o = 0, i = 0;
+    while (i < len) {
+        /* a run of printable ASCII, tabs and line feeds is copied as is */
+        size_t j = i;
+        while (j < len && ((s[j] >= 0x20 && s[j] < 0x7F) || s[j] == '\n' || s[j] == '\t'))
+            j++;
+        if (j > i) {
+            if (out)
+                memcpy(out + o, s + i, j - i);
+            o += j - i;
+            i = j;
+            continue;
+        }
+        unsigned c = s[i];
+        if (c < 0x80) {
+            if (c == '\r') {
+                if (out)
+                    out[o] = '\n';
+                o++;
+                i += (i + 1 < len && s[i + 1] == '\n') ? 2 : 1;
+                continue;
+            }
+            o += put_clean(out ? out + o : tmp, c);
+            i++;
+            continue;
+        }
+        size_t k = intel_utf8_seq(s + i, len - i);
+        if (k == 0) {
+            o += intel_utf8_put(out ? out + o : tmp, 0xFFFD);
+            i++;
+            continue;
+        }
+        if (out)
+            memcpy(out + o, s + i, k);
+        o += k;
+        i += k;
+    }
+    return o;
+}
+
 char *intel_utf8_clean(const void *in, size_t len, size_t *out_len)
 {
     const unsigned char *s = in;
@@ -142,35 +187,13 @@ char *intel_utf8_clean(const void *in, size_t len, size_t *out_len)
         s += 3;
         len -= 3;
     }
-    /* an invalid byte (1 byte) becomes U+FFFD (3 bytes): at most 3x */
-    if (len > (SIZE_MAX - 1) / 3)
-        return NULL;
-    char *out = malloc(len * 3 + 1);
+    /* two passes, so that the block is the exact size (an invalid byte becomes 3 bytes: a
+     * worst-case block would be 3x the input) */
+    size_t need = clean_utf8_into(NULL, s, len);
+    char *out = malloc(need + 1);
     if (!out)
         return NULL;
-    size_t o = 0, i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            if (c == '\r') {
-                out[o++] = '\n';
-                i += (i + 1 < len && s[i + 1] == '\n') ? 2 : 1;
-                continue;
-            }
-            o += put_clean(out + o, c);
-            i++;
-            continue;
-        }
-        size_t k = intel_utf8_seq(s + i, len - i);
-        if (k == 0) {
-            o += intel_utf8_put(out + o, 0xFFFD);
-            i++;
-            continue;
-        }
-        memcpy(out + o, s + i, k);
-        o += k;
-        i += k;
-    }
+    size_t o = clean_utf8_into(out, s, len);
     out[o] = '\0';
     *out_len = o;
     return out;
