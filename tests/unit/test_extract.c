@@ -5,6 +5,7 @@
  * truncated, encrypted and fake PDFs, a 1 MB line, 10,000-deep nesting, the time limit). Runs
  * under ASan/UBSan in the test command, PDF path included. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -755,6 +756,31 @@ static void pdf_truncated_and_garbage(void **state)
     free(pdf);
 }
 
+/* The time limit between pages: 25 pages cannot be read in 1 ms. */
+static void pdf_time_limit(void **state)
+{
+    (void)state;
+    const char *pages[25];
+    for (int i = 0; i < 25; i++)
+        pages[i] = "A line of text on a page of a long document.\nAnd a second line.";
+    size_t len;
+    char *pdf = make_pdf(pages, 25, 0, &len);
+    struct intel_doc d;
+    char reason[256];
+    assert_int_equal(extract(pdf, len, "long.pdf", NULL, &d, reason), 0);
+    assert_int_equal(d.n_pages, 25);
+    assert_int_equal(d.n_passages, 25);
+    assert_int_equal(d.passages[24].page, 25);
+    intel_doc_free(&d);
+    struct intel_limits lim;
+    intel_limits_default(&lim);
+    lim.max_ms = 1;
+    assert_int_equal(extract(pdf, len, "long.pdf", &lim, &d, reason), -1);
+    assert_non_null(strstr(reason, "time limit"));
+    assert_null(d.passages);
+    free(pdf);
+}
+
 /* ---- zipped office formats ---------------------------------------------------------------- */
 
 struct zentry {
@@ -1054,6 +1080,71 @@ static void zip_damaged(void **state)
     free(z);
 }
 
+/* The indexer runs extractions on several threads at once: 4 threads, each extracting the same
+ * PDF and DOCX 10 times, all results equal to a single-threaded one. */
+struct conc_arg {
+    const char *pdf, *docx;
+    size_t pdf_len, docx_len;
+    size_t want_pdf, want_docx; /* passage text bytes */
+    int bad;
+};
+
+static size_t text_sum(const struct intel_doc *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_passages; i++)
+        n += d->passages[i].len * (size_t)(d->passages[i].page + 1);
+    return n;
+}
+
+static void *conc_worker(void *p)
+{
+    struct conc_arg *a = p;
+    for (int i = 0; i < 10; i++) {
+        struct intel_doc d;
+        char reason[256];
+        if (intel_extract_mem(a->pdf, a->pdf_len, "c.pdf", NULL, NULL, &d, reason, 256) != 0 ||
+            text_sum(&d) != a->want_pdf)
+            a->bad = 1;
+        intel_doc_free(&d);
+        if (intel_extract_mem(a->docx, a->docx_len, "c.docx", NULL, NULL, &d, reason, 256) != 0 ||
+            text_sum(&d) != a->want_docx)
+            a->bad = 1;
+        intel_doc_free(&d);
+    }
+    return NULL;
+}
+
+static void concurrent_extractions(void **state)
+{
+    (void)state;
+    size_t pl, dl;
+    char *pdf = make_pdf(PDF_PAGES, 3, 0, &pl);
+    struct zentry e[] = {{"word/document.xml", DOCX_DOC, 0, 0}};
+    char *docx = make_zip(e, 1, &dl);
+    struct intel_doc d;
+    char reason[256];
+    assert_int_equal(extract(pdf, pl, "c.pdf", NULL, &d, reason), 0);
+    size_t wp = text_sum(&d);
+    intel_doc_free(&d);
+    assert_int_equal(extract(docx, dl, "c.docx", NULL, &d, reason), 0);
+    size_t wd = text_sum(&d);
+    intel_doc_free(&d);
+    assert_true(wp > 0 && wd > 0);
+    struct conc_arg args[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (struct conc_arg){pdf, docx, pl, dl, wp, wd, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, conc_worker, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].bad, 0);
+    }
+    free(pdf);
+    free(docx);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(utf8_clean_rules),
     cmocka_unit_test(split_prefers_paragraphs),
@@ -1073,10 +1164,12 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(pdf_pages),
     cmocka_unit_test(pdf_encrypted),
     cmocka_unit_test(pdf_truncated_and_garbage),
+    cmocka_unit_test(pdf_time_limit),
     cmocka_unit_test(docx_text),
     cmocka_unit_test(odt_text),
     cmocka_unit_test(pptx_slides),
     cmocka_unit_test(zip_bombs),
     cmocka_unit_test(zip_damaged),
+    cmocka_unit_test(concurrent_extractions),
 };
 TEST_MAIN(tests)

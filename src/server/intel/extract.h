@@ -20,7 +20,7 @@
 enum intel_format {
     INTEL_FMT_BINARY = 0, /* kept but not text: images, archives, executables, unknown bytes */
     INTEL_FMT_TEXT,       /* plain text (also the fallback for valid UTF-8 of unknown kind) */
-    INTEL_FMT_MARKDOWN,   /* .md, .markdown; Fast.io notes (.note) are Markdown too */
+    INTEL_FMT_MARKDOWN,   /* .md, .markdown, text/markdown; notes are .md (api §4.3) */
     INTEL_FMT_CODE,       /* source code by extension (.c, .py, .go, ...) */
     INTEL_FMT_CSV,        /* .csv, .tsv */
     INTEL_FMT_JSON,       /* .json, .jsonl, .ndjson */
@@ -30,7 +30,7 @@ enum intel_format {
     INTEL_FMT_DOCX,       /* zip: word/document.xml */
     INTEL_FMT_ODT,        /* zip: content.xml (mimetype application/vnd.oasis.opendocument.text) */
     INTEL_FMT_PPTX,       /* zip: ppt/slides/slideN.xml, one page per slide */
-    INTEL_FMT_NOTE,       /* a Fast.io note: Markdown */
+    INTEL_FMT_NOTE,       /* .note: Markdown kept as is (a note node's own name ends in .md) */
 };
 
 struct intel_passage {
