@@ -864,6 +864,23 @@ static void docx_text(void **state)
     intel_doc_free(&d);
     free(z);
 
+    /* footnotes follow the body (the separator footnote has no text) */
+    struct zentry fn[] = {
+        {"word/document.xml", DOCX_DOC, 0, 0},
+        {"word/footnotes.xml",
+         "<w:footnotes xmlns:w=\"w\"><w:footnote w:type=\"separator\" w:id=\"-1\"><w:p><w:r>"
+         "<w:separator/></w:r></w:p></w:footnote><w:footnote w:id=\"1\"><w:p><w:r><w:t>See "
+         "the annex.</w:t></w:r></w:p></w:footnote></w:footnotes>",
+         0, 0}};
+    z = make_zip(fn, 2, &len);
+    assert_int_equal(extract(z, len, "notes.docx", NULL, &d, reason), 0);
+    assert_int_equal(d.n_passages, 1);
+    assert_string_equal(d.passages[0].text,
+                        "Quarterly report & plan\nRevenue 42\nCosts\nSee the annex.");
+    assert_int_equal(d.passages[0].line_end, 4);
+    intel_doc_free(&d);
+    free(z);
+
     /* a zip without word/document.xml, and a non-zip, named .docx */
     struct zentry other[] = {{"hello.txt", "hi", 0, 0}};
     z = make_zip(other, 1, &len);

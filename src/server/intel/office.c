@@ -1,5 +1,6 @@
 /* office.c - DOCX, ODT and PPTX: a zip (libzip, opened from memory) holding XML, read by the
- * markup stripper's office profiles (D-051). DOCX: word/document.xml, one unpaged text. ODT:
+ * markup stripper's office profiles (D-051). DOCX: word/document.xml, then the footnotes and
+ * endnotes, one unpaged text. ODT:
  * content.xml, one unpaged text. PPTX: ppt/slides/slideN.xml, one page per slide, in the order
  * of ppt/presentation.xml's slide list (by N when that list cannot be read).
  *
@@ -401,6 +402,22 @@ int intel_extract_office(const void *data, size_t len, enum intel_format fmt,
     switch (fmt) {
     case INTEL_FMT_DOCX:
         rc = read_named(&z, "word/document.xml", "not a Word document", &xml);
+        /* footnotes and endnotes follow the body, when the document has them */
+        for (int k = 0; k < 2 && rc == 0; k++) {
+            static const char *const parts[] = {"word/footnotes.xml", "word/endnotes.xml"};
+            zip_int64_t idx = zip_name_locate(za, parts[k], 0);
+            if (idx < 0)
+                continue;
+            struct fio_buf more;
+            fio_buf_init(&more, 0);
+            rc = read_entry(&z, idx, parts[k], &more);
+            if (rc == 0 && (!fio_buf_append_str(&xml, "<w:p/>") ||
+                            !fio_buf_append(&xml, more.data ? more.data : "", more.len))) {
+                intel_reason(reason, reason_len, "out of memory");
+                rc = -1;
+            }
+            fio_buf_release(&more);
+        }
         if (rc == 0)
             rc = xml_page(&z, &xml, INTEL_MK_DOCX, 0, out);
         break;
