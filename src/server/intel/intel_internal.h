@@ -42,6 +42,11 @@ int intel_extract_pdf(const void *data, size_t len, const struct intel_limits *l
 int intel_extract_office(const void *data, size_t len, enum intel_format fmt,
                          const struct intel_limits *lim, const struct intel_clock *clk,
                          struct intel_doc *out, char *reason, size_t reason_len);
+/* office.c: the slide order of a PPTX from ppt/presentation.xml (its <p:sldId r:id=...> list)
+ * and ppt/_rels/presentation.xml.rels (Id -> Target slides/slideK.xml): order[k] is the place
+ * of slide number nums[k] in that list, UINT_MAX when not listed. 0 ok, -1 out of memory. */
+int intel_pptx_order(const char *pres, size_t pres_len, const char *rels, size_t rels_len,
+                     const unsigned *nums, size_t n, unsigned *order);
 /* extract.c: one page of extracted (not yet cleaned) text: cleaned, capped, split. */
 int intel_add_page(struct intel_doc *out, const char *text, size_t len, int page,
                    const struct intel_limits *lim, char *reason, size_t reason_len);

@@ -8,6 +8,7 @@
  * pass lim->max_input_bytes uncompressed (an entry whose declared size already passes it is not
  * opened); the time limit is checked between blocks. A damaged entry (CRC, truncated deflate)
  * fails with libzip's reason. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,7 +152,7 @@ static unsigned slide_number(const char *name)
 }
 
 struct slide {
-    unsigned order; /* position in presentation.xml's list, or UINT_MAX-ish when not listed */
+    unsigned order; /* position in presentation.xml's list, UINT_MAX when not listed */
     unsigned num;
     zip_int64_t idx;
 };
@@ -203,20 +204,14 @@ static int rel_cmp(const void *a, const void *b)
     return strcmp(((const struct rel *)a)->id, ((const struct rel *)b)->id);
 }
 
-static int slide_num_cmp(const void *a, const void *b)
-{
-    const struct slide *x = a, *y = b;
-    return x->num < y->num ? -1 : x->num > y->num;
-}
-
 /* The slide relationships of ppt/_rels/presentation.xml.rels (Id="rIdN" Target="slides/
  * slideK.xml"), sorted by Id; *n set. NULL when there are none or out of memory. */
-static struct rel *read_rels(const struct fio_buf *rels, size_t *n)
+static struct rel *read_rels(const char *data, size_t len, size_t *n)
 {
     struct rel *r = NULL;
     size_t cap = 0;
     *n = 0;
-    const char *p = rels->data, *end = rels->data + rels->len;
+    const char *p = data, *end = data + len;
     while (p < end && *n < MAX_SLIDES) {
         const char *rt = memmem(p, (size_t)(end - p), "<Relationship ", 14);
         if (!rt)
@@ -254,31 +249,48 @@ static struct rel *read_rels(const struct fio_buf *rels, size_t *n)
     return r;
 }
 
-/* The slide order from ppt/presentation.xml (<p:sldId r:id="rIdN"/> in order), through the
- * relationships: sets the order of each listed slide. Best effort: a missing or odd part leaves
- * the order by number. O((slides + ids) log) whatever the parts hold. */
-static void slide_order(struct zctx *z, struct slide *sl, size_t n)
+struct numpos {
+    unsigned num;
+    size_t k;
+};
+
+static int numpos_cmp(const void *a, const void *b)
 {
-    struct fio_buf pres, rels;
-    fio_buf_init(&pres, 0);
-    fio_buf_init(&rels, 0);
-    char saved[256] = "";
-    if (z->reason && z->reason_len)
-        snprintf(saved, sizeof saved, "%s", z->reason);
-    struct rel *rl = NULL;
+    const struct numpos *x = a, *y = b;
+    if (x->num != y->num)
+        return x->num < y->num ? -1 : 1;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+static int numpos_num_cmp(const void *key, const void *elem)
+{
+    unsigned n = *(const unsigned *)key, m = ((const struct numpos *)elem)->num;
+    return n < m ? -1 : n > m;
+}
+
+int intel_pptx_order(const char *pres, size_t pres_len, const char *rels, size_t rels_len,
+                     const unsigned *nums, size_t n, unsigned *order)
+{
+    for (size_t k = 0; k < n; k++)
+        order[k] = UINT_MAX;
+    if (!pres || !rels || n == 0)
+        return 0;
     size_t nrel = 0;
-    zip_int64_t pi = zip_name_locate(z->za, "ppt/presentation.xml", 0);
-    zip_int64_t ri = zip_name_locate(z->za, "ppt/_rels/presentation.xml.rels", 0);
-    if (pi < 0 || ri < 0 || read_entry(z, pi, "ppt/presentation.xml", &pres) != 0 ||
-        read_entry(z, ri, "ppt/_rels/presentation.xml.rels", &rels) != 0 || !pres.data ||
-        !rels.data)
-        goto done;
-    rl = read_rels(&rels, &nrel);
+    struct rel *rl = read_rels(rels, rels_len, &nrel);
     if (!rl)
-        goto done;
-    qsort(sl, n, sizeof *sl, slide_num_cmp);
+        return 0; /* no slide relationships (or out of memory): the order by number stays */
+    struct numpos *np = malloc(n * sizeof *np);
+    if (!np) {
+        free(rl);
+        return -1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        np[k].num = nums[k];
+        np[k].k = k;
+    }
+    qsort(np, n, sizeof *np, numpos_cmp);
     unsigned pos = 0;
-    const char *p = pres.data, *end = pres.data + pres.len;
+    const char *p = pres, *end = pres + pres_len;
     while (p < end && pos < MAX_SLIDES) {
         const char *tag = memmem(p, (size_t)(end - p), "sldId ", 6);
         if (!tag)
@@ -293,15 +305,49 @@ static void slide_order(struct zctx *z, struct slide *sl, size_t n)
         const struct rel *hit = bsearch(&key, rl, nrel, sizeof *rl, rel_cmp);
         if (!hit)
             continue;
-        struct slide sk = {0, hit->num, 0};
-        struct slide *s = bsearch(&sk, sl, n, sizeof *sl, slide_num_cmp);
-        if (s && s->order == (unsigned)-1)
-            s->order = pos++;
+        const struct numpos *e = bsearch(&hit->num, np, n, sizeof *np, numpos_num_cmp);
+        if (!e)
+            continue;
+        /* the first of equal numbers (a zip may repeat a name) that has no place yet */
+        while (e > np && e[-1].num == hit->num)
+            e--;
+        while (e < np + n && e->num == hit->num && order[e->k] != UINT_MAX)
+            e++;
+        if (e < np + n && e->num == hit->num)
+            order[e->k] = pos++;
     }
-done:
+    free(np);
+    free(rl);
+    return 0;
+}
+
+/* The slide order from ppt/presentation.xml and its relationships (intel_pptx_order). Best
+ * effort: a missing or odd part, or a failure reading it, leaves the order by number. */
+static void slide_order(struct zctx *z, struct slide *sl, size_t n)
+{
+    struct fio_buf pres, rels;
+    fio_buf_init(&pres, 0);
+    fio_buf_init(&rels, 0);
+    char saved[256] = "";
+    if (z->reason && z->reason_len)
+        snprintf(saved, sizeof saved, "%s", z->reason);
+    unsigned *nums = malloc(n * sizeof *nums), *order = malloc(n * sizeof *order);
+    zip_int64_t pi = zip_name_locate(z->za, "ppt/presentation.xml", 0);
+    zip_int64_t ri = zip_name_locate(z->za, "ppt/_rels/presentation.xml.rels", 0);
+    if (nums && order && pi >= 0 && ri >= 0 &&
+        read_entry(z, pi, "ppt/presentation.xml", &pres) == 0 &&
+        read_entry(z, ri, "ppt/_rels/presentation.xml.rels", &rels) == 0 && pres.data &&
+        rels.data) {
+        for (size_t k = 0; k < n; k++)
+            nums[k] = sl[k].num;
+        if (intel_pptx_order(pres.data, pres.len, rels.data, rels.len, nums, n, order) == 0)
+            for (size_t k = 0; k < n; k++)
+                sl[k].order = order[k];
+    }
     if (z->reason && z->reason_len)
         snprintf(z->reason, z->reason_len, "%s", saved);
-    free(rl);
+    free(nums);
+    free(order);
     fio_buf_release(&pres);
     fio_buf_release(&rels);
 }
@@ -338,7 +384,7 @@ static int do_pptx(struct zctx *z, struct intel_doc *out)
             sl = ns;
             cap = nc;
         }
-        sl[n].order = (unsigned)-1;
+        sl[n].order = UINT_MAX;
         sl[n].num = num;
         sl[n].idx = i;
         n++;
