@@ -299,7 +299,7 @@ int intel_pptx_order(const char *pres, size_t pres_len, const char *rels, size_t
         if (!te)
             break;
         p = te + 1;
-        struct rel key;
+        struct rel key = {"", 0};
         if (!attr_value(tag, te, "r:id", key.id, sizeof key.id))
             continue;
         const struct rel *hit = bsearch(&key, rl, nrel, sizeof *rl, rel_cmp);

@@ -129,7 +129,7 @@ static char *clean_utf16(const unsigned char *s, size_t n, int big_endian, size_
  * output length either way. */
 static size_t clean_utf8_into(char *out, const unsigned char *s, size_t len)
 {
-    char tmp[4];
+    char tmp[4] = {0}; /* the counting pass writes here */
     size_t o = 0, i = 0;
     while (i < len) {
         /* a run of printable ASCII, tabs and line feeds is copied as is */
