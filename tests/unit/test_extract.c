@@ -122,6 +122,18 @@ static void utf8_clean_rules(void **state)
     out = intel_utf8_clean("", 0, &n);
     assert_string_equal(out, "");
     free(out);
+
+    /* 8-bit legacy text (no high byte forms UTF-8): read as Windows-1252 */
+    static const char w1252[] = "caf\xE9 na\xEFve \x93quoted\x94 \x80" "5\x85\r\n\xFF";
+    out = intel_utf8_clean(w1252, sizeof w1252 - 1, &n);
+    assert_string_equal(out, "caf\xC3\xA9 na\xC3\xAFve \xE2\x80\x9Cquoted\xE2\x80\x9D "
+                             "\xE2\x82\xAC" "5\xE2\x80\xA6\n\xC3\xBF");
+    free(out);
+    /* one real UTF-8 sequence: UTF-8 with an error, not Windows-1252 */
+    static const char mixed[] = "caf\xC3\xA9 na\xEFve";
+    out = intel_utf8_clean(mixed, sizeof mixed - 1, &n);
+    assert_string_equal(out, "caf\xC3\xA9 na\xEF\xBF\xBDve");
+    free(out);
 }
 
 /* ---- splitter ----------------------------------------------------------------------------- */
@@ -466,6 +478,12 @@ static void text_formats(void **state)
         {"t.json", "{\"k\": \"v\"}", INTEL_FMT_JSON, "{\"k\": \"v\"}"},
         {"p.html", "<p>Para one.</p><p>Two</p>", INTEL_FMT_HTML, "Para one.\nTwo"},
         {"r.xml", "<r><a>x</a><b>y</b></r>", INTEL_FMT_XML, "x\ny"},
+        {"latin1.txt", "Ma\xEEtre d'h\xF4tel", INTEL_FMT_TEXT, "Ma\xC3\xAEtre d'h\xC3\xB4tel"},
+        {"old.html", "<p>Caf\xE9 &amp; cr\xE8me</p>", INTEL_FMT_HTML,
+         "Caf\xC3\xA9 & cr\xC3\xA8me"},
+        {"noname", "Un texte fran\xE7" "ais \xE0 l'ancienne, \xE9" "crit en Latin-1.",
+         INTEL_FMT_TEXT,
+         "Un texte fran\xC3\xA7" "ais \xC3\xA0 l'ancienne, \xC3\xA9" "crit en Latin-1."},
     };
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
         struct intel_doc d;

@@ -229,13 +229,14 @@ static int ci_prefix(const unsigned char *s, size_t n, const char *p)
     return 1;
 }
 
-/* Text or binary, from the first 8 KiB: a NUL, or more than 1 in 10 bytes that are invalid
- * UTF-8 or control characters, makes it binary (UTF-16 with a BOM is text). */
+/* Text or binary, from the first 8 KiB: a NUL, more than 1 in 10 bytes that are control
+ * characters, or more than 1 in 3 that are not UTF-8 makes it binary (UTF-16 with a BOM is text;
+ * an 8-bit legacy text has far fewer high bytes than that). */
 static enum intel_format sniff_text(const unsigned char *s, size_t n)
 {
     if (n >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF)))
         return INTEL_FMT_TEXT;
-    size_t m = n, bad = 0, i = 0;
+    size_t m = n, ctl = 0, bad = 0, i = 0;
     if (m > 8192)
         m = 8192;
     while (i < m) {
@@ -245,7 +246,7 @@ static enum intel_format sniff_text(const unsigned char *s, size_t n)
         if (c < 0x80) {
             if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1b) ||
                 c == 0x7f)
-                bad++;
+                ctl++;
             i++;
             continue;
         }
@@ -257,7 +258,7 @@ static enum intel_format sniff_text(const unsigned char *s, size_t n)
             i += k;
         }
     }
-    if (bad * 10 > m)
+    if (ctl * 10 > m || bad * 3 > m)
         return INTEL_FMT_BINARY;
     size_t j = 0;
     if (m >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
@@ -376,10 +377,21 @@ static int extract_markup(const char *data, size_t len, int html, const struct i
                           struct intel_doc *out, char *reason, size_t reason_len)
 {
     struct fio_buf b;
-    /* stripped text is never longer than its input plus the line ends that tags become; the
-     * text cap applies to it (+1: exceeding it must be seen) */
+    /* an 8-bit legacy page (Windows-1252) is made UTF-8 before its tags are read */
+    char *legacy = NULL;
+    if (intel_is_legacy_8bit(data, len)) {
+        legacy = intel_cp1252_to_utf8(data, len, &len);
+        if (!legacy) {
+            intel_reason(reason, reason_len, "out of memory");
+            return -1;
+        }
+        data = legacy;
+    }
+    /* the text cap applies to the stripped text (+1: exceeding it must be seen) */
     fio_buf_init(&b, lim->max_text_bytes + 1);
-    if (intel_markup_to(&b, data, len, html ? INTEL_MK_HTML : INTEL_MK_XML) != 0) {
+    int mrc = intel_markup_to(&b, data, len, html ? INTEL_MK_HTML : INTEL_MK_XML);
+    free(legacy);
+    if (mrc != 0) {
         int over = b.len >= lim->max_text_bytes;
         fio_buf_release(&b);
         if (over)

@@ -95,8 +95,9 @@ int intel_split_passages(const char *text, size_t len, int page, const struct in
  * NUL-terminated, valid UTF-8 string (*out_len its length), NULL only when out of memory. */
 char *intel_strip_markup(const char *in, size_t len, int is_html, size_t *out_len);
 
-/* Bytes to valid UTF-8 text: a UTF-8 BOM dropped, UTF-16 with a BOM decoded, invalid sequences
- * replaced by U+FFFD, NULs dropped, CR LF and lone CR turned into LF, other C0 controls but tab
+/* Bytes to valid UTF-8 text: a UTF-8 BOM dropped, UTF-16 with a BOM decoded, bytes of which no
+ * high one forms a UTF-8 sequence read as Windows-1252 (8-bit legacy text: "caf\xE9" is "café"),
+ * otherwise invalid sequences replaced by U+FFFD, NULs dropped, CR LF and lone CR turned into LF, other C0 controls but tab
  * and form feed (kept as a line end) become spaces. Returns malloc'd NUL-terminated text
  * (*out_len its length), NULL when out of memory. */
 char *intel_utf8_clean(const void *in, size_t len, size_t *out_len);

@@ -11,6 +11,10 @@
 /* utf8.c */
 size_t intel_utf8_seq(const unsigned char *s, size_t n);
 size_t intel_utf8_put(char *dst, uint32_t cp);
+/* High bytes, none of them part of a valid UTF-8 sequence (an 8-bit legacy encoding). */
+int intel_is_legacy_8bit(const void *in, size_t len);
+/* Windows-1252 bytes to UTF-8 (malloc'd, NUL-terminated; NULs in the input stay). */
+char *intel_cp1252_to_utf8(const void *in, size_t len, size_t *out_len);
 
 /* The time budget of one extraction (CLOCK_MONOTONIC). */
 struct intel_clock {

@@ -170,6 +170,55 @@ static size_t clean_utf8_into(char *out, const unsigned char *s, size_t len)
     return o;
 }
 
+/* Windows-1252 0x80..0x9F (the rest of its upper half is Latin-1, U+00A0..U+00FF); the five
+ * unassigned bytes map to the C1 controls of the same value, as web browsers do. */
+static const uint16_t CP1252_80[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+    0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+};
+
+int intel_is_legacy_8bit(const void *in, size_t len)
+{
+    const unsigned char *s = in;
+    int high = 0;
+    for (size_t i = 0; i < len;) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = intel_utf8_seq(s + i, len - i);
+        if (k > 1)
+            return 0; /* one real UTF-8 sequence: it is UTF-8 (with errors, if any) */
+        high = 1;
+        i++;
+    }
+    return high;
+}
+
+char *intel_cp1252_to_utf8(const void *in, size_t len, size_t *out_len)
+{
+    const unsigned char *s = in;
+    size_t need = 0;
+    char tmp[4];
+    for (size_t i = 0; i < len; i++)
+        need += s[i] < 0x80 ? 1 : s[i] >= 0xA0 ? 2 : intel_utf8_put(tmp, CP1252_80[s[i] - 0x80]);
+    char *out = malloc(need + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < 0x80)
+            out[o++] = (char)s[i];
+        else
+            o += intel_utf8_put(out + o, s[i] >= 0xA0 ? s[i] : CP1252_80[s[i] - 0x80]);
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
 char *intel_utf8_clean(const void *in, size_t len, size_t *out_len)
 {
     const unsigned char *s = in;
@@ -187,14 +236,26 @@ char *intel_utf8_clean(const void *in, size_t len, size_t *out_len)
         s += 3;
         len -= 3;
     }
+    /* high bytes of which none forms a UTF-8 sequence: an 8-bit legacy text, read as
+     * Windows-1252 (a superset of the printable Latin-1) rather than as a row of U+FFFD */
+    char *legacy = NULL;
+    if (intel_is_legacy_8bit(s, len)) {
+        size_t ln = 0;
+        legacy = intel_cp1252_to_utf8(s, len, &ln);
+        if (!legacy)
+            return NULL;
+        s = (const unsigned char *)legacy;
+        len = ln;
+    }
     /* two passes, so that the block is the exact size (an invalid byte becomes 3 bytes: a
      * worst-case block would be 3x the input) */
     size_t need = clean_utf8_into(NULL, s, len);
     char *out = malloc(need + 1);
-    if (!out)
-        return NULL;
-    size_t o = clean_utf8_into(out, s, len);
-    out[o] = '\0';
-    *out_len = o;
+    if (out) {
+        size_t o = clean_utf8_into(out, s, len);
+        out[o] = '\0';
+        *out_len = o;
+    }
+    free(legacy);
     return out;
 }
