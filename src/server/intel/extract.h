@@ -85,7 +85,8 @@ const char *intel_format_name(enum intel_format f);
  * the first call); out->text_bytes grows by len. 0 = ok, -1 = out of memory (out keeps what it
  * had). Breaks are chosen, in this order of preference, at a blank line, a sentence end at a line
  * end, a sentence end, a line end, any space, within [passage_words/2, passage_words] words; a run
- * of non-space longer than 64 bytes counts as one word per 64 bytes (cut at UTF-8 boundaries). */
+ * of non-space longer than 64 bytes counts as one word per 64 bytes (cut at UTF-8 boundaries);
+ * a stray NUL counts as a space. Memory O(passage_words) besides the passages (D-053). */
 int intel_split_passages(const char *text, size_t len, int page, const struct intel_limits *lim,
                          struct intel_doc *out);
 
