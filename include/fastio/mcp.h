@@ -10,14 +10,16 @@
  *    resumed with a GET carrying Last-Event-ID, after the delay of the stream's last `retry:`
  *    field. close() sends DELETE to end the session.
  *  - FASTIO_MCP_SSE (the 2024-11-05 "HTTP+SSE" transport): a GET stream at the URL (usually
- *    …/sse) whose first event, `endpoint`, names where to POST; every answer arrives on the
- *    stream.
+ *    …/sse) whose first event, `endpoint`, names where to POST (same scheme, host and port
+ *    only); every answer arrives on the stream. The session lives with the stream: when it
+ *    closes, every later call fails with NETWORK (connect again).
  *  - FASTIO_MCP_STDIO: the library forks and execs a server process and speaks newline-delimited
  *    JSON-RPC on its stdin/stdout (its stderr is left to the caller's).
  *
  * fastio_mcp_connect() also runs the lifecycle: initialize (offering
  * FASTIO_MCP_PROTOCOL_VERSION, accepting any older version the server answers with) and the
- * notifications/initialized notification.
+ * notifications/initialized notification. The client declares no capabilities: a server's
+ * sampling, elicitation or roots request is answered "method not supported" (-32601).
  *
  * Call fastio_global_init() first (libcurl's process-wide set-up), as for every libfastio client.
  * One connection is single-threaded: call its functions from one thread at a time. Callbacks run
