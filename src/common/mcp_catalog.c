@@ -729,7 +729,8 @@ static const char *const ws_aliases[] = {"workspace_id", "profile_id", "context_
 
 static bool is_ws_param(const char *name)
 {
-    return strcmp(name, "workspace_id") == 0 || strcmp(name, "instance_id") == 0;
+    return strcmp(name, "workspace_id") == 0 || strcmp(name, "instance_id") == 0 ||
+           strcmp(name, "profile_id") == 0;
 }
 
 /* Convert one argument to its wire string, checking its type. Returns 0 or -1 (err set). */
