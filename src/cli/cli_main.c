@@ -51,6 +51,11 @@ static const struct cli_group groups[] = {
      "Events record every membership, role, invitation, ownership, workspace and storage\n"
      "change (api §9.4); 'event poll' waits for the next change (api §9.5).",
      cli_event_cmds},
+    {"ingest", "Watch a directory and upload what arrives (the ingest daemon)",
+     "'fastio ingest DIR --org ORG (--workspace NAME | --workspace-per-subdir)': uploads every\n"
+     "complete file that appears under DIR, exactly once across crashes, into a workspace it\n"
+     "creates when missing, with Intelligence and invitations when asked.",
+     cli_ingest_cmds},
     {"configure", "Profiles: init, list, set-default, show, delete",
      "Named profiles in config.json: each has an API base and an auth method, and its own\n"
      "credentials in credentials.json. Pick one with --profile NAME; without it the default\n"
@@ -59,7 +64,7 @@ static const struct cli_group groups[] = {
     {"mcp", "Model Context Protocol: list and call the tools of any MCP server",
      "An MCP client (libfastio's fastio/mcp.h, api §10): connects over Streamable HTTP, the\n"
      "older HTTP+SSE transport or a spawned stdio process, lists the server's tools and\n"
-     "calls them.",
+     "calls them. 'fastio mcp' alone serves the Fast.io tools over stdio ('mcp serve').",
      cli_mcp_cmds},
     {"system", "Service health: ping and status",
      "Unauthenticated health checks of the API server.", cli_system_cmds},
@@ -236,13 +241,13 @@ int main(int argc, char **argv)
     if (!g)
         return cli_usage(&ctx, "unknown command '%s'", argv[i]);
     i++;
-    /* "fastio mcp" alone, or with options only, is "fastio mcp serve" (the official CLI's
-     * spelling, api §10.2) */
-    const struct cli_cmd *cmd = NULL;
-    int words = 0;
-    if (strcmp(g->name, "mcp") == 0 && (i >= argc || (argv[i][0] == '-' && !is_help(argv[i]))))
-        cmd = &g->cmds[0];
-    if (cmd == NULL && (i >= argc || is_help(argv[i]))) {
+    /* A group's CMD_DEFAULT command also runs when no word follows the group ("fastio mcp" =
+     * "fastio mcp serve", the official CLI's spelling, api §10.2). */
+    const struct cli_cmd *dflt = NULL;
+    for (const struct cli_cmd *c = g->cmds; c->name; c++)
+        if (dflt == NULL && (c->flags & CMD_DEFAULT))
+            dflt = c;
+    if ((i >= argc && dflt == NULL) || (i < argc && is_help(argv[i]))) {
         if (i < argc) {
             cli_help_group(g, NULL);
             return CLI_OK;
@@ -253,9 +258,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "\nRun 'fastio %s --help' for usage.\n", g->name);
         return CLI_USAGE;
     }
+    int words = 0;
     bool prefix_only = false;
-    if (cmd == NULL)
-        cmd = find_cmd(g, argc - i, argv + i, &words, &prefix_only);
+    const struct cli_cmd *cmd = i < argc ? find_cmd(g, argc - i, argv + i, &words, &prefix_only)
+                                         : dflt;
+    if (!cmd && !prefix_only) {
+        /* A group's CMD_DEFAULT command runs when the next word names no command of the group
+         * ("fastio ingest DIR" = "fastio ingest run DIR"). */
+        for (const struct cli_cmd *c = g->cmds; c->name; c++)
+            if (c->flags & CMD_DEFAULT) {
+                cmd = c;
+                words = 0;
+                break;
+            }
+    }
     if (!cmd) {
         if (prefix_only) {
             char pfx[64];

@@ -287,6 +287,7 @@ const struct cli_cmd cli_mcp_cmds[] = {
         .endpoint = -1,
         .opts = serve_opts,
         .run = cli_mcp_serve,
+        .flags = CMD_DEFAULT,
         .summary = "Serve the Fast.io tools over MCP on stdin/stdout (the default)",
         .description =
             "Runs an MCP server on standard input and output (newline-delimited JSON-RPC;\n"

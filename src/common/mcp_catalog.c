@@ -169,23 +169,28 @@ static const struct mcp_action actions[] = {
     {"upload", "chunk-delete", "UPLOAD_CHUNK_DELETE", MCP_ACT_NOT_DESTRUCTIVE, NULL, NULL, 0},
     {"upload", "limits", "UPLOAD_LIMITS", 0, NULL, NULL, 0},
     {"upload", "extensions", "UPLOAD_EXTENSIONS", 0, NULL, NULL, 0},
-    {"upload", "web-import", "WEB_IMPORT", 0, NULL, NULL, 0},
-    {"upload", "web-list", "WEB_IMPORT_LIST", 0, NULL, NULL, 0},
-    {"upload", "web-status", "WEB_IMPORT_DETAILS", 0, NULL, NULL, 0},
+    {"upload", "web-import", "WEB_UPLOAD_CREATE", 0, NULL, NULL, 0},
+    {"upload", "web-list", "WEB_UPLOAD_LIST", 0, NULL, NULL, 0},
+    {"upload", "web-status", "WEB_UPLOAD_DETAILS", 0, NULL, NULL, 0},
+    {"upload", "web-cancel", "WEB_UPLOAD_CANCEL", MCP_ACT_NOT_DESTRUCTIVE, NULL, NULL, 0},
     /* download */
     {"download", "file-url", "STORAGE_REQUEST_READ", MCP_ACT_LOCAL,
      "Get a short-lived URL that downloads the file without the bearer token.", NULL, 0},
     {"download", "read", "STORAGE_READ", MCP_ACT_LOCAL,
      "Return a small file's content inline (text, or base64 for binary).", N_OF(p_read)},
-    /* ai (rows from endpoints_ai.h: one line per row as they land) */
-    {"ai", "ask", "AI_ASK", 0, NULL, NULL, 0},
+    /* ai (rows of endpoints_ai.h, api §8.2) */
     {"ai", "chat-create", "AI_CHAT_CREATE", 0, NULL, NULL, 0},
     {"ai", "chat-list", "AI_CHAT_LIST", 0, NULL, NULL, 0},
+    {"ai", "chat-list-deleted", "AI_CHAT_LIST_DELETED", 0, NULL, NULL, 0},
     {"ai", "chat-details", "AI_CHAT_DETAILS", 0, NULL, NULL, 0},
+    {"ai", "chat-update", "AI_CHAT_UPDATE", 0, NULL, NULL, 0},
+    {"ai", "chat-publish", "AI_CHAT_PUBLISH", 0, NULL, NULL, 0},
     {"ai", "chat-delete", "AI_CHAT_DELETE", 0, NULL, NULL, 0},
+    {"ai", "chat-cancel", "AI_CHAT_CANCEL", 0, NULL, NULL, 0},
     {"ai", "message-send", "AI_MESSAGE_SEND", 0, NULL, NULL, 0},
     {"ai", "message-list", "AI_MESSAGE_LIST", 0, NULL, NULL, 0},
     {"ai", "message-details", "AI_MESSAGE_DETAILS", 0, NULL, NULL, 0},
+    {"ai", "transactions", "AI_TRANSACTIONS", 0, NULL, NULL, 0},
     /* member */
     {"member", "org-list", "ORG_MEMBERS_LIST", 0, NULL, NULL, 0},
     {"member", "org-add", "ORG_MEMBERS_ADD", 0, NULL, NULL, 0},
@@ -224,9 +229,9 @@ static const struct mcp_action actions[] = {
     {"event", "details", "EVENT_DETAILS", 0, NULL, NULL, 0},
     {"event", "ack", "EVENT_ACK", 0, NULL, NULL, 0},
     {"event", "activity-poll", "ACTIVITY_POLL", 0, NULL, NULL, 0},
-    /* find (rows from endpoints_search.h) */
+    /* find (rows of endpoints_search.h) */
     {"find", "files", "STORAGE_SEARCH", 0, NULL, NULL, 0},
-    {"find", "semantic", "SEARCH_SEMANTIC", 0, NULL, NULL, 0},
+    {"find", "workspace", "WORKSPACE_SEARCH", 0, NULL, NULL, 0},
 };
 #define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
 
@@ -724,7 +729,8 @@ static const char *const ws_aliases[] = {"workspace_id", "profile_id", "context_
 
 static bool is_ws_param(const char *name)
 {
-    return strcmp(name, "workspace_id") == 0 || strcmp(name, "instance_id") == 0;
+    return strcmp(name, "workspace_id") == 0 || strcmp(name, "instance_id") == 0 ||
+           strcmp(name, "profile_id") == 0;
 }
 
 /* Convert one argument to its wire string, checking its type. Returns 0 or -1 (err set). */

@@ -37,6 +37,10 @@ static const char usage_text[] =
     "    account owner@localhost and writes its API key to DIR/owner.key (mode 0600); the\n"
     "    fastio CLI uses that key when nothing else is configured.\n"
     "\n"
+    "    On the same port it is an MCP (Model Context Protocol) server for AI agents: Streamable\n"
+    "    HTTP at /mcp, legacy HTTP+SSE at /sse, with tools generated from the API's endpoint\n"
+    "    rows; every tool call passes the same permission checks as the REST API.\n"
+    "\n"
     "    One JSON line per request (method, path, status, bytes, us) goes to the access log.\n"
     "    SIGINT or SIGTERM stops the server cleanly.\n"
     "\n";

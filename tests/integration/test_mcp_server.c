@@ -19,6 +19,9 @@ static const char *const server_args[] = {"--mcp-conformance-fixtures", "--rate-
 static const struct it_fixture_opts fx_opts = {server_args, true, NULL};
 static struct it_fixture fx;
 
+/* Requests go to this server's port when set (a second server with other options). */
+static int other_port;
+
 struct hbuf {
     char *p;
     size_t n;
@@ -43,7 +46,8 @@ static long req(const char *method, const char *path, const char *const *hdrs, c
                 size_t len, char **out, char **headers)
 {
     char url[300];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", fx.srv.port, path);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", other_port ? other_port : fx.srv.port,
+             path);
     CURL *c = curl_easy_init();
     assert_non_null(c);
     struct curl_slist *hl = NULL;
@@ -735,6 +739,40 @@ static void mcp_lock_counter_400(void **state)
     json_decref(r);
 }
 
+/* Sessions are bounded in number (the least recently used idle one makes room) and in idle
+ * time: a second server with --mcp-max-sessions 3 --mcp-idle-timeout 2. */
+static void mcp_session_limits(void **state)
+{
+    (void)state;
+    static const char *const args[] = {"--mcp-max-sessions", "3", "--mcp-idle-timeout", "2",
+                                       NULL};
+    struct it_server srv;
+    assert_int_equal(it_server_start(&srv, NULL, args), 0);
+    other_port = srv.port;
+    struct sess s[4];
+    for (int i = 0; i < 3; i++)
+        sess_open(&s[i], NULL, "2025-11-25");
+    json_t *v = rpc(&s[0], "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", 200);
+    json_decref(v); /* s[0] is now the most recently used; s[1] the least */
+    sess_open(&s[3], NULL, "2025-11-25");
+    v = rpc(&s[1], "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", 404);
+    json_decref(v);
+    for (int i = 0; i < 4; i++) {
+        if (i == 1)
+            continue;
+        v = rpc(&s[i], "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", 200);
+        json_decref(v);
+    }
+    /* Idle for longer than the timeout (the sweeper runs every second). */
+    struct timespec ts = {4, 0};
+    nanosleep(&ts, NULL);
+    v = rpc(&s[0], "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", 404);
+    json_decref(v);
+    other_port = 0;
+    assert_int_equal(it_server_stop(&srv), 0);
+    it_server_cleanup(&srv);
+}
+
 /* One case per line: tests/CMakeLists.txt makes each line a CTest entry. */
 /* clang-format off */
 static const struct CMUnitTest tests[] = {
@@ -746,6 +784,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(mcp_agent_flow_and_bola),
     cmocka_unit_test(mcp_fixtures_and_progress),
     cmocka_unit_test(mcp_lock_counter_400),
+    cmocka_unit_test(mcp_session_limits),
 };
 /* clang-format on */
 

@@ -900,16 +900,18 @@ static json_t *tools_call(void *ud, struct mcp_rpc_sess *s, const char *name, js
             json_decref(o);
             return out;
         }
-        json_t *a = json_pack("{s:s, s:s, s:O?}", "action", "files", "query", q, "workspace_id",
-                              json_object_get(args, "workspace_id"));
+        json_t *a = json_pack("{s:s, s:s, s:O?}", "action", "files", "search", q,
+                              "workspace_id", json_object_get(args, "workspace_id"));
         name = "find";
         struct mcp_call c;
         char err[1024];
         json_t *out;
-        if (mcp_catalog_resolve(name, a, &c, err, sizeof(err)) != 0)
+        if (mcp_catalog_action("find", "files") == NULL)
             out = mcp_result_message("content search is not available on this server (no "
                                      "search row); use search with target=\"api\"",
                                      true);
+        else if (mcp_catalog_resolve(name, a, &c, err, sizeof(err)) != 0)
+            out = mcp_result_error(NULL, 400, 0, err, structured(s));
         else
             out = exec_row(ex, s, &c, ptok, emit, ectx);
         mcp_call_clear(&c);

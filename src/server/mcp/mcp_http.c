@@ -1198,6 +1198,8 @@ static int post_mcp(struct req *r, void *conn)
     if (created) {
         if (flags & MCP_RPC_INITIALIZE) {
             if (!sess_insert(st, c->sess)) {
+                sess_free(c->sess); /* never listed: nobody else holds it */
+                c->sess = NULL;
                 free(out);
                 json_decref(e.list);
                 return queue_rpc_error(r, conn, 503, MCP_ERR_INTERNAL,
