@@ -552,6 +552,53 @@ static void mcp_agent_flow_and_bola(void **state)
     assert_int_equal(req("GET", path, ha, NULL, 0, &out, NULL), 200);
     assert_string_equal(out, "the owner's secret");
     free(out);
+    /* Staged blobs and upload sessions belong to their owner. */
+    snprintf(sid, sizeof(sid), "Mcp-Session-Id: %s", a.id);
+    const char *hb[] = {sid, "Content-Type: application/octet-stream", NULL};
+    out = NULL;
+    assert_int_equal(req("POST", "/blob", hb, "blob bytes", 10, &out, NULL), 201);
+    json_t *bj = json_loads(out, 0, NULL);
+    free(out);
+    char blob[80];
+    snprintf(blob, sizeof(blob), "%s", json_string_value(json_object_get(bj, "blob_id")));
+    assert_int_equal(json_integer_value(json_object_get(bj, "size")), 10);
+    json_decref(bj);
+    snprintf(args, sizeof(args),
+             "{\"action\":\"stream\",\"workspace_id\":\"%s\",\"name\":\"b.bin\",\"blob_id\":"
+             "\"%s\"}",
+             fx.owner.ws, blob);
+    r = call(&b, "upload", args);
+    assert_true(is_error(r)); /* another session's blob */
+    json_decref(r);
+    r = call(&a, "upload", args);
+    assert_false(is_error(r)); /* the owner's, once */
+    json_decref(r);
+    r = call(&a, "upload", args);
+    assert_true(is_error(r)); /* single use */
+    json_decref(r);
+    const char *nos[] = {"Content-Type: application/octet-stream", NULL};
+    assert_int_equal(req("POST", "/blob", nos, "x", 1, NULL, NULL), 401);
+    snprintf(args, sizeof(args),
+             "{\"action\":\"create-session\",\"workspace_id\":\"%s\",\"name\":\"big.bin\","
+             "\"upload_action\":\"create\",\"size\":4096}",
+             fx.owner.ws);
+    r = call(&a, "upload", args);
+    assert_false(is_error(r));
+    char upload[80];
+    snprintf(upload, sizeof(upload), "%s",
+             json_string_value(json_object_get(json_object_get(r, "structuredContent"), "id")));
+    json_decref(r);
+    snprintf(args, sizeof(args), "{\"action\":\"status\",\"upload_id\":\"%s\"}", upload);
+    r = call(&b, "upload", args);
+    assert_true(is_error(r));
+    assert_int_equal(err_http(r), 404);
+    json_decref(r);
+    snprintf(args, sizeof(args),
+             "{\"action\":\"chunk\",\"upload_id\":\"%s\",\"order\":1,\"content\":\"x\"}",
+             upload);
+    r = call(&b, "upload", args);
+    assert_true(is_error(r));
+    json_decref(r);
     /* Signing out of b leaves b without access at all. */
     r = call(&b, "auth", "{\"action\":\"signout\"}");
     assert_false(is_error(r));
