@@ -77,6 +77,7 @@ typedef int (*cli_run_fn)(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct
 /* Flags of a command row. */
 #define CMD_NEEDS_FIELD 0x1u /* at least one parameter-bearing option must be given (updates) */
 #define CMD_LOCAL 0x2u       /* never talks to the API (no client is needed) */
+#define CMD_DEFAULT 0x4u /* the group's command when no command word is given ("fastio ingest DIR") */
 
 struct cli_cmd {
     const char *name;           /* "info", or two words for nested groups ("api-key create") */
@@ -104,6 +105,8 @@ extern const struct cli_cmd cli_files_cmds[];
 extern const struct cli_cmd cli_system_cmds[];
 extern const struct cli_cmd cli_lock_cmds[];
 extern const struct cli_cmd cli_configure_cmds[];
+/* cmd_ingest.c: "fastio ingest DIR", the ingest daemon (one CMD_DEFAULT command). */
+extern const struct cli_cmd cli_ingest_cmds[];
 /* cmd_api.c: one command per endpoint row, filled by cli_api_init() (call it once, first). */
 extern struct cli_cmd cli_api_cmds[];
 void cli_api_init(void);
@@ -314,7 +317,7 @@ void cli_note(const struct cli_ctx *ctx, const char *fmt, ...)
  * path ("/a/b/c.txt", "a/b", a bare name in the root) with the node's id, so commands see ids
  * only. An option is a node argument when it is linked to a node_id (any node) or a folder_id,
  * parent_id or parent (a folder) row parameter; a workspace argument when it is named
- * "workspace" or linked to workspace_id. A command with a "parents" option given has missing
+ * "workspace" or linked to workspace_id. CLI-only options are never touched. A command with a "parents" option given has missing
  * folders created. CLI_OK, CLI_ERR (printed) or CLI_USAGE. */
 int cli_resolve_args(struct cli_ctx *ctx, struct cli_args *args);
 enum cli_node_want { CLI_NODE_ANY, CLI_NODE_FILE, CLI_NODE_FOLDER };

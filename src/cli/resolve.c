@@ -434,6 +434,8 @@ enum arg_role { ROLE_NONE, ROLE_WS, ROLE_NODE, ROLE_FOLDER };
 
 static enum arg_role role_of(const struct cli_cmd *cmd, const struct cli_opt *o)
 {
+    if (o->cli_only)
+        return ROLE_NONE; /* the command's own business (ingest's --workspace NAME creates one) */
     if (strcmp(o->name, "workspace") == 0)
         return ROLE_WS;
     struct cli_opt_view v;
