@@ -331,6 +331,8 @@ const char *cli_resolve_node(struct cli_ctx *ctx, const char *ws, const char *re
 const char *cli_resolve_workspace(struct cli_ctx *ctx, const char *ref);
 /* Every node of a folder (all pages), fetched once per run. Borrowed; NULL on failure (printed). */
 json_t *cli_list_folder(struct cli_ctx *ctx, const char *ws, const char *folder);
+/* The workspace as the user gave it when ws is the id a name was resolved to; else ws. */
+const char *cli_resolve_ws_label(struct cli_ctx *ctx, const char *ws);
 /* true for "root", "trash" and values of an OpaqueId's form (api §1.7). */
 bool cli_is_node_id(const char *v);
 void cli_resolve_release(struct cli_ctx *ctx);

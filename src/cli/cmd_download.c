@@ -291,9 +291,17 @@ done:
     return rc;
 }
 
-/* The node's details (OWNED) or NULL (printed). */
+/* The node's details (OWNED) or NULL (printed). The root folder has none (api §4.2): it is
+ * described here as a folder named after the workspace. */
 static json_t *node_details(struct cli_ctx *ctx, const char *ws, const char *node)
 {
+    if (strcmp(node, "root") == 0) {
+        json_t *d = json_pack("{s:s, s:s}", "type", "folder", "name",
+                              cli_resolve_ws_label(ctx, ws));
+        if (!d)
+            cli_errorf(ctx, "out of memory");
+        return d;
+    }
     if (cli_connect(ctx, FASTIO_EP_STORAGE_DETAILS, true) != CLI_OK)
         return NULL;
     json_t *d = NULL;

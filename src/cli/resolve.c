@@ -56,6 +56,11 @@ static const char *ws_label(struct cli_ctx *ctx, const char *ws)
     return l ? l : ws;
 }
 
+const char *cli_resolve_ws_label(struct cli_ctx *ctx, const char *ws)
+{
+    return ws_label(ctx, ws);
+}
+
 static void set_ws_label(struct cli_ctx *ctx, const char *id, const char *label)
 {
     json_t *c = cache(ctx);
@@ -203,6 +208,8 @@ static void forget_listing(struct cli_ctx *ctx, const char *ws, const char *fold
     fio_buf_release(&key);
 }
 
+static bool ctx_has_parents; /* the command has a --parents option (for the hint) */
+
 /* ---- paths ------------------------------------------------------------------------------------ */
 
 static json_t *find_child(json_t *nodes, const char *name, size_t len)
@@ -333,8 +340,8 @@ const char *cli_resolve_node(struct cli_ctx *ctx, const char *ws, const char *re
             cli_errorf(ctx, "no %s '%.*s' in %s; `fastio files list --workspace %s %s` shows what "
                             "is there%s",
                        what, (int)lens[i], names[i], where, qw ? qw : ws, qp ? qp : where,
-                       create || last || want != CLI_NODE_FOLDER ? ""
-                                                                  : " (--parents creates it)");
+                       create || last || !ctx_has_parents ? ""
+                                                          : " (--parents creates it)");
             free(qw);
             free(qp);
             return NULL;
@@ -483,6 +490,9 @@ int cli_resolve_args(struct cli_ctx *ctx, struct cli_args *args)
             ws = cli_arg(args, "context-id");
     }
     bool create = cli_arg_given(args, "parents");
+    ctx_has_parents = false;
+    for (int k = 0; cmd->opts[k].name; k++)
+        ctx_has_parents |= strcmp(cmd->opts[k].name, "parents") == 0;
     for (int k = 0; cmd->opts[k].name; k++) {
         const struct cli_opt *o = &cmd->opts[k];
         enum arg_role r = role_of(cmd, o);

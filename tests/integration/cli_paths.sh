@@ -42,6 +42,13 @@ expect_rc 2 "a positional folder and --folder together is a usage error"
 fio --format json files info --workspace paths-team /reports/2026/a.txt
 expect_rc 0 "files info by path"
 expect_jq '.nodes[0].id' "$AID" "the path resolves to the uploaded node"
+fio files create-folder --workspace paths-team q3 --parent /plans/2027
+expect_rc 1 "create-folder under a missing parent fails"
+expect_err_contains "no folder 'plans' in /" "and names the missing folder"
+fio --format json files create-folder --workspace paths-team q3 --parent /plans/2027 --parents
+expect_rc 0 "create-folder --parents makes the parent chain"
+fio --format json files list --workspace paths-team /plans/2027
+expect_jq '.nodes[0].name' "q3" "the folder is at /plans/2027/q3"
 fio --format json files create-folder --workspace paths-team archive --parent /reports
 expect_rc 0 "create-folder with --parent PATH"
 fio --format json files move --workspace paths-team /reports/2026/a.txt --to /reports/archive
