@@ -104,4 +104,12 @@ expect_rc 0 "download folder --zip"
 if [ -f "$T_DATA/proj.zip" ] && [ "$(head -c 2 "$T_DATA/proj.zip")" = PK ]; then ok "--zip writes a zip"; else bad "no zip"; fi
 fio --format json download folder --workspace tree /proj --zip -o "$T_DATA/proj.zip"
 expect_rc 1 "--zip onto an existing file is refused"
+mkdir -p "$T_DATA/zips"
+fio --format json download folder --workspace tree /proj --zip -o "$T_DATA/zips"
+expect_rc 0 "--zip into a directory"
+[ -s "$T_DATA/zips/proj.zip" ] && ok "named <folder>.zip" || bad "no zips/proj.zip"
+fio --format json download folder --workspace tree /proj --zip -o "$T_DATA/zips"
+expect_rc 1 "--zip into a directory that has the zip is refused"
+fio --format json download folder --workspace tree /proj --zip -o "$T_DATA/zips" --overwrite
+expect_rc 0 "--zip --overwrite"
 finish
