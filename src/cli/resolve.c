@@ -398,7 +398,7 @@ const char *cli_resolve_workspace(struct cli_ctx *ctx, const char *ref)
             if ((fn && strcmp(fn, ref) == 0) || (name && strcmp(name, ref) == 0)) {
                 if (json_array_append_new(matches, json_string(id)) != 0)
                     goto oom_resp;
-            } else if (name && strcasecmp(name, ref) == 0) {
+            } else if ((name && strcasecmp(name, ref) == 0) || (fn && strcasecmp(fn, ref) == 0)) {
                 if (json_array_append_new(fold, json_string(id)) != 0)
                     goto oom_resp;
             }

@@ -66,6 +66,10 @@ expect_err_contains "no file or folder 'nope.txt' in /reports/2026" "the error n
 fio files list --workspace paths-team /reports/2026/b.txt
 expect_rc 1 "listing a file as a folder fails"
 expect_err_contains "'b.txt' in /reports/2026 is a file, not a folder" "the error says it is a file"
+fio --format json files list --workspace "paths team" /reports
+expect_jq '.nodes[0].name' "2026" "a workspace name matches regardless of case"
+fio --format json files list --workspace "Paths-Team" /reports
+expect_jq '.nodes[0].name' "2026" "so does a folder_name in capitals"
 fio files list --workspace "No Such Team" /
 expect_rc 1 "unknown workspace name"
 expect_err_contains "no workspace 'No Such Team'" "the error names the workspace"
