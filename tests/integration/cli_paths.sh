@@ -59,6 +59,20 @@ fio --format json download file --workspace paths-team /reports/archive/a.txt -o
 expect_rc 0 "download file by path"
 if cmp -s "$SRC/a.txt" "$T_DATA/got.txt"; then ok "downloaded bytes match"; else bad "downloaded bytes differ"; fi
 
+# A bare name is looked up in the root; locks take paths too.
+fio --format json upload text --workspace paths-team --name bare.txt "bare bytes"
+expect_rc 0 "upload text into the root"
+fio --format json download file --workspace paths-team bare.txt -o "$T_DATA/bare.txt"
+expect_rc 0 "download file by a bare name"
+[ "$(cat "$T_DATA/bare.txt")" = "bare bytes" ] && ok "the bare name found the root file" || bad "wrong bytes for bare.txt"
+fio --format json lock acquire --workspace paths-team /reports/archive/a.txt
+expect_rc 0 "lock acquire by path"
+LT=$(printf '%s' "$OUT" | jq -r .lock.lock_token)
+fio --format json lock status --context-type workspace --context-id paths-team /reports/archive/a.txt
+expect_jq '.lock.locked' true "lock status by path (--context-id form)"
+fio --format json lock release --workspace paths-team /reports/archive/a.txt --lock-token "$LT"
+expect_rc 0 "lock release by path"
+
 # Missing leaf, a file used as a folder, an unknown workspace name.
 fio download file --workspace paths-team /reports/2026/nope.txt
 expect_rc 1 "download of a missing path fails"
