@@ -1,7 +1,7 @@
 /* fuzz_owner_url.c - fuzz target for the owner.url check (D-089): which base URL the local
  * owner key may go to. Input: a base URL, a NUL, then owner.url's bytes. Never a crash; a port
  * is -1 or 1..65535; a match needs a loopback http:// base with a valid port, and matching is
- * symmetric between two well-formed URLs. */
+ * symmetric between two well-formed loopback URLs. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     /* symmetric for a URL without NULs or surrounding whitespace */
     if (m && url_len && memchr(url, 0, url_len) == NULL && url[0] > ' ' &&
-        url[url_len - 1] > ' ') {
+        url[url_len - 1] > ' ' && strncmp(url, "http://0.0.0.0:", 15) != 0 &&
+        strncmp(url, "http://[::]:", 12) != 0) {
         char *u = malloc(url_len + 1);
         if (u) {
             memcpy(u, url, url_len);

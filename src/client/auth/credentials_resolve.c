@@ -102,8 +102,10 @@ bool fio_cred_owner_url_matches(const char *text, size_t len, const char *base)
 {
     long port = fio_cred_base_port(base);
     char *url = trimmed_copy(text, len);
-    bool ok = url != NULL && port > 0 && is_loopback_base(url) && is_loopback_base(base) &&
-              fio_cred_base_port(url) == port;
+    /* a server on the wildcard address (0.0.0.0, [::]) listens on loopback too */
+    bool local = url != NULL && (is_loopback_base(url) || strncmp(url, "http://0.0.0.0:", 15) == 0 ||
+                                 strncmp(url, "http://[::]:", 12) == 0);
+    bool ok = local && port > 0 && is_loopback_base(base) && fio_cred_base_port(url) == port;
     free(url);
     return ok;
 }
