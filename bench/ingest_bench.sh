@@ -2,7 +2,7 @@
 # bench/ingest_bench.sh - "fastio ingest" (issue 17), never a test. Against a local fastio-server
 # (--sync complete) on a free port, measured in this run:
 #   1. files/s of a drop of N files (4-64 KiB, 8 folders) ingested by `fastio ingest --once`
-#      (upload sessions: the exactly-once default) and `--once --batch`, against
+#      (small files batched, the default) and `--once --no-batch` (a session per file), against
 #      `fastio upload file --preserve-tree` of the same tree (the reference, batched), median of
 #      RUNS interleaved runs, each into a fresh workspace;
 #   2. the time from close-after-write to the daemon's "stored" line (p50, p99) for files
@@ -49,20 +49,20 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A T
 run=0
 for r in $(seq 1 "$RUNS"); do
-    for mode in reference sessions batch; do
+    for mode in reference batch sessions; do
         run=$((run + 1))
         ws="bench$run"
         t0=$(ms)
         case $mode in
         reference)
             "${F[@]}" workspace create "$ws" --org bench-ingest --folder-name "$ws" >/dev/null
-            "${F[@]}" -q upload file --workspace "$ws" --preserve-tree "$SRC" >/dev/null ;;
-        sessions)
-            "${F[@]}" ingest "$SRC" --org bench-ingest --workspace "$ws" --once --settle 0 \
-                --state-dir "$W/st$run" >/dev/null 2>&1 ;;
+            "${F[@]}" -q upload file --workspace "$ws" --preserve-tree "$SRC" "$SRC" >/dev/null ;;
         batch)
             "${F[@]}" ingest "$SRC" --org bench-ingest --workspace "$ws" --once --settle 0 \
-                --batch --state-dir "$W/st$run" >/dev/null 2>&1 ;;
+                --state-dir "$W/st$run" >/dev/null 2>&1 ;;
+        sessions)
+            "${F[@]}" ingest "$SRC" --org bench-ingest --workspace "$ws" --once --settle 0 \
+                --no-batch --state-dir "$W/st$run" >/dev/null 2>&1 ;;
         esac
         t1=$(ms)
         T[$mode]+="$((t1 - t0)) "
@@ -72,9 +72,10 @@ echo "## 1. $N files (4-64 KiB), median of $RUNS runs"
 ref=$(tr ' ' '\n' <<<"${T[reference]}" | grep . | median)
 printf '%-44s %8s ms %8.0f files/s\n' "upload file --preserve-tree (reference)" "$ref" \
     "$(echo "$N * 1000 / $ref" | bc -l)"
-for mode in sessions batch; do
+for mode in batch sessions; do
     m=$(tr ' ' '\n' <<<"${T[$mode]}" | grep . | median)
-    printf '%-44s %8s ms %8.0f files/s  %.2fx reference\n' "ingest --once ($mode)" "$m" \
+    label=$([ "$mode" = batch ] && echo "ingest --once" || echo "ingest --once --no-batch")
+    printf '%-44s %8s ms %8.0f files/s  %.2fx reference\n' "$label" "$m" \
         "$(echo "$N * 1000 / $m" | bc -l)" "$(echo "$ref / $m" | bc -l)"
 done
 

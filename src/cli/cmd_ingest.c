@@ -48,6 +48,9 @@ struct ingest {
     enum after_action after;
     char move_dir[PATH_MAX];
     bool once, wait_indexed, batch;
+    unsigned grace_ms;    /* --inflight-grace: wait before reconciling a possibly in-flight upload */
+    int64_t grace_until;  /* leftovers of an earlier process are reconciled after this */
+    json_t *leftover;     /* rel -> true: rows an earlier process left "uploading" */
     unsigned settle_ms, parallel;
     long index_timeout_ms;
     char state_dir[PATH_MAX];
@@ -175,7 +178,7 @@ static void slugify(const char *name, const char *suffix, char *out, size_t size
         n = (size_t)snprintf(out, size, "ingest");
     out[n] = '\0';
     if (suffix != NULL && n + strlen(suffix) + 1 < size)
-        strcat(out, suffix);
+        snprintf(out + n, size - n, "%s", suffix);
 }
 
 /* Invite each --invite address to the workspace once (state database), tolerating "already". */
@@ -590,6 +593,16 @@ static bool consider(struct ingest *in, struct fastio_transfer *t, const char *r
         ingest_watch_forget(in->w, rel);
         return false;
     }
+    if (same && row.state == INGEST_UPLOADING && json_object_get(in->leftover, rel) != NULL) {
+        int64_t wait = in->grace_until - fio_mono_ms();
+        if (wait > 0) {
+            /* An earlier process may have sent it in a request the server is still working
+             * on: look for it only once that request must be over (--inflight-grace). */
+            ingest_watch_retry(in->w, rel, (unsigned)wait);
+            return false;
+        }
+        json_object_del(in->leftover, rel);
+    }
     if (same && row.state == INGEST_UPLOADING) {
         /* An earlier attempt may have stored it (killed between the server's answer and the
          * row, or a request that failed after it was acted on): adopt that node. */
@@ -653,10 +666,10 @@ static size_t round_once(struct ingest *in)
     cfg.journal_dir = in->journal_dir;
     cfg.max_files = in->parallel;
     cfg.cancel = cancel_token;
-    /* Exactly once needs every upload to be resumable by its session (D-090): a batch or
-     * single-request upload that a killed run had sent may still be committed by the server
-     * after the restart has looked for it, and would then be stored twice. --batch trades that
-     * for speed with many small files. */
+    /* Small files go in batch requests unless --no-batch (D-090): a batch that a killed or
+     * failed attempt had sent may still be committed after it, so such a file is looked for
+     * again only after --inflight-grace; with --no-batch every file of 2 bytes or more goes
+     * through an upload session that a restart resumes, which needs no grace. */
     if (!in->batch) {
         cfg.no_batch = true;
         cfg.single_max = 1;
@@ -702,7 +715,7 @@ static size_t round_once(struct ingest *in)
                     log_file(in, jobs[i].rel, jobs[i].row.workspace, NULL, jobs[i].row.size,
                              secs, "failed", jerr.message);
                 in->n_failed++;
-                retry_later(in, jobs[i].rel, RETRY_MS);
+                retry_later(in, jobs[i].rel, RETRY_MS > in->grace_ms ? RETRY_MS : in->grace_ms);
             }
             fastio_free(node);
             free(jobs[i].rel);
@@ -792,7 +805,6 @@ static int parse_opts(struct ingest *in, struct cli_args *args)
     }
     in->once = cli_arg_given(args, "once");
     in->wait_indexed = cli_arg_given(args, "wait-indexed");
-    in->batch = cli_arg_given(args, "batch");
     long long v;
     if (!fio_parse_ll(cli_arg(args, "settle"), 0, 3600, &v))
         return cli_usage(ctx, "--settle takes seconds from 0 to 3600");
@@ -803,6 +815,11 @@ static int parse_opts(struct ingest *in, struct cli_args *args)
     if (!fio_parse_ll(cli_arg(args, "index-timeout"), 1, 86400, &v))
         return cli_usage(ctx, "--index-timeout takes seconds from 1 to 86400");
     in->index_timeout_ms = (long)v * 1000;
+    in->batch = !cli_arg_given(args, "no-batch");
+    if (!fio_parse_ll(cli_arg(args, "inflight-grace"), 0, 3600, &v))
+        return cli_usage(ctx, "--inflight-grace takes seconds from 0 to 3600");
+    in->grace_ms = in->batch ? (unsigned)(v * 1000) : 0;
+
     const char *sd = cli_arg(args, "state-dir");
     if (sd != NULL) {
         if (!mkdirs(sd) || realpath(sd, in->state_dir) == NULL)
@@ -825,13 +842,14 @@ static void ingest_release(struct ingest *in)
         free(in->folders[i].key);
     ingest_watch_free(in->w);
     ingest_db_close(in->db);
+    json_decref(in->leftover);
 }
 
 static void resume_cb(void *ud, const char *rel, const struct ingest_row *row)
 {
-    (void)ud;
-    (void)row;
-    (void)rel;
+    struct ingest *in = ud;
+    if (row->state == INGEST_UPLOADING && in->leftover != NULL)
+        json_object_set_new(in->leftover, rel, json_true());
 }
 
 static int run_ingest(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
@@ -864,6 +882,8 @@ static int run_ingest(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli
         return CLI_ERR;
     }
     ingest_watch_set_log(in.w, log_msg, &in);
+    in.leftover = json_object();
+    in.grace_until = fio_mono_ms() + in.grace_ms;
     size_t unfinished = ingest_db_unfinished(in.db, resume_cb, &in);
     if (unfinished > 0)
         cli_note(ctx, "ingest: %zu file(s) from an earlier run to finish", unfinished);
@@ -941,12 +961,17 @@ static const struct cli_opt ingest_opts[] = {
              "exists beside it)."},
     {.name = "parallel", .kind = OPT_VALUE, .cli_only = true, .check = CHK_UINT, .def = "4",
      .metavar = "N", .help = "Files uploaded at the same time (1-64)."},
-    {.name = "batch", .kind = OPT_BOOL, .cli_only = true,
-     .help = "Pack small files into batch requests (much faster for many small files).\n"
-             "Without it every file of 2 bytes or more goes through an upload session\n"
-             "that a restart resumes, which is what makes a kill -9 at any moment safe;\n"
-             "with it, a batch that a killed run had sent can be committed by the server\n"
-             "after the restart looked for it, and its files then get a second version."},
+    {.name = "no-batch", .kind = OPT_BOOL, .cli_only = true,
+     .help = "Send every file of 2 bytes or more through its own upload session, which a\n"
+             "restart resumes, instead of packing small files into batch requests. Slower\n"
+             "with many small files, but exactly once without --inflight-grace's bound."},
+    {.name = "inflight-grace", .kind = OPT_VALUE, .cli_only = true, .check = CHK_UINT,
+     .def = "10", .metavar = "SECONDS",
+     .help = "A batch or single-request upload that a killed process (or a failed request)\n"
+             "had sent may still be committed by the server after the fact. Such a file is\n"
+             "looked for on the server, and sent again only if absent, after this long;\n"
+             "exactly once holds when the server finishes a request it has received within\n"
+             "it. 0 with --no-batch."},
     {.name = "state-dir", .kind = OPT_VALUE, .cli_only = true, .metavar = "DIR",
      .help = "Where the state database and upload journals live; default\n"
              "$XDG_STATE_HOME/fastio/ingest/<DIR> (~/.local/state when unset). Keep it\n"
@@ -974,9 +999,12 @@ const struct cli_cmd cli_ingest_cmds[] = {
          "cannot close a file only when it is complete can drop NAME.ready beside it.\n\n"
          "Exactly once across crashes: the state database records each file (path, size,\n"
          "mtime, CRC-32C, workspace, folder, node) before its first byte is sent and after\n"
-         "it is stored; after kill -9 at any moment a restart resumes half-sent files from\n"
-         "their journals, adopts a node that an interrupted attempt stored (same name, size\n"
-         "and CRC-32C) instead of sending it again, and finishes the after-action.\n\n"
+         "it is stored. After kill -9 at any moment a restart resumes half-sent large files\n"
+         "from their upload sessions' journals, and looks on the server for each small file\n"
+         "that was in flight (after --inflight-grace, since a request the killed process\n"
+         "sent may still be committed): a node of that name, size and CRC-32C is adopted\n"
+         "instead of sending the file again. --no-batch removes the grace's assumption at\n"
+         "the cost of speed with many small files (docs/decisions.md D-090).\n\n"
          "Output: one JSON line per file on stdout (time, path, workspace, node, bytes,\n"
          "seconds, outcome: stored | adopted | failed | skipped, error); notes on stderr.\n"
          "Unreadable files and vanished directories are logged and skipped, never fatal;\n"

@@ -158,7 +158,7 @@ WPID=$!
 kills=0
 while kill -0 "$WPID" 2>/dev/null || [ "$kills" -lt 10 ]; do
     "$FASTIO_CLI_BIN" --api-base "$BASE" --token "$KEY" ingest "$K" --org ingest-org \
-        --workspace Killed --settle 1 --state-dir "$T_DATA/state5" >>"$KLOG" \
+        --workspace Killed --settle 1 --inflight-grace 3 --state-dir "$T_DATA/state5" >>"$KLOG" \
         2>>"$T_DATA/kill.err" &
     DPID=$!
     sleep "0.$((RANDOM % 9 + 3))"
@@ -168,7 +168,7 @@ while kill -0 "$WPID" 2>/dev/null || [ "$kills" -lt 10 ]; do
 done
 wait "$WPID"
 [ "$kills" -ge 10 ] && ok "daemon killed with SIGKILL $kills times" || bad "kills: $kills"
-ING_STATE="$T_DATA/state5" ingest "$K" --workspace Killed --once --settle 0
+ING_STATE="$T_DATA/state5" ingest "$K" --workspace Killed --once --settle 0 --inflight-grace 3
 expect_rc 0 "final run after the kills exits 0"
 drop=$(node_of killed root drop)
 fio --format json files list --workspace killed --folder "$drop" --all
