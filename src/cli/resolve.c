@@ -509,6 +509,8 @@ int cli_resolve_args(struct cli_ctx *ctx, struct cli_args *args)
                 /* One of a list that does not resolve is reported and left as it is: the
                  * command fails it alone and goes on with the others (download batch). */
                 const char *id = cli_resolve_node(ctx, ws, args->rest[i], want, false);
+                if (id) /* a copy: a listing it points into may be dropped by a later create */
+                    id = keep(ctx, id);
                 if (id)
                     args->rest[i] = id;
                 else if (!ctx->client)
