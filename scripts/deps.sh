@@ -3,6 +3,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config git ca-certificates
       libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libjansson-dev libcmocka-dev
+      libpoppler-glib-dev libzip-dev
       jq sqlite3 procps curl cppcheck tmux)
 missing=()
 for p in "${PKGS[@]}"; do
@@ -10,6 +11,11 @@ for p in "${PKGS[@]}"; do
         missing+=("$p")
     fi
 done
+# npm installs the test-only Node tools of tests/mcp/run.sh (Node 22, the MCP SDK, the MCP
+# conformance suite); a machine whose nodejs already ships npm keeps it.
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi

@@ -105,6 +105,11 @@ extern const struct cli_cmd cli_files_cmds[];
 extern const struct cli_cmd cli_system_cmds[];
 extern const struct cli_cmd cli_lock_cmds[];
 extern const struct cli_cmd cli_configure_cmds[];
+extern const struct cli_cmd cli_mcp_cmds[]; /* cmd_mcp.c: MCP client (api §10) */
+/* cmd_mcp_serve.c: `fastio mcp serve`, the stdio MCP server (api §10.2) */
+int cli_mcp_serve(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args);
+/* cmd_ingest.c: "fastio ingest DIR", the ingest daemon (one CMD_DEFAULT command). */
+extern const struct cli_cmd cli_ingest_cmds[];
 /* cmd_sync.c: "fastio sync SRC DST", a one-way mirror (one CMD_DEFAULT command). */
 extern const struct cli_cmd cli_sync_cmds[];
 /* cmd_api.c: one command per endpoint row, filled by cli_api_init() (call it once, first). */
@@ -317,7 +322,7 @@ void cli_note(const struct cli_ctx *ctx, const char *fmt, ...)
  * path ("/a/b/c.txt", "a/b", a bare name in the root) with the node's id, so commands see ids
  * only. An option is a node argument when it is linked to a node_id (any node) or a folder_id,
  * parent_id or parent (a folder) row parameter; a workspace argument when it is named
- * "workspace" or linked to workspace_id. A command with a "parents" option given has missing
+ * "workspace" or linked to workspace_id. CLI-only options are never touched. A command with a "parents" option given has missing
  * folders created. CLI_OK, CLI_ERR (printed) or CLI_USAGE. */
 int cli_resolve_args(struct cli_ctx *ctx, struct cli_args *args);
 enum cli_node_want { CLI_NODE_ANY, CLI_NODE_FILE, CLI_NODE_FOLDER };
@@ -331,6 +336,8 @@ const char *cli_resolve_node(struct cli_ctx *ctx, const char *ws, const char *re
 const char *cli_resolve_workspace(struct cli_ctx *ctx, const char *ref);
 /* Every node of a folder (all pages), fetched once per run. Borrowed; NULL on failure (printed). */
 json_t *cli_list_folder(struct cli_ctx *ctx, const char *ws, const char *folder);
+/* The workspace as the user gave it when ws is the id a name was resolved to; else ws. */
+const char *cli_resolve_ws_label(struct cli_ctx *ctx, const char *ws);
 /* true for "root", "trash" and values of an OpaqueId's form (api §1.7). */
 bool cli_is_node_id(const char *v);
 void cli_resolve_release(struct cli_ctx *ctx);

@@ -291,9 +291,17 @@ done:
     return rc;
 }
 
-/* The node's details (OWNED) or NULL (printed). */
+/* The node's details (OWNED) or NULL (printed). The root folder has none (api §4.2): it is
+ * described here as a folder named after the workspace. */
 static json_t *node_details(struct cli_ctx *ctx, const char *ws, const char *node)
 {
+    if (strcmp(node, "root") == 0) {
+        json_t *d = json_pack("{s:s, s:s}", "type", "folder", "name",
+                              cli_resolve_ws_label(ctx, ws));
+        if (!d)
+            cli_errorf(ctx, "out of memory");
+        return d;
+    }
     if (cli_connect(ctx, FASTIO_EP_STORAGE_DETAILS, true) != CLI_OK)
         return NULL;
     json_t *d = NULL;
@@ -563,9 +571,28 @@ static int download_folder(struct cli_ctx *ctx, const struct cli_cmd *cmd, struc
         return cli_usage(ctx, "-o - is not supported with --zip; give a file name");
     if (split_output(ctx, out, dir, sizeof(dir), &name) != CLI_OK)
         return CLI_ERR;
+    /* Into a directory: name the zip here ("<folder name>.zip", the library's choice too), so
+     * an existing one is found before anything is fetched. */
+    char zname[300];
+    if (!name) {
+        json_t *d = node_details(ctx, ws, node);
+        if (!d)
+            return CLI_ERR;
+        const char *type = json_string_value(json_object_get(d, "type"));
+        const char *fname = json_string_value(json_object_get(d, "name"));
+        if (type && strcmp(type, "folder") != 0) {
+            json_decref(d);
+            return cli_usage(ctx, "'%s' is a file; use 'fastio download file'", node);
+        }
+        if (fname && strlen(fname) <= 250 && safe_component(fname)) {
+            snprintf(zname, sizeof(zname), "%s.zip", fname);
+            name = zname;
+        }
+        json_decref(d);
+    }
     struct dl_list l = {0};
     int rc = CLI_OK;
-    if (!dl_add(&l, node, dir, name, node)) {
+    if (!dl_add(&l, node, dir, name, name ? name : node)) {
         cli_errorf(ctx, "out of memory");
         rc = CLI_ERR;
     }

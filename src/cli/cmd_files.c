@@ -213,6 +213,8 @@ static const struct cli_opt create_folder_opts[] = {
     {.name = "NAME", .kind = OPT_POS, .param = "name",
      .help = "1-255 bytes of UTF-8, no '/' or control characters."},
     {.name = "parent", .kind = OPT_VALUE, .path = 2, .def = "root", .metavar = "FOLDER"},
+    {.name = "parents", .kind = OPT_BOOL, .cli_only = true,
+     .help = "Create the folders of a --parent path that do not exist yet (like mkdir -p)."},
     {.name = "force", .kind = OPT_BOOL, .param = "force"},
     {0},
 };
@@ -268,7 +270,9 @@ const struct cli_cmd cli_files_cmds[] = {
         .summary = "Create a folder",
         .description = "Creates a folder (POST /workspace/{ws}/storage/{parent}/createfolder/).",
         .examples = "fastio files create-folder --workspace design-team Drafts\n"
-                    "fastio files create-folder --workspace design-team 2026 --parent 2abc...",
+                    "fastio files create-folder --workspace design-team 2026 --parent 2abc...\n"
+                    "fastio files create-folder --workspace design-team q3 --parent /reports/2026 "
+                    "--parents",
     },
     {
         .name = "move",

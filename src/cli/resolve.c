@@ -56,6 +56,11 @@ static const char *ws_label(struct cli_ctx *ctx, const char *ws)
     return l ? l : ws;
 }
 
+const char *cli_resolve_ws_label(struct cli_ctx *ctx, const char *ws)
+{
+    return ws_label(ctx, ws);
+}
+
 static void set_ws_label(struct cli_ctx *ctx, const char *id, const char *label)
 {
     json_t *c = cache(ctx);
@@ -203,6 +208,8 @@ static void forget_listing(struct cli_ctx *ctx, const char *ws, const char *fold
     fio_buf_release(&key);
 }
 
+static bool ctx_has_parents; /* the command has a --parents option (for the hint) */
+
 /* ---- paths ------------------------------------------------------------------------------------ */
 
 static json_t *find_child(json_t *nodes, const char *name, size_t len)
@@ -333,8 +340,8 @@ const char *cli_resolve_node(struct cli_ctx *ctx, const char *ws, const char *re
             cli_errorf(ctx, "no %s '%.*s' in %s; `fastio files list --workspace %s %s` shows what "
                             "is there%s",
                        what, (int)lens[i], names[i], where, qw ? qw : ws, qp ? qp : where,
-                       create || last || want != CLI_NODE_FOLDER ? ""
-                                                                  : " (--parents creates it)");
+                       create || last || !ctx_has_parents ? ""
+                                                          : " (--parents creates it)");
             free(qw);
             free(qp);
             return NULL;
@@ -391,7 +398,7 @@ const char *cli_resolve_workspace(struct cli_ctx *ctx, const char *ref)
             if ((fn && strcmp(fn, ref) == 0) || (name && strcmp(name, ref) == 0)) {
                 if (json_array_append_new(matches, json_string(id)) != 0)
                     goto oom_resp;
-            } else if (name && strcasecmp(name, ref) == 0) {
+            } else if ((name && strcasecmp(name, ref) == 0) || (fn && strcasecmp(fn, ref) == 0)) {
                 if (json_array_append_new(fold, json_string(id)) != 0)
                     goto oom_resp;
             }
@@ -434,6 +441,8 @@ enum arg_role { ROLE_NONE, ROLE_WS, ROLE_NODE, ROLE_FOLDER };
 
 static enum arg_role role_of(const struct cli_cmd *cmd, const struct cli_opt *o)
 {
+    if (o->cli_only)
+        return ROLE_NONE; /* the command's own business (ingest's --workspace NAME creates one) */
     if (strcmp(o->name, "workspace") == 0)
         return ROLE_WS;
     struct cli_opt_view v;
@@ -481,6 +490,9 @@ int cli_resolve_args(struct cli_ctx *ctx, struct cli_args *args)
             ws = cli_arg(args, "context-id");
     }
     bool create = cli_arg_given(args, "parents");
+    ctx_has_parents = false;
+    for (int k = 0; cmd->opts[k].name; k++)
+        ctx_has_parents |= strcmp(cmd->opts[k].name, "parents") == 0;
     for (int k = 0; cmd->opts[k].name; k++) {
         const struct cli_opt *o = &cmd->opts[k];
         enum arg_role r = role_of(cmd, o);
@@ -497,6 +509,8 @@ int cli_resolve_args(struct cli_ctx *ctx, struct cli_args *args)
                 /* One of a list that does not resolve is reported and left as it is: the
                  * command fails it alone and goes on with the others (download batch). */
                 const char *id = cli_resolve_node(ctx, ws, args->rest[i], want, false);
+                if (id) /* a copy: a listing it points into may be dropped by a later create */
+                    id = keep(ctx, id);
                 if (id)
                     args->rest[i] = id;
                 else if (!ctx->client)

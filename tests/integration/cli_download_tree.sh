@@ -43,6 +43,13 @@ expect_rc 0 "download file of a folder path downloads its tree"
 [ -f "$T_DATA/cwd/sub/日本.txt" ] && ok "default destination ./<folder name>" || bad "no ./sub/日本.txt"
 cd "$T_DATA"
 
+# the root folder ("/") is named after the workspace as given
+mkdir -p "$T_DATA/rootdl" && cd "$T_DATA/rootdl"
+fio --format json download folder --workspace Tree /
+expect_rc 0 "download folder / (workspace by name)"
+[ -f "$T_DATA/rootdl/Tree/proj/sub/deeper/c.txt" ] && ok "the whole workspace under ./Tree" || bad "no ./Tree/proj/sub/deeper/c.txt"
+cd "$T_DATA"
+
 # existing files: refused by default, nothing fetched; --skip-existing; --overwrite
 printf 'local change\n' >"$T_DATA/out/a.txt"
 fio --format json download folder --workspace tree /proj -o "$T_DATA/out"
@@ -97,4 +104,12 @@ expect_rc 0 "download folder --zip"
 if [ -f "$T_DATA/proj.zip" ] && [ "$(head -c 2 "$T_DATA/proj.zip")" = PK ]; then ok "--zip writes a zip"; else bad "no zip"; fi
 fio --format json download folder --workspace tree /proj --zip -o "$T_DATA/proj.zip"
 expect_rc 1 "--zip onto an existing file is refused"
+mkdir -p "$T_DATA/zips"
+fio --format json download folder --workspace tree /proj --zip -o "$T_DATA/zips"
+expect_rc 0 "--zip into a directory"
+[ -s "$T_DATA/zips/proj.zip" ] && ok "named <folder>.zip" || bad "no zips/proj.zip"
+fio --format json download folder --workspace tree /proj --zip -o "$T_DATA/zips"
+expect_rc 1 "--zip into a directory that has the zip is refused"
+fio --format json download folder --workspace tree /proj --zip -o "$T_DATA/zips" --overwrite
+expect_rc 0 "--zip --overwrite"
 finish

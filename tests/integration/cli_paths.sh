@@ -42,6 +42,13 @@ expect_rc 2 "a positional folder and --folder together is a usage error"
 fio --format json files info --workspace paths-team /reports/2026/a.txt
 expect_rc 0 "files info by path"
 expect_jq '.nodes[0].id' "$AID" "the path resolves to the uploaded node"
+fio files create-folder --workspace paths-team q3 --parent /plans/2027
+expect_rc 1 "create-folder under a missing parent fails"
+expect_err_contains "no folder 'plans' in /" "and names the missing folder"
+fio --format json files create-folder --workspace paths-team q3 --parent /plans/2027 --parents
+expect_rc 0 "create-folder --parents makes the parent chain"
+fio --format json files list --workspace paths-team /plans/2027
+expect_jq '.nodes[0].name' "q3" "the folder is at /plans/2027/q3"
 fio --format json files create-folder --workspace paths-team archive --parent /reports
 expect_rc 0 "create-folder with --parent PATH"
 fio --format json files move --workspace paths-team /reports/2026/a.txt --to /reports/archive
@@ -52,6 +59,20 @@ fio --format json download file --workspace paths-team /reports/archive/a.txt -o
 expect_rc 0 "download file by path"
 if cmp -s "$SRC/a.txt" "$T_DATA/got.txt"; then ok "downloaded bytes match"; else bad "downloaded bytes differ"; fi
 
+# A bare name is looked up in the root; locks take paths too.
+fio --format json upload text --workspace paths-team --name bare.txt "bare bytes"
+expect_rc 0 "upload text into the root"
+fio --format json download file --workspace paths-team bare.txt -o "$T_DATA/bare.txt"
+expect_rc 0 "download file by a bare name"
+[ "$(cat "$T_DATA/bare.txt")" = "bare bytes" ] && ok "the bare name found the root file" || bad "wrong bytes for bare.txt"
+fio --format json lock acquire --workspace paths-team /reports/archive/a.txt
+expect_rc 0 "lock acquire by path"
+LT=$(printf '%s' "$OUT" | jq -r .lock.lock_token)
+fio --format json lock status --context-type workspace --context-id paths-team /reports/archive/a.txt
+expect_jq '.lock.locked' true "lock status by path (--context-id form)"
+fio --format json lock release --workspace paths-team /reports/archive/a.txt --lock-token "$LT"
+expect_rc 0 "lock release by path"
+
 # Missing leaf, a file used as a folder, an unknown workspace name.
 fio download file --workspace paths-team /reports/2026/nope.txt
 expect_rc 1 "download of a missing path fails"
@@ -59,6 +80,10 @@ expect_err_contains "no file or folder 'nope.txt' in /reports/2026" "the error n
 fio files list --workspace paths-team /reports/2026/b.txt
 expect_rc 1 "listing a file as a folder fails"
 expect_err_contains "'b.txt' in /reports/2026 is a file, not a folder" "the error says it is a file"
+fio --format json files list --workspace "paths team" /reports
+expect_jq '.nodes[0].name' "2026" "a workspace name matches regardless of case"
+fio --format json files list --workspace "Paths-Team" /reports
+expect_jq '.nodes[0].name' "2026" "so does a folder_name in capitals"
 fio files list --workspace "No Such Team" /
 expect_rc 1 "unknown workspace name"
 expect_err_contains "no workspace 'No Such Team'" "the error names the workspace"

@@ -100,4 +100,21 @@ if [[ "$T" == *$'\033['* ]]; then RC=0 OUT=$T ERR= bad "colours despite --no-col
 T=$(tty_run "stty cols 70; $CMD")
 w=$(printf '%s\n' "$T" | tr -d '\r' | sed 's/\x1b\[[0-9;]*m//g' | LC_ALL=C.UTF-8 wc -L)
 if [ "$w" -le 70 ]; then ok "fits a 70-column terminal (TIOCGWINSZ) ($w)"; else RC=0 OUT=$T ERR= bad "wider than the 70-column terminal ($w)"; fi
+# What a person sees: a 100-column tmux pane (TIOCGWINSZ, no COLUMNS), captured as text.
+if command -v tmux >/dev/null 2>&1; then
+    SOCK="fastio-tables-$$"
+    tmux -L "$SOCK" -f /dev/null new-session -d -x 100 -y 40 \
+        "env -u COLUMNS NO_COLOR=1 $CMD --sort-by name; echo __DONE__; sleep 30"
+    for _ in $(seq 1 100); do
+        PANE=$(tmux -L "$SOCK" capture-pane -p 2>/dev/null || true)
+        [[ "$PANE" == *__DONE__* ]] && break
+        sleep 0.1
+    done
+    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    OUT=$(printf '%s\n' "$PANE" | sed -e '/__DONE__/,$d' | sed -e 's/[[:space:]]*$//')
+    RC=0
+    compare "files_list_tmux100.txt"
+else
+    echo "ok - tmux not installed: the pane check is skipped"
+fi
 finish

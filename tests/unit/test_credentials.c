@@ -258,6 +258,12 @@ static void local_key_tied_to_owner_url(void **state)
             assert_null(c.token);
         fastio_credentials_release(&c);
     }
+    /* a server on the wildcard address is reachable on loopback */
+    put_file(p, "http://0.0.0.0:9000/current\n", 0600);
+    setenv("FASTIO_API_BASE", "http://127.0.0.1:9000/current", 1);
+    assert_int_equal(resolve(NULL, NULL, FASTIO_CRED_USE_LOCAL_KEY, &c), FASTIO_OK);
+    assert_string_equal(c.token, "fio_k_local");
+    fastio_credentials_release(&c);
     /* a malformed owner.url gives the key to nobody */
     put_file(p, "garbage", 0600);
     setenv("FASTIO_API_BASE", "http://127.0.0.1:8787/current", 1);

@@ -75,8 +75,7 @@ static bool is_loopback_base(const char *base)
     return false;
 }
 
-/* The port of an http:// base ("http://h:8787/x" -> 8787, none -> 80); -1 when malformed. */
-static long base_port(const char *base)
+long fio_cred_base_port(const char *base)
 {
     const char *p = base + strlen("http://");
     if (strncmp(base, "http://", 7) != 0)
@@ -99,6 +98,18 @@ static long base_port(const char *base)
     return digits > 0 && digits < 6 && (*p == '\0' || *p == '/') && v > 0 && v < 65536 ? v : -1;
 }
 
+bool fio_cred_owner_url_matches(const char *text, size_t len, const char *base)
+{
+    long port = fio_cred_base_port(base);
+    char *url = trimmed_copy(text, len);
+    /* a server on the wildcard address (0.0.0.0, [::]) listens on loopback too */
+    bool local = url != NULL && (is_loopback_base(url) || strncmp(url, "http://0.0.0.0:", 15) == 0 ||
+                                 strncmp(url, "http://[::]:", 12) == 0);
+    bool ok = local && port > 0 && is_loopback_base(base) && fio_cred_base_port(url) == port;
+    free(url);
+    return ok;
+}
+
 /* Whether owner.key may go to base (D-089): the server writes the URL it listens on beside
  * the key (owner.url); the key goes to a loopback base on that port only. Without owner.url
  * (a server older than the file) only to the built-in default port, 8787. */
@@ -106,19 +117,16 @@ static bool key_belongs_to(const char *key_path, const char *base)
 {
     char url_path[FIO_CRED_PATH_SZ + 16];
     const char *slash = strrchr(key_path, '/');
-    long port = base_port(base);
-    if (slash == NULL || port < 0)
+    if (slash == NULL || fio_cred_base_port(base) < 0)
         return false;
     (void)snprintf(url_path, sizeof(url_path), "%.*s/owner.url", (int)(slash - key_path),
                    key_path);
     char *data = NULL;
     size_t len = 0;
     if (fio_cred_read_small_file(url_path, KEY_FILE_MAX, &data, &len, NULL) <= 0)
-        return port == 8787;
-    char *url = trimmed_copy(data, len);
+        return fio_cred_base_port(base) == 8787;
+    bool ok = fio_cred_owner_url_matches(data, len, base);
     free(data);
-    bool ok = url != NULL && is_loopback_base(url) && base_port(url) == port;
-    free(url);
     return ok;
 }
 
