@@ -165,7 +165,7 @@ static int walk_local(struct cli_ctx *ctx, const char *root, const char *rel, in
 
 /* Whether the local file at path has the node's content: size first, then the checksum the
  * server gives (crc32c, or md5); a node without a known checksum counts as different. */
-static bool same_content(const char *path, uint64_t size, json_t *node)
+bool cli_same_content(const char *path, uint64_t size, json_t *node)
 {
     json_t *js = json_object_get(node, "size");
     const char *hash = json_string_value(json_object_get(node, "hash"));
@@ -208,6 +208,19 @@ static bool same_content(const char *path, uint64_t size, json_t *node)
     }
     EVP_MD_CTX_free(mc);
     return ok && strcasecmp(hex, hash) == 0;
+}
+
+json_t *cli_find_file(json_t *nodes, const char *name)
+{
+    size_t i;
+    json_t *n;
+    json_array_foreach(nodes, i, n)
+    {
+        const char *nm = json_string_value(json_object_get(n, "name"));
+        if (nm && strcmp(nm, name) == 0 && !is_folder(n))
+            return n;
+    }
+    return NULL;
 }
 
 /* ---- the plan ----------------------------------------------------------------------------------- */
@@ -287,7 +300,7 @@ static bool make_plan(const char *local_root, json_t *local, json_t *remote, boo
         char path[PATH_MAX * 2];
         int pn = snprintf(path, sizeof(path), "%s/%s", local_root, rel);
         bool same = other != NULL && pn > 0 && (size_t)pn < sizeof(path) &&
-                    same_content(path, size, node);
+                    cli_same_content(path, size, node);
         if (!plan_add(p, same ? ACT_SKIP : ACT_SEND, rel, size, false, node_id,
                       other == NULL ? "new" : "changed"))
             return false;

@@ -80,6 +80,11 @@ struct fastio_transfer *cli_transfer_engine(struct cli_ctx *ctx, unsigned max_fi
 /* $XDG_STATE_HOME/fastio-c/uploads (else ~/.local/state/...), created 0700: the upload
  * journals of 'upload file' and 'sync'. false when there is no home (no resume). */
 bool cli_upload_journal_dir(char *out, size_t size);
+/* cmd_sync.c: whether the local file at path (of size bytes) has the content of node (its size
+ * and its hash: crc32c or md5); a node without a known hash counts as different. */
+bool cli_same_content(const char *path, uint64_t size, json_t *node);
+/* The file node named name in a folder listing (cli_list_folder), or NULL. Borrowed. */
+json_t *cli_find_file(json_t *nodes, const char *name);
 /* A JSON error object {status, message, http_status?, code?} for a failed job. NULL on OOM. */
 json_t *cli_error_json(const struct fastio_error *err);
 

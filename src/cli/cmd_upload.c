@@ -26,6 +26,7 @@ struct up_entry {
     const char *folder_id; /* borrowed from the folder map or the args */
     uint64_t size;
     char *local_err; /* set when the file cannot be uploaded (not queued) */
+    char *unchanged; /* node id of the same content already in the folder (not queued) */
     size_t job;
     bool queued;
 };
@@ -41,6 +42,7 @@ static void list_free(struct up_list *l)
         free(l->v[i].path);
         free(l->v[i].rel_dir);
         free(l->v[i].local_err);
+        free(l->v[i].unchanged);
     }
     free(l->v);
     memset(l, 0, sizeof(*l));
@@ -375,6 +377,23 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
         if (!l.v[i].folder_id)
             goto done;
     }
+    /* A file whose name, size and checksum are already in its folder is not sent again
+     * (issue 16 item 3); --force stores a new version anyway. */
+    for (size_t i = 0; i < l.n && !cli_arg_given(args, "force"); i++) {
+        struct up_entry *e = &l.v[i];
+        if (e->local_err)
+            continue;
+        json_t *nodes = cli_list_folder(ctx, ws, e->folder_id);
+        if (!nodes)
+            goto done;
+        json_t *same = cli_find_file(nodes, base_name(e->path));
+        const char *id = json_string_value(json_object_get(same, "id"));
+        if (same && id && cli_same_content(e->path, e->size, same) &&
+            !(e->unchanged = fio_strdup(id))) {
+            cli_errorf(ctx, "out of memory");
+            goto done;
+        }
+    }
 
     char jdir[PATH_MAX];
     bool have_journal = cli_upload_journal_dir(jdir, sizeof(jdir));
@@ -384,7 +403,7 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
         goto done;
     for (size_t i = 0; i < l.n; i++) {
         struct up_entry *e = &l.v[i];
-        if (e->local_err)
+        if (e->local_err || e->unchanged)
             continue;
         struct fastio_upload_spec spec = {.path = e->path,
                                           .fd = -1,
@@ -415,7 +434,12 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
             goto done;
         }
         bool good = false;
-        if (e->local_err) {
+        if (e->unchanged) {
+            good = true;
+            json_object_set_new(o, "node_id", json_string(e->unchanged));
+            json_object_set_new(o, "size", json_integer((json_int_t)e->size));
+            json_object_set_new(o, "unchanged", json_true());
+        } else if (e->local_err) {
             struct fastio_error le;
             fastio_error_clear(&le);
             le.status = FASTIO_IO;
@@ -443,7 +467,8 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
             }
             fastio_free(node);
         }
-        json_object_set_new(o, "status", json_string(good ? "stored" : "failed"));
+        json_object_set_new(o, "status",
+                            json_string(e->unchanged ? "unchanged" : good ? "stored" : "failed"));
         if (!tree)
             json_object_del(o, "folder_id");
         good ? ok_n++ : fail_n++;
@@ -604,6 +629,10 @@ static const struct cli_opt file_opts[] = {
              "that cannot be read stops the command before anything is sent."},
     {.name = "parallel", .kind = OPT_VALUE, .cli_only = true, .metavar = "N",
      .help = "Files transferred at once, 1-64 (default 4)."},
+    {.name = "force", .kind = OPT_BOOL, .cli_only = true,
+     .help = "Send every file, even one whose name, size and checksum (CRC-32C, or MD5)\n"
+             "are already in its folder; without it such a file is reported as\n"
+             "\"unchanged\" and no new version is made."},
     {0},
 };
 

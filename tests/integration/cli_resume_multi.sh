@@ -40,7 +40,7 @@ for f in a b c; do head -c $((12 * 1048576 + 7)) /dev/urandom >"$W/src/$f.bin"; 
 
 # ---- (a) SIGKILL after the first file is stored, then a rerun ---------------------------------
 stall 300 && ok "stall configured" || bad "faults"
-"$FASTIO_CLI_BIN" --api-base "$BASE" --token "$KEY" -q upload file --workspace "$WS" --parallel 1 \
+"$FASTIO_CLI_BIN" --api-base "$BASE" --token "$KEY" -q upload file --force --workspace "$WS" --parallel 1 \
     "$W/src/a.bin" "$W/src/b.bin" "$W/src/c.bin" >"$W/run1.out" 2>"$W/run1.err" </dev/null &
 CLI_PID=$!
 # --parallel 1: b.bin starts once a.bin is stored; kill when a chunk of b.bin is answered
@@ -67,7 +67,7 @@ else
     bad "files stored before the kill: $stored_before"
 fi
 
-fio --format json upload file --workspace "$WS" --parallel 1 "$W/src/a.bin" "$W/src/b.bin" "$W/src/c.bin"
+fio --format json upload file --force --workspace "$WS" --parallel 1 "$W/src/a.bin" "$W/src/b.bin" "$W/src/c.bin"
 expect_rc 0 "the rerun succeeds"
 expect_jq '[.files[].status] | unique | join(",")' 'stored' "every file is reported stored"
 RERUN=$OUT
@@ -84,7 +84,7 @@ for i in 0 1 2; do
 done
 if [ "$(markers)" = 0 ]; then ok "no marker left after a run that stored every file"; else bad "markers left: $(markers)"; fi
 # a later deliberate upload of the same files sends them again (a new version each)
-fio --format json upload file --workspace "$WS" --parallel 1 "$W/src/a.bin"
+fio --format json upload file --force --workspace "$WS" --parallel 1 "$W/src/a.bin"
 expect_rc 0 "a new run of a completed upload"
 v=$(versions_of a.bin)
 if [ "$v" = 2 ]; then ok "a new run after a completed one sends the file again"; else bad "a.bin has $v versions"; fi
@@ -96,7 +96,7 @@ interrupt_upload() {
     local sig=$1 file=$2 n=$3 b
     stall 300
     b=$(chunks_ok)
-    "$FASTIO_CLI_BIN" --api-base "$BASE" --token "$KEY" -q upload file --workspace "$WS" "$file" \
+    "$FASTIO_CLI_BIN" --api-base "$BASE" --token "$KEY" -q upload file --force --workspace "$WS" "$file" \
         >"$W/int.out" 2>"$W/int.err" </dev/null &
     CLI_PID=$!
     for _ in $(seq 1 1200); do  # bounded: 60 s
@@ -116,7 +116,7 @@ expect_rc 130 "SIGINT during an upload exits 130"
 fio --format json upload list-sessions
 sid=$(printf '%s' "$OUT" | jq -r '.sessions[0].id' 2>/dev/null || echo "")
 mid=$(chunks_ok)
-fio --format json upload file --workspace "$WS" "$W/src/int.bin"
+fio --format json upload file --force --workspace "$WS" "$W/src/int.bin"
 expect_rc 0 "the upload interrupted by SIGINT is run again"
 node=$(printf '%s' "$OUT" | jq -r '.files[0].node_id')
 second=$(($(chunks_ok) - mid))
@@ -147,7 +147,7 @@ for _ in $(seq 1 100); do
 done
 stall 300
 mid=$(chunks_ok)
-fio --format table upload file --workspace "$WS" "$W/src/term.bin"
+fio --format table upload file --force --workspace "$WS" "$W/src/term.bin"
 stall 0
 expect_rc 0 "the upload stopped by SIGTERM is run again"
 second=$(($(chunks_ok) - mid))

@@ -75,6 +75,23 @@ expect_out_contains "download       docs/two.txt (changed)" "a locally changed f
 [ ! -e "$C/extra.txt" ] && ok "--delete removed the local extra" || bad "--delete down"
 cmp -s "$L/docs/two.txt" "$C/docs/two.txt" && ok "restored content" || bad "restored content"
 
+# upload file skips what is already there (same name, size, CRC-32C); --force sends anyway
+U="$T_DATA/up"
+mkdir -p "$U/a"
+echo "u1" >"$U/a/u1.txt"
+echo "u2" >"$U/u2.txt"
+fio --format json upload file --workspace team --folder /up --parents --preserve-tree "$U"
+expect_jq '[.files[] | select(.status == "stored")] | length' 2 "first upload --preserve-tree stores 2"
+fio --format json upload file --workspace team --folder /up --preserve-tree "$U"
+expect_jq '[.files[] | select(.status == "unchanged")] | length' 2 "second upload: both unchanged"
+[ "$(versions_of team /up/a/u1.txt)" = 1 ] && ok "no second version" || bad "second version made"
+echo "u1 changed" >"$U/a/u1.txt"
+fio --format json upload file --workspace team --folder /up --preserve-tree "$U"
+expect_jq '[.files[] | select(.status == "stored")] | length' 1 "a changed file is sent"
+fio --format json upload file --workspace team --folder /up --force "$U/u2.txt"
+expect_jq '.files[0].status' stored "--force sends an unchanged file"
+[ "$(versions_of team /up/u2.txt)" = 2 ] && ok "--force made version 2" || bad "--force version"
+
 # usage
 fio sync "$L" "$C"
 expect_rc 2 "two local sides is a usage error"

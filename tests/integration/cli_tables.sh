@@ -83,7 +83,7 @@ expect_err_contains "json, table, csv or markdown" "the error lists the formats"
 
 # The error cell shows the message, not JSON.
 cd "$SRC"
-fio --format table upload file --workspace tables big.bin no-such-file.txt --allow-partial
+fio --format table upload file --force --workspace tables big.bin no-such-file.txt --allow-partial
 cd - >/dev/null
 expect_rc 0 "partial upload (--allow-partial)"
 compare "upload_error_cell.txt"

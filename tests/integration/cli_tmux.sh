@@ -87,7 +87,7 @@ fi
 
 # 3. Ctrl-C in the terminal ends a transfer with 130
 curl -fsS -X POST "$BASE/test/faults/" -d stall=100 -d stall_ms=400 >/dev/null
-start_pane 100 "$FIO --format table upload file --workspace tty '$W/big.bin'"
+start_pane 100 "$FIO --format table upload file --force --workspace tty '$W/big.bin'"
 if wait_screen 'Uploading' 150; then
     "${T[@]}" send-keys C-c
     if wait_screen 'EXIT=' 100; then
