@@ -136,6 +136,7 @@ struct xfer_upload_part {
     bool file_crc_ready;
     int64_t poll_deadline_ms;
     int64_t poll_interval_ms;
+    int recompletes; /* completes refused for a missing chunk, asked again (at most 2) */
     /* the CRC pre-pass on the helper thread (transfer_hash.c; sharing rules there) */
     struct {
         bool on, tried;             /* registered / registration attempted this run */

@@ -651,6 +651,17 @@ static void upload_done(struct xfer_op *op, CURLcode rc)
     }
     case OP_COMPLETE:
         if (st != FASTIO_OK) {
+            if (e.api_code == API_ERR_UPLOAD_SIZE && job->up.recompletes < 2) {
+                /* The server lacks bytes this run counted as held: a chunk that an aborted
+                 * earlier run was sending again can be dropped by the server after this run's
+                 * details listed it (the server forgets the old row when a resend starts).
+                 * Ask for the session again: its chunk list is the truth, so the missing
+                 * chunks are sent again, or a new session starts if it failed this one. */
+                job->up.recompletes++;
+                job->step_retries = 0;
+                job->step = STEP_RESUME;
+                break;
+            }
             if (e.api_code == API_ERR_UPLOAD_SIZE || e.api_code == API_ERR_CRC_MISMATCH) {
                 drop_journal(job);
                 fio_xfer_job_fail(job, e.api_code == API_ERR_CRC_MISMATCH ? FASTIO_INTEGRITY : st,
