@@ -15,6 +15,7 @@
 #include "activity.h"
 #include "blob.h"
 #include "faults.h"
+#include "import.h"
 #include "outbox.h"
 #include "ratelimit.h"
 #include "server.h"
@@ -84,6 +85,9 @@ static const char usage_opts[] =
     "    --sendfile            send file downloads with sendfile(2) instead of reading them\n"
     "                          (pread) into 1 MiB blocks that are sent (default); on loopback\n"
     "                          the blocks cost both ends less CPU (docs/benchmarks.md)\n"
+    ;
+static const char usage_import[] = IMPORT_USAGE;
+static const char usage_tail[] =
     "    -h, --help            show this help\n"
     "    --version             print the version\n"
     "\n"
@@ -283,6 +287,8 @@ int main(int argc, char **argv)
     c->max_conns = 1000;
     c->max_conns_per_ip = 256;
     c->header_timeout_s = 10;
+    c->import_timeout_s = IMPORT_DEFAULT_TIMEOUT_S;
+    c->import_stall_s = IMPORT_DEFAULT_STALL_S;
     c->body_timeout_s = 30;
 
     enum { O_DATA = 256, O_LISTEN, O_LOG, O_ACCESS, O_THREADS, O_RATE, O_TTL, O_KDF, O_VERSION,
@@ -314,6 +320,7 @@ int main(int argc, char **argv)
         {"sync", required_argument, NULL, O_SYNC},
         {"min-chunk-size", required_argument, NULL, O_MIN_CHUNK},
         {"sendfile", no_argument, NULL, O_SENDFILE},
+        IMPORT_GETOPT_ROWS
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -439,9 +446,19 @@ int main(int argc, char **argv)
             if (parse_upload_option(opt, optarg, c) != 0)
                 return 2;
             break;
+        case O_IMPORT_ALLOW:
+        case O_IMPORT_MAX_BYTES:
+        case O_IMPORT_TIMEOUT:
+        case O_IMPORT_STALL:
+        case O_IMPORT_WORKERS:
+            if (import_parse_option(opt, optarg, c) != 0)
+                return 2;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             fputs(usage_opts, stdout);
+            fputs(usage_import, stdout);
+            fputs(usage_tail, stdout);
             return 0;
         case O_VERSION:
             puts("fastio-server 0.1.0");
@@ -478,7 +495,9 @@ int main(int argc, char **argv)
     char dbpath[4200], err[512];
     snprintf(dbpath, sizeof(dbpath), "%s/meta.db", c->data_dir);
     /* The composition root is the one place that names the backend (store_backend.h). */
-    s.store = store_open(&store_sqlite_backend, dbpath, c->threads + 1, err, sizeof(err));
+    unsigned import_workers = c->import_workers ? c->import_workers : IMPORT_DEFAULT_WORKERS;
+    s.store = store_open(&store_sqlite_backend, dbpath, c->threads + 1 + import_workers, err,
+                         sizeof(err));
     if (!s.store) {
         fprintf(stderr, "fastio-server: %s\n", err);
         goto out;
@@ -514,6 +533,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "fastio-server: cannot start the SMTP relay thread\n");
         goto out;
     }
+    if (import_start(&s) != 0) {
+        fprintf(stderr, "fastio-server: cannot start the URL import workers\n");
+        goto out;
+    }
     s.started_us = fio_mono_us();
     if (srv_start(&s) != 0)
         goto out;
@@ -529,6 +552,7 @@ int main(int argc, char **argv)
     ret = 0;
 out:
     srv_stop(&s); /* resumes parked activity polls before stopping the daemon */
+    import_stop(&s); /* transfers in flight are left to the next start (D-075) */
     activity_free(&s);
     outbox_relay_stop(&s);
     store_close(s.store);
@@ -543,5 +567,6 @@ out:
     free(c->smtp_url);
     free(c->smtp_from);
     free(c->public_url);
+    free(c->import_allow);
     return ret;
 }

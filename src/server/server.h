@@ -64,6 +64,13 @@ struct srv_config {
     unsigned max_conns_per_ip;   /* --max-connections-per-ip (default 256; 0 = no limit) */
     long header_timeout_s;       /* --header-timeout: request headers complete within (10 s) */
     long body_timeout_s;         /* --body-timeout: a body brings 4 KiB (or ends) within (30 s) */
+    /* URL import (import/import.h): --import-allow (owned text, NULL = none), --import-max-bytes
+     * (0 = the upload file-size limit), --import-timeout, --import-stall-timeout, --import-workers */
+    char *import_allow;
+    long long import_max_bytes;
+    long import_timeout_s;
+    long import_stall_s;
+    unsigned import_workers;
 };
 
 struct ratelimit;
@@ -73,6 +80,7 @@ struct faults;
 struct activity;
 struct blob_ops;
 struct blob_backend;
+struct importer;
 struct server {
     struct srv_config cfg;
     struct store *store;   /* store_backend.h: the metadata store (main.c: SQLite) */
@@ -89,6 +97,7 @@ struct server {
     struct activity *act;       /* activity.c: long-poll keys and parked connections */
     const struct blob_ops *blob; /* blob.h: the byte store (main.c: blob_local_ops) */
     struct blob_backend *blob_state; /* its own state (blob_ops.start); NULL when it has none */
+    struct importer *imp;       /* import/import.c: URL import workers; NULL until started */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */
