@@ -37,8 +37,8 @@ struct fx_listener {
 
 static struct fx_listener fx_main, fx_alt, fx_v6; /* 127.0.0.1, 127.0.0.2, [::1] */
 static atomic_bool fx_stop;
-static atomic_int fx_live;       /* connection threads running */
-static atomic_int fx_slow_once;  /* requests of /slow-once so far */
+static atomic_int fx_live;      /* connection threads running */
+static atomic_int fx_slow_once; /* requests of /slow-once so far */
 
 /* The byte at offset i of every generated body: printable, so a download reads as a string. */
 static char body_byte(long long i)
@@ -124,21 +124,25 @@ static void serve(int fd, const struct fx_listener *l)
             send_fmt(fd, "HTTP/1.1 302 Found\r\nLocation: /hop/%d\r\nContent-Length: 0\r\n\r\n",
                      n - 1);
         else
-            send_fmt(fd, "HTTP/1.1 301 Moved\r\nLocation: http://127.0.0.1:%d/file/hops.txt?"
-                         "size=3000\r\nContent-Length: 0\r\n\r\n",
+            send_fmt(fd,
+                     "HTTP/1.1 301 Moved\r\nLocation: http://127.0.0.1:%d/file/hops.txt?"
+                     "size=3000\r\nContent-Length: 0\r\n\r\n",
                      l->port);
     } else if (strcmp(path, "/loop") == 0) {
         send_fmt(fd, "HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n");
     } else if (strcmp(path, "/to-127002") == 0) {
-        send_fmt(fd, "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.2:%d/file/x?size=10\r\n"
-                     "Content-Length: 0\r\n\r\n",
+        send_fmt(fd,
+                 "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.2:%d/file/x?size=10\r\n"
+                 "Content-Length: 0\r\n\r\n",
                  fx_alt.port);
     } else if (strcmp(path, "/to-v6") == 0) {
-        send_fmt(fd, "HTTP/1.1 307 Temporary\r\nLocation: http://[::1]:%d/file/x?size=10\r\n"
-                     "Content-Length: 0\r\n\r\n",
+        send_fmt(fd,
+                 "HTTP/1.1 307 Temporary\r\nLocation: http://[::1]:%d/file/x?size=10\r\n"
+                 "Content-Length: 0\r\n\r\n",
                  fx_v6.port);
     } else if (strcmp(path, "/to-ftp") == 0) {
-        send_fmt(fd, "HTTP/1.1 302 Found\r\nLocation: ftp://127.0.0.1/x\r\nContent-Length: 0\r\n\r\n");
+        send_fmt(fd,
+                 "HTTP/1.1 302 Found\r\nLocation: ftp://127.0.0.1/x\r\nContent-Length: 0\r\n\r\n");
     } else if (strcmp(path, "/stall") == 0) { /* 10 bytes of 1000, then silence */
         send_fmt(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
         send_body(fd, 10, 10, 0);
@@ -158,8 +162,9 @@ static void serve(int fd, const struct fx_listener *l)
         send_fmt(fd, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", 4 << 20);
         send_body(fd, 4 << 20, 65536, first ? 200 : 0);
     } else if (strcmp(path, "/cd") == 0) {
-        send_fmt(fd, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\nContent-Disposition: attachment; "
-                     "filename=\"fallback.txt\"; filename*=UTF-8''r%%C3%%A9sum%%C3%%A9.txt\r\n\r\n");
+        send_fmt(fd,
+                 "HTTP/1.1 200 OK\r\nContent-Length: 20\r\nContent-Disposition: attachment; "
+                 "filename=\"fallback.txt\"; filename*=UTF-8''r%%C3%%A9sum%%C3%%A9.txt\r\n\r\n");
         send_body(fd, 20, 20, 0);
     } else {
         send_fmt(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found");
@@ -263,8 +268,14 @@ static void fx_close(struct fx_listener *l)
 /* ---- the fastio-server and its helpers ----------------------------------------------------- */
 
 static struct it_fixture fx;
-static const char *const allow_args[] = {"--import-allow", "127.0.0.1/32", "--import-stall-timeout",
-                                         "2", "--import-max-bytes", "67108864", "--sync", "none",
+static const char *const allow_args[] = {"--import-allow",
+                                         "127.0.0.1/32",
+                                         "--import-stall-timeout",
+                                         "2",
+                                         "--import-max-bytes",
+                                         "67108864",
+                                         "--sync",
+                                         "none",
                                          NULL};
 static const struct it_fixture_opts fx_opts = {.server_args = allow_args, .workspace = true};
 
@@ -313,8 +324,7 @@ static const char *import_start(struct fastio_client *c, const char *ws, const c
                                {"file_name", name}};
     json_t *resp = NULL;
     struct fastio_error err;
-    enum fastio_status st =
-        fastio_call(c, FASTIO_EP_WEB_UPLOAD_CREATE, NULL, 0, p, 5, &resp, &err);
+    enum fastio_status st = fastio_call(c, FASTIO_EP_WEB_UPLOAD_CREATE, NULL, 0, p, 5, &resp, &err);
     if (st != FASTIO_OK)
         fail_msg("web_upload create %s: %s", url, err.message);
     json_t *job = fastio_result(resp, FASTIO_EP_WEB_UPLOAD_CREATE);
@@ -388,8 +398,10 @@ static void assert_node_bytes(const char *ws, const char *node, long long n)
 
 static long long count_nodes(const struct it_server *s, const char *ws, const char *name)
 {
-    return it_db(s, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1 AND name = ?2 AND "
-                    "trashed = 0", ws, name, NULL);
+    return it_db(s,
+                 "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1 AND name = ?2 AND "
+                 "trashed = 0",
+                 ws, name, NULL);
 }
 
 /* ---- round trips ---------------------------------------------------------------------------- */
@@ -397,7 +409,8 @@ static long long count_nodes(const struct it_server *s, const char *ws, const ch
 static void test_plain_file(void **state)
 {
     (void)state;
-    const char *id = import_start(fx.owner.c, fx.owner.ws, fx_url("/file/plain.txt?size=300000"), NULL);
+    const char *id =
+        import_start(fx.owner.c, fx.owner.ws, fx_url("/file/plain.txt?size=300000"), NULL);
     json_t *j = job_wait(fx.owner.c, id, 30);
     assert_string_equal(jstr(j, "status"), "complete");
     assert_string_equal(jstr(j, "file_name"), "plain.txt");
@@ -487,8 +500,10 @@ static void test_http_error_stall_lie_huge(void **state)
     /* nothing of them was stored, and no upload session is left */
     assert_int_equal(count_nodes(&fx.srv, fx.owner.ws, "stall"), 0);
     assert_int_equal(count_nodes(&fx.srv, fx.owner.ws, "lie"), 0);
-    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM upload_sessions s JOIN web_imports w "
-                                    "ON w.upload_id = s.id WHERE w.status = 'failed'", NULL),
+    assert_int_equal(it_db(&fx.srv,
+                           "SELECT COUNT(*) FROM upload_sessions s JOIN web_imports w "
+                           "ON w.upload_id = s.id WHERE w.status = 'failed'",
+                           NULL),
                      0);
 }
 
@@ -511,8 +526,9 @@ static void test_cancel_mid_transfer(void **state)
     struct fastio_param p = {"id", id};
     json_t *resp = NULL;
     struct fastio_error err;
-    assert_int_equal(fastio_call(fx.owner.c, FASTIO_EP_WEB_UPLOAD_CANCEL, NULL, 0, &p, 1, &resp, &err),
-                     FASTIO_OK);
+    assert_int_equal(
+        fastio_call(fx.owner.c, FASTIO_EP_WEB_UPLOAD_CANCEL, NULL, 0, &p, 1, &resp, &err),
+        FASTIO_OK);
     json_decref(resp);
     json_t *j = job_wait(fx.owner.c, id, 10);
     assert_string_equal(jstr(j, "status"), "canceled");
@@ -520,17 +536,19 @@ static void test_cancel_mid_transfer(void **state)
     /* the transfer stops and its session goes: wait (bounded) for the worker to clean up */
     long long left = 1;
     for (int i = 0; i < 50 && left != 0; i++) {
-        left = it_db(&fx.srv, "SELECT COUNT(*) FROM upload_sessions WHERE id = (SELECT upload_id "
-                              "FROM web_imports WHERE id = ?1)", id, NULL);
+        left = it_db(&fx.srv,
+                     "SELECT COUNT(*) FROM upload_sessions WHERE id = (SELECT upload_id "
+                     "FROM web_imports WHERE id = ?1)",
+                     id, NULL);
         if (left)
             sleep_ms(100);
     }
     assert_int_equal(left, 0);
     assert_int_equal(count_nodes(&fx.srv, fx.owner.ws, "slow"), 0);
     /* a finished job cannot be canceled */
-    assert_int_not_equal(fastio_call(fx.owner.c, FASTIO_EP_WEB_UPLOAD_CANCEL, NULL, 0, &p, 1, NULL,
-                                     &err),
-                         FASTIO_OK);
+    assert_int_not_equal(
+        fastio_call(fx.owner.c, FASTIO_EP_WEB_UPLOAD_CANCEL, NULL, 0, &p, 1, NULL, &err),
+        FASTIO_OK);
     assert_int_equal(err.http_status, 409);
 }
 
@@ -548,16 +566,17 @@ static void test_list_and_bad_requests(void **state)
         assert_string_equal(jstr(json_array_get(items, i), "status"), "complete");
     json_decref(resp);
     /* not http(s), a user name, an unknown status, another user's job */
-    long code = it_raw(&fx.srv, "POST", "/current/web_upload/", "application/x-www-form-urlencoded",
-                       "source_url=ftp%3A%2F%2Fexample.com%2Fx&profile_id=x", 50, fx.owner.authz,
-                       NULL);
+    long code =
+        it_raw(&fx.srv, "POST", "/current/web_upload/", "application/x-www-form-urlencoded",
+               "source_url=ftp%3A%2F%2Fexample.com%2Fx&profile_id=x", 50, fx.owner.authz, NULL);
     assert_int_equal(code, 400);
     char body[256];
     int n = snprintf(body, sizeof(body),
                      "source_url=http%%3A%%2F%%2Fuser%%40127.0.0.1%%3A%d%%2F&profile_id=%s",
                      fx_main.port, fx.owner.ws);
-    assert_int_equal(it_raw(&fx.srv, "POST", "/current/web_upload/", "application/x-www-form-urlencoded",
-                            body, (size_t)n, fx.owner.authz, NULL),
+    assert_int_equal(it_raw(&fx.srv, "POST", "/current/web_upload/",
+                            "application/x-www-form-urlencoded", body, (size_t)n, fx.owner.authz,
+                            NULL),
                      400);
     assert_int_equal(it_raw(&fx.srv, "GET", "/current/web_upload/?status=done", NULL, NULL, 0,
                             fx.owner.authz, NULL),
@@ -603,13 +622,13 @@ static void test_ssrf_matrix_without_allow(void **state)
     int p = fx_main.port, p6 = fx_v6.on ? fx_v6.port : fx_main.port;
     char urls[10][128];
     snprintf(urls[0], 128, "http://127.0.0.1:%d/file/a?size=1", p);
-    snprintf(urls[1], 128, "http://2130706433:%d/file/a?size=1", p);   /* decimal */
-    snprintf(urls[2], 128, "http://0177.0.0.1:%d/file/a?size=1", p);   /* octal */
-    snprintf(urls[3], 128, "http://0x7f.0.0.1:%d/file/a?size=1", p);   /* hex */
-    snprintf(urls[4], 128, "http://127.1:%d/file/a?size=1", p);        /* short */
+    snprintf(urls[1], 128, "http://2130706433:%d/file/a?size=1", p); /* decimal */
+    snprintf(urls[2], 128, "http://0177.0.0.1:%d/file/a?size=1", p); /* octal */
+    snprintf(urls[3], 128, "http://0x7f.0.0.1:%d/file/a?size=1", p); /* hex */
+    snprintf(urls[4], 128, "http://127.1:%d/file/a?size=1", p);      /* short */
     snprintf(urls[5], 128, "http://[::1]:%d/file/a?size=1", p6);
     snprintf(urls[6], 128, "http://[::ffff:127.0.0.1]:%d/file/a?size=1", p);
-    snprintf(urls[7], 128, "http://localhost:%d/file/a?size=1", p);    /* a name for loopback */
+    snprintf(urls[7], 128, "http://localhost:%d/file/a?size=1", p); /* a name for loopback */
     snprintf(urls[8], 128, "http://127.0.0.2:%d/file/a?size=1", fx_alt.port);
     snprintf(urls[9], 128, "http://0.0.0.0:%d/file/a?size=1", p);
     int main0 = atomic_load(&fx_main.accepts), alt0 = atomic_load(&fx_alt.accepts),
@@ -619,7 +638,8 @@ static void test_ssrf_matrix_without_allow(void **state)
         snprintf(ids[i], sizeof(ids[i]), "%s", import_start(u.c, u.ws, urls[i], NULL));
     for (int i = 0; i < 10; i++) {
         json_t *j = job_wait(u.c, ids[i], 30);
-        if (strcmp(jstr(j, "status"), "failed") != 0 || !strstr(jstr(j, "status_message"), "Refused"))
+        if (strcmp(jstr(j, "status"), "failed") != 0 ||
+            !strstr(jstr(j, "status_message"), "Refused"))
             fail_msg("%s: want refused, got %s: %s", urls[i], jstr(j, "status"),
                      jstr(j, "status_message"));
         json_decref(j);

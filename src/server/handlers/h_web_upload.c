@@ -40,9 +40,8 @@ static json_t *job_json(json_t *row)
         json_object_set_new(o, "created",
                             srv_time_json(json_integer_value(json_object_get(row, "created")))) ==
             0 &&
-        json_object_set_new(o, "updated",
-                            srv_time_json(json_integer_value(json_object_get(row, "updated")))) ==
-            0;
+        json_object_set_new(
+            o, "updated", srv_time_json(json_integer_value(json_object_get(row, "updated")))) == 0;
     json_decref(row);
     if (!ok) {
         json_decref(o);
@@ -152,8 +151,7 @@ int h_web_upload_list(struct req *r)
             p += l + (bar ? 1 : 0);
         }
         if (!known)
-            return req_fail_param(r, "status", "invalid", "status must be one of %s",
-                                  WEB_STATUSES);
+            return req_fail_param(r, "status", "invalid", "status must be one of %s", WEB_STATUSES);
     }
     json_t *rows = NULL;
     long long total = 0;

@@ -193,11 +193,11 @@ struct fetch {
     int64_t got;       /* body bytes written */
     int64_t announced; /* Content-Length of the current response, -1 = none */
     uint32_t crc;
-    long code;         /* status of the current response (header callback) */
+    long code; /* status of the current response (header callback) */
     char disposition[1024];
     struct imp_addr pinned;
     bool pinned_set;
-    char why[512];     /* the reason a callback stopped the transfer */
+    char why[512]; /* the reason a callback stopped the transfer */
     int64_t last_progress;
     int64_t discarded; /* bytes of non-2xx bodies thrown away */
 };
@@ -284,8 +284,7 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
     if (now - f->last_progress >= 1000000) {
         f->last_progress = now;
         struct store_conn *st = store_acquire(f->s->store);
-        STORE(st, webimport)
-            ->progress(st, f->job->id, f->got, f->announced, NULL, srv_now_us());
+        STORE(st, webimport)->progress(st, f->job->id, f->got, f->announced, NULL, srv_now_us());
         store_release(f->s->store, st);
     }
     return 0;
@@ -461,8 +460,10 @@ static int fetch_hop(struct fetch *f, const char *url, char **next)
         char *loc = NULL;
         curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc);
         if (!loc || strlen(loc) > IMP_URL_MAX) {
-            snprintf(f->why, sizeof(f->why), "The source redirected (HTTP %ld) without a usable "
-                                             "Location", code);
+            snprintf(f->why, sizeof(f->why),
+                     "The source redirected (HTTP %ld) without a usable "
+                     "Location",
+                     code);
             goto out;
         }
         *next = fio_strdup(loc);
@@ -647,8 +648,10 @@ static void run_job(struct importer *im, struct import_slot *slot, const struct 
     {
         struct store_conn *st = store_acquire(s->store);
         if (STORE(st, webimport)->complete(st, j->id, node, f.got, srv_now_us()) != STORE_OK)
-            srv_log(s, SRV_LOG_ERROR, "url import %s: stored as %s but not recorded: %s (the "
-                    "next start records it)", j->id, node, store_errmsg(st));
+            srv_log(s, SRV_LOG_ERROR,
+                    "url import %s: stored as %s but not recorded: %s (the "
+                    "next start records it)",
+                    j->id, node, store_errmsg(st));
         store_release(s->store, st);
     }
     notify(s, j);
@@ -802,7 +805,8 @@ static int recover_jobs(struct server *s)
             snprintf(msg, sizeof(msg),
                      "The server restarted during this import %lld times; given up",
                      (long long)j->attempts);
-            STORE(st, webimport)->set_status(st, j->id, "downloading|uploading", "failed", msg, now);
+            STORE(st, webimport)
+                ->set_status(st, j->id, "downloading|uploading", "failed", msg, now);
         } else {
             STORE(st, webimport)->progress(st, j->id, 0, -1, NULL, now);
             STORE(st, webimport)

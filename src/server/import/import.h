@@ -37,15 +37,15 @@ enum {
         {"import-stall-timeout", required_argument, NULL, O_IMPORT_STALL},                         \
         {"import-workers", required_argument, NULL, O_IMPORT_WORKERS},
 #define IMPORT_USAGE                                                                               \
-    "    --import-allow CIDR[,CIDR]  let URL import reach these address ranges although they\n"   \
-    "                          are loopback, private, link-local or otherwise refused (intranet\n"  \
-    "                          sources, tests: 127.0.0.1/32). Default: none, public only\n"       \
-    "    --import-max-bytes N  largest file a URL import may fetch (default and ceiling: the\n"     \
-    "                          upload file-size limit, 1 TiB)\n"                                  \
-    "    --import-timeout S    a URL import's whole download must end within S seconds\n"       \
-    "                          (default 3600)\n"                                                  \
-    "    --import-stall-timeout S  a URL import fails when no byte arrives for S seconds\n"     \
-    "                          (default 60)\n"                                                    \
+    "    --import-allow CIDR[,CIDR]  let URL import reach these address ranges although they\n"    \
+    "                          are loopback, private, link-local or otherwise refused (intranet\n" \
+    "                          sources, tests: 127.0.0.1/32). Default: none, public only\n"        \
+    "    --import-max-bytes N  largest file a URL import may fetch (default and ceiling: the\n"    \
+    "                          upload file-size limit, 1 TiB)\n"                                   \
+    "    --import-timeout S    a URL import's whole download must end within S seconds\n"          \
+    "                          (default 3600)\n"                                                   \
+    "    --import-stall-timeout S  a URL import fails when no byte arrives for S seconds\n"        \
+    "                          (default 60)\n"                                                     \
     "    --import-workers N    URL imports running at once (1..16, default 2)\n"
 
 /* One --import-* option into c: 0, or -1 after a message on stderr. */

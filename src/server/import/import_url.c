@@ -175,8 +175,8 @@ char *imp_share_rewrite(const char *url, bool *oom)
             const char *amp = memchr(p, '&', (size_t)(end - p));
             const char *e = amp ? amp : end;
             if (!((size_t)(e - p) >= 3 && strncmp(p, "dl=", 3) == 0) && e > p) {
-                ok = (first || fio_buf_append(&b, "&", 1)) &&
-                     fio_buf_append(&b, p, (size_t)(e - p));
+                ok =
+                    (first || fio_buf_append(&b, "&", 1)) && fio_buf_append(&b, p, (size_t)(e - p));
                 first = false;
             }
             p = amp ? amp + 1 : end;
@@ -270,10 +270,10 @@ bool imp_name_sanitize(const char *s, size_t n, char *out, size_t size)
             i += l; /* bidirectional controls: dropped */
             continue;
         }
-        if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == '/' || cp == '\\')
-            tmp[w++] = '_';
-        else if (cp == '\t')
+        if (cp == '\t')
             tmp[w++] = ' ';
+        else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == '/' || cp == '\\')
+            tmp[w++] = '_';
         else {
             memcpy(tmp + w, u + i, l);
             w += l;

@@ -6,7 +6,7 @@
 #include "store_webimport.h"
 
 #define WI_COLS                                                                                    \
-    "id, user_id, workspace_id, COALESCE(folder_id, ''), source_url, COALESCE(file_name, ''), "   \
+    "id, user_id, workspace_id, COALESCE(folder_id, ''), source_url, COALESCE(file_name, ''), "    \
     "status, COALESCE(upload_id, ''), attempts"
 
 static void read_row(sqlite3_stmt *st, struct store_webimport *j)
@@ -29,13 +29,14 @@ static enum store_rc w_insert(struct store_conn *c, const struct store_webimport
                               "INSERT INTO web_imports (id, user_id, workspace_id, folder_id, "
                               "source_url, file_name, status, created, updated) VALUES (?1, ?2, "
                               "?3, NULLIF(?4, ''), ?5, NULLIF(?6, ''), 'pending', ?7, ?7)",
-                              "tttttti", j->id, j->user_id, j->ws_id, j->folder_id,
-                              j->source_url, j->file_name, now));
+                              "tttttti", j->id, j->user_id, j->ws_id, j->folder_id, j->source_url,
+                              j->file_name, now));
 }
 
 static enum store_rc w_get(struct store_conn *c, const char *id, struct store_webimport *out)
 {
-    sqlite3_stmt *st = db_query(sq(c), "SELECT " WI_COLS " FROM web_imports WHERE id = ?1", "t", id);
+    sqlite3_stmt *st =
+        db_query(sq(c), "SELECT " WI_COLS " FROM web_imports WHERE id = ?1", "t", id);
     enum store_rc rc = sq_row(st);
     if (rc == STORE_OK) {
         read_row(st, out);
@@ -45,11 +46,10 @@ static enum store_rc w_get(struct store_conn *c, const char *id, struct store_we
 }
 
 #define VIEW_COLS                                                                                  \
-    "id, workspace_id, folder_id, source_url, file_name, name, status, status_message, "          \
+    "id, workspace_id, folder_id, source_url, file_name, name, status, status_message, "           \
     "bytes_done, size, upload_id, node_id, attempts, created, updated"
 
-static enum store_rc w_view(struct store_conn *c, const char *id, const char *user_id,
-                            json_t **out)
+static enum store_rc w_view(struct store_conn *c, const char *id, const char *user_id, json_t **out)
 {
     return sq_one_object(db_query(sq(c),
                                   "SELECT " VIEW_COLS " FROM web_imports WHERE id = ?1 AND "

@@ -40,8 +40,8 @@ struct store_webimport_ops {
     enum store_rc (*view)(struct store_conn *c, const char *id, const char *user_id, json_t **out);
     /* The jobs of user_id newest first (status "" = any), limit/offset; *out an array of row
      * objects, *total the count matching. */
-    enum store_rc (*list)(struct store_conn *c, const char *user_id, const char *status,
-                          long limit, long offset, json_t **out, long long *total);
+    enum store_rc (*list)(struct store_conn *c, const char *user_id, const char *status, long limit,
+                          long offset, json_t **out, long long *total);
     /* The oldest 'pending' job moved to 'queued' with attempts + 1: STORE_OK (filled) or
      * STORE_NOT_FOUND when none waits. Call inside a transaction. */
     enum store_rc (*claim)(struct store_conn *c, int64_t now, struct store_webimport *out);
