@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fastio/webimport.h>
+
 #include "harness.h"
 #include "testmain.h"
 
@@ -701,6 +703,100 @@ static void test_restart_mid_download(void **state)
     it_server_cleanup(&s);
 }
 
+/* ---- the CLI and the library's wait ------------------------------------------------------ */
+
+static void test_cli_url_wait_status_list_cancel(void **state)
+{
+    (void)state;
+    char *out = NULL, *err = NULL;
+    int rc = it_cli(&fx.srv, fx.owner.token, &out, &err, "--format", "json", "upload", "url",
+                    fx_url("/file/cli.txt?size=1234"), "--workspace", fx.owner.ws, "--wait", NULL);
+    if (rc != 0)
+        fail_msg("upload url --wait: exit %d: %s", rc, err ? err : "");
+    json_t *j = json_loads(out, 0, NULL);
+    json_t *job = json_object_get(j, "web_upload");
+    assert_string_equal(jstr(job, "status"), "complete");
+    assert_string_equal(jstr(job, "file_name"), "cli.txt");
+    char id[64];
+    snprintf(id, sizeof(id), "%s", jstr(job, "id"));
+    json_decref(j);
+    free(out);
+    free(err);
+    /* a failed import makes --wait exit 1 with the server's reason */
+    rc = it_cli(&fx.srv, fx.owner.token, &out, &err, "upload", "url", fx_url("/lie"), "--workspace",
+                fx.owner.ws, "--wait", NULL);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(err, "closed the connection after 10 of the 1000 bytes"));
+    free(out);
+    free(err);
+    rc = it_cli(&fx.srv, fx.owner.token, &out, &err, "--format", "json", "upload", "web-status", id,
+                NULL);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "\"complete\""));
+    free(out);
+    free(err);
+    rc = it_cli(&fx.srv, fx.owner.token, &out, &err, "--format", "json", "upload", "web-list",
+                "--status", "failed", NULL);
+    assert_int_equal(rc, 0);
+    j = json_loads(out, 0, NULL);
+    json_t *items = json_object_get(j, "web_uploads");
+    assert_true(json_array_size(items) >= 1);
+    for (size_t i = 0; i < json_array_size(items); i++)
+        assert_string_equal(jstr(json_array_get(items, i), "status"), "failed");
+    json_decref(j);
+    free(out);
+    free(err);
+    /* without --wait: the job at once; then cancel it while it runs */
+    rc = it_cli(&fx.srv, fx.owner.token, &out, &err, "--format", "json", "upload", "url",
+                fx_url("/slow"), "--workspace", fx.owner.ws, "--name", "cli-slow.bin", NULL);
+    assert_int_equal(rc, 0);
+    j = json_loads(out, 0, NULL);
+    snprintf(id, sizeof(id), "%s", jstr(json_object_get(j, "web_upload"), "id"));
+    json_decref(j);
+    free(out);
+    free(err);
+    rc = it_cli(&fx.srv, fx.owner.token, &out, &err, "upload", "web-cancel", id, NULL);
+    if (rc != 0)
+        fail_msg("web-cancel: exit %d: %s", rc, err ? err : "");
+    free(out);
+    free(err);
+    rc = it_cli(&fx.srv, fx.owner.token, &out, &err, "upload", "web-status", id, "--wait", NULL);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(err, "canceled"));
+    free(out);
+    free(err);
+    assert_int_equal(count_nodes(&fx.srv, fx.owner.ws, "cli-slow.bin"), 0);
+}
+
+static void test_library_wait(void **state)
+{
+    (void)state;
+    struct fastio_web_import_spec sp = {
+        .url = fx_url("/file/lib.txt?size=77"), .workspace = fx.owner.ws, .name = "lib-named.txt"};
+    json_t *job = NULL;
+    struct fastio_error err;
+    assert_int_equal(fastio_web_import(fx.owner.c, &sp, &job, &err), FASTIO_OK);
+    char id[64];
+    snprintf(id, sizeof(id), "%s", jstr(job, "id"));
+    json_decref(job);
+    assert_int_equal(fastio_web_import_wait(fx.owner.c, id, 30000, NULL, NULL, &job, &err),
+                     FASTIO_OK);
+    assert_string_equal(jstr(job, "file_name"), "lib-named.txt");
+    assert_node_bytes(fx.owner.ws, jstr(job, "new_file_id"), 77);
+    json_decref(job);
+    /* a stall outlives a short wait: TIMEOUT, and the job goes on */
+    sp.url = fx_url("/stall");
+    sp.name = NULL;
+    assert_int_equal(fastio_web_import(fx.owner.c, &sp, &job, &err), FASTIO_OK);
+    snprintf(id, sizeof(id), "%s", jstr(job, "id"));
+    json_decref(job);
+    assert_int_equal(fastio_web_import_wait(fx.owner.c, id, 300, NULL, NULL, NULL, &err),
+                     FASTIO_TIMEOUT);
+    assert_int_equal(fastio_web_import_wait(fx.owner.c, id, 30000, NULL, NULL, NULL, &err),
+                     FASTIO_API_ERROR);
+    assert_non_null(strstr(err.message, "Timed out"));
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_plain_file),
     cmocka_unit_test(test_redirect_chain_and_name),
@@ -712,6 +808,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_redirect_to_refused_address),
     cmocka_unit_test(test_ssrf_matrix_without_allow),
     cmocka_unit_test(test_restart_mid_download),
+    cmocka_unit_test(test_cli_url_wait_status_list_cancel),
+    cmocka_unit_test(test_library_wait),
 };
 
 IT_MAIN(tests, group_setup, group_teardown)
