@@ -42,8 +42,8 @@ enum {
     "                          sources, tests: 127.0.0.1/32). Default: none, public only\n"        \
     "    --import-max-bytes N  largest file a URL import may fetch (default and ceiling: the\n"    \
     "                          upload file-size limit, 1 TiB)\n"                                   \
-    "    --import-timeout S    a URL import's whole download must end within S seconds\n"          \
-    "                          (default 3600)\n"                                                   \
+    "    --import-timeout S    each request of a URL import (every redirect hop) must end\n"       \
+    "                          within S seconds (default 3600)\n"                                  \
     "    --import-stall-timeout S  a URL import fails when no byte arrives for S seconds\n"        \
     "                          (default 60)\n"                                                     \
     "    --import-workers N    URL imports running at once (1..16, default 2)\n"
