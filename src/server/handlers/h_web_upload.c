@@ -9,6 +9,7 @@
 #include "store_webimport.h"
 #include "upload.h"
 
+#define WEB_OPEN_MAX 1000 /* unfinished jobs per user (D-079) */
 #define WEB_STATUSES "pending|queued|downloading|uploading|complete|failed|canceled"
 
 /* A row of store_webimport view/list as the wire object (D-078). Steals row. */
@@ -110,6 +111,14 @@ int h_web_upload_create(struct req *r)
     char folder[FIO_OPAQUE_ID_SIZE];
     if (up_check_folder(r, req_param(r, "folder_id"), folder) != 0)
         return -1;
+    long long open = 0;
+    if (STORE(r->st, webimport)->open_count(r->st, r->caller.user_id, &open) != STORE_OK)
+        return req_fail_internal(r, "count web uploads");
+    if (open >= WEB_OPEN_MAX)
+        return req_fail(r, 429, API_ERR_RATE_LIMITED,
+                        "Too many unfinished URL imports (limit %d); wait for some to end or "
+                        "cancel them (DELETE /web_upload/?id=)",
+                        WEB_OPEN_MAX);
     struct store_webimport j;
     memset(&j, 0, sizeof(j));
     if (!fio_opaque_id_new(FIO_ID_GENERAL, j.id))

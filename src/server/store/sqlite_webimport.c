@@ -160,6 +160,15 @@ static enum store_rc w_each_open(struct store_conn *c, long max,
     return rc == SQLITE_DONE ? STORE_OK : store_sqlite_rc(rc);
 }
 
+static enum store_rc w_open_count(struct store_conn *c, const char *user_id, long long *n)
+{
+    return sq_count(db_query(sq(c),
+                             "SELECT COUNT(*) FROM web_imports WHERE user_id = ?1 AND status NOT "
+                             "IN ('complete', 'failed', 'canceled')",
+                             "t", user_id),
+                    n);
+}
+
 const struct store_webimport_ops sqlite_webimport_ops = {
     .insert = w_insert,
     .get = w_get,
@@ -170,5 +179,6 @@ const struct store_webimport_ops sqlite_webimport_ops = {
     .progress = w_progress,
     .set_upload = w_set_upload,
     .complete = w_complete,
+    .open_count = w_open_count,
     .each_open = w_each_open,
 };

@@ -58,6 +58,8 @@ struct store_webimport_ops {
     /* 'complete' with the node and the final byte count (-1 = keep bytes_done). */
     enum store_rc (*complete)(struct store_conn *c, const char *id, const char *node_id,
                               int64_t bytes, int64_t now);
+    /* How many jobs of user_id are not in a final state. */
+    enum store_rc (*open_count)(struct store_conn *c, const char *user_id, long long *n);
     /* Call fn for each job not in a final state (at most max); recovery at start-up. */
     enum store_rc (*each_open)(struct store_conn *c, long max,
                                void (*fn)(const struct store_webimport *j, void *arg), void *arg);
