@@ -202,6 +202,10 @@ struct fetch {
     int64_t discarded; /* bytes of non-2xx bodies thrown away */
 };
 
+/* The bytes are not handed to the early write-out of chunked uploads (blob_tmp_written): it
+ * made a 1 GiB import 2.6x slower here, and the completion's fdatasync alone is faster (D-079,
+ * docs/benchmarks.md "URL import"). */
+
 static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
     struct fetch *f = arg;
@@ -593,6 +597,7 @@ static void run_job(struct importer *im, struct import_slot *slot, const struct 
     f.fd = -1;
     f.announced = -1;
     f.last_progress = fio_mono_us();
+    int64_t started_us = f.last_progress;
     char upload_id[FIO_OPAQUE_ID_SIZE] = "";
     char *url = NULL, *next = NULL;
     bool oom = false;
@@ -629,6 +634,7 @@ static void run_job(struct importer *im, struct import_slot *slot, const struct 
     }
     close(f.fd);
     f.fd = -1;
+    int64_t fetched_us = fio_mono_us();
     /* the name: the caller's, else Content-Disposition, else the final URL, else the first */
     if (!j->file_name[0] &&
         !(f.disposition[0] &&
@@ -655,8 +661,10 @@ static void run_job(struct importer *im, struct import_slot *slot, const struct 
         store_release(s->store, st);
     }
     notify(s, j);
-    srv_log(s, SRV_LOG_INFO, "url import %s: stored %lld bytes as %s", j->id, (long long)f.got,
-            node);
+    srv_log(s, SRV_LOG_INFO,
+            "url import %s: stored %lld bytes as %s (fetched in %.3f s, stored in %.3f s)", j->id,
+            (long long)f.got, node, (double)(fetched_us - started_us) / 1e6,
+            (double)(fio_mono_us() - fetched_us) / 1e6);
     goto done;
 failed:
     if (f.fd >= 0)
