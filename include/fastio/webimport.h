@@ -41,8 +41,11 @@ FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_web_import_status(struct f
                                                                         json_t **job,
                                                                         struct fastio_error *err);
 
-/* Poll the job until it is complete, failed or canceled, at most timeout_ms (0 = no limit):
- * 250 ms first, then growing by half up to 5 s between looks (a monotonic clock). *job (OWNED,
+/* Wait until the job is complete, failed or canceled, at most timeout_ms (0 = no limit; a
+ * monotonic clock). Between looks at the job it long-polls the caller's activity, which the
+ * job's state changes wake at once (key "web_upload:{id}"), or, where that is not served,
+ * sleeps; either way a look comes 250 ms after the first, then at gaps growing by half up to
+ * 5 s. *job (OWNED,
  * may be NULL) is the last job seen. Returns OK when the job is complete, FASTIO_API_ERROR when
  * it failed or was canceled (err->message is its status_message), TIMEOUT when time ran out,
  * or the status of a failed look. on_progress (may be NULL) is called after each look with the

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fastio/members.h"
 #include "fastio/webimport.h"
 
 #include "api.h"
@@ -47,6 +48,27 @@ static void pause_ms(long ms)
         ;
 }
 
+/* Wait up to ms for news of job id: a long-poll of the caller's activity (D-078) when *cursor is
+ * set (updated; dropped on failure), else a plain sleep. */
+static void wait_news(struct fastio_client *c, const char *user_id, char **cursor, long ms)
+{
+    if (*cursor != NULL && user_id != NULL && ms >= 1000) {
+        char *next = NULL;
+        struct fastio_error e;
+        if (fastio_wait_activity(c, user_id, *cursor, (int)(ms / 1000), NULL, &next, &e) ==
+                FASTIO_OK &&
+            next != NULL) {
+            fastio_free(*cursor);
+            *cursor = next;
+            return;
+        }
+        fastio_free(next);
+        fastio_free(*cursor); /* the server does not serve it: sleep from now on */
+        *cursor = NULL;
+    }
+    pause_ms(ms > 0 ? ms : 1);
+}
+
 FASTIO_API enum fastio_status fastio_web_import_wait(struct fastio_client *c, const char *id,
                                                      long timeout_ms,
                                                      fastio_web_import_progress_fn on_progress,
@@ -57,49 +79,64 @@ FASTIO_API enum fastio_status fastio_web_import_wait(struct fastio_client *c, co
         *job = NULL;
     int64_t start = fio_mono_us();
     long pause = WAIT_FIRST_MS;
+    /* the job's state changes wake a long-poll of the caller's own activity
+     * ("web_upload:{id}"); without it (another server) the looks are paced by sleeping */
+    char *user_id = NULL, *cursor = NULL;
+    struct fastio_error e;
+    if (fastio_auth_check(c, &user_id, &e) == FASTIO_OK &&
+        fastio_wait_activity(c, user_id, NULL, 0, NULL, &cursor, &e) != FASTIO_OK) {
+        fastio_free(cursor);
+        cursor = NULL;
+    }
+    enum fastio_status out = FASTIO_OK;
     for (;;) {
         json_t *j = NULL;
         enum fastio_status st = fastio_web_import_status(c, id, &j, err);
-        if (st != FASTIO_OK)
-            return st;
+        if (st != FASTIO_OK) {
+            out = st;
+            break;
+        }
         const char *s = json_string_value(json_object_get(j, "status"));
         if (!json_is_object(j) || s == NULL) {
             json_decref(j);
-            return fio_api_protocol(err, "web_upload details without a status");
-        }
-        if (on_progress != NULL && on_progress(j, arg) != 0) {
-            if (job != NULL)
-                *job = j;
-            else
-                json_decref(j);
-            return fio_error_set(err, FASTIO_CANCELLED, "stopped waiting");
+            out = fio_api_protocol(err, "web_upload details without a status");
+            break;
         }
         bool done = strcmp(s, "complete") == 0,
-             bad = strcmp(s, "failed") == 0 || strcmp(s, "canceled") == 0;
-        enum fastio_status out = FASTIO_OK;
-        if (bad) {
+             bad = strcmp(s, "failed") == 0 || strcmp(s, "canceled") == 0, stop = false;
+        if (on_progress != NULL && on_progress(j, arg) != 0) {
+            out = fio_error_set(err, FASTIO_CANCELLED, "stopped waiting");
+            stop = true;
+        } else if (bad) {
             const char *m = json_string_value(json_object_get(j, "status_message"));
             char msg[600];
             snprintf(msg, sizeof(msg), "URL import %s: %s", s, m != NULL && *m ? m : "(no reason)");
             out = fio_error_set(err, FASTIO_API_ERROR, msg);
+            stop = true;
+        } else if (done) {
+            out = FASTIO_OK;
+            stop = true;
         }
         int64_t waited_ms = (fio_mono_us() - start) / 1000;
-        if (!done && !bad && timeout_ms > 0 && waited_ms >= timeout_ms) {
+        if (!stop && timeout_ms > 0 && waited_ms >= timeout_ms) {
             out = fio_error_set(err, FASTIO_TIMEOUT, "the URL import did not end in time");
-            bad = true;
+            stop = true;
         }
-        if (done || bad) {
+        if (stop) {
             if (job != NULL)
                 *job = j;
             else
                 json_decref(j);
-            return out;
+            break;
         }
         json_decref(j);
         long p = pause;
         if (timeout_ms > 0 && waited_ms + p > timeout_ms)
             p = (long)(timeout_ms - waited_ms);
-        pause_ms(p > 0 ? p : 1);
+        wait_news(c, user_id, &cursor, p);
         pause = pause + pause / 2 > WAIT_MAX_MS ? WAIT_MAX_MS : pause + pause / 2;
     }
+    fastio_free(user_id);
+    fastio_free(cursor);
+    return out;
 }
