@@ -3,6 +3,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config git ca-certificates
       libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libjansson-dev libcmocka-dev
+      libpoppler-glib-dev libzip-dev
       jq sqlite3 procps curl cppcheck)
 missing=()
 for p in "${PKGS[@]}"; do
