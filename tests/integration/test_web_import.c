@@ -111,17 +111,22 @@ static void serve(int fd, const struct fx_listener *l)
             break;
     }
     char path[1024] = "";
-    if (sscanf(req, "GET %1023s HTTP/1.", path) != 1)
+    if (strncmp(req, "GET ", 4) != 0)
         return;
+    const char *sp = strchr(req + 4, ' ');
+    if (!sp || (size_t)(sp - (req + 4)) >= sizeof(path))
+        return;
+    memcpy(path, req + 4, (size_t)(sp - (req + 4)));
+    path[sp - (req + 4)] = 0;
     long long size = 0;
     const char *q = strstr(path, "size=");
     if (q)
-        size = atoll(q + 5);
+        size = strtoll(q + 5, NULL, 10);
     if (strncmp(path, "/file/", 6) == 0) {
         send_fmt(fd, "HTTP/1.1 200 OK\r\nContent-Length: %lld\r\nConnection: close\r\n\r\n", size);
         send_body(fd, size, 65536, 0);
     } else if (strncmp(path, "/hop/", 5) == 0) { /* /hop/N: N more redirects, then a file */
-        int n = atoi(path + 5);
+        int n = (int)strtol(path + 5, NULL, 10);
         if (n > 0)
             send_fmt(fd, "HTTP/1.1 302 Found\r\nLocation: /hop/%d\r\nContent-Length: 0\r\n\r\n",
                      n - 1);

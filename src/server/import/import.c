@@ -718,11 +718,10 @@ static void *worker(void *arg)
     struct worker_arg *wa = arg;
     struct importer *im = wa->im;
     struct import_slot *slot = &im->slot[wa->idx];
-    unsigned long seen = 0;
     struct store_webimport *j = malloc(sizeof(*j));
     while (j && !atomic_load(&im->stop)) {
         pthread_mutex_lock(&im->mu);
-        seen = im->kicks;
+        unsigned long seen = im->kicks;
         pthread_mutex_unlock(&im->mu);
         if (claim_one(im, j)) {
             pthread_mutex_lock(&im->mu);

@@ -384,7 +384,7 @@ bool imp_disposition_filename(const char *v, size_t n, char *out, size_t size)
         i++;
         while (i < n && (v[i] == ' ' || v[i] == '\t'))
             i++;
-        char val[1024];
+        char val[1024] = "";
         size_t vl = 0;
         if (i < n && v[i] == '"') {
             for (i++; i < n && v[i] != '"'; i++) {
