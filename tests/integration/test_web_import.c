@@ -161,6 +161,9 @@ static void serve(int fd, const struct fx_listener *l)
     } else if (strcmp(path, "/huge") == 0) { /* 2 GiB announced, over every cap of the tests */
         send_fmt(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2147483648\r\n\r\n");
         send_body(fd, 1 << 20, 65536, 10);
+    } else if (strcmp(path, "/endless") == 0) { /* no length: 80 MiB, then close */
+        send_fmt(fd, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+        send_body(fd, 80LL << 20, 65536, 0);
     } else if (strcmp(path, "/slow") == 0) { /* 16 MiB at ~640 KiB/s */
         send_fmt(fd, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", 16 << 20);
         send_body(fd, 16 << 20, 65536, 100);
@@ -514,6 +517,24 @@ static void test_http_error_stall_lie_huge(void **state)
                      0);
 }
 
+/* A body without a length that grows past --import-max-bytes (64 MiB here) fails when it
+ * does; nothing is stored and the session file is gone. */
+static void test_unannounced_body_over_cap(void **state)
+{
+    (void)state;
+    const char *id = import_start(fx.owner.c, fx.owner.ws, fx_url("/endless"), NULL);
+    json_t *j = job_wait(fx.owner.c, id, 60);
+    assert_failed_with(j, "larger than the import limit of 67108864 bytes");
+    assert_true(json_integer_value(json_object_get(j, "bytes_done")) <= 67108864);
+    json_decref(j);
+    assert_int_equal(count_nodes(&fx.srv, fx.owner.ws, "endless"), 0);
+    long long left = it_db(&fx.srv,
+                           "SELECT COUNT(*) FROM upload_sessions WHERE status = "
+                           "'uploading'",
+                           NULL);
+    assert_int_equal(left, 0);
+}
+
 static void test_cancel_mid_transfer(void **state)
 {
     (void)state;
@@ -808,6 +829,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_content_disposition_and_given_name),
     cmocka_unit_test(test_same_name_is_new_version),
     cmocka_unit_test(test_http_error_stall_lie_huge),
+    cmocka_unit_test(test_unannounced_body_over_cap),
     cmocka_unit_test(test_cancel_mid_transfer),
     cmocka_unit_test(test_list_and_bad_requests),
     cmocka_unit_test(test_redirect_to_refused_address),
