@@ -511,7 +511,8 @@ int main(int argc, char **argv)
     /* uploads: the byte store's own threads (blob_ops.start), the in-flight table, then recovery
      * of what a crash left (docs/decisions.md D-036) */
     s.blob = &blob_local_ops;
-    if (blob_start(&s) != 0 || upload_state_init(&s) != 0 || blob_recover(&s) != 0) {
+    if (blob_start(&s) != 0 || upload_state_init(&s) != 0 || import_recover(&s) != 0 ||
+        blob_recover(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (upload recovery)\n");
         goto out;
     }

@@ -729,6 +729,71 @@ static void test_restart_mid_download(void **state)
     it_server_cleanup(&s);
 }
 
+/* The start-up settlement of D-075, state by state, with the rows a crash would leave made by
+ * hand while the server is down: a job whose file was stored before the crash is completed with
+ * that file (not fetched again); a job that ran out of attempts fails with the reason; a queued
+ * one runs. */
+static void test_restart_settles_open_jobs(void **state)
+{
+    (void)state;
+    struct it_server s;
+    assert_int_equal(it_server_start(&s, NULL, allow_args), 0);
+    struct it_user u;
+    it_user_new(&u, &s, IT_USER_WORKSPACE);
+    char done_id[64], gaveup_id[64], queued_id[64];
+    snprintf(done_id, sizeof(done_id), "%s",
+             import_start(u.c, u.ws, fx_url("/file/settle.txt?size=100"), NULL));
+    json_t *j = job_wait(u.c, done_id, 30);
+    assert_string_equal(jstr(j, "status"), "complete");
+    char node[64];
+    snprintf(node, sizeof(node), "%s", jstr(j, "new_file_id"));
+    json_decref(j);
+    snprintf(gaveup_id, sizeof(gaveup_id), "%s",
+             import_start(u.c, u.ws, fx_url("/file/gaveup.txt?size=100"), NULL));
+    json_decref(job_wait(u.c, gaveup_id, 30));
+    snprintf(queued_id, sizeof(queued_id), "%s",
+             import_start(u.c, u.ws, fx_url("/file/queued.txt?size=100"), NULL));
+    json_decref(job_wait(u.c, queued_id, 30));
+    it_user_release(&u);
+    assert_int_equal(it_server_stop(&s), 0);
+    /* the crash: stored but not recorded (and down for longer than the upload session's day,
+     * so its row has expired); a third interrupted run; claimed, never started */
+    assert_true(it_db(&s,
+                      "UPDATE upload_sessions SET expires = 1 WHERE id = (SELECT upload_id FROM "
+                      "web_imports WHERE id = ?1)",
+                      done_id, NULL) >= 0);
+    assert_true(it_db(&s,
+                      "UPDATE web_imports SET status = 'uploading', node_id = NULL WHERE id = ?1",
+                      done_id, NULL) >= 0);
+    assert_true(it_db(&s,
+                      "UPDATE web_imports SET status = 'downloading', attempts = 3, "
+                      "upload_id = NULL WHERE id = ?1",
+                      gaveup_id, NULL) >= 0);
+    assert_true(
+        it_db(&s, "UPDATE web_imports SET status = 'queued' WHERE id = ?1", queued_id, NULL) >= 0);
+    long long accepts = atomic_load(&fx_main.accepts);
+    char dir[256];
+    snprintf(dir, sizeof(dir), "%s", s.dir);
+    assert_int_equal(it_server_start(&s, dir, allow_args), 0);
+    struct fastio_client *c = it_client(&s, u.token);
+    j = job_wait(c, done_id, 30);
+    assert_string_equal(jstr(j, "status"), "complete");
+    assert_string_equal(jstr(j, "new_file_id"), node);
+    assert_int_equal(count_nodes(&s, u.ws, "settle.txt"), 1);
+    json_decref(j);
+    j = job_wait(c, gaveup_id, 30);
+    assert_failed_with(j, "restarted during this import 3 times");
+    json_decref(j);
+    j = job_wait(c, queued_id, 30);
+    assert_string_equal(jstr(j, "status"), "complete");
+    json_decref(j);
+    /* only the queued job was fetched again */
+    assert_int_equal(atomic_load(&fx_main.accepts) - accepts, 1);
+    fastio_client_free(c);
+    assert_int_equal(it_server_stop(&s), 0);
+    it_server_cleanup(&s);
+}
+
 /* ---- the CLI and the library's wait ------------------------------------------------------ */
 
 static void test_cli_url_wait_status_list_cancel(void **state)
@@ -835,6 +900,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_redirect_to_refused_address),
     cmocka_unit_test(test_ssrf_matrix_without_allow),
     cmocka_unit_test(test_restart_mid_download),
+    cmocka_unit_test(test_restart_settles_open_jobs),
     cmocka_unit_test(test_cli_url_wait_status_list_cancel),
     cmocka_unit_test(test_library_wait),
 };

@@ -773,12 +773,14 @@ static void collect_open(const struct store_webimport *j, void *arg)
     o->v[o->n++] = *j;
 }
 
-static int recover_jobs(struct server *s)
+int import_recover(struct server *s)
 {
     struct open_jobs o = {0};
     struct store_conn *st = store_acquire(s->store);
     enum store_rc rc = STORE(st, webimport)->each_open(st, 100000, collect_open, &o);
     if (rc != STORE_OK || o.oom) {
+        srv_log(s, SRV_LOG_ERROR, "url import: the open jobs could not be read: %s",
+                o.oom ? "out of memory" : store_errmsg(st));
         store_release(s->store, st);
         free(o.v);
         return -1;
@@ -852,10 +854,6 @@ int import_start(struct server *s)
     pthread_cond_init(&im->cv, &ca);
     pthread_condattr_destroy(&ca);
     s->imp = im;
-    if (recover_jobs(s) != 0) {
-        srv_log(s, SRV_LOG_ERROR, "url import: recovery of open jobs failed");
-        return -1;
-    }
     unsigned want = cfg->import_workers ? cfg->import_workers : IMPORT_DEFAULT_WORKERS;
     for (unsigned i = 0; i < want && i < IMPORT_WORKERS_MAX; i++) {
         g_args[i].im = im;

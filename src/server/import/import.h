@@ -51,8 +51,11 @@ enum {
 /* One --import-* option into c: 0, or -1 after a message on stderr. */
 int import_parse_option(int opt, const char *arg, struct srv_config *c);
 
-/* Start-up, after blob_recover: settle the jobs a previous run left open (D-075), then start
- * the workers. 0 or -1. */
+/* Start-up, BEFORE blob_recover (which expires old upload sessions, and a job's stored session
+ * is what proves its file was stored): settle the jobs a previous run left open (D-075). 0 or
+ * -1 (logged). */
+int import_recover(struct server *s);
+/* Start the workers (after import_recover). 0 or -1. */
 int import_start(struct server *s);
 /* Stop the workers: transfers in flight are abandoned where they are (their jobs stay open and
  * the next start settles them exactly as after a crash). Safe when import_start never ran. */
