@@ -75,6 +75,7 @@ typedef int (*cli_run_fn)(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct
 /* Flags of a command row. */
 #define CMD_NEEDS_FIELD 0x1u /* at least one parameter-bearing option must be given (updates) */
 #define CMD_LOCAL 0x2u       /* never talks to the API (no client is needed) */
+#define CMD_DEFAULT 0x4u /* the group's command when no command word is given ("fastio ingest DIR") */
 
 struct cli_cmd {
     const char *name;           /* "info", or two words for nested groups ("api-key create") */
@@ -102,6 +103,8 @@ extern const struct cli_cmd cli_files_cmds[];
 extern const struct cli_cmd cli_system_cmds[];
 extern const struct cli_cmd cli_lock_cmds[];
 extern const struct cli_cmd cli_configure_cmds[];
+/* cmd_ingest.c: "fastio ingest DIR", the ingest daemon (one CMD_DEFAULT command). */
+extern const struct cli_cmd cli_ingest_cmds[];
 /* cmd_api.c: one command per endpoint row, filled by cli_api_init() (call it once, first). */
 extern struct cli_cmd cli_api_cmds[];
 void cli_api_init(void);

@@ -51,6 +51,11 @@ static const struct cli_group groups[] = {
      "Events record every membership, role, invitation, ownership, workspace and storage\n"
      "change (api §9.4); 'event poll' waits for the next change (api §9.5).",
      cli_event_cmds},
+    {"ingest", "Watch a directory and upload what arrives (the ingest daemon)",
+     "'fastio ingest DIR --org ORG (--workspace NAME | --workspace-per-subdir)': uploads every\n"
+     "complete file that appears under DIR, exactly once across crashes, into a workspace it\n"
+     "creates when missing, with Intelligence and invitations when asked.",
+     cli_ingest_cmds},
     {"configure", "Profiles: init, list, set-default, show, delete",
      "Named profiles in config.json: each has an API base and an auth method, and its own\n"
      "credentials in credentials.json. Pick one with --profile NAME; without it the default\n"
@@ -245,6 +250,16 @@ int main(int argc, char **argv)
     int words = 0;
     bool prefix_only;
     const struct cli_cmd *cmd = find_cmd(g, argc - i, argv + i, &words, &prefix_only);
+    if (!cmd && !prefix_only) {
+        /* A group's CMD_DEFAULT command runs when the next word names no command of the group
+         * ("fastio ingest DIR" = "fastio ingest run DIR"). */
+        for (const struct cli_cmd *c = g->cmds; c->name; c++)
+            if (c->flags & CMD_DEFAULT) {
+                cmd = c;
+                words = 0;
+                break;
+            }
+    }
     if (!cmd) {
         if (prefix_only) {
             char pfx[64];
