@@ -638,15 +638,30 @@ static void test_redirect_to_refused_address(void **state)
     assert_int_equal(atomic_load(&fx_v6.accepts), v60);
 }
 
+/* The server a case starts for itself: stopped and removed by the case's teardown when an
+ * assertion ends the case early (else it would outlive the test). */
+static struct it_server case_srv;
+
+static int case_srv_teardown(void **state)
+{
+    (void)state;
+    if (case_srv.pid > 0)
+        it_server_stop(&case_srv);
+    if (case_srv.dir[0])
+        it_server_cleanup(&case_srv);
+    memset(&case_srv, 0, sizeof(case_srv));
+    return 0;
+}
+
 /* Without --import-allow, no spelling of a loopback address reaches the fixture. */
 static void test_ssrf_matrix_without_allow(void **state)
 {
     (void)state;
-    struct it_server s;
+    struct it_server *const sv = &case_srv; /* stopped by case_srv_teardown on failure */
     const char *const args[] = {"--sync", "none", NULL};
-    assert_int_equal(it_server_start(&s, NULL, args), 0);
+    assert_int_equal(it_server_start(sv, NULL, args), 0);
     struct it_user u;
-    it_user_new(&u, &s, IT_USER_WORKSPACE);
+    it_user_new(&u, sv, IT_USER_WORKSPACE);
     int p = fx_main.port, p6 = fx_v6.on ? fx_v6.port : fx_main.port;
     char urls[10][128];
     snprintf(urls[0], 128, "http://127.0.0.1:%d/file/a?size=1", p);
@@ -676,8 +691,9 @@ static void test_ssrf_matrix_without_allow(void **state)
     assert_int_equal(atomic_load(&fx_alt.accepts), alt0);
     assert_int_equal(atomic_load(&fx_v6.accepts), v60);
     it_user_release(&u);
-    assert_int_equal(it_server_stop(&s), 0);
-    it_server_cleanup(&s);
+    assert_int_equal(it_server_stop(sv), 0);
+    it_server_cleanup(sv);
+    memset(sv, 0, sizeof(*sv));
 }
 
 /* ---- restart -------------------------------------------------------------------------------- */
@@ -687,10 +703,10 @@ static void test_ssrf_matrix_without_allow(void **state)
 static void test_restart_mid_download(void **state)
 {
     (void)state;
-    struct it_server s;
-    assert_int_equal(it_server_start(&s, NULL, allow_args), 0);
+    struct it_server *const sv = &case_srv; /* stopped by case_srv_teardown on failure */
+    assert_int_equal(it_server_start(sv, NULL, allow_args), 0);
     struct it_user u;
-    it_user_new(&u, &s, IT_USER_WORKSPACE);
+    it_user_new(&u, sv, IT_USER_WORKSPACE);
     atomic_store(&fx_slow_once, 0);
     char id[64];
     snprintf(id, sizeof(id), "%s", import_start(u.c, u.ws, fx_url("/slow-once"), NULL));
@@ -703,30 +719,31 @@ static void test_restart_mid_download(void **state)
             sleep_ms(100);
     }
     assert_true(moving);
-    kill(s.pid, SIGKILL);
-    waitpid(s.pid, NULL, 0);
-    s.pid = 0;
+    kill(sv->pid, SIGKILL);
+    waitpid(sv->pid, NULL, 0);
+    sv->pid = 0;
     char dir[256];
-    snprintf(dir, sizeof(dir), "%s", s.dir);
-    assert_int_equal(it_server_start(&s, dir, allow_args), 0);
-    struct fastio_client *c = it_client(&s, u.token);
+    snprintf(dir, sizeof(dir), "%s", sv->dir);
+    assert_int_equal(it_server_start(sv, dir, allow_args), 0);
+    struct fastio_client *c = it_client(sv, u.token);
     json_t *j = job_wait(c, id, 60);
     const char *st = jstr(j, "status");
     if (!strcmp(st, "complete")) {
-        assert_int_equal(count_nodes(&s, u.ws, "slow-once"), 1);
+        assert_int_equal(count_nodes(sv, u.ws, "slow-once"), 1);
         assert_int_equal(json_integer_value(json_object_get(j, "attempts")), 2);
         assert_int_equal(json_integer_value(json_object_get(j, "bytes_done")), 4 << 20);
     } else {
         assert_string_equal(st, "failed");
         assert_true(strlen(jstr(j, "status_message")) > 0);
-        assert_int_equal(count_nodes(&s, u.ws, "slow-once"), 0);
+        assert_int_equal(count_nodes(sv, u.ws, "slow-once"), 0);
     }
     assert_int_equal(atomic_load(&fx_slow_once), 2); /* one run per start, never two at once */
     json_decref(j);
     fastio_client_free(c);
     it_user_release(&u);
-    assert_int_equal(it_server_stop(&s), 0);
-    it_server_cleanup(&s);
+    assert_int_equal(it_server_stop(sv), 0);
+    it_server_cleanup(sv);
+    memset(sv, 0, sizeof(*sv));
 }
 
 /* The start-up settlement of D-075, state by state, with the rows a crash would leave made by
@@ -736,10 +753,10 @@ static void test_restart_mid_download(void **state)
 static void test_restart_settles_open_jobs(void **state)
 {
     (void)state;
-    struct it_server s;
-    assert_int_equal(it_server_start(&s, NULL, allow_args), 0);
+    struct it_server *const sv = &case_srv; /* stopped by case_srv_teardown on failure */
+    assert_int_equal(it_server_start(sv, NULL, allow_args), 0);
     struct it_user u;
-    it_user_new(&u, &s, IT_USER_WORKSPACE);
+    it_user_new(&u, sv, IT_USER_WORKSPACE);
     char done_id[64], gaveup_id[64], queued_id[64];
     snprintf(done_id, sizeof(done_id), "%s",
              import_start(u.c, u.ws, fx_url("/file/settle.txt?size=100"), NULL));
@@ -755,31 +772,31 @@ static void test_restart_settles_open_jobs(void **state)
              import_start(u.c, u.ws, fx_url("/file/queued.txt?size=100"), NULL));
     json_decref(job_wait(u.c, queued_id, 30));
     it_user_release(&u);
-    assert_int_equal(it_server_stop(&s), 0);
+    assert_int_equal(it_server_stop(sv), 0);
     /* the crash: stored but not recorded (and down for longer than the upload session's day,
      * so its row has expired); a third interrupted run; claimed, never started */
-    assert_true(it_db(&s,
+    assert_true(it_db(sv,
                       "UPDATE upload_sessions SET expires = 1 WHERE id = (SELECT upload_id FROM "
                       "web_imports WHERE id = ?1)",
                       done_id, NULL) >= 0);
-    assert_true(it_db(&s,
+    assert_true(it_db(sv,
                       "UPDATE web_imports SET status = 'uploading', node_id = NULL WHERE id = ?1",
                       done_id, NULL) >= 0);
-    assert_true(it_db(&s,
+    assert_true(it_db(sv,
                       "UPDATE web_imports SET status = 'downloading', attempts = 3, "
                       "upload_id = NULL WHERE id = ?1",
                       gaveup_id, NULL) >= 0);
     assert_true(
-        it_db(&s, "UPDATE web_imports SET status = 'queued' WHERE id = ?1", queued_id, NULL) >= 0);
+        it_db(sv, "UPDATE web_imports SET status = 'queued' WHERE id = ?1", queued_id, NULL) >= 0);
     long long accepts = atomic_load(&fx_main.accepts);
     char dir[256];
-    snprintf(dir, sizeof(dir), "%s", s.dir);
-    assert_int_equal(it_server_start(&s, dir, allow_args), 0);
-    struct fastio_client *c = it_client(&s, u.token);
+    snprintf(dir, sizeof(dir), "%s", sv->dir);
+    assert_int_equal(it_server_start(sv, dir, allow_args), 0);
+    struct fastio_client *c = it_client(sv, u.token);
     j = job_wait(c, done_id, 30);
     assert_string_equal(jstr(j, "status"), "complete");
     assert_string_equal(jstr(j, "new_file_id"), node);
-    assert_int_equal(count_nodes(&s, u.ws, "settle.txt"), 1);
+    assert_int_equal(count_nodes(sv, u.ws, "settle.txt"), 1);
     json_decref(j);
     j = job_wait(c, gaveup_id, 30);
     assert_failed_with(j, "restarted during this import 3 times");
@@ -790,8 +807,9 @@ static void test_restart_settles_open_jobs(void **state)
     /* only the queued job was fetched again */
     assert_int_equal(atomic_load(&fx_main.accepts) - accepts, 1);
     fastio_client_free(c);
-    assert_int_equal(it_server_stop(&s), 0);
-    it_server_cleanup(&s);
+    assert_int_equal(it_server_stop(sv), 0);
+    it_server_cleanup(sv);
+    memset(sv, 0, sizeof(*sv));
 }
 
 /* ---- the CLI and the library's wait ------------------------------------------------------ */
@@ -898,9 +916,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_cancel_mid_transfer),
     cmocka_unit_test(test_list_and_bad_requests),
     cmocka_unit_test(test_redirect_to_refused_address),
-    cmocka_unit_test(test_ssrf_matrix_without_allow),
-    cmocka_unit_test(test_restart_mid_download),
-    cmocka_unit_test(test_restart_settles_open_jobs),
+    cmocka_unit_test_teardown(test_ssrf_matrix_without_allow, case_srv_teardown),
+    cmocka_unit_test_teardown(test_restart_mid_download, case_srv_teardown),
+    cmocka_unit_test_teardown(test_restart_settles_open_jobs, case_srv_teardown),
     cmocka_unit_test(test_cli_url_wait_status_list_cancel),
     cmocka_unit_test(test_library_wait),
 };
