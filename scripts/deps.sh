@@ -11,6 +11,11 @@ for p in "${PKGS[@]}"; do
         missing+=("$p")
     fi
 done
+# npm installs the test-only Node tools of tests/mcp/run.sh (Node 22, the MCP SDK, the MCP
+# conformance suite); a machine whose nodejs already ships npm keeps it.
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi

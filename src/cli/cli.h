@@ -103,6 +103,9 @@ extern const struct cli_cmd cli_files_cmds[];
 extern const struct cli_cmd cli_system_cmds[];
 extern const struct cli_cmd cli_lock_cmds[];
 extern const struct cli_cmd cli_configure_cmds[];
+extern const struct cli_cmd cli_mcp_cmds[]; /* cmd_mcp.c: MCP client (api §10) */
+/* cmd_mcp_serve.c: `fastio mcp serve`, the stdio MCP server (api §10.2) */
+int cli_mcp_serve(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args);
 /* cmd_ingest.c: "fastio ingest DIR", the ingest daemon (one CMD_DEFAULT command). */
 extern const struct cli_cmd cli_ingest_cmds[];
 /* cmd_api.c: one command per endpoint row, filled by cli_api_init() (call it once, first). */

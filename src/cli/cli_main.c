@@ -61,6 +61,11 @@ static const struct cli_group groups[] = {
      "credentials in credentials.json. Pick one with --profile NAME; without it the default\n"
      "profile is used.",
      cli_configure_cmds},
+    {"mcp", "Model Context Protocol: list and call the tools of any MCP server",
+     "An MCP client (libfastio's fastio/mcp.h, api §10): connects over Streamable HTTP, the\n"
+     "older HTTP+SSE transport or a spawned stdio process, lists the server's tools and\n"
+     "calls them. 'fastio mcp' alone serves the Fast.io tools over stdio ('mcp serve').",
+     cli_mcp_cmds},
     {"system", "Service health: ping and status",
      "Unauthenticated health checks of the API server.", cli_system_cmds},
     {"api", "Call any endpoint row directly: one command per row, made from the row",
@@ -236,7 +241,13 @@ int main(int argc, char **argv)
     if (!g)
         return cli_usage(&ctx, "unknown command '%s'", argv[i]);
     i++;
-    if (i >= argc || is_help(argv[i])) {
+    /* A group's CMD_DEFAULT command also runs when no word follows the group ("fastio mcp" =
+     * "fastio mcp serve", the official CLI's spelling, api §10.2). */
+    const struct cli_cmd *dflt = NULL;
+    for (const struct cli_cmd *c = g->cmds; c->name; c++)
+        if (dflt == NULL && (c->flags & CMD_DEFAULT))
+            dflt = c;
+    if ((i >= argc && dflt == NULL) || (i < argc && is_help(argv[i]))) {
         if (i < argc) {
             cli_help_group(g, NULL);
             return CLI_OK;
@@ -248,8 +259,9 @@ int main(int argc, char **argv)
         return CLI_USAGE;
     }
     int words = 0;
-    bool prefix_only;
-    const struct cli_cmd *cmd = find_cmd(g, argc - i, argv + i, &words, &prefix_only);
+    bool prefix_only = false;
+    const struct cli_cmd *cmd = i < argc ? find_cmd(g, argc - i, argv + i, &words, &prefix_only)
+                                         : dflt;
     if (!cmd && !prefix_only) {
         /* A group's CMD_DEFAULT command runs when the next word names no command of the group
          * ("fastio ingest DIR" = "fastio ingest run DIR"). */

@@ -178,7 +178,7 @@ static void slugify(const char *name, const char *suffix, char *out, size_t size
         n = (size_t)snprintf(out, size, "ingest");
     out[n] = '\0';
     if (suffix != NULL && n + strlen(suffix) + 1 < size)
-        strcat(out, suffix);
+        snprintf(out + n, size - n, "%s", suffix);
 }
 
 /* Invite each --invite address to the workspace once (state database), tolerating "already". */

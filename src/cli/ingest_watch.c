@@ -413,10 +413,10 @@ void ingest_watch_poll(struct ingest_watch *w, int wait_ms)
 
 static bool ready_marker(const struct ingest_watch *w, const char *rel)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], marker[PATH_MAX + 8];
     struct stat sb;
-    return abs_path(w, rel, path, sizeof(path) - 6) && strcat(path, ".ready") != NULL &&
-           stat(path, &sb) == 0;
+    return abs_path(w, rel, path, sizeof(path)) &&
+           snprintf(marker, sizeof(marker), "%s.ready", path) > 0 && stat(marker, &sb) == 0;
 }
 
 size_t ingest_watch_take(struct ingest_watch *w, char **out, size_t max)

@@ -38,6 +38,10 @@ static const char usage_text[] =
     "    account owner@localhost and writes its API key to DIR/owner.key (mode 0600); the\n"
     "    fastio CLI uses that key when nothing else is configured.\n"
     "\n"
+    "    On the same port it is an MCP (Model Context Protocol) server for AI agents: Streamable\n"
+    "    HTTP at /mcp, legacy HTTP+SSE at /sse, with tools generated from the API's endpoint\n"
+    "    rows; every tool call passes the same permission checks as the REST API.\n"
+    "\n"
     "    One JSON line per request (method, path, status, bytes, us) goes to the access log.\n"
     "    SIGINT or SIGTERM stops the server cleanly.\n"
     "\n";
@@ -85,6 +89,15 @@ static const char usage_opts[] =
     "    --sendfile            send file downloads with sendfile(2) instead of reading them\n"
     "                          (pread) into 1 MiB blocks that are sent (default); on loopback\n"
     "                          the blocks cost both ends less CPU (docs/benchmarks.md)\n"
+    "    --mcp-mode MODE       tool set of MCP sessions at /mcp and /sse: auto (code mode for\n"
+    "                          coding agents, by clientInfo.name; named mode otherwise),\n"
+    "                          named or code (default auto)\n"
+    "    --mcp-max-sessions N  MCP sessions held at once (default 1000); when full, the least\n"
+    "                          recently used idle session is ended\n"
+    "    --mcp-idle-timeout S  an MCP session without calls or stream for S seconds ends\n"
+    "                          (default 1800)\n"
+    "    --mcp-conformance-fixtures  add the test_* tools, resources and prompts that the MCP\n"
+    "                          conformance suite calls (tests only)\n"
     ;
 static const char usage_import[] = IMPORT_USAGE;
 static const char usage_tail[] =
@@ -290,10 +303,13 @@ int main(int argc, char **argv)
     c->import_timeout_s = IMPORT_DEFAULT_TIMEOUT_S;
     c->import_stall_s = IMPORT_DEFAULT_STALL_S;
     c->body_timeout_s = 30;
+    c->mcp_max_sessions = 1000;
+    c->mcp_idle_s = 1800;
 
     enum { O_DATA = 256, O_LISTEN, O_LOG, O_ACCESS, O_THREADS, O_RATE, O_TTL, O_KDF, O_VERSION,
            O_SMTP_URL, O_SMTP_FROM, O_LOCK_TIME_SCALE = 768, O_MAX_CONNS = 800,
-           O_MAX_CONNS_IP, O_HEADER_TIMEOUT, O_BODY_TIMEOUT };
+           O_MAX_CONNS_IP, O_HEADER_TIMEOUT, O_BODY_TIMEOUT, O_MCP_MODE = 900,
+           O_MCP_FIXTURES, O_MCP_MAX_SESSIONS, O_MCP_IDLE };
     static const struct option opts[] = {
         {"data", required_argument, NULL, O_DATA},
         {"listen", required_argument, NULL, O_LISTEN},
@@ -320,6 +336,10 @@ int main(int argc, char **argv)
         {"sync", required_argument, NULL, O_SYNC},
         {"min-chunk-size", required_argument, NULL, O_MIN_CHUNK},
         {"sendfile", no_argument, NULL, O_SENDFILE},
+        {"mcp-mode", required_argument, NULL, O_MCP_MODE},
+        {"mcp-conformance-fixtures", no_argument, NULL, O_MCP_FIXTURES},
+        {"mcp-max-sessions", required_argument, NULL, O_MCP_MAX_SESSIONS},
+        {"mcp-idle-timeout", required_argument, NULL, O_MCP_IDLE},
         IMPORT_GETOPT_ROWS
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
@@ -445,6 +465,35 @@ int main(int argc, char **argv)
         case O_SENDFILE:
             if (parse_upload_option(opt, optarg, c) != 0)
                 return 2;
+            break;
+        case O_MCP_MODE:
+            if (strcmp(optarg, "auto") == 0)
+                c->mcp_mode = 0;
+            else if (strcmp(optarg, "named") == 0)
+                c->mcp_mode = 1;
+            else if (strcmp(optarg, "code") == 0)
+                c->mcp_mode = 2;
+            else {
+                fprintf(stderr, "fastio-server: --mcp-mode wants auto, named or code\n");
+                return 2;
+            }
+            break;
+        case O_MCP_FIXTURES:
+            c->mcp_fixtures = true;
+            break;
+        case O_MCP_MAX_SESSIONS:
+            if (!fio_parse_ll(optarg, 1, 100000, &v)) {
+                fprintf(stderr, "fastio-server: --mcp-max-sessions wants 1..100000\n");
+                return 2;
+            }
+            c->mcp_max_sessions = (unsigned)v;
+            break;
+        case O_MCP_IDLE:
+            if (!fio_parse_ll(optarg, 1, 86400 * 30, &v)) {
+                fprintf(stderr, "fastio-server: --mcp-idle-timeout wants 1..2592000 seconds\n");
+                return 2;
+            }
+            c->mcp_idle_s = (long)v;
             break;
         case O_IMPORT_ALLOW:
         case O_IMPORT_MAX_BYTES:

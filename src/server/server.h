@@ -64,6 +64,11 @@ struct srv_config {
     unsigned max_conns_per_ip;   /* --max-connections-per-ip (default 256; 0 = no limit) */
     long header_timeout_s;       /* --header-timeout: request headers complete within (10 s) */
     long body_timeout_s;         /* --body-timeout: a body brings 4 KiB (or ends) within (30 s) */
+    /* MCP (src/server/mcp, api §10.1) */
+    int mcp_mode;                /* --mcp-mode: 0 auto (from clientInfo.name), 1 named, 2 code */
+    bool mcp_fixtures;           /* --mcp-conformance-fixtures: the conformance suite's test_* */
+    unsigned mcp_max_sessions;   /* --mcp-max-sessions (default 1000) */
+    long mcp_idle_s;             /* --mcp-idle-timeout: seconds before an idle session ends */
     /* URL import (import/import.h): --import-allow (owned text, NULL = none), --import-max-bytes
      * (0 = the upload file-size limit), --import-timeout, --import-stall-timeout, --import-workers */
     char *import_allow;
@@ -80,6 +85,7 @@ struct faults;
 struct activity;
 struct blob_ops;
 struct blob_backend;
+struct mcp_state;
 struct importer;
 struct server {
     struct srv_config cfg;
@@ -97,6 +103,7 @@ struct server {
     struct activity *act;       /* activity.c: long-poll keys and parked connections */
     const struct blob_ops *blob; /* blob.h: the byte store (main.c: blob_local_ops) */
     struct blob_backend *blob_state; /* its own state (blob_ops.start); NULL when it has none */
+    struct mcp_state *mcp;           /* src/server/mcp: MCP sessions, streams, staged blobs */
     struct importer *imp;       /* import/import.c: URL import workers; NULL until started */
 };
 
@@ -202,6 +209,9 @@ struct req {
     /* Activity (activity.h): keys noted by events_add, published by the router after the
      * commit, and the wait of a parked long-poll (owned; NULL until used). */
     struct activity_req *act;
+    /* MCP (src/server/mcp): the kind of MCP path (enum mcp_kind, 0 = REST) and its state. */
+    int mcp_kind;
+    void *mcp_ctx;
 };
 
 typedef int (*handler_fn)(struct req *r);
@@ -252,6 +262,10 @@ int64_t srv_now_us(void);
 json_t *srv_time_json(int64_t wall_us); /* new reference: "YYYY-MM-DD HH:MM:SS UTC" string */
 
 /* ---- start/stop (http.c) -------------------------------------------------------------------- */
+/* A request context outside libmicrohttpd's callbacks (conn may be NULL): the MCP tool executor
+ * runs each call as such a request through the router (src/server/mcp). */
+struct req *srv_req_new(struct server *s, void *conn, const char *method);
+void srv_req_free(struct req *r);
 int srv_start(struct server *s);
 void srv_stop(struct server *s);
 

@@ -11,12 +11,14 @@
 #include <fastio/credentials.h>
 #include <fastio/fastio.h>
 #include <fastio/login.h>
+#include <fastio/mcp.h>
 #include <fastio/members.h>
 #include <fastio/transfer.h>
 
 #include "abi.h"
 #include "client.h"
 #include "client_internal.h"
+#include "mcp_internal.h"
 #include "testmain.h"
 #include "transfer_engine.h"
 
@@ -90,6 +92,7 @@ static void every_init_sets_struct_size(void **state)
     CHECK_INIT(fastio_event_filter, fastio_event_filter_init);
     CHECK_INIT(fastio_credentials_opts, fastio_credentials_opts_init);
     CHECK_INIT(fastio_profile_tokens_config, fastio_profile_tokens_config_init);
+    CHECK_INIT(fastio_mcp_config, fastio_mcp_config_init);
 #undef CHECK_INIT
     struct fastio_event_filter f;
     fastio_event_filter_init(&f);
@@ -245,6 +248,45 @@ static void transfer_config_older_caller_and_zero(void **state)
     fastio_client_free(c);
 }
 
+/* ---- MCP client config -------------------------------------------------------------------- */
+
+/* An older caller of fastio_mcp_config (struct up to `command`): the library's defaults for the
+ * rest. The server is a one-line shell script that answers initialize and then reads on. */
+static void mcp_config_older_caller_and_zero(void **state)
+{
+    (void)state;
+    static const char *const argv[] = {
+        "/bin/sh", "-c",
+        "read l; echo '{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocolVersion\":"
+        "\"2025-11-25\",\"capabilities\":{},\"serverInfo\":{\"name\":\"sh\",\"version\":"
+        "\"1\"}}}'; cat >/dev/null",
+        NULL};
+    struct fastio_mcp_config mc;
+    struct fastio_error err;
+    const size_t old = offsetof(struct fastio_mcp_config, bearer_token);
+    fill_garbage(&mc, sizeof(mc));
+    fastio_mcp_config_init_sized(&mc, old);
+    assert_untouched(&mc, old, sizeof(mc));
+    mc.transport = FASTIO_MCP_STDIO;
+    mc.command = argv;
+    struct fastio_mcp *m = fastio_mcp_connect(&mc, &err);
+    if (m == NULL)
+        fail_msg("connect: %s", err.message);
+    assert_int_equal(m->cfg.timeout_ms, 60000);
+    assert_int_equal(m->cfg.max_reconnects, 5);
+    assert_int_equal(m->cfg.max_message_bytes, (size_t)16 << 20);
+    assert_null(m->cfg.on_progress);
+    assert_string_equal(fastio_mcp_protocol_version(m), "2025-11-25");
+    fastio_mcp_close(m);
+
+    memset(&mc, 0, sizeof(mc));
+    mc.transport = FASTIO_MCP_STDIO;
+    mc.command = argv;
+    assert_null(fastio_mcp_connect(&mc, &err));
+    assert_int_equal(err.status, FASTIO_INVALID);
+    assert_non_null(strstr(err.message, "fastio_mcp_config"));
+}
+
 /* ---- login options, event filter --------------------------------------------------------- */
 
 static void login_opts_zero_refused(void **state)
@@ -377,6 +419,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(token_store_config_older_caller_and_zero),
     cmocka_unit_test(credentials_opts_zero_refused),
     cmocka_unit_test(profile_tokens_config_older_caller_and_zero),
+    cmocka_unit_test(mcp_config_older_caller_and_zero),
 };
 
 TEST_MAIN(tests)

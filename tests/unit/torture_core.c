@@ -23,6 +23,7 @@
 
 #include "envelope.h"
 #include "request.h"
+#include "sse.h"
 #include "testmain.h"
 
 /* The loop ends long before this (a run needs some dozens of allocations); the bound only makes
@@ -485,7 +486,65 @@ static void torture_countdown_works(void **state)
     assert_null(l); /* and libcurl's */
 }
 
+/* ---- the MCP client's event-stream parser (sse.h) ------------------------------------------ */
+
+struct sse_summary {
+    char text[1024];
+    size_t len;
+};
+
+static int sse_collect(void *ud, const struct fio_sse_event *ev)
+{
+    struct sse_summary *s = ud; /* a fixed buffer: the callback allocates nothing */
+    int w = snprintf(s->text + s->len, sizeof(s->text) - s->len, "[%s|%s|%.*s]", ev->type, ev->id,
+                     (int)ev->data_len, ev->data);
+    if (w > 0 && (size_t)w < sizeof(s->text) - s->len)
+        s->len += (size_t)w;
+    return 0;
+}
+
+/* Feed a stream of several events in 5-byte pieces (lines and CRLFs cut across calls). */
+static enum fastio_status run_sse(const void *input, char **summary, struct fastio_error *err)
+{
+    const char *text = input;
+    size_t n = strlen(text);
+    struct sse_summary sum = {.len = 0};
+    struct fio_sse p;
+    fio_sse_init(&p, 4096);
+    int rc = 0;
+    for (size_t off = 0; off < n && rc == 0; off += 5)
+        rc = fio_sse_feed(&p, text + off, n - off < 5 ? n - off : 5, sse_collect, &sum);
+    fio_sse_end(&p);
+    fio_sse_release(&p); /* counted: whatever the parser made must be released here */
+    enum fastio_status st = rc == FIO_SSE_NOMEM ? FASTIO_NOMEM
+                            : rc == 0           ? FASTIO_OK
+                                                : FASTIO_PROTOCOL;
+    if (st == FASTIO_NOMEM)
+        (void)fio_error_set(err, st, "out of memory");
+    bool was_armed = T.armed;
+    T.armed = false;
+    char *s = malloc(sum.len + 32);
+    if (s != NULL)
+        snprintf(s, sum.len + 32, "%s|%s", fastio_status_name(st), sum.text);
+    T.armed = was_armed;
+    *summary = s;
+    return st;
+}
+
+static void torture_sse_parser(void **state)
+{
+    (void)state;
+    static const char stream[] = "\xEF\xBB\xBF: hello\r\nid: 1\r\nretry: 300\r\ndata: \r\n\r\n"
+                                 "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\n"
+                                 "data: \"result\":{}}\nid: 2\n\n"
+                                 "event: endpoint\rdata: /messages?sessionId=abc\r\r";
+    struct target t = {"fio_sse_feed", run_sse, stream, NULL};
+    assert_true(torture(&t, false) > 0);
+    torture(&t, true);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(torture_sse_parser),
     cmocka_unit_test(torture_countdown_works),      cmocka_unit_test(torture_envelope_decode),
     cmocka_unit_test(torture_envelope_long_number), cmocka_unit_test(torture_request_query),
     cmocka_unit_test(torture_request_form),         cmocka_unit_test(torture_request_json),

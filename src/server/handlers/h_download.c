@@ -280,8 +280,10 @@ int h_dl_read(struct req *r)
         return req_fail(r, 500, 0, "The file's content is missing");
     }
     int64_t a = 0, b = size - 1;
-    int rr = parse_range(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Range"), size, &a,
-                         &b);
+    /* r->conn is NULL for an internal request (an MCP tool call): no Range then */
+    int rr = parse_range(r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Range")
+                                 : NULL,
+                         size, &a, &b);
     struct MHD_Response *resp;
     char cr[96];
     if (rr < 0) {

@@ -15,6 +15,7 @@
 #include "activity.h"
 #include "faults.h"
 #include "guard.h"
+#include "mcp.h"
 #include "ratelimit.h"
 #include "router.h"
 #include "server.h"
@@ -27,7 +28,7 @@ static struct conn_slot *conn_slot_of(struct MHD_Connection *conn)
     return ci ? ci->socket_context : NULL;
 }
 
-static struct req *req_new(struct server *s, struct MHD_Connection *conn, const char *method)
+struct req *srv_req_new(struct server *s, void *conn, const char *method)
 {
     struct req *r = calloc(1, sizeof(*r));
     if (!r)
@@ -42,7 +43,7 @@ static struct req *req_new(struct server *s, struct MHD_Connection *conn, const 
     fio_form_init(&r->form);
     fio_buf_init(&r->body, SRV_MAX_BODY);
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
         if (sa->sa_family == AF_INET)
@@ -55,7 +56,7 @@ static struct req *req_new(struct server *s, struct MHD_Connection *conn, const 
     return r;
 }
 
-static void req_free(struct req *r)
+void srv_req_free(struct req *r)
 {
     if (!r)
         return;
@@ -74,6 +75,7 @@ static void req_free(struct req *r)
     if (r->stream && r->stream->on_free)
         r->stream->on_free(r);
     activity_req_end(r); /* unlinks a parked poll; publishes keys noted after the router */
+    mcp_req_end(r);      /* an MCP request's state (streams, sessions held) */
     if (r->raw_response)
         MHD_destroy_response(r->raw_response);
     free(r);
@@ -407,7 +409,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct server *s = cls;
     struct req *r = *ctx;
     if (!r) {
-        r = req_new(s, conn, method);
+        r = srv_req_new(s, conn, method);
         if (!r)
             return MHD_NO;
         *ctx = r;
@@ -419,6 +421,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
         fio_strlcpy(r->content_type, ct ? ct : "", sizeof(r->content_type));
         MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
+        r->mcp_kind = (int)mcp_kind_of(url);
+        if (r->mcp_kind != MCP_K_NONE) {
+            /* MCP transports and side routes (src/server/mcp): their own framing. */
+            int m = mcp_http_begin(r, conn, url);
+            if (m == 2) {
+                guard_answering(conn_slot_of(conn));
+                return send_reply(r, conn);
+            }
+            if (m == 1)
+                guard_answering(conn_slot_of(conn));
+            return m < 0 ? MHD_NO : MHD_YES;
+        }
         match_route(r, url);
         const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         long long cl_n = -1;
@@ -492,6 +506,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
      * memory, without a second dispatch. */
     if (activity_resumed(r))
         return send_reply(r, conn);
+    if (r->mcp_kind != MCP_K_NONE) {
+        int m = mcp_http_finish(r, conn);
+        return m == 2 ? send_reply(r, conn) : (enum MHD_Result)m;
+    }
     switch (faults_apply(s, r, url)) { /* test-only; a no-op unless --enable-test-faults */
     case FAULT_RESET:
         return MHD_NO; /* close the connection without a response */
@@ -540,7 +558,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
     }
     free(txt);
     json_decref(line);
-    req_free(r);
+    srv_req_free(r);
     *ctx = NULL;
 }
 
@@ -628,9 +646,14 @@ int srv_start(struct server *s)
     unsigned limit = s->cfg.max_conns ? s->cfg.max_conns : 1000;
     long header_s = s->cfg.header_timeout_s > 0 ? s->cfg.header_timeout_s : 10;
     long body_s = s->cfg.body_timeout_s > 0 ? s->cfg.body_timeout_s : 30;
+    if (mcp_start(s) != 0) {
+        srv_log(s, SRV_LOG_ERROR, "cannot start the MCP sessions");
+        return -1;
+    }
     struct conn_guard *g = guard_start(limit, limit / 10, header_s, header_s < 2 ? header_s : 2,
                                        body_s);
     if (!g) {
+        mcp_free(s);
         srv_log(s, SRV_LOG_ERROR, "cannot start the connection guard");
         return -1;
     }
@@ -645,6 +668,7 @@ int srv_start(struct server *s)
         on_connection, g, MHD_OPTION_END);
     if (!d) {
         guard_stop(g);
+        mcp_free(s);
         srv_log(s, SRV_LOG_ERROR, "cannot listen on %s:%u: %s", s->cfg.listen_addr,
                 (unsigned)s->cfg.port, strerror(errno));
         return -1;
@@ -665,6 +689,7 @@ int srv_start(struct server *s)
         MHD_stop_daemon(d);
         s->mhd = NULL;
         guard_stop(g);
+        mcp_free(s);
         return -1;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -676,6 +701,7 @@ void srv_stop(struct server *s)
 {
     if (s->mhd) {
         activity_close(s); /* MHD_stop_daemon must not find a suspended connection */
+        mcp_close(s);      /* nor an MCP stream */
         MHD_stop_daemon(s->mhd);
     }
     s->mhd = NULL;
@@ -691,4 +717,5 @@ void srv_stop(struct server *s)
     }
     pthread_mutex_unlock(&guards_mu);
     guard_stop(g);
+    mcp_free(s);
 }

@@ -1,0 +1,433 @@
+/* cmd_mcp_serve.c - `fastio mcp` / `fastio mcp serve`: an MCP server on stdin/stdout
+ * (newline-delimited JSON-RPC, api §10.2) serving the tool catalogue of fastio-server's /mcp
+ * (src/common/mcp_catalog.h), executed through libfastio (fastio_call with the rows) against the
+ * configured API base and token, so it works against the Fast.io cloud and the local server
+ * alike. stdout carries nothing but protocol; notes go to stderr. */
+#include "cli.h"
+
+#include <fastio/transfer.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "mcp_catalog.h"
+#include "mcp_result.h"
+#include "mcp_rpc.h"
+
+#define MAX_ALLOW 64
+
+/* The official CLI's tool names (api §10.2) accepted as aliases: `prefix` is put before the
+ * action ("lock acquire" is storage's lock-acquire). */
+static const struct {
+    const char *alias, *tool, *prefix;
+} ALIASES[] = {
+    {"files", "storage", ""},
+    {"lock", "storage", "lock-"},
+    {"ripley", "ai", ""},
+};
+
+struct serve {
+    struct fastio_client *c;
+    const char *allow[MAX_ALLOW + 1]; /* canonical tool names; allow[0] NULL = every tool */
+    bool restricted;
+    bool signed_in_here; /* the token came from auth signin (a session of our own) */
+};
+
+static bool allowed(const struct serve *sv, const char *tool)
+{
+    if (!sv->restricted)
+        return true;
+    for (size_t i = 0; sv->allow[i] != NULL; i++)
+        if (strcmp(sv->allow[i], tool) == 0)
+            return true;
+    return false;
+}
+
+static json_t *op_tools_list(void *ud, struct mcp_rpc_sess *s)
+{
+    (void)s;
+    const struct serve *sv = ud;
+    return mcp_catalog_tools_list(sv->restricted ? sv->allow : NULL);
+}
+
+/* mcp_result_ok() with data released (it only borrows it). */
+static json_t *ok(const struct mcp_call *c, const char *title, json_t *data, bool structured)
+{
+    json_t *r = mcp_result_ok(c, title, data, structured);
+    json_decref(data);
+    return r;
+}
+
+/* Forget the token (setting NULL only fails on a NULL client). */
+static void drop_token(struct serve *sv)
+{
+    if (fastio_client_set_token(sv->c, NULL, NULL) != FASTIO_OK)
+        sv->signed_in_here = false;
+}
+
+static json_t *api_error(const struct mcp_call *c, const struct fastio_error *e, bool structured)
+{
+    return mcp_result_error(c, e->http_status, e->api_code, e->message, structured);
+}
+
+static json_t *auth_status(struct serve *sv, const struct mcp_call *c, bool structured)
+{
+    json_t *o = json_pack("{s:b, s:s}", "authenticated", 0, "api_base",
+                          fastio_client_base_url(sv->c));
+    char *uid = NULL;
+    struct fastio_error e;
+    if (fastio_auth_check(sv->c, &uid, &e) == FASTIO_OK) {
+        json_object_set_new(o, "authenticated", json_true());
+        json_object_set_new(o, "user_id", json_string(uid));
+        json_t *u = NULL;
+        if (fastio_user_me(sv->c, &u, &e) == FASTIO_OK)
+            json_object_set(o, "user_email", json_object_get(u, "email_address"));
+        json_decref(u);
+    } else {
+        json_object_set_new(o, "auth_error", json_string(e.message));
+    }
+    fastio_free(uid);
+    return ok(c, "Session status", o, structured);
+}
+
+static json_t *auth_local(struct serve *sv, const struct mcp_call *c, bool structured)
+{
+    const char *a = c->action->name;
+    struct fastio_error e;
+    if (strcmp(a, "status") == 0)
+        return auth_status(sv, c, structured);
+    if (strcmp(a, "set-api-key") == 0) {
+        const char *key = mcp_call_arg(c, "api_key");
+        char *uid = NULL;
+        if (fastio_client_set_token(sv->c, key, &e) != FASTIO_OK ||
+            fastio_auth_check(sv->c, &uid, &e) != FASTIO_OK) {
+            drop_token(sv);
+            return api_error(c, &e, structured);
+        }
+        sv->signed_in_here = false;
+        json_t *o = json_pack("{s:b, s:s?, s:s}", "signed_in", 1, "user_id", uid, "auth_method",
+                              strncmp(key, "fio_k_", 6) == 0 ? "api_key" : "token");
+        fastio_free(uid);
+        return ok(c, "API key set for this session", o, structured);
+    }
+    if (strcmp(a, "signin") == 0) {
+        char *tok = NULL;
+        long expires = 0;
+        if (fastio_user_signin(sv->c, mcp_call_arg(c, "email"), mcp_call_arg(c, "password"), &tok,
+                               &expires, &e) != FASTIO_OK)
+            return api_error(c, &e, structured);
+        enum fastio_status st = fastio_client_set_token(sv->c, tok, &e);
+        explicit_bzero(tok, strlen(tok));
+        fastio_free(tok);
+        if (st != FASTIO_OK)
+            return api_error(c, &e, structured);
+        sv->signed_in_here = true;
+        json_t *o = json_pack("{s:b, s:s, s:s, s:I}", "signed_in", 1, "email",
+                              mcp_call_arg(c, "email"), "auth_method", "jwt", "expires_in",
+                              (json_int_t)expires);
+        return ok(c, "Signed in", o, structured);
+    }
+    if (strcmp(a, "signout") == 0) {
+        bool invalidated = false;
+        if (sv->signed_in_here) {
+            json_t *r = NULL;
+            invalidated = fastio_call(sv->c, FASTIO_EP_USER_SIGNOUT, NULL, 0, NULL, 0, &r, &e) ==
+                          FASTIO_OK;
+            json_decref(r);
+        }
+        drop_token(sv);
+        sv->signed_in_here = false;
+        json_t *o = json_pack("{s:b, s:b}", "signed_in", 0, "token_invalidated", invalidated);
+        return ok(c, "Signed out", o, structured);
+    }
+    return NULL;
+}
+
+static json_t *upload_text(struct serve *sv, const struct mcp_call *c, bool structured)
+{
+    const char *content = mcp_call_arg(c, "content");
+    size_t n = strlen(content);
+    if (n > 1024 * 1024)
+        return mcp_result_message("content is larger than 1 MiB: upload big files with "
+                                  "`fastio upload file`", true);
+    FILE *f = tmpfile(); /* unnamed: gone when closed */
+    if (f == NULL || (n && fwrite(content, 1, n, f) != n) || fflush(f) != 0 ||
+        fseek(f, 0, SEEK_SET) != 0) {
+        if (f != NULL)
+            fclose(f);
+        return mcp_result_message("cannot stage the text in a temporary file", true);
+    }
+    struct fastio_error e;
+    struct fastio_transfer *t = fastio_transfer_new(sv->c, NULL, &e);
+    struct fastio_upload_spec up = {
+        .fd = fileno(f),
+        .name = mcp_call_arg(c, "name"),
+        .workspace = mcp_call_arg(c, "workspace_id"),
+        .folder = mcp_call_arg(c, "folder_id"),
+        .file_id = mcp_call_arg(c, "file_id"),
+        .lock_token = mcp_call_arg(c, "lock_token"),
+    };
+    size_t job = 0;
+    char *node = NULL;
+    json_t *out;
+    if (t != NULL && fastio_transfer_add_upload(t, &up, &job, &e) == FASTIO_OK &&
+        fastio_transfer_run(t, &e) == FASTIO_OK &&
+        fastio_transfer_job_result(t, job, &node, &e) == FASTIO_OK) {
+        /* the shape of fastio-server's /mcp answer: the stream upload's new_file_id */
+        json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "new_file_id", node, "name", up.name,
+                              "workspace_id", up.workspace, "size", (json_int_t)n);
+        out = ok(c, "Text uploaded", o, structured);
+    } else {
+        out = api_error(c, &e, structured);
+    }
+    fastio_free(node);
+    fastio_transfer_free(t);
+    fclose(f);
+    return out;
+}
+
+static json_t *op_tools_call(void *ud, struct mcp_rpc_sess *s, const char *name, json_t *args,
+                             const json_t *progress_token, mcp_emit_fn emit, void *emit_ctx,
+                             struct mcp_fault *f)
+{
+    (void)progress_token;
+    (void)emit;
+    (void)emit_ctx;
+    struct serve *sv = ud;
+    bool structured = mcp_proto_structured(s->proto);
+    const char *tool = name;
+    json_t *a = json_is_object(args) ? json_deep_copy(args) : json_object();
+    for (size_t i = 0; i < sizeof(ALIASES) / sizeof(ALIASES[0]); i++) {
+        if (strcmp(name, ALIASES[i].alias) != 0)
+            continue;
+        tool = ALIASES[i].tool;
+        const char *act = json_string_value(json_object_get(a, "action"));
+        if (act != NULL && ALIASES[i].prefix[0] && strcmp(act, "describe") != 0) {
+            char buf[128];
+            snprintf(buf, sizeof(buf), "%s%s", ALIASES[i].prefix, act);
+            json_object_set_new(a, "action", json_string(buf));
+        }
+    }
+    if (mcp_catalog_tool(tool) == NULL || !allowed(sv, tool)) {
+        json_decref(a);
+        f->code = MCP_ERR_PARAMS;
+        snprintf(f->msg, sizeof(f->msg), "unknown tool '%.80s' (tools/list names the tools%s)",
+                 name, sv->restricted ? "; this server was started with --tools" : "");
+        return NULL;
+    }
+    struct mcp_call c;
+    char msg[512];
+    json_t *out = NULL;
+    if (mcp_catalog_resolve(tool, a, &c, msg, sizeof(msg)) != 0) {
+        out = mcp_result_message(msg, true);
+    } else if (c.describe) {
+        json_t *d = mcp_catalog_describe(c.tool, c.describe_action);
+        out = d ? mcp_result_ok(&c, "describe", d, structured)
+                : mcp_result_message("no such action to describe", true);
+        json_decref(d);
+    } else if (c.action->flags & MCP_ACT_LOCAL) {
+        if (strcmp(c.tool->name, "auth") == 0)
+            out = auth_local(sv, &c, structured);
+        else if (strcmp(c.tool->name, "upload") == 0 && strcmp(c.action->name, "text") == 0)
+            out = upload_text(sv, &c, structured);
+        if (out == NULL) {
+            snprintf(msg, sizeof(msg),
+                     "%s %s is not available in `fastio mcp` (stdio): it needs the hosted "
+                     "server's side routes; use fastio-server's /mcp, or the CLI command",
+                     c.tool->name, c.action->name);
+            out = mcp_result_message(msg, true);
+        }
+    } else {
+        json_t *resp = NULL;
+        struct fastio_error e;
+        if (fastio_call(sv->c, (enum fastio_endpoint)c.row_id, c.path_args, c.n_path, c.params,
+                        c.n_params, &resp, &e) == FASTIO_OK) {
+            char title[160];
+            snprintf(title, sizeof(title), "%s %s", c.tool->name, c.action->name);
+            /* the envelope without its "result": true, as fastio-server's /mcp answers */
+            json_t *body = json_deep_copy(resp);
+            if (json_is_boolean(json_object_get(body, "result")))
+                json_object_del(body, "result");
+            out = body != NULL ? ok(&c, title, body, structured)
+                               : mcp_result_message("out of memory", true);
+        } else {
+            out = api_error(&c, &e, structured);
+        }
+        json_decref(resp);
+    }
+    mcp_call_clear(&c);
+    json_decref(a);
+    return out;
+}
+
+static json_t *op_resources_list(void *ud, struct mcp_rpc_sess *s)
+{
+    (void)ud;
+    (void)s;
+    return json_pack("[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]", "uri", "session://status",
+                     "name", "session-status", "mimeType", "application/json", "description",
+                     "Whether this server is signed in, and as whom.", "uri", "skill://guide",
+                     "name", "guide", "mimeType", "text/markdown", "description",
+                     "How to use these tools.");
+}
+
+static const char GUIDE[] =
+    "# fastio mcp\n\nTools act on the Fast.io API base this server was started with.\n\n"
+    "1. Sign in: `auth` with action `set-api-key` (api_key) or `signin` (email, password), "
+    "unless the server already has a token (auth status tells).\n"
+    "2. Every tool answers `action: \"describe\"` with its actions and parameters.\n"
+    "3. Destructive actions need `confirm: true`.\n";
+
+static json_t *op_resources_read(void *ud, struct mcp_rpc_sess *s, const char *uri,
+                                 struct mcp_fault *f)
+{
+    struct serve *sv = ud;
+    if (strcmp(uri, "skill://guide") == 0)
+        return json_pack("{s:[{s:s, s:s, s:s}]}", "contents", "uri", uri, "mimeType",
+                         "text/markdown", "text", GUIDE);
+    if (strcmp(uri, "session://status") == 0) {
+        json_t *st = auth_status(sv, NULL, true);
+        json_t *sc = json_object_get(st, "structuredContent");
+        char *text = json_dumps(sc ? sc : json_object_get(st, "content"), JSON_COMPACT);
+        json_t *out = json_pack("{s:[{s:s, s:s, s:s}]}", "contents", "uri", uri, "mimeType",
+                                "application/json", "text", text ? text : "{}");
+        free(text);
+        json_decref(st);
+        (void)s;
+        return out;
+    }
+    f->code = MCP_ERR_RESOURCE_NOT_FOUND;
+    snprintf(f->msg, sizeof(f->msg), "unknown resource '%.200s' (resources/list names them)", uri);
+    return NULL;
+}
+
+static bool write_line(const char *text)
+{
+    size_t n = strlen(text);
+    return fwrite(text, 1, n, stdout) == n && fputc('\n', stdout) != EOF && fflush(stdout) == 0;
+}
+
+static void emit_line(void *emit_ctx, json_t *msg)
+{
+    (void)emit_ctx;
+    char *t = json_dumps(msg, JSON_COMPACT);
+    if (t != NULL)
+        (void)write_line(t);
+    free(t);
+    json_decref(msg);
+}
+
+static int parse_allow(struct serve *sv, struct cli_ctx *ctx, const char *list)
+{
+    if (list == NULL)
+        return CLI_OK;
+    sv->restricted = true;
+    size_t n = 0;
+    static char names[MAX_ALLOW][40];
+    const char *p = list;
+    while (*p != '\0') {
+        size_t len = strcspn(p, ",");
+        char word[40] = "";
+        if (len > 0 && len < sizeof(word)) {
+            memcpy(word, p, len);
+            word[len] = '\0';
+        }
+        const char *canon = word;
+        for (size_t i = 0; i < sizeof(ALIASES) / sizeof(ALIASES[0]); i++)
+            if (strcmp(word, ALIASES[i].alias) == 0)
+                canon = ALIASES[i].tool;
+        if (strcmp(word, "ai") == 0 || strcmp(word, "ripley") == 0)
+            canon = "ai";
+        if (word[0] == '\0' || mcp_catalog_tool(canon) == NULL) {
+            cli_note(ctx, "warning: --tools: unknown tool '%.*s' ignored", (int)len, p);
+        } else if (n < MAX_ALLOW && !allowed(sv, canon)) {
+            fio_strlcpy(names[n], canon, sizeof(names[n]));
+            sv->allow[n] = names[n];
+            sv->allow[++n] = NULL;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (n == 0)
+        return cli_usage(ctx, "--tools names no known tool (known: 'fastio mcp serve --help')");
+    return CLI_OK;
+}
+
+int cli_mcp_serve(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    struct serve sv = {.c = NULL};
+    int rc = parse_allow(&sv, ctx, cli_arg(args, "tools"));
+    if (rc != CLI_OK)
+        return rc;
+    if (cli_connect(ctx, -1, false) != CLI_OK)
+        return CLI_ERR;
+    sv.c = ctx->client;
+    signal(SIGPIPE, SIG_IGN); /* a client gone away is a write error, not a crash */
+    struct mcp_server_ops ops = {
+        .name = "fastio-cli",
+        .version = FASTIO_VERSION,
+        .instructions = "Fast.io tools over stdio. Sign in with the auth tool (set-api-key, "
+                        "signin) unless auth status says signed in; every tool answers "
+                        "action=describe.",
+        .tools_list = op_tools_list,
+        .tools_call = op_tools_call,
+        .resources_list = op_resources_list,
+        .resources_read = op_resources_read,
+    };
+    struct mcp_rpc_sess sess;
+    memset(&sess, 0, sizeof(sess));
+    struct fio_buf line;
+    fio_buf_init(&line, MCP_MAX_MESSAGE);
+    bool skipping = false; /* inside a line that was too long: drop it up to its newline */
+    char chunk[65536];
+    rc = CLI_OK;
+    for (;;) {
+        ssize_t r = read(STDIN_FILENO, chunk, sizeof(chunk));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break; /* end of input: the client closed the session */
+        size_t start = 0;
+        for (size_t i = 0; i <= (size_t)r; i++) {
+            bool end = i < (size_t)r && chunk[i] == '\n';
+            if (!end && i < (size_t)r)
+                continue;
+            size_t n = i - start;
+            if (!skipping && !fio_buf_append(&line, chunk + start, n)) {
+                char *e = mcp_rpc_error_text(NULL, MCP_ERR_INVALID_REQUEST,
+                                             "message larger than 4 MiB refused");
+                if (e == NULL || !write_line(e))
+                    rc = CLI_ERR;
+                free(e);
+                fio_buf_reset(&line);
+                skipping = true;
+            }
+            start = i + 1;
+            if (!end)
+                break;
+            if (!skipping && line.len > 0) {
+                unsigned flags = 0;
+                char *resp = mcp_rpc_handle(&ops, &sv, &sess, line.data, line.len, emit_line, NULL,
+                                            &flags);
+                if (resp != NULL && !write_line(resp))
+                    rc = CLI_ERR;
+                free(resp);
+            }
+            skipping = false;
+            fio_buf_reset(&line);
+            if (rc != CLI_OK)
+                break;
+        }
+        if (rc != CLI_OK)
+            break;
+    }
+    fio_buf_release(&line);
+    return rc;
+}

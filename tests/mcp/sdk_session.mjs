@@ -1,0 +1,144 @@
+// sdk_session.mjs - an agent session through the official MCP TypeScript SDK
+// (@modelcontextprotocol/sdk) against a real fastio-server: over Streamable HTTP (/mcp) and
+// over the legacy HTTP+SSE transport (/sse). Sign up and sign in through the auth tool, create
+// an org and a workspace, upload text, list, lock, write a new version under the lock, release,
+// read it back, read resources; progress notifications arrive for a call that asks for them.
+// usage: node sdk_session.mjs http://127.0.0.1:PORT
+import assert from "node:assert/strict";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+
+const base = process.argv[2];
+if (!base) {
+  console.error("usage: node sdk_session.mjs http://127.0.0.1:PORT");
+  process.exit(2);
+}
+let passed = 0;
+let failed = 0;
+async function step(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}: ${e && e.stack ? e.stack : e}`);
+  }
+}
+
+// A tool call that must succeed; returns structuredContent.
+async function ok(client, name, args, extra) {
+  const r = await client.callTool({ name, arguments: args }, undefined, extra);
+  if (r.isError) throw new Error(`${name} ${args.action}: ${r.content?.[0]?.text}`);
+  assert.equal(r.content[0].type, "text");
+  assert.ok(r.content[0].text.length > 0, "markdown text present");
+  assert.ok(r.structuredContent, "structuredContent present");
+  return r.structuredContent;
+}
+
+const stamp = `${process.pid}${Date.now() % 100000}`;
+const email = `sdk-${stamp}@example.com`;
+const password = "correct horse battery staple";
+const state = {};
+
+async function namedSession(transport, label, first) {
+  const client = new Client({ name: `fastio-sdk-test-${label}`, version: "1.0.0" });
+  await step(`${label}: connect + initialize`, async () => {
+    await client.connect(transport);
+    const v = client.getServerVersion();
+    assert.equal(v.name, "fastio-server");
+  });
+  await step(`${label}: tools/list has the named-mode tools`, async () => {
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    for (const n of ["auth", "org", "workspace", "storage", "upload", "download"])
+      assert.ok(names.includes(n), `tool ${n}`);
+    const storage = tools.find((t) => t.name === "storage");
+    assert.ok(storage.inputSchema.properties.action.enum.includes("lock-acquire"));
+    assert.equal(storage.annotations.destructiveHint, true);
+  });
+  if (first) {
+    await step(`${label}: auth signup + signin`, async () => {
+      await ok(client, "auth", { action: "signup", email_address: email, password, tos_agree: true });
+      const s = await ok(client, "auth", { action: "signin", email, password });
+      assert.equal(s.signed_in, true);
+      state.user = s.user_id;
+    });
+    await step(`${label}: create org and workspace`, async () => {
+      const o = await ok(client, "org", { action: "create", domain: `sdk-${stamp}`, name: "SDK Org" });
+      state.org = o.org.id;
+      const w = await ok(client, "workspace", {
+        action: "create", org_id: state.org, name: "SDK Workspace", folder_name: `sdkws-${stamp}`,
+        intelligence: false, perm_join: "Member or above", perm_member_manage: "Member or above",
+      });
+      state.ws = w.workspace.id;
+    });
+    await step(`${label}: upload text (with progress notifications)`, async () => {
+      const progress = [];
+      const u = await ok(client, "upload", {
+        action: "text", workspace_id: state.ws, name: "notes.md", content: "# first\n",
+      }, { onprogress: (p) => progress.push(p) });
+      state.node = u.new_file_id;
+      assert.ok(state.node);
+      assert.ok(progress.length >= 1, "progress notifications received");
+    });
+  } else {
+    await step(`${label}: auth signin`, async () => {
+      const s = await ok(client, "auth", { action: "signin", email, password });
+      assert.equal(s.user_id, state.user);
+    });
+  }
+  await step(`${label}: storage list shows the file`, async () => {
+    const l = await ok(client, "storage", { action: "list", workspace_id: state.ws, folder_id: "root" });
+    assert.ok(l.nodes.some((n) => n.id === state.node && n.name === "notes.md"));
+  });
+  await step(`${label}: lock, write under the lock, release`, async () => {
+    const a = await ok(client, "storage", { action: "lock-acquire", workspace_id: state.ws, node_id: state.node });
+    const token = a.lock.lock_token;
+    assert.ok(token);
+    const st = await ok(client, "storage", { action: "lock-status", workspace_id: state.ws, node_id: state.node });
+    assert.equal(st.lock.locked, true);
+    const text = `# ${label}\n`;
+    await ok(client, "upload", {
+      action: "text", workspace_id: state.ws, name: "notes.md", content: text,
+      file_id: state.node, lock_token: token,
+    });
+    await ok(client, "storage", { action: "lock-release", workspace_id: state.ws, node_id: state.node, lock_token: token });
+    const after = await ok(client, "storage", { action: "lock-status", workspace_id: state.ws, node_id: state.node });
+    assert.equal(after.lock.locked, false);
+    const r = await ok(client, "download", { action: "read", workspace_id: state.ws, node_id: state.node });
+    assert.equal(r.content, text);
+  });
+  await step(`${label}: destructive action needs confirm`, async () => {
+    const r = await client.callTool({ name: "storage", arguments: { action: "purge", workspace_id: state.ws, node_id: state.node } });
+    assert.equal(r.isError, true);
+    assert.match(r.content[0].text, /confirm/);
+  });
+  await step(`${label}: resources`, async () => {
+    const { resources } = await client.listResources();
+    assert.ok(resources.some((r) => r.uri === "skill://guide"));
+    const g = await client.readResource({ uri: "skill://guide" });
+    assert.match(g.contents[0].text, /lock-acquire/);
+    const s = await client.readResource({ uri: "session://status" });
+    assert.equal(JSON.parse(s.contents[0].text).authenticated, true);
+    const f = await client.readResource({ uri: `download://workspace/${state.ws}/${state.node}` });
+    assert.equal(f.contents[0].text, `# ${label}\n`);
+    const { resourceTemplates } = await client.listResourceTemplates();
+    assert.ok(resourceTemplates.some((t) => t.uriTemplate === "download://workspace/{ws}/{node}"));
+  });
+  await step(`${label}: sign out ends access`, async () => {
+    await ok(client, "auth", { action: "signout" });
+    const r = await client.callTool({ name: "org", arguments: { action: "list" } });
+    assert.equal(r.isError, true);
+    assert.match(r.content[0].text, /auth/);
+  });
+  if (transport.terminateSession) await transport.terminateSession();
+  await client.close();
+}
+
+await namedSession(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)), "streamable-http", true);
+await namedSession(new SSEClientTransport(new URL(`${base}/sse`)), "sse", false);
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
