@@ -54,11 +54,10 @@ trap 'rm -rf "$TMPD"; [ -n "$started" ] && kill "$started" 2>/dev/null; wait "$s
 echo
 echo "== generating a 256 MiB random file in $TMPD"
 head -c $((256 * 1024 * 1024)) /dev/urandom >"$TMPD/random-256MiB.bin"
-run --format table upload file --workspace "demo-ws-$STAMP" "$TMPD/random-256MiB.bin"
-NODE=$("$FASTIO" --format json files list --workspace "demo-ws-$STAMP" |
-       jq -r '.nodes[] | select(.name == "random-256MiB.bin") | .id')
+run --format table upload file --workspace "demo-ws-$STAMP" "$TMPD/random-256MiB.bin" --folder /reports
 mkdir "$TMPD/back"
-run --format table download file --workspace "demo-ws-$STAMP" "$NODE" -o "$TMPD/back/"
+# paths work wherever an id does (docs/cli.md "Paths and names")
+run --format table download file --workspace "demo-ws-$STAMP" /reports/random-256MiB.bin -o "$TMPD/back/"
 echo
 echo "\$ cmp random-256MiB.bin back/random-256MiB.bin && sha256sum ..."
 cmp "$TMPD/random-256MiB.bin" "$TMPD/back/random-256MiB.bin"

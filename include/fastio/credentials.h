@@ -111,7 +111,8 @@ FASTIO_API const char *fastio_token_source_name(enum fastio_token_source s);
 
 struct fastio_credentials_opts {
     size_t struct_size; /* set by fastio_credentials_opts_init(); ABI rule in fastio/fastio.h */
-    const char *profile;            /* NULL = config.json's default_profile, else "default" */
+    const char *profile;            /* NULL = $FASTIO_PROFILE, config.json's default_profile,
+                                       else "default" */
     const char *explicit_token;     /* wins over everything; NULL = none */
     const char *explicit_token_origin; /* label for token_origin; NULL = "explicit token" */
     const char *explicit_api_base;  /* NULL = none */
@@ -143,12 +144,13 @@ struct fastio_credentials {
 };
 
 /* Resolve the profile, the API base and the token:
- *   profile:  opts.profile, config.json's default_profile, "default";
+ *   profile:  opts.profile, $FASTIO_PROFILE, config.json's default_profile, "default";
  *   API base: opts.explicit_api_base, $FASTIO_API_BASE, the profile's api_base, the default;
  *   token:    opts.explicit_token, $FASTIO_TOKEN, $FASTIO_API_KEY, the profile's stored api_key,
  *             its stored token (with refresh_token / expires_at / auth_method), and, only with
  *             FASTIO_CRED_USE_LOCAL_KEY and a loopback http:// base (127.0.0.0/8, localhost,
- *             [::1]), the whitespace-trimmed owner.key. A profile without credentials never
+ *             [::1]) on the port of the owner.url the server wrote beside it (port 8787 when
+ *             there is none: D-089), the whitespace-trimmed owner.key. A profile without credentials never
  *             falls back to another profile's token.
  * Files are read only when needed (credentials.json only when no explicit/env token).
  * *out is zeroed first; on failure it is released (except insecure_mode, kept for a warning).

@@ -181,7 +181,8 @@ struct fastio_upload_spec {
 struct fastio_download_spec {
     const char *workspace;
     const char *node;        /* file node id */
-    const char *dest_dir;    /* existing directory; the file is created inside it, never outside */
+    const char *dest_dir;    /* existing directory; the file is created inside it, never outside,
+                                with mode 0666 less the umask (D-087) */
     const char *name;        /* local file name; NULL = the node's name. Either is sanitized:
                                 path separators, "..", control characters and the like are
                                 replaced so the result is a single safe component. */

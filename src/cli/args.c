@@ -36,6 +36,19 @@ int cli_global_flag(struct cli_ctx *ctx, const char *name, const char *value, bo
 {
     *consumed = false;
     bool is_format = strcmp(name, "format") == 0;
+    if (strcmp(name, "no-color") == 0) {
+        ctx->no_color = true;
+        return 1;
+    }
+    if (strcmp(name, "fields") == 0) {
+        if (!value)
+            return cli_usage(ctx, "option --fields needs a value (a,b,c)");
+        *consumed = true;
+        if (!value[0] || strspn(value, ", ") == strlen(value))
+            return cli_usage(ctx, "option --fields needs at least one field name (a,b,c)");
+        ctx->fields = value;
+        return 1;
+    }
     if (is_format || strcmp(name, "api-base") == 0 || strcmp(name, "token") == 0 ||
         strcmp(name, "profile") == 0 || strcmp(name, "log-file") == 0) {
         if (!value)
@@ -58,8 +71,13 @@ int cli_global_flag(struct cli_ctx *ctx, const char *name, const char *value, bo
             ctx->format = CLI_FMT_JSON;
         else if (strcmp(value, "table") == 0)
             ctx->format = CLI_FMT_TABLE;
+        else if (strcmp(value, "csv") == 0)
+            ctx->format = CLI_FMT_CSV;
+        else if (strcmp(value, "markdown") == 0 || strcmp(value, "md") == 0)
+            ctx->format = CLI_FMT_MARKDOWN;
         else
-            return cli_usage(ctx, "--format must be json or table, not '%s'", value);
+            return cli_usage(ctx, "--format must be json, table, csv or markdown, not '%s'",
+                             value);
         ctx->format_set = true;
         return 1;
     }

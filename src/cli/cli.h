@@ -14,7 +14,9 @@
 /* Exit codes (api §11.1): 0 ok, 1 any API/network/local error, 2 usage error. */
 enum cli_exit { CLI_OK = 0, CLI_ERR = 1, CLI_USAGE = 2 };
 
-enum cli_format { CLI_FMT_TABLE, CLI_FMT_JSON };
+/* Output formats (--format): table on a terminal, json otherwise; csv is RFC 4180; markdown a
+ * pipe table. */
+enum cli_format { CLI_FMT_TABLE, CLI_FMT_JSON, CLI_FMT_CSV, CLI_FMT_MARKDOWN };
 
 /* ---- the command table ----------------------------------------------------------------------- */
 
@@ -198,6 +200,8 @@ struct cli_ctx {
     bool quiet;
     int verbose;
     const char *flag_log_file; /* --log-file PATH (borrowed from argv); NULL = none */
+    const char *fields;        /* --fields a,b,c (borrowed from argv); NULL = the defaults */
+    bool no_color;             /* --no-color (NO_COLOR is read by cli_color) */
     int log_fd;                /* open --log-file, or -1 (see cli_log_open) */
 
     /* resolved (owned strings) */
@@ -215,6 +219,7 @@ struct cli_ctx {
 
     const char *what; /* "workspace info": prefix of error messages */
     struct fastio_client *client;
+    json_t *resolve_cache; /* resolve.c: folder listings and names resolved in this run */
 };
 
 /* Parsed arguments of one command: a value per option row (NULL when absent). */
@@ -286,10 +291,19 @@ int cli_run_generic(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_a
 /* Print a response: JSON format prints `whole` pretty-printed; table format renders `result`
  * (NULL = whole). Nothing under --quiet. Returns CLI_OK or CLI_ERR (stdout write failure). */
 int cli_print(struct cli_ctx *ctx, json_t *whole, json_t *result);
-/* Render a value as a table / key-value list / plain scalar on stdout. */
+/* Render a value as a table / key-value list / plain scalar on stdout, in the format of the
+ * last cli_print (table when none). */
 void cli_print_table(json_t *v);
+/* Columns a UTF-8 string takes on a terminal (wide characters 2, combining marks 0). */
+size_t cli_display_width(const char *s);
+/* Whether to colour stdout: a terminal, no --no-color, NO_COLOR unset or empty, TERM not dumb. */
+bool cli_color(const struct cli_ctx *ctx);
 /* "error: <what>: <message> (HTTP n, code c)" on stderr (unless quiet). */
 void cli_print_api_error(const struct cli_ctx *ctx, const struct fastio_error *err);
+/* After a network failure: "hint:" lines naming the profile, the URL and its source, and for a
+ * loopback URL how to start fastio-server (cli_print_api_error calls it for FASTIO_NETWORK;
+ * commands that report failures their own way call it once). */
+void cli_network_hint(const struct cli_ctx *ctx);
 /* "error: <what>: <printf message>" on stderr (unless quiet). ctx is never NULL here. */
 void cli_errorf(const struct cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -299,6 +313,32 @@ int cli_usage(const struct cli_ctx *ctx, const char *fmt, ...)
 /* Informational line on stderr unless quiet. */
 void cli_note(const struct cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ---- resolve.c: ids, paths and names (D-085) -----------------------------------------------------
+ * cli_resolve_args (called for every command but the "api" group's, before it runs) replaces
+ * each workspace argument given by display name with its id and each node argument given as a
+ * path ("/a/b/c.txt", "a/b", a bare name in the root) with the node's id, so commands see ids
+ * only. An option is a node argument when it is linked to a node_id (any node) or a folder_id,
+ * parent_id or parent (a folder) row parameter; a workspace argument when it is named
+ * "workspace" or linked to workspace_id. CLI-only options are never touched. A command with a "parents" option given has missing
+ * folders created. CLI_OK, CLI_ERR (printed) or CLI_USAGE. */
+int cli_resolve_args(struct cli_ctx *ctx, struct cli_args *args);
+enum cli_node_want { CLI_NODE_ANY, CLI_NODE_FILE, CLI_NODE_FOLDER };
+/* The id of a node reference (an id as it is, or a path) in workspace ws (an id or
+ * folder_name); create: make missing folders. Borrowed until cli_resolve_release, or NULL
+ * (printed: what was not found and where). */
+const char *cli_resolve_node(struct cli_ctx *ctx, const char *ws, const char *ref,
+                             enum cli_node_want want, bool create);
+/* A workspace id or folder_name as it is; a display name looked up. NULL when not found
+ * (printed). */
+const char *cli_resolve_workspace(struct cli_ctx *ctx, const char *ref);
+/* Every node of a folder (all pages), fetched once per run. Borrowed; NULL on failure (printed). */
+json_t *cli_list_folder(struct cli_ctx *ctx, const char *ws, const char *folder);
+/* The workspace as the user gave it when ws is the id a name was resolved to; else ws. */
+const char *cli_resolve_ws_label(struct cli_ctx *ctx, const char *ws);
+/* true for "root", "trash" and values of an OpaqueId's form (api §1.7). */
+bool cli_is_node_id(const char *v);
+void cli_resolve_release(struct cli_ctx *ctx);
 
 /* ---- config.c ----------------------------------------------------------------------------------
  */
@@ -342,6 +382,7 @@ struct cli_opt_view {
                              more (a CLI-only option, a name check on a plain string) */
     const char *choices;  /* for CHK_CHOICE; NULL = the row parameter's choices */
     bool required;       /* a flag that must be given */
+    const char *note;    /* what else the value may be (a path, a name: resolve.c), or NULL */
 };
 /* Fill v for option o of cmd. Never fails: a missing link gives a view without param. */
 void cli_opt_view(const struct cli_cmd *cmd, const struct cli_opt *o, struct cli_opt_view *v);

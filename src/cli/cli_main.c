@@ -25,7 +25,8 @@ static const struct cli_group groups[] = {
      cli_workspace_cmds},
     {"files", "Files and folders in a workspace: list, info, create, move, trash",
      "Storage operations on the nodes (files, folders, notes) of a workspace. The top folder\n"
-     "is \"root\"; node ids are opaque strings (hyphens allowed).",
+     "is \"root\" (or \"/\"); a node is named by its id or by its path (/reports/2026/q3.pdf),\n"
+     "a workspace by its id, folder_name or name.",
      cli_files_cmds},
     {"upload", "Upload files, trees, streams and text; manage upload sessions",
      "Uploads into a workspace folder: many files in parallel, chunked with CRC-32C checks and\n"
@@ -56,7 +57,7 @@ static const struct cli_group groups[] = {
      "complete file that appears under DIR, exactly once across crashes, into a workspace it\n"
      "creates when missing, with Intelligence and invitations when asked.",
      cli_ingest_cmds},
-    {"configure", "Profiles: init, list, set-default, show, delete",
+    {"configure", "Profiles: init, set-key, list, set-default, show, delete",
      "Named profiles in config.json: each has an API base and an auth method, and its own\n"
      "credentials in credentials.json. Pick one with --profile NAME; without it the default\n"
      "profile is used.",
@@ -314,11 +315,14 @@ int main(int argc, char **argv)
     rc = cli_log_open(&ctx);
     if (rc == CLI_OK)
         rc = cli_config_resolve(&ctx);
+    if (rc == CLI_OK && g->cmds != cli_api_cmds)
+        rc = cli_resolve_args(&ctx, &args); /* names and paths to ids (resolve.c) */
     if (rc == CLI_OK)
         rc = (cmd->run ? cmd->run : cli_run_generic)(&ctx, cmd, &args);
     if (rc != CLI_OK && cli_transfer_signal() != 0)
         rc = 128 + cli_transfer_signal(); /* interrupted: 130 for SIGINT, 143 for SIGTERM */
 
+    cli_resolve_release(&ctx);
     fastio_client_free(ctx.client);
     cli_config_release(&ctx);
     cli_log_close(&ctx);

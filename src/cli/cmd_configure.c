@@ -4,7 +4,11 @@
  * Files are rewritten atomically, mode 0600 in a 0700 directory (config.c). */
 #include "cli.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "timeutil.h"
 
@@ -50,6 +54,8 @@ static int cfg_init(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_a
     const char *name = cli_arg(args, "name");
     const char *base = cli_arg(args, "api-base");
     const char *method = cli_arg(args, "auth-method");
+    if (!name) /* a bare "configure init": the profile in use (--profile, FASTIO_PROFILE, ...) */
+        name = ctx->flag_profile ? ctx->flag_profile : ctx->profile ? ctx->profile : "default";
     if (!profile_name_ok(name))
         return cli_usage(ctx, "profile names are 1-64 characters of A-Z a-z 0-9 - _ .");
     if (base && strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
@@ -72,7 +78,9 @@ static int cfg_init(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_a
     if ((base && json_object_set_new(p, "api_base", json_string(base)) != 0) ||
         (method && json_object_set_new(p, "auth_method", json_string(method)) != 0))
         goto oom;
-    bool make_default = cli_arg_given(args, "default") || !json_object_get(cfg, "default_profile");
+    /* Only --default changes the default: a new profile never takes over silently (the
+     * profile without default_profile is "default"). */
+    bool make_default = cli_arg_given(args, "default");
     if (make_default && json_object_set_new(cfg, "default_profile", json_string(name)) != 0)
         goto oom;
     rc = cli_config_save(ctx, cfg);
@@ -83,7 +91,14 @@ static int cfg_init(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_a
     if (!out)
         goto oom;
     rc = cli_print(ctx, out, NULL);
-    if (rc == CLI_OK && method && strcmp(method, "api_key") != 0)
+    if (rc == CLI_OK && strcmp(default_of(cfg), name) != 0)
+        cli_note(ctx,
+                 "profile '%s' is not the default (that is '%s'): use it with --profile %s or "
+                 "FASTIO_PROFILE=%s, or make it the default with 'fastio configure set-default %s'",
+                 name, default_of(cfg), name, name, name);
+    if (rc == CLI_OK && method && strcmp(method, "api_key") == 0)
+        cli_note(ctx, "next: fastio --profile %s configure set-key < key.txt", name);
+    else if (rc == CLI_OK && method)
         cli_note(ctx, "next: fastio --profile %s auth login%s", name,
                  strcmp(method, "basic") == 0 ? " --email EMAIL" : "");
     goto done;
@@ -316,13 +331,122 @@ done:
     return rc;
 }
 
+/* Read one line (the key) from stdin; on a terminal without echo, after a prompt. Owned (wiped
+ * by the caller) or NULL (printed). */
+static char *read_key(struct cli_ctx *ctx)
+{
+    bool tty = isatty(STDIN_FILENO);
+    struct termios old, quiet;
+    bool restore = false;
+    if (tty) {
+        fputs("API key: ", stderr);
+        fflush(stderr);
+        if (tcgetattr(STDIN_FILENO, &old) == 0) {
+            quiet = old;
+            quiet.c_lflag &= ~(tcflag_t)ECHO;
+            restore = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+        }
+    }
+    char buf[4096];
+    size_t n = 0;
+    bool ok = true;
+    for (;;) {
+        char c;
+        ssize_t r = read(STDIN_FILENO, &c, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0 || c == '\n')
+            break;
+        if (n + 1 >= sizeof(buf)) {
+            ok = false;
+            break;
+        }
+        buf[n++] = c;
+    }
+    if (restore)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    if (tty)
+        fputc('\n', stderr);
+    while (n > 0 && (buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+        n--;
+    size_t start = 0;
+    while (start < n && (buf[start] == ' ' || buf[start] == '\t'))
+        start++;
+    char *key = NULL;
+    if (!ok)
+        cli_errorf(ctx, "the key is longer than %zu bytes", sizeof(buf) - 1);
+    else if (start == n)
+        cli_errorf(ctx, "no key on standard input (pipe it in: fastio configure set-key < key.txt)");
+    else if ((key = malloc(n - start + 1)) != NULL) {
+        memcpy(key, buf + start, n - start);
+        key[n - start] = '\0';
+    } else
+        cli_errorf(ctx, "out of memory");
+    explicit_bzero(buf, sizeof(buf));
+    for (char *p = key; p && *p; p++)
+        if ((unsigned char)*p < 0x21 || *p == 0x7f) {
+            cli_errorf(ctx, "the key holds spaces or control characters");
+            explicit_bzero(key, strlen(key));
+            free(key);
+            return NULL;
+        }
+    return key;
+}
+
+static int cfg_set_key(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    const char *name = cli_arg(args, "NAME");
+    if (!name)
+        name = ctx->flag_profile ? ctx->flag_profile : ctx->profile ? ctx->profile : "default";
+    if (!profile_name_ok(name))
+        return cli_usage(ctx, "profile names are 1-64 characters of A-Z a-z 0-9 - _ .");
+    char *key = read_key(ctx);
+    if (!key)
+        return CLI_ERR;
+    json_t *creds = json_pack("{s:s, s:s}", "api_key", key, "auth_method", "api_key");
+    explicit_bzero(key, strlen(key));
+    free(key);
+    if (!creds)
+        return oom(ctx);
+    int rc = cli_credentials_store(ctx, name, creds);
+    json_t *k = json_object_get(creds, "api_key");
+    if (k)
+        explicit_bzero((char *)json_string_value(k), strlen(json_string_value(k)));
+    json_decref(creds);
+    if (rc != CLI_OK)
+        return rc;
+    /* record the method in config.json too, so 'configure list' shows it */
+    json_t *cfg = NULL;
+    if (cli_config_load(ctx, &cfg) == CLI_OK) {
+        json_t *profiles = profiles_of(cfg);
+        json_t *p = profiles ? json_object_get(profiles, name) : NULL;
+        if (profiles && !p && (p = json_object()) != NULL &&
+            json_object_set_new(profiles, name, p) != 0)
+            p = NULL;
+        if (p && json_object_set_new(p, "auth_method", json_string("api_key")) == 0)
+            rc = cli_config_save(ctx, cfg);
+    }
+    json_t *out = rc == CLI_OK ? json_pack("{s:s, s:s}", "profile", name, "credentials",
+                                           "api_key")
+                               : NULL;
+    if (rc == CLI_OK)
+        rc = out ? cli_print(ctx, out, NULL) : oom(ctx);
+    if (rc == CLI_OK && cfg && strcmp(default_of(cfg), name) != 0)
+        cli_note(ctx, "stored; profile '%s' is not the default: use --profile %s", name, name);
+    json_decref(out);
+    json_decref(cfg);
+    return rc;
+}
+
 /* ---- rows ------------------------------------------------------------------------------------ */
 /* clang-format off */
 
 /* Local settings only: no option here is a wire parameter. */
 static const struct cli_opt init_opts[] = {
-    {.name = "name", .kind = OPT_VALUE, .cli_only = true, .required = true, .metavar = "NAME",
-     .help = "Profile name: 1-64 characters of A-Z a-z 0-9 - _ ."},
+    {.name = "name", .kind = OPT_VALUE, .cli_only = true, .metavar = "NAME",
+     .help = "Profile name: 1-64 characters of A-Z a-z 0-9 - _ . Default: the profile in\n"
+             "use (--profile, FASTIO_PROFILE, the default profile, \"default\")."},
     {.name = "api-base", .kind = OPT_VALUE, .cli_only = true, .metavar = "URL",
      .help = "API base of the profile, including /current\n"
              "(e.g. https://api.fast.io/current). Without it the built-in local server\n"
@@ -332,7 +456,8 @@ static const struct cli_opt init_opts[] = {
      .metavar = "pkce|basic|api_key",
      .help = "How the profile signs in (recorded; 'auth login' without --email is pkce)."},
     {.name = "default", .kind = OPT_BOOL, .cli_only = true,
-     .help = "Make it the default profile (the first profile created always is)."},
+     .help = "Make it the default profile. Without it the default does not change (a\n"
+             "note says how to use the profile)."},
     {0},
 };
 
@@ -349,6 +474,12 @@ static const struct cli_opt show_opts[] = {
 
 static const struct cli_opt no_opts[] = {{0}};
 
+static const struct cli_opt set_key_opts[] = {
+    {.name = "NAME", .kind = OPT_POS, .cli_only = true, .optional = true,
+     .help = "Profile name (default: the profile in use, --profile or the default)."},
+    {0},
+};
+
 const struct cli_cmd cli_configure_cmds[] = {
     {
         .name = "init",
@@ -359,13 +490,33 @@ const struct cli_cmd cli_configure_cmds[] = {
         .summary = "Create or update a named profile",
         .description =
             "Writes profiles.NAME {api_base, auth_method} to config.json (atomically, mode\n"
-            "0600 in a 0700 directory). Options not given keep their stored values. The first\n"
-            "profile created becomes the default, as does any with --default. Sign in to it\n"
-            "afterwards with 'fastio --profile NAME auth login'.",
-        .examples = "fastio configure init --name work --api-base https://api.fast.io/current "
+            "0600 in a 0700 directory). Options not given keep their stored values; a bare\n"
+            "'configure init' creates the profile in use. Only --default makes a profile\n"
+            "the default; otherwise a note says how to use it. Sign in to it afterwards with\n"
+            "'fastio --profile NAME auth login', or store an API key with 'configure\n"
+            "set-key'.",
+        .examples = "fastio configure init\n"
+                    "fastio configure init --name work --api-base https://api.fast.io/current "
                     "--auth-method pkce\n"
                     "fastio configure init --name local --api-base http://127.0.0.1:8787/current "
                     "--default",
+    },
+    {
+        .name = "set-key",
+        .endpoint = -1,
+        .opts = set_key_opts,
+        .run = cfg_set_key,
+        .flags = CMD_LOCAL,
+        .summary = "Store an API key in a profile",
+        .description =
+            "Reads an API key from standard input (one line; on a terminal it is asked for\n"
+            "without echo) and stores it as the profile's api_key in credentials.json (mode\n"
+            "0600, under the credentials lock), replacing the profile's stored tokens. The\n"
+            "key is never taken from the command line, where other users could see it.\n"
+            "Commands run with that profile then send it (it comes before a stored token).",
+        .examples = "fastio configure set-key < key.txt\n"
+                    "printf '%s\\n' \"$KEY\" | fastio configure set-key ci\n"
+                    "fastio --profile work configure set-key",
     },
     {
         .name = "list",

@@ -46,7 +46,7 @@ static int list_pages(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli
         const char *next = json_string_value(json_object_get(resp, "next_cursor"));
         if (!all) {
             rc = cli_print(ctx, resp, nodes);
-            if (rc == CLI_OK && next && next[0] && ctx->format == CLI_FMT_TABLE)
+            if (rc == CLI_OK && next && next[0] && ctx->format != CLI_FMT_JSON)
                 cli_note(ctx, "more: --cursor %s (or --all)", next);
             json_decref(resp);
             goto done;
@@ -191,6 +191,9 @@ done:
 
 static const struct cli_opt list_opts[] = {
     WS_FLAG,
+    {.name = "FOLDER", .kind = OPT_POS, .path = 2, .optional = true,
+     .help = "The folder: an id, \"root\" or a path such as /reports/2026 (the same as\n"
+             "--folder)."},
     {.name = "folder", .kind = OPT_VALUE, .path = 2, .def = "root", .metavar = "FOLDER"},
     PAGING_FLAGS,
     {0},
@@ -210,6 +213,8 @@ static const struct cli_opt create_folder_opts[] = {
     {.name = "NAME", .kind = OPT_POS, .param = "name",
      .help = "1-255 bytes of UTF-8, no '/' or control characters."},
     {.name = "parent", .kind = OPT_VALUE, .path = 2, .def = "root", .metavar = "FOLDER"},
+    {.name = "parents", .kind = OPT_BOOL, .cli_only = true,
+     .help = "Create the folders of a --parent path that do not exist yet (like mkdir -p)."},
     {.name = "force", .kind = OPT_BOOL, .param = "force"},
     {0},
 };
@@ -265,7 +270,9 @@ const struct cli_cmd cli_files_cmds[] = {
         .summary = "Create a folder",
         .description = "Creates a folder (POST /workspace/{ws}/storage/{parent}/createfolder/).",
         .examples = "fastio files create-folder --workspace design-team Drafts\n"
-                    "fastio files create-folder --workspace design-team 2026 --parent 2abc...",
+                    "fastio files create-folder --workspace design-team 2026 --parent 2abc...\n"
+                    "fastio files create-folder --workspace design-team q3 --parent /reports/2026 "
+                    "--parents",
     },
     {
         .name = "move",

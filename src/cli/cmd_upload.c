@@ -306,7 +306,7 @@ static int report(struct cli_ctx *ctx, json_t *files, size_t ok_n, size_t fail_n
     json_decref(out);
     if (rc != CLI_OK)
         return rc;
-    if (ctx->format == CLI_FMT_TABLE && ok_n > 0)
+    if (ctx->format != CLI_FMT_JSON && ok_n > 0)
         cli_transfer_note(ctx, verb, ok_n, bytes, sent, secs);
     if (cancelled)
         cli_errorf(ctx, "interrupted; run the same command again to resume");
@@ -331,6 +331,13 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
     if (cli_arg(args, "parallel") && (!parse_u64(cli_arg(args, "parallel"), 64, &par) || !par))
         return cli_usage(ctx, "--parallel must be 1..64");
 
+    if (args->n_rest == 0) {
+        if (!tree || !args->rest)
+            return cli_usage(ctx, "missing argument <PATH>... (or --preserve-tree DIR)");
+        args->rest[0] = tree; /* "upload file --preserve-tree DIR": the whole tree (the parser
+                                 leaves room for at least one value) */
+        args->n_rest = 1;
+    }
     struct up_list l = {0};
     json_t *folders = json_object(), *files = json_array();
     struct cli_progress *prog = NULL;
@@ -399,6 +406,7 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
 
     size_t ok_n = 0, fail_n = 0;
     uint64_t bytes = 0;
+    bool net_fail = false;
     for (size_t i = 0; i < l.n; i++) {
         struct up_entry *e = &l.v[i];
         json_t *o = json_pack("{s:s, s:s, s:s}", "path", e->path, "name", base_name(e->path),
@@ -431,6 +439,7 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
             } else {
                 if (js != FASTIO_CANCELLED)
                     cli_errorf(ctx, "%s", je.message);
+                net_fail |= je.status == FASTIO_NETWORK;
                 json_object_set_new(o, "error", cli_error_json(&je));
             }
             fastio_free(node);
@@ -442,6 +451,8 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
     }
     rc = report(ctx, files, ok_n, fail_n, allow, st == FASTIO_CANCELLED, "uploaded", bytes,
                 cli_progress_sent(prog), secs);
+    if (net_fail)
+        cli_network_hint(ctx);
 done:
     fastio_transfer_free(t);
     cli_progress_free(prog);
@@ -509,6 +520,8 @@ static int upload_fd(struct cli_ctx *ctx, const struct cli_cmd *cmd, int fd, con
     fastio_free(node);
     rc = report(ctx, files, js == FASTIO_OK, js != FASTIO_OK, false, st == FASTIO_CANCELLED,
                 "uploaded", js == FASTIO_OK ? ji.bytes_done : 0, cli_progress_sent(prog), secs);
+    if (js != FASTIO_OK && je.status == FASTIO_NETWORK)
+        cli_network_hint(ctx);
 done:
     fastio_transfer_free(t);
     cli_progress_free(prog);
@@ -571,12 +584,16 @@ static int upload_text(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
 #define UP_WS {.name = "workspace", .kind = OPT_VALUE, .required = true, .param = "instance_id",   \
                .metavar = "WS"}
 #define UP_FOLDER {.name = "folder", .kind = OPT_VALUE, .param = "folder_id", .def = "root",       \
-                   .metavar = "FOLDER"}
+                   .metavar = "FOLDER",                                                            \
+                   .help = "An id, \"root\" or a path such as /reports/2026."},                      \
+    {.name = "parents", .kind = OPT_BOOL, .cli_only = true,                                       \
+     .help = "Create the folders of a --folder path that do not exist yet (like mkdir -p)."}
 
 static const struct cli_opt file_opts[] = {
     UP_WS,
-    {.name = "PATH", .kind = OPT_REST, .cli_only = true,
-     .help = "Local files to upload (any number; directories with --preserve-tree)."},
+    {.name = "PATH", .kind = OPT_REST, .cli_only = true, .optional = true,
+     .help = "Local files to upload (any number; directories with --preserve-tree).\n"
+             "With --preserve-tree DIR and no PATH, DIR itself is uploaded."},
     UP_FOLDER,
     {.name = "preserve-tree", .kind = OPT_VALUE, .cli_only = true, .metavar = "DIR",
      .help = "Recreate the paths below DIR as folders under --folder. Every PATH must be\n"

@@ -127,6 +127,9 @@ static void md_command(FILE *f, const struct cli_group *g, const struct cli_cmd 
         if (v.doc && v.remark)
             fputc(' ', f);
         cell(f, v.remark);
+        if (v.note && (v.doc || v.remark))
+            fputc(' ', f);
+        cell(f, v.note);
         if (o->def) {
             fputs(" Default: ", f);
             cell(f, o->def);

@@ -90,6 +90,8 @@ static void opt_block(const struct cli_cmd *cmd, const struct cli_opt *o)
         indented(stdout, v.doc, 8);
     if (v.remark)
         indented(stdout, v.remark, 8);
+    if (v.note)
+        indented(stdout, v.note, 8);
     if (v.required)
         printf("        Required.\n");
     if (v.check == CHK_CHOICE && v.choices)
@@ -134,8 +136,8 @@ void cli_help_cmd(const struct cli_group *g, const struct cli_cmd *cmd)
             if (cmd->opts[i].kind == OPT_VALUE || cmd->opts[i].kind == OPT_BOOL)
                 opt_block(cmd, &cmd->opts[i]);
     }
-    printf("\nGLOBAL OPTIONS\n    --api-base, --token, --profile, --format json|table, -q, -v,\n"
-           "    --log-file PATH: "
+    printf("\nGLOBAL OPTIONS\n    --api-base, --token, --profile, --format json|table|csv|markdown,\n"
+           "    --fields a,b,c, --no-color, -q, -v, --log-file PATH: "
            "see 'fastio --help'.\n    They may also follow the command when it has no option "
            "of the same name.\n");
     if (cmd->examples) {
@@ -203,11 +205,21 @@ void cli_help_main(void)
           "        Bearer token (API key, JWT or OAuth access token) for this run only.\n"
           "        Prefer FASTIO_TOKEN: command lines are visible to other local users.\n"
           "    --profile NAME\n"
-          "        Profile of config.json / credentials.json to use. Default: config.json's\n"
-          "        default_profile, else \"default\".\n"
-          "    --format json|table\n"
-          "        Output format. Default: table when stdout is a terminal, json otherwise.\n"
-          "        json prints the whole decoded response; table flattens the main result.\n"
+          "        Profile of config.json / credentials.json to use. Default: $FASTIO_PROFILE,\n"
+          "        else config.json's default_profile, else \"default\".\n"
+          "    --format json|table|csv|markdown\n"
+          "        Output format (md = markdown). Default: table when stdout is a terminal,\n"
+          "        json otherwise. json prints the whole decoded response; table, csv and\n"
+          "        markdown flatten the main result. Tables show each entity's usual columns\n"
+          "        (files: name, type, size, modified, id), sizes in KiB/MiB, times as\n"
+          "        YYYY-MM-DD HH:MM (UTC), and are cut with '...' to fit the terminal\n"
+          "        (COLUMNS, else its width; never when stdout is not a terminal). csv is\n"
+          "        RFC 4180 with raw values.\n"
+          "    --fields a,b,c\n"
+          "        The columns to show (dotted names reach into objects: origin.type); with\n"
+          "        json, the result keeps only these fields.\n"
+          "    --no-color\n"
+          "        No colours (also when NO_COLOR is set and not empty, or TERM=dumb).\n"
           "    -q, --quiet\n"
           "        Print nothing on success and no API error text; the exit status tells the\n"
           "        outcome. Usage errors are still reported.\n"
@@ -226,20 +238,25 @@ void cli_help_main(void)
           "    -h, --help\n"
           "        Show help (also 'fastio help ...').\n"
           "    --version\n"
-          "        Print the version and exit.\n"
-          "\n"
+          "        Print the version and exit.\n",
+          stdout);
+    fputs("\n"
           "TOKEN RESOLUTION\n"
           "    The first of: --token; $FASTIO_TOKEN; $FASTIO_API_KEY; the stored credentials of\n"
           "    the profile (its api_key before its token); and, only when none of these exists\n"
           "    and the API base is a loopback http:// address (127.x, localhost, [::1]), the\n"
           "    local server's key file\n"
-          "    $XDG_DATA_HOME/fastio-server/owner.key (~/.local/share/... when unset).\n"
+          "    $XDG_DATA_HOME/fastio-server/owner.key (~/.local/share/... when unset), and only\n"
+          "    to the port in the owner.url the server wrote beside it (8787 without one).\n"
           "    'fastio auth status' shows which one is in use.\n"
           "\n"
           "ENVIRONMENT\n"
           "    FASTIO_TOKEN       bearer token (after --token)\n"
           "    FASTIO_API_KEY     API key (after FASTIO_TOKEN)\n"
           "    FASTIO_API_BASE    API base URL (after --api-base)\n"
+          "    FASTIO_PROFILE     profile (after --profile)\n"
+          "    NO_COLOR           set and not empty: no colours\n"
+          "    COLUMNS            width tables are fitted to\n"
           "    XDG_CONFIG_HOME    configuration directory root (default ~/.config)\n"
           "    XDG_DATA_HOME      where the local server's owner.key is looked for\n"
           "                       (default ~/.local/share)\n"
@@ -256,6 +273,7 @@ void cli_help_main(void)
           "    0  success\n"
           "    1  API, network or local error (message on stderr)\n"
           "    2  usage error: unknown command or option, missing or bad argument\n"
+          "    130, 143  interrupted by Ctrl-C (SIGINT) or SIGTERM\n"
           "\n"
           "EXAMPLES\n"
           "    fastio system ping\n"

@@ -51,6 +51,20 @@ void cli_opt_view(const struct cli_cmd *cmd, const struct cli_opt *o, struct cli
     if (!v->param)
         return;
     v->doc = v->param->doc;
+    /* What resolve.c accepts besides ids (not in the "api" group, which sends values as they are). */
+    bool api = cmd >= cli_api_cmds && cmd < cli_api_cmds + FASTIO_EP_COUNT_ + 1;
+    if (!api && v->param->type == FASTIO_PARAM_ID) {
+        const char *p = v->param->name;
+        if (strcmp(p, "node_id") == 0)
+            v->note = "Or a path: /folder/file.txt (a bare name is looked up in the root).";
+        else if (strcmp(p, "folder_id") == 0 || strcmp(p, "parent_id") == 0 ||
+                 strcmp(p, "parent") == 0)
+            v->note = "Or a folder path: /reports/2026 (\"/\" is the root).";
+        else if (strcmp(p, "workspace_id") == 0)
+            v->note = "Or the workspace's display name.";
+    }
+    if (!api && strcmp(o->name, "workspace") == 0)
+        v->note = "An id, folder_name or display name.";
     /* The option may narrow the check (e.g. a name check on a plain string), never drop it. */
     if (v->check == CHK_NONE)
         v->check = type_check(v->param->type);

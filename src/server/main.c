@@ -36,7 +36,8 @@ static const char usage_text[] =
     "    $XDG_DATA_HOME/fastio-server (~/.local/share/fastio-server), listening on\n"
     "    127.0.0.1:8787. On first start with an empty data directory it creates the local owner\n"
     "    account owner@localhost and writes its API key to DIR/owner.key (mode 0600); the\n"
-    "    fastio CLI uses that key when nothing else is configured.\n"
+    "    fastio CLI uses that key when nothing else is configured, for the URL this server\n"
+    "    writes to DIR/owner.url at every start only.\n"
     "\n"
     "    On the same port it is an MCP (Model Context Protocol) server for AI agents: Streamable\n"
     "    HTTP at /mcp, legacy HTTP+SSE at /sse, with tools generated from the API's endpoint\n"
@@ -594,6 +595,9 @@ int main(int argc, char **argv)
            strchr(c->listen_addr, ':') ? "[" : "", c->listen_addr,
            strchr(c->listen_addr, ':') ? "]" : "", (unsigned)atomic_load(&s.bound_port), c->data_dir);
     fflush(stdout);
+    if (auth_write_owner_url(&s, (unsigned)atomic_load(&s.bound_port)) != 0)
+        srv_log(&s, SRV_LOG_WARN, "cannot write %s/owner.url: the CLI will not find owner.key",
+                c->data_dir);
 
     int sig = 0;
     sigwait(&set, &sig);

@@ -272,6 +272,9 @@ void srv_stop(struct server *s);
 /* Bootstrap: on an empty database create the local owner account and write its API key to
  * <data>/owner.key (0600), using the connection st. Implemented in h_auth.c. */
 int auth_bootstrap_owner(struct server *s, struct store_conn *st);
+/* Write DATA/owner.url (0600): the URL the server listens on, which owner.key belongs to; the
+ * client offers the key to that address only (D-089). 0 or -1. */
+int auth_write_owner_url(const struct server *s, unsigned port);
 /* Resolve a bearer token into a caller (h_auth.c). 0 when resolved, -1 when invalid. */
 int auth_resolve_bearer(struct store_conn *st, const char *token, struct caller *out);
 /* Check an email + password (h_auth.c; same timing for unknown emails). 0 and the user's id in

@@ -220,6 +220,7 @@ expect_rc 1 "deleted workspace is gone"
 # local server's owner key from $XDG_DATA_HOME/fastio-server/owner.key.
 mkdir -p "$XDG_DATA_HOME/fastio-server"
 cp "$T_DATA/owner.key" "$XDG_DATA_HOME/fastio-server/owner.key"
+cp "$T_DATA/owner.url" "$XDG_DATA_HOME/fastio-server/owner.url" # the key's server (D-089)
 rm -f "$XDG_CONFIG_HOME/fastio-c/credentials.json"
 set +e
 OUT=$(FASTIO_API_BASE="http://127.0.0.1:$PORT/current" "$FASTIO_CLI_BIN" --format json auth status 2>"$T_DATA.err"); RC=$?

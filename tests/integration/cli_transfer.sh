@@ -67,8 +67,9 @@ mapfile -t NODES < <(printf '%s' "$OUT" | jq -r '.files[].node_id')
 fio --format json download batch --workspace "$WS" "${NODES[@]}" -o "$W/many-dst"
 expect_rc 0 "download batch of 40"
 expect_jq '.succeeded' 40 "batch reports 40"
-# --- a folder as one zip (streamed into a .partial, renamed into place)
-fio --format json download folder --workspace "$WS" "$MANY" -o "$W/many.zip"
+# --- a folder as one zip with --zip (streamed into a .partial, renamed into place; without
+# --zip a folder becomes a directory tree: cli_download_tree.sh)
+fio --format json download folder --workspace "$WS" "$MANY" --zip -o "$W/many.zip"
 expect_rc 0 "download folder"
 [ -s "$W/many.zip" ] && [ ! -e "$W/many.zip.partial" ] && ok "zip renamed into place" || bad "zip not in place"
 [ "$(head -c 2 "$W/many.zip")" = "PK" ] && ok "a zip file" || bad "not a zip file"
@@ -78,13 +79,13 @@ if command -v unzip >/dev/null 2>&1; then
     unzip -tqq "$W/many.zip" >/dev/null 2>&1 && ok "unzip -t accepts the zip" || bad "unzip -t refused the zip"
 fi
 mkdir -p "$W/zipdir"
-fio download folder --workspace "$WS" "$MANY" -o "$W/zipdir"
+fio download folder --workspace "$WS" "$MANY" --zip -o "$W/zipdir"
 expect_rc 0 "download folder into a directory"
 [ -s "$W/zipdir/Many.zip" ] && ok "named after the folder" || bad "zip not named after the folder"
-fio download folder --workspace "$WS" root -o "$W/zipdir"
+fio download folder --workspace "$WS" root --zip -o "$W/zipdir"
 expect_rc 0 "download folder root"
 [ -s "$W/zipdir/$WS.zip" ] && ok "the workspace root as <workspace>.zip" || bad "no zip of the root"
-fio download folder --workspace "$WS" "${NODES[0]}" -o "$W/zipdir/notafolder.zip"
+fio download folder --workspace "$WS" "${NODES[0]}" --zip -o "$W/zipdir/notafolder.zip"
 expect_rc 1 "download folder of a file fails"
 [ ! -e "$W/zipdir/notafolder.zip" ] && [ ! -e "$W/zipdir/notafolder.zip.partial" ] && ok "nothing written for a file node" || bad "a zip of a file node"
 same=0

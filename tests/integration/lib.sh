@@ -11,7 +11,7 @@ T_FAIL=0
 T_DATA=$(mktemp -d /tmp/fastio-clitest-XXXXXX)
 T_HOME=$(mktemp -d /tmp/fastio-clihome-XXXXXX)
 export HOME="$T_HOME" XDG_CONFIG_HOME="$T_HOME/.config" XDG_DATA_HOME="$T_HOME/.local/share"
-unset FASTIO_TOKEN FASTIO_API_KEY FASTIO_API_BASE
+unset FASTIO_TOKEN FASTIO_API_KEY FASTIO_API_BASE FASTIO_PROFILE NO_COLOR COLUMNS
 SERVER_PID=""
 
 cleanup() {

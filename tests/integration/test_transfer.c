@@ -346,6 +346,33 @@ static void test_transfer_download_name_stays_inside(void **state)
     free(data);
 }
 
+/* A downloaded file gets 0666 less the umask, like any file a program creates (D-087). */
+static void test_transfer_download_mode_follows_umask(void **state)
+{
+    static const mode_t masks[] = {022, 027, 077, 002};
+    struct ctx x;
+    char path[512], name[32], *node;
+    unsigned char *data;
+    struct stat sb;
+    (void)state;
+    new_ctx(&x);
+    snprintf(path, sizeof(path), "%s/modesrc", x.dir);
+    data = make_file(path, 3000);
+    node = upload_one(&x, path, "mode.bin");
+    mode_t old = umask(022);
+    for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+        umask(masks[i]);
+        snprintf(name, sizeof(name), "mode-%zu.bin", i);
+        download_check(&x, node, name, data, 3000);
+        snprintf(path, sizeof(path), "%s/%s", x.dir, name);
+        assert_int_equal(stat(path, &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0666 & ~masks[i]);
+    }
+    umask(old);
+    fastio_free(node);
+    free(data);
+}
+
 /* ---- batch uploads, versions, folder zips ---------------------------------------------------- */
 
 /* An engine with the default single-request size (4 MiB), so small files may batch. */
@@ -675,6 +702,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_transfer_retries_injected_faults),
     cmocka_unit_test(test_transfer_ranged_download_and_resume),
     cmocka_unit_test(test_transfer_download_name_stays_inside),
+    cmocka_unit_test(test_transfer_download_mode_follows_umask),
     cmocka_unit_test(test_transfer_batch_small_files),
     cmocka_unit_test(test_transfer_batch_disabled),
     cmocka_unit_test(test_transfer_version_download),

@@ -67,6 +67,7 @@ static int setup(void **state)
     unsetenv("FASTIO_TOKEN");
     unsetenv("FASTIO_API_KEY");
     unsetenv("FASTIO_API_BASE");
+    unsetenv("FASTIO_PROFILE");
     return 0;
 }
 
@@ -216,6 +217,92 @@ static void local_key_only_when_asked_and_loopback(void **state)
     assert_int_equal(resolve(NULL, NULL, FASTIO_CRED_USE_LOCAL_KEY, &c), FASTIO_OK);
     assert_string_equal(c.token, "S");
     fastio_credentials_release(&c);
+}
+
+/* D-089: owner.key goes only to the port written in owner.url beside it (8787 without one). */
+static void local_key_tied_to_owner_url(void **state)
+{
+    (void)state;
+    struct fastio_credentials c;
+    char p[512];
+    path_in(p, sizeof(p), "data");
+    assert_int_equal(mkdir(p, 0700), 0);
+    path_in(p, sizeof(p), "data/fastio-server");
+    assert_int_equal(mkdir(p, 0700), 0);
+    path_in(p, sizeof(p), "data/fastio-server/owner.key");
+    put_file(p, "fio_k_local\n", 0600);
+    path_in(p, sizeof(p), "data/fastio-server/owner.url");
+    put_file(p, "http://127.0.0.1:9000/current\n", 0600);
+    static const struct {
+        const char *base;
+        bool gets_key;
+    } cases[] = {
+        {NULL, false}, /* the default base, port 8787: not the key's server */
+        {"http://127.0.0.1:9000/current", true},
+        {"http://localhost:9000/current", true},
+        {"http://[::1]:9000/current", true},
+        {"http://127.0.0.1:9001/current", false},
+        {"http://127.0.0.1:90000/current", false},
+        {"http://127.0.0.1/current", false},
+        {"https://127.0.0.1:9000/current", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (cases[i].base)
+            setenv("FASTIO_API_BASE", cases[i].base, 1);
+        else
+            unsetenv("FASTIO_API_BASE");
+        assert_int_equal(resolve(NULL, NULL, FASTIO_CRED_USE_LOCAL_KEY, &c), FASTIO_OK);
+        if (cases[i].gets_key)
+            assert_string_equal(c.token, "fio_k_local");
+        else
+            assert_null(c.token);
+        fastio_credentials_release(&c);
+    }
+    /* a server on the wildcard address is reachable on loopback */
+    put_file(p, "http://0.0.0.0:9000/current\n", 0600);
+    setenv("FASTIO_API_BASE", "http://127.0.0.1:9000/current", 1);
+    assert_int_equal(resolve(NULL, NULL, FASTIO_CRED_USE_LOCAL_KEY, &c), FASTIO_OK);
+    assert_string_equal(c.token, "fio_k_local");
+    fastio_credentials_release(&c);
+    /* a malformed owner.url gives the key to nobody */
+    put_file(p, "garbage", 0600);
+    setenv("FASTIO_API_BASE", "http://127.0.0.1:8787/current", 1);
+    assert_int_equal(resolve(NULL, NULL, FASTIO_CRED_USE_LOCAL_KEY, &c), FASTIO_OK);
+    assert_null(c.token);
+    fastio_credentials_release(&c);
+    /* without owner.url: port 8787 only */
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(resolve(NULL, NULL, FASTIO_CRED_USE_LOCAL_KEY, &c), FASTIO_OK);
+    assert_string_equal(c.token, "fio_k_local");
+    fastio_credentials_release(&c);
+    setenv("FASTIO_API_BASE", "http://127.0.0.1:9000/current", 1);
+    assert_int_equal(resolve(NULL, NULL, FASTIO_CRED_USE_LOCAL_KEY, &c), FASTIO_OK);
+    assert_null(c.token);
+    fastio_credentials_release(&c);
+    unsetenv("FASTIO_API_BASE");
+}
+
+/* FASTIO_PROFILE comes after an explicit profile and before config.json's default_profile. */
+static void profile_from_env(void **state)
+{
+    (void)state;
+    struct fastio_credentials c;
+    write_config("{\"default_profile\":\"dp\"}");
+    assert_int_equal(resolve(NULL, NULL, 0, &c), FASTIO_OK);
+    assert_string_equal(c.profile, "dp");
+    fastio_credentials_release(&c);
+    setenv("FASTIO_PROFILE", "envp", 1);
+    assert_int_equal(resolve(NULL, NULL, 0, &c), FASTIO_OK);
+    assert_string_equal(c.profile, "envp");
+    fastio_credentials_release(&c);
+    assert_int_equal(resolve("flagp", NULL, 0, &c), FASTIO_OK);
+    assert_string_equal(c.profile, "flagp");
+    fastio_credentials_release(&c);
+    setenv("FASTIO_PROFILE", "", 1); /* empty = unset */
+    assert_int_equal(resolve(NULL, NULL, 0, &c), FASTIO_OK);
+    assert_string_equal(c.profile, "dp");
+    fastio_credentials_release(&c);
+    unsetenv("FASTIO_PROFILE");
 }
 
 static void api_base_precedence(void **state)
@@ -654,6 +741,8 @@ static void bad_arguments(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(token_precedence, setup, teardown),
     cmocka_unit_test_setup_teardown(local_key_only_when_asked_and_loopback, setup, teardown),
+    cmocka_unit_test_setup_teardown(local_key_tied_to_owner_url, setup, teardown),
+    cmocka_unit_test_setup_teardown(profile_from_env, setup, teardown),
     cmocka_unit_test_setup_teardown(api_base_precedence, setup, teardown),
     cmocka_unit_test_setup_teardown(paths_from_environment, setup, teardown),
     cmocka_unit_test_setup_teardown(modes_and_atomic_replace, setup, teardown),

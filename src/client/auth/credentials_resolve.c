@@ -75,6 +75,61 @@ static bool is_loopback_base(const char *base)
     return false;
 }
 
+long fio_cred_base_port(const char *base)
+{
+    const char *p = base + strlen("http://");
+    if (strncmp(base, "http://", 7) != 0)
+        return -1;
+    if (*p == '[') { /* [v6] */
+        p = strchr(p, ']');
+        if (p == NULL)
+            return -1;
+        p++;
+    } else {
+        while (*p != '\0' && *p != ':' && *p != '/')
+            p++;
+    }
+    if (*p != ':')
+        return 80;
+    long v = 0;
+    int digits = 0;
+    for (p++; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+        v = v * 10 + (*p - '0');
+    return digits > 0 && digits < 6 && (*p == '\0' || *p == '/') && v > 0 && v < 65536 ? v : -1;
+}
+
+bool fio_cred_owner_url_matches(const char *text, size_t len, const char *base)
+{
+    long port = fio_cred_base_port(base);
+    char *url = trimmed_copy(text, len);
+    /* a server on the wildcard address (0.0.0.0, [::]) listens on loopback too */
+    bool local = url != NULL && (is_loopback_base(url) || strncmp(url, "http://0.0.0.0:", 15) == 0 ||
+                                 strncmp(url, "http://[::]:", 12) == 0);
+    bool ok = local && port > 0 && is_loopback_base(base) && fio_cred_base_port(url) == port;
+    free(url);
+    return ok;
+}
+
+/* Whether owner.key may go to base (D-089): the server writes the URL it listens on beside
+ * the key (owner.url); the key goes to a loopback base on that port only. Without owner.url
+ * (a server older than the file) only to the built-in default port, 8787. */
+static bool key_belongs_to(const char *key_path, const char *base)
+{
+    char url_path[FIO_CRED_PATH_SZ + 16];
+    const char *slash = strrchr(key_path, '/');
+    if (slash == NULL || fio_cred_base_port(base) < 0)
+        return false;
+    (void)snprintf(url_path, sizeof(url_path), "%.*s/owner.url", (int)(slash - key_path),
+                   key_path);
+    char *data = NULL;
+    size_t len = 0;
+    if (fio_cred_read_small_file(url_path, KEY_FILE_MAX, &data, &len, NULL) <= 0)
+        return fio_cred_base_port(base) == 8787;
+    bool ok = fio_cred_owner_url_matches(data, len, base);
+    free(data);
+    return ok;
+}
+
 static bool set_token(struct fastio_credentials *c, const char *tok, enum fastio_token_source src,
                       const char *origin)
 {
@@ -159,7 +214,8 @@ static enum fastio_status from_local_key(struct fastio_credentials *c, struct fa
     size_t len = 0;
     bool ok = true;
     if (!is_loopback_base(c->api_base) ||
-        !fastio_cred_path(FASTIO_FILE_LOCAL_KEY, false, path, sizeof(path)))
+        !fastio_cred_path(FASTIO_FILE_LOCAL_KEY, false, path, sizeof(path)) ||
+        !key_belongs_to(path, c->api_base))
         return FASTIO_OK;
     if (fio_cred_read_small_file(path, KEY_FILE_MAX, &data, &len, NULL) <= 0)
         return FASTIO_OK; /* absent or unreadable: simply no token */
@@ -202,7 +258,7 @@ FASTIO_API enum fastio_status fastio_credentials_resolve(const struct fastio_cre
     char path[FIO_CRED_PATH_SZ];
     json_t *cfg = NULL;
     enum fastio_status st = FASTIO_OK;
-    const char *dp, *env_base, *prof_base, *env_tok, *env_key;
+    const char *dp, *env_prof, *env_base, *prof_base, *env_tok, *env_key;
     bool found = false;
 
     if (out == NULL)
@@ -217,9 +273,11 @@ FASTIO_API enum fastio_status fastio_credentials_resolve(const struct fastio_cre
             goto fail;
     }
     dp = json_string_value(json_object_get(cfg, "default_profile"));
-    out->profile = fio_strdup(o->profile != NULL ? o->profile
-                              : dp != NULL && dp[0] != '\0' ? dp
-                                                            : "default");
+    env_prof = getenv("FASTIO_PROFILE");
+    out->profile = fio_strdup(o->profile != NULL                           ? o->profile
+                              : env_prof != NULL && env_prof[0] != '\0' ? env_prof
+                              : dp != NULL && dp[0] != '\0'             ? dp
+                                                                         : "default");
     if (out->profile == NULL)
         goto oom;
 

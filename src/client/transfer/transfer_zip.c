@@ -40,8 +40,10 @@ void fio_xfer_zip_open(struct fastio_transfer *t, struct xfer_job *job, const ch
         fio_xfer_fail_errno(job, "cannot open the destination directory");
         return;
     }
+    /* 0666: the umask (and a default ACL) decide, as for any file a program creates;
+     * the file is renamed into place with this mode (D-087). */
     job->fd = openat(job->dl.dir_fd, job->dl.partial_name,
-                     O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+                     O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (job->fd < 0) {
         fio_xfer_fail_errno(job, "cannot create the .partial file");
         return;

@@ -554,6 +554,17 @@ static int write_secret_file(const char *dir, const char *name, const char *data
     return 0;
 }
 
+int auth_write_owner_url(const struct server *s, unsigned port)
+{
+    /* The address owner.key belongs to (D-089): clients offer the key to this URL only. */
+    const char *a = s->cfg.listen_addr;
+    bool v6 = strchr(a, ':') != NULL;
+    char line[320];
+    snprintf(line, sizeof(line), "http://%s%s%s:%u/current\n", v6 ? "[" : "", a, v6 ? "]" : "",
+             port);
+    return write_secret_file(s->cfg.data_dir, "owner.url", line);
+}
+
 int auth_bootstrap_owner(struct server *s, struct store_conn *st)
 {
     int ret = -1;
