@@ -36,11 +36,12 @@ echo "== build + tests (ASan + UBSan)"
 run_suite build-asan -DFASTIO_SANITIZE=ON
 # ThreadSanitizer over the suites whose code runs threads: the chunk race, the transfer engine
 # (CRC helper, download writer), the blob write-out thread, the slow-client guard, the activity
-# long poll, the upload paths and the MCP sessions, streams and live calls. Not combinable with ASan, hence its own build.
+# long poll, the upload paths, the MCP sessions, streams and live calls, and the URL import
+# workers. Not combinable with ASan, hence its own build.
 echo "== build + concurrency tests (ThreadSanitizer)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DFASTIO_TSAN=ON >/dev/null
 cmake --build build-tsan -j "$JOBS"
 ctest --test-dir build-tsan --output-on-failure -j "$JOBS" --timeout 600 \
-    -R 'upload_race|test_transfer|test_writeback|test_blob_local|test_slow_clients|test_activity|test_upload\.|test_lock_counter|test_mcp_server|mcp_conformance' \
+    -R 'upload_race|test_transfer|test_writeback|test_blob_local|test_slow_clients|test_activity|test_upload\.|test_lock_counter|test_mcp_server|mcp_conformance|test_web_import' \
     -E 'test_wake_200_memory_flat' # times 200 wake-ups against 1 s: TSan's slowdown, not a race
 echo "== all test suites passed"

@@ -3,6 +3,7 @@
  * streams from a pipe or stdin, text, and the upload-session commands (status, cancel, list,
  * cancel-all, limits), which are plain rows run by run.c. */
 #include "cmd_transfer.h"
+#include "cmd_webimport.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -762,6 +763,7 @@ const struct cli_cmd cli_upload_cmds[] = {
             "size, chunks per session, and this server's smallest chunk.",
         .examples = "fastio upload limits",
     },
+    CLI_WEBIMPORT_ROWS,
     {0},
 };
 /* clang-format on */

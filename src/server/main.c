@@ -15,6 +15,7 @@
 #include "activity.h"
 #include "blob.h"
 #include "faults.h"
+#include "import.h"
 #include "outbox.h"
 #include "ratelimit.h"
 #include "server.h"
@@ -98,6 +99,9 @@ static const char usage_opts[] =
     "                          (default 1800)\n"
     "    --mcp-conformance-fixtures  add the test_* tools, resources and prompts that the MCP\n"
     "                          conformance suite calls (tests only)\n"
+    ;
+static const char usage_import[] = IMPORT_USAGE;
+static const char usage_tail[] =
     "    -h, --help            show this help\n"
     "    --version             print the version\n"
     "\n"
@@ -297,6 +301,8 @@ int main(int argc, char **argv)
     c->max_conns = 1000;
     c->max_conns_per_ip = 256;
     c->header_timeout_s = 10;
+    c->import_timeout_s = IMPORT_DEFAULT_TIMEOUT_S;
+    c->import_stall_s = IMPORT_DEFAULT_STALL_S;
     c->body_timeout_s = 30;
     c->mcp_max_sessions = 1000;
     c->mcp_idle_s = 1800;
@@ -335,6 +341,7 @@ int main(int argc, char **argv)
         {"mcp-conformance-fixtures", no_argument, NULL, O_MCP_FIXTURES},
         {"mcp-max-sessions", required_argument, NULL, O_MCP_MAX_SESSIONS},
         {"mcp-idle-timeout", required_argument, NULL, O_MCP_IDLE},
+        IMPORT_GETOPT_ROWS
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -489,9 +496,19 @@ int main(int argc, char **argv)
             }
             c->mcp_idle_s = (long)v;
             break;
+        case O_IMPORT_ALLOW:
+        case O_IMPORT_MAX_BYTES:
+        case O_IMPORT_TIMEOUT:
+        case O_IMPORT_STALL:
+        case O_IMPORT_WORKERS:
+            if (import_parse_option(opt, optarg, c) != 0)
+                return 2;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             fputs(usage_opts, stdout);
+            fputs(usage_import, stdout);
+            fputs(usage_tail, stdout);
             return 0;
         case O_VERSION:
             puts("fastio-server 0.1.0");
@@ -528,7 +545,9 @@ int main(int argc, char **argv)
     char dbpath[4200], err[512];
     snprintf(dbpath, sizeof(dbpath), "%s/meta.db", c->data_dir);
     /* The composition root is the one place that names the backend (store_backend.h). */
-    s.store = store_open(&store_sqlite_backend, dbpath, c->threads + 1, err, sizeof(err));
+    unsigned import_workers = c->import_workers ? c->import_workers : IMPORT_DEFAULT_WORKERS;
+    s.store = store_open(&store_sqlite_backend, dbpath, c->threads + 1 + import_workers, err,
+                         sizeof(err));
     if (!s.store) {
         fprintf(stderr, "fastio-server: %s\n", err);
         goto out;
@@ -542,7 +561,8 @@ int main(int argc, char **argv)
     /* uploads: the byte store's own threads (blob_ops.start), the in-flight table, then recovery
      * of what a crash left (docs/decisions.md D-036) */
     s.blob = &blob_local_ops;
-    if (blob_start(&s) != 0 || upload_state_init(&s) != 0 || blob_recover(&s) != 0) {
+    if (blob_start(&s) != 0 || upload_state_init(&s) != 0 || import_recover(&s) != 0 ||
+        blob_recover(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (upload recovery)\n");
         goto out;
     }
@@ -564,6 +584,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "fastio-server: cannot start the SMTP relay thread\n");
         goto out;
     }
+    if (import_start(&s) != 0) {
+        fprintf(stderr, "fastio-server: cannot start the URL import workers\n");
+        goto out;
+    }
     s.started_us = fio_mono_us();
     if (srv_start(&s) != 0)
         goto out;
@@ -582,6 +606,7 @@ int main(int argc, char **argv)
     ret = 0;
 out:
     srv_stop(&s); /* resumes parked activity polls before stopping the daemon */
+    import_stop(&s); /* transfers in flight are left to the next start (D-075) */
     activity_free(&s);
     outbox_relay_stop(&s);
     store_close(s.store);
@@ -596,5 +621,6 @@ out:
     free(c->smtp_url);
     free(c->smtp_from);
     free(c->public_url);
+    free(c->import_allow);
     return ret;
 }

@@ -69,6 +69,13 @@ struct srv_config {
     bool mcp_fixtures;           /* --mcp-conformance-fixtures: the conformance suite's test_* */
     unsigned mcp_max_sessions;   /* --mcp-max-sessions (default 1000) */
     long mcp_idle_s;             /* --mcp-idle-timeout: seconds before an idle session ends */
+    /* URL import (import/import.h): --import-allow (owned text, NULL = none), --import-max-bytes
+     * (0 = the upload file-size limit), --import-timeout, --import-stall-timeout, --import-workers */
+    char *import_allow;
+    long long import_max_bytes;
+    long import_timeout_s;
+    long import_stall_s;
+    unsigned import_workers;
 };
 
 struct ratelimit;
@@ -79,6 +86,7 @@ struct activity;
 struct blob_ops;
 struct blob_backend;
 struct mcp_state;
+struct importer;
 struct server {
     struct srv_config cfg;
     struct store *store;   /* store_backend.h: the metadata store (main.c: SQLite) */
@@ -96,6 +104,7 @@ struct server {
     const struct blob_ops *blob; /* blob.h: the byte store (main.c: blob_local_ops) */
     struct blob_backend *blob_state; /* its own state (blob_ops.start); NULL when it has none */
     struct mcp_state *mcp;           /* src/server/mcp: MCP sessions, streams, staged blobs */
+    struct importer *imp;       /* import/import.c: URL import workers; NULL until started */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */

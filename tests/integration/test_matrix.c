@@ -54,7 +54,8 @@ enum scope { S_ORG, S_WS, S_OWNED, S_NOBODY };
 enum tgt {
     T_NONE, T_FOLDER, T_FILE, T_FRESH_FOLDER, T_OWNER_ID, T_VICTIM, T_FRESH_EMAIL,
     T_FRESH_ORG_MEMBER, T_FRESH_WS_MEMBER, T_ORG_INV, T_WS_INV, T_FRESH_ORG_INV, T_FRESH_WS_INV,
-    T_TOKEN, T_FRESH_TOKEN, T_UPLOAD, T_FRESH_UPLOAD, T_KEY, T_FRESH_KEY, T_GUESS, T_EVENT
+    T_TOKEN, T_FRESH_TOKEN, T_UPLOAD, T_FRESH_UPLOAD, T_KEY, T_FRESH_KEY, T_GUESS, T_EVENT,
+    T_WEBJOB
 };
 
 enum { O_SKIP_ALLOWED = 1, /* allowed calls would destroy the fixture: only denials are called */
@@ -177,6 +178,8 @@ static const struct mrow rows[] = {
     {"GET", WSN "/lock/", S_WS, 1, T_FILE, 0, NULL, NULL},
     {"POST", WSN "/lock/heartbeat/", S_WS, 2, T_FILE, 0, NULL, NULL},
     {"DELETE", WSN "/lock/", S_WS, 2, T_FILE, 0, NULL, NULL},
+    /* URL import jobs: the owner's own */
+    {"GET", "/web_upload/{job}/details/", S_OWNED, 0, T_WEBJOB, 0, NULL, NULL},
 };
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -266,6 +269,7 @@ struct fixture {
     char folder[40], folder_nm[64], file[40], file_nm[64];
     char org_inv[40], ws_inv[40], token[40], upload[64], key[40], event[40], guess[40];
     char x_org[32], x_ws[32]; /* the outsider's own */
+    char webjob[40];          /* the owner's URL import job (ended: refused address) */
 };
 
 static struct fixture mx;
@@ -489,6 +493,21 @@ static void fixture_make(void)
             f->ws, o->id, (const char *)NULL);
     assert_true(f->event[0] != 0);
     assert_true(fio_opaque_id_new(FIO_ID_NODE, f->guess));
+    /* a URL import of the owner, to an address the server refuses (no --import-allow): it ends
+     * failed at once; waited for, so that no worker writes while tables are hashed */
+    snprintf(body, sizeof(body), "source_url=http%%3A%%2F%%2F127.0.0.1%%3A9%%2Fmx&profile_id=%.31s",
+             f->ws);
+    req_ok(o, "POST", "/web_upload/", body);
+    char wst[16] = "";
+    for (int i = 0; i < 200 && strcmp(wst, "failed") != 0; i++) {
+        db_text(f->webjob, sizeof(f->webjob), "SELECT id FROM web_imports WHERE user_id = ?1",
+                o->id, (const char *)NULL);
+        db_text(wst, sizeof(wst), "SELECT status FROM web_imports WHERE user_id = ?1", o->id,
+                (const char *)NULL);
+        if (strcmp(wst, "failed") != 0)
+            usleep(50000);
+    }
+    assert_string_equal(wst, "failed");
 
     /* The outsider has an org and a workspace of their own. */
     struct account *x = &f->who[4];
@@ -597,6 +616,8 @@ static const char *target(const struct mrow *m, bool allowed, char *buf, size_t 
         return mx.guess;
     case T_EVENT:
         return mx.event;
+    case T_WEBJOB:
+        return mx.webjob;
     }
     return "";
 }
@@ -648,7 +669,8 @@ static const char *leak(const char *body, const char *path, const char *sent)
                              mx.folder_name, mx.ws_name, mx.folder,    mx.folder_nm,
                              mx.file,        mx.file_nm, mx.who[0].id, mx.who[0].email,
                              mx.org_inv,     mx.ws_inv,  mx.token,     mx.upload,
-                             mx.key,         mx.event,   mx.victim.id, mx.victim.email};
+                             mx.key,         mx.event,   mx.victim.id, mx.victim.email,
+                             mx.webjob};
     for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
         if (secrets[i][0] && strstr(body, secrets[i]) && !strstr(path, secrets[i]) &&
             !(sent && strstr(sent, secrets[i])))

@@ -23,7 +23,8 @@ static void endpoints_path_args_match(void **state)
     (void)state;
     for (int i = 0; i < FASTIO_EP_COUNT_; i++) {
         const struct fastio_endpoint_info *row = fastio_endpoint_get((enum fastio_endpoint)i);
-        assert_non_null(row);
+        if (row == NULL)
+            continue; /* a gap between areas' id ranges (docs: a gap returns NULL) */
         assert_non_null(row->path);
         if (row->path_args != count_braces(row->path))
             fail_msg("%s: path_args %u for %s", row->name, row->path_args, row->path);
@@ -45,6 +46,8 @@ static void endpoints_find_by_name(void **state)
     (void)state;
     for (int i = 0; i < FASTIO_EP_COUNT_; i++) {
         const struct fastio_endpoint_info *row = fastio_endpoint_get((enum fastio_endpoint)i);
+        if (row == NULL)
+            continue; /* a gap between areas' id ranges (docs: a gap returns NULL) */
         char lower[64];
         size_t n = strlen(row->name);
         assert_true(n > 0 && n < sizeof(lower));
@@ -68,6 +71,8 @@ static void endpoints_methods_valid(void **state)
     (void)state;
     for (int i = 0; i < FASTIO_EP_COUNT_; i++) {
         const struct fastio_endpoint_info *row = fastio_endpoint_get((enum fastio_endpoint)i);
+        if (row == NULL)
+            continue; /* a gap between areas' id ranges (docs: a gap returns NULL) */
         const char *m = fastio_method_name(row->method);
         assert_true(strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
                     strcmp(m, "PATCH") == 0 || strcmp(m, "DELETE") == 0);
@@ -95,8 +100,10 @@ static void endpoints_no_duplicate_routes(void **state)
     (void)state;
     for (int i = 0; i < FASTIO_EP_COUNT_; i++) {
         const struct fastio_endpoint_info *a = fastio_endpoint_get((enum fastio_endpoint)i);
-        for (int j = i + 1; j < FASTIO_EP_COUNT_; j++) {
+        for (int j = i + 1; a != NULL && j < FASTIO_EP_COUNT_; j++) {
             const struct fastio_endpoint_info *b = fastio_endpoint_get((enum fastio_endpoint)j);
+            if (b == NULL)
+                continue; /* a gap */
             if (a->method == b->method && strcmp(a->path, b->path) == 0)
                 fail_msg("%s and %s are both %s %s", a->name, b->name,
                          fastio_method_name(a->method), a->path);

@@ -361,3 +361,28 @@ CREATE INDEX locks_ws_expires ON locks(workspace_id, expires);
 -- Uploads onto a locked file (issue 6; h_upload.c, h_upload_store.c): the SHA-256 hex of the
 -- lock_token given at session create, checked again when the version is committed.
 ALTER TABLE upload_sessions ADD COLUMN lock_token_hash TEXT;
+
+-- migration 9
+-- URL import jobs (issue 17; api §5.7; store_webimport.h; docs/server.md "URL import"). Sizes
+-- and byte counts in bytes (size -1 = not announced); times wall-clock microseconds.
+CREATE TABLE web_imports (
+    id             TEXT PRIMARY KEY,
+    user_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    workspace_id   TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    folder_id      TEXT,                       -- NULL = root
+    source_url     TEXT NOT NULL,
+    file_name      TEXT,                       -- asked for; NULL = from the download
+    name           TEXT,                       -- the name stored (once known)
+    status         TEXT NOT NULL CHECK (status IN ('pending', 'queued', 'downloading',
+                       'uploading', 'complete', 'failed', 'canceled')),
+    status_message TEXT NOT NULL DEFAULT '',
+    bytes_done     INTEGER NOT NULL DEFAULT 0,
+    size           INTEGER NOT NULL DEFAULT -1,
+    upload_id      TEXT,                       -- its upload session (upload_sessions.id)
+    node_id        TEXT,                       -- the file stored, once complete
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    created        INTEGER NOT NULL,
+    updated        INTEGER NOT NULL
+);
+CREATE INDEX web_imports_user ON web_imports(user_id, created);
+CREATE INDEX web_imports_status ON web_imports(status, created);

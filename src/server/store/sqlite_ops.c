@@ -6,6 +6,7 @@
 #include "store_lock.h"
 #include "store_node.h"
 #include "store_upload.h"
+#include "store_webimport.h"
 
 static struct db_conn *dbc(struct store_conn *c)
 {
@@ -83,4 +84,5 @@ const struct store_ops store_sqlite_ops = {
     .node = &sqlite_node_ops,
     .upload = &sqlite_upload_ops,
     .lock = &sqlite_lock_ops,
+    .webimport = &sqlite_webimport_ops,
 };

@@ -38,6 +38,7 @@ struct store_event_ops;
 struct store_node_ops;
 struct store_upload_ops;
 struct store_lock_ops;
+struct store_webimport_ops;
 
 struct store_ops {
     const char *name; /* "sqlite" */
@@ -59,6 +60,7 @@ struct store_ops {
     const struct store_node_ops *node;
     const struct store_upload_ops *upload;
     const struct store_lock_ops *lock;
+    const struct store_webimport_ops *webimport; /* URL import jobs (store_webimport.h) */
 };
 
 #define STORE(c, area) ((c)->ops->area)

@@ -1,0 +1,906 @@
+/* import.c - the URL import workers (import.h; docs/server.md "URL import"). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "activity.h"
+#include "blob.h"
+#include "crc32c.h"
+#include "import.h"
+#include "import_addr.h"
+#include "import_url.h"
+#include "router.h"
+#include "store_backend.h"
+#include "store_upload.h"
+#include "store_webimport.h"
+#include "timeutil.h"
+#include "upload.h"
+
+struct import_slot {
+    char id[FIO_OPAQUE_ID_SIZE]; /* the job this worker runs, "" = idle (under mu) */
+    atomic_bool cancel;
+};
+
+struct importer {
+    struct server *s;
+    pthread_t th[IMPORT_WORKERS_MAX];
+    unsigned n;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    atomic_bool stop;
+    unsigned long kicks;
+    struct import_slot slot[IMPORT_WORKERS_MAX];
+    struct imp_cidr allow[IMP_ALLOW_MAX];
+    size_t nallow;
+    int64_t cap; /* bytes */
+};
+
+/* ---- options -------------------------------------------------------------------------------- */
+
+int import_parse_option(int opt, const char *arg, struct srv_config *c)
+{
+    long long v;
+    switch (opt) {
+    case O_IMPORT_ALLOW: {
+        struct imp_cidr tmp[IMP_ALLOW_MAX];
+        size_t n;
+        if (!imp_cidr_list_parse(arg, tmp, IMP_ALLOW_MAX, &n)) {
+            fprintf(stderr,
+                    "fastio-server: --import-allow wants CIDR[,CIDR] (at most %d), e.g. "
+                    "127.0.0.1/32,10.0.0.0/8,fd00::/8; got '%s'\n",
+                    IMP_ALLOW_MAX, arg);
+            return -1;
+        }
+        free(c->import_allow);
+        c->import_allow = fio_strdup(arg);
+        return c->import_allow ? 0 : -1;
+    }
+    case O_IMPORT_MAX_BYTES:
+        if (!fio_parse_ll(arg, 1, UP_FILE_MAX, &v)) {
+            fprintf(stderr, "fastio-server: --import-max-bytes wants 1..%lld bytes\n",
+                    (long long)UP_FILE_MAX);
+            return -1;
+        }
+        c->import_max_bytes = v;
+        return 0;
+    case O_IMPORT_TIMEOUT:
+    case O_IMPORT_STALL:
+        if (!fio_parse_ll(arg, 1, 7 * 86400, &v)) {
+            fprintf(stderr, "fastio-server: --import-%stimeout wants 1..604800 seconds\n",
+                    opt == O_IMPORT_STALL ? "stall-" : "");
+            return -1;
+        }
+        if (opt == O_IMPORT_STALL)
+            c->import_stall_s = (long)v;
+        else
+            c->import_timeout_s = (long)v;
+        return 0;
+    case O_IMPORT_WORKERS:
+        if (!fio_parse_ll(arg, 1, IMPORT_WORKERS_MAX, &v)) {
+            fprintf(stderr, "fastio-server: --import-workers wants 1..%d\n", IMPORT_WORKERS_MAX);
+            return -1;
+        }
+        c->import_workers = (unsigned)v;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* ---- a request context for work done outside any request ---------------------------------- */
+
+/* The job's user as the caller, on connection st: what up_finalize, router_ws_enter and
+ * events_record read. Released by bg_req_end. */
+static void bg_req_init(struct req *r, struct server *s, struct store_conn *st,
+                        const struct store_webimport *j)
+{
+    memset(r, 0, sizeof(*r));
+    r->srv = s;
+    r->st = st;
+    r->method = "POST";
+    r->content_length = -1;
+    r->status_ok = 200;
+    fio_strlcpy(r->client_ip, "url-import", sizeof(r->client_ip));
+    r->caller.authed = true;
+    fio_strlcpy(r->caller.user_id, j->user_id, sizeof(r->caller.user_id));
+}
+
+static void bg_req_end(struct req *r, bool publish)
+{
+    if (r->st && r->st->ops->in_txn(r->st))
+        store_rollback(r->st);
+    if (publish)
+        activity_publish(r);
+    else
+        activity_discard(r);
+    activity_req_end(r);
+    json_decref(r->out);
+    json_decref(r->err.params);
+    free(r->reclaim);
+    r->out = NULL;
+    r->err.params = NULL;
+    r->reclaim = NULL;
+}
+
+void import_note(struct req *r, const char *user_id, const char *job_id)
+{
+    char key[ACTIVITY_KEY_MAX];
+    int w = snprintf(key, sizeof(key), "web_upload:%s", job_id);
+    if (w < 0 || (size_t)w >= sizeof(key))
+        return;
+    bool had_error = r->err.http != 0;
+    if (activity_note(r, user_id, key) != 0 && !had_error) {
+        r->err.http = 0; /* out of memory: the note is dropped, the change stands */
+        r->err.code = 0;
+        r->err.text[0] = 0;
+    }
+}
+
+/* Publish the job's key (a status change committed). */
+static void notify(struct server *s, const struct store_webimport *j)
+{
+    struct req r;
+    bg_req_init(&r, s, NULL, j);
+    import_note(&r, j->user_id, j->id);
+    bg_req_end(&r, true);
+}
+
+/* A status change from `from` to `to` (message msg or NULL), then its activity key: true when
+ * made, false when the job was no longer in `from` (canceled) or on a database error. */
+static bool job_status(struct server *s, const struct store_webimport *j, const char *from,
+                       const char *to, const char *msg)
+{
+    struct store_conn *st = store_acquire(s->store);
+    enum store_rc rc = STORE(st, webimport)->set_status(st, j->id, from, to, msg, srv_now_us());
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
+        srv_log(s, SRV_LOG_ERROR, "url import %s: status %s: %s", j->id, to, store_errmsg(st));
+    store_release(s->store, st);
+    if (rc == STORE_OK)
+        notify(s, j);
+    return rc == STORE_OK;
+}
+
+/* Drop the upload session of a job that will not complete (its file and row). */
+static void drop_session(struct server *s, const char *upload_id, const char *user_id)
+{
+    if (!upload_id[0])
+        return;
+    blob_tmp_remove(s, upload_id);
+    struct store_conn *st = store_acquire(s->store);
+    STORE(st, upload)->remove(st, upload_id, user_id);
+    store_release(s->store, st);
+}
+
+/* ---- one transfer ------------------------------------------------------------------------- */
+
+struct fetch {
+    struct server *s;
+    struct importer *im;
+    struct import_slot *slot;
+    const struct store_webimport *job;
+    int fd;
+    int64_t got;       /* body bytes written */
+    int64_t announced; /* Content-Length of the current response, -1 = none */
+    uint32_t crc;
+    long code; /* status of the current response (header callback) */
+    char disposition[1024];
+    struct imp_addr pinned;
+    bool pinned_set;
+    char why[512]; /* the reason a callback stopped the transfer */
+    int64_t last_progress;
+    int64_t discarded; /* bytes of non-2xx bodies thrown away */
+};
+
+/* The bytes are not handed to the early write-out of chunked uploads (blob_tmp_written): it
+ * made a 1 GiB import 2.6x slower here, and the completion's fdatasync alone is faster (D-079,
+ * docs/benchmarks.md "URL import"). */
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+    struct fetch *f = arg;
+    size_t n = size * nmemb;
+    if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+        const char *sp = memchr(p, ' ', n);
+        f->code = sp && (size_t)(sp - p) + 4 <= n ? strtol(sp + 1, NULL, 10) : 0;
+        f->announced = -1;
+        f->disposition[0] = 0;
+        return n;
+    }
+    static const char cl[] = "content-length:", cd[] = "content-disposition:";
+    if (n > sizeof(cl) - 1 && strncasecmp(p, cl, sizeof(cl) - 1) == 0) {
+        char num[32];
+        size_t i = sizeof(cl) - 1, w = 0;
+        while (i < n && (p[i] == ' ' || p[i] == '\t'))
+            i++;
+        while (i < n && p[i] >= '0' && p[i] <= '9' && w + 1 < sizeof(num))
+            num[w++] = p[i++];
+        num[w] = 0;
+        long long v;
+        if (w > 0 && fio_parse_ll(num, 0, INT64_MAX, &v))
+            f->announced = v;
+        if (f->code >= 200 && f->code < 300 && f->announced > f->im->cap) {
+            snprintf(f->why, sizeof(f->why),
+                     "The source announces %lld bytes, more than the import limit of %lld bytes",
+                     (long long)f->announced, (long long)f->im->cap);
+            return 0; /* abort before any body byte */
+        }
+    } else if (n > sizeof(cd) - 1 && strncasecmp(p, cd, sizeof(cd) - 1) == 0) {
+        size_t i = sizeof(cd) - 1, len = n - i;
+        while (len > 0 && (p[i + len - 1] == '\r' || p[i + len - 1] == '\n'))
+            len--;
+        if (len >= sizeof(f->disposition))
+            len = sizeof(f->disposition) - 1;
+        memcpy(f->disposition, p + i, len);
+        f->disposition[len] = 0;
+    }
+    return n;
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+    struct fetch *f = arg;
+    size_t n = size * nmemb;
+    if (f->code < 200 || f->code >= 300) {
+        /* a redirect's or an error's body: not stored; bounded */
+        f->discarded += (int64_t)n;
+        return f->discarded > 1024 * 1024 ? 0 : n;
+    }
+    if (f->got + (int64_t)n > f->im->cap) {
+        snprintf(f->why, sizeof(f->why), "The file is larger than the import limit of %lld bytes",
+                 (long long)f->im->cap);
+        return 0;
+    }
+    if (blob_pwrite_all(f->s, f->fd, p, n, f->got) != 0) {
+        snprintf(f->why, sizeof(f->why), "The server could not write the file: %s",
+                 strerror(errno));
+        return 0;
+    }
+    f->crc = fio_crc32c(f->crc, p, n);
+    f->got += (int64_t)n;
+    return n;
+}
+
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    struct fetch *f = arg;
+    if (atomic_load(&f->slot->cancel)) {
+        snprintf(f->why, sizeof(f->why), "Canceled");
+        return 1;
+    }
+    if (atomic_load(&f->im->stop)) {
+        snprintf(f->why, sizeof(f->why), "The server is stopping");
+        return 1;
+    }
+    int64_t now = fio_mono_us();
+    if (now - f->last_progress >= 1000000) {
+        f->last_progress = now;
+        struct store_conn *st = store_acquire(f->s->store);
+        STORE(st, webimport)->progress(st, f->job->id, f->got, f->announced, NULL, srv_now_us());
+        store_release(f->s->store, st);
+    }
+    return 0;
+}
+
+/* The only socket this transfer may open: to the address checked for this hop. */
+static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct fetch *f = arg;
+    struct imp_addr x;
+    if (purpose != CURLSOCKTYPE_IPCXN || !f->pinned_set ||
+        !imp_addr_from_sockaddr(&a->addr, a->addrlen, &x) ||
+        memcmp(x.b, f->pinned.b, sizeof(x.b)) != 0) {
+        snprintf(f->why, sizeof(f->why),
+                 "Refused: the connection would go to an address other than the one checked");
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+/* Resolve host (curl's own reading of the URL) once and pick the address to pin: the first
+ * allowed one. 0, or -1 with f->why set. */
+static int check_host(struct fetch *f, const char *host, char addr_text[64])
+{
+    char h[300];
+    size_t hl = strlen(host);
+    if (hl >= sizeof(h)) {
+        snprintf(f->why, sizeof(f->why), "The host name is too long");
+        return -1;
+    }
+    if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
+        memcpy(h, host + 1, hl - 2);
+        h[hl - 2] = 0;
+        char *zone = strchr(h, '%');
+        if (zone)
+            *zone = 0; /* a zone id only matters for link-local addresses, refused anyway */
+    } else
+        fio_strlcpy(h, host, sizeof(h));
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int g = getaddrinfo(h, NULL, &hints, &res);
+    if (g != 0 || !res) {
+        snprintf(f->why, sizeof(f->why), "The host '%.200s' could not be resolved (%s)", h,
+                 gai_strerror(g));
+        if (res)
+            freeaddrinfo(res);
+        return -1;
+    }
+    enum imp_addr_class first_why = IMP_PUBLIC;
+    char first_text[64] = "";
+    bool found = false;
+    int count = 0;
+    for (struct addrinfo *ai = res; ai && count < 64 && !found; ai = ai->ai_next, count++) {
+        struct imp_addr x;
+        enum imp_addr_class why;
+        if (!imp_addr_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &x))
+            continue;
+        if (imp_addr_allowed(&x, f->im->allow, f->im->nallow, &why)) {
+            f->pinned = x;
+            f->pinned_set = true;
+            imp_addr_str(&x, addr_text, 64);
+            found = true;
+        } else if (!first_text[0]) {
+            first_why = why;
+            imp_addr_str(&x, first_text, sizeof(first_text));
+        }
+    }
+    freeaddrinfo(res);
+    if (!found) {
+        snprintf(f->why, sizeof(f->why),
+                 "Refused: '%.200s' is %s, a %s address; URL import fetches only public "
+                 "addresses (a server administrator can open ranges with --import-allow)",
+                 h, first_text[0] ? first_text : "no address", imp_addr_class_str(first_why));
+        return -1;
+    }
+    return 0;
+}
+
+/* One hop: fetch url into f (the body only when 2xx). *next is set (free()) for a redirect.
+ * 0 when the hop ended with a complete answer (f->code set), -1 with f->why set. */
+static int fetch_hop(struct fetch *f, const char *url, char **next)
+{
+    *next = NULL;
+    struct imp_url_parts parts;
+    if (!imp_url_split(url, strlen(url), &parts)) {
+        snprintf(f->why, sizeof(f->why),
+                 "Refused: only absolute http:// and https:// URLs without user names are "
+                 "imported");
+        return -1;
+    }
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *scheme = NULL;
+    int rc = -1;
+    CURL *c = NULL;
+    struct curl_slist *resolve = NULL;
+    if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+        snprintf(f->why, sizeof(f->why), "The URL could not be parsed");
+        goto out;
+    }
+    if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
+        snprintf(f->why, sizeof(f->why), "Refused: only http and https URLs are imported");
+        goto out;
+    }
+    char addr[64];
+    f->pinned_set = false;
+    if (check_host(f, host, addr) != 0)
+        goto out;
+    char entry[512];
+    bool v6 = strchr(addr, ':') != NULL;
+    snprintf(entry, sizeof(entry), "%s:%s:%s%s%s", host, port, v6 ? "[" : "", addr, v6 ? "]" : "");
+    resolve = curl_slist_append(NULL, entry);
+    c = curl_easy_init();
+    if (!resolve || !c) {
+        snprintf(f->why, sizeof(f->why), "Out of memory");
+        goto out;
+    }
+    const struct srv_config *cfg = &f->s->cfg;
+    f->code = 0;
+    f->discarded = 0;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* every hop is checked here */
+    curl_easy_setopt(c, CURLOPT_PROXY, "");          /* never an environment proxy */
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, f);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, f);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, IMPORT_DEFAULT_CONNECT_S);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, cfg->import_timeout_s);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, cfg->import_stall_s);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->im->cap);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "fastio-server URL import");
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
+    CURLcode cr = curl_easy_perform(c);
+    if (cr != CURLE_OK) {
+        if (f->why[0])
+            ; /* a callback said why */
+        else if (cr == CURLE_OPERATION_TIMEDOUT)
+            snprintf(f->why, sizeof(f->why),
+                     "Timed out after %lld bytes (no byte for %ld s, or more than %ld s in all)",
+                     (long long)f->got, cfg->import_stall_s, cfg->import_timeout_s);
+        else if (cr == CURLE_PARTIAL_FILE)
+            snprintf(f->why, sizeof(f->why),
+                     "The source closed the connection after %lld of the %lld bytes it announced",
+                     (long long)f->got, (long long)f->announced);
+        else if (cr == CURLE_FILESIZE_EXCEEDED)
+            snprintf(f->why, sizeof(f->why),
+                     "The file is larger than the import limit of %lld bytes",
+                     (long long)f->im->cap);
+        else
+            snprintf(f->why, sizeof(f->why), "The download failed: %s", curl_easy_strerror(cr));
+        goto out;
+    }
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    f->code = code;
+    if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
+        char *loc = NULL;
+        curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc);
+        if (!loc || strlen(loc) > IMP_URL_MAX) {
+            snprintf(f->why, sizeof(f->why),
+                     "The source redirected (HTTP %ld) without a usable "
+                     "Location",
+                     code);
+            goto out;
+        }
+        *next = fio_strdup(loc);
+        if (!*next) {
+            snprintf(f->why, sizeof(f->why), "Out of memory");
+            goto out;
+        }
+    } else if (code < 200 || code >= 300) {
+        snprintf(f->why, sizeof(f->why), "The source answered HTTP %ld", code);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (c)
+        curl_easy_cleanup(c);
+    curl_slist_free_all(resolve);
+    curl_free(host);
+    curl_free(port);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* Create the job's upload session (a stream session of its user, the file first) and record it
+ * on the job. 0, or -1 with why set. */
+static int open_session(struct fetch *f, char upload_id[FIO_OPAQUE_ID_SIZE], const char *name)
+{
+    const struct store_webimport *j = f->job;
+    struct store_conn *st = store_acquire(f->s->store);
+    int rc = -1;
+    int64_t live = 0, bytes = 0;
+    if (STORE(st, upload)->usage(st, j->user_id, &live, &bytes) != STORE_OK) {
+        snprintf(f->why, sizeof(f->why), "The server could not count upload sessions");
+        goto out;
+    }
+    if (live >= UP_SESSIONS_MAX) {
+        snprintf(f->why, sizeof(f->why), "Too many open upload sessions (limit %d)",
+                 UP_SESSIONS_MAX);
+        goto out;
+    }
+    if (!fio_opaque_id_new(FIO_ID_UPLOAD, upload_id) || blob_tmp_create(f->s, upload_id, 0) != 0) {
+        snprintf(f->why, sizeof(f->why), "The server could not create the upload file: %s",
+                 strerror(errno));
+        goto out;
+    }
+    int64_t now = srv_now_us();
+    struct store_upload_new row = {
+        .id = upload_id,
+        .user_id = j->user_id,
+        .ws_id = j->ws_id,
+        .folder_id = j->folder_id,
+        .file_id = "",
+        .name = name,
+        .kind = "stream",
+        .status = "uploading",
+        .size = -1,
+        .max_size = f->im->cap,
+        .chunk_size = 0,
+        .file_crc32c = NULL,
+        .lock_hash = "",
+        .created = now,
+        .expires = now + UP_SESSION_TTL_US,
+    };
+    if (store_begin(st) != STORE_OK || STORE(st, upload)->insert(st, &row) != STORE_OK ||
+        STORE(st, webimport)->set_upload(st, j->id, upload_id, now) != STORE_OK ||
+        store_commit(st) != STORE_OK) {
+        store_rollback(st);
+        blob_tmp_remove(f->s, upload_id);
+        snprintf(f->why, sizeof(f->why), "The server could not record the upload session");
+        goto out;
+    }
+    rc = 0;
+out:
+    store_release(f->s->store, st);
+    return rc;
+}
+
+/* Store the session as a file through the normal completion (up_finalize). 0 and node, or -1
+ * with why set. */
+static int store_file(struct fetch *f, const char *upload_id, const char *name,
+                      char node[FIO_OPAQUE_ID_SIZE])
+{
+    const struct store_webimport *j = f->job;
+    struct store_conn *st = store_acquire(f->s->store);
+    struct req r;
+    bg_req_init(&r, f->s, st, j);
+    struct store_upload_session ses;
+    int rc = -1;
+    /* the job's user must still be a member who may write there (checked again now) */
+    if (router_ws_enter(&r, j->ws_id, ROLE_MEMBER, false, true) != 0)
+        goto fail;
+    if (up_session_load(st, upload_id, j->user_id, &ses) != 1) {
+        req_fail(&r, 500, 0, "The upload session of this import is gone");
+        goto fail;
+    }
+    fio_strlcpy(ses.name, name, sizeof(ses.name));
+    if (up_finalize(&r, &ses, f->got, f->crc) != 0)
+        goto fail;
+    const char *nid = json_string_value(json_object_get(r.out, "new_file_id"));
+    if (!nid) {
+        req_fail(&r, 500, 0, "The stored file has no id");
+        goto fail;
+    }
+    fio_strlcpy(node, nid, FIO_OPAQUE_ID_SIZE);
+    rc = 0;
+fail:
+    if (rc != 0)
+        snprintf(f->why, sizeof(f->why), "The file could not be stored: %s",
+                 r.err.text[0] ? r.err.text : "internal error");
+    bg_req_end(&r, rc == 0);
+    store_release(f->s->store, st);
+    return rc;
+}
+
+static void run_job(struct importer *im, struct import_slot *slot, const struct store_webimport *j)
+{
+    struct server *s = im->s;
+    notify(s, j); /* queued */
+    if (!job_status(s, j, "queued", "downloading", NULL))
+        return; /* canceled meanwhile */
+    struct fetch f;
+    memset(&f, 0, sizeof(f));
+    f.s = s;
+    f.im = im;
+    f.slot = slot;
+    f.job = j;
+    f.fd = -1;
+    f.announced = -1;
+    f.last_progress = fio_mono_us();
+    int64_t started_us = f.last_progress;
+    char upload_id[FIO_OPAQUE_ID_SIZE] = "";
+    char *url = NULL, *next = NULL;
+    bool oom = false;
+    char name[FIO_NAME_MAX_BYTES + 1];
+    char node[FIO_OPAQUE_ID_SIZE];
+    fio_strlcpy(name, j->file_name[0] ? j->file_name : "download", sizeof(name));
+    url = imp_share_rewrite(j->source_url, &oom);
+    if (!url && !oom)
+        url = fio_strdup(j->source_url);
+    if (!url) {
+        snprintf(f.why, sizeof(f.why), "Out of memory");
+        goto failed;
+    }
+    if (open_session(&f, upload_id, name) != 0)
+        goto failed;
+    f.fd = blob_tmp_open(s, upload_id);
+    if (f.fd < 0) {
+        snprintf(f.why, sizeof(f.why), "The server could not open the upload file: %s",
+                 strerror(errno));
+        goto failed;
+    }
+    for (int hop = 0;; hop++) {
+        if (fetch_hop(&f, url, &next) != 0)
+            goto failed;
+        if (!next)
+            break;
+        if (hop + 1 > IMPORT_REDIRECTS_MAX) {
+            snprintf(f.why, sizeof(f.why), "More than %d redirects", IMPORT_REDIRECTS_MAX);
+            goto failed;
+        }
+        free(url);
+        url = next;
+        next = NULL;
+    }
+    close(f.fd);
+    f.fd = -1;
+    int64_t fetched_us = fio_mono_us();
+    /* the name: the caller's, else Content-Disposition, else the final URL, else the first */
+    if (!j->file_name[0] &&
+        !(f.disposition[0] &&
+          imp_disposition_filename(f.disposition, strlen(f.disposition), name, sizeof(name))) &&
+        !imp_url_filename(url, name, sizeof(name)) &&
+        !imp_url_filename(j->source_url, name, sizeof(name)))
+        fio_strlcpy(name, "download", sizeof(name));
+    {
+        struct store_conn *st = store_acquire(s->store);
+        STORE(st, webimport)->progress(st, j->id, f.got, f.announced, name, srv_now_us());
+        store_release(s->store, st);
+    }
+    if (atomic_load(&slot->cancel) || !job_status(s, j, "downloading", "uploading", NULL))
+        goto canceled;
+    if (store_file(&f, upload_id, name, node) != 0)
+        goto failed;
+    {
+        struct store_conn *st = store_acquire(s->store);
+        if (STORE(st, webimport)->complete(st, j->id, node, f.got, srv_now_us()) != STORE_OK)
+            srv_log(s, SRV_LOG_ERROR,
+                    "url import %s: stored as %s but not recorded: %s (the "
+                    "next start records it)",
+                    j->id, node, store_errmsg(st));
+        store_release(s->store, st);
+    }
+    notify(s, j);
+    srv_log(s, SRV_LOG_INFO,
+            "url import %s: stored %lld bytes as %s (fetched in %.3f s, stored in %.3f s)", j->id,
+            (long long)f.got, node, (double)(fetched_us - started_us) / 1e6,
+            (double)(fio_mono_us() - fetched_us) / 1e6);
+    goto done;
+failed:
+    if (f.fd >= 0)
+        close(f.fd);
+    f.fd = -1;
+    if (atomic_load(&im->stop) && !atomic_load(&slot->cancel)) {
+        /* stopping: leave the job and its session to the next start's recovery (D-075) */
+        goto done;
+    }
+    if (atomic_load(&slot->cancel))
+        goto canceled;
+    srv_log(s, SRV_LOG_INFO, "url import %s failed: %s", j->id, f.why);
+    drop_session(s, upload_id, j->user_id);
+    job_status(s, j, "queued|downloading|uploading", "failed", f.why[0] ? f.why : "Failed");
+    goto done;
+canceled:
+    if (f.fd >= 0)
+        close(f.fd);
+    drop_session(s, upload_id, j->user_id);
+    notify(s, j);
+done:
+    free(url);
+    free(next);
+}
+
+/* ---- workers -------------------------------------------------------------------------------- */
+
+struct worker_arg {
+    struct importer *im;
+    unsigned idx;
+};
+
+/* Take the oldest pending job (pending -> queued): true and *j, false when none waits. */
+static bool claim_one(struct importer *im, struct store_webimport *j)
+{
+    struct store_conn *st = store_acquire(im->s->store);
+    enum store_rc rc = store_begin(st);
+    if (rc == STORE_OK) {
+        rc = STORE(st, webimport)->claim(st, srv_now_us(), j);
+        if (rc == STORE_OK)
+            rc = store_commit(st);
+        else
+            store_rollback(st);
+    }
+    store_release(im->s->store, st);
+    return rc == STORE_OK;
+}
+
+static void *worker(void *arg)
+{
+    struct worker_arg *wa = arg;
+    struct importer *im = wa->im;
+    struct import_slot *slot = &im->slot[wa->idx];
+    struct store_webimport *j = malloc(sizeof(*j));
+    while (j && !atomic_load(&im->stop)) {
+        pthread_mutex_lock(&im->mu);
+        unsigned long seen = im->kicks;
+        pthread_mutex_unlock(&im->mu);
+        if (claim_one(im, j)) {
+            pthread_mutex_lock(&im->mu);
+            fio_strlcpy(slot->id, j->id, sizeof(slot->id));
+            atomic_store(&slot->cancel, false);
+            pthread_mutex_unlock(&im->mu);
+            run_job(im, slot, j);
+            pthread_mutex_lock(&im->mu);
+            slot->id[0] = 0;
+            pthread_mutex_unlock(&im->mu);
+            continue;
+        }
+        /* nothing waits: sleep until a kick, or 1 s (a job committed by a request whose kick
+         * came before this look, or left by another worker) */
+        pthread_mutex_lock(&im->mu);
+        if (!atomic_load(&im->stop) && im->kicks == seen) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&im->cv, &im->mu, &ts);
+        }
+        pthread_mutex_unlock(&im->mu);
+    }
+    free(j);
+    return NULL;
+}
+
+/* ---- start-up recovery (D-075) ------------------------------------------------------------ */
+
+struct open_jobs {
+    struct store_webimport *v;
+    size_t n, cap;
+    bool oom;
+};
+
+static void collect_open(const struct store_webimport *j, void *arg)
+{
+    struct open_jobs *o = arg;
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 16;
+        struct store_webimport *v = realloc(o->v, cap * sizeof(*v));
+        if (!v) {
+            o->oom = true;
+            return;
+        }
+        o->v = v;
+        o->cap = cap;
+    }
+    o->v[o->n++] = *j;
+}
+
+int import_recover(struct server *s)
+{
+    struct open_jobs o = {0};
+    struct store_conn *st = store_acquire(s->store);
+    enum store_rc rc = STORE(st, webimport)->each_open(st, 100000, collect_open, &o);
+    if (rc != STORE_OK || o.oom) {
+        srv_log(s, SRV_LOG_ERROR, "url import: the open jobs could not be read: %s",
+                o.oom ? "out of memory" : store_errmsg(st));
+        store_release(s->store, st);
+        free(o.v);
+        return -1;
+    }
+    int64_t now = srv_now_us();
+    for (size_t i = 0; i < o.n; i++) {
+        const struct store_webimport *j = &o.v[i];
+        if (strcmp(j->status, "pending") == 0)
+            continue;
+        if (strcmp(j->status, "queued") == 0) {
+            STORE(st, webimport)->set_status(st, j->id, "queued", "pending", NULL, now);
+            continue;
+        }
+        /* downloading or uploading: the session tells whether the file was stored */
+        struct store_upload_session ses;
+        if (j->upload_id[0] &&
+            STORE(st, upload)->get(st, j->upload_id, j->user_id, &ses) == STORE_OK &&
+            strcmp(ses.status, "stored") == 0 && ses.new_file_id[0]) {
+            STORE(st, webimport)->complete(st, j->id, ses.new_file_id, -1, now);
+            srv_log(s, SRV_LOG_INFO, "url import %s: stored before the restart as %s", j->id,
+                    ses.new_file_id);
+            continue;
+        }
+        if (j->upload_id[0]) {
+            blob_tmp_remove(s, j->upload_id);
+            STORE(st, upload)->remove(st, j->upload_id, j->user_id);
+            STORE(st, webimport)->set_upload(st, j->id, "", now);
+        }
+        if (j->attempts >= IMPORT_ATTEMPTS_MAX) {
+            char msg[160];
+            snprintf(msg, sizeof(msg),
+                     "The server restarted during this import %lld times; given up",
+                     (long long)j->attempts);
+            STORE(st, webimport)
+                ->set_status(st, j->id, "downloading|uploading", "failed", msg, now);
+        } else {
+            STORE(st, webimport)->progress(st, j->id, 0, -1, NULL, now);
+            STORE(st, webimport)
+                ->set_status(st, j->id, "downloading|uploading", "pending",
+                             "Restarted from the first byte after a server restart", now);
+        }
+        srv_log(s, SRV_LOG_INFO, "url import %s: interrupted by a restart (run %lld)", j->id,
+                (long long)j->attempts);
+    }
+    store_release(s->store, st);
+    free(o.v);
+    return 0;
+}
+
+static struct worker_arg g_args[IMPORT_WORKERS_MAX]; /* one server per process (main.c) */
+
+int import_start(struct server *s)
+{
+    const struct srv_config *cfg = &s->cfg;
+    struct importer *im = calloc(1, sizeof(*im));
+    if (!im)
+        return -1;
+    im->s = s;
+    im->cap = cfg->import_max_bytes > 0 && cfg->import_max_bytes < UP_FILE_MAX
+                  ? cfg->import_max_bytes
+                  : UP_FILE_MAX;
+    if (cfg->import_allow &&
+        !imp_cidr_list_parse(cfg->import_allow, im->allow, IMP_ALLOW_MAX, &im->nallow)) {
+        free(im);
+        return -1;
+    }
+    pthread_mutex_init(&im->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&im->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    s->imp = im;
+    unsigned want = cfg->import_workers ? cfg->import_workers : IMPORT_DEFAULT_WORKERS;
+    for (unsigned i = 0; i < want && i < IMPORT_WORKERS_MAX; i++) {
+        g_args[i].im = im;
+        g_args[i].idx = i;
+        if (pthread_create(&im->th[i], NULL, worker, &g_args[i]) != 0)
+            return -1;
+        im->n++;
+    }
+    return 0;
+}
+
+void import_stop(struct server *s)
+{
+    struct importer *im = s->imp;
+    if (!im)
+        return;
+    pthread_mutex_lock(&im->mu);
+    atomic_store(&im->stop, true);
+    pthread_cond_broadcast(&im->cv);
+    pthread_mutex_unlock(&im->mu);
+    for (unsigned i = 0; i < im->n; i++)
+        pthread_join(im->th[i], NULL);
+    pthread_cond_destroy(&im->cv);
+    pthread_mutex_destroy(&im->mu);
+    free(im);
+    s->imp = NULL;
+}
+
+void import_kick(struct server *s)
+{
+    struct importer *im = s->imp;
+    if (!im)
+        return;
+    pthread_mutex_lock(&im->mu);
+    im->kicks++;
+    pthread_cond_broadcast(&im->cv);
+    pthread_mutex_unlock(&im->mu);
+}
+
+void import_cancel(struct server *s, const char *id)
+{
+    struct importer *im = s->imp;
+    if (!im)
+        return;
+    pthread_mutex_lock(&im->mu);
+    for (unsigned i = 0; i < im->n; i++)
+        if (strcmp(im->slot[i].id, id) == 0)
+            atomic_store(&im->slot[i].cancel, true);
+    pthread_mutex_unlock(&im->mu);
+}
