@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Command 2 of the README: install what is missing, build, and run the whole test suite twice:
 # a normal build and an AddressSanitizer + UndefinedBehaviorSanitizer build, then the threaded
-# suites in a ThreadSanitizer build. Also runs the banned-function check, the citation check and
+# suites in a ThreadSanitizer build, the fuzz targets for a short run each, and a short crash loop
+# (scripts/crash-loop.sh). Also runs the banned-function check, the citation check and
 # cppcheck. Exit status is non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,12 +37,30 @@ echo "== build + tests (ASan + UBSan)"
 run_suite build-asan -DFASTIO_SANITIZE=ON
 # ThreadSanitizer over the suites whose code runs threads: the chunk race, the transfer engine
 # (CRC helper, download writer), the blob write-out thread, the slow-client guard, the activity
-# long poll, the upload paths, the MCP sessions, streams and live calls, and the URL import
-# workers. Not combinable with ASan, hence its own build.
+# long poll, the upload paths, the expiry sweep thread (test_quota), the MCP sessions, streams
+# and live calls, and the URL import workers. Not combinable with ASan, hence its own build.
 echo "== build + concurrency tests (ThreadSanitizer)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DFASTIO_TSAN=ON >/dev/null
 cmake --build build-tsan -j "$JOBS"
 ctest --test-dir build-tsan --output-on-failure -j "$JOBS" --timeout 600 \
-    -R 'upload_race|test_transfer|test_writeback|test_blob_local|test_slow_clients|test_activity|test_upload\.|test_lock_counter|test_mcp_server|mcp_conformance|test_web_import' \
+    -R 'upload_race|test_transfer|test_writeback|test_blob_local|test_slow_clients|test_activity|test_upload\.|test_lock_counter|test_quota|test_mcp_server|mcp_conformance|test_web_import' \
     -E 'test_wake_200_memory_flat' # times 200 wake-ups against 1 s: TSan's slowdown, not a race
+# Fuzzing (issue 15 "Keep it fixed"): the libFuzzer targets built with clang (ASan + UBSan +
+# coverage in every object), each run for 6 s after its corpus replay (fuzz.<target>.run,
+# tests/CMakeLists.txt; FASTIO_FUZZ_SECONDS). Only the fuzz targets are built here: with the
+# crash loop below, under two minutes.
+echo "== fuzz targets (clang, libFuzzer): corpus replay + 6 s run each"
+FUZZ_TARGETS=()
+for f in tests/fuzz/fuzz_*.c; do
+    n=$(basename "$f" .c)
+    FUZZ_TARGETS+=("$n" "${n}_replay")
+done
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DFASTIO_FUZZ=ON \
+    -DFASTIO_FUZZ_SECONDS=6 >/dev/null
+cmake --build build-fuzz -j "$JOBS" --target "${FUZZ_TARGETS[@]}"
+ctest --test-dir build-fuzz --output-on-failure -j "$JOBS" -L fuzz --timeout 120
+# Crash loop (docs/reliability.md "Crash loop"): kill -9 the server under concurrent uploads 3
+# times, verify every acknowledged file and the invariants I1-I5 after each restart (~15 s).
+echo "== crash loop (3 cycles)"
+bash scripts/crash-loop.sh --cycles 3 --build build-test
 echo "== all test suites passed"

@@ -41,6 +41,7 @@
 #include "fastio/endpoints_transfer.h" /* uploads, downloads, versions (api §5, §6) */
 #include "fastio/endpoints_lock.h"     /* file locks (api §7) */
 #include "fastio/endpoints_web.h"      /* URL import (api §5.7) */
+#include "fastio/endpoints_hardening.h" /* email verification (api §2.1) */
 
 /* Parameters several rows share: the same fact written once. */
 #define FASTIO_P_ORG_(P) P("org_id", ID, REQ, PATH, NULL, "Org id or domain.")
@@ -207,6 +208,7 @@
     FASTIO_ENDPOINTS_MEMBERS(X, P)                                                                 \
     FASTIO_ENDPOINTS_TRANSFER(X, P)                                                                \
     FASTIO_ENDPOINTS_LOCK(X, P)                                                                    \
-    FASTIO_ENDPOINTS_WEB(X, P)
+    FASTIO_ENDPOINTS_WEB(X, P)                                                                     \
+    FASTIO_ENDPOINTS_HARDENING(X, P)
 
 #endif

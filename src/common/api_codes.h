@@ -12,6 +12,8 @@ enum api_err {
     API_ERR_RESTRICTED = 1670,       /* not allowed in this state */
     API_ERR_RATE_LIMITED = 1671,     /* too many requests */
     API_ERR_PERMISSION = 1680,       /* role too low */
+    API_ERR_LIMIT = 1685,            /* plan or feature limit reached (hardening: quotas,
+                                      * session limits, disk reserve; D-080) */
     API_ERR_PAYMENT = 1688,          /* subscription needed or free credits used up (402) */
     API_ERR_UPGRADE = 1695,          /* feature gated by the plan (402/403) */
     API_ERR_CREDIT_LIMIT = 1696,     /* credit limit exceeded (402) */
@@ -21,6 +23,8 @@ enum api_err {
     API_ERR_FIELD_INVALID = 10023,   /* parameter malformed */
     API_ERR_UPLOAD_SIZE = 10522,     /* sum of chunks != declared size at complete */
     API_ERR_NOT_MEMBER = 10545,      /* caller is not a member */
+    API_ERR_EMAIL_UNVERIFIED = 10587, /* email address not verified yet (hardening: 403 from
+                                       * fastio-server, D-081) */
     API_ERR_CRC_MISMATCH = 10778,    /* chunk bytes do not match their CRC-32C (406) */
     API_ERR_CRC_CONFLICT = 10779,    /* a different file_crc32c is already set (409) */
     API_ERR_NOT_SHARED = 115069,     /* the resource is not shared with the caller (401) */

@@ -101,6 +101,30 @@ static const char usage_opts[] =
     "                          conformance suite calls (tests only)\n"
     ;
 static const char usage_import[] = IMPORT_USAGE;
+
+/* Quotas and upload sessions (D-080); its own string: one literal stays under 4095 bytes. */
+static const char usage_quota[] =
+    "    --user-quota SIZE     bytes one user may hold: the versions they stored plus the\n"
+    "                          announced sizes of their open upload sessions (default 0 = no\n"
+    "                          quota). SIZE is bytes or a number with K, M, G or T (1024-based)\n"
+    "    --org-quota SIZE      the same for all workspaces of one organization (default 0)\n"
+    "    --max-sessions N      open upload sessions per user (default 1000)\n"
+    "    --sessions-size-max SIZE  announced bytes of one user's open sessions together\n"
+    "                          (default 4T)\n"
+    "    --disk-reserve SIZE   free space uploads never take, so sign-ups, folders and other\n"
+    "                          metadata writes keep working on a full disk; an upload that would\n"
+    "                          cut into it gets 507 (default 64M; 0 = none)\n"
+    "    --upload-ttl S        an upload session (finished or not) expires S seconds after it\n"
+    "                          was created; an unfinished one and its file are removed then\n"
+    "                          (default 86400)\n"
+    "    --sweep-interval S    how often expired sessions are removed while running (default\n"
+    "                          60; start-up always removes them)\n"
+    "    --signup MODE         who may sign up (POST /user/): open (default: anyone; a code is\n"
+    "                          mailed, and until it is entered the account cannot accept\n"
+    "                          invitations or join an org by email domain), verified (anyone,\n"
+    "                          but nothing else works until the code is entered: 401 / 10587)\n"
+    "                          or closed (nobody: 403; existing accounts keep working)\n"
+    ;
 static const char usage_tail[] =
     "    -h, --help            show this help\n"
     "    --version             print the version\n"
@@ -211,6 +235,96 @@ static int parse_upload_option(int opt, const char *arg, struct srv_config *c)
     return 0;
 }
 
+/* Quota and upload-session options (D-080, docs/server.md "Quotas"): --user-quota, --org-quota,
+ * --max-sessions, --sessions-size-max, --disk-reserve, --upload-ttl, --sweep-interval. Sizes
+ * are bytes with an optional K, M, G or T (powers of 1024). 0, or -1 after a message. */
+enum { O_USER_QUOTA = 1100, O_ORG_QUOTA, O_MAX_SESSIONS, O_SESSIONS_SIZE, O_DISK_RESERVE,
+       O_UPLOAD_TTL, O_SWEEP_INTERVAL, O_SIGNUP };
+
+static bool parse_size(const char *arg, long long *out)
+{
+    char num[32];
+    size_t n = strlen(arg);
+    if (n == 0 || n >= sizeof(num))
+        return false;
+    memcpy(num, arg, n + 1);
+    long long mul = 1;
+    switch (num[n - 1]) {
+    case 'K': case 'k': mul = 1024LL; break;
+    case 'M': case 'm': mul = 1024LL * 1024; break;
+    case 'G': case 'g': mul = 1024LL * 1024 * 1024; break;
+    case 'T': case 't': mul = 1024LL * 1024 * 1024 * 1024; break;
+    default: break;
+    }
+    if (mul > 1)
+        num[n - 1] = '\0';
+    long long v;
+    long long cap = 1LL << 60;
+    if (!fio_parse_ll(num, 0, cap / mul, &v))
+        return false;
+    *out = v * mul;
+    return true;
+}
+
+static int parse_quota_option(int opt, const char *arg, struct srv_config *c)
+{
+    long long v;
+    switch (opt) {
+    case O_SIGNUP:
+        if (strcmp(arg, "open") == 0)
+            c->signup = SRV_SIGNUP_OPEN;
+        else if (strcmp(arg, "verified") == 0)
+            c->signup = SRV_SIGNUP_VERIFIED;
+        else if (strcmp(arg, "closed") == 0)
+            c->signup = SRV_SIGNUP_CLOSED;
+        else {
+            fprintf(stderr, "fastio-server: --signup wants open, verified or closed, got '%s'\n",
+                    arg);
+            return -1;
+        }
+        return 0;
+    case O_MAX_SESSIONS:
+        if (!fio_parse_ll(arg, 1, 1000000, &v)) {
+            fprintf(stderr, "fastio-server: --max-sessions wants 1..1000000\n");
+            return -1;
+        }
+        c->max_sessions = (long)v;
+        return 0;
+    case O_UPLOAD_TTL:
+    case O_SWEEP_INTERVAL:
+        if (!fio_parse_ll(arg, 1, 365LL * 86400, &v)) {
+            fprintf(stderr, "fastio-server: --%s wants 1..31536000 seconds\n",
+                    opt == O_UPLOAD_TTL ? "upload-ttl" : "sweep-interval");
+            return -1;
+        }
+        if (opt == O_UPLOAD_TTL)
+            c->upload_ttl_s = (long)v;
+        else
+            c->sweep_interval_s = (long)v;
+        return 0;
+    default:
+        break;
+    }
+    static const char *const names[] = {"user-quota", "org-quota", "", "sessions-size-max",
+                                        "disk-reserve"};
+    if (!parse_size(arg, &v)) {
+        fprintf(stderr,
+                "fastio-server: --%s wants a size in bytes, optionally with K, M, G or T "
+                "(e.g. 10G), got '%s'\n",
+                names[opt - O_USER_QUOTA], arg);
+        return -1;
+    }
+    if (opt == O_USER_QUOTA)
+        c->user_quota = v;
+    else if (opt == O_ORG_QUOTA)
+        c->org_quota = v;
+    else if (opt == O_SESSIONS_SIZE)
+        c->sessions_size_max = v > 0 ? v : UP_SESSIONS_SIZE_MAX;
+    else
+        c->disk_reserve = v;
+    return 0;
+}
+
 static char *default_data_dir(void)
 {
     const char *x = getenv("XDG_DATA_HOME");
@@ -304,6 +418,11 @@ int main(int argc, char **argv)
     c->import_timeout_s = IMPORT_DEFAULT_TIMEOUT_S;
     c->import_stall_s = IMPORT_DEFAULT_STALL_S;
     c->body_timeout_s = 30;
+    c->max_sessions = UP_SESSIONS_MAX;
+    c->sessions_size_max = UP_SESSIONS_SIZE_MAX;
+    c->disk_reserve = 64LL * 1024 * 1024;
+    c->upload_ttl_s = UP_SESSION_TTL_US / 1000000;
+    c->sweep_interval_s = 60;
     c->mcp_max_sessions = 1000;
     c->mcp_idle_s = 1800;
 
@@ -337,6 +456,14 @@ int main(int argc, char **argv)
         {"sync", required_argument, NULL, O_SYNC},
         {"min-chunk-size", required_argument, NULL, O_MIN_CHUNK},
         {"sendfile", no_argument, NULL, O_SENDFILE},
+        {"user-quota", required_argument, NULL, O_USER_QUOTA},
+        {"org-quota", required_argument, NULL, O_ORG_QUOTA},
+        {"max-sessions", required_argument, NULL, O_MAX_SESSIONS},
+        {"sessions-size-max", required_argument, NULL, O_SESSIONS_SIZE},
+        {"disk-reserve", required_argument, NULL, O_DISK_RESERVE},
+        {"upload-ttl", required_argument, NULL, O_UPLOAD_TTL},
+        {"sweep-interval", required_argument, NULL, O_SWEEP_INTERVAL},
+        {"signup", required_argument, NULL, O_SIGNUP},
         {"mcp-mode", required_argument, NULL, O_MCP_MODE},
         {"mcp-conformance-fixtures", no_argument, NULL, O_MCP_FIXTURES},
         {"mcp-max-sessions", required_argument, NULL, O_MCP_MAX_SESSIONS},
@@ -467,6 +594,17 @@ int main(int argc, char **argv)
             if (parse_upload_option(opt, optarg, c) != 0)
                 return 2;
             break;
+        case O_USER_QUOTA:
+        case O_ORG_QUOTA:
+        case O_MAX_SESSIONS:
+        case O_SESSIONS_SIZE:
+        case O_DISK_RESERVE:
+        case O_UPLOAD_TTL:
+        case O_SWEEP_INTERVAL:
+        case O_SIGNUP:
+            if (parse_quota_option(opt, optarg, c) != 0)
+                return 2;
+            break;
         case O_MCP_MODE:
             if (strcmp(optarg, "auto") == 0)
                 c->mcp_mode = 0;
@@ -508,6 +646,7 @@ int main(int argc, char **argv)
             fputs(usage_text, stdout);
             fputs(usage_opts, stdout);
             fputs(usage_import, stdout);
+            fputs(usage_quota, stdout);
             fputs(usage_tail, stdout);
             return 0;
         case O_VERSION:
@@ -588,6 +727,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "fastio-server: cannot start the URL import workers\n");
         goto out;
     }
+    if (upload_sweep_start(&s) != 0) {
+        fprintf(stderr, "fastio-server: cannot start the upload expiry sweep thread\n");
+        goto out;
+    }
     s.started_us = fio_mono_us();
     if (srv_start(&s) != 0)
         goto out;
@@ -609,6 +752,7 @@ out:
     import_stop(&s); /* transfers in flight are left to the next start (D-075) */
     activity_free(&s);
     outbox_relay_stop(&s);
+    upload_sweep_stop(&s); /* before the store it uses */
     store_close(s.store);
     ratelimit_free(s.rl);
     faults_free(s.faults);

@@ -64,6 +64,15 @@ struct srv_config {
     unsigned max_conns_per_ip;   /* --max-connections-per-ip (default 256; 0 = no limit) */
     long header_timeout_s;       /* --header-timeout: request headers complete within (10 s) */
     long body_timeout_s;         /* --body-timeout: a body brings 4 KiB (or ends) within (30 s) */
+    /* Quotas and upload-session limits (docs/server.md "Quotas", D-080); 0 = no quota */
+    long long user_quota;        /* --user-quota: bytes a user's stored versions + open sessions */
+    long long org_quota;         /* --org-quota: bytes an org's stored versions + open sessions */
+    long max_sessions;           /* --max-sessions: open upload sessions per user (1000) */
+    long long sessions_size_max; /* --sessions-size-max: declared bytes of them (4 TiB) */
+    long long disk_reserve;      /* --disk-reserve: free bytes file writes never take (64 MiB) */
+    long upload_ttl_s;           /* --upload-ttl: an upload session expires after (86400 s) */
+    long sweep_interval_s;       /* --sweep-interval: expired sessions removed every (60 s) */
+    int signup;                  /* --signup: enum srv_signup (D-081) */
     /* MCP (src/server/mcp, api §10.1) */
     int mcp_mode;                /* --mcp-mode: 0 auto (from clientInfo.name), 1 named, 2 code */
     bool mcp_fixtures;           /* --mcp-conformance-fixtures: the conformance suite's test_* */
@@ -78,6 +87,14 @@ struct srv_config {
     unsigned import_workers;
 };
 
+/* --signup (D-081): who may make an account with POST /user/. */
+enum srv_signup {
+    SRV_SIGNUP_OPEN = 0, /* anyone; a code is mailed; unverified accounts work but cannot accept
+                          * invitations or join an org by email domain (the default) */
+    SRV_SIGNUP_VERIFIED, /* anyone; nothing but verification works until the code is entered */
+    SRV_SIGNUP_CLOSED,   /* nobody (403 / 1670); existing accounts work as before */
+};
+
 struct ratelimit;
 struct outbox_relay;
 struct upload_state;
@@ -85,6 +102,7 @@ struct faults;
 struct activity;
 struct blob_ops;
 struct blob_backend;
+struct upload_sweep;
 struct mcp_state;
 struct importer;
 struct server {
@@ -103,6 +121,7 @@ struct server {
     struct activity *act;       /* activity.c: long-poll keys and parked connections */
     const struct blob_ops *blob; /* blob.h: the byte store (main.c: blob_local_ops) */
     struct blob_backend *blob_state; /* its own state (blob_ops.start); NULL when it has none */
+    struct upload_sweep *sweep;  /* upload_sweep.c: the expiry sweep thread */
     struct mcp_state *mcp;           /* src/server/mcp: MCP sessions, streams, staged blobs */
     struct importer *imp;       /* import/import.c: URL import workers; NULL until started */
 };

@@ -59,6 +59,11 @@ fio_as "$HUMAN" --format json invitation list
 expect_rc 0 "human lists invitations"
 expect_jq '.invitations | length' 2 "two invitations"
 WSINV=$(printf '%s' "$OUT" | jq -r '.invitations[] | select(.entity_type=="workspace") | .id')
+# signing up with the invited address is not enough: it must be proven first (D-081)
+fio_as "$HUMAN" --format json invitation accept "$WSINV"
+[ "$RC" != 0 ] && printf '%s' "$ERR" | grep -q "10587" && ok "unverified: accept refused (10587)" ||
+    bad "unverified: accept refused (10587)"
+verify_email "$HUMAN" human@example.test && ok "human enters the mailed code" || bad "verify email"
 fio_as "$HUMAN" --format json invitation accept "$WSINV"
 expect_rc 0 "accept one invitation (entity looked up)"
 expect_jq '.invitation.state' accepted "accepted"

@@ -36,6 +36,10 @@ struct fastio_client *it_client(const struct it_server *s, const char *token);
  * per call slot: copy it) and stores the email in email_out (size >= 128) when not NULL. */
 void it_new_user(const struct it_server *s, char *token_out, size_t token_size, char *email_out);
 
+/* Verify email's address for the account of token with the newest code the server mailed to it
+ * (DATA/outbox or outbox/sent; D-081). true when the server accepted it. */
+bool it_verify_email(const struct it_server *s, const char *token, const char *email);
+
 /* Send a raw HTTP request with libcurl (for malformed input the library would never send).
  * Returns the HTTP status; *body_out (may be NULL) gets the response body (free()). */
 long it_raw(const struct it_server *s, const char *method, const char *path,
@@ -106,6 +110,7 @@ struct it_user {
 };
 
 /* it_user_new flags. */
+#define IT_USER_UNVERIFIED 2u /* it_user_signup: leave the address unverified (D-081) */
 #define IT_USER_WORKSPACE 1u /* also create an org (unique domain) and a workspace in it */
 
 /* Sign up a new account with a unique email on s, sign it in, make its client and read its id

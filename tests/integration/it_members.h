@@ -83,6 +83,27 @@ static inline enum fastio_status call(struct fastio_client *c, enum fastio_endpo
             fail_msg("%s: %s (%ld)", #ep, e_.message, e_.api_code);                                \
     } while (0)
 
+/* Make `who` a member of org (org = true) or workspace `ent` with role (NULL = the default) the
+ * one way there is (D-081): `by` adds it by user id (or email, when by_email), which makes a
+ * pending invitation, and `who` accepts it by its key. The add's reply must not show who's
+ * email when the user was named by id. */
+static inline void add_accepted(struct account *by, bool org, const char *ent, struct account *who,
+                                const char *role, bool by_email)
+{
+    json_t *m = NULL;
+    CALL_OK(by->c, org ? FASTIO_EP_ORG_MEMBERS_ADD : FASTIO_EP_WORKSPACE_MEMBERS_ADD, ent,
+            by_email ? who->email : who->id, role ? "permissions" : NULL, role, NULL, NULL, &m);
+    assert_string_equal(json_string_value(json_object_get(m, "status")), "pending");
+    if (!by_email)
+        assert_null(json_object_get(m, "email"));
+    char inv[64];
+    snprintf(inv, sizeof(inv), "%s",
+             json_string_value(json_object_get(json_object_get(m, "invite"), "id")));
+    json_decref(m);
+    CALL_OK(who->c, org ? FASTIO_EP_ORG_INVITATION_ACCEPT : FASTIO_EP_WORKSPACE_INVITATION_ACCEPT,
+            ent, inv, NULL, NULL, NULL, NULL, NULL);
+}
+
 static inline void create_org(struct account *a, const char *prefix, char org_id[32], char domain[64])
 {
     it_unique_name(prefix, domain, 64);

@@ -95,3 +95,17 @@ finish() {
     echo "$T_PASS passed, $T_FAIL failed"
     [ "$T_FAIL" -eq 0 ]
 }
+
+# verify_email TOKEN EMAIL: enter the newest verification code the server mailed to EMAIL
+# (DATA/outbox or outbox/sent; D-081) with `fastio api user-email-validate`; exit status 0 when
+# the server took it
+verify_email() {
+    local f code
+    f=$(grep -l -s "^To: $2" "$T_DATA"/outbox/*.eml "$T_DATA"/outbox/sent/*.eml 2>/dev/null |
+        xargs -r grep -l -s "email_token=" | xargs -r ls -t 2>/dev/null | head -n1)
+    [ -n "$f" ] || return 1
+    code=$(grep -o 'email_token=[0-9]\{6\}' "$f" | head -n1 | cut -d= -f2)
+    [ -n "$code" ] || return 1
+    "$FASTIO_CLI_BIN" --api-base "$BASE" --token "$1" api user-email-validate --email "$2" \
+        --email-token "$code" >/dev/null </dev/null
+}

@@ -377,6 +377,22 @@ static void add_member(const char *what, const char *where, const char *who, con
     req_ok(&mx.who[0], "POST", path, body);
 }
 
+/* Make account `a` a member the one way there is (D-081): the owner adds it by id (a pending
+ * invitation), and `a` accepts the invitation by its key. */
+static void add_accepted(const char *what, const char *where, const struct account *a,
+                         const char *role)
+{
+    add_member(what, where, a->id, role);
+    char inv[64];
+    db_text(inv, sizeof(inv),
+            "SELECT id FROM invitations WHERE entity_id = ?1 AND email = ?2 AND state = 'pending'",
+            where, a->email, (const char *)NULL);
+    assert_true(inv[0] != 0);
+    char path[256];
+    snprintf(path, sizeof(path), "/%.10s/%.40s/members/join/%.63s/accept/", what, where, inv);
+    req_ok(a, "POST", path, "");
+}
+
 static void new_folder(char *id, size_t size, char *name_out)
 {
     char name[64], path[128], body[96];
@@ -457,13 +473,13 @@ static void fixture_make(void)
             f->folder_name, (const char *)NULL);
     assert_true(f->org[0] && f->ws[0]);
 
-    add_member("org", f->org, f->who[1].id, "admin");
-    add_member("org", f->org, f->who[2].id, "member");
-    add_member("org", f->org, f->victim.id, "member");
-    add_member("workspace", f->ws, f->who[1].id, "admin");
-    add_member("workspace", f->ws, f->who[2].id, "member");
-    add_member("workspace", f->ws, f->who[3].id, "guest");
-    add_member("workspace", f->ws, f->victim.id, "guest");
+    add_accepted("org", f->org, &f->who[1], "admin");
+    add_accepted("org", f->org, &f->who[2], "member");
+    add_accepted("org", f->org, &f->victim, "member");
+    add_accepted("workspace", f->ws, &f->who[1], "admin");
+    add_accepted("workspace", f->ws, &f->who[2], "member");
+    add_accepted("workspace", f->ws, &f->who[3], "guest");
+    add_accepted("workspace", f->ws, &f->victim, "guest");
 
     new_folder(f->folder, sizeof(f->folder), f->folder_nm);
     it_unique_name("mxfile", f->file_nm, sizeof(f->file_nm));
@@ -572,9 +588,9 @@ static const char *target(const struct mrow *m, bool allowed, char *buf, size_t 
             return mx.victim.id;
         account_new(&fresh, false);
         if (m->tgt == T_FRESH_ORG_MEMBER)
-            add_member("org", mx.org, fresh.id, "member");
+            add_accepted("org", mx.org, &fresh, "member");
         else
-            add_member("workspace", mx.ws, fresh.id, "guest");
+            add_accepted("workspace", mx.ws, &fresh, "guest");
         snprintf(buf, size, "%s", fresh.id);
         return buf;
     case T_ORG_INV:

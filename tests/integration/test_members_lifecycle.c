@@ -33,11 +33,25 @@ static void test_member_lifecycle(void **state)
     create_ws(&o, org, ws);
     struct fastio_error err;
     json_t *m = NULL;
-    /* An existing account by email is a member at once. */
+    /* An existing account (here by email) gets a pending invitation, never a membership without
+     * its consent (D-081); it is a member once it accepts the invitation by its key. */
     CALL_OK(o.c, FASTIO_EP_ORG_MEMBERS_ADD, org, a.email, "permissions", "admin", NULL, NULL, &m);
-    assert_string_equal(json_string_value(json_object_get(m, "status")), "active");
+    assert_string_equal(json_string_value(json_object_get(m, "status")), "pending");
     assert_string_equal(json_string_value(json_object_get(m, "id")), a.id);
+    char inv_a[64];
+    snprintf(inv_a, sizeof(inv_a), "%s",
+             json_string_value(json_object_get(json_object_get(m, "invite"), "id")));
     json_decref(m);
+    char role0[32];
+    role_of(&o, FASTIO_EP_ORG_MEMBER_DETAILS, org, a.id, role0, sizeof(role0));
+    assert_string_equal(role0, "");
+    /* another account cannot take a's invitation, even with its key */
+    assert_int_equal(call(b.c, FASTIO_EP_ORG_INVITATION_ACCEPT, org, inv_a, NULL, NULL, NULL,
+                          NULL, NULL, &err),
+                     FASTIO_NOT_FOUND);
+    CALL_OK(a.c, FASTIO_EP_ORG_INVITATION_ACCEPT, org, inv_a, NULL, NULL, NULL, NULL, NULL);
+    role_of(&o, FASTIO_EP_ORG_MEMBER_DETAILS, org, a.id, role0, sizeof(role0));
+    assert_string_equal(role0, "admin");
     assert_int_equal(call(o.c, FASTIO_EP_ORG_MEMBERS_ADD, org, a.id, NULL, NULL, NULL, NULL, NULL,
                           &err),
                      FASTIO_CONFLICT);
@@ -78,7 +92,7 @@ static void test_member_lifecycle(void **state)
     assert_int_equal(call(a.c, FASTIO_EP_ORG_MEMBERS_ADD, org, b.id, "permissions", "admin", NULL,
                           NULL, NULL, &err),
                      FASTIO_FORBIDDEN);
-    CALL_OK(a.c, FASTIO_EP_ORG_MEMBERS_ADD, org, b.id, NULL, NULL, NULL, NULL, NULL);
+    add_accepted(&a, true, org, &b, NULL, false);
     CALL_OK(b.c, FASTIO_EP_ORG_MEMBER_LEAVE, org, NULL, NULL, NULL, NULL, NULL, NULL);
     assert_int_equal(call(o.c, FASTIO_EP_ORG_MEMBER_DETAILS, org, b.id, NULL, NULL, NULL, NULL,
                           NULL, &err),
@@ -86,7 +100,7 @@ static void test_member_lifecycle(void **state)
     CALL_OK(o.c, FASTIO_EP_ORG_MEMBERS_REMOVE, org, a.id, NULL, NULL, NULL, NULL, NULL);
 
     /* Workspace self-join follows perm_join with the org role. */
-    CALL_OK(o.c, FASTIO_EP_ORG_MEMBERS_ADD, org, b.id, NULL, NULL, NULL, NULL, NULL);
+    add_accepted(&o, true, org, &b, NULL, false);
     CALL_OK(o.c, FASTIO_EP_WORKSPACE_UPDATE, ws, NULL, "perm_join", "Admin or above", NULL, NULL,
             NULL);
     assert_int_equal(call(b.c, FASTIO_EP_WORKSPACE_MEMBERS_JOIN, ws, NULL, NULL, NULL, NULL, NULL,
@@ -130,6 +144,7 @@ static void test_member_lifecycle(void **state)
                      FASTIO_OK);
     fastio_client_free(anon);
     struct fastio_client *late = it_client(&fx.srv, tok);
+    assert_true(it_verify_email(&fx.srv, tok, email)); /* the mailed code (D-081) */
     fastio_free(tok);
     CALL_OK(late, FASTIO_EP_WORKSPACE_INVITATION_DECLINE, ws, inv_id, NULL, NULL, NULL, NULL,
             &inv);
@@ -154,8 +169,7 @@ static void test_member_lifecycle(void **state)
     fastio_client_free(late);
 
     /* Direct workspace transfer: the old owner becomes admin. */
-    CALL_OK(o.c, FASTIO_EP_WORKSPACE_MEMBERS_ADD, ws, b.id, "permissions", "admin", NULL, NULL,
-            NULL);
+    add_accepted(&o, false, ws, &b, "admin", false);
     CALL_OK(o.c, FASTIO_EP_WORKSPACE_MEMBER_TRANSFER, ws, b.id, NULL, NULL, NULL, NULL, NULL);
     char role[32];
     role_of(&b, FASTIO_EP_WORKSPACE_MEMBER_DETAILS, ws, b.id, role, sizeof(role));

@@ -127,6 +127,7 @@ static const struct {
     {"WEB_UPLOAD_LIST", FASTIO_EP_WEB_UPLOAD_LIST, 146},
     {"WEB_UPLOAD_DETAILS", FASTIO_EP_WEB_UPLOAD_DETAILS, 147},
     {"WEB_UPLOAD_CANCEL", FASTIO_EP_WEB_UPLOAD_CANCEL, 148},
+    {"USER_EMAIL_VALIDATE", FASTIO_EP_USER_EMAIL_VALIDATE, 155}, /* hardening: 155..164 */
 };
 
 static void rows_ids_pinned(void **state)

@@ -49,6 +49,8 @@ static void endpoints_find_by_name(void **state)
         if (row == NULL)
             continue; /* a gap between areas' id ranges (docs: a gap returns NULL) */
         char lower[64];
+        if (row == NULL)
+            continue; /* a gap in the ids */
         size_t n = strlen(row->name);
         assert_true(n > 0 && n < sizeof(lower));
         assert_int_equal(fastio_endpoint_find(row->name), i);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "store_node.h"
 #include "store_backend.h"
@@ -38,6 +39,15 @@ static void move_back(const char *upload_id, const char *version_id, void *arg)
     if (blob_uncommit(s, version_id, upload_id) != 0)
         srv_log(s, SRV_LOG_WARN, "recovery: cannot move %s back to session %s: %s", version_id,
                 upload_id, strerror(errno));
+}
+
+int64_t blob_space_avail(const struct server *s)
+{
+    struct statvfs v;
+    if (!s->cfg.data_dir || statvfs(s->cfg.data_dir, &v) != 0)
+        return -1;
+    unsigned long long b = (unsigned long long)v.f_bavail * (unsigned long long)v.f_frsize;
+    return b > (unsigned long long)INT64_MAX ? INT64_MAX : (int64_t)b;
 }
 
 int blob_recover(struct server *s)

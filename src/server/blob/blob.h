@@ -163,6 +163,10 @@ static inline int blob_tmp_written(const struct server *s, int fd, int64_t off, 
     return s->blob->tmp_written(s, fd, off, len);
 }
 
+/* Free bytes an unprivileged writer may still use on the file system of the data directory
+ * (statvfs f_bavail), -1 when unknown. The disk reserve (--disk-reserve, D-080) compares it. */
+int64_t blob_space_avail(const struct server *s);
+
 /* Startup recovery (reliability.md I5): expire abandoned sessions, delete unreferenced version
  * rows, then remove blobs without a version row and temporary files without a live session.
  * Logs what it removed. 0 or -1. */

@@ -23,6 +23,7 @@
 #include "rows.h"
 #include "rand.h"
 #include "timeutil.h"
+#include "verify.h"
 
 #define TOKEN_PREFIX_SESSION "fio_s_"
 #define TOKEN_PREFIX_KEY "fio_k_"
@@ -179,6 +180,10 @@ static int insert_user(struct store_conn *st, const char *email, const char *pwh
 
 int h_user_signup(struct req *r)
 {
+    if (r->srv->cfg.signup == SRV_SIGNUP_CLOSED)
+        return req_fail(r, 403, API_ERR_RESTRICTED,
+                        "Sign-up is closed on this server (--signup closed); ask its operator "
+                        "for an account");
     const char *email = req_param_required(r, "email_address");
     if (!email)
         return -1;
@@ -215,6 +220,12 @@ int h_user_signup(struct req *r)
                                id) != 0) {
         store_rollback(r->st);
         return req_fail_internal(r, "insert user");
+    }
+    /* a new account starts unverified and gets its code (D-081; the answer stays the same) */
+    if (!exists && (STORE(r->st, account)->email_verified_set(r->st, id, false) != STORE_OK ||
+                    verify_send_code(r->srv, r->st, id, email) != 0)) {
+        store_rollback(r->st);
+        return req_fail_internal(r, "verification code");
     }
     if (store_commit(r->st) != STORE_OK) {
         store_rollback(r->st);

@@ -4,6 +4,7 @@
  * invitee is whoever is signed in with that address (compared case-insensitively), so an
  * address that signs up after being invited sees its invitations at once. */
 #include "handlers.h"
+#include "verify.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +20,16 @@
 static json_t *inv_render(const json_t *row)
 {
     int64_t expires = (int64_t)row_int(row, "expires");
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:o, "
+    /* an invitation made by naming a user id shows no address (D-081) */
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:{s:s, s:s}, s:o, s:o, "
                      "s:o, s:b}",
                      "id", row_str(row, "id"), "invitation_key", row_str(row, "id"),
                      "entity_type", row_str(row, "entity_type"), "entity_id",
                      row_str(row, "entity_id"), "org_id", row_str(row, "org_id"),
                      "workspace_id", row_str_or_null(row, "workspace_id"), "entity_name",
-                     row_str(row, "entity_name"), "email", row_str(row, "email"),
+                     row_str(row, "entity_name"), "email",
+                     row_int(row, "email_hidden") ? json_null()
+                                                  : json_string(row_str(row, "email")),
                      "permissions", row_str(row, "role"), "state",
                      row_str(row, "state"), "inviter", "id",
                      row_str(row, "inviter_id"), "email",
@@ -73,14 +77,13 @@ static int inv_page(struct req *r, const struct orgws_page *pg, enum store_rc co
 
 /* ---- creating -------------------------------------------------------------------------------- */
 
-static int invite_mail(struct req *r, const json_t *inv)
+static int invite_mail(struct req *r, const json_t *inv, const char *email)
 {
     const char *name = json_string_value(json_object_get(inv, "entity_name"));
     const char *type = json_string_value(json_object_get(inv, "entity_type"));
     const char *id = json_string_value(json_object_get(inv, "id"));
     const char *eid = json_string_value(json_object_get(inv, "entity_id"));
     const char *role = json_string_value(json_object_get(inv, "permissions"));
-    const char *email = json_string_value(json_object_get(inv, "email"));
     const char *what = strcmp(type, "org") == 0 ? "organization" : "workspace";
     char subject[300];
     (void)snprintf(subject, sizeof(subject), "You are invited to the %s \"%s\"", what, name);
@@ -103,7 +106,7 @@ static int invite_mail(struct req *r, const json_t *inv)
 }
 
 int invite_create(struct req *r, const struct ent *e, const char *email, enum role role,
-                  json_t **out)
+                  bool email_hidden, json_t **out)
 {
     *out = NULL;
     int64_t now = srv_now_us();
@@ -121,6 +124,7 @@ int invite_create(struct req *r, const struct ent *e, const char *email, enum ro
         .inviter_id = r->caller.user_id,
         .now = now,
         .expires = now + INVITATION_TTL_US,
+        .email_hidden = email_hidden,
     };
     if (STORE(r->st, member)->invite_upsert(r->st, &in) != STORE_OK)
         return req_fail_internal(r, "insert invitation");
@@ -133,9 +137,12 @@ int invite_create(struct req *r, const struct ent *e, const char *email, enum ro
     struct event_spec ev = {"invitation", "invitations", "invitation_created", e->org_id,
                             e->is_org ? NULL : e->id, NULL,
                             json_string_value(json_object_get(inv, "id"))};
-    if (events_add(r, &ev, json_pack("{s:s, s:s}", "email", email, "permissions",
-                                     role_name(role))) != 0 ||
-        invite_mail(r, inv) != 0) {
+    /* made by user id: the event names no address either */
+    json_t *data = email_hidden ? json_pack("{s:b, s:s}", "email_hidden", 1, "permissions",
+                                            role_name(role))
+                                : json_pack("{s:s, s:s}", "email", email, "permissions",
+                                            role_name(role));
+    if (events_add(r, &ev, data) != 0 || invite_mail(r, inv, email) != 0) {
         json_decref(inv);
         return -1;
     }
@@ -317,6 +324,10 @@ static int answer(struct req *r, const char *id, const char *entity_type, const 
         ret = req_fail(r, 400, API_ERR_INVALID, "The invitation has expired; ask for a new one");
         goto done;
     }
+    /* whoever signs up with an invited address must prove it before taking the invitation
+     * (D-081); declining needs no proof */
+    if (accept && verify_required(r, "accept invitations") != 0)
+        goto done;
     struct ent e;
     memset(&e, 0, sizeof(e));
     e.is_org = strcmp(json_string_value(json_object_get(inv, "entity_type")), "org") == 0;

@@ -1,9 +1,11 @@
 /* h_member.c - members of organizations and workspaces (api §3.2, §3.5): list (with pending
- * invitations), add (an account at once, an unknown email as an invitation), remove, update
- * role, details, leave and self-join. The router has resolved {org} / {ws}, checked the least
- * role and, for F_MEMBER_MANAGE rows, the entity's perm_member_manage (routes_members.def); the
- * rules on the target member (roles_may_change / roles_may_grant) are checked here. */
+ * invitations), add (a pending invitation, for an existing account as for an unknown email: no
+ * one joins without consent, D-081), remove, update role, details, leave and self-join. The
+ * router has resolved {org} / {ws}, checked the least role and, for F_MEMBER_MANAGE rows, the
+ * entity's perm_member_manage (routes_members.def); the rules on the target member
+ * (roles_may_change / roles_may_grant) are checked here. */
 #include "handlers.h"
+#include "verify.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -121,8 +123,8 @@ static json_t *list_render(const json_t *row)
                          row_str(row, "account_type"), "permissions",
                          row_str(row, "role"), "status", "active", "created",
                          row_time(row, "created"));
-    return json_pack("{s:n, s:s, s:s, s:s, s:{s:s, s:o, s:o}}", "id", "email",
-                     row_str(row, "email"), "permissions", row_str(row, "role"),
+    return json_pack("{s:o, s:o, s:s, s:s, s:{s:s, s:o, s:o}}", "id", row_str_or_null(row, "id"),
+                     "email", row_str_or_null(row, "email"), "permissions", row_str(row, "role"),
                      "status", "pending", "invite", "id", row_str(row, "invite_id"),
                      "created", row_time(row, "created"), "expires",
                      row_time(row, "expires"));
@@ -203,7 +205,7 @@ static int members_add(struct req *r)
             return req_fail_param(r, "email_or_user_id", "invalid",
                                   "Give a user id or a valid email address");
         json_t *inv;
-        if (invite_create(r, &e, who, want, &inv) != 0)
+        if (invite_create(r, &e, who, want, false, &inv) != 0)
             return -1;
         json_t *m = json_pack("{s:n, s:s, s:s, s:s, s:{s:O, s:O, s:O}}", "id", "email", who,
                               "permissions", role_name(want), "status", "pending", "invite", "id",
@@ -228,11 +230,25 @@ static int members_add(struct req *r)
     if (have != ROLE_NONE)
         return req_fail(r, 409, API_ERR_CONFLICT, "The user is already a member (role '%s')",
                         role_name(have));
-    if (member_insert(r, &e, uid, want) != 0 || invite_settle(r, &e, email, uid) != 0 ||
-        member_event(r, &e, e.is_org ? "added_member_to_org" : "added_member_to_workspace", uid,
-                     json_pack("{s:s}", "permissions", role_name(want))) != 0)
+    /* No one is added without consent (D-081): an existing account gets a pending invitation
+     * (mailed to it) that it accepts by its key. The reply names the user by id only: whoever
+     * added a user id learns nothing about its email address. */
+    json_t *inv;
+    if (invite_create(r, &e, email, want, true, &inv) != 0)
         return -1;
-    return member_reply(r, &e, uid);
+    json_t *m = json_pack("{s:s, s:s, s:s, s:{s:O, s:O, s:O}}", "id", uid, "permissions",
+                          role_name(want), "status", "pending", "invite", "id",
+                          json_object_get(inv, "id"), "created", json_object_get(inv, "created"),
+                          "expires", json_object_get(inv, "expires"));
+    if (!m) {
+        json_decref(inv);
+        return req_fail(r, 500, 0, "Out of memory");
+    }
+    if (req_set(r, "member", m) != 0) {
+        json_decref(inv);
+        return -1;
+    }
+    return req_set(r, "invitation", inv);
 }
 
 int h_org_members_add(struct req *r)
@@ -482,6 +498,9 @@ int h_org_members_join(struct req *r)
         return member_reply(r, &e, r->caller.user_id); /* already a member: idempotent */
     bool authorized = false;
     if (org_domain_authorized(r, e.id, r->caller.email, &authorized) != 0)
+        return -1;
+    /* the domain is only the caller's if the address is (D-081) */
+    if (authorized && verify_required(r, "join an organization by your email domain") != 0)
         return -1;
     if (!authorized)
         return req_fail(r, 403, API_ERR_RESTRICTED,

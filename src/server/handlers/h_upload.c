@@ -26,8 +26,117 @@ int up_fail_io(struct req *r, const char *what, int err)
 {
     srv_log(r->srv, SRV_LOG_ERROR, "upload: %s: %s", what, strerror(err));
     if (err == ENOSPC || err == EDQUOT)
-        return req_fail(r, 507, 0, "Insufficient storage");
+        return req_fail(r, 507, API_ERR_LIMIT, "Insufficient storage: the server's disk is full");
     return req_fail(r, 500, 0, "Storage error");
+}
+
+/* ---- quotas, session limits and the disk reserve (D-080, docs/server.md "Quotas") ---------- */
+
+long up_max_sessions(const struct server *s)
+{
+    return s->cfg.max_sessions > 0 ? s->cfg.max_sessions : UP_SESSIONS_MAX;
+}
+
+long long up_sessions_size_max(const struct server *s)
+{
+    return s->cfg.sessions_size_max > 0 ? s->cfg.sessions_size_max : UP_SESSIONS_SIZE_MAX;
+}
+
+int64_t up_session_ttl_us(const struct server *s)
+{
+    return s->cfg.upload_ttl_s > 0 ? (int64_t)s->cfg.upload_ttl_s * 1000000 : UP_SESSION_TTL_US;
+}
+
+long long up_file_max(const struct server *s)
+{
+    long long m = UP_FILE_MAX;
+    if (s->cfg.user_quota > 0 && s->cfg.user_quota < m)
+        m = s->cfg.user_quota;
+    if (s->cfg.org_quota > 0 && s->cfg.org_quota < m)
+        m = s->cfg.org_quota;
+    return m;
+}
+
+long long up_quota_left(struct req *r)
+{
+    const struct srv_config *cfg = &r->srv->cfg;
+    int64_t ub = 0, ob = 0;
+    if (STORE(r->st, upload)
+            ->quota_usage(r->st, r->caller.user_id, r->ws.id, &ub,
+                          cfg->org_quota > 0 ? &ob : NULL) != STORE_OK) {
+        req_fail_internal(r, "quota usage");
+        return -1;
+    }
+    long long left = UP_FILE_MAX;
+    if (cfg->user_quota > 0 && cfg->user_quota - ub < left)
+        left = cfg->user_quota - ub;
+    if (cfg->org_quota > 0 && cfg->org_quota - ob < left)
+        left = cfg->org_quota - ob;
+    return left > 0 ? left : 0;
+}
+
+int up_admit(struct req *r, int64_t add, int64_t disk_add, bool session)
+{
+    const struct srv_config *cfg = &r->srv->cfg;
+    const struct store_upload_ops *up = STORE(r->st, upload);
+    if (add < 0)
+        add = 0;
+    if (session) {
+        int64_t live = 0, bytes = 0;
+        if (up->usage(r->st, r->caller.user_id, &live, &bytes) != STORE_OK)
+            return req_fail_internal(r, "count sessions");
+        long max = up_max_sessions(r->srv);
+        if (live >= max)
+            return req_fail(r, 403, API_ERR_LIMIT,
+                            "Too many open upload sessions: %lld are open and the limit is %ld "
+                            "(sessions in GET /upload/limits/); complete or cancel some "
+                            "(fastio upload cancel-all), or wait for them to expire",
+                            (long long)live, max);
+        long long smax = up_sessions_size_max(r->srv);
+        if (bytes + add > smax)
+            return req_fail(r, 413, API_ERR_LIMIT,
+                            "The open upload sessions would announce %lld bytes together; the "
+                            "limit is %lld (sessions_size_max in GET /upload/limits/); complete "
+                            "or cancel some sessions first",
+                            (long long)(bytes + add), smax);
+    }
+    if (cfg->user_quota > 0 || cfg->org_quota > 0) {
+        int64_t ub = 0, ob = 0;
+        if (up->quota_usage(r->st, r->caller.user_id, r->ws.id, &ub,
+                            cfg->org_quota > 0 ? &ob : NULL) != STORE_OK)
+            return req_fail_internal(r, "quota usage");
+        if (cfg->user_quota > 0 && ub + add > cfg->user_quota)
+            return req_fail(r, 413, API_ERR_LIMIT,
+                            "Storage quota exceeded: %lld more bytes would bring this account to "
+                            "%lld of its %lld (stored versions plus open upload sessions); delete "
+                            "files, purge the trash or cancel upload sessions",
+                            (long long)add, (long long)(ub + add), cfg->user_quota);
+        if (cfg->org_quota > 0 && ob + add > cfg->org_quota)
+            return req_fail(r, 413, API_ERR_LIMIT,
+                            "Storage quota of the organization exceeded: %lld more bytes would "
+                            "bring it to %lld of its %lld (stored versions plus open upload "
+                            "sessions); delete files, purge the trash or cancel upload sessions",
+                            (long long)add, (long long)(ob + add), cfg->org_quota);
+    }
+    return up_disk_check(r, disk_add);
+}
+
+int up_disk_check(struct req *r, int64_t disk_add)
+{
+    long long reserve = r->srv->cfg.disk_reserve;
+    if (reserve <= 0)
+        return 0;
+    if (disk_add < 0)
+        disk_add = 0;
+    int64_t avail = blob_space_avail(r->srv);
+    if (avail < 0 || avail - disk_add >= reserve)
+        return 0;
+    srv_log(r->srv, SRV_LOG_WARN, "upload refused: %lld bytes free, %lld wanted, %lld kept in reserve",
+            (long long)avail, (long long)disk_add, reserve);
+    return req_fail(r, 507, API_ERR_LIMIT,
+                    "Insufficient storage: the server's disk is too full for %lld more bytes; "
+                    "try a smaller file or later",
+                    (long long)disk_add);
 }
 
 bool up_db_enter(struct req *r)
@@ -198,13 +307,17 @@ static int create_session(struct req *r)
     char lock_hash[STORE_LOCK_HASH_SIZE]; /* kept for the commit (up_finalize) */
     if (up_lock_param(r, folder, file, name, lock_hash) != 0)
         return -1;
-    int64_t live = 0, bytes = 0;
-    if (STORE(r->st, upload)->usage(r->st, r->caller.user_id, &live, &bytes) != STORE_OK)
-        return req_fail_internal(r, "count sessions");
-    if (live >= UP_SESSIONS_MAX || bytes + (size > 0 ? size : 0) > UP_SESSIONS_SIZE_MAX)
-        return req_fail(r, 429, API_ERR_RATE_LIMITED,
-                        "Too many open upload sessions (limits: %d sessions, %lld bytes)",
-                        UP_SESSIONS_MAX, (long long)UP_SESSIONS_SIZE_MAX);
+    /* streams reserve their ceiling: what they may still write; under a quota the default
+     * ceiling is what the quotas still allow */
+    if (stream && !req_param(r, "max_size") &&
+        (r->srv->cfg.user_quota > 0 || r->srv->cfg.org_quota > 0)) {
+        long long left = up_quota_left(r);
+        if (left < 0)
+            return -1;
+        max_size = left < 1 ? 1 : left < UP_FILE_MAX ? left : UP_FILE_MAX; /* 1: refused below */
+    }
+    if (up_admit(r, stream ? max_size : size, stream ? 0 : size, true) != 0)
+        return -1;
     char id[FIO_OPAQUE_ID_SIZE];
     if (!fio_opaque_id_new(FIO_ID_UPLOAD, id))
         return req_fail_internal(r, "upload id");
@@ -228,10 +341,14 @@ static int create_session(struct req *r)
         .file_crc32c = fcrc,
         .lock_hash = lock_hash,
         .created = now,
-        .expires = now + UP_SESSION_TTL_US,
+        .expires = now + up_session_ttl_us(r->srv),
     };
-    if (STORE(r->st, upload)->insert(r->st, &row) != STORE_OK) {
+    enum store_rc irc = STORE(r->st, upload)->insert(r->st, &row);
+    if (irc != STORE_OK) {
         blob_tmp_remove(r->srv, id);
+        if (irc == STORE_FULL) /* the file fitted, the row did not: a full disk, not a fault */
+            return req_fail(r, 507, API_ERR_LIMIT,
+                            "Insufficient storage: the server's disk is full; try later");
         return req_fail_internal(r, "insert session");
     }
     up_note(r, id);
@@ -273,6 +390,9 @@ static int single_upload(struct req *r, struct up_ctx *c)
             return -1;
     } else if (up_check_folder(r, req_param(r, "folder_id"), folder) != 0)
         return -1;
+    /* the bytes are on disk already (disk_add 0): past the reserve, they go again */
+    if (up_admit(r, c->got, 0, false) != 0)
+        return -1;
     char vid[FIO_OPAQUE_ID_SIZE], node[FIO_OPAQUE_ID_SIZE];
     if (!fio_opaque_id_new(FIO_ID_VERSION, vid))
         return req_fail_internal(r, "version id");
@@ -302,7 +422,7 @@ static int single_upload(struct req *r, struct up_ctx *c)
         .new_file_id = node,
         .version_id = vid,
         .created = now,
-        .expires = now + UP_SESSION_TTL_US,
+        .expires = now + up_session_ttl_us(r->srv),
     };
     /* row.new_file_id points at node, which up_place_file fills before the insert */
     if (up_place_file(r, folder[0] ? folder : NULL, file, name, vid, c->got, c->crc, node) != 0 ||
@@ -537,8 +657,17 @@ static int cancel_one(struct req *r, const struct store_upload_session *ses)
     if (upload_inflight_count(r->srv, ses->id, 0) > 0 || strcmp(ses->status, "assembling") == 0)
         return req_fail(r, 409, API_ERR_CONFLICT, "The session is busy; try again");
     enum store_rc rc = STORE(r->st, upload)->remove(r->st, ses->id, r->caller.user_id);
-    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
-        return req_fail_internal(r, "delete session");
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND) {
+        /* A full disk fails the delete itself (the database needs room for its journal): the
+         * session's own file is what frees that room. Emptied, the delete is tried again; a
+         * session left behind with an empty file can still be cancelled or expire (D-080). */
+        srv_log(r->srv, SRV_LOG_WARN, "cancel %s: delete failed; emptying its file first",
+                ses->id);
+        if (blob_tmp_truncate(r->srv, ses->id, 0) == 0)
+            rc = STORE(r->st, upload)->remove(r->st, ses->id, r->caller.user_id);
+        if (rc != STORE_OK && rc != STORE_NOT_FOUND)
+            return req_fail_internal(r, "delete session");
+    }
     if (rc == STORE_OK)
         up_note(r, ses->id);
     blob_tmp_remove(r->srv, ses->id); /* after the row: a crash between leaves a file recovery
@@ -653,8 +782,9 @@ int h_up_limits(struct req *r)
     json_t *o = json_pack(
         "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s, s:b}", "chunk_size", (json_int_t)UP_CHUNK_MAX,
         "chunk_size_min", (json_int_t)r->srv->cfg.min_chunk_size, "size",
-        (json_int_t)UP_FILE_MAX, "chunks", (json_int_t)UP_CHUNKS_MAX, "sessions",
-        (json_int_t)UP_SESSIONS_MAX, "sessions_size_max", (json_int_t)UP_SESSIONS_SIZE_MAX,
+        (json_int_t)up_file_max(r->srv), "chunks", (json_int_t)UP_CHUNKS_MAX, "sessions",
+        (json_int_t)up_max_sessions(r->srv), "sessions_size_max",
+        (json_int_t)up_sessions_size_max(r->srv),
         "single_size", (json_int_t)UP_SINGLE_MAX, "parallel_chunks", UP_INFLIGHT_MAX, "sync",
         r->srv->cfg.sync_policy == BLOB_SYNC_CHUNK  ? "chunk"
         : r->srv->cfg.sync_policy == BLOB_SYNC_NONE ? "none"

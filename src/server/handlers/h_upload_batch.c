@@ -432,7 +432,7 @@ static void batch_place_entry(struct bctx *c, const char *folder, int folder_dep
         .new_file_id = e->node,
         .version_id = e->vid,
         .created = now,
-        .expires = now + UP_SESSION_TTL_US,
+        .expires = now + up_session_ttl_us(r->srv),
     };
     if (rc == 0 && up->insert(r->st, &row) != STORE_OK)
         rc = req_fail_internal(r, "insert batch session");
@@ -536,6 +536,14 @@ static int batch_commit(struct bctx *c)
         if (tree_node_get(r, folder, NULL, &fn) != 1)
             goto out;
         folder_depth = fn.depth;
+    }
+    {
+        int64_t got = 0; /* the parts received are on disk already (disk_add 0) */
+        for (size_t k = 0; k < UP_BATCH_FILES_MAX; k++)
+            if (c->f[k].seen && !c->f[k].too_big)
+                got += c->f[k].size;
+        if (up_admit(r, got, 0, false) != 0)
+            goto out;
     }
     /* 1: per-entry checks; 2: sync + rename the good ones, one fsync of blobs/ */
     bool any = false;

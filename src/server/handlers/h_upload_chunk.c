@@ -577,6 +577,10 @@ int h_up_stream(struct req *r)
                         ses.status);
     if (up_length_check(r, ses.max_size) != 0)
         return -1;
+    /* a stream's file grows as it arrives (nothing was preallocated): its length, when sent,
+     * must fit above the disk reserve (D-080) */
+    if (up_disk_check(r, r->content_length > 0 ? r->content_length : 0) != 0)
+        return -1;
     struct up_ctx *c = body_ctx(r, UP_CTX_STREAM, &stream_ops, &ses, 1, ses.max_size);
     if (!c)
         return -1;

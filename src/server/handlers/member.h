@@ -35,9 +35,11 @@ int member_event(struct req *r, const struct ent *e, const char *event, const ch
                  json_t *details);
 
 /* h_invite.c: create (or refresh) the pending invitation of email to e with role, write the
- * invitation mail to the outbox and record the event. *out: the invitation (new reference). */
+ * invitation mail to the outbox and record the event. email_hidden: made by naming a user id,
+ * so the invitation and its event show no address (D-081). *out: the invitation (new
+ * reference). */
 int invite_create(struct req *r, const struct ent *e, const char *email, enum role role,
-                  json_t **out);
+                  bool email_hidden, json_t **out);
 
 /* h_invite.c: mark a pending invitation of email to e as accepted by user_id (an account
  * added directly while an invitation was pending). */

@@ -30,6 +30,30 @@
 #define UP_BATCH_FILES_MAX 200
 #define UP_BATCH_BYTES_MAX (100LL * 1024 * 1024)
 
+/* The configured limits (srv_config; 0 there = these defaults): open sessions per user, their
+ * declared bytes, a session's lifetime, the largest file (UP_FILE_MAX, lowered by a quota). */
+long up_max_sessions(const struct server *s);
+long long up_sessions_size_max(const struct server *s);
+int64_t up_session_ttl_us(const struct server *s);
+long long up_file_max(const struct server *s);
+/* Admission of add more bytes for the caller into r->ws (D-080): with session, the session
+ * limits (403 / 413, 1685); the user and org quotas (413, 1685); then up_disk_check(disk_add).
+ * Inside the request's connection, before the row or file is made. 0 or -1 (error set). */
+int up_admit(struct req *r, int64_t add, int64_t disk_add, bool session);
+/* Bytes the user and org quotas still allow the caller in r->ws (UP_FILE_MAX at most; 0 when
+ * used up); -1 with the error set on a database error. */
+long long up_quota_left(struct req *r);
+/* The disk reserve (--disk-reserve): 507 when writing disk_add more bytes would leave less
+ * free space than the reserve. 0 or -1 (error set). */
+int up_disk_check(struct req *r, int64_t disk_add);
+
+/* The expiry sweep (upload_sweep.c): a thread that removes expired sessions and their files
+ * every --sweep-interval seconds. start: 0 or -1; stop: joins it (harmless when not started). */
+int upload_sweep_start(struct server *s);
+void upload_sweep_stop(struct server *s);
+/* One sweep now (also what the thread runs): the number of sessions removed, -1 on error. */
+long upload_sweep_once(struct server *s);
+
 /* A session row: struct store_upload_session (store_upload.h). */
 
 /* The in-memory table of chunks in flight (server-wide, mutex-protected). */

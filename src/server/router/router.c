@@ -18,6 +18,7 @@
 #include "roles.h"
 #include "store_org.h"
 #include "store_workspace.h"
+#include "verify.h"
 
 static const struct route routes[] = {
 #define R(m, pattern, auth, org_role, ws_role, flags, fn)                                          \
@@ -192,10 +193,41 @@ static int resolve_ws(struct req *r, const char *key, enum role need)
                            (f & F_WRITE) && !(f & F_ARCHIVE_OK));
 }
 
-/* The Authorization header holds a NUL: MHD hands it over as a C string, which ends at the NUL,
- * so "Bearer KEY<NUL>junk" would read as "Bearer KEY". A libmicrohttpd that keeps the header's
- * real length shows the NUL here; 0.9.75 cuts that length too, so there the refusal has to come
- * from the HTTP layer (test_strict's test_bearer_nul_is_wrong_token, marked WILL_FAIL). */
+/* The Authorization header holds a NUL ("Bearer KEY<NUL>junk"). libmicrohttpd 0.9.75 parses the
+ * header lines in place in its read buffer and measures each value with strlen, so the value it
+ * hands over ends at the NUL and its length says so too. What follows the value in that buffer
+ * is known, though: the line's end ("\r\n" or "\n", each byte overwritten with a NUL), then the
+ * next header line, whose name MHD also points into the buffer. So:
+ *  - a header after this one: the bytes between the value's end and the next name must be 1 or 2
+ *    NULs (the line end); anything else is a NUL and more bytes inside the value;
+ *  - the last header: the byte after the value's terminating NUL is the line end's second byte
+ *    or the blank line's first, a NUL either way; anything else is a NUL and more bytes.
+ * Not seen: a NUL that is the last byte of the last header ("Bearer KEY<NUL>\r\n\r\n") or of a
+ * header ended by a bare LF ("KEY<NUL>\n" looks like "KEY\r\n"); the key read is then exactly
+ * the bytes before it, nothing is smuggled (docs/server.md "Security"). */
+struct authz_scan {
+    const char *value;  /* the value lookup returned */
+    const char *next;   /* the name of the header after it, or NULL */
+    bool found, done;
+};
+
+static enum MHD_Result authz_next(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    (void)key_size;
+    (void)value_size;
+    struct authz_scan *a = cls;
+    if (a->found) {
+        a->next = key;
+        a->done = true;
+        return MHD_NO;
+    }
+    if (value == a->value)
+        a->found = true;
+    return MHD_YES;
+}
+
 static bool authz_has_nul(const struct req *r, const char *authz)
 {
     if (!authz || !r->conn)
@@ -207,7 +239,24 @@ static bool authz_has_nul(const struct req *r, const char *authz)
                                       &vn) != MHD_YES ||
         !v)
         return false;
-    return memchr(v, '\0', vn) != NULL;
+    if (memchr(v, '\0', vn) != NULL) /* a libmicrohttpd that keeps the real length */
+        return true;
+    struct authz_scan a = {.value = v};
+    MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, authz_next, &a);
+    if (!a.found) /* not the in-buffer value this reads around: nothing to look at */
+        return false;
+    const char *end = v + vn; /* the NUL MHD wrote (or the one sent) */
+    if (a.found && a.next && a.next > end && a.next - end <= SRV_MAX_HEADER_BYTES) {
+        size_t gap = (size_t)(a.next - end);
+        if (gap > 2)
+            return true;
+        for (size_t i = 0; i < gap; i++)
+            if (end[i] != '\0')
+                return true;
+        return false;
+    }
+    /* the last header (or names not in the buffer after it): look at one byte past the NUL */
+    return end[1] != '\0';
 }
 
 /* Every token this server issues is a prefix ("fio_k_", ...) and base64url: [A-Za-z0-9_-]. A
@@ -248,6 +297,16 @@ static int authenticate(struct req *r, const char *authz)
     }
     if (r->route->auth == A_USER && !r->caller.authed)
         return req_fail(r, 401, API_ERR_AUTH, "Authentication required");
+    /* --signup verified (D-081): an unverified account may only verify, look at itself and
+     * sign out; everything else is 401 / 10587 (api §2.1) */
+    if (r->srv->cfg.signup == SRV_SIGNUP_VERIFIED && r->caller.authed &&
+        r->route->fn != h_user_email_validate && r->route->fn != h_user_me &&
+        r->route->fn != h_auth_check && r->route->fn != h_user_signout && !verify_is_verified(r))
+        return req_fail(r, 401, API_ERR_EMAIL_UNVERIFIED,
+                        "Email address not verified: enter the code mailed to %s (POST "
+                        "/current/user/email/validate/ with email and email_token; without "
+                        "email_token a new code is sent)",
+                        r->caller.email);
     return 0;
 }
 

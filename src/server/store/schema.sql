@@ -386,3 +386,18 @@ CREATE TABLE web_imports (
 );
 CREATE INDEX web_imports_user ON web_imports(user_id, created);
 CREATE INDEX web_imports_status ON web_imports(status, created);
+-- migration 10
+-- Quotas (hardening, D-080): the bytes a user stored are summed over the versions they created
+-- at every upload admission (h_upload.c up_admit).
+CREATE INDEX file_versions_creator ON file_versions(creator_id);
+-- Email verification (hardening, D-081; api §2.1 /user/email/validate/): one code per user, only
+-- its SHA-256 stored; a few failed attempts end it. Accounts made by sign-up start unverified.
+CREATE TABLE email_codes (
+    user_id    TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    code_hash  TEXT NOT NULL,
+    expires    INTEGER NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0
+);
+-- Consent to membership (hardening, D-081): an invitation made by naming an existing user's id
+-- does not show that user's email address (lists, details, events) to anyone.
+ALTER TABLE invitations ADD COLUMN email_hidden INTEGER NOT NULL DEFAULT 0;

@@ -104,6 +104,62 @@ static enum store_rc user_exists(struct store_conn *c, const char *user_id, bool
     return rc == STORE_NOT_FOUND ? STORE_OK : rc;
 }
 
+static enum store_rc email_verified_get(struct store_conn *c, const char *user_id, bool *verified)
+{
+    *verified = false;
+    sqlite3_stmt *st =
+        db_query(sq(c), "SELECT email_verified FROM users WHERE id = ?1", "t", user_id);
+    enum store_rc rc = sq_row(st);
+    if (rc != STORE_OK)
+        return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+    *verified = sqlite3_column_int64(st, 0) != 0;
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+static enum store_rc email_verified_set(struct store_conn *c, const char *user_id, bool verified)
+{
+    return sq_exec_rc(db_exec(sq(c), "UPDATE users SET email_verified = ?1 WHERE id = ?2", "it",
+                              (int64_t)(verified ? 1 : 0), user_id));
+}
+
+static enum store_rc email_code_put(struct store_conn *c, const char *user_id,
+                                    const char *code_hash, int64_t expires)
+{
+    return sq_exec_rc(db_exec(sq(c),
+                              "INSERT OR REPLACE INTO email_codes(user_id, code_hash, expires, "
+                              "attempts) VALUES (?1, ?2, ?3, 0)",
+                              "tti", user_id, code_hash, expires));
+}
+
+static enum store_rc email_code_get(struct store_conn *c, const char *user_id, char *code_hash,
+                                    int64_t *expires, int64_t *attempts)
+{
+    sqlite3_stmt *st = db_query(
+        sq(c), "SELECT code_hash, expires, attempts FROM email_codes WHERE user_id = ?1", "t",
+        user_id);
+    enum store_rc rc = sq_row(st);
+    if (rc != STORE_OK)
+        return rc;
+    fio_strlcpy(code_hash, db_col_text(st, 0), 65);
+    *expires = sqlite3_column_int64(st, 1);
+    *attempts = sqlite3_column_int64(st, 2);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+static enum store_rc email_code_failed(struct store_conn *c, const char *user_id)
+{
+    return sq_exec_rc(db_exec(
+        sq(c), "UPDATE email_codes SET attempts = attempts + 1 WHERE user_id = ?1", "t", user_id));
+}
+
+static enum store_rc email_code_delete(struct store_conn *c, const char *user_id)
+{
+    return sq_exec_rc(
+        db_exec(sq(c), "DELETE FROM email_codes WHERE user_id = ?1", "t", user_id));
+}
+
 static enum store_rc user_count(struct store_conn *c, long long *n)
 {
     return sq_count(db_query(sq(c), "SELECT COUNT(*) FROM users", ""), n);
@@ -255,4 +311,10 @@ const struct store_account_ops sqlite_account_ops = {
     .apikey_update = apikey_update,
     .apikey_delete = apikey_delete,
     .apikey_scopes = apikey_scopes,
+    .email_verified_get = email_verified_get,
+    .email_verified_set = email_verified_set,
+    .email_code_put = email_code_put,
+    .email_code_get = email_code_get,
+    .email_code_failed = email_code_failed,
+    .email_code_delete = email_code_delete,
 };

@@ -85,6 +85,11 @@ static enum store_rc count_with_invites(struct store_conn *c, bool is_org, const
                              "t", entity_id),
                     n);
 }
+/* A pending invitation in a member list: made by user id (email_hidden), it shows that user's
+ * id and no email; made by email, the email and no id (D-081). */
+#define PENDING_ID "CASE WHEN i.email_hidden THEN (SELECT id FROM users WHERE email = i.email) END"
+#define PENDING_EMAIL "CASE WHEN i.email_hidden THEN NULL ELSE i.email END"
+
 
 static enum store_rc list_with_invites(struct store_conn *c, bool is_org, const char *entity_id,
                                        long long limit, long long offset, json_t **rows)
@@ -96,15 +101,17 @@ static enum store_rc list_with_invites(struct store_conn *c, bool is_org, const 
                       "first_name, u.last_name AS last_name, u.account_type AS account_type, "
                       "m.role AS role, m.created AS created, NULL AS invite_id, NULL AS expires "
                       "FROM org_members m JOIN users u ON u.id = m.user_id WHERE m.org_id = ?1 "
-                      "UNION ALL SELECT 'pending', NULL, i.email, '', '', '', i.role, i.created, "
-                      "i.id, i.expires FROM invitations i WHERE i.entity_id = ?1 AND "
+                      "UNION ALL SELECT 'pending', " PENDING_ID ", " PENDING_EMAIL ", '', '', '', "
+                      "i.role, i.created, i.id, i.expires FROM invitations i WHERE "
+                      "i.entity_id = ?1 AND "
                       "i.state = 'pending' ORDER BY 1, 8, 3 LIMIT ?2 OFFSET ?3",
                       "SELECT 'active' AS status, u.id AS id, u.email AS email, u.first_name AS "
                       "first_name, u.last_name AS last_name, u.account_type AS account_type, "
                       "m.role AS role, m.created AS created, NULL AS invite_id, NULL AS expires "
                       "FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE "
-                      "m.workspace_id = ?1 UNION ALL SELECT 'pending', NULL, i.email, '', '', '', "
-                      "i.role, i.created, i.id, i.expires FROM invitations i WHERE "
+                      "m.workspace_id = ?1 UNION ALL SELECT 'pending', " PENDING_ID ", "
+                      PENDING_EMAIL ", '', '', '', i.role, i.created, i.id, i.expires FROM "
+                      "invitations i WHERE "
                       "i.entity_id = ?1 AND i.state = 'pending' ORDER BY 1, 8, 3 LIMIT ?2 "
                       "OFFSET ?3"),
                  "tii", entity_id, (int64_t)limit, (int64_t)offset),
@@ -116,7 +123,8 @@ static enum store_rc list_with_invites(struct store_conn *c, bool is_org, const 
 /* i.*, the entity's name, the inviter's email; only invitations of open orgs. */
 #define INV_SELECT                                                                                 \
     "SELECT i.id, i.entity_type, i.entity_id, i.org_id, i.workspace_id, i.email, i.role, "         \
-    "i.state, i.inviter_id, i.created, i.updated, i.expires, COALESCE(w.name, o.name) AS "         \
+    "i.state, i.inviter_id, i.created, i.updated, i.expires, i.email_hidden, "                     \
+    "COALESCE(w.name, o.name) AS "                                                                 \
     "entity_name, COALESCE(iu.email, '') AS inviter_email FROM invitations i JOIN orgs o ON "      \
     "o.id = i.org_id AND o.closed = 0 LEFT JOIN workspaces w ON w.id = i.workspace_id LEFT JOIN "  \
     "users iu ON iu.id = i.inviter_id "
@@ -127,12 +135,14 @@ static enum store_rc invite_upsert(struct store_conn *c, const struct store_invi
     return sq_exec_rc(db_exec(
         sq(c),
         "INSERT INTO invitations(id, entity_type, entity_id, org_id, workspace_id, "
-        "email, role, state, inviter_id, created, updated, expires) VALUES (?1, ?2, "
-        "?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?9, ?9, ?10) ON CONFLICT(entity_id, email) "
+        "email, role, state, inviter_id, created, updated, expires, email_hidden) VALUES (?1, "
+        "?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?9, ?9, ?10, ?11) ON CONFLICT(entity_id, email) "
         "WHERE state = 'pending' DO UPDATE SET role = excluded.role, inviter_id = "
-        "excluded.inviter_id, updated = excluded.updated, expires = excluded.expires",
-        "ttttttttii", i->id, i->is_org ? "org" : "workspace", i->entity_id, i->org_id,
-        i->is_org ? NULL : i->entity_id, i->email, i->role, i->inviter_id, i->now, i->expires));
+        "excluded.inviter_id, updated = excluded.updated, expires = excluded.expires, "
+        "email_hidden = excluded.email_hidden",
+        "ttttttttiii", i->id, i->is_org ? "org" : "workspace", i->entity_id, i->org_id,
+        i->is_org ? NULL : i->entity_id, i->email, i->role, i->inviter_id, i->now, i->expires,
+        (int64_t)(i->email_hidden ? 1 : 0)));
 }
 
 static enum store_rc invite_get(struct store_conn *c, const char *id, json_t **row)

@@ -136,11 +136,17 @@ static enum store_rc u_insert(struct store_conn *c, const struct store_upload_ne
         nul(n->new_file_id), nul(n->version_id), n->created, n->expires, nul(n->lock_hash)));
 }
 
+/* A session's declared bytes: its size, or a stream's ceiling (max_size); a stream left at the
+ * 1 TiB default ceiling (UP_FILE_MAX, no quota lowered it) counts 0, as before quotas. */
+#define OPEN_BYTES                                                                              \
+    "CASE WHEN size >= 0 THEN size WHEN max_size BETWEEN 0 AND 1099511627775 THEN max_size "  \
+    "ELSE 0 END"
+
 static enum store_rc u_usage(struct store_conn *c, const char *user_id, int64_t *count,
                              int64_t *bytes)
 {
     sqlite3_stmt *st = db_query(sq(c),
-                                "SELECT COUNT(*), COALESCE(SUM(MAX(size, 0)), 0) FROM "
+                                "SELECT COUNT(*), COALESCE(SUM(" OPEN_BYTES "), 0) FROM "
                                 "upload_sessions WHERE user_id = ?1 AND status IN ('ready', "
                                 "'uploading', 'assembling')",
                                 "t", user_id);
@@ -189,6 +195,73 @@ static enum store_rc u_remove(struct store_conn *c, const char *id, const char *
     return one_changed(c,
                        db_exec(sq(c), "DELETE FROM upload_sessions WHERE id = ?1 AND user_id = ?2",
                                "tt", id, user_id));
+}
+
+#define OPEN_STATES "status IN ('ready', 'uploading', 'assembling')"
+
+static enum store_rc sum_one(struct store_conn *c, sqlite3_stmt *st, int64_t *out)
+{
+    (void)c;
+    enum store_rc rc = sq_row(st);
+    if (rc == STORE_NOT_FOUND)
+        return STORE_ERROR; /* an aggregate always yields a row */
+    if (rc != STORE_OK)
+        return rc;
+    *out = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+static enum store_rc u_quota_usage(struct store_conn *c, const char *user_id, const char *ws_id,
+                                   int64_t *user_bytes, int64_t *org_bytes)
+{
+    enum store_rc rc = sum_one(
+        c,
+        db_query(sq(c),
+                 "SELECT (SELECT COALESCE(SUM(size), 0) FROM file_versions WHERE creator_id = ?1)"
+                 " + (SELECT COALESCE(SUM(" OPEN_BYTES "), 0) FROM upload_sessions WHERE "
+                 "user_id = ?1 AND " OPEN_STATES ")",
+                 "t", user_id),
+        user_bytes);
+    if (rc != STORE_OK || !org_bytes)
+        return rc;
+    return sum_one(
+        c,
+        db_query(sq(c),
+                 "WITH o AS (SELECT org_id FROM workspaces WHERE id = ?1), "
+                 "w AS (SELECT id FROM workspaces WHERE org_id = (SELECT org_id FROM o)) "
+                 "SELECT (SELECT COALESCE(SUM(v.size), 0) FROM file_versions v WHERE v.id IN "
+                 "(SELECT nv.version_id FROM node_versions nv JOIN nodes n ON n.id = nv.node_id "
+                 "WHERE n.workspace_id IN (SELECT id FROM w)))"
+                 " + (SELECT COALESCE(SUM(" OPEN_BYTES "), 0) FROM upload_sessions WHERE "
+                 "workspace_id IN (SELECT id FROM w) AND " OPEN_STATES ")",
+                 "t", ws_id),
+        org_bytes);
+}
+
+static enum store_rc u_expired(struct store_conn *c, int64_t now, size_t max,
+                               char (*ids)[FIO_OPAQUE_ID_SIZE], size_t *n)
+{
+    *n = 0;
+    sqlite3_stmt *st = db_query(sq(c),
+                                "SELECT id FROM upload_sessions WHERE expires < ?1 AND "
+                                "status <> 'assembling' ORDER BY expires LIMIT ?2",
+                                "ii", now, (int64_t)max);
+    if (!st)
+        return STORE_ERROR;
+    int rc = SQLITE_DONE;
+    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        fio_strlcpy(ids[(*n)++], db_col_text(st, 0), FIO_OPAQUE_ID_SIZE);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_sqlite_rc(rc);
+}
+
+static enum store_rc u_drop(struct store_conn *c, const char *id, int64_t now)
+{
+    return one_changed(c, db_exec(sq(c),
+                                  "DELETE FROM upload_sessions WHERE id = ?1 AND expires < ?2 AND "
+                                  "status <> 'assembling'",
+                                  "ti", id, now));
 }
 
 static enum store_rc u_set_chunk_size(struct store_conn *c, const char *id, int64_t chunk_size)
@@ -341,6 +414,9 @@ const struct store_upload_ops sqlite_upload_ops = {
     .usage = u_usage,
     .list_ids = u_list_ids,
     .remove = u_remove,
+    .quota_usage = u_quota_usage,
+    .expired = u_expired,
+    .drop = u_drop,
     .set_chunk_size = u_set_chunk_size,
     .claim = u_claim,
     .reopen = u_reopen,

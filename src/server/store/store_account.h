@@ -98,6 +98,20 @@ struct store_account_ops {
     /* The key's scopes (compact JSON array text) in *scopes, OWNED (free()); NULL when the key
      * has none or does not exist. */
     enum store_rc (*apikey_scopes)(struct store_conn *c, const char *id, char **scopes);
+
+    /* ---- email verification (hardening, D-081; api §2.1) ---- */
+    /* *verified = the user's email_verified flag (false when there is no such user). */
+    enum store_rc (*email_verified_get)(struct store_conn *c, const char *user_id, bool *verified);
+    enum store_rc (*email_verified_set)(struct store_conn *c, const char *user_id, bool verified);
+    /* The user's one verification code (SHA-256 hex of it), replacing an older one. */
+    enum store_rc (*email_code_put)(struct store_conn *c, const char *user_id,
+                                    const char *code_hash, int64_t expires);
+    /* The user's code: hash (size >= 65), expiry and failed attempts; STORE_NOT_FOUND. */
+    enum store_rc (*email_code_get)(struct store_conn *c, const char *user_id, char *code_hash,
+                                    int64_t *expires, int64_t *attempts);
+    /* One more failed attempt. */
+    enum store_rc (*email_code_failed)(struct store_conn *c, const char *user_id);
+    enum store_rc (*email_code_delete)(struct store_conn *c, const char *user_id);
 };
 
 #endif

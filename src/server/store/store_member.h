@@ -29,6 +29,7 @@ struct store_invite_new {
     const char *entity_id, *org_id; /* org_id == entity_id for orgs */
     const char *email, *role, *inviter_id;
     int64_t now, expires;
+    bool email_hidden; /* made by user id: the address is not shown (D-081) */
 };
 
 /* The open, unclaimed transfer token of a hash. */

@@ -78,13 +78,26 @@ struct store_upload_ops {
     enum store_rc (*view)(struct store_conn *c, const char *id, struct store_upload_view *out);
     enum store_rc (*insert)(struct store_conn *c, const struct store_upload_new *n);
     /* The open sessions of user_id (ready, uploading, assembling): how many and their declared
-     * bytes (unknown sizes count 0). */
+     * bytes (a stream's unknown size counts as its max_size: what it may still write). */
     enum store_rc (*usage)(struct store_conn *c, const char *user_id, int64_t *count,
                            int64_t *bytes);
     /* Up to max session ids of user_id into ids; not_stored: only the sessions not stored,
      * newest first (else in no particular order). */
     enum store_rc (*list_ids)(struct store_conn *c, const char *user_id, bool not_stored,
                               size_t max, char (*ids)[FIO_OPAQUE_ID_SIZE], size_t *n);
+    /* Quotas (D-080): bytes charged to user_id (sizes of the versions they created plus the
+     * declared bytes of their open sessions, as usage counts them) and, when org_bytes is not
+     * NULL, to the org of workspace ws_id (sizes of the versions its workspaces' nodes hold
+     * plus the open sessions into its workspaces). */
+    enum store_rc (*quota_usage)(struct store_conn *c, const char *user_id, const char *ws_id,
+                                 int64_t *user_bytes, int64_t *org_bytes);
+    /* Up to max ids of sessions that expired before now and are not 'assembling' (a completion
+     * owns those), oldest first. */
+    enum store_rc (*expired)(struct store_conn *c, int64_t now, size_t max,
+                             char (*ids)[FIO_OPAQUE_ID_SIZE], size_t *n);
+    /* Delete session id whoever owns it if it still expired before now and is not
+     * 'assembling' (the expiry sweep): STORE_OK, or STORE_NOT_FOUND when no row went. */
+    enum store_rc (*drop)(struct store_conn *c, const char *id, int64_t now);
     /* Delete session id of user_id: STORE_OK when a row went, STORE_NOT_FOUND when none. */
     enum store_rc (*remove)(struct store_conn *c, const char *id, const char *user_id);
     /* The first chunk sets the chunk size of a session that has none (another request may have
