@@ -61,7 +61,7 @@ SERVER_PID=""
 LOOP_PIDS=()
 cleanup() {
     stop_loops
-    [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    if [ -n "$SERVER_PID" ]; then kill -9 "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; fi
     if [ "${KEEP:-0}" = 1 ]; then echo "crash-loop: kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
