@@ -453,7 +453,7 @@ static int walk_remote(struct cli_ctx *ctx, const char *ws, const char *folder, 
 static int download_tree(struct cli_ctx *ctx, const struct cli_args *args, const char *ws,
                          const char *folder, const char *folder_name)
 {
-    enum clobber mode;
+    enum clobber mode = CLOBBER_REFUSE;
     if (clobber_mode(ctx, args, &mode) != CLI_OK)
         return CLI_USAGE;
     const char *out = cli_arg(args, "output");
@@ -500,7 +500,7 @@ static int download_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct 
     (void)cmd;
     const char *ws = cli_arg(args, "workspace"), *node = cli_arg(args, "NODE");
     const char *out = cli_arg(args, "output"), *version = cli_arg(args, "version");
-    enum clobber mode;
+    enum clobber mode = CLOBBER_REFUSE;
     if (clobber_mode(ctx, args, &mode) != CLI_OK)
         return CLI_USAGE;
     json_t *d = node_details(ctx, ws, node);
@@ -561,7 +561,7 @@ static int download_folder(struct cli_ctx *ctx, const struct cli_cmd *cmd, struc
         json_decref(d);
         return rc;
     }
-    enum clobber mode;
+    enum clobber mode = CLOBBER_REFUSE;
     if (clobber_mode(ctx, args, &mode) != CLI_OK)
         return CLI_USAGE;
     char dir[PATH_MAX];
@@ -609,7 +609,7 @@ static int download_batch(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct
     (void)cmd;
     const char *dir = cli_arg(args, "output");
     const char *ws = cli_arg(args, "workspace");
-    enum clobber mode;
+    enum clobber mode = CLOBBER_REFUSE;
     if (clobber_mode(ctx, args, &mode) != CLI_OK)
         return CLI_USAGE;
     struct stat st;
