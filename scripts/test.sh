@@ -31,8 +31,8 @@ run_suite() {
     cmake --build "$dir" -j "$JOBS"
     ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 600
 }
-echo "== build + tests (plain)"
-run_suite build-test
+echo "== build + tests (plain, RelWithDebInfo: the quick start's build type, -O2 warnings included)"
+run_suite build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== build + tests (ASan + UBSan)"
 run_suite build-asan -DFASTIO_SANITIZE=ON
 # ThreadSanitizer over the suites whose code runs threads: the chunk race, the transfer engine
