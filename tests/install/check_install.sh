@@ -171,6 +171,14 @@ for b in fastio fastio-server; do
     fi
 done
 [ -f "$prefix/share/doc/fastio-c/LICENSE" ] || fail "missing share/doc/fastio-c/LICENSE"
+# the man pages, where man finds them under the prefix
+for p in man1/fastio.1 man8/fastio-server.8 man3/libfastio.3; do
+    [ -s "$prefix/share/man/$p" ] || fail "missing share/man/$p"
+done
+if [ -s "$prefix/share/man/man1/fastio.1" ]; then
+    MANPATH="$prefix/share/man" man -w fastio 2>/dev/null | grep -q "^$prefix/share/man/man1/fastio.1" ||
+        fail "man -w fastio does not find the installed page with MANPATH=$prefix/share/man"
+fi
 
 if [ "$failures" -ne 0 ]; then
     echo "check_install: $failures check(s) failed" >&2
