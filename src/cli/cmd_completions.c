@@ -208,7 +208,6 @@ struct acc {
     bool first;
     bool want_value;  /* opts pass: only flags taking a value */
     bool with_desc;   /* zsh: "word:summary" lines */
-    const char *last; /* key listing: last key printed (keys come grouped) */
 };
 
 static void sub_word(FILE *f, const char *key, const char *word, const char *summary, void *ud)
@@ -326,7 +325,7 @@ static int tables_sh(FILE *f, enum shell sh)
         return CLI_ERR;
     fprintf(f, "%s _fastio_sub=(\n", decl);
     for (size_t i = 0; i < kl.n; i++) {
-        struct acc a = {keys[i], true, false, false, NULL};
+        struct acc a = {keys[i], true, false, false};
         fputs("    [", f);
         sq(f, keys[i]);
         fputs("]='", f);
@@ -337,7 +336,7 @@ static int tables_sh(FILE *f, enum shell sh)
     if (sh == SH_ZSH) {
         fprintf(f, "%s _fastio_desc=(\n", decl);
         for (size_t i = 0; i < kl.n; i++) {
-            struct acc a = {keys[i], true, false, true, NULL};
+            struct acc a = {keys[i], true, false, true};
             fputs("    [", f);
             sq(f, keys[i]);
             fputs("]='", f);
@@ -366,7 +365,7 @@ static int tables_sh(FILE *f, enum shell sh)
         }
         fputs("'\n", f);
         for (size_t i = 0; i < kl.n; i++) {
-            struct acc a = {keys[i], true, vals != 0, false, NULL};
+            struct acc a = {keys[i], true, vals != 0, false};
             fputs("    [", f);
             sq(f, keys[i]);
             fputs("]='", f);
@@ -499,8 +498,14 @@ static void fish_sub(FILE *f, const char *key, const char *word, const char *sum
     (void)ud;
     char d[96];
     short_desc(summary, d, sizeof(d));
+    /* -f: no file names beside the subcommands, except where a group's default command takes
+     * arguments ("fastio sync ./dir ...") */
+    bool files = false;
+    for (const struct cli_group *g = cli_groups(); g->name; g++)
+        if (strncmp(key, "fastio ", 7) == 0 && strcmp(key + 7, g->name) == 0 && default_cmd(g))
+            files = true;
     /* keys are command words ([a-z0-9-] and spaces): safe inside "..." and '...' */
-    fprintf(f, "complete -c fastio -f -n \"__fastio_at '%s'\" -a ", key);
+    fprintf(f, "complete -c fastio%s -n \"__fastio_at '%s'\" -a ", files ? "" : " -f", key);
     fq(f, word);
     fputs(" -d ", f);
     fq(f, d);

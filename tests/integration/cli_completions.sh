@@ -134,6 +134,11 @@ if command -v fish >/dev/null 2>&1; then
     expect_fish "fastio --format js" "json "
     expect_fish "fastio files list --sort-dir " "asc desc "
     expect_fish "fastio upload file ./x --pare" "--parents "
+    mkdir -p "$T/fdir" && touch "$T/fdir/aa.txt"
+    OUT=$(cd "$T" && fish --no-config -c "source '$T/c.fish'; complete -C 'fastio sync fd'" 2>&1)
+    [ "$OUT" = "fdir/" ] && ok "fish: a default command's argument completes files" || bad "fish: sync fd -> '$OUT'"
+    OUT=$(cd "$T" && fish --no-config -c "source '$T/c.fish'; complete -C 'fastio fd'" 2>&1)
+    [ -z "$OUT" ] && ok "fish: no file names where only a group fits" || bad "fish: 'fastio fd' -> '$OUT'"
     OUT=$(fish --no-config -c "source '$T/c.fish'; complete -C 'fastio auth api-key c'" 2>&1)
     expect_out_contains $'create\tCreate an API key' "fish: commands with descriptions"
 else
