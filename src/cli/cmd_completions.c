@@ -395,8 +395,9 @@ static void walk_sh(FILE *f, const char *words, const char *first, const char *l
             "    local key=fastio stopped= skip= i x\n"
             "    for ((i = %s; i < %s; i++)); do\n"
             "        x=${%s[i]}\n"
-            "        if [[ -n $skip ]]; then skip=; continue; fi\n"
+            "        if [[ -n $skip ]]; then [[ $x == = ]] || skip=; continue; fi\n"
             "        case $x in\n"
+            "        =) skip=1; continue ;; # bash splits --flag=value at '=': a value follows\n"
             "        --*=*) continue ;;\n"
             "        -?*)\n"
             "            [[ \" ${_fastio_vals[$key]-} ${_fastio_vals[fastio]} \" == *\" $x \"* ]] && skip=1\n"
@@ -430,7 +431,10 @@ static int gen_bash(FILE *f)
         return CLI_ERR;
     fputs("_fastio() {\n"
           "    local cur=${COMP_WORDS[COMP_CWORD]} prev=\n"
-          "    ((COMP_CWORD > 1)) && prev=${COMP_WORDS[COMP_CWORD-1]}\n",
+          "    ((COMP_CWORD > 1)) && prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+          "    # --flag=value: bash made '--flag' '=' 'value' of it\n"
+          "    [[ $prev == = ]] && ((COMP_CWORD > 2)) && prev=${COMP_WORDS[COMP_CWORD-2]}\n"
+          "    [[ $cur == = ]] && cur=\n",
           f);
     walk_sh(f, "COMP_WORDS", "1", "COMP_CWORD");
     fputs("    COMPREPLY=()\n"

@@ -49,6 +49,10 @@ expect_bash "fastio -q --profile p workspace li" "list "
 # a value flag's value is not taken for a command word; a positional ends the command words
 expect_bash "fastio files list --workspace auth --for" "--format "
 expect_bash "fastio files list somedir ''" ""
+# --flag=value reaches the function as '--flag' '=' 'value' (COMP_WORDBREAKS)
+expect_bash "fastio --format = j" "json "
+expect_bash "fastio --format = ''" "csv json markdown table "
+expect_bash "fastio --format = json files l" "list lock "
 # compgen over the bash tables: the group names
 OUT=$(bash -c "source '$T/c.bash'; compgen -W \"\${_fastio_sub[fastio]}\" -- up")
 [ "$OUT" = upload ] && ok "compgen on the group table" || bad "compgen gave '$OUT'"
