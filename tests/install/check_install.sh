@@ -171,6 +171,17 @@ for b in fastio fastio-server; do
     fi
 done
 [ -f "$prefix/share/doc/fastio-c/LICENSE" ] || fail "missing share/doc/fastio-c/LICENSE"
+# the completion scripts, where bash-completion, zsh and fish look, as `fastio completions` prints
+for pair in bash:bash-completion/completions/fastio zsh:zsh/site-functions/_fastio \
+    fish:fish/vendor_completions.d/fastio.fish; do
+    sh=${pair%%:*} f=$prefix/share/${pair#*:}
+    if [ -s "$f" ]; then
+        env -u LD_LIBRARY_PATH "$prefix/bin/fastio" completions "$sh" | cmp -s - "$f" ||
+            fail "share/${pair#*:} differs from 'fastio completions $sh'"
+    else
+        fail "missing share/${pair#*:}"
+    fi
+done
 # the man pages, where man finds them under the prefix
 for p in man1/fastio.1 man8/fastio-server.8 man3/libfastio.3; do
     [ -s "$prefix/share/man/$p" ] || fail "missing share/man/$p"
