@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# run.sh - the programs of examples/ and the README's library example (built from README.md)
+# run.sh - the programs of examples/ and the README's two examples (built from README.md)
 # against a real fastio-server (tests/integration/lib.sh starts it): each does what its comment
 # says, checked through the CLI and the bytes on both sides. FASTIO_EXAMPLES_DIR: where they
 # were built.
@@ -111,5 +111,17 @@ expect_out_contains "libfastio " "prints the library version"
 expect_out_contains "1 organization(s)" "lists the organization"
 expect_out_contains "stored as " "uploads"
 if cmp -s "$SRC/big.bin" "$T_DATA/downloaded-copy"; then ok "README example downloaded the same bytes"; else bad "README example's download differs"; fi
+
+# ---- the README's MCP example: fastio-server's /mcp, listing the tools and calling one ---------
+run_ex readme_mcp "http://127.0.0.1:$PORT/mcp"
+expect_rc 0 "README MCP example runs"
+n=$(printf '%s\n' "$OUT" | sed -n 's/^\([0-9][0-9]*\) tools$/\1/p')
+[ -n "$n" ] && [ "$n" -gt 0 ] && ok "it lists the server's tools ($n)" || bad "no tool count in '$OUT'"
+expect_out_contains "examples" "the workspace tool's answer names the workspace"
+FASTIO_API_KEY_SAVED=$KEY; KEY=not-a-key
+run_ex readme_mcp "http://127.0.0.1:$PORT/mcp"
+KEY=$FASTIO_API_KEY_SAVED
+expect_rc 1 "README MCP example with a bad key fails"
+expect_err_contains "error: " "and says why"
 
 finish
