@@ -2,13 +2,14 @@
 # Command 2 of the README: install what is missing, build, and run the whole test suite twice:
 # a normal build and an AddressSanitizer + UndefinedBehaviorSanitizer build, then the threaded
 # suites in a ThreadSanitizer build, the fuzz targets for a short run each, and a short crash loop
-# (scripts/crash-loop.sh). Also runs the banned-function check, the citation check and
-# cppcheck. Exit status is non-zero if anything fails.
+# (scripts/crash-loop.sh). Also runs the banned-function check, the SPDX-header check, the
+# citation check and cppcheck. Exit status is non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 JOBS=$(nproc 2>/dev/null || echo 2)
 bash scripts/check-banned.sh
+bash scripts/check-spdx.sh
 bash scripts/check-citations.sh
 
 # Static analysis (conventions.md "Tooling"). One configuration, the one the build uses

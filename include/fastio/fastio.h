@@ -423,6 +423,16 @@ FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_storage_details(struct fas
 FASTIO_API FASTIO_NODISCARD enum fastio_status
 fastio_storage_details_bulk(struct fastio_client *c, const char *ws, const char *const *ids,
                             size_t n_ids, json_t **out, struct fastio_error *err);
+/* The node a path names in workspace ws (api §4.2: there is no lookup by path, so the path is
+ * walked from the root one listing per folder, every page, at most 256 components). path:
+ * "/reports/2026/q3.pdf" or "reports/2026" (the same); "" and "/" are the root; "." and ".."
+ * components are refused (INVALID). *node_id (OWNED, fastio_free; may be NULL arg) gets the
+ * node's id ("root" for the root); *node (OWNED; may be NULL arg) the node object as its
+ * folder listed it (NULL for the root). NOT_FOUND with a message naming the missing component
+ * and the folder it was looked for in (also when a component before the last is a file). */
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_storage_resolve(struct fastio_client *c, const char *ws, const char *path, char **node_id,
+                       json_t **node, struct fastio_error *err);
 FASTIO_API FASTIO_NODISCARD enum fastio_status
 fastio_storage_create_folder(struct fastio_client *c, const char *ws, const char *parent,
                              const char *name, bool force, json_t **node,

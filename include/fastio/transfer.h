@@ -247,6 +247,27 @@ FASTIO_API FASTIO_NODISCARD enum fastio_status
 fastio_transfer_job_progress(const struct fastio_transfer *t, size_t job,
                          struct fastio_transfer_job_info *info);
 
+/* ---- one call for the common case -----------------------------------------------------------
+ * An engine with the defaults, one job, run to its end, freed (fastio_global_init() first, as
+ * for any transfer). For many files, progress, cancellation or resume across runs, use the
+ * engine above. A node or folder argument is an id, or a path when it starts with '/'
+ * (fastio_storage_resolve). */
+
+/* Upload the local file path into folder of workspace ws (NULL or "/" = the root; the folder
+ * must exist) under the file's own name; a same-name file there gets a new version (api §4.4).
+ * *node_id (OWNED, fastio_free; may be NULL arg) gets the stored file's id. */
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_upload_file(struct fastio_client *c, const char *ws, const char *folder, const char *path,
+                   char **node_id, struct fastio_error *err);
+
+/* Download file node of workspace ws into the existing directory dest_dir under the node's
+ * name (sanitized, as fastio_download_spec.name), verified against the server's size and hash.
+ * *local_path (OWNED, fastio_free; may be NULL arg) gets the path written. An existing file of
+ * that name is replaced. */
+FASTIO_API FASTIO_NODISCARD enum fastio_status
+fastio_download_file(struct fastio_client *c, const char *ws, const char *node,
+                     const char *dest_dir, char **local_path, struct fastio_error *err);
+
 #ifdef __cplusplus
 }
 #endif

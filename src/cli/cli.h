@@ -112,6 +112,8 @@ int cli_mcp_serve(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_arg
 extern const struct cli_cmd cli_ingest_cmds[];
 /* cmd_sync.c: "fastio sync SRC DST", a one-way mirror (one CMD_DEFAULT command). */
 extern const struct cli_cmd cli_sync_cmds[];
+/* cmd_completions.c: "fastio completions bash|zsh|fish", scripts made from the command table. */
+extern const struct cli_cmd cli_completions_cmds[];
 /* cmd_api.c: one command per endpoint row, filled by cli_api_init() (call it once, first). */
 extern struct cli_cmd cli_api_cmds[];
 void cli_api_init(void);

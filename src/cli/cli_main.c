@@ -71,6 +71,10 @@ static const struct cli_group groups[] = {
      "older HTTP+SSE transport or a spawned stdio process, lists the server's tools and\n"
      "calls them. 'fastio mcp' alone serves the Fast.io tools over stdio ('mcp serve').",
      cli_mcp_cmds},
+    {"completions", "Shell completion scripts: bash, zsh, fish",
+     "Prints a completion script for a shell, generated from the same command table as this\n"
+     "help: groups, commands, flags and the values of list-valued flags.",
+     cli_completions_cmds},
     {"system", "Service health: ping and status",
      "Unauthenticated health checks of the API server.", cli_system_cmds},
     {"api", "Call any endpoint row directly: one command per row, made from the row",

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # check_install.sh - install the build into a temporary prefix and use it the way an outside
 # project would: the expected files are there, libfastio.so exports only the public API, and a
-# small program builds with `pkg-config fastio` against the shared and the static library and runs.
+# small program builds with `pkg-config fastio` against the shared and the static library and runs,
+# and another with `find_package(fastio)` (tests/install/find_package); the installed fastio and
+# fastio-server run from the prefix with no LD_LIBRARY_PATH (D-110).
 #
 # usage: check_install.sh BUILD_DIR [SANITIZE(ON|OFF)] [CC] [PKG_CONFIG]
 #   SANITIZE=ON when the build used FASTIO_SANITIZE: the consumer is then compiled with the same
@@ -111,6 +113,82 @@ if "$cc" "${cflags[@]}" "${pc_cflags[@]}" "$here/consumer.c" -o "$tmp/consumer_s
     "$tmp/consumer_static" || fail "consumer_static exited with $?"
 else
     fail "could not build the consumer against libfastio.a"
+fi
+
+# ---- the CMake package: find_package(fastio) ---------------------------------------------------
+cm_flags=""
+[ "$sanitize" = ON ] && cm_flags="-fsanitize=address,undefined -fno-omit-frame-pointer"
+cmdir=$(find "$prefix" -path '*/cmake/fastio/fastioConfig.cmake' -print -quit)
+[ -n "$cmdir" ] || fail "missing lib/cmake/fastio/fastioConfig.cmake"
+[ -n "$cmdir" ] && { [ -f "$(dirname "$cmdir")/fastioConfigVersion.cmake" ] ||
+    fail "missing fastioConfigVersion.cmake"; }
+version=$("$prefix/bin/fastio" --version 2>/dev/null | awk '{ print $2 }') || true
+if cmake -S "$here/find_package" -B "$tmp/fp-build" -DCMAKE_PREFIX_PATH="$prefix" \
+        -DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="-Wall -Wextra -Werror $cm_flags" \
+        -DCONSUMER_SRC="$here/consumer.c" -DEXPECTED_VERSION="${version:-unknown}" \
+        >"$tmp/fp.log" 2>&1 &&
+    cmake --build "$tmp/fp-build" >>"$tmp/fp.log" 2>&1; then
+    # No LD_LIBRARY_PATH: CMake gave the program the prefix's lib directory as its RUNPATH.
+    env -u LD_LIBRARY_PATH "$tmp/fp-build/consumer_cmake_shared" ||
+        fail "consumer_cmake_shared (find_package, fastio::fastio) exited with $?"
+    readelf -d "$tmp/fp-build/consumer_cmake_shared" | grep -q 'NEEDED.*\[libfastio\.so\.' ||
+        fail "consumer_cmake_shared does not depend on libfastio.so"
+    env -u LD_LIBRARY_PATH "$tmp/fp-build/consumer_cmake_static" ||
+        fail "consumer_cmake_static (find_package, fastio::fastio_static) exited with $?"
+    if readelf -d "$tmp/fp-build/consumer_cmake_static" | grep -q 'NEEDED.*libfastio'; then
+        fail "consumer_cmake_static depends on libfastio.so"
+    fi
+else
+    cat "$tmp/fp.log" >&2
+    fail "the find_package(fastio) project did not configure or build"
+fi
+# A version the package is not compatible with is refused (0.x: same minor only).
+mkdir -p "$tmp/fp-bad"
+cat >"$tmp/fp-bad/CMakeLists.txt" <<'CM'
+cmake_minimum_required(VERSION 3.20)
+project(bad LANGUAGES C)
+find_package(fastio 9.0 REQUIRED)
+CM
+if cmake -S "$tmp/fp-bad" -B "$tmp/fp-bad/b" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null 2>&1; then
+    fail "find_package(fastio 9.0) was accepted by a $version package"
+fi
+
+# ---- installed programs: they run from the prefix with no LD_LIBRARY_PATH -------------------
+for b in fastio fastio-server; do
+    if out=$(cd / && env -u LD_LIBRARY_PATH "$prefix/bin/$b" --version 2>&1); then
+        case "$out" in
+        "$b $version"*) ;;
+        *) fail "$b --version printed '$out' (want '$b $version...')" ;;
+        esac
+    else
+        fail "installed $b --version failed: $out"
+    fi
+    # RUNPATH: the prefix's own library directory, relative to the program.
+    readelf -d "$prefix/bin/$b" | grep -q 'R\(UN\)\?PATH.*\$ORIGIN/\.\./' ||
+        fail "bin/$b has no \$ORIGIN/../lib RUNPATH"
+    if ldd "$prefix/bin/$b" 2>/dev/null | grep -q 'not found'; then
+        fail "bin/$b has unresolved libraries: $(ldd "$prefix/bin/$b" | grep 'not found')"
+    fi
+done
+[ -f "$prefix/share/doc/fastio-c/LICENSE" ] || fail "missing share/doc/fastio-c/LICENSE"
+# the completion scripts, where bash-completion, zsh and fish look, as `fastio completions` prints
+for pair in bash:bash-completion/completions/fastio zsh:zsh/site-functions/_fastio \
+    fish:fish/vendor_completions.d/fastio.fish; do
+    sh=${pair%%:*} f=$prefix/share/${pair#*:}
+    if [ -s "$f" ]; then
+        env -u LD_LIBRARY_PATH "$prefix/bin/fastio" completions "$sh" | cmp -s - "$f" ||
+            fail "share/${pair#*:} differs from 'fastio completions $sh'"
+    else
+        fail "missing share/${pair#*:}"
+    fi
+done
+# the man pages, where man finds them under the prefix
+for p in man1/fastio.1 man8/fastio-server.8 man3/libfastio.3; do
+    [ -s "$prefix/share/man/$p" ] || fail "missing share/man/$p"
+done
+if [ -s "$prefix/share/man/man1/fastio.1" ]; then
+    MANPATH="$prefix/share/man" man -w fastio 2>/dev/null | grep -q "^$prefix/share/man/man1/fastio.1" ||
+        fail "man -w fastio does not find the installed page with MANPATH=$prefix/share/man"
 fi
 
 if [ "$failures" -ne 0 ]; then

@@ -294,3 +294,128 @@ FASTIO_API enum fastio_status fastio_storage_trash_empty(struct fastio_client *c
 {
     return fio_row_call(c, FASTIO_EP_STORAGE_TRASH_EMPTY, &ws, 1, NULL, FIO_ROW_VALUE, NULL, err);
 }
+
+/* ---- a node by its path (api §4.2) --------------------------------------------------------- */
+
+#define RESOLVE_DEPTH_MAX 256   /* components of one path */
+#define RESOLVE_PAGES_MAX 10000 /* pages of one folder listing (500 nodes each) */
+
+/* The child named name (n bytes) of folder in ws, OWNED (a reference), or NULL with *st set:
+ * OK (not there) or the listing's failure (err filled). Every page is read until it is found. */
+static json_t *find_child(struct fastio_client *c, const char *ws, const char *folder,
+                          const char *name, size_t n, enum fastio_status *st,
+                          struct fastio_error *err)
+{
+    struct fastio_list_opts o = {NULL, NULL, 500, NULL};
+    char *cursor = NULL;
+    *st = FASTIO_OK;
+    for (int page = 0; page < RESOLVE_PAGES_MAX; page++) {
+        json_t *nodes = NULL;
+        char *next = NULL;
+        o.cursor = cursor;
+        *st = fastio_storage_list(c, ws, folder, &o, &nodes, &next, err);
+        free(cursor);
+        cursor = NULL;
+        if (*st != FASTIO_OK)
+            return NULL;
+        size_t i;
+        json_t *nd;
+        json_array_foreach(nodes, i, nd)
+        {
+            const char *nm = json_string_value(json_object_get(nd, "name"));
+            if (nm != NULL && strlen(nm) == n && memcmp(nm, name, n) == 0) {
+                json_incref(nd);
+                json_decref(nodes);
+                free(next);
+                return nd;
+            }
+        }
+        json_decref(nodes);
+        if (next == NULL)
+            return NULL;
+        cursor = next;
+    }
+    free(cursor);
+    *st = fio_error_set(err, FASTIO_TOO_LARGE, "folder listing has too many pages");
+    return NULL;
+}
+
+static bool is_folder(const json_t *node)
+{
+    const char *t = json_string_value(json_object_get(node, "type"));
+    return t != NULL && strcmp(t, "folder") == 0;
+}
+
+FASTIO_API enum fastio_status fastio_storage_resolve(struct fastio_client *c, const char *ws,
+                                                     const char *path, char **node_id,
+                                                     json_t **node, struct fastio_error *err)
+{
+    char folder[128] = "root";
+    json_t *cur = NULL; /* the node reached so far; NULL = the root */
+    char msg[512];
+    enum fastio_status st = FASTIO_OK;
+
+    if (node_id != NULL)
+        *node_id = NULL;
+    if (node != NULL)
+        *node = NULL;
+    if (c == NULL || ws == NULL || path == NULL)
+        return fio_error_set(err, FASTIO_INVALID, "client, workspace and path are required");
+    const char *p = path;
+    for (int depth = 0;; depth++) {
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            break;
+        if (depth >= RESOLVE_DEPTH_MAX) {
+            json_decref(cur);
+            return fio_error_set(err, FASTIO_INVALID, "path has too many components");
+        }
+        size_t n = strcspn(p, "/");
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+            json_decref(cur);
+            return fio_error_set(err, FASTIO_INVALID, "'.' and '..' are not allowed in a path");
+        }
+        /* the path up to the folder this component is looked for in */
+        int upto = (int)(p - path);
+        while (upto > 1 && path[upto - 1] == '/')
+            upto--;
+        if (cur != NULL) {
+            const char *id = json_string_value(json_object_get(cur, "id"));
+            if (!is_folder(cur) || id == NULL || strlen(id) >= sizeof(folder)) {
+                snprintf(msg, sizeof(msg), "'%.*s' is not a folder", upto, path);
+                json_decref(cur);
+                return fio_error_set(err, FASTIO_NOT_FOUND, msg);
+            }
+            snprintf(folder, sizeof(folder), "%s", id);
+            json_decref(cur);
+            cur = NULL;
+        }
+        cur = find_child(c, ws, folder, p, n, &st, err);
+        if (cur == NULL && st != FASTIO_OK)
+            return st;
+        if (cur == NULL) {
+            snprintf(msg, sizeof(msg), "no '%.*s' in %s%.*s of workspace %s", (int)n, p,
+                     upto <= 1 ? "the root" : "", upto <= 1 ? 0 : upto, path, ws);
+            return fio_error_set(err, FASTIO_NOT_FOUND, msg);
+        }
+        p += n;
+    }
+    const char *id = cur != NULL ? json_string_value(json_object_get(cur, "id")) : "root";
+    if (id == NULL) {
+        json_decref(cur);
+        return fio_api_protocol(err, "listed node has no id");
+    }
+    if (node_id != NULL) {
+        *node_id = fio_strdup(id);
+        if (*node_id == NULL) {
+            json_decref(cur);
+            return fio_error_set(err, FASTIO_NOMEM, "out of memory");
+        }
+    }
+    if (node != NULL)
+        *node = cur;
+    else
+        json_decref(cur);
+    return FASTIO_OK;
+}

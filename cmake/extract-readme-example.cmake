@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: MIT
+# Cut one of the README's library examples out of README.md: the ```c block between the lines
+# "<!-- BEGIN EXAMPLE NAME -->" and the next "<!-- END EXAMPLE -->".
+#   cmake -DIN=README.md -DNAME=readme_example.c -DOUT=readme_example.c -P extract-readme-example.cmake
+file(READ ${IN} text)
+set(marker "<!-- BEGIN EXAMPLE ${NAME} -->")
+string(FIND "${text}" "${marker}" begin)
+if(begin EQUAL -1)
+    message(FATAL_ERROR "${IN}: no '${marker}' ... '<!-- END EXAMPLE -->' block")
+endif()
+string(SUBSTRING "${text}" ${begin} -1 rest)
+string(FIND "${rest}" "<!-- END EXAMPLE -->" end)
+if(end EQUAL -1)
+    message(FATAL_ERROR "${IN}: '${marker}' has no '<!-- END EXAMPLE -->'")
+endif()
+string(SUBSTRING "${rest}" 0 ${end} block)
+string(FIND "${block}" "```c\n" open)
+string(FIND "${block}" "\n```" close REVERSE)
+if(open EQUAL -1 OR close EQUAL -1 OR close LESS open)
+    message(FATAL_ERROR "${IN}: the block of ${NAME} holds no ```c fence")
+endif()
+math(EXPR open "${open} + 5")
+math(EXPR clen "${close} - ${open} + 1")
+string(SUBSTRING "${block}" ${open} ${clen} code)
+file(WRITE ${OUT} "/* generated from README.md by cmake/extract-readme-example.cmake */\n${code}")
