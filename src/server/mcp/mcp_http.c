@@ -324,13 +324,18 @@ static void stream_free(void *cls)
     struct mcp_sess *ss = sm->sess;
     sm->sess = NULL;
     if (ss != NULL) {
+        bool remove = false;
         if (ss->stream == sm) {
             ss->stream = NULL;
             /* A legacy session lives as long as its /sse stream. */
-            if (ss->legacy && !ss->dead)
-                sess_remove_locked(st, ss);
+            remove = ss->legacy && !ss->dead;
         }
-        sess_unref_locked(ss);
+        if (remove) {
+            ss->refs--; /* the stream's ref; sess_remove_locked frees ss when it was the last */
+            sess_remove_locked(st, ss);
+        } else {
+            sess_unref_locked(ss);
+        }
     }
     stream_unref_locked(sm);
     pthread_cond_broadcast(&st->cv);
