@@ -85,6 +85,19 @@ struct srv_config {
     long import_timeout_s;
     long import_stall_s;
     unsigned import_workers;
+    /* Operations (docs/server.md "Running it as a service", D-115..D-119) */
+    int metrics;                 /* --metrics: enum srv_metrics_access (default local) */
+    char *trusted_proxy;         /* owned: --trusted-proxy CIDR list; NULL = none */
+    long long max_chunk_size;    /* --max-chunk-size: largest chunk accepted (UP_CHUNK_MAX) */
+    char *tls_cert;              /* owned: --tls-cert PEM file; NULL = plain HTTP */
+    char *tls_key;               /* owned: --tls-key PEM file */
+};
+
+/* --metrics (D-116): who may read GET /metrics. */
+enum srv_metrics_access {
+    SRV_METRICS_LOCAL = 0, /* loopback peers only (the default) */
+    SRV_METRICS_OFF,       /* 404 for everyone */
+    SRV_METRICS_PUBLIC,    /* anyone who reaches the server */
 };
 
 /* --signup (D-081): who may make an account with POST /user/. */
