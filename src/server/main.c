@@ -16,6 +16,7 @@
 #include "blob.h"
 #include "faults.h"
 #include "import.h"
+#include "metrics.h"
 #include "options.h"
 #include "outbox.h"
 #include "ratelimit.h"
@@ -183,7 +184,8 @@ int main(int argc, char **argv)
     }
     s.rl = ratelimit_new(c->rate_max, c->rate_window_s);
     s.faults = faults_new();
-    if (!s.rl || !s.faults || bootstrap(&s) != 0) {
+    s.metrics = metrics_new();
+    if (!s.rl || !s.faults || !s.metrics || bootstrap(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (bootstrap)\n");
         goto out;
     }
@@ -246,6 +248,7 @@ out:
     store_close(s.store);
     ratelimit_free(s.rl);
     faults_free(s.faults);
+    metrics_free(s.metrics);
     blob_stop(&s); /* the write-out thread finishes its queue; no worker pushes any more */
     upload_state_free(&s);
     if (s.access_log)

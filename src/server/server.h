@@ -118,6 +118,7 @@ struct blob_backend;
 struct upload_sweep;
 struct mcp_state;
 struct importer;
+struct metrics;
 struct server {
     struct srv_config cfg;
     struct store *store;   /* store_backend.h: the metadata store (main.c: SQLite) */
@@ -137,6 +138,7 @@ struct server {
     struct upload_sweep *sweep;  /* upload_sweep.c: the expiry sweep thread */
     struct mcp_state *mcp;           /* src/server/mcp: MCP sessions, streams, staged blobs */
     struct importer *imp;       /* import/import.c: URL import workers; NULL until started */
+    struct metrics *metrics;    /* http/metrics.c: GET /metrics counters (D-116) */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */

@@ -23,7 +23,7 @@ sync = none
 sendfile = true
 CONF
 
-start_raw --config "$CFG" || { echo "server did not start: $(cat "$T_DATA.errlog")"; exit 1; }
+start_raw --config "$CFG" || { echo "server did not start: $(cat "$T_DATA.errlog" "$T_DATA/x/cfg.log" 2>/dev/null)"; exit 1; }
 expect_eq "$PORT" "$PORT_WANT" "the server listens on the port of the config file"
 BASE="http://127.0.0.1:$PORT/current"
 if [ -s "$T_DATA/x/cfgdata/owner.key" ]; then ok "data directory from the config file"; else bad "no owner.key in the configured data dir"; fi

@@ -1,11 +1,13 @@
 # ops_lib.sh - helpers of the operations tests (ops_*.sh), on top of lib.sh: start fastio-server
 # with exactly the given arguments (config-file tests, TLS), pick a free port, read a header.
 
+RC=""
+
 # free_port: a port on 127.0.0.1 where nothing answers now (tries at most 50)
 free_port() {
     local p
     for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+)
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0

@@ -16,6 +16,7 @@
 #include "faults.h"
 #include "guard.h"
 #include "mcp.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "router.h"
 #include "server.h"
@@ -310,7 +311,9 @@ static void match_route(struct req *r, const char *url)
         return;
     }
     bool known = false;
-    r->route = router_match(r->method, r->path, r->args, SRV_MAX_PATH_ARGS, &r->nargs, &known);
+    /* HEAD is answered as GET without the body (libmicrohttpd drops it; RFC 9110 9.3.2). */
+    const char *m = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+    r->route = router_match(m, r->path, r->args, SRV_MAX_PATH_ARGS, &r->nargs, &known);
     if (r->route && ((r->route->flags & F_ROOT) != 0) != root) {
         r->route = NULL; /* a root row under /current, or the reverse: no such path */
         known = false;
@@ -401,6 +404,58 @@ static void handle(struct req *r, struct MHD_Connection *conn)
     router_dispatch(r, authz);
 }
 
+/* Whether the connection's peer is a loopback address (127/8, ::1, ::ffff:127.x). */
+static bool peer_is_loopback(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return false;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) ==
+               127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(a))
+            return true;
+        return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+    }
+    return false;
+}
+
+/* GET /metrics (metrics.h, D-116): outside /current and the router; --metrics decides who. */
+static void serve_metrics(struct req *r, struct MHD_Connection *conn)
+{
+    free(r->path);
+    r->path = fio_strdup("/metrics");
+    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+        req_fail(r, 405, API_ERR_UNKNOWN_ROUTE, "Method %s is not allowed on this path",
+                 r->method);
+        return;
+    }
+    bool fwd = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For") ||
+               MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Forwarded") ||
+               MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Real-IP");
+    if (r->srv->cfg.metrics == SRV_METRICS_OFF) {
+        req_fail(r, 404, API_ERR_UNKNOWN_ROUTE, "The router does not recognize this path");
+        return;
+    }
+    if (!metrics_allowed(r->srv, peer_is_loopback(conn), fwd)) {
+        req_fail(r, 403, API_ERR_INVALID,
+                 "Metrics are served to loopback clients only (--metrics local); a request "
+                 "forwarded by a proxy is not local");
+        return;
+    }
+    char *text = metrics_render(r->srv);
+    if (!text) {
+        req_fail(r, 500, 0, "Out of memory");
+        return;
+    }
+    r->raw_type = METRICS_CONTENT_TYPE;
+    r->raw_body = text;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size, void **ctx)
@@ -421,6 +476,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
         fio_strlcpy(r->content_type, ct ? ct : "", sizeof(r->content_type));
         MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
+        if (strcmp(url, "/metrics") == 0 || strcmp(url, "/metrics/") == 0) {
+            serve_metrics(r, conn);
+            guard_answering(conn_slot_of(conn));
+            return send_reply(r, conn);
+        }
         r->mcp_kind = (int)mcp_kind_of(url);
         if (r->mcp_kind != MCP_K_NONE) {
             /* MCP transports and side routes (src/server/mcp): their own framing. */
@@ -472,6 +532,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
      * mid-body is remembered, the rest of the body is read and dropped, and the error is sent
      * on the final call - so the client gets the real status, not a reset it might retry. */
     guard_body(conn_slot_of(conn), *upload_data_size);
+    metrics_bytes_in(s, *upload_data_size);
     if (r->discard_body) {
         if (*upload_data_size) {
             *upload_data_size = 0;
@@ -558,6 +619,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
     }
     free(txt);
     json_decref(line);
+    metrics_request(s, r);
     srv_req_free(r);
     *ctx = NULL;
 }
