@@ -3,6 +3,7 @@
  * shutdown on SIGINT/SIGTERM. */
 #include <stdatomic.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -108,6 +109,41 @@ static int prepare_data_dir(const char *dir)
     return mkdirs(sub);
 }
 
+/* SIGHUP: open the log path again and put the new file under the old FILE's descriptor
+ * (dup2 is atomic: a thread writing a line at that moment writes it whole to one file or the
+ * other; every line is flushed as written, so nothing stays buffered for the old file). */
+static void reopen_log(struct server *s)
+{
+    if (!s->access_log || !s->cfg.access_log_path)
+        return;
+    int fd = open(s->cfg.access_log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        srv_log(s, SRV_LOG_ERROR, "SIGHUP: cannot reopen %s: %s (still writing the old file)",
+                s->cfg.access_log_path, strerror(errno));
+        return;
+    }
+    fflush(s->access_log);
+    if (dup3(fd, fileno(s->access_log), O_CLOEXEC) < 0)
+        srv_log(s, SRV_LOG_ERROR, "SIGHUP: cannot reopen %s: %s", s->cfg.access_log_path,
+                strerror(errno));
+    close(fd);
+    srv_log(s, SRV_LOG_INFO, "SIGHUP: log file reopened");
+}
+
+/* Data written by an older version under a wider umask: the database files and the data
+ * directory are made private at start (blobs keep their mode; docs/server.md). */
+static void tighten_modes(const char *dir)
+{
+    static const char *const names[] = {"meta.db", "meta.db-wal", "meta.db-shm", "owner.key",
+                                        "owner.url"};
+    char p[4200];
+    (void)chmod(dir, 0700);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+        (void)chmod(p, 0600);
+    }
+}
+
 /* The owner bootstrap (h_auth.c) runs through the store on one pooled connection. */
 static int bootstrap(struct server *s)
 {
@@ -125,6 +161,10 @@ int main(int argc, char **argv)
     sigemptyset(&early);
     sigaddset(&early, SIGINT);
     sigaddset(&early, SIGTERM);
+    sigaddset(&early, SIGHUP);
+    /* Everything the server creates is private (D-117): files 0600, directories 0700 -
+     * meta.db and its -wal/-shm, blobs, upload files, mail, logs, backups. */
+    umask(077);
     pthread_sigmask(SIG_BLOCK, &early, NULL);
     struct server s;
     memset(&s, 0, sizeof(s));
@@ -172,6 +212,7 @@ int main(int argc, char **argv)
                 strerror(errno));
         goto out;
     }
+    tighten_modes(c->data_dir);
     char dbpath[4200], err[512];
     snprintf(dbpath, sizeof(dbpath), "%s/meta.db", c->data_dir);
     /* The composition root is the one place that names the backend (store_backend.h). */
@@ -204,6 +245,7 @@ int main(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -235,7 +277,14 @@ int main(int argc, char **argv)
                 c->data_dir);
 
     int sig = 0;
-    sigwait(&set, &sig);
+    /* SIGHUP reopens the log file (after logrotate moved it); SIGINT/SIGTERM stop. */
+    for (;;) {
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            break;
+        reopen_log(&s);
+    }
     srv_log(&s, SRV_LOG_INFO, "signal %d: shutting down", sig);
     srv_stop(&s);
     ret = 0;
