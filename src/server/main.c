@@ -2,6 +2,7 @@
  * the user's data dir, 127.0.0.1:8787), data-dir layout, first-start bootstrap, and a clean
  * shutdown on SIGINT/SIGTERM. */
 #include <stdatomic.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #include "import.h"
 #include "metrics.h"
 #include "options.h"
+#include "proxy.h"
 #include "outbox.h"
 #include "ratelimit.h"
 #include "server.h"
@@ -107,6 +109,16 @@ static int prepare_data_dir(const char *dir)
         return -1;
     snprintf(sub, sizeof(sub), "%s/tmp", dir);
     return mkdirs(sub);
+}
+
+/* Whether the numeric listen address is loopback only (127/8, ::1). */
+static bool listen_is_loopback(const char *a)
+{
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, a, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, a, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 /* SIGHUP: open the log path again and put the new file under the old FILE's descriptor
@@ -226,6 +238,10 @@ int main(int argc, char **argv)
     s.rl = ratelimit_new(c->rate_max, c->rate_window_s);
     s.faults = faults_new();
     s.metrics = metrics_new();
+    if (c->trusted_proxy && !(s.trust = proxy_trust_new(c->trusted_proxy))) {
+        fprintf(stderr, "fastio-server: out of memory\n");
+        goto out;
+    }
     if (!s.rl || !s.faults || !s.metrics || bootstrap(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (bootstrap)\n");
         goto out;
@@ -268,10 +284,16 @@ int main(int argc, char **argv)
     s.started_us = fio_mono_us();
     if (srv_start(&s) != 0)
         goto out;
-    printf("fastio-server: listening on http://%s%s%s:%u/current (data %s)\n",
+    printf("fastio-server: listening on %s://%s%s%s:%u/current (data %s)\n", SRV_SCHEME(&s),
            strchr(c->listen_addr, ':') ? "[" : "", c->listen_addr,
            strchr(c->listen_addr, ':') ? "]" : "", (unsigned)atomic_load(&s.bound_port), c->data_dir);
     fflush(stdout);
+    if (!c->tls_cert && !listen_is_loopback(c->listen_addr))
+        fprintf(stderr,
+                "fastio-server: warning: listening on %s without TLS: passwords, tokens and "
+                "files cross the network in clear text. Use --tls-cert/--tls-key, or listen on "
+                "127.0.0.1 behind a TLS proxy (docs/server.md \"Behind a reverse proxy\")\n",
+                c->listen_addr);
     if (auth_write_owner_url(&s, (unsigned)atomic_load(&s.bound_port)) != 0)
         srv_log(&s, SRV_LOG_WARN, "cannot write %s/owner.url: the CLI will not find owner.key",
                 c->data_dir);
@@ -298,6 +320,7 @@ out:
     ratelimit_free(s.rl);
     faults_free(s.faults);
     metrics_free(s.metrics);
+    proxy_trust_free(s.trust);
     blob_stop(&s); /* the write-out thread finishes its queue; no worker pushes any more */
     upload_state_free(&s);
     if (s.access_log)

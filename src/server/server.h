@@ -93,6 +93,9 @@ struct srv_config {
     char *tls_key;               /* owned: --tls-key PEM file */
 };
 
+/* The URL scheme the server answers on: https with --tls-cert (D-118). */
+#define SRV_SCHEME(s) ((s)->cfg.tls_cert ? "https" : "http")
+
 /* --metrics (D-116): who may read GET /metrics. */
 enum srv_metrics_access {
     SRV_METRICS_LOCAL = 0, /* loopback peers only (the default) */
@@ -119,6 +122,7 @@ struct upload_sweep;
 struct mcp_state;
 struct importer;
 struct metrics;
+struct proxy_trust;
 struct server {
     struct srv_config cfg;
     struct store *store;   /* store_backend.h: the metadata store (main.c: SQLite) */
@@ -139,6 +143,7 @@ struct server {
     struct mcp_state *mcp;           /* src/server/mcp: MCP sessions, streams, staged blobs */
     struct importer *imp;       /* import/import.c: URL import workers; NULL until started */
     struct metrics *metrics;    /* http/metrics.c: GET /metrics counters (D-116) */
+    struct proxy_trust *trust;  /* http/proxy.c: --trusted-proxy; NULL = none (D-118) */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */

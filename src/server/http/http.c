@@ -17,6 +17,7 @@
 #include "guard.h"
 #include "mcp.h"
 #include "metrics.h"
+#include "proxy.h"
 #include "ratelimit.h"
 #include "router.h"
 #include "server.h"
@@ -27,6 +28,47 @@ static struct conn_slot *conn_slot_of(struct MHD_Connection *conn)
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? ci->socket_context : NULL;
+}
+
+/* Every X-Forwarded-For field of the request, joined by commas in the order received. */
+struct xff_join {
+    char buf[2048];
+    size_t len;
+    bool overflow;
+};
+
+static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    struct xff_join *j = cls;
+    if (strcasecmp(key, "X-Forwarded-For") != 0 || !value)
+        return MHD_YES;
+    size_t n = strlen(value);
+    if (j->len + n + 2 > sizeof(j->buf)) {
+        j->overflow = true; /* keep the rightmost fields: start over with this one */
+        j->len = 0;
+        if (n + 2 > sizeof(j->buf))
+            return MHD_YES;
+    }
+    if (j->len)
+        j->buf[j->len++] = ',';
+    memcpy(j->buf + j->len, value, n);
+    j->len += n;
+    j->buf[j->len] = 0;
+    return MHD_YES;
+}
+
+static void forwarded_client(struct req *r, struct MHD_Connection *conn)
+{
+    struct xff_join j;
+    j.len = 0;
+    j.overflow = false;
+    j.buf[0] = 0;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, join_xff, &j);
+    char ip[64];
+    if (j.len && proxy_client(r->srv->trust, j.buf, ip, sizeof(ip)))
+        fio_strlcpy(r->client_ip, ip, sizeof(r->client_ip));
 }
 
 struct req *srv_req_new(struct server *s, void *conn, const char *method)
@@ -53,6 +95,10 @@ struct req *srv_req_new(struct server *s, void *conn, const char *method)
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
                       r->client_ip, sizeof(r->client_ip));
+        /* From a --trusted-proxy peer, the client is the one X-Forwarded-For names (D-118):
+         * rate limits, logs and MCP sessions then see it instead of the proxy. */
+        if (s->trust && proxy_trusted(s->trust, sa))
+            forwarded_client(r, conn);
     }
     return r;
 }
@@ -634,27 +680,80 @@ __attribute__((format(printf, 2, 0))) static void mhd_logger(void *cls, const ch
     srv_log(cls, SRV_LOG_WARN, "http: %s", msg);
 }
 
-/* The slow-client guard of each running server (guard.h); a few servers per process at most
- * (tests start one). */
+/* Per running server: the slow-client guard (guard.h) and, with --trusted-proxy, the
+ * per-address connection limit that does not count the proxies (proxy.h); the TLS key pair
+ * in memory while the daemon runs. A few servers per process at most (tests start one). */
+struct conn_hooks {
+    struct conn_guard *g;
+    struct ip_limit *ipl;
+    char *tls_cert, *tls_key;
+};
 #define GUARD_MAX_SERVERS 8
 static struct {
     struct server *s;
-    struct conn_guard *g;
+    struct conn_hooks *h;
 } guards[GUARD_MAX_SERVERS];
 static pthread_mutex_t guards_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void hooks_free(struct conn_hooks *h)
+{
+    if (!h)
+        return;
+    guard_stop(h->g);
+    ip_limit_free(h->ipl);
+    if (h->tls_key) /* a private key: wiped before it is freed */
+        explicit_bzero(h->tls_key, strlen(h->tls_key));
+    free(h->tls_key);
+    free(h->tls_cert);
+    free(h);
+}
+
+static const struct sockaddr *conn_peer(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return ci ? ci->client_addr : NULL;
+}
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    struct conn_guard *g = cls;
+    struct conn_hooks *h = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context = ci ? guard_open(g, ci->connect_fd) : NULL;
+        *socket_context = ci ? guard_open(h->g, ci->connect_fd) : NULL;
+        /* Over the per-address limit: shut down at once (libmicrohttpd closes it and the
+         * CLOSED notification gives the count back). */
+        if (h->ipl && !ip_limit_open(h->ipl, conn_peer(conn)) && ci)
+            shutdown(ci->connect_fd, SHUT_RDWR);
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         guard_close(*socket_context);
         *socket_context = NULL;
+        if (h->ipl)
+            ip_limit_close(h->ipl, conn_peer(conn));
     }
+}
+
+/* A whole PEM file into a new string (at most 1 MiB); NULL with errno set. */
+static char *read_pem(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    size_t cap = 1024 * 1024, n = 0;
+    char *buf = malloc(cap + 1);
+    if (buf) {
+        n = fread(buf, 1, cap, f);
+        if (ferror(f) || !feof(f)) {
+            free(buf);
+            buf = NULL;
+            errno = EFBIG;
+        } else
+            buf[n] = 0;
+    }
+    fclose(f);
+    return buf;
 }
 
 /* Called with the request line before libmicrohttpd parses its query: a query of more than
@@ -712,27 +811,67 @@ int srv_start(struct server *s)
         srv_log(s, SRV_LOG_ERROR, "cannot start the MCP sessions");
         return -1;
     }
-    struct conn_guard *g = guard_start(limit, limit / 10, header_s, header_s < 2 ? header_s : 2,
-                                       body_s);
-    if (!g) {
+    struct conn_hooks *h = calloc(1, sizeof(*h));
+    if (h)
+        h->g = guard_start(limit, limit / 10, header_s, header_s < 2 ? header_s : 2, body_s);
+    if (!h || !h->g) {
+        hooks_free(h);
         mcp_free(s);
         srv_log(s, SRV_LOG_ERROR, "cannot start the connection guard");
         return -1;
+    }
+    /* --trusted-proxy: the proxies are not counted per address, so the limit is ours. */
+    unsigned per_ip = s->cfg.max_conns_per_ip;
+    if (s->trust) {
+        h->ipl = ip_limit_new(per_ip, s->trust);
+        if (!h->ipl) {
+            hooks_free(h);
+            mcp_free(s);
+            return -1;
+        }
+        per_ip = 0;
+    }
+    /* TLS (--tls-cert, --tls-key; D-118): libmicrohttpd with GnuTLS. */
+    struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+                                    {MHD_OPTION_END, 0, NULL}};
+    if (s->cfg.tls_cert) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            srv_log(s, SRV_LOG_ERROR, "this libmicrohttpd has no TLS support");
+            fprintf(stderr, "fastio-server: this libmicrohttpd has no TLS support\n");
+            hooks_free(h);
+            mcp_free(s);
+            return -1;
+        }
+        h->tls_cert = read_pem(s->cfg.tls_cert);
+        h->tls_key = h->tls_cert ? read_pem(s->cfg.tls_key) : NULL;
+        if (!h->tls_key) {
+            fprintf(stderr, "fastio-server: cannot read %s: %s\n",
+                    h->tls_cert ? s->cfg.tls_key : s->cfg.tls_cert, strerror(errno));
+            hooks_free(h);
+            mcp_free(s);
+            return -1;
+        }
+        flags |= MHD_USE_TLS;
+        tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key};
+        tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert};
     }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned int)s->cfg.threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(1024 * 1024),
-        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        s->cfg.max_conns_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-        MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, g, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, h, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!d) {
-        guard_stop(g);
+        hooks_free(h);
         mcp_free(s);
         srv_log(s, SRV_LOG_ERROR, "cannot listen on %s:%u: %s", s->cfg.listen_addr,
                 (unsigned)s->cfg.port, strerror(errno));
+        if (s->cfg.tls_cert)
+            fprintf(stderr, "fastio-server: cannot start on %s:%u (with TLS: is the key the "
+                    "certificate's, both PEM, the key unencrypted?)\n",
+                    s->cfg.listen_addr, (unsigned)s->cfg.port);
         return -1;
     }
     s->mhd = d;
@@ -740,17 +879,17 @@ int srv_start(struct server *s)
     for (size_t i = 0; i < GUARD_MAX_SERVERS; i++) {
         if (!guards[i].s) {
             guards[i].s = s;
-            guards[i].g = g;
-            g = NULL;
+            guards[i].h = h;
+            h = NULL;
             break;
         }
     }
     pthread_mutex_unlock(&guards_mu);
-    if (g) {
+    if (h) {
         srv_log(s, SRV_LOG_ERROR, "too many servers in one process");
         MHD_stop_daemon(d);
         s->mhd = NULL;
-        guard_stop(g);
+        hooks_free(h);
         mcp_free(s);
         return -1;
     }
@@ -768,16 +907,16 @@ void srv_stop(struct server *s)
     }
     s->mhd = NULL;
     /* After the daemon: its last connection notifications still release slots. */
-    struct conn_guard *g = NULL;
+    struct conn_hooks *h = NULL;
     pthread_mutex_lock(&guards_mu);
     for (size_t i = 0; i < GUARD_MAX_SERVERS; i++) {
         if (guards[i].s == s) {
-            g = guards[i].g;
+            h = guards[i].h;
             guards[i].s = NULL;
-            guards[i].g = NULL;
+            guards[i].h = NULL;
         }
     }
     pthread_mutex_unlock(&guards_mu);
-    guard_stop(g);
+    hooks_free(h);
     mcp_free(s);
 }
