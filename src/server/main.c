@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "activity.h"
+#include "backup.h"
 #include "blob.h"
 #include "faults.h"
 #include "import.h"
@@ -34,6 +35,7 @@ static const char usage_text[] =
     "\n"
     "SYNOPSIS\n"
     "    fastio-server [--config FILE] [--data DIR] [--listen ADDR:PORT] [options]\n"
+    "    fastio-server backup [--config FILE] [--data DIR] DEST\n"
     "\n"
     "DESCRIPTION\n"
     "    Serves the Fast.io REST API under /current/ (same paths, envelopes and error codes as\n"
@@ -49,7 +51,11 @@ static const char usage_text[] =
     "    rows; every tool call passes the same permission checks as the REST API.\n"
     "\n"
     "    One JSON line per request (method, path, status, bytes, us) goes to the access log.\n"
-    "    SIGINT or SIGTERM stops the server cleanly.\n"
+    "    SIGINT or SIGTERM stops the server cleanly; SIGHUP reopens the log file.\n"
+    "\n"
+    "    'fastio-server backup DEST' copies the data directory (one snapshot of meta.db, the\n"
+    "    blobs it names, owner.key) into the new directory DEST while the server keeps\n"
+    "    serving; 'fastio-server --data DEST' starts a server on the copy (restore).\n"
     "\n";
 
 static const char usage_tail[] =
@@ -58,6 +64,7 @@ static const char usage_tail[] =
     "    fastio-server\n"
     "    fastio-server --data /srv/fastio --listen 127.0.0.1:9000 --log-level warn\n"
     "    fastio-server --config /etc/fastio/server.conf\n"
+    "    fastio-server backup --config /etc/fastio/server.conf /var/backups/fastio-1\n"
     ;
 
 static char *default_data_dir(void)
@@ -184,7 +191,8 @@ int main(int argc, char **argv)
     srv_config_defaults(c);
     char *pos[2];
     size_t npos = 0;
-    switch (srv_options_parse(argc, argv, 1, c, pos, 0, &npos)) {
+    bool backup = argc > 1 && strcmp(argv[1], "backup") == 0;
+    switch (srv_options_parse(argc, argv, backup ? 2 : 1, c, pos, backup ? 1 : 0, &npos)) {
     case SRV_OPT_RUN:
         break;
     case SRV_OPT_HELP:
@@ -204,6 +212,12 @@ int main(int argc, char **argv)
         srv_config_free(c);
         return 2;
     }
+    if (backup && npos != 1) {
+        fputs("fastio-server: backup wants a destination: fastio-server backup [--config FILE] "
+              "[--data DIR] DEST\n", stderr);
+        srv_config_free(c);
+        return 2;
+    }
     if (!c->data_dir)
         c->data_dir = default_data_dir();
     if (!c->data_dir) {
@@ -211,6 +225,12 @@ int main(int argc, char **argv)
         return 1;
     }
     int ret = 1;
+    if (backup) {
+        /* The same options (--config, --data) name the data directory; the server may run. */
+        ret = srv_backup(c, &store_sqlite_backend, pos[0]);
+        srv_config_free(c);
+        return ret;
+    }
     if (c->access_log_path) {
         s.access_log = fopen(c->access_log_path, "ae");
         if (!s.access_log) {
