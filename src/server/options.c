@@ -450,12 +450,14 @@ int srv_config_file(const char *path, struct srv_config *c)
         fprintf(stderr, "fastio-server: cannot read config file %s: %s\n", path, strerror(errno));
         return -1;
     }
-    char line[CONFIG_LINE_MAX + 2];
+    char *line = NULL;
+    size_t linecap = 0;
     bool seen[NOPTS];
     memset(seen, 0, sizeof(seen));
     int rc = 0;
     for (int ln = 1; ln <= CONFIG_MAX_LINES + 1; ln++) {
-        if (!fgets(line, sizeof(line), f))
+        ssize_t got = getline(&line, &linecap, f);
+        if (got < 0)
             break;
         char err[256] = "";
         if (ln > CONFIG_MAX_LINES) {
@@ -464,14 +466,14 @@ int srv_config_file(const char *path, struct srv_config *c)
             rc = -1;
             break;
         }
-        size_t len = strlen(line);
-        if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+        size_t len = (size_t)got;
+        if (len > CONFIG_LINE_MAX) {
             fprintf(stderr, "fastio-server: %s:%d: line longer than %d bytes\n", path, ln,
                     CONFIG_LINE_MAX);
             rc = -1;
             break;
         }
-        if (memchr(line, 0, len) != NULL || strlen(line) != len) {
+        if (memchr(line, 0, len) != NULL) {
             fprintf(stderr, "fastio-server: %s:%d: NUL byte\n", path, ln);
             rc = -1;
             break;
@@ -530,6 +532,7 @@ int srv_config_file(const char *path, struct srv_config *c)
         fprintf(stderr, "fastio-server: cannot read config file %s: %s\n", path, strerror(errno));
         rc = -1;
     }
+    free(line);
     fclose(f);
     return rc;
 }

@@ -741,10 +741,10 @@ static char *read_pem(const char *path)
     FILE *f = fopen(path, "re");
     if (!f)
         return NULL;
-    size_t cap = 1024 * 1024, n = 0;
+    size_t cap = 1024 * 1024;
     char *buf = malloc(cap + 1);
     if (buf) {
-        n = fread(buf, 1, cap, f);
+        size_t n = fread(buf, 1, cap, f);
         if (ferror(f) || !feof(f)) {
             free(buf);
             buf = NULL;

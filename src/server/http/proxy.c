@@ -58,12 +58,14 @@ bool proxy_trusted(const struct proxy_trust *t, const struct sockaddr *sa)
  * "[x::y]:port", surrounded by blanks. */
 static bool parse_element(const char *p, const char *e, struct imp_addr *a)
 {
-    while (p < e && (*p == ' ' || *p == '\t'))
-        p++;
-    while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-        e--;
-    char buf[64];
     size_t n = (size_t)(e - p);
+    while (n && (p[0] == ' ' || p[0] == '\t')) {
+        p++;
+        n--;
+    }
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    char buf[64];
     if (n == 0 || n >= sizeof(buf))
         return false;
     memcpy(buf, p, n);
