@@ -17,6 +17,8 @@ glen=$(curl -sS -o /dev/null -w '%{size_download}' "$BASE/ping/")
 expect_eq "$(header content-length "$T_DATA.h")" "$glen" "HEAD carries the GET's Content-Length"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -I "$BASE/user/me/details/")
 expect_eq "$code" 401 "HEAD on a GET route runs its checks (401 without a token)"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -I -u "owner@localhost:x" "$BASE/user/auth/")
+expect_eq "$code" 405 "no HEAD on a GET that changes state (sign-in)"
 
 # --- traffic to count: 3 GET /ping/ (+1 HEAD above), 1 unknown path, 1 upload, 1 open session
 for _ in 1 2 3; do curl -fsS -o /dev/null "$BASE/ping/"; done
@@ -67,7 +69,7 @@ if awk '
     END { exit bad }' "$T_DATA.metrics"; then ok "every line is valid text format; histograms are cumulative and +Inf = count"; else bad "metrics format"; fi
 
 expect_eq "$(metric fastio_http_requests_total 'route="/ping/",code="2xx"')" 5 "requests by route and class: 4 GET + 1 HEAD /ping/"
-expect_eq "$(metric fastio_http_requests_total 'route="(unmatched)",code="4xx"')" 1 "an unknown path counts as (unmatched) 4xx"
+expect_eq "$(metric fastio_http_requests_total 'route="(unmatched)",code="4xx"')" 2 "an unknown path and the refused HEAD count as (unmatched) 4xx"
 expect_eq "$(metric fastio_http_requests_total 'route="/user/me/details/",code="4xx"')" 1 "the 401 counts on its route"
 expect_eq "$(metric fastio_http_request_duration_seconds_count 'route="/ping/",code="2xx"')" 5 "latency histogram count by route"
 bin=$(metric fastio_http_request_bytes_total '')

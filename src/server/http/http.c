@@ -360,6 +360,17 @@ static void match_route(struct req *r, const char *url)
     /* HEAD is answered as GET without the body (libmicrohttpd drops it; RFC 9110 9.3.2). */
     const char *m = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
     r->route = router_match(m, r->path, r->args, SRV_MAX_PATH_ARGS, &r->nargs, &known);
+    if (r->route && m != r->method && (r->route->flags & F_WRITE)) {
+        /* a GET that changes state (sign-in makes a token, OAuth authorize a request): its
+         * HEAD would do the same and drop the answer, so it has none */
+        for (size_t i = 0; i < r->nargs; i++) {
+            free(r->args[i]);
+            r->args[i] = NULL;
+        }
+        r->nargs = 0;
+        r->route = NULL;
+        known = true;
+    }
     if (r->route && ((r->route->flags & F_ROOT) != 0) != root) {
         r->route = NULL; /* a root row under /current, or the reverse: no such path */
         known = false;
