@@ -307,6 +307,8 @@ struct req *srv_req_new(struct server *s, void *conn, const char *method);
 void srv_req_free(struct req *r);
 int srv_start(struct server *s);
 void srv_stop(struct server *s);
+/* Connections the slow-client guard cut so far (past a header or body deadline; GET /metrics). */
+uint64_t srv_connections_cut(struct server *s);
 
 /* Bootstrap: on an empty database create the local owner account and write its API key to
  * <data>/owner.key (0600), using the connection st. Implemented in h_auth.c. */

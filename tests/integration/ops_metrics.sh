@@ -83,6 +83,7 @@ ob=$(metric fastio_outbox_queue '')
 if [ "${ob:-0}" -ge 1 ]; then ok "the outbox queue holds the sign-up mail ($ob)"; else bad "outbox queue $ob"; fi
 expect_eq "$(metric fastio_store_up '')" 1 "store gauges read"
 expect_eq "$(metric fastio_internal_errors_total '')" 0 "no internal errors"
+expect_eq "$(metric fastio_http_connections_cut_total '')" 0 "no connection cut yet"
 
 # --- access control
 code=$(scrape -H "X-Forwarded-For: 203.0.113.9")
@@ -95,7 +96,16 @@ start_server --metrics off
 code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/metrics")
 expect_eq "$code" 404 "--metrics off: 404"
 stop_server
-start_server --metrics public
+# A connection that sends no header within --header-timeout is cut and counted.
+start_server --metrics public --header-timeout 1
+exec 7<>/dev/tcp/127.0.0.1/"$PORT"
+for _ in $(seq 1 100); do
+    curl -sS -o "$T_DATA.metrics" "http://127.0.0.1:$PORT/metrics"
+    [ "$(metric fastio_http_connections_cut_total '')" = 1 ] && break
+    sleep 0.1
+done
+exec 7>&-
+expect_eq "$(metric fastio_http_connections_cut_total '')" 1 "a silent connection past --header-timeout is counted as cut"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H "X-Forwarded-For: 203.0.113.9" "http://127.0.0.1:$PORT/metrics")
 expect_eq "$code" 200 "--metrics public: served to anyone"
 stop_server

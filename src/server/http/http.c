@@ -909,6 +909,17 @@ int srv_start(struct server *s)
     return 0;
 }
 
+uint64_t srv_connections_cut(struct server *s)
+{
+    uint64_t n = 0;
+    pthread_mutex_lock(&guards_mu);
+    for (size_t i = 0; i < GUARD_MAX_SERVERS; i++)
+        if (guards[i].s == s && guards[i].h)
+            n = guard_cut_count(guards[i].h->g);
+    pthread_mutex_unlock(&guards_mu);
+    return n;
+}
+
 void srv_stop(struct server *s)
 {
     if (s->mhd) {

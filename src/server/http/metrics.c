@@ -206,6 +206,10 @@ char *metrics_render(struct server *s)
     }
     ok = ok && head(&b, "fastio_http_connections_open", "gauge", "Open client connections.") &&
          fio_buf_printf(&b, "fastio_http_connections_open %u\n", conns);
+    ok = ok && head(&b, "fastio_http_connections_cut_total", "counter",
+                    "Connections shut down past the header or body deadline (slow clients).") &&
+         fio_buf_printf(&b, "fastio_http_connections_cut_total %llu\n",
+                        (unsigned long long)srv_connections_cut(s));
     /* Gauges from the store: one read transaction. */
     struct store_stats st;
     memset(&st, 0, sizeof(st));
