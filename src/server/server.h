@@ -308,7 +308,7 @@ void srv_req_free(struct req *r);
 int srv_start(struct server *s);
 void srv_stop(struct server *s);
 /* Connections the slow-client guard cut so far (past a header or body deadline; GET /metrics). */
-uint64_t srv_connections_cut(struct server *s);
+uint64_t srv_connections_cut(const struct server *s);
 
 /* Bootstrap: on an empty database create the local owner account and write its API key to
  * <data>/owner.key (0600), using the connection st. Implemented in h_auth.c. */

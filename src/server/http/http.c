@@ -909,7 +909,7 @@ int srv_start(struct server *s)
     return 0;
 }
 
-uint64_t srv_connections_cut(struct server *s)
+uint64_t srv_connections_cut(const struct server *s)
 {
     uint64_t n = 0;
     pthread_mutex_lock(&guards_mu);
