@@ -4,7 +4,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config git ca-certificates
       libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libjansson-dev libcmocka-dev
       libpoppler-glib-dev libzip-dev
-      jq sqlite3 procps curl cppcheck tmux clang libclang-rt-14-dev
+      jq sqlite3 procps curl openssl cppcheck tmux clang libclang-rt-14-dev
       zsh fish groff-base man-db mandoc)
 missing=()
 for p in "${PKGS[@]}"; do

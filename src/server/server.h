@@ -85,6 +85,22 @@ struct srv_config {
     long import_timeout_s;
     long import_stall_s;
     unsigned import_workers;
+    /* Operations (docs/server.md "Running it as a service", D-115..D-119) */
+    int metrics;                 /* --metrics: enum srv_metrics_access (default local) */
+    char *trusted_proxy;         /* owned: --trusted-proxy CIDR list; NULL = none */
+    long long max_chunk_size;    /* --max-chunk-size: largest chunk accepted (UP_CHUNK_MAX) */
+    char *tls_cert;              /* owned: --tls-cert PEM file; NULL = plain HTTP */
+    char *tls_key;               /* owned: --tls-key PEM file */
+};
+
+/* The URL scheme the server answers on: https with --tls-cert (D-118). */
+#define SRV_SCHEME(s) ((s)->cfg.tls_cert ? "https" : "http")
+
+/* --metrics (D-116): who may read GET /metrics. */
+enum srv_metrics_access {
+    SRV_METRICS_LOCAL = 0, /* loopback peers only (the default) */
+    SRV_METRICS_OFF,       /* 404 for everyone */
+    SRV_METRICS_PUBLIC,    /* anyone who reaches the server */
 };
 
 /* --signup (D-081): who may make an account with POST /user/. */
@@ -105,6 +121,8 @@ struct blob_backend;
 struct upload_sweep;
 struct mcp_state;
 struct importer;
+struct metrics;
+struct proxy_trust;
 struct server {
     struct srv_config cfg;
     struct store *store;   /* store_backend.h: the metadata store (main.c: SQLite) */
@@ -124,6 +142,8 @@ struct server {
     struct upload_sweep *sweep;  /* upload_sweep.c: the expiry sweep thread */
     struct mcp_state *mcp;           /* src/server/mcp: MCP sessions, streams, staged blobs */
     struct importer *imp;       /* import/import.c: URL import workers; NULL until started */
+    struct metrics *metrics;    /* http/metrics.c: GET /metrics counters (D-116) */
+    struct proxy_trust *trust;  /* http/proxy.c: --trusted-proxy; NULL = none (D-118) */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */
@@ -287,6 +307,8 @@ struct req *srv_req_new(struct server *s, void *conn, const char *method);
 void srv_req_free(struct req *r);
 int srv_start(struct server *s);
 void srv_stop(struct server *s);
+/* Connections the slow-client guard cut so far (past a header or body deadline; GET /metrics). */
+uint64_t srv_connections_cut(const struct server *s);
 
 /* Bootstrap: on an empty database create the local owner account and write its API key to
  * <data>/owner.key (0600), using the connection st. Implemented in h_auth.c. */

@@ -4,6 +4,9 @@
 #include "blob.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -112,6 +115,23 @@ int blob_reclaim_prune(struct req *r)
     return 0;
 }
 
+/* DATA/backup.lock taken exclusively without waiting: its descriptor (close() releases it), -2
+ * when a backup holds it, -1 when it cannot be opened (then nothing stops the unlinks: a
+ * backup cannot have taken it either). */
+static int backup_lock_try(struct server *s)
+{
+    char p[4200];
+    snprintf(p, sizeof(p), "%s/" BLOB_BACKUP_LOCK, s->cfg.data_dir);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return errno == EWOULDBLOCK ? -2 : -1;
+    }
+    return fd;
+}
+
 void blob_reclaim_run(struct req *r)
 {
     char *txt = r->reclaim;
@@ -123,6 +143,19 @@ void blob_reclaim_run(struct req *r)
     json_t *ids = json_loads(txt, 0, NULL);
     free(txt);
     size_t n = json_array_size(ids), removed = 0;
+    /* A running `fastio-server backup` holds DATA/backup.lock shared from before its database
+     * snapshot until its last blob is copied: the blobs of versions in that snapshot must stay.
+     * Then the unlinks are left to the next start-up recovery, which removes blobs without a
+     * version row (D-119). Held exclusively while unlinking, so a backup starting now waits
+     * and takes its snapshot after these rows are gone. */
+    int lock = backup_lock_try(r->srv);
+    if (lock == -2) {
+        if (n)
+            srv_log(r->srv, SRV_LOG_INFO,
+                    "reclaim: a backup is running; %zu blobs are left for the next start", n);
+        json_decref(ids);
+        return;
+    }
     /* a version row that is gone never comes back (ids are never reused): once the transaction
      * has ended, a row that no longer exists means the blob is garbage, whether the handler's
      * transaction committed or not */
@@ -134,6 +167,8 @@ void blob_reclaim_run(struct req *r)
         }
     }
     json_decref(ids);
+    if (lock >= 0)
+        close(lock); /* releases the flock */
     if (removed)
         srv_log(r->srv, SRV_LOG_INFO, "reclaim: removed %zu blobs", removed);
 }

@@ -181,6 +181,9 @@ int blob_recover(struct server *s);
  *  3. once the transaction has ended: blob_reclaim_run (router.c) unlinks the blob of each id
  *     whose row is really gone (a rolled-back transaction leaves them all in place).
  * A crash between commit and unlink leaves files the start-up sweep removes. */
+/* The lock file a backup holds shared while it copies (D-119); reclaim takes it exclusively. */
+#define BLOB_BACKUP_LOCK "backup.lock"
+
 enum blob_reclaim_scope {
     BLOB_RECLAIM_SUBTREE = 0,   /* node id and everything below it */
     BLOB_RECLAIM_TRASH = 1,     /* every trashed subtree of r->ws (id NULL) */

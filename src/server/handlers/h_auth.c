@@ -571,8 +571,8 @@ int auth_write_owner_url(const struct server *s, unsigned port)
     const char *a = s->cfg.listen_addr;
     bool v6 = strchr(a, ':') != NULL;
     char line[320];
-    snprintf(line, sizeof(line), "http://%s%s%s:%u/current\n", v6 ? "[" : "", a, v6 ? "]" : "",
-             port);
+    snprintf(line, sizeof(line), "%s://%s%s%s:%u/current\n", SRV_SCHEME(s), v6 ? "[" : "", a,
+             v6 ? "]" : "", port);
     return write_secret_file(s->cfg.data_dir, "owner.url", line);
 }
 

@@ -90,7 +90,7 @@ void oauth_base_url(const struct server *s, char *out, size_t out_size)
     else if (strcmp(a, "::") == 0)
         a = "::1";
     bool v6 = strchr(a, ':') != NULL;
-    snprintf(out, out_size, "http://%s%s%s:%u", v6 ? "[" : "", a, v6 ? "]" : "",
+    snprintf(out, out_size, "%s://%s%s%s:%u", SRV_SCHEME(s), v6 ? "[" : "", a, v6 ? "]" : "",
              (unsigned)atomic_load(&s->bound_port));
 }
 

@@ -278,7 +278,8 @@ static int create_session(struct req *r)
             return -1;
     } else if (!req_param_int(r, "max_size", 0, UP_FILE_MAX, UP_FILE_MAX, &max_size))
         return -1;
-    if (!req_param_int(r, "chunk_size", r->srv->cfg.min_chunk_size, UP_CHUNK_MAX, 0, &chunk_size))
+    if (!req_param_int(r, "chunk_size", r->srv->cfg.min_chunk_size, r->srv->cfg.max_chunk_size,
+                       0, &chunk_size))
         return -1;
     if (!stream && chunk_size && size > 0 && (size + chunk_size - 1) / chunk_size > UP_CHUNKS_MAX)
         return req_fail_param(r, "chunk_size", "invalid", "More than %d chunks", UP_CHUNKS_MAX);
@@ -780,7 +781,8 @@ int h_up_chunk_delete(struct req *r)
 int h_up_limits(struct req *r)
 {
     json_t *o = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s, s:b}", "chunk_size", (json_int_t)UP_CHUNK_MAX,
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s, s:b}", "chunk_size",
+        (json_int_t)r->srv->cfg.max_chunk_size, /* --max-chunk-size (D-118) */
         "chunk_size_min", (json_int_t)r->srv->cfg.min_chunk_size, "size",
         (json_int_t)up_file_max(r->srv), "chunks", (json_int_t)UP_CHUNKS_MAX, "sessions",
         (json_int_t)up_max_sessions(r->srv), "sessions_size_max",

@@ -275,6 +275,7 @@ static int chunk_geometry(struct req *r, struct store_upload_session *ses, int64
                           int64_t size, int64_t *off)
 {
     int64_t total = ses->size, min = r->srv->cfg.min_chunk_size, cs = ses->chunk_size;
+    int64_t cmax = r->srv->cfg.max_chunk_size; /* --max-chunk-size (D-118) */
     if (total == 0) {
         if (order != 1 || size != 0)
             return req_fail_param(r, "size", "invalid", "An empty file has one empty chunk");
@@ -293,8 +294,8 @@ static int chunk_geometry(struct req *r, struct store_upload_session *ses, int64
         } else {
             int64_t csx = size > 0 ? (total - size) / (order - 1) : 0;
             bool last_ok = size > 0 && total > size && (total - size) % (order - 1) == 0 &&
-                           csx >= size && csx >= min && csx <= UP_CHUNK_MAX;
-            bool mid_ok = size >= min && size <= UP_CHUNK_MAX && order * size < total;
+                           csx >= size && csx >= min && csx <= cmax;
+            bool mid_ok = size >= min && size <= cmax && order * size < total;
             if (last_ok && mid_ok)
                 return req_fail(r, 409, API_ERR_CONFLICT,
                                 "The session's chunk size is not known yet: send chunk 1 first "
@@ -304,10 +305,10 @@ static int chunk_geometry(struct req *r, struct store_upload_session *ses, int64
                                       "The chunk size does not fit the file size");
             cs = last_ok ? csx : size;
         }
-        if (cs < 1 || cs > UP_CHUNK_MAX || (total + cs - 1) / cs > UP_CHUNKS_MAX)
+        if (cs < 1 || cs > cmax || (total + cs - 1) / cs > UP_CHUNKS_MAX)
             return req_fail_param(r, "size", "invalid",
                                   "Chunks must be at most %lld bytes and at most %d per file",
-                                  (long long)UP_CHUNK_MAX, UP_CHUNKS_MAX);
+                                  (long long)cmax, UP_CHUNKS_MAX);
         if (STORE(r->st, upload)->set_chunk_size(r->st, ses->id, cs) != STORE_OK)
             return req_fail_internal(r, "set chunk size");
         struct store_upload_session again;
@@ -484,8 +485,13 @@ int h_up_chunk(struct req *r)
         return req_fail_param(r, req_param(r, "order") ? "size" : "order", "missing",
                               "order and size are required");
     if (!req_param_int(r, "order", 1, UP_CHUNKS_MAX, 1, &order) ||
-        !req_param_int(r, "size", 0, UP_CHUNK_MAX, 0, &size))
+        !req_param_int(r, "size", 0, INT64_MAX, 0, &size))
         return -1;
+    if (size > r->srv->cfg.max_chunk_size) /* --max-chunk-size (D-118): before any byte */
+        return req_fail(r, 413, API_ERR_INVALID,
+                        "The chunk is %lld bytes; this server takes chunks of at most %lld bytes "
+                        "(chunk_size in GET /upload/limits/)",
+                        size, (long long)r->srv->cfg.max_chunk_size);
     bool bad;
     const char *fcrc = up_file_crc_param(r, &bad);
     if (bad)

@@ -16,6 +16,8 @@
 #include "faults.h"
 #include "guard.h"
 #include "mcp.h"
+#include "metrics.h"
+#include "proxy.h"
 #include "ratelimit.h"
 #include "router.h"
 #include "server.h"
@@ -26,6 +28,47 @@ static struct conn_slot *conn_slot_of(struct MHD_Connection *conn)
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? ci->socket_context : NULL;
+}
+
+/* Every X-Forwarded-For field of the request, joined by commas in the order received. */
+struct xff_join {
+    char buf[2048];
+    size_t len;
+    bool overflow;
+};
+
+static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    struct xff_join *j = cls;
+    if (strcasecmp(key, "X-Forwarded-For") != 0 || !value)
+        return MHD_YES;
+    size_t n = strlen(value);
+    if (j->len + n + 2 > sizeof(j->buf)) {
+        j->overflow = true; /* keep the rightmost fields: start over with this one */
+        j->len = 0;
+        if (n + 2 > sizeof(j->buf))
+            return MHD_YES;
+    }
+    if (j->len)
+        j->buf[j->len++] = ',';
+    memcpy(j->buf + j->len, value, n);
+    j->len += n;
+    j->buf[j->len] = 0;
+    return MHD_YES;
+}
+
+static void forwarded_client(struct req *r, struct MHD_Connection *conn)
+{
+    struct xff_join j;
+    j.len = 0;
+    j.overflow = false;
+    j.buf[0] = 0;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, join_xff, &j);
+    char ip[64];
+    if (j.len && proxy_client(r->srv->trust, j.buf, ip, sizeof(ip)))
+        fio_strlcpy(r->client_ip, ip, sizeof(r->client_ip));
 }
 
 struct req *srv_req_new(struct server *s, void *conn, const char *method)
@@ -52,6 +95,10 @@ struct req *srv_req_new(struct server *s, void *conn, const char *method)
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
                       r->client_ip, sizeof(r->client_ip));
+        /* From a --trusted-proxy peer, the client is the one X-Forwarded-For names (D-118):
+         * rate limits, logs and MCP sessions then see it instead of the proxy. */
+        if (s->trust && proxy_trusted(s->trust, sa))
+            forwarded_client(r, conn);
     }
     return r;
 }
@@ -310,7 +357,20 @@ static void match_route(struct req *r, const char *url)
         return;
     }
     bool known = false;
-    r->route = router_match(r->method, r->path, r->args, SRV_MAX_PATH_ARGS, &r->nargs, &known);
+    /* HEAD is answered as GET without the body (libmicrohttpd drops it; RFC 9110 9.3.2). */
+    const char *m = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+    r->route = router_match(m, r->path, r->args, SRV_MAX_PATH_ARGS, &r->nargs, &known);
+    if (r->route && m != r->method && (r->route->flags & F_WRITE)) {
+        /* a GET that changes state (sign-in makes a token, OAuth authorize a request): its
+         * HEAD would do the same and drop the answer, so it has none */
+        for (size_t i = 0; i < r->nargs; i++) {
+            free(r->args[i]);
+            r->args[i] = NULL;
+        }
+        r->nargs = 0;
+        r->route = NULL;
+        known = true;
+    }
     if (r->route && ((r->route->flags & F_ROOT) != 0) != root) {
         r->route = NULL; /* a root row under /current, or the reverse: no such path */
         known = false;
@@ -401,6 +461,58 @@ static void handle(struct req *r, struct MHD_Connection *conn)
     router_dispatch(r, authz);
 }
 
+/* Whether the connection's peer is a loopback address (127/8, ::1, ::ffff:127.x). */
+static bool peer_is_loopback(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return false;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) ==
+               127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(a))
+            return true;
+        return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+    }
+    return false;
+}
+
+/* GET /metrics (metrics.h, D-116): outside /current and the router; --metrics decides who. */
+static void serve_metrics(struct req *r, struct MHD_Connection *conn)
+{
+    free(r->path);
+    r->path = fio_strdup("/metrics");
+    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+        req_fail(r, 405, API_ERR_UNKNOWN_ROUTE, "Method %s is not allowed on this path",
+                 r->method);
+        return;
+    }
+    bool fwd = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For") ||
+               MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Forwarded") ||
+               MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Real-IP");
+    if (r->srv->cfg.metrics == SRV_METRICS_OFF) {
+        req_fail(r, 404, API_ERR_UNKNOWN_ROUTE, "The router does not recognize this path");
+        return;
+    }
+    if (!metrics_allowed(r->srv, peer_is_loopback(conn), fwd)) {
+        req_fail(r, 403, API_ERR_INVALID,
+                 "Metrics are served to loopback clients only (--metrics local); a request "
+                 "forwarded by a proxy is not local");
+        return;
+    }
+    char *text = metrics_render(r->srv);
+    if (!text) {
+        req_fail(r, 500, 0, "Out of memory");
+        return;
+    }
+    r->raw_type = METRICS_CONTENT_TYPE;
+    r->raw_body = text;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size, void **ctx)
@@ -421,6 +533,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
         fio_strlcpy(r->content_type, ct ? ct : "", sizeof(r->content_type));
         MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
+        if (strcmp(url, "/metrics") == 0 || strcmp(url, "/metrics/") == 0) {
+            serve_metrics(r, conn);
+            guard_answering(conn_slot_of(conn));
+            return send_reply(r, conn);
+        }
         r->mcp_kind = (int)mcp_kind_of(url);
         if (r->mcp_kind != MCP_K_NONE) {
             /* MCP transports and side routes (src/server/mcp): their own framing. */
@@ -472,6 +589,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
      * mid-body is remembered, the rest of the body is read and dropped, and the error is sent
      * on the final call - so the client gets the real status, not a reset it might retry. */
     guard_body(conn_slot_of(conn), *upload_data_size);
+    metrics_bytes_in(s, *upload_data_size);
     if (r->discard_body) {
         if (*upload_data_size) {
             *upload_data_size = 0;
@@ -558,6 +676,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
     }
     free(txt);
     json_decref(line);
+    metrics_request(s, r);
     srv_req_free(r);
     *ctx = NULL;
 }
@@ -572,27 +691,80 @@ __attribute__((format(printf, 2, 0))) static void mhd_logger(void *cls, const ch
     srv_log(cls, SRV_LOG_WARN, "http: %s", msg);
 }
 
-/* The slow-client guard of each running server (guard.h); a few servers per process at most
- * (tests start one). */
+/* Per running server: the slow-client guard (guard.h) and, with --trusted-proxy, the
+ * per-address connection limit that does not count the proxies (proxy.h); the TLS key pair
+ * in memory while the daemon runs. A few servers per process at most (tests start one). */
+struct conn_hooks {
+    struct conn_guard *g;
+    struct ip_limit *ipl;
+    char *tls_cert, *tls_key;
+};
 #define GUARD_MAX_SERVERS 8
 static struct {
     struct server *s;
-    struct conn_guard *g;
+    struct conn_hooks *h;
 } guards[GUARD_MAX_SERVERS];
 static pthread_mutex_t guards_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void hooks_free(struct conn_hooks *h)
+{
+    if (!h)
+        return;
+    guard_stop(h->g);
+    ip_limit_free(h->ipl);
+    if (h->tls_key) /* a private key: wiped before it is freed */
+        explicit_bzero(h->tls_key, strlen(h->tls_key));
+    free(h->tls_key);
+    free(h->tls_cert);
+    free(h);
+}
+
+static const struct sockaddr *conn_peer(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return ci ? ci->client_addr : NULL;
+}
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    struct conn_guard *g = cls;
+    struct conn_hooks *h = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context = ci ? guard_open(g, ci->connect_fd) : NULL;
+        *socket_context = ci ? guard_open(h->g, ci->connect_fd) : NULL;
+        /* Over the per-address limit: shut down at once (libmicrohttpd closes it and the
+         * CLOSED notification gives the count back). */
+        if (h->ipl && !ip_limit_open(h->ipl, conn_peer(conn)) && ci)
+            shutdown(ci->connect_fd, SHUT_RDWR);
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         guard_close(*socket_context);
         *socket_context = NULL;
+        if (h->ipl)
+            ip_limit_close(h->ipl, conn_peer(conn));
     }
+}
+
+/* A whole PEM file into a new string (at most 1 MiB); NULL with errno set. */
+static char *read_pem(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    size_t cap = 1024 * 1024;
+    char *buf = malloc(cap + 1);
+    if (buf) {
+        size_t n = fread(buf, 1, cap, f);
+        if (ferror(f) || !feof(f)) {
+            free(buf);
+            buf = NULL;
+            errno = EFBIG;
+        } else
+            buf[n] = 0;
+    }
+    fclose(f);
+    return buf;
 }
 
 /* Called with the request line before libmicrohttpd parses its query: a query of more than
@@ -650,27 +822,67 @@ int srv_start(struct server *s)
         srv_log(s, SRV_LOG_ERROR, "cannot start the MCP sessions");
         return -1;
     }
-    struct conn_guard *g = guard_start(limit, limit / 10, header_s, header_s < 2 ? header_s : 2,
-                                       body_s);
-    if (!g) {
+    struct conn_hooks *h = calloc(1, sizeof(*h));
+    if (h)
+        h->g = guard_start(limit, limit / 10, header_s, header_s < 2 ? header_s : 2, body_s);
+    if (!h || !h->g) {
+        hooks_free(h);
         mcp_free(s);
         srv_log(s, SRV_LOG_ERROR, "cannot start the connection guard");
         return -1;
+    }
+    /* --trusted-proxy: the proxies are not counted per address, so the limit is ours. */
+    unsigned per_ip = s->cfg.max_conns_per_ip;
+    if (s->trust) {
+        h->ipl = ip_limit_new(per_ip, s->trust);
+        if (!h->ipl) {
+            hooks_free(h);
+            mcp_free(s);
+            return -1;
+        }
+        per_ip = 0;
+    }
+    /* TLS (--tls-cert, --tls-key; D-118): libmicrohttpd with GnuTLS. */
+    struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+                                    {MHD_OPTION_END, 0, NULL}};
+    if (s->cfg.tls_cert) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            srv_log(s, SRV_LOG_ERROR, "this libmicrohttpd has no TLS support");
+            fprintf(stderr, "fastio-server: this libmicrohttpd has no TLS support\n");
+            hooks_free(h);
+            mcp_free(s);
+            return -1;
+        }
+        h->tls_cert = read_pem(s->cfg.tls_cert);
+        h->tls_key = h->tls_cert ? read_pem(s->cfg.tls_key) : NULL;
+        if (!h->tls_key) {
+            fprintf(stderr, "fastio-server: cannot read %s: %s\n",
+                    h->tls_cert ? s->cfg.tls_key : s->cfg.tls_cert, strerror(errno));
+            hooks_free(h);
+            mcp_free(s);
+            return -1;
+        }
+        flags |= MHD_USE_TLS;
+        tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key};
+        tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert};
     }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned int)s->cfg.threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(1024 * 1024),
-        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        s->cfg.max_conns_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-        MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, g, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, h, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!d) {
-        guard_stop(g);
+        hooks_free(h);
         mcp_free(s);
         srv_log(s, SRV_LOG_ERROR, "cannot listen on %s:%u: %s", s->cfg.listen_addr,
                 (unsigned)s->cfg.port, strerror(errno));
+        if (s->cfg.tls_cert)
+            fprintf(stderr, "fastio-server: cannot start on %s:%u (with TLS: is the key the "
+                    "certificate's, both PEM, the key unencrypted?)\n",
+                    s->cfg.listen_addr, (unsigned)s->cfg.port);
         return -1;
     }
     s->mhd = d;
@@ -678,23 +890,34 @@ int srv_start(struct server *s)
     for (size_t i = 0; i < GUARD_MAX_SERVERS; i++) {
         if (!guards[i].s) {
             guards[i].s = s;
-            guards[i].g = g;
-            g = NULL;
+            guards[i].h = h;
+            h = NULL;
             break;
         }
     }
     pthread_mutex_unlock(&guards_mu);
-    if (g) {
+    if (h) {
         srv_log(s, SRV_LOG_ERROR, "too many servers in one process");
         MHD_stop_daemon(d);
         s->mhd = NULL;
-        guard_stop(g);
+        hooks_free(h);
         mcp_free(s);
         return -1;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     atomic_store(&s->bound_port, di ? di->port : s->cfg.port);
     return 0;
+}
+
+uint64_t srv_connections_cut(const struct server *s)
+{
+    uint64_t n = 0;
+    pthread_mutex_lock(&guards_mu);
+    for (size_t i = 0; i < GUARD_MAX_SERVERS; i++)
+        if (guards[i].s == s && guards[i].h)
+            n = guard_cut_count(guards[i].h->g);
+    pthread_mutex_unlock(&guards_mu);
+    return n;
 }
 
 void srv_stop(struct server *s)
@@ -706,16 +929,16 @@ void srv_stop(struct server *s)
     }
     s->mhd = NULL;
     /* After the daemon: its last connection notifications still release slots. */
-    struct conn_guard *g = NULL;
+    struct conn_hooks *h = NULL;
     pthread_mutex_lock(&guards_mu);
     for (size_t i = 0; i < GUARD_MAX_SERVERS; i++) {
         if (guards[i].s == s) {
-            g = guards[i].g;
+            h = guards[i].h;
             guards[i].s = NULL;
-            guards[i].g = NULL;
+            guards[i].h = NULL;
         }
     }
     pthread_mutex_unlock(&guards_mu);
-    guard_stop(g);
+    hooks_free(h);
     mcp_free(s);
 }

@@ -46,58 +46,6 @@ struct importer {
     int64_t cap; /* bytes */
 };
 
-/* ---- options -------------------------------------------------------------------------------- */
-
-int import_parse_option(int opt, const char *arg, struct srv_config *c)
-{
-    long long v;
-    switch (opt) {
-    case O_IMPORT_ALLOW: {
-        struct imp_cidr tmp[IMP_ALLOW_MAX];
-        size_t n;
-        if (!imp_cidr_list_parse(arg, tmp, IMP_ALLOW_MAX, &n)) {
-            fprintf(stderr,
-                    "fastio-server: --import-allow wants CIDR[,CIDR] (at most %d), e.g. "
-                    "127.0.0.1/32,10.0.0.0/8,fd00::/8; got '%s'\n",
-                    IMP_ALLOW_MAX, arg);
-            return -1;
-        }
-        free(c->import_allow);
-        c->import_allow = fio_strdup(arg);
-        return c->import_allow ? 0 : -1;
-    }
-    case O_IMPORT_MAX_BYTES:
-        if (!fio_parse_ll(arg, 1, UP_FILE_MAX, &v)) {
-            fprintf(stderr, "fastio-server: --import-max-bytes wants 1..%lld bytes\n",
-                    (long long)UP_FILE_MAX);
-            return -1;
-        }
-        c->import_max_bytes = v;
-        return 0;
-    case O_IMPORT_TIMEOUT:
-    case O_IMPORT_STALL:
-        if (!fio_parse_ll(arg, 1, 7 * 86400, &v)) {
-            fprintf(stderr, "fastio-server: --import-%stimeout wants 1..604800 seconds\n",
-                    opt == O_IMPORT_STALL ? "stall-" : "");
-            return -1;
-        }
-        if (opt == O_IMPORT_STALL)
-            c->import_stall_s = (long)v;
-        else
-            c->import_timeout_s = (long)v;
-        return 0;
-    case O_IMPORT_WORKERS:
-        if (!fio_parse_ll(arg, 1, IMPORT_WORKERS_MAX, &v)) {
-            fprintf(stderr, "fastio-server: --import-workers wants 1..%d\n", IMPORT_WORKERS_MAX);
-            return -1;
-        }
-        c->import_workers = (unsigned)v;
-        return 0;
-    default:
-        return -1;
-    }
-}
-
 /* ---- a request context for work done outside any request ---------------------------------- */
 
 /* The job's user as the caller, on connection st: what up_finalize, router_ws_enter and

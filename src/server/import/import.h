@@ -22,35 +22,6 @@
 #define IMPORT_DEFAULT_STALL_S 60L
 #define IMPORT_DEFAULT_CONNECT_S 30L
 
-/* Option ids of main.c's getopt table, parsed by import_parse_option. */
-enum {
-    O_IMPORT_ALLOW = 3072,
-    O_IMPORT_MAX_BYTES,
-    O_IMPORT_TIMEOUT,
-    O_IMPORT_STALL,
-    O_IMPORT_WORKERS,
-};
-#define IMPORT_GETOPT_ROWS                                                                         \
-    {"import-allow", required_argument, NULL, O_IMPORT_ALLOW},                                     \
-        {"import-max-bytes", required_argument, NULL, O_IMPORT_MAX_BYTES},                         \
-        {"import-timeout", required_argument, NULL, O_IMPORT_TIMEOUT},                             \
-        {"import-stall-timeout", required_argument, NULL, O_IMPORT_STALL},                         \
-        {"import-workers", required_argument, NULL, O_IMPORT_WORKERS},
-#define IMPORT_USAGE                                                                               \
-    "    --import-allow CIDR[,CIDR]  let URL import reach these address ranges although they\n"    \
-    "                          are loopback, private, link-local or otherwise refused (intranet\n" \
-    "                          sources, tests: 127.0.0.1/32). Default: none, public only\n"        \
-    "    --import-max-bytes N  largest file a URL import may fetch (default and ceiling: the\n"    \
-    "                          upload file-size limit, 1 TiB)\n"                                   \
-    "    --import-timeout S    each request of a URL import (every redirect hop) must end\n"       \
-    "                          within S seconds (default 3600)\n"                                  \
-    "    --import-stall-timeout S  a URL import fails when no byte arrives for S seconds\n"        \
-    "                          (default 60)\n"                                                     \
-    "    --import-workers N    URL imports running at once (1..16, default 2)\n"
-
-/* One --import-* option into c: 0, or -1 after a message on stderr. */
-int import_parse_option(int opt, const char *arg, struct srv_config *c);
-
 /* Start-up, BEFORE blob_recover (which expires old upload sessions, and a job's stored session
  * is what proves its file was stored): settle the jobs a previous run left open (D-075). 0 or
  * -1 (logged). */

@@ -420,3 +420,22 @@ void outbox_relay_stop(struct server *s)
     s->relay = NULL;
     curl_global_cleanup();
 }
+
+long outbox_queue_length(struct server *s)
+{
+    char dir[4200];
+    if (snprintf(dir, sizeof(dir), "%s/outbox", s->cfg.data_dir) >= (int)sizeof(dir))
+        return -1;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : -1;
+    long n = 0;
+    struct dirent *de;
+    for (long seen = 0; seen < OUTBOX_COUNT_MAX && (de = readdir(d)) != NULL; seen++) {
+        size_t l = strlen(de->d_name);
+        if (de->d_name[0] != '.' && l >= 5 && strcmp(de->d_name + l - 4, ".eml") == 0)
+            n++;
+    }
+    closedir(d);
+    return n;
+}

@@ -31,4 +31,9 @@ void outbox_relay_wake(struct server *s);
  * mails still waiting. Used by the relay thread; exposed for tests. */
 int outbox_relay_pass(struct server *s);
 
+/* Mail waiting in DATA/outbox/ (not yet relayed; all of it without --smtp-url), counted over at
+ * most OUTBOX_COUNT_MAX directory entries: GET /metrics. -1 when the directory cannot be read. */
+#define OUTBOX_COUNT_MAX 1000000L
+long outbox_queue_length(struct server *s);
+
 #endif

@@ -55,8 +55,8 @@ static void base_url(struct server *s, char *out, size_t len)
         return;
     }
     bool v6 = strchr(s->cfg.listen_addr, ':') != NULL;
-    snprintf(out, len, "http://%s%s%s:%u", v6 ? "[" : "", s->cfg.listen_addr, v6 ? "]" : "",
-             (unsigned)atomic_load(&s->bound_port));
+    snprintf(out, len, "%s://%s%s%s:%u", SRV_SCHEME(s), v6 ? "[" : "", s->cfg.listen_addr,
+             v6 ? "]" : "", (unsigned)atomic_load(&s->bound_port));
 }
 
 /* path template with "{}" filled by percent-encoded args (',' kept: api §4.2). */

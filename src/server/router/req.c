@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "name.h"
+#include "metrics.h"
 #include "server.h"
 #include "timeutil.h"
 
@@ -178,6 +179,7 @@ int req_fail_internal(struct req *r, const char *what)
 {
     srv_log(r->srv, SRV_LOG_ERROR, "internal error in %s %s: %s%s%s", r->method,
             r->path ? r->path : "?", what, r->st ? ": " : "", r->st ? store_errmsg(r->st) : "");
+    metrics_internal_error(r->srv);
     return req_fail(r, 500, 0, "Internal server error");
 }
 

@@ -85,4 +85,5 @@ const struct store_ops store_sqlite_ops = {
     .upload = &sqlite_upload_ops,
     .lock = &sqlite_lock_ops,
     .webimport = &sqlite_webimport_ops,
+    .admin = &sqlite_admin_ops,
 };
