@@ -129,6 +129,20 @@ static json_t *do_initialize(const struct mcp_server_ops *ops, void *ud, struct 
 static const char *const log_levels[] = {"debug",    "info",  "notice", "warning",
                                          "error",    "critical", "alert", "emergency"};
 
+bool mcp_log_wanted(const struct mcp_rpc_sess *s, const char *level)
+{
+    if (s == NULL || s->log_level[0] == '\0' || level == NULL)
+        return false;
+    size_t want = 0, at = 0;
+    for (size_t i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++) {
+        if (strcmp(s->log_level, log_levels[i]) == 0)
+            want = i;
+        if (strcmp(level, log_levels[i]) == 0)
+            at = i;
+    }
+    return at >= want;
+}
+
 /* Run one request's method; NULL result with f->code set on a protocol error. */
 static json_t *dispatch(const struct mcp_server_ops *ops, void *ud, struct mcp_rpc_sess *s,
                         const char *method, json_t *params, mcp_emit_fn emit, void *emit_ctx,

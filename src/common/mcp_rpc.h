@@ -105,6 +105,9 @@ char *mcp_rpc_error_text(const json_t *id, int code, const char *msg);
 /* notifications/progress for token with progress/total (total < 0 = unknown) and a message. */
 json_t *mcp_progress_notification(const json_t *token, double progress, double total,
                                   const char *message);
+/* Whether a log message at level goes out: the session set a level (logging/setLevel) and
+ * level is at least as severe. Without logging/setLevel no log message is sent. */
+bool mcp_log_wanted(const struct mcp_rpc_sess *s, const char *level);
 /* notifications/message (logging) at level ("info", ...) from logger with data text. */
 json_t *mcp_log_notification(const char *level, const char *logger, const char *text);
 

@@ -57,6 +57,13 @@ bool activity_resumed(struct req *r);
  * handlers that record after the router returned). Frees r->act. */
 void activity_req_end(struct req *r);
 
+/* For a waiter that is not a parked connection (an MCP tool call on its own thread, D-122):
+ * the latest published sequence, and a bounded wait until a later one is published (any
+ * entity), the server closes, or until_us (monotonic clock) passes. true when something was
+ * published; the caller then asks its question again through the router (access checks). */
+uint64_t activity_seq(struct server *s);
+bool activity_wait_change(struct server *s, uint64_t seen, int64_t until_us);
+
 /* The route handler (routes_members.def). */
 int h_activity_poll(struct req *r);
 

@@ -8,6 +8,7 @@
  * Streams are libmicrohttpd callback responses: the reader sends what is queued, and with
  * nothing queued it suspends its connection (no worker thread is held); a push resumes it. */
 #include <microhttpd.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,28 @@
 #define STREAM_QUEUE_MAX (4 * 1024 * 1024) /* bytes waiting on one stream; more closes it */
 #define KEEPALIVE_US (15 * 1000000LL)
 #define CLOSE_WAIT_US (2 * 1000000LL)
+/* Resumability (D-121): every event of a /mcp stream has an id "S-N" (S: the stream's number in
+ * the session, N: the session's event counter); a session keeps its latest events for a
+ * reconnecting GET with Last-Event-ID. */
+#define RING_MAX_EVENTS 256
+#define RING_MAX_BYTES (1024 * 1024)
+#define RING_TTL_US (10 * 60 * 1000000LL)
+#define RETRY_MS 500        /* the retry: delay sent with a stream's priming event */
+#define MCP_MAX_LIVE 128    /* live calls (own thread) in the server; more run in the handler */
+#define SESS_MAX_LIVE 16    /* live calls of one session */
 
 struct mcp_stream;
+
+/* One event kept for replay: the SSE text as sent (with its id line). */
+struct mcp_ev {
+    struct mcp_ev *next;
+    unsigned sno;
+    uint64_t n;
+    bool last; /* the stream's final event (a call's response) */
+    int64_t at_us;
+    size_t len;
+    char text[];
+};
 
 struct mcp_sess {
     char id[48];
@@ -50,6 +71,14 @@ struct mcp_sess {
         json_t *resp;
     } ask[4];
     unsigned ask_seq;
+    /* Event ids and the replay ring (D-121). */
+    unsigned sno_seq;  /* stream numbers handed out */
+    uint64_t ev_seq;   /* event numbers handed out */
+    uint64_t lost_n;   /* the highest event number dropped from the ring */
+    struct mcp_ev *ring, *ring_tail;
+    size_t ring_n, ring_bytes;
+    unsigned get_sno;  /* the standalone GET stream's number (0: none yet) */
+    unsigned live_sno[SESS_MAX_LIVE]; /* streams of calls still running (0: free slot) */
 };
 
 struct mcp_stream {
@@ -63,6 +92,8 @@ struct mcp_stream {
     struct mcp_stream *next; /* all live streams */
     int refs;  /* libmicrohttpd's response holds one; a live call's thread another */
     bool gone; /* the response is destroyed: nothing reads the queue any more */
+    unsigned sno; /* the session stream it carries (events with ids); 0: none (/sse, JSON) */
+    bool json;    /* a JSON answer (no keep-alive comments) */
 };
 
 struct mcp_blob {
@@ -91,6 +122,87 @@ struct mcp_state {
     size_t nlive; /* live call threads running */
 };
 
+/* ---- the replay ring (under st->mu) ------------------------------------------------------- */
+
+static void ring_drop_head(struct mcp_sess *ss)
+{
+    struct mcp_ev *e = ss->ring;
+    ss->ring = e->next;
+    if (ss->ring == NULL)
+        ss->ring_tail = NULL;
+    if (e->n > ss->lost_n)
+        ss->lost_n = e->n;
+    ss->ring_n--;
+    ss->ring_bytes -= e->len;
+    free(e);
+}
+
+static void ring_add(struct mcp_sess *ss, unsigned sno, uint64_t n, bool last, const char *text,
+                     size_t len)
+{
+    struct mcp_ev *e = malloc(sizeof(*e) + len + 1);
+    if (e == NULL) {
+        if (n > ss->lost_n)
+            ss->lost_n = n; /* a resume past it cannot be served exactly */
+        return;
+    }
+    e->next = NULL;
+    e->sno = sno;
+    e->n = n;
+    e->last = last;
+    e->at_us = fio_mono_us();
+    e->len = len;
+    memcpy(e->text, text, len);
+    e->text[len] = '\0';
+    if (ss->ring_tail != NULL)
+        ss->ring_tail->next = e;
+    else
+        ss->ring = e;
+    ss->ring_tail = e;
+    ss->ring_n++;
+    ss->ring_bytes += len;
+    while (ss->ring != NULL && ss->ring != e &&
+           (ss->ring_n > RING_MAX_EVENTS || ss->ring_bytes > RING_MAX_BYTES))
+        ring_drop_head(ss);
+}
+
+static void ring_prune(struct mcp_sess *ss, int64_t now)
+{
+    for (size_t guard = 0; ss->ring != NULL && guard < RING_MAX_EVENTS + 1; guard++) {
+        if (now - ss->ring->at_us <= RING_TTL_US)
+            break;
+        ring_drop_head(ss);
+    }
+}
+
+/* "S-N" of an event id; false when it is not one of ours. */
+static bool parse_event_id(const char *v, unsigned *sno, uint64_t *n)
+{
+    char *end = NULL;
+    if (v == NULL || *v < '1' || *v > '9')
+        return false;
+    unsigned long a = strtoul(v, &end, 10);
+    if (end == NULL || *end != '-' || a == 0 || a > 0xffffffffUL)
+        return false;
+    const char *p = end + 1;
+    if (*p < '0' || *p > '9')
+        return false;
+    unsigned long long b = strtoull(p, &end, 10);
+    if (end == NULL || *end != '\0' || end - p > 19)
+        return false;
+    *sno = (unsigned)a;
+    *n = (uint64_t)b;
+    return true;
+}
+
+static bool sno_running(const struct mcp_sess *ss, unsigned sno)
+{
+    for (size_t i = 0; i < SESS_MAX_LIVE; i++)
+        if (ss->live_sno[i] == sno)
+            return true;
+    return false;
+}
+
 /* Per-request state (r->mcp_ctx). */
 struct mcp_rctx {
     struct mcp_sess *sess; /* a ref, released at the end of the request */
@@ -108,6 +220,11 @@ static void sess_free(struct mcp_sess *ss)
     explicit_bzero(ss->pkce_verifier, sizeof(ss->pkce_verifier));
     for (size_t i = 0; i < sizeof(ss->ask) / sizeof(ss->ask[0]); i++)
         json_decref(ss->ask[i].resp);
+    while (ss->ring != NULL) {
+        struct mcp_ev *e = ss->ring;
+        ss->ring = e->next;
+        free(e);
+    }
     free(ss);
 }
 
@@ -359,6 +476,41 @@ static void sse_event(struct fio_buf *b, const char *event, const char *data)
     fio_buf_printf(b, "event: %s\ndata: %s\n\n", event, data);
 }
 
+/* Under st->mu: a JSON-RPC message as the next event of session stream sno: numbered, kept for
+ * replay, and pushed to the connection(s) carrying that stream now (none while the client is
+ * reconnecting). last: the stream ends with it (those connections close after it). */
+static void sess_send_locked(struct mcp_state *st, struct mcp_sess *ss, unsigned sno,
+                             const char *json, bool last)
+{
+    struct fio_buf b;
+    fio_buf_init(&b, 0);
+    uint64_t n = ++ss->ev_seq;
+    fio_buf_printf(&b, "id: %u-%" PRIu64 "\nevent: message\ndata: %s\n\n", sno, n, json);
+    if (b.data == NULL) {
+        fio_buf_release(&b);
+        return;
+    }
+    ring_add(ss, sno, n, last, b.data, b.len);
+    for (struct mcp_stream *sm = st->streams; sm != NULL; sm = sm->next) {
+        if (sm->sess != ss || sm->sno != sno)
+            continue;
+        stream_push_locked(sm, b.data, b.len);
+        if (last)
+            stream_close_locked(sm);
+    }
+    fio_buf_release(&b);
+}
+
+/* Under st->mu: the priming event of a new stream (2025-11-25: an id and empty data, so that a
+ * client can resume from the very start) with the retry: delay, into b. */
+static void sess_prime_locked(struct mcp_sess *ss, unsigned sno, struct fio_buf *b)
+{
+    if (strcmp(ss->rpc.proto, "2025-11-25") < 0)
+        return; /* older clients may choke on an event without data */
+    uint64_t n = ++ss->ev_seq;
+    fio_buf_printf(b, "id: %u-%" PRIu64 "\nretry: %d\ndata: \n\n", sno, n, RETRY_MS);
+}
+
 /* ---- blobs (POST /blob, api §10.1) --------------------------------------------------------- */
 
 static void blob_free(struct mcp_blob *b)
@@ -406,10 +558,12 @@ static void *sweeper_main(void *arg)
             struct mcp_sess *next = ss->next;
             if (ss->refs == 0 && ss->stream == NULL && now - ss->last_us > idle_s * 1000000LL)
                 sess_remove_locked(st, ss);
+            else
+                ring_prune(ss, now);
             ss = next;
         }
         for (struct mcp_stream *sm = st->streams; sm != NULL; sm = sm->next) {
-            if (!sm->closed && now - sm->last_write_us > KEEPALIVE_US)
+            if (!sm->closed && !sm->json && now - sm->last_write_us > KEEPALIVE_US)
                 stream_push_locked(sm, ": keepalive\n\n", 14);
             if (sm->sess != NULL)
                 sm->sess->last_us = now; /* a session with an open stream is not idle */
@@ -915,10 +1069,22 @@ static bool is_initialize(const struct req *r)
 }
 
 
-static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const char *first,
-                       bool attach, struct mcp_stream **out);
+/* How a connection stream opens (open_stream). */
+struct open_opts {
+    const char *first;  /* text queued first (a comment, the legacy endpoint event); NULL */
+    bool attach;        /* it is the session's standalone stream (GET /mcp, /sse) */
+    bool json;          /* application/json (a live call's answer without SSE) */
+    bool new_sno;       /* give it a new session stream number, with a priming event */
+    bool live;          /* a live call will run on it: its number is registered as running */
+    bool resume;        /* GET with Last-Event-ID: carry stream sno from event after_n on */
+    unsigned sno;
+    uint64_t after_n;
+};
 
-/* ---- live calls: the answer is a stream, the call may ask the client ---------------------- */
+static int open_stream(struct req *r, void *conn, struct mcp_sess *ss,
+                       const struct open_opts *o, struct mcp_stream **out, unsigned *sno_out);
+
+/* ---- live calls: the answer is a stream, the call may ask the client or wait -------------- */
 
 #define ASK_TIMEOUT_US (60 * 1000000LL)
 
@@ -926,7 +1092,8 @@ struct live {
     struct mcp_state *st;
     struct server *srv;
     struct mcp_sess *ss;    /* a ref */
-    struct mcp_stream *sm;  /* a ref */
+    struct mcp_stream *sm;  /* JSON answer: the connection (a ref); SSE: NULL */
+    unsigned sno;           /* SSE answer: the session stream the call's events go on */
     char *body;
     size_t len;
     char bearer[1100];
@@ -936,18 +1103,18 @@ struct live {
 static void live_emit(void *ctx, json_t *msg)
 {
     struct live *L = ctx;
+    if (L->sno == 0) {
+        json_decref(msg); /* a JSON answer has no room for notifications */
+        return;
+    }
     char *t = msg != NULL ? json_dumps(msg, JSON_COMPACT) : NULL;
     json_decref(msg);
     if (t == NULL)
         return;
-    struct fio_buf b;
-    fio_buf_init(&b, 0);
-    sse_event(&b, "message", t);
-    free(t);
     pthread_mutex_lock(&L->st->mu);
-    stream_push_locked(L->sm, b.data != NULL ? b.data : "", b.len);
+    sess_send_locked(L->st, L->ss, L->sno, t, false);
     pthread_mutex_unlock(&L->st->mu);
-    fio_buf_release(&b);
+    free(t);
 }
 
 static json_t *live_ask(struct mcp_exec *ex, const char *method, json_t *params, char *err,
@@ -974,18 +1141,14 @@ static json_t *live_ask(struct mcp_exec *ex, const char *method, json_t *params,
                             "method", method, "params", params);
     char *t = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
-    struct fio_buf b;
-    fio_buf_init(&b, 0);
     if (t != NULL)
-        sse_event(&b, "message", t);
+        sess_send_locked(st, ss, L->sno, t, false);
     free(t);
-    stream_push_locked(L->sm, b.data != NULL ? b.data : "", b.len);
-    fio_buf_release(&b);
     int64_t until = fio_wall_us() + ASK_TIMEOUT_US;
     json_t *resp = NULL;
     for (size_t guard = 0; guard < 100000; guard++) {
         resp = ss->ask[slot].resp;
-        if (resp != NULL || st->closing || L->sm->gone || fio_wall_us() >= until)
+        if (resp != NULL || st->closing || ss->dead || fio_wall_us() >= until)
             break;
         struct timespec ts = {(time_t)(until / 1000000), (long)(until % 1000000) * 1000};
         (void)pthread_cond_timedwait(&st->cv, &st->mu, &ts);
@@ -1018,6 +1181,17 @@ static bool deliver_answer(struct mcp_state *st, struct mcp_sess *ss, json_t *ms
     return found;
 }
 
+bool mcp_stopping(struct server *s)
+{
+    struct mcp_state *st = s->mcp;
+    if (st == NULL)
+        return true;
+    pthread_mutex_lock(&st->mu);
+    bool v = st->closing;
+    pthread_mutex_unlock(&st->mu);
+    return v;
+}
+
 static void *live_main(void *arg)
 {
     struct live *L = arg;
@@ -1028,27 +1202,36 @@ static void *live_main(void *arg)
     ex.sess = L->ss;
     ex.client_ip = L->ip;
     fio_strlcpy(ex.bearer, L->bearer, sizeof(ex.bearer));
-    ex.ask = live_ask;
+    ex.ask = L->sno != 0 ? live_ask : NULL;
     ex.live = L;
+    ex.may_wait = true;
     pthread_mutex_lock(&st->mu);
     struct mcp_rpc_sess rpc = L->ss->rpc;
     pthread_mutex_unlock(&st->mu);
     unsigned flags = 0;
     char *out = mcp_rpc_handle(&mcp_srv_ops, &ex, &rpc, L->body, L->len, live_emit, L, &flags);
-    struct fio_buf b;
-    fio_buf_init(&b, 0);
-    if (out != NULL)
-        sse_event(&b, "message", out);
-    free(out);
     pthread_mutex_lock(&st->mu);
-    stream_push_locked(L->sm, b.data != NULL ? b.data : "", b.len);
-    stream_close_locked(L->sm);
-    stream_unref_locked(L->sm);
+    if (L->sno != 0) {
+        if (out != NULL)
+            sess_send_locked(st, L->ss, L->sno, out, true);
+        for (size_t i = 0; i < SESS_MAX_LIVE; i++)
+            if (L->ss->live_sno[i] == L->sno)
+                L->ss->live_sno[i] = 0;
+        /* a connection still carrying the stream ends with it */
+        for (struct mcp_stream *sm = st->streams; sm != NULL; sm = sm->next)
+            if (sm->sess == L->ss && sm->sno == L->sno)
+                stream_close_locked(sm);
+    } else {
+        if (out != NULL)
+            stream_push_locked(L->sm, out, strlen(out));
+        stream_close_locked(L->sm);
+        stream_unref_locked(L->sm);
+    }
     sess_unref_locked(L->ss);
     st->nlive--;
     pthread_cond_broadcast(&st->cv);
     pthread_mutex_unlock(&st->mu);
-    fio_buf_release(&b);
+    free(out);
     explicit_bzero(L->bearer, sizeof(L->bearer));
     explicit_bzero(ex.bearer, sizeof(ex.bearer));
     free(L->body);
@@ -1056,45 +1239,78 @@ static void *live_main(void *arg)
     return NULL;
 }
 
-/* Answer a tools/call live: an SSE stream now, the call on its own thread. */
-static int start_live(struct req *r, void *conn, struct mcp_sess *ss, const char *bearer)
+/* Answer a tools/call live: a stream now (SSE, or JSON sent when the call is done), the call on
+ * its own thread. Returns -2 when no live call can start (too many): run it in the handler. */
+static int start_live(struct req *r, void *conn, struct mcp_sess *ss, const char *bearer,
+                      bool sse)
 {
     struct mcp_state *st = r->srv->mcp;
+    pthread_mutex_lock(&st->mu);
+    size_t running = 0;
+    for (size_t i = 0; i < SESS_MAX_LIVE; i++)
+        running += ss->live_sno[i] != 0;
+    bool full = st->nlive >= MCP_MAX_LIVE || running >= SESS_MAX_LIVE;
+    if (!full)
+        st->nlive++; /* reserved now: the check and the count under one lock */
+    pthread_mutex_unlock(&st->mu);
+    if (full)
+        return -2;
     struct live *L = calloc(1, sizeof(*L));
-    if (L == NULL)
+    if (L != NULL) {
+        L->body = malloc(r->body.len + 1);
+        if (L->body == NULL) {
+            free(L);
+            L = NULL;
+        }
+    }
+    if (L == NULL) {
+        pthread_mutex_lock(&st->mu);
+        st->nlive--;
+        pthread_mutex_unlock(&st->mu);
         return MHD_NO;
+    }
     L->st = st;
     L->srv = r->srv;
     L->len = r->body.len;
-    L->body = malloc(r->body.len + 1);
-    if (L->body == NULL) {
-        free(L);
-        return MHD_NO;
-    }
     memcpy(L->body, r->body.data != NULL ? r->body.data : "", r->body.len);
     L->body[r->body.len] = '\0';
     fio_strlcpy(L->bearer, bearer, sizeof(L->bearer));
     fio_strlcpy(L->ip, r->client_ip, sizeof(L->ip));
     struct mcp_stream *sm = NULL;
-    int ret = open_stream(r, conn, ss, NULL, false, &sm);
-    if (sm == NULL) {
+    unsigned sno = 0;
+    struct open_opts o = {.json = !sse, .new_sno = sse, .live = sse};
+    int ret = open_stream(r, conn, ss, &o, sse ? NULL : &sm, &sno);
+    if ((sse && sno == 0) || (!sse && sm == NULL)) {
+        pthread_mutex_lock(&st->mu);
+        st->nlive--;
+        pthread_mutex_unlock(&st->mu);
         free(L->body);
         free(L);
         return ret;
     }
     L->sm = sm;
+    L->sno = sno;
     pthread_mutex_lock(&st->mu);
     ss->refs++;
     L->ss = ss;
-    st->nlive++;
     pthread_mutex_unlock(&st->mu);
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&(pthread_t){0}, &at, live_main, L) != 0) {
         pthread_mutex_lock(&st->mu);
-        stream_close_locked(sm);
-        stream_unref_locked(sm);
+        if (sno != 0) {
+            for (size_t i = 0; i < SESS_MAX_LIVE; i++)
+                if (ss->live_sno[i] == sno)
+                    ss->live_sno[i] = 0;
+            sess_send_locked(st, ss, sno,
+                             "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
+                             "\"message\":\"cannot start the call\"}}",
+                             true);
+        } else {
+            stream_close_locked(sm);
+            stream_unref_locked(sm);
+        }
         sess_unref_locked(ss);
         st->nlive--;
         pthread_mutex_unlock(&st->mu);
@@ -1105,10 +1321,28 @@ static int start_live(struct req *r, void *conn, struct mcp_sess *ss, const char
     return ret;
 }
 
-/* What a POST body is, read once: a response of the client, a live tool call, or other. */
-enum post_kind { PK_OTHER, PK_ANSWER, PK_LIVE };
+/* What a POST body is, read once: a response of the client, a call that runs live (its answer
+ * a stream: it asks the client, it reports progress or log lines, or it waits), or other. */
+enum post_kind { PK_OTHER, PK_ANSWER, PK_LIVE, PK_LIVE_JSON };
 
-static enum post_kind post_kind_of(const struct req *r, json_t **msg)
+/* tools/call arguments that make a call wait (event activity-poll / upload web-import with a
+ * wait > 0). */
+static bool call_waits(const char *name, const json_t *args)
+{
+    const char *action = json_string_value(json_object_get(args, "action"));
+    json_t *w = json_object_get(args, "wait");
+    bool waits = (json_is_integer(w) && json_integer_value(w) > 0) ||
+                 (json_is_string(w) && atoi(json_string_value(w)) > 0);
+    if (name == NULL || action == NULL || !waits)
+        return false;
+    return (strcmp(name, "event") == 0 &&
+            (strcmp(action, "activity-poll") == 0 || strcmp(action, "activity_poll") == 0)) ||
+           (strcmp(name, "upload") == 0 &&
+            (strcmp(action, "web-import") == 0 || strcmp(action, "web_import") == 0));
+}
+
+static enum post_kind post_kind_of(const struct req *r, void *conn, struct mcp_sess *ss,
+                                   json_t **msg)
 {
     *msg = NULL;
     json_t *v = json_loadb(r->body.data != NULL ? r->body.data : "", r->body.len, 0, NULL);
@@ -1122,14 +1356,27 @@ static enum post_kind post_kind_of(const struct req *r, json_t **msg)
         return PK_ANSWER;
     }
     const char *m = json_string_value(json_object_get(v, "method"));
-    const char *name = json_string_value(json_object_get(json_object_get(v, "params"), "name"));
-    enum post_kind k = m != NULL && strcmp(m, "tools/call") == 0 && name != NULL &&
-                               mcp_tool_asks(name)
-                           ? PK_LIVE
-                           : PK_OTHER;
+    json_t *params = json_object_get(v, "params");
+    const char *name = json_string_value(json_object_get(params, "name"));
+    enum post_kind k = PK_OTHER;
+    if (m != NULL && strcmp(m, "tools/call") == 0 && name != NULL &&
+        json_object_get(v, "id") != NULL) {
+        const char *a = hdr(conn, "Accept");
+        bool sse = a != NULL && strstr(a, "text/event-stream") != NULL;
+        bool ptok = json_object_get(json_object_get(params, "_meta"), "progressToken") != NULL;
+        struct mcp_state *st = r->srv->mcp;
+        pthread_mutex_lock(&st->mu);
+        bool logs = ss->rpc.log_level[0] != '\0';
+        pthread_mutex_unlock(&st->mu);
+        if (sse && (mcp_tool_asks(name) || ptok || logs))
+            k = PK_LIVE;
+        else if (call_waits(name, json_object_get(params, "arguments")))
+            k = sse ? PK_LIVE : PK_LIVE_JSON;
+    }
     json_decref(v);
     return k;
 }
+
 
 static int post_mcp(struct req *r, void *conn)
 {
@@ -1174,16 +1421,19 @@ static int post_mcp(struct req *r, void *conn)
     }
     if (!created) {
         json_t *msg = NULL;
-        enum post_kind pk = post_kind_of(r, &msg);
+        enum post_kind pk = post_kind_of(r, conn, c->sess, &msg);
         if (pk == PK_ANSWER) {
             deliver_answer(st, c->sess, msg);
             explicit_bzero(bearer, sizeof(bearer));
             return queue_text(r, conn, 202, NULL, "", 0, NULL);
         }
-        if (pk == PK_LIVE && accepts(conn, "text/event-stream")) {
-            int ret = start_live(r, conn, c->sess, bearer);
-            explicit_bzero(bearer, sizeof(bearer));
-            return ret;
+        if (pk == PK_LIVE || pk == PK_LIVE_JSON) {
+            int ret = start_live(r, conn, c->sess, bearer, pk == PK_LIVE);
+            if (ret != -2) {
+                explicit_bzero(bearer, sizeof(bearer));
+                return ret;
+            }
+            /* too many live calls: this one runs here (it then neither waits nor streams) */
         }
     }
     struct emit_buf e = {NULL};
@@ -1216,19 +1466,33 @@ static int post_mcp(struct req *r, void *conn)
     if (!(flags & MCP_RPC_REQUESTS)) {
         ret = queue_text(r, conn, 202, NULL, "", 0, sid_hdr);
     } else if (e.list != NULL && accepts(conn, "text/event-stream") && out != NULL) {
-        /* The call's notifications (progress, log) then its response, on the call's stream. */
+        /* The call's notifications (progress, log) then its response, on the call's stream:
+         * numbered and kept for replay like a live stream's (D-121). */
         struct fio_buf b;
         fio_buf_init(&b, 0);
         size_t i;
         json_t *n;
+        pthread_mutex_lock(&st->mu);
+        unsigned sno = ++c->sess->sno_seq;
         json_array_foreach(e.list, i, n)
         {
             char *t = json_dumps(n, JSON_COMPACT);
-            if (t != NULL)
-                sse_event(&b, "message", t);
+            if (t != NULL) {
+                size_t from = b.len;
+                uint64_t en = ++c->sess->ev_seq;
+                fio_buf_printf(&b, "id: %u-%" PRIu64 "\nevent: message\ndata: %s\n\n", sno, en,
+                               t);
+                if (b.len > from)
+                    ring_add(c->sess, sno, en, false, b.data + from, b.len - from);
+            }
             free(t);
         }
-        sse_event(&b, "message", out);
+        size_t from = b.len;
+        uint64_t en = ++c->sess->ev_seq;
+        fio_buf_printf(&b, "id: %u-%" PRIu64 "\nevent: message\ndata: %s\n\n", sno, en, out);
+        if (b.len > from)
+            ring_add(c->sess, sno, en, true, b.data + from, b.len - from);
+        pthread_mutex_unlock(&st->mu);
         ret = queue_text(r, conn, 200, "text/event-stream", b.data != NULL ? b.data : "", b.len,
                          sid_hdr);
         fio_buf_release(&b);
@@ -1241,12 +1505,15 @@ static int post_mcp(struct req *r, void *conn)
     return ret;
 }
 
-/* Open a stream on conn for session ss; first = text sent first. attach: it is the session's
- * stream (GET /mcp, /sse); else a live call's answer stream, whose reference goes to *out. */
-static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const char *first,
-                       bool attach, struct mcp_stream **out)
+/* Open a stream on conn for session ss (see struct open_opts). *out (when not NULL) gets the
+ * stream with a second reference for the caller; *sno_out the session stream number it
+ * carries (0 when none or on failure). */
+static int open_stream(struct req *r, void *conn, struct mcp_sess *ss,
+                       const struct open_opts *o, struct mcp_stream **out, unsigned *sno_out)
 {
     struct mcp_state *st = r->srv->mcp;
+    if (sno_out != NULL)
+        *sno_out = 0;
     struct mcp_stream *sm = calloc(1, sizeof(*sm));
     if (sm == NULL)
         return MHD_NO;
@@ -1255,8 +1522,9 @@ static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const cha
     sm->refs = out != NULL ? 2 : 1;
     fio_buf_init(&sm->q, 0);
     sm->last_write_us = fio_mono_us();
-    if (first != NULL)
-        fio_buf_append_str(&sm->q, first);
+    sm->json = o->json;
+    if (o->first != NULL)
+        fio_buf_append_str(&sm->q, o->first);
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, sm,
                                           stream_free);
@@ -1266,24 +1534,58 @@ static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const cha
         return MHD_NO;
     }
     pthread_mutex_lock(&st->mu);
-    if (st->closing || ss->dead) {
+    bool live_full = false;
+    size_t slot = SESS_MAX_LIVE;
+    if (o->live) {
+        for (size_t i = 0; i < SESS_MAX_LIVE && slot == SESS_MAX_LIVE; i++)
+            if (ss->live_sno[i] == 0)
+                slot = i;
+        live_full = slot == SESS_MAX_LIVE;
+    }
+    if (st->closing || ss->dead || live_full) {
         if (out != NULL)
             sm->refs--; /* no call will run */
         pthread_mutex_unlock(&st->mu);
         MHD_destroy_response(resp); /* stream_free runs: it takes the lock, so unlock first */
-        return queue_rpc_error(r, conn, 503, MCP_ERR_INTERNAL, "The server is stopping");
+        return queue_rpc_error(r, conn, 503, MCP_ERR_INTERNAL,
+                               live_full ? "Too many calls running in this session"
+                                         : "The server is stopping");
+    }
+    if (o->new_sno) {
+        sm->sno = ++ss->sno_seq;
+        sess_prime_locked(ss, sm->sno, &sm->q);
+        if (o->live)
+            ss->live_sno[slot] = sm->sno;
+        if (o->attach)
+            ss->get_sno = sm->sno;
+    } else if (o->resume) {
+        /* Replay what the stream sent after the client's last event, then go on with it when
+         * it is still open (the standalone stream, a call still running); else end. */
+        sm->sno = o->sno;
+        bool open = o->sno == ss->get_sno || sno_running(ss, o->sno);
+        for (struct mcp_ev *e = ss->ring; e != NULL; e = e->next)
+            if (e->sno == o->sno && e->n > o->after_n)
+                (void)fio_buf_append(&sm->q, e->text, e->len);
+        if (!open)
+            sm->closed = true; /* the reader sends the queue, then ends */
+    }
+    if (o->attach) {
+        if (ss->stream != NULL)
+            stream_close_locked(ss->stream); /* a resumed standalone stream replaces the old */
+        ss->stream = sm;
     }
     ss->refs++;
     sm->sess = ss;
-    if (attach)
-        ss->stream = sm;
     sm->next = st->streams;
     st->streams = sm;
     st->nstreams++;
+    if (sno_out != NULL)
+        *sno_out = sm->sno;
     pthread_mutex_unlock(&st->mu);
     if (out != NULL)
         *out = sm;
-    MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+    MHD_add_response_header(resp, "Content-Type", o->json ? "application/json"
+                                                          : "text/event-stream");
     MHD_add_response_header(resp, "Cache-Control", "no-cache");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
     MHD_add_response_header(resp, "Mcp-Session-Id", ss->id);
@@ -1296,23 +1598,53 @@ static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const cha
 static int get_mcp(struct req *r, void *conn)
 {
     struct mcp_rctx *c = r->mcp_ctx;
+    struct mcp_state *st = r->srv->mcp;
     const char *a = hdr(conn, "Accept");
     if (a == NULL || strstr(a, "text/event-stream") == NULL)
         return queue_rpc_error(r, conn, 406, MCP_ERR_INVALID_REQUEST,
                                "GET /mcp opens an SSE stream: send Accept: text/event-stream");
-    c->sess = sess_get(r->srv->mcp, hdr(conn, "Mcp-Session-Id"));
+    c->sess = sess_get(st, hdr(conn, "Mcp-Session-Id"));
     if (c->sess == NULL)
         return queue_rpc_error(r, conn, hdr(conn, "Mcp-Session-Id") ? 404 : 400,
                                MCP_ERR_INVALID_REQUEST,
                                "GET /mcp needs the Mcp-Session-Id of a live session");
-    pthread_mutex_lock(&r->srv->mcp->mu);
+    const char *lei = hdr(conn, "Last-Event-ID");
+    if (lei != NULL) {
+        /* Resumability (D-121): carry on the stream the id names, from after that event. */
+        unsigned sno = 0;
+        uint64_t n = 0;
+        if (!parse_event_id(lei, &sno, &n))
+            return queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
+                                   "Last-Event-ID is not an event id of this server (S-N)");
+        pthread_mutex_lock(&st->mu);
+        bool known = sno <= c->sess->sno_seq && n <= c->sess->ev_seq;
+        bool lost = n < c->sess->lost_n;
+        pthread_mutex_unlock(&st->mu);
+        if (!known)
+            return queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
+                                   "Last-Event-ID names no event of this session");
+        if (lost)
+            return queue_rpc_error(r, conn, 409, MCP_ERR_INVALID_REQUEST,
+                                   "The events after this Last-Event-ID are no longer held "
+                                   "(the replay buffer keeps the latest 256 events, 1 MiB, 10 "
+                                   "minutes): repeat the request");
+        struct open_opts o = {.resume = true, .sno = sno, .after_n = n};
+        pthread_mutex_lock(&st->mu);
+        o.attach = sno == c->sess->get_sno;
+        pthread_mutex_unlock(&st->mu);
+        return open_stream(r, conn, c->sess, &o, NULL, NULL);
+    }
+    pthread_mutex_lock(&st->mu);
     bool busy = c->sess->stream != NULL;
-    pthread_mutex_unlock(&r->srv->mcp->mu);
+    pthread_mutex_unlock(&st->mu);
     if (busy)
         return queue_rpc_error(r, conn, 409, MCP_ERR_INVALID_REQUEST,
-                               "This session already has an open stream");
-    return open_stream(r, conn, c->sess, ": stream open\n\n", true, NULL);
+                               "This session already has an open stream (resume it with "
+                               "Last-Event-ID)");
+    struct open_opts o = {.first = ": stream open\n\n", .attach = true, .new_sno = true};
+    return open_stream(r, conn, c->sess, &o, NULL, NULL);
 }
+
 
 static int delete_mcp(struct req *r, void *conn)
 {
@@ -1351,7 +1683,8 @@ static int get_sse(struct req *r, void *conn)
     c->sess = ss; /* the ref of sess_new, released at the end of this request */
     char first[160];
     snprintf(first, sizeof(first), "event: endpoint\ndata: /messages?sessionId=%s\n\n", ss->id);
-    return open_stream(r, conn, ss, first, true, NULL);
+    struct open_opts o = {.first = first, .attach = true}; /* legacy: no event ids */
+    return open_stream(r, conn, ss, &o, NULL, NULL);
 }
 
 static int post_messages(struct req *r, void *conn)
