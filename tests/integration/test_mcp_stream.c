@@ -6,6 +6,7 @@
  * failure, never a measurement. */
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@
 #include "it_rawsock.h"
 #include "testmain.h"
 
-static const char *const server_args[] = {"--rate-limit", "0", "--sync", "none", NULL};
+static const char *const server_args[] = {"--rate-limit", "0", "--sync", "none",
+                                          "--import-allow", "127.0.0.1/32", NULL};
 static const struct it_fixture_opts fx_opts = {server_args, true, NULL};
 static struct it_fixture fx;
 
@@ -735,6 +737,120 @@ static void download_content_blocks(void **state)
     json_decref(r);
 }
 
+/* A protocol fixture for URL import: a plain HTTP server on 127.0.0.1 that answers every GET
+ * with FILE_BYTES bytes, one connection at a time (bounded accept loop). */
+#define FILE_BYTES (300 * 1024)
+struct filesrv {
+    int lfd, port;
+    atomic_bool stop;
+    pthread_t th;
+};
+
+static void *filesrv_main(void *p)
+{
+    struct filesrv *f = p;
+    char *body = malloc(FILE_BYTES);
+    if (body == NULL)
+        return NULL;
+    for (size_t i = 0; i < FILE_BYTES; i++)
+        body[i] = (char)('a' + i % 26);
+    for (int guard = 0; guard < 100000 && !atomic_load(&f->stop); guard++) {
+        struct pollfd pl = {.fd = f->lfd, .events = POLLIN};
+        if (poll(&pl, 1, 100) <= 0)
+            continue;
+        int c = accept(f->lfd, NULL, NULL);
+        if (c < 0)
+            continue;
+        char req[4096];
+        size_t have = 0;
+        for (int g = 0; g < 1000 && have < sizeof(req) - 1; g++) {
+            struct pollfd pc = {.fd = c, .events = POLLIN};
+            if (poll(&pc, 1, 5000) <= 0)
+                break;
+            ssize_t k = recv(c, req + have, sizeof(req) - 1 - have, 0);
+            if (k <= 0)
+                break;
+            have += (size_t)k;
+            req[have] = '\0';
+            if (strstr(req, "\r\n\r\n") != NULL)
+                break;
+        }
+        char head[200];
+        int hn = snprintf(head, sizeof(head),
+                          "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                          "Content-Length: %d\r\nConnection: close\r\n\r\n",
+                          FILE_BYTES);
+        int fl = fcntl(c, F_GETFL);
+        fcntl(c, F_SETFL, fl | O_NONBLOCK);
+        if (rs_send_all(c, head, (size_t)hn, 5000) == 0)
+            (void)rs_send_all(c, body, FILE_BYTES, 5000);
+        close(c);
+    }
+    free(body);
+    return NULL;
+}
+
+static void filesrv_start(struct filesrv *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(f->lfd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(0x7f000001u);
+    assert_int_equal(bind(f->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(f->lfd, 16), 0);
+    socklen_t al = sizeof(a);
+    assert_int_equal(getsockname(f->lfd, (struct sockaddr *)&a, &al), 0);
+    f->port = ntohs(a.sin_port);
+    atomic_store(&f->stop, false);
+    assert_int_equal(pthread_create(&f->th, NULL, filesrv_main, f), 0);
+}
+
+static void filesrv_stop(struct filesrv *f)
+{
+    atomic_store(&f->stop, true);
+    pthread_join(f->th, NULL);
+    close(f->lfd);
+}
+
+/* upload web-import with wait: the call follows the import to its end (progress while it
+ * runs) and answers with the finished job and its new file. */
+static void stream_web_import_waits(void **state)
+{
+    (void)state;
+    struct filesrv f;
+    filesrv_start(&f);
+    char sid[80], body[800];
+    sess_open(sid, sizeof(sid));
+    snprintf(body, sizeof(body),
+             "{\"jsonrpc\":\"2.0\",\"id\":51,\"method\":\"tools/call\",\"params\":{\"name\":"
+             "\"upload\",\"arguments\":{\"action\":\"web-import\",\"profile_id\":\"%s\","
+             "\"source_url\":\"http://127.0.0.1:%d/data.bin\",\"file_name\":\"imported.bin\","
+             "\"wait\":60},\"_meta\":{\"progressToken\":\"wi\"}}}",
+             fx.owner.ws, f.port);
+    struct rd rd;
+    rd_open(&rd, "POST", sid, "application/json, text/event-stream", NULL, body);
+    assert_int_equal(rd.status, 200);
+    struct tally t = {0};
+    tally_until_response(&rd, &t, false);
+    rd_close(&rd);
+    filesrv_stop(&f);
+    assert_true(t.response);
+    if (json_is_true(json_object_get(t.result, "isError")))
+        fprintf(stderr, "%s\n", json_dumps(t.result, 0));
+    assert_false(json_is_true(json_object_get(t.result, "isError")));
+    json_t *sc = sc_of(t.result);
+    assert_true(json_is_true(json_object_get(sc, "finished")));
+    json_t *job = json_object_get(sc, "web_upload");
+    assert_string_equal(json_string_value(json_object_get(job, "status")), "complete");
+    assert_true(json_is_string(json_object_get(job, "new_file_id")));
+    assert_int_equal(json_integer_value(json_object_get(job, "size")), FILE_BYTES);
+    assert_true(t.progress >= 2); /* started, then the job's bytes */
+    json_decref(t.result);
+}
+
 /* One case per line: tests/CMakeLists.txt makes each line a CTest entry. */
 /* clang-format off */
 static const struct CMUnitTest tests[] = {
@@ -744,6 +860,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(stream_resume_running_call),
     cmocka_unit_test(stream_resume_refusals_and_get_stream),
     cmocka_unit_test(download_content_blocks),
+    cmocka_unit_test(stream_web_import_waits),
 };
 /* clang-format on */
 
