@@ -175,26 +175,6 @@ static void ring_prune(struct mcp_sess *ss, int64_t now)
     }
 }
 
-/* "S-N" of an event id; false when it is not one of ours. */
-static bool parse_event_id(const char *v, unsigned *sno, uint64_t *n)
-{
-    char *end = NULL;
-    if (v == NULL || *v < '1' || *v > '9')
-        return false;
-    unsigned long a = strtoul(v, &end, 10);
-    if (end == NULL || *end != '-' || a == 0 || a > 0xffffffffUL)
-        return false;
-    const char *p = end + 1;
-    if (*p < '0' || *p > '9')
-        return false;
-    unsigned long long b = strtoull(p, &end, 10);
-    if (end == NULL || *end != '\0' || end - p > 19)
-        return false;
-    *sno = (unsigned)a;
-    *n = (uint64_t)b;
-    return true;
-}
-
 static bool sno_running(const struct mcp_sess *ss, unsigned sno)
 {
     for (size_t i = 0; i < SESS_MAX_LIVE; i++)
@@ -1613,7 +1593,7 @@ static int get_mcp(struct req *r, void *conn)
         /* Resumability (D-121): carry on the stream the id names, from after that event. */
         unsigned sno = 0;
         uint64_t n = 0;
-        if (!parse_event_id(lei, &sno, &n))
+        if (!mcp_event_id_parse(lei, &sno, &n))
             return queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
                                    "Last-Event-ID is not an event id of this server (S-N)");
         pthread_mutex_lock(&st->mu);
