@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,6 +33,7 @@
 #define RING_MAX_EVENTS 256
 #define RING_MAX_BYTES (1024 * 1024)
 #define RING_TTL_US (10 * 60 * 1000000LL)
+#define RING_TOTAL_MAX (64 * 1024 * 1024) /* replay bytes of all sessions of the process */
 #define RETRY_MS 500        /* the retry: delay sent with a stream's priming event */
 #define MCP_MAX_LIVE 128    /* live calls (own thread) in the server; more run in the handler */
 #define SESS_MAX_LIVE 16    /* live calls of one session */
@@ -124,6 +126,8 @@ struct mcp_state {
 
 /* ---- the replay ring (under st->mu) ------------------------------------------------------- */
 
+static atomic_size_t ring_total; /* bytes held by every session's ring */
+
 static void ring_drop_head(struct mcp_sess *ss)
 {
     struct mcp_ev *e = ss->ring;
@@ -134,13 +138,20 @@ static void ring_drop_head(struct mcp_sess *ss)
         ss->lost_n = e->n;
     ss->ring_n--;
     ss->ring_bytes -= e->len;
+    atomic_fetch_sub(&ring_total, e->len);
     free(e);
 }
 
 static void ring_add(struct mcp_sess *ss, unsigned sno, uint64_t n, bool last, const char *text,
                      size_t len)
 {
-    struct mcp_ev *e = malloc(sizeof(*e) + len + 1);
+    /* Over the process-wide bound this session's oldest events go first; when that is not
+     * enough the event is not kept (a resume past it is refused, never served with a gap). */
+    while (ss->ring != NULL && atomic_load(&ring_total) + len > RING_TOTAL_MAX)
+        ring_drop_head(ss);
+    struct mcp_ev *e = atomic_load(&ring_total) + len <= RING_TOTAL_MAX
+                           ? malloc(sizeof(*e) + len + 1)
+                           : NULL;
     if (e == NULL) {
         if (n > ss->lost_n)
             ss->lost_n = n; /* a resume past it cannot be served exactly */
@@ -161,6 +172,7 @@ static void ring_add(struct mcp_sess *ss, unsigned sno, uint64_t n, bool last, c
     ss->ring_tail = e;
     ss->ring_n++;
     ss->ring_bytes += len;
+    atomic_fetch_add(&ring_total, len);
     while (ss->ring != NULL && ss->ring != e &&
            (ss->ring_n > RING_MAX_EVENTS || ss->ring_bytes > RING_MAX_BYTES))
         ring_drop_head(ss);
@@ -200,11 +212,8 @@ static void sess_free(struct mcp_sess *ss)
     explicit_bzero(ss->pkce_verifier, sizeof(ss->pkce_verifier));
     for (size_t i = 0; i < sizeof(ss->ask) / sizeof(ss->ask[0]); i++)
         json_decref(ss->ask[i].resp);
-    while (ss->ring != NULL) {
-        struct mcp_ev *e = ss->ring;
-        ss->ring = e->next;
-        free(e);
-    }
+    while (ss->ring != NULL)
+        ring_drop_head(ss);
     free(ss);
 }
 
