@@ -260,7 +260,7 @@ static void rd_open(struct rd *r, const char *method, const char *sid, const cha
         assert_true(rd_more(r, WAIT_MS) || (r->buf && strstr(r->buf, "\r\n\r\n")));
     assert_non_null(end);
     assert_true(r->n > 12 && strncmp(r->buf, "HTTP/1.", 7) == 0);
-    r->status = atoi(r->buf + 9);
+    r->status = (int)strtol(r->buf + 9, NULL, 10);
     const char *ct = strcasestr(r->buf, "\r\nContent-Type:");
     if (ct != NULL && ct < end) {
         ct += 15;

@@ -27,9 +27,9 @@
 #define STREAM_QUEUE_MAX (4 * 1024 * 1024) /* bytes waiting on one stream; more closes it */
 #define KEEPALIVE_US (15 * 1000000LL)
 #define CLOSE_WAIT_US (2 * 1000000LL)
-/* Resumability (D-121): every event of a /mcp stream has an id "S-N" (S: the stream's number in
- * the session, N: the session's event counter); a session keeps its latest events for a
- * reconnecting GET with Last-Event-ID. */
+/* Resumability (D-121, api §10.3): every event of a /mcp stream has an id "S-N" (S: the stream's
+ * number in the session, N: the session's event counter); a session keeps its latest events for
+ * a reconnecting GET with Last-Event-ID. */
 #define RING_MAX_EVENTS 256
 #define RING_MAX_BYTES (1024 * 1024)
 #define RING_TTL_US (10 * 60 * 1000000LL)
@@ -1321,7 +1321,7 @@ static bool call_waits(const char *name, const json_t *args)
     const char *action = json_string_value(json_object_get(args, "action"));
     json_t *w = json_object_get(args, "wait");
     bool waits = (json_is_integer(w) && json_integer_value(w) > 0) ||
-                 (json_is_string(w) && atoi(json_string_value(w)) > 0);
+                 (json_is_string(w) && strtol(json_string_value(w), NULL, 10) > 0);
     if (name == NULL || action == NULL || !waits)
         return false;
     return (strcmp(name, "event") == 0 &&
