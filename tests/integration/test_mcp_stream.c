@@ -96,12 +96,19 @@ static long post_body(const char *sid, const char *authz, const char *accept, co
     return status;
 }
 
+static void sess_open_as(char *sid, size_t len, const char *authz);
+
 /* A session opened with the owner's Bearer token (initialize + initialized). */
 static void sess_open(char *sid, size_t len)
 {
+    sess_open_as(sid, len, fx.owner.authz);
+}
+
+static void sess_open_as(char *sid, size_t len, const char *authz)
+{
     char *out = NULL;
     assert_int_equal(
-        post_body(NULL, fx.owner.authz, "application/json, text/event-stream",
+        post_body(NULL, authz, "application/json, text/event-stream",
                   "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
                   "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{"
                   "\"name\":\"test_mcp_stream\",\"version\":\"1\"}}}",
@@ -109,7 +116,7 @@ static void sess_open(char *sid, size_t len)
         200);
     free(out);
     assert_true(sid[0] != '\0');
-    assert_int_equal(post_body(sid, fx.owner.authz, "application/json, text/event-stream",
+    assert_int_equal(post_body(sid, authz, "application/json, text/event-stream",
                                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
                                &out, NULL, 0),
                      202);
@@ -737,6 +744,139 @@ static void download_content_blocks(void **state)
     json_decref(r);
 }
 
+/* JSON-RPC over curl with a given token: the result (owned). */
+static json_t *rpc_as(const char *sid, const char *authz, const char *body)
+{
+    char *out = NULL;
+    long st = post_body(sid, authz, "application/json", body, &out, NULL, 0);
+    if (st != 200)
+        fprintf(stderr, "HTTP %ld: %s\n", st, out);
+    assert_int_equal(st, 200);
+    json_t *v = json_loads(out, 0, NULL);
+    free(out);
+    assert_non_null(v);
+    json_t *r = json_incref(json_object_get(v, "result"));
+    json_decref(v);
+    assert_non_null(r);
+    return r;
+}
+
+/* upload text as authz into ws (a new file, or a new version of file_id): the node id. */
+static void write_file(const char *authz, const char *ws, const char *name, const char *file_id,
+                       char *node, size_t nl)
+{
+    char sid[80], body[600], fid[120] = "";
+    sess_open_as(sid, sizeof(sid), authz);
+    if (file_id != NULL)
+        snprintf(fid, sizeof(fid), ",\"file_id\":\"%s\"", file_id);
+    snprintf(body, sizeof(body),
+             "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":"
+             "\"upload\",\"arguments\":{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":"
+             "\"%s\",\"content\":\"v%s\"%s}}}",
+             ws, name, file_id ? "2" : "1", fid);
+    json_t *r = rpc_as(sid, authz, body);
+    assert_false(json_is_true(json_object_get(r, "isError")));
+    if (node != NULL)
+        snprintf(node, nl, "%s", json_string_value(json_object_get(sc_of(r), "new_file_id")));
+    json_decref(r);
+}
+
+static void subscribe(const char *sid, const char *authz, const char *uri)
+{
+    char body[400];
+    snprintf(body, sizeof(body),
+             "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"resources/subscribe\",\"params\":{"
+             "\"uri\":\"%s\"}}",
+             uri);
+    json_t *r = rpc_as(sid, authz, body);
+    json_decref(r);
+}
+
+/* The next message event of a stream (the priming event skipped): its id and JSON (owned). */
+static json_t *next_message(struct rd *r, char *id, size_t il)
+{
+    struct ev e = {0};
+    for (int guard = 0; guard < 100; guard++) {
+        assert_true(rd_event(r, &e));
+        if (e.data != NULL && e.data[0] != '\0') {
+            snprintf(id, il, "%s", e.id);
+            json_t *m = json_loads(e.data, 0, NULL);
+            assert_non_null(m);
+            ev_clear(&e);
+            return m;
+        }
+    }
+    fail_msg("no message event");
+    return NULL;
+}
+
+/* resources/subscribe on download://workspace/{ws}/{node}: a change of the file is announced on
+ * the session's standalone GET stream (notifications/resources/updated, with an event id);
+ * after a drop, GET with Last-Event-ID replays what the stream carried meanwhile. Another
+ * account subscribed to the same URI is told nothing (the router checks its access). */
+static void stream_resource_updates_and_get_resume(void **state)
+{
+    (void)state;
+    char node[64], uri[200];
+    write_file(fx.owner.authz, fx.owner.ws, "watched.txt", NULL, node, sizeof(node));
+    snprintf(uri, sizeof(uri), "download://workspace/%s/%s", fx.owner.ws, node);
+    char sid[80];
+    sess_open(sid, sizeof(sid));
+    subscribe(sid, fx.owner.authz, uri);
+    /* a second account: subscribed to the owner's file and to a file of its own */
+    struct it_user b;
+    it_user_new(&b, &fx.srv, IT_USER_WORKSPACE);
+    char bnode[64], buri[200], bsid[80];
+    write_file(b.authz, b.ws, "mine.txt", NULL, bnode, sizeof(bnode));
+    snprintf(buri, sizeof(buri), "download://workspace/%s/%s", b.ws, bnode);
+    sess_open_as(bsid, sizeof(bsid), b.authz);
+    subscribe(bsid, b.authz, uri);
+    subscribe(bsid, b.authz, buri);
+
+    struct rd g, bg;
+    rd_open(&g, "GET", sid, "text/event-stream", NULL, NULL);
+    assert_int_equal(g.status, 200);
+    rd_open(&bg, "GET", bsid, "text/event-stream", NULL, NULL);
+    assert_int_equal(bg.status, 200);
+    write_file(fx.owner.authz, fx.owner.ws, "watched.txt", node, NULL, 0);
+    char id1[64];
+    json_t *m = next_message(&g, id1, sizeof(id1));
+    assert_string_equal(json_string_value(json_object_get(m, "method")),
+                        "notifications/resources/updated");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(m, "params"), "uri")), uri);
+    json_decref(m);
+    /* B's own change comes after the owner's was handled: B's first message is its own. */
+    write_file(b.authz, b.ws, "mine.txt", bnode, NULL, 0);
+    char bid[64];
+    m = next_message(&bg, bid, sizeof(bid));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(m, "params"), "uri")), buri);
+    json_decref(m);
+    rd_close(&bg);
+
+    /* The owner's stream drops; a change meanwhile; the resumed GET replays it. */
+    rd_close(&g);
+    write_file(fx.owner.authz, fx.owner.ws, "watched.txt", node, NULL, 0);
+    char hdr[100];
+    snprintf(hdr, sizeof(hdr), "Last-Event-ID: %s", id1);
+    rd_open(&g, "GET", sid, "text/event-stream", hdr, NULL);
+    assert_int_equal(g.status, 200);
+    char id2[64];
+    m = next_message(&g, id2, sizeof(id2));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(m, "params"), "uri")), uri);
+    json_decref(m);
+    unsigned s1, s2;
+    unsigned long long n1, n2;
+    id_parts(id1, &s1, &n1);
+    id_parts(id2, &s2, &n2);
+    assert_int_equal(s1, s2);     /* the same stream */
+    assert_int_equal(n2, n1 + 1); /* the next event of the session: nothing lost, no repeat */
+    rd_close(&g);
+    it_user_release(&b);
+}
+
 /* A protocol fixture for URL import: a plain HTTP server on 127.0.0.1 that answers every GET
  * with FILE_BYTES bytes, one connection at a time (bounded accept loop). */
 #define FILE_BYTES (300 * 1024)
@@ -861,6 +1001,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(stream_resume_refusals_and_get_stream),
     cmocka_unit_test(download_content_blocks),
     cmocka_unit_test(stream_web_import_waits),
+    cmocka_unit_test(stream_resource_updates_and_get_resume),
 };
 /* clang-format on */
 

@@ -59,6 +59,8 @@ struct activity {
     pthread_cond_t tick; /* the timer thread waits here (monotonic clock) */
     pthread_cond_t done; /* activity_close waits here for resumed answers */
     pthread_cond_t changed; /* broadcast on every publish (activity_wait_change) */
+    activity_listener_fn listener; /* told of every published key, under mu */
+    void *listener_ctx;
     pthread_t thread;
     bool thread_started, stop, closing;
     uint64_t start;        /* first sequence of this run (wall clock in microseconds) */
@@ -377,8 +379,22 @@ void activity_publish(struct req *r)
         w = nx;
     }
     pthread_cond_broadcast(&h->changed);
+    /* Under the lock, so that activity_set_listener(NULL) returning means no call is running. */
+    for (size_t i = 0; h->listener && i < a->npending; i++)
+        h->listener(h->listener_ctx, a->pending[i].entity, a->pending[i].key);
     pthread_mutex_unlock(&h->mu);
     a->npending = 0;
+}
+
+void activity_set_listener(struct server *s, activity_listener_fn fn, void *ctx)
+{
+    struct activity *h = s->act;
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->mu);
+    h->listener = fn;
+    h->listener_ctx = ctx;
+    pthread_mutex_unlock(&h->mu);
 }
 
 uint64_t activity_seq(struct server *s)

@@ -64,6 +64,13 @@ void activity_req_end(struct req *r);
 uint64_t activity_seq(struct server *s);
 bool activity_wait_change(struct server *s, uint64_t seen, int64_t until_us);
 
+/* One listener told of every published (entity, key), on the publishing thread while the hub's
+ * lock is held: it must only queue work and take no lock that is ever held while calling into
+ * the hub. NULL removes it; once that returns, no call is running. (MCP resource updates,
+ * D-121.) */
+typedef void (*activity_listener_fn)(void *ctx, const char *entity, const char *key);
+void activity_set_listener(struct server *s, activity_listener_fn fn, void *ctx);
+
 /* The route handler (routes_members.def). */
 int h_activity_poll(struct req *r);
 

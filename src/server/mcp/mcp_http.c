@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "activity.h"
 #include "b64.h"
 #include "mcp.h"
 #include "mcp_result.h"
@@ -37,6 +38,8 @@
 #define RETRY_MS 500        /* the retry: delay sent with a stream's priming event */
 #define MCP_MAX_LIVE 128    /* live calls (own thread) in the server; more run in the handler */
 #define SESS_MAX_LIVE 16    /* live calls of one session */
+#define UPD_QUEUE_MAX 256   /* changed nodes waiting for resource-update notifications */
+#define UPD_TARGETS_MAX 64  /* subscriptions notified per changed node */
 
 struct mcp_stream;
 
@@ -81,6 +84,7 @@ struct mcp_sess {
     size_t ring_n, ring_bytes;
     unsigned get_sno;  /* the standalone GET stream's number (0: none yet) */
     unsigned live_sno[SESS_MAX_LIVE]; /* streams of calls still running (0: free slot) */
+    char ip[64]; /* the client address that opened it (the rate limit of its update checks) */
 };
 
 struct mcp_stream {
@@ -122,6 +126,10 @@ struct mcp_state {
     struct mcp_blob *blobs;
     size_t nblobs;
     size_t nlive; /* live call threads running */
+    /* Nodes whose storage changed (activity keys "storage:{node}"), for the sweeper to tell
+     * the sessions subscribed to download://workspace/{ws}/{node} (D-121). */
+    char upd[UPD_QUEUE_MAX][64];
+    size_t n_upd;
 };
 
 /* ---- the replay ring (under st->mu) ------------------------------------------------------- */
@@ -533,6 +541,128 @@ int mcp_blob_take(struct server *s, const char *blob_id, const char *owner, char
     return rc;
 }
 
+/* ---- resource-update notifications (resources/subscribe) --------------------------------- */
+
+/* activity_listener_fn: a published key; "storage:{node}" queues the node (deduplicated,
+ * bounded: past UPD_QUEUE_MAX changes wait for no one). Runs under the hub's lock. */
+static void on_activity(void *ctx, const char *entity, const char *key)
+{
+    (void)entity;
+    struct mcp_state *st = ctx;
+    if (strncmp(key, "storage:", 8) != 0 || strlen(key + 8) >= sizeof(st->upd[0]))
+        return;
+    pthread_mutex_lock(&st->mu);
+    bool have = false;
+    for (size_t i = 0; i < st->n_upd && !have; i++)
+        have = strcmp(st->upd[i], key + 8) == 0;
+    if (!have && st->n_upd < UPD_QUEUE_MAX) {
+        fio_strlcpy(st->upd[st->n_upd++], key + 8, sizeof(st->upd[0]));
+        pthread_cond_broadcast(&st->cv);
+    }
+    pthread_mutex_unlock(&st->mu);
+}
+
+/* ws and node of "download://workspace/{ws}/{node}"; false for other URIs. */
+static bool download_uri(const char *uri, char *ws, size_t wl, char *node, size_t nl)
+{
+    if (strncmp(uri, "download://workspace/", 21) != 0)
+        return false;
+    const char *p = uri + 21, *slash = strchr(p, '/');
+    if (slash == NULL || slash == p || (size_t)(slash - p) >= wl || strchr(slash + 1, '/') ||
+        slash[1] == '\0' || strlen(slash + 1) >= nl)
+        return false;
+    memcpy(ws, p, (size_t)(slash - p));
+    ws[slash - p] = '\0';
+    fio_strlcpy(node, slash + 1, nl);
+    return true;
+}
+
+/* Under st->mu (released while the router checks access): for each changed node, every
+ * session subscribed to its download:// URI that may still read it (a details request through
+ * the router with the session's token: a subscription is no way around BOLA) gets
+ * notifications/resources/updated on its standalone GET stream, kept for replay like any
+ * event of that stream. */
+static void notify_updates_locked(struct mcp_state *st)
+{
+    for (size_t guard = 0; st->n_upd > 0 && !st->closing && guard < UPD_QUEUE_MAX; guard++) {
+        char node[64]; /* first in, first out */
+        fio_strlcpy(node, st->upd[0], sizeof(node));
+        memmove(st->upd[0], st->upd[1], (st->n_upd - 1) * sizeof(st->upd[0]));
+        st->n_upd--;
+        struct {
+            struct mcp_sess *ss;
+            char uri[256];
+            char ws[96];
+        } *t = calloc(UPD_TARGETS_MAX, sizeof(*t));
+        if (t == NULL)
+            return;
+        size_t nt = 0;
+        for (struct mcp_sess *ss = st->sessions; ss != NULL && nt < UPD_TARGETS_MAX;
+             ss = ss->next) {
+            if (ss->get_sno == 0 && !ss->legacy)
+                continue; /* no standalone stream ever opened: nowhere to say it */
+            for (unsigned i = 0; i < ss->rpc.n_subs && i < MCP_MAX_SUBS && nt < UPD_TARGETS_MAX;
+                 i++) {
+                char ws[96], nd[96];
+                if (!download_uri(ss->rpc.subs[i], ws, sizeof(ws), nd, sizeof(nd)) ||
+                    strcmp(nd, node) != 0)
+                    continue;
+                ss->refs++;
+                t[nt].ss = ss;
+                fio_strlcpy(t[nt].uri, ss->rpc.subs[i], sizeof(t[nt].uri));
+                fio_strlcpy(t[nt].ws, ws, sizeof(t[nt].ws));
+                nt++;
+            }
+        }
+        pthread_mutex_unlock(&st->mu);
+        for (size_t k = 0; k < nt; k++) {
+            char tok[1100], authz[1200];
+            mcp_sess_token(t[k].ss, tok, sizeof(tok), NULL, 0);
+            bool ok = false;
+            if (tok[0] != '\0') {
+                snprintf(authz, sizeof(authz), "Bearer %s", tok);
+                struct fio_buf path;
+                fio_buf_init(&path, 0);
+                fio_buf_append_str(&path, "/workspace/");
+                fio_url_escape(&path, t[k].ws, strlen(t[k].ws), false, NULL);
+                fio_buf_append_str(&path, "/storage/");
+                fio_url_escape(&path, node, strlen(node), false, NULL);
+                fio_buf_append_str(&path, "/details/");
+                struct mcp_ires res;
+                ok = path.data != NULL &&
+                     mcp_internal(st->srv, t[k].ss->ip, "GET", path.data, NULL, NULL, NULL, NULL,
+                                  0, authz, &res) == 0;
+                mcp_ires_clear(&res);
+                fio_buf_release(&path);
+                explicit_bzero(authz, sizeof(authz));
+            }
+            explicit_bzero(tok, sizeof(tok));
+            json_t *n = ok ? json_pack("{s:s, s:s, s:{s:s}}", "jsonrpc", "2.0", "method",
+                                       "notifications/resources/updated", "params", "uri",
+                                       t[k].uri)
+                           : NULL;
+            char *text = n != NULL ? json_dumps(n, JSON_COMPACT) : NULL;
+            json_decref(n);
+            pthread_mutex_lock(&st->mu);
+            if (text != NULL && !t[k].ss->dead && t[k].ss->legacy && t[k].ss->stream != NULL) {
+                struct fio_buf b;
+                fio_buf_init(&b, 0);
+                sse_event(&b, "message", text);
+                if (b.data != NULL)
+                    stream_push_locked(t[k].ss->stream, b.data, b.len);
+                fio_buf_release(&b);
+            } else if (text != NULL && !t[k].ss->dead && t[k].ss->get_sno != 0) {
+                sess_send_locked(st, t[k].ss, t[k].ss->get_sno, text, false);
+            }
+            sess_unref_locked(t[k].ss);
+            pthread_mutex_unlock(&st->mu);
+            free(text);
+        }
+        free(t);
+        pthread_mutex_lock(&st->mu);
+    }
+}
+
 /* ---- sweeper: idle sessions, keep-alives, expired blobs ---------------------------------- */
 
 static void *sweeper_main(void *arg)
@@ -540,6 +670,7 @@ static void *sweeper_main(void *arg)
     struct mcp_state *st = arg;
     pthread_mutex_lock(&st->mu);
     while (!st->stop) {
+        notify_updates_locked(st);
         int64_t now = fio_mono_us();
         long idle_s = st->srv->cfg.mcp_idle_s > 0 ? st->srv->cfg.mcp_idle_s : MCP_DEFAULT_IDLE_S;
         struct mcp_sess *ss = st->sessions;
@@ -591,6 +722,7 @@ int mcp_start(struct server *s)
     }
     st->thread_started = true;
     s->mcp = st;
+    activity_set_listener(s, on_activity, st);
     return 0;
 }
 
@@ -599,6 +731,7 @@ void mcp_close(struct server *s)
     struct mcp_state *st = s->mcp;
     if (st == NULL)
         return;
+    activity_set_listener(s, NULL, NULL);
     pthread_mutex_lock(&st->mu);
     st->closing = true;
     pthread_cond_broadcast(&st->cv); /* live calls waiting for the client give up */
@@ -622,6 +755,7 @@ void mcp_free(struct server *s)
     struct mcp_state *st = s->mcp;
     if (st == NULL)
         return;
+    activity_set_listener(s, NULL, NULL);
     if (st->thread_started) {
         pthread_mutex_lock(&st->mu);
         st->stop = true;
@@ -1406,6 +1540,7 @@ static int post_mcp(struct req *r, void *conn)
         c->sess = sess_new();
         if (c->sess == NULL)
             return MHD_NO;
+        fio_strlcpy(c->sess->ip, r->client_ip, sizeof(c->sess->ip));
         created = true;
     }
     if (!created) {
@@ -1662,6 +1797,7 @@ static int get_sse(struct req *r, void *conn)
     if (ss == NULL)
         return MHD_NO;
     ss->legacy = true;
+    fio_strlcpy(ss->ip, r->client_ip, sizeof(ss->ip));
     if (b > 0)
         mcp_sess_set_token(ss, bearer, "bearer", "", "");
     explicit_bzero(bearer, sizeof(bearer));
