@@ -851,6 +851,58 @@ static void test_fastio_server_progress_and_logs(void **state)
     it_user_release(&u);
 }
 
+/* cfg.listen against fastio-server: the client keeps the standalone GET stream open, and a
+ * subscribed file's change arrives there as notifications/resources/updated (read by
+ * fastio_mcp_poll). */
+static void test_fastio_server_listen_resource_updates(void **state)
+{
+    (void)state;
+    struct it_user u;
+    it_user_new(&u, &fx.srv, IT_USER_WORKSPACE);
+    char url[160];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/mcp", fx.srv.port);
+    struct seen seen;
+    memset(&seen, 0, sizeof(seen));
+    struct fastio_mcp_config cfg;
+    fastio_mcp_config_init(&cfg);
+    cfg.url = url;
+    cfg.bearer_token = u.token;
+    cfg.listen = true;
+    cfg.on_notification = on_note;
+    cfg.notification_userdata = &seen;
+    struct fastio_error err;
+    struct fastio_mcp *m = fastio_mcp_connect(&cfg, &err);
+    if (m == NULL)
+        fail_msg("%s", err.message);
+    json_t *sc = call_ok(m, "upload", json_pack("{s:s, s:s, s:s, s:s}", "action", "text",
+                                                "workspace_id", u.ws, "name", "sub.txt",
+                                                "content", "one"));
+    char node[64], uri[200];
+    snprintf(node, sizeof(node), "%s", json_string_value(json_object_get(sc, "new_file_id")));
+    json_decref(sc);
+    snprintf(uri, sizeof(uri), "download://workspace/%s/%s", u.ws, node);
+    json_t *p = json_pack("{s:s}", "uri", uri), *res = NULL;
+    assert_int_equal(fastio_mcp_request(m, "resources/subscribe", p, &res, &err), FASTIO_OK);
+    json_decref(p);
+    json_decref(res);
+    /* The GET stream opens in the background: a change made before the server has it is told
+     * to no one, so change again (bounded) until one is announced. */
+    for (int round = 0;
+         round < 30 && strcmp(seen.note_method, "notifications/resources/updated") != 0;
+         round++) {
+        sc = call_ok(m, "upload", json_pack("{s:s, s:s, s:s, s:s, s:s}", "action", "text",
+                                            "workspace_id", u.ws, "name", "sub.txt", "content",
+                                            "two", "file_id", node));
+        json_decref(sc);
+        for (int i = 0;
+             i < 10 && strcmp(seen.note_method, "notifications/resources/updated") != 0; i++)
+            assert_int_equal(fastio_mcp_poll(m, 100, &err), FASTIO_OK);
+    }
+    assert_string_equal(seen.note_method, "notifications/resources/updated");
+    fastio_mcp_close(m);
+    it_user_release(&u);
+}
+
 /* A TCP proxy in front of fastio-server that cuts the first event stream carrying a progress
  * notification right after that event (as a network drop would), and records whether a later
  * request carried Last-Event-ID. */
@@ -1045,6 +1097,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_stdio_tools_allow_list),
     cmocka_unit_test(test_fastio_server_progress_and_logs),
     cmocka_unit_test(test_fastio_server_stream_resumed),
+    cmocka_unit_test(test_fastio_server_listen_resource_updates),
 };
 
 IT_FIXTURE_MAIN(tests, fx, NULL)
