@@ -42,7 +42,7 @@ struct mcp_rpc_sess {
     bool ready;            /* notifications/initialized received */
     char client_name[128]; /* clientInfo.name */
     char client_version[64];
-    char log_level[16];    /* logging/setLevel; "" = info */
+    char log_level[16];    /* logging/setLevel; "" = never set: no log messages (D-124) */
     /* resources/subscribe: the URIs this session watches (bounded) */
     char subs[MCP_MAX_SUBS][256];
     unsigned n_subs;
