@@ -359,6 +359,13 @@ static void mcp_protocol_versions(void **state)
         st = post(&k, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}", &out, NULL, hv);
         assert_int_equal(st, 200);
         free(out);
+        /* GET and DELETE check the header too (and the session outlives a refused one). */
+        char sidh[128];
+        snprintf(sidh, sizeof(sidh), "Mcp-Session-Id: %s", k.id);
+        const char *gh[] = {"Accept: text/event-stream", sidh, "MCP-Protocol-Version: 1.0",
+                            NULL};
+        assert_int_equal(req("GET", "/mcp", gh, NULL, 0, NULL, NULL), 400);
+        assert_int_equal(req("DELETE", "/mcp", gh + 1, NULL, 0, NULL, NULL), 400);
         /* structuredContent only where the version has it (2025-06-18 and later). */
         json_t *r = call(&k, "storage", "{\"action\":\"describe\"}");
         assert_int_equal(json_object_get(r, "structuredContent") != NULL, i < 2);

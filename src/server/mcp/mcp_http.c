@@ -1727,6 +1727,11 @@ static int get_mcp(struct req *r, void *conn)
     if (a == NULL || strstr(a, "text/event-stream") == NULL)
         return queue_rpc_error(r, conn, 406, MCP_ERR_INVALID_REQUEST,
                                "GET /mcp opens an SSE stream: send Accept: text/event-stream");
+    const char *pv = hdr(conn, "MCP-Protocol-Version");
+    if (pv != NULL && !mcp_proto_supported(pv))
+        return queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
+                               "Unsupported MCP-Protocol-Version; supported: 2025-11-25, "
+                               "2025-06-18, 2025-03-26, 2024-11-05");
     c->sess = sess_get(st, hdr(conn, "Mcp-Session-Id"));
     if (c->sess == NULL)
         return queue_rpc_error(r, conn, hdr(conn, "Mcp-Session-Id") ? 404 : 400,
@@ -1773,6 +1778,11 @@ static int get_mcp(struct req *r, void *conn)
 static int delete_mcp(struct req *r, void *conn)
 {
     struct mcp_state *st = r->srv->mcp;
+    const char *pv = hdr(conn, "MCP-Protocol-Version");
+    if (pv != NULL && !mcp_proto_supported(pv))
+        return queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
+                               "Unsupported MCP-Protocol-Version; supported: 2025-11-25, "
+                               "2025-06-18, 2025-03-26, 2024-11-05");
     struct mcp_sess *ss = sess_get(st, hdr(conn, "Mcp-Session-Id"));
     if (ss == NULL)
         return queue_rpc_error(r, conn, 404, MCP_ERR_INVALID_REQUEST, "Session not found");
