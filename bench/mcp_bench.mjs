@@ -58,6 +58,16 @@ await Promise.all(sids.map((s, i) => mcpCall(s, i)));
 const t1 = performance.now();
 console.log(`${SESSIONS} concurrent sessions (initialize + one tools/call each, one connection each): ${(t1 - t0).toFixed(0)} ms; server RSS ${before} -> ${rss()} KiB (libmicrohttpd keeps a memory pool per open connection)`);
 
+// Latency under load: the SESSIONS sessions stay open and each runs PER calls back to back, all
+// at once; the reference is the same REST call from SESSIONS concurrent loops in the same run.
+const PER = Math.max(10, Math.floor(CALLS / SESSIONS) * 2);
+async function loop(fn) { const lat = []; for (let i = 0; i < PER; i++) { const t = performance.now(); await fn(i); lat.push(performance.now() - t); } return lat; }
+const restLoad = (await Promise.all(sids.map(() => loop(() => restCall())))).flat();
+const tl0 = performance.now();
+const mcpLoad = (await Promise.all(sids.map((s) => loop((i) => mcpCall(s, i + 1000))))).flat();
+const tl1 = performance.now();
+console.log(`tools/call with ${SESSIONS} sessions open, ${SESSIONS} concurrent callers x ${PER} calls (ms): MCP p50 ${median(mcpLoad).toFixed(2)} p99 ${p99(mcpLoad).toFixed(2)} (${(mcpLoad.length / ((tl1 - tl0) / 1000)).toFixed(0)} calls/s); REST same load p50 ${median(restLoad).toFixed(2)} p99 ${p99(restLoad).toFixed(2)}; ratio p50 ${(median(mcpLoad) / median(restLoad)).toFixed(2)}, p99 ${(p99(mcpLoad) / p99(restLoad)).toFixed(2)}`);
+
 // Memory per idle session: many sessions opened one after another on one connection.
 const IDLE = 1000;
 before = rss();

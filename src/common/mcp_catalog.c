@@ -74,6 +74,11 @@ static const struct fastio_param_info p_chunk[] = {
     LP("content_base64", STRING, false, "The chunk's bytes, base64."),
     LP("blob_id", STRING, false, "Id returned by POST /blob."),
 };
+static const struct fastio_param_info p_web_import[] = {
+    LP("wait", INT, false,
+       "Seconds to wait for the import to end (0-300, default 0 = answer at once); progress is "
+       "reported while waiting."),
+};
 static const struct fastio_param_info p_read[] = {
     LP("max_bytes", INT, false, "Largest content returned inline (default and max 1 MiB)."),
 };
@@ -169,7 +174,7 @@ static const struct mcp_action actions[] = {
     {"upload", "chunk-delete", "UPLOAD_CHUNK_DELETE", MCP_ACT_NOT_DESTRUCTIVE, NULL, NULL, 0},
     {"upload", "limits", "UPLOAD_LIMITS", 0, NULL, NULL, 0},
     {"upload", "extensions", "UPLOAD_EXTENSIONS", 0, NULL, NULL, 0},
-    {"upload", "web-import", "WEB_UPLOAD_CREATE", 0, NULL, NULL, 0},
+    {"upload", "web-import", "WEB_UPLOAD_CREATE", 0, NULL, N_OF(p_web_import)},
     {"upload", "web-list", "WEB_UPLOAD_LIST", 0, NULL, NULL, 0},
     {"upload", "web-status", "WEB_UPLOAD_DETAILS", 0, NULL, NULL, 0},
     {"upload", "web-cancel", "WEB_UPLOAD_CANCEL", MCP_ACT_NOT_DESTRUCTIVE, NULL, NULL, 0},

@@ -129,6 +129,43 @@ static json_t *do_initialize(const struct mcp_server_ops *ops, void *ud, struct 
 static const char *const log_levels[] = {"debug",    "info",  "notice", "warning",
                                          "error",    "critical", "alert", "emergency"};
 
+bool mcp_event_id_parse(const char *v, unsigned *sno, uint64_t *n)
+{
+    char *end = NULL;
+    if (v == NULL || *v < '1' || *v > '9')
+        return false;
+    size_t digits = strspn(v, "0123456789");
+    if (digits > 10 || v[digits] != '-')
+        return false;
+    unsigned long long a = strtoull(v, &end, 10);
+    if (end != v + digits || a == 0 || a > 0xffffffffULL)
+        return false;
+    const char *p = v + digits + 1;
+    size_t d2 = strspn(p, "0123456789");
+    if (d2 == 0 || d2 > 19 || p[d2] != '\0' || (d2 > 1 && p[0] == '0'))
+        return false; /* one spelling per id: no leading zeros */
+    unsigned long long b = strtoull(p, &end, 10);
+    if (end != p + d2)
+        return false;
+    *sno = (unsigned)a;
+    *n = (uint64_t)b;
+    return true;
+}
+
+bool mcp_log_wanted(const struct mcp_rpc_sess *s, const char *level)
+{
+    if (s == NULL || s->log_level[0] == '\0' || level == NULL)
+        return false;
+    size_t want = 0, at = 0;
+    for (size_t i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++) {
+        if (strcmp(s->log_level, log_levels[i]) == 0)
+            want = i;
+        if (strcmp(level, log_levels[i]) == 0)
+            at = i;
+    }
+    return at >= want;
+}
+
 /* Run one request's method; NULL result with f->code set on a protocol error. */
 static json_t *dispatch(const struct mcp_server_ops *ops, void *ud, struct mcp_rpc_sess *s,
                         const char *method, json_t *params, mcp_emit_fn emit, void *emit_ctx,

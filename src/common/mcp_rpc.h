@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define MCP_PROTO_LATEST "2025-11-25"
 #define MCP_MAX_BATCH 32                   /* messages in one batch (2025-03-26 only) */
@@ -41,7 +42,7 @@ struct mcp_rpc_sess {
     bool ready;            /* notifications/initialized received */
     char client_name[128]; /* clientInfo.name */
     char client_version[64];
-    char log_level[16];    /* logging/setLevel; "" = info */
+    char log_level[16];    /* logging/setLevel; "" = never set: no log messages (D-124) */
     /* resources/subscribe: the URIs this session watches (bounded) */
     char subs[MCP_MAX_SUBS][256];
     unsigned n_subs;
@@ -105,6 +106,13 @@ char *mcp_rpc_error_text(const json_t *id, int code, const char *msg);
 /* notifications/progress for token with progress/total (total < 0 = unknown) and a message. */
 json_t *mcp_progress_notification(const json_t *token, double progress, double total,
                                   const char *message);
+/* An SSE event id of fastio-server's MCP streams, "S-N" (S: the stream's number in the session,
+ * 1..2^32-1; N: the session's event number), as a client sends it back in Last-Event-ID.
+ * false for anything else (untrusted header bytes; fuzzed by tests/fuzz/fuzz_jsonrpc.c). */
+bool mcp_event_id_parse(const char *v, unsigned *sno, uint64_t *n);
+/* Whether a log message at level goes out: the session set a level (logging/setLevel) and
+ * level is at least as severe. Without logging/setLevel no log message is sent. */
+bool mcp_log_wanted(const struct mcp_rpc_sess *s, const char *level);
 /* notifications/message (logging) at level ("info", ...) from logger with data text. */
 json_t *mcp_log_notification(const char *level, const char *logger, const char *text);
 

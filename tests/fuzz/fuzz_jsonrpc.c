@@ -2,7 +2,8 @@
  * with the tool catalogue's argument validation (mcp_catalog.c): any bytes, fed to a fresh
  * session, to one initialized at 2025-11-25 and to one at 2025-03-26 (batches allowed). Every
  * answer must be valid JSON of the JSON-RPC 2.0 shape, and a message holding a request must
- * get one. */
+ * get one. The same bytes as a Last-Event-ID header value: an id that parses must print back
+ * as the same text. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *out = mcp_rpc_handle(&ops, NULL, &s, (const char *)data, size, emit, NULL, &flags);
         check(out, flags, i == 2);
         free(out);
+    }
+    if (size < 64) {
+        char hv[64], back[64];
+        memcpy(hv, data, size);
+        hv[size] = '\0';
+        unsigned sno = 0;
+        uint64_t n = 0;
+        if (mcp_event_id_parse(hv, &sno, &n)) {
+            snprintf(back, sizeof(back), "%u-%llu", sno, (unsigned long long)n);
+            if (sno == 0 || strcmp(back, hv) != 0)
+                abort();
+        }
     }
     return 0;
 }

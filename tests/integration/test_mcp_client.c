@@ -12,7 +12,9 @@
  * executes the tools through libfastio against the same fastio-server. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -797,6 +799,290 @@ static void test_stdio_tools_allow_list(void **state)
     fastio_mcp_close(m);
 }
 
+/* ---- fastio-server: live progress, log lines, and a resumed stream --------------------------- */
+
+/* The progress callback against fastio-server: a 3 MiB upload text reports its bytes while it
+ * runs (more than one notification, increasing, all before the call returns), and log lines
+ * arrive as notifications after logging/setLevel. */
+static void test_fastio_server_progress_and_logs(void **state)
+{
+    (void)state;
+    struct it_user u;
+    it_user_new(&u, &fx.srv, IT_USER_WORKSPACE);
+    char url[160];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/mcp", fx.srv.port);
+    struct seen seen;
+    memset(&seen, 0, sizeof(seen));
+    struct fastio_mcp_config cfg;
+    fastio_mcp_config_init(&cfg);
+    cfg.url = url;
+    cfg.bearer_token = u.token;
+    cfg.on_progress = on_progress;
+    cfg.progress_userdata = &seen;
+    cfg.on_notification = on_note;
+    cfg.notification_userdata = &seen;
+    struct fastio_error err;
+    struct fastio_mcp *m = fastio_mcp_connect(&cfg, &err);
+    if (m == NULL)
+        fail_msg("%s", err.message);
+    json_t *lv = json_pack("{s:s}", "level", "info"), *res = NULL;
+    assert_int_equal(fastio_mcp_request(m, "logging/setLevel", lv, &res, &err), FASTIO_OK);
+    json_decref(lv);
+    json_decref(res);
+    seen.progress = 0;
+    size_t n = 3 * 1024 * 1024;
+    char *content = malloc(n + 1);
+    assert_non_null(content);
+    memset(content, 'q', n);
+    content[n] = '\0';
+    json_t *args = json_pack("{s:s, s:s, s:s, s:s}", "action", "text", "workspace_id", u.ws,
+                             "name", "c-client.txt", "content", content);
+    free(content);
+    res = NULL;
+    assert_int_equal(fastio_mcp_call_tool(m, "upload", args, &res, &err), FASTIO_OK);
+    json_decref(args);
+    assert_false(json_is_true(json_object_get(res, "isError")));
+    json_decref(res);
+    assert_true(seen.progress > 1);
+    assert_true(seen.last_progress == (double)n);
+    assert_true(seen.notes >= 1);
+    assert_string_equal(seen.note_method, "notifications/message");
+    fastio_mcp_close(m);
+    it_user_release(&u);
+}
+
+/* cfg.listen against fastio-server: the client keeps the standalone GET stream open, and a
+ * subscribed file's change arrives there as notifications/resources/updated (read by
+ * fastio_mcp_poll). */
+static void test_fastio_server_listen_resource_updates(void **state)
+{
+    (void)state;
+    struct it_user u;
+    it_user_new(&u, &fx.srv, IT_USER_WORKSPACE);
+    char url[160];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/mcp", fx.srv.port);
+    struct seen seen;
+    memset(&seen, 0, sizeof(seen));
+    struct fastio_mcp_config cfg;
+    fastio_mcp_config_init(&cfg);
+    cfg.url = url;
+    cfg.bearer_token = u.token;
+    cfg.listen = true;
+    cfg.on_notification = on_note;
+    cfg.notification_userdata = &seen;
+    struct fastio_error err;
+    struct fastio_mcp *m = fastio_mcp_connect(&cfg, &err);
+    if (m == NULL)
+        fail_msg("%s", err.message);
+    json_t *sc = call_ok(m, "upload", json_pack("{s:s, s:s, s:s, s:s}", "action", "text",
+                                                "workspace_id", u.ws, "name", "sub.txt",
+                                                "content", "one"));
+    char node[64], uri[200];
+    snprintf(node, sizeof(node), "%s", json_string_value(json_object_get(sc, "new_file_id")));
+    json_decref(sc);
+    snprintf(uri, sizeof(uri), "download://workspace/%s/%s", u.ws, node);
+    json_t *p = json_pack("{s:s}", "uri", uri), *res = NULL;
+    assert_int_equal(fastio_mcp_request(m, "resources/subscribe", p, &res, &err), FASTIO_OK);
+    json_decref(p);
+    json_decref(res);
+    /* The GET stream opens in the background: a change made before the server has it is told
+     * to no one, so change again (bounded) until one is announced. */
+    for (int round = 0;
+         round < 30 && strcmp(seen.note_method, "notifications/resources/updated") != 0;
+         round++) {
+        sc = call_ok(m, "upload", json_pack("{s:s, s:s, s:s, s:s, s:s}", "action", "text",
+                                            "workspace_id", u.ws, "name", "sub.txt", "content",
+                                            "two", "file_id", node));
+        json_decref(sc);
+        for (int i = 0;
+             i < 10 && strcmp(seen.note_method, "notifications/resources/updated") != 0; i++)
+            assert_int_equal(fastio_mcp_poll(m, 100, &err), FASTIO_OK);
+    }
+    assert_string_equal(seen.note_method, "notifications/resources/updated");
+    fastio_mcp_close(m);
+    it_user_release(&u);
+}
+
+/* A TCP proxy in front of fastio-server that cuts the first event stream carrying a progress
+ * notification right after that event (as a network drop would), and records whether a later
+ * request carried Last-Event-ID. */
+static struct {
+    int lfd, port;
+    atomic_bool stop, armed, saw_resume;
+    atomic_int live;
+} px;
+
+struct px_conn {
+    int c, s;
+};
+
+static void *px_conn_main(void *arg)
+{
+    struct px_conn *pc = arg;
+    char buf[65536];
+    char *acc = NULL; /* server bytes of this connection while the cut is armed */
+    size_t acc_n = 0;
+    bool done = false;
+    for (int guard = 0; guard < 1000000 && !done && !atomic_load(&px.stop); guard++) {
+        struct pollfd p[2] = {{.fd = pc->c, .events = POLLIN}, {.fd = pc->s, .events = POLLIN}};
+        if (poll(p, 2, 200) <= 0)
+            continue;
+        for (int k = 0; k < 2 && !done; k++) {
+            if (!(p[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t r = recv(p[k].fd, buf, sizeof(buf), 0);
+            if (r <= 0) {
+                done = true;
+                break;
+            }
+            size_t len = (size_t)r;
+            if (k == 0) {
+                if (memmem(buf, len, "Last-Event-ID:", 14) != NULL)
+                    atomic_store(&px.saw_resume, true);
+                send_all(pc->s, buf, len);
+                continue;
+            }
+            if (atomic_load(&px.armed) && acc_n + len < 8 * 1024 * 1024) {
+                char *na = realloc(acc, acc_n + len + 1);
+                assert_non_null(na);
+                acc = na;
+                size_t before = acc_n;
+                memcpy(acc + acc_n, buf, len);
+                acc_n += len;
+                acc[acc_n] = '\0';
+                char *pn = strstr(acc, "notifications/progress");
+                char *end = pn != NULL ? strstr(pn, "\n\n") : NULL;
+                if (end != NULL && strstr(acc, "text/event-stream") != NULL) {
+                    bool first = true;
+                    if (atomic_compare_exchange_strong(&px.armed, &first, false)) {
+                        size_t upto = (size_t)(end + 2 - acc);
+                        if (upto > before)
+                            send_all(pc->c, buf, upto - before);
+                        done = true; /* drop both sides */
+                        break;
+                    }
+                }
+            }
+            send_all(pc->c, buf, len);
+        }
+    }
+    free(acc);
+    close(pc->c);
+    close(pc->s);
+    free(pc);
+    atomic_fetch_sub(&px.live, 1);
+    return NULL;
+}
+
+static void *px_accept_main(void *arg)
+{
+    (void)arg;
+    for (int guard = 0; guard < 100000 && !atomic_load(&px.stop); guard++) {
+        struct pollfd p = {.fd = px.lfd, .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        int c = accept(px.lfd, NULL, NULL);
+        if (c < 0)
+            continue;
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in a;
+        memset(&a, 0, sizeof(a));
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)fx.srv.port);
+        a.sin_addr.s_addr = htonl(0x7f000001u);
+        if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) != 0) {
+            close(c);
+            if (s >= 0)
+                close(s);
+            continue;
+        }
+        struct px_conn *pc = malloc(sizeof(*pc));
+        assert_non_null(pc);
+        pc->c = c;
+        pc->s = s;
+        atomic_fetch_add(&px.live, 1);
+        pthread_t t;
+        if (pthread_create(&t, NULL, px_conn_main, pc) != 0) {
+            close(c);
+            close(s);
+            free(pc);
+            atomic_fetch_sub(&px.live, 1);
+        } else {
+            pthread_detach(t);
+        }
+    }
+    return NULL;
+}
+
+/* libfastio's MCP client resumes a dropped fastio-server stream: GET with Last-Event-ID after
+ * the priming event's retry: delay; fastio-server replays the missed events and the response. */
+static void test_fastio_server_stream_resumed(void **state)
+{
+    (void)state;
+    struct it_user u;
+    it_user_new(&u, &fx.srv, IT_USER_WORKSPACE);
+    px.lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(px.lfd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(0x7f000001u);
+    assert_int_equal(bind(px.lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(px.lfd, 16), 0);
+    socklen_t al = sizeof(a);
+    assert_int_equal(getsockname(px.lfd, (struct sockaddr *)&a, &al), 0);
+    px.port = ntohs(a.sin_port);
+    atomic_store(&px.stop, false);
+    atomic_store(&px.armed, true);
+    atomic_store(&px.saw_resume, false);
+    pthread_t acc;
+    assert_int_equal(pthread_create(&acc, NULL, px_accept_main, NULL), 0);
+
+    char url[160];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/mcp", px.port);
+    struct seen seen;
+    memset(&seen, 0, sizeof(seen));
+    struct fastio_mcp_config cfg;
+    fastio_mcp_config_init(&cfg);
+    cfg.url = url;
+    cfg.bearer_token = u.token;
+    cfg.on_progress = on_progress;
+    cfg.progress_userdata = &seen;
+    struct fastio_error err;
+    struct fastio_mcp *m = fastio_mcp_connect(&cfg, &err);
+    if (m == NULL)
+        fail_msg("%s", err.message);
+    size_t n = 2 * 1024 * 1024;
+    char *content = malloc(n + 1);
+    assert_non_null(content);
+    memset(content, 'r', n);
+    content[n] = '\0';
+    json_t *args = json_pack("{s:s, s:s, s:s, s:s}", "action", "text", "workspace_id", u.ws,
+                             "name", "resumed.txt", "content", content);
+    free(content);
+    json_t *res = NULL;
+    enum fastio_status st = fastio_mcp_call_tool(m, "upload", args, &res, &err);
+    if (st != FASTIO_OK)
+        fail_msg("%s", err.message);
+    json_decref(args);
+    assert_false(json_is_true(json_object_get(res, "isError")));
+    assert_non_null(json_object_get(json_object_get(res, "structuredContent"), "new_file_id"));
+    json_decref(res);
+    assert_false(atomic_load(&px.armed)); /* the stream was cut */
+    assert_true(atomic_load(&px.saw_resume));
+    assert_true(seen.progress >= 2);      /* before the cut and after the resume */
+    assert_true(seen.last_progress == (double)n);
+    fastio_mcp_close(m);
+    atomic_store(&px.stop, true);
+    pthread_join(acc, NULL);
+    for (int i = 0; i < 100 && atomic_load(&px.live) > 0; i++) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    close(px.lfd);
+    it_user_release(&u);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_http_json_and_sse_answers),
     cmocka_unit_test(test_http_stream_resumed_with_last_event_id),
@@ -809,6 +1095,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_fastio_server_mcp_http_and_sse),
     cmocka_unit_test(test_stdio_fastio_mcp_session),
     cmocka_unit_test(test_stdio_tools_allow_list),
+    cmocka_unit_test(test_fastio_server_progress_and_logs),
+    cmocka_unit_test(test_fastio_server_stream_resumed),
+    cmocka_unit_test(test_fastio_server_listen_resource_updates),
 };
 
 IT_FIXTURE_MAIN(tests, fx, NULL)

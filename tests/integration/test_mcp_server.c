@@ -276,6 +276,26 @@ static void mcp_batches(void **state)
     v = rpc(&old, "[]", 400);
     assert_int_equal(err_code(v), -32600);
     json_decref(v);
+    /* initialize inside a batch, a nested array and a non-object element: each its own error,
+     * the good element still answered. */
+    v = rpc(&old, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                  "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{"
+                  "\"name\":\"x\",\"version\":\"1\"}}},[1],7,{\"jsonrpc\":\"2.0\",\"id\":2,"
+                  "\"method\":\"ping\"}]",
+            400);
+    assert_true(json_is_array(v));
+    assert_int_equal(json_array_size(v), 4);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(err_code(json_array_get(v, i)), -32600);
+    assert_non_null(json_object_get(json_array_get(v, 3), "result"));
+    json_decref(v);
+    /* a batch of notifications only: nothing to answer */
+    char *nout = NULL;
+    assert_int_equal(post(&old, "[{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\"},"
+                                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/y\"}]",
+                          &nout, NULL, NULL),
+                     202);
+    free(nout);
     /* Bounded: 33 messages are refused whole. */
     char big[33 * 48 + 8];
     size_t off = 0;
@@ -359,6 +379,13 @@ static void mcp_protocol_versions(void **state)
         st = post(&k, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}", &out, NULL, hv);
         assert_int_equal(st, 200);
         free(out);
+        /* GET and DELETE check the header too (and the session outlives a refused one). */
+        char sidh[128];
+        snprintf(sidh, sizeof(sidh), "Mcp-Session-Id: %s", k.id);
+        const char *gh[] = {"Accept: text/event-stream", sidh, "MCP-Protocol-Version: 1.0",
+                            NULL};
+        assert_int_equal(req("GET", "/mcp", gh, NULL, 0, NULL, NULL), 400);
+        assert_int_equal(req("DELETE", "/mcp", gh + 1, NULL, 0, NULL, NULL), 400);
         /* structuredContent only where the version has it (2025-06-18 and later). */
         json_t *r = call(&k, "storage", "{\"action\":\"describe\"}");
         assert_int_equal(json_object_get(r, "structuredContent") != NULL, i < 2);
@@ -379,6 +406,13 @@ static void mcp_oversized_and_headers(void **state)
     char *out = NULL;
     assert_int_equal(post(&s, big, &out, NULL, NULL), 413);
     free(out);
+    /* the same without a Content-Length (chunked): refused once the limit is crossed */
+    char sidc[128];
+    snprintf(sidc, sizeof(sidc), "Mcp-Session-Id: %s", s.id);
+    const char *ch[] = {"Content-Type: application/json", "Transfer-Encoding: chunked", sidc,
+                        NULL};
+    long cst = req("POST", "/mcp", ch, big, n, NULL, NULL);
+    assert_int_equal(cst, 413);
     free(big);
     /* Wrong Content-Type, and the server still serves the session. */
     char sid[128];

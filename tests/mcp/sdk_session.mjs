@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const base = process.argv[2];
 if (!base) {
@@ -82,6 +83,38 @@ async function namedSession(transport, label, first) {
       state.node = u.new_file_id;
       assert.ok(state.node);
       assert.ok(progress.length >= 1, "progress notifications received");
+    });
+    await step(`${label}: live progress and log lines before the result (3 MiB upload)`, async () => {
+      const logs = [];
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => logs.push(n.params));
+      await client.setLoggingLevel("debug");
+      const progress = [];
+      let resultAt = -1;
+      const p = ok(client, "upload", {
+        action: "text", workspace_id: state.ws, name: "big.txt", content: "z".repeat(3 * 1024 * 1024),
+      }, { onprogress: (x) => progress.push(x) }).then((r) => { resultAt = progress.length; return r; });
+      const u = await p;
+      assert.ok(u.new_file_id);
+      assert.ok(progress.length > 1, `more than one progress notification (${progress.length})`);
+      assert.equal(resultAt, progress.length, "every progress notification came before the result");
+      for (let i = 1; i < progress.length; i++) assert.ok(progress[i].progress > progress[i - 1].progress);
+      assert.equal(progress[progress.length - 1].progress, 3 * 1024 * 1024);
+      assert.ok(logs.some((l) => /big\.txt/.test(String(l.data))), "log lines for the upload");
+      await client.setLoggingLevel("emergency"); // quiet again for the steps below
+    });
+    await step(`${label}: event activity-poll waits, reporting progress, until a change`, async () => {
+      const c0 = await ok(client, "event", { action: "activity-poll", entity_id: state.ws });
+      const progress = [];
+      let changed;
+      const first = new Promise((resolve) => { changed = resolve; });
+      const poll = ok(client, "event", {
+        action: "activity-poll", entity_id: state.ws, wait: 60, lastactivity: c0.lastactivity,
+      }, { onprogress: (x) => { progress.push(x); changed(); }, timeout: 90000 });
+      await first; // the call reports that it is waiting
+      await ok(client, "upload", { action: "text", workspace_id: state.ws, name: "wake.txt", content: "!" });
+      const r = await poll;
+      assert.ok(progress.length >= 1);
+      assert.ok(r.activity.length > 0, "the change is reported");
     });
   } else {
     await step(`${label}: auth signin`, async () => {

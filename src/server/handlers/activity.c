@@ -58,6 +58,9 @@ struct activity {
     pthread_mutex_t mu;
     pthread_cond_t tick; /* the timer thread waits here (monotonic clock) */
     pthread_cond_t done; /* activity_close waits here for resumed answers */
+    pthread_cond_t changed; /* broadcast on every publish (activity_wait_change) */
+    activity_listener_fn listener; /* told of every published key, under mu */
+    void *listener_ctx;
     pthread_t thread;
     bool thread_started, stop, closing;
     uint64_t start;        /* first sequence of this run (wall clock in microseconds) */
@@ -248,6 +251,12 @@ int activity_init(struct server *s)
         pthread_mutex_destroy(&h->mu);
         ok = false;
     }
+    if (ok && pthread_cond_init(&h->changed, &ca) != 0) {
+        pthread_cond_destroy(&h->done);
+        pthread_cond_destroy(&h->tick);
+        pthread_mutex_destroy(&h->mu);
+        ok = false;
+    }
     pthread_condattr_destroy(&ca);
     if (!ok) {
         free(h);
@@ -256,6 +265,7 @@ int activity_init(struct server *s)
     int64_t wall = srv_now_us();
     h->start = h->seq = h->absent_floor = wall > 0 ? (uint64_t)wall : 1;
     if (pthread_create(&h->thread, NULL, timer_main, h) != 0) {
+        pthread_cond_destroy(&h->changed);
         pthread_cond_destroy(&h->done);
         pthread_cond_destroy(&h->tick);
         pthread_mutex_destroy(&h->mu);
@@ -274,6 +284,7 @@ void activity_close(struct server *s)
         return;
     pthread_mutex_lock(&h->mu);
     h->closing = true; /* from now on polls answer at once */
+    pthread_cond_broadcast(&h->changed);
     for (size_t guard = 0; h->parked && guard <= ACTIVITY_MAX_PARKED; guard++)
         wake(h, h->parked);
     int64_t until = fio_mono_us() + ACT_CLOSE_WAIT_US;
@@ -302,6 +313,7 @@ void activity_free(struct server *s)
     }
     for (size_t i = 0; i < ACTIVITY_MAX_ENTITIES; i++)
         free(h->ents[i].keys);
+    pthread_cond_destroy(&h->changed);
     pthread_cond_destroy(&h->done);
     pthread_cond_destroy(&h->tick);
     pthread_mutex_destroy(&h->mu);
@@ -366,8 +378,52 @@ void activity_publish(struct req *r)
             }
         w = nx;
     }
+    pthread_cond_broadcast(&h->changed);
+    /* Under the lock, so that activity_set_listener(NULL) returning means no call is running. */
+    for (size_t i = 0; h->listener && i < a->npending; i++)
+        h->listener(h->listener_ctx, a->pending[i].entity, a->pending[i].key);
     pthread_mutex_unlock(&h->mu);
     a->npending = 0;
+}
+
+void activity_set_listener(struct server *s, activity_listener_fn fn, void *ctx)
+{
+    struct activity *h = s->act;
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->mu);
+    h->listener = fn;
+    h->listener_ctx = ctx;
+    pthread_mutex_unlock(&h->mu);
+}
+
+uint64_t activity_seq(struct server *s)
+{
+    struct activity *h = s->act;
+    if (!h)
+        return 0;
+    pthread_mutex_lock(&h->mu);
+    uint64_t v = h->seq;
+    pthread_mutex_unlock(&h->mu);
+    return v;
+}
+
+bool activity_wait_change(struct server *s, uint64_t seen, int64_t until_us)
+{
+    struct activity *h = s->act;
+    if (!h)
+        return false;
+    bool changed = false;
+    pthread_mutex_lock(&h->mu);
+    for (size_t guard = 0; guard < 100000; guard++) {
+        changed = h->seq != seen;
+        if (changed || h->closing || fio_mono_us() >= until_us)
+            break;
+        struct timespec ts = {(time_t)(until_us / 1000000), (long)(until_us % 1000000) * 1000};
+        (void)pthread_cond_timedwait(&h->changed, &h->mu, &ts);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return changed;
 }
 
 /* ---- the poll ----------------------------------------------------------------------------- */

@@ -57,6 +57,20 @@ bool activity_resumed(struct req *r);
  * handlers that record after the router returned). Frees r->act. */
 void activity_req_end(struct req *r);
 
+/* For a waiter that is not a parked connection (an MCP tool call on its own thread, D-122):
+ * the latest published sequence, and a bounded wait until a later one is published (any
+ * entity), the server closes, or until_us (monotonic clock) passes. true when something was
+ * published; the caller then asks its question again through the router (access checks). */
+uint64_t activity_seq(struct server *s);
+bool activity_wait_change(struct server *s, uint64_t seen, int64_t until_us);
+
+/* One listener told of every published (entity, key), on the publishing thread while the hub's
+ * lock is held: it must only queue work and take no lock that is ever held while calling into
+ * the hub. NULL removes it; once that returns, no call is running. (MCP resource updates,
+ * D-121.) */
+typedef void (*activity_listener_fn)(void *ctx, const char *entity, const char *key);
+void activity_set_listener(struct server *s, activity_listener_fn fn, void *ctx);
+
 /* The route handler (routes_members.def). */
 int h_activity_poll(struct req *r);
 

@@ -69,6 +69,14 @@ int mcp_internal(struct server *s, const char *client_ip, const char *method, co
                  const struct fio_form *query, const struct fio_form *form, const char *ctype,
                  const char *body, size_t blen, const char *authz, struct mcp_ires *res);
 
+/* mcp_internal with a callback after each piece (1 MiB) of a streamed body is handed to the
+ * route (progress of big uploads, D-120): done of total bytes. */
+typedef void (*mcp_piece_fn)(void *ctx, size_t done, size_t total);
+int mcp_internal_prog(struct server *s, const char *client_ip, const char *method,
+                      const char *path, const struct fio_form *query, const struct fio_form *form,
+                      const char *ctype, const char *body, size_t blen, const char *authz,
+                      struct mcp_ires *res, mcp_piece_fn on_piece, void *piece_ctx);
+
 /* The MCP server operations (tools, resources, prompts) for one HTTP request. */
 struct mcp_exec {
     struct server *srv;
@@ -81,7 +89,12 @@ struct mcp_exec {
     json_t *(*ask)(struct mcp_exec *ex, const char *method, json_t *params, char *err,
                    size_t errlen);
     void *live;
+    /* The call runs on its own thread (live, D-120): it may wait (activity-poll, web-import),
+     * bounded; in the access handler it must not. */
+    bool may_wait;
 };
+/* true once the server is stopping (a waiting call gives up). */
+bool mcp_stopping(struct server *s);
 
 /* Tools whose calls send the client requests (sampling, elicitation): they run live. */
 bool mcp_tool_asks(const char *name);

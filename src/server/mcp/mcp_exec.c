@@ -15,9 +15,15 @@
 #include "mcp.h"
 #include "mcp_catalog.h"
 #include "mcp_result.h"
+#include "activity.h"
 #include "rand.h"
+#include "timeutil.h"
 
-#define INLINE_MAX (1024 * 1024) /* bytes a download read returns inline */
+#define INLINE_MAX (1024 * 1024)    /* bytes a download read returns inline */
+#define URL_INLINE_MAX (64 * 1024)  /* file-url also returns a file this small inline */
+#define READ_PIECE (256 * 1024)     /* a download read reports progress per piece */
+#define POLL_WAIT_MAX 95            /* seconds an activity-poll call waits (api §9.5) */
+#define IMPORT_WAIT_MAX 300         /* seconds a web-import call waits for the import */
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -85,6 +91,43 @@ static void progress(const json_t *tok, mcp_emit_fn emit, void *ctx, double done
         emit(ctx, mcp_progress_notification(tok, done, total, msg));
 }
 
+/* Progress of one call in units that only grow (bytes, seconds): a notification only when the
+ * value moved forward (the specification asks for increasing progress). */
+struct prog {
+    const json_t *tok;
+    mcp_emit_fn emit;
+    void *ctx;
+    const struct mcp_rpc_sess *s;
+    const char *what;
+    double last;
+    bool any;
+};
+
+static void prog_at(struct prog *p, double done, double total, const char *msg)
+{
+    if (p->tok == NULL || p->emit == NULL || (p->any && done <= p->last))
+        return;
+    p->any = true;
+    p->last = done;
+    p->emit(p->ctx, mcp_progress_notification(p->tok, done, total, msg));
+}
+
+static void prog_log(struct prog *p, const char *level, const char *text)
+{
+    if (p->emit != NULL && mcp_log_wanted(p->s, level))
+        p->emit(p->ctx, mcp_log_notification(level, "fastio", text));
+}
+
+/* mcp_piece_fn: a piece of a body went to the route. */
+static void prog_piece(void *u, size_t done, size_t total)
+{
+    struct prog *p = u;
+    char msg[160];
+    snprintf(msg, sizeof(msg), "%s: %zu of %zu bytes", p->what, done, total);
+    prog_at(p, (double)done, (double)total, msg);
+    prog_log(p, "debug", msg);
+}
+
 static json_t *api_error(const struct mcp_call *c, const struct mcp_ires *res,
                          const struct mcp_rpc_sess *s)
 {
@@ -148,7 +191,7 @@ static json_t *exec_row(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struc
                      authz[0] ? authz : NULL, NULL, NULL, 0, &res);
     explicit_bzero(authz, sizeof(authz));
     progress(tok, emit, ectx, 1, 1, rc == 0 ? "done" : "failed");
-    if (s->log_level[0] != '\0' && emit != NULL) {
+    if (mcp_log_wanted(s, "info") && emit != NULL) {
         char line[300];
         snprintf(line, sizeof(line), "%s %s -> HTTP %d", c->tool->name, c->action->name,
                  res.http);
@@ -408,7 +451,11 @@ static json_t *upload_bytes(struct mcp_exec *ex, struct mcp_rpc_sess *s, const s
     for (size_t i = 0; i < 3; i++)
         if (mcp_call_arg(c, opt[i]) != NULL)
             fio_form_add(&f, opt[i], mcp_call_arg(c, opt[i]));
-    progress(ptok, emit, ectx, 0, 2, "opening the upload session");
+    struct prog pg = {ptok, emit, ectx, s, "upload", 0, false};
+    prog_at(&pg, 0, (double)len, "opening the upload session");
+    char line[200];
+    snprintf(line, sizeof(line), "upload %s: %zu bytes", mcp_call_arg(c, "name"), len);
+    prog_log(&pg, "info", line);
     struct mcp_ires res;
     int rc = mcp_internal(ex->srv, ex->client_ip, "POST", "/upload/", NULL, &f, NULL, NULL, 0,
                           authz[0] ? authz : NULL, &res);
@@ -430,11 +477,14 @@ static json_t *upload_bytes(struct mcp_exec *ex, struct mcp_rpc_sess *s, const s
     fio_url_escape(&pb, id, strlen(id), false, NULL);
     snprintf(path, sizeof(path), "/upload/%s/stream/", pb.data != NULL ? pb.data : "");
     fio_buf_release(&pb);
-    progress(ptok, emit, ectx, 1, 2, "sending the bytes");
-    rc = mcp_internal(ex->srv, ex->client_ip, "POST", path, NULL, NULL,
-                      "application/octet-stream", data, len, authz[0] ? authz : NULL, &res);
+    rc = mcp_internal_prog(ex->srv, ex->client_ip, "POST", path, NULL, NULL,
+                           "application/octet-stream", data, len, authz[0] ? authz : NULL, &res,
+                           prog_piece, &pg);
     explicit_bzero(authz, sizeof(authz));
-    progress(ptok, emit, ectx, 2, 2, rc == 0 ? "stored" : "failed");
+    prog_at(&pg, (double)len, (double)len, rc == 0 ? "stored" : "failed");
+    snprintf(line, sizeof(line), "upload %s: %s", mcp_call_arg(c, "name"),
+             rc == 0 ? "stored" : "failed");
+    prog_log(&pg, rc == 0 ? "info" : "warning", line);
     json_t *out;
     if (rc != 0) {
         out = api_error(c, &res, s);
@@ -474,7 +524,8 @@ static json_t *upload_stream(struct mcp_exec *ex, struct mcp_rpc_sess *s,
 }
 
 /* One chunk of a session: a multipart body with the part "chunk" (api §5.4). */
-static json_t *upload_chunk(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c)
+static json_t *upload_chunk(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c,
+                            const json_t *ptok, mcp_emit_fn emit, void *ectx)
 {
     const char *text = mcp_call_arg(c, "content");
     const char *b64 = mcp_call_arg(c, "content_base64");
@@ -533,9 +584,13 @@ static json_t *upload_chunk(struct mcp_exec *ex, struct mcp_rpc_sess *s, const s
     for (size_t i = 0; i < np; i++)
         fio_form_add(&q, params[i].name, params[i].value);
     struct mcp_ires res;
-    int rc = mcp_internal(ex->srv, ex->client_ip, "POST", path.data != NULL ? path.data : "/",
-                          &q, NULL, ctype, body.data, body.len, authz[0] ? authz : NULL, &res);
+    struct prog pg = {ptok, emit, ectx, s, "chunk", 0, false};
+    prog_at(&pg, 0, (double)body.len, "sending the chunk");
+    int rc = mcp_internal_prog(ex->srv, ex->client_ip, "POST",
+                               path.data != NULL ? path.data : "/", &q, NULL, ctype, body.data,
+                               body.len, authz[0] ? authz : NULL, &res, prog_piece, &pg);
     explicit_bzero(authz, sizeof(authz));
+    prog_at(&pg, (double)body.len, (double)body.len, rc == 0 ? "chunk stored" : "failed");
     fio_form_release(&q);
     fio_buf_release(&path);
     fio_buf_release(&body);
@@ -546,6 +601,140 @@ static json_t *upload_chunk(struct mcp_exec *ex, struct mcp_rpc_sess *s, const s
 }
 
 /* ---- downloads ---------------------------------------------------------------------------- */
+
+/* The bytes of a readable file: the read route authorizes (router), the blob gives the bytes. */
+static int read_file(struct mcp_exec *ex, const char *ws, const char *node, size_t max,
+                     char **data, size_t *len, int64_t *size, struct mcp_ires *res,
+                     struct prog *pg)
+{
+    char token[1100], authz[1200];
+    call_token(ex, token, sizeof(token));
+    authz_of(token, authz, sizeof(authz));
+    explicit_bzero(token, sizeof(token));
+    const char *args[2] = {ws, node};
+    struct fio_buf path;
+    fio_buf_init(&path, 0);
+    fill_path("/workspace/{}/storage/{}/read/", args, 2, &path);
+    int rc = mcp_internal(ex->srv, ex->client_ip, "GET", path.data != NULL ? path.data : "/",
+                          NULL, NULL, NULL, NULL, 0, authz[0] ? authz : NULL, res);
+    explicit_bzero(authz, sizeof(authz));
+    fio_buf_release(&path);
+    if (rc != 0)
+        return -1;
+    int fd = res->version_id[0] ? blob_open(ex->srv, res->version_id, size) : -1;
+    if (fd < 0) {
+        res->http = 500;
+        snprintf(res->text, sizeof(res->text), "the file's content is missing");
+        return -1;
+    }
+    size_t want = *size < (int64_t)max ? (size_t)*size : max;
+    *data = malloc(want + 1);
+    size_t got = 0;
+    while (*data != NULL && got < want) {
+        size_t piece = want - got < READ_PIECE ? want - got : READ_PIECE;
+        ssize_t n = pread(fd, *data + got, piece, (off_t)got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        if (pg != NULL)
+            prog_piece(pg, got, want);
+    }
+    close(fd);
+    if (*data == NULL) {
+        res->http = 500;
+        snprintf(res->text, sizeof(res->text), "out of memory");
+        return -1;
+    }
+    (*data)[got] = '\0';
+    *len = got;
+    return 0;
+}
+
+static bool utf8_text(const char *d, size_t n)
+{
+    json_t *j = json_stringn(d, n); /* jansson checks UTF-8 */
+    bool ok = j != NULL && memchr(d, '\0', n) == NULL;
+    json_decref(j);
+    return ok;
+}
+
+/* The MIME type a file's bytes are shown with: text when they are UTF-8 without NUL. */
+static const char *mime_of(bool text)
+{
+    return text ? "text/plain" : "application/octet-stream";
+}
+
+/* A file's bytes as MCP content (D-123): UTF-8 text as a text block, other bytes as an
+ * embedded resource (download://workspace/{ws}/{node}) with base64 blob, in front of the
+ * markdown summary of result r (from mcp_result_ok); structuredContent (when there) gets them
+ * as "content" (text, or base64 per its "encoding"), as before. */
+static void add_file_content(json_t *r, const char *ws, const char *node, const char *data,
+                             size_t len)
+{
+    json_t *content = json_object_get(r, "content");
+    if (!json_is_array(content))
+        return;
+    json_t *blk;
+    json_t *sc = json_object_get(r, "structuredContent");
+    if (utf8_text(data, len)) {
+        blk = json_pack("{s:s, s:s%}", "type", "text", "text", data, len);
+        if (sc != NULL)
+            json_object_set_new(sc, "content", json_stringn(data, len));
+    } else {
+        size_t bl = fio_b64_encoded_size(len);
+        char *b = malloc(bl);
+        if (b == NULL)
+            return;
+        fio_b64_encode(data, len, b, bl);
+        if (sc != NULL)
+            json_object_set_new(sc, "content", json_string(b));
+        struct fio_buf u;
+        fio_buf_init(&u, 0);
+        fio_buf_append_str(&u, "download://workspace/");
+        const char *const args[2] = {ws, node};
+        fill_path("{}/{}", args, 2, &u);
+        blk = json_pack("{s:s, s:{s:s, s:s, s:s}}", "type", "resource", "resource", "uri",
+                        u.data != NULL ? u.data : "", "mimeType", mime_of(false), "blob", b);
+        fio_buf_release(&u);
+        free(b);
+    }
+    if (blk != NULL)
+        json_array_insert_new(content, 0, blk);
+}
+
+static json_t *download_read(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c,
+                             const json_t *ptok, mcp_emit_fn emit, void *ectx)
+{
+    size_t max = INLINE_MAX;
+    const char *mb = mcp_call_arg(c, "max_bytes");
+    long long want = 0;
+    if (mb != NULL && fio_parse_ll(mb, 0, (long long)max, &want))
+        max = (size_t)want;
+    char *data = NULL;
+    size_t len = 0;
+    int64_t size = 0;
+    struct mcp_ires res;
+    struct prog pg = {ptok, emit, ectx, s, "download", 0, false};
+    prog_at(&pg, 0, -1, "reading the file");
+    if (read_file(ex, c->path_args[0], c->path_args[1], max, &data, &len, &size, &res, &pg) !=
+        0) {
+        json_t *e = api_error(c, &res, s);
+        mcp_ires_clear(&res);
+        return e;
+    }
+    bool text = utf8_text(data, len);
+    json_t *o = json_pack("{s:s, s:I, s:I, s:b, s:s, s:s}", "node_id", c->path_args[1], "size",
+                          (json_int_t)size, "returned", (json_int_t)len, "truncated",
+                          (int64_t)len < size, "encoding", text ? "utf-8" : "base64",
+                          "mimeType", mime_of(text));
+    mcp_ires_clear(&res);
+    json_t *out = mcp_result_ok(c, "File content", o, structured(s));
+    json_decref(o);
+    if (out != NULL)
+        add_file_content(out, c->path_args[0], c->path_args[1], data, len);
+    free(data);
+    return out;
+}
 
 static json_t *download_url(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c)
 {
@@ -576,98 +765,198 @@ static json_t *download_url(struct mcp_exec *ex, struct mcp_rpc_sess *s, const s
                           json_object_get(res.body, "expires"));
     fio_buf_release(&u);
     mcp_ires_clear(&res);
+    /* A small file comes inline as well (D-123): no second request for the agent. */
+    char *data = NULL;
+    size_t len = 0;
+    int64_t size = 0;
+    struct mcp_ires rr;
+    bool inl = read_file(ex, c->path_args[0], c->path_args[1], URL_INLINE_MAX + 1, &data, &len,
+                         &size, &rr, NULL) == 0 &&
+               size <= URL_INLINE_MAX;
+    mcp_ires_clear(&rr);
+    json_object_set_new(o, "size", json_integer((json_int_t)size));
+    json_object_set_new(o, "inline", json_boolean(inl));
     json_t *out = mcp_result_ok(c, "Download URL", o, structured(s));
     json_decref(o);
+    if (out != NULL && inl)
+        add_file_content(out, c->path_args[0], c->path_args[1], data, len);
+    free(data);
     return out;
 }
 
-/* The bytes of a readable file: the read route authorizes (router), the blob gives the bytes. */
-static int read_file(struct mcp_exec *ex, const char *ws, const char *node, size_t max,
-                     char **data, size_t *len, int64_t *size, struct mcp_ires *res)
+/* ---- waiting actions (D-122): activity-poll and web-import on a live call ---------------- */
+
+/* The call's row parameters with `wait` set to value (the router never parks an internal
+ * request: D-066). */
+static size_t params_with_wait(const struct mcp_call *c, struct fastio_param *out, size_t max,
+                               const char *value)
 {
+    size_t n = 0;
+    bool set = false;
+    for (size_t i = 0; i < c->n_params && n < max; i++) {
+        out[n] = c->params[i];
+        if (strcmp(out[n].name, "wait") == 0) {
+            out[n].value = value;
+            set = true;
+        }
+        n++;
+    }
+    if (!set && n < max) {
+        out[n].name = "wait";
+        out[n].value = value;
+        n++;
+    }
+    return n;
+}
+
+/* event activity-poll with wait > 0: ask at once; while nothing changed, wait (bounded) for the
+ * activity hub to publish, reporting the seconds waited, and ask again after each publish. */
+static json_t *event_poll(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c,
+                          const json_t *ptok, mcp_emit_fn emit, void *ectx)
+{
+    long long wait = 0;
+    const char *w = mcp_call_arg(c, "wait");
+    if (w != NULL && !fio_parse_ll(w, 0, POLL_WAIT_MAX, &wait))
+        return mcp_result_message("wait must be 0-95 seconds", true);
+    struct fastio_param params[MCP_CAT_MAX_PARAMS + 1];
+    size_t np = params_with_wait(c, params, MCP_CAT_MAX_PARAMS + 1, "0");
     char token[1100], authz[1200];
     call_token(ex, token, sizeof(token));
     authz_of(token, authz, sizeof(authz));
     explicit_bzero(token, sizeof(token));
-    const char *args[2] = {ws, node};
-    struct fio_buf path;
-    fio_buf_init(&path, 0);
-    fill_path("/workspace/{}/storage/{}/read/", args, 2, &path);
-    int rc = mcp_internal(ex->srv, ex->client_ip, "GET", path.data != NULL ? path.data : "/",
-                          NULL, NULL, NULL, NULL, 0, authz[0] ? authz : NULL, res);
-    explicit_bzero(authz, sizeof(authz));
-    fio_buf_release(&path);
-    if (rc != 0)
-        return -1;
-    int fd = res->version_id[0] ? blob_open(ex->srv, res->version_id, size) : -1;
-    if (fd < 0) {
-        res->http = 500;
-        snprintf(res->text, sizeof(res->text), "the file's content is missing");
-        return -1;
-    }
-    size_t want = *size < (int64_t)max ? (size_t)*size : max;
-    *data = malloc(want + 1);
-    size_t got = 0;
-    while (*data != NULL && got < want) {
-        ssize_t n = pread(fd, *data + got, want - got, (off_t)got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    if (*data == NULL) {
-        res->http = 500;
-        snprintf(res->text, sizeof(res->text), "out of memory");
-        return -1;
-    }
-    (*data)[got] = '\0';
-    *len = got;
-    return 0;
-}
-
-static bool utf8_text(const char *d, size_t n)
-{
-    json_t *j = json_stringn(d, n); /* jansson checks UTF-8 */
-    bool ok = j != NULL && memchr(d, '\0', n) == NULL;
-    json_decref(j);
-    return ok;
-}
-
-static json_t *download_read(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c)
-{
-    size_t max = INLINE_MAX;
-    const char *mb = mcp_call_arg(c, "max_bytes");
-    long long want = 0;
-    if (mb != NULL && fio_parse_ll(mb, 0, (long long)max, &want))
-        max = (size_t)want;
-    char *data = NULL;
-    size_t len = 0;
-    int64_t size = 0;
+    struct prog pg = {ptok, emit, ectx, s, "activity-poll", 0, false};
+    bool cursor = mcp_call_arg(c, "lastactivity") != NULL;
+    int64_t start = fio_mono_us(), deadline = start + wait * 1000000LL;
     struct mcp_ires res;
-    if (read_file(ex, c->path_args[0], c->path_args[1], max, &data, &len, &size, &res) != 0) {
+    memset(&res, 0, sizeof(res));
+    int rc = -1;
+    bool ask = true;
+    if (wait > 0 && ex->may_wait && cursor) {
+        char line[160];
+        snprintf(line, sizeof(line), "activity-poll: waiting up to %lld s for a change", wait);
+        prog_log(&pg, "info", line);
+    }
+    for (size_t guard = 0; guard < 100000; guard++) {
+        uint64_t seen = activity_seq(ex->srv);
+        if (ask) {
+            mcp_ires_clear(&res);
+            rc = run_row(ex, c->row, c->path_args, c->n_path, params, np,
+                         authz[0] ? authz : NULL, NULL, NULL, 0, &res);
+            if (rc != 0 || json_array_size(json_object_get(res.body, "activity")) > 0)
+                break;
+        }
+        int64_t now = fio_mono_us();
+        if (!cursor || !ex->may_wait || wait == 0 || now >= deadline || mcp_stopping(ex->srv))
+            break;
+        int64_t slice = now + 1000000LL < deadline ? now + 1000000LL : deadline;
+        ask = activity_wait_change(ex->srv, seen, slice);
+        double waited = (double)(fio_mono_us() - start) / 1e6;
+        prog_at(&pg, waited, (double)wait, "waiting for activity");
+    }
+    explicit_bzero(authz, sizeof(authz));
+    json_t *out;
+    if (rc != 0) {
+        out = api_error(c, &res, s);
+    } else {
+        json_t *o = json_deep_copy(res.body);
+        json_object_set_new(o, "waited_s",
+                            json_real((double)(fio_mono_us() - start) / 1e6));
+        if (wait > 0 && !ex->may_wait)
+            json_object_set_new(o, "_warnings",
+                                json_pack("[s]", "answered without waiting: call with Accept: "
+                                                 "text/event-stream or application/json on a "
+                                                 "server with free live-call slots"));
+        out = mcp_result_ok(c, "event activity-poll", o, structured(s));
+        json_decref(o);
+    }
+    mcp_ires_clear(&res);
+    return out;
+}
+
+/* upload web-import with wait > 0: start the import, then follow it (details) until it ends or
+ * the wait is over, reporting its bytes. */
+static json_t *web_import(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c,
+                          const json_t *ptok, mcp_emit_fn emit, void *ectx)
+{
+    long long wait = 0;
+    const char *w = mcp_call_arg(c, "wait");
+    if (w != NULL && !fio_parse_ll(w, 0, IMPORT_WAIT_MAX, &wait))
+        return mcp_result_message("wait must be 0-300 seconds", true);
+    if (wait == 0 || !ex->may_wait)
+        return exec_row(ex, s, c, ptok, emit, ectx);
+    char token[1100], authz[1200];
+    call_token(ex, token, sizeof(token));
+    authz_of(token, authz, sizeof(authz));
+    explicit_bzero(token, sizeof(token));
+    struct prog pg = {ptok, emit, ectx, s, "web-import", 0, false};
+    prog_at(&pg, 0, -1, "starting the import");
+    struct mcp_ires res;
+    int rc = run_row(ex, c->row, c->path_args, c->n_path, c->params, c->n_params,
+                     authz[0] ? authz : NULL, NULL, NULL, 0, &res);
+    if (rc != 0) {
+        explicit_bzero(authz, sizeof(authz));
         json_t *e = api_error(c, &res, s);
         mcp_ires_clear(&res);
         return e;
     }
-    json_t *o = json_pack("{s:s, s:I, s:I, s:b}", "node_id", c->path_args[1], "size",
-                          (json_int_t)size, "returned", (json_int_t)len, "truncated",
-                          (int64_t)len < size);
-    if (utf8_text(data, len)) {
-        json_object_set_new(o, "encoding", json_string("utf-8"));
-        json_object_set_new(o, "content", json_stringn(data, len));
-    } else {
-        char *b = malloc(fio_b64_encoded_size(len));
-        if (b != NULL) {
-            fio_b64_encode(data, len, b, fio_b64_encoded_size(len));
-            json_object_set_new(o, "encoding", json_string("base64"));
-            json_object_set_new(o, "content", json_string(b));
-        }
-        free(b);
-    }
-    free(data);
+    char id[128];
+    const char *jid = json_string_value(json_object_get(res.body, "id"));
+    fio_strlcpy(id, jid != NULL ? jid : "", sizeof(id));
     mcp_ires_clear(&res);
-    json_t *out = mcp_result_ok(c, "File content", o, structured(s));
-    json_decref(o);
+    char line[200];
+    snprintf(line, sizeof(line), "web-import %s: started, waiting up to %lld s", id, wait);
+    prog_log(&pg, "info", line);
+    const char *args[1] = {id};
+    struct fio_buf path;
+    fio_buf_init(&path, 0);
+    fill_path("/web_upload/{}/details/", args, 1, &path);
+    int64_t start = fio_mono_us(), deadline = start + wait * 1000000LL;
+    json_t *job = NULL;
+    const char *status = "";
+    for (size_t guard = 0; guard < 100000; guard++) {
+        uint64_t seen = activity_seq(ex->srv);
+        rc = mcp_internal(ex->srv, ex->client_ip, "GET", path.data != NULL ? path.data : "/",
+                          NULL, NULL, NULL, NULL, 0, authz[0] ? authz : NULL, &res);
+        if (rc != 0)
+            break;
+        json_decref(job);
+        job = json_incref(json_object_get(res.body, "web_upload"));
+        mcp_ires_clear(&res);
+        status = json_string_value(json_object_get(job, "status"));
+        if (status == NULL)
+            status = "";
+        json_int_t done = json_integer_value(json_object_get(job, "bytes_done"));
+        json_int_t size = json_integer_value(json_object_get(job, "size"));
+        char msg[120];
+        snprintf(msg, sizeof(msg), "%s: %lld bytes", status, (long long)done);
+        prog_at(&pg, (double)done, size > 0 ? (double)size : -1, msg);
+        if (strcmp(status, "complete") == 0 || strcmp(status, "failed") == 0 ||
+            strcmp(status, "canceled") == 0)
+            break;
+        int64_t now = fio_mono_us();
+        if (now >= deadline || mcp_stopping(ex->srv))
+            break;
+        /* an import publishes activity when it ends; between, look twice a second */
+        (void)activity_wait_change(ex->srv, seen,
+                                   now + 500000LL < deadline ? now + 500000LL : deadline);
+    }
+    fio_buf_release(&path);
+    explicit_bzero(authz, sizeof(authz));
+    json_t *out;
+    if (rc != 0) {
+        out = api_error(c, &res, s);
+    } else {
+        json_t *o = json_pack("{s:s, s:O?, s:b, s:f}", "id", id, "web_upload", job, "finished",
+                              strcmp(status, "complete") == 0 || strcmp(status, "failed") == 0 ||
+                                  strcmp(status, "canceled") == 0,
+                              "waited_s", (double)(fio_mono_us() - start) / 1e6);
+        snprintf(line, sizeof(line), "web-import %s: %s", id, status);
+        prog_log(&pg, strcmp(status, "failed") == 0 ? "warning" : "info", line);
+        out = mcp_result_ok(c, "upload web-import", o, structured(s));
+        json_decref(o);
+    }
+    json_decref(job);
+    mcp_ires_clear(&res);
     return out;
 }
 
@@ -944,6 +1233,10 @@ static json_t *tools_call(void *ud, struct mcp_rpc_sess *s, const char *name, js
         snprintf(title, sizeof(title), "%s: actions", c.tool->name);
         out = mcp_result_ok(NULL, title, d, structured(s));
         json_decref(d);
+    } else if (strcmp(c.tool->name, "event") == 0 && strcmp(c.action->name, "activity-poll") == 0) {
+        out = event_poll(ex, s, &c, ptok, emit, ectx);
+    } else if (strcmp(c.tool->name, "upload") == 0 && strcmp(c.action->name, "web-import") == 0) {
+        out = web_import(ex, s, &c, ptok, emit, ectx);
     } else if (!(c.action->flags & MCP_ACT_LOCAL)) {
         out = exec_row(ex, s, &c, ptok, emit, ectx);
     } else {
@@ -965,11 +1258,11 @@ static json_t *tools_call(void *ud, struct mcp_rpc_sess *s, const char *name, js
         else if (strcmp(t, "upload") == 0 && strcmp(a, "stream") == 0)
             out = upload_stream(ex, s, &c, ptok, emit, ectx);
         else if (strcmp(t, "upload") == 0 && strcmp(a, "chunk") == 0)
-            out = upload_chunk(ex, s, &c);
+            out = upload_chunk(ex, s, &c, ptok, emit, ectx);
         else if (strcmp(t, "download") == 0 && strcmp(a, "file-url") == 0)
             out = download_url(ex, s, &c);
         else if (strcmp(t, "download") == 0 && strcmp(a, "read") == 0)
-            out = download_read(ex, s, &c);
+            out = download_read(ex, s, &c, ptok, emit, ectx);
         else
             out = mcp_result_message("this action has no executor on this server", true);
     }
@@ -1100,7 +1393,7 @@ static json_t *resources_read(void *ud, struct mcp_rpc_sess *s, const char *uri,
         size_t len = 0;
         int64_t size = 0;
         struct mcp_ires res;
-        if (read_file(ex, ws, node, 100 * 1024, &data, &len, &size, &res) != 0) {
+        if (read_file(ex, ws, node, 100 * 1024, &data, &len, &size, &res, NULL) != 0) {
             f->code = res.http == 404 || res.http == 403 ? MCP_ERR_RESOURCE_NOT_FOUND
                                                          : MCP_ERR_INTERNAL;
             snprintf(f->msg, sizeof(f->msg), "cannot read %.200s: HTTP %d %s", uri, res.http,

@@ -8,12 +8,15 @@
  * Streams are libmicrohttpd callback responses: the reader sends what is queued, and with
  * nothing queued it suspends its connection (no worker thread is held); a push resumes it. */
 #include <microhttpd.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "activity.h"
 #include "b64.h"
 #include "mcp.h"
 #include "mcp_result.h"
@@ -25,8 +28,31 @@
 #define STREAM_QUEUE_MAX (4 * 1024 * 1024) /* bytes waiting on one stream; more closes it */
 #define KEEPALIVE_US (15 * 1000000LL)
 #define CLOSE_WAIT_US (2 * 1000000LL)
+/* Resumability (D-121, api §10.3): every event of a /mcp stream has an id "S-N" (S: the stream's
+ * number in the session, N: the session's event counter); a session keeps its latest events for
+ * a reconnecting GET with Last-Event-ID. */
+#define RING_MAX_EVENTS 256
+#define RING_MAX_BYTES (1024 * 1024)
+#define RING_TTL_US (10 * 60 * 1000000LL)
+#define RING_TOTAL_MAX (64 * 1024 * 1024) /* replay bytes of all sessions of the process */
+#define RETRY_MS 500        /* the retry: delay sent with a stream's priming event */
+#define MCP_MAX_LIVE 128    /* live calls (own thread) in the server; more run in the handler */
+#define SESS_MAX_LIVE 16    /* live calls of one session */
+#define UPD_QUEUE_MAX 256   /* changed nodes waiting for resource-update notifications */
+#define UPD_TARGETS_MAX 64  /* subscriptions notified per changed node */
 
 struct mcp_stream;
+
+/* One event kept for replay: the SSE text as sent (with its id line). */
+struct mcp_ev {
+    struct mcp_ev *next;
+    unsigned sno;
+    uint64_t n;
+    bool last; /* the stream's final event (a call's response) */
+    int64_t at_us;
+    size_t len;
+    char text[];
+};
 
 struct mcp_sess {
     char id[48];
@@ -50,6 +76,15 @@ struct mcp_sess {
         json_t *resp;
     } ask[4];
     unsigned ask_seq;
+    /* Event ids and the replay ring (D-121). */
+    unsigned sno_seq;  /* stream numbers handed out */
+    uint64_t ev_seq;   /* event numbers handed out */
+    uint64_t lost_n;   /* the highest event number dropped from the ring */
+    struct mcp_ev *ring, *ring_tail;
+    size_t ring_n, ring_bytes;
+    unsigned get_sno;  /* the standalone GET stream's number (0: none yet) */
+    unsigned live_sno[SESS_MAX_LIVE]; /* streams of calls still running (0: free slot) */
+    char ip[64]; /* the client address that opened it (the rate limit of its update checks) */
 };
 
 struct mcp_stream {
@@ -63,6 +98,8 @@ struct mcp_stream {
     struct mcp_stream *next; /* all live streams */
     int refs;  /* libmicrohttpd's response holds one; a live call's thread another */
     bool gone; /* the response is destroyed: nothing reads the queue any more */
+    unsigned sno; /* the session stream it carries (events with ids); 0: none (/sse, JSON) */
+    bool json;    /* a JSON answer (no keep-alive comments) */
 };
 
 struct mcp_blob {
@@ -89,7 +126,82 @@ struct mcp_state {
     struct mcp_blob *blobs;
     size_t nblobs;
     size_t nlive; /* live call threads running */
+    /* Nodes whose storage changed (activity keys "storage:{node}"), for the sweeper to tell
+     * the sessions subscribed to download://workspace/{ws}/{node} (D-121). */
+    char upd[UPD_QUEUE_MAX][64];
+    size_t n_upd;
 };
+
+/* ---- the replay ring (under st->mu) ------------------------------------------------------- */
+
+static atomic_size_t ring_total; /* bytes held by every session's ring */
+
+static void ring_drop_head(struct mcp_sess *ss)
+{
+    struct mcp_ev *e = ss->ring;
+    ss->ring = e->next;
+    if (ss->ring == NULL)
+        ss->ring_tail = NULL;
+    if (e->n > ss->lost_n)
+        ss->lost_n = e->n;
+    ss->ring_n--;
+    ss->ring_bytes -= e->len;
+    atomic_fetch_sub(&ring_total, e->len);
+    free(e);
+}
+
+static void ring_add(struct mcp_sess *ss, unsigned sno, uint64_t n, bool last, const char *text,
+                     size_t len)
+{
+    /* Over the process-wide bound this session's oldest events go first; when that is not
+     * enough the event is not kept (a resume past it is refused, never served with a gap). */
+    while (ss->ring != NULL && atomic_load(&ring_total) + len > RING_TOTAL_MAX)
+        ring_drop_head(ss);
+    struct mcp_ev *e = atomic_load(&ring_total) + len <= RING_TOTAL_MAX
+                           ? malloc(sizeof(*e) + len + 1)
+                           : NULL;
+    if (e == NULL) {
+        if (n > ss->lost_n)
+            ss->lost_n = n; /* a resume past it cannot be served exactly */
+        return;
+    }
+    e->next = NULL;
+    e->sno = sno;
+    e->n = n;
+    e->last = last;
+    e->at_us = fio_mono_us();
+    e->len = len;
+    memcpy(e->text, text, len);
+    e->text[len] = '\0';
+    if (ss->ring_tail != NULL)
+        ss->ring_tail->next = e;
+    else
+        ss->ring = e;
+    ss->ring_tail = e;
+    ss->ring_n++;
+    ss->ring_bytes += len;
+    atomic_fetch_add(&ring_total, len);
+    while (ss->ring != NULL && ss->ring != e &&
+           (ss->ring_n > RING_MAX_EVENTS || ss->ring_bytes > RING_MAX_BYTES))
+        ring_drop_head(ss);
+}
+
+static void ring_prune(struct mcp_sess *ss, int64_t now)
+{
+    for (size_t guard = 0; ss->ring != NULL && guard < RING_MAX_EVENTS + 1; guard++) {
+        if (now - ss->ring->at_us <= RING_TTL_US)
+            break;
+        ring_drop_head(ss);
+    }
+}
+
+static bool sno_running(const struct mcp_sess *ss, unsigned sno)
+{
+    for (size_t i = 0; i < SESS_MAX_LIVE; i++)
+        if (ss->live_sno[i] == sno)
+            return true;
+    return false;
+}
 
 /* Per-request state (r->mcp_ctx). */
 struct mcp_rctx {
@@ -108,6 +220,8 @@ static void sess_free(struct mcp_sess *ss)
     explicit_bzero(ss->pkce_verifier, sizeof(ss->pkce_verifier));
     for (size_t i = 0; i < sizeof(ss->ask) / sizeof(ss->ask[0]); i++)
         json_decref(ss->ask[i].resp);
+    while (ss->ring != NULL)
+        ring_drop_head(ss);
     free(ss);
 }
 
@@ -364,6 +478,41 @@ static void sse_event(struct fio_buf *b, const char *event, const char *data)
     fio_buf_printf(b, "event: %s\ndata: %s\n\n", event, data);
 }
 
+/* Under st->mu: a JSON-RPC message as the next event of session stream sno: numbered, kept for
+ * replay, and pushed to the connection(s) carrying that stream now (none while the client is
+ * reconnecting). last: the stream ends with it (those connections close after it). */
+static void sess_send_locked(struct mcp_state *st, struct mcp_sess *ss, unsigned sno,
+                             const char *json, bool last)
+{
+    struct fio_buf b;
+    fio_buf_init(&b, 0);
+    uint64_t n = ++ss->ev_seq;
+    fio_buf_printf(&b, "id: %u-%" PRIu64 "\nevent: message\ndata: %s\n\n", sno, n, json);
+    if (b.data == NULL) {
+        fio_buf_release(&b);
+        return;
+    }
+    ring_add(ss, sno, n, last, b.data, b.len);
+    for (struct mcp_stream *sm = st->streams; sm != NULL; sm = sm->next) {
+        if (sm->sess != ss || sm->sno != sno)
+            continue;
+        stream_push_locked(sm, b.data, b.len);
+        if (last)
+            stream_close_locked(sm);
+    }
+    fio_buf_release(&b);
+}
+
+/* Under st->mu: the priming event of a new stream (2025-11-25: an id and empty data, so that a
+ * client can resume from the very start) with the retry: delay, into b. */
+static void sess_prime_locked(struct mcp_sess *ss, unsigned sno, struct fio_buf *b)
+{
+    if (strcmp(ss->rpc.proto, "2025-11-25") < 0)
+        return; /* older clients may choke on an event without data */
+    uint64_t n = ++ss->ev_seq;
+    fio_buf_printf(b, "id: %u-%" PRIu64 "\nretry: %d\ndata: \n\n", sno, n, RETRY_MS);
+}
+
 /* ---- blobs (POST /blob, api §10.1) --------------------------------------------------------- */
 
 static void blob_free(struct mcp_blob *b)
@@ -397,6 +546,128 @@ int mcp_blob_take(struct server *s, const char *blob_id, const char *owner, char
     return rc;
 }
 
+/* ---- resource-update notifications (resources/subscribe) --------------------------------- */
+
+/* activity_listener_fn: a published key; "storage:{node}" queues the node (deduplicated,
+ * bounded: past UPD_QUEUE_MAX changes wait for no one). Runs under the hub's lock. */
+static void on_activity(void *ctx, const char *entity, const char *key)
+{
+    (void)entity;
+    struct mcp_state *st = ctx;
+    if (strncmp(key, "storage:", 8) != 0 || strlen(key + 8) >= sizeof(st->upd[0]))
+        return;
+    pthread_mutex_lock(&st->mu);
+    bool have = false;
+    for (size_t i = 0; i < st->n_upd && !have; i++)
+        have = strcmp(st->upd[i], key + 8) == 0;
+    if (!have && st->n_upd < UPD_QUEUE_MAX) {
+        fio_strlcpy(st->upd[st->n_upd++], key + 8, sizeof(st->upd[0]));
+        pthread_cond_broadcast(&st->cv);
+    }
+    pthread_mutex_unlock(&st->mu);
+}
+
+/* ws and node of "download://workspace/{ws}/{node}"; false for other URIs. */
+static bool download_uri(const char *uri, char *ws, size_t wl, char *node, size_t nl)
+{
+    if (strncmp(uri, "download://workspace/", 21) != 0)
+        return false;
+    const char *p = uri + 21, *slash = strchr(p, '/');
+    if (slash == NULL || slash == p || (size_t)(slash - p) >= wl || strchr(slash + 1, '/') ||
+        slash[1] == '\0' || strlen(slash + 1) >= nl)
+        return false;
+    memcpy(ws, p, (size_t)(slash - p));
+    ws[slash - p] = '\0';
+    fio_strlcpy(node, slash + 1, nl);
+    return true;
+}
+
+/* Under st->mu (released while the router checks access): for each changed node, every
+ * session subscribed to its download:// URI that may still read it (a details request through
+ * the router with the session's token: a subscription is no way around BOLA) gets
+ * notifications/resources/updated on its standalone GET stream, kept for replay like any
+ * event of that stream. */
+static void notify_updates_locked(struct mcp_state *st)
+{
+    for (size_t guard = 0; st->n_upd > 0 && !st->closing && guard < UPD_QUEUE_MAX; guard++) {
+        char node[64]; /* first in, first out */
+        fio_strlcpy(node, st->upd[0], sizeof(node));
+        memmove(st->upd[0], st->upd[1], (st->n_upd - 1) * sizeof(st->upd[0]));
+        st->n_upd--;
+        struct {
+            struct mcp_sess *ss;
+            char uri[256];
+            char ws[96];
+        } *t = calloc(UPD_TARGETS_MAX, sizeof(*t));
+        if (t == NULL)
+            return;
+        size_t nt = 0;
+        for (struct mcp_sess *ss = st->sessions; ss != NULL && nt < UPD_TARGETS_MAX;
+             ss = ss->next) {
+            if (ss->get_sno == 0 && !ss->legacy)
+                continue; /* no standalone stream ever opened: nowhere to say it */
+            for (unsigned i = 0; i < ss->rpc.n_subs && i < MCP_MAX_SUBS && nt < UPD_TARGETS_MAX;
+                 i++) {
+                char ws[96], nd[96];
+                if (!download_uri(ss->rpc.subs[i], ws, sizeof(ws), nd, sizeof(nd)) ||
+                    strcmp(nd, node) != 0)
+                    continue;
+                ss->refs++;
+                t[nt].ss = ss;
+                fio_strlcpy(t[nt].uri, ss->rpc.subs[i], sizeof(t[nt].uri));
+                fio_strlcpy(t[nt].ws, ws, sizeof(t[nt].ws));
+                nt++;
+            }
+        }
+        pthread_mutex_unlock(&st->mu);
+        for (size_t k = 0; k < nt; k++) {
+            char tok[1100], authz[1200];
+            mcp_sess_token(t[k].ss, tok, sizeof(tok), NULL, 0);
+            bool ok = false;
+            if (tok[0] != '\0') {
+                snprintf(authz, sizeof(authz), "Bearer %s", tok);
+                struct fio_buf path;
+                fio_buf_init(&path, 0);
+                fio_buf_append_str(&path, "/workspace/");
+                fio_url_escape(&path, t[k].ws, strlen(t[k].ws), false, NULL);
+                fio_buf_append_str(&path, "/storage/");
+                fio_url_escape(&path, node, strlen(node), false, NULL);
+                fio_buf_append_str(&path, "/details/");
+                struct mcp_ires res;
+                ok = path.data != NULL &&
+                     mcp_internal(st->srv, t[k].ss->ip, "GET", path.data, NULL, NULL, NULL, NULL,
+                                  0, authz, &res) == 0;
+                mcp_ires_clear(&res);
+                fio_buf_release(&path);
+                explicit_bzero(authz, sizeof(authz));
+            }
+            explicit_bzero(tok, sizeof(tok));
+            json_t *n = ok ? json_pack("{s:s, s:s, s:{s:s}}", "jsonrpc", "2.0", "method",
+                                       "notifications/resources/updated", "params", "uri",
+                                       t[k].uri)
+                           : NULL;
+            char *text = n != NULL ? json_dumps(n, JSON_COMPACT) : NULL;
+            json_decref(n);
+            pthread_mutex_lock(&st->mu);
+            if (text != NULL && !t[k].ss->dead && t[k].ss->legacy && t[k].ss->stream != NULL) {
+                struct fio_buf b;
+                fio_buf_init(&b, 0);
+                sse_event(&b, "message", text);
+                if (b.data != NULL)
+                    stream_push_locked(t[k].ss->stream, b.data, b.len);
+                fio_buf_release(&b);
+            } else if (text != NULL && !t[k].ss->dead && t[k].ss->get_sno != 0) {
+                sess_send_locked(st, t[k].ss, t[k].ss->get_sno, text, false);
+            }
+            sess_unref_locked(t[k].ss);
+            pthread_mutex_unlock(&st->mu);
+            free(text);
+        }
+        free(t);
+        pthread_mutex_lock(&st->mu);
+    }
+}
+
 /* ---- sweeper: idle sessions, keep-alives, expired blobs ---------------------------------- */
 
 static void *sweeper_main(void *arg)
@@ -404,6 +675,7 @@ static void *sweeper_main(void *arg)
     struct mcp_state *st = arg;
     pthread_mutex_lock(&st->mu);
     while (!st->stop) {
+        notify_updates_locked(st);
         int64_t now = fio_mono_us();
         long idle_s = st->srv->cfg.mcp_idle_s > 0 ? st->srv->cfg.mcp_idle_s : MCP_DEFAULT_IDLE_S;
         struct mcp_sess *ss = st->sessions;
@@ -411,10 +683,12 @@ static void *sweeper_main(void *arg)
             struct mcp_sess *next = ss->next;
             if (ss->refs == 0 && ss->stream == NULL && now - ss->last_us > idle_s * 1000000LL)
                 sess_remove_locked(st, ss);
+            else
+                ring_prune(ss, now);
             ss = next;
         }
         for (struct mcp_stream *sm = st->streams; sm != NULL; sm = sm->next) {
-            if (!sm->closed && now - sm->last_write_us > KEEPALIVE_US)
+            if (!sm->closed && !sm->json && now - sm->last_write_us > KEEPALIVE_US)
                 stream_push_locked(sm, ": keepalive\n\n", 14);
             if (sm->sess != NULL)
                 sm->sess->last_us = now; /* a session with an open stream is not idle */
@@ -453,6 +727,7 @@ int mcp_start(struct server *s)
     }
     st->thread_started = true;
     s->mcp = st;
+    activity_set_listener(s, on_activity, st);
     return 0;
 }
 
@@ -461,6 +736,7 @@ void mcp_close(struct server *s)
     struct mcp_state *st = s->mcp;
     if (st == NULL)
         return;
+    activity_set_listener(s, NULL, NULL);
     pthread_mutex_lock(&st->mu);
     st->closing = true;
     pthread_cond_broadcast(&st->cv); /* live calls waiting for the client give up */
@@ -484,6 +760,7 @@ void mcp_free(struct server *s)
     struct mcp_state *st = s->mcp;
     if (st == NULL)
         return;
+    activity_set_listener(s, NULL, NULL);
     if (st->thread_started) {
         pthread_mutex_lock(&st->mu);
         st->stop = true;
@@ -920,10 +1197,22 @@ static bool is_initialize(const struct req *r)
 }
 
 
-static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const char *first,
-                       bool attach, struct mcp_stream **out);
+/* How a connection stream opens (open_stream). */
+struct open_opts {
+    const char *first;  /* text queued first (a comment, the legacy endpoint event); NULL */
+    bool attach;        /* it is the session's standalone stream (GET /mcp, /sse) */
+    bool json;          /* application/json (a live call's answer without SSE) */
+    bool new_sno;       /* give it a new session stream number, with a priming event */
+    bool live;          /* a live call will run on it: its number is registered as running */
+    bool resume;        /* GET with Last-Event-ID: carry stream sno from event after_n on */
+    unsigned sno;
+    uint64_t after_n;
+};
 
-/* ---- live calls: the answer is a stream, the call may ask the client ---------------------- */
+static int open_stream(struct req *r, void *conn, struct mcp_sess *ss,
+                       const struct open_opts *o, struct mcp_stream **out, unsigned *sno_out);
+
+/* ---- live calls: the answer is a stream, the call may ask the client or wait -------------- */
 
 #define ASK_TIMEOUT_US (60 * 1000000LL)
 
@@ -931,7 +1220,8 @@ struct live {
     struct mcp_state *st;
     struct server *srv;
     struct mcp_sess *ss;    /* a ref */
-    struct mcp_stream *sm;  /* a ref */
+    struct mcp_stream *sm;  /* JSON answer: the connection (a ref); SSE: NULL */
+    unsigned sno;           /* SSE answer: the session stream the call's events go on */
     char *body;
     size_t len;
     char bearer[1100];
@@ -941,18 +1231,18 @@ struct live {
 static void live_emit(void *ctx, json_t *msg)
 {
     struct live *L = ctx;
+    if (L->sno == 0) {
+        json_decref(msg); /* a JSON answer has no room for notifications */
+        return;
+    }
     char *t = msg != NULL ? json_dumps(msg, JSON_COMPACT) : NULL;
     json_decref(msg);
     if (t == NULL)
         return;
-    struct fio_buf b;
-    fio_buf_init(&b, 0);
-    sse_event(&b, "message", t);
-    free(t);
     pthread_mutex_lock(&L->st->mu);
-    stream_push_locked(L->sm, b.data != NULL ? b.data : "", b.len);
+    sess_send_locked(L->st, L->ss, L->sno, t, false);
     pthread_mutex_unlock(&L->st->mu);
-    fio_buf_release(&b);
+    free(t);
 }
 
 static json_t *live_ask(struct mcp_exec *ex, const char *method, json_t *params, char *err,
@@ -979,18 +1269,14 @@ static json_t *live_ask(struct mcp_exec *ex, const char *method, json_t *params,
                             "method", method, "params", params);
     char *t = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
-    struct fio_buf b;
-    fio_buf_init(&b, 0);
     if (t != NULL)
-        sse_event(&b, "message", t);
+        sess_send_locked(st, ss, L->sno, t, false);
     free(t);
-    stream_push_locked(L->sm, b.data != NULL ? b.data : "", b.len);
-    fio_buf_release(&b);
     int64_t until = fio_wall_us() + ASK_TIMEOUT_US;
     json_t *resp = NULL;
     for (size_t guard = 0; guard < 100000; guard++) {
         resp = ss->ask[slot].resp;
-        if (resp != NULL || st->closing || L->sm->gone || fio_wall_us() >= until)
+        if (resp != NULL || st->closing || ss->dead || fio_wall_us() >= until)
             break;
         struct timespec ts = {(time_t)(until / 1000000), (long)(until % 1000000) * 1000};
         (void)pthread_cond_timedwait(&st->cv, &st->mu, &ts);
@@ -1023,6 +1309,17 @@ static bool deliver_answer(struct mcp_state *st, struct mcp_sess *ss, json_t *ms
     return found;
 }
 
+bool mcp_stopping(struct server *s)
+{
+    struct mcp_state *st = s->mcp;
+    if (st == NULL)
+        return true;
+    pthread_mutex_lock(&st->mu);
+    bool v = st->closing;
+    pthread_mutex_unlock(&st->mu);
+    return v;
+}
+
 static void *live_main(void *arg)
 {
     struct live *L = arg;
@@ -1033,27 +1330,36 @@ static void *live_main(void *arg)
     ex.sess = L->ss;
     ex.client_ip = L->ip;
     fio_strlcpy(ex.bearer, L->bearer, sizeof(ex.bearer));
-    ex.ask = live_ask;
+    ex.ask = L->sno != 0 ? live_ask : NULL;
     ex.live = L;
+    ex.may_wait = true;
     pthread_mutex_lock(&st->mu);
     struct mcp_rpc_sess rpc = L->ss->rpc;
     pthread_mutex_unlock(&st->mu);
     unsigned flags = 0;
     char *out = mcp_rpc_handle(&mcp_srv_ops, &ex, &rpc, L->body, L->len, live_emit, L, &flags);
-    struct fio_buf b;
-    fio_buf_init(&b, 0);
-    if (out != NULL)
-        sse_event(&b, "message", out);
-    free(out);
     pthread_mutex_lock(&st->mu);
-    stream_push_locked(L->sm, b.data != NULL ? b.data : "", b.len);
-    stream_close_locked(L->sm);
-    stream_unref_locked(L->sm);
+    if (L->sno != 0) {
+        if (out != NULL)
+            sess_send_locked(st, L->ss, L->sno, out, true);
+        for (size_t i = 0; i < SESS_MAX_LIVE; i++)
+            if (L->ss->live_sno[i] == L->sno)
+                L->ss->live_sno[i] = 0;
+        /* a connection still carrying the stream ends with it */
+        for (struct mcp_stream *sm = st->streams; sm != NULL; sm = sm->next)
+            if (sm->sess == L->ss && sm->sno == L->sno)
+                stream_close_locked(sm);
+    } else {
+        if (out != NULL)
+            stream_push_locked(L->sm, out, strlen(out));
+        stream_close_locked(L->sm);
+        stream_unref_locked(L->sm);
+    }
     sess_unref_locked(L->ss);
     st->nlive--;
     pthread_cond_broadcast(&st->cv);
     pthread_mutex_unlock(&st->mu);
-    fio_buf_release(&b);
+    free(out);
     explicit_bzero(L->bearer, sizeof(L->bearer));
     explicit_bzero(ex.bearer, sizeof(ex.bearer));
     free(L->body);
@@ -1061,45 +1367,78 @@ static void *live_main(void *arg)
     return NULL;
 }
 
-/* Answer a tools/call live: an SSE stream now, the call on its own thread. */
-static int start_live(struct req *r, void *conn, struct mcp_sess *ss, const char *bearer)
+/* Answer a tools/call live: a stream now (SSE, or JSON sent when the call is done), the call on
+ * its own thread. Returns -2 when no live call can start (too many): run it in the handler. */
+static int start_live(struct req *r, void *conn, struct mcp_sess *ss, const char *bearer,
+                      bool sse)
 {
     struct mcp_state *st = r->srv->mcp;
+    pthread_mutex_lock(&st->mu);
+    size_t running = 0;
+    for (size_t i = 0; i < SESS_MAX_LIVE; i++)
+        running += ss->live_sno[i] != 0;
+    bool full = st->nlive >= MCP_MAX_LIVE || running >= SESS_MAX_LIVE;
+    if (!full)
+        st->nlive++; /* reserved now: the check and the count under one lock */
+    pthread_mutex_unlock(&st->mu);
+    if (full)
+        return -2;
     struct live *L = calloc(1, sizeof(*L));
-    if (L == NULL)
+    if (L != NULL) {
+        L->body = malloc(r->body.len + 1);
+        if (L->body == NULL) {
+            free(L);
+            L = NULL;
+        }
+    }
+    if (L == NULL) {
+        pthread_mutex_lock(&st->mu);
+        st->nlive--;
+        pthread_mutex_unlock(&st->mu);
         return MHD_NO;
+    }
     L->st = st;
     L->srv = r->srv;
     L->len = r->body.len;
-    L->body = malloc(r->body.len + 1);
-    if (L->body == NULL) {
-        free(L);
-        return MHD_NO;
-    }
     memcpy(L->body, r->body.data != NULL ? r->body.data : "", r->body.len);
     L->body[r->body.len] = '\0';
     fio_strlcpy(L->bearer, bearer, sizeof(L->bearer));
     fio_strlcpy(L->ip, r->client_ip, sizeof(L->ip));
     struct mcp_stream *sm = NULL;
-    int ret = open_stream(r, conn, ss, NULL, false, &sm);
-    if (sm == NULL) {
+    unsigned sno = 0;
+    struct open_opts o = {.json = !sse, .new_sno = sse, .live = sse};
+    int ret = open_stream(r, conn, ss, &o, sse ? NULL : &sm, &sno);
+    if ((sse && sno == 0) || (!sse && sm == NULL)) {
+        pthread_mutex_lock(&st->mu);
+        st->nlive--;
+        pthread_mutex_unlock(&st->mu);
         free(L->body);
         free(L);
         return ret;
     }
     L->sm = sm;
+    L->sno = sno;
     pthread_mutex_lock(&st->mu);
     ss->refs++;
     L->ss = ss;
-    st->nlive++;
     pthread_mutex_unlock(&st->mu);
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&(pthread_t){0}, &at, live_main, L) != 0) {
         pthread_mutex_lock(&st->mu);
-        stream_close_locked(sm);
-        stream_unref_locked(sm);
+        if (sno != 0) {
+            for (size_t i = 0; i < SESS_MAX_LIVE; i++)
+                if (ss->live_sno[i] == sno)
+                    ss->live_sno[i] = 0;
+            sess_send_locked(st, ss, sno,
+                             "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
+                             "\"message\":\"cannot start the call\"}}",
+                             true);
+        } else {
+            stream_close_locked(sm);
+            stream_unref_locked(sm);
+        }
         sess_unref_locked(ss);
         st->nlive--;
         pthread_mutex_unlock(&st->mu);
@@ -1110,10 +1449,28 @@ static int start_live(struct req *r, void *conn, struct mcp_sess *ss, const char
     return ret;
 }
 
-/* What a POST body is, read once: a response of the client, a live tool call, or other. */
-enum post_kind { PK_OTHER, PK_ANSWER, PK_LIVE };
+/* What a POST body is, read once: a response of the client, a call that runs live (its answer
+ * a stream: it asks the client, it reports progress or log lines, or it waits), or other. */
+enum post_kind { PK_OTHER, PK_ANSWER, PK_LIVE, PK_LIVE_JSON };
 
-static enum post_kind post_kind_of(const struct req *r, json_t **msg)
+/* tools/call arguments that make a call wait (event activity-poll / upload web-import with a
+ * wait > 0). */
+static bool call_waits(const char *name, const json_t *args)
+{
+    const char *action = json_string_value(json_object_get(args, "action"));
+    json_t *w = json_object_get(args, "wait");
+    bool waits = (json_is_integer(w) && json_integer_value(w) > 0) ||
+                 (json_is_string(w) && strtol(json_string_value(w), NULL, 10) > 0);
+    if (name == NULL || action == NULL || !waits)
+        return false;
+    return (strcmp(name, "event") == 0 &&
+            (strcmp(action, "activity-poll") == 0 || strcmp(action, "activity_poll") == 0)) ||
+           (strcmp(name, "upload") == 0 &&
+            (strcmp(action, "web-import") == 0 || strcmp(action, "web_import") == 0));
+}
+
+static enum post_kind post_kind_of(const struct req *r, void *conn, struct mcp_sess *ss,
+                                   json_t **msg)
 {
     *msg = NULL;
     json_t *v = json_loadb(r->body.data != NULL ? r->body.data : "", r->body.len, 0, NULL);
@@ -1127,14 +1484,27 @@ static enum post_kind post_kind_of(const struct req *r, json_t **msg)
         return PK_ANSWER;
     }
     const char *m = json_string_value(json_object_get(v, "method"));
-    const char *name = json_string_value(json_object_get(json_object_get(v, "params"), "name"));
-    enum post_kind k = m != NULL && strcmp(m, "tools/call") == 0 && name != NULL &&
-                               mcp_tool_asks(name)
-                           ? PK_LIVE
-                           : PK_OTHER;
+    json_t *params = json_object_get(v, "params");
+    const char *name = json_string_value(json_object_get(params, "name"));
+    enum post_kind k = PK_OTHER;
+    if (m != NULL && strcmp(m, "tools/call") == 0 && name != NULL &&
+        json_object_get(v, "id") != NULL) {
+        const char *a = hdr(conn, "Accept");
+        bool sse = a != NULL && strstr(a, "text/event-stream") != NULL;
+        bool ptok = json_object_get(json_object_get(params, "_meta"), "progressToken") != NULL;
+        struct mcp_state *st = r->srv->mcp;
+        pthread_mutex_lock(&st->mu);
+        bool logs = ss->rpc.log_level[0] != '\0';
+        pthread_mutex_unlock(&st->mu);
+        if (sse && (mcp_tool_asks(name) || ptok || logs))
+            k = PK_LIVE;
+        else if (call_waits(name, json_object_get(params, "arguments")))
+            k = sse ? PK_LIVE : PK_LIVE_JSON;
+    }
     json_decref(v);
     return k;
 }
+
 
 static int post_mcp(struct req *r, void *conn)
 {
@@ -1175,20 +1545,24 @@ static int post_mcp(struct req *r, void *conn)
         c->sess = sess_new();
         if (c->sess == NULL)
             return MHD_NO;
+        fio_strlcpy(c->sess->ip, r->client_ip, sizeof(c->sess->ip));
         created = true;
     }
     if (!created) {
         json_t *msg = NULL;
-        enum post_kind pk = post_kind_of(r, &msg);
+        enum post_kind pk = post_kind_of(r, conn, c->sess, &msg);
         if (pk == PK_ANSWER) {
             deliver_answer(st, c->sess, msg);
             explicit_bzero(bearer, sizeof(bearer));
             return queue_text(r, conn, 202, NULL, "", 0, NULL);
         }
-        if (pk == PK_LIVE && accepts(conn, "text/event-stream")) {
-            int ret = start_live(r, conn, c->sess, bearer);
-            explicit_bzero(bearer, sizeof(bearer));
-            return ret;
+        if (pk == PK_LIVE || pk == PK_LIVE_JSON) {
+            int ret = start_live(r, conn, c->sess, bearer, pk == PK_LIVE);
+            if (ret != -2) {
+                explicit_bzero(bearer, sizeof(bearer));
+                return ret;
+            }
+            /* too many live calls: this one runs here (it then neither waits nor streams) */
         }
     }
     struct emit_buf e = {NULL};
@@ -1221,19 +1595,33 @@ static int post_mcp(struct req *r, void *conn)
     if (!(flags & MCP_RPC_REQUESTS)) {
         ret = queue_text(r, conn, 202, NULL, "", 0, sid_hdr);
     } else if (e.list != NULL && accepts(conn, "text/event-stream") && out != NULL) {
-        /* The call's notifications (progress, log) then its response, on the call's stream. */
+        /* The call's notifications (progress, log) then its response, on the call's stream:
+         * numbered and kept for replay like a live stream's (D-121). */
         struct fio_buf b;
         fio_buf_init(&b, 0);
         size_t i;
         json_t *n;
+        pthread_mutex_lock(&st->mu);
+        unsigned sno = ++c->sess->sno_seq;
         json_array_foreach(e.list, i, n)
         {
             char *t = json_dumps(n, JSON_COMPACT);
-            if (t != NULL)
-                sse_event(&b, "message", t);
+            if (t != NULL) {
+                size_t from = b.len;
+                uint64_t en = ++c->sess->ev_seq;
+                fio_buf_printf(&b, "id: %u-%" PRIu64 "\nevent: message\ndata: %s\n\n", sno, en,
+                               t);
+                if (b.len > from)
+                    ring_add(c->sess, sno, en, false, b.data + from, b.len - from);
+            }
             free(t);
         }
-        sse_event(&b, "message", out);
+        size_t from = b.len;
+        uint64_t en = ++c->sess->ev_seq;
+        fio_buf_printf(&b, "id: %u-%" PRIu64 "\nevent: message\ndata: %s\n\n", sno, en, out);
+        if (b.len > from)
+            ring_add(c->sess, sno, en, true, b.data + from, b.len - from);
+        pthread_mutex_unlock(&st->mu);
         ret = queue_text(r, conn, 200, "text/event-stream", b.data != NULL ? b.data : "", b.len,
                          sid_hdr);
         fio_buf_release(&b);
@@ -1246,12 +1634,15 @@ static int post_mcp(struct req *r, void *conn)
     return ret;
 }
 
-/* Open a stream on conn for session ss; first = text sent first. attach: it is the session's
- * stream (GET /mcp, /sse); else a live call's answer stream, whose reference goes to *out. */
-static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const char *first,
-                       bool attach, struct mcp_stream **out)
+/* Open a stream on conn for session ss (see struct open_opts). *out (when not NULL) gets the
+ * stream with a second reference for the caller; *sno_out the session stream number it
+ * carries (0 when none or on failure). */
+static int open_stream(struct req *r, void *conn, struct mcp_sess *ss,
+                       const struct open_opts *o, struct mcp_stream **out, unsigned *sno_out)
 {
     struct mcp_state *st = r->srv->mcp;
+    if (sno_out != NULL)
+        *sno_out = 0;
     struct mcp_stream *sm = calloc(1, sizeof(*sm));
     if (sm == NULL)
         return MHD_NO;
@@ -1260,8 +1651,9 @@ static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const cha
     sm->refs = out != NULL ? 2 : 1;
     fio_buf_init(&sm->q, 0);
     sm->last_write_us = fio_mono_us();
-    if (first != NULL)
-        fio_buf_append_str(&sm->q, first);
+    sm->json = o->json;
+    if (o->first != NULL)
+        fio_buf_append_str(&sm->q, o->first);
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, sm,
                                           stream_free);
@@ -1271,24 +1663,58 @@ static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const cha
         return MHD_NO;
     }
     pthread_mutex_lock(&st->mu);
-    if (st->closing || ss->dead) {
+    bool live_full = false;
+    size_t slot = SESS_MAX_LIVE;
+    if (o->live) {
+        for (size_t i = 0; i < SESS_MAX_LIVE && slot == SESS_MAX_LIVE; i++)
+            if (ss->live_sno[i] == 0)
+                slot = i;
+        live_full = slot == SESS_MAX_LIVE;
+    }
+    if (st->closing || ss->dead || live_full) {
         if (out != NULL)
             sm->refs--; /* no call will run */
         pthread_mutex_unlock(&st->mu);
         MHD_destroy_response(resp); /* stream_free runs: it takes the lock, so unlock first */
-        return queue_rpc_error(r, conn, 503, MCP_ERR_INTERNAL, "The server is stopping");
+        return queue_rpc_error(r, conn, 503, MCP_ERR_INTERNAL,
+                               live_full ? "Too many calls running in this session"
+                                         : "The server is stopping");
+    }
+    if (o->new_sno) {
+        sm->sno = ++ss->sno_seq;
+        sess_prime_locked(ss, sm->sno, &sm->q);
+        if (o->live)
+            ss->live_sno[slot] = sm->sno;
+        if (o->attach)
+            ss->get_sno = sm->sno;
+    } else if (o->resume) {
+        /* Replay what the stream sent after the client's last event, then go on with it when
+         * it is still open (the standalone stream, a call still running); else end. */
+        sm->sno = o->sno;
+        bool open = o->sno == ss->get_sno || sno_running(ss, o->sno);
+        for (struct mcp_ev *e = ss->ring; e != NULL; e = e->next)
+            if (e->sno == o->sno && e->n > o->after_n)
+                (void)fio_buf_append(&sm->q, e->text, e->len);
+        if (!open)
+            sm->closed = true; /* the reader sends the queue, then ends */
+    }
+    if (o->attach) {
+        if (ss->stream != NULL)
+            stream_close_locked(ss->stream); /* a resumed standalone stream replaces the old */
+        ss->stream = sm;
     }
     ss->refs++;
     sm->sess = ss;
-    if (attach)
-        ss->stream = sm;
     sm->next = st->streams;
     st->streams = sm;
     st->nstreams++;
+    if (sno_out != NULL)
+        *sno_out = sm->sno;
     pthread_mutex_unlock(&st->mu);
     if (out != NULL)
         *out = sm;
-    MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+    MHD_add_response_header(resp, "Content-Type", o->json ? "application/json"
+                                                          : "text/event-stream");
     MHD_add_response_header(resp, "Cache-Control", "no-cache");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
     MHD_add_response_header(resp, "Mcp-Session-Id", ss->id);
@@ -1301,27 +1727,67 @@ static int open_stream(struct req *r, void *conn, struct mcp_sess *ss, const cha
 static int get_mcp(struct req *r, void *conn)
 {
     struct mcp_rctx *c = r->mcp_ctx;
+    struct mcp_state *st = r->srv->mcp;
     const char *a = hdr(conn, "Accept");
     if (a == NULL || strstr(a, "text/event-stream") == NULL)
         return queue_rpc_error(r, conn, 406, MCP_ERR_INVALID_REQUEST,
                                "GET /mcp opens an SSE stream: send Accept: text/event-stream");
-    c->sess = sess_get(r->srv->mcp, hdr(conn, "Mcp-Session-Id"));
+    const char *pv = hdr(conn, "MCP-Protocol-Version");
+    if (pv != NULL && !mcp_proto_supported(pv))
+        return queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
+                               "Unsupported MCP-Protocol-Version; supported: 2025-11-25, "
+                               "2025-06-18, 2025-03-26, 2024-11-05");
+    c->sess = sess_get(st, hdr(conn, "Mcp-Session-Id"));
     if (c->sess == NULL)
         return queue_rpc_error(r, conn, hdr(conn, "Mcp-Session-Id") ? 404 : 400,
                                MCP_ERR_INVALID_REQUEST,
                                "GET /mcp needs the Mcp-Session-Id of a live session");
-    pthread_mutex_lock(&r->srv->mcp->mu);
+    const char *lei = hdr(conn, "Last-Event-ID");
+    if (lei != NULL) {
+        /* Resumability (D-121): carry on the stream the id names, from after that event. */
+        unsigned sno = 0;
+        uint64_t n = 0;
+        if (!mcp_event_id_parse(lei, &sno, &n))
+            return queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
+                                   "Last-Event-ID is not an event id of this server (S-N)");
+        pthread_mutex_lock(&st->mu);
+        bool known = sno <= c->sess->sno_seq && n <= c->sess->ev_seq;
+        bool lost = n < c->sess->lost_n;
+        pthread_mutex_unlock(&st->mu);
+        if (!known)
+            return queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
+                                   "Last-Event-ID names no event of this session");
+        if (lost)
+            return queue_rpc_error(r, conn, 409, MCP_ERR_INVALID_REQUEST,
+                                   "The events after this Last-Event-ID are no longer held "
+                                   "(the replay buffer keeps the latest 256 events, 1 MiB, 10 "
+                                   "minutes): repeat the request");
+        struct open_opts o = {.resume = true, .sno = sno, .after_n = n};
+        pthread_mutex_lock(&st->mu);
+        o.attach = sno == c->sess->get_sno;
+        pthread_mutex_unlock(&st->mu);
+        return open_stream(r, conn, c->sess, &o, NULL, NULL);
+    }
+    pthread_mutex_lock(&st->mu);
     bool busy = c->sess->stream != NULL;
-    pthread_mutex_unlock(&r->srv->mcp->mu);
+    pthread_mutex_unlock(&st->mu);
     if (busy)
         return queue_rpc_error(r, conn, 409, MCP_ERR_INVALID_REQUEST,
-                               "This session already has an open stream");
-    return open_stream(r, conn, c->sess, ": stream open\n\n", true, NULL);
+                               "This session already has an open stream (resume it with "
+                               "Last-Event-ID)");
+    struct open_opts o = {.first = ": stream open\n\n", .attach = true, .new_sno = true};
+    return open_stream(r, conn, c->sess, &o, NULL, NULL);
 }
+
 
 static int delete_mcp(struct req *r, void *conn)
 {
     struct mcp_state *st = r->srv->mcp;
+    const char *pv = hdr(conn, "MCP-Protocol-Version");
+    if (pv != NULL && !mcp_proto_supported(pv))
+        return queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
+                               "Unsupported MCP-Protocol-Version; supported: 2025-11-25, "
+                               "2025-06-18, 2025-03-26, 2024-11-05");
     struct mcp_sess *ss = sess_get(st, hdr(conn, "Mcp-Session-Id"));
     if (ss == NULL)
         return queue_rpc_error(r, conn, 404, MCP_ERR_INVALID_REQUEST, "Session not found");
@@ -1346,6 +1812,7 @@ static int get_sse(struct req *r, void *conn)
     if (ss == NULL)
         return MHD_NO;
     ss->legacy = true;
+    fio_strlcpy(ss->ip, r->client_ip, sizeof(ss->ip));
     if (b > 0)
         mcp_sess_set_token(ss, bearer, "bearer", "", "");
     explicit_bzero(bearer, sizeof(bearer));
@@ -1356,7 +1823,8 @@ static int get_sse(struct req *r, void *conn)
     c->sess = ss; /* the ref of sess_new, released at the end of this request */
     char first[160];
     snprintf(first, sizeof(first), "event: endpoint\ndata: /messages?sessionId=%s\n\n", ss->id);
-    return open_stream(r, conn, ss, first, true, NULL);
+    struct open_opts o = {.first = first, .attach = true}; /* legacy: no event ids */
+    return open_stream(r, conn, ss, &o, NULL, NULL);
 }
 
 static int post_messages(struct req *r, void *conn)

@@ -28,6 +28,15 @@ int mcp_internal(struct server *s, const char *client_ip, const char *method, co
                  const struct fio_form *query, const struct fio_form *form, const char *ctype,
                  const char *body, size_t blen, const char *authz, struct mcp_ires *res)
 {
+    return mcp_internal_prog(s, client_ip, method, path, query, form, ctype, body, blen, authz,
+                             res, NULL, NULL);
+}
+
+int mcp_internal_prog(struct server *s, const char *client_ip, const char *method,
+                      const char *path, const struct fio_form *query, const struct fio_form *form,
+                      const char *ctype, const char *body, size_t blen, const char *authz,
+                      struct mcp_ires *res, mcp_piece_fn on_piece, void *piece_ctx)
+{
     memset(res, 0, sizeof(*res));
     struct req *r = srv_req_new(s, NULL, method);
     if (r == NULL) {
@@ -80,6 +89,8 @@ int mcp_internal(struct server *s, const char *client_ip, const char *method, co
             if (r->stream->on_data(r, body + off, n) != 0)
                 break;
             off += n;
+            if (on_piece != NULL && off < blen)
+                on_piece(piece_ctx, off, blen);
         }
         if (!r->err.http)
             r->stream->on_finish(r);
