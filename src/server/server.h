@@ -85,6 +85,11 @@ struct srv_config {
     long import_timeout_s;
     long import_stall_s;
     unsigned import_workers;
+    /* Intelligence (intel/indexer.h): --intel-workers (0 = default), --intel-max-bytes,
+     * --intel-timeout (0 = defaults) */
+    unsigned intel_workers;
+    long long intel_max_bytes;
+    long intel_timeout_s;
 };
 
 /* --signup (D-081): who may make an account with POST /user/. */
@@ -105,6 +110,7 @@ struct blob_backend;
 struct upload_sweep;
 struct mcp_state;
 struct importer;
+struct intel_indexer;
 struct server {
     struct srv_config cfg;
     struct store *store;   /* store_backend.h: the metadata store (main.c: SQLite) */
@@ -124,6 +130,7 @@ struct server {
     struct upload_sweep *sweep;  /* upload_sweep.c: the expiry sweep thread */
     struct mcp_state *mcp;           /* src/server/mcp: MCP sessions, streams, staged blobs */
     struct importer *imp;       /* import/import.c: URL import workers; NULL until started */
+    struct intel_indexer *intel; /* intel/indexer.c: indexing workers; NULL until started */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */
