@@ -310,6 +310,7 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
             else
                 store_rollback(c);
         }
+        usleep(200000); /* database trouble: do not spin on it */
     }
 }
 

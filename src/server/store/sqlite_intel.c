@@ -161,7 +161,7 @@ static enum store_rc i_finish(struct store_conn *c, const struct store_intel_job
         sq(c),
         "UPDATE intel_nodes SET state = ?3, reason = ?4, version_id = want_version, queued = 0, "
         "passages = ?5, text_bytes = ?6, updated = ?7 WHERE node_id = ?1 AND seq = ?2",
-        "titttiii", job->node_id, job->seq, res->state, res->reason ? res->reason : "",
+        "tittiii", job->node_id, job->seq, res->state, res->reason ? res->reason : "",
         (int64_t)res->n_passages, res->text_bytes, now));
     if (rc != STORE_OK)
         return rc;
