@@ -468,9 +468,12 @@ size_t intel_fts_query(const char *q, char *out, size_t out_size)
             len--;
         if (len == 0)
             continue;
-        /* letters and digits only, so the quoted string holds no quote to escape */
-        if ((terms && !fio_buf_append(&b, " OR ", 4)) || !fio_buf_append(&b, "\"", 1) ||
-            !fio_buf_append(&b, w, len) || !fio_buf_append(&b, "\"", 1))
+        /* letters and digits only, so the quoted string holds no quote to escape; a term goes
+         * in whole or not at all */
+        char term[80];
+        int tl = snprintf(term, sizeof(term), "%s\"%.*s\"", terms ? " OR " : "", (int)len,
+                          (const char *)w);
+        if (tl <= 0 || (size_t)tl >= sizeof(term) || !fio_buf_append(&b, term, (size_t)tl))
             break;
         terms++;
     }
@@ -478,7 +481,7 @@ size_t intel_fts_query(const char *q, char *out, size_t out_size)
         if (out_size)
             out[0] = 0;
         fio_buf_release(&b);
-        return b.len >= out_size ? 0 : terms;
+        return 0;
     }
     memcpy(out, b.data, b.len);
     out[b.len] = 0;
