@@ -229,9 +229,10 @@ static void fts_query_words(void **state)
     assert_string_equal(out, "");
     assert_int_equal(intel_fts_query(NULL, out, sizeof(out)), 0);
     /* at most INTEL_QUERY_TERMS_MAX words; long words cut to 64 bytes */
-    char many[4096] = "";
+    char many[4096];
+    size_t ml = 0;
     for (int i = 0; i < 50; i++)
-        strcat(many, "w ");
+        ml += (size_t)snprintf(many + ml, sizeof(many) - ml, "w ");
     assert_int_equal(intel_fts_query(many, out, sizeof(out)), INTEL_QUERY_TERMS_MAX);
     char longw[200];
     memset(longw, 'a', 150);
