@@ -16,7 +16,7 @@
 /* A snippet on one line, at most SNIP_COLS bytes (cut at a UTF-8 boundary). New reference. */
 static json_t *one_line(const char *s)
 {
-    char buf[SNIP_COLS + 8];
+    char buf[SNIP_COLS + 8] = "";
     size_t n = 0, i = 0;
     for (; s && s[i] && n < SNIP_COLS; i++)
         buf[n++] = (s[i] == '\n' || s[i] == '\r' || s[i] == '\t') ? ' ' : s[i];
