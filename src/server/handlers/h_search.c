@@ -258,13 +258,15 @@ static int run_search(struct req *r, struct hits *hs, bool intel_on, const char 
     hs->want = limit;
     if (intel_on) {
         char fts[INTEL_FTS_QUERY_MAX];
-        if (intel_fts_plan(r->st, hs->q, fts, sizeof(fts)) == 0) {
+        int64_t min_rowid = 0;
+        if (intel_fts_plan(r->st, hs->q, fts, sizeof(fts), &min_rowid) == 0) {
             *total = 0;
             return 0; /* no word to look for */
         }
         hs->content = true;
         rc = STORE(r->st, intel)
-                 ->search(r->st, r->ws.id, fts, scope, true, limit + 1, offset, hit_add, hs);
+                 ->search(r->st, r->ws.id, fts, min_rowid, scope, true, limit + 1, offset, hit_add,
+                          hs);
     } else {
         char *words = name_words(hs->q);
         if (!words)

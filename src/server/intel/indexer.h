@@ -16,6 +16,7 @@
 #define SRV_INTEL_INDEXER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server.h"
 
@@ -63,16 +64,20 @@ size_t intel_fts_query(const char *q, char *out, size_t out_size);
 struct store_conn;
 struct intel_hit;
 
-/* A term in at least this many passages (of the whole index) is "common" (D-102). */
-#define INTEL_COMMON_PASSAGES 5000L
+/* Bounds on the work of one query (D-102): a term in at least INTEL_COMMON_PASSAGES passages
+ * (of the whole index) is common; at most about INTEL_SCORED_PASSAGES passages are scored. */
+#define INTEL_COMMON_PASSAGES 1000L
+#define INTEL_SCORED_PASSAGES 4000L
 #define INTEL_FTS_QUERY_MAX (INTEL_QUERY_TERMS_MAX * 160)
-/* The FTS5 query search and retrieval run (D-102): intel_fts_query's terms, but when some are
- * common and others are not, "(rare terms) AND (all terms)", so that only passages holding a
- * rare term are scored (the common ones still add to their score); when every term is common,
- * the rarest stands in for the rare ones. Terms are counted with a bounded look-up each
- * (store_intel match_count). An out_size of INTEL_FTS_QUERY_MAX fits every plan. Returns the
- * number of words, 0 = nothing searchable (out ""). */
-size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t out_size);
+/* The FTS5 query search and retrieval run (D-102), from intel_fts_query's terms, each counted
+ * with a bounded look-up (store_intel match_count): every term rare, the plain OR query; some
+ * rare, "(rare terms) AND (all terms)" with as many of the rarest as fit INTEL_SCORED_PASSAGES,
+ * so only passages with one of them are scored and the others still add to the score; every
+ * term common, the passages holding all of them (or the rarest alone when none holds all),
+ * only the newest INTEL_SCORED_PASSAGES of them (*min_rowid, 0 = no bound). An out_size of
+ * INTEL_FTS_QUERY_MAX fits every plan. Returns the number of words, 0 = nothing searchable. */
+size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t out_size,
+                      int64_t *min_rowid);
 /* intel_retrieve on a connection the caller holds (handlers use their request's). */
 int intel_retrieve_conn(struct store_conn *st, const char *ws_id, const char *query,
                         const char *const *scope, size_t nscope, size_t limit,

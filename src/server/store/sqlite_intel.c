@@ -219,28 +219,30 @@ static enum store_rc drain_hits(sqlite3_stmt *st, store_intel_hit_fn fn, void *a
 }
 
 static enum store_rc i_search(struct store_conn *c, const char *ws_id, const char *fts,
-                              const char *scope_json, bool per_file, long limit, long offset,
-                              store_intel_hit_fn fn, void *arg)
+                              int64_t min_rowid, const char *scope_json, bool per_file, long limit,
+                              long offset, store_intel_hit_fn fn, void *arg)
 {
     static const char sql_passages[] =
         "WITH RECURSIVE " SCOPE_CTE
         " SELECT p.node_id, p.version_id, p.name, p.path, p.text, p.page, p.line_start, "
         "p.line_end, -bm25(intel_fts, 1.0, 4.0, 1.0) AS score, n.mimetype, n.parent_id, n.type "
         "FROM intel_fts JOIN intel_passages p ON p.id = intel_fts.rowid JOIN nodes n ON n.id = "
-        "p.node_id WHERE intel_fts MATCH ?2 AND p.workspace_id = ?1 AND (?3 IS NULL OR "
+        "p.node_id WHERE intel_fts MATCH ?2 AND intel_fts.rowid >= ?6 AND p.workspace_id = ?1 AND "
+        "(?3 IS NULL OR "
         "p.node_id IN (SELECT id FROM sc)) ORDER BY score DESC, p.id LIMIT ?4 OFFSET ?5";
     static const char sql_files[] =
         "WITH RECURSIVE " SCOPE_CTE
         ", m AS (SELECT p.id AS pid, p.node_id AS nid, -bm25(intel_fts, 1.0, 4.0, 1.0) AS score "
         "FROM intel_fts JOIN intel_passages p ON p.id = intel_fts.rowid WHERE intel_fts MATCH ?2 "
-        "AND p.workspace_id = ?1 AND (?3 IS NULL OR p.node_id IN (SELECT id FROM sc))), b AS "
+        "AND intel_fts.rowid >= ?6 AND p.workspace_id = ?1 AND (?3 IS NULL OR p.node_id IN (SELECT "
+        "id FROM sc))), b AS "
         "(SELECT pid, nid, score, ROW_NUMBER() OVER (PARTITION BY nid ORDER BY score DESC, pid) "
         "AS rn FROM m) SELECT p.node_id, p.version_id, p.name, p.path, p.text, p.page, "
         "p.line_start, p.line_end, b.score, n.mimetype, n.parent_id, n.type FROM b JOIN "
         "intel_passages p ON p.id = b.pid JOIN nodes n ON n.id = b.nid WHERE b.rn = 1 ORDER BY "
         "b.score DESC, b.nid LIMIT ?4 OFFSET ?5";
-    return drain_hits(db_query(sq(c), per_file ? sql_files : sql_passages, "tttii", ws_id, fts,
-                               scope_json, (int64_t)limit, (int64_t)offset),
+    return drain_hits(db_query(sq(c), per_file ? sql_files : sql_passages, "tttiii", ws_id, fts,
+                               scope_json, (int64_t)limit, (int64_t)offset, min_rowid),
                       fn, arg);
 }
 
@@ -280,6 +282,22 @@ static enum store_rc i_match_count(struct store_conn *c, const char *fts, long c
     return rc;
 }
 
+static enum store_rc i_window_start(struct store_conn *c, const char *fts, long window,
+                                    int64_t *rowid)
+{
+    *rowid = 0;
+    sqlite3_stmt *st = db_query(sq(c),
+                                "SELECT rowid FROM intel_fts WHERE intel_fts MATCH ?1 ORDER BY "
+                                "rowid DESC LIMIT 1 OFFSET ?2",
+                                "ti", fts, (int64_t)(window > 0 ? window - 1 : 0));
+    enum store_rc rc = sq_row(st);
+    if (rc == STORE_OK) {
+        *rowid = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+}
+
 static enum store_rc i_counts(struct store_conn *c, const char *ws_id, long long *queued,
                               long long *indexed, long long *passages)
 {
@@ -313,5 +331,6 @@ const struct store_intel_ops sqlite_intel_ops = {
     .search = i_search,
     .name_search = i_name_search,
     .match_count = i_match_count,
+    .window_start = i_window_start,
     .counts = i_counts,
 };

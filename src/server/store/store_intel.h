@@ -83,13 +83,14 @@ struct store_intel_ops {
                             const struct store_intel_result *res, int64_t now);
     /* A job that could not run (database trouble): back to pending if seq unchanged. */
     enum store_rc (*release)(struct store_conn *c, const struct store_intel_job *job, int64_t now);
-    /* Full-text search in ws_id: fts is an FTS5 query; scope_json a JSON array of node ids
-     * (files or folders, a folder meaning its whole subtree) or NULL for the workspace. Hits in
-     * BM25 order (text weighted 1, name 4, path 1), limit/offset; per_file: only the best
-     * passage of each file (limit/offset count files). */
+    /* Full-text search in ws_id: fts is an FTS5 query, only passages with a rowid >= min_rowid
+     * (0 = all; intel_fts_plan's bound on the work of a query of common words); scope_json a JSON
+     * array of node ids (files or folders, a folder meaning its whole subtree) or NULL for the
+     * workspace. Hits in BM25 order (text weighted 1, name 4, path 1), limit/offset; per_file: only
+     * the best passage of each file (limit/offset count files). */
     enum store_rc (*search)(struct store_conn *c, const char *ws_id, const char *fts,
-                            const char *scope_json, bool per_file, long limit, long offset,
-                            store_intel_hit_fn fn, void *arg);
+                            int64_t min_rowid, const char *scope_json, bool per_file, long limit,
+                            long offset, store_intel_hit_fn fn, void *arg);
     /* Name search of live files and folders of ws_id whose name contains every word of words_json
      * (a JSON array of lowercase strings; ASCII case-insensitive), scope as in search; newest
      * first. Hits have text "" and score from the number of matching words. *total counts all. */
@@ -99,6 +100,9 @@ struct store_intel_ops {
     /* How many passages (of any workspace) match the FTS5 expression fts, counting at most cap:
      * *n = min(matches, cap). Cheap for any term (it stops at cap). */
     enum store_rc (*match_count)(struct store_conn *c, const char *fts, long cap, long *n);
+    /* The rowid of the window-th newest passage matching fts (*rowid; 0 when fewer match). */
+    enum store_rc (*window_start)(struct store_conn *c, const char *fts, long window,
+                                  int64_t *rowid);
     /* Counts of the workspace's rows by state (for search_metadata and tests). */
     enum store_rc (*counts)(struct store_conn *c, const char *ws_id, long long *queued,
                             long long *indexed, long long *passages);
