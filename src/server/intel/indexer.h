@@ -66,8 +66,8 @@ struct intel_hit;
 
 /* Bounds on the work of one query (D-102): a term in at least INTEL_COMMON_PASSAGES passages
  * (of the whole index) is common; at most about INTEL_SCORED_PASSAGES passages are scored. */
-#define INTEL_COMMON_PASSAGES 1000L
-#define INTEL_SCORED_PASSAGES 4000L
+#define INTEL_COMMON_PASSAGES 500L
+#define INTEL_SCORED_PASSAGES 2000L
 #define INTEL_FTS_QUERY_MAX (INTEL_QUERY_TERMS_MAX * 160)
 /* The FTS5 query search and retrieval run (D-102), from intel_fts_query's terms, each counted
  * with a bounded look-up (store_intel match_count): every term rare, the plain OR query; some
