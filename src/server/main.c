@@ -648,6 +648,8 @@ int main(int argc, char **argv)
         case O_INTEL_WORKERS:
         case O_INTEL_MAX_BYTES:
         case O_INTEL_TIMEOUT:
+        case O_EMBED_URL:
+        case O_EMBED_MODEL:
             if (intel_parse_option(opt, optarg, c) != 0)
                 return 2;
             break;
@@ -784,5 +786,7 @@ out:
     free(c->smtp_from);
     free(c->public_url);
     free(c->import_allow);
+    free(c->embed_url);
+    free(c->embed_model);
     return ret;
 }

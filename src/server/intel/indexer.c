@@ -12,6 +12,7 @@
 
 #include "activity.h"
 #include "blob.h"
+#include "embed.h"
 #include "buf.h"
 #include "extract.h"
 #include "index.h"
@@ -64,6 +65,18 @@ int intel_parse_option(int opt, const char *arg, struct srv_config *c)
         }
         c->intel_max_bytes = v;
         return 0;
+    case O_EMBED_URL:
+        if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
+            fprintf(stderr, "fastio-server: --embed-url wants an http:// or https:// URL\n");
+            return -1;
+        }
+        free(c->embed_url);
+        c->embed_url = fio_strdup(arg);
+        return c->embed_url ? 0 : -1;
+    case O_EMBED_MODEL:
+        free(c->embed_model);
+        c->embed_model = fio_strdup(arg);
+        return c->embed_model ? 0 : -1;
     case O_INTEL_TIMEOUT:
         if (!fio_parse_ll(arg, 1, 3600, &v)) {
             fprintf(stderr, "fastio-server: --intel-timeout wants 1..3600 seconds\n");
@@ -239,6 +252,30 @@ static char *read_version(struct server *s, const char *version_id, size_t max, 
     return buf;
 }
 
+/* With --embed-url: the passages' vectors into res (a failure leaves the file indexed for
+ * keyword search only, and is logged). */
+static void embed_passages(struct server *s, const struct store_intel_job *job,
+                           const struct intel_doc *doc, float **vecs, struct store_intel_result *res)
+{
+    const struct intel_embed_cfg *cfg = intel_embed_config();
+    if (!cfg || doc->n_passages == 0)
+        return;
+    const char **texts = calloc(doc->n_passages, sizeof(*texts));
+    if (!texts)
+        return;
+    for (size_t i = 0; i < doc->n_passages; i++)
+        texts[i] = doc->passages[i].text;
+    char reason[256];
+    size_t dim = 0;
+    if (intel_embed(cfg, texts, doc->n_passages, vecs, &dim, reason, sizeof(reason)) == 0) {
+        res->vecs = *vecs;
+        res->dim = dim;
+    } else {
+        srv_log(s, SRV_LOG_WARN, "intel: %s of %s: keyword search only", reason, job->node_id);
+    }
+    free(texts);
+}
+
 static void run_job(struct server *s, struct store_conn *c, const struct store_intel_job *job)
 {
     struct intel_limits lim;
@@ -253,6 +290,7 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
     memset(&doc, 0, sizeof(doc));
     struct store_intel_result res = {.state = "failed", .reason = reason};
     struct store_intel_passage *ps = NULL;
+    float *vecs = NULL;
     char *buf = NULL;
     if (!job->want_version[0]) {
         res.state = "indexed"; /* no content yet: nothing to find */
@@ -284,6 +322,7 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
                     res.passages = ps;
                     res.n_passages = doc.n_passages;
                     res.text_bytes = (int64_t)doc.text_bytes;
+                    embed_passages(s, job, &doc, &vecs, &res);
                 }
             }
         }
@@ -305,6 +344,7 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
             nap_ms(50);
     }
     free(ps);
+    free(vecs);
     intel_doc_free(&doc);
     if (rc == STORE_OK) {
         emit_state(s, job->ws_id, job->node_id);
@@ -415,6 +455,7 @@ int intel_start(struct server *s)
     pthread_mutex_init(&x->mu, NULL);
     pthread_cond_init(&x->cv, NULL);
     x->all_dirty = true; /* start-up: every workspace with intelligence on is reconciled */
+    intel_set_embed(s->cfg.embed_url, s->cfg.embed_model, 60);
     s->intel = x;
     unsigned n = s->cfg.intel_workers ? s->cfg.intel_workers : INTEL_DEFAULT_WORKERS;
     for (unsigned i = 0; i < n; i++) {
@@ -669,10 +710,6 @@ int intel_retrieve_conn(struct store_conn *st, const char *ws_id, const char *qu
         return 0;
     if (limit > 1000)
         limit = 1000;
-    char fts[INTEL_FTS_QUERY_MAX];
-    int64_t min_rowid = 0;
-    if (intel_fts_plan(st, query, fts, sizeof(fts), &min_rowid) == 0)
-        return 0;
     char *sj = NULL;
     if (nscope) {
         sj = scope_json(scope, nscope);
@@ -684,10 +721,9 @@ int intel_retrieve_conn(struct store_conn *st, const char *ws_id, const char *qu
         free(sj);
         return -1;
     }
-    enum store_rc rc = STORE(st, intel)->search(st, ws_id, fts, min_rowid, sj, false, (long)limit,
-                                                0, hit_take, &a);
+    int rc = intel_search(st, ws_id, query, sj, false, (long)limit, 0, hit_take, &a, NULL);
     free(sj);
-    if (rc != STORE_OK || a.oom) {
+    if (rc != 0 || a.oom) {
         intel_hits_free(a.h, a.n);
         return -1;
     }

@@ -39,7 +39,10 @@ struct store_intel_hit {
     const char *node_id, *version_id, *name, *path, *text, *mimetype, *type;
     const char *parent_id; /* NULL = the root */
     int page, line_start, line_end;
-    double score; /* -bm25: higher is better */
+    double score;       /* -bm25: higher is better (the hybrid ranking: its fused score) */
+    int64_t passage_id; /* 0 for name hits */
+    const char *source; /* NULL = "keyword"; the hybrid ranking: "semantic" or "both" */
+    double cosine;      /* the hybrid ranking: the passage's similarity to the query, else 0 */
 };
 typedef int (*store_intel_hit_fn)(const struct store_intel_hit *h, void *arg);
 /* A node whose ai state changed (for the activity key ai_state:{node}). */
@@ -52,7 +55,11 @@ struct store_intel_result {
     const struct store_intel_passage *passages;
     size_t n_passages;
     int64_t text_bytes;
+    const float *vecs; /* NULL, or n_passages x dim floats: their embeddings (hybrid retrieval) */
+    size_t dim;
 };
+/* A stored passage vector (vector_scan); vec borrowed for the call, dim floats. */
+typedef int (*store_intel_vec_fn)(int64_t passage_id, const float *vec, size_t dim, void *arg);
 
 struct store_intel_ops {
     /* Is intelligence on for workspace ws_id: STORE_OK (*on set) or STORE_NOT_FOUND. */
@@ -103,6 +110,12 @@ struct store_intel_ops {
     /* The rowid of the window-th newest passage matching fts (*rowid; 0 when fewer match). */
     enum store_rc (*window_start)(struct store_conn *c, const char *fts, long window,
                                   int64_t *rowid);
+    /* Every stored vector of ws_id's passages (scope as in search), fn per vector. */
+    enum store_rc (*vector_scan)(struct store_conn *c, const char *ws_id, const char *scope_json,
+                                 store_intel_vec_fn fn, void *arg);
+    /* Passage passage_id of ws_id as a hit (score 0): STORE_OK after fn, or STORE_NOT_FOUND. */
+    enum store_rc (*passage_hit)(struct store_conn *c, const char *ws_id, int64_t passage_id,
+                                 store_intel_hit_fn fn, void *arg);
     /* Counts of the workspace's rows by state (for search_metadata and tests). */
     enum store_rc (*counts)(struct store_conn *c, const char *ws_id, long long *queued,
                             long long *indexed, long long *passages);
