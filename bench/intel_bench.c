@@ -161,6 +161,28 @@ static int count_hit(const struct store_intel_hit *h, void *arg)
     return 0;
 }
 
+struct vscan {
+    const float *q;
+    long n;
+    double best;
+};
+static int vscan_fn(int64_t pid, const float *vec, size_t dim, void *arg)
+{
+    (void)pid;
+    struct vscan *v = arg;
+    float buf[384];
+    if (dim > 384)
+        return 0;
+    memcpy(buf, vec, dim * sizeof(float)); /* as hybrid.c does: the blob may be unaligned */
+    double dot = 0;
+    for (size_t i = 0; i < dim; i++)
+        dot += (double)v->q[i] * buf[i];
+    if (dot > v->best)
+        v->best = dot;
+    v->n++;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int nfiles = argc > 1 ? atoi(argv[1]) : 10000;
@@ -284,12 +306,10 @@ int main(int argc, char **argv)
         int n = 1 + (int)(rnd() % 3), len = 0;
         for (int k = 0; k < n; k++)
             len += snprintf(query + len, sizeof(query) - (size_t)len, "%s ", zipf_word());
-        char fts[INTEL_FTS_QUERY_MAX];
         int got = 0;
         double t0 = now_s();
-        int64_t lo = 0;
-        intel_fts_plan(c, query, fts, sizeof(fts), &lo); /* what the endpoint does, timed too */
-        STORE(c, intel)->search(c, "w", fts, lo, NULL, true, 10, 0, count_hit, &got);
+        /* what the endpoint does (the plan, then the per-file search), timed together */
+        intel_search(c, "w", query, NULL, true, 10, 0, count_hit, &got, NULL);
         double t1 = now_s();
         struct intel_hit *h = NULL;
         size_t nh = 0;
@@ -314,12 +334,10 @@ int main(int argc, char **argv)
         snprintf(want, sizeof(want), "n%06d", i);
         snprintf(query, sizeof(query), "%s %s %s %s %s", facts[i][f].words[0], facts[i][f].words[2],
                  vocab[0], facts[i][f].words[3], vocab[1]);
-        char fts[INTEL_FTS_QUERY_MAX], plain[INTEL_FTS_QUERY_MAX];
-        int64_t lo = 0;
-        intel_fts_plan(c, query, fts, sizeof(fts), &lo);
+        char plain[INTEL_FTS_QUERY_MAX];
         intel_fts_query(query, plain, sizeof(plain)); /* whole files: plain OR, no plan */
         struct rank_ctx r = {.want = want};
-        STORE(c, intel)->search(c, "w", fts, lo, NULL, true, 3, 0, rank_hit, &r);
+        intel_search(c, "w", query, NULL, true, 3, 0, rank_hit, &r, NULL);
         if (r.pos >= 1 && r.pos <= 3)
             hit_idx++;
         sqlite3_stmt *st = db_query(db,
@@ -337,6 +355,42 @@ int main(int argc, char **argv)
     printf("hit@3 over %d fact queries: index (best passage per file) %.3f, plain BM25 over "
            "whole files %.3f\n",
            nq, (double)hit_idx / nq, (double)hit_whole / nq);
+
+    /* 5. the hybrid ranking's vector scan: random unit vectors of 384 floats for up to 20,000
+     * passages, then the scan a query does (cosine of each against the query) */
+    {
+        enum { DIM = 384 };
+        long nv = passages < 20000 ? (long)passages : 20000;
+        float *vec = malloc(DIM * sizeof(float));
+        db_begin(db);
+        for (long i = 1; i <= nv; i++) {
+            double norm = 0;
+            for (int k = 0; k < DIM; k++) {
+                vec[k] = (float)((int)(rnd() % 2001) - 1000);
+                norm += (double)vec[k] * vec[k];
+            }
+            for (int k = 0; k < DIM; k++)
+                vec[k] = (float)(vec[k] / sqrt(norm));
+            db_exec(db,
+                    "INSERT INTO intel_vectors (passage_id, workspace_id, vec) VALUES (?1, "
+                    "'w', ?2)",
+                    "ib", (int64_t)i, (const void *)vec, DIM * sizeof(float));
+        }
+        db_commit(db);
+        static double lat[20];
+        for (int q = 0; q < 20; q++) {
+            struct vscan v = {.q = vec};
+            double t0 = now_s();
+            STORE(c, intel)->vector_scan(c, "w", NULL, vscan_fn, &v);
+            lat[q] = (now_s() - t0) * 1e3;
+            if (v.n != nv)
+                fprintf(stderr, "vector scan saw %ld of %ld\n", v.n, nv);
+        }
+        qsort(lat, 20, sizeof(double), cmp_d);
+        printf("vector scan (hybrid), %ld vectors of %d floats: p50 %.1f ms (%.2f us per vector)\n",
+               nv, DIM, lat[10], lat[10] * 1e3 / (double)nv);
+        free(vec);
+    }
 
     free(facts);
     fio_buf_release(&b);
