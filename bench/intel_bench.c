@@ -185,8 +185,8 @@ static int vscan_fn(int64_t pid, const float *vec, size_t dim, void *arg)
 
 int main(int argc, char **argv)
 {
-    int nfiles = argc > 1 ? atoi(argv[1]) : 10000;
-    size_t kib = argc > 2 ? (size_t)atol(argv[2]) : 10;
+    int nfiles = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 10000;
+    size_t kib = argc > 2 ? (size_t)strtoul(argv[2], NULL, 10) : 10;
     if (nfiles < 10 || kib < 1)
         return 2;
     char dir[] = "/tmp/intel-bench-XXXXXX", path[128], err[256];
