@@ -93,7 +93,7 @@ int intel_search(struct store_conn *st, const char *ws_id, const char *query,
  * common term's frequency is estimated from the newest INTEL_SAMPLE_PASSAGES passages. */
 #define INTEL_COMMON_PASSAGES 500L
 #define INTEL_SCORED_PASSAGES 1000L
-#define INTEL_SAMPLE_PASSAGES 5000L
+#define INTEL_SAMPLE_PASSAGES 1000L
 #define INTEL_FTS_QUERY_MAX (INTEL_QUERY_TERMS_MAX * 160)
 
 /* A planned query: the FTS5 expression, the lowest rowid to score (0 = all), and each phrase's
