@@ -143,6 +143,12 @@ static void emit_state(struct server *s, const char *ws_id, const char *node_id)
 /* Reconcile one workspace (retried while the database is busy), then publish its keys. */
 static enum store_rc reconcile_ws(struct server *s, struct store_conn *c, const char *ws_id)
 {
+    /* intelligence off and nothing indexed: nothing to do, and no write lock taken (every
+     * storage change of every workspace comes through here) */
+    bool on = false, any = false;
+    if (STORE(c, intel)->enabled(c, ws_id, &on) == STORE_OK && !on &&
+        STORE(c, intel)->any_rows(c, ws_id, &any) == STORE_OK && !any)
+        return STORE_OK;
     struct keyset k = {0};
     k.ws = calloc(KEYS_MAX, sizeof(*k.ws));
     k.node = calloc(KEYS_MAX, sizeof(*k.node));

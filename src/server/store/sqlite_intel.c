@@ -457,6 +457,17 @@ static enum store_rc i_passage_hit(struct store_conn *c, const char *ws_id, int6
     return rc == STORE_OK && !o.seen ? STORE_NOT_FOUND : rc;
 }
 
+static enum store_rc i_any_rows(struct store_conn *c, const char *ws_id, bool *any)
+{
+    sqlite3_stmt *st = db_query(sq(c), "SELECT 1 FROM intel_nodes WHERE workspace_id = ?1 LIMIT 1",
+                                "t", ws_id);
+    enum store_rc rc = sq_row(st);
+    *any = rc == STORE_OK;
+    if (rc == STORE_OK)
+        sqlite3_reset(st);
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+}
+
 static enum store_rc i_counts(struct store_conn *c, const char *ws_id, long long *queued,
                               long long *indexed, long long *passages)
 {
@@ -494,5 +505,6 @@ const struct store_intel_ops sqlite_intel_ops = {
     .match_fraction = i_match_fraction,
     .vector_scan = i_vector_scan,
     .passage_hit = i_passage_hit,
+    .any_rows = i_any_rows,
     .counts = i_counts,
 };

@@ -132,6 +132,9 @@ struct store_intel_ops {
     /* Passage passage_id of ws_id as a hit (score 0): STORE_OK after fn, or STORE_NOT_FOUND. */
     enum store_rc (*passage_hit)(struct store_conn *c, const char *ws_id, int64_t passage_id,
                                  store_intel_hit_fn fn, void *arg);
+    /* Whether ws_id has any row (a workspace with intelligence off and no rows needs no
+     * reconciliation: the common case, checked without a write transaction). */
+    enum store_rc (*any_rows)(struct store_conn *c, const char *ws_id, bool *any);
     /* Counts of the workspace's rows by state (for search_metadata and tests). */
     enum store_rc (*counts)(struct store_conn *c, const char *ws_id, long long *queued,
                             long long *indexed, long long *passages);
