@@ -4,6 +4,7 @@
 #include "indexer.h"
 
 #include <errno.h>
+#include <curl/curl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -462,6 +463,14 @@ int intel_start(struct server *s)
     pthread_mutex_init(&x->mu, NULL);
     pthread_cond_init(&x->cv, NULL);
     x->all_dirty = true; /* start-up: every workspace with intelligence on is reconciled */
+    /* libcurl set up here, before any thread of ours uses it (hybrid retrieval only) */
+    if (s->cfg.embed_url && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        pthread_cond_destroy(&x->cv);
+        pthread_mutex_destroy(&x->mu);
+        free(x);
+        s->intel = NULL;
+        return -1;
+    }
     intel_set_embed(s->cfg.embed_url, s->cfg.embed_model, 60);
     s->intel = x;
     unsigned n = s->cfg.intel_workers ? s->cfg.intel_workers : INTEL_DEFAULT_WORKERS;
