@@ -19,6 +19,7 @@
 #include "blob.h"
 #include "faults.h"
 #include "import.h"
+#include "indexer.h"
 #include "metrics.h"
 #include "options.h"
 #include "proxy.h"
@@ -249,8 +250,10 @@ int main(int argc, char **argv)
     snprintf(dbpath, sizeof(dbpath), "%s/meta.db", c->data_dir);
     /* The composition root is the one place that names the backend (store_backend.h). */
     unsigned import_workers = c->import_workers ? c->import_workers : IMPORT_DEFAULT_WORKERS;
-    s.store = store_open(&store_sqlite_backend, dbpath, c->threads + 1 + import_workers, err,
-                         sizeof(err));
+    unsigned intel_workers = c->intel_workers ? c->intel_workers : INTEL_DEFAULT_WORKERS;
+    /* + intel_workers + 2: the indexer's threads and background callers of intel_retrieve */
+    s.store = store_open(&store_sqlite_backend, dbpath,
+                         c->threads + 1 + import_workers + intel_workers + 2, err, sizeof(err));
     if (!s.store) {
         fprintf(stderr, "fastio-server: %s\n", err);
         goto out;
@@ -270,7 +273,7 @@ int main(int argc, char **argv)
      * of what a crash left (docs/decisions.md D-036) */
     s.blob = &blob_local_ops;
     if (blob_start(&s) != 0 || upload_state_init(&s) != 0 || import_recover(&s) != 0 ||
-        blob_recover(&s) != 0) {
+        blob_recover(&s) != 0 || intel_recover(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (upload recovery)\n");
         goto out;
     }
@@ -295,6 +298,10 @@ int main(int argc, char **argv)
     }
     if (import_start(&s) != 0) {
         fprintf(stderr, "fastio-server: cannot start the URL import workers\n");
+        goto out;
+    }
+    if (intel_start(&s) != 0) {
+        fprintf(stderr, "fastio-server: cannot start the indexing workers\n");
         goto out;
     }
     if (upload_sweep_start(&s) != 0) {
@@ -333,6 +340,7 @@ int main(int argc, char **argv)
 out:
     srv_stop(&s); /* resumes parked activity polls before stopping the daemon */
     import_stop(&s); /* transfers in flight are left to the next start (D-075) */
+    intel_stop(&s);  /* before activity_free: workers publish ai_state keys */
     activity_free(&s);
     outbox_relay_stop(&s);
     upload_sweep_stop(&s); /* before the store it uses */

@@ -9,6 +9,7 @@
 #include "blob.h"
 #include "buf.h"
 #include "import.h"
+#include "indexer.h"
 #include "import_addr.h"
 #include "options.h"
 #include "outbox.h"
@@ -144,6 +145,15 @@ static int cidr_list(const char *s, char **dst, char *err, size_t n)
 static int fn_import_allow(const char *s, struct srv_config *c, char *err, size_t n)
 {
     return cidr_list(s, &c->import_allow, err, n);
+}
+
+static int fn_embed_url(const char *s, struct srv_config *c, char *err, size_t n)
+{
+    if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) {
+        snprintf(err, n, "wants an http:// or https:// URL");
+        return -1;
+    }
+    return set_str(&c->embed_url, s, err, n);
 }
 
 static int fn_trusted_proxy(const char *s, struct srv_config *c, char *err, size_t n)
@@ -309,6 +319,17 @@ static const struct srv_option table[] = {
      "a URL import fails when no byte arrives for S seconds (default 60)"},
     {"import-workers", "N", K_UINT, OFF(import_workers), 1, IMPORT_WORKERS_MAX, NULL, NULL,
      "URL imports running at once (default 2)"},
+    {"intel-workers", "N", K_UINT, OFF(intel_workers), 1, INTEL_WORKERS_MAX, NULL, NULL,
+     "indexing threads for workspaces with intelligence on (default 2)"},
+    {"intel-max-bytes", "SIZE", K_SIZE, OFF(intel_max_bytes), 1, 1LL << 40, NULL, NULL,
+     "a larger file is not indexed (its ai.state is failed; default 64M)"},
+    {"intel-timeout", "S", K_LONG, OFF(intel_timeout_s), 1, 3600, NULL, NULL,
+     "text extraction time limit per file, seconds (default 30)"},
+    {"embed-url", "URL", K_FN, 0, 0, 0, NULL, fn_embed_url,
+     "OpenAI-compatible embeddings endpoint (.../v1/embeddings): hybrid retrieval, BM25 fused "
+     "with vector similarity (default off; a bearer key may be given in FASTIO_EMBED_API_KEY)"},
+    {"embed-model", "NAME", K_STR, OFF(embed_model), 0, 0, NULL, NULL,
+     "the \"model\" sent to the embeddings endpoint (default \"default\")"},
     {"mcp-mode", "MODE", K_ENUM, OFF(mcp_mode), 0, 0, mcp_choices, NULL,
      "tool set of MCP sessions at /mcp and /sse: auto (code mode for coding agents, by "
      "clientInfo.name; named mode otherwise), named or code (default auto)"},
@@ -772,6 +793,9 @@ void srv_config_free(struct srv_config *c)
     free(c->trusted_proxy);
     free(c->tls_cert);
     free(c->tls_key);
+    free(c->embed_url);
+    free(c->embed_model);
+    c->embed_url = c->embed_model = NULL;
     c->data_dir = c->access_log_path = c->smtp_url = c->smtp_from = c->public_url = NULL;
     c->import_allow = c->trusted_proxy = c->tls_cert = c->tls_key = NULL;
 }

@@ -91,6 +91,13 @@ struct srv_config {
     long long max_chunk_size;    /* --max-chunk-size: largest chunk accepted (UP_CHUNK_MAX) */
     char *tls_cert;              /* owned: --tls-cert PEM file; NULL = plain HTTP */
     char *tls_key;               /* owned: --tls-key PEM file */
+    /* Intelligence (intel/indexer.h): --intel-workers (0 = default), --intel-max-bytes,
+     * --intel-timeout (0 = defaults) */
+    unsigned intel_workers;
+    long long intel_max_bytes;
+    long intel_timeout_s;
+    char *embed_url;   /* owned; --embed-url (NULL = no hybrid retrieval) */
+    char *embed_model; /* owned; --embed-model (NULL = "default") */
 };
 
 /* The URL scheme the server answers on: https with --tls-cert (D-118). */
@@ -123,6 +130,7 @@ struct mcp_state;
 struct importer;
 struct metrics;
 struct proxy_trust;
+struct intel_indexer;
 struct server {
     struct srv_config cfg;
     struct store *store;   /* store_backend.h: the metadata store (main.c: SQLite) */
@@ -144,6 +152,7 @@ struct server {
     struct importer *imp;       /* import/import.c: URL import workers; NULL until started */
     struct metrics *metrics;    /* http/metrics.c: GET /metrics counters (D-116) */
     struct proxy_trust *trust;  /* http/proxy.c: --trusted-proxy; NULL = none (D-118) */
+    struct intel_indexer *intel; /* intel/indexer.c: indexing workers; NULL until started */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */

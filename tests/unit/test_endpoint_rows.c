@@ -128,6 +128,9 @@ static const struct {
     {"WEB_UPLOAD_DETAILS", FASTIO_EP_WEB_UPLOAD_DETAILS, 147},
     {"WEB_UPLOAD_CANCEL", FASTIO_EP_WEB_UPLOAD_CANCEL, 148},
     {"USER_EMAIL_VALIDATE", FASTIO_EP_USER_EMAIL_VALIDATE, 155}, /* hardening: 155..164 */
+    /* search (endpoints_intel.h): 165..174 */
+    {"STORAGE_SEARCH", FASTIO_EP_STORAGE_SEARCH, 165},
+    {"WORKSPACE_SEARCH", FASTIO_EP_WORKSPACE_SEARCH, 166},
 };
 
 static void rows_ids_pinned(void **state)
