@@ -142,6 +142,9 @@ CURLcode fio_op_setup(struct fio_op *op, CURL *h, enum fio_op_body body)
     SET(CURLOPT_USERAGENT, c->user_agent);
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    /* The client's CA file (D-125); verification itself is always on. */
+    if (rc == CURLE_OK)
+        rc = fio_curl_tls_setup(h, c->ca_file);
     /* An UNSAFE request goes on a new connection. On a reused keep-alive connection that dies
      * before any answer byte, libcurl resends the request by itself on a fresh one ("Connection
      * died, retrying a fresh connect"): invisible to the retry rule, so a session create or a
@@ -227,6 +230,9 @@ enum fastio_status fio_op_curl_error(const struct fio_op *op, CURLcode rc,
     else if (st == FASTIO_TOO_LARGE && op->resp_too_large)
         (void)snprintf(err->message, sizeof(err->message), "response larger than %zu bytes",
                        op->resp->max != 0 ? op->resp->max : SIZE_MAX / 2);
+    else if (fio_curl_tls_verify_failed(rc))
+        (void)snprintf(err->message, sizeof(err->message), FIO_TLS_VERIFY_MSG " (%s%s%s)",
+                       curl_easy_strerror(rc), op->errbuf[0] != '\0' ? ": " : "", op->errbuf);
     else
         (void)snprintf(err->message, sizeof(err->message), "%s%s%s", curl_easy_strerror(rc),
                        op->errbuf[0] != '\0' ? ": " : "", op->errbuf);
