@@ -161,6 +161,19 @@ expect_rc 0 "sync with --ca-file"
 fio --format json --ca-file "$CA" files list --workspace "$WS" /mirror
 expect_out_contains "two.txt" "the synced files are there"
 
+# --- the ingest daemon (one pass) with FASTIO_CA_FILE
+mkdir -p "$W/in"
+head -c 300000 /dev/urandom >"$W/in/drop.bin"
+FASTIO_CA_FILE="$CA" fio --format json ingest "$W/in" --org tls-org --workspace Inbox --once \
+    --settle 0 --state-dir "$T_DATA/ingest-state"
+expect_rc 0 "ingest --once over HTTPS with FASTIO_CA_FILE"
+fio --format json --ca-file "$CA" files list --workspace inbox / --all
+expect_out_contains "drop.bin" "the ingested file is there"
+fio --format json ingest "$W/in" --org tls-org --workspace Inbox --once --settle 0 \
+    --state-dir "$T_DATA/ingest-state2"
+expect_rc 1 "ingest without the CA: exit 1"
+expect_err_contains "TLS certificate verification failed" "... with the verification message"
+
 # --- MCP: Streamable HTTP over https, and the stdio server using the CA for its API calls
 fio --format json mcp tools --url "$MCP" --bearer "$KEY"
 expect_rc 1 "mcp tools --url https without a CA file: refused"
