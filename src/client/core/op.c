@@ -127,6 +127,7 @@ CURLcode fio_op_setup(struct fio_op *op, CURL *h, enum fio_op_body body)
     op->errbuf[0] = '\0';
     op->http_status = 0;
     op->nothing_sent = false;
+    op->tls_refused = false;
     op->latency_us = 0;
     memset(&op->hdr, 0, sizeof(op->hdr));
     op->t0_us = fio_mono_us();
@@ -265,6 +266,7 @@ enum fastio_status fio_op_judge_transport(struct fio_op *op, CURL *h, CURLcode r
     if (rc != CURLE_OK) {
         op->http_status = 0;
         op->nothing_sent = failed_before_sending(h, rc);
+        op->tls_refused = fio_curl_tls_verify_failed(rc);
         return fio_op_curl_error(op, rc, io, err);
     }
     if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http_status) != CURLE_OK)
@@ -328,6 +330,9 @@ long fio_retry_wait(enum fastio_retry_kind kind, const struct fastio_error *err,
 long fio_op_retry_wait(const struct fio_op *op, const struct fastio_error *err, bool force,
                        int attempt, const struct fio_backoff *b)
 {
+    /* The same certificate fails the same way: repeating only delays the message (D-125). */
+    if (op->tls_refused)
+        return -1;
     return fio_retry_wait(op->row->retry, err, op->http_status, op->nothing_sent, force, attempt,
                           b);
 }
