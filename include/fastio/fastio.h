@@ -205,12 +205,13 @@ struct fastio_config {
     void *token_provider_userdata;
     /* ---- TLS (D-125) */
     const char *ca_file;     /* PEM bundle of the CAs that verify the server's certificate
-                                (https:// only), instead of the system's bundle, e.g. a private
-                                CA or a self-signed server's own certificate; NULL = the system
-                                bundle. Checked at fastio_client_new() (INVALID naming the path
-                                when it cannot be read or holds no certificate), then used by
-                                every request of the client, the transfer engine's included.
-                                Verification is never turned off. */
+                                (https:// only), e.g. a private CA or a self-signed server's own
+                                certificate, in place of libcurl's bundle file (a CA directory
+                                libcurl was built with is still read, as by curl --cacert);
+                                NULL = the system bundle. Checked at fastio_client_new()
+                                (INVALID naming the path when it cannot be read or holds no
+                                certificate), then used by every request of the client, the
+                                transfer engine's included. Verification is never turned off. */
 };
 
 /* Fill the first size bytes of cfg with the defaults above and set struct_size = size (the ABI

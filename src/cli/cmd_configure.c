@@ -471,8 +471,8 @@ static const struct cli_opt init_opts[] = {
     {.name = "ca-file", .kind = OPT_VALUE, .cli_only = true, .metavar = "PATH",
      .help = "PEM bundle of the CAs that verify the profile's https:// server (a private\n"
              "CA, or a self-signed server's certificate), stored as an absolute path in\n"
-             "the profile's ca_file; \"\" removes it. --ca-file and FASTIO_CA_FILE win\n"
-             "over it."},
+             "the profile's ca_file; \"\" removes it. A command's global --ca-file and\n"
+             "FASTIO_CA_FILE win over it."},
     {.name = "default", .kind = OPT_BOOL, .cli_only = true,
      .help = "Make it the default profile. Without it the default does not change (a\n"
              "note says how to use the profile)."},
