@@ -32,8 +32,10 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$C/other-key.pem" -out "$C/ot
 CA="$C/ca.pem"
 OTHER="$C/other-ca.pem"
 
+# OAuth access tokens live 2 s: within the CLI's 60 s refresh skew, so a PKCE profile's next
+# command refreshes (through the token store's own client, which needs the CA too).
 start_raw --data "$T_DATA" --listen 127.0.0.1:0 --kdf-iterations 1000 --min-chunk-size 65536 \
-    --access-log "$T_DATA/access.log" \
+    --access-log "$T_DATA/access.log" --oauth-access-ttl 2 \
     --tls-cert "$C/cert.pem" --tls-key "$C/key.pem" ||
     { echo "TLS server did not start: $(cat "$T_DATA.errlog")"; exit 1; }
 BASE="https://127.0.0.1:$PORT/current"
@@ -113,6 +115,40 @@ expect_rc 0 "workspace list as the user with FASTIO_CA_FILE"
 cli --profile user --format json workspace list
 expect_rc 1 "the same profile without the CA is refused"
 expect_err_contains "--ca-file" "... with the --ca-file hint"
+
+# --- browser sign-in (PKCE) over HTTPS with FASTIO_CA_FILE, the browser side done by curl, then
+# a refresh of the stored token
+set +e
+FASTIO_CA_FILE="$CA" "$FASTIO_CLI_BIN" --api-base "$BASE" --profile pk --format json auth login \
+    --timeout 60 >"$T_DATA.login.out" 2>"$T_DATA.login.err" </dev/null &
+LPID=$!
+set -e
+URL=""
+for _ in $(seq 1 200); do
+    URL=$(grep -o 'https://[^ ]*auth_request_id=[A-Za-z0-9_-]*' "$T_DATA.login.err" 2>/dev/null | head -n1 || true)
+    [ -n "$URL" ] && break
+    sleep 0.05
+done
+[ -n "$URL" ] && ok "auth login prints an https sign-in address" || { ERR=$(cat "$T_DATA.login.err"); bad "no sign-in address"; }
+RID=${URL##*auth_request_id=}
+curl -fsS --cacert "$CA" "$URL" >/dev/null
+CB=$(curl -sS --cacert "$CA" -o /dev/null -w '%{redirect_url}' -X POST "${URL%%\?*}" \
+    --data-urlencode "auth_request_id=$RID" -d consent=approve \
+    --data-urlencode "email=$EMAIL" --data-urlencode "password=$PW")
+curl -fsS --max-time 10 "$CB" >/dev/null || true
+set +e
+wait "$LPID"
+RC=$?
+set -e
+OUT=$(cat "$T_DATA.login.out"); ERR=$(cat "$T_DATA.login.err")
+expect_rc 0 "auth login (PKCE) over HTTPS with FASTIO_CA_FILE"
+CRED="$XDG_CONFIG_HOME/fastio-c/credentials.json"
+RT1=$(jq -r .profiles.pk.refresh_token "$CRED")
+FASTIO_CA_FILE="$CA" cli --profile pk --format json -v auth status
+expect_rc 0 "the PKCE profile's next command works (its token refreshed over HTTPS)"
+if grep -q 'oauth/token' <<<"$ERR"; then ok "the refresh went to /oauth/token/"; else bad "no refresh in the -v log"; fi
+RT2=$(jq -r .profiles.pk.refresh_token "$CRED")
+[ "$RT2" != "$RT1" ] && [ "$RT2" != null ] && ok "the rotated refresh token was stored" || bad "no rotation stored"
 
 # --- the profile's ca_file (configure init --ca-file), stored as an absolute path
 ( cd "$C" && "$FASTIO_CLI_BIN" --format json configure init --name user --ca-file ca.pem ) \

@@ -1,6 +1,6 @@
 /* http_common.c - the CURLcode -> status table under op.c's judgement, the response-header
  * capture (x-ve-limit-*, Retry-After, Date), and the TLS set-up every curl handle of the
- * library gets (the CA file of D-125). */
+ * library is given (the CA file of D-125). */
 #include "http_common.h"
 
 #include <errno.h>
