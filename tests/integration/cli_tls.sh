@@ -110,6 +110,7 @@ expect_rc 0 "auth login --email over HTTPS with FASTIO_CA_FILE"
 FASTIO_CA_FILE="$CA" cli --profile user --format json auth status
 expect_rc 0 "the stored token works with FASTIO_CA_FILE"
 expect_out_contains "$EMAIL" "auth status names the user"
+expect_jq .ca_file_source FASTIO_CA_FILE "auth status says where the CA file came from"
 FASTIO_CA_FILE="$CA" cli --profile user --format json workspace list
 expect_rc 0 "workspace list as the user with FASTIO_CA_FILE"
 cli --profile user --format json workspace list
