@@ -140,7 +140,8 @@ char *fio_ca_file_dup(const char *path, const char *what, struct fastio_error *e
     FILE *f;
 
     if (path == NULL || path[0] == '\0') {
-        (void)fio_error_set(err, FASTIO_INVALID, "the CA file path is empty");
+        (void)snprintf(msg, sizeof(msg), "%s: the path is empty", what);
+        (void)fio_error_set(err, FASTIO_INVALID, msg);
         return NULL;
     }
     f = fopen(path, "rb");
