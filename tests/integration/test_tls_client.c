@@ -5,8 +5,9 @@
  * trust it; without it a call fails with NETWORK, not retryable, "TLS certificate verification
  * failed", tried once; a missing file, a directory or a file without a certificate fail fastio_client_new()
  * with INVALID naming the path; a caller compiled before ca_file existed (a smaller
- * struct_size) gets the system bundle; the token store and the MCP client take the same
- * setting (fastio_token_store_config.ca_file, fastio_mcp_config.ca_file). */
+ * struct_size) gets the system bundle; the token store, the MCP client and a PKCE login with
+ * its own client take the same setting (fastio_token_store_config.ca_file,
+ * fastio_mcp_config.ca_file, fastio_login_opts.ca_file). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,9 @@
 
 #include <cmocka.h>
 
+#include <curl/curl.h>
+
+#include <fastio/login.h>
 #include <fastio/mcp.h>
 #include <fastio/transfer.h>
 
@@ -304,12 +308,104 @@ static void test_mcp_ca_file(void **state)
     fastio_mcp_close(m);
 }
 
+/* ---- PKCE login (paste mode) with the login's own client: fastio_login_opts.ca_file */
+
+#define LOGIN_EMAIL "tls-login@example.test"
+#define LOGIN_PW "correct horse battery"
+
+struct browser {
+    char redirect[2048]; /* where the consent answer sends the browser */
+};
+
+static size_t discard(char *p, size_t s, size_t n, void *u)
+{
+    (void)p;
+    (void)u;
+    return s * n;
+}
+
+/* What a browser does with the sign-in address, over HTTPS verified by the test CA: the
+ * consent form posted with the account's credentials; its redirect is kept for read_code. */
+static void show_url(void *ud, const char *url, const char *redirect_uri)
+{
+    (void)redirect_uri;
+    struct browser *b = ud;
+    const char *rid = strstr(url, "auth_request_id=");
+    const char *q = strchr(url, '?');
+    if (rid == NULL || q == NULL)
+        return;
+    rid += strlen("auth_request_id=");
+    char action[512], form[512];
+    snprintf(action, sizeof(action), "%.*s", (int)(q - url), url);
+    snprintf(form, sizeof(form),
+             "auth_request_id=%.200s&consent=approve&email=tls-login%%40example.test&"
+             "password=correct+horse+battery",
+             rid);
+    CURL *h = curl_easy_init();
+    if (h == NULL)
+        return;
+    char *loc = NULL;
+    curl_easy_setopt(h, CURLOPT_URL, action);
+    curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+    if (curl_easy_perform(h) == CURLE_OK &&
+        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc != NULL)
+        snprintf(b->redirect, sizeof(b->redirect), "%s", loc);
+    curl_easy_cleanup(h);
+}
+
+static bool read_code(void *ud, char *buf, size_t size)
+{
+    const struct browser *b = ud;
+    if (b->redirect[0] == '\0')
+        return false;
+    snprintf(buf, size, "%s", b->redirect);
+    return true;
+}
+
+static void test_login_own_client_ca_file(void **state)
+{
+    (void)state;
+    struct fastio_error err;
+    struct fastio_client *c = client(ca, &err);
+    assert_non_null(c);
+    struct fastio_signup su = {LOGIN_EMAIL, LOGIN_PW, "T", "L", false};
+    json_t *out = NULL;
+    assert_int_equal(fastio_user_signup(c, &su, &out, &err), FASTIO_OK);
+    json_decref(out);
+    fastio_client_free(c);
+
+    struct browser b = {{0}};
+    struct fastio_login_opts lo;
+    fastio_login_opts_init(&lo);
+    lo.base_url = base; /* no client: the login makes its own, with ca_file */
+    lo.ca_file = ca;
+    lo.client_id = "fastio-cli";
+    lo.mode = FASTIO_LOGIN_PASTE;
+    lo.show_url = show_url;
+    lo.read_code = read_code;
+    lo.userdata = &b;
+    struct fastio_oauth_tokens t;
+    assert_int_equal(fastio_pkce_login(&lo, &t, &err), FASTIO_OK);
+    assert_non_null(t.access_token);
+    assert_non_null(t.refresh_token);
+    fastio_oauth_tokens_release(&t);
+
+    /* without the CA the login's client is refused by TLS */
+    memset(&b, 0, sizeof(b));
+    lo.ca_file = NULL;
+    assert_int_not_equal(fastio_pkce_login(&lo, &t, &err), FASTIO_OK);
+    assert_non_null(strstr(err.message, "TLS certificate verification failed"));
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ca_file_verifies_requests_and_transfers),
     cmocka_unit_test(test_without_ca_file_verification_fails),
     cmocka_unit_test(test_unusable_ca_file_fails_creation),
     cmocka_unit_test(test_old_struct_size_has_no_ca_file),
     cmocka_unit_test(test_mcp_ca_file),
+    cmocka_unit_test(test_login_own_client_ca_file),
 };
 
 IT_MAIN(tests, setup, teardown)
