@@ -5,8 +5,9 @@
 # --ca-file, FASTIO_CA_FILE or the profile's ca_file (configure init --ca-file) it signs in,
 # lists, uploads a multi-chunk file through the transfer engine and downloads it back
 # byte-identical; precedence flag > env > profile; an unreadable CA file fails before anything
-# is sent; `mcp tools --url https://...` (Streamable HTTP) and `mcp call --command` (the stdio
-# server `fastio mcp`) with it; `sync` with it.
+# is sent; `mcp tools|call --url https://...` (Streamable HTTP and legacy SSE) and
+# `mcp call --command` (the stdio server `fastio mcp`) with it; `sync`, one `ingest` pass and a
+# PKCE sign-in with a token refresh with it.
 # Prints "N passed, N failed".
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ops_lib.sh"
@@ -220,6 +221,13 @@ expect_rc 0 "mcp tools --url https with --ca-file"
 expect_out_contains '"name": "upload"' "the tools are listed"
 FASTIO_CA_FILE="$CA" cli --format json mcp call --url "$MCP" --bearer "$KEY" auth action=status
 expect_rc 0 "mcp call --url https with FASTIO_CA_FILE"
+fio --format json --ca-file "$CA" mcp call --transport sse --url "https://127.0.0.1:$PORT/sse" \
+    --bearer "$KEY" auth action=status
+expect_rc 0 "mcp call over the legacy SSE transport (https) with --ca-file"
+fio --format json mcp call --transport sse --url "https://127.0.0.1:$PORT/sse" --bearer "$KEY" \
+    auth action=status
+expect_rc 1 "... and refused without it"
+expect_err_contains "TLS certificate verification failed" "... with the verification message"
 STDIO="$FASTIO_CLI_BIN --api-base $BASE --token $KEY --ca-file $CA mcp"
 fio --format json mcp call --command "$STDIO" files action=list workspace_id="$WS" folder_id=root
 expect_rc 0 "the stdio MCP server (fastio mcp) reaches the HTTPS API with --ca-file"
