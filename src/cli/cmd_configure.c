@@ -507,12 +507,12 @@ const struct cli_cmd cli_configure_cmds[] = {
         .flags = CMD_LOCAL,
         .summary = "Create or update a named profile",
         .description =
-            "Writes profiles.NAME {api_base, auth_method, ca_file} to config.json (atomically, mode\n"
-            "0600 in a 0700 directory). Options not given keep their stored values; a bare\n"
-            "'configure init' creates the profile in use. Only --default makes a profile\n"
-            "the default; otherwise a note says how to use it. Sign in to it afterwards with\n"
-            "'fastio --profile NAME auth login', or store an API key with 'configure\n"
-            "set-key'.",
+            "Writes profiles.NAME {api_base, auth_method, ca_file} to config.json\n"
+            "(atomically, mode 0600 in a 0700 directory). Options not given keep their\n"
+            "stored values; a bare 'configure init' creates the profile in use. Only\n"
+            "--default makes a profile the default; otherwise a note says how to use it.\n"
+            "Sign in to it afterwards with 'fastio --profile NAME auth login', or store an\n"
+            "API key with 'configure set-key'.",
         .examples = "fastio configure init\n"
                     "fastio configure init --name work --api-base https://api.fast.io/current "
                     "--auth-method pkce\n"

@@ -72,10 +72,13 @@ static void marker_found_anywhere(void **state)
     /* a bundle with a long comment preamble (several reads of 64 KiB) */
     write_file("late.pem", 300000, "\n-----BEGIN CERTIFICATE-----\n", p, sizeof(p));
     accepted(p);
-    /* the marker across the first read boundary (65536 bytes), at every split */
+    /* the marker across a read boundary (reads of 16384 bytes: the first, and the fourth),
+     * at every split */
     for (size_t k = 1; k < sizeof(MARK) - 1; k++) {
         char name[32];
         snprintf(name, sizeof(name), "split%zu.pem", k);
+        write_file(name, 16384 - k, MARK, p, sizeof(p));
+        accepted(p);
         write_file(name, 65536 - k, MARK, p, sizeof(p));
         accepted(p);
     }

@@ -126,14 +126,16 @@ bool fio_curl_tls_verify_failed(CURLcode rc)
     }
 }
 
-/* The largest CA bundle read while looking for a certificate (Debian's is about 200 KiB). */
+/* The largest CA bundle read while looking for a certificate (Debian's is about 200 KiB), and
+ * the unit it is read in (on the caller's stack). */
 #define CA_FILE_SCAN_MAX ((size_t)64 << 20)
+#define CA_FILE_READ 16384
 
 char *fio_ca_file_dup(const char *path, const char *what, struct fastio_error *err)
 {
     static const char marker[] = "-----BEGIN CERTIFICATE-----";
     enum { M = sizeof(marker) - 1 };
-    char buf[65536 + M];
+    char buf[CA_FILE_READ + M];
     size_t keep = 0, total = 0;
     bool found = false, read_error = false;
     char msg[sizeof(err->message)];
@@ -152,10 +154,10 @@ char *fio_ca_file_dup(const char *path, const char *what, struct fastio_error *e
         (void)fio_error_set(err, FASTIO_INVALID, msg);
         return NULL;
     }
-    /* Stream the file with an overlap of the marker's length, so a marker across two reads is
-     * still seen; bounded by CA_FILE_SCAN_MAX. */
+    /* Stream the file in reads of CA_FILE_READ bytes, keeping the last M - 1 bytes of the one
+     * before, so a marker across two reads is still seen; bounded by CA_FILE_SCAN_MAX. */
     while (!found && total < CA_FILE_SCAN_MAX) {
-        size_t n = fread(buf + keep, 1, sizeof(buf) - keep, f);
+        size_t n = fread(buf + keep, 1, CA_FILE_READ, f);
         if (n == 0) {
             read_error = ferror(f) != 0;
             break;
@@ -168,7 +170,7 @@ char *fio_ca_file_dup(const char *path, const char *what, struct fastio_error *e
                 break;
             }
         }
-        keep = n < M ? n : M;
+        keep = n < M - 1 ? n : M - 1;
         memmove(buf, buf + n - keep, keep);
     }
     (void)fclose(f);
