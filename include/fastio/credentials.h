@@ -185,6 +185,7 @@ struct fastio_profile_tokens_config {
     long lock_timeout_ms;      /* 0 = 30000 */
     fastio_log_fn log;         /* optional: the refresh call's attempt lines */
     void *log_userdata;
+    const char *ca_file;       /* the refresh call's CA bundle (fastio_config.ca_file); NULL */
 };
 
 /* Fill the first size bytes of cfg with the defaults; use fastio_profile_tokens_config_init(). */

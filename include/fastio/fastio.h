@@ -203,6 +203,15 @@ struct fastio_config {
                                 default 60000 (0 = default) */
     fastio_token_fn token_provider; /* optional; see fastio_token_fn */
     void *token_provider_userdata;
+    /* ---- TLS (D-125) */
+    const char *ca_file;     /* PEM bundle of the CAs that verify the server's certificate
+                                (https:// only), e.g. a private CA or a self-signed server's own
+                                certificate, in place of libcurl's bundle file (a CA directory
+                                libcurl was built with is still read, as by curl --cacert);
+                                NULL = the system bundle. Checked at fastio_client_new()
+                                (INVALID naming the path when it cannot be read or holds no
+                                certificate), then used by every request of the client, the
+                                transfer engine's included. Verification is never turned off. */
 };
 
 /* Fill the first size bytes of cfg with the defaults above and set struct_size = size (the ABI
@@ -215,8 +224,10 @@ static inline void fastio_config_init(struct fastio_config *cfg)
 }
 
 /* Create a client; every string of cfg is copied. Returns NULL on failure (err says why:
- * INVALID for a malformed base URL or a cfg not set up by fastio_config_init(), NOMEM). cfg
- * NULL = the defaults. Free with fastio_client_free(). */
+ * INVALID for a malformed base URL, an unreadable ca_file or a cfg not set up by
+ * fastio_config_init(), NOMEM). cfg NULL = the defaults. Free with fastio_client_free().
+ * A server certificate that does not verify fails a call with NETWORK, not retried, and an
+ * err->message starting "TLS certificate verification failed". */
 FASTIO_API FASTIO_NODISCARD struct fastio_client *fastio_client_new(const struct fastio_config *cfg,
                                                                    struct fastio_error *err);
 /* Free a client and everything it owns. NULL is a no-op. */
@@ -629,6 +640,7 @@ struct fastio_token_store_config {
     void *persist_userdata;
     fastio_log_fn log;         /* optional: the refresh call's attempt lines */
     void *log_userdata;
+    const char *ca_file;       /* the refresh call's CA bundle (fastio_config.ca_file); NULL */
 };
 
 /* Fill the first size bytes of cfg with the defaults (every field 0/NULL); use

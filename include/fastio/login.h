@@ -92,6 +92,7 @@ struct fastio_login_opts {
     struct fastio_cancel *cancel; /* borrowed; NULL = none. Ends the wait and the authorize
                                      call; read_code itself is the application's to bound */
     enum fastio_login_step *failed_step; /* optional out: the failed step (NONE on success) */
+    const char *ca_file;          /* used only when client is NULL: fastio_config.ca_file */
 };
 
 /* Fill the first size bytes of o with the defaults; use fastio_login_opts_init(). */

@@ -78,6 +78,10 @@ struct fastio_mcp_config {
     void *notification_userdata;
     fastio_mcp_progress_fn on_progress; /* optional */
     void *progress_userdata;
+    const char *ca_file;                /* HTTP and SSE: PEM bundle verifying an https:// server
+                                           instead of the system's (fastio_config.ca_file,
+                                           D-125); checked at connect (INVALID naming the
+                                           path); NULL = the system bundle */
 };
 
 /* Fill the first size bytes of cfg with the defaults; use fastio_mcp_config_init(). */

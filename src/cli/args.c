@@ -50,7 +50,8 @@ int cli_global_flag(struct cli_ctx *ctx, const char *name, const char *value, bo
         return 1;
     }
     if (is_format || strcmp(name, "api-base") == 0 || strcmp(name, "token") == 0 ||
-        strcmp(name, "profile") == 0 || strcmp(name, "log-file") == 0) {
+        strcmp(name, "profile") == 0 || strcmp(name, "log-file") == 0 ||
+        strcmp(name, "ca-file") == 0) {
         if (!value)
             return cli_usage(ctx, "option --%s needs a value", name);
         *consumed = true;
@@ -59,6 +60,8 @@ int cli_global_flag(struct cli_ctx *ctx, const char *name, const char *value, bo
         if (!is_format) {
             if (name[0] == 'l')
                 ctx->flag_log_file = value;
+            else if (name[0] == 'c')
+                ctx->flag_ca_file = value;
             else if (name[0] == 'a')
                 ctx->flag_api_base = value;
             else if (name[0] == 't')

@@ -40,6 +40,7 @@ int cli_tokens_install(struct cli_ctx *ctx, struct fastio_config *cfg)
     fastio_profile_tokens_config_init(&tc);
     tc.profile = ctx->profile;
     tc.base_url = ctx->api_base;
+    tc.ca_file = ctx->ca_file;
     tc.client_id = CLI_OAUTH_CLIENT_ID;
     tc.access_token = ctx->token;
     tc.refresh_token = ctx->refresh_token;

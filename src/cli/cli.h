@@ -226,6 +226,7 @@ struct cli_ctx {
     bool quiet;
     int verbose;
     const char *flag_log_file; /* --log-file PATH (borrowed from argv); NULL = none */
+    const char *flag_ca_file;  /* --ca-file PATH (borrowed from argv); NULL = none */
     const char *fields;        /* --fields a,b,c (borrowed from argv); NULL = the defaults */
     bool no_color;             /* --no-color (NO_COLOR is read by cli_color) */
     int log_fd;                /* open --log-file, or -1 (see cli_log_open) */
@@ -242,6 +243,9 @@ struct cli_ctx {
     char *refresh_token;        /* stored PKCE refresh token (profile only); NULL = none */
     char *auth_method;          /* stored auth_method of the profile ("pkce", "basic", ...) */
     struct fastio_profile_tokens *tokens; /* self-refreshing token of a PKCE profile */
+    char *ca_file;              /* CA bundle for https (D-125): --ca-file, FASTIO_CA_FILE, the
+                                   profile's ca_file; NULL = the system bundle */
+    const char *ca_file_origin; /* "--ca-file", "FASTIO_CA_FILE", "config.json" (static) */
 
     const char *what; /* "workspace info": prefix of error messages */
     struct fastio_client *client;
@@ -330,6 +334,10 @@ void cli_print_api_error(const struct cli_ctx *ctx, const struct fastio_error *e
  * loopback URL how to start fastio-server (cli_print_api_error calls it for FASTIO_NETWORK;
  * commands that report failures their own way call it once). */
 void cli_network_hint(const struct cli_ctx *ctx);
+/* The hint after a TLS certificate verification failure: --ca-file (D-125). */
+void cli_tls_hint(const struct cli_ctx *ctx);
+/* Whether err is a TLS certificate verification failure (a NETWORK error, fastio.h). */
+bool cli_error_is_tls(const struct fastio_error *err);
 /* "error: <what>: <printf message>" on stderr (unless quiet). ctx is never NULL here. */
 void cli_errorf(const struct cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

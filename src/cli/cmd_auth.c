@@ -265,6 +265,10 @@ static int auth_status(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
     if (ctx->token_source == TOK_PROFILE &&
         json_object_set_new(out, "refreshable", json_boolean(ctx->refresh_token != NULL)) != 0)
         goto oom;
+    if (ctx->ca_file && (json_object_set_new(out, "ca_file", json_string(ctx->ca_file)) != 0 ||
+                         json_object_set_new(out, "ca_file_source",
+                                             json_string(ctx->ca_file_origin)) != 0))
+        goto oom;
     if (ctx->token_source == TOK_PROFILE && ctx->token_expires_at > 0) {
         char when[32];
         fio_time_api((int64_t)ctx->token_expires_at * 1000000, when, sizeof(when));
@@ -539,8 +543,10 @@ const struct cli_cmd cli_auth_cmds[] = {
         .description =
             "Checks the token (GET /user/auth/check/), fetches the user (GET\n"
             "/user/me/details/) and prints the user, the token source (flag, env, profile or\n"
-            "local-server-key), the profile, the API base and the stored expiry. The token\n"
-            "itself is never printed. Exits 1 when not signed in or the token is rejected.",
+            "local-server-key), the profile, the API base, the CA file when one is set (and\n"
+            "its source: --ca-file, FASTIO_CA_FILE or config.json) and the stored expiry. The\n"
+            "token itself is never printed. Exits 1 when not signed in or the token is\n"
+            "rejected.",
         .examples = "fastio auth status\nfastio auth status --format json",
     },
     {

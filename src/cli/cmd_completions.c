@@ -38,6 +38,7 @@ static const struct global_flag globals[] = {
     {"quiet", 'q', false, NULL, "Print nothing on success"},
     {"verbose", 'v', false, NULL, "Log each request on stderr"},
     {"log-file", 0, true, NULL, "Append the request log to a file"},
+    {"ca-file", 0, true, NULL, "PEM bundle of the CAs that verify an https server"},
     {"help", 'h', false, NULL, "Show help"},
     {"version", 0, false, NULL, "Print the version"},
 };

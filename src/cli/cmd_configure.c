@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -54,12 +55,19 @@ static int cfg_init(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_a
     const char *name = cli_arg(args, "name");
     const char *base = cli_arg(args, "api-base");
     const char *method = cli_arg(args, "auth-method");
+    const char *ca = cli_arg(args, "ca-file");
+    char ca_abs[PATH_MAX];
     if (!name) /* a bare "configure init": the profile in use (--profile, FASTIO_PROFILE, ...) */
         name = ctx->flag_profile ? ctx->flag_profile : ctx->profile ? ctx->profile : "default";
     if (!profile_name_ok(name))
         return cli_usage(ctx, "profile names are 1-64 characters of A-Z a-z 0-9 - _ .");
     if (base && strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
         return cli_usage(ctx, "--api-base must be an http:// or https:// URL");
+    /* stored absolute, so the profile works from any directory; "" removes it (D-125) */
+    if (ca && ca[0] && !realpath(ca, ca_abs)) {
+        cli_errorf(ctx, "--ca-file %s: %s", ca, strerror(errno));
+        return CLI_ERR;
+    }
     json_t *cfg = NULL, *out = NULL;
     int rc = cli_config_load(ctx, &cfg);
     if (rc != CLI_OK)
@@ -76,8 +84,11 @@ static int cfg_init(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_a
             goto oom;
     }
     if ((base && json_object_set_new(p, "api_base", json_string(base)) != 0) ||
-        (method && json_object_set_new(p, "auth_method", json_string(method)) != 0))
+        (method && json_object_set_new(p, "auth_method", json_string(method)) != 0) ||
+        (ca && ca[0] && json_object_set_new(p, "ca_file", json_string(ca_abs)) != 0))
         goto oom;
+    if (ca && !ca[0])
+        (void)json_object_del(p, "ca_file");
     /* Only --default changes the default: a new profile never takes over silently (the
      * profile without default_profile is "default"). */
     bool make_default = cli_arg_given(args, "default");
@@ -138,7 +149,9 @@ static json_t *summary(const char *name, json_t *cfg, json_t *creds)
          json_object_set(o, "email", json_object_get(k, "email")) != 0) ||
         (json_object_get(k, "user_id") &&
          json_object_set(o, "user_id", json_object_get(k, "user_id")) != 0) ||
-        (when[0] && json_object_set_new(o, "expires_at", json_string(when)) != 0)) {
+        (when[0] && json_object_set_new(o, "expires_at", json_string(when)) != 0) ||
+        (json_is_string(json_object_get(c, "ca_file")) &&
+         json_object_set(o, "ca_file", json_object_get(c, "ca_file")) != 0)) {
         json_decref(o);
         return NULL;
     }
@@ -455,6 +468,11 @@ static const struct cli_opt init_opts[] = {
      .choices = "pkce|basic|api_key",
      .metavar = "pkce|basic|api_key",
      .help = "How the profile signs in (recorded; 'auth login' without --email is pkce)."},
+    {.name = "ca-file", .kind = OPT_VALUE, .cli_only = true, .metavar = "PATH",
+     .help = "PEM bundle of the CAs that verify the profile's https:// server (a private\n"
+             "CA, or a self-signed server's certificate), stored as an absolute path in\n"
+             "the profile's ca_file; \"\" removes it. A command's global --ca-file and\n"
+             "FASTIO_CA_FILE win over it."},
     {.name = "default", .kind = OPT_BOOL, .cli_only = true,
      .help = "Make it the default profile. Without it the default does not change (a\n"
              "note says how to use the profile)."},
@@ -489,17 +507,19 @@ const struct cli_cmd cli_configure_cmds[] = {
         .flags = CMD_LOCAL,
         .summary = "Create or update a named profile",
         .description =
-            "Writes profiles.NAME {api_base, auth_method} to config.json (atomically, mode\n"
-            "0600 in a 0700 directory). Options not given keep their stored values; a bare\n"
-            "'configure init' creates the profile in use. Only --default makes a profile\n"
-            "the default; otherwise a note says how to use it. Sign in to it afterwards with\n"
-            "'fastio --profile NAME auth login', or store an API key with 'configure\n"
-            "set-key'.",
+            "Writes profiles.NAME {api_base, auth_method, ca_file} to config.json\n"
+            "(atomically, mode 0600 in a 0700 directory). Options not given keep their\n"
+            "stored values; a bare 'configure init' creates the profile in use. Only\n"
+            "--default makes a profile the default; otherwise a note says how to use it.\n"
+            "Sign in to it afterwards with 'fastio --profile NAME auth login', or store an\n"
+            "API key with 'configure set-key'.",
         .examples = "fastio configure init\n"
                     "fastio configure init --name work --api-base https://api.fast.io/current "
                     "--auth-method pkce\n"
                     "fastio configure init --name local --api-base http://127.0.0.1:8787/current "
-                    "--default",
+                    "--default\n"
+                    "fastio configure init --name lab --api-base https://files.lab:8787/current "
+                    "--ca-file lab-ca.pem",
     },
     {
         .name = "set-key",

@@ -233,7 +233,7 @@ static int engine_download(struct cli_ctx *ctx, const char *ws, struct dl_list *
     double secs = cli_progress_end(prog);
     size_t ok_n = 0, fail_n = 0;
     uint64_t bytes = 0;
-    bool net_fail = false;
+    bool net_fail = false, tls_fail = false;
     for (size_t i = 0; i < l->n; i++) {
         struct dl_item *it = &l->v[i];
         json_t *o = json_pack("{s:s}", "node_id", it->node);
@@ -275,6 +275,7 @@ static int engine_download(struct cli_ctx *ctx, const char *ws, struct dl_list *
             if (js != FASTIO_CANCELLED)
                 cli_errorf(ctx, "%s", je.message);
             net_fail |= je.status == FASTIO_NETWORK;
+            tls_fail |= cli_error_is_tls(&je);
             json_object_set_new(o, "error", cli_error_json(&je));
             fail_n++;
         }
@@ -282,7 +283,9 @@ static int engine_download(struct cli_ctx *ctx, const char *ws, struct dl_list *
     }
     rc = report(ctx, files, ok_n, fail_n, st == FASTIO_CANCELLED, bytes, cli_progress_sent(prog),
                 secs, to_stdout);
-    if (net_fail)
+    if (tls_fail)
+        cli_tls_hint(ctx);
+    else if (net_fail)
         cli_network_hint(ctx);
 done:
     fastio_transfer_free(t);

@@ -38,6 +38,7 @@ struct folder_ent {
 
 struct ingest {
     struct cli_ctx *ctx;
+    bool tls_hinted; /* the --ca-file hint was printed (once per run, D-125) */
     char root[PATH_MAX];
     const char *org;
     const char *ws_name; /* NULL with --workspace-per-subdir */
@@ -106,7 +107,14 @@ static void log_file(struct ingest *in, const char *rel, const char *ws, const c
         fflush(stdout);
         free(s);
     }
-    (void)in;
+    /* A server whose certificate does not verify fails every file the same way: say how to
+     * trust its CA, once. */
+    if (error != NULL && !in->tls_hinted &&
+        strstr(error, "TLS certificate verification failed") != NULL) {
+        in->tls_hinted = true;
+        cli_note(in->ctx, "ingest: %s", error);
+        cli_tls_hint(in->ctx);
+    }
 }
 
 static void log_msg(void *ud, const char *msg)

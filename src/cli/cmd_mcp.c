@@ -152,6 +152,7 @@ static struct fastio_mcp *mcp_open(struct cli_ctx *ctx, struct cli_args *args, i
     cfg.url = url;
     cfg.command = (const char *const *)argv;
     cfg.bearer_token = cli_arg(args, "bearer");
+    cfg.ca_file = ctx->ca_file; /* --ca-file, FASTIO_CA_FILE, the profile's (D-125) */
     cfg.client_name = "fastio-cli-c";
     cfg.timeout_ms = (long)timeout * 1000;
     cfg.on_progress = on_progress;

@@ -425,7 +425,7 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
 
     size_t ok_n = 0, fail_n = 0;
     uint64_t bytes = 0;
-    bool net_fail = false;
+    bool net_fail = false, tls_fail = false;
     for (size_t i = 0; i < l.n; i++) {
         struct up_entry *e = &l.v[i];
         json_t *o = json_pack("{s:s, s:s, s:s}", "path", e->path, "name", base_name(e->path),
@@ -464,6 +464,7 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
                 if (js != FASTIO_CANCELLED)
                     cli_errorf(ctx, "%s", je.message);
                 net_fail |= je.status == FASTIO_NETWORK;
+                tls_fail |= cli_error_is_tls(&je);
                 json_object_set_new(o, "error", cli_error_json(&je));
             }
             fastio_free(node);
@@ -476,7 +477,9 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
     }
     rc = report(ctx, files, ok_n, fail_n, allow, st == FASTIO_CANCELLED, "uploaded", bytes,
                 cli_progress_sent(prog), secs);
-    if (net_fail)
+    if (tls_fail)
+        cli_tls_hint(ctx);
+    else if (net_fail)
         cli_network_hint(ctx);
 done:
     fastio_transfer_free(t);
@@ -545,7 +548,9 @@ static int upload_fd(struct cli_ctx *ctx, const struct cli_cmd *cmd, int fd, con
     fastio_free(node);
     rc = report(ctx, files, js == FASTIO_OK, js != FASTIO_OK, false, st == FASTIO_CANCELLED,
                 "uploaded", js == FASTIO_OK ? ji.bytes_done : 0, cli_progress_sent(prog), secs);
-    if (js != FASTIO_OK && je.status == FASTIO_NETWORK)
+    if (js != FASTIO_OK && cli_error_is_tls(&je))
+        cli_tls_hint(ctx);
+    else if (js != FASTIO_OK && je.status == FASTIO_NETWORK)
         cli_network_hint(ctx);
 done:
     fastio_transfer_free(t);

@@ -3,10 +3,48 @@
  * libfastio (fastio/credentials.h); this file maps it onto the CLI context and its messages. */
 #include "cli.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+
+/* The CA bundle (D-125): --ca-file, else $FASTIO_CA_FILE, else the profile's ca_file in
+ * config.json; a relative path of the first two is made absolute against the working
+ * directory (the ingest daemon and the login helper outlive it). Whether the file is usable is
+ * the library's check, at client creation. */
+static int resolve_ca_file(struct cli_ctx *ctx)
+{
+    const char *v = ctx->flag_ca_file;
+    const char *origin = "--ca-file";
+    json_t *cfg = NULL;
+    if (!v) {
+        v = getenv("FASTIO_CA_FILE");
+        origin = "FASTIO_CA_FILE";
+        if (v && !v[0])
+            v = NULL; /* set but empty: as unset */
+    }
+    if (!v) {
+        if (cli_config_load(ctx, &cfg) != CLI_OK)
+            return CLI_ERR;
+        json_t *p = json_object_get(json_object_get(cfg, "profiles"), ctx->profile);
+        v = json_string_value(json_object_get(p, "ca_file"));
+        origin = "config.json";
+        if (v && !v[0])
+            v = NULL;
+    }
+    if (v) {
+        char abs[PATH_MAX];
+        ctx->ca_file = fio_strdup(v[0] != '/' && realpath(v, abs) ? abs : v);
+        ctx->ca_file_origin = origin;
+    }
+    json_decref(cfg);
+    if (v && !ctx->ca_file) {
+        cli_errorf(ctx, "out of memory");
+        return CLI_ERR;
+    }
+    return CLI_OK;
+}
 
 int cli_config_resolve(struct cli_ctx *ctx)
 {
@@ -41,7 +79,7 @@ int cli_config_resolve(struct cli_ctx *ctx)
     ctx->auth_method = c.auth_method;
     ctx->token_expires_at = (long long)c.expires_at;
     ctx->token_expired = c.expired;
-    return CLI_OK;
+    return resolve_ca_file(ctx);
 }
 
 static void wipe_free(char *s)
@@ -64,7 +102,8 @@ void cli_config_release(struct cli_ctx *ctx)
     free(ctx->token_origin);
     free(ctx->api_base);
     free(ctx->profile);
-    ctx->token = ctx->token_origin = ctx->api_base = ctx->profile = NULL;
+    free(ctx->ca_file);
+    ctx->token = ctx->token_origin = ctx->api_base = ctx->profile = ctx->ca_file = NULL;
 }
 
 static int done(struct cli_ctx *ctx, enum fastio_status st, const struct fastio_error *err)

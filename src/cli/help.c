@@ -137,7 +137,7 @@ void cli_help_cmd(const struct cli_group *g, const struct cli_cmd *cmd)
                 opt_block(cmd, &cmd->opts[i]);
     }
     printf("\nGLOBAL OPTIONS\n    --api-base, --token, --profile, --format json|table|csv|markdown,\n"
-           "    --fields a,b,c, --no-color, -q, -v, --log-file PATH: "
+           "    --fields a,b,c, --no-color, -q, -v, --log-file PATH, --ca-file PATH: "
            "see 'fastio --help'.\n    They may also follow the command when it has no option "
            "of the same name.\n");
     if (cmd->examples) {
@@ -235,6 +235,13 @@ void cli_help_main(void)
           "        redacted. A new file is created with mode 0600; an existing one keeps its\n"
           "        mode (warning when group or others can access it). A symbolic link at PATH\n"
           "        is refused. Independent of -v: both may be given.\n"
+          "    --ca-file PATH\n"
+          "        PEM bundle of the CAs that verify an https:// server's certificate, instead\n"
+          "        of the system bundle: a private CA, or a self-signed server's own\n"
+          "        certificate. Default: $FASTIO_CA_FILE, else the profile's ca_file in\n"
+          "        config.json ('configure init --ca-file'). Used by every request, transfers,\n"
+          "        token refreshes and 'mcp'. A file that cannot be read or holds no\n"
+          "        certificate is an error (exit 1); verification is never turned off.\n"
           "    -h, --help\n"
           "        Show help (also 'fastio help ...').\n"
           "    --version\n"
@@ -255,6 +262,7 @@ void cli_help_main(void)
           "    FASTIO_API_KEY     API key (after FASTIO_TOKEN)\n"
           "    FASTIO_API_BASE    API base URL (after --api-base)\n"
           "    FASTIO_PROFILE     profile (after --profile)\n"
+          "    FASTIO_CA_FILE     CA bundle for https servers (after --ca-file)\n"
           "    NO_COLOR           set and not empty: no colours\n"
           "    COLUMNS            width tables are fitted to\n"
           "    XDG_CONFIG_HOME    configuration directory root (default ~/.config)\n"
@@ -264,7 +272,8 @@ void cli_help_main(void)
           "FILES\n"
           "    $XDG_CONFIG_HOME/fastio-c/config.json\n"
           "        {\"default_profile\": \"default\", \"profiles\": {\"NAME\": {\"api_base\": "
-          "URL}}}\n"
+          "URL,\n"
+          "        \"ca_file\": PATH}}}\n"
           "    $XDG_CONFIG_HOME/fastio-c/credentials.json\n"
           "        {\"profiles\": {\"NAME\": {\"token\", \"api_key\", \"expires_at\", \"email\",\n"
           "        \"auth_method\"}}}; mode 0600 in a 0700 directory, replaced atomically.\n"

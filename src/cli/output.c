@@ -949,6 +949,33 @@ void cli_network_hint(const struct cli_ctx *ctx)
     fputs("hint: another server: --api-base URL, FASTIO_API_BASE or --profile NAME\n", stderr);
 }
 
+/* After a TLS verification failure (D-125): which CAs were used and how to trust a private
+ * one. */
+void cli_tls_hint(const struct cli_ctx *ctx)
+{
+    if (ctx->quiet)
+        return;
+    if (ctx->ca_file) {
+        size_t w;
+        char *safe = cell_text(ctx->ca_file, 0, &w);
+        fprintf(stderr, "hint: the server's certificate is not signed by a CA of %s (from %s)\n",
+                safe ? safe : "?", ctx->ca_file_origin);
+        free(safe);
+        fputs("hint: pass the bundle of the CA that signed it: --ca-file PATH\n", stderr);
+    } else {
+        fputs("hint: the server's certificate is not signed by a CA of the system bundle;\n"
+              "      for a private CA or a self-signed server pass its PEM certificate with\n"
+              "      --ca-file PATH (or FASTIO_CA_FILE, or 'fastio configure init --ca-file')\n",
+              stderr);
+    }
+}
+
+bool cli_error_is_tls(const struct fastio_error *err)
+{
+    return err->status == FASTIO_NETWORK &&
+           strstr(err->message, "TLS certificate verification failed") != NULL;
+}
+
 void cli_print_api_error(const struct cli_ctx *ctx, const struct fastio_error *err)
 {
     if (ctx->quiet)
@@ -964,6 +991,8 @@ void cli_print_api_error(const struct cli_ctx *ctx, const struct fastio_error *e
     cli_errorf(ctx, "%s%s", msg, tail);
     if (err->status == FASTIO_AUTH && !(ctx->what && strcmp(ctx->what, "auth login") == 0))
         fputs("hint: check the token, or sign in again with 'fastio auth login'\n", stderr);
+    else if (cli_error_is_tls(err))
+        cli_tls_hint(ctx);
     else if (err->status == FASTIO_NETWORK)
         cli_network_hint(ctx);
     else if (err->status == FASTIO_RATE_LIMITED && err->retry_after_ms > 0)

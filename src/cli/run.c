@@ -191,12 +191,15 @@ int cli_connect(struct cli_ctx *ctx, int ep, bool need_token)
                                                "FASTIO_API_BASE", "config.json"};
         cli_note(ctx, "debug: api base %s (from %s)", ctx->api_base, base_src[ctx->base_source]);
         cli_note(ctx, "debug: token from %s", ctx->token ? ctx->token_origin : "nowhere (none)");
+        cli_note(ctx, "debug: TLS CAs %s%s%s", ctx->ca_file ? ctx->ca_file : "the system bundle",
+                 ctx->ca_file ? " from " : "", ctx->ca_file ? ctx->ca_file_origin : "");
     }
     struct fastio_config cfg;
     fastio_config_init(&cfg);
     cfg.base_url = ctx->api_base;
     cfg.token = ctx->token_expired ? NULL : ctx->token;
     cfg.user_agent = "fastio-c-cli/" FASTIO_VERSION;
+    cfg.ca_file = ctx->ca_file;
     if (ctx->verbose >= 1 || ctx->log_fd >= 0) {
         cfg.log = log_line;
         cfg.log_userdata = ctx;
@@ -207,7 +210,9 @@ int cli_connect(struct cli_ctx *ctx, int ep, bool need_token)
     fastio_error_clear(&err);
     ctx->client = fastio_client_new(&cfg, &err);
     if (!ctx->client) {
-        if (err.status == FASTIO_INVALID)
+        if (err.status == FASTIO_INVALID && strncmp(err.message, "ca_file ", 8) == 0)
+            cli_errorf(ctx, "%s (the CA file, from %s)", err.message, ctx->ca_file_origin);
+        else if (err.status == FASTIO_INVALID)
             cli_errorf(ctx, "bad API base URL '%s': %s", ctx->api_base,
                        err.message[0] ? err.message : "invalid");
         else

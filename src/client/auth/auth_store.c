@@ -113,6 +113,7 @@ fastio_token_store_new(const struct fastio_token_store_config *cfg, struct fasti
     cc.timeout_ms = REFRESH_TIMEOUT_MS;
     cc.log = cfg->log;
     cc.log_userdata = cfg->log_userdata;
+    cc.ca_file = cfg->ca_file; /* copied (and checked) by the client */
     s->synced.client = fastio_client_new(&cc, err);
     if (s->synced.client == NULL)
         goto fail; /* err set */

@@ -348,6 +348,7 @@ struct fastio_profile_tokens {
     /* immutable after creation */
     char *profile;
     char *base_url;
+    char *ca_file; /* the refresh call's CA bundle (D-125); NULL = the system one */
     char *client_id;
     long skew_s;
     long lock_timeout_ms;
@@ -424,6 +425,7 @@ static struct fastio_token_store *store_new(struct fastio_profile_tokens *t, con
     sc.persist_userdata = t;
     sc.log = t->log;
     sc.log_userdata = t->log_userdata;
+    sc.ca_file = t->ca_file;
     return fastio_token_store_new(&sc, err);
 }
 
@@ -436,6 +438,7 @@ FASTIO_API void fastio_profile_tokens_free(struct fastio_profile_tokens *t)
     free(t->profile);
     free(t->base_url);
     free(t->client_id);
+    free(t->ca_file);
     free(t);
 }
 
@@ -477,8 +480,10 @@ fastio_profile_tokens_new(const struct fastio_profile_tokens_config *cfg,
     t->profile = fio_strdup(cfg->profile);
     t->client_id = fio_strdup(cfg->client_id);
     t->base_url = cfg->base_url != NULL ? fio_strdup(cfg->base_url) : NULL;
+    t->ca_file = cfg->ca_file != NULL ? fio_strdup(cfg->ca_file) : NULL;
     if (t->profile == NULL || t->client_id == NULL ||
-        (cfg->base_url != NULL && t->base_url == NULL)) {
+        (cfg->base_url != NULL && t->base_url == NULL) ||
+        (cfg->ca_file != NULL && t->ca_file == NULL)) {
         (void)fio_error_set(err, FASTIO_NOMEM, "out of memory");
         fastio_profile_tokens_free(t);
         return NULL;

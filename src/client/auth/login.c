@@ -403,6 +403,7 @@ FASTIO_API enum fastio_status fastio_pkce_login(const struct fastio_login_opts *
         struct fastio_config cfg;
         fastio_config_init(&cfg);
         cfg.base_url = o->base_url;
+        cfg.ca_file = o->ca_file;
         own = c = fastio_client_new(&cfg, err);
         if (c == NULL) {
             st = failed(o, FASTIO_LOGIN_STEP_SETUP, FASTIO_INVALID, err);

@@ -195,6 +195,11 @@ FASTIO_API struct fastio_client *fastio_client_new(const struct fastio_config *c
         fio_strdup(cfg->user_agent != NULL ? cfg->user_agent : "fastio-c/" FASTIO_VERSION);
     /* An empty token means "none", like NULL: an empty Bearer header would only earn a 401. */
     c->token = cfg->token != NULL && cfg->token[0] != '\0' ? fio_strdup(cfg->token) : NULL;
+    if (cfg->ca_file != NULL) {
+        c->ca_file = fio_ca_file_dup(cfg->ca_file, "ca_file", err);
+        if (c->ca_file == NULL)
+            goto fail; /* err already set: INVALID naming the path, or NOMEM */
+    }
     c->curl = curl_easy_init();
     c->multi = curl_multi_init();
     if (c->user_agent == NULL || (cfg->token != NULL && cfg->token[0] != '\0' && !c->token) ||
@@ -205,6 +210,7 @@ FASTIO_API struct fastio_client *fastio_client_new(const struct fastio_config *c
     c->cfg.base_url = c->base_url;
     c->cfg.token = c->token;
     c->cfg.user_agent = c->user_agent;
+    c->cfg.ca_file = c->ca_file;
     fastio_error_clear(err);
     return c;
 fail:
@@ -231,6 +237,7 @@ FASTIO_API void fastio_client_free(struct fastio_client *c)
     fio_buf_release(&c->response);
     free(c->base_url);
     free(c->user_agent);
+    free(c->ca_file);
     wipe_free(c->token);
     free(c);
 }

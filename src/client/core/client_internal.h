@@ -20,6 +20,7 @@ struct fastio_client {
     char *base_url;           /* without trailing '/' */
     char *token;
     char *user_agent;
+    char *ca_file; /* cfg.ca_file (D-125), checked readable at creation; NULL = system bundle */
 
     CURL *curl;   /* reused: keeps connections, DNS and TLS sessions between calls */
     CURLM *multi; /* drives curl one poll slice at a time; owns the connection cache */

@@ -51,4 +51,21 @@ void fio_resp_header_store(char *dst, size_t value_max, const char *v, size_t n)
  * from the row's retry class. */
 enum fastio_status fio_curl_status(CURLcode rc, bool *retryable);
 
+/* ---- TLS (docs/decisions.md D-125) ------------------------------------------------------- */
+
+/* The start of err->message when the server's TLS certificate did not verify (fastio.h). */
+#define FIO_TLS_VERIFY_MSG "TLS certificate verification failed"
+
+/* Whether rc means the server's certificate (or the CA file meant to verify it) was refused. */
+bool fio_curl_tls_verify_failed(CURLcode rc);
+
+/* Check that path names a readable PEM file holding at least one certificate, and return a
+ * copy of it (OWNED). NULL with err set otherwise: INVALID naming the path (what is wrong with
+ * it), NOMEM. what names the setting in the message ("ca_file"). */
+char *fio_ca_file_dup(const char *path, const char *what, struct fastio_error *err);
+
+/* Set up TLS verification on h: the peer and the host name are always verified (there is no
+ * way to turn that off), against ca_file when not NULL, else libcurl's default bundle. */
+CURLcode fio_curl_tls_setup(CURL *h, const char *ca_file);
+
 #endif

@@ -127,6 +127,7 @@ CURLcode fio_op_setup(struct fio_op *op, CURL *h, enum fio_op_body body)
     op->errbuf[0] = '\0';
     op->http_status = 0;
     op->nothing_sent = false;
+    op->tls_refused = false;
     op->latency_us = 0;
     memset(&op->hdr, 0, sizeof(op->hdr));
     op->t0_us = fio_mono_us();
@@ -142,6 +143,9 @@ CURLcode fio_op_setup(struct fio_op *op, CURL *h, enum fio_op_body body)
     SET(CURLOPT_USERAGENT, c->user_agent);
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    /* The client's CA file (D-125); verification itself is always on. */
+    if (rc == CURLE_OK)
+        rc = fio_curl_tls_setup(h, c->ca_file);
     /* An UNSAFE request goes on a new connection. On a reused keep-alive connection that dies
      * before any answer byte, libcurl resends the request by itself on a fresh one ("Connection
      * died, retrying a fresh connect"): invisible to the retry rule, so a session create or a
@@ -227,6 +231,9 @@ enum fastio_status fio_op_curl_error(const struct fio_op *op, CURLcode rc,
     else if (st == FASTIO_TOO_LARGE && op->resp_too_large)
         (void)snprintf(err->message, sizeof(err->message), "response larger than %zu bytes",
                        op->resp->max != 0 ? op->resp->max : SIZE_MAX / 2);
+    else if (fio_curl_tls_verify_failed(rc))
+        (void)snprintf(err->message, sizeof(err->message), FIO_TLS_VERIFY_MSG " (%s%s%s)",
+                       curl_easy_strerror(rc), op->errbuf[0] != '\0' ? ": " : "", op->errbuf);
     else
         (void)snprintf(err->message, sizeof(err->message), "%s%s%s", curl_easy_strerror(rc),
                        op->errbuf[0] != '\0' ? ": " : "", op->errbuf);
@@ -259,6 +266,7 @@ enum fastio_status fio_op_judge_transport(struct fio_op *op, CURL *h, CURLcode r
     if (rc != CURLE_OK) {
         op->http_status = 0;
         op->nothing_sent = failed_before_sending(h, rc);
+        op->tls_refused = fio_curl_tls_verify_failed(rc);
         return fio_op_curl_error(op, rc, io, err);
     }
     if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http_status) != CURLE_OK)
@@ -322,6 +330,9 @@ long fio_retry_wait(enum fastio_retry_kind kind, const struct fastio_error *err,
 long fio_op_retry_wait(const struct fio_op *op, const struct fastio_error *err, bool force,
                        int attempt, const struct fio_backoff *b)
 {
+    /* The same certificate fails the same way: repeating only delays the message (D-125). */
+    if (op->tls_refused)
+        return -1;
     return fio_retry_wait(op->row->retry, err, op->http_status, op->nothing_sent, force, attempt,
                           b);
 }

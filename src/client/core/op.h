@@ -49,6 +49,7 @@ struct fio_op {
     /* the judgement, set by fio_op_judge */
     long http_status;  /* 0 = no response */
     bool nothing_sent; /* the transport failed before any byte of the request went out */
+    bool tls_refused;  /* the server's certificate did not verify: never repeated (D-125) */
     int64_t latency_us;
 };
 

@@ -509,11 +509,19 @@ struct fastio_mcp *fastio_mcp_connect(const struct fastio_mcp_config *cfg, struc
     }
     if (c.max_message_bytes == 0)
         c.max_message_bytes = (size_t)16 << 20;
+    char *ca_file = NULL;
+    if (c.ca_file != NULL && c.transport != FASTIO_MCP_STDIO) {
+        ca_file = fio_ca_file_dup(c.ca_file, "ca_file", err);
+        if (ca_file == NULL)
+            return NULL; /* INVALID naming the path, or NOMEM */
+    }
     struct fastio_mcp *m = calloc(1, sizeof(*m));
     if (m == NULL) {
+        free(ca_file);
         (void)mcp_fail(err, FASTIO_NOMEM, "out of memory");
         return NULL;
     }
+    m->ca_file = ca_file;
     m->cfg = c;
     m->pid = -1;
     m->to_child = m->from_child = -1;
@@ -542,6 +550,7 @@ struct fastio_mcp *fastio_mcp_connect(const struct fastio_mcp_config *cfg, struc
     m->cfg.client_name = m->client_name;
     m->cfg.client_version = m->client_version;
     m->cfg.protocol_version = m->offer_version;
+    m->cfg.ca_file = m->ca_file;
     if (oom) {
         (void)mcp_fail(err, FASTIO_NOMEM, "out of memory");
         fastio_mcp_close(m);
@@ -577,6 +586,7 @@ void fastio_mcp_close(struct fastio_mcp *m)
         free(m->argv);
     }
     free(m->url);
+    free(m->ca_file);
     if (m->bearer != NULL) {
         explicit_bzero(m->bearer, strlen(m->bearer));
         free(m->bearer);

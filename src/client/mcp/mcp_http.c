@@ -26,6 +26,7 @@ struct mcp_stream {
     struct fio_sse sse;
     bool done;
     CURLcode cres;
+    char errbuf[CURL_ERROR_SIZE]; /* curl's detail of a failure (the TLS one above all) */
     long status;
     int fail; /* FIO_SSE_TOO_LARGE / FIO_SSE_NOMEM / 1 = inbox full / 2 = bad endpoint */
 };
@@ -266,12 +267,15 @@ static struct mcp_stream *stream_new(struct fastio_mcp *m, enum stream_kind kind
 #endif
         curl_easy_setopt(h, CURLOPT_USERAGENT, "fastio-c/" FASTIO_VERSION " (mcp)");
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, m->cfg.connect_timeout_ms);
+        /* verification always on, against the CA file when one is set (D-125) */
+        ok = ok && fio_curl_tls_setup(h, m->ca_file) == CURLE_OK;
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->hdrs);
         curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(h, CURLOPT_HEADERDATA, s);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
         curl_easy_setopt(h, CURLOPT_PRIVATE, s);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
         if (kind == ST_POST) {
             curl_easy_setopt(h, CURLOPT_POSTFIELDS, s->body);
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(s->body));
@@ -355,9 +359,14 @@ static void request_stream_done(struct fastio_mcp *m, struct mcp_stream *s)
     }
     if (s->cres != CURLE_OK && s->status == 0) {
         m->req_fail = s->cres == CURLE_OPERATION_TIMEDOUT ? FASTIO_TIMEOUT : FASTIO_NETWORK;
-        snprintf(m->req_fail_msg, sizeof(m->req_fail_msg),
-                 "cannot reach the MCP server at %.200s: %s (check the URL and that the server "
-                 "runs)", m->url, curl_easy_strerror(s->cres));
+        if (fio_curl_tls_verify_failed(s->cres))
+            snprintf(m->req_fail_msg, sizeof(m->req_fail_msg),
+                     FIO_TLS_VERIFY_MSG " for the MCP server at %.150s (%s%s%.120s)", m->url,
+                     curl_easy_strerror(s->cres), s->errbuf[0] ? ": " : "", s->errbuf);
+        else
+            snprintf(m->req_fail_msg, sizeof(m->req_fail_msg),
+                     "cannot reach the MCP server at %.200s: %s (check the URL and that the "
+                     "server runs)", m->url, curl_easy_strerror(s->cres));
         return;
     }
     if (s->status < 200 || s->status >= 300) {
@@ -443,6 +452,9 @@ static void handle_done(struct fastio_mcp *m, CURL *h, CURLcode res)
                      "host or port than %.200s; refused", m->url);
         else if (s->status >= 200 && s->status < 300)
             snprintf(msg, sizeof(msg), "the MCP server closed its SSE stream; connect again");
+        else if (s->status == 0 && fio_curl_tls_verify_failed(res))
+            snprintf(msg, sizeof(msg), FIO_TLS_VERIFY_MSG " for the MCP server at %.200s (%s)",
+                     m->url, curl_easy_strerror(res));
         else if (s->status == 0)
             snprintf(msg, sizeof(msg), "cannot reach the MCP server at %.200s: %s", m->url,
                      curl_easy_strerror(res));

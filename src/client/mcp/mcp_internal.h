@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "fastio/mcp.h"
+#include "http_common.h"
 #include "sse.h"
 
 #define MCP_ID_MAX 256          /* session ids and event ids we keep */
@@ -23,6 +24,7 @@ struct mcp_stream;
 struct fastio_mcp {
     struct fastio_mcp_config cfg; /* the caller's, strings replaced by the owned copies below */
     char *url, *bearer, *client_name, *client_version, *offer_version;
+    char *ca_file; /* cfg.ca_file, checked readable at connect (D-125); NULL = system bundle */
     char **argv;
     char version[32];            /* negotiated protocol version ("" before initialize) */
     char session_id[MCP_ID_MAX]; /* Mcp-Session-Id */

@@ -277,6 +277,8 @@ bool fio_xfer_should_retry(struct fastio_transfer *t, const struct fastio_error 
 
     if (t->cancelling || *retries >= t->cfg.max_retries)
         return false;
+    if (op != NULL && op->op.tls_refused) /* a certificate that did not verify (D-125) */
+        return false;
     if (e->status == FASTIO_AUTH && e->http_status == 401 && op != NULL &&
         fio_op_can_refresh(t->client)) {
         /* A 401 means the request was not acted on: with a fresh token it may go again, for
