@@ -16,6 +16,7 @@
 #include "blob.h"
 #include "faults.h"
 #include "import.h"
+#include "chat.h"
 #include "outbox.h"
 #include "ratelimit.h"
 #include "server.h"
@@ -101,6 +102,7 @@ static const char usage_opts[] =
     "                          conformance suite calls (tests only)\n"
     ;
 static const char usage_import[] = IMPORT_USAGE;
+static const char usage_ai[] = AI_USAGE;
 
 /* Quotas and upload sessions (D-080); its own string: one literal stays under 4095 bytes. */
 static const char usage_quota[] =
@@ -469,6 +471,7 @@ int main(int argc, char **argv)
         {"mcp-max-sessions", required_argument, NULL, O_MCP_MAX_SESSIONS},
         {"mcp-idle-timeout", required_argument, NULL, O_MCP_IDLE},
         IMPORT_GETOPT_ROWS
+        AI_GETOPT_ROWS
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -642,10 +645,19 @@ int main(int argc, char **argv)
             if (import_parse_option(opt, optarg, c) != 0)
                 return 2;
             break;
+        case O_AI_WORKERS:
+        case O_LLM_URL:
+        case O_LLM_MODEL:
+        case O_LLM_KEY_FILE:
+        case O_LLM_TIMEOUT:
+            if (ai_parse_option(opt, optarg, c) != 0)
+                return 2;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             fputs(usage_opts, stdout);
             fputs(usage_import, stdout);
+            fputs(usage_ai, stdout);
             fputs(usage_quota, stdout);
             fputs(usage_tail, stdout);
             return 0;
@@ -685,8 +697,9 @@ int main(int argc, char **argv)
     snprintf(dbpath, sizeof(dbpath), "%s/meta.db", c->data_dir);
     /* The composition root is the one place that names the backend (store_backend.h). */
     unsigned import_workers = c->import_workers ? c->import_workers : IMPORT_DEFAULT_WORKERS;
-    s.store = store_open(&store_sqlite_backend, dbpath, c->threads + 1 + import_workers, err,
-                         sizeof(err));
+    unsigned ai_workers = c->ai_workers ? c->ai_workers : AI_DEFAULT_WORKERS;
+    s.store = store_open(&store_sqlite_backend, dbpath,
+                         c->threads + 1 + import_workers + ai_workers, err, sizeof(err));
     if (!s.store) {
         fprintf(stderr, "fastio-server: %s\n", err);
         goto out;
@@ -701,7 +714,7 @@ int main(int argc, char **argv)
      * of what a crash left (docs/decisions.md D-036) */
     s.blob = &blob_local_ops;
     if (blob_start(&s) != 0 || upload_state_init(&s) != 0 || import_recover(&s) != 0 ||
-        blob_recover(&s) != 0) {
+        ai_recover(&s) != 0 || blob_recover(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (upload recovery)\n");
         goto out;
     }
@@ -727,6 +740,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "fastio-server: cannot start the URL import workers\n");
         goto out;
     }
+    if (ai_start(&s) != 0) {
+        fprintf(stderr, "fastio-server: cannot start the AI chat workers\n");
+        goto out;
+    }
     if (upload_sweep_start(&s) != 0) {
         fprintf(stderr, "fastio-server: cannot start the upload expiry sweep thread\n");
         goto out;
@@ -750,6 +767,7 @@ int main(int argc, char **argv)
 out:
     srv_stop(&s); /* resumes parked activity polls before stopping the daemon */
     import_stop(&s); /* transfers in flight are left to the next start (D-075) */
+    ai_stop(&s);     /* an answer being composed is left to the next start (D-108) */
     activity_free(&s);
     outbox_relay_stop(&s);
     upload_sweep_stop(&s); /* before the store it uses */
@@ -766,5 +784,8 @@ out:
     free(c->smtp_from);
     free(c->public_url);
     free(c->import_allow);
+    free(c->llm_url);
+    free(c->llm_model);
+    free(c->llm_key_file);
     return ret;
 }

@@ -85,6 +85,13 @@ struct srv_config {
     long import_timeout_s;
     long import_stall_s;
     unsigned import_workers;
+    /* AI chat (intel/chat.h): --ai-workers, --llm-url, --llm-model, --llm-key-file (owned text,
+     * NULL = none), --llm-timeout (0 = the default) */
+    unsigned ai_workers;
+    char *llm_url;
+    char *llm_model;
+    char *llm_key_file;
+    long llm_timeout_s;
 };
 
 /* --signup (D-081): who may make an account with POST /user/. */
@@ -105,6 +112,7 @@ struct blob_backend;
 struct upload_sweep;
 struct mcp_state;
 struct importer;
+struct ai_engine;
 struct server {
     struct srv_config cfg;
     struct store *store;   /* store_backend.h: the metadata store (main.c: SQLite) */
@@ -124,6 +132,7 @@ struct server {
     struct upload_sweep *sweep;  /* upload_sweep.c: the expiry sweep thread */
     struct mcp_state *mcp;           /* src/server/mcp: MCP sessions, streams, staged blobs */
     struct importer *imp;       /* import/import.c: URL import workers; NULL until started */
+    struct ai_engine *ai;       /* intel/chat.c: AI chat workers; NULL until started */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */

@@ -7,6 +7,7 @@
 #include "store_node.h"
 #include "store_upload.h"
 #include "store_webimport.h"
+#include "store_aichat.h"
 
 static struct db_conn *dbc(struct store_conn *c)
 {
@@ -85,4 +86,5 @@ const struct store_ops store_sqlite_ops = {
     .upload = &sqlite_upload_ops,
     .lock = &sqlite_lock_ops,
     .webimport = &sqlite_webimport_ops,
+    .aichat = &sqlite_aichat_ops,
 };

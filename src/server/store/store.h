@@ -39,6 +39,7 @@ struct store_node_ops;
 struct store_upload_ops;
 struct store_lock_ops;
 struct store_webimport_ops;
+struct store_aichat_ops;
 
 struct store_ops {
     const char *name; /* "sqlite" */
@@ -61,6 +62,7 @@ struct store_ops {
     const struct store_upload_ops *upload;
     const struct store_lock_ops *lock;
     const struct store_webimport_ops *webimport; /* URL import jobs (store_webimport.h) */
+    const struct store_aichat_ops *aichat;       /* AI chats (store_aichat.h) */
 };
 
 #define STORE(c, area) ((c)->ops->area)
