@@ -734,8 +734,9 @@ int h_ai_chat_delete(struct req *r)
     return change_chat(r, NULL, false, true);
 }
 
-/* The cancel reply is not the envelope (api §8.2): 200 {success:true, ...}, errors 406
- * {result:false, error_message, error_id}. */
+/* The cancel reply is not the envelope (api §8.2): 200 {success:true, ...}, its own refusals
+ * 406 {result:false, error_message, error_id}; the router's and load_chat's refusals (no such
+ * chat, not a member, read-only) keep the ordinary envelope, as on every route (D-105). */
 static int raw_json(struct req *r, int http, json_t *body)
 {
     char *txt = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -762,16 +763,8 @@ int h_ai_chat_cancel(struct req *r)
     struct store_aichat ch;
     int rc = load_chat(r, CHAT_WRITE, &ch);
     store_aichat_clear(&ch);
-    if (rc != 0) {
-        /* the refusal in the cancel's own shape */
-        char text[sizeof(r->err.text)];
-        fio_strlcpy(text, r->err.text, sizeof(text));
-        long code = r->err.code;
-        json_decref(r->err.params);
-        memset(&r->err, 0, sizeof(r->err));
-        store_rollback(r->st);
-        return cancel_refused(r, code, text);
-    }
+    if (rc != 0)
+        return -1; /* unknown, private or read-only chat: the ordinary error envelope (D-105) */
     char mid[FIO_OPAQUE_ID_SIZE];
     enum store_rc src = STORE(r->st, aichat)->msg_cancel(r->st, ch.id, srv_now_us(), mid);
     if (src == STORE_NOT_FOUND) {

@@ -119,7 +119,7 @@ static enum store_rc a_chat_update(struct store_conn *c, const char *id, const c
                 "UPDATE ai_chats SET name = COALESCE(?2, name), privacy = CASE WHEN ?3 THEN "
                 "'public' ELSE privacy END, deleted = CASE WHEN ?4 THEN 1 ELSE deleted END, "
                 "updated = ?5 WHERE id = ?1",
-                "tddi", id, name, publish ? 1 : 0, del ? 1 : 0, now));
+                "ttddi", id, name, publish ? 1 : 0, del ? 1 : 0, now));
     if (rc == STORE_OK && sq_changes(c) != 1)
         return STORE_NOT_FOUND;
     return rc;
