@@ -17,6 +17,7 @@
 #include "faults.h"
 #include "import.h"
 #include "chat.h"
+#include "indexer.h"
 #include "outbox.h"
 #include "ratelimit.h"
 #include "server.h"
@@ -103,6 +104,7 @@ static const char usage_opts[] =
     ;
 static const char usage_import[] = IMPORT_USAGE;
 static const char usage_ai[] = AI_USAGE;
+static const char usage_intel[] = INTEL_USAGE;
 
 /* Quotas and upload sessions (D-080); its own string: one literal stays under 4095 bytes. */
 static const char usage_quota[] =
@@ -472,6 +474,7 @@ int main(int argc, char **argv)
         {"mcp-idle-timeout", required_argument, NULL, O_MCP_IDLE},
         IMPORT_GETOPT_ROWS
         AI_GETOPT_ROWS
+        INTEL_GETOPT_ROWS
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -653,11 +656,18 @@ int main(int argc, char **argv)
             if (ai_parse_option(opt, optarg, c) != 0)
                 return 2;
             break;
+        case O_INTEL_WORKERS:
+        case O_INTEL_MAX_BYTES:
+        case O_INTEL_TIMEOUT:
+            if (intel_parse_option(opt, optarg, c) != 0)
+                return 2;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             fputs(usage_opts, stdout);
             fputs(usage_import, stdout);
             fputs(usage_ai, stdout);
+            fputs(usage_intel, stdout);
             fputs(usage_quota, stdout);
             fputs(usage_tail, stdout);
             return 0;
@@ -698,8 +708,12 @@ int main(int argc, char **argv)
     /* The composition root is the one place that names the backend (store_backend.h). */
     unsigned import_workers = c->import_workers ? c->import_workers : IMPORT_DEFAULT_WORKERS;
     unsigned ai_workers = c->ai_workers ? c->ai_workers : AI_DEFAULT_WORKERS;
+    unsigned intel_workers = c->intel_workers ? c->intel_workers : INTEL_DEFAULT_WORKERS;
+    /* + intel_workers + 2: the indexer's threads and background callers of intel_retrieve;
+     * + ai_workers: the AI chat workers (each holds one connection at a time) */
     s.store = store_open(&store_sqlite_backend, dbpath,
-                         c->threads + 1 + import_workers + ai_workers, err, sizeof(err));
+                         c->threads + 1 + import_workers + intel_workers + 2 + ai_workers, err,
+                         sizeof(err));
     if (!s.store) {
         fprintf(stderr, "fastio-server: %s\n", err);
         goto out;
@@ -714,7 +728,7 @@ int main(int argc, char **argv)
      * of what a crash left (docs/decisions.md D-036) */
     s.blob = &blob_local_ops;
     if (blob_start(&s) != 0 || upload_state_init(&s) != 0 || import_recover(&s) != 0 ||
-        ai_recover(&s) != 0 || blob_recover(&s) != 0) {
+        ai_recover(&s) != 0 || blob_recover(&s) != 0 || intel_recover(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (upload recovery)\n");
         goto out;
     }
@@ -744,6 +758,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "fastio-server: cannot start the AI chat workers\n");
         goto out;
     }
+    if (intel_start(&s) != 0) {
+        fprintf(stderr, "fastio-server: cannot start the indexing workers\n");
+        goto out;
+    }
     if (upload_sweep_start(&s) != 0) {
         fprintf(stderr, "fastio-server: cannot start the upload expiry sweep thread\n");
         goto out;
@@ -768,6 +786,7 @@ out:
     srv_stop(&s); /* resumes parked activity polls before stopping the daemon */
     import_stop(&s); /* transfers in flight are left to the next start (D-075) */
     ai_stop(&s);     /* an answer being composed is left to the next start (D-108) */
+    intel_stop(&s);  /* before activity_free: workers publish ai_state keys */
     activity_free(&s);
     outbox_relay_stop(&s);
     upload_sweep_stop(&s); /* before the store it uses */

@@ -92,6 +92,11 @@ struct srv_config {
     char *llm_model;
     char *llm_key_file;
     long llm_timeout_s;
+    /* Intelligence (intel/indexer.h): --intel-workers (0 = default), --intel-max-bytes,
+     * --intel-timeout (0 = defaults) */
+    unsigned intel_workers;
+    long long intel_max_bytes;
+    long intel_timeout_s;
 };
 
 /* --signup (D-081): who may make an account with POST /user/. */
@@ -113,6 +118,7 @@ struct upload_sweep;
 struct mcp_state;
 struct importer;
 struct ai_engine;
+struct intel_indexer;
 struct server {
     struct srv_config cfg;
     struct store *store;   /* store_backend.h: the metadata store (main.c: SQLite) */
@@ -133,6 +139,7 @@ struct server {
     struct mcp_state *mcp;           /* src/server/mcp: MCP sessions, streams, staged blobs */
     struct importer *imp;       /* import/import.c: URL import workers; NULL until started */
     struct ai_engine *ai;       /* intel/chat.c: AI chat workers; NULL until started */
+    struct intel_indexer *intel; /* intel/indexer.c: indexing workers; NULL until started */
 };
 
 /* Roles, ordered so that a higher value includes the lower ones (api §3.2, §3.5). */

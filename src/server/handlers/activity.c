@@ -1,6 +1,7 @@
 /* activity.c - the activity long-poll (api §9.5): per-entity rings of recent keys, parked
  * connections (MHD suspend/resume) and the timer thread that ends their wait. See activity.h. */
 #include "activity.h"
+#include "indexer.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -341,12 +342,40 @@ void activity_discard(struct req *r)
         r->act->npending = 0;
 }
 
+/* Publish keys for entity from outside any request (a background worker's change, already
+ * committed) and wake its waiters. */
+void activity_emit(struct server *s, const char *entity, const char *key)
+{
+    struct activity *h = s->act;
+    if (!h || !entity || !*entity || !key || strlen(entity) >= ACT_ID_MAX ||
+        strlen(key) >= ACTIVITY_KEY_MAX)
+        return;
+    pthread_mutex_lock(&h->mu);
+    struct act_entity *e = entity_get(h, entity);
+    if (!entity_add(e, key, h->seq + 1))
+        e->floor = h->seq + 1;
+    h->seq++;
+    struct activity_req *w = h->parked;
+    for (size_t guard = 0; w && guard <= ACTIVITY_MAX_PARKED; guard++) {
+        struct activity_req *nx = w->next;
+        if (strcmp(w->entity, entity) == 0)
+            wake(h, w);
+        w = nx;
+    }
+    pthread_mutex_unlock(&h->mu);
+}
+
 void activity_publish(struct req *r)
 {
     struct activity *h = r->srv->act;
     struct activity_req *a = r->act;
     if (!h || !a || a->npending == 0)
         return;
+    /* A committed change of a workspace's tree (or of its intelligence flag) is work for the
+     * indexer (intel/indexer.h): it reconciles the workspace. */
+    for (size_t i = 0; i < a->npending; i++)
+        if (strcmp(a->pending[i].key, "storage") == 0)
+            intel_notify(r->srv, a->pending[i].entity);
     pthread_mutex_lock(&h->mu);
     for (size_t i = 0; i < a->npending; i++) {
         struct act_entity *e = entity_get(h, a->pending[i].entity);

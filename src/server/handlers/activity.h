@@ -44,6 +44,9 @@ int activity_note(struct req *r, const char *entity, const char *key);
 /* Router: after a successful commit (or for a route without a router transaction, once the
  * handler returned) publish the noted keys and wake their waiters; on rollback discard them. */
 void activity_publish(struct req *r);
+/* Publish one key for an entity at once, outside any request (background workers: the indexer's
+ * ai_state:{node}); the change it names must be committed already. */
+void activity_emit(struct server *s, const char *entity, const char *key);
 void activity_discard(struct req *r);
 
 /* http.c, after the handler ran: true when the request asked to wait and its connection is now

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity.h"
 #include "blob.h"
 #include "events.h"
 #include "orgws.h"
@@ -279,6 +280,7 @@ int h_ws_update(struct req *r)
     }
     size_t known;
     int ret = -1;
+    bool was_on = json_is_true(json_object_get(row, "intelligence"));
     /* Only the rule keys are read: id, org_id, archived, created ... are never assignable. */
     if (orgws_apply(r, ws_fields, N_WS_FIELDS, row, false, &known) != 0)
         goto done;
@@ -290,8 +292,12 @@ int h_ws_update(struct req *r)
     if (strcmp(row_str(row, "folder_name"), r->ws.folder_name) != 0 &&
         folder_free(r, row_str(row, "folder_name"), r->ws.id) != 0)
         goto done;
+    /* Intelligence switched: every node's ai state changes, and the indexer hears of it through
+     * the workspace's "storage" key (intel/indexer.h: off flushes the index, on indexes again). */
+    bool now_on = json_is_true(json_object_get(row, "intelligence"));
     if (ws_write(r, row, r->ws.id) == 0 &&
-        events_record(r, "workspace", "settings", "workspace_updated", r->ws.id, NULL) == 0)
+        events_record(r, "workspace", "settings", "workspace_updated", r->ws.id, NULL) == 0 &&
+        (was_on == now_on || activity_note(r, r->ws.id, "storage") == 0))
         ret = ws_reply(r, r->ws.id);
 done:
     json_decref(row);

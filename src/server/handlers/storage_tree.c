@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "store_intel.h"
 
 int tree_parse_id(struct req *r, const char *text, const char *param, bool *is_root,
                   char id[FIO_OPAQUE_ID_SIZE])
@@ -89,6 +90,27 @@ static json_t *metadata_json(const struct store_node_row *row)
     return NULL;
 }
 
+/* "ai" (api §4.1, §8.5; docs/server.md "Intelligence"): state disabled with intelligence off;
+ * with it on, a file's state is its index row's (pending when it has none yet: queued by the
+ * indexer's next reconciliation, or in the trash), "failed" with the reason; folders and links
+ * are not indexed: "ready". attach: files and notes can be given to a chat directly. */
+static json_t *ai_json(const struct store_node_row *row, bool under_trash)
+{
+    bool content = strcmp(row->type, "file") == 0 || strcmp(row->type, "note") == 0;
+    const char *state = !row->ai_on                          ? "disabled"
+                        : !content                           ? "ready"
+                        : row->trashed || under_trash        ? "pending"
+                        : row->ai_state                      ? row->ai_state
+                                                             : "pending";
+    json_t *a = json_pack("{s:s, s:b, s:n}", "state", state, "attach", content, "summary");
+    if (a && strcmp(state, "failed") == 0 &&
+        json_object_set_new(a, "reason", json_string(row->ai_reason ? row->ai_reason : "")) != 0) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
 json_t *tree_row_json(const struct store_node_row *row, bool under_trash)
 {
     bool folder = strcmp(row->type, "folder") == 0;
@@ -114,7 +136,7 @@ json_t *tree_row_json(const struct store_node_row *row, bool under_trash)
         put(o, "origin",
             json_pack("{s:s, s:s}", "type", folder ? "folder" : "upload", "creator",
                       row->creator_id)) &&
-        put(o, "metadata", metadata_json(row));
+        put(o, "metadata", metadata_json(row)) && put(o, "ai", ai_json(row, under_trash));
     if (!ok) {
         json_decref(o);
         return NULL;
@@ -264,6 +286,10 @@ int tree_trash(struct req *r, const char *id, const char *parent, int64_t now)
         return req_fail_internal(r, "trash node: not exactly one row");
     if (rc != STORE_OK)
         return req_fail_internal(r, "trash node");
+    /* Out of the index in the same transaction: a trashed file is never a search hit or a chat
+     * citation (intel/indexer.h); a restore queues it again. */
+    if (STORE(r->st, intel)->drop_subtree(r->st, r->ws.id, id) != STORE_OK)
+        return req_fail_internal(r, "trash node: index");
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "chat.h"
 #include "compose.h"
 #include "extract.h"
+#include "index.h"
 #include "llm.h"
 #include "store_aichat.h"
 #include "store_backend.h"
@@ -338,17 +339,60 @@ static int gather_subjects(struct server *s, const struct store_aimsg *m, json_t
     return 0;
 }
 
-/* Scope or whole workspace: the search index (index.h). 0, or -1 with reason. */
+/* Scope or whole workspace: the search index (index.h), only live indexed files of the scope.
+ * 0, or -1 with reason. */
 static int gather_scope(struct server *s, const struct store_aimsg *m, json_t *refs,
                         struct gathered *g, char *reason, size_t rlen)
 {
-    (void)s;
-    (void)m;
-    (void)refs;
-    (void)g;
-    snprintf(reason, rlen, "The search index is not available on this server yet; attach the "
-                           "files to ask about (subjects)");
-    return -1;
+    const char *ids[AI_REFERENCES_MAX];
+    size_t nids = 0, i;
+    json_t *it;
+    json_array_foreach(refs, i, it)
+    {
+        const char *id = json_string_value(json_object_get(it, "id"));
+        if (id && nids < AI_REFERENCES_MAX)
+            ids[nids++] = id;
+    }
+    if (json_array_size(refs) > 0 && nids == 0) {
+        snprintf(reason, rlen, "The scope names no file or folder");
+        return -1;
+    }
+    struct intel_hit *hits = NULL;
+    size_t nh = 0;
+    if (intel_retrieve(s, m->ws_id, m->question, ids, nids, AI_CONTEXT_PASSAGES, &hits, &nh) !=
+        0) {
+        snprintf(reason, rlen, "The search index could not be read; try again");
+        return -1;
+    }
+    for (size_t k = 0; k < nh; k++) {
+        /* a file of the scope pinned to a version: only that version's passages */
+        bool other_version = false;
+        json_array_foreach(refs, i, it)
+        {
+            const char *id = json_string_value(json_object_get(it, "id"));
+            const char *ver = json_string_value(json_object_get(it, "version_id"));
+            if (id && ver && *ver && strcmp(id, hits[k].node_id) == 0 &&
+                strcmp(ver, hits[k].version_id) != 0)
+                other_version = true;
+        }
+        if (other_version)
+            continue;
+        struct ai_passage p = {.node_id = hits[k].node_id,
+                               .version_id = hits[k].version_id,
+                               .name = hits[k].name,
+                               .text = hits[k].text,
+                               .page = hits[k].page,
+                               .line_start = hits[k].line_start,
+                               .line_end = hits[k].line_end,
+                               .score = hits[k].score};
+        add_passage(g, &p);
+    }
+    intel_hits_free(hits, nh);
+    if (g->oom) {
+        snprintf(reason, rlen, "out of memory while reading the search results");
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- composing ------------------------------------------------------------------------------ */

@@ -27,7 +27,7 @@
 
 /* Option ids of main.c's getopt table, parsed by ai_parse_option. */
 enum {
-    O_AI_WORKERS = 3328,
+    O_AI_WORKERS = 3840,
     O_LLM_URL,
     O_LLM_MODEL,
     O_LLM_KEY_FILE,

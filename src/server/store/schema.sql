@@ -401,6 +401,60 @@ CREATE TABLE email_codes (
 -- Consent to membership (hardening, D-081): an invitation made by naming an existing user's id
 -- does not show that user's email address (lists, details, events) to anyone.
 ALTER TABLE invitations ADD COLUMN email_hidden INTEGER NOT NULL DEFAULT 0;
+-- migration 11
+-- The full-text index of workspace intelligence (issue 13; store_intel.h; src/server/intel
+-- README; docs/server.md "Intelligence"; D-100..D-104). intel_nodes is both the per-file state
+-- (api §4.1 ai.state) and the persistent work queue: queued = 1 rows wait for (or are in) a
+-- worker; seq grows with every enqueue, and a worker's result is stored only while the row still
+-- has the seq it claimed, in one transaction with the passages it replaces, so a kill -9 at any
+-- point leaves either the old passages or the new ones, never both and never none-and-forgotten
+-- (start-up resets in_progress to pending). want_version/path: what the enqueue asked for (the
+-- version to read, the path the passages carry); version_id: the version the passages came from.
+-- A row exists only for a live file or note of a workspace with intelligence on; trashing drops
+-- it (with its passages), purging cascades.
+CREATE TABLE intel_nodes (
+    node_id      TEXT PRIMARY KEY REFERENCES nodes(id) ON DELETE CASCADE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    state        TEXT NOT NULL CHECK (state IN ('pending', 'in_progress', 'indexed', 'ready',
+                                                 'failed')),
+    reason       TEXT NOT NULL DEFAULT '',
+    want_version TEXT,
+    path         TEXT NOT NULL DEFAULT '',
+    version_id   TEXT,
+    seq          INTEGER NOT NULL,
+    queued       INTEGER NOT NULL DEFAULT 1 CHECK (queued IN (0, 1)),
+    passages     INTEGER NOT NULL DEFAULT 0,
+    text_bytes   INTEGER NOT NULL DEFAULT 0,
+    updated      INTEGER NOT NULL
+);
+CREATE INDEX intel_nodes_queue ON intel_nodes(queued, state, seq);
+CREATE INDEX intel_nodes_seq ON intel_nodes(seq);
+CREATE INDEX intel_nodes_ws ON intel_nodes(workspace_id);
+-- One row per passage (intel/extract.h): text, the file's name and path (searched too), page and
+-- line span for citations. intel_fts is an external-content FTS5 index over it (BM25, Porter
+-- stemming over unicode61 tokens), kept in step by the two triggers; FK cascades fire them too.
+CREATE TABLE intel_passages (
+    id           INTEGER PRIMARY KEY,
+    node_id      TEXT NOT NULL REFERENCES intel_nodes(node_id) ON DELETE CASCADE,
+    workspace_id TEXT NOT NULL,
+    version_id   TEXT NOT NULL,
+    page         INTEGER NOT NULL DEFAULT 0,
+    line_start   INTEGER NOT NULL DEFAULT 0,
+    line_end     INTEGER NOT NULL DEFAULT 0,
+    name         TEXT NOT NULL,
+    path         TEXT NOT NULL,
+    text         TEXT NOT NULL
+);
+CREATE INDEX intel_passages_node ON intel_passages(node_id);
+CREATE VIRTUAL TABLE intel_fts USING fts5(text, name, path, content='intel_passages',
+    content_rowid='id', tokenize='porter unicode61');
+CREATE TRIGGER intel_passages_ai AFTER INSERT ON intel_passages BEGIN
+    INSERT INTO intel_fts(rowid, text, name, path) VALUES (new.id, new.text, new.name, new.path);
+END;
+CREATE TRIGGER intel_passages_ad AFTER DELETE ON intel_passages BEGIN
+    INSERT INTO intel_fts(intel_fts, rowid, text, name, path)
+        VALUES ('delete', old.id, old.text, old.name, old.path);
+END;
 -- migration 12
 -- AI chat (issue 13; api §8.2; store_aichat.h; docs/server.md "AI chat"). A chat belongs to its
 -- creator; privacy 'public' lets the other members of the workspace read it (never change it).

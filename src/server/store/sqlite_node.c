@@ -203,10 +203,16 @@ static enum store_rc n_history_add(struct store_conn *c, const char *node_id,
     "(SELECT (SELECT u.email FROM users u WHERE u.id = l.user_id)" LOCK_LIVE_ ", "                 \
     "(SELECT l.expires" LOCK_LIVE_ ", (SELECT l.acquired" LOCK_LIVE_ ", "                          \
     "(SELECT l.duration" LOCK_LIVE_ ", (SELECT l.client_info" LOCK_LIVE_
+/* The ai state (api §4.1; store_intel.h): the workspace's intelligence flag and the node's
+ * intel_nodes row. */
+#define NODE_AI_COLS                                                                               \
+    "(SELECT w.intelligence FROM workspaces w WHERE w.id = n.workspace_id), "                      \
+    "(SELECT i.state FROM intel_nodes i WHERE i.node_id = n.id), "                                 \
+    "(SELECT i.reason FROM intel_nodes i WHERE i.node_id = n.id)"
 #define NODE_COLS                                                                                  \
     "n.id, n.parent_id, n.type, n.name, n.size, n.mimetype, n.hash, n.hash_algo, n.version_id, "   \
     "n.creator_id, n.trashed, n.deleted_from, n.created, n.modified, n.metadata_title, "           \
-    "n.metadata_short, " NODE_LOCK_COLS
+    "n.metadata_short, " NODE_LOCK_COLS ", " NODE_AI_COLS
 enum {
     COL_ID,
     COL_PARENT,
@@ -230,6 +236,9 @@ enum {
     COL_LOCK_ACQUIRED,
     COL_LOCK_DURATION,
     COL_LOCK_INFO,
+    COL_AI_ON,
+    COL_AI_STATE,
+    COL_AI_REASON,
 };
 
 /* Text column or NULL for SQL NULL. */
@@ -259,6 +268,9 @@ static int visit_node_row(sqlite3_stmt *st, struct store_lock *lock, store_node_
         .modified = sqlite3_column_int64(st, COL_MODIFIED),
         .trashed = sqlite3_column_int(st, COL_TRASHED) != 0,
         .lock = NULL,
+        .ai_on = sqlite3_column_int(st, COL_AI_ON) != 0,
+        .ai_state = col_opt(st, COL_AI_STATE),
+        .ai_reason = col_opt(st, COL_AI_REASON),
     };
     if (sqlite3_column_type(st, COL_LOCK_EXPIRES) != SQLITE_NULL) {
         memset(lock, 0, sizeof(*lock));

@@ -71,5 +71,6 @@ extern const struct store_upload_ops sqlite_upload_ops;
 extern const struct store_lock_ops sqlite_lock_ops;
 extern const struct store_webimport_ops sqlite_webimport_ops;
 extern const struct store_aichat_ops sqlite_aichat_ops;
+extern const struct store_intel_ops sqlite_intel_ops;
 
 #endif

@@ -40,6 +40,7 @@ struct store_upload_ops;
 struct store_lock_ops;
 struct store_webimport_ops;
 struct store_aichat_ops;
+struct store_intel_ops;
 
 struct store_ops {
     const char *name; /* "sqlite" */
@@ -63,6 +64,7 @@ struct store_ops {
     const struct store_lock_ops *lock;
     const struct store_webimport_ops *webimport; /* URL import jobs (store_webimport.h) */
     const struct store_aichat_ops *aichat;       /* AI chats (store_aichat.h) */
+    const struct store_intel_ops *intel;         /* the intelligence index (store_intel.h) */
 };
 
 #define STORE(c, area) ((c)->ops->area)

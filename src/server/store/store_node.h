@@ -47,6 +47,9 @@ struct store_node_row {
     int64_t size, created, modified;
     bool trashed;
     const struct store_lock *lock; /* the live lock (node_id and token_hash empty), NULL = none */
+    bool ai_on;                /* the workspace has intelligence on */
+    const char *ai_state;      /* its intel_nodes row's state, NULL = no row (store_intel.h) */
+    const char *ai_reason;     /* the row's reason ("" or why it failed), NULL = no row */
 };
 /* Visitor of node rows: 0 to go on, non-zero to stop (the store then returns STORE_OK). */
 typedef int (*store_node_fn)(const struct store_node_row *row, void *arg);

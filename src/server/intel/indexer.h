@@ -1,0 +1,70 @@
+/* indexer.h - the intelligence indexer's life cycle, options and the calls the rest of the
+ * server makes into it (docs/server.md "Intelligence"; D-100..D-104). The retrieval interface
+ * is index.h.
+ *
+ * Work flows through the intel_nodes table (store_intel.h): a change to a workspace's tree or to
+ * its intelligence flag makes the router publish the activity key "storage" on the workspace;
+ * activity_publish calls intel_notify, which marks the workspace dirty and wakes a worker. The
+ * worker reconciles the workspace (rows queued for live files whose version or path differs,
+ * rows of nodes no longer live dropped, everything dropped when intelligence is off), then claims
+ * queued rows one at a time, extracts the version's text (extract.h) outside any transaction and
+ * stores the passages and the state in one transaction that also checks the claim is still
+ * current. Trashing drops the subtree's rows in the trashing transaction (storage_tree.c), so a
+ * trashed file leaves search at once. Start-up puts claims a crash left back in the queue and
+ * reconciles every workspace with intelligence on, so nothing committed is forgotten. */
+#ifndef SRV_INTEL_INDEXER_H
+#define SRV_INTEL_INDEXER_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+#define INTEL_WORKERS_MAX 16
+#define INTEL_DEFAULT_WORKERS 2
+#define INTEL_DEFAULT_MAX_BYTES (64LL * 1024 * 1024)
+#define INTEL_DEFAULT_TIMEOUT_S 30L
+#define INTEL_QUERY_TERMS_MAX 32 /* words of a query used; the rest are ignored */
+
+/* Option ids of main.c's getopt table, parsed by intel_parse_option. */
+enum {
+    O_INTEL_WORKERS = 3328,
+    O_INTEL_MAX_BYTES,
+    O_INTEL_TIMEOUT,
+};
+#define INTEL_GETOPT_ROWS                                                                          \
+    {"intel-workers", required_argument, NULL, O_INTEL_WORKERS},                                   \
+        {"intel-max-bytes", required_argument, NULL, O_INTEL_MAX_BYTES},                           \
+        {"intel-timeout", required_argument, NULL, O_INTEL_TIMEOUT},
+#define INTEL_USAGE                                                                                \
+    "\nIntelligence (workspaces with intelligence on; docs/server.md \"Intelligence\"):\n"         \
+    "  --intel-workers N       indexing threads (1-16, default 2)\n"                               \
+    "  --intel-max-bytes N     a larger file is not indexed (ai.state failed; default 64 MiB)\n"   \
+    "  --intel-timeout S       text extraction time limit per file, seconds (default 30)\n"
+
+int intel_parse_option(int opt, const char *arg, struct srv_config *c);
+
+/* Start-up, before the workers: claims a crash left go back to the queue; every workspace with
+ * intelligence on is marked for reconciliation. 0 or -1. */
+int intel_recover(struct server *s);
+/* Start the workers (after intel_recover). 0 or -1. */
+int intel_start(struct server *s);
+/* Stop and join the workers (a file being extracted finishes first, bounded by the time limit;
+ * its row stays claimed and the next start queues it again). Safe when never started. */
+void intel_stop(struct server *s);
+/* Workspace ws_id's tree or settings changed (after the commit): reconcile it soon. Cheap,
+ * callable from any thread; a no-op before intel_start. */
+void intel_notify(struct server *s, const char *ws_id);
+
+/* The free-text query as an FTS5 query: its words (letters, digits and any non-ASCII byte
+ * sequence; at most INTEL_QUERY_TERMS_MAX, each at most 64 bytes) each quoted, joined by OR.
+ * Returns the number of words; 0 = nothing searchable (out ""). */
+size_t intel_fts_query(const char *q, char *out, size_t out_size);
+
+struct store_conn;
+struct intel_hit;
+/* intel_retrieve on a connection the caller holds (handlers use their request's). */
+int intel_retrieve_conn(struct store_conn *st, const char *ws_id, const char *query,
+                        const char *const *scope, size_t nscope, size_t limit,
+                        struct intel_hit **out, size_t *n);
+
+#endif

@@ -1,0 +1,104 @@
+/* store_intel.h - the intelligence index (schema.sql migration 11; src/server/intel/README.md;
+ * docs/server.md "Intelligence"): per-file ai state that is also the persistent work queue
+ * (intel_nodes), the passages and their FTS5 index (intel_passages, intel_fts). Times are wall
+ * microseconds passed in by the caller. */
+#ifndef SRV_STORE_INTEL_H
+#define SRV_STORE_INTEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "id.h"
+#include "name.h"
+#include "store.h"
+
+#define STORE_INTEL_REASON_MAX 256
+#define STORE_INTEL_PATH_MAX 4096
+
+/* A claimed unit of work: index version want_version of node_id. */
+struct store_intel_job {
+    char node_id[FIO_OPAQUE_ID_SIZE];
+    char ws_id[FIO_PROFILE_ID_SIZE];
+    char want_version[FIO_OPAQUE_ID_SIZE]; /* "" = the node has no content version */
+    char name[FIO_NAME_MAX_BYTES + 1];
+    char mimetype[256];
+    char path[STORE_INTEL_PATH_MAX]; /* "/folder/name" at enqueue time */
+    int64_t size;
+    int64_t seq; /* the result lands only while the row still has this seq */
+};
+
+/* One passage to store (text NUL-terminated UTF-8). */
+struct store_intel_passage {
+    const char *text;
+    int page, line_start, line_end;
+};
+
+/* A search hit; strings borrowed, valid during the visitor call only. */
+struct store_intel_hit {
+    const char *node_id, *version_id, *name, *path, *text, *mimetype, *type;
+    const char *parent_id; /* NULL = the root */
+    int page, line_start, line_end;
+    double score; /* -bm25: higher is better */
+};
+typedef int (*store_intel_hit_fn)(const struct store_intel_hit *h, void *arg);
+/* A node whose ai state changed (for the activity key ai_state:{node}). */
+typedef void (*store_intel_node_fn)(const char *ws_id, const char *node_id, void *arg);
+
+/* The result of one job. */
+struct store_intel_result {
+    const char *state;  /* "indexed" | "ready" | "failed" */
+    const char *reason; /* failed: why; else "" */
+    const struct store_intel_passage *passages;
+    size_t n_passages;
+    int64_t text_bytes;
+};
+
+struct store_intel_ops {
+    /* Is intelligence on for workspace ws_id: STORE_OK (*on set) or STORE_NOT_FOUND. */
+    enum store_rc (*enabled)(struct store_conn *c, const char *ws_id, bool *on);
+    /* Start-up: every in_progress row back to pending (a crashed worker's claim). */
+    enum store_rc (*recover)(struct store_conn *c, int64_t now);
+    /* Every workspace id with intelligence on (fn per id), and the rows of workspaces with it
+     * off flushed. */
+    enum store_rc (*each_enabled)(struct store_conn *c, void (*fn)(const char *ws_id, void *arg),
+                                  void *arg);
+    /* Bring workspace ws_id's rows in line with its tree (call inside a transaction): with
+     * intelligence off every row goes (the index flushed); with it on, rows of nodes no longer
+     * live go, and every live file whose current version or path differs from its row's (or
+     * that has no row) is queued (state pending, seq bumped). fn (may be NULL) hears of each
+     * node whose row was queued or dropped, at most max of them (the rest still change). */
+    enum store_rc (*reconcile)(struct store_conn *c, const char *ws_id, int64_t now,
+                               store_intel_node_fn fn, void *arg, size_t max);
+    /* Drop the rows (and passages) of node_id and everything below it in ws_id: the subtree
+     * went to the trash. Call inside the transaction that trashes it. */
+    enum store_rc (*drop_subtree)(struct store_conn *c, const char *ws_id, const char *node_id);
+    /* The oldest queued pending row moved to in_progress: STORE_OK (filled) or STORE_NOT_FOUND.
+     * Call inside a transaction. */
+    enum store_rc (*claim)(struct store_conn *c, int64_t now, struct store_intel_job *out);
+    /* Store a job's result: the node's passages replaced by res's, its state, reason and
+     * version set, queued = 0. STORE_NOT_FOUND (nothing written) when the row is gone or its seq
+     * moved on (a newer enqueue: the work is redone). Call inside a transaction. */
+    enum store_rc (*finish)(struct store_conn *c, const struct store_intel_job *job,
+                            const struct store_intel_result *res, int64_t now);
+    /* A job that could not run (database trouble): back to pending if seq unchanged. */
+    enum store_rc (*release)(struct store_conn *c, const struct store_intel_job *job, int64_t now);
+    /* Full-text search in ws_id: fts is an FTS5 query; scope_json a JSON array of node ids
+     * (files or folders, a folder meaning its whole subtree) or NULL for the workspace. Hits in
+     * BM25 order (text weighted 1, name 4, path 1), limit/offset; per_file: only the best
+     * passage of each file (limit/offset count files). */
+    enum store_rc (*search)(struct store_conn *c, const char *ws_id, const char *fts,
+                            const char *scope_json, bool per_file, long limit, long offset,
+                            store_intel_hit_fn fn, void *arg);
+    /* Name search of live files and folders of ws_id whose name contains every word of words_json
+     * (a JSON array of lowercase strings; ASCII case-insensitive), scope as in search; newest
+     * first. Hits have text "" and score from the number of matching words. *total counts all. */
+    enum store_rc (*name_search)(struct store_conn *c, const char *ws_id, const char *words_json,
+                                 const char *scope_json, long limit, long offset,
+                                 store_intel_hit_fn fn, void *arg, long long *total);
+    /* Counts of the workspace's rows by state (for search_metadata and tests). */
+    enum store_rc (*counts)(struct store_conn *c, const char *ws_id, long long *queued,
+                            long long *indexed, long long *passages);
+};
+
+#endif

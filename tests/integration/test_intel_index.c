@@ -1,0 +1,559 @@
+/* test_intel_index.c - workspace intelligence against a real fastio-server (docs/server.md
+ * "Intelligence"; api §4.1 ai.state, §4.2 search, §8.5): ai states (pending -> indexed for text,
+ * ready for a binary, failed with a reason for a malformed PDF), the activity key
+ * ai_state:{node}, storage search with page and snippet, scopes, trash / restore / purge, a new
+ * version replacing the old passages, intelligence off (flush, name search) and on again
+ * (re-index), another account kept out, and a kill -9 in the middle of indexing many files
+ * followed by a restart: every file indexed exactly once.
+ *
+ * Waiting is bounded by a number of polls, never asserted on time. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "it_upload.h"
+
+#define POLLS 3000 /* x 20 ms: how long a wait may take before the test gives up */
+
+static const struct it_fixture_opts fx_opts = {NULL, true, NULL};
+static struct it_fixture fx;
+
+static void nap(void)
+{
+    struct timespec ts = {0, 20 * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* GET/POST path as the owner; the JSON body (owned) and the status. */
+static json_t *call(const struct it_server *s, const char *token, const char *method,
+                    const char *path, const char *form, long *status)
+{
+    char *out = NULL;
+    long st = itu_req(s, token, method, path,
+                      form ? "application/x-www-form-urlencoded" : NULL, form,
+                      form ? strlen(form) : 0, &out, NULL);
+    if (status)
+        *status = st;
+    json_t *j = json_loads(out ? out : "", 0, NULL);
+    free(out);
+    return j ? j : json_object();
+}
+
+static json_t *get_ok(const struct it_server *s, const char *token, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static json_t *get_ok(const struct it_server *s, const char *token, const char *fmt, ...)
+{
+    char path[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof(path), fmt, ap);
+    va_end(ap);
+    long st;
+    json_t *j = call(s, token, "GET", path, NULL, &st);
+    if (st != 200) {
+        char *t = json_dumps(j, 0);
+        fail_msg("GET %s: %ld %s", path, st, t ? t : "");
+    }
+    return j;
+}
+
+/* Upload data as name into folder ("root" or an id) of ws; the node id into node (size 64). */
+static void upload(const struct it_server *s, const char *token, const char *ws,
+                   const char *folder, const char *name, const void *data, size_t len, char *node)
+{
+    char size[32], *out = NULL;
+    snprintf(size, sizeof(size), "%zu", len);
+    const char *f[] = {"name",        name, "size",      size,   "action",       "create",
+                       "instance_id", ws,   "folder_id", folder, "profile_type", "workspace",
+                       NULL};
+    long st = itu_multipart(s, token, "/current/upload/", f, data ? data : "", len, &out);
+    if (st != 200)
+        fail_msg("upload %s: %ld %s", name, st, out ? out : "");
+    json_t *j = itu_json(out);
+    snprintf(node, 64, "%s", json_string_value(json_object_get(j, "new_file_id")));
+    json_decref(j);
+    free(out);
+}
+
+static void set_intelligence(const struct it_server *s, const char *token, const char *ws,
+                             bool on)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/current/workspace/%s/update/", ws);
+    long st;
+    json_t *j = call(s, token, "POST", path, on ? "intelligence=true" : "intelligence=false", &st);
+    assert_int_equal(st, 200);
+    json_decref(j);
+}
+
+static void mkfolder(const struct it_server *s, const char *token, const char *ws,
+                     const char *name, char *id)
+{
+    char path[256], form[128];
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/createfolder/", ws);
+    snprintf(form, sizeof(form), "name=%s", name);
+    long st;
+    json_t *j = call(s, token, "POST", path, form, &st);
+    assert_int_equal(st, 200);
+    snprintf(id, 64, "%s",
+             json_string_value(json_object_get(json_object_get(j, "folder"), "id"))
+                 ? json_string_value(json_object_get(json_object_get(j, "folder"), "id"))
+                 : json_string_value(json_object_get(json_object_get(j, "node"), "id")));
+    json_decref(j);
+}
+
+/* The node's ai object (owned). */
+static json_t *ai_of(const struct it_server *s, const char *token, const char *ws,
+                     const char *node)
+{
+    json_t *j = get_ok(s, token, "/current/workspace/%s/storage/%s/details/", ws, node);
+    json_t *ai = json_incref(json_object_get(json_object_get(j, "node"), "ai"));
+    json_decref(j);
+    assert_non_null(ai);
+    return ai;
+}
+
+/* Wait (bounded) until the node's ai.state is want; fails otherwise. Returns the ai object. */
+static json_t *wait_state(const struct it_server *s, const char *token, const char *ws,
+                          const char *node, const char *want)
+{
+    for (int i = 0; i < POLLS; i++) {
+        json_t *ai = ai_of(s, token, ws, node);
+        const char *st = json_string_value(json_object_get(ai, "state"));
+        if (st && strcmp(st, want) == 0)
+            return ai;
+        json_decref(ai);
+        nap();
+    }
+    fail_msg("node %s never reached ai.state %s", node, want);
+    return NULL;
+}
+
+/* Wait (bounded) until the SQL count is want. */
+static void wait_db(const struct it_server *s, long long want, const char *sql, const char *a)
+{
+    long long got = -2;
+    for (int i = 0; i < POLLS; i++) {
+        got = it_db(s, sql, a, NULL);
+        if (got == want)
+            return;
+        nap();
+    }
+    fail_msg("%s [%s]: %lld, want %lld", sql, a, got, want);
+}
+
+/* Storage search; the body (owned). extra: more query text ("" for none). */
+static json_t *search(const struct it_server *s, const char *token, const char *ws,
+                      const char *q, const char *extra)
+{
+    return get_ok(s, token, "/current/workspace/%s/storage/search/?search=%s%s", ws, q, extra);
+}
+
+static size_t nfiles(json_t *res)
+{
+    return json_object_size(json_object_get(res, "files"));
+}
+
+static json_t *hit(json_t *res, const char *node)
+{
+    return json_object_get(json_object_get(res, "files"), node);
+}
+
+/* A PDF of n pages, each page's text one line per '\n', with a correct xref table. */
+static char *make_pdf(const char *const *pages, int n, size_t *len)
+{
+    struct fio_buf b;
+    fio_buf_init(&b, 0);
+    long off[32];
+    int nobj = 4 + 2 * n;
+    assert_true(nobj < 32);
+    assert_true(fio_buf_append_str(&b, "%PDF-1.4\n"));
+    off[1] = (long)b.len;
+    assert_true(fio_buf_append_str(&b, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"));
+    off[2] = (long)b.len;
+    assert_true(fio_buf_printf(&b, "2 0 obj\n<< /Type /Pages /Count %d /Kids [", n));
+    for (int i = 0; i < n; i++)
+        assert_true(fio_buf_printf(&b, " %d 0 R", 4 + 2 * i));
+    assert_true(fio_buf_append_str(&b, " ] >>\nendobj\n"));
+    off[3] = (long)b.len;
+    assert_true(fio_buf_append_str(&b, "3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont "
+                                       "/Helvetica >>\nendobj\n"));
+    for (int i = 0; i < n; i++) {
+        struct fio_buf c;
+        fio_buf_init(&c, 0);
+        assert_true(fio_buf_append_str(&c, "BT /F1 12 Tf 16 TL 72 720 Td"));
+        for (const char *p = pages[i]; *p;) {
+            size_t l = strcspn(p, "\n");
+            assert_true(fio_buf_printf(&c, " (%.*s) Tj T*", (int)l, p));
+            p += l;
+            if (*p)
+                p++;
+        }
+        assert_true(fio_buf_append_str(&c, " ET\n"));
+        off[4 + 2 * i] = (long)b.len;
+        assert_true(fio_buf_printf(&b, "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 "
+                                       "612 792] /Resources << /Font << /F1 3 0 R >> >> "
+                                       "/Contents %d 0 R >>\nendobj\n",
+                                   4 + 2 * i, 5 + 2 * i));
+        off[5 + 2 * i] = (long)b.len;
+        assert_true(fio_buf_printf(&b, "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\n"
+                                       "endobj\n",
+                                   5 + 2 * i, c.len, c.data));
+        fio_buf_release(&c);
+    }
+    long xref = (long)b.len;
+    assert_true(fio_buf_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", nobj));
+    for (int i = 1; i < nobj; i++)
+        assert_true(fio_buf_printf(&b, "%010ld 00000 n \n", off[i]));
+    assert_true(fio_buf_printf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n",
+                               nobj, xref));
+    *len = b.len;
+    return fio_buf_steal(&b);
+}
+
+/* ---- cases ---------------------------------------------------------------------------------- */
+
+static const char *T1 = "Penguins of the southern ocean dive for krill near the ice shelf.\n";
+
+static void test_states_and_activity(void **state)
+{
+    (void)state;
+    const char *tok = fx.srv.owner_key, *ws = fx.owner.ws;
+    char node[64], bin[64], bad[64];
+    /* intelligence off: disabled */
+    upload(&fx.srv, tok, ws, "root", "before.txt", T1, strlen(T1), node);
+    json_t *ai = ai_of(&fx.srv, tok, ws, node);
+    assert_string_equal(json_string_value(json_object_get(ai, "state")), "disabled");
+    json_decref(ai);
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM intel_nodes", NULL), 0);
+
+    /* the cursor before turning it on, to see the ai_state keys arrive */
+    json_t *p0 = get_ok(&fx.srv, tok, "/current/activity/poll/%s/?wait=0", ws);
+    char cursor[64];
+    snprintf(cursor, sizeof(cursor), "%s", json_string_value(json_object_get(p0, "lastactivity")));
+    json_decref(p0);
+
+    set_intelligence(&fx.srv, tok, ws, true);
+    ai = wait_state(&fx.srv, tok, ws, node, "indexed"); /* on: the existing file is indexed */
+    json_decref(ai);
+
+    unsigned char *noise = itu_bytes(5000, 7);
+    noise[0] = 0x89; /* PNG magic: kept but not text */
+    memcpy(noise + 1, "PNG\r\n\x1a\n", 7);
+    upload(&fx.srv, tok, ws, "root", "picture.png", noise, 5000, bin);
+    free(noise);
+    const char *broken = "%PDF-1.4\n1 0 obj << /Type /Catalog broken beyond repair\n";
+    upload(&fx.srv, tok, ws, "root", "broken.pdf", broken, strlen(broken), bad);
+
+    ai = wait_state(&fx.srv, tok, ws, bin, "ready");
+    json_decref(ai);
+    ai = wait_state(&fx.srv, tok, ws, bad, "failed");
+    const char *reason = json_string_value(json_object_get(ai, "reason"));
+    assert_non_null(reason);
+    assert_non_null(strstr(reason, "pdf"));
+    json_decref(ai);
+
+    /* the activity long-poll carried ai_state:{node} for the text file */
+    char want[96];
+    snprintf(want, sizeof(want), "ai_state:%s", node);
+    bool seen = false;
+    for (int i = 0; i < 50 && !seen; i++) {
+        json_t *p = get_ok(&fx.srv, tok, "/current/activity/poll/%s/?wait=1&lastactivity=%s", ws,
+                           cursor);
+        json_t *keys = json_object_get(p, "activity");
+        for (size_t k = 0; k < json_array_size(keys); k++)
+            if (strcmp(json_string_value(json_array_get(keys, k)), want) == 0)
+                seen = true;
+        snprintf(cursor, sizeof(cursor), "%s",
+                 json_string_value(json_object_get(p, "lastactivity")));
+        json_decref(p);
+    }
+    /* keys are remembered per workspace (a ring); a cursor older than it gets the generic answer,
+     * which is why the poll starts at the cursor taken before the change */
+    assert_true(seen);
+}
+
+static void test_search_pdf_page_and_snippet(void **state)
+{
+    (void)state;
+    const char *tok = fx.srv.owner_key, *ws = fx.owner.ws;
+    set_intelligence(&fx.srv, tok, ws, true);
+    const char *pages[] = {"Annual report of the observatory\nWeather was calm.",
+                           "The telescope mirror was recoated with aluminium in March.",
+                           "Budget and staffing remain unchanged."};
+    size_t len;
+    char *pdf = make_pdf(pages, 3, &len);
+    char node[64];
+    upload(&fx.srv, tok, ws, "root", "observatory.pdf", pdf, len, node);
+    free(pdf);
+    json_decref(wait_state(&fx.srv, tok, ws, node, "indexed"));
+    json_t *r = search(&fx.srv, tok, ws, "telescope%20mirror", "");
+    json_t *h = hit(r, node);
+    assert_non_null(h);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(h, "page"), "start_page")),
+                     2);
+    assert_non_null(strstr(json_string_value(json_object_get(h, "content_snippet")), "telescope"));
+    assert_string_equal(json_string_value(json_object_get(h, "match_source")), "keyword");
+    double score = json_real_value(json_object_get(h, "relevance_score"));
+    assert_true(score > 0 && score <= 0.5);
+    json_t *meta = json_object_get(r, "search_metadata");
+    assert_true(json_is_true(json_object_get(meta, "intelligence_enabled")));
+    json_decref(r);
+    /* stemming: "recoating" finds "recoated"; terse output cuts the snippet */
+    r = search(&fx.srv, tok, ws, "recoating", "&output=terse&details=true");
+    h = hit(r, node);
+    assert_non_null(h);
+    assert_true(strlen(json_string_value(json_object_get(h, "content_snippet"))) <= 210);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(h, "node"), "id")),
+                        node);
+    json_decref(r);
+    /* unified search: the files bucket */
+    r = get_ok(&fx.srv, tok, "/current/workspace/%s/search/?search=aluminium", ws);
+    json_t *files = json_object_get(json_object_get(r, "buckets"), "files");
+    assert_int_equal(json_array_size(json_object_get(files, "items")), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(
+                            json_object_get(files, "items"), 0), "id")),
+                        node);
+    assert_string_equal(json_string_value(json_object_get(files, "status")), "ok");
+    assert_non_null(json_object_get(json_object_get(r, "buckets"), "comments"));
+    json_decref(r);
+    /* bad parameters */
+    long st;
+    char path[256];
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/search/?search=a", ws);
+    json_decref(call(&fx.srv, tok, "GET", path, NULL, &st));
+    assert_int_equal(st, 400);
+    snprintf(path, sizeof(path), "/current/workspace/%s/search/?search=%%20%%20", ws);
+    json_decref(call(&fx.srv, tok, "GET", path, NULL, &st));
+    assert_int_equal(st, 400);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/search/?search=ab&output=huge",
+             ws);
+    json_decref(call(&fx.srv, tok, "GET", path, NULL, &st));
+    assert_int_equal(st, 400);
+}
+
+static void test_scope_trash_purge_version(void **state)
+{
+    (void)state;
+    const char *tok = fx.srv.owner_key, *ws = fx.owner.ws;
+    set_intelligence(&fx.srv, tok, ws, true);
+    char fa[64], fb[64], na[64], nb[64];
+    mkfolder(&fx.srv, tok, ws, "alpha", fa);
+    mkfolder(&fx.srv, tok, ws, "beta", fb);
+    const char *ta = "Zebras graze in the savanna of alpha land.";
+    const char *tb = "Zebras sleep standing up in beta land.";
+    upload(&fx.srv, tok, ws, fa, "a.txt", ta, strlen(ta), na);
+    upload(&fx.srv, tok, ws, fb, "b.txt", tb, strlen(tb), nb);
+    json_decref(wait_state(&fx.srv, tok, ws, na, "indexed"));
+    json_decref(wait_state(&fx.srv, tok, ws, nb, "indexed"));
+
+    json_t *r = search(&fx.srv, tok, ws, "zebras", "");
+    assert_non_null(hit(r, na));
+    assert_non_null(hit(r, nb));
+    json_decref(r);
+    char extra[256];
+    snprintf(extra, sizeof(extra), "&folders_scope=%s:1", fa);
+    r = search(&fx.srv, tok, ws, "zebras", extra);
+    assert_int_equal(nfiles(r), 1);
+    assert_non_null(hit(r, na));
+    assert_true(json_is_true(json_object_get(json_object_get(r, "search_metadata"), "scoped")));
+    json_decref(r);
+    snprintf(extra, sizeof(extra), "&files_scope=%s:", nb);
+    r = search(&fx.srv, tok, ws, "zebras", extra);
+    assert_int_equal(nfiles(r), 1);
+    assert_non_null(hit(r, nb));
+    json_decref(r);
+
+    /* trash: gone from the results at once; restore: indexed again; purge: rows gone */
+    char path[256];
+    long st;
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/delete/", ws, fa);
+    json_decref(call(&fx.srv, tok, "DELETE", path, NULL, &st));
+    assert_int_equal(st, 200);
+    r = search(&fx.srv, tok, ws, "zebras", "");
+    assert_null(hit(r, na));
+    assert_non_null(hit(r, nb));
+    json_decref(r);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/restore/", ws, fa);
+    json_decref(call(&fx.srv, tok, "POST", path, "", &st));
+    assert_int_equal(st, 200);
+    json_decref(wait_state(&fx.srv, tok, ws, na, "indexed"));
+    r = search(&fx.srv, tok, ws, "zebras", "");
+    assert_non_null(hit(r, na));
+    json_decref(r);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/delete/", ws, fb);
+    json_decref(call(&fx.srv, tok, "DELETE", path, NULL, &st));
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/purge/", ws, fb);
+    json_decref(call(&fx.srv, tok, "DELETE", path, NULL, &st));
+    assert_int_equal(st, 200);
+    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM intel_passages WHERE node_id = ?1", nb,
+                           NULL),
+                     0);
+
+    /* a new version replaces the old passages */
+    const char *v2 = "Okapis are shy relatives of the giraffe.";
+    char again[64];
+    upload(&fx.srv, tok, ws, fa, "a.txt", v2, strlen(v2), again);
+    assert_string_equal(again, na);
+    for (int i = 0; i < POLLS; i++) { /* indexed, from the new version */
+        if (it_db(&fx.srv,
+                  "SELECT COUNT(*) FROM intel_nodes i JOIN nodes n ON n.id = i.node_id WHERE "
+                  "i.node_id = ?1 AND i.state = 'indexed' AND i.version_id = n.version_id",
+                  na, NULL) == 1)
+            break;
+        nap();
+    }
+    r = search(&fx.srv, tok, ws, "okapis", "");
+    assert_non_null(hit(r, na));
+    json_decref(r);
+    r = search(&fx.srv, tok, ws, "savanna", "");
+    assert_null(hit(r, na));
+    json_decref(r);
+    assert_int_equal(it_db(&fx.srv,
+                           "SELECT COUNT(DISTINCT version_id) FROM intel_passages WHERE node_id "
+                           "= ?1",
+                           na, NULL),
+                     1);
+}
+
+static void test_toggle_and_access(void **state)
+{
+    (void)state;
+    const char *tok = fx.srv.owner_key, *ws = fx.owner.ws;
+    set_intelligence(&fx.srv, tok, ws, true);
+    char node[64];
+    const char *t = "Lighthouses guided the sailors home.";
+    upload(&fx.srv, tok, ws, "root", "lighthouse-notes.txt", t, strlen(t), node);
+    json_decref(wait_state(&fx.srv, tok, ws, node, "indexed"));
+
+    /* another account: no access to the workspace's search */
+    struct it_user other;
+    it_user_new(&other, &fx.srv, IT_USER_WORKSPACE);
+    long st;
+    char path[256];
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/search/?search=sailors", ws);
+    json_decref(call(&fx.srv, other.token, "GET", path, NULL, &st));
+    assert_true(st == 403 || st == 404);
+    snprintf(path, sizeof(path), "/current/workspace/%s/search/?search=sailors", ws);
+    json_decref(call(&fx.srv, other.token, "GET", path, NULL, &st));
+    assert_true(st == 403 || st == 404);
+    /* and its own workspace sees nothing of ours */
+    set_intelligence(&fx.srv, other.token, other.ws, true);
+    json_t *r = search(&fx.srv, other.token, other.ws, "sailors", "");
+    assert_int_equal(nfiles(r), 0);
+    json_decref(r);
+    it_user_release(&other);
+
+    /* off: disabled at once, the index flushed, search by name */
+    set_intelligence(&fx.srv, tok, ws, false);
+    json_t *ai = ai_of(&fx.srv, tok, ws, node);
+    assert_string_equal(json_string_value(json_object_get(ai, "state")), "disabled");
+    json_decref(ai);
+    wait_db(&fx.srv, 0, "SELECT COUNT(*) FROM intel_passages WHERE workspace_id = ?1", ws);
+    wait_db(&fx.srv, 0, "SELECT COUNT(*) FROM intel_nodes WHERE workspace_id = ?1", ws);
+    r = search(&fx.srv, tok, ws, "sailors", "");
+    assert_int_equal(nfiles(r), 0); /* content is not searched */
+    assert_false(json_is_true(
+        json_object_get(json_object_get(r, "search_metadata"), "intelligence_enabled")));
+    json_decref(r);
+    r = search(&fx.srv, tok, ws, "LIGHTHOUSE", "");
+    assert_non_null(hit(r, node)); /* the name is */
+    assert_string_equal(json_string_value(json_object_get(hit(r, node), "name")),
+                        "lighthouse-notes.txt");
+    json_decref(r);
+
+    /* on again: indexed again */
+    set_intelligence(&fx.srv, tok, ws, true);
+    json_decref(wait_state(&fx.srv, tok, ws, node, "indexed"));
+    r = search(&fx.srv, tok, ws, "sailors", "");
+    assert_non_null(hit(r, node));
+    json_decref(r);
+}
+
+/* kill -9 while many files are being indexed; after the restart every file is indexed, each
+ * exactly once: every file has the same shape of text, so each must hold the same number of
+ * passages, of one version, with no line span twice, and the FTS index must agree. The files are
+ * stored with intelligence off and it is switched on just before the kill, so that the whole
+ * set is queued at once and the kill lands while the worker is busy (how far it got is
+ * printed, not asserted). */
+static void test_kill9_resume(void **state)
+{
+    (void)state;
+    struct it_fixture f2;
+    const char *args[] = {"--intel-workers", "1", NULL};
+    struct it_fixture_opts o = {args, true, NULL};
+    assert_int_equal(it_fixture_start(&f2, &o), 0);
+    const char *tok = f2.srv.owner_key, *ws = f2.owner.ws;
+    enum { N = 200, WORDS = 3000 };
+    char node[64];
+    struct fio_buf t;
+    fio_buf_init(&t, 0);
+    for (int i = 0; i < N; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "doc-%04d.txt", i);
+        fio_buf_reset(&t);
+        for (int w = 0; w < WORDS; w++)
+            assert_true(fio_buf_printf(&t, "%s%s", w % 37 == 0 ? "harbours" : "word",
+                                       w % 12 == 11 ? ".\n" : " "));
+        assert_true(fio_buf_printf(&t, "item%04d\n", i));
+        upload(&f2.srv, tok, ws, "root", name, t.data, t.len, node);
+    }
+    fio_buf_release(&t);
+    set_intelligence(&f2.srv, tok, ws, true);
+    long long done_before = 0;
+    for (int i = 0; i < POLLS && done_before < 5; i++) { /* the worker is under way */
+        nap();
+        done_before = it_db(&f2.srv,
+                            "SELECT COUNT(*) FROM intel_nodes WHERE state IN ('indexed', 'ready', "
+                            "'failed')",
+                            NULL);
+    }
+    assert_int_equal(kill(f2.srv.pid, SIGKILL), 0);
+    int status;
+    assert_int_equal(waitpid(f2.srv.pid, &status, 0), f2.srv.pid);
+    f2.srv.pid = 0;
+    print_message("kill -9 with %lld of %d files indexed\n", done_before, N);
+    assert_int_equal(it_server_start(&f2.srv, f2.srv.dir, args), 0);
+    wait_db(&f2.srv, N, "SELECT COUNT(*) FROM intel_nodes WHERE state = 'indexed' AND ?1 = ?1",
+            "x");
+    long long per = it_db(&f2.srv, "SELECT MIN(passages) FROM intel_nodes", NULL);
+    assert_true(per > 1);
+    assert_int_equal(it_db(&f2.srv, "SELECT MAX(passages) FROM intel_nodes", NULL), per);
+    assert_int_equal(it_db(&f2.srv, "SELECT COUNT(*) FROM intel_passages", NULL), per * N);
+    assert_int_equal(it_db(&f2.srv,
+                           "SELECT COUNT(*) FROM (SELECT node_id FROM intel_passages GROUP BY "
+                           "node_id HAVING COUNT(DISTINCT version_id) <> 1 OR COUNT(*) <> "
+                           "COUNT(DISTINCT page || ':' || line_start))",
+                           NULL),
+                     0);
+    assert_int_equal(it_db(&f2.srv,
+                           "SELECT COUNT(*) FROM intel_nodes i WHERE passages <> (SELECT COUNT(*) "
+                           "FROM intel_passages p WHERE p.node_id = i.node_id)",
+                           NULL),
+                     0);
+    /* the FTS index agrees with its content table: the word in the last passage of each file */
+    assert_int_equal(it_db(&f2.srv, "SELECT COUNT(*) FROM intel_fts WHERE intel_fts MATCH 'item*'",
+                           NULL),
+                     N);
+    json_t *r = search(&f2.srv, tok, ws, "item0123", "");
+    assert_int_equal(nfiles(r), 1);
+    json_decref(r);
+    assert_int_equal(it_fixture_stop(&f2), 0);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_states_and_activity),
+    cmocka_unit_test(test_search_pdf_page_and_snippet),
+    cmocka_unit_test(test_scope_trash_purge_version),
+    cmocka_unit_test(test_toggle_and_access),
+    cmocka_unit_test(test_kill9_resume),
+};
+
+IT_FIXTURE_MAIN(tests, fx, &fx_opts)
