@@ -173,8 +173,9 @@ static void split_sentences(const char *t, size_t len, size_t pi, struct sentenc
 }
 
 /* Append sentence text (white space runs as one space), at most cap bytes on a character
- * boundary. */
-static bool put_clean(struct fio_buf *b, const char *s, size_t len, size_t cap)
+ * boundary. quote: square brackets become parentheses, so that a document's own "[12]" is never
+ * read as a citation marker of the answer. */
+static bool put_clean(struct fio_buf *b, const char *s, size_t len, size_t cap, bool quote)
 {
     size_t start = b->len;
     bool space = false;
@@ -190,7 +191,8 @@ static bool put_clean(struct fio_buf *b, const char *s, size_t len, size_t cap)
         if (space && b->len > start && !fio_buf_append(b, " ", 1))
             return false;
         space = false;
-        if (!fio_buf_append(b, (const char *)&s[i], 1))
+        char ch = quote && c == '[' ? '(' : quote && c == ']' ? ')' : (char)c;
+        if (!fio_buf_append(b, &ch, 1))
             return false;
     }
     return true;
@@ -321,14 +323,19 @@ int ai_compose_extractive(const char *question, const struct ai_passage *p, size
     }
     size_t nrel = 0;
     double best = 0;
+    bool found = false;
     for (size_t k = 0; k < ns; k++) {
         struct sentence *s = &sv[k];
         double m = 0;
         for (size_t ti = 0; ti < q.n; ti++)
             if (s->mask & (1ull << ti))
                 m += wt[ti];
-        if (m <= 0 || m < 0.34 * qweight)
+        /* a sentence may answer part of the question (a quarter of its weight); the answer
+         * exists only when the best one covers a third */
+        if (m <= 0 || m < 0.25 * qweight)
             continue;
+        if (m >= 0.34 * qweight)
+            found = true;
         /* coverage first; then the passage's retrieval rank; a mild preference for short */
         s->score = m / qweight + 0.05 * (double)(n - s->passage) / (double)n -
                    0.02 * (s->words > 40 ? (double)(s->words - 40) / 40.0 : 0);
@@ -340,7 +347,7 @@ int ai_compose_extractive(const char *question, const struct ai_passage *p, size
     struct fio_buf text;
     fio_buf_init(&text, 0);
     bool oom = false;
-    if (nrel == 0) {
+    if (!found) {
         out->outcome = AI_NOT_FOUND;
         char msg[256];
         snprintf(msg, sizeof(msg),
@@ -352,11 +359,11 @@ int ai_compose_extractive(const char *question, const struct ai_passage *p, size
         fio_buf_init(&one, 0);
         for (size_t k = 0; k < nrel && out->sentences < maxs && !oom; k++) {
             struct sentence *s = order[k];
-            if (s->score < 0.5 * best)
+            if (s->score < 0.4 * best)
                 break;
             const struct ai_passage *ps = &p[s->passage];
             fio_buf_reset(&one);
-            if (!put_clean(&one, ps->text + s->off, s->len, AI_SENTENCE_BYTES)) {
+            if (!put_clean(&one, ps->text + s->off, s->len, AI_SENTENCE_BYTES, true)) {
                 oom = true;
                 break;
             }
@@ -376,7 +383,7 @@ int ai_compose_extractive(const char *question, const struct ai_passage *p, size
             }
             struct fio_buf snip;
             fio_buf_init(&snip, 0);
-            if (!put_clean(&snip, ps->text + s->off, s->len, AI_SNIPPET_BYTES) ||
+            if (!put_clean(&snip, ps->text + s->off, s->len, AI_SNIPPET_BYTES, false) ||
                 !add_entry(json_array_get(cits, cn - 1), ps, snip.data)) {
                 fio_buf_release(&snip);
                 oom = true;
