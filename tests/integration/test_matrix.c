@@ -178,6 +178,9 @@ static const struct mrow rows[] = {
     {"GET", WSN "/lock/", S_WS, 1, T_FILE, 0, NULL, NULL},
     {"POST", WSN "/lock/heartbeat/", S_WS, 2, T_FILE, 0, NULL, NULL},
     {"DELETE", WSN "/lock/", S_WS, 2, T_FILE, 0, NULL, NULL},
+    /* search (routes_intel.def): any workspace role */
+    {"GET", "/workspace/{ws}/storage/search/", S_WS, 1, T_NONE, 0, "?search=matrix", NULL},
+    {"GET", "/workspace/{ws}/search/", S_WS, 1, T_NONE, 0, "?search=matrix", NULL},
     /* URL import jobs: the owner's own */
     {"GET", "/web_upload/{job}/details/", S_OWNED, 0, T_WEBJOB, 0, NULL, NULL},
     /* AI chat (api §8.2; current paths): a public chat of the owner; others read it, only the
