@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include <fastio/ai.h>
+
 #include "it_upload.h"
 
 #define POLLS 3000 /* x 20 ms */
@@ -765,6 +767,62 @@ static void test_restart_finishes_or_errors(void **state)
     it_server_cleanup(&srv);
 }
 
+/* libfastio: fastio_ai_ask waits through the activity long-poll and hands the answer over as
+ * data; fastio_ai_send + fastio_ai_wait for a follow-up; chats listed; cancel's reply. */
+static void test_library_ask(void **state)
+{
+    (void)state;
+    const struct it_server *s = &fx.srv;
+    const char *ws = fx.owner.ws;
+    char node[64], ver[64], subjects[256];
+    upload(s, fx.owner.token, ws, "root", "lib.md", POLICY, strlen(POLICY), node);
+    version_of(s, fx.owner.token, ws, node, ver);
+    snprintf(subjects, sizeof(subjects), "[{\"type\":\"file\",\"id\":\"%s\"}]", node);
+    struct fastio_ai_question q = {.workspace = ws,
+                                   .question = "How many days do enterprise customers have?",
+                                   .subjects = subjects,
+                                   .privacy = "private"};
+    struct fastio_ai_answer *a = NULL;
+    struct fastio_error err;
+    assert_int_equal(fastio_ai_ask(fx.owner.c, &q, 60000, &a, &err), FASTIO_OK);
+    assert_string_equal(a->state, "complete");
+    assert_non_null(strstr(a->text, "thirty days"));
+    assert_int_equal(a->n_citations, 1);
+    assert_string_equal(a->citations[0].node_id, node);
+    assert_string_equal(a->citations[0].version_id, ver);
+    assert_string_equal(a->citations[0].name, "lib.md");
+    assert_true(a->citations[0].n_entries >= 1);
+    assert_int_equal(a->citations[0].entries[0].page, 0);
+    assert_non_null(strstr(a->citations[0].entries[0].snippet, "thirty days"));
+    /* a follow-up in the same chat */
+    struct fastio_ai_question f = {.workspace = ws,
+                                   .chat = a->chat_id,
+                                   .question = "Where do orders ship from?"};
+    char *chat = NULL, *msg = NULL;
+    assert_int_equal(fastio_ai_send(fx.owner.c, &f, &chat, &msg, &err), FASTIO_OK);
+    assert_string_equal(chat, a->chat_id);
+    json_t *m = NULL;
+    assert_int_equal(fastio_ai_wait(fx.owner.c, ws, chat, msg, 60000, &m, &err), FASTIO_OK);
+    assert_string_equal(json_string_value(json_object_get(m, "state")), "complete");
+    assert_non_null(strstr(json_string_value(json_object_get(m, "text")), "Lisbon"));
+    json_decref(m);
+    json_t *chats = NULL;
+    assert_int_equal(fastio_ai_chats(fx.owner.c, ws, "all", false, &chats, &err), FASTIO_OK);
+    assert_true(json_array_size(chats) >= 1);
+    json_decref(chats);
+    json_t *cr = NULL;
+    assert_int_equal(fastio_ai_cancel(fx.owner.c, ws, chat, &cr, &err), FASTIO_OK);
+    assert_true(json_is_true(json_object_get(cr, "no_pending_message")));
+    json_decref(cr);
+    fastio_free(chat);
+    fastio_free(msg);
+    fastio_ai_answer_free(a);
+    /* a question the server refuses comes back as the API error */
+    struct fastio_ai_question bad = {.workspace = ws, .question = "x", .subjects = subjects};
+    assert_int_equal(fastio_ai_ask(fx.owner.c, &bad, 1000, &a, &err), FASTIO_INVALID);
+    assert_null(a);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_attachments_answer_with_citations),
     cmocka_unit_test(test_index_pages_and_scope),
@@ -772,6 +830,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_other_accounts),
     cmocka_unit_test(test_limits),
     cmocka_unit_test(test_legacy_create),
+    cmocka_unit_test(test_library_ask),
     cmocka_unit_test(test_restart_finishes_or_errors),
 };
 
