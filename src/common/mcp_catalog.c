@@ -179,6 +179,11 @@ static const struct mcp_action actions[] = {
     {"download", "read", "STORAGE_READ", MCP_ACT_LOCAL,
      "Return a small file's content inline (text, or base64 for binary).", N_OF(p_read)},
     /* ai (rows of endpoints_ai.h, api §8.2) */
+    {"ai", "ask", "AI_CHAT_CREATE", MCP_ACT_LOCAL,
+     "Ask a question about a workspace's files and wait (at most 60 s) for the answer: "
+     "{answer_text, citations[{nodeId, versionId, entries[{page, snippet}]}], state, chat_id, "
+     "message_id}. Takes chat-create's parameters.",
+     NULL, 0},
     {"ai", "chat-create", "AI_CHAT_CREATE", 0, NULL, NULL, 0},
     {"ai", "chat-list", "AI_CHAT_LIST", 0, NULL, NULL, 0},
     {"ai", "chat-list-deleted", "AI_CHAT_LIST_DELETED", 0, NULL, NULL, 0},

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "b64.h"
@@ -164,6 +165,67 @@ static json_t *exec_row(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struc
     }
     mcp_ires_clear(&res);
     return out;
+}
+
+/* ---- ai ask: create the chat, then wait (bounded) for its answer ---------------------------- */
+
+#define AI_ASK_LOOKS 600 /* x 100 ms: the wait of `ai ask` */
+
+static json_t *ai_ask(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c)
+{
+    char token[1100], authz[1200];
+    call_token(ex, token, sizeof(token));
+    authz_of(token, authz, sizeof(authz));
+    explicit_bzero(token, sizeof(token));
+    struct mcp_ires res;
+    int rc = run_row(ex, c->row, c->path_args, c->n_path, c->params, c->n_params,
+                     authz[0] ? authz : NULL, NULL, NULL, 0, &res);
+    if (rc != 0) {
+        explicit_bzero(authz, sizeof(authz));
+        json_t *e = api_error(c, &res, s);
+        mcp_ires_clear(&res);
+        return e;
+    }
+    char chat[64], msg[64];
+    snprintf(chat, sizeof(chat), "%s", json_string_value(json_object_get(res.body, "chat_id")));
+    snprintf(msg, sizeof(msg), "%s", json_string_value(json_object_get(res.body, "message_id")));
+    mcp_ires_clear(&res);
+    const struct fastio_endpoint_info *details =
+        fastio_endpoint_get(FASTIO_EP_AI_MESSAGE_DETAILS);
+    const char *const args[3] = {c->path_args[0], chat, msg};
+    json_t *m = NULL;
+    for (int i = 0; i < AI_ASK_LOOKS; i++) {
+        rc = run_row(ex, details, args, 3, NULL, 0, authz[0] ? authz : NULL, NULL, NULL, 0, &res);
+        if (rc != 0)
+            break;
+        json_decref(m);
+        m = json_incref(json_object_get(res.body, "message"));
+        mcp_ires_clear(&res);
+        const char *st = json_string_value(json_object_get(m, "state"));
+        if (st && (strcmp(st, "complete") == 0 || strcmp(st, "errored") == 0 ||
+                   strcmp(st, "needs_input") == 0))
+            break;
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    explicit_bzero(authz, sizeof(authz));
+    if (rc != 0) {
+        json_decref(m);
+        json_t *e = api_error(c, &res, s);
+        mcp_ires_clear(&res);
+        return e;
+    }
+    /* the hosted server's ask shape (api §8.4) */
+    json_t *o = json_pack("{s:O?, s:O?, s:O?, s:s, s:s}", "answer_text",
+                          json_object_get(m, "text"), "citations",
+                          json_object_get(m, "citations"), "state", json_object_get(m, "state"),
+                          "chat_id", chat, "message_id", msg);
+    if (o && json_object_get(m, "clarification"))
+        json_object_set(o, "clarification", json_object_get(m, "clarification"));
+    if (o && json_object_get(m, "error_message"))
+        json_object_set(o, "error_message", json_object_get(m, "error_message"));
+    json_decref(m);
+    return result_steal(c, "AI answer", o, s);
 }
 
 /* ---- auth --------------------------------------------------------------------------------- */
@@ -970,6 +1032,8 @@ static json_t *tools_call(void *ud, struct mcp_rpc_sess *s, const char *name, js
             out = download_url(ex, s, &c);
         else if (strcmp(t, "download") == 0 && strcmp(a, "read") == 0)
             out = download_read(ex, s, &c);
+        else if (strcmp(t, "ai") == 0 && strcmp(a, "ask") == 0)
+            out = ai_ask(ex, s, &c);
         else
             out = mcp_result_message("this action has no executor on this server", true);
     }
