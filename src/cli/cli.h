@@ -102,6 +102,28 @@ extern const struct cli_cmd cli_auth_cmds[];
 extern const struct cli_cmd cli_org_cmds[];
 extern const struct cli_cmd cli_workspace_cmds[];
 extern const struct cli_cmd cli_files_cmds[];
+/* cmd_search.c: "files search" (spliced into the files group with CLI_FILES_SEARCH_ROW) and the
+ * "search" group (unified search). */
+extern const struct cli_cmd cli_search_cmds[];
+extern const struct cli_opt cli_files_search_opts[];
+int cli_files_search(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args);
+#define CLI_FILES_SEARCH_ROW                                                                       \
+    {.name = "search",                                                                             \
+     .endpoint = FASTIO_EP_STORAGE_SEARCH,                                                         \
+     .opts = cli_files_search_opts,                                                                \
+     .run = cli_files_search,                                                                      \
+     .summary = "Search files by content (intelligence) or name",                                  \
+     .description =                                                                                \
+         "Searches the files of a workspace (GET /workspace/{ws}/storage/search/). With\n"         \
+         "intelligence on, their text is searched (full-text, stemmed, ranked by BM25) and\n"      \
+         "each file shows its best passage and its page; with it off, their names. The table\n"   \
+         "lists name, page, score and snippet, best first; --format json prints the whole\n"      \
+         "answer (files keyed by node id, search_metadata). --scope takes file ids and\n"        \
+         "--folder-scope folder ids (each optionally followed by ':version' or ':depth'),\n"     \
+         "joined by ','.",                                                                         \
+     .examples = "fastio files search --workspace design-team \"quarterly revenue\"\n"            \
+                 "fastio files search --workspace design-team invoice --folder-scope 2abc...\n"    \
+                 "fastio files search --workspace design-team budget --output full --format json"}
 extern const struct cli_cmd cli_system_cmds[];
 extern const struct cli_cmd cli_lock_cmds[];
 extern const struct cli_cmd cli_ripley_cmds[]; /* cmd_ripley.c: AI chat (api §8) */

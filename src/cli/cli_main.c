@@ -57,6 +57,10 @@ static const struct cli_group groups[] = {
      "Events record every membership, role, invitation, ownership, workspace and storage\n"
      "change (api §9.4); 'event poll' waits for the next change (api §9.5).",
      cli_event_cmds},
+    {"search", "Search a workspace: files (by content or name), metadata, comments",
+     "The unified search of a workspace (api §4.2): one bucket each for files, metadata and\n"
+     "comments. 'files search' searches only files, with scopes and snippet lengths.",
+     cli_search_cmds},
     {"sync", "Mirror a local directory to a workspace folder, or the other way",
      "'fastio sync SRC DST' with one side WORKSPACE:/PATH: sends what is new or changed (size\n"
      "and checksum compared), optionally deletes what the source lacks (--delete).",

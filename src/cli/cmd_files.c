@@ -339,6 +339,7 @@ const struct cli_cmd cli_files_cmds[] = {
                        "the same paging options as 'files list'.",
         .examples = "fastio files trash --workspace design-team --all",
     },
+    CLI_FILES_SEARCH_ROW, /* "files search" (cmd_search.c) */
     CLI_VERSION_ROWS, /* "files versions|version-restore" (cmd_download.c) */
     CLI_LOCK_ROWS("lock "), /* "files lock acquire|status|heartbeat|release" (cmd_lock.c) */
     {0},

@@ -467,10 +467,11 @@ static const char *wait_indexed(struct ingest *in, const char *ws, const char *n
         if (call(in, FASTIO_EP_STORAGE_DETAILS, path, 2, NULL, 0, &resp, &err) == FASTIO_OK) {
             json_t *ai = json_object_get(fastio_result(resp, FASTIO_EP_STORAGE_DETAILS), "ai");
             const char *s = json_string_value(json_object_get(ai, "state"));
+            bool busy = s != NULL && (strcmp(s, "pending") == 0 || strcmp(s, "in_progress") == 0 ||
+                                      strcmp(s, "inprogress") == 0);
             snprintf(state, size, "%s", s ? s : "none");
-            json_decref(resp);
-            if (s == NULL || (strcmp(s, "pending") != 0 && strcmp(s, "in_progress") != 0 &&
-                              strcmp(s, "inprogress") != 0))
+            json_decref(resp); /* s pointed into it: only state and busy are read below */
+            if (!busy)
                 return state;
         }
         if (fio_mono_ms() >= end) {

@@ -316,6 +316,8 @@ struct profile {
 static const struct profile profiles[] = {
     /* upload / download results (cmd_upload.c, cmd_download.c) */
     {{"status", "path", NULL}, {"name", "status", "size", "path", "node_id", "error", NULL}},
+    /* search hits (cmd_search.c, api §4.2) */
+    {{"score", "snippet", NULL}, {"name", "page", "score", "snippet", "id", NULL}},
     /* versions of a file (api §4.2) */
     {{"version_id", "current", NULL}, {"version_id", "name", "size", "created", "current", NULL}},
     /* storage nodes (api §4.1) */

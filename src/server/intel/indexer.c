@@ -34,6 +34,13 @@ struct intel_indexer {
     pthread_t threads[INTEL_WORKERS_MAX];
 };
 
+static void nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
 static struct intel_indexer *g_idx_of(struct server *s)
 {
     return s->intel;
@@ -97,7 +104,6 @@ void intel_notify(struct server *s, const char *ws_id)
 /* ---- reconciliation ----------------------------------------------------------------------- */
 
 struct keyset {
-    struct server *s;
     size_t n;
     char (*ws)[FIO_PROFILE_ID_SIZE];
     char (*node)[FIO_OPAQUE_ID_SIZE];
@@ -121,10 +127,10 @@ static void emit_state(struct server *s, const char *ws_id, const char *node_id)
         activity_emit(s, ws_id, key);
 }
 
-/* Run one transaction with retries on a busy database. fn returns a store_rc. */
+/* Reconcile one workspace (retried while the database is busy), then publish its keys. */
 static enum store_rc reconcile_ws(struct server *s, struct store_conn *c, const char *ws_id)
 {
-    struct keyset k = {.s = s};
+    struct keyset k = {0};
     k.ws = calloc(KEYS_MAX, sizeof(*k.ws));
     k.node = calloc(KEYS_MAX, sizeof(*k.node));
     enum store_rc rc = STORE_BUSY;
@@ -139,7 +145,7 @@ static enum store_rc reconcile_ws(struct server *s, struct store_conn *c, const 
                 store_rollback(c);
         }
         if (rc == STORE_BUSY)
-            usleep(50000);
+            nap_ms(50);
     }
     if (rc == STORE_NOT_FOUND) /* the workspace is gone: its rows went with it */
         rc = STORE_OK;
@@ -283,7 +289,7 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
     }
     free(buf);
     if (strcmp(res.state, "failed") != 0)
-        reason[0] = 0;
+        res.reason = "";
     enum store_rc rc = STORE_BUSY;
     for (int attempt = 0; attempt < BUSY_RETRIES && rc == STORE_BUSY; attempt++) {
         rc = store_begin(c);
@@ -295,7 +301,7 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
                 store_rollback(c);
         }
         if (rc == STORE_BUSY)
-            usleep(50000);
+            nap_ms(50);
     }
     free(ps);
     intel_doc_free(&doc);
@@ -310,7 +316,7 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
             else
                 store_rollback(c);
         }
-        usleep(200000); /* database trouble: do not spin on it */
+        nap_ms(200); /* database trouble: do not spin on it */
     }
 }
 
@@ -468,9 +474,12 @@ size_t intel_fts_query(const char *q, char *out, size_t out_size)
             len--;
         if (len == 0)
             continue;
-        /* letters and digits only, so the quoted string holds no quote to escape */
-        if ((terms && !fio_buf_append(&b, " OR ", 4)) || !fio_buf_append(&b, "\"", 1) ||
-            !fio_buf_append(&b, w, len) || !fio_buf_append(&b, "\"", 1))
+        /* letters and digits only, so the quoted string holds no quote to escape; a term goes
+         * in whole or not at all */
+        char term[80];
+        int tl = snprintf(term, sizeof(term), "%s\"%.*s\"", terms ? " OR " : "", (int)len,
+                          (const char *)w);
+        if (tl <= 0 || (size_t)tl >= sizeof(term) || !fio_buf_append(&b, term, (size_t)tl))
             break;
         terms++;
     }
@@ -478,7 +487,7 @@ size_t intel_fts_query(const char *q, char *out, size_t out_size)
         if (out_size)
             out[0] = 0;
         fio_buf_release(&b);
-        return b.len >= out_size ? 0 : terms;
+        return 0;
     }
     memcpy(out, b.data, b.len);
     out[b.len] = 0;

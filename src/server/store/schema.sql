@@ -451,6 +451,11 @@ CREATE VIRTUAL TABLE intel_fts USING fts5(text, name, path, content='intel_passa
 CREATE TRIGGER intel_passages_ai AFTER INSERT ON intel_passages BEGIN
     INSERT INTO intel_fts(rowid, text, name, path) VALUES (new.id, new.text, new.name, new.path);
 END;
+-- A dropped row takes its passages (the foreign key's cascade does the same; this also holds on
+-- a connection with foreign keys off).
+CREATE TRIGGER intel_nodes_ad AFTER DELETE ON intel_nodes BEGIN
+    DELETE FROM intel_passages WHERE node_id = old.node_id;
+END;
 CREATE TRIGGER intel_passages_ad AFTER DELETE ON intel_passages BEGIN
     INSERT INTO intel_fts(intel_fts, rowid, text, name, path)
         VALUES ('delete', old.id, old.text, old.name, old.path);
