@@ -254,8 +254,8 @@ static void doc_node(char *node, char *ver)
                  json_string_value(json_object_get(json_object_get(j, "node"), "version")));
         json_decref(j);
     }
-    strcpy(node, n);
-    strcpy(ver, v);
+    snprintf(node, 64, "%s", n);
+    snprintf(ver, 64, "%s", v);
 }
 
 /* Ask about DOC as an attachment; chat and message ids (size 64). */

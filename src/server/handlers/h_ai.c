@@ -614,7 +614,10 @@ int h_ai_messages_list(struct req *r)
     json_t *items = json_array();
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row) json_array_append_new(items, msg_json(json_incref(row)));
+    json_array_foreach(rows, i, row)
+    {
+        json_array_append_new(items, msg_json(json_incref(row)));
+    }
     json_decref(rows);
     bool more = offset + (long long)json_array_size(items) < total;
     if (req_set(r, "messages", items) != 0)
@@ -644,7 +647,10 @@ static int list_chats(struct req *r, bool deleted)
     json_t *items = json_array();
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row) json_array_append_new(items, chat_json(json_incref(row)));
+    json_array_foreach(rows, i, row)
+    {
+        json_array_append_new(items, chat_json(json_incref(row)));
+    }
     json_decref(rows);
     bool more = offset + (long long)json_array_size(items) < total;
     if (req_set(r, "chats", items) != 0)
@@ -682,7 +688,10 @@ int h_ai_chat_details(struct req *r)
     json_t *items = json_array();
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row) json_array_append_new(items, msg_json(json_incref(row)));
+    json_array_foreach(rows, i, row)
+    {
+        json_array_append_new(items, msg_json(json_incref(row)));
+    }
     json_decref(rows);
     json_object_set_new(chat, "messages", items);
     return req_set(r, "chat", chat);

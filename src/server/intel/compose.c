@@ -210,7 +210,7 @@ void ai_answer_free(struct ai_answer *a)
 
 static double idf(size_t total, size_t df)
 {
-    return log(1.0 + ((double)total - (double)df + 0.5) / ((double)df + 0.5));
+    return log1p(((double)total - (double)df + 0.5) / ((double)df + 0.5));
 }
 
 static int cmp_sentence(const void *x, const void *y)
