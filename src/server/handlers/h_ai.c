@@ -346,8 +346,8 @@ static int message_scope(struct req *r, char **refs, char **subjects, bool *give
         rc = scope_param(r, "subjects", sin, true, &sn);
     if (rc == 0) {
         *given = json_array_size(rn) > 0 || json_array_size(sn) > 0;
-        *refs = json_dumps(rn ? rn : json_array(), JSON_COMPACT);
-        *subjects = json_dumps(sn ? sn : json_array(), JSON_COMPACT);
+        *refs = rn ? json_dumps(rn, JSON_COMPACT) : fio_strdup("[]");
+        *subjects = sn ? json_dumps(sn, JSON_COMPACT) : fio_strdup("[]");
         if (!*refs || !*subjects) {
             free(*refs);
             free(*subjects);
