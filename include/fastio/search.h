@@ -41,9 +41,9 @@ fastio_files_search(struct fastio_client *c, const struct fastio_search_spec *sp
 FASTIO_API json_t *fastio_search_hits(const json_t *response);
 
 struct fastio_workspace_search_spec {
-    const char *workspace; /* required */
-    const char *query;     /* required: 1-1024 characters, not blank */
-    long files_limit, files_offset;       /* 0 = the server's default (25, 0) */
+    const char *workspace;          /* required */
+    const char *query;              /* required: 1-1024 characters, not blank */
+    long files_limit, files_offset; /* 0 = the server's default (25, 0) */
     long metadata_limit, metadata_offset;
     long comments_limit, comments_offset;
 };

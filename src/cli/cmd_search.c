@@ -43,18 +43,18 @@ static json_t *hit_rows(const json_t *hits)
         if (!rows)
             break;
         const json_t *page = json_object_get(h, "page");
-        json_t *p = json_is_object(page) ? json_incref(json_object_get(page, "start_page"))
-                                         : json_null();
+        json_t *p =
+            json_is_object(page) ? json_incref(json_object_get(page, "start_page")) : json_null();
         const json_t *sc = json_object_get(h, "relevance_score");
         char score[32] = "";
         if (json_is_number(sc))
             snprintf(score, sizeof(score), "%.4g", json_number_value(sc));
-        json_t *row = json_pack(
-            "{s:s?, s:s?, s:o, s:s, s:o, s:s?}", "name",
-            json_string_value(json_object_get(h, "name")), "type",
-            json_string_value(json_object_get(h, "type")), "page", p ? p : json_null(), "score",
-            score, "snippet", one_line(json_string_value(json_object_get(h, "content_snippet"))),
-            "id", json_string_value(json_object_get(h, "id")));
+        json_t *row = json_pack("{s:s?, s:s?, s:o, s:s, s:o, s:s?}", "name",
+                                json_string_value(json_object_get(h, "name")), "type",
+                                json_string_value(json_object_get(h, "type")), "page",
+                                p ? p : json_null(), "score", score, "snippet",
+                                one_line(json_string_value(json_object_get(h, "content_snippet"))),
+                                "id", json_string_value(json_object_get(h, "id")));
         if (!row || json_array_append_new(rows, row) != 0) {
             json_decref(rows);
             rows = NULL;

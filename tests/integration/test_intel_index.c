@@ -36,9 +36,8 @@ static json_t *call(const struct it_server *s, const char *token, const char *me
                     const char *path, const char *form, long *status)
 {
     char *out = NULL;
-    long st = itu_req(s, token, method, path,
-                      form ? "application/x-www-form-urlencoded" : NULL, form,
-                      form ? strlen(form) : 0, &out, NULL);
+    long st = itu_req(s, token, method, path, form ? "application/x-www-form-urlencoded" : NULL,
+                      form, form ? strlen(form) : 0, &out, NULL);
     if (status)
         *status = st;
     json_t *j = json_loads(out ? out : "", 0, NULL);
@@ -65,14 +64,14 @@ static json_t *get_ok(const struct it_server *s, const char *token, const char *
 }
 
 /* Upload data as name into folder ("root" or an id) of ws; the node id into node (size 64). */
-static void upload(const struct it_server *s, const char *token, const char *ws,
-                   const char *folder, const char *name, const void *data, size_t len, char *node)
+static void upload(const struct it_server *s, const char *token, const char *ws, const char *folder,
+                   const char *name, const void *data, size_t len, char *node)
 {
     char size[32], *out = NULL;
     snprintf(size, sizeof(size), "%zu", len);
-    const char *f[] = {"name",        name, "size",      size,   "action",       "create",
-                       "instance_id", ws,   "folder_id", folder, "profile_type", "workspace",
-                       NULL};
+    const char *f[] = {"name",         name,          "size", size,        "action",
+                       "create",       "instance_id", ws,     "folder_id", folder,
+                       "profile_type", "workspace",   NULL};
     long st = itu_multipart(s, token, "/current/upload/", f, data ? data : "", len, &out);
     if (st != 200)
         fail_msg("upload %s: %ld %s", name, st, out ? out : "");
@@ -82,8 +81,7 @@ static void upload(const struct it_server *s, const char *token, const char *ws,
     free(out);
 }
 
-static void set_intelligence(const struct it_server *s, const char *token, const char *ws,
-                             bool on)
+static void set_intelligence(const struct it_server *s, const char *token, const char *ws, bool on)
 {
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/update/", ws);
@@ -93,8 +91,8 @@ static void set_intelligence(const struct it_server *s, const char *token, const
     json_decref(j);
 }
 
-static void mkfolder(const struct it_server *s, const char *token, const char *ws,
-                     const char *name, char *id)
+static void mkfolder(const struct it_server *s, const char *token, const char *ws, const char *name,
+                     char *id)
 {
     char path[256], form[128];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/createfolder/", ws);
@@ -110,8 +108,7 @@ static void mkfolder(const struct it_server *s, const char *token, const char *w
 }
 
 /* The node's ai object (owned). */
-static json_t *ai_of(const struct it_server *s, const char *token, const char *ws,
-                     const char *node)
+static json_t *ai_of(const struct it_server *s, const char *token, const char *ws, const char *node)
 {
     json_t *j = get_ok(s, token, "/current/workspace/%s/storage/%s/details/", ws, node);
     json_t *ai = json_incref(json_object_get(json_object_get(j, "node"), "ai"));
@@ -150,8 +147,8 @@ static void wait_db(const struct it_server *s, long long want, const char *sql, 
 }
 
 /* Storage search; the body (owned). extra: more query text ("" for none). */
-static json_t *search(const struct it_server *s, const char *token, const char *ws,
-                      const char *q, const char *extra)
+static json_t *search(const struct it_server *s, const char *token, const char *ws, const char *q,
+                      const char *extra)
 {
     return get_ok(s, token, "/current/workspace/%s/storage/search/?search=%s%s", ws, q, extra);
 }
@@ -198,13 +195,15 @@ static char *make_pdf(const char *const *pages, int n, size_t *len)
         }
         assert_true(fio_buf_append_str(&c, " ET\n"));
         off[4 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b, "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 "
-                                       "612 792] /Resources << /Font << /F1 3 0 R >> >> "
-                                       "/Contents %d 0 R >>\nendobj\n",
+        assert_true(fio_buf_printf(&b,
+                                   "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 "
+                                   "612 792] /Resources << /Font << /F1 3 0 R >> >> "
+                                   "/Contents %d 0 R >>\nendobj\n",
                                    4 + 2 * i, 5 + 2 * i));
         off[5 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b, "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\n"
-                                       "endobj\n",
+        assert_true(fio_buf_printf(&b,
+                                   "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\n"
+                                   "endobj\n",
                                    5 + 2 * i, c.len, c.data));
         fio_buf_release(&c);
     }
@@ -265,8 +264,8 @@ static void test_states_and_activity(void **state)
     snprintf(want, sizeof(want), "ai_state:%s", node);
     bool seen = false;
     for (int i = 0; i < 50 && !seen; i++) {
-        json_t *p = get_ok(&fx.srv, tok, "/current/activity/poll/%s/?wait=1&lastactivity=%s", ws,
-                           cursor);
+        json_t *p =
+            get_ok(&fx.srv, tok, "/current/activity/poll/%s/?wait=1&lastactivity=%s", ws, cursor);
         json_t *keys = json_object_get(p, "activity");
         for (size_t k = 0; k < json_array_size(keys); k++)
             if (strcmp(json_string_value(json_array_get(keys, k)), want) == 0)
@@ -311,15 +310,14 @@ static void test_search_pdf_page_and_snippet(void **state)
     h = hit(r, node);
     assert_non_null(h);
     assert_true(strlen(json_string_value(json_object_get(h, "content_snippet"))) <= 210);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(h, "node"), "id")),
-                        node);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(h, "node"), "id")), node);
     json_decref(r);
     /* unified search: the files bucket */
     r = get_ok(&fx.srv, tok, "/current/workspace/%s/search/?search=aluminium", ws);
     json_t *files = json_object_get(json_object_get(r, "buckets"), "files");
     assert_int_equal(json_array_size(json_object_get(files, "items")), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(
-                            json_object_get(files, "items"), 0), "id")),
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(files, "items"), 0), "id")),
                         node);
     assert_string_equal(json_string_value(json_object_get(files, "status")), "ok");
     assert_non_null(json_object_get(json_object_get(r, "buckets"), "comments"));
@@ -333,8 +331,7 @@ static void test_search_pdf_page_and_snippet(void **state)
     snprintf(path, sizeof(path), "/current/workspace/%s/search/?search=%%20%%20", ws);
     json_decref(call(&fx.srv, tok, "GET", path, NULL, &st));
     assert_int_equal(st, 400);
-    snprintf(path, sizeof(path), "/current/workspace/%s/storage/search/?search=ab&output=huge",
-             ws);
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/search/?search=ab&output=huge", ws);
     json_decref(call(&fx.srv, tok, "GET", path, NULL, &st));
     assert_int_equal(st, 400);
 }
@@ -393,9 +390,8 @@ static void test_scope_trash_purge_version(void **state)
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/purge/", ws, fb);
     json_decref(call(&fx.srv, tok, "DELETE", path, NULL, &st));
     assert_int_equal(st, 200);
-    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM intel_passages WHERE node_id = ?1", nb,
-                           NULL),
-                     0);
+    assert_int_equal(
+        it_db(&fx.srv, "SELECT COUNT(*) FROM intel_passages WHERE node_id = ?1", nb, NULL), 0);
 
     /* a new version replaces the old passages */
     const char *v2 = "Okapis are shy relatives of the giraffe.";
@@ -539,9 +535,8 @@ static void test_kill9_resume(void **state)
                            NULL),
                      0);
     /* the FTS index agrees with its content table: the word in the last passage of each file */
-    assert_int_equal(it_db(&f2.srv, "SELECT COUNT(*) FROM intel_fts WHERE intel_fts MATCH 'item*'",
-                           NULL),
-                     N);
+    assert_int_equal(
+        it_db(&f2.srv, "SELECT COUNT(*) FROM intel_fts WHERE intel_fts MATCH 'item*'", NULL), N);
     json_t *r = search(&f2.srv, tok, ws, "item0123", "");
     assert_int_equal(nfiles(r), 1);
     json_decref(r);

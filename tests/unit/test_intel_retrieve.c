@@ -67,8 +67,8 @@ static void index_next(struct store_conn *c, const char *want_node,
     struct store_intel_job j;
     assert_int_equal(STORE(c, intel)->claim(c, 20, &j), STORE_OK);
     assert_string_equal(j.node_id, want_node);
-    struct store_intel_result res = {.state = "indexed", .reason = "", .passages = ps,
-                                     .n_passages = n, .text_bytes = 10};
+    struct store_intel_result res = {
+        .state = "indexed", .reason = "", .passages = ps, .n_passages = n, .text_bytes = 10};
     assert_int_equal(STORE(c, intel)->finish(c, &j, &res, 30), STORE_OK);
 }
 
@@ -196,8 +196,7 @@ static void stale_results_trash_and_flush(void **state)
         assert_string_not_equal(h[i].node_id, "A");
     intel_hits_free(h, n);
     /* a detached (trashed) top node is not live: reconcile does not queue it again */
-    assert_int_equal(db_exec(f->db,
-                             "UPDATE nodes SET trashed = 1 WHERE id = 'F'", ""),
+    assert_int_equal(db_exec(f->db, "UPDATE nodes SET trashed = 1 WHERE id = 'F'", ""),
                      SQLITE_DONE);
     assert_int_equal(reconcile(c, "w1"), 0);
 

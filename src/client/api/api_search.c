@@ -37,8 +37,7 @@ FASTIO_API enum fastio_status fastio_files_search(struct fastio_client *c,
                             num(spec->offset, ob, sizeof(ob)),
                             spec->details ? "true" : NULL,
                             spec->output};
-    return fio_row_call(c, FASTIO_EP_STORAGE_SEARCH, values, 8, NULL, FIO_ROW_WHOLE, response,
-                        err);
+    return fio_row_call(c, FASTIO_EP_STORAGE_SEARCH, values, 8, NULL, FIO_ROW_WHOLE, response, err);
 }
 
 static double score_of(const json_t *h)
@@ -64,7 +63,7 @@ FASTIO_API json_t *fastio_search_hits(const json_t *response)
         return NULL;
     const json_t *files = json_object_get(response, "files");
     const json_t *results = json_object_get(response, "results");
-    size_t n = json_is_object(files)   ? json_object_size(files)
+    size_t n = json_is_object(files)    ? json_object_size(files)
                : json_is_array(results) ? json_array_size(results)
                                         : 0;
     json_t **v = n ? calloc(n, sizeof(*v)) : NULL;

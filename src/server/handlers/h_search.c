@@ -14,7 +14,7 @@
 #include "storage.h"
 #include "store_intel.h"
 
-#define SEARCH_SCOPE_MAX 100   /* ids in files_scope, and in folders_scope */
+#define SEARCH_SCOPE_MAX 100 /* ids in files_scope, and in folders_scope */
 #define SEARCH_LIMIT_MAX 500
 #define SNIP_TERSE 200
 #define SNIP_STANDARD 600
@@ -42,12 +42,11 @@ static int scope_parse(struct req *r, const char *param, json_t *arr)
         size_t idlen = colon ? (size_t)(colon - p) : len;
         if (idlen > 0) {
             if (++count > SEARCH_SCOPE_MAX)
-                return req_fail_param(r, param, "invalid", "At most %d ids in %s",
-                                      SEARCH_SCOPE_MAX, param);
+                return req_fail_param(r, param, "invalid", "At most %d ids in %s", SEARCH_SCOPE_MAX,
+                                      param);
             char text[64];
             if (idlen >= sizeof(text))
-                return req_fail_param(r, param, "invalid", "'%s' holds a malformed node id",
-                                      param);
+                return req_fail_param(r, param, "invalid", "'%s' holds a malformed node id", param);
             memcpy(text, p, idlen);
             text[idlen] = 0;
             bool is_root = false;
@@ -128,7 +127,7 @@ static char *name_words(const char *q)
     return t;
 }
 
-/* ---- snippets ---------------------------------------------------------------------------------- */
+/* ---- snippets -------------------------------------------------------------------------------- */
 
 /* Position of the first query word in text (ASCII case-insensitive), or 0. */
 static size_t first_match(const char *text, const char *q)
@@ -186,13 +185,13 @@ static json_t *snippet(const char *text, const char *q, size_t max)
 struct hits {
     struct req *r;
     const char *q;
-    size_t snip;       /* snippet bytes, 0 = whole passage */
-    bool content;      /* index hits (snippet, score, page) rather than name hits */
-    bool details;      /* add the full node */
-    bool as_array;     /* unified search: items[] rather than a map */
-    json_t *out;       /* object keyed by node id, or array */
+    size_t snip;   /* snippet bytes, 0 = whole passage */
+    bool content;  /* index hits (snippet, score, page) rather than name hits */
+    bool details;  /* add the full node */
+    bool as_array; /* unified search: items[] rather than a map */
+    json_t *out;   /* object keyed by node id, or array */
     long n;
-    long want;         /* stop after this many */
+    long want; /* stop after this many */
     bool failed;
 };
 
@@ -211,26 +210,26 @@ static int hit_add(const struct store_intel_hit *h, void *arg)
         hs->n++; /* one past: there is more */
         return 1;
     }
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:s}", "id", h->node_id, "name", h->name, "type",
-                          h->type, "parent_id", h->parent_id ? h->parent_id : TREE_ROOT,
-                          "mimetype", h->mimetype);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s?, s:s}", "id", h->node_id, "name", h->name, "type", h->type,
+                  "parent_id", h->parent_id ? h->parent_id : TREE_ROOT, "mimetype", h->mimetype);
     if (!o) {
         hs->failed = true;
         return 1;
     }
     bool ok = true;
     if (hs->content) {
-        json_t *page = h->page > 0 ? json_pack("{s:i, s:i}", "start_page", h->page, "end_page",
-                                               h->page)
-                                   : json_null();
+        json_t *page = h->page > 0
+                           ? json_pack("{s:i, s:i}", "start_page", h->page, "end_page", h->page)
+                           : json_null();
         ok = json_object_set_new(o, "relevance_score", json_real(relevance(h->score))) == 0 &&
              json_object_set_new(o, "content_snippet", snippet(h->text, hs->q, hs->snip)) == 0 &&
              json_object_set_new(o, "match_source", json_string("keyword")) == 0 &&
              json_object_set_new(o, "page", page) == 0 &&
              json_object_set_new(o, "version_id", json_string(h->version_id)) == 0 &&
-             json_object_set_new(o, "lines",
-                                 json_pack("{s:i, s:i}", "start", h->line_start, "end",
-                                           h->line_end)) == 0;
+             json_object_set_new(
+                 o, "lines", json_pack("{s:i, s:i}", "start", h->line_start, "end", h->line_end)) ==
+                 0;
     }
     if (ok && hs->details) {
         json_t *node = tree_render(hs->r, h->node_id, false);
@@ -251,27 +250,28 @@ static int hit_add(const struct store_intel_hit *h, void *arg)
 
 /* Run the search into hs (want = limit + 1 to learn has_more). *total: the exact count for a
  * name search, -1 when unknown (index search). 0 or -1 (error set). */
-static int run_search(struct req *r, struct hits *hs, bool intel_on, const char *scope,
-                      long limit, long offset, long long *total)
+static int run_search(struct req *r, struct hits *hs, bool intel_on, const char *scope, long limit,
+                      long offset, long long *total)
 {
     *total = -1;
     enum store_rc rc;
     hs->want = limit;
     if (intel_on) {
-        char fts[INTEL_QUERY_TERMS_MAX * 72];
-        if (intel_fts_query(hs->q, fts, sizeof(fts)) == 0) {
+        char fts[INTEL_FTS_QUERY_MAX];
+        if (intel_fts_plan(r->st, hs->q, fts, sizeof(fts)) == 0) {
             *total = 0;
             return 0; /* no word to look for */
         }
         hs->content = true;
-        rc = STORE(r->st, intel)->search(r->st, r->ws.id, fts, scope, true, limit + 1, offset,
-                                         hit_add, hs);
+        rc = STORE(r->st, intel)
+                 ->search(r->st, r->ws.id, fts, scope, true, limit + 1, offset, hit_add, hs);
     } else {
         char *words = name_words(hs->q);
         if (!words)
             return req_fail(r, 500, 0, "Out of memory");
-        rc = STORE(r->st, intel)->name_search(r->st, r->ws.id, words, scope, limit + 1, offset,
-                                              hit_add, hs, total);
+        rc =
+            STORE(r->st, intel)
+                ->name_search(r->st, r->ws.id, words, scope, limit + 1, offset, hit_add, hs, total);
         free(words);
     }
     if (hs->failed && !r->err.http)
@@ -283,7 +283,7 @@ static int run_search(struct req *r, struct hits *hs, bool intel_on, const char 
     return 0;
 }
 
-/* ---- GET /workspace/{ws}/storage/search/ ------------------------------------------------------ */
+/* ---- GET /workspace/{ws}/storage/search/ ----------------------------------------------------- */
 
 int h_st_search(struct req *r)
 {
@@ -338,9 +338,9 @@ int h_st_search(struct req *r)
         json_decref(hs.out);
         goto done;
     }
-    json_t *meta = json_pack("{s:b, s:b, s:b, s:s}", "intelligence_enabled", on,
-                             "semantic_available", 0, "scoped", scoped, "mode",
-                             on ? "content" : "name");
+    json_t *meta =
+        json_pack("{s:b, s:b, s:b, s:s}", "intelligence_enabled", on, "semantic_available", 0,
+                  "scoped", scoped, "mode", on ? "content" : "name");
     if (req_set(r, "files", hs.out) != 0 || req_set(r, "search_metadata", meta) != 0 ||
         req_set(r, "has_more", json_boolean(hs.n > limit)) != 0)
         goto done;
@@ -351,7 +351,7 @@ done:
     return ret;
 }
 
-/* ---- GET /workspace/{ws}/search/ --------------------------------------------------------------- */
+/* ---- GET /workspace/{ws}/search/ ------------------------------------------------------------- */
 
 /* An empty bucket: the workspace has nothing of that kind here (no metadata templates, no
  * comments), which is an exact answer. */
@@ -369,11 +369,9 @@ int h_ws_search(struct req *r)
     long long flimit, foffset, mlimit, moffset, climit, coffset;
     if (!req_param_int(r, "files_limit", 1, UNIFIED_LIMIT_MAX, UNIFIED_LIMIT_DEFAULT, &flimit) ||
         !req_param_int(r, "files_offset", 0, 1000000, 0, &foffset) ||
-        !req_param_int(r, "metadata_limit", 1, UNIFIED_LIMIT_MAX, UNIFIED_LIMIT_DEFAULT,
-                       &mlimit) ||
+        !req_param_int(r, "metadata_limit", 1, UNIFIED_LIMIT_MAX, UNIFIED_LIMIT_DEFAULT, &mlimit) ||
         !req_param_int(r, "metadata_offset", 0, 1000000, 0, &moffset) ||
-        !req_param_int(r, "comments_limit", 1, UNIFIED_LIMIT_MAX, UNIFIED_LIMIT_DEFAULT,
-                       &climit) ||
+        !req_param_int(r, "comments_limit", 1, UNIFIED_LIMIT_MAX, UNIFIED_LIMIT_DEFAULT, &climit) ||
         !req_param_int(r, "comments_offset", 0, 1000000, 0, &coffset))
         return -1;
     bool on = false;
@@ -392,9 +390,8 @@ int h_ws_search(struct req *r)
     /* the index search does not count every match: total is what is known (offset + shown,
      * "gte" while there is more); the name search counts exactly */
     json_t *files = json_pack("{s:o, s:I, s:s, s:b, s:s}", "items", hs.out, "total",
-                              (json_int_t)(total >= 0 ? total : foffset + shown),
-                              "total_relation", total >= 0 || !more ? "eq" : "gte", "has_more",
-                              more, "status", "ok");
+                              (json_int_t)(total >= 0 ? total : foffset + shown), "total_relation",
+                              total >= 0 || !more ? "eq" : "gte", "has_more", more, "status", "ok");
     json_t *b = files ? json_pack("{s:o, s:o, s:o}", "files", files, "metadata", empty_bucket(),
                                   "comments", empty_bucket())
                       : NULL;

@@ -18,9 +18,9 @@
 #include "store_backend.h"
 #include "store_intel.h"
 
-#define DIRTY_MAX 64            /* workspaces remembered as dirty; past it: all of them */
-#define KEYS_MAX 1000           /* ai_state keys one reconciliation publishes */
-#define IDLE_WAIT_MS 2000       /* a worker with nothing to do looks at the queue this often */
+#define DIRTY_MAX 64      /* workspaces remembered as dirty; past it: all of them */
+#define KEYS_MAX 1000     /* ai_state keys one reconciliation publishes */
+#define IDLE_WAIT_MS 2000 /* a worker with nothing to do looks at the queue this often */
 #define BUSY_RETRIES 20
 
 struct intel_indexer {
@@ -245,8 +245,9 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
     intel_limits_default(&lim);
     long long maxb = s->cfg.intel_max_bytes ? s->cfg.intel_max_bytes : INTEL_DEFAULT_MAX_BYTES;
     lim.max_input_bytes = (size_t)maxb;
-    lim.max_ms = (unsigned)((s->cfg.intel_timeout_s ? s->cfg.intel_timeout_s
-                                                     : INTEL_DEFAULT_TIMEOUT_S) * 1000);
+    lim.max_ms =
+        (unsigned)((s->cfg.intel_timeout_s ? s->cfg.intel_timeout_s : INTEL_DEFAULT_TIMEOUT_S) *
+                   1000);
     char reason[STORE_INTEL_REASON_MAX] = "";
     struct intel_doc doc;
     memset(&doc, 0, sizeof(doc));
@@ -256,8 +257,8 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
     if (!job->want_version[0]) {
         res.state = "indexed"; /* no content yet: nothing to find */
     } else if (job->size > maxb) {
-        snprintf(reason, sizeof(reason), "too large: %lld bytes (limit %lld)",
-                 (long long)job->size, maxb);
+        snprintf(reason, sizeof(reason), "too large: %lld bytes (limit %lld)", (long long)job->size,
+                 maxb);
     } else {
         size_t len = 0;
         buf = read_version(s, job->want_version, (size_t)maxb, &len, reason, sizeof(reason));
@@ -308,8 +309,7 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
     if (rc == STORE_OK) {
         emit_state(s, job->ws_id, job->node_id);
     } else if (rc != STORE_NOT_FOUND) { /* NOT_FOUND: superseded or dropped meanwhile */
-        srv_log(s, SRV_LOG_ERROR, "intel: store result of %s: %s", job->node_id,
-                store_errmsg(c));
+        srv_log(s, SRV_LOG_ERROR, "intel: store result of %s: %s", job->node_id, store_errmsg(c));
         if (store_begin(c) == STORE_OK) {
             if (STORE(c, intel)->release(c, job, srv_now_us()) == STORE_OK)
                 store_commit(c);
@@ -495,6 +495,73 @@ size_t intel_fts_query(const char *q, char *out, size_t out_size)
     return terms;
 }
 
+size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t out_size)
+{
+    char all[INTEL_QUERY_TERMS_MAX * 72];
+    size_t n = intel_fts_query(q, all, sizeof(all));
+    if (out_size)
+        out[0] = 0;
+    if (n == 0 || strlen(all) >= out_size)
+        return 0;
+    /* the terms: "\"w\"" joined by " OR " (a term holds no space) */
+    const char *term[INTEL_QUERY_TERMS_MAX];
+    size_t tlen[INTEL_QUERY_TERMS_MAX];
+    long df[INTEL_QUERY_TERMS_MAX];
+    size_t nt = 0;
+    for (const char *p = all; *p && nt < INTEL_QUERY_TERMS_MAX;) {
+        const char *e = strstr(p, " OR ");
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        bool dup = false;
+        for (size_t i = 0; i < nt && !dup; i++)
+            dup = tlen[i] == l && memcmp(term[i], p, l) == 0;
+        if (!dup) {
+            term[nt] = p;
+            tlen[nt] = l;
+            nt++;
+        }
+        p += l + (e ? 4 : 0);
+    }
+    size_t rare = 0, common = 0, best = 0;
+    for (size_t i = 0; i < nt; i++) {
+        char one[80];
+        snprintf(one, sizeof(one), "%.*s", (int)tlen[i], term[i]);
+        if (STORE(st, intel)->match_count(st, one, INTEL_COMMON_PASSAGES, &df[i]) != STORE_OK) {
+            memcpy(out, all, strlen(all) + 1); /* cannot plan: the plain query */
+            return n;
+        }
+        if (df[i] >= INTEL_COMMON_PASSAGES)
+            common++;
+        else if (df[i] > 0)
+            rare++;
+        if (df[i] > 0 && (df[best] == 0 || df[i] < df[best]))
+            best = i;
+    }
+    if (common == 0 || df[best] == 0) { /* nothing common, or nothing matches at all */
+        memcpy(out, all, strlen(all) + 1);
+        return n;
+    }
+    /* (rare terms) AND (every term): only passages with a rare term are scored, and the common
+     * terms still add to their score; with no rare term, the rarest one stands in */
+    struct fio_buf b;
+    fio_buf_init(&b, out_size - 1);
+    bool ok = fio_buf_append_str(&b, "(");
+    size_t k = 0;
+    for (size_t i = 0; i < nt && ok; i++) {
+        bool is_rare = rare ? (df[i] > 0 && df[i] < INTEL_COMMON_PASSAGES) : i == best;
+        if (!is_rare)
+            continue;
+        ok = (k++ == 0 || fio_buf_append_str(&b, " OR ")) && fio_buf_append(&b, term[i], tlen[i]);
+    }
+    ok = ok && fio_buf_append_str(&b, ") AND (") && fio_buf_append_str(&b, all) &&
+         fio_buf_append_str(&b, ")");
+    if (ok)
+        memcpy(out, b.data, b.len + 1);
+    else
+        memcpy(out, all, strlen(all) + 1);
+    fio_buf_release(&b);
+    return n;
+}
+
 struct hit_acc {
     struct intel_hit *h;
     size_t n, cap;
@@ -568,8 +635,8 @@ int intel_retrieve_conn(struct store_conn *st, const char *ws_id, const char *qu
         return 0;
     if (limit > 1000)
         limit = 1000;
-    char fts[INTEL_QUERY_TERMS_MAX * 72];
-    if (intel_fts_query(query, fts, sizeof(fts)) == 0)
+    char fts[INTEL_FTS_QUERY_MAX];
+    if (intel_fts_plan(st, query, fts, sizeof(fts)) == 0)
         return 0;
     char *sj = NULL;
     if (nscope) {
@@ -598,9 +665,8 @@ int intel_retrieve_conn(struct store_conn *st, const char *ws_id, const char *qu
     return 0;
 }
 
-int intel_retrieve(struct server *s, const char *ws_id, const char *query,
-                   const char *const *scope, size_t nscope, size_t limit,
-                   struct intel_hit **out, size_t *n)
+int intel_retrieve(struct server *s, const char *ws_id, const char *query, const char *const *scope,
+                   size_t nscope, size_t limit, struct intel_hit **out, size_t *n)
 {
     *out = NULL;
     *n = 0;

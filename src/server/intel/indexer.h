@@ -62,6 +62,17 @@ size_t intel_fts_query(const char *q, char *out, size_t out_size);
 
 struct store_conn;
 struct intel_hit;
+
+/* A term in at least this many passages (of the whole index) is "common" (D-102). */
+#define INTEL_COMMON_PASSAGES 5000L
+#define INTEL_FTS_QUERY_MAX (INTEL_QUERY_TERMS_MAX * 160)
+/* The FTS5 query search and retrieval run (D-102): intel_fts_query's terms, but when some are
+ * common and others are not, "(rare terms) AND (all terms)", so that only passages holding a
+ * rare term are scored (the common ones still add to their score); when every term is common,
+ * the rarest stands in for the rare ones. Terms are counted with a bounded look-up each
+ * (store_intel match_count). An out_size of INTEL_FTS_QUERY_MAX fits every plan. Returns the
+ * number of words, 0 = nothing searchable (out ""). */
+size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t out_size);
 /* intel_retrieve on a connection the caller holds (handlers use their request's). */
 int intel_retrieve_conn(struct store_conn *st, const char *ws_id, const char *query,
                         const char *const *scope, size_t nscope, size_t limit,

@@ -10,13 +10,13 @@
  * everything below them (a trashed top node is detached, so its subtree is not reached). Depth
  * bounded like the tree (TREE_MAX_DEPTH). */
 #define LIVE_CTE                                                                                   \
-    "live(id, path, d) AS (SELECT id, '/' || name, 0 FROM nodes WHERE workspace_id = ?1 AND "     \
+    "live(id, path, d) AS (SELECT id, '/' || name, 0 FROM nodes WHERE workspace_id = ?1 AND "      \
     "parent_id IS NULL AND trashed = 0 UNION ALL SELECT n.id, live.path || '/' || n.name, "        \
     "live.d + 1 FROM nodes n JOIN live ON n.parent_id = live.id WHERE live.d < 500)"
 
 /* The scope: node ids of the JSON array ?3 and everything below them. */
 #define SCOPE_CTE                                                                                  \
-    "sc(id, d) AS (SELECT value, 0 FROM json_each(?3) UNION ALL SELECT n.id, sc.d + 1 FROM "      \
+    "sc(id, d) AS (SELECT value, 0 FROM json_each(?3) UNION ALL SELECT n.id, sc.d + 1 FROM "       \
     "nodes n JOIN sc ON n.parent_id = sc.id WHERE sc.d < 500)"
 
 static enum store_rc i_enabled(struct store_conn *c, const char *ws_id, bool *on)
@@ -251,11 +251,10 @@ static enum store_rc i_name_search(struct store_conn *c, const char *ws_id, cons
 #define NAME_WHERE                                                                                 \
     " FROM live JOIN nodes n ON n.id = live.id WHERE (?3 IS NULL OR n.id IN (SELECT id FROM sc)) " \
     "AND NOT EXISTS (SELECT 1 FROM json_each(?2) w WHERE instr(lower(n.name), w.value) = 0)"
-    enum store_rc rc = sq_count(db_query(sq(c),
-                                         "WITH RECURSIVE " LIVE_CTE ", " SCOPE_CTE
-                                         " SELECT COUNT(*)" NAME_WHERE,
-                                         "ttt", ws_id, words_json, scope_json),
-                                total);
+    enum store_rc rc = sq_count(
+        db_query(sq(c), "WITH RECURSIVE " LIVE_CTE ", " SCOPE_CTE " SELECT COUNT(*)" NAME_WHERE,
+                 "ttt", ws_id, words_json, scope_json),
+        total);
     if (rc != STORE_OK)
         return rc;
     return drain_hits(db_query(sq(c),
@@ -267,6 +266,18 @@ static enum store_rc i_name_search(struct store_conn *c, const char *ws_id, cons
                                (int64_t)offset),
                       fn, arg);
 #undef NAME_WHERE
+}
+
+static enum store_rc i_match_count(struct store_conn *c, const char *fts, long cap, long *n)
+{
+    long long v = 0;
+    enum store_rc rc = sq_count(db_query(sq(c),
+                                         "SELECT COUNT(*) FROM (SELECT rowid FROM intel_fts WHERE "
+                                         "intel_fts MATCH ?1 LIMIT ?2)",
+                                         "ti", fts, (int64_t)cap),
+                                &v);
+    *n = (long)v;
+    return rc;
 }
 
 static enum store_rc i_counts(struct store_conn *c, const char *ws_id, long long *queued,
@@ -284,9 +295,8 @@ static enum store_rc i_counts(struct store_conn *c, const char *ws_id, long long
                                "t", ws_id),
                       indexed);
     if (rc == STORE_OK)
-        rc = sq_count(db_query(sq(c),
-                               "SELECT COUNT(*) FROM intel_passages WHERE workspace_id = ?1", "t",
-                               ws_id),
+        rc = sq_count(db_query(sq(c), "SELECT COUNT(*) FROM intel_passages WHERE workspace_id = ?1",
+                               "t", ws_id),
                       passages);
     return rc;
 }
@@ -302,5 +312,6 @@ const struct store_intel_ops sqlite_intel_ops = {
     .release = i_release,
     .search = i_search,
     .name_search = i_name_search,
+    .match_count = i_match_count,
     .counts = i_counts,
 };

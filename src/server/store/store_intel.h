@@ -96,6 +96,9 @@ struct store_intel_ops {
     enum store_rc (*name_search)(struct store_conn *c, const char *ws_id, const char *words_json,
                                  const char *scope_json, long limit, long offset,
                                  store_intel_hit_fn fn, void *arg, long long *total);
+    /* How many passages (of any workspace) match the FTS5 expression fts, counting at most cap:
+     * *n = min(matches, cap). Cheap for any term (it stops at cap). */
+    enum store_rc (*match_count)(struct store_conn *c, const char *fts, long cap, long *n);
     /* Counts of the workspace's rows by state (for search_metadata and tests). */
     enum store_rc (*counts)(struct store_conn *c, const char *ws_id, long long *queued,
                             long long *indexed, long long *passages);
