@@ -8,7 +8,8 @@
  * {...}} with a content this test chose - or an HTTP 500, or nothing until released (a slow
  * model). It is not a model: it checks that the server sends the passages as numbered grounded
  * context, keeps only the citations [n] it was given, falls back to the extractive answer when
- * the model fails, and that a cancel stops an answer in flight. */
+ * the model fails, that a cancel stops an answer in flight, and that a kill -9 while the model
+ * holds the request leaves an answer the next start completes. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -17,7 +18,9 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -418,10 +421,94 @@ static void test_cancel_in_flight(void **state)
     json_decref(m);
 }
 
+/* kill -9 while the model holds the request (the answer in post_processing): the next start
+ * puts the message back to ready and answers it - never left in progress. A second server on
+ * its own data directory, with the same model options. */
+static void test_kill9_mid_answer(void **state)
+{
+    (void)state;
+    static const char *args[9];
+    args[0] = "--llm-url";
+    args[1] = url_arg;
+    args[2] = "--llm-model";
+    args[3] = "tiny-test-model";
+    args[4] = "--llm-key-file";
+    args[5] = key_path;
+    args[6] = "--llm-timeout";
+    args[7] = "30";
+    args[8] = NULL;
+    struct it_server srv;
+    assert_int_equal(it_server_start(&srv, NULL, args), 0);
+    struct it_user u;
+    it_user_new(&u, &srv, IT_USER_WORKSPACE);
+    char size[32], *out = NULL;
+    snprintf(size, sizeof(size), "%zu", strlen(DOC));
+    const char *f[] = {"name",      "storms.txt", "size",         size,
+                       "action",    "create",     "instance_id",  u.ws,
+                       "folder_id", "root",       "profile_type", "workspace",
+                       NULL};
+    assert_int_equal(itu_multipart(&srv, u.token, "/current/upload/", f, DOC, strlen(DOC), &out),
+                     200);
+    json_t *j = itu_json(out);
+    free(out);
+    char node[64], form[512], path[256];
+    snprintf(node, sizeof(node), "%s", json_string_value(json_object_get(j, "new_file_id")));
+    json_decref(j);
+    int before = atomic_load(&fx_requests);
+    fx_set(FX_HOLD, "Flags after the crash [1].");
+    snprintf(form, sizeof(form),
+             "question=How%%20are%%20storm%%20warnings%%20raised%%3F&subjects=%%5B%%7B%%22type%%22"
+             "%%3A%%22file%%22%%2C%%22id%%22%%3A%%22%s%%22%%7D%%5D",
+             node);
+    snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/", u.ws);
+    assert_int_equal(itu_req(&srv, u.token, "POST", path, "application/x-www-form-urlencoded",
+                             form, strlen(form), &out, NULL),
+                     200);
+    j = itu_json(out);
+    free(out);
+    char msg[64];
+    snprintf(msg, sizeof(msg), "%s", json_string_value(json_object_get(j, "message_id")));
+    json_decref(j);
+    for (int i = 0; i < 3000 && atomic_load(&fx_requests) == before; i++)
+        sleep_ms(20);
+    assert_true(atomic_load(&fx_requests) > before);
+    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM ai_messages WHERE id = ?1 AND state = "
+                                 "'post_processing'",
+                           msg, NULL),
+                     1);
+    assert_int_equal(kill(srv.pid, SIGKILL), 0);
+    int status;
+    assert_int_equal(waitpid(srv.pid, &status, 0), srv.pid);
+    srv.pid = 0;
+    fx_set(FX_OK, "Flags after the crash [1].");
+    atomic_store(&fx_release, true); /* the dead server's request ends */
+    assert_int_equal(it_server_start(&srv, srv.dir, args), 0);
+    long long done = 0;
+    for (int i = 0; i < 3000 && done != 1; i++) {
+        done = it_db(&srv, "SELECT COUNT(*) FROM ai_messages WHERE id = ?1 AND state = 'complete'",
+                     msg, NULL);
+        if (done != 1)
+            sleep_ms(20);
+    }
+    assert_int_equal(done, 1);
+    assert_int_equal(it_db(&srv, "SELECT attempts FROM ai_messages WHERE id = ?1", msg, NULL), 2);
+    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM ai_messages WHERE id = ?1 AND answer = "
+                                 "'Flags after the crash [1].'",
+                           msg, NULL),
+                     1);
+    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM ai_transactions WHERE message_id = ?1",
+                           msg, NULL),
+                     1);
+    it_user_release(&u);
+    assert_int_equal(it_server_stop(&srv), 0);
+    it_server_cleanup(&srv);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_grounded_context_and_citation_filter),
     cmocka_unit_test(test_model_failure_falls_back),
     cmocka_unit_test(test_cancel_in_flight),
+    cmocka_unit_test(test_kill9_mid_answer),
 };
 
 IT_MAIN(tests, group_setup, group_teardown)
