@@ -162,6 +162,10 @@ static void rewrites_model_markers(void **state)
     t = ai_markers_rewrite("x [99999999999]", 15, map, 4, NULL);
     assert_string_equal(t, "x");
     free(t);
+    /* a removed marker must not join its neighbours into a new one (found by fuzz_compose) */
+    t = ai_markers_rewrite("a [9[9 9]909999] b", 18, map, 4, NULL);
+    assert_string_equal(t, "a b");
+    free(t);
 }
 
 static void context_is_numbered_and_capped(void **state)

@@ -498,7 +498,7 @@ int ai_rank_passages(const char *question, struct ai_passage *p, size_t n, size_
 
 /* ---- model answers: markers and context ----------------------------------------------------- */
 
-char *ai_markers_rewrite(const char *text, size_t len, const int *map, size_t nmap, bool *used)
+static char *rewrite_once(const char *text, size_t len, const int *map, size_t nmap, bool *used)
 {
     struct fio_buf b;
     fio_buf_init(&b, 0);
@@ -580,6 +580,37 @@ char *ai_markers_rewrite(const char *text, size_t len, const int *map, size_t nm
 oom:
     fio_buf_release(&b);
     return NULL;
+}
+
+char *ai_markers_rewrite(const char *text, size_t len, const int *map, size_t nmap, bool *used)
+{
+    char *out = rewrite_once(text, len, map, nmap, used);
+    /* A removed marker can join what was around it into a new one ("[9[9]9]" -> "[99]"): the
+     * result is rewritten again, keeping only the numbers it may hold, until it no longer
+     * changes. Each further pass only removes text, so this ends; it is bounded anyway. */
+    int maxv = 0;
+    for (size_t k = 0; k < nmap; k++)
+        if (map[k] > maxv)
+            maxv = map[k];
+    int *ident = calloc(maxv > 0 ? (size_t)maxv : 1, sizeof(*ident));
+    for (int k = 0; ident && k < maxv; k++)
+        ident[k] = k + 1;
+    for (int pass = 0; out && ident && pass < 64; pass++) {
+        size_t ol = strlen(out);
+        char *again = rewrite_once(out, ol, ident, (size_t)maxv, NULL);
+        if (!again || strcmp(again, out) == 0) {
+            free(again);
+            break;
+        }
+        free(out);
+        out = again;
+    }
+    if (!ident) {
+        free(out);
+        out = NULL;
+    }
+    free(ident);
+    return out;
 }
 
 char *ai_context_text(const struct ai_passage *p, size_t n, size_t max_bytes)
