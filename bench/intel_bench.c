@@ -287,8 +287,9 @@ int main(int argc, char **argv)
         char fts[INTEL_FTS_QUERY_MAX];
         int got = 0;
         double t0 = now_s();
-        intel_fts_plan(c, query, fts, sizeof(fts)); /* what the endpoint does, timed with it */
-        STORE(c, intel)->search(c, "w", fts, NULL, true, 10, 0, count_hit, &got);
+        int64_t lo = 0;
+        intel_fts_plan(c, query, fts, sizeof(fts), &lo); /* what the endpoint does, timed too */
+        STORE(c, intel)->search(c, "w", fts, lo, NULL, true, 10, 0, count_hit, &got);
         double t1 = now_s();
         struct intel_hit *h = NULL;
         size_t nh = 0;
@@ -314,10 +315,11 @@ int main(int argc, char **argv)
         snprintf(query, sizeof(query), "%s %s %s %s %s", facts[i][f].words[0], facts[i][f].words[2],
                  vocab[0], facts[i][f].words[3], vocab[1]);
         char fts[INTEL_FTS_QUERY_MAX], plain[INTEL_FTS_QUERY_MAX];
-        intel_fts_plan(c, query, fts, sizeof(fts));
+        int64_t lo = 0;
+        intel_fts_plan(c, query, fts, sizeof(fts), &lo);
         intel_fts_query(query, plain, sizeof(plain)); /* whole files: plain OR, no plan */
         struct rank_ctx r = {.want = want};
-        STORE(c, intel)->search(c, "w", fts, NULL, true, 3, 0, rank_hit, &r);
+        STORE(c, intel)->search(c, "w", fts, lo, NULL, true, 3, 0, rank_hit, &r);
         if (r.pos >= 1 && r.pos <= 3)
             hit_idx++;
         sqlite3_stmt *st = db_query(db,

@@ -659,6 +659,8 @@ int main(int argc, char **argv)
         case O_INTEL_WORKERS:
         case O_INTEL_MAX_BYTES:
         case O_INTEL_TIMEOUT:
+        case O_EMBED_URL:
+        case O_EMBED_MODEL:
             if (intel_parse_option(opt, optarg, c) != 0)
                 return 2;
             break;
@@ -806,5 +808,7 @@ out:
     free(c->llm_url);
     free(c->llm_model);
     free(c->llm_key_file);
+    free(c->embed_url);
+    free(c->embed_model);
     return ret;
 }

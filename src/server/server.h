@@ -97,6 +97,8 @@ struct srv_config {
     unsigned intel_workers;
     long long intel_max_bytes;
     long intel_timeout_s;
+    char *embed_url;   /* owned; --embed-url (NULL = no hybrid retrieval) */
+    char *embed_model; /* owned; --embed-model (NULL = "default") */
 };
 
 /* --signup (D-081): who may make an account with POST /user/. */

@@ -4,11 +4,18 @@
  * ai_state:{node}, storage search with page and snippet, scopes, trash / restore / purge, a new
  * version replacing the old passages, intelligence off (flush, name search) and on again
  * (re-index), another account kept out, and a kill -9 in the middle of indexing many files
- * followed by a restart: every file indexed exactly once.
+ * followed by a restart: every file indexed exactly once; hybrid retrieval (--embed-url) against
+ * a protocol fixture that speaks the OpenAI embeddings protocol (see "PROTOCOL FIXTURE" below).
  *
  * Waiting is bounded by a number of polls, never asserted on time. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -543,12 +550,208 @@ static void test_kill9_resume(void **state)
     assert_int_equal(it_fixture_stop(&f2), 0);
 }
 
+/* ---- PROTOCOL FIXTURE: an OpenAI-compatible embeddings endpoint ------------------------------
+ * A small HTTP/1.1 server inside this test that speaks POST /v1/embeddings ({"model", "input":
+ * [...]} -> {"data": [{"index", "embedding"}]}) the way llama.cpp, Ollama or vLLM do; no real
+ * model exists here. Its vectors are made from the words: a few synonyms share a dimension (car,
+ * automobile, vehicle; physician, doctor; ocean, sea), every other word hashes into one of the
+ * other dimensions, so "car" is similar to a text about an automobile although the words
+ * differ. It counts the requests it served. */
+#define EMB_DIM 16
+static int emb_fd = -1, emb_port;
+static pthread_t emb_th;
+static atomic_int emb_requests;
+static atomic_bool emb_stop;
+
+static int emb_dim_of(const char *w, size_t n)
+{
+    static const char *const groups[3][3] = {{"car", "automobile", "vehicle"},
+                                             {"physician", "doctor", "doctors"},
+                                             {"ocean", "sea", "seas"}};
+    for (int g = 0; g < 3; g++)
+        for (int k = 0; k < 3; k++)
+            if (strlen(groups[g][k]) == n && strncasecmp(groups[g][k], w, n) == 0)
+                return g;
+    unsigned h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)(w[i] | 0x20)) * 16777619u;
+    return 3 + (int)(h % (EMB_DIM - 3));
+}
+
+static json_t *emb_vector(const char *text)
+{
+    double v[EMB_DIM] = {0};
+    for (const char *p = text; *p;) {
+        while (*p && !isalnum((unsigned char)*p))
+            p++;
+        const char *w = p;
+        while (*p && isalnum((unsigned char)*p))
+            p++;
+        if (p > w)
+            v[emb_dim_of(w, (size_t)(p - w))] += 1.0;
+    }
+    json_t *a = json_array();
+    for (int i = 0; i < EMB_DIM; i++)
+        json_array_append_new(a, json_real(v[i]));
+    return a;
+}
+
+static void emb_serve(int fd)
+{
+    char buf[65536];
+    size_t got = 0;
+    char *body = NULL;
+    long clen = -1;
+    while (got < sizeof(buf) - 1) {
+        ssize_t r = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+        if (r <= 0)
+            return;
+        got += (size_t)r;
+        buf[got] = 0;
+        char *e = strstr(buf, "\r\n\r\n");
+        if (e && clen < 0) {
+            char *cl = strcasestr(buf, "Content-Length:");
+            clen = cl ? strtol(cl + 15, NULL, 10) : 0;
+            body = e + 4;
+        }
+        if (body && (long)(got - (size_t)(body - buf)) >= clen)
+            break;
+    }
+    if (!body || strncmp(buf, "POST /v1/embeddings ", 20) != 0) {
+        const char *nf = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        send(fd, nf, strlen(nf), MSG_NOSIGNAL);
+        return;
+    }
+    json_t *req = json_loadb(body, (size_t)clen, 0, NULL);
+    json_t *in = json_object_get(req, "input");
+    json_t *data = json_array();
+    for (size_t i = 0; i < json_array_size(in); i++)
+        json_array_append_new(data, json_pack("{s:s, s:I, s:o}", "object", "embedding", "index",
+                                              (json_int_t)i, "embedding",
+                                              emb_vector(json_string_value(json_array_get(in, i)))));
+    json_t *resp = json_pack("{s:s, s:o, s:s}", "object", "list", "data", data, "model",
+                             json_string_value(json_object_get(req, "model")));
+    char *text = json_dumps(resp, JSON_COMPACT);
+    char head[256];
+    int hl = snprintf(head, sizeof(head),
+                      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                      "%zu\r\nConnection: close\r\n\r\n",
+                      strlen(text));
+    send(fd, head, (size_t)hl, MSG_NOSIGNAL);
+    send(fd, text, strlen(text), MSG_NOSIGNAL);
+    atomic_fetch_add(&emb_requests, 1);
+    free(text);
+    json_decref(resp);
+    json_decref(req);
+}
+
+static void *emb_main(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&emb_stop)) {
+        int c = accept(emb_fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        emb_serve(c);
+        close(c);
+    }
+    return NULL;
+}
+
+static void emb_start(void)
+{
+    emb_fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof(a);
+    assert_int_equal(bind(emb_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(emb_fd, 16), 0);
+    assert_int_equal(getsockname(emb_fd, (struct sockaddr *)&a, &al), 0);
+    emb_port = ntohs(a.sin_port);
+    atomic_store(&emb_stop, false);
+    assert_int_equal(pthread_create(&emb_th, NULL, emb_main, NULL), 0);
+}
+
+static void emb_stop_all(void)
+{
+    atomic_store(&emb_stop, true);
+    shutdown(emb_fd, SHUT_RDWR); /* wakes accept */
+    pthread_join(emb_th, NULL);
+    close(emb_fd);
+}
+
+/* Hybrid retrieval with --embed-url against the protocol fixture: a word absent from a file but
+ * close in meaning finds it (semantic), shared words give "both", and the default path without
+ * the flag stays keyword-only (the other cases). */
+static void test_hybrid_embeddings(void **state)
+{
+    (void)state;
+    emb_start();
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/embeddings", emb_port);
+    struct it_fixture f3;
+    const char *args[] = {"--embed-url", url, "--embed-model", "fixture-embed", NULL};
+    struct it_fixture_opts o = {args, true, NULL};
+    assert_int_equal(it_fixture_start(&f3, &o), 0);
+    const char *tok = f3.srv.owner_key, *ws = f3.owner.ws;
+    set_intelligence(&f3.srv, tok, ws, true);
+    char car[64], sea[64];
+    const char *t1 = "The automobile needs new brakes and a wash.";
+    const char *t2 = "Whales swim in the deep ocean far from land.";
+    upload(&f3.srv, tok, ws, "root", "garage.txt", t1, strlen(t1), car);
+    upload(&f3.srv, tok, ws, "root", "whales.txt", t2, strlen(t2), sea);
+    json_decref(wait_state(&f3.srv, tok, ws, car, "indexed"));
+    json_decref(wait_state(&f3.srv, tok, ws, sea, "indexed"));
+    assert_int_equal(it_db(&f3.srv, "SELECT COUNT(*) FROM intel_vectors", NULL), 2);
+    int before = atomic_load(&emb_requests);
+    assert_true(before >= 2); /* one batch per file */
+
+    json_t *r = search(&f3.srv, tok, ws, "car", "");
+    assert_true(json_is_true(
+        json_object_get(json_object_get(r, "search_metadata"), "semantic_available")));
+    json_t *h = hit(r, car);
+    assert_non_null(h); /* no "car" in the text: found by meaning */
+    assert_string_equal(json_string_value(json_object_get(h, "match_source")), "semantic");
+    assert_true(json_real_value(json_object_get(h, "relevance_score")) >= 0.5);
+    json_decref(r);
+    r = search(&f3.srv, tok, ws, "automobile%20brakes", "");
+    h = hit(r, car);
+    assert_non_null(h);
+    assert_string_equal(json_string_value(json_object_get(h, "match_source")), "both");
+    /* the best hit is the garage file: it is first in the answer's order */
+    void *it = json_object_iter(json_object_get(r, "files"));
+    assert_string_equal(json_object_iter_key(it), car);
+    json_decref(r);
+    r = search(&f3.srv, tok, ws, "sea", "");
+    it = json_object_iter(json_object_get(r, "files"));
+    assert_non_null(it);
+    assert_string_equal(json_object_iter_key(it), sea);
+    json_decref(r);
+    assert_true(atomic_load(&emb_requests) > before); /* queries were embedded too */
+    assert_int_equal(it_fixture_stop(&f3), 0);
+
+    /* the endpoint gone: indexing and search still work, keyword only */
+    emb_stop_all();
+    assert_int_equal(it_fixture_start(&f3, &o), 0);
+    tok = f3.srv.owner_key;
+    ws = f3.owner.ws;
+    set_intelligence(&f3.srv, tok, ws, true);
+    upload(&f3.srv, tok, ws, "root", "garage.txt", t1, strlen(t1), car);
+    json_decref(wait_state(&f3.srv, tok, ws, car, "indexed"));
+    r = search(&f3.srv, tok, ws, "automobile", "");
+    h = hit(r, car);
+    assert_non_null(h);
+    assert_string_equal(json_string_value(json_object_get(h, "match_source")), "keyword");
+    json_decref(r);
+    assert_int_equal(it_fixture_stop(&f3), 0);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_states_and_activity),
     cmocka_unit_test(test_search_pdf_page_and_snippet),
     cmocka_unit_test(test_scope_trash_purge_version),
     cmocka_unit_test(test_toggle_and_access),
     cmocka_unit_test(test_kill9_resume),
+    cmocka_unit_test(test_hybrid_embeddings),
 };
 
 IT_FIXTURE_MAIN(tests, fx, &fx_opts)

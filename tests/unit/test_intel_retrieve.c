@@ -218,6 +218,56 @@ static void stale_results_trash_and_flush(void **state)
     sqlite3_reset(st);
 }
 
+/* The query plan (D-102): a term in INTEL_COMMON_PASSAGES passages or more is common; only
+ * passages with a rare term are scored, and a query of common words alone scores the newest
+ * INTEL_SCORED_PASSAGES passages holding all of them; the right passage still comes first. */
+static void fts_plan_common_terms(void **state)
+{
+    struct fixture *f = *state;
+    struct store_conn *c = f->c;
+    assert_int_equal(reconcile(c, "w1"), 2);
+    size_t n = (size_t)INTEL_SCORED_PASSAGES + 10;
+    struct store_intel_passage *ps = calloc(n, sizeof(*ps));
+    assert_non_null(ps);
+    for (size_t i = 0; i < n; i++)
+        ps[i] =
+            (struct store_intel_passage){"the report of the quarter", 0, (int)i + 1, (int)i + 1};
+    index_next(c, "B", ps, n);
+    free(ps);
+    static const struct store_intel_passage one[] = {
+        {"the report names the walrus keeper", 0, 1, 1}};
+    index_next(c, "A", one, 1);
+    char out[INTEL_FTS_QUERY_MAX];
+    int64_t lo = -1;
+    assert_int_equal(intel_fts_plan(c, "walrus report", out, sizeof(out), &lo), 2);
+    assert_string_equal(out, "(\"walrus\") AND (\"walrus\" OR \"report\")");
+    assert_int_equal(lo, 0);
+    /* nothing common: the plain query */
+    assert_int_equal(intel_fts_plan(c, "walrus keeper", out, sizeof(out), &lo), 2);
+    assert_string_equal(out, "\"walrus\" OR \"keeper\"");
+    /* every term common: all of them, the newest INTEL_SCORED_PASSAGES only */
+    assert_int_equal(intel_fts_plan(c, "the quarter", out, sizeof(out), &lo), 2);
+    assert_string_equal(out, "\"the\" AND \"quarter\""); /* counts are capped: query order */
+    assert_true(lo > 0);
+    /* a term found nowhere does not hide the others */
+    assert_int_equal(intel_fts_plan(c, "zzyzx quarter", out, sizeof(out), &lo), 2);
+    assert_string_equal(out, "\"quarter\"");
+    struct intel_hit *h = NULL;
+    size_t nh = 0;
+    assert_int_equal(
+        intel_retrieve_conn(c, "w1", "who is the walrus keeper in the report", NULL, 0, 5, &h, &nh),
+        0);
+    assert_int_equal(nh, 1);
+    assert_string_equal(h[0].node_id, "A");
+    intel_hits_free(h, nh);
+    /* common words only: hits come, from the newest passages */
+    assert_int_equal(intel_retrieve_conn(c, "w1", "quarter report", NULL, 0, 5, &h, &nh), 0);
+    assert_int_equal(nh, 5);
+    for (size_t i = 0; i < nh; i++)
+        assert_true(h[i].line_start > 10); /* not among the oldest passages */
+    intel_hits_free(h, nh);
+}
+
 static void fts_query_words(void **state)
 {
     (void)state;
@@ -249,6 +299,7 @@ static void fts_query_words(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(retrieve_ranked_with_citations, setup, teardown),
     cmocka_unit_test_setup_teardown(stale_results_trash_and_flush, setup, teardown),
+    cmocka_unit_test_setup_teardown(fts_plan_common_terms, setup, teardown),
     cmocka_unit_test(fts_query_words),
 };
 /* clang-format on */

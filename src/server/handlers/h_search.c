@@ -195,12 +195,18 @@ struct hits {
     bool failed;
 };
 
-/* The relevance of api §4.2 for a keyword hit: 0..0.5, growing with the BM25 score. */
-static double relevance(double bm25)
+/* The relevance of api §4.2: a keyword hit 0..0.5, growing with its BM25 score (or, in the
+ * hybrid ranking, its fused score: at most 1/61 from one list); a semantic one 0.5..1 with its
+ * cosine similarity to the query. */
+static double relevance(const struct store_intel_hit *h)
 {
-    if (bm25 <= 0)
-        return 0.0;
-    return 0.5 * bm25 / (bm25 + 1.0);
+    if (h->source && strcmp(h->source, "keyword") != 0)
+        return 0.5 + 0.5 * (h->cosine > 0 ? (h->cosine < 1 ? h->cosine : 1) : 0);
+    if (h->source) {
+        double v = 0.5 * h->score * 61.0;
+        return v > 0.5 ? 0.5 : v;
+    }
+    return h->score <= 0 ? 0.0 : 0.5 * h->score / (h->score + 1.0);
 }
 
 static int hit_add(const struct store_intel_hit *h, void *arg)
@@ -222,9 +228,10 @@ static int hit_add(const struct store_intel_hit *h, void *arg)
         json_t *page = h->page > 0
                            ? json_pack("{s:i, s:i}", "start_page", h->page, "end_page", h->page)
                            : json_null();
-        ok = json_object_set_new(o, "relevance_score", json_real(relevance(h->score))) == 0 &&
+        ok = json_object_set_new(o, "relevance_score", json_real(relevance(h))) == 0 &&
              json_object_set_new(o, "content_snippet", snippet(h->text, hs->q, hs->snip)) == 0 &&
-             json_object_set_new(o, "match_source", json_string("keyword")) == 0 &&
+             json_object_set_new(o, "match_source",
+                                 json_string(h->source ? h->source : "keyword")) == 0 &&
              json_object_set_new(o, "page", page) == 0 &&
              json_object_set_new(o, "version_id", json_string(h->version_id)) == 0 &&
              json_object_set_new(
@@ -257,14 +264,11 @@ static int run_search(struct req *r, struct hits *hs, bool intel_on, const char 
     enum store_rc rc;
     hs->want = limit;
     if (intel_on) {
-        char fts[INTEL_FTS_QUERY_MAX];
-        if (intel_fts_plan(r->st, hs->q, fts, sizeof(fts)) == 0) {
-            *total = 0;
-            return 0; /* no word to look for */
-        }
         hs->content = true;
-        rc = STORE(r->st, intel)
-                 ->search(r->st, r->ws.id, fts, scope, true, limit + 1, offset, hit_add, hs);
+        rc = intel_search(r->st, r->ws.id, hs->q, scope, true, limit + 1, offset, hit_add, hs,
+                          NULL) == 0
+                 ? STORE_OK
+                 : STORE_ERROR;
     } else {
         char *words = name_words(hs->q);
         if (!words)
@@ -339,7 +343,8 @@ int h_st_search(struct req *r)
         goto done;
     }
     json_t *meta =
-        json_pack("{s:b, s:b, s:b, s:s}", "intelligence_enabled", on, "semantic_available", 0,
+        json_pack("{s:b, s:b, s:b, s:s}", "intelligence_enabled", on, "semantic_available",
+                  on && intel_embed_config() != NULL,
                   "scoped", scoped, "mode", on ? "content" : "name");
     if (req_set(r, "files", hs.out) != 0 || req_set(r, "search_metadata", meta) != 0 ||
         req_set(r, "has_more", json_boolean(hs.n > limit)) != 0)

@@ -12,6 +12,7 @@
 
 #include "activity.h"
 #include "blob.h"
+#include "embed.h"
 #include "buf.h"
 #include "extract.h"
 #include "index.h"
@@ -64,6 +65,18 @@ int intel_parse_option(int opt, const char *arg, struct srv_config *c)
         }
         c->intel_max_bytes = v;
         return 0;
+    case O_EMBED_URL:
+        if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) {
+            fprintf(stderr, "fastio-server: --embed-url wants an http:// or https:// URL\n");
+            return -1;
+        }
+        free(c->embed_url);
+        c->embed_url = fio_strdup(arg);
+        return c->embed_url ? 0 : -1;
+    case O_EMBED_MODEL:
+        free(c->embed_model);
+        c->embed_model = fio_strdup(arg);
+        return c->embed_model ? 0 : -1;
     case O_INTEL_TIMEOUT:
         if (!fio_parse_ll(arg, 1, 3600, &v)) {
             fprintf(stderr, "fastio-server: --intel-timeout wants 1..3600 seconds\n");
@@ -239,6 +252,30 @@ static char *read_version(struct server *s, const char *version_id, size_t max, 
     return buf;
 }
 
+/* With --embed-url: the passages' vectors into res (a failure leaves the file indexed for
+ * keyword search only, and is logged). */
+static void embed_passages(struct server *s, const struct store_intel_job *job,
+                           const struct intel_doc *doc, float **vecs, struct store_intel_result *res)
+{
+    const struct intel_embed_cfg *cfg = intel_embed_config();
+    if (!cfg || doc->n_passages == 0)
+        return;
+    const char **texts = calloc(doc->n_passages, sizeof(*texts));
+    if (!texts)
+        return;
+    for (size_t i = 0; i < doc->n_passages; i++)
+        texts[i] = doc->passages[i].text;
+    char reason[256];
+    size_t dim = 0;
+    if (intel_embed(cfg, texts, doc->n_passages, vecs, &dim, reason, sizeof(reason)) == 0) {
+        res->vecs = *vecs;
+        res->dim = dim;
+    } else {
+        srv_log(s, SRV_LOG_WARN, "intel: %s of %s: keyword search only", reason, job->node_id);
+    }
+    free(texts);
+}
+
 static void run_job(struct server *s, struct store_conn *c, const struct store_intel_job *job)
 {
     struct intel_limits lim;
@@ -253,6 +290,7 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
     memset(&doc, 0, sizeof(doc));
     struct store_intel_result res = {.state = "failed", .reason = reason};
     struct store_intel_passage *ps = NULL;
+    float *vecs = NULL;
     char *buf = NULL;
     if (!job->want_version[0]) {
         res.state = "indexed"; /* no content yet: nothing to find */
@@ -284,6 +322,7 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
                     res.passages = ps;
                     res.n_passages = doc.n_passages;
                     res.text_bytes = (int64_t)doc.text_bytes;
+                    embed_passages(s, job, &doc, &vecs, &res);
                 }
             }
         }
@@ -305,6 +344,7 @@ static void run_job(struct server *s, struct store_conn *c, const struct store_i
             nap_ms(50);
     }
     free(ps);
+    free(vecs);
     intel_doc_free(&doc);
     if (rc == STORE_OK) {
         emit_state(s, job->ws_id, job->node_id);
@@ -415,6 +455,7 @@ int intel_start(struct server *s)
     pthread_mutex_init(&x->mu, NULL);
     pthread_cond_init(&x->cv, NULL);
     x->all_dirty = true; /* start-up: every workspace with intelligence on is reconciled */
+    intel_set_embed(s->cfg.embed_url, s->cfg.embed_model, 60);
     s->intel = x;
     unsigned n = s->cfg.intel_workers ? s->cfg.intel_workers : INTEL_DEFAULT_WORKERS;
     for (unsigned i = 0; i < n; i++) {
@@ -495,17 +536,29 @@ size_t intel_fts_query(const char *q, char *out, size_t out_size)
     return terms;
 }
 
-size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t out_size)
+/* Append the terms of idx[0..k) joined by sep to b. */
+static bool join_terms(struct fio_buf *b, const char *const *term, const size_t *tlen,
+                       const size_t *idx, size_t k, const char *sep)
+{
+    for (size_t i = 0; i < k; i++)
+        if ((i && !fio_buf_append_str(b, sep)) || !fio_buf_append(b, term[idx[i]], tlen[idx[i]]))
+            return false;
+    return true;
+}
+
+size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t out_size,
+                      int64_t *min_rowid)
 {
     char all[INTEL_QUERY_TERMS_MAX * 72];
     size_t n = intel_fts_query(q, all, sizeof(all));
+    *min_rowid = 0;
     if (out_size)
         out[0] = 0;
     if (n == 0 || strlen(all) >= out_size)
         return 0;
     /* the terms: "\"w\"" joined by " OR " (a term holds no space) */
     const char *term[INTEL_QUERY_TERMS_MAX];
-    size_t tlen[INTEL_QUERY_TERMS_MAX];
+    size_t tlen[INTEL_QUERY_TERMS_MAX], idx[INTEL_QUERY_TERMS_MAX];
     long df[INTEL_QUERY_TERMS_MAX];
     size_t nt = 0;
     for (const char *p = all; *p && nt < INTEL_QUERY_TERMS_MAX;) {
@@ -521,7 +574,7 @@ size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t ou
         }
         p += l + (e ? 4 : 0);
     }
-    size_t rare = 0, common = 0, best = 0;
+    size_t matching = 0;
     for (size_t i = 0; i < nt; i++) {
         char one[80];
         snprintf(one, sizeof(one), "%.*s", (int)tlen[i], term[i]);
@@ -529,32 +582,54 @@ size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t ou
             memcpy(out, all, strlen(all) + 1); /* cannot plan: the plain query */
             return n;
         }
-        if (df[i] >= INTEL_COMMON_PASSAGES)
-            common++;
-        else if (df[i] > 0)
-            rare++;
-        if (df[i] > 0 && (df[best] == 0 || df[i] < df[best]))
-            best = i;
+        if (df[i] > 0)
+            idx[matching++] = i;
     }
-    if (common == 0 || df[best] == 0) { /* nothing common, or nothing matches at all */
+    if (matching == 0) { /* nothing matches anyway */
         memcpy(out, all, strlen(all) + 1);
         return n;
     }
-    /* (rare terms) AND (every term): only passages with a rare term are scored, and the common
-     * terms still add to their score; with no rare term, the rarest one stands in */
+    /* the matching terms, rarest first (insertion sort of at most 32) */
+    for (size_t i = 1; i < matching; i++)
+        for (size_t j = i; j > 0 && df[idx[j]] < df[idx[j - 1]]; j--) {
+            size_t t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+    /* the rare terms that fit the budget (at least the rarest, when it is rare) */
+    size_t rare = 0;
+    long sum = 0;
+    while (rare < matching && df[idx[rare]] < INTEL_COMMON_PASSAGES &&
+           (rare == 0 || sum + df[idx[rare]] <= INTEL_SCORED_PASSAGES)) {
+        sum += df[idx[rare]];
+        rare++;
+    }
     struct fio_buf b;
     fio_buf_init(&b, out_size - 1);
-    bool ok = fio_buf_append_str(&b, "(");
-    size_t k = 0;
-    for (size_t i = 0; i < nt && ok; i++) {
-        bool is_rare = rare ? (df[i] > 0 && df[i] < INTEL_COMMON_PASSAGES) : i == best;
-        if (!is_rare)
-            continue;
-        ok = (k++ == 0 || fio_buf_append_str(&b, " OR ")) && fio_buf_append(&b, term[i], tlen[i]);
+    bool ok;
+    if (rare == matching && matching == nt) {
+        ok = fio_buf_append_str(&b, all); /* every term is rare: the plain query */
+    } else if (rare > 0) {
+        /* (rare terms) AND (every term): only passages with a rare term are scored, and the
+         * other terms still add to their score */
+        ok = fio_buf_append_str(&b, "(") && join_terms(&b, term, tlen, idx, rare, " OR ") &&
+             fio_buf_append_str(&b, ") AND (") && fio_buf_append_str(&b, all) &&
+             fio_buf_append_str(&b, ")");
+    } else {
+        /* every term is common: passages holding all of them (or the rarest alone when none
+         * holds all), the newest INTEL_SCORED_PASSAGES of them */
+        ok = join_terms(&b, term, tlen, idx, matching, " AND ");
+        long both = 0;
+        if (ok && matching > 1 &&
+            (STORE(st, intel)->match_count(st, b.data, 1, &both) != STORE_OK || both == 0)) {
+            fio_buf_reset(&b);
+            ok = join_terms(&b, term, tlen, idx, 1, " AND ");
+        }
+        if (ok && STORE(st, intel)->window_start(st, b.data, INTEL_SCORED_PASSAGES, min_rowid) !=
+                      STORE_OK)
+            *min_rowid = 0;
     }
-    ok = ok && fio_buf_append_str(&b, ") AND (") && fio_buf_append_str(&b, all) &&
-         fio_buf_append_str(&b, ")");
-    if (ok)
+    if (ok && b.len < out_size)
         memcpy(out, b.data, b.len + 1);
     else
         memcpy(out, all, strlen(all) + 1);
@@ -635,9 +710,6 @@ int intel_retrieve_conn(struct store_conn *st, const char *ws_id, const char *qu
         return 0;
     if (limit > 1000)
         limit = 1000;
-    char fts[INTEL_FTS_QUERY_MAX];
-    if (intel_fts_plan(st, query, fts, sizeof(fts)) == 0)
-        return 0;
     char *sj = NULL;
     if (nscope) {
         sj = scope_json(scope, nscope);
@@ -649,10 +721,9 @@ int intel_retrieve_conn(struct store_conn *st, const char *ws_id, const char *qu
         free(sj);
         return -1;
     }
-    enum store_rc rc =
-        STORE(st, intel)->search(st, ws_id, fts, sj, false, (long)limit, 0, hit_take, &a);
+    int rc = intel_search(st, ws_id, query, sj, false, (long)limit, 0, hit_take, &a, NULL);
     free(sj);
-    if (rc != STORE_OK || a.oom) {
+    if (rc != 0 || a.oom) {
         intel_hits_free(a.h, a.n);
         return -1;
     }

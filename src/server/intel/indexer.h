@@ -15,7 +15,9 @@
 #ifndef SRV_INTEL_INDEXER_H
 #define SRV_INTEL_INDEXER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server.h"
 
@@ -30,16 +32,24 @@ enum {
     O_INTEL_WORKERS = 3328,
     O_INTEL_MAX_BYTES,
     O_INTEL_TIMEOUT,
+    O_EMBED_URL,
+    O_EMBED_MODEL,
 };
 #define INTEL_GETOPT_ROWS                                                                          \
     {"intel-workers", required_argument, NULL, O_INTEL_WORKERS},                                   \
         {"intel-max-bytes", required_argument, NULL, O_INTEL_MAX_BYTES},                           \
-        {"intel-timeout", required_argument, NULL, O_INTEL_TIMEOUT},
+        {"intel-timeout", required_argument, NULL, O_INTEL_TIMEOUT},                               \
+        {"embed-url", required_argument, NULL, O_EMBED_URL},                                       \
+        {"embed-model", required_argument, NULL, O_EMBED_MODEL},
 #define INTEL_USAGE                                                                                \
     "\nIntelligence (workspaces with intelligence on; docs/server.md \"Intelligence\"):\n"         \
     "  --intel-workers N       indexing threads (1-16, default 2)\n"                               \
     "  --intel-max-bytes N     a larger file is not indexed (ai.state failed; default 64 MiB)\n"   \
-    "  --intel-timeout S       text extraction time limit per file, seconds (default 30)\n"
+    "  --intel-timeout S       text extraction time limit per file, seconds (default 30)\n"      \
+    "  --embed-url URL         OpenAI-compatible embeddings endpoint (.../v1/embeddings): hybrid\n" \
+    "                          retrieval, BM25 fused with vector similarity (default off;\n"     \
+    "                          a bearer key may be given in FASTIO_EMBED_API_KEY)\n"           \
+    "  --embed-model NAME      the \"model\" sent to it (default \"default\")\n"
 
 int intel_parse_option(int opt, const char *arg, struct srv_config *c);
 
@@ -62,17 +72,36 @@ size_t intel_fts_query(const char *q, char *out, size_t out_size);
 
 struct store_conn;
 struct intel_hit;
+struct store_intel_hit;
+struct intel_embed_cfg;
 
-/* A term in at least this many passages (of the whole index) is "common" (D-102). */
-#define INTEL_COMMON_PASSAGES 5000L
+/* The embeddings endpoint (embed.h), set once by intel_start before any thread reads it; NULL
+ * from intel_embed_config when off. */
+void intel_set_embed(const char *url, const char *model, long timeout_s);
+const struct intel_embed_cfg *intel_embed_config(void);
+
+/* Search ws_id (hybrid.c, D-102): the plan's BM25, fused by reciprocal rank with vector
+ * similarity when embeddings are configured (then each hit's source and cosine are set, score
+ * is the fused score, and *semantic is true). per_file: the best passage of each file. fn is
+ * called per hit, best first, at most limit times after skipping offset. 0 or -1. */
+int intel_search(struct store_conn *st, const char *ws_id, const char *query,
+                 const char *scope_json, bool per_file, long limit, long offset,
+                 int (*fn)(const struct store_intel_hit *h, void *arg), void *arg, bool *semantic);
+
+/* Bounds on the work of one query (D-102): a term in at least INTEL_COMMON_PASSAGES passages
+ * (of the whole index) is common; at most about INTEL_SCORED_PASSAGES passages are scored. */
+#define INTEL_COMMON_PASSAGES 500L
+#define INTEL_SCORED_PASSAGES 2000L
 #define INTEL_FTS_QUERY_MAX (INTEL_QUERY_TERMS_MAX * 160)
-/* The FTS5 query search and retrieval run (D-102): intel_fts_query's terms, but when some are
- * common and others are not, "(rare terms) AND (all terms)", so that only passages holding a
- * rare term are scored (the common ones still add to their score); when every term is common,
- * the rarest stands in for the rare ones. Terms are counted with a bounded look-up each
- * (store_intel match_count). An out_size of INTEL_FTS_QUERY_MAX fits every plan. Returns the
- * number of words, 0 = nothing searchable (out ""). */
-size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t out_size);
+/* The FTS5 query search and retrieval run (D-102), from intel_fts_query's terms, each counted
+ * with a bounded look-up (store_intel match_count): every term rare, the plain OR query; some
+ * rare, "(rare terms) AND (all terms)" with as many of the rarest as fit INTEL_SCORED_PASSAGES,
+ * so only passages with one of them are scored and the others still add to the score; every
+ * term common, the passages holding all of them (or the rarest alone when none holds all),
+ * only the newest INTEL_SCORED_PASSAGES of them (*min_rowid, 0 = no bound). An out_size of
+ * INTEL_FTS_QUERY_MAX fits every plan. Returns the number of words, 0 = nothing searchable. */
+size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t out_size,
+                      int64_t *min_rowid);
 /* intel_retrieve on a connection the caller holds (handlers use their request's). */
 int intel_retrieve_conn(struct store_conn *st, const char *ws_id, const char *query,
                         const char *const *scope, size_t nscope, size_t limit,

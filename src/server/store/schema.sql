@@ -460,6 +460,17 @@ CREATE TRIGGER intel_passages_ad AFTER DELETE ON intel_passages BEGIN
     INSERT INTO intel_fts(intel_fts, rowid, text, name, path)
         VALUES ('delete', old.id, old.text, old.name, old.path);
 END;
+-- Hybrid retrieval (--embed-url, off by default): one vector per passage, float32 little-endian,
+-- normalised to length 1; dim = bytes / 4. Goes with its passage.
+CREATE TABLE intel_vectors (
+    passage_id   INTEGER PRIMARY KEY REFERENCES intel_passages(id) ON DELETE CASCADE,
+    workspace_id TEXT NOT NULL,
+    vec          BLOB NOT NULL
+);
+CREATE INDEX intel_vectors_ws ON intel_vectors(workspace_id);
+CREATE TRIGGER intel_passages_ad_vec AFTER DELETE ON intel_passages BEGIN
+    DELETE FROM intel_vectors WHERE passage_id = old.id;
+END;
 -- migration 12
 -- AI chat (issue 13; api §8.2; store_aichat.h; docs/server.md "AI chat"). A chat belongs to its
 -- creator; privacy 'public' lets the other members of the workspace read it (never change it).

@@ -1,5 +1,6 @@
 /* sqlite_intel.c - the SQLite statements of the intelligence index (store_intel.h; schema.sql
  * migration 11). */
+#include <stdbool.h>
 #include <string.h>
 
 #include "buf.h"
@@ -177,6 +178,12 @@ static enum store_rc i_finish(struct store_conn *c, const struct store_intel_job
                                 "?4, ?5, ?6, ?7, ?8, ?9)",
                                 "tttdddttt", job->node_id, job->ws_id, job->want_version, p->page,
                                 p->line_start, p->line_end, job->name, job->path, p->text));
+        if (rc == STORE_OK && res->vecs && res->dim)
+            rc = sq_exec_rc(db_exec(sq(c),
+                                    "INSERT INTO intel_vectors (passage_id, workspace_id, vec) "
+                                    "VALUES (last_insert_rowid(), ?1, ?2)",
+                                    "tb", job->ws_id, (const void *)(res->vecs + i * res->dim),
+                                    res->dim * sizeof(float)));
     }
     return rc;
 }
@@ -210,6 +217,7 @@ static enum store_rc drain_hits(sqlite3_stmt *st, store_intel_hit_fn fn, void *a
             .mimetype = db_col_text(st, 9),
             .parent_id = sqlite3_column_type(st, 10) == SQLITE_NULL ? NULL : db_col_text(st, 10),
             .type = db_col_text(st, 11),
+            .passage_id = sqlite3_column_int64(st, 12),
         };
         if (fn(&h, arg) != 0)
             break;
@@ -219,28 +227,31 @@ static enum store_rc drain_hits(sqlite3_stmt *st, store_intel_hit_fn fn, void *a
 }
 
 static enum store_rc i_search(struct store_conn *c, const char *ws_id, const char *fts,
-                              const char *scope_json, bool per_file, long limit, long offset,
-                              store_intel_hit_fn fn, void *arg)
+                              int64_t min_rowid, const char *scope_json, bool per_file, long limit,
+                              long offset, store_intel_hit_fn fn, void *arg)
 {
     static const char sql_passages[] =
         "WITH RECURSIVE " SCOPE_CTE
         " SELECT p.node_id, p.version_id, p.name, p.path, p.text, p.page, p.line_start, "
-        "p.line_end, -bm25(intel_fts, 1.0, 4.0, 1.0) AS score, n.mimetype, n.parent_id, n.type "
+        "p.line_end, -bm25(intel_fts, 1.0, 4.0, 1.0) AS score, n.mimetype, n.parent_id, n.type, "
+        "p.id "
         "FROM intel_fts JOIN intel_passages p ON p.id = intel_fts.rowid JOIN nodes n ON n.id = "
-        "p.node_id WHERE intel_fts MATCH ?2 AND p.workspace_id = ?1 AND (?3 IS NULL OR "
+        "p.node_id WHERE intel_fts MATCH ?2 AND intel_fts.rowid >= ?6 AND p.workspace_id = ?1 AND "
+        "(?3 IS NULL OR "
         "p.node_id IN (SELECT id FROM sc)) ORDER BY score DESC, p.id LIMIT ?4 OFFSET ?5";
     static const char sql_files[] =
         "WITH RECURSIVE " SCOPE_CTE
         ", m AS (SELECT p.id AS pid, p.node_id AS nid, -bm25(intel_fts, 1.0, 4.0, 1.0) AS score "
         "FROM intel_fts JOIN intel_passages p ON p.id = intel_fts.rowid WHERE intel_fts MATCH ?2 "
-        "AND p.workspace_id = ?1 AND (?3 IS NULL OR p.node_id IN (SELECT id FROM sc))), b AS "
+        "AND intel_fts.rowid >= ?6 AND p.workspace_id = ?1 AND (?3 IS NULL OR p.node_id IN (SELECT "
+        "id FROM sc))), b AS "
         "(SELECT pid, nid, score, ROW_NUMBER() OVER (PARTITION BY nid ORDER BY score DESC, pid) "
         "AS rn FROM m) SELECT p.node_id, p.version_id, p.name, p.path, p.text, p.page, "
-        "p.line_start, p.line_end, b.score, n.mimetype, n.parent_id, n.type FROM b JOIN "
+        "p.line_start, p.line_end, b.score, n.mimetype, n.parent_id, n.type, p.id FROM b JOIN "
         "intel_passages p ON p.id = b.pid JOIN nodes n ON n.id = b.nid WHERE b.rn = 1 ORDER BY "
         "b.score DESC, b.nid LIMIT ?4 OFFSET ?5";
-    return drain_hits(db_query(sq(c), per_file ? sql_files : sql_passages, "tttii", ws_id, fts,
-                               scope_json, (int64_t)limit, (int64_t)offset),
+    return drain_hits(db_query(sq(c), per_file ? sql_files : sql_passages, "tttiii", ws_id, fts,
+                               scope_json, (int64_t)limit, (int64_t)offset, min_rowid),
                       fn, arg);
 }
 
@@ -260,7 +271,7 @@ static enum store_rc i_name_search(struct store_conn *c, const char *ws_id, cons
     return drain_hits(db_query(sq(c),
                                "WITH RECURSIVE " LIVE_CTE ", " SCOPE_CTE
                                " SELECT n.id, COALESCE(n.version_id, ''), n.name, live.path, '', "
-                               "0, 0, 0, 0.0, n.mimetype, n.parent_id, n.type" NAME_WHERE
+                               "0, 0, 0, 0.0, n.mimetype, n.parent_id, n.type, 0" NAME_WHERE
                                " ORDER BY n.modified DESC, n.id LIMIT ?4 OFFSET ?5",
                                "tttii", ws_id, words_json, scope_json, (int64_t)limit,
                                (int64_t)offset),
@@ -278,6 +289,76 @@ static enum store_rc i_match_count(struct store_conn *c, const char *fts, long c
                                 &v);
     *n = (long)v;
     return rc;
+}
+
+static enum store_rc i_window_start(struct store_conn *c, const char *fts, long window,
+                                    int64_t *rowid)
+{
+    *rowid = 0;
+    sqlite3_stmt *st = db_query(sq(c),
+                                "SELECT rowid FROM intel_fts WHERE intel_fts MATCH ?1 ORDER BY "
+                                "rowid DESC LIMIT 1 OFFSET ?2",
+                                "ti", fts, (int64_t)(window > 0 ? window - 1 : 0));
+    enum store_rc rc = sq_row(st);
+    if (rc == STORE_OK) {
+        *rowid = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+}
+
+static enum store_rc i_vector_scan(struct store_conn *c, const char *ws_id,
+                                   const char *scope_json, store_intel_vec_fn fn, void *arg)
+{
+    sqlite3_stmt *st = db_query(sq(c),
+                                "WITH RECURSIVE sc(id, d) AS (SELECT value, 0 FROM json_each(?2) "
+                                "UNION ALL SELECT n.id, sc.d + 1 FROM nodes n JOIN sc ON "
+                                "n.parent_id = sc.id WHERE sc.d < 500) SELECT v.passage_id, v.vec "
+                                "FROM intel_vectors v JOIN intel_passages p ON p.id = "
+                                "v.passage_id WHERE v.workspace_id = ?1 AND (?2 IS NULL OR "
+                                "p.node_id IN (SELECT id FROM sc))",
+                                "tt", ws_id, scope_json);
+    if (!st)
+        return STORE_ERROR;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int bytes = sqlite3_column_bytes(st, 1);
+        const void *blob = sqlite3_column_blob(st, 1);
+        if (!blob || bytes <= 0 || bytes % (int)sizeof(float) != 0)
+            continue;
+        if (fn(sqlite3_column_int64(st, 0), blob, (size_t)bytes / sizeof(float), arg) != 0)
+            break;
+    }
+    sqlite3_reset(st);
+    return s == SQLITE_DONE || s == SQLITE_ROW ? STORE_OK : store_sqlite_rc(s);
+}
+
+/* drain_hits' visitor for one row: remembers that it came. */
+struct one_hit {
+    store_intel_hit_fn fn;
+    void *arg;
+    bool seen;
+};
+static int one_hit_fn(const struct store_intel_hit *h, void *arg)
+{
+    struct one_hit *o = arg;
+    o->seen = true;
+    return o->fn(h, o->arg);
+}
+
+static enum store_rc i_passage_hit(struct store_conn *c, const char *ws_id, int64_t passage_id,
+                                   store_intel_hit_fn fn, void *arg)
+{
+    struct one_hit o = {fn, arg, false};
+    enum store_rc rc =
+        drain_hits(db_query(sq(c),
+                            "SELECT p.node_id, p.version_id, p.name, p.path, p.text, p.page, "
+                            "p.line_start, p.line_end, 0.0, n.mimetype, n.parent_id, n.type, "
+                            "p.id FROM intel_passages p JOIN nodes n ON n.id = p.node_id "
+                            "WHERE p.id = ?1 AND p.workspace_id = ?2",
+                            "it", passage_id, ws_id),
+                   one_hit_fn, &o);
+    return rc == STORE_OK && !o.seen ? STORE_NOT_FOUND : rc;
 }
 
 static enum store_rc i_counts(struct store_conn *c, const char *ws_id, long long *queued,
@@ -313,5 +394,8 @@ const struct store_intel_ops sqlite_intel_ops = {
     .search = i_search,
     .name_search = i_name_search,
     .match_count = i_match_count,
+    .window_start = i_window_start,
+    .vector_scan = i_vector_scan,
+    .passage_hit = i_passage_hit,
     .counts = i_counts,
 };

@@ -39,7 +39,10 @@ struct store_intel_hit {
     const char *node_id, *version_id, *name, *path, *text, *mimetype, *type;
     const char *parent_id; /* NULL = the root */
     int page, line_start, line_end;
-    double score; /* -bm25: higher is better */
+    double score;       /* -bm25: higher is better (the hybrid ranking: its fused score) */
+    int64_t passage_id; /* 0 for name hits */
+    const char *source; /* NULL = "keyword"; the hybrid ranking: "semantic" or "both" */
+    double cosine;      /* the hybrid ranking: the passage's similarity to the query, else 0 */
 };
 typedef int (*store_intel_hit_fn)(const struct store_intel_hit *h, void *arg);
 /* A node whose ai state changed (for the activity key ai_state:{node}). */
@@ -52,7 +55,11 @@ struct store_intel_result {
     const struct store_intel_passage *passages;
     size_t n_passages;
     int64_t text_bytes;
+    const float *vecs; /* NULL, or n_passages x dim floats: their embeddings (hybrid retrieval) */
+    size_t dim;
 };
+/* A stored passage vector (vector_scan); vec borrowed for the call, dim floats. */
+typedef int (*store_intel_vec_fn)(int64_t passage_id, const float *vec, size_t dim, void *arg);
 
 struct store_intel_ops {
     /* Is intelligence on for workspace ws_id: STORE_OK (*on set) or STORE_NOT_FOUND. */
@@ -83,13 +90,14 @@ struct store_intel_ops {
                             const struct store_intel_result *res, int64_t now);
     /* A job that could not run (database trouble): back to pending if seq unchanged. */
     enum store_rc (*release)(struct store_conn *c, const struct store_intel_job *job, int64_t now);
-    /* Full-text search in ws_id: fts is an FTS5 query; scope_json a JSON array of node ids
-     * (files or folders, a folder meaning its whole subtree) or NULL for the workspace. Hits in
-     * BM25 order (text weighted 1, name 4, path 1), limit/offset; per_file: only the best
-     * passage of each file (limit/offset count files). */
+    /* Full-text search in ws_id: fts is an FTS5 query, only passages with a rowid >= min_rowid
+     * (0 = all; intel_fts_plan's bound on the work of a query of common words); scope_json a JSON
+     * array of node ids (files or folders, a folder meaning its whole subtree) or NULL for the
+     * workspace. Hits in BM25 order (text weighted 1, name 4, path 1), limit/offset; per_file: only
+     * the best passage of each file (limit/offset count files). */
     enum store_rc (*search)(struct store_conn *c, const char *ws_id, const char *fts,
-                            const char *scope_json, bool per_file, long limit, long offset,
-                            store_intel_hit_fn fn, void *arg);
+                            int64_t min_rowid, const char *scope_json, bool per_file, long limit,
+                            long offset, store_intel_hit_fn fn, void *arg);
     /* Name search of live files and folders of ws_id whose name contains every word of words_json
      * (a JSON array of lowercase strings; ASCII case-insensitive), scope as in search; newest
      * first. Hits have text "" and score from the number of matching words. *total counts all. */
@@ -99,6 +107,15 @@ struct store_intel_ops {
     /* How many passages (of any workspace) match the FTS5 expression fts, counting at most cap:
      * *n = min(matches, cap). Cheap for any term (it stops at cap). */
     enum store_rc (*match_count)(struct store_conn *c, const char *fts, long cap, long *n);
+    /* The rowid of the window-th newest passage matching fts (*rowid; 0 when fewer match). */
+    enum store_rc (*window_start)(struct store_conn *c, const char *fts, long window,
+                                  int64_t *rowid);
+    /* Every stored vector of ws_id's passages (scope as in search), fn per vector. */
+    enum store_rc (*vector_scan)(struct store_conn *c, const char *ws_id, const char *scope_json,
+                                 store_intel_vec_fn fn, void *arg);
+    /* Passage passage_id of ws_id as a hit (score 0): STORE_OK after fn, or STORE_NOT_FOUND. */
+    enum store_rc (*passage_hit)(struct store_conn *c, const char *ws_id, int64_t passage_id,
+                                 store_intel_hit_fn fn, void *arg);
     /* Counts of the workspace's rows by state (for search_metadata and tests). */
     enum store_rc (*counts)(struct store_conn *c, const char *ws_id, long long *queued,
                             long long *indexed, long long *passages);
