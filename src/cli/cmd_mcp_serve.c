@@ -194,6 +194,23 @@ static json_t *upload_text(struct serve *sv, const struct mcp_call *c, bool stru
 }
 
 
+/* ai message-read: fastio_ai_wait, at most 60 s. */
+static json_t *ai_read_local(struct serve *sv, const struct mcp_call *c, bool structured)
+{
+    if (c->n_path < 3)
+        return mcp_result_message("workspace_id, chat_id and message_id are required", true);
+    json_t *m = NULL;
+    struct fastio_error e;
+    enum fastio_status st =
+        fastio_ai_wait(sv->c, c->path_args[0], c->path_args[1], c->path_args[2], 60000, &m, &e);
+    if (m == NULL)
+        return api_error(c, &e, structured);
+    json_t *o = json_pack("{s:o}", "message", m);
+    if (o && st == FASTIO_TIMEOUT)
+        json_object_set_new(o, "note", json_string("not answered within 60 s"));
+    return o ? ok(c, "AI message", o, structured) : mcp_result_message("out of memory", true);
+}
+
 /* ai ask: fastio_ai_ask with chat-create's parameters, at most 60 s; the hosted server's shape
  * (api §8.4). */
 static json_t *ai_ask_local(struct serve *sv, const struct mcp_call *c, bool structured)
@@ -290,6 +307,8 @@ static json_t *op_tools_call(void *ud, struct mcp_rpc_sess *s, const char *name,
             out = upload_text(sv, &c, structured);
         else if (strcmp(c.tool->name, "ai") == 0 && strcmp(c.action->name, "ask") == 0)
             out = ai_ask_local(sv, &c, structured);
+        else if (strcmp(c.tool->name, "ai") == 0 && strcmp(c.action->name, "message-read") == 0)
+            out = ai_read_local(sv, &c, structured);
         if (out == NULL) {
             snprintf(msg, sizeof(msg),
                      "%s %s is not available in `fastio mcp` (stdio): it needs the hosted "

@@ -195,6 +195,12 @@ static const struct mcp_action actions[] = {
     {"ai", "message-send", "AI_MESSAGE_SEND", 0, NULL, NULL, 0},
     {"ai", "message-list", "AI_MESSAGE_LIST", 0, NULL, NULL, 0},
     {"ai", "message-details", "AI_MESSAGE_DETAILS", 0, NULL, NULL, 0},
+    {"ai", "message-read", "AI_MESSAGE_DETAILS", MCP_ACT_LOCAL,
+     "Wait (at most 60 s) until a message is answered, then show it as message-details does.",
+     NULL, 0},
+    {"ai", "search", "STORAGE_SEARCH", 0,
+     "Search the workspace's files (passages with page and snippet when intelligence is on).",
+     NULL, 0},
     {"ai", "transactions", "AI_TRANSACTIONS", 0, NULL, NULL, 0},
     /* member */
     {"member", "org-list", "ORG_MEMBERS_LIST", 0, NULL, NULL, 0},

@@ -65,6 +65,11 @@ fio --format json mcp call --command "$STDIO" ai action=ask workspace_id="$WS" \
 expect_rc 0 "ai ask over stdio"
 expect_jq '.structuredContent.state' complete "the answer is complete"
 expect_jq '.structuredContent.citations[0].nodeId' "$ANODE" "the answer cites the file"
+ACHAT=$(printf '%s' "$OUT" | jq -r .structuredContent.chat_id)
+AMSG=$(printf '%s' "$OUT" | jq -r .structuredContent.message_id)
+fio --format json mcp call --command "$STDIO" ai action=message-read workspace_id="$WS" \
+    chat_id="$ACHAT" message_id="$AMSG"
+expect_jq '.structuredContent.message.state' complete "ai message-read over stdio"
 fio --format json mcp tools --command "$STDIO --tools upload"
 expect_rc 0 "tools over stdio with --tools"
 expect_jq 'length' 1 "--tools upload lists one tool"

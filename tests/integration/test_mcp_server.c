@@ -876,6 +876,23 @@ static void mcp_ai_chat_round_trip(void **state)
                             "state")),
                         "complete");
     json_decref(r);
+    snprintf(args, sizeof(args),
+             "{\"action\":\"message-read\",\"workspace_id\":\"%s\",\"chat_id\":\"%s\","
+             "\"message_id\":\"%s\"}",
+             fx.owner.ws, chat, msg);
+    r = call(&a, "ai", args);
+    assert_false(is_error(r));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(r, "structuredContent"), "message"),
+                            "state")),
+                        "complete");
+    json_decref(r);
+    snprintf(args, sizeof(args),
+             "{\"action\":\"search\",\"workspace_id\":\"%s\",\"search\":\"tides\"}",
+             fx.owner.ws);
+    r = call(&a, "ai", args);
+    assert_false(is_error(r));
+    json_decref(r);
     snprintf(args, sizeof(args), "{\"action\":\"chat-list\",\"workspace_id\":\"%s\"}",
              fx.owner.ws);
     r = call(&a, "ai", args);
