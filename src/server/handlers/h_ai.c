@@ -710,10 +710,13 @@ static int change_chat(struct req *r, const char *name, bool publish, bool del)
         return req_fail_internal(r, "ai chat update");
     ai_note(r, r->ws.id, ch.id);
     if (del) {
-        /* an answer still being composed ends with the chat */
+        /* an answer still being composed ends with the chat; the worker's result is dropped by
+         * its state guard once this commits (no early ai_cancel: were the commit to fail, a
+         * worker told to stop would leave the message unanswered) */
         char mid[FIO_OPAQUE_ID_SIZE];
-        if (STORE(r->st, aichat)->msg_cancel(r->st, ch.id, srv_now_us(), mid) == STORE_OK)
-            ai_cancel(r->srv, mid);
+        enum store_rc crc = STORE(r->st, aichat)->msg_cancel(r->st, ch.id, srv_now_us(), mid);
+        if (crc != STORE_OK && crc != STORE_NOT_FOUND)
+            return req_fail_internal(r, "ai chat delete cancel");
     }
     json_t *chat = view_chat(r, ch.id);
     if (!chat)
