@@ -16,13 +16,13 @@ static const char no_wait_help[] =
 static const char timeout_help[] =
     "Give up waiting after SECONDS (exit 1; the answer goes on). Default: 300.";
 static const char files_scope_help[] =
-    "Scope: file ids, comma-separated (ID or ID:VERSION); sent as references.";
+    "Scope: files, comma-separated ids or paths (ID or ID:VERSION); sent as references.";
 static const char folders_scope_help[] =
-    "Scope: folder ids, comma-separated (ID or ID:DEPTH; the depth is dropped); sent as\n"
-    "references.";
+    "Scope: folders, comma-separated ids or paths (ID or ID:DEPTH; the depth is dropped); sent\n"
+    "as references.";
 static const char files_attach_help[] =
-    "Attach files (ids, comma-separated, at most 20): read directly, no index needed; sent as\n"
-    "subjects.";
+    "Attach files (ids or paths, comma-separated, at most 20): read directly, no index needed;\n"
+    "sent as subjects.";
 
 #define WS_OPT {.name = "workspace", .kind = OPT_VALUE, .path = 1, .required = true, .metavar = "WS"}
 #define CHAT_POS {.name = "CHAT", .kind = OPT_POS, .path = 2}
@@ -104,7 +104,7 @@ static const struct cli_opt ws_opts[] = {WS_OPT, {0}};
 
 /* --files-scope / --folders-scope / --files-attach ("id[:x],id") as a JSON array of items
  * (api §8.2 item shapes). NULL when absent; "" marks a malformed list (usage error). */
-static json_t *ids_items(const char *csv, const char *type)
+static json_t *ids_items(struct cli_ctx *ctx, const char *ws, const char *csv, const char *type)
 {
     if (csv == NULL)
         return NULL;
@@ -125,6 +125,18 @@ static json_t *ids_items(const char *csv, const char *type)
             if (strcmp(type, "file") == 0)
                 snprintf(ver, sizeof(ver), "%s", colon + 1);
         }
+        /* a path ("/reports/q3.pdf") names the node as well as its id (D-085) */
+        const char *rid = ws ? cli_resolve_node(ctx, ws, id,
+                                                strcmp(type, "file") == 0 ? CLI_NODE_FILE
+                                                                          : CLI_NODE_FOLDER,
+                                                false)
+                             : id;
+        if (rid == NULL) {
+            json_decref(a);
+            return json_integer(0); /* not found: printed by the resolver */
+        }
+        if (rid != id)
+            snprintf(id, sizeof(id), "%s", rid);
         json_t *it = strcmp(type, "file") == 0
                          ? json_pack("{s:s, s:s, s:{s:s, s:s}}", "type", "file", "id", id,
                                      "file_details", "node_id", id, "version_id", ver)
@@ -142,11 +154,14 @@ static int scope_texts(struct cli_ctx *ctx, struct cli_args *args, char **refs, 
 {
     *refs = *subjects = NULL;
     const char *r = cli_arg(args, "references"), *s = cli_arg(args, "subjects");
-    json_t *fs = ids_items(cli_arg(args, "files-scope"), "file");
-    json_t *ds = ids_items(cli_arg(args, "folders-scope"), "folder");
-    json_t *fa = ids_items(cli_arg(args, "files-attach"), "file");
+    const char *ws = cli_arg(args, "workspace");
+    json_t *fs = ids_items(ctx, ws, cli_arg(args, "files-scope"), "file");
+    json_t *ds = ids_items(ctx, ws, cli_arg(args, "folders-scope"), "folder");
+    json_t *fa = ids_items(ctx, ws, cli_arg(args, "files-attach"), "file");
     int rc = CLI_OK;
-    if (json_is_string(fs) || json_is_string(ds) || json_is_string(fa))
+    if (json_is_integer(fs) || json_is_integer(ds) || json_is_integer(fa))
+        rc = CLI_ERR;
+    else if (json_is_string(fs) || json_is_string(ds) || json_is_string(fa))
         rc = cli_usage(ctx, "an id list is ID[,ID...] with no empty entries");
     else if ((r && (fs || ds)) || (s && fa))
         rc = cli_usage(ctx, "give --references or --files-scope/--folders-scope, and --subjects "

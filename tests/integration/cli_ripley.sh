@@ -54,6 +54,13 @@ CHAT=$(printf '%s' "$OUT" | jq -r .chat_id)
 MSG=$(printf '%s' "$OUT" | jq -r .message_id)
 [[ "$(printf '%s' "$OUT" | jq -r .response)" == *Lisbon* ]] && ok "response names Lisbon" || bad "response names Lisbon"
 
+# paths name files as well as ids (D-085)
+fio --format json ripley ask --workspace ripley-ws --files-attach /policy.md "Where do orders ship from?"
+expect_rc 0 "ask with an attachment given by path"
+expect_jq '.citations[0].nodeId' "$NODE" "the path resolved to the file"
+fio ripley ask --workspace ripley-ws --files-attach /no-such.md "Where do orders ship from?"
+expect_rc 1 "an attachment path that does not exist fails"
+
 # the alias and a follow-up that waits
 fio --format json ai message-send --workspace ripley-ws --chat-id "$CHAT" "How long does international shipping take?"
 expect_rc 0 "message-send through the ai alias"
@@ -88,7 +95,7 @@ expect_rc 0 "chat-create"
 [ -n "$(printf '%s' "$OUT" | jq -r .turn.turn_id)" ] && ok "chat-create prints the turn" || bad "chat-create prints the turn"
 fio --format json ripley chat-list --workspace ripley-ws --kind all
 expect_rc 0 "chat-list"
-expect_jq '.chats | length' 4 "four chats (three asks and one chat-create)"
+expect_jq '.chats | length' 5 "five chats (four asks and one chat-create)"
 fio ripley chat-delete --workspace ripley-ws "$CHAT"; expect_rc 0 "chat-delete"
 fio --format json ripley chat-list --workspace ripley-ws --deleted
 expect_jq '.chats[0].id' "$CHAT" "chat-list --deleted shows it"
