@@ -1129,7 +1129,12 @@ static char *guide_text(void)
                        "4. Coordinate with other agents: `storage lock-acquire` returns a "
                        "lock_token; pass it to `upload text` (file_id, lock_token) and to "
                        "`lock-heartbeat` / `lock-release`.\n"
-                       "5. Every tool answers `action: \"describe\"` with its actions' "
+                       "5. Ask about the files: `ai ask` (workspace_id, question; subjects = "
+                       "a JSON array of files to read directly, or references = files and "
+                       "folders to search) waits for the answer and its citations (nodeId, "
+                       "versionId, page, snippet); `ai message-read` waits for one asked "
+                       "earlier.\n"
+                       "6. Every tool answers `action: \"describe\"` with its actions' "
                        "parameters. Destructive actions need `confirm: true`.\n\n"
                        "Every call goes through the same permission checks as the REST API: "
                        "you only see and change what your account may.\n\n## Tools\n\n");
