@@ -435,6 +435,8 @@ const struct cli_cmd cli_ripley_cmds[] = {
             "in_progress, post_processing, then complete, errored or needs_input.",
         .examples = "fastio ripley message-details --workspace team 9abc... aabc...",
     },
+    /* the official `ripley search` is the storage search (api §11): "files search" as is */
+    CLI_FILES_SEARCH_ROW,
     {
         .name = "transactions",
         .endpoint = FASTIO_EP_AI_TRANSACTIONS,

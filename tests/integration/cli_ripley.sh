@@ -119,5 +119,8 @@ done
 fio --format json ripley ask --workspace ripley-ws "Where do orders ship from?"
 expect_rc 0 "ask the whole workspace"
 expect_jq '.citations[0].nodeId' "$NODE" "the index answer cites the file"
+fio --format json ripley search --workspace ripley-ws refund
+expect_rc 0 "ripley search (the storage search)"
+[ "$(printf '%s' "$OUT" | jq -r --arg n "$NODE" '.files[$n] != null')" = true ] && ok "search finds the file" || bad "search finds the file"
 
 finish
