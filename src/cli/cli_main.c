@@ -44,7 +44,8 @@ static const struct cli_group groups[] = {
     {"ripley", "AI chat: ask about a workspace's files, answers with citations; manage chats",
      "Questions about the files of a workspace (api §8), answered in the background with\n"
      "citations (file, version, page, snippet): 'ripley ask' waits for the answer, the chat-*\n"
-     "and message-* commands manage chats and their messages; 'search' is 'files search'. Alias: 'ai'.",
+     "and message-* commands manage chats and their messages; 'search' is 'files search'.\n"
+     "Alias: 'ai'.",
      cli_ripley_cmds},
     {"member", "Workspace members: list, add, remove, update, info, leave, join",
      "Members of a workspace (--workspace id or folder_name) and their roles: owner, admin,\n"
