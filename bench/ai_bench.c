@@ -33,10 +33,11 @@ static unsigned rnd(void)
 }
 
 static const char *const WORDS[] = {
-    "the", "index", "passage", "server", "report", "quarterly", "revenue", "file", "upload",
-    "workspace", "search", "answer", "citation", "page", "line", "document", "model", "vector",
-    "storage", "network", "latency", "throughput", "budget", "plan", "customer", "contract",
-    "signature", "invoice", "shipping", "warehouse", "inventory", "forecast", "analysis",
+    "the",        "index",     "passage",   "server",   "report",   "quarterly", "revenue",
+    "file",       "upload",    "workspace", "search",   "answer",   "citation",  "page",
+    "line",       "document",  "model",     "vector",   "storage",  "network",   "latency",
+    "throughput", "budget",    "plan",      "customer", "contract", "signature", "invoice",
+    "shipping",   "warehouse", "inventory", "forecast", "analysis",
 };
 
 static char *passage(int planted)
@@ -77,8 +78,14 @@ int main(void)
     char *texts[NPASS];
     for (int i = 0; i < NPASS; i++) {
         texts[i] = passage(i == 5);
-        p[i] = (struct ai_passage){"2aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "3aaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                                   "policy.txt", texts[i], i + 1, 1, 20, 1.0};
+        p[i] = (struct ai_passage){"2aaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                   "3aaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                   "policy.txt",
+                                   texts[i],
+                                   i + 1,
+                                   1,
+                                   20,
+                                   1.0};
     }
     const char *q = "How many days do enterprise customers have to request a refund?";
     static double tc[RUNS], tr[RUNS];

@@ -39,9 +39,10 @@ struct fastio_ai_question {
 /* Ask: a new chat (POST .../ai/agent/) or a follow-up (POST .../ai/agent/{chat}/message/).
  * Returns at once; *chat_id and *message_id (OWNED, fastio_free; either may be NULL) name the
  * question for fastio_ai_wait / fastio_ai_message. Not resent after a lost answer (UNSAFE). */
-FASTIO_API FASTIO_NODISCARD enum fastio_status
-fastio_ai_send(struct fastio_client *c, const struct fastio_ai_question *q, char **chat_id,
-               char **message_id, struct fastio_error *err);
+FASTIO_API FASTIO_NODISCARD enum fastio_status fastio_ai_send(struct fastio_client *c,
+                                                              const struct fastio_ai_question *q,
+                                                              char **chat_id, char **message_id,
+                                                              struct fastio_error *err);
 
 /* GET .../ai/agent/{chat}/message/{message}/details/: *message (OWNED) as the server answers
  * it: {state, text, response:{text, citations}, citations, clarification?, error_message?, ...}. */

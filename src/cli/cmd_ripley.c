@@ -126,11 +126,11 @@ static json_t *ids_items(struct cli_ctx *ctx, const char *ws, const char *csv, c
                 snprintf(ver, sizeof(ver), "%s", colon + 1);
         }
         /* a path ("/reports/q3.pdf") names the node as well as its id (D-085) */
-        const char *rid = ws ? cli_resolve_node(ctx, ws, id,
-                                                strcmp(type, "file") == 0 ? CLI_NODE_FILE
-                                                                          : CLI_NODE_FOLDER,
-                                                false)
-                             : id;
+        const char *rid =
+            ws ? cli_resolve_node(ctx, ws, id,
+                                  strcmp(type, "file") == 0 ? CLI_NODE_FILE : CLI_NODE_FOLDER,
+                                  false)
+               : id;
         if (rid == NULL) {
             json_decref(a);
             return json_integer(0); /* not found: printed by the resolver */
@@ -226,16 +226,16 @@ static json_t *answer_json(const struct fastio_ai_answer *a)
         for (size_t k = 0; k < c->n_entries; k++)
             json_array_append_new(ents, json_pack("{s:i, s:s}", "page", c->entries[k].page,
                                                   "snippet", c->entries[k].snippet));
-        json_array_append_new(cits, json_pack("{s:s, s:s, s:s, s:o}", "nodeId", c->node_id,
-                                              "versionId", c->version_id, "name", c->name,
-                                              "entries", ents));
+        json_array_append_new(cits,
+                              json_pack("{s:s, s:s, s:s, s:o}", "nodeId", c->node_id, "versionId",
+                                        c->version_id, "name", c->name, "entries", ents));
     }
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "chat_id", a->chat_id, "message_id",
-                          a->message_id, "state", a->state, "response", a->text, "citations",
-                          cits);
+                          a->message_id, "state", a->state, "response", a->text, "citations", cits);
     if (o && a->clarification[0])
-        json_object_set_new(o, "clarification", json_pack("{s:s, s:s}", "type", "question",
-                                                          "question", a->clarification));
+        json_object_set_new(
+            o, "clarification",
+            json_pack("{s:s, s:s}", "type", "question", "question", a->clarification));
     if (o && a->error[0])
         json_object_set_new(o, "message", json_string(a->error));
     return o;
@@ -294,8 +294,9 @@ static int ask_run(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_ar
             if (st == FASTIO_OK && strcmp(a->state, "errored") == 0)
                 rc = CLI_ERR;
             if (st == FASTIO_TIMEOUT)
-                cli_errorf(ctx, "no answer in time; see 'fastio ripley message-details --workspace "
-                                "%s %s %s'",
+                cli_errorf(ctx,
+                           "no answer in time; see 'fastio ripley message-details --workspace "
+                           "%s %s %s'",
                            q.workspace, a->chat_id, a->message_id);
             fastio_ai_answer_free(a);
         }

@@ -64,14 +64,14 @@ static long error_code(json_t *j)
 }
 
 /* Upload data as name into folder of ws; the node id into node (size 64). */
-static void upload(const struct it_server *s, const char *token, const char *ws,
-                   const char *folder, const char *name, const void *data, size_t len, char *node)
+static void upload(const struct it_server *s, const char *token, const char *ws, const char *folder,
+                   const char *name, const void *data, size_t len, char *node)
 {
     char size[32], *out = NULL;
     snprintf(size, sizeof(size), "%zu", len);
-    const char *f[] = {"name",        name, "size",      size,   "action",       "create",
-                       "instance_id", ws,   "folder_id", folder, "profile_type", "workspace",
-                       NULL};
+    const char *f[] = {"name",         name,          "size", size,        "action",
+                       "create",       "instance_id", ws,     "folder_id", folder,
+                       "profile_type", "workspace",   NULL};
     long st = itu_multipart(s, token, "/current/upload/", f, data ? data : "", len, &out);
     if (st != 200)
         fail_msg("upload %s: %ld %s", name, st, out ? out : "");
@@ -94,8 +94,7 @@ static void version_of(const struct it_server *s, const char *token, const char 
     assert_true(ver[0] != 0);
 }
 
-static void set_intelligence(const struct it_server *s, const char *token, const char *ws,
-                             bool on)
+static void set_intelligence(const struct it_server *s, const char *token, const char *ws, bool on)
 {
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/update/", ws);
@@ -153,13 +152,15 @@ static char *make_pdf(const char *const *pages, int n, size_t *len)
         }
         assert_true(fio_buf_append_str(&c, " ET\n"));
         off[4 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b, "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 "
-                                       "612 792] /Resources << /Font << /F1 3 0 R >> >> "
-                                       "/Contents %d 0 R >>\nendobj\n",
+        assert_true(fio_buf_printf(&b,
+                                   "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 "
+                                   "612 792] /Resources << /Font << /F1 3 0 R >> >> "
+                                   "/Contents %d 0 R >>\nendobj\n",
                                    4 + 2 * i, 5 + 2 * i));
         off[5 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b, "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\n"
-                                       "endobj\n",
+        assert_true(fio_buf_printf(&b,
+                                   "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\n"
+                                   "endobj\n",
                                    5 + 2 * i, c.len, c.data));
         fio_buf_release(&c);
     }
@@ -282,17 +283,16 @@ static void test_attachments_answer_with_citations(void **state)
              json_string_value(json_object_get(p0, "lastactivity")));
     json_decref(p0);
     long st;
-    json_t *c = ask(s, tok, ws, "How many days do enterprise customers have for a refund?", subj,
-                    &st);
+    json_t *c =
+        ask(s, tok, ws, "How many days do enterprise customers have for a refund?", subj, &st);
     assert_int_equal(st, 200);
     /* api §8.2: {thread:{thread_id}, turn:{turn_id}} besides chat_id / message_id */
     const char *chat = json_string_value(json_object_get(c, "chat_id"));
     const char *msg = json_string_value(json_object_get(c, "message_id"));
     assert_non_null(chat);
     assert_non_null(msg);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(c, "thread"),
-                                                          "thread_id")),
-                        chat);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(c, "thread"), "thread_id")), chat);
     assert_string_equal(json_string_value(json_object_get(json_object_get(c, "turn"), "turn_id")),
                         msg);
     const char *st0 = json_string_value(json_object_get(json_object_get(c, "turn"), "state"));
@@ -350,17 +350,16 @@ static void test_attachments_answer_with_citations(void **state)
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/details/", ws, chat);
     json_t *d = ok(s, tok, "GET", path, NULL);
     assert_int_equal(json_array_size(json_object_get(json_object_get(d, "chat"), "messages")), 2);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "chat"),
-                                                        "message_count")),
-                     2);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(d, "chat"), "message_count")), 2);
     json_decref(d);
 
     /* the legacy path reads the same message */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/chat/%s/message/%s/details/", ws, chat,
              msg);
     json_t *lg = ok(s, tok, "GET", path, NULL);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(lg, "message"), "state")), "complete");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(lg, "message"), "state")),
+                        "complete");
     json_decref(lg);
 
     /* transactions: one per answer */
@@ -411,8 +410,8 @@ static void test_index_pages_and_scope(void **state)
     char path[256], js[512], e[1600], extra[1700];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/createfolder/", u.ws);
     json_t *fo = ok(s, u.token, "POST", path, "name=empty-shelf");
-    json_t *fobj = json_object_get(fo, "folder") ? json_object_get(fo, "folder")
-                                                 : json_object_get(fo, "node");
+    json_t *fobj =
+        json_object_get(fo, "folder") ? json_object_get(fo, "folder") : json_object_get(fo, "node");
     snprintf(folder_id, sizeof(folder_id), "%s", json_string_value(json_object_get(fobj, "id")));
     json_decref(fo);
     snprintf(js, sizeof(js), "[{\"type\":\"folder\",\"id\":\"%s\"}]", folder_id);
@@ -457,8 +456,8 @@ static void test_needs_input_and_manage(void **state)
     json_t *c = ask(s, tok, ws, "What is it?", subj, &st);
     assert_int_equal(st, 200);
     const char *chat = json_string_value(json_object_get(c, "chat_id"));
-    json_t *m = wait_answer(s, tok, ws, chat, json_string_value(json_object_get(c, "message_id")),
-                            NULL);
+    json_t *m =
+        wait_answer(s, tok, ws, chat, json_string_value(json_object_get(c, "message_id")), NULL);
     assert_string_equal(json_string_value(json_object_get(m, "state")), "needs_input");
     /* api §8.2: text echoes the question; the assistant's question in clarification */
     assert_string_equal(json_string_value(json_object_get(m, "text")), "What is it?");
@@ -501,8 +500,8 @@ static void test_needs_input_and_manage(void **state)
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/list/deleted", ws);
     l = ok(s, tok, "GET", path, NULL);
     bool found = false;
-    json_array_foreach(json_object_get(l, "chats"), i, it)
-        found |= strcmp(json_string_value(json_object_get(it, "id")), chat) == 0;
+    json_array_foreach(json_object_get(l, "chats"), i, it) found |=
+        strcmp(json_string_value(json_object_get(it, "id")), chat) == 0;
     assert_true(found);
     json_decref(l);
     /* a deleted chat takes no follow-up */
@@ -672,8 +671,8 @@ static void test_limits(void **state)
      * with intelligence off is refused */
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/createfolder/", u.ws);
     json_t *fo = ok(s, u.token, "POST", path, "name=shelf");
-    json_t *fobj = json_object_get(fo, "folder") ? json_object_get(fo, "folder")
-                                                 : json_object_get(fo, "node");
+    json_t *fobj =
+        json_object_get(fo, "folder") ? json_object_get(fo, "folder") : json_object_get(fo, "node");
     char js[256], e[512];
     snprintf(js, sizeof(js), "[{\"type\":\"folder\",\"id\":\"%s\"}]",
              json_string_value(json_object_get(fobj, "id")));
@@ -810,9 +809,8 @@ static void test_library_ask(void **state)
     assert_int_equal(a->citations[0].entries[0].page, 0);
     assert_non_null(strstr(a->citations[0].entries[0].snippet, "thirty days"));
     /* a follow-up in the same chat */
-    struct fastio_ai_question f = {.workspace = ws,
-                                   .chat = a->chat_id,
-                                   .question = "Where do orders ship from?"};
+    struct fastio_ai_question f = {
+        .workspace = ws, .chat = a->chat_id, .question = "Where do orders ship from?"};
     char *chat = NULL, *msg = NULL;
     assert_int_equal(fastio_ai_send(fx.owner.c, &f, &chat, &msg, &err), FASTIO_OK);
     assert_string_equal(chat, a->chat_id);

@@ -14,11 +14,11 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -238,13 +238,12 @@ static void doc_node(char *node, char *ver)
     if (!n[0]) {
         char size[32], *out = NULL;
         snprintf(size, sizeof(size), "%zu", strlen(DOC));
-        const char *f[] = {"name",      "storms.txt", "size",         "",
-                           "action",    "create",     "instance_id",  fx.owner.ws,
-                           "folder_id", "root",       "profile_type", "workspace",
-                           NULL};
+        const char *f[] = {"name",         "storms.txt",  "size",      "",          "action",
+                           "create",       "instance_id", fx.owner.ws, "folder_id", "root",
+                           "profile_type", "workspace",   NULL};
         f[3] = size;
-        long st = itu_multipart(&fx.srv, fx.owner.token, "/current/upload/", f, DOC, strlen(DOC),
-                                &out);
+        long st =
+            itu_multipart(&fx.srv, fx.owner.token, "/current/upload/", f, DOC, strlen(DOC), &out);
         assert_int_equal(st, 200);
         json_t *j = itu_json(out);
         free(out);
@@ -443,10 +442,9 @@ static void test_kill9_mid_answer(void **state)
     it_user_new(&u, &srv, IT_USER_WORKSPACE);
     char size[32], *out = NULL;
     snprintf(size, sizeof(size), "%zu", strlen(DOC));
-    const char *f[] = {"name",      "storms.txt", "size",         size,
-                       "action",    "create",     "instance_id",  u.ws,
-                       "folder_id", "root",       "profile_type", "workspace",
-                       NULL};
+    const char *f[] = {"name",         "storms.txt",  "size", size,        "action",
+                       "create",       "instance_id", u.ws,   "folder_id", "root",
+                       "profile_type", "workspace",   NULL};
     assert_int_equal(itu_multipart(&srv, u.token, "/current/upload/", f, DOC, strlen(DOC), &out),
                      200);
     json_t *j = itu_json(out);
@@ -461,8 +459,8 @@ static void test_kill9_mid_answer(void **state)
              "%%3A%%22file%%22%%2C%%22id%%22%%3A%%22%s%%22%%7D%%5D",
              node);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/", u.ws);
-    assert_int_equal(itu_req(&srv, u.token, "POST", path, "application/x-www-form-urlencoded",
-                             form, strlen(form), &out, NULL),
+    assert_int_equal(itu_req(&srv, u.token, "POST", path, "application/x-www-form-urlencoded", form,
+                             strlen(form), &out, NULL),
                      200);
     j = itu_json(out);
     free(out);
@@ -472,8 +470,9 @@ static void test_kill9_mid_answer(void **state)
     for (int i = 0; i < 3000 && atomic_load(&fx_requests) == before; i++)
         sleep_ms(20);
     assert_true(atomic_load(&fx_requests) > before);
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM ai_messages WHERE id = ?1 AND state = "
-                                 "'post_processing'",
+    assert_int_equal(it_db(&srv,
+                           "SELECT COUNT(*) FROM ai_messages WHERE id = ?1 AND state = "
+                           "'post_processing'",
                            msg, NULL),
                      1);
     assert_int_equal(kill(srv.pid, SIGKILL), 0);
@@ -492,13 +491,13 @@ static void test_kill9_mid_answer(void **state)
     }
     assert_int_equal(done, 1);
     assert_int_equal(it_db(&srv, "SELECT attempts FROM ai_messages WHERE id = ?1", msg, NULL), 2);
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM ai_messages WHERE id = ?1 AND answer = "
-                                 "'Flags after the crash [1].'",
+    assert_int_equal(it_db(&srv,
+                           "SELECT COUNT(*) FROM ai_messages WHERE id = ?1 AND answer = "
+                           "'Flags after the crash [1].'",
                            msg, NULL),
                      1);
-    assert_int_equal(it_db(&srv, "SELECT COUNT(*) FROM ai_transactions WHERE message_id = ?1",
-                           msg, NULL),
-                     1);
+    assert_int_equal(
+        it_db(&srv, "SELECT COUNT(*) FROM ai_transactions WHERE message_id = ?1", msg, NULL), 1);
     it_user_release(&u);
     assert_int_equal(it_server_stop(&srv), 0);
     it_server_cleanup(&srv);

@@ -37,7 +37,7 @@ FASTIO_API enum fastio_status fastio_ai_send(struct fastio_client *c,
     enum fastio_status st;
     if (q->chat == NULL) {
         /* row order: workspace_id, question, name, privacy, kind, references, subjects */
-        const char *v[] = {q->workspace, q->question, q->name,    q->privacy,
+        const char *v[] = {q->workspace, q->question,   q->name,    q->privacy,
                            q->kind,      q->references, q->subjects};
         st = fio_row_call(c, FASTIO_EP_AI_CHAT_CREATE, v, 7, NULL, FIO_ROW_WHOLE, &resp, err);
     } else {
@@ -79,8 +79,8 @@ FASTIO_API enum fastio_status fastio_ai_send(struct fastio_client *c,
 }
 
 FASTIO_API enum fastio_status fastio_ai_message(struct fastio_client *c, const char *workspace,
-                                                const char *chat, const char *message,
-                                                json_t **out, struct fastio_error *err)
+                                                const char *chat, const char *message, json_t **out,
+                                                struct fastio_error *err)
 {
     if (out != NULL)
         *out = NULL;
@@ -118,8 +118,8 @@ FASTIO_API enum fastio_status fastio_ai_chats(struct fastio_client *c, const cha
 {
     /* row order: workspace_id, limit, offset, kind */
     const char *v[] = {workspace, NULL, NULL, kind};
-    return fio_row_call(c, deleted ? FASTIO_EP_AI_CHAT_LIST_DELETED : FASTIO_EP_AI_CHAT_LIST, v,
-                        4, NULL, FIO_ROW_LIST, out, err);
+    return fio_row_call(c, deleted ? FASTIO_EP_AI_CHAT_LIST_DELETED : FASTIO_EP_AI_CHAT_LIST, v, 4,
+                        NULL, FIO_ROW_LIST, out, err);
 }
 
 FASTIO_API enum fastio_status fastio_ai_cancel(struct fastio_client *c, const char *workspace,
@@ -144,9 +144,8 @@ static void pause_ms(long ms)
 }
 
 FASTIO_API enum fastio_status fastio_ai_wait(struct fastio_client *c, const char *workspace,
-                                             const char *chat, const char *message,
-                                             long timeout_ms, json_t **out,
-                                             struct fastio_error *err)
+                                             const char *chat, const char *message, long timeout_ms,
+                                             json_t **out, struct fastio_error *err)
 {
     if (out != NULL)
         *out = NULL;
@@ -185,8 +184,7 @@ FASTIO_API enum fastio_status fastio_ai_wait(struct fastio_client *c, const char
             /* until the chat's key shows up (or the wait ends): then one more look */
             json_t *keys = NULL;
             char *next = NULL;
-            if (fastio_wait_activity(c, workspace, cursor, wait_s, &keys, &next, &e) ==
-                    FASTIO_OK &&
+            if (fastio_wait_activity(c, workspace, cursor, wait_s, &keys, &next, &e) == FASTIO_OK &&
                 next != NULL) {
                 fastio_free(cursor);
                 cursor = next;
@@ -240,15 +238,16 @@ static struct fastio_ai_answer *answer_of(json_t *m, const char *chat, const cha
     if (!json_is_array(cits))
         cits = json_object_get(resp, "citations");
     json_t *cl = json_object_get(m, "clarification");
-    json_t *clq = json_is_object(cl) ? json_object_get(cl, "question") : json_object_get(m, "question");
+    json_t *clq =
+        json_is_object(cl) ? json_object_get(cl, "question") : json_object_get(m, "question");
     a->chat_id = fio_strdup(chat);
     a->message_id = fio_strdup(msg);
     a->state = dup_json_str(json_object_get(m, "state"));
     a->text = dup_json_str(text);
     a->clarification = dup_json_str(clq);
     a->error = dup_json_str(json_object_get(m, "error_message"));
-    bool oom = !a->chat_id || !a->message_id || !a->state || !a->text || !a->clarification ||
-               !a->error;
+    bool oom =
+        !a->chat_id || !a->message_id || !a->state || !a->text || !a->clarification || !a->error;
     size_t n = json_array_size(cits);
     if (!oom && n > 0) {
         a->citations = calloc(n, sizeof(*a->citations));

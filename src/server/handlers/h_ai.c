@@ -62,14 +62,13 @@ static json_t *chat_json(json_t *row)
         "{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:{s:O}, s:O, s:b, s:o, s:o, s:O, s:O, s:O, s:o, "
         "s:o}",
         "id", get(row, "id"), "chat_id", get(row, "id"), "thread_id", get(row, "id"), "name",
-        get(row, "name"), "privacy", get(row, "privacy"), "kind", get(row, "kind"),
-        "workspace_id", get(row, "workspace_id"), "creator", "id", get(row, "user_id"), "user_id",
+        get(row, "name"), "privacy", get(row, "privacy"), "kind", get(row, "kind"), "workspace_id",
+        get(row, "workspace_id"), "creator", "id", get(row, "user_id"), "user_id",
         get(row, "user_id"), "deleted", json_integer_value(get(row, "deleted")) != 0, "created",
         time_of(row, "created"), "updated", time_of(row, "updated"), "message_count",
         get(row, "message_count"), "last_message_id", get(row, "last_message_id"), "last_state",
-        get(row, "last_state"), "references",
-        refs_wire(json_string_value(get(row, "refs"))), "subjects",
-        refs_wire(json_string_value(get(row, "subjects"))));
+        get(row, "last_state"), "references", refs_wire(json_string_value(get(row, "refs"))),
+        "subjects", refs_wire(json_string_value(get(row, "subjects"))));
     json_decref(row);
     return o;
 }
@@ -193,8 +192,8 @@ static json_t *csv_items(const char *csv, const char *type)
                 *colon = 0;
                 ver = strcmp(type, "file") == 0 ? colon + 1 : "";
             }
-            json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "type", type, "id", item,
-                                               "version_id", ver));
+            json_array_append_new(
+                a, json_pack("{s:s, s:s, s:s}", "type", type, "id", item, "version_id", ver));
         } else if (l > 0) {
             json_array_append_new(a, json_pack("{s:s, s:s}", "type", type, "id", "?"));
         }
@@ -290,9 +289,9 @@ static int scope_param(struct req *r, const char *param, json_t *in, bool attach
                                 "The attached files are larger than %lld bytes together",
                                 (long long)AI_SUBJECTS_BYTES);
         }
-        if (json_array_append_new(*out, json_pack("{s:s, s:s, s:s}", "type",
-                                                  folder ? "folder" : "file", "id", nid,
-                                                  "version_id", vid)) != 0)
+        if (json_array_append_new(*out,
+                                  json_pack("{s:s, s:s, s:s}", "type", folder ? "folder" : "file",
+                                            "id", nid, "version_id", vid)) != 0)
             return req_fail_internal(r, "scope json");
     }
     return 0;
@@ -680,8 +679,9 @@ int h_ai_chat_details(struct req *r)
     json_t *chat = view_chat(r, ch.id);
     json_t *rows = NULL;
     long long total = 0;
-    if (!chat || STORE(r->st, aichat)->msg_list(r->st, ch.id, AI_CHAT_MESSAGES_MAX, 0, &rows,
-                                                &total) != STORE_OK) {
+    if (!chat ||
+        STORE(r->st, aichat)->msg_list(r->st, ch.id, AI_CHAT_MESSAGES_MAX, 0, &rows, &total) !=
+            STORE_OK) {
         json_decref(chat);
         return req_fail_internal(r, "ai chat details");
     }
@@ -731,8 +731,7 @@ int h_ai_chat_update(struct req *r)
         return -1;
     if (!*name || !fio_utf8_valid(name, strlen(name)) || utf8_chars(name) > AI_NAME_MAX ||
         strlen(name) > STORE_AI_NAME_MAX)
-        return req_fail_param(r, "name", "invalid", "name must be 1 to %d characters",
-                              AI_NAME_MAX);
+        return req_fail_param(r, "name", "invalid", "name must be 1 to %d characters", AI_NAME_MAX);
     return change_chat(r, name, false, false);
 }
 
@@ -764,8 +763,9 @@ static int raw_json(struct req *r, int http, json_t *body)
 
 static int cancel_refused(struct req *r, long code, const char *msg)
 {
-    return raw_json(r, 406, json_pack("{s:b, s:s, s:i}", "result", 0, "error_message", msg,
-                                      "error_id", (int)code));
+    return raw_json(
+        r, 406,
+        json_pack("{s:b, s:s, s:i}", "result", 0, "error_message", msg, "error_id", (int)code));
 }
 
 int h_ai_chat_cancel(struct req *r)
@@ -811,8 +811,7 @@ int h_ai_transactions(struct req *r)
                               get(row, "id"), "workspace_id", get(row, "workspace_id"), "user_id",
                               get(row, "user_id"), "chat_id", get(row, "chat_id"), "message_id",
                               get(row, "message_id"), "engine", get(row, "engine"), "tokens_in",
-                              get(row, "tokens_in"), "tokens_out", get(row, "tokens_out"),
-                              "tokens",
+                              get(row, "tokens_in"), "tokens_out", get(row, "tokens_out"), "tokens",
                               (json_int_t)(json_integer_value(get(row, "tokens_in")) +
                                            json_integer_value(get(row, "tokens_out"))),
                               "created", time_of(row, "created"));

@@ -265,8 +265,8 @@ static int gather_subjects(struct server *s, const struct store_aimsg *m, json_t
         struct intel_doc doc;
         memset(&doc, 0, sizeof(doc));
         char why[200] = "";
-        int xr = data ? intel_extract_mem(data, len, node.name, NULL, &lim, &doc, why, sizeof(why))
-                      : -1;
+        int xr =
+            data ? intel_extract_mem(data, len, node.name, NULL, &lim, &doc, why, sizeof(why)) : -1;
         free(data);
         if (xr != 0 || !doc.is_text) {
             failed++;
@@ -317,8 +317,8 @@ static int gather_subjects(struct server *s, const struct store_aimsg *m, json_t
     if (g->n > AI_CONTEXT_PASSAGES) {
         size_t *order = calloc(g->n, sizeof(*order));
         size_t nout = 0;
-        if (!order || ai_rank_passages(m->question, g->p, g->n, AI_CONTEXT_PASSAGES, order,
-                                       &nout) != 0) {
+        if (!order ||
+            ai_rank_passages(m->question, g->p, g->n, AI_CONTEXT_PASSAGES, order, &nout) != 0) {
             free(order);
             snprintf(reason, rlen, "out of memory while ranking the attached files");
             return -1;
@@ -359,8 +359,7 @@ static int gather_scope(struct server *s, const struct store_aimsg *m, json_t *r
     }
     struct intel_hit *hits = NULL;
     size_t nh = 0;
-    if (intel_retrieve(s, m->ws_id, m->question, ids, nids, AI_CONTEXT_PASSAGES, &hits, &nh) !=
-        0) {
+    if (intel_retrieve(s, m->ws_id, m->question, ids, nids, AI_CONTEXT_PASSAGES, &hits, &nh) != 0) {
         snprintf(reason, rlen, "The search index could not be read; try again");
         return -1;
     }
@@ -490,10 +489,9 @@ static int compose_llm(struct ai_engine *e, struct ai_slot *slot, const struct s
                 found = cit_of[j];
         if (!found) {
             found = ++next;
-            json_array_append_new(cv, json_pack("{s:s, s:s, s:s, s:[]}", "nodeId",
-                                                g->p[k].node_id, "versionId",
-                                                g->p[k].version_id, "name", g->p[k].name,
-                                                "entries"));
+            json_array_append_new(cv, json_pack("{s:s, s:s, s:s, s:[]}", "nodeId", g->p[k].node_id,
+                                                "versionId", g->p[k].version_id, "name",
+                                                g->p[k].name, "entries"));
         }
         cit_of[k] = found;
         map[k] = found;
@@ -638,8 +636,10 @@ static void answer(struct ai_engine *e, struct ai_slot *slot, const struct store
         /* D-107: the model failed: the answer is composed from the passages instead */
         srv_log(s, SRV_LOG_WARN, "ai chat %s: the model failed (%s); extractive answer", m->id,
                 reason);
-        snprintf(note, sizeof(note), "The language model failed (%s); this answer was composed "
-                 "from the passages instead", reason);
+        snprintf(note, sizeof(note),
+                 "The language model failed (%s); this answer was composed "
+                 "from the passages instead",
+                 reason);
     }
     struct ai_answer a;
     struct ai_compose_opts o = {.where = attach ? "the attached files" : "the workspace"};
@@ -729,7 +729,7 @@ struct open_msgs {
         char id[FIO_OPAQUE_ID_SIZE];
         char state[STORE_AI_STATE_SIZE];
         long long attempts;
-    } *v;
+    } * v;
     size_t n, cap;
     bool oom;
 };

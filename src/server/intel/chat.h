@@ -12,16 +12,16 @@
 
 #define AI_WORKERS_MAX 8
 #define AI_DEFAULT_WORKERS 2
-#define AI_ATTEMPTS_MAX 3           /* runs of one answer: a restart mid-answer starts another */
-#define AI_CONTEXT_PASSAGES 12      /* passages an answer is composed from */
-#define AI_SUBJECTS_MAX 20          /* attached files (api §8.1) */
+#define AI_ATTEMPTS_MAX 3      /* runs of one answer: a restart mid-answer starts another */
+#define AI_CONTEXT_PASSAGES 12 /* passages an answer is composed from */
+#define AI_SUBJECTS_MAX 20     /* attached files (api §8.1) */
 #define AI_SUBJECTS_BYTES (200LL * 1024 * 1024) /* their total size (api §8.1) */
-#define AI_REFERENCES_MAX 100       /* scope entries (api §8.1) */
-#define AI_QUESTION_MIN 2           /* characters (api §8.1) */
+#define AI_REFERENCES_MAX 100                   /* scope entries (api §8.1) */
+#define AI_QUESTION_MIN 2                       /* characters (api §8.1) */
 #define AI_QUESTION_MAX 12768
 #define AI_NAME_MAX 100
-#define AI_CHAT_MESSAGES_MAX 200    /* messages of one chat; more: 409 "conversation too large" */
-#define AI_OPEN_MAX 20              /* unanswered messages of one user */
+#define AI_CHAT_MESSAGES_MAX 200 /* messages of one chat; more: 409 "conversation too large" */
+#define AI_OPEN_MAX 20           /* unanswered messages of one user */
 #define AI_LLM_DEFAULT_TIMEOUT_S 120L
 #define AI_LLM_CONTEXT_BYTES (48 * 1024)
 
@@ -44,7 +44,8 @@ enum {
     "    --llm-url URL         answer with an OpenAI-compatible chat completions endpoint\n"       \
     "                          (llama.cpp server, Ollama, vLLM, a cloud service): URL is its\n"    \
     "                          base (http://127.0.0.1:8080), .../v1 or .../v1/chat/completions.\n" \
-    "                          Default: none, answers are composed from the passages (extractive)\n" \
+    "                          Default: none, answers are composed from the passages "             \
+    "(extractive)\n"                                                                               \
     "    --llm-model NAME      the \"model\" sent to it (default \"default\")\n"                   \
     "    --llm-key-file FILE   its API key: the first line of FILE, sent as a Bearer token\n"      \
     "    --llm-timeout S       one model request must end within S seconds (default 120)\n"

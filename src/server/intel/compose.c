@@ -17,16 +17,21 @@ static bool word_byte(unsigned char c)
 
 /* Words a question is made of that say nothing about what to look for. */
 static const char *const stop_words[] = {
-    "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
-    "before", "being", "between", "both", "but", "by", "can", "could", "describe", "did", "do",
-    "does", "doe", "each", "explain", "find", "for", "from", "give", "had", "has", "have", "he",
-    "her", "here", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "just",
-    "know", "let", "list", "me", "more", "most", "much", "my", "no", "not", "of", "on", "or",
-    "other", "our", "out", "over", "please", "say", "said", "she", "should", "show", "so",
-    "some", "such", "summarise", "summarize", "tell", "than", "that", "the", "their", "them",
-    "then", "there", "these", "they", "thi", "this", "those", "to", "under", "up", "us", "very",
-    "wa", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why",
-    "will", "with", "would", "you", "your", "document", "documents", "file", "files", "workspace",
+    "a",        "about",     "after",  "all",       "also",      "an",       "and",    "any",
+    "are",      "as",        "at",     "be",        "been",      "before",   "being",  "between",
+    "both",     "but",       "by",     "can",       "could",     "describe", "did",    "do",
+    "does",     "doe",       "each",   "explain",   "find",      "for",      "from",   "give",
+    "had",      "has",       "have",   "he",        "her",       "here",     "him",    "his",
+    "how",      "i",         "if",     "in",        "into",      "is",       "it",     "its",
+    "just",     "know",      "let",    "list",      "me",        "more",     "most",   "much",
+    "my",       "no",        "not",    "of",        "on",        "or",       "other",  "our",
+    "out",      "over",      "please", "say",       "said",      "she",      "should", "show",
+    "so",       "some",      "such",   "summarise", "summarize", "tell",     "than",   "that",
+    "the",      "their",     "them",   "then",      "there",     "these",    "they",   "thi",
+    "this",     "those",     "to",     "under",     "up",        "us",       "very",   "wa",
+    "was",      "we",        "were",   "what",      "when",      "where",    "which",  "while",
+    "who",      "whom",      "why",    "will",      "with",      "would",    "you",    "your",
+    "document", "documents", "file",   "files",     "workspace",
 };
 
 static bool is_stop(const char *w)
@@ -48,8 +53,7 @@ static void stem(char *w, size_t *len)
         n -= 3;
     } else if (n > 4 && memcmp(w + n - 2, "ed", 2) == 0) {
         n -= 2;
-    } else if (n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' &&
-               w[n - 2] != 'i') {
+    } else if (n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' && w[n - 2] != 'i') {
         n -= 1;
     }
     w[n] = 0;
@@ -115,8 +119,8 @@ static int term_index(const struct ai_terms *t, const char *w)
 
 struct sentence {
     size_t passage;
-    size_t idx;        /* order within its passage */
-    size_t off, len;   /* in the passage text */
+    size_t idx;      /* order within its passage */
+    size_t off, len; /* in the passage text */
     unsigned words;
     unsigned long long mask; /* query terms present (bit k = term k) */
     double score;
@@ -143,8 +147,8 @@ static void split_sentences(const char *t, size_t len, size_t pi, struct sentenc
                     b--;
                 char last = b > start ? t[b - 1] : '.';
                 /* ... or after a short line: a heading, a list item, a table row */
-                if (strchr(".!?:;", last) || nx == '\n' || nx == '-' || nx == '*' ||
-                    nx == '#' || nx == '|' || cur >= 200 || i - line < 60)
+                if (strchr(".!?:;", last) || nx == '\n' || nx == '-' || nx == '*' || nx == '#' ||
+                    nx == '|' || cur >= 200 || i - line < 60)
                     end = true;
                 line = i + 1;
             } else if (cur >= AI_SENTENCE_BYTES && c == ' ')
@@ -256,8 +260,8 @@ static bool add_entry(json_t *cit, const struct ai_passage *p, const char *snipp
             return true;
     }
     return json_array_append_new(entries, json_pack("{s:i, s:s, s:i, s:i}", "page", p->page,
-                                                    "snippet", snippet, "line_start",
-                                                    p->line_start, "line_end", p->line_end)) == 0;
+                                                    "snippet", snippet, "line_start", p->line_start,
+                                                    "line_end", p->line_end)) == 0;
 }
 
 int ai_compose_extractive(const char *question, const struct ai_passage *p, size_t n,
@@ -371,8 +375,8 @@ int ai_compose_extractive(const char *question, const struct ai_passage *p, size
             bool dup = false;
             for (size_t j = 0; j < k && !dup; j++)
                 if (order[j]->chosen && order[j]->len == s->len &&
-                    memcmp(p[order[j]->passage].text + order[j]->off, ps->text + s->off,
-                           s->len) == 0)
+                    memcmp(p[order[j]->passage].text + order[j]->off, ps->text + s->off, s->len) ==
+                        0)
                     dup = true;
             if (dup)
                 continue;

@@ -16,13 +16,13 @@
 
 #include <jansson.h>
 
-#define AI_TERMS_MAX 64          /* distinct content terms of a question */
-#define AI_TERM_BYTES 48         /* longer words are cut */
-#define AI_PASSAGES_MAX 64       /* passages a composer looks at */
-#define AI_SENTENCES_MAX 4096    /* sentences it scores, all passages together */
-#define AI_SENTENCE_BYTES 600    /* a longer sentence is cut at a space */
-#define AI_SNIPPET_BYTES 300     /* citation snippets */
-#define AI_ANSWER_SENTENCES 4    /* sentences an extractive answer quotes at most */
+#define AI_TERMS_MAX 64       /* distinct content terms of a question */
+#define AI_TERM_BYTES 48      /* longer words are cut */
+#define AI_PASSAGES_MAX 64    /* passages a composer looks at */
+#define AI_SENTENCES_MAX 4096 /* sentences it scores, all passages together */
+#define AI_SENTENCE_BYTES 600 /* a longer sentence is cut at a space */
+#define AI_SNIPPET_BYTES 300  /* citation snippets */
+#define AI_ANSWER_SENTENCES 4 /* sentences an extractive answer quotes at most */
 
 /* A passage to answer from (a search hit or an attached file's passage). Borrowed strings. */
 struct ai_passage {
@@ -41,9 +41,9 @@ struct ai_terms {
 void ai_terms_of(const char *text, size_t len, struct ai_terms *out);
 
 enum ai_outcome {
-    AI_ANSWERED = 0,   /* text with [n] markers, citations non-empty */
-    AI_NOT_FOUND,      /* nothing relevant scored: a plain "not found" text, no citations */
-    AI_NEEDS_INPUT,    /* the question has no content words: clarification set */
+    AI_ANSWERED = 0, /* text with [n] markers, citations non-empty */
+    AI_NOT_FOUND,    /* nothing relevant scored: a plain "not found" text, no citations */
+    AI_NEEDS_INPUT,  /* the question has no content words: clarification set */
 };
 
 struct ai_answer {

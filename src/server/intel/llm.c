@@ -50,9 +50,8 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
     return s->cancel && atomic_load(s->cancel) ? 1 : 0;
 }
 
-int ai_llm_complete(const struct ai_llm *cfg, json_t *messages, atomic_bool *cancel,
-                    char **content, long long *tokens_in, long long *tokens_out, char *reason,
-                    size_t reason_len)
+int ai_llm_complete(const struct ai_llm *cfg, json_t *messages, atomic_bool *cancel, char **content,
+                    long long *tokens_in, long long *tokens_out, char *reason, size_t reason_len)
 {
     *content = NULL;
     *tokens_in = *tokens_out = 0;

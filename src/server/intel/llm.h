@@ -28,8 +28,7 @@ char *ai_llm_endpoint(const char *base);
  * *content (malloc'd) and the token counts (0 when the reply has no usage). cancel (may be NULL)
  * aborts the transfer when it becomes true. 0, or -1 with a reason ("HTTP 500 from the model",
  * "timeout after 120 s", "no choices[0].message.content in the reply", ...). */
-int ai_llm_complete(const struct ai_llm *cfg, json_t *messages, atomic_bool *cancel,
-                    char **content, long long *tokens_in, long long *tokens_out, char *reason,
-                    size_t reason_len);
+int ai_llm_complete(const struct ai_llm *cfg, json_t *messages, atomic_bool *cancel, char **content,
+                    long long *tokens_in, long long *tokens_out, char *reason, size_t reason_len);
 
 #endif

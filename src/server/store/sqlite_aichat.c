@@ -32,8 +32,7 @@ static char *dup_col(sqlite3_stmt *st, int col)
 
 /* ---- chats ---------------------------------------------------------------------------------- */
 
-static enum store_rc a_chat_insert(struct store_conn *c, const struct store_aichat *ch,
-                                   int64_t now)
+static enum store_rc a_chat_insert(struct store_conn *c, const struct store_aichat *ch, int64_t now)
 {
     return sq_exec_rc(db_exec(sq(c),
                               "INSERT INTO ai_chats (id, workspace_id, user_id, name, privacy, "
@@ -85,8 +84,7 @@ static enum store_rc a_chat_get(struct store_conn *c, const char *ws_id, const c
 static enum store_rc a_chat_view(struct store_conn *c, const char *id, json_t **out)
 {
     return sq_one_object(
-        db_query(sq(c), "SELECT " CHAT_VIEW_COLS " FROM ai_chats c WHERE c.id = ?1", "t", id),
-        out);
+        db_query(sq(c), "SELECT " CHAT_VIEW_COLS " FROM ai_chats c WHERE c.id = ?1", "t", id), out);
 }
 
 #define CHAT_VISIBLE                                                                               \
@@ -142,12 +140,12 @@ static enum store_rc a_msg_insert(struct store_conn *c, struct store_aimsg *m, i
                             "INSERT INTO ai_messages (id, chat_id, workspace_id, user_id, seq, "
                             "question, refs, subjects, state, created, updated) VALUES (?1, ?2, "
                             "?3, ?4, ?5, ?6, ?7, ?8, 'ready', ?9, ?9)",
-                            "ttttittti", m->id, m->chat_id, m->ws_id, m->user_id,
-                            (int64_t)m->seq, m->question, m->refs ? m->refs : "[]",
-                            m->subjects ? m->subjects : "[]", now));
+                            "ttttittti", m->id, m->chat_id, m->ws_id, m->user_id, (int64_t)m->seq,
+                            m->question, m->refs ? m->refs : "[]", m->subjects ? m->subjects : "[]",
+                            now));
     if (rc == STORE_OK)
-        rc = sq_exec_rc(
-            db_exec(sq(c), "UPDATE ai_chats SET updated = ?2 WHERE id = ?1", "ti", m->chat_id, now));
+        rc = sq_exec_rc(db_exec(sq(c), "UPDATE ai_chats SET updated = ?2 WHERE id = ?1", "ti",
+                                m->chat_id, now));
     return rc;
 }
 
@@ -157,7 +155,8 @@ static enum store_rc a_msg_count(struct store_conn *c, const char *chat_id, long
         db_query(sq(c), "SELECT COUNT(*) FROM ai_messages WHERE chat_id = ?1", "t", chat_id), n);
 }
 
-#define MSG_COLS "id, chat_id, workspace_id, user_id, seq, state, attempts, question, refs, subjects"
+#define MSG_COLS                                                                                   \
+    "id, chat_id, workspace_id, user_id, seq, state, attempts, question, refs, subjects"
 
 static enum store_rc read_msg(sqlite3_stmt *st, struct store_aimsg *out)
 {

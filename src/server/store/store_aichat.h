@@ -119,8 +119,8 @@ struct store_aichat_ops {
     enum store_rc (*msg_open_count)(struct store_conn *c, const char *user_id, long long *n);
     /* Call fn for each unanswered message (at most max): recovery at start-up. */
     enum store_rc (*msg_each_open)(struct store_conn *c, long max,
-                                   void (*fn)(const char *id, const char *state,
-                                              long long attempts, void *arg),
+                                   void (*fn)(const char *id, const char *state, long long attempts,
+                                              void *arg),
                                    void *arg);
 
     /* ---- transactions ---- */
