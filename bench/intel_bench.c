@@ -15,6 +15,7 @@
  *
  * Usage: intel_bench [files, default 10000] [KiB per file, default 10] */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,16 +162,45 @@ static int count_hit(const struct store_intel_hit *h, void *arg)
     return 0;
 }
 
+struct vscan {
+    const float *q;
+    long n;
+    double best;
+};
+static int vscan_fn(int64_t pid, const float *vec, size_t dim, void *arg)
+{
+    (void)pid;
+    struct vscan *v = arg;
+    float buf[384];
+    if (dim > 384)
+        return 0;
+    memcpy(buf, vec, dim * sizeof(float)); /* as hybrid.c does: the blob may be unaligned */
+    double dot = 0;
+    for (size_t i = 0; i < dim; i++)
+        dot += (double)v->q[i] * buf[i];
+    if (dot > v->best)
+        v->best = dot;
+    v->n++;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    int nfiles = argc > 1 ? atoi(argv[1]) : 10000;
-    size_t kib = argc > 2 ? (size_t)atol(argv[2]) : 10;
+    int nfiles = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 10000;
+    size_t kib = argc > 2 ? (size_t)strtoul(argv[2], NULL, 10) : 10;
     if (nfiles < 10 || kib < 1)
         return 2;
-    char dir[] = "/tmp/intel-bench-XXXXXX", path[128], err[256];
-    if (!mkdtemp(dir))
+    /* INTEL_BENCH_KEEP=DIR: the database stays in DIR, and a second run with the same DIR and
+     * arguments skips indexing (to compare query changes on the same index) */
+    const char *keep = getenv("INTEL_BENCH_KEEP");
+    char dir[] = "/tmp/intel-bench-XXXXXX", path[512], err[256];
+    if (keep)
+        snprintf(path, sizeof(path), "%s/meta.db", keep);
+    else if (!mkdtemp(dir))
         return 1;
-    snprintf(path, sizeof(path), "%s/meta.db", dir);
+    else
+        snprintf(path, sizeof(path), "%s/meta.db", dir);
+    bool reuse = keep && access(path, F_OK) == 0;
     struct db_pool *pool = db_pool_open(path, 1, err, sizeof(err));
     if (!pool) {
         fprintf(stderr, "db: %s\n", err);
@@ -180,6 +210,8 @@ int main(int argc, char **argv)
     struct store_conn *c = &db->base;
     /* only the rows the index's statements read (foreign keys off) */
     db_exec(db, "PRAGMA foreign_keys=OFF", "");
+    if (reuse)
+        goto corpus;
     db_exec(db,
             "INSERT INTO workspaces (id, org_id, folder_name, name, perm_join, perm_member_manage, "
             "intelligence, created, updated) VALUES ('w', 'o', 'w', 'w', 'Member or above', "
@@ -189,6 +221,7 @@ int main(int argc, char **argv)
     db_exec(db,
             "CREATE VIRTUAL TABLE whole_fts USING fts5(node, text, tokenize='porter unicode61')",
             "");
+corpus:
     make_vocab();
     struct intel_limits lim;
     intel_limits_default(&lim);
@@ -205,6 +238,8 @@ int main(int argc, char **argv)
         snprintf(ver, sizeof(ver), "v%06d", i);
         make_file(&b, kib * 1024, facts[i]);
         input_bytes += b.len;
+        if (reuse)
+            continue; /* the same corpus (same seed), indexed by an earlier run */
         db_exec(db,
                 "INSERT INTO nodes (id, workspace_id, type, name, version_id, creator_id, "
                 "created, modified) VALUES (?1, 'w', 'file', ?2, ?3, 'u', 0, 0)",
@@ -278,18 +313,16 @@ int main(int argc, char **argv)
            (double)rss0 / 1024);
 
     /* 2. search latency */
-    static double lat_file[QUERIES], lat_pass[QUERIES];
+    static double lat_file[QUERIES], lat_pass[QUERIES], lat_plan[QUERIES];
     for (int q = 0; q < QUERIES; q++) {
         char query[128];
         int n = 1 + (int)(rnd() % 3), len = 0;
         for (int k = 0; k < n; k++)
             len += snprintf(query + len, sizeof(query) - (size_t)len, "%s ", zipf_word());
-        char fts[INTEL_FTS_QUERY_MAX];
         int got = 0;
         double t0 = now_s();
-        int64_t lo = 0;
-        intel_fts_plan(c, query, fts, sizeof(fts), &lo); /* what the endpoint does, timed too */
-        STORE(c, intel)->search(c, "w", fts, lo, NULL, true, 10, 0, count_hit, &got);
+        /* what the endpoint does (the plan, then the per-file search), timed together */
+        intel_search(c, "w", query, NULL, true, 10, 0, count_hit, &got, NULL);
         double t1 = now_s();
         struct intel_hit *h = NULL;
         size_t nh = 0;
@@ -298,13 +331,36 @@ int main(int argc, char **argv)
         intel_hits_free(h, nh);
         lat_file[q] = (t1 - t0) * 1e3;
         lat_pass[q] = (t2 - t1) * 1e3;
+        struct intel_plan *pl = malloc(sizeof(*pl));
+        double t3 = now_s();
+        intel_fts_plan(c, query, pl);
+        lat_plan[q] = (now_s() - t3) * 1e3;
+        free(pl);
     }
     qsort(lat_file, QUERIES, sizeof(double), cmp_d);
     qsort(lat_pass, QUERIES, sizeof(double), cmp_d);
+    qsort(lat_plan, QUERIES, sizeof(double), cmp_d);
     printf("search per file (storage search), %d queries of 1-3 words: p50 %.2f ms, p99 %.2f ms\n",
            QUERIES, lat_file[QUERIES / 2], lat_file[QUERIES * 99 / 100]);
     printf("passage retrieval (intel_retrieve, limit 8):           p50 %.2f ms, p99 %.2f ms\n",
            lat_pass[QUERIES / 2], lat_pass[QUERIES * 99 / 100]);
+    printf("of which the query plan (counting the words):         p50 %.2f ms, p99 %.2f ms\n",
+           lat_plan[QUERIES / 2], lat_plan[QUERIES * 99 / 100]);
+
+    /* the reconciliation a storage change costs (the tree walk; nothing to queue) */
+    {
+        static double lat[7];
+        for (int q = 0; q < 7; q++) {
+            double t0 = now_s();
+            db_begin(db);
+            STORE(c, intel)->reconcile(c, "w", 3, NULL, NULL, 0);
+            db_commit(db);
+            lat[q] = (now_s() - t0) * 1e3;
+        }
+        qsort(lat, 7, sizeof(double), cmp_d);
+        printf("reconcile of a workspace of %d files (nothing changed): p50 %.1f ms\n", nfiles,
+               lat[3]);
+    }
 
     /* 3. hit@3: the rare words of one fact plus two common words */
     int nq = nfiles < 1000 ? nfiles : 1000, hit_idx = 0, hit_whole = 0;
@@ -314,12 +370,10 @@ int main(int argc, char **argv)
         snprintf(want, sizeof(want), "n%06d", i);
         snprintf(query, sizeof(query), "%s %s %s %s %s", facts[i][f].words[0], facts[i][f].words[2],
                  vocab[0], facts[i][f].words[3], vocab[1]);
-        char fts[INTEL_FTS_QUERY_MAX], plain[INTEL_FTS_QUERY_MAX];
-        int64_t lo = 0;
-        intel_fts_plan(c, query, fts, sizeof(fts), &lo);
+        char plain[INTEL_FTS_QUERY_MAX];
         intel_fts_query(query, plain, sizeof(plain)); /* whole files: plain OR, no plan */
         struct rank_ctx r = {.want = want};
-        STORE(c, intel)->search(c, "w", fts, lo, NULL, true, 3, 0, rank_hit, &r);
+        intel_search(c, "w", query, NULL, true, 3, 0, rank_hit, &r, NULL);
         if (r.pos >= 1 && r.pos <= 3)
             hit_idx++;
         sqlite3_stmt *st = db_query(db,
@@ -338,16 +392,56 @@ int main(int argc, char **argv)
            "whole files %.3f\n",
            nq, (double)hit_idx / nq, (double)hit_whole / nq);
 
+    if (reuse)
+        goto done;
+    /* 5. the hybrid ranking's vector scan: random unit vectors of 384 floats for up to 20,000
+     * passages, then the scan a query does (cosine of each against the query) */
+    {
+        enum { DIM = 384 };
+        long nv = passages < 20000 ? (long)passages : 20000;
+        float *vec = malloc(DIM * sizeof(float));
+        db_begin(db);
+        for (long i = 1; i <= nv; i++) {
+            double norm = 0;
+            for (int k = 0; k < DIM; k++) {
+                vec[k] = (float)((int)(rnd() % 2001) - 1000);
+                norm += (double)vec[k] * vec[k];
+            }
+            for (int k = 0; k < DIM; k++)
+                vec[k] = (float)(vec[k] / sqrt(norm));
+            db_exec(db,
+                    "INSERT INTO intel_vectors (passage_id, workspace_id, vec) VALUES (?1, "
+                    "'w', ?2)",
+                    "ib", (int64_t)i, (const void *)vec, DIM * sizeof(float));
+        }
+        db_commit(db);
+        static double lat[20];
+        for (int q = 0; q < 20; q++) {
+            struct vscan v = {.q = vec};
+            double t0 = now_s();
+            STORE(c, intel)->vector_scan(c, "w", NULL, vscan_fn, &v);
+            lat[q] = (now_s() - t0) * 1e3;
+            if (v.n != nv)
+                fprintf(stderr, "vector scan saw %ld of %ld\n", v.n, nv);
+        }
+        qsort(lat, 20, sizeof(double), cmp_d);
+        printf("vector scan (hybrid), %ld vectors of %d floats: p50 %.1f ms (%.2f us per vector)\n",
+               nv, DIM, lat[10], lat[10] * 1e3 / (double)nv);
+        free(vec);
+    }
+
+done:
     free(facts);
     fio_buf_release(&b);
     db_release(pool, db);
     db_pool_close(pool);
     const char *sfx[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        char p[160];
+    for (int i = 0; keep == NULL && i < 3; i++) {
+        char p[600];
         snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
         unlink(p);
     }
-    rmdir(dir);
+    if (!keep)
+        rmdir(dir);
     return 0;
 }

@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t dim = (data[0] & 8) ? 4 : 0;
     float *v = NULL;
     char reason[256];
-    if (intel_embed_parse((const char *)data + 1, size - 1, n, &v, &dim, reason,
-                          sizeof(reason)) == 0) {
+    if (intel_embed_parse((const char *)data + 1, size - 1, n, &v, &dim, reason, sizeof(reason)) ==
+        0) {
         if (n > 0 && (dim == 0 || dim > INTEL_EMBED_DIM_MAX || !v))
             abort();
         for (size_t i = 0; i < n; i++) {

@@ -14,11 +14,11 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdatomic.h>
-#include <sys/socket.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -626,9 +626,9 @@ static void emb_serve(int fd)
     json_t *in = json_object_get(req, "input");
     json_t *data = json_array();
     for (size_t i = 0; i < json_array_size(in); i++)
-        json_array_append_new(data, json_pack("{s:s, s:I, s:o}", "object", "embedding", "index",
-                                              (json_int_t)i, "embedding",
-                                              emb_vector(json_string_value(json_array_get(in, i)))));
+        json_array_append_new(
+            data, json_pack("{s:s, s:I, s:o}", "object", "embedding", "index", (json_int_t)i,
+                            "embedding", emb_vector(json_string_value(json_array_get(in, i)))));
     json_t *resp = json_pack("{s:s, s:o, s:s}", "object", "list", "data", data, "model",
                              json_string_value(json_object_get(req, "model")));
     char *text = json_dumps(resp, JSON_COMPACT);
@@ -706,8 +706,8 @@ static void test_hybrid_embeddings(void **state)
     assert_true(before >= 2); /* one batch per file */
 
     json_t *r = search(&f3.srv, tok, ws, "car", "");
-    assert_true(json_is_true(
-        json_object_get(json_object_get(r, "search_metadata"), "semantic_available")));
+    assert_true(
+        json_is_true(json_object_get(json_object_get(r, "search_metadata"), "semantic_available")));
     json_t *h = hit(r, car);
     assert_non_null(h); /* no "car" in the text: found by meaning */
     assert_string_equal(json_string_value(json_object_get(h, "match_source")), "semantic");

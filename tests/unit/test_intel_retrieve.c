@@ -237,21 +237,26 @@ static void fts_plan_common_terms(void **state)
     static const struct store_intel_passage one[] = {
         {"the report names the walrus keeper", 0, 1, 1}};
     index_next(c, "A", one, 1);
-    char out[INTEL_FTS_QUERY_MAX];
-    int64_t lo = -1;
-    assert_int_equal(intel_fts_plan(c, "walrus report", out, sizeof(out), &lo), 2);
-    assert_string_equal(out, "(\"walrus\") AND (\"walrus\" OR \"report\")");
-    assert_int_equal(lo, 0);
+    struct intel_plan *p = malloc(sizeof(*p));
+    assert_non_null(p);
+    assert_int_equal(intel_fts_plan(c, "walrus report", p), 2);
+    assert_string_equal(p->fts, "(\"walrus\") AND (\"walrus\" OR \"report\")");
+    assert_int_equal(p->min_rowid, 0);
+    /* one frequency per phrase: walrus (a count: 1), walrus, report (common: a share, < 0) */
+    assert_int_equal(p->ndf, 3);
+    assert_true(p->df[0] == 1.0 && p->df[1] == 1.0 && p->df[2] < 0 && p->df[2] >= -1.0);
     /* nothing common: the plain query */
-    assert_int_equal(intel_fts_plan(c, "walrus keeper", out, sizeof(out), &lo), 2);
-    assert_string_equal(out, "\"walrus\" OR \"keeper\"");
+    assert_int_equal(intel_fts_plan(c, "walrus keeper", p), 2);
+    assert_string_equal(p->fts, "\"walrus\" OR \"keeper\"");
+    assert_int_equal(p->ndf, 2);
     /* every term common: all of them, the newest INTEL_SCORED_PASSAGES only */
-    assert_int_equal(intel_fts_plan(c, "the quarter", out, sizeof(out), &lo), 2);
-    assert_string_equal(out, "\"the\" AND \"quarter\""); /* counts are capped: query order */
-    assert_true(lo > 0);
+    assert_int_equal(intel_fts_plan(c, "the quarter", p), 2);
+    assert_string_equal(p->fts, "\"the\" AND \"quarter\""); /* counts are capped: query order */
+    assert_true(p->min_rowid > 0);
     /* a term found nowhere does not hide the others */
-    assert_int_equal(intel_fts_plan(c, "zzyzx quarter", out, sizeof(out), &lo), 2);
-    assert_string_equal(out, "\"quarter\"");
+    assert_int_equal(intel_fts_plan(c, "zzyzx quarter", p), 2);
+    assert_string_equal(p->fts, "\"quarter\"");
+    free(p);
     struct intel_hit *h = NULL;
     size_t nh = 0;
     assert_int_equal(

@@ -107,7 +107,7 @@ FASTIO_API json_t *fastio_search_hits(const json_t *response)
             v[k++] = h;
         }
     }
-    if (!oom)
+    if (!oom && k > 1)
         qsort(v, k, sizeof(*v), hit_cmp);
     for (size_t i = 0; i < k; i++)
         if (oom || json_array_append_new(out, v[i]) != 0) {

@@ -342,10 +342,9 @@ int h_st_search(struct req *r)
         json_decref(hs.out);
         goto done;
     }
-    json_t *meta =
-        json_pack("{s:b, s:b, s:b, s:s}", "intelligence_enabled", on, "semantic_available",
-                  on && intel_embed_config() != NULL,
-                  "scoped", scoped, "mode", on ? "content" : "name");
+    json_t *meta = json_pack("{s:b, s:b, s:b, s:s}", "intelligence_enabled", on,
+                             "semantic_available", on && intel_embed_config() != NULL, "scoped",
+                             scoped, "mode", on ? "content" : "name");
     if (req_set(r, "files", hs.out) != 0 || req_set(r, "search_metadata", meta) != 0 ||
         req_set(r, "has_more", json_boolean(hs.n > limit)) != 0)
         goto done;

@@ -48,8 +48,8 @@ int intel_embed_parse(const char *body, size_t len, size_t n, float **out, size_
         if (d == 0)
             d = k;
         if (k != d || d == 0 || d > INTEL_EMBED_DIM_MAX) {
-            snprintf(reason, reason_len, "embeddings: item %zu has %zu dimensions, want %zu", i,
-                     k, d);
+            snprintf(reason, reason_len, "embeddings: item %zu has %zu dimensions, want %zu", i, k,
+                     d);
             goto done;
         }
         if (!v && !(v = calloc(n * d, sizeof(float)))) {
@@ -163,8 +163,8 @@ done:
     return rc;
 }
 
-int intel_embed(const struct intel_embed_cfg *cfg, const char *const *texts, size_t n,
-                float **out, size_t *dim, char *reason, size_t reason_len)
+int intel_embed(const struct intel_embed_cfg *cfg, const char *const *texts, size_t n, float **out,
+                size_t *dim, char *reason, size_t reason_len)
 {
     *out = NULL;
     *dim = 0;

@@ -164,15 +164,20 @@ static int hybrid(struct store_conn *st, const char *ws_id, const char *query,
     if (!cs.c || !t.pid || !t.cos || !t.buf)
         goto done;
     /* the keyword list */
-    char fts[INTEL_FTS_QUERY_MAX];
-    int64_t min_rowid = 0;
-    if (intel_fts_plan(st, query, fts, sizeof(fts), &min_rowid) > 0) {
+    struct intel_plan *plan = malloc(sizeof(*plan));
+    if (!plan)
+        goto done;
+    if (intel_fts_plan(st, query, plan) > 0) {
         struct cands kw = {.c = cs.c, .cap = (size_t)k};
-        if (STORE(st, intel)->search(st, ws_id, fts, min_rowid, scope_json, per_file, k, 0,
-                                     kw_take, &kw) != STORE_OK)
+        struct store_intel_query sq = intel_plan_query(plan);
+        if (STORE(st, intel)->search(st, ws_id, &sq, scope_json, per_file, k, 0, kw_take, &kw) !=
+            STORE_OK) {
+            free(plan);
             goto done;
+        }
         cs.n = kw.n;
     }
+    free(plan);
     size_t nkw = cs.n;
     /* the vector list */
     if (STORE(st, intel)->vector_scan(st, ws_id, scope_json, vec_take, &t) != STORE_OK)
@@ -243,12 +248,17 @@ int intel_search(struct store_conn *st, const char *ws_id, const char *query,
         if (h != -1)
             return h == 0 ? 0 : -1;
     }
-    char fts[INTEL_FTS_QUERY_MAX];
-    int64_t min_rowid = 0;
-    if (intel_fts_plan(st, query, fts, sizeof(fts), &min_rowid) == 0)
-        return 0;
-    return STORE(st, intel)->search(st, ws_id, fts, min_rowid, scope_json, per_file, limit,
-                                    offset, fn, arg) == STORE_OK
-               ? 0
-               : -1;
+    struct intel_plan *plan = malloc(sizeof(*plan));
+    if (!plan)
+        return -1;
+    int ret = 0;
+    if (intel_fts_plan(st, query, plan) > 0) {
+        struct store_intel_query sq = intel_plan_query(plan);
+        ret = STORE(st, intel)->search(st, ws_id, &sq, scope_json, per_file, limit, offset, fn,
+                                       arg) == STORE_OK
+                  ? 0
+                  : -1;
+    }
+    free(plan);
+    return ret;
 }

@@ -4,6 +4,7 @@
 #include "indexer.h"
 
 #include <errno.h>
+#include <curl/curl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,8 @@
 
 #include "activity.h"
 #include "blob.h"
-#include "embed.h"
 #include "buf.h"
+#include "embed.h"
 #include "extract.h"
 #include "index.h"
 #include "store_backend.h"
@@ -143,6 +144,12 @@ static void emit_state(struct server *s, const char *ws_id, const char *node_id)
 /* Reconcile one workspace (retried while the database is busy), then publish its keys. */
 static enum store_rc reconcile_ws(struct server *s, struct store_conn *c, const char *ws_id)
 {
+    /* intelligence off and nothing indexed: nothing to do, and no write lock taken (every
+     * storage change of every workspace comes through here) */
+    bool on = false, any = false;
+    if (STORE(c, intel)->enabled(c, ws_id, &on) == STORE_OK && !on &&
+        STORE(c, intel)->any_rows(c, ws_id, &any) == STORE_OK && !any)
+        return STORE_OK;
     struct keyset k = {0};
     k.ws = calloc(KEYS_MAX, sizeof(*k.ws));
     k.node = calloc(KEYS_MAX, sizeof(*k.node));
@@ -255,7 +262,8 @@ static char *read_version(struct server *s, const char *version_id, size_t max, 
 /* With --embed-url: the passages' vectors into res (a failure leaves the file indexed for
  * keyword search only, and is logged). */
 static void embed_passages(struct server *s, const struct store_intel_job *job,
-                           const struct intel_doc *doc, float **vecs, struct store_intel_result *res)
+                           const struct intel_doc *doc, float **vecs,
+                           struct store_intel_result *res)
 {
     const struct intel_embed_cfg *cfg = intel_embed_config();
     if (!cfg || doc->n_passages == 0)
@@ -455,6 +463,14 @@ int intel_start(struct server *s)
     pthread_mutex_init(&x->mu, NULL);
     pthread_cond_init(&x->cv, NULL);
     x->all_dirty = true; /* start-up: every workspace with intelligence on is reconciled */
+    /* libcurl set up here, before any thread of ours uses it (hybrid retrieval only) */
+    if (s->cfg.embed_url && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        pthread_cond_destroy(&x->cv);
+        pthread_mutex_destroy(&x->mu);
+        free(x);
+        s->intel = NULL;
+        return -1;
+    }
     intel_set_embed(s->cfg.embed_url, s->cfg.embed_model, 60);
     s->intel = x;
     unsigned n = s->cfg.intel_workers ? s->cfg.intel_workers : INTEL_DEFAULT_WORKERS;
@@ -536,62 +552,81 @@ size_t intel_fts_query(const char *q, char *out, size_t out_size)
     return terms;
 }
 
-/* Append the terms of idx[0..k) joined by sep to b. */
-static bool join_terms(struct fio_buf *b, const char *const *term, const size_t *tlen,
-                       const size_t *idx, size_t k, const char *sep)
+/* The plan being written: the expression and each phrase's document frequency, in order. */
+struct plan_w {
+    struct fio_buf b;
+    struct intel_plan *p;
+    bool ok;
+};
+
+static void pw_text(struct plan_w *w, const char *t)
 {
-    for (size_t i = 0; i < k; i++)
-        if ((i && !fio_buf_append_str(b, sep)) || !fio_buf_append(b, term[idx[i]], tlen[idx[i]]))
-            return false;
-    return true;
+    w->ok = w->ok && fio_buf_append_str(&w->b, t);
 }
 
-size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t out_size,
-                      int64_t *min_rowid)
+static void pw_term(struct plan_w *w, const char *term, size_t len, double df)
+{
+    w->ok = w->ok && w->p->ndf < sizeof(w->p->df) / sizeof(w->p->df[0]) &&
+            fio_buf_append(&w->b, term, len);
+    if (w->ok)
+        w->p->df[w->p->ndf++] = df;
+}
+
+size_t intel_fts_plan(struct store_conn *st, const char *q, struct intel_plan *p)
 {
     char all[INTEL_QUERY_TERMS_MAX * 72];
     size_t n = intel_fts_query(q, all, sizeof(all));
-    *min_rowid = 0;
-    if (out_size)
-        out[0] = 0;
-    if (n == 0 || strlen(all) >= out_size)
+    memset(p, 0, sizeof(*p));
+    if (n == 0)
         return 0;
-    /* the terms: "\"w\"" joined by " OR " (a term holds no space) */
-    const char *term[INTEL_QUERY_TERMS_MAX];
-    size_t tlen[INTEL_QUERY_TERMS_MAX], idx[INTEL_QUERY_TERMS_MAX];
-    long df[INTEL_QUERY_TERMS_MAX];
-    size_t nt = 0;
-    for (const char *p = all; *p && nt < INTEL_QUERY_TERMS_MAX;) {
-        const char *e = strstr(p, " OR ");
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        bool dup = false;
-        for (size_t i = 0; i < nt && !dup; i++)
-            dup = tlen[i] == l && memcmp(term[i], p, l) == 0;
-        if (!dup) {
-            term[nt] = p;
+    /* the phrases of all ("\"w\"" joined by " OR "; a term holds no space), and the distinct
+     * terms among them */
+    const char *occ[INTEL_QUERY_TERMS_MAX], *term[INTEL_QUERY_TERMS_MAX];
+    size_t olen[INTEL_QUERY_TERMS_MAX], oterm[INTEL_QUERY_TERMS_MAX], tlen[INTEL_QUERY_TERMS_MAX];
+    size_t idx[INTEL_QUERY_TERMS_MAX];
+    long cnt[INTEL_QUERY_TERMS_MAX];
+    double df[INTEL_QUERY_TERMS_MAX];
+    size_t no = 0, nt = 0;
+    for (const char *s = all; *s && no < INTEL_QUERY_TERMS_MAX;) {
+        const char *e = strstr(s, " OR ");
+        size_t l = e ? (size_t)(e - s) : strlen(s);
+        size_t t = 0;
+        while (t < nt && !(tlen[t] == l && memcmp(term[t], s, l) == 0))
+            t++;
+        if (t == nt) {
+            term[nt] = s;
             tlen[nt] = l;
             nt++;
         }
-        p += l + (e ? 4 : 0);
+        occ[no] = s;
+        olen[no] = l;
+        oterm[no++] = t;
+        s += l + (e ? 4 : 0);
     }
     size_t matching = 0;
+    bool counted = true;
     for (size_t i = 0; i < nt; i++) {
         char one[80];
         snprintf(one, sizeof(one), "%.*s", (int)tlen[i], term[i]);
-        if (STORE(st, intel)->match_count(st, one, INTEL_COMMON_PASSAGES, &df[i]) != STORE_OK) {
-            memcpy(out, all, strlen(all) + 1); /* cannot plan: the plain query */
-            return n;
+        cnt[i] = 1;
+        df[i] = 1;
+        if (counted &&
+            STORE(st, intel)->match_count(st, one, INTEL_COMMON_PASSAGES, &cnt[i]) != STORE_OK)
+            counted = false; /* cannot plan: the plain query, frequencies unknown */
+        df[i] = (double)cnt[i];
+        if (counted && cnt[i] >= INTEL_COMMON_PASSAGES) {
+            /* common: its share of the newest passages stands for its frequency */
+            double f = 0;
+            if (STORE(st, intel)->match_fraction(st, one, INTEL_SAMPLE_PASSAGES, &f) == STORE_OK &&
+                f > 0)
+                df[i] = -f;
         }
-        if (df[i] > 0)
+        if (cnt[i] > 0)
             idx[matching++] = i;
-    }
-    if (matching == 0) { /* nothing matches anyway */
-        memcpy(out, all, strlen(all) + 1);
-        return n;
     }
     /* the matching terms, rarest first (insertion sort of at most 32) */
     for (size_t i = 1; i < matching; i++)
-        for (size_t j = i; j > 0 && df[idx[j]] < df[idx[j - 1]]; j--) {
+        for (size_t j = i; j > 0 && cnt[idx[j]] < cnt[idx[j - 1]]; j--) {
             size_t t = idx[j];
             idx[j] = idx[j - 1];
             idx[j - 1] = t;
@@ -599,42 +634,67 @@ size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t ou
     /* the rare terms that fit the budget (at least the rarest, when it is rare) */
     size_t rare = 0;
     long sum = 0;
-    while (rare < matching && df[idx[rare]] < INTEL_COMMON_PASSAGES &&
-           (rare == 0 || sum + df[idx[rare]] <= INTEL_SCORED_PASSAGES)) {
-        sum += df[idx[rare]];
+    while (counted && rare < matching && cnt[idx[rare]] < INTEL_COMMON_PASSAGES &&
+           (rare == 0 || sum + cnt[idx[rare]] <= INTEL_SCORED_PASSAGES)) {
+        sum += cnt[idx[rare]];
         rare++;
     }
-    struct fio_buf b;
-    fio_buf_init(&b, out_size - 1);
-    bool ok;
-    if (rare == matching && matching == nt) {
-        ok = fio_buf_append_str(&b, all); /* every term is rare: the plain query */
+    struct plan_w w = {.p = p, .ok = true};
+    fio_buf_init(&w.b, sizeof(p->fts) - 1);
+    if (!counted || matching == 0 || (rare == matching && matching == nt)) {
+        /* every term rare, or nothing matches, or no counts: the plain query */
+        for (size_t i = 0; i < no; i++) {
+            pw_text(&w, i ? " OR " : "");
+            pw_term(&w, occ[i], olen[i], df[oterm[i]]);
+        }
     } else if (rare > 0) {
         /* (rare terms) AND (every term): only passages with a rare term are scored, and the
          * other terms still add to their score */
-        ok = fio_buf_append_str(&b, "(") && join_terms(&b, term, tlen, idx, rare, " OR ") &&
-             fio_buf_append_str(&b, ") AND (") && fio_buf_append_str(&b, all) &&
-             fio_buf_append_str(&b, ")");
-    } else {
-        /* every term is common: passages holding all of them (or the rarest alone when none
-         * holds all), the newest INTEL_SCORED_PASSAGES of them */
-        ok = join_terms(&b, term, tlen, idx, matching, " AND ");
-        long both = 0;
-        if (ok && matching > 1 &&
-            (STORE(st, intel)->match_count(st, b.data, 1, &both) != STORE_OK || both == 0)) {
-            fio_buf_reset(&b);
-            ok = join_terms(&b, term, tlen, idx, 1, " AND ");
+        pw_text(&w, "(");
+        for (size_t i = 0; i < rare; i++) {
+            pw_text(&w, i ? " OR " : "");
+            pw_term(&w, term[idx[i]], tlen[idx[i]], df[idx[i]]);
         }
-        if (ok && STORE(st, intel)->window_start(st, b.data, INTEL_SCORED_PASSAGES, min_rowid) !=
-                      STORE_OK)
-            *min_rowid = 0;
+        pw_text(&w, ") AND (");
+        for (size_t i = 0; i < no; i++) {
+            pw_text(&w, i ? " OR " : "");
+            pw_term(&w, occ[i], olen[i], df[oterm[i]]);
+        }
+        pw_text(&w, ")");
+    } else {
+        /* every term common: passages holding all of them (or the rarest alone when none holds
+         * all), the newest INTEL_SCORED_PASSAGES of them */
+        for (size_t i = 0; i < matching; i++) {
+            pw_text(&w, i ? " AND " : "");
+            pw_term(&w, term[idx[i]], tlen[idx[i]], df[idx[i]]);
+        }
+        long both = 0;
+        if (w.ok && matching > 1 &&
+            (STORE(st, intel)->match_count(st, w.b.data, 1, &both) != STORE_OK || both == 0)) {
+            fio_buf_reset(&w.b);
+            p->ndf = 0;
+            pw_term(&w, term[idx[0]], tlen[idx[0]], df[idx[0]]);
+        }
+        if (w.ok && STORE(st, intel)->window_start(st, w.b.data, INTEL_SCORED_PASSAGES,
+                                                   &p->min_rowid) != STORE_OK)
+            p->min_rowid = 0;
     }
-    if (ok && b.len < out_size)
-        memcpy(out, b.data, b.len + 1);
-    else
-        memcpy(out, all, strlen(all) + 1);
-    fio_buf_release(&b);
+    if (w.ok && w.b.len < sizeof(p->fts)) {
+        memcpy(p->fts, w.b.data, w.b.len + 1);
+    } else { /* cannot happen with the sizes above; the plain query, frequencies unknown */
+        memcpy(p->fts, all, strlen(all) + 1);
+        p->ndf = 0;
+        p->min_rowid = 0;
+    }
+    fio_buf_release(&w.b);
     return n;
+}
+
+/* The plan as the store's query. */
+struct store_intel_query intel_plan_query(const struct intel_plan *p)
+{
+    struct store_intel_query q = {p->fts, p->min_rowid, p->df, p->ndf};
+    return q;
 }
 
 struct hit_acc {

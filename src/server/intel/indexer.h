@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "server.h"
+#include "store_intel.h"
 
 #define INTEL_WORKERS_MAX 16
 #define INTEL_DEFAULT_WORKERS 2
@@ -70,7 +71,6 @@ void intel_notify(struct server *s, const char *ws_id);
  * Returns the number of words; 0 = nothing searchable (out ""). */
 size_t intel_fts_query(const char *q, char *out, size_t out_size);
 
-struct store_conn;
 struct intel_hit;
 struct store_intel_hit;
 struct intel_embed_cfg;
@@ -89,19 +89,30 @@ int intel_search(struct store_conn *st, const char *ws_id, const char *query,
                  int (*fn)(const struct store_intel_hit *h, void *arg), void *arg, bool *semantic);
 
 /* Bounds on the work of one query (D-102): a term in at least INTEL_COMMON_PASSAGES passages
- * (of the whole index) is common; at most about INTEL_SCORED_PASSAGES passages are scored. */
+ * (of the whole index) is common; at most about INTEL_SCORED_PASSAGES passages are scored; a
+ * common term's frequency is estimated from the newest INTEL_SAMPLE_PASSAGES passages. */
 #define INTEL_COMMON_PASSAGES 500L
-#define INTEL_SCORED_PASSAGES 2000L
+#define INTEL_SCORED_PASSAGES 1000L
+#define INTEL_SAMPLE_PASSAGES 1000L
 #define INTEL_FTS_QUERY_MAX (INTEL_QUERY_TERMS_MAX * 160)
-/* The FTS5 query search and retrieval run (D-102), from intel_fts_query's terms, each counted
- * with a bounded look-up (store_intel match_count): every term rare, the plain OR query; some
- * rare, "(rare terms) AND (all terms)" with as many of the rarest as fit INTEL_SCORED_PASSAGES,
- * so only passages with one of them are scored and the others still add to the score; every
- * term common, the passages holding all of them (or the rarest alone when none holds all),
- * only the newest INTEL_SCORED_PASSAGES of them (*min_rowid, 0 = no bound). An out_size of
- * INTEL_FTS_QUERY_MAX fits every plan. Returns the number of words, 0 = nothing searchable. */
-size_t intel_fts_plan(struct store_conn *st, const char *q, char *out, size_t out_size,
-                      int64_t *min_rowid);
+
+/* A planned query: the FTS5 expression, the lowest rowid to score (0 = all), and each phrase's
+ * document frequency for the ranking (store_intel.h struct store_intel_query). */
+struct intel_plan {
+    char fts[INTEL_FTS_QUERY_MAX];
+    int64_t min_rowid;
+    double df[INTEL_QUERY_TERMS_MAX * 2];
+    size_t ndf;
+};
+/* The query search and retrieval run (D-102), from intel_fts_query's terms, each counted with a
+ * bounded look-up (store_intel match_count; a common one's frequency estimated by
+ * match_fraction): every term rare, the plain OR query; some rare, "(rare terms) AND (all
+ * terms)" with as many of the rarest as fit INTEL_SCORED_PASSAGES, so only passages with one of
+ * them are scored and the others still add to the score; every term common, the passages
+ * holding all of them (or the rarest alone when none holds all), only the newest
+ * INTEL_SCORED_PASSAGES of them. Returns the number of words, 0 = nothing searchable. */
+size_t intel_fts_plan(struct store_conn *st, const char *q, struct intel_plan *p);
+struct store_intel_query intel_plan_query(const struct intel_plan *p);
 /* intel_retrieve on a connection the caller holds (handlers use their request's). */
 int intel_retrieve_conn(struct store_conn *st, const char *ws_id, const char *query,
                         const char *const *scope, size_t nscope, size_t limit,

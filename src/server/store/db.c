@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "sqlite_util.h"
 
 extern const char store_schema_sql[];
 
@@ -48,6 +49,10 @@ static int conn_open(struct db_conn *c, const char *path, char *errbuf, size_t e
     if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(errbuf, errlen, "cannot configure %s: %s", path, msg ? msg : "?");
         sqlite3_free(msg);
+        return -1;
+    }
+    if (sqlite_intel_register(c->db) != 0) {
+        snprintf(errbuf, errlen, "cannot register the index's ranking function (FTS5 missing?)");
         return -1;
     }
     c->cache = calloc(1, sizeof(*c->cache));

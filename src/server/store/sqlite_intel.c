@@ -3,9 +3,85 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <math.h>
+
 #include "buf.h"
 #include "sqlite_util.h"
 #include "store_intel.h"
+
+/* ---- the ranking function ----------------------------------------------------------------------
+ * intel_rank(intel_fts, dfs): BM25 exactly as FTS5's bm25() computes it (k1 1.2, b 0.75, column
+ * weights text 1, name 4, path 1 applied to the term frequencies), except that each phrase's
+ * document frequency comes from the caller (dfs: a blob of doubles, one per phrase of the query
+ * in order; a value >= 0 is a count, a negative one minus a fraction of all rows) instead of a
+ * count over the whole index per query: bm25() reads the whole doclist of every phrase to count
+ * it, which for a word in most passages costs more than ranking the few passages scored
+ * (D-102). */
+#define RANK_PHRASES_MAX 128
+
+static void intel_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                       int nval, sqlite3_value **val)
+{
+    static const double weight[3] = {1.0, 4.0, 1.0};
+    const double k1 = 1.2, b = 0.75;
+    int np = api->xPhraseCount(fts);
+    if (np > RANK_PHRASES_MAX)
+        np = RANK_PHRASES_MAX;
+    double df[RANK_PHRASES_MAX], freq[RANK_PHRASES_MAX];
+    int ndf = 0;
+    if (nval >= 1 && sqlite3_value_type(val[0]) == SQLITE_BLOB) {
+        int bytes = sqlite3_value_bytes(val[0]);
+        ndf = bytes / (int)sizeof(double);
+        if (ndf > RANK_PHRASES_MAX)
+            ndf = RANK_PHRASES_MAX;
+        if (ndf > 0)
+            memcpy(df, sqlite3_value_blob(val[0]), (size_t)ndf * sizeof(double));
+    }
+    sqlite3_int64 rows = 0, total = 0;
+    int dl = 0, ninst = 0;
+    if (api->xRowCount(fts, &rows) != SQLITE_OK ||
+        api->xColumnTotalSize(fts, -1, &total) != SQLITE_OK ||
+        api->xColumnSize(fts, -1, &dl) != SQLITE_OK || api->xInstCount(fts, &ninst) != SQLITE_OK) {
+        sqlite3_result_error(ctx, "intel_rank: cannot read the row", -1);
+        return;
+    }
+    for (int p = 0; p < np; p++)
+        freq[p] = 0;
+    for (int i = 0; i < ninst; i++) {
+        int ip = 0, ic = 0, io = 0;
+        if (api->xInst(fts, i, &ip, &ic, &io) == SQLITE_OK && ip >= 0 && ip < np && ic >= 0 &&
+            ic < 3)
+            freq[ip] += weight[ic];
+    }
+    double avgdl = rows > 0 ? (double)total / (double)rows : 1.0;
+    if (avgdl <= 0)
+        avgdl = 1.0;
+    double score = 0;
+    for (int p = 0; p < np; p++) {
+        if (freq[p] <= 0)
+            continue;
+        double n = p < ndf ? (df[p] >= 0 ? df[p] : -df[p] * (double)rows) : 1.0;
+        double idf = log(((double)rows - n + 0.5) / (n + 0.5));
+        if (!(idf > 1e-6))
+            idf = 1e-6;
+        score += idf * (freq[p] * (k1 + 1.0)) / (freq[p] + k1 * (1.0 - b + b * (double)dl / avgdl));
+    }
+    sqlite3_result_double(ctx, score);
+}
+
+int sqlite_intel_register(sqlite3 *db)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (!api || api->iVersion < 2)
+        return -1;
+    return api->xCreateFunction(api, "intel_rank", NULL, intel_rank, NULL) == SQLITE_OK ? 0 : -1;
+}
 
 /* Live nodes of workspace ?1 with their path ("/a/b/name"): the root's children not trashed and
  * everything below them (a trashed top node is detached, so its subtree is not reached). Depth
@@ -226,14 +302,15 @@ static enum store_rc drain_hits(sqlite3_stmt *st, store_intel_hit_fn fn, void *a
     return s == SQLITE_DONE || s == SQLITE_ROW ? STORE_OK : store_sqlite_rc(s);
 }
 
-static enum store_rc i_search(struct store_conn *c, const char *ws_id, const char *fts,
-                              int64_t min_rowid, const char *scope_json, bool per_file, long limit,
-                              long offset, store_intel_hit_fn fn, void *arg)
+static enum store_rc i_search(struct store_conn *c, const char *ws_id,
+                              const struct store_intel_query *q, const char *scope_json,
+                              bool per_file, long limit, long offset, store_intel_hit_fn fn,
+                              void *arg)
 {
     static const char sql_passages[] =
         "WITH RECURSIVE " SCOPE_CTE
         " SELECT p.node_id, p.version_id, p.name, p.path, p.text, p.page, p.line_start, "
-        "p.line_end, -bm25(intel_fts, 1.0, 4.0, 1.0) AS score, n.mimetype, n.parent_id, n.type, "
+        "p.line_end, intel_rank(intel_fts, ?7) AS score, n.mimetype, n.parent_id, n.type, "
         "p.id "
         "FROM intel_fts JOIN intel_passages p ON p.id = intel_fts.rowid JOIN nodes n ON n.id = "
         "p.node_id WHERE intel_fts MATCH ?2 AND intel_fts.rowid >= ?6 AND p.workspace_id = ?1 AND "
@@ -241,7 +318,7 @@ static enum store_rc i_search(struct store_conn *c, const char *ws_id, const cha
         "p.node_id IN (SELECT id FROM sc)) ORDER BY score DESC, p.id LIMIT ?4 OFFSET ?5";
     static const char sql_files[] =
         "WITH RECURSIVE " SCOPE_CTE
-        ", m AS (SELECT p.id AS pid, p.node_id AS nid, -bm25(intel_fts, 1.0, 4.0, 1.0) AS score "
+        ", m AS (SELECT p.id AS pid, p.node_id AS nid, intel_rank(intel_fts, ?7) AS score "
         "FROM intel_fts JOIN intel_passages p ON p.id = intel_fts.rowid WHERE intel_fts MATCH ?2 "
         "AND intel_fts.rowid >= ?6 AND p.workspace_id = ?1 AND (?3 IS NULL OR p.node_id IN (SELECT "
         "id FROM sc))), b AS "
@@ -250,8 +327,9 @@ static enum store_rc i_search(struct store_conn *c, const char *ws_id, const cha
         "p.line_start, p.line_end, b.score, n.mimetype, n.parent_id, n.type, p.id FROM b JOIN "
         "intel_passages p ON p.id = b.pid JOIN nodes n ON n.id = b.nid WHERE b.rn = 1 ORDER BY "
         "b.score DESC, b.nid LIMIT ?4 OFFSET ?5";
-    return drain_hits(db_query(sq(c), per_file ? sql_files : sql_passages, "tttiii", ws_id, fts,
-                               scope_json, (int64_t)limit, (int64_t)offset, min_rowid),
+    return drain_hits(db_query(sq(c), per_file ? sql_files : sql_passages, "tttiiib", ws_id, q->fts,
+                               scope_json, (int64_t)limit, (int64_t)offset, q->min_rowid,
+                               (const void *)q->df, q->ndf * sizeof(double)),
                       fn, arg);
 }
 
@@ -291,6 +369,24 @@ static enum store_rc i_match_count(struct store_conn *c, const char *fts, long c
     return rc;
 }
 
+static enum store_rc i_match_fraction(struct store_conn *c, const char *fts, long window,
+                                      double *fraction)
+{
+    *fraction = 0;
+    sqlite3_stmt *st = db_query(
+        sq(c),
+        "SELECT (SELECT COUNT(*) FROM intel_fts WHERE intel_fts MATCH ?1 AND rowid > m.mx - ?2) "
+        "* 1.0 / MAX(1, (SELECT COUNT(*) FROM intel_passages WHERE id > m.mx - ?2)) FROM (SELECT "
+        "COALESCE(MAX(id), 0) AS mx FROM intel_passages) m",
+        "ti", fts, (int64_t)window);
+    enum store_rc rc = sq_row(st);
+    if (rc == STORE_OK) {
+        *fraction = sqlite3_column_double(st, 0);
+        sqlite3_reset(st);
+    }
+    return rc;
+}
+
 static enum store_rc i_window_start(struct store_conn *c, const char *fts, long window,
                                     int64_t *rowid)
 {
@@ -307,8 +403,8 @@ static enum store_rc i_window_start(struct store_conn *c, const char *fts, long 
     return rc == STORE_NOT_FOUND ? STORE_OK : rc;
 }
 
-static enum store_rc i_vector_scan(struct store_conn *c, const char *ws_id,
-                                   const char *scope_json, store_intel_vec_fn fn, void *arg)
+static enum store_rc i_vector_scan(struct store_conn *c, const char *ws_id, const char *scope_json,
+                                   store_intel_vec_fn fn, void *arg)
 {
     sqlite3_stmt *st = db_query(sq(c),
                                 "WITH RECURSIVE sc(id, d) AS (SELECT value, 0 FROM json_each(?2) "
@@ -361,6 +457,17 @@ static enum store_rc i_passage_hit(struct store_conn *c, const char *ws_id, int6
     return rc == STORE_OK && !o.seen ? STORE_NOT_FOUND : rc;
 }
 
+static enum store_rc i_any_rows(struct store_conn *c, const char *ws_id, bool *any)
+{
+    sqlite3_stmt *st = db_query(sq(c), "SELECT 1 FROM intel_nodes WHERE workspace_id = ?1 LIMIT 1",
+                                "t", ws_id);
+    enum store_rc rc = sq_row(st);
+    *any = rc == STORE_OK;
+    if (rc == STORE_OK)
+        sqlite3_reset(st);
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+}
+
 static enum store_rc i_counts(struct store_conn *c, const char *ws_id, long long *queued,
                               long long *indexed, long long *passages)
 {
@@ -395,7 +502,9 @@ const struct store_intel_ops sqlite_intel_ops = {
     .name_search = i_name_search,
     .match_count = i_match_count,
     .window_start = i_window_start,
+    .match_fraction = i_match_fraction,
     .vector_scan = i_vector_scan,
     .passage_hit = i_passage_hit,
+    .any_rows = i_any_rows,
     .counts = i_counts,
 };

@@ -72,5 +72,8 @@ extern const struct store_lock_ops sqlite_lock_ops;
 extern const struct store_webimport_ops sqlite_webimport_ops;
 extern const struct store_aichat_ops sqlite_aichat_ops;
 extern const struct store_intel_ops sqlite_intel_ops;
+/* The intel_rank ranking function of the index (sqlite_intel.c), on one connection (db.c calls it
+ * for each connection it opens). 0 or -1. */
+int sqlite_intel_register(sqlite3 *db);
 
 #endif

@@ -48,6 +48,16 @@ typedef int (*store_intel_hit_fn)(const struct store_intel_hit *h, void *arg);
 /* A node whose ai state changed (for the activity key ai_state:{node}). */
 typedef void (*store_intel_node_fn)(const char *ws_id, const char *node_id, void *arg);
 
+/* A planned full-text query (intel_fts_plan): the FTS5 expression, the lowest rowid scored
+ * (0 = all), and the document frequency of each phrase of the expression in order (a value >= 0
+ * a count, a negative one minus a fraction of all passages) for the ranking. */
+struct store_intel_query {
+    const char *fts;
+    int64_t min_rowid;
+    const double *df;
+    size_t ndf;
+};
+
 /* The result of one job. */
 struct store_intel_result {
     const char *state;  /* "indexed" | "ready" | "failed" */
@@ -90,14 +100,16 @@ struct store_intel_ops {
                             const struct store_intel_result *res, int64_t now);
     /* A job that could not run (database trouble): back to pending if seq unchanged. */
     enum store_rc (*release)(struct store_conn *c, const struct store_intel_job *job, int64_t now);
-    /* Full-text search in ws_id: fts is an FTS5 query, only passages with a rowid >= min_rowid
-     * (0 = all; intel_fts_plan's bound on the work of a query of common words); scope_json a JSON
+    /* Full-text search in ws_id: q->fts is an FTS5 query, only passages with a rowid >=
+     * q->min_rowid (0 = all; intel_fts_plan's bound on the work of a query of common words),
+     * ranked by BM25 with q's document frequencies (intel_rank, sqlite_intel.c); scope_json a JSON
      * array of node ids (files or folders, a folder meaning its whole subtree) or NULL for the
      * workspace. Hits in BM25 order (text weighted 1, name 4, path 1), limit/offset; per_file: only
      * the best passage of each file (limit/offset count files). */
-    enum store_rc (*search)(struct store_conn *c, const char *ws_id, const char *fts,
-                            int64_t min_rowid, const char *scope_json, bool per_file, long limit,
-                            long offset, store_intel_hit_fn fn, void *arg);
+    enum store_rc (*search)(struct store_conn *c, const char *ws_id,
+                            const struct store_intel_query *q, const char *scope_json,
+                            bool per_file, long limit, long offset, store_intel_hit_fn fn,
+                            void *arg);
     /* Name search of live files and folders of ws_id whose name contains every word of words_json
      * (a JSON array of lowercase strings; ASCII case-insensitive), scope as in search; newest
      * first. Hits have text "" and score from the number of matching words. *total counts all. */
@@ -107,6 +119,10 @@ struct store_intel_ops {
     /* How many passages (of any workspace) match the FTS5 expression fts, counting at most cap:
      * *n = min(matches, cap). Cheap for any term (it stops at cap). */
     enum store_rc (*match_count)(struct store_conn *c, const char *fts, long cap, long *n);
+    /* The share of the newest `window` passages that match fts (0..1): an estimate of a common
+     * term's document frequency without reading its whole doclist. */
+    enum store_rc (*match_fraction)(struct store_conn *c, const char *fts, long window,
+                                    double *fraction);
     /* The rowid of the window-th newest passage matching fts (*rowid; 0 when fewer match). */
     enum store_rc (*window_start)(struct store_conn *c, const char *fts, long window,
                                   int64_t *rowid);
@@ -116,6 +132,9 @@ struct store_intel_ops {
     /* Passage passage_id of ws_id as a hit (score 0): STORE_OK after fn, or STORE_NOT_FOUND. */
     enum store_rc (*passage_hit)(struct store_conn *c, const char *ws_id, int64_t passage_id,
                                  store_intel_hit_fn fn, void *arg);
+    /* Whether ws_id has any row (a workspace with intelligence off and no rows needs no
+     * reconciliation: the common case, checked without a write transaction). */
+    enum store_rc (*any_rows)(struct store_conn *c, const char *ws_id, bool *any);
     /* Counts of the workspace's rows by state (for search_metadata and tests). */
     enum store_rc (*counts)(struct store_conn *c, const char *ws_id, long long *queued,
                             long long *indexed, long long *passages);
