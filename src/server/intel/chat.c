@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "activity.h"
 #include "blob.h"
 #include "chat.h"
@@ -811,6 +813,12 @@ int ai_start(struct server *s)
     if (!e)
         return -1;
     e->s = s;
+    /* libcurl's global set-up on this (the main) thread, before any worker may use it */
+    if (s->cfg.llm_url && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        srv_log(s, SRV_LOG_ERROR, "ai chat: libcurl cannot be initialised");
+        free(e);
+        return -1;
+    }
     if (s->cfg.llm_key_file) {
         e->llm_key = read_key_file(s->cfg.llm_key_file);
         if (!e->llm_key) {
