@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build-bench
 gcc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc/common -Isrc/server/intel \
-    -o build-bench/extract_bench bench/extract_bench.c src/server/intel/*.c src/common/buf.c \
+    -o build-bench/extract_bench bench/extract_bench.c src/server/intel/{extract,markup,office,passages,pdf,utf8}.c src/common/buf.c \
     $(pkg-config --cflags --libs poppler-glib libzip) -lpthread
 exec build-bench/extract_bench "$@"

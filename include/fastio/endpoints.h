@@ -43,6 +43,7 @@
 #include "fastio/endpoints_web.h"      /* URL import (api §5.7) */
 #include "fastio/endpoints_hardening.h" /* email verification (api §2.1) */
 #include "fastio/endpoints_intel.h"     /* search (api §4.2, §8.5) */
+#include "fastio/endpoints_ai.h"        /* AI chat (api §8.2) */
 
 /* Parameters several rows share: the same fact written once. */
 #define FASTIO_P_ORG_(P) P("org_id", ID, REQ, PATH, NULL, "Org id or domain.")
@@ -211,6 +212,7 @@
     FASTIO_ENDPOINTS_LOCK(X, P)                                                                    \
     FASTIO_ENDPOINTS_WEB(X, P)                                                                     \
     FASTIO_ENDPOINTS_HARDENING(X, P)                                                               \
-    FASTIO_ENDPOINTS_INTEL(X, P)
+    FASTIO_ENDPOINTS_INTEL(X, P)                                                                   \
+    FASTIO_ENDPOINTS_AI(X, P)
 
 #endif

@@ -126,6 +126,7 @@ int cli_files_search(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_
                  "fastio files search --workspace design-team budget --output full --format json"}
 extern const struct cli_cmd cli_system_cmds[];
 extern const struct cli_cmd cli_lock_cmds[];
+extern const struct cli_cmd cli_ripley_cmds[]; /* cmd_ripley.c: AI chat (api §8) */
 extern const struct cli_cmd cli_configure_cmds[];
 extern const struct cli_cmd cli_mcp_cmds[]; /* cmd_mcp.c: MCP client (api §10) */
 /* cmd_mcp_serve.c: `fastio mcp serve`, the stdio MCP server (api §10.2) */

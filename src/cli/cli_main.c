@@ -41,6 +41,12 @@ static const struct cli_group groups[] = {
      "Exclusive, token-based locks on files (api §7). While a file is locked, writes to it\n"
      "without its lock_token are refused.",
      cli_lock_cmds},
+    {"ripley", "AI chat: ask about a workspace's files, answers with citations; manage chats",
+     "Questions about the files of a workspace (api §8), answered in the background with\n"
+     "citations (file, version, page, snippet): 'ripley ask' waits for the answer, the chat-*\n"
+     "and message-* commands manage chats and their messages; 'search' is 'files search'.\n"
+     "Alias: 'ai'.",
+     cli_ripley_cmds},
     {"member", "Workspace members: list, add, remove, update, info, leave, join",
      "Members of a workspace (--workspace id or folder_name) and their roles: owner, admin,\n"
      "member, guest. Adding an unknown email address invites it by mail.",
@@ -98,6 +104,8 @@ const struct cli_group *cli_groups(void)
 
 static const struct cli_group *find_group(const char *name)
 {
+    if (strcmp(name, "ai") == 0) /* the official CLI's hidden alias (api §11) */
+        name = "ripley";
     for (const struct cli_group *g = groups; g->name; g++)
         if (strcmp(g->name, name) == 0)
             return g;

@@ -3,6 +3,8 @@
  * (src/common/mcp_catalog.h), executed through libfastio (fastio_call with the rows) against the
  * configured API base and token, so it works against the Fast.io cloud and the local server
  * alike. stdout carries nothing but protocol; notes go to stderr. */
+#include <fastio/ai.h>
+
 #include "cli.h"
 
 #include <fastio/transfer.h>
@@ -191,6 +193,74 @@ static json_t *upload_text(struct serve *sv, const struct mcp_call *c, bool stru
     return out;
 }
 
+
+/* ai message-read: fastio_ai_wait, at most 60 s. */
+static json_t *ai_read_local(struct serve *sv, const struct mcp_call *c, bool structured)
+{
+    if (c->n_path < 3)
+        return mcp_result_message("workspace_id, chat_id and message_id are required", true);
+    json_t *m = NULL;
+    struct fastio_error e;
+    enum fastio_status st =
+        fastio_ai_wait(sv->c, c->path_args[0], c->path_args[1], c->path_args[2], 60000, &m, &e);
+    if (m == NULL)
+        return api_error(c, &e, structured);
+    json_t *o = json_pack("{s:o}", "message", m);
+    if (o && st == FASTIO_TIMEOUT)
+        json_object_set_new(o, "note", json_string("not answered within 60 s"));
+    return o ? ok(c, "AI message", o, structured) : mcp_result_message("out of memory", true);
+}
+
+/* ai ask: fastio_ai_ask with chat-create's parameters, at most 60 s; the hosted server's shape
+ * (api §8.4). */
+static json_t *ai_ask_local(struct serve *sv, const struct mcp_call *c, bool structured)
+{
+    struct fastio_ai_question q = {.workspace = c->n_path > 0 ? c->path_args[0] : NULL};
+    for (size_t i = 0; i < c->n_params; i++) {
+        const char *n = c->params[i].name, *v = c->params[i].value;
+        if (strcmp(n, "question") == 0)
+            q.question = v;
+        else if (strcmp(n, "references") == 0)
+            q.references = v;
+        else if (strcmp(n, "subjects") == 0)
+            q.subjects = v;
+        else if (strcmp(n, "name") == 0)
+            q.name = v;
+        else if (strcmp(n, "privacy") == 0)
+            q.privacy = v;
+        else if (strcmp(n, "kind") == 0)
+            q.kind = v;
+    }
+    struct fastio_ai_answer *a = NULL;
+    struct fastio_error e;
+    enum fastio_status st = fastio_ai_ask(sv->c, &q, 60000, &a, &e);
+    if (a == NULL)
+        return api_error(c, &e, structured);
+    json_t *cits = json_array();
+    for (size_t i = 0; i < a->n_citations; i++) {
+        json_t *ents = json_array();
+        for (size_t k = 0; k < a->citations[i].n_entries; k++)
+            json_array_append_new(ents, json_pack("{s:i, s:s}", "page",
+                                                  a->citations[i].entries[k].page, "snippet",
+                                                  a->citations[i].entries[k].snippet));
+        json_array_append_new(cits, json_pack("{s:s, s:s, s:s, s:o}", "nodeId",
+                                              a->citations[i].node_id, "versionId",
+                                              a->citations[i].version_id, "name",
+                                              a->citations[i].name, "entries", ents));
+    }
+    json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s}", "answer_text", a->text, "citations", cits,
+                          "state", a->state, "chat_id", a->chat_id, "message_id", a->message_id);
+    if (o && a->clarification[0])
+        json_object_set_new(o, "clarification", json_pack("{s:s, s:s}", "type", "question",
+                                                          "question", a->clarification));
+    if (o && a->error[0])
+        json_object_set_new(o, "error_message", json_string(a->error));
+    if (o && st == FASTIO_TIMEOUT)
+        json_object_set_new(o, "note", json_string("no answer within 60 s: see message-details"));
+    fastio_ai_answer_free(a);
+    return o ? ok(c, "AI answer", o, structured) : mcp_result_message("out of memory", true);
+}
+
 static json_t *op_tools_call(void *ud, struct mcp_rpc_sess *s, const char *name, json_t *args,
                              const json_t *progress_token, mcp_emit_fn emit, void *emit_ctx,
                              struct mcp_fault *f)
@@ -235,6 +305,10 @@ static json_t *op_tools_call(void *ud, struct mcp_rpc_sess *s, const char *name,
             out = auth_local(sv, &c, structured);
         else if (strcmp(c.tool->name, "upload") == 0 && strcmp(c.action->name, "text") == 0)
             out = upload_text(sv, &c, structured);
+        else if (strcmp(c.tool->name, "ai") == 0 && strcmp(c.action->name, "ask") == 0)
+            out = ai_ask_local(sv, &c, structured);
+        else if (strcmp(c.tool->name, "ai") == 0 && strcmp(c.action->name, "message-read") == 0)
+            out = ai_read_local(sv, &c, structured);
         if (out == NULL) {
             snprintf(msg, sizeof(msg),
                      "%s %s is not available in `fastio mcp` (stdio): it needs the hosted "

@@ -184,6 +184,11 @@ static const struct mcp_action actions[] = {
     {"download", "read", "STORAGE_READ", MCP_ACT_LOCAL,
      "Return a small file's content inline (text, or base64 for binary).", N_OF(p_read)},
     /* ai (rows of endpoints_ai.h, api §8.2) */
+    {"ai", "ask", "AI_CHAT_CREATE", MCP_ACT_LOCAL,
+     "Ask a question about a workspace's files and wait (at most 60 s) for the answer: "
+     "{answer_text, citations[{nodeId, versionId, entries[{page, snippet}]}], state, chat_id, "
+     "message_id}. Takes chat-create's parameters.",
+     NULL, 0},
     {"ai", "chat-create", "AI_CHAT_CREATE", 0, NULL, NULL, 0},
     {"ai", "chat-list", "AI_CHAT_LIST", 0, NULL, NULL, 0},
     {"ai", "chat-list-deleted", "AI_CHAT_LIST_DELETED", 0, NULL, NULL, 0},
@@ -195,6 +200,12 @@ static const struct mcp_action actions[] = {
     {"ai", "message-send", "AI_MESSAGE_SEND", 0, NULL, NULL, 0},
     {"ai", "message-list", "AI_MESSAGE_LIST", 0, NULL, NULL, 0},
     {"ai", "message-details", "AI_MESSAGE_DETAILS", 0, NULL, NULL, 0},
+    {"ai", "message-read", "AI_MESSAGE_DETAILS", MCP_ACT_LOCAL,
+     "Wait (at most 60 s) until a message is answered, then show it as message-details does.",
+     NULL, 0},
+    {"ai", "search", "STORAGE_SEARCH", 0,
+     "Search the workspace's files (passages with page and snippet when intelligence is on).",
+     NULL, 0},
     {"ai", "transactions", "AI_TRANSACTIONS", 0, NULL, NULL, 0},
     /* member */
     {"member", "org-list", "ORG_MEMBERS_LIST", 0, NULL, NULL, 0},

@@ -19,6 +19,7 @@
 #include "blob.h"
 #include "faults.h"
 #include "import.h"
+#include "chat.h"
 #include "indexer.h"
 #include "metrics.h"
 #include "options.h"
@@ -250,10 +251,13 @@ int main(int argc, char **argv)
     snprintf(dbpath, sizeof(dbpath), "%s/meta.db", c->data_dir);
     /* The composition root is the one place that names the backend (store_backend.h). */
     unsigned import_workers = c->import_workers ? c->import_workers : IMPORT_DEFAULT_WORKERS;
+    unsigned ai_workers = c->ai_workers ? c->ai_workers : AI_DEFAULT_WORKERS;
     unsigned intel_workers = c->intel_workers ? c->intel_workers : INTEL_DEFAULT_WORKERS;
-    /* + intel_workers + 2: the indexer's threads and background callers of intel_retrieve */
+    /* + intel_workers + 2: the indexer's threads and background callers of intel_retrieve;
+     * + ai_workers: the AI chat workers (each holds one connection at a time) */
     s.store = store_open(&store_sqlite_backend, dbpath,
-                         c->threads + 1 + import_workers + intel_workers + 2, err, sizeof(err));
+                         c->threads + 1 + import_workers + intel_workers + 2 + ai_workers, err,
+                         sizeof(err));
     if (!s.store) {
         fprintf(stderr, "fastio-server: %s\n", err);
         goto out;
@@ -273,7 +277,7 @@ int main(int argc, char **argv)
      * of what a crash left (docs/decisions.md D-036) */
     s.blob = &blob_local_ops;
     if (blob_start(&s) != 0 || upload_state_init(&s) != 0 || import_recover(&s) != 0 ||
-        blob_recover(&s) != 0 || intel_recover(&s) != 0) {
+        ai_recover(&s) != 0 || blob_recover(&s) != 0 || intel_recover(&s) != 0) {
         fprintf(stderr, "fastio-server: start-up failed (upload recovery)\n");
         goto out;
     }
@@ -298,6 +302,10 @@ int main(int argc, char **argv)
     }
     if (import_start(&s) != 0) {
         fprintf(stderr, "fastio-server: cannot start the URL import workers\n");
+        goto out;
+    }
+    if (ai_start(&s) != 0) {
+        fprintf(stderr, "fastio-server: cannot start the AI chat workers\n");
         goto out;
     }
     if (intel_start(&s) != 0) {
@@ -340,6 +348,7 @@ int main(int argc, char **argv)
 out:
     srv_stop(&s); /* resumes parked activity polls before stopping the daemon */
     import_stop(&s); /* transfers in flight are left to the next start (D-075) */
+    ai_stop(&s);     /* an answer being composed is left to the next start (D-108) */
     intel_stop(&s);  /* before activity_free: workers publish ai_state keys */
     activity_free(&s);
     outbox_relay_stop(&s);

@@ -9,6 +9,7 @@
 #include "blob.h"
 #include "buf.h"
 #include "import.h"
+#include "chat.h"
 #include "indexer.h"
 #include "import_addr.h"
 #include "options.h"
@@ -145,6 +146,15 @@ static int cidr_list(const char *s, char **dst, char *err, size_t n)
 static int fn_import_allow(const char *s, struct srv_config *c, char *err, size_t n)
 {
     return cidr_list(s, &c->import_allow, err, n);
+}
+
+static int fn_llm_url(const char *s, struct srv_config *c, char *err, size_t n)
+{
+    if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) {
+        snprintf(err, n, "wants an http:// or https:// URL");
+        return -1;
+    }
+    return set_str(&c->llm_url, s, err, n);
 }
 
 static int fn_embed_url(const char *s, struct srv_config *c, char *err, size_t n)
@@ -319,6 +329,19 @@ static const struct srv_option table[] = {
      "a URL import fails when no byte arrives for S seconds (default 60)"},
     {"import-workers", "N", K_UINT, OFF(import_workers), 1, IMPORT_WORKERS_MAX, NULL, NULL,
      "URL imports running at once (default 2)"},
+    {"ai-workers", "N", K_UINT, OFF(ai_workers), 1, AI_WORKERS_MAX, NULL, NULL,
+     "AI chat answers composed at once (default 2)"},
+    {"llm-url", "URL", K_FN, 0, 0, 0, NULL, fn_llm_url,
+     "answer with an OpenAI-compatible chat completions endpoint (llama.cpp server, Ollama, "
+     "vLLM, a cloud service): URL is its base (http://127.0.0.1:8080), .../v1 or "
+     ".../v1/chat/completions. Default: none, answers are composed from the passages "
+     "(extractive)"},
+    {"llm-model", "NAME", K_STR, OFF(llm_model), 0, 0, NULL, NULL,
+     "the \"model\" sent to the chat completions endpoint (default \"default\")"},
+    {"llm-key-file", "FILE", K_STR, OFF(llm_key_file), 0, 0, NULL, NULL,
+     "its API key: the first line of FILE, sent as a Bearer token"},
+    {"llm-timeout", "S", K_LONG, OFF(llm_timeout_s), 1, 3600, NULL, NULL,
+     "one model request must end within S seconds (default 120)"},
     {"intel-workers", "N", K_UINT, OFF(intel_workers), 1, INTEL_WORKERS_MAX, NULL, NULL,
      "indexing threads for workspaces with intelligence on (default 2)"},
     {"intel-max-bytes", "SIZE", K_SIZE, OFF(intel_max_bytes), 1, 1LL << 40, NULL, NULL,
@@ -795,7 +818,10 @@ void srv_config_free(struct srv_config *c)
     free(c->tls_key);
     free(c->embed_url);
     free(c->embed_model);
-    c->embed_url = c->embed_model = NULL;
+    free(c->llm_url);
+    free(c->llm_model);
+    free(c->llm_key_file);
+    c->embed_url = c->embed_model = c->llm_url = c->llm_model = c->llm_key_file = NULL;
     c->data_dir = c->access_log_path = c->smtp_url = c->smtp_from = c->public_url = NULL;
     c->import_allow = c->trusted_proxy = c->tls_cert = c->tls_key = NULL;
 }

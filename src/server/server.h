@@ -91,6 +91,13 @@ struct srv_config {
     long long max_chunk_size;    /* --max-chunk-size: largest chunk accepted (UP_CHUNK_MAX) */
     char *tls_cert;              /* owned: --tls-cert PEM file; NULL = plain HTTP */
     char *tls_key;               /* owned: --tls-key PEM file */
+    /* AI chat (intel/chat.h): --ai-workers, --llm-url, --llm-model, --llm-key-file (owned text,
+     * NULL = none), --llm-timeout (0 = the default) */
+    unsigned ai_workers;
+    char *llm_url;
+    char *llm_model;
+    char *llm_key_file;
+    long llm_timeout_s;
     /* Intelligence (intel/indexer.h): --intel-workers (0 = default), --intel-max-bytes,
      * --intel-timeout (0 = defaults) */
     unsigned intel_workers;
@@ -130,6 +137,7 @@ struct mcp_state;
 struct importer;
 struct metrics;
 struct proxy_trust;
+struct ai_engine;
 struct intel_indexer;
 struct server {
     struct srv_config cfg;
@@ -152,6 +160,7 @@ struct server {
     struct importer *imp;       /* import/import.c: URL import workers; NULL until started */
     struct metrics *metrics;    /* http/metrics.c: GET /metrics counters (D-116) */
     struct proxy_trust *trust;  /* http/proxy.c: --trusted-proxy; NULL = none (D-118) */
+    struct ai_engine *ai;       /* intel/chat.c: AI chat workers; NULL until started */
     struct intel_indexer *intel; /* intel/indexer.c: indexing workers; NULL until started */
 };
 

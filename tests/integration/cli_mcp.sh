@@ -58,6 +58,18 @@ fio --format json mcp call --command "$STDIO" upload action=text workspace_id="$
 expect_rc 0 "upload text over stdio"
 fio --format json mcp call --command "$STDIO" files action=list workspace_id="$WS" folder_id=root
 expect_out_contains "a.txt" "files (alias) lists the upload over stdio"
+# the ai tool's ask over stdio (fastio_ai_ask in `fastio mcp`), about the file just uploaded
+ANODE=$(printf '%s' "$OUT" | jq -r '.. | objects | select(.name? == "a.txt") | .id' | head -1)
+fio --format json mcp call --command "$STDIO" ai action=ask workspace_id="$WS" \
+    question="What is over stdio from the CLI?" subjects="[{\"type\":\"file\",\"id\":\"$ANODE\"}]"
+expect_rc 0 "ai ask over stdio"
+expect_jq '.structuredContent.state' complete "the answer is complete"
+expect_jq '.structuredContent.citations[0].nodeId' "$ANODE" "the answer cites the file"
+ACHAT=$(printf '%s' "$OUT" | jq -r .structuredContent.chat_id)
+AMSG=$(printf '%s' "$OUT" | jq -r .structuredContent.message_id)
+fio --format json mcp call --command "$STDIO" ai action=message-read workspace_id="$WS" \
+    chat_id="$ACHAT" message_id="$AMSG"
+expect_jq '.structuredContent.message.state' complete "ai message-read over stdio"
 fio --format json mcp tools --command "$STDIO --tools upload"
 expect_rc 0 "tools over stdio with --tools"
 expect_jq 'length' 1 "--tools upload lists one tool"

@@ -55,7 +55,7 @@ enum tgt {
     T_NONE, T_FOLDER, T_FILE, T_FRESH_FOLDER, T_OWNER_ID, T_VICTIM, T_FRESH_EMAIL,
     T_FRESH_ORG_MEMBER, T_FRESH_WS_MEMBER, T_ORG_INV, T_WS_INV, T_FRESH_ORG_INV, T_FRESH_WS_INV,
     T_TOKEN, T_FRESH_TOKEN, T_UPLOAD, T_FRESH_UPLOAD, T_KEY, T_FRESH_KEY, T_GUESS, T_EVENT,
-    T_WEBJOB
+    T_WEBJOB, T_CHAT, T_FRESH_CHAT
 };
 
 enum { O_SKIP_ALLOWED = 1, /* allowed calls would destroy the fixture: only denials are called */
@@ -183,6 +183,37 @@ static const struct mrow rows[] = {
     {"GET", "/workspace/{ws}/search/", S_WS, 1, T_NONE, 0, "?search=matrix", NULL},
     /* URL import jobs: the owner's own */
     {"GET", "/web_upload/{job}/details/", S_OWNED, 0, T_WEBJOB, 0, NULL, NULL},
+    /* AI chat (api §8.2; current paths): a public chat of the owner; others read it, only the
+     * owner changes it; asking is any member's (creation and follow-ups only denied: the
+     * workers would write while tables are hashed) */
+    {"POST", "/workspace/{ws}/ai/agent/", S_WS, 1, T_NONE, O_SKIP_ALLOWED, NULL, "question=matrix%20question"},
+    {"GET", "/workspace/{ws}/ai/agent/list/", S_WS, 1, T_NONE, 0, NULL, NULL},
+    {"GET", "/workspace/{ws}/ai/agent/list/deleted/", S_WS, 1, T_NONE, 0, NULL, NULL},
+    {"GET", "/workspace/{ws}/ai/agent/{chat}/details/", S_WS, 1, T_CHAT, 0, NULL, NULL},
+    {"POST", "/workspace/{ws}/ai/agent/{chat}/update/", S_OWNED, 0, T_CHAT, 0, NULL, "name=matrix"},
+    {"POST", "/workspace/{ws}/ai/agent/{chat}/publish/", S_OWNED, 0, T_CHAT, 0, NULL, NULL},
+    {"DELETE", "/workspace/{ws}/ai/agent/{chat}/", S_OWNED, 0, T_FRESH_CHAT, 0, NULL, NULL},
+    {"POST", "/workspace/{ws}/ai/agent/{chat}/cancel/", S_OWNED, 0, T_CHAT, 0, NULL, NULL},
+    {"POST", "/workspace/{ws}/ai/agent/{chat}/message/", S_OWNED, 0, T_CHAT, O_SKIP_ALLOWED, NULL,
+     "question=matrix%20question"},
+    {"GET", "/workspace/{ws}/ai/agent/{chat}/message/{msg}/details/", S_WS, 1, T_CHAT, 0, NULL, NULL},
+    {"GET", "/workspace/{ws}/ai/agent/{chat}/messages/list/", S_WS, 1, T_CHAT, 0, NULL, NULL},
+    /* AI chat (api §8.2; legacy paths): a public chat of the owner; others read it, only the
+     * owner changes it; asking is any member's (creation and follow-ups only denied: the
+     * workers would write while tables are hashed) */
+    {"POST", "/workspace/{ws}/ai/chat/", S_WS, 1, T_NONE, O_SKIP_ALLOWED, NULL, "question=matrix%20question"},
+    {"GET", "/workspace/{ws}/ai/chat/list/", S_WS, 1, T_NONE, 0, NULL, NULL},
+    {"GET", "/workspace/{ws}/ai/chat/list/deleted/", S_WS, 1, T_NONE, 0, NULL, NULL},
+    {"GET", "/workspace/{ws}/ai/chat/{chat}/details/", S_WS, 1, T_CHAT, 0, NULL, NULL},
+    {"POST", "/workspace/{ws}/ai/chat/{chat}/update/", S_OWNED, 0, T_CHAT, 0, NULL, "name=matrix"},
+    {"POST", "/workspace/{ws}/ai/chat/{chat}/publish/", S_OWNED, 0, T_CHAT, 0, NULL, NULL},
+    {"DELETE", "/workspace/{ws}/ai/chat/{chat}/", S_OWNED, 0, T_FRESH_CHAT, 0, NULL, NULL},
+    {"POST", "/workspace/{ws}/ai/chat/{chat}/cancel/", S_OWNED, 0, T_CHAT, 0, NULL, NULL},
+    {"POST", "/workspace/{ws}/ai/chat/{chat}/message/", S_OWNED, 0, T_CHAT, O_SKIP_ALLOWED, NULL,
+     "question=matrix%20question"},
+    {"GET", "/workspace/{ws}/ai/chat/{chat}/message/{msg}/details/", S_WS, 1, T_CHAT, 0, NULL, NULL},
+    {"GET", "/workspace/{ws}/ai/chat/{chat}/messages/list/", S_WS, 1, T_CHAT, 0, NULL, NULL},
+    {"GET", "/workspace/{ws}/ai/transactions/", S_WS, 1, T_NONE, 0, NULL, NULL},
 };
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -273,6 +304,7 @@ struct fixture {
     char org_inv[40], ws_inv[40], token[40], upload[64], key[40], event[40], guess[40];
     char x_org[32], x_ws[32]; /* the outsider's own */
     char webjob[40];          /* the owner's URL import job (ended: refused address) */
+    char chat[40], aimsg[40]; /* the owner's public AI chat and its first message (answered) */
 };
 
 static struct fixture mx;
@@ -343,6 +375,39 @@ static long req(const struct account *a, const char *method, const char *path, c
     snprintf(full, sizeof(full), "/current%s", path);
     return it_raw(&fx.srv, method, full, body ? "application/x-www-form-urlencoded" : NULL, body,
                   body ? strlen(body) : 0, a ? a->authz : NULL, out);
+}
+
+/* A public AI chat of the owner about the fixture's file, waited for until its answer is stored
+ * (so that no worker writes while tables are hashed): its id and first message's id. */
+static void new_chat(char *chat, size_t csize, char *msg, size_t msize)
+{
+    char body[512], *out = NULL;
+    snprintf(body, sizeof(body),
+             "question=What%%20does%%20the%%20matrix%%20file%%20say%%3F&privacy=public&subjects="
+             "%%5B%%7B%%22type%%22%%3A%%22file%%22%%2C%%22id%%22%%3A%%22%s%%22%%7D%%5D",
+             mx.file);
+    char path[128];
+    snprintf(path, sizeof(path), "/workspace/%s/ai/agent/", mx.ws);
+    long st = req(&mx.who[0], "POST", path, body, &out);
+    if (st != 200)
+        fprintf(stderr, "setup chat: %ld %s\n", st, out ? out : "");
+    assert_int_equal(st, 200);
+    json_error_t je;
+    json_t *j = json_loads(out, 0, &je);
+    free(out);
+    snprintf(chat, csize, "%s", json_string_value(json_object_get(j, "chat_id")));
+    snprintf(msg, msize, "%s", json_string_value(json_object_get(j, "message_id")));
+    json_decref(j);
+    char state[32] = "";
+    for (int i = 0; i < 400; i++) {
+        db_text(state, sizeof(state), "SELECT state FROM ai_messages WHERE id = ?1", msg,
+                (const char *)NULL);
+        if (strcmp(state, "complete") == 0 || strcmp(state, "errored") == 0 ||
+            strcmp(state, "needs_input") == 0)
+            break;
+        usleep(25000);
+    }
+    assert_string_equal(state, "complete");
 }
 
 static void req_ok(const struct account *a, const char *method, const char *path,
@@ -527,6 +592,7 @@ static void fixture_make(void)
             usleep(50000);
     }
     assert_string_equal(wst, "failed");
+    new_chat(f->chat, sizeof(f->chat), f->aimsg, sizeof(f->aimsg));
 
     /* The outsider has an org and a workspace of their own. */
     struct account *x = &f->who[4];
@@ -637,6 +703,16 @@ static const char *target(const struct mrow *m, bool allowed, char *buf, size_t 
         return mx.event;
     case T_WEBJOB:
         return mx.webjob;
+    case T_CHAT:
+        return mx.chat;
+    case T_FRESH_CHAT:
+        if (!allowed)
+            return mx.chat;
+        {
+            char first[40];
+            new_chat(buf, size, first, sizeof(first));
+        }
+        return buf;
     }
     return "";
 }
@@ -666,6 +742,7 @@ static void build_path(const struct mrow *m, bool alias, const char *tgt, char *
         const char *v = org                          ? (alias ? mx.domain : mx.org)
                         : ws                         ? (alias ? mx.folder_name : mx.ws)
                         : strcmp(name, "state") == 0 ? "pending"
+                        : strcmp(name, "msg") == 0   ? mx.aimsg
                                                      : tgt;
         len += (size_t)snprintf(out + len, size - len, "%s", v);
         assert_true(len < size);
@@ -689,7 +766,7 @@ static const char *leak(const char *body, const char *path, const char *sent)
                              mx.file,        mx.file_nm, mx.who[0].id, mx.who[0].email,
                              mx.org_inv,     mx.ws_inv,  mx.token,     mx.upload,
                              mx.key,         mx.event,   mx.victim.id, mx.victim.email,
-                             mx.webjob};
+                             mx.webjob,      mx.chat,    mx.aimsg};
     for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
         if (secrets[i][0] && strstr(body, secrets[i]) && !strstr(path, secrets[i]) &&
             !(sent && strstr(sent, secrets[i])))

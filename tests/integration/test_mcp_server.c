@@ -856,6 +856,106 @@ static void mcp_session_limits(void **state)
 
 /* One case per line: tests/CMakeLists.txt makes each line a CTest entry. */
 /* clang-format off */
+/* The ai tool (rows of endpoints_ai.h + the local `ask`): a round trip from a question to an
+ * answer with citations naming the uploaded file; the chat read back by row actions; another
+ * account cannot read it. */
+static void mcp_ai_chat_round_trip(void **state)
+{
+    (void)state;
+    char authz[300];
+    snprintf(authz, sizeof(authz), "Bearer %s", fx.owner.token);
+    struct sess a;
+    sess_open(&a, authz, "2025-11-25");
+    char args[1200];
+    snprintf(args, sizeof(args),
+             "{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":\"tides.txt\","
+             "\"content\":\"The lighthouse keeper logs the tide tables every evening. Storm "
+             "warnings are raised with three red flags.\"}",
+             fx.owner.ws);
+    json_t *r = call(&a, "upload", args);
+    assert_false(is_error(r));
+    char node[80];
+    snprintf(node, sizeof(node), "%s",
+             json_string_value(json_object_get(json_object_get(r, "structuredContent"),
+                                               "new_file_id")));
+    json_decref(r);
+    snprintf(args, sizeof(args),
+             "{\"action\":\"ask\",\"workspace_id\":\"%s\",\"question\":\"How are storm "
+             "warnings raised?\",\"privacy\":\"private\",\"subjects\":\"[{\\\"type\\\":"
+             "\\\"file\\\",\\\"id\\\":\\\"%s\\\"}]\"}",
+             fx.owner.ws, node);
+    r = call(&a, "ai", args);
+    if (is_error(r))
+        fprintf(stderr, "ai ask: %s\n", json_dumps(r, 0));
+    assert_false(is_error(r));
+    json_t *sc = json_object_get(r, "structuredContent");
+    assert_string_equal(json_string_value(json_object_get(sc, "state")), "complete");
+    assert_non_null(strstr(json_string_value(json_object_get(sc, "answer_text")),
+                           "three red flags. [1]"));
+    json_t *c0 = json_array_get(json_object_get(sc, "citations"), 0);
+    assert_string_equal(json_string_value(json_object_get(c0, "nodeId")), node);
+    char chat[64], msg[64];
+    snprintf(chat, sizeof(chat), "%s", json_string_value(json_object_get(sc, "chat_id")));
+    snprintf(msg, sizeof(msg), "%s", json_string_value(json_object_get(sc, "message_id")));
+    json_decref(r);
+    /* row actions read it back */
+    snprintf(args, sizeof(args),
+             "{\"action\":\"message-details\",\"workspace_id\":\"%s\",\"chat_id\":\"%s\","
+             "\"message_id\":\"%s\"}",
+             fx.owner.ws, chat, msg);
+    r = call(&a, "ai", args);
+    assert_false(is_error(r));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(r, "structuredContent"), "message"),
+                            "state")),
+                        "complete");
+    json_decref(r);
+    snprintf(args, sizeof(args),
+             "{\"action\":\"message-read\",\"workspace_id\":\"%s\",\"chat_id\":\"%s\","
+             "\"message_id\":\"%s\"}",
+             fx.owner.ws, chat, msg);
+    r = call(&a, "ai", args);
+    assert_false(is_error(r));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(r, "structuredContent"), "message"),
+                            "state")),
+                        "complete");
+    json_decref(r);
+    snprintf(args, sizeof(args),
+             "{\"action\":\"search\",\"workspace_id\":\"%s\",\"search\":\"tides\"}",
+             fx.owner.ws);
+    r = call(&a, "ai", args);
+    assert_false(is_error(r));
+    json_decref(r);
+    snprintf(args, sizeof(args), "{\"action\":\"chat-list\",\"workspace_id\":\"%s\"}",
+             fx.owner.ws);
+    r = call(&a, "ai", args);
+    assert_false(is_error(r));
+    assert_true(json_array_size(json_object_get(json_object_get(r, "structuredContent"),
+                                                "chats")) >= 1);
+    json_decref(r);
+    /* another account: neither the chat nor a question in the owner's workspace */
+    struct it_user other;
+    it_user_new(&other, &fx.srv, 0);
+    struct sess b;
+    sess_open(&b, NULL, "2025-11-25");
+    set_key(&b, other.token);
+    snprintf(args, sizeof(args),
+             "{\"action\":\"chat-details\",\"workspace_id\":\"%s\",\"chat_id\":\"%s\"}",
+             fx.owner.ws, chat);
+    r = call(&b, "ai", args);
+    assert_true(is_error(r));
+    json_decref(r);
+    snprintf(args, sizeof(args),
+             "{\"action\":\"ask\",\"workspace_id\":\"%s\",\"question\":\"What is "
+             "secret?\"}",
+             fx.owner.ws);
+    r = call(&b, "ai", args);
+    assert_true(is_error(r));
+    json_decref(r);
+    it_user_release(&other);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(mcp_malformed_jsonrpc),
     cmocka_unit_test(mcp_batches),
@@ -863,6 +963,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(mcp_protocol_versions),
     cmocka_unit_test(mcp_oversized_and_headers),
     cmocka_unit_test(mcp_agent_flow_and_bola),
+    cmocka_unit_test(mcp_ai_chat_round_trip),
     cmocka_unit_test(mcp_fixtures_and_progress),
     cmocka_unit_test(mcp_lock_counter_400),
     cmocka_unit_test(mcp_session_limits),

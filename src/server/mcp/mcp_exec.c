@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "b64.h"
@@ -207,6 +208,104 @@ static json_t *exec_row(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struc
     }
     mcp_ires_clear(&res);
     return out;
+}
+
+/* ---- ai ask: create the chat, then wait (bounded) for its answer ---------------------------- */
+
+#define AI_ASK_LOOKS 600 /* x 100 ms: the wait of `ai ask` */
+
+/* Look at message msg of chat every 100 ms (at most AI_ASK_LOOKS times) until it is final: 0
+ * with *m (owned: the last message seen), or -1 with the error in *res. */
+static int ai_wait(struct mcp_exec *ex, const char *ws, const char *chat, const char *msg,
+                   const char *authz, json_t **m, struct mcp_ires *res)
+{
+    const struct fastio_endpoint_info *details =
+        fastio_endpoint_get(FASTIO_EP_AI_MESSAGE_DETAILS);
+    const char *const args[3] = {ws, chat, msg};
+    *m = NULL;
+    for (int i = 0; i < AI_ASK_LOOKS; i++) {
+        if (run_row(ex, details, args, 3, NULL, 0, authz[0] ? authz : NULL, NULL, NULL, 0, res) !=
+            0) {
+            json_decref(*m);
+            *m = NULL;
+            return -1;
+        }
+        json_decref(*m);
+        *m = json_incref(json_object_get(res->body, "message"));
+        mcp_ires_clear(res);
+        const char *st = json_string_value(json_object_get(*m, "state"));
+        if (st && (strcmp(st, "complete") == 0 || strcmp(st, "errored") == 0 ||
+                   strcmp(st, "needs_input") == 0))
+            break;
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+/* message-read: the message once it is final (or as it is after the wait). */
+static json_t *ai_message_read(struct mcp_exec *ex, struct mcp_rpc_sess *s,
+                               const struct mcp_call *c)
+{
+    char token[1100], authz[1200];
+    call_token(ex, token, sizeof(token));
+    authz_of(token, authz, sizeof(authz));
+    explicit_bzero(token, sizeof(token));
+    if (c->n_path < 3) {
+        explicit_bzero(authz, sizeof(authz));
+        return mcp_result_message("workspace_id, chat_id and message_id are required", true);
+    }
+    struct mcp_ires res;
+    json_t *m = NULL;
+    int rc = ai_wait(ex, c->path_args[0], c->path_args[1], c->path_args[2], authz, &m, &res);
+    explicit_bzero(authz, sizeof(authz));
+    if (rc != 0) {
+        json_t *e = api_error(c, &res, s);
+        mcp_ires_clear(&res);
+        return e;
+    }
+    return result_steal(c, "AI message", json_pack("{s:o}", "message", m), s);
+}
+
+static json_t *ai_ask(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c)
+{
+    char token[1100], authz[1200];
+    call_token(ex, token, sizeof(token));
+    authz_of(token, authz, sizeof(authz));
+    explicit_bzero(token, sizeof(token));
+    struct mcp_ires res;
+    int rc = run_row(ex, c->row, c->path_args, c->n_path, c->params, c->n_params,
+                     authz[0] ? authz : NULL, NULL, NULL, 0, &res);
+    if (rc != 0) {
+        explicit_bzero(authz, sizeof(authz));
+        json_t *e = api_error(c, &res, s);
+        mcp_ires_clear(&res);
+        return e;
+    }
+    char chat[64], msg[64];
+    snprintf(chat, sizeof(chat), "%s", json_string_value(json_object_get(res.body, "chat_id")));
+    snprintf(msg, sizeof(msg), "%s", json_string_value(json_object_get(res.body, "message_id")));
+    mcp_ires_clear(&res);
+    json_t *m = NULL;
+    rc = ai_wait(ex, c->path_args[0], chat, msg, authz, &m, &res);
+    explicit_bzero(authz, sizeof(authz));
+    if (rc != 0) {
+        json_decref(m);
+        json_t *e = api_error(c, &res, s);
+        mcp_ires_clear(&res);
+        return e;
+    }
+    /* the hosted server's ask shape (api §8.4) */
+    json_t *o = json_pack("{s:O?, s:O?, s:O?, s:s, s:s}", "answer_text",
+                          json_object_get(m, "text"), "citations",
+                          json_object_get(m, "citations"), "state", json_object_get(m, "state"),
+                          "chat_id", chat, "message_id", msg);
+    if (o && json_object_get(m, "clarification"))
+        json_object_set(o, "clarification", json_object_get(m, "clarification"));
+    if (o && json_object_get(m, "error_message"))
+        json_object_set(o, "error_message", json_object_get(m, "error_message"));
+    json_decref(m);
+    return result_steal(c, "AI answer", o, s);
 }
 
 /* ---- auth --------------------------------------------------------------------------------- */
@@ -1263,6 +1362,10 @@ static json_t *tools_call(void *ud, struct mcp_rpc_sess *s, const char *name, js
             out = download_url(ex, s, &c);
         else if (strcmp(t, "download") == 0 && strcmp(a, "read") == 0)
             out = download_read(ex, s, &c, ptok, emit, ectx);
+        else if (strcmp(t, "ai") == 0 && strcmp(a, "ask") == 0)
+            out = ai_ask(ex, s, &c);
+        else if (strcmp(t, "ai") == 0 && strcmp(a, "message-read") == 0)
+            out = ai_message_read(ex, s, &c);
         else
             out = mcp_result_message("this action has no executor on this server", true);
     }
@@ -1319,7 +1422,12 @@ static char *guide_text(void)
                        "4. Coordinate with other agents: `storage lock-acquire` returns a "
                        "lock_token; pass it to `upload text` (file_id, lock_token) and to "
                        "`lock-heartbeat` / `lock-release`.\n"
-                       "5. Every tool answers `action: \"describe\"` with its actions' "
+                       "5. Ask about the files: `ai ask` (workspace_id, question; subjects = "
+                       "a JSON array of files to read directly, or references = files and "
+                       "folders to search) waits for the answer and its citations (nodeId, "
+                       "versionId, page, snippet); `ai message-read` waits for one asked "
+                       "earlier.\n"
+                       "6. Every tool answers `action: \"describe\"` with its actions' "
                        "parameters. Destructive actions need `confirm: true`.\n\n"
                        "Every call goes through the same permission checks as the REST API: "
                        "you only see and change what your account may.\n\n## Tools\n\n");

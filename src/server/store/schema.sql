@@ -471,3 +471,61 @@ CREATE INDEX intel_vectors_ws ON intel_vectors(workspace_id);
 CREATE TRIGGER intel_passages_ad_vec AFTER DELETE ON intel_passages BEGIN
     DELETE FROM intel_vectors WHERE passage_id = old.id;
 END;
+-- migration 12
+-- AI chat (issue 13; api §8.2; store_aichat.h; docs/server.md "AI chat"). A chat belongs to its
+-- creator; privacy 'public' lets the other members of the workspace read it (never change it).
+-- references / subjects are the scope and the attachments as normalised JSON arrays of
+-- {"type":"file"|"folder","id":node,"version_id":ver|""}. Message state: 'ready' (queued) ->
+-- 'in_progress' -> 'post_processing' -> 'complete' | 'errored' | 'needs_input'. Times are
+-- wall-clock microseconds.
+CREATE TABLE ai_chats (
+    id           TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    privacy      TEXT NOT NULL CHECK (privacy IN ('private', 'public')),
+    kind         TEXT NOT NULL CHECK (kind IN ('user', 'agent')),
+    refs         TEXT NOT NULL DEFAULT '[]',
+    subjects     TEXT NOT NULL DEFAULT '[]',
+    deleted      INTEGER NOT NULL DEFAULT 0,
+    created      INTEGER NOT NULL,
+    updated      INTEGER NOT NULL
+);
+CREATE INDEX ai_chats_ws ON ai_chats(workspace_id, deleted, updated);
+CREATE TABLE ai_messages (
+    id           TEXT PRIMARY KEY,
+    chat_id      TEXT NOT NULL REFERENCES ai_chats(id) ON DELETE CASCADE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    user_id      TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    question     TEXT NOT NULL,
+    refs         TEXT NOT NULL DEFAULT '[]',
+    subjects     TEXT NOT NULL DEFAULT '[]',
+    state        TEXT NOT NULL CHECK (state IN ('ready', 'in_progress', 'post_processing',
+                     'complete', 'errored', 'needs_input')),
+    answer       TEXT NOT NULL DEFAULT '',
+    citations    TEXT NOT NULL DEFAULT '[]',
+    clarification TEXT,                          -- needs_input: the question asked back
+    error        TEXT NOT NULL DEFAULT '',
+    engine       TEXT NOT NULL DEFAULT '',       -- 'extractive' | 'llm'
+    engine_note  TEXT NOT NULL DEFAULT '',       -- e.g. why the model was not used
+    canceled     INTEGER NOT NULL DEFAULT 0,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    tokens       INTEGER NOT NULL DEFAULT 0,
+    created      INTEGER NOT NULL,
+    updated      INTEGER NOT NULL,
+    UNIQUE (chat_id, seq)
+);
+CREATE INDEX ai_messages_state ON ai_messages(state, created);
+CREATE TABLE ai_transactions (
+    id           TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    user_id      TEXT NOT NULL,
+    chat_id      TEXT NOT NULL,
+    message_id   TEXT NOT NULL,
+    engine       TEXT NOT NULL,
+    tokens_in    INTEGER NOT NULL,
+    tokens_out   INTEGER NOT NULL,
+    created      INTEGER NOT NULL
+);
+CREATE INDEX ai_transactions_ws ON ai_transactions(workspace_id, created);

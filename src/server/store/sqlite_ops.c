@@ -7,6 +7,7 @@
 #include "store_node.h"
 #include "store_upload.h"
 #include "store_webimport.h"
+#include "store_aichat.h"
 #include "store_intel.h"
 
 static struct db_conn *dbc(struct store_conn *c)
@@ -87,5 +88,6 @@ const struct store_ops store_sqlite_ops = {
     .lock = &sqlite_lock_ops,
     .webimport = &sqlite_webimport_ops,
     .admin = &sqlite_admin_ops,
+    .aichat = &sqlite_aichat_ops,
     .intel = &sqlite_intel_ops,
 };

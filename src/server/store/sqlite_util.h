@@ -71,6 +71,7 @@ extern const struct store_upload_ops sqlite_upload_ops;
 extern const struct store_lock_ops sqlite_lock_ops;
 extern const struct store_webimport_ops sqlite_webimport_ops;
 extern const struct store_admin_ops sqlite_admin_ops;
+extern const struct store_aichat_ops sqlite_aichat_ops;
 extern const struct store_intel_ops sqlite_intel_ops;
 /* The intel_rank ranking function of the index (sqlite_intel.c), on one connection (db.c calls it
  * for each connection it opens). 0 or -1. */

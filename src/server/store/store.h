@@ -40,6 +40,7 @@ struct store_upload_ops;
 struct store_lock_ops;
 struct store_webimport_ops;
 struct store_admin_ops;
+struct store_aichat_ops;
 struct store_intel_ops;
 
 struct store_ops {
@@ -64,6 +65,7 @@ struct store_ops {
     const struct store_lock_ops *lock;
     const struct store_webimport_ops *webimport; /* URL import jobs (store_webimport.h) */
     const struct store_admin_ops *admin; /* metrics gauges, backup (store_admin.h) */
+    const struct store_aichat_ops *aichat;       /* AI chats (store_aichat.h) */
     const struct store_intel_ops *intel;         /* the intelligence index (store_intel.h) */
 };
 
