@@ -124,4 +124,28 @@ KEY=$FASTIO_API_KEY_SAVED
 expect_rc 1 "README MCP example with a bad key fails"
 expect_err_contains "error: " "and says why"
 
+# ---- ask: a question about the files of a workspace with intelligence on --------------------
+fio --format json workspace create "Ask WS" --org examples-org --folder-name ask-ws --intelligence true
+expect_rc 0 "workspace with intelligence"
+printf 'Meeting notes.\nThe kraken migration finished on the ninth of March after three retries.\n' \
+    >"$SRC/kraken.txt"
+printf 'Unrelated: the cafeteria serves soup on Fridays.\n' >"$SRC/soup.txt"
+fio upload file --workspace ask-ws "$SRC/kraken.txt" "$SRC/soup.txt"
+expect_rc 0 "two text files uploaded"
+state=""
+for _ in $(seq 1 200); do # bounded: 20 s
+    fio --format json files info --workspace ask-ws /kraken.txt
+    state=$(printf '%s' "$OUT" | jq -r '.nodes[0].ai.state // empty')
+    [ "$state" = indexed ] && break
+    sleep 0.1
+done
+[ "$state" = indexed ] && ok "kraken.txt indexed" || bad "kraken.txt is '$state', not indexed"
+run_ex ask ask-ws "When did the kraken migration finish?"
+expect_rc 0 "ask answers"
+expect_out_contains "ninth of March" "the answer quotes the passage"
+expect_out_contains "[1] kraken.txt" "and cites the file it came from"
+run_ex ask ask-ws "x"
+expect_rc 1 "a one-character question is refused (2 characters at least)"
+run_ex ask
+expect_rc 2 "ask without arguments is a usage error"
 finish
