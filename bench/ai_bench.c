@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ai_bench.c - the AI chat's extractive composer (src/server/intel/compose.c), never a test.
  * Generates, seeded, the context an answer is composed from: 12 passages of ~200 words (the
  * retrieval limit, AI_CONTEXT_PASSAGES) with one planted sentence that answers the question,

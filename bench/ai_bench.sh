@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/ai_bench.sh - the AI chat's figures, never a test:
 #  1. bench/ai_bench.c (-O2): the extractive composer's p50 against a reference in the same run;
 #  2. ask end to end against a real fastio-server (built in build/): `fastio ripley ask` with an

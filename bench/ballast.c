@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ballast.c - evens out a property of this VM before each timed run of bench/run.sh.
  *
  * The VM hands memory the guest freed back to the host after about a second; the next page

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* delayproxy.c - a user-space delay proxy for bench/run.sh (this kernel has no netem): accepts
  * on 127.0.0.1:LISTEN_PORT, connects each client to 127.0.0.1:TARGET_PORT and forwards both
  * directions, every byte held DELAY_MS before it is passed on (so a round trip gains 2 x

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* extract_bench.c - throughput of the indexer's text extraction (src/server/intel), never a test.
  * Generates its inputs in memory (seeded, so every run reads the same bytes): plain text, the
  * same text as HTML, as a DOCX (zipped here with libzip) and as a PDF of many pages (written out

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/extract_bench.sh - builds bench/extract_bench.c (-O2, with the sources of
 # src/server/intel and the buffer of src/common) and runs it; never a test.
 # Usage: bench/extract_bench.sh [MiB of prose, default 8]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* filesrv.c - a minimal HTTP/1.1 file server for bench/webimport.sh (never a test): serves one
  * file, whatever the path, with Content-Length and sendfile(2), one connection at a time, until
  * killed. The source of a URL import and of `curl -o` in the same benchmark, so both read the

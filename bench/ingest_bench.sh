@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/ingest_bench.sh - "fastio ingest" (issue 17), never a test. Against a local fastio-server
 # (--sync complete) on a free port, measured in this run:
 #   1. files/s of a drop of N files (4-64 KiB, 8 folders) ingested by `fastio ingest --once`

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* intel_bench.c - the intelligence index measured in one run, never a test (docs/benchmarks.md
  * "Intelligence"). Runs the indexer's own code (intel_extract_mem, then store_intel's finish in
  * one transaction per file, exactly as a worker does, minus reading the blob) on a corpus it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/intel_bench.sh - the intelligence index measured, never a test (docs/benchmarks.md
 # "Intelligence"). Part 1 builds bench/intel_bench.c (Release, linked with the server's code) and
 # runs it: indexing MB/s against a raw FTS5 insert, search p50/p99, hit@3 against whole-file

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/mcp.sh - MCP measurements (bench/mcp_bench.mjs) against a local fastio-server built in
 # build/ (or $SERVER_BUILD, e.g. a Release build-rel/; never a test). Uses the Node that
 # tests/mcp/run.sh installs under build/mcp-node.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // mcp_bench.mjs - MCP measurements of fastio-server (issue 14), never a test: the round trip of
 // a tools/call (storage list) against the same REST call (GET .../storage/root/list/) in the
 // same run, interleaved, over keep-alive connections; then N concurrent MCP sessions each doing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mp_bench.c - throughput of the server's multipart parser alone (src/server/http/multipart.c): one
  * 64 MiB random file part with a curl-style boundary, fed in pieces of PIECE bytes (default
  * 512 KiB, about what the server's 1 MiB connection buffer hands over), best of 7 passes. A

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/run.sh - transfer benchmark of fastio-c (issue 3), never a test. Builds a Release tree in
 # build-bench/, starts a local fastio-server (--sync complete, the default) on a free port and
 # prints, measured in this run and following docs/performance.md (random source created once,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/sync_ab.sh - cost of the completion fdatasync: one Release build (build-bench/, made by
 # bench/run.sh), two fastio-servers side by side (--sync complete and --sync none), every
 # iteration times the raw loopback copy and then one upload of the same SIZE_MB file to each

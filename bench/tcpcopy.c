@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcpcopy.c - the reference for bench/run.sh: a raw loopback copy of a file, file -> TCP
  * (127.0.0.1) -> new file, 1 MiB buffers, sender and receiver in two processes. Prints the
  * seconds the copy took (from the sender's first byte to the receiver's close). Usage:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/webimport.sh - URL import benchmark (issue 17; never a test): the server importing a
 # SIZE file from a local HTTP server (bench/filesrv.c, sendfile) against `curl -o` of the same
 # URL, and `curl -o` followed by an fdatasync of the file (the server's --sync complete makes the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Turn a text file into a C array: cmake -DIN=f -DOUT=f.c -DSYMBOL=name -P embed.cmake
 file(READ ${IN} HEX HEX)
 string(REGEX REPLACE "([0-9a-f][0-9a-f])" "(char)0x\\1," BODY "${HEX}")

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Fail when a banned C function appears in the tree (conventions.md "Tooling"): use snprintf into
 # a buffer, strtoll with end-pointer checks, getrandom(2) for anything secret.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # check-citations.sh - every "api §x.y" citation must resolve inside the repository.
 #
 # Fails (exit 1) and lists file:line for:

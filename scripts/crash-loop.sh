@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # crash-loop.sh - kill -9 fastio-server under concurrent uploads, again and again, and check
 # after every crash that the data is safe (docs/reliability.md "Invariants"):
 #   I1  every upload the CLI saw acknowledged (exit 0, node id) is listed and downloads byte

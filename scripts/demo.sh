@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Command 1 of the README: install what is missing, build, start fastio-server on its embedded
 # default (data in ~/.local/share/fastio-server, 127.0.0.1:8787) and drive it with the fastio CLI
 # through a short real session, printing each command and its output.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Install the Debian 12 packages fastio-c needs to build and test, and nothing when all are present.
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config git ca-certificates

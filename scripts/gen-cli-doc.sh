@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # gen-cli-doc.sh [BUILD_DIR] - rewrite the generated part of docs/cli.md (between its
 # "BEGIN GENERATED" and "END GENERATED" lines) with `fastio __doc markdown`, the per-command
 # reference derived from the command rows and the endpoint rows. test_cli_rows fails until the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # gen-server-doc.sh [BUILD_DIR] - rewrite the generated part of docs/server.md (between its
 # "BEGIN GENERATED" and "END GENERATED" lines) with the OPTIONS section of
 # `fastio-server --help`, which comes from the option table (src/server/options.c). The test

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Command 2 of the README: install what is missing, build, and run the whole test suite twice:
 # a normal build and an AddressSanitizer + UndefinedBehaviorSanitizer build, then the threaded
 # suites in a ThreadSanitizer build, the fuzz targets for a short run each, and a short crash loop

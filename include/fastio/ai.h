@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/ai.h - AI chat ("Ripley", api §8.2, §8.4; docs/server.md "AI chat"): ask questions
  * about a workspace's files and get answers with citations (file node, version, page, snippet).
  * A question starts a chat (or follows up in one); the answer is composed in the background, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/credentials.h - where a fastio program's settings and secrets come from and go to, the
  * same way the fastio CLI does it (api §2.6; docs/cli.md "Files"; issue 4).
  *

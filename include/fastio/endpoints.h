@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/endpoints.h - the endpoint table: one row per Fast.io REST endpoint (api = the wire
  * contract, docs/api.md). The library's fastio_call(), the CLI's options, help and
  * reference (docs/cli.md) and the MCP tool schemas all read these rows, parameters included;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/endpoints_ai.h - endpoint rows of AI chat ("Ripley", api §8.2; docs/server.md "AI
  * chat"). Same row format as fastio/endpoints.h, which appends this list to FASTIO_ENDPOINT_LIST.
  * Ids 175..194 are this area's; 187..194 are free. Creating a chat and sending a message are

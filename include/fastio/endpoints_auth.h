@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/endpoints_auth.h - endpoint rows for OAuth 2.0 + PKCE, sessions, token scopes (api §2.5, §2.2).
  * Same row format as fastio/endpoints.h, which appends this list to FASTIO_ENDPOINT_LIST.
  * OAUTH_TOKEN and OAUTH_REVOKE answer with plain OAuth bodies (RFC 6749 §5), not envelopes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/endpoints_hardening.h - endpoint rows of email verification (api §2.1). Same row format
  * as fastio/endpoints.h, which appends this list to FASTIO_ENDPOINT_LIST. Ids 155..164. */
 #ifndef FASTIO_ENDPOINTS_HARDENING_H

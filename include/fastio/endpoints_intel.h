@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/endpoints_intel.h - endpoint rows of search (api §4.2, §8.5; docs/server.md
  * "Intelligence"). Same row format as fastio/endpoints.h, which appends this list to
  * FASTIO_ENDPOINT_LIST. Ids 165..174 are this area's; 167..174 are free. */

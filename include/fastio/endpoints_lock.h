@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/endpoints_lock.h - endpoint rows for file locks (api §7; docs/decisions.md "Locks").
  * Same row format as fastio/endpoints.h, which appends this list to FASTIO_ENDPOINT_LIST.
  * Acquire is UNSAFE: resent after a lost answer it would meet its own lock (409) and the token

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/endpoints_members.h - endpoint rows for members, invitations, ownership transfer, events and activity (api §3.2, §3.3, §3.5, §9.4, §9.5).
  * Same row format as fastio/endpoints.h, which appends this list to FASTIO_ENDPOINT_LIST.
  * Adding a member and minting a transfer token are UNSAFE: a resend would mail a second

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/endpoints_transfer.h - endpoint rows for uploads, downloads and file versions (api §4.2, §5, §6).
  * Same row format as fastio/endpoints.h, which appends this list to FASTIO_ENDPOINT_LIST.
  * Rows marked "bytes" carry file bytes: the transfer engine (fastio/transfer.h) sends them with

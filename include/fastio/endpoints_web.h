@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/endpoints_web.h - endpoint rows for URL import (api §5.7; docs/server.md "URL import").
  * Same row format as fastio/endpoints.h, which appends this list to FASTIO_ENDPOINT_LIST. Ids
  * 145..154 are this area's; 149..154 are free. Create is UNSAFE: resent after a lost answer it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/export.h - symbol visibility and checked attributes for the public API. */
 #ifndef FASTIO_EXPORT_H
 #define FASTIO_EXPORT_H

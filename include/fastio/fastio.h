@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/fastio.h - libfastio, the C client of the Fast.io REST API.
  *
  * Conventions for every function below:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/lock.h - exclusive file locks (api §7; docs/decisions.md "Locks"): acquire, status,
  * heartbeat and release; a keeper that heartbeats a held lock from a background thread; and
  * fastio_with_lock(), which runs a caller's update under a lock and releases it whatever

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* login.h - interactive OAuth 2.0 + PKCE sign-in (api §2.5, RFC 7636 S256; issue 4).
  *
  * fastio_pkce_login() runs the whole authorization-code flow of a native app:

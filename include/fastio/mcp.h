@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/mcp.h - a Model Context Protocol client (MCP specification 2025-11-25; api §10.3), so a C
  * program can drive any MCP server: Fast.io's hosted one, fastio-server's /mcp, `fastio mcp`,
  * or a third party's.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/members.h - members, invitations, ownership transfer, the audit log and activity
  * long-poll (api §3.2, §3.3, §3.5, §9.4, §9.5; docs/decisions.md "Members, invitations,
  * transfer" and "Activity").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/search.h - search in a workspace (api §4.2, §8.5; docs/api.md "Search"): its files by
  * their text (when the workspace has intelligence on; each hit with a relevance score, a snippet
  * of the best passage and its page) or, with intelligence off, by their names; and the unified

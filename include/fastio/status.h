@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/status.h - the one status enum of libfastio and the error detail that travels beside it.
  * Generated from a single X-macro list so the enum, its names and its messages cannot drift.
  * The list is append-only: never renumber, never reuse a value. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/transfer.h - the transfer engine of libfastio: uploads and downloads of file bytes,
  * concurrent (one curl multi event loop, reused connections), resumable (a small journal per
  * upload, a .partial file per download) and verified (CRC-32C per chunk and per file, api §5.4;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fastio/webimport.h - URL import (api §5.7; docs/server.md "URL import"): the server fetches a
  * public http(s) URL (Google Drive, Dropbox, OneDrive and Box share links included) and stores
  * it as a file of a workspace, so the bytes never pass through the client. A call returns at

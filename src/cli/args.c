@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* args.c - the argument parser: global flags (before or after the command) and a command's own
  * positionals and flags, driven by the option rows of the command table. Accepts "--flag value",
  * "--flag=value", boolean "--flag", "--" to end flags, and checks values before anything is sent.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* auth_pkce.c - browser sign-in for the CLI (api §2.5; issue 4) and the self-refreshing token of
  * a PKCE profile.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h - shared types of the fastio command-line tool: the command table (one row per command,
  * read by the parser, the help printer and the generic runner), the per-invocation context and
  * the helpers every command file uses. The CLI uses only include/fastio/ and src/common/. */

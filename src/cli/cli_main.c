@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli_main.c - entry point of the fastio CLI: global flags, the table of command groups, command
  * lookup (including two-word commands such as "api-key create"), help dispatch and exit codes.
  * Everything a command does lives in its row (cmd_*.c) and the generic runner (run.c). */

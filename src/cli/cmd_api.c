@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_api.c - the "api" group: one command per endpoint row, made from the row itself (its
  * name, doc and parameters) when the program starts. A new row is thus reachable from the CLI,
  * with options, checks and help, without a line of CLI code; the hand-written groups stay for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_auth.c - rows and handlers of the "auth" group: Basic sign-in that stores the token in the
  * profile (api §2.2, §2.6), local sign-out, the session report and API keys (api §2.4). Passwords
  * never need to be on the command line: stdin or a no-echo terminal prompt is used instead. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_configure.c - the "configure" group: named profiles in config.json (api §2.6): create one
  * with its API base and auth method, list them, choose the default, show one (never a secret)
  * and delete one together with its stored credentials. Local only: no command talks to the API.

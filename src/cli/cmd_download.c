@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_download.c - the "download" group through the transfer engine (files, batches, one
  * version of a file, a folder's zip: .partial files inside the destination directory, renamed
  * into place when complete; files ranged, resumable, size and CRC-32C checked) and the

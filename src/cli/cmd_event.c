@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_event.c - rows of the "event" group (api §9.4, §9.5, §11.2): the audit log and one
  * activity long-poll. All plain rows run by cli_run_generic. */
 #include "cmd_member.h"

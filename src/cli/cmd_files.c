@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_files.c - rows of the "files" group: storage nodes of a workspace (api §4.2). Custom code
  * for cursor paging (list, trash: --all follows next_cursor) and for bulk details (info: at most
  * 25 ids per request, so longer lists are split and the answers merged). */

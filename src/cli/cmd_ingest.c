@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_ingest.c - "fastio ingest DIR": the ingest daemon. Watches an incoming directory, creates
  * the workspace(s) it feeds (Intelligence on when asked), invites the people concerned once per
  * workspace, uploads every complete file with the transfer engine (resumable, verified,

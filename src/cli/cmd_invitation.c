@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_invitation.c - rows of the "invitation" group (api §3.1, §3.5, §11.2): the caller's
  * invitations and answering them. accept/decline of one invitation need its entity; without
  * --entity-type/--entity-id it is looked up with GET /user/invitation/{id}/details/. */

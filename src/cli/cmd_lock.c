@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_lock.c - rows of the "lock" group (api §7, §11.2), also served as "files lock ..." via
  * CLI_LOCK_ROWS (cli.h). Status, heartbeat and release are plain rows; acquire has a little code
  * to show who holds a lock when it is taken. Like the official CLI, the context is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_lock_run.c - "fastio lock run --workspace W NODE -- COMMAND [ARGS...]" (issue 6): take the
  * lock of a file (waiting with backoff while someone else holds it, up to --wait seconds), keep
  * it alive with the keeper, download the file into a private temporary directory, run COMMAND

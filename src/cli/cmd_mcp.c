@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_mcp.c - the "mcp" group: an MCP client on the command line (libfastio's fastio/mcp.h):
  * list a server's tools and call one, over Streamable HTTP, legacy SSE or a spawned stdio
  * process (api §10). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_mcp_serve.c - `fastio mcp` / `fastio mcp serve`: an MCP server on stdin/stdout
  * (newline-delimited JSON-RPC, api §10.2) serving the tool catalogue of fastio-server's /mcp
  * (src/common/mcp_catalog.h), executed through libfastio (fastio_call with the rows) against the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_member.c - rows of the "member" group (workspace members, api §3.5, §11.2) and the option
  * tables of the org member / ownership transfer rows (CLI_ORG_MEMBER_ROWS, cmd_member.h), which
  * cmd_org.c splices into "org". All are plain rows run by cli_run_generic. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_member.h - command tables of the member, invitation and event groups (cmd_member.c,
  * cmd_invitation.c, cmd_event.c) and the org member / transfer rows that cmd_org.c splices into
  * the "org" group with CLI_ORG_MEMBER_ROWS (api §3.2, §3.3, §3.5, §9.4, §9.5, §11.2). */

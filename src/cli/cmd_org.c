@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_org.c - rows of the "org" group (api §3.2). "org list" merges the member orgs and the
  * orgs reached only through a workspace (the contract says to always read both lists). */
 #include "cli.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_ripley.c - the "ripley" group (alias "ai"; api §8.2, §8.4, §11): ask questions about a
  * workspace's files and manage AI chats, with the official CLI's command names. "ask" and
  * "message-send" wait for the answer (fastio/ai.h: the activity long-poll, bounded) unless

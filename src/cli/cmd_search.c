@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_search.c - "fastio files search" (GET /workspace/{ws}/storage/search/) and the "search"
  * group (GET /workspace/{ws}/search/, unified buckets) (api §4.2, §8.5). Tables show one row per
  * file: name, page, score, snippet (on one line), id; json prints the whole answer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_sync.c - "fastio sync SRC DST": a one-way mirror between a local directory and a workspace
  * folder, in either direction (issue 16 item 3). One side is remote, written WS:/PATH (a
  * workspace id, folder_name or name, a colon, a folder path). Files whose size and checksum

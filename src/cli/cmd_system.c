@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_system.c - rows of the "system" group: unauthenticated health checks (api §9.6). */
 #include "cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_transfer.h - the transfer commands of the CLI (cmd_upload.c, cmd_download.c) and their
  * progress display (progress.c): groups "upload" and "download", and the "files versions" /
  * "files version-restore" rows spliced into the files group with CLI_VERSION_ROWS. */

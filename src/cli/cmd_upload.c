@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_upload.c - the "upload" group: files (one or many, optionally a directory tree) through one
  * run of the transfer engine (fastio/transfer.h: concurrent, resumable, CRC-32C verified),
  * streams from a pipe or stdin, text, and the upload-session commands (status, cancel, list,

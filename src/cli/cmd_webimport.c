@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_webimport.c - URL import commands of the "upload" group (cmd_webimport.h; api §5.7).
  * List and cancel are plain rows; "url" and "web-status" wait for the job when asked. */
 #include "cmd_webimport.h"

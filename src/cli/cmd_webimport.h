@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_webimport.h - the URL import commands of the "upload" group (cmd_webimport.c; api §5.7):
  * "upload url", "upload web-list", "upload web-status", "upload web-cancel". cmd_upload.c, which
  * owns the group, splices them into its table with CLI_WEBIMPORT_ROWS. */

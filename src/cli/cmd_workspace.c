@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_workspace.c - rows of the "workspace" group (api §3.4). Custom code only where a row is
  * not enough: "list" picks its endpoint from --org, "create" derives folder_name from the name. */
 #include "cli.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.c - the CLI's side of settings and secrets. Everything reusable (paths, config.json /
  * credentials.json, atomic writes, the refresh lock, token and API base precedence) lives in
  * libfastio (fastio/credentials.h); this file maps it onto the CLI context and its messages. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* doc.c - the generated part of the CLI reference and its machine-readable twin, both from the
  * command rows and the endpoint rows they link to. "fastio __doc markdown" is what docs/cli.md
  * holds between its GENERATED markers (test_cli_rows.c fails when the two differ);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* help.c - man-page style help (NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXAMPLES) for the program,
  * a group and a command, generated from the command table and the endpoint rows its options
  * name (cli_opt_view), so help cannot drift from what the parser accepts or the API takes. The

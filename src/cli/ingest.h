@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ingest.h - the pieces of "fastio ingest" (cmd_ingest.c): the state database that makes the
  * daemon exactly-once across crashes (ingest_state.c) and the watcher that finds complete files
  * in the incoming directory (ingest_watch.c). See docs/cli.md "fastio ingest" and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ingest_state.c - the state database of "fastio ingest" (ingest.h): one SQLite file, WAL,
  * synchronous=FULL, each change its own committed statement. */
 #include "ingest.h"

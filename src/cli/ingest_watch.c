@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ingest_watch.c - finds complete files under the incoming directory of "fastio ingest": an
  * initial scan, then inotify (close-after-write, moved-in, new subdirectories) with a rescan
  * every RESCAN_MS and after a queue overflow; the settle rule of ingest.h decides when a file

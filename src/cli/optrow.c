@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* optrow.c - what an option row takes from its endpoint row: the wire facts (doc, value type,
  * choices, required) live once, in include/fastio/endpoints*.h, and the parser, the help pages
  * and the generated reference read them through cli_opt_view(). */

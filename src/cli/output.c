@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* output.c - everything the CLI writes (D-086): pretty JSON; tables, CSV (RFC 4180) and
  * markdown flattened from results (array of objects -> rows, object -> field/value, scalar ->
  * plain); error lines. Tables show each entity's default columns (files: name, type, size,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* progress.c - the transfer progress display of the CLI (stderr, terminals only) and the
  * SIGINT/SIGTERM → cancel bridge around fastio_transfer_run(). The display is redrawn in place
  * with ANSI cursor movements, at most 10 times a second: one line per active file (at most

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* resolve.c - names and paths in place of ids (D-085). Every node argument of a command (an
  * option linked to a node_id, folder_id, parent_id or parent parameter, positional or flag)
  * takes an id or a path: "/a/b/c.txt" (from the root), "a/b" (also from the root), or a bare

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* run.c - the generic command runner: turns a command row plus parsed arguments into path
  * arguments and parameters, creates the client, calls fastio_call() and prints the result.
  * Most commands are nothing but a row run by this file. */

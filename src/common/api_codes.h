@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api_codes.h - the Fast.io wire error codes (the envelope's error.code, docs/api.md §1.4) that
  * fastio-server sends and libfastio reacts to, named once for both sides. Only codes some code
  * here compares or sends belong in the list; the numbers are the contract's and never change. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* b64.c - base64url without padding (tokens, cursors, PKCE), standard padded base64 (Basic auth,
  * stored salts) and lowercase hex. Decoders are strict: one canonical text per byte string. */
 #include <stdint.h>

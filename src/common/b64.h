@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* b64.h - base64url (RFC 4648 §5, no padding) and standard base64 (with padding), plus hex.
  * Used for tokens, cursors, PKCE and Basic auth. */
 #ifndef FIO_B64_H

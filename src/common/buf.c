@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buf.c - the bounded owned buffer (fio_buf), borrowed slices and the small string helpers that
  * replace the banned libc functions (strcpy, atoi, ...). */
 #include <errno.h>

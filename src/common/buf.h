@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buf.h - the two byte types used everywhere: an owned growable buffer with a hard maximum
  * (appending past it fails instead of growing without bound) and a borrowed slice (pointer +
  * length, never assumed NUL-terminated). Bytes from the network are slices until validated. */

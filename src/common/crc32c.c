@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* crc32c.c - CRC-32C in hardware and software, combination of CRCs, and the wire format.
  * The hardware path follows Mark Adler's public-domain crc32c.c: three independent crc32q
  * streams hide the instruction's 3-cycle latency (measured 29 GB/s vs 10.9 GB/s for one lane;

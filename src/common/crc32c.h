@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* crc32c.h - CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the integrity check of every
  * upload chunk and of whole files (api §5.4). Hardware when the CPU has it (carry-less
  * multiplication on 512-bit registers for the bulk of long buffers, SSE4.2 crc32q in three

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* crc32c_fold.c - CRC-32C of long buffers by carry-less multiplication (VPCLMULQDQ on 512-bit
  * registers, AVX-512), for CPUs that have it; crc32c.c uses it for the bulk of long buffers and
  * its crc32q lanes for the rest.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* endpoints.c - the endpoint table of include/fastio/endpoints.h turned into rows the library,
  * the CLI and the MCP tools read, with their parameters, plus lookups by id and by name. The
  * rows are static data; the computed fields (the number of "{}" in a path, where a BODY

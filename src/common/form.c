@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* form.c - the one encoder/decoder for application/x-www-form-urlencoded bodies and query strings
  * and the percent-encoder for path segments, so every request is escaped the same way. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* form.h - the one encoder/decoder for application/x-www-form-urlencoded bodies and URL query
  * strings, and percent-encoding of path segments. */
 #ifndef FIO_FORM_H

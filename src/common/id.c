@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* id.c - profile ids and OpaqueIds of the wire contract (api §1.7): generation, normalisation of
  * user input (hyphens, case), validation of type prefix and check characters, display form. */
 #include <inttypes.h>

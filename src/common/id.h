@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* id.h - identifiers of the wire contract (api §1.7).
  *  Profile ids (users, orgs, workspaces, shares): 19-digit decimal strings, first digit 1-9.
  *  OpaqueIds (nodes, versions, uploads, keys, ...): <type prefix><26 body chars><2 check chars>,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_catalog.c - the MCP tool catalogue (mcp_catalog.h): the tool and action lines, and the
  * schema, describe and argument validation generated from the endpoint rows (api §10.1). */
 #include "mcp_catalog.h"

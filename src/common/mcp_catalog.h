@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_catalog.h - the MCP tool catalogue shared by fastio-server (/mcp, /sse) and `fastio mcp`
  * (stdio): the named-mode tools (api §10.1), each an `action` enum whose actions map to endpoint
  * rows (include/fastio/endpoints*.h). A tool's JSON Schema, annotations and `describe` answer are

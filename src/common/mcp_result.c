@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_result.c - CallToolResult builders and the JSON → markdown renderer (mcp_result.h). */
 #include "mcp_result.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_result.h - MCP tool results (CallToolResult) as Fast.io's hosted server shapes them
  * (api §10.1): readable markdown text, the same data as structuredContent (protocol versions
  * that have it), `_next` hints, and on failure isError:true with `_recovery` advice (sign in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_rpc.c - MCP JSON-RPC framing, lifecycle and method dispatch (mcp_rpc.h). */
 #include "mcp_rpc.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_rpc.h - the MCP protocol core, independent of the transport: JSON-RPC 2.0 framing
  * (requests, notifications, responses, batches where the protocol version allows them), the
  * lifecycle (initialize with version negotiation, ping) and the method dispatch to a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* name.c - validation of user-supplied node names and short labels: strict UTF-8 and the rules
  * (no slashes, controls, bidi tricks, "."/"..") that keep a name portable and unambiguous. */
 #include <stdint.h>

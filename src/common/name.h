@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* name.h - validation of user-supplied node names (folders, files) and other short labels.
  * The server never builds a path from a name; these rules keep names portable and unambiguous. */
 #ifndef FIO_NAME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rand.c - random bytes from the kernel (getrandom(2)) and unbiased bounded integers, for ids,
  * tokens and salts. No userspace PRNG: nothing here can be seeded or predicted. */
 #include <errno.h>

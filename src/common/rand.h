@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rand.h - random bytes from getrandom(2) for anything secret or unguessable (ids, tokens, salts).
  * The C library generator (rand/srand) is banned in this tree. */
 #ifndef FIO_RAND_H

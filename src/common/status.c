@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* status.c - names and messages of enum fastio_status and fastio_error_clear(), all generated
  * from FASTIO_STATUS_LIST so they cannot drift from the enum. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* timeutil.c - monotonic clock for deadlines, timeouts and backoff; wall clock and its two text
  * forms (api "YYYY-MM-DD HH:MM:SS UTC" and ISO 8601) for timestamps that are shown or stored. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* timeutil.h - clocks. Deadlines, timeouts and backoff use the monotonic clock; wall time only
  * for timestamps that are displayed or stored. */
 #ifndef FIO_TIMEUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* backup.c - the backup subcommand (backup.h, D-119). Order: take DATA/backup.lock shared (blob
  * reclaim then leaves blobs alone), snapshot the database, copy the blobs the snapshot names,
  * release the lock. Blobs are immutable and a version row commits only after its blob is in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* backup.h - `fastio-server backup DEST` (docs/server.md "Backup and restore", D-119): a copy of
  * the data directory that a server can start on, made while the server keeps serving. */
 #ifndef SRV_BACKUP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c - fastio-server's entry point: options, the embedded default (no flags needed: data in
  * the user's data dir, 127.0.0.1:8787), data-dir layout, first-start bootstrap, and a clean
  * shutdown on SIGINT/SIGTERM. */

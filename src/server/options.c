@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options.c - the option table of fastio-server (options.h, D-115): each row is a command-line
  * option, a config-file key and a paragraph of --help at once. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options.h - fastio-server's option table: the one source of the command-line options, of the
  * keys of a --config file (the option names without "--") and of the OPTIONS part of --help
  * (docs/server.md "Options" is generated from it by scripts/gen-server-doc.sh). D-115. */

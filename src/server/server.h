@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* server.h - the shared core of fastio-server: configuration, the per-request context every
  * handler receives, the error/reply helpers that build the wire envelope (api §1.3), and the
  * role levels the router checks before any handler runs. Handlers live in h_<area>.c files, one

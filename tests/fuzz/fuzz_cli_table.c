@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_cli_table.c - fuzz target for the CLI's renderer (src/cli/output.c, D-086): any JSON
  * result, any --fields list, any terminal width, as table, CSV and markdown. Never a crash or a
  * leak; table and markdown output is valid UTF-8 without control characters but '\n' (server

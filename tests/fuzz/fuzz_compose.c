@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_compose.c - fuzz target for the AI chat's pure text functions (src/server/intel/compose.c):
  * the extractive composer, the attachment ranking and the marker rewriting of model answers.
  * Input: a question, then passages, separated by NUL bytes. Invariants: no crash; the answer is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_embed.c - fuzz target for the embeddings answer parser (src/server/intel/embed.h,
  * intel_embed_parse): the bytes an --embed-url endpoint sends back. The first byte chooses how
  * many texts the request had (0-7) and whether a dimension is required. Invariants: no crash or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_envelope.c - fuzz target for the response envelope decoder (api §1.3): any bytes, decoded
  * as if received with several HTTP statuses, must give a consistent status and error detail, a
  * clean message, and an output that is an object or NULL - never a crash or a leak. */

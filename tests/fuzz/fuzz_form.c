@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_form.c - fuzz target for the form/query decoder: parse arbitrary bytes, and when they
  * parse, re-encode and parse again; the fields must survive the round trip unchanged. */
 #include <stdint.h>

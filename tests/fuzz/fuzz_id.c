@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_id.c - fuzz target for id parsing: OpaqueId normalisation (idempotent, display form
  * round-trips, type lookup agrees) and profile-id validation against a plain reimplementation. */
 #include <stdint.h>

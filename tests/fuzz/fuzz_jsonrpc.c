@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_jsonrpc.c - fuzz target for the MCP JSON-RPC framing (src/common/mcp_rpc.c) together
  * with the tool catalogue's argument validation (mcp_catalog.c): any bytes, fed to a fresh
  * session, to one initialized at 2025-11-25 and to one at 2025-03-26 (batches allowed). Every

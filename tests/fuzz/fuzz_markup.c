@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_markup.c - fuzz target for the HTML/XML stripper (src/server/intel/markup.c), in every
  * profile: the output is always valid UTF-8 without NUL, its length is what was returned, and a
  * capped output buffer fails cleanly (never writes past its cap). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_multipart.c - fuzz target for the incremental multipart/form-data parser: the same bytes
  * fed whole and fed in small pieces (sizes from the first input byte) must give the same result:
  * same status, same streamed bytes of the `chunk` part, same collected text fields. The first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_name.c - fuzz target for node-name validation and the UTF-8 validator: no crash or
  * out-of-bounds read on any bytes, and the two functions agree with each other. */
 #include <stdint.h>

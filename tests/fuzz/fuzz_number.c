@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_number.c - fuzz target for the strict number parser (fio_parse_ll, buf.h): what it
  * accepts is digits with at most one leading '-', never "-0", inside the range, and prints back
  * as itself once leading zeros are dropped; what it refuses leaves *out alone. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_office.c - fuzz target for the PPTX slide-order parser (src/server/intel/office.c
  * intel_pptx_order: presentation.xml's slide list through presentation.xml.rels). Input: one
  * byte (slide count and whether a number repeats), then presentation.xml, then "\n====\n", then

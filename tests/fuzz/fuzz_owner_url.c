@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_owner_url.c - fuzz target for the owner.url check (D-089): which base URL the local
  * owner key may go to. Input: a base URL, a NUL, then owner.url's bytes. Never a crash; a port
  * is -1 or 1..65535; a match needs a loopback http:// base with a valid port, and matching is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_passages.c - fuzz target for the passage splitter (src/server/intel/passages.c) and the
  * UTF-8 cleaner in front of it. The first byte picks the words per passage. Invariants: nothing
  * is lost or invented (the non-space bytes of the passages, in order, are those of the text),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_sse.c - fuzz target for the text/event-stream parser of the MCP client (sse.h): the same
  * bytes fed whole and fed in pieces (split at every 7th byte, so CRLF pairs and BOM bytes fall
  * across calls) must give the same events; every event's data stays within the bound. */

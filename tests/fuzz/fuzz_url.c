@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_url.c - fuzz target for the text and address rules of URL import
  * (src/server/import/import_url.h, import_addr.h): URL splitting, share-link rewriting,
  * Content-Disposition and URL file names, name sanitising, CIDR lists and address classes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_xff.c - fuzz target for X-Forwarded-For reading (src/server/http/proxy.h): the header
  * value a client sends through a trusted proxy. Invariants: no crash or out-of-bounds read on
  * any bytes; a client found is a valid IPv4 or IPv6 address in text form. */

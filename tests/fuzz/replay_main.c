@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* replay_main.c - runs a fuzz target without libFuzzer: feeds every regular file of one corpus
  * directory to LLVMFuzzerTestOneInput, so CTest replays the committed corpus under ASan+UBSan. */
 #include <dirent.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # check_install.sh - install the build into a temporary prefix and use it the way an outside
 # project would: the expected files are there, libfastio.so exports only the public API, and a
 # small program builds with `pkg-config fastio` against the shared and the static library and runs,

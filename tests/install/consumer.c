@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* consumer.c - a program outside the tree, built only from what `cmake --install` put in a prefix
  * (headers + `pkg-config fastio`), to prove the installed library is usable on its own. It
  * touches every layer that needs no network: global init, config (and its size rule), client,

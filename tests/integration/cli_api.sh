@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_api.sh - the "api" group of the fastio CLI, made from the endpoint rows at start-up: a row's
 # path parameters are arguments, its other parameters options under their wire names, with the
 # row's required flags, value checks and docs. Against a real fastio-server. Prints "N passed,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_auth.sh - the auth and configure commands of the fastio CLI against a real fastio-server:
 # browser (PKCE) sign-in end to end with the CLI's loopback listener, the browser side driven by
 # curl (GET the printed address, POST the consent form, follow the redirect to the listener); the

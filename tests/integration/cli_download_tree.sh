@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_download_tree.sh - downloads as people expect them (D-087): a folder becomes a directory
 # tree (a zip only with --zip), -o - writes to stdout, an existing file is never replaced
 # silently (refused with exit 1; --overwrite, --skip-existing), files get 0666 less the umask.

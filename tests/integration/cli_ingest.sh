@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_ingest.sh - "fastio ingest" (issue 17) against a real fastio-server: a tree uploaded once
 # and not again, workspaces per subdirectory with invitations sent once, the settle rule (a
 # writer that appends slowly with the file open is never uploaded half; rename-into-place; a

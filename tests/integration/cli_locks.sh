@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_locks.sh - the lock commands of the fastio CLI (api §7, §11.2) against a real fastio-server
 # with --lock-time-scale 60: acquire / status / heartbeat / release, the "files lock" aliases, the
 # official --context-type/--context-id spelling, a held lock naming its holder (exit 1), a wrong

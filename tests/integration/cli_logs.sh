@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_logs.sh - the CLI's request log file (--log-file PATH, issue 4) against a real fastio-server:
 # one valid JSON line per attempt with method/path/status/attempt/request_id, retries logged as
 # attempts 1 and 2, no secret in the file (session token, API key, password, owner key), created

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_mcp.sh - the "mcp" group of the fastio CLI (api §10) against a real fastio-server:
 # `fastio mcp tools|call` over Streamable HTTP (/mcp), legacy SSE (/sse) and stdio (`fastio mcp`
 # started by the client), key=value arguments (JSON when it parses, else a string) and --json,

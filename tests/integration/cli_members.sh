@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_members.sh - the seed scenario of issue 5 through the fastio CLI against a real
 # fastio-server: an agent account (agent=true) creates an org and two workspaces, invites a human
 # by email (the invitation lands in DATA/outbox as an .eml), the human signs up and accepts,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_paths.sh - node arguments by path and workspaces by name (D-085) against a real
 # fastio-server: upload into /a/b with --parents, list, info, move, download and delete by path,
 # workspaces by id, folder_name and display name, and error messages that name what is missing.

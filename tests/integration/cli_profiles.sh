@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_profiles.sh - the official CLI's spellings and safe defaults around profiles (D-088,
 # D-089): a bare `configure init`, FASTIO_PROFILE, `configure set-key` (key from stdin, never
 # argv), a new profile that does not become the default silently, connection errors that name

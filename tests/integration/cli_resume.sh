@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_resume.sh - `fastio upload file` killed with SIGKILL in the middle of a chunked upload and
 # started again continues the same session: one unfinished session after the kill, the second
 # run (same server process) sends only the chunks the server does not have (counted in the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_resume_multi.sh - issue 15 item 6: `fastio upload file` of several files killed with
 # SIGKILL after some of them are stored, then run again, does not send the stored files again
 # (each file ends with exactly one version) and every file downloads byte for byte; SIGINT

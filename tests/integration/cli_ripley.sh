@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_ripley.sh - the "ripley" group of the fastio CLI (AI chat, api §8, §11) against a real
 # fastio-server with no model (extractive answers): ask with attachments and with the index
 # (whole workspace), the readable answer with numbered sources and the JSON shape, --no-wait,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_search.sh - "fastio files search" and "fastio search workspace" (api §4.2, §8.5) against a
 # real fastio-server: content search with intelligence on (table and json), scopes, snippet
 # lengths, the unified buckets and --only, name search with intelligence off, usage errors, a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_spine.sh - every spine command of the fastio CLI against a real fastio-server: output in
 # JSON, exit codes 0/1/2, errors on stderr with the API code, and the zero-configuration default
 # (the local server's owner key). Prints "N passed, N failed".

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_sync.sh - "fastio sync" (issue 16 item 3) against a real fastio-server: a tree mirrored up
 # and a second run sending nothing (no new versions), a changed file as a new version,
 # --dry-run, --include / --exclude, --delete both ways, the mirror down and byte-identical, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_tables.sh - what people see (D-086): files list as a table at 80 and 120 columns (default
 # columns, human sizes, alignment by display width with CJK, emoji and combining accents, cut
 # with "…"), --fields, CSV (RFC 4180) and markdown, the error cell of a failed upload, colours

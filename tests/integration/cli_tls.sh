@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_tls.sh - the fastio CLI against a fastio-server serving HTTPS with a certificate of a
 # private CA made here with openssl (D-125): without a CA file the CLI refuses the server (a
 # verification message, a --ca-file hint, exit 1 like every network error); with the CA from

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_tmux.sh - what a person sees in a terminal (issue 16 "Done when"): fastio runs inside a
 # tmux session of a known size against a real fastio-server, and the test reads the screen with
 # capture-pane. An upload slowed by the server (test faults: every request stalls) must show

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_transfer.sh - the transfer commands of the fastio CLI against a real fastio-server:
 # upload/download round trips compared with cmp at the single-request and chunk boundaries,
 # many files at once, --preserve-tree, streams from stdin, text, versions and version-restore,

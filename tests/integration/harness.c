@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* harness.c - see harness.h. Servers run as child processes with --kdf-iterations 1000 so tests
  * that create accounts stay fast; every wait is bounded. */
 #include "harness.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* harness.h - integration-test support: start a real fastio-server on a free 127.0.0.1 port with
  * a temporary data directory, make libfastio clients for it, run the fastio binary against it. */
 #ifndef IT_HARNESS_H

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # harness_selftest.sh - the harness's own failure paths: a suite whose cases pass but whose server
 # does not shut down cleanly (exit status 3 on SIGTERM, through a wrapper around fastio-server)
 # must fail (IT_MAIN / IT_FIXTURE_MAIN: cmocka alone exits 0 after "FAILED GROUP TEARDOWN").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* it_members.h - what the member suites (test_members.c, test_members_lifecycle.c) share: one
  * fixture fx per program run (IT_FIXTURE_MAIN), signed-up accounts with their clients,
  * endpoint calls by row (call, CALL_OK), org and workspace creation, the mail outbox, the role

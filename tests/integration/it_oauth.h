@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* it_oauth.h - raw-HTTP helpers shared by the OAuth and fault suites (test_oauth*.c,
  * test_oauth_client.c, test_faults.c, test_transfer_engine.c): a header from a raw header block,
  * a query parameter from a URL, URL-encoding, the client / redirect / password constants of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* it_rawsock.h - plain-socket HTTP for the HTTP-front tests (test_http_front.c,
  * test_slow_clients.c): requests curl would never send (two Content-Length headers, headers a
  * byte at a time) from chosen loopback source addresses (127.0.0.x), with bounded waits. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* it_resilience.h - what the libfastio resilience suites (test_resilience.c,
  * test_resilience_refresh.c) share: a small scripted HTTP server inside the test (a thread on
  * 127.0.0.1:0 answering each request from a script: replies, stalls, resets), clients pointed at

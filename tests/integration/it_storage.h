@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* it_storage.h - what the storage integration suites (test_storage.c, test_storage_list.c,
  * test_storage_tree.c) share: the program's fixture fx (one server per run, IT_FIXTURE_MAIN),
  * a fresh user with a workspace per case, folder creation, listing by name, and the assertions

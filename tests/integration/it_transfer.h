@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* it_transfer.h - what the transfer-engine suites (test_transfer.c, test_transfer_resume.c)
  * share: one server per program run (the shared it_fixture, started by
  * IT_FIXTURE_MAIN(tests, fx, &it_transfer_opts)) with a 64 KiB minimum chunk size and the fault

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* it_upload.h - helpers of the upload and download suites (test_upload.c, test_download.c):
  * multipart and raw requests with libcurl, chunked sessions, reading a file back. Header-only
  * (static inline) so each suite stays one program. */

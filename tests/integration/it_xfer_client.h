@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* it_xfer_client.h - a transfer engine borrows a client that must outlive it
  * (fastio_transfer_new): the suites that make engines keep one client per token for the whole
  * program (itx_client) and free them all before their server stops: itx_clients_free as the

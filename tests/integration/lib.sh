@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - shared helpers for the CLI integration tests (cli_*.sh): start a real fastio-server on
 # a free 127.0.0.1 port with a temporary data dir, run the fastio binary against it, assert.
 # Every wait is bounded; the server is stopped and the data dir removed on exit.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # fastio-server backup DEST and the restore procedure of docs/server.md (D-119), performed:
 # files are uploaded while the backup runs, and other files are deleted and purged from the
 # trash meanwhile (blob reclaim against the backup's copy); the backup is restored into a new

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # fastio-server --config FILE (D-115): a file sets the port, the data directory and limits and the
 # server honours them; the command line overrides the file; an unknown key or a bad value stops
 # the server with FILE:LINE and exit status 2; --print-config lists every option of --help and is

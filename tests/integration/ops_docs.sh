@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The operator's documentation agrees with the binary: the generated option list of
 # docs/server.md is what `fastio-server --help` prints (scripts/gen-server-doc.sh makes it), every
 # option appears in docs/server.md, and contrib/fastio-server.service passes `systemd-analyze

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Private data and log rotation (D-117): everything the server creates in its data directory is
 # 0600 (files) or 0700 (directories), checked with stat after an upload, a mail and an upload in
 # progress; SIGHUP reopens the --access-log file after it was moved away (logrotate's way).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ops_lib.sh - helpers of the operations tests (ops_*.sh), on top of lib.sh: start fastio-server
 # with exactly the given arguments (config-file tests, TLS), pick a free port, read a header.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # HEAD on GET routes, and GET /metrics (D-116): the Prometheus text format 0.0.4 parses, the
 # counters count what this test sent (the only client), the gauges show an open upload session,
 # an expired one waiting for the sweep and mail in the outbox; --metrics local refuses forwarded

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Behind a reverse proxy (D-118): X-Forwarded-For is honoured only from a --trusted-proxy peer
 # (the rightmost address that is not a trusted proxy is the client: rate limit and log use it),
 # and ignored from any other peer; trusted proxies are not counted by --max-connections-per-ip;

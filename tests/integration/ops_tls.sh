@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # TLS (D-118): a self-signed certificate made here with `openssl req`; the server serves HTTPS
 # with --tls-cert/--tls-key (libmicrohttpd + GnuTLS), curl verifies it with --cacert, owner.url
 # names https, plain HTTP on that port gets no answer, a key that does not match is refused at

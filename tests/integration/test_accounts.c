@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_accounts.c - health, sign-up, Basic sign-in, token checks and API keys through libfastio
  * against a real fastio-server (api §2.1, §2.2, §2.4, §9.6). */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_activity.c - the activity long-poll (api §9.5; issue 5): immediate answers for stale
  * cursors, the wait running out, a change waking waiters within 1 s (one and 200 at once, driven
  * by one curl multi handle in this thread), the server's memory staying flat, authorization,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_ai_chat.c - AI chat against a real fastio-server (api §8.2, §8.4; docs/server.md "AI
  * chat"): the default answer path with no model: a chat over attached files (read directly) and
  * over the index (whole workspace and a scope), the states a message goes through with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_ai_llm.c - the --llm-url connector of the AI chat (docs/server.md "AI chat"; D-107)
  * against a real fastio-server.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_download.c - downloads against a real server (api §6; reliability.md "Downloads"): Range
  * edge cases (206 / 416 / several ranges = the whole file; ranges across the server's 1 MiB read
  * blocks; the same on a --sendfile server), the byte headers (Content-Length,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_events.c - the audit-log hooks of the org, workspace and storage handlers (api §9.4;
  * issue 5): every change is an event with the contract's category / subcategory / name, read
  * back through the library's typed wrappers (fastio/members.h). */

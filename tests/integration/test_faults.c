@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_faults.c - the test-only fault switch (refused without --enable-test-faults; seeded
  * 429 / 500 / 503 / stall / reset) and the rate limiter's 429 / 1671 with the x-ve-limit-*
  * headers and Retry-After (api §1.8, reliability.md). Each case starts its own server. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_http_front.c - the HTTP-front limits of docs/server.md "Limits" (issue 15 item 5): 16 KiB
  * of header fields and 100 fields -> 431; more than 1,000 query arguments -> 414 at once; two
  * different Content-Length headers -> 400. Requests go over plain sockets (it_rawsock.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_inflight_wait.c - issue 15 item 6(d): right after an aborted upload, requests of the
  * aborted run can still hold the session's chunk slots on the server (a client that vanished
  * without closing, or requests a stall holds), and the resumed upload is answered 409 "at most 3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_intel_index.c - workspace intelligence against a real fastio-server (docs/server.md
  * "Intelligence"; api §4.1 ai.state, §4.2 search, §8.5): ai states (pending -> indexed for text,
  * ready for a binary, failed with a reason for a malformed PDF), the activity key

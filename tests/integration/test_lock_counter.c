@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_lock_counter.c - locks and uploads together (issue 6, docs/decisions.md "Locks"), with
  * libfastio's lock API and transfer engine against a real fastio-server:
  *  - uploads onto a locked file: without the token (action=update, a same-name upload, a chunked

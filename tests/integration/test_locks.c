@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_locks.c - file locks through libfastio against a real fastio-server (api §7,
  * docs/decisions.md "Locks"): acquire / status / heartbeat / release, a held lock answering 409
  * with its holder, wrong and expired tokens, expiry under --lock-time-scale, writes refused

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_login.c - libfastio's interactive PKCE login (fastio/login.h, issue 4) against the real
  * fastio-server: the loopback flow with the browser side driven by libcurl in a thread (GET the
  * address handed to show_url, POST the consent form, follow the redirect to the library's

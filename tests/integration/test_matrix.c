@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_matrix.c - the permission matrix generated from the server's route table (issue 5 "A
  * permission matrix test generated from the role table"; reliability.md "Authorization at the
  * edge"). The route table is read with the same X-macro the server compiles (routes.def and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_mcp_client.c - libfastio's MCP client (fastio/mcp.h, api §10).
  *
  * PROTOCOL FIXTURE: the first cases talk to a small MCP server written in this file (a thread

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_mcp_server.c - fastio-server's MCP transports (/mcp, /sse) against a real server: bad
  * input (malformed JSON-RPC, batches, unknown sessions, wrong protocol versions, oversized
  * messages, DNS rebinding), the lifecycle, and BOLA through MCP: a second account's session

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_mcp_stream.c - fastio-server's MCP event streams against a real server, read from plain
  * sockets so that a test can see each event as it arrives and drop a connection in the middle:
  * live progress and log notifications on a tools/call's own stream (D-120), the event tool's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_members.c - members, invitations, ownership transfer and events against a real server
  * (api §3.2, §3.3, §3.5, §9.4; issue 5): the seed scenario end to end (agent provisions, invites
  * a human by email, hands the org over and keeps admin), a role matrix over every new endpoint,

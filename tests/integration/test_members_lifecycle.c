@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_members_lifecycle.c - members against a real server (api §3.2, §3.3, §9.4; issue 5):
  * the member lifecycle and the rules on targets, the .eml format of invitation mail, org
  * self-join by authorized email domain, and mail kept while the relay is down. Shared fixtures

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_oauth.c - the OAuth 2.0 authorization server of fastio-server (api §2.5, RFC 6749,
  * RFC 7636, RFC 7009, RFC 8414, RFC 9728) driven over HTTP with libcurl: the RFC 7636 Appendix B
  * vector, a browser-style login through the HTML consent page and its 302, token exchange,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_oauth_client.c - libfastio's OAuth client and resilience against the real fastio-server
  * (issue 4): a full PKCE login driven by the library (fastio_pkce_new, the JSON authorize call,
  * fastio_oauth_token_exchange) whose consent step is done by a real HTTP client (the HTML form

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_orgs.c - organizations through libfastio against a real fastio-server (api §3.2,
  * docs/decisions.md "Organizations and workspaces"): create and its field rules, the member and
  * external lists with offset paging, details by id and domain, update of every field kind

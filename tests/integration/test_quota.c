@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_quota.c - quotas, upload-session limits, the expiry sweep and the disk reserve (issue 15
  * item 2, D-080; docs/server.md "Quotas"). Each case starts its own fastio-server with the
  * options it tests. The full-disk cases put the server's data directory on a small tmpfs in a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_relay.c - the SMTP relay really delivers, and retries (issue 5, outbox.c): a server
  * points --smtp-url at a port where nothing listens yet, an invitation is queued in
  * DATA/outbox, then a tiny SMTP sink in this test starts listening on that port and must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_resilience.c - retries, deadlines, cancellation and logs of libfastio against a small
  * scripted HTTP server inside the test (it_resilience.h: 429 with x-ve-limit-expires, 503 with
  * Retry-After, stalls, resets). Deterministic and independent of fastio-server's fault mode.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_resilience_refresh.c - token refresh of libfastio against a small scripted HTTP server
  * inside the test (it_resilience.h): once on a 401, refused refresh as an auth error, refresh
  * before expiry, and one refresh shared by many threads. Deterministic and independent of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_restart.c - data written before a server restart is all there after it: accounts, keys,
  * orgs, workspaces, folders and trash; the owner key is not rewritten; the database passes
  * integrity checks (reliability.md "Durability"). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_security.c - what the server must refuse: unknown routes, wrong methods, oversized and
  * malformed bodies, and every attempt to reach another account's org, workspace or nodes
  * (reliability.md "Security rules"; api §1.3, §1.4, §1.8). */

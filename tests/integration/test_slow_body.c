@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_slow_body.c - a request body must keep making progress (docs/server.md "Limits",
  * --body-timeout): a body sent a byte every half second is never idle, yet the connection is cut
  * once a 4 KiB step has not arrived within the deadline (3 s here); a body that flows is not. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_slow_clients.c - slow clients must not take the server offline (issue 15 item 1;
  * docs/server.md "Limits"): 1,000 connections that send their request headers a byte at a time,
  * from one loopback address (the per-address limit) or spread over 40 (the header deadline and

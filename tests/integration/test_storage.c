@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_storage.c - storage of a workspace through libfastio against a real fastio-server
  * (api §4.2): create-folder (idempotent, force, the name validation vector of reliability.md
  * "Names and paths"), node details single and bulk, and unknown or malformed ids on every

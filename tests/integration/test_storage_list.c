@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_storage_list.c - folder and trash listings through libfastio against a real
  * fastio-server (api §1.5 "Cursor style", §4.2): every sort and direction on real data, page
  * sizes, a 520-node cursor walk (every id once, in order, stable while nodes are added) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_storage_tree.c - changes to a workspace's node tree through libfastio against a real
  * fastio-server (api §4.2, §4.4): move, deep copy, rename and metadata update, and the trash
  * (delete, what stays reachable below a trashed folder, restore, purge, empty). Creating,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_strict.c - issue 15 item 5: what the server must refuse exactly. A bearer token with
  * bytes after a NUL (or outside the token alphabet) is a wrong token; a commit that fails is a
  * clean error envelope (no success data, a non-zero code) whose log line names the commit;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_transfer.c - the libfastio transfer engine (fastio/transfer.h) against a real
  * fastio-server: uploads of sizes around chunk boundaries downloaded back byte for byte (api §5,
  * §6), single-request and stream flows, a bad chunk CRC is refused, injected faults are retried,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_transfer_engine.c - the transfer engine on the library's one request engine (issue 12),
  * against a real fastio-server (--oauth-access-ttl 2, the fault switch, 64 KiB chunks):
  *  - an upload that outlives its OAuth access token completes: the server's fault switch slows

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_transfer_resume.c - resuming uploads with the libfastio transfer engine against a real
  * fastio-server: resume after a cancel (same session, only missing chunks), a changed source
  * restarts, a deadline or a cancel token stopping a running upload that a later run resumes. The

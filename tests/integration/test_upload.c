@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_upload.c - upload flows against a real server (api §5; reliability.md I1/I2/I4): single
  * request, chunked sessions at chunk boundaries (chunk size 1 KiB via --min-chunk-size) compared
  * byte for byte after a round trip, stream, action=update and versions, the rules (4th chunk in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_upload_batch.c - batch upload of small files against a real server (api §5.6): per-entry
  * results (stored, hash mismatch, missing part, too large), folders created from relative_path,
  * a same-name file becoming a new version, parts before or after the manifest, whole-request

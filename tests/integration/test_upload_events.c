@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_upload_events.c - the audit-log and activity hooks of uploads (api §9.4, §9.5; issue 5):
  * a single, a chunked and a batch upload each record workspace_storage_file_added, a new
  * version workspace_storage_file_updated, restore-version

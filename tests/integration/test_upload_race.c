@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_upload_race.c - the same chunk order sent concurrently (issue 15 item 3): N senders, each
  * on its own connection, post chunk 2 of a 3-chunk session with identical bytes at the same
  * moment; then chunk 3 and complete. A chunk the server acknowledged (200) must never be lost:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_verify.c - email verification (issue 15 item 4, api §2.1, D-081): sign-up mails a code
  * through the outbox; POST /user/email/validate/ checks it (bounded tries) or sends a new one;
  * an unverified account cannot accept an invitation or join an org by its email domain; sign-up

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_web_import.c - URL import (api §5.7; docs/server.md "URL import") against a real
  * fastio-server.
  *

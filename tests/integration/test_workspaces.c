@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_workspaces.c - workspaces through libfastio against a real fastio-server (api §3.4,
  * docs/decisions.md "Organizations and workspaces"): create (the five required fields, invalid
  * values, folder_name conflicts), the caller's list with paging, details by id and folder_name,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # client_conformance.sh - @modelcontextprotocol/conformance's client scenarios (initialize,
 # tools_call, sse-retry) against libfastio's MCP client, played by the fastio CLI through
 # conformance_client.sh. Node 22 and the suite are installed as tests/mcp/run.sh does (same

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # conformance_client.sh - the client that @modelcontextprotocol/conformance's client scenarios
 # run: the suite appends the scenario server's URL and names the scenario in
 # MCP_CONFORMANCE_SCENARIO. Every scenario is played with the fastio CLI's MCP client

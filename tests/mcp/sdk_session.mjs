@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sdk_session.mjs - an agent session through the official MCP TypeScript SDK
 // (@modelcontextprotocol/sdk) against a real fastio-server: over Streamable HTTP (/mcp) and
 // over the legacy HTTP+SSE transport (/sse). Sign up and sign in through the auth tool, create

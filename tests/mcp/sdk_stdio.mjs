@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sdk_stdio.mjs - the official MCP TypeScript SDK (@modelcontextprotocol/sdk, StdioClientTransport)
 // drives `fastio mcp`, the CLI's stdio MCP server, which executes the tools through libfastio
 // against a real fastio-server: sign in with an API key through the auth tool, create an org and

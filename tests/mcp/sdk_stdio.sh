@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # sdk_stdio.sh - the official MCP TypeScript SDK drives `fastio mcp` (stdio) against a real
 # fastio-server (tests/mcp/sdk_stdio.mjs). Node 22 and the SDK are installed as tests/mcp/run.sh
 # does (same directory under the build tree, same versions).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mp_test_util.h - what the multipart parser's tests share (test_multipart.c,
  * test_multipart_expect.c): a recording receiver whose callbacks collect the streamed bytes, the
  * parts and where each streamed part ended (and can announce lengths or stop the parse), a driver

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_fixture.h - a fresh SQLite store in a temporary directory for the store unit tests
  * (test_store.c, test_store_ops.c): one pooled connection, seen as the struct store_conn the
  * handlers get. Include after <cmocka.h>. */

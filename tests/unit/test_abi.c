@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_abi.c - the size rule of the public config structs (docs/decisions.md D-005): an
  * "older caller" (struct_size covering only the first fields) gets the defaults for the rest
  * and the library reads none of its bytes beyond struct_size (they are filled with 0xAB, which

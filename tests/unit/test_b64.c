@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_b64.c - base64 / base64url against the RFC 4648 §10 vectors, round trips of every length,
  * strict decoding (padding, alphabet, non-canonical bits, output size) and hex. */
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_blob_local.c - the contract of struct blob_ops (blob.h) on its local-disk backend: what any
  * other backend (an object store) must do the same way. A session file takes bytes at any offset
  * and in any order; commit makes it a content readable by version id and leaves no session file;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_buf.c - fio_buf (bounded growth, NUL termination, steal), slices and the string helpers
  * that replace banned libc functions (fio_strlcpy, fio_parse_ll, fio_ct_equal). */
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cli_rows.c - the CLI derives from the endpoint rows: every option of every command names
  * a row parameter (or is declared CLI-only), and docs/cli.md holds exactly what the generator
  * prints. Runs the built fastio binary ($FASTIO_CLI_BIN, "__doc json|markdown"): no network. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_compose.c - the extractive composer, the attachment ranking and the marker rewriting of
  * model answers (src/server/intel/compose.h; docs/server.md "AI chat"; D-106, D-107). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_crc32c.c - CRC-32C: known vectors, hardware == software on every length and alignment,
  * combine == whole, and the wire format (api §5.4). */
 #include "testmain.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_credentials.c - fastio/credentials.h in temporary HOME / XDG directories: the token and
  * API base precedence table, file and directory modes, atomic replacement leaving no temporary
  * file, a symlinked credentials file refused, malformed JSON reported (not a crash), a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cursor.c - keyset paging cursors (src/server/cursor.c): round trips for every sort and
  * direction, names with odd bytes, and strict refusal of garbage, truncated, wrong-version,
  * foreign (other folder / sort / direction) and subtly wrong cursors. */

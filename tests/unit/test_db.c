@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_db.c - the server's SQLite pool: a connection put in lazy-sync mode (synchronous=NORMAL,
  * used for upload chunk rows) is FULL again when it is handed to the next user, whatever path
  * the request took; lazy mode is refused inside a transaction. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_endpoint_rows.c - the rows of include/fastio/endpoints.h as data: ids are explicit,
  * unique and never change (an application compiles them in), every row and parameter says what
  * it is, and the parameters agree with the path template. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_endpoints.c - the endpoint table (include/fastio/endpoints.h) is consistent: placeholder
  * counts, names, methods, no duplicate routes; and the request path refuses bad arguments before
  * anything is sent (no network: the base URL points at a port nobody should be asked). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_envelope.c - decoding of the response envelope (api §1.3): every success and error
  * variant, the status mapping (api §1.4), bodies that are not envelopes, hostile JSON, message
  * sanitising, and the rate-limit wait computed from headers (api §1.8). */

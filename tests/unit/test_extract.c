@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_extract.c - the indexer's text extraction (src/server/intel): bytes to valid UTF-8, the
  * passage splitter (break preferences, line spans, pages, bounds), the HTML/XML stripper, format
  * detection, every format from real inputs made here (PDF written out byte by byte with its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_form.c - form/query decoding edge cases ('+', %XX, empty pairs, embedded NUL, limits),
  * percent-encoding of path segments and form bodies, and encode -> parse round trips. */
 #include <stdlib.h>

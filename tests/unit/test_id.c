@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_id.c - profile ids and OpaqueIds (api §1.7): generated ids validate, check characters
  * match zlib's CRC-32, normalisation of user input, type prefixes and the display form. */
 #include <stdlib.h>

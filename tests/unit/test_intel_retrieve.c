@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_intel_retrieve.c - the intelligence index of the store (store_intel.h) and the retrieval
  * interface (intel/index.h via intel_retrieve_conn) on the SQLite backend: reconcile queues live
  * files only, claims go in order, a result lands only for the current claim (a newer enqueue

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_mcp_catalog.c - the MCP tool catalogue (src/common/mcp_catalog.c): schemas generated
  * from the endpoint rows, annotations from method/RETRY, and argument validation. */
 #include <stdbool.h>

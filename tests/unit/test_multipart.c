@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_multipart.c - the incremental multipart/form-data parser as a whole: text fields and a
  * streamed `chunk` part fed whole and in pieces, preamble/epilogue/transport padding, truncated
  * and malformed bodies, the limits. mp_expect_length (a chunk's announced size) is tested in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_multipart_expect.c - mp_expect_length, a chunk's announced size in the incremental
  * multipart/form-data parser: its bytes pass without the delimiter search, a longer part still
  * ends at its delimiter, a shorter one breaks the body, and the announcement belongs to one part

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_name.c - node-name validation: path tricks, controls, bidi overrides, length limits,
  * whitespace and a strict UTF-8 decoder (overlongs, surrogates, > U+10FFFF, truncation). */
 #include "name.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_parse_num.c - the one strict number parser (fio_parse_ll, buf.h) that every server
  * parameter, header and path number goes through (issue 15 item 5): decimal digits only, one
  * optional leading '-' where the range allows negatives, never "-0", nothing empty, no '+', no

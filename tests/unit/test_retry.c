@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_retry.c - the retry policy (backoff bounds and jitter spread, which failures repeat), the
  * rate-limit header forms, cancellable waits, log redaction of every secret name, PKCE (the
  * RFC 7636 Appendix B vector) and the plain OAuth body decoder. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_sse.c - the text/event-stream parser of the MCP client (src/client/mcp/sse.h): the
  * framing rules of api §10.3 with exact expected events, fed whole and byte by byte. */
 #include "testmain.h"

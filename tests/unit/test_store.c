@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_store.c - the store interface (store.h) of the account, org, workspace, member and event
  * areas on the SQLite backend, driven only through STORE(c, area) as handlers drive it: results
  * map to enum store_rc (a taken unique key is STORE_EXISTS, a missing row STORE_NOT_FOUND),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_store_ops.c - the store interface (store.h) as a contract, on the SQLite backend: the
  * upload session and chunk operations, the lock operations and the node tree operations the
  * handlers rely on (not-found vs error, "exactly one row changed" answers, visitors that stop,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_store_webimport.c - the URL import jobs of the store interface (store_webimport.h) as a
  * contract, on the SQLite backend: claim order and its one-winner rule, status changes only
  * from the states named, progress and completion, listing with filter and total, per-user

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_time.c - clocks (monotonic never goes back, units agree) and the two timestamp formats
  * (api "YYYY-MM-DD HH:MM:SS UTC", ISO 8601 with microseconds), including pre-1970 rounding. */
 #include <time.h>

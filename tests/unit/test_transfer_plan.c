@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_transfer_plan.c - the pure parts of the transfer engine: chunk planner (api §5.1, §5.8),
  * download-name sanitizer (docs/decisions.md D-028 "Names") and the upload journal. */
 #include "testmain.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_version.c - fastio_version(): the linked library's version is the CMake project version
  * (FIO_PROJECT_VERSION, defined from project(VERSION)) and the header's FASTIO_VERSION, a
  * MAJOR.MINOR.PATCH string, and the default User-Agent carries it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_webimport.c - the pure rules of URL import (src/server/import/import_addr.h,
  * import_url.h): address classes of every refused range and of the IPv6 forms that carry an
  * IPv4 address, --import-allow ranges, share-link rewriting, Content-Disposition and URL names,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_writeback.c - the background write-out thread (writeback.h): ranges of a real file are
  * pushed (more than its queue holds, bogus ones too), the caller's fd is closed right away (the
  * queue owns a dup), stop drains and joins; the file is unchanged and no descriptor leaks. */

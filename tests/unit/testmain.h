@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* testmain.h - every unit test program runs all its cases, or only the one named in argv[1]
  * (CTest runs each case as its own entry; see add_cmocka_cases in tests/CMakeLists.txt). */
 #ifndef FIO_TESTMAIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* torture_core.c - allocation-failure loops ("torture", as in curl's tests and SQLite's malloc
  * tests; docs/decisions.md D-050, ownership rules: D-004) over the envelope decoder
  * (fio_envelope_decode) and the request builder (fio_request_build): for N = 1, 2, ... the N-th

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api.c - the typed wrappers of fastio.h for health, accounts, API keys, organizations and
  * workspaces (storage is in api_storage.c), plus fio_row_call(), which they share. A wrapper
  * that only forwards a row is one fio_row_call(): its arguments in the row's parameter order,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api.h - helpers shared by the typed wrappers (api*.c) and the OAuth calls (auth_oauth.c). */
 #ifndef FIO_API_H
 #define FIO_API_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api_ai.c - AI chat (fastio/ai.h, api §8.2, §8.4): row calls, and the wait for an answer
  * through the activity long-poll of the workspace (key "ai_chat:{chat}"). */
 #include <errno.h>

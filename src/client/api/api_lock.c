@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api_lock.c - file locks (fastio/lock.h, api §7): the four typed calls, the keeper thread that
  * heartbeats a held lock, and fastio_with_lock(). The keeper is the library's one background
  * thread: it exists because a lock must be renewed while the caller's own thread

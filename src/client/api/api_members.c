@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api_members.c - the typed calls of fastio/members.h that do more than forward a row: the
  * audit log search (a filter struct and the total), one event, and the activity long-poll
  * (its own deadline, the cursor handed back). Members, invitations and ownership transfer are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api_search.c - search in a workspace (fastio/search.h, api §4.2): row calls, and the hits of a
  * storage search response as one sorted array whichever documented shape the server used. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api_storage.c - the typed storage wrappers of fastio.h (api §4.2): listings with cursor
  * paging, node details single and bulk, folder creation, move, copy, rename, trash. The plain
  * ones are one fio_row_call() each (api.c): values in the row's parameter order. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api_webimport.c - URL import (fastio/webimport.h, api §5.7): create and show are row calls;
  * waiting polls the job's details with a growing, bounded pause. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* auth.h - internal pieces of OAuth 2.0 + PKCE in libfastio (api §2.5): decoding the plain
  * OAuth bodies of the token and revoke endpoints, which are not envelopes (api §1.3). */
 #ifndef FIO_AUTH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* auth_oauth.c - OAuth 2.0 + PKCE on the client side (api §2.5, RFC 6749, RFC 7636): PKCE
  * verifier/challenge/state, the code exchange and refresh calls, and the decoder of the plain
  * OAuth bodies the token endpoint answers with (not envelopes, api §1.3). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* auth_store.c - a thread-safe token store: the access token, its expiry and the refresh token
  * behind one mutex, refreshed before expiry and once after a 401, with rotated tokens handed
  * to a persist callback. Clients use it through the token-provider hook (fastio_token_fn), so

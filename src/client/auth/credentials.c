@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* credentials.c - settings and secrets of a fastio program (fastio/credentials.h): paths under
  * $XDG_CONFIG_HOME/fastio-c, config.json / credentials.json read with O_NOFOLLOW and written
  * atomically (0600 temp sibling, fsync, rename, fsync dir), the flock that serialises refreshes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* credentials_internal.h - what credentials.c (files, lock) shares with credentials_resolve.c
  * (token and API base resolution, profile token store). Private to the client library. */
 #ifndef FIO_CREDENTIALS_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* credentials_resolve.c - token and API base resolution (api §2.6 plus the local server's owner
  * key) and the self-refreshing token of a stored PKCE profile shared between processes. */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* login.c - interactive PKCE sign-in (fastio/login.h; api §2.5, RFC 7636; issue 4): the loopback
  * redirect listener on 127.0.0.1 and the paste-the-code flow, around fastio_pkce_new, the JSON
  * authorize call and fastio_oauth_token_exchange. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* abi.c - reading and initialising the size-tagged public config structs (abi.h, D-005). */
 #include "abi.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* abi.h - the size rule of the public config structs (docs/decisions.md D-005).
  *
  * A struct under the rule has `size_t struct_size` as its first member. Its `*_init()` (a static

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client.c - the client handle: process-wide set-up, the configuration and its checks, the
  * token, the default call options. Sending a request (one attempt, the retry loop, the public
  * fastio_call()) is client_call.c. */

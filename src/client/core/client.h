@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client.h - fastio_call() as the rest of the library sees it (api/, auth/): one call of one
  * endpoint row, with retries and the token refresh. The public fastio_call() is a thin wrapper
  * over it. Requests that need their own event loop (transfer/) use the operation underneath

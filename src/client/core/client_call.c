@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client_call.c - fastio_call(): one operation (op.c) at a time on the client's reused curl
  * handle, driven by its multi handle (so connections stay alive between calls and a request can
  * be polled for cancellation and deadlines). attempt() is exactly one try; retry_loop() repeats

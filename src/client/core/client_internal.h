@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client_internal.h - the client handle's layout, shared by client.c (the handle and its
  * configuration), client_call.c (one attempt and the retry loop) and op.c (the operation that
  * reads the client's base URL, token, agent and hooks); not for other layers. */

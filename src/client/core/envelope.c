@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* envelope.c - decodes the response envelope (api §1.3) into a result object or a fastio_error.
  * Every byte here comes from the network: any JSON type may sit in any member, numbers may be
  * out of range and strings may be huge, so each access checks the type and each conversion

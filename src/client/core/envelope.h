@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* envelope.h - decoding of the Fast.io response envelope (api §1.3) and mapping of API errors to
  * fastio statuses. Pure: no I/O, no curl, no global state, so it is unit-tested and fuzzed on
  * its own (tests/unit/test_envelope.c, tests/fuzz/fuzz_envelope.c). */

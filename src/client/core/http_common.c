@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http_common.c - the CURLcode -> status table under op.c's judgement, the response-header
  * capture (x-ve-limit-*, Retry-After, Date), and the TLS set-up every curl handle of the
  * library is given (the CA file of D-125). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http_common.h - the pieces of an HTTP answer that the operation (op.c) is judged by: the
  * CURLcode -> status table underneath fio_op_curl_error() and the capture of the rate-limit,
  * Retry-After and Date response headers (api §1.8). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.c - one JSON line per request attempt through the application's callback, with secrets
  * redacted by name. Headers are never logged (the Authorization line and cookies live there);
  * the path is logged as sent and the query only with secret values replaced. */

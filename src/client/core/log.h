@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h - the structured log line of one request attempt and the redaction of secrets in it.
  * The line is built with jansson (never printf) and never contains a header; anything that
  * could carry a credential is redacted by name (decisions.md "Retries, deadlines, logs"). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op.c - one HTTP operation (op.h): building it from the row, setting it up on a curl handle,
  * judging the answer, the retry decision, the log line and the token. Shared by fastio_call()
  * (client_call.c) and the transfer engine, so both send the same headers, map the same curl

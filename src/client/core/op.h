@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* op.h - one HTTP operation of libfastio: the request engine that fastio_call() (client_call.c,
  * one operation at a time on the client's own curl handle) and the transfer engine (many at
  * once on its curl multi handle) share. An operation is built from an endpoint row (request.c)

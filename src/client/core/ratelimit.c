@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ratelimit.c - the wait after a 429 (api §1.8). The sources disagree on the format of
  * x-ve-limit-expires (epoch seconds in the official CLI, a UTC datetime in the hosted-MCP
  * guide), so both are accepted; Retry-After is the standard fallback. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ratelimit.h - how long to wait after a 429, from the rate-limit headers (api §1.8). Pure, so
  * both header formats seen in the sources are unit-tested without a server. */
 #ifndef FIO_RATELIMIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* request.c - builds the URL, body and headers of one request from its endpoint row (api §1.2):
  * where parameters travel (query, form, JSON, nothing) and how the caller authenticates are
  * columns of the row, so no endpoint has request code of its own. */

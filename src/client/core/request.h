@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* request.h - turning an endpoint row plus arguments into what goes on the wire: the URL with
  * escaped path arguments and query, the form or JSON body, and the header lines (auth,
  * content type). No I/O: client.c sends what this builds. */

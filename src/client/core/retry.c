@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* retry.c - cancel tokens, deadlines and the retry policy (backoff with full jitter, which
  * failures may be repeated). op.c's fio_op_retry_wait() asks these functions for every request
  * of the library, so every retry follows one policy. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* retry.h - the retry policy of libfastio (exponential backoff with full jitter, server-given
  * waits, which failures may be repeated) and the deadline/cancellation checks every wait and
  * transfer loop makes. Small and free of client state; op.c's fio_op_retry_wait() applies it to

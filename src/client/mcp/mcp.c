@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp.c - the MCP client (fastio/mcp.h): configuration, the lifecycle, requests and their
  * responses, and the dispatch of everything the server sends; the transports are in
  * mcp_http.c and mcp_stdio.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_http.c - the HTTP transports of the MCP client (api §10.3) over one curl multi handle:
  * Streamable HTTP (POST per message, JSON or event-stream answers, the GET stream, resumption with
  * Last-Event-ID after the server's retry: delay, DELETE at close) and the legacy HTTP+SSE

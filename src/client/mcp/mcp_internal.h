@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_internal.h - the pieces of the MCP client (fastio/mcp.h) shared by its files: the
  * connection, the transport-neutral message dispatcher (mcp.c), the HTTP transports over one
  * curl multi handle (mcp_http.c) and the spawned process (mcp_stdio.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_stdio.c - the stdio transport of the MCP client: a spawned server process that reads
  * newline-delimited JSON-RPC on its stdin and writes it on its stdout. Both are UNIX stream
  * sockets (socketpair), so a write to a process that died is EPIPE through MSG_NOSIGNAL instead

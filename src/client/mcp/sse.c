@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sse.c - the text/event-stream parser (sse.h). */
 #include "sse.h"
 

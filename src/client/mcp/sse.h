@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sse.h - an incremental, bounded parser of a text/event-stream body (the WHATWG "server-sent
  * events" format that MCP's Streamable HTTP and legacy SSE transports carry JSON-RPC in).
  *

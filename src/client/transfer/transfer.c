@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer.c - the transfer engine's handle and its public API: configuration (requests go
  * through the client handle it is given: base URL, token, log hook, User-Agent), jobs, their
  * results and progress, the buffer pool and the CRC helper. The event loop and its HTTP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_batch.c - batch uploads of the transfer engine (api §5.6): the small files of a run
  * that go to the same workspace folder are packed into POST /upload/batch/ requests (at most
  * 200 files and 100 MiB each): text parts instance_id, folder_id, profile_type and a manifest

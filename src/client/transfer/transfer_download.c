@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_download.c - the download state machine of the transfer engine (api §6): node
  * details, then 1-4 ranged GETs of .../read/ written with pwrite into a preallocated
  * "<name>.partial" (curl's small write callbacks gathered into 1 MiB writes), resumable from a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_engine.h - the state shared by the transfer engine's files: the engine handle, the
  * job kinds and jobs, and HTTP operations ("ops") in flight on the one curl multi handle, with
  * the services the files offer each other. transfer.c is the public handle, transfer_loop.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_hash.c - the CRC-32C pre-pass of chunked uploads on a helper thread.
  *
  * Each chunk's CRC-32C goes in its URL (api §5.4), so it must be known before the chunk is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_internal.h - the pure parts of the transfer engine, unit-tested on their own
  * (tests/unit/test_transfer.c): the chunk planner, the download-name sanitizer and the upload
  * journal. No curl, no event loop here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_job.c - what every job kind does the same way: failing a job with a labelled error,
  * placing a finished download, writing a whole buffer at an offset. A helper library for the
  * job files. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_limits.c - GET /upload/limits/ (api §5.8), once per engine, before the first upload
  * plans its chunks: the chunk size bounds, the chunk-count cap, and whether this server takes a
  * chunk's CRC after its bytes (trailing_hash). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_loop.c - the transfer engine's one event loop, and nothing else: it advances every
  * active job through its kind's table (transfer_engine.h struct xfer_job_kind), drives the one
  * curl multi handle (connections reused by every request), hands each ended request to its

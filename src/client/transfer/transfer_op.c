@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_op.c - the transfer engine's HTTP operations: each one of the library's operations
  * (core/op.h: built from the endpoint row with the client's token, set up, judged) on a pooled
  * curl easy handle of the engine's multi handle, with the engine's token cache, its byte-request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_plan.c - decisions of the transfer engine that need no network: how a file is cut
  * into chunks (api §5.1, §5.8), how a remote name becomes a safe local name (docs/decisions.md
  * D-028 "Names"), and the upload journal that lets a killed upload resume its session. */

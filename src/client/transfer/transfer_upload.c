@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_upload.c - the upload state machine of the transfer engine (api §5.3-§5.5): single
  * request for small files, chunked sessions with up to 3 chunks in flight and CRC-32C per chunk
  * and per file, resume from the journal reconciled with the server's details, stream sessions

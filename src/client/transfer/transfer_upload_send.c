@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_upload_send.c - the requests of the upload state machine (transfer_upload.c): the
  * JSON calls (session create, details, complete), the single multipart request of a small file
  * (api §5.3), a chunk with its CRC-32C and, on the chunk that completes the file, the file's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_write.c - the disk writes of ranged downloads on a helper thread.
  *
  * A download's event loop thread received the bytes (recv), gathered curl's 16 KiB callbacks

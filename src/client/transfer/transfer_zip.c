@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* transfer_zip.c - a folder's zip download (api §6): one streamed GET of the folder's zip/
  * into "<name>.partial" in the destination directory (curl's small write callbacks gathered
  * into 1 MiB writes), renamed into place when the stream ended well. The archive has no length

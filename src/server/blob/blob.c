@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* blob.c - what the byte store (blob.h) does with the metadata store: startup recovery (expire
  * sessions, prune unreferenced versions, sweep files no row references) and the reclaim of a
  * purge's contents. Backend independent: files are reached through s->blob only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* blob.h - the byte store of fastio-server (reliability.md "Durability"), behind struct
  * blob_ops: upload session files written at final offsets and immutable stored contents.
  * Commit protocol of a completion: sync the session file (unless --sync=none) -> move it into

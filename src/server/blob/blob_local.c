@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* blob_local.c - the local-disk byte store (struct blob_ops, blob.h): upload session files
  * written at final offsets under DATA/tmp, the commit protocol that fsyncs and renames one into
  * DATA/blobs as an immutable content, and the recovery sweep of both directories. Paths are built

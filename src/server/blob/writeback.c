@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* writeback.c - early write-out of upload data (--sync=complete). See writeback.h. */
 #include "writeback.h"
 

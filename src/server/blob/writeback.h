@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* writeback.h - early write-out of upload data under --sync=complete.
  *
  * A completion's fdatasync of a large file took a third of the upload's time when every byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* activity.c - the activity long-poll (api §9.5): per-entity rings of recent keys, parked
  * connections (MHD suspend/resume) and the timer thread that ends their wait. See activity.h. */
 #include "activity.h"

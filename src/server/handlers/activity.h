@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* activity.h - the activity long-poll (api §9.5; docs/decisions.md "Activity"):
  * GET /activity/poll/{entity}/?wait=0-95&lastactivity=C answers {activity: [keys], lastactivity}.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* download.h - what the byte endpoints share (h_download.c files and versions, zip.c folders):
  * the version of a file a request reads, and the response headers of every download
  * (reliability.md "Downloads": attachment, nosniff, CSP sandbox). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* events.c - the audit log (api §9.4): events_add / events_record for handlers, and
  * GET /events/search/, GET /event/{id}/details/, POST /event/{id}/ack/. Owns the events table.
  * Reading rights are checked here, not by the router, because the scope comes from query

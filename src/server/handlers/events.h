@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* events.h - the audit log (api §9.4): a recording call for handlers, and the search, details
  * and ack endpoints (h_event_* in events.c). An event is written in the route's transaction, so
  * it exists exactly when the change it describes was committed.

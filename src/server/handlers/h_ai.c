@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_ai.c - AI chat (api §8.2, §8.3; docs/server.md "AI chat"; D-105..D-109): chats and their
  * messages under /workspace/{ws}/ai/agent/ (and the legacy /ai/chat/ paths), token
  * transactions. The answers are composed in the background by intel/chat.c. */

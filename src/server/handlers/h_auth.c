@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_auth.c - accounts and credentials (api §2.1, §2.2, §2.4): sign-up, Basic sign-in, token
  * resolution for the router, the caller's profile, API keys, and the first-start bootstrap of
  * the local owner account. Passwords use PBKDF2-HMAC-SHA256 (libcrypto); bearer tokens and API

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_download.c - file downloads and versions (api §4.2, §6): read tokens (256 random bits, only
  * the SHA-256 stored, bound to node + version, short-lived), /read/ with a token or a Bearer
  * caller, single-range Range requests (206 / 416), bytes served from the file descriptor

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_invite.c - invitations (api §3.1, §3.2, §3.5): creating one (with its mail), the per-entity
  * list / update / delete for managers, and the invitee's side: list, details, accept, decline,
  * accept all. Owns the invitations table. An invitation belongs to an email address; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_lock.c - exclusive file locks (api §7, docs/decisions.md "Locks"): acquire, status,
  * heartbeat and release, and the one check every write to a file goes through
  * (tree_check_lock, storage.h). A lock is a row of the locks table (schema.sql migration 5)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_member.c - members of organizations and workspaces (api §3.2, §3.5): list (with pending
  * invitations), add (a pending invitation, for an existing account as for an unknown email: no
  * one joins without consent, D-081), remove, update role, details, leave and self-join. The

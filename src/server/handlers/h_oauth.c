@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_oauth.c - the OAuth 2.0 authorization server (api §2.5, RFC 6749, RFC 7636, RFC 7009,
  * RFC 8414, RFC 9728): discovery metadata, the authorization endpoint (JSON for CLIs, an HTML
  * login-and-consent page for browsers), the token endpoint (authorization_code with PKCE S256,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_oauth_sessions.c - the caller's OAuth sessions (api §2.5): list, details, rename, revoke one,
  * revoke all (optionally keeping the current one). A session is one completed authorization (a
  * device or agent login); its tokens hang off it, so deleting the row revokes them all. */

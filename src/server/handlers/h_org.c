@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_org.c - organizations (api §3.2): the caller's orgs (member and external), create, details,
  * update and close. Owns the orgs and org_members tables. The router has already resolved {org}
  * (by id or domain, open orgs only) and checked the caller's org role (routes.def), so these

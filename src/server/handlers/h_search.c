@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_search.c - storage search and the unified search of a workspace (api §4.2, §8.5; docs/api.md
  * "Search"; docs/server.md "Intelligence"; D-102):
  *   GET /workspace/{ws}/storage/search/  files keyed by node id, best passage per file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_storage.c - storage handlers, workspace twin (api §4.2): list a folder or the trash with
  * keyset paging, node details (single and bulk), create folders, move, copy, rename/update,
  * trash, restore, purge and empty the trash. The router has already resolved the workspace

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_system.c - health endpoints (api §9.6): /ping/ and /system/status/, the latter also
  * reporting the database settings that durability depends on so tests can assert them. */
 #include "handlers.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_transfer.c - ownership transfer (api §3.3): transfer tokens minted by agent accounts
  * (create / list / delete), the claim by a signed-in human, and direct transfer between members
  * of an org or a workspace. Owns the transfer_tokens table. Tokens are 64 base64url characters

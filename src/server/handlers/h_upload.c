@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_upload.c - upload flows A-C of api §5: POST /upload/ (a session from a form, or a whole file
  * ≤ 4 MiB from multipart), completion (sizes and combined CRCs checked, nothing re-read; sync,
  * rename, one transaction), details with long-poll, and session management. The chunk and stream

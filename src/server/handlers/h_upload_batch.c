@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_upload_batch.c - flow D of api §5.6: POST /upload/batch/, many small files in one multipart
  * body (text parts instance_id, manifest, folder_id, creator; file parts file_0..file_{n-1}).
  * Streamed through the incremental multipart parser: each file part is written once to its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_upload_chunk.c - the streamed bodies of uploads: the body context (bytes written at their
  * offset with CRC-32C and hash on the way, multipart parsing) and the req_stream ops of
  * POST /upload/{id}/chunk/ and /upload/{id}/stream/. */

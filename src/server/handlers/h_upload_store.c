@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_upload_store.c - the shared half of the upload flows (upload.h): session rows, the table of
  * chunks in flight, the workspace check of routes whose workspace comes from a session or a
  * parameter rather than the path, and placing a finished file in the tree with its version. */

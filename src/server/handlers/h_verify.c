@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_verify.c - email verification (api §2.1, D-081): a 6-digit code mailed through the outbox
  * (and the SMTP relay when one is configured) proves that an account owns its address. Sign-up
  * sends one; POST /user/email/validate/ sends a new one (form `email`) or checks one (`email` +

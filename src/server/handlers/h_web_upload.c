@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_web_upload.c - URL import (api §5.7; docs/server.md "URL import"): create a job, list the
  * caller's jobs, show one, cancel one. The work itself runs in import/import.c. */
 #include <string.h>

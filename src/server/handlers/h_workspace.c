@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* h_workspace.c - workspaces (api §3.4): create in an org, the caller's workspaces, an org's
  * workspaces, details, update, delete, archive and unarchive. Owns the workspaces and
  * workspace_members tables. The router has resolved {org} / {ws} (by id or name), checked the

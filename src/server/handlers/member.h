@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* member.h - what the member, invitation and transfer handlers (h_member.c, h_invite.c,
  * h_transfer.c) share: the org-or-workspace a route acts on, member lookups and rendering, and
  * the invitation writer used by "add member" for unknown emails. Orgs and workspaces have the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* oauth.h - shared pieces of the OAuth 2.0 authorization server (api §2.5): secret generation
  * and hashing, the non-envelope replies OAuth needs (RFC 6749 JSON bodies, the consent page,
  * 302 redirects), and session revocation. Handlers: h_oauth.c (authorize, token, revoke,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* oauth_page.c - the HTML the authorization server shows a browser (api §2.5): one login-and-
  * consent page and one error page. Self-contained (inline style, no scripts, no external assets)
  * and every interpolated value is HTML-escaped; http.c adds a CSP that forbids scripts and

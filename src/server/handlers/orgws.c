@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* orgws.c - validation, the "null clears" update engine and offset paging shared by the
  * organization and workspace handlers (see orgws.h). Checks never echo the rejected value: an
  * error names the field and the rule only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* orgws.h - what the organization and workspace handlers (h_org.c, h_workspace.c) share: field
  * rules as data (one row per wire key: where it is stored, how it is checked, what "null"
  * clears it to), the update engine that applies request parameters to a row held as a JSON

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rows.c - the store row readers of rows.h. */
 #include "rows.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rows.h - reading the row objects the store hands back for rendering (store/README.md: keyed
  * by column, times as integer microseconds, flags as 0/1, absent values as null), and rendering
  * a list of them. One set of helpers so that every handler shapes wire objects from store rows

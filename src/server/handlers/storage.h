@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* storage.h - the node tree of a workspace (api §4), shared by the storage handlers
  * (h_storage.c) and the tree primitives (storage_tree.c): looking nodes up within the resolved
  * workspace, rendering them, the name-conflict rules of api §4.4 and the trash model. Every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* storage_list.c - folder and trash listings with keyset paging (api §1.5 "Cursor style",
  * §4.2): the query parameters, one page from the store (store_node_ops.list_page), and the
  * next_cursor of a page (cursor.c). Keyset paging keeps pages stable while nodes are added or

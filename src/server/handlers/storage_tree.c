@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* storage_tree.c - primitives over the node tree of one workspace (storage.h): lookups with a
  * bounded ancestor walk, the wire rendering of a node (api §4.1), sibling-name conflicts and
  * auto-renaming (api §4.4), and moving a node to the trash. The handlers in h_storage.c compose

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* upload.h - what the upload handlers share (h_upload.c sessions, h_upload_chunk.c chunk and
  * stream bodies, h_upload_store.c placing a finished file in the tree, h_upload_batch.c,
  * h_download.c): the session row, the per-session count of chunks in flight, the workspace check

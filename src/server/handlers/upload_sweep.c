@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* upload_sweep.c - the expiry sweep of upload sessions (D-080): while the server runs, a thread
  * removes every --sweep-interval seconds the sessions that expired (--upload-ttl after their
  * creation) and their temporary files, so an abandoned session gives its reserved space back

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verify.h - email verification (h_verify.c, D-081). */
 #ifndef SRV_VERIFY_H
 #define SRV_VERIFY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* zip.c - folder downloads as a streamed zip (api §6): GET …/storage/{folder|root}/zip/.
  * No temporary file and no compression (method STORE): the handler lists the live subtree once
  * (files and folders, paths relative to the folder, UTF-8 with general-purpose bit 11), lays out

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* zipcrc.c - table-driven (slicing by 8) CRC-32 for zip members; the table is built once. */
 #include "zipcrc.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* zipcrc.h - CRC-32 (IEEE 802.3, reflected 0xEDB88320): what a zip archive records for each
  * member (zip.c). Uploads and downloads otherwise use CRC-32C (src/common/crc32c.h). */
 #ifndef SRV_ZIPCRC_H

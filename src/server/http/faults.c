@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* faults.c - the test-only fault injector (faults.h). One configuration per server, replaced
  * whole by each POST /current/test/faults/; decisions come from a seeded splitmix64 stream under
  * a mutex, so a sequential client sees the same faults on every run with the same seed. This is

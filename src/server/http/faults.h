@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* faults.h - the test-only fault injector (docs/decisions.md D-017, docs/server.md "Rate limits and
  * test faults"): off unless
  * the server runs with --enable-test-faults; then POST /current/test/faults/ configures a seeded,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* guard.c - see guard.h. One mutex over a fixed table of slots; one reaper thread that looks at
  * the table four times a second. Times are monotonic. */
 #include "guard.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* guard.h - deadlines for slow clients that libmicrohttpd's idle timeout does not catch: the
  * request headers must arrive within a deadline (shorter while the server is near its connection
  * limit: the reserve), and a request body must keep making progress. A connection past its

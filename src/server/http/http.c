@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http.c - the libmicrohttpd front of fastio-server: request lifecycle (headers, bounded body,
  * parameters), the one function that turns a handler's result into the wire envelope
  * (api §1.3), the x-ve-limit-* headers (api §1.8), and one JSON access-log line per request. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* metrics.c - counters and the exposition text of GET /metrics (metrics.h, D-116). */
 #include <stdatomic.h>
 #include <microhttpd.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* metrics.h - Prometheus metrics of fastio-server (GET /metrics, text exposition format 0.0.4;
  * docs/server.md "Metrics", D-116): requests and their latency by route and status class, bytes
  * in and out, internal errors, and gauges read at scrape time (open upload sessions, the queues

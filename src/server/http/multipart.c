@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* multipart.c - the incremental multipart/form-data parser (multipart.h). One state machine over
  * the bytes as they arrive: the delimiter "\r\n--boundary" is matched byte by byte with the
  * matched prefix held back (a boundary never contains CR, so a mismatch releases the whole held

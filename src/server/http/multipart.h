@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* multipart.h - an incremental multipart/form-data parser (RFC 7578 / RFC 2046). Bytes are fed
  * in pieces of any size as the network delivers them; it never holds a part's body: a part the
  * caller elects to stream (a file part such as `chunk`, api §1.2) goes to on_data as it arrives,

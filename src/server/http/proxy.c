@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* proxy.c - trusted proxies, X-Forwarded-For and the per-address connection limit (proxy.h,
  * D-118). */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* proxy.h - running behind reverse proxies (docs/server.md "Behind a reverse proxy", D-118):
  * which peers are trusted proxies (--trusted-proxy), the client address a request from one of
  * them stands for (X-Forwarded-For, rightmost address that is not a trusted proxy), and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ratelimit.c - fixed-window counters in an open-addressing table, guarded by one mutex. The
  * table is bounded: when full, the oldest windows are dropped (a dropped caller starts a fresh
  * window, which errs on the side of availability). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ratelimit.h - fixed-window request counting per caller (user id, or client IP when anonymous),
  * feeding the x-ve-limit-* headers on every response and 429 / 1671 past the limit (api §1.8). */
 #ifndef SRV_RATELIMIT_H

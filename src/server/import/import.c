@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* import.c - the URL import workers (import.h; docs/server.md "URL import"). */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* import.h - URL import on the server (api §5.7; docs/server.md "URL import"; docs/decisions.md
  * D-075..D-079): a pool of worker threads that take 'pending' jobs of the web_imports table
  * (store_webimport.h), fetch their URL with libcurl under the address rules of import_addr.h,

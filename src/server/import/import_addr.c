@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* import_addr.c - the address rules of URL import (import_addr.h). */
 #include <arpa/inet.h>
 #include <netinet/in.h>

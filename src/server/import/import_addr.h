@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* import_addr.h - the address rules of URL import (docs/server.md "URL import", D-076): which
  * peer addresses a server-side fetch may connect to, as pure functions (no I/O) so that they can
  * be unit-tested and fuzzed. A fetch resolves its host once, checks every address here, and pins

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* import_url.c - share-link rewriting, download names and their sanitising (import_url.h). */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* import_url.h - the text rules of URL import (docs/server.md "URL import", D-077), as pure
  * functions for the unit tests and the fuzz target (tests/fuzz/fuzz_url.c): public share links
  * of Google Drive, Dropbox, OneDrive and Box turned into their direct-download form, the file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chat.c - the AI chat workers (chat.h; docs/server.md "AI chat"; D-105..D-109). */
 #include <errno.h>
 #include <pthread.h>

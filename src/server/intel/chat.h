@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chat.h - the AI chat engine of the server (issue 13; api §8; docs/server.md "AI chat";
  * D-105..D-109): a bounded pool of worker threads that take 'ready' messages of the ai_messages
  * table (store_aichat.h), gather the passages to answer from (the search index for a scope or the

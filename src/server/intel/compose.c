@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* compose.c - the extractive composer, the passage ranking for attachments and the marker
  * rewriting of model answers (compose.h; docs/server.md "AI chat"; D-106). */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* compose.h - answers without a model (issue 13; docs/server.md "AI chat"; D-106): the
  * extractive composer picks, from the best passages, the sentences that answer the question,
  * marks each with [n] where n is its citation (one citation per file version, api §8.2 "Citation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* embed.c - the OpenAI-compatible embeddings connector (embed.h). */
 #include "embed.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* embed.h - the optional embeddings connector of the indexer (D-102; docs/server.md
  * "Intelligence", "Hybrid retrieval"): an OpenAI-compatible POST /v1/embeddings endpoint
  * (llama.cpp server, Ollama, vLLM, a cloud service) named by --embed-url. Off by default: the

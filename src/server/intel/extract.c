@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* extract.c - format detection, limits and the dispatch of text extraction (extract.h). */
 #include <ctype.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* extract.h - text extraction for the indexer (issue 13, docs/server.md "Text extraction").
  *
  * A stored file becomes a list of passages of about lim->passage_words words, each with the page

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hybrid.c - the ranking of search and retrieval (indexer.h intel_search; D-102): BM25 over the
  * FTS5 index (with the query plan), and with --embed-url also the cosine similarity of the
  * query's embedding to the stored passage vectors, fused by reciprocal rank (each list gives

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* index.h - retrieval over the intelligence index (issue 13; docs/server.md "Intelligence";
  * D-100): the passages of a workspace's indexed files that best answer a free-text query, for
  * the AI chat (its answers cite node, version, page and lines) and anything else that needs

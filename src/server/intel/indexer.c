@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* indexer.c - the intelligence indexer: worker threads over the persistent queue of intel_nodes,
  * workspace reconciliation, and retrieval (indexer.h, index.h; docs/server.md "Intelligence";
  * D-100..D-104). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* indexer.h - the intelligence indexer's life cycle, options and the calls the rest of the
  * server makes into it (docs/server.md "Intelligence"; D-100..D-104). The retrieval interface
  * is index.h.

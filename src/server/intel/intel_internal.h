@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* intel_internal.h - what the files of src/server/intel share (not for callers: see extract.h). */
 #ifndef SRV_INTEL_INTERNAL_H
 #define SRV_INTEL_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* llm.c - the OpenAI-compatible chat completions client (llm.h; D-107). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* llm.h - the model connector of the AI chat (issue 13; docs/server.md "AI chat"; D-107): one
  * request to an OpenAI-compatible chat completions endpoint (llama.cpp server, Ollama, vLLM, a
  * cloud service): POST {url}/v1/chat/completions with {model, messages, temperature 0, stream

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* markup.c - HTML/XML to text in one pass (extract.h intel_strip_markup, and the profiles the
  * office formats use). No tree and no recursion: the state is a handful of counters (inside
  * <pre>, inside a dropped element, inside a text element of an office profile), so any nesting

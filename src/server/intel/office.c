@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* office.c - DOCX, ODT and PPTX: a zip (libzip, opened from memory) holding XML, read by the
  * markup stripper's office profiles (D-051). DOCX: word/document.xml, then the footnotes and
  * endnotes, one unpaged text. ODT:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* passages.c - the passage splitter (extract.h intel_split_passages).
  *
  * One pass over the page's text, a window of at most W+1 words at a time (W = passage_words),

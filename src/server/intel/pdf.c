@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pdf.c - PDF text through poppler-glib, one page of passages per PDF page.
  *
  * The document is opened from memory (the bytes stay the caller's: a static GBytes). An encrypted

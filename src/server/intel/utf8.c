@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* utf8.c - bytes to valid UTF-8 text for the indexer (extract.h intel_utf8_clean). */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* outbox.c - mail as files first (see outbox.h): the .eml writer, and the optional SMTP relay
  * thread. The relay is the only thread this module starts; it owns nothing but its own struct,
  * and files are its queue, so a restart picks up whatever was not sent. */

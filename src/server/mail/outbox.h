@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* outbox.h - outgoing mail (invitations, ownership claims). Every mail is first written as an
  * RFC 5322 message to DATA/outbox/<id>.eml (temp file + fsync + rename + fsync of the folder),
  * so nothing is lost if the process or the relay dies. With an SMTP relay configured

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp.h - fastio-server as an MCP server (api §10.1) on its own port: the Streamable HTTP
  * transport at /mcp, the legacy HTTP+SSE transport (/sse + /messages), the MCP sessions, the
  * tool executor that runs every tools/call as an internal request through the REST router (same

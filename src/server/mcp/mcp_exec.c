@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_exec.c - the MCP server operations of fastio-server (mcp_srv_ops): tools/list from the
  * shared catalogue (named mode) or the code-mode set, tools/call executed as internal requests
  * through the REST router (mcp_internal.c), the auth tool's session sign-in, composite actions

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_fixtures.c - --mcp-conformance-fixtures: the test_* tools, resources and prompts that the
  * MCP conformance suite's server scenarios expect a server under test to offer. They touch no
  * data; off by default (docs/server.md "MCP"). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_http.c - the MCP transports on fastio-server's port (api §10.1): Streamable HTTP at /mcp
  * (POST answered as JSON, or as an SSE body when the call sent notifications; GET opens the
  * session's stream; DELETE ends the session; Mcp-Session-Id; MCP-Protocol-Version checked),

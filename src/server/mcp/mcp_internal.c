@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_internal.c - a tools/call runs as an internal request through the REST router
  * (router_dispatch): the same authentication, rate limit, org/workspace resolution, roles and
  * per-object (BOLA) checks as a REST request, then the same handler. Nothing here decides

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* handlers.h - prototypes of every route handler, generated from routes.def. */
 #ifndef SRV_HANDLERS_H
 #define SRV_HANDLERS_H

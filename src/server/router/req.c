@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* req.c - what handlers use to read a request and to answer it: parameters from the form body,
  * JSON body or query string; errors as {http, code, text, params}; success keys. The envelope
  * itself is built in one place (http.c, reply_render) from these. */

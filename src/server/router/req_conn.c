@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* req_conn.c - a request's database connection outside the router's dispatch (req_conn.h). */
 #include "req_conn.h"
 

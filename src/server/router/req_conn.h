@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* req_conn.h - a request's database connection outside the router's dispatch: streamed upload
  * bodies (routes flagged F_STREAM) run their work after the dispatch has given its connection
  * back, and take one for themselves here. */

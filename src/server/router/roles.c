@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* roles.c - the entity-dependent half of the role table (see roles.h); the static half is the
  * role columns of routes_members.def, checked by the router before any handler runs. */
 #include "roles.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* roles.h - who may do what to members, in one place (api §3.2, §3.4, §3.5). The static part of
  * the role table is the ORG_ROLE / WS_ROLE columns of the route rows (routes_members.def); the
  * parts that depend on an entity's settings are here: perm_member_manage (checked by the router

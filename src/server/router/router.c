@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* router.c - matches requests against routes.def and enforces, in one place, what must hold
  * before any handler runs: a valid caller, the org/workspace named in the path resolved (by id or
  * by name), the caller's role there at least the route's minimum, archived workspaces read-only,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* router.h - the route table (routes.def) and the dispatcher that authenticates the caller,
  * resolves {org} / {ws} captures with the caller's role, opens a transaction for writes, and only
  * then runs the handler. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cursor.c - encoding and strict decoding of keyset paging cursors (see cursor.h). Every field is
  * checked on the way in: the cursor comes from the network, and a lenient decoder would turn a
  * damaged cursor into a silently wrong page. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cursor.h - keyset paging cursors for storage listings (api §1.5 "Cursor style", §4.2).
  * A cursor names the last row a page ended on (its sort key values and id) together with the
  * listing it belongs to (sort, direction, folder), so the next page starts strictly after that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* db.c - SQLite connection pool, prepared-statement cache and schema migrations. Every
  * connection runs WAL, synchronous=FULL, foreign_keys=ON and busy_timeout=10000
  * (reliability.md "Durability"). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* db.h - SQLite metadata store: a fixed pool of connections (one per worker at a time), each in
  * WAL mode with foreign keys on and a busy timeout, a per-connection cache of prepared
  * statements, bind helpers, and the versioned schema migrations embedded from schema.sql. */

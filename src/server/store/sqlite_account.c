@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_account.c - the SQLite statements of the account area (store_account.h): users,
  * sessions, api_keys, and bearer-token resolution. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_admin.c - the SQLite backend of store_admin.h: metrics gauges, and the backup copy made
  * with SQLite's online backup API (D-119). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_aichat.c - the SQLite statements of the AI chat tables (store_aichat.h). */
 #include <stdlib.h>
 #include <string.h>

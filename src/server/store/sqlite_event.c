@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_event.c - the SQLite statements of the event area (store_event.h): the events table. */
 #include <stdio.h>
 

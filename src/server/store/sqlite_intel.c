@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_intel.c - the SQLite statements of the intelligence index (store_intel.h; schema.sql
  * migration 11). */
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_lock.c - the SQLite statements of the locks table (store_lock.h). */
 #include <string.h>
 

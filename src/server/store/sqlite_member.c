@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_member.c - the SQLite statements of the member area (store_member.h): org_members,
  * workspace_members, invitations and transfer_tokens. Org and workspace statements come in
  * pairs of literals (the statement cache keys on the literal), picked by PICK. */

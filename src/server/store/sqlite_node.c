@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_node.c - the SQLite statements of the storage tree's tables (store_node.h). */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_oauth.c - the SQLite statements of the OAuth area (store_oauth.h): oauth_requests,
  * oauth_codes, oauth_sessions and oauth_tokens. */
 #include "buf.h"

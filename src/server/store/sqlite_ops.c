@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_ops.c - the SQLite backend of struct store_ops (store.h): transactions and the table
  * of per-area operations. The area tables live in the store/sqlite_<area>.c files. */
 #include "db.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_org.c - the SQLite statements of the organization area (store_org.h): orgs, and the
  * org_members lookups behind access checks. */
 #include "buf.h"

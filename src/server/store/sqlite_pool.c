@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_pool.c - the SQLite backend as a store instance (store_backend.h): the connection
  * pool of db.c wrapped in a struct store, and the settings report of /system/status/. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_upload.c - the SQLite statements of the upload_sessions table (store_upload.h). */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_util.c - the step and render helpers of sqlite_util.h, shared by the SQLite area files
  * so that each area file holds only its own statements. */
 #include "sqlite_util.h"

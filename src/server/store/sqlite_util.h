@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_util.h - helpers shared by the SQLite backend's area files (sqlite_<area>.c) and by
  * nothing else: the cast from the interface's connection to the SQLite one, and the few step
  * patterns every area repeats. Internal to store/: no header outside store/ includes this. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_webimport.c - the SQLite statements of the web_imports table (store_webimport.h). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite_workspace.c - the SQLite statements of the workspace area (store_workspace.h):
  * workspaces, and the workspace_members lookups behind access checks. */
 #include "buf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store.h - the metadata store interface of fastio-server: what handlers, the router and the
  * blob layer may ask of the database, with no SQLite type in it, so that a PostgreSQL backend
  * can be added beside the SQLite one (docs/decisions.md, "Store interface").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_account.h - the account area of the store (store.h): users, password hashes, Basic
  * sign-in sessions, API keys, and the resolution of a bearer token's hash into its owner.
  * Secrets never reach the store: callers pass the SHA-256 hex of a token, never the token.

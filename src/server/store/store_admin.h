@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_admin.h - the store operations of server operations (docs/server.md "Metrics", "Backup and
  * restore"): the gauges of GET /metrics, and the consistent copy of the database that
  * `fastio-server backup` makes while the server keeps serving (D-117, D-119). */

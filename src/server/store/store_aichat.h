@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_aichat.h - the AI chat tables (schema.sql migration 12; api §8.2; docs/server.md "AI
  * chat"): ai_chats (one per conversation, owned by its creator), ai_messages (one per question
  * with its answer, in the state machine ready -> in_progress -> post_processing -> complete |

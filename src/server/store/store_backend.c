@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_backend.c - the backend-neutral entry points of store_backend.h: each forwards to the
  * table of the instance (struct store, store_impl.h), so callers never name a backend. */
 #include "store_impl.h"

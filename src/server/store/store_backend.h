@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_backend.h - the metadata store as an object: a backend instance (struct store, opaque
  * here) hands out connections (struct store_conn, store.h) and takes them back. The server
  * holds one struct store * (struct server's `store`); only the composition root (main.c) names

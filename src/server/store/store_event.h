@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_event.h - the event area of the store (store.h): the audit log (api §9.4). Events are
  * appended in the caller's transaction and numbered by a sequence that orders them (newest
  * first in searches). Rows come back as JSON objects keyed by column: id, created (integer

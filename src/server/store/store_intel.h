@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_intel.h - the intelligence index (schema.sql migration 11; src/server/intel/README.md;
  * docs/server.md "Intelligence"): per-file ai state that is also the persistent work queue
  * (intel_nodes), the passages and their FTS5 index (intel_passages, intel_fts). Times are wall

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_lock.h - the locks table (api §7, docs/decisions.md "Locks"): one row per locked file
  * node holding the SHA-256 hex of its token, never the token. A row whose `expires` has passed
  * is a free lock: every lookup here ignores it, and acquire sweeps them first. Times are wall

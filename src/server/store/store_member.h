@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_member.h - the member area of the store (store.h): memberships of orgs and workspaces,
  * invitations, and ownership transfer (transfer tokens, moving the owner role). Orgs and
  * workspaces have the same member shape; is_org selects the table pair. Rows that are only

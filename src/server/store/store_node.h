@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_node.h - the storage tree's tables (schema.sql): nodes, their file versions
  * (file_versions, node_versions) and the download read tokens. Every node lookup is scoped by
  * workspace id, so a node of another workspace behaves like an unknown id. Version rows are shared

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_oauth.h - the OAuth area of the store (store.h): pending authorization requests, codes,
  * OAuth sessions and their access/refresh tokens (api §2.5). Codes and tokens reach the store
  * only as their SHA-256 hex. Times are wall-clock microseconds. Session rows for rendering come

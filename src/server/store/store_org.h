@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_org.h - the organization area of the store (store.h): the orgs table, and the lookups
  * of the caller's role in an org that the router and the role rules need. Rows that are only
  * rendered come back as JSON objects keyed by column (times as integer microseconds, flags as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_upload.h - the upload_sessions table (schema.sql; api §5): one row per upload session,
  * status 'ready' -> 'uploading' -> 'assembling' (between the blob rename and the commit of a
  * completion) -> 'complete' | 'failed'. Rows outlive their session until `expires` so that a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_webimport.h - the web_imports table (schema.sql migration 9; api §5.7; docs/server.md
  * "URL import"): one row per URL import job. Status 'pending' (accepted, waiting for a worker)
  * -> 'queued' (taken by a worker) -> 'downloading' (bytes arriving into its upload session) ->

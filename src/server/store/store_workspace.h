@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_workspace.h - the workspace area of the store (store.h): the workspaces table, and the
  * lookups of the caller's role in a workspace that the router and the role rules need. Rendered
  * rows come back as JSON objects keyed by column, as in store_org.h. */
