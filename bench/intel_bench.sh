@@ -12,9 +12,7 @@ cd "$(dirname "$0")/.."
 FILES=${1:-10000}
 KIB=${2:-10}
 TOTAL_MIB=${3:-256}
-# -Wno-use-after-free: GCC 12 at -O2 reports one in mcp_http.c that -O0 does not (a bench
-# build must not stop on it)
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DFASTIO_TESTS=OFF -DCMAKE_C_FLAGS="-Wno-use-after-free" >/dev/null
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DFASTIO_TESTS=OFF >/dev/null
 cmake --build build-bench -j 2 --target intel_bench fastio_server >/dev/null
 echo "== part 1: the index in-process ($FILES files of $KIB KiB)"
 build-bench/intel_bench "$FILES" "$KIB"
