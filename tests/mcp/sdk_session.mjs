@@ -2,8 +2,12 @@
 // sdk_session.mjs - an agent session through the official MCP TypeScript SDK
 // (@modelcontextprotocol/sdk) against a real fastio-server: over Streamable HTTP (/mcp) and
 // over the legacy HTTP+SSE transport (/sse). Sign up and sign in through the auth tool, create
-// an org and a workspace, upload text, list, lock, write a new version under the lock, release,
-// read it back, read resources; progress notifications arrive for a call that asks for them.
+// an org and a workspace, upload text, turn the workspace's intelligence on (workspace update),
+// upload a file with a distinctive sentence and wait (bounded) until storage details says it is
+// indexed; then on both transports: list, find the file by a word of its content (storage
+// search), ask the ai tool about it (the answer must cite the file), lock, write a new version under the
+// lock, release, read it back, read resources; progress notifications arrive for a call that
+// asks for them.
 // usage: node sdk_session.mjs http://127.0.0.1:PORT
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -43,6 +47,24 @@ const stamp = `${process.pid}${Date.now() % 100000}`;
 const email = `sdk-${stamp}@example.com`;
 const password = "correct horse battery staple";
 const state = {};
+// The file the search and ai steps look for: the word is in its content, not in its name (with
+// intelligence off, search matches names only).
+const factWord = `quillimane${stamp}`;
+const factSentence = `The heron ${factWord} counts seventeen amber lanterns on the harbour wall every winter.`;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// Bounded wait (at most 100 polls, about 20 s) until storage details says the node is indexed.
+async function waitIndexed(client, ws, node) {
+  let st;
+  for (let i = 0; i < 100; i++) {
+    const d = await ok(client, "storage", { action: "details", workspace_id: ws, node_id: node });
+    st = d.node?.ai?.state;
+    if (st === "indexed") return;
+    assert.ok(st !== "failed" && st !== "disabled", `ai.state ${st}: ${JSON.stringify(d.node?.ai)}`);
+    await sleep(200);
+  }
+  throw new Error(`node ${node} not indexed after 100 polls (ai.state ${st})`);
+}
 
 async function namedSession(transport, label, first) {
   const client = new Client({ name: `fastio-sdk-test-${label}`, version: "1.0.0" });
@@ -117,6 +139,17 @@ async function namedSession(transport, label, first) {
       assert.ok(progress.length >= 1);
       assert.ok(r.activity.length > 0, "the change is reported");
     });
+    await step(`${label}: intelligence on, upload a fact, wait until it is indexed`, async () => {
+      const w = await ok(client, "workspace", { action: "update", workspace_id: state.ws, intelligence: true });
+      assert.ok(w.workspace.intelligence === true || w.workspace.intelligence === 1,
+                `intelligence on: ${JSON.stringify(w.workspace.intelligence)}`);
+      const u = await ok(client, "upload", {
+        action: "text", workspace_id: state.ws, name: "facts.txt", content: `${factSentence}\n`,
+      });
+      state.fact = u.new_file_id;
+      assert.ok(state.fact);
+      await waitIndexed(client, state.ws, state.fact);
+    });
   } else {
     await step(`${label}: auth signin`, async () => {
       const s = await ok(client, "auth", { action: "signin", email, password });
@@ -126,6 +159,24 @@ async function namedSession(transport, label, first) {
   await step(`${label}: storage list shows the file`, async () => {
     const l = await ok(client, "storage", { action: "list", workspace_id: state.ws, folder_id: "root" });
     assert.ok(l.nodes.some((n) => n.id === state.node && n.name === "notes.md"));
+  });
+  await step(`${label}: storage search finds the file by a word of its content`, async () => {
+    const r = await ok(client, "storage", { action: "search", workspace_id: state.ws, search: factWord });
+    assert.equal(r.search_metadata.mode, "content", JSON.stringify(r.search_metadata));
+    assert.ok(r.files[state.fact], `hit ${state.fact} in ${JSON.stringify(Object.keys(r.files))}`);
+    assert.equal(r.files[state.fact].name, "facts.txt");
+    assert.match(r.files[state.fact].content_snippet, /amber lanterns/);
+    assert.ok(!r.files[state.node], "notes.md does not contain the word");
+  });
+  await step(`${label}: ai ask about the fact cites the file`, async () => {
+    const a = await ok(client, "ai", {
+      action: "ask", workspace_id: state.ws,
+      question: `How many amber lanterns does the heron ${factWord} count?`,
+    });
+    assert.equal(a.state, "complete", JSON.stringify(a));
+    assert.ok(Array.isArray(a.citations), "citations array");
+    assert.ok(a.citations.some((c) => c.nodeId === state.fact), `cites ${state.fact}: ${JSON.stringify(a.citations)}`);
+    assert.match(a.answer_text, /seventeen amber lanterns/);
   });
   await step(`${label}: lock, write under the lock, release`, async () => {
     const a = await ok(client, "storage", { action: "lock-acquire", workspace_id: state.ws, node_id: state.node });

@@ -28,10 +28,19 @@ out=$data/server.out
 "$server" --data "$data/d" --listen 127.0.0.1:0 --kdf-iterations 1000 --sync none \
     >"$out" 2>"$data/server.err" &
 pid=$!
+# The server must stop cleanly (sanitizer builds report leaks and errors at exit): a non-zero
+# exit fails the test and shows its log, as in run.sh.
 cleanup() {
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    local rc=$? srv_rc=0
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || srv_rc=$?
+    if [ "$srv_rc" -ne 0 ]; then
+        echo "fastio-server exited with status $srv_rc:"
+        grep -v '^{"ts"' "$data/server.err" | tail -60
+        rc=1
+    fi
     rm -rf "$data"
+    exit "$rc"
 }
 trap cleanup EXIT
 port=
