@@ -48,7 +48,11 @@ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DFASTIO_TSAN=ON >/dev/null
 cmake --build build-tsan -j "$JOBS"
 ctest --test-dir build-tsan --output-on-failure -j "$JOBS" --timeout 600 \
     -R 'upload_race|test_transfer|test_writeback|test_blob_local|test_slow_clients|test_activity|test_upload\.|test_lock_counter|test_quota|test_mcp_server|test_mcp_stream|mcp_conformance|test_web_import|test_intel_index|test_ai_chat|test_ai_llm' \
-    -E 'test_wake_200_memory_flat' # times 200 wake-ups against 1 s: TSan's slowdown, not a race
+    -E 'test_wake_200_memory_flat|mcp_lock_counter_400'
+# excluded: test_wake_200_memory_flat times 200 wake-ups against 1 s (TSan's slowdown, not a
+# race); mcp_lock_counter_400 takes 100 s under TSan and was the suite's long pole (the MCP
+# sessions' threads stay covered by test_mcp_server's other cases and test_mcp_stream; the count
+# of 400 is checked in the plain and ASan runs)
 # Fuzzing (issue 15 "Keep it fixed"): the libFuzzer targets built with clang (ASan + UBSan +
 # coverage in every object), each run for 6 s after its corpus replay (fuzz.<target>.run,
 # tests/CMakeLists.txt; FASTIO_FUZZ_SECONDS). Only the fuzz targets are built here: with the
