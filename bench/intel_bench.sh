@@ -68,4 +68,5 @@ done
 t1=$(now_ms)
 R1=$(rss)
 echo "indexing $TOTAL_MIB MiB of text through the server (upload + index): $((t1 - t0)) ms, $(awk -v m="$TOTAL_MIB" -v t=$((t1 - t0)) 'BEGIN {printf "%.1f", m * 1.048576 / (t / 1000)}') MB/s"
-echo "server RSS: $((R0 / 1024)) MiB before, $((R1 / 1024)) MiB after: growth $(((R1 - R0) / 1024)) MiB"
+HWM=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
+echo "server RSS: $((R0 / 1024)) MiB before, $((R1 / 1024)) MiB after: growth $(((R1 - R0) / 1024)) MiB; peak (VmHWM) $((HWM / 1024)) MiB, $(((HWM - R0) / 1024)) MiB above the start"
