@@ -39,8 +39,6 @@ struct ai_engine {
     char *llm_key; /* the first line of --llm-key-file */
 };
 
-/* ---- options -------------------------------------------------------------------------------- */
-
 /* ---- activity ------------------------------------------------------------------------------- */
 
 void ai_note(struct req *r, const char *ws_id, const char *chat_id)
