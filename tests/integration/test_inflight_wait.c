@@ -124,7 +124,13 @@ static void test_resume_waits_out_chunks_in_flight(void **state)
     snprintf(path, sizeof(path), "%s/held", x.dir);
     const size_t n = 40 * CHUNK + 7; /* 41 chunks */
     unsigned char *data = make_file(path, n);
+    /* every request of the first run stalls 20 ms, so the cancel at a quarter lands while most
+     * chunks are unsent (unslowed, a loopback run could send all 41 chunks between two progress
+     * callbacks, and the resume would then only complete, meeting no 409) */
+    set_faults("stall_ms=20"); /* a POST replaces the switch: its counter starts at 0 */
     assert_int_equal(upload_cancelled_at(&x, path, "held.bin", n / 4), FASTIO_CANCELLED);
+    assert_true(it_faults_injected(&fx.srv) > 0);
+    set_faults("");
     char sid[64];
     session_id(&x, sid);
 
@@ -141,6 +147,9 @@ static void test_resume_waits_out_chunks_in_flight(void **state)
     assert_true(fd >= 0);
     assert_int_equal(rs_read_status(fd, 5000), 409);
     close(fd);
+    /* the access-log line is written after the answer is sent: wait for it (bounded, 2 s) */
+    for (int i = 0; i < 200 && chunk_409s() <= before; i++)
+        usleep(10 * 1000);
     assert_true(chunk_409s() > before);
 
     pthread_t th;
