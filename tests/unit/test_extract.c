@@ -775,7 +775,17 @@ static void pdf_truncated_and_garbage(void **state)
     free(pdf);
 }
 
-/* The time limit between pages: 25 pages cannot be read in 1 ms. */
+/* A clock that advances 1 ms every time it is read: a limit of max_ms expires on the
+ * (max_ms + 1)th check whatever the machine's speed (a real 1 ms limit once passed on a fast
+ * machine that read all 25 pages within the millisecond). */
+static uint64_t step_clock(void *ctx)
+{
+    uint64_t *t = ctx;
+    return (*t)++;
+}
+
+/* The time limit is checked between pages: with the stepping clock and 1 ms, the second page
+ * check fails; with 1000 ms, 25 pages (about 26 reads) pass. */
 static void pdf_time_limit(void **state)
 {
     (void)state;
@@ -791,12 +801,22 @@ static void pdf_time_limit(void **state)
     assert_int_equal(d.n_passages, 25);
     assert_int_equal(d.passages[24].page, 25);
     intel_doc_free(&d);
+    uint64_t t = 0;
     struct intel_limits lim;
     intel_limits_default(&lim);
+    lim.clock_ms = step_clock;
+    lim.clock_ctx = &t;
+    lim.max_ms = 1000;
+    assert_int_equal(extract(pdf, len, "long.pdf", &lim, &d, reason), 0);
+    assert_int_equal(d.n_pages, 25);
+    assert_true(t > 25 && t < 1000); /* one read per page at least, and the limit not reached */
+    intel_doc_free(&d);
+    t = 0;
     lim.max_ms = 1;
     assert_int_equal(extract(pdf, len, "long.pdf", &lim, &d, reason), -1);
     assert_non_null(strstr(reason, "time limit"));
     assert_null(d.passages);
+    assert_true(t < 10); /* stopped at once, not after reading the rest */
     free(pdf);
 }
 

@@ -22,6 +22,8 @@ void intel_limits_default(struct intel_limits *lim)
     lim->max_text_bytes = 16 * (size_t)MIB;
     lim->max_ms = 30000;
     lim->passage_words = 200;
+    lim->clock_ms = NULL;
+    lim->clock_ctx = NULL;
 }
 
 static uint64_t now_ms(void)
@@ -31,14 +33,23 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-void intel_clock_start(struct intel_clock *c, unsigned max_ms)
+static uint64_t clock_read(const struct intel_clock *c)
 {
-    c->deadline_ms = max_ms ? now_ms() + max_ms : 0;
+    return c->now ? c->now(c->ctx) : now_ms();
+}
+
+void intel_clock_start(struct intel_clock *c, const struct intel_limits *lim)
+{
+    c->now = lim->clock_ms;
+    c->ctx = lim->clock_ctx;
+    c->deadline_ms = 0;
+    if (lim->max_ms)
+        c->deadline_ms = clock_read(c) + lim->max_ms;
 }
 
 int intel_clock_expired(const struct intel_clock *c)
 {
-    return c && c->deadline_ms && now_ms() > c->deadline_ms;
+    return c && c->deadline_ms && clock_read(c) > c->deadline_ms;
 }
 
 void intel_reason(char *reason, size_t reason_len, const char *fmt, ...)
@@ -428,7 +439,7 @@ int intel_extract_mem(const void *data, size_t len, const char *name, const char
         return -1;
     }
     struct intel_clock clk;
-    intel_clock_start(&clk, lim->max_ms);
+    intel_clock_start(&clk, lim);
     enum intel_format f = intel_detect_format(data, len, name, mime);
     out->format = f;
     int rc = 0;

@@ -16,6 +16,7 @@
 #define SRV_INTEL_EXTRACT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* What intel_detect_format decided; out->format after an extraction. */
 enum intel_format {
@@ -57,6 +58,11 @@ struct intel_limits {
     size_t max_text_bytes;  /* extracted text; more fails with "too large: ..." */
     unsigned max_ms;        /* wall time of one extraction; more fails with "time limit ..." */
     size_t passage_words;   /* target words per passage (clamped to 8..10000) */
+    /* The clock max_ms is measured on, in milliseconds; NULL (the default) = CLOCK_MONOTONIC.
+     * Tests pass a clock that steps on every read, so that a time limit is hit at a known
+     * point whatever the machine's speed. */
+    uint64_t (*clock_ms)(void *ctx);
+    void *clock_ctx;
 };
 
 /* 64 MiB input, 16 MiB text, 30 s, 200 words. */

@@ -20,8 +20,10 @@ char *intel_cp1252_to_utf8(const void *in, size_t len, size_t *out_len);
 /* The time budget of one extraction (CLOCK_MONOTONIC). */
 struct intel_clock {
     uint64_t deadline_ms; /* 0 = none */
+    uint64_t (*now)(void *ctx); /* NULL = CLOCK_MONOTONIC (intel_limits.clock_ms) */
+    void *ctx;
 };
-void intel_clock_start(struct intel_clock *c, unsigned max_ms);
+void intel_clock_start(struct intel_clock *c, const struct intel_limits *lim);
 int intel_clock_expired(const struct intel_clock *c);
 
 /* Fills reason (may be NULL) like snprintf. */
