@@ -691,7 +691,7 @@ static void *sweeper_main(void *arg)
         for (struct mcp_stream *sm = st->streams; sm != NULL; sm = sm->next) {
             if (!sm->closed && !sm->json && now - sm->last_write_us > KEEPALIVE_US)
                 stream_push_locked(sm, ": keepalive\n\n", 14);
-            if (sm->sess != NULL)
+            if (sm->sess != NULL && !sm->closed)
                 sm->sess->last_us = now; /* a session with an open stream is not idle */
         }
         for (struct mcp_blob **pp = &st->blobs; *pp != NULL;) {
