@@ -122,34 +122,6 @@ static void open_browser(const char *url)
     }
 }
 
-/* Read one line from stdin into buf (without the line end). */
-static bool read_stdin_line(char *buf, size_t size)
-{
-    size_t n = 0;
-    for (;;) {
-        char c;
-        ssize_t r = read(STDIN_FILENO, &c, 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return false;
-        if (r == 0) {
-            if (n == 0)
-                return false;
-            break;
-        }
-        if (c == '\n')
-            break;
-        if (n + 1 >= size)
-            return false;
-        buf[n++] = c;
-    }
-    while (n && (buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-        n--;
-    buf[n] = '\0';
-    return true;
-}
-
 /* ---- auth login (PKCE) -------------------------------------------------------------------------- */
 
 struct login_ui {
@@ -179,7 +151,7 @@ static void login_show_url(void *userdata, const char *url, const char *redirect
 static bool login_read_code(void *userdata, char *buf, size_t size)
 {
     (void)userdata;
-    return read_stdin_line(buf, size);
+    return cli_read_line(STDIN_FILENO, buf, size, true);
 }
 
 /* The CLI's wording of a failed fastio_pkce_login. */
@@ -285,14 +257,9 @@ int cli_auth_login_pkce(struct cli_ctx *ctx, struct cli_args *args)
         cli_errorf(ctx, "out of memory");
         goto done;
     }
-    rc = cli_credentials_store(ctx, ctx->profile, creds); /* under the credentials lock */
+    rc = cli_login_store(ctx, creds);
     if (rc != CLI_OK)
         goto done;
-    if (ctx->base_source == BASE_FLAG) {
-        rc = cli_config_set_api_base(ctx, ctx->profile, ctx->api_base);
-        if (rc != CLI_OK)
-            goto done;
-    }
     char when[32] = "never";
     if (expires_at)
         fio_time_api((int64_t)expires_at * 1000000, when, sizeof(when));

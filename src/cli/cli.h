@@ -314,7 +314,13 @@ bool cli_request_add(struct cli_request *req, const char *name, const char *valu
 int cli_connect(struct cli_ctx *ctx, int ep, bool need_token);
 /* fastio_call() for the request, printing the error on failure. CLI_OK / CLI_ERR. */
 int cli_call(struct cli_ctx *ctx, int ep, const struct cli_request *req, json_t **response);
-/* The generic command: build, call, print. */
+/* cli_build_request, then cli_connect (with a token). CLI_OK, CLI_USAGE or CLI_ERR (printed). */
+int cli_prepare(struct cli_ctx *ctx, int ep, const struct cli_args *args, struct cli_request *req);
+/* cli_prepare and cli_call: *response OWNED on CLI_OK, NULL otherwise. */
+int cli_fetch(struct cli_ctx *ctx, int ep, const struct cli_args *args, json_t **response);
+/* Fetch endpoint ep with the command's options and print its result. */
+int cli_run_endpoint(struct cli_ctx *ctx, int ep, const struct cli_args *args);
+/* The generic command: build, call, print (cli_run_endpoint for the command's endpoint). */
 int cli_run_generic(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args);
 
 /* ---- output.c ----------------------------------------------------------------------------------
@@ -326,11 +332,16 @@ int cli_print(struct cli_ctx *ctx, json_t *whole, json_t *result);
 /* Render a value as a table / key-value list / plain scalar on stdout, in the format of the
  * last cli_print (table when none). */
 void cli_print_table(json_t *v);
-/* Columns a UTF-8 string takes on a terminal (wide characters 2, combining marks 0). */
+/* output_width.c: columns a UTF-8 string takes on a terminal (wide characters 2, combining
+ * marks 0). */
 size_t cli_display_width(const char *s);
+/* output_width.c: a printable copy of s: control and bidi characters become ' ' or '?'; cut to
+ * max display columns with "…" as the last one when longer (max 0 = no limit). *width gets the
+ * display width. Owned (free); NULL on OOM. */
+char *cli_cell_text(const char *s, size_t max, size_t *width);
 /* Whether to colour stdout: a terminal, no --no-color, NO_COLOR unset or empty, TERM not dumb. */
 bool cli_color(const struct cli_ctx *ctx);
-/* "error: <what>: <message> (HTTP n, code c)" on stderr (unless quiet). */
+/* output_msg.c: "error: <what>: <message> (HTTP n, code c)" on stderr (unless quiet). */
 void cli_print_api_error(const struct cli_ctx *ctx, const struct fastio_error *err);
 /* After a network failure: "hint:" lines naming the profile, the URL and its source, and for a
  * loopback URL how to start fastio-server (cli_print_api_error calls it for FASTIO_NETWORK;
@@ -388,6 +399,9 @@ void cli_config_release(struct cli_ctx *ctx);
 /* Replace the credentials of a profile with `creds` (borrowed; a JSON object), NULL removes
  * the profile; under the credentials lock (do not hold it). CLI_OK / CLI_ERR (printed). */
 int cli_credentials_store(struct cli_ctx *ctx, const char *profile, json_t *creds);
+/* After a sign-in: store creds for the profile in use (cli_credentials_store) and, when
+ * --api-base was given, record it as the profile's api_base. CLI_OK / CLI_ERR (printed). */
+int cli_login_store(struct cli_ctx *ctx, json_t *creds);
 /* Set profiles.<profile>.api_base in config.json (atomic, 0600). CLI_OK / CLI_ERR (printed). */
 int cli_config_set_api_base(struct cli_ctx *ctx, const char *profile, const char *api_base);
 /* config.json as an object ({} when absent) and writing it back (atomic, 0600). */
@@ -429,6 +443,18 @@ const struct fastio_endpoint_info *cli_opt_row(const struct cli_cmd *cmd, const 
  * "fastio __doc markdown" prints the per-command sections of docs/cli.md; "fastio __doc json"
  * prints every command and option with its row link, for test_cli_rows.c. Hidden commands. */
 int cli_doc(int argc, char **argv);
+
+/* ---- util.c ------------------------------------------------------------------------------------
+ */
+
+/* Room for element n of an array of *cap elements of elem bytes (doubling, 16 at first): v
+ * itself when it has room, else the reallocated array (*cap updated), or NULL on overflow or
+ * OOM (v is then still valid and unchanged). The caller bounds n. */
+void *cli_grow(void *v, size_t *cap, size_t n, size_t elem);
+/* Read one line from fd into buf (without the line end; a trailing '\r' dropped, with
+ * trim_blanks trailing blanks too). false on a read error, EOF before any byte, or a line
+ * longer than the buffer. */
+bool cli_read_line(int fd, char *buf, size_t size, bool trim_blanks);
 
 /* ---- help.c ------------------------------------------------------------------------------------
  */

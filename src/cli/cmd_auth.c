@@ -19,35 +19,6 @@
 
 /* ---- password input -------------------------------------------------------------------------- */
 
-/* Read one line from fd into buf (without the line end). false on error, EOF before any byte,
- * or a line longer than the buffer. */
-static bool read_line_fd(int fd, char *buf, size_t size)
-{
-    size_t n = 0;
-    for (;;) {
-        char c;
-        ssize_t r = read(fd, &c, 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return false;
-        if (r == 0) {
-            if (n == 0)
-                return false;
-            break;
-        }
-        if (c == '\n')
-            break;
-        if (n + 1 >= size)
-            return false;
-        buf[n++] = c;
-    }
-    if (n && buf[n - 1] == '\r')
-        n--;
-    buf[n] = '\0';
-    return true;
-}
-
 /* Prompt on the controlling terminal with echo off. */
 static bool prompt_password(char *buf, size_t size)
 {
@@ -63,7 +34,7 @@ static bool prompt_password(char *buf, size_t size)
         (void)tcsetattr(fd, TCSANOW, &quiet);
     }
     static const char prompt[] = "Password: ";
-    bool ok = write(fd, prompt, sizeof(prompt) - 1) >= 0 && read_line_fd(fd, buf, size);
+    bool ok = write(fd, prompt, sizeof(prompt) - 1) >= 0 && cli_read_line(fd, buf, size, false);
     if (have_tio)
         (void)tcsetattr(fd, TCSANOW, &old);
     if (write(fd, "\n", 1) < 0) {
@@ -120,7 +91,7 @@ static int get_password(struct cli_ctx *ctx, struct cli_args *args, char *pw)
         if (!fio_strlcpy(pw, given_pw, PASSWORD_MAX))
             return cli_usage(ctx, "--password is too long");
     } else if (cli_arg_given(args, "password-stdin") || !isatty(STDIN_FILENO)) {
-        if (!read_line_fd(STDIN_FILENO, pw, PASSWORD_MAX))
+        if (!cli_read_line(STDIN_FILENO, pw, PASSWORD_MAX, false))
             return cli_usage(ctx, "cannot read the password from stdin (one line expected)");
     } else if (!prompt_password(pw, PASSWORD_MAX)) {
         return cli_usage(ctx, "cannot read the password: use --password-stdin");
@@ -166,15 +137,9 @@ static int login_basic(struct cli_ctx *ctx, const char *email, const char *pw, j
         rc = CLI_ERR;
         goto done;
     }
-    rc = cli_credentials_store(ctx, ctx->profile, creds);
+    rc = cli_login_store(ctx, creds);
     if (rc != CLI_OK)
         goto done;
-    /* A token is only good on the server that issued it: remember an explicit --api-base. */
-    if (ctx->base_source == BASE_FLAG) {
-        rc = cli_config_set_api_base(ctx, ctx->profile, ctx->api_base);
-        if (rc != CLI_OK)
-            goto done;
-    }
 
     char when[32] = "never";
     if (expires_at)

@@ -286,6 +286,14 @@ static void opt_key(FILE *f, const char *key, const struct cli_cmd *cmd, const s
     collect_key(ud, key);
 }
 
+/* The start of one entry of an associative array: "    ['key']='" (key quoted). */
+static void entry_open(FILE *f, const char *key)
+{
+    fputs("    [", f);
+    sq(f, key);
+    fputs("]='", f);
+}
+
 /* choices entries: ['key|--flag']='a b c' */
 static void opt_choice(FILE *f, const char *key, const struct cli_cmd *cmd,
                        const struct cli_opt *o, const struct cli_opt_view *v, void *ud)
@@ -296,17 +304,12 @@ static void opt_choice(FILE *f, const char *key, const struct cli_cmd *cmd,
     if (ch == NULL)
         return;
     char k[288];
-    snprintf(k, sizeof(k), "%s|--%s", key, o->name);
-    fputs("    [", f);
-    sq(f, k);
-    fputs("]='", f);
-    choice_words(f, ch);
-    fputs("'\n", f);
-    if (o->short_name) {
-        snprintf(k, sizeof(k), "%s|-%c", key, o->short_name);
-        fputs("    [", f);
-        sq(f, k);
-        fputs("]='", f);
+    for (int pass = 0; pass < (o->short_name ? 2 : 1); pass++) {
+        if (pass == 0)
+            snprintf(k, sizeof(k), "%s|--%s", key, o->name);
+        else
+            snprintf(k, sizeof(k), "%s|-%c", key, o->short_name);
+        entry_open(f, k);
         choice_words(f, ch);
         fputs("'\n", f);
     }
@@ -324,23 +327,12 @@ static int tables_sh(FILE *f, enum shell sh)
     each_sub(f, sub_key, &kl);
     if (kl.n >= MAX_KEYS)
         return CLI_ERR;
-    fprintf(f, "%s _fastio_sub=(\n", decl);
-    for (size_t i = 0; i < kl.n; i++) {
-        struct acc a = {keys[i], true, false, false};
-        fputs("    [", f);
-        sq(f, keys[i]);
-        fputs("]='", f);
-        each_sub(f, sub_word, &a);
-        fputs("'\n", f);
-    }
-    fputs(")\n", f);
-    if (sh == SH_ZSH) {
-        fprintf(f, "%s _fastio_desc=(\n", decl);
+    /* _fastio_sub, and for zsh _fastio_desc: the same keys, words with their summaries */
+    for (int desc = 0; desc < (sh == SH_ZSH ? 2 : 1); desc++) {
+        fprintf(f, "%s %s=(\n", decl, desc ? "_fastio_desc" : "_fastio_sub");
         for (size_t i = 0; i < kl.n; i++) {
-            struct acc a = {keys[i], true, false, true};
-            fputs("    [", f);
-            sq(f, keys[i]);
-            fputs("]='", f);
+            struct acc a = {keys[i], true, false, desc != 0};
+            entry_open(f, keys[i]);
             each_sub(f, sub_word, &a);
             fputs("'\n", f);
         }
@@ -367,9 +359,7 @@ static int tables_sh(FILE *f, enum shell sh)
         fputs("'\n", f);
         for (size_t i = 0; i < kl.n; i++) {
             struct acc a = {keys[i], true, vals != 0, false};
-            fputs("    [", f);
-            sq(f, keys[i]);
-            fputs("]='", f);
+            entry_open(f, keys[i]);
             each_opt(f, opt_word, &a);
             fputs("'\n", f);
         }
@@ -679,13 +669,12 @@ static int run_completions(struct cli_ctx *ctx, const struct cli_cmd *cmd, struc
 
 /* clang-format off: rows read as a table */
 static const struct cli_opt no_opts[] = {{0}};
+/* what the three rows share: local, no options, one handler */
+#define COMPLETIONS_ROW .endpoint = -1, .opts = no_opts, .run = run_completions, .flags = CMD_LOCAL
 
 const struct cli_cmd cli_completions_cmds[] = {
     {.name = "bash",
-     .endpoint = -1,
-     .opts = no_opts,
-     .run = run_completions,
-     .flags = CMD_LOCAL,
+     COMPLETIONS_ROW,
      .summary = "Print the bash completion script",
      .description = "Prints a bash script that completes fastio's groups, commands, flags and\n"
                     "the values of flags that take one of a list (--format, enum parameters);\n"
@@ -696,10 +685,7 @@ const struct cli_cmd cli_completions_cmds[] = {
      .examples = "source <(fastio completions bash)\n"
                  "fastio completions bash > ~/.local/share/bash-completion/completions/fastio"},
     {.name = "zsh",
-     .endpoint = -1,
-     .opts = no_opts,
-     .run = run_completions,
-     .flags = CMD_LOCAL,
+     COMPLETIONS_ROW,
      .summary = "Print the zsh completion script",
      .description = "Prints a zsh completion function (#compdef fastio) with the same data as\n"
                     "the bash script, commands with their summaries. Put it in a directory of\n"
@@ -707,10 +693,7 @@ const struct cli_cmd cli_completions_cmds[] = {
      .examples = "fastio completions zsh > \"${fpath[1]}/_fastio\"\n"
                  "source <(fastio completions zsh)"},
     {.name = "fish",
-     .endpoint = -1,
-     .opts = no_opts,
-     .run = run_completions,
-     .flags = CMD_LOCAL,
+     COMPLETIONS_ROW,
      .summary = "Print the fish completion script",
      .description = "Prints fish 'complete' rules for every group, command and flag, with\n"
                     "descriptions and the allowed values of list-valued flags.",

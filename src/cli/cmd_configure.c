@@ -250,99 +250,96 @@ static bool known(json_t *cfg, json_t *creds, const char *name)
            json_object_get(json_object_get(creds, "profiles"), name);
 }
 
-static int cfg_set_default(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+/* What set-default, show and delete share: both files loaded, the profile found (a missing
+ * one refused: "no profile 'NAME'", with init_hint how to create it), fn's result (OWNED in
+ * *out; NULL = out of memory) printed. default_ok: the default profile counts even when no
+ * file names it. */
+typedef int (*profile_fn)(struct cli_ctx *ctx, const char *name, json_t *cfg, json_t *creds,
+                          json_t **out);
+
+static int on_profile(struct cli_ctx *ctx, const char *name, bool default_ok, bool init_hint,
+                      profile_fn fn)
 {
-    (void)cmd;
-    const char *name = cli_arg(args, "NAME");
     json_t *cfg, *creds, *out = NULL;
     if (load_both(ctx, &cfg, &creds) != CLI_OK)
         return CLI_ERR;
     int rc = CLI_ERR;
-    if (!known(cfg, creds, name)) {
-        cli_errorf(ctx, "no profile '%s' (create it with 'fastio configure init --name %s')", name,
-                   name);
-        goto done;
+    if (!known(cfg, creds, name) && !(default_ok && strcmp(name, default_of(cfg)) == 0)) {
+        if (init_hint)
+            cli_errorf(ctx, "no profile '%s' (create it with 'fastio configure init --name %s')",
+                       name, name);
+        else
+            cli_errorf(ctx, "no profile '%s'", name);
+    } else if ((rc = fn(ctx, name, cfg, creds, &out)) == CLI_OK) {
+        rc = out ? cli_print(ctx, out, NULL) : oom(ctx);
     }
-    if (json_object_set_new(cfg, "default_profile", json_string(name)) != 0) {
-        rc = oom(ctx);
-        goto done;
-    }
-    rc = cli_config_save(ctx, cfg);
-    if (rc != CLI_OK)
-        goto done;
-    out = json_pack("{s:s}", "default_profile", name);
-    rc = out ? cli_print(ctx, out, NULL) : oom(ctx);
-done:
     json_decref(out);
     json_decref(cfg);
     json_decref(creds);
     return rc;
+}
+
+static int set_default(struct cli_ctx *ctx, const char *name, json_t *cfg, json_t *creds,
+                       json_t **out)
+{
+    (void)creds;
+    if (json_object_set_new(cfg, "default_profile", json_string(name)) != 0)
+        return oom(ctx);
+    int rc = cli_config_save(ctx, cfg);
+    if (rc == CLI_OK)
+        *out = json_pack("{s:s}", "default_profile", name);
+    return rc;
+}
+
+static int cfg_set_default(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    (void)cmd;
+    return on_profile(ctx, cli_arg(args, "NAME"), false, true, set_default);
+}
+
+static int show(struct cli_ctx *ctx, const char *name, json_t *cfg, json_t *creds, json_t **out)
+{
+    json_t *s = summary(name, cfg, creds);
+    if (!s)
+        return oom(ctx);
+    char path[4096];
+    if (fastio_cred_path(FASTIO_FILE_CONFIG, false, path, sizeof(path)))
+        json_object_set_new(s, "config_file", json_string(path));
+    if (fastio_cred_path(FASTIO_FILE_CREDENTIALS, false, path, sizeof(path)))
+        json_object_set_new(s, "credentials_file", json_string(path));
+    *out = s;
+    return CLI_OK;
 }
 
 static int cfg_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
 {
     (void)cmd;
     const char *name = cli_arg(args, "NAME");
-    if (!name)
-        name = ctx->profile;
-    json_t *cfg, *creds;
-    if (load_both(ctx, &cfg, &creds) != CLI_OK)
-        return CLI_ERR;
-    int rc = CLI_ERR;
-    json_t *s = NULL;
-    if (!known(cfg, creds, name) && strcmp(name, default_of(cfg)) != 0) {
-        cli_errorf(ctx, "no profile '%s'", name);
-        goto done;
-    }
-    s = summary(name, cfg, creds);
-    if (!s) {
-        rc = oom(ctx);
-        goto done;
-    }
-    char path[4096];
-    if (fastio_cred_path(FASTIO_FILE_CONFIG, false, path, sizeof(path)))
-        json_object_set_new(s, "config_file", json_string(path));
-    if (fastio_cred_path(FASTIO_FILE_CREDENTIALS, false, path, sizeof(path)))
-        json_object_set_new(s, "credentials_file", json_string(path));
-    rc = cli_print(ctx, s, NULL);
-done:
-    json_decref(s);
-    json_decref(cfg);
-    json_decref(creds);
+    return on_profile(ctx, name ? name : ctx->profile, true, false, show);
+}
+
+static int delete_profile(struct cli_ctx *ctx, const char *name, json_t *cfg, json_t *creds,
+                          json_t **out)
+{
+    (void)creds;
+    bool was_default = strcmp(default_of(cfg), name) == 0 && json_object_get(cfg, "default_profile");
+    json_object_del(profiles_of(cfg), name);
+    if (was_default)
+        json_object_del(cfg, "default_profile");
+    int rc = cli_config_save(ctx, cfg);
+    /* credentials: under the refresh lock (taken by the library), re-read so a concurrent
+     * refresh is not undone */
+    if (rc == CLI_OK)
+        rc = cli_credentials_store(ctx, name, NULL);
+    if (rc == CLI_OK)
+        *out = json_pack("{s:s, s:b}", "deleted", name, "was_default", was_default);
     return rc;
 }
 
 static int cfg_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
 {
     (void)cmd;
-    const char *name = cli_arg(args, "NAME");
-    json_t *cfg, *creds, *out = NULL;
-    if (load_both(ctx, &cfg, &creds) != CLI_OK)
-        return CLI_ERR;
-    int rc = CLI_ERR;
-    if (!known(cfg, creds, name)) {
-        cli_errorf(ctx, "no profile '%s'", name);
-        goto done;
-    }
-    bool was_default = strcmp(default_of(cfg), name) == 0 && json_object_get(cfg, "default_profile");
-    json_object_del(profiles_of(cfg), name);
-    if (was_default)
-        json_object_del(cfg, "default_profile");
-    rc = cli_config_save(ctx, cfg);
-    if (rc != CLI_OK)
-        goto done;
-    /* credentials: under the refresh lock (taken by the library), re-read so a concurrent
-     * refresh is not undone */
-    rc = cli_credentials_store(ctx, name, NULL);
-    if (rc != CLI_OK)
-        goto done;
-    out = json_pack("{s:s, s:b}", "deleted", name, "was_default", was_default);
-    rc = out ? cli_print(ctx, out, NULL) : oom(ctx);
-done:
-    json_decref(out);
-    json_decref(cfg);
-    json_decref(creds);
-    return rc;
+    return on_profile(ctx, cli_arg(args, "NAME"), false, false, delete_profile);
 }
 
 /* Read one line (the key) from stdin; on a terminal without echo, after a prompt. Owned (wiped

@@ -61,28 +61,6 @@ static int split_output(struct cli_ctx *ctx, const char *out, char *dir, size_t 
     return CLI_OK;
 }
 
-/* Print results and choose the exit status (shared shape with the upload commands). With
- * -o - the bytes went to stdout: the result is not printed there. */
-static int report(struct cli_ctx *ctx, json_t *files, size_t ok_n, size_t fail_n, bool cancelled,
-                  uint64_t bytes, uint64_t sent, double secs, bool to_stdout)
-{
-    json_t *out = json_pack("{s:O, s:I, s:I}", "files", files, "succeeded", (json_int_t)ok_n,
-                            "failed", (json_int_t)fail_n);
-    if (!out) {
-        cli_errorf(ctx, "out of memory");
-        return CLI_ERR;
-    }
-    int rc = to_stdout ? CLI_OK : cli_print(ctx, out, files);
-    json_decref(out);
-    if (rc != CLI_OK)
-        return rc;
-    if ((ctx->format != CLI_FMT_JSON || to_stdout) && ok_n > 0)
-        cli_transfer_note(ctx, "downloaded", ok_n, bytes, sent, secs);
-    if (cancelled)
-        cli_errorf(ctx, "interrupted; run the same command again to resume");
-    return fail_n == 0 && !cancelled ? CLI_OK : CLI_ERR;
-}
-
 /* One file to fetch: node into dir under name (NULL = the node's name, zip: folder.zip). */
 struct dl_item {
     const char *node;    /* borrowed */
@@ -111,16 +89,10 @@ static void dl_free(struct dl_list *l)
 static struct dl_item *dl_add(struct dl_list *l, const char *node, const char *dir,
                               const char *name, const char *label)
 {
-    if (l->n >= FILES_MAX)
+    struct dl_item *v = l->n < FILES_MAX ? cli_grow(l->v, &l->cap, l->n, sizeof(*v)) : NULL;
+    if (!v)
         return NULL;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct dl_item *v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return NULL;
-        l->v = v;
-        l->cap = cap;
-    }
+    l->v = v;
     struct dl_item *it = &l->v[l->n];
     memset(it, 0, sizeof(*it));
     it->node = node;
@@ -230,11 +202,9 @@ static int engine_download(struct cli_ctx *ctx, const char *ws, struct dl_list *
     }
     struct fastio_error err;
     fastio_error_clear(&err);
-    enum fastio_status st = cli_transfer_run(t, &err);
-    double secs = cli_progress_end(prog);
-    size_t ok_n = 0, fail_n = 0;
-    uint64_t bytes = 0;
-    bool net_fail = false, tls_fail = false;
+    struct cli_transfer_outcome out = {.cancelled = cli_transfer_run(t, &err) == FASTIO_CANCELLED,
+                                       .to_stdout = to_stdout};
+    out.secs = cli_progress_end(prog);
     for (size_t i = 0; i < l->n; i++) {
         struct dl_item *it = &l->v[i];
         json_t *o = json_pack("{s:s}", "node_id", it->node);
@@ -256,38 +226,26 @@ static int engine_download(struct cli_ctx *ctx, const char *ws, struct dl_list *
             snprintf(path, sizeof(path), "%s/%s", it->dir, it->name);
             json_object_set_new(o, "status", json_string("skipped"));
             json_object_set_new(o, "path", json_string(path));
-            ok_n++;
+            out.ok_n++;
             continue;
         }
-        char *path = NULL;
+        char *path;
         struct fastio_error je;
-        fastio_error_clear(&je);
-        enum fastio_status js = fastio_transfer_job_result(t, it->job, &path, &je);
         struct fastio_transfer_job_info ji;
-        if (fastio_transfer_job_progress(t, it->job, &ji) != FASTIO_OK)
-            memset(&ji, 0, sizeof(ji));
+        enum fastio_status js = cli_transfer_job(t, it->job, &path, &je, &ji);
         json_object_set_new(o, "status", json_string(js == FASTIO_OK ? "stored" : "failed"));
         if (js == FASTIO_OK) {
             json_object_set_new(o, "path", json_string(path ? path : ""));
             json_object_set_new(o, "size", json_integer((json_int_t)ji.bytes_total));
-            bytes += ji.bytes_total;
-            ok_n++;
+            out.bytes += ji.bytes_total;
+            out.ok_n++;
         } else {
-            if (js != FASTIO_CANCELLED)
-                cli_errorf(ctx, "%s", je.message);
-            net_fail |= je.status == FASTIO_NETWORK;
-            tls_fail |= cli_error_is_tls(&je);
-            json_object_set_new(o, "error", cli_error_json(&je));
-            fail_n++;
+            cli_transfer_job_failed(ctx, o, js, &je, &out);
         }
         fastio_free(path);
     }
-    rc = report(ctx, files, ok_n, fail_n, st == FASTIO_CANCELLED, bytes, cli_progress_sent(prog),
-                secs, to_stdout);
-    if (tls_fail)
-        cli_tls_hint(ctx);
-    else if (net_fail)
-        cli_network_hint(ctx);
+    out.sent = cli_progress_sent(prog);
+    rc = cli_transfer_report(ctx, files, "downloaded", &out);
 done:
     fastio_transfer_free(t);
     cli_progress_free(prog);
@@ -488,7 +446,8 @@ static int download_tree(struct cli_ctx *ctx, const struct cli_args *args, const
         cli_note(ctx, "the folder has no files; created %zu director%s under '%s'", n_dirs,
                  n_dirs == 1 ? "y" : "ies", root);
         json_t *files = json_array();
-        rc = files ? report(ctx, files, 0, 0, false, 0, 0, 0, false) : CLI_ERR;
+        struct cli_transfer_outcome none = {0};
+        rc = files ? cli_transfer_report(ctx, files, "downloaded", &none) : CLI_ERR;
         json_decref(files);
     } else if (rc == CLI_OK) {
         rc = engine_download(ctx, ws, &l, NULL, false, false);

@@ -20,9 +20,7 @@ static int list_pages(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli
     const char *key = fastio_endpoint_get((enum fastio_endpoint)ep)->result_key;
     bool all = cli_arg_given(args, "all");
     struct cli_request req;
-    int rc = cli_build_request(ctx, ep, args, &req);
-    if (rc == CLI_OK)
-        rc = cli_connect(ctx, ep, true);
+    int rc = cli_prepare(ctx, ep, args, &req);
     if (rc != CLI_OK)
         return rc;
 

@@ -14,9 +14,7 @@
 int cli_lock_acquire(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
 {
     struct cli_request req;
-    int rc = cli_build_request(ctx, cmd->endpoint, args, &req);
-    if (rc == CLI_OK)
-        rc = cli_connect(ctx, cmd->endpoint, true);
+    int rc = cli_prepare(ctx, cmd->endpoint, args, &req);
     if (rc != CLI_OK)
         return rc;
     struct fastio_lock_opts o = {0, cli_arg(args, "client-info"), 0};

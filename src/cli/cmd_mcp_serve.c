@@ -9,8 +9,10 @@
 #include "cli.h"
 
 #include <fastio/transfer.h>
+#include <fastio/webimport.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,11 @@
 #include "mcp_rpc.h"
 
 #define MAX_ALLOW 64
+#define IMPORT_WAIT_MAX 300 /* seconds a web-import call may wait (the server's /mcp bound) */
+#define LOOK_FIRST_MS 250   /* the first look at a waited-for import, then gaps growing by */
+#define LOOK_MAX_MS 2000    /* half up to this */
+#define IN_CHUNK 65536      /* bytes read from stdin at once */
+#define IN_CAP (MCP_MAX_MESSAGE + 2 * IN_CHUNK) /* the input buffer; never reallocated */
 
 /* The official CLI's tool names (api §10.2) accepted as aliases: `prefix` is put before the
  * action ("lock acquire" is storage's lock-acquire). */
@@ -34,11 +41,25 @@ static const struct {
     {"ripley", "ai", ""},
 };
 
+/* stdin as read so far: one fixed buffer, so a line being handled stays where it is while a
+ * waiting call reads on behind it (to see a notifications/cancelled for itself). */
+struct input {
+    char *data;    /* IN_CAP bytes */
+    size_t len;    /* bytes held */
+    size_t pos;    /* the first byte not handled yet */
+    size_t seen;   /* a waiting call looked for its cancellation up to here */
+    bool eof;      /* stdin ended (or failed) */
+    bool skipping; /* inside a line that was too long: drop it up to its newline */
+};
+
 struct serve {
     struct fastio_client *c;
     const char *allow[MAX_ALLOW + 1]; /* canonical tool names; allow[0] NULL = every tool */
     bool restricted;
     bool signed_in_here; /* the token came from auth signin (a session of our own) */
+    struct input in;
+    json_t *call_id; /* the id of the tools/call being handled, or NULL */
+    bool cancelled;  /* the client cancelled it (notifications/cancelled): no response */
 };
 
 static bool allowed(const struct serve *sv, const char *tool)
@@ -262,13 +283,168 @@ static json_t *ai_ask_local(struct serve *sv, const struct mcp_call *c, bool str
     return o ? ok(c, "AI answer", o, structured) : mcp_result_message("out of memory", true);
 }
 
+/* ---- upload web-import with wait (D-135): the import followed until it ends ------------------ */
+
+/* Whether line (n bytes) is a notifications/cancelled for the call being handled. */
+static bool cancels_call(const struct serve *sv, const char *line, size_t n)
+{
+    if (sv->call_id == NULL || memmem(line, n, "notifications/cancelled", 23) == NULL)
+        return false;
+    json_t *m = json_loadb(line, n, 0, NULL);
+    const char *method = json_string_value(json_object_get(m, "method"));
+    bool hit = method != NULL && strcmp(method, "notifications/cancelled") == 0 &&
+               json_equal(json_object_get(json_object_get(m, "params"), "requestId"), sv->call_id);
+    json_decref(m);
+    return hit;
+}
+
+/* Sleep up to ms while watching stdin: what arrives is kept for the main loop (behind the line
+ * being handled) and looked through for the cancellation of this call. true when cancelled. */
+static void scan_input(struct serve *sv)
+{
+    struct input *in = &sv->in;
+    for (char *nl; (nl = memchr(in->data + in->seen, '\n', in->len - in->seen)) != NULL;) {
+        size_t n = (size_t)(nl - (in->data + in->seen));
+        if (cancels_call(sv, in->data + in->seen, n))
+            sv->cancelled = true;
+        in->seen += n + 1;
+    }
+}
+
+static bool wait_input(struct serve *sv, long ms)
+{
+    struct input *in = &sv->in;
+    int64_t end = fastio_now_ms() + ms;
+    scan_input(sv); /* what came with the call itself */
+    for (int64_t now = fastio_now_ms(); now < end && !sv->cancelled; now = fastio_now_ms()) {
+        bool room = !in->eof && IN_CAP - in->len >= IN_CHUNK;
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        int r = poll(&pfd, room ? 1 : 0, (int)(end - now));
+        if (r < 0 && errno != EINTR)
+            break;
+        if (r <= 0 || !room)
+            continue;
+        ssize_t got = read(STDIN_FILENO, in->data + in->len, IN_CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            in->eof = true; /* the answer still goes out: the client may read on */
+            continue;
+        }
+        in->len += (size_t)got;
+        scan_input(sv);
+    }
+    return sv->cancelled;
+}
+
+/* The call's progress and log notifications, as fastio-server's /mcp sends them. */
+struct import_prog {
+    const json_t *tok;
+    mcp_emit_fn emit;
+    void *ctx;
+    struct mcp_rpc_sess *s;
+    double last;
+    bool any;
+};
+
+static void import_progress(struct import_prog *p, double done, double total, const char *msg)
+{
+    if (p->tok == NULL || p->emit == NULL || (p->any && done <= p->last))
+        return;
+    p->any = true;
+    p->last = done;
+    p->emit(p->ctx, mcp_progress_notification(p->tok, done, total, msg));
+}
+
+static void import_log(struct import_prog *p, const char *level, const char *text)
+{
+    if (p->emit != NULL && mcp_log_wanted(p->s, level))
+        p->emit(p->ctx, mcp_log_notification(level, "fastio", text));
+}
+
+static bool import_ended(const char *status)
+{
+    return strcmp(status, "complete") == 0 || strcmp(status, "failed") == 0 ||
+           strcmp(status, "canceled") == 0;
+}
+
+/* upload web-import with wait > 0: start the import, then look at its details (api §5.7) after
+ * gaps growing from LOOK_FIRST_MS by half up to LOOK_MAX_MS, reporting its bytes, until it is
+ * complete, failed or canceled or the wait is over; {id, web_upload, finished, waited_s} like
+ * the server's /mcp. A notifications/cancelled for the call ends the wait (the import goes
+ * on) and the call is not answered. NULL when wait is 0: the plain row call. */
+static json_t *web_import_wait(struct serve *sv, struct mcp_rpc_sess *s, const struct mcp_call *c,
+                               const json_t *ptok, mcp_emit_fn emit, void *ectx, bool structured)
+{
+    long long wait = 0;
+    const char *w = mcp_call_arg(c, "wait");
+    if (w != NULL && !fio_parse_ll(w, 0, IMPORT_WAIT_MAX, &wait))
+        return mcp_result_message("wait must be 0-300 seconds", true);
+    if (wait == 0)
+        return NULL;
+    struct import_prog pg = {ptok, emit, ectx, s, 0, false};
+    import_progress(&pg, 0, -1, "starting the import");
+    json_t *resp = NULL;
+    struct fastio_error e;
+    if (fastio_call(sv->c, (enum fastio_endpoint)c->row_id, c->path_args, c->n_path, c->params,
+                    c->n_params, &resp, &e) != FASTIO_OK) {
+        json_decref(resp);
+        return api_error(c, &e, structured);
+    }
+    char id[128];
+    const char *jid = json_string_value(
+        json_object_get(fastio_result(resp, (enum fastio_endpoint)c->row_id), "id"));
+    fio_strlcpy(id, jid != NULL ? jid : "", sizeof(id));
+    json_decref(resp);
+    if (id[0] == '\0')
+        return mcp_result_message("the server's answer has no import id", true);
+    char line[200];
+    snprintf(line, sizeof(line), "web-import %s: started, waiting up to %lld s", id, wait);
+    import_log(&pg, "info", line);
+    int64_t start = fastio_now_ms(), deadline = start + wait * 1000;
+    long gap = LOOK_FIRST_MS;
+    json_t *job = NULL;
+    const char *status = "";
+    for (size_t guard = 0; guard < 100000; guard++) {
+        json_t *j = NULL;
+        if (fastio_web_import_status(sv->c, id, &j, &e) != FASTIO_OK) {
+            json_decref(j);
+            json_decref(job);
+            return api_error(c, &e, structured);
+        }
+        json_decref(job);
+        job = j;
+        status = json_string_value(json_object_get(job, "status"));
+        if (status == NULL)
+            status = "";
+        json_int_t done = json_integer_value(json_object_get(job, "bytes_done"));
+        json_int_t size = json_integer_value(json_object_get(job, "size"));
+        char msg[120];
+        snprintf(msg, sizeof(msg), "%s: %lld bytes", status, (long long)done);
+        import_progress(&pg, (double)done, size > 0 ? (double)size : -1, msg);
+        int64_t now = fastio_now_ms();
+        if (import_ended(status) || now >= deadline)
+            break;
+        if (wait_input(sv, now + gap < deadline ? gap : (long)(deadline - now))) {
+            json_decref(job);
+            return mcp_result_message("cancelled", true); /* not sent: the client cancelled */
+        }
+        gap = gap + gap / 2 > LOOK_MAX_MS ? LOOK_MAX_MS : gap + gap / 2;
+    }
+    json_t *o =
+        json_pack("{s:s, s:O?, s:b, s:f}", "id", id, "web_upload", job, "finished",
+                  import_ended(status), "waited_s", (double)(fastio_now_ms() - start) / 1e3);
+    json_decref(job);
+    snprintf(line, sizeof(line), "web-import %s: %s", id, status);
+    import_log(&pg, strcmp(status, "failed") == 0 ? "warning" : "info", line);
+    return o != NULL ? ok(c, "upload web-import", o, structured)
+                     : mcp_result_message("out of memory", true);
+}
+
 static json_t *op_tools_call(void *ud, struct mcp_rpc_sess *s, const char *name, json_t *args,
                              const json_t *progress_token, mcp_emit_fn emit, void *emit_ctx,
                              struct mcp_fault *f)
 {
-    (void)progress_token;
-    (void)emit;
-    (void)emit_ctx;
     struct serve *sv = ud;
     bool structured = mcp_proto_structured(s->proto);
     const char *tool = name;
@@ -317,6 +493,10 @@ static json_t *op_tools_call(void *ud, struct mcp_rpc_sess *s, const char *name,
                      c.tool->name, c.action->name);
             out = mcp_result_message(msg, true);
         }
+    } else if (strcmp(c.tool->name, "upload") == 0 && strcmp(c.action->name, "web-import") == 0 &&
+               (out = web_import_wait(sv, s, &c, progress_token, emit, emit_ctx, structured)) !=
+                   NULL) {
+        /* waited (D-135) */
     } else {
         json_t *resp = NULL;
         struct fastio_error e;
@@ -434,6 +614,42 @@ static int parse_allow(struct serve *sv, struct cli_ctx *ctx, const char *list)
     return CLI_OK;
 }
 
+/* The answer to a line longer than a message (id null: it is not read). */
+static int refuse_long(void)
+{
+    char *e =
+        mcp_rpc_error_text(NULL, MCP_ERR_INVALID_REQUEST, "message larger than 4 MiB refused");
+    int rc = e != NULL && write_line(e) ? CLI_OK : CLI_ERR;
+    free(e);
+    return rc;
+}
+
+/* One message: handled, its answer written (unless the client cancelled the call). The id of
+ * a tools/call is kept while it runs, for notifications/cancelled. */
+static int handle_line(const struct mcp_server_ops *ops, struct serve *sv,
+                       struct mcp_rpc_sess *sess, const char *text, size_t n)
+{
+    sv->call_id = NULL;
+    sv->cancelled = false;
+    if (memmem(text, n, "tools/call", 10) != NULL) {
+        json_t *m = json_loadb(text, n, 0, NULL);
+        const char *method = json_string_value(json_object_get(m, "method"));
+        if (json_is_object(m) && method != NULL && strcmp(method, "tools/call") == 0 &&
+            json_object_get(m, "id") != NULL)
+            sv->call_id = json_incref(json_object_get(m, "id"));
+        json_decref(m);
+    }
+    unsigned flags = 0;
+    char *resp = mcp_rpc_handle(ops, sv, sess, text, n, emit_line, NULL, &flags);
+    int rc = CLI_OK;
+    if (resp != NULL && !sv->cancelled && !write_line(resp))
+        rc = CLI_ERR;
+    free(resp);
+    json_decref(sv->call_id);
+    sv->call_id = NULL;
+    return rc;
+}
+
 int cli_mcp_serve(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
 {
     (void)cmd;
@@ -458,51 +674,47 @@ int cli_mcp_serve(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_arg
     };
     struct mcp_rpc_sess sess;
     memset(&sess, 0, sizeof(sess));
-    struct fio_buf line;
-    fio_buf_init(&line, MCP_MAX_MESSAGE);
-    bool skipping = false; /* inside a line that was too long: drop it up to its newline */
-    char chunk[65536];
+    sv.in.data = malloc(IN_CAP);
+    if (sv.in.data == NULL) {
+        cli_errorf(ctx, "out of memory");
+        return CLI_ERR;
+    }
     rc = CLI_OK;
-    for (;;) {
-        ssize_t r = read(STDIN_FILENO, chunk, sizeof(chunk));
+    struct input *in = &sv.in;
+    while (rc == CLI_OK) {
+        /* every complete line held */
+        for (char *nl;
+             rc == CLI_OK && (nl = memchr(in->data + in->pos, '\n', in->len - in->pos)) != NULL;) {
+            size_t n = (size_t)(nl - (in->data + in->pos));
+            const char *text = in->data + in->pos;
+            in->seen = in->pos + n + 1; /* a waiting call looks for its cancellation from here */
+            if (!in->skipping && n > MCP_MAX_MESSAGE)
+                rc = refuse_long(); /* it came whole in one read */
+            else if (!in->skipping && n > 0)
+                rc = handle_line(&ops, &sv, &sess, text, n);
+            in->skipping = false;
+            in->pos += n + 1;
+        }
+        /* the partial line to the front; one longer than a message is refused at once and the
+         * rest of it dropped up to its newline */
+        memmove(in->data, in->data + in->pos, in->len - in->pos);
+        in->len -= in->pos;
+        in->pos = 0;
+        if (!in->skipping && in->len > MCP_MAX_MESSAGE) {
+            rc = refuse_long();
+            in->skipping = true;
+        }
+        if (in->skipping)
+            in->len = 0;
+        if (in->eof || rc != CLI_OK)
+            break; /* end of input: the client closed the session */
+        ssize_t r = read(STDIN_FILENO, in->data + in->len, IN_CHUNK);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
-            break; /* end of input: the client closed the session */
-        size_t start = 0;
-        for (size_t i = 0; i <= (size_t)r; i++) {
-            bool end = i < (size_t)r && chunk[i] == '\n';
-            if (!end && i < (size_t)r)
-                continue;
-            size_t n = i - start;
-            if (!skipping && !fio_buf_append(&line, chunk + start, n)) {
-                char *e = mcp_rpc_error_text(NULL, MCP_ERR_INVALID_REQUEST,
-                                             "message larger than 4 MiB refused");
-                if (e == NULL || !write_line(e))
-                    rc = CLI_ERR;
-                free(e);
-                fio_buf_reset(&line);
-                skipping = true;
-            }
-            start = i + 1;
-            if (!end)
-                break;
-            if (!skipping && line.len > 0) {
-                unsigned flags = 0;
-                char *resp = mcp_rpc_handle(&ops, &sv, &sess, line.data, line.len, emit_line, NULL,
-                                            &flags);
-                if (resp != NULL && !write_line(resp))
-                    rc = CLI_ERR;
-                free(resp);
-            }
-            skipping = false;
-            fio_buf_reset(&line);
-            if (rc != CLI_OK)
-                break;
-        }
-        if (rc != CLI_OK)
             break;
+        in->len += (size_t)r;
     }
-    fio_buf_release(&line);
+    free(sv.in.data);
     return rc;
 }

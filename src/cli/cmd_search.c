@@ -67,14 +67,8 @@ static json_t *hit_rows(const json_t *hits)
 int cli_files_search(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
 {
     int ep = cmd->endpoint;
-    struct cli_request req;
-    int rc = cli_build_request(ctx, ep, args, &req);
-    if (rc == CLI_OK)
-        rc = cli_connect(ctx, ep, true);
-    if (rc != CLI_OK)
-        return rc;
-    json_t *resp = NULL;
-    rc = cli_call(ctx, ep, &req, &resp);
+    json_t *resp;
+    int rc = cli_fetch(ctx, ep, args, &resp);
     if (rc != CLI_OK)
         return rc;
     json_t *hits = fastio_search_hits(resp);
@@ -105,14 +99,8 @@ static int ws_search(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_
 {
     int ep = cmd->endpoint;
     const char *only = cli_arg(args, "only");
-    struct cli_request req;
-    int rc = cli_build_request(ctx, ep, args, &req);
-    if (rc == CLI_OK)
-        rc = cli_connect(ctx, ep, true);
-    if (rc != CLI_OK)
-        return rc;
-    json_t *resp = NULL;
-    rc = cli_call(ctx, ep, &req, &resp);
+    json_t *resp;
+    int rc = cli_fetch(ctx, ep, args, &resp);
     if (rc != CLI_OK)
         return rc;
     json_t *buckets = fastio_result(resp, (enum fastio_endpoint)ep);

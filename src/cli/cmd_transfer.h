@@ -89,4 +89,33 @@ json_t *cli_find_file(json_t *nodes, const char *name);
 /* A JSON error object {status, message, http_status?, code?} for a failed job. NULL on OOM. */
 json_t *cli_error_json(const struct fastio_error *err);
 
+/* ---- transfer.c: one engine run's results, shared by cmd_upload.c and cmd_download.c --------- */
+
+/* What a run came to; filled while the results are collected, read by cli_transfer_report. */
+struct cli_transfer_outcome {
+    size_t ok_n, fail_n;
+    uint64_t bytes;     /* the stored files' sizes */
+    uint64_t sent;      /* what the run moved itself (cli_progress_sent) */
+    double secs;        /* the run's time (cli_progress_end) */
+    bool cancelled;     /* the run was cancelled (SIGINT / SIGTERM) */
+    bool allow_partial; /* exit 0 when some file was stored (upload --allow-partial) */
+    bool to_stdout;     /* download -o -: the bytes went to stdout, the result is not printed */
+    bool net_fail;      /* a job failed on the network: the network hint after the result */
+    bool tls_fail;      /* a job failed on TLS verification: the --ca-file hint instead */
+};
+
+/* A failed job: its message on stderr (not for a cancelled one), "error" set in the job's
+ * result object o, the failure counted in out (fail_n, net_fail, tls_fail). */
+void cli_transfer_job_failed(struct cli_ctx *ctx, json_t *o, enum fastio_status js,
+                             const struct fastio_error *je, struct cli_transfer_outcome *out);
+/* A job's result (fastio_transfer_job_result: *result OWNED, fastio_free) and its progress
+ * (ji zeroed when unknown). */
+enum fastio_status cli_transfer_job(struct fastio_transfer *t, size_t job, char **result,
+                                    struct fastio_error *je, struct fastio_transfer_job_info *ji);
+/* Print {files, succeeded, failed} (not with to_stdout), the summary line for verb
+ * ("uploaded"), the interruption note and the network or TLS hint; choose the exit status:
+ * CLI_OK when nothing failed (or allow_partial and something was stored), else CLI_ERR. */
+int cli_transfer_report(struct cli_ctx *ctx, json_t *files, const char *verb,
+                        const struct cli_transfer_outcome *out);
+
 #endif

@@ -54,16 +54,10 @@ static void list_free(struct up_list *l)
 static bool list_add(struct up_list *l, const char *path, const char *rel_dir, uint64_t size,
                      const char *local_err)
 {
-    if (l->n >= FILES_MAX)
+    struct up_entry *v = l->n < FILES_MAX ? cli_grow(l->v, &l->cap, l->n, sizeof(*v)) : NULL;
+    if (!v)
         return false;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct up_entry *v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return false;
-        l->v = v;
-        l->cap = cap;
-    }
+    l->v = v;
     struct up_entry *e = &l->v[l->n];
     memset(e, 0, sizeof(*e));
     e->path = fio_strdup(path);
@@ -295,33 +289,6 @@ static const char *base_name(const char *path)
     return s && s[1] ? s + 1 : path;
 }
 
-/* Print the per-file results and choose the exit status. files: array of result objects. */
-static int report(struct cli_ctx *ctx, json_t *files, size_t ok_n, size_t fail_n, bool allow,
-                  bool cancelled, const char *verb, uint64_t bytes, uint64_t sent, double secs)
-{
-    json_t *out = json_pack("{s:O, s:I, s:I}", "files", files, "succeeded", (json_int_t)ok_n,
-                            "failed", (json_int_t)fail_n);
-    if (!out) {
-        cli_errorf(ctx, "out of memory");
-        return CLI_ERR;
-    }
-    int rc = cli_print(ctx, out, files);
-    json_decref(out);
-    if (rc != CLI_OK)
-        return rc;
-    if (ctx->format != CLI_FMT_JSON && ok_n > 0)
-        cli_transfer_note(ctx, verb, ok_n, bytes, sent, secs);
-    if (cancelled)
-        cli_errorf(ctx, "interrupted; run the same command again to resume");
-    if (fail_n == 0 && !cancelled)
-        return CLI_OK;
-    if (allow && ok_n > 0 && !cancelled) {
-        cli_note(ctx, "%zu of %zu files failed (--allow-partial)", fail_n, ok_n + fail_n);
-        return CLI_OK;
-    }
-    return CLI_ERR;
-}
-
 /* ---- upload file ----------------------------------------------------------------------------- */
 
 static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
@@ -421,12 +388,9 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
     }
     struct fastio_error err;
     fastio_error_clear(&err);
-    enum fastio_status st = cli_transfer_run(t, &err);
-    double secs = cli_progress_end(prog);
-
-    size_t ok_n = 0, fail_n = 0;
-    uint64_t bytes = 0;
-    bool net_fail = false, tls_fail = false;
+    struct cli_transfer_outcome out = {.cancelled = cli_transfer_run(t, &err) == FASTIO_CANCELLED,
+                                       .allow_partial = allow};
+    out.secs = cli_progress_end(prog);
     for (size_t i = 0; i < l.n; i++) {
         struct up_entry *e = &l.v[i];
         json_t *o = json_pack("{s:s, s:s, s:s}", "path", e->path, "name", base_name(e->path),
@@ -447,26 +411,22 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
             le.status = FASTIO_IO;
             snprintf(le.message, sizeof(le.message), "%s", e->local_err);
             json_object_set_new(o, "error", cli_error_json(&le));
+            out.fail_n++;
         } else {
-            char *node = NULL;
+            char *node;
             struct fastio_error je;
-            fastio_error_clear(&je);
-            enum fastio_status js = fastio_transfer_job_result(t, e->job, &node, &je);
+            struct fastio_transfer_job_info ji;
+            enum fastio_status js = cli_transfer_job(t, e->job, &node, &je, &ji);
             if (js == FASTIO_OK) {
-                struct fastio_transfer_job_info ji;
                 good = true;
                 json_object_set_new(o, "node_id", node ? json_string(node) : json_null());
                 /* stored by the earlier run that was cut short: not sent again */
-                if (fastio_transfer_job_progress(t, e->job, &ji) == FASTIO_OK && ji.skipped)
+                if (ji.skipped)
                     json_object_set_new(o, "skipped", json_true());
                 json_object_set_new(o, "size", json_integer((json_int_t)e->size));
-                bytes += e->size;
+                out.bytes += e->size;
             } else {
-                if (js != FASTIO_CANCELLED)
-                    cli_errorf(ctx, "%s", je.message);
-                net_fail |= je.status == FASTIO_NETWORK;
-                tls_fail |= cli_error_is_tls(&je);
-                json_object_set_new(o, "error", cli_error_json(&je));
+                cli_transfer_job_failed(ctx, o, js, &je, &out);
             }
             fastio_free(node);
         }
@@ -474,14 +434,11 @@ static int upload_file(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cl
                             json_string(e->unchanged ? "unchanged" : good ? "stored" : "failed"));
         if (!tree)
             json_object_del(o, "folder_id");
-        good ? ok_n++ : fail_n++;
+        if (good)
+            out.ok_n++;
     }
-    rc = report(ctx, files, ok_n, fail_n, allow, st == FASTIO_CANCELLED, "uploaded", bytes,
-                cli_progress_sent(prog), secs);
-    if (tls_fail)
-        cli_tls_hint(ctx);
-    else if (net_fail)
-        cli_network_hint(ctx);
+    out.sent = cli_progress_sent(prog);
+    rc = cli_transfer_report(ctx, files, "uploaded", &out);
 done:
     fastio_transfer_free(t);
     cli_progress_free(prog);
@@ -515,15 +472,12 @@ static int upload_fd(struct cli_ctx *ctx, const struct cli_cmd *cmd, int fd, con
         goto done;
     }
     cli_progress_label(prog, job, label);
-    enum fastio_status st = cli_transfer_run(t, &err);
-    double secs = cli_progress_end(prog);
-    struct fastio_transfer_job_info ji;
-    if (fastio_transfer_job_progress(t, job, &ji) != FASTIO_OK)
-        memset(&ji, 0, sizeof(ji));
-    char *node = NULL;
+    struct cli_transfer_outcome out = {.cancelled = cli_transfer_run(t, &err) == FASTIO_CANCELLED};
+    out.secs = cli_progress_end(prog);
+    char *node;
     struct fastio_error je;
-    fastio_error_clear(&je);
-    enum fastio_status js = fastio_transfer_job_result(t, job, &node, &je);
+    struct fastio_transfer_job_info ji;
+    enum fastio_status js = cli_transfer_job(t, job, &node, &je, &ji);
     json_t *o = json_pack("{s:s, s:s, s:s}", "path", label, "name", name, "status",
                           js == FASTIO_OK ? "stored" : "failed");
     if (!o || json_array_append_new(files, o) != 0) {
@@ -541,18 +495,14 @@ static int upload_fd(struct cli_ctx *ctx, const struct cli_cmd *cmd, int fd, con
         json_decref(d);
         json_object_set_new(o, "node_id", node ? json_string(node) : json_null());
         json_object_set_new(o, "size", json_integer((json_int_t)ji.bytes_done));
+        out.ok_n = 1;
+        out.bytes = ji.bytes_done;
     } else {
-        if (js != FASTIO_CANCELLED)
-            cli_errorf(ctx, "%s", je.message);
-        json_object_set_new(o, "error", cli_error_json(&je));
+        cli_transfer_job_failed(ctx, o, js, &je, &out);
     }
     fastio_free(node);
-    rc = report(ctx, files, js == FASTIO_OK, js != FASTIO_OK, false, st == FASTIO_CANCELLED,
-                "uploaded", js == FASTIO_OK ? ji.bytes_done : 0, cli_progress_sent(prog), secs);
-    if (js != FASTIO_OK && cli_error_is_tls(&je))
-        cli_tls_hint(ctx);
-    else if (js != FASTIO_OK && je.status == FASTIO_NETWORK)
-        cli_network_hint(ctx);
+    out.sent = cli_progress_sent(prog);
+    rc = cli_transfer_report(ctx, files, "uploaded", &out);
 done:
     fastio_transfer_free(t);
     cli_progress_free(prog);

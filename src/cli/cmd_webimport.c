@@ -106,13 +106,8 @@ int cli_web_url(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args 
             return cli_usage(ctx, "--timeout goes with --wait");
         return cli_run_generic(ctx, cmd, args);
     }
-    struct cli_request req;
-    int rc = cli_build_request(ctx, cmd->endpoint, args, &req);
-    if (rc == CLI_OK)
-        rc = cli_connect(ctx, cmd->endpoint, true);
-    json_t *resp = NULL;
-    if (rc == CLI_OK)
-        rc = cli_call(ctx, cmd->endpoint, &req, &resp);
+    json_t *resp;
+    int rc = cli_fetch(ctx, cmd->endpoint, args, &resp);
     if (rc != CLI_OK)
         return rc;
     const char *id = json_string_value(json_object_get(fastio_result(resp, cmd->endpoint), "id"));

@@ -10,19 +10,7 @@ static int ws_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_ar
 {
     (void)cmd;
     int ep = cli_arg(args, "org") ? FASTIO_EP_ORG_WORKSPACES : FASTIO_EP_WORKSPACE_LIST;
-    struct cli_request req;
-    int rc = cli_build_request(ctx, ep, args, &req);
-    if (rc == CLI_OK)
-        rc = cli_connect(ctx, ep, true);
-    if (rc != CLI_OK)
-        return rc;
-    json_t *resp;
-    rc = cli_call(ctx, ep, &req, &resp);
-    if (rc != CLI_OK)
-        return rc;
-    rc = cli_print(ctx, resp, fastio_result(resp, (enum fastio_endpoint)ep));
-    json_decref(resp);
-    return rc;
+    return cli_run_endpoint(ctx, ep, args);
 }
 
 /* folder_name default (api §3.4): lower-cased name, spaces -> '-'; we also drop characters

@@ -162,3 +162,12 @@ int cli_credentials_load_all(struct cli_ctx *ctx, json_t **out)
                                       NULL, &err),
                 &err);
 }
+
+int cli_login_store(struct cli_ctx *ctx, json_t *creds)
+{
+    int rc = cli_credentials_store(ctx, ctx->profile, creds); /* under the credentials lock */
+    /* A token is only good on the server that issued it: remember an explicit --api-base. */
+    if (rc == CLI_OK && ctx->base_source == BASE_FLAG)
+        rc = cli_config_set_api_base(ctx, ctx->profile, ctx->api_base);
+    return rc;
+}

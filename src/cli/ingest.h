@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* ingest.h - the pieces of "fastio ingest" (cmd_ingest.c): the state database that makes the
- * daemon exactly-once across crashes (ingest_state.c) and the watcher that finds complete files
- * in the incoming directory (ingest_watch.c). See docs/cli.md "fastio ingest" and
+/* ingest.h - the pieces of "fastio ingest" (cmd_ingest.c: options, the upload pipeline, the
+ * after-actions): the state database that makes the daemon exactly-once across crashes
+ * (ingest_state.c), the watcher that finds complete files in the incoming directory
+ * (ingest_watch.c) and the server side, workspaces, folders, reconciliation and the index
+ * wait (ingest_remote.c). See docs/cli.md "fastio ingest" and
  * docs/decisions.md D-090. */
 #ifndef CLI_INGEST_H
 #define CLI_INGEST_H
 
+#include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cli.h"
 
 /* ---- ingest_state.c: one SQLite file in the state directory ------------------------------------
  * A file's row goes through: (none) -> "uploading" (written BEFORE the first byte is sent) ->
@@ -74,5 +80,65 @@ size_t ingest_watch_pending(const struct ingest_watch *w);
 void ingest_watch_set_log(struct ingest_watch *w, void (*fn)(void *ud, const char *msg), void *ud);
 /* Whether a name is one the watcher ignores (exported for tests and the mover). */
 bool ingest_name_ignored(const char *name);
+
+/* ---- the daemon's state, shared by cmd_ingest.c and ingest_remote.c ------------------------- */
+
+#define FOLDER_CACHE_MAX 4096
+#define INVITES_MAX 64
+#define WS_PAGE 500
+#define WS_PAGES_MAX 200
+
+enum after_action { AFTER_KEEP, AFTER_DELETE, AFTER_MOVE };
+
+struct folder_ent {
+    char *key; /* "<ws id>\n<folder path>" */
+    char id[64];
+};
+
+struct ingest {
+    struct cli_ctx *ctx;
+    bool tls_hinted; /* the --ca-file hint was printed (once per run, D-125) */
+    char root[PATH_MAX];
+    const char *org;
+    const char *ws_name; /* NULL with --workspace-per-subdir */
+    bool intelligence;
+    char *invites[INVITES_MAX];
+    size_t n_invites;
+    const char *role;
+    enum after_action after;
+    char move_dir[PATH_MAX];
+    bool once, wait_indexed, batch;
+    unsigned grace_ms;   /* --inflight-grace: wait before reconciling a possibly in-flight upload */
+    int64_t grace_until; /* leftovers of an earlier process are reconciled after this */
+    json_t *leftover;    /* rel -> true: rows an earlier process left "uploading" */
+    unsigned settle_ms, parallel;
+    long index_timeout_ms;
+    char state_dir[PATH_MAX];
+    char journal_dir[PATH_MAX];
+    struct ingest_db *db;
+    struct ingest_watch *w;
+    struct folder_ent folders[FOLDER_CACHE_MAX];
+    size_t n_folders;
+    size_t n_stored, n_failed;
+};
+
+/* ---- ingest_remote.c: the server side ------------------------------------------------------
+ * Failures are described in why (whylen bytes) for the file's log line. */
+
+/* The id of the workspace named name in --org: from the state database, else found by name or
+ * folder_name among the org's workspaces, else created; Intelligence turned on when asked, the
+ * --invite addresses invited once. */
+bool ingest_workspace_for(struct ingest *in, const char *name, char *id, size_t idlen, char *why,
+                          size_t whylen);
+/* The folder node id of path ("" = root) in workspace ws, created when missing (cached). */
+bool ingest_folder_for(struct ingest *in, const char *ws, const char *path, char *id, size_t idlen,
+                       char *why, size_t whylen);
+/* A node named leaf in the row's folder with the row's size and CRC-32C: its id into node. */
+bool ingest_find_same(struct ingest *in, const struct ingest_row *row, const char *leaf, char *node,
+                      size_t nodelen);
+/* Wait (bounded by --index-timeout, ended early when *stop becomes non-zero) until the node's
+ * ai.state says the indexer is done with it; the last state (or "timeout") into state. */
+const char *ingest_wait_indexed(struct ingest *in, const char *ws, const char *node,
+                                const volatile sig_atomic_t *stop, char *state, size_t size);
 
 #endif

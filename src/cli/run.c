@@ -241,20 +241,34 @@ int cli_call(struct cli_ctx *ctx, int ep, const struct cli_request *req, json_t 
     return CLI_OK;
 }
 
-int cli_run_generic(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+int cli_prepare(struct cli_ctx *ctx, int ep, const struct cli_args *args, struct cli_request *req)
+{
+    int rc = cli_build_request(ctx, ep, args, req);
+    if (rc == CLI_OK)
+        rc = cli_connect(ctx, ep, true);
+    return rc;
+}
+
+int cli_fetch(struct cli_ctx *ctx, int ep, const struct cli_args *args, json_t **response)
 {
     struct cli_request req;
-    int rc = cli_build_request(ctx, cmd->endpoint, args, &req);
-    if (rc != CLI_OK)
-        return rc;
-    rc = cli_connect(ctx, cmd->endpoint, true);
-    if (rc != CLI_OK)
-        return rc;
+    *response = NULL;
+    int rc = cli_prepare(ctx, ep, args, &req);
+    return rc == CLI_OK ? cli_call(ctx, ep, &req, response) : rc;
+}
+
+int cli_run_endpoint(struct cli_ctx *ctx, int ep, const struct cli_args *args)
+{
     json_t *resp;
-    rc = cli_call(ctx, cmd->endpoint, &req, &resp);
+    int rc = cli_fetch(ctx, ep, args, &resp);
     if (rc != CLI_OK)
         return rc;
-    rc = cli_print(ctx, resp, fastio_result(resp, (enum fastio_endpoint)cmd->endpoint));
+    rc = cli_print(ctx, resp, fastio_result(resp, (enum fastio_endpoint)ep));
     json_decref(resp);
     return rc;
+}
+
+int cli_run_generic(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_args *args)
+{
+    return cli_run_endpoint(ctx, cmd->endpoint, args);
 }

@@ -10,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The renderer is part of the fastio executable, not of a library: compile it in. */
+/* The renderer is part of the fastio executable, not of a library: compile it in (output.c
+ * with the width code and the messages it calls). */
 #include "../../src/cli/output.c"
+#include "../../src/cli/output_msg.c"
+#include "../../src/cli/output_width.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
