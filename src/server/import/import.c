@@ -3,8 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +19,8 @@
 #include "import.h"
 #include "import_addr.h"
 #include "import_url.h"
+#include "jobpool.h"
+#include "jobreq.h"
 #include "router.h"
 #include "store_backend.h"
 #include "store_upload.h"
@@ -28,81 +28,25 @@
 #include "timeutil.h"
 #include "upload.h"
 
-struct import_slot {
-    char id[FIO_OPAQUE_ID_SIZE]; /* the job this worker runs, "" = idle (under mu) */
-    atomic_bool cancel;
-};
-
 struct importer {
     struct server *s;
-    pthread_t th[IMPORT_WORKERS_MAX];
-    unsigned n;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    atomic_bool stop;
-    unsigned long kicks;
-    struct import_slot slot[IMPORT_WORKERS_MAX];
+    struct jobpool *pool; /* the workers (jobs/jobpool.h) */
     struct imp_cidr allow[IMP_ALLOW_MAX];
     size_t nallow;
     int64_t cap; /* bytes */
 };
 
-/* ---- a request context for work done outside any request ---------------------------------- */
-
-/* The job's user as the caller, on connection st: what up_finalize, router_ws_enter and
- * events_record read. Released by bg_req_end. */
-static void bg_req_init(struct req *r, struct server *s, struct store_conn *st,
-                        const struct store_webimport *j)
-{
-    memset(r, 0, sizeof(*r));
-    r->srv = s;
-    r->st = st;
-    r->method = "POST";
-    r->content_length = -1;
-    r->status_ok = 200;
-    fio_strlcpy(r->client_ip, "url-import", sizeof(r->client_ip));
-    r->caller.authed = true;
-    fio_strlcpy(r->caller.user_id, j->user_id, sizeof(r->caller.user_id));
-}
-
-static void bg_req_end(struct req *r, bool publish)
-{
-    if (r->st && r->st->ops->in_txn(r->st))
-        store_rollback(r->st);
-    if (publish)
-        activity_publish(r);
-    else
-        activity_discard(r);
-    activity_req_end(r);
-    json_decref(r->out);
-    json_decref(r->err.params);
-    free(r->reclaim);
-    r->out = NULL;
-    r->err.params = NULL;
-    r->reclaim = NULL;
-}
+/* ---- activity --------------------------------------------------------------------------- */
 
 void import_note(struct req *r, const char *user_id, const char *job_id)
 {
-    char key[ACTIVITY_KEY_MAX];
-    int w = snprintf(key, sizeof(key), "web_upload:%s", job_id);
-    if (w < 0 || (size_t)w >= sizeof(key))
-        return;
-    bool had_error = r->err.http != 0;
-    if (activity_note(r, user_id, key) != 0 && !had_error) {
-        r->err.http = 0; /* out of memory: the note is dropped, the change stands */
-        r->err.code = 0;
-        r->err.text[0] = 0;
-    }
+    jobs_note(r, user_id, "web_upload", job_id);
 }
 
 /* Publish the job's key (a status change committed). */
 static void notify(struct server *s, const struct store_webimport *j)
 {
-    struct req r;
-    bg_req_init(&r, s, NULL, j);
-    import_note(&r, j->user_id, j->id);
-    bg_req_end(&r, true);
+    jobs_publish(s, j->user_id, "url-import", j->user_id, "web_upload", j->id);
 }
 
 /* A status change from `from` to `to` (message msg or NULL), then its activity key: true when
@@ -136,7 +80,7 @@ static void drop_session(struct server *s, const char *upload_id, const char *us
 struct fetch {
     struct server *s;
     struct importer *im;
-    struct import_slot *slot;
+    struct jobpool_slot *slot;
     const struct store_webimport *job;
     int fd;
     int64_t got;       /* body bytes written */
@@ -225,11 +169,11 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 {
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     struct fetch *f = arg;
-    if (atomic_load(&f->slot->cancel)) {
+    if (jobpool_canceled(f->slot)) {
         snprintf(f->why, sizeof(f->why), "Canceled");
         return 1;
     }
-    if (atomic_load(&f->im->stop)) {
+    if (jobpool_stopping(f->im->pool)) {
         snprintf(f->why, sizeof(f->why), "The server is stopping");
         return 1;
     }
@@ -502,7 +446,7 @@ static int store_file(struct fetch *f, const char *upload_id, const char *name,
     const struct store_webimport *j = f->job;
     struct store_conn *st = store_acquire(f->s->store);
     struct req r;
-    bg_req_init(&r, f->s, st, j);
+    jobs_req_begin(&r, f->s, st, j->user_id, "url-import");
     struct store_upload_session ses;
     int rc = -1;
     /* the job's user must still be a member who may write there (checked again now) */
@@ -526,12 +470,12 @@ fail:
     if (rc != 0)
         snprintf(f->why, sizeof(f->why), "The file could not be stored: %s",
                  r.err.text[0] ? r.err.text : "internal error");
-    bg_req_end(&r, rc == 0);
+    jobs_req_end(&r, rc == 0);
     store_release(f->s->store, st);
     return rc;
 }
 
-static void run_job(struct importer *im, struct import_slot *slot, const struct store_webimport *j)
+static void run_job(struct importer *im, struct jobpool_slot *slot, const struct store_webimport *j)
 {
     struct server *s = im->s;
     notify(s, j); /* queued */
@@ -596,7 +540,7 @@ static void run_job(struct importer *im, struct import_slot *slot, const struct 
         STORE(st, webimport)->progress(st, j->id, f.got, f.announced, name, srv_now_us());
         store_release(s->store, st);
     }
-    if (atomic_load(&slot->cancel) || !job_status(s, j, "downloading", "uploading", NULL))
+    if (jobpool_canceled(slot) || !job_status(s, j, "downloading", "uploading", NULL))
         goto canceled;
     if (store_file(&f, upload_id, name, node) != 0)
         goto failed;
@@ -619,11 +563,11 @@ failed:
     if (f.fd >= 0)
         close(f.fd);
     f.fd = -1;
-    if (atomic_load(&im->stop) && !atomic_load(&slot->cancel)) {
+    if (jobpool_stopping(im->pool) && !jobpool_canceled(slot)) {
         /* stopping: leave the job and its session to the next start's recovery (D-075) */
         goto done;
     }
-    if (atomic_load(&slot->cancel))
+    if (jobpool_canceled(slot))
         goto canceled;
     srv_log(s, SRV_LOG_INFO, "url import %s failed: %s", j->id, f.why);
     drop_session(s, upload_id, j->user_id);
@@ -639,16 +583,13 @@ done:
     free(next);
 }
 
-/* ---- workers -------------------------------------------------------------------------------- */
-
-struct worker_arg {
-    struct importer *im;
-    unsigned idx;
-};
+/* ---- the pool's callbacks (jobs/jobpool.h) ------------------------------------------------- */
 
 /* Take the oldest pending job (pending -> queued): true and *j, false when none waits. */
-static bool claim_one(struct importer *im, struct store_webimport *j)
+static bool claim_one(void *ctx, void *job, char id[JOBPOOL_ID_SIZE])
 {
+    struct importer *im = ctx;
+    struct store_webimport *j = job;
     struct store_conn *st = store_acquire(im->s->store);
     enum store_rc rc = store_begin(st);
     if (rc == STORE_OK) {
@@ -659,84 +600,41 @@ static bool claim_one(struct importer *im, struct store_webimport *j)
             store_rollback(st);
     }
     store_release(im->s->store, st);
+    if (rc == STORE_OK)
+        fio_strlcpy(id, j->id, JOBPOOL_ID_SIZE);
     return rc == STORE_OK;
 }
 
-static void *worker(void *arg)
+static void run_one(void *ctx, struct jobpool_slot *slot, void *job)
 {
-    struct worker_arg *wa = arg;
-    struct importer *im = wa->im;
-    struct import_slot *slot = &im->slot[wa->idx];
-    struct store_webimport *j = malloc(sizeof(*j));
-    while (j && !atomic_load(&im->stop)) {
-        pthread_mutex_lock(&im->mu);
-        unsigned long seen = im->kicks;
-        pthread_mutex_unlock(&im->mu);
-        if (claim_one(im, j)) {
-            pthread_mutex_lock(&im->mu);
-            fio_strlcpy(slot->id, j->id, sizeof(slot->id));
-            atomic_store(&slot->cancel, false);
-            pthread_mutex_unlock(&im->mu);
-            run_job(im, slot, j);
-            pthread_mutex_lock(&im->mu);
-            slot->id[0] = 0;
-            pthread_mutex_unlock(&im->mu);
-            continue;
-        }
-        /* nothing waits: sleep until a kick, or 1 s (a job committed by a request whose kick
-         * came before this look, or left by another worker) */
-        pthread_mutex_lock(&im->mu);
-        if (!atomic_load(&im->stop) && im->kicks == seen) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_sec += 1;
-            pthread_cond_timedwait(&im->cv, &im->mu, &ts);
-        }
-        pthread_mutex_unlock(&im->mu);
-    }
-    free(j);
-    return NULL;
+    run_job(ctx, slot, job);
 }
 
 /* ---- start-up recovery (D-075) ------------------------------------------------------------ */
 
-struct open_jobs {
-    struct store_webimport *v;
-    size_t n, cap;
-    bool oom;
-};
-
 static void collect_open(const struct store_webimport *j, void *arg)
 {
-    struct open_jobs *o = arg;
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 16;
-        struct store_webimport *v = realloc(o->v, cap * sizeof(*v));
-        if (!v) {
-            o->oom = true;
-            return;
-        }
-        o->v = v;
-        o->cap = cap;
-    }
-    o->v[o->n++] = *j;
+    struct store_webimport *slot = jobs_vec_push(arg);
+    if (slot)
+        *slot = *j;
 }
 
 int import_recover(struct server *s)
 {
-    struct open_jobs o = {0};
+    struct jobs_vec o = {.elem = sizeof(struct store_webimport)};
     struct store_conn *st = store_acquire(s->store);
     enum store_rc rc = STORE(st, webimport)->each_open(st, 100000, collect_open, &o);
     if (rc != STORE_OK || o.oom) {
         srv_log(s, SRV_LOG_ERROR, "url import: the open jobs could not be read: %s",
                 o.oom ? "out of memory" : store_errmsg(st));
         store_release(s->store, st);
-        free(o.v);
+        jobs_vec_free(&o);
         return -1;
     }
     int64_t now = srv_now_us();
+    const struct store_webimport *jobs = o.v;
     for (size_t i = 0; i < o.n; i++) {
-        const struct store_webimport *j = &o.v[i];
+        const struct store_webimport *j = &jobs[i];
         if (strcmp(j->status, "pending") == 0)
             continue;
         if (strcmp(j->status, "queued") == 0) {
@@ -775,11 +673,9 @@ int import_recover(struct server *s)
                 (long long)j->attempts);
     }
     store_release(s->store, st);
-    free(o.v);
+    jobs_vec_free(&o);
     return 0;
 }
-
-static struct worker_arg g_args[IMPORT_WORKERS_MAX]; /* one server per process (main.c) */
 
 int import_start(struct server *s)
 {
@@ -796,20 +692,20 @@ int import_start(struct server *s)
         free(im);
         return -1;
     }
-    pthread_mutex_init(&im->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&im->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    s->imp = im;
     unsigned want = cfg->import_workers ? cfg->import_workers : IMPORT_DEFAULT_WORKERS;
-    for (unsigned i = 0; i < want && i < IMPORT_WORKERS_MAX; i++) {
-        g_args[i].im = im;
-        g_args[i].idx = i;
-        if (pthread_create(&im->th[i], NULL, worker, &g_args[i]) != 0)
-            return -1;
-        im->n++;
+    const struct jobpool_def def = {
+        .name = "url import",
+        .workers = want < IMPORT_WORKERS_MAX ? want : IMPORT_WORKERS_MAX,
+        .job_size = sizeof(struct store_webimport),
+        .ctx = im,
+        .claim = claim_one,
+        .run = run_one,
+    };
+    s->imp = im;
+    if (jobpool_start(&def, &im->pool) != 0) {
+        s->imp = NULL;
+        free(im);
+        return -1;
     }
     return 0;
 }
@@ -819,37 +715,19 @@ void import_stop(struct server *s)
     struct importer *im = s->imp;
     if (!im)
         return;
-    pthread_mutex_lock(&im->mu);
-    atomic_store(&im->stop, true);
-    pthread_cond_broadcast(&im->cv);
-    pthread_mutex_unlock(&im->mu);
-    for (unsigned i = 0; i < im->n; i++)
-        pthread_join(im->th[i], NULL);
-    pthread_cond_destroy(&im->cv);
-    pthread_mutex_destroy(&im->mu);
+    jobpool_stop(im->pool);
     free(im);
     s->imp = NULL;
 }
 
 void import_kick(struct server *s)
 {
-    struct importer *im = s->imp;
-    if (!im)
-        return;
-    pthread_mutex_lock(&im->mu);
-    im->kicks++;
-    pthread_cond_broadcast(&im->cv);
-    pthread_mutex_unlock(&im->mu);
+    if (s->imp)
+        jobpool_kick(s->imp->pool);
 }
 
 void import_cancel(struct server *s, const char *id)
 {
-    struct importer *im = s->imp;
-    if (!im)
-        return;
-    pthread_mutex_lock(&im->mu);
-    for (unsigned i = 0; i < im->n; i++)
-        if (strcmp(im->slot[i].id, id) == 0)
-            atomic_store(&im->slot[i].cancel, true);
-    pthread_mutex_unlock(&im->mu);
+    if (s->imp)
+        jobpool_cancel(s->imp->pool, id);
 }
