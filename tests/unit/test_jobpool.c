@@ -106,6 +106,7 @@ static bool claim(void *ctx, void *job, char id[JOBPOOL_ID_SIZE])
     bool inject = false;
     pthread_mutex_lock(&q->mu);
     q->claims++;
+    pthread_cond_broadcast(&q->cv);
     while (q->head < q->tail && !q->ids[q->head][0])
         q->head++;
     if (q->head < q->tail) {
