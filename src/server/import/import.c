@@ -93,11 +93,141 @@ struct fetch {
     char why[512]; /* the reason a callback stopped the transfer */
     int64_t last_progress;
     int64_t discarded; /* bytes of non-2xx bodies thrown away */
+    /* resumption (D-126) */
+    const char *upload_id; /* the session the bytes go to */
+    int64_t resume_from;   /* > 0: the bytes kept from the run a restart cut; Range asks the rest */
+    const char *if_range;  /* the validator sent with that Range (the first answer's) */
+    int64_t resume_size;   /* the whole file's size the first answer announced (-1 = unknown) */
+    bool restart;          /* a 206 that does not continue the kept bytes: fetch again from 0 */
+    /* the headers of the current response */
+    char etag[STORE_WI_VALIDATOR_MAX + 1];
+    char modified[STORE_WI_VALIDATOR_MAX + 1];
+    bool ranges;                    /* Accept-Ranges: bytes */
+    int64_t range_start, range_total; /* Content-Range of a 206 (-1 = none or unreadable) */
 };
 
 /* The bytes are not handed to the early write-out of chunked uploads (blob_tmp_written): it
  * made a 1 GiB import 2.6x slower here, and the completion's fdatasync alone is faster (D-079,
  * docs/benchmarks.md "URL import"). */
+
+/* The value of header line p (n bytes) when it is `name:` (lower case, with the colon), without
+ * the blanks around it, into out (cut to outlen - 1): true, or false for another header. */
+static bool header_value(const char *p, size_t n, const char *name, char *out, size_t outlen)
+{
+    size_t nl = strlen(name);
+    if (n <= nl || strncasecmp(p, name, nl) != 0)
+        return false;
+    size_t i = nl, end = n;
+    while (i < end && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    while (end > i && (p[end - 1] == '\r' || p[end - 1] == '\n' || p[end - 1] == ' ' ||
+                       p[end - 1] == '\t'))
+        end--;
+    size_t len = end - i < outlen - 1 ? end - i : outlen - 1;
+    memcpy(out, p + i, len);
+    out[len] = 0;
+    return true;
+}
+
+/* "bytes A-B/T" (T may be "*"): start A and total T (-1 for "*"); false when unreadable. */
+static bool parse_content_range(const char *v, int64_t *start, int64_t *total)
+{
+    long long a, b, t = -1;
+    char *e;
+    if (strncasecmp(v, "bytes ", 6) != 0)
+        return false;
+    v += 6;
+    errno = 0;
+    a = strtoll(v, &e, 10);
+    if (e == v || *e != '-' || a < 0 || errno)
+        return false;
+    v = e + 1;
+    b = strtoll(v, &e, 10);
+    if (e == v || *e != '/' || b < a || errno)
+        return false;
+    v = e + 1;
+    if (strcmp(v, "*") != 0) {
+        t = strtoll(v, &e, 10);
+        if (e == v || *e || t <= b || errno)
+            return false;
+    }
+    *start = a;
+    *total = t;
+    return true;
+}
+
+/* The If-Range validator of the current answer: a strong ETag, else Last-Modified, when the
+ * source takes byte ranges; "" when a cut download of it could not be continued (D-126). */
+static const char *validator_of(const struct fetch *f)
+{
+    if (!f->ranges)
+        return "";
+    const char *v = f->etag[0] == '"' && strlen(f->etag) >= 2 ? f->etag : f->modified;
+    /* W/"..." is weak (If-Range needs a strong one); a control byte would end the header line */
+    for (const char *c = v; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            return "";
+    return v;
+}
+
+/* Record msg as the status message of the downloading job. */
+static void job_message(struct fetch *f, const char *msg)
+{
+    struct store_conn *st = store_acquire(f->s->store);
+    STORE(st, webimport)->set_status(st, f->job->id, "downloading", "downloading", msg,
+                                     srv_now_us());
+    store_release(f->s->store, st);
+}
+
+/* The headers of a 2xx answer are complete, before its first body byte: continue the kept
+ * bytes with a 206 that fits them, start over at 0 on any other answer, and record what a later
+ * run would send to resume (D-126). false stops the transfer (why set). */
+static bool headers_done(struct fetch *f)
+{
+    if (f->resume_from > 0 && f->code == 206) {
+        /* the validator the source names now must be the one sent (If-Range already asked it
+         * to answer 200 otherwise; a source that ignores If-Range is caught here) */
+        const char *now = f->if_range[0] == '"' ? f->etag : f->modified;
+        bool fits = f->range_start == f->resume_from &&
+                    (f->resume_size < 0 || f->range_total == f->resume_size) &&
+                    (!now[0] || strcmp(now, f->if_range) == 0);
+        if (!fits) {
+            f->restart = true;
+            snprintf(f->why, sizeof(f->why),
+                     "The source's partial answer does not continue the %lld bytes kept",
+                     (long long)f->resume_from);
+            return false;
+        }
+        f->announced = f->range_total;
+        char msg[160];
+        snprintf(msg, sizeof(msg), "Resumed at byte %lld after a server restart",
+                 (long long)f->resume_from);
+        job_message(f, msg);
+        srv_log(f->s, SRV_LOG_INFO, "url import %s: %s", f->job->id, msg);
+        return true;
+    }
+    if (f->got > 0) {
+        /* a 200 (a changed validator, or a source that dropped ranges): the whole file again,
+         * written from byte 0 over a file cut to nothing */
+        if (blob_tmp_truncate(f->s, f->upload_id, 0) != 0) {
+            snprintf(f->why, sizeof(f->why), "The server could not restart the file: %s",
+                     strerror(errno));
+            return false;
+        }
+        srv_log(f->s, SRV_LOG_INFO,
+                "url import %s: the source sent the whole file (HTTP %ld) instead of the rest "
+                "after byte %lld; restarted from byte 0",
+                f->job->id, f->code, (long long)f->got);
+        job_message(f, "Restarted from the first byte: the source sent the whole file again");
+        f->got = 0;
+        f->crc = 0;
+    }
+    f->resume_from = 0;
+    struct store_conn *st = store_acquire(f->s->store);
+    STORE(st, webimport)->set_resume(st, f->job->id, validator_of(f), f->announced, srv_now_us());
+    store_release(f->s->store, st);
+    return true;
+}
 
 static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -108,9 +238,18 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
         f->code = sp && (size_t)(sp - p) + 4 <= n ? strtol(sp + 1, NULL, 10) : 0;
         f->announced = -1;
         f->disposition[0] = 0;
+        f->etag[0] = f->modified[0] = 0;
+        f->ranges = false;
+        f->range_start = f->range_total = -1;
+        return n;
+    }
+    if (n <= 2 && (p[0] == '\r' || p[0] == '\n')) { /* the blank line: headers complete */
+        if (f->code >= 200 && f->code < 300 && !headers_done(f))
+            return 0;
         return n;
     }
     static const char cl[] = "content-length:", cd[] = "content-disposition:";
+    char hv[STORE_WI_VALIDATOR_MAX + 1];
     if (n > sizeof(cl) - 1 && strncasecmp(p, cl, sizeof(cl) - 1) == 0) {
         char num[32];
         size_t i = sizeof(cl) - 1, w = 0;
@@ -122,10 +261,12 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
         long long v;
         if (w > 0 && fio_parse_ll(num, 0, INT64_MAX, &v))
             f->announced = v;
-        if (f->code >= 200 && f->code < 300 && f->announced > f->im->cap) {
+        /* a 206 announces the rest, after the bytes kept */
+        int64_t whole = f->announced + (f->code == 206 ? f->resume_from : 0);
+        if (f->code >= 200 && f->code < 300 && f->announced >= 0 && whole > f->im->cap) {
             snprintf(f->why, sizeof(f->why),
                      "The source announces %lld bytes, more than the import limit of %lld bytes",
-                     (long long)f->announced, (long long)f->im->cap);
+                     (long long)whole, (long long)f->im->cap);
             return 0; /* abort before any body byte */
         }
     } else if (n > sizeof(cd) - 1 && strncasecmp(p, cd, sizeof(cd) - 1) == 0) {
@@ -136,6 +277,14 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
             len = sizeof(f->disposition) - 1;
         memcpy(f->disposition, p + i, len);
         f->disposition[len] = 0;
+    } else if (header_value(p, n, "etag:", f->etag, sizeof(f->etag)) ||
+               header_value(p, n, "last-modified:", f->modified, sizeof(f->modified))) {
+        /* kept for headers_done */
+    } else if (header_value(p, n, "accept-ranges:", hv, sizeof(hv))) {
+        f->ranges = strcasecmp(hv, "bytes") == 0;
+    } else if (header_value(p, n, "content-range:", hv, sizeof(hv))) {
+        if (!parse_content_range(hv, &f->range_start, &f->range_total))
+            f->range_start = f->range_total = -1;
     }
     return n;
 }
@@ -278,7 +427,7 @@ static int fetch_hop(struct fetch *f, const char *url, char **next)
     char *host = NULL, *port = NULL, *scheme = NULL;
     int rc = -1;
     CURL *c = NULL;
-    struct curl_slist *resolve = NULL;
+    struct curl_slist *resolve = NULL, *hdrs = NULL;
     if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
@@ -330,6 +479,19 @@ static int fetch_hop(struct fetch *f, const char *url, char **next)
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->im->cap);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "fastio-server URL import");
     curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
+    if (f->resume_from > 0) { /* the rest of the file, if it is still the same file (D-126) */
+        char range[64], cond[STORE_WI_VALIDATOR_MAX + 16];
+        snprintf(range, sizeof(range), "Range: bytes=%lld-", (long long)f->resume_from);
+        snprintf(cond, sizeof(cond), "If-Range: %s", f->if_range);
+        struct curl_slist *h1 = curl_slist_append(NULL, range);
+        hdrs = h1 ? curl_slist_append(h1, cond) : NULL;
+        if (!hdrs) {
+            curl_slist_free_all(h1);
+            snprintf(f->why, sizeof(f->why), "Out of memory");
+            goto out;
+        }
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    }
     CURLcode cr = curl_easy_perform(c);
     if (cr != CURLE_OK) {
         if (f->why[0])
@@ -376,6 +538,7 @@ static int fetch_hop(struct fetch *f, const char *url, char **next)
 out:
     if (c)
         curl_easy_cleanup(c);
+    curl_slist_free_all(hdrs);
     curl_slist_free_all(resolve);
     curl_free(host);
     curl_free(port);
@@ -475,6 +638,82 @@ fail:
     return rc;
 }
 
+/* A job a restart cut while it downloaded from a source that takes ranges (D-126): keep its
+ * session and the bytes written, verified by length against the whole file's size the source
+ * announced, with their CRC-32C read back. true with upload_id and f's offsets set; false to
+ * start afresh (the old session, if any, dropped). */
+static bool resume_prepare(struct fetch *f, char upload_id[FIO_OPAQUE_ID_SIZE])
+{
+    const struct store_webimport *j = f->job;
+    struct server *s = f->s;
+    if (!j->upload_id[0])
+        return false;
+    bool ok = j->resume_validator[0] != 0;
+    struct store_upload_session ses;
+    if (ok) {
+        struct store_conn *st = store_acquire(s->store);
+        ok = STORE(st, upload)->get(st, j->upload_id, j->user_id, &ses) == STORE_OK &&
+             strcmp(ses.status, "uploading") == 0;
+        store_release(s->store, st);
+    }
+    int64_t len = 0;
+    uint32_t crc = 0;
+    enum { BLOCK = 256 * 1024 };
+    char *buf = ok ? malloc(BLOCK) : NULL;
+    int fd = buf ? blob_tmp_open_read(s, j->upload_id) : -1;
+    if (fd >= 0) {
+        for (int64_t guard = 0; guard <= f->im->cap / BLOCK + 1; guard++) {
+            ssize_t r = pread(fd, buf, BLOCK, (off_t)len);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                ok = r == 0;
+                break;
+            }
+            crc = fio_crc32c(crc, buf, (size_t)r);
+            len += r;
+        }
+        close(fd);
+    } else
+        ok = false;
+    free(buf);
+    /* nothing kept, more than the limit, or not less than the whole file: start afresh */
+    if (ok && (len <= 0 || len > f->im->cap || (j->resume_size >= 0 && len >= j->resume_size)))
+        ok = false;
+    if (!ok) {
+        drop_session(s, j->upload_id, j->user_id);
+        struct store_conn *st = store_acquire(s->store);
+        STORE(st, webimport)->set_upload(st, j->id, "", srv_now_us());
+        store_release(s->store, st);
+        return false;
+    }
+    fio_strlcpy(upload_id, j->upload_id, FIO_OPAQUE_ID_SIZE);
+    f->got = len;
+    f->crc = crc;
+    f->resume_from = len;
+    f->if_range = j->resume_validator;
+    f->resume_size = j->resume_size;
+    return true;
+}
+
+/* A 206 that did not continue the kept bytes: cut the file to nothing, fetch again without a
+ * Range. 0, or -1 with why set. */
+static int restart_from_zero(struct fetch *f)
+{
+    if (blob_tmp_truncate(f->s, f->upload_id, 0) != 0) {
+        snprintf(f->why, sizeof(f->why), "The server could not restart the file: %s",
+                 strerror(errno));
+        return -1;
+    }
+    srv_log(f->s, SRV_LOG_INFO, "url import %s: %s; restarted from byte 0", f->job->id, f->why);
+    f->got = 0;
+    f->crc = 0;
+    f->resume_from = 0;
+    f->restart = false;
+    f->why[0] = 0;
+    return 0;
+}
+
 static void run_job(struct importer *im, struct jobpool_slot *slot, const struct store_webimport *j)
 {
     struct server *s = im->s;
@@ -504,17 +743,25 @@ static void run_job(struct importer *im, struct jobpool_slot *slot, const struct
         snprintf(f.why, sizeof(f.why), "Out of memory");
         goto failed;
     }
-    if (open_session(&f, upload_id, name) != 0)
+    f.resume_size = -1;
+    if (!resume_prepare(&f, upload_id) && open_session(&f, upload_id, name) != 0)
         goto failed;
+    f.upload_id = upload_id;
     f.fd = blob_tmp_open(s, upload_id);
     if (f.fd < 0) {
         snprintf(f.why, sizeof(f.why), "The server could not open the upload file: %s",
                  strerror(errno));
         goto failed;
     }
+    bool restarted = false;
     for (int hop = 0;; hop++) {
-        if (fetch_hop(&f, url, &next) != 0)
-            goto failed;
+        if (fetch_hop(&f, url, &next) != 0) {
+            if (!f.restart || restarted || restart_from_zero(&f) != 0)
+                goto failed;
+            restarted = true; /* the same URL once more, from byte 0 */
+            hop--;
+            continue;
+        }
         if (!next)
             break;
         if (hop + 1 > IMPORT_REDIRECTS_MAX) {
@@ -649,6 +896,17 @@ int import_recover(struct server *s)
             STORE(st, webimport)->complete(st, j->id, ses.new_file_id, -1, now);
             srv_log(s, SRV_LOG_INFO, "url import %s: stored before the restart as %s", j->id,
                     ses.new_file_id);
+            continue;
+        }
+        if (j->attempts < IMPORT_ATTEMPTS_MAX && strcmp(j->status, "downloading") == 0 &&
+            j->upload_id[0] && j->resume_validator[0]) {
+            /* the source takes ranges: the session and its bytes stay, the next run asks for
+             * the rest (D-126; resume_prepare checks them) */
+            STORE(st, webimport)
+                ->set_status(st, j->id, "downloading", "pending",
+                             "Resuming after a server restart", now);
+            srv_log(s, SRV_LOG_INFO, "url import %s: interrupted by a restart (run %lld); resumes",
+                    j->id, (long long)j->attempts);
             continue;
         }
         if (j->upload_id[0]) {
