@@ -866,8 +866,8 @@ static void test_restart_mid_download(void **state)
 /* kill -9 mid-download from the /ranged/ source in mode (see serve_ranged), then a restart on
  * the same data directory: the job completes, and the fixture's records are checked by the
  * caller. Returns the job (owned); *ws and *authz get the user's workspace and authorization. */
-static json_t *ranged_kill_restart(const char *mode, const char *name, long long size,
-                                   char ws[32], char authz[300])
+static json_t *ranged_kill_restart(const char *mode, const char *name, long long size, char ws[32],
+                                   char authz[300])
 {
     struct it_server *const sv = &case_srv; /* stopped by case_srv_teardown on failure */
     assert_int_equal(it_server_start(sv, NULL, allow_args), 0);
@@ -998,8 +998,8 @@ static void test_restart_changed_etag_restarts(void **state)
     code1 = rg.code[1];
     pthread_mutex_unlock(&rg_mu);
     assert_int_equal(requests, 3);
-    assert_int_equal(code1, 206);    /* the lie: "v2" content as the rest of "v1" */
-    assert_int_equal(from2, -1);     /* refused: asked again without a Range */
+    assert_int_equal(code1, 206); /* the lie: "v2" content as the rest of "v1" */
+    assert_int_equal(from2, -1);  /* refused: asked again without a Range */
     assert_int_equal(code2, 200);
     assert_int_equal(sent2, size);
     assert_node_ranged(&case_srv, authz, ws, jstr(j, "new_file_id"), size, 2);

@@ -19,10 +19,10 @@
 #define HOUR_MS (3600U * 1000U)
 
 enum behave {
-    RUN_GATE,       /* wait until the test opens the gate */
+    RUN_GATE,         /* wait until the test opens the gate */
     RUN_UNTIL_CANCEL, /* wait until the slot's cancel flag rises */
-    RUN_UNTIL_STOP, /* wait until the pool stops */
-    RUN_AT_ONCE,    /* return at once */
+    RUN_UNTIL_STOP,   /* wait until the pool stops */
+    RUN_AT_ONCE,      /* return at once */
 };
 
 struct job {

@@ -179,8 +179,8 @@ static json_t *map_rows(json_t *rows, json_t *(*fn)(json_t *row))
 }
 
 /* items under key, then the pagination object of a page of total rows. */
-static int set_page(struct req *r, const char *key, json_t *items, long long total,
-                    long long limit, long long offset)
+static int set_page(struct req *r, const char *key, json_t *items, long long total, long long limit,
+                    long long offset)
 {
     bool more = offset + (long long)json_array_size(items) < total;
     if (req_set(r, key, items) != 0)

@@ -102,7 +102,7 @@ struct fetch {
     /* the headers of the current response */
     char etag[STORE_WI_VALIDATOR_MAX + 1];
     char modified[STORE_WI_VALIDATOR_MAX + 1];
-    bool ranges;                    /* Accept-Ranges: bytes */
+    bool ranges;                      /* Accept-Ranges: bytes */
     int64_t range_start, range_total; /* Content-Range of a 206 (-1 = none or unreadable) */
 };
 
@@ -120,8 +120,8 @@ static bool header_value(const char *p, size_t n, const char *name, char *out, s
     size_t i = nl, end = n;
     while (i < end && (p[i] == ' ' || p[i] == '\t'))
         i++;
-    while (end > i && (p[end - 1] == '\r' || p[end - 1] == '\n' || p[end - 1] == ' ' ||
-                       p[end - 1] == '\t'))
+    while (end > i &&
+           (p[end - 1] == '\r' || p[end - 1] == '\n' || p[end - 1] == ' ' || p[end - 1] == '\t'))
         end--;
     size_t len = end - i < outlen - 1 ? end - i : outlen - 1;
     memcpy(out, p + i, len);
@@ -174,8 +174,8 @@ static const char *validator_of(const struct fetch *f)
 static void job_message(struct fetch *f, const char *msg)
 {
     struct store_conn *st = store_acquire(f->s->store);
-    STORE(st, webimport)->set_status(st, f->job->id, "downloading", "downloading", msg,
-                                     srv_now_us());
+    STORE(st, webimport)
+        ->set_status(st, f->job->id, "downloading", "downloading", msg, srv_now_us());
     store_release(f->s->store, st);
 }
 
@@ -903,8 +903,8 @@ int import_recover(struct server *s)
             /* the source takes ranges: the session and its bytes stay, the next run asks for
              * the rest (D-126; resume_prepare checks them) */
             STORE(st, webimport)
-                ->set_status(st, j->id, "downloading", "pending",
-                             "Resuming after a server restart", now);
+                ->set_status(st, j->id, "downloading", "pending", "Resuming after a server restart",
+                             now);
             srv_log(s, SRV_LOG_INFO, "url import %s: interrupted by a restart (run %lld); resumes",
                     j->id, (long long)j->attempts);
             continue;

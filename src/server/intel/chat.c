@@ -25,7 +25,7 @@
 struct ai_engine {
     struct server *s;
     struct jobpool *pool; /* the workers (jobs/jobpool.h); a stop cancels the answers running */
-    char *llm_key; /* the first line of --llm-key-file */
+    char *llm_key;        /* the first line of --llm-key-file */
 };
 
 /* ---- activity ------------------------------------------------------------------------------- */
@@ -384,7 +384,8 @@ static int compose_llm(struct ai_engine *e, struct jobpool_slot *slot, const str
                          .timeout_s = s->cfg.llm_timeout_s ? s->cfg.llm_timeout_s
                                                            : AI_LLM_DEFAULT_TIMEOUT_S};
     char *content = NULL;
-    int rc = ai_llm_complete(&cfg, msgs, jobpool_cancel_flag(slot), &content, tin, tout, reason, rlen);
+    int rc =
+        ai_llm_complete(&cfg, msgs, jobpool_cancel_flag(slot), &content, tin, tout, reason, rlen);
     json_decref(msgs);
     if (rc != 0)
         return -1;

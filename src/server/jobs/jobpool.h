@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #define JOBPOOL_WORKERS_MAX 16
-#define JOBPOOL_ID_SIZE 64             /* a job id with its NUL; longer ids are cut */
+#define JOBPOOL_ID_SIZE 64            /* a job id with its NUL; longer ids are cut */
 #define JOBPOOL_DEFAULT_IDLE_MS 1000U /* the look a sleeping worker takes without a kick */
 
 struct jobpool;

@@ -53,8 +53,8 @@ void jobs_note(struct req *r, const char *entity, const char *prefix, const char
     }
 }
 
-void jobs_publish(struct server *s, const char *user_id, const char *client_ip,
-                  const char *entity, const char *prefix, const char *id)
+void jobs_publish(struct server *s, const char *user_id, const char *client_ip, const char *entity,
+                  const char *prefix, const char *id)
 {
     struct req r;
     jobs_req_begin(&r, s, NULL, user_id, client_ip);

@@ -21,7 +21,7 @@ void jobs_req_end(struct req *r, bool publish);
  * change stands) without failing a request that had not failed. */
 void jobs_note(struct req *r, const char *entity, const char *prefix, const char *id);
 /* Publish "{prefix}:{id}" on entity now (a change a worker committed). */
-void jobs_publish(struct server *s, const char *user_id, const char *client_ip,
-                  const char *entity, const char *prefix, const char *id);
+void jobs_publish(struct server *s, const char *user_id, const char *client_ip, const char *entity,
+                  const char *prefix, const char *id);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* store_webimport.h - the web_imports table (schema.sql migrations 9 and 14; api §5.7; docs/server.md
- * "URL import"): one row per URL import job. Status 'pending' (accepted, waiting for a worker)
+/* store_webimport.h - the web_imports table (schema.sql migrations 9 and 14; api §5.7;
+ * docs/server.md "URL import"): one row per URL import job. Status 'pending' (accepted, waiting for
+ * a worker)
  * -> 'queued' (taken by a worker) -> 'downloading' (bytes arriving into its upload session) ->
  * 'uploading' (the upload session is being stored as a file) -> 'complete' | 'failed' |
  * 'canceled'. Times are wall microseconds passed in by the caller. */
