@@ -815,6 +815,31 @@ static void test_ssrf_matrix_without_allow(void **state)
 
 /* ---- restart -------------------------------------------------------------------------------- */
 
+/* Once job id has bytes (its first progress), kill -9 the server (it stays down). */
+static void kill9_mid_download(struct it_server *sv, struct fastio_client *c, const char *id)
+{
+    bool moving = false;
+    for (int i = 0; i < 100 && !moving; i++) {
+        json_t *j = job_details(c, id);
+        moving = json_integer_value(json_object_get(j, "bytes_done")) > 0;
+        json_decref(j);
+        if (!moving)
+            sleep_ms(100);
+    }
+    assert_true(moving);
+    kill(sv->pid, SIGKILL);
+    waitpid(sv->pid, NULL, 0);
+    sv->pid = 0;
+}
+
+/* Start sv again on its data directory. */
+static void restart_same_dir(struct it_server *sv)
+{
+    char dir[256];
+    snprintf(dir, sizeof(dir), "%s", sv->dir);
+    assert_int_equal(it_server_start(sv, dir, allow_args), 0);
+}
+
 /* kill -9 mid-download: after the restart the job ends complete (restarted from byte 0) or
  * failed with a reason, and there is exactly one node (or none when failed). */
 static void test_restart_mid_download(void **state)
@@ -827,21 +852,8 @@ static void test_restart_mid_download(void **state)
     atomic_store(&fx_slow_once, 0);
     char id[64];
     snprintf(id, sizeof(id), "%s", import_start(u.c, u.ws, fx_url("/slow-once"), NULL));
-    bool moving = false;
-    for (int i = 0; i < 100 && !moving; i++) {
-        json_t *j = job_details(u.c, id);
-        moving = json_integer_value(json_object_get(j, "bytes_done")) > 0;
-        json_decref(j);
-        if (!moving)
-            sleep_ms(100);
-    }
-    assert_true(moving);
-    kill(sv->pid, SIGKILL);
-    waitpid(sv->pid, NULL, 0);
-    sv->pid = 0;
-    char dir[256];
-    snprintf(dir, sizeof(dir), "%s", sv->dir);
-    assert_int_equal(it_server_start(sv, dir, allow_args), 0);
+    kill9_mid_download(sv, u.c, id);
+    restart_same_dir(sv);
     struct fastio_client *c = it_client(sv, u.token);
     json_t *j = job_wait(c, id, 60);
     const char *st = jstr(j, "status");
@@ -880,18 +892,7 @@ static json_t *ranged_kill_restart(const char *mode, const char *name, long long
     char path[128], id[64];
     snprintf(path, sizeof(path), "/ranged/%s?size=%lld&mode=%s", name, size, mode);
     snprintf(id, sizeof(id), "%s", import_start(u.c, u.ws, fx_url(path), NULL));
-    bool moving = false;
-    for (int i = 0; i < 100 && !moving; i++) {
-        json_t *j = job_details(u.c, id);
-        moving = json_integer_value(json_object_get(j, "bytes_done")) > 0;
-        json_decref(j);
-        if (!moving)
-            sleep_ms(100);
-    }
-    assert_true(moving);
-    kill(sv->pid, SIGKILL);
-    waitpid(sv->pid, NULL, 0);
-    sv->pid = 0;
+    kill9_mid_download(sv, u.c, id);
     /* what the restart finds: the job downloading with the first answer's validator and size */
     char size_text[32];
     snprintf(size_text, sizeof(size_text), "%lld", size);
@@ -900,9 +901,7 @@ static json_t *ranged_kill_restart(const char *mode, const char *name, long long
                            "'downloading' AND resume_validator = '\"v1\"' AND resume_size = ?2",
                            id, size_text, NULL),
                      1);
-    char dir[256];
-    snprintf(dir, sizeof(dir), "%s", sv->dir);
-    assert_int_equal(it_server_start(sv, dir, allow_args), 0);
+    restart_same_dir(sv);
     struct fastio_client *c = it_client(sv, u.token);
     json_t *j = job_wait(c, id, 60);
     if (strcmp(jstr(j, "status"), "complete") != 0)
@@ -1050,9 +1049,7 @@ static void test_restart_settles_open_jobs(void **state)
     assert_true(
         it_db(sv, "UPDATE web_imports SET status = 'queued' WHERE id = ?1", queued_id, NULL) >= 0);
     long long accepts = atomic_load(&fx_main.accepts);
-    char dir[256];
-    snprintf(dir, sizeof(dir), "%s", sv->dir);
-    assert_int_equal(it_server_start(sv, dir, allow_args), 0);
+    restart_same_dir(sv);
     struct fastio_client *c = it_client(sv, u.token);
     j = job_wait(c, done_id, 30);
     assert_string_equal(jstr(j, "status"), "complete");
