@@ -173,8 +173,7 @@ static void release(void *ctx, void *job)
 
 static void start(struct tq *q, unsigned workers, unsigned idle_ms, bool cancel_on_stop)
 {
-    const struct jobpool_def def = {.name = "test",
-                                    .workers = workers,
+    const struct jobpool_def def = {.workers = workers,
                                     .job_size = sizeof(struct job),
                                     .idle_ms = idle_ms,
                                     .cancel_on_stop = cancel_on_stop,

@@ -952,7 +952,6 @@ int import_start(struct server *s)
     }
     unsigned want = cfg->import_workers ? cfg->import_workers : IMPORT_DEFAULT_WORKERS;
     const struct jobpool_def def = {
-        .name = "url import",
         .workers = want < IMPORT_WORKERS_MAX ? want : IMPORT_WORKERS_MAX,
         .job_size = sizeof(struct store_webimport),
         .ctx = im,

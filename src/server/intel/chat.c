@@ -729,7 +729,6 @@ int ai_start(struct server *s)
     }
     unsigned want = s->cfg.ai_workers ? s->cfg.ai_workers : AI_DEFAULT_WORKERS;
     const struct jobpool_def def = {
-        .name = "ai chat",
         .workers = want < AI_WORKERS_MAX ? want : AI_WORKERS_MAX,
         .job_size = sizeof(struct store_aimsg),
         .cancel_on_stop = true, /* a model request in flight stops */

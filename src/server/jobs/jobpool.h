@@ -23,7 +23,6 @@ struct jobpool;
 struct jobpool_slot;
 
 struct jobpool_def {
-    const char *name;    /* for messages ("url import", "ai chat") */
     unsigned workers;    /* threads, 1..JOBPOOL_WORKERS_MAX (0 = 1; more = the max) */
     size_t job_size;     /* bytes of the job buffer each worker owns (zeroed once), >= 1 */
     unsigned idle_ms;    /* 0 = JOBPOOL_DEFAULT_IDLE_MS */
