@@ -141,12 +141,14 @@ static long long send_ranged(int fd, long long from, long long to, int ver, long
  * The first request is answered slowly (a kill lands mid-body); a later one with Range and an
  * If-Range naming the current ETag gets 206 with the rest, else 200 with the whole file. mode
  * "change": the file changes (version 2) after the first request; "liar": the file changes too,
- * but the source ignores If-Range and answers 206 with the new ETag. */
+ * but the source ignores If-Range and answers 206 with the new ETag; "refuse": the file changes
+ * and a Range is answered 416. */
 static void serve_ranged(int fd, const char *req, const char *path, long long size)
 {
     const char *mode = strstr(path, "mode=");
     bool change = mode && strncmp(mode + 5, "change", 6) == 0;
     bool liar = mode && strncmp(mode + 5, "liar", 4) == 0;
+    bool refuse = mode && strncmp(mode + 5, "refuse", 6) == 0;
     long long from = -1;
     char ifr[64] = "";
     const char *rh = strstr(req, "\r\nRange: bytes=");
@@ -162,7 +164,7 @@ static void serve_ranged(int fd, const char *req, const char *path, long long si
     int k = rg.requests < 4 ? rg.requests : 3;
     bool first = rg.requests == 0;
     rg.requests++;
-    if (!first && (change || liar))
+    if (!first && (change || liar || refuse))
         rg.ver = 2;
     int ver = rg.ver;
     rg.range_from[k] = from;
@@ -171,12 +173,17 @@ static void serve_ranged(int fd, const char *req, const char *path, long long si
     char etag[16];
     snprintf(etag, sizeof(etag), "\"v%d\"", ver);
     bool partial = from > 0 && from < size && (liar || strcmp(ifr, etag) == 0);
-    int code = partial ? 206 : 200;
+    int code = refuse && from >= 0 ? 416 : partial ? 206 : 200;
     pthread_mutex_lock(&rg_mu);
     rg.code[k] = code;
     pthread_mutex_unlock(&rg_mu);
-    long long sent;
-    if (partial) {
+    long long sent = 0;
+    if (code == 416) {
+        send_fmt(fd,
+                 "HTTP/1.1 416 Range Not Satisfiable\r\nETag: %s\r\nContent-Range: bytes "
+                 "*/%lld\r\nContent-Length: 0\r\n\r\n",
+                 etag, size);
+    } else if (partial) {
         send_fmt(fd,
                  "HTTP/1.1 206 Partial Content\r\nAccept-Ranges: bytes\r\nETag: %s\r\n"
                  "Content-Range: bytes %lld-%lld/%lld\r\nContent-Length: %lld\r\n\r\n",
@@ -966,8 +973,9 @@ static void test_restart_resumes_with_range(void **state)
 /* D-126: the file changed at the source between the runs: the resumed request carries Range and
  * the old ETag in If-Range, the source answers 200 with the new file, and the job restarts from
  * byte 0 (the stored file is all of the new version, nothing of the old). A source that ignores
- * If-Range and answers 206 with the new ETag is caught by the validator check: the job fetches
- * once more without a Range. */
+ * If-Range and answers 206 with the new ETag is caught by the validator check, and one that
+ * answers the Range with 416 by its status: either way the job fetches once more without a
+ * Range. */
 static void test_restart_changed_etag_restarts(void **state)
 {
     (void)state;
@@ -1001,6 +1009,23 @@ static void test_restart_changed_etag_restarts(void **state)
     assert_int_equal(from2, -1);  /* refused: asked again without a Range */
     assert_int_equal(code2, 200);
     assert_int_equal(sent2, size);
+    assert_node_ranged(&case_srv, authz, ws, jstr(j, "new_file_id"), size, 2);
+    json_decref(j);
+    ranged_done();
+
+    j = ranged_kill_restart("refuse", "refused.bin", size, ws, authz);
+    pthread_mutex_lock(&rg_mu);
+    requests = rg.requests;
+    code1 = rg.code[1];
+    code2 = rg.code[2];
+    from = rg.range_from[1];
+    from2 = rg.range_from[2];
+    pthread_mutex_unlock(&rg_mu);
+    assert_int_equal(requests, 3);
+    assert_true(from > 0 && from < size);
+    assert_int_equal(code1, 416); /* the rest refused: asked again without a Range */
+    assert_int_equal(from2, -1);
+    assert_int_equal(code2, 200);
     assert_node_ranged(&case_srv, authz, ws, jstr(j, "new_file_id"), size, 2);
     json_decref(j);
     ranged_done();

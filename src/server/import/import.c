@@ -530,6 +530,12 @@ static int fetch_hop(struct fetch *f, const char *url, char **next)
             snprintf(f->why, sizeof(f->why), "Out of memory");
             goto out;
         }
+    } else if (code == 416 && f->resume_from > 0) {
+        /* the range kept does not fit the source's file (D-126): from byte 0 again */
+        f->restart = true;
+        snprintf(f->why, sizeof(f->why), "The source refused the rest after byte %lld (HTTP 416)",
+                 (long long)f->resume_from);
+        goto out;
     } else if (code < 200 || code >= 300) {
         snprintf(f->why, sizeof(f->why), "The source answered HTTP %ld", code);
         goto out;
