@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* import.c - the URL import workers (import.h; docs/server.md "URL import"). */
+/* import.c - the URL import workers (import.h; docs/server.md "URL import"), on the background
+ * job pool of jobs/ (D-127); resumption after a restart (D-126). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -13,7 +14,6 @@
 
 #include <curl/curl.h>
 
-#include "activity.h"
 #include "blob.h"
 #include "crc32c.h"
 #include "import.h"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* chat.c - the AI chat workers (chat.h; docs/server.md "AI chat"; D-105..D-109). */
+/* chat.c - the AI chat workers (chat.h; docs/server.md "AI chat"; D-105..D-109), on the
+ * background job pool of jobs/ (D-127). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,6 @@
 
 #include <curl/curl.h>
 
-#include "activity.h"
 #include "blob.h"
 #include "chat.h"
 #include "compose.h"
