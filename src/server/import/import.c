@@ -110,64 +110,11 @@ struct fetch {
  * made a 1 GiB import 2.6x slower here, and the completion's fdatasync alone is faster (D-079,
  * docs/benchmarks.md "URL import"). */
 
-/* The value of header line p (n bytes) when it is `name:` (lower case, with the colon), without
- * the blanks around it, into out (cut to outlen - 1): true, or false for another header. */
-static bool header_value(const char *p, size_t n, const char *name, char *out, size_t outlen)
-{
-    size_t nl = strlen(name);
-    if (n <= nl || strncasecmp(p, name, nl) != 0)
-        return false;
-    size_t i = nl, end = n;
-    while (i < end && (p[i] == ' ' || p[i] == '\t'))
-        i++;
-    while (end > i &&
-           (p[end - 1] == '\r' || p[end - 1] == '\n' || p[end - 1] == ' ' || p[end - 1] == '\t'))
-        end--;
-    size_t len = end - i < outlen - 1 ? end - i : outlen - 1;
-    memcpy(out, p + i, len);
-    out[len] = 0;
-    return true;
-}
-
-/* "bytes A-B/T" (T may be "*"): start A and total T (-1 for "*"); false when unreadable. */
-static bool parse_content_range(const char *v, int64_t *start, int64_t *total)
-{
-    long long a, b, t = -1;
-    char *e;
-    if (strncasecmp(v, "bytes ", 6) != 0)
-        return false;
-    v += 6;
-    errno = 0;
-    a = strtoll(v, &e, 10);
-    if (e == v || *e != '-' || a < 0 || errno)
-        return false;
-    v = e + 1;
-    b = strtoll(v, &e, 10);
-    if (e == v || *e != '/' || b < a || errno)
-        return false;
-    v = e + 1;
-    if (strcmp(v, "*") != 0) {
-        t = strtoll(v, &e, 10);
-        if (e == v || *e || t <= b || errno)
-            return false;
-    }
-    *start = a;
-    *total = t;
-    return true;
-}
-
-/* The If-Range validator of the current answer: a strong ETag, else Last-Modified, when the
- * source takes byte ranges; "" when a cut download of it could not be continued (D-126). */
+/* The If-Range validator of the current answer (imp_if_range_validator), when the source takes
+ * byte ranges; "" when a cut download of it could not be continued (D-126). */
 static const char *validator_of(const struct fetch *f)
 {
-    if (!f->ranges)
-        return "";
-    const char *v = f->etag[0] == '"' && strlen(f->etag) >= 2 ? f->etag : f->modified;
-    /* W/"..." is weak (If-Range needs a strong one); a control byte would end the header line */
-    for (const char *c = v; *c; c++)
-        if ((unsigned char)*c < 0x20 || *c == 0x7f)
-            return "";
-    return v;
+    return f->ranges ? imp_if_range_validator(f->etag, f->modified) : "";
 }
 
 /* Record msg as the status message of the downloading job. */
@@ -277,13 +224,13 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
             len = sizeof(f->disposition) - 1;
         memcpy(f->disposition, p + i, len);
         f->disposition[len] = 0;
-    } else if (header_value(p, n, "etag:", f->etag, sizeof(f->etag)) ||
-               header_value(p, n, "last-modified:", f->modified, sizeof(f->modified))) {
+    } else if (imp_header_value(p, n, "etag:", f->etag, sizeof(f->etag)) ||
+               imp_header_value(p, n, "last-modified:", f->modified, sizeof(f->modified))) {
         /* kept for headers_done */
-    } else if (header_value(p, n, "accept-ranges:", hv, sizeof(hv))) {
+    } else if (imp_header_value(p, n, "accept-ranges:", hv, sizeof(hv))) {
         f->ranges = strcasecmp(hv, "bytes") == 0;
-    } else if (header_value(p, n, "content-range:", hv, sizeof(hv))) {
-        if (!parse_content_range(hv, &f->range_start, &f->range_total))
+    } else if (imp_header_value(p, n, "content-range:", hv, sizeof(hv))) {
+        if (!imp_content_range(hv, &f->range_start, &f->range_total))
             f->range_start = f->range_total = -1;
     }
     return n;
