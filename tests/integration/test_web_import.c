@@ -965,6 +965,8 @@ static void test_restart_resumes_with_range(void **state)
     assert_string_equal(ifr, "\"v1\"");
     assert_int_equal(code1, 206);
     assert_int_equal(sent1, size - from); /* only the rest crossed the network */
+    print_message("resumed at byte %lld of %lld: %.1f%% of the file fetched again\n", from, size,
+                  100.0 * (double)(size - from) / (double)size);
     assert_node_ranged(&case_srv, authz, ws, jstr(j, "new_file_id"), size, 1);
     json_decref(j);
     ranged_done();
