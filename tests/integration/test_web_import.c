@@ -972,6 +972,22 @@ static void test_restart_resumes_with_range(void **state)
     ranged_done();
 }
 
+/* The /ranged/ source's record of a resume it refused: the second request asked a Range and got
+ * code, the third asked the whole file without one and got all of it. */
+static void assert_fetched_again(int code, long long size)
+{
+    pthread_mutex_lock(&rg_mu);
+    int requests = rg.requests, code1 = rg.code[1], code2 = rg.code[2];
+    long long from = rg.range_from[1], from2 = rg.range_from[2], sent2 = rg.sent[2];
+    pthread_mutex_unlock(&rg_mu);
+    assert_int_equal(requests, 3);
+    assert_true(from > 0 && from < size);
+    assert_int_equal(code1, code);
+    assert_int_equal(from2, -1); /* refused: asked again without a Range */
+    assert_int_equal(code2, 200);
+    assert_int_equal(sent2, size);
+}
+
 /* D-126: the file changed at the source between the runs: the resumed request carries Range and
  * the old ETag in If-Range, the source answers 200 with the new file, and the job restarts from
  * byte 0 (the stored file is all of the new version, nothing of the old). A source that ignores
@@ -1000,34 +1016,13 @@ static void test_restart_changed_etag_restarts(void **state)
     ranged_done();
 
     j = ranged_kill_restart("liar", "liar.bin", size, ws, authz);
-    pthread_mutex_lock(&rg_mu);
-    requests = rg.requests;
-    int code2 = rg.code[2];
-    long long from2 = rg.range_from[2], sent2 = rg.sent[2];
-    code1 = rg.code[1];
-    pthread_mutex_unlock(&rg_mu);
-    assert_int_equal(requests, 3);
-    assert_int_equal(code1, 206); /* the lie: "v2" content as the rest of "v1" */
-    assert_int_equal(from2, -1);  /* refused: asked again without a Range */
-    assert_int_equal(code2, 200);
-    assert_int_equal(sent2, size);
+    assert_fetched_again(206, size); /* the lie: "v2" content as the rest of "v1" */
     assert_node_ranged(&case_srv, authz, ws, jstr(j, "new_file_id"), size, 2);
     json_decref(j);
     ranged_done();
 
     j = ranged_kill_restart("refuse", "refused.bin", size, ws, authz);
-    pthread_mutex_lock(&rg_mu);
-    requests = rg.requests;
-    code1 = rg.code[1];
-    code2 = rg.code[2];
-    from = rg.range_from[1];
-    from2 = rg.range_from[2];
-    pthread_mutex_unlock(&rg_mu);
-    assert_int_equal(requests, 3);
-    assert_true(from > 0 && from < size);
-    assert_int_equal(code1, 416); /* the rest refused: asked again without a Range */
-    assert_int_equal(from2, -1);
-    assert_int_equal(code2, 200);
+    assert_fetched_again(416, size);
     assert_node_ranged(&case_srv, authz, ws, jstr(j, "new_file_id"), size, 2);
     json_decref(j);
     ranged_done();
