@@ -40,14 +40,15 @@ run_suite build-asan -DFASTIO_SANITIZE=ON
 # ThreadSanitizer over the suites whose code runs threads: the chunk race, the transfer engine
 # (CRC helper, download writer), the blob write-out thread, the slow-client guard, the activity
 # long poll, the upload paths, the expiry sweep thread (test_quota), the MCP sessions, streams
-# and live calls, the URL import workers, the indexing workers (test_intel_index) and the AI
-# chat workers with their cancels (test_ai_chat, test_ai_llm). Not
+# and live calls, the URL import workers, the indexing workers (test_intel_index), the AI
+# chat workers with their cancels (test_ai_chat, test_ai_llm) and the job pool both of the
+# latter run on (test_jobpool). Not
 # combinable with ASan, hence its own build.
 echo "== build + concurrency tests (ThreadSanitizer)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DFASTIO_TSAN=ON >/dev/null
 cmake --build build-tsan -j "$JOBS"
 ctest --test-dir build-tsan --output-on-failure -j "$JOBS" --timeout 600 \
-    -R 'upload_race|test_transfer|test_writeback|test_blob_local|test_slow_clients|test_activity|test_upload\.|test_lock_counter|test_quota|test_mcp_server|test_mcp_stream|mcp_conformance|test_web_import|test_intel_index|test_ai_chat|test_ai_llm' \
+    -R 'upload_race|test_transfer|test_writeback|test_blob_local|test_slow_clients|test_activity|test_upload\.|test_lock_counter|test_quota|test_mcp_server|test_mcp_stream|mcp_conformance|test_web_import|test_intel_index|test_ai_chat|test_ai_llm|test_jobpool' \
     -E 'test_wake_200_memory_flat|mcp_lock_counter_400'
 # excluded: test_wake_200_memory_flat times 200 wake-ups against 1 s (TSan's slowdown, not a
 # race); mcp_lock_counter_400 takes 100 s under TSan and was the suite's long pole (the MCP

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_url.c - fuzz target for the text and address rules of URL import
  * (src/server/import/import_url.h, import_addr.h): URL splitting, share-link rewriting,
- * Content-Disposition and URL file names, name sanitising, CIDR lists and address classes.
+ * Content-Disposition and URL file names, name sanitising, CIDR lists and address classes, and
+ * the response headers a resumed download reads (D-126).
  * Invariants: no crash or out-of-bounds read on any bytes; every name produced is a valid node
  * name; a rewritten link is itself a valid http(s) URL; a parsed range contains its own
- * address; the allow decision with no ranges is the class. */
+ * address; the allow decision with no ranges is the class; a header value has no blank or line
+ * end around it and fits its buffer; a Content-Range starts at 0 or more before its total; an
+ * If-Range validator has no control byte. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +53,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_name(out);
     if (imp_name_sanitize((const char *)data, size, out, sizeof(out)))
         check_name(out);
+    char hv[64];
+    if (imp_header_value((const char *)data, size, "etag:", hv, sizeof(hv))) {
+        size_t hl = strlen(hv);
+        if (hl >= sizeof(hv) || (hl > 0 && (hv[0] == ' ' || hv[hl - 1] == '\n')))
+            abort();
+        const char *val = imp_if_range_validator(hv, s);
+        for (const char *p = val; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                abort();
+    }
+    int64_t rs, rt;
+    if (imp_content_range(s, &rs, &rt) && (rs < 0 || (rt != -1 && rt <= rs)))
+        abort();
     struct imp_cidr c[IMP_ALLOW_MAX];
     size_t n = 0;
     if (imp_cidr_list_parse(s, c, IMP_ALLOW_MAX, &n)) {

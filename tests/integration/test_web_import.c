@@ -6,8 +6,11 @@
  * server inside this test (fx_http_*), listening on 127.0.0.1 (and 127.0.0.2 and [::1] as
  * redirect targets). It speaks just enough HTTP for the cases: a plain file, redirect chains and
  * loops, a stall, a Content-Length lie, a huge announced body, a slow body, a
- * Content-Disposition name, a 404. It counts the connections it accepts, which is how the SSRF
- * matrix proves that a refused URL never reached it. */
+ * Content-Disposition name, a 404, and a source that takes byte ranges (Accept-Ranges, ETag,
+ * Range with If-Range answered 206 or 200), whose ETag and content may change between requests.
+ * It counts the connections it accepts, which is how the SSRF matrix proves that a refused URL
+ * never reached it, and records the Range requests it gets, which is how the resume cases prove
+ * what the restarted server asked for. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -48,6 +51,24 @@ static char body_byte(long long i)
 {
     return (char)('a' + (i * 7 + i / 26) % 26);
 }
+
+/* /ranged/: version ver of the file (ver 2 is another content, as after an edit). */
+static char ranged_byte(long long i, int ver)
+{
+    return body_byte(i + (ver - 1) * 5);
+}
+
+/* What the /ranged/ source saw and answered (under rg_mu). */
+static pthread_mutex_t rg_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    int requests;
+    int ver;                 /* the version served now (1, then 2 after a change) */
+    long long range_from[4]; /* per request: the Range start asked, -1 = no Range */
+    char if_range[4][64];    /* per request: the If-Range sent */
+    int code[4];             /* per request: the answer */
+    long long sent[4];       /* per request: body bytes sent */
+    int finished;            /* requests whose answer ended (sent, or cut by the peer) */
+} rg;
 
 static void sleep_ms(long ms)
 {
@@ -98,6 +119,89 @@ static void send_body(int fd, long long size, size_t piece, long pause_ms)
     }
 }
 
+/* Body bytes [from, to) of version ver, piece by piece with pause_ms between: the bytes sent. */
+static long long send_ranged(int fd, long long from, long long to, int ver, long pause_ms)
+{
+    static __thread char buf[65536];
+    long long off = from;
+    while (off < to && !atomic_load(&fx_stop)) {
+        size_t n = to - off < (long long)sizeof(buf) ? (size_t)(to - off) : sizeof(buf);
+        for (size_t i = 0; i < n; i++)
+            buf[i] = ranged_byte(off + (long long)i, ver);
+        if (!send_all(fd, buf, n))
+            break;
+        off += (long long)n;
+        if (pause_ms)
+            sleep_ms(pause_ms);
+    }
+    return off - from;
+}
+
+/* /ranged/NAME?size=N&mode=M: a source that takes ranges. ETag "v<ver>", Accept-Ranges: bytes.
+ * The first request is answered slowly (a kill lands mid-body); a later one with Range and an
+ * If-Range naming the current ETag gets 206 with the rest, else 200 with the whole file. mode
+ * "change": the file changes (version 2) after the first request; "liar": the file changes too,
+ * but the source ignores If-Range and answers 206 with the new ETag; "refuse": the file changes
+ * and a Range is answered 416. */
+static void serve_ranged(int fd, const char *req, const char *path, long long size)
+{
+    const char *mode = strstr(path, "mode=");
+    bool change = mode && strncmp(mode + 5, "change", 6) == 0;
+    bool liar = mode && strncmp(mode + 5, "liar", 4) == 0;
+    bool refuse = mode && strncmp(mode + 5, "refuse", 6) == 0;
+    long long from = -1;
+    char ifr[64] = "";
+    const char *rh = strstr(req, "\r\nRange: bytes=");
+    if (rh)
+        from = strtoll(rh + 15, NULL, 10);
+    const char *ih = strstr(req, "\r\nIf-Range: ");
+    if (ih) {
+        size_t n = strcspn(ih + 12, "\r\n");
+        snprintf(ifr, sizeof(ifr), "%.*s", (int)(n < sizeof(ifr) - 1 ? n : sizeof(ifr) - 1),
+                 ih + 12);
+    }
+    pthread_mutex_lock(&rg_mu);
+    int k = rg.requests < 4 ? rg.requests : 3;
+    bool first = rg.requests == 0;
+    rg.requests++;
+    if (!first && (change || liar || refuse))
+        rg.ver = 2;
+    int ver = rg.ver;
+    rg.range_from[k] = from;
+    snprintf(rg.if_range[k], sizeof(rg.if_range[k]), "%s", ifr);
+    pthread_mutex_unlock(&rg_mu);
+    char etag[16];
+    snprintf(etag, sizeof(etag), "\"v%d\"", ver);
+    bool partial = from > 0 && from < size && (liar || strcmp(ifr, etag) == 0);
+    int code = refuse && from >= 0 ? 416 : partial ? 206 : 200;
+    pthread_mutex_lock(&rg_mu);
+    rg.code[k] = code;
+    pthread_mutex_unlock(&rg_mu);
+    long long sent = 0;
+    if (code == 416) {
+        send_fmt(fd,
+                 "HTTP/1.1 416 Range Not Satisfiable\r\nETag: %s\r\nContent-Range: bytes "
+                 "*/%lld\r\nContent-Length: 0\r\n\r\n",
+                 etag, size);
+    } else if (partial) {
+        send_fmt(fd,
+                 "HTTP/1.1 206 Partial Content\r\nAccept-Ranges: bytes\r\nETag: %s\r\n"
+                 "Content-Range: bytes %lld-%lld/%lld\r\nContent-Length: %lld\r\n\r\n",
+                 etag, from, size - 1, size, size - from);
+        sent = send_ranged(fd, from, size, ver, 0);
+    } else {
+        send_fmt(fd,
+                 "HTTP/1.1 200 OK\r\nAccept-Ranges: bytes\r\nETag: %s\r\n"
+                 "Last-Modified: Mon, 07 Dec 2026 10:00:00 GMT\r\nContent-Length: %lld\r\n\r\n",
+                 etag, size);
+        sent = send_ranged(fd, 0, size, ver, first ? 200 : 0);
+    }
+    pthread_mutex_lock(&rg_mu);
+    rg.sent[k] = sent;
+    rg.finished++;
+    pthread_mutex_unlock(&rg_mu);
+}
+
 static void serve(int fd, const struct fx_listener *l)
 {
     char req[8192];
@@ -123,7 +227,9 @@ static void serve(int fd, const struct fx_listener *l)
     const char *q = strstr(path, "size=");
     if (q)
         size = strtoll(q + 5, NULL, 10);
-    if (strncmp(path, "/file/", 6) == 0) {
+    if (strncmp(path, "/ranged/", 8) == 0) {
+        serve_ranged(fd, req, path, size);
+    } else if (strncmp(path, "/file/", 6) == 0) {
         send_fmt(fd, "HTTP/1.1 200 OK\r\nContent-Length: %lld\r\nConnection: close\r\n\r\n", size);
         send_body(fd, size, 65536, 0);
     } else if (strncmp(path, "/hop/", 5) == 0) { /* /hop/N: N more redirects, then a file */
@@ -404,6 +510,23 @@ static void assert_node_bytes(const char *ws, const char *node, long long n)
     for (long long i = 0; i < n; i++)
         if (body[i] != body_byte(i))
             fail_msg("byte %lld differs", i);
+    free(body);
+}
+
+/* The stored bytes of node equal version ver of the /ranged/ file of n bytes. */
+static void assert_node_ranged(const struct it_server *s, const char *authz, const char *ws,
+                               const char *node, long long n, int ver)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/read/", ws, node);
+    char *body = NULL;
+    long code = it_raw(s, "GET", path, NULL, NULL, 0, authz, &body);
+    assert_int_equal(code, 200);
+    assert_non_null(body);
+    assert_int_equal((long long)strlen(body), n);
+    for (long long i = 0; i < n; i++)
+        if (body[i] != ranged_byte(i, ver))
+            fail_msg("byte %lld differs from version %d", i, ver);
     free(body);
 }
 
@@ -699,6 +822,31 @@ static void test_ssrf_matrix_without_allow(void **state)
 
 /* ---- restart -------------------------------------------------------------------------------- */
 
+/* Once job id has bytes (its first progress), kill -9 the server (it stays down). */
+static void kill9_mid_download(struct it_server *sv, struct fastio_client *c, const char *id)
+{
+    bool moving = false;
+    for (int i = 0; i < 100 && !moving; i++) {
+        json_t *j = job_details(c, id);
+        moving = json_integer_value(json_object_get(j, "bytes_done")) > 0;
+        json_decref(j);
+        if (!moving)
+            sleep_ms(100);
+    }
+    assert_true(moving);
+    kill(sv->pid, SIGKILL);
+    waitpid(sv->pid, NULL, 0);
+    sv->pid = 0;
+}
+
+/* Start sv again on its data directory. */
+static void restart_same_dir(struct it_server *sv)
+{
+    char dir[256];
+    snprintf(dir, sizeof(dir), "%s", sv->dir);
+    assert_int_equal(it_server_start(sv, dir, allow_args), 0);
+}
+
 /* kill -9 mid-download: after the restart the job ends complete (restarted from byte 0) or
  * failed with a reason, and there is exactly one node (or none when failed). */
 static void test_restart_mid_download(void **state)
@@ -711,21 +859,8 @@ static void test_restart_mid_download(void **state)
     atomic_store(&fx_slow_once, 0);
     char id[64];
     snprintf(id, sizeof(id), "%s", import_start(u.c, u.ws, fx_url("/slow-once"), NULL));
-    bool moving = false;
-    for (int i = 0; i < 100 && !moving; i++) {
-        json_t *j = job_details(u.c, id);
-        moving = json_integer_value(json_object_get(j, "bytes_done")) > 0;
-        json_decref(j);
-        if (!moving)
-            sleep_ms(100);
-    }
-    assert_true(moving);
-    kill(sv->pid, SIGKILL);
-    waitpid(sv->pid, NULL, 0);
-    sv->pid = 0;
-    char dir[256];
-    snprintf(dir, sizeof(dir), "%s", sv->dir);
-    assert_int_equal(it_server_start(sv, dir, allow_args), 0);
+    kill9_mid_download(sv, u.c, id);
+    restart_same_dir(sv);
     struct fastio_client *c = it_client(sv, u.token);
     json_t *j = job_wait(c, id, 60);
     const char *st = jstr(j, "status");
@@ -745,6 +880,152 @@ static void test_restart_mid_download(void **state)
     assert_int_equal(it_server_stop(sv), 0);
     it_server_cleanup(sv);
     memset(sv, 0, sizeof(*sv));
+}
+
+/* kill -9 mid-download from the /ranged/ source in mode (see serve_ranged), then a restart on
+ * the same data directory: the job completes, and the fixture's records are checked by the
+ * caller. Returns the job (owned); *ws and *authz get the user's workspace and authorization. */
+static json_t *ranged_kill_restart(const char *mode, const char *name, long long size, char ws[32],
+                                   char authz[300])
+{
+    struct it_server *const sv = &case_srv; /* stopped by case_srv_teardown on failure */
+    assert_int_equal(it_server_start(sv, NULL, allow_args), 0);
+    struct it_user u;
+    it_user_new(&u, sv, IT_USER_WORKSPACE);
+    pthread_mutex_lock(&rg_mu);
+    memset(&rg, 0, sizeof(rg));
+    rg.ver = 1;
+    pthread_mutex_unlock(&rg_mu);
+    char path[128], id[64];
+    snprintf(path, sizeof(path), "/ranged/%s?size=%lld&mode=%s", name, size, mode);
+    snprintf(id, sizeof(id), "%s", import_start(u.c, u.ws, fx_url(path), NULL));
+    kill9_mid_download(sv, u.c, id);
+    /* what the restart finds: the job downloading with the first answer's validator and size */
+    char size_text[32];
+    snprintf(size_text, sizeof(size_text), "%lld", size);
+    assert_int_equal(it_db(sv,
+                           "SELECT COUNT(*) FROM web_imports WHERE id = ?1 AND status = "
+                           "'downloading' AND resume_validator = '\"v1\"' AND resume_size = ?2",
+                           id, size_text, NULL),
+                     1);
+    restart_same_dir(sv);
+    struct fastio_client *c = it_client(sv, u.token);
+    json_t *j = job_wait(c, id, 60);
+    if (strcmp(jstr(j, "status"), "complete") != 0)
+        fail_msg("want complete, got %s: %s", jstr(j, "status"), jstr(j, "status_message"));
+    assert_int_equal(json_integer_value(json_object_get(j, "attempts")), 2);
+    assert_int_equal(json_integer_value(json_object_get(j, "bytes_done")), size);
+    assert_int_equal(count_nodes(sv, u.ws, name), 1);
+    snprintf(ws, 32, "%s", u.ws);
+    snprintf(authz, 300, "%s", u.authz);
+    /* every answer of the source has ended (the one the kill cut, at its next send) */
+    bool ended = false;
+    for (int i = 0; i < 300 && !ended; i++) {
+        pthread_mutex_lock(&rg_mu);
+        ended = rg.finished == rg.requests;
+        pthread_mutex_unlock(&rg_mu);
+        if (!ended)
+            sleep_ms(20);
+    }
+    assert_true(ended);
+    fastio_client_free(c);
+    it_user_release(&u);
+    return j;
+}
+
+static void ranged_done(void)
+{
+    assert_int_equal(it_server_stop(&case_srv), 0);
+    it_server_cleanup(&case_srv);
+    memset(&case_srv, 0, sizeof(case_srv));
+}
+
+/* D-126: the restarted server asks the source that takes ranges for the rest only (Range from
+ * the bytes kept, If-Range with the first answer's ETag), gets 206, and the file stored is the
+ * source's, byte for byte. */
+static void test_restart_resumes_with_range(void **state)
+{
+    (void)state;
+    const long long size = 4 << 20;
+    char ws[32], authz[300];
+    json_t *j = ranged_kill_restart("plain", "resume.bin", size, ws, authz);
+    pthread_mutex_lock(&rg_mu);
+    int requests = rg.requests;
+    long long from = rg.range_from[1];
+    char ifr[64];
+    snprintf(ifr, sizeof(ifr), "%s", rg.if_range[1]);
+    int code0 = rg.code[0], code1 = rg.code[1];
+    long long sent1 = rg.sent[1], first_from = rg.range_from[0];
+    pthread_mutex_unlock(&rg_mu);
+    assert_int_equal(requests, 2);
+    assert_int_equal(first_from, -1); /* the first run asked for the whole file */
+    assert_int_equal(code0, 200);
+    if (from <= 0 || from >= size)
+        fail_msg("the second request's Range start is %lld, want within (0, %lld)", from, size);
+    assert_string_equal(ifr, "\"v1\"");
+    assert_int_equal(code1, 206);
+    assert_int_equal(sent1, size - from); /* only the rest crossed the network */
+    print_message("resumed at byte %lld of %lld: %.1f%% of the file fetched again\n", from, size,
+                  100.0 * (double)(size - from) / (double)size);
+    assert_node_ranged(&case_srv, authz, ws, jstr(j, "new_file_id"), size, 1);
+    json_decref(j);
+    ranged_done();
+}
+
+/* The /ranged/ source's record of a resume it refused: the second request asked a Range and got
+ * code, the third asked the whole file without one and got all of it. */
+static void assert_fetched_again(int code, long long size)
+{
+    pthread_mutex_lock(&rg_mu);
+    int requests = rg.requests, code1 = rg.code[1], code2 = rg.code[2];
+    long long from = rg.range_from[1], from2 = rg.range_from[2], sent2 = rg.sent[2];
+    pthread_mutex_unlock(&rg_mu);
+    assert_int_equal(requests, 3);
+    assert_true(from > 0 && from < size);
+    assert_int_equal(code1, code);
+    assert_int_equal(from2, -1); /* refused: asked again without a Range */
+    assert_int_equal(code2, 200);
+    assert_int_equal(sent2, size);
+}
+
+/* D-126: the file changed at the source between the runs: the resumed request carries Range and
+ * the old ETag in If-Range, the source answers 200 with the new file, and the job restarts from
+ * byte 0 (the stored file is all of the new version, nothing of the old). A source that ignores
+ * If-Range and answers 206 with the new ETag is caught by the validator check, and one that
+ * answers the Range with 416 by its status: either way the job fetches once more without a
+ * Range. */
+static void test_restart_changed_etag_restarts(void **state)
+{
+    (void)state;
+    const long long size = 4 << 20;
+    char ws[32], authz[300];
+    json_t *j = ranged_kill_restart("change", "changed.bin", size, ws, authz);
+    pthread_mutex_lock(&rg_mu);
+    int requests = rg.requests, code1 = rg.code[1];
+    long long from = rg.range_from[1], sent1 = rg.sent[1];
+    char ifr[64];
+    snprintf(ifr, sizeof(ifr), "%s", rg.if_range[1]);
+    pthread_mutex_unlock(&rg_mu);
+    assert_int_equal(requests, 2);
+    assert_true(from > 0 && from < size); /* a Range was asked */
+    assert_string_equal(ifr, "\"v1\"");
+    assert_int_equal(code1, 200);
+    assert_int_equal(sent1, size);
+    assert_node_ranged(&case_srv, authz, ws, jstr(j, "new_file_id"), size, 2);
+    json_decref(j);
+    ranged_done();
+
+    j = ranged_kill_restart("liar", "liar.bin", size, ws, authz);
+    assert_fetched_again(206, size); /* the lie: "v2" content as the rest of "v1" */
+    assert_node_ranged(&case_srv, authz, ws, jstr(j, "new_file_id"), size, 2);
+    json_decref(j);
+    ranged_done();
+
+    j = ranged_kill_restart("refuse", "refused.bin", size, ws, authz);
+    assert_fetched_again(416, size);
+    assert_node_ranged(&case_srv, authz, ws, jstr(j, "new_file_id"), size, 2);
+    json_decref(j);
+    ranged_done();
 }
 
 /* The start-up settlement of D-075, state by state, with the rows a crash would leave made by
@@ -790,9 +1071,7 @@ static void test_restart_settles_open_jobs(void **state)
     assert_true(
         it_db(sv, "UPDATE web_imports SET status = 'queued' WHERE id = ?1", queued_id, NULL) >= 0);
     long long accepts = atomic_load(&fx_main.accepts);
-    char dir[256];
-    snprintf(dir, sizeof(dir), "%s", sv->dir);
-    assert_int_equal(it_server_start(sv, dir, allow_args), 0);
+    restart_same_dir(sv);
     struct fastio_client *c = it_client(sv, u.token);
     j = job_wait(c, done_id, 30);
     assert_string_equal(jstr(j, "status"), "complete");
@@ -920,6 +1199,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_teardown(test_ssrf_matrix_without_allow, case_srv_teardown),
     cmocka_unit_test_teardown(test_restart_mid_download, case_srv_teardown),
     cmocka_unit_test_teardown(test_restart_settles_open_jobs, case_srv_teardown),
+    cmocka_unit_test_teardown(test_restart_resumes_with_range, case_srv_teardown),
+    cmocka_unit_test_teardown(test_restart_changed_etag_restarts, case_srv_teardown),
     cmocka_unit_test(test_cli_url_wait_status_list_cancel),
     cmocka_unit_test(test_library_wait),
 };

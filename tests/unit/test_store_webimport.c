@@ -111,10 +111,50 @@ static void store_webimport_lifecycle(void **state)
     assert_int_equal(open, 1);
 }
 
+/* D-126 (migration 14): a new job has no resume data; set_resume records the validator and the
+ * size, get / claim / each_open read them back, "" clears the validator. */
+static void resume_found(const struct store_webimport *j, void *arg)
+{
+    if (strcmp(j->id, "r1") == 0)
+        *(int64_t *)arg = j->resume_size;
+}
+
+static void store_webimport_resume(void **state)
+{
+    struct fixture *f = *state;
+    struct store_conn *c = f->c;
+    const struct store_webimport_ops *w = STORE(c, webimport);
+    add_job(c, "r1", "u1", 100);
+    struct store_webimport j;
+    assert_int_equal(w->get(c, "r1", &j), STORE_OK);
+    assert_string_equal(j.resume_validator, "");
+    assert_int_equal(j.resume_size, -1);
+    assert_int_equal(w->set_resume(c, "r1", "\"abc\"", 4096, 200), STORE_OK);
+    assert_int_equal(w->claim(c, 300, &j), STORE_OK);
+    assert_string_equal(j.resume_validator, "\"abc\"");
+    assert_int_equal(j.resume_size, 4096);
+    int64_t seen = 0;
+    assert_int_equal(w->each_open(c, 10, resume_found, &seen), STORE_OK);
+    assert_int_equal(seen, 4096);
+    assert_int_equal(w->set_resume(c, "r1", "", -1, 400), STORE_OK);
+    assert_int_equal(w->get(c, "r1", &j), STORE_OK);
+    assert_string_equal(j.resume_validator, "");
+    assert_int_equal(j.resume_size, -1);
+    sqlite3_stmt *st = db_query(f->db,
+                                "SELECT COUNT(*) FROM web_imports WHERE id = 'r1' AND "
+                                "resume_validator IS NULL",
+                                "");
+    assert_non_null(st);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    sqlite3_reset(st);
+}
+
 /* One case per line: tests/CMakeLists.txt makes each line a CTest entry. */
 /* clang-format off */
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(store_webimport_lifecycle, setup, teardown),
+    cmocka_unit_test_setup_teardown(store_webimport_resume, setup, teardown),
 };
 /* clang-format on */
 

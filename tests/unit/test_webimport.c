@@ -278,6 +278,46 @@ static void sanitize(void **state)
     assert_string_equal(out + len - 3, ".gz");
 }
 
+/* D-126: the headers a resumed download reads. */
+static void resume_headers(void **state)
+{
+    (void)state;
+    char v[16];
+    const char line[] = "ETag:   \"abc\" \r\n";
+    assert_true(imp_header_value(line, sizeof(line) - 1, "etag:", v, sizeof(v)));
+    assert_string_equal(v, "\"abc\"");
+    assert_true(imp_header_value("etag:\r\n", 7, "etag:", v, sizeof(v)));
+    assert_string_equal(v, "");
+    assert_false(imp_header_value("etags: x", 8, "etag:", v, sizeof(v)));
+    assert_false(imp_header_value("eta", 3, "etag:", v, sizeof(v)));
+    assert_true(
+        imp_header_value("accept-ranges: bytes-and-much-more", 34, "accept-ranges:", v, sizeof(v)));
+    assert_string_equal(v, "bytes-and-much-"); /* cut to the buffer */
+    int64_t a = 0, t = 0;
+    assert_true(imp_content_range("bytes 100-199/1000", &a, &t));
+    assert_int_equal(a, 100);
+    assert_int_equal(t, 1000);
+    assert_true(imp_content_range("Bytes 0-0/*", &a, &t));
+    assert_int_equal(a, 0);
+    assert_int_equal(t, -1);
+    assert_false(imp_content_range("bytes 200-100/1000", &a, &t)); /* end before start */
+    assert_false(imp_content_range("bytes 0-999/999", &a, &t));    /* end past the total */
+    assert_false(imp_content_range("bytes */1000", &a, &t));       /* a 416's form */
+    assert_false(imp_content_range("bytes -5-9/10", &a, &t));
+    assert_false(imp_content_range("bytes +5-9/10", &a, &t));
+    assert_false(imp_content_range("bytes 5-9/10x", &a, &t));
+    assert_false(imp_content_range("bytes 1234567890123456789-1234567890123456790/*", &a, &t));
+    assert_false(imp_content_range("items 0-1/2", &a, &t));
+    assert_string_equal(imp_if_range_validator("\"x1\"", "Mon, 07 Dec 2026 10:00:00 GMT"),
+                        "\"x1\"");
+    assert_string_equal(imp_if_range_validator("W/\"x1\"", "Mon, 07 Dec 2026 10:00:00 GMT"),
+                        "Mon, 07 Dec 2026 10:00:00 GMT"); /* weak: the date instead */
+    assert_string_equal(imp_if_range_validator("W/\"x1\"", ""), "");
+    assert_string_equal(imp_if_range_validator("\"", ""), "");
+    assert_string_equal(imp_if_range_validator("\"a\rb\"", ""), ""); /* a control byte */
+    assert_string_equal(imp_if_range_validator("", ""), "");
+}
+
 /* clang-format off */
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(addr_classes),
@@ -287,6 +327,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(disposition),
     cmocka_unit_test(url_names),
     cmocka_unit_test(sanitize),
+    cmocka_unit_test(resume_headers),
 };
 /* clang-format on */
 

@@ -147,6 +147,49 @@ static int load_chat(struct req *r, enum chat_access acc, struct store_aichat *c
     return 0;
 }
 
+/* load_chat for a handler that needs only the chat's id (ch->id; nothing of ch to clear after). */
+static int load_chat_id(struct req *r, enum chat_access acc, struct store_aichat *ch)
+{
+    int rc = load_chat(r, acc, ch);
+    store_aichat_clear(ch);
+    return rc;
+}
+
+/* ---- lists ---------------------------------------------------------------------------------- */
+
+/* The limit and offset query parameters of a list (api §8.2). */
+static bool page_params(struct req *r, long long *limit, long long *offset)
+{
+    return req_param_int(r, "limit", 1, 500, 100, limit) &&
+           req_param_int(r, "offset", 0, 1000000000, 0, offset);
+}
+
+/* Every row of rows (released) through fn (which steals its row), as a new array. */
+static json_t *map_rows(json_t *rows, json_t *(*fn)(json_t *row))
+{
+    json_t *items = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        json_array_append_new(items, fn(json_incref(row)));
+    }
+    json_decref(rows);
+    return items;
+}
+
+/* items under key, then the pagination object of a page of total rows. */
+static int set_page(struct req *r, const char *key, json_t *items, long long total, long long limit,
+                    long long offset)
+{
+    bool more = offset + (long long)json_array_size(items) < total;
+    if (req_set(r, key, items) != 0)
+        return -1;
+    return req_set(r, "pagination",
+                   json_pack("{s:I, s:I, s:I, s:b}", "total", (json_int_t)total, "limit",
+                             (json_int_t)limit, "offset", (json_int_t)offset, "has_more", more));
+}
+
 /* ---- the question and the scope ----------------------------------------------------------- */
 
 static size_t utf8_chars(const char *s)
@@ -432,6 +475,17 @@ static json_t *view_chat(struct req *r, const char *id)
 
 /* ---- handlers ------------------------------------------------------------------------------ */
 
+/* Commit the transaction that added a message to chat_id, wake a worker for it and note
+ * ai_chat:{chat}. 0, or -1 with the error set. */
+static int commit_queued(struct req *r, const char *chat_id)
+{
+    if (store_commit(r->st) != STORE_OK)
+        return req_fail(r, 503, 0, "The database is busy; try again");
+    ai_kick(r->srv);
+    ai_note(r, r->ws.id, chat_id);
+    return 0;
+}
+
 int h_ai_chat_create(struct req *r)
 {
     const char *q = question_param(r);
@@ -497,10 +551,8 @@ int h_ai_chat_create(struct req *r)
     free(subjects);
     if (rc != 0)
         return -1;
-    if (store_commit(r->st) != STORE_OK)
-        return req_fail(r, 503, 0, "The database is busy; try again");
-    ai_kick(r->srv);
-    ai_note(r, r->ws.id, ch.id);
+    if (commit_queued(r, ch.id) != 0)
+        return -1;
     json_t *chat = view_chat(r, ch.id), *msg = view_msg(r, ch.id, m.id);
     if (!chat || !msg) {
         json_decref(chat);
@@ -560,10 +612,8 @@ int h_ai_message_send(struct req *r)
     store_aichat_clear(&ch);
     if (rc != 0)
         return -1;
-    if (store_commit(r->st) != STORE_OK)
-        return req_fail(r, 503, 0, "The database is busy; try again");
-    ai_kick(r->srv);
-    ai_note(r, r->ws.id, m.chat_id);
+    if (commit_queued(r, m.chat_id) != 0)
+        return -1;
     json_t *msg = view_msg(r, m.chat_id, m.id);
     if (!msg)
         return req_fail_internal(r, "ai message view");
@@ -582,9 +632,7 @@ int h_ai_message_send(struct req *r)
 int h_ai_message_details(struct req *r)
 {
     struct store_aichat ch;
-    int rc = load_chat(r, CHAT_READ, &ch);
-    store_aichat_clear(&ch);
-    if (rc != 0)
+    if (load_chat_id(r, CHAT_READ, &ch) != 0)
         return -1;
     char id[FIO_OPAQUE_ID_SIZE];
     const char *arg = req_arg(r, 2);
@@ -598,40 +646,23 @@ int h_ai_message_details(struct req *r)
 int h_ai_messages_list(struct req *r)
 {
     long long limit, offset;
-    if (!req_param_int(r, "limit", 1, 500, 100, &limit) ||
-        !req_param_int(r, "offset", 0, 1000000000, 0, &offset))
+    if (!page_params(r, &limit, &offset))
         return -1;
     struct store_aichat ch;
-    int rc = load_chat(r, CHAT_READ, &ch);
-    store_aichat_clear(&ch);
-    if (rc != 0)
+    if (load_chat_id(r, CHAT_READ, &ch) != 0)
         return -1;
     json_t *rows = NULL;
     long long total = 0;
     if (STORE(r->st, aichat)->msg_list(r->st, ch.id, (long)limit, (long)offset, &rows, &total) !=
         STORE_OK)
         return req_fail_internal(r, "ai messages list");
-    json_t *items = json_array();
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        json_array_append_new(items, msg_json(json_incref(row)));
-    }
-    json_decref(rows);
-    bool more = offset + (long long)json_array_size(items) < total;
-    if (req_set(r, "messages", items) != 0)
-        return -1;
-    return req_set(r, "pagination",
-                   json_pack("{s:I, s:I, s:I, s:b}", "total", (json_int_t)total, "limit",
-                             (json_int_t)limit, "offset", (json_int_t)offset, "has_more", more));
+    return set_page(r, "messages", map_rows(rows, msg_json), total, limit, offset);
 }
 
 static int list_chats(struct req *r, bool deleted)
 {
     long long limit, offset;
-    if (!req_param_int(r, "limit", 1, 500, 100, &limit) ||
-        !req_param_int(r, "offset", 0, 1000000000, 0, &offset))
+    if (!page_params(r, &limit, &offset))
         return -1;
     const char *kind = req_param(r, "kind");
     if (!kind || !*kind)
@@ -644,20 +675,7 @@ static int list_chats(struct req *r, bool deleted)
             ->chat_list(r->st, r->ws.id, r->caller.user_id, strcmp(kind, "all") == 0 ? "" : kind,
                         deleted, (long)limit, (long)offset, &rows, &total) != STORE_OK)
         return req_fail_internal(r, "ai chat list");
-    json_t *items = json_array();
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        json_array_append_new(items, chat_json(json_incref(row)));
-    }
-    json_decref(rows);
-    bool more = offset + (long long)json_array_size(items) < total;
-    if (req_set(r, "chats", items) != 0)
-        return -1;
-    return req_set(r, "pagination",
-                   json_pack("{s:I, s:I, s:I, s:b}", "total", (json_int_t)total, "limit",
-                             (json_int_t)limit, "offset", (json_int_t)offset, "has_more", more));
+    return set_page(r, "chats", map_rows(rows, chat_json), total, limit, offset);
 }
 
 int h_ai_chat_list(struct req *r)
@@ -673,9 +691,7 @@ int h_ai_chat_list_deleted(struct req *r)
 int h_ai_chat_details(struct req *r)
 {
     struct store_aichat ch;
-    int rc = load_chat(r, CHAT_READ, &ch);
-    store_aichat_clear(&ch);
-    if (rc != 0)
+    if (load_chat_id(r, CHAT_READ, &ch) != 0)
         return -1;
     json_t *chat = view_chat(r, ch.id);
     json_t *rows = NULL;
@@ -686,15 +702,7 @@ int h_ai_chat_details(struct req *r)
         json_decref(chat);
         return req_fail_internal(r, "ai chat details");
     }
-    json_t *items = json_array();
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        json_array_append_new(items, msg_json(json_incref(row)));
-    }
-    json_decref(rows);
-    json_object_set_new(chat, "messages", items);
+    json_object_set_new(chat, "messages", map_rows(rows, msg_json));
     return req_set(r, "chat", chat);
 }
 
@@ -702,9 +710,7 @@ int h_ai_chat_details(struct req *r)
 static int change_chat(struct req *r, const char *name, bool publish, bool del)
 {
     struct store_aichat ch;
-    int rc = load_chat(r, CHAT_WRITE, &ch);
-    store_aichat_clear(&ch);
-    if (rc != 0)
+    if (load_chat_id(r, CHAT_WRITE, &ch) != 0)
         return -1;
     if (STORE(r->st, aichat)->chat_update(r->st, ch.id, name, publish, del, srv_now_us()) !=
         STORE_OK)
@@ -774,9 +780,7 @@ int h_ai_chat_cancel(struct req *r)
     if (store_begin(r->st) != STORE_OK)
         return req_fail(r, 503, 0, "The database is busy; try again");
     struct store_aichat ch;
-    int rc = load_chat(r, CHAT_WRITE, &ch);
-    store_aichat_clear(&ch);
-    if (rc != 0)
+    if (load_chat_id(r, CHAT_WRITE, &ch) != 0)
         return -1; /* unknown, private or read-only chat: the ordinary error envelope (D-105) */
     char mid[FIO_OPAQUE_ID_SIZE];
     enum store_rc src = STORE(r->st, aichat)->msg_cancel(r->st, ch.id, srv_now_us(), mid);

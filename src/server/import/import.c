@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* import.c - the URL import workers (import.h; docs/server.md "URL import"). */
+/* import.c - the URL import workers (import.h; docs/server.md "URL import"), on the background
+ * job pool of jobs/ (D-127); resumption after a restart (D-126). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +14,13 @@
 
 #include <curl/curl.h>
 
-#include "activity.h"
 #include "blob.h"
 #include "crc32c.h"
 #include "import.h"
 #include "import_addr.h"
 #include "import_url.h"
+#include "jobpool.h"
+#include "jobreq.h"
 #include "router.h"
 #include "store_backend.h"
 #include "store_upload.h"
@@ -28,81 +28,25 @@
 #include "timeutil.h"
 #include "upload.h"
 
-struct import_slot {
-    char id[FIO_OPAQUE_ID_SIZE]; /* the job this worker runs, "" = idle (under mu) */
-    atomic_bool cancel;
-};
-
 struct importer {
     struct server *s;
-    pthread_t th[IMPORT_WORKERS_MAX];
-    unsigned n;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    atomic_bool stop;
-    unsigned long kicks;
-    struct import_slot slot[IMPORT_WORKERS_MAX];
+    struct jobpool *pool; /* the workers (jobs/jobpool.h) */
     struct imp_cidr allow[IMP_ALLOW_MAX];
     size_t nallow;
     int64_t cap; /* bytes */
 };
 
-/* ---- a request context for work done outside any request ---------------------------------- */
-
-/* The job's user as the caller, on connection st: what up_finalize, router_ws_enter and
- * events_record read. Released by bg_req_end. */
-static void bg_req_init(struct req *r, struct server *s, struct store_conn *st,
-                        const struct store_webimport *j)
-{
-    memset(r, 0, sizeof(*r));
-    r->srv = s;
-    r->st = st;
-    r->method = "POST";
-    r->content_length = -1;
-    r->status_ok = 200;
-    fio_strlcpy(r->client_ip, "url-import", sizeof(r->client_ip));
-    r->caller.authed = true;
-    fio_strlcpy(r->caller.user_id, j->user_id, sizeof(r->caller.user_id));
-}
-
-static void bg_req_end(struct req *r, bool publish)
-{
-    if (r->st && r->st->ops->in_txn(r->st))
-        store_rollback(r->st);
-    if (publish)
-        activity_publish(r);
-    else
-        activity_discard(r);
-    activity_req_end(r);
-    json_decref(r->out);
-    json_decref(r->err.params);
-    free(r->reclaim);
-    r->out = NULL;
-    r->err.params = NULL;
-    r->reclaim = NULL;
-}
+/* ---- activity --------------------------------------------------------------------------- */
 
 void import_note(struct req *r, const char *user_id, const char *job_id)
 {
-    char key[ACTIVITY_KEY_MAX];
-    int w = snprintf(key, sizeof(key), "web_upload:%s", job_id);
-    if (w < 0 || (size_t)w >= sizeof(key))
-        return;
-    bool had_error = r->err.http != 0;
-    if (activity_note(r, user_id, key) != 0 && !had_error) {
-        r->err.http = 0; /* out of memory: the note is dropped, the change stands */
-        r->err.code = 0;
-        r->err.text[0] = 0;
-    }
+    jobs_note(r, user_id, "web_upload", job_id);
 }
 
 /* Publish the job's key (a status change committed). */
 static void notify(struct server *s, const struct store_webimport *j)
 {
-    struct req r;
-    bg_req_init(&r, s, NULL, j);
-    import_note(&r, j->user_id, j->id);
-    bg_req_end(&r, true);
+    jobs_publish(s, j->user_id, "url-import", j->user_id, "web_upload", j->id);
 }
 
 /* A status change from `from` to `to` (message msg or NULL), then its activity key: true when
@@ -136,7 +80,7 @@ static void drop_session(struct server *s, const char *upload_id, const char *us
 struct fetch {
     struct server *s;
     struct importer *im;
-    struct import_slot *slot;
+    struct jobpool_slot *slot;
     const struct store_webimport *job;
     int fd;
     int64_t got;       /* body bytes written */
@@ -149,11 +93,88 @@ struct fetch {
     char why[512]; /* the reason a callback stopped the transfer */
     int64_t last_progress;
     int64_t discarded; /* bytes of non-2xx bodies thrown away */
+    /* resumption (D-126) */
+    const char *upload_id; /* the session the bytes go to */
+    int64_t resume_from;   /* > 0: the bytes kept from the run a restart cut; Range asks the rest */
+    const char *if_range;  /* the validator sent with that Range (the first answer's) */
+    int64_t resume_size;   /* the whole file's size the first answer announced (-1 = unknown) */
+    bool restart;          /* a 206 that does not continue the kept bytes: fetch again from 0 */
+    /* the headers of the current response */
+    char etag[STORE_WI_VALIDATOR_MAX + 1];
+    char modified[STORE_WI_VALIDATOR_MAX + 1];
+    bool ranges;                      /* Accept-Ranges: bytes */
+    int64_t range_start, range_total; /* Content-Range of a 206 (-1 = none or unreadable) */
 };
 
 /* The bytes are not handed to the early write-out of chunked uploads (blob_tmp_written): it
  * made a 1 GiB import 2.6x slower here, and the completion's fdatasync alone is faster (D-079,
  * docs/benchmarks.md "URL import"). */
+
+/* The If-Range validator of the current answer (imp_if_range_validator), when the source takes
+ * byte ranges; "" when a cut download of it could not be continued (D-126). */
+static const char *validator_of(const struct fetch *f)
+{
+    return f->ranges ? imp_if_range_validator(f->etag, f->modified) : "";
+}
+
+/* Record msg as the status message of the downloading job. */
+static void job_message(struct fetch *f, const char *msg)
+{
+    struct store_conn *st = store_acquire(f->s->store);
+    STORE(st, webimport)
+        ->set_status(st, f->job->id, "downloading", "downloading", msg, srv_now_us());
+    store_release(f->s->store, st);
+}
+
+/* The headers of a 2xx answer are complete, before its first body byte: continue the kept
+ * bytes with a 206 that fits them, start over at 0 on any other answer, and record what a later
+ * run would send to resume (D-126). false stops the transfer (why set). */
+static bool headers_done(struct fetch *f)
+{
+    if (f->resume_from > 0 && f->code == 206) {
+        /* the validator the source names now must be the one sent (If-Range already asked it
+         * to answer 200 otherwise; a source that ignores If-Range is caught here) */
+        const char *now = f->if_range[0] == '"' ? f->etag : f->modified;
+        bool fits = f->range_start == f->resume_from &&
+                    (f->resume_size < 0 || f->range_total == f->resume_size) &&
+                    (!now[0] || strcmp(now, f->if_range) == 0);
+        if (!fits) {
+            f->restart = true;
+            snprintf(f->why, sizeof(f->why),
+                     "The source's partial answer does not continue the %lld bytes kept",
+                     (long long)f->resume_from);
+            return false;
+        }
+        f->announced = f->range_total;
+        char msg[160];
+        snprintf(msg, sizeof(msg), "Resumed at byte %lld after a server restart",
+                 (long long)f->resume_from);
+        job_message(f, msg);
+        srv_log(f->s, SRV_LOG_INFO, "url import %s: %s", f->job->id, msg);
+        return true;
+    }
+    if (f->got > 0) {
+        /* a 200 (a changed validator, or a source that dropped ranges): the whole file again,
+         * written from byte 0 over a file cut to nothing */
+        if (blob_tmp_truncate(f->s, f->upload_id, 0) != 0) {
+            snprintf(f->why, sizeof(f->why), "The server could not restart the file: %s",
+                     strerror(errno));
+            return false;
+        }
+        srv_log(f->s, SRV_LOG_INFO,
+                "url import %s: the source sent the whole file (HTTP %ld) instead of the rest "
+                "after byte %lld; restarted from byte 0",
+                f->job->id, f->code, (long long)f->got);
+        job_message(f, "Restarted from the first byte: the source sent the whole file again");
+        f->got = 0;
+        f->crc = 0;
+    }
+    f->resume_from = 0;
+    struct store_conn *st = store_acquire(f->s->store);
+    STORE(st, webimport)->set_resume(st, f->job->id, validator_of(f), f->announced, srv_now_us());
+    store_release(f->s->store, st);
+    return true;
+}
 
 static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -164,9 +185,18 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
         f->code = sp && (size_t)(sp - p) + 4 <= n ? strtol(sp + 1, NULL, 10) : 0;
         f->announced = -1;
         f->disposition[0] = 0;
+        f->etag[0] = f->modified[0] = 0;
+        f->ranges = false;
+        f->range_start = f->range_total = -1;
+        return n;
+    }
+    if (n <= 2 && (p[0] == '\r' || p[0] == '\n')) { /* the blank line: headers complete */
+        if (f->code >= 200 && f->code < 300 && !headers_done(f))
+            return 0;
         return n;
     }
     static const char cl[] = "content-length:", cd[] = "content-disposition:";
+    char hv[STORE_WI_VALIDATOR_MAX + 1];
     if (n > sizeof(cl) - 1 && strncasecmp(p, cl, sizeof(cl) - 1) == 0) {
         char num[32];
         size_t i = sizeof(cl) - 1, w = 0;
@@ -178,10 +208,12 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
         long long v;
         if (w > 0 && fio_parse_ll(num, 0, INT64_MAX, &v))
             f->announced = v;
-        if (f->code >= 200 && f->code < 300 && f->announced > f->im->cap) {
+        /* a 206 announces the rest, after the bytes kept */
+        int64_t whole = f->announced + (f->code == 206 ? f->resume_from : 0);
+        if (f->code >= 200 && f->code < 300 && f->announced >= 0 && whole > f->im->cap) {
             snprintf(f->why, sizeof(f->why),
                      "The source announces %lld bytes, more than the import limit of %lld bytes",
-                     (long long)f->announced, (long long)f->im->cap);
+                     (long long)whole, (long long)f->im->cap);
             return 0; /* abort before any body byte */
         }
     } else if (n > sizeof(cd) - 1 && strncasecmp(p, cd, sizeof(cd) - 1) == 0) {
@@ -192,6 +224,14 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
             len = sizeof(f->disposition) - 1;
         memcpy(f->disposition, p + i, len);
         f->disposition[len] = 0;
+    } else if (imp_header_value(p, n, "etag:", f->etag, sizeof(f->etag)) ||
+               imp_header_value(p, n, "last-modified:", f->modified, sizeof(f->modified))) {
+        /* kept for headers_done */
+    } else if (imp_header_value(p, n, "accept-ranges:", hv, sizeof(hv))) {
+        f->ranges = strcasecmp(hv, "bytes") == 0;
+    } else if (imp_header_value(p, n, "content-range:", hv, sizeof(hv))) {
+        if (!imp_content_range(hv, &f->range_start, &f->range_total))
+            f->range_start = f->range_total = -1;
     }
     return n;
 }
@@ -225,11 +265,11 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 {
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     struct fetch *f = arg;
-    if (atomic_load(&f->slot->cancel)) {
+    if (jobpool_canceled(f->slot)) {
         snprintf(f->why, sizeof(f->why), "Canceled");
         return 1;
     }
-    if (atomic_load(&f->im->stop)) {
+    if (jobpool_stopping(f->im->pool)) {
         snprintf(f->why, sizeof(f->why), "The server is stopping");
         return 1;
     }
@@ -334,7 +374,7 @@ static int fetch_hop(struct fetch *f, const char *url, char **next)
     char *host = NULL, *port = NULL, *scheme = NULL;
     int rc = -1;
     CURL *c = NULL;
-    struct curl_slist *resolve = NULL;
+    struct curl_slist *resolve = NULL, *hdrs = NULL;
     if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
@@ -386,6 +426,19 @@ static int fetch_hop(struct fetch *f, const char *url, char **next)
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->im->cap);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "fastio-server URL import");
     curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
+    if (f->resume_from > 0) { /* the rest of the file, if it is still the same file (D-126) */
+        char range[64], cond[STORE_WI_VALIDATOR_MAX + 16];
+        snprintf(range, sizeof(range), "Range: bytes=%lld-", (long long)f->resume_from);
+        snprintf(cond, sizeof(cond), "If-Range: %s", f->if_range);
+        struct curl_slist *h1 = curl_slist_append(NULL, range);
+        hdrs = h1 ? curl_slist_append(h1, cond) : NULL;
+        if (!hdrs) {
+            curl_slist_free_all(h1);
+            snprintf(f->why, sizeof(f->why), "Out of memory");
+            goto out;
+        }
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    }
     CURLcode cr = curl_easy_perform(c);
     if (cr != CURLE_OK) {
         if (f->why[0])
@@ -424,6 +477,12 @@ static int fetch_hop(struct fetch *f, const char *url, char **next)
             snprintf(f->why, sizeof(f->why), "Out of memory");
             goto out;
         }
+    } else if (code == 416 && f->resume_from > 0) {
+        /* the range kept does not fit the source's file (D-126): from byte 0 again */
+        f->restart = true;
+        snprintf(f->why, sizeof(f->why), "The source refused the rest after byte %lld (HTTP 416)",
+                 (long long)f->resume_from);
+        goto out;
     } else if (code < 200 || code >= 300) {
         snprintf(f->why, sizeof(f->why), "The source answered HTTP %ld", code);
         goto out;
@@ -432,6 +491,7 @@ static int fetch_hop(struct fetch *f, const char *url, char **next)
 out:
     if (c)
         curl_easy_cleanup(c);
+    curl_slist_free_all(hdrs);
     curl_slist_free_all(resolve);
     curl_free(host);
     curl_free(port);
@@ -502,7 +562,7 @@ static int store_file(struct fetch *f, const char *upload_id, const char *name,
     const struct store_webimport *j = f->job;
     struct store_conn *st = store_acquire(f->s->store);
     struct req r;
-    bg_req_init(&r, f->s, st, j);
+    jobs_req_begin(&r, f->s, st, j->user_id, "url-import");
     struct store_upload_session ses;
     int rc = -1;
     /* the job's user must still be a member who may write there (checked again now) */
@@ -526,12 +586,88 @@ fail:
     if (rc != 0)
         snprintf(f->why, sizeof(f->why), "The file could not be stored: %s",
                  r.err.text[0] ? r.err.text : "internal error");
-    bg_req_end(&r, rc == 0);
+    jobs_req_end(&r, rc == 0);
     store_release(f->s->store, st);
     return rc;
 }
 
-static void run_job(struct importer *im, struct import_slot *slot, const struct store_webimport *j)
+/* A job a restart cut while it downloaded from a source that takes ranges (D-126): keep its
+ * session and the bytes written, verified by length against the whole file's size the source
+ * announced, with their CRC-32C read back. true with upload_id and f's offsets set; false to
+ * start afresh (the old session, if any, dropped). */
+static bool resume_prepare(struct fetch *f, char upload_id[FIO_OPAQUE_ID_SIZE])
+{
+    const struct store_webimport *j = f->job;
+    struct server *s = f->s;
+    if (!j->upload_id[0])
+        return false;
+    bool ok = j->resume_validator[0] != 0;
+    struct store_upload_session ses;
+    if (ok) {
+        struct store_conn *st = store_acquire(s->store);
+        ok = STORE(st, upload)->get(st, j->upload_id, j->user_id, &ses) == STORE_OK &&
+             strcmp(ses.status, "uploading") == 0;
+        store_release(s->store, st);
+    }
+    int64_t len = 0;
+    uint32_t crc = 0;
+    enum { BLOCK = 256 * 1024 };
+    char *buf = ok ? malloc(BLOCK) : NULL;
+    int fd = buf ? blob_tmp_open_read(s, j->upload_id) : -1;
+    if (fd >= 0) {
+        for (int64_t guard = 0; guard <= f->im->cap / BLOCK + 1; guard++) {
+            ssize_t r = pread(fd, buf, BLOCK, (off_t)len);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                ok = r == 0;
+                break;
+            }
+            crc = fio_crc32c(crc, buf, (size_t)r);
+            len += r;
+        }
+        close(fd);
+    } else
+        ok = false;
+    free(buf);
+    /* nothing kept, more than the limit, or not less than the whole file: start afresh */
+    if (ok && (len <= 0 || len > f->im->cap || (j->resume_size >= 0 && len >= j->resume_size)))
+        ok = false;
+    if (!ok) {
+        drop_session(s, j->upload_id, j->user_id);
+        struct store_conn *st = store_acquire(s->store);
+        STORE(st, webimport)->set_upload(st, j->id, "", srv_now_us());
+        store_release(s->store, st);
+        return false;
+    }
+    fio_strlcpy(upload_id, j->upload_id, FIO_OPAQUE_ID_SIZE);
+    f->got = len;
+    f->crc = crc;
+    f->resume_from = len;
+    f->if_range = j->resume_validator;
+    f->resume_size = j->resume_size;
+    return true;
+}
+
+/* A 206 that did not continue the kept bytes: cut the file to nothing, fetch again without a
+ * Range. 0, or -1 with why set. */
+static int restart_from_zero(struct fetch *f)
+{
+    if (blob_tmp_truncate(f->s, f->upload_id, 0) != 0) {
+        snprintf(f->why, sizeof(f->why), "The server could not restart the file: %s",
+                 strerror(errno));
+        return -1;
+    }
+    srv_log(f->s, SRV_LOG_INFO, "url import %s: %s; restarted from byte 0", f->job->id, f->why);
+    f->got = 0;
+    f->crc = 0;
+    f->resume_from = 0;
+    f->restart = false;
+    f->why[0] = 0;
+    return 0;
+}
+
+static void run_job(struct importer *im, struct jobpool_slot *slot, const struct store_webimport *j)
 {
     struct server *s = im->s;
     notify(s, j); /* queued */
@@ -560,17 +696,25 @@ static void run_job(struct importer *im, struct import_slot *slot, const struct 
         snprintf(f.why, sizeof(f.why), "Out of memory");
         goto failed;
     }
-    if (open_session(&f, upload_id, name) != 0)
+    f.resume_size = -1;
+    if (!resume_prepare(&f, upload_id) && open_session(&f, upload_id, name) != 0)
         goto failed;
+    f.upload_id = upload_id;
     f.fd = blob_tmp_open(s, upload_id);
     if (f.fd < 0) {
         snprintf(f.why, sizeof(f.why), "The server could not open the upload file: %s",
                  strerror(errno));
         goto failed;
     }
+    bool restarted = false;
     for (int hop = 0;; hop++) {
-        if (fetch_hop(&f, url, &next) != 0)
-            goto failed;
+        if (fetch_hop(&f, url, &next) != 0) {
+            if (!f.restart || restarted || restart_from_zero(&f) != 0)
+                goto failed;
+            restarted = true; /* the same URL once more, from byte 0 */
+            hop--;
+            continue;
+        }
         if (!next)
             break;
         if (hop + 1 > IMPORT_REDIRECTS_MAX) {
@@ -596,7 +740,7 @@ static void run_job(struct importer *im, struct import_slot *slot, const struct 
         STORE(st, webimport)->progress(st, j->id, f.got, f.announced, name, srv_now_us());
         store_release(s->store, st);
     }
-    if (atomic_load(&slot->cancel) || !job_status(s, j, "downloading", "uploading", NULL))
+    if (jobpool_canceled(slot) || !job_status(s, j, "downloading", "uploading", NULL))
         goto canceled;
     if (store_file(&f, upload_id, name, node) != 0)
         goto failed;
@@ -619,11 +763,11 @@ failed:
     if (f.fd >= 0)
         close(f.fd);
     f.fd = -1;
-    if (atomic_load(&im->stop) && !atomic_load(&slot->cancel)) {
+    if (jobpool_stopping(im->pool) && !jobpool_canceled(slot)) {
         /* stopping: leave the job and its session to the next start's recovery (D-075) */
         goto done;
     }
-    if (atomic_load(&slot->cancel))
+    if (jobpool_canceled(slot))
         goto canceled;
     srv_log(s, SRV_LOG_INFO, "url import %s failed: %s", j->id, f.why);
     drop_session(s, upload_id, j->user_id);
@@ -639,16 +783,13 @@ done:
     free(next);
 }
 
-/* ---- workers -------------------------------------------------------------------------------- */
-
-struct worker_arg {
-    struct importer *im;
-    unsigned idx;
-};
+/* ---- the pool's callbacks (jobs/jobpool.h) ------------------------------------------------- */
 
 /* Take the oldest pending job (pending -> queued): true and *j, false when none waits. */
-static bool claim_one(struct importer *im, struct store_webimport *j)
+static bool claim_one(void *ctx, void *job, char id[JOBPOOL_ID_SIZE])
 {
+    struct importer *im = ctx;
+    struct store_webimport *j = job;
     struct store_conn *st = store_acquire(im->s->store);
     enum store_rc rc = store_begin(st);
     if (rc == STORE_OK) {
@@ -659,84 +800,41 @@ static bool claim_one(struct importer *im, struct store_webimport *j)
             store_rollback(st);
     }
     store_release(im->s->store, st);
+    if (rc == STORE_OK)
+        fio_strlcpy(id, j->id, JOBPOOL_ID_SIZE);
     return rc == STORE_OK;
 }
 
-static void *worker(void *arg)
+static void run_one(void *ctx, struct jobpool_slot *slot, void *job)
 {
-    struct worker_arg *wa = arg;
-    struct importer *im = wa->im;
-    struct import_slot *slot = &im->slot[wa->idx];
-    struct store_webimport *j = malloc(sizeof(*j));
-    while (j && !atomic_load(&im->stop)) {
-        pthread_mutex_lock(&im->mu);
-        unsigned long seen = im->kicks;
-        pthread_mutex_unlock(&im->mu);
-        if (claim_one(im, j)) {
-            pthread_mutex_lock(&im->mu);
-            fio_strlcpy(slot->id, j->id, sizeof(slot->id));
-            atomic_store(&slot->cancel, false);
-            pthread_mutex_unlock(&im->mu);
-            run_job(im, slot, j);
-            pthread_mutex_lock(&im->mu);
-            slot->id[0] = 0;
-            pthread_mutex_unlock(&im->mu);
-            continue;
-        }
-        /* nothing waits: sleep until a kick, or 1 s (a job committed by a request whose kick
-         * came before this look, or left by another worker) */
-        pthread_mutex_lock(&im->mu);
-        if (!atomic_load(&im->stop) && im->kicks == seen) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_sec += 1;
-            pthread_cond_timedwait(&im->cv, &im->mu, &ts);
-        }
-        pthread_mutex_unlock(&im->mu);
-    }
-    free(j);
-    return NULL;
+    run_job(ctx, slot, job);
 }
 
 /* ---- start-up recovery (D-075) ------------------------------------------------------------ */
 
-struct open_jobs {
-    struct store_webimport *v;
-    size_t n, cap;
-    bool oom;
-};
-
 static void collect_open(const struct store_webimport *j, void *arg)
 {
-    struct open_jobs *o = arg;
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 16;
-        struct store_webimport *v = realloc(o->v, cap * sizeof(*v));
-        if (!v) {
-            o->oom = true;
-            return;
-        }
-        o->v = v;
-        o->cap = cap;
-    }
-    o->v[o->n++] = *j;
+    struct store_webimport *slot = jobs_vec_push(arg);
+    if (slot)
+        *slot = *j;
 }
 
 int import_recover(struct server *s)
 {
-    struct open_jobs o = {0};
+    struct jobs_vec o = {.elem = sizeof(struct store_webimport)};
     struct store_conn *st = store_acquire(s->store);
     enum store_rc rc = STORE(st, webimport)->each_open(st, 100000, collect_open, &o);
     if (rc != STORE_OK || o.oom) {
         srv_log(s, SRV_LOG_ERROR, "url import: the open jobs could not be read: %s",
                 o.oom ? "out of memory" : store_errmsg(st));
         store_release(s->store, st);
-        free(o.v);
+        jobs_vec_free(&o);
         return -1;
     }
     int64_t now = srv_now_us();
+    const struct store_webimport *jobs = o.v;
     for (size_t i = 0; i < o.n; i++) {
-        const struct store_webimport *j = &o.v[i];
+        const struct store_webimport *j = &jobs[i];
         if (strcmp(j->status, "pending") == 0)
             continue;
         if (strcmp(j->status, "queued") == 0) {
@@ -751,6 +849,17 @@ int import_recover(struct server *s)
             STORE(st, webimport)->complete(st, j->id, ses.new_file_id, -1, now);
             srv_log(s, SRV_LOG_INFO, "url import %s: stored before the restart as %s", j->id,
                     ses.new_file_id);
+            continue;
+        }
+        if (j->attempts < IMPORT_ATTEMPTS_MAX && strcmp(j->status, "downloading") == 0 &&
+            j->upload_id[0] && j->resume_validator[0]) {
+            /* the source takes ranges: the session and its bytes stay, the next run asks for
+             * the rest (D-126; resume_prepare checks them) */
+            STORE(st, webimport)
+                ->set_status(st, j->id, "downloading", "pending", "Resuming after a server restart",
+                             now);
+            srv_log(s, SRV_LOG_INFO, "url import %s: interrupted by a restart (run %lld); resumes",
+                    j->id, (long long)j->attempts);
             continue;
         }
         if (j->upload_id[0]) {
@@ -775,11 +884,9 @@ int import_recover(struct server *s)
                 (long long)j->attempts);
     }
     store_release(s->store, st);
-    free(o.v);
+    jobs_vec_free(&o);
     return 0;
 }
-
-static struct worker_arg g_args[IMPORT_WORKERS_MAX]; /* one server per process (main.c) */
 
 int import_start(struct server *s)
 {
@@ -796,20 +903,19 @@ int import_start(struct server *s)
         free(im);
         return -1;
     }
-    pthread_mutex_init(&im->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&im->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    s->imp = im;
     unsigned want = cfg->import_workers ? cfg->import_workers : IMPORT_DEFAULT_WORKERS;
-    for (unsigned i = 0; i < want && i < IMPORT_WORKERS_MAX; i++) {
-        g_args[i].im = im;
-        g_args[i].idx = i;
-        if (pthread_create(&im->th[i], NULL, worker, &g_args[i]) != 0)
-            return -1;
-        im->n++;
+    const struct jobpool_def def = {
+        .workers = want < IMPORT_WORKERS_MAX ? want : IMPORT_WORKERS_MAX,
+        .job_size = sizeof(struct store_webimport),
+        .ctx = im,
+        .claim = claim_one,
+        .run = run_one,
+    };
+    s->imp = im;
+    if (jobpool_start(&def, &im->pool) != 0) {
+        s->imp = NULL;
+        free(im);
+        return -1;
     }
     return 0;
 }
@@ -819,37 +925,19 @@ void import_stop(struct server *s)
     struct importer *im = s->imp;
     if (!im)
         return;
-    pthread_mutex_lock(&im->mu);
-    atomic_store(&im->stop, true);
-    pthread_cond_broadcast(&im->cv);
-    pthread_mutex_unlock(&im->mu);
-    for (unsigned i = 0; i < im->n; i++)
-        pthread_join(im->th[i], NULL);
-    pthread_cond_destroy(&im->cv);
-    pthread_mutex_destroy(&im->mu);
+    jobpool_stop(im->pool);
     free(im);
     s->imp = NULL;
 }
 
 void import_kick(struct server *s)
 {
-    struct importer *im = s->imp;
-    if (!im)
-        return;
-    pthread_mutex_lock(&im->mu);
-    im->kicks++;
-    pthread_cond_broadcast(&im->cv);
-    pthread_mutex_unlock(&im->mu);
+    if (s->imp)
+        jobpool_kick(s->imp->pool);
 }
 
 void import_cancel(struct server *s, const char *id)
 {
-    struct importer *im = s->imp;
-    if (!im)
-        return;
-    pthread_mutex_lock(&im->mu);
-    for (unsigned i = 0; i < im->n; i++)
-        if (strcmp(im->slot[i].id, id) == 0)
-            atomic_store(&im->slot[i].cancel, true);
-    pthread_mutex_unlock(&im->mu);
+    if (s->imp)
+        jobpool_cancel(s->imp->pool, id);
 }

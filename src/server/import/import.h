@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* import.h - URL import on the server (api §5.7; docs/server.md "URL import"; docs/decisions.md
- * D-075..D-079): a pool of worker threads that take 'pending' jobs of the web_imports table
- * (store_webimport.h), fetch their URL with libcurl under the address rules of import_addr.h,
+ * D-075..D-079, D-126): a pool of worker threads (jobs/jobpool.h) that take 'pending' jobs of
+ * the web_imports table (store_webimport.h), fetch their URL with libcurl under the address
+ * rules of import_addr.h,
  * write the bytes into an upload session of the job's user and store it through the normal
  * upload completion (up_finalize, upload.h): versions, locks, name conflicts, events and the
  * upload limits all apply as to any upload. */
@@ -25,7 +26,8 @@
 
 /* Start-up, BEFORE blob_recover (which expires old upload sessions, and a job's stored session
  * is what proves its file was stored): settle the jobs a previous run left open (D-075). 0 or
- * -1 (logged). */
+ * -1 (logged). A job cut while downloading from a source that takes ranges keeps its session and
+ * bytes for its next run to resume (D-126). */
 int import_recover(struct server *s);
 /* Start the workers (after import_recover). 0 or -1. */
 int import_start(struct server *s);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* import_url.c - share-link rewriting, download names and their sanitising (import_url.h). */
+/* import_url.c - share-link rewriting, download names and their sanitising, the headers of a
+ * resumed download (import_url.h). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -468,4 +469,67 @@ bool imp_url_filename(const char *url, char *out, size_t size)
     size_t bl = dl;
     const char *b = base_of(dec, &bl); /* an encoded %2F inside the segment */
     return imp_name_sanitize(b, bl, out, size);
+}
+
+bool imp_header_value(const char *p, size_t n, const char *name, char *out, size_t size)
+{
+    size_t nl = strlen(name);
+    if (size == 0 || n < nl || strncasecmp(p, name, nl) != 0)
+        return false;
+    size_t i = nl, end = n;
+    while (i < end && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    while (end > i &&
+           (p[end - 1] == '\r' || p[end - 1] == '\n' || p[end - 1] == ' ' || p[end - 1] == '\t'))
+        end--;
+    size_t len = end - i < size - 1 ? end - i : size - 1;
+    memcpy(out, p + i, len);
+    out[len] = 0;
+    return true;
+}
+
+/* A run of 1 to 18 decimal digits at *v (no sign, no blank): its value, *v moved past it; -1 when
+ * there is none or it is longer (over 10^18 bytes is no file). */
+static int64_t digits(const char **v)
+{
+    int64_t x = 0;
+    int k = 0;
+    while (**v >= '0' && **v <= '9' && k < 19) {
+        x = x * 10 + (**v - '0');
+        (*v)++;
+        k++;
+    }
+    return k == 0 || k > 18 ? -1 : x;
+}
+
+bool imp_content_range(const char *v, int64_t *start, int64_t *total)
+{
+    if (strncasecmp(v, "bytes ", 6) != 0)
+        return false;
+    v += 6;
+    int64_t a = digits(&v);
+    if (a < 0 || *v++ != '-')
+        return false;
+    int64_t b = digits(&v);
+    if (b < a || *v++ != '/')
+        return false;
+    int64_t t = -1;
+    if (strcmp(v, "*") != 0) {
+        t = digits(&v);
+        if (t <= b || *v)
+            return false;
+    }
+    *start = a;
+    *total = t;
+    return true;
+}
+
+const char *imp_if_range_validator(const char *etag, const char *modified)
+{
+    const char *v =
+        etag[0] == '"' && strlen(etag) >= 2 && etag[strlen(etag) - 1] == '"' ? etag : modified;
+    for (const char *c = v; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            return "";
+    return v;
 }

@@ -2,13 +2,15 @@
 /* import_url.h - the text rules of URL import (docs/server.md "URL import", D-077), as pure
  * functions for the unit tests and the fuzz target (tests/fuzz/fuzz_url.c): public share links
  * of Google Drive, Dropbox, OneDrive and Box turned into their direct-download form, the file
- * name of a download (Content-Disposition, else the URL's last path segment) and the
- * sanitising that makes any such name a valid node name (src/common/name.h). */
+ * name of a download (Content-Disposition, else the URL's last path segment), the
+ * sanitising that makes any such name a valid node name (src/common/name.h), and the response
+ * headers a resumed download relies on (D-126). */
 #ifndef SRV_IMPORT_URL_H
 #define SRV_IMPORT_URL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define IMP_URL_MAX 8192 /* bytes of a source URL (and of each redirect target) */
 
@@ -41,5 +43,19 @@ bool imp_url_filename(const char *url, char *out, size_t size);
  * cut to FIO_NAME_MAX_BYTES on a character boundary (keeping a short extension). false when
  * nothing usable remains ("", "." or ".."). */
 bool imp_name_sanitize(const char *s, size_t n, char *out, size_t size);
+
+/* ---- resumption (D-126) ---- */
+
+/* Header line p (n bytes, its CRLF included or not) when it is `name` (lower case, with its
+ * colon, e.g. "etag:"), matched without regard to case: its value without the blanks and line
+ * end around it into out (size >= 1; cut to size - 1 bytes): true; false for another header. */
+bool imp_header_value(const char *p, size_t n, const char *name, char *out, size_t size);
+/* A Content-Range value "bytes A-B/T", or with T = "*": *start = A and *total = T (-1 for "*"):
+ * true when 0 <= A <= B and (T is "*" or B < T), all decimal; false otherwise. */
+bool imp_content_range(const char *v, int64_t *start, int64_t *total);
+/* The If-Range validator from an answer's ETag and Last-Modified values ("" = absent): the ETag
+ * when strong ("..."; If-Range does not take a weak W/"..."), else Last-Modified; "" when
+ * neither can be sent (none, or one with a control byte, which would end the header line). */
+const char *imp_if_range_validator(const char *etag, const char *modified);
 
 #endif

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* chat.c - the AI chat workers (chat.h; docs/server.md "AI chat"; D-105..D-109). */
+/* chat.c - the AI chat workers (chat.h; docs/server.md "AI chat"; D-105..D-109), on the
+ * background job pool of jobs/ (D-127). */
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,67 +10,35 @@
 
 #include <curl/curl.h>
 
-#include "activity.h"
 #include "blob.h"
 #include "chat.h"
 #include "compose.h"
 #include "extract.h"
 #include "index.h"
+#include "jobpool.h"
+#include "jobreq.h"
 #include "llm.h"
 #include "store_aichat.h"
 #include "store_backend.h"
 #include "store_node.h"
 
-struct ai_slot {
-    char id[FIO_OPAQUE_ID_SIZE]; /* the message this worker answers, "" = idle (under mu) */
-    atomic_bool cancel;
-};
-
 struct ai_engine {
     struct server *s;
-    pthread_t th[AI_WORKERS_MAX];
-    unsigned n;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    atomic_bool stop;
-    unsigned long kicks;
-    struct ai_slot slot[AI_WORKERS_MAX];
-    char *llm_key; /* the first line of --llm-key-file */
+    struct jobpool *pool; /* the workers (jobs/jobpool.h); a stop cancels the answers running */
+    char *llm_key;        /* the first line of --llm-key-file */
 };
 
 /* ---- activity ------------------------------------------------------------------------------- */
 
 void ai_note(struct req *r, const char *ws_id, const char *chat_id)
 {
-    char key[ACTIVITY_KEY_MAX];
-    int w = snprintf(key, sizeof(key), "ai_chat:%s", chat_id);
-    if (w < 0 || (size_t)w >= sizeof(key))
-        return;
-    bool had_error = r->err.http != 0;
-    if (activity_note(r, ws_id, key) != 0 && !had_error) {
-        r->err.http = 0; /* out of memory: the note is dropped, the change stands */
-        r->err.code = 0;
-        r->err.text[0] = 0;
-    }
+    jobs_note(r, ws_id, "ai_chat", chat_id);
 }
 
 /* Publish ai_chat:{chat} on the message's workspace (a change committed by a worker). */
 static void notify(struct server *s, const struct store_aimsg *m)
 {
-    struct req r;
-    memset(&r, 0, sizeof(r));
-    r.srv = s;
-    r.method = "POST";
-    r.content_length = -1;
-    r.status_ok = 200;
-    fio_strlcpy(r.client_ip, "ai-chat", sizeof(r.client_ip));
-    r.caller.authed = true;
-    fio_strlcpy(r.caller.user_id, m->user_id, sizeof(r.caller.user_id));
-    ai_note(&r, m->ws_id, m->chat_id);
-    activity_publish(&r);
-    activity_req_end(&r);
-    json_decref(r.out);
-    json_decref(r.err.params);
+    jobs_publish(s, m->user_id, "ai-chat", m->ws_id, "ai_chat", m->chat_id);
 }
 
 /* ---- gathering passages --------------------------------------------------------------------- */
@@ -365,7 +332,7 @@ static long long estimate_tokens(const char *s)
 
 /* The model's answer from the passages: 0 with *text and *cits (markers renumbered to the
  * citations actually used), or -1 with reason. */
-static int compose_llm(struct ai_engine *e, struct ai_slot *slot, const struct store_aimsg *m,
+static int compose_llm(struct ai_engine *e, struct jobpool_slot *slot, const struct store_aimsg *m,
                        const struct gathered *g, char **text, json_t **cits, long long *tin,
                        long long *tout, char *reason, size_t rlen)
 {
@@ -417,7 +384,8 @@ static int compose_llm(struct ai_engine *e, struct ai_slot *slot, const struct s
                          .timeout_s = s->cfg.llm_timeout_s ? s->cfg.llm_timeout_s
                                                            : AI_LLM_DEFAULT_TIMEOUT_S};
     char *content = NULL;
-    int rc = ai_llm_complete(&cfg, msgs, &slot->cancel, &content, tin, tout, reason, rlen);
+    int rc =
+        ai_llm_complete(&cfg, msgs, jobpool_cancel_flag(slot), &content, tin, tout, reason, rlen);
     json_decref(msgs);
     if (rc != 0)
         return -1;
@@ -531,7 +499,7 @@ static bool set_state(struct server *s, const struct store_aimsg *m, const char 
     return rc == STORE_OK;
 }
 
-static void answer(struct ai_engine *e, struct ai_slot *slot, const struct store_aimsg *m)
+static void answer(struct ai_engine *e, struct jobpool_slot *slot, const struct store_aimsg *m)
 {
     struct server *s = e->s;
     notify(s, m); /* in_progress */
@@ -567,7 +535,7 @@ static void answer(struct ai_engine *e, struct ai_slot *slot, const struct store
         fail(s, m, reason);
         return;
     }
-    if (atomic_load(&slot->cancel) || !set_state(s, m, "in_progress", "post_processing")) {
+    if (jobpool_canceled(slot) || !set_state(s, m, "in_progress", "post_processing")) {
         gathered_free(&g);
         return; /* canceled meanwhile */
     }
@@ -591,7 +559,7 @@ static void answer(struct ai_engine *e, struct ai_slot *slot, const struct store
             gathered_free(&g);
             return;
         }
-        if (atomic_load(&slot->cancel)) {
+        if (jobpool_canceled(slot)) {
             gathered_free(&g);
             return;
         }
@@ -626,15 +594,12 @@ static void answer(struct ai_engine *e, struct ai_slot *slot, const struct store
     gathered_free(&g);
 }
 
-/* ---- workers -------------------------------------------------------------------------------- */
+/* ---- the pool's callbacks (jobs/jobpool.h) ------------------------------------------------- */
 
-struct worker_arg {
-    struct ai_engine *e;
-    unsigned idx;
-};
-
-static bool claim_one(struct ai_engine *e, struct store_aimsg *m)
+static bool claim_one(void *ctx, void *job, char id[JOBPOOL_ID_SIZE])
 {
+    struct ai_engine *e = ctx;
+    struct store_aimsg *m = job;
     struct store_conn *st = store_acquire(e->s->store);
     enum store_rc rc = store_begin(st);
     if (rc == STORE_OK) {
@@ -647,108 +612,73 @@ static bool claim_one(struct ai_engine *e, struct store_aimsg *m)
             store_rollback(st);
     }
     store_release(e->s->store, st);
+    if (rc == STORE_OK)
+        fio_strlcpy(id, m->id, JOBPOOL_ID_SIZE);
     return rc == STORE_OK;
 }
 
-static void *worker(void *arg)
+static void run_one(void *ctx, struct jobpool_slot *slot, void *job)
 {
-    struct worker_arg *wa = arg;
-    struct ai_engine *e = wa->e;
-    struct ai_slot *slot = &e->slot[wa->idx];
-    while (!atomic_load(&e->stop)) {
-        pthread_mutex_lock(&e->mu);
-        unsigned long seen = e->kicks;
-        pthread_mutex_unlock(&e->mu);
-        struct store_aimsg m;
-        if (claim_one(e, &m)) {
-            pthread_mutex_lock(&e->mu);
-            fio_strlcpy(slot->id, m.id, sizeof(slot->id));
-            atomic_store(&slot->cancel, false);
-            pthread_mutex_unlock(&e->mu);
-            answer(e, slot, &m);
-            pthread_mutex_lock(&e->mu);
-            slot->id[0] = 0;
-            pthread_mutex_unlock(&e->mu);
-            store_aimsg_clear(&m);
-            continue;
-        }
-        pthread_mutex_lock(&e->mu);
-        if (!atomic_load(&e->stop) && e->kicks == seen) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_sec += 1;
-            pthread_cond_timedwait(&e->cv, &e->mu, &ts);
-        }
-        pthread_mutex_unlock(&e->mu);
-    }
-    return NULL;
+    answer(ctx, slot, job);
+}
+
+static void release_one(void *ctx, void *job)
+{
+    (void)ctx;
+    store_aimsg_clear(job);
 }
 
 /* ---- start-up recovery ---------------------------------------------------------------------- */
 
-struct open_msgs {
-    struct {
-        char id[FIO_OPAQUE_ID_SIZE];
-        char state[STORE_AI_STATE_SIZE];
-        long long attempts;
-    } * v;
-    size_t n, cap;
-    bool oom;
+struct open_msg {
+    char id[FIO_OPAQUE_ID_SIZE];
+    char state[STORE_AI_STATE_SIZE];
+    long long attempts;
 };
 
 static void collect_open(const char *id, const char *state, long long attempts, void *arg)
 {
-    struct open_msgs *o = arg;
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 16;
-        void *v = realloc(o->v, cap * sizeof(*o->v));
-        if (!v) {
-            o->oom = true;
-            return;
-        }
-        o->v = v;
-        o->cap = cap;
-    }
-    fio_strlcpy(o->v[o->n].id, id, sizeof(o->v[o->n].id));
-    fio_strlcpy(o->v[o->n].state, state, sizeof(o->v[o->n].state));
-    o->v[o->n].attempts = attempts;
-    o->n++;
+    struct open_msg *o = jobs_vec_push(arg);
+    if (!o)
+        return;
+    fio_strlcpy(o->id, id, sizeof(o->id));
+    fio_strlcpy(o->state, state, sizeof(o->state));
+    o->attempts = attempts;
 }
 
 int ai_recover(struct server *s)
 {
-    struct open_msgs o = {0};
+    struct jobs_vec o = {.elem = sizeof(struct open_msg)};
     struct store_conn *st = store_acquire(s->store);
     enum store_rc rc = STORE(st, aichat)->msg_each_open(st, 100000, collect_open, &o);
     if (rc != STORE_OK || o.oom) {
         srv_log(s, SRV_LOG_ERROR, "ai chat: the unanswered messages could not be read: %s",
                 o.oom ? "out of memory" : store_errmsg(st));
         store_release(s->store, st);
-        free(o.v);
+        jobs_vec_free(&o);
         return -1;
     }
     int64_t now = srv_now_us();
+    const struct open_msg *v = o.v;
     for (size_t i = 0; i < o.n; i++) {
-        if (strcmp(o.v[i].state, "ready") == 0)
+        if (strcmp(v[i].state, "ready") == 0)
             continue;
-        if (o.v[i].attempts >= AI_ATTEMPTS_MAX) {
+        if (v[i].attempts >= AI_ATTEMPTS_MAX) {
             char msg[160];
             snprintf(msg, sizeof(msg),
                      "The server restarted while answering this question %lld times; given up",
-                     o.v[i].attempts);
-            STORE(st, aichat)->msg_set_state(st, o.v[i].id, o.v[i].state, "errored", msg, now);
+                     v[i].attempts);
+            STORE(st, aichat)->msg_set_state(st, v[i].id, v[i].state, "errored", msg, now);
         } else {
-            STORE(st, aichat)->msg_set_state(st, o.v[i].id, o.v[i].state, "ready", NULL, now);
+            STORE(st, aichat)->msg_set_state(st, v[i].id, v[i].state, "ready", NULL, now);
         }
-        srv_log(s, SRV_LOG_INFO, "ai chat %s: interrupted by a restart (run %lld)", o.v[i].id,
-                o.v[i].attempts);
+        srv_log(s, SRV_LOG_INFO, "ai chat %s: interrupted by a restart (run %lld)", v[i].id,
+                v[i].attempts);
     }
     store_release(s->store, st);
-    free(o.v);
+    jobs_vec_free(&o);
     return 0;
 }
-
-static struct worker_arg g_args[AI_WORKERS_MAX]; /* one server per process (main.c) */
 
 static char *read_key_file(const char *path)
 {
@@ -765,6 +695,15 @@ static char *read_key_file(const char *path)
     fclose(f);
     explicit_bzero(line, sizeof(line));
     return k;
+}
+
+static void engine_free(struct ai_engine *e)
+{
+    if (e->llm_key) {
+        explicit_bzero(e->llm_key, strlen(e->llm_key));
+        free(e->llm_key);
+    }
+    free(e);
 }
 
 int ai_start(struct server *s)
@@ -788,20 +727,21 @@ int ai_start(struct server *s)
             return -1;
         }
     }
-    pthread_mutex_init(&e->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&e->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    s->ai = e;
     unsigned want = s->cfg.ai_workers ? s->cfg.ai_workers : AI_DEFAULT_WORKERS;
-    for (unsigned i = 0; i < want && i < AI_WORKERS_MAX; i++) {
-        g_args[i].e = e;
-        g_args[i].idx = i;
-        if (pthread_create(&e->th[i], NULL, worker, &g_args[i]) != 0)
-            return -1;
-        e->n++;
+    const struct jobpool_def def = {
+        .workers = want < AI_WORKERS_MAX ? want : AI_WORKERS_MAX,
+        .job_size = sizeof(struct store_aimsg),
+        .cancel_on_stop = true, /* a model request in flight stops */
+        .ctx = e,
+        .claim = claim_one,
+        .run = run_one,
+        .release = release_one,
+    };
+    s->ai = e;
+    if (jobpool_start(&def, &e->pool) != 0) {
+        s->ai = NULL;
+        engine_free(e);
+        return -1;
     }
     return 0;
 }
@@ -811,43 +751,19 @@ void ai_stop(struct server *s)
     struct ai_engine *e = s->ai;
     if (!e)
         return;
-    pthread_mutex_lock(&e->mu);
-    atomic_store(&e->stop, true);
-    for (unsigned i = 0; i < e->n; i++)
-        atomic_store(&e->slot[i].cancel, true); /* a model request in flight stops */
-    pthread_cond_broadcast(&e->cv);
-    pthread_mutex_unlock(&e->mu);
-    for (unsigned i = 0; i < e->n; i++)
-        pthread_join(e->th[i], NULL);
-    pthread_cond_destroy(&e->cv);
-    pthread_mutex_destroy(&e->mu);
-    if (e->llm_key) {
-        explicit_bzero(e->llm_key, strlen(e->llm_key));
-        free(e->llm_key);
-    }
-    free(e);
+    jobpool_stop(e->pool);
+    engine_free(e);
     s->ai = NULL;
 }
 
 void ai_kick(struct server *s)
 {
-    struct ai_engine *e = s->ai;
-    if (!e)
-        return;
-    pthread_mutex_lock(&e->mu);
-    e->kicks++;
-    pthread_cond_broadcast(&e->cv);
-    pthread_mutex_unlock(&e->mu);
+    if (s->ai)
+        jobpool_kick(s->ai->pool);
 }
 
 void ai_cancel(struct server *s, const char *msg_id)
 {
-    struct ai_engine *e = s->ai;
-    if (!e)
-        return;
-    pthread_mutex_lock(&e->mu);
-    for (unsigned i = 0; i < e->n; i++)
-        if (strcmp(e->slot[i].id, msg_id) == 0)
-            atomic_store(&e->slot[i].cancel, true);
-    pthread_mutex_unlock(&e->mu);
+    if (s->ai)
+        jobpool_cancel(s->ai->pool, msg_id);
 }

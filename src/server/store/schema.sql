@@ -529,3 +529,9 @@ CREATE TABLE ai_transactions (
     created      INTEGER NOT NULL
 );
 CREATE INDEX ai_transactions_ws ON ai_transactions(workspace_id, created);
+-- migration 14
+-- URL import resumes a download cut by a restart (D-126): the If-Range validator of the first
+-- answer (a strong ETag, else Last-Modified; NULL = the source offered no resumption: no
+-- Accept-Ranges: bytes or no validator) and the whole file's size it announced (-1 = unknown).
+ALTER TABLE web_imports ADD COLUMN resume_validator TEXT;
+ALTER TABLE web_imports ADD COLUMN resume_size INTEGER NOT NULL DEFAULT -1;

@@ -8,7 +8,7 @@
 
 #define WI_COLS                                                                                    \
     "id, user_id, workspace_id, COALESCE(folder_id, ''), source_url, COALESCE(file_name, ''), "    \
-    "status, COALESCE(upload_id, ''), attempts"
+    "status, COALESCE(upload_id, ''), attempts, COALESCE(resume_validator, ''), resume_size"
 
 static void read_row(sqlite3_stmt *st, struct store_webimport *j)
 {
@@ -22,6 +22,8 @@ static void read_row(sqlite3_stmt *st, struct store_webimport *j)
     fio_strlcpy(j->status, db_col_text(st, 6), sizeof(j->status));
     fio_strlcpy(j->upload_id, db_col_text(st, 7), sizeof(j->upload_id));
     j->attempts = sqlite3_column_int64(st, 8);
+    fio_strlcpy(j->resume_validator, db_col_text(st, 9), sizeof(j->resume_validator));
+    j->resume_size = sqlite3_column_int64(st, 10);
 }
 
 static enum store_rc w_insert(struct store_conn *c, const struct store_webimport *j, int64_t now)
@@ -132,6 +134,15 @@ static enum store_rc w_set_upload(struct store_conn *c, const char *id, const ch
                               "tti", id, upload_id, now));
 }
 
+static enum store_rc w_set_resume(struct store_conn *c, const char *id, const char *validator,
+                                  int64_t size, int64_t now)
+{
+    return sq_exec_rc(db_exec(sq(c),
+                              "UPDATE web_imports SET resume_validator = NULLIF(?2, ''), "
+                              "resume_size = ?3, updated = ?4 WHERE id = ?1",
+                              "ttii", id, validator ? validator : "", size, now));
+}
+
 static enum store_rc w_complete(struct store_conn *c, const char *id, const char *node_id,
                                 int64_t bytes, int64_t now)
 {
@@ -179,6 +190,7 @@ const struct store_webimport_ops sqlite_webimport_ops = {
     .set_status = w_set_status,
     .progress = w_progress,
     .set_upload = w_set_upload,
+    .set_resume = w_set_resume,
     .complete = w_complete,
     .open_count = w_open_count,
     .each_open = w_each_open,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* store_webimport.h - the web_imports table (schema.sql migration 9; api §5.7; docs/server.md
- * "URL import"): one row per URL import job. Status 'pending' (accepted, waiting for a worker)
+/* store_webimport.h - the web_imports table (schema.sql migrations 9 and 14; api §5.7;
+ * docs/server.md "URL import"): one row per URL import job. Status 'pending' (accepted, waiting for
+ * a worker)
  * -> 'queued' (taken by a worker) -> 'downloading' (bytes arriving into its upload session) ->
  * 'uploading' (the upload session is being stored as a file) -> 'complete' | 'failed' |
  * 'canceled'. Times are wall microseconds passed in by the caller. */
@@ -18,6 +19,7 @@
 
 #define STORE_WI_URL_MAX 8192
 #define STORE_WI_MSG_MAX 512
+#define STORE_WI_VALIDATOR_MAX 255
 
 /* A job as the import worker reasons about it. "" stands for SQL NULL in the text fields. */
 struct store_webimport {
@@ -30,6 +32,10 @@ struct store_webimport {
     char status[16];
     char upload_id[FIO_OPAQUE_ID_SIZE]; /* its upload session once downloading, else "" */
     int64_t attempts;                   /* runs started (a restart may start another) */
+    /* D-126 (migration 14): the If-Range validator of the first answer ("" = not resumable)
+     * and the whole file's size it announced (-1 = unknown) */
+    char resume_validator[STORE_WI_VALIDATOR_MAX + 1];
+    int64_t resume_size;
 };
 
 struct store_webimport_ops {
@@ -56,6 +62,10 @@ struct store_webimport_ops {
     /* The upload session of the running job (set before its first byte). */
     enum store_rc (*set_upload)(struct store_conn *c, const char *id, const char *upload_id,
                                 int64_t now);
+    /* Record what a resumed run sends (D-126): validator ("" = not resumable) and the size of
+     * the whole file (-1 = unknown). */
+    enum store_rc (*set_resume)(struct store_conn *c, const char *id, const char *validator,
+                                int64_t size, int64_t now);
     /* 'complete' with the node and the final byte count (-1 = keep bytes_done). */
     enum store_rc (*complete)(struct store_conn *c, const char *id, const char *node_id,
                               int64_t bytes, int64_t now);
