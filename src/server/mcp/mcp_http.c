@@ -67,7 +67,8 @@ struct mcp_sess {
     bool code_mode;
     bool dead;   /* removed from the table; freed when refs reach 0 */
     int refs;
-    int64_t last_us;
+    int64_t last_us;   /* last activity (a request's arrival or end): the idle timeout */
+    int64_t last_req_us; /* last request's arrival: the order in which a full table evicts */
     struct mcp_stream *stream;
     struct mcp_sess *next;
     /* Requests this server sent the client during a live call, waiting for its answer. */
@@ -274,6 +275,7 @@ static struct mcp_sess *sess_get(struct mcp_state *st, const char *id)
             found = ss;
             found->refs++;
             found->last_us = fio_mono_us();
+            found->last_req_us = found->last_us;
             break;
         }
     }
@@ -303,12 +305,16 @@ static struct mcp_sess *sess_new(void)
     }
     fio_b64url_encode(raw, sizeof(raw), ss->id, sizeof(ss->id));
     ss->last_us = fio_mono_us();
+    ss->last_req_us = ss->last_us;
     ss->refs = 1;
     return ss;
 }
 
 /* Put a new session (holding one ref) into the table; when it is full, the least recently used
- * session without a call in flight or a stream makes room. false when none can. */
+ * session without a call in flight or a stream makes room. "Recently used" is by the arrival
+ * of its last request, the order a client sees: a request's end is noted by the server after
+ * the client already has the answer, so ordering by it let a slow end make an older session
+ * look newer. false when none can. */
 static bool sess_insert(struct mcp_state *st, struct mcp_sess *ss)
 {
     unsigned max = st->srv->cfg.mcp_max_sessions ? st->srv->cfg.mcp_max_sessions
@@ -317,7 +323,8 @@ static bool sess_insert(struct mcp_state *st, struct mcp_sess *ss)
     if (st->nsess >= max) {
         struct mcp_sess *lru = NULL;
         for (struct mcp_sess *x = st->sessions; x != NULL; x = x->next)
-            if (x->refs == 0 && x->stream == NULL && (lru == NULL || x->last_us < lru->last_us))
+            if (x->refs == 0 && x->stream == NULL &&
+                (lru == NULL || x->last_req_us < lru->last_req_us))
                 lru = x;
         if (lru == NULL) {
             pthread_mutex_unlock(&st->mu);
