@@ -20,6 +20,7 @@
 #include <fastio/ai.h>
 
 #include "it_upload.h"
+#include "pdfgen.h"
 
 #define POLLS 3000 /* x 20 ms */
 
@@ -118,61 +119,6 @@ static void wait_indexed(const struct it_server *s, const char *token, const cha
         nap();
     }
     fail_msg("node %s never indexed", node);
-}
-
-/* A PDF of n pages, each page's text one line per '\n' (the same writer as
- * test_intel_index.c). */
-static char *make_pdf(const char *const *pages, int n, size_t *len)
-{
-    struct fio_buf b;
-    fio_buf_init(&b, 0);
-    long off[32];
-    int nobj = 4 + 2 * n;
-    assert_true(nobj < 32);
-    assert_true(fio_buf_append_str(&b, "%PDF-1.4\n"));
-    off[1] = (long)b.len;
-    assert_true(fio_buf_append_str(&b, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"));
-    off[2] = (long)b.len;
-    assert_true(fio_buf_printf(&b, "2 0 obj\n<< /Type /Pages /Count %d /Kids [", n));
-    for (int i = 0; i < n; i++)
-        assert_true(fio_buf_printf(&b, " %d 0 R", 4 + 2 * i));
-    assert_true(fio_buf_append_str(&b, " ] >>\nendobj\n"));
-    off[3] = (long)b.len;
-    assert_true(fio_buf_append_str(&b, "3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont "
-                                       "/Helvetica >>\nendobj\n"));
-    for (int i = 0; i < n; i++) {
-        struct fio_buf c;
-        fio_buf_init(&c, 0);
-        assert_true(fio_buf_append_str(&c, "BT /F1 12 Tf 16 TL 72 720 Td"));
-        for (const char *p = pages[i]; *p;) {
-            size_t l = strcspn(p, "\n");
-            assert_true(fio_buf_printf(&c, " (%.*s) Tj T*", (int)l, p));
-            p += l;
-            if (*p)
-                p++;
-        }
-        assert_true(fio_buf_append_str(&c, " ET\n"));
-        off[4 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b,
-                                   "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 "
-                                   "612 792] /Resources << /Font << /F1 3 0 R >> >> "
-                                   "/Contents %d 0 R >>\nendobj\n",
-                                   4 + 2 * i, 5 + 2 * i));
-        off[5 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b,
-                                   "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\n"
-                                   "endobj\n",
-                                   5 + 2 * i, c.len, c.data));
-        fio_buf_release(&c);
-    }
-    long xref = (long)b.len;
-    assert_true(fio_buf_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", nobj));
-    for (int i = 1; i < nobj; i++)
-        assert_true(fio_buf_printf(&b, "%010ld 00000 n \n", off[i]));
-    assert_true(fio_buf_printf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n",
-                               nobj, xref));
-    *len = b.len;
-    return fio_buf_steal(&b);
 }
 
 /* Percent-encode s into out (form value). */
@@ -384,7 +330,7 @@ static void test_index_pages_and_scope(void **state)
                            "Storm warnings are raised with three red flags.\n",
                            "Chapter three is about the market square.\n"};
     size_t len;
-    char *pdf = make_pdf(pages, 3, &len);
+    char *pdf = pdfgen_make(pages, 3, false, &len);
     char pnode[64], pver[64], folder_id[64];
     upload(s, u.token, u.ws, "root", "harbour.pdf", pdf, len, pnode);
     free(pdf);

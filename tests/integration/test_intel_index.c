@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "it_upload.h"
+#include "pdfgen.h"
 
 #define POLLS 3000 /* x 20 ms: how long a wait may take before the test gives up */
 
@@ -171,60 +172,6 @@ static json_t *hit(json_t *res, const char *node)
     return json_object_get(json_object_get(res, "files"), node);
 }
 
-/* A PDF of n pages, each page's text one line per '\n', with a correct xref table. */
-static char *make_pdf(const char *const *pages, int n, size_t *len)
-{
-    struct fio_buf b;
-    fio_buf_init(&b, 0);
-    long off[32];
-    int nobj = 4 + 2 * n;
-    assert_true(nobj < 32);
-    assert_true(fio_buf_append_str(&b, "%PDF-1.4\n"));
-    off[1] = (long)b.len;
-    assert_true(fio_buf_append_str(&b, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"));
-    off[2] = (long)b.len;
-    assert_true(fio_buf_printf(&b, "2 0 obj\n<< /Type /Pages /Count %d /Kids [", n));
-    for (int i = 0; i < n; i++)
-        assert_true(fio_buf_printf(&b, " %d 0 R", 4 + 2 * i));
-    assert_true(fio_buf_append_str(&b, " ] >>\nendobj\n"));
-    off[3] = (long)b.len;
-    assert_true(fio_buf_append_str(&b, "3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont "
-                                       "/Helvetica >>\nendobj\n"));
-    for (int i = 0; i < n; i++) {
-        struct fio_buf c;
-        fio_buf_init(&c, 0);
-        assert_true(fio_buf_append_str(&c, "BT /F1 12 Tf 16 TL 72 720 Td"));
-        for (const char *p = pages[i]; *p;) {
-            size_t l = strcspn(p, "\n");
-            assert_true(fio_buf_printf(&c, " (%.*s) Tj T*", (int)l, p));
-            p += l;
-            if (*p)
-                p++;
-        }
-        assert_true(fio_buf_append_str(&c, " ET\n"));
-        off[4 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b,
-                                   "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 "
-                                   "612 792] /Resources << /Font << /F1 3 0 R >> >> "
-                                   "/Contents %d 0 R >>\nendobj\n",
-                                   4 + 2 * i, 5 + 2 * i));
-        off[5 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b,
-                                   "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\n"
-                                   "endobj\n",
-                                   5 + 2 * i, c.len, c.data));
-        fio_buf_release(&c);
-    }
-    long xref = (long)b.len;
-    assert_true(fio_buf_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", nobj));
-    for (int i = 1; i < nobj; i++)
-        assert_true(fio_buf_printf(&b, "%010ld 00000 n \n", off[i]));
-    assert_true(fio_buf_printf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n",
-                               nobj, xref));
-    *len = b.len;
-    return fio_buf_steal(&b);
-}
-
 /* ---- cases ---------------------------------------------------------------------------------- */
 
 static const char *T1 = "Penguins of the southern ocean dive for krill near the ice shelf.\n";
@@ -296,7 +243,7 @@ static void test_search_pdf_page_and_snippet(void **state)
                            "The telescope mirror was recoated with aluminium in March.",
                            "Budget and staffing remain unchanged."};
     size_t len;
-    char *pdf = make_pdf(pages, 3, &len);
+    char *pdf = pdfgen_make(pages, 3, false, &len);
     char node[64];
     upload(&fx.srv, tok, ws, "root", "observatory.pdf", pdf, len, node);
     free(pdf);

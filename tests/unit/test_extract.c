@@ -2,7 +2,7 @@
 /* test_extract.c - the indexer's text extraction (src/server/intel): bytes to valid UTF-8, the
  * passage splitter (break preferences, line spans, pages, bounds), the HTML/XML stripper, format
  * detection, every format from real inputs made here (PDF written out byte by byte with its
- * cross-reference table; DOCX, ODT and PPTX zipped with libzip), and hostile inputs (zip bombs,
+ * cross-reference table by tests/common/pdfgen.c; DOCX, ODT and PPTX zipped with libzip), and hostile inputs (zip bombs,
  * truncated, encrypted and fake PDFs, a 1 MB line, 10,000-deep nesting, the time limit). Runs
  * under ASan/UBSan in the test command, PDF path included. */
 #include <fcntl.h>
@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "extract.h"
+#include "pdfgen.h"
 #include "testmain.h"
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -593,75 +594,6 @@ static void time_limit(void **state)
 
 /* ---- PDF ---------------------------------------------------------------------------------- */
 
-/* Writes a PDF with one page per entry of pages[] (lines separated by '\n' in each), with its
- * cross-reference table at the right offsets. encrypt: adds a standard security handler whose
- * user password is not empty (random O and U), so that poppler cannot open it. */
-static char *make_pdf(const char *const *pages, int n, int encrypt, size_t *len)
-{
-    struct fio_buf b;
-    fio_buf_init(&b, 0);
-    long off[64];
-    int nobj = 4 + 2 * n + (encrypt ? 1 : 0); /* objects 0..nobj-1 */
-    assert_true(nobj < 64);
-    assert_true(fio_buf_append_str(&b, "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n"));
-    off[1] = (long)b.len;
-    assert_true(fio_buf_append_str(&b, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"));
-    off[2] = (long)b.len;
-    assert_true(fio_buf_printf(&b, "2 0 obj\n<< /Type /Pages /Count %d /Kids [", n));
-    for (int i = 0; i < n; i++)
-        assert_true(fio_buf_printf(&b, " %d 0 R", 4 + 2 * i));
-    assert_true(fio_buf_append_str(&b, " ] >>\nendobj\n"));
-    off[3] = (long)b.len;
-    assert_true(fio_buf_append_str(&b, "3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont "
-                                       "/Helvetica /Encoding /WinAnsiEncoding >>\nendobj\n"));
-    for (int i = 0; i < n; i++) {
-        struct fio_buf c;
-        fio_buf_init(&c, 0);
-        assert_true(fio_buf_append_str(&c, "BT /F1 12 Tf 16 TL 72 720 Td"));
-        const char *s = pages[i];
-        while (*s) {
-            size_t l = strcspn(s, "\n");
-            assert_true(fio_buf_printf(&c, " (%.*s) Tj T*", (int)l, s));
-            s += l;
-            if (*s)
-                s++;
-        }
-        assert_true(fio_buf_append_str(&c, " ET\n"));
-        off[4 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b,
-                                   "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
-                                   " /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>\n"
-                                   "endobj\n",
-                                   4 + 2 * i, 5 + 2 * i));
-        off[5 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b, "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\n"
-                                       "endobj\n",
-                                   5 + 2 * i, c.len, c.data));
-        fio_buf_release(&c);
-    }
-    int enc = 4 + 2 * n;
-    if (encrypt) {
-        off[enc] = (long)b.len;
-        assert_true(fio_buf_printf(
-            &b, "%d 0 obj\n<< /Filter /Standard /V 1 /R 2 /P -4 /O "
-                "<6a0c5f2b3e4d7c8190a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8> /U "
-                "<0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0> >>\nendobj\n",
-            enc));
-    }
-    long xref = (long)b.len;
-    assert_true(fio_buf_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", nobj));
-    for (int i = 1; i < nobj; i++)
-        assert_true(fio_buf_printf(&b, "%010ld 00000 n \n", off[i]));
-    assert_true(fio_buf_printf(&b, "trailer\n<< /Size %d /Root 1 0 R", nobj));
-    if (encrypt)
-        assert_true(fio_buf_printf(&b, " /Encrypt %d 0 R /ID [<00112233445566778899aabbccddeeff>"
-                                       " <00112233445566778899aabbccddeeff>]",
-                                   enc));
-    assert_true(fio_buf_printf(&b, " >>\nstartxref\n%ld\n%%%%EOF\n", xref));
-    *len = b.len;
-    return fio_buf_steal(&b);
-}
-
 static const char *const PDF_PAGES[] = {
     "First page title\nThe quick brown fox.",
     "Second page says hello.\nIt has two lines.\nNo, three.",
@@ -672,7 +604,7 @@ static void pdf_pages(void **state)
 {
     (void)state;
     size_t len;
-    char *pdf = make_pdf(PDF_PAGES, 3, 0, &len);
+    char *pdf = pdfgen_make(PDF_PAGES, 3, false, &len);
     struct intel_doc d;
     char reason[256] = "";
     int rc = extract(pdf, len, "report.pdf", NULL, &d, reason);
@@ -702,7 +634,7 @@ static void pdf_encrypted(void **state)
 {
     (void)state;
     size_t len;
-    char *pdf = make_pdf(PDF_PAGES, 1, 1, &len);
+    char *pdf = pdfgen_make(PDF_PAGES, 1, true, &len);
     struct intel_doc d;
     char reason[256];
     assert_int_equal(extract(pdf, len, "secret.pdf", NULL, &d, reason), -1);
@@ -719,7 +651,7 @@ static void pdf_truncated_and_garbage(void **state)
     /* GLib would print poppler's INFO messages with this set; the extractor's handler must not */
     setenv("G_MESSAGES_DEBUG", "all", 1);
     size_t len;
-    char *pdf = make_pdf(PDF_PAGES, 3, 0, &len);
+    char *pdf = pdfgen_make(PDF_PAGES, 3, false, &len);
     char errpath[] = "/tmp/fio-extract-stderr-XXXXXX";
     int efd = mkstemp(errpath);
     assert_true(efd >= 0);
@@ -793,7 +725,7 @@ static void pdf_time_limit(void **state)
     for (int i = 0; i < 25; i++)
         pages[i] = "A line of text on a page of a long document.\nAnd a second line.";
     size_t len;
-    char *pdf = make_pdf(pages, 25, 0, &len);
+    char *pdf = pdfgen_make(pages, 25, false, &len);
     struct intel_doc d;
     char reason[256];
     assert_int_equal(extract(pdf, len, "long.pdf", NULL, &d, reason), 0);
@@ -1175,7 +1107,7 @@ static void concurrent_extractions(void **state)
 {
     (void)state;
     size_t pl, dl;
-    char *pdf = make_pdf(PDF_PAGES, 3, 0, &pl);
+    char *pdf = pdfgen_make(PDF_PAGES, 3, false, &pl);
     struct zentry e[] = {{"word/document.xml", DOCX_DOC, 0, 0}};
     char *docx = make_zip(e, 1, &dl);
     struct intel_doc d;
