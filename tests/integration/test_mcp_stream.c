@@ -147,6 +147,25 @@ static void rd_open(struct it_sse *r, const char *method, const char *sid, const
     it_sse_open(r, fx.srv.port, method, "/mcp", h, body, WAIT_MS);
 }
 
+/* tools/call event activity-poll on the owner's workspace from its current cursor, waiting up
+ * to 60 s for a change, opened on rd as session sid (status 200 checked). id: the JSON-RPC id;
+ * progress: the progressToken as JSON text, NULL for none; accept: the Accept header. */
+static void open_poll_wait(struct it_sse *rd, const char *sid, int id, const char *progress,
+                           const char *accept)
+{
+    char cur[40], meta[80] = "", body[700];
+    cursor_now(sid, cur, sizeof(cur));
+    if (progress != NULL)
+        snprintf(meta, sizeof(meta), ",\"_meta\":{\"progressToken\":%s}", progress);
+    snprintf(body, sizeof(body),
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":"
+             "\"event\",\"arguments\":{\"action\":\"activity-poll\",\"entity_id\":\"%s\","
+             "\"wait\":60,\"lastactivity\":\"%s\"}%s}}",
+             id, fx.owner.ws, cur, meta);
+    rd_open(rd, "POST", sid, accept, NULL, body);
+    assert_int_equal(rd->status, 200);
+}
+
 /* "S-N" of an event id. */
 static void id_parts(const char *id, unsigned *s, unsigned long long *n)
 {
@@ -274,17 +293,10 @@ static void stream_progress_and_logs(void **state)
 static void stream_activity_poll_waits(void **state)
 {
     (void)state;
-    char sid[80], cur[40], body[600];
+    char sid[80];
     sess_open(sid, sizeof(sid));
-    cursor_now(sid, cur, sizeof(cur));
-    snprintf(body, sizeof(body),
-             "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{\"name\":"
-             "\"event\",\"arguments\":{\"action\":\"activity-poll\",\"entity_id\":\"%s\","
-             "\"wait\":60,\"lastactivity\":\"%s\"},\"_meta\":{\"progressToken\":7}}}",
-             fx.owner.ws, cur);
     struct it_sse rd;
-    rd_open(&rd, "POST", sid, "application/json, text/event-stream", NULL, body);
-    assert_int_equal(rd.status, 200);
+    open_poll_wait(&rd, sid, 11, "7", "application/json, text/event-stream");
     /* Wait for a progress notification: the call is waiting (nothing changed yet). */
     struct tally t = {0};
     struct it_sse_ev e = {0};
@@ -304,14 +316,7 @@ static void stream_activity_poll_waits(void **state)
     json_decref(t.result);
 
     /* JSON only (no SSE): the call still waits on its own thread and answers JSON. */
-    cursor_now(sid, cur, sizeof(cur));
-    snprintf(body, sizeof(body),
-             "{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"tools/call\",\"params\":{\"name\":"
-             "\"event\",\"arguments\":{\"action\":\"activity-poll\",\"entity_id\":\"%s\","
-             "\"wait\":60,\"lastactivity\":\"%s\"}}}",
-             fx.owner.ws, cur);
-    rd_open(&rd, "POST", sid, "application/json", NULL, body);
-    assert_int_equal(rd.status, 200);
+    open_poll_wait(&rd, sid, 12, NULL, "application/json");
     assert_non_null(strstr(rd.ctype, "application/json"));
     make_change("poll-change-2.txt");
     assert_true(it_sse_drain(&rd));
@@ -381,17 +386,10 @@ static void stream_resume_after_drop(void **state)
 static void stream_resume_running_call(void **state)
 {
     (void)state;
-    char sid[80], cur[40], body[600];
+    char sid[80];
     sess_open(sid, sizeof(sid));
-    cursor_now(sid, cur, sizeof(cur));
-    snprintf(body, sizeof(body),
-             "{\"jsonrpc\":\"2.0\",\"id\":31,\"method\":\"tools/call\",\"params\":{\"name\":"
-             "\"event\",\"arguments\":{\"action\":\"activity-poll\",\"entity_id\":\"%s\","
-             "\"wait\":60,\"lastactivity\":\"%s\"},\"_meta\":{\"progressToken\":\"w\"}}}",
-             fx.owner.ws, cur);
     struct it_sse rd;
-    rd_open(&rd, "POST", sid, "application/json, text/event-stream", NULL, body);
-    assert_int_equal(rd.status, 200);
+    open_poll_wait(&rd, sid, 31, "\"w\"", "application/json, text/event-stream");
     struct it_sse_ev e = {0};
     assert_true(it_sse_event(&rd, &e)); /* priming */
     char prime[64];

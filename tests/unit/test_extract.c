@@ -2,9 +2,9 @@
 /* test_extract.c - the indexer's text extraction (src/server/intel): bytes to valid UTF-8, the
  * passage splitter (break preferences, line spans, pages, bounds), the HTML/XML stripper, format
  * detection, every format from real inputs made here (PDF written out byte by byte with its
- * cross-reference table by tests/common/pdfgen.c; DOCX, ODT and PPTX zipped with libzip), and hostile inputs (zip bombs,
- * truncated, encrypted and fake PDFs, a 1 MB line, 10,000-deep nesting, the time limit). Runs
- * under ASan/UBSan in the test command, PDF path included. */
+ * cross-reference table by tests/common/pdfgen.c; DOCX, ODT and PPTX zipped with libzip), and
+ * hostile inputs (zip bombs, truncated, encrypted and fake PDFs, a 1 MB line, 10,000-deep
+ * nesting, the time limit). Runs under ASan/UBSan in the test command, PDF path included. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
