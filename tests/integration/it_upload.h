@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "crc32c.h"
@@ -129,6 +130,29 @@ static inline long itu_req(const struct it_server *s, const char *token, const c
     char auth[300];
     snprintf(auth, sizeof(auth), "Bearer %s", token ? token : "");
     return it_raw_h(s, method, path, ctype, body, len, token ? auth : NULL, out, headers);
+}
+
+/* A request with a form body (NULL = none) as token: the JSON body (owned; {} when the body is
+ * not JSON), the status in *status (may be NULL). */
+static inline json_t *itu_form_json(const struct it_server *s, const char *token,
+                                    const char *method, const char *path, const char *form,
+                                    long *status)
+{
+    char *out = NULL;
+    long st = itu_req(s, token, method, path, form ? "application/x-www-form-urlencoded" : NULL,
+                      form, form ? strlen(form) : 0, &out, NULL);
+    if (status)
+        *status = st;
+    json_t *j = json_loads(out ? out : "", 0, NULL);
+    free(out);
+    return j ? j : json_object();
+}
+
+/* A pause of ms milliseconds between the polls of a bounded wait (never a measurement). */
+static inline void itu_nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 static inline json_t *itu_json(const char *body)

@@ -27,31 +27,11 @@
 static const struct it_fixture_opts fx_opts = {NULL, true, NULL};
 static struct it_fixture fx;
 
-static void nap(void)
-{
-    struct timespec ts = {0, 20 * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* A request; the JSON body (owned; {} when not JSON) and the status. */
-static json_t *call(const struct it_server *s, const char *token, const char *method,
-                    const char *path, const char *form, long *status)
-{
-    char *out = NULL;
-    long st = itu_req(s, token, method, path, form ? "application/x-www-form-urlencoded" : NULL,
-                      form, form ? strlen(form) : 0, &out, NULL);
-    if (status)
-        *status = st;
-    json_t *j = json_loads(out ? out : "", 0, NULL);
-    free(out);
-    return j ? j : json_object();
-}
-
 static json_t *ok(const struct it_server *s, const char *token, const char *method,
                   const char *path, const char *form)
 {
     long st;
-    json_t *j = call(s, token, method, path, form, &st);
+    json_t *j = itu_form_json(s, token, method, path, form, &st);
     if (st != 200) {
         char *t = json_dumps(j, 0);
         fail_msg("%s %s: %ld %s", method, path, st, t ? t : "");
@@ -116,7 +96,7 @@ static void wait_indexed(const struct it_server *s, const char *token, const cha
         json_decref(j);
         if (done)
             return;
-        nap();
+        itu_nap_ms(20);
     }
     fail_msg("node %s never indexed", node);
 }
@@ -148,7 +128,7 @@ static json_t *ask(const struct it_server *s, const char *token, const char *ws,
     enc(q, eq, cap);
     snprintf(form, cap + 16, "question=%s%s", eq, extra);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/", ws);
-    json_t *j = call(s, token, "POST", path, form, st);
+    json_t *j = itu_form_json(s, token, "POST", path, form, st);
     free(eq);
     free(form);
     return j;
@@ -453,7 +433,7 @@ static void test_needs_input_and_manage(void **state)
     json_decref(l);
     /* a deleted chat takes no follow-up */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/message/", ws, chat);
-    json_t *f = call(s, tok, "POST", path, "question=Still%20there%3F", &st);
+    json_t *f = itu_form_json(s, tok, "POST", path, "question=Still%20there%3F", &st);
     assert_int_equal(st, 404);
     json_decref(f);
     json_decref(c);
@@ -506,7 +486,7 @@ static void test_other_accounts(void **state)
     char path[512];
     /* B outside A's workspace: nothing */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/details/", a.ws, pub);
-    json_t *x = call(s, b.token, "GET", path, NULL, &st);
+    json_t *x = itu_form_json(s, b.token, "GET", path, NULL, &st);
     assert_true(st == 403 || st == 404);
     json_decref(x);
     /* B a member of A's workspace: the public chat read-only, the private one invisible */
@@ -518,13 +498,13 @@ static void test_other_accounts(void **state)
     x = ok(s, b.token, "GET", path, NULL);
     json_decref(x);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/details/", a.ws, priv);
-    x = call(s, b.token, "GET", path, NULL, &st);
+    x = itu_form_json(s, b.token, "GET", path, NULL, &st);
     assert_int_equal(st, 404);
     assert_int_equal(error_code(x), 1609);
     json_decref(x);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/message/%s/details/", a.ws,
              priv, json_string_value(json_object_get(pc, "message_id")));
-    x = call(s, b.token, "GET", path, NULL, &st);
+    x = itu_form_json(s, b.token, "GET", path, NULL, &st);
     assert_int_equal(st, 404);
     json_decref(x);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/list/", a.ws);
@@ -548,13 +528,13 @@ static void test_other_accounts(void **state)
     for (size_t k = 0; k < sizeof(writes) / sizeof(writes[0]); k++) {
         snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/%s", a.ws, pub,
                  writes[k][1]);
-        x = call(s, b.token, writes[k][0], path, "question=Mine%20now%3F&name=mine", &st);
+        x = itu_form_json(s, b.token, writes[k][0], path, "question=Mine%20now%3F&name=mine", &st);
         assert_int_equal(st, 403);
         assert_int_equal(error_code(x), 1670);
         json_decref(x);
         snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/%s", a.ws, priv,
                  writes[k][1]);
-        x = call(s, b.token, writes[k][0], path, "question=Mine%20now%3F&name=mine", &st);
+        x = itu_form_json(s, b.token, writes[k][0], path, "question=Mine%20now%3F&name=mine", &st);
         assert_int_equal(st, 404);
         json_decref(x);
     }
@@ -644,7 +624,7 @@ static void test_limits(void **state)
     json_decref(fo);
     /* an unknown chat id, a malformed one */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/nope/details/", u.ws);
-    r = call(s, u.token, "GET", path, NULL, &st);
+    r = itu_form_json(s, u.token, "GET", path, NULL, &st);
     assert_int_equal(st, 404);
     json_decref(r);
     it_user_release(&u);

@@ -217,17 +217,10 @@ static int group_teardown(void **state)
     return rc;
 }
 
+/* A request as the owner: the JSON body (owned; {} when not JSON) and the status. */
 static json_t *call(const char *method, const char *path, const char *form, long *status)
 {
-    char *out = NULL;
-    long st = itu_req(&fx.srv, fx.owner.token, method, path,
-                      form ? "application/x-www-form-urlencoded" : NULL, form,
-                      form ? strlen(form) : 0, &out, NULL);
-    if (status)
-        *status = st;
-    json_t *j = json_loads(out ? out : "", 0, NULL);
-    free(out);
-    return j ? j : json_object();
+    return itu_form_json(&fx.srv, fx.owner.token, method, path, form, status);
 }
 
 static const char *DOC = "Storm warnings are raised with three red flags on the harbour mast.\n";

@@ -34,26 +34,6 @@
 static const struct it_fixture_opts fx_opts = {NULL, true, NULL};
 static struct it_fixture fx;
 
-static void nap(void)
-{
-    struct timespec ts = {0, 20 * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* GET/POST path as the owner; the JSON body (owned) and the status. */
-static json_t *call(const struct it_server *s, const char *token, const char *method,
-                    const char *path, const char *form, long *status)
-{
-    char *out = NULL;
-    long st = itu_req(s, token, method, path, form ? "application/x-www-form-urlencoded" : NULL,
-                      form, form ? strlen(form) : 0, &out, NULL);
-    if (status)
-        *status = st;
-    json_t *j = json_loads(out ? out : "", 0, NULL);
-    free(out);
-    return j ? j : json_object();
-}
-
 static json_t *get_ok(const struct it_server *s, const char *token, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static json_t *get_ok(const struct it_server *s, const char *token, const char *fmt, ...)
@@ -64,7 +44,7 @@ static json_t *get_ok(const struct it_server *s, const char *token, const char *
     vsnprintf(path, sizeof(path), fmt, ap);
     va_end(ap);
     long st;
-    json_t *j = call(s, token, "GET", path, NULL, &st);
+    json_t *j = itu_form_json(s, token, "GET", path, NULL, &st);
     if (st != 200) {
         char *t = json_dumps(j, 0);
         fail_msg("GET %s: %ld %s", path, st, t ? t : "");
@@ -95,7 +75,7 @@ static void set_intelligence(const struct it_server *s, const char *token, const
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/update/", ws);
     long st;
-    json_t *j = call(s, token, "POST", path, on ? "intelligence=true" : "intelligence=false", &st);
+    json_t *j = itu_form_json(s, token, "POST", path, on ? "intelligence=true" : "intelligence=false", &st);
     assert_int_equal(st, 200);
     json_decref(j);
 }
@@ -107,7 +87,7 @@ static void mkfolder(const struct it_server *s, const char *token, const char *w
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/createfolder/", ws);
     snprintf(form, sizeof(form), "name=%s", name);
     long st;
-    json_t *j = call(s, token, "POST", path, form, &st);
+    json_t *j = itu_form_json(s, token, "POST", path, form, &st);
     assert_int_equal(st, 200);
     snprintf(id, 64, "%s",
              json_string_value(json_object_get(json_object_get(j, "folder"), "id"))
@@ -136,7 +116,7 @@ static json_t *wait_state(const struct it_server *s, const char *token, const ch
         if (st && strcmp(st, want) == 0)
             return ai;
         json_decref(ai);
-        nap();
+        itu_nap_ms(20);
     }
     fail_msg("node %s never reached ai.state %s", node, want);
     return NULL;
@@ -150,7 +130,7 @@ static void wait_db(const struct it_server *s, long long want, const char *sql, 
         got = it_db(s, sql, a, NULL);
         if (got == want)
             return;
-        nap();
+        itu_nap_ms(20);
     }
     fail_msg("%s [%s]: %lld, want %lld", sql, a, got, want);
 }
@@ -281,13 +261,13 @@ static void test_search_pdf_page_and_snippet(void **state)
     long st;
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/search/?search=a", ws);
-    json_decref(call(&fx.srv, tok, "GET", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, tok, "GET", path, NULL, &st));
     assert_int_equal(st, 400);
     snprintf(path, sizeof(path), "/current/workspace/%s/search/?search=%%20%%20", ws);
-    json_decref(call(&fx.srv, tok, "GET", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, tok, "GET", path, NULL, &st));
     assert_int_equal(st, 400);
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/search/?search=ab&output=huge", ws);
-    json_decref(call(&fx.srv, tok, "GET", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, tok, "GET", path, NULL, &st));
     assert_int_equal(st, 400);
 }
 
@@ -327,23 +307,23 @@ static void test_scope_trash_purge_version(void **state)
     char path[256];
     long st;
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/delete/", ws, fa);
-    json_decref(call(&fx.srv, tok, "DELETE", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, tok, "DELETE", path, NULL, &st));
     assert_int_equal(st, 200);
     r = search(&fx.srv, tok, ws, "zebras", "");
     assert_null(hit(r, na));
     assert_non_null(hit(r, nb));
     json_decref(r);
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/restore/", ws, fa);
-    json_decref(call(&fx.srv, tok, "POST", path, "", &st));
+    json_decref(itu_form_json(&fx.srv, tok, "POST", path, "", &st));
     assert_int_equal(st, 200);
     json_decref(wait_state(&fx.srv, tok, ws, na, "indexed"));
     r = search(&fx.srv, tok, ws, "zebras", "");
     assert_non_null(hit(r, na));
     json_decref(r);
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/delete/", ws, fb);
-    json_decref(call(&fx.srv, tok, "DELETE", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, tok, "DELETE", path, NULL, &st));
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/purge/", ws, fb);
-    json_decref(call(&fx.srv, tok, "DELETE", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, tok, "DELETE", path, NULL, &st));
     assert_int_equal(st, 200);
     assert_int_equal(
         it_db(&fx.srv, "SELECT COUNT(*) FROM intel_passages WHERE node_id = ?1", nb, NULL), 0);
@@ -359,7 +339,7 @@ static void test_scope_trash_purge_version(void **state)
                   "i.node_id = ?1 AND i.state = 'indexed' AND i.version_id = n.version_id",
                   na, NULL) == 1)
             break;
-        nap();
+        itu_nap_ms(20);
     }
     r = search(&fx.srv, tok, ws, "okapis", "");
     assert_non_null(hit(r, na));
@@ -390,10 +370,10 @@ static void test_toggle_and_access(void **state)
     long st;
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/search/?search=sailors", ws);
-    json_decref(call(&fx.srv, other.token, "GET", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, other.token, "GET", path, NULL, &st));
     assert_true(st == 403 || st == 404);
     snprintf(path, sizeof(path), "/current/workspace/%s/search/?search=sailors", ws);
-    json_decref(call(&fx.srv, other.token, "GET", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, other.token, "GET", path, NULL, &st));
     assert_true(st == 403 || st == 404);
     /* and its own workspace sees nothing of ours */
     set_intelligence(&fx.srv, other.token, other.ws, true);
@@ -460,7 +440,7 @@ static void test_kill9_resume(void **state)
     set_intelligence(&f2.srv, tok, ws, true);
     long long done_before = 0;
     for (int i = 0; i < POLLS && done_before < 5; i++) { /* the worker is under way */
-        nap();
+        itu_nap_ms(20);
         done_before = it_db(&f2.srv,
                             "SELECT COUNT(*) FROM intel_nodes WHERE state IN ('indexed', 'ready', "
                             "'failed')",
