@@ -166,6 +166,29 @@ static void open_poll_wait(struct it_sse *rd, const char *sid, int id, const cha
     assert_int_equal(rd->status, 200);
 }
 
+/* tools/call upload text of n bytes of fill as name, with progressToken token (JSON text),
+ * opened on rd as session sid (status 200 checked). id: the JSON-RPC id. */
+static void open_big_upload(struct it_sse *rd, const char *sid, int id, const char *name,
+                            char fill, size_t n, const char *token)
+{
+    char *content = malloc(n + 1);
+    assert_non_null(content);
+    memset(content, fill, n);
+    content[n] = '\0';
+    size_t cap = n + 512;
+    char *body = malloc(cap);
+    assert_non_null(body);
+    snprintf(body, cap,
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":"
+             "\"upload\",\"arguments\":{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":"
+             "\"%s\",\"content\":\"%s\"},\"_meta\":{\"progressToken\":%s}}}",
+             id, fx.owner.ws, name, content, token);
+    free(content);
+    rd_open(rd, "POST", sid, "application/json, text/event-stream", NULL, body);
+    free(body);
+    assert_int_equal(rd->status, 200);
+}
+
 /* "S-N" of an event id. */
 static void id_parts(const char *id, unsigned *s, unsigned long long *n)
 {
@@ -248,21 +271,8 @@ static void stream_progress_and_logs(void **state)
                                 "\"params\":{\"level\":\"debug\"}}");
     json_decref(r);
     size_t n = 3 * 1024 * 1024 + 17;
-    char *content = malloc(n + 1);
-    memset(content, 'a', n);
-    content[n] = '\0';
-    size_t cap = n + 512;
-    char *body = malloc(cap);
-    snprintf(body, cap,
-             "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":"
-             "\"upload\",\"arguments\":{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":"
-             "\"big.txt\",\"content\":\"%s\"},\"_meta\":{\"progressToken\":\"up1\"}}}",
-             fx.owner.ws, content);
-    free(content);
     struct it_sse rd;
-    rd_open(&rd, "POST", sid, "application/json, text/event-stream", NULL, body);
-    free(body);
-    assert_int_equal(rd.status, 200);
+    open_big_upload(&rd, sid, 9, "big.txt", 'a', n, "\"up1\"");
     assert_non_null(strstr(rd.ctype, "text/event-stream"));
     struct tally t = {0};
     tally_until_response(&rd, &t, true);
@@ -335,22 +345,8 @@ static void stream_resume_after_drop(void **state)
     (void)state;
     char sid[80];
     sess_open(sid, sizeof(sid));
-    size_t n = 3 * 1024 * 1024;
-    char *content = malloc(n + 1);
-    memset(content, 'b', n);
-    content[n] = '\0';
-    size_t cap = n + 512;
-    char *body = malloc(cap);
-    snprintf(body, cap,
-             "{\"jsonrpc\":\"2.0\",\"id\":21,\"method\":\"tools/call\",\"params\":{\"name\":"
-             "\"upload\",\"arguments\":{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":"
-             "\"resumed.txt\",\"content\":\"%s\"},\"_meta\":{\"progressToken\":\"r1\"}}}",
-             fx.owner.ws, content);
-    free(content);
     struct it_sse rd;
-    rd_open(&rd, "POST", sid, "application/json, text/event-stream", NULL, body);
-    free(body);
-    assert_int_equal(rd.status, 200);
+    open_big_upload(&rd, sid, 21, "resumed.txt", 'b', 3 * 1024 * 1024, "\"r1\"");
     struct it_sse_ev e = {0};
     assert_true(it_sse_event(&rd, &e)); /* the priming event */
     assert_true(e.data == NULL || e.data[0] == '\0');
