@@ -110,6 +110,14 @@ static long err_code(json_t *v)
     return (long)json_integer_value(json_object_get(json_object_get(v, "error"), "code"));
 }
 
+/* The JSON-RPC error of one POST: status and error code checked. */
+static void rpc_error(const struct sess *s, const char *body, long want_status, long code)
+{
+    json_t *v = rpc(s, body, want_status);
+    assert_int_equal(err_code(v), code);
+    json_decref(v);
+}
+
 /* tools/call name with arguments (JSON text): the result object (owned). */
 static json_t *call(const struct sess *s, const char *name, const char *args)
 {
@@ -177,27 +185,20 @@ static void mcp_malformed_jsonrpc(void **state)
     assert_int_equal(err_code(v), -32700);
     assert_true(json_is_null(json_object_get(v, "id")));
     json_decref(v);
-    v = rpc(&s, "42", 400);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
-    v = rpc(&s, "{\"jsonrpc\":\"1.0\",\"id\":2,\"method\":\"ping\"}", 400);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
-    v = rpc(&s, "{\"jsonrpc\":\"2.0\",\"id\":{\"x\":1},\"method\":\"ping\"}", 400);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
+    rpc_error(&s, "42", 400, -32600);
+    rpc_error(&s, "{\"jsonrpc\":\"1.0\",\"id\":2,\"method\":\"ping\"}", 400, -32600);
+    rpc_error(&s, "{\"jsonrpc\":\"2.0\",\"id\":{\"x\":1},\"method\":\"ping\"}", 400, -32600);
     v = rpc(&s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"no/such\"}", 200);
     assert_int_equal(err_code(v), -32601);
     assert_int_equal(json_integer_value(json_object_get(v, "id")), 3);
     json_decref(v);
-    v = rpc(&s, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{}}", 200);
-    assert_int_equal(err_code(v), -32602);
-    json_decref(v);
-    v = rpc(&s, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":"
-                "\"nope\",\"arguments\":{}}}",
-            200);
-    assert_int_equal(err_code(v), -32602);
-    json_decref(v);
+    rpc_error(&s,
+              "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{}}",
+              200, -32602);
+    rpc_error(&s,
+              "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":"
+              "\"nope\",\"arguments\":{}}}",
+              200, -32602);
     /* Bad arguments of a known tool are a tool error with advice, not a protocol error. */
     json_t *r = call(&s, "storage", "{\"action\":\"teleport\"}");
     assert_true(is_error(r));
@@ -206,12 +207,11 @@ static void mcp_malformed_jsonrpc(void **state)
     assert_non_null(strstr(text, "create-folder"));
     json_decref(r);
     /* A second initialize on the same session is refused. */
-    v = rpc(&s, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"initialize\",\"params\":{"
-                "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":"
-                "\"x\",\"version\":\"1\"}}}",
-            200);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
+    rpc_error(&s,
+              "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"initialize\",\"params\":{"
+              "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":"
+              "\"x\",\"version\":\"1\"}}}",
+              200, -32600);
     /* The server still answers. */
     v = rpc(&s, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"ping\"}", 200);
     assert_non_null(json_object_get(v, "result"));
@@ -224,9 +224,8 @@ static void mcp_batches(void **state)
     struct sess s;
     sess_open(&s, NULL, "2025-11-25");
     /* 2025-11-25 has no batches. */
-    json_t *v = rpc(&s, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", 400);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
+    rpc_error(&s, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", 400, -32600);
+    json_t *v;
     struct sess old;
     sess_open(&old, NULL, "2025-03-26");
     v = rpc(&old, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},{\"jsonrpc\":\"2.0\","
@@ -236,9 +235,7 @@ static void mcp_batches(void **state)
     assert_true(json_is_array(v));
     assert_int_equal(json_array_size(v), 2);
     json_decref(v);
-    v = rpc(&old, "[]", 400);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
+    rpc_error(&old, "[]", 400, -32600);
     /* initialize inside a batch, a nested array and a non-object element: each its own error,
      * the good element still answered. */
     v = rpc(&old, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
@@ -280,9 +277,8 @@ static void mcp_unknown_sessions(void **state)
     struct sess bogus;
     memset(&bogus, 0, sizeof(bogus));
     snprintf(bogus.id, sizeof(bogus.id), "not-a-session-0123456789");
-    json_t *v = rpc(&bogus, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", 404);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
+    rpc_error(&bogus, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", 404, -32600);
+    json_t *v;
     /* No session id and not an initialize. */
     struct sess none;
     memset(&none, 0, sizeof(none));
