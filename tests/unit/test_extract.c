@@ -316,6 +316,17 @@ static void split_huge_line(void **state)
 
 /* ---- markup ------------------------------------------------------------------------------- */
 
+/* intel_strip_markup of len bytes at in (html: HTML rules, else XML) is exactly want. */
+static void strip_is(const char *in, size_t len, int html, const char *want)
+{
+    size_t n;
+    char *t = intel_strip_markup(in, len, html, &n);
+    assert_non_null(t);
+    assert_string_equal(t, want);
+    assert_int_equal(n, strlen(want));
+    free(t);
+}
+
 static void markup_html(void **state)
 {
     (void)state;
@@ -329,15 +340,9 @@ static void markup_html(void **state)
         "<table><tr><td>c1</td><td>c2</td></tr><tr><td>c3</td></tr></table>"
         "<pre>  x = 1\n    y</pre><p>a<br>b<br/>c</p>text   with\n\n  spaces"
         "<SCRIPT>alert('</scrip')</SCRIPT >end</body></html>";
-    size_t n;
-    char *t = intel_strip_markup(html, sizeof html - 1, 1, &n);
-    assert_non_null(t);
-    static const char want[] =
-        "The title\n\nHeading\n\nOne & two three AB <tag> &bogus; \xEF\xBF\xBD caf\xC3\xA9\n\n"
-        "first\nsecond\n\nc1 c2\nc3\n\n  x = 1\n    y\n\na\nb\nc\n\ntext with spaces\nend";
-    assert_string_equal(t, want);
-    assert_int_equal(n, strlen(want));
-    free(t);
+    strip_is(html, sizeof html - 1, 1,
+             "The title\n\nHeading\n\nOne & two three AB <tag> &bogus; \xEF\xBF\xBD caf\xC3\xA9\n\n"
+             "first\nsecond\n\nc1 c2\nc3\n\n  x = 1\n    y\n\na\nb\nc\n\ntext with spaces\nend");
 }
 
 static void markup_xml(void **state)
@@ -347,10 +352,7 @@ static void markup_xml(void **state)
         "<?xml version=\"1.0\"?>\n<!DOCTYPE r [ <!ENTITY e \"x\"> <!ELEMENT r ANY> ]>\n"
         "<r xmlns:x=\"u\"><a>one</a><x:b>two <![CDATA[<three> & four]]></x:b><e/>"
         "<script>dropped <i>too</i></script><c attr=\"&gt;\">five &apos;6&apos;</c></r>";
-    size_t n;
-    char *t = intel_strip_markup(xml, sizeof xml - 1, 0, &n);
-    assert_string_equal(t, "one\ntwo <three> & four\nfive '6'");
-    free(t);
+    strip_is(xml, sizeof xml - 1, 0, "one\ntwo <three> & four\nfive '6'");
 }
 
 /* Invalid UTF-8, NULs, unterminated constructs: valid output, never a read past the input. */
@@ -378,13 +380,8 @@ static void markup_garbage(void **state)
             free(in);
         }
     }
-    size_t n;
-    char *t = intel_strip_markup("<p>a\xff\xfe\0b</p>", 12, 1, &n);
-    assert_string_equal(t, "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
-    free(t);
-    t = intel_strip_markup("&#xFFFFFFFFFF; &#55296; x < y", 29, 1, &n);
-    assert_string_equal(t, "\xEF\xBF\xBD \xEF\xBF\xBD x < y");
-    free(t);
+    strip_is("<p>a\xff\xfe\0b</p>", 12, 1, "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
+    strip_is("&#xFFFFFFFFFF; &#55296; x < y", 29, 1, "\xEF\xBF\xBD \xEF\xBF\xBD x < y");
 }
 
 static void markup_deep_nesting(void **state)
@@ -397,21 +394,14 @@ static void markup_deep_nesting(void **state)
     assert_true(fio_buf_append_str(&b, "deep"));
     for (int i = 0; i < 10000; i++)
         assert_true(fio_buf_append_str(&b, "</span></div>"));
-    for (int html = 0; html <= 1; html++) {
-        size_t n;
-        char *t = intel_strip_markup(b.data, b.len, html, &n);
-        assert_string_equal(t, "deep");
-        free(t);
-    }
+    for (int html = 0; html <= 1; html++)
+        strip_is(b.data, b.len, html, "deep");
     /* 10,000 open <pre> and <script> in XML, never closed: counters, no stack */
     fio_buf_reset(&b);
     for (int i = 0; i < 10000; i++)
         assert_true(fio_buf_append_str(&b, "<pre><script>"));
     assert_true(fio_buf_append_str(&b, "x"));
-    size_t n;
-    char *t = intel_strip_markup(b.data, b.len, 0, &n);
-    assert_string_equal(t, "");
-    free(t);
+    strip_is(b.data, b.len, 0, "");
     struct intel_doc d = {0};
     char reason[256];
     assert_int_equal(extract(b.data, b.len, "deep.html", NULL, &d, reason), 0);
