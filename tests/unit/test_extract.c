@@ -314,6 +314,18 @@ static void split_huge_line(void **state)
     free(t);
 }
 
+/* data (len bytes) called name is extracted with the default limits as format fmt, and the
+ * passages are well formed (check_doc); free d with intel_doc_free. */
+static void extract_ok(const void *data, size_t len, const char *name, struct intel_doc *d,
+                       enum intel_format fmt)
+{
+    char reason[256] = "";
+    if (extract(data, len, name, NULL, d, reason) != 0)
+        fail_msg("%s: %s", name, reason);
+    check_doc(d);
+    assert_int_equal(d->format, fmt);
+}
+
 /* ---- markup ------------------------------------------------------------------------------- */
 
 /* intel_strip_markup of len bytes at in (html: HTML rules, else XML) is exactly want. */
@@ -596,12 +608,8 @@ static void pdf_pages(void **state)
     size_t len;
     char *pdf = pdfgen_make(PDF_PAGES, 3, false, &len);
     struct intel_doc d;
+    extract_ok(pdf, len, "report.pdf", &d, INTEL_FMT_PDF);
     char reason[256] = "";
-    int rc = extract(pdf, len, "report.pdf", NULL, &d, reason);
-    if (rc != 0)
-        fail_msg("pdf failed: %s", reason);
-    check_doc(&d);
-    assert_int_equal(d.format, INTEL_FMT_PDF);
     assert_int_equal(d.n_pages, 3);
     assert_int_equal(d.n_passages, 3);
     for (int i = 0; i < 3; i++)
@@ -807,12 +815,8 @@ static void docx_text(void **state)
     size_t len;
     char *z = make_zip(e, 2, &len);
     struct intel_doc d;
+    extract_ok(z, len, "Report.docx", &d, INTEL_FMT_DOCX);
     char reason[256] = "";
-    int rc = extract(z, len, "Report.docx", NULL, &d, reason);
-    if (rc != 0)
-        fail_msg("docx: %s", reason);
-    check_doc(&d);
-    assert_int_equal(d.format, INTEL_FMT_DOCX);
     assert_int_equal(d.n_passages, 1);
     assert_string_equal(d.passages[0].text, "Quarterly report & plan\nRevenue 42\nCosts");
     assert_int_equal(d.passages[0].page, 0);
@@ -874,12 +878,8 @@ static void odt_text(void **state)
     size_t len;
     char *z = make_zip(e, 3, &len);
     struct intel_doc d;
+    extract_ok(z, len, "notes.odt", &d, INTEL_FMT_ODT);
     char reason[256] = "";
-    int rc = extract(z, len, "notes.odt", NULL, &d, reason);
-    if (rc != 0)
-        fail_msg("odt: %s", reason);
-    check_doc(&d);
-    assert_int_equal(d.format, INTEL_FMT_ODT);
     assert_int_equal(d.n_passages, 1);
     assert_string_equal(d.passages[0].text, "Meeting notes\nAlpha beta gamma\ndelta epsilon.");
     intel_doc_free(&d);
@@ -940,12 +940,8 @@ static void pptx_slides(void **state)
     size_t len;
     char *z = make_zip(e, 7, &len);
     struct intel_doc d;
+    extract_ok(z, len, "deck.pptx", &d, INTEL_FMT_PPTX);
     char reason[256] = "";
-    int rc = extract(z, len, "deck.pptx", NULL, &d, reason);
-    if (rc != 0)
-        fail_msg("pptx: %s", reason);
-    check_doc(&d);
-    assert_int_equal(d.format, INTEL_FMT_PPTX);
     assert_int_equal(d.n_pages, 3);
     assert_int_equal(d.n_passages, 3);
     assert_string_equal(d.passages[0].text, "Numbers\nUp 5%\nmore");
