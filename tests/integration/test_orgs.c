@@ -59,6 +59,14 @@ static void org_id_new(struct fastio_client *c, char *id, char *domain_out)
     json_decref(org);
 }
 
+/* A new user's client with a new org (org_id_new). */
+static struct fastio_client *user_with_org(char *id, char *domain_out)
+{
+    struct fastio_client *c = new_user(NULL);
+    org_id_new(c, id, domain_out);
+    return c;
+}
+
 /* c's org list (external: the external list) holds exactly n orgs. */
 static void assert_org_count(struct fastio_client *c, bool external, size_t n)
 {
@@ -388,9 +396,8 @@ static void test_list_external(void **state)
 static void test_details_by_id_and_domain(void **state)
 {
     (void)state;
-    struct fastio_client *c = new_user(NULL);
     char domain[64], id[32];
-    org_id_new(c, id, domain);
+    struct fastio_client *c = user_with_org(id, domain);
     json_t *org = NULL;
     struct fastio_error err;
     json_t *by_id = NULL, *by_domain = NULL;
@@ -424,9 +431,8 @@ static void test_details_by_id_and_domain(void **state)
 static void test_update_each_field_kind(void **state)
 {
     (void)state;
-    struct fastio_client *c = new_user(NULL);
     char domain[64], id[32];
-    org_id_new(c, id, domain);
+    struct fastio_client *c = user_with_org(id, domain);
     json_t *org = NULL;
     struct fastio_error err;
 
@@ -506,9 +512,8 @@ static void test_update_each_field_kind(void **state)
 static void test_update_null_clears(void **state)
 {
     (void)state;
-    struct fastio_client *c = new_user(NULL);
     char domain[64], id[32];
-    org_id_new(c, id, domain);
+    struct fastio_client *c = user_with_org(id, domain);
     json_t *org = NULL;
     struct fastio_error err;
     assert_int_equal(update(c, id, &org, &err, "name", "Named Org", "description",
