@@ -49,6 +49,18 @@ static void chunk_ok(const char *id, int order, const void *d, size_t len, const
     free(out);
 }
 
+/* Session id could not be completed: the status and API code, and details report why. */
+static void complete_refused(const char *id, long status, long code, const char *why)
+{
+    char *out = NULL;
+    assert_int_equal(upl("POST", id, "complete/", &out), status);
+    assert_int_equal(itu_code(out), code);
+    free(out);
+    assert_int_equal(upl("GET", id, "details/", &out), 200);
+    assert_non_null(strstr(out, why));
+    free(out);
+}
+
 static void test_single_request(void **state)
 {
     (void)state;
@@ -117,12 +129,7 @@ static void test_short_chunk_and_size_mismatch(void **state)
     assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id2, 1, d, 100, NULL, &out), 400);
     free(out);
     /* complete with a chunk missing: 10522 and the session is failed */
-    assert_int_equal(upl("POST", id, "complete/", &out), 400);
-    assert_int_equal(itu_code(out), 10522);
-    free(out);
-    assert_int_equal(upl("GET", id, "details/", &out), 200);
-    assert_non_null(strstr(out, "assembly_failed"));
-    free(out);
+    complete_refused(id, 400, 10522, "assembly_failed");
     free(d);
 }
 
@@ -148,12 +155,7 @@ static void test_crc_rules(void **state)
     /* resend of chunk 1 is fine; chunk 2 with the same (wrong) file CRC; complete -> 10778 */
     chunk_ok(id, 1, d, CS, NULL);
     chunk_ok(id, 2, d + CS, CS, "file_crc32c=aaaaaaaa");
-    assert_int_equal(upl("POST", id, "complete/", &out), 406);
-    assert_int_equal(itu_code(out), 10778);
-    free(out);
-    assert_int_equal(upl("GET", id, "details/", &out), 200);
-    assert_non_null(strstr(out, "file_crc32c_mismatch"));
-    free(out);
+    complete_refused(id, 406, 10778, "file_crc32c_mismatch");
     free(d);
 }
 
