@@ -173,6 +173,41 @@ static inline long itu_code(const char *body)
     return c;
 }
 
+/* itu_form_json that must answer 200 (the test fails with the body otherwise): the body. */
+static inline json_t *itu_ok_json(const struct it_server *s, const char *token,
+                                  const char *method, const char *path, const char *form)
+{
+    long st;
+    json_t *j = itu_form_json(s, token, method, path, form, &st);
+    if (st != 200) {
+        char *t = json_dumps(j, 0);
+        fail_msg("%s %s: %ld %s", method, path, st, t ? t : "");
+    }
+    return j;
+}
+
+/* Upload len bytes of data (NULL: none) as name into folder ("root" or an id) of workspace ws in
+ * one request; the new node's id into node (size 64). The test fails unless it is stored. */
+static inline void itu_upload_file(const struct it_server *s, const char *token, const char *ws,
+                                   const char *folder, const char *name, const void *data,
+                                   size_t len, char *node)
+{
+    char size[32], *out = NULL;
+    snprintf(size, sizeof(size), "%zu", len);
+    const char *f[] = {"name",         name,          "size", size,        "action",
+                       "create",       "instance_id", ws,     "folder_id", folder,
+                       "profile_type", "workspace",   NULL};
+    long st = itu_multipart(s, token, "/current/upload/", f, data ? data : "", len, &out);
+    if (st != 200)
+        fail_msg("upload %s: %ld %s", name, st, out ? out : "");
+    json_t *j = itu_json(out);
+    const char *id = json_string_value(json_object_get(j, "new_file_id"));
+    assert_non_null(id);
+    snprintf(node, 64, "%s", id);
+    json_decref(j);
+    free(out);
+}
+
 /* Deterministic test bytes. */
 static inline unsigned char *itu_bytes(size_t n, unsigned seed)
 {

@@ -27,40 +27,10 @@
 static const struct it_fixture_opts fx_opts = {NULL, true, NULL};
 static struct it_fixture fx;
 
-static json_t *ok(const struct it_server *s, const char *token, const char *method,
-                  const char *path, const char *form)
-{
-    long st;
-    json_t *j = itu_form_json(s, token, method, path, form, &st);
-    if (st != 200) {
-        char *t = json_dumps(j, 0);
-        fail_msg("%s %s: %ld %s", method, path, st, t ? t : "");
-    }
-    return j;
-}
-
 static long error_code(json_t *j)
 {
     json_t *c = json_object_get(json_object_get(j, "error"), "code");
     return json_is_integer(c) ? (long)json_integer_value(c) : -1;
-}
-
-/* Upload data as name into folder of ws; the node id into node (size 64). */
-static void upload(const struct it_server *s, const char *token, const char *ws, const char *folder,
-                   const char *name, const void *data, size_t len, char *node)
-{
-    char size[32], *out = NULL;
-    snprintf(size, sizeof(size), "%zu", len);
-    const char *f[] = {"name",         name,          "size", size,        "action",
-                       "create",       "instance_id", ws,     "folder_id", folder,
-                       "profile_type", "workspace",   NULL};
-    long st = itu_multipart(s, token, "/current/upload/", f, data ? data : "", len, &out);
-    if (st != 200)
-        fail_msg("upload %s: %ld %s", name, st, out ? out : "");
-    json_t *j = itu_json(out);
-    snprintf(node, 64, "%s", json_string_value(json_object_get(j, "new_file_id")));
-    json_decref(j);
-    free(out);
 }
 
 /* The current version id of a file (size 64). */
@@ -69,7 +39,7 @@ static void version_of(const struct it_server *s, const char *token, const char 
 {
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", ws, node);
-    json_t *j = ok(s, token, "GET", path, NULL);
+    json_t *j = itu_ok_json(s, token, "GET", path, NULL);
     snprintf(ver, 64, "%s",
              json_string_value(json_object_get(json_object_get(j, "node"), "version")));
     json_decref(j);
@@ -80,7 +50,7 @@ static void set_intelligence(const struct it_server *s, const char *token, const
 {
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/update/", ws);
-    json_decref(ok(s, token, "POST", path, on ? "intelligence=true" : "intelligence=false"));
+    json_decref(itu_ok_json(s, token, "POST", path, on ? "intelligence=true" : "intelligence=false"));
 }
 
 static void wait_indexed(const struct it_server *s, const char *token, const char *ws,
@@ -89,7 +59,7 @@ static void wait_indexed(const struct it_server *s, const char *token, const cha
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", ws, node);
     for (int i = 0; i < POLLS; i++) {
-        json_t *j = ok(s, token, "GET", path, NULL);
+        json_t *j = itu_ok_json(s, token, "GET", path, NULL);
         const char *st = json_string_value(
             json_object_get(json_object_get(json_object_get(j, "node"), "ai"), "state"));
         bool done = st && strcmp(st, "indexed") == 0;
@@ -160,12 +130,12 @@ static json_t *wait_answer(const struct it_server *s, const char *token, const c
              chat, msg);
     snprintf(key, sizeof(key), "ai_chat:%s", chat);
     snprintf(ppath, sizeof(ppath), "/current/activity/poll/%s/?wait=0", ws);
-    json_t *p = ok(s, token, "GET", ppath, NULL);
+    json_t *p = itu_ok_json(s, token, "GET", ppath, NULL);
     char cursor[64];
     snprintf(cursor, sizeof(cursor), "%s", json_string_value(json_object_get(p, "lastactivity")));
     json_decref(p);
     for (int i = 0; i < 200; i++) {
-        json_t *d = ok(s, token, "GET", dpath, NULL);
+        json_t *d = itu_ok_json(s, token, "GET", dpath, NULL);
         json_t *m = json_incref(json_object_get(d, "message"));
         json_decref(d);
         if (terminal(json_string_value(json_object_get(m, "state"))))
@@ -173,7 +143,7 @@ static json_t *wait_answer(const struct it_server *s, const char *token, const c
         json_decref(m);
         snprintf(ppath, sizeof(ppath), "/current/activity/poll/%s/?wait=20&lastactivity=%s", ws,
                  cursor);
-        p = ok(s, token, "GET", ppath, NULL);
+        p = itu_ok_json(s, token, "GET", ppath, NULL);
         if (woken && it_has_key(json_object_get(p, "activity"), key))
             (*woken)++;
         snprintf(cursor, sizeof(cursor), "%s",
@@ -199,13 +169,13 @@ static void test_attachments_answer_with_citations(void **state)
     const struct it_server *s = &fx.srv;
     const char *tok = fx.owner.token, *ws = fx.owner.ws;
     char node[64], ver[64], subj[1024];
-    upload(s, tok, ws, "root", "policy.md", POLICY, strlen(POLICY), node);
+    itu_upload_file(s, tok, ws, "root", "policy.md", POLICY, strlen(POLICY), node);
     version_of(s, tok, ws, node, ver);
     subjects_of(node, subj, sizeof(subj));
     /* the workspace's activity cursor before the question */
     char ppath[512], cursor0[64];
     snprintf(ppath, sizeof(ppath), "/current/activity/poll/%s/?wait=0", ws);
-    json_t *p0 = ok(s, tok, "GET", ppath, NULL);
+    json_t *p0 = itu_ok_json(s, tok, "GET", ppath, NULL);
     snprintf(cursor0, sizeof(cursor0), "%s",
              json_string_value(json_object_get(p0, "lastactivity")));
     json_decref(p0);
@@ -251,7 +221,7 @@ static void test_attachments_answer_with_citations(void **state)
     snprintf(key, sizeof(key), "ai_chat:%s", chat);
     snprintf(ppath, sizeof(ppath), "/current/activity/poll/%s/?wait=0&lastactivity=%s", ws,
              cursor0);
-    p0 = ok(s, tok, "GET", ppath, NULL);
+    p0 = itu_ok_json(s, tok, "GET", ppath, NULL);
     assert_true(it_has_key(json_object_get(p0, "activity"), key));
     json_decref(p0);
 
@@ -259,7 +229,7 @@ static void test_attachments_answer_with_citations(void **state)
     char path[512], form[512];
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/message/", ws, chat);
     snprintf(form, sizeof(form), "question=%s", "Where%20do%20orders%20ship%20from%3F");
-    json_t *f = ok(s, tok, "POST", path, form);
+    json_t *f = itu_ok_json(s, tok, "POST", path, form);
     assert_int_equal(json_integer_value(json_object_get(f, "seq")), 2);
     assert_string_equal(json_string_value(json_object_get(f, "thread_id")), chat);
     const char *msg2 = json_string_value(json_object_get(f, "turn_id"));
@@ -271,11 +241,11 @@ static void test_attachments_answer_with_citations(void **state)
 
     /* messages list, chat details with history, chat list */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/messages/list/", ws, chat);
-    json_t *l = ok(s, tok, "GET", path, NULL);
+    json_t *l = itu_ok_json(s, tok, "GET", path, NULL);
     assert_int_equal(json_array_size(json_object_get(l, "messages")), 2);
     json_decref(l);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/details/", ws, chat);
-    json_t *d = ok(s, tok, "GET", path, NULL);
+    json_t *d = itu_ok_json(s, tok, "GET", path, NULL);
     assert_int_equal(json_array_size(json_object_get(json_object_get(d, "chat"), "messages")), 2);
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(d, "chat"), "message_count")), 2);
@@ -284,14 +254,14 @@ static void test_attachments_answer_with_citations(void **state)
     /* the legacy path reads the same message */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/chat/%s/message/%s/details/", ws, chat,
              msg);
-    json_t *lg = ok(s, tok, "GET", path, NULL);
+    json_t *lg = itu_ok_json(s, tok, "GET", path, NULL);
     assert_string_equal(json_string_value(json_object_get(json_object_get(lg, "message"), "state")),
                         "complete");
     json_decref(lg);
 
     /* transactions: one per answer */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/transactions/", ws);
-    json_t *t = ok(s, tok, "GET", path, NULL);
+    json_t *t = itu_ok_json(s, tok, "GET", path, NULL);
     assert_true(json_array_size(json_object_get(t, "transactions")) >= 2);
     json_decref(t);
     json_decref(c);
@@ -312,7 +282,7 @@ static void test_index_pages_and_scope(void **state)
     size_t len;
     char *pdf = pdfgen_make(pages, 3, false, &len);
     char pnode[64], pver[64], folder_id[64];
-    upload(s, u.token, u.ws, "root", "harbour.pdf", pdf, len, pnode);
+    itu_upload_file(s, u.token, u.ws, "root", "harbour.pdf", pdf, len, pnode);
     free(pdf);
     version_of(s, u.token, u.ws, pnode, pver);
     wait_indexed(s, u.token, u.ws, pnode);
@@ -336,7 +306,7 @@ static void test_index_pages_and_scope(void **state)
     /* a scope that leaves the PDF out: nothing relevant scores */
     char path[256], js[512], e[1600], extra[1700];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/createfolder/", u.ws);
-    json_t *fo = ok(s, u.token, "POST", path, "name=empty-shelf");
+    json_t *fo = itu_ok_json(s, u.token, "POST", path, "name=empty-shelf");
     json_t *fobj =
         json_object_get(fo, "folder") ? json_object_get(fo, "folder") : json_object_get(fo, "node");
     snprintf(folder_id, sizeof(folder_id), "%s", json_string_value(json_object_get(fobj, "id")));
@@ -377,7 +347,7 @@ static void test_needs_input_and_manage(void **state)
     const struct it_server *s = &fx.srv;
     const char *tok = fx.owner.token, *ws = fx.owner.ws;
     char node[64], subj[1024];
-    upload(s, tok, ws, "root", "manage.md", POLICY, strlen(POLICY), node);
+    itu_upload_file(s, tok, ws, "root", "manage.md", POLICY, strlen(POLICY), node);
     subjects_of(node, subj, sizeof(subj));
     long st;
     json_t *c = ask(s, tok, ws, "What is it?", subj, &st);
@@ -395,12 +365,12 @@ static void test_needs_input_and_manage(void **state)
     char path[512];
     /* rename, publish (one way), delete -> the deleted list */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/update/", ws, chat);
-    json_t *r = ok(s, tok, "POST", path, "name=Renamed%20chat");
+    json_t *r = itu_ok_json(s, tok, "POST", path, "name=Renamed%20chat");
     assert_string_equal(json_string_value(json_object_get(json_object_get(r, "chat"), "name")),
                         "Renamed chat");
     json_decref(r);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/publish/", ws, chat);
-    r = ok(s, tok, "POST", path, "");
+    r = itu_ok_json(s, tok, "POST", path, "");
     assert_string_equal(json_string_value(json_object_get(json_object_get(r, "chat"), "privacy")),
                         "public");
     json_decref(r);
@@ -416,16 +386,16 @@ static void test_needs_input_and_manage(void **state)
     assert_null(json_object_get(cj, "result"));
     json_decref(cj);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/", ws, chat);
-    json_decref(ok(s, tok, "DELETE", path, NULL));
+    json_decref(itu_ok_json(s, tok, "DELETE", path, NULL));
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/list/?kind=all", ws);
-    json_t *l = ok(s, tok, "GET", path, NULL);
+    json_t *l = itu_ok_json(s, tok, "GET", path, NULL);
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(l, "chats"), i, it)
         assert_string_not_equal(json_string_value(json_object_get(it, "id")), chat);
     json_decref(l);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/list/deleted", ws);
-    l = ok(s, tok, "GET", path, NULL);
+    l = itu_ok_json(s, tok, "GET", path, NULL);
     bool found = false;
     json_array_foreach(json_object_get(l, "chats"), i, it) found |=
         strcmp(json_string_value(json_object_get(it, "id")), chat) == 0;
@@ -447,8 +417,8 @@ static void test_other_accounts(void **state)
     it_user_new(&a, s, IT_USER_WORKSPACE);
     it_user_new(&b, s, IT_USER_WORKSPACE);
     char na[64], nb[64], subj[1024];
-    upload(s, a.token, a.ws, "root", "a.md", POLICY, strlen(POLICY), na);
-    upload(s, b.token, b.ws, "root", "b.md", POLICY, strlen(POLICY), nb);
+    itu_upload_file(s, a.token, a.ws, "root", "a.md", POLICY, strlen(POLICY), na);
+    itu_upload_file(s, b.token, b.ws, "root", "b.md", POLICY, strlen(POLICY), nb);
     long st;
     /* a file of another workspace cannot be attached, nor scoped */
     subjects_of(nb, subj, sizeof(subj));
@@ -495,7 +465,7 @@ static void test_other_accounts(void **state)
                            "VALUES (?1, ?2, 'member', 0)",
                            a.ws, b.id, NULL),
                      0);
-    x = ok(s, b.token, "GET", path, NULL);
+    x = itu_ok_json(s, b.token, "GET", path, NULL);
     json_decref(x);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/details/", a.ws, priv);
     x = itu_form_json(s, b.token, "GET", path, NULL, &st);
@@ -508,7 +478,7 @@ static void test_other_accounts(void **state)
     assert_int_equal(st, 404);
     json_decref(x);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/list/", a.ws);
-    x = ok(s, b.token, "GET", path, NULL);
+    x = itu_ok_json(s, b.token, "GET", path, NULL);
     size_t i;
     json_t *it;
     bool saw_pub = false;
@@ -553,7 +523,7 @@ static void test_limits(void **state)
     struct it_user u;
     it_user_new(&u, s, IT_USER_WORKSPACE);
     char node[64], subj[1024], path[256];
-    upload(s, u.token, u.ws, "root", "limits.md", POLICY, strlen(POLICY), node);
+    itu_upload_file(s, u.token, u.ws, "root", "limits.md", POLICY, strlen(POLICY), node);
     subjects_of(node, subj, sizeof(subj));
     long st;
     /* question: 2..12768 characters */
@@ -597,7 +567,7 @@ static void test_limits(void **state)
     /* a folder cannot be attached (406), references and subjects together are refused, no scope
      * with intelligence off is refused */
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/createfolder/", u.ws);
-    json_t *fo = ok(s, u.token, "POST", path, "name=shelf");
+    json_t *fo = itu_ok_json(s, u.token, "POST", path, "name=shelf");
     json_t *fobj =
         json_object_get(fo, "folder") ? json_object_get(fo, "folder") : json_object_get(fo, "node");
     char js[256], e[512];
@@ -637,7 +607,7 @@ static void test_legacy_create(void **state)
     const struct it_server *s = &fx.srv;
     const char *tok = fx.owner.token, *ws = fx.owner.ws;
     char node[64], path[256], body[512], *out = NULL;
-    upload(s, tok, ws, "root", "legacy.md", POLICY, strlen(POLICY), node);
+    itu_upload_file(s, tok, ws, "root", "legacy.md", POLICY, strlen(POLICY), node);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/chat/", ws);
     snprintf(body, sizeof(body),
              "{\"type\":\"chat_with_files\",\"question\":\"Where do orders ship from?\","
@@ -664,7 +634,7 @@ static void test_restart_finishes_or_errors(void **state)
     struct it_user u;
     it_user_new(&u, &srv, IT_USER_WORKSPACE);
     char node[64], subj[1024];
-    upload(&srv, u.token, u.ws, "root", "restart.md", POLICY, strlen(POLICY), node);
+    itu_upload_file(&srv, u.token, u.ws, "root", "restart.md", POLICY, strlen(POLICY), node);
     subjects_of(node, subj, sizeof(subj));
     long st;
     json_t *c1 = ask(&srv, u.token, u.ws, "Refund days for enterprise customers?", subj, &st);
@@ -716,7 +686,7 @@ static void test_library_ask(void **state)
     const struct it_server *s = &fx.srv;
     const char *ws = fx.owner.ws;
     char node[64], ver[64], subjects[256];
-    upload(s, fx.owner.token, ws, "root", "lib.md", POLICY, strlen(POLICY), node);
+    itu_upload_file(s, fx.owner.token, ws, "root", "lib.md", POLICY, strlen(POLICY), node);
     version_of(s, fx.owner.token, ws, node, ver);
     snprintf(subjects, sizeof(subjects), "[{\"type\":\"file\",\"id\":\"%s\"}]", node);
     struct fastio_ai_question q = {.workspace = ws,

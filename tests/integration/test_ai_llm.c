@@ -230,22 +230,11 @@ static void doc_node(char *node, char *ver)
 {
     static char n[64], v[64];
     if (!n[0]) {
-        char size[32], *out = NULL;
-        snprintf(size, sizeof(size), "%zu", strlen(DOC));
-        const char *f[] = {"name",         "storms.txt",  "size",      "",          "action",
-                           "create",       "instance_id", fx.owner.ws, "folder_id", "root",
-                           "profile_type", "workspace",   NULL};
-        f[3] = size;
-        long st =
-            itu_multipart(&fx.srv, fx.owner.token, "/current/upload/", f, DOC, strlen(DOC), &out);
-        assert_int_equal(st, 200);
-        json_t *j = itu_json(out);
-        free(out);
-        snprintf(n, sizeof(n), "%s", json_string_value(json_object_get(j, "new_file_id")));
-        json_decref(j);
+        itu_upload_file(&fx.srv, fx.owner.token, fx.owner.ws, "root", "storms.txt", DOC,
+                        strlen(DOC), n);
         char path[256];
         snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", fx.owner.ws, n);
-        j = call("GET", path, NULL, NULL);
+        json_t *j = call("GET", path, NULL, NULL);
         snprintf(v, sizeof(v), "%s",
                  json_string_value(json_object_get(json_object_get(j, "node"), "version")));
         json_decref(j);
@@ -434,18 +423,8 @@ static void test_kill9_mid_answer(void **state)
     assert_int_equal(it_server_start(&srv, NULL, args), 0);
     struct it_user u;
     it_user_new(&u, &srv, IT_USER_WORKSPACE);
-    char size[32], *out = NULL;
-    snprintf(size, sizeof(size), "%zu", strlen(DOC));
-    const char *f[] = {"name",         "storms.txt",  "size", size,        "action",
-                       "create",       "instance_id", u.ws,   "folder_id", "root",
-                       "profile_type", "workspace",   NULL};
-    assert_int_equal(itu_multipart(&srv, u.token, "/current/upload/", f, DOC, strlen(DOC), &out),
-                     200);
-    json_t *j = itu_json(out);
-    free(out);
-    char node[64], form[512], path[256];
-    snprintf(node, sizeof(node), "%s", json_string_value(json_object_get(j, "new_file_id")));
-    json_decref(j);
+    char node[64], form[512], path[256], *out = NULL;
+    itu_upload_file(&srv, u.token, u.ws, "root", "storms.txt", DOC, strlen(DOC), node);
     int before = atomic_load(&fx_requests);
     fx_set(FX_HOLD, "Flags after the crash [1].");
     snprintf(form, sizeof(form),
@@ -456,7 +435,7 @@ static void test_kill9_mid_answer(void **state)
     assert_int_equal(itu_req(&srv, u.token, "POST", path, "application/x-www-form-urlencoded", form,
                              strlen(form), &out, NULL),
                      200);
-    j = itu_json(out);
+    json_t *j = itu_json(out);
     free(out);
     char msg[64];
     snprintf(msg, sizeof(msg), "%s", json_string_value(json_object_get(j, "message_id")));

@@ -43,31 +43,7 @@ static json_t *get_ok(const struct it_server *s, const char *token, const char *
     va_start(ap, fmt);
     vsnprintf(path, sizeof(path), fmt, ap);
     va_end(ap);
-    long st;
-    json_t *j = itu_form_json(s, token, "GET", path, NULL, &st);
-    if (st != 200) {
-        char *t = json_dumps(j, 0);
-        fail_msg("GET %s: %ld %s", path, st, t ? t : "");
-    }
-    return j;
-}
-
-/* Upload data as name into folder ("root" or an id) of ws; the node id into node (size 64). */
-static void upload(const struct it_server *s, const char *token, const char *ws, const char *folder,
-                   const char *name, const void *data, size_t len, char *node)
-{
-    char size[32], *out = NULL;
-    snprintf(size, sizeof(size), "%zu", len);
-    const char *f[] = {"name",         name,          "size", size,        "action",
-                       "create",       "instance_id", ws,     "folder_id", folder,
-                       "profile_type", "workspace",   NULL};
-    long st = itu_multipart(s, token, "/current/upload/", f, data ? data : "", len, &out);
-    if (st != 200)
-        fail_msg("upload %s: %ld %s", name, st, out ? out : "");
-    json_t *j = itu_json(out);
-    snprintf(node, 64, "%s", json_string_value(json_object_get(j, "new_file_id")));
-    json_decref(j);
-    free(out);
+    return itu_ok_json(s, token, "GET", path, NULL);
 }
 
 static void set_intelligence(const struct it_server *s, const char *token, const char *ws, bool on)
@@ -162,7 +138,7 @@ static void test_states_and_activity(void **state)
     const char *tok = fx.srv.owner_key, *ws = fx.owner.ws;
     char node[64], bin[64], bad[64];
     /* intelligence off: disabled */
-    upload(&fx.srv, tok, ws, "root", "before.txt", T1, strlen(T1), node);
+    itu_upload_file(&fx.srv, tok, ws, "root", "before.txt", T1, strlen(T1), node);
     json_t *ai = ai_of(&fx.srv, tok, ws, node);
     assert_string_equal(json_string_value(json_object_get(ai, "state")), "disabled");
     json_decref(ai);
@@ -181,10 +157,10 @@ static void test_states_and_activity(void **state)
     unsigned char *noise = itu_bytes(5000, 7);
     noise[0] = 0x89; /* PNG magic: kept but not text */
     memcpy(noise + 1, "PNG\r\n\x1a\n", 7);
-    upload(&fx.srv, tok, ws, "root", "picture.png", noise, 5000, bin);
+    itu_upload_file(&fx.srv, tok, ws, "root", "picture.png", noise, 5000, bin);
     free(noise);
     const char *broken = "%PDF-1.4\n1 0 obj << /Type /Catalog broken beyond repair\n";
-    upload(&fx.srv, tok, ws, "root", "broken.pdf", broken, strlen(broken), bad);
+    itu_upload_file(&fx.srv, tok, ws, "root", "broken.pdf", broken, strlen(broken), bad);
 
     ai = wait_state(&fx.srv, tok, ws, bin, "ready");
     json_decref(ai);
@@ -225,7 +201,7 @@ static void test_search_pdf_page_and_snippet(void **state)
     size_t len;
     char *pdf = pdfgen_make(pages, 3, false, &len);
     char node[64];
-    upload(&fx.srv, tok, ws, "root", "observatory.pdf", pdf, len, node);
+    itu_upload_file(&fx.srv, tok, ws, "root", "observatory.pdf", pdf, len, node);
     free(pdf);
     json_decref(wait_state(&fx.srv, tok, ws, node, "indexed"));
     json_t *r = search(&fx.srv, tok, ws, "telescope%20mirror", "");
@@ -281,8 +257,8 @@ static void test_scope_trash_purge_version(void **state)
     mkfolder(&fx.srv, tok, ws, "beta", fb);
     const char *ta = "Zebras graze in the savanna of alpha land.";
     const char *tb = "Zebras sleep standing up in beta land.";
-    upload(&fx.srv, tok, ws, fa, "a.txt", ta, strlen(ta), na);
-    upload(&fx.srv, tok, ws, fb, "b.txt", tb, strlen(tb), nb);
+    itu_upload_file(&fx.srv, tok, ws, fa, "a.txt", ta, strlen(ta), na);
+    itu_upload_file(&fx.srv, tok, ws, fb, "b.txt", tb, strlen(tb), nb);
     json_decref(wait_state(&fx.srv, tok, ws, na, "indexed"));
     json_decref(wait_state(&fx.srv, tok, ws, nb, "indexed"));
 
@@ -331,7 +307,7 @@ static void test_scope_trash_purge_version(void **state)
     /* a new version replaces the old passages */
     const char *v2 = "Okapis are shy relatives of the giraffe.";
     char again[64];
-    upload(&fx.srv, tok, ws, fa, "a.txt", v2, strlen(v2), again);
+    itu_upload_file(&fx.srv, tok, ws, fa, "a.txt", v2, strlen(v2), again);
     assert_string_equal(again, na);
     for (int i = 0; i < POLLS; i++) { /* indexed, from the new version */
         if (it_db(&fx.srv,
@@ -361,7 +337,7 @@ static void test_toggle_and_access(void **state)
     set_intelligence(&fx.srv, tok, ws, true);
     char node[64];
     const char *t = "Lighthouses guided the sailors home.";
-    upload(&fx.srv, tok, ws, "root", "lighthouse-notes.txt", t, strlen(t), node);
+    itu_upload_file(&fx.srv, tok, ws, "root", "lighthouse-notes.txt", t, strlen(t), node);
     json_decref(wait_state(&fx.srv, tok, ws, node, "indexed"));
 
     /* another account: no access to the workspace's search */
@@ -434,7 +410,7 @@ static void test_kill9_resume(void **state)
             assert_true(fio_buf_printf(&t, "%s%s", w % 37 == 0 ? "harbours" : "word",
                                        w % 12 == 11 ? ".\n" : " "));
         assert_true(fio_buf_printf(&t, "item%04d\n", i));
-        upload(&f2.srv, tok, ws, "root", name, t.data, t.len, node);
+        itu_upload_file(&f2.srv, tok, ws, "root", name, t.data, t.len, node);
     }
     fio_buf_release(&t);
     set_intelligence(&f2.srv, tok, ws, true);
@@ -625,8 +601,8 @@ static void test_hybrid_embeddings(void **state)
     char car[64], sea[64];
     const char *t1 = "The automobile needs new brakes and a wash.";
     const char *t2 = "Whales swim in the deep ocean far from land.";
-    upload(&f3.srv, tok, ws, "root", "garage.txt", t1, strlen(t1), car);
-    upload(&f3.srv, tok, ws, "root", "whales.txt", t2, strlen(t2), sea);
+    itu_upload_file(&f3.srv, tok, ws, "root", "garage.txt", t1, strlen(t1), car);
+    itu_upload_file(&f3.srv, tok, ws, "root", "whales.txt", t2, strlen(t2), sea);
     json_decref(wait_state(&f3.srv, tok, ws, car, "indexed"));
     json_decref(wait_state(&f3.srv, tok, ws, sea, "indexed"));
     assert_int_equal(it_db(&f3.srv, "SELECT COUNT(*) FROM intel_vectors", NULL), 2);
@@ -663,7 +639,7 @@ static void test_hybrid_embeddings(void **state)
     tok = f3.srv.owner_key;
     ws = f3.owner.ws;
     set_intelligence(&f3.srv, tok, ws, true);
-    upload(&f3.srv, tok, ws, "root", "garage.txt", t1, strlen(t1), car);
+    itu_upload_file(&f3.srv, tok, ws, "root", "garage.txt", t1, strlen(t1), car);
     json_decref(wait_state(&f3.srv, tok, ws, car, "indexed"));
     r = search(&f3.srv, tok, ws, "automobile", "");
     h = hit(r, car);
