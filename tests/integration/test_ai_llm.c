@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "it_upload.h"
+#include "it_rawsock.h"
 
 /* ---- the protocol fixture ---------------------------------------------------------------- */
 
@@ -41,24 +42,6 @@ static atomic_bool fx_release, fx_stop;
 static pthread_mutex_t fx_mu = PTHREAD_MUTEX_INITIALIZER;
 static char fx_last_body[65536], fx_last_auth[256];
 static char fx_content[2048];
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static bool send_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
 
 static void serve(int fd)
 {
@@ -106,7 +89,7 @@ static void serve(int fd)
     int mode = atomic_load(&fx_mode);
     if (mode == FX_HOLD)
         for (int i = 0; i < 500 && !atomic_load(&fx_release) && !atomic_load(&fx_stop); i++)
-            sleep_ms(20);
+            rs_sleep_ms(20);
     char head[256];
     if (!path_ok || mode == FX_FAIL) {
         const char *b = "{\"error\":{\"message\":\"model crashed\"}}";
@@ -114,8 +97,8 @@ static void serve(int fd)
                  "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
                  "Content-Length: %zu\r\nConnection: close\r\n\r\n",
                  strlen(b));
-        send_all(fd, head, strlen(head));
-        send_all(fd, b, strlen(b));
+        rs_send_blocking(fd, head, strlen(head));
+        rs_send_blocking(fd, b, strlen(b));
         return;
     }
     json_t *reply = json_pack("{s:s, s:[{s:i, s:{s:s, s:s}, s:s}], s:{s:i, s:i, s:i}}", "object",
@@ -128,8 +111,8 @@ static void serve(int fd)
              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
              "Connection: close\r\n\r\n",
              strlen(b));
-    send_all(fd, head, strlen(head));
-    send_all(fd, b, strlen(b));
+    rs_send_blocking(fd, head, strlen(head));
+    rs_send_blocking(fd, b, strlen(b));
     free(b);
 }
 
@@ -279,7 +262,7 @@ static json_t *wait_state(const char *chat, const char *msg, const char *want)
         if (st && strstr(w, s))
             return m;
         json_decref(m);
-        sleep_ms(20);
+        rs_sleep_ms(20);
     }
     fail_msg("message %s never reached %s", msg, want);
     return NULL;
@@ -372,7 +355,7 @@ static void test_cancel_in_flight(void **state)
     ask_doc("How%20are%20storm%20warnings%20raised%3F", chat, msg);
     /* the model has the request: the answer is being composed */
     for (int i = 0; i < 3000 && atomic_load(&fx_requests) == before; i++)
-        sleep_ms(20);
+        rs_sleep_ms(20);
     assert_true(atomic_load(&fx_requests) > before);
     json_decref(wait_state(chat, msg, "post_processing"));
     char path[256], *out = NULL;
@@ -441,7 +424,7 @@ static void test_kill9_mid_answer(void **state)
     snprintf(msg, sizeof(msg), "%s", json_string_value(json_object_get(j, "message_id")));
     json_decref(j);
     for (int i = 0; i < 3000 && atomic_load(&fx_requests) == before; i++)
-        sleep_ms(20);
+        rs_sleep_ms(20);
     assert_true(atomic_load(&fx_requests) > before);
     assert_int_equal(it_db(&srv,
                            "SELECT COUNT(*) FROM ai_messages WHERE id = ?1 AND state = "
@@ -460,7 +443,7 @@ static void test_kill9_mid_answer(void **state)
         done = it_db(&srv, "SELECT COUNT(*) FROM ai_messages WHERE id = ?1 AND state = 'complete'",
                      msg, NULL);
         if (done != 1)
-            sleep_ms(20);
+            rs_sleep_ms(20);
     }
     assert_int_equal(done, 1);
     assert_int_equal(it_db(&srv, "SELECT attempts FROM ai_messages WHERE id = ?1", msg, NULL), 2);
