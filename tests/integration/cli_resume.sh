@@ -9,20 +9,9 @@
 # Prints "N passed, N failed".
 source "$(dirname "$0")/lib.sh"
 start_server --min-chunk-size 65536 --enable-test-faults
-export XDG_STATE_HOME="$T_HOME/.local/state"
-W="$T_DATA.work"
-mkdir -p "$W/src" "$W/dst"
-CLI_PID=""
-trap '[ -n "$CLI_PID" ] && kill -9 "$CLI_PID" 2>/dev/null; rm -rf "$W"; cleanup' EXIT
-
-fio --format json org create "Resume Org" --domain resume-org
-fio --format json workspace create "Resume WS" --org resume-org
-WS=$(printf '%s' "$OUT" | jq -r .workspace.id)
-[ -n "$WS" ] && [ "$WS" != null ] && ok "workspace for the resume test" || bad "workspace create"
+resume_setup "Resume Org" resume-org "Resume WS" "workspace for the resume test"
 
 LOG="$T_DATA/server.log"
-# chunk POSTs answered 200 so far
-chunks_ok() { jq -c 'select(.method == "POST" and (.path | test("/upload/[^/]+/chunk/?$")) and .status == 200)' "$LOG" 2>/dev/null | wc -l; }
 
 # 32 MiB + 5 bytes: five chunks with the client's 8 MiB chunk size, the last one short
 SIZE=$((32 * 1048576 + 5))

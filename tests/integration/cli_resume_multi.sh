@@ -8,22 +8,11 @@
 # Prints "N passed, N failed".
 source "$(dirname "$0")/lib.sh"
 start_server --min-chunk-size 65536 --enable-test-faults
-export XDG_STATE_HOME="$T_HOME/.local/state"
+resume_setup "Multi Org" multi-org "Multi WS" "workspace for the multi-file resume test"
 JDIR="$XDG_STATE_HOME/fastio-c/uploads"
-W="$T_DATA.work"
-mkdir -p "$W/src" "$W/dst"
-CLI_PID=""
-trap '[ -n "$CLI_PID" ] && kill -9 "$CLI_PID" 2>/dev/null; rm -rf "$W"; cleanup' EXIT
-
-fio --format json org create "Multi Org" --domain multi-org
-fio --format json workspace create "Multi WS" --org multi-org
-WS=$(printf '%s' "$OUT" | jq -r .workspace.id)
-[ -n "$WS" ] && [ "$WS" != null ] && ok "workspace for the multi-file resume test" || bad "workspace create"
 
 LOG="$T_DATA/server.log"
 stall() { curl -fsS -X POST "$BASE/test/faults/" -d "stall_ms=$1" >/dev/null; }
-# chunk POSTs answered 200 so far
-chunks_ok() { jq -c 'select(.method == "POST" and (.path | test("/upload/[^/]+/chunk/?$")) and .status == 200)' "$LOG" 2>/dev/null | wc -l; }
 # markers of the files a run has stored ("*.done" in the journal directory)
 markers() { find "$JDIR" -maxdepth 1 -name '*.done' 2>/dev/null | wc -l; }
 # versions of the file called $1 in the workspace root (0 when there is none)

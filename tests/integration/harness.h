@@ -10,6 +10,8 @@
 
 #include <fastio/fastio.h>
 
+#include "testmain.h" /* TEST_PICK_CASE_ */
+
 struct it_server {
     pid_t pid;
     char dir[256]; /* data directory */
@@ -73,17 +75,7 @@ int it_cli(const struct it_server *s, const char *token, char **out, char **err,
     }                                                                                              \
     int main(int argc, char **argv)                                                                \
     {                                                                                              \
-        if (argc == 2) {                                                                           \
-            int found_ = 0;                                                                        \
-            for (size_t i_ = 0; i_ < sizeof(tests) / sizeof((tests)[0]); i_++)                     \
-                if ((tests)[i_].name && strcmp((tests)[i_].name, argv[1]) == 0)                    \
-                    found_ = 1;                                                                    \
-            if (!found_) {                                                                         \
-                fprintf(stderr, "%s: no test case named '%s'\n", argv[0], argv[1]);                \
-                return 1;                                                                          \
-            }                                                                                      \
-            cmocka_set_test_filter(argv[1]);                                                       \
-        }                                                                                          \
+        TEST_PICK_CASE_(tests, argc, argv);                                                        \
         int failed_ = cmocka_run_group_tests(tests, setup, it_teardown_);                          \
         return failed_ != 0 || it_teardown_failed_ ? 1 : 0;                                        \
     }

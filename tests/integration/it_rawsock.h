@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,27 @@ static inline int rs_send_all(int fd, const char *buf, size_t len, int timeout_m
         off += (size_t)n;
     }
     return off == len ? 0 : -1;
+}
+
+/* Send all n bytes on a blocking socket (a protocol fixture's answer): true when they went out,
+ * false when the peer went away. */
+static inline bool rs_send_blocking(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* A pause of ms milliseconds (pacing, never a measurement). */
+static inline void rs_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 /* The status of the response on fd (read until the status line is in), within timeout_ms;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "crc32c.h"
@@ -131,6 +132,29 @@ static inline long itu_req(const struct it_server *s, const char *token, const c
     return it_raw_h(s, method, path, ctype, body, len, token ? auth : NULL, out, headers);
 }
 
+/* A request with a form body (NULL = none) as token: the JSON body (owned; {} when the body is
+ * not JSON), the status in *status (may be NULL). */
+static inline json_t *itu_form_json(const struct it_server *s, const char *token,
+                                    const char *method, const char *path, const char *form,
+                                    long *status)
+{
+    char *out = NULL;
+    long st = itu_req(s, token, method, path, form ? "application/x-www-form-urlencoded" : NULL,
+                      form, form ? strlen(form) : 0, &out, NULL);
+    if (status)
+        *status = st;
+    json_t *j = json_loads(out ? out : "", 0, NULL);
+    free(out);
+    return j ? j : json_object();
+}
+
+/* A pause of ms milliseconds between the polls of a bounded wait (never a measurement). */
+static inline void itu_nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 static inline json_t *itu_json(const char *body)
 {
     json_t *j = json_loads(body ? body : "", 0, NULL);
@@ -147,6 +171,41 @@ static inline long itu_code(const char *body)
     long c = j ? (long)json_integer_value(json_object_get(json_object_get(j, "error"), "code")) : -1;
     json_decref(j);
     return c;
+}
+
+/* itu_form_json that must answer 200 (the test fails with the body otherwise): the body. */
+static inline json_t *itu_ok_json(const struct it_server *s, const char *token,
+                                  const char *method, const char *path, const char *form)
+{
+    long st;
+    json_t *j = itu_form_json(s, token, method, path, form, &st);
+    if (st != 200) {
+        char *t = json_dumps(j, 0);
+        fail_msg("%s %s: %ld %s", method, path, st, t ? t : "");
+    }
+    return j;
+}
+
+/* Upload len bytes of data (NULL: none) as name into folder ("root" or an id) of workspace ws in
+ * one request; the new node's id into node (size 64). The test fails unless it is stored. */
+static inline void itu_upload_file(const struct it_server *s, const char *token, const char *ws,
+                                   const char *folder, const char *name, const void *data,
+                                   size_t len, char *node)
+{
+    char size[32], *out = NULL;
+    snprintf(size, sizeof(size), "%zu", len);
+    const char *f[] = {"name",         name,          "size", size,        "action",
+                       "create",       "instance_id", ws,     "folder_id", folder,
+                       "profile_type", "workspace",   NULL};
+    long st = itu_multipart(s, token, "/current/upload/", f, data ? data : "", len, &out);
+    if (st != 200)
+        fail_msg("upload %s: %ld %s", name, st, out ? out : "");
+    json_t *j = itu_json(out);
+    const char *id = json_string_value(json_object_get(j, "new_file_id"));
+    assert_non_null(id);
+    snprintf(node, 64, "%s", id);
+    json_decref(j);
+    free(out);
 }
 
 /* Deterministic test bytes. */

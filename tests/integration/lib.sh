@@ -110,3 +110,25 @@ verify_email() {
     "$FASTIO_CLI_BIN" --api-base "$BASE" --token "$1" api user-email-validate --email "$2" \
         --email-token "$code" >/dev/null </dev/null
 }
+
+# resume_setup ORG_TITLE DOMAIN WS_TITLE WHAT: the set-up of the kill-and-resume tests
+# (cli_resume*.sh) after start_server: the CLI's upload journal under $T_HOME, a work directory
+# $W (src/, dst/) removed at exit with any CLI still in $CLI_PID, and an org DOMAIN with a
+# workspace whose id goes to $WS (ok WHAT when it is there).
+resume_setup() {
+    export XDG_STATE_HOME="$T_HOME/.local/state"
+    W="$T_DATA.work"
+    mkdir -p "$W/src" "$W/dst"
+    CLI_PID=""
+    trap '[ -n "$CLI_PID" ] && kill -9 "$CLI_PID" 2>/dev/null; rm -rf "$W"; cleanup' EXIT
+    fio --format json org create "$1" --domain "$2"
+    fio --format json workspace create "$3" --org "$2"
+    WS=$(printf '%s' "$OUT" | jq -r .workspace.id)
+    [ -n "$WS" ] && [ "$WS" != null ] && ok "$4" || bad "workspace create"
+}
+
+# chunks_ok: the chunk POSTs the server answered 200 so far (its access log, $T_DATA/server.log)
+chunks_ok() {
+    jq -c 'select(.method == "POST" and (.path | test("/upload/[^/]+/chunk/?$")) and .status == 200)' \
+        "$T_DATA/server.log" 2>/dev/null | wc -l
+}

@@ -20,66 +20,17 @@
 #include <fastio/ai.h>
 
 #include "it_upload.h"
+#include "pdfgen.h"
 
 #define POLLS 3000 /* x 20 ms */
 
 static const struct it_fixture_opts fx_opts = {NULL, true, NULL};
 static struct it_fixture fx;
 
-static void nap(void)
-{
-    struct timespec ts = {0, 20 * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* A request; the JSON body (owned; {} when not JSON) and the status. */
-static json_t *call(const struct it_server *s, const char *token, const char *method,
-                    const char *path, const char *form, long *status)
-{
-    char *out = NULL;
-    long st = itu_req(s, token, method, path, form ? "application/x-www-form-urlencoded" : NULL,
-                      form, form ? strlen(form) : 0, &out, NULL);
-    if (status)
-        *status = st;
-    json_t *j = json_loads(out ? out : "", 0, NULL);
-    free(out);
-    return j ? j : json_object();
-}
-
-static json_t *ok(const struct it_server *s, const char *token, const char *method,
-                  const char *path, const char *form)
-{
-    long st;
-    json_t *j = call(s, token, method, path, form, &st);
-    if (st != 200) {
-        char *t = json_dumps(j, 0);
-        fail_msg("%s %s: %ld %s", method, path, st, t ? t : "");
-    }
-    return j;
-}
-
 static long error_code(json_t *j)
 {
     json_t *c = json_object_get(json_object_get(j, "error"), "code");
     return json_is_integer(c) ? (long)json_integer_value(c) : -1;
-}
-
-/* Upload data as name into folder of ws; the node id into node (size 64). */
-static void upload(const struct it_server *s, const char *token, const char *ws, const char *folder,
-                   const char *name, const void *data, size_t len, char *node)
-{
-    char size[32], *out = NULL;
-    snprintf(size, sizeof(size), "%zu", len);
-    const char *f[] = {"name",         name,          "size", size,        "action",
-                       "create",       "instance_id", ws,     "folder_id", folder,
-                       "profile_type", "workspace",   NULL};
-    long st = itu_multipart(s, token, "/current/upload/", f, data ? data : "", len, &out);
-    if (st != 200)
-        fail_msg("upload %s: %ld %s", name, st, out ? out : "");
-    json_t *j = itu_json(out);
-    snprintf(node, 64, "%s", json_string_value(json_object_get(j, "new_file_id")));
-    json_decref(j);
-    free(out);
 }
 
 /* The current version id of a file (size 64). */
@@ -88,7 +39,7 @@ static void version_of(const struct it_server *s, const char *token, const char 
 {
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", ws, node);
-    json_t *j = ok(s, token, "GET", path, NULL);
+    json_t *j = itu_ok_json(s, token, "GET", path, NULL);
     snprintf(ver, 64, "%s",
              json_string_value(json_object_get(json_object_get(j, "node"), "version")));
     json_decref(j);
@@ -99,7 +50,7 @@ static void set_intelligence(const struct it_server *s, const char *token, const
 {
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/update/", ws);
-    json_decref(ok(s, token, "POST", path, on ? "intelligence=true" : "intelligence=false"));
+    json_decref(itu_ok_json(s, token, "POST", path, on ? "intelligence=true" : "intelligence=false"));
 }
 
 static void wait_indexed(const struct it_server *s, const char *token, const char *ws,
@@ -108,71 +59,16 @@ static void wait_indexed(const struct it_server *s, const char *token, const cha
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", ws, node);
     for (int i = 0; i < POLLS; i++) {
-        json_t *j = ok(s, token, "GET", path, NULL);
+        json_t *j = itu_ok_json(s, token, "GET", path, NULL);
         const char *st = json_string_value(
             json_object_get(json_object_get(json_object_get(j, "node"), "ai"), "state"));
         bool done = st && strcmp(st, "indexed") == 0;
         json_decref(j);
         if (done)
             return;
-        nap();
+        itu_nap_ms(20);
     }
     fail_msg("node %s never indexed", node);
-}
-
-/* A PDF of n pages, each page's text one line per '\n' (the same writer as
- * test_intel_index.c). */
-static char *make_pdf(const char *const *pages, int n, size_t *len)
-{
-    struct fio_buf b;
-    fio_buf_init(&b, 0);
-    long off[32];
-    int nobj = 4 + 2 * n;
-    assert_true(nobj < 32);
-    assert_true(fio_buf_append_str(&b, "%PDF-1.4\n"));
-    off[1] = (long)b.len;
-    assert_true(fio_buf_append_str(&b, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"));
-    off[2] = (long)b.len;
-    assert_true(fio_buf_printf(&b, "2 0 obj\n<< /Type /Pages /Count %d /Kids [", n));
-    for (int i = 0; i < n; i++)
-        assert_true(fio_buf_printf(&b, " %d 0 R", 4 + 2 * i));
-    assert_true(fio_buf_append_str(&b, " ] >>\nendobj\n"));
-    off[3] = (long)b.len;
-    assert_true(fio_buf_append_str(&b, "3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont "
-                                       "/Helvetica >>\nendobj\n"));
-    for (int i = 0; i < n; i++) {
-        struct fio_buf c;
-        fio_buf_init(&c, 0);
-        assert_true(fio_buf_append_str(&c, "BT /F1 12 Tf 16 TL 72 720 Td"));
-        for (const char *p = pages[i]; *p;) {
-            size_t l = strcspn(p, "\n");
-            assert_true(fio_buf_printf(&c, " (%.*s) Tj T*", (int)l, p));
-            p += l;
-            if (*p)
-                p++;
-        }
-        assert_true(fio_buf_append_str(&c, " ET\n"));
-        off[4 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b,
-                                   "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 "
-                                   "612 792] /Resources << /Font << /F1 3 0 R >> >> "
-                                   "/Contents %d 0 R >>\nendobj\n",
-                                   4 + 2 * i, 5 + 2 * i));
-        off[5 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b,
-                                   "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\n"
-                                   "endobj\n",
-                                   5 + 2 * i, c.len, c.data));
-        fio_buf_release(&c);
-    }
-    long xref = (long)b.len;
-    assert_true(fio_buf_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", nobj));
-    for (int i = 1; i < nobj; i++)
-        assert_true(fio_buf_printf(&b, "%010ld 00000 n \n", off[i]));
-    assert_true(fio_buf_printf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n",
-                               nobj, xref));
-    *len = b.len;
-    return fio_buf_steal(&b);
 }
 
 /* Percent-encode s into out (form value). */
@@ -202,7 +98,7 @@ static json_t *ask(const struct it_server *s, const char *token, const char *ws,
     enc(q, eq, cap);
     snprintf(form, cap + 16, "question=%s%s", eq, extra);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/", ws);
-    json_t *j = call(s, token, "POST", path, form, st);
+    json_t *j = itu_form_json(s, token, "POST", path, form, st);
     free(eq);
     free(form);
     return j;
@@ -234,12 +130,12 @@ static json_t *wait_answer(const struct it_server *s, const char *token, const c
              chat, msg);
     snprintf(key, sizeof(key), "ai_chat:%s", chat);
     snprintf(ppath, sizeof(ppath), "/current/activity/poll/%s/?wait=0", ws);
-    json_t *p = ok(s, token, "GET", ppath, NULL);
+    json_t *p = itu_ok_json(s, token, "GET", ppath, NULL);
     char cursor[64];
     snprintf(cursor, sizeof(cursor), "%s", json_string_value(json_object_get(p, "lastactivity")));
     json_decref(p);
     for (int i = 0; i < 200; i++) {
-        json_t *d = ok(s, token, "GET", dpath, NULL);
+        json_t *d = itu_ok_json(s, token, "GET", dpath, NULL);
         json_t *m = json_incref(json_object_get(d, "message"));
         json_decref(d);
         if (terminal(json_string_value(json_object_get(m, "state"))))
@@ -247,7 +143,7 @@ static json_t *wait_answer(const struct it_server *s, const char *token, const c
         json_decref(m);
         snprintf(ppath, sizeof(ppath), "/current/activity/poll/%s/?wait=20&lastactivity=%s", ws,
                  cursor);
-        p = ok(s, token, "GET", ppath, NULL);
+        p = itu_ok_json(s, token, "GET", ppath, NULL);
         if (woken && it_has_key(json_object_get(p, "activity"), key))
             (*woken)++;
         snprintf(cursor, sizeof(cursor), "%s",
@@ -273,13 +169,13 @@ static void test_attachments_answer_with_citations(void **state)
     const struct it_server *s = &fx.srv;
     const char *tok = fx.owner.token, *ws = fx.owner.ws;
     char node[64], ver[64], subj[1024];
-    upload(s, tok, ws, "root", "policy.md", POLICY, strlen(POLICY), node);
+    itu_upload_file(s, tok, ws, "root", "policy.md", POLICY, strlen(POLICY), node);
     version_of(s, tok, ws, node, ver);
     subjects_of(node, subj, sizeof(subj));
     /* the workspace's activity cursor before the question */
     char ppath[512], cursor0[64];
     snprintf(ppath, sizeof(ppath), "/current/activity/poll/%s/?wait=0", ws);
-    json_t *p0 = ok(s, tok, "GET", ppath, NULL);
+    json_t *p0 = itu_ok_json(s, tok, "GET", ppath, NULL);
     snprintf(cursor0, sizeof(cursor0), "%s",
              json_string_value(json_object_get(p0, "lastactivity")));
     json_decref(p0);
@@ -325,7 +221,7 @@ static void test_attachments_answer_with_citations(void **state)
     snprintf(key, sizeof(key), "ai_chat:%s", chat);
     snprintf(ppath, sizeof(ppath), "/current/activity/poll/%s/?wait=0&lastactivity=%s", ws,
              cursor0);
-    p0 = ok(s, tok, "GET", ppath, NULL);
+    p0 = itu_ok_json(s, tok, "GET", ppath, NULL);
     assert_true(it_has_key(json_object_get(p0, "activity"), key));
     json_decref(p0);
 
@@ -333,7 +229,7 @@ static void test_attachments_answer_with_citations(void **state)
     char path[512], form[512];
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/message/", ws, chat);
     snprintf(form, sizeof(form), "question=%s", "Where%20do%20orders%20ship%20from%3F");
-    json_t *f = ok(s, tok, "POST", path, form);
+    json_t *f = itu_ok_json(s, tok, "POST", path, form);
     assert_int_equal(json_integer_value(json_object_get(f, "seq")), 2);
     assert_string_equal(json_string_value(json_object_get(f, "thread_id")), chat);
     const char *msg2 = json_string_value(json_object_get(f, "turn_id"));
@@ -345,11 +241,11 @@ static void test_attachments_answer_with_citations(void **state)
 
     /* messages list, chat details with history, chat list */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/messages/list/", ws, chat);
-    json_t *l = ok(s, tok, "GET", path, NULL);
+    json_t *l = itu_ok_json(s, tok, "GET", path, NULL);
     assert_int_equal(json_array_size(json_object_get(l, "messages")), 2);
     json_decref(l);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/details/", ws, chat);
-    json_t *d = ok(s, tok, "GET", path, NULL);
+    json_t *d = itu_ok_json(s, tok, "GET", path, NULL);
     assert_int_equal(json_array_size(json_object_get(json_object_get(d, "chat"), "messages")), 2);
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(d, "chat"), "message_count")), 2);
@@ -358,14 +254,14 @@ static void test_attachments_answer_with_citations(void **state)
     /* the legacy path reads the same message */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/chat/%s/message/%s/details/", ws, chat,
              msg);
-    json_t *lg = ok(s, tok, "GET", path, NULL);
+    json_t *lg = itu_ok_json(s, tok, "GET", path, NULL);
     assert_string_equal(json_string_value(json_object_get(json_object_get(lg, "message"), "state")),
                         "complete");
     json_decref(lg);
 
     /* transactions: one per answer */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/transactions/", ws);
-    json_t *t = ok(s, tok, "GET", path, NULL);
+    json_t *t = itu_ok_json(s, tok, "GET", path, NULL);
     assert_true(json_array_size(json_object_get(t, "transactions")) >= 2);
     json_decref(t);
     json_decref(c);
@@ -384,9 +280,9 @@ static void test_index_pages_and_scope(void **state)
                            "Storm warnings are raised with three red flags.\n",
                            "Chapter three is about the market square.\n"};
     size_t len;
-    char *pdf = make_pdf(pages, 3, &len);
+    char *pdf = pdfgen_make(pages, 3, false, &len);
     char pnode[64], pver[64], folder_id[64];
-    upload(s, u.token, u.ws, "root", "harbour.pdf", pdf, len, pnode);
+    itu_upload_file(s, u.token, u.ws, "root", "harbour.pdf", pdf, len, pnode);
     free(pdf);
     version_of(s, u.token, u.ws, pnode, pver);
     wait_indexed(s, u.token, u.ws, pnode);
@@ -410,7 +306,7 @@ static void test_index_pages_and_scope(void **state)
     /* a scope that leaves the PDF out: nothing relevant scores */
     char path[256], js[512], e[1600], extra[1700];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/createfolder/", u.ws);
-    json_t *fo = ok(s, u.token, "POST", path, "name=empty-shelf");
+    json_t *fo = itu_ok_json(s, u.token, "POST", path, "name=empty-shelf");
     json_t *fobj =
         json_object_get(fo, "folder") ? json_object_get(fo, "folder") : json_object_get(fo, "node");
     snprintf(folder_id, sizeof(folder_id), "%s", json_string_value(json_object_get(fobj, "id")));
@@ -451,7 +347,7 @@ static void test_needs_input_and_manage(void **state)
     const struct it_server *s = &fx.srv;
     const char *tok = fx.owner.token, *ws = fx.owner.ws;
     char node[64], subj[1024];
-    upload(s, tok, ws, "root", "manage.md", POLICY, strlen(POLICY), node);
+    itu_upload_file(s, tok, ws, "root", "manage.md", POLICY, strlen(POLICY), node);
     subjects_of(node, subj, sizeof(subj));
     long st;
     json_t *c = ask(s, tok, ws, "What is it?", subj, &st);
@@ -469,12 +365,12 @@ static void test_needs_input_and_manage(void **state)
     char path[512];
     /* rename, publish (one way), delete -> the deleted list */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/update/", ws, chat);
-    json_t *r = ok(s, tok, "POST", path, "name=Renamed%20chat");
+    json_t *r = itu_ok_json(s, tok, "POST", path, "name=Renamed%20chat");
     assert_string_equal(json_string_value(json_object_get(json_object_get(r, "chat"), "name")),
                         "Renamed chat");
     json_decref(r);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/publish/", ws, chat);
-    r = ok(s, tok, "POST", path, "");
+    r = itu_ok_json(s, tok, "POST", path, "");
     assert_string_equal(json_string_value(json_object_get(json_object_get(r, "chat"), "privacy")),
                         "public");
     json_decref(r);
@@ -490,16 +386,16 @@ static void test_needs_input_and_manage(void **state)
     assert_null(json_object_get(cj, "result"));
     json_decref(cj);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/", ws, chat);
-    json_decref(ok(s, tok, "DELETE", path, NULL));
+    json_decref(itu_ok_json(s, tok, "DELETE", path, NULL));
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/list/?kind=all", ws);
-    json_t *l = ok(s, tok, "GET", path, NULL);
+    json_t *l = itu_ok_json(s, tok, "GET", path, NULL);
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(l, "chats"), i, it)
         assert_string_not_equal(json_string_value(json_object_get(it, "id")), chat);
     json_decref(l);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/list/deleted", ws);
-    l = ok(s, tok, "GET", path, NULL);
+    l = itu_ok_json(s, tok, "GET", path, NULL);
     bool found = false;
     json_array_foreach(json_object_get(l, "chats"), i, it) found |=
         strcmp(json_string_value(json_object_get(it, "id")), chat) == 0;
@@ -507,7 +403,7 @@ static void test_needs_input_and_manage(void **state)
     json_decref(l);
     /* a deleted chat takes no follow-up */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/message/", ws, chat);
-    json_t *f = call(s, tok, "POST", path, "question=Still%20there%3F", &st);
+    json_t *f = itu_form_json(s, tok, "POST", path, "question=Still%20there%3F", &st);
     assert_int_equal(st, 404);
     json_decref(f);
     json_decref(c);
@@ -521,8 +417,8 @@ static void test_other_accounts(void **state)
     it_user_new(&a, s, IT_USER_WORKSPACE);
     it_user_new(&b, s, IT_USER_WORKSPACE);
     char na[64], nb[64], subj[1024];
-    upload(s, a.token, a.ws, "root", "a.md", POLICY, strlen(POLICY), na);
-    upload(s, b.token, b.ws, "root", "b.md", POLICY, strlen(POLICY), nb);
+    itu_upload_file(s, a.token, a.ws, "root", "a.md", POLICY, strlen(POLICY), na);
+    itu_upload_file(s, b.token, b.ws, "root", "b.md", POLICY, strlen(POLICY), nb);
     long st;
     /* a file of another workspace cannot be attached, nor scoped */
     subjects_of(nb, subj, sizeof(subj));
@@ -560,7 +456,7 @@ static void test_other_accounts(void **state)
     char path[512];
     /* B outside A's workspace: nothing */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/details/", a.ws, pub);
-    json_t *x = call(s, b.token, "GET", path, NULL, &st);
+    json_t *x = itu_form_json(s, b.token, "GET", path, NULL, &st);
     assert_true(st == 403 || st == 404);
     json_decref(x);
     /* B a member of A's workspace: the public chat read-only, the private one invisible */
@@ -569,20 +465,20 @@ static void test_other_accounts(void **state)
                            "VALUES (?1, ?2, 'member', 0)",
                            a.ws, b.id, NULL),
                      0);
-    x = ok(s, b.token, "GET", path, NULL);
+    x = itu_ok_json(s, b.token, "GET", path, NULL);
     json_decref(x);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/details/", a.ws, priv);
-    x = call(s, b.token, "GET", path, NULL, &st);
+    x = itu_form_json(s, b.token, "GET", path, NULL, &st);
     assert_int_equal(st, 404);
     assert_int_equal(error_code(x), 1609);
     json_decref(x);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/message/%s/details/", a.ws,
              priv, json_string_value(json_object_get(pc, "message_id")));
-    x = call(s, b.token, "GET", path, NULL, &st);
+    x = itu_form_json(s, b.token, "GET", path, NULL, &st);
     assert_int_equal(st, 404);
     json_decref(x);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/list/", a.ws);
-    x = ok(s, b.token, "GET", path, NULL);
+    x = itu_ok_json(s, b.token, "GET", path, NULL);
     size_t i;
     json_t *it;
     bool saw_pub = false;
@@ -602,13 +498,13 @@ static void test_other_accounts(void **state)
     for (size_t k = 0; k < sizeof(writes) / sizeof(writes[0]); k++) {
         snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/%s", a.ws, pub,
                  writes[k][1]);
-        x = call(s, b.token, writes[k][0], path, "question=Mine%20now%3F&name=mine", &st);
+        x = itu_form_json(s, b.token, writes[k][0], path, "question=Mine%20now%3F&name=mine", &st);
         assert_int_equal(st, 403);
         assert_int_equal(error_code(x), 1670);
         json_decref(x);
         snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/%s/%s", a.ws, priv,
                  writes[k][1]);
-        x = call(s, b.token, writes[k][0], path, "question=Mine%20now%3F&name=mine", &st);
+        x = itu_form_json(s, b.token, writes[k][0], path, "question=Mine%20now%3F&name=mine", &st);
         assert_int_equal(st, 404);
         json_decref(x);
     }
@@ -627,7 +523,7 @@ static void test_limits(void **state)
     struct it_user u;
     it_user_new(&u, s, IT_USER_WORKSPACE);
     char node[64], subj[1024], path[256];
-    upload(s, u.token, u.ws, "root", "limits.md", POLICY, strlen(POLICY), node);
+    itu_upload_file(s, u.token, u.ws, "root", "limits.md", POLICY, strlen(POLICY), node);
     subjects_of(node, subj, sizeof(subj));
     long st;
     /* question: 2..12768 characters */
@@ -671,7 +567,7 @@ static void test_limits(void **state)
     /* a folder cannot be attached (406), references and subjects together are refused, no scope
      * with intelligence off is refused */
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/createfolder/", u.ws);
-    json_t *fo = ok(s, u.token, "POST", path, "name=shelf");
+    json_t *fo = itu_ok_json(s, u.token, "POST", path, "name=shelf");
     json_t *fobj =
         json_object_get(fo, "folder") ? json_object_get(fo, "folder") : json_object_get(fo, "node");
     char js[256], e[512];
@@ -698,7 +594,7 @@ static void test_limits(void **state)
     json_decref(fo);
     /* an unknown chat id, a malformed one */
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/agent/nope/details/", u.ws);
-    r = call(s, u.token, "GET", path, NULL, &st);
+    r = itu_form_json(s, u.token, "GET", path, NULL, &st);
     assert_int_equal(st, 404);
     json_decref(r);
     it_user_release(&u);
@@ -711,7 +607,7 @@ static void test_legacy_create(void **state)
     const struct it_server *s = &fx.srv;
     const char *tok = fx.owner.token, *ws = fx.owner.ws;
     char node[64], path[256], body[512], *out = NULL;
-    upload(s, tok, ws, "root", "legacy.md", POLICY, strlen(POLICY), node);
+    itu_upload_file(s, tok, ws, "root", "legacy.md", POLICY, strlen(POLICY), node);
     snprintf(path, sizeof(path), "/current/workspace/%s/ai/chat/", ws);
     snprintf(body, sizeof(body),
              "{\"type\":\"chat_with_files\",\"question\":\"Where do orders ship from?\","
@@ -738,7 +634,7 @@ static void test_restart_finishes_or_errors(void **state)
     struct it_user u;
     it_user_new(&u, &srv, IT_USER_WORKSPACE);
     char node[64], subj[1024];
-    upload(&srv, u.token, u.ws, "root", "restart.md", POLICY, strlen(POLICY), node);
+    itu_upload_file(&srv, u.token, u.ws, "root", "restart.md", POLICY, strlen(POLICY), node);
     subjects_of(node, subj, sizeof(subj));
     long st;
     json_t *c1 = ask(&srv, u.token, u.ws, "Refund days for enterprise customers?", subj, &st);
@@ -790,7 +686,7 @@ static void test_library_ask(void **state)
     const struct it_server *s = &fx.srv;
     const char *ws = fx.owner.ws;
     char node[64], ver[64], subjects[256];
-    upload(s, fx.owner.token, ws, "root", "lib.md", POLICY, strlen(POLICY), node);
+    itu_upload_file(s, fx.owner.token, ws, "root", "lib.md", POLICY, strlen(POLICY), node);
     version_of(s, fx.owner.token, ws, node, ver);
     snprintf(subjects, sizeof(subjects), "[{\"type\":\"file\",\"id\":\"%s\"}]", node);
     struct fastio_ai_question q = {.workspace = ws,

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "it_upload.h"
+#include "it_rawsock.h"
 
 /* ---- the protocol fixture ---------------------------------------------------------------- */
 
@@ -41,24 +42,6 @@ static atomic_bool fx_release, fx_stop;
 static pthread_mutex_t fx_mu = PTHREAD_MUTEX_INITIALIZER;
 static char fx_last_body[65536], fx_last_auth[256];
 static char fx_content[2048];
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static bool send_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
 
 static void serve(int fd)
 {
@@ -106,7 +89,7 @@ static void serve(int fd)
     int mode = atomic_load(&fx_mode);
     if (mode == FX_HOLD)
         for (int i = 0; i < 500 && !atomic_load(&fx_release) && !atomic_load(&fx_stop); i++)
-            sleep_ms(20);
+            rs_sleep_ms(20);
     char head[256];
     if (!path_ok || mode == FX_FAIL) {
         const char *b = "{\"error\":{\"message\":\"model crashed\"}}";
@@ -114,8 +97,8 @@ static void serve(int fd)
                  "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
                  "Content-Length: %zu\r\nConnection: close\r\n\r\n",
                  strlen(b));
-        send_all(fd, head, strlen(head));
-        send_all(fd, b, strlen(b));
+        rs_send_blocking(fd, head, strlen(head));
+        rs_send_blocking(fd, b, strlen(b));
         return;
     }
     json_t *reply = json_pack("{s:s, s:[{s:i, s:{s:s, s:s}, s:s}], s:{s:i, s:i, s:i}}", "object",
@@ -128,8 +111,8 @@ static void serve(int fd)
              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
              "Connection: close\r\n\r\n",
              strlen(b));
-    send_all(fd, head, strlen(head));
-    send_all(fd, b, strlen(b));
+    rs_send_blocking(fd, head, strlen(head));
+    rs_send_blocking(fd, b, strlen(b));
     free(b);
 }
 
@@ -217,17 +200,10 @@ static int group_teardown(void **state)
     return rc;
 }
 
+/* A request as the owner: the JSON body (owned; {} when not JSON) and the status. */
 static json_t *call(const char *method, const char *path, const char *form, long *status)
 {
-    char *out = NULL;
-    long st = itu_req(&fx.srv, fx.owner.token, method, path,
-                      form ? "application/x-www-form-urlencoded" : NULL, form,
-                      form ? strlen(form) : 0, &out, NULL);
-    if (status)
-        *status = st;
-    json_t *j = json_loads(out ? out : "", 0, NULL);
-    free(out);
-    return j ? j : json_object();
+    return itu_form_json(&fx.srv, fx.owner.token, method, path, form, status);
 }
 
 static const char *DOC = "Storm warnings are raised with three red flags on the harbour mast.\n";
@@ -237,22 +213,11 @@ static void doc_node(char *node, char *ver)
 {
     static char n[64], v[64];
     if (!n[0]) {
-        char size[32], *out = NULL;
-        snprintf(size, sizeof(size), "%zu", strlen(DOC));
-        const char *f[] = {"name",         "storms.txt",  "size",      "",          "action",
-                           "create",       "instance_id", fx.owner.ws, "folder_id", "root",
-                           "profile_type", "workspace",   NULL};
-        f[3] = size;
-        long st =
-            itu_multipart(&fx.srv, fx.owner.token, "/current/upload/", f, DOC, strlen(DOC), &out);
-        assert_int_equal(st, 200);
-        json_t *j = itu_json(out);
-        free(out);
-        snprintf(n, sizeof(n), "%s", json_string_value(json_object_get(j, "new_file_id")));
-        json_decref(j);
+        itu_upload_file(&fx.srv, fx.owner.token, fx.owner.ws, "root", "storms.txt", DOC,
+                        strlen(DOC), n);
         char path[256];
         snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/details/", fx.owner.ws, n);
-        j = call("GET", path, NULL, NULL);
+        json_t *j = call("GET", path, NULL, NULL);
         snprintf(v, sizeof(v), "%s",
                  json_string_value(json_object_get(json_object_get(j, "node"), "version")));
         json_decref(j);
@@ -297,7 +262,7 @@ static json_t *wait_state(const char *chat, const char *msg, const char *want)
         if (st && strstr(w, s))
             return m;
         json_decref(m);
-        sleep_ms(20);
+        rs_sleep_ms(20);
     }
     fail_msg("message %s never reached %s", msg, want);
     return NULL;
@@ -390,7 +355,7 @@ static void test_cancel_in_flight(void **state)
     ask_doc("How%20are%20storm%20warnings%20raised%3F", chat, msg);
     /* the model has the request: the answer is being composed */
     for (int i = 0; i < 3000 && atomic_load(&fx_requests) == before; i++)
-        sleep_ms(20);
+        rs_sleep_ms(20);
     assert_true(atomic_load(&fx_requests) > before);
     json_decref(wait_state(chat, msg, "post_processing"));
     char path[256], *out = NULL;
@@ -441,18 +406,8 @@ static void test_kill9_mid_answer(void **state)
     assert_int_equal(it_server_start(&srv, NULL, args), 0);
     struct it_user u;
     it_user_new(&u, &srv, IT_USER_WORKSPACE);
-    char size[32], *out = NULL;
-    snprintf(size, sizeof(size), "%zu", strlen(DOC));
-    const char *f[] = {"name",         "storms.txt",  "size", size,        "action",
-                       "create",       "instance_id", u.ws,   "folder_id", "root",
-                       "profile_type", "workspace",   NULL};
-    assert_int_equal(itu_multipart(&srv, u.token, "/current/upload/", f, DOC, strlen(DOC), &out),
-                     200);
-    json_t *j = itu_json(out);
-    free(out);
-    char node[64], form[512], path[256];
-    snprintf(node, sizeof(node), "%s", json_string_value(json_object_get(j, "new_file_id")));
-    json_decref(j);
+    char node[64], form[512], path[256], *out = NULL;
+    itu_upload_file(&srv, u.token, u.ws, "root", "storms.txt", DOC, strlen(DOC), node);
     int before = atomic_load(&fx_requests);
     fx_set(FX_HOLD, "Flags after the crash [1].");
     snprintf(form, sizeof(form),
@@ -463,13 +418,13 @@ static void test_kill9_mid_answer(void **state)
     assert_int_equal(itu_req(&srv, u.token, "POST", path, "application/x-www-form-urlencoded", form,
                              strlen(form), &out, NULL),
                      200);
-    j = itu_json(out);
+    json_t *j = itu_json(out);
     free(out);
     char msg[64];
     snprintf(msg, sizeof(msg), "%s", json_string_value(json_object_get(j, "message_id")));
     json_decref(j);
     for (int i = 0; i < 3000 && atomic_load(&fx_requests) == before; i++)
-        sleep_ms(20);
+        rs_sleep_ms(20);
     assert_true(atomic_load(&fx_requests) > before);
     assert_int_equal(it_db(&srv,
                            "SELECT COUNT(*) FROM ai_messages WHERE id = ?1 AND state = "
@@ -488,7 +443,7 @@ static void test_kill9_mid_answer(void **state)
         done = it_db(&srv, "SELECT COUNT(*) FROM ai_messages WHERE id = ?1 AND state = 'complete'",
                      msg, NULL);
         if (done != 1)
-            sleep_ms(20);
+            rs_sleep_ms(20);
     }
     assert_int_equal(done, 1);
     assert_int_equal(it_db(&srv, "SELECT attempts FROM ai_messages WHERE id = ?1", msg, NULL), 2);

@@ -27,31 +27,12 @@
 #include <cmocka.h>
 
 #include "it_upload.h"
+#include "pdfgen.h"
 
 #define POLLS 3000 /* x 20 ms: how long a wait may take before the test gives up */
 
 static const struct it_fixture_opts fx_opts = {NULL, true, NULL};
 static struct it_fixture fx;
-
-static void nap(void)
-{
-    struct timespec ts = {0, 20 * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* GET/POST path as the owner; the JSON body (owned) and the status. */
-static json_t *call(const struct it_server *s, const char *token, const char *method,
-                    const char *path, const char *form, long *status)
-{
-    char *out = NULL;
-    long st = itu_req(s, token, method, path, form ? "application/x-www-form-urlencoded" : NULL,
-                      form, form ? strlen(form) : 0, &out, NULL);
-    if (status)
-        *status = st;
-    json_t *j = json_loads(out ? out : "", 0, NULL);
-    free(out);
-    return j ? j : json_object();
-}
 
 static json_t *get_ok(const struct it_server *s, const char *token, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -62,31 +43,7 @@ static json_t *get_ok(const struct it_server *s, const char *token, const char *
     va_start(ap, fmt);
     vsnprintf(path, sizeof(path), fmt, ap);
     va_end(ap);
-    long st;
-    json_t *j = call(s, token, "GET", path, NULL, &st);
-    if (st != 200) {
-        char *t = json_dumps(j, 0);
-        fail_msg("GET %s: %ld %s", path, st, t ? t : "");
-    }
-    return j;
-}
-
-/* Upload data as name into folder ("root" or an id) of ws; the node id into node (size 64). */
-static void upload(const struct it_server *s, const char *token, const char *ws, const char *folder,
-                   const char *name, const void *data, size_t len, char *node)
-{
-    char size[32], *out = NULL;
-    snprintf(size, sizeof(size), "%zu", len);
-    const char *f[] = {"name",         name,          "size", size,        "action",
-                       "create",       "instance_id", ws,     "folder_id", folder,
-                       "profile_type", "workspace",   NULL};
-    long st = itu_multipart(s, token, "/current/upload/", f, data ? data : "", len, &out);
-    if (st != 200)
-        fail_msg("upload %s: %ld %s", name, st, out ? out : "");
-    json_t *j = itu_json(out);
-    snprintf(node, 64, "%s", json_string_value(json_object_get(j, "new_file_id")));
-    json_decref(j);
-    free(out);
+    return itu_ok_json(s, token, "GET", path, NULL);
 }
 
 static void set_intelligence(const struct it_server *s, const char *token, const char *ws, bool on)
@@ -94,7 +51,7 @@ static void set_intelligence(const struct it_server *s, const char *token, const
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/update/", ws);
     long st;
-    json_t *j = call(s, token, "POST", path, on ? "intelligence=true" : "intelligence=false", &st);
+    json_t *j = itu_form_json(s, token, "POST", path, on ? "intelligence=true" : "intelligence=false", &st);
     assert_int_equal(st, 200);
     json_decref(j);
 }
@@ -106,7 +63,7 @@ static void mkfolder(const struct it_server *s, const char *token, const char *w
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/root/createfolder/", ws);
     snprintf(form, sizeof(form), "name=%s", name);
     long st;
-    json_t *j = call(s, token, "POST", path, form, &st);
+    json_t *j = itu_form_json(s, token, "POST", path, form, &st);
     assert_int_equal(st, 200);
     snprintf(id, 64, "%s",
              json_string_value(json_object_get(json_object_get(j, "folder"), "id"))
@@ -135,7 +92,7 @@ static json_t *wait_state(const struct it_server *s, const char *token, const ch
         if (st && strcmp(st, want) == 0)
             return ai;
         json_decref(ai);
-        nap();
+        itu_nap_ms(20);
     }
     fail_msg("node %s never reached ai.state %s", node, want);
     return NULL;
@@ -149,7 +106,7 @@ static void wait_db(const struct it_server *s, long long want, const char *sql, 
         got = it_db(s, sql, a, NULL);
         if (got == want)
             return;
-        nap();
+        itu_nap_ms(20);
     }
     fail_msg("%s [%s]: %lld, want %lld", sql, a, got, want);
 }
@@ -171,60 +128,6 @@ static json_t *hit(json_t *res, const char *node)
     return json_object_get(json_object_get(res, "files"), node);
 }
 
-/* A PDF of n pages, each page's text one line per '\n', with a correct xref table. */
-static char *make_pdf(const char *const *pages, int n, size_t *len)
-{
-    struct fio_buf b;
-    fio_buf_init(&b, 0);
-    long off[32];
-    int nobj = 4 + 2 * n;
-    assert_true(nobj < 32);
-    assert_true(fio_buf_append_str(&b, "%PDF-1.4\n"));
-    off[1] = (long)b.len;
-    assert_true(fio_buf_append_str(&b, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"));
-    off[2] = (long)b.len;
-    assert_true(fio_buf_printf(&b, "2 0 obj\n<< /Type /Pages /Count %d /Kids [", n));
-    for (int i = 0; i < n; i++)
-        assert_true(fio_buf_printf(&b, " %d 0 R", 4 + 2 * i));
-    assert_true(fio_buf_append_str(&b, " ] >>\nendobj\n"));
-    off[3] = (long)b.len;
-    assert_true(fio_buf_append_str(&b, "3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont "
-                                       "/Helvetica >>\nendobj\n"));
-    for (int i = 0; i < n; i++) {
-        struct fio_buf c;
-        fio_buf_init(&c, 0);
-        assert_true(fio_buf_append_str(&c, "BT /F1 12 Tf 16 TL 72 720 Td"));
-        for (const char *p = pages[i]; *p;) {
-            size_t l = strcspn(p, "\n");
-            assert_true(fio_buf_printf(&c, " (%.*s) Tj T*", (int)l, p));
-            p += l;
-            if (*p)
-                p++;
-        }
-        assert_true(fio_buf_append_str(&c, " ET\n"));
-        off[4 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b,
-                                   "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 "
-                                   "612 792] /Resources << /Font << /F1 3 0 R >> >> "
-                                   "/Contents %d 0 R >>\nendobj\n",
-                                   4 + 2 * i, 5 + 2 * i));
-        off[5 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b,
-                                   "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\n"
-                                   "endobj\n",
-                                   5 + 2 * i, c.len, c.data));
-        fio_buf_release(&c);
-    }
-    long xref = (long)b.len;
-    assert_true(fio_buf_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", nobj));
-    for (int i = 1; i < nobj; i++)
-        assert_true(fio_buf_printf(&b, "%010ld 00000 n \n", off[i]));
-    assert_true(fio_buf_printf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n",
-                               nobj, xref));
-    *len = b.len;
-    return fio_buf_steal(&b);
-}
-
 /* ---- cases ---------------------------------------------------------------------------------- */
 
 static const char *T1 = "Penguins of the southern ocean dive for krill near the ice shelf.\n";
@@ -235,7 +138,7 @@ static void test_states_and_activity(void **state)
     const char *tok = fx.srv.owner_key, *ws = fx.owner.ws;
     char node[64], bin[64], bad[64];
     /* intelligence off: disabled */
-    upload(&fx.srv, tok, ws, "root", "before.txt", T1, strlen(T1), node);
+    itu_upload_file(&fx.srv, tok, ws, "root", "before.txt", T1, strlen(T1), node);
     json_t *ai = ai_of(&fx.srv, tok, ws, node);
     assert_string_equal(json_string_value(json_object_get(ai, "state")), "disabled");
     json_decref(ai);
@@ -254,10 +157,10 @@ static void test_states_and_activity(void **state)
     unsigned char *noise = itu_bytes(5000, 7);
     noise[0] = 0x89; /* PNG magic: kept but not text */
     memcpy(noise + 1, "PNG\r\n\x1a\n", 7);
-    upload(&fx.srv, tok, ws, "root", "picture.png", noise, 5000, bin);
+    itu_upload_file(&fx.srv, tok, ws, "root", "picture.png", noise, 5000, bin);
     free(noise);
     const char *broken = "%PDF-1.4\n1 0 obj << /Type /Catalog broken beyond repair\n";
-    upload(&fx.srv, tok, ws, "root", "broken.pdf", broken, strlen(broken), bad);
+    itu_upload_file(&fx.srv, tok, ws, "root", "broken.pdf", broken, strlen(broken), bad);
 
     ai = wait_state(&fx.srv, tok, ws, bin, "ready");
     json_decref(ai);
@@ -296,9 +199,9 @@ static void test_search_pdf_page_and_snippet(void **state)
                            "The telescope mirror was recoated with aluminium in March.",
                            "Budget and staffing remain unchanged."};
     size_t len;
-    char *pdf = make_pdf(pages, 3, &len);
+    char *pdf = pdfgen_make(pages, 3, false, &len);
     char node[64];
-    upload(&fx.srv, tok, ws, "root", "observatory.pdf", pdf, len, node);
+    itu_upload_file(&fx.srv, tok, ws, "root", "observatory.pdf", pdf, len, node);
     free(pdf);
     json_decref(wait_state(&fx.srv, tok, ws, node, "indexed"));
     json_t *r = search(&fx.srv, tok, ws, "telescope%20mirror", "");
@@ -334,13 +237,13 @@ static void test_search_pdf_page_and_snippet(void **state)
     long st;
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/search/?search=a", ws);
-    json_decref(call(&fx.srv, tok, "GET", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, tok, "GET", path, NULL, &st));
     assert_int_equal(st, 400);
     snprintf(path, sizeof(path), "/current/workspace/%s/search/?search=%%20%%20", ws);
-    json_decref(call(&fx.srv, tok, "GET", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, tok, "GET", path, NULL, &st));
     assert_int_equal(st, 400);
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/search/?search=ab&output=huge", ws);
-    json_decref(call(&fx.srv, tok, "GET", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, tok, "GET", path, NULL, &st));
     assert_int_equal(st, 400);
 }
 
@@ -354,8 +257,8 @@ static void test_scope_trash_purge_version(void **state)
     mkfolder(&fx.srv, tok, ws, "beta", fb);
     const char *ta = "Zebras graze in the savanna of alpha land.";
     const char *tb = "Zebras sleep standing up in beta land.";
-    upload(&fx.srv, tok, ws, fa, "a.txt", ta, strlen(ta), na);
-    upload(&fx.srv, tok, ws, fb, "b.txt", tb, strlen(tb), nb);
+    itu_upload_file(&fx.srv, tok, ws, fa, "a.txt", ta, strlen(ta), na);
+    itu_upload_file(&fx.srv, tok, ws, fb, "b.txt", tb, strlen(tb), nb);
     json_decref(wait_state(&fx.srv, tok, ws, na, "indexed"));
     json_decref(wait_state(&fx.srv, tok, ws, nb, "indexed"));
 
@@ -380,23 +283,23 @@ static void test_scope_trash_purge_version(void **state)
     char path[256];
     long st;
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/delete/", ws, fa);
-    json_decref(call(&fx.srv, tok, "DELETE", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, tok, "DELETE", path, NULL, &st));
     assert_int_equal(st, 200);
     r = search(&fx.srv, tok, ws, "zebras", "");
     assert_null(hit(r, na));
     assert_non_null(hit(r, nb));
     json_decref(r);
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/restore/", ws, fa);
-    json_decref(call(&fx.srv, tok, "POST", path, "", &st));
+    json_decref(itu_form_json(&fx.srv, tok, "POST", path, "", &st));
     assert_int_equal(st, 200);
     json_decref(wait_state(&fx.srv, tok, ws, na, "indexed"));
     r = search(&fx.srv, tok, ws, "zebras", "");
     assert_non_null(hit(r, na));
     json_decref(r);
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/delete/", ws, fb);
-    json_decref(call(&fx.srv, tok, "DELETE", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, tok, "DELETE", path, NULL, &st));
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/%s/purge/", ws, fb);
-    json_decref(call(&fx.srv, tok, "DELETE", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, tok, "DELETE", path, NULL, &st));
     assert_int_equal(st, 200);
     assert_int_equal(
         it_db(&fx.srv, "SELECT COUNT(*) FROM intel_passages WHERE node_id = ?1", nb, NULL), 0);
@@ -404,7 +307,7 @@ static void test_scope_trash_purge_version(void **state)
     /* a new version replaces the old passages */
     const char *v2 = "Okapis are shy relatives of the giraffe.";
     char again[64];
-    upload(&fx.srv, tok, ws, fa, "a.txt", v2, strlen(v2), again);
+    itu_upload_file(&fx.srv, tok, ws, fa, "a.txt", v2, strlen(v2), again);
     assert_string_equal(again, na);
     for (int i = 0; i < POLLS; i++) { /* indexed, from the new version */
         if (it_db(&fx.srv,
@@ -412,7 +315,7 @@ static void test_scope_trash_purge_version(void **state)
                   "i.node_id = ?1 AND i.state = 'indexed' AND i.version_id = n.version_id",
                   na, NULL) == 1)
             break;
-        nap();
+        itu_nap_ms(20);
     }
     r = search(&fx.srv, tok, ws, "okapis", "");
     assert_non_null(hit(r, na));
@@ -434,7 +337,7 @@ static void test_toggle_and_access(void **state)
     set_intelligence(&fx.srv, tok, ws, true);
     char node[64];
     const char *t = "Lighthouses guided the sailors home.";
-    upload(&fx.srv, tok, ws, "root", "lighthouse-notes.txt", t, strlen(t), node);
+    itu_upload_file(&fx.srv, tok, ws, "root", "lighthouse-notes.txt", t, strlen(t), node);
     json_decref(wait_state(&fx.srv, tok, ws, node, "indexed"));
 
     /* another account: no access to the workspace's search */
@@ -443,10 +346,10 @@ static void test_toggle_and_access(void **state)
     long st;
     char path[256];
     snprintf(path, sizeof(path), "/current/workspace/%s/storage/search/?search=sailors", ws);
-    json_decref(call(&fx.srv, other.token, "GET", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, other.token, "GET", path, NULL, &st));
     assert_true(st == 403 || st == 404);
     snprintf(path, sizeof(path), "/current/workspace/%s/search/?search=sailors", ws);
-    json_decref(call(&fx.srv, other.token, "GET", path, NULL, &st));
+    json_decref(itu_form_json(&fx.srv, other.token, "GET", path, NULL, &st));
     assert_true(st == 403 || st == 404);
     /* and its own workspace sees nothing of ours */
     set_intelligence(&fx.srv, other.token, other.ws, true);
@@ -507,13 +410,13 @@ static void test_kill9_resume(void **state)
             assert_true(fio_buf_printf(&t, "%s%s", w % 37 == 0 ? "harbours" : "word",
                                        w % 12 == 11 ? ".\n" : " "));
         assert_true(fio_buf_printf(&t, "item%04d\n", i));
-        upload(&f2.srv, tok, ws, "root", name, t.data, t.len, node);
+        itu_upload_file(&f2.srv, tok, ws, "root", name, t.data, t.len, node);
     }
     fio_buf_release(&t);
     set_intelligence(&f2.srv, tok, ws, true);
     long long done_before = 0;
     for (int i = 0; i < POLLS && done_before < 5; i++) { /* the worker is under way */
-        nap();
+        itu_nap_ms(20);
         done_before = it_db(&f2.srv,
                             "SELECT COUNT(*) FROM intel_nodes WHERE state IN ('indexed', 'ready', "
                             "'failed')",
@@ -698,8 +601,8 @@ static void test_hybrid_embeddings(void **state)
     char car[64], sea[64];
     const char *t1 = "The automobile needs new brakes and a wash.";
     const char *t2 = "Whales swim in the deep ocean far from land.";
-    upload(&f3.srv, tok, ws, "root", "garage.txt", t1, strlen(t1), car);
-    upload(&f3.srv, tok, ws, "root", "whales.txt", t2, strlen(t2), sea);
+    itu_upload_file(&f3.srv, tok, ws, "root", "garage.txt", t1, strlen(t1), car);
+    itu_upload_file(&f3.srv, tok, ws, "root", "whales.txt", t2, strlen(t2), sea);
     json_decref(wait_state(&f3.srv, tok, ws, car, "indexed"));
     json_decref(wait_state(&f3.srv, tok, ws, sea, "indexed"));
     assert_int_equal(it_db(&f3.srv, "SELECT COUNT(*) FROM intel_vectors", NULL), 2);
@@ -736,7 +639,7 @@ static void test_hybrid_embeddings(void **state)
     tok = f3.srv.owner_key;
     ws = f3.owner.ws;
     set_intelligence(&f3.srv, tok, ws, true);
-    upload(&f3.srv, tok, ws, "root", "garage.txt", t1, strlen(t1), car);
+    itu_upload_file(&f3.srv, tok, ws, "root", "garage.txt", t1, strlen(t1), car);
     json_decref(wait_state(&f3.srv, tok, ws, car, "indexed"));
     r = search(&f3.srv, tok, ws, "automobile", "");
     h = hit(r, car);

@@ -802,6 +802,39 @@ static void test_stdio_tools_allow_list(void **state)
 
 /* ---- fastio-server: live progress, log lines, and a resumed stream --------------------------- */
 
+/* http_client flags: what the client asks for. */
+#define HC_PROGRESS 1u /* on_progress into seen (the calls then send a progressToken) */
+#define HC_NOTES 2u    /* on_note into seen */
+#define HC_LISTEN 4u   /* cfg.listen: the standalone GET stream stays open */
+
+/* A Streamable HTTP client of /mcp at 127.0.0.1:port with token; seen is cleared. The test fails
+ * when it cannot connect. */
+static struct fastio_mcp *http_client(int port, const char *token, struct seen *seen,
+                                      unsigned flags)
+{
+    char url[160];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/mcp", port);
+    memset(seen, 0, sizeof(*seen));
+    struct fastio_mcp_config cfg;
+    fastio_mcp_config_init(&cfg);
+    cfg.url = url;
+    cfg.bearer_token = token;
+    cfg.listen = (flags & HC_LISTEN) != 0;
+    if (flags & HC_PROGRESS) {
+        cfg.on_progress = on_progress;
+        cfg.progress_userdata = seen;
+    }
+    if (flags & HC_NOTES) {
+        cfg.on_notification = on_note;
+        cfg.notification_userdata = seen;
+    }
+    struct fastio_error err;
+    struct fastio_mcp *m = fastio_mcp_connect(&cfg, &err);
+    if (m == NULL)
+        fail_msg("%s: %s", url, err.message);
+    return m;
+}
+
 /* The progress callback against fastio-server: a 3 MiB upload text reports its bytes while it
  * runs (more than one notification, increasing, all before the call returns), and log lines
  * arrive as notifications after logging/setLevel. */
@@ -810,22 +843,9 @@ static void test_fastio_server_progress_and_logs(void **state)
     (void)state;
     struct it_user u;
     it_user_new(&u, &fx.srv, IT_USER_WORKSPACE);
-    char url[160];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/mcp", fx.srv.port);
     struct seen seen;
-    memset(&seen, 0, sizeof(seen));
-    struct fastio_mcp_config cfg;
-    fastio_mcp_config_init(&cfg);
-    cfg.url = url;
-    cfg.bearer_token = u.token;
-    cfg.on_progress = on_progress;
-    cfg.progress_userdata = &seen;
-    cfg.on_notification = on_note;
-    cfg.notification_userdata = &seen;
+    struct fastio_mcp *m = http_client(fx.srv.port, u.token, &seen, HC_PROGRESS | HC_NOTES);
     struct fastio_error err;
-    struct fastio_mcp *m = fastio_mcp_connect(&cfg, &err);
-    if (m == NULL)
-        fail_msg("%s", err.message);
     json_t *lv = json_pack("{s:s}", "level", "info"), *res = NULL;
     assert_int_equal(fastio_mcp_request(m, "logging/setLevel", lv, &res, &err), FASTIO_OK);
     json_decref(lv);
@@ -860,21 +880,9 @@ static void test_fastio_server_listen_resource_updates(void **state)
     (void)state;
     struct it_user u;
     it_user_new(&u, &fx.srv, IT_USER_WORKSPACE);
-    char url[160];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/mcp", fx.srv.port);
     struct seen seen;
-    memset(&seen, 0, sizeof(seen));
-    struct fastio_mcp_config cfg;
-    fastio_mcp_config_init(&cfg);
-    cfg.url = url;
-    cfg.bearer_token = u.token;
-    cfg.listen = true;
-    cfg.on_notification = on_note;
-    cfg.notification_userdata = &seen;
+    struct fastio_mcp *m = http_client(fx.srv.port, u.token, &seen, HC_NOTES | HC_LISTEN);
     struct fastio_error err;
-    struct fastio_mcp *m = fastio_mcp_connect(&cfg, &err);
-    if (m == NULL)
-        fail_msg("%s", err.message);
     json_t *sc = call_ok(m, "upload", json_pack("{s:s, s:s, s:s, s:s}", "action", "text",
                                                 "workspace_id", u.ws, "name", "sub.txt",
                                                 "content", "one"));
@@ -1039,20 +1047,9 @@ static void test_fastio_server_stream_resumed(void **state)
     pthread_t acc;
     assert_int_equal(pthread_create(&acc, NULL, px_accept_main, NULL), 0);
 
-    char url[160];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/mcp", px.port);
     struct seen seen;
-    memset(&seen, 0, sizeof(seen));
-    struct fastio_mcp_config cfg;
-    fastio_mcp_config_init(&cfg);
-    cfg.url = url;
-    cfg.bearer_token = u.token;
-    cfg.on_progress = on_progress;
-    cfg.progress_userdata = &seen;
+    struct fastio_mcp *m = http_client(px.port, u.token, &seen, HC_PROGRESS);
     struct fastio_error err;
-    struct fastio_mcp *m = fastio_mcp_connect(&cfg, &err);
-    if (m == NULL)
-        fail_msg("%s", err.message);
     size_t n = 2 * 1024 * 1024;
     char *content = malloc(n + 1);
     assert_non_null(content);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "it_mcp_http.h"
 #include "testmain.h"
 
 /* No rate limit: the lock counter makes some 2,000 calls, retries included. */
@@ -23,69 +24,12 @@ static struct it_fixture fx;
 /* Requests go to this server's port when set (a second server with other options). */
 static int other_port;
 
-struct hbuf {
-    char *p;
-    size_t n;
-};
-
-static size_t on_bytes(char *d, size_t sz, size_t nm, void *ud)
-{
-    struct hbuf *b = ud;
-    size_t n = sz * nm;
-    char *np = realloc(b->p, b->n + n + 1);
-    if (np == NULL)
-        return 0;
-    memcpy(np + b->n, d, n);
-    b->n += n;
-    np[b->n] = '\0';
-    b->p = np;
-    return n;
-}
-
 /* One HTTP request to the server root (not /current). hdrs: NULL-ended "Name: value" list. */
 static long req(const char *method, const char *path, const char *const *hdrs, const char *body,
                 size_t len, char **out, char **headers)
 {
-    char url[300];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", other_port ? other_port : fx.srv.port,
-             path);
-    CURL *c = curl_easy_init();
-    assert_non_null(c);
-    struct curl_slist *hl = NULL;
-    for (size_t i = 0; hdrs != NULL && hdrs[i] != NULL; i++)
-        hl = curl_slist_append(hl, hdrs[i]);
-    struct hbuf b = {NULL, 0}, h = {NULL, 0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_bytes);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_bytes);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-    if (body != NULL) {
-        if (len == SIZE_MAX)
-            len = strlen(body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    }
-    long status = 0;
-    CURLcode rc = curl_easy_perform(c);
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    else
-        fprintf(stderr, "curl: %s %s: %s [%.300s]\n", method, path, curl_easy_strerror(rc), body ? body : "");
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
-    if (out != NULL)
-        *out = b.p != NULL ? b.p : strdup("");
-    else
-        free(b.p);
-    if (headers != NULL)
-        *headers = h.p != NULL ? h.p : strdup("");
-    else
-        free(h.p);
-    return status;
+    return it_http(other_port ? other_port : fx.srv.port, method, path, hdrs, body, len, 20, out,
+                   headers);
 }
 
 /* A session: initialize (with an optional Bearer token), then notifications/initialized. */
@@ -137,15 +81,7 @@ static void sess_open_as(struct sess *s, const char *authz, const char *version,
              "\"%s\",\"version\":\"1\"}}}",
              version, client);
     assert_int_equal(post(s, body, &out, &hd, NULL), 200);
-    const char *p = strcasestr(hd, "mcp-session-id:");
-    assert_non_null(p);
-    p += strlen("mcp-session-id:");
-    while (*p == ' ')
-        p++;
-    size_t l = strcspn(p, "\r\n");
-    assert_true(l > 0 && l < sizeof(s->id));
-    memcpy(s->id, p, l);
-    s->id[l] = '\0';
+    assert_true(it_header_value(hd, "mcp-session-id", s->id, sizeof(s->id)) > 0);
     free(out);
     free(hd);
     assert_int_equal(post(s, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
@@ -172,6 +108,14 @@ static json_t *rpc(const struct sess *s, const char *body, long want_status)
 static long err_code(json_t *v)
 {
     return (long)json_integer_value(json_object_get(json_object_get(v, "error"), "code"));
+}
+
+/* The JSON-RPC error of one POST: status and error code checked. */
+static void rpc_error(const struct sess *s, const char *body, long want_status, long code)
+{
+    json_t *v = rpc(s, body, want_status);
+    assert_int_equal(err_code(v), code);
+    json_decref(v);
 }
 
 /* tools/call name with arguments (JSON text): the result object (owned). */
@@ -204,6 +148,32 @@ static long err_http(json_t *r)
         json_object_get(json_object_get(r, "structuredContent"), "error"), "http_status"));
 }
 
+/* A session of the owner (its Bearer token on the HTTP requests). */
+static void owner_sess(struct sess *s)
+{
+    sess_open(s, fx.owner.authz, "2025-11-25");
+}
+
+/* upload text: a file name with content in the owner's workspace through s; its id to node. */
+static void upload_text(const struct sess *s, const char *name, const char *content, char *node,
+                        size_t size)
+{
+    json_t *a = json_pack("{s:s, s:s, s:s, s:s}", "action", "text", "workspace_id", fx.owner.ws,
+                          "name", name, "content", content);
+    assert_non_null(a);
+    char *args = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    assert_non_null(args);
+    json_t *r = call(s, "upload", args);
+    free(args);
+    assert_false(is_error(r));
+    const char *id = json_string_value(
+        json_object_get(json_object_get(r, "structuredContent"), "new_file_id"));
+    assert_non_null(id);
+    snprintf(node, size, "%s", id);
+    json_decref(r);
+}
+
 /* ---- cases -------------------------------------------------------------------------------- */
 
 static void mcp_malformed_jsonrpc(void **state)
@@ -215,27 +185,20 @@ static void mcp_malformed_jsonrpc(void **state)
     assert_int_equal(err_code(v), -32700);
     assert_true(json_is_null(json_object_get(v, "id")));
     json_decref(v);
-    v = rpc(&s, "42", 400);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
-    v = rpc(&s, "{\"jsonrpc\":\"1.0\",\"id\":2,\"method\":\"ping\"}", 400);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
-    v = rpc(&s, "{\"jsonrpc\":\"2.0\",\"id\":{\"x\":1},\"method\":\"ping\"}", 400);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
+    rpc_error(&s, "42", 400, -32600);
+    rpc_error(&s, "{\"jsonrpc\":\"1.0\",\"id\":2,\"method\":\"ping\"}", 400, -32600);
+    rpc_error(&s, "{\"jsonrpc\":\"2.0\",\"id\":{\"x\":1},\"method\":\"ping\"}", 400, -32600);
     v = rpc(&s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"no/such\"}", 200);
     assert_int_equal(err_code(v), -32601);
     assert_int_equal(json_integer_value(json_object_get(v, "id")), 3);
     json_decref(v);
-    v = rpc(&s, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{}}", 200);
-    assert_int_equal(err_code(v), -32602);
-    json_decref(v);
-    v = rpc(&s, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":"
-                "\"nope\",\"arguments\":{}}}",
-            200);
-    assert_int_equal(err_code(v), -32602);
-    json_decref(v);
+    rpc_error(&s,
+              "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{}}",
+              200, -32602);
+    rpc_error(&s,
+              "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":"
+              "\"nope\",\"arguments\":{}}}",
+              200, -32602);
     /* Bad arguments of a known tool are a tool error with advice, not a protocol error. */
     json_t *r = call(&s, "storage", "{\"action\":\"teleport\"}");
     assert_true(is_error(r));
@@ -244,12 +207,11 @@ static void mcp_malformed_jsonrpc(void **state)
     assert_non_null(strstr(text, "create-folder"));
     json_decref(r);
     /* A second initialize on the same session is refused. */
-    v = rpc(&s, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"initialize\",\"params\":{"
-                "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":"
-                "\"x\",\"version\":\"1\"}}}",
-            200);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
+    rpc_error(&s,
+              "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"initialize\",\"params\":{"
+              "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":"
+              "\"x\",\"version\":\"1\"}}}",
+              200, -32600);
     /* The server still answers. */
     v = rpc(&s, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"ping\"}", 200);
     assert_non_null(json_object_get(v, "result"));
@@ -262,9 +224,8 @@ static void mcp_batches(void **state)
     struct sess s;
     sess_open(&s, NULL, "2025-11-25");
     /* 2025-11-25 has no batches. */
-    json_t *v = rpc(&s, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", 400);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
+    rpc_error(&s, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", 400, -32600);
+    json_t *v;
     struct sess old;
     sess_open(&old, NULL, "2025-03-26");
     v = rpc(&old, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},{\"jsonrpc\":\"2.0\","
@@ -274,9 +235,7 @@ static void mcp_batches(void **state)
     assert_true(json_is_array(v));
     assert_int_equal(json_array_size(v), 2);
     json_decref(v);
-    v = rpc(&old, "[]", 400);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
+    rpc_error(&old, "[]", 400, -32600);
     /* initialize inside a batch, a nested array and a non-object element: each its own error,
      * the good element still answered. */
     v = rpc(&old, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
@@ -318,9 +277,8 @@ static void mcp_unknown_sessions(void **state)
     struct sess bogus;
     memset(&bogus, 0, sizeof(bogus));
     snprintf(bogus.id, sizeof(bogus.id), "not-a-session-0123456789");
-    json_t *v = rpc(&bogus, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", 404);
-    assert_int_equal(err_code(v), -32600);
-    json_decref(v);
+    rpc_error(&bogus, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", 404, -32600);
+    json_t *v;
     /* No session id and not an initialize. */
     struct sess none;
     memset(&none, 0, sizeof(none));
@@ -474,25 +432,13 @@ static void mcp_agent_flow_and_bola(void **state)
 {
     (void)state;
     /* The owner (Bearer on the HTTP request) uploads a file to its workspace. */
-    char authz[300];
-    snprintf(authz, sizeof(authz), "Bearer %s", fx.owner.token);
     struct sess a;
-    sess_open(&a, authz, "2025-11-25");
-    char args[600];
-    snprintf(args, sizeof(args),
-             "{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":\"secret.txt\",\"content\":"
-             "\"the owner's secret\"}",
-             fx.owner.ws);
-    json_t *r = call(&a, "upload", args);
-    assert_false(is_error(r));
-    char node[80];
-    snprintf(node, sizeof(node), "%s",
-             json_string_value(json_object_get(json_object_get(r, "structuredContent"),
-                                               "new_file_id")));
-    json_decref(r);
+    owner_sess(&a);
+    char node[80], args[600];
+    upload_text(&a, "secret.txt", "the owner's secret", node, sizeof(node));
     snprintf(args, sizeof(args), "{\"action\":\"read\",\"workspace_id\":\"%s\",\"node_id\":\"%s\"}",
              fx.owner.ws, node);
-    r = call(&a, "download", args);
+    json_t *r = call(&a, "download", args);
     assert_false(is_error(r));
     assert_string_equal(json_string_value(json_object_get(json_object_get(r, "structuredContent"),
                                                           "content")),
@@ -778,28 +724,16 @@ static void *counter_worker(void *p)
 static void mcp_lock_counter_400(void **state)
 {
     (void)state;
-    char authz[300];
-    snprintf(authz, sizeof(authz), "Bearer %s", fx.owner.token);
     struct sess s0;
-    sess_open(&s0, authz, "2025-11-25");
-    char args[400];
-    snprintf(args, sizeof(args),
-             "{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":\"counter.txt\",\"content\":"
-             "\"0\"}",
-             fx.owner.ws);
-    json_t *r = call(&s0, "upload", args);
-    assert_false(is_error(r));
+    owner_sess(&s0);
     char node[80];
-    snprintf(node, sizeof(node), "%s",
-             json_string_value(json_object_get(json_object_get(r, "structuredContent"),
-                                               "new_file_id")));
-    json_decref(r);
+    upload_text(&s0, "counter.txt", "0", node, sizeof(node));
     atomic_int failures = 0;
     static struct counter_arg a[COUNTER_SESSIONS];
     pthread_t th[COUNTER_SESSIONS];
     for (int i = 0; i < COUNTER_SESSIONS; i++) {
         memset(&a[i], 0, sizeof(a[i]));
-        sess_open(&a[i].s, authz, "2025-11-25"); /* one MCP session per agent */
+        owner_sess(&a[i].s); /* one MCP session per agent */
         a[i].ws = fx.owner.ws;
         a[i].node = node;
         a[i].failures = &failures;
@@ -812,9 +746,10 @@ static void mcp_lock_counter_400(void **state)
         if (a[i].why[0] != '\0')
             fprintf(stderr, "session %d: %s\n", i, a[i].why);
     assert_int_equal(atomic_load(&failures), 0);
+    char args[400];
     snprintf(args, sizeof(args), "{\"action\":\"read\",\"workspace_id\":\"%s\",\"node_id\":\"%s\"}",
              fx.owner.ws, node);
-    r = call(&s0, "download", args);
+    json_t *r = call(&s0, "download", args);
     assert_string_equal(json_string_value(json_object_get(json_object_get(r, "structuredContent"),
                                                           "content")),
                         "400");
@@ -871,29 +806,19 @@ static void mcp_session_limits(void **state)
 static void mcp_ai_chat_round_trip(void **state)
 {
     (void)state;
-    char authz[300];
-    snprintf(authz, sizeof(authz), "Bearer %s", fx.owner.token);
     struct sess a;
-    sess_open(&a, authz, "2025-11-25");
-    char args[1200];
-    snprintf(args, sizeof(args),
-             "{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":\"tides.txt\","
-             "\"content\":\"The lighthouse keeper logs the tide tables every evening. Storm "
-             "warnings are raised with three red flags.\"}",
-             fx.owner.ws);
-    json_t *r = call(&a, "upload", args);
-    assert_false(is_error(r));
-    char node[80];
-    snprintf(node, sizeof(node), "%s",
-             json_string_value(json_object_get(json_object_get(r, "structuredContent"),
-                                               "new_file_id")));
-    json_decref(r);
+    owner_sess(&a);
+    char node[80], args[1200];
+    upload_text(&a, "tides.txt",
+                "The lighthouse keeper logs the tide tables every evening. Storm warnings are "
+                "raised with three red flags.",
+                node, sizeof(node));
     snprintf(args, sizeof(args),
              "{\"action\":\"ask\",\"workspace_id\":\"%s\",\"question\":\"How are storm "
              "warnings raised?\",\"privacy\":\"private\",\"subjects\":\"[{\\\"type\\\":"
              "\\\"file\\\",\\\"id\\\":\\\"%s\\\"}]\"}",
              fx.owner.ws, node);
-    r = call(&a, "ai", args);
+    json_t *r = call(&a, "ai", args);
     if (is_error(r))
         fprintf(stderr, "ai ask: %s\n", json_dumps(r, 0));
     assert_false(is_error(r));
@@ -908,28 +833,20 @@ static void mcp_ai_chat_round_trip(void **state)
     snprintf(msg, sizeof(msg), "%s", json_string_value(json_object_get(sc, "message_id")));
     json_decref(r);
     /* row actions read it back */
-    snprintf(args, sizeof(args),
-             "{\"action\":\"message-details\",\"workspace_id\":\"%s\",\"chat_id\":\"%s\","
-             "\"message_id\":\"%s\"}",
-             fx.owner.ws, chat, msg);
-    r = call(&a, "ai", args);
-    assert_false(is_error(r));
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(json_object_get(r, "structuredContent"), "message"),
-                            "state")),
-                        "complete");
-    json_decref(r);
-    snprintf(args, sizeof(args),
-             "{\"action\":\"message-read\",\"workspace_id\":\"%s\",\"chat_id\":\"%s\","
-             "\"message_id\":\"%s\"}",
-             fx.owner.ws, chat, msg);
-    r = call(&a, "ai", args);
-    assert_false(is_error(r));
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(json_object_get(r, "structuredContent"), "message"),
-                            "state")),
-                        "complete");
-    json_decref(r);
+    static const char *const reads[] = {"message-details", "message-read"};
+    for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+        snprintf(args, sizeof(args),
+                 "{\"action\":\"%s\",\"workspace_id\":\"%s\",\"chat_id\":\"%s\","
+                 "\"message_id\":\"%s\"}",
+                 reads[i], fx.owner.ws, chat, msg);
+        r = call(&a, "ai", args);
+        assert_false(is_error(r));
+        assert_string_equal(json_string_value(json_object_get(
+                                json_object_get(json_object_get(r, "structuredContent"), "message"),
+                                "state")),
+                            "complete");
+        json_decref(r);
+    }
     snprintf(args, sizeof(args),
              "{\"action\":\"search\",\"workspace_id\":\"%s\",\"search\":\"tides\"}",
              fx.owner.ws);

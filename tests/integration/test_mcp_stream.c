@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "it_rawsock.h"
+#include "it_mcp_http.h"
 #include "testmain.h"
 
 static const char *const server_args[] = {"--rate-limit", "0", "--sync", "none",
@@ -23,77 +23,32 @@ static struct it_fixture fx;
 
 #define WAIT_MS 30000 /* bound of every read: a hang fails the test */
 
-/* ---- curl helpers (whole answers) ---------------------------------------------------------- */
-
-struct hbuf {
-    char *p;
-    size_t n;
-};
-
-static size_t on_bytes(char *d, size_t sz, size_t nm, void *ud)
-{
-    struct hbuf *b = ud;
-    size_t n = sz * nm;
-    char *np = realloc(b->p, b->n + n + 1);
-    if (np == NULL)
-        return 0;
-    memcpy(np + b->n, d, n);
-    b->n += n;
-    np[b->n] = '\0';
-    b->p = np;
-    return n;
-}
+/* ---- curl (whole answers) ------------------------------------------------------------------ */
 
 /* POST /mcp: status; *out the body, *sid_out (when not NULL) the Mcp-Session-Id answered. */
 static long post_body(const char *sid, const char *authz, const char *accept, const char *body,
                       char **out, char *sid_out, size_t sid_len)
 {
-    char url[200], hs[160], ha[400], hacc[120];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/mcp", fx.srv.port);
-    CURL *c = curl_easy_init();
-    assert_non_null(c);
-    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
+    char hs[160], ha[400], hacc[120];
+    const char *h[5];
+    size_t n = 0;
+    h[n++] = "Content-Type: application/json";
     snprintf(hacc, sizeof(hacc), "Accept: %s", accept);
-    hl = curl_slist_append(hl, hacc);
+    h[n++] = hacc;
     if (sid != NULL && sid[0]) {
         snprintf(hs, sizeof(hs), "Mcp-Session-Id: %s", sid);
-        hl = curl_slist_append(hl, hs);
+        h[n++] = hs;
     }
     if (authz != NULL) {
         snprintf(ha, sizeof(ha), "Authorization: %s", authz);
-        hl = curl_slist_append(hl, ha);
+        h[n++] = ha;
     }
-    struct hbuf b = {NULL, 0}, h = {NULL, 0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_bytes);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_bytes);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    long status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
-    if (sid_out != NULL) {
-        sid_out[0] = '\0';
-        const char *p = h.p != NULL ? strcasestr(h.p, "mcp-session-id:") : NULL;
-        if (p != NULL) {
-            p += 15;
-            while (*p == ' ')
-                p++;
-            size_t l = strcspn(p, "\r\n");
-            if (l < sid_len) {
-                memcpy(sid_out, p, l);
-                sid_out[l] = '\0';
-            }
-        }
-    }
-    free(h.p);
-    *out = b.p != NULL ? b.p : strdup("");
+    h[n] = NULL;
+    char *hd = NULL;
+    long status = it_http(fx.srv.port, "POST", "/mcp", h, body, SIZE_MAX, 60, out, &hd);
+    if (sid_out != NULL)
+        it_header_value(hd, "mcp-session-id", sid_out, sid_len);
+    free(hd);
     return status;
 }
 
@@ -177,154 +132,61 @@ static void cursor_now(const char *sid, char *cur, size_t len)
     json_decref(r);
 }
 
-/* ---- a raw SSE reader --------------------------------------------------------------------- */
+/* ---- the raw SSE reader (it_mcp_http.h) on /mcp ------------------------------------------- */
 
-struct rd {
-    int fd;
-    char *buf; /* bytes read and not yet consumed */
-    size_t n, cap;
-    bool eof;
-    int status;
-    char ctype[80];
-};
-
-struct ev {
-    char id[64];
-    char *data; /* owned; "" for a priming event */
-    bool have;
-};
-
-static void ev_clear(struct ev *e)
-{
-    free(e->data);
-    memset(e, 0, sizeof(*e));
-}
-
-/* Read more bytes (bounded wait). false on EOF or timeout. */
-static bool rd_more(struct rd *r, int timeout_ms)
-{
-    if (r->eof)
-        return false;
-    struct pollfd p = {.fd = r->fd, .events = POLLIN};
-    int64_t end = rs_now_ms() + timeout_ms;
-    for (int guard = 0; guard < 100000; guard++) {
-        int64_t left = end - rs_now_ms();
-        if (left <= 0)
-            return false;
-        if (poll(&p, 1, (int)left) <= 0)
-            continue;
-        if (r->n + 65536 + 1 > r->cap) {
-            r->cap = (r->n + 65536 + 1) * 2;
-            r->buf = realloc(r->buf, r->cap);
-            assert_non_null(r->buf);
-        }
-        ssize_t k = recv(r->fd, r->buf + r->n, 65536, 0);
-        if (k < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        if (k <= 0) {
-            r->eof = true;
-            return false;
-        }
-        r->n += (size_t)k;
-        r->buf[r->n] = '\0';
-        return true;
-    }
-    return false;
-}
-
-static void rd_consume(struct rd *r, size_t k)
-{
-    memmove(r->buf, r->buf + k, r->n - k);
-    r->n -= k;
-    r->buf[r->n] = '\0';
-}
-
-/* Send an HTTP/1.0 request (the answer then ends with the connection: no chunked framing) and
- * read its status and headers. */
-static void rd_open(struct rd *r, const char *method, const char *sid, const char *accept,
+/* Send an HTTP/1.0 request to /mcp as the owner (the answer then ends with the connection: no
+ * chunked framing) and read its status and headers. extra: one more header line or NULL. */
+static void rd_open(struct it_sse *r, const char *method, const char *sid, const char *accept,
                     const char *extra, const char *body)
 {
-    memset(r, 0, sizeof(*r));
-    r->fd = rs_connect(fx.srv.port, 0);
-    assert_true(r->fd >= 0);
-    size_t blen = body != NULL ? strlen(body) : 0;
-    size_t cap = blen + 1024;
-    char *req = malloc(cap);
-    assert_non_null(req);
-    int n = snprintf(req, cap,
-                     "%s /mcp HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nAuthorization: %s\r\nAccept: "
-                     "%s\r\nMcp-Session-Id: %s\r\n%s%sContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\n\r\n",
-                     method, fx.srv.port, fx.owner.authz, accept, sid, extra ? extra : "",
-                     extra ? "\r\n" : "", blen);
-    assert_true(n > 0 && (size_t)n < cap);
-    if (body != NULL)
-        memcpy(req + n, body, blen);
-    assert_int_equal(rs_send_all(r->fd, req, (size_t)n + blen, WAIT_MS), 0);
-    free(req);
-    char *end = NULL;
-    for (int guard = 0; guard < 1000 && (r->buf == NULL || !(end = strstr(r->buf, "\r\n\r\n")));
-         guard++)
-        assert_true(rd_more(r, WAIT_MS) || (r->buf && strstr(r->buf, "\r\n\r\n")));
-    assert_non_null(end);
-    assert_true(r->n > 12 && strncmp(r->buf, "HTTP/1.", 7) == 0);
-    r->status = (int)strtol(r->buf + 9, NULL, 10);
-    const char *ct = strcasestr(r->buf, "\r\nContent-Type:");
-    if (ct != NULL && ct < end) {
-        ct += 15;
-        while (*ct == ' ')
-            ct++;
-        size_t l = strcspn(ct, "\r\n");
-        snprintf(r->ctype, sizeof(r->ctype), "%.*s", (int)l, ct);
-    }
-    rd_consume(r, (size_t)(end + 4 - r->buf));
+    char ha[400], hacc[120], hs[160];
+    snprintf(ha, sizeof(ha), "Authorization: %s", fx.owner.authz);
+    snprintf(hacc, sizeof(hacc), "Accept: %s", accept);
+    snprintf(hs, sizeof(hs), "Mcp-Session-Id: %s", sid);
+    const char *h[] = {ha, hacc, hs, "Content-Type: application/json", extra, NULL};
+    it_sse_open(r, fx.srv.port, method, "/mcp", h, body, WAIT_MS);
 }
 
-/* The next SSE event (comments skipped); false at the end of the stream. */
-static bool rd_event(struct rd *r, struct ev *e)
+/* tools/call event activity-poll on the owner's workspace from its current cursor, waiting up
+ * to 60 s for a change, opened on rd as session sid (status 200 checked). id: the JSON-RPC id;
+ * progress: the progressToken as JSON text, NULL for none; accept: the Accept header. */
+static void open_poll_wait(struct it_sse *rd, const char *sid, int id, const char *progress,
+                           const char *accept)
 {
-    ev_clear(e);
-    for (int guard = 0; guard < 100000; guard++) {
-        char *nl = r->buf != NULL ? strchr(r->buf, '\n') : NULL;
-        if (nl == NULL) {
-            if (!rd_more(r, WAIT_MS))
-                return false;
-            continue;
-        }
-        size_t l = (size_t)(nl - r->buf);
-        char line[64];
-        if (l == 0) {
-            rd_consume(r, 1);
-            if (e->have)
-                return true;
-            continue;
-        }
-        if (r->buf[0] == ':') {
-            /* a comment */
-        } else if (l > 4 && strncmp(r->buf, "id: ", 4) == 0) {
-            snprintf(line, sizeof(line), "%.*s", (int)(l - 4), r->buf + 4);
-            snprintf(e->id, sizeof(e->id), "%s", line);
-            e->have = true;
-        } else if (l >= 5 && strncmp(r->buf, "data:", 5) == 0) {
-            size_t off = l > 5 && r->buf[5] == ' ' ? 6 : 5;
-            free(e->data);
-            e->data = strndup(r->buf + off, l - off);
-            e->have = true;
-        } else {
-            e->have = true; /* event:, retry: */
-        }
-        rd_consume(r, l + 1);
-    }
-    return false;
+    char cur[40], meta[80] = "", body[700];
+    cursor_now(sid, cur, sizeof(cur));
+    if (progress != NULL)
+        snprintf(meta, sizeof(meta), ",\"_meta\":{\"progressToken\":%s}", progress);
+    snprintf(body, sizeof(body),
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":"
+             "\"event\",\"arguments\":{\"action\":\"activity-poll\",\"entity_id\":\"%s\","
+             "\"wait\":60,\"lastactivity\":\"%s\"}%s}}",
+             id, fx.owner.ws, cur, meta);
+    rd_open(rd, "POST", sid, accept, NULL, body);
+    assert_int_equal(rd->status, 200);
 }
 
-static void rd_close(struct rd *r)
+/* tools/call upload text of n bytes of fill as name, with progressToken token (JSON text),
+ * opened on rd as session sid (status 200 checked). id: the JSON-RPC id. */
+static void open_big_upload(struct it_sse *rd, const char *sid, int id, const char *name,
+                            char fill, size_t n, const char *token)
 {
-    if (r->fd >= 0)
-        close(r->fd);
-    free(r->buf);
-    memset(r, 0, sizeof(*r));
-    r->fd = -1;
+    char *content = malloc(n + 1);
+    assert_non_null(content);
+    memset(content, fill, n);
+    content[n] = '\0';
+    size_t cap = n + 512;
+    char *body = malloc(cap);
+    assert_non_null(body);
+    snprintf(body, cap,
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":"
+             "\"upload\",\"arguments\":{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":"
+             "\"%s\",\"content\":\"%s\"},\"_meta\":{\"progressToken\":%s}}}",
+             id, fx.owner.ws, name, content, token);
+    free(content);
+    rd_open(rd, "POST", sid, "application/json, text/event-stream", NULL, body);
+    free(body);
+    assert_int_equal(rd->status, 200);
 }
 
 /* "S-N" of an event id. */
@@ -351,10 +213,10 @@ struct tally {
 
 /* Read events into t until the response (or the end); checks ids: one stream number, event
  * numbers strictly increasing and, when contiguous, each one more than the last. */
-static void tally_until_response(struct rd *r, struct tally *t, bool contiguous)
+static void tally_until_response(struct it_sse *r, struct tally *t, bool contiguous)
 {
-    struct ev e = {0};
-    while (!t->response && rd_event(r, &e)) {
+    struct it_sse_ev e = {0};
+    while (!t->response && it_sse_event(r, &e)) {
         assert_true(e.id[0] != '\0'); /* every event of a /mcp stream has an id */
         unsigned s;
         unsigned long long n;
@@ -392,7 +254,7 @@ static void tally_until_response(struct rd *r, struct tally *t, bool contiguous)
         }
         json_decref(m);
     }
-    ev_clear(&e);
+    it_sse_ev_clear(&e);
 }
 
 /* ---- cases -------------------------------------------------------------------------------- */
@@ -409,25 +271,12 @@ static void stream_progress_and_logs(void **state)
                                 "\"params\":{\"level\":\"debug\"}}");
     json_decref(r);
     size_t n = 3 * 1024 * 1024 + 17;
-    char *content = malloc(n + 1);
-    memset(content, 'a', n);
-    content[n] = '\0';
-    size_t cap = n + 512;
-    char *body = malloc(cap);
-    snprintf(body, cap,
-             "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":"
-             "\"upload\",\"arguments\":{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":"
-             "\"big.txt\",\"content\":\"%s\"},\"_meta\":{\"progressToken\":\"up1\"}}}",
-             fx.owner.ws, content);
-    free(content);
-    struct rd rd;
-    rd_open(&rd, "POST", sid, "application/json, text/event-stream", NULL, body);
-    free(body);
-    assert_int_equal(rd.status, 200);
+    struct it_sse rd;
+    open_big_upload(&rd, sid, 9, "big.txt", 'a', n, "\"up1\"");
     assert_non_null(strstr(rd.ctype, "text/event-stream"));
     struct tally t = {0};
     tally_until_response(&rd, &t, true);
-    rd_close(&rd);
+    it_sse_close(&rd);
     assert_true(t.response);
     assert_false(json_is_true(json_object_get(t.result, "isError")));
     assert_true(t.progress >= 4); /* 0, 1 MiB, 2 MiB, 3 MiB, all */
@@ -446,7 +295,7 @@ static void stream_progress_and_logs(void **state)
     rd_open(&rd, "POST", sid2, "application/json, text/event-stream", NULL, small);
     assert_int_equal(rd.status, 200);
     assert_non_null(strstr(rd.ctype, "application/json"));
-    rd_close(&rd);
+    it_sse_close(&rd);
 }
 
 /* event activity-poll with wait: the call's stream reports the seconds waited until a change
@@ -454,55 +303,39 @@ static void stream_progress_and_logs(void **state)
 static void stream_activity_poll_waits(void **state)
 {
     (void)state;
-    char sid[80], cur[40], body[600];
+    char sid[80];
     sess_open(sid, sizeof(sid));
-    cursor_now(sid, cur, sizeof(cur));
-    snprintf(body, sizeof(body),
-             "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{\"name\":"
-             "\"event\",\"arguments\":{\"action\":\"activity-poll\",\"entity_id\":\"%s\","
-             "\"wait\":60,\"lastactivity\":\"%s\"},\"_meta\":{\"progressToken\":7}}}",
-             fx.owner.ws, cur);
-    struct rd rd;
-    rd_open(&rd, "POST", sid, "application/json, text/event-stream", NULL, body);
-    assert_int_equal(rd.status, 200);
+    struct it_sse rd;
+    open_poll_wait(&rd, sid, 11, "7", "application/json, text/event-stream");
     /* Wait for a progress notification: the call is waiting (nothing changed yet). */
     struct tally t = {0};
-    struct ev e = {0};
+    struct it_sse_ev e = {0};
     for (int guard = 0; guard < 100 && t.progress == 0; guard++) {
-        assert_true(rd_event(&rd, &e));
+        assert_true(it_sse_event(&rd, &e));
         if (e.data != NULL && strstr(e.data, "notifications/progress") != NULL)
             t.progress++;
         assert_null(e.data != NULL ? strstr(e.data, "\"result\"") : NULL);
     }
-    ev_clear(&e);
+    it_sse_ev_clear(&e);
     make_change("poll-change.txt");
     tally_until_response(&rd, &t, false);
-    rd_close(&rd);
+    it_sse_close(&rd);
     assert_true(t.response);
     json_t *act = json_object_get(sc_of(t.result), "activity");
     assert_true(json_array_size(act) > 0);
     json_decref(t.result);
 
     /* JSON only (no SSE): the call still waits on its own thread and answers JSON. */
-    cursor_now(sid, cur, sizeof(cur));
-    snprintf(body, sizeof(body),
-             "{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"tools/call\",\"params\":{\"name\":"
-             "\"event\",\"arguments\":{\"action\":\"activity-poll\",\"entity_id\":\"%s\","
-             "\"wait\":60,\"lastactivity\":\"%s\"}}}",
-             fx.owner.ws, cur);
-    rd_open(&rd, "POST", sid, "application/json", NULL, body);
-    assert_int_equal(rd.status, 200);
+    open_poll_wait(&rd, sid, 12, NULL, "application/json");
     assert_non_null(strstr(rd.ctype, "application/json"));
     make_change("poll-change-2.txt");
-    for (int guard = 0; guard < 1000 && rd_more(&rd, WAIT_MS); guard++)
-        ;
-    assert_true(rd.eof);
+    assert_true(it_sse_drain(&rd));
     json_t *v = json_loads(rd.buf, 0, NULL);
     assert_non_null(v);
     act = json_object_get(sc_of(json_object_get(v, "result")), "activity");
     assert_true(json_array_size(act) > 0);
     json_decref(v);
-    rd_close(&rd);
+    it_sse_close(&rd);
 }
 
 /* A call whose connection drops after its first progress event goes on; GET with the last id
@@ -512,31 +345,17 @@ static void stream_resume_after_drop(void **state)
     (void)state;
     char sid[80];
     sess_open(sid, sizeof(sid));
-    size_t n = 3 * 1024 * 1024;
-    char *content = malloc(n + 1);
-    memset(content, 'b', n);
-    content[n] = '\0';
-    size_t cap = n + 512;
-    char *body = malloc(cap);
-    snprintf(body, cap,
-             "{\"jsonrpc\":\"2.0\",\"id\":21,\"method\":\"tools/call\",\"params\":{\"name\":"
-             "\"upload\",\"arguments\":{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":"
-             "\"resumed.txt\",\"content\":\"%s\"},\"_meta\":{\"progressToken\":\"r1\"}}}",
-             fx.owner.ws, content);
-    free(content);
-    struct rd rd;
-    rd_open(&rd, "POST", sid, "application/json, text/event-stream", NULL, body);
-    free(body);
-    assert_int_equal(rd.status, 200);
-    struct ev e = {0};
-    assert_true(rd_event(&rd, &e)); /* the priming event */
+    struct it_sse rd;
+    open_big_upload(&rd, sid, 21, "resumed.txt", 'b', 3 * 1024 * 1024, "\"r1\"");
+    struct it_sse_ev e = {0};
+    assert_true(it_sse_event(&rd, &e)); /* the priming event */
     assert_true(e.data == NULL || e.data[0] == '\0');
-    assert_true(rd_event(&rd, &e)); /* the first progress */
+    assert_true(it_sse_event(&rd, &e)); /* the first progress */
     assert_non_null(strstr(e.data, "notifications/progress"));
     char last[64];
     snprintf(last, sizeof(last), "%s", e.id);
-    ev_clear(&e);
-    rd_close(&rd); /* the client goes away in the middle of the call */
+    it_sse_ev_clear(&e);
+    it_sse_close(&rd); /* the client goes away in the middle of the call */
 
     char hdr[100];
     snprintf(hdr, sizeof(hdr), "Last-Event-ID: %s", last);
@@ -553,9 +372,9 @@ static void stream_resume_after_drop(void **state)
     assert_false(json_is_true(json_object_get(t.result, "isError")));
     json_decref(t.result);
     /* The stream ended with its response: the server closes the connection. */
-    assert_false(rd_event(&rd, &e));
+    assert_false(it_sse_event(&rd, &e));
     assert_true(rd.eof);
-    rd_close(&rd);
+    it_sse_close(&rd);
 }
 
 /* A waiting call (it cannot end before the change this test makes) keeps running while its
@@ -563,23 +382,16 @@ static void stream_resume_after_drop(void **state)
 static void stream_resume_running_call(void **state)
 {
     (void)state;
-    char sid[80], cur[40], body[600];
+    char sid[80];
     sess_open(sid, sizeof(sid));
-    cursor_now(sid, cur, sizeof(cur));
-    snprintf(body, sizeof(body),
-             "{\"jsonrpc\":\"2.0\",\"id\":31,\"method\":\"tools/call\",\"params\":{\"name\":"
-             "\"event\",\"arguments\":{\"action\":\"activity-poll\",\"entity_id\":\"%s\","
-             "\"wait\":60,\"lastactivity\":\"%s\"},\"_meta\":{\"progressToken\":\"w\"}}}",
-             fx.owner.ws, cur);
-    struct rd rd;
-    rd_open(&rd, "POST", sid, "application/json, text/event-stream", NULL, body);
-    assert_int_equal(rd.status, 200);
-    struct ev e = {0};
-    assert_true(rd_event(&rd, &e)); /* priming */
+    struct it_sse rd;
+    open_poll_wait(&rd, sid, 31, "\"w\"", "application/json, text/event-stream");
+    struct it_sse_ev e = {0};
+    assert_true(it_sse_event(&rd, &e)); /* priming */
     char prime[64];
     snprintf(prime, sizeof(prime), "%s", e.id);
-    ev_clear(&e);
-    rd_close(&rd);
+    it_sse_ev_clear(&e);
+    it_sse_close(&rd);
     char hdr[100];
     snprintf(hdr, sizeof(hdr), "Last-Event-ID: %s", prime);
     rd_open(&rd, "GET", sid, "text/event-stream", hdr, NULL);
@@ -591,7 +403,7 @@ static void stream_resume_running_call(void **state)
     id_parts(prime, &s0, &n0);
     t.sno = s0;
     for (int guard = 0; guard < 100; guard++) {
-        assert_true(rd_event(&rd, &e));
+        assert_true(it_sse_event(&rd, &e));
         if (e.data != NULL && strstr(e.data, "notifications/progress") != NULL)
             break;
     }
@@ -609,13 +421,13 @@ static void stream_resume_running_call(void **state)
     t.last_progress = json_number_value(json_object_get(json_object_get(pm, "params"),
                                                         "progress"));
     json_decref(pm);
-    ev_clear(&e);
+    it_sse_ev_clear(&e);
     make_change("resume-change.txt");
     tally_until_response(&rd, &t, true);
     assert_true(t.response);
     assert_true(json_array_size(json_object_get(sc_of(t.result), "activity")) > 0);
     json_decref(t.result);
-    rd_close(&rd);
+    it_sse_close(&rd);
 }
 
 /* Last-Event-ID that is not ours, or names nothing of this session, is refused; the standalone
@@ -625,35 +437,33 @@ static void stream_resume_refusals_and_get_stream(void **state)
     (void)state;
     char sid[80];
     sess_open(sid, sizeof(sid));
-    struct rd rd;
+    struct it_sse rd;
     rd_open(&rd, "GET", sid, "text/event-stream", "Last-Event-ID: garbage", NULL);
     assert_int_equal(rd.status, 400);
-    rd_close(&rd);
+    it_sse_close(&rd);
     rd_open(&rd, "GET", sid, "text/event-stream", "Last-Event-ID: 999-1", NULL);
     assert_int_equal(rd.status, 400);
-    rd_close(&rd);
+    it_sse_close(&rd);
     /* The standalone stream: a priming event with an id. */
-    struct rd g;
+    struct it_sse g;
     rd_open(&g, "GET", sid, "text/event-stream", NULL, NULL);
     assert_int_equal(g.status, 200);
-    struct ev e = {0};
-    assert_true(rd_event(&g, &e));
+    struct it_sse_ev e = {0};
+    assert_true(it_sse_event(&g, &e));
     assert_true(e.id[0] != '\0');
     char hdr[100];
     snprintf(hdr, sizeof(hdr), "Last-Event-ID: %s", e.id);
-    ev_clear(&e);
+    it_sse_ev_clear(&e);
     /* A second plain GET is refused while one is open; a resumed one takes its place. */
     rd_open(&rd, "GET", sid, "text/event-stream", NULL, NULL);
     assert_int_equal(rd.status, 409);
-    rd_close(&rd);
+    it_sse_close(&rd);
     rd_open(&rd, "GET", sid, "text/event-stream", hdr, NULL);
     assert_int_equal(rd.status, 200);
     /* the old connection ends */
-    for (int guard = 0; guard < 1000 && rd_more(&g, WAIT_MS); guard++)
-        ;
-    assert_true(g.eof);
-    rd_close(&g);
-    rd_close(&rd);
+    assert_true(it_sse_drain(&g));
+    it_sse_close(&g);
+    it_sse_close(&rd);
 }
 
 /* download read: text as a text block, other bytes as an embedded resource (base64 blob);
@@ -675,24 +485,13 @@ static void download_content_blocks(void **state)
     json_decref(r);
     /* binary bytes: staged with POST /blob, stored with upload stream */
     const unsigned char bin[] = {0x00, 0xff, 0x10, 0x80, 0x7f, 0x00, 0xc3};
-    char url[200], hs[160];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/blob", fx.srv.port);
+    char hs[160], *blob = NULL;
     snprintf(hs, sizeof(hs), "Mcp-Session-Id: %s", sid);
-    CURL *c = curl_easy_init();
-    struct curl_slist *hl = curl_slist_append(NULL, hs);
-    hl = curl_slist_append(hl, "Content-Type: application/octet-stream");
-    struct hbuf b = {NULL, 0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)bin);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sizeof(bin));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_bytes);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    assert_int_equal(curl_easy_perform(c), CURLE_OK);
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
-    json_t *bj = json_loads(b.p, 0, NULL);
-    free(b.p);
+    const char *bh[] = {hs, "Content-Type: application/octet-stream", NULL};
+    assert_true(it_http(fx.srv.port, "POST", "/blob", bh, (const char *)bin, sizeof(bin), 60,
+                        &blob, NULL) > 0);
+    json_t *bj = json_loads(blob, 0, NULL);
+    free(blob);
     assert_non_null(json_object_get(bj, "blob_id"));
     snprintf(body, sizeof(body),
              "{\"jsonrpc\":\"2.0\",\"id\":42,\"method\":\"tools/call\",\"params\":{\"name\":"
@@ -794,16 +593,16 @@ static void subscribe(const char *sid, const char *authz, const char *uri)
 }
 
 /* The next message event of a stream (the priming event skipped): its id and JSON (owned). */
-static json_t *next_message(struct rd *r, char *id, size_t il)
+static json_t *next_message(struct it_sse *r, char *id, size_t il)
 {
-    struct ev e = {0};
+    struct it_sse_ev e = {0};
     for (int guard = 0; guard < 100; guard++) {
-        assert_true(rd_event(r, &e));
+        assert_true(it_sse_event(r, &e));
         if (e.data != NULL && e.data[0] != '\0') {
             snprintf(id, il, "%s", e.id);
             json_t *m = json_loads(e.data, 0, NULL);
             assert_non_null(m);
-            ev_clear(&e);
+            it_sse_ev_clear(&e);
             return m;
         }
     }
@@ -834,7 +633,7 @@ static void stream_resource_updates_and_get_resume(void **state)
     subscribe(bsid, b.authz, uri);
     subscribe(bsid, b.authz, buri);
 
-    struct rd g, bg;
+    struct it_sse g, bg;
     rd_open(&g, "GET", sid, "text/event-stream", NULL, NULL);
     assert_int_equal(g.status, 200);
     rd_open(&bg, "GET", bsid, "text/event-stream", NULL, NULL);
@@ -854,10 +653,10 @@ static void stream_resource_updates_and_get_resume(void **state)
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(m, "params"), "uri")), buri);
     json_decref(m);
-    rd_close(&bg);
+    it_sse_close(&bg);
 
     /* The owner's stream drops; a change meanwhile; the resumed GET replays it. */
-    rd_close(&g);
+    it_sse_close(&g);
     write_file(fx.owner.authz, fx.owner.ws, "watched.txt", node, NULL, 0);
     char hdr[100];
     snprintf(hdr, sizeof(hdr), "Last-Event-ID: %s", id1);
@@ -874,7 +673,7 @@ static void stream_resource_updates_and_get_resume(void **state)
     id_parts(id2, &s2, &n2);
     assert_int_equal(s1, s2);     /* the same stream */
     assert_int_equal(n2, n1 + 1); /* the next event of the session: nothing lost, no repeat */
-    rd_close(&g);
+    it_sse_close(&g);
     it_user_release(&b);
 }
 
@@ -971,12 +770,12 @@ static void stream_web_import_waits(void **state)
              "\"source_url\":\"http://127.0.0.1:%d/data.bin\",\"file_name\":\"imported.bin\","
              "\"wait\":60},\"_meta\":{\"progressToken\":\"wi\"}}}",
              fx.owner.ws, f.port);
-    struct rd rd;
+    struct it_sse rd;
     rd_open(&rd, "POST", sid, "application/json, text/event-stream", NULL, body);
     assert_int_equal(rd.status, 200);
     struct tally t = {0};
     tally_until_response(&rd, &t, false);
-    rd_close(&rd);
+    it_sse_close(&rd);
     filesrv_stop(&f);
     assert_true(t.response);
     if (json_is_true(json_object_get(t.result, "isError")))

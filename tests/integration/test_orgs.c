@@ -50,6 +50,46 @@ static json_t *org_new(struct fastio_client *c, char *domain_out)
     return org;
 }
 
+/* Create an org with a unique domain (copied to domain_out, size >= 64, when not NULL); its id
+ * goes to id (size >= 32). */
+static void org_id_new(struct fastio_client *c, char *id, char *domain_out)
+{
+    json_t *org = org_new(c, domain_out);
+    snprintf(id, 32, "%s", jstr(org, "id"));
+    json_decref(org);
+}
+
+/* A new user's client with a new org (org_id_new). */
+static struct fastio_client *user_with_org(char *id, char *domain_out)
+{
+    struct fastio_client *c = new_user(NULL);
+    org_id_new(c, id, domain_out);
+    return c;
+}
+
+/* c's org list (external: the external list) holds exactly n orgs. */
+static void assert_org_count(struct fastio_client *c, bool external, size_t n)
+{
+    json_t *orgs = NULL;
+    struct fastio_error err;
+    assert_int_equal(external ? fastio_org_list_external(c, NULL, &orgs, &err)
+                              : fastio_org_list(c, NULL, &orgs, &err),
+                     FASTIO_OK);
+    assert_int_equal(json_array_size(orgs), n);
+    json_decref(orgs);
+}
+
+/* No members API for these cases: user becomes a member with role of the org or workspace
+ * (scope "org" / "workspace") id, straight in the database. */
+static void db_member(const char *scope, const char *id, const char *user, const char *role)
+{
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO %s_members(%s_id, user_id, role, created) VALUES (?1, ?2, ?3, 0)", scope,
+             scope);
+    assert_int_equal(it_db(&fx.srv, sql, id, user, role, (const char *)NULL), 0);
+}
+
 /* Create with the given options; returns the status and checks the API code of a failure. */
 static enum fastio_status create_expect(struct fastio_client *c, const char *domain,
                                         const char *name, const char *descr, const char *industry,
@@ -179,10 +219,7 @@ static void test_create_domain_rules(void **state)
     free(body);
 
     /* nothing above left an org behind */
-    json_t *orgs = NULL;
-    assert_int_equal(fastio_org_list(c, NULL, &orgs, &err), FASTIO_OK);
-    assert_int_equal(json_array_size(orgs), 3);
-    json_decref(orgs);
+    assert_org_count(c, false, 3);
     fastio_client_free(other);
     fastio_client_free(c);
 }
@@ -224,10 +261,7 @@ static void test_create_text_rules(void **state)
 
     /* failed creates left nothing: the domain is still free, and the limits themselves pass
      * (lengths count characters: 100 x U+00E9 is 200 bytes) */
-    json_t *orgs = NULL;
-    assert_int_equal(fastio_org_list(c, NULL, &orgs, NULL), FASTIO_OK);
-    assert_int_equal(json_array_size(orgs), 0);
-    json_decref(orgs);
+    assert_org_count(c, false, 0);
     assert_int_equal(create_expect(c, d, s100, s10, "x", "ok@x.test", 0), FASTIO_OK);
     char d2[64];
     it_unique_name("text", d2, sizeof(d2));
@@ -260,25 +294,32 @@ static void test_list_pagination(void **state)
         assert_string_equal(jstr(json_array_get(orgs, i), "domain"), domains[i]);
     json_decref(orgs);
 
+    /* limit / offset as sent (NULL: not sent): the page, and the domain of one of its items */
+    static const struct {
+        const char *limit, *offset;
+        size_t items;
+        bool more;
+        int at, domain; /* items[at] is domains[domain]; at -1: nothing to check */
+    } pages[] = {
+        {"2", NULL, 2, true, 1, 1},
+        {"2", "2", 2, true, 0, 2},
+        {"2", "4", 1, false, 0, 4},
+        {NULL, "50", 0, false, -1, 0},
+    };
     json_t *resp = NULL;
-    assert_int_equal(list_raw(c, FASTIO_EP_ORG_LIST, NULL, "2", NULL, &resp, &err), FASTIO_OK);
-    assert_page(resp, "orgs", 2, 5, true);
-    assert_string_equal(jstr(json_array_get(json_object_get(resp, "orgs"), 1), "domain"),
-                        domains[1]);
-    json_decref(resp);
-    assert_int_equal(list_raw(c, FASTIO_EP_ORG_LIST, NULL, "2", "2", &resp, &err), FASTIO_OK);
-    assert_page(resp, "orgs", 2, 5, true);
-    assert_string_equal(jstr(json_array_get(json_object_get(resp, "orgs"), 0), "domain"),
-                        domains[2]);
-    json_decref(resp);
-    assert_int_equal(list_raw(c, FASTIO_EP_ORG_LIST, NULL, "2", "4", &resp, &err), FASTIO_OK);
-    assert_page(resp, "orgs", 1, 5, false);
-    assert_string_equal(jstr(json_array_get(json_object_get(resp, "orgs"), 0), "domain"),
-                        domains[4]);
-    json_decref(resp);
-    assert_int_equal(list_raw(c, FASTIO_EP_ORG_LIST, NULL, NULL, "50", &resp, &err), FASTIO_OK);
-    assert_page(resp, "orgs", 0, 5, false);
-    json_decref(resp);
+    for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        print_message("limit %s offset %s\n", pages[i].limit ? pages[i].limit : "-",
+                      pages[i].offset ? pages[i].offset : "-");
+        assert_int_equal(
+            list_raw(c, FASTIO_EP_ORG_LIST, NULL, pages[i].limit, pages[i].offset, &resp, &err),
+            FASTIO_OK);
+        assert_page(resp, "orgs", pages[i].items, 5, pages[i].more);
+        if (pages[i].at >= 0)
+            assert_string_equal(
+                jstr(json_array_get(json_object_get(resp, "orgs"), (size_t)pages[i].at), "domain"),
+                domains[pages[i].domain]);
+        json_decref(resp);
+    }
     /* the typed wrapper sends the same paging */
     struct fastio_page pg = {3, 3};
     assert_int_equal(fastio_org_list(c, &pg, &orgs, &err), FASTIO_OK);
@@ -298,9 +339,7 @@ static void test_list_pagination(void **state)
     assert_int_equal(list_raw(other, FASTIO_EP_ORG_LIST, NULL, NULL, NULL, &resp, &err), FASTIO_OK);
     assert_page(resp, "orgs", 0, 0, false);
     json_decref(resp);
-    assert_int_equal(fastio_org_list_external(other, NULL, &orgs, &err), FASTIO_OK);
-    assert_int_equal(json_array_size(orgs), 0);
-    json_decref(orgs);
+    assert_org_count(other, true, 0);
     fastio_client_free(other);
     fastio_client_free(c);
 }
@@ -321,16 +360,9 @@ static void test_list_external(void **state)
                      FASTIO_OK);
     json_decref(org);
 
-    json_t *orgs = NULL;
-    assert_int_equal(fastio_org_list_external(b, NULL, &orgs, &err), FASTIO_OK);
-    assert_int_equal(json_array_size(orgs), 0);
-    json_decref(orgs);
+    assert_org_count(b, true, 0);
     /* no members API yet: make b a workspace member in the database */
-    assert_int_equal(it_db(&fx.srv,
-                           "INSERT INTO workspace_members(workspace_id, user_id, role, created) "
-                           "VALUES (?1, ?2, 'member', 0)",
-                           ws_id, bid, (const char *)NULL),
-                     0);
+    db_member("workspace", ws_id, bid, "member");
     json_t *resp = NULL;
     assert_int_equal(list_raw(b, FASTIO_EP_ORG_LIST_EXTERNAL, NULL, NULL, NULL, &resp, &err),
                      FASTIO_OK);
@@ -343,9 +375,7 @@ static void test_list_external(void **state)
     assert_null(json_object_get(ext, "owner_defined"));
     json_decref(resp);
     /* not an org member: not in the member list, and org routes stay closed */
-    assert_int_equal(fastio_org_list(b, NULL, &orgs, &err), FASTIO_OK);
-    assert_int_equal(json_array_size(orgs), 0);
-    json_decref(orgs);
+    assert_org_count(b, false, 0);
     assert_int_equal(fastio_org_details(b, org_id, &org, &err), FASTIO_FORBIDDEN);
     assert_int_equal(err.api_code, 1670);
     json_t *ws = NULL;
@@ -353,14 +383,10 @@ static void test_list_external(void **state)
     assert_string_equal(jstr(ws, "user_permission"), "member");
     json_decref(ws);
     /* the owner's own org is not "external" to the owner */
-    assert_int_equal(fastio_org_list_external(a, NULL, &orgs, &err), FASTIO_OK);
-    assert_int_equal(json_array_size(orgs), 0);
-    json_decref(orgs);
+    assert_org_count(a, true, 0);
     /* a closed org leaves the external list */
     assert_int_equal(fastio_org_close(a, org_id, org_id, &err), FASTIO_OK);
-    assert_int_equal(fastio_org_list_external(b, NULL, &orgs, &err), FASTIO_OK);
-    assert_int_equal(json_array_size(orgs), 0);
-    json_decref(orgs);
+    assert_org_count(b, true, 0);
     fastio_client_free(a);
     fastio_client_free(b);
 }
@@ -370,12 +396,9 @@ static void test_list_external(void **state)
 static void test_details_by_id_and_domain(void **state)
 {
     (void)state;
-    struct fastio_client *c = new_user(NULL);
-    char domain[64];
-    json_t *org = org_new(c, domain);
-    char id[32];
-    snprintf(id, sizeof(id), "%s", jstr(org, "id"));
-    json_decref(org);
+    char domain[64], id[32];
+    struct fastio_client *c = user_with_org(id, domain);
+    json_t *org = NULL;
     struct fastio_error err;
     json_t *by_id = NULL, *by_domain = NULL;
     assert_int_equal(fastio_org_details(c, id, &by_id, &err), FASTIO_OK);
@@ -408,12 +431,9 @@ static void test_details_by_id_and_domain(void **state)
 static void test_update_each_field_kind(void **state)
 {
     (void)state;
-    struct fastio_client *c = new_user(NULL);
-    char domain[64];
-    json_t *org = org_new(c, domain);
-    char id[32];
-    snprintf(id, sizeof(id), "%s", jstr(org, "id"));
-    json_decref(org);
+    char domain[64], id[32];
+    struct fastio_client *c = user_with_org(id, domain);
+    json_t *org = NULL;
     struct fastio_error err;
 
     assert_int_equal(update(c, id, &org, &err, "name", "New Name", "description",
@@ -492,12 +512,9 @@ static void test_update_each_field_kind(void **state)
 static void test_update_null_clears(void **state)
 {
     (void)state;
-    struct fastio_client *c = new_user(NULL);
-    char domain[64];
-    json_t *org = org_new(c, domain);
-    char id[32];
-    snprintf(id, sizeof(id), "%s", jstr(org, "id"));
-    json_decref(org);
+    char domain[64], id[32];
+    struct fastio_client *c = user_with_org(id, domain);
+    json_t *org = NULL;
     struct fastio_error err;
     assert_int_equal(update(c, id, &org, &err, "name", "Named Org", "description",
                             "Something long enough", "industry", "Retail", "homepage",
@@ -606,11 +623,7 @@ static void test_close(void **state)
     struct fastio_client *b = new_user(bid);
     assert_int_equal(fastio_org_close(b, org_id, domain, &err), FASTIO_FORBIDDEN);
     assert_int_equal(err.api_code, 1670);
-    assert_int_equal(it_db(&fx.srv,
-                           "INSERT INTO org_members(org_id, user_id, role, created) "
-                           "VALUES (?1, ?2, 'admin', 0)",
-                           org_id, bid, (const char *)NULL),
-                     0);
+    db_member("org", org_id, bid, "admin");
     assert_int_equal(
         update(b, org_id, &org, &err, "industry", "Admins may update", (const char *)NULL),
         FASTIO_OK);
@@ -634,10 +647,8 @@ static void test_close(void **state)
     assert_int_equal(fastio_org_details(c, domain, &org, &err), FASTIO_NOT_FOUND);
     assert_int_equal(fastio_org_details(b, org_id, &org, &err), FASTIO_NOT_FOUND);
     assert_int_equal(fastio_workspace_details(c, ws_id, &ws, &err), FASTIO_NOT_FOUND);
+    assert_org_count(c, false, 0);
     json_t *list = NULL;
-    assert_int_equal(fastio_org_list(c, NULL, &list, &err), FASTIO_OK);
-    assert_int_equal(json_array_size(list), 0);
-    json_decref(list);
     assert_int_equal(fastio_workspace_list(c, NULL, &list, &err), FASTIO_OK);
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
@@ -649,19 +660,15 @@ static void test_close(void **state)
     struct fastio_org_opts o = {domain, NULL, NULL, NULL, NULL};
     assert_int_equal(fastio_org_create(b, &o, &org, &err), FASTIO_CONFLICT);
     assert_int_equal(err.api_code, 1660);
-    json_t *bo = org_new(b, NULL);
     char boid[32];
-    snprintf(boid, sizeof(boid), "%s", jstr(bo, "id"));
-    json_decref(bo);
+    org_id_new(b, boid, NULL);
     struct fastio_workspace_opts wo = {"Taken", folder, NULL, NULL, NULL, 0};
     assert_int_equal(fastio_workspace_create(b, boid, &wo, &ws, &err), FASTIO_CONFLICT);
     assert_int_equal(err.api_code, 1660);
 
     /* confirm by id works too */
-    json_t *second = org_new(c, NULL);
     char sid[32];
-    snprintf(sid, sizeof(sid), "%s", jstr(second, "id"));
-    json_decref(second);
+    org_id_new(c, sid, NULL);
     assert_int_equal(fastio_org_close(c, sid, sid, &err), FASTIO_OK);
     assert_int_equal(fastio_org_details(c, sid, &org, &err), FASTIO_NOT_FOUND);
     fastio_client_free(b);
@@ -674,10 +681,8 @@ static void test_org_workspaces(void **state)
 {
     (void)state;
     struct fastio_client *c = new_user(NULL);
-    json_t *org = org_new(c, NULL);
     char org_id[32], ids[4][32];
-    snprintf(org_id, sizeof(org_id), "%s", jstr(org, "id"));
-    json_decref(org);
+    org_id_new(c, org_id, NULL);
     struct fastio_error err;
     json_t *list = NULL;
     assert_int_equal(fastio_org_workspaces(c, org_id, NULL, &list, &err), FASTIO_OK);
@@ -724,19 +729,11 @@ static void test_org_workspaces(void **state)
 
     /* an org member (set up in the database: no members API yet) sees only the workspaces they
      * belong to; the owner sees all, with user_permission null where they hold no role */
-    assert_int_equal(it_db(&fx.srv,
-                           "INSERT INTO org_members(org_id, user_id, role, created) "
-                           "VALUES (?1, ?2, 'member', 0)",
-                           org_id, bid, (const char *)NULL),
-                     0);
+    db_member("org", org_id, bid, "member");
     assert_int_equal(fastio_org_workspaces(b, org_id, NULL, &list, &err), FASTIO_OK);
     assert_int_equal(json_array_size(list), 0);
     json_decref(list);
-    assert_int_equal(it_db(&fx.srv,
-                           "INSERT INTO workspace_members(workspace_id, user_id, role, created) "
-                           "VALUES (?1, ?2, 'guest', 0)",
-                           ids[1], bid, (const char *)NULL),
-                     0);
+    db_member("workspace", ids[1], bid, "guest");
     json_t *bws = it_ws_new(b, "A workspace", org_id, NULL); /* org members may create workspaces */
     snprintf(ids[3], sizeof(ids[3]), "%s", jstr(bws, "id"));
     json_decref(bws);

@@ -164,6 +164,31 @@ static void *trigger_later(void *p)
     return NULL;
 }
 
+/* A new cancel token in fresh options o (free it with fastio_cancel_free). */
+static struct fastio_cancel *cancel_opts(struct fastio_call_opts *o)
+{
+    struct fastio_cancel *t = fastio_cancel_new();
+    assert_non_null(t);
+    fastio_call_opts_init(o);
+    o->cancel = t;
+    return t;
+}
+
+/* A thread (th) that triggers a->t after a->after_ms. */
+static void trigger_start(struct trigger_arg *a, pthread_t *th)
+{
+    assert_int_equal(pthread_create(th, NULL, trigger_later, a), 0);
+}
+
+/* Right after the cancelled call returned: how long after the trigger fired it did (ms); then
+ * the thread is joined. */
+static int64_t trigger_join(const struct trigger_arg *a, pthread_t th)
+{
+    int64_t late = fastio_now_ms() - a->fired_ms;
+    assert_int_equal(pthread_join(th, NULL), 0);
+    return late;
+}
+
 static const struct step stall[] = {{ACT_STALL, 0, NULL, NULL}};
 
 static void test_cancel_stalled_request(void **state)
@@ -174,19 +199,15 @@ static void test_cancel_stalled_request(void **state)
     struct fastio_call_opts o;
     script_start(&sc, stall, 1);
     struct fastio_client *c = client_for(&sc, 0, NULL, NULL, 20);
-    struct fastio_cancel *t = fastio_cancel_new();
-    assert_non_null(t);
     /* through the client's default options, so a typed wrapper is cancelled too */
-    fastio_call_opts_init(&o);
-    o.cancel = t;
+    struct fastio_cancel *t = cancel_opts(&o);
     assert_int_equal(fastio_client_set_call_opts(c, &o, &err), FASTIO_OK);
     struct trigger_arg a = {t, 300, 0};
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, trigger_later, &a), 0);
+    trigger_start(&a, &th);
     json_t *out = NULL;
     assert_int_equal(fastio_ping(c, &out, &err), FASTIO_CANCELLED);
-    int64_t late = fastio_now_ms() - a.fired_ms;
-    assert_int_equal(pthread_join(th, NULL), 0);
+    int64_t late = trigger_join(&a, th);
     assert_null(out);
     assert_int_equal(err.status, FASTIO_CANCELLED);
     assert_true(late >= 0 && late < 100);
@@ -226,17 +247,13 @@ static void test_cancel_during_backoff(void **state)
     struct fastio_call_opts o;
     script_start(&sc, long_503, 1);
     struct fastio_client *c = client_for(&sc, 0, NULL, NULL, 20);
-    struct fastio_cancel *t = fastio_cancel_new();
-    assert_non_null(t);
-    fastio_call_opts_init(&o);
-    o.cancel = t;
+    struct fastio_cancel *t = cancel_opts(&o);
     struct trigger_arg a = {t, 300, 0};
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, trigger_later, &a), 0);
+    trigger_start(&a, &th);
     assert_int_equal(fastio_call_ex(c, FASTIO_EP_PING, NULL, 0, NULL, 0, &o, NULL, &err),
                      FASTIO_CANCELLED);
-    int64_t late = fastio_now_ms() - a.fired_ms;
-    assert_int_equal(pthread_join(th, NULL), 0);
+    int64_t late = trigger_join(&a, th);
     assert_true(late >= 0 && late < 100);
     assert_int_equal(atomic_load(&sc.count), 1);
     fastio_client_free(c);

@@ -59,6 +59,35 @@ static long long node_rows(const char *id)
     return it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE id = ?1", id, (const char *)NULL);
 }
 
+/* A call that answers a node in *out: it succeeded and the node's key is want; *out is
+ * released. */
+static void ok_with(enum fastio_status st, json_t **out, const char *key, const char *want)
+{
+    assert_int_equal(st, FASTIO_OK);
+    assert_string_equal(jstr(*out, key), want);
+    json_decref(*out);
+    *out = NULL;
+}
+
+/* The nodes of workspace ws in the database, trashed ones included. */
+static long long ws_rows(const char *ws)
+{
+    return it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", ws,
+                 (const char *)NULL);
+}
+
+/* Empty ws's trash through the endpoint row: it succeeds and reports purged nodes. */
+static void trash_empty_purges(struct fastio_client *c, const char *ws, long long purged)
+{
+    json_t *resp = NULL;
+    struct fastio_error err;
+    assert_int_equal(fastio_call(c, FASTIO_EP_STORAGE_TRASH_EMPTY, (const char *const[]){ws}, 1,
+                                 NULL, 0, &resp, &err),
+                     FASTIO_OK);
+    assert_int_equal(json_integer_value(json_object_get(resp, "purged")), purged);
+    json_decref(resp);
+}
+
 /* ---- move ------------------------------------------------------------------------------------- */
 
 static void test_move(void **state)
@@ -98,9 +127,8 @@ static void test_move(void **state)
     assert_string_equal(jstr(out, "parent"), "root");
     json_decref(out);
     assert_names(c, ws, "root", "A|X|X (2)");
-    assert_int_equal(fastio_storage_details(c, ws, x_root, &out, &err), FASTIO_OK);
-    assert_string_equal(jstr(out, "name"), "X"); /* the one already there is untouched */
-    json_decref(out);
+    /* the one already there is untouched */
+    ok_with(fastio_storage_details(c, ws, x_root, &out, &err), &out, "name", "X");
     /* to where it already is: nothing changes */
     assert_int_equal(fastio_storage_move(c, ws, sub, a, &out, &err), FASTIO_OK);
     assert_string_equal(jstr(out, "name"), "Sub");
@@ -111,9 +139,7 @@ static void test_move(void **state)
     assert_int_equal(fastio_storage_move(c, ws, sub, "root", &out, &err), FASTIO_OK);
     json_decref(out);
     assert_names(c, ws, sub, "Deep");
-    assert_int_equal(fastio_storage_details(c, ws, deep, &out, &err), FASTIO_OK);
-    assert_string_equal(jstr(out, "parent"), sub);
-    json_decref(out);
+    ok_with(fastio_storage_details(c, ws, deep, &out, &err), &out, "parent", sub);
     /* now A may go below Deep (no longer its descendant) */
     assert_int_equal(fastio_storage_move(c, ws, a, deep, &out, &err), FASTIO_OK);
     json_decref(out);
@@ -178,9 +204,7 @@ static void test_copy_deep(void **state)
     assert_names(c, ws, "root", "A|T");
     assert_names(c, ws, a, "B|B2");
     assert_names(c, ws, b, "C");
-    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", ws,
-                           (const char *)NULL),
-                     9);
+    assert_int_equal(ws_rows(ws), 9);
     /* conflicts rename the copy: next to itself, and again in T */
     assert_int_equal(fastio_storage_copy(c, ws, a, "root", &out, &err), FASTIO_OK);
     assert_string_equal(jstr(out, "name"), "A (2)");
@@ -188,12 +212,8 @@ static void test_copy_deep(void **state)
     snprintf(a3, sizeof(a3), "%s", jstr(out, "id"));
     json_decref(out);
     assert_names(c, ws, a3, "B|B2");
-    assert_int_equal(fastio_storage_copy(c, ws, a, "root", &out, &err), FASTIO_OK);
-    assert_string_equal(jstr(out, "name"), "A (3)");
-    json_decref(out);
-    assert_int_equal(fastio_storage_copy(c, ws, a, t, &out, &err), FASTIO_OK);
-    assert_string_equal(jstr(out, "name"), "A (2)");
-    json_decref(out);
+    ok_with(fastio_storage_copy(c, ws, a, "root", &out, &err), &out, "name", "A (3)");
+    ok_with(fastio_storage_copy(c, ws, a, t, &out, &err), &out, "name", "A (2)");
     assert_names(c, ws, "root", "A|A (2)|A (3)|T");
     assert_names(c, ws, t, "A|A (2)");
     /* into itself or its own subtree */
@@ -201,9 +221,7 @@ static void test_copy_deep(void **state)
     assert_invalid(fastio_storage_copy(c, ws, a, b, &out, &err), &err);
     assert_invalid(fastio_storage_copy(c, ws, b, cc, &out, &err), &err);
     /* a leaf copies into a sibling branch */
-    assert_int_equal(fastio_storage_copy(c, ws, cc, b2, &out, &err), FASTIO_OK);
-    assert_string_equal(jstr(out, "parent"), b2);
-    json_decref(out);
+    ok_with(fastio_storage_copy(c, ws, cc, b2, &out, &err), &out, "parent", b2);
     assert_names(c, ws, b2, "C");
     assert_names(c, ws, b, "C");
     fastio_client_free(c);
@@ -360,9 +378,7 @@ static void test_delete_and_trash_list(void **state)
     assert_int_equal(fastio_storage_delete(c, ws, sub, &err), FASTIO_OK);
     assert_names(c, ws, k, "");
     assert_names(c, ws, "trash", "D|sub");
-    assert_int_equal(fastio_storage_details(c, ws, sub, &out, &err), FASTIO_OK);
-    assert_string_equal(jstr(out, "deleted_from"), k);
-    json_decref(out);
+    ok_with(fastio_storage_details(c, ws, sub, &out, &err), &out, "deleted_from", k);
     assert_names(c, ws, "root", "D|K");
     fastio_client_free(c);
 }
@@ -392,13 +408,9 @@ static void test_restore(void **state)
     assert_int_equal(fastio_storage_delete(c, ws, b, &err), FASTIO_OK);
     assert_int_equal(fastio_storage_delete(c, ws, a, &err), FASTIO_OK);
     assert_names(c, ws, "trash", "A|B");
-    assert_int_equal(fastio_storage_restore(c, ws, b, &out, &err), FASTIO_OK);
-    assert_string_equal(jstr(out, "parent"), "root");
-    json_decref(out);
+    ok_with(fastio_storage_restore(c, ws, b, &out, &err), &out, "parent", "root");
     assert_names(c, ws, "root", "B");
-    assert_int_equal(fastio_storage_restore(c, ws, a, &out, &err), FASTIO_OK);
-    assert_string_equal(jstr(out, "parent"), "root");
-    json_decref(out);
+    ok_with(fastio_storage_restore(c, ws, a, &out, &err), &out, "parent", "root");
     assert_names(c, ws, "root", "A|B");
     assert_names(c, ws, a, ""); /* B does not go back into A */
     /* a name taken meanwhile: the restored folder is renamed */
@@ -454,9 +466,7 @@ static void test_purge(void **state)
     assert_int_equal(fastio_storage_delete(c, ws, p2, &err), FASTIO_OK);
     assert_int_equal(fastio_storage_purge(c, ws, p2, &err), FASTIO_OK);
     assert_names(c, ws, "trash", "s");
-    assert_int_equal(fastio_storage_restore(c, ws, s, &out, &err), FASTIO_OK);
-    assert_string_equal(jstr(out, "parent"), "root");
-    json_decref(out);
+    ok_with(fastio_storage_restore(c, ws, s, &out, &err), &out, "parent", "root");
     assert_names(c, ws, "root", "Live|s");
     fastio_client_free(c);
 }
@@ -471,15 +481,10 @@ static void test_trash_empty(void **state)
     mkdir_id(c, ws, y, "z", z);
     mkdir_id(c, ws, NULL, "Keep", keep);
     struct fastio_error err;
-    json_t *resp = NULL;
     assert_int_equal(fastio_storage_delete(c, ws, x, &err), FASTIO_OK);
     assert_int_equal(fastio_storage_delete(c, ws, y, &err), FASTIO_OK);
     assert_names(c, ws, "trash", "X|Y");
-    assert_int_equal(fastio_call(c, FASTIO_EP_STORAGE_TRASH_EMPTY, (const char *const[]){ws}, 1,
-                                 NULL, 0, &resp, &err),
-                     FASTIO_OK);
-    assert_int_equal(json_integer_value(json_object_get(resp, "purged")), 2);
-    json_decref(resp);
+    trash_empty_purges(c, ws, 2);
     assert_names(c, ws, "trash", "");
     const char *gone[] = {x, y, z};
     json_t *out = NULL;
@@ -488,15 +493,9 @@ static void test_trash_empty(void **state)
         assert_int_equal(node_rows(gone[i]), 0);
     }
     assert_names(c, ws, "root", "Keep");
-    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", ws,
-                           (const char *)NULL),
-                     1);
+    assert_int_equal(ws_rows(ws), 1);
     /* an empty trash empties to nothing; the typed call works too */
-    assert_int_equal(fastio_call(c, FASTIO_EP_STORAGE_TRASH_EMPTY, (const char *const[]){ws}, 1,
-                                 NULL, 0, &resp, &err),
-                     FASTIO_OK);
-    assert_int_equal(json_integer_value(json_object_get(resp, "purged")), 0);
-    json_decref(resp);
+    trash_empty_purges(c, ws, 0);
     assert_int_equal(fastio_storage_trash_empty(c, ws, &err), FASTIO_OK);
     /* another workspace's trash is not touched */
     char ws2[32], other[40];
@@ -538,9 +537,7 @@ static void test_file_conflicts(void **state)
     assert_string_equal(jstr(out, "deleted_from"), "root");
     json_decref(out);
     /* a file onto a folder's name: renamed, the folder untouched */
-    assert_int_equal(fastio_storage_move(c, ws, f3, "root", &out, &err), FASTIO_OK);
-    assert_string_equal(jstr(out, "name"), "doc (2)");
-    json_decref(out);
+    ok_with(fastio_storage_move(c, ws, f3, "root", &out, &err), &out, "name", "doc (2)");
     assert_int_equal(fastio_storage_details(c, ws, d, &out, &err), FASTIO_OK);
     assert_string_equal(jstr(out, "name"), "doc");
     assert_true(json_is_false(json_object_get(out, "deleted")));
@@ -551,9 +548,7 @@ static void test_file_conflicts(void **state)
     assert_string_equal(jstr(out, "type"), "file");
     assert_int_equal(json_integer_value(json_object_get(out, "size")), 5);
     json_decref(out);
-    assert_int_equal(fastio_storage_copy(c, ws, f2, "root", &out, &err), FASTIO_OK);
-    assert_string_equal(jstr(out, "name"), "r (3).txt");
-    json_decref(out);
+    ok_with(fastio_storage_copy(c, ws, f2, "root", &out, &err), &out, "name", "r (3).txt");
     /* restore onto the live file of that name: the live one goes to the trash */
     assert_int_equal(fastio_storage_restore(c, ws, f1, &out, &err), FASTIO_OK);
     assert_string_equal(jstr(out, "name"), "r.txt");
@@ -617,16 +612,12 @@ static void test_depth_limit(void **state)
     assert_names(c, ws, "root", "X|d000");
     assert_int_equal(fastio_storage_copy(c, ws, x, chain[MAX - 3], &out, &err), FASTIO_OK);
     json_decref(out);
-    assert_int_equal(fastio_storage_move(c, ws, x, chain[MAX - 3], &out, &err), FASTIO_OK);
-    assert_string_equal(jstr(out, "name"), "X (2)");
-    json_decref(out);
+    ok_with(fastio_storage_move(c, ws, x, chain[MAX - 3], &out, &err), &out, "name", "X (2)");
     assert_names(c, ws, chain[MAX - 3], "X|X (2)|d498");
     /* the whole chain (504 nodes) goes to the trash and is purged */
     assert_int_equal(fastio_storage_delete(c, ws, chain[0], &err), FASTIO_OK);
     assert_int_equal(fastio_storage_purge(c, ws, chain[0], &err), FASTIO_OK);
-    assert_int_equal(it_db(&fx.srv, "SELECT COUNT(*) FROM nodes WHERE workspace_id = ?1", ws,
-                           (const char *)NULL),
-                     0);
+    assert_int_equal(ws_rows(ws), 0);
     assert_names(c, ws, "root", "");
     assert_names(c, ws, "trash", "");
     fastio_client_free(c);

@@ -30,6 +30,37 @@ static void check_read(const char *node, const unsigned char *want, size_t len)
     assert_true(itu_read_equals(&fx.srv, fx.owner.ws, node, want, len));
 }
 
+/* method on /current/upload/{id}/{rest} as the owner: the status; *out the body (free()). */
+static long upl(const char *method, const char *id, const char *rest, char **out)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "/current/upload/%s/%s", id, rest);
+    return itu_req(&fx.srv, fx.srv.owner_key, method, path, NULL, NULL, 0, out, NULL);
+}
+
+/* Chunk order of session id (len bytes at d; extra: more query text or NULL) is accepted. */
+static void chunk_ok(const char *id, int order, const void *d, size_t len, const char *extra)
+{
+    char *out = NULL;
+    long st = itu_chunk(&fx.srv, fx.srv.owner_key, id, order, d, len, extra, &out);
+    if (st != 200)
+        fprintf(stderr, "chunk %d: HTTP %ld %s\n", order, st, out ? out : "");
+    assert_int_equal(st, 200);
+    free(out);
+}
+
+/* Session id could not be completed: the status and API code, and details report why. */
+static void complete_refused(const char *id, long status, long code, const char *why)
+{
+    char *out = NULL;
+    assert_int_equal(upl("POST", id, "complete/", &out), status);
+    assert_int_equal(itu_code(out), code);
+    free(out);
+    assert_int_equal(upl("GET", id, "details/", &out), 200);
+    assert_non_null(strstr(out, why));
+    free(out);
+}
+
 static void test_single_request(void **state)
 {
     (void)state;
@@ -84,11 +115,10 @@ static void test_short_chunk_and_size_mismatch(void **state)
 {
     (void)state;
     unsigned char *d = itu_bytes(3 * CS, 7);
-    char id[64], *out = NULL, path[256];
+    char id[64], *out = NULL;
     assert_int_equal(
         itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "short.bin", 3 * CS, NULL, id), 200);
-    assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 1, d, CS, NULL, &out), 200);
-    free(out);
+    chunk_ok(id, 1, d, CS, NULL);
     /* a short chunk that is not the last one */
     assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 2, d + CS, CS / 2, NULL, &out), 400);
     free(out);
@@ -99,16 +129,7 @@ static void test_short_chunk_and_size_mismatch(void **state)
     assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id2, 1, d, 100, NULL, &out), 400);
     free(out);
     /* complete with a chunk missing: 10522 and the session is failed */
-    snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL),
-                     400);
-    assert_int_equal(itu_code(out), 10522);
-    free(out);
-    snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
-                     200);
-    assert_non_null(strstr(out, "assembly_failed"));
-    free(out);
+    complete_refused(id, 400, 10522, "assembly_failed");
     free(d);
 }
 
@@ -126,29 +147,15 @@ static void test_crc_rules(void **state)
     assert_int_equal(itu_code(out), 10778);
     free(out);
     /* file_crc32c set by one chunk, a different one by the next: 409 / 10779 */
-    assert_int_equal(
-        itu_chunk(&fx.srv, fx.srv.owner_key, id, 1, d, CS, "file_crc32c=aaaaaaaa", &out), 200);
-    free(out);
+    chunk_ok(id, 1, d, CS, "file_crc32c=aaaaaaaa");
     assert_int_equal(
         itu_chunk(&fx.srv, fx.srv.owner_key, id, 2, d + CS, CS, "file_crc32c=bbbbbbbb", &out), 409);
     assert_int_equal(itu_code(out), 10779);
     free(out);
     /* resend of chunk 1 is fine; chunk 2 with the same (wrong) file CRC; complete -> 10778 */
-    assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 1, d, CS, NULL, &out), 200);
-    free(out);
-    assert_int_equal(
-        itu_chunk(&fx.srv, fx.srv.owner_key, id, 2, d + CS, CS, "file_crc32c=aaaaaaaa", &out), 200);
-    free(out);
-    snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL),
-                     406);
-    assert_int_equal(itu_code(out), 10778);
-    free(out);
-    snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
-                     200);
-    assert_non_null(strstr(out, "file_crc32c_mismatch"));
-    free(out);
+    chunk_ok(id, 1, d, CS, NULL);
+    chunk_ok(id, 2, d + CS, CS, "file_crc32c=aaaaaaaa");
+    complete_refused(id, 406, 10778, "file_crc32c_mismatch");
     free(d);
 }
 
@@ -180,7 +187,7 @@ static void test_trailing_hash(void **state)
 {
     (void)state;
     unsigned char *d = itu_bytes(2 * CS, 12);
-    char id[64], *out = NULL, h1[9], h2[9], hf[9], path[512];
+    char id[64], *out = NULL, h1[9], h2[9], hf[9];
     fio_crc32c_hex(fio_crc32c(0, d, CS), h1);
     fio_crc32c_hex(fio_crc32c(0, d + CS, CS), h2);
     fio_crc32c_hex(fio_crc32c(0, d, 2 * CS), hf);
@@ -213,9 +220,7 @@ static void test_trailing_hash(void **state)
     const char *filetwice[] = {"file_crc32c", hf, NULL};
     assert_int_equal(chunk_then_fields(id, 1, d, CS, q, filetwice, &out), 400);
     free(out);
-    snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
-                     200);
+    assert_int_equal(upl("GET", id, "details/", &out), 200);
     json_t *j = itu_json(out);
     assert_int_equal(json_object_size(json_object_get(json_object_get(j, "session"), "chunks")),
                      0);
@@ -234,9 +239,7 @@ static void test_trailing_hash(void **state)
     /* that failed resend dropped chunk 2 (a resend replaces): send it again, complete */
     assert_int_equal(chunk_then_fields(id, 2, d + CS, CS, NULL, last, &out), 200);
     free(out);
-    snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL),
-                     200);
+    assert_int_equal(upl("POST", id, "complete/", &out), 200);
     j = itu_json(out);
     check_read(json_string_value(json_object_get(j, "new_file_id")), d, 2 * CS);
     json_decref(j);
@@ -280,8 +283,7 @@ static void test_fourth_chunk_in_flight_refused(void **state)
     /* The same order again while the first request of it is still open (a client that
      * vanished without closing, or a stalled worker) takes over rather than waiting for the
      * connection timeout: it is stored ... */
-    assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 1, d, CS, NULL, &out), 200);
-    free(out);
+    chunk_ok(id, 1, d, CS, NULL);
     /* ... and the earlier request can write no more: the rest of its body (other bytes) is
      * refused with 409, and chunk 1 keeps the newer request's bytes and CRC. */
     unsigned char *junk = itu_bytes(CS, 14);
@@ -298,10 +300,8 @@ static void test_fourth_chunk_in_flight_refused(void **state)
     resp[got > 0 ? got : 0] = 0;
     assert_non_null(strstr(resp, "HTTP/1.1 409"));
     assert_non_null(strstr(resp, "replaced this one"));
-    char path[256], hex[FIO_CRC32C_HEX_SIZE];
-    snprintf(path, sizeof(path), "/current/upload/%s/chunk/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
-                     200);
+    char hex[FIO_CRC32C_HEX_SIZE];
+    assert_int_equal(upl("GET", id, "chunk/", &out), 200);
     fio_crc32c_hex(fio_crc32c(0, d, CS), hex);
     assert_non_null(strstr(out, hex));
     fio_crc32c_hex(fio_crc32c(0, junk, CS), hex);
@@ -311,22 +311,16 @@ static void test_fourth_chunk_in_flight_refused(void **state)
     for (int i = 0; i < 3; i++)
         close(fds[i]);
     usleep(300000);
-    assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 4, d + 3 * CS, CS, NULL, &out), 200);
-    free(out);
+    chunk_ok(id, 4, d + 3 * CS, CS, NULL);
     /* the file holds the newer bytes of chunk 1 */
     for (int i = 2; i <= 3; i++) {
-        assert_int_equal(
-            itu_chunk(&fx.srv, fx.srv.owner_key, id, i, d + (i - 1) * CS, CS, NULL, &out), 200);
-        free(out);
+        chunk_ok(id, i, d + (i - 1) * CS, CS, NULL);
     }
     char fcrc[64];
     snprintf(fcrc, sizeof(fcrc), "file_crc32c=");
     fio_crc32c_hex(fio_crc32c(0, d, 5 * CS), fcrc + 12);
-    assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 5, d + 4 * CS, CS, fcrc, &out), 200);
-    free(out);
-    snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL),
-                     200);
+    chunk_ok(id, 5, d + 4 * CS, CS, fcrc);
+    assert_int_equal(upl("POST", id, "complete/", &out), 200);
     json_t *j = itu_json(out);
     char *data = NULL;
     size_t n = 0;
@@ -345,15 +339,12 @@ static void test_fourth_chunk_in_flight_refused(void **state)
 static void test_cancel_and_list(void **state)
 {
     (void)state;
-    char id[64], *out = NULL, path[256];
+    char id[64], *out = NULL;
     unsigned char *d = itu_bytes(CS, 17);
     assert_int_equal(
         itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "cancel.bin", 2 * CS, NULL, id), 200);
-    assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 1, d, CS, NULL, &out), 200);
-    free(out);
-    snprintf(path, sizeof(path), "/current/upload/%s/chunk/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
-                     200);
+    chunk_ok(id, 1, d, CS, NULL);
+    assert_int_equal(upl("GET", id, "chunk/", &out), 200);
     assert_non_null(strstr(out, "\"order\":1"));
     free(out);
     assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", "/current/upload/details/", NULL,
@@ -361,17 +352,11 @@ static void test_cancel_and_list(void **state)
                      200);
     assert_non_null(strstr(out, id));
     free(out);
-    snprintf(path, sizeof(path), "/current/upload/%s/chunk/?order=1", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL),
-                     200);
+    assert_int_equal(upl("DELETE", id, "chunk/?order=1", &out), 200);
     free(out);
-    snprintf(path, sizeof(path), "/current/upload/%s/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "DELETE", path, NULL, NULL, 0, &out, NULL),
-                     200);
+    assert_int_equal(upl("DELETE", id, "", &out), 200);
     free(out);
-    snprintf(path, sizeof(path), "/current/upload/%s/details/", id);
-    assert_int_equal(itu_req(&fx.srv, fx.srv.owner_key, "GET", path, NULL, NULL, 0, &out, NULL),
-                     404);
+    assert_int_equal(upl("GET", id, "details/", &out), 404);
     free(out);
     char tmp[512];
     snprintf(tmp, sizeof(tmp), "%s/tmp/%s", fx.srv.dir, id);
@@ -488,8 +473,7 @@ static void test_resent_chunk_cut_off_not_listed(void **state)
     unsigned char *d = itu_bytes(2 * CS, 41), *junk = itu_bytes(CS, 42);
     assert_int_equal(
         itu_session(&fx.srv, fx.srv.owner_key, fx.owner.ws, "resent.bin", 2 * CS, NULL, id), 200);
-    assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 1, d, CS, NULL, &out), 200);
-    free(out);
+    chunk_ok(id, 1, d, CS, NULL);
     /* chunk 1 again, raw body of other bytes, cut off after half of them */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
@@ -525,8 +509,7 @@ static void test_resent_chunk_cut_off_not_listed(void **state)
     assert_int_equal(json_object_size(chunks), 0);
     json_decref(j);
     /* completing now is refused (10522: chunk 1 missing), not stored with mixed bytes */
-    assert_int_equal(itu_chunk(&fx.srv, fx.srv.owner_key, id, 2, d + CS, CS, NULL, &out), 200);
-    free(out);
+    chunk_ok(id, 2, d + CS, CS, NULL);
     snprintf(path, sizeof(path), "/current/upload/%s/complete/", id);
     long st = itu_req(&fx.srv, fx.srv.owner_key, "POST", path, NULL, NULL, 0, &out, NULL);
     assert_int_not_equal(st, 200);

@@ -46,6 +46,24 @@ static void new_org(struct fastio_client *c, char id[32])
     json_decref(org);
 }
 
+/* A workspace "Workspace" in org: its id to id, its folder_name to folder (size >= 64) when
+ * not NULL. */
+static void ws_id_new(struct fastio_client *c, const char *org, char id[32], char *folder)
+{
+    json_t *ws = it_ws_new(c, "Workspace", org, folder);
+    snprintf(id, 32, "%s", jstr(ws, "id"));
+    json_decref(ws);
+}
+
+/* A new user's client with an org (its id to org) and a workspace in it (ws_id_new). */
+static struct fastio_client *user_org_ws(char org[32], char id[32], char *folder)
+{
+    struct fastio_client *c = new_user(NULL);
+    new_org(c, org);
+    ws_id_new(c, org, id, folder);
+    return c;
+}
+
 /* fastio_call on a row taking one path argument, with name/value pairs (NULL-terminated). */
 static enum fastio_status call1(struct fastio_client *c, enum fastio_endpoint ep, const char *arg,
                                 json_t **resp, struct fastio_error *err, ...)
@@ -340,12 +358,8 @@ static void test_list_paging(void **state)
 static void test_details_by_id_and_folder_name(void **state)
 {
     (void)state;
-    struct fastio_client *c = new_user(NULL);
     char org[32], folder[64], id[32];
-    new_org(c, org);
-    json_t *ws = it_ws_new(c, "Workspace", org, folder);
-    snprintf(id, sizeof(id), "%s", jstr(ws, "id"));
-    json_decref(ws);
+    struct fastio_client *c = user_org_ws(org, id, folder);
     struct fastio_error err;
     json_t *a = NULL, *b = NULL;
     assert_int_equal(fastio_workspace_details(c, id, &a, &err), FASTIO_OK);
@@ -465,13 +479,10 @@ static void test_update_fields(void **state)
 static void test_update_folder_name(void **state)
 {
     (void)state;
-    struct fastio_client *c = new_user(NULL);
-    char org[32], old_folder[64], new_folder[64], taken[64], id[32];
-    new_org(c, org);
-    json_t *ws = it_ws_new(c, "Workspace", org, old_folder);
-    snprintf(id, sizeof(id), "%s", jstr(ws, "id"));
-    json_decref(ws);
-    json_decref(it_ws_new(c, "Workspace", org, taken));
+    char org[32], old_folder[64], new_folder[64], taken[64], id[32], taken_id[32];
+    struct fastio_client *c = user_org_ws(org, id, old_folder);
+    ws_id_new(c, org, taken_id, taken);
+    json_t *ws = NULL;
     it_unique_name("moved", new_folder, sizeof(new_folder));
     struct fastio_error err;
     struct fastio_workspace_opts to_taken = {NULL, taken, NULL, NULL, NULL, -1};
@@ -504,12 +515,9 @@ static void test_update_folder_name(void **state)
 static void test_archive_and_unarchive(void **state)
 {
     (void)state;
-    struct fastio_client *c = new_user(NULL);
     char org[32], id[32];
-    new_org(c, org);
-    json_t *ws = it_ws_new(c, "Workspace", org, NULL);
-    snprintf(id, sizeof(id), "%s", jstr(ws, "id"));
-    json_decref(ws);
+    struct fastio_client *c = user_org_ws(org, id, NULL);
+    json_t *ws = NULL;
     struct fastio_error err;
     json_t *folder = NULL;
     assert_int_equal(fastio_storage_create_folder(c, id, "root", "Before", false, &folder, &err),
@@ -581,16 +589,11 @@ static void test_archive_and_unarchive(void **state)
 static void test_delete(void **state)
 {
     (void)state;
-    struct fastio_client *c = new_user(NULL);
     char org[32], id[32], folder[64];
-    new_org(c, org);
-    json_t *ws = it_ws_new(c, "Workspace", org, folder);
-    snprintf(id, sizeof(id), "%s", jstr(ws, "id"));
-    json_decref(ws);
-    json_t *keep = it_ws_new(c, "Workspace", org, NULL);
+    struct fastio_client *c = user_org_ws(org, id, folder);
+    json_t *ws = NULL;
     char keep_id[32];
-    snprintf(keep_id, sizeof(keep_id), "%s", jstr(keep, "id"));
-    json_decref(keep);
+    ws_id_new(c, org, keep_id, NULL);
     struct fastio_error err;
     /* a small tree, one node of it in the trash */
     json_t *n = NULL;

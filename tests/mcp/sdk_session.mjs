@@ -14,57 +14,16 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { askCitesFact, factSentence, finish, ok, searchFindsFact, stamp, step, waitIndexed } from "./sdk_lib.mjs";
 
 const base = process.argv[2];
 if (!base) {
   console.error("usage: node sdk_session.mjs http://127.0.0.1:PORT");
   process.exit(2);
 }
-let passed = 0;
-let failed = 0;
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e && e.stack ? e.stack : e}`);
-  }
-}
-
-// A tool call that must succeed; returns structuredContent.
-async function ok(client, name, args, extra) {
-  const r = await client.callTool({ name, arguments: args }, undefined, extra);
-  if (r.isError) throw new Error(`${name} ${args.action}: ${r.content?.[0]?.text}`);
-  assert.equal(r.content[0].type, "text");
-  assert.ok(r.content[0].text.length > 0, "markdown text present");
-  assert.ok(r.structuredContent, "structuredContent present");
-  return r.structuredContent;
-}
-
-const stamp = `${process.pid}${Date.now() % 100000}`;
 const email = `sdk-${stamp}@example.com`;
 const password = "correct horse battery staple";
 const state = {};
-// The file the search and ai steps look for: the word is in its content, not in its name (with
-// intelligence off, search matches names only).
-const factWord = `quillimane${stamp}`;
-const factSentence = `The heron ${factWord} counts seventeen amber lanterns on the harbour wall every winter.`;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-// Bounded wait (at most 100 polls, about 20 s) until storage details says the node is indexed.
-async function waitIndexed(client, ws, node) {
-  let st;
-  for (let i = 0; i < 100; i++) {
-    const d = await ok(client, "storage", { action: "details", workspace_id: ws, node_id: node });
-    st = d.node?.ai?.state;
-    if (st === "indexed") return;
-    assert.ok(st !== "failed" && st !== "disabled", `ai.state ${st}: ${JSON.stringify(d.node?.ai)}`);
-    await sleep(200);
-  }
-  throw new Error(`node ${node} not indexed after 100 polls (ai.state ${st})`);
-}
 
 async function namedSession(transport, label, first) {
   const client = new Client({ name: `fastio-sdk-test-${label}`, version: "1.0.0" });
@@ -161,22 +120,10 @@ async function namedSession(transport, label, first) {
     assert.ok(l.nodes.some((n) => n.id === state.node && n.name === "notes.md"));
   });
   await step(`${label}: storage search finds the file by a word of its content`, async () => {
-    const r = await ok(client, "storage", { action: "search", workspace_id: state.ws, search: factWord });
-    assert.equal(r.search_metadata.mode, "content", JSON.stringify(r.search_metadata));
-    assert.ok(r.files[state.fact], `hit ${state.fact} in ${JSON.stringify(Object.keys(r.files))}`);
-    assert.equal(r.files[state.fact].name, "facts.txt");
-    assert.match(r.files[state.fact].content_snippet, /amber lanterns/);
-    assert.ok(!r.files[state.node], "notes.md does not contain the word");
+    await searchFindsFact(client, state.ws, state.fact, state.node);
   });
   await step(`${label}: ai ask about the fact cites the file`, async () => {
-    const a = await ok(client, "ai", {
-      action: "ask", workspace_id: state.ws,
-      question: `How many amber lanterns does the heron ${factWord} count?`,
-    });
-    assert.equal(a.state, "complete", JSON.stringify(a));
-    assert.ok(Array.isArray(a.citations), "citations array");
-    assert.ok(a.citations.some((c) => c.nodeId === state.fact), `cites ${state.fact}: ${JSON.stringify(a.citations)}`);
-    assert.match(a.answer_text, /seventeen amber lanterns/);
+    await askCitesFact(client, state.ws, state.fact);
   });
   await step(`${label}: lock, write under the lock, release`, async () => {
     const a = await ok(client, "storage", { action: "lock-acquire", workspace_id: state.ws, node_id: state.node });
@@ -225,5 +172,4 @@ async function namedSession(transport, label, first) {
 await namedSession(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)), "streamable-http", true);
 await namedSession(new SSEClientTransport(new URL(`${base}/sse`)), "sse", false);
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+finish();

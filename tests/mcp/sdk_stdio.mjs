@@ -11,45 +11,20 @@
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { askCitesFact, factSentence, finish, ok, searchFindsFact, stamp, step, waitIndexed } from "./sdk_lib.mjs";
 
 const [cli, apiBase, apiKey] = process.argv.slice(2);
 if (!cli || !apiBase || !apiKey) {
   console.error("usage: node sdk_stdio.mjs FASTIO_CLI_BIN API_BASE API_KEY");
   process.exit(2);
 }
-let passed = 0;
-let failed = 0;
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e && e.stack ? e.stack : e}`);
-  }
-}
-
-async function ok(client, name, args) {
-  const r = await client.callTool({ name, arguments: args });
-  if (r.isError) throw new Error(`${name} ${args.action}: ${r.content?.[0]?.text}`);
-  assert.equal(r.content[0].type, "text");
-  assert.ok(r.structuredContent, "structuredContent present");
-  return r.structuredContent;
-}
-
 // No token in the child's environment or profile: it must sign in through the auth tool.
 const env = { PATH: process.env.PATH, HOME: process.env.SDK_HOME, XDG_CONFIG_HOME: process.env.SDK_HOME,
               XDG_DATA_HOME: process.env.SDK_HOME };
 const transport = new StdioClientTransport({ command: cli, args: ["--api-base", apiBase, "mcp"], env,
                                              stderr: "inherit" });
 const client = new Client({ name: "fastio-sdk-stdio-test", version: "1.0.0" });
-const stamp = `${process.pid}${Date.now() % 100000}`;
 const s = {};
-// The word is in the file's content, not its name (search matches names only without intelligence).
-const factWord = `quillimane${stamp}`;
-const factSentence = `The heron ${factWord} counts seventeen amber lanterns on the harbour wall every winter.`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 await step("connect + initialize", async () => {
   await client.connect(transport);
@@ -98,30 +73,13 @@ await step("upload a fact and wait (at most 100 polls, about 20 s) until it is i
                                           content: `${factSentence}\n` });
   s.fact = r.new_file_id;
   assert.ok(s.fact);
-  let st;
-  for (let i = 0; i < 100 && st !== "indexed"; i++) {
-    if (i > 0) await sleep(200);
-    const d = await ok(client, "storage", { action: "details", workspace_id: s.ws, node_id: s.fact });
-    st = d.node?.ai?.state;
-    assert.ok(st !== "failed" && st !== "disabled", `ai.state ${st}: ${JSON.stringify(d.node?.ai)}`);
-  }
-  assert.equal(st, "indexed", "indexed within 100 polls");
+  await waitIndexed(client, s.ws, s.fact);
 });
 await step("storage search finds the file by a word of its content", async () => {
-  const r = await ok(client, "storage", { action: "search", workspace_id: s.ws, search: factWord });
-  assert.equal(r.search_metadata.mode, "content", JSON.stringify(r.search_metadata));
-  assert.ok(r.files[s.fact], `hit ${s.fact} in ${JSON.stringify(Object.keys(r.files))}`);
-  assert.equal(r.files[s.fact].name, "facts.txt");
-  assert.match(r.files[s.fact].content_snippet, /amber lanterns/);
-  assert.ok(!r.files[s.node], "notes.txt does not contain the word");
+  await searchFindsFact(client, s.ws, s.fact, s.node);
 });
 await step("ai ask about the fact cites the file", async () => {
-  const a = await ok(client, "ai", { action: "ask", workspace_id: s.ws,
-                                     question: `How many amber lanterns does the heron ${factWord} count?` });
-  assert.equal(a.state, "complete", JSON.stringify(a));
-  assert.ok(Array.isArray(a.citations), "citations array");
-  assert.ok(a.citations.some((c) => c.nodeId === s.fact), `cites ${s.fact}: ${JSON.stringify(a.citations)}`);
-  assert.match(a.answer_text, /seventeen amber lanterns/);
+  await askCitesFact(client, s.ws, s.fact);
 });
 await step("lock acquire (alias) + status + release", async () => {
   const l = await ok(client, "lock", { action: "acquire", workspace_id: s.ws, node_id: s.node });
@@ -141,5 +99,4 @@ await step("describe answers without a call", async () => {
   assert.ok(JSON.stringify(r).includes("lock-acquire"));
 });
 await client.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+finish();

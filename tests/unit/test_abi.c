@@ -49,6 +49,24 @@ static void local_config(struct fastio_config *cfg)
     cfg->base_url = "http://127.0.0.1:1/current";
 }
 
+/* A client of a closed local port (nothing it sends is answered). */
+static struct fastio_client *local_client(void)
+{
+    struct fastio_config cfg;
+    struct fastio_error err;
+    local_config(&cfg);
+    struct fastio_client *c = client_of(&cfg, &err);
+    assert_non_null(c);
+    return c;
+}
+
+/* err says INVALID, and its message names what (the init function to call, ...). */
+static void assert_refused(const struct fastio_error *err, const char *what)
+{
+    assert_int_equal(err->status, FASTIO_INVALID);
+    assert_non_null(strstr(err->message, what));
+}
+
 /* ---- the helper itself ----------------------------------------------------------------- */
 
 static void init_writes_only_the_callers_bytes(void **state)
@@ -109,8 +127,7 @@ static void read_refuses_zero_and_small(void **state)
     memset(&in, 0, sizeof(in));
     fastio_call_opts_init(&out);
     assert_int_equal(FIO_ABI_READ(&out, &in, "fastio_call_opts", &err), FASTIO_INVALID);
-    assert_int_equal(err.status, FASTIO_INVALID);
-    assert_non_null(strstr(err.message, "fastio_call_opts_init()"));
+    assert_refused(&err, "fastio_call_opts_init()");
     assert_int_equal(out.max_retries, -1); /* out unchanged */
 
     in.struct_size = sizeof(size_t) - 1;
@@ -152,8 +169,7 @@ static void config_zero_size_refused(void **state)
     memset(&cfg, 0, sizeof(cfg)); /* zero-filled, never initialised */
     cfg.base_url = "http://127.0.0.1:1/current";
     assert_null(client_of(&cfg, &err));
-    assert_int_equal(err.status, FASTIO_INVALID);
-    assert_non_null(strstr(err.message, "fastio_config_init()"));
+    assert_refused(&err, "fastio_config_init()");
     /* NULL still means "the defaults" */
     struct fastio_client *c = client_of(NULL, &err);
     assert_non_null(c);
@@ -179,8 +195,7 @@ static void config_newer_caller(void **state)
 
     n.appended = 7; /* set: this library cannot honour it */
     assert_null(client_of(&n.cfg, &err));
-    assert_int_equal(err.status, FASTIO_INVALID);
-    assert_non_null(strstr(err.message, "newer header"));
+    assert_refused(&err, "newer header");
 }
 
 /* ---- fastio_call_opts -------------------------------------------------------------------- */
@@ -188,11 +203,8 @@ static void config_newer_caller(void **state)
 static void call_opts_older_caller_and_zero(void **state)
 {
     (void)state;
-    struct fastio_config cfg;
     struct fastio_error err;
-    local_config(&cfg);
-    struct fastio_client *c = client_of(&cfg, &err);
-    assert_non_null(c);
+    struct fastio_client *c = local_client();
 
     struct fastio_call_opts o;
     const size_t old = offsetof(struct fastio_call_opts, cancel); /* deadline and timeout only */
@@ -221,11 +233,8 @@ static void call_opts_older_caller_and_zero(void **state)
 static void transfer_config_older_caller_and_zero(void **state)
 {
     (void)state;
-    struct fastio_config cfg;
     struct fastio_error err;
-    local_config(&cfg);
-    struct fastio_client *c = client_of(&cfg, &err);
-    assert_non_null(c);
+    struct fastio_client *c = local_client();
 
     struct fastio_transfer_config tc;
     const size_t old = offsetof(struct fastio_transfer_config, chunk_size);
@@ -244,8 +253,7 @@ static void transfer_config_older_caller_and_zero(void **state)
 
     memset(&tc, 0, sizeof(tc));
     assert_null(fastio_transfer_new(c, &tc, &err));
-    assert_int_equal(err.status, FASTIO_INVALID);
-    assert_non_null(strstr(err.message, "fastio_transfer_config_init()"));
+    assert_refused(&err, "fastio_transfer_config_init()");
     fastio_client_free(c);
 }
 
@@ -284,8 +292,7 @@ static void mcp_config_older_caller_and_zero(void **state)
     mc.transport = FASTIO_MCP_STDIO;
     mc.command = argv;
     assert_null(fastio_mcp_connect(&mc, &err));
-    assert_int_equal(err.status, FASTIO_INVALID);
-    assert_non_null(strstr(err.message, "fastio_mcp_config"));
+    assert_refused(&err, "fastio_mcp_config");
 }
 
 /* ---- login options, event filter --------------------------------------------------------- */
@@ -305,11 +312,8 @@ static void login_opts_zero_refused(void **state)
 static void event_filter_older_caller_and_zero(void **state)
 {
     (void)state;
-    struct fastio_config cfg;
     struct fastio_error err;
-    local_config(&cfg);
-    struct fastio_client *c = client_of(&cfg, &err);
-    assert_non_null(c);
+    struct fastio_client *c = local_client();
 
     struct fastio_event_filter f;
     memset(&f, 0, sizeof(f));
@@ -344,8 +348,7 @@ static void token_store_config_older_caller_and_zero(void **state)
     memset(&sc, 0, sizeof(sc));
     sc.access_token = "tok";
     assert_null(fastio_token_store_new(&sc, &err));
-    assert_int_equal(err.status, FASTIO_INVALID);
-    assert_non_null(strstr(err.message, "fastio_token_store_config_init()"));
+    assert_refused(&err, "fastio_token_store_config_init()");
 
     /* refresh_skew_s and later are beyond the caller: garbage there (negative) is not read */
     const size_t old = offsetof(struct fastio_token_store_config, refresh_skew_s);
@@ -389,8 +392,7 @@ static void profile_tokens_config_older_caller_and_zero(void **state)
     tc.client_id = "c";
     tc.refresh_token = "r";
     assert_null(fastio_profile_tokens_new(&tc, &err));
-    assert_int_equal(err.status, FASTIO_INVALID);
-    assert_non_null(strstr(err.message, "fastio_profile_tokens_config_init()"));
+    assert_refused(&err, "fastio_profile_tokens_config_init()");
 
     const size_t old = offsetof(struct fastio_profile_tokens_config, refresh_skew_s);
     fill_garbage(&tc, sizeof(tc));

@@ -182,17 +182,24 @@ static void token_precedence(void **state)
     fastio_credentials_release(&c); /* twice is fine */
 }
 
+/* The local server's owner.key (data/fastio-server/owner.key under the test's home) holding
+ * text; its path into p. */
+static void local_key(char *p, size_t size, const char *text)
+{
+    path_in(p, size, "data");
+    assert_int_equal(mkdir(p, 0700), 0);
+    path_in(p, size, "data/fastio-server");
+    assert_int_equal(mkdir(p, 0700), 0);
+    path_in(p, size, "data/fastio-server/owner.key");
+    put_file(p, text, 0600);
+}
+
 static void local_key_only_when_asked_and_loopback(void **state)
 {
     (void)state;
     struct fastio_credentials c;
     char p[512];
-    path_in(p, sizeof(p), "data");
-    assert_int_equal(mkdir(p, 0700), 0);
-    path_in(p, sizeof(p), "data/fastio-server");
-    assert_int_equal(mkdir(p, 0700), 0);
-    path_in(p, sizeof(p), "data/fastio-server/owner.key");
-    put_file(p, "  fio_k_local \n", 0600);
+    local_key(p, sizeof(p), "  fio_k_local \n");
 
     assert_int_equal(resolve(NULL, NULL, 0, &c), FASTIO_OK); /* flag off */
     assert_null(c.token);
@@ -226,12 +233,7 @@ static void local_key_tied_to_owner_url(void **state)
     (void)state;
     struct fastio_credentials c;
     char p[512];
-    path_in(p, sizeof(p), "data");
-    assert_int_equal(mkdir(p, 0700), 0);
-    path_in(p, sizeof(p), "data/fastio-server");
-    assert_int_equal(mkdir(p, 0700), 0);
-    path_in(p, sizeof(p), "data/fastio-server/owner.key");
-    put_file(p, "fio_k_local\n", 0600);
+    local_key(p, sizeof(p), "fio_k_local\n");
     path_in(p, sizeof(p), "data/fastio-server/owner.url");
     put_file(p, "http://127.0.0.1:9000/current\n", 0600);
     static const struct {

@@ -2,9 +2,9 @@
 /* test_extract.c - the indexer's text extraction (src/server/intel): bytes to valid UTF-8, the
  * passage splitter (break preferences, line spans, pages, bounds), the HTML/XML stripper, format
  * detection, every format from real inputs made here (PDF written out byte by byte with its
- * cross-reference table; DOCX, ODT and PPTX zipped with libzip), and hostile inputs (zip bombs,
- * truncated, encrypted and fake PDFs, a 1 MB line, 10,000-deep nesting, the time limit). Runs
- * under ASan/UBSan in the test command, PDF path included. */
+ * cross-reference table by tests/common/pdfgen.c; DOCX, ODT and PPTX zipped with libzip), and
+ * hostile inputs (zip bombs, truncated, encrypted and fake PDFs, a 1 MB line, 10,000-deep
+ * nesting, the time limit). Runs under ASan/UBSan in the test command, PDF path included. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "extract.h"
+#include "pdfgen.h"
 #include "testmain.h"
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -313,7 +314,30 @@ static void split_huge_line(void **state)
     free(t);
 }
 
+/* data (len bytes) called name is extracted with the default limits as format fmt, and the
+ * passages are well formed (check_doc); free d with intel_doc_free. */
+static void extract_ok(const void *data, size_t len, const char *name, struct intel_doc *d,
+                       enum intel_format fmt)
+{
+    char reason[256] = "";
+    if (extract(data, len, name, NULL, d, reason) != 0)
+        fail_msg("%s: %s", name, reason);
+    check_doc(d);
+    assert_int_equal(d->format, fmt);
+}
+
 /* ---- markup ------------------------------------------------------------------------------- */
+
+/* intel_strip_markup of len bytes at in (html: HTML rules, else XML) is exactly want. */
+static void strip_is(const char *in, size_t len, int html, const char *want)
+{
+    size_t n;
+    char *t = intel_strip_markup(in, len, html, &n);
+    assert_non_null(t);
+    assert_string_equal(t, want);
+    assert_int_equal(n, strlen(want));
+    free(t);
+}
 
 static void markup_html(void **state)
 {
@@ -328,15 +352,9 @@ static void markup_html(void **state)
         "<table><tr><td>c1</td><td>c2</td></tr><tr><td>c3</td></tr></table>"
         "<pre>  x = 1\n    y</pre><p>a<br>b<br/>c</p>text   with\n\n  spaces"
         "<SCRIPT>alert('</scrip')</SCRIPT >end</body></html>";
-    size_t n;
-    char *t = intel_strip_markup(html, sizeof html - 1, 1, &n);
-    assert_non_null(t);
-    static const char want[] =
-        "The title\n\nHeading\n\nOne & two three AB <tag> &bogus; \xEF\xBF\xBD caf\xC3\xA9\n\n"
-        "first\nsecond\n\nc1 c2\nc3\n\n  x = 1\n    y\n\na\nb\nc\n\ntext with spaces\nend";
-    assert_string_equal(t, want);
-    assert_int_equal(n, strlen(want));
-    free(t);
+    strip_is(html, sizeof html - 1, 1,
+             "The title\n\nHeading\n\nOne & two three AB <tag> &bogus; \xEF\xBF\xBD caf\xC3\xA9\n\n"
+             "first\nsecond\n\nc1 c2\nc3\n\n  x = 1\n    y\n\na\nb\nc\n\ntext with spaces\nend");
 }
 
 static void markup_xml(void **state)
@@ -346,10 +364,7 @@ static void markup_xml(void **state)
         "<?xml version=\"1.0\"?>\n<!DOCTYPE r [ <!ENTITY e \"x\"> <!ELEMENT r ANY> ]>\n"
         "<r xmlns:x=\"u\"><a>one</a><x:b>two <![CDATA[<three> & four]]></x:b><e/>"
         "<script>dropped <i>too</i></script><c attr=\"&gt;\">five &apos;6&apos;</c></r>";
-    size_t n;
-    char *t = intel_strip_markup(xml, sizeof xml - 1, 0, &n);
-    assert_string_equal(t, "one\ntwo <three> & four\nfive '6'");
-    free(t);
+    strip_is(xml, sizeof xml - 1, 0, "one\ntwo <three> & four\nfive '6'");
 }
 
 /* Invalid UTF-8, NULs, unterminated constructs: valid output, never a read past the input. */
@@ -377,13 +392,8 @@ static void markup_garbage(void **state)
             free(in);
         }
     }
-    size_t n;
-    char *t = intel_strip_markup("<p>a\xff\xfe\0b</p>", 12, 1, &n);
-    assert_string_equal(t, "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
-    free(t);
-    t = intel_strip_markup("&#xFFFFFFFFFF; &#55296; x < y", 29, 1, &n);
-    assert_string_equal(t, "\xEF\xBF\xBD \xEF\xBF\xBD x < y");
-    free(t);
+    strip_is("<p>a\xff\xfe\0b</p>", 12, 1, "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
+    strip_is("&#xFFFFFFFFFF; &#55296; x < y", 29, 1, "\xEF\xBF\xBD \xEF\xBF\xBD x < y");
 }
 
 static void markup_deep_nesting(void **state)
@@ -396,21 +406,14 @@ static void markup_deep_nesting(void **state)
     assert_true(fio_buf_append_str(&b, "deep"));
     for (int i = 0; i < 10000; i++)
         assert_true(fio_buf_append_str(&b, "</span></div>"));
-    for (int html = 0; html <= 1; html++) {
-        size_t n;
-        char *t = intel_strip_markup(b.data, b.len, html, &n);
-        assert_string_equal(t, "deep");
-        free(t);
-    }
+    for (int html = 0; html <= 1; html++)
+        strip_is(b.data, b.len, html, "deep");
     /* 10,000 open <pre> and <script> in XML, never closed: counters, no stack */
     fio_buf_reset(&b);
     for (int i = 0; i < 10000; i++)
         assert_true(fio_buf_append_str(&b, "<pre><script>"));
     assert_true(fio_buf_append_str(&b, "x"));
-    size_t n;
-    char *t = intel_strip_markup(b.data, b.len, 0, &n);
-    assert_string_equal(t, "");
-    free(t);
+    strip_is(b.data, b.len, 0, "");
     struct intel_doc d = {0};
     char reason[256];
     assert_int_equal(extract(b.data, b.len, "deep.html", NULL, &d, reason), 0);
@@ -593,75 +596,6 @@ static void time_limit(void **state)
 
 /* ---- PDF ---------------------------------------------------------------------------------- */
 
-/* Writes a PDF with one page per entry of pages[] (lines separated by '\n' in each), with its
- * cross-reference table at the right offsets. encrypt: adds a standard security handler whose
- * user password is not empty (random O and U), so that poppler cannot open it. */
-static char *make_pdf(const char *const *pages, int n, int encrypt, size_t *len)
-{
-    struct fio_buf b;
-    fio_buf_init(&b, 0);
-    long off[64];
-    int nobj = 4 + 2 * n + (encrypt ? 1 : 0); /* objects 0..nobj-1 */
-    assert_true(nobj < 64);
-    assert_true(fio_buf_append_str(&b, "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n"));
-    off[1] = (long)b.len;
-    assert_true(fio_buf_append_str(&b, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"));
-    off[2] = (long)b.len;
-    assert_true(fio_buf_printf(&b, "2 0 obj\n<< /Type /Pages /Count %d /Kids [", n));
-    for (int i = 0; i < n; i++)
-        assert_true(fio_buf_printf(&b, " %d 0 R", 4 + 2 * i));
-    assert_true(fio_buf_append_str(&b, " ] >>\nendobj\n"));
-    off[3] = (long)b.len;
-    assert_true(fio_buf_append_str(&b, "3 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont "
-                                       "/Helvetica /Encoding /WinAnsiEncoding >>\nendobj\n"));
-    for (int i = 0; i < n; i++) {
-        struct fio_buf c;
-        fio_buf_init(&c, 0);
-        assert_true(fio_buf_append_str(&c, "BT /F1 12 Tf 16 TL 72 720 Td"));
-        const char *s = pages[i];
-        while (*s) {
-            size_t l = strcspn(s, "\n");
-            assert_true(fio_buf_printf(&c, " (%.*s) Tj T*", (int)l, s));
-            s += l;
-            if (*s)
-                s++;
-        }
-        assert_true(fio_buf_append_str(&c, " ET\n"));
-        off[4 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b,
-                                   "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
-                                   " /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>\n"
-                                   "endobj\n",
-                                   4 + 2 * i, 5 + 2 * i));
-        off[5 + 2 * i] = (long)b.len;
-        assert_true(fio_buf_printf(&b, "%d 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\n"
-                                       "endobj\n",
-                                   5 + 2 * i, c.len, c.data));
-        fio_buf_release(&c);
-    }
-    int enc = 4 + 2 * n;
-    if (encrypt) {
-        off[enc] = (long)b.len;
-        assert_true(fio_buf_printf(
-            &b, "%d 0 obj\n<< /Filter /Standard /V 1 /R 2 /P -4 /O "
-                "<6a0c5f2b3e4d7c8190a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8> /U "
-                "<0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0> >>\nendobj\n",
-            enc));
-    }
-    long xref = (long)b.len;
-    assert_true(fio_buf_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", nobj));
-    for (int i = 1; i < nobj; i++)
-        assert_true(fio_buf_printf(&b, "%010ld 00000 n \n", off[i]));
-    assert_true(fio_buf_printf(&b, "trailer\n<< /Size %d /Root 1 0 R", nobj));
-    if (encrypt)
-        assert_true(fio_buf_printf(&b, " /Encrypt %d 0 R /ID [<00112233445566778899aabbccddeeff>"
-                                       " <00112233445566778899aabbccddeeff>]",
-                                   enc));
-    assert_true(fio_buf_printf(&b, " >>\nstartxref\n%ld\n%%%%EOF\n", xref));
-    *len = b.len;
-    return fio_buf_steal(&b);
-}
-
 static const char *const PDF_PAGES[] = {
     "First page title\nThe quick brown fox.",
     "Second page says hello.\nIt has two lines.\nNo, three.",
@@ -672,14 +606,10 @@ static void pdf_pages(void **state)
 {
     (void)state;
     size_t len;
-    char *pdf = make_pdf(PDF_PAGES, 3, 0, &len);
+    char *pdf = pdfgen_make(PDF_PAGES, 3, false, &len);
     struct intel_doc d;
+    extract_ok(pdf, len, "report.pdf", &d, INTEL_FMT_PDF);
     char reason[256] = "";
-    int rc = extract(pdf, len, "report.pdf", NULL, &d, reason);
-    if (rc != 0)
-        fail_msg("pdf failed: %s", reason);
-    check_doc(&d);
-    assert_int_equal(d.format, INTEL_FMT_PDF);
     assert_int_equal(d.n_pages, 3);
     assert_int_equal(d.n_passages, 3);
     for (int i = 0; i < 3; i++)
@@ -702,7 +632,7 @@ static void pdf_encrypted(void **state)
 {
     (void)state;
     size_t len;
-    char *pdf = make_pdf(PDF_PAGES, 1, 1, &len);
+    char *pdf = pdfgen_make(PDF_PAGES, 1, true, &len);
     struct intel_doc d;
     char reason[256];
     assert_int_equal(extract(pdf, len, "secret.pdf", NULL, &d, reason), -1);
@@ -719,7 +649,7 @@ static void pdf_truncated_and_garbage(void **state)
     /* GLib would print poppler's INFO messages with this set; the extractor's handler must not */
     setenv("G_MESSAGES_DEBUG", "all", 1);
     size_t len;
-    char *pdf = make_pdf(PDF_PAGES, 3, 0, &len);
+    char *pdf = pdfgen_make(PDF_PAGES, 3, false, &len);
     char errpath[] = "/tmp/fio-extract-stderr-XXXXXX";
     int efd = mkstemp(errpath);
     assert_true(efd >= 0);
@@ -793,7 +723,7 @@ static void pdf_time_limit(void **state)
     for (int i = 0; i < 25; i++)
         pages[i] = "A line of text on a page of a long document.\nAnd a second line.";
     size_t len;
-    char *pdf = make_pdf(pages, 25, 0, &len);
+    char *pdf = pdfgen_make(pages, 25, false, &len);
     struct intel_doc d;
     char reason[256];
     assert_int_equal(extract(pdf, len, "long.pdf", NULL, &d, reason), 0);
@@ -885,12 +815,8 @@ static void docx_text(void **state)
     size_t len;
     char *z = make_zip(e, 2, &len);
     struct intel_doc d;
+    extract_ok(z, len, "Report.docx", &d, INTEL_FMT_DOCX);
     char reason[256] = "";
-    int rc = extract(z, len, "Report.docx", NULL, &d, reason);
-    if (rc != 0)
-        fail_msg("docx: %s", reason);
-    check_doc(&d);
-    assert_int_equal(d.format, INTEL_FMT_DOCX);
     assert_int_equal(d.n_passages, 1);
     assert_string_equal(d.passages[0].text, "Quarterly report & plan\nRevenue 42\nCosts");
     assert_int_equal(d.passages[0].page, 0);
@@ -952,12 +878,8 @@ static void odt_text(void **state)
     size_t len;
     char *z = make_zip(e, 3, &len);
     struct intel_doc d;
+    extract_ok(z, len, "notes.odt", &d, INTEL_FMT_ODT);
     char reason[256] = "";
-    int rc = extract(z, len, "notes.odt", NULL, &d, reason);
-    if (rc != 0)
-        fail_msg("odt: %s", reason);
-    check_doc(&d);
-    assert_int_equal(d.format, INTEL_FMT_ODT);
     assert_int_equal(d.n_passages, 1);
     assert_string_equal(d.passages[0].text, "Meeting notes\nAlpha beta gamma\ndelta epsilon.");
     intel_doc_free(&d);
@@ -1018,12 +940,8 @@ static void pptx_slides(void **state)
     size_t len;
     char *z = make_zip(e, 7, &len);
     struct intel_doc d;
+    extract_ok(z, len, "deck.pptx", &d, INTEL_FMT_PPTX);
     char reason[256] = "";
-    int rc = extract(z, len, "deck.pptx", NULL, &d, reason);
-    if (rc != 0)
-        fail_msg("pptx: %s", reason);
-    check_doc(&d);
-    assert_int_equal(d.format, INTEL_FMT_PPTX);
     assert_int_equal(d.n_pages, 3);
     assert_int_equal(d.n_passages, 3);
     assert_string_equal(d.passages[0].text, "Numbers\nUp 5%\nmore");
@@ -1175,7 +1093,7 @@ static void concurrent_extractions(void **state)
 {
     (void)state;
     size_t pl, dl;
-    char *pdf = make_pdf(PDF_PAGES, 3, 0, &pl);
+    char *pdf = pdfgen_make(PDF_PAGES, 3, false, &pl);
     struct zentry e[] = {{"word/document.xml", DOCX_DOC, 0, 0}};
     char *docx = make_zip(e, 1, &dl);
     struct intel_doc d;
