@@ -94,6 +94,8 @@ struct mcp_exec {
      * bounded; in the access handler it must not. */
     bool may_wait;
 };
+/* The server's base URL (--public-url, else scheme://listen-address:port) into out. */
+void mcp_base_url(struct server *s, char *out, size_t len);
 /* true once the server is stopping (a waiting call gives up). */
 bool mcp_stopping(struct server *s);
 

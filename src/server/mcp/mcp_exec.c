@@ -53,20 +53,6 @@ static void authz_of(const char *tok, char *out, size_t len)
         snprintf(out, len, "Bearer %s", tok);
 }
 
-static void base_url(struct server *s, char *out, size_t len)
-{
-    if (s->cfg.public_url != NULL && s->cfg.public_url[0] != '\0') {
-        fio_strlcpy(out, s->cfg.public_url, len);
-        size_t n = strlen(out);
-        if (n > 0 && out[n - 1] == '/')
-            out[n - 1] = '\0';
-        return;
-    }
-    bool v6 = strchr(s->cfg.listen_addr, ':') != NULL;
-    snprintf(out, len, "%s://%s%s%s:%u", SRV_SCHEME(s), v6 ? "[" : "", s->cfg.listen_addr,
-             v6 ? "]" : "", (unsigned)atomic_load(&s->bound_port));
-}
-
 /* path template with "{}" filled by percent-encoded args (',' kept: api §4.2). */
 static bool fill_path(const char *tmpl, const char *const *args, size_t n, struct fio_buf *out)
 {
@@ -443,7 +429,7 @@ static json_t *auth_pkce_login(struct mcp_exec *ex, struct mcp_rpc_sess *s,
     SHA256((const unsigned char *)verifier, strlen(verifier), digest);
     fio_b64url_encode(digest, sizeof(digest), challenge, sizeof(challenge));
     fio_b64url_encode(st_raw, sizeof(st_raw), state, sizeof(state));
-    base_url(ex->srv, base, sizeof(base));
+    mcp_base_url(ex->srv, base, sizeof(base));
     const char *ru = mcp_call_arg(c, "redirect_uri");
     snprintf(redirect, sizeof(redirect), "%s", ru != NULL ? ru : "http://127.0.0.1/mcp-pkce");
     struct fio_form q;
@@ -852,7 +838,7 @@ static json_t *download_url(struct mcp_exec *ex, struct mcp_rpc_sess *s, const s
         return e;
     }
     const char *t = json_string_value(json_object_get(res.body, "token"));
-    base_url(ex->srv, base, sizeof(base));
+    mcp_base_url(ex->srv, base, sizeof(base));
     struct fio_buf u;
     fio_buf_init(&u, 0);
     fio_buf_printf(&u, "%s/current", base);
