@@ -121,7 +121,7 @@ static bool origin_allowed(struct server *s, const char *origin)
 
 /* Queue a response of text (copied) with status and content type; logs via r. */
 int mcp_queue_text(struct req *r, void *conn, int status, const char *ctype, const char *text,
-                      size_t len, const char *sid)
+                   size_t len, const char *sid)
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
@@ -143,11 +143,11 @@ int mcp_queue_text(struct req *r, void *conn, int status, const char *ctype, con
         MHD_add_response_header(resp, "WWW-Authenticate", v);
     }
     if (status == 405)
-        MHD_add_response_header(resp, "Allow", r->mcp_kind == MCP_K_MCP ? "GET, POST, DELETE"
-                                               : r->mcp_kind == MCP_K_BLOB ||
-                                                         r->mcp_kind == MCP_K_MESSAGES
-                                                     ? "POST"
-                                                     : "GET");
+        MHD_add_response_header(resp, "Allow",
+                                r->mcp_kind == MCP_K_MCP ? "GET, POST, DELETE"
+                                : r->mcp_kind == MCP_K_BLOB || r->mcp_kind == MCP_K_MESSAGES
+                                    ? "POST"
+                                    : "GET");
     r->http_status_sent = status;
     r->bytes_out = len;
     int ret = MHD_queue_response(conn, (unsigned)status, resp);
@@ -160,7 +160,7 @@ int mcp_queue_rpc_error(struct req *r, void *conn, int status, int code, const c
 {
     char *t = mcp_rpc_error_text(NULL, code, msg);
     int ret = mcp_queue_text(r, conn, status, "application/json", t != NULL ? t : "",
-                         t != NULL ? strlen(t) : 0, NULL);
+                             t != NULL ? strlen(t) : 0, NULL);
     free(t);
     return ret;
 }
@@ -211,7 +211,6 @@ void mcp_req_end(struct req *r)
     r->mcp_ctx = NULL;
 }
 
-
 /* ---- the request front ------------------------------------------------------------------- */
 
 static bool method_is(const struct req *r, const char *m)
@@ -233,15 +232,15 @@ int mcp_http_begin(struct req *r, void *conn, const char *url)
     struct server *s = r->srv;
     if (!host_allowed(s, mcp_hdr(conn, "Host")))
         return mcp_queue_rpc_error(r, conn, 403, MCP_ERR_INVALID_REQUEST,
-                               "Forbidden: the Host header does not name this server (DNS "
-                               "rebinding protection; set --public-url for another name)") ==
+                                   "Forbidden: the Host header does not name this server (DNS "
+                                   "rebinding protection; set --public-url for another name)") ==
                        MHD_YES
                    ? 1
                    : -1;
     if (!origin_allowed(s, mcp_hdr(conn, "Origin")))
         return mcp_queue_rpc_error(r, conn, 403, MCP_ERR_INVALID_REQUEST,
-                               "Forbidden: the Origin is not this server (DNS rebinding "
-                               "protection)") == MHD_YES
+                                   "Forbidden: the Origin is not this server (DNS rebinding "
+                                   "protection)") == MHD_YES
                    ? 1
                    : -1;
     bool ok_method = false;
@@ -294,7 +293,7 @@ int mcp_http_begin(struct req *r, void *conn, const char *url)
     if (method_is(r, "POST")) {
         if (r->content_length > MCP_MAX_MESSAGE)
             return mcp_queue_rpc_error(r, conn, 413, MCP_ERR_INVALID_REQUEST,
-                                   "Message too large (limit 4 MiB)") == MHD_YES
+                                       "Message too large (limit 4 MiB)") == MHD_YES
                        ? 1
                        : -1;
         fio_buf_release(&r->body);
@@ -302,7 +301,6 @@ int mcp_http_begin(struct req *r, void *conn, const char *url)
     }
     return 0;
 }
-
 
 static void emit_collect(void *ctx, json_t *msg)
 {
@@ -325,7 +323,7 @@ bool mcp_accepts(void *conn, const char *type)
 /* Run a message body on a session. The rpc state is used on a copy (another request of the
  * same session may run at once); what a message may change is written back under the lock. */
 char *mcp_run_body(struct req *r, struct mcp_sess *ss, const char *bearer, struct emit_buf *e,
-                      unsigned *flags)
+                   unsigned *flags)
 {
     struct mcp_state *st = r->srv->mcp;
     struct mcp_exec ex;

@@ -35,12 +35,11 @@
 #define RING_MAX_BYTES (1024 * 1024)
 #define RING_TTL_US (10 * 60 * 1000000LL)
 #define RING_TOTAL_MAX (64 * 1024 * 1024) /* replay bytes of all sessions of the process */
-#define RETRY_MS 500        /* the retry: delay sent with a stream's priming event */
-#define MCP_MAX_LIVE 128    /* live calls (own thread) in the server; more run in the handler */
-#define SESS_MAX_LIVE 16    /* live calls of one session */
-#define UPD_QUEUE_MAX 256   /* changed nodes waiting for resource-update notifications */
-#define UPD_TARGETS_MAX 64  /* subscriptions notified per changed node */
-
+#define RETRY_MS 500                      /* the retry: delay sent with a stream's priming event */
+#define MCP_MAX_LIVE 128   /* live calls (own thread) in the server; more run in the handler */
+#define SESS_MAX_LIVE 16   /* live calls of one session */
+#define UPD_QUEUE_MAX 256  /* changed nodes waiting for resource-update notifications */
+#define UPD_TARGETS_MAX 64 /* subscriptions notified per changed node */
 
 struct mcp_stream;
 
@@ -65,7 +64,7 @@ struct mcp_sess {
     char pkce_verifier[600];
     bool legacy; /* created by GET /sse */
     bool code_mode;
-    bool dead;   /* removed from the table; freed when refs reach 0 */
+    bool dead; /* removed from the table; freed when refs reach 0 */
     int refs;
     int64_t last_us;
     struct mcp_stream *stream;
@@ -78,12 +77,12 @@ struct mcp_sess {
     } ask[4];
     unsigned ask_seq;
     /* Event ids and the replay ring (D-121). */
-    unsigned sno_seq;  /* stream numbers handed out */
-    uint64_t ev_seq;   /* event numbers handed out */
-    uint64_t lost_n;   /* the highest event number dropped from the ring */
+    unsigned sno_seq; /* stream numbers handed out */
+    uint64_t ev_seq;  /* event numbers handed out */
+    uint64_t lost_n;  /* the highest event number dropped from the ring */
     struct mcp_ev *ring, *ring_tail;
     size_t ring_n, ring_bytes;
-    unsigned get_sno;  /* the standalone GET stream's number (0: none yet) */
+    unsigned get_sno;                 /* the standalone GET stream's number (0: none yet) */
     unsigned live_sno[SESS_MAX_LIVE]; /* streams of calls still running (0: free slot) */
     char ip[64]; /* the client address that opened it (the rate limit of its update checks) */
 };
@@ -97,8 +96,8 @@ struct mcp_stream {
     struct mcp_sess *sess; /* holds a ref */
     int64_t last_write_us;
     struct mcp_stream *next; /* all live streams */
-    int refs;  /* libmicrohttpd's response holds one; a live call's thread another */
-    bool gone; /* the response is destroyed: nothing reads the queue any more */
+    int refs;                /* libmicrohttpd's response holds one; a live call's thread another */
+    bool gone;               /* the response is destroyed: nothing reads the queue any more */
     unsigned sno; /* the session stream it carries (events with ids); 0: none (/sse, JSON) */
     bool json;    /* a JSON answer (no keep-alive comments) */
 };
@@ -115,7 +114,7 @@ struct mcp_blob {
 struct mcp_state {
     struct server *srv;
     pthread_mutex_t mu;
-    pthread_cond_t cv;   /* sweeper tick and stream frees */
+    pthread_cond_t cv; /* sweeper tick and stream frees */
     pthread_t sweeper;
     bool thread_started;
     bool stop;
@@ -133,7 +132,6 @@ struct mcp_state {
     size_t n_upd;
 };
 
-
 /* Per-request state (r->mcp_ctx). */
 struct mcp_rctx {
     struct mcp_sess *sess; /* a ref, released at the end of the request */
@@ -148,12 +146,12 @@ struct emit_buf {
 
 /* How a connection stream opens (mcp_open_stream). */
 struct open_opts {
-    const char *first;  /* text queued first (a comment, the legacy endpoint event); NULL */
-    bool attach;        /* it is the session's standalone stream (GET /mcp, /sse) */
-    bool json;          /* application/json (a live call's answer without SSE) */
-    bool new_sno;       /* give it a new session stream number, with a priming event */
-    bool live;          /* a live call will run on it: its number is registered as running */
-    bool resume;        /* GET with Last-Event-ID: carry stream sno from event after_n on */
+    const char *first; /* text queued first (a comment, the legacy endpoint event); NULL */
+    bool attach;       /* it is the session's standalone stream (GET /mcp, /sse) */
+    bool json;         /* application/json (a live call's answer without SSE) */
+    bool new_sno;      /* give it a new session stream number, with a priming event */
+    bool live;         /* a live call will run on it: its number is registered as running */
+    bool resume;       /* GET with Last-Event-ID: carry stream sno from event after_n on */
     unsigned sno;
     uint64_t after_n;
 };
@@ -187,8 +185,8 @@ void mcp_stream_push_locked(struct mcp_stream *sm, const char *text, size_t n);
 void mcp_sse_event(struct fio_buf *b, const char *event, const char *data);
 /* A JSON-RPC message as the next event of session stream sno: numbered, kept for replay,
  * pushed to the connection(s) carrying it now. last: the stream ends with it. */
-void mcp_sess_send_locked(struct mcp_state *st, struct mcp_sess *ss, unsigned sno,
-                          const char *json, bool last);
+void mcp_sess_send_locked(struct mcp_state *st, struct mcp_sess *ss, unsigned sno, const char *json,
+                          bool last);
 /* Open a stream on conn for session ss (see struct open_opts). *out (when not NULL) gets the
  * stream with a second reference for the caller; *sno_out the session stream number it
  * carries (0 when none or on failure). Returns an enum MHD_Result. */

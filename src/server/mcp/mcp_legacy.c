@@ -15,7 +15,7 @@ int mcp_get_sse(struct req *r, void *conn)
     int b = mcp_bearer_check(s, mcp_hdr(conn, "Authorization"), bearer, sizeof(bearer));
     if (b < 0)
         return mcp_queue_rpc_error(r, conn, 401, MCP_ERR_INVALID_REQUEST,
-                               "The Bearer token is invalid or has expired");
+                                   "The Bearer token is invalid or has expired");
     struct mcp_sess *ss = mcp_sess_new();
     if (ss == NULL)
         return MHD_NO;
@@ -44,11 +44,11 @@ int mcp_post_messages(struct req *r, void *conn)
     c->sess = mcp_sess_get(st, sid);
     if (c->sess == NULL || !c->sess->legacy)
         return mcp_queue_rpc_error(r, conn, 404, MCP_ERR_INVALID_REQUEST,
-                               "Session not found: open GET /sse and use its endpoint");
+                                   "Session not found: open GET /sse and use its endpoint");
     char bearer[1100];
     if (mcp_bearer_check(s, mcp_hdr(conn, "Authorization"), bearer, sizeof(bearer)) < 0)
         return mcp_queue_rpc_error(r, conn, 401, MCP_ERR_INVALID_REQUEST,
-                               "The Bearer token is invalid or has expired");
+                                   "The Bearer token is invalid or has expired");
     struct emit_buf e = {NULL};
     unsigned flags = 0;
     char *out = mcp_run_body(r, c->sess, bearer, &e, &flags);
@@ -77,7 +77,6 @@ int mcp_post_messages(struct req *r, void *conn)
     json_decref(e.list);
     if (!live)
         return mcp_queue_rpc_error(r, conn, 410, MCP_ERR_INVALID_REQUEST,
-                               "The session's /sse stream is closed");
+                                   "The session's /sse stream is closed");
     return mcp_queue_text(r, conn, 202, "text/plain", "Accepted", 8, NULL);
 }
-

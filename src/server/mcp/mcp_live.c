@@ -18,9 +18,9 @@
 struct live {
     struct mcp_state *st;
     struct server *srv;
-    struct mcp_sess *ss;    /* a ref */
-    struct mcp_stream *sm;  /* JSON answer: the connection (a ref); SSE: NULL */
-    unsigned sno;           /* SSE answer: the session stream the call's events go on */
+    struct mcp_sess *ss;   /* a ref */
+    struct mcp_stream *sm; /* JSON answer: the connection (a ref); SSE: NULL */
+    unsigned sno;          /* SSE answer: the session stream the call's events go on */
     char *body;
     size_t len;
     char bearer[1100];
@@ -52,7 +52,9 @@ static json_t *live_ask(struct mcp_exec *ex, const char *method, json_t *params,
     struct mcp_sess *ss = L->ss;
     pthread_mutex_lock(&st->mu);
     size_t slot = sizeof(ss->ask) / sizeof(ss->ask[0]);
-    for (size_t i = 0; i < sizeof(ss->ask) / sizeof(ss->ask[0]) && slot == sizeof(ss->ask) / sizeof(ss->ask[0]); i++)
+    for (size_t i = 0;
+         i < sizeof(ss->ask) / sizeof(ss->ask[0]) && slot == sizeof(ss->ask) / sizeof(ss->ask[0]);
+         i++)
         if (!ss->ask[i].used)
             slot = i;
     if (slot == sizeof(ss->ask) / sizeof(ss->ask[0])) {
@@ -232,9 +234,9 @@ int mcp_start_live(struct req *r, void *conn, struct mcp_sess *ss, const char *b
                 if (ss->live_sno[i] == sno)
                     ss->live_sno[i] = 0;
             mcp_sess_send_locked(st, ss, sno,
-                             "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
-                             "\"message\":\"cannot start the call\"}}",
-                             true);
+                                 "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
+                                 "\"message\":\"cannot start the call\"}}",
+                                 true);
         } else {
             mcp_stream_close_locked(sm);
             mcp_stream_unref_locked(sm);
@@ -297,4 +299,3 @@ enum post_kind mcp_post_kind_of(const struct req *r, bool sse, struct mcp_sess *
     json_decref(v);
     return k;
 }
-

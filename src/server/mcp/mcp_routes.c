@@ -88,8 +88,9 @@ int mcp_get_file(struct req *r, void *conn)
             mcp_sess_token(c->sess, tok, sizeof(tok), NULL, 0);
     }
     if (tok[0] == '\0') {
-        req_fail(r, 401, API_ERR_AUTH, "Send Authorization: Bearer or the Mcp-Session-Id of a "
-                                       "signed-in MCP session");
+        req_fail(r, 401, API_ERR_AUTH,
+                 "Send Authorization: Bearer or the Mcp-Session-Id of a "
+                 "signed-in MCP session");
         return 2;
     }
     /* /file/workspace/{ws}/{node} → /workspace/{ws}/storage/{node}/read/ */
@@ -108,9 +109,9 @@ int mcp_get_file(struct req *r, void *conn)
     free(r->path);
     r->path = fio_strdup(path);
     bool known = false;
-    r->route = r->path != NULL ? router_match("GET", r->path, r->args, SRV_MAX_PATH_ARGS,
-                                              &r->nargs, &known)
-                               : NULL;
+    r->route = r->path != NULL
+                   ? router_match("GET", r->path, r->args, SRV_MAX_PATH_ARGS, &r->nargs, &known)
+                   : NULL;
     if (r->route == NULL) {
         req_fail(r, 404, API_ERR_NOT_FOUND, "No such file route");
         return 2;
@@ -130,13 +131,13 @@ int mcp_get_prm(struct req *r, void *conn)
     char base[300], res[320];
     mcp_base_url(r->srv, base, sizeof(base));
     snprintf(res, sizeof(res), "%s/mcp", base);
-    json_t *o = json_pack("{s:s, s:[s], s:[s], s:s}", "resource", res, "authorization_servers",
-                          base, "bearer_methods_supported", "header", "resource_name",
-                          "fastio-server MCP");
+    json_t *o =
+        json_pack("{s:s, s:[s], s:[s], s:s}", "resource", res, "authorization_servers", base,
+                  "bearer_methods_supported", "header", "resource_name", "fastio-server MCP");
     char *t = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     int ret = mcp_queue_text(r, conn, t != NULL ? 200 : 500, "application/json", t != NULL ? t : "",
-                         t != NULL ? strlen(t) : 0, NULL);
+                             t != NULL ? strlen(t) : 0, NULL);
     free(t);
     return ret;
 }

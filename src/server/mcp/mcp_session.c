@@ -30,15 +30,14 @@ static void ring_drop_head(struct mcp_sess *ss)
 }
 
 void mcp_ring_add(struct mcp_sess *ss, unsigned sno, uint64_t n, bool last, const char *text,
-                     size_t len)
+                  size_t len)
 {
     /* Over the process-wide bound this session's oldest events go first; when that is not
      * enough the event is not kept (a resume past it is refused, never served with a gap). */
     while (ss->ring != NULL && atomic_load(&ring_total) + len > RING_TOTAL_MAX)
         ring_drop_head(ss);
-    struct mcp_ev *e = atomic_load(&ring_total) + len <= RING_TOTAL_MAX
-                           ? malloc(sizeof(*e) + len + 1)
-                           : NULL;
+    struct mcp_ev *e =
+        atomic_load(&ring_total) + len <= RING_TOTAL_MAX ? malloc(sizeof(*e) + len + 1) : NULL;
     if (e == NULL) {
         if (n > ss->lost_n)
             ss->lost_n = n; /* a resume past it cannot be served exactly */
@@ -81,7 +80,6 @@ bool mcp_sno_running(const struct mcp_sess *ss, unsigned sno)
             return true;
     return false;
 }
-
 
 /* ---- sessions ----------------------------------------------------------------------------- */
 
@@ -183,8 +181,8 @@ struct mcp_sess *mcp_sess_new(void)
  * session without a call in flight or a stream makes room. false when none can. */
 bool mcp_sess_insert(struct mcp_state *st, struct mcp_sess *ss)
 {
-    unsigned max = st->srv->cfg.mcp_max_sessions ? st->srv->cfg.mcp_max_sessions
-                                                 : MCP_DEFAULT_MAX_SESSIONS;
+    unsigned max =
+        st->srv->cfg.mcp_max_sessions ? st->srv->cfg.mcp_max_sessions : MCP_DEFAULT_MAX_SESSIONS;
     pthread_mutex_lock(&st->mu);
     if (st->nsess >= max) {
         struct mcp_sess *lru = NULL;

@@ -66,8 +66,7 @@ static void on_activity(void *ctx, const char *entity, const char *key)
     pthread_mutex_unlock(&st->mu);
 }
 
-/* ws and node of "download://workspace/{ws}/{node}"; false for other URIs. */
-static bool download_uri(const char *uri, char *ws, size_t wl, char *node, size_t nl)
+bool mcp_download_uri(const char *uri, char *ws, size_t wl, char *node, size_t nl)
 {
     if (strncmp(uri, "download://workspace/", 21) != 0)
         return false;
@@ -108,7 +107,7 @@ static void notify_updates_locked(struct mcp_state *st)
             for (unsigned i = 0; i < ss->rpc.n_subs && i < MCP_MAX_SUBS && nt < UPD_TARGETS_MAX;
                  i++) {
                 char ws[96], nd[96];
-                if (!download_uri(ss->rpc.subs[i], ws, sizeof(ws), nd, sizeof(nd)) ||
+                if (!mcp_download_uri(ss->rpc.subs[i], ws, sizeof(ws), nd, sizeof(nd)) ||
                     strcmp(nd, node) != 0)
                     continue;
                 ss->refs++;
@@ -133,17 +132,15 @@ static void notify_updates_locked(struct mcp_state *st)
                 fio_url_escape(&path, node, strlen(node), false, NULL);
                 fio_buf_append_str(&path, "/details/");
                 struct mcp_ires res;
-                ok = path.data != NULL &&
-                     mcp_internal(st->srv, t[k].ss->ip, "GET", path.data, NULL, NULL, NULL, NULL,
-                                  0, authz, &res) == 0;
+                ok = path.data != NULL && mcp_internal(st->srv, t[k].ss->ip, "GET", path.data, NULL,
+                                                       NULL, NULL, NULL, 0, authz, &res) == 0;
                 mcp_ires_clear(&res);
                 fio_buf_release(&path);
                 explicit_bzero(authz, sizeof(authz));
             }
             explicit_bzero(tok, sizeof(tok));
             json_t *n = ok ? json_pack("{s:s, s:s, s:{s:s}}", "jsonrpc", "2.0", "method",
-                                       "notifications/resources/updated", "params", "uri",
-                                       t[k].uri)
+                                       "notifications/resources/updated", "params", "uri", t[k].uri)
                            : NULL;
             char *text = n != NULL ? json_dumps(n, JSON_COMPACT) : NULL;
             json_decref(n);

@@ -107,8 +107,8 @@ void mcp_sse_event(struct fio_buf *b, const char *event, const char *data)
 /* Under st->mu: a JSON-RPC message as the next event of session stream sno: numbered, kept for
  * replay, and pushed to the connection(s) carrying that stream now (none while the client is
  * reconnecting). last: the stream ends with it (those connections close after it). */
-void mcp_sess_send_locked(struct mcp_state *st, struct mcp_sess *ss, unsigned sno,
-                             const char *json, bool last)
+void mcp_sess_send_locked(struct mcp_state *st, struct mcp_sess *ss, unsigned sno, const char *json,
+                          bool last)
 {
     struct fio_buf b;
     fio_buf_init(&b, 0);
@@ -142,8 +142,8 @@ static void sess_prime_locked(struct mcp_sess *ss, unsigned sno, struct fio_buf 
 /* Open a stream on conn for session ss (see struct open_opts). *out (when not NULL) gets the
  * stream with a second reference for the caller; *sno_out the session stream number it
  * carries (0 when none or on failure). */
-int mcp_open_stream(struct req *r, void *conn, struct mcp_sess *ss,
-                       const struct open_opts *o, struct mcp_stream **out, unsigned *sno_out)
+int mcp_open_stream(struct req *r, void *conn, struct mcp_sess *ss, const struct open_opts *o,
+                    struct mcp_stream **out, unsigned *sno_out)
 {
     struct mcp_state *st = r->srv->mcp;
     if (sno_out != NULL)
@@ -159,9 +159,8 @@ int mcp_open_stream(struct req *r, void *conn, struct mcp_sess *ss,
     sm->json = o->json;
     if (o->first != NULL)
         fio_buf_append_str(&sm->q, o->first);
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, sm,
-                                          stream_free);
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
+                                                                  stream_reader, sm, stream_free);
     if (resp == NULL) {
         fio_buf_release(&sm->q);
         free(sm);
@@ -182,8 +181,8 @@ int mcp_open_stream(struct req *r, void *conn, struct mcp_sess *ss,
         pthread_mutex_unlock(&st->mu);
         MHD_destroy_response(resp); /* stream_free runs: it takes the lock, so unlock first */
         return mcp_queue_rpc_error(r, conn, 503, MCP_ERR_INTERNAL,
-                               live_full ? "Too many calls running in this session"
-                                         : "The server is stopping");
+                                   live_full ? "Too many calls running in this session"
+                                             : "The server is stopping");
     }
     if (o->new_sno) {
         sm->sno = ++ss->sno_seq;
@@ -218,8 +217,8 @@ int mcp_open_stream(struct req *r, void *conn, struct mcp_sess *ss,
     pthread_mutex_unlock(&st->mu);
     if (out != NULL)
         *out = sm;
-    MHD_add_response_header(resp, "Content-Type", o->json ? "application/json"
-                                                          : "text/event-stream");
+    MHD_add_response_header(resp, "Content-Type",
+                            o->json ? "application/json" : "text/event-stream");
     MHD_add_response_header(resp, "Cache-Control", "no-cache");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
     MHD_add_response_header(resp, "Mcp-Session-Id", ss->id);

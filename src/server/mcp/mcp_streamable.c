@@ -10,13 +10,25 @@
 
 #include "mcp_http_int.h"
 
+/* MCP-Protocol-Version, when sent, must be one this server speaks. */
+static bool proto_ok(void *conn)
+{
+    const char *pv = mcp_hdr(conn, "MCP-Protocol-Version");
+    return pv == NULL || mcp_proto_supported(pv);
+}
+
+static int proto_refused(struct req *r, void *conn)
+{
+    return mcp_queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
+                               "Unsupported MCP-Protocol-Version; supported: 2025-11-25, "
+                               "2025-06-18, 2025-03-26, 2024-11-05");
+}
 
 /* Is the body one initialize request? */
 static bool is_initialize(const struct req *r)
 {
     json_t *v = json_loadb(r->body.data != NULL ? r->body.data : "", r->body.len, 0, NULL);
-    bool yes = json_is_object(v) &&
-               json_is_string(json_object_get(v, "method")) &&
+    bool yes = json_is_object(v) && json_is_string(json_object_get(v, "method")) &&
                strcmp(json_string_value(json_object_get(v, "method")), "initialize") == 0;
     json_decref(v);
     return yes;
@@ -29,35 +41,34 @@ int mcp_post_mcp(struct req *r, void *conn)
     struct mcp_rctx *c = r->mcp_ctx;
     if (strncasecmp(r->content_type, "application/json", 16) != 0)
         return mcp_queue_rpc_error(r, conn, 415, MCP_ERR_INVALID_REQUEST,
-                               "Content-Type must be application/json");
+                                   "Content-Type must be application/json");
     if (!mcp_accepts(conn, "application/json") && !mcp_accepts(conn, "text/event-stream"))
         return mcp_queue_rpc_error(r, conn, 406, MCP_ERR_INVALID_REQUEST,
-                               "Not Acceptable: accept application/json and text/event-stream");
-    const char *pv = mcp_hdr(conn, "MCP-Protocol-Version");
-    if (pv != NULL && !mcp_proto_supported(pv))
-        return mcp_queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
-                               "Unsupported MCP-Protocol-Version; supported: 2025-11-25, "
-                               "2025-06-18, 2025-03-26, 2024-11-05");
+                                   "Not Acceptable: accept application/json and text/event-stream");
+    if (!proto_ok(conn))
+        return proto_refused(r, conn);
     char bearer[1100];
     if (mcp_bearer_check(s, mcp_hdr(conn, "Authorization"), bearer, sizeof(bearer)) < 0)
-        return mcp_queue_rpc_error(r, conn, 401, MCP_ERR_INVALID_REQUEST,
-                               "The Bearer token is invalid or has expired; send a valid one or "
-                               "none (then sign in with the auth tool)");
+        return mcp_queue_rpc_error(
+            r, conn, 401, MCP_ERR_INVALID_REQUEST,
+            "The Bearer token is invalid or has expired; send a valid one or "
+            "none (then sign in with the auth tool)");
     const char *sid = mcp_hdr(conn, "Mcp-Session-Id");
     bool created = false;
     if (sid != NULL) {
         c->sess = mcp_sess_get(st, sid);
         if (c->sess == NULL)
-            return mcp_queue_rpc_error(r, conn, 404, MCP_ERR_INVALID_REQUEST,
-                                   "Session not found (expired or ended); initialize a new one");
+            return mcp_queue_rpc_error(
+                r, conn, 404, MCP_ERR_INVALID_REQUEST,
+                "Session not found (expired or ended); initialize a new one");
         /* A supported MCP-Protocol-Version other than the negotiated one is accepted: the
          * session keeps its version (the conformance suite sends 2025-03-26 on a 2025-11-25
          * session; D-067). */
     } else {
         if (!is_initialize(r))
             return mcp_queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
-                                   "Bad Request: no Mcp-Session-Id; the first message must be "
-                                   "an initialize request");
+                                       "Bad Request: no Mcp-Session-Id; the first message must be "
+                                       "an initialize request");
         c->sess = mcp_sess_new();
         if (c->sess == NULL)
             return MHD_NO;
@@ -75,7 +86,8 @@ int mcp_post_mcp(struct req *r, void *conn)
             return mcp_queue_text(r, conn, 202, NULL, "", 0, NULL);
         }
         if (pk == PK_LIVE || pk == PK_LIVE_JSON) {
-            int ret = mcp_start_live(r, conn, c->sess, bearer, pk == PK_LIVE ? LIVE_SSE : LIVE_JSON);
+            int ret =
+                mcp_start_live(r, conn, c->sess, bearer, pk == PK_LIVE ? LIVE_SSE : LIVE_JSON);
             if (ret != -2) {
                 explicit_bzero(bearer, sizeof(bearer));
                 return ret;
@@ -100,7 +112,7 @@ int mcp_post_mcp(struct req *r, void *conn)
                 free(out);
                 json_decref(e.list);
                 return mcp_queue_rpc_error(r, conn, 503, MCP_ERR_INTERNAL,
-                                       "Too many MCP sessions; try again later");
+                                           "Too many MCP sessions; try again later");
             }
             sid_hdr = c->sess->id;
         } else {
@@ -122,11 +134,11 @@ int mcp_post_mcp(struct req *r, void *conn)
         mcp_events_locked(c->sess, sno, e.list, out, true, &b);
         pthread_mutex_unlock(&st->mu);
         ret = mcp_queue_text(r, conn, 200, "text/event-stream", b.data != NULL ? b.data : "", b.len,
-                         sid_hdr);
+                             sid_hdr);
         fio_buf_release(&b);
     } else {
         ret = mcp_queue_text(r, conn, (flags & MCP_RPC_BAD) ? 400 : 200, "application/json",
-                         out != NULL ? out : "", out != NULL ? strlen(out) : 0, sid_hdr);
+                             out != NULL ? out : "", out != NULL ? strlen(out) : 0, sid_hdr);
     }
     free(out);
     json_decref(e.list);
@@ -140,17 +152,14 @@ int mcp_get_mcp(struct req *r, void *conn)
     const char *a = mcp_hdr(conn, "Accept");
     if (a == NULL || strstr(a, "text/event-stream") == NULL)
         return mcp_queue_rpc_error(r, conn, 406, MCP_ERR_INVALID_REQUEST,
-                               "GET /mcp opens an SSE stream: send Accept: text/event-stream");
-    const char *pv = mcp_hdr(conn, "MCP-Protocol-Version");
-    if (pv != NULL && !mcp_proto_supported(pv))
-        return mcp_queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
-                               "Unsupported MCP-Protocol-Version; supported: 2025-11-25, "
-                               "2025-06-18, 2025-03-26, 2024-11-05");
+                                   "GET /mcp opens an SSE stream: send Accept: text/event-stream");
+    if (!proto_ok(conn))
+        return proto_refused(r, conn);
     c->sess = mcp_sess_get(st, mcp_hdr(conn, "Mcp-Session-Id"));
     if (c->sess == NULL)
         return mcp_queue_rpc_error(r, conn, mcp_hdr(conn, "Mcp-Session-Id") ? 404 : 400,
-                               MCP_ERR_INVALID_REQUEST,
-                               "GET /mcp needs the Mcp-Session-Id of a live session");
+                                   MCP_ERR_INVALID_REQUEST,
+                                   "GET /mcp needs the Mcp-Session-Id of a live session");
     const char *lei = mcp_hdr(conn, "Last-Event-ID");
     if (lei != NULL) {
         /* Resumability (D-121): carry on the stream the id names, from after that event. */
@@ -158,19 +167,19 @@ int mcp_get_mcp(struct req *r, void *conn)
         uint64_t n = 0;
         if (!mcp_event_id_parse(lei, &sno, &n))
             return mcp_queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
-                                   "Last-Event-ID is not an event id of this server (S-N)");
+                                       "Last-Event-ID is not an event id of this server (S-N)");
         pthread_mutex_lock(&st->mu);
         bool known = sno <= c->sess->sno_seq && n <= c->sess->ev_seq;
         bool lost = n < c->sess->lost_n;
         pthread_mutex_unlock(&st->mu);
         if (!known)
             return mcp_queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
-                                   "Last-Event-ID names no event of this session");
+                                       "Last-Event-ID names no event of this session");
         if (lost)
             return mcp_queue_rpc_error(r, conn, 409, MCP_ERR_INVALID_REQUEST,
-                                   "The events after this Last-Event-ID are no longer held "
-                                   "(the replay buffer keeps the latest 256 events, 1 MiB, 10 "
-                                   "minutes): repeat the request");
+                                       "The events after this Last-Event-ID are no longer held "
+                                       "(the replay buffer keeps the latest 256 events, 1 MiB, 10 "
+                                       "minutes): repeat the request");
         struct open_opts o = {.resume = true, .sno = sno, .after_n = n};
         pthread_mutex_lock(&st->mu);
         o.attach = sno == c->sess->get_sno;
@@ -182,21 +191,17 @@ int mcp_get_mcp(struct req *r, void *conn)
     pthread_mutex_unlock(&st->mu);
     if (busy)
         return mcp_queue_rpc_error(r, conn, 409, MCP_ERR_INVALID_REQUEST,
-                               "This session already has an open stream (resume it with "
-                               "Last-Event-ID)");
+                                   "This session already has an open stream (resume it with "
+                                   "Last-Event-ID)");
     struct open_opts o = {.first = ": stream open\n\n", .attach = true, .new_sno = true};
     return mcp_open_stream(r, conn, c->sess, &o, NULL, NULL);
 }
 
-
 int mcp_delete_mcp(struct req *r, void *conn)
 {
     struct mcp_state *st = r->srv->mcp;
-    const char *pv = mcp_hdr(conn, "MCP-Protocol-Version");
-    if (pv != NULL && !mcp_proto_supported(pv))
-        return mcp_queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
-                               "Unsupported MCP-Protocol-Version; supported: 2025-11-25, "
-                               "2025-06-18, 2025-03-26, 2024-11-05");
+    if (!proto_ok(conn))
+        return proto_refused(r, conn);
     struct mcp_sess *ss = mcp_sess_get(st, mcp_hdr(conn, "Mcp-Session-Id"));
     if (ss == NULL)
         return mcp_queue_rpc_error(r, conn, 404, MCP_ERR_INVALID_REQUEST, "Session not found");
