@@ -361,7 +361,8 @@ void mcp_events_locked(struct mcp_sess *ss, unsigned sno, const json_t *notes, c
         if (text != NULL) {
             size_t from = b->len;
             uint64_t en = ++ss->ev_seq;
-            fio_buf_printf(b, "id: %u-%" PRIu64 "\nevent: message\ndata: %s\n\n", sno, en, text);
+            mcp_event_id_line(b, ss, sno, en);
+            fio_buf_printf(b, "event: message\ndata: %s\n\n", text);
             if (b->len > from)
                 mcp_ring_add(ss, sno, en, i == n && out_last, b->data + from, b->len - from);
         }

@@ -40,6 +40,7 @@
 #define SESS_MAX_LIVE 16   /* live calls of one session */
 #define UPD_QUEUE_MAX 256  /* changed nodes waiting for resource-update notifications */
 #define UPD_TARGETS_MAX 64 /* subscriptions notified per changed node */
+#define LEGACY_RESUME_S 120 /* a legacy session without its /sse stream waits this long (D-131) */
 
 struct mcp_stream;
 
@@ -181,8 +182,9 @@ void mcp_stream_close_locked(struct mcp_stream *sm);
 void mcp_stream_unref_locked(struct mcp_stream *sm);
 /* Queue text on a stream and wake it (a reader that does not keep up loses its stream). */
 void mcp_stream_push_locked(struct mcp_stream *sm, const char *text, size_t n);
-/* An SSE event of a JSON-RPC text into b (no id). */
-void mcp_sse_event(struct fio_buf *b, const char *event, const char *data);
+/* The id line of event n of session stream sno into b: "id: S-N", on a legacy session
+ * "id: {session id}/S-N" (a reconnecting GET /sse names no session otherwise: D-131). */
+void mcp_event_id_line(struct fio_buf *b, const struct mcp_sess *ss, unsigned sno, uint64_t n);
 /* A JSON-RPC message as the next event of session stream sno: numbered, kept for replay,
  * pushed to the connection(s) carrying it now. last: the stream ends with it. */
 void mcp_sess_send_locked(struct mcp_state *st, struct mcp_sess *ss, unsigned sno, const char *json,

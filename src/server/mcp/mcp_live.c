@@ -21,11 +21,24 @@ struct live {
     struct mcp_sess *ss;   /* a ref */
     struct mcp_stream *sm; /* JSON answer: the connection (a ref); SSE: NULL */
     unsigned sno;          /* SSE answer: the session stream the call's events go on */
+    bool shared;           /* sno is a legacy session's /sse stream: it goes on after the call */
     char *body;
     size_t len;
     char bearer[1100];
     char ip[64];
 };
+
+/* Under st->mu: a live call on stream sno ended (one slot: a legacy session's calls share its
+ * /sse stream number). */
+static void live_slot_free_locked(struct mcp_sess *ss, unsigned sno)
+{
+    for (size_t i = 0; i < SESS_MAX_LIVE; i++) {
+        if (ss->live_sno[i] == sno) {
+            ss->live_sno[i] = 0;
+            return;
+        }
+    }
+}
 
 static void live_emit(void *ctx, json_t *msg)
 {
@@ -142,12 +155,10 @@ static void *live_main(void *arg)
     pthread_mutex_lock(&st->mu);
     if (L->sno != 0) {
         if (out != NULL)
-            mcp_sess_send_locked(st, L->ss, L->sno, out, true);
-        for (size_t i = 0; i < SESS_MAX_LIVE; i++)
-            if (L->ss->live_sno[i] == L->sno)
-                L->ss->live_sno[i] = 0;
-        /* a connection still carrying the stream ends with it */
-        for (struct mcp_stream *sm = st->streams; sm != NULL; sm = sm->next)
+            mcp_sess_send_locked(st, L->ss, L->sno, out, !L->shared);
+        live_slot_free_locked(L->ss, L->sno);
+        /* a connection still carrying the call's own stream ends with it */
+        for (struct mcp_stream *sm = st->streams; sm != NULL && !L->shared; sm = sm->next)
             if (sm->sess == L->ss && sm->sno == L->sno)
                 mcp_stream_close_locked(sm);
     } else {
@@ -208,9 +219,30 @@ int mcp_start_live(struct req *r, void *conn, struct mcp_sess *ss, const char *b
     fio_strlcpy(L->ip, r->client_ip, sizeof(L->ip));
     struct mcp_stream *sm = NULL;
     unsigned sno = 0;
-    struct open_opts o = {.json = !sse, .new_sno = sse, .live = sse};
-    int ret = mcp_open_stream(r, conn, ss, &o, sse ? NULL : &sm, &sno);
-    if ((sse && sno == 0) || (!sse && sm == NULL)) {
+    int ret;
+    if (via == LIVE_LEGACY) {
+        /* The answer goes on the session's /sse stream (attached now or resumed later, D-131);
+         * the POST is answered at once. */
+        pthread_mutex_lock(&st->mu);
+        size_t slot = SESS_MAX_LIVE;
+        for (size_t i = 0; i < SESS_MAX_LIVE && slot == SESS_MAX_LIVE; i++)
+            if (ss->live_sno[i] == 0)
+                slot = i;
+        bool ok = !st->closing && !ss->dead && ss->get_sno != 0 && slot < SESS_MAX_LIVE;
+        if (ok) {
+            sno = ss->get_sno;
+            ss->live_sno[slot] = sno;
+        }
+        pthread_mutex_unlock(&st->mu);
+        ret = ok ? mcp_queue_text(r, conn, 202, "text/plain", "Accepted", 8, NULL)
+                 : mcp_queue_rpc_error(r, conn, 503, MCP_ERR_INTERNAL,
+                                       "The server is stopping or this session is ending");
+        L->shared = true;
+    } else {
+        struct open_opts o = {.json = !sse, .new_sno = sse, .live = sse};
+        ret = mcp_open_stream(r, conn, ss, &o, sse ? NULL : &sm, &sno);
+    }
+    if ((via != LIVE_JSON && sno == 0) || (via == LIVE_JSON && sm == NULL)) {
         pthread_mutex_lock(&st->mu);
         st->nlive--;
         pthread_mutex_unlock(&st->mu);
@@ -230,13 +262,11 @@ int mcp_start_live(struct req *r, void *conn, struct mcp_sess *ss, const char *b
     if (pthread_create(&(pthread_t){0}, &at, live_main, L) != 0) {
         pthread_mutex_lock(&st->mu);
         if (sno != 0) {
-            for (size_t i = 0; i < SESS_MAX_LIVE; i++)
-                if (ss->live_sno[i] == sno)
-                    ss->live_sno[i] = 0;
+            live_slot_free_locked(ss, sno);
             mcp_sess_send_locked(st, ss, sno,
                                  "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
                                  "\"message\":\"cannot start the call\"}}",
-                                 true);
+                                 !L->shared);
         } else {
             mcp_stream_close_locked(sm);
             mcp_stream_unref_locked(sm);

@@ -102,7 +102,7 @@ static void notify_updates_locked(struct mcp_state *st)
         size_t nt = 0;
         for (struct mcp_sess *ss = st->sessions; ss != NULL && nt < UPD_TARGETS_MAX;
              ss = ss->next) {
-            if (ss->get_sno == 0 && !ss->legacy)
+            if (ss->get_sno == 0)
                 continue; /* no standalone stream ever opened: nowhere to say it */
             for (unsigned i = 0; i < ss->rpc.n_subs && i < MCP_MAX_SUBS && nt < UPD_TARGETS_MAX;
                  i++) {
@@ -145,16 +145,9 @@ static void notify_updates_locked(struct mcp_state *st)
             char *text = n != NULL ? json_dumps(n, JSON_COMPACT) : NULL;
             json_decref(n);
             pthread_mutex_lock(&st->mu);
-            if (text != NULL && !t[k].ss->dead && t[k].ss->legacy && t[k].ss->stream != NULL) {
-                struct fio_buf b;
-                fio_buf_init(&b, 0);
-                mcp_sse_event(&b, "message", text);
-                if (b.data != NULL)
-                    mcp_stream_push_locked(t[k].ss->stream, b.data, b.len);
-                fio_buf_release(&b);
-            } else if (text != NULL && !t[k].ss->dead && t[k].ss->get_sno != 0) {
+            /* the standalone stream: GET /mcp's, or a legacy session's /sse (D-131) */
+            if (text != NULL && !t[k].ss->dead && t[k].ss->get_sno != 0)
                 mcp_sess_send_locked(st, t[k].ss, t[k].ss->get_sno, text, false);
-            }
             mcp_sess_unref_locked(t[k].ss);
             pthread_mutex_unlock(&st->mu);
             free(text);
@@ -177,7 +170,9 @@ static void *sweeper_main(void *arg)
         struct mcp_sess *ss = st->sessions;
         for (size_t guard = 0; ss != NULL && guard < 1000000; guard++) {
             struct mcp_sess *next = ss->next;
-            if (ss->refs == 0 && ss->stream == NULL && now - ss->last_us > idle_s * 1000000LL)
+            /* a legacy session without its /sse stream waits only for a resume (D-131) */
+            long limit = ss->legacy && idle_s > LEGACY_RESUME_S ? LEGACY_RESUME_S : idle_s;
+            if (ss->refs == 0 && ss->stream == NULL && now - ss->last_us > limit * 1000000LL)
                 mcp_sess_remove_locked(st, ss);
             else
                 mcp_ring_prune(ss, now);

@@ -64,18 +64,13 @@ static void stream_free(void *cls)
     struct mcp_sess *ss = sm->sess;
     sm->sess = NULL;
     if (ss != NULL) {
-        bool remove = false;
         if (ss->stream == sm) {
             ss->stream = NULL;
-            /* A legacy session lives as long as its /sse stream. */
-            remove = ss->legacy && !ss->dead;
+            /* A legacy session outlives its /sse stream for a while: a reconnecting GET /sse
+             * with Last-Event-ID resumes it (D-131); the sweeper ends it after that. */
+            ss->last_us = fio_mono_us();
         }
-        if (remove) {
-            ss->refs--; /* the stream's ref; mcp_sess_remove_locked frees ss when it was the last */
-            mcp_sess_remove_locked(st, ss);
-        } else {
-            mcp_sess_unref_locked(ss);
-        }
+        mcp_sess_unref_locked(ss);
     }
     mcp_stream_unref_locked(sm);
     pthread_cond_broadcast(&st->cv);
@@ -98,10 +93,12 @@ void mcp_stream_push_locked(struct mcp_stream *sm, const char *text, size_t n)
     }
 }
 
-/* An SSE "message" event of a JSON-RPC text into b. */
-void mcp_sse_event(struct fio_buf *b, const char *event, const char *data)
+void mcp_event_id_line(struct fio_buf *b, const struct mcp_sess *ss, unsigned sno, uint64_t n)
 {
-    fio_buf_printf(b, "event: %s\ndata: %s\n\n", event, data);
+    if (ss->legacy)
+        fio_buf_printf(b, "id: %s/%u-%" PRIu64 "\n", ss->id, sno, n);
+    else
+        fio_buf_printf(b, "id: %u-%" PRIu64 "\n", sno, n);
 }
 
 /* Under st->mu: a JSON-RPC message as the next event of session stream sno: numbered, kept for
@@ -113,7 +110,8 @@ void mcp_sess_send_locked(struct mcp_state *st, struct mcp_sess *ss, unsigned sn
     struct fio_buf b;
     fio_buf_init(&b, 0);
     uint64_t n = ++ss->ev_seq;
-    fio_buf_printf(&b, "id: %u-%" PRIu64 "\nevent: message\ndata: %s\n\n", sno, n, json);
+    mcp_event_id_line(&b, ss, sno, n);
+    fio_buf_printf(&b, "event: message\ndata: %s\n\n", json);
     if (b.data == NULL) {
         fio_buf_release(&b);
         return;
@@ -133,10 +131,11 @@ void mcp_sess_send_locked(struct mcp_state *st, struct mcp_sess *ss, unsigned sn
  * client can resume from the very start) with the retry: delay, into b. */
 static void sess_prime_locked(struct mcp_sess *ss, unsigned sno, struct fio_buf *b)
 {
-    if (strcmp(ss->rpc.proto, "2025-11-25") < 0)
+    if (ss->legacy || strcmp(ss->rpc.proto, "2025-11-25") < 0)
         return; /* older clients may choke on an event without data */
     uint64_t n = ++ss->ev_seq;
-    fio_buf_printf(b, "id: %u-%" PRIu64 "\nretry: %d\ndata: \n\n", sno, n, RETRY_MS);
+    mcp_event_id_line(b, ss, sno, n);
+    fio_buf_printf(b, "retry: %d\ndata: \n\n", RETRY_MS);
 }
 
 /* Open a stream on conn for session ss (see struct open_opts). *out (when not NULL) gets the
