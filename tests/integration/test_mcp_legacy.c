@@ -21,6 +21,24 @@ static struct it_fixture fx;
 
 #define WAIT_MS 30000 /* bound of every read: a hang fails the test */
 
+/* The server the helpers talk to: the fixture's (0, its owner's token), or another one started
+ * by a test (then no Authorization). */
+static int other_port;
+
+static int port_now(void)
+{
+    return other_port != 0 ? other_port : fx.srv.port;
+}
+
+/* "Authorization: Bearer ...\r\n" for the fixture's server, "" for another. */
+static void auth_line(char *out, size_t len)
+{
+    if (other_port != 0)
+        out[0] = '\0';
+    else
+        snprintf(out, len, "Authorization: %s\r\n", fx.owner.authz);
+}
+
 /* ---- the /sse stream, read from a socket ----------------------------------------------------- */
 
 struct sse {
@@ -91,14 +109,15 @@ static void sse_drop(struct sse *s, size_t k)
 static void sse_open(struct sse *s, const char *last_id)
 {
     memset(s, 0, sizeof(*s));
-    s->fd = rs_connect(fx.srv.port, 0);
+    s->fd = rs_connect(port_now(), 0);
     assert_true(s->fd >= 0);
-    char req[1024];
+    char req[1024], auth[400];
+    auth_line(auth, sizeof(auth));
     int n = snprintf(req, sizeof(req),
-                     "GET /sse HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nAuthorization: %s\r\n"
+                     "GET /sse HTTP/1.0\r\nHost: 127.0.0.1:%d\r\n%s"
                      "Accept: text/event-stream\r\n%s%s%s\r\n",
-                     fx.srv.port, fx.owner.authz, last_id ? "Last-Event-ID: " : "",
-                     last_id ? last_id : "", last_id ? "\r\n" : "");
+                     port_now(), auth, last_id ? "Last-Event-ID: " : "", last_id ? last_id : "",
+                     last_id ? "\r\n" : "");
     assert_true(n > 0 && (size_t)n < sizeof(req));
     assert_int_equal(rs_send_all(s->fd, req, (size_t)n, WAIT_MS), 0);
     char *end = NULL;
@@ -185,12 +204,13 @@ static size_t keep_header(char *d, size_t sz, size_t nm, void *ud)
 static long post_msg(const char *sid, const char *body)
 {
     char url[200], ha[400];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/messages?sessionId=%s", fx.srv.port, sid);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/messages?sessionId=%s", port_now(), sid);
     snprintf(ha, sizeof(ha), "Authorization: %s", fx.owner.authz);
     CURL *c = curl_easy_init();
     assert_non_null(c);
     struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
-    hl = curl_slist_append(hl, ha);
+    if (other_port == 0)
+        hl = curl_slist_append(hl, ha);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -529,12 +549,58 @@ static void legacy_resume_refusals(void **state)
     sse_close(&s);
 }
 
+/* A tool that asks the client (sampling) runs on the /sse stream: the server's request comes as
+ * an event, the client's answer is POSTed to /messages, and the call's answer carries it (a
+ * server with the conformance suite's fixture tools). */
+static void legacy_sampling_round_trip(void **state)
+{
+    (void)state;
+    static const char *const args[] = {"--mcp-conformance-fixtures", NULL};
+    struct it_server srv;
+    assert_int_equal(it_server_start(&srv, NULL, args), 0);
+    other_port = srv.port;
+    struct sse s;
+    struct seen w;
+    legacy_open(&s, &w);
+    assert_int_equal(post_msg(w.sid, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+                                     "\"params\":{\"name\":\"test_sampling\",\"arguments\":{"
+                                     "\"prompt\":\"Say pong\"}}}"),
+                     202);
+    struct sev e = {0};
+    assert_true(sse_next(&s, &e));
+    seen_event(&w, &e);
+    json_t *q = json_loads(e.data, 0, NULL);
+    sev_clear(&e);
+    assert_non_null(q);
+    assert_string_equal(json_string_value(json_object_get(q, "method")), "sampling/createMessage");
+    const char *qid = json_string_value(json_object_get(q, "id"));
+    assert_non_null(qid);
+    char body[400];
+    snprintf(body, sizeof(body),
+             "{\"jsonrpc\":\"2.0\",\"id\":\"%s\",\"result\":{\"role\":\"assistant\","
+             "\"content\":{\"type\":\"text\",\"text\":\"pong\"},\"model\":\"fixture\"}}",
+             qid);
+    json_decref(q);
+    assert_int_equal(post_msg(w.sid, body), 202);
+    json_t *r = until_response(&s, &w, 2);
+    const char *text = json_string_value(
+        json_object_get(json_array_get(json_object_get(r, "content"), 0), "text"));
+    assert_non_null(text);
+    assert_string_equal(text, "LLM response: pong");
+    json_decref(r);
+    sse_close(&s);
+    other_port = 0;
+    assert_int_equal(it_server_stop(&srv), 0);
+    it_server_cleanup(&srv);
+}
+
 /* One case per line: tests/CMakeLists.txt makes each line a CTest entry. */
 /* clang-format off */
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(legacy_ids_progress_and_logs),
     cmocka_unit_test(legacy_resume_after_drop),
     cmocka_unit_test(legacy_resume_refusals),
+    cmocka_unit_test(legacy_sampling_round_trip),
 };
 /* clang-format on */
 
