@@ -233,7 +233,17 @@ static bool id_parts(const char *id, char *sid, size_t sl, unsigned *sno, uint64
     if (slash == NULL || (size_t)(slash - id) >= sl)
         return false;
     snprintf(sid, sl, "%.*s", (int)(slash - id), id);
-    return sscanf(slash + 1, "%u-%" SCNu64, sno, n) == 2;
+    char *end = NULL;
+    unsigned long sv = strtoul(slash + 1, &end, 10);
+    if (end == slash + 1 || *end != '-' || sv == 0 || sv > UINT32_MAX)
+        return false;
+    const char *np = end + 1;
+    unsigned long long nv = strtoull(np, &end, 10);
+    if (end == np || *end != '\0')
+        return false;
+    *sno = (unsigned)sv;
+    *n = (uint64_t)nv;
+    return true;
 }
 
 /* A running count of the events seen on one session's stream: every id names the session and
