@@ -153,6 +153,13 @@ int mcpx_run_row(struct mcp_exec *ex, const struct fastio_endpoint_info *row,
     return rc;
 }
 
+int mcpx_run_call(struct mcp_exec *ex, const struct mcp_call *c, const char *authz,
+                  struct mcp_ires *res)
+{
+    return mcpx_run_row(ex, c->row, c->path_args, c->n_path, c->params, c->n_params,
+                        authz[0] ? authz : NULL, NULL, NULL, 0, res);
+}
+
 json_t *mcpx_exec_row(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c,
                       const json_t *tok, mcp_emit_fn emit, void *ectx)
 {
@@ -161,8 +168,7 @@ json_t *mcpx_exec_row(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct 
         mcpx_call_authz(ex, authz, sizeof(authz));
     mcpx_progress(tok, emit, ectx, 0, 1, c->row->doc);
     struct mcp_ires res;
-    int rc = mcpx_run_row(ex, c->row, c->path_args, c->n_path, c->params, c->n_params,
-                          authz[0] ? authz : NULL, NULL, NULL, 0, &res);
+    int rc = mcpx_run_call(ex, c, authz, &res);
     explicit_bzero(authz, sizeof(authz));
     mcpx_progress(tok, emit, ectx, 1, 1, rc == 0 ? "done" : "failed");
     if (mcp_log_wanted(s, "info") && emit != NULL) {

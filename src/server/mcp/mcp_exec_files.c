@@ -317,8 +317,7 @@ json_t *mcpx_download_url(struct mcp_exec *ex, struct mcp_rpc_sess *s, const str
     char authz[1200], base[300];
     mcpx_call_authz(ex, authz, sizeof(authz));
     struct mcp_ires res;
-    int rc = mcpx_run_row(ex, c->row, c->path_args, c->n_path, c->params, c->n_params,
-                          authz[0] ? authz : NULL, NULL, NULL, 0, &res);
+    int rc = mcpx_run_call(ex, c, authz, &res);
     explicit_bzero(authz, sizeof(authz));
     if (rc != 0) {
         return mcpx_api_fail(c, &res, s);

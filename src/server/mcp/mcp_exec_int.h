@@ -64,6 +64,9 @@ int mcpx_run_row(struct mcp_exec *ex, const struct fastio_endpoint_info *row,
                  const char *const *path_args, size_t n_path, const struct fastio_param *params,
                  size_t n_params, const char *authz, const char *ctype, const char *body,
                  size_t blen, struct mcp_ires *res);
+/* The call's own row with its arguments and authz ("" = none). */
+int mcpx_run_call(struct mcp_exec *ex, const struct mcp_call *c, const char *authz,
+                  struct mcp_ires *res);
 /* A row action: the row through the router, its answer as the tool result. */
 json_t *mcpx_exec_row(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mcp_call *c,
                       const json_t *tok, mcp_emit_fn emit, void *ectx);

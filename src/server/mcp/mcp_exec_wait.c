@@ -69,8 +69,7 @@ json_t *mcpx_ai_ask(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struct mc
     char authz[1200];
     mcpx_call_authz(ex, authz, sizeof(authz));
     struct mcp_ires res;
-    int rc = mcpx_run_row(ex, c->row, c->path_args, c->n_path, c->params, c->n_params,
-                          authz[0] ? authz : NULL, NULL, NULL, 0, &res);
+    int rc = mcpx_run_call(ex, c, authz, &res);
     if (rc != 0) {
         explicit_bzero(authz, sizeof(authz));
         return mcpx_api_fail(c, &res, s);
@@ -205,8 +204,7 @@ json_t *mcpx_web_import(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struc
     struct prog pg = {ptok, emit, ectx, s, "web-import", 0, false};
     mcpx_prog_at(&pg, 0, -1, "starting the import");
     struct mcp_ires res;
-    int rc = mcpx_run_row(ex, c->row, c->path_args, c->n_path, c->params, c->n_params,
-                          authz[0] ? authz : NULL, NULL, NULL, 0, &res);
+    int rc = mcpx_run_call(ex, c, authz, &res);
     if (rc != 0) {
         explicit_bzero(authz, sizeof(authz));
         return mcpx_api_fail(c, &res, s);

@@ -36,10 +36,10 @@
 #define RING_TTL_US (10 * 60 * 1000000LL)
 #define RING_TOTAL_MAX (64 * 1024 * 1024) /* replay bytes of all sessions of the process */
 #define RETRY_MS 500                      /* the retry: delay sent with a stream's priming event */
-#define MCP_MAX_LIVE 128   /* live calls (own thread) in the server; more run in the handler */
-#define SESS_MAX_LIVE 16   /* live calls of one session */
-#define UPD_QUEUE_MAX 256  /* changed nodes waiting for resource-update notifications */
-#define UPD_TARGETS_MAX 64 /* subscriptions notified per changed node */
+#define MCP_MAX_LIVE 128    /* live calls (own thread) in the server; more run in the handler */
+#define SESS_MAX_LIVE 16    /* live calls of one session */
+#define UPD_QUEUE_MAX 256   /* changed nodes waiting for resource-update notifications */
+#define UPD_TARGETS_MAX 64  /* subscriptions notified per changed node */
 #define LEGACY_RESUME_S 120 /* a legacy session without its /sse stream waits this long (D-131) */
 
 struct mcp_stream;
@@ -194,6 +194,12 @@ void mcp_sess_send_locked(struct mcp_state *st, struct mcp_sess *ss, unsigned sn
  * carries (0 when none or on failure). Returns an enum MHD_Result. */
 int mcp_open_stream(struct req *r, void *conn, struct mcp_sess *ss, const struct open_opts *o,
                     struct mcp_stream **out, unsigned *sno_out);
+
+/* A resume of session ss from event n of stream sno that cannot be served: an event the
+ * session never had (400) or events after it dropped from the ring (409). Then the refusal is
+ * queued, *ret is its enum MHD_Result and the answer true. */
+bool mcp_resume_refused(struct req *r, void *conn, struct mcp_sess *ss, unsigned sno, uint64_t n,
+                        int *ret);
 
 /* ---- mcp_state.c ---------------------------------------------------------------------------- */
 

@@ -43,18 +43,9 @@ static int resume_sse(struct req *r, void *conn, const char *lei)
         return mcp_queue_rpc_error(r, conn, 404, MCP_ERR_INVALID_REQUEST,
                                    "Session not found (ended, or not resumed in time): open GET "
                                    "/sse without Last-Event-ID for a new one");
-    pthread_mutex_lock(&st->mu);
-    bool known = sno == c->sess->get_sno && n <= c->sess->ev_seq;
-    bool lost = n < c->sess->lost_n;
-    pthread_mutex_unlock(&st->mu);
-    if (!known)
-        return mcp_queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
-                                   "Last-Event-ID names no event of this session's stream");
-    if (lost)
-        return mcp_queue_rpc_error(r, conn, 409, MCP_ERR_INVALID_REQUEST,
-                                   "The events after this Last-Event-ID are no longer held (the "
-                                   "replay buffer keeps the latest 256 events, 1 MiB, 10 "
-                                   "minutes): open a new session");
+    int ret;
+    if (mcp_resume_refused(r, conn, c->sess, sno, n, &ret))
+        return ret;
     /* The endpoint event again (2024-11-05: the first event of every connection), without an
      * id: the client's last event id stays the one it resumed from. */
     char first[160];

@@ -226,3 +226,29 @@ int mcp_open_stream(struct req *r, void *conn, struct mcp_sess *ss, const struct
     MHD_destroy_response(resp);
     return ret;
 }
+
+bool mcp_resume_refused(struct req *r, void *conn, struct mcp_sess *ss, unsigned sno, uint64_t n,
+                        int *ret)
+{
+    struct mcp_state *st = r->srv->mcp;
+    pthread_mutex_lock(&st->mu);
+    /* a legacy session has one stream; a /mcp session any it numbered */
+    bool known = (ss->legacy ? sno == ss->get_sno : sno <= ss->sno_seq) && n <= ss->ev_seq;
+    bool lost = n < ss->lost_n;
+    pthread_mutex_unlock(&st->mu);
+    if (!known)
+        *ret = mcp_queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
+                                   ss->legacy ? "Last-Event-ID names no event of this session's "
+                                                "stream"
+                                              : "Last-Event-ID names no event of this session");
+    else if (lost)
+        *ret = mcp_queue_rpc_error(r, conn, 409, MCP_ERR_INVALID_REQUEST,
+                                   ss->legacy
+                                       ? "The events after this Last-Event-ID are no longer held "
+                                         "(the replay buffer keeps the latest 256 events, 1 MiB, "
+                                         "10 minutes): open a new session"
+                                       : "The events after this Last-Event-ID are no longer held "
+                                         "(the replay buffer keeps the latest 256 events, 1 MiB, "
+                                         "10 minutes): repeat the request");
+    return !known || lost;
+}

@@ -168,18 +168,9 @@ int mcp_get_mcp(struct req *r, void *conn)
         if (!mcp_event_id_parse(lei, &sno, &n))
             return mcp_queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
                                        "Last-Event-ID is not an event id of this server (S-N)");
-        pthread_mutex_lock(&st->mu);
-        bool known = sno <= c->sess->sno_seq && n <= c->sess->ev_seq;
-        bool lost = n < c->sess->lost_n;
-        pthread_mutex_unlock(&st->mu);
-        if (!known)
-            return mcp_queue_rpc_error(r, conn, 400, MCP_ERR_INVALID_REQUEST,
-                                       "Last-Event-ID names no event of this session");
-        if (lost)
-            return mcp_queue_rpc_error(r, conn, 409, MCP_ERR_INVALID_REQUEST,
-                                       "The events after this Last-Event-ID are no longer held "
-                                       "(the replay buffer keeps the latest 256 events, 1 MiB, 10 "
-                                       "minutes): repeat the request");
+        int ret;
+        if (mcp_resume_refused(r, conn, c->sess, sno, n, &ret))
+            return ret;
         struct open_opts o = {.resume = true, .sno = sno, .after_n = n};
         pthread_mutex_lock(&st->mu);
         o.attach = sno == c->sess->get_sno;
