@@ -226,21 +226,16 @@ void mcp_events_locked(struct mcp_sess *ss, unsigned sno, const json_t *notes, c
 
 /* ---- mcp_live.c ----------------------------------------------------------------------------- */
 
-/* What a POST body is, read once: a response of the client, a call that runs live (its answer
- * a stream: it asks the client, it reports progress or log lines, or it waits), or other.
- * sse: the answer can carry notifications (an SSE answer, or the legacy stream). */
-enum post_kind { PK_OTHER, PK_ANSWER, PK_LIVE, PK_LIVE_JSON };
-enum post_kind mcp_post_kind_of(const struct req *r, bool sse, struct mcp_sess *ss, json_t **msg);
-/* A JSON-RPC response from the client to one of our requests: hand it (stolen) to the waiting
- * call. */
-bool mcp_deliver_answer(struct mcp_state *st, struct mcp_sess *ss, json_t *msg);
 /* How a live call answers: its own SSE stream, JSON on its connection, or the session's legacy
  * /sse stream (the POST answered 202). */
 enum live_via { LIVE_SSE, LIVE_JSON, LIVE_LEGACY };
-/* Answer a tools/call live, the call on its own thread. Returns an enum MHD_Result, or -2 when
- * no live call can start (too many): then run it in the handler. */
-int mcp_start_live(struct req *r, void *conn, struct mcp_sess *ss, const char *bearer,
-                   enum live_via via);
+
+/* A POST body that is the client's answer (delivered, 202) or a call that runs live (started):
+ * true with *ret the enum MHD_Result; false when the body runs in the handler. via: how a live
+ * call would answer (LIVE_SSE when the client accepts SSE on /mcp, LIVE_JSON when not,
+ * LIVE_LEGACY on /messages). */
+bool mcp_post_routed(struct req *r, void *conn, struct mcp_sess *ss, const char *bearer,
+                     enum live_via via, int *ret);
 
 /* ---- the front's handlers ------------------------------------------------------------------- */
 

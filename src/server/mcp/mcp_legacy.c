@@ -116,21 +116,10 @@ int mcp_post_messages(struct req *r, void *conn)
     if (mcp_bearer_check(s, mcp_hdr(conn, "Authorization"), bearer, sizeof(bearer)) < 0)
         return mcp_queue_rpc_error(r, conn, 401, MCP_ERR_INVALID_REQUEST,
                                    "The Bearer token is invalid or has expired");
-    json_t *msg = NULL;
-    enum post_kind pk = mcp_post_kind_of(r, true, c->sess, &msg);
-    if (pk == PK_ANSWER) {
-        /* the client's answer to a request of a live call (sampling, elicitation) */
-        mcp_deliver_answer(st, c->sess, msg);
+    int ret;
+    if (mcp_post_routed(r, conn, c->sess, bearer, LIVE_LEGACY, &ret)) {
         explicit_bzero(bearer, sizeof(bearer));
-        return mcp_queue_text(r, conn, 202, "text/plain", "Accepted", 8, NULL);
-    }
-    if (pk == PK_LIVE || pk == PK_LIVE_JSON) {
-        int ret = mcp_start_live(r, conn, c->sess, bearer, LIVE_LEGACY);
-        if (ret != -2) {
-            explicit_bzero(bearer, sizeof(bearer));
-            return ret;
-        }
-        /* too many live calls: this one runs here (it then neither waits nor streams) */
+        return ret;
     }
     struct emit_buf e = {NULL};
     unsigned flags = 0;

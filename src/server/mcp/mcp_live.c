@@ -11,6 +11,11 @@
 #include "mcp_http_int.h"
 #include "timeutil.h"
 
+/* What a POST body is, read once: a response of the client, a call that runs live (its answer
+ * a stream: it asks the client, it reports progress or log lines, or it waits), or other.
+ * sse: the answer can carry notifications (an SSE answer, or the legacy stream). */
+enum post_kind { PK_OTHER, PK_ANSWER, PK_LIVE, PK_LIVE_JSON };
+
 /* ---- live calls: the answer is a stream, the call may ask the client or wait -------------- */
 
 #define ASK_TIMEOUT_US (60 * 1000000LL)
@@ -105,7 +110,7 @@ static json_t *live_ask(struct mcp_exec *ex, const char *method, json_t *params,
 
 /* A JSON-RPC response from the client to one of our requests: hand it (stolen: one thread owns
  * a jansson value at a time) to the waiting call. */
-bool mcp_deliver_answer(struct mcp_state *st, struct mcp_sess *ss, json_t *msg)
+static bool deliver_answer(struct mcp_state *st, struct mcp_sess *ss, json_t *msg)
 {
     const char *id = json_string_value(json_object_get(msg, "id"));
     bool found = false;
@@ -181,8 +186,8 @@ static void *live_main(void *arg)
 
 /* Answer a tools/call live: a stream now (SSE, or JSON sent when the call is done), the call on
  * its own thread. Returns -2 when no live call can start (too many): run it in the handler. */
-int mcp_start_live(struct req *r, void *conn, struct mcp_sess *ss, const char *bearer,
-                   enum live_via via)
+static int start_live(struct req *r, void *conn, struct mcp_sess *ss, const char *bearer,
+                      enum live_via via)
 {
     bool sse = via == LIVE_SSE;
     struct mcp_state *st = r->srv->mcp;
@@ -297,7 +302,7 @@ static bool call_waits(const char *name, const json_t *args)
             (strcmp(action, "web-import") == 0 || strcmp(action, "web_import") == 0));
 }
 
-enum post_kind mcp_post_kind_of(const struct req *r, bool sse, struct mcp_sess *ss, json_t **msg)
+static enum post_kind post_kind_of(const struct req *r, bool sse, struct mcp_sess *ss, json_t **msg)
 {
     *msg = NULL;
     json_t *v = json_loadb(r->body.data != NULL ? r->body.data : "", r->body.len, 0, NULL);
@@ -328,4 +333,26 @@ enum post_kind mcp_post_kind_of(const struct req *r, bool sse, struct mcp_sess *
     }
     json_decref(v);
     return k;
+}
+
+bool mcp_post_routed(struct req *r, void *conn, struct mcp_sess *ss, const char *bearer,
+                     enum live_via via, int *ret)
+{
+    json_t *msg = NULL;
+    enum post_kind pk = post_kind_of(r, via != LIVE_JSON, ss, &msg);
+    if (pk == PK_ANSWER) {
+        /* the client's answer to a request of a live call (sampling, elicitation) */
+        deliver_answer(r->srv->mcp, ss, msg);
+        *ret = via == LIVE_LEGACY ? mcp_queue_text(r, conn, 202, "text/plain", "Accepted", 8, NULL)
+                                  : mcp_queue_text(r, conn, 202, NULL, "", 0, NULL);
+        return true;
+    }
+    if (pk != PK_LIVE && pk != PK_LIVE_JSON)
+        return false;
+    *ret = start_live(r, conn, ss, bearer,
+                      via == LIVE_LEGACY ? LIVE_LEGACY
+                      : pk == PK_LIVE    ? LIVE_SSE
+                                         : LIVE_JSON);
+    /* -2: too many live calls; this one runs in the handler (it neither waits nor streams) */
+    return *ret != -2;
 }

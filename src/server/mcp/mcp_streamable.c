@@ -76,23 +76,12 @@ int mcp_post_mcp(struct req *r, void *conn)
         created = true;
     }
     if (!created) {
-        json_t *msg = NULL;
         const char *a = mcp_hdr(conn, "Accept");
         bool sse = a != NULL && strstr(a, "text/event-stream") != NULL;
-        enum post_kind pk = mcp_post_kind_of(r, sse, c->sess, &msg);
-        if (pk == PK_ANSWER) {
-            mcp_deliver_answer(st, c->sess, msg);
+        int ret;
+        if (mcp_post_routed(r, conn, c->sess, bearer, sse ? LIVE_SSE : LIVE_JSON, &ret)) {
             explicit_bzero(bearer, sizeof(bearer));
-            return mcp_queue_text(r, conn, 202, NULL, "", 0, NULL);
-        }
-        if (pk == PK_LIVE || pk == PK_LIVE_JSON) {
-            int ret =
-                mcp_start_live(r, conn, c->sess, bearer, pk == PK_LIVE ? LIVE_SSE : LIVE_JSON);
-            if (ret != -2) {
-                explicit_bzero(bearer, sizeof(bearer));
-                return ret;
-            }
-            /* too many live calls: this one runs here (it then neither waits nor streams) */
+            return ret;
         }
     }
     struct emit_buf e = {NULL};
