@@ -559,6 +559,9 @@ static void legacy_resume_refusals(void **state)
     sse_close(&s);
 }
 
+static struct it_server fixture_srv;
+static bool fixture_up;
+
 /* A tool that asks the client (sampling) runs on the /sse stream: the server's request comes as
  * an event, the client's answer is POSTed to /messages, and the call's answer carries it (a
  * server with the conformance suite's fixture tools). */
@@ -566,9 +569,9 @@ static void legacy_sampling_round_trip(void **state)
 {
     (void)state;
     static const char *const args[] = {"--mcp-conformance-fixtures", NULL};
-    struct it_server srv;
-    assert_int_equal(it_server_start(&srv, NULL, args), 0);
-    other_port = srv.port;
+    assert_int_equal(it_server_start(&fixture_srv, NULL, args), 0);
+    fixture_up = true;
+    other_port = fixture_srv.port;
     struct sse s;
     struct seen w;
     legacy_open(&s, &w);
@@ -599,9 +602,19 @@ static void legacy_sampling_round_trip(void **state)
     assert_string_equal(text, "LLM response: pong");
     json_decref(r);
     sse_close(&s);
+}
+
+/* The fixtures' server stops after the test, also when it failed. */
+static int stop_fixture_server(void **state)
+{
+    (void)state;
     other_port = 0;
-    assert_int_equal(it_server_stop(&srv), 0);
-    it_server_cleanup(&srv);
+    if (!fixture_up)
+        return 0;
+    fixture_up = false;
+    int rc = it_server_stop(&fixture_srv);
+    it_server_cleanup(&fixture_srv);
+    return rc == 0 ? 0 : -1;
 }
 
 /* One case per line: tests/CMakeLists.txt makes each line a CTest entry. */
@@ -610,7 +623,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(legacy_ids_progress_and_logs),
     cmocka_unit_test(legacy_resume_after_drop),
     cmocka_unit_test(legacy_resume_refusals),
-    cmocka_unit_test(legacy_sampling_round_trip),
+    cmocka_unit_test_teardown(legacy_sampling_round_trip, stop_fixture_server),
 };
 /* clang-format on */
 
