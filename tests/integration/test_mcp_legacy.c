@@ -3,8 +3,9 @@
  * MCP 2024-11-05) against a real server, the stream read from a plain socket so that a test sees
  * each event as it arrives and can drop the connection (D-131): event ids on every event, live
  * progress and log notifications of a tools/call on the /sse stream (the POST answered 202 at
- * once), resumption of the session with GET /sse and Last-Event-ID, and the refusals of a resume
- * that cannot be served. No timed assertion: every wait is bounded and a timeout is a failure. */
+ * once), resumption of the session with GET /sse and Last-Event-ID, the refusals of a resume
+ * that cannot be served, resource-update notifications numbered like the rest, and a sampling
+ * round trip. No timed assertion: every wait is bounded and a timeout is a failure. */
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -559,6 +560,61 @@ static void legacy_resume_refusals(void **state)
     sse_close(&s);
 }
 
+/* resources/subscribe on a legacy session: a change of the file is announced on the /sse stream
+ * (notifications/resources/updated) as a numbered event of the session, like every other one. */
+static void legacy_resource_update_numbered(void **state)
+{
+    (void)state;
+    struct sse s;
+    struct seen w;
+    legacy_open(&s, &w);
+    char body[600];
+    snprintf(body, sizeof(body),
+             "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":"
+             "\"upload\",\"arguments\":{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":"
+             "\"legacy-watched.txt\",\"content\":\"v1\"}}}",
+             fx.owner.ws);
+    assert_int_equal(post_msg(w.sid, body), 202);
+    json_t *r = until_response(&s, &w, 2);
+    char node[64], uri[200];
+    snprintf(
+        node, sizeof(node), "%s",
+        json_string_value(json_object_get(json_object_get(r, "structuredContent"), "new_file_id")));
+    json_decref(r);
+    snprintf(uri, sizeof(uri), "download://workspace/%s/%s", fx.owner.ws, node);
+    snprintf(body, sizeof(body),
+             "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/subscribe\",\"params\":{"
+             "\"uri\":\"%s\"}}",
+             uri);
+    assert_int_equal(post_msg(w.sid, body), 202);
+    json_decref(until_response(&s, &w, 3));
+    snprintf(body, sizeof(body),
+             "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":"
+             "\"upload\",\"arguments\":{\"action\":\"text\",\"workspace_id\":\"%s\",\"name\":"
+             "\"legacy-watched.txt\",\"content\":\"v2\",\"file_id\":\"%s\"}}}",
+             fx.owner.ws, node);
+    assert_int_equal(post_msg(w.sid, body), 202);
+    bool updated = false, answered = false;
+    struct sev e = {0};
+    for (int guard = 0; guard < 100 && !(updated && answered); guard++) {
+        assert_true(sse_next(&s, &e));
+        seen_event(&w, &e); /* the notification too has the session's next id */
+        json_t *m = json_loads(e.data, 0, NULL);
+        assert_non_null(m);
+        const char *method = json_string_value(json_object_get(m, "method"));
+        if (method != NULL && strcmp(method, "notifications/resources/updated") == 0) {
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(m, "params"), "uri")), uri);
+            updated = true;
+        }
+        answered = answered || json_integer_value(json_object_get(m, "id")) == 4;
+        json_decref(m);
+    }
+    sev_clear(&e);
+    assert_true(updated && answered);
+    sse_close(&s);
+}
+
 static struct it_server fixture_srv;
 static bool fixture_up;
 
@@ -623,6 +679,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(legacy_ids_progress_and_logs),
     cmocka_unit_test(legacy_resume_after_drop),
     cmocka_unit_test(legacy_resume_refusals),
+    cmocka_unit_test(legacy_resource_update_numbered),
     cmocka_unit_test_teardown(legacy_sampling_round_trip, stop_fixture_server),
 };
 /* clang-format on */
