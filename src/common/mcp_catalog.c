@@ -1,273 +1,30 @@
 /* SPDX-License-Identifier: MIT */
-/* mcp_catalog.c - the MCP tool catalogue (mcp_catalog.h): the tool and action lines, and the
- * schema, describe and argument validation generated from the endpoint rows (api §10.1). */
-#include "mcp_catalog.h"
-
-#include <stdarg.h>
+/* mcp_catalog.c - the MCP tool catalogue (mcp_catalog.h): lookups and hints of the lines in
+ * mcp_catalog_lines.c, the parameters of an action, and the JSON Schema, tools/list and describe
+ * answers generated from the endpoint rows (api §10.1). Validating a call: mcp_catalog_resolve.c.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the catalogue ------------------------------------------------------------------------ */
-
-static const struct mcp_tool tools[] = {
-    {"auth", "Sign-in and API keys",
-     "Sign in (email/password, API key or OAuth PKCE), show the session, manage API keys and "
-     "OAuth sessions. Sign in first: other tools need it."},
-    {"user", "Your account", "Your profile and the invitations addressed to you."},
-    {"org", "Organizations", "List, create, inspect and change organizations."},
-    {"workspace", "Workspaces", "List, create, inspect, change, archive and delete workspaces."},
-    {"storage", "Files and folders",
-     "Browse and change a workspace's files and folders: list, details, create-folder, move, "
-     "copy, rename, delete, restore, purge, versions, search and file locks."},
-    {"upload", "Uploads",
-     "Put files into a workspace: `text` for a small text file in one call, or a session "
-     "(create-session, chunk, finalize, status)."},
-    {"download", "Downloads", "Get a file's content or a short-lived download URL."},
-    {"ai", "AI assistant", "Ask questions about a workspace's files and manage AI chats."},
-    {"member", "Members", "Members of organizations and workspaces: list, add, change, remove."},
-    {"invitation", "Invitations",
-     "Invitations of organizations and workspaces: list, change, withdraw, accept, decline."},
-    {"event", "Events and activity",
-     "Search the audit events and wait for activity on a workspace or the account."},
-    {"find", "Find", "Search a workspace's files by name or content."},
-};
-#define N_TOOLS (sizeof(tools) / sizeof(tools[0]))
-
-#define LP(name, type, req, doc) {name, FASTIO_PARAM_##type, FASTIO_PARAM_IN_JSON, req, NULL, doc}
-#define LPE(name, choices, req, doc)                                                               \
-    {name, FASTIO_PARAM_ENUM, FASTIO_PARAM_IN_JSON, req, choices, doc}
-#define N_OF(a) a, (sizeof(a) / sizeof(a[0]))
-
-static const struct fastio_param_info p_signin[] = {
-    LP("email", STRING, true, "Account email address."),
-    LP("password", STRING, true, "Account password."),
-};
-static const struct fastio_param_info p_set_key[] = {
-    LP("api_key", STRING, true, "An API key (or an access token) to use for this session."),
-};
-static const struct fastio_param_info p_pkce_login[] = {
-    LP("redirect_uri", STRING, false, "Where the code is sent (default: the server's own page)."),
-    LPE("scope_type", "user|org|workspace|all_orgs|all_workspaces|all_shares", false,
-        "Scope of the token to issue."),
-    LP("agent_name", STRING, false, "Name of the agent, shown in the session list."),
-};
-static const struct fastio_param_info p_pkce_complete[] = {
-    LP("code", STRING, true, "The authorization code shown after approving the login URL."),
-};
-static const struct fastio_param_info p_text[] = {
-    LP("workspace_id", ID, true, "Workspace id or folder_name."),
-    LP("name", NAME, true, "File name, e.g. notes.md."),
-    LP("content", STRING, true, "The file's text (UTF-8), at most 1 MiB."),
-    LP("folder_id", ID, false, "Destination folder id; absent = root."),
-    LP("file_id", ID, false, "Replace this file (a new version) instead of creating one."),
-    LP("lock_token", STRING, false, "Token of the lock held on file_id."),
-};
-static const struct fastio_param_info p_stream[] = {
-    LP("workspace_id", ID, true, "Workspace id or folder_name."),
-    LP("name", NAME, true, "File name."),
-    LP("blob_id", STRING, true, "Id returned by POST /blob (single use, 5 minutes)."),
-    LP("folder_id", ID, false, "Destination folder id; absent = root."),
-};
-static const struct fastio_param_info p_chunk[] = {
-    LP("size", INT, false, "Bytes in the chunk (computed from the content when absent)."),
-    LP("content", STRING, false, "The chunk as text (UTF-8)."),
-    LP("content_base64", STRING, false, "The chunk's bytes, base64."),
-    LP("blob_id", STRING, false, "Id returned by POST /blob."),
-};
-static const struct fastio_param_info p_web_import[] = {
-    LP("wait", INT, false,
-       "Seconds to wait for the import to end (0-300, default 0 = answer at once); progress is "
-       "reported while waiting."),
-};
-static const struct fastio_param_info p_read[] = {
-    LP("max_bytes", INT, false, "Largest content returned inline (default and max 1 MiB)."),
-};
-
-/* One line per action. A row name not in this build's table drops the action (mcp_catalog.h). */
-static const struct mcp_action actions[] = {
-    /* auth */
-    {"auth", "signin", NULL, MCP_ACT_LOCAL | MCP_ACT_NOAUTH,
-     "Sign in with email and password; the token is kept in this MCP session.", N_OF(p_signin)},
-    {"auth", "set-api-key", NULL, MCP_ACT_LOCAL | MCP_ACT_NOAUTH,
-     "Use an API key (or access token) for the rest of this MCP session.", N_OF(p_set_key)},
-    {"auth", "pkce-login", "OAUTH_AUTHORIZE", MCP_ACT_LOCAL | MCP_ACT_NOAUTH,
-     "Start a browser sign-in (OAuth 2.0 + PKCE): open the returned login_url, approve, then "
-     "call pkce-complete with the code.",
-     N_OF(p_pkce_login)},
-    {"auth", "pkce-complete", "OAUTH_TOKEN", MCP_ACT_LOCAL | MCP_ACT_NOAUTH,
-     "Finish a pkce-login with the code shown after approval.", N_OF(p_pkce_complete)},
-    {"auth", "signout", "USER_SIGNOUT", MCP_ACT_LOCAL | MCP_ACT_NOAUTH,
-     "Sign out: invalidate a signed-in token and forget it in this session.", NULL, 0},
-    {"auth", "status", NULL, MCP_ACT_LOCAL | MCP_ACT_NOAUTH,
-     "Show whether this session is signed in, as whom and how.", NULL, 0},
-    {"auth", "signup", "USER_SIGNUP", MCP_ACT_NOAUTH, NULL, NULL, 0},
-    {"auth", "check", "AUTH_CHECK", 0, NULL, NULL, 0},
-    {"auth", "scopes", "AUTH_SCOPES", 0, NULL, NULL, 0},
-    {"auth", "api-key-create", "APIKEY_CREATE", 0, NULL, NULL, 0},
-    {"auth", "api-key-list", "APIKEY_LIST", 0, NULL, NULL, 0},
-    {"auth", "api-key-get", "APIKEY_GET", 0, NULL, NULL, 0},
-    {"auth", "api-key-update", "APIKEY_UPDATE", 0, NULL, NULL, 0},
-    {"auth", "api-key-delete", "APIKEY_DELETE", 0, NULL, NULL, 0},
-    {"auth", "oauth-list", "OAUTH_SESSIONS_LIST", 0, NULL, NULL, 0},
-    {"auth", "oauth-details", "OAUTH_SESSION_DETAILS", 0, NULL, NULL, 0},
-    {"auth", "oauth-rename", "OAUTH_SESSION_RENAME", 0, NULL, NULL, 0},
-    {"auth", "oauth-revoke", "OAUTH_SESSION_REVOKE", 0, NULL, NULL, 0},
-    {"auth", "oauth-revoke-all", "OAUTH_SESSIONS_REVOKE_ALL", 0, NULL, NULL, 0},
-    /* user */
-    {"user", "info", "USER_ME", 0, NULL, NULL, 0},
-    {"user", "invitations-list", "USER_INVITATIONS_LIST", 0, NULL, NULL, 0},
-    {"user", "invitations-details", "USER_INVITATION_DETAILS", 0, NULL, NULL, 0},
-    {"user", "invitations-accept-all", "USER_INVITATIONS_ACCEPTALL", 0, NULL, NULL, 0},
-    /* org */
-    {"org", "list", "ORG_LIST", 0, NULL, NULL, 0},
-    {"org", "list-external", "ORG_LIST_EXTERNAL", 0, NULL, NULL, 0},
-    {"org", "create", "ORG_CREATE", 0, NULL, NULL, 0},
-    {"org", "info", "ORG_DETAILS", 0, NULL, NULL, 0},
-    {"org", "update", "ORG_UPDATE", 0, NULL, NULL, 0},
-    {"org", "delete", "ORG_CLOSE", MCP_ACT_DESTRUCTIVE, NULL, NULL, 0},
-    {"org", "workspaces", "ORG_WORKSPACES", 0, NULL, NULL, 0},
-    {"org", "transfer-token-create", "ORG_TRANSFER_TOKEN_CREATE", 0, NULL, NULL, 0},
-    {"org", "transfer-token-list", "ORG_TRANSFER_TOKEN_LIST", 0, NULL, NULL, 0},
-    {"org", "transfer-token-delete", "ORG_TRANSFER_TOKEN_DELETE", 0, NULL, NULL, 0},
-    {"org", "transfer-claim", "ORG_TRANSFER_CLAIM", 0, NULL, NULL, 0},
-    /* workspace */
-    {"workspace", "list", "WORKSPACE_LIST", 0, NULL, NULL, 0},
-    {"workspace", "create", "WORKSPACE_CREATE", 0, NULL, NULL, 0},
-    {"workspace", "info", "WORKSPACE_DETAILS", 0, NULL, NULL, 0},
-    {"workspace", "update", "WORKSPACE_UPDATE", 0, NULL, NULL, 0},
-    {"workspace", "delete", "WORKSPACE_DELETE", 0, NULL, NULL, 0},
-    {"workspace", "archive", "WORKSPACE_ARCHIVE", 0, NULL, NULL, 0},
-    {"workspace", "unarchive", "WORKSPACE_UNARCHIVE", 0, NULL, NULL, 0},
-    /* storage */
-    {"storage", "list", "STORAGE_LIST", 0, NULL, NULL, 0},
-    {"storage", "trash-list", "STORAGE_TRASH_LIST", 0, NULL, NULL, 0},
-    {"storage", "details", "STORAGE_DETAILS", 0, NULL, NULL, 0},
-    {"storage", "create-folder", "STORAGE_CREATE_FOLDER", 0, NULL, NULL, 0},
-    {"storage", "move", "STORAGE_MOVE", 0, NULL, NULL, 0},
-    {"storage", "copy", "STORAGE_COPY", 0, NULL, NULL, 0},
-    {"storage", "rename", "STORAGE_UPDATE", 0, NULL, NULL, 0},
-    {"storage", "delete", "STORAGE_DELETE", 0, "Move a file or folder to the trash.", NULL, 0},
-    {"storage", "restore", "STORAGE_RESTORE", 0, NULL, NULL, 0},
-    {"storage", "purge", "STORAGE_PURGE", 0, NULL, NULL, 0},
-    {"storage", "trash-empty", "STORAGE_TRASH_EMPTY", 0, NULL, NULL, 0},
-    {"storage", "versions", "STORAGE_VERSIONS", 0, NULL, NULL, 0},
-    {"storage", "version-restore", "STORAGE_VERSION_RESTORE", 0, NULL, NULL, 0},
-    {"storage", "search", "STORAGE_SEARCH", 0, NULL, NULL, 0},
-    {"storage", "lock-acquire", "LOCK_ACQUIRE", 0, NULL, NULL, 0},
-    {"storage", "lock-status", "LOCK_STATUS", 0, NULL, NULL, 0},
-    {"storage", "lock-heartbeat", "LOCK_HEARTBEAT", 0, NULL, NULL, 0},
-    {"storage", "lock-release", "LOCK_RELEASE", MCP_ACT_NOT_DESTRUCTIVE, NULL, NULL, 0},
-    /* upload */
-    {"upload", "text", NULL, MCP_ACT_LOCAL,
-     "Create (or replace) a small text file in one call.", N_OF(p_text)},
-    {"upload", "stream", NULL, MCP_ACT_LOCAL,
-     "Create a file from bytes staged with POST /blob.", N_OF(p_stream)},
-    {"upload", "create-session", "UPLOAD_CREATE", 0, NULL, NULL, 0},
-    {"upload", "chunk", "UPLOAD_CHUNK", MCP_ACT_LOCAL,
-     "Send one chunk of a session, given as content, content_base64 or blob_id.", N_OF(p_chunk)},
-    {"upload", "finalize", "UPLOAD_COMPLETE", 0, NULL, NULL, 0},
-    {"upload", "status", "UPLOAD_DETAILS", 0, NULL, NULL, 0},
-    {"upload", "list-sessions", "UPLOAD_LIST", 0, NULL, NULL, 0},
-    {"upload", "cancel", "UPLOAD_CANCEL", MCP_ACT_NOT_DESTRUCTIVE, NULL, NULL, 0},
-    {"upload", "cancel-all", "UPLOAD_CANCEL_ALL", MCP_ACT_NOT_DESTRUCTIVE, NULL, NULL, 0},
-    {"upload", "chunk-status", "UPLOAD_CHUNK_INFO", 0, NULL, NULL, 0},
-    {"upload", "chunk-delete", "UPLOAD_CHUNK_DELETE", MCP_ACT_NOT_DESTRUCTIVE, NULL, NULL, 0},
-    {"upload", "limits", "UPLOAD_LIMITS", 0, NULL, NULL, 0},
-    {"upload", "extensions", "UPLOAD_EXTENSIONS", 0, NULL, NULL, 0},
-    {"upload", "web-import", "WEB_UPLOAD_CREATE", 0, NULL, N_OF(p_web_import)},
-    {"upload", "web-list", "WEB_UPLOAD_LIST", 0, NULL, NULL, 0},
-    {"upload", "web-status", "WEB_UPLOAD_DETAILS", 0, NULL, NULL, 0},
-    {"upload", "web-cancel", "WEB_UPLOAD_CANCEL", MCP_ACT_NOT_DESTRUCTIVE, NULL, NULL, 0},
-    /* download */
-    {"download", "file-url", "STORAGE_REQUEST_READ", MCP_ACT_LOCAL,
-     "Get a short-lived URL that downloads the file without the bearer token.", NULL, 0},
-    {"download", "read", "STORAGE_READ", MCP_ACT_LOCAL,
-     "Return a small file's content inline (text, or base64 for binary).", N_OF(p_read)},
-    /* ai (rows of endpoints_ai.h, api §8.2) */
-    {"ai", "ask", "AI_CHAT_CREATE", MCP_ACT_LOCAL,
-     "Ask a question about a workspace's files and wait (at most 60 s) for the answer: "
-     "{answer_text, citations[{nodeId, versionId, entries[{page, snippet}]}], state, chat_id, "
-     "message_id}. Takes chat-create's parameters.",
-     NULL, 0},
-    {"ai", "chat-create", "AI_CHAT_CREATE", 0, NULL, NULL, 0},
-    {"ai", "chat-list", "AI_CHAT_LIST", 0, NULL, NULL, 0},
-    {"ai", "chat-list-deleted", "AI_CHAT_LIST_DELETED", 0, NULL, NULL, 0},
-    {"ai", "chat-details", "AI_CHAT_DETAILS", 0, NULL, NULL, 0},
-    {"ai", "chat-update", "AI_CHAT_UPDATE", 0, NULL, NULL, 0},
-    {"ai", "chat-publish", "AI_CHAT_PUBLISH", 0, NULL, NULL, 0},
-    {"ai", "chat-delete", "AI_CHAT_DELETE", 0, NULL, NULL, 0},
-    {"ai", "chat-cancel", "AI_CHAT_CANCEL", 0, NULL, NULL, 0},
-    {"ai", "message-send", "AI_MESSAGE_SEND", 0, NULL, NULL, 0},
-    {"ai", "message-list", "AI_MESSAGE_LIST", 0, NULL, NULL, 0},
-    {"ai", "message-details", "AI_MESSAGE_DETAILS", 0, NULL, NULL, 0},
-    {"ai", "message-read", "AI_MESSAGE_DETAILS", MCP_ACT_LOCAL,
-     "Wait (at most 60 s) until a message is answered, then show it as message-details does.",
-     NULL, 0},
-    {"ai", "search", "STORAGE_SEARCH", 0,
-     "Search the workspace's files (passages with page and snippet when intelligence is on).",
-     NULL, 0},
-    {"ai", "transactions", "AI_TRANSACTIONS", 0, NULL, NULL, 0},
-    /* member */
-    {"member", "org-list", "ORG_MEMBERS_LIST", 0, NULL, NULL, 0},
-    {"member", "org-add", "ORG_MEMBERS_ADD", 0, NULL, NULL, 0},
-    {"member", "org-remove", "ORG_MEMBERS_REMOVE", 0, NULL, NULL, 0},
-    {"member", "org-update", "ORG_MEMBER_UPDATE", 0, NULL, NULL, 0},
-    {"member", "org-info", "ORG_MEMBER_DETAILS", 0, NULL, NULL, 0},
-    {"member", "org-transfer-ownership", "ORG_MEMBER_TRANSFER", MCP_ACT_DESTRUCTIVE, NULL, NULL,
-     0},
-    {"member", "org-leave", "ORG_MEMBER_LEAVE", 0, NULL, NULL, 0},
-    {"member", "org-join", "ORG_MEMBERS_JOIN", 0, NULL, NULL, 0},
-    {"member", "workspace-list", "WORKSPACE_MEMBERS_LIST", 0, NULL, NULL, 0},
-    {"member", "workspace-add", "WORKSPACE_MEMBERS_ADD", 0, NULL, NULL, 0},
-    {"member", "workspace-remove", "WORKSPACE_MEMBERS_REMOVE", 0, NULL, NULL, 0},
-    {"member", "workspace-update", "WORKSPACE_MEMBER_UPDATE", 0, NULL, NULL, 0},
-    {"member", "workspace-info", "WORKSPACE_MEMBER_DETAILS", 0, NULL, NULL, 0},
-    {"member", "workspace-transfer-ownership", "WORKSPACE_MEMBER_TRANSFER", MCP_ACT_DESTRUCTIVE,
-     NULL, NULL, 0},
-    {"member", "workspace-leave", "WORKSPACE_MEMBER_LEAVE", 0, NULL, NULL, 0},
-    {"member", "workspace-join", "WORKSPACE_MEMBERS_JOIN", 0, NULL, NULL, 0},
-    /* invitation */
-    {"invitation", "org-list", "ORG_INVITATIONS_LIST", 0, NULL, NULL, 0},
-    {"invitation", "org-list-state", "ORG_INVITATIONS_LIST_STATE", 0, NULL, NULL, 0},
-    {"invitation", "org-update", "ORG_INVITATION_UPDATE", 0, NULL, NULL, 0},
-    {"invitation", "org-delete", "ORG_INVITATION_DELETE", 0, NULL, NULL, 0},
-    {"invitation", "org-accept", "ORG_INVITATION_ACCEPT", 0, NULL, NULL, 0},
-    {"invitation", "org-decline", "ORG_INVITATION_DECLINE", 0, NULL, NULL, 0},
-    {"invitation", "workspace-list", "WORKSPACE_INVITATIONS_LIST", 0, NULL, NULL, 0},
-    {"invitation", "workspace-list-state", "WORKSPACE_INVITATIONS_LIST_STATE", 0, NULL, NULL, 0},
-    {"invitation", "workspace-update", "WORKSPACE_INVITATION_UPDATE", 0, NULL, NULL, 0},
-    {"invitation", "workspace-delete", "WORKSPACE_INVITATION_DELETE", 0, NULL, NULL, 0},
-    {"invitation", "workspace-accept", "WORKSPACE_INVITATION_ACCEPT", 0, NULL, NULL, 0},
-    {"invitation", "workspace-decline", "WORKSPACE_INVITATION_DECLINE", 0, NULL, NULL, 0},
-    {"invitation", "list", "USER_INVITATIONS_LIST", 0, NULL, NULL, 0},
-    /* event */
-    {"event", "search", "EVENTS_SEARCH", 0, NULL, NULL, 0},
-    {"event", "details", "EVENT_DETAILS", 0, NULL, NULL, 0},
-    {"event", "ack", "EVENT_ACK", 0, NULL, NULL, 0},
-    {"event", "activity-poll", "ACTIVITY_POLL", 0, NULL, NULL, 0},
-    /* find (rows of endpoints_search.h) */
-    {"find", "files", "STORAGE_SEARCH", 0, NULL, NULL, 0},
-    {"find", "workspace", "WORKSPACE_SEARCH", 0, NULL, NULL, 0},
-};
-#define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
+#include "mcp_catalog_int.h"
 
 /* ---- lookups ------------------------------------------------------------------------------ */
 
 const struct mcp_tool *mcp_catalog_tools(size_t *n)
 {
     if (n != NULL)
-        *n = N_TOOLS;
-    return tools;
+        *n = mcp_cat_n_tools;
+    return mcp_cat_tools;
 }
 
 const struct mcp_tool *mcp_catalog_tool(const char *name)
 {
     if (name == NULL)
         return NULL;
-    for (size_t i = 0; i < N_TOOLS; i++)
-        if (strcmp(tools[i].name, name) == 0)
-            return &tools[i];
+    for (size_t i = 0; i < mcp_cat_n_tools; i++)
+        if (strcmp(mcp_cat_tools[i].name, name) == 0)
+            return &mcp_cat_tools[i];
     return NULL;
 }
 
@@ -286,13 +43,13 @@ const struct fastio_endpoint_info *mcp_action_row(const struct mcp_action *a, in
 }
 
 /* An action exists in this build when it names no row or its row is in the table. */
-static bool action_present(const struct mcp_action *a)
+bool mcp_cat_action_present(const struct mcp_action *a)
 {
     return a->row == NULL || fastio_endpoint_find(a->row) >= 0;
 }
 
 /* Compare an action name given by a caller (underscores allowed) with a catalogue name. */
-static bool action_name_eq(const char *given, const char *name)
+bool mcp_cat_name_eq(const char *given, const char *name)
 {
     size_t i = 0;
     for (; given[i] != '\0' && name[i] != '\0'; i++) {
@@ -307,10 +64,11 @@ const struct mcp_action *mcp_catalog_action(const char *tool, const char *action
 {
     if (tool == NULL || action == NULL)
         return NULL;
-    for (size_t i = 0; i < N_ACTIONS; i++) {
-        if (strcmp(actions[i].tool, tool) == 0 && action_name_eq(action, actions[i].name) &&
-            action_present(&actions[i]))
-            return &actions[i];
+    for (size_t i = 0; i < mcp_cat_n_actions; i++) {
+        if (strcmp(mcp_cat_actions[i].tool, tool) == 0 &&
+            mcp_cat_name_eq(action, mcp_cat_actions[i].name) &&
+            mcp_cat_action_present(&mcp_cat_actions[i]))
+            return &mcp_cat_actions[i];
     }
     return NULL;
 }
@@ -366,13 +124,6 @@ const char *mcp_param_mcp_name(const struct mcp_tool *t, const char *wire, char 
 
 /* ---- the parameters of an action ---------------------------------------------------------- */
 
-/* One parameter as the action exposes it. */
-struct aparam {
-    const struct fastio_param_info *p;
-    char name[64]; /* MCP name */
-    bool from_row;
-};
-
 /* Row parameters an MCP caller cannot give as a value (bytes: the executor sends them). */
 static bool row_param_exposed(const struct fastio_param_info *p)
 {
@@ -381,8 +132,8 @@ static bool row_param_exposed(const struct fastio_param_info *p)
 
 /* The parameters of an action: the row's (exposed ones) then the line's extras; an extra with
  * the name of a row parameter replaces it. Returns the count (<= max). */
-static size_t action_params(const struct mcp_tool *t, const struct mcp_action *a,
-                            struct aparam *out, size_t max)
+size_t mcp_cat_action_params(const struct mcp_tool *t, const struct mcp_action *a,
+                             struct aparam *out, size_t max)
 {
     size_t n = 0;
     const struct fastio_endpoint_info *row = mcp_action_row(a, NULL);
@@ -416,7 +167,7 @@ static size_t action_params(const struct mcp_tool *t, const struct mcp_action *a
 }
 
 /* A required ENUM with a single choice needs no argument: it is filled in. */
-static bool single_choice(const struct fastio_param_info *p)
+bool mcp_cat_single_choice(const struct fastio_param_info *p)
 {
     return p->type == FASTIO_PARAM_ENUM && p->choices != NULL && strchr(p->choices, '|') == NULL;
 }
@@ -446,21 +197,6 @@ static json_t *choices_array(const char *choices)
     return arr;
 }
 
-static bool choice_ok(const char *choices, const char *v)
-{
-    size_t vl = strlen(v);
-    const char *s = choices;
-    while (s != NULL && *s != '\0') {
-        const char *bar = strchr(s, '|');
-        size_t len = bar != NULL ? (size_t)(bar - s) : strlen(s);
-        if (len == vl && memcmp(s, v, len) == 0)
-            return true;
-        s = bar != NULL ? bar + 1 : NULL;
-    }
-    return false;
-}
-
-/* The JSON Schema of one parameter. */
 static json_t *param_schema(const struct fastio_param_info *p)
 {
     json_t *s = json_object();
@@ -486,7 +222,16 @@ static json_t *param_schema(const struct fastio_param_info *p)
 
 /* ---- tools/list and describe -------------------------------------------------------------- */
 
-#define MAX_APARAMS 64
+/* The schema of a property every tool has: {type, enum (stolen, when not NULL), description}. */
+static json_t *fixed_prop(const char *type, json_t *choices, const char *doc)
+{
+    json_t *p = json_object();
+    json_object_set_new(p, "type", json_string(type));
+    if (choices != NULL)
+        json_object_set_new(p, "enum", choices);
+    json_object_set_new(p, "description", json_string(doc));
+    return p;
+}
 
 json_t *mcp_catalog_tool_json(const struct mcp_tool *t)
 {
@@ -506,22 +251,20 @@ json_t *mcp_catalog_tool_json(const struct mcp_tool *t)
     bool all_ro = true, any_destr = false, all_idem = true;
     char actions_doc[2048] = "";
     size_t doc_len = 0;
-    for (size_t i = 0; i < N_ACTIONS; i++) {
-        const struct mcp_action *a = &actions[i];
-        if (strcmp(a->tool, t->name) != 0 || !action_present(a))
+    for (size_t i = 0; i < mcp_cat_n_actions; i++) {
+        const struct mcp_action *a = &mcp_cat_actions[i];
+        if (strcmp(a->tool, t->name) != 0 || !mcp_cat_action_present(a))
             continue;
         json_array_append_new(names, json_string(a->name));
         all_ro = all_ro && mcp_action_readonly(a);
         any_destr = any_destr || mcp_action_destructive(a);
         all_idem = all_idem && mcp_action_idempotent(a);
-        int w = snprintf(actions_doc + doc_len, sizeof(actions_doc) - doc_len, "%s%s",
-                         doc_len == 0 ? "" : ", ", a->name);
-        if (w > 0 && (size_t)w < sizeof(actions_doc) - doc_len)
-            doc_len += (size_t)w;
+        (void)mcp_cat_list_add(actions_doc, sizeof(actions_doc), &doc_len, doc_len == 0 ? "" : ", ",
+                               a->name);
         struct aparam ap[MAX_APARAMS];
-        size_t np = action_params(t, a, ap, MAX_APARAMS);
+        size_t np = mcp_cat_action_params(t, a, ap, MAX_APARAMS);
         for (size_t k = 0; k < np; k++) {
-            if (ap[k].from_row && ap[k].p->required && single_choice(ap[k].p))
+            if (ap[k].from_row && ap[k].p->required && mcp_cat_single_choice(ap[k].p))
                 continue; /* filled in */
             json_t *prev = json_object_get(props, ap[k].name);
             json_t *mine = param_schema(ap[k].p);
@@ -561,38 +304,26 @@ json_t *mcp_catalog_tool_json(const struct mcp_tool *t)
         json_t *an;
         json_array_foreach(list, idx, an)
         {
-            if (off >= sizeof(buf))
+            if (!mcp_cat_list_add(buf, sizeof(buf) - 1, &off, idx == 0 ? " " : ", ",
+                                  json_string_value(an)))
                 break;
-            int w = snprintf(buf + off, sizeof(buf) - off, "%s%s", idx == 0 ? " " : ", ",
-                             json_string_value(an));
-            if (w < 0)
-                break;
-            off += (size_t)w;
         }
-        if (off < sizeof(buf) - 1)
-            snprintf(buf + off, sizeof(buf) - off, ")");
+        (void)mcp_cat_list_add(buf, sizeof(buf), &off, "", ")");
         json_object_set_new(val, "description", json_string(buf));
     }
     json_decref(seen_for);
 
-    json_t *action = json_object();
-    json_object_set_new(action, "type", json_string("string"));
-    json_object_set_new(action, "enum", names);
-    json_object_set_new(action, "description",
-                        json_string("The operation; \"describe\" lists each action's parameters "
-                                    "(no sign-in needed)."));
-    json_object_set_new(props, "action", action);
-    json_t *confirm = json_object();
-    json_object_set_new(confirm, "type", json_string("boolean"));
-    json_object_set_new(confirm, "description",
-                        json_string("Must be true for destructive actions (they delete or give "
-                                    "away something)."));
-    json_object_set_new(props, "confirm", confirm);
-    json_t *da = json_object();
-    json_object_set_new(da, "type", json_string("string"));
-    json_object_set_new(da, "description",
-                        json_string("With action \"describe\": describe only this action."));
-    json_object_set_new(props, "describe_action", da);
+    json_object_set_new(props, "action",
+                        fixed_prop("string", names,
+                                   "The operation; \"describe\" lists each action's parameters "
+                                   "(no sign-in needed)."));
+    json_object_set_new(props, "confirm",
+                        fixed_prop("boolean", NULL,
+                                   "Must be true for destructive actions (they delete or give "
+                                   "away something)."));
+    json_object_set_new(
+        props, "describe_action",
+        fixed_prop("string", NULL, "With action \"describe\": describe only this action."));
 
     json_t *schema = json_object();
     json_object_set_new(schema, "type", json_string("object"));
@@ -622,20 +353,21 @@ json_t *mcp_catalog_tools_list(const char *const *allow)
     json_t *list = json_array();
     if (list == NULL)
         return NULL;
-    for (size_t i = 0; i < N_TOOLS; i++) {
+    for (size_t i = 0; i < mcp_cat_n_tools; i++) {
         if (allow != NULL) {
             bool keep = false;
             for (size_t k = 0; k < 256 && allow[k] != NULL; k++)
-                keep = keep || strcmp(allow[k], tools[i].name) == 0;
+                keep = keep || strcmp(allow[k], mcp_cat_tools[i].name) == 0;
             if (!keep)
                 continue;
         }
         bool any = false; /* a tool without any action in this build is not listed */
-        for (size_t k = 0; k < N_ACTIONS && !any; k++)
-            any = strcmp(actions[k].tool, tools[i].name) == 0 && action_present(&actions[k]);
+        for (size_t k = 0; k < mcp_cat_n_actions && !any; k++)
+            any = strcmp(mcp_cat_actions[k].tool, mcp_cat_tools[i].name) == 0 &&
+                  mcp_cat_action_present(&mcp_cat_actions[k]);
         if (!any)
             continue;
-        json_t *tj = mcp_catalog_tool_json(&tools[i]);
+        json_t *tj = mcp_catalog_tool_json(&mcp_cat_tools[i]);
         if (tj == NULL) {
             json_decref(list);
             return NULL;
@@ -662,9 +394,9 @@ static json_t *describe_action(const struct mcp_tool *t, const struct mcp_action
     json_object_set_new(o, "sign_in", json_boolean(!mcp_action_noauth(a)));
     json_t *params = json_array();
     struct aparam ap[MAX_APARAMS];
-    size_t np = action_params(t, a, ap, MAX_APARAMS);
+    size_t np = mcp_cat_action_params(t, a, ap, MAX_APARAMS);
     for (size_t k = 0; k < np; k++) {
-        if (ap[k].from_row && ap[k].p->required && single_choice(ap[k].p))
+        if (ap[k].from_row && ap[k].p->required && mcp_cat_single_choice(ap[k].p))
             continue;
         json_t *p = json_object();
         json_object_set_new(p, "name", json_string(ap[k].name));
@@ -692,11 +424,11 @@ json_t *mcp_catalog_describe(const struct mcp_tool *t, const char *action)
     if (t == NULL)
         return NULL;
     json_t *list = json_array();
-    for (size_t i = 0; i < N_ACTIONS; i++) {
-        const struct mcp_action *a = &actions[i];
-        if (strcmp(a->tool, t->name) != 0 || !action_present(a))
+    for (size_t i = 0; i < mcp_cat_n_actions; i++) {
+        const struct mcp_action *a = &mcp_cat_actions[i];
+        if (strcmp(a->tool, t->name) != 0 || !mcp_cat_action_present(a))
             continue;
-        if (action != NULL && !action_name_eq(action, a->name))
+        if (action != NULL && !mcp_cat_name_eq(action, a->name))
             continue;
         json_array_append_new(list, describe_action(t, a));
     }
@@ -708,290 +440,15 @@ json_t *mcp_catalog_describe(const struct mcp_tool *t, const char *action)
                      t->doc, "actions", list);
 }
 
-/* ---- resolve ------------------------------------------------------------------------------ */
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t len, const char *fmt, ...)
+bool mcp_cat_list_add(char *buf, size_t len, size_t *off, const char *sep, const char *item)
 {
-    if (err != NULL && len > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, len, fmt, ap);
-        va_end(ap);
+    if (*off >= len)
+        return false;
+    int w = snprintf(buf + *off, len - *off, "%s%s", sep, item);
+    if (w < 0 || (size_t)w >= len - *off) {
+        buf[*off] = '\0'; /* the list ends before the item that does not fit */
+        return false;
     }
-    return -1;
-}
-
-/* "a, b, c" of the tool's present actions into buf. */
-static void action_names(const struct mcp_tool *t, char *buf, size_t len)
-{
-    size_t off = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < N_ACTIONS && off < len; i++) {
-        if (strcmp(actions[i].tool, t->name) != 0 || !action_present(&actions[i]))
-            continue;
-        int w = snprintf(buf + off, len - off, "%s, ", actions[i].name);
-        if (w < 0 || (size_t)w >= len - off)
-            break;
-        off += (size_t)w;
-    }
-    if (off + sizeof("describe") <= len)
-        snprintf(buf + off, len - off, "describe");
-}
-
-/* Names of a workspace the hosted server accepts for one another (api §10.1). */
-static const char *const ws_aliases[] = {"workspace_id", "profile_id", "context_id",
-                                         "instance_id"};
-
-static bool is_ws_param(const char *name)
-{
-    return strcmp(name, "workspace_id") == 0 || strcmp(name, "instance_id") == 0 ||
-           strcmp(name, "profile_id") == 0;
-}
-
-/* Convert one argument to its wire string, checking its type. Returns 0 or -1 (err set). */
-static int convert(const char *name, const struct fastio_param_info *p, const json_t *v,
-                   char *small, size_t small_len, char **big, const char **out, char *err,
-                   size_t errlen)
-{
-    *out = NULL;
-    *big = NULL;
-    switch (p->type) {
-    case FASTIO_PARAM_INT:
-        if (json_is_integer(v)) {
-            if (json_integer_value(v) < 0)
-                return fail(err, errlen, "parameter %s must be >= 0 (got %" JSON_INTEGER_FORMAT
-                                         ")", name, json_integer_value(v));
-            snprintf(small, small_len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-            *out = small;
-            return 0;
-        }
-        if (json_is_string(v)) {
-            const char *s = json_string_value(v);
-            size_t n = strlen(s);
-            if (n == 0 || n > 18 || strspn(s, "0123456789") != n)
-                return fail(err, errlen, "parameter %s must be a whole number >= 0 (got \"%.40s\")",
-                            name, s);
-            *out = s;
-            return 0;
-        }
-        return fail(err, errlen, "parameter %s must be an integer >= 0", name);
-    case FASTIO_PARAM_BOOL:
-        if (json_is_boolean(v)) {
-            *out = json_is_true(v) ? "true" : "false";
-            return 0;
-        }
-        if (json_is_string(v) && (strcmp(json_string_value(v), "true") == 0 ||
-                                  strcmp(json_string_value(v), "false") == 0)) {
-            *out = json_string_value(v);
-            return 0;
-        }
-        return fail(err, errlen, "parameter %s must be true or false", name);
-    case FASTIO_PARAM_JSON:
-        if (json_is_object(v) || json_is_array(v)) {
-            *big = json_dumps(v, JSON_COMPACT);
-            if (*big == NULL)
-                return fail(err, errlen, "parameter %s: out of memory", name);
-            *out = *big;
-            return 0;
-        }
-        if (json_is_string(v)) {
-            json_t *doc = json_loads(json_string_value(v), JSON_DECODE_ANY, NULL);
-            if (doc == NULL)
-                return fail(err, errlen, "parameter %s must be a JSON document (or an object "
-                                         "or array)", name);
-            json_decref(doc);
-            *out = json_string_value(v);
-            return 0;
-        }
-        return fail(err, errlen, "parameter %s must be a JSON object, array or JSON text", name);
-    case FASTIO_PARAM_ID:
-        if (json_is_integer(v) && json_integer_value(v) >= 0) {
-            snprintf(small, small_len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-            *out = small;
-            return 0;
-        }
-        break;
-    default:
-        break;
-    }
-    if (!json_is_string(v))
-        return fail(err, errlen, "parameter %s must be a string", name);
-    const char *s = json_string_value(v);
-    if (strlen(s) != json_string_length(v))
-        return fail(err, errlen, "parameter %s contains a NUL character", name);
-    if (p->type == FASTIO_PARAM_ENUM && p->choices != NULL && !choice_ok(p->choices, s))
-        return fail(err, errlen, "parameter %s must be one of %s (got \"%.60s\")", name,
-                    p->choices, s);
-    if ((p->type == FASTIO_PARAM_ID || p->type == FASTIO_PARAM_NAME) && s[0] == '\0')
-        return fail(err, errlen, "parameter %s must not be empty", name);
-    *out = s;
-    return 0;
-}
-
-int mcp_catalog_resolve(const char *tool, const json_t *arguments, struct mcp_call *out,
-                        char *err, size_t errlen)
-{
-    memset(out, 0, sizeof(*out));
-    out->row_id = -1;
-    out->hold = json_object();
-    if (out->hold == NULL)
-        return fail(err, errlen, "out of memory");
-    const struct mcp_tool *t = mcp_catalog_tool(tool);
-    if (t == NULL) {
-        char names[512] = "";
-        size_t off = 0;
-        for (size_t i = 0; i < N_TOOLS; i++) {
-            int w = snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "",
-                             tools[i].name);
-            if (w < 0 || (size_t)w >= sizeof(names) - off)
-                break;
-            off += (size_t)w;
-        }
-        return fail(err, errlen, "unknown tool \"%.60s\"; the tools are: %s", tool ? tool : "",
-                    names);
-    }
-    out->tool = t;
-    if (arguments != NULL && !json_is_object(arguments))
-        return fail(err, errlen, "arguments must be a JSON object");
-    const json_t *args = arguments;
-    char names[1536];
-    const json_t *jact = json_object_get(args, "action");
-    if (jact == NULL || !json_is_string(jact)) {
-        action_names(t, names, sizeof(names));
-        return fail(err, errlen, "tool %s needs a string argument \"action\", one of: %s",
-                    t->name, names);
-    }
-    const char *aname = json_string_value(jact);
-    if (action_name_eq(aname, "describe")) {
-        out->describe = true;
-        const json_t *da = json_object_get(args, "describe_action");
-        if (da != NULL) {
-            if (!json_is_string(da))
-                return fail(err, errlen, "describe_action must be a string");
-            json_object_set(out->hold, "describe_action", (json_t *)da);
-            out->describe_action = json_string_value(json_object_get(out->hold,
-                                                                     "describe_action"));
-            if (mcp_catalog_action(t->name, out->describe_action) == NULL) {
-                action_names(t, names, sizeof(names));
-                return fail(err, errlen, "tool %s has no action \"%.60s\"; its actions: %s",
-                            t->name, out->describe_action, names);
-            }
-        }
-        return 0;
-    }
-    const struct mcp_action *a = mcp_catalog_action(t->name, aname);
-    if (a == NULL) {
-        action_names(t, names, sizeof(names));
-        return fail(err, errlen, "tool %s has no action \"%.60s\"; its actions: %s", t->name,
-                    aname, names);
-    }
-    out->action = a;
-    out->row = mcp_action_row(a, &out->row_id);
-
-    struct aparam ap[MAX_APARAMS];
-    size_t np = action_params(t, a, ap, MAX_APARAMS);
-
-    /* Every argument must be known to the action. */
-    const char *key;
-    json_t *val;
-    json_object_foreach((json_t *)args, key, val)
-    {
-        if (strcmp(key, "action") == 0 || strcmp(key, "confirm") == 0 ||
-            strcmp(key, "detail") == 0 || strcmp(key, "profile_type") == 0 ||
-            strcmp(key, "context_type") == 0)
-            continue;
-        bool known = false;
-        for (size_t k = 0; k < np && !known; k++)
-            known = strcmp(ap[k].name, key) == 0;
-        for (size_t k = 0; k < sizeof(ws_aliases) / sizeof(ws_aliases[0]) && !known; k++) {
-            if (strcmp(key, ws_aliases[k]) != 0)
-                continue;
-            for (size_t j = 0; j < np; j++)
-                known = known || is_ws_param(ap[j].name);
-        }
-        if (!known) {
-            char pn[1024] = "";
-            size_t off = 0;
-            for (size_t k = 0; k < np; k++) {
-                int w = snprintf(pn + off, sizeof(pn) - off, "%s%s", off ? ", " : "",
-                                 ap[k].name);
-                if (w < 0 || (size_t)w >= sizeof(pn) - off)
-                    break;
-                off += (size_t)w;
-            }
-            return fail(err, errlen, "%s %s does not take parameter \"%.60s\"; it takes: %s",
-                        t->name, a->name, key, off ? pn : "(no parameters)");
-        }
-    }
-    /* confirm for destructive actions (api §10.1: confirm='true'). */
-    if (mcp_action_destructive(a)) {
-        const json_t *c = json_object_get(args, "confirm");
-        bool yes = json_is_true(c) || (json_is_string(c) && strcmp(json_string_value(c),
-                                                                   "true") == 0);
-        if (!yes)
-            return fail(err, errlen, "%s %s is destructive; call it again with \"confirm\": "
-                                     "true once you are sure", t->name, a->name);
-    }
-
-    for (size_t k = 0; k < np; k++) {
-        const struct fastio_param_info *p = ap[k].p;
-        const json_t *v = json_object_get(args, ap[k].name);
-        if (v == NULL && is_ws_param(ap[k].name)) {
-            for (size_t j = 0; j < sizeof(ws_aliases) / sizeof(ws_aliases[0]) && v == NULL; j++)
-                v = json_object_get(args, ws_aliases[j]);
-        }
-        const char *str = NULL;
-        char small[32];
-        char *big = NULL;
-        if (v == NULL || json_is_null(v)) {
-            if (single_choice(p) && p->required) {
-                str = p->choices;
-            } else if (p->required) {
-                return fail(err, errlen, "%s %s needs parameter \"%s\": %s", t->name, a->name,
-                            ap[k].name, p->doc ? p->doc : "");
-            } else {
-                continue;
-            }
-        } else if (convert(ap[k].name, p, v, small, sizeof(small), &big, &str, err, errlen) !=
-                   0) {
-            return -1;
-        }
-        json_object_set_new(out->hold, ap[k].name, json_string(str));
-        free(big);
-        const char *held = json_string_value(json_object_get(out->hold, ap[k].name));
-        if (held == NULL)
-            return fail(err, errlen, "parameter %s is not valid UTF-8", ap[k].name);
-        if (!ap[k].from_row || out->row == NULL)
-            continue;
-        if (p->in == FASTIO_PARAM_IN_PATH) {
-            if (out->n_path >= MCP_CAT_MAX_PATH)
-                return fail(err, errlen, "too many path parameters");
-            out->path_args[out->n_path++] = held;
-        } else {
-            if (out->n_params >= MCP_CAT_MAX_PARAMS)
-                return fail(err, errlen, "too many parameters");
-            out->params[out->n_params].name = p->name;
-            out->params[out->n_params].value = held;
-            out->n_params++;
-        }
-    }
-    return 0;
-}
-
-const char *mcp_call_arg(const struct mcp_call *c, const char *name)
-{
-    if (c == NULL || c->hold == NULL || name == NULL)
-        return NULL;
-    return json_string_value(json_object_get(c->hold, name));
-}
-
-void mcp_call_clear(struct mcp_call *c)
-{
-    if (c == NULL)
-        return;
-    json_decref(c->hold);
-    memset(c, 0, sizeof(*c));
-    c->row_id = -1;
+    *off += (size_t)w;
+    return true;
 }

@@ -3,7 +3,7 @@
  * (stdio): the named-mode tools (api §10.1), each an `action` enum whose actions map to endpoint
  * rows (include/fastio/endpoints*.h). A tool's JSON Schema, annotations and `describe` answer are
  * GENERATED from those rows (parameter types, required flags, choices, docs; method and RETRY
- * class), so adding an endpoint to MCP is one row plus one line in mcp_catalog.c. A line whose
+ * class), so adding an endpoint to MCP is one row plus one line in mcp_catalog_lines.c. A line whose
  * row is not in the table (a row another branch has not merged yet) is simply absent.
  *
  * Two kinds of action:

@@ -94,6 +94,10 @@ struct mcp_exec {
      * bounded; in the access handler it must not. */
     bool may_wait;
 };
+/* The server's base URL (--public-url, else scheme://listen-address:port) into out. */
+void mcp_base_url(struct server *s, char *out, size_t len);
+/* ws and node of "download://workspace/{ws}/{node}"; false for other URIs (or too long). */
+bool mcp_download_uri(const char *uri, char *ws, size_t wl, char *node, size_t nl);
 /* true once the server is stopping (a waiting call gives up). */
 bool mcp_stopping(struct server *s);
 

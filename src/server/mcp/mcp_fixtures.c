@@ -89,6 +89,19 @@ static json_t *text_result(const char *prefix, json_t *v)
     return json_pack("{s:[{s:s, s:s}]}", "content", "type", "text", "text", buf);
 }
 
+/* Ask the client, then show its answer's result after prefix (or the tool error). */
+static json_t *ask_and_show(struct mcp_exec *ex, const char *method, json_t *params,
+                            const char *prefix)
+{
+    json_t *err = NULL;
+    json_t *res = ask_client(ex, method, params, &err);
+    if (res == NULL)
+        return err;
+    json_t *out = text_result(prefix, res);
+    json_decref(res);
+    return out;
+}
+
 static const char *const asking[] = {"test_sampling", "test_elicitation",
                                      "test_elicitation_sep1034_defaults",
                                      "test_elicitation_sep1330_enums"};
@@ -192,24 +205,17 @@ json_t *mcp_fixture_call(struct mcp_exec *ex, struct mcp_rpc_sess *s, const char
     }
     if (strcmp(name, "test_elicitation") == 0) {
         const char *msg = json_string_value(json_object_get(args, "message"));
-        json_t *err = NULL;
-        json_t *res = ask_client(
-            ex, "elicitation/create",
-            json_pack("{s:s, s:{s:s, s:{s:{s:s, s:s}, s:{s:s, s:s}}, s:[s,s]}}", "message",
-                      msg != NULL ? msg : "", "requestedSchema", "type", "object", "properties",
-                      "username", "type", "string", "description", "User's response", "email",
-                      "type", "string", "description", "User's email address", "required",
-                      "username", "email"),
-            &err);
-        if (res == NULL)
-            return err;
-        json_t *out = text_result("User response: ", res);
-        json_decref(res);
-        return out;
+        return ask_and_show(ex, "elicitation/create",
+                            json_pack("{s:s, s:{s:s, s:{s:{s:s, s:s}, s:{s:s, s:s}}, s:[s,s]}}",
+                                      "message", msg != NULL ? msg : "", "requestedSchema", "type",
+                                      "object", "properties", "username", "type", "string",
+                                      "description", "User's response", "email", "type", "string",
+                                      "description", "User's email address", "required", "username",
+                                      "email"),
+                            "User response: ");
     }
     if (strcmp(name, "test_elicitation_sep1034_defaults") == 0) {
-        json_t *err = NULL;
-        json_t *res = ask_client(
+        return ask_and_show(
             ex, "elicitation/create",
             json_pack("{s:s, s:{s:s, s:{s:{s:s, s:s}, s:{s:s, s:i}, s:{s:s, s:f}, "
                       "s:{s:s, s:[s,s,s], s:s}, s:{s:s, s:b}}}}",
@@ -219,12 +225,7 @@ json_t *mcp_fixture_call(struct mcp_exec *ex, struct mcp_rpc_sess *s, const char
                       "type", "number", "default", 95.5, "status", "type", "string", "enum",
                       "active", "inactive", "pending", "default", "active", "verified", "type",
                       "boolean", "default", 1),
-            &err);
-        if (res == NULL)
-            return err;
-        json_t *out = text_result("Elicitation completed: ", res);
-        json_decref(res);
-        return out;
+            "Elicitation completed: ");
     }
     if (strcmp(name, "test_elicitation_sep1330_enums") == 0) {
         json_t *props = json_pack(
@@ -242,18 +243,11 @@ json_t *mcp_fixture_call(struct mcp_exec *ex, struct mcp_rpc_sess *s, const char
             "titledMulti", "type", "array", "items", "anyOf", "const", "value1", "title",
             "First Choice", "const", "value2", "title", "Second Choice", "const", "value3",
             "title", "Third Choice");
-        json_t *err = NULL;
-        json_t *res = ask_client(ex, "elicitation/create",
-                                 json_pack("{s:s, s:{s:s, s:o}}", "message",
-                                           "Please select options from the enum fields",
-                                           "requestedSchema", "type", "object", "properties",
-                                           props),
-                                 &err);
-        if (res == NULL)
-            return err;
-        json_t *out = text_result("Elicitation completed: ", res);
-        json_decref(res);
-        return out;
+        return ask_and_show(ex, "elicitation/create",
+                            json_pack("{s:s, s:{s:s, s:o}}", "message",
+                                      "Please select options from the enum fields",
+                                      "requestedSchema", "type", "object", "properties", props),
+                            "Elicitation completed: ");
     }
     if (strcmp(name, "test_error_handling") == 0)
         return json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text",
