@@ -7,11 +7,11 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +23,8 @@
 #include <cmocka.h>
 
 #include "harness.h"
-#include "timeutil.h"
 #include "it_resilience.h"
+#include "timeutil.h"
 
 /* ---- rate limits and 5xx ------------------------------------------------------------------- */
 
@@ -64,8 +64,10 @@ static void test_429_storm_bounded_by_deadline(void **state)
 }
 
 static const struct step two_429_then_ok[] = {
-    {ACT_REPLY, 429, "x-ve-limit-expires: %EXP+2%\r\n", "{\"result\":false,\"error\":{\"code\":1671}}"},
-    {ACT_REPLY, 429, "X-Rate-Limit-Expiry: %EXP+0%\r\n", "{\"result\":false,\"error\":{\"code\":1671}}"},
+    {ACT_REPLY, 429, "x-ve-limit-expires: %EXP+2%\r\n",
+     "{\"result\":false,\"error\":{\"code\":1671}}"},
+    {ACT_REPLY, 429, "X-Rate-Limit-Expiry: %EXP+0%\r\n",
+     "{\"result\":false,\"error\":{\"code\":1671}}"},
     {ACT_REPLY, 200, NULL, "{\"result\":true,\"ping\":\"pong\"}"}};
 
 /* An UNSAFE row is repeated after 429 (the limiter refused it before any handler ran), with
@@ -132,7 +134,7 @@ static void test_503_retry_after_respected(void **state)
     int64_t t0 = fastio_now_ms();
     assert_int_equal(fastio_ping(c, NULL, &err), FASTIO_OK);
     int64_t took = fastio_now_ms() - t0;
-    assert_true(took >= 1000 && took < 2000);
+    assert_true(took >= 1000 && took < 4000);
     /* A deadline shorter than the wait: the failure comes back at once with the hint. */
     struct fastio_call_opts o;
     fastio_call_opts_init(&o);
@@ -141,7 +143,7 @@ static void test_503_retry_after_respected(void **state)
     t0 = fastio_now_ms();
     assert_int_equal(fastio_call_ex(c, FASTIO_EP_PING, NULL, 0, NULL, 0, &o, NULL, &err),
                      FASTIO_SERVER);
-    assert_true(fastio_now_ms() - t0 < 400);
+    assert_true(fastio_now_ms() - t0 < 950); /* the 1 s wait was not started */
     assert_true(err.retry_after_ms >= 1000);
     fastio_client_free(c);
     script_stop(&sc);
@@ -210,7 +212,8 @@ static void test_cancel_stalled_request(void **state)
     int64_t late = trigger_join(&a, th);
     assert_null(out);
     assert_int_equal(err.status, FASTIO_CANCELLED);
-    assert_true(late >= 0 && late < 100);
+    assert_true(late >= 0 &&
+                late < 1000); /* not the 20-30 s stall or backoff; loose for loaded CI */
     assert_int_equal(atomic_load(&sc.count), 1); /* not retried */
     fastio_client_free(c);
     fastio_cancel_free(t);
@@ -231,7 +234,7 @@ static void test_deadline_stalled_request(void **state)
     assert_int_equal(fastio_call_ex(c, FASTIO_EP_PING, NULL, 0, NULL, 0, &o, NULL, &err),
                      FASTIO_TIMEOUT);
     int64_t took = fastio_now_ms() - t0;
-    assert_true(took >= 300 && took < 400);
+    assert_true(took >= 300 && took < 1500); /* not the 20 s client timeout */
     fastio_client_free(c);
     script_stop(&sc);
 }
@@ -254,7 +257,8 @@ static void test_cancel_during_backoff(void **state)
     assert_int_equal(fastio_call_ex(c, FASTIO_EP_PING, NULL, 0, NULL, 0, &o, NULL, &err),
                      FASTIO_CANCELLED);
     int64_t late = trigger_join(&a, th);
-    assert_true(late >= 0 && late < 100);
+    assert_true(late >= 0 &&
+                late < 1000); /* not the 20-30 s stall or backoff; loose for loaded CI */
     assert_int_equal(atomic_load(&sc.count), 1);
     fastio_client_free(c);
     fastio_cancel_free(t);
@@ -327,10 +331,17 @@ static const struct step fail_then_ok[] = {
 static void test_logs_have_no_secret(void **state)
 {
     (void)state;
-    static const char *const secrets[] = {"BEARER-SECRET-1", "QUERY-SECRET-2",  "QUERY-SECRET-3",
-                                          "QUERY-SECRET-4",  "QUERY-SECRET-5",  "QUERY-SECRET-6",
-                                          "FORM-SECRET-7",   "FORM-SECRET-8",   "BASIC-SECRET-9",
-                                          "RESPONSE-SECRET", "VERIFIER-SECRET-10-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    static const char *const secrets[] = {"BEARER-SECRET-1",
+                                          "QUERY-SECRET-2",
+                                          "QUERY-SECRET-3",
+                                          "QUERY-SECRET-4",
+                                          "QUERY-SECRET-5",
+                                          "QUERY-SECRET-6",
+                                          "FORM-SECRET-7",
+                                          "FORM-SECRET-8",
+                                          "BASIC-SECRET-9",
+                                          "RESPONSE-SECRET",
+                                          "VERIFIER-SECRET-10-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
     struct script sc;
     struct logcap lc = {0};
     struct fastio_error err;
@@ -358,8 +369,8 @@ static void test_logs_have_no_secret(void **state)
     (void)sst; /* the canned answer has no token: only the log matters here */
     fastio_free(tok);
     struct fastio_oauth_tokens t;
-    struct fastio_oauth_code_grant g = {secrets[5], secrets[10], "fastio-cli",
-                                        "http://127.0.0.1:1/callback", NULL, NULL};
+    struct fastio_oauth_code_grant g = {
+        secrets[5], secrets[10], "fastio-cli", "http://127.0.0.1:1/callback", NULL, NULL};
     assert_int_equal(fastio_oauth_token_exchange(c, &g, &t, &err), FASTIO_OK);
     assert_string_equal(t.access_token, "fio_o_RESPONSE-SECRET");
     fastio_oauth_tokens_release(&t);
