@@ -225,28 +225,24 @@ static enum store_rc i_claim(struct store_conn *c, int64_t now, struct store_int
     out->size = sqlite3_column_int64(st, 6);
     out->seq = sqlite3_column_int64(st, 7);
     sqlite3_reset(st);
-    rc = sq_exec_rc(db_exec(sq(c),
-                            "UPDATE intel_nodes SET state = 'in_progress', updated = ?3 WHERE "
-                            "node_id = ?1 AND seq = ?2",
-                            "tii", out->node_id, out->seq, now));
-    if (rc == STORE_OK && sq_changes(c) != 1)
-        return STORE_NOT_FOUND;
-    return rc;
+    return sq_exec_one(c, db_exec(sq(c),
+                                  "UPDATE intel_nodes SET state = 'in_progress', updated = ?3 "
+                                  "WHERE node_id = ?1 AND seq = ?2",
+                                  "tii", out->node_id, out->seq, now));
 }
 
 static enum store_rc i_finish(struct store_conn *c, const struct store_intel_job *job,
                               const struct store_intel_result *res, int64_t now)
 {
-    enum store_rc rc = sq_exec_rc(db_exec(
-        sq(c),
-        "UPDATE intel_nodes SET state = ?3, reason = ?4, version_id = want_version, queued = 0, "
-        "passages = ?5, text_bytes = ?6, updated = ?7 WHERE node_id = ?1 AND seq = ?2",
-        "tittiii", job->node_id, job->seq, res->state, res->reason ? res->reason : "",
-        (int64_t)res->n_passages, res->text_bytes, now));
+    enum store_rc rc = sq_exec_one(
+        c, db_exec(sq(c),
+                   "UPDATE intel_nodes SET state = ?3, reason = ?4, version_id = want_version, "
+                   "queued = 0, passages = ?5, text_bytes = ?6, updated = ?7 WHERE node_id = ?1 "
+                   "AND seq = ?2",
+                   "tittiii", job->node_id, job->seq, res->state, res->reason ? res->reason : "",
+                   (int64_t)res->n_passages, res->text_bytes, now));
     if (rc != STORE_OK)
         return rc;
-    if (sq_changes(c) != 1)
-        return STORE_NOT_FOUND;
     rc = sq_exec_rc(
         db_exec(sq(c), "DELETE FROM intel_passages WHERE node_id = ?1", "t", job->node_id));
     for (size_t i = 0; rc == STORE_OK && i < res->n_passages; i++) {
@@ -319,9 +315,9 @@ static enum store_rc drain_hits(sqlite3_stmt *st, store_intel_hit_fn fn, void *a
 struct cand {
     int64_t pid;
     double score;
-    bool null;       /* the score was NULL (SQLite's NaN): ranks after every number */
-    size_t id_off;   /* per file: the node id's offset in cands.ids */
-    const char *id;  /* per file: the node id (set once cands.ids stops moving) */
+    bool null;      /* the score was NULL (SQLite's NaN): ranks after every number */
+    size_t id_off;  /* per file: the node id's offset in cands.ids */
+    const char *id; /* per file: the node id (set once cands.ids stops moving) */
 };
 
 struct cands {
@@ -480,8 +476,8 @@ static enum store_rc i_search(struct store_conn *c, const char *ws_id,
         "id FROM sc))";
     if (limit == 0)
         return STORE_OK;
-    sqlite3_stmt *st = db_query(sq(c), sql_cands, "tttib", ws_id, q->fts, scope_json,
-                                q->min_rowid, (const void *)q->df, q->ndf * sizeof(double));
+    sqlite3_stmt *st = db_query(sq(c), sql_cands, "tttib", ws_id, q->fts, scope_json, q->min_rowid,
+                                (const void *)q->df, q->ndf * sizeof(double));
     if (!st)
         return STORE_ERROR;
     struct cands cs = {0};
@@ -635,13 +631,9 @@ static enum store_rc i_passage_hit(struct store_conn *c, const char *ws_id, int6
 
 static enum store_rc i_any_rows(struct store_conn *c, const char *ws_id, bool *any)
 {
-    sqlite3_stmt *st = db_query(sq(c), "SELECT 1 FROM intel_nodes WHERE workspace_id = ?1 LIMIT 1",
-                                "t", ws_id);
-    enum store_rc rc = sq_row(st);
-    *any = rc == STORE_OK;
-    if (rc == STORE_OK)
-        sqlite3_reset(st);
-    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+    return sq_exists_flag(
+        db_query(sq(c), "SELECT 1 FROM intel_nodes WHERE workspace_id = ?1 LIMIT 1", "t", ws_id),
+        any);
 }
 
 static enum store_rc i_counts(struct store_conn *c, const char *ws_id, long long *queued,
