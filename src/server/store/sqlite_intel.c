@@ -321,8 +321,8 @@ struct cand {
 };
 
 struct cands {
-    struct cand *c;
-    size_t n, cap;
+    struct fio_buf rows; /* the candidates, n struct cand (malloc'd memory: aligned for them) */
+    size_t n;
     struct fio_buf ids; /* per file: the node ids, each NUL-terminated */
     size_t *slot;       /* per file: an open-addressing table of node -> index + 1 (0 = free) */
     size_t nslot;       /* a power of two, at least twice n */
@@ -352,17 +352,17 @@ static int by_score_node(const void *x, const void *y)
     return s ? s : strcmp(a->id, b->id);
 }
 
-static struct cand *cand_push(struct cands *cs)
+static struct cand *cand_at(const struct cands *cs, size_t i)
 {
-    if (cs->n == cs->cap) {
-        size_t cap = cs->cap ? cs->cap * 2 : 256;
-        struct cand *c = realloc(cs->c, cap * sizeof(*c));
-        if (!c)
-            return NULL;
-        cs->c = c;
-        cs->cap = cap;
-    }
-    return &cs->c[cs->n++];
+    return (struct cand *)(void *)cs->rows.data + i;
+}
+
+static bool cand_add(struct cands *cs, const struct cand *r)
+{
+    if (!fio_buf_append(&cs->rows, r, sizeof(*r)))
+        return false;
+    cs->n++;
+    return true;
 }
 
 static size_t id_hash(const char *s)
@@ -383,7 +383,7 @@ static bool slots_fit(struct cands *cs)
     if (!slot)
         return false;
     for (size_t i = 0; i < cs->n; i++) {
-        size_t h = id_hash(cs->ids.data + cs->c[i].id_off) & (nslot - 1);
+        size_t h = id_hash(cs->ids.data + cand_at(cs, i)->id_off) & (nslot - 1);
         while (slot[h])
             h = (h + 1) & (nslot - 1);
         slot[h] = i + 1;
@@ -401,7 +401,7 @@ static bool cand_best(struct cands *cs, const char *node, const struct cand *r)
         return false;
     size_t h = id_hash(node) & (cs->nslot - 1);
     for (; cs->slot[h]; h = (h + 1) & (cs->nslot - 1)) {
-        struct cand *c = &cs->c[cs->slot[h] - 1];
+        struct cand *c = cand_at(cs, cs->slot[h] - 1);
         if (strcmp(cs->ids.data + c->id_off, node) == 0) {
             if (by_score_pid(r, c) < 0) {
                 c->pid = r->pid;
@@ -411,12 +411,10 @@ static bool cand_best(struct cands *cs, const char *node, const struct cand *r)
             return true;
         }
     }
-    size_t off = cs->ids.len;
-    struct cand *c = cand_push(cs);
-    if (!c || !fio_buf_append(&cs->ids, node, strlen(node) + 1))
+    struct cand x = *r;
+    x.id_off = cs->ids.len;
+    if (!fio_buf_append(&cs->ids, node, strlen(node) + 1) || !cand_add(cs, &x))
         return false;
-    *c = *r;
-    c->id_off = off;
     cs->slot[h] = cs->n;
     return true;
 }
@@ -481,6 +479,7 @@ static enum store_rc i_search(struct store_conn *c, const char *ws_id,
     if (!st)
         return STORE_ERROR;
     struct cands cs = {0};
+    fio_buf_init(&cs.rows, 0);
     fio_buf_init(&cs.ids, 0);
     enum store_rc rc = STORE_OK;
     int s;
@@ -488,28 +487,26 @@ static enum store_rc i_search(struct store_conn *c, const char *ws_id,
         struct cand r = {.pid = sqlite3_column_int64(st, 0),
                          .null = sqlite3_column_type(st, 2) == SQLITE_NULL,
                          .score = sqlite3_column_double(st, 2)};
-        struct cand *slot = per_file ? NULL : cand_push(&cs);
-        if (per_file ? !cand_best(&cs, db_col_text(st, 1), &r) : !slot) {
+        if (per_file ? !cand_best(&cs, db_col_text(st, 1), &r) : !cand_add(&cs, &r)) {
             rc = STORE_ERROR;
             break;
         }
-        if (slot)
-            *slot = r;
     }
     sqlite3_reset(st);
     if (rc == STORE_OK && s != SQLITE_DONE)
         rc = store_sqlite_rc(s);
     if (rc == STORE_OK && cs.n > 0) {
+        struct cand *v = cand_at(&cs, 0);
         for (size_t i = 0; per_file && i < cs.n; i++)
-            cs.c[i].id = cs.ids.data + cs.c[i].id_off;
-        qsort(cs.c, cs.n, sizeof(*cs.c), per_file ? by_score_node : by_score_pid);
+            v[i].id = cs.ids.data + v[i].id_off;
+        qsort(v, cs.n, sizeof(*v), per_file ? by_score_node : by_score_pid);
         /* in order, skipping a hit whose node is gone (as the join of the statement did), the
          * first offset hits not handed on */
         struct one_hit o = {fn, arg, offset > 0 ? offset : 0, false, 0};
         long left = limit; /* < 0: no limit */
         for (size_t i = 0; i < cs.n && left != 0 && !o.stop; i++) {
             bool skipping = o.skip > 0;
-            enum store_rc h = hit_row(c, ws_id, cs.c[i].pid, cs.c[i].score, cs.c[i].null, &o);
+            enum store_rc h = hit_row(c, ws_id, v[i].pid, v[i].score, v[i].null, &o);
             if (h == STORE_NOT_FOUND)
                 continue;
             if (h != STORE_OK) {
@@ -520,7 +517,7 @@ static enum store_rc i_search(struct store_conn *c, const char *ws_id,
                 left--;
         }
     }
-    free(cs.c);
+    fio_buf_release(&cs.rows);
     free(cs.slot);
     fio_buf_release(&cs.ids);
     return rc;
