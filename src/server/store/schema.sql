@@ -529,6 +529,11 @@ CREATE TABLE ai_transactions (
     created      INTEGER NOT NULL
 );
 CREATE INDEX ai_transactions_ws ON ai_transactions(workspace_id, created);
+-- migration 13
+-- Search (D-139): a covering index of each passage's workspace and node by passage id, so the
+-- test of every FTS5 match (right workspace, in scope) reads this small index instead of the
+-- passage's row with its text.
+CREATE INDEX intel_passages_hit ON intel_passages(id, workspace_id, node_id);
 -- migration 14
 -- URL import resumes a download cut by a restart (D-126): the If-Range validator of the first
 -- answer (a strong ETag, else Last-Modified; NULL = the source offered no resumption: no

@@ -62,12 +62,8 @@ static enum store_rc user_password(struct store_conn *c, const char *email,
 
 static enum store_rc user_email_taken(struct store_conn *c, const char *email, bool *exists)
 {
-    sqlite3_stmt *st = db_query(sq(c), "SELECT 1 FROM users WHERE email = ?1", "t", email);
-    enum store_rc rc = sq_row(st);
-    *exists = rc == STORE_OK;
-    if (rc == STORE_OK)
-        sqlite3_reset(st);
-    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+    return sq_exists_flag(db_query(sq(c), "SELECT 1 FROM users WHERE email = ?1", "t", email),
+                          exists);
 }
 
 static enum store_rc user_insert(struct store_conn *c, const char *id, const char *email,
@@ -97,12 +93,8 @@ static enum store_rc user_find(struct store_conn *c, const char *who,
 
 static enum store_rc user_exists(struct store_conn *c, const char *user_id, bool *exists)
 {
-    sqlite3_stmt *st = db_query(sq(c), "SELECT 1 FROM users WHERE id = ?1", "t", user_id);
-    enum store_rc rc = sq_row(st);
-    *exists = rc == STORE_OK;
-    if (rc == STORE_OK)
-        sqlite3_reset(st);
-    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+    return sq_exists_flag(db_query(sq(c), "SELECT 1 FROM users WHERE id = ?1", "t", user_id),
+                          exists);
 }
 
 static enum store_rc email_verified_get(struct store_conn *c, const char *user_id, bool *verified)
@@ -136,9 +128,9 @@ static enum store_rc email_code_put(struct store_conn *c, const char *user_id,
 static enum store_rc email_code_get(struct store_conn *c, const char *user_id, char *code_hash,
                                     int64_t *expires, int64_t *attempts)
 {
-    sqlite3_stmt *st = db_query(
-        sq(c), "SELECT code_hash, expires, attempts FROM email_codes WHERE user_id = ?1", "t",
-        user_id);
+    sqlite3_stmt *st =
+        db_query(sq(c), "SELECT code_hash, expires, attempts FROM email_codes WHERE user_id = ?1",
+                 "t", user_id);
     enum store_rc rc = sq_row(st);
     if (rc != STORE_OK)
         return rc;
@@ -157,8 +149,7 @@ static enum store_rc email_code_failed(struct store_conn *c, const char *user_id
 
 static enum store_rc email_code_delete(struct store_conn *c, const char *user_id)
 {
-    return sq_exec_rc(
-        db_exec(sq(c), "DELETE FROM email_codes WHERE user_id = ?1", "t", user_id));
+    return sq_exec_rc(db_exec(sq(c), "DELETE FROM email_codes WHERE user_id = ?1", "t", user_id));
 }
 
 static enum store_rc user_count(struct store_conn *c, long long *n)

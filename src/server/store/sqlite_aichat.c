@@ -96,32 +96,26 @@ static enum store_rc a_chat_list(struct store_conn *c, const char *ws_id, const 
                                  const char *kind, bool deleted, long limit, long offset,
                                  json_t **out, long long *total)
 {
-    enum store_rc rc =
-        sq_count(db_query(sq(c), "SELECT COUNT(*) FROM ai_chats c WHERE " CHAT_VISIBLE, "tttd",
-                          ws_id, user_id, kind, deleted ? 1 : 0),
-                 total);
-    if (rc != STORE_OK)
-        return rc;
-    return sq_collect(db_query(sq(c),
-                               "SELECT " CHAT_VIEW_COLS " FROM ai_chats c WHERE " CHAT_VISIBLE
-                               " ORDER BY c.updated DESC, c.id DESC LIMIT ?5 OFFSET ?6",
-                               "tttdii", ws_id, user_id, kind, deleted ? 1 : 0, (int64_t)limit,
-                               (int64_t)offset),
-                      sq_row_object, out);
+    return sq_page(db_query(sq(c), "SELECT COUNT(*) FROM ai_chats c WHERE " CHAT_VISIBLE, "tttd",
+                            ws_id, user_id, kind, deleted ? 1 : 0),
+                   total,
+                   db_query(sq(c),
+                            "SELECT " CHAT_VIEW_COLS " FROM ai_chats c WHERE " CHAT_VISIBLE
+                            " ORDER BY c.updated DESC, c.id DESC LIMIT ?5 OFFSET ?6",
+                            "tttdii", ws_id, user_id, kind, deleted ? 1 : 0, (int64_t)limit,
+                            (int64_t)offset),
+                   out);
 }
 
 static enum store_rc a_chat_update(struct store_conn *c, const char *id, const char *name,
                                    bool publish, bool del, int64_t now)
 {
-    enum store_rc rc = sq_exec_rc(
-        db_exec(sq(c),
-                "UPDATE ai_chats SET name = COALESCE(?2, name), privacy = CASE WHEN ?3 THEN "
-                "'public' ELSE privacy END, deleted = CASE WHEN ?4 THEN 1 ELSE deleted END, "
-                "updated = ?5 WHERE id = ?1",
-                "ttddi", id, name, publish ? 1 : 0, del ? 1 : 0, now));
-    if (rc == STORE_OK && sq_changes(c) != 1)
-        return STORE_NOT_FOUND;
-    return rc;
+    return sq_exec_one(
+        c, db_exec(sq(c),
+                   "UPDATE ai_chats SET name = COALESCE(?2, name), privacy = CASE WHEN ?3 THEN "
+                   "'public' ELSE privacy END, deleted = CASE WHEN ?4 THEN 1 ELSE deleted END, "
+                   "updated = ?5 WHERE id = ?1",
+                   "ttddi", id, name, publish ? 1 : 0, del ? 1 : 0, now));
 }
 
 /* ---- messages -------------------------------------------------------------------------------- */
@@ -150,10 +144,11 @@ static enum store_rc a_msg_insert(struct store_conn *c, struct store_aimsg *m, i
     return rc;
 }
 
+static const char MSG_COUNT_SQL[] = "SELECT COUNT(*) FROM ai_messages WHERE chat_id = ?1";
+
 static enum store_rc a_msg_count(struct store_conn *c, const char *chat_id, long long *n)
 {
-    return sq_count(
-        db_query(sq(c), "SELECT COUNT(*) FROM ai_messages WHERE chat_id = ?1", "t", chat_id), n);
+    return sq_count(db_query(sq(c), MSG_COUNT_SQL, "t", chat_id), n);
 }
 
 #define MSG_COLS                                                                                   \
@@ -208,14 +203,12 @@ static enum store_rc a_msg_view(struct store_conn *c, const char *chat_id, const
 static enum store_rc a_msg_list(struct store_conn *c, const char *chat_id, long limit, long offset,
                                 json_t **out, long long *total)
 {
-    enum store_rc rc = a_msg_count(c, chat_id, total);
-    if (rc != STORE_OK)
-        return rc;
-    return sq_collect(db_query(sq(c),
-                               "SELECT " MSG_VIEW_COLS " FROM ai_messages WHERE chat_id = ?1 "
-                               "ORDER BY seq LIMIT ?2 OFFSET ?3",
-                               "tii", chat_id, (int64_t)limit, (int64_t)offset),
-                      sq_row_object, out);
+    return sq_page(db_query(sq(c), MSG_COUNT_SQL, "t", chat_id), total,
+                   db_query(sq(c),
+                            "SELECT " MSG_VIEW_COLS " FROM ai_messages WHERE chat_id = ?1 "
+                            "ORDER BY seq LIMIT ?2 OFFSET ?3",
+                            "tii", chat_id, (int64_t)limit, (int64_t)offset),
+                   out);
 }
 
 static enum store_rc a_msg_history(struct store_conn *c, const char *chat_id, long long before_seq,
@@ -240,12 +233,10 @@ static enum store_rc a_msg_claim(struct store_conn *c, int64_t now, struct store
     rc = read_msg(st, out);
     if (rc != STORE_OK)
         return rc;
-    rc = sq_exec_rc(db_exec(sq(c),
-                            "UPDATE ai_messages SET state = 'in_progress', attempts = attempts + "
-                            "1, updated = ?2 WHERE id = ?1 AND state = 'ready'",
-                            "ti", out->id, now));
-    if (rc == STORE_OK && sq_changes(c) != 1)
-        rc = STORE_NOT_FOUND;
+    rc = sq_exec_one(c, db_exec(sq(c),
+                                "UPDATE ai_messages SET state = 'in_progress', attempts = "
+                                "attempts + 1, updated = ?2 WHERE id = ?1 AND state = 'ready'",
+                                "ti", out->id, now));
     if (rc != STORE_OK) {
         store_aimsg_clear(out);
         return rc;
@@ -260,31 +251,25 @@ static enum store_rc a_msg_claim(struct store_conn *c, int64_t now, struct store
 static enum store_rc a_msg_set_state(struct store_conn *c, const char *id, const char *from,
                                      const char *to, const char *error, int64_t now)
 {
-    enum store_rc rc = sq_exec_rc(
-        db_exec(sq(c),
-                "UPDATE ai_messages SET state = ?2, error = COALESCE(?3, error), updated = ?4 "
-                "WHERE id = ?1 AND instr('|' || ?5 || '|', '|' || state || '|') > 0",
-                "tttit", id, to, error, now, from));
-    if (rc == STORE_OK && sq_changes(c) != 1)
-        return STORE_NOT_FOUND;
-    return rc;
+    return sq_exec_one(
+        c, db_exec(sq(c),
+                   "UPDATE ai_messages SET state = ?2, error = COALESCE(?3, error), updated = ?4 "
+                   "WHERE id = ?1 AND instr('|' || ?5 || '|', '|' || state || '|') > 0",
+                   "tttit", id, to, error, now, from));
 }
 
 static enum store_rc a_msg_finish(struct store_conn *c, const char *id, const char *from,
                                   const struct store_aimsg_result *res, int64_t now)
 {
-    enum store_rc rc = sq_exec_rc(db_exec(
-        sq(c),
-        "UPDATE ai_messages SET state = ?2, answer = ?3, citations = ?4, clarification = ?5, "
-        "error = ?6, engine = ?7, engine_note = ?8, tokens = ?10, updated = ?11 WHERE id = ?1 "
-        "AND " IN_FROM,
-        "tttttttttii", id, res->state, res->answer ? res->answer : "",
-        res->citations ? res->citations : "[]", res->clarification, res->error ? res->error : "",
-        res->engine ? res->engine : "", res->engine_note ? res->engine_note : "", from,
-        (int64_t)res->tokens, now));
-    if (rc == STORE_OK && sq_changes(c) != 1)
-        return STORE_NOT_FOUND;
-    return rc;
+    return sq_exec_one(
+        c, db_exec(sq(c),
+                   "UPDATE ai_messages SET state = ?2, answer = ?3, citations = ?4, clarification "
+                   "= ?5, error = ?6, engine = ?7, engine_note = ?8, tokens = ?10, updated = ?11 "
+                   "WHERE id = ?1 AND " IN_FROM,
+                   "tttttttttii", id, res->state, res->answer ? res->answer : "",
+                   res->citations ? res->citations : "[]", res->clarification,
+                   res->error ? res->error : "", res->engine ? res->engine : "",
+                   res->engine_note ? res->engine_note : "", from, (int64_t)res->tokens, now));
 }
 
 static enum store_rc a_msg_cancel(struct store_conn *c, const char *chat_id, int64_t now,

@@ -2,6 +2,8 @@
 /* sqlite_intel.c - the SQLite statements of the intelligence index (store_intel.h; schema.sql
  * migration 11). */
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <math.h>
@@ -223,28 +225,24 @@ static enum store_rc i_claim(struct store_conn *c, int64_t now, struct store_int
     out->size = sqlite3_column_int64(st, 6);
     out->seq = sqlite3_column_int64(st, 7);
     sqlite3_reset(st);
-    rc = sq_exec_rc(db_exec(sq(c),
-                            "UPDATE intel_nodes SET state = 'in_progress', updated = ?3 WHERE "
-                            "node_id = ?1 AND seq = ?2",
-                            "tii", out->node_id, out->seq, now));
-    if (rc == STORE_OK && sq_changes(c) != 1)
-        return STORE_NOT_FOUND;
-    return rc;
+    return sq_exec_one(c, db_exec(sq(c),
+                                  "UPDATE intel_nodes SET state = 'in_progress', updated = ?3 "
+                                  "WHERE node_id = ?1 AND seq = ?2",
+                                  "tii", out->node_id, out->seq, now));
 }
 
 static enum store_rc i_finish(struct store_conn *c, const struct store_intel_job *job,
                               const struct store_intel_result *res, int64_t now)
 {
-    enum store_rc rc = sq_exec_rc(db_exec(
-        sq(c),
-        "UPDATE intel_nodes SET state = ?3, reason = ?4, version_id = want_version, queued = 0, "
-        "passages = ?5, text_bytes = ?6, updated = ?7 WHERE node_id = ?1 AND seq = ?2",
-        "tittiii", job->node_id, job->seq, res->state, res->reason ? res->reason : "",
-        (int64_t)res->n_passages, res->text_bytes, now));
+    enum store_rc rc = sq_exec_one(
+        c, db_exec(sq(c),
+                   "UPDATE intel_nodes SET state = ?3, reason = ?4, version_id = want_version, "
+                   "queued = 0, passages = ?5, text_bytes = ?6, updated = ?7 WHERE node_id = ?1 "
+                   "AND seq = ?2",
+                   "tittiii", job->node_id, job->seq, res->state, res->reason ? res->reason : "",
+                   (int64_t)res->n_passages, res->text_bytes, now));
     if (rc != STORE_OK)
         return rc;
-    if (sq_changes(c) != 1)
-        return STORE_NOT_FOUND;
     rc = sq_exec_rc(
         db_exec(sq(c), "DELETE FROM intel_passages WHERE node_id = ?1", "t", job->node_id));
     for (size_t i = 0; rc == STORE_OK && i < res->n_passages; i++) {
@@ -303,35 +301,226 @@ static enum store_rc drain_hits(sqlite3_stmt *st, store_intel_hit_fn fn, void *a
     return s == SQLITE_DONE || s == SQLITE_ROW ? STORE_OK : store_sqlite_rc(s);
 }
 
+/* ---- search: candidates scored in SQL, grouped and ordered in C (D-139) ----------------------
+ * One statement yields (passage id, node id, score) for every passage the FTS5 expression
+ * matches in the workspace (and scope); the best passage of each file (score descending, then
+ * passage id) and the order of the result (score descending, then node id per file or passage
+ * id per passage; a NULL score last) are worked out here, and only the hits returned are read
+ * in full (one point query each). The previous single statement (ROW_NUMBER() over a CTE, then
+ * a join of every file's best passage with its text before the sort) did the same work in the
+ * VDBE's sorters, carrying every candidate's text through them. The order is the same total
+ * order, so the results are identical (test_intel_retrieve search_order_matches_sql). */
+
+/* A candidate: a passage, or the best passage of a file so far. */
+struct cand {
+    int64_t pid;
+    double score;
+    bool null;      /* the score was NULL (SQLite's NaN): ranks after every number */
+    size_t id_off;  /* per file: the node id's offset in cands.ids */
+    const char *id; /* per file: the node id (set once cands.ids stops moving) */
+};
+
+struct cands {
+    struct fio_buf rows; /* the candidates, n struct cand (malloc'd memory: aligned for them) */
+    size_t n;
+    struct fio_buf ids; /* per file: the node ids, each NUL-terminated */
+    size_t *slot;       /* per file: an open-addressing table of node -> index + 1 (0 = free) */
+    size_t nslot;       /* a power of two, at least twice n */
+};
+
+/* The score part of the order: a before b (-1), after (1), equal (0). */
+static int score_cmp(const struct cand *a, const struct cand *b)
+{
+    if (a->null != b->null)
+        return a->null ? 1 : -1;
+    if (!a->null && a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return 0;
+}
+
+static int by_score_pid(const void *x, const void *y)
+{
+    const struct cand *a = x, *b = y;
+    int s = score_cmp(a, b);
+    return s ? s : a->pid < b->pid ? -1 : a->pid > b->pid;
+}
+
+static int by_score_node(const void *x, const void *y)
+{
+    const struct cand *a = x, *b = y;
+    int s = score_cmp(a, b);
+    return s ? s : strcmp(a->id, b->id);
+}
+
+static struct cand *cand_at(const struct cands *cs, size_t i)
+{
+    return (struct cand *)(void *)cs->rows.data + i;
+}
+
+static bool cand_add(struct cands *cs, const struct cand *r)
+{
+    if (!fio_buf_append(&cs->rows, r, sizeof(*r)))
+        return false;
+    cs->n++;
+    return true;
+}
+
+static size_t id_hash(const char *s)
+{
+    size_t h = 1469598103934665603ULL & SIZE_MAX; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * (size_t)1099511628211ULL;
+    return h;
+}
+
+/* The table of files at least twice the files held (rebuilt when it grows). */
+static bool slots_fit(struct cands *cs)
+{
+    if (cs->nslot >= 2 * (cs->n + 1))
+        return true;
+    size_t nslot = cs->nslot ? cs->nslot * 2 : 512;
+    size_t *slot = calloc(nslot, sizeof(*slot));
+    if (!slot)
+        return false;
+    for (size_t i = 0; i < cs->n; i++) {
+        size_t h = id_hash(cs->ids.data + cand_at(cs, i)->id_off) & (nslot - 1);
+        while (slot[h])
+            h = (h + 1) & (nslot - 1);
+        slot[h] = i + 1;
+    }
+    free(cs->slot);
+    cs->slot = slot;
+    cs->nslot = nslot;
+    return true;
+}
+
+/* Per file: keep r if it is the file's best passage so far. false on OOM. */
+static bool cand_best(struct cands *cs, const char *node, const struct cand *r)
+{
+    if (!slots_fit(cs))
+        return false;
+    size_t h = id_hash(node) & (cs->nslot - 1);
+    for (; cs->slot[h]; h = (h + 1) & (cs->nslot - 1)) {
+        struct cand *c = cand_at(cs, cs->slot[h] - 1);
+        if (strcmp(cs->ids.data + c->id_off, node) == 0) {
+            if (by_score_pid(r, c) < 0) {
+                c->pid = r->pid;
+                c->score = r->score;
+                c->null = r->null;
+            }
+            return true;
+        }
+    }
+    struct cand x = *r;
+    x.id_off = cs->ids.len;
+    if (!fio_buf_append(&cs->ids, node, strlen(node) + 1) || !cand_add(cs, &x))
+        return false;
+    cs->slot[h] = cs->n;
+    return true;
+}
+
+/* Hit columns as drain_hits reads them, of passage ?1 of workspace ?2, with score ?3 (a
+ * search's score, or 0.0). Nothing when the passage or its node is gone. */
+static const char sql_hit[] =
+    "SELECT p.node_id, p.version_id, p.name, p.path, p.text, p.page, p.line_start, p.line_end, "
+    "?3, n.mimetype, n.parent_id, n.type, p.id FROM intel_passages p JOIN nodes n ON n.id = "
+    "p.node_id WHERE p.id = ?1 AND p.workspace_id = ?2";
+
+/* drain_hits' visitor for one row: skips the first `skip` rows (still counted as existing),
+ * then hands them on. */
+struct one_hit {
+    store_intel_hit_fn fn;
+    void *arg;
+    long skip;
+    bool seen;
+    int stop;
+};
+static int one_hit_fn(const struct store_intel_hit *h, void *arg)
+{
+    struct one_hit *o = arg;
+    o->seen = true;
+    if (o->skip > 0) {
+        o->skip--;
+        return 0;
+    }
+    o->stop = o->fn(h, o->arg);
+    return o->stop;
+}
+
+/* Passage pid (score, or NULL) through o; STORE_NOT_FOUND when it or its node is gone. */
+static enum store_rc hit_row(struct store_conn *c, const char *ws_id, int64_t pid, double score,
+                             bool null, struct one_hit *o)
+{
+    sqlite3_stmt *st = db_query(sq(c), sql_hit, "it", pid, ws_id);
+    if (st && (null ? sqlite3_bind_null(st, 3) : sqlite3_bind_double(st, 3, score)) != SQLITE_OK)
+        st = NULL;
+    o->seen = false;
+    enum store_rc rc = drain_hits(st, one_hit_fn, o);
+    return rc == STORE_OK && !o->seen ? STORE_NOT_FOUND : rc;
+}
+
 static enum store_rc i_search(struct store_conn *c, const char *ws_id,
                               const struct store_intel_query *q, const char *scope_json,
                               bool per_file, long limit, long offset, store_intel_hit_fn fn,
                               void *arg)
 {
-    static const char sql_passages[] =
+    /* The covering index (migration 13) answers the workspace and scope test of each match
+     * without reading the passage's row, which holds its text. */
+    static const char sql_cands[] =
         "WITH RECURSIVE " SCOPE_CTE
-        " SELECT p.node_id, p.version_id, p.name, p.path, p.text, p.page, p.line_start, "
-        "p.line_end, intel_rank(intel_fts, ?7) AS score, n.mimetype, n.parent_id, n.type, "
-        "p.id "
-        "FROM intel_fts JOIN intel_passages p ON p.id = intel_fts.rowid JOIN nodes n ON n.id = "
-        "p.node_id WHERE intel_fts MATCH ?2 AND intel_fts.rowid >= ?6 AND p.workspace_id = ?1 AND "
-        "(?3 IS NULL OR "
-        "p.node_id IN (SELECT id FROM sc)) ORDER BY score DESC, p.id LIMIT ?4 OFFSET ?5";
-    static const char sql_files[] =
-        "WITH RECURSIVE " SCOPE_CTE
-        ", m AS (SELECT p.id AS pid, p.node_id AS nid, intel_rank(intel_fts, ?7) AS score "
-        "FROM intel_fts JOIN intel_passages p ON p.id = intel_fts.rowid WHERE intel_fts MATCH ?2 "
-        "AND intel_fts.rowid >= ?6 AND p.workspace_id = ?1 AND (?3 IS NULL OR p.node_id IN (SELECT "
-        "id FROM sc))), b AS "
-        "(SELECT pid, nid, score, ROW_NUMBER() OVER (PARTITION BY nid ORDER BY score DESC, pid) "
-        "AS rn FROM m) SELECT p.node_id, p.version_id, p.name, p.path, p.text, p.page, "
-        "p.line_start, p.line_end, b.score, n.mimetype, n.parent_id, n.type, p.id FROM b JOIN "
-        "intel_passages p ON p.id = b.pid JOIN nodes n ON n.id = b.nid WHERE b.rn = 1 ORDER BY "
-        "b.score DESC, b.nid LIMIT ?4 OFFSET ?5";
-    return drain_hits(db_query(sq(c), per_file ? sql_files : sql_passages, "tttiiib", ws_id, q->fts,
-                               scope_json, (int64_t)limit, (int64_t)offset, q->min_rowid,
-                               (const void *)q->df, q->ndf * sizeof(double)),
-                      fn, arg);
+        " SELECT p.id, p.node_id, intel_rank(intel_fts, ?5) FROM intel_fts JOIN intel_passages p "
+        "INDEXED BY intel_passages_hit ON p.id = intel_fts.rowid WHERE intel_fts MATCH ?2 AND "
+        "intel_fts.rowid >= ?4 AND p.workspace_id = ?1 AND (?3 IS NULL OR p.node_id IN (SELECT "
+        "id FROM sc))";
+    if (limit == 0)
+        return STORE_OK;
+    sqlite3_stmt *st = db_query(sq(c), sql_cands, "tttib", ws_id, q->fts, scope_json, q->min_rowid,
+                                (const void *)q->df, q->ndf * sizeof(double));
+    if (!st)
+        return STORE_ERROR;
+    struct cands cs = {0};
+    fio_buf_init(&cs.rows, 0);
+    fio_buf_init(&cs.ids, 0);
+    enum store_rc rc = STORE_OK;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cand r = {.pid = sqlite3_column_int64(st, 0),
+                         .null = sqlite3_column_type(st, 2) == SQLITE_NULL,
+                         .score = sqlite3_column_double(st, 2)};
+        if (per_file ? !cand_best(&cs, db_col_text(st, 1), &r) : !cand_add(&cs, &r)) {
+            rc = STORE_ERROR;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    if (rc == STORE_OK && s != SQLITE_DONE)
+        rc = store_sqlite_rc(s);
+    if (rc == STORE_OK && cs.n > 0) {
+        struct cand *v = cand_at(&cs, 0);
+        for (size_t i = 0; per_file && i < cs.n; i++)
+            v[i].id = cs.ids.data + v[i].id_off;
+        qsort(v, cs.n, sizeof(*v), per_file ? by_score_node : by_score_pid);
+        /* in order, skipping a hit whose node is gone (as the join of the statement did), the
+         * first offset hits not handed on */
+        struct one_hit o = {fn, arg, offset > 0 ? offset : 0, false, 0};
+        long left = limit; /* < 0: no limit */
+        for (size_t i = 0; i < cs.n && left != 0 && !o.stop; i++) {
+            bool skipping = o.skip > 0;
+            enum store_rc h = hit_row(c, ws_id, v[i].pid, v[i].score, v[i].null, &o);
+            if (h == STORE_NOT_FOUND)
+                continue;
+            if (h != STORE_OK) {
+                rc = h;
+                break;
+            }
+            if (!skipping && left > 0)
+                left--;
+        }
+    }
+    fio_buf_release(&cs.rows);
+    free(cs.slot);
+    fio_buf_release(&cs.ids);
+    return rc;
 }
 
 static enum store_rc i_name_search(struct store_conn *c, const char *ws_id, const char *words_json,
@@ -430,43 +619,18 @@ static enum store_rc i_vector_scan(struct store_conn *c, const char *ws_id, cons
     return s == SQLITE_DONE || s == SQLITE_ROW ? STORE_OK : store_sqlite_rc(s);
 }
 
-/* drain_hits' visitor for one row: remembers that it came. */
-struct one_hit {
-    store_intel_hit_fn fn;
-    void *arg;
-    bool seen;
-};
-static int one_hit_fn(const struct store_intel_hit *h, void *arg)
-{
-    struct one_hit *o = arg;
-    o->seen = true;
-    return o->fn(h, o->arg);
-}
-
 static enum store_rc i_passage_hit(struct store_conn *c, const char *ws_id, int64_t passage_id,
                                    store_intel_hit_fn fn, void *arg)
 {
-    struct one_hit o = {fn, arg, false};
-    enum store_rc rc =
-        drain_hits(db_query(sq(c),
-                            "SELECT p.node_id, p.version_id, p.name, p.path, p.text, p.page, "
-                            "p.line_start, p.line_end, 0.0, n.mimetype, n.parent_id, n.type, "
-                            "p.id FROM intel_passages p JOIN nodes n ON n.id = p.node_id "
-                            "WHERE p.id = ?1 AND p.workspace_id = ?2",
-                            "it", passage_id, ws_id),
-                   one_hit_fn, &o);
-    return rc == STORE_OK && !o.seen ? STORE_NOT_FOUND : rc;
+    struct one_hit o = {fn, arg, 0, false, 0};
+    return hit_row(c, ws_id, passage_id, 0.0, false, &o);
 }
 
 static enum store_rc i_any_rows(struct store_conn *c, const char *ws_id, bool *any)
 {
-    sqlite3_stmt *st = db_query(sq(c), "SELECT 1 FROM intel_nodes WHERE workspace_id = ?1 LIMIT 1",
-                                "t", ws_id);
-    enum store_rc rc = sq_row(st);
-    *any = rc == STORE_OK;
-    if (rc == STORE_OK)
-        sqlite3_reset(st);
-    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+    return sq_exists_flag(
+        db_query(sq(c), "SELECT 1 FROM intel_nodes WHERE workspace_id = ?1 LIMIT 1", "t", ws_id),
+        any);
 }
 
 static enum store_rc i_counts(struct store_conn *c, const char *ws_id, long long *queued,

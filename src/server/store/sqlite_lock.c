@@ -44,25 +44,17 @@ static enum store_rc l_get(struct store_conn *c, const char *ws_id, const char *
 static enum store_rc l_token_live(struct store_conn *c, const char *ws_id, const char *token_hash,
                                   int64_t now)
 {
-    sqlite3_stmt *st = db_query(sq(c),
-                                "SELECT 1 FROM locks WHERE token_hash = ?1 AND "
-                                "workspace_id = ?2 AND expires > ?3",
-                                "tti", token_hash, ws_id, now);
-    enum store_rc rc = sq_row(st);
-    if (rc == STORE_OK)
-        sqlite3_reset(st);
-    return rc;
+    return sq_exists(db_query(sq(c),
+                              "SELECT 1 FROM locks WHERE token_hash = ?1 AND workspace_id = ?2 "
+                              "AND expires > ?3",
+                              "tti", token_hash, ws_id, now));
 }
 
 static enum store_rc l_any_live(struct store_conn *c, const char *ws_id, int64_t now)
 {
-    sqlite3_stmt *st =
+    return sq_exists(
         db_query(sq(c), "SELECT 1 FROM locks WHERE workspace_id = ?1 AND expires > ?2 LIMIT 1",
-                 "ti", ws_id, now);
-    enum store_rc rc = sq_row(st);
-    if (rc == STORE_OK)
-        sqlite3_reset(st);
-    return rc;
+                 "ti", ws_id, now));
 }
 
 static enum store_rc l_each_live(struct store_conn *c, const char *ws_id, const char *node_id,

@@ -8,16 +8,6 @@
 
 #define PICK(is_org, org_sql, ws_sql) ((is_org) ? (org_sql) : (ws_sql))
 
-/* Row lookups answer STORE_OK with *exists, not STORE_NOT_FOUND. */
-static enum store_rc exists_of(sqlite3_stmt *st, bool *exists)
-{
-    enum store_rc rc = sq_row(st);
-    *exists = rc == STORE_OK;
-    if (rc == STORE_OK)
-        sqlite3_reset(st);
-    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
-}
-
 /* ---- memberships ----------------------------------------------------------------------------- */
 
 static enum store_rc find(struct store_conn *c, bool is_org, const char *entity_id, const char *who,
@@ -91,7 +81,6 @@ static enum store_rc count_with_invites(struct store_conn *c, bool is_org, const
 #define PENDING_ID "CASE WHEN i.email_hidden THEN (SELECT id FROM users WHERE email = i.email) END"
 #define PENDING_EMAIL "CASE WHEN i.email_hidden THEN NULL ELSE i.email END"
 
-
 static enum store_rc list_with_invites(struct store_conn *c, bool is_org, const char *entity_id,
                                        long long limit, long long offset, json_t **rows)
 {
@@ -110,8 +99,8 @@ static enum store_rc list_with_invites(struct store_conn *c, bool is_org, const 
                       "first_name, u.last_name AS last_name, u.account_type AS account_type, "
                       "m.role AS role, m.created AS created, NULL AS invite_id, NULL AS expires "
                       "FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE "
-                      "m.workspace_id = ?1 UNION ALL SELECT 'pending', " PENDING_ID ", "
-                      PENDING_EMAIL ", '', '', '', i.role, i.created, i.id, i.expires FROM "
+                      "m.workspace_id = ?1 UNION ALL SELECT 'pending', " PENDING_ID
+                      ", " PENDING_EMAIL ", '', '', '', i.role, i.created, i.id, i.expires FROM "
                       "invitations i WHERE "
                       "i.entity_id = ?1 AND i.state = 'pending' ORDER BY 1, 8, 3 LIMIT ?2 "
                       "OFFSET ?3"),
@@ -362,9 +351,10 @@ static enum store_rc token_list(struct store_conn *c, const char *org_id, long l
 static enum store_rc token_exists(struct store_conn *c, const char *id, const char *org_id,
                                   bool *exists)
 {
-    return exists_of(db_query(sq(c), "SELECT 1 FROM transfer_tokens WHERE id = ?1 AND org_id = ?2",
-                              "tt", id, org_id),
-                     exists);
+    return sq_exists_flag(db_query(sq(c),
+                                   "SELECT 1 FROM transfer_tokens WHERE id = ?1 AND org_id = ?2",
+                                   "tt", id, org_id),
+                          exists);
 }
 
 static enum store_rc token_insert(struct store_conn *c, const char *id, const char *org_id,

@@ -13,12 +13,7 @@
 
 static enum store_rc n_version_exists(struct store_conn *c, const char *version_id)
 {
-    sqlite3_stmt *st =
-        db_query(sq(c), "SELECT 1 FROM file_versions WHERE id = ?1", "t", version_id);
-    enum store_rc rc = sq_row(st);
-    if (rc == STORE_OK)
-        sqlite3_reset(st);
-    return rc;
+    return sq_exists(db_query(sq(c), "SELECT 1 FROM file_versions WHERE id = ?1", "t", version_id));
 }
 
 static enum store_rc n_versions_prune_all(struct store_conn *c, long *removed)
@@ -63,9 +58,7 @@ static enum store_rc n_versions_collect(struct store_conn *c, const char *ws_id,
     if ((unsigned)scope >= sizeof(sql) / sizeof(sql[0]))
         return STORE_ERROR;
     sqlite3_stmt *st = db_query(sq(c), sql[scope], "tt", ws_id, node_id);
-    enum store_rc rc = sq_row(st);
-    if (rc == STORE_NOT_FOUND)
-        return STORE_ERROR; /* an aggregate always yields a row */
+    enum store_rc rc = sq_agg_row(st);
     if (rc != STORE_OK)
         return rc;
     *ids = fio_strdup(db_col_text(st, 0));
@@ -103,27 +96,19 @@ static enum store_rc n_versions_prune(struct store_conn *c, const char *ids, lon
 static enum store_rc n_version_current(struct store_conn *c, const char *ws_id, const char *node_id,
                                        char cur[FIO_OPAQUE_ID_SIZE])
 {
-    sqlite3_stmt *st = db_query(
-        sq(c), "SELECT COALESCE(version_id, '') FROM nodes WHERE workspace_id = ?1 AND id = ?2",
-        "tt", ws_id, node_id);
-    enum store_rc rc = sq_row(st);
-    if (rc == STORE_OK) {
-        fio_strlcpy(cur, db_col_text(st, 0), FIO_OPAQUE_ID_SIZE);
-        sqlite3_reset(st);
-    }
-    return rc;
+    return sq_text(db_query(sq(c),
+                            "SELECT COALESCE(version_id, '') FROM nodes WHERE workspace_id = ?1 "
+                            "AND id = ?2",
+                            "tt", ws_id, node_id),
+                   cur, FIO_OPAQUE_ID_SIZE);
 }
 
 static enum store_rc n_version_in_history(struct store_conn *c, const char *node_id,
                                           const char *version_id)
 {
-    sqlite3_stmt *st =
-        db_query(sq(c), "SELECT 1 FROM node_versions WHERE node_id = ?1 AND version_id = ?2", "tt",
-                 node_id, version_id);
-    enum store_rc rc = sq_row(st);
-    if (rc == STORE_OK)
-        sqlite3_reset(st);
-    return rc;
+    return sq_exists(db_query(sq(c),
+                              "SELECT 1 FROM node_versions WHERE node_id = ?1 AND version_id = ?2",
+                              "tt", node_id, version_id));
 }
 
 static enum store_rc n_versions_each(struct store_conn *c, const char *ws_id, const char *node_id,
@@ -446,9 +431,7 @@ static enum store_rc n_subtree_size(struct store_conn *c, const char *ws_id, con
                                     STORE_WALK_LIMIT) ")"
                                                       " SELECT MAX(depth), COUNT(*) FROM d",
                                 "tt", ws_id, id);
-    enum store_rc rc = sq_row(st);
-    if (rc == STORE_NOT_FOUND)
-        return STORE_ERROR; /* an aggregate always yields a row */
+    enum store_rc rc = sq_agg_row(st);
     if (rc != STORE_OK)
         return rc;
     *height = sqlite3_column_int(st, 0);
@@ -491,18 +474,15 @@ static enum store_rc n_node_copy(struct store_conn *c, const char *ws_id, const 
                                  const char *new_id, const char *parent_id, const char *name,
                                  const char *creator_id, int64_t now)
 {
-    struct db_conn *d = sq(c);
-    enum store_rc rc = sq_exec_rc(db_exec(
-        d,
-        "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, mimetype, hash, "
-        "hash_algo, version_id, creator_id, trashed, metadata_title, metadata_short, created, "
-        "modified) SELECT ?1, workspace_id, ?2, type, COALESCE(?3, name), size, mimetype, hash, "
-        "hash_algo, version_id, ?4, 0, metadata_title, metadata_short, ?5, ?5 FROM nodes WHERE "
-        "workspace_id = ?6 AND id = ?7",
-        "ttttitt", new_id, parent_id, name, creator_id, now, ws_id, old_id));
-    if (rc != STORE_OK)
-        return rc;
-    return sqlite3_changes(d->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+    return sq_exec_one(
+        c, db_exec(sq(c),
+                   "INSERT INTO nodes (id, workspace_id, parent_id, type, name, size, mimetype, "
+                   "hash, hash_algo, version_id, creator_id, trashed, metadata_title, "
+                   "metadata_short, created, modified) SELECT ?1, workspace_id, ?2, type, "
+                   "COALESCE(?3, name), size, mimetype, hash, hash_algo, version_id, ?4, 0, "
+                   "metadata_title, metadata_short, ?5, ?5 FROM nodes WHERE workspace_id = ?6 AND "
+                   "id = ?7",
+                   "ttttitt", new_id, parent_id, name, creator_id, now, ws_id, old_id));
 }
 
 static enum store_rc n_node_move(struct store_conn *c, const char *ws_id, const char *id,
@@ -531,16 +511,11 @@ static enum store_rc n_node_trash(struct store_conn *c, const char *ws_id, const
 {
     /* The top node is detached from its parent (parent_id NULL): purging the old parent later
      * must not cascade into it, and restore uses deleted_from. */
-    struct db_conn *d = sq(c);
-    enum store_rc rc =
-        sq_exec_rc(db_exec(d,
-                           "UPDATE nodes SET trashed = 1, deleted_at = ?1, "
-                           "deleted_from = ?2, parent_id = NULL WHERE workspace_id = "
-                           "?3 AND id = ?4 AND trashed = 0",
-                           "ittt", now, parent_id, ws_id, id));
-    if (rc != STORE_OK)
-        return rc;
-    return sqlite3_changes(d->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+    return sq_exec_one(c, db_exec(sq(c),
+                                  "UPDATE nodes SET trashed = 1, deleted_at = ?1, deleted_from = "
+                                  "?2, parent_id = NULL WHERE workspace_id = ?3 AND id = ?4 AND "
+                                  "trashed = 0",
+                                  "ittt", now, parent_id, ws_id, id));
 }
 
 static enum store_rc n_node_restore(struct store_conn *c, const char *ws_id, const char *id,
@@ -584,16 +559,11 @@ static enum store_rc n_file_set_content(struct store_conn *c, const char *ws_id,
                                         const char *node_id, const char *version_id, int64_t size,
                                         const char *crc32c_hex, int64_t now)
 {
-    struct db_conn *d = sq(c);
-    enum store_rc rc =
-        sq_exec_rc(db_exec(d,
-                           "UPDATE nodes SET version_id = ?1, size = ?2, hash = ?3, "
-                           "hash_algo = 'crc32c', modified = ?4 WHERE workspace_id = "
-                           "?5 AND id = ?6",
-                           "tititt", version_id, size, crc32c_hex, now, ws_id, node_id));
-    if (rc != STORE_OK)
-        return rc;
-    return sqlite3_changes(d->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+    return sq_exec_one(c, db_exec(sq(c),
+                                  "UPDATE nodes SET version_id = ?1, size = ?2, hash = ?3, "
+                                  "hash_algo = 'crc32c', modified = ?4 WHERE workspace_id = ?5 "
+                                  "AND id = ?6",
+                                  "tititt", version_id, size, crc32c_hex, now, ws_id, node_id));
 }
 
 static enum store_rc n_file_insert(struct store_conn *c, const char *ws_id, const char *node_id,
@@ -626,14 +596,9 @@ static enum store_rc n_folder_insert(struct store_conn *c, const char *ws_id, co
 static enum store_rc n_name(struct store_conn *c, const char *ws_id, const char *node_id, char *out,
                             size_t out_size)
 {
-    sqlite3_stmt *st = db_query(sq(c), "SELECT name FROM nodes WHERE workspace_id = ?1 AND id = ?2",
-                                "tt", ws_id, node_id);
-    enum store_rc rc = sq_row(st);
-    if (rc == STORE_OK) {
-        fio_strlcpy(out, db_col_text(st, 0), out_size);
-        sqlite3_reset(st);
-    }
-    return rc;
+    return sq_text(db_query(sq(c), "SELECT name FROM nodes WHERE workspace_id = ?1 AND id = ?2",
+                            "tt", ws_id, node_id),
+                   out, out_size);
 }
 
 static enum store_rc n_zip_each(struct store_conn *c, const char *ws_id, const char *folder_id,

@@ -26,13 +26,12 @@ static enum store_rc org_access(struct store_conn *c, const char *key, const cha
 static enum store_rc role(struct store_conn *c, const char *org_id, const char *user_id,
                           char out[STORE_ROLE_SIZE])
 {
-    out[0] = 0;
-    sqlite3_stmt *st = db_query(sq(c),
-                                "SELECT m.role FROM org_members m JOIN orgs o ON o.id = m.org_id "
-                                "AND o.closed = 0 WHERE m.org_id = ?1 AND m.user_id = ?2",
-                                "tt", org_id, user_id);
-    enum store_rc rc = sq_text(st, out, STORE_ROLE_SIZE);
-    return rc == STORE_NOT_FOUND ? STORE_OK : rc; /* no membership: "" */
+    return sq_text_or_empty(db_query(sq(c),
+                                     "SELECT m.role FROM org_members m JOIN orgs o ON o.id = "
+                                     "m.org_id AND o.closed = 0 WHERE m.org_id = ?1 AND "
+                                     "m.user_id = ?2",
+                                     "tt", org_id, user_id),
+                            out, STORE_ROLE_SIZE); /* no membership: "" */
 }
 
 static enum store_rc perm_member_manage(struct store_conn *c, const char *org_id, char *out,
@@ -107,13 +106,9 @@ static enum store_rc list_external(struct store_conn *c, const char *user_id, lo
 static enum store_rc domain_taken(struct store_conn *c, const char *domain, const char *self_id,
                                   bool *taken)
 {
-    sqlite3_stmt *st =
-        db_query(sq(c), "SELECT 1 FROM orgs WHERE domain = ?1 AND id <> ?2", "tt", domain, self_id);
-    enum store_rc rc = sq_row(st);
-    *taken = rc == STORE_OK;
-    if (rc == STORE_OK)
-        sqlite3_reset(st);
-    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+    return sq_exists_flag(
+        db_query(sq(c), "SELECT 1 FROM orgs WHERE domain = ?1 AND id <> ?2", "tt", domain, self_id),
+        taken);
 }
 
 static enum store_rc insert(struct store_conn *c, const char *id, const struct store_org_fields *f,

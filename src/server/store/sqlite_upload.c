@@ -39,64 +39,23 @@ static enum store_rc u_expire(struct store_conn *c, int64_t now)
 
 static enum store_rc u_live(struct store_conn *c, const char *upload_id)
 {
-    sqlite3_stmt *st = db_query(sq(c),
-                                "SELECT 1 FROM upload_sessions WHERE id = ?1 AND status IN "
-                                "('ready', 'uploading', 'assembling')",
-                                "t", upload_id);
-    enum store_rc rc = sq_row(st);
-    if (rc == STORE_OK)
-        sqlite3_reset(st);
-    return rc;
+    return sq_exists(db_query(sq(c),
+                              "SELECT 1 FROM upload_sessions WHERE id = ?1 AND status IN "
+                              "('ready', 'uploading', 'assembling')",
+                              "t", upload_id));
 }
 
 /* ---- sessions -------------------------------------------------------------------------------- */
 
-static enum store_rc u_get(struct store_conn *c, const char *id, const char *user_id,
-                           struct store_upload_session *out)
-{
-    sqlite3_stmt *st = db_query(
-        sq(c),
-        "SELECT id, user_id, workspace_id, COALESCE(folder_id, ''), COALESCE(file_id, ''), name, "
-        "kind, status, COALESCE(file_crc32c, ''), COALESCE(new_file_id, ''), size, max_size, "
-        "chunk_size, COALESCE(lock_token_hash, '') FROM upload_sessions WHERE id = ?1 AND "
-        "user_id = ?2",
-        "tt", id, user_id);
-    enum store_rc rc = sq_row(st);
-    if (rc != STORE_OK)
-        return rc;
-    memset(out, 0, sizeof(*out));
-    fio_strlcpy(out->id, db_col_text(st, 0), sizeof(out->id));
-    fio_strlcpy(out->user_id, db_col_text(st, 1), sizeof(out->user_id));
-    fio_strlcpy(out->ws_id, db_col_text(st, 2), sizeof(out->ws_id));
-    fio_strlcpy(out->folder_id, db_col_text(st, 3), sizeof(out->folder_id));
-    fio_strlcpy(out->file_id, db_col_text(st, 4), sizeof(out->file_id));
-    fio_strlcpy(out->name, db_col_text(st, 5), sizeof(out->name));
-    fio_strlcpy(out->kind, db_col_text(st, 6), sizeof(out->kind));
-    fio_strlcpy(out->status, db_col_text(st, 7), sizeof(out->status));
-    fio_strlcpy(out->file_crc32c, db_col_text(st, 8), sizeof(out->file_crc32c));
-    fio_strlcpy(out->new_file_id, db_col_text(st, 9), sizeof(out->new_file_id));
-    out->size = sqlite3_column_int64(st, 10);
-    out->max_size = sqlite3_column_int64(st, 11);
-    out->chunk_size = sqlite3_column_int64(st, 12);
-    fio_strlcpy(out->lock_hash, db_col_text(st, 13), sizeof(out->lock_hash));
-    sqlite3_reset(st);
-    return STORE_OK;
-}
+/* The columns a session row starts with (read_session), in this order. */
+#define SESSION_COLS                                                                               \
+    "id, user_id, workspace_id, COALESCE(folder_id, ''), COALESCE(file_id, ''), name, kind, "      \
+    "status, COALESCE(file_crc32c, ''), COALESCE(new_file_id, ''), size, max_size, chunk_size"
+#define SESSION_NCOLS 13
 
-static enum store_rc u_view(struct store_conn *c, const char *id, struct store_upload_view *out)
+/* SESSION_COLS of the current row into s (the caller zeroed it). */
+static void read_session(sqlite3_stmt *st, struct store_upload_session *s)
 {
-    sqlite3_stmt *st = db_query(
-        sq(c),
-        "SELECT id, user_id, workspace_id, COALESCE(folder_id, ''), COALESCE(file_id, ''), name, "
-        "kind, status, COALESCE(file_crc32c, ''), COALESCE(new_file_id, ''), size, max_size, "
-        "chunk_size, status_message, integrity_failure, created, updated, expires FROM "
-        "upload_sessions WHERE id = ?1",
-        "t", id);
-    enum store_rc rc = sq_row(st);
-    if (rc != STORE_OK)
-        return rc;
-    memset(out, 0, sizeof(*out));
-    struct store_upload_session *s = &out->s;
     fio_strlcpy(s->id, db_col_text(st, 0), sizeof(s->id));
     fio_strlcpy(s->user_id, db_col_text(st, 1), sizeof(s->user_id));
     fio_strlcpy(s->ws_id, db_col_text(st, 2), sizeof(s->ws_id));
@@ -110,6 +69,36 @@ static enum store_rc u_view(struct store_conn *c, const char *id, struct store_u
     s->size = sqlite3_column_int64(st, 10);
     s->max_size = sqlite3_column_int64(st, 11);
     s->chunk_size = sqlite3_column_int64(st, 12);
+}
+
+static enum store_rc u_get(struct store_conn *c, const char *id, const char *user_id,
+                           struct store_upload_session *out)
+{
+    sqlite3_stmt *st = db_query(sq(c),
+                                "SELECT " SESSION_COLS ", COALESCE(lock_token_hash, '') FROM "
+                                "upload_sessions WHERE id = ?1 AND user_id = ?2",
+                                "tt", id, user_id);
+    enum store_rc rc = sq_row(st);
+    if (rc != STORE_OK)
+        return rc;
+    memset(out, 0, sizeof(*out));
+    read_session(st, out);
+    fio_strlcpy(out->lock_hash, db_col_text(st, SESSION_NCOLS), sizeof(out->lock_hash));
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+static enum store_rc u_view(struct store_conn *c, const char *id, struct store_upload_view *out)
+{
+    sqlite3_stmt *st = db_query(sq(c),
+                                "SELECT " SESSION_COLS ", status_message, integrity_failure, "
+                                "created, updated, expires FROM upload_sessions WHERE id = ?1",
+                                "t", id);
+    enum store_rc rc = sq_row(st);
+    if (rc != STORE_OK)
+        return rc;
+    memset(out, 0, sizeof(*out));
+    read_session(st, &out->s);
     fio_strlcpy(out->status_message, db_col_text(st, 13), sizeof(out->status_message));
     rc = STORE_OK;
     if (sqlite3_column_type(st, 14) != SQLITE_NULL) {
@@ -139,8 +128,8 @@ static enum store_rc u_insert(struct store_conn *c, const struct store_upload_ne
 
 /* A session's declared bytes: its size, or a stream's ceiling (max_size); a stream left at the
  * 1 TiB default ceiling (UP_FILE_MAX, no quota lowered it) counts 0, as before quotas. */
-#define OPEN_BYTES                                                                              \
-    "CASE WHEN size >= 0 THEN size WHEN max_size BETWEEN 0 AND 1099511627775 THEN max_size "  \
+#define OPEN_BYTES                                                                                 \
+    "CASE WHEN size >= 0 THEN size WHEN max_size BETWEEN 0 AND 1099511627775 THEN max_size "       \
     "ELSE 0 END"
 
 static enum store_rc u_usage(struct store_conn *c, const char *user_id, int64_t *count,
@@ -151,9 +140,7 @@ static enum store_rc u_usage(struct store_conn *c, const char *user_id, int64_t 
                                 "upload_sessions WHERE user_id = ?1 AND status IN ('ready', "
                                 "'uploading', 'assembling')",
                                 "t", user_id);
-    enum store_rc rc = sq_row(st);
-    if (rc == STORE_NOT_FOUND)
-        return STORE_ERROR; /* an aggregate always yields a row */
+    enum store_rc rc = sq_agg_row(st);
     if (rc != STORE_OK)
         return rc;
     *count = sqlite3_column_int64(st, 0);
@@ -162,17 +149,11 @@ static enum store_rc u_usage(struct store_conn *c, const char *user_id, int64_t 
     return STORE_OK;
 }
 
-static enum store_rc u_list_ids(struct store_conn *c, const char *user_id, bool not_stored,
-                                size_t max, char (*ids)[FIO_OPAQUE_ID_SIZE], size_t *n)
+/* The first column of st's rows (session ids) into ids, at most max of them (*n). */
+static enum store_rc collect_ids(sqlite3_stmt *st, size_t max, char (*ids)[FIO_OPAQUE_ID_SIZE],
+                                 size_t *n)
 {
     *n = 0;
-    sqlite3_stmt *st =
-        not_stored ? db_query(sq(c),
-                              "SELECT id FROM upload_sessions WHERE user_id = ?1 AND "
-                              "status <> 'stored' ORDER BY created DESC LIMIT ?2",
-                              "ti", user_id, (int64_t)max)
-                   : db_query(sq(c), "SELECT id FROM upload_sessions WHERE user_id = ?1 LIMIT ?2",
-                              "ti", user_id, (int64_t)max);
     if (!st)
         return STORE_ERROR;
     int rc = SQLITE_DONE;
@@ -182,30 +163,31 @@ static enum store_rc u_list_ids(struct store_conn *c, const char *user_id, bool 
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_sqlite_rc(rc);
 }
 
-/* STORE_OK when the last statement changed exactly one row, else STORE_NOT_FOUND. */
-static enum store_rc one_changed(struct store_conn *c, int exec_rc)
+static enum store_rc u_list_ids(struct store_conn *c, const char *user_id, bool not_stored,
+                                size_t max, char (*ids)[FIO_OPAQUE_ID_SIZE], size_t *n)
 {
-    enum store_rc rc = sq_exec_rc(exec_rc);
-    if (rc != STORE_OK)
-        return rc;
-    return sqlite3_changes(sq(c)->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+    sqlite3_stmt *st =
+        not_stored ? db_query(sq(c),
+                              "SELECT id FROM upload_sessions WHERE user_id = ?1 AND "
+                              "status <> 'stored' ORDER BY created DESC LIMIT ?2",
+                              "ti", user_id, (int64_t)max)
+                   : db_query(sq(c), "SELECT id FROM upload_sessions WHERE user_id = ?1 LIMIT ?2",
+                              "ti", user_id, (int64_t)max);
+    return collect_ids(st, max, ids, n);
 }
 
 static enum store_rc u_remove(struct store_conn *c, const char *id, const char *user_id)
 {
-    return one_changed(c,
+    return sq_exec_one(c,
                        db_exec(sq(c), "DELETE FROM upload_sessions WHERE id = ?1 AND user_id = ?2",
                                "tt", id, user_id));
 }
 
 #define OPEN_STATES "status IN ('ready', 'uploading', 'assembling')"
 
-static enum store_rc sum_one(struct store_conn *c, sqlite3_stmt *st, int64_t *out)
+static enum store_rc sum_one(sqlite3_stmt *st, int64_t *out)
 {
-    (void)c;
-    enum store_rc rc = sq_row(st);
-    if (rc == STORE_NOT_FOUND)
-        return STORE_ERROR; /* an aggregate always yields a row */
+    enum store_rc rc = sq_agg_row(st);
     if (rc != STORE_OK)
         return rc;
     *out = sqlite3_column_int64(st, 0);
@@ -217,7 +199,6 @@ static enum store_rc u_quota_usage(struct store_conn *c, const char *user_id, co
                                    int64_t *user_bytes, int64_t *org_bytes)
 {
     enum store_rc rc = sum_one(
-        c,
         db_query(sq(c),
                  "SELECT (SELECT COALESCE(SUM(size), 0) FROM file_versions WHERE creator_id = ?1)"
                  " + (SELECT COALESCE(SUM(" OPEN_BYTES "), 0) FROM upload_sessions WHERE "
@@ -227,7 +208,6 @@ static enum store_rc u_quota_usage(struct store_conn *c, const char *user_id, co
     if (rc != STORE_OK || !org_bytes)
         return rc;
     return sum_one(
-        c,
         db_query(sq(c),
                  "WITH o AS (SELECT org_id FROM workspaces WHERE id = ?1), "
                  "w AS (SELECT id FROM workspaces WHERE org_id = (SELECT org_id FROM o)) "
@@ -243,23 +223,16 @@ static enum store_rc u_quota_usage(struct store_conn *c, const char *user_id, co
 static enum store_rc u_expired(struct store_conn *c, int64_t now, size_t max,
                                char (*ids)[FIO_OPAQUE_ID_SIZE], size_t *n)
 {
-    *n = 0;
     sqlite3_stmt *st = db_query(sq(c),
                                 "SELECT id FROM upload_sessions WHERE expires < ?1 AND "
                                 "status <> 'assembling' ORDER BY expires LIMIT ?2",
                                 "ii", now, (int64_t)max);
-    if (!st)
-        return STORE_ERROR;
-    int rc = SQLITE_DONE;
-    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        fio_strlcpy(ids[(*n)++], db_col_text(st, 0), FIO_OPAQUE_ID_SIZE);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : store_sqlite_rc(rc);
+    return collect_ids(st, max, ids, n);
 }
 
 static enum store_rc u_drop(struct store_conn *c, const char *id, int64_t now)
 {
-    return one_changed(c, db_exec(sq(c),
+    return sq_exec_one(c, db_exec(sq(c),
                                   "DELETE FROM upload_sessions WHERE id = ?1 AND expires < ?2 AND "
                                   "status <> 'assembling'",
                                   "ti", id, now));
@@ -275,7 +248,7 @@ static enum store_rc u_set_chunk_size(struct store_conn *c, const char *id, int6
 static enum store_rc u_claim(struct store_conn *c, const char *id, const char *version_id,
                              int64_t now)
 {
-    return one_changed(c, db_exec(sq(c),
+    return sq_exec_one(c, db_exec(sq(c),
                                   "UPDATE upload_sessions SET status = 'assembling', version_id = "
                                   "?1, updated = ?2 WHERE id = ?3 AND status IN ('ready', "
                                   "'uploading')",
@@ -310,7 +283,7 @@ static enum store_rc u_failed(struct store_conn *c, const char *id, const char *
 
 static enum store_rc u_stream_start(struct store_conn *c, const char *id, int64_t now)
 {
-    return one_changed(c, db_exec(sq(c),
+    return sq_exec_one(c, db_exec(sq(c),
                                   "UPDATE upload_sessions SET status = 'uploading', updated = ?1 "
                                   "WHERE id = ?2 AND status = 'ready'",
                                   "it", now, id));
@@ -318,7 +291,7 @@ static enum store_rc u_stream_start(struct store_conn *c, const char *id, int64_
 
 static enum store_rc u_stream_broken(struct store_conn *c, const char *id, int64_t now)
 {
-    return one_changed(c, db_exec(sq(c),
+    return sq_exec_one(c, db_exec(sq(c),
                                   "UPDATE upload_sessions SET status = 'assembly_failed', "
                                   "status_message = 'stream interrupted', updated = ?1 WHERE id = "
                                   "?2 AND status = 'uploading'",

@@ -50,6 +50,52 @@ enum store_rc sq_text(sqlite3_stmt *st, char *out, size_t size)
     return STORE_OK;
 }
 
+enum store_rc sq_exists(sqlite3_stmt *st)
+{
+    enum store_rc rc = sq_row(st);
+    if (rc == STORE_OK)
+        sqlite3_reset(st);
+    return rc;
+}
+
+enum store_rc sq_exists_flag(sqlite3_stmt *st, bool *exists)
+{
+    enum store_rc rc = sq_exists(st);
+    *exists = rc == STORE_OK;
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+}
+
+enum store_rc sq_text_or_empty(sqlite3_stmt *st, char *out, size_t size)
+{
+    if (size)
+        out[0] = 0;
+    enum store_rc rc = sq_text(st, out, size);
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+}
+
+enum store_rc sq_agg_row(sqlite3_stmt *st)
+{
+    enum store_rc rc = sq_row(st);
+    return rc == STORE_NOT_FOUND ? STORE_ERROR : rc;
+}
+
+enum store_rc sq_exec_one(struct store_conn *c, int exec_rc)
+{
+    enum store_rc rc = sq_exec_rc(exec_rc);
+    if (rc == STORE_OK && sq_changes(c) != 1)
+        return STORE_NOT_FOUND;
+    return rc;
+}
+
+enum store_rc sq_page(sqlite3_stmt *count, long long *total, sqlite3_stmt *rows, json_t **out)
+{
+    *out = NULL;
+    enum store_rc rc = sq_count(count, total);
+    if (rc != STORE_OK)
+        return rc;
+    return sq_collect(rows, sq_row_object, out);
+}
+
 json_t *sq_row_object(sqlite3_stmt *st)
 {
     json_t *o = json_object();

@@ -5,6 +5,9 @@
 #ifndef SRV_SQLITE_UTIL_H
 #define SRV_SQLITE_UTIL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <jansson.h>
 
 #include "db.h"
@@ -59,6 +62,25 @@ enum store_rc sq_count(sqlite3_stmt *st, long long *n);
 /* Step st to its first row and copy its first column's text into out (size bytes, truncated;
  * "" for NULL); st is reset. STORE_NOT_FOUND when there is no row (out untouched). */
 enum store_rc sq_text(sqlite3_stmt *st, char *out, size_t size);
+
+/* Step st (a "SELECT 1 ..." look-up) and reset it: STORE_OK when it yields a row,
+ * STORE_NOT_FOUND when not, or an error. */
+enum store_rc sq_exists(sqlite3_stmt *st);
+/* The same as a flag: *exists set (false on error); STORE_OK or an error, never
+ * STORE_NOT_FOUND. */
+enum store_rc sq_exists_flag(sqlite3_stmt *st, bool *exists);
+/* sq_text where no row means "": out[0] = 0 first, and STORE_NOT_FOUND becomes STORE_OK. */
+enum store_rc sq_text_or_empty(sqlite3_stmt *st, char *out, size_t size);
+/* Step st, an aggregate query (it always yields one row), to that row: STORE_OK with the row
+ * current (the caller reads it, then calls sqlite3_reset), or an error with st reset (no row at
+ * all is STORE_ERROR). */
+enum store_rc sq_agg_row(sqlite3_stmt *st);
+/* db_exec's result (exec_rc) of a statement that must change exactly one row of c as a
+ * store_rc: STORE_NOT_FOUND when it changed none (its guard did not hold). */
+enum store_rc sq_exec_one(struct store_conn *c, int exec_rc);
+/* A page of a list: the COUNT(*) statement count into *total, then every row of rows rendered
+ * by sq_row_object into *out (OWNED), as sq_count then sq_collect. */
+enum store_rc sq_page(sqlite3_stmt *count, long long *total, sqlite3_stmt *rows, json_t **out);
 
 /* The area tables of the SQLite backend, one per sqlite_<area>.c, gathered by sqlite_ops.c. */
 extern const struct store_account_ops sqlite_account_ops;

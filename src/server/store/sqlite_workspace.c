@@ -30,13 +30,11 @@ static enum store_rc ws_access(struct store_conn *c, const char *key, const char
 static enum store_rc role(struct store_conn *c, const char *ws_id, const char *user_id,
                           char out[STORE_ROLE_SIZE])
 {
-    out[0] = 0;
-    sqlite3_stmt *st = db_query(sq(c),
-                                "SELECT role FROM workspace_members WHERE workspace_id = ?1 AND "
-                                "user_id = ?2",
-                                "tt", ws_id, user_id);
-    enum store_rc rc = sq_text(st, out, STORE_ROLE_SIZE);
-    return rc == STORE_NOT_FOUND ? STORE_OK : rc; /* no membership: "" */
+    return sq_text_or_empty(db_query(sq(c),
+                                     "SELECT role FROM workspace_members WHERE workspace_id = ?1 "
+                                     "AND user_id = ?2",
+                                     "tt", ws_id, user_id),
+                            out, STORE_ROLE_SIZE); /* no membership: "" */
 }
 
 static enum store_rc perm_member_manage(struct store_conn *c, const char *ws_id, char *out,
@@ -113,14 +111,10 @@ static enum store_rc list_in_org(struct store_conn *c, const char *org_id, const
 static enum store_rc folder_taken(struct store_conn *c, const char *folder, const char *self_id,
                                   bool *taken)
 {
-    sqlite3_stmt *st =
-        db_query(sq(c), "SELECT 1 FROM workspaces WHERE folder_name = ?1 AND id <> ?2", "tt",
-                 folder, self_id);
-    enum store_rc rc = sq_row(st);
-    *taken = rc == STORE_OK;
-    if (rc == STORE_OK)
-        sqlite3_reset(st);
-    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
+    return sq_exists_flag(db_query(sq(c),
+                                   "SELECT 1 FROM workspaces WHERE folder_name = ?1 AND id <> ?2",
+                                   "tt", folder, self_id),
+                          taken);
 }
 
 static enum store_rc insert(struct store_conn *c, const char *id, const char *org_id,
