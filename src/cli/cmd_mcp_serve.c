@@ -362,12 +362,6 @@ static void import_log(struct import_prog *p, const char *level, const char *tex
         p->emit(p->ctx, mcp_log_notification(level, "fastio", text));
 }
 
-static bool import_ended(const char *status)
-{
-    return strcmp(status, "complete") == 0 || strcmp(status, "failed") == 0 ||
-           strcmp(status, "canceled") == 0;
-}
-
 /* upload web-import with wait > 0: start the import, then look at its details (api §5.7) after
  * gaps growing from LOOK_FIRST_MS by half up to LOOK_MAX_MS, reporting its bytes, until it is
  * complete, failed or canceled or the wait is over; {id, web_upload, finished, waited_s} like
@@ -414,16 +408,12 @@ static json_t *web_import_wait(struct serve *sv, struct mcp_rpc_sess *s, const s
         }
         json_decref(job);
         job = j;
-        status = json_string_value(json_object_get(job, "status"));
-        if (status == NULL)
-            status = "";
-        json_int_t done = json_integer_value(json_object_get(job, "bytes_done"));
-        json_int_t size = json_integer_value(json_object_get(job, "size"));
-        char msg[120];
-        snprintf(msg, sizeof(msg), "%s: %lld bytes", status, (long long)done);
-        import_progress(&pg, (double)done, size > 0 ? (double)size : -1, msg);
+        struct mcp_import_view v;
+        bool ended = mcp_import_view(job, &v);
+        status = v.status;
+        import_progress(&pg, v.done, v.total, v.msg);
         int64_t now = fastio_now_ms();
-        if (import_ended(status) || now >= deadline)
+        if (ended || now >= deadline)
             break;
         if (wait_input(sv, now + gap < deadline ? gap : (long)(deadline - now))) {
             json_decref(job);
@@ -433,7 +423,7 @@ static json_t *web_import_wait(struct serve *sv, struct mcp_rpc_sess *s, const s
     }
     json_t *o =
         json_pack("{s:s, s:O?, s:b, s:f}", "id", id, "web_upload", job, "finished",
-                  import_ended(status), "waited_s", (double)(fastio_now_ms() - start) / 1e3);
+                  mcp_import_ended(status), "waited_s", (double)(fastio_now_ms() - start) / 1e3);
     json_decref(job);
     snprintf(line, sizeof(line), "web-import %s: %s", id, status);
     import_log(&pg, strcmp(status, "failed") == 0 ? "warning" : "info", line);

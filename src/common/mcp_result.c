@@ -270,8 +270,7 @@ static json_t *text_content(const char *text)
 
 json_t *mcp_result_ok(const struct mcp_call *c, const char *title, json_t *data, bool structured)
 {
-    json_t *sc = json_is_object(data) ? json_deep_copy(data)
-                                      : json_pack("{s:O?}", "result", data);
+    json_t *sc = json_is_object(data) ? json_deep_copy(data) : json_pack("{s:O?}", "result", data);
     if (sc == NULL)
         sc = json_object();
     add_next(sc, c);
@@ -353,8 +352,9 @@ json_t *mcp_result_error(const struct mcp_call *c, long http, long api_code, con
     const char *rec = recovery(http);
     struct fio_buf b;
     fio_buf_init(&b, 0);
-    fio_buf_printf(&b, "## Error%s%s\n\n%s\n\n- **http_status**: %ld\n- **code**: %ld\n\n"
-                       "**Recovery:** %s\n",
+    fio_buf_printf(&b,
+                   "## Error%s%s\n\n%s\n\n- **http_status**: %ld\n- **code**: %ld\n\n"
+                   "**Recovery:** %s\n",
                    what[0] ? ": " : "", what, text != NULL ? text : "", http, api_code, rec);
     char *t = fio_buf_steal(&b);
     fio_buf_release(&b);
@@ -363,13 +363,31 @@ json_t *mcp_result_error(const struct mcp_call *c, long http, long api_code, con
     if (r != NULL && structured)
         json_object_set_new(r, "structuredContent",
                             json_pack("{s:b, s:{s:I, s:I, s:s}, s:s}", "result", 0, "error",
-                                      "http_status", (json_int_t)http, "code",
-                                      (json_int_t)api_code, "text", text != NULL ? text : "",
-                                      "_recovery", rec));
+                                      "http_status", (json_int_t)http, "code", (json_int_t)api_code,
+                                      "text", text != NULL ? text : "", "_recovery", rec));
     return r;
 }
 
 json_t *mcp_result_message(const char *text, bool is_error)
 {
     return json_pack("{s:o, s:b}", "content", text_content(text), "isError", is_error);
+}
+
+bool mcp_import_ended(const char *status)
+{
+    return status != NULL && (strcmp(status, "complete") == 0 || strcmp(status, "failed") == 0 ||
+                              strcmp(status, "canceled") == 0);
+}
+
+bool mcp_import_view(const json_t *job, struct mcp_import_view *v)
+{
+    v->status = json_string_value(json_object_get(job, "status"));
+    if (v->status == NULL)
+        v->status = "";
+    json_int_t done = json_integer_value(json_object_get(job, "bytes_done"));
+    json_int_t size = json_integer_value(json_object_get(job, "size"));
+    v->done = (double)done;
+    v->total = size > 0 ? (double)size : -1;
+    snprintf(v->msg, sizeof(v->msg), "%s: %lld bytes", v->status, (long long)done);
+    return mcp_import_ended(v->status);
 }

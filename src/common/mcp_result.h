@@ -28,4 +28,16 @@ json_t *mcp_result_message(const char *text, bool is_error);
  * their scalar members; bounded to max bytes (then "…(truncated)"). OWNED (free()). */
 char *mcp_markdown(const json_t *v, size_t max);
 
+/* A web-import job (api §5.7) seen by a call that waits for it: its status (never NULL; "" when
+ * missing), bytes done and size (-1 = unknown) and a progress line ("downloading: N bytes").
+ * true when the job has ended (complete, failed or canceled). Shared by /mcp and stdio. */
+struct mcp_import_view {
+    const char *status;
+    double done;
+    double total;
+    char msg[120];
+};
+bool mcp_import_view(const json_t *job, struct mcp_import_view *v);
+bool mcp_import_ended(const char *status);
+
 #endif

@@ -232,16 +232,11 @@ json_t *mcpx_web_import(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struc
         json_decref(job);
         job = json_incref(json_object_get(res.body, "web_upload"));
         mcp_ires_clear(&res);
-        status = json_string_value(json_object_get(job, "status"));
-        if (status == NULL)
-            status = "";
-        json_int_t done = json_integer_value(json_object_get(job, "bytes_done"));
-        json_int_t size = json_integer_value(json_object_get(job, "size"));
-        char msg[120];
-        snprintf(msg, sizeof(msg), "%s: %lld bytes", status, (long long)done);
-        mcpx_prog_at(&pg, (double)done, size > 0 ? (double)size : -1, msg);
-        if (strcmp(status, "complete") == 0 || strcmp(status, "failed") == 0 ||
-            strcmp(status, "canceled") == 0)
+        struct mcp_import_view v;
+        bool ended = mcp_import_view(job, &v);
+        status = v.status;
+        mcpx_prog_at(&pg, v.done, v.total, v.msg);
+        if (ended)
             break;
         int64_t now = fio_mono_us();
         if (now >= deadline || mcp_stopping(ex->srv))
@@ -257,8 +252,7 @@ json_t *mcpx_web_import(struct mcp_exec *ex, struct mcp_rpc_sess *s, const struc
         out = mcpx_api_error(c, &res, s);
     } else {
         json_t *o = json_pack("{s:s, s:O?, s:b, s:f}", "id", id, "web_upload", job, "finished",
-                              strcmp(status, "complete") == 0 || strcmp(status, "failed") == 0 ||
-                                  strcmp(status, "canceled") == 0,
+                              mcp_import_ended(status),
                               "waited_s", (double)(fio_mono_us() - start) / 1e6);
         snprintf(line, sizeof(line), "web-import %s: %s", id, status);
         mcpx_prog_log(&pg, strcmp(status, "failed") == 0 ? "warning" : "info", line);
