@@ -64,19 +64,17 @@ static enum store_rc w_view(struct store_conn *c, const char *id, const char *us
 static enum store_rc w_list(struct store_conn *c, const char *user_id, const char *status,
                             long limit, long offset, json_t **out, long long *total)
 {
-    enum store_rc rc = sq_count(db_query(sq(c),
-                                         "SELECT COUNT(*) FROM web_imports WHERE user_id = ?1 AND "
-                                         "(?2 = '' OR status = ?2)",
-                                         "tt", user_id, status),
-                                total);
-    if (rc != STORE_OK)
-        return rc;
-    return sq_collect(db_query(sq(c),
-                               "SELECT " VIEW_COLS " FROM web_imports WHERE user_id = ?1 AND "
-                               "(?2 = '' OR status = ?2) ORDER BY created DESC, id DESC "
-                               "LIMIT ?3 OFFSET ?4",
-                               "ttii", user_id, status, (int64_t)limit, (int64_t)offset),
-                      sq_row_object, out);
+    return sq_page(db_query(sq(c),
+                            "SELECT COUNT(*) FROM web_imports WHERE user_id = ?1 AND "
+                            "(?2 = '' OR status = ?2)",
+                            "tt", user_id, status),
+                   total,
+                   db_query(sq(c),
+                            "SELECT " VIEW_COLS " FROM web_imports WHERE user_id = ?1 AND "
+                            "(?2 = '' OR status = ?2) ORDER BY created DESC, id DESC "
+                            "LIMIT ?3 OFFSET ?4",
+                            "ttii", user_id, status, (int64_t)limit, (int64_t)offset),
+                   out);
 }
 
 static enum store_rc w_claim(struct store_conn *c, int64_t now, struct store_webimport *out)
@@ -90,12 +88,10 @@ static enum store_rc w_claim(struct store_conn *c, int64_t now, struct store_web
         return rc;
     read_row(st, out);
     sqlite3_reset(st);
-    rc = sq_exec_rc(db_exec(sq(c),
-                            "UPDATE web_imports SET status = 'queued', attempts = attempts + 1, "
-                            "updated = ?2 WHERE id = ?1 AND status = 'pending'",
-                            "ti", out->id, now));
-    if (rc == STORE_OK && sq_changes(c) != 1)
-        return STORE_NOT_FOUND;
+    rc = sq_exec_one(c, db_exec(sq(c),
+                                "UPDATE web_imports SET status = 'queued', attempts = attempts "
+                                "+ 1, updated = ?2 WHERE id = ?1 AND status = 'pending'",
+                                "ti", out->id, now));
     if (rc == STORE_OK) {
         fio_strlcpy(out->status, "queued", sizeof(out->status));
         out->attempts++;
@@ -106,14 +102,12 @@ static enum store_rc w_claim(struct store_conn *c, int64_t now, struct store_web
 static enum store_rc w_set_status(struct store_conn *c, const char *id, const char *from,
                                   const char *to, const char *msg, int64_t now)
 {
-    enum store_rc rc = sq_exec_rc(db_exec(
-        sq(c),
-        "UPDATE web_imports SET status = ?2, status_message = COALESCE(?3, status_message), "
-        "updated = ?4 WHERE id = ?1 AND instr('|' || ?5 || '|', '|' || status || '|') > 0",
-        "tttit", id, to, msg, now, from));
-    if (rc == STORE_OK && sq_changes(c) != 1)
-        return STORE_NOT_FOUND;
-    return rc;
+    return sq_exec_one(
+        c, db_exec(sq(c),
+                   "UPDATE web_imports SET status = ?2, status_message = COALESCE(?3, "
+                   "status_message), updated = ?4 WHERE id = ?1 AND instr('|' || ?5 || '|', '|' "
+                   "|| status || '|') > 0",
+                   "tttit", id, to, msg, now, from));
 }
 
 static enum store_rc w_progress(struct store_conn *c, const char *id, int64_t bytes, int64_t size,
