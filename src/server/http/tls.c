@@ -155,8 +155,11 @@ static struct tls_gen *gen_load(const char *cert_path, const char *key_path, cha
     size_t sl = sizeof(ser);
     if (gnutls_x509_crt_get_serial(crt, ser, &sl) < 0)
         sl = 0;
-    for (size_t i = 0; i < sl && 2 * i + 2 < sizeof(g->serial); i++)
-        snprintf(g->serial + 2 * i, 3, "%02X", ser[i]);
+    size_t z = 0; /* the DER integer's leading zero bytes (as openssl prints it: 00A1 -> A1) */
+    while (z + 1 < sl && ser[z] == 0)
+        z++;
+    for (size_t i = z; i < sl && 2 * (i - z) + 2 < sizeof(g->serial); i++)
+        snprintf(g->serial + 2 * (i - z), 3, "%02X", ser[i]);
     gnutls_x509_crt_deinit(crt);
     gnutls_pubkey_deinit(pub);
     wipe_free(kpem, klen);
