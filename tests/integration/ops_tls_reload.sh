@@ -101,6 +101,8 @@ done
 expect_eq "$got" B2 "after SIGHUP new handshakes get certificate B (serial B2)"
 [[ "$line" == *"reloaded: now serving certificate serial B2"* ]] && ok "the reload is logged with B's serial" ||
     { OUT=$line; bad "reload log line"; }
+[[ "$line" == *"(2 generation(s) held)"* ]] && ok "A is still held (the download pinned it)" ||
+    { OUT=$line; bad "generations held at the reload"; }
 if kill -0 "$DL_PID" 2>/dev/null; then ok "the download begun under A was still running when B was served"
 else RC=-; OUT=$(cat "$W/dl.err"); bad "the download ended before the reload was checked (not a test of in-flight)"; fi
 OUT=$(curl -sS --cacert "$CA" "$BASE/ping/")
@@ -119,6 +121,15 @@ set -e
 DL_PID=""
 expect_eq "$dlrc" 0 "the download across the reload finished (curl exit 0)"
 cmp -s "$F" "$W/dl.bin" && ok "its 24 MiB are the uploaded bytes" || { RC=-; OUT=$(ls -l "$W"); bad "bytes differ"; }
+# Its connection closed: A is freed (bounded poll; the server sees the close on its own time).
+held=""
+for _ in $(seq 1 100); do
+    held=$(curl -sS --cacert "$CA" "https://127.0.0.1:$PORT/metrics" |
+        awk '$1 == "fastio_tls_certificates_held" {print $2}')
+    [ "$held" = 1 ] && break
+    sleep 0.1
+done
+expect_eq "$held" 1 "once the download's connection closed only B is held (fastio_tls_certificates_held)"
 
 # --- broken pairs: each is refused, logged with the file and the reason, B stays
 printf -- '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' >"$C/live-key.pem"

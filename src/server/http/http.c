@@ -948,13 +948,16 @@ int srv_tls_reload(struct server *s)
     return rc;
 }
 
-int64_t srv_tls_not_after(const struct server *s)
+int64_t srv_tls_not_after(const struct server *s, unsigned *held)
 {
     int64_t v = 0;
+    *held = 0;
     pthread_mutex_lock(&guards_mu);
     struct conn_hooks *h = hooks_of(s);
-    if (h)
+    if (h) {
         v = tls_not_after(h->tls);
+        *held = tls_generations(h->tls);
+    }
     pthread_mutex_unlock(&guards_mu);
     return v;
 }
