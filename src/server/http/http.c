@@ -750,8 +750,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         /* Over the per-address limit, or no memory for the context: shut down at once
          * (libmicrohttpd closes it and the CLOSED notification gives the count back). A
          * connection without a context pins no certificate: with TLS it must not shake hands. */
-        bool cut = !cx || (h->ipl && !ip_limit_open(h->ipl, conn_peer(conn)));
-        if (cut && ci)
+        bool over = h->ipl && !ip_limit_open(h->ipl, conn_peer(conn)); /* counted either way */
+        if ((over || !cx) && ci)
             shutdown(ci->connect_fd, SHUT_RDWR);
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         struct conn_ctx *cx = *socket_context;
