@@ -3,7 +3,7 @@
 # Install the Debian 12 packages fastio-c needs to build and test, and nothing when all are present.
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config git ca-certificates
-      libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libjansson-dev libcmocka-dev
+      libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libssl-dev libjansson-dev libcmocka-dev
       libpoppler-glib-dev libzip-dev
       jq sqlite3 procps curl openssl cppcheck tmux clang libclang-rt-14-dev
       zsh fish groff-base man-db mandoc)

@@ -54,7 +54,8 @@ static const char usage_text[] =
     "    rows; every tool call passes the same permission checks as the REST API.\n"
     "\n"
     "    One JSON line per request (method, path, status, bytes, us) goes to the access log.\n"
-    "    SIGINT or SIGTERM stops the server cleanly; SIGHUP reopens the log file.\n"
+    "    SIGINT or SIGTERM stops the server cleanly; SIGHUP reopens the log file and, with TLS,\n"
+    "    loads the certificate and key again (a bad pair is logged and the old one kept).\n"
     "\n"
     "    'fastio-server backup DEST' copies the data directory (one snapshot of meta.db, the\n"
     "    blobs it names, owner.key) into the new directory DEST while the server keeps\n"
@@ -335,13 +336,17 @@ int main(int argc, char **argv)
                 c->data_dir);
 
     int sig = 0;
-    /* SIGHUP reopens the log file (after logrotate moved it); SIGINT/SIGTERM stop. */
+    /* SIGHUP reopens the log file (after logrotate moved it) and, with TLS, loads the
+     * certificate and key again (after a renewal; D-141) - here, in this thread, never in a
+     * signal handler; SIGINT/SIGTERM stop. */
     for (;;) {
         if (sigwait(&set, &sig) != 0)
             continue;
         if (sig != SIGHUP)
             break;
         reopen_log(&s);
+        if (c->tls_cert)
+            (void)srv_tls_reload(&s);
     }
     srv_log(&s, SRV_LOG_INFO, "signal %d: shutting down", sig);
     srv_stop(&s);

@@ -249,9 +249,11 @@ static const struct srv_option table[] = {
      "trusted proxy; it is used for rate limits and logs (default: none, X-Forwarded-For is "
      "ignored)"},
     {"tls-cert", "FILE", K_FN, 0, 0, 0, NULL, fn_tls_cert,
-     "serve HTTPS with this PEM certificate (chain); needs --tls-key"},
+     "serve HTTPS with this PEM certificate (chain); needs --tls-key; SIGHUP reads both "
+     "files again (after a renewal): new handshakes get the new pair, connections open keep "
+     "theirs, a bad pair is logged and the old one kept"},
     {"tls-key", "FILE", K_FN, 0, 0, 0, NULL, fn_tls_key,
-     "the PEM private key of --tls-cert (unencrypted)"},
+     "the PEM private key of --tls-cert (unencrypted; it must be the certificate's)"},
     {"public-url", "URL", K_FN, 0, 0, 0, NULL, fn_public_url,
      "base URL clients reach the server at, for the OAuth metadata and the MCP Host check "
      "(default http://ADDR:PORT of --listen, https with --tls-cert)"},

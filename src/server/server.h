@@ -328,6 +328,13 @@ int srv_start(struct server *s);
 void srv_stop(struct server *s);
 /* Connections the slow-client guard cut so far (past a header or body deadline; GET /metrics). */
 uint64_t srv_connections_cut(const struct server *s);
+/* SIGHUP with TLS: load --tls-cert/--tls-key again (D-141); on failure the previous pair stays
+ * in use. Logs the outcome; -1 on failure. Runs in the signal-waiting thread (main.c). */
+int srv_tls_reload(struct server *s);
+/* The served certificate's notAfter (seconds since the epoch; 0 without TLS) and how many
+ * certificate generations are held (the served one and replaced ones still pinned by
+ * connections opened before a reload); GET /metrics. */
+int64_t srv_tls_not_after(const struct server *s, unsigned *held);
 
 /* Bootstrap: on an empty database create the local owner account and write its API key to
  * <data>/owner.key (0600), using the connection st. Implemented in h_auth.c. */

@@ -23,12 +23,21 @@
 #include "router.h"
 #include "server.h"
 #include "timeutil.h"
+#include "tls.h"
+
+/* A connection's socket context: its slot in the slow-client guard (NULL when it is not
+ * guarded) and, with TLS, the certificate generation it pins (tls.h). */
+struct conn_ctx {
+    struct conn_slot *slot;
+    struct tls_gen *tls;
+};
 
 static struct conn_slot *conn_slot_of(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return ci ? ci->socket_context : NULL;
+    const struct conn_ctx *cx = ci ? ci->socket_context : NULL;
+    return cx ? cx->slot : NULL;
 }
 
 /* Every X-Forwarded-For field of the request, joined by commas in the order received. */
@@ -693,12 +702,13 @@ __attribute__((format(printf, 2, 0))) static void mhd_logger(void *cls, const ch
 }
 
 /* Per running server: the slow-client guard (guard.h) and, with --trusted-proxy, the
- * per-address connection limit that does not count the proxies (proxy.h); the TLS key pair
- * in memory while the daemon runs. A few servers per process at most (tests start one). */
+ * per-address connection limit that does not count the proxies (proxy.h); with TLS, the
+ * reloadable certificate and key (tls.h). A few servers per process at most (tests start one),
+ * one of them with TLS. */
 struct conn_hooks {
     struct conn_guard *g;
     struct ip_limit *ipl;
-    char *tls_cert, *tls_key;
+    struct tls_store *tls;
 };
 #define GUARD_MAX_SERVERS 8
 static struct {
@@ -713,10 +723,7 @@ static void hooks_free(struct conn_hooks *h)
         return;
     guard_stop(h->g);
     ip_limit_free(h->ipl);
-    if (h->tls_key) /* a private key: wiped before it is freed */
-        explicit_bzero(h->tls_key, strlen(h->tls_key));
-    free(h->tls_key);
-    free(h->tls_cert);
+    tls_store_free(h->tls);
     free(h);
 }
 
@@ -734,38 +741,29 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context = ci ? guard_open(h->g, ci->connect_fd) : NULL;
-        /* Over the per-address limit: shut down at once (libmicrohttpd closes it and the
-         * CLOSED notification gives the count back). */
-        if (h->ipl && !ip_limit_open(h->ipl, conn_peer(conn)) && ci)
+        struct conn_ctx *cx = calloc(1, sizeof(*cx));
+        *socket_context = cx;
+        if (cx) {
+            cx->slot = ci ? guard_open(h->g, ci->connect_fd) : NULL;
+            cx->tls = tls_conn_open(h->tls);
+        }
+        /* Over the per-address limit, or no memory for the context: shut down at once
+         * (libmicrohttpd closes it and the CLOSED notification gives the count back). A
+         * connection without a context pins no certificate: with TLS it must not shake hands. */
+        bool over = h->ipl && !ip_limit_open(h->ipl, conn_peer(conn)); /* counted either way */
+        if ((over || !cx) && ci)
             shutdown(ci->connect_fd, SHUT_RDWR);
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-        guard_close(*socket_context);
+        struct conn_ctx *cx = *socket_context;
+        if (cx) {
+            guard_close(cx->slot);
+            tls_conn_close(h->tls, cx->tls);
+            free(cx);
+        }
         *socket_context = NULL;
         if (h->ipl)
             ip_limit_close(h->ipl, conn_peer(conn));
     }
-}
-
-/* A whole PEM file into a new string (at most 1 MiB); NULL with errno set. */
-static char *read_pem(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    size_t cap = 1024 * 1024;
-    char *buf = malloc(cap + 1);
-    if (buf) {
-        size_t n = fread(buf, 1, cap, f);
-        if (ferror(f) || !feof(f)) {
-            free(buf);
-            buf = NULL;
-            errno = EFBIG;
-        } else
-            buf[n] = 0;
-    }
-    fclose(f);
-    return buf;
 }
 
 /* Called with the request line before libmicrohttpd parses its query: a query of more than
@@ -843,29 +841,31 @@ int srv_start(struct server *s)
         }
         per_ip = 0;
     }
-    /* TLS (--tls-cert, --tls-key; D-118): libmicrohttpd with GnuTLS. */
-    struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
-                                    {MHD_OPTION_END, 0, NULL}};
+    /* TLS (--tls-cert, --tls-key; D-118): libmicrohttpd with GnuTLS, the pair handed over by a
+     * certificate callback at each handshake so that SIGHUP can replace it (D-141). */
+    struct MHD_OptionItem tls[2] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
     if (s->cfg.tls_cert) {
-        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES ||
+            MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) != MHD_YES) {
             srv_log(s, SRV_LOG_ERROR, "this libmicrohttpd has no TLS support");
             fprintf(stderr, "fastio-server: this libmicrohttpd has no TLS support\n");
             hooks_free(h);
             mcp_free(s);
             return -1;
         }
-        h->tls_cert = read_pem(s->cfg.tls_cert);
-        h->tls_key = h->tls_cert ? read_pem(s->cfg.tls_key) : NULL;
-        if (!h->tls_key) {
-            fprintf(stderr, "fastio-server: cannot read %s: %s\n",
-                    h->tls_cert ? s->cfg.tls_key : s->cfg.tls_cert, strerror(errno));
+        char err[600];
+        h->tls = tls_store_new(s->cfg.tls_cert, s->cfg.tls_key, err, sizeof(err));
+        if (!h->tls) {
+            srv_log(s, SRV_LOG_ERROR, "TLS: %s", err);
+            fprintf(stderr, "fastio-server: TLS: %s\n", err);
             hooks_free(h);
             mcp_free(s);
             return -1;
         }
+        tls_describe(h->tls, err, sizeof(err));
+        srv_log(s, SRV_LOG_INFO, "TLS: serving %s", err);
         flags |= MHD_USE_TLS;
-        tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key};
-        tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert};
+        tls_cert_option(&tls[0]);
     }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
@@ -881,9 +881,8 @@ int srv_start(struct server *s)
         srv_log(s, SRV_LOG_ERROR, "cannot listen on %s:%u: %s", s->cfg.listen_addr,
                 (unsigned)s->cfg.port, strerror(errno));
         if (s->cfg.tls_cert)
-            fprintf(stderr, "fastio-server: cannot start on %s:%u (with TLS: is the key the "
-                    "certificate's, both PEM, the key unencrypted?)\n",
-                    s->cfg.listen_addr, (unsigned)s->cfg.port);
+            fprintf(stderr, "fastio-server: cannot start TLS on %s:%u\n", s->cfg.listen_addr,
+                    (unsigned)s->cfg.port);
         return -1;
     }
     s->mhd = d;
@@ -919,6 +918,48 @@ uint64_t srv_connections_cut(const struct server *s)
             n = guard_cut_count(guards[i].h->g);
     pthread_mutex_unlock(&guards_mu);
     return n;
+}
+
+/* The hooks of a running server, under guards_mu. */
+static struct conn_hooks *hooks_of(const struct server *s)
+{
+    for (size_t i = 0; i < GUARD_MAX_SERVERS; i++)
+        if (guards[i].s == s)
+            return guards[i].h;
+    return NULL;
+}
+
+int srv_tls_reload(struct server *s)
+{
+    char info[300], err[600];
+    int rc = 0;
+    pthread_mutex_lock(&guards_mu);
+    struct conn_hooks *h = hooks_of(s);
+    if (h && h->tls) {
+        rc = tls_store_reload(h->tls, info, sizeof(info), err, sizeof(err));
+        if (rc == 0)
+            srv_log(s, SRV_LOG_INFO, "SIGHUP: TLS certificate reloaded: now serving %s (%u "
+                    "generation(s) held)", info, tls_generations(h->tls));
+        else
+            srv_log(s, SRV_LOG_ERROR, "SIGHUP: TLS certificate NOT reloaded: %s; still serving "
+                    "the previous certificate", err);
+    }
+    pthread_mutex_unlock(&guards_mu);
+    return rc;
+}
+
+int64_t srv_tls_not_after(const struct server *s, unsigned *held)
+{
+    int64_t v = 0;
+    *held = 0;
+    pthread_mutex_lock(&guards_mu);
+    struct conn_hooks *h = hooks_of(s);
+    if (h) {
+        v = tls_not_after(h->tls);
+        *held = tls_generations(h->tls);
+    }
+    pthread_mutex_unlock(&guards_mu);
+    return v;
 }
 
 void srv_stop(struct server *s)

@@ -211,6 +211,18 @@ char *metrics_render(struct server *s)
                     "Connections shut down past the header or body deadline (slow clients).") &&
          fio_buf_printf(&b, "fastio_http_connections_cut_total %llu\n",
                         (unsigned long long)srv_connections_cut(s));
+    unsigned tls_held = 0;
+    int64_t tls_na = srv_tls_not_after(s, &tls_held);
+    if (tls_held) {
+        ok = ok && head(&b, "fastio_tls_cert_not_after_seconds", "gauge",
+                        "notAfter of the TLS certificate being served (Unix time; SIGHUP "
+                        "reloads it).") &&
+             fio_buf_printf(&b, "fastio_tls_cert_not_after_seconds %lld\n", (long long)tls_na);
+        ok = ok && head(&b, "fastio_tls_certificates_held", "gauge",
+                        "TLS certificate and key pairs in memory: the one served and replaced "
+                        "ones that connections opened before a reload still hold.") &&
+             fio_buf_printf(&b, "fastio_tls_certificates_held %u\n", tls_held);
+    }
     /* Gauges from the store: one read transaction. */
     struct store_stats st;
     memset(&st, 0, sizeof(st));
