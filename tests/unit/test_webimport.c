@@ -288,6 +288,13 @@ static void resume_headers(void **state)
     assert_string_equal(v, "\"abc\"");
     assert_true(imp_header_value("etag:\r\n", 7, "etag:", v, sizeof(v)));
     assert_string_equal(v, "");
+    /* a NUL or a line end inside the bytes ends the value (found by fuzz_url) */
+    const char nul[] = "ETag:1\"\t\n\0\0\0x";
+    assert_true(imp_header_value(nul, sizeof(nul) - 1, "etag:", v, sizeof(v)));
+    assert_string_equal(v, "1\"");
+    const char mid[] = "etag: \"a\0b\"";
+    assert_true(imp_header_value(mid, sizeof(mid) - 1, "etag:", v, sizeof(v)));
+    assert_string_equal(v, "\"a");
     assert_false(imp_header_value("etags: x", 8, "etag:", v, sizeof(v)));
     assert_false(imp_header_value("eta", 3, "etag:", v, sizeof(v)));
     assert_true(

@@ -476,11 +476,13 @@ bool imp_header_value(const char *p, size_t n, const char *name, char *out, size
     size_t nl = strlen(name);
     if (size == 0 || n < nl || strncasecmp(p, name, nl) != 0)
         return false;
-    size_t i = nl, end = n;
+    size_t i = nl, end = nl;
+    /* the value ends at the line's end, or at a NUL a hostile source put in the line */
+    while (end < n && p[end] != '\r' && p[end] != '\n' && p[end] != '\0')
+        end++;
     while (i < end && (p[i] == ' ' || p[i] == '\t'))
         i++;
-    while (end > i &&
-           (p[end - 1] == '\r' || p[end - 1] == '\n' || p[end - 1] == ' ' || p[end - 1] == '\t'))
+    while (end > i && (p[end - 1] == ' ' || p[end - 1] == '\t'))
         end--;
     size_t len = end - i < size - 1 ? end - i : size - 1;
     memcpy(out, p + i, len);

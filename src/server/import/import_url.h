@@ -47,8 +47,8 @@ bool imp_name_sanitize(const char *s, size_t n, char *out, size_t size);
 /* ---- resumption (D-126) ---- */
 
 /* Header line p (n bytes, its CRLF included or not) when it is `name` (lower case, with its
- * colon, e.g. "etag:"), matched without regard to case: its value without the blanks and line
- * end around it into out (size >= 1; cut to size - 1 bytes): true; false for another header. */
+ * colon, e.g. "etag:"), matched without regard to case: its value (up to the first CR, LF or
+ * NUL) without the blanks around it into out (size >= 1; cut to size - 1 bytes): true; false for another header. */
 bool imp_header_value(const char *p, size_t n, const char *name, char *out, size_t size);
 /* A Content-Range value "bytes A-B/T", or with T = "*": *start = A and *total = T (-1 for "*"):
  * true when 0 <= A <= B and (T is "*" or B < T), all decimal; false otherwise. */
