@@ -145,13 +145,13 @@ static inline void it_sse_ev_clear(struct it_sse_ev *e)
     memset(e, 0, sizeof(*e));
 }
 
-/* Read more bytes within r->wait_ms. false on EOF or timeout. */
-static inline bool it_sse_more(struct it_sse *r)
+/* Read more bytes until end (ms, rs_now_ms clock): true when some came; false at EOF or when
+ * none came by then. */
+static inline bool it_sse_more_until(struct it_sse *r, int64_t end)
 {
     if (r->eof)
         return false;
     struct pollfd p = {.fd = r->fd, .events = POLLIN};
-    int64_t end = rs_now_ms() + r->wait_ms;
     for (int guard = 0; guard < 100000; guard++) {
         int64_t left = end - rs_now_ms();
         if (left <= 0)
@@ -175,6 +175,12 @@ static inline bool it_sse_more(struct it_sse *r)
         return true;
     }
     return false;
+}
+
+/* Read more bytes within r->wait_ms. false on EOF or timeout. */
+static inline bool it_sse_more(struct it_sse *r)
+{
+    return it_sse_more_until(r, rs_now_ms() + r->wait_ms);
 }
 
 /* Read until the end of the answer (bounded); true when the server closed it. */

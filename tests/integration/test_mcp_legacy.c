@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "it_mcp_http.h"
 #include "it_rawsock.h"
 #include "testmain.h"
 
@@ -42,13 +43,6 @@ static void auth_line(char *out, size_t len)
 
 /* ---- the /sse stream, read from a socket ----------------------------------------------------- */
 
-struct sse {
-    int fd;
-    char *buf; /* bytes read and not yet parsed */
-    size_t n, cap;
-    int status;
-    bool eof;
-};
 
 /* One event: its type ("message" when none), id ("" when none) and data (owned). */
 struct sev {
@@ -63,43 +57,12 @@ static void sev_clear(struct sev *e)
     memset(e, 0, sizeof(*e));
 }
 
-/* Read more bytes until end (ms, rs_now_ms clock). false on EOF or timeout. */
-static bool sse_fill_until(struct sse *s, int64_t end)
+static bool sse_fill(struct it_sse *s)
 {
-    if (s->eof)
-        return false;
-    for (int guard = 0; guard < 100000; guard++) {
-        int64_t left = end - rs_now_ms();
-        struct pollfd p = {.fd = s->fd, .events = POLLIN};
-        if (left <= 0)
-            return false;
-        if (poll(&p, 1, (int)left) <= 0)
-            continue;
-        if (s->n + 65537 > s->cap) {
-            s->cap = (s->n + 65537) * 2;
-            s->buf = realloc(s->buf, s->cap);
-            assert_non_null(s->buf);
-        }
-        ssize_t k = recv(s->fd, s->buf + s->n, 65536, 0);
-        if (k < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        if (k <= 0) {
-            s->eof = true;
-            return false;
-        }
-        s->n += (size_t)k;
-        s->buf[s->n] = '\0';
-        return true;
-    }
-    return false;
+    return it_sse_more_until(s, rs_now_ms() + WAIT_MS);
 }
 
-static bool sse_fill(struct sse *s)
-{
-    return sse_fill_until(s, rs_now_ms() + WAIT_MS);
-}
-
-static void sse_drop(struct sse *s, size_t k)
+static void sse_drop(struct it_sse *s, size_t k)
 {
     memmove(s->buf, s->buf + k, s->n - k + 1);
     s->n -= k;
@@ -107,7 +70,7 @@ static void sse_drop(struct sse *s, size_t k)
 
 /* GET /sse (HTTP/1.0: the body ends with the connection) with the owner's token and, when not
  * NULL, Last-Event-ID; reads the status line and headers. */
-static void sse_open(struct sse *s, const char *last_id)
+static void sse_open(struct it_sse *s, const char *last_id)
 {
     memset(s, 0, sizeof(*s));
     s->fd = rs_connect(port_now(), 0);
@@ -133,7 +96,7 @@ static void sse_open(struct sse *s, const char *last_id)
 
 /* The next event (comments skipped); false at the end of the stream or when none came within
  * WAIT_MS (keep-alive comments do not extend the wait). */
-static bool sse_next(struct sse *s, struct sev *e)
+static bool sse_next(struct it_sse *s, struct sev *e)
 {
     sev_clear(e);
     bool have = false;
@@ -141,7 +104,7 @@ static bool sse_next(struct sse *s, struct sev *e)
     for (int guard = 0; guard < 100000; guard++) {
         char *nl = s->buf != NULL ? strchr(s->buf, '\n') : NULL;
         if (nl == NULL) {
-            if (!sse_fill_until(s, end))
+            if (!it_sse_more_until(s, end))
                 return false;
             continue;
         }
@@ -171,7 +134,7 @@ static bool sse_next(struct sse *s, struct sev *e)
     return false;
 }
 
-static void sse_close(struct sse *s)
+static void sse_close(struct it_sse *s)
 {
     if (s->fd >= 0)
         close(s->fd);
@@ -277,7 +240,7 @@ static void seen_event(struct seen *w, const struct sev *e)
 
 /* Read events until the responses to requests a and b (b = 0: only a) have come, in either
  * order, checking each id; the result of a (owned). */
-static json_t *until_responses(struct sse *s, struct seen *w, int a, int b)
+static json_t *until_responses(struct it_sse *s, struct seen *w, int a, int b)
 {
     struct sev e = {0};
     json_t *ra = NULL;
@@ -302,7 +265,7 @@ static json_t *until_responses(struct sse *s, struct seen *w, int a, int b)
 }
 
 /* Read events until the response to request id (its result: owned), checking each id. */
-static json_t *until_response(struct sse *s, struct seen *w, int id)
+static json_t *until_response(struct it_sse *s, struct seen *w, int id)
 {
     return until_responses(s, w, id, 0);
 }
@@ -310,7 +273,7 @@ static json_t *until_response(struct sse *s, struct seen *w, int id)
 /* GET /sse: the endpoint event comes first with an id naming the session; then initialize and
  * initialized over POST /messages (protocol 2025-06-18 over this transport, as the SDK's
  * SSEClientTransport does: tool results then carry structuredContent). */
-static void legacy_open(struct sse *s, struct seen *w)
+static void legacy_open(struct it_sse *s, struct seen *w)
 {
     memset(w, 0, sizeof(*w));
     sse_open(s, NULL);
@@ -337,7 +300,7 @@ static void legacy_open(struct sse *s, struct seen *w)
 }
 
 /* The workspace's current activity cursor (a call answered on the stream). */
-static void cursor_now(struct sse *s, struct seen *w, int id, char *cur, size_t len)
+static void cursor_now(struct it_sse *s, struct seen *w, int id, char *cur, size_t len)
 {
     char body[400];
     snprintf(body, sizeof(body),
@@ -386,7 +349,7 @@ static void post_change(const char *sid, int id, const char *name)
 static void legacy_ids_progress_and_logs(void **state)
 {
     (void)state;
-    struct sse s;
+    struct it_sse s;
     struct seen w;
     legacy_open(&s, &w);
     assert_int_equal(post_msg(w.sid, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
@@ -422,7 +385,7 @@ static void legacy_ids_progress_and_logs(void **state)
 static void legacy_resume_after_drop(void **state)
 {
     (void)state;
-    struct sse s;
+    struct it_sse s;
     struct seen w;
     legacy_open(&s, &w);
     char cur[40];
@@ -477,7 +440,7 @@ static void legacy_resume_after_drop(void **state)
     json_decref(until_response(&s, &w, 5));
     sse_close(&s);
 
-    struct sse s2;
+    struct it_sse s2;
     struct seen w2;
     legacy_open(&s2, &w2);
     assert_string_not_equal(w2.sid, w.sid);
@@ -490,7 +453,7 @@ static void legacy_resume_after_drop(void **state)
 static void legacy_resume_refusals(void **state)
 {
     (void)state;
-    struct sse s, r;
+    struct it_sse s, r;
     struct seen w;
     legacy_open(&s, &w);
     char id[200];
@@ -565,7 +528,7 @@ static void legacy_resume_refusals(void **state)
 static void legacy_resource_update_numbered(void **state)
 {
     (void)state;
-    struct sse s;
+    struct it_sse s;
     struct seen w;
     legacy_open(&s, &w);
     char body[600];
@@ -628,7 +591,7 @@ static void legacy_sampling_round_trip(void **state)
     assert_int_equal(it_server_start(&fixture_srv, NULL, args), 0);
     fixture_up = true;
     other_port = fixture_srv.port;
-    struct sse s;
+    struct it_sse s;
     struct seen w;
     legacy_open(&s, &w);
     assert_int_equal(post_msg(w.sid, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
