@@ -314,6 +314,11 @@ static void resume_headers(void **state)
     assert_false(imp_content_range("bytes +5-9/10", &a, &t));
     assert_false(imp_content_range("bytes 5-9/10x", &a, &t));
     assert_false(imp_content_range("bytes 1234567890123456789-1234567890123456790/*", &a, &t));
+    /* 19 or more digits are refused without overflowing (UBSan found 999...9 * 10) */
+    assert_false(imp_content_range("bytes 9999999999999999999999-199/1000", &a, &t));
+    assert_false(imp_content_range("bytes 0-199/99999999999999999999", &a, &t));
+    assert_true(imp_content_range("bytes 0-199/999999999999999999", &a, &t)); /* 18 digits */
+    assert_true(t == 999999999999999999LL);
     assert_false(imp_content_range("items 0-1/2", &a, &t));
     assert_string_equal(imp_if_range_validator("\"x1\"", "Mon, 07 Dec 2026 10:00:00 GMT"),
                         "\"x1\"");

@@ -496,12 +496,14 @@ static int64_t digits(const char **v)
 {
     int64_t x = 0;
     int k = 0;
-    while (**v >= '0' && **v <= '9' && k < 19) {
+    while (**v >= '0' && **v <= '9' && k < 18) { /* 18 digits: at most 10^18 - 1, no overflow */
         x = x * 10 + (**v - '0');
         (*v)++;
         k++;
     }
-    return k == 0 || k > 18 ? -1 : x;
+    if (k == 0 || (**v >= '0' && **v <= '9'))
+        return -1; /* none, or a 19th digit (UBSan and fuzz_url found the overflow) */
+    return x;
 }
 
 bool imp_content_range(const char *v, int64_t *start, int64_t *total)
