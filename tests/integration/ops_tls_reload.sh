@@ -66,6 +66,16 @@ hup_and_wait() {
     done
     { grep 'SIGHUP: TLS certificate' "$LOG" || true; } | tail -n1
 }
+# served_when SERIAL: poll (bounded, 10 s) until new handshakes get SERIAL; prints the last seen
+served_when() {
+    local got=""
+    for _ in $(seq 1 100); do
+        got=$(served)
+        [ "$got" = "$1" ] && break
+        sleep 0.1
+    done
+    printf '%s' "$got"
+}
 alive() { kill -0 "$SERVER_PID" 2>/dev/null && curl -fsS --cacert "$CA" "$BASE/ping/" >/dev/null; }
 
 expect_eq "$(served)" A1 "at start the server serves certificate A (serial A1)"
@@ -93,12 +103,7 @@ done
 # --- renewal: B replaces A under the same names, SIGHUP
 install_pair b
 line=$(hup_and_wait)
-got=""
-for _ in $(seq 1 100); do
-    got=$(served)
-    [ "$got" = B2 ] && break
-    sleep 0.1
-done
+got=$(served_when B2)
 expect_eq "$got" B2 "after SIGHUP new handshakes get certificate B (serial B2)"
 [[ "$line" == *"reloaded: now serving certificate serial B2"* ]] && ok "the reload is logged with B's serial" ||
     { OUT=$line; bad "reload log line"; }
@@ -162,12 +167,7 @@ alive && ok "the server is alive and answers over HTTPS after four failed reload
 # --- a valid pair again is taken (A: back to serial A1)
 install_pair a
 line=$(hup_and_wait)
-got=""
-for _ in $(seq 1 100); do
-    got=$(served)
-    [ "$got" = A1 ] && break
-    sleep 0.1
-done
+got=$(served_when A1)
 expect_eq "$got" A1 "a valid pair after the failures is served"
 # --- reloads while handshakes go on: 20 swaps A <-> B under 4 clients making new connections
 # (each checks the chain against the CA); every request must succeed, and afterwards only the
